@@ -1,0 +1,79 @@
+/// Maps a method and path to a handler. Patterns are literal segments and `{name}`
+/// parameters (`/api/v1/stations/{id}`); parameters are percent-decoded. A path that
+/// matches no pattern is 404; one that matches with another method is 405 with `Allow`.
+public struct Router: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    /// What a request resolves to.
+    public enum Resolution: Sendable {
+        case handler(Handler, parameters: [String: String])
+        case webSocket(WebSocketRoute, parameters: [String: String])
+        case notFound
+        case methodNotAllowed(allowed: [String])
+        case badPath
+    }
+
+    struct Pattern: Sendable {
+        enum Segment: Sendable, Equatable { case literal(String), parameter(String) }
+        let segments: [Segment]
+
+        init(_ text: String) {
+            segments = text.split(separator: "/").map { part in
+                if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
+                return .literal(String(part))
+            }
+        }
+
+        func match(_ path: [String]) -> [String: String]? {
+            guard path.count == segments.count else { return nil }
+            var parameters: [String: String] = [:]
+            for (segment, value) in zip(segments, path) {
+                switch segment {
+                case .literal(let literal): if literal != value { return nil }
+                case .parameter(let name): if value.isEmpty { return nil } else { parameters[name] = value }
+                }
+            }
+            return parameters
+        }
+    }
+
+    enum Target: Sendable {
+        case handler(Handler)
+        case webSocket(WebSocketRoute)
+    }
+
+    private var routes: [(method: String, pattern: Pattern, target: Target)] = []
+
+    public init() {}
+
+    /// Adds a handler for `method` (e.g. "GET") and a path pattern.
+    public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append((method, Pattern(pattern), .handler(handler)))
+    }
+
+    /// Adds a WebSocket endpoint: a GET without `Upgrade: websocket` is answered 426.
+    public mutating func webSocket(_ pattern: String, _ route: WebSocketRoute) {
+        routes.append(("GET", Pattern(pattern), .webSocket(route)))
+    }
+
+    /// Resolves a request; HEAD falls back to a GET handler.
+    public func resolve(method: String, rawPath: String) -> Resolution {
+        var segments: [String] = []
+        for part in rawPath.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let decoded = PercentEncoding.decode(String(part)) else { return .badPath }
+            segments.append(decoded)
+        }
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = route.pattern.match(segments) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                switch route.target {
+                case .handler(let handler): return .handler(handler, parameters: parameters)
+                case .webSocket(let ws): return .webSocket(ws, parameters: parameters)
+                }
+            }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+}

@@ -1,0 +1,22 @@
+import Dispatch
+
+/// A serial executor backed by a dispatch queue. A connection actor runs on it, and the
+/// dispatch sources of that connection's socket deliver their events on the same queue,
+/// so socket callbacks can enter the actor synchronously with `assumeIsolated` and the
+/// compiler still proves that all connection state is touched from one place only.
+public final class QueueExecutor: SerialExecutor {
+    public let queue: DispatchQueue
+
+    public init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+
+    public func checkIsolated() {
+        dispatchPrecondition(condition: .onQueue(queue))
+    }
+}

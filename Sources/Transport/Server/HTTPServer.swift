@@ -1,0 +1,123 @@
+import Dispatch
+import Glibc
+import Synchronization
+
+/// A TCP listener serving HTTP/1.1 and WebSocket through a `Router`. It binds in `init`
+/// (so `boundAddress` shows the ephemeral port), serves in `run()` — one child task per
+/// connection — and stops in `shutdown()`: no new connections, WebSockets closed with 1001,
+/// then connections still open after `drainTimeout` are dropped.
+public final class HTTPServer: Sendable {
+    public let boundAddress: SocketAddress
+    let router: Router
+    let configuration: HTTPServerConfiguration
+    let listenFD: Int32
+    let listenQueue = DispatchQueue(label: "vigil.listener")
+    let accepted: AsyncStream<Int32>
+    let state: Mutex<State>
+
+    struct State {
+        var connections: [ObjectIdentifier: WebSocketConnection] = [:]
+        var pendingAccepted = 0
+        var isShuttingDown = false
+        var acceptSource: DispatchSourceRead?
+        var continuation: AsyncStream<Int32>.Continuation?
+        var connectionCount: Int { connections.count + pendingAccepted }
+    }
+
+    public init(address: SocketAddress, router: Router, configuration: HTTPServerConfiguration = HTTPServerConfiguration()) throws {
+        let (fd, bound) = try Socket.listen(on: address, backlog: configuration.backlog)
+        listenFD = fd
+        boundAddress = bound
+        self.router = router
+        self.configuration = configuration
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        accepted = stream
+        state = Mutex(State(continuation: continuation))
+    }
+
+    /// Number of connections currently open.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Accepts and serves connections until `shutdown()` has completed its drain.
+    public func run() async {
+        state.withLock { state in
+            guard !state.isShuttingDown else { return }   // shutdown() already closed the socket
+            let source = DispatchSource.makeReadSource(fileDescriptor: listenFD, queue: listenQueue)
+            source.setEventHandler { [self] in acceptPending() }
+            source.setCancelHandler { [listenFD] in Glibc.close(listenFD) }
+            source.resume()
+            state.acceptSource = source
+        }
+
+        await withDiscardingTaskGroup { group in
+            for await fd in accepted {
+                guard let connection = makeConnection(fd: fd) else {
+                    state.withLock { $0.pendingAccepted -= 1 }
+                    Glibc.close(fd)
+                    continue
+                }
+                let id = ObjectIdentifier(connection)
+                let shuttingDown = state.withLock { state -> Bool in
+                    state.pendingAccepted -= 1
+                    state.connections[id] = connection
+                    return state.isShuttingDown
+                }
+                group.addTask { [self] in
+                    if shuttingDown { await connection.goAway() }
+                    await connection.serve(router: router, timeouts: configuration.timeouts)
+                    _ = state.withLock { $0.connections.removeValue(forKey: id) }
+                }
+            }
+        }
+    }
+
+    private func makeConnection(fd: Int32) -> WebSocketConnection? {
+        let executor = QueueExecutor(label: "vigil.connection")
+        guard let tls = configuration.tls else {
+            return WebSocketConnection(fd: fd, role: .server, tls: nil, executor: executor, parserLimits: configuration.limits)
+        }
+        guard let session = try? TLSSession(context: tls, serverName: nil) else { return nil }
+        return WebSocketConnection(fd: fd, role: .server, tls: session, executor: executor, parserLimits: configuration.limits)
+    }
+
+    private func acceptPending() {
+        for _ in 0..<256 {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return   // EAGAIN, or EMFILE/ENFILE: try again on the next readiness event
+            }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            Socket.setNoDelay(fd)
+            let continuation = state.withLock { state -> AsyncStream<Int32>.Continuation? in
+                guard !state.isShuttingDown, state.connectionCount < configuration.maxConnections else { return nil }
+                state.pendingAccepted += 1
+                return state.continuation
+            }
+            if let continuation { continuation.yield(fd) } else { Glibc.close(fd) }
+        }
+    }
+
+    /// Stops accepting, asks every connection to go away, and drops those still open after
+    /// `drainTimeout`. `run()` returns once the last connection has finished.
+    public func shutdown() async {
+        let connections = state.withLock { state -> [WebSocketConnection] in
+            guard !state.isShuttingDown else { return [] }
+            state.isShuttingDown = true
+            state.acceptSource?.cancel()
+            if state.acceptSource == nil { Glibc.close(listenFD) }
+            state.acceptSource = nil
+            state.continuation?.finish()
+            state.continuation = nil
+            return Array(state.connections.values)
+        }
+        for connection in connections { await connection.goAway() }
+        listenQueue.asyncAfter(deadline: .now() + configuration.drainTimeout.dispatchInterval) { [self] in
+            let remaining = state.withLock { Array($0.connections.values) }
+            for connection in remaining {
+                connection.executor.queue.async { connection.assumeIsolated { $0.abort() } }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Opens client WebSocket connections (ws:// and wss://), as chargers do. Used by the
+/// simulator and the tests. Every step — TCP connect, TLS handshake, upgrade — must finish
+/// within `connectTimeout`.
+public enum WebSocketClient {
+    /// How to connect.
+    public struct Options: Sendable {
+        public var subprotocols: [String] = []
+        public var headers = HTTPHeaders()
+        /// Required for wss://; a client context (`TLSContext(clientCAFile:)`).
+        public var tls: TLSContext?
+        public var connectTimeout: Duration = .seconds(10)
+        public var configuration = WebSocketConfiguration()
+        public init() {}
+    }
+
+    /// Why a connection attempt failed.
+    public enum ConnectError: Error, Equatable, Sendable, CustomStringConvertible {
+        case invalidURL(String)
+        case tlsContextRequired
+        case handshakeRejected(status: Int, body: String)
+        case invalidHandshakeResponse(String)
+
+        public var description: String {
+            switch self {
+            case .invalidURL(let url): return "invalid WebSocket URL \(url.debugDescription): use ws://host[:port]/path or wss://…"
+            case .tlsContextRequired: return "wss:// needs a TLS context in the options"
+            case .handshakeRejected(let status, let body): return "server refused the upgrade with \(status): \(body)"
+            case .invalidHandshakeResponse(let why): return "invalid upgrade response: \(why)"
+            }
+        }
+    }
+
+    public static func connect(to url: String, options: Options = Options()) async throws -> (WebSocketConnection, WebSocketSessionInfo) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              scheme == "ws" || scheme == "wss", let host = components.host, !host.isEmpty else {
+            throw ConnectError.invalidURL(url)
+        }
+        let secure = scheme == "wss"
+        if secure && options.tls == nil { throw ConnectError.tlsContextRequired }
+        let port = components.port ?? (secure ? 443 : 80)
+        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { path += "?" + query }
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+
+        let (fd, inProgress) = try Socket.startConnect(to: SocketAddress(host: bareHost, port: port))
+        var session: TLSSession?
+        if secure, let tls = options.tls {
+            do {
+                session = try TLSSession(context: tls, serverName: bareHost)
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
+        let connection = WebSocketConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.client"),
+                                             parserLimits: HTTPRequestParser.Limits())
+        let hostHeader = (port == (secure ? 443 : 80)) ? host : "\(host):\(port)"
+        let info = try await connection.openAsClient(connectInProgress: inProgress, hostHeader: hostHeader, path: path, options: options)
+        return (connection, info)
+    }
+}

@@ -1,0 +1,338 @@
+import Dispatch
+import Glibc
+
+/// Socket I/O: dispatch sources, reads through TLS, buffered writes, timers, teardown.
+extension WebSocketConnection {
+    /// Arms the read source. Called once, on the actor, before anything else.
+    func startReading() {
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: executor.queue)
+        source.setEventHandler {
+            self.assumeIsolated { $0.handleReadable() }
+        }
+        source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
+        pendingSourceCancels += 1
+        readSource = source
+        source.resume()
+    }
+
+    func pauseReading() {
+        guard !isReadPaused, let readSource else { return }
+        isReadPaused = true
+        readSource.suspend()
+    }
+
+    func resumeReading() {
+        guard isReadPaused, let readSource else { return }
+        isReadPaused = false
+        readSource.resume()
+    }
+
+    func handleReadable() {
+        var rounds = 0
+        while socketState != .closed && !isReadPaused && rounds < 4 {
+            rounds += 1
+            let result = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 16) { buffer -> Int in
+                let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+                if count > 0 { ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                return count > 0 ? count : (count == 0 ? 0 : -Int(errno))
+            }
+            if result == 0 { peerClosedSocket(); return }
+            if result < 0 {
+                let code = Int32(-result)
+                if code == EAGAIN || code == EWOULDBLOCK { return }
+                if code == EINTR { continue }
+                peerClosedSocket()
+                return
+            }
+            if result < 32 * 1024 { return }
+        }
+    }
+
+    /// Raw bytes from the socket: decrypted if TLS, then handed to the current phase.
+    func ingest(_ bytes: UnsafeRawBufferPointer) {
+        lastFrameReceived = .now()
+        guard let tls else {
+            route(bytes)
+            return
+        }
+        tls.feed(bytes)
+        if !tls.isHandshakeComplete {
+            advanceTLSHandshake()
+            if !tls.isHandshakeComplete { return }
+        }
+        switch tls.readPlaintext() {
+        case .data(let plaintext): plaintext.withUnsafeBytes { route($0) }
+        case .needMoreInput: break
+        case .closedByPeer: peerClosedSocket()
+        case .failed: peerClosedSocket()
+        }
+        flushTLSOutput()
+    }
+
+    func advanceTLSHandshake() {
+        guard let tls else { return }
+        switch tls.handshake() {
+        case .success(let done):
+            flushTLSOutput()
+            if done && role == .client { onSocketOpen?.resume(); onSocketOpen = nil }
+        case .failure(let error):
+            flushTLSOutput()
+            onSocketOpen?.resume(throwing: error)
+            onSocketOpen = nil
+            if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: error.description, initiatedLocally: true) }
+            closeWhenFlushed()
+        }
+    }
+
+    func route(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .http:
+            parser.feed(bytes)
+            deliverParsedRequest()
+        case .clientHandshake:
+            input.append(bytes)
+            processHandshakeResponse()
+        case .webSocket:
+            input.append(bytes)
+            processWebSocketInput()
+        }
+    }
+
+    func peerClosedSocket() {
+        if closeStatus == nil {
+            closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "connection closed without a close frame", initiatedLocally: false)
+        }
+        closeSocket()
+    }
+
+    // MARK: - Writing
+
+    /// Queues bytes (encrypting them under TLS) and writes as much as the socket takes.
+    func writeToSocket(_ bytes: [UInt8]) {
+        guard socketState != .closed else { return }
+        if let tls {
+            tls.write(bytes)
+            output.append(tls.takeOutput())
+        } else {
+            output.append(bytes)
+        }
+        flush()
+    }
+
+    func flushTLSOutput() {
+        guard let tls else { return }
+        let ciphertext = tls.takeOutput()
+        if !ciphertext.isEmpty {
+            output.append(ciphertext)
+            flush()
+        }
+    }
+
+    func flush() {
+        while !output.isEmpty && socketState != .closed {
+            let written = output.withReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written > 0 {
+                output.skip(written)
+                continue
+            }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                armWriteSource()
+                return
+            }
+            peerClosedSocket()
+            return
+        }
+        disarmWriteSource()
+        if !drainWaiters.isEmpty && output.readableCount <= configuration.outboundHighWatermark {
+            let waiters = drainWaiters
+            drainWaiters = []
+            waiters.forEach { $0.resume() }
+        }
+        if socketState == .closingAfterFlush && output.isEmpty { closeSocket() }
+    }
+
+    func armWriteSource() {
+        if writeSource == nil {
+            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: executor.queue)
+            source.setEventHandler {
+                self.assumeIsolated { $0.handleWritable() }
+            }
+            source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
+            pendingSourceCancels += 1
+            writeSource = source
+            isWriteArmed = true
+            source.resume()
+            return
+        }
+        if !isWriteArmed {
+            isWriteArmed = true
+            writeSource?.resume()
+        }
+    }
+
+    func disarmWriteSource() {
+        if isWriteArmed, let writeSource {
+            isWriteArmed = false
+            writeSource.suspend()
+        }
+    }
+
+    func handleWritable() {
+        if isConnectPending {
+            // A non-blocking connect finished; SO_ERROR says how.
+            isConnectPending = false
+            disarmWriteSource()
+            let error = Socket.pendingError(of: fd)
+            if error == 0 {
+                onSocketOpen?.resume()
+            } else {
+                onSocketOpen?.resume(throwing: SocketError("connect", code: error))
+                closeSocket()
+            }
+            onSocketOpen = nil
+            return
+        }
+        flush()
+    }
+
+    // MARK: - Closing the socket
+
+    /// Closes once everything queued has been written.
+    func closeWhenFlushed() {
+        guard socketState == .open else { return }
+        socketState = .closingAfterFlush
+        if output.isEmpty { closeSocket() }
+    }
+
+    /// Tears the connection down: stops timers and sources, wakes every waiter. The file
+    /// descriptor is closed only after both dispatch sources have been cancelled.
+    func closeSocket() {
+        guard socketState != .closed else { return }
+        socketState = .closed
+        if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "closed", initiatedLocally: true) }
+        if tls != nil && isCloseSent { tls?.shutdown(); _ = tls?.takeOutput() }
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        pingTimer?.cancel()
+        pingTimer = nil
+        if let readSource {
+            if isReadPaused { isReadPaused = false; readSource.resume() }
+            readSource.cancel()
+        }
+        if let writeSource {
+            if !isWriteArmed { isWriteArmed = true; writeSource.resume() }
+            writeSource.cancel()
+        }
+        if pendingSourceCancels == 0 { Glibc.close(fd) }
+        requestWaiter?.resume(returning: nil)
+        requestWaiter = nil
+        receiveWaiter?.resume(returning: nil)
+        receiveWaiter = nil
+        onSocketOpen?.resume(throwing: WebSocketError.closed)
+        onSocketOpen = nil
+        handshakeWaiter?.resume(throwing: WebSocketError.closed)
+        handshakeWaiter = nil
+        let waiters = drainWaiters + closedWaiters
+        drainWaiters = []
+        closedWaiters = []
+        waiters.forEach { $0.resume() }
+    }
+
+    func sourceCancelled() {
+        pendingSourceCancels -= 1
+        if pendingSourceCancels == 0 {
+            readSource = nil
+            writeSource = nil
+            Glibc.close(fd)
+        }
+    }
+
+    // MARK: - Timers
+
+    /// Arms the single deadline timer; `deadlineFired` decides what it means in the
+    /// current phase (request timeout, idle timeout, close timeout).
+    func scheduleDeadline(after duration: Duration) {
+        guard socketState != .closed else { return }
+        if deadlineTimer == nil {
+            let timer = DispatchSource.makeTimerSource(queue: executor.queue)
+            timer.setEventHandler { [weak self] in self?.assumeIsolated { $0.deadlineFired() } }
+            deadlineTimer = timer
+            timer.schedule(deadline: .now() + duration.dispatchInterval)
+            timer.resume()
+        } else {
+            deadlineTimer?.schedule(deadline: .now() + duration.dispatchInterval)
+        }
+    }
+
+    func cancelDeadline() {
+        deadlineTimer?.schedule(deadline: .distantFuture)
+    }
+
+    func deadlineFired() {
+        switch phase {
+        case .http: requestDeadlineFired()
+        case .clientHandshake:
+            let error = WebSocketError.timedOut("opening handshake not completed within the connect timeout")
+            onSocketOpen?.resume(throwing: error)
+            onSocketOpen = nil
+            handshakeWaiter?.resume(throwing: error)
+            handshakeWaiter = nil
+            closeSocket()
+        case .webSocket:
+            if isCloseSent || isFailed {
+                closeSocket()
+            } else if let idle = configuration.idleTimeout {
+                let idleFor = DispatchTime.now().uptimeNanoseconds - lastMessageReceived.uptimeNanoseconds
+                if idleFor >= UInt64(idle.nanoseconds) {
+                    sendClose(code: .goingAway, reason: "idle timeout")
+                    finishReceiving()
+                    scheduleDeadline(after: configuration.closeTimeout)
+                } else {
+                    scheduleDeadline(after: .nanoseconds(Int64(UInt64(idle.nanoseconds) - idleFor)))
+                }
+            }
+        }
+    }
+
+    func startPingTimer() {
+        guard let interval = configuration.pingInterval else { return }
+        let timer = DispatchSource.makeTimerSource(queue: executor.queue)
+        timer.setEventHandler { [weak self] in self?.assumeIsolated { $0.pingTimerFired() } }
+        timer.schedule(deadline: .now() + interval.dispatchInterval)
+        pingTimer = timer
+        timer.resume()
+    }
+
+    /// Sends a ping each interval; if nothing at all was received within `pongTimeout` of
+    /// the previous ping, the peer is considered dead and the socket is dropped.
+    func pingTimerFired() {
+        guard let interval = configuration.pingInterval, socketState == .open else { return }
+        if let sent = pingSentAt {
+            if lastFrameReceived < sent {
+                closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "no pong within \(configuration.pongTimeout)", initiatedLocally: true)
+                finishReceiving()
+                closeSocket()
+                return
+            }
+            pingSentAt = nil
+            pingTimer?.schedule(deadline: .now() + (interval - configuration.pongTimeout).clampedToZero.dispatchInterval)
+            return
+        }
+        guard !isCloseSent else { return }
+        pingSentAt = .now()
+        writeToSocket(encoder.encode(opcode: .ping, payload: []))
+        pingTimer?.schedule(deadline: .now() + configuration.pongTimeout.dispatchInterval)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    var dispatchInterval: DispatchTimeInterval { .nanoseconds(Int(max(0, nanoseconds))) }
+
+    var clampedToZero: Duration { self < .zero ? .zero : self }
+}

@@ -1,0 +1,256 @@
+import Dispatch
+import Glibc
+
+/// One TCP (optionally TLS) connection. On the server it starts in the HTTP/1.1 phase,
+/// serving requests through a `Router`, and may upgrade to WebSocket; a client connection
+/// starts with its own upgrade request. All state is isolated to the actor, which runs on
+/// the same serial dispatch queue that delivers the socket's read/write events.
+///
+/// The WebSocket API: `receive()` returns whole messages (nil once closed); `send` writes a
+/// message, waiting when more than `outboundHighWatermark` bytes are queued; `close`
+/// performs the closing handshake. Only one task may wait in `receive()` at a time.
+public actor WebSocketConnection {
+    enum Phase {
+        case http
+        case clientHandshake
+        case webSocket
+    }
+
+    enum SocketState {
+        case open
+        /// Close the socket as soon as everything queued is written.
+        case closingAfterFlush
+        case closed
+    }
+
+    nonisolated let executor: QueueExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    nonisolated let fd: Int32
+    /// The peer's address, read when the socket was accepted or connected.
+    public nonisolated let remoteAddress: SocketAddress?
+    let role: WebSocketRole
+
+    // Socket and TLS.
+    var readSource: DispatchSourceRead?
+    var writeSource: DispatchSourceWrite?
+    var isReadPaused = false
+    var isWriteArmed = false
+    var pendingSourceCancels = 0
+    var tls: TLSSession?
+    var socketState = SocketState.open
+    var output = ByteBuffer()
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    var closedWaiters: [CheckedContinuation<Void, Never>] = []
+    var deadlineTimer: DispatchSourceTimer?
+    var pingTimer: DispatchSourceTimer?
+    var onSocketOpen: CheckedContinuation<Void, Error>?
+    var isConnectPending = false
+
+    // HTTP phase.
+    var phase: Phase
+    var parser: HTTPRequestParser
+    var requestWaiter: CheckedContinuation<HTTPRequest?, Never>?
+    var isHandlingRequest = false
+    var isShuttingDown = false
+    var requestDeadlineIsIdle = true
+    var requestTimeouts = HTTPServerConfiguration.Timeouts()
+
+    // WebSocket phase.
+    var configuration = WebSocketConfiguration()
+    var input = ByteBuffer()
+    var decoder: WebSocketFrameDecoder
+    let encoder: WebSocketFrameEncoder
+    var assembler: MessageAssembler
+    var inbound: [WebSocketMessage] = []
+    var inboundHead = 0
+    var receiveWaiter: CheckedContinuation<WebSocketMessage?, Error>?
+    var isCloseSent = false
+    var isCloseReceived = false
+    /// Set once this side has failed the connection: input is only scanned for a close.
+    var isFailed = false
+    public internal(set) var closeStatus: WebSocketCloseStatus?
+    var lastFrameReceived = DispatchTime.now()
+    var lastMessageReceived = DispatchTime.now()
+    var pingSentAt: DispatchTime?
+    var handshakeWaiter: CheckedContinuation<HTTPResponseHead, Error>?
+
+    init(fd: Int32, role: WebSocketRole, tls: sending TLSSession?, executor: QueueExecutor, parserLimits: HTTPRequestParser.Limits) {
+        self.fd = fd
+        self.role = role
+        self.tls = tls
+        self.executor = executor
+        self.remoteAddress = Socket.peerAddress(of: fd)
+        self.phase = role == .server ? .http : .clientHandshake
+        self.parser = HTTPRequestParser(limits: parserLimits)
+        self.decoder = WebSocketFrameDecoder(role: role, maxFrameBytes: WebSocketConfiguration().maxMessageBytes)
+        self.encoder = WebSocketFrameEncoder(role: role)
+        self.assembler = MessageAssembler(maxMessageBytes: WebSocketConfiguration().maxMessageBytes)
+    }
+
+    // MARK: - Receiving
+
+    /// The next complete message, or nil once the connection is closed (see `closeStatus`).
+    /// Throws `WebSocketError.receiveAlreadyPending` if another task is already waiting.
+    public func receive() async throws -> WebSocketMessage? {
+        if let message = dequeueMessage() { return message }
+        if socketState == .closed || isCloseReceived || phase != .webSocket { return nil }
+        if receiveWaiter != nil { throw WebSocketError.receiveAlreadyPending }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    receiveWaiter = continuation
+                }
+            }
+        } onCancel: {
+            executor.queue.async {
+                self.assumeIsolated { connection in
+                    connection.receiveWaiter?.resume(throwing: CancellationError())
+                    connection.receiveWaiter = nil
+                }
+            }
+        }
+    }
+
+    func dequeueMessage() -> WebSocketMessage? {
+        guard inboundHead < inbound.count else { return nil }
+        let message = inbound[inboundHead]
+        inboundHead += 1
+        if inboundHead == inbound.count {
+            inbound.removeAll(keepingCapacity: true)
+            inboundHead = 0
+        }
+        if isReadPaused && queuedMessageCount < configuration.inboundQueueLimit && phase == .webSocket {
+            resumeReading()
+            processWebSocketInput()
+        }
+        return message
+    }
+
+    var queuedMessageCount: Int { inbound.count - inboundHead }
+
+    func deliver(_ message: WebSocketMessage) {
+        lastMessageReceived = .now()
+        if let waiter = receiveWaiter {
+            receiveWaiter = nil
+            waiter.resume(returning: message)
+        } else {
+            inbound.append(message)
+        }
+    }
+
+    // MARK: - Sending
+
+    /// Sends a text message.
+    public func send(text: String) async throws {
+        try await send(opcode: .text, payload: Array(text.utf8))
+    }
+
+    /// Sends a binary message.
+    public func send(binary: [UInt8]) async throws {
+        try await send(opcode: .binary, payload: binary)
+    }
+
+    public func send(_ message: WebSocketMessage) async throws {
+        switch message {
+        case .text(let text): try await send(text: text)
+        case .binary(let bytes): try await send(binary: bytes)
+        }
+    }
+
+    /// Sends a ping; the peer's pong counts as proof of life.
+    public func sendPing(_ payload: [UInt8] = []) throws {
+        guard canSend else { throw WebSocketError.closed }
+        writeToSocket(encoder.encode(opcode: .ping, payload: Array(payload.prefix(125))))
+    }
+
+    /// Sends one frame as given, for tests that need unusual framing (fragments).
+    public func send(frame: WebSocketFrame) async throws {
+        guard canSend else { throw WebSocketError.closed }
+        writeToSocket(encoder.encode(frame))
+        await waitForDrain()
+    }
+
+    func send(opcode: WebSocketOpcode, payload: [UInt8]) async throws {
+        guard canSend else { throw WebSocketError.closed }
+        writeToSocket(encoder.encode(opcode: opcode, payload: payload))
+        await waitForDrain()
+    }
+
+    var canSend: Bool { phase == .webSocket && socketState == .open && !isCloseSent }
+
+    func waitForDrain() async {
+        while output.readableCount > configuration.outboundHighWatermark && socketState != .closed {
+            await withCheckedContinuation { drainWaiters.append($0) }
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Starts the closing handshake and waits until the socket is closed: when the peer
+    /// answers with its close frame, or after `closeTimeout`.
+    public func close(code: WebSocketCloseCode = .normal, reason: String = "") async {
+        if phase == .webSocket && socketState == .open && !isCloseSent {
+            sendClose(code: code, reason: reason)
+            if isCloseReceived { closeWhenFlushed() } else { scheduleDeadline(after: configuration.closeTimeout) }
+        } else if phase != .webSocket {
+            closeSocket()
+        }
+        await waitUntilClosed()
+    }
+
+    /// Waits until the socket is closed, by either side.
+    public func waitUntilClosed() async {
+        if socketState == .closed { return }
+        await withCheckedContinuation { closedWaiters.append($0) }
+    }
+
+    func sendClose(code: WebSocketCloseCode, reason: String) {
+        guard !isCloseSent else { return }
+        isCloseSent = true
+        if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: code, reason: reason, initiatedLocally: true) }
+        writeToSocket(encoder.encodeClose(code: code, reason: reason))
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): sends the matching close code, then waits
+    /// briefly for the peer's close frame while ignoring everything else.
+    func fail(_ error: WebSocketError) {
+        guard !isFailed else { return }
+        isFailed = true
+        sendClose(code: error.closeCode, reason: error.reason)
+        finishReceiving()
+        scheduleDeadline(after: configuration.closeTimeout)
+    }
+
+    /// Tells a waiting receiver that no more messages will come.
+    func finishReceiving() {
+        if let waiter = receiveWaiter, inboundHead >= inbound.count {
+            receiveWaiter = nil
+            waiter.resume(returning: nil)
+        }
+    }
+
+    /// Graceful shutdown: WebSockets close with 1001, idle HTTP connections close now, and
+    /// a request in progress gets its response with `Connection: close`.
+    public func goAway() {
+        isShuttingDown = true
+        switch phase {
+        case .webSocket:
+            if socketState == .open && !isCloseSent {
+                sendClose(code: .goingAway, reason: "server shutting down")
+                scheduleDeadline(after: configuration.closeTimeout)
+            }
+        case .http:
+            if !isHandlingRequest { closeSocket() }
+        case .clientHandshake:
+            closeSocket()
+        }
+    }
+
+    /// Drops the connection at once, without a closing handshake.
+    public func abort() {
+        if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "aborted", initiatedLocally: true) }
+        closeSocket()
+    }
+}

@@ -1,0 +1,52 @@
+/// Command-line arguments of one subcommand: `--name value`, `--name=value` and flags.
+struct Arguments {
+    private(set) var options: [String: String] = [:]
+    private(set) var flags: Set<String> = []
+    private(set) var positional: [String] = []
+
+    /// Parses `arguments`; `flagNames` take no value.
+    init(_ arguments: some Sequence<String>, flagNames: Set<String> = []) throws(UsageError) {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            guard argument.hasPrefix("--") else {
+                positional.append(argument)
+                continue
+            }
+            let body = argument.dropFirst(2)
+            if let equals = body.firstIndex(of: "=") {
+                options[String(body[..<equals])] = String(body[body.index(after: equals)...])
+            } else if flagNames.contains(String(body)) {
+                flags.insert(String(body))
+            } else {
+                guard let value = iterator.next() else { throw UsageError("option --\(body) needs a value") }
+                options[String(body)] = value
+            }
+        }
+    }
+
+    func value(_ name: String) -> String? { options[name] }
+
+    func integer(_ name: String, default fallback: Int) throws(UsageError) -> Int {
+        guard let text = options[name] else { return fallback }
+        guard let value = Int(text), value >= 0 else { throw UsageError("--\(name) must be a non-negative integer, got \(text.debugDescription)") }
+        return value
+    }
+
+    func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// Fails on options the command does not know, so typos are not silently ignored.
+    func rejectUnknown(allowed: Set<String>) throws(UsageError) {
+        for name in options.keys.sorted() where !allowed.contains(name) {
+            throw UsageError("unknown option --\(name)")
+        }
+        for name in flags.sorted() where !allowed.contains(name) {
+            throw UsageError("unknown option --\(name)")
+        }
+    }
+}
+
+/// A mistake on the command line; printed with the usage text, exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

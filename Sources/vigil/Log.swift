@@ -1,0 +1,46 @@
+import Foundation
+
+/// Line-oriented logger to standard error, as text or JSON lines.
+struct Log: Sendable {
+    enum Level: Int, Comparable, Sendable {
+        case debug, info, warning, error
+        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        init?(name: String) {
+            switch name.lowercased() {
+            case "debug": self = .debug
+            case "info": self = .info
+            case "warning", "warn": self = .warning
+            case "error": self = .error
+            default: return nil
+            }
+        }
+        var name: String { ["debug", "info", "warning", "error"][rawValue] }
+    }
+
+    var minimum: Level = .info
+    var json = false
+
+    func callAsFunction(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
+        guard level >= minimum else { return }
+        let time = Date().ISO8601Format(.iso8601(timeZone: .gmt, includingFractionalSeconds: true))
+        var line: String
+        if json {
+            var object: [String: String] = fields
+            object["time"] = time
+            object["level"] = level.name
+            object["msg"] = message
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            line = String(decoding: data, as: UTF8.self)
+        } else {
+            line = "\(time) \(level.name.uppercased()) \(message)"
+            for key in fields.keys.sorted() { line += " \(key)=\(fields[key, default: ""])" }
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Writes one line to standard output at once (no buffering), so scripts that wait for
+/// "listening on" lines see them immediately.
+func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

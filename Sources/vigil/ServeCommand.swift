@@ -1,0 +1,71 @@
+import Foundation
+import Transport
+
+/// `vigil serve`: the OCPP WebSocket listener (`/ocpp/{chargePointId}`, subprotocols
+/// ocpp2.0.1 and ocpp1.6, ws:// or wss://) and the HTTP API. Settings come from flags,
+/// else from VIGIL_… environment variables, else defaults.
+struct ServeCommand {
+    var ocppAddress: SocketAddress
+    var httpAddress: SocketAddress
+    var tlsCertificate: String?
+    var tlsKey: String?
+    var tlsClientCA: String?
+    var log = Log()
+
+    static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format"]
+
+    init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
+        let parsed = try Arguments(arguments)
+        try parsed.rejectUnknown(allowed: Self.options)
+        func setting(_ name: String) -> String? {
+            parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")]
+        }
+        func address(_ name: String, default fallback: String) throws(UsageError) -> SocketAddress {
+            let text = setting(name) ?? fallback
+            guard let address = SocketAddress.parse(text) else { throw UsageError("--\(name) must be HOST:PORT, got \(text.debugDescription)") }
+            return address
+        }
+        ocppAddress = try address("ocpp", default: "0.0.0.0:9000")
+        httpAddress = try address("http", default: "127.0.0.1:8080")
+        tlsCertificate = setting("tls-cert")
+        tlsKey = setting("tls-key")
+        tlsClientCA = setting("tls-client-ca")
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw UsageError("--tls-cert and --tls-key go together") }
+        if tlsClientCA != nil && tlsCertificate == nil { throw UsageError("--tls-client-ca needs --tls-cert and --tls-key") }
+        if let level = setting("log-level") {
+            guard let parsedLevel = Log.Level(name: level) else { throw UsageError("--log-level must be debug, info, warning or error, got \(level.debugDescription)") }
+            log.minimum = parsedLevel
+        }
+        if let format = setting("log-format") {
+            guard format == "text" || format == "json" else { throw UsageError("--log-format must be text or json, got \(format.debugDescription)") }
+            log.json = format == "json"
+        }
+    }
+
+    func run() async throws -> Int32 {
+        SystemLimits.raiseFileDescriptorLimit()
+        var ocppConfiguration = HTTPServerConfiguration()
+        if let tlsCertificate, let tlsKey {
+            ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
+        }
+        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log).router(), configuration: ocppConfiguration)
+        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router())
+        printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
+        printLine("http listening on \(http.boundAddress)")
+        await Shutdown.runUntilSignalled([ocpp, http], log: log)
+        log(.info, "stopped")
+        return 0
+    }
+}
+
+/// The HTTP API. For now: health only; the station and session endpoints come with the
+/// CPMS core.
+enum APIRoutes {
+    static func router() -> Router {
+        var router = Router()
+        router.on("GET", "/api/v1/health") { _ in
+            .json(.ok, Array(#"{"status":"ok"}"#.utf8))
+        }
+        return router
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Glibc
+
+/// Entry point: dispatches to one subcommand.
+let usage = """
+usage: vigil <command> [options]
+
+commands:
+  serve     run the CPMS: OCPP WebSocket listener and HTTP API
+            --ocpp HOST:PORT (default 0.0.0.0:9000)  --http HOST:PORT (default 127.0.0.1:8080)
+            --tls-cert PEM --tls-key PEM [--tls-client-ca PEM]  serve wss:// (security profiles 2/3)
+            --log-level debug|info|warning|error  --log-format text|json
+  echo      WebSocket echo endpoint for conformance tests and benchmarks
+            --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
+  bench     transport benchmark against a spawned echo endpoint
+            --connections N (default 1000)  --idle N (default 10000)  --seconds S (default 5)
+  help      show this text
+
+Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
+"""
+
+signal(SIGPIPE, SIG_IGN)
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.isEmpty ? "help" : arguments.removeFirst()
+let status: Int32
+do {
+    switch command {
+    case "serve": status = try await ServeCommand(arguments: arguments).run()
+    case "echo": status = try await EchoCommand(arguments: arguments).run()
+    case "bench": status = try await BenchCommand(arguments: arguments).run()
+    case "help", "--help", "-h":
+        print(usage)
+        status = 0
+    default:
+        throw UsageError("unknown command \(command.debugDescription)")
+    }
+} catch let error as UsageError {
+    FileHandle.standardError.write(Data("vigil: \(error.description)\n\n\(usage)\n".utf8))
+    status = 2
+} catch {
+    FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+    status = 1
+}
+exit(status)
