@@ -1,0 +1,52 @@
+# Vigil — every entry point a newcomer needs. `make serve` runs the service, `make test`
+# runs every test; both install missing system packages first (scripts/bootstrap).
+
+SWIFT      ?= swift
+VENV       := .venv
+PYTHON     := $(VENV)/bin/python
+SERVE_ARGS ?=
+
+.PHONY: all bootstrap build release serve test unit-test interop conformance bench venv clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release --product vigil
+
+serve: release
+	.build/release/vigil serve $(SERVE_ARGS)
+
+$(VENV)/.installed: tests/interop/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+	touch $@
+
+venv: bootstrap $(VENV)/.installed
+
+# Swift unit and integration tests, then the interop tests (Python websockets, ocpp) and
+# the Autobahn conformance cases, all against the same debug build.
+test: build venv
+	$(SWIFT) test
+	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
+	VIGIL_BIN=.build/debug/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
+
+unit-test: build
+	$(SWIFT) test
+
+interop: build venv
+	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
+
+conformance: release venv
+	VIGIL_BIN=.build/release/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
+
+bench: release
+	.build/release/vigil bench
+
+clean:
+	rm -rf .build $(VENV) build-reports
