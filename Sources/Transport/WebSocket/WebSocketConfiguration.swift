@@ -52,6 +52,12 @@ public struct WebSocketCloseStatus: Sendable, Equatable {
     public var reason: String
     /// True when this side started the close (or failed the connection).
     public var initiatedLocally: Bool
+
+    public init(code: WebSocketCloseCode, reason: String, initiatedLocally: Bool) {
+        self.code = code
+        self.reason = reason
+        self.initiatedLocally = initiatedLocally
+    }
 }
 
 /// A WebSocket endpoint: decides on upgrade requests and serves accepted connections.

@@ -50,6 +50,7 @@ extension WebSocketConnection {
 
     /// Raw bytes from the socket: decrypted if TLS, then handed to the current phase.
     func ingest(_ bytes: UnsafeRawBufferPointer) {
+        if socketState == .lingering { return }   // draining before close: discard
         lastFrameReceived = .now()
         guard let tls else {
             route(bytes)
@@ -109,7 +110,7 @@ extension WebSocketConnection {
 
     /// Queues bytes (encrypting them under TLS) and writes as much as the socket takes.
     func writeToSocket(_ bytes: [UInt8]) {
-        guard socketState != .closed else { return }
+        guard socketState == .open || socketState == .closingAfterFlush else { return }
         if let tls {
             tls.write(bytes)
             output.append(tls.takeOutput())
@@ -129,7 +130,7 @@ extension WebSocketConnection {
     }
 
     func flush() {
-        while !output.isEmpty && socketState != .closed {
+        while !output.isEmpty && (socketState == .open || socketState == .closingAfterFlush) {
             let written = output.withReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written > 0 {
                 output.skip(written)
@@ -149,7 +150,20 @@ extension WebSocketConnection {
             drainWaiters = []
             waiters.forEach { $0.resume() }
         }
-        if socketState == .closingAfterFlush && output.isEmpty { closeSocket() }
+        if socketState == .closingAfterFlush && output.isEmpty { shutDownAndLinger() }
+    }
+
+    /// Sends FIN after the last queued byte and drains input for at most a second.
+    func shutDownAndLinger() {
+        socketState = .lingering
+        if let tls {
+            tls.shutdown()
+            let alert = tls.takeOutput()
+            _ = alert.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+        resumeReading()
+        scheduleDeadline(after: .seconds(1))
     }
 
     func armWriteSource() {
@@ -202,7 +216,7 @@ extension WebSocketConnection {
     func closeWhenFlushed() {
         guard socketState == .open else { return }
         socketState = .closingAfterFlush
-        if output.isEmpty { closeSocket() }
+        if output.isEmpty { shutDownAndLinger() }
     }
 
     /// Tears the connection down: stops timers and sources, wakes every waiter. The file
@@ -211,7 +225,6 @@ extension WebSocketConnection {
         guard socketState != .closed else { return }
         socketState = .closed
         if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "closed", initiatedLocally: true) }
-        if tls != nil && isCloseSent { tls?.shutdown(); _ = tls?.takeOutput() }
         deadlineTimer?.cancel()
         deadlineTimer = nil
         pingTimer?.cancel()
@@ -270,6 +283,10 @@ extension WebSocketConnection {
     }
 
     func deadlineFired() {
+        if socketState == .lingering {
+            closeSocket()
+            return
+        }
         switch phase {
         case .http: requestDeadlineFired()
         case .clientHandshake:

@@ -20,6 +20,10 @@ public actor WebSocketConnection {
         case open
         /// Close the socket as soon as everything queued is written.
         case closingAfterFlush
+        /// Our side is shut down (FIN sent); unread input is drained and discarded until the
+        /// peer closes or a short linger time passes, so the kernel never answers a final
+        /// close frame or error response with a reset that could destroy it in flight.
+        case lingering
         case closed
     }
 
@@ -220,7 +224,7 @@ public actor WebSocketConnection {
         isFailed = true
         sendClose(code: error.closeCode, reason: error.reason)
         finishReceiving()
-        scheduleDeadline(after: configuration.closeTimeout)
+        closeWhenFlushed()
     }
 
     /// Tells a waiting receiver that no more messages will come.
