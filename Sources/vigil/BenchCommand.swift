@@ -1,1 +1,161 @@
-struct BenchCommand { init(arguments: [String]) throws(UsageError) {}; func run() async throws -> Int32 { 0 } }
+import Foundation
+import Glibc
+import Transport
+
+/// `vigil bench`: measures the transport against a `vigil echo` child process on loopback:
+/// round-trip message rate through one connection and through many, and the echo server's
+/// resident memory per idle connection. Client and server share this machine's cores, so
+/// the rates are a floor for the server alone.
+struct BenchCommand {
+    var connections: Int
+    var idleConnections: Int
+    var seconds: Int
+    var messageBytes = 32
+
+    init(arguments: [String]) throws(UsageError) {
+        let parsed = try Arguments(arguments)
+        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
+        connections = try parsed.integer("connections", default: 1000)
+        idleConnections = try parsed.integer("idle", default: 10_000)
+        seconds = max(1, try parsed.integer("seconds", default: 5))
+    }
+
+    func run() async throws -> Int32 {
+        SystemLimits.raiseFileDescriptorLimit()
+        let server = try EchoProcess.start()
+        defer { server.stop() }
+        let url = "ws://127.0.0.1:\(server.port)/echo"
+        printLine("transport benchmark: vigil echo (pid \(server.pid)) on 127.0.0.1:\(server.port), \(messageBytes)-byte text messages")
+
+        let baseline = server.residentBytes()
+        let idle = try await openIdle(count: idleConnections, url: url)
+        try await Task.sleep(for: .seconds(1))
+        let loaded = server.residentBytes()
+        let perConnection = idle.isEmpty ? 0 : (loaded - baseline) / idle.count
+        printLine(String(format: "idle connections:        %6d held, server RSS %.1f MiB -> %.1f MiB, %d bytes per connection",
+                         idle.count, Double(baseline) / 1_048_576, Double(loaded) / 1_048_576, perConnection))
+        await closeAll(idle)
+
+        let single = try await roundTrips(connectionCount: 1, url: url)
+        printLine(String(format: "1 connection:            %9.0f round trips/s", single))
+        let many = try await roundTrips(connectionCount: connections, url: url)
+        printLine(String(format: "%-6d connections:       %9.0f round trips/s", connections, many))
+        return 0
+    }
+
+    /// Opens `count` connections, at most 256 handshakes in flight at once.
+    func openIdle(count: Int, url: String) async throws -> [WebSocketConnection] {
+        var opened: [WebSocketConnection] = []
+        var next = 0
+        try await withThrowingTaskGroup(of: WebSocketConnection.self) { group in
+            while next < min(256, count) {
+                group.addTask { try await WebSocketClient.connect(to: url, options: Self.quietOptions).0 }
+                next += 1
+            }
+            while let connection = try await group.next() {
+                opened.append(connection)
+                if next < count {
+                    group.addTask { try await WebSocketClient.connect(to: url, options: Self.quietOptions).0 }
+                    next += 1
+                }
+            }
+        }
+        return opened
+    }
+
+    static var quietOptions: WebSocketClient.Options {
+        var options = WebSocketClient.Options()
+        options.configuration.pingInterval = nil
+        return options
+    }
+
+    func closeAll(_ connections: [WebSocketConnection]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.close() } }
+        }
+    }
+
+    /// Each connection sends a message and waits for its echo, repeatedly, for `seconds`.
+    func roundTrips(connectionCount: Int, url: String) async throws -> Double {
+        let clients = try await openIdle(count: connectionCount, url: url)
+        let message = String(repeating: "x", count: messageBytes)
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let total = await withTaskGroup(of: Int.self) { group in
+            for client in clients {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        do {
+                            try await client.send(text: message)
+                            guard try await client.receive() != nil else { break }
+                        } catch { break }
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - started
+        await closeAll(clients)
+        return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
+
+/// A `vigil echo` child process on an ephemeral loopback port.
+struct EchoProcess {
+    let pid: pid_t
+    let port: Int
+
+    static func start() throws -> EchoProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL?.path ?? "") {
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        process.arguments = ["echo", "--listen", "127.0.0.1:0"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let portText = text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines),
+              let port = Int(portText) else {
+            process.terminate()
+            throw BenchError("echo server did not report its port: \(text.debugDescription)")
+        }
+        return EchoProcess(pid: process.processIdentifier, port: port)
+    }
+
+    /// VmRSS of the child, from /proc.
+    func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

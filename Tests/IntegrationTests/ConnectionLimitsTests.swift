@@ -1,7 +1,7 @@
 import Testing
 import Transport
 
-@Suite struct ConnectionLimitsTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionLimitsTests {
     @Test func idleTimeoutClosesWith1001() async throws {
         var configuration = WebSocketConfiguration()
         configuration.idleTimeout = .milliseconds(300)

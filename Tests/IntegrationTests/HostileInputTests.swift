@@ -4,7 +4,7 @@ import Transport
 
 /// Hostile bytes over a real socket: each gets the right status or close code, and the
 /// server keeps serving everyone else.
-@Suite struct HostileInputTests {
+@Suite(.timeLimit(.minutes(1))) struct HostileInputTests {
     func closeFrame(from bytes: [UInt8]) -> (code: UInt16, reason: String)? {
         guard bytes.count >= 4, bytes[0] == 0x88 else { return nil }
         let length = Int(bytes[1] & 0x7F)

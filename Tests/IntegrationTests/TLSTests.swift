@@ -1,7 +1,7 @@
 import Testing
 import Transport
 
-@Suite struct TLSTests {
+@Suite(.timeLimit(.minutes(1))) struct TLSTests {
     @Test func wssEchoWithVerifiedServerCertificate() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }

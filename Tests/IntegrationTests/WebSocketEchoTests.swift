@@ -1,7 +1,7 @@
 import Testing
 import Transport
 
-@Suite struct WebSocketEchoTests {
+@Suite(.timeLimit(.minutes(1))) struct WebSocketEchoTests {
     @Test func textBinaryAndLargeMessagesRoundTrip() async throws {
         var configuration = WebSocketConfiguration()
         configuration.maxMessageBytes = 4 << 20

@@ -7,8 +7,11 @@ import Dispatch
 public final class QueueExecutor: SerialExecutor {
     public let queue: DispatchQueue
 
+    /// The queue targets the shared global queue rather than an overcommitting root, so
+    /// ten thousand connections share a pool as wide as the CPU count instead of each
+    /// burst of socket events spawning threads.
     public init(label: String) {
-        queue = DispatchQueue(label: label)
+        queue = DispatchQueue(label: label, target: .global())
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -21,6 +21,7 @@ public enum WebSocketClient {
         case tlsContextRequired
         case handshakeRejected(status: Int, body: String)
         case invalidHandshakeResponse(String)
+        case connectionClosed(String)
 
         public var description: String {
             switch self {
@@ -28,6 +29,7 @@ public enum WebSocketClient {
             case .tlsContextRequired: return "wss:// needs a TLS context in the options"
             case .handshakeRejected(let status, let body): return "server refused the upgrade with \(status): \(body)"
             case .invalidHandshakeResponse(let why): return "invalid upgrade response: \(why)"
+            case .connectionClosed(let why): return "connection closed before the upgrade completed: \(why)"
             }
         }
     }

@@ -7,6 +7,7 @@ extension WebSocketConnection {
         do {
             if connectInProgress {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                    guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
                     onSocketOpen = continuation
                     isConnectPending = true
                     armWriteSource()
@@ -14,6 +15,7 @@ extension WebSocketConnection {
             }
             if tls != nil {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                    guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
                     onSocketOpen = continuation
                     advanceTLSHandshake()
                 }
@@ -27,9 +29,15 @@ extension WebSocketConnection {
             for (name, value) in options.headers { request += "\(name): \(value)\r\n" }
             request += "\r\n"
             writeToSocket(Array(request.utf8))
+            // The socket may already have been closed while the request was written (the
+            // server refused us at accept); a waiter registered then would never be resumed.
             let head = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, Error>) in
                 handshakeWaiter = continuation
                 processHandshakeResponse()
+                if socketState == .closed, let waiter = handshakeWaiter {
+                    handshakeWaiter = nil
+                    waiter.resume(throwing: closedDuringHandshake)
+                }
             }
             let subprotocol = try validateHandshake(head, key: key, offered: options.subprotocols)
             let leftover = input.read(input.readableCount)
@@ -40,6 +48,10 @@ extension WebSocketConnection {
             closeSocket()
             throw error
         }
+    }
+
+    var closedDuringHandshake: WebSocketClient.ConnectError {
+        .connectionClosed(closeStatus?.reason ?? "closed")
     }
 
     /// Looks for the end of the response head among the bytes received so far.

@@ -5,6 +5,8 @@ import Glibc
 extension WebSocketConnection {
     /// Arms the read source. Called once, on the actor, before anything else.
     func startReading() {
+        guard socketState == .open, readSource == nil else { return }   // closed before serving began
+        TransportTrace.log("fd \(fd) \(role) start reading tls=\(tls != nil)")
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: executor.queue)
         source.setEventHandler {
             self.assumeIsolated { $0.handleReadable() }
@@ -15,21 +17,34 @@ extension WebSocketConnection {
         source.resume()
     }
 
+    // Suspending a cancelled source would keep its cancel handler from ever running, and
+    // with it the close of the file descriptor; so nothing is paused once closed.
     func pauseReading() {
-        guard !isReadPaused, let readSource else { return }
+        guard !isReadPaused, socketState != .closed, let readSource else { return }
         isReadPaused = true
         readSource.suspend()
     }
 
+    /// Resumes the read source and drains what arrived meanwhile: no new readiness event
+    /// may come for bytes that were already waiting.
     func resumeReading() {
         guard isReadPaused, let readSource else { return }
         isReadPaused = false
         readSource.resume()
+        executor.queue.async { self.assumeIsolated { $0.handleReadable() } }
     }
 
+    /// Reads until the socket would block. Dispatch read sources on Linux do not promise to
+    /// fire again for bytes (or an end-of-file) that were already pending when the handler
+    /// returned, so the handler drains the socket; after 512 KiB it yields the queue to other
+    /// work and continues in a fresh block.
     func handleReadable() {
         var rounds = 0
-        while socketState != .closed && !isReadPaused && rounds < 4 {
+        while socketState != .closed && !isReadPaused {
+            if rounds == 16 {
+                executor.queue.async { self.assumeIsolated { $0.handleReadable() } }
+                return
+            }
             rounds += 1
             let result = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 16) { buffer -> Int in
                 let count = recv(fd, buffer.baseAddress, buffer.count, 0)
@@ -44,7 +59,6 @@ extension WebSocketConnection {
                 peerClosedSocket()
                 return
             }
-            if result < 32 * 1024 { return }
         }
     }
 
@@ -72,6 +86,7 @@ extension WebSocketConnection {
 
     func advanceTLSHandshake() {
         guard let tls else { return }
+        TransportTrace.log("fd \(fd) \(role) tls handshake step")
         switch tls.handshake() {
         case .success(let done):
             flushTLSOutput()
@@ -100,6 +115,7 @@ extension WebSocketConnection {
     }
 
     func peerClosedSocket() {
+        TransportTrace.log("fd \(fd) \(role) peer closed phase=\(phase)")
         if closeStatus == nil {
             closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "connection closed without a close frame", initiatedLocally: false)
         }
@@ -153,8 +169,11 @@ extension WebSocketConnection {
         if socketState == .closingAfterFlush && output.isEmpty { shutDownAndLinger() }
     }
 
-    /// Sends FIN after the last queued byte and drains input for at most a second.
+    /// Sends FIN after the last queued byte, then drains and discards input until the peer
+    /// closes too, for at most `closeTimeout` (a peer may still be mid-way through a large
+    /// message we refused).
     func shutDownAndLinger() {
+        TransportTrace.log("fd \(fd) \(role) linger phase=\(phase)")
         socketState = .lingering
         if let tls {
             tls.shutdown()
@@ -163,7 +182,7 @@ extension WebSocketConnection {
         }
         Glibc.shutdown(fd, Int32(SHUT_WR))
         resumeReading()
-        scheduleDeadline(after: .seconds(1))
+        scheduleDeadline(after: configuration.closeTimeout)
     }
 
     func armWriteSource() {
@@ -186,13 +205,14 @@ extension WebSocketConnection {
     }
 
     func disarmWriteSource() {
-        if isWriteArmed, let writeSource {
+        if isWriteArmed, socketState != .closed, let writeSource {
             isWriteArmed = false
             writeSource.suspend()
         }
     }
 
     func handleWritable() {
+        guard socketState != .closed else { return }   // a last event after cancellation
         if isConnectPending {
             // A non-blocking connect finished; SO_ERROR says how.
             isConnectPending = false
@@ -224,6 +244,7 @@ extension WebSocketConnection {
     func closeSocket() {
         guard socketState != .closed else { return }
         socketState = .closed
+        TransportTrace.log("fd \(fd) \(role) close socket sources=\(pendingSourceCancels)")
         if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "closed", initiatedLocally: true) }
         deadlineTimer?.cancel()
         deadlineTimer = nil
@@ -242,9 +263,9 @@ extension WebSocketConnection {
         requestWaiter = nil
         receiveWaiter?.resume(returning: nil)
         receiveWaiter = nil
-        onSocketOpen?.resume(throwing: WebSocketError.closed)
+        onSocketOpen?.resume(throwing: closedDuringHandshake)
         onSocketOpen = nil
-        handshakeWaiter?.resume(throwing: WebSocketError.closed)
+        handshakeWaiter?.resume(throwing: closedDuringHandshake)
         handshakeWaiter = nil
         let waiters = drainWaiters + closedWaiters
         drainWaiters = []
@@ -253,6 +274,7 @@ extension WebSocketConnection {
     }
 
     func sourceCancelled() {
+        TransportTrace.log("fd \(fd) \(role) source cancelled, left \(pendingSourceCancels - 1)")
         pendingSourceCancels -= 1
         if pendingSourceCancels == 0 {
             readSource = nil
@@ -283,6 +305,7 @@ extension WebSocketConnection {
     }
 
     func deadlineFired() {
+        TransportTrace.log("fd \(fd) \(role) deadline fired phase=\(phase) state=\(socketState)")
         if socketState == .lingering {
             closeSocket()
             return
