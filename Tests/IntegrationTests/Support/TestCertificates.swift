@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// A throwaway PKI made with the openssl command-line tool: a CA, a server certificate for
 /// 127.0.0.1/localhost and a client certificate whose CN names a charger.
@@ -24,13 +23,14 @@ struct TestCertificates {
         openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj '/O=Vigil Test/CN=CP-17' 2>/dev/null
         openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
         """
-        // system(3) on a thread of its own: it blocks while openssl runs, and Foundation's
-        // Process machinery (a run-loop thread per child) proved unreliable next to hundreds of
-        // concurrently running sockets.
-        let scriptPath = directory.appendingPathComponent("make.sh").path
-        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread { continuation.resume(returning: system("/bin/sh '\(scriptPath)'")) }.start()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        // Wait through the termination handler: waitUntilExit() would block one of the few
+        // cooperative threads the servers under test need.
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
         }
         guard status == 0 else { throw CocoaError(.fileWriteUnknown) }
         return TestCertificates(directory: directory)
