@@ -92,6 +92,7 @@ import Transport
             let statusLines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").filter { $0.hasPrefix("HTTP/1.1") }
             #expect(statusLines == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"], "\(text.debugDescription)")
             #expect(text.hasSuffix("Connection: close\r\n\r\nhello\n"))
+            #expect(text.components(separatedBy: "\r\nDate: ").count == 4)   // every response is dated
         }
     }
 

@@ -96,4 +96,14 @@ import Transport
         await server.shutdown()
         await running
     }
+
+    @Test func localhostReachesAnIPv4OnlyServer() async throws {
+        // Where "localhost" resolves to ::1 first, the refused IPv6 attempt falls back to IPv4.
+        try await withServer(router: echoRouter()) { server in
+            let (client, _) = try await WebSocketClient.connect(to: "ws://localhost:\(server.boundAddress.port)/echo")
+            try await client.send(text: "via localhost")
+            #expect(try await client.receive() == .text("via localhost"))
+            await client.close()
+        }
+    }
 }

@@ -28,6 +28,7 @@ public struct HTTPResponse: Sendable {
     /// The response encoded for the wire. `includeBody` is false for HEAD requests.
     public func serialized(closing: Bool, includeBody: Bool = true) -> [UInt8] {
         var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
+        if headers["Date"] == nil { head += "Date: \(HTTPDate.now())\r\n" }
         for (name, value) in headers where !name.caseInsensitiveEquals("Content-Length") {
             head += "\(name): \(value)\r\n"
         }

@@ -52,22 +52,25 @@ enum Socket {
         return (fd, localAddress(of: fd) ?? address)
     }
 
-    /// Starts a non-blocking connect; returns the socket and whether it is still in progress.
-    static func startConnect(to address: SocketAddress) throws -> (fd: Int32, inProgress: Bool) {
-        var lastError = SocketError("connect \(address)", code: EHOSTUNREACH)
-        for target in try resolve(address, passive: false) {
-            let fd = socket(target.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw SocketError("socket") }
-            var storage = target.storage
-            let result = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, target.length) }
-            }
-            if result == 0 { setNoDelay(fd); return (fd, false) }
-            if errno == EINPROGRESS { setNoDelay(fd); return (fd, true) }
-            lastError = SocketError("connect \(address)")
-            close(fd)
+    /// A resolved destination for `startConnect`.
+    typealias Target = (family: Int32, storage: sockaddr_storage, length: socklen_t)
+
+    /// Starts a non-blocking connect to one resolved address; returns the socket and whether
+    /// the connect is still in progress.
+    static func startConnect(to target: Target, describing address: SocketAddress) throws -> (fd: Int32, inProgress: Bool) {
+        let fd = socket(target.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        var storage = target.storage
+        let result = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, target.length) }
         }
-        throw lastError
+        if result == 0 || errno == EINPROGRESS {
+            setNoDelay(fd)
+            return (fd, result != 0)
+        }
+        let error = SocketError("connect \(address)")
+        close(fd)
+        throw error
     }
 
     /// The pending error of a socket after a non-blocking connect (0 when connected).

@@ -46,20 +46,40 @@ public enum WebSocketClient {
         if let query = components.percentEncodedQuery { path += "?" + query }
         let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
 
-        let (fd, inProgress) = try Socket.startConnect(to: SocketAddress(host: bareHost, port: port))
-        var session: TLSSession?
-        if secure, let tls = options.tls {
+        let hostHeader = (port == (secure ? 443 : 80)) ? host : "\(host):\(port)"
+        let address = SocketAddress(host: bareHost, port: port)
+        // Try each resolved address in turn ("localhost" may resolve to ::1 first while the
+        // server listens on 127.0.0.1 only); TLS and HTTP errors are not retried.
+        var lastError: Error = SocketError("connect \(address)", code: EHOSTUNREACH)
+        for target in try Socket.resolve(address, passive: false) {
+            let (fd, inProgress): (Int32, Bool)
             do {
-                session = try TLSSession(context: tls, serverName: bareHost)
+                (fd, inProgress) = try Socket.startConnect(to: target, describing: address)
             } catch {
-                close(fd)
-                throw error
+                lastError = error
+                continue
+            }
+            let connection: WebSocketConnection
+            if secure, let tls = options.tls {
+                do {
+                    let session = try TLSSession(context: tls, serverName: bareHost)
+                    connection = WebSocketConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.client"),
+                                                     parserLimits: HTTPRequestParser.Limits())
+                } catch {
+                    close(fd)
+                    throw error
+                }
+            } else {
+                connection = WebSocketConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.client"),
+                                                 parserLimits: HTTPRequestParser.Limits())
+            }
+            do {
+                let info = try await connection.openAsClient(connectInProgress: inProgress, hostHeader: hostHeader, path: path, options: options)
+                return (connection, info)
+            } catch let error as SocketError {
+                lastError = error   // the TCP connect itself failed: try the next address
             }
         }
-        let connection = WebSocketConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.client"),
-                                             parserLimits: HTTPRequestParser.Limits())
-        let hostHeader = (port == (secure ? 443 : 80)) ? host : "\(host):\(port)"
-        let info = try await connection.openAsClient(connectInProgress: inProgress, hostHeader: hostHeader, path: path, options: options)
-        return (connection, info)
+        throw lastError
     }
 }
