@@ -15,7 +15,7 @@ let package = Package(
                        providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
-        .target(name: "Transport", dependencies: ["COpenSSL"]),
+        .target(name: "Transport", dependencies: ["COpenSSL"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),

@@ -44,7 +44,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible, Hashable {
             var addr = address
             var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
             inet_ntop(AF_INET, &addr, &text, socklen_t(text.count))
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: port)))
+            self.init(host: String(nulTerminated: text), port: Int(UInt16(bigEndian: port)))
         case AF_INET6:
             let (address, port) = withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ($0.pointee.sin6_addr, $0.pointee.sin6_port) }
@@ -52,7 +52,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible, Hashable {
             var addr = address
             var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
             inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count))
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: port)))
+            self.init(host: String(nulTerminated: text), port: Int(UInt16(bigEndian: port)))
         default:
             return nil
         }

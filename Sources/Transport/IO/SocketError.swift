@@ -12,3 +12,11 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "\(operation): \(String(cString: strerror(code)))" }
 }
+
+extension String {
+    /// A string from a NUL-terminated C character buffer filled in by a C call.
+    init(nulTerminated buffer: [CChar]) {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}

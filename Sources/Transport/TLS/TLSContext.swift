@@ -11,7 +11,7 @@ public struct TLSError: Error, CustomStringConvertible, Sendable {
         while code != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            details.append(String(cString: buffer))
+            details.append(String(nulTerminated: buffer))
             code = ERR_get_error()
         }
         if !details.isEmpty { text += ": " + details.joined(separator: "; ") }
