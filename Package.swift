@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "OCPP", targets: ["OCPP"]),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
@@ -16,8 +17,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "Transport", dependencies: ["COpenSSL"], exclude: ["README.md"]),
-        .executableTarget(name: "vigil", dependencies: ["Transport"]),
+        .target(name: "OCPP", dependencies: ["Transport"], exclude: ["README.md"]),
+        .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "OCPPTests", dependencies: ["OCPP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]
