@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "OCPP", dependencies: ["Transport"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
-        .testTarget(name: "OCPPTests", dependencies: ["OCPP"]),
+        .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -163,6 +163,18 @@ public actor WebSocketConnection {
         }
     }
 
+    /// Queues a text message without waiting and without backpressure, for small control
+    /// traffic issued from synchronous code (an RPC state machine's "send" effect). Order
+    /// is preserved with every other send on this connection; dropped once closing.
+    public nonisolated func enqueue(text: String) {
+        executor.queue.async {
+            self.assumeIsolated { connection in
+                guard connection.canSend else { return }
+                connection.writeToSocket(connection.encoder.encode(opcode: .text, payload: Array(text.utf8)))
+            }
+        }
+    }
+
     /// Sends a ping; the peer's pong counts as proof of life.
     public func sendPing(_ payload: [UInt8] = []) throws {
         guard canSend else { throw WebSocketError.closed }

@@ -1,0 +1,151 @@
+import Transport
+
+/// The OCPP-J session with one charger over its WebSocket: it answers the charger's CALLs
+/// through registered handlers, and sends Vigil's own CALLs with `call`, one at a time as
+/// the protocol requires, each with a timeout. A malformed frame with a readable id gets the
+/// version's CALLERROR; one without an id is counted in `statistics` and skipped.
+public actor OCPPConnection {
+    /// Answers one CALL: the payload in, the result payload out, or a thrown `CallError`.
+    public typealias Handler = @Sendable (_ payload: JSONObject, _ connection: OCPPConnection) async throws -> JSONObject
+
+    /// Counters for the operator's view of a charger's protocol health.
+    public struct Statistics: Sendable, Equatable {
+        public var callsReceived = 0
+        public var callErrorsSent = 0
+        public var unreadableFrames = 0
+        public var strayResults = 0
+    }
+
+    public nonisolated let version: OCPPVersion
+    public nonisolated let stationId: String
+    public nonisolated let socket: WebSocketConnection
+    private let handlers: [String: Handler]
+    private var pending: PendingCalls<CheckedContinuation<JSONObject, Error>>
+    private var deadlineSignal: AsyncStream<Void>.Continuation?
+    public private(set) var statistics = Statistics()
+    private var isClosed = false
+    /// Where a frame that cannot be answered is reported (log); called with a description.
+    private let report: @Sendable (String) -> Void
+
+    public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
+                callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.socket = socket
+        self.version = version
+        self.stationId = stationId
+        self.handlers = handlers
+        self.report = report
+        var random = SystemRandomNumberGenerator()
+        pending = PendingCalls(queueLimit: callQueueLimit, idPrefix: String(random.next() & 0xFFFF_FFFF, radix: 36))
+    }
+
+    /// Serves the connection until the socket closes; then fails every waiting `call`.
+    public func run() async {
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        deadlineSignal = continuation
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.expireCalls(signals: signals) }
+            // CALLs are answered in child tasks so that a handler may itself `call` the
+            // charger: the loop keeps reading, and the result reaches the waiting handler.
+            while let message = try? await socket.receive() {
+                if let call = handle(message) {
+                    group.addTask { await self.answer(id: call.id, action: call.action, payload: call.payload) }
+                }
+            }
+            close()
+            group.cancelAll()   // wakes the deadline sleeper and any handler still running
+        }
+    }
+
+    /// Sends a CALL and waits for its result payload. Throws `OCPPCallFailure`.
+    public func call(_ action: String, _ payload: JSONObject, timeout: Duration = .seconds(30)) async throws -> JSONObject {
+        guard !isClosed else { throw OCPPCallFailure.notConnected }
+        return try await withCheckedThrowingContinuation { continuation in
+            let effects = pending.submit(action: action, payload: payload, timeout: timeout, waiter: continuation, now: .now)
+            perform(effects)
+            deadlineSignal?.yield()
+        }
+    }
+
+    /// Processes one message; returns a CALL for the caller to answer.
+    private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject)? {
+        guard case .text(let text) = message else {
+            statistics.unreadableFrames += 1
+            report("binary frame ignored: OCPP-J uses text frames")
+            return nil
+        }
+        switch OCPPFrameDecoder.decode(text, version: version) {
+        case .failure(let failure):
+            guard let id = failure.id else {
+                statistics.unreadableFrames += 1
+                report("unanswerable frame (\(failure.error.code): \(failure.error.description))")
+                return nil
+            }
+            statistics.callErrorsSent += 1
+            socket.enqueue(text: OCPPFrame.callError(id: id, error: failure.error).encoded())
+        case .success(.call(let id, let action, let payload)):
+            statistics.callsReceived += 1
+            return (id, action, payload)
+        case .success(let frame):
+            let (effects, isStray) = pending.received(frame, now: .now)
+            if isStray {
+                statistics.strayResults += 1
+                report("result for unknown message id \(frame.id) ignored")
+            }
+            perform(effects)
+        }
+        return nil
+    }
+
+    private func answer(id: String, action: String, payload: JSONObject) async {
+        guard let handler = handlers[action] else {
+            await send(.callError(id: id, error: CallError(.notImplemented, "action \(action) is not implemented")))
+            return
+        }
+        do {
+            let result = try await handler(payload, self)
+            await send(.callResult(id: id, payload: result))
+        } catch let error as CallError {
+            await send(.callError(id: id, error: error))
+        } catch {
+            report("handler for \(action) failed: \(error)")
+            await send(.callError(id: id, error: CallError(.internalError, "internal error while handling \(action)")))
+        }
+    }
+
+    private func send(_ frame: OCPPFrame) async {
+        if case .callError = frame { statistics.callErrorsSent += 1 }
+        try? await socket.send(text: frame.encoded())
+    }
+
+    private func perform(_ effects: [PendingCalls<CheckedContinuation<JSONObject, Error>>.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let id, let action, let payload):
+                socket.enqueue(text: OCPPFrame.call(id: id, action: action, payload: payload).encoded())
+            case .resume(let waiter, let outcome):
+                switch outcome {
+                case .success(let payload): waiter.resume(returning: payload)
+                case .failure(let failure): waiter.resume(throwing: failure)
+                }
+            }
+        }
+    }
+
+    /// Sleeps until the outstanding call's deadline, fails it if no answer came, repeats;
+    /// idle (no wake-ups) while nothing is outstanding.
+    private func expireCalls(signals: AsyncStream<Void>) async {
+        for await _ in signals {
+            while let deadline = pending.nextDeadline, !isClosed, !Task.isCancelled {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                perform(pending.expire(now: .now))
+            }
+            if isClosed { return }
+        }
+    }
+
+    private func close() {
+        isClosed = true
+        perform(pending.failAll(.notConnected))
+        deadlineSignal?.finish()
+    }
+}

@@ -1,0 +1,142 @@
+import Testing
+import Transport
+@testable import OCPP
+
+/// OCPPConnection on both ends of a real WebSocket on 127.0.0.1: Vigil's side and a
+/// charger's side built from the same RPC code.
+@Suite(.timeLimit(.minutes(1))) struct OCPPConnectionTests {
+    static let currentTime = JSONObject([("currentTime", .string("2026-11-26T01:00:00Z"))])
+
+    /// Starts a server whose `/ocpp/{id}` endpoint runs an OCPPConnection with `handlers`.
+    func withCSMS(handlers: [String: OCPPConnection.Handler], _ body: (Int) async throws -> Void) async throws {
+        var router = Router()
+        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
+            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
+            handler: { socket, info in
+                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
+                await OCPPConnection(socket: socket, version: version, stationId: info.pathParameters["chargePointId"] ?? "",
+                                     handlers: handlers).run()
+            }))
+        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
+        async let running: Void = server.run()
+        do { try await body(server.boundAddress.port) } catch {
+            await server.shutdown()
+            await running
+            throw error
+        }
+        await server.shutdown()
+        await running
+    }
+
+    func connectCharger(port: Int, version: OCPPVersion, handlers: [String: OCPPConnection.Handler] = [:])
+        async throws -> (OCPPConnection, Task<Void, Never>) {
+        var options = WebSocketClient.Options()
+        options.subprotocols = [version.rawValue]
+        let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-1", options: options)
+        let charger = OCPPConnection(socket: socket, version: version, stationId: "CP-1", handlers: handlers)
+        let running = Task { await charger.run() }
+        return (charger, running)
+    }
+
+    @Test func callResultAndNestedCallFromAHandler() async throws {
+        let handlers: [String: OCPPConnection.Handler] = [
+            "Heartbeat": { _, _ in Self.currentTime },
+            // Vigil asks the charger for its configuration before answering the boot.
+            "BootNotification": { _, connection in
+                let configuration = try await connection.call("GetConfiguration", JSONObject(), timeout: .seconds(5))
+                return JSONObject([("status", .string("Accepted")), ("interval", .integer(300)),
+                                   ("keys", configuration["configurationKey"] ?? .null)])
+            },
+        ]
+        try await withCSMS(handlers: handlers) { port in
+            let (charger, running) = try await connectCharger(port: port, version: .v16, handlers: [
+                "GetConfiguration": { _, _ in JSONObject([("configurationKey", .array([.string("HeartbeatInterval")]))]) },
+            ])
+            #expect(try await charger.call("Heartbeat", JSONObject()) == Self.currentTime)
+            let boot = try await charger.call("BootNotification", JSONObject([("chargePointVendor", .string("ABB"))]))
+            #expect(boot["status"] == .string("Accepted"))
+            #expect(boot["keys"] == .array([.string("HeartbeatInterval")]))
+            await charger.socket.close()
+            await running.value
+        }
+    }
+
+    @Test func unknownActionAndThrownCallErrorsReachTheCaller() async throws {
+        let handlers: [String: OCPPConnection.Handler] = [
+            "Authorize": { _, _ in throw CallError(.propertyConstraintViolation, "idTag: 21 characters exceeds maxLength 20") },
+        ]
+        try await withCSMS(handlers: handlers) { port in
+            let (charger, running) = try await connectCharger(port: port, version: .v201)
+            await #expect(throws: OCPPCallFailure.callError(CallError(.notImplemented, "action DataTransfer is not implemented"))) {
+                _ = try await charger.call("DataTransfer", JSONObject())
+            }
+            await #expect(throws: OCPPCallFailure.callError(CallError(.propertyConstraintViolation, "idTag: 21 characters exceeds maxLength 20"))) {
+                _ = try await charger.call("Authorize", JSONObject())
+            }
+            await charger.socket.close()
+            await running.value
+        }
+    }
+
+    @Test func malformedFramesAreAnsweredByIdOrCounted() async throws {
+        try await withCSMS(handlers: [:]) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp2.0.1"]
+            let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-9", options: options)
+            try await socket.send(text: #"[2,"m1","Heartbeat",{}"#)     // truncated: id still readable
+            let reply = try await socket.receive()
+            #expect(reply == .text(#"[4,"m1","RpcFrameworkError","message is not valid JSON: invalid JSON at byte 22: unexpected end of input in array",{}]"#))
+            try await socket.send(text: #"[9,"m2","Heartbeat",{}]"#)
+            #expect(try await socket.receive() == .text(#"[4,"m2","MessageTypeNotSupported","message type id 9 is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)",{}]"#))
+            try await socket.send(text: "garbage")                        // no id: counted, not answered
+            try await socket.send(text: #"[2,"m3","Heartbeat",{}]"#)
+            #expect(try await socket.receive() == .text(#"[4,"m3","NotImplemented","action Heartbeat is not implemented",{}]"#))
+            await socket.close()
+        }
+    }
+
+    @Test func callsToASilentChargerTimeOutInOrder() async throws {
+        let outcomes = OutcomeLog()
+        let handlers: [String: OCPPConnection.Handler] = [
+            "Heartbeat": { _, connection in
+                // Two calls queue behind each other; the silent charger answers neither.
+                async let first = Result(catching: { try await connection.call("Reset", JSONObject(), timeout: .milliseconds(200)) })
+                async let second = Result(catching: { try await connection.call("TriggerMessage", JSONObject(), timeout: .milliseconds(200)) })
+                await outcomes.record([await first, await second].map { result -> String in
+                    if case .failure(let failure as OCPPCallFailure) = result { return failure.description }
+                    return "unexpected"
+                })
+                return Self.currentTime
+            },
+        ]
+        try await withCSMS(handlers: handlers) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-2", options: options)
+            try await socket.send(text: #"[2,"h1","Heartbeat",{}]"#)
+            // The charger sees the calls one at a time and never answers.
+            var seen: [String] = []
+            while let message = try await socket.receive() {
+                guard case .text(let text) = message else { continue }
+                seen.append(text)
+                if text.hasPrefix("[3,") { break }
+            }
+            #expect(seen.count == 3)
+            #expect(seen[0].contains(#""Reset""#) && seen[1].contains(#""TriggerMessage""#))
+            #expect(seen[2] == #"[3,"h1",{"currentTime":"2026-11-26T01:00:00Z"}]"#)
+            #expect(await outcomes.entries == ["no answer to Reset within 0.2 seconds", "no answer to TriggerMessage within 0.2 seconds"])
+            await socket.close()
+        }
+    }
+}
+
+actor OutcomeLog {
+    var entries: [String] = []
+    func record(_ values: [String]) { entries += values }
+}
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
