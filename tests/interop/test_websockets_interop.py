@@ -577,7 +577,7 @@ def test_ocpp_call_gets_not_implemented_callerror(serve_server):
             raw = await asyncio.wait_for(ws.recv(), STEP)
             assert isinstance(raw, str), "OCPP-J replies must be text frames"
             assert json.loads(raw) == json.loads(
-                '[4,"42","NotImplemented","Vigil does not handle BootNotification yet",{}]'
+                '[4,"42","NotImplemented","action BootNotification is not implemented",{}]'
             )
             parsed = ocpp.messages.unpack(raw)
             assert isinstance(parsed, ocpp.messages.CallError)
@@ -586,7 +586,7 @@ def test_ocpp_call_gets_not_implemented_callerror(serve_server):
             # Any action, any id: exact echo of id and action name.
             await ws.send('[2,"abc-123","Heartbeat",{}]')
             raw = await asyncio.wait_for(ws.recv(), STEP)
-            assert json.loads(raw) == [4, "abc-123", "NotImplemented", "Vigil does not handle Heartbeat yet", {}]
+            assert json.loads(raw) == [4, "abc-123", "NotImplemented", "action Heartbeat is not implemented", {}]
 
     run(scenario())
 
@@ -602,7 +602,7 @@ def test_ocpp_library_charge_points_see_not_implemented(serve_server):
             try:
                 with pytest.raises(ocpp.exceptions.NotImplementedError) as info:
                     await cp.call(payload, suppress=False)
-                assert info.value.description == "Vigil does not handle BootNotification yet"
+                assert info.value.description == "action BootNotification is not implemented"
             finally:
                 reader.cancel()
                 try:
