@@ -6,7 +6,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve test unit-test interop conformance bench venv clean
+.PHONY: all bootstrap build release serve test unit-test interop conformance fuzz bench venv clean
 
 all: build
 
@@ -44,6 +44,11 @@ interop: build venv
 
 conformance: release venv
 	VIGIL_BIN=.build/release/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
+
+# libFuzzer on the JSON parser, the HTTP parser and the WebSocket frame decoder
+# (FUZZ_SECONDS each, default 20).
+fuzz: bootstrap
+	Fuzz/run
 
 bench: release
 	.build/release/vigil bench
