@@ -51,7 +51,7 @@ fuzz: bootstrap
 	Fuzz/run
 
 bench: release
-	.build/release/vigil bench
+	.build/release/vigil bench all
 
 clean:
 	rm -rf .build $(VENV) build-reports

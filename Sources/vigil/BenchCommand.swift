@@ -2,11 +2,13 @@ import Foundation
 import Glibc
 import Transport
 
-/// `vigil bench`: measures the transport against a `vigil echo` child process on loopback:
-/// round-trip message rate through one connection and through many, and the echo server's
-/// resident memory per idle connection. Client and server share this machine's cores, so
-/// the rates are a floor for the server alone.
+/// `vigil bench [transport|ocpp|all]`. Transport: against a `vigil echo` child process on
+/// loopback, the round-trip message rate through one connection and through many, and the
+/// echo server's resident memory per idle connection (client and server share this
+/// machine's cores, so the rates are a floor for the server alone). OCPP: decode, validate
+/// and re-encode rates of typed messages on one core (`OCPPBenchmark`).
 struct BenchCommand {
+    var suite = "all"
     var connections: Int
     var idleConnections: Int
     var seconds: Int
@@ -15,12 +17,24 @@ struct BenchCommand {
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
+        if let first = parsed.positional.first {
+            guard ["transport", "ocpp", "all"].contains(first), parsed.positional.count == 1 else {
+                throw UsageError("bench takes one of transport, ocpp, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
+            }
+            suite = first
+        }
         connections = try parsed.integer("connections", default: 1000)
         idleConnections = try parsed.integer("idle", default: 10_000)
         seconds = max(1, try parsed.integer("seconds", default: 5))
     }
 
     func run() async throws -> Int32 {
+        if suite != "transport" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
+        if suite != "ocpp" { try await runTransport() }
+        return 0
+    }
+
+    func runTransport() async throws {
         SystemLimits.raiseFileDescriptorLimit()
         let server = try EchoProcess.start()
         defer { server.stop() }
@@ -40,7 +54,6 @@ struct BenchCommand {
         printLine(String(format: "1 connection:            %9.0f round trips/s", single))
         let many = try await roundTrips(connectionCount: connections, url: url)
         printLine(String(format: "%-6d connections:       %9.0f round trips/s", connections, many))
-        return 0
     }
 
     /// Opens `count` connections, at most 256 handshakes in flight at once.
