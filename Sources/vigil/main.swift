@@ -12,8 +12,11 @@ commands:
             --log-level debug|info|warning|error  --log-format text|json
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
-  bench     transport benchmark against a spawned echo endpoint
+  bench     benchmarks: [transport|ocpp|all]
             --connections N (default 1000)  --idle N (default 10000)  --seconds S (default 5)
+  ocpp-harness  a minimal schema-validating central system for interop tests
+            --ocpp HOST:PORT --http HOST:PORT (default 127.0.0.1:0 each);
+            POST /call/{station}/{action} on the HTTP port makes it call a charger
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -28,6 +31,7 @@ do {
     case "serve": status = try await ServeCommand(arguments: arguments).run()
     case "echo": status = try await EchoCommand(arguments: arguments).run()
     case "bench": status = try await BenchCommand(arguments: arguments).run()
+    case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)
         status = 0
