@@ -6,7 +6,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve test unit-test interop conformance fuzz bench venv clean
+.PHONY: all bootstrap build release serve test generated-check unit-test interop conformance fuzz bench venv clean
 
 all: build
 
@@ -31,10 +31,16 @@ venv: bootstrap $(VENV)/.installed
 
 # Swift unit and integration tests, then the interop tests (Python websockets, ocpp) and
 # the Autobahn conformance cases, all against the same debug build.
-test: build venv
+test: build venv generated-check
 	$(SWIFT) test
 	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
 	VIGIL_BIN=.build/debug/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
+
+# The committed OCPP types must match what the generator makes from the official schemas
+# (skipped, with a note, where ../shared is not present).
+generated-check:
+	@if [ -d ../shared/reference/ocpp-schemas ]; then scripts/generate-ocpp-messages --check && echo "generated OCPP types are current"; \
+	else echo "generated-check: ../shared/reference/ocpp-schemas not found; skipped"; fi
 
 unit-test: build
 	$(SWIFT) test
