@@ -6,7 +6,7 @@
 /// `encode` does not validate: a value built in Swift is trusted to respect the constraints.
 protocol OCPPCodec: Sendable {
     associatedtype Value: Sendable
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value
     func encode(_ value: Value) -> JSONValue
 }
 
@@ -14,13 +14,13 @@ protocol OCPPCodec: Sendable {
 struct StringCodec: OCPPCodec {
     var maxLength: Int?
 
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> String {
-        guard case .string(let text) = json else { throw .type(expected: "string", got: json, at: path) }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> String {
+        guard case .string(let text) = json else { throw .type(expected: "string", got: json, at: path()) }
         // The UTF-8 length bounds the scalar count, so short strings need no count.
         if let maxLength, text.utf8.count > maxLength {
             let length = text.unicodeScalars.count
             if length > maxLength {
-                throw .property(at: path, "\(length) characters exceeds maxLength \(maxLength)")
+                throw .property(at: path(), "\(length) characters exceeds maxLength \(maxLength)")
             }
         }
         return text
@@ -35,17 +35,17 @@ struct IntegerCodec: OCPPCodec {
     var minimum: Int?
     var maximum: Int?
 
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Int {
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Int {
         let number = try decoder.numberLiteral(json, at: path, expected: "integer")
         guard let value = number.intValue else {
             let double = number.doubleValue
             if number.isInteger || (double.isFinite && double == double.rounded()) {
-                throw .property(at: path, "\(number.text) is outside the 64-bit integer range")
+                throw .property(at: path(), "\(number.text) is outside the 64-bit integer range")
             }
-            throw .type(expected: "integer", got: .number(number), at: path)
+            throw .type(expected: "integer", got: .number(number), at: path())
         }
-        if let minimum, value < minimum { throw .property(at: path, "\(value) is less than minimum \(minimum)") }
-        if let maximum, value > maximum { throw .property(at: path, "\(value) is greater than maximum \(maximum)") }
+        if let minimum, value < minimum { throw .property(at: path(), "\(value) is less than minimum \(minimum)") }
+        if let maximum, value > maximum { throw .property(at: path(), "\(value) is greater than maximum \(maximum)") }
         return value
     }
 
@@ -60,15 +60,15 @@ struct NumberCodec: OCPPCodec {
     var maximum: Double?
     var decimalPlaces: Int?
 
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Double {
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Double {
         let number = try decoder.numberLiteral(json, at: path, expected: "number")
         let value = number.doubleValue
-        guard value.isFinite else { throw .property(at: path, "\(number.text) is outside the range of a double") }
-        if let minimum, value < minimum { throw .property(at: path, "\(number.text) is less than minimum \(JSONNumber(minimum))") }
-        if let maximum, value > maximum { throw .property(at: path, "\(number.text) is greater than maximum \(JSONNumber(maximum))") }
+        guard value.isFinite else { throw .property(at: path(), "\(number.text) is outside the range of a double") }
+        if let minimum, value < minimum { throw .property(at: path(), "\(number.text) is less than minimum \(JSONNumber(minimum))") }
+        if let maximum, value > maximum { throw .property(at: path(), "\(number.text) is greater than maximum \(JSONNumber(maximum))") }
         if let decimalPlaces, Self.decimalPlaces(of: number.text) > decimalPlaces {
             let step = decimalPlaces == 0 ? "1" : "0." + String(repeating: "0", count: decimalPlaces - 1) + "1"
-            throw .property(at: path, "\(number.text) is not a multiple of \(step)")
+            throw .property(at: path(), "\(number.text) is not a multiple of \(step)")
         }
         return value
     }
@@ -107,8 +107,8 @@ struct NumberCodec: OCPPCodec {
 
 /// A JSON boolean.
 struct BooleanCodec: OCPPCodec {
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Bool {
-        guard case .bool(let flag) = json else { throw .type(expected: "boolean", got: json, at: path) }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Bool {
+        guard case .bool(let flag) = json else { throw .type(expected: "boolean", got: json, at: path()) }
         return flag
     }
 
@@ -118,15 +118,15 @@ struct BooleanCodec: OCPPCodec {
 /// A string with `format: date-time`: RFC 3339, with a zone offset unless the decoder
 /// tolerates `.missingTimeZone`.
 struct DateTimeCodec: OCPPCodec {
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> OCPPDateTime {
-        guard case .string(let text) = json else { throw .type(expected: "date-time string", got: json, at: path) }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> OCPPDateTime {
+        guard case .string(let text) = json else { throw .type(expected: "date-time string", got: json, at: path()) }
         switch OCPPDateTime.parse(text) {
         case .success(let dateTime):
             return dateTime
-        case .failure(.missingTimeZone(let utc)) where decoder.tolerate(.missingTimeZone, at: path, original: json):
+        case .failure(.missingTimeZone(let utc)) where decoder.tolerate(.missingTimeZone, at: path(), original: json):
             return utc
         case .failure(let error):
-            throw OCPPViolation(kind: .typeConstraint, path: path,
+            throw OCPPViolation(kind: .typeConstraint, path: path(),
                                 message: "\(OCPPViolation.quote(text)) is not an RFC 3339 date-time: \(error)")
         }
     }
@@ -137,18 +137,18 @@ struct DateTimeCodec: OCPPCodec {
 /// A string that must be one of the cases of `Value`, spelled exactly as on the wire unless
 /// the decoder tolerates `.caseInsensitiveEnums`.
 struct EnumCodec<Value: RawRepresentable & CaseIterable & Sendable>: OCPPCodec where Value.RawValue == String {
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value {
-        guard case .string(let text) = json else { throw .type(expected: "string", got: json, at: path) }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value {
+        guard case .string(let text) = json else { throw .type(expected: "string", got: json, at: path()) }
         if let value = Value(rawValue: text) { return value }
         if decoder.leniency.contains(.caseInsensitiveEnums) {
             let folded = text.lowercased()
             if let value = Value.allCases.first(where: { $0.rawValue.lowercased() == folded }),
-               decoder.tolerate(.caseInsensitiveEnums, at: path, original: json) {
+               decoder.tolerate(.caseInsensitiveEnums, at: path(), original: json) {
                 return value
             }
         }
         let valid = Value.allCases.map(\.rawValue).joined(separator: ", ")
-        throw .property(at: path, "\(OCPPViolation.quote(text)) is not one of \(valid)")
+        throw .property(at: path(), "\(OCPPViolation.quote(text)) is not one of \(valid)")
     }
 
     func encode(_ value: Value) -> JSONValue { .string(value.rawValue) }
@@ -156,8 +156,8 @@ struct EnumCodec<Value: RawRepresentable & CaseIterable & Sendable>: OCPPCodec w
 
 /// A nested object, decoded by its generated type.
 struct ObjectCodec<Value: OCPPPayload>: OCPPCodec {
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value {
-        try Value(json: json, at: path, decoder: &decoder)
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> Value {
+        try Value(json: json, at: path(), decoder: &decoder)
     }
 
     func encode(_ value: Value) -> JSONValue { value.json() }
@@ -170,18 +170,18 @@ struct ArrayCodec<Element: OCPPCodec>: OCPPCodec {
     var minItems: Int
     var maxItems: Int?
 
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> [Element.Value] {
-        guard case .array(let items) = json else { throw .type(expected: "array", got: json, at: path) }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> [Element.Value] {
+        guard case .array(let items) = json else { throw .type(expected: "array", got: json, at: path()) }
         if items.count < minItems {
-            throw .property(at: path, "\(items.count) \(items.count == 1 ? "item is" : "items are") fewer than minItems \(minItems)")
+            throw .property(at: path(), "\(items.count) \(items.count == 1 ? "item is" : "items are") fewer than minItems \(minItems)")
         }
         if let maxItems, items.count > maxItems {
-            throw .property(at: path, "\(items.count) items are more than maxItems \(maxItems)")
+            throw .property(at: path(), "\(items.count) items are more than maxItems \(maxItems)")
         }
         var values: [Element.Value] = []
         values.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            values.append(try element.decode(item, at: OCPPPath.element(path, index), decoder: &decoder))
+            values.append(try element.decode(item, at: { OCPPPath.element(path(), index) }, decoder: &decoder))
         }
         return values
     }
@@ -191,7 +191,7 @@ struct ArrayCodec<Element: OCPPCodec>: OCPPCodec {
 
 /// Any JSON value, for the few fields the schemas leave untyped (2.0.1 `DataTransfer.data`).
 struct AnyJSONCodec: OCPPCodec {
-    func decode(_ json: JSONValue, at path: String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> JSONValue { json }
+    func decode(_ json: JSONValue, at path: () -> String, decoder: inout OCPPDecoder) throws(OCPPViolation) -> JSONValue { json }
     func encode(_ value: JSONValue) -> JSONValue { value }
 }
 
@@ -234,16 +234,16 @@ extension OCPPCodec {
 
 extension OCPPDecoder {
     /// The number at `path`, or, under `.numbersAsStrings`, the number spelled by a string.
-    mutating func numberLiteral(_ json: JSONValue, at path: String, expected: String) throws(OCPPViolation) -> JSONNumber {
+    mutating func numberLiteral(_ json: JSONValue, at path: () -> String, expected: String) throws(OCPPViolation) -> JSONNumber {
         switch json {
         case .number(let number):
             return number
         case .string(let text) where leniency.contains(.numbersAsStrings):
-            guard let number = JSONNumber(exactly: text) else { throw .type(expected: expected, got: json, at: path) }
-            _ = tolerate(.numbersAsStrings, at: path, original: json)
+            guard let number = JSONNumber(exactly: text) else { throw .type(expected: expected, got: json, at: path()) }
+            _ = tolerate(.numbersAsStrings, at: path(), original: json)
             return number
         default:
-            throw .type(expected: expected, got: json, at: path)
+            throw .type(expected: expected, got: json, at: path())
         }
     }
 }

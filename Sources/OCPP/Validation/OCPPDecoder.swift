@@ -52,9 +52,9 @@ extension OCPPDecoder {
     /// The member `key` of `object`, decoded with `codec`; missing is an occurrence violation.
     mutating func required<Codec: OCPPCodec>(_ object: JSONObject, _ key: String, at path: String,
                                              _ codec: Codec) throws(OCPPViolation) -> Codec.Value {
-        let memberPath = OCPPPath.member(path, key)
-        guard let value = object[key] else { throw .missing(at: memberPath) }
-        return try codec.decode(value, at: memberPath, decoder: &self)
+        // The member's path is built only when needed: for an error, or by a nested object.
+        guard let value = object[key] else { throw .missing(at: OCPPPath.member(path, key)) }
+        return try codec.decode(value, at: { OCPPPath.member(path, key) }, decoder: &self)
     }
 
     /// The member `key` of `object` decoded with `codec`, or nil when absent. An explicit
@@ -62,7 +62,7 @@ extension OCPPDecoder {
     mutating func optional<Codec: OCPPCodec>(_ object: JSONObject, _ key: String, at path: String,
                                              _ codec: Codec) throws(OCPPViolation) -> Codec.Value? {
         guard let value = object[key] else { return nil }
-        return try codec.decode(value, at: OCPPPath.member(path, key), decoder: &self)
+        return try codec.decode(value, at: { OCPPPath.member(path, key) }, decoder: &self)
     }
 
     /// The members of `object` not named in `properties`, kept by types whose schema allows
