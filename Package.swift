@@ -19,10 +19,12 @@ let package = Package(
         .target(name: "Transport", dependencies: ["COpenSSL"], exclude: ["README.md"]),
         .target(name: "OCPP", dependencies: ["Transport"], exclude: ["README.md"]),
         .target(name: "YAMLKit", dependencies: ["CYAML"], exclude: ["README.md"]),
+        .target(name: "Store", dependencies: ["CSQLite"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,65 @@
+/// One schema change, applied once, in order.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Why a database cannot be used with this build.
+public enum MigrationError: Error, Equatable, CustomStringConvertible {
+    /// Written by a newer Vigil: refusing protects its data from an older binary.
+    case databaseIsNewer(found: Int, supported: Int, path: String)
+    case failed(version: Int, name: String, error: SQLiteError)
+
+    public var description: String {
+        switch self {
+        case .databaseIsNewer(let found, let supported, let path):
+            return "database \(path) has schema version \(found), newer than the \(supported) this vigil supports; upgrade vigil or use another --db"
+        case .failed(let version, let name, let error):
+            return "migration \(version) (\(name)) failed: \(error)"
+        }
+    }
+}
+
+/// Brings a database to the latest schema at start-up: each pending migration runs in its
+/// own transaction together with the `user_version` bump, so a crash leaves the database at
+/// a whole version. Versions must be 1, 2, 3 … without gaps.
+public struct Migrator: Sendable {
+    public let migrations: [Migration]
+
+    public init(_ migrations: [Migration]) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+        precondition(self.migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
+                     "migration versions must be 1, 2, 3 … without gaps")
+    }
+
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Applies what is missing; returns the versions applied.
+    @discardableResult
+    public func migrate(_ database: SQLiteDatabase) throws -> [Int] {
+        let current = try database.userVersion
+        guard current <= latestVersion else {
+            throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: database.path)
+        }
+        var applied: [Int] = []
+        for migration in migrations where migration.version > current {
+            do {
+                try database.transaction {
+                    try database.execute(migration.sql)
+                    try database.execute("PRAGMA user_version = \(migration.version)")
+                }
+            } catch let error as SQLiteError {
+                throw MigrationError.failed(version: migration.version, name: migration.name, error: error)
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}

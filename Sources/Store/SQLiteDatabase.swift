@@ -1,0 +1,85 @@
+import CSQLite
+
+/// One SQLite connection: WAL journal, foreign keys on, a busy timeout so readers and the
+/// writer of other processes (the CLI next to `vigil serve`) wait instead of failing, and a
+/// cache of prepared statements. Not thread-safe: each connection belongs to one actor.
+public final class SQLiteDatabase {
+    let handle: OpaquePointer
+    public let path: String
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens (creating if needed, unless `readOnly`) the database at `path`.
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let error = SQLiteError(handle, code: code, sql: nil)
+            sqlite3_close(handle)
+            throw SQLiteError(code: error.code, message: "cannot open \(path): \(error.message)")
+        }
+        self.handle = handle
+        self.path = path
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        if !readOnly { try execute("PRAGMA journal_mode = WAL") }
+        try execute("PRAGMA foreign_keys = ON")
+        if !readOnly { try execute("PRAGMA synchronous = NORMAL") }
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without parameters (schema changes, pragmas).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(message)
+            throw SQLiteError(code: code, message: text, sql: sql)
+        }
+    }
+
+    /// The prepared statement for `sql`, prepared once and reused.
+    public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try SQLiteStatement(database: handle, sql: sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    public func run(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) {
+        try statement(sql).run(values)
+    }
+
+    public func rows(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) -> [[SQLiteValue]] {
+        try statement(sql).rows(values)
+    }
+
+    /// The rowid of the last INSERT on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs `body` in an IMMEDIATE transaction (the write lock is taken up front, so two
+    /// writers never deadlock upgrading a read lock); rolls back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `PRAGMA user_version`, which the migrator uses as the schema version.
+    public var userVersion: Int {
+        get throws(SQLiteError) {
+            guard case .integer(let version)? = try rows("PRAGMA user_version").first?.first else { return 0 }
+            return Int(version)
+        }
+    }
+}
