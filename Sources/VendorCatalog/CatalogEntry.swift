@@ -1,0 +1,72 @@
+/// How serious a fault is, from the vendor's wording.
+public enum Severity: String, Sendable, CaseIterable, Comparable {
+    case info, minor, major, critical, safety
+
+    var rank: Int {
+        switch self {
+        case .info: return 0
+        case .minor: return 1
+        case .major: return 2
+        case .critical: return 3
+        case .safety: return 4
+        }
+    }
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// What kind of fault it is.
+public enum FaultCategory: String, Sendable, CaseIterable {
+    case electrical, thermal, communication, metering, mechanical, reader, software, vehicle, grid
+}
+
+/// The remedy the manufacturer's guidance points to.
+public enum Remedy: String, Sendable, CaseIterable {
+    case none, waitForRecovery, softReset, hardReset, unlockConnector, disableConnector, userAction, technician
+
+    public var isReset: Bool { self == .softReset || self == .hardReset }
+}
+
+/// Where an entry's facts come from.
+public struct CatalogSource: Sendable, Equatable {
+    public var key: String
+    public var title: String
+    public var version: String?
+    public var url: String?
+    public var page: String?
+
+    /// E.g. `Terra AC manual (2022-03), p. 54, https://…`.
+    public var citation: String {
+        var text = title
+        if let version { text += " (\(version))" }
+        if let page { text += ", p. \(page)" }
+        if let url { text += ", \(url)" }
+        return text
+    }
+}
+
+/// One documented code of one vendor: what it means and what to do about it.
+public struct CatalogEntry: Sendable, Equatable {
+    public var vendor: String
+    public var code: String
+    public var aliases: [String]
+    /// Family ids this entry is limited to; empty means every model of the vendor.
+    public var families: [String]
+    public var ocppErrorCode: String?
+    public var title: String
+    public var meaning: String
+    public var severity: Severity
+    public var category: FaultCategory
+    public var remedy: Remedy
+    public var resetSafe: Bool
+    public var onCall: [String]
+    public var technician: [String]
+    public var source: CatalogSource
+    /// Where the entry is defined, for messages.
+    public var location: String
+
+    /// The on-call guidance as one text, for alert templates (`{{guidance}}`).
+    public var guidance: String {
+        onCall.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,46 @@
+/// A model family of a vendor: which models (and optionally firmware) it covers.
+public struct ModelFamily: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var models: [Glob]
+    public var firmware: FirmwareRange?
+
+    func matches(model: String?, firmware version: String?) -> Bool {
+        guard let model, models.contains(where: { $0.matches(model) }) else { return false }
+        if let firmware, let version { return firmware.contains(version) }
+        return true
+    }
+}
+
+/// One manufacturer's file: how to recognise its stations and its codes, indexed by their
+/// normalised key.
+public struct VendorProfile: Sendable {
+    public var name: String
+    public var file: String
+    public var vendorIds: [Glob]
+    public var chargePointVendors: [Glob]
+    public var models: [Glob]
+    public var codeFormat: CodeFormat
+    public var codePrefixes: [String]
+    public var families: [ModelFamily]
+    /// Normalised code → entries (several only when limited to different families).
+    public var entries: [String: [CatalogEntry]]
+
+    /// The generic OCPP file recognises no station by itself.
+    public var isGeneric: Bool { vendorIds.isEmpty && chargePointVendors.isEmpty && models.isEmpty }
+
+    public var allEntries: [CatalogEntry] { entries.values.flatMap { $0 }.sorted { $0.location < $1.location } }
+
+    public func key(for code: String) -> String? { codeFormat.key(for: code, prefixes: codePrefixes) }
+
+    /// The entry for `code` on this station: one limited to a matching family wins over a
+    /// vendor-wide one; entries limited to other families do not apply.
+    public func entry(code: String, model: String?, firmware: String?) -> CatalogEntry? {
+        guard let key = key(for: code), let candidates = entries[key] else { return nil }
+        let matchingFamilies = Set(families.filter { $0.matches(model: model, firmware: firmware) }.map(\.id))
+        if let specific = candidates.first(where: { !$0.families.isEmpty && !matchingFamilies.isDisjoint(with: $0.families) }) {
+            return specific
+        }
+        return candidates.first { $0.families.isEmpty }
+    }
+}

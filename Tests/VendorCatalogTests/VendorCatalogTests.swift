@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import YAMLKit
+@testable import VendorCatalog
+
+@Suite struct VendorCatalogTests {
+    static let abb = """
+    vendor: ABB
+    recognise:
+      vendorIds: ["ABB"]
+      chargePointVendors: ["ABB*"]
+      models: ["CDT_TACW*"]
+    codeFormat: hex
+    families:
+      - id: terra-ac
+        name: Terra AC
+        models: ["CDT_TACW*"]
+        firmware: ">=1.6.0"
+    sources:
+      m1: {title: Terra AC manual, version: "2022", page: "54"}
+    codes:
+      - code: "0x0002"
+        title: Residual current
+        meaning: Leakage current in the charging circuit.
+        severity: major
+        category: electrical
+        remedy: technician
+        resetSafe: false
+        onCall: [Check whether it repeats with other vehicles.]
+        source: m1
+      - code: "0x0080"
+        families: [terra-ac]
+        title: Too hot
+        meaning: Internal temperature above its limit.
+        severity: minor
+        category: thermal
+        remedy: waitForRecovery
+        resetSafe: true
+        source: m1
+    """
+
+    static let alfen = """
+    vendor: Alfen
+    recognise: {chargePointVendors: ["Alfen*"]}
+    codeFormat: decimal
+    codePrefixes: ["E"]
+    sources:
+      kb: {title: Alfen error list, url: "https://example.invalid/alfen"}
+    codes:
+      - code: "12"
+        aliases: ["E012"]
+        title: Lock failure
+        meaning: The socket lock did not engage.
+        severity: minor
+        category: mechanical
+        remedy: unlockConnector
+        resetSafe: true
+        source: kb
+    """
+
+    static let generic = """
+    vendor: Generic OCPP
+    recognise: {vendorIds: [], chargePointVendors: []}
+    codeFormat: text
+    sources:
+      spec: {title: OCPP 1.6 specification, version: "1.6 edition 2", page: "7.6"}
+    codes:
+      - code: GroundFailure
+        ocppErrorCode: GroundFailure
+        title: Ground failure
+        meaning: The charger detected a ground fault.
+        severity: safety
+        category: electrical
+        remedy: disableConnector
+        resetSafe: false
+        onCall: [Keep the connector disabled and send a technician.]
+        source: spec
+    """
+
+    func catalog() throws -> VendorCatalog {
+        try VendorCatalog.load(files: [("ABB.yaml", Self.abb), ("Alfen.yaml", Self.alfen), ("Generic.yaml", Self.generic)]).get()
+    }
+
+    @Test(arguments: [
+        (CodeFormat.hex, "0x000C", "#12"), (.hex, "000c", "#12"), (.hex, " C ", "#12"), (.hex, "0X0c", "#12"),
+        (.decimal, "012", "#12"), (.decimal, "E12", "#12"), (.decimal, "0x000C", "#12"), (.text, "Err_Lock ", "t:err_lock"),
+    ])
+    func normalisation(format: CodeFormat, code: String, key: String) {
+        #expect(format.key(for: code, prefixes: format == .decimal ? ["E"] : []) == key)
+    }
+
+    @Test func invalidCodesForTheFormatHaveNoKey() {
+        #expect(CodeFormat.hex.key(for: "xyz") == nil)
+        #expect(CodeFormat.decimal.key(for: "12a") == nil)
+        #expect(CodeFormat.text.key(for: "  ") == nil)
+    }
+
+    @Test func lookupFollowsTheDocumentedOrder() throws {
+        let catalog = try catalog()
+        // Vendor by vendorId, code in another spelling.
+        #expect(try #require(catalog.lookup(CatalogQuery(vendorId: "abb", vendorErrorCode: "2"))).entry.title == "Residual current")
+        // Vendor by chargePointVendor glob, decimal code with prefix and leading zero.
+        let alfen = try #require(catalog.lookup(CatalogQuery(chargePointVendor: "Alfen BV", vendorErrorCode: "E012")))
+        #expect(alfen.entry.title == "Lock failure" && alfen.basis == .vendorCode)
+        // Vendor by model; family entry needs a matching model and firmware.
+        #expect(catalog.lookup(CatalogQuery(model: "CDT_TACW22", firmware: "TAC3Z::V1.8.21", vendorErrorCode: "0x80"))?.entry.title == "Too hot")
+        #expect(catalog.lookup(CatalogQuery(model: "CDT_TACW22", firmware: "V1.5.0", vendorErrorCode: "0x80")) == nil)
+        // Unknown vendor code falls back to the generic OCPP entry.
+        let fallback = try #require(catalog.lookup(CatalogQuery(vendorId: "ABB", vendorErrorCode: "0x9999", ocppErrorCode: "GroundFailure")))
+        #expect(fallback.basis == .genericErrorCode)
+        #expect(fallback.entry.remedy == .disableConnector)
+        #expect(catalog.lookup(CatalogQuery(vendorId: "Nobody", vendorErrorCode: "1")) == nil)
+    }
+
+    @Test func guidanceAndCitation() throws {
+        let entry = try #require(try catalog().lookup(CatalogQuery(vendorId: "ABB", vendorErrorCode: "0x0002"))).entry
+        #expect(entry.guidance == "1. Check whether it repeats with other vehicles.")
+        #expect(entry.source.citation == "Terra AC manual (2022), p. 54")
+        #expect(entry.location == "ABB.yaml:15:5")
+    }
+
+    static let broken: [(String, String, [String])] = [
+        ("unknown key with hint", Self.abb.replacingOccurrences(of: "    title: Residual current", with: "    titel: Residual current"),
+         [#"ABB.yaml:15:5: vendor "ABB" code "0x0002": missing required key "title""#,
+          #"ABB.yaml:16:5: vendor "ABB" code "0x0002": unknown key "titel" (did you mean "title"?)"#]),
+        ("bad enum value", Self.abb.replacingOccurrences(of: "remedy: technician", with: "remedy: reboot"),
+         [#"ABB.yaml:20:13: vendor "ABB" code "0x0002": "remedy" must be one of none, waitForRecovery, softReset, hardReset, unlockConnector, disableConnector, userAction, technician, got "reboot""#]),
+        ("unknown source", Self.abb.replacingOccurrences(of: "    source: m1\n  - code", with: "    source: m2\n  - code"),
+         [#"ABB.yaml:23:13: vendor "ABB" code "0x0002": unknown source "m2"; define it under "sources""#]),
+        ("duplicate code after normalisation", Self.abb.replacingOccurrences(of: "code: \"0x0080\"\n    families: [terra-ac]", with: "code: \"2\""),
+         [#"ABB.yaml:24:5: vendor "ABB" code "2" is the same code as "0x0002" at ABB.yaml:15:5"#]),
+        ("safety fault with a reset", Self.generic.replacingOccurrences(of: "remedy: disableConnector", with: "remedy: hardReset"),
+         [#"Generic.yaml:7:5: vendor "Generic OCPP" code "GroundFailure": a safety fault must have resetSafe: false and a remedy other than a reset"#]),
+        ("not a hex code", Self.abb.replacingOccurrences(of: "code: \"0x0002\"", with: "code: \"E-2\""),
+         [#"ABB.yaml:15:5: vendor "ABB" code "E-2": "E-2" is not a valid hex code"#]),
+        ("yaml syntax", "vendor: [ABB\n", [#"ABB.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence"#]),
+    ]
+
+    @Test(arguments: broken.map { ($0.0, $0.1, $0.2) })
+    func brokenFilesGetExactMessages(name: String, text: String, expected: [String]) {
+        let file = name == "safety fault with a reset" ? "Generic.yaml" : "ABB.yaml"
+        switch VendorCatalog.load(files: [(file, text)]) {
+        case .success: Issue.record("\(name): loaded, expected errors")
+        case .failure(let failure): #expect(failure.errors.map(\.description) == expected, "\(name)")
+        }
+    }
+}
