@@ -17,6 +17,8 @@ commands:
   ocpp-harness  a minimal schema-validating central system for interop tests
             --ocpp HOST:PORT --http HOST:PORT (default 127.0.0.1:0 each);
             POST /call/{station}/{action} on the HTTP port makes it call a charger
+  codes     the vendor error-code catalogue (VendorCodes/)
+            check [DIR] | lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] | list [--vendor V]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -32,6 +34,7 @@ do {
     case "echo": status = try await EchoCommand(arguments: arguments).run()
     case "bench": status = try await BenchCommand(arguments: arguments).run()
     case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
+    case "codes": status = try CodesCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)
         status = 0

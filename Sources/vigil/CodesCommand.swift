@@ -1,0 +1,100 @@
+import Foundation
+import VendorCatalog
+
+/// `vigil codes check|lookup|list`: the vendor error-code catalogue for operators.
+///   check [DIR]                        validate every file; exit 1 on any error
+///   lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] [--dir DIR]
+///   list [--vendor V] [--dir DIR]
+struct CodesCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("codes needs a verb: check, lookup or list") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst())
+    }
+
+    var directory: String { arguments.value("dir") ?? arguments.positional.first ?? "VendorCodes" }
+
+    func run() throws -> Int32 {
+        switch verb {
+        case "check":
+            try arguments.rejectUnknown(allowed: [])
+            return check()
+        case "lookup":
+            try arguments.rejectUnknown(allowed: ["vendor", "code", "model", "firmware", "ocpp-error", "dir"])
+            guard arguments.value("code") != nil || arguments.value("ocpp-error") != nil else {
+                throw UsageError("codes lookup needs --code (and --vendor) or --ocpp-error")
+            }
+            return try lookup()
+        case "list":
+            try arguments.rejectUnknown(allowed: ["vendor", "dir"])
+            return try list()
+        default:
+            throw UsageError("unknown codes verb \(verb.debugDescription); use check, lookup or list")
+        }
+    }
+
+    func check() -> Int32 {
+        do {
+            let catalog = try VendorCatalog.load(directory: directory)
+            let entries = catalog.vendors.flatMap(\.allEntries).count + (catalog.generic?.allEntries.count ?? 0)
+            printLine("\(directory): \(catalog.vendors.count) vendors, \(entries) codes, no errors")
+            return 0
+        } catch {
+            for problem in error.errors { printLine(problem.description) }
+            printLine("\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")")
+            return 1
+        }
+    }
+
+    func load() throws -> VendorCatalog {
+        do { return try VendorCatalog.load(directory: directory) } catch {
+            throw CatalogUnusable(description: "\(directory) has errors; run `vigil codes check \(directory)`:\n\(error)")
+        }
+    }
+
+    func lookup() throws -> Int32 {
+        let catalog = try load()
+        let vendor = arguments.value("vendor")
+        let query = CatalogQuery(vendorId: vendor, chargePointVendor: vendor, model: arguments.value("model"),
+                                 firmware: arguments.value("firmware"), vendorErrorCode: arguments.value("code"),
+                                 ocppErrorCode: arguments.value("ocpp-error"))
+        guard let match = catalog.lookup(query) else {
+            printLine("no entry for \(vendor ?? "?") code \(arguments.value("code") ?? "-") (a catalogue gap)")
+            return 1
+        }
+        let entry = match.entry
+        printLine("\(entry.vendor) \(entry.code): \(entry.title)\(match.basis == .genericErrorCode ? " (generic OCPP guidance)" : "")")
+        printLine("  meaning:    \(entry.meaning)")
+        printLine("  severity:   \(entry.severity.rawValue), \(entry.category.rawValue)")
+        printLine("  remedy:     \(entry.remedy.rawValue)\(entry.resetSafe ? "" : " (remote reset NOT safe)")")
+        if !entry.onCall.isEmpty { printLine("  on call:\n" + entry.onCall.map { "    - \($0)" }.joined(separator: "\n")) }
+        if !entry.technician.isEmpty { printLine("  technician:\n" + entry.technician.map { "    - \($0)" }.joined(separator: "\n")) }
+        printLine("  source:     \(entry.source.citation)")
+        printLine("  defined at: \(entry.location)")
+        return 0
+    }
+
+    func list() throws -> Int32 {
+        let catalog = try load()
+        let wanted = arguments.value("vendor").map { Glob($0) }
+        let vendors = (catalog.vendors + (catalog.generic.map { [$0] } ?? [])).filter { wanted?.matches($0.name) ?? true }
+        guard !vendors.isEmpty else {
+            printLine("no vendor matches \(arguments.value("vendor") ?? "")")
+            return 1
+        }
+        for vendor in vendors {
+            printLine("\(vendor.name) (\(vendor.file), \(vendor.codeFormat.rawValue) codes)")
+            for entry in vendor.allEntries {
+                printLine("  \(entry.code.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
+            }
+        }
+        return 0
+    }
+}
+
+struct CatalogUnusable: Error, CustomStringConvertible {
+    let description: String
+}
