@@ -1,16 +1,19 @@
+import CPMS
 import OCPP
 import Transport
 
 /// The charger-facing WebSocket endpoint at `/ocpp/{chargePointId}`. It negotiates the
 /// OCPP version by subprotocol, refuses connections that offer none it speaks, and runs an
-/// `OCPPConnection` per charger. No actions are handled yet (the CPMS core registers them),
-/// so every CALL is answered with a CALLERROR `NotImplemented` carrying its message id, and
-/// malformed frames get the version's framing error.
+/// `OCPPConnection` per charger with the CPMS handlers: boot, heartbeat and status are
+/// handled and stored; other actions of the version are answered `NotSupported`, undefined
+/// ones `NotImplemented`, malformed frames with the version's framing error.
 struct OCPPEndpoint {
     let log: Log
+    let stations: StationHandlers
 
     func router() -> Router {
         let log = self.log
+        let stations = self.stations
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
@@ -20,18 +23,27 @@ struct OCPPEndpoint {
                 }
                 return decision
             },
-            handler: { connection, info in await Self.serve(connection, info: info, log: log) }))
+            handler: { connection, info in await Self.serve(connection, info: info, stations: stations, log: log) }))
         return router
     }
 
-    static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, log: Log) async {
+    static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
-        let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: [:]) { problem in
+        var handlers = stations.handlers(version: version)
+        handlers.onLeniency = { action, applied in
+            log(.info, "leniency applied", ["station": station, "action": action, "what": applied.map(\.description).joined(separator: "; ")])
+        }
+        let connection = OCPPConnection(socket: socket, version: version, stationId: station,
+                                        handlers: handlers.connectionHandlers()) { problem in
             log(.warning, "protocol problem", ["station": station, "problem": problem])
         }
         await connection.run()
+        let now = stations.clock().rfc3339
+        do { try await stations.store.recordSeen(id: station, online: false, now: now) } catch {
+            log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
+        }
         let status = await socket.closeStatus
         let statistics = await connection.statistics
         log(.info, "charger disconnected", ["station": station, "code": status.map { String($0.code.rawValue) } ?? "",

@@ -1,4 +1,6 @@
+import CPMS
 import Foundation
+import OCPP
 import Transport
 
 /// `vigil serve`: the OCPP WebSocket listener (`/ocpp/{chargePointId}`, subprotocols
@@ -10,9 +12,13 @@ struct ServeCommand {
     var tlsCertificate: String?
     var tlsKey: String?
     var tlsClientCA: String?
+    var databasePath: String
+    var unknownStations: RegistrationPolicy
+    var heartbeatInterval: Int
     var log = Log()
 
-    static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format"]
+    static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
+                                       "db", "unknown-stations", "heartbeat-interval"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -27,6 +33,17 @@ struct ServeCommand {
         }
         ocppAddress = try address("ocpp", default: "0.0.0.0:9000")
         httpAddress = try address("http", default: "127.0.0.1:8080")
+        databasePath = setting("db") ?? "./var/vigil.sqlite"
+        let policy = setting("unknown-stations") ?? "accept"
+        guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
+            throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
+        }
+        unknownStations = parsedPolicy
+        let interval = setting("heartbeat-interval") ?? "300"
+        guard let seconds = Int(interval), seconds > 0 else {
+            throw UsageError("--heartbeat-interval must be a positive number of seconds, got \(interval.debugDescription)")
+        }
+        heartbeatInterval = seconds
         tlsCertificate = setting("tls-cert")
         tlsKey = setting("tls-key")
         tlsClientCA = setting("tls-client-ca")
@@ -48,10 +65,18 @@ struct ServeCommand {
         if let tlsCertificate, let tlsKey {
             ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
         }
-        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log).router(), configuration: ocppConfiguration)
+        let directory = (databasePath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let store = try StationStore(path: databasePath)
+        try await store.markAllOffline()
+        let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval,
+                                       clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
+        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations).router(),
+                                  configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router())
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
+        log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
         await Shutdown.runUntilSignalled([ocpp, http], log: log)
         log(.info, "stopped")
         return 0

@@ -10,6 +10,9 @@ commands:
             --ocpp HOST:PORT (default 0.0.0.0:9000)  --http HOST:PORT (default 127.0.0.1:8080)
             --tls-cert PEM --tls-key PEM [--tls-client-ca PEM]  serve wss:// (security profiles 2/3)
             --log-level debug|info|warning|error  --log-format text|json
+            --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
+            --heartbeat-interval SECONDS (default 300)
+  stations  list | show ID  [--db PATH] [--json]   the station registry (works while serve runs)
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
   bench     benchmarks: [transport|ocpp|all]
@@ -35,6 +38,7 @@ do {
     case "bench": status = try await BenchCommand(arguments: arguments).run()
     case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
     case "codes": status = try CodesCommand(arguments: arguments).run()
+    case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)
         status = 0

@@ -180,8 +180,10 @@ def start_echo() -> VigilProcess:
 
 
 def start_serve() -> VigilProcess:
+    # Each serve process gets a database of its own, so runs never share state.
+    db = os.path.join(tempfile.mkdtemp(prefix="vigil-interop-"), "vigil.sqlite")
     return VigilProcess(
-        ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0"], ["ocpp", "http"]
+        ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", db], ["ocpp", "http"]
     ).start()
 
 

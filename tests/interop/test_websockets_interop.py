@@ -13,6 +13,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 import os
 import signal
 import socket
@@ -514,7 +515,7 @@ def test_serve_sigterm_closes_websockets_with_1001(vigil_factory):
         async with ws_connect(ocpp_url(proc, "CP-SHUTDOWN"), subprotocols=["ocpp1.6"]) as ws:
             await ws.send(json.dumps([2, "1", "Heartbeat", {}]))
             reply = json.loads(await asyncio.wait_for(ws.recv(), STEP))
-            assert reply[:2] == [4, "1"]
+            assert reply[:2] == [3, "1"] and "currentTime" in reply[2]
             proc.signal(signal.SIGTERM)
             with pytest.raises(ConnectionClosed) as info:
                 while True:
@@ -565,7 +566,7 @@ def test_ocpp_refuses_without_ocpp_subprotocol(serve_server, offered):
     run(scenario())
 
 
-def test_ocpp_call_gets_not_implemented_callerror(serve_server):
+def test_ocpp_calls_are_answered_by_the_cpms(serve_server):
     async def scenario():
         async with ws_connect(ocpp_url(serve_server), subprotocols=["ocpp1.6"]) as ws:
             boot = ocpp.messages.Call(
@@ -576,33 +577,34 @@ def test_ocpp_call_gets_not_implemented_callerror(serve_server):
             await ws.send(boot.to_json())
             raw = await asyncio.wait_for(ws.recv(), STEP)
             assert isinstance(raw, str), "OCPP-J replies must be text frames"
-            assert json.loads(raw) == json.loads(
-                '[4,"42","NotImplemented","action BootNotification is not implemented",{}]'
-            )
-            parsed = ocpp.messages.unpack(raw)
-            assert isinstance(parsed, ocpp.messages.CallError)
-            assert parsed.unique_id == "42" and parsed.error_code == "NotImplemented"
+            reply = json.loads(raw)
+            assert reply[:2] == [3, "42"]
+            assert reply[2]["status"] == "Accepted" and reply[2]["interval"] == 300
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", reply[2]["currentTime"])
 
-            # Any action, any id: exact echo of id and action name.
-            await ws.send('[2,"abc-123","Heartbeat",{}]')
+            # A known action the CPMS does not handle yet, and one OCPP 1.6 does not define.
+            await ws.send('[2,"abc-123","Authorize",{"idTag":"ABC"}]')
             raw = await asyncio.wait_for(ws.recv(), STEP)
-            assert json.loads(raw) == [4, "abc-123", "NotImplemented", "action Heartbeat is not implemented", {}]
+            assert json.loads(raw) == [4, "abc-123", "NotSupported", "Authorize is not supported by this central system", {}]
+            await ws.send('[2,"abc-124","Teleport",{}]')
+            raw = await asyncio.wait_for(ws.recv(), STEP)
+            assert json.loads(raw) == [4, "abc-124", "NotImplemented", "action Teleport is not implemented", {}]
 
     run(scenario())
 
 
-def test_ocpp_library_charge_points_see_not_implemented(serve_server):
-    """The `ocpp` package's own ChargePoint (1.6 and 2.0.1) against vigil."""
+def test_ocpp_library_charge_points_boot_and_report_status(serve_server):
+    """The `ocpp` package's own ChargePoint (1.6 and 2.0.1) against vigil serve."""
 
-    async def one(version: str, cp_cls, payload):
+    async def one(version: str, cp_cls, boot, status):
         async with ws_connect(ocpp_url(serve_server, f"CP-{version}"), subprotocols=[version]) as ws:
             assert ws.subprotocol == version
             cp = cp_cls(f"CP-{version}", ws, response_timeout=STEP)
             reader = asyncio.create_task(cp.start())
             try:
-                with pytest.raises(ocpp.exceptions.NotImplementedError) as info:
-                    await cp.call(payload, suppress=False)
-                assert info.value.description == "action BootNotification is not implemented"
+                result = await cp.call(boot, suppress=False)
+                assert result.status == "Accepted" and result.interval == 300
+                await cp.call(status, suppress=False)
             finally:
                 reader.cancel()
                 try:
@@ -615,12 +617,16 @@ def test_ocpp_library_charge_points_see_not_implemented(serve_server):
             "ocpp1.6",
             ocpp.v16.ChargePoint,
             ocpp.v16.call.BootNotification(charge_point_model="Interop", charge_point_vendor="Vigil"),
+            ocpp.v16.call.StatusNotification(connector_id=1, error_code="NoError", status="Available"),
         )
         await one(
             "ocpp2.0.1",
             ocpp.v201.ChargePoint,
             ocpp.v201.call.BootNotification(
                 charging_station={"model": "Interop", "vendor_name": "Vigil"}, reason="PowerUp"
+            ),
+            ocpp.v201.call.StatusNotification(
+                timestamp="2026-11-26T01:00:00Z", connector_status="Available", evse_id=1, connector_id=1
             ),
         )
 

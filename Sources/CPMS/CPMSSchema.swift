@@ -1,0 +1,36 @@
+import Store
+
+/// The CPMS tables, as versioned migrations. Append new versions; never edit a shipped one.
+enum CPMSSchema {
+    static let migrations = Migrator([
+        Migration(version: 1, name: "stations and connectors", sql: """
+            CREATE TABLE stations (
+                id TEXT PRIMARY KEY,
+                vendor TEXT, model TEXT, serial TEXT, firmware TEXT,
+                site TEXT,
+                ocpp_version TEXT,
+                registration TEXT NOT NULL DEFAULT 'accepted' CHECK (registration IN ('accepted', 'pending', 'rejected')),
+                declared INTEGER NOT NULL DEFAULT 0,
+                first_seen TEXT, last_seen TEXT, last_boot TEXT, boot_reason TEXT,
+                online INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE connectors (
+                station TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+                evse INTEGER NOT NULL,
+                connector INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                error_code TEXT, vendor_id TEXT, vendor_error_code TEXT, info TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (station, evse, connector)
+            );
+            CREATE TABLE connector_status_history (
+                id INTEGER PRIMARY KEY,
+                station TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+                evse INTEGER NOT NULL, connector INTEGER NOT NULL,
+                status TEXT NOT NULL, error_code TEXT, vendor_id TEXT, vendor_error_code TEXT, info TEXT,
+                charger_time TEXT, received_at TEXT NOT NULL
+            );
+            CREATE INDEX connector_status_history_station ON connector_status_history (station, received_at);
+            """),
+    ])
+}

@@ -1,0 +1,90 @@
+import OCPP
+
+/// The CPMS side of the charger messages it handles so far — boot (registration policy,
+/// heartbeat interval), heartbeat and status notification — for OCPP 1.6 and 2.0.1, turning
+/// each into the version-neutral record the store keeps. Time comes from `clock`, so tests
+/// and replays are deterministic.
+public struct StationHandlers: Sendable {
+    public var store: StationStore
+    public var policy: RegistrationPolicy
+    /// The heartbeat interval sent in the Boot response, in seconds.
+    public var heartbeatInterval: Int
+    public var clock: @Sendable () -> OCPPDateTime
+
+    public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, clock: @escaping @Sendable () -> OCPPDateTime) {
+        self.store = store
+        self.policy = policy
+        self.heartbeatInterval = heartbeatInterval
+        self.clock = clock
+    }
+
+    /// The registration given to a station Vigil has never seen.
+    var registrationForUnknown: String? {
+        switch policy {
+        case .accept: return "accepted"
+        case .pending: return "pending"
+        case .reject: return nil
+        }
+    }
+
+    public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {
+        var handlers = OCPPHandlers(version: version, leniency: leniency)
+        switch version {
+        case .v16: register16(&handlers)
+        case .v201: register201(&handlers)
+        }
+        return handlers
+    }
+
+    private func register16(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V16.BootNotificationRequest.self) { request, connection in
+            let now = this.clock()
+            let registration = try await this.store.recordBoot(
+                id: connection.stationId, vendor: request.chargePointVendor, model: request.chargePointModel,
+                serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
+                ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+            let status: V16.BootNotificationResponse.Status = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
+            return V16.BootNotificationResponse(status: status, currentTime: now, interval: this.heartbeatInterval)
+        }
+        handlers.on(V16.HeartbeatRequest.self) { _, connection in
+            let now = this.clock()
+            try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
+            return V16.HeartbeatResponse(currentTime: now)
+        }
+        handlers.on(V16.StatusNotificationRequest.self) { request, connection in
+            // 1.6 numbers connectors per station: connector N is EVSE N's only connector; 0 is the station.
+            let report = StatusReport(evse: request.connectorId, connector: request.connectorId == 0 ? 0 : 1,
+                                      status: request.status.rawValue, errorCode: request.errorCode.rawValue,
+                                      vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
+                                      chargerTime: request.timestamp?.rfc3339)
+            try await this.store.recordStatus(id: connection.stationId, report, now: this.clock().rfc3339)
+            return V16.StatusNotificationResponse()
+        }
+    }
+
+    private func register201(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V201.BootNotificationRequest.self) { request, connection in
+            let now = this.clock()
+            let station = request.chargingStation
+            let registration = try await this.store.recordBoot(
+                id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
+                firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
+                registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+            let status: V201.RegistrationStatusEnumType = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
+            return V201.BootNotificationResponse(currentTime: now, interval: this.heartbeatInterval, status: status)
+        }
+        handlers.on(V201.HeartbeatRequest.self) { _, connection in
+            let now = this.clock()
+            try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
+            return V201.HeartbeatResponse(currentTime: now)
+        }
+        handlers.on(V201.StatusNotificationRequest.self) { request, connection in
+            let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
+                                      chargerTime: request.timestamp.rfc3339)
+            try await this.store.recordStatus(id: connection.stationId, report, now: this.clock().rfc3339)
+            return V201.StatusNotificationResponse()
+        }
+    }
+}

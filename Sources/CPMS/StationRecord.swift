@@ -1,0 +1,48 @@
+/// How unknown stations are treated when they boot (`--unknown-stations`).
+public enum RegistrationPolicy: String, Sendable, CaseIterable {
+    /// Register and accept them.
+    case accept
+    /// Register them as pending: the Boot is answered Pending until an operator accepts.
+    case pending
+    /// Answer Rejected and do not register them.
+    case reject
+}
+
+/// A station as the registry knows it.
+public struct StationRecord: Sendable, Equatable {
+    public var id: String
+    public var vendor: String?
+    public var model: String?
+    public var serial: String?
+    public var firmware: String?
+    public var ocppVersion: String?
+    public var registration: String
+    public var isOnline: Bool
+    public var firstSeen: String?
+    public var lastSeen: String?
+    public var lastBoot: String?
+    public var connectors: [ConnectorRecord]
+}
+
+/// A connector's live status.
+public struct ConnectorRecord: Sendable, Equatable {
+    public var evse: Int
+    public var connector: Int
+    public var status: String
+    public var errorCode: String?
+    public var vendorErrorCode: String?
+    public var info: String?
+    public var updatedAt: String
+}
+
+/// A status report from a charger, version-neutral.
+public struct StatusReport: Sendable, Equatable {
+    public var evse: Int
+    public var connector: Int
+    public var status: String
+    public var errorCode: String?
+    public var vendorId: String?
+    public var vendorErrorCode: String?
+    public var info: String?
+    public var chargerTime: String?
+}

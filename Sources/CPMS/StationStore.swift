@@ -1,0 +1,111 @@
+import Store
+
+/// The registry's durable state in SQLite: stations, connector status and its history. One
+/// actor owns the write connection; other processes (the CLI) read the same file, which WAL
+/// allows while `vigil serve` writes.
+public actor StationStore {
+    private let database: SQLiteDatabase
+
+    /// Opens (and migrates) the database at `path`. Throws `MigrationError` for a database
+    /// written by a newer Vigil.
+    public init(path: String) throws {
+        let database = try SQLiteDatabase(path: path)
+        try CPMSSchema.migrations.migrate(database)
+        self.database = database
+    }
+
+    /// The registration of a station, nil when it is unknown.
+    public func registration(of id: String) throws -> String? {
+        guard case .text(let value)? = try database.rows("SELECT registration FROM stations WHERE id = ?", id).first?.first else { return nil }
+        return value
+    }
+
+    /// Records a boot; unknown stations are registered with `registration` unless it is nil.
+    public func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
+                           reason: String?, registrationForUnknown: String?, now: String) throws -> String? {
+        if try registration(of: id) == nil {
+            guard let registrationForUnknown else { return nil }
+            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+        }
+        try database.run("""
+            UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,
+                                last_seen = ?, online = 1 WHERE id = ?
+            """, vendor, model, serial, firmware, ocppVersion, now, reason, now, id)
+        return try registration(of: id)
+    }
+
+    public func recordSeen(id: String, online: Bool, now: String) throws {
+        try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+    }
+
+    /// Updates a connector's live status and appends to its history, in one transaction.
+    public func recordStatus(id: String, _ report: StatusReport, now: String) throws {
+        guard try registration(of: id) != nil else { return }
+        try database.transaction {
+            try database.run("""
+                INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
+                    updated_at = excluded.updated_at
+                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                report.info, now)
+            try database.run("""
+                INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
+                                                      info, charger_time, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                report.info, report.chargerTime, now)
+            try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
+        }
+    }
+
+    /// Marks every station offline (at start-up: no socket survives a restart).
+    public func markAllOffline() throws {
+        try database.run("UPDATE stations SET online = 0")
+    }
+
+    public func stations() throws -> [StationRecord] {
+        let ids = try database.rows("SELECT id FROM stations ORDER BY id").compactMap { row -> String? in
+            if case .text(let id)? = row.first { return id }
+            return nil
+        }
+        return try ids.compactMap { try station($0) }
+    }
+
+    public func station(_ id: String) throws -> StationRecord? {
+        guard let row = try database.rows("""
+            SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot
+            FROM stations WHERE id = ?
+            """, id).first else { return nil }
+        let connectors = try database.rows("""
+            SELECT evse, connector, status, error_code, vendor_error_code, info, updated_at FROM connectors
+            WHERE station = ? ORDER BY evse, connector
+            """, id).map { values in
+            ConnectorRecord(evse: values[0].int ?? 0, connector: values[1].int ?? 0, status: values[2].text ?? "",
+                            errorCode: values[3].text, vendorErrorCode: values[4].text, info: values[5].text, updatedAt: values[6].text ?? "")
+        }
+        return StationRecord(id: row[0].text ?? id, vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
+                             ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
+                             firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, connectors: connectors)
+    }
+
+    /// Status history of one station, newest first.
+    public func history(_ id: String, limit: Int = 50) throws -> [[SQLiteValue]] {
+        try database.rows("""
+            SELECT received_at, evse, connector, status, error_code, vendor_error_code FROM connector_status_history
+            WHERE station = ? ORDER BY id DESC LIMIT ?
+            """, id, limit)
+    }
+}
+
+extension SQLiteValue {
+    var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    var int: Int? {
+        if case .integer(let value) = self { return Int(value) }
+        return nil
+    }
+}

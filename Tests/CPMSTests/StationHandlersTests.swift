@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import Transport
+@testable import CPMS
+@testable import OCPP
+@testable import Store
+
+/// Boot, heartbeat and status through real OCPP connections on 127.0.0.1 into SQLite.
+@Suite(.timeLimit(.minutes(1))) struct StationHandlersTests {
+    static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
+
+    func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cpms-\(UUID().uuidString).sqlite").path
+    }
+
+    /// Runs a CSMS with `StationHandlers` and hands `body` a function that opens a charger.
+    func withCSMS(_ stations: StationHandlers,
+                  _ body: (_ connect: (String, OCPPVersion) async throws -> (OCPPConnection, Task<Void, Never>)) async throws -> Void) async throws {
+        var router = Router()
+        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
+            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
+            handler: { socket, info in
+                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
+                await OCPPConnection(socket: socket, version: version, stationId: info.pathParameters["chargePointId"] ?? "",
+                                     handlers: stations.handlers(version: version).connectionHandlers()).run()
+            }))
+        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
+        async let running: Void = server.run()
+        let port = server.boundAddress.port
+        do {
+            try await body { id, version in
+                var options = WebSocketClient.Options()
+                options.subprotocols = [version.rawValue]
+                let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/\(id)", options: options)
+                let charger = OCPPConnection(socket: socket, version: version, stationId: id, handlers: [:])
+                return (charger, Task { await charger.run() })
+            }
+        } catch {
+            await server.shutdown()
+            await running
+            throw error
+        }
+        await server.shutdown()
+        await running
+    }
+
+    @Test func bootAndStatusAreStoredForBothVersionsAndSurviveARestart() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 120, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            let (cp16, running16) = try await connect("CP-16", .v16)
+            let boot = try await cp16.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "CDT_TACW22",
+                                                                       firmwareVersion: "1.8.21"))
+            #expect(boot == V16.BootNotificationResponse(status: .accepted, currentTime: Self.now, interval: 120))
+            _ = try await cp16.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .groundFailure, status: .faulted,
+                                                                  vendorErrorCode: "0x0002"))
+            _ = try await cp16.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available))
+            await cp16.socket.close()
+            await running16.value
+
+            let (cp201, running201) = try await connect("CS-201", .v201)
+            let boot201 = try await cp201.call(V201.BootNotificationRequest(
+                chargingStation: V201.ChargingStationType(model: "HYC300", vendorName: "alpitronic"), reason: .powerUp))
+            #expect(boot201.status == .accepted && boot201.interval == 120)
+            _ = try await cp201.call(V201.StatusNotificationRequest(timestamp: Self.now, connectorStatus: .occupied, evseId: 2, connectorId: 1))
+            await cp201.socket.close()
+            await running201.value
+        }
+        // A new store on the same file: what was committed is all there.
+        let reopened = try StationStore(path: path)
+        let cp16 = try #require(try await reopened.station("CP-16"))
+        #expect(cp16.vendor == "ABB" && cp16.model == "CDT_TACW22" && cp16.firmware == "1.8.21" && cp16.ocppVersion == "ocpp1.6")
+        #expect(cp16.connectors == [ConnectorRecord(evse: 1, connector: 1, status: "Available", errorCode: "NoError",
+                                                    vendorErrorCode: nil, info: nil, updatedAt: "2026-11-18T11:06:40Z")])
+        let history = try await reopened.history("CP-16")
+        #expect(history.map { $0[3] } == [.text("Available"), .text("Faulted")])
+        #expect(history[1][5] == .text("0x0002"))
+        let cs = try #require(try await reopened.station("CS-201"))
+        #expect(cs.connectors.map(\.status) == ["Occupied"] && cs.connectors.first?.evse == 2)
+    }
+
+    @Test(arguments: [(RegistrationPolicy.accept, "Accepted", "accepted"), (.pending, "Pending", "pending"), (.reject, "Rejected", nil)] as [(RegistrationPolicy, String, String?)])
+    func unknownStationsFollowThePolicy(policy: RegistrationPolicy, answer: String, stored: String?) async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: policy, heartbeatInterval: 300, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            let (charger, running) = try await connect("CP-NEW", .v16)
+            let boot = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
+            #expect(boot.status.rawValue == answer)
+            await charger.socket.close()
+            await running.value
+        }
+        #expect(try await store.registration(of: "CP-NEW") == stored)
+    }
+
+    @Test func newerDatabaseIsRefused() throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA user_version = 99")
+        #expect(throws: MigrationError.databaseIsNewer(found: 99, supported: CPMSSchema.migrations.latestVersion, path: path)) {
+            _ = try StationStore(path: path)
+        }
+    }
+}
