@@ -48,12 +48,7 @@ enum OCPPBenchmark {
     static func roundTrip(_ text: String, version: OCPPVersion) -> String? {
         guard case .success(.call(let id, let action, let payload)) = OCPPFrameDecoder.decode(text, version: version) else { return nil }
         var decoder = OCPPDecoder()
-        let request: (any OCPPRequest)?
-        switch version {
-        case .v16: request = try? V16.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
-        case .v201: request = try? V201.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
-        }
-        guard let request, case .object(let encoded) = request.json() else { return nil }
+        guard let request = try? version.decodeRequest(action: action, json: .object(payload), decoder: &decoder), case .object(let encoded) = request.json() else { return nil }
         return OCPPFrame.call(id: id, action: action, payload: encoded).encoded()
     }
 }

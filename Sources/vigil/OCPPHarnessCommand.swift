@@ -95,7 +95,7 @@ struct OCPPHarnessCommand {
             handlers[action] = { payload, _ in
                 var decoder = OCPPDecoder()
                 do throws(OCPPViolation) {
-                    _ = try decodeRequest(version: version, action: action, json: .object(payload), decoder: &decoder)
+                    _ = try version.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
                 } catch {
                     throw CallError(violation: error, version: version)
                 }
@@ -111,14 +111,6 @@ struct OCPPHarnessCommand {
         return handlers
     }
 
-    static func decodeRequest(version: OCPPVersion, action: String, json: JSONValue,
-                              decoder: inout OCPPDecoder) throws(OCPPViolation) -> (any OCPPRequest)? {
-        switch version {
-        case .v16: return try V16.decodeRequest(action: action, json: json, decoder: &decoder)
-        case .v201: return try V201.decodeRequest(action: action, json: json, decoder: &decoder)
-        }
-    }
-
     static func call(_ request: HTTPRequest, stations: StationTable) async -> HTTPResponse {
         let station = request.pathParameters["station"] ?? ""
         let action = request.pathParameters["action"] ?? ""
@@ -131,12 +123,8 @@ struct OCPPHarnessCommand {
         do {
             let result = try await connection.call(action, payload, timeout: .seconds(10))
             var decoder = OCPPDecoder()
-            let version = connection.version
             do throws(OCPPViolation) {
-                switch version {
-                case .v16: _ = try V16.decodeResponse(action: action, json: .object(result), decoder: &decoder)
-                case .v201: _ = try V201.decodeResponse(action: action, json: .object(result), decoder: &decoder)
-                }
+                _ = try connection.version.decodeResponse(action: action, json: .object(result), decoder: &decoder)
             } catch {
                 return errorResponse("invalid response: \(error)")
             }

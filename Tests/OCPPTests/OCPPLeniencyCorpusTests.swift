@@ -60,10 +60,7 @@ import Testing
         guard case .object(let payload)? = try? JSONParser.parse(entry.payload) else { return (.failure(CallError(.genericError, "bad fixture")), []) }
         var decoder = OCPPDecoder(leniency: leniency)
         do throws(OCPPViolation) {
-            switch entry.version {
-            case .v16: _ = try V16.decodeRequest(action: entry.action, json: .object(payload), decoder: &decoder)
-            case .v201: _ = try V201.decodeRequest(action: entry.action, json: .object(payload), decoder: &decoder)
-            }
+            _ = try entry.version.decodeRequest(action: entry.action, json: .object(payload), decoder: &decoder)
             return (.success(()), decoder.applied.map(\.description))
         } catch {
             return (.failure(CallError(violation: error, version: entry.version)), decoder.applied.map(\.description))

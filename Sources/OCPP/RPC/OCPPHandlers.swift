@@ -44,8 +44,7 @@ public struct OCPPHandlers: Sendable {
     /// rest. Actions outside the version are absent (the connection answers NotImplemented).
     public func connectionHandlers() -> [String: OCPPConnection.Handler] {
         var handlers: [String: OCPPConnection.Handler] = [:]
-        let known: [String] = version == .v16 ? Array(V16.requestTypes.keys) : Array(V201.requestTypes.keys)
-        for action in known {
+        for action in version.requestTypes.keys {
             handlers[action] = typed[action] ?? { _, connection in
                 throw CallError(.notSupported, "\(action) is not supported by this central system")
             }
