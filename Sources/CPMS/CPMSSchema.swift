@@ -32,5 +32,15 @@ enum CPMSSchema {
             );
             CREATE INDEX connector_status_history_station ON connector_status_history (station, received_at);
             """),
+        Migration(version: 2, name: "catalogue gaps", sql: """
+            CREATE TABLE catalog_gaps (
+                vendor TEXT NOT NULL,
+                code_key TEXT NOT NULL,       -- the code normalised by the vendor's format
+                code TEXT NOT NULL,           -- as first sent
+                count INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+                example_station TEXT,
+                PRIMARY KEY (vendor, code_key)
+            );
+            """),
     ])
 }

@@ -1,4 +1,5 @@
 import OCPP
+import VendorCatalog
 
 /// The CPMS side of the charger messages it handles so far — boot (registration policy,
 /// heartbeat interval), heartbeat and status notification — for OCPP 1.6 and 2.0.1, turning
@@ -10,9 +11,13 @@ public struct StationHandlers: Sendable {
     /// The heartbeat interval sent in the Boot response, in seconds.
     public var heartbeatInterval: Int
     public var clock: @Sendable () -> OCPPDateTime
+    /// The vendor catalogue; vendor codes it does not document are counted as gaps.
+    public var catalog: VendorCatalog?
 
-    public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, clock: @escaping @Sendable () -> OCPPDateTime) {
+    public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
+                clock: @escaping @Sendable () -> OCPPDateTime) {
         self.store = store
+        self.catalog = catalog
         self.policy = policy
         self.heartbeatInterval = heartbeatInterval
         self.clock = clock
@@ -59,8 +64,23 @@ public struct StationHandlers: Sendable {
                                       vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                       chargerTime: request.timestamp?.rfc3339)
             try await this.store.recordStatus(id: connection.stationId, report, now: this.clock().rfc3339)
+            try await this.countCatalogGap(station: connection.stationId, report: report)
             return V16.StatusNotificationResponse()
         }
+    }
+
+    /// A vendor code the catalogue cannot explain is counted, by the station's vendor, so
+    /// operators see what to document next (`vigil codes gaps`).
+    func countCatalogGap(station: String, report: StatusReport) async throws {
+        guard let catalog, let code = report.vendorErrorCode, !code.isEmpty, code.lowercased() != "null" else { return }
+        let record = try await store.station(station)
+        let query = CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                 firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode)
+        if catalog.lookup(query)?.basis == .vendorCode { return }
+        let profile = catalog.vendor(for: query)
+        let vendor = profile?.name ?? report.vendorId ?? record?.vendor ?? "unknown"
+        let key = profile?.key(for: code) ?? code.lowercased()
+        try await store.recordGap(vendor: vendor, code: code, key: key, station: station, now: clock().rfc3339)
     }
 
     private func register201(_ handlers: inout OCPPHandlers) {

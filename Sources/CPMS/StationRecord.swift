@@ -46,3 +46,13 @@ public struct StatusReport: Sendable, Equatable {
     public var info: String?
     public var chargerTime: String?
 }
+
+/// A vendor code seen from chargers that the catalogue does not document.
+public struct CatalogGap: Sendable, Equatable {
+    public var vendor: String
+    public var code: String
+    public var count: Int
+    public var firstSeen: String
+    public var lastSeen: String
+    public var exampleStation: String?
+}

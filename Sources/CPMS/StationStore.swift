@@ -89,6 +89,25 @@ public actor StationStore {
                              firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, connectors: connectors)
     }
 
+    /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
+    /// `key` (the code normalised by the vendor's format) and are counted together.
+    public func recordGap(vendor: String, code: String, key: String, station: String, now: String) throws {
+        try database.run("""
+            INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
+            ON CONFLICT (vendor, code_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+            """, vendor, key, code, now, now, station)
+    }
+
+    /// Catalogue gaps, most frequent first.
+    public func gaps() throws -> [CatalogGap] {
+        try database.rows("""
+            SELECT vendor, code, count, first_seen, last_seen, example_station FROM catalog_gaps ORDER BY count DESC, vendor, code
+            """).map { row in
+            CatalogGap(vendor: row[0].text ?? "", code: row[1].text ?? "", count: row[2].int ?? 0,
+                       firstSeen: row[3].text ?? "", lastSeen: row[4].text ?? "", exampleStation: row[5].text)
+        }
+    }
+
     /// Status history of one station, newest first.
     public func history(_ id: String, limit: Int = 50) throws -> [[SQLiteValue]] {
         try database.rows("""

@@ -1,3 +1,4 @@
+import CPMS
 import Foundation
 import VendorCatalog
 
@@ -5,6 +6,7 @@ import VendorCatalog
 ///   check [DIR]                        validate every file; exit 1 on any error
 ///   lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] [--dir DIR]
 ///   list [--vendor V] [--dir DIR]
+///   gaps [--db PATH]                   vendor codes seen that the catalogue does not document
 struct CodesCommand {
     let verb: String
     let arguments: Arguments
@@ -15,10 +17,32 @@ struct CodesCommand {
         self.arguments = try Arguments(arguments.dropFirst())
     }
 
+    func gaps() async throws -> Int32 {
+        let path = arguments.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CatalogUnusable(description: "no database at \(path); pass --db")
+        }
+        let gaps = try await StationStore(path: path).gaps()
+        if gaps.isEmpty {
+            printLine("no catalogue gaps recorded in \(path)")
+            return 0
+        }
+        printLine("COUNT  VENDOR               CODE          FIRST SEEN            LAST SEEN             EXAMPLE")
+        for gap in gaps {
+            printLine([String(gap.count).padding(toLength: 6, withPad: " ", startingAt: 0), gap.vendor.padding(toLength: 20, withPad: " ", startingAt: 0),
+                       gap.code.padding(toLength: 13, withPad: " ", startingAt: 0), gap.firstSeen.padding(toLength: 21, withPad: " ", startingAt: 0),
+                       gap.lastSeen.padding(toLength: 21, withPad: " ", startingAt: 0), gap.exampleStation ?? "-"].joined(separator: " "))
+        }
+        return 0
+    }
+
     var directory: String { arguments.value("dir") ?? arguments.positional.first ?? "VendorCodes" }
 
-    func run() throws -> Int32 {
+    func run() async throws -> Int32 {
         switch verb {
+        case "gaps":
+            try arguments.rejectUnknown(allowed: ["db"])
+            return try await gaps()
         case "check":
             try arguments.rejectUnknown(allowed: [])
             return check()
@@ -32,7 +56,7 @@ struct CodesCommand {
             try arguments.rejectUnknown(allowed: ["vendor", "dir"])
             return try list()
         default:
-            throw UsageError("unknown codes verb \(verb.debugDescription); use check, lookup or list")
+            throw UsageError("unknown codes verb \(verb.debugDescription); use check, lookup, list or gaps")
         }
     }
 

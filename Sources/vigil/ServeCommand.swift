@@ -2,6 +2,7 @@ import CPMS
 import Foundation
 import OCPP
 import Transport
+import VendorCatalog
 
 /// `vigil serve`: the OCPP WebSocket listener (`/ocpp/{chargePointId}`, subprotocols
 /// ocpp2.0.1 and ocpp1.6, ws:// or wss://) and the HTTP API. Settings come from flags,
@@ -13,12 +14,13 @@ struct ServeCommand {
     var tlsKey: String?
     var tlsClientCA: String?
     var databasePath: String
+    var vendorCodes: String
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
-                                       "db", "unknown-stations", "heartbeat-interval"]
+                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -34,6 +36,7 @@ struct ServeCommand {
         ocppAddress = try address("ocpp", default: "0.0.0.0:9000")
         httpAddress = try address("http", default: "127.0.0.1:8080")
         databasePath = setting("db") ?? "./var/vigil.sqlite"
+        vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -67,9 +70,17 @@ struct ServeCommand {
         }
         let directory = (databasePath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var catalog: VendorCatalog?
+        if FileManager.default.fileExists(atPath: vendorCodes) {
+            do { catalog = try VendorCatalog.load(directory: vendorCodes) } catch {
+                throw CatalogUnusable(description: "the vendor catalogue \(vendorCodes) has errors (see `vigil codes check`):\n\(error)")
+            }
+        } else {
+            log(.warning, "no vendor catalogue; faults get no manufacturer guidance", ["path": vendorCodes])
+        }
         let store = try StationStore(path: databasePath)
         try await store.markAllOffline()
-        let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval,
+        let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
         let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations).router(),
                                   configuration: ocppConfiguration)

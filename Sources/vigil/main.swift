@@ -11,7 +11,7 @@ commands:
             --tls-cert PEM --tls-key PEM [--tls-client-ca PEM]  serve wss:// (security profiles 2/3)
             --log-level debug|info|warning|error  --log-format text|json
             --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
-            --heartbeat-interval SECONDS (default 300)
+            --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
   stations  list | show ID  [--db PATH] [--json]   the station registry (works while serve runs)
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
@@ -22,6 +22,7 @@ commands:
             POST /call/{station}/{action} on the HTTP port makes it call a charger
   codes     the vendor error-code catalogue (VendorCodes/)
             check [DIR] | lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] | list [--vendor V]
+            | gaps [--db PATH]   (vendor codes seen that the catalogue does not document)
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -37,7 +38,7 @@ do {
     case "echo": status = try await EchoCommand(arguments: arguments).run()
     case "bench": status = try await BenchCommand(arguments: arguments).run()
     case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
-    case "codes": status = try CodesCommand(arguments: arguments).run()
+    case "codes": status = try await CodesCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)

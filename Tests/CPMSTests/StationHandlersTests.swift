@@ -4,6 +4,7 @@ import Transport
 @testable import CPMS
 @testable import OCPP
 @testable import Store
+import VendorCatalog
 
 /// Boot, heartbeat and status through real OCPP connections on 127.0.0.1 into SQLite.
 @Suite(.timeLimit(.minutes(1))) struct StationHandlersTests {
@@ -105,5 +106,35 @@ import Transport
         #expect(throws: MigrationError.databaseIsNewer(found: 99, supported: CPMSSchema.migrations.latestVersion, path: path)) {
             _ = try StationStore(path: path)
         }
+    }
+
+    @Test func undocumentedVendorCodesAreCountedAsGaps() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let yaml = """
+        vendor: ABB
+        recognise: {chargePointVendors: ["ABB"]}
+        codeFormat: hex
+        sources:
+          m: {title: Manual, page: "1"}
+        codes:
+          - {code: "0x0002", title: Residual current, meaning: Leakage., severity: minor, category: electrical,
+             remedy: technician, resetSafe: false, source: m}
+        """
+        let catalog = try VendorCatalog.load(files: [("ABB.yaml", yaml)]).get()
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, catalog: catalog, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            let (charger, running) = try await connect("CP-G", .v16)
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
+            for code in ["2", "0x0999", "0999"] {   // documented, then one undocumented code in two spellings
+                _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .otherError, status: .faulted,
+                                                                         vendorErrorCode: code))
+            }
+            await charger.socket.close()
+            await running.value
+        }
+        let gaps = try await store.gaps()
+        #expect(gaps.map { "\($0.vendor) \($0.code) \($0.count)" } == ["ABB 0x0999 2"])
     }
 }
