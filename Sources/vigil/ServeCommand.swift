@@ -84,7 +84,7 @@ struct ServeCommand {
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
         let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations).router(),
                                   configuration: ocppConfiguration)
-        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router())
+        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
@@ -94,14 +94,47 @@ struct ServeCommand {
     }
 }
 
-/// The HTTP API. For now: health only; the station and session endpoints come with the
-/// CPMS core.
+/// The HTTP API (read-only for now): health, stations and one station with its connectors.
 enum APIRoutes {
-    static func router() -> Router {
+    static func router(store: StationStore) -> Router {
         var router = Router()
         router.on("GET", "/api/v1/health") { _ in
             .json(.ok, Array(#"{"status":"ok"}"#.utf8))
         }
+        router.on("GET", "/api/v1/stations") { _ in
+            do {
+                let stations = try await store.stations()
+                return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        router.on("GET", "/api/v1/stations/{id}") { request in
+            let id = request.pathParameters["id"] ?? ""
+            do {
+                guard let station = try await store.station(id) else {
+                    return .json(.notFound, Array(JSONWriter.string(.object(JSONObject([("error", .string("no station \(id)"))]))).utf8))
+                }
+                return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
         return router
+    }
+
+    static func json(_ station: StationRecord) -> JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        let connectors = station.connectors.map { connector -> JSONValue in
+            .object(JSONObject([("evse", .integer(connector.evse)), ("connector", .integer(connector.connector)),
+                                ("status", .string(connector.status)), ("errorCode", text(connector.errorCode)),
+                                ("vendorErrorCode", text(connector.vendorErrorCode)), ("info", text(connector.info)),
+                                ("updatedAt", .string(connector.updatedAt))]))
+        }
+        return .object(JSONObject([("id", .string(station.id)), ("vendor", text(station.vendor)), ("model", text(station.model)),
+                                   ("serial", text(station.serial)), ("firmware", text(station.firmware)),
+                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
+                                   ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
+                                   ("lastBoot", text(station.lastBoot)), ("connectors", .array(connectors))]))
     }
 }

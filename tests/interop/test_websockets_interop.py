@@ -662,6 +662,31 @@ def test_http_health(serve_server):
         assert json.loads(r.read()) == {"status": "ok"}
 
 
+def test_http_stations_reflect_what_chargers_reported(serve_server):
+    async def scenario():
+        async with ws_connect(ocpp_url(serve_server, "CP-API"), subprotocols=["ocpp1.6"]) as ws:
+            await ws.send(json.dumps([2, "b", "BootNotification", {"chargePointVendor": "ABB", "chargePointModel": "CDT_TACW22"}]))
+            assert json.loads(await asyncio.wait_for(ws.recv(), STEP))[0] == 3
+            await ws.send(json.dumps([2, "s", "StatusNotification",
+                                      {"connectorId": 1, "errorCode": "GroundFailure", "status": "Faulted", "vendorErrorCode": "0x0002"}]))
+            assert json.loads(await asyncio.wait_for(ws.recv(), STEP)) == [3, "s", {}]
+
+    run(scenario())
+    with urllib.request.urlopen(http_url(serve_server, "/api/v1/stations"), timeout=STEP) as r:
+        stations = json.loads(r.read())
+    assert "CP-API" in [s["id"] for s in stations]
+    with urllib.request.urlopen(http_url(serve_server, "/api/v1/stations/CP-API"), timeout=STEP) as r:
+        station = json.loads(r.read())
+    assert station["vendor"] == "ABB" and station["model"] == "CDT_TACW22" and station["ocppVersion"] == "ocpp1.6"
+    assert station["connectors"][0]["status"] == "Faulted"
+    assert station["connectors"][0]["errorCode"] == "GroundFailure"
+    assert station["connectors"][0]["vendorErrorCode"] == "0x0002"
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(http_url(serve_server, "/api/v1/stations/NOPE"), timeout=STEP)
+    assert info.value.code == 404
+    assert json.loads(info.value.read()) == {"error": "no station NOPE"}
+
+
 def test_http_unknown_path_is_404(serve_server):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(http_url(serve_server, "/api/v1/no-such-thing"), timeout=STEP)
