@@ -63,7 +63,8 @@ public struct StationHandlers: Sendable {
                                       status: request.status.rawValue, errorCode: request.errorCode.rawValue,
                                       vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                       chargerTime: request.timestamp?.rfc3339)
-            try await this.store.recordStatus(id: connection.stationId, report, now: this.clock().rfc3339)
+            try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
+                                              now: this.clock().rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
             return V16.StatusNotificationResponse()
         }
@@ -103,7 +104,8 @@ public struct StationHandlers: Sendable {
         handlers.on(V201.StatusNotificationRequest.self) { request, connection in
             let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
                                       chargerTime: request.timestamp.rfc3339)
-            try await this.store.recordStatus(id: connection.stationId, report, now: this.clock().rfc3339)
+            try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
+                                              now: this.clock().rfc3339)
             return V201.StatusNotificationResponse()
         }
     }

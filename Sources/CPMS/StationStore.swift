@@ -39,8 +39,15 @@ public actor StationStore {
     }
 
     /// Updates a connector's live status and appends to its history, in one transaction.
-    public func recordStatus(id: String, _ report: StatusReport, now: String) throws {
-        guard try registration(of: id) != nil else { return }
+    /// A station that reports status before it ever booted (a known firmware quirk) is
+    /// registered with `registrationForUnknown`; with nil (policy reject) the report is not
+    /// stored and false is returned.
+    @discardableResult
+    public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, now: String) throws -> Bool {
+        if try registration(of: id) == nil {
+            guard let registrationForUnknown else { return false }
+            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+        }
         try database.transaction {
             try database.run("""
                 INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
@@ -57,6 +64,7 @@ public actor StationStore {
                 report.info, report.chargerTime, now)
             try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
         }
+        return true
     }
 
     /// Marks every station offline (at start-up: no socket survives a restart).

@@ -98,6 +98,21 @@ import VendorCatalog
         #expect(try await store.registration(of: "CP-NEW") == stored)
     }
 
+    @Test func statusBeforeBootRegistersTheStationUnderThePolicy() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .pending, heartbeatInterval: 300, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            let (charger, running) = try await connect("CP-EARLY", .v16)
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available))
+            await charger.socket.close()
+            await running.value
+        }
+        let station = try #require(try await store.station("CP-EARLY"))
+        #expect(station.registration == "pending" && station.connectors.map(\.status) == ["Available"])
+    }
+
     @Test func newerDatabaseIsRefused() throws {
         let path = temporaryDatabase()
         defer { try? FileManager.default.removeItem(atPath: path) }
