@@ -15,6 +15,7 @@ public struct UTF8Validator: Sendable {
 
     /// Validates more bytes; false as soon as an invalid sequence is seen.
     public mutating func validate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }   // empty
         var i = 0
         let count = bytes.count
         while i < count {
@@ -24,7 +25,7 @@ public struct UTF8Validator: Sendable {
                 if byte < 0x80 {
                     i += 1
                     while i + 8 <= count {
-                        let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                         if word & 0x8080_8080_8080_8080 != 0 { break }
                         i += 8
                     }
