@@ -11,13 +11,16 @@ public struct StationHandlers: Sendable {
     /// The heartbeat interval sent in the Boot response, in seconds.
     public var heartbeatInterval: Int
     public var clock: @Sendable () -> OCPPDateTime
-    /// The vendor catalogue; vendor codes it does not document are counted as gaps.
-    public var catalog: VendorCatalog?
+    /// The vendor catalogue; vendor codes it does not document are counted as gaps, and its
+    /// quirk profiles decide each station's OCPP tolerances.
+    public let catalog: VendorCatalog?
+    let quirks: QuirkResolver?
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {
         self.store = store
         self.catalog = catalog
+        quirks = catalog.map { QuirkResolver(catalog: $0, store: store) }
         self.policy = policy
         self.heartbeatInterval = heartbeatInterval
         self.clock = clock
@@ -34,6 +37,9 @@ public struct StationHandlers: Sendable {
 
     public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {
         var handlers = OCPPHandlers(version: version, leniency: leniency)
+        if let quirks {
+            handlers.leniencyProvider = { station in await quirks.leniency(for: station).union(leniency) }
+        }
         switch version {
         case .v16: register16(&handlers)
         case .v201: register201(&handlers)
@@ -49,6 +55,7 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: request.chargePointVendor, model: request.chargePointModel,
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+            await this.quirks?.invalidate(connection.stationId)
             let status: V16.BootNotificationResponse.Status = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
             return V16.BootNotificationResponse(status: status, currentTime: now, interval: this.heartbeatInterval)
         }
@@ -93,6 +100,7 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+            await this.quirks?.invalidate(connection.stationId)
             let status: V201.RegistrationStatusEnumType = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
             return V201.BootNotificationResponse(currentTime: now, interval: this.heartbeatInterval, status: status)
         }

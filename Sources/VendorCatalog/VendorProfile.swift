@@ -25,6 +25,8 @@ public struct VendorProfile: Sendable {
     public var families: [ModelFamily]
     /// Normalised code → entries (several only when limited to different families).
     public var entries: [String: [CatalogEntry]]
+    /// Known deviations of this vendor's firmware from OCPP, with the tolerance to apply.
+    public var quirks: [VendorQuirk] = []
 
     /// The generic OCPP file recognises no station by itself.
     public var isGeneric: Bool { vendorIds.isEmpty && chargePointVendors.isEmpty && models.isEmpty }

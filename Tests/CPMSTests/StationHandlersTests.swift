@@ -113,6 +113,47 @@ import VendorCatalog
         #expect(station.registration == "pending" && station.connectors.map(\.status) == ["Available"])
     }
 
+    @Test func vendorQuirkProfileSetsTheStationsTolerances() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let yaml = """
+        vendor: Legacy Co
+        recognise: {chargePointVendors: ["Legacy*"]}
+        codeFormat: decimal
+        sources:
+          log: {title: Field log of firmware 1.x, url: "https://example.invalid/log"}
+        codes: []
+        quirks:
+          - id: numbers-as-strings
+            description: Firmware 1.x quotes every number.
+            models: ["LC-1*"]
+            firmware: "<2.0"
+            leniency: [numbersAsStrings]
+            source: log
+        """
+        let catalog = try VendorCatalog.load(files: [("Legacy.yaml", yaml)]).get()
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, catalog: catalog, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            for (id, model, firmware, accepted) in [("CP-Q1", "LC-100", "1.4.2", true), ("CP-Q2", "LC-100", "2.1.0", false),
+                                                    ("CP-Q3", "Other", "1.0", false)] {
+                let (charger, running) = try await connect(id, .v16)
+                _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "Legacy Co", chargePointModel: model,
+                                                                       firmwareVersion: firmware))
+                let outcome = await Result(catching: { try await charger.call("StatusNotification", JSONObject(
+                    [("connectorId", .string("1")), ("errorCode", .string("NoError")), ("status", .string("Available"))])) })
+                switch outcome {
+                case .success: #expect(accepted, "\(id) should be strict")
+                case .failure(let error):
+                    #expect(!accepted, "\(id) should be tolerated: \(error)")
+                    #expect("\(error)".contains("TypeConstraintViolation"))
+                }
+                await charger.socket.close()
+                await running.value
+            }
+        }
+    }
+
     @Test func newerDatabaseIsRefused() throws {
         let path = temporaryDatabase()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -151,5 +192,11 @@ import VendorCatalog
         }
         let gaps = try await store.gaps()
         #expect(gaps.map { "\($0.vendor) \($0.code) \($0.count)" } == ["ABB 0x0999 2"])
+    }
+}
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -133,6 +133,8 @@ import YAMLKit
          [#"Generic.yaml:7:5: vendor "Generic OCPP" code "GroundFailure": a safety fault must have resetSafe: false and a remedy other than a reset"#]),
         ("not a hex code", Self.abb.replacingOccurrences(of: "code: \"0x0002\"", with: "code: \"E-2\""),
          [#"ABB.yaml:15:5: vendor "ABB" code "E-2": "E-2" is not a valid hex code"#]),
+        ("unknown quirk leniency", Self.alfen + "\nquirks:\n  - {id: q, description: d, leniency: [skipValidation], source: kb}\n",
+         [#"ABB.yaml:18:39: vendor "Alfen" quirk: unknown leniency "skipValidation"; known: numbersAsStrings, caseInsensitiveEnums, missingTimeZone, unknownProperties"#]),
         ("yaml syntax", "vendor: [ABB\n", [#"ABB.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence"#]),
     ]
 

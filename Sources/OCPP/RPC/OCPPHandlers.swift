@@ -4,12 +4,19 @@
 /// handler with `NotSupported`, and an action the version does not define falls through to
 /// the connection's `NotImplemented`.
 public struct OCPPHandlers: Sendable {
+    /// A registered handler, applied with the settings in force when `connectionHandlers()` runs.
+    typealias TypedHandler = @Sendable (_ payload: JSONObject, _ connection: OCPPConnection, _ leniency: OCPPLeniency,
+                                        _ report: (@Sendable (String, [AppliedLeniency]) -> Void)?) async throws -> JSONObject
+
     public let version: OCPPVersion
-    /// The lenient decoding allowed for this charger (from its vendor quirk profile).
+    /// The lenient decoding allowed for every station (see `leniencyProvider` for per-station).
     public var leniency: OCPPLeniency
+    /// The tolerances for one station, asked per message (its vendor quirk profile); when set
+    /// it replaces `leniency`.
+    public var leniencyProvider: (@Sendable (_ stationId: String) async -> OCPPLeniency)?
     /// Told of every leniency actually applied, with the action, so it can be recorded.
     public var onLeniency: (@Sendable (_ action: String, _ applied: [AppliedLeniency]) -> Void)?
-    private var typed: [String: OCPPConnection.Handler] = [:]
+    private var typed: [String: TypedHandler] = [:]
 
     public init(version: OCPPVersion, leniency: OCPPLeniency = []) {
         self.version = version
@@ -23,9 +30,7 @@ public struct OCPPHandlers: Sendable {
         _ handler: @escaping @Sendable (Request, OCPPConnection) async throws -> Request.Response
     ) {
         let version = self.version
-        let leniency = self.leniency
-        let onLeniency = self.onLeniency
-        typed[Request.action] = { payload, connection in
+        typed[Request.action] = { payload, connection, leniency, report in
             var decoder = OCPPDecoder(leniency: leniency)
             let request: Request
             do throws(OCPPViolation) {
@@ -33,7 +38,7 @@ public struct OCPPHandlers: Sendable {
             } catch {
                 throw CallError(violation: error, version: version)
             }
-            if !decoder.applied.isEmpty { onLeniency?(Request.action, decoder.applied) }
+            if !decoder.applied.isEmpty { report?(Request.action, decoder.applied) }
             let response = try await handler(request, connection)
             guard case .object(let object) = response.json() else { return JSONObject() }
             return object
@@ -42,11 +47,18 @@ public struct OCPPHandlers: Sendable {
 
     /// Every action of the version: typed handlers where registered, `NotSupported` for the
     /// rest. Actions outside the version are absent (the connection answers NotImplemented).
+    /// The leniency settings are taken as they are now.
     public func connectionHandlers() -> [String: OCPPConnection.Handler] {
         var handlers: [String: OCPPConnection.Handler] = [:]
+        let (leniency, provider, report) = (self.leniency, leniencyProvider, onLeniency)
         for action in version.requestTypes.keys {
-            handlers[action] = typed[action] ?? { _, connection in
-                throw CallError(.notSupported, "\(action) is not supported by this central system")
+            guard let handler = typed[action] else {
+                handlers[action] = { _, _ in throw CallError(.notSupported, "\(action) is not supported by this central system") }
+                continue
+            }
+            handlers[action] = { payload, connection in
+                let tolerated = if let provider { await provider(connection.stationId) } else { leniency }
+                return try await handler(payload, connection, tolerated, report)
             }
         }
         return handlers

@@ -27,6 +27,12 @@ public struct OCPPLeniency: OptionSet, Sendable, Hashable, CustomStringConvertib
         (.missingTimeZone, "missingTimeZone"), (.unknownProperties, "unknownProperties"),
     ]
 
+    /// The option called `name` (`numbersAsStrings` …), as vendor quirk profiles write it.
+    public init?(name: String) {
+        guard let match = Self.named.first(where: { $0.1 == name }) else { return nil }
+        self = match.0
+    }
+
     /// The option names, e.g. `[numbersAsStrings, missingTimeZone]`.
     public var description: String {
         "[" + Self.named.filter { contains($0.0) }.map(\.1).joined(separator: ", ") + "]"
