@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "YAMLKit", dependencies: ["CYAML"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["CSQLite"], exclude: ["README.md"]),
         .target(name: "VendorCatalog", dependencies: ["YAMLKit"], exclude: ["README.md"]),
-        .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog"], exclude: ["README.md"]),
+        .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),

@@ -10,10 +10,12 @@ import Transport
 struct OCPPEndpoint {
     let log: Log
     let stations: StationHandlers
+    let connections: ConnectionRegistry
 
     func router() -> Router {
         let log = self.log
         let stations = self.stations
+        let connections = self.connections
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
@@ -23,11 +25,14 @@ struct OCPPEndpoint {
                 }
                 return decision
             },
-            handler: { connection, info in await Self.serve(connection, info: info, stations: stations, log: log) }))
+            handler: { connection, info in
+                await Self.serve(connection, info: info, stations: stations, connections: connections, log: log)
+            }))
         return router
     }
 
-    static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers, log: Log) async {
+    static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
+                      connections: ConnectionRegistry, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -39,10 +44,16 @@ struct OCPPEndpoint {
                                         handlers: handlers.connectionHandlers()) { problem in
             log(.warning, "protocol problem", ["station": station, "problem": problem])
         }
+        if await connections.register(connection, for: station) != nil {
+            log(.warning, "station reconnected; the old connection was closed", ["station": station])
+        }
         await connection.run()
-        let now = stations.clock().rfc3339
-        do { try await stations.store.recordSeen(id: station, online: false, now: now) } catch {
-            log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
+        await connections.unregister(connection, for: station)
+        // A connection replaced by a newer one must not mark the station offline.
+        if await connections.connection(for: station) == nil {
+            do { try await stations.store.recordSeen(id: station, online: false, now: stations.clock().rfc3339) } catch {
+                log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
+            }
         }
         let status = await socket.closeStatus
         let statistics = await connection.statistics

@@ -82,7 +82,7 @@ struct ServeCommand {
         try await store.markAllOffline()
         let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
-        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations).router(),
+        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry()).router(),
                                   configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")

@@ -207,13 +207,18 @@ public actor WebSocketConnection {
     /// Starts the closing handshake and waits until the socket is closed: when the peer
     /// answers with its close frame, or after `closeTimeout`.
     public func close(code: WebSocketCloseCode = .normal, reason: String = "") async {
+        beginClose(code: code, reason: reason)
+        await waitUntilClosed()
+    }
+
+    /// Starts the closing handshake without waiting for it to finish.
+    public func beginClose(code: WebSocketCloseCode = .normal, reason: String = "") {
         if phase == .webSocket && socketState == .open && !isCloseSent {
             sendClose(code: code, reason: reason)
             if isCloseReceived { closeWhenFlushed() } else { scheduleDeadline(after: configuration.closeTimeout) }
         } else if phase != .webSocket {
             closeSocket()
         }
-        await waitUntilClosed()
     }
 
     /// Waits until the socket is closed, by either side.
