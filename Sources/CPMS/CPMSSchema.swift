@@ -42,5 +42,16 @@ enum CPMSSchema {
                 PRIMARY KEY (vendor, code_key)
             );
             """),
+        Migration(version: 3, name: "id tokens", sql: """
+            CREATE TABLE id_tokens (
+                token TEXT PRIMARY KEY COLLATE NOCASE,
+                status TEXT NOT NULL CHECK (status IN ('accepted', 'blocked', 'expired', 'invalid')),
+                expiry TEXT,
+                parent TEXT,
+                note TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ])
 }

@@ -2,7 +2,7 @@ import OCPP
 import VendorCatalog
 
 /// The CPMS side of the charger messages it handles so far — boot (registration policy,
-/// heartbeat interval), heartbeat and status notification — for OCPP 1.6 and 2.0.1, turning
+/// heartbeat interval), heartbeat, status notification and authorize — for OCPP 1.6 and 2.0.1, turning
 /// each into the version-neutral record the store keeps. Time comes from `clock`, so tests
 /// and replays are deterministic.
 public struct StationHandlers: Sendable {
@@ -64,6 +64,10 @@ public struct StationHandlers: Sendable {
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
             return V16.HeartbeatResponse(currentTime: now)
         }
+        handlers.on(V16.AuthorizeRequest.self) { request, _ in
+            let decision = AuthorizationDecision.decide(try await this.store.token(request.idTag), now: this.clock())
+            return V16.AuthorizeResponse(idTagInfo: decision.idTagInfo16)
+        }
         handlers.on(V16.StatusNotificationRequest.self) { request, connection in
             // 1.6 numbers connectors per station: connector N is EVSE N's only connector; 0 is the station.
             let report = StatusReport(evse: request.connectorId, connector: request.connectorId == 0 ? 0 : 1,
@@ -108,6 +112,10 @@ public struct StationHandlers: Sendable {
             let now = this.clock()
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
             return V201.HeartbeatResponse(currentTime: now)
+        }
+        handlers.on(V201.AuthorizeRequest.self) { request, _ in
+            let decision = AuthorizationDecision.decide(try await this.store.token(request.idToken.idToken), now: this.clock())
+            return V201.AuthorizeResponse(idTokenInfo: decision.idTokenInfo201)
         }
         handlers.on(V201.StatusNotificationRequest.self) { request, connection in
             let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,

@@ -1,0 +1,73 @@
+import CPMS
+import Foundation
+import OCPP
+
+/// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] | block TOKEN | unblock TOKEN`
+/// (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
+struct TokensCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("tokens needs a verb: list, add, block or unblock") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+    }
+
+    func run() async throws -> Int32 {
+        let path = arguments.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
+        func tokenArgument() throws(UsageError) -> String {
+            guard let token = arguments.positional.first, !token.isEmpty else { throw UsageError("tokens \(verb) needs a TOKEN") }
+            guard token.count <= 36 else { throw UsageError("a token has at most 36 characters (OCPP 2.0.1 idToken; 20 for 1.6 idTag)") }
+            return token
+        }
+        switch verb {
+        case "list":
+            try arguments.rejectUnknown(allowed: ["db"])
+            let store = try openStore(path, create: false)
+            let tokens = try await store.tokens()
+            printLine("TOKEN                                 STATUS    EXPIRY                PARENT")
+            for token in tokens {
+                printLine("\(token.token.padding(toLength: 37, withPad: " ", startingAt: 0)) \(token.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \((token.expiry ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)) \(token.parent ?? "-")")
+            }
+            return 0
+        case "add":
+            try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note"])
+            let token = try tokenArgument()
+            var expiry: String?
+            if let text = arguments.value("expiry") {
+                guard let parsed = OCPPDateTime(rfc3339: text) else {
+                    throw UsageError("--expiry must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z, got \(text.debugDescription)")
+                }
+                expiry = parsed.rfc3339
+            }
+            let store = try openStore(path, create: true)
+            try await store.saveToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
+                                                    note: arguments.value("note")), now: now)
+            printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")")
+            return 0
+        case "block", "unblock":
+            try arguments.rejectUnknown(allowed: ["db"])
+            let token = try tokenArgument()
+            let store = try openStore(path, create: false)
+            guard try await store.setTokenStatus(token, verb == "block" ? .blocked : .accepted, now: now) else {
+                printLine("no token \(token.debugDescription) in \(path)")
+                return 1
+            }
+            printLine("token \(token) \(verb == "block" ? "blocked" : "accepted")")
+            return 0
+        default:
+            throw UsageError("unknown tokens verb \(verb.debugDescription); use list, add, block or unblock")
+        }
+    }
+
+    func openStore(_ path: String, create: Bool) throws -> StationStore {
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw CatalogUnusable(description: "no database at \(path); pass --db (or add a token first)")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        return try StationStore(path: path)
+    }
+}
