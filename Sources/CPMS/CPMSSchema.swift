@@ -53,5 +53,27 @@ enum CPMSSchema {
                 updated_at TEXT NOT NULL
             );
             """),
+        Migration(version: 4, name: "sessions", sql: """
+            CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,   -- the 1.6 transactionId; never reused, also across restarts
+                station TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+                evse INTEGER NOT NULL, connector INTEGER NOT NULL,
+                transaction_ref TEXT NOT NULL,          -- 1.6: the id as text; 2.0.1: the charger's transactionId
+                id_token TEXT, authorization TEXT,
+                start_time TEXT NOT NULL, stop_time TEXT,
+                meter_start REAL, meter_stop REAL, energy_wh REAL,
+                stop_reason TEXT,
+                status TEXT NOT NULL CHECK (status IN ('active', 'completed')),
+                anomalies TEXT,                         -- e.g. "meter went backwards"
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                UNIQUE (station, transaction_ref)
+            );
+            CREATE TABLE meter_samples (
+                id INTEGER PRIMARY KEY,
+                session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                at TEXT NOT NULL, measurand TEXT NOT NULL, value REAL NOT NULL, unit TEXT, phase TEXT, context TEXT
+            );
+            CREATE INDEX meter_samples_session ON meter_samples (session, at);
+            """),
     ])
 }

@@ -41,8 +41,12 @@ public struct StationHandlers: Sendable {
             handlers.leniencyProvider = { station in await quirks.leniency(for: station).union(leniency) }
         }
         switch version {
-        case .v16: register16(&handlers)
-        case .v201: register201(&handlers)
+        case .v16:
+            register16(&handlers)
+            registerSessions16(&handlers)
+        case .v201:
+            register201(&handlers)
+            registerSessions201(&handlers)
         }
         return handlers
     }

@@ -4,7 +4,7 @@ import Store
 /// actor owns the write connection; other processes (the CLI) read the same file, which WAL
 /// allows while `vigil serve` writes.
 public actor StationStore {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
 
     /// Opens (and migrates) the database at `path`. Throws `MigrationError` for a database
     /// written by a newer Vigil.

@@ -94,7 +94,7 @@ struct ServeCommand {
     }
 }
 
-/// The HTTP API (read-only for now): health, stations and one station with its connectors.
+/// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
 enum APIRoutes {
     static func router(store: StationStore) -> Router {
         var router = Router()
@@ -105,6 +105,15 @@ enum APIRoutes {
             do {
                 let stations = try await store.stations()
                 return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        router.on("GET", "/api/v1/sessions") { request in
+            do {
+                let sessions = try await store.sessions(station: request.query["station"])
+                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
+                return .json(.ok, Array(body))
             } catch {
                 return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
             }

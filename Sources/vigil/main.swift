@@ -13,6 +13,7 @@ commands:
             --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
             --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
   stations  list | show ID  [--db PATH] [--json]   the station registry (works while serve runs)
+  sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] | block TOKEN | unblock TOKEN  [--db PATH]
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
@@ -42,6 +43,7 @@ do {
     case "codes": status = try await CodesCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()
+    case "sessions": status = try await SessionsCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)
         status = 0

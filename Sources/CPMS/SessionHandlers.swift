@@ -1,0 +1,104 @@
+import Foundation
+import OCPP
+
+/// Sessions from OCPP 1.6 StartTransaction / MeterValues / StopTransaction and OCPP 2.0.1
+/// TransactionEvent, into the one session model of `StationStore`. Each answer is sent only
+/// after the change is committed.
+extension StationHandlers {
+    func registerSessions16(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V16.StartTransactionRequest.self) { request, connection in
+            let now = this.clock()
+            let decision = AuthorizationDecision.decide(try await this.store.token(request.idTag), now: now)
+            let info = V16.StartTransactionResponse.IdTagInfo(
+                expiryDate: decision.expiry, parentIdTag: decision.parent,
+                status: V16.StartTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid)
+            // A charger that lost our answer retries the same start: it must get the same id.
+            if let existing = try await this.store.findRetriedStart(station: connection.stationId, evse: request.connectorId,
+                                                                   idToken: request.idTag, startTime: request.timestamp.rfc3339,
+                                                                   meterStartWh: Double(request.meterStart)) {
+                return V16.StartTransactionResponse(idTagInfo: info, transactionId: existing)
+            }
+            let id = try await this.store.startSession(
+                station: connection.stationId, evse: request.connectorId, connector: 1, transactionRef: nil, idToken: request.idTag,
+                authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
+                meterStartWh: Double(request.meterStart), now: now.rfc3339)
+            return V16.StartTransactionResponse(idTagInfo: info, transactionId: id)
+        }
+        handlers.on(V16.MeterValuesRequest.self) { request, connection in
+            if let transactionId = request.transactionId,
+               let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(transactionId)) {
+                let samples = request.meterValue.flatMap { value in
+                    value.sampledValue.compactMap { sample -> MeterSample? in
+                        guard sample.format != .signedData, let number = Double(sample.value) else { return nil }
+                        return MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
+                                           value: number, unit: sample.unit?.rawValue ?? "Wh", phase: sample.phase?.rawValue,
+                                           context: sample.context?.rawValue)
+                    }
+                }
+                try await this.store.addSamples(session: session, samples)
+            }
+            return V16.MeterValuesResponse()
+        }
+        handlers.on(V16.StopTransactionRequest.self) { request, connection in
+            let now = this.clock()
+            if let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(request.transactionId)) {
+                let samples = (request.transactionData ?? []).flatMap { value in
+                    value.sampledValue.compactMap { sample -> MeterSample? in
+                        guard sample.format != .signedData, let number = Double(sample.value) else { return nil }
+                        return MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
+                                           value: number, unit: sample.unit?.rawValue ?? "Wh", phase: sample.phase?.rawValue,
+                                           context: sample.context?.rawValue)
+                    }
+                }
+                try await this.store.addSamples(session: session, samples)
+                try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
+                                                 reason: request.reason?.rawValue ?? "Local", now: now.rfc3339)
+            }
+            // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
+            // charger would otherwise retry it forever.
+            guard let idTag = request.idTag else { return V16.StopTransactionResponse() }
+            let decision = AuthorizationDecision.decide(try await this.store.token(idTag), now: now)
+            return V16.StopTransactionResponse(idTagInfo: V16.StopTransactionResponse.IdTagInfo(
+                expiryDate: decision.expiry, parentIdTag: decision.parent,
+                status: V16.StopTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid))
+        }
+    }
+
+    func registerSessions201(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V201.TransactionEventRequest.self) { request, connection in
+            let now = this.clock()
+            let reference = request.transactionInfo.transactionId
+            let samples = (request.meterValue ?? []).flatMap { value in
+                value.sampledValue.map { sample in
+                    MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
+                                value: sample.value * pow(10, Double(sample.unitOfMeasure?.multiplier ?? 0)),
+                                unit: sample.unitOfMeasure?.unit ?? "Wh", phase: sample.phase?.rawValue, context: sample.context?.rawValue)
+                }
+            }
+            let energy = samples.map(\.normalised).last { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }?.value
+            var decision: AuthorizationDecision?
+            if let token = request.idToken {
+                decision = AuthorizationDecision.decide(try await this.store.token(token.idToken), now: now)
+            }
+            // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
+            var session = try await this.store.sessionId(station: connection.stationId, transactionRef: reference)
+            if session == nil {
+                session = try await this.store.startSession(
+                    station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
+                    transactionRef: reference, idToken: request.idToken?.idToken,
+                    authorization: decision?.outcome.rawValue ?? "none", startTime: request.timestamp.rfc3339,
+                    meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
+            }
+            if let session {
+                try await this.store.addSamples(session: session, samples)
+                if request.eventType == .ended {
+                    try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
+                                                     reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
+                }
+            }
+            return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Store
+
+/// Sessions and their meter samples. Every change commits before the charger is answered
+/// (the handler awaits these calls), so an acknowledged start or stop survives a crash.
+extension StationStore {
+    /// Starts a session, or returns the existing one when the charger retries the same
+    /// start (same station and transaction reference). Returns the session id.
+    public func startSession(station: String, evse: Int, connector: Int, transactionRef: String?, idToken: String?,
+                             authorization: String, startTime: String, meterStartWh: Double?, now: String) throws -> Int {
+        if let transactionRef, let existing = try sessionId(station: station, transactionRef: transactionRef) { return existing }
+        return try database.transaction {
+            // 1.6 chargers learn the id from us: insert with a placeholder reference, then use the row id.
+            try database.run("""
+                INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, authorization, start_time, meter_start,
+                                      status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                """, station, evse, connector, transactionRef ?? "pending-\(now)-\(evse)-\(connector)", idToken, authorization,
+                startTime, meterStartWh, now, now)
+            let id = Int(database.lastInsertRowID)
+            if transactionRef == nil { try database.run("UPDATE sessions SET transaction_ref = ? WHERE id = ?", String(id), id) }
+            return id
+        }
+    }
+
+    /// The 1.6 duplicate check: a StartTransaction retried after a lost answer carries the
+    /// same connector (stored as the EVSE), token, start time and meter start.
+    public func findRetriedStart(station: String, evse: Int, idToken: String, startTime: String, meterStartWh: Double) throws -> Int? {
+        try database.rows("""
+            SELECT id FROM sessions WHERE station = ? AND evse = ? AND id_token = ? AND start_time = ? AND meter_start = ?
+            """, station, evse, idToken, startTime, meterStartWh).first?.first?.int
+    }
+
+    public func sessionId(station: String, transactionRef: String) throws -> Int? {
+        try database.rows("SELECT id FROM sessions WHERE station = ? AND transaction_ref = ?", station, transactionRef).first?.first?.int
+    }
+
+    /// Ends a session. A meter that went backwards is recorded as an anomaly and counts
+    /// as zero energy. False when the session is unknown.
+    @discardableResult
+    public func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) throws -> Bool {
+        guard let row = try database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ?", id).first else { return false }
+        var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
+        var energy: Double?
+        if let start = row[0].real, let stop = meterStopWh {
+            if stop < start {
+                anomalies.append("meter went backwards (\(start) Wh → \(stop) Wh)")
+                energy = 0
+            } else {
+                energy = stop - start
+            }
+        }
+        try database.run("""
+            UPDATE sessions SET stop_time = ?, meter_stop = ?, energy_wh = ?, stop_reason = ?, status = 'completed', anomalies = ?,
+                                updated_at = ? WHERE id = ?
+            """, stopTime, meterStopWh, energy, reason, anomalies.isEmpty ? nil : anomalies.joined(separator: ";"), now, id)
+        return true
+    }
+
+    public func addSamples(session: Int, _ samples: [MeterSample]) throws {
+        guard !samples.isEmpty else { return }
+        try database.transaction {
+            for sample in samples.map(\.normalised) {
+                try database.run("""
+                    INSERT INTO meter_samples (session, at, measurand, value, unit, phase, context) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, session, sample.at, sample.measurand, sample.value, sample.unit, sample.phase, sample.context)
+            }
+        }
+    }
+
+    public func sessions(station: String? = nil, limit: Int = 100) throws -> [SessionRecord] {
+        let rows: [[SQLiteValue]]
+        let columns = """
+            SELECT id, station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time, meter_start,
+                   meter_stop, energy_wh, stop_reason, status, anomalies FROM sessions
+            """
+        if let station {
+            rows = try database.rows(columns + " WHERE station = ? ORDER BY id DESC LIMIT ?", station, limit)
+        } else {
+            rows = try database.rows(columns + " ORDER BY id DESC LIMIT ?", limit)
+        }
+        return rows.map { row in
+            SessionRecord(id: row[0].int ?? 0, station: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
+                          transactionRef: row[4].text ?? "", idToken: row[5].text, authorization: row[6].text,
+                          startTime: row[7].text ?? "", stopTime: row[8].text, meterStartWh: row[9].real, meterStopWh: row[10].real,
+                          energyWh: row[11].real, stopReason: row[12].text, isActive: row[13].text == "active",
+                          anomalies: (row[14].text ?? "").split(separator: ";").map(String.init))
+        }
+    }
+
+    public func session(_ id: Int) throws -> SessionRecord? {
+        guard let station = try database.rows("SELECT station FROM sessions WHERE id = ?", id).first?.first?.text else { return nil }
+        return try sessions(station: station, limit: 1_000_000).first { $0.id == id }
+    }
+
+    public func samples(session: Int) throws -> [MeterSample] {
+        try database.rows("SELECT at, measurand, value, unit, phase, context FROM meter_samples WHERE session = ? ORDER BY at, id", session)
+            .map { MeterSample(at: $0[0].text ?? "", measurand: $0[1].text ?? "", value: $0[2].real ?? 0, unit: $0[3].text,
+                               phase: $0[4].text, context: $0[5].text) }
+    }
+}
+
+extension SQLiteValue {
+    var real: Double? {
+        switch self {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
+        }
+    }
+}

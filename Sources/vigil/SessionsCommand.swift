@@ -1,0 +1,95 @@
+import CPMS
+import Foundation
+
+/// `vigil sessions list [--station ID] | show ID  [--db PATH] [--json]`: charging sessions
+/// with their meter samples, read from the database `vigil serve` writes.
+struct SessionsCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("sessions needs a verb: list or show ID") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "station"])
+    }
+
+    func run() async throws -> Int32 {
+        let path = arguments.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CatalogUnusable(description: "no database at \(path); pass --db")
+        }
+        let store = try StationStore(path: path)
+        switch verb {
+        case "list":
+            let sessions = try await store.sessions(station: arguments.value("station"))
+            if arguments.has("json") {
+                printLine(Self.json(sessions.map { Self.object($0, samples: nil) }))
+                return 0
+            }
+            printLine("ID      STATION          EVSE  TOKEN                 START                 STOP                  ENERGY Wh   REASON")
+            for session in sessions {
+                printLine([String(session.id).padding(toLength: 7, withPad: " ", startingAt: 0),
+                           session.station.padding(toLength: 16, withPad: " ", startingAt: 0),
+                           String(session.evse).padding(toLength: 5, withPad: " ", startingAt: 0),
+                           (session.idToken ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0),
+                           session.startTime.padding(toLength: 21, withPad: " ", startingAt: 0),
+                           (session.stopTime ?? "active").padding(toLength: 21, withPad: " ", startingAt: 0),
+                           (session.energyWh.map { String(format: "%.0f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0),
+                           session.stopReason ?? "-"].joined(separator: " "))
+            }
+            return 0
+        case "show":
+            guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }
+            guard let session = try await store.session(id) else {
+                printLine("no session \(id) in \(path)")
+                return 1
+            }
+            let samples = try await store.samples(session: id)
+            if arguments.has("json") {
+                printLine(Self.json(Self.object(session, samples: samples)))
+                return 0
+            }
+            printLine("session \(session.id) on \(session.station) EVSE \(session.evse) connector \(session.connector) (transaction \(session.transactionRef))")
+            printLine("  token \(session.idToken ?? "-") (\(session.authorization ?? "-")), \(session.isActive ? "active" : "completed")")
+            printLine("  start \(session.startTime) at \(session.meterStartWh.map { "\($0) Wh" } ?? "?")")
+            printLine("  stop  \(session.stopTime ?? "-") at \(session.meterStopWh.map { "\($0) Wh" } ?? "?"), reason \(session.stopReason ?? "-")")
+            printLine("  energy \(session.energyWh.map { "\($0) Wh" } ?? "-")")
+            for anomaly in session.anomalies { printLine("  anomaly: \(anomaly)") }
+            for sample in samples {
+                printLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
+            }
+            return 0
+        default:
+            throw UsageError("unknown sessions verb \(verb.debugDescription); use list or show")
+        }
+    }
+
+    static func object(_ session: SessionRecord, samples: [MeterSample]?) -> [String: Any] {
+        var object: [String: Any] = ["id": session.id, "station": session.station, "evse": session.evse, "connector": session.connector,
+                                     "transactionRef": session.transactionRef, "startTime": session.startTime, "active": session.isActive,
+                                     "anomalies": session.anomalies]
+        object["idToken"] = session.idToken
+        object["authorization"] = session.authorization
+        object["stopTime"] = session.stopTime
+        object["meterStartWh"] = session.meterStartWh
+        object["meterStopWh"] = session.meterStopWh
+        object["energyWh"] = session.energyWh
+        object["stopReason"] = session.stopReason
+        if let samples {
+            object["samples"] = samples.map { sample -> [String: Any] in
+                var entry: [String: Any] = ["at": sample.at, "measurand": sample.measurand, "value": sample.value]
+                entry["unit"] = sample.unit
+                entry["phase"] = sample.phase
+                entry["context"] = sample.context
+                return entry
+            }
+        }
+        return object
+    }
+
+    static func json(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
