@@ -29,11 +29,10 @@ extension StationHandlers {
             if let transactionId = request.transactionId,
                let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(transactionId)) {
                 let samples = request.meterValue.flatMap { value in
-                    value.sampledValue.compactMap { sample -> MeterSample? in
-                        guard sample.format != .signedData, let number = Double(sample.value) else { return nil }
-                        return MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
-                                           value: number, unit: sample.unit?.rawValue ?? "Wh", phase: sample.phase?.rawValue,
-                                           context: sample.context?.rawValue)
+                    value.sampledValue.compactMap { sample in
+                        MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
+                                           measurand: sample.measurand?.rawValue, unit: sample.unit?.rawValue,
+                                           phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
                 try await this.store.addSamples(session: session, samples)
@@ -44,11 +43,10 @@ extension StationHandlers {
             let now = this.clock()
             if let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(request.transactionId)) {
                 let samples = (request.transactionData ?? []).flatMap { value in
-                    value.sampledValue.compactMap { sample -> MeterSample? in
-                        guard sample.format != .signedData, let number = Double(sample.value) else { return nil }
-                        return MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
-                                           value: number, unit: sample.unit?.rawValue ?? "Wh", phase: sample.phase?.rawValue,
-                                           context: sample.context?.rawValue)
+                    value.sampledValue.compactMap { sample in
+                        MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
+                                           measurand: sample.measurand?.rawValue, unit: sample.unit?.rawValue,
+                                           phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
                 try await this.store.addSamples(session: session, samples)
@@ -100,5 +98,17 @@ extension StationHandlers {
             }
             return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
         }
+    }
+}
+
+extension MeterSample {
+    /// A 1.6 sampled value (the same fields in MeterValues and StopTransaction, which the
+    /// schemas define as separate types). The value is a decimal string; signed data and
+    /// non-numbers are not samples. The schema defaults apply: Energy.Active.Import.Register, Wh.
+    static func ocpp16(at time: OCPPDateTime, value: String, isSigned: Bool, measurand: String?, unit: String?,
+                       phase: String?, context: String?) -> MeterSample? {
+        guard !isSigned, let number = Double(value) else { return nil }
+        return MeterSample(at: time.rfc3339, measurand: measurand ?? "Energy.Active.Import.Register", value: number,
+                           unit: unit ?? "Wh", phase: phase, context: context)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Command-line arguments of one subcommand: `--name value`, `--name=value` and flags.
 struct Arguments {
     private(set) var options: [String: String] = [:]
@@ -33,6 +35,11 @@ struct Arguments {
     }
 
     func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// `--db`, else `VIGIL_DB`, else the `vigil serve` default.
+    var databasePath: String {
+        options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+    }
 
     /// Fails on options the command does not know, so typos are not silently ignored.
     func rejectUnknown(allowed: Set<String>) throws(UsageError) {

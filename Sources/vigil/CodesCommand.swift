@@ -18,7 +18,7 @@ struct CodesCommand {
     }
 
     func gaps() async throws -> Int32 {
-        let path = arguments.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        let path = arguments.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             throw CatalogUnusable(description: "no database at \(path); pass --db")
         }

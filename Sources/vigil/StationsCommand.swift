@@ -15,7 +15,7 @@ struct StationsCommand {
     }
 
     func run() async throws -> Int32 {
-        let path = arguments.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        let path = arguments.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             throw CatalogUnusable(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
         }
