@@ -34,6 +34,28 @@ public actor StationStore {
         return try registration(of: id)
     }
 
+    /// Pre-declares a station (operators do this when unknown stations are rejected or
+    /// pending). False when it already exists.
+    public func declareStation(id: String, registration: String = "accepted") throws -> Bool {
+        guard try self.registration(of: id) == nil else { return false }
+        try database.run("INSERT INTO stations (id, registration, declared) VALUES (?, ?, 1)", id, registration)
+        return true
+    }
+
+    /// Sets a known station's registration (accept a pending one, or reject one).
+    public func setRegistration(id: String, _ registration: String) throws -> Bool {
+        guard try self.registration(of: id) != nil else { return false }
+        try database.run("UPDATE stations SET registration = ? WHERE id = ?", registration, id)
+        return true
+    }
+
+    /// Removes a station with its connectors, status history and sessions.
+    public func removeStation(id: String) throws -> Bool {
+        guard try registration(of: id) != nil else { return false }
+        try database.run("DELETE FROM stations WHERE id = ?", id)
+        return true
+    }
+
     public func recordSeen(id: String, online: Bool, now: String) throws {
         try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
     }

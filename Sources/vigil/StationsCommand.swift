@@ -1,26 +1,51 @@
 import CPMS
 import Foundation
 
-/// `vigil stations list|show ID [--db PATH] [--json]`: the registry, read from the same
+/// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] |
+/// accept ID | reject ID | remove ID  [--db PATH] [--json]`: the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {
     let verb: String
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("stations needs a verb: list or show ID") }
+        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, accept, reject or remove") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration"])
     }
 
     func run() async throws -> Int32 {
         let path = arguments.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
+        if verb != "add" && !FileManager.default.fileExists(atPath: path) {
             throw CatalogUnusable(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
         }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let store = try StationStore(path: path)
         switch verb {
+        case "add":
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations add needs a station id") }
+            let registration = arguments.value("registration") ?? "accepted"
+            guard ["accepted", "pending", "rejected"].contains(registration) else {
+                throw UsageError("--registration must be accepted, pending or rejected, got \(registration.debugDescription)")
+            }
+            guard try await store.declareStation(id: id, registration: registration) else {
+                printLine("station \(id) already exists; use accept or reject to change it")
+                return 1
+            }
+            printLine("station \(id) declared (\(registration))")
+            return 0
+        case "accept", "reject", "remove":
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations \(verb) needs a station id") }
+            let done = verb == "remove" ? try await store.removeStation(id: id)
+                                        : try await store.setRegistration(id: id, verb == "accept" ? "accepted" : "rejected")
+            guard done else {
+                printLine("no station \(id.debugDescription) in \(path)")
+                return 1
+            }
+            printLine("station \(id) \(verb == "remove" ? "removed" : verb + "ed")")
+            return 0
         case "list":
             let stations = try await store.stations()
             if arguments.has("json") {
@@ -54,7 +79,7 @@ struct StationsCommand {
             }
             return 0
         default:
-            throw UsageError("unknown stations verb \(verb.debugDescription); use list or show")
+            throw UsageError("unknown stations verb \(verb.debugDescription); use list, show, add, accept, reject or remove")
         }
     }
 

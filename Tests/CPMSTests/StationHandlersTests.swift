@@ -154,6 +154,31 @@ import VendorCatalog
         }
     }
 
+    @Test func preDeclaredStationsBootUnderARejectPolicy() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        #expect(try await store.declareStation(id: "CP-KNOWN"))
+        #expect(try await store.declareStation(id: "CP-KNOWN") == false)
+        let stations = StationHandlers(store: store, policy: .reject, heartbeatInterval: 300, clock: { Self.now })
+        func boot(_ connect: (String, OCPPVersion) async throws -> (OCPPConnection, Task<Void, Never>), _ id: String) async throws -> String {
+            let (charger, running) = try await connect(id, .v16)
+            let answer = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y")).status.rawValue
+            await charger.socket.close()
+            await running.value
+            return answer
+        }
+        try await withCSMS(stations) { connect in
+            let declared = try await boot(connect, "CP-KNOWN")
+            let stranger = try await boot(connect, "CP-STRANGER")
+            let changed = try await store.setRegistration(id: "CP-KNOWN", "rejected")
+            let afterRejection = try await boot(connect, "CP-KNOWN")
+            #expect(declared == "Accepted" && stranger == "Rejected" && changed && afterRejection == "Rejected")
+        }
+        #expect(try await store.removeStation(id: "CP-KNOWN"))
+        #expect(try await store.station("CP-KNOWN") == nil)
+    }
+
     @Test func newerDatabaseIsRefused() throws {
         let path = temporaryDatabase()
         defer { try? FileManager.default.removeItem(atPath: path) }
