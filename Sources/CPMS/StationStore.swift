@@ -89,6 +89,16 @@ public actor StationStore {
         return true
     }
 
+    /// Marks stations offline that have been silent since before `cutoff` (RFC 3339);
+    /// returns their ids.
+    public func markSilentStationsOffline(before cutoff: String) throws -> [String] {
+        let ids = try database.rows("""
+            SELECT id FROM stations WHERE online = 1 AND (last_seen IS NULL OR julianday(last_seen) < julianday(?))
+            """, cutoff).compactMap { $0.first?.text }
+        for id in ids { try database.run("UPDATE stations SET online = 0 WHERE id = ?", id) }
+        return ids
+    }
+
     /// Marks every station offline (at start-up: no socket survives a restart).
     public func markAllOffline() throws {
         try database.run("UPDATE stations SET online = 0")

@@ -88,7 +88,19 @@ struct ServeCommand {
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
-        await Shutdown.runUntilSignalled([ocpp, http], log: log)
+        // A station that misses two heartbeat intervals (and sends nothing else) is offline.
+        let interval = heartbeatInterval
+        let sweep: @Sendable () async -> Void = { [log] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(min(30, interval)))
+                if Task.isCancelled { return }
+                let cutoff = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - Int64(2 * interval)).rfc3339
+                if let silent = try? await store.markSilentStationsOffline(before: cutoff), !silent.isEmpty {
+                    log(.warning, "stations missed their heartbeats; marked offline", ["stations": silent.joined(separator: ",")])
+                }
+            }
+        }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep], log: log)
         log(.info, "stopped")
         return 0
     }

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 import Transport
 
-/// Runs servers until SIGTERM or SIGINT, then shuts them down gracefully.
+/// Runs servers (and background jobs, such as the offline sweep) until SIGTERM or SIGINT,
+/// then cancels the jobs and shuts the servers down gracefully.
 enum Shutdown {
-    static func runUntilSignalled(_ servers: [HTTPServer], log: Log) async {
+    static func runUntilSignalled(_ servers: [HTTPServer], background: [@Sendable () async -> Void] = [], log: Log) async {
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         let queue = DispatchQueue(label: "vigil.signals")
@@ -19,11 +20,18 @@ enum Shutdown {
         await withDiscardingTaskGroup { group in
             for server in servers { group.addTask { await server.run() } }
             group.addTask {
-                var iterator = signals.makeAsyncIterator()
-                if let number = await iterator.next() {
-                    log(.info, "shutting down", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
-                    for server in servers { await server.shutdown() }
+                await withTaskGroup(of: Void.self) { jobs in
+                    for job in background { jobs.addTask { await job() } }
+                    jobs.addTask {
+                        var iterator = signals.makeAsyncIterator()
+                        if let number = await iterator.next() {
+                            log(.info, "shutting down", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
+                        }
+                    }
+                    await jobs.next()   // the signal (background jobs run until cancelled)
+                    jobs.cancelAll()
                 }
+                for server in servers { await server.shutdown() }
             }
         }
         sources.forEach { $0.cancel() }

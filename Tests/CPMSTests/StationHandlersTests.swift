@@ -225,3 +225,19 @@ extension Result where Failure == Error {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
+
+@Suite struct OfflineSweepTests {
+    @Test func silentStationsGoOfflineAtTheCutoff() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sweep-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let database = try SQLiteDatabase(path: path)
+        try database.run("INSERT INTO stations (id, registration, online, last_seen) VALUES ('A', 'accepted', 1, '2026-11-26T01:00:00Z')")
+        try database.run("INSERT INTO stations (id, registration, online, last_seen) VALUES ('B', 'accepted', 1, '2026-11-26T01:09:59.500Z')")
+        #expect(try await store.markSilentStationsOffline(before: "2026-11-26T01:00:00Z") == [])
+        // Times compare as instants, whatever their precision.
+        #expect(try await store.markSilentStationsOffline(before: "2026-11-26T01:09:59Z") == ["A"])
+        #expect(try await store.markSilentStationsOffline(before: "2026-11-26T01:10:00Z") == ["B"])
+        #expect(try await store.station("A")?.isOnline == false)
+    }
+}
