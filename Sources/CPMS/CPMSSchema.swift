@@ -75,5 +75,15 @@ enum CPMSSchema {
             );
             CREATE INDEX meter_samples_session ON meter_samples (session, at);
             """),
+        Migration(version: 5, name: "raw OCPP message log", sql: """
+            CREATE TABLE ocpp_messages (
+                id INTEGER PRIMARY KEY,
+                station TEXT NOT NULL,
+                incoming INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                text TEXT NOT NULL
+            );
+            CREATE INDEX ocpp_messages_station ON ocpp_messages (station, id);
+            """),
     ])
 }

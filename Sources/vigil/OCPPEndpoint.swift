@@ -11,11 +11,13 @@ struct OCPPEndpoint {
     let log: Log
     let stations: StationHandlers
     let connections: ConnectionRegistry
+    let messages: MessageLog
 
     func router() -> Router {
         let log = self.log
         let stations = self.stations
         let connections = self.connections
+        let messages = self.messages
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
@@ -26,13 +28,13 @@ struct OCPPEndpoint {
                 return decision
             },
             handler: { connection, info in
-                await Self.serve(connection, info: info, stations: stations, connections: connections, log: log)
+                await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
-                      connections: ConnectionRegistry, log: Log) async {
+                      connections: ConnectionRegistry, messages: MessageLog, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -40,10 +42,12 @@ struct OCPPEndpoint {
         handlers.onLeniency = { action, applied in
             log(.info, "leniency applied", ["station": station, "action": action, "what": applied.map(\.description).joined(separator: "; ")])
         }
-        let connection = OCPPConnection(socket: socket, version: version, stationId: station,
-                                        handlers: handlers.connectionHandlers()) { problem in
-            log(.warning, "protocol problem", ["station": station, "problem": problem])
-        }
+        let clock = stations.clock
+        let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
+                                        report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
+                                        frameLog: { incoming, text in
+                                            messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
+                                        })
         if await connections.register(connection, for: station) != nil {
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
         }

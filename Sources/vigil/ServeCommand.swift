@@ -82,7 +82,9 @@ struct ServeCommand {
         try await store.markAllOffline()
         let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
-        let ocpp = try HTTPServer(address: ocppAddress, router: OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry()).router(),
+        let messages = MessageLog(store: store)
+        let ocpp = try HTTPServer(address: ocppAddress,
+                                  router: OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry(), messages: messages).router(),
                                   configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
@@ -100,7 +102,22 @@ struct ServeCommand {
                 }
             }
         }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep], log: log)
+        // The raw message log is written in batches (one transaction per flush) and pruned hourly.
+        let writeMessages: @Sendable () async -> Void = { [log] in
+            var sincePrune = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                do { try await messages.flush() } catch { log(.error, "cannot write the message log", ["error": "\(error)"]) }
+                sincePrune += 1
+                if sincePrune >= 4 * 3600 {
+                    sincePrune = 0
+                    try? await messages.prune(now: OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339)
+                }
+            }
+        }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages], log: log)
+        try? await messages.flush()   // frames of the drain
+        if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
         log(.info, "stopped")
         return 0
     }

@@ -12,7 +12,7 @@ struct StationsCommand {
         guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, accept, reject or remove") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit"])
     }
 
     func run() async throws -> Int32 {
@@ -35,6 +35,12 @@ struct StationsCommand {
                 return 1
             }
             printLine("station \(id) declared (\(registration))")
+            return 0
+        case "log":
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
+            for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
+                printLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
+            }
             return 0
         case "accept", "reject", "remove":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations \(verb) needs a station id") }

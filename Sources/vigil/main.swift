@@ -12,7 +12,7 @@ commands:
             --log-level debug|info|warning|error  --log-format text|json
             --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
             --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
-  stations  list | show ID | add ID [--registration R] | accept ID | reject ID | remove ID  [--db PATH] [--json]
+  stations  list | show ID | log ID [--limit N] | add ID [--registration R] | accept ID | reject ID | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] | block TOKEN | unblock TOKEN  [--db PATH]

@@ -26,14 +26,19 @@ public actor OCPPConnection {
     private var isClosed = false
     /// Where a frame that cannot be answered is reported (log); called with a description.
     private let report: @Sendable (String) -> Void
+    /// Sees every text frame in (`true`) and out (`false`), for the raw message log. It must
+    /// not block: it is called on the connection's path.
+    private let frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)?
 
     public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
-                callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in }) {
+                callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
+                frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil) {
         self.socket = socket
         self.version = version
         self.stationId = stationId
         self.handlers = handlers
         self.report = report
+        self.frameLog = frameLog
         var random = SystemRandomNumberGenerator()
         pending = PendingCalls(queueLimit: callQueueLimit, idPrefix: String(random.next() & 0xFFFF_FFFF, radix: 36))
     }
@@ -73,6 +78,7 @@ public actor OCPPConnection {
             report("binary frame ignored: OCPP-J uses text frames")
             return nil
         }
+        frameLog?(true, text)
         switch OCPPFrameDecoder.decode(text, version: version) {
         case .failure(let failure):
             guard let id = failure.id else {
@@ -81,7 +87,7 @@ public actor OCPPConnection {
                 return nil
             }
             statistics.callErrorsSent += 1
-            socket.enqueue(text: OCPPFrame.callError(id: id, error: failure.error).encoded())
+            emit(OCPPFrame.callError(id: id, error: failure.error).encoded())
         case .success(.call(let id, let action, let payload)):
             statistics.callsReceived += 1
             return (id, action, payload)
@@ -114,14 +120,22 @@ public actor OCPPConnection {
 
     private func send(_ frame: OCPPFrame) async {
         if case .callError = frame { statistics.callErrorsSent += 1 }
-        try? await socket.send(text: frame.encoded())
+        let text = frame.encoded()
+        frameLog?(false, text)
+        try? await socket.send(text: text)
+    }
+
+    /// Sends without waiting (from synchronous state-machine effects), logging the frame.
+    private func emit(_ text: String) {
+        frameLog?(false, text)
+        socket.enqueue(text: text)
     }
 
     private func perform(_ effects: [PendingCalls<CheckedContinuation<JSONObject, Error>>.Effect]) {
         for effect in effects {
             switch effect {
             case .send(let id, let action, let payload):
-                socket.enqueue(text: OCPPFrame.call(id: id, action: action, payload: payload).encoded())
+                emit(OCPPFrame.call(id: id, action: action, payload: payload).encoded())
             case .resume(let waiter, let outcome):
                 switch outcome {
                 case .success(let payload): waiter.resume(returning: payload)
