@@ -1,0 +1,112 @@
+import OCPP
+
+/// A command Vigil sends to a station, independent of the OCPP version it speaks.
+public enum StationCommand: Sendable, Equatable {
+    /// `hard`: reboot now (2.0.1 Immediate); otherwise soft (2.0.1 OnIdle: after any session).
+    case reset(hard: Bool)
+    /// Take an EVSE (nil: the whole station) in or out of service.
+    case changeAvailability(evse: Int?, operative: Bool)
+    case unlockConnector(evse: Int, connector: Int)
+    /// Ask the station to send a message now, e.g. "StatusNotification" or "Heartbeat".
+    case triggerMessage(String, evse: Int?)
+}
+
+/// What became of a command. Only the station's answer is reported here; whether the
+/// physical outcome followed (the connector back to Available …) is for verification to judge.
+public enum CommandOutcome: Sendable, Equatable {
+    case accepted
+    /// Accepted, to take effect later (e.g. after the running session).
+    case scheduled
+    /// Refused by the station, with its status word (Rejected, UnlockFailed, NotImplemented …).
+    case rejected(String)
+    case timedOut
+    case notConnected
+    /// The station answered with a CALLERROR or an invalid response.
+    case failed(String)
+}
+
+/// Sends commands to connected stations through their live `OCPPConnection`, mapped to the
+/// version each station speaks.
+public struct CommandService: Sendable {
+    public let connections: ConnectionRegistry
+    public var timeout: Duration
+
+    public init(connections: ConnectionRegistry, timeout: Duration = .seconds(30)) {
+        self.connections = connections
+        self.timeout = timeout
+    }
+
+    public func send(_ command: StationCommand, to station: String) async -> CommandOutcome {
+        guard let connection = await connections.connection(for: station) else { return .notConnected }
+        do {
+            switch connection.version {
+            case .v16: return try await send16(command, connection)
+            case .v201: return try await send201(command, connection)
+            }
+        } catch let failure as OCPPCallFailure {
+            switch failure {
+            case .timedOut: return .timedOut
+            case .notConnected: return .notConnected
+            default: return .failed(failure.description)
+            }
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    private func send16(_ command: StationCommand, _ connection: OCPPConnection) async throws -> CommandOutcome {
+        switch command {
+        case .reset(let hard):
+            let reply = try await connection.call(V16.ResetRequest(type: hard ? .hard : .soft), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeAvailability(let evse, let operative):
+            let reply = try await connection.call(V16.ChangeAvailabilityRequest(connectorId: evse ?? 0, type: operative ? .operative : .inoperative),
+                                                  timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .unlockConnector(let evse, _):
+            let reply = try await connection.call(V16.UnlockConnectorRequest(connectorId: evse), timeout: timeout)
+            return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
+        case .triggerMessage(let message, let evse):
+            guard let requested = V16.TriggerMessageRequest.RequestedMessage(rawValue: message) else {
+                return .failed("OCPP 1.6 cannot trigger \(message)")
+            }
+            let reply = try await connection.call(V16.TriggerMessageRequest(requestedMessage: requested, connectorId: evse), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        }
+    }
+
+    private func send201(_ command: StationCommand, _ connection: OCPPConnection) async throws -> CommandOutcome {
+        switch command {
+        case .reset(let hard):
+            let reply = try await connection.call(V201.ResetRequest(type: hard ? .immediate : .onIdle), timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .changeAvailability(let evse, let operative):
+            let reply = try await connection.call(V201.ChangeAvailabilityRequest(evse: evse.map { V201.EVSEType(id: $0) },
+                                                                                 operationalStatus: operative ? .operative : .inoperative),
+                                                  timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .unlockConnector(let evse, let connector):
+            let reply = try await connection.call(V201.UnlockConnectorRequest(evseId: evse, connectorId: connector), timeout: timeout)
+            return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
+        case .triggerMessage(let message, let evse):
+            guard let requested = V201.MessageTriggerEnumType(rawValue: message) else {
+                return .failed("OCPP 2.0.1 cannot trigger \(message)")
+            }
+            let reply = try await connection.call(V201.TriggerMessageRequest(evse: evse.map { V201.EVSEType(id: $0) }, requestedMessage: requested),
+                                                  timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        }
+    }
+}
