@@ -18,8 +18,8 @@ struct BenchCommand {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
         if let first = parsed.positional.first {
-            guard ["transport", "ocpp", "all"].contains(first), parsed.positional.count == 1 else {
-                throw UsageError("bench takes one of transport, ocpp, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
+            guard ["transport", "ocpp", "cpms", "all"].contains(first), parsed.positional.count == 1 else {
+                throw UsageError("bench takes one of transport, ocpp, cpms, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
             }
             suite = first
         }
@@ -29,8 +29,9 @@ struct BenchCommand {
     }
 
     func run() async throws -> Int32 {
-        if suite != "transport" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
-        if suite != "ocpp" { try await runTransport() }
+        if suite == "ocpp" || suite == "all" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
+        if suite == "transport" || suite == "all" { try await runTransport() }
+        if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds).run() }
         return 0
     }
 
@@ -116,18 +117,20 @@ struct BenchCommand {
     }
 }
 
-/// A `vigil echo` child process on an ephemeral loopback port.
+/// A `vigil` child server (echo or serve) on an ephemeral loopback port, read from the first
+/// "… listening on HOST:PORT" line it prints.
 struct EchoProcess {
     let pid: pid_t
     let port: Int
 
-    static func start() throws -> EchoProcess {
+    static func start(arguments: [String] = ["echo", "--listen", "127.0.0.1:0"]) throws -> EchoProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: process.executableURL?.path ?? "") {
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
-        process.arguments = ["echo", "--listen", "127.0.0.1:0"]
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -137,11 +140,11 @@ struct EchoProcess {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         guard let portText = text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines),
               let port = Int(portText) else {
             process.terminate()
-            throw BenchError("echo server did not report its port: \(text.debugDescription)")
+            throw BenchError("server did not report its port: \(text.debugDescription)")
         }
         return EchoProcess(pid: process.processIdentifier, port: port)
     }

@@ -18,7 +18,7 @@ commands:
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] | block TOKEN | unblock TOKEN  [--db PATH]
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
-  bench     benchmarks: [transport|ocpp|all]
+  bench     benchmarks: [transport|ocpp|cpms|all]
             --connections N (default 1000)  --idle N (default 10000)  --seconds S (default 5)
   ocpp-harness  a minimal schema-validating central system for interop tests
             --ocpp HOST:PORT --http HOST:PORT (default 127.0.0.1:0 each);

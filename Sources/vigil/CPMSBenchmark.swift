@@ -1,0 +1,103 @@
+import Foundation
+import Glibc
+import OCPP
+import Transport
+
+/// End to end: `chargers` OCPP 1.6 chargers on real sockets against a spawned `vigil serve`
+/// with a fresh SQLite database, each sending StatusNotification, MeterValues (4 samples) and
+/// Heartbeat in turn, one call outstanding per charger as OCPP requires. Reports answered
+/// messages per second and the database size per million messages (status history, message
+/// log of both directions, registry).
+struct CPMSBenchmark {
+    let chargers: Int
+    let seconds: Int
+
+    func run() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = directory + "/vigil.sqlite"
+        let server = try EchoProcess.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
+                                                       "--vendor-codes", directory + "/none", "--log-level", "error"])
+        printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against vigil serve (pid \(server.pid)), \(seconds) s")
+        let url = "ws://127.0.0.1:\(server.port)/ocpp/"
+        let options: WebSocketClient.Options = {
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            options.configuration.pingInterval = nil
+            return options
+        }()
+
+        // Connect and boot everyone first, at most 200 handshakes at once.
+        var connections: [OCPPConnection] = []
+        var runners: [Task<Void, Never>] = []
+        var next = 0
+        while next < chargers {
+            let batch = (next..<min(chargers, next + 200)).map { "BENCH-\($0)" }
+            next += batch.count
+            let opened = try await withThrowingTaskGroup(of: OCPPConnection.self) { group in
+                for id in batch {
+                    group.addTask {
+                        let (socket, _) = try await WebSocketClient.connect(to: url + id, options: options)
+                        return OCPPConnection(socket: socket, version: .v16, stationId: id, handlers: [:])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for connection in opened {
+                connections.append(connection)
+                runners.append(Task { await connection.run() })
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in connections {
+                group.addTask { _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "Bench", chargePointModel: "Sim")) }
+            }
+            try await group.waitForAll()
+        }
+
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(seconds)
+        let answered = await withTaskGroup(of: Int.self) { group in
+            for (index, connection) in connections.enumerated() {
+                group.addTask {
+                    var count = 0
+                    var meter = 1000 + index
+                    while ContinuousClock.now < deadline {
+                        meter += 7
+                        let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+                        let samples = [("Energy.Active.Import.Register", "\(meter)"), ("Power.Active.Import", "7200"),
+                                       ("Current.Import", "31.2"), ("Voltage", "230.4")].map { measurand, value in
+                            JSONValue.object(JSONObject([("value", .string(value)), ("measurand", .string(measurand))]))
+                        }
+                        let calls: [(String, JSONObject)] = [
+                            ("StatusNotification", JSONObject([("connectorId", .integer(1)), ("errorCode", .string("NoError")),
+                                                               ("status", .string(count % 6 == 0 ? "Charging" : "Available"))])),
+                            ("MeterValues", JSONObject([("connectorId", .integer(1)), ("meterValue", .array([.object(JSONObject(
+                                [("timestamp", .string(now.rfc3339)), ("sampledValue", .array(samples))]))]))])),
+                            ("Heartbeat", JSONObject()),
+                        ]
+                        let (action, payload) = calls[count % 3]
+                        do { _ = try await connection.call(action, payload, timeout: .seconds(30)) } catch { break }
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.socket.close() } }
+        }
+        for runner in runners { await runner.value }
+        server.stop()   // SIGTERM: the message log is flushed on the way out
+        let bytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: database + suffix)[.size] as? Int) ?? 0)
+        }
+        printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, Double(answered) / seconds, answered, seconds))
+        printLine(String(format: "  database: %.1f MiB, %.0f MiB per million messages", Double(bytes) / 1_048_576,
+                         Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000))
+    }
+}
