@@ -37,7 +37,7 @@ struct BenchCommand {
 
     func runTransport() async throws {
         SystemLimits.raiseFileDescriptorLimit()
-        let server = try EchoProcess.start()
+        let server = try ChildServer.start()
         defer { server.stop() }
         let url = "ws://127.0.0.1:\(server.port)/echo"
         printLine("transport benchmark: vigil echo (pid \(server.pid)) on 127.0.0.1:\(server.port), \(messageBytes)-byte text messages")
@@ -119,11 +119,11 @@ struct BenchCommand {
 
 /// A `vigil` child server (echo or serve) on an ephemeral loopback port, read from the first
 /// "… listening on HOST:PORT" line it prints.
-struct EchoProcess {
+struct ChildServer {
     let pid: pid_t
     let port: Int
 
-    static func start(arguments: [String] = ["echo", "--listen", "127.0.0.1:0"]) throws -> EchoProcess {
+    static func start(arguments: [String] = ["echo", "--listen", "127.0.0.1:0"]) throws -> ChildServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: process.executableURL?.path ?? "") {
@@ -146,7 +146,7 @@ struct EchoProcess {
             process.terminate()
             throw BenchError("server did not report its port: \(text.debugDescription)")
         }
-        return EchoProcess(pid: process.processIdentifier, port: port)
+        return ChildServer(pid: process.processIdentifier, port: port)
     }
 
     /// VmRSS of the child, from /proc.

@@ -17,7 +17,7 @@ struct CPMSBenchmark {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/vigil.sqlite"
-        let server = try EchoProcess.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
+        let server = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
                                                        "--vendor-codes", directory + "/none", "--log-level", "error"])
         printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against vigil serve (pid \(server.pid)), \(seconds) s")
         let url = "ws://127.0.0.1:\(server.port)/ocpp/"
