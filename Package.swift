@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"], exclude: ["README.md"]),
         .target(name: "VendorCatalog", dependencies: ["YAMLKit"], exclude: ["README.md"]),
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport"], exclude: ["README.md"]),
-        .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS"]),
+        .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),

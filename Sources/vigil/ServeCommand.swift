@@ -6,7 +6,7 @@ import VendorCatalog
 
 /// `vigil serve`: the OCPP WebSocket listener (`/ocpp/{chargePointId}`, subprotocols
 /// ocpp2.0.1 and ocpp1.6, ws:// or wss://) and the HTTP API. Settings come from flags,
-/// else from VIGIL_… environment variables, else defaults.
+/// else from VIGIL_… environment variables, else from the `--config` YAML file, else defaults.
 struct ServeCommand {
     var ocppAddress: SocketAddress
     var httpAddress: SocketAddress
@@ -17,16 +17,20 @@ struct ServeCommand {
     var vendorCodes: String
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
+    var declaredStations: [(id: String, registration: String)] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
-                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes"]
+                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: Self.options)
+        var file = ServeConfigFile()
+        if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] { file = try ServeConfigFile.load(path: path) }
+        declaredStations = file.stations
         func setting(_ name: String) -> String? {
-            parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")]
+            parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] ?? file.settings[name]
         }
         func address(_ name: String, default fallback: String) throws(UsageError) -> SocketAddress {
             let text = setting(name) ?? fallback
@@ -80,6 +84,11 @@ struct ServeCommand {
         }
         let store = try StationStore(path: databasePath)
         try await store.markAllOffline()
+        for station in declaredStations {
+            if try await store.declareStation(id: station.id, registration: station.registration) {
+                log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
+            }
+        }
         let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
         let messages = MessageLog(store: store)

@@ -12,6 +12,7 @@ commands:
             --log-level debug|info|warning|error  --log-format text|json
             --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
             --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
+            --config FILE   YAML with the same settings (camelCase keys) and `stations` to pre-declare
   stations  list | show ID | log ID [--limit N] | add ID [--registration R] | accept ID | reject ID | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples

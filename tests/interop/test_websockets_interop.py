@@ -707,3 +707,39 @@ def test_http_wrong_method_is_405_with_allow(serve_server, method):
     allow = {m.strip().upper() for m in info.value.headers.get("Allow", "").split(",") if m.strip()}
     assert "GET" in allow
     assert method not in allow
+
+
+def test_serve_reads_a_config_file_and_flags_override_it(tmp_path):
+    """`vigil serve --config`: settings and pre-declared stations from YAML; a flag wins."""
+    import subprocess
+
+    from conftest import VigilProcess, vigil_binary
+
+    config = tmp_path / "vigil.yaml"
+    config.write_text(
+        "ocpp: 127.0.0.1:0\n"
+        "http: 127.0.0.1:0\n"
+        f"db: {tmp_path / 'vigil.sqlite'}\n"
+        "unknownStations: reject\n"
+        "heartbeatInterval: 120\n"
+        "stations:\n"
+        "  - id: CP-DECLARED\n"
+    )
+    proc = VigilProcess(["serve", "--config", str(config), "--heartbeat-interval", "90"], ["ocpp", "http"]).start()
+    try:
+        async def boot(station):
+            async with ws_connect(ocpp_url(proc, station), subprotocols=["ocpp1.6"]) as ws:
+                await ws.send(json.dumps([2, "b", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                return json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]
+
+        declared = run(boot("CP-DECLARED"))
+        assert declared["status"] == "Accepted" and declared["interval"] == 90   # the flag overrides the file's 120
+        assert run(boot("CP-UNKNOWN"))["status"] == "Rejected"                   # unknownStations: reject from the file
+    finally:
+        proc.stop()
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ocpp: 127.0.0.1:0\nheartbeatIntervall: 10\n")
+    result = subprocess.run([str(vigil_binary()), "serve", "--config", str(bad)], capture_output=True, text=True, timeout=STEP)
+    assert result.returncode == 2
+    assert f'{bad}:2:1: config: unknown key "heartbeatIntervall" (did you mean "heartbeatInterval"?)' in result.stderr

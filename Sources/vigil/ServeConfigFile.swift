@@ -1,0 +1,64 @@
+import Foundation
+import YAMLKit
+
+/// The `vigil serve --config FILE` YAML file: every serve setting (camelCase keys) and the
+/// stations to pre-declare. Flags and VIGIL_… variables override it. Every mistake is
+/// reported as `file:line:col`, unknown keys included.
+///
+/// ```yaml
+/// ocpp: 0.0.0.0:9000
+/// http: 127.0.0.1:8080
+/// db: ./var/vigil.sqlite
+/// unknownStations: reject
+/// heartbeatInterval: 300
+/// stations:
+///   - id: CP-1
+///   - {id: CP-2, registration: pending}
+/// ```
+struct ServeConfigFile {
+    /// YAML key → flag name.
+    static let keys: [String: String] = [
+        "ocpp": "ocpp", "http": "http", "db": "db", "vendorCodes": "vendor-codes", "unknownStations": "unknown-stations",
+        "heartbeatInterval": "heartbeat-interval", "logLevel": "log-level", "logFormat": "log-format",
+        "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca",
+    ]
+
+    /// Settings by flag name.
+    var settings: [String: String] = [:]
+    /// Stations to declare at start-up, with their registration.
+    var stations: [(id: String, registration: String)] = []
+
+    static func load(path: String) throws(UsageError) -> ServeConfigFile {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw UsageError("cannot read the config file \(path)")
+        }
+        let root: YAMLNode
+        do {
+            guard let parsed = try YAMLParser.parse(text, file: path) else { return ServeConfigFile() }
+            root = parsed
+        } catch {
+            throw UsageError("\(error)")
+        }
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations"])
+        var config = ServeConfigFile()
+        for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
+            if let value = reader.string(key, required: false) { config.settings[flag] = value }
+        }
+        var errors = reader.errors
+        if let list = reader.field("stations", required: false) {
+            if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"stations\" must be a list")) }
+            for item in list.sequence ?? [] {
+                var station = YAMLFieldReader(item, context: "config station", allowed: ["id", "registration"])
+                let id = station.string("id") ?? ""
+                let registration = station.string("registration", required: false) ?? "accepted"
+                if !["accepted", "pending", "rejected"].contains(registration), let node = item["registration"] {
+                    station.fail(node, "\"registration\" must be accepted, pending or rejected, got \"\(registration)\"")
+                }
+                errors += station.errors
+                if station.errors.isEmpty { config.stations.append((id, registration)) }
+            }
+        }
+        guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }
+        return config
+    }
+}
