@@ -66,29 +66,31 @@ extension StationStore {
         }
     }
 
+    static let sessionColumns = """
+        SELECT id, station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time, meter_start,
+               meter_stop, energy_wh, stop_reason, status, anomalies FROM sessions
+        """
+
     public func sessions(station: String? = nil, limit: Int = 100) throws -> [SessionRecord] {
         let rows: [[SQLiteValue]]
-        let columns = """
-            SELECT id, station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time, meter_start,
-                   meter_stop, energy_wh, stop_reason, status, anomalies FROM sessions
-            """
         if let station {
-            rows = try database.rows(columns + " WHERE station = ? ORDER BY id DESC LIMIT ?", station, limit)
+            rows = try database.rows(Self.sessionColumns + " WHERE station = ? ORDER BY id DESC LIMIT ?", station, limit)
         } else {
-            rows = try database.rows(columns + " ORDER BY id DESC LIMIT ?", limit)
+            rows = try database.rows(Self.sessionColumns + " ORDER BY id DESC LIMIT ?", limit)
         }
-        return rows.map { row in
-            SessionRecord(id: row[0].int ?? 0, station: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
-                          transactionRef: row[4].text ?? "", idToken: row[5].text, authorization: row[6].text,
-                          startTime: row[7].text ?? "", stopTime: row[8].text, meterStartWh: row[9].real, meterStopWh: row[10].real,
-                          energyWh: row[11].real, stopReason: row[12].text, isActive: row[13].text == "active",
-                          anomalies: (row[14].text ?? "").split(separator: ";").map(String.init))
-        }
+        return rows.map(Self.sessionRecord)
     }
 
     public func session(_ id: Int) throws -> SessionRecord? {
-        guard let station = try database.rows("SELECT station FROM sessions WHERE id = ?", id).first?.first?.text else { return nil }
-        return try sessions(station: station, limit: 1_000_000).first { $0.id == id }
+        try database.rows(Self.sessionColumns + " WHERE id = ?", id).first.map(Self.sessionRecord)
+    }
+
+    static func sessionRecord(_ row: [SQLiteValue]) -> SessionRecord {
+        SessionRecord(id: row[0].int ?? 0, station: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
+                      transactionRef: row[4].text ?? "", idToken: row[5].text, authorization: row[6].text,
+                      startTime: row[7].text ?? "", stopTime: row[8].text, meterStartWh: row[9].real, meterStopWh: row[10].real,
+                      energyWh: row[11].real, stopReason: row[12].text, isActive: row[13].text == "active",
+                      anomalies: (row[14].text ?? "").split(separator: ";").map(String.init))
     }
 
     public func samples(session: Int) throws -> [MeterSample] {

@@ -104,29 +104,37 @@ public actor StationStore {
         try database.run("UPDATE stations SET online = 0")
     }
 
+    static let stationColumns = """
+        SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot FROM stations
+        """
+    static let connectorColumns = """
+        SELECT station, evse, connector, status, error_code, vendor_error_code, info, updated_at FROM connectors
+        """
+
+    /// Every station with its connectors, in two queries whatever the fleet's size.
     public func stations() throws -> [StationRecord] {
-        let ids = try database.rows("SELECT id FROM stations ORDER BY id").compactMap { row -> String? in
-            if case .text(let id)? = row.first { return id }
-            return nil
+        var connectors: [String: [ConnectorRecord]] = [:]
+        for row in try database.rows(Self.connectorColumns + " ORDER BY station, evse, connector") {
+            connectors[row[0].text ?? "", default: []].append(Self.connectorRecord(row))
         }
-        return try ids.compactMap { try station($0) }
+        return try database.rows(Self.stationColumns + " ORDER BY id").map { Self.stationRecord($0, connectors: connectors[$0[0].text ?? ""] ?? []) }
     }
 
     public func station(_ id: String) throws -> StationRecord? {
-        guard let row = try database.rows("""
-            SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot
-            FROM stations WHERE id = ?
-            """, id).first else { return nil }
-        let connectors = try database.rows("""
-            SELECT evse, connector, status, error_code, vendor_error_code, info, updated_at FROM connectors
-            WHERE station = ? ORDER BY evse, connector
-            """, id).map { values in
-            ConnectorRecord(evse: values[0].int ?? 0, connector: values[1].int ?? 0, status: values[2].text ?? "",
-                            errorCode: values[3].text, vendorErrorCode: values[4].text, info: values[5].text, updatedAt: values[6].text ?? "")
-        }
-        return StationRecord(id: row[0].text ?? id, vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
-                             ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
-                             firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, connectors: connectors)
+        guard let row = try database.rows(Self.stationColumns + " WHERE id = ?", id).first else { return nil }
+        let connectors = try database.rows(Self.connectorColumns + " WHERE station = ? ORDER BY evse, connector", id).map(Self.connectorRecord)
+        return Self.stationRecord(row, connectors: connectors)
+    }
+
+    static func stationRecord(_ row: [SQLiteValue], connectors: [ConnectorRecord]) -> StationRecord {
+        StationRecord(id: row[0].text ?? "", vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
+                      ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
+                      firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, connectors: connectors)
+    }
+
+    static func connectorRecord(_ row: [SQLiteValue]) -> ConnectorRecord {
+        ConnectorRecord(evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "", errorCode: row[4].text,
+                        vendorErrorCode: row[5].text, info: row[6].text, updatedAt: row[7].text ?? "")
     }
 
     /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
