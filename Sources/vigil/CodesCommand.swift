@@ -19,10 +19,7 @@ struct CodesCommand {
 
     func gaps() async throws -> Int32 {
         let path = arguments.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CatalogUnusable(description: "no database at \(path); pass --db")
-        }
-        let gaps = try await StationStore(path: path).gaps()
+        let gaps = try await openStore(at: path, create: false).gaps()
         if gaps.isEmpty {
             printLine("no catalogue gaps recorded in \(path)")
             return 0
@@ -75,7 +72,7 @@ struct CodesCommand {
 
     func load() throws -> VendorCatalog {
         do { return try VendorCatalog.load(directory: directory) } catch {
-            throw CatalogUnusable(description: "\(directory) has errors; run `vigil codes check \(directory)`:\n\(error)")
+            throw CommandFailure(description: "\(directory) has errors; run `vigil codes check \(directory)`:\n\(error)")
         }
     }
 
@@ -119,6 +116,3 @@ struct CodesCommand {
     }
 }
 
-struct CatalogUnusable: Error, CustomStringConvertible {
-    let description: String
-}

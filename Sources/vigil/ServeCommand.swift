@@ -72,17 +72,15 @@ struct ServeCommand {
         if let tlsCertificate, let tlsKey {
             ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
         }
-        let directory = (databasePath as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var catalog: VendorCatalog?
         if FileManager.default.fileExists(atPath: vendorCodes) {
             do { catalog = try VendorCatalog.load(directory: vendorCodes) } catch {
-                throw CatalogUnusable(description: "the vendor catalogue \(vendorCodes) has errors (see `vigil codes check`):\n\(error)")
+                throw CommandFailure(description: "the vendor catalogue \(vendorCodes) has errors (see `vigil codes check`):\n\(error)")
             }
         } else {
             log(.warning, "no vendor catalogue; faults get no manufacturer guidance", ["path": vendorCodes])
         }
-        let store = try StationStore(path: databasePath)
+        let store = try openStore(at: databasePath, create: true)
         try await store.markAllOffline()
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration) {

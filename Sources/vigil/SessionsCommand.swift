@@ -16,10 +16,7 @@ struct SessionsCommand {
 
     func run() async throws -> Int32 {
         let path = arguments.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CatalogUnusable(description: "no database at \(path); pass --db")
-        }
-        let store = try StationStore(path: path)
+        let store = try openStore(at: path, create: false)
         switch verb {
         case "list":
             let sessions = try await store.sessions(station: arguments.value("station"))

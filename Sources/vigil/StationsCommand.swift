@@ -17,12 +17,7 @@ struct StationsCommand {
 
     func run() async throws -> Int32 {
         let path = arguments.databasePath
-        if verb != "add" && !FileManager.default.fileExists(atPath: path) {
-            throw CatalogUnusable(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let store = try StationStore(path: path)
+        let store = try openStore(at: path, create: verb == "add")
         switch verb {
         case "add":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations add needs a station id") }

@@ -25,7 +25,7 @@ struct TokensCommand {
         switch verb {
         case "list":
             try arguments.rejectUnknown(allowed: ["db"])
-            let store = try openStore(path, create: false)
+            let store = try openStore(at: path, create: false)
             let tokens = try await store.tokens()
             printLine("TOKEN                                 STATUS    EXPIRY                PARENT")
             for token in tokens {
@@ -42,7 +42,7 @@ struct TokensCommand {
                 }
                 expiry = parsed.rfc3339
             }
-            let store = try openStore(path, create: true)
+            let store = try openStore(at: path, create: true)
             try await store.saveToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
                                                     note: arguments.value("note")), now: now)
             printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")")
@@ -50,7 +50,7 @@ struct TokensCommand {
         case "block", "unblock":
             try arguments.rejectUnknown(allowed: ["db"])
             let token = try tokenArgument()
-            let store = try openStore(path, create: false)
+            let store = try openStore(at: path, create: false)
             guard try await store.setTokenStatus(token, verb == "block" ? .blocked : .accepted, now: now) else {
                 printLine("no token \(token.debugDescription) in \(path)")
                 return 1
@@ -60,14 +60,5 @@ struct TokensCommand {
         default:
             throw UsageError("unknown tokens verb \(verb.debugDescription); use list, add, block or unblock")
         }
-    }
-
-    func openStore(_ path: String, create: Bool) throws -> StationStore {
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw CatalogUnusable(description: "no database at \(path); pass --db (or add a token first)")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        return try StationStore(path: path)
     }
 }
