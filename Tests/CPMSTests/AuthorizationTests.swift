@@ -39,37 +39,24 @@ import Transport
         try await store.saveToken(IdTokenRecord(token: "STOLEN", status: .blocked), now: "2026-11-18T00:00:00Z")
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300,
                                        clock: { AuthorizationDecisionTests.now })
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
-                await OCPPConnection(socket: socket, version: version, stationId: "CP", handlers: stations.handlers(version: version).connectionHandlers()).run()
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        for version in OCPPVersion.allCases {
-            var options = WebSocketClient.Options()
-            options.subprotocols = [version.rawValue]
-            let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(server.boundAddress.port)/ocpp/CP", options: options)
-            let charger = OCPPConnection(socket: socket, version: version, stationId: "CP", handlers: [:])
-            async let chargerRunning: Void = charger.run()
-            if version == .v16 {
-                // Token lookup ignores case: RFID readers differ in how they print hex.
-                #expect(try await charger.call(V16.AuthorizeRequest(idTag: "04A1B2C3")).idTagInfo
-                        == V16.AuthorizeResponse.IdTagInfo(parentIdTag: "FLEET", status: .accepted))
-                #expect(try await charger.call(V16.AuthorizeRequest(idTag: "STOLEN")).idTagInfo.status == .blocked)
-                #expect(try await charger.call(V16.AuthorizeRequest(idTag: "NOBODY")).idTagInfo.status == .invalid)
-            } else {
-                let known = try await charger.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "04A1B2C3", type: .iso14443)))
-                #expect(known.idTokenInfo.status == .accepted && known.idTokenInfo.groupIdToken?.idToken == "FLEET")
-                let unknown = try await charger.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "NOBODY", type: .iso14443)))
-                #expect(unknown.idTokenInfo.status == .unknown)
+        try await withCSMS(stations) { port in
+            for version in OCPPVersion.allCases {
+                let (charger, chargerRunning) = try await connectCharger(port: port, id: "CP", version: version)
+                if version == .v16 {
+                    // Token lookup ignores case: RFID readers differ in how they print hex.
+                    #expect(try await charger.call(V16.AuthorizeRequest(idTag: "04A1B2C3")).idTagInfo
+                            == V16.AuthorizeResponse.IdTagInfo(parentIdTag: "FLEET", status: .accepted))
+                    #expect(try await charger.call(V16.AuthorizeRequest(idTag: "STOLEN")).idTagInfo.status == .blocked)
+                    #expect(try await charger.call(V16.AuthorizeRequest(idTag: "NOBODY")).idTagInfo.status == .invalid)
+                } else {
+                    let known = try await charger.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "04A1B2C3", type: .iso14443)))
+                    #expect(known.idTokenInfo.status == .accepted && known.idTokenInfo.groupIdToken?.idToken == "FLEET")
+                    let unknown = try await charger.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "NOBODY", type: .iso14443)))
+                    #expect(unknown.idTokenInfo.status == .unknown)
+                }
+                await charger.socket.close()
+                await chargerRunning.value
             }
-            await socket.close()
-            await chargerRunning
         }
-        await server.shutdown()
-        await running
     }
 }

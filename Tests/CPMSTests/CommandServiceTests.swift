@@ -12,21 +12,6 @@ import Transport
     func withStation(_ version: OCPPVersion, answers: [String: JSONObject], slow: Set<String> = [], received: Received,
                      _ body: (CommandService) async throws -> Void) async throws {
         let registry = ConnectionRegistry()
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
-                let connection = OCPPConnection(socket: socket, version: version, stationId: "CP", handlers: [:])
-                await registry.register(connection, for: "CP")
-                await connection.run()
-                await registry.unregister(connection, for: "CP")
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        var options = WebSocketClient.Options()
-        options.subprotocols = [version.rawValue]
-        let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(server.boundAddress.port)/ocpp/CP", options: options)
         var handlers: [String: OCPPConnection.Handler] = [:]
         for (action, answer) in answers {
             handlers[action] = { payload, _ in
@@ -35,17 +20,17 @@ import Transport
                 return answer
             }
         }
-        let charger = OCPPConnection(socket: socket, version: version, stationId: "CP", handlers: handlers)
-        async let chargerRunning: Void = charger.run()
-        for _ in 0..<200 where await registry.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        do { try await body(CommandService(connections: registry, timeout: .milliseconds(500))) } catch {
-            await socket.close(); await chargerRunning; await server.shutdown(); await running
-            throw error
+        try await withRegisteringServer(registry) { port in
+            let (charger, running) = try await connectCharger(port: port, id: "CP", version: version, handlers: handlers)
+            for _ in 0..<200 where await registry.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            do { try await body(CommandService(connections: registry, timeout: .milliseconds(500))) } catch {
+                await charger.socket.close()
+                await running.value
+                throw error
+            }
+            await charger.socket.close()
+            await running.value
         }
-        await socket.close()
-        await chargerRunning
-        await server.shutdown()
-        await running
     }
 
     static func status(_ text: String) -> JSONObject { JSONObject([("status", .string(text))]) }

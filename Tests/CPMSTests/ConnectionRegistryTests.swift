@@ -8,37 +8,25 @@ import Transport
 @Suite(.timeLimit(.minutes(1))) struct ConnectionRegistryTests {
     @Test func newConnectionReplacesTheOldOne() async throws {
         let registry = ConnectionRegistry()
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let id = info.pathParameters["chargePointId"] ?? ""
-                let connection = OCPPConnection(socket: socket, version: .v16, stationId: id, handlers: [:])
-                await registry.register(connection, for: id)
-                await connection.run()
-                await registry.unregister(connection, for: id)
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        var options = WebSocketClient.Options()
-        options.subprotocols = ["ocpp1.6"]
-        let url = "ws://127.0.0.1:\(server.boundAddress.port)/ocpp/CP-1"
-        let (old, _) = try await WebSocketClient.connect(to: url, options: options)
-        #expect(await eventually { await registry.count == 1 })
-        let (new, _) = try await WebSocketClient.connect(to: url, options: options)
-        #expect(try await old.receive() == nil)
-        #expect(await old.closeStatus == WebSocketCloseStatus(code: .goingAway, reason: "replaced by a new connection from the same station",
-                                                              initiatedLocally: false))
-        // The replaced connection ending does not unregister its successor.
-        try await Task.sleep(for: .milliseconds(200))   // let the replaced connection's task finish
-        let current = try #require(await registry.connection(for: "CP-1"))
-        #expect(await current.socket.closeStatus == nil)   // the live (new) connection, not the closed one
-        try await new.send(text: #"[2,"1","Heartbeat",{}]"#)
-        #expect(try await new.receive() == .text(#"[4,"1","NotImplemented","action Heartbeat is not implemented",{}]"#))
-        await new.close()
-        #expect(await eventually { await registry.count == 0 })
-        await server.shutdown()
-        await running
+        try await withRegisteringServer(registry) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let url = "ws://127.0.0.1:\(port)/ocpp/CP-1"
+            let (old, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(await eventually { await registry.count == 1 })
+            let (new, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(try await old.receive() == nil)
+            #expect(await old.closeStatus == WebSocketCloseStatus(code: .goingAway, reason: "replaced by a new connection from the same station",
+                                                                  initiatedLocally: false))
+            // The replaced connection ending does not unregister its successor.
+            try await Task.sleep(for: .milliseconds(200))   // let the replaced connection's task finish
+            let current = try #require(await registry.connection(for: "CP-1"))
+            #expect(await current.socket.closeStatus == nil)   // the live (new) connection, not the closed one
+            try await new.send(text: #"[2,"1","Heartbeat",{}]"#)
+            #expect(try await new.receive() == .text(#"[4,"1","NotImplemented","action Heartbeat is not implemented",{}]"#))
+            await new.close()
+            #expect(await eventually { await registry.count == 0 })
+        }
     }
 
     func eventually(_ condition: () async -> Bool) async -> Bool {

@@ -12,32 +12,16 @@ import Transport
 
     func withCharger(_ version: OCPPVersion, store: StationStore, _ body: (OCPPConnection) async throws -> Void) async throws {
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
-                await OCPPConnection(socket: socket, version: version, stationId: info.pathParameters["chargePointId"] ?? "",
-                                     handlers: stations.handlers(version: version).connectionHandlers()).run()
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        var options = WebSocketClient.Options()
-        options.subprotocols = [version.rawValue]
-        let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(server.boundAddress.port)/ocpp/CP-S", options: options)
-        let charger = OCPPConnection(socket: socket, version: version, stationId: "CP-S", handlers: [:])
-        async let chargerRunning: Void = charger.run()
-        do { try await body(charger) } catch {
-            await socket.close()
-            await chargerRunning
-            await server.shutdown()
-            await running
-            throw error
+        try await withCSMS(stations) { port in
+            let (charger, running) = try await connectCharger(port: port, id: "CP-S", version: version)
+            do { try await body(charger) } catch {
+                await charger.socket.close()
+                await running.value
+                throw error
+            }
+            await charger.socket.close()
+            await running.value
         }
-        await socket.close()
-        await chargerRunning
-        await server.shutdown()
-        await running
     }
 
     func temporaryStore() throws -> (StationStore, String) {

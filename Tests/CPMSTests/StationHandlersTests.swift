@@ -17,32 +17,9 @@ import VendorCatalog
     /// Runs a CSMS with `StationHandlers` and hands `body` a function that opens a charger.
     func withCSMS(_ stations: StationHandlers,
                   _ body: (_ connect: (String, OCPPVersion) async throws -> (OCPPConnection, Task<Void, Never>)) async throws -> Void) async throws {
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
-                await OCPPConnection(socket: socket, version: version, stationId: info.pathParameters["chargePointId"] ?? "",
-                                     handlers: stations.handlers(version: version).connectionHandlers()).run()
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        let port = server.boundAddress.port
-        do {
-            try await body { id, version in
-                var options = WebSocketClient.Options()
-                options.subprotocols = [version.rawValue]
-                let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/\(id)", options: options)
-                let charger = OCPPConnection(socket: socket, version: version, stationId: id, handlers: [:])
-                return (charger, Task { await charger.run() })
-            }
-        } catch {
-            await server.shutdown()
-            await running
-            throw error
+        try await CPMSTests.withCSMS(stations) { port in
+            try await body { id, version in try await connectCharger(port: port, id: id, version: version) }
         }
-        await server.shutdown()
-        await running
     }
 
     @Test func bootAndStatusAreStoredForBothVersionsAndSurviveARestart() async throws {

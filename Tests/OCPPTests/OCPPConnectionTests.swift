@@ -9,23 +9,7 @@ import Transport
 
     /// Starts a server whose `/ocpp/{id}` endpoint runs an OCPPConnection with `handlers`.
     func withCSMS(handlers: [String: OCPPConnection.Handler], _ body: (Int) async throws -> Void) async throws {
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
-                await OCPPConnection(socket: socket, version: version, stationId: info.pathParameters["chargePointId"] ?? "",
-                                     handlers: handlers).run()
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        do { try await body(server.boundAddress.port) } catch {
-            await server.shutdown()
-            await running
-            throw error
-        }
-        await server.shutdown()
-        await running
+        try await withOCPPServer(handlers: { _ in handlers }, body)
     }
 
     func connectCharger(port: Int, version: OCPPVersion, handlers: [String: OCPPConnection.Handler] = [:])

@@ -9,22 +9,7 @@ import Transport
     static let bootTime = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
 
     func withCSMS(_ handlers: OCPPHandlers, _ body: (Int) async throws -> Void) async throws {
-        var router = Router()
-        router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
-            negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
-            handler: { socket, info in
-                await OCPPConnection(socket: socket, version: handlers.version, stationId: info.pathParameters["chargePointId"] ?? "",
-                                     handlers: handlers.connectionHandlers()).run()
-            }))
-        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
-        async let running: Void = server.run()
-        do { try await body(server.boundAddress.port) } catch {
-            await server.shutdown()
-            await running
-            throw error
-        }
-        await server.shutdown()
-        await running
+        try await withOCPPServer(handlers: { _ in handlers.connectionHandlers() }, body)
     }
 
     /// A raw charger: sends exact text and returns the exact reply.

@@ -1,0 +1,56 @@
+import Transport
+@testable import CPMS
+@testable import OCPP
+
+/// Runs an OCPP endpoint on 127.0.0.1 (ephemeral port) whose connections are served by
+/// `serve(socket, version, stationId)`, hands `body` the port, then shuts the server down
+/// and waits for it, also when `body` throws.
+func withOCPPServer(_ serve: @escaping @Sendable (WebSocketConnection, OCPPVersion, String) async -> Void,
+                    _ body: (Int) async throws -> Void) async throws {
+    var router = Router()
+    router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
+        negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
+        handler: { socket, info in
+            await serve(socket, OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16, info.pathParameters["chargePointId"] ?? "")
+        }))
+    let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
+    async let running: Void = server.run()
+    do {
+        try await body(server.boundAddress.port)
+    } catch {
+        await server.shutdown()
+        await running
+        throw error
+    }
+    await server.shutdown()
+    await running
+}
+
+/// A server whose connections run the CPMS handlers of `stations`.
+func withCSMS(_ stations: StationHandlers, _ body: (Int) async throws -> Void) async throws {
+    try await withOCPPServer({ socket, version, id in
+        await OCPPConnection(socket: socket, version: version, stationId: id,
+                             handlers: stations.handlers(version: version).connectionHandlers()).run()
+    }, body)
+}
+
+/// A charger connected to `port` as `id`, with its receive loop running in the returned task.
+func connectCharger(port: Int, id: String, version: OCPPVersion,
+                    handlers: [String: OCPPConnection.Handler] = [:]) async throws -> (OCPPConnection, Task<Void, Never>) {
+    var options = WebSocketClient.Options()
+    options.subprotocols = [version.rawValue]
+    let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/\(id)", options: options)
+    let charger = OCPPConnection(socket: socket, version: version, stationId: id, handlers: handlers)
+    return (charger, Task { await charger.run() })
+}
+
+/// A server whose connections register in `registry` while they run (no handlers: every
+/// charger CALL is answered NotImplemented).
+func withRegisteringServer(_ registry: ConnectionRegistry, _ body: (Int) async throws -> Void) async throws {
+    try await withOCPPServer({ socket, version, id in
+        let connection = OCPPConnection(socket: socket, version: version, stationId: id, handlers: [:])
+        await registry.register(connection, for: id)
+        await connection.run()
+        await registry.unregister(connection, for: id)
+    }, body)
+}
