@@ -408,12 +408,26 @@ def test_message_limit_64_mib(echo_server):
     limit = 64 * MiB
 
     async def too_big(fragments):
-        async with ws_connect(echo_url(echo_server), max_size=None) as ws:
-            with pytest.raises(ConnectionClosed) as info:
-                await ws.send(fragments)
-                await asyncio.wait_for(ws.recv(), 30)
-            assert info.value.rcvd is not None, "no close frame from the server"
-            assert info.value.rcvd.code == 1009
+        # The close frame is read from the protocol state rather than from the
+        # exception: when the server closes while the client's write buffer is
+        # still draining, CPython's selector transport (3.11-3.13) finishes the
+        # close from _write_ready without marking it, and the transport.abort()
+        # that websockets then issues fails with "'NoneType' object has no
+        # attribute 'call_soon'". That is the client library's bug, not a
+        # server outcome, so it is tolerated here and nowhere else.
+        ws = await ws_connect(echo_url(echo_server), max_size=None)
+        try:
+            await ws.send(fragments)
+            await asyncio.wait_for(ws.recv(), 30)
+            pytest.fail("the server echoed a message over the limit")
+        except ConnectionClosed:
+            pass
+        except AttributeError as error:
+            if "call_soon" not in str(error):
+                raise
+        rcvd = ws.protocol.close_rcvd
+        assert rcvd is not None, "no close frame from the server"
+        assert rcvd.code == 1009
 
     async def scenario():
         async with ws_connect(echo_url(echo_server), max_size=None) as ws:
