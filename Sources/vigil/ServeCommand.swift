@@ -123,7 +123,7 @@ struct ServeCommand {
             }
         }
         await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages], log: log)
-        try? await messages.flush()   // frames of the drain
+        _ = try? await messages.flush()   // frames of the drain
         if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
         log(.info, "stopped")
         return 0

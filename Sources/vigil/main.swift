@@ -27,6 +27,9 @@ commands:
   codes     the vendor error-code catalogue (VendorCodes/)
             check [DIR] | lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] | list [--vendor V]
             | gaps [--db PATH]   (vendor codes seen that the catalogue does not document)
+  rules     the remediation rules (Rules/); see docs/rules.md
+            check [DIR] | test [DIR] [--verbose] | explain ID [--dir DIR] | list [--dir DIR]
+            | replay --events FILE.jsonl [--from T] [--to T] [--dir DIR] [--json]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -43,6 +46,7 @@ do {
     case "bench": status = try await BenchCommand(arguments: arguments).run()
     case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
     case "codes": status = try await CodesCommand(arguments: arguments).run()
+    case "rules": status = try await RulesCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()
     case "sessions": status = try await SessionsCommand(arguments: arguments).run()

@@ -1,0 +1,156 @@
+import Foundation
+
+/// What happens when a rule's pattern fires for a target: guards, inhibitions, the halt
+/// breaker, cooldown and attempts, then the first rungs of the ladder.
+extension Evaluation {
+    mutating func fire(rule position: Int, window: GroupWindow, evidence: [String], at time: Date) {
+        let rule = rules[position]
+        let target = window.target
+        guard let event = window.lastEvent else { return }
+        var runtime = state.rules[rule.id] ?? RuleRuntime(hash: rule.hash)
+
+        if let reason = guardReason(rule: position, target: target, event: event, at: time)
+            ?? inhibitionReason(rule: position, target: target, at: time) {
+            suppress(rule: position, target: target, evidence: evidence, reason: reason, at: time)
+            return
+        }
+        if let site = target.site ?? state.stations[target.station ?? ""]?.site, let until = runtime.haltedUntil[site] {
+            if until > time {
+                suppress(rule: position, target: target, evidence: evidence,
+                         reason: "halted for site \(site) until \(Self.format(until)): too many of its stations tripped at once", at: time)
+                return
+            }
+            runtime.haltedUntil[site] = nil
+        }
+        if runtime.ladders[target.key] != nil {
+            openEpisode(rule: position, target: target, at: time)
+            return
+        }
+        if let until = runtime.cooldownUntil[target.key], until > time {
+            suppress(rule: position, target: target, evidence: evidence, reason: "in cooldown until \(Self.format(until))", at: time)
+            return
+        }
+        let windowStart = time.addingTimeInterval(-rule.limits.attemptsWindow.timeInterval)
+        var attempts = (runtime.attempts[target.key] ?? []).filter { $0 > windowStart }
+        if let maxAttempts = rule.limits.maxAttempts, attempts.count >= maxAttempts {
+            suppress(rule: position, target: target, evidence: evidence,
+                     reason: "reached maxAttempts (\(maxAttempts) within \(rule.limits.attemptsWindow))", at: time)
+            return
+        }
+        if let halt = rule.limits.halt, let station = target.station, let site = state.stations[station]?.site ?? target.site {
+            var trips = (runtime.trips[site] ?? [:]).filter { $0.value > time.addingTimeInterval(-halt.within.timeInterval) }
+            trips[station] = time
+            runtime.trips[site] = trips
+            let known = state.stations.values.filter { $0.site == site }.count
+            if known >= halt.minStations, Double(trips.count) / Double(known) > halt.share {
+                runtime.haltedUntil[site] = time.adding(halt.within)
+                runtime.trips[site] = [:]
+                state.rules[rule.id] = runtime
+                emit(rule: position, kind: .halted, target: RuleTarget(key: "site:\(site)", site: site), evidence: evidence,
+                     reason: "\(trips.count) of \(known) stations of site \(site) tripped within \(halt.within) (more than \(Int(halt.share * 100))%); no further automatic action there for \(halt.within) — suspect the backend, the network or the grid",
+                     at: time)
+                return
+            }
+        }
+        attempts.append(time)
+        runtime.attempts[target.key] = attempts
+        if let cooldown = rule.limits.cooldown {
+            var seconds = cooldown.timeInterval
+            if let factor = rule.limits.backoffFactor {
+                seconds *= pow(factor, Double(attempts.count - 1))
+                if let cap = rule.limits.cooldownMax { seconds = min(seconds, cap.timeInterval) }
+            }
+            runtime.cooldownUntil[target.key] = time.addingTimeInterval(seconds)
+        }
+        runtime.lastSuppression[target.key] = nil
+        runtime.ladders[target.key] = Ladder(target: target, rung: 0, event: event, eventIds: evidence,
+                                             firstSeen: window.since ?? window.times.first ?? event.time)
+        state.rules[rule.id] = runtime
+        openEpisode(rule: position, target: target, at: time)
+        runLadder(rule: position, key: target.key, from: 0, at: time)
+    }
+
+    /// The first `unless` guard that holds, as a reason.
+    func guardReason(rule position: Int, target: RuleTarget, event: DomainEvent, at time: Date) -> String? {
+        let rule = rules[position]
+        let facts = target.station.flatMap { state.stations[$0] }
+        for guardCase in rule.guards {
+            switch guardCase {
+            case .transactionActive:
+                if facts?.hasActiveTransaction(connector: target.connector) == true { return "unless transactionActive: a transaction is active" }
+            case .maintenance:
+                var scoped = target
+                if scoped.site == nil { scoped.site = facts?.site }
+                if engine.environment.inMaintenance(scoped, at: time) { return "unless maintenance: inside a maintenance window" }
+            case .silenced:
+                if engine.environment.isSilenced(rule: rule.id, target, at: time) { return "unless silenced: a silence covers it" }
+            case .ruleActive(let others):
+                for other in others {
+                    let open = state.rules[other]?.episodes.values.contains { episode in
+                        episode.target.station == target.station && (episode.until.map { $0 > time } ?? true)
+                    } ?? false
+                    if open { return "unless ruleActive: rule \(other) has an open incident for \(target.station ?? target.key)" }
+                }
+            case .stationOffline:
+                if let facts, !facts.isConnected { return "unless stationOffline: the station is not connected" }
+            case .event(let predicate):
+                if predicate.matches(event) { return "unless where: the event matches the exception" }
+            }
+        }
+        return nil
+    }
+
+    /// An open incident of a rule that inhibits this one, for the same station or site.
+    func inhibitionReason(rule position: Int, target: RuleTarget, at time: Date) -> String? {
+        for other in engine.inhibitors[position] ?? [] {
+            let inhibitor = rules[other]
+            guard let inhibition = inhibitor.inhibit, let runtime = state.rules[inhibitor.id] else { continue }
+            for key in runtime.episodes.keys.sorted() {
+                guard let episode = runtime.episodes[key], episode.until.map({ $0 > time }) ?? true else { continue }
+                let same: Bool
+                switch inhibition.equal {
+                case .site:
+                    let site = target.site ?? target.station.flatMap { state.stations[$0]?.site }
+                    let theirs = episode.target.site ?? episode.target.station.flatMap { state.stations[$0]?.site }
+                    same = site != nil && site == theirs
+                default:
+                    same = target.station != nil && target.station == episode.target.station
+                }
+                if same { return "inhibited by rule \(inhibitor.id) (open for \(episode.target.key))" }
+            }
+        }
+        return nil
+    }
+
+    mutating func openEpisode(rule position: Int, target: RuleTarget, at time: Date) {
+        let rule = rules[position]
+        let clearsItself: Bool
+        switch rule.pattern {
+        case .sustained, .absent, .ratio: clearsItself = true
+        default: clearsItself = false
+        }
+        state.rules[rule.id]?.episodes[target.key] = Episode(target: target, until: clearsItself ? nil : time.adding(rule.activeFor))
+    }
+
+    /// Reports a held-back firing once per reason and target, not on every event.
+    mutating func suppress(rule position: Int, target: RuleTarget, evidence: [String], reason: String, at time: Date) {
+        let rule = rules[position]
+        let general = reason.components(separatedBy: " until ").first ?? reason
+        guard state.rules[rule.id]?.lastSuppression[target.key] != general else { return }
+        state.rules[rule.id, default: RuleRuntime(hash: rule.hash)].lastSuppression[target.key] = general
+        emit(rule: position, kind: .suppressed, target: target, evidence: evidence, reason: reason, at: time)
+    }
+
+    mutating func emit(rule position: Int, kind: Decision.Kind, target: RuleTarget, rung: Int? = nil,
+                       action: DecidedAction? = nil, evidence: [String], reason: String, at time: Date) {
+        let rule = rules[position]
+        decisions.append(Decision(time: time, rule: rule.id, ruleHash: rule.hash, mode: rule.mode, kind: kind,
+                                  target: target, rung: rung, action: action, eventIds: evidence, reason: reason))
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

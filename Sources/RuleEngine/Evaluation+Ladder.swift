@@ -1,0 +1,168 @@
+import Foundation
+import VendorCatalog
+
+/// Walking a rule's `then` ladder for one target: act, wait for verification or approval,
+/// move on when a deadline passes, stop when a rung is verified or the ladder is exhausted.
+extension Evaluation {
+    /// Runs rungs from `start` until one waits (verification, approval) or the ladder ends.
+    mutating func runLadder(rule position: Int, key: String, from start: Int, at time: Date) {
+        let rule = rules[position]
+        var index = start
+        while var ladder = state.rules[rule.id]?.ladders[key] {
+            guard index < rule.ladder.count else {
+                state.rules[rule.id]?.ladders[key] = nil
+                if let last = rule.ladder.last, last.verify != nil {
+                    emit(rule: position, kind: .ladderExhausted, target: ladder.target, evidence: ladder.eventIds,
+                         reason: "every rung ran and none was verified; tried: \(ladder.tried.joined(separator: "; "))", at: time)
+                }
+                return
+            }
+            let rung = rule.ladder[index]
+            ladder.rung = index
+            ladder.waiting = nil
+            ladder.deadline = nil
+            let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
+            if action.type.isCommand, let reason = commandBlock(rule: position, rung: rung, action: action, ladder: ladder, at: time) {
+                state.rules[rule.id]?.ladders[key] = nil
+                emit(rule: position, kind: .suppressed, target: ladder.target, rung: index, action: action,
+                     evidence: ladder.eventIds, reason: reason, at: time)
+                return
+            }
+            if action.type.isCommand {
+                state.rules[rule.id]?.budgetUses.append(BudgetUse(time: time, station: ladder.target.station,
+                                                                  site: ladder.target.site, action: action.type))
+            }
+            var reason = "rung \(index + 1) of \(rule.ladder.count)"
+            if index == 0 { reason += " after " + firingReason(rule, ladder: ladder) }
+            if let note { reason += "; " + note }
+            emit(rule: position, kind: .act, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
+                 reason: reason, at: time)
+            ladder.tried.append(action.label)
+            if case .approve(let approval) = rung.action {
+                ladder.waiting = .approval
+                ladder.deadline = time.adding(approval.timeout)
+                state.rules[rule.id]?.ladders[key] = ladder
+                emit(rule: position, kind: .awaitingApproval, target: ladder.target, rung: index, action: action,
+                     evidence: ladder.eventIds, reason: "waiting up to \(approval.timeout) for role \(approval.role)", at: time)
+                return
+            }
+            if let verify = rung.verify {
+                ladder.waiting = .verification
+                ladder.deadline = time.adding(verify.within)
+                state.rules[rule.id]?.ladders[key] = ladder
+                return
+            }
+            state.rules[rule.id]?.ladders[key] = ladder
+            index += 1
+        }
+    }
+
+    /// A reason a command may not be sent now: a live session, or a budget spent.
+    func commandBlock(rule position: Int, rung: Rung, action: DecidedAction, ladder: Ladder, at time: Date) -> String? {
+        let rule = rules[position]
+        let disturbsSession: Set<ActionType> = [.reset, .disableConnector, .unlockConnector]
+        if disturbsSession.contains(action.type), !rung.allowDuringSession, let station = ladder.target.station,
+           state.stations[station]?.hasActiveTransaction(connector: action.type == .reset ? nil : ladder.target.connector) == true {
+            return "not sending \(action.label): a transaction is active (the rung does not say allowDuringSession: true)"
+        }
+        let uses = state.rules[rule.id]?.budgetUses ?? []
+        for budget in rule.limits.budgets {
+            let start = time.addingTimeInterval(-budget.within.timeInterval)
+            let spent = uses.filter { use in
+                guard use.time > start, budget.action.map({ $0 == use.action }) ?? true else { return false }
+                switch budget.per {
+                case .station: return use.station == ladder.target.station
+                case .site: return use.site == ladder.target.site
+                default: return true
+                }
+            }.count
+            if spent >= budget.max {
+                return "budget spent: \(budget.max) \(budget.action?.rawValue ?? "command")s per \(budget.per) within \(budget.within)"
+            }
+        }
+        return nil
+    }
+
+    func firingReason(_ rule: Rule, ladder: Ladder) -> String {
+        let what = rule.trigger.events.map(\.rawValue).joined(separator: "/")
+        switch rule.pattern {
+        case .each: return "\(what) matched"
+        case .sustained(let pattern): return "\(what) condition held for \(pattern.duration)"
+        case .count(let atLeast, let within, _): return "\(ladder.eventIds.count) matching \(what) within \(within) (at least \(atLeast))"
+        case .absent(let length, _, _): return "no \(what) for \(length)"
+        case .recurring(let days, let within, _): return "\(what) on \(days) distinct days within \(within)"
+        case .ratio(let pattern):
+            let bound = pattern.below.map { "below \($0)" } ?? pattern.above.map { "above \($0)" } ?? ""
+            return "share of successful \(what) \(bound) over \(pattern.within)"
+        case .sequence(let pattern):
+            let next = pattern.next.events.map(\.rawValue).joined(separator: "/")
+            return pattern.expectNext ? "\(what) followed by \(next) within \(pattern.within)"
+                : "\(what) not followed by \(next) within \(pattern.within)"
+        }
+    }
+
+    /// Verification: an event that proves the waiting rung worked ends the ladder in success.
+    mutating func verifyLadders(with event: DomainEvent, rule position: Int, at time: Date) {
+        let rule = rules[position]
+        guard let ladders = state.rules[rule.id]?.ladders, !ladders.isEmpty else { return }
+        for key in ladders.keys.sorted() {
+            guard let ladder = ladders[key], ladder.waiting == .verification,
+                  let verify = rule.ladder[ladder.rung].verify, verify.trigger.matches(event),
+                  Self.concerns(event, ladder.target) else { continue }
+            state.rules[rule.id]?.ladders[key] = nil
+            emit(rule: position, kind: .verified, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
+                 reason: "\(event.kind.rawValue) seen \(Int(time.timeIntervalSince(ladder.deadline ?? time).magnitude))s before the verification deadline",
+                 at: time)
+        }
+    }
+
+    /// Whether an event is about a target: same station, and the same connector when both name one.
+    static func concerns(_ event: DomainEvent, _ target: RuleTarget) -> Bool {
+        guard let station = target.station, event.station == station else { return false }
+        guard let connector = target.connector, let eventConnector = event.connector, eventConnector > 0 else { return true }
+        return connector == eventConnector
+    }
+
+    mutating func ladderDeadline(rule position: Int, key: String, at time: Date) {
+        let rule = rules[position]
+        guard let ladder = state.rules[rule.id]?.ladders[key] else { return }
+        switch ladder.waiting {
+        case .verification?:
+            state.rules[rule.id]?.ladders[key]?.tried[ladder.tried.count - 1] += " (not verified)"
+            emit(rule: position, kind: .verificationFailed, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds,
+                 reason: "rung \(ladder.rung + 1) not verified within \(rule.ladder[ladder.rung].verify?.within.description ?? "?")", at: time)
+            runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
+        case .approval?:
+            guard case .approve(let approval) = rule.ladder[ladder.rung].action else { return }
+            emit(rule: position, kind: .approvalTimedOut, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds,
+                 reason: "nobody with role \(approval.role) answered within \(approval.timeout); onTimeout: \(approval.onTimeout.rawValue)", at: time)
+            switch approval.onTimeout {
+            case .proceed: runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
+            case .skip: runLadder(rule: position, key: key, from: ladder.rung + 2, at: time)
+            case .abort: state.rules[rule.id]?.ladders[key] = nil
+            }
+        case nil:
+            state.rules[rule.id]?.ladders[key]?.deadline = nil
+        }
+    }
+
+    /// An `approval` event (fields rule, target, approved, by, role) for a paused ladder.
+    mutating func approval(_ event: DomainEvent, rule position: Int, at time: Date) {
+        let rule = rules[position]
+        guard event.fields["rule"]?.description == rule.id, let key = event.fields["target"]?.description,
+              let ladder = state.rules[rule.id]?.ladders[key], ladder.waiting == .approval,
+              case .approve(let approval) = rule.ladder[ladder.rung].action else { return }
+        let role = event.fields["role"]?.description
+        guard role == nil || role == approval.role else { return }
+        let by = event.fields["by"]?.description ?? "unknown"
+        if event.fields["approved"] == .bool(true) || event.fields["approved"]?.description == "true" {
+            emit(rule: position, kind: .approved, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
+                 reason: "approved by \(by) (\(approval.role))", at: time)
+            runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
+        } else {
+            state.rules[rule.id]?.ladders[key] = nil
+            emit(rule: position, kind: .approvalRejected, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
+                 reason: "rejected by \(by) (\(approval.role)); the ladder stops", at: time)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import VendorCatalog
+
+/// Turning a rung into a concrete action: the catalogue's remedy chosen, safety faults kept
+/// from being reset, alert templates filled with the event, the guidance and the history.
+extension Evaluation {
+    func catalogueMatch(for event: DomainEvent) -> CatalogMatch? {
+        guard let catalog = engine.catalog else { return nil }
+        return catalog.lookup(CatalogQuery(vendorId: event.fields["vendorId"]?.description, chargePointVendor: event.vendor,
+                                           model: event.model, firmware: event.firmware,
+                                           vendorErrorCode: event.fields["vendorErrorCode"]?.description,
+                                           ocppErrorCode: event.fields["ocppErrorCode"]?.description))
+    }
+
+    /// The action to take, and a note when the catalogue changed or chose it.
+    func resolve(_ rung: Rung, rule: Rule, ladder: Ladder, at time: Date) -> (DecidedAction, String?) {
+        let match = catalogueMatch(for: ladder.event)
+        let entryName = match.map { "\($0.entry.vendor) \($0.entry.code)" }
+        let isSafety = match.map { $0.entry.severity == .safety || !$0.entry.resetSafe } ?? false
+        let connectorKnown = ladder.target.connector != nil
+        switch rung.action {
+        case .reset(let kind):
+            if isSafety, let entryName {
+                if connectorKnown {
+                    return (DecidedAction(type: .disableConnector, catalogueEntry: entryName),
+                            "the catalogue marks \(entryName) as unsafe to reset: disabling the connector instead")
+                }
+                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                        "the catalogue marks \(entryName) as unsafe to reset: alerting instead")
+            }
+            return (DecidedAction(type: .reset, resetType: kind.rawValue, allowDuringSession: rung.allowDuringSession,
+                                  catalogueEntry: entryName), nil)
+        case .disableConnector:
+            return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName), nil)
+        case .enableConnector:
+            return (DecidedAction(type: .enableConnector, catalogueEntry: entryName), nil)
+        case .unlockConnector:
+            return (DecidedAction(type: .unlockConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName), nil)
+        case .triggerMessage(let message):
+            return (DecidedAction(type: .triggerMessage, message: message), nil)
+        case .alert(let spec):
+            return (alertAction(spec, rule: rule, ladder: ladder, match: match, at: time), nil)
+        case .approve(let approval):
+            return (DecidedAction(type: .approve, role: approval.role), nil)
+        case .catalogueRemedy(let fallback):
+            guard let match else {
+                return (alertAction(fallback, rule: rule, ladder: ladder, match: nil, at: time),
+                        "no catalogue entry for this code: alerting route \(fallback.route)")
+            }
+            let entry = match.entry
+            let name = "\(entry.vendor) \(entry.code)"
+            if isSafety {
+                if connectorKnown {
+                    return (DecidedAction(type: .disableConnector, catalogueEntry: name),
+                            "catalogue: \(name) is a safety fault (never reset): disable the connector, then a technician")
+                }
+                return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                        "catalogue: \(name) is a safety fault (never reset): technician")
+            }
+            switch entry.remedy {
+            case .softReset, .hardReset:
+                let kind = entry.remedy == .softReset ? "soft" : "hard"
+                return (DecidedAction(type: .reset, resetType: kind, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
+                        "catalogue: \(name) → \(entry.remedy.rawValue)")
+            case .unlockConnector where connectorKnown:
+                return (DecidedAction(type: .unlockConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
+                        "catalogue: \(name) → unlockConnector")
+            case .disableConnector where connectorKnown:
+                return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
+                        "catalogue: \(name) → disableConnector")
+            case .none, .waitForRecovery:
+                return (DecidedAction(type: .none, catalogueEntry: name), "catalogue: \(name) → \(entry.remedy.rawValue), no command")
+            default:
+                let severity = max(entry.severity, Severity(rawValue: fallback.severity) ?? .major).rawValue
+                return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity),
+                        "catalogue: \(name) → \(entry.remedy.rawValue)")
+            }
+        }
+    }
+
+    func alertAction(_ spec: AlertSpec, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date,
+                     severity: String? = nil) -> DecidedAction {
+        let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
+        return DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity,
+                             title: spec.title.render { values[$0] }, text: spec.text.render { values[$0] },
+                             catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
+    }
+
+    func placeholderValues(rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> [String: String] {
+        let event = ladder.event
+        var values: [String: String] = [:]
+        for name in EventKind.commonFields + event.kind.fields { values[name] = event.value(of: name)?.description }
+        values["rule"] = rule.id
+        values["description"] = rule.description
+        values["target"] = ladder.target.key
+        values["time"] = Self.format(time)
+        values["eventKind"] = event.kind.rawValue
+        values["count"] = String(ladder.eventIds.count)
+        values["firstSeen"] = Self.format(ladder.firstSeen)
+        values["lastSeen"] = Self.format(event.time)
+        values["attempts"] = ladder.tried.isEmpty ? "nothing yet" : ladder.tried.joined(separator: "; ")
+        if let entry = match?.entry {
+            values["guidance"] = entry.onCall.joined(separator: " ")
+            values["technicianGuidance"] = entry.technician.joined(separator: " ")
+            values["title"] = entry.title
+            values["meaning"] = entry.meaning
+            values["severity"] = entry.severity.rawValue
+            values["remedy"] = entry.remedy.rawValue
+            values["source"] = entry.source.citation
+            values["vendorName"] = entry.vendor
+        } else {
+            values["guidance"] = "No catalogue entry for this code: check the station's log and the manufacturer's manual."
+            values["title"] = event.fields["ocppErrorCode"]?.description ?? event.kind.rawValue
+            values["meaning"] = "not in the vendor catalogue"
+        }
+        return values
+    }
+}
+
+extension Rule {
+    /// The alert used when a reset must be replaced because the fault is unsafe to reset.
+    var ladderFallback: AlertSpec {
+        for rung in ladder {
+            if case .alert(let spec) = rung.action { return spec }
+            if case .catalogueRemedy(let fallback) = rung.action { return fallback }
+        }
+        return AlertSpec(route: "oncall", severity: "safety", title: Template(RuleReader.defaultTitle), text: Template(RuleReader.defaultText))
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import YAMLKit
+
+/// One operator-authored rule, as loaded and checked from a Rules/*.yaml file: which events it
+/// watches, the pattern that makes them trouble, the guards that hold it back, the ladder of
+/// actions it decides, and the limits on how often it may act.
+public struct Rule: Sendable {
+    public var id: String
+    public var description: String
+    public var enabled: Bool
+    public var mode: RuleMode
+    public var priority: Int
+    public var labels: [String: String]
+    public var scope: RuleScope
+    public var trigger: Trigger
+    public var pattern: RulePatternKind
+    public var guards: [RuleGuard]
+    public var ladder: [Rung]
+    public var limits: RuleLimits
+    public var inhibit: Inhibition?
+    /// How long a firing counts as an open incident for patterns that do not clear by
+    /// themselves (count, recurring, sequence, each event); `inhibit` and `ruleActive` read it.
+    public var activeFor: RuleDuration
+    /// Lower-case hex SHA-256 of the rule's canonical text; decisions carry it.
+    public var hash: String
+    public var mark: YAMLMark
+}
+
+/// `enforce` sends what the rule decides; `dry-run` records decisions and sends nothing.
+public enum RuleMode: String, Sendable, Codable, CaseIterable {
+    case enforce
+    case dryRun = "dry-run"
+}
+
+/// Which stations a rule applies to: every list given must match (globs, case-insensitive).
+public struct RuleScope: Sendable, Equatable {
+    public var sites: [Glob] = []
+    public var stations: [Glob] = []
+    public var vendors: [Glob] = []
+    public var models: [Glob] = []
+    public var firmware: [Glob] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { sites.isEmpty && stations.isEmpty && vendors.isEmpty && models.isEmpty && firmware.isEmpty }
+
+    public func contains(_ event: DomainEvent) -> Bool {
+        Self.matches(sites, event.site) && Self.matches(stations, event.station) && Self.matches(vendors, event.vendor)
+            && Self.matches(models, event.model) && Self.matches(firmware, event.firmware)
+    }
+
+    static func matches(_ globs: [Glob], _ value: String?) -> Bool {
+        guard !globs.isEmpty else { return true }
+        guard let value = value?.lowercased() else { return false }
+        return globs.contains { $0.matches(value) }
+    }
+}
+
+/// The events a rule (or a sequence step, a verification, a clearing condition) reacts to.
+public struct Trigger: Sendable, Equatable {
+    public var events: [EventKind]
+    public var predicate: Predicate
+
+    public init(events: [EventKind], predicate: Predicate = .always) {
+        self.events = events
+        self.predicate = predicate
+    }
+
+    public func matches(_ event: DomainEvent) -> Bool { events.contains(event.kind) && predicate.matches(event) }
+}
+
+/// What groups events into independent windows, and what a decision targets.
+public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
+    case connector, station, site, vendor, model, fleet
+    case field(String)
+
+    public init(name: String) {
+        switch name {
+        case "connector": self = .connector
+        case "station": self = .station
+        case "site": self = .site
+        case "vendor": self = .vendor
+        case "model": self = .model
+        case "fleet": self = .fleet
+        default: self = .field(name)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .connector: return "connector"
+        case .station: return "station"
+        case .site: return "site"
+        case .vendor: return "vendor"
+        case .model: return "model"
+        case .fleet: return "fleet"
+        case .field(let name): return name
+        }
+    }
+
+    /// The group an event belongs to; a connector key falls back to the station for
+    /// station-wide events (connector 0 or none).
+    public func key(for event: DomainEvent) -> String {
+        switch self {
+        case .connector:
+            if let connector = event.connector, connector > 0 { return "\(event.station)/\(connector)" }
+            return event.station
+        case .station: return event.station
+        case .site: return "site:\(event.site ?? "-")"
+        case .vendor: return "vendor:\(event.vendor ?? "-")"
+        case .model: return "model:\(event.model ?? "-")"
+        case .fleet: return "fleet"
+        case .field(let name): return "\(name):\(event.value(of: name)?.description ?? "-")"
+        }
+    }
+}
+
+/// The pattern that turns matching events into a firing.
+public enum RulePatternKind: Sendable, Equatable {
+    /// Every matching event fires.
+    case each(by: GroupKey)
+    /// The condition is still true `duration` after it became true.
+    case sustained(Sustained)
+    /// At least `atLeast` matching events within `within`.
+    case count(atLeast: Int, within: RuleDuration, by: GroupKey)
+    /// No matching event for `duration` (driven by ticks), after a warm-up.
+    case absent(duration: RuleDuration, warmUp: RuleDuration, by: GroupKey)
+    /// Matching events on at least `days` distinct UTC days within `within`.
+    case recurring(days: Int, within: RuleDuration, by: GroupKey)
+    /// The share of matching events that satisfy `success` crosses a threshold.
+    case ratio(Ratio)
+    /// A matching event followed (or not followed) by another within a duration.
+    case sequence(Sequence)
+
+    public struct Sustained: Sendable, Equatable {
+        public var duration: RuleDuration
+        public var keepFor: RuleDuration
+        public var clearedBy: Trigger?
+        public var by: GroupKey
+    }
+
+    public struct Ratio: Sendable, Equatable {
+        public var success: Predicate
+        public var below: Double?
+        public var above: Double?
+        public var within: RuleDuration
+        public var minSamples: Int
+        public var by: GroupKey
+    }
+
+    public struct Sequence: Sendable, Equatable {
+        public var next: Trigger
+        public var within: RuleDuration
+        /// true: fire when `next` happens in time; false: fire when it does not.
+        public var expectNext: Bool
+        public var by: GroupKey
+    }
+
+    public var by: GroupKey {
+        switch self {
+        case .each(let by), .count(_, _, let by), .absent(_, _, let by), .recurring(_, _, let by): return by
+        case .sustained(let pattern): return pattern.by
+        case .ratio(let pattern): return pattern.by
+        case .sequence(let pattern): return pattern.by
+        }
+    }
+
+    /// Whether ticks (time passing) can make it fire.
+    var isTimeDriven: Bool {
+        switch self {
+        case .sustained, .absent: return true
+        case .sequence(let pattern): return !pattern.expectNext
+        default: return false
+        }
+    }
+}
+
+/// A reason not to act, from `unless`.
+public enum RuleGuard: Sendable, Equatable {
+    /// A transaction is active on the target connector (or any connector of a station target).
+    case transactionActive
+    /// The target's station or site is inside a maintenance window.
+    case maintenance
+    /// A silence covers the rule and target.
+    case silenced
+    /// Another rule has an open incident for the same station.
+    case ruleActive([String])
+    /// The station is not connected.
+    case stationOffline
+    /// The triggering event matches this predicate.
+    case event(Predicate)
+}
+
+/// Which other rules a rule's open incidents suppress, and for which targets.
+public struct Inhibition: Sendable, Equatable {
+    public var rules: [String]
+    public var labels: [String: String]
+    /// Suppressed targets share this with the inhibiting one: `station` or `site`.
+    public var equal: GroupKey
+
+    public func inhibits(_ rule: Rule) -> Bool {
+        if rules.contains(rule.id) { return true }
+        guard !labels.isEmpty else { return false }
+        return labels.allSatisfy { rule.labels[$0.key] == $0.value }
+    }
+}
+
+/// How often a rule may act.
+public struct RuleLimits: Sendable, Equatable {
+    public var cooldown: RuleDuration?
+    /// Each repeat within `attemptsWindow` multiplies the cooldown by this, up to `cooldownMax`.
+    public var backoffFactor: Double?
+    public var cooldownMax: RuleDuration?
+    public var maxAttempts: Int?
+    public var attemptsWindow: RuleDuration = .hours(24)
+    public var budgets: [Budget] = []
+    public var halt: Halt?
+
+    public init() {}
+
+    /// At most `max` commands (of `action`, or any) per station, site or the fleet within `within`.
+    public struct Budget: Sendable, Equatable {
+        public var per: GroupKey
+        public var max: Int
+        public var within: RuleDuration
+        public var action: ActionType?
+    }
+
+    /// Halt the rule for a site when more than `share` of its known stations fired within `within`.
+    public struct Halt: Sendable, Equatable {
+        public var share: Double
+        public var within: RuleDuration
+        public var minStations: Int
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import VendorCatalog
+
+/// The pure rule engine: `evaluate(event, state, now)` and `tick(state, now)` return the
+/// decisions the rules make and update the state in place. No I/O and no clock: the same
+/// rules, events and times always give the same decisions, so fixtures, replays and
+/// production agree. Rules are indexed by event kind, so an event costs only the rules that
+/// can react to it.
+public struct RuleEngine: Sendable {
+    public let ruleSet: RuleSet
+    public let catalog: VendorCatalog?
+    public var environment: RuleEnvironment
+    /// Rule indexes (into `ruleSet.rules`) per event kind, in priority order.
+    let index: [EventKind: [Int]]
+    /// Rules whose `inhibit` covers each rule, by inhibited rule index.
+    let inhibitors: [Int: [Int]]
+    let timeDriven: [Int]
+
+    public init(ruleSet: RuleSet, catalog: VendorCatalog? = nil, environment: RuleEnvironment = RuleEnvironment()) {
+        self.ruleSet = ruleSet
+        self.catalog = catalog
+        self.environment = environment
+        var index: [EventKind: [Int]] = [:]
+        var inhibitors: [Int: [Int]] = [:]
+        var timeDriven: [Int] = []
+        for (position, rule) in ruleSet.rules.enumerated() where rule.enabled {
+            var kinds = Set(rule.trigger.events)
+            switch rule.pattern {
+            case .sustained(let pattern): kinds.formUnion(pattern.clearedBy?.events ?? [])
+            case .sequence(let pattern): kinds.formUnion(pattern.next.events)
+            case .absent: kinds.formUnion([.connected, .booted])
+            default: break
+            }
+            for rung in rule.ladder { kinds.formUnion(rung.verify?.trigger.events ?? []) }
+            kinds.insert(.approval)
+            for kind in kinds { index[kind, default: []].append(position) }
+            let pauses = rule.ladder.contains { rung in
+                if case .approve = rung.action { return true }
+                return rung.verify != nil
+            }
+            if rule.pattern.isTimeDriven || pauses { timeDriven.append(position) }
+            for (other, candidate) in ruleSet.rules.enumerated() where candidate.enabled && other != position {
+                if candidate.inhibit?.inhibits(rule) == true { inhibitors[position, default: []].append(other) }
+            }
+        }
+        self.index = index
+        self.inhibitors = inhibitors
+        self.timeDriven = timeDriven
+    }
+
+    /// Marks an engine (re)start: absence rules wait out their warm-up from here.
+    public func start(at now: Date, state: inout RuleEngineState) {
+        state.startedAt = now
+        state.clock = max(state.clock ?? now, now)
+    }
+
+    /// Keeps the state of rules whose text did not change (same id and hash) and drops the rest,
+    /// for a hot reload. Station facts are kept.
+    public func adopt(_ previous: RuleEngineState) -> RuleEngineState {
+        var state = previous
+        let hashes = Dictionary(ruleSet.rules.map { ($0.id, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        state.rules = previous.rules.filter { hashes[$0.key] == $0.value.hash }
+        return state
+    }
+
+    /// One event in, decisions out. `now` is when the host evaluates it (normally `event.time`);
+    /// windows use the event's time, clamped so time never runs backwards.
+    public func evaluate(_ event: DomainEvent, state: inout RuleEngineState, now: Date) -> [Decision] {
+        var run = Evaluation(engine: self, state: state)
+        let time = max(event.time, now, state.clock ?? event.time)
+        run.advance(to: time)
+        run.state.clock = time
+        run.observe(event, at: time)
+        for position in index[event.kind] ?? [] {
+            run.handle(event, rule: position, at: time)
+        }
+        state = run.state
+        return run.decisions
+    }
+
+    /// Time passes: fires what is due up to `now` (absence, durations, verification and
+    /// approval deadlines), each at the exact time it fell due.
+    public func tick(at now: Date, state: inout RuleEngineState) -> [Decision] {
+        var run = Evaluation(engine: self, state: state)
+        run.advance(to: now)
+        run.state.clock = max(run.state.clock ?? now, now)
+        state = run.state
+        return run.decisions
+    }
+
+    /// The earliest time something falls due, so a host (or a fixture) can tick exactly then.
+    public func nextDeadline(_ state: RuleEngineState) -> Date? {
+        Evaluation(engine: self, state: state).dueItems(upTo: .distantFuture).map(\.time).min()
+    }
+}

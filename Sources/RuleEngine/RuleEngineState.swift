@@ -1,0 +1,122 @@
+import Foundation
+
+/// Everything the engine remembers between events: pattern windows, running ladders, attempts,
+/// budgets and what it knows of each station. A value (Codable) so the host can persist it and
+/// windows, cooldowns and budgets survive a restart; `RuleEngine.adopt` carries the state of
+/// unchanged rules across a reload.
+public struct RuleEngineState: Sendable, Codable, Equatable {
+    /// The latest time the engine has seen; time never runs backwards inside the engine.
+    public var clock: Date?
+    /// When the host (re)started the engine; absence rules stay quiet for their warm-up after it.
+    public var startedAt: Date?
+    var stations: [String: StationFacts] = [:]
+    var rules: [String: RuleRuntime] = [:]
+
+    public init() {}
+
+    /// Rule ids with an open incident for `station`, for status pages and tests.
+    public func openIncidents(station: String) -> [String] {
+        rules.keys.sorted().filter { id in rules[id]?.episodes.values.contains { $0.target.station == station } ?? false }
+    }
+
+    /// Targets with a ladder in progress, by rule id.
+    public var runningLadders: [String: [String]] {
+        rules.compactMapValues { $0.ladders.isEmpty ? nil : $0.ladders.keys.sorted() }
+    }
+}
+
+/// What the engine knows of one station from its events.
+struct StationFacts: Sendable, Codable, Equatable {
+    var site: String?
+    var isConnected = false
+    var connectedAt: Date?
+    /// Transaction id → connector, for transactions started and not yet ended.
+    var transactions: [String: Int] = [:]
+    /// Connectors whose last status was Charging, SuspendedEV, SuspendedEVSE or Occupied with a session.
+    var busyConnectors: Set<Int> = []
+
+    func hasActiveTransaction(connector: Int?) -> Bool {
+        guard let connector, connector > 0 else { return !transactions.isEmpty || !busyConnectors.isEmpty }
+        return transactions.values.contains(connector) || busyConnectors.contains(connector)
+    }
+}
+
+/// One rule's memory. Keys are group or target keys (`CP-1/2`, `CP-1`, `site:north` …).
+struct RuleRuntime: Sendable, Codable, Equatable {
+    var hash: String
+    var groups: [String: GroupWindow] = [:]
+    var ladders: [String: Ladder] = [:]
+    /// Firings (ladder starts) per target, for maxAttempts and backoff.
+    var attempts: [String: [Date]] = [:]
+    var cooldownUntil: [String: Date] = [:]
+    var budgetUses: [BudgetUse] = []
+    /// Site → station → last firing, for the halt breaker.
+    var trips: [String: [String: Date]] = [:]
+    var haltedUntil: [String: Date] = [:]
+    var episodes: [String: Episode] = [:]
+    /// The last suppression reason reported per target, so a held-back rule is reported once.
+    var lastSuppression: [String: String] = [:]
+}
+
+/// The window of one group for one rule's pattern.
+struct GroupWindow: Sendable, Codable, Equatable {
+    var target: RuleTarget
+    /// sustained: when the condition became true; nil when it is not.
+    var since: Date?
+    /// sustained: when it stopped being true, while `keepFor` runs.
+    var clearedAt: Date?
+    /// sustained / absent / ratio: already fired for this episode.
+    var fired = false
+    /// count: times of matching events in the window; ids kept in step.
+    var times: [Date] = []
+    var eventIds: [String] = []
+    /// recurring: UTC day number → the first matching event id of that day.
+    var days: [Int: String] = [:]
+    /// ratio: samples in the window.
+    var samples: [Sample] = []
+    /// absent: when the awaited event was last seen (or the station (re)connected).
+    var lastSeen: Date?
+    /// sequence: open first steps awaiting their follow-up.
+    var pending: [PendingStep] = []
+    /// The latest event that matched, for templates and the ladder.
+    var lastEvent: DomainEvent?
+
+    struct Sample: Sendable, Codable, Equatable {
+        var time: Date
+        var success: Bool
+        var eventId: String
+    }
+
+    struct PendingStep: Sendable, Codable, Equatable {
+        var deadline: Date
+        var event: DomainEvent
+    }
+}
+
+/// A ladder in progress for one target.
+struct Ladder: Sendable, Codable, Equatable {
+    enum Waiting: String, Sendable, Codable { case verification, approval }
+
+    var target: RuleTarget
+    var rung: Int
+    var waiting: Waiting?
+    var deadline: Date?
+    var event: DomainEvent
+    var eventIds: [String]
+    var firstSeen: Date
+    /// What has been done so far, for alert text: "reset soft (not verified)".
+    var tried: [String] = []
+}
+
+struct BudgetUse: Sendable, Codable, Equatable {
+    var time: Date
+    var station: String?
+    var site: String?
+    var action: ActionType
+}
+
+/// An open incident of a rule for a target: until `until`, or (when nil) until its condition clears.
+struct Episode: Sendable, Codable, Equatable {
+    var target: RuleTarget
+    var until: Date?
+}

@@ -1,0 +1,42 @@
+import COpenSSL
+import Foundation
+import YAMLKit
+
+/// The identity of a rule's text: SHA-256 over a canonical rendering of its YAML (keys in
+/// document order, scalars with their quoting), so reformatting or a comment does not change
+/// it but any change of meaning does. Decisions and the audit trail carry it.
+enum RuleHash {
+    static func of(_ node: YAMLNode) -> String {
+        var canonical = ""
+        render(node, into: &canonical)
+        return sha256Hex(Array(canonical.utf8))
+    }
+
+    static func render(_ node: YAMLNode, into text: inout String) {
+        switch node.value {
+        case .scalar(let value, let quoted):
+            text += quoted ? "\"" : "'"
+            text += value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            text += quoted ? "\"" : "'"
+        case .sequence(let items):
+            text += "["
+            for item in items { render(item, into: &text); text += "," }
+            text += "]"
+        case .mapping(let pairs):
+            text += "{"
+            for pair in pairs {
+                render(pair.key, into: &text)
+                text += ":"
+                render(pair.value, into: &text)
+                text += ","
+            }
+            text += "}"
+        }
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        _ = bytes.withUnsafeBufferPointer { input in SHA256(input.baseAddress, input.count, &digest) }
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
