@@ -18,11 +18,14 @@ struct Evaluation {
 
     mutating func observe(_ event: DomainEvent, at time: Date) {
         var facts = state.stations[event.station] ?? StationFacts()
+        let wasConnected = facts.isConnected
         if let site = event.site { facts.site = site }
+        // Whatever a station sends proves it connected; Vigil's own events (command results,
+        // approvals) prove nothing about it.
+        if ![.disconnected, .commandResult, .approval, .tick].contains(event.kind) { facts.isConnected = true }
         switch event.kind {
         case .connected, .booted:
-            if event.kind == .connected || !facts.isConnected { facts.connectedAt = time }
-            facts.isConnected = true
+            if event.kind == .connected || !wasConnected { facts.connectedAt = time }
         case .disconnected:
             facts.isConnected = false
         case .transactionStarted:
@@ -41,7 +44,7 @@ struct Evaluation {
                 if to == "Available" { facts.transactions = facts.transactions.filter { $0.value != connector } }
             }
         default:
-            facts.isConnected = true
+            break
         }
         state.stations[event.station] = facts
     }
@@ -85,7 +88,7 @@ struct Evaluation {
                 window.lastEvent = event
             } else if clears, window.since != nil {
                 if pattern.keepFor.seconds == 0 { reset(&window) } else if window.clearedAt == nil { window.clearedAt = time }
-                if window.since == nil { closeEpisode(rule: position, key: key) }
+                if window.since == nil { runtime.episodes[key] = nil }
             } else if window.since == nil {
                 return
             }
@@ -110,7 +113,7 @@ struct Evaluation {
             if matches {
                 window.lastSeen = time
                 window.lastEvent = event
-                if window.fired { window.fired = false; closeEpisode(rule: position, key: key) }
+                if window.fired { window.fired = false; runtime.episodes[key] = nil }
             } else if event.kind == .connected || event.kind == .booted {
                 window.lastSeen = max(window.lastSeen ?? time, time)
                 if window.lastEvent == nil { window.lastEvent = event }
@@ -146,7 +149,7 @@ struct Evaluation {
                 evidence = window.samples.filter { !$0.success }.suffix(20).map(\.eventId)
             } else if !tripped && window.fired && window.samples.count >= pattern.minSamples {
                 window.fired = false
-                closeEpisode(rule: position, key: key)
+                runtime.episodes[key] = nil
             }
         case .sequence(let pattern):
             if pattern.next.matches(event) {
