@@ -13,7 +13,7 @@ struct VendorCatalogStub {
           models: []
         codeFormat: text
         sources:
-          manual: { title: "Acme wallbox manual", version: "1.0" }
+          manual: { title: "Acme wallbox manual", version: "1.0", page: "42" }
         codes:
           - code: "E12"
             title: "Control board hung"
