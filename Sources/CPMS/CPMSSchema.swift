@@ -85,5 +85,41 @@ enum CPMSSchema {
             );
             CREATE INDEX ocpp_messages_station ON ocpp_messages (station, id);
             """),
+        Migration(version: 6, name: "domain events, rule decisions and rule state", sql: """
+            CREATE TABLE domain_events (
+                id INTEGER PRIMARY KEY,
+                event_id TEXT NOT NULL,
+                at TEXT NOT NULL,
+                station TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                json TEXT NOT NULL
+            );
+            CREATE INDEX domain_events_at ON domain_events (at);
+            CREATE INDEX domain_events_station ON domain_events (station, id);
+            CREATE TABLE decisions (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                rule_hash TEXT NOT NULL,
+                mode TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                target TEXT NOT NULL,
+                station TEXT,
+                connector INTEGER,
+                site TEXT,
+                rung INTEGER,
+                action TEXT,
+                event_ids TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                json TEXT NOT NULL
+            );
+            CREATE INDEX decisions_station ON decisions (station, id);
+            CREATE INDEX decisions_rule ON decisions (rule, id);
+            CREATE TABLE rule_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                saved_at TEXT NOT NULL,
+                json TEXT NOT NULL
+            );
+            """),
     ])
 }

@@ -1,3 +1,4 @@
+import DomainEvents
 import Foundation
 import OCPP
 
@@ -23,6 +24,9 @@ extension StationHandlers {
                 station: connection.stationId, evse: request.connectorId, connector: 1, transactionRef: nil, idToken: request.idTag,
                 authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
                 meterStartWh: Double(request.meterStart), now: now.rfc3339)
+            await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
+                            connector: request.connectorId, evse: request.connectorId,
+                            fields: ["transactionId": .string(String(id)), "idTag": .string(request.idTag)])
             return V16.StartTransactionResponse(idTagInfo: info, transactionId: id)
         }
         handlers.on(V16.MeterValuesRequest.self) { request, connection in
@@ -52,6 +56,7 @@ extension StationHandlers {
                 try await this.store.addSamples(session: session, samples)
                 try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                                  reason: request.reason?.rawValue ?? "Local", now: now.rfc3339)
+                await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
             }
             // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
             // charger would otherwise retry it forever.
@@ -88,16 +93,41 @@ extension StationHandlers {
                     transactionRef: reference, idToken: request.idToken?.idToken,
                     authorization: decision?.outcome.rawValue ?? "none", startTime: request.timestamp.rfc3339,
                     meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
+                await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
+                                connector: request.evse?.id, evse: request.evse?.id,
+                                fields: CPMS.fields([("transactionId", reference), ("idTag", request.idToken?.idToken)]))
             }
             if let session {
                 try await this.store.addSamples(session: session, samples)
                 if request.eventType == .ended {
                     try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
                                                      reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
+                    await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
                 }
             }
             return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
         }
+    }
+}
+
+extension StationHandlers {
+    /// Stop reasons that mean the session failed rather than the driver ending it.
+    static let failedStopReasons: Set<String> = ["EmergencyStop", "GroundFault", "HardReset", "ImmediateReset", "OvercurrentFault",
+                                                 "PowerLoss", "PowerQuality", "Reboot", "SoftReset", "Timeout"]
+
+    /// transactionEnded, with energy, duration and whether the session succeeded: it
+    /// delivered energy (at least 100 Wh) and did not end for a fault.
+    func emitEnded(session: Int, station: String, at now: OCPPDateTime, chargerTime: OCPPDateTime) async {
+        guard events != nil, let record = try? await store.session(session) else { return }
+        var values = CPMS.fields([("transactionId", record.transactionRef), ("idTag", record.idToken), ("reason", record.stopReason)])
+        let energy = record.energyWh ?? 0
+        values["energyWh"] = .number(energy)
+        if let start = OCPPDateTime(rfc3339: record.startTime), let stop = record.stopTime.flatMap({ OCPPDateTime(rfc3339: $0) }) {
+            values["durationSeconds"] = .number(Double(stop.secondsSinceEpoch - start.secondsSinceEpoch))
+        }
+        values["success"] = .bool(energy >= 100 && !Self.failedStopReasons.contains(record.stopReason ?? ""))
+        await emit(.transactionEnded, station: station, at: now, chargerTime: chargerTime, connector: record.evse, evse: record.evse,
+                   fields: values)
     }
 }
 

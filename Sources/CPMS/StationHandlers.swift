@@ -1,3 +1,4 @@
+import DomainEvents
 import OCPP
 import VendorCatalog
 
@@ -15,6 +16,8 @@ public struct StationHandlers: Sendable {
     /// quirk profiles decide each station's OCPP tolerances.
     public let catalog: VendorCatalog?
     let quirks: QuirkResolver?
+    /// Where domain events go (rule engine, event log); nil emits none.
+    public var events: DomainEventFactory?
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {
@@ -44,9 +47,11 @@ public struct StationHandlers: Sendable {
         case .v16:
             register16(&handlers)
             registerSessions16(&handlers)
+            registerReports16(&handlers)
         case .v201:
             register201(&handlers)
             registerSessions201(&handlers)
+            registerReports201(&handlers)
         }
         return handlers
     }
@@ -60,16 +65,30 @@ public struct StationHandlers: Sendable {
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
             await this.quirks?.invalidate(connection.stationId)
+            this.events?.directory.update(connection.stationId) {
+                $0.vendor = request.chargePointVendor
+                $0.model = request.chargePointModel
+                $0.firmware = request.firmwareVersion
+            }
+            if registration != nil {
+                await this.emit(.booted, station: connection.stationId, at: now,
+                                fields: CPMS.fields([("serialNumber", request.chargePointSerialNumber ?? request.chargeBoxSerialNumber)]))
+            }
             let status: V16.BootNotificationResponse.Status = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
             return V16.BootNotificationResponse(status: status, currentTime: now, interval: this.heartbeatInterval)
         }
         handlers.on(V16.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
+            await this.emit(.heartbeat, station: connection.stationId, at: now)
             return V16.HeartbeatResponse(currentTime: now)
         }
-        handlers.on(V16.AuthorizeRequest.self) { request, _ in
+        handlers.on(V16.AuthorizeRequest.self) { request, connection in
             let decision = AuthorizationDecision.decide(try await this.store.token(request.idTag), now: this.clock())
+            if decision.idTagInfo16.status != .accepted {
+                await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
+                                fields: ["idTag": .string(request.idTag), "status": .string(decision.idTagInfo16.status.rawValue)])
+            }
             return V16.AuthorizeResponse(idTagInfo: decision.idTagInfo16)
         }
         handlers.on(V16.StatusNotificationRequest.self) { request, connection in
@@ -78,9 +97,12 @@ public struct StationHandlers: Sendable {
                                       status: request.status.rawValue, errorCode: request.errorCode.rawValue,
                                       vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                       chargerTime: request.timestamp?.rfc3339)
-            try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                              now: this.clock().rfc3339)
+            let now = this.clock()
+            let previous = try await this.store.status(station: connection.stationId, evse: report.evse, connector: report.connector)
+            let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
+                                                           now: now.rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
+            if stored { await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now) }
             return V16.StatusNotificationResponse()
         }
     }
@@ -109,23 +131,40 @@ public struct StationHandlers: Sendable {
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
             await this.quirks?.invalidate(connection.stationId)
+            this.events?.directory.update(connection.stationId) {
+                $0.vendor = station.vendorName
+                $0.model = station.model
+                $0.firmware = station.firmwareVersion
+            }
+            if registration != nil {
+                await this.emit(.booted, station: connection.stationId, at: now,
+                                fields: CPMS.fields([("reason", request.reason.rawValue), ("serialNumber", station.serialNumber)]))
+            }
             let status: V201.RegistrationStatusEnumType = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
             return V201.BootNotificationResponse(currentTime: now, interval: this.heartbeatInterval, status: status)
         }
         handlers.on(V201.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
+            await this.emit(.heartbeat, station: connection.stationId, at: now)
             return V201.HeartbeatResponse(currentTime: now)
         }
-        handlers.on(V201.AuthorizeRequest.self) { request, _ in
+        handlers.on(V201.AuthorizeRequest.self) { request, connection in
             let decision = AuthorizationDecision.decide(try await this.store.token(request.idToken.idToken), now: this.clock())
+            if decision.idTokenInfo201.status != .accepted {
+                await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
+                                fields: ["idTag": .string(request.idToken.idToken), "status": .string(decision.idTokenInfo201.status.rawValue)])
+            }
             return V201.AuthorizeResponse(idTokenInfo: decision.idTokenInfo201)
         }
         handlers.on(V201.StatusNotificationRequest.self) { request, connection in
             let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
                                       chargerTime: request.timestamp.rfc3339)
-            try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                              now: this.clock().rfc3339)
+            let now = this.clock()
+            let previous = try await this.store.status(station: connection.stationId, evse: report.evse, connector: report.connector)
+            let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
+                                                           now: now.rfc3339)
+            if stored { await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now) }
             return V201.StatusNotificationResponse()
         }
     }

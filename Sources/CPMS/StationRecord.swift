@@ -21,6 +21,8 @@ public struct StationRecord: Sendable, Equatable {
     public var firstSeen: String?
     public var lastSeen: String?
     public var lastBoot: String?
+    /// The site (location) the station belongs to, when an operator set one.
+    public var site: String?
     public var connectors: [ConnectorRecord]
 }
 

@@ -36,9 +36,16 @@ public actor StationStore {
 
     /// Pre-declares a station (operators do this when unknown stations are rejected or
     /// pending). False when it already exists.
-    public func declareStation(id: String, registration: String = "accepted") throws -> Bool {
+    public func declareStation(id: String, registration: String = "accepted", site: String? = nil) throws -> Bool {
         guard try self.registration(of: id) == nil else { return false }
-        try database.run("INSERT INTO stations (id, registration, declared) VALUES (?, ?, 1)", id, registration)
+        try database.run("INSERT INTO stations (id, registration, declared, site) VALUES (?, ?, 1, ?)", id, registration, site)
+        return true
+    }
+
+    /// Puts a known station on a site (nil takes it off). False when the station is unknown.
+    public func setSite(id: String, _ site: String?) throws -> Bool {
+        guard try registration(of: id) != nil else { return false }
+        try database.run("UPDATE stations SET site = ? WHERE id = ?", site, id)
         return true
     }
 
@@ -54,6 +61,12 @@ public actor StationStore {
         guard try registration(of: id) != nil else { return false }
         try database.run("DELETE FROM stations WHERE id = ?", id)
         return true
+    }
+
+    /// A connector's last reported status, nil when it never reported.
+    public func status(station: String, evse: Int, connector: Int) throws -> String? {
+        try database.rows("SELECT status FROM connectors WHERE station = ? AND evse = ? AND connector = ?", station, evse, connector)
+            .first?.first?.text
     }
 
     public func recordSeen(id: String, online: Bool, now: String) throws {
@@ -105,7 +118,7 @@ public actor StationStore {
     }
 
     static let stationColumns = """
-        SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot FROM stations
+        SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot, site FROM stations
         """
     static let connectorColumns = """
         SELECT station, evse, connector, status, error_code, vendor_error_code, info, updated_at FROM connectors
@@ -129,7 +142,8 @@ public actor StationStore {
     static func stationRecord(_ row: [SQLiteValue], connectors: [ConnectorRecord]) -> StationRecord {
         StationRecord(id: row[0].text ?? "", vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
                       ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
-                      firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, connectors: connectors)
+                      firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, site: row[11].text,
+                      connectors: connectors)
     }
 
     static func connectorRecord(_ row: [SQLiteValue]) -> ConnectorRecord {

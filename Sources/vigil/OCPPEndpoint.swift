@@ -1,4 +1,5 @@
 import CPMS
+import Foundation
 import OCPP
 import Transport
 
@@ -12,12 +13,14 @@ struct OCPPEndpoint {
     let stations: StationHandlers
     let connections: ConnectionRegistry
     let messages: MessageLog
+    let events: DomainEventFactory?
 
     func router() -> Router {
         let log = self.log
         let stations = self.stations
         let connections = self.connections
         let messages = self.messages
+        let events = self.events
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
@@ -28,13 +31,14 @@ struct OCPPEndpoint {
                 return decision
             },
             handler: { connection, info in
-                await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages, log: log)
+                await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
+                                 events: events, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
-                      connections: ConnectionRegistry, messages: MessageLog, log: Log) async {
+                      connections: ConnectionRegistry, messages: MessageLog, events: DomainEventFactory?, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -51,6 +55,8 @@ struct OCPPEndpoint {
         if await connections.register(connection, for: station) != nil {
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
         }
+        await events?.emit(.connected, station: station, at: Date(), 
+                           fields: info.peerCertificateSubject == nil ? [:] : ["securityProfile": .number(3)])
         await connection.run()
         await connections.unregister(connection, for: station)
         // A connection replaced by a newer one must not mark the station offline.
@@ -58,6 +64,8 @@ struct OCPPEndpoint {
             do { try await stations.store.recordSeen(id: station, online: false, now: stations.clock().rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
+            let code = await socket.closeStatus.map { String($0.code.rawValue) }
+            await events?.emit(.disconnected, station: station, at: Date(), fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
         }
         let status = await socket.closeStatus
         let statistics = await connection.statistics

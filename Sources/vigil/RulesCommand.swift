@@ -7,13 +7,14 @@ import VendorCatalog
 ///   test [DIR]                  run the fixtures in DIR/tests; exit 1 if one fails
 ///   explain ID [--dir DIR]      a rule in plain words
 ///   list [--dir DIR]            the rules, one per line
-///   replay --events FILE [--from T] [--to T] [--dir DIR]   what the rules would have decided
+///   replay [--db PATH | --events FILE] [--from T] [--to T] [--dir DIR]   what the rules would have decided
+///   decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]   what they did decide
 struct RulesCommand {
     let verb: String
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("rules needs a verb: check, test, explain, list or replay") }
+        guard let first = arguments.first else { throw UsageError("rules needs a verb: check, test, explain, list, replay or decisions") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["verbose", "json"])
     }
@@ -45,8 +46,18 @@ struct RulesCommand {
             }
             return 0
         case "replay":
-            try arguments.rejectUnknown(allowed: ["dir", "events", "from", "to", "vendor-codes", "json"])
-            return try RulesReplay(arguments: arguments, ruleSet: load(arguments.value("dir") ?? "Rules"), catalog: catalog()).run()
+            try arguments.rejectUnknown(allowed: ["dir", "events", "db", "from", "to", "vendor-codes", "json"])
+            return try await RulesReplay(arguments: arguments, ruleSet: load(arguments.value("dir") ?? "Rules"), catalog: catalog()).run()
+        case "decisions":
+            try arguments.rejectUnknown(allowed: ["db", "station", "rule", "limit", "json"])
+            let rows = try await openStore(at: arguments.databasePath, create: false)
+                .decisions(station: arguments.value("station"), rule: arguments.value("rule"), limit: try arguments.integer("limit", default: 50))
+            for row in rows {
+                if arguments.has("json") { printLine(row.json); continue }
+                printLine("\(row.at)  \(row.rule)  \(row.kind)\(row.action.map { " " + $0 } ?? "")  \(row.target)\(row.mode == "dry-run" ? " (dry-run)" : "")  — \(row.reason)")
+            }
+            if rows.isEmpty && !arguments.has("json") { printLine("no decisions recorded") }
+            return 0
         default:
             throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list or replay")
         }

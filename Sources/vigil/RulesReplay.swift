@@ -1,16 +1,17 @@
 import Foundation
+import Remediation
 import RuleEngine
 import VendorCatalog
 
-/// `vigil rules replay`: runs a rule set over recorded events (JSON lines, one DomainEvent
-/// per line) and reports what each rule would have decided. Nothing is sent.
+/// `vigil rules replay`: runs a rule set over recorded events — the history `vigil serve`
+/// stored (`--db`), or a JSON-lines file of DomainEvents (`--events`) — and reports what each
+/// rule would have decided. Nothing is sent; progress goes to stderr on long runs.
 struct RulesReplay {
     let arguments: Arguments
     let ruleSet: RuleSet
     let catalog: VendorCatalog?
 
-    func run() throws -> Int32 {
-        guard let path = arguments.value("events") else { throw UsageError("rules replay needs --events FILE (JSON lines of events)") }
+    func run() async throws -> Int32 {
         let from = try arguments.value("from").map { text throws(UsageError) in
             guard let date = Self.parseDate(text) else { throw UsageError("--from must be an ISO 8601 time, got \(text.debugDescription)") }
             return date
@@ -19,8 +20,6 @@ struct RulesReplay {
             guard let date = Self.parseDate(text) else { throw UsageError("--to must be an ISO 8601 time, got \(text.debugDescription)") }
             return date
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure(description: "cannot open \(path)") }
-        defer { try? handle.close() }
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
         let decoder = JSONDecoder()
@@ -29,7 +28,6 @@ struct RulesReplay {
         var total = 0, skipped = 0, lineNumber = 0, started = false
         let clock = ContinuousClock(), began = clock.now
         var lastReport = began
-        var pending = Data()
         func consume(_ decisions: [Decision]) {
             for decision in decisions {
                 let label = decision.kind.rawValue + (decision.action.map { " " + $0.label } ?? "")
@@ -39,31 +37,52 @@ struct RulesReplay {
                 }
             }
         }
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) ?? (chunk.isEmpty && !pending.isEmpty ? pending.endIndex : nil) {
-                let line = pending[pending.startIndex..<newline]
-                pending = newline < pending.endIndex ? Data(pending[(newline + 1)...]) : Data()
-                lineNumber += 1
-                guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
-                guard let event = try? decoder.decode(DomainEvent.self, from: line) else {
-                    FileHandle.standardError.write(Data("\(path):\(lineNumber): not a valid event, skipped\n".utf8))
-                    skipped += 1
-                    continue
+        func feed(_ event: DomainEvent) {
+            if let from, event.time < from { return }
+            if let to, event.time > to { return }
+            if !started { engine.start(at: event.time, state: &state); started = true }
+            while let due = engine.nextDeadline(state), due < event.time { consume(engine.tick(at: due, state: &state)) }
+            consume(engine.evaluate(event, state: &state, now: event.time))
+            total += 1
+            if clock.now - lastReport > .seconds(2) {
+                lastReport = clock.now
+                FileHandle.standardError.write(Data("replayed \(total) events…\n".utf8))
+            }
+        }
+        if let path = arguments.value("events") {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure(description: "cannot open \(path)") }
+            defer { try? handle.close() }
+            var pending = Data()
+            while true {
+                let chunk = handle.readData(ofLength: 1 << 20)
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) ?? (chunk.isEmpty && !pending.isEmpty ? pending.endIndex : nil) {
+                    let line = pending[pending.startIndex..<newline]
+                    pending = newline < pending.endIndex ? Data(pending[(newline + 1)...]) : Data()
+                    lineNumber += 1
+                    guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
+                    guard let event = try? decoder.decode(DomainEvent.self, from: line) else {
+                        FileHandle.standardError.write(Data("\(path):\(lineNumber): not a valid event, skipped\n".utf8))
+                        skipped += 1
+                        continue
+                    }
+                    feed(event)
                 }
-                if let from, event.time < from { continue }
-                if let to, event.time > to { continue }
-                if !started { engine.start(at: event.time, state: &state); started = true }
-                while let due = engine.nextDeadline(state), due < event.time { consume(engine.tick(at: due, state: &state)) }
-                consume(engine.evaluate(event, state: &state, now: event.time))
-                total += 1
-                if clock.now - lastReport > .seconds(2) {
-                    lastReport = clock.now
-                    FileHandle.standardError.write(Data("replayed \(total) events…\n".utf8))
+                if chunk.isEmpty { break }
+            }
+        } else {
+            let store = try openStore(at: arguments.databasePath, create: false)
+            let bounds = (from.map(RuleRunner.timestamp), to.map(RuleRunner.timestamp))
+            var after = 0
+            while true {
+                let page = try await store.events(afterRow: after, limit: 5_000, from: bounds.0, to: bounds.1)
+                guard let last = page.last else { break }
+                after = last.row
+                for row in page {
+                    guard let event = try? decoder.decode(DomainEvent.self, from: Data(row.json.utf8)) else { skipped += 1; continue }
+                    feed(event)
                 }
             }
-            if chunk.isEmpty { break }
         }
         if let to { while let due = engine.nextDeadline(state), due <= to { consume(engine.tick(at: due, state: &state)) } }
         let elapsed = clock.now - began

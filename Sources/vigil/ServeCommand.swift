@@ -1,6 +1,8 @@
 import CPMS
 import Foundation
 import OCPP
+import Remediation
+import RuleEngine
 import Transport
 import VendorCatalog
 
@@ -15,13 +17,14 @@ struct ServeCommand {
     var tlsClientCA: String?
     var databasePath: String
     var vendorCodes: String
+    var rulesDirectory: String
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String)] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
-                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config"]
+                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -41,6 +44,7 @@ struct ServeCommand {
         httpAddress = try address("http", default: "127.0.0.1:8080")
         databasePath = setting("db") ?? "./var/vigil.sqlite"
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
+        rulesDirectory = setting("rules") ?? "./Rules"
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -66,6 +70,18 @@ struct ServeCommand {
         }
     }
 
+    /// The rule set to start with; none (with a warning) when the directory does not exist.
+    func loadRules() throws -> RuleSet {
+        guard FileManager.default.fileExists(atPath: rulesDirectory) else {
+            log(.warning, "no rules directory; no rule will act until one is created and vigil is reloaded (SIGHUP)",
+                ["path": rulesDirectory])
+            return RuleSet(rules: [])
+        }
+        do { return try RuleSet.load(directory: rulesDirectory) } catch {
+            throw CommandFailure(description: "the rules in \(rulesDirectory) have errors (see `vigil rules check`):\n\(error)")
+        }
+    }
+
     func run() async throws -> Int32 {
         SystemLimits.raiseFileDescriptorLimit()
         var ocppConfiguration = HTTPServerConfiguration()
@@ -87,13 +103,19 @@ struct ServeCommand {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
             }
         }
-        let stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
+        let ruleSet = try loadRules()
+        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store) { [log] level, message, fields in
+            log(Log.Level(name: level) ?? .info, message, fields)
+        }
+        log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count)])
+        var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
+        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in runner.submit(event) }
+        stations.events = events
         let messages = MessageLog(store: store)
-        let ocpp = try HTTPServer(address: ocppAddress,
-                                  router: OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry(), messages: messages).router(),
-                                  configuration: ocppConfiguration)
-        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store))
+        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry(), messages: messages, events: events)
+        let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
+        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
@@ -122,7 +144,10 @@ struct ServeCommand {
                 }
             }
         }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages], log: log)
+        let rules: @Sendable () async -> Void = { await runner.run() }
+        let reloader = RuleReloader(directory: rulesDirectory, runner: runner, log: log)
+        let reload: @Sendable () async -> Void = { await reloader.run() }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload], log: log)
         _ = try? await messages.flush()   // frames of the drain
         if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
         log(.info, "stopped")
@@ -132,7 +157,7 @@ struct ServeCommand {
 
 /// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
 enum APIRoutes {
-    static func router(store: StationStore) -> Router {
+    static func router(store: StationStore, runner: RuleRunner) -> Router {
         var router = Router()
         router.on("GET", "/api/v1/health") { _ in
             .json(.ok, Array(#"{"status":"ok"}"#.utf8))
@@ -153,6 +178,22 @@ enum APIRoutes {
             } catch {
                 return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
             }
+        }
+        router.on("GET", "/api/v1/decisions") { request in
+            do {
+                let limit = request.query["limit"].flatMap { Int($0) } ?? 100
+                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: min(limit, 10_000))
+                return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        router.on("GET", "/api/v1/rules") { _ in
+            let rules = await runner.ruleSet.rules.map { rule -> JSONValue in
+                .object(JSONObject([("id", .string(rule.id)), ("hash", .string(rule.hash)), ("mode", .string(rule.mode.rawValue)),
+                                    ("enabled", .bool(rule.enabled)), ("description", .string(rule.description))]))
+            }
+            return .json(.ok, Array(JSONWriter.string(.array(rules)).utf8))
         }
         router.on("GET", "/api/v1/stations/{id}") { request in
             let id = request.pathParameters["id"] ?? ""

@@ -20,7 +20,7 @@ struct ServeConfigFile {
     static let keys: [String: String] = [
         "ocpp": "ocpp", "http": "http", "db": "db", "vendorCodes": "vendor-codes", "unknownStations": "unknown-stations",
         "heartbeatInterval": "heartbeat-interval", "logLevel": "log-level", "logFormat": "log-format",
-        "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca",
+        "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca", "rules": "rules",
     ]
 
     /// Settings by flag name.

@@ -12,6 +12,7 @@ commands:
             --log-level debug|info|warning|error  --log-format text|json
             --db PATH (default ./var/vigil.sqlite)  --unknown-stations accept|pending|reject (default accept)
             --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
+            --rules DIR (default ./Rules; reloaded on SIGHUP and when its files change)
             --config FILE   YAML with the same settings (camelCase keys) and `stations` to pre-declare
   stations  list | show ID | log ID [--limit N] | add ID [--registration R] | accept ID | reject ID | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
@@ -29,7 +30,8 @@ commands:
             | gaps [--db PATH]   (vendor codes seen that the catalogue does not document)
   rules     the remediation rules (Rules/); see docs/rules.md
             check [DIR] | test [DIR] [--verbose] | explain ID [--dir DIR] | list [--dir DIR]
-            | replay --events FILE.jsonl [--from T] [--to T] [--dir DIR] [--json]
+            | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
+            | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.

@@ -1,0 +1,84 @@
+import DomainEvents
+import Foundation
+import Synchronization
+
+/// What every domain event says about its station (site, vendor, model, firmware), cached in
+/// memory so that turning a message into an event costs no database read. Filled from the
+/// store on first use and refreshed by every BootNotification.
+public final class StationDirectory: Sendable {
+    public struct Attributes: Sendable, Equatable {
+        public var site: String?
+        public var vendor: String?
+        public var model: String?
+        public var firmware: String?
+
+        public init(site: String? = nil, vendor: String? = nil, model: String? = nil, firmware: String? = nil) {
+            self.site = site
+            self.vendor = vendor
+            self.model = model
+            self.firmware = firmware
+        }
+    }
+
+    private let cache = Mutex<[String: Attributes]>([:])
+    private let store: StationStore
+
+    public init(store: StationStore) {
+        self.store = store
+    }
+
+    public func attributes(of station: String) async -> Attributes {
+        if let known = cache.withLock({ $0[station] }) { return known }
+        let record = try? await store.station(station)
+        let attributes = Attributes(site: record?.site, vendor: record?.vendor, model: record?.model, firmware: record?.firmware)
+        cache.withLock { $0[station] = attributes }
+        return attributes
+    }
+
+    public func update(_ station: String, _ change: (inout Attributes) -> Void) {
+        cache.withLock { cache in
+            var attributes = cache[station] ?? Attributes()
+            change(&attributes)
+            cache[station] = attributes
+        }
+    }
+
+    public func forget(_ station: String) {
+        _ = cache.withLock { $0.removeValue(forKey: station) }
+    }
+}
+
+/// Where the CPMS hands the domain events it produces (rule engine, event log). Called on
+/// the connection's task; must not block.
+public typealias DomainEventSink = @Sendable (DomainEvent) -> Void
+
+/// Builds domain events for one station with its directory attributes and a fresh id.
+public struct DomainEventFactory: Sendable {
+    public let directory: StationDirectory
+    public let sink: DomainEventSink
+
+    public init(directory: StationDirectory, sink: @escaping DomainEventSink) {
+        self.directory = directory
+        self.sink = sink
+    }
+
+    public func emit(_ kind: EventKind, station: String, at time: Date, chargerTime: Date? = nil, connector: Int? = nil,
+                     evse: Int? = nil, fields: [String: FieldValue] = [:]) async {
+        let attributes = await directory.attributes(of: station)
+        sink(DomainEvent(id: Self.newId(), kind: kind, time: time, chargerTime: chargerTime, station: station,
+                         connector: connector, evse: evse, site: attributes.site, vendor: attributes.vendor,
+                         model: attributes.model, firmware: attributes.firmware, fields: fields))
+    }
+
+    static func newId() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+
+/// Fields from optional strings, leaving out the missing ones.
+func fields(_ pairs: [(String, String?)]) -> [String: FieldValue] {
+    var result: [String: FieldValue] = [:]
+    for (name, value) in pairs { if let value, !value.isEmpty { result[name] = .string(value) } }
+    return result
+}

@@ -1,0 +1,77 @@
+import DomainEvents
+import Foundation
+import OCPP
+
+/// The messages that only report (firmware, diagnostics, security, 2.0.1 NotifyEvent) and the
+/// domain events every handler emits. Events go out after what they describe is stored.
+extension StationHandlers {
+    func emit(_ kind: EventKind, station: String, at time: OCPPDateTime, chargerTime: OCPPDateTime? = nil,
+              connector: Int? = nil, evse: Int? = nil, fields: [String: FieldValue] = [:]) async {
+        guard let events else { return }
+        await events.emit(kind, station: station, at: time.date, chargerTime: chargerTime?.date, connector: connector,
+                          evse: evse, fields: fields)
+    }
+
+    /// statusChanged (and faultCleared when a Faulted connector leaves that state).
+    func emitStatus(station: String, report: StatusReport, previous: String?, connector: Int, at now: OCPPDateTime) async {
+        var values = CPMS.fields([("from", previous), ("to", report.status), ("ocppErrorCode", report.errorCode),
+                                  ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
+        if report.info?.lowercased() == "null" { values["info"] = nil }
+        if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
+        let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
+        await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
+                   fields: values)
+        if previous == "Faulted", report.status != "Faulted" {
+            await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
+                       fields: CPMS.fields([("to", report.status), ("ocppErrorCode", report.errorCode)]))
+        }
+    }
+
+    func registerReports16(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V16.FirmwareStatusNotificationRequest.self) { request, connection in
+            await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            return V16.FirmwareStatusNotificationResponse()
+        }
+        handlers.on(V16.DiagnosticsStatusNotificationRequest.self) { request, connection in
+            await this.emit(.diagnosticsStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            return V16.DiagnosticsStatusNotificationResponse()
+        }
+        handlers.on(V16.SecurityEventNotificationRequest.self) { request, connection in
+            await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
+                            fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
+            return V16.SecurityEventNotificationResponse()
+        }
+    }
+
+    func registerReports201(_ handlers: inout OCPPHandlers) {
+        let this = self
+        handlers.on(V201.FirmwareStatusNotificationRequest.self) { request, connection in
+            await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            return V201.FirmwareStatusNotificationResponse()
+        }
+        handlers.on(V201.SecurityEventNotificationRequest.self) { request, connection in
+            await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
+                            fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
+            return V201.SecurityEventNotificationResponse()
+        }
+        // A 2.0.1 fault arrives as a monitored "Problem" (or "Fault") variable turning true, with
+        // the vendor's techCode; it clears when the variable turns false or `cleared` is set.
+        handlers.on(V201.NotifyEventRequest.self) { request, connection in
+            let now = this.clock()
+            for data in request.eventData where ["Problem", "Fault", "Tripped"].contains(data.variable.name) {
+                let evse = data.component.evse?.id
+                let raised = data.actualValue.lowercased() == "true" && data.cleared != true
+                let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", data.component.name),
+                                          ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
+                await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
+                                chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
+            }
+            return V201.NotifyEventResponse()
+        }
+    }
+}
+
+extension OCPPDateTime {
+    var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSinceEpoch) + TimeInterval(nanoseconds) / 1e9) }
+}

@@ -1,0 +1,182 @@
+import CPMS
+import DomainEvents
+import Foundation
+import RuleEngine
+import VendorCatalog
+
+/// Runs the pure rule engine for a live system: events in through a bounded queue, decisions
+/// out to the store (and to `onDecisions`), the engine ticked at its deadlines, its state saved
+/// periodically and at shutdown, and the rule set hot-reloaded. One actor, so the engine's
+/// state is only ever touched by one evaluation at a time.
+public actor RuleRunner {
+    public typealias Logger = @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+
+    private var engine: RuleEngine
+    private var state: RuleEngineState
+    private let store: StationStore
+    private let log: Logger
+    private let clock: @Sendable () -> Date
+    private var pendingEvents: [(eventId: String, at: String, station: String, kind: String, json: String)] = []
+    private var lastSaved: Date
+    /// Called with every batch of decisions after they are stored (the executor hooks in here).
+    public var onDecisions: (@Sendable ([Decision]) async -> Void)?
+
+    private let intake: AsyncStream<DomainEvent>
+    private let continuation: AsyncStream<DomainEvent>.Continuation
+    /// Events refused because the queue was full (the engine fell behind).
+    public private(set) var dropped = 0
+    public private(set) var evaluated = 0
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Starts from the state saved in `store` (the state of rules whose text changed is dropped)
+    /// and marks an engine start, so absence rules wait out their warm-up.
+    public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, queueLimit: Int = 100_000,
+                clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async {
+        let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
+        var state = RuleEngineState()
+        if let saved = try? await store.ruleState() {
+            do {
+                state = engine.adopt(try JSONDecoder().decode(RuleEngineState.self, from: Data(saved.utf8)))
+            } catch {
+                log("warning", "saved rule state unreadable; starting with empty windows", ["error": "\(error)"])
+            }
+        }
+        let now = clock()
+        engine.start(at: now, state: &state)
+        self.engine = engine
+        self.state = state
+        self.store = store
+        self.clock = clock
+        self.log = log
+        lastSaved = now
+        (intake, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(queueLimit))
+    }
+
+    public var ruleSet: RuleSet { engine.ruleSet }
+
+    /// Hands an event to the engine without waiting; false when the queue is full.
+    @discardableResult
+    public nonisolated func submit(_ event: DomainEvent) -> Bool {
+        if case .dropped = continuation.yield(event) {
+            Task { await self.countDrop() }
+            return false
+        }
+        return true
+    }
+
+    private func countDrop() {
+        dropped += 1
+        if dropped == 1 || dropped % 1_000 == 0 { log("warning", "rule engine queue full; events dropped", ["dropped": String(dropped)]) }
+    }
+
+    /// Consumes events and ticks until cancelled; then flushes and saves the state.
+    public func run() async {
+        let events = intake
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in events { await self.process(event) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    await self.tick()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await flush()
+        await saveState()
+    }
+
+    /// Stops the intake; `run` returns once the queued events are processed.
+    public nonisolated func finish() { continuation.finish() }
+
+    func process(_ event: DomainEvent) async {
+        let decisions = engine.evaluate(event, state: &state, now: max(event.time, clock()))
+        evaluated += 1
+        if let json = try? Self.encoder.encode(event) {
+            pendingEvents.append((event.id, Self.timestamp(event.time), event.station, event.kind.rawValue, String(decoding: json, as: UTF8.self)))
+        }
+        await record(decisions)
+        if pendingEvents.count >= 500 { await flush() }
+    }
+
+    func tick() async {
+        let now = clock()
+        var decisions: [Decision] = []
+        while let due = engine.nextDeadline(state), due <= now {
+            decisions += engine.tick(at: due, state: &state)
+        }
+        await record(decisions)
+        await flush()
+        if now.timeIntervalSince(lastSaved) >= 10 { await saveState() }
+    }
+
+    /// Stores decisions (with the events before them, so the evidence is on disk first), logs
+    /// them and hands them on.
+    func record(_ decisions: [Decision]) async {
+        guard !decisions.isEmpty else { return }
+        await flush()
+        let rows = decisions.map { decision in
+            (at: Self.timestamp(decision.time), rule: decision.rule, ruleHash: decision.ruleHash, mode: decision.mode.rawValue,
+             kind: decision.kind.rawValue, target: decision.target.key, station: decision.target.station,
+             connector: decision.target.connector, site: decision.target.site, rung: decision.rung, action: decision.action?.label,
+             eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason,
+             json: (try? Self.encoder.encode(decision)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+        }
+        do { try await store.appendDecisions(rows) } catch { log("error", "cannot store decisions", ["error": "\(error)"]) }
+        for decision in decisions {
+            log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
+                                          "target": decision.target.key, "mode": decision.mode.rawValue, "reason": decision.reason])
+        }
+        if let onDecisions { await onDecisions(decisions) }
+    }
+
+    func flush() async {
+        guard !pendingEvents.isEmpty else { return }
+        let batch = pendingEvents
+        pendingEvents = []
+        do { try await store.appendEvents(batch) } catch { log("error", "cannot store domain events", ["error": "\(error)"]) }
+    }
+
+    func saveState() async {
+        lastSaved = clock()
+        // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
+        guard let json = try? JSONEncoder().encode(state) else { return }
+        do { try await store.saveRuleState(String(decoding: json, as: UTF8.self), now: Self.timestamp(lastSaved)) } catch {
+            log("error", "cannot save the rule state", ["error": "\(error)"])
+        }
+    }
+
+    /// Replaces the rule set; the state of rules whose text is unchanged carries over.
+    public func reload(_ ruleSet: RuleSet) async -> (added: [String], removed: [String], changed: [String]) {
+        let old = Dictionary(engine.ruleSet.rules.map { ($0.id, $0.hash) }, uniquingKeysWith: { a, _ in a })
+        let new = Dictionary(ruleSet.rules.map { ($0.id, $0.hash) }, uniquingKeysWith: { a, _ in a })
+        let added = new.keys.filter { old[$0] == nil }.sorted()
+        let removed = old.keys.filter { new[$0] == nil }.sorted()
+        let changed = new.keys.filter { old[$0] != nil && old[$0] != new[$0] }.sorted()
+        engine = RuleEngine(ruleSet: ruleSet, catalog: engine.catalog, environment: engine.environment)
+        state = engine.adopt(state)
+        await saveState()
+        return (added, removed, changed)
+    }
+
+    /// Replaces maintenance windows and silences.
+    public func setEnvironment(_ environment: RuleEnvironment) {
+        engine.environment = environment
+    }
+
+    /// RFC 3339 with milliseconds, UTC: how the store writes event and decision times.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
