@@ -35,7 +35,10 @@ public final class StationDirectory: Sendable {
         return attributes
     }
 
-    public func update(_ station: String, _ change: (inout Attributes) -> Void) {
+    /// Changes a station's attributes (what the store knows is loaded first, so a boot does
+    /// not forget the site).
+    public func update(_ station: String, _ change: (inout Attributes) -> Void) async {
+        _ = await attributes(of: station)
         cache.withLock { cache in
             var attributes = cache[station] ?? Attributes()
             change(&attributes)

@@ -65,7 +65,7 @@ public struct StationHandlers: Sendable {
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
             await this.quirks?.invalidate(connection.stationId)
-            this.events?.directory.update(connection.stationId) {
+            await this.events?.directory.update(connection.stationId) {
                 $0.vendor = request.chargePointVendor
                 $0.model = request.chargePointModel
                 $0.firmware = request.firmwareVersion
@@ -131,7 +131,7 @@ public struct StationHandlers: Sendable {
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
             await this.quirks?.invalidate(connection.stationId)
-            this.events?.directory.update(connection.stationId) {
+            await this.events?.directory.update(connection.stationId) {
                 $0.vendor = station.vendorName
                 $0.model = station.model
                 $0.firmware = station.firmwareVersion
