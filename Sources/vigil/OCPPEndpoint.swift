@@ -55,6 +55,7 @@ struct OCPPEndpoint {
         if await connections.register(connection, for: station) != nil {
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
         }
+        events?.directory.forget(station)   // re-read site and model: an operator may have changed them
         await events?.emit(.connected, station: station, at: Date(), 
                            fields: info.peerCertificateSubject == nil ? [:] : ["securityProfile": .number(3)])
         await connection.run()

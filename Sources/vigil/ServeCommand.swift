@@ -20,7 +20,7 @@ struct ServeCommand {
     var rulesDirectory: String
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
-    var declaredStations: [(id: String, registration: String)] = []
+    var declaredStations: [(id: String, registration: String, site: String?)] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -99,7 +99,7 @@ struct ServeCommand {
         let store = try openStore(at: databasePath, create: true)
         try await store.markAllOffline()
         for station in declaredStations {
-            if try await store.declareStation(id: station.id, registration: station.registration) {
+            if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
             }
         }

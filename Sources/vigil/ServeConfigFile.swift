@@ -26,7 +26,7 @@ struct ServeConfigFile {
     /// Settings by flag name.
     var settings: [String: String] = [:]
     /// Stations to declare at start-up, with their registration.
-    var stations: [(id: String, registration: String)] = []
+    var stations: [(id: String, registration: String, site: String?)] = []
 
     static func load(path: String) throws(UsageError) -> ServeConfigFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -48,14 +48,15 @@ struct ServeConfigFile {
         if let list = reader.field("stations", required: false) {
             if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"stations\" must be a list")) }
             for item in list.sequence ?? [] {
-                var station = YAMLFieldReader(item, context: "config station", allowed: ["id", "registration"])
+                var station = YAMLFieldReader(item, context: "config station", allowed: ["id", "registration", "site"])
                 let id = station.string("id") ?? ""
                 let registration = station.string("registration", required: false) ?? "accepted"
                 if !["accepted", "pending", "rejected"].contains(registration), let node = item["registration"] {
                     station.fail(node, "\"registration\" must be accepted, pending or rejected, got \"\(registration)\"")
                 }
                 errors += station.errors
-                if station.errors.isEmpty { config.stations.append((id, registration)) }
+                let site = station.string("site", required: false)
+                if station.errors.isEmpty { config.stations.append((id, registration, site)) }
             }
         }
         guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }

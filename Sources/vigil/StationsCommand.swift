@@ -1,8 +1,8 @@
 import CPMS
 import Foundation
 
-/// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] |
-/// accept ID | reject ID | remove ID  [--db PATH] [--json]`: the registry, in the same
+/// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
+/// site ID SITE | accept ID | reject ID | remove ID  [--db PATH] [--json]`: the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {
     let verb: String
@@ -12,7 +12,7 @@ struct StationsCommand {
         guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, accept, reject or remove") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site"])
     }
 
     func run() async throws -> Int32 {
@@ -25,11 +25,20 @@ struct StationsCommand {
             guard ["accepted", "pending", "rejected"].contains(registration) else {
                 throw UsageError("--registration must be accepted, pending or rejected, got \(registration.debugDescription)")
             }
-            guard try await store.declareStation(id: id, registration: registration) else {
+            guard try await store.declareStation(id: id, registration: registration, site: arguments.value("site")) else {
                 printLine("station \(id) already exists; use accept or reject to change it")
                 return 1
             }
             printLine("station \(id) declared (\(registration))")
+            return 0
+        case "site":
+            guard arguments.positional.count == 2 else { throw UsageError("stations site needs a station id and a site (\"-\" for none)") }
+            let (id, site) = (arguments.positional[0], arguments.positional[1])
+            guard try await store.setSite(id: id, site == "-" ? nil : site) else {
+                printLine("no station \(id.debugDescription) in \(path)")
+                return 1
+            }
+            printLine(site == "-" ? "station \(id) is on no site" : "station \(id) is on site \(site) (vigil serve picks this up at the station's next connection)")
             return 0
         case "log":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
