@@ -42,6 +42,7 @@ extension Evaluation {
                 ladder.waiting = .approval
                 ladder.deadline = time.adding(approval.timeout)
                 state.rules[rule.id]?.ladders[key] = ladder
+                noteDeadline(rule: position, ladder.deadline)
                 emit(rule: position, kind: .awaitingApproval, target: ladder.target, rung: index, action: action,
                      evidence: ladder.eventIds, reason: "waiting up to \(approval.timeout) for role \(approval.role)", at: time)
                 return
@@ -50,6 +51,7 @@ extension Evaluation {
                 ladder.waiting = .verification
                 ladder.deadline = time.adding(verify.within)
                 state.rules[rule.id]?.ladders[key] = ladder
+                noteDeadline(rule: position, ladder.deadline)
                 return
             }
             state.rules[rule.id]?.ladders[key] = ladder

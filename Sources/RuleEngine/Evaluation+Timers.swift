@@ -10,42 +10,13 @@ extension Evaluation {
         var kind: Kind
     }
 
-    /// Everything due at or before `limit`, in the order it must be processed.
+    /// Everything due at or before `limit`, in the order it must be processed. Only rules
+    /// whose cached earliest deadline has passed are scanned.
     func dueItems(upTo limit: Date) -> [DueItem] {
         var items: [DueItem] = []
         for position in engine.timeDriven {
-            let rule = rules[position]
-            guard let runtime = state.rules[rule.id] else { continue }
-            for key in runtime.ladders.keys.sorted() {
-                if let deadline = runtime.ladders[key]?.deadline, deadline <= limit {
-                    items.append(DueItem(time: deadline, rule: position, key: key, kind: .ladder))
-                }
-            }
-            switch rule.pattern {
-            case .sustained(let pattern):
-                for (key, window) in runtime.groups {
-                    if let cleared = window.clearedAt {
-                        let due = cleared.adding(pattern.keepFor)
-                        if due <= limit { items.append(DueItem(time: due, rule: position, key: key, kind: .sustainedClear)) }
-                    } else if let since = window.since, !window.fired {
-                        let due = since.adding(pattern.duration)
-                        if due <= limit { items.append(DueItem(time: due, rule: position, key: key, kind: .sustainedFire)) }
-                    }
-                }
-            case .absent(let length, let warmUp, _):
-                for (key, window) in runtime.groups where !window.fired {
-                    guard let due = absenceDue(window, length: length, warmUp: warmUp), due <= limit else { continue }
-                    items.append(DueItem(time: due, rule: position, key: key, kind: .absence))
-                }
-            case .sequence(let pattern) where !pattern.expectNext:
-                for (key, window) in runtime.groups {
-                    if let first = window.pending.first?.deadline, first <= limit {
-                        items.append(DueItem(time: first, rule: position, key: key, kind: .sequence))
-                    }
-                }
-            default:
-                break
-            }
+            guard let runtime = state.rules[rules[position].id], let earliest = runtime.earliest, earliest <= limit else { continue }
+            items += allDueItems(rule: position, runtime).filter { $0.time <= limit }
         }
         return items.sorted { a, b in
             if a.time != b.time { return a.time < b.time }
@@ -53,6 +24,63 @@ extension Evaluation {
             if a.key != b.key { return a.key < b.key }
             return a.kind.rawValue < b.kind.rawValue
         }
+    }
+
+    /// Every pending deadline of one rule, whenever it falls.
+    func allDueItems(rule position: Int, _ runtime: RuleRuntime) -> [DueItem] {
+        var items: [DueItem] = []
+        for (key, ladder) in runtime.ladders {
+            if let deadline = ladder.deadline { items.append(DueItem(time: deadline, rule: position, key: key, kind: .ladder)) }
+        }
+        for (key, window) in runtime.groups {
+            if let (time, kind) = due(window, rule: position) { items.append(DueItem(time: time, rule: position, key: key, kind: kind)) }
+        }
+        return items
+    }
+
+    /// When a group's pattern next falls due, and what happens then.
+    func due(_ window: GroupWindow, rule position: Int) -> (Date, DueItem.Kind)? {
+        switch rules[position].pattern {
+        case .sustained(let pattern):
+            if let cleared = window.clearedAt { return (cleared.adding(pattern.keepFor), .sustainedClear) }
+            if let since = window.since, !window.fired { return (since.adding(pattern.duration), .sustainedFire) }
+            return nil
+        case .absent(let length, let warmUp, _):
+            guard !window.fired, let time = absenceDue(window, length: length, warmUp: warmUp) else { return nil }
+            return (time, .absence)
+        case .sequence(let pattern) where !pattern.expectNext:
+            return window.pending.first.map { ($0.deadline, .sequence) }
+        default:
+            return nil
+        }
+    }
+
+    /// The cached earliest deadline may be early (a deadline moved later), never late: every
+    /// change that creates or advances a deadline lowers it through here.
+    mutating func noteDeadline(rule position: Int, _ time: Date?) {
+        guard let time else { return }
+        let id = rules[position].id
+        if let current = state.rules[id]?.earliest, current <= time { return }
+        state.rules[id]?.earliest = time
+    }
+
+    /// Recomputes the exact earliest deadline of the rules whose cached one has passed.
+    mutating func refreshEarliest(upTo limit: Date) {
+        for position in engine.timeDriven {
+            let id = rules[position].id
+            guard let runtime = state.rules[id], let earliest = runtime.earliest, earliest <= limit else { continue }
+            let exact = allDueItems(rule: position, runtime).map(\.time).min()
+            state.rules[id]?.earliest = exact
+        }
+    }
+
+    /// Whether an item found by a scan is still due as found (processing an earlier one may
+    /// have moved or removed it).
+    func isStillDue(_ item: DueItem) -> Bool {
+        guard let runtime = state.rules[rules[item.rule].id] else { return false }
+        if item.kind == .ladder { return runtime.ladders[item.key]?.deadline == item.time }
+        guard let window = runtime.groups[item.key], let (time, kind) = due(window, rule: item.rule) else { return false }
+        return time == item.time && kind == item.kind
     }
 
     /// When an absence group falls due: the silence has lasted `length` and the warm-up after
@@ -70,11 +98,15 @@ extension Evaluation {
     /// Processes everything due up to `now`, including what processing makes due (the next
     /// rung's deadline after a failed verification), each at its own time.
     mutating func advance(to now: Date) {
-        var guardCount = 0
-        while let item = dueItems(upTo: now).first, guardCount < 100_000 {
-            guardCount += 1
-            process(item)
+        var rounds = 0
+        while rounds < 10_000 {
+            rounds += 1
+            let items = dueItems(upTo: now)
+            guard !items.isEmpty else { break }
+            for item in items where isStillDue(item) { process(item) }
+            refreshEarliest(upTo: now)
         }
+        refreshEarliest(upTo: now)
     }
 
     mutating func process(_ item: DueItem) {

@@ -169,6 +169,7 @@ struct Evaluation {
                 window.lastEvent = event
             }
         }
+        if let (due, _) = due(window, rule: position), runtime.earliest.map({ due < $0 }) ?? true { runtime.earliest = due }
         runtime.groups[key] = window
         state.rules[rule.id] = runtime
         if fire { self.fire(rule: position, window: window, evidence: evidence, at: time) }

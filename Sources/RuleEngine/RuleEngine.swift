@@ -90,6 +90,6 @@ public struct RuleEngine: Sendable {
 
     /// The earliest time something falls due, so a host (or a fixture) can tick exactly then.
     public func nextDeadline(_ state: RuleEngineState) -> Date? {
-        Evaluation(engine: self, state: state).dueItems(upTo: .distantFuture).map(\.time).min()
+        timeDriven.compactMap { state.rules[ruleSet.rules[$0].id]?.earliest }.min()
     }
 }

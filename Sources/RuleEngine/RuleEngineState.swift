@@ -56,6 +56,9 @@ struct RuleRuntime: Sendable, Codable, Equatable {
     var episodes: [String: Episode] = [:]
     /// The last suppression reason reported per target, so a held-back rule is reported once.
     var lastSuppression: [String: String] = [:]
+    /// No deadline of this rule falls before this (it may be earlier than the true earliest,
+    /// never later); lets time pass without scanning every group of every rule.
+    var earliest: Date?
 }
 
 /// The window of one group for one rule's pattern.
