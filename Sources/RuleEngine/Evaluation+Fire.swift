@@ -3,49 +3,51 @@ import Foundation
 /// What happens when a rule's pattern fires for a target: guards, inhibitions, the halt
 /// breaker, cooldown and attempts, then the first rungs of the ladder.
 extension Evaluation {
-    mutating func fire(rule position: Int, window: GroupWindow, evidence: [String], at time: Date) {
+    /// `firstSeen` is when the evidence began (for `{{firstSeen}}`); the event defaults it.
+    mutating func fire(rule position: Int, window: GroupWindow, evidence: [String], firstSeen: Date? = nil, at time: Date) {
         let rule = rules[position]
         let target = window.target
         guard let event = window.lastEvent else { return }
-        var runtime = state.rules[rule.id] ?? RuleRuntime(hash: rule.hash)
-
+        if state.rules[rule.id] == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
+        // Reads go through `state.rules[id]?.…` and writes change it in place: copying a rule's
+        // runtime out and back would copy all of its groups on every firing.
         if let reason = guardReason(rule: position, target: target, event: event, at: time)
             ?? inhibitionReason(rule: position, target: target, at: time) {
             suppress(rule: position, target: target, evidence: evidence, reason: reason, at: time)
             return
         }
-        if let site = target.site ?? state.stations[target.station ?? ""]?.site, let until = runtime.haltedUntil[site] {
+        let site = target.site ?? target.station.flatMap { state.stations[$0]?.site }
+        if let site, let until = state.rules[rule.id]?.haltedUntil[site] {
             if until > time {
                 suppress(rule: position, target: target, evidence: evidence,
                          reason: "halted for site \(site) until \(Self.format(until)): too many of its stations tripped at once", at: time)
                 return
             }
-            runtime.haltedUntil[site] = nil
+            state.rules[rule.id]?.haltedUntil[site] = nil
         }
-        if runtime.ladders[target.key] != nil {
+        if state.rules[rule.id]?.ladders[target.key] != nil {
             openEpisode(rule: position, target: target, at: time)
             return
         }
-        if let until = runtime.cooldownUntil[target.key], until > time {
+        if let until = state.rules[rule.id]?.cooldownUntil[target.key], until > time {
             suppress(rule: position, target: target, evidence: evidence, reason: "in cooldown until \(Self.format(until))", at: time)
             return
         }
         let windowStart = time.addingTimeInterval(-rule.limits.attemptsWindow.timeInterval)
-        var attempts = (runtime.attempts[target.key] ?? []).filter { $0 > windowStart }
+        var attempts = (state.rules[rule.id]?.attempts[target.key] ?? []).filter { $0 > windowStart }
         if let maxAttempts = rule.limits.maxAttempts, attempts.count >= maxAttempts {
             suppress(rule: position, target: target, evidence: evidence,
                      reason: "reached maxAttempts (\(maxAttempts) within \(rule.limits.attemptsWindow))", at: time)
             return
         }
-        if let halt = rule.limits.halt, let station = target.station, let site = state.stations[station]?.site ?? target.site {
-            var trips = (runtime.trips[site] ?? [:]).filter { $0.value > time.addingTimeInterval(-halt.within.timeInterval) }
+        if let halt = rule.limits.halt, let station = target.station, let site {
+            var trips = (state.rules[rule.id]?.trips[site] ?? [:]).filter { $0.value > time.addingTimeInterval(-halt.within.timeInterval) }
             trips[station] = time
-            runtime.trips[site] = trips
+            state.rules[rule.id]?.trips[site] = trips
             let known = state.stations.values.filter { $0.site == site }.count
             if known >= halt.minStations, Double(trips.count) / Double(known) > halt.share {
-                runtime.haltedUntil[site] = time.adding(halt.within)
-                runtime.trips[site] = [:]
-                state.rules[rule.id] = runtime
+                state.rules[rule.id]?.haltedUntil[site] = time.adding(halt.within)
+                state.rules[rule.id]?.trips[site] = [:]
                 emit(rule: position, kind: .halted, target: RuleTarget(key: "site:\(site)", site: site), evidence: evidence,
                      reason: "\(trips.count) of \(known) stations of site \(site) tripped within \(halt.within) (more than \(Int(halt.share * 100))%); no further automatic action there for \(halt.within) — suspect the backend, the network or the grid",
                      at: time)
@@ -53,19 +55,19 @@ extension Evaluation {
             }
         }
         attempts.append(time)
-        runtime.attempts[target.key] = attempts
+        state.rules[rule.id]?.attempts[target.key] = attempts
         if let cooldown = rule.limits.cooldown {
             var seconds = cooldown.timeInterval
             if let factor = rule.limits.backoffFactor {
                 seconds *= pow(factor, Double(attempts.count - 1))
                 if let cap = rule.limits.cooldownMax { seconds = min(seconds, cap.timeInterval) }
             }
-            runtime.cooldownUntil[target.key] = time.addingTimeInterval(seconds)
+            state.rules[rule.id]?.cooldownUntil[target.key] = time.addingTimeInterval(seconds)
         }
-        runtime.lastSuppression[target.key] = nil
-        runtime.ladders[target.key] = Ladder(target: target, rung: 0, event: event, eventIds: evidence,
-                                             firstSeen: window.since ?? window.times.first ?? event.time)
-        state.rules[rule.id] = runtime
+        state.rules[rule.id]?.lastSuppression[target.key] = nil
+        state.laddersRunning.insert(rule.id)
+        state.rules[rule.id]?.ladders[target.key] = Ladder(target: target, rung: 0, event: event, eventIds: evidence,
+                                                           firstSeen: firstSeen ?? window.since ?? event.time)
         openEpisode(rule: position, target: target, at: time)
         runLadder(rule: position, key: target.key, from: 0, at: time)
     }
@@ -86,8 +88,9 @@ extension Evaluation {
                 if engine.environment.isSilenced(rule: rule.id, target, at: time) { return "unless silenced: a silence covers it" }
             case .ruleActive(let others):
                 for other in others {
+                    guard let station = target.station else { continue }
                     let open = state.rules[other]?.episodes.values.contains { episode in
-                        episode.target.station == target.station && (episode.until.map { $0 > time } ?? true)
+                        episode.target.station == station && (episode.until.map { $0 > time } ?? true)
                     } ?? false
                     if open { return "unless ruleActive: rule \(other) has an open incident for \(target.station ?? target.key)" }
                 }
@@ -148,9 +151,5 @@ extension Evaluation {
                                   target: target, rung: rung, action: action, eventIds: evidence, reason: reason))
     }
 
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func format(_ date: Date) -> String { RFC3339.format(date) }
 }

@@ -106,7 +106,10 @@ extension Evaluation {
     /// Verification: an event that proves the waiting rung worked ends the ladder in success.
     mutating func verifyLadders(with event: DomainEvent, rule position: Int, at time: Date) {
         let rule = rules[position]
-        guard let ladders = state.rules[rule.id]?.ladders, !ladders.isEmpty else { return }
+        guard let ladders = state.rules[rule.id]?.ladders, !ladders.isEmpty else {
+            state.laddersRunning.remove(rule.id)
+            return
+        }
         for key in ladders.keys.sorted() {
             guard let ladder = ladders[key], ladder.waiting == .verification,
                   let verify = rule.ladder[ladder.rung].verify, verify.trigger.matches(event),

@@ -15,7 +15,8 @@ extension Evaluation {
     func dueItems(upTo limit: Date) -> [DueItem] {
         var items: [DueItem] = []
         for position in engine.timeDriven {
-            guard let runtime = state.rules[rules[position].id], let earliest = runtime.earliest, earliest <= limit else { continue }
+            let id = rules[position].id
+            guard let earliest = state.deadlines[id], earliest <= limit, let runtime = state.rules[id] else { continue }
             items += allDueItems(rule: position, runtime).filter { $0.time <= limit }
         }
         return items.sorted { a, b in
@@ -60,17 +61,18 @@ extension Evaluation {
     mutating func noteDeadline(rule position: Int, _ time: Date?) {
         guard let time else { return }
         let id = rules[position].id
-        if let current = state.rules[id]?.earliest, current <= time { return }
-        state.rules[id]?.earliest = time
+        if let current = state.deadlines[id], current <= time { return }
+        state.deadlines[id] = time
     }
 
     /// Recomputes the exact earliest deadline of the rules whose cached one has passed.
     mutating func refreshEarliest(upTo limit: Date) {
+        for id in state.deadlines.keys where engine.timeDrivenIds[id] == nil { state.deadlines[id] = nil }
         for position in engine.timeDriven {
             let id = rules[position].id
-            guard let runtime = state.rules[id], let earliest = runtime.earliest, earliest <= limit else { continue }
-            let exact = allDueItems(rule: position, runtime).map(\.time).min()
-            state.rules[id]?.earliest = exact
+            guard let earliest = state.deadlines[id], earliest <= limit else { continue }
+            let exact = state.rules[id].flatMap { allDueItems(rule: position, $0).map(\.time).min() }
+            state.deadlines[id] = exact
         }
     }
 
@@ -98,6 +100,7 @@ extension Evaluation {
     /// Processes everything due up to `now`, including what processing makes due (the next
     /// rung's deadline after a failed verification), each at its own time.
     mutating func advance(to now: Date) {
+        guard let next = state.deadlines.values.min(), next <= now else { return }
         var rounds = 0
         while rounds < 10_000 {
             rounds += 1
@@ -110,36 +113,33 @@ extension Evaluation {
     }
 
     mutating func process(_ item: DueItem) {
-        let rule = rules[item.rule]
-        guard var runtime = state.rules[rule.id] else { return }
+        let id = rules[item.rule].id
+        if item.kind == .ladder {
+            ladderDeadline(rule: item.rule, key: item.key, at: item.time)
+            return
+        }
+        guard var window = state.rules[id]?.groups[item.key] else { return }
         switch item.kind {
         case .ladder:
-            ladderDeadline(rule: item.rule, key: item.key, at: item.time)
+            return
         case .sustainedClear:
-            guard var window = runtime.groups[item.key] else { return }
             reset(&window)
-            runtime.groups[item.key] = window
-            state.rules[rule.id] = runtime
+            state.rules[id]?.groups[item.key] = nil
             closeEpisode(rule: item.rule, key: item.key)
         case .sustainedFire:
-            guard var window = runtime.groups[item.key] else { return }
             window.fired = true
-            runtime.groups[item.key] = window
-            state.rules[rule.id] = runtime
-            fire(rule: item.rule, window: window, evidence: window.eventIds, at: item.time)
+            state.rules[id]?.groups[item.key] = window
+            fire(rule: item.rule, window: window, evidence: window.eventIds, firstSeen: window.since, at: item.time)
         case .absence:
-            guard var window = runtime.groups[item.key] else { return }
             window.fired = true
-            runtime.groups[item.key] = window
-            state.rules[rule.id] = runtime
-            fire(rule: item.rule, window: window, evidence: window.lastEvent.map { [$0.id] } ?? [], at: item.time)
+            state.rules[id]?.groups[item.key] = window
+            fire(rule: item.rule, window: window, evidence: window.lastEvent.map { [$0.id] } ?? [], firstSeen: window.lastSeen, at: item.time)
         case .sequence:
-            guard var window = runtime.groups[item.key], !window.pending.isEmpty else { return }
+            guard !window.pending.isEmpty else { return }
             let first = window.pending.removeFirst()
             window.lastEvent = first.event
-            runtime.groups[item.key] = window
-            state.rules[rule.id] = runtime
-            fire(rule: item.rule, window: window, evidence: [first.event.id], at: item.time)
+            state.rules[id]?.groups[item.key] = window.pending.isEmpty ? nil : window
+            fire(rule: item.rule, window: window, evidence: [first.event.id], firstSeen: first.event.time, at: item.time)
         }
     }
 }

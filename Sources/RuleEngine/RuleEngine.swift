@@ -15,6 +15,8 @@ public struct RuleEngine: Sendable {
     /// Rules whose `inhibit` covers each rule, by inhibited rule index.
     let inhibitors: [Int: [Int]]
     let timeDriven: [Int]
+    /// The same, by rule id.
+    let timeDrivenIds: [String: Int]
 
     public init(ruleSet: RuleSet, catalog: VendorCatalog? = nil, environment: RuleEnvironment = RuleEnvironment()) {
         self.ruleSet = ruleSet
@@ -46,6 +48,7 @@ public struct RuleEngine: Sendable {
         self.index = index
         self.inhibitors = inhibitors
         self.timeDriven = timeDriven
+        timeDrivenIds = Dictionary(timeDriven.map { (ruleSet.rules[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Marks an engine (re)start: absence rules wait out their warm-up from here.
@@ -60,36 +63,41 @@ public struct RuleEngine: Sendable {
         var state = previous
         let hashes = Dictionary(ruleSet.rules.map { ($0.id, $0.hash) }, uniquingKeysWith: { first, _ in first })
         state.rules = previous.rules.filter { hashes[$0.key] == $0.value.hash }
+        state.deadlines = previous.deadlines.filter { state.rules[$0.key] != nil && timeDrivenIds[$0.key] != nil }
+        state.laddersRunning = previous.laddersRunning.filter { state.rules[$0] != nil }
         return state
     }
 
     /// One event in, decisions out. `now` is when the host evaluates it (normally `event.time`);
     /// windows use the event's time, clamped so time never runs backwards.
     public func evaluate(_ event: DomainEvent, state: inout RuleEngineState, now: Date) -> [Decision] {
-        var run = Evaluation(engine: self, state: state)
         let time = max(event.time, now, state.clock ?? event.time)
+        // The evaluation takes the state over (swap, not copy), so changing it copies nothing.
+        var run = Evaluation(engine: self, state: RuleEngineState())
+        swap(&run.state, &state)
         run.advance(to: time)
         run.state.clock = time
         run.observe(event, at: time)
         for position in index[event.kind] ?? [] {
             run.handle(event, rule: position, at: time)
         }
-        state = run.state
+        swap(&run.state, &state)
         return run.decisions
     }
 
     /// Time passes: fires what is due up to `now` (absence, durations, verification and
     /// approval deadlines), each at the exact time it fell due.
     public func tick(at now: Date, state: inout RuleEngineState) -> [Decision] {
-        var run = Evaluation(engine: self, state: state)
+        var run = Evaluation(engine: self, state: RuleEngineState())
+        swap(&run.state, &state)
         run.advance(to: now)
         run.state.clock = max(run.state.clock ?? now, now)
-        state = run.state
+        swap(&run.state, &state)
         return run.decisions
     }
 
     /// The earliest time something falls due, so a host (or a fixture) can tick exactly then.
     public func nextDeadline(_ state: RuleEngineState) -> Date? {
-        timeDriven.compactMap { state.rules[ruleSet.rules[$0].id]?.earliest }.min()
+        state.deadlines.values.min()
     }
 }

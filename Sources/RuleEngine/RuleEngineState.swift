@@ -11,6 +11,12 @@ public struct RuleEngineState: Sendable, Codable, Equatable {
     public var startedAt: Date?
     var stations: [String: StationFacts] = [:]
     var rules: [String: RuleRuntime] = [:]
+    /// Per rule id: no deadline of the rule falls before this (it may be earlier than the true
+    /// earliest, never later). Kept apart from `rules` so time passing reads a small map
+    /// instead of every rule's state.
+    var deadlines: [String: Date] = [:]
+    /// Rule ids that may have a ladder in progress (a superset), so verification looks only there.
+    var laddersRunning: Set<String> = []
 
     public init() {}
 
@@ -56,9 +62,6 @@ struct RuleRuntime: Sendable, Codable, Equatable {
     var episodes: [String: Episode] = [:]
     /// The last suppression reason reported per target, so a held-back rule is reported once.
     var lastSuppression: [String: String] = [:]
-    /// No deadline of this rule falls before this (it may be earlier than the true earliest,
-    /// never later); lets time pass without scanning every group of every rule.
-    var earliest: Date?
 }
 
 /// The window of one group for one rule's pattern.
@@ -75,6 +78,8 @@ struct GroupWindow: Sendable, Codable, Equatable {
     var eventIds: [String] = []
     /// recurring: UTC day number → the first matching event id of that day.
     var days: [Int: String] = [:]
+    /// recurring: UTC day number → when that day's first matching event came.
+    var dayTimes: [Int: Date] = [:]
     /// ratio: samples in the window.
     var samples: [Sample] = []
     /// absent: when the awaited event was last seen (or the station (re)connected).

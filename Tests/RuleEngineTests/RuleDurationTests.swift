@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RuleEngine
 
@@ -16,5 +17,18 @@ import Testing
         #expect(RuleDuration(seconds: 5_400).description == "1h30m")
         #expect(RuleDuration(seconds: 86_400).description == "1d")
         #expect(RuleDuration(seconds: 61).spoken == "1 minute 1 second")
+    }
+}
+
+@Suite struct RFC3339Tests {
+    @Test func agreesWithFoundationsFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var seconds: Int64 = -2_208_988_800   // 1900-01-01
+        while seconds < 7_258_118_400 {       // 2200-01-01
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds) + 0.75)
+            #expect(RFC3339.format(date) == formatter.string(from: date))
+            seconds += 86_400 * 37 + 3_671
+        }
     }
 }
