@@ -9,7 +9,7 @@ extension Evaluation {
         var firstSeen: Date?
     }
 
-    mutating func handle(_ event: DomainEvent, rule position: Int, at time: Date) {
+    mutating func handle(_ event: DomainEvent, subject: ScopeSubject, rule position: Int, at time: Date) {
         let rule = rules[position]
         if state.rules[rule.id] == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
         if event.kind == .approval {
@@ -17,7 +17,7 @@ extension Evaluation {
             return
         }
         if state.laddersRunning.contains(rule.id) { verifyLadders(with: event, rule: position, at: time) }
-        guard rule.scope.contains(event) else { return }
+        guard rule.scope.isEmpty || rule.scope.contains(subject) else { return }
         let by = rule.pattern.by
         if case .absent = rule.pattern, by != .station, event.kind == .connected || event.kind == .booted,
            !rule.trigger.matches(event) {

@@ -3,27 +3,47 @@ import YAMLKit
 
 /// One operator-authored rule, as loaded and checked from a Rules/*.yaml file: which events it
 /// watches, the pattern that makes them trouble, the guards that hold it back, the ladder of
-/// actions it decides, and the limits on how often it may act.
-public struct Rule: Sendable {
-    public var id: String
-    public var description: String
-    public var enabled: Bool
-    public var mode: RuleMode
-    public var priority: Int
-    public var labels: [String: String]
-    public var scope: RuleScope
-    public var trigger: Trigger
-    public var pattern: RulePatternKind
-    public var guards: [RuleGuard]
-    public var ladder: [Rung]
-    public var limits: RuleLimits
-    public var inhibit: Inhibition?
+/// actions it decides, and the limits on how often it may act. Immutable once loaded (a
+/// class, so the engine hands it around without copying its many fields on every event).
+public final class Rule: Sendable {
+    public let id: String
+    public let description: String
+    public let enabled: Bool
+    public let mode: RuleMode
+    public let priority: Int
+    public let labels: [String: String]
+    public let scope: RuleScope
+    public let trigger: Trigger
+    public let pattern: RulePatternKind
+    public let guards: [RuleGuard]
+    public let ladder: [Rung]
+    public let limits: RuleLimits
+    public let inhibit: Inhibition?
     /// How long a firing counts as an open incident for patterns that do not clear by
     /// themselves (count, recurring, sequence, each event); `inhibit` and `ruleActive` read it.
-    public var activeFor: RuleDuration
+    public let activeFor: RuleDuration
     /// Lower-case hex SHA-256 of the rule's canonical text; decisions carry it.
-    public var hash: String
-    public var mark: YAMLMark
+    public let hash: String
+    public let mark: YAMLMark
+
+    init(id: String, description: String, enabled: Bool, mode: RuleMode, priority: Int, labels: [String: String], scope: RuleScope, trigger: Trigger, pattern: RulePatternKind, guards: [RuleGuard], ladder: [Rung], limits: RuleLimits, inhibit: Inhibition?, activeFor: RuleDuration, hash: String, mark: YAMLMark) {
+        self.id = id
+        self.description = description
+        self.enabled = enabled
+        self.mode = mode
+        self.priority = priority
+        self.labels = labels
+        self.scope = scope
+        self.trigger = trigger
+        self.pattern = pattern
+        self.guards = guards
+        self.ladder = ladder
+        self.limits = limits
+        self.inhibit = inhibit
+        self.activeFor = activeFor
+        self.hash = hash
+        self.mark = mark
+    }
 }
 
 /// `enforce` sends what the rule decides; `dry-run` records decisions and sends nothing.
@@ -45,14 +65,32 @@ public struct RuleScope: Sendable, Equatable {
     public var isEmpty: Bool { sites.isEmpty && stations.isEmpty && vendors.isEmpty && models.isEmpty && firmware.isEmpty }
 
     public func contains(_ event: DomainEvent) -> Bool {
-        Self.matches(sites, event.site) && Self.matches(stations, event.station) && Self.matches(vendors, event.vendor)
-            && Self.matches(models, event.model) && Self.matches(firmware, event.firmware)
+        isEmpty || contains(ScopeSubject(event))
+    }
+
+    /// `subject` carries the event's attributes lower-cased once, for many rules.
+    func contains(_ subject: ScopeSubject) -> Bool {
+        Self.matches(sites, subject.site) && Self.matches(stations, subject.station) && Self.matches(vendors, subject.vendor)
+            && Self.matches(models, subject.model) && Self.matches(firmware, subject.firmware)
     }
 
     static func matches(_ globs: [Glob], _ value: String?) -> Bool {
         guard !globs.isEmpty else { return true }
-        guard let value = value?.lowercased() else { return false }
+        guard let value else { return false }
         return globs.contains { $0.matches(value) }
+    }
+}
+
+/// An event's scope attributes, lower-cased (scopes match case-insensitively).
+struct ScopeSubject {
+    var site, station, vendor, model, firmware: String?
+
+    init(_ event: DomainEvent) {
+        site = event.site?.lowercased()
+        station = event.station.lowercased()
+        vendor = event.vendor?.lowercased()
+        model = event.model?.lowercased()
+        firmware = event.firmware?.lowercased()
     }
 }
 

@@ -78,8 +78,9 @@ public struct RuleEngine: Sendable {
         run.advance(to: time)
         run.state.clock = time
         run.observe(event, at: time)
+        let subject = ScopeSubject(event)
         for position in index[event.kind] ?? [] {
-            run.handle(event, rule: position, at: time)
+            run.handle(event, subject: subject, rule: position, at: time)
         }
         swap(&run.state, &state)
         return run.decisions
