@@ -13,17 +13,22 @@ extension StationHandlers {
     }
 
     /// statusChanged (and faultCleared when a Faulted connector leaves that state).
-    func emitStatus(station: String, report: StatusReport, previous: String?, connector: Int, at now: OCPPDateTime) async {
-        var values = CPMS.fields([("from", previous), ("to", report.status), ("ocppErrorCode", report.errorCode),
+    func emitStatus(station: String, report: StatusReport, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?,
+                    connector: Int, at now: OCPPDateTime) async {
+        var values = CPMS.fields([("from", previous?.status), ("to", report.status), ("ocppErrorCode", report.errorCode),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
         await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
                    fields: values)
-        if previous == "Faulted", report.status != "Faulted" {
+        // faultCleared names the fault that cleared, not the new report's codes.
+        if let previous, previous.status == "Faulted", report.status != "Faulted" {
+            var cleared = CPMS.fields([("to", report.status), ("ocppErrorCode", previous.errorCode),
+                                       ("vendorErrorCode", previous.vendorErrorCode)])
+            if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }
             await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
-                       fields: CPMS.fields([("to", report.status), ("ocppErrorCode", report.errorCode)]))
+                       fields: cleared)
         }
     }
 
@@ -55,14 +60,19 @@ extension StationHandlers {
                             fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
             return V201.SecurityEventNotificationResponse()
         }
-        // A 2.0.1 fault arrives as a monitored "Problem" (or "Fault") variable turning true, with
-        // the vendor's techCode; it clears when the variable turns false or `cleared` is set.
+        // A 2.0.1 fault arrives as a monitored variable (Problem, Fault, Tripped, Overload, or a
+        // component/variable the generic catalogue knows) turning true, with the vendor's
+        // techCode; it clears when the variable turns false or `cleared` is set. The fault's
+        // code is "Component/Variable", as the generic catalogue keys 2.0.1 faults.
         handlers.on(V201.NotifyEventRequest.self) { request, connection in
             let now = this.clock()
-            for data in request.eventData where ["Problem", "Fault", "Tripped"].contains(data.variable.name) {
+            for data in request.eventData {
+                let code = "\(data.component.name)/\(data.variable.name)"
+                let known = this.catalog?.generic?.entry(code: code, model: nil, firmware: nil) != nil
+                guard known || ["Problem", "Fault", "Tripped", "Overload"].contains(data.variable.name) else { continue }
                 let evse = data.component.evse?.id
-                let raised = data.actualValue.lowercased() == "true" && data.cleared != true
-                let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", data.component.name),
+                let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
+                let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
                                           ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
                 await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
                                 chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
@@ -73,5 +83,6 @@ extension StationHandlers {
 }
 
 extension OCPPDateTime {
-    var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSinceEpoch) + TimeInterval(nanoseconds) / 1e9) }
+    /// The same instant as a Foundation date.
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSinceEpoch) + TimeInterval(nanoseconds) / 1e9) }
 }

@@ -98,7 +98,7 @@ public struct StationHandlers: Sendable {
                                       vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                       chargerTime: request.timestamp?.rfc3339)
             let now = this.clock()
-            let previous = try await this.store.status(station: connection.stationId, evse: report.evse, connector: report.connector)
+            let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
                                                            now: now.rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
@@ -161,7 +161,7 @@ public struct StationHandlers: Sendable {
             let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
                                       chargerTime: request.timestamp.rfc3339)
             let now = this.clock()
-            let previous = try await this.store.status(station: connection.stationId, evse: report.evse, connector: report.connector)
+            let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
                                                            now: now.rfc3339)
             if stored { await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now) }

@@ -63,10 +63,12 @@ public actor StationStore {
         return true
     }
 
-    /// A connector's last reported status, nil when it never reported.
-    public func status(station: String, evse: Int, connector: Int) throws -> String? {
-        try database.rows("SELECT status FROM connectors WHERE station = ? AND evse = ? AND connector = ?", station, evse, connector)
-            .first?.first?.text
+    /// A connector's last report (status and the fault codes it carried), nil when it never reported.
+    public func lastReport(station: String, evse: Int, connector: Int) throws -> (status: String, errorCode: String?, vendorErrorCode: String?)? {
+        guard let row = try database.rows("""
+            SELECT status, error_code, vendor_error_code FROM connectors WHERE station = ? AND evse = ? AND connector = ?
+            """, station, evse, connector).first else { return nil }
+        return (row[0].text ?? "", row[1].text, row[2].text)
     }
 
     public func recordSeen(id: String, online: Bool, now: String) throws {

@@ -22,15 +22,23 @@ extension Evaluation {
             ladder.waiting = nil
             ladder.deadline = nil
             let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
+            // A command that may not go out (live session, budget spent) is reported and skipped;
+            // the ladder goes on, so its alert rungs still reach someone.
             if action.type.isCommand, let reason = commandBlock(rule: position, rung: rung, action: action, ladder: ladder, at: time) {
-                state.rules[rule.id]?.ladders[key] = nil
                 emit(rule: position, kind: .suppressed, target: ladder.target, rung: index, action: action,
                      evidence: ladder.eventIds, reason: reason, at: time)
-                return
+                ladder.tried.append(action.label + " (held back)")
+                state.rules[rule.id]?.ladders[key] = ladder
+                index += 1
+                continue
             }
             if action.type.isCommand {
-                state.rules[rule.id]?.budgetUses.append(BudgetUse(time: time, station: ladder.target.station,
-                                                                  site: ladder.target.site, action: action.type))
+                let horizon = time.addingTimeInterval(-(rule.limits.budgets.map(\.within.timeInterval).max() ?? 0))
+                state.rules[rule.id]?.budgetUses.removeAll { $0.time <= horizon }
+                if !rule.limits.budgets.isEmpty {
+                    state.rules[rule.id]?.budgetUses.append(BudgetUse(time: time, station: ladder.target.station,
+                                                                      site: ladder.target.site, action: action.type))
+                }
             }
             var reason = "rung \(index + 1) of \(rule.ladder.count)"
             if index == 0 { reason += " after " + firingReason(rule, ladder: ladder) }
@@ -68,7 +76,7 @@ extension Evaluation {
             return "not sending \(action.label): a transaction is active (the rung does not say allowDuringSession: true)"
         }
         let uses = state.rules[rule.id]?.budgetUses ?? []
-        for budget in rule.limits.budgets {
+        for budget in rule.limits.budgets where budget.action.map({ $0 == action.type }) ?? true {
             let start = time.addingTimeInterval(-budget.within.timeInterval)
             let spent = uses.filter { use in
                 guard use.time > start, budget.action.map({ $0 == use.action }) ?? true else { return false }
@@ -121,10 +129,13 @@ extension Evaluation {
         }
     }
 
-    /// Whether an event is about a target: same station, and the same connector when both name one.
+    /// Whether an event is about a target: the same station; for a connector target, the same
+    /// connector or a station-wide event kind without one (a boot); for a station target, an
+    /// event without a connector or for connector 0 (the station's own status).
     static func concerns(_ event: DomainEvent, _ target: RuleTarget) -> Bool {
         guard let station = target.station, event.station == station else { return false }
-        guard let connector = target.connector, let eventConnector = event.connector, eventConnector > 0 else { return true }
+        guard let eventConnector = event.connector else { return true }
+        guard let connector = target.connector else { return eventConnector == 0 }
         return connector == eventConnector
     }
 

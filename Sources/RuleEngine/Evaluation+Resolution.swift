@@ -4,32 +4,45 @@ import VendorCatalog
 /// Turning a rung into a concrete action: the catalogue's remedy chosen, safety faults kept
 /// from being reset, alert templates filled with the event, the guidance and the history.
 extension Evaluation {
+    /// The catalogue entry for the event's fault. A vendor entry that says "no error" (some
+    /// chargers send 0x0000 with a real fault) does not describe the fault: the OCPP error
+    /// code's generic entry does.
     func catalogueMatch(for event: DomainEvent) -> CatalogMatch? {
         guard let catalog = engine.catalog else { return nil }
-        return catalog.lookup(CatalogQuery(vendorId: event.fields["vendorId"]?.description, chargePointVendor: event.vendor,
-                                           model: event.model, firmware: event.firmware,
-                                           vendorErrorCode: event.fields["vendorErrorCode"]?.description,
-                                           ocppErrorCode: event.fields["ocppErrorCode"]?.description))
+        let ocppErrorCode = event.fields["ocppErrorCode"]?.description
+        var query = CatalogQuery(vendorId: event.fields["vendorId"]?.description, chargePointVendor: event.vendor,
+                                 model: event.model, firmware: event.firmware,
+                                 vendorErrorCode: event.fields["vendorErrorCode"]?.description, ocppErrorCode: ocppErrorCode)
+        if let match = catalog.lookup(query), match.basis == .vendorCode, match.entry.ocppErrorCode == "NoError",
+           let ocppErrorCode, ocppErrorCode != "NoError" {
+            query.vendorErrorCode = nil
+            return catalog.lookup(query)
+        }
+        return catalog.lookup(query)
     }
 
     /// The action to take, and a note when the catalogue changed or chose it.
     func resolve(_ rung: Rung, rule: Rule, ladder: Ladder, at time: Date) -> (DecidedAction, String?) {
         let match = catalogueMatch(for: ladder.event)
         let entryName = match.map { "\($0.entry.vendor) \($0.entry.code)" }
-        let isSafety = match.map { $0.entry.severity == .safety || !$0.entry.resetSafe } ?? false
+        // Only safety faults override the rule; a code that a reset does not help is the
+        // operator's call (the reset is sent, with the catalogue's view noted).
+        let isSafety = match.map { $0.entry.severity == .safety } ?? false
+        let resetUnhelpful = match.map { !$0.entry.resetSafe && $0.entry.severity != .safety } ?? false
         let connectorKnown = ladder.target.connector != nil
         switch rung.action {
         case .reset(let kind):
             if isSafety, let entryName {
                 if connectorKnown {
-                    return (DecidedAction(type: .disableConnector, catalogueEntry: entryName),
-                            "the catalogue marks \(entryName) as unsafe to reset: disabling the connector instead")
+                    return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName),
+                            "the catalogue marks \(entryName) as a safety fault, never reset: disabling the connector instead")
                 }
                 return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
-                        "the catalogue marks \(entryName) as unsafe to reset: alerting instead")
+                        "the catalogue marks \(entryName) as a safety fault, never reset: alerting instead")
             }
             return (DecidedAction(type: .reset, resetType: kind.rawValue, allowDuringSession: rung.allowDuringSession,
-                                  catalogueEntry: entryName), nil)
+                                  catalogueEntry: entryName),
+                    resetUnhelpful ? "the catalogue does not expect a reset to clear \(entryName ?? "this code") (remedy \(match?.entry.remedy.rawValue ?? "-"))" : nil)
         case .disableConnector:
             return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName), nil)
         case .enableConnector:
@@ -100,8 +113,8 @@ extension Evaluation {
         values["lastSeen"] = Self.format(event.time)
         values["attempts"] = ladder.tried.isEmpty ? "nothing yet" : ladder.tried.joined(separator: "; ")
         if let entry = match?.entry {
-            values["guidance"] = entry.onCall.joined(separator: " ")
-            values["technicianGuidance"] = entry.technician.joined(separator: " ")
+            values["guidance"] = entry.onCall.isEmpty ? "No steps documented; see the source." : entry.guidance
+            values["technicianGuidance"] = entry.technician.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
             values["title"] = entry.title
             values["meaning"] = entry.meaning
             values["severity"] = entry.severity.rawValue

@@ -38,7 +38,7 @@ struct StationFacts: Sendable, Codable, Equatable {
     var connectedAt: Date?
     /// Transaction id → connector, for transactions started and not yet ended.
     var transactions: [String: Int] = [:]
-    /// Connectors whose last status was Charging, SuspendedEV, SuspendedEVSE or Occupied with a session.
+    /// Connectors whose last status was Charging, SuspendedEV or SuspendedEVSE.
     var busyConnectors: Set<Int> = []
 
     func hasActiveTransaction(connector: Int?) -> Bool {

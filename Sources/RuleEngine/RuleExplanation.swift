@@ -41,7 +41,7 @@ extension Rule {
             if rung.allowDuringSession { line += " (even during a transaction)" }
             lines.append(line)
         }
-        if ladder.contains(where: { $0.action.type.isCommand && !$0.allowDuringSession }) {
+        if ladder.contains(where: { [.reset, .disableConnector, .unlockConnector, .remedy].contains($0.action.type) && !$0.allowDuringSession }) {
             lines.append("Commands that would disturb a live transaction are not sent.")
         }
         var limitWords: [String] = []

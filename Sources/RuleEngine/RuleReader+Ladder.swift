@@ -21,13 +21,13 @@ extension RuleReader {
         for (index, item) in items.enumerated() {
             let rungContext = "\(context) then[\(index + 1)]"
             guard let rung = rung(item, context: rungContext) else { continue }
-            if rung.action.type.isCommand {
+            if rung.action.type.isCommand || rung.action.type == .remedy {
                 let needsConnector = [.disableConnector, .enableConnector, .unlockConnector].contains(rung.action.type)
                 let by = pattern.by
                 if needsConnector && by != .connector {
                     fail(item, "\(rungContext): \(rung.action.type.rawValue) needs a connector, but the rule groups by \(by); group by connector")
                 } else if !needsConnector && by != .connector && by != .station {
-                    fail(item, "\(rungContext): \(rung.action.type.rawValue) is sent to a station, but the rule groups by \(by); group by station or connector")
+                    fail(item, "\(rungContext): \(rung.action.type == .remedy ? "remedy: catalogue (which may reset)" : rung.action.type.rawValue) is sent to a station, but the rule groups by \(by); group by station or connector")
                 }
             }
             rungs.append(rung)
@@ -145,7 +145,11 @@ extension RuleReader {
         var trigger: Trigger?
         if let status = reader.string("status", required: false) {
             if node["event"] != nil, let eventNode = node["event"] { reader.fail(eventNode, "give \"status\" or \"event\", not both") }
-            trigger = Trigger(events: [.statusChanged], predicate: .test(field: "to", .equals(status)))
+            var predicate = Predicate.test(field: "to", .equals(status))
+            if let whereNode = node["where"] {
+                predicate = .all([predicate, self.predicate(whereNode, fields: Self.fields(for: [.statusChanged]), context: context)])
+            }
+            trigger = Trigger(events: [.statusChanged], predicate: predicate)
         } else if node["event"] != nil {
             let kinds = eventKinds(node["event"], at: node, context: context)
             var predicate = Predicate.always

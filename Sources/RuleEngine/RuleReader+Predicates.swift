@@ -49,7 +49,10 @@ extension RuleReader {
             }
             return .oneOf(values)
         }
-        guard let pairs = node.mapping, !pairs.isEmpty else { return nil }
+        guard let pairs = node.mapping, !pairs.isEmpty else {
+            fail(node, "\(context): the condition for \"\(field)\" is empty; give a value, a list, or operators such as { glob: \"E1*\" }")
+            return nil
+        }
         var tests: [FieldTest] = []
         for (keyNode, value) in pairs {
             let op = keyNode.scalar ?? ""
@@ -110,8 +113,8 @@ extension RuleReader {
         if names.isEmpty { fail(node, "\(context): \"event\" must name an event kind or a list of them") }
         var kinds: [EventKind] = []
         for name in names {
-            if let kind = EventKind(rawValue: name), kind != .tick { kinds.append(kind); continue }
-            let valid = EventKind.allCases.filter { $0 != .tick }.map(\.rawValue)
+            if let kind = EventKind(rawValue: name), kind != .tick, kind != .approval { kinds.append(kind); continue }
+            let valid = EventKind.allCases.filter { $0 != .tick && $0 != .approval }.map(\.rawValue)
             var message = "\(context): unknown event \"\(name)\""
             if let suggestion = Self.closest(to: name, in: Set(valid)) { message += " (did you mean \"\(suggestion)\"?)" }
             else { message += "; events are \(valid.joined(separator: ", "))" }

@@ -48,8 +48,8 @@ public struct Template: Sendable, Equatable {
         let known = Self.knownPlaceholders
         for name in placeholders where !known.contains(name) {
             var message = "unknown placeholder {{\(name)}}"
-            let close = known.sorted().filter { Self.distance($0.lowercased(), name.lowercased()) <= 2 }
-            if let suggestion = close.first { message += " (did you mean {{\(suggestion)}}?)" }
+            let scored = known.sorted().map { ($0, Self.distance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= 2 }
+            if let suggestion = scored.min(by: { $0.1 < $1.1 })?.0 { message += " (did you mean {{\(suggestion)}}?)" }
             problems.append(message)
         }
         let opened = source.components(separatedBy: "{{").count - 1

@@ -56,7 +56,7 @@ struct OCPPEndpoint {
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
-        await events?.emit(.connected, station: station, at: Date(), 
+        await events?.emit(.connected, station: station, at: clock().date, 
                            fields: info.peerCertificateSubject == nil ? [:] : ["securityProfile": .number(3)])
         await connection.run()
         await connections.unregister(connection, for: station)
@@ -66,7 +66,7 @@ struct OCPPEndpoint {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
-            await events?.emit(.disconnected, station: station, at: Date(), fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
+            await events?.emit(.disconnected, station: station, at: clock().date, fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
         }
         let status = await socket.closeStatus
         let statistics = await connection.statistics

@@ -59,7 +59,7 @@ struct RulesCommand {
             if rows.isEmpty && !arguments.has("json") { printLine("no decisions recorded") }
             return 0
         default:
-            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list or replay")
+            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay or decisions")
         }
     }
 
@@ -81,9 +81,13 @@ struct RulesCommand {
         }
     }
 
+    /// The vendor catalogue for remedies and guidance; without one, rules still run (and say so).
     func catalog() -> VendorCatalog? {
         let path = arguments.value("vendor-codes") ?? ProcessInfo.processInfo.environment["VIGIL_VENDOR_CODES"] ?? "VendorCodes"
-        return try? VendorCatalog.load(directory: path)
+        do { return try VendorCatalog.load(directory: path) } catch {
+            FileHandle.standardError.write(Data("warning: no vendor catalogue from \(path) (\(error.errors.first?.description ?? "unreadable")); remedy: catalogue falls back to its alert and {{guidance}} is generic\n".utf8))
+            return nil
+        }
     }
 
     func test() throws -> Int32 {

@@ -88,6 +88,6 @@ import Transport
         #expect(events.map(\.kind) == [.booted, .statusChanged, .statusChanged])
         #expect(events[0].fields["reason"] == .string("PowerUp") && events[0].vendor == "Wallbox")
         #expect(events[1].connector == 2 && events[1].fields["to"] == .string("Faulted"))
-        #expect(events[2].connector == 2 && events[2].fields["vendorErrorCode"] == .string("E12") && events[2].fields["ocppErrorCode"] == .string("Connector"))
+        #expect(events[2].connector == 2 && events[2].fields["vendorErrorCode"] == .string("E12") && events[2].fields["ocppErrorCode"] == .string("Connector/Problem"))
     }
 }

@@ -39,7 +39,7 @@ import Testing
             "+300 by-the-book act alert oncall CP-1/1",
         ])
         let alert = timeline.decisions.first { $0.rule == "by-the-book" && $0.action?.type == .alert }
-        #expect(alert?.action?.text == "CP-1/1 Acme E12: Reset it remotely. If it repeats, send a technician. Tried: reset soft (not verified)")
+        #expect(alert?.action?.text == "CP-1/1 Acme E12: 1. Reset it remotely.\n2. If it repeats, send a technician. Tried: reset soft (not verified)")
         #expect(alert?.action?.catalogueEntry == "Acme E12")
     }
 
@@ -49,7 +49,7 @@ import Testing
         let decisions = timeline.decisions.filter { $0.kind == .act }
         #expect(decisions.map(\.rule) == ["by-the-book", "blunt-reset"])
         #expect(decisions.allSatisfy { $0.action?.type == .disableConnector })
-        #expect(decisions[1].reason.contains("unsafe to reset"))
+        #expect(decisions[1].reason.contains("safety fault, never reset"))
         #expect(!timeline.decisions.contains { $0.action?.type == .reset })
     }
 

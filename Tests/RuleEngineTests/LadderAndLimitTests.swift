@@ -43,8 +43,14 @@ import Testing
         var timeline = Timeline(set)
         timeline.send(faulted(at: 0))
         timeline.advance(toSecond: 200)
-        timeline.send(event(.booted, at: 300, connector: 0))
+        timeline.send(event(.booted, at: 300))
         #expect(timeline.lines.last == "+300 stuck verified CP-1/1")
+    }
+
+    @Test func theStationsOwnStatusDoesNotVerifyAConnector() {
+        var timeline = Timeline(set)
+        timeline.send(faulted(at: 0), available(at: 60, connector: 0))
+        #expect(timeline.lines == ["+0 stuck act reset soft CP-1/1"])
     }
 
     @Test func aFiringWhileTheLadderRunsDoesNotStartASecondOne() {
@@ -56,8 +62,10 @@ import Testing
     @Test func commandsThatDisturbALiveSessionAreNotSent() {
         var timeline = Timeline(set)
         timeline.send(event(.transactionStarted, at: 0, connector: 1, ["transactionId": .number(7)]), faulted(at: 10))
-        #expect(timeline.lines == ["+10 stuck suppressed reset soft CP-1/1"])
-        #expect(timeline.decisions.last?.reason.contains("a transaction is active") == true)
+        // Each command is held back and reported; the ladder goes on (an alert rung would still run).
+        #expect(timeline.lines == ["+10 stuck suppressed reset soft CP-1/1", "+10 stuck suppressed reset hard CP-1/1",
+                                   "+10 stuck suppressed disableConnector CP-1/1", "+10 stuck ladderExhausted CP-1/1"])
+        #expect(timeline.decisions.first?.reason.contains("a transaction is active") == true)
     }
 
     @Test func approvalsPauseTheLadder() throws {
