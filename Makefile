@@ -29,10 +29,13 @@ $(VENV)/.installed: tests/interop/requirements.txt
 
 venv: bootstrap $(VENV)/.installed
 
-# Swift unit and integration tests, then the interop tests (Python websockets, ocpp) and
-# the Autobahn conformance cases, all against the same debug build.
+# Swift unit and integration tests, the shipped rules and their fixtures, then the interop
+# tests (Python websockets, ocpp) and the Autobahn conformance cases, all against the same
+# debug build.
 test: build venv generated-check
 	$(SWIFT) test
+	.build/debug/vigil rules check Rules
+	.build/debug/vigil rules test Rules
 	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
 	VIGIL_BIN=.build/debug/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
 
@@ -44,6 +47,10 @@ generated-check:
 
 unit-test: build
 	$(SWIFT) test
+
+rules-test: build
+	.build/debug/vigil rules check Rules
+	.build/debug/vigil rules test Rules
 
 interop: build venv
 	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
