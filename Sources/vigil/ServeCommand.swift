@@ -131,7 +131,8 @@ struct ServeCommand {
                 }
             }
         }
-        // The raw message log is written in batches (one transaction per flush) and pruned hourly.
+        // The raw message log is written in batches (one transaction per flush) and pruned hourly,
+        // with the domain events kept for `rules replay` (14 days).
         let writeMessages: @Sendable () async -> Void = { [log] in
             var sincePrune = 0
             while !Task.isCancelled {
@@ -140,7 +141,9 @@ struct ServeCommand {
                 sincePrune += 1
                 if sincePrune >= 4 * 3600 {
                     sincePrune = 0
-                    try? await messages.prune(now: OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339)
+                    let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
+                    try? await messages.prune(now: now)
+                    try? await store.pruneEvents(olderThanSeconds: 14 * 86_400, now: now)
                 }
             }
         }
