@@ -168,6 +168,18 @@ public actor RuleRunner {
         return (added, removed, changed)
     }
 
+    /// Hands an operator's answer to a paused ladder to the engine, as an `approval` event.
+    /// False (nothing submitted) when no ladder of `rule` for `target` waits for one.
+    public func approve(rule: String, target: String, approved: Bool, by person: String, role: String?) -> Bool {
+        guard state.awaitsApproval(rule: rule, target: target) else { return false }
+        let parts = target.split(separator: "/", maxSplits: 1)
+        var fields: [String: FieldValue] = ["rule": .string(rule), "target": .string(target), "approved": .bool(approved),
+                                            "by": .string(person)]
+        if let role { fields["role"] = .string(role) }
+        return submit(DomainEvent(id: UUID().uuidString.lowercased(), kind: .approval, time: clock(), station: String(parts.first ?? ""),
+                                  connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
+    }
+
     /// Replaces maintenance windows and silences.
     public func setEnvironment(_ environment: RuleEnvironment) {
         engine.environment = environment

@@ -25,6 +25,11 @@ public struct RuleEngineState: Sendable, Codable, Equatable {
         rules.keys.sorted().filter { id in rules[id]?.episodes.values.contains { $0.target.station == station } ?? false }
     }
 
+    /// Whether a ladder of `rule` for `target` is paused at an approval rung.
+    public func awaitsApproval(rule: String, target: String) -> Bool {
+        rules[rule]?.ladders[target]?.waiting == .approval
+    }
+
     /// Targets with a ladder in progress, by rule id.
     public var runningLadders: [String: [String]] {
         rules.compactMapValues { $0.ladders.isEmpty ? nil : $0.ladders.keys.sorted() }

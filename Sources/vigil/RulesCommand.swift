@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import RuleEngine
 import VendorCatalog
 
@@ -9,6 +12,7 @@ import VendorCatalog
 ///   list [--dir DIR]            the rules, one per line
 ///   replay [--db PATH | --events FILE] [--from T] [--to T] [--dir DIR]   what the rules would have decided
 ///   decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]   what they did decide
+///   approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]   answer an approval rung
 struct RulesCommand {
     let verb: String
     let arguments: Arguments
@@ -16,7 +20,7 @@ struct RulesCommand {
     init(arguments: [String]) throws(UsageError) {
         guard let first = arguments.first else { throw UsageError("rules needs a verb: check, test, explain, list, replay or decisions") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["verbose", "json"])
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["verbose", "json", "reject"])
     }
 
     var directory: String { arguments.value("dir") ?? arguments.positional.first ?? "Rules" }
@@ -48,6 +52,9 @@ struct RulesCommand {
         case "replay":
             try arguments.rejectUnknown(allowed: ["dir", "events", "db", "from", "to", "vendor-codes", "json"])
             return try await RulesReplay(arguments: arguments, ruleSet: load(arguments.value("dir") ?? "Rules"), catalog: catalog()).run()
+        case "approve":
+            try arguments.rejectUnknown(allowed: ["by", "role", "reject", "http"])
+            return try await approve()
         case "decisions":
             try arguments.rejectUnknown(allowed: ["db", "station", "rule", "limit", "json"])
             let rows = try await openStore(at: arguments.databasePath, create: false)
@@ -59,8 +66,30 @@ struct RulesCommand {
             if rows.isEmpty && !arguments.has("json") { printLine("no decisions recorded") }
             return 0
         default:
-            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay or decisions")
+            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay, decisions or approve")
         }
+    }
+
+    /// `rules approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]`: answers a
+    /// ladder paused at an approval rung, through the running `vigil serve`'s HTTP API.
+    func approve() async throws -> Int32 {
+        guard arguments.positional.count == 2 else { throw UsageError("rules approve needs a rule id and a target (CP-1/2)") }
+        guard let person = arguments.value("by"), !person.isEmpty else { throw UsageError("rules approve needs --by NAME (recorded with the decision)") }
+        let address = arguments.value("http") ?? ProcessInfo.processInfo.environment["VIGIL_HTTP"] ?? "127.0.0.1:8080"
+        guard let url = URL(string: "http://\(address)/api/v1/approvals") else { throw UsageError("--http must be HOST:PORT") }
+        var body: [String: Any] = ["rule": arguments.positional[0], "target": arguments.positional[1],
+                                   "approved": !arguments.has("reject"), "by": person]
+        if let role = arguments.value("role") { body["role"] = role }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        let message = object?["status"] as? String ?? object?["error"] as? String ?? String(decoding: data, as: UTF8.self)
+        printLine(message)
+        return status == 202 ? 0 : 1
     }
 
     func check() -> Int32 {

@@ -191,6 +191,25 @@ enum APIRoutes {
                 return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
             }
         }
+        // An operator approves (or rejects) a ladder paused at an `approve` rung:
+        // {"rule": ID, "target": "CP-1/2", "approved": true, "by": "dana", "role": "supervisor"}.
+        router.on("POST", "/api/v1/approvals") { request in
+            func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+                .json(status, Array(JSONWriter.string(.object(JSONObject([(status == .accepted ? "status" : "error", .string(message))]))).utf8))
+            }
+            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return reply(.badRequest, "the body must be a JSON object") }
+            guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
+                  case .bool(let approved)? = body["approved"], case .string(let person)? = body["by"], !person.isEmpty else {
+                return reply(.badRequest, "give rule, target, approved (true/false) and by (who decides)")
+            }
+            var role: String?
+            if case .string(let text)? = body["role"] { role = text }
+            guard await runner.ruleSet.rule(rule) != nil else { return reply(.notFound, "no rule \(rule)") }
+            guard await runner.approve(rule: rule, target: target, approved: approved, by: person, role: role) else {
+                return reply(.conflict, "no ladder of \(rule) for \(target) is waiting for an approval")
+            }
+            return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
+        }
         router.on("GET", "/api/v1/rules") { _ in
             let rules = await runner.ruleSet.rules.map { rule -> JSONValue in
                 .object(JSONObject([("id", .string(rule.id)), ("hash", .string(rule.hash)), ("mode", .string(rule.mode.rawValue)),

@@ -33,6 +33,7 @@ commands:
             check [DIR] | test [DIR] [--verbose] | explain ID [--dir DIR] | list [--dir DIR]
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
             | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
+            | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.

@@ -187,3 +187,41 @@ def decisions_from_cli(db: Path):
                             capture_output=True, text=True, timeout=STEP)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_an_approval_rung_waits_for_an_operator(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "approve.yaml").write_text("""
+- id: hard-reset-with-approval
+  when: { event: statusChanged, where: { to: Faulted } }
+  then:
+    - approve: { role: supervisor, timeout: 30m, onTimeout: abort }
+    - reset: hard
+      allowDuringSession: true
+      verify: { event: booted, within: 5m }
+""")
+    db = tmp_path / "vigil.sqlite"
+    proc = start(rules, db)
+    try:
+        def approve(*extra):
+            return subprocess.run([str(vigil_binary()), "rules", "approve", "hard-reset-with-approval", "CP-R4/1", "--by", "dana",
+                                   "--role", "supervisor", "--http", f"127.0.0.1:{proc.port('http')}", *extra],
+                                  capture_output=True, text=True, timeout=STEP)
+
+        early = approve()
+        assert early.returncode == 1 and "is waiting for an approval" in early.stdout, early
+
+        async def script(ws):
+            await call(ws, "1", "StatusNotification", status(1, "Faulted", "OtherError"))
+            wait_for(lambda: [d for d in decisions(proc, "CP-R4") if d["kind"] == "awaitingApproval"], "the pause")
+            answer = approve()
+            assert answer.returncode == 0 and "approval submitted" in answer.stdout, answer
+            wait_for(lambda: [d for d in decisions(proc, "CP-R4") if d.get("action", {}).get("type") == "reset"], "the reset")
+
+        charger(proc, "CP-R4", script)
+        kinds = [(d["kind"], (d.get("action") or {}).get("type")) for d in decisions(proc, "CP-R4")]
+        assert kinds == [("act", "approve"), ("awaitingApproval", "approve"), ("approved", None), ("act", "reset")], kinds
+        assert "approved by dana (supervisor)" in decisions(proc, "CP-R4")[2]["reason"]
+    finally:
+        proc.stop()
