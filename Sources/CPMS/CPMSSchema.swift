@@ -121,5 +121,58 @@ enum CPMSSchema {
                 json TEXT NOT NULL
             );
             """),
+        Migration(version: 7, name: "audit trail, remediation commands and settings", sql: """
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                station TEXT,
+                site TEXT,
+                rule TEXT,
+                action TEXT,
+                outcome TEXT,
+                details TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE INDEX audit_log_station ON audit_log (station, id);
+            CREATE INDEX audit_log_at ON audit_log (at);
+            CREATE TABLE audit_checkpoints (
+                id INTEGER PRIMARY KEY,
+                entry_id INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                at TEXT NOT NULL
+            );
+            CREATE TABLE remediation_commands (
+                id INTEGER PRIMARY KEY,
+                decision_id INTEGER UNIQUE,
+                created_at TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                station TEXT NOT NULL,
+                connector INTEGER,
+                site TEXT,
+                action TEXT NOT NULL,
+                argument TEXT,
+                status TEXT NOT NULL,
+                expires_at TEXT,
+                sent_at TEXT,
+                finished_at TEXT,
+                detail TEXT,
+                vendor TEXT,
+                model TEXT,
+                code TEXT,
+                verified INTEGER
+            );
+            CREATE INDEX remediation_commands_station ON remediation_commands (station, id);
+            CREATE INDEX remediation_commands_status ON remediation_commands (status);
+            CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                updated_by TEXT NOT NULL
+            );
+            """),
     ])
 }

@@ -38,9 +38,11 @@ extension StationStore {
         try database.run("DELETE FROM domain_events WHERE julianday(at) < julianday(?) - ? / 86400.0", now, olderThanSeconds)
     }
 
+    @discardableResult
     public func appendDecisions(_ decisions: [(at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
                                                station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
-                                               eventIds: String, reason: String, json: String)]) throws {
+                                               eventIds: String, reason: String, json: String)]) throws -> [Int] {
+        var ids: [Int] = []
         try database.transaction {
             for decision in decisions {
                 try database.run("""
@@ -48,8 +50,10 @@ extension StationStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
                     decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json)
+                ids.append(try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0)
             }
         }
+        return ids
     }
 
     /// The latest decisions, newest last, optionally for one station or rule.

@@ -1,3 +1,4 @@
+import Audit
 import CPMS
 import DomainEvents
 import Foundation
@@ -18,8 +19,10 @@ public actor RuleRunner {
     private let clock: @Sendable () -> Date
     private var pendingEvents: [(eventId: String, at: String, station: String, kind: String, json: String)] = []
     private var lastSaved: Date
-    /// Called with every batch of decisions after they are stored (the executor hooks in here).
-    public var onDecisions: (@Sendable ([Decision]) async -> Void)?
+    /// Called with every batch of decisions after they are stored and audited, with their
+    /// store ids (the executor hooks in here).
+    public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
+    private let auditor: Auditor?
 
     private let intake: AsyncStream<DomainEvent>
     private let continuation: AsyncStream<DomainEvent>.Continuation
@@ -36,8 +39,9 @@ public actor RuleRunner {
 
     /// Starts from the state saved in `store` (the state of rules whose text changed is dropped)
     /// and marks an engine start, so absence rules wait out their warm-up.
-    public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, queueLimit: Int = 100_000,
+    public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, auditor: Auditor? = nil, queueLimit: Int = 100_000,
                 clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async {
+        self.auditor = auditor
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
         if let saved = try? await store.ruleState() {
@@ -131,12 +135,16 @@ public actor RuleRunner {
              eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason,
              json: (try? Self.encoder.encode(decision)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
         }
-        do { try await store.appendDecisions(rows) } catch { log("error", "cannot store decisions", ["error": "\(error)"]) }
+        var ids: [Int] = []
+        do { ids = try await store.appendDecisions(rows) } catch { log("error", "cannot store decisions", ["error": "\(error)"]) }
+        await auditor?.record(decisions.map(Self.auditRecord))
         for decision in decisions {
             log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
                                           "target": decision.target.key, "mode": decision.mode.rawValue, "reason": decision.reason])
         }
-        if let onDecisions { await onDecisions(decisions) }
+        if let onDecisions {
+            await onDecisions(decisions.enumerated().map { StoredDecision(id: $0.offset < ids.count ? ids[$0.offset] : nil, decision: $0.element) })
+        }
     }
 
     func flush() async {
@@ -180,9 +188,27 @@ public actor RuleRunner {
                                   connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
     }
 
+    public func setDecisionHandler(_ handler: @escaping @Sendable ([StoredDecision]) async -> Void) {
+        onDecisions = handler
+    }
+
+    static func auditRecord(_ decision: Decision) -> AuditRecord {
+        let details = (try? encoder.encode(decision)).map { String(decoding: $0, as: UTF8.self) } ?? decision.reason
+        return AuditRecord(kind: "decision", actor: "rules", station: decision.target.station, site: decision.target.site,
+                           rule: decision.rule, action: decision.action?.label, outcome: decision.kind.rawValue, details: details)
+    }
+
     /// Replaces maintenance windows and silences.
     public func setEnvironment(_ environment: RuleEnvironment) {
         engine.environment = environment
+    }
+
+    public static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 
     /// RFC 3339 with milliseconds, UTC: how the store writes event and decision times.

@@ -90,6 +90,8 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     public var allowDuringSession: Bool
     /// The catalogue entry behind a remedy or guidance: `vendor code`.
     public var catalogueEntry: String?
+    /// That entry's severity; the executor refuses to reset a `safety` fault whatever decided it.
+    public var catalogueSeverity: String?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

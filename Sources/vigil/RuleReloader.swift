@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import Audit
 import Remediation
 import RuleEngine
 
@@ -11,6 +12,7 @@ import RuleEngine
 struct RuleReloader {
     let directory: String
     let runner: RuleRunner
+    let auditor: Auditor
     let log: Log
 
     /// A fingerprint of the directory's rule files; nil when it cannot be read.
@@ -59,8 +61,13 @@ struct RuleReloader {
             log(.info, "rules reloaded", ["reason": reason, "rules": String(ruleSet.rules.count),
                                           "added": change.added.joined(separator: ","), "removed": change.removed.joined(separator: ","),
                                           "changed": change.changed.joined(separator: ",")])
+            let hashes = ruleSet.rules.map { "\($0.id)=\($0.hash.prefix(12))" }.joined(separator: " ")
+            await auditor.record(AuditRecord(kind: "operator", actor: "system", action: "rules reload", outcome: "applied",
+                                             details: "\(reason); added: \(change.added.joined(separator: ",")); removed: \(change.removed.joined(separator: ",")); changed: \(change.changed.joined(separator: ",")); now: \(hashes)"))
         } catch {
             log(.error, "rules reload refused; the running rules stay in force", ["reason": reason, "errors": String(error.errors.count)])
+            await auditor.record(AuditRecord(kind: "operator", actor: "system", action: "rules reload", outcome: "refused",
+                                             details: "\(reason): " + error.errors.map(\.description).joined(separator: "; ")))
             for problem in error.errors { log(.error, "rule error", ["at": problem.mark.description, "problem": problem.problem]) }
         }
     }

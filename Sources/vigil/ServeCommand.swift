@@ -18,13 +18,16 @@ struct ServeCommand {
     var databasePath: String
     var vendorCodes: String
     var rulesDirectory: String
+    var auditKeyPath: String?
+    var commandTimeout: Int
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
-                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules"]
+                                       "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
+                                       "audit-key", "command-timeout"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -45,6 +48,12 @@ struct ServeCommand {
         databasePath = setting("db") ?? "./var/vigil.sqlite"
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
+        auditKeyPath = setting("audit-key")
+        let timeout = setting("command-timeout") ?? "30"
+        guard let timeoutSeconds = Int(timeout), timeoutSeconds > 0, timeoutSeconds <= 600 else {
+            throw UsageError("--command-timeout must be 1 to 600 seconds, got \(timeout.debugDescription)")
+        }
+        commandTimeout = timeoutSeconds
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -104,18 +113,28 @@ struct ServeCommand {
             }
         }
         let ruleSet = try loadRules()
-        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store) { [log] level, message, fields in
-            log(Log.Level(name: level) ?? .info, message, fields)
-        }
-        log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count)])
+        let logger: RuleRunner.Logger = { [log] level, message, fields in log(Log.Level(name: level) ?? .info, message, fields) }
+        let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
+        let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true), log: logger)
+        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor, log: logger)
+        log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath])
+        let connections = ConnectionRegistry()
+        let executor = RemediationExecutor(store: store, commands: CommandService(connections: connections, timeout: .seconds(commandTimeout)),
+                                           auditor: auditor, log: logger, feedback: { runner.submit($0) },
+                                           alerts: { request in await AlertLogging.record(request, auditor: auditor, log: log) })
+        await executor.recover()
+        await runner.setDecisionHandler { await executor.handle($0) }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
-        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in runner.submit(event) }
+        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in
+            runner.submit(event)
+            executor.observe(event)
+        }
         stations.events = events
         let messages = MessageLog(store: store)
-        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: ConnectionRegistry(), messages: messages, events: events)
+        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, events: events)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
-        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner))
+        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
@@ -148,101 +167,20 @@ struct ServeCommand {
             }
         }
         let rules: @Sendable () async -> Void = { await runner.run() }
-        let reloader = RuleReloader(directory: rulesDirectory, runner: runner, log: log)
+        let reloader = RuleReloader(directory: rulesDirectory, runner: runner, auditor: auditor, log: log)
         let reload: @Sendable () async -> Void = { await reloader.run() }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload], log: log)
+        // Queued commands for stations that never came back expire on record.
+        let expire: @Sendable () async -> Void = {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                await executor.expireQueue()
+            }
+        }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire], log: log)
+        await auditor.checkpoint()
         _ = try? await messages.flush()   // frames of the drain
         if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
         log(.info, "stopped")
         return 0
-    }
-}
-
-/// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
-enum APIRoutes {
-    static func router(store: StationStore, runner: RuleRunner) -> Router {
-        var router = Router()
-        router.on("GET", "/api/v1/health") { _ in
-            .json(.ok, Array(#"{"status":"ok"}"#.utf8))
-        }
-        router.on("GET", "/api/v1/stations") { _ in
-            do {
-                let stations = try await store.stations()
-                return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
-            } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
-            }
-        }
-        router.on("GET", "/api/v1/sessions") { request in
-            do {
-                let sessions = try await store.sessions(station: request.query["station"])
-                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
-                return .json(.ok, Array(body))
-            } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
-            }
-        }
-        router.on("GET", "/api/v1/decisions") { request in
-            do {
-                let limit = request.query["limit"].flatMap { Int($0) } ?? 100
-                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: min(limit, 10_000))
-                return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
-            } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
-            }
-        }
-        // An operator approves (or rejects) a ladder paused at an `approve` rung:
-        // {"rule": ID, "target": "CP-1/2", "approved": true, "by": "dana", "role": "supervisor"}.
-        router.on("POST", "/api/v1/approvals") { request in
-            func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
-                .json(status, Array(JSONWriter.string(.object(JSONObject([(status == .accepted ? "status" : "error", .string(message))]))).utf8))
-            }
-            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return reply(.badRequest, "the body must be a JSON object") }
-            guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
-                  case .bool(let approved)? = body["approved"], case .string(let person)? = body["by"], !person.isEmpty else {
-                return reply(.badRequest, "give rule, target, approved (true/false) and by (who decides)")
-            }
-            var role: String?
-            if case .string(let text)? = body["role"] { role = text }
-            guard await runner.ruleSet.rule(rule) != nil else { return reply(.notFound, "no rule \(rule)") }
-            guard await runner.approve(rule: rule, target: target, approved: approved, by: person, role: role) else {
-                return reply(.conflict, "no ladder of \(rule) for \(target) is waiting for an approval")
-            }
-            return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
-        }
-        router.on("GET", "/api/v1/rules") { _ in
-            let rules = await runner.ruleSet.rules.map { rule -> JSONValue in
-                .object(JSONObject([("id", .string(rule.id)), ("hash", .string(rule.hash)), ("mode", .string(rule.mode.rawValue)),
-                                    ("enabled", .bool(rule.enabled)), ("description", .string(rule.description))]))
-            }
-            return .json(.ok, Array(JSONWriter.string(.array(rules)).utf8))
-        }
-        router.on("GET", "/api/v1/stations/{id}") { request in
-            let id = request.pathParameters["id"] ?? ""
-            do {
-                guard let station = try await store.station(id) else {
-                    return .json(.notFound, Array(JSONWriter.string(.object(JSONObject([("error", .string("no station \(id)"))]))).utf8))
-                }
-                return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
-            } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
-            }
-        }
-        return router
-    }
-
-    static func json(_ station: StationRecord) -> JSONValue {
-        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
-        let connectors = station.connectors.map { connector -> JSONValue in
-            .object(JSONObject([("evse", .integer(connector.evse)), ("connector", .integer(connector.connector)),
-                                ("status", .string(connector.status)), ("errorCode", text(connector.errorCode)),
-                                ("vendorErrorCode", text(connector.vendorErrorCode)), ("info", text(connector.info)),
-                                ("updatedAt", .string(connector.updatedAt))]))
-        }
-        return .object(JSONObject([("id", .string(station.id)), ("vendor", text(station.vendor)), ("model", text(station.model)),
-                                   ("serial", text(station.serial)), ("firmware", text(station.firmware)),
-                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
-                                   ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
-                                   ("lastBoot", text(station.lastBoot)), ("connectors", .array(connectors))]))
     }
 }

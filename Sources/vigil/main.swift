@@ -34,6 +34,10 @@ commands:
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
             | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
+  audit     the tamper-evident action history: verify [--audit-key FILE] | query [filters] [--json]
+            | export --format csv|jsonl [--output FILE]   filters: --from --to --station --site --rule --action
+            --outcome --actor --kind --limit   [--db PATH]
+  remediation  stats | commands [--station ID] | pause --reason TEXT [--by NAME] | resume [--by NAME]  [--db PATH]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -51,6 +55,8 @@ do {
     case "ocpp-harness": status = try await OCPPHarnessCommand(arguments: arguments).run()
     case "codes": status = try await CodesCommand(arguments: arguments).run()
     case "rules": status = try await RulesCommand(arguments: arguments).run()
+    case "audit": status = try await AuditCommand(arguments: arguments).run()
+    case "remediation": status = try await RemediationCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()
     case "sessions": status = try await SessionsCommand(arguments: arguments).run()

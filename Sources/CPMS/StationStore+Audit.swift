@@ -1,0 +1,123 @@
+import Audit
+import Foundation
+import Store
+
+/// The audit trail in the store: entries appended with their chain hashes inside one
+/// transaction (the store's single writer keeps the chain linear), signed checkpoints every
+/// `checkpointEvery` entries, and queries for `vigil audit`.
+extension StationStore {
+    public static let checkpointEvery = 50
+
+    /// Appends records in order, chaining each to the last; returns their ids. With a key, a
+    /// checkpoint is signed whenever an entry id reaches a multiple of `checkpointEvery`.
+    @discardableResult
+    public func appendAudit(_ records: [AuditRecord], key: [UInt8]?, now: String) throws -> [Int] {
+        guard !records.isEmpty else { return [] }
+        var ids: [Int] = []
+        try database.transaction {
+            let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first
+            var id = last?[0].int ?? 0
+            var previous = last?[1].text ?? AuditChain.genesis
+            for record in records {
+                id += 1
+                let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous)
+                try database.run("""
+                    INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, id, now, record.kind, record.actor, record.station, record.site, record.rule, record.action,
+                    record.outcome, record.details, previous, hash)
+                if let key, id % Self.checkpointEvery == 0 {
+                    try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (?, ?, ?, ?)",
+                                     id, hash, AuditChain.sign(entryId: id, hash: hash, key: key), now)
+                }
+                ids.append(id)
+                previous = hash
+            }
+        }
+        return ids
+    }
+
+    /// Signs a checkpoint at the newest entry (at shutdown, and on `vigil audit checkpoint`).
+    public func checkpointAudit(key: [UInt8], now: String) throws {
+        guard let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first,
+              let id = last[0].int, let hash = last[1].text else { return }
+        if try database.rows("SELECT 1 FROM audit_checkpoints WHERE entry_id = ?", id).isEmpty {
+            try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (?, ?, ?, ?)",
+                             id, hash, AuditChain.sign(entryId: id, hash: hash, key: key), now)
+        }
+    }
+
+    /// A filter for `vigil audit query` and exports; nil fields match anything.
+    public struct AuditQuery: Sendable {
+        public var from: String?
+        public var to: String?
+        public var station: String?
+        public var site: String?
+        public var rule: String?
+        public var action: String?
+        public var outcome: String?
+        public var actor: String?
+        public var kind: String?
+        public var limit: Int
+
+        public init(from: String? = nil, to: String? = nil, station: String? = nil, site: String? = nil, rule: String? = nil,
+                    action: String? = nil, outcome: String? = nil, actor: String? = nil, kind: String? = nil, limit: Int = 1_000) {
+            self.from = from
+            self.to = to
+            self.station = station
+            self.site = site
+            self.rule = rule
+            self.action = action
+            self.outcome = outcome
+            self.actor = actor
+            self.kind = kind
+            self.limit = limit
+        }
+    }
+
+    static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash FROM audit_log"
+
+    static func auditEntry(_ row: [SQLiteValue]) -> AuditEntry {
+        AuditEntry(id: row[0].int ?? 0, at: row[1].text ?? "",
+                   record: AuditRecord(kind: row[2].text ?? "", actor: row[3].text ?? "", station: row[4].text, site: row[5].text,
+                                       rule: row[6].text, action: row[7].text, outcome: row[8].text, details: row[9].text ?? ""),
+                   previousHash: row[10].text ?? "", hash: row[11].text ?? "")
+    }
+
+    public func auditEntries(_ query: AuditQuery) throws -> [AuditEntry] {
+        // `action` matches a prefix, so "reset" finds "reset soft" and "reset hard".
+        try database.rows(Self.auditColumns + """
+             WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?) AND (? IS NULL OR station = ?) AND (? IS NULL OR site = ?)
+               AND (? IS NULL OR rule = ?) AND (? IS NULL OR action LIKE ? || '%') AND (? IS NULL OR outcome = ?)
+               AND (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?)
+             ORDER BY id LIMIT ?
+            """, query.from, query.from, query.to, query.to, query.station, query.station, query.site, query.site,
+            query.rule, query.rule, query.action, query.action, query.outcome, query.outcome, query.actor, query.actor,
+            query.kind, query.kind, query.limit).map(Self.auditEntry)
+    }
+
+    /// Every entry in id order, a page at a time (for verification and export).
+    public func auditPage(afterId: Int, limit: Int) throws -> [AuditEntry] {
+        try database.rows(Self.auditColumns + " WHERE id > ? ORDER BY id LIMIT ?", afterId, limit).map(Self.auditEntry)
+    }
+
+    public func auditCheckpoints() throws -> [AuditCheckpoint] {
+        try database.rows("SELECT id, entry_id, hash, signature, at FROM audit_checkpoints ORDER BY id").map { row in
+            AuditCheckpoint(id: row[0].int ?? 0, entryId: row[1].int ?? 0, hash: row[2].text ?? "", signature: row[3].text ?? "",
+                            at: row[4].text ?? "")
+        }
+    }
+
+    // MARK: Settings (the kill switch)
+
+    public func setting(_ key: String) throws -> String? {
+        try database.rows("SELECT value FROM settings WHERE key = ?", key).first?.first?.text
+    }
+
+    public func setSetting(_ key: String, _ value: String, by person: String, now: String) throws {
+        try database.run("""
+            INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+            """, key, value, now, person)
+    }
+}

@@ -1,0 +1,103 @@
+import Audit
+import CPMS
+import DomainEvents
+import Foundation
+import RuleEngine
+
+/// The only component that sends remediating commands. For each `act` decision it checks the
+/// safety gates (kill switch, dry-run, maintenance, safety-class faults, live transactions,
+/// the per-station reset budget, the reboot-loop and fleet breakers), records the command
+/// before sending it (write-ahead), sends it through the station's live connection or queues it
+/// until the station reconnects, records the outcome, and feeds a `commandResult` event back to
+/// the rules. Verification decisions mark the command as having worked or not.
+public actor RemediationExecutor {
+    let store: StationStore
+    let commands: CommandService
+    let auditor: Auditor
+    public let policy: RemediationPolicy
+    let clock: @Sendable () -> Date
+    let log: RuleRunner.Logger
+    /// Where `commandResult` events go (the rule runner).
+    let feedback: @Sendable (DomainEvent) -> Void
+    /// Where alerts go.
+    let alerts: @Sendable (AlertRequest) async -> Void
+    /// Fleet breaker: station → last fault time.
+    var recentFaults: [String: Date] = [:]
+    var fleetHaltedUntil: Date?
+    /// Reboot-loop breaker: station → boots attributed to Vigil's resets.
+    var attributedBoots: [String: [Date]] = [:]
+
+    public static let killSwitchKey = "remediation.paused"
+
+    public init(store: StationStore, commands: CommandService, auditor: Auditor, policy: RemediationPolicy = RemediationPolicy(),
+                clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping RuleRunner.Logger,
+                feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: @escaping @Sendable (AlertRequest) async -> Void) {
+        self.store = store
+        self.commands = commands
+        self.auditor = auditor
+        self.policy = policy
+        self.clock = clock
+        self.log = log
+        self.feedback = feedback
+        self.alerts = alerts
+    }
+
+    var now: String { RuleRunner.timestamp(clock()) }
+
+    /// At start: commands a crash left between recording and confirming are marked unknown
+    /// (they still count against budgets).
+    public func recover() async {
+        do {
+            let interrupted = try await store.markInterruptedCommands(now: now)
+            if interrupted > 0 {
+                log("warning", "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted)])
+                await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "recover", outcome: "unknown",
+                                                 details: "\(interrupted) command(s) were recorded but not confirmed before Vigil stopped"))
+            }
+        } catch {
+            log("error", "cannot recover the command record", ["error": "\(error)"])
+        }
+    }
+
+    public func handle(_ decisions: [StoredDecision]) async {
+        for stored in decisions {
+            let decision = stored.decision
+            switch decision.kind {
+            case .act:
+                guard let action = decision.action else { continue }
+                if action.type.isCommand {
+                    await execute(decision, action: action, decisionId: stored.id)
+                } else if action.type == .alert {
+                    await alert(decision, action: action, decisionId: stored.id)
+                }
+            case .verified, .verificationFailed:
+                await markVerification(decision, worked: decision.kind == .verified)
+            default:
+                continue
+            }
+        }
+    }
+
+    func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
+        let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
+                                   site: decision.target.site, route: action.route ?? "oncall", severity: action.severity ?? "major",
+                                   title: action.title ?? decision.rule, text: action.text ?? decision.reason, decisionId: decisionId)
+        if decision.mode == .dryRun {
+            await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
+                                             rule: request.rule, action: "alert \(request.route)", outcome: "dry-run", details: request.title))
+            return
+        }
+        await alerts(request)
+    }
+
+    func markVerification(_ decision: Decision, worked: Bool) async {
+        guard let station = decision.target.station,
+              let command = try? await store.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
+              command.verified == nil else { return }
+        try? await store.setVerified(commandId: command.id, worked)
+        await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
+                                         rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
+                                         outcome: worked ? "verified" : "notVerified",
+                                         details: "command #\(command.id): \(decision.reason)"))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import RuleEngine
+
+/// The executor's own safety settings, enforced whatever a rule says.
+public struct RemediationPolicy: Sendable {
+    /// How long a command for an offline station waits for it to reconnect.
+    public var queueTimeToLive: TimeInterval = 3_600
+    /// At most this many resets per station within `resetWindow`, counted from the durable
+    /// command record (so a restart of Vigil cannot reset a station again past it).
+    public var maxResetsPerStation = 3
+    public var resetWindow: TimeInterval = 86_400
+    /// The fleet breaker: when more than this share of known stations (at least
+    /// `fleetBreakerMinStations`) report a fault within `fleetBreakerWindow`, automatic resets
+    /// stop for that long and one grouped alert goes out — suspect the backend, network or grid.
+    public var fleetBreakerShare = 0.2
+    public var fleetBreakerWindow: TimeInterval = 900
+    public var fleetBreakerMinStations = 5
+    /// The reboot-loop breaker: this many boots caused by Vigil's own resets within
+    /// `rebootLoopWindow` stop automatic resets of that station for `rebootLoopHold`.
+    public var rebootLoopBoots = 3
+    public var rebootLoopWindow: TimeInterval = 3_600
+    public var rebootLoopHold: TimeInterval = 86_400
+    /// A boot within this long after an accepted reset is attributed to it.
+    public var bootAttribution: TimeInterval = 600
+    /// Planned work: no automatic commands to these stations or sites while a window is open.
+    public var maintenance: [MaintenanceWindow] = []
+
+    public init() {}
+}
+
+/// An alert the executor hands on (to the webhook outbox once it exists; logged meanwhile).
+public struct AlertRequest: Sendable, Equatable {
+    public var rule: String
+    public var target: String
+    public var station: String?
+    public var site: String?
+    public var route: String
+    public var severity: String
+    public var title: String
+    public var text: String
+    public var decisionId: Int?
+
+    public init(rule: String, target: String, station: String?, site: String?, route: String, severity: String, title: String,
+                text: String, decisionId: Int?) {
+        self.rule = rule
+        self.target = target
+        self.station = station
+        self.site = site
+        self.route = route
+        self.severity = severity
+        self.title = title
+        self.text = text
+        self.decisionId = decisionId
+    }
+}

@@ -1,0 +1,99 @@
+import CPMS
+import Foundation
+import OCPP
+import Remediation
+import RuleEngine
+import Audit
+import Transport
+
+/// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
+enum APIRoutes {
+    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor) -> Router {
+        var router = Router()
+        router.on("GET", "/api/v1/health") { _ in
+            .json(.ok, Array(#"{"status":"ok"}"#.utf8))
+        }
+        router.on("GET", "/api/v1/stations") { _ in
+            do {
+                let stations = try await store.stations()
+                return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        router.on("GET", "/api/v1/sessions") { request in
+            do {
+                let sessions = try await store.sessions(station: request.query["station"])
+                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
+                return .json(.ok, Array(body))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        router.on("GET", "/api/v1/decisions") { request in
+            do {
+                let limit = request.query["limit"].flatMap { Int($0) } ?? 100
+                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: min(limit, 10_000))
+                return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        // An operator approves (or rejects) a ladder paused at an `approve` rung:
+        // {"rule": ID, "target": "CP-1/2", "approved": true, "by": "dana", "role": "supervisor"}.
+        router.on("POST", "/api/v1/approvals") { request in
+            func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+                .json(status, Array(JSONWriter.string(.object(JSONObject([(status == .accepted ? "status" : "error", .string(message))]))).utf8))
+            }
+            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return reply(.badRequest, "the body must be a JSON object") }
+            guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
+                  case .bool(let approved)? = body["approved"], case .string(let person)? = body["by"], !person.isEmpty else {
+                return reply(.badRequest, "give rule, target, approved (true/false) and by (who decides)")
+            }
+            var role: String?
+            if case .string(let text)? = body["role"] { role = text }
+            guard await runner.ruleSet.rule(rule) != nil else { return reply(.notFound, "no rule \(rule)") }
+            guard await runner.approve(rule: rule, target: target, approved: approved, by: person, role: role) else {
+                return reply(.conflict, "no ladder of \(rule) for \(target) is waiting for an approval")
+            }
+            await auditor.record(AuditRecord(kind: "operator", actor: person, station: target.split(separator: "/").first.map(String.init),
+                                             rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
+                                             details: "\(target) as \(role ?? "no role given")"))
+            return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
+        }
+        router.on("GET", "/api/v1/rules") { _ in
+            let rules = await runner.ruleSet.rules.map { rule -> JSONValue in
+                .object(JSONObject([("id", .string(rule.id)), ("hash", .string(rule.hash)), ("mode", .string(rule.mode.rawValue)),
+                                    ("enabled", .bool(rule.enabled)), ("description", .string(rule.description))]))
+            }
+            return .json(.ok, Array(JSONWriter.string(.array(rules)).utf8))
+        }
+        router.on("GET", "/api/v1/stations/{id}") { request in
+            let id = request.pathParameters["id"] ?? ""
+            do {
+                guard let station = try await store.station(id) else {
+                    return .json(.notFound, Array(JSONWriter.string(.object(JSONObject([("error", .string("no station \(id)"))]))).utf8))
+                }
+                return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
+            } catch {
+                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+            }
+        }
+        return router
+    }
+
+    static func json(_ station: StationRecord) -> JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        let connectors = station.connectors.map { connector -> JSONValue in
+            .object(JSONObject([("evse", .integer(connector.evse)), ("connector", .integer(connector.connector)),
+                                ("status", .string(connector.status)), ("errorCode", text(connector.errorCode)),
+                                ("vendorErrorCode", text(connector.vendorErrorCode)), ("info", text(connector.info)),
+                                ("updatedAt", .string(connector.updatedAt))]))
+        }
+        return .object(JSONObject([("id", .string(station.id)), ("vendor", text(station.vendor)), ("model", text(station.model)),
+                                   ("serial", text(station.serial)), ("firmware", text(station.firmware)),
+                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
+                                   ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
+                                   ("lastBoot", text(station.lastBoot)), ("connectors", .array(connectors))]))
+    }
+}

@@ -1,0 +1,125 @@
+import Audit
+import CPMS
+import Foundation
+
+/// `vigil audit verify|query|export|checkpoint`: the tamper-evident action history, for auditors.
+///   verify [--db PATH] [--audit-key FILE]          prove the chain intact, or name the first bad entry (exit 1)
+///   query [--from T] [--to T] [--station S] [--site S] [--rule R] [--action A] [--outcome O] [--actor A] [--kind K]
+///         [--limit N] [--json]
+///   export --format csv|jsonl [--output FILE] [the query filters]
+struct AuditCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("audit needs a verb: verify, query or export") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+    }
+
+    static let filters: Set<String> = ["from", "to", "station", "site", "rule", "action", "outcome", "actor", "kind", "limit"]
+
+    func run() async throws -> Int32 {
+        let store = try openStore(at: arguments.databasePath, create: false)
+        switch verb {
+        case "verify":
+            try arguments.rejectUnknown(allowed: ["db", "audit-key"])
+            return try await verify(store)
+        case "query":
+            try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
+            for entry in try await store.auditEntries(query()) {
+                printLine(arguments.has("json") ? Self.jsonLine(entry) : Self.textLine(entry))
+            }
+            return 0
+        case "export":
+            try arguments.rejectUnknown(allowed: Self.filters.union(["db", "format", "output"]))
+            return try await export(store)
+        default:
+            throw UsageError("unknown audit verb \(verb.debugDescription); use verify, query or export")
+        }
+    }
+
+    func query() throws(UsageError) -> StationStore.AuditQuery {
+        StationStore.AuditQuery(from: arguments.value("from"), to: arguments.value("to"), station: arguments.value("station"),
+                                site: arguments.value("site"), rule: arguments.value("rule"), action: arguments.value("action"),
+                                outcome: arguments.value("outcome"), actor: arguments.value("actor"), kind: arguments.value("kind"),
+                                limit: try arguments.integer("limit", default: 1_000))
+    }
+
+    func verify(_ store: StationStore) async throws -> Int32 {
+        let keyPath = AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath)
+        let key = try AuditKey.load(path: keyPath, create: false)
+        var entries: [AuditEntry] = []
+        var after = 0
+        while true {
+            let page = try await store.auditPage(afterId: after, limit: 10_000)
+            guard let last = page.last else { break }
+            entries += page
+            after = last.id
+        }
+        let checkpoints = try await store.auditCheckpoints()
+        switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key) {
+        case .intact(let count, let signed):
+            printLine("audit trail intact: \(count) entries, \(signed) signed checkpoints\(key == nil ? " (no key at \(keyPath): signatures not checked)" : "")")
+            return 0
+        case .broken(let id, let reason):
+            printLine("audit trail BROKEN at entry \(id): \(reason)")
+            return 1
+        }
+    }
+
+    func export(_ store: StationStore) async throws -> Int32 {
+        let format = arguments.value("format") ?? "jsonl"
+        guard format == "csv" || format == "jsonl" else { throw UsageError("--format must be csv or jsonl, got \(format.debugDescription)") }
+        var query = try query()
+        if arguments.value("limit") == nil { query.limit = Int.max }
+        var lines: [String] = format == "csv" ? ["id,at,kind,actor,station,site,rule,action,outcome,details,previous_hash,hash"] : []
+        for entry in try await store.auditEntries(query) {
+            lines.append(format == "csv" ? Self.csvLine(entry) : Self.jsonLine(entry))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        if let output = arguments.value("output") {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                throw CommandFailure(description: "cannot write \(output)")
+            }
+            printLine("wrote \(lines.count - (format == "csv" ? 1 : 0)) entries to \(output)")
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        return 0
+    }
+
+    static func textLine(_ entry: AuditEntry) -> String {
+        let record = entry.record
+        var parts = ["#\(entry.id)", entry.at, record.kind, record.actor]
+        if let station = record.station { parts.append(station) }
+        if let rule = record.rule { parts.append("rule=\(rule)") }
+        if let action = record.action { parts.append(action) }
+        if let outcome = record.outcome { parts.append("→ \(outcome)") }
+        let details = record.details.count > 160 ? String(record.details.prefix(157)) + "…" : record.details
+        return parts.joined(separator: "  ") + "  " + details.replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func jsonLine(_ entry: AuditEntry) -> String {
+        let record = entry.record
+        var object: [String: Any] = ["id": entry.id, "at": entry.at, "kind": record.kind, "actor": record.actor,
+                                     "details": record.details, "previousHash": entry.previousHash, "hash": entry.hash]
+        for (key, value) in [("station", record.station), ("site", record.site), ("rule", record.rule), ("action", record.action),
+                             ("outcome", record.outcome)] {
+            if let value { object[key] = value }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func csvLine(_ entry: AuditEntry) -> String {
+        func quoted(_ value: String?) -> String {
+            guard let value else { return "" }
+            guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        let record = entry.record
+        return [String(entry.id), entry.at, record.kind, record.actor, record.station, record.site, record.rule, record.action,
+                record.outcome, record.details, entry.previousHash, entry.hash].map(quoted).joined(separator: ",")
+    }
+}
