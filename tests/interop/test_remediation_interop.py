@@ -1,0 +1,327 @@
+"""The whole loop with charge points from the Python `ocpp` package against `vigil serve`:
+fault in → rule → command sent → the charger (scripted) recovers or not → verification →
+audit trail. Also the executor's own gates: live sessions, the reset budget across restarts,
+the reboot-loop and fleet breakers, the kill switch, and tamper detection of the audit trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+import ocpp.v16
+import ocpp.v16.call as call16
+import ocpp.v16.call_result as result16
+from ocpp.routing import on
+
+from conftest import VigilProcess, vigil_binary
+
+STEP = 10.0
+
+RULES = """
+- id: reset-then-disable
+  when: { event: statusChanged, where: { to: Faulted, ocppErrorCode: InternalError } }
+  unless: { transactionActive: true }
+  then:
+    - reset: soft
+      verify: { status: Available, within: 3s }
+    - disableConnector: true
+    - alert: { route: oncall, severity: critical, text: "{{station}}/{{connector}} stuck. Tried: {{attempts}}" }
+  limits: { cooldown: 1s }
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class ScriptedCharger(ocpp.v16.ChargePoint):
+    """A 1.6 charge point whose answer to a reset is scripted: after accepting it reboots
+    (BootNotification) and reports connector 1 as `after_reset` (Available: the reset helped;
+    Faulted: it did not)."""
+
+    def __init__(self, *args, after_reset="Available", reset_answer="Accepted", reboot_delay=0.3, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after_reset = after_reset
+        self.reboot_delay = reboot_delay
+        self.reset_answer = reset_answer
+        self.received: list[tuple[str, dict]] = []
+
+    @on("Reset")
+    def on_reset(self, **kwargs):
+        self.received.append(("Reset", kwargs))
+        if self.reset_answer == "Accepted":
+            asyncio.get_running_loop().create_task(self.reboot())
+        return result16.Reset(status=self.reset_answer)
+
+    async def reboot(self):
+        await asyncio.sleep(self.reboot_delay)
+        await self.call(call16.BootNotification(charge_point_vendor="Acme", charge_point_model="X1"))
+        await self.call(call16.StatusNotification(connector_id=1, error_code="InternalError" if self.after_reset == "Faulted" else "NoError",
+                                                  status=self.after_reset))
+
+    @on("ChangeAvailability")
+    def on_change_availability(self, **kwargs):
+        self.received.append(("ChangeAvailability", kwargs))
+        return result16.ChangeAvailability(status="Accepted")
+
+    async def fault(self):
+        await self.call(call16.StatusNotification(connector_id=1, error_code="InternalError", status="Faulted"), suppress=False)
+
+
+@contextlib.asynccontextmanager
+async def charger(proc, station, **kwargs):
+    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{station}"
+    async with connect(url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=STEP, ping_interval=None) as ws:
+        cp = ScriptedCharger(station, ws, response_timeout=STEP, **kwargs)
+        reader = asyncio.create_task(cp.start())
+        try:
+            await cp.call(call16.BootNotification(charge_point_vendor="Acme", charge_point_model="X1"), suppress=False)
+            yield cp
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await asyncio.wait_for(reader, STEP)
+
+
+def start(tmp_path: Path, rules: str = RULES, extra=()) -> VigilProcess:
+    directory = tmp_path / "rules"
+    directory.mkdir(exist_ok=True)
+    (directory / "rules.yaml").write_text(rules)
+    return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(tmp_path / "vigil.sqlite"),
+                         "--rules", str(directory), "--command-timeout", "5", *extra], ["ocpp", "http"]).start()
+
+
+def vigil(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(vigil_binary()), *args], capture_output=True, text=True, timeout=STEP)
+
+
+def audit(tmp_path: Path, *filters) -> list[dict]:
+    result = vigil("audit", "query", "--db", str(tmp_path / "vigil.sqlite"), "--json", *filters)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+async def until(predicate, what: str, timeout: float = STEP):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def run(coro, timeout: float = 60):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def test_a_fault_is_reset_verified_and_on_record(tmp_path):
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-OK") as cp:
+                await cp.fault()
+                await until(lambda: cp.received, "the reset")
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-OK") if e.get("outcome") == "verified"
+                                     and e["kind"] == "verification"], "the verification on record")
+                return cp.received
+
+        received = run(scenario())
+        assert received == [("Reset", {"type": "Soft"})]
+        trail = audit(tmp_path, "--station", "CP-OK")
+        steps = [(e["kind"], e.get("action"), e.get("outcome")) for e in trail]
+        assert ("decision", "reset soft", "act") in steps
+        assert ("command", "reset soft", "sending") in steps
+        assert ("outcome", "reset soft", "accepted") in steps
+        assert ("system", "boot attributed", steps[[s[1] for s in steps].index("boot attributed")][2]) in steps
+        assert ("decision", None, "verified") in steps
+        assert ("verification", "reset soft", "verified") in steps
+        # The command was on record before it was sent, and its outcome after.
+        assert steps.index(("command", "reset soft", "sending")) < steps.index(("outcome", "reset soft", "accepted"))
+        verify = vigil("audit", "verify", "--db", str(tmp_path / "vigil.sqlite"))
+        assert verify.returncode == 0 and "audit trail intact" in verify.stdout, verify.stdout
+        stats = vigil("remediation", "stats", "--db", str(tmp_path / "vigil.sqlite"))
+        assert "reset soft" in stats.stdout and "100%" in stats.stdout, stats.stdout
+    finally:
+        proc.stop()
+
+
+def test_a_charger_that_does_not_recover_walks_the_ladder(tmp_path):
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-BAD", after_reset="Faulted") as cp:
+                await cp.fault()
+                await until(lambda: any(name == "ChangeAvailability" for name, _ in cp.received), "the disable", timeout=15)
+                await until(lambda: [e for e in audit(tmp_path, "--kind", "alert")], "the alert on record")
+                return cp.received
+
+        received = run(scenario())
+        assert received[0] == ("Reset", {"type": "Soft"})
+        assert ("ChangeAvailability", {"connector_id": 1, "type": "Inoperative"}) in received
+        alert = audit(tmp_path, "--kind", "alert")[0]
+        assert alert["station"] == "CP-BAD" and alert["outcome"] == "logged"
+        assert "Tried: reset soft (not verified); disableConnector" in alert["details"], alert
+    finally:
+        proc.stop()
+
+
+def test_a_charger_in_a_live_session_is_not_reset(tmp_path):
+    # No `unless` here: the executor's own gate must hold the reset back.
+    rules = RULES.replace("  unless: { transactionActive: true }\n", "")
+    proc = start(tmp_path, rules)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-BUSY") as cp:
+                await cp.call(call16.StartTransaction(connector_id=1, id_tag="T1", meter_start=0, timestamp=now_iso()), suppress=False)
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-BUSY") if e["kind"] == "decision"
+                                     and e.get("outcome") == "suppressed"], "the held-back decision")
+                await asyncio.sleep(1)
+                return cp.received
+
+        assert run(scenario()) == []
+        held = [e for e in audit(tmp_path, "--station", "CP-BUSY") if e.get("outcome") == "suppressed"]
+        assert "a transaction is active" in held[0]["details"]
+    finally:
+        proc.stop()
+
+
+def test_the_reset_budget_holds_across_a_crash(tmp_path):
+    proc = start(tmp_path)
+    proc.stop()
+    # Three resets recorded but never confirmed: Vigil died between recording and sending.
+    db = sqlite3.connect(tmp_path / "vigil.sqlite")
+    for _ in range(3):
+        db.execute("INSERT INTO remediation_commands (created_at, rule, station, connector, action, argument, status) "
+                   "VALUES (?, 'reset-then-disable', 'CP-CRASH', 1, 'reset', 'soft', 'pending')", (now_iso(),))
+    db.commit()
+    db.close()
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-CRASH") as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-CRASH") if e.get("outcome") == "refused"], "the refusal")
+                return cp.received
+
+        received = run(scenario())
+        assert not [name for name, _ in received if name == "Reset"], received
+        refused = [e for e in audit(tmp_path, "--station", "CP-CRASH") if e.get("outcome") == "refused"][0]
+        assert "had 3 resets within 24 h (limit 3)" in refused["details"], refused
+        recovered = audit(tmp_path, "--kind", "system", "--action", "recover")
+        assert recovered and recovered[0]["outcome"] == "unknown"
+    finally:
+        proc.stop()
+
+
+def test_a_reboot_loop_trips_the_station_breaker(tmp_path):
+    # Every fault gets a reset, and every reset brings the fault back after a reboot: a loop
+    # that Vigil itself drives.
+    rules = """
+- id: reset-on-fault
+  when: { event: statusChanged, where: { to: Faulted } }
+  then:
+    - reset: soft
+  limits: { cooldown: 1s }
+"""
+    proc = start(tmp_path, rules)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-LOOP", after_reset="Faulted", reboot_delay=1.2) as cp:
+                await cp.fault()
+                await until(lambda: audit(tmp_path, "--action", "reboot-loop breaker"), "the breaker", timeout=30)
+                await asyncio.sleep(2.5)
+                return cp.received
+
+        received = run(scenario(), timeout=90)
+        resets = [name for name, _ in received if name == "Reset"]
+        assert len(resets) == 3, received
+        breaker = audit(tmp_path, "--action", "reboot-loop breaker")[0]
+        assert breaker["station"] == "CP-LOOP" and breaker["outcome"] == "tripped"
+        attributed = audit(tmp_path, "--action", "boot attributed")
+        assert len(attributed) == 3
+        refused = [e for e in audit(tmp_path, "--station", "CP-LOOP", "--outcome", "refused")]
+        assert refused, "the fault after the third reset must be refused"
+    finally:
+        proc.stop()
+
+
+def test_a_fleet_wide_fault_trips_the_fleet_breaker(tmp_path):
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            stack = contextlib.AsyncExitStack()
+            async with stack:
+                chargers = [await stack.enter_async_context(charger(proc, f"CP-F{i}")) for i in range(6)]
+                for cp in chargers:
+                    await cp.fault()
+                await until(lambda: audit(tmp_path, "--action", "fleet breaker"), "the fleet breaker")
+                await asyncio.sleep(1.5)
+                return [cp.received for cp in chargers]
+
+        received = run(scenario())
+        resets = sum(1 for got in received for name, _ in got if name == "Reset")
+        assert resets <= 2, received   # the first faults, before the share passed 20%
+        refused = [e for e in audit(tmp_path, "--outcome", "refused") if "fleet breaker" in e["details"]]
+        assert len(refused) >= 4
+    finally:
+        proc.stop()
+
+
+def test_the_kill_switch_stops_every_command(tmp_path):
+    proc = start(tmp_path)
+    try:
+        db = str(tmp_path / "vigil.sqlite")
+        paused = vigil("remediation", "pause", "--reason", "site works", "--by", "dana", "--db", db)
+        assert paused.returncode == 0, paused.stderr
+
+        async def scenario():
+            async with charger(proc, "CP-KILL") as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-KILL") if e.get("outcome") == "refused"], "the refusal")
+                return cp.received
+
+        assert run(scenario()) == []
+        switch = audit(tmp_path, "--kind", "operator", "--actor", "dana")
+        assert switch[0]["action"] == "kill switch on" and switch[0]["details"] == "site works"
+    finally:
+        proc.stop()
+
+
+def test_tampering_with_the_audit_trail_is_detected(tmp_path):
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-T") as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-T") if e["kind"] == "verification"], "the verification")
+
+        run(scenario())
+    finally:
+        proc.stop()
+    db_path = tmp_path / "vigil.sqlite"
+    assert vigil("audit", "verify", "--db", str(db_path)).returncode == 0
+    entries = audit(tmp_path)
+    target = entries[len(entries) // 2]["id"]
+    db = sqlite3.connect(db_path)
+    db.execute("UPDATE audit_log SET outcome = 'rejected' WHERE id = ?", (target,))
+    db.commit()
+    db.close()
+    broken = vigil("audit", "verify", "--db", str(db_path))
+    assert broken.returncode == 1
+    assert f"BROKEN at entry {target}: its content does not match its hash" in broken.stdout, broken.stdout
+    export = vigil("audit", "export", "--format", "csv", "--db", str(db_path))
+    assert export.returncode == 0 and export.stdout.startswith("id,at,kind,actor,station")
