@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 import Transport
 
-/// `vigil bench [transport|ocpp|rules|cpms|all]`. Rules: `RulesBenchmark`. Transport: against a `vigil echo` child process on
+/// `vigil bench [transport|ocpp|rules|cpms|remediation|all]`. Rules: `RulesBenchmark`;
+/// remediation: `RemediationBenchmark` (fault → command latency under load). Transport: against a `vigil echo` child process on
 /// loopback, the round-trip message rate through one connection and through many, and the
 /// echo server's resident memory per idle connection (client and server share this
 /// machine's cores, so the rates are a floor for the server alone). OCPP: decode, validate
@@ -18,8 +19,8 @@ struct BenchCommand {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
         if let first = parsed.positional.first {
-            guard ["transport", "ocpp", "cpms", "rules", "all"].contains(first), parsed.positional.count == 1 else {
-                throw UsageError("bench takes one of transport, ocpp, cpms, rules, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
+            guard ["transport", "ocpp", "cpms", "rules", "remediation", "all"].contains(first), parsed.positional.count == 1 else {
+                throw UsageError("bench takes one of transport, ocpp, cpms, rules, remediation, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
             }
             suite = first
         }
@@ -33,6 +34,7 @@ struct BenchCommand {
         if suite == "transport" || suite == "all" { try await runTransport() }
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }
         if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds).run() }
+        if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         return 0
     }
 
