@@ -1,0 +1,100 @@
+import Audit
+import Foundation
+import Synchronization
+import Testing
+@testable import CPMS
+@testable import Remediation
+@testable import RuleEngine
+
+/// The executor's gates, decided from its own durable record and whatever a rule says:
+/// no station is connected here, so every command that passes the gates is queued.
+@Suite struct ExecutorGateTests {
+    final class Collected: Sendable {
+        let alerts = Mutex<[AlertRequest]>([])
+        let events = Mutex<[DomainEvent]>([])
+    }
+
+    func executor() throws -> (RemediationExecutor, StationStore, Collected, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-exec-\(UUID().uuidString).sqlite").path
+        let store = try StationStore(path: path)
+        let collected = Collected()
+        let auditor = Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }
+        let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
+                                           log: { _, _, _ in }, feedback: { event in collected.events.withLock { $0.append(event) } },
+                                           alerts: { request in collected.alerts.withLock { $0.append(request) } })
+        return (executor, store, collected, path)
+    }
+
+    func decision(_ action: DecidedAction, mode: RuleMode = .enforce, connector: Int? = 1) -> Decision {
+        Decision(time: Date(), rule: "r", ruleHash: String(repeating: "a", count: 64), mode: mode, kind: .act,
+                 target: RuleTarget(key: connector.map { "CP-1/\($0)" } ?? "CP-1", station: "CP-1", connector: connector, site: "north"),
+                 rung: 0, action: action, eventIds: ["e1"], reason: "test")
+    }
+
+    @Test func aSafetyFaultIsNeverResetWhateverDecidedIt() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // A decision that asks for a reset of a safety-class fault, as a rule (or a bug) might.
+        var reset = DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true, catalogueEntry: "ABB 0x0004")
+        reset.catalogueSeverity = "safety"
+        await executor.handle([StoredDecision(id: 1, decision: decision(reset))])
+        let commands = try await store.commands()
+        #expect(commands.map(\.action) == ["reset", "disableConnector"])
+        #expect(commands[0].status == "refused" && commands[0].detail?.contains("safety fault: never reset automatically") == true)
+        #expect(commands[1].status == "queued")   // the safe alternative, waiting for the station
+    }
+
+    @Test func aDecisionDeliveredTwiceIsActedOnOnce() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stored = StoredDecision(id: 7, decision: decision(DecidedAction(type: .reset, resetType: "soft")))
+        await executor.handle([stored])
+        await executor.handle([stored])
+        #expect(try await store.commands().count == 1)
+    }
+
+    @Test func dryRunRecordsAndSendsNothing() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .unlockConnector), mode: .dryRun))])
+        #expect(try await store.commands().map(\.status) == ["dryRun"])
+    }
+
+    @Test func theResetBudgetCountsCommandsOfUnknownFate() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for id in 1...3 {
+            await executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        }
+        // Queued commands were not sent, so they do not count; make them look interrupted mid-send.
+        for row in try await store.commands() { try await store.updateCommand(id: row.id, status: "pending", detail: nil, now: "2030-01-01T00:00:00Z") }
+        await executor.recover()
+        await executor.handle([StoredDecision(id: 4, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        let last = try #require(try await store.commands().last)
+        #expect(last.status == "refused")
+        #expect(last.detail == "CP-1 had 3 resets within 24 h (limit 3)")
+    }
+
+    @Test func theKillSwitchRefusesEverything() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let auditor = Auditor(store: store, key: nil) { _, _, _ in }
+        try await RemediationExecutor.setKillSwitch(true, store: store, by: "dana", reason: "storm", auditor: auditor)
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
+        #expect(try await store.commands().first?.detail == "the kill switch is on (vigil remediation resume turns it off)")
+        let entries = try await store.auditEntries(StationStore.AuditQuery(kind: "operator"))
+        #expect(entries.first?.record.actor == "dana" && entries.first?.record.action == "kill switch on")
+    }
+
+    @Test func queuedCommandsExpireOnRecord() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        let row = try #require(try await store.commands().first)
+        try await store.setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")
+        await executor.expireQueue()
+        #expect(try await store.commands().first?.status == "expired")
+        let expired = try await store.auditEntries(StationStore.AuditQuery(outcome: "expired"))
+        #expect(expired.count == 1)
+    }
+}
