@@ -23,6 +23,7 @@ struct ServeCommand {
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
+    var maintenance: [MaintenanceWindow] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -35,6 +36,7 @@ struct ServeCommand {
         var file = ServeConfigFile()
         if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] { file = try ServeConfigFile.load(path: path) }
         declaredStations = file.stations
+        maintenance = file.maintenance
         func setting(_ name: String) -> String? {
             parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] ?? file.settings[name]
         }
@@ -118,9 +120,12 @@ struct ServeCommand {
         let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true), log: logger)
         let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor, log: logger)
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath])
+        await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
+        var policy = RemediationPolicy()
+        policy.maintenance = maintenance
         let connections = ConnectionRegistry()
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: connections, timeout: .seconds(commandTimeout)),
-                                           auditor: auditor, log: logger, feedback: { runner.submit($0) },
+                                           auditor: auditor, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: { request in await AlertLogging.record(request, auditor: auditor, log: log) })
         await executor.recover()
         await runner.setDecisionHandler { await executor.handle($0) }

@@ -1,4 +1,5 @@
 import Foundation
+import RuleEngine
 import YAMLKit
 
 /// The `vigil serve --config FILE` YAML file: every serve setting (camelCase keys) and the
@@ -27,6 +28,9 @@ struct ServeConfigFile {
     var settings: [String: String] = [:]
     /// Stations to declare at start-up, with their registration.
     var stations: [(id: String, registration: String, site: String?)] = []
+    /// Planned work: no automatic command (and, for rules that say `unless: { maintenance: true }`,
+    /// no firing) for these sites or stations between `from` and `to`.
+    var maintenance: [MaintenanceWindow] = []
 
     static func load(path: String) throws(UsageError) -> ServeConfigFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -39,7 +43,7 @@ struct ServeConfigFile {
         } catch {
             throw UsageError("\(error)")
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -57,6 +61,26 @@ struct ServeConfigFile {
                 errors += station.errors
                 let site = station.string("site", required: false)
                 if station.errors.isEmpty { config.stations.append((id, registration, site)) }
+            }
+        }
+        if let list = reader.field("maintenance", required: false) {
+            if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"maintenance\" must be a list")) }
+            let formatter = ISO8601DateFormatter()
+            for item in list.sequence ?? [] {
+                var window = YAMLFieldReader(item, context: "config maintenance window", allowed: ["site", "station", "from", "to"])
+                let site = window.string("site", required: false), station = window.string("station", required: false)
+                var bounds: [Date] = []
+                for key in ["from", "to"] {
+                    guard let text = window.string(key), let node = item[key] else { continue }
+                    if let date = formatter.date(from: text) { bounds.append(date) }
+                    else { window.fail(node, "\"\(key)\" must be an RFC 3339 time such as 2026-12-01T06:00:00Z, got \"\(text)\"") }
+                }
+                if site == nil && station == nil { window.fail(item, "name the \"site\" or \"station\" the window is for") }
+                if bounds.count == 2 && bounds[1] <= bounds[0], let node = item["to"] { window.fail(node, "\"to\" must be after \"from\"") }
+                errors += window.errors
+                if window.errors.isEmpty && bounds.count == 2 {
+                    config.maintenance.append(MaintenanceWindow(site: site, station: station, from: bounds[0], to: bounds[1]))
+                }
             }
         }
         guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }
