@@ -116,8 +116,10 @@ extension RemediationExecutor {
             return
         }
         await audit("sending", "#\(id) for decision \(decisionId.map(String.init) ?? "-"): \(decision.reason)")
-        await send(id: id, command: command, action: action, rule: decision.rule, station: station, site: decision.target.site,
-                   connector: decision.target.connector)
+        // The send (up to the command timeout) runs on its own, so that neither the rules nor
+        // other stations' commands wait for a slow station; the record above is already durable.
+        let site = decision.target.site, connector = decision.target.connector, rule = decision.rule
+        Task { await self.send(id: id, command: command, action: action, rule: rule, station: station, site: site, connector: connector) }
     }
 
     /// Sends a recorded command and records what became of it.

@@ -67,10 +67,16 @@ def wait_for(predicate, what: str, timeout: float = STEP):
 
 
 async def call(ws, message_id: str, action: str, payload: dict):
+    """Sends a CALL and returns its result; commands Vigil sends meanwhile (the executor acts
+    on the rules' decisions) are accepted."""
     await ws.send(json.dumps([2, message_id, action, payload]))
-    reply = json.loads(await asyncio.wait_for(ws.recv(), STEP))
-    assert reply[0] == 3 and reply[1] == message_id, reply
-    return reply[2]
+    while True:
+        reply = json.loads(await asyncio.wait_for(ws.recv(), STEP))
+        if reply[0] == 2:
+            await ws.send(json.dumps([3, reply[1], {"status": "Accepted"}]))
+            continue
+        assert reply[0] == 3 and reply[1] == message_id, reply
+        return reply[2]
 
 
 def status(connector: int, status: str, error: str = "NoError") -> dict:
