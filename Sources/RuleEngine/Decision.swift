@@ -22,6 +22,9 @@ public struct Decision: Sendable, Equatable, Codable {
         case suppressed
         /// The rule stopped acting for a site because too much of it tripped at once.
         case halted
+        /// The incident is over: the condition of a rule that fired has cleared (a `for`
+        /// condition cleared, an absent event came back, a ratio recovered). Alerts resolve on it.
+        case cleared
     }
 
     public var time: Date

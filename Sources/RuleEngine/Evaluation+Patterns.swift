@@ -28,11 +28,17 @@ extension Evaluation {
         // groups are changed in place rather than copied.
         guard var runtime = state.rules.removeValue(forKey: rule.id) else { return }
         var window = runtime.groups.removeValue(forKey: key) ?? GroupWindow(target: target(for: event, by: by))
+        let hadIncident = runtime.episodes[key] != nil
         let (firing, keep) = update(&window, runtime: &runtime, key: key, rule: rule, event: event, at: time)
+        let cleared = hadIncident && runtime.episodes[key] == nil
         let due = keep ? due(window, rule: position)?.0 : nil
         if keep { runtime.groups[key] = window }
         state.rules[rule.id] = runtime
         noteDeadline(rule: position, due)
+        if cleared {
+            emit(rule: position, kind: .cleared, target: window.target, evidence: [event.id],
+                 reason: "\(event.kind.rawValue) cleared the condition", at: time)
+        }
         if let firing { fire(rule: position, window: window, evidence: firing.evidence, firstSeen: firing.firstSeen, at: time) }
     }
 

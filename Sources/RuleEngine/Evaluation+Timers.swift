@@ -125,7 +125,11 @@ extension Evaluation {
         case .sustainedClear:
             reset(&window)
             state.rules[id]?.groups[item.key] = nil
-            closeEpisode(rule: item.rule, key: item.key)
+            if state.rules[id]?.episodes[item.key] != nil {
+                closeEpisode(rule: item.rule, key: item.key)
+                emit(rule: item.rule, kind: .cleared, target: window.target, evidence: window.lastEvent.map { [$0.id] } ?? [],
+                     reason: "the condition stayed clear for its keepFor", at: item.time)
+            }
         case .sustainedFire:
             window.fired = true
             state.rules[id]?.groups[item.key] = window

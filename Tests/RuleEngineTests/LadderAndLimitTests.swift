@@ -210,7 +210,8 @@ import Testing
         timeline.advance(toSecond: 200)
         timeline.send(faulted(at: 300), faulted(at: 310, station: "CP-2"), event(.connected, at: 400), faulted(at: 500, connector: 2))
         #expect(timeline.lines == ["+130 offline act alert oncall CP-1", "+300 connector-fault suppressed CP-1/1",
-                                   "+310 connector-fault act alert oncall CP-2/1", "+500 connector-fault act alert oncall CP-1/2"])
+                                   "+310 connector-fault act alert oncall CP-2/1", "+400 offline cleared CP-1",
+                                   "+500 connector-fault act alert oncall CP-1/2"])
         #expect(timeline.decisions[1].reason == "inhibited by rule offline (open for CP-1)")
     }
 

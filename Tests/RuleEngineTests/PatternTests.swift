@@ -50,7 +50,7 @@ import Testing
         var timeline = Timeline(set)
         timeline.send(faulted(at: 0), faulted(at: 400), faulted(at: 500), available(at: 600), faulted(at: 1_000))
         timeline.advance(toSecond: 3_600)
-        #expect(timeline.lines == ["+300 stuck act alert oncall CP-1/1", "+1300 stuck act alert oncall CP-1/1"])
+        #expect(timeline.lines == ["+300 stuck act alert oncall CP-1/1", "+660 stuck cleared CP-1/1", "+1300 stuck act alert oncall CP-1/1"])
     }
 
     @Test func connectorsAreIndependentGroups() {
@@ -165,7 +165,7 @@ import Testing
         timeline.advance(toSecond: 5_000)
         timeline.send(event(.heartbeat, at: 5_000))
         timeline.advance(toSecond: 7_000)
-        #expect(timeline.lines == ["+1600 silent act alert oncall CP-1", "+5600 silent act alert oncall CP-1"])
+        #expect(timeline.lines == ["+1600 silent act alert oncall CP-1", "+5000 silent cleared CP-1", "+5600 silent act alert oncall CP-1"])
     }
 }
 
@@ -206,7 +206,8 @@ import Testing
         })
         // 5th sample: 1/5 = 20% → fires. Sample 11 (600 s): 7/11 ≥ 60% re-arms it; sample 12
         // (660 s): 7/12 < 60% trips it again. Nothing more while it stays tripped.
-        #expect(timeline.lines == ["+240 site-success act alert oncall site:north", "+660 site-success act alert oncall site:north"])
+        #expect(timeline.lines == ["+240 site-success act alert oncall site:north", "+540 site-success cleared site:north",
+                                   "+660 site-success act alert oncall site:north"])
     }
 
     @Test func sequenceFollowedByAndNotFollowedBy() throws {
