@@ -64,7 +64,8 @@ public enum AuditChain {
         return hex(digest)
     }
 
-    static func hmacSHA256Hex(key: [UInt8], message: [UInt8]) -> String {
+    /// HMAC-SHA256 of `message` with `key`, lower-case hex (audit checkpoints, webhook signatures).
+    public static func hmacSHA256Hex(key: [UInt8], message: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = key.withUnsafeBufferPointer { keyBuffer in

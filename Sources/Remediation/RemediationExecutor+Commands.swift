@@ -1,3 +1,4 @@
+import Alerts
 import Audit
 import CPMS
 import DomainEvents

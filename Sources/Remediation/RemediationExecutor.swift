@@ -1,3 +1,4 @@
+import Alerts
 import Audit
 import CPMS
 import DomainEvents
@@ -79,9 +80,23 @@ public actor RemediationExecutor {
     }
 
     func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
+        var vendor: String?
+        var text = action.text ?? decision.reason
+        if let station = decision.target.station {
+            vendor = try? await store.station(station)?.vendor
+            // The evidence on-call needs: what Vigil already sent for this incident, and how it went.
+            let sent = ((try? await store.commands(station: station, limit: 50)) ?? [])
+                .filter { $0.rule == decision.rule && $0.connector == decision.target.connector }.suffix(5)
+            if !sent.isEmpty {
+                text += "\nCommands sent: " + sent.map { row in
+                    let verdict = row.verified.map { $0 ? ", worked" : ", did not help" } ?? ""
+                    return "\(row.action)\(row.argument.map { " " + $0 } ?? "") at \(row.createdAt) → \(row.status)\(verdict)"
+                }.joined(separator: "; ")
+            }
+        }
         let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
-                                   site: decision.target.site, route: action.route ?? "oncall", severity: action.severity ?? "major",
-                                   title: action.title ?? decision.rule, text: action.text ?? decision.reason, decisionId: decisionId)
+                                   site: decision.target.site, vendor: vendor, route: action.route ?? "oncall", severity: action.severity ?? "major",
+                                   title: action.title ?? decision.rule, text: text, decisionId: decisionId)
         if decision.mode == .dryRun {
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
                                              rule: request.rule, action: "alert \(request.route)", outcome: "dry-run", details: request.title))

@@ -27,29 +27,3 @@ public struct RemediationPolicy: Sendable {
 
     public init() {}
 }
-
-/// An alert the executor hands on (to the webhook outbox once it exists; logged meanwhile).
-public struct AlertRequest: Sendable, Equatable {
-    public var rule: String
-    public var target: String
-    public var station: String?
-    public var site: String?
-    public var route: String
-    public var severity: String
-    public var title: String
-    public var text: String
-    public var decisionId: Int?
-
-    public init(rule: String, target: String, station: String?, site: String?, route: String, severity: String, title: String,
-                text: String, decisionId: Int?) {
-        self.rule = rule
-        self.target = target
-        self.station = station
-        self.site = site
-        self.route = route
-        self.severity = severity
-        self.title = title
-        self.text = text
-        self.decisionId = decisionId
-    }
-}

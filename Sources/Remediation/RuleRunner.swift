@@ -203,18 +203,8 @@ public actor RuleRunner {
         engine.environment = environment
     }
 
-    public static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    public static func parseTimestamp(_ text: String) -> Date? { StoreTime.parse(text) }
 
     /// RFC 3339 with milliseconds, UTC: how the store writes event and decision times.
-    public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    public static func timestamp(_ date: Date) -> String { StoreTime.format(date) }
 }

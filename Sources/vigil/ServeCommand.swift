@@ -1,5 +1,6 @@
 import CPMS
 import Foundation
+import Alerts
 import OCPP
 import Remediation
 import RuleEngine
@@ -24,6 +25,7 @@ struct ServeCommand {
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
     var maintenance: [MaintenanceWindow] = []
+    var alertSettings = AlertSettings()
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -37,6 +39,7 @@ struct ServeCommand {
         if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] { file = try ServeConfigFile.load(path: path) }
         declaredStations = file.stations
         maintenance = file.maintenance
+        alertSettings = file.alerts
         func setting(_ name: String) -> String? {
             parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] ?? file.settings[name]
         }
@@ -123,12 +126,24 @@ struct ServeCommand {
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = RemediationPolicy()
         policy.maintenance = maintenance
+        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
+        let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
+        if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
         let connections = ConnectionRegistry()
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: connections, timeout: .seconds(commandTimeout)),
                                            auditor: auditor, policy: policy, log: logger, feedback: { runner.submit($0) },
-                                           alerts: { request in await AlertLogging.record(request, auditor: auditor, log: log) })
+                                           alerts: { request in
+                                               log(.warning, "alert", ["route": request.route, "severity": request.severity, "rule": request.rule,
+                                                                       "target": request.target, "title": request.title])
+                                               await alertService.raise(request)
+                                           })
         await executor.recover()
-        await runner.setDecisionHandler { await executor.handle($0) }
+        await runner.setDecisionHandler { decisions in
+            await executor.handle(decisions)
+            for stored in decisions where stored.decision.kind == .cleared {
+                await alertService.resolve(rule: stored.decision.rule, target: stored.decision.target.key)
+            }
+        }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
         let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in
@@ -181,7 +196,8 @@ struct ServeCommand {
                 await executor.expireQueue()
             }
         }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire], log: log)
+        let deliver: @Sendable () async -> Void = { await dispatcher.run() }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver], log: log)
         await auditor.checkpoint()
         _ = try? await messages.flush()   // frames of the drain
         if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }

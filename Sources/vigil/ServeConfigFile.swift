@@ -1,3 +1,4 @@
+import Alerts
 import Foundation
 import RuleEngine
 import YAMLKit
@@ -32,6 +33,8 @@ struct ServeConfigFile {
     /// Planned work: no automatic command (and, for rules that say `unless: { maintenance: true }`,
     /// no firing) for these sites or stations between `from` and `to`.
     var maintenance: [MaintenanceWindow] = []
+    /// Webhook routes and delivery settings (`alerts:`).
+    var alerts = AlertSettings()
 
     static func load(path: String) throws(UsageError) -> ServeConfigFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -44,7 +47,7 @@ struct ServeConfigFile {
         } catch {
             throw UsageError("\(error)")
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance", "alerts"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -83,6 +86,11 @@ struct ServeConfigFile {
                     config.maintenance.append(MaintenanceWindow(site: site, station: station, from: bounds[0], to: bounds[1]))
                 }
             }
+        }
+        if let alertsNode = reader.field("alerts", required: false) {
+            let (settings, problems) = AlertSettings.read(alertsNode)
+            config.alerts = settings
+            errors += problems
         }
         guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }
         return config

@@ -37,6 +37,9 @@ commands:
   audit     the tamper-evident action history: verify [--audit-key FILE] | query [filters] [--json]
             | export --format csv|jsonl [--output FILE]   filters: --from --to --station --site --rule --action
             --outcome --actor --kind --limit   [--db PATH]
+  alerts    list [--status open|resolved] | deliveries [--status pending|delivered|dead] | retry ID | retry --all-dead
+            | silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
+            | silences [--all] | unsilence ID   [--db PATH]
   remediation  stats | commands [--station ID] | pause --reason TEXT [--by NAME] | resume [--by NAME]  [--db PATH]
   help      show this text
 
@@ -56,6 +59,7 @@ do {
     case "codes": status = try await CodesCommand(arguments: arguments).run()
     case "rules": status = try await RulesCommand(arguments: arguments).run()
     case "audit": status = try await AuditCommand(arguments: arguments).run()
+    case "alerts": status = try await AlertsCommand(arguments: arguments).run()
     case "remediation": status = try await RemediationCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()

@@ -1,3 +1,4 @@
+import Alerts
 import Audit
 import Foundation
 import Synchronization

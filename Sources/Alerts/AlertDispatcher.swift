@@ -1,0 +1,139 @@
+import Audit
+import CPMS
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Delivers the outbox: every pending delivery whose time has come is POSTed to its endpoint,
+/// signed, with its idempotency key, and a timeout; 2xx marks it delivered; anything else
+/// schedules the next attempt with exponential backoff and jitter, and after `giveUpAfter` the
+/// delivery is dead-lettered (visible and retryable with `vigil alerts retry`). At least once:
+/// a delivery is only marked after the receiver answered, so a crash in between resends it
+/// with the same key.
+public actor AlertDispatcher {
+    let store: StationStore
+    let settings: AlertSettings
+    let session: URLSession
+    let clock: @Sendable () -> Date
+    let record: @Sendable ([AuditRecord]) async -> Void
+    let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+    /// Requests sent per endpoint in the current minute, for the rate limit.
+    var sentThisMinute: [String: (minute: Int, count: Int)] = [:]
+    /// At most this many deliveries in flight at once.
+    let parallelism: Int
+    public private(set) var delivered = 0
+
+    public init(store: StationStore, settings: AlertSettings, parallelism: Int = 8, clock: @escaping @Sendable () -> Date = { Date() },
+                audit: @escaping @Sendable ([AuditRecord]) async -> Void,
+                log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
+        self.store = store
+        self.settings = settings
+        self.parallelism = parallelism
+        self.clock = clock
+        record = audit
+        self.log = log
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = parallelism
+        configuration.timeoutIntervalForResource = 120
+        session = URLSession(configuration: configuration)
+    }
+
+    /// Runs until cancelled: a pass every `interval`, more at once when work is waiting.
+    public func run(interval: Duration = .milliseconds(500)) async {
+        while !Task.isCancelled {
+            let worked = await deliverDue()
+            if worked == 0 { try? await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One pass over what is due; returns how many deliveries were attempted.
+    @discardableResult
+    public func deliverDue() async -> Int {
+        let now = clock()
+        guard let due = try? await store.dueDeliveries(now: StoreTime.format(now), limit: parallelism * 4), !due.isEmpty else { return 0 }
+        var batch: [(StationStore.OutboxRow, AlertRoute)] = []
+        for row in due {
+            guard let route = settings.routes.first(where: { $0.endpoint == row.endpoint }) else {
+                try? await store.markDeliveryFailed(id: row.id, attempts: row.attempts, nextAttempt: StoreTime.format(now),
+                                                    error: "the endpoint is no longer in the configuration", dead: true)
+                continue
+            }
+            let minute = Int(now.timeIntervalSince1970 / 60)
+            var used = sentThisMinute[row.endpoint] ?? (minute, 0)
+            if used.minute != minute { used = (minute, 0) }
+            guard used.count < route.ratePerMinute else {
+                try? await store.deferDelivery(id: row.id, until: StoreTime.format(Date(timeIntervalSince1970: Double(minute + 1) * 60)))
+                continue
+            }
+            used.count += 1
+            sentThisMinute[row.endpoint] = used
+            batch.append((row, route))
+        }
+        let session = self.session, clock = self.clock
+        let results = await withTaskGroup(of: (StationStore.OutboxRow, Result<Int, DeliveryError>).self) { group in
+            for (row, route) in batch {
+                group.addTask { (row, await Self.post(row, route: route, session: session, now: clock())) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (row, result) in results { await settle(row, result) }
+        return batch.count
+    }
+
+    public struct DeliveryError: Error, Sendable { public var description: String }
+
+    /// `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">` with the route's secret.
+    public static func signature(body: String, secret: String, timestamp: Int) -> String {
+        "t=\(timestamp),v1=" + AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
+    }
+
+    static func post(_ row: StationStore.OutboxRow, route: AlertRoute, session: URLSession, now: Date) async -> Result<Int, DeliveryError> {
+        var request = URLRequest(url: route.url, timeoutInterval: route.timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(row.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue(signature(body: row.body, secret: route.secret, timestamp: Int(now.timeIntervalSince1970)),
+                         forHTTPHeaderField: "X-Vigil-Signature")
+        request.setValue("vigil", forHTTPHeaderField: "User-Agent")
+        request.httpBody = Data(row.body.utf8)
+        do {
+            let (_, response) = try await session.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            return (200..<300).contains(status) ? .success(status) : .failure(DeliveryError(description: "HTTP \(status)"))
+        } catch {
+            return .failure(DeliveryError(description: (error as NSError).localizedDescription))
+        }
+    }
+
+    /// The wait before attempt `attempts + 1`: 5 s doubling to a 15-minute cap, times a random
+    /// factor between 0.5 and 1.5 so that many failed deliveries do not retry in step.
+    static func backoff(attempts: Int) -> TimeInterval {
+        let base = min(900, 5 * pow(2, Double(max(0, attempts - 1))))
+        return base * Double.random(in: 0.5...1.5)
+    }
+
+    func settle(_ row: StationStore.OutboxRow, _ result: Result<Int, DeliveryError>) async {
+        let now = clock(), attempts = row.attempts + 1
+        switch result {
+        case .success(let status):
+            try? await store.markDelivered(id: row.id, attempts: attempts, now: StoreTime.format(now))
+            delivered += 1
+            await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "delivered",
+                                      details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint): HTTP \(status) after \(attempts) attempt(s), key \(row.idempotencyKey)")])
+        case .failure(let error):
+            let age = now.timeIntervalSince(StoreTime.parse(row.createdAt) ?? now)
+            let dead = age >= settings.giveUpAfter
+            let next = now.addingTimeInterval(Self.backoff(attempts: attempts))
+            try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: StoreTime.format(next), error: error.description, dead: dead)
+            if dead {
+                log("error", "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])
+                await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "dead",
+                                          details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint) gave up after \(attempts) attempts: \(error.description)")])
+            } else if attempts == 1 || attempts % 10 == 0 {
+                log("warning", "alert delivery failed; will retry", ["endpoint": row.endpoint, "delivery": String(row.id), "attempts": String(attempts),
+                                                                      "error": error.description])
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Audit
+import CPMS
+import Foundation
+
+/// Raises, groups, silences and resolves alerts, and queues their deliveries in the durable
+/// outbox (committed before any attempt). The dispatcher sends them.
+public actor AlertService {
+    let store: StationStore
+    public private(set) var settings: AlertSettings
+    let record: @Sendable ([AuditRecord]) async -> Void
+    let clock: @Sendable () -> Date
+    let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+
+    public init(store: StationStore, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
+                audit: @escaping @Sendable ([AuditRecord]) async -> Void,
+                log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        record = audit
+        self.log = log
+    }
+
+    var now: String { StoreTime.format(clock()) }
+
+    /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
+    /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
+    public func raise(_ request: AlertRequest) async {
+        do {
+            let time = now
+            var alertId: Int
+            var event = "trigger"
+            if let open = try await store.openAlert(groupKey: request.groupKey) {
+                alertId = open.id
+                try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
+                let last = open.lastNotified.flatMap(StoreTime.parse) ?? .distantPast
+                guard clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
+                event = "update"
+            } else {
+                alertId = try await store.insertAlert(groupKey: request.groupKey, rule: request.rule, target: request.target,
+                                                      station: request.station, site: request.site, vendor: request.vendor,
+                                                      route: request.route, severity: request.severity, title: request.title,
+                                                      text: request.text, now: time)
+            }
+            if let silence = try await silence(for: request) {
+                await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
+                                          action: "alert \(request.route)", outcome: "silenced",
+                                          details: "alert #\(alertId) silenced by #\(silence.id) (\(silence.reason), until \(silence.endsAt))")])
+                return
+            }
+            try await enqueue(alertId: alertId, event: event, route: request.route, request: request)
+        } catch {
+            log("error", "cannot raise an alert", ["rule": request.rule, "target": request.target, "error": "\(error)"])
+        }
+    }
+
+    /// The incident of `rule` for `target` is over: resolve its open alert and tell the routes.
+    public func resolve(rule: String, target: String) async {
+        do {
+            guard let open = try await store.openAlert(groupKey: "\(rule)|\(target)") else { return }
+            try await store.resolveAlert(id: open.id, now: now)
+            guard open.lastNotified != nil else { return }   // never sent (silenced): nothing to resolve downstream
+            let request = AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
+                                       route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil)
+            try await enqueue(alertId: open.id, event: "resolve", route: open.route, request: request)
+        } catch {
+            log("error", "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])
+        }
+    }
+
+    func silence(for request: AlertRequest) async throws -> StationStore.SilenceRow? {
+        try await store.silences(at: now).first { silence in
+            (silence.rule == nil || silence.rule == request.rule) && (silence.station == nil || silence.station == request.station)
+                && (silence.site == nil || silence.site == request.site) && (silence.severity == nil || silence.severity == request.severity)
+        }
+    }
+
+    /// One outbox row per endpoint of the route that accepts the alert.
+    func enqueue(alertId: Int, event: String, route name: String, request: AlertRequest) async throws {
+        let endpoints = settings.routes.filter { $0.name == name }
+        guard !endpoints.isEmpty else {
+            log("warning", "alert for a route with no endpoint in the config", ["route": name, "rule": request.rule, "target": request.target])
+            await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
+                                      action: "alert \(name)", outcome: "noRoute",
+                                      details: "no endpoint is configured for route \(name): [\(request.severity)] \(request.title)\n\(request.text)")])
+            return
+        }
+        guard let alert = try await store.alert(alertId) else { return }
+        let time = now
+        var queued = 0
+        for route in endpoints where route.accepts(request) {
+            let key = "vigil-\(alertId)-\(event)-\(UUID().uuidString.lowercased())"
+            try await store.enqueueDelivery(alertId: alertId, route: route.name, endpoint: route.endpoint, event: event, idempotencyKey: key,
+                                            body: AlertPayload.body(for: alert, event: event, route: route, idempotencyKey: key), now: time)
+            queued += 1
+        }
+        if queued > 0 { try await store.markAlertNotified(id: alertId, now: time) }
+        await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
+                                  action: "alert \(name) \(event)", outcome: queued > 0 ? "queued" : "filtered",
+                                  details: "alert #\(alertId) to \(queued) of \(endpoints.count) endpoint(s): [\(request.severity)] \(request.title)")])
+    }
+}

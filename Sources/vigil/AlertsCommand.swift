@@ -1,0 +1,117 @@
+import Alerts
+import Audit
+import CPMS
+import Foundation
+import Remediation
+
+/// `vigil alerts list|deliveries|retry|silence|silences|unsilence`: for on-call and operators.
+///   list [--status open|resolved] [--limit N]          alerts, one per rule and target
+///   deliveries [--status pending|delivered|dead] [--limit N]   the webhook outbox
+///   retry ID | --all-dead                              put dead deliveries back in the queue
+///   silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
+///   silences [--all]   unsilence ID
+struct AlertsCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("alerts needs a verb: list, deliveries, retry, silence, silences or unsilence") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["all-dead", "all", "json"])
+    }
+
+    func run() async throws -> Int32 {
+        let store = try openStore(at: arguments.databasePath, create: false)
+        let now = StoreTime.format(Date())
+        switch verb {
+        case "list":
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+            let rows = try await store.alerts(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            if rows.isEmpty { printLine("no alerts") }
+            for row in rows {
+                printLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
+            }
+            return 0
+        case "deliveries":
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+            let rows = try await store.deliveries(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            if rows.isEmpty { printLine("no deliveries") }
+            for row in rows {
+                printLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
+            }
+            return 0
+        case "retry":
+            try arguments.rejectUnknown(allowed: ["db", "all-dead"])
+            let id = arguments.positional.first.flatMap { Int($0) }
+            guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
+            let count = try await store.retryDeliveries(id: id, now: now)
+            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "alerts retry", outcome: "\(count)",
+                                               details: id.map { "delivery #\($0)" } ?? "all dead deliveries"))
+            printLine(count == 0 ? "no dead delivery \(id.map { "#\($0)" } ?? "") to retry" : "\(count) deliver\(count == 1 ? "y" : "ies") queued again")
+            return count == 0 ? 1 : 0
+        case "silence":
+            try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by"])
+            guard let reason = arguments.value("reason") else { throw UsageError("alerts silence needs --reason (it goes on the record)") }
+            guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
+                throw UsageError("alerts silence needs at least one matcher: --rule, --station, --site or --severity")
+            }
+            let end: Date
+            if let text = arguments.value("until") {
+                guard let date = StoreTime.parse(text) else { throw UsageError("--until must be an RFC 3339 time, got \(text.debugDescription)") }
+                end = date
+            } else if let text = arguments.value("for"), let seconds = Self.seconds(text) {
+                end = Date().addingTimeInterval(seconds)
+            } else {
+                throw UsageError("alerts silence needs --for DURATION (30m, 2h, 1d) or --until TIME")
+            }
+            guard end > Date() else { throw UsageError("the silence would already be over") }
+            let id = try await store.addSilence(rule: arguments.value("rule"), station: arguments.value("station"), site: arguments.value("site"),
+                                                severity: arguments.value("severity"), startsAt: now, endsAt: StoreTime.format(end),
+                                                by: person, reason: reason, now: now)
+            try await audit(store, AuditRecord(kind: "operator", actor: person, station: arguments.value("station"), site: arguments.value("site"),
+                                               rule: arguments.value("rule"), action: "silence", outcome: "#\(id)",
+                                               details: "until \(StoreTime.format(end)): \(reason)"))
+            printLine("silence #\(id) in force until \(StoreTime.format(end))")
+            return 0
+        case "silences":
+            try arguments.rejectUnknown(allowed: ["db", "all"])
+            let rows = try await store.silences(at: now, includeEnded: arguments.has("all"))
+            if rows.isEmpty { printLine("no silences in force") }
+            for row in rows {
+                let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity)]
+                    .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
+                printLine("#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)")
+            }
+            return 0
+        case "unsilence":
+            try arguments.rejectUnknown(allowed: ["db", "by"])
+            guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
+            guard try await store.endSilence(id: id, now: now) else {
+                printLine("no silence #\(id)")
+                return 1
+            }
+            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "unsilence", outcome: "#\(id)", details: "ended early"))
+            printLine("silence #\(id) ended")
+            return 0
+        default:
+            throw UsageError("unknown alerts verb \(verb.debugDescription); use list, deliveries, retry, silence, silences or unsilence")
+        }
+    }
+
+    var person: String { arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator" }
+
+    func audit(_ store: StationStore, _ record: AuditRecord) async throws {
+        let key = try AuditKey.load(path: AuditKey.path(option: nil, databasePath: arguments.databasePath), create: false)
+        try await store.appendAudit([record], key: key, now: StoreTime.format(Date()))
+    }
+
+    static func seconds(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let number = Double(text.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "m": return number * 60
+        case "h": return number * 3_600
+        case "d": return number * 86_400
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Audit
+import Foundation
+import Synchronization
+import Testing
+import Transport
+@testable import Alerts
+@testable import CPMS
+
+/// A settable clock for grouping, repeats and give-up ages.
+final class TestClock: Sendable {
+    let now = Mutex(Date(timeIntervalSince1970: 1_795_000_000))
+    func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    var date: Date { now.withLock { $0 } }
+}
+
+func temporaryStore() throws -> (StationStore, String) {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-alerts-\(UUID().uuidString).sqlite").path
+    return (try StationStore(path: path), path)
+}
+
+func route(_ format: AlertRoute.Format, url: String = "http://127.0.0.1:9/hook", name: String = "oncall", minSeverity: String = "info",
+           sites: [String] = []) -> AlertRoute {
+    AlertRoute(name: name, url: URL(string: url)!, format: format, secret: "0123456789abcdef-secret", minSeverity: minSeverity, sites: sites,
+               vendors: [], ratePerMinute: 600, timeout: 2, routingKey: format == .pagerduty ? "R0UT1NGKEY" : nil)
+}
+
+func request(rule: String = "stuck", target: String = "CP-1/1", severity: String = "critical", site: String = "north") -> AlertRequest {
+    AlertRequest(rule: rule, target: target, station: "CP-1", site: site, vendor: "ABB", route: "oncall", severity: severity,
+                 title: "CP-1 connector 1 stuck", text: "1. Reset it.\nTried: reset soft (not verified)", decisionId: nil)
+}
+
+@Suite struct AlertGroupingTests {
+    func service(_ routes: [AlertRoute], clock: TestClock) throws -> (AlertService, StationStore, String) {
+        let (store, path) = try temporaryStore()
+        var settings = AlertSettings()
+        settings.routes = routes
+        let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+        return (service, store, path)
+    }
+
+    @Test func repeatsUpdateOneAlertAndNotifyAtMostEveryRepeatInterval() async throws {
+        let clock = TestClock()
+        let (service, store, path) = try service([route(.generic)], clock: clock)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await service.raise(request())
+        clock.advance(60)
+        await service.raise(request())              // within the hour: counted, not sent
+        clock.advance(3_600)
+        await service.raise(request())              // an hour later: an update goes out
+        let alerts = try await store.alerts(status: nil)
+        #expect(alerts.count == 1 && alerts[0].count == 3 && alerts[0].status == "open")
+        #expect(try await store.deliveries(status: nil).map(\.event) == ["trigger", "update"])
+    }
+
+    @Test func aClearedIncidentResolvesAndANewOneOpensAnotherAlert() async throws {
+        let clock = TestClock()
+        let (service, store, path) = try service([route(.pagerduty)], clock: clock)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await service.raise(request())
+        await service.resolve(rule: "stuck", target: "CP-1/1")
+        await service.raise(request())
+        #expect(try await store.alerts(status: nil).map(\.status) == ["resolved", "open"])
+        let bodies = try await store.deliveries(status: nil).map(\.body)
+        #expect(bodies.count == 3)
+        #expect(bodies[1].contains("\"event_action\":\"resolve\"") && bodies[1].contains("\"dedup_key\":\"stuck|CP-1/1\""))
+    }
+
+    @Test func silencesKeepTheAlertButSendNothingWhileTheyLast() async throws {
+        let clock = TestClock()
+        let (service, store, path) = try service([route(.generic)], clock: clock)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await store.addSilence(rule: "stuck", station: nil, site: "north", severity: nil, startsAt: StoreTime.format(clock.date),
+                                       endsAt: StoreTime.format(clock.date.addingTimeInterval(600)), by: "dana", reason: "works", now: StoreTime.format(clock.date))
+        await service.raise(request())
+        await service.raise(request(target: "CP-1/2", site: "south"))   // another site: not silenced
+        #expect(try await store.alerts(status: "open").count == 2)
+        #expect(try await store.deliveries(status: nil).count == 1)
+        clock.advance(3_700)   // the silence is over and the repeat interval has passed
+        await service.raise(request())
+        #expect(try await store.deliveries(status: nil).count == 2)
+    }
+
+    @Test func routesFilterBySeverityAndSite() async throws {
+        let clock = TestClock()
+        let (service, store, path) = try service([route(.slack, minSeverity: "critical"), route(.generic, url: "http://127.0.0.1:9/b", sites: ["south*"])],
+                                                 clock: clock)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await service.raise(request(severity: "major", site: "south-2"))
+        let endpoints = try await store.deliveries(status: nil).map(\.endpoint)
+        #expect(endpoints == ["oncall http://127.0.0.1:9/b"])
+    }
+}
+
+@Suite struct AlertPayloadTests {
+    let alert = StationStore.AlertRow(id: 7, groupKey: "stuck|CP-1/1", rule: "stuck", target: "CP-1/1", station: "CP-1", site: "north",
+                                      vendor: "ABB", route: "oncall", severity: "critical", title: "CP-1 stuck", text: "Reset it.", status: "open",
+                                      firstSeen: "2026-01-01T00:00:00.000Z", lastSeen: "2026-01-01T00:05:00.000Z", count: 2, lastNotified: nil,
+                                      resolvedAt: nil)
+
+    func object(_ format: AlertRoute.Format, _ event: String) throws -> [String: Any] {
+        let body = AlertPayload.body(for: alert, event: event, route: route(format), idempotencyKey: "k1")
+        return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    @Test func genericCarriesAVersionAndTheWholeAlert() throws {
+        let body = try object(.generic, "trigger")
+        #expect(body["version"] as? Int == 1 && body["event"] as? String == "trigger" && body["idempotencyKey"] as? String == "k1")
+        let details = try #require(body["alert"] as? [String: Any])
+        #expect(Set(details.keys).isSuperset(of: ["id", "rule", "target", "station", "connector", "site", "vendor", "severity", "title", "text",
+                                                  "status", "firstSeen", "lastSeen", "count"]))
+        #expect(details["connector"] as? Int == 1)
+    }
+
+    @Test func slackHasTextAndBlocks() throws {
+        let body = try object(.slack, "resolve")
+        #expect((body["text"] as? String)?.hasPrefix("[RESOLVED] CP-1 stuck") == true)
+        let blocks = try #require(body["blocks"] as? [[String: Any]])
+        #expect(blocks.map { $0["type"] as? String } == ["header", "section", "context"])
+    }
+
+    @Test func pagerDutyFollowsEventsV2() throws {
+        let trigger = try object(.pagerduty, "trigger")
+        #expect(trigger["routing_key"] as? String == "R0UT1NGKEY" && trigger["event_action"] as? String == "trigger"
+                && trigger["dedup_key"] as? String == "stuck|CP-1/1")
+        let payload = try #require(trigger["payload"] as? [String: Any])
+        #expect(payload["summary"] as? String == "CP-1 stuck" && payload["source"] as? String == "CP-1" && payload["severity"] as? String == "critical")
+        #expect(Set(["critical", "error", "warning", "info"]).contains(payload["severity"] as? String ?? ""))
+        let resolve = try object(.pagerduty, "resolve")
+        #expect(Set(resolve.keys) == ["routing_key", "event_action", "dedup_key"] && resolve["event_action"] as? String == "resolve")
+    }
+
+    @Test func alertmanagerHasTheWebhookShape() throws {
+        let body = try object(.alertmanager, "trigger")
+        #expect(Set(body.keys) == ["version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels", "commonLabels",
+                                   "commonAnnotations", "externalURL", "alerts"])
+        #expect(body["version"] as? String == "4" && body["status"] as? String == "firing")
+        let item = try #require((body["alerts"] as? [[String: Any]])?.first)
+        #expect(Set(item.keys) == ["status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"])
+        #expect((item["labels"] as? [String: String])?["alertname"] == "stuck")
+    }
+
+    @Test func theSignatureIsAnHMACOverTimestampAndBody() {
+        let header = AlertDispatcher.signature(body: "{\"a\":1}", secret: "s3cret-s3cret-s3cret", timestamp: 1_700_000_000)
+        // Independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac s3cret-s3cret-s3cret
+        #expect(header == "t=1700000000,v1=" + AuditChain.hmacSHA256Hex(key: Array("s3cret-s3cret-s3cret".utf8),
+                                                                        message: Array("1700000000.{\"a\":1}".utf8)))
+        #expect(header.count == "t=1700000000,v1=".count + 64)
+    }
+}

@@ -1,0 +1,116 @@
+import Audit
+import Foundation
+import Synchronization
+import Testing
+import Transport
+@testable import Alerts
+@testable import CPMS
+
+/// Delivery over real HTTP to a receiver on 127.0.0.1 that checks signatures and can fail.
+@Suite(.timeLimit(.minutes(1))) struct DispatcherTests {
+    final class Receiver: Sendable {
+        struct Received: Sendable { var key: String; var body: String; var signatureValid: Bool }
+        let received = Mutex<[Received]>([])
+        /// How many requests to fail (HTTP 500) before answering 200.
+        let failures = Mutex(0)
+        let secret: String
+
+        init(secret: String, failures: Int) {
+            self.secret = secret
+            self.failures.withLock { $0 = failures }
+        }
+
+        func handle(_ request: HTTPRequest) -> HTTPResponse {
+            let body = String(decoding: request.body, as: UTF8.self)
+            let header = request.headers["X-Vigil-Signature"] ?? ""
+            let parts = Dictionary(uniqueKeysWithValues: header.split(separator: ",").compactMap { part -> (String, String)? in
+                let pair = part.split(separator: "=", maxSplits: 1)
+                return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+            })
+            let expected = AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(parts["t"] ?? "").\(body)".utf8))
+            received.withLock { $0.append(Received(key: request.headers["Idempotency-Key"] ?? "", body: body, signatureValid: expected == parts["v1"])) }
+            let fail = failures.withLock { remaining -> Bool in
+                guard remaining > 0 else { return false }
+                remaining -= 1
+                return true
+            }
+            return .text(fail ? HTTPStatus(code: 500, reason: "Internal Server Error") : .ok, fail ? "boom" : "ok")
+        }
+    }
+
+    func withReceiver(failures: Int, _ body: (Int, Receiver) async throws -> Void) async throws {
+        let receiver = Receiver(secret: "0123456789abcdef-secret", failures: failures)
+        var router = Router()
+        router.on("POST", "/hook") { request in receiver.handle(request) }
+        let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
+        async let running: Void = server.run()
+        do { try await body(server.boundAddress.port, receiver) } catch {
+            await server.shutdown()
+            await running
+            throw error
+        }
+        await server.shutdown()
+        await running
+    }
+
+    @Test func failedDeliveriesAreRetriedWithTheSameKeyUntilTheyArrive() async throws {
+        try await withReceiver(failures: 2) { port, receiver in
+            let (store, path) = try temporaryStore()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let clock = TestClock()
+            var settings = AlertSettings()
+            settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
+            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            await service.raise(request())
+            for _ in 0..<3 {
+                await dispatcher.deliverDue()
+                clock.advance(16 * 60)   // past any backoff
+            }
+            let got = receiver.received.withLock { $0 }
+            #expect(got.count == 3)
+            #expect(Set(got.map(\.key)).count == 1, "every attempt carries the same idempotency key")
+            #expect(got.allSatisfy { $0.signatureValid })
+            let delivery = try #require(try await store.deliveries(status: nil).first)
+            #expect(delivery.status == "delivered" && delivery.attempts == 3)
+        }
+    }
+
+    @Test func aDeliveryThatKeepsFailingIsDeadLetteredAndCanBeRetried() async throws {
+        try await withReceiver(failures: 1_000) { port, receiver in
+            let (store, path) = try temporaryStore()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let clock = TestClock()
+            var settings = AlertSettings()
+            settings.routes = [route(.slack, url: "http://127.0.0.1:\(port)/hook")]
+            settings.giveUpAfter = 3_600
+            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            await service.raise(request())
+            for _ in 0..<6 {
+                await dispatcher.deliverDue()
+                clock.advance(16 * 60)
+            }
+            #expect(try await store.deliveries(status: "dead").count == 1)
+            #expect(try await store.retryDeliveries(id: nil, now: StoreTime.format(clock.date)) == 1)
+            receiver.failures.withLock { $0 = 0 }
+            await dispatcher.deliverDue()
+            #expect(try await store.deliveries(status: "delivered").count == 1)
+        }
+    }
+
+    @Test func anUnreachableReceiverCountsAsAFailedAttempt() async throws {
+        let (store, path) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let clock = TestClock()
+        var settings = AlertSettings()
+        settings.routes = [route(.generic, url: "http://127.0.0.1:9/hook")]   // discard port: nothing listens
+        let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+        let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+        await service.raise(request())
+        await dispatcher.deliverDue()
+        let delivery = try #require(try await store.deliveries(status: nil).first)
+        #expect(delivery.status == "pending" && delivery.attempts == 1 && delivery.lastError != nil)
+        #expect(delivery.nextAttemptAt > StoreTime.format(clock.date))
+    }
+}
