@@ -97,13 +97,29 @@ public actor AlertDispatcher {
                          forHTTPHeaderField: "X-Vigil-Signature")
         request.setValue("vigil", forHTTPHeaderField: "User-Agent")
         request.httpBody = Data(row.body.utf8)
-        do {
-            let (_, response) = try await session.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            return (200..<300).contains(status) ? .success(status) : .failure(DeliveryError(description: "HTTP \(status)"))
-        } catch {
-            return .failure(DeliveryError(description: (error as NSError).localizedDescription))
+        // URLSession's own timeoutInterval is not dependable on Linux (a slow receiver that
+        // answers late was seen to count as delivered), so the deadline is enforced here: the
+        // request races a timer, and the loser is cancelled.
+        let prepared = request
+        let outcome = await withTaskGroup(of: Result<Int, DeliveryError>?.self) { group in
+            group.addTask {
+                do {
+                    let (_, response) = try await session.data(for: prepared)
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    return (200..<300).contains(status) ? .success(status) : .failure(DeliveryError(description: "HTTP \(status)"))
+                } catch {
+                    return .failure(DeliveryError(description: (error as NSError).localizedDescription))
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(route.timeout))
+                return Task.isCancelled ? nil : .failure(DeliveryError(description: "no answer within \(Int(route.timeout)) s"))
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
+        return outcome ?? .failure(DeliveryError(description: "cancelled"))
     }
 
     /// The wait before attempt `attempts + 1`: 5 s doubling to a 15-minute cap, times a random
