@@ -22,6 +22,20 @@ public struct AlertRoute: Sendable, Equatable {
     /// PagerDuty's integration (routing) key.
     public var routingKey: String?
 
+    public init(name: String, url: URL, format: Format, secret: String, minSeverity: String = "info", sites: [String] = [],
+                vendors: [String] = [], ratePerMinute: Int = 60, timeout: TimeInterval = 10, routingKey: String? = nil) {
+        self.name = name
+        self.url = url
+        self.format = format
+        self.secret = secret
+        self.minSeverity = minSeverity
+        self.sites = sites
+        self.vendors = vendors
+        self.ratePerMinute = ratePerMinute
+        self.timeout = timeout
+        self.routingKey = routingKey
+    }
+
     /// The endpoint's identity in the outbox: name and URL.
     public var endpoint: String { "\(name) \(url.absoluteString)" }
 

@@ -19,8 +19,8 @@ struct BenchCommand {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
         if let first = parsed.positional.first {
-            guard ["transport", "ocpp", "cpms", "rules", "remediation", "all"].contains(first), parsed.positional.count == 1 else {
-                throw UsageError("bench takes one of transport, ocpp, cpms, rules, remediation, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
+            guard ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "all"].contains(first), parsed.positional.count == 1 else {
+                throw UsageError("bench takes one of transport, ocpp, cpms, rules, remediation, alerts, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
             }
             suite = first
         }
@@ -35,6 +35,7 @@ struct BenchCommand {
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }
         if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
+        if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
         return 0
     }
 
