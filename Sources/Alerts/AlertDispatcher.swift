@@ -1,11 +1,11 @@
 import Audit
 import CPMS
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Transport
 
-/// Delivers the outbox: every pending delivery whose time has come is POSTed to its endpoint,
+/// Delivers the outbox: every pending delivery whose time has come is POSTed to its endpoint
+/// (Transport's `HTTPClient`, on the same socket machinery as the rest of Vigil; see
+/// docs/ARCHITECTURE.md for why not URLSession),
 /// signed, with its idempotency key, and a timeout; 2xx marks it delivered; anything else
 /// schedules the next attempt with exponential backoff and jitter, and after `giveUpAfter` the
 /// delivery is dead-lettered (visible and retryable with `vigil alerts retry`). At least once:
@@ -14,7 +14,6 @@ import FoundationNetworking
 public actor AlertDispatcher {
     let store: StationStore
     let settings: AlertSettings
-    let session: URLSession
     let clock: @Sendable () -> Date
     let record: @Sendable ([AuditRecord]) async -> Void
     let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
@@ -33,10 +32,6 @@ public actor AlertDispatcher {
         self.clock = clock
         record = audit
         self.log = log
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = parallelism
-        configuration.timeoutIntervalForResource = 120
-        session = URLSession(configuration: configuration)
     }
 
     /// Runs until cancelled: a pass every `interval`, more at once when work is waiting.
@@ -70,10 +65,10 @@ public actor AlertDispatcher {
             sentThisMinute[row.endpoint] = used
             batch.append((row, route))
         }
-        let session = self.session, clock = self.clock
+        let clock = self.clock
         let results = await withTaskGroup(of: (StationStore.OutboxRow, Result<Int, DeliveryError>).self) { group in
             for (row, route) in batch {
-                group.addTask { (row, await Self.post(row, route: route, session: session, now: clock())) }
+                group.addTask { (row, await Self.post(row, route: route, now: clock())) }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -88,38 +83,20 @@ public actor AlertDispatcher {
         "t=\(timestamp),v1=" + AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
     }
 
-    static func post(_ row: StationStore.OutboxRow, route: AlertRoute, session: URLSession, now: Date) async -> Result<Int, DeliveryError> {
-        var request = URLRequest(url: route.url, timeoutInterval: route.timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(row.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        request.setValue(signature(body: row.body, secret: route.secret, timestamp: Int(now.timeIntervalSince1970)),
-                         forHTTPHeaderField: "X-Vigil-Signature")
-        request.setValue("vigil", forHTTPHeaderField: "User-Agent")
-        request.httpBody = Data(row.body.utf8)
-        // URLSession's own timeoutInterval is not dependable on Linux (a slow receiver that
-        // answers late was seen to count as delivered), so the deadline is enforced here: the
-        // request races a timer, and the loser is cancelled.
-        let prepared = request
-        let outcome = await withTaskGroup(of: Result<Int, DeliveryError>?.self) { group in
-            group.addTask {
-                do {
-                    let (_, response) = try await session.data(for: prepared)
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    return (200..<300).contains(status) ? .success(status) : .failure(DeliveryError(description: "HTTP \(status)"))
-                } catch {
-                    return .failure(DeliveryError(description: (error as NSError).localizedDescription))
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(route.timeout))
-                return Task.isCancelled ? nil : .failure(DeliveryError(description: "no answer within \(Int(route.timeout)) s"))
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+    static func post(_ row: StationStore.OutboxRow, route: AlertRoute, now: Date) async -> Result<Int, DeliveryError> {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("Idempotency-Key", row.idempotencyKey)
+        headers.add("X-Vigil-Signature", signature(body: row.body, secret: route.secret, timestamp: Int(now.timeIntervalSince1970)))
+        headers.add("User-Agent", "vigil")
+        do {
+            let response = try await HTTPClient.post(route.url, headers: headers, body: Array(row.body.utf8),
+                                                     timeout: .milliseconds(Int(route.timeout * 1_000)))
+            return (200..<300).contains(response.status) ? .success(response.status)
+                : .failure(DeliveryError(description: "HTTP \(response.status)"))
+        } catch {
+            return .failure(DeliveryError(description: "\(error)"))
         }
-        return outcome ?? .failure(DeliveryError(description: "cancelled"))
     }
 
     /// The wait before attempt `attempts + 1`: 5 s doubling to a 15-minute cap, times a random

@@ -1,0 +1,34 @@
+/// A single HTTP/1.1 request from the client side, on the same socket machinery as the
+/// WebSocket client (non-blocking connect, TLS through memory BIOs, one deadline for the
+/// whole exchange): connect, send the request, read the response head, close.
+extension WebSocketConnection {
+    func exchangeAsClient(connectInProgress: Bool, request: [UInt8], timeout: Duration) async throws -> HTTPResponseHead {
+        startReading()
+        scheduleDeadline(after: timeout)
+        defer { closeSocket() }
+        if connectInProgress {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
+                onSocketOpen = continuation
+                isConnectPending = true
+                armWriteSource()
+            }
+        }
+        if tls != nil {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
+                onSocketOpen = continuation
+                advanceTLSHandshake()
+            }
+        }
+        writeToSocket(request)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, Error>) in
+            handshakeWaiter = continuation
+            processHandshakeResponse()
+            if socketState == .closed, let waiter = handshakeWaiter {
+                handshakeWaiter = nil
+                waiter.resume(throwing: closedDuringHandshake)
+            }
+        }
+    }
+}
