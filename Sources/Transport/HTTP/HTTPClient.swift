@@ -47,6 +47,13 @@ public enum HTTPClient {
         let context = secure ? try (tls ?? TLSContext()) : nil
         let address = SocketAddress(host: bareHost, port: port)
         var lastError: Error = ClientError.connection("cannot resolve \(bareHost)")
+        let started = ContinuousClock.now
+        // The deadline closes the socket whatever step it interrupts; a failure at or after it is a timeout.
+        func failure(_ error: Error) -> ClientError {
+            if ContinuousClock.now - started >= timeout { return .timedOut(timeout) }
+            if let error = error as? WebSocketClient.ConnectError { return .connection(error.description) }
+            return .connection("\(error)")
+        }
         for target in try Socket.resolve(address, passive: false) {
             let (fd, inProgress): (Int32, Bool)
             do {
@@ -69,11 +76,9 @@ public enum HTTPClient {
                 lastError = error   // the TCP connect failed: try the next address
             } catch let error as WebSocketError {
                 if case .timedOut = error { throw ClientError.timedOut(timeout) }
-                throw ClientError.connection("\(error)")
-            } catch let error as WebSocketClient.ConnectError {
-                throw ClientError.connection(error.description)
+                throw failure(error)
             } catch {
-                throw ClientError.connection("\(error)")   // TLS: the certificate did not verify, the handshake failed …
+                throw failure(error)   // TLS: the certificate did not verify, the handshake failed …
             }
         }
         throw ClientError.connection("\(lastError)")
