@@ -162,6 +162,11 @@ extension StationStore {
             """).map { ($0[0].text ?? "-", $0[1].text ?? "-", $0[2].text ?? "-", $0[3].text ?? "", $0[4].int ?? 0, $0[5].int ?? 0, $0[6].int ?? 0) }
     }
 
+    /// How many stations the registry knows (the fleet breaker's denominator).
+    public func stationCount() throws -> Int {
+        try database.rows("SELECT count(*) FROM stations").first?.first?.int ?? 0
+    }
+
     /// Whether a transaction is active on a station (on one EVSE when given).
     public func hasActiveSession(station: String, evse: Int?) throws -> Bool {
         !(try database.rows("""

@@ -66,7 +66,7 @@ extension RemediationExecutor {
         recentFaults = recentFaults.filter { $0.value > time.addingTimeInterval(-policy.fleetBreakerWindow) }
         recentFaults[event.station] = time
         guard fleetHaltedUntil.map({ $0 <= time }) ?? true else { return }
-        let known = (try? await store.stations().count) ?? 0
+        let known = (try? await store.stationCount()) ?? 0
         guard known >= policy.fleetBreakerMinStations,
               Double(recentFaults.count) / Double(known) > policy.fleetBreakerShare else { return }
         let until = time.addingTimeInterval(policy.fleetBreakerWindow)

@@ -34,8 +34,10 @@ public enum HTTPClient {
         }
         let secure = scheme == "https"
         let port = url.port ?? (secure ? 443 : 80)
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var path = components?.percentEncodedPath ?? url.path
+        if path.isEmpty { path = "/" }
+        if let query = components?.percentEncodedQuery { path += "?" + query }
         let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         let hostHeader = url.port == nil ? host : "\(host):\(port)"
         var request = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
