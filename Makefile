@@ -6,7 +6,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve test generated-check unit-test interop conformance fuzz bench venv clean
+.PHONY: all bootstrap build release serve demo test generated-check unit-test interop conformance fuzz bench venv clean
 
 all: build
 
@@ -62,6 +62,10 @@ conformance: release venv
 # (FUZZ_SECONDS each, default 20).
 fuzz: bootstrap
 	Fuzz/run
+
+# A four-minute tour: serve + a webhook receiver + a simulated mixed-vendor fleet with faults.
+demo: release
+	scripts/demo
 
 bench: release
 	.build/release/vigil bench all

@@ -67,7 +67,7 @@ extension RemediationExecutor {
         recentFaults[event.station] = time
         guard fleetHaltedUntil.map({ $0 <= time }) ?? true else { return }
         let known = (try? await store.stationCount()) ?? 0
-        guard known >= policy.fleetBreakerMinStations,
+        guard known >= policy.fleetBreakerMinStations, recentFaults.count >= policy.fleetBreakerMinFaults,
               Double(recentFaults.count) / Double(known) > policy.fleetBreakerShare else { return }
         let until = time.addingTimeInterval(policy.fleetBreakerWindow)
         fleetHaltedUntil = until

@@ -15,6 +15,8 @@ public struct RemediationPolicy: Sendable {
     public var fleetBreakerShare = 0.2
     public var fleetBreakerWindow: TimeInterval = 900
     public var fleetBreakerMinStations = 5
+    /// …and at least this many stations fault (two faults in a small fleet are not an outage).
+    public var fleetBreakerMinFaults = 5
     /// The reboot-loop breaker: this many boots caused by Vigil's own resets within
     /// `rebootLoopWindow` stop automatic resets of that station for `rebootLoopHold`.
     public var rebootLoopBoots = 3

@@ -26,6 +26,7 @@ struct ServeCommand {
     var declaredStations: [(id: String, registration: String, site: String?)] = []
     var maintenance: [MaintenanceWindow] = []
     var alertSettings = AlertSettings()
+    var remediationPolicy = RemediationPolicy()
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -40,6 +41,7 @@ struct ServeCommand {
         declaredStations = file.stations
         maintenance = file.maintenance
         alertSettings = file.alerts
+        remediationPolicy = file.remediation
         func setting(_ name: String) -> String? {
             parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] ?? file.settings[name]
         }
@@ -124,7 +126,7 @@ struct ServeCommand {
         let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor, log: logger)
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath])
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
-        var policy = RemediationPolicy()
+        var policy = remediationPolicy
         policy.maintenance = maintenance
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)

@@ -1,5 +1,6 @@
 import Alerts
 import Foundation
+import Remediation
 import RuleEngine
 import YAMLKit
 
@@ -35,6 +36,8 @@ struct ServeConfigFile {
     var maintenance: [MaintenanceWindow] = []
     /// Webhook routes and delivery settings (`alerts:`).
     var alerts = AlertSettings()
+    /// The executor's safety settings (`remediation:`).
+    var remediation = RemediationPolicy()
 
     static func load(path: String) throws(UsageError) -> ServeConfigFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -47,7 +50,7 @@ struct ServeConfigFile {
         } catch {
             throw UsageError("\(error)")
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance", "alerts"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance", "alerts", "remediation"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -86,6 +89,22 @@ struct ServeConfigFile {
                     config.maintenance.append(MaintenanceWindow(site: site, station: station, from: bounds[0], to: bounds[1]))
                 }
             }
+        }
+        if let node = reader.field("remediation", required: false) {
+            var policy = YAMLFieldReader(node, context: "config remediation",
+                                         allowed: ["maxResetsPerStation", "queueTimeToLive", "fleetBreakerShare", "fleetBreakerMinStations",
+                                                   "fleetBreakerMinFaults", "rebootLoopBoots"])
+            func number(_ key: String, _ apply: (Double) -> Void) {
+                guard let text = policy.string(key, required: false), let valueNode = node[key] else { return }
+                if let value = Double(text), value >= 0 { apply(value) } else { policy.fail(valueNode, "\"\(key)\" must be a non-negative number") }
+            }
+            number("maxResetsPerStation") { config.remediation.maxResetsPerStation = Int($0) }
+            number("queueTimeToLive") { config.remediation.queueTimeToLive = $0 }
+            number("fleetBreakerShare") { config.remediation.fleetBreakerShare = $0 }
+            number("fleetBreakerMinStations") { config.remediation.fleetBreakerMinStations = Int($0) }
+            number("fleetBreakerMinFaults") { config.remediation.fleetBreakerMinFaults = Int($0) }
+            number("rebootLoopBoots") { config.remediation.rebootLoopBoots = Int($0) }
+            errors += policy.errors
         }
         if let alertsNode = reader.field("alerts", required: false) {
             let (settings, problems) = AlertSettings.read(alertsNode)

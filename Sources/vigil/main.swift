@@ -41,6 +41,9 @@ commands:
             | silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
             | silences [--all] | unsilence ID   [--db PATH]
   remediation  stats | commands [--station ID] | pause --reason TEXT [--by NAME] | resume [--by NAME]  [--db PATH]
+  simulate  a simulated mixed-vendor fleet with drivers and scripted faults against a running CSMS
+            --scenario FILE [--personalities FILE (default Simulations/personalities.yaml)]
+            [--url ws://HOST:PORT/ocpp/ (default ws://127.0.0.1:9000/ocpp/)] [--speed N] [--duration D] [--quiet]
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -60,6 +63,7 @@ do {
     case "rules": status = try await RulesCommand(arguments: arguments).run()
     case "audit": status = try await AuditCommand(arguments: arguments).run()
     case "alerts": status = try await AlertsCommand(arguments: arguments).run()
+    case "simulate": status = try await SimulateCommand(arguments: arguments).run()
     case "remediation": status = try await RemediationCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()

@@ -1,0 +1,126 @@
+import Foundation
+import YAMLKit
+
+/// What to simulate: sites of stations with their personalities, drivers, and faults to inject
+/// with how each responds to remediation. Loaded from YAML (docs/simulator.md).
+public struct Scenario: Sendable {
+    public var name: String
+    /// Simulated seconds to run.
+    public var duration: Double
+    public var speed: Double
+    public var sites: [Site]
+    public var drivers: Drivers
+    public var faults: [Fault]
+
+    public struct Site: Sendable {
+        public var name: String
+        public var prefix: String
+        public var stations: Int
+        public var personalities: [String]
+    }
+
+    public struct Drivers: Sendable {
+        /// Sessions started per connector per simulated hour.
+        public var sessionsPerHour: Double = 1
+        public var energyKWh: ClosedRange<Double> = 5...30
+        public var powerKW: Double = 11
+        /// Tokens the CSMS knows; the simulator also tries `unknownShare` unknown ones.
+        public var tokens: [String] = ["SIM-TOKEN-1"]
+        public var unknownShare: Double = 0
+    }
+
+    /// How a faulted connector answers remediation.
+    public enum Behaviour: String, Sendable, CaseIterable {
+        case recoversAfterSoftReset, needsHardReset, neverRecovers, rebootLoops, goesSilent, rejectsCommands
+        case recoversAfterUnlock, recoversByItself
+    }
+
+    public struct Fault: Sendable {
+        public var at: Double
+        public var station: String
+        public var connector: Int
+        public var errorCode: String
+        public var vendorErrorCode: String?
+        public var info: String?
+        public var behaviour: Behaviour
+        /// For `recoversByItself`: simulated seconds until it clears.
+        public var clearsAfter: Double
+    }
+
+    /// Station ids in site order: `NORTH-1`, `NORTH-2` …, with their site and personality name.
+    public var stations: [(id: String, site: String, personality: String)] {
+        sites.flatMap { site in
+            (0..<site.stations).map { index in
+                ("\(site.prefix)-\(index + 1)", site.name, site.personalities[index % max(1, site.personalities.count)])
+            }
+        }
+    }
+
+    public static func load(_ text: String, file: String) -> Result<Scenario, SimulationError> {
+        let root: YAMLNode?
+        do { root = try YAMLParser.parse(text, file: file) } catch { return .failure(SimulationError(errors: [error])) }
+        guard let root else { return .failure(SimulationError(errors: [YAMLError(mark: YAMLMark(file: file, line: 1, column: 1), problem: "empty scenario")])) }
+        var reader = YAMLFieldReader(root, context: "scenario", allowed: ["name", "duration", "speed", "sites", "drivers", "faults"])
+        var errors: [YAMLError] = []
+        func duration(_ reader: inout YAMLFieldReader, _ node: YAMLNode, _ key: String, _ fallback: Double) -> Double {
+            guard let text = reader.string(key, required: false) else { return fallback }
+            if let value = Self.seconds(text) { return value }
+            if let valueNode = node[key] { reader.fail(valueNode, "\"\(key)\" must be a duration such as 30s, 5m, 2h") }
+            return fallback
+        }
+        var scenario = Scenario(name: reader.string("name", required: false) ?? file, duration: duration(&reader, root, "duration", 600),
+                                speed: Double(reader.string("speed", required: false) ?? "1") ?? 1, sites: [], drivers: Drivers(), faults: [])
+        for item in reader.field("sites", required: true)?.sequence ?? [] {
+            var site = YAMLFieldReader(item, context: "scenario site", allowed: ["name", "prefix", "stations", "personalities"])
+            let name = site.string("name") ?? ""
+            let count = Int(site.string("stations") ?? "") ?? 0
+            if count < 1 || count > 20_000, let node = item["stations"] { site.fail(node, "\"stations\" must be 1 to 20000") }
+            let personalities = site.strings("personalities", required: true)
+            scenario.sites.append(Site(name: name, prefix: site.string("prefix", required: false) ?? name.uppercased(), stations: count,
+                                       personalities: personalities))
+            errors += site.errors
+        }
+        if let node = reader.field("drivers", required: false) {
+            var drivers = YAMLFieldReader(node, context: "scenario drivers", allowed: ["sessionsPerHour", "energyKWh", "powerKW", "tokens", "unknownShare"])
+            if let text = drivers.string("sessionsPerHour", required: false) { scenario.drivers.sessionsPerHour = Double(text) ?? 1 }
+            if let text = drivers.string("powerKW", required: false) { scenario.drivers.powerKW = Double(text) ?? 11 }
+            if let text = drivers.string("unknownShare", required: false) { scenario.drivers.unknownShare = Double(text) ?? 0 }
+            let energy = drivers.strings("energyKWh").compactMap(Double.init)
+            if energy.count == 2, energy[0] <= energy[1] { scenario.drivers.energyKWh = energy[0]...energy[1] }
+            let tokens = drivers.strings("tokens")
+            if !tokens.isEmpty { scenario.drivers.tokens = tokens }
+            errors += drivers.errors
+        }
+        let known = Set(scenario.stations.map(\.id))
+        for item in reader.field("faults", required: false)?.sequence ?? [] {
+            var fault = YAMLFieldReader(item, context: "scenario fault",
+                                        allowed: ["at", "station", "connector", "errorCode", "vendorErrorCode", "info", "behaviour", "clearsAfter"])
+            let station = fault.string("station") ?? ""
+            if !station.isEmpty, !known.contains(station), let node = item["station"] {
+                fault.fail(node, "no station \"\(station)\" in this scenario (stations are named PREFIX-N, e.g. \(scenario.stations.first?.id ?? "-"))")
+            }
+            let behaviour = fault.choice("behaviour", Behaviour.self, valid: Behaviour.allCases) ?? .neverRecovers
+            scenario.faults.append(Fault(at: duration(&fault, item, "at", 0), station: station,
+                                         connector: Int(fault.string("connector", required: false) ?? "1") ?? 1,
+                                         errorCode: fault.string("errorCode", required: false) ?? "InternalError",
+                                         vendorErrorCode: fault.string("vendorErrorCode", required: false), info: fault.string("info", required: false),
+                                         behaviour: behaviour, clearsAfter: duration(&fault, item, "clearsAfter", 120)))
+            errors += fault.errors
+        }
+        errors = reader.errors + errors
+        return errors.isEmpty ? .success(scenario) : .failure(SimulationError(errors: errors))
+    }
+
+    /// `45s`, `5m`, `2h`, `1d`, or plain seconds.
+    public static func seconds(_ text: String) -> Double? {
+        if let value = Double(text) { return value }
+        guard let unit = text.last, let number = Double(text.dropLast()), number >= 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3_600
+        case "d": return number * 86_400
+        default: return nil
+        }
+    }
+}
