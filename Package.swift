@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "CPMS"]),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "CPMS", "Audit", "Transport", "YAMLKit"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]
