@@ -265,7 +265,7 @@ def test_a_fleet_wide_fault_trips_the_fleet_breaker(tmp_path):
         async def scenario():
             stack = contextlib.AsyncExitStack()
             async with stack:
-                chargers = [await stack.enter_async_context(charger(proc, f"CP-F{i}")) for i in range(6)]
+                chargers = [await stack.enter_async_context(charger(proc, f"CP-F{i}")) for i in range(8)]
                 for cp in chargers:
                     await cp.fault()
                 await until(lambda: audit(tmp_path, "--action", "fleet breaker"), "the fleet breaker")
@@ -274,9 +274,11 @@ def test_a_fleet_wide_fault_trips_the_fleet_breaker(tmp_path):
 
         received = run(scenario())
         resets = sum(1 for got in received for name, _ in got if name == "Reset")
-        assert resets <= 2, received   # the first faults, before the share passed 20%
+        # The breaker needs at least 5 faulting stations (and more than 20% of the fleet): the
+        # first faults are reset, the rest are held.
+        assert resets <= 5, received
         refused = [e for e in audit(tmp_path, "--outcome", "refused") if "fleet breaker" in e["details"]]
-        assert len(refused) >= 4
+        assert len(refused) >= 3
     finally:
         proc.stop()
 
