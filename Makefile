@@ -6,7 +6,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve demo test generated-check unit-test interop conformance fuzz bench venv clean
+.PHONY: all bootstrap build release serve demo bench-compare test generated-check unit-test interop conformance fuzz bench venv clean
 
 all: build
 
@@ -69,6 +69,10 @@ demo: release
 
 bench: release
 	.build/release/vigil bench all
+
+# The same load against the Python `ocpp` package's example-style central system and vigil serve.
+bench-compare: release venv
+	scripts/bench-compare
 
 clean:
 	rm -rf .build $(VENV) build-reports

@@ -14,10 +14,13 @@ struct BenchCommand {
     var idleConnections: Int
     var seconds: Int
     var messageBytes = 32
+    /// `bench cpms --url`: load another central system instead of a spawned `vigil serve`.
+    var targetURL: String?
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(arguments)
-        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds"])
+        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url"])
+        targetURL = parsed.value("url")
         if let first = parsed.positional.first {
             guard ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "all"].contains(first), parsed.positional.count == 1 else {
                 throw UsageError("bench takes one of transport, ocpp, cpms, rules, remediation, alerts, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
@@ -33,7 +36,7 @@ struct BenchCommand {
         if suite == "ocpp" || suite == "all" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
         if suite == "transport" || suite == "all" { try await runTransport() }
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }
-        if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds).run() }
+        if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
         return 0

@@ -11,16 +11,30 @@ import Transport
 struct CPMSBenchmark {
     let chargers: Int
     let seconds: Int
+    /// Another central system to load instead of a spawned `vigil serve` (`ws://host:port/path/`,
+    /// station ids appended), for `make bench-compare`.
+    var targetURL: String?
 
-    func run() async throws {
+    /// Messages answered per second (the figure `make bench-compare` compares).
+    @discardableResult
+    func run() async throws -> Double {
+        SystemLimits.raiseFileDescriptorLimit()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/vigil.sqlite"
-        let server = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
-                                                       "--vendor-codes", directory + "/none", "--log-level", "error"])
-        printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against vigil serve (pid \(server.pid)), \(seconds) s")
-        let url = "ws://127.0.0.1:\(server.port)/ocpp/"
+        var server: ChildServer?
+        let url: String
+        if let targetURL {
+            url = targetURL.hasSuffix("/") ? targetURL : targetURL + "/"
+            printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against \(url), \(seconds) s")
+        } else {
+            let child = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
+                                                          "--log-level", "error"])
+            server = child
+            url = "ws://127.0.0.1:\(child.port)/ocpp/"
+            printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against vigil serve (pid \(child.pid), SQLite, shipped rules and catalogue), \(seconds) s")
+        }
         let options: WebSocketClient.Options = {
             var options = WebSocketClient.Options()
             options.subprotocols = ["ocpp1.6"]
@@ -87,17 +101,23 @@ struct CPMSBenchmark {
             return await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - started
+        let rss = server?.residentBytes() ?? 0   // with every charger still connected
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         await withTaskGroup(of: Void.self) { group in
             for connection in connections { group.addTask { await connection.socket.close() } }
         }
         for runner in runners { await runner.value }
+        let rate = Double(answered) / seconds
+        printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, rate, answered, seconds))
+        guard let server else { return rate }
         server.stop()   // SIGTERM: the message log is flushed on the way out
         let bytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
             total + ((try? FileManager.default.attributesOfItem(atPath: database + suffix)[.size] as? Int) ?? 0)
         }
-        printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, Double(answered) / seconds, answered, seconds))
+        printLine(String(format: "  vigil serve RSS under load: %.0f MiB (%.1f KiB per connected charger)", Double(rss) / 1_048_576,
+                         Double(rss) / 1_024 / Double(max(1, chargers))))
         printLine(String(format: "  database: %.1f MiB, %.0f MiB per million messages", Double(bytes) / 1_048_576,
                          Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000))
+        return rate
     }
 }
