@@ -27,6 +27,16 @@ public struct Scenario: Sendable {
         /// Tokens the CSMS knows; the simulator also tries `unknownShare` unknown ones.
         public var tokens: [String] = ["SIM-TOKEN-1"]
         public var unknownShare: Double = 0
+        /// 24 weights, one per hour of the (simulated, UTC) day, scaling `sessionsPerHour`:
+        /// arrivals peak in the evening and fall away at night. Empty: the same all day.
+        public var arrivalsByHour: [Double] = []
+
+        /// The arrival rate at a simulated time.
+        public func sessionsPerHour(at date: Date) -> Double {
+            guard arrivalsByHour.count == 24 else { return sessionsPerHour }
+            let hour = Int(date.timeIntervalSince1970 / 3_600) % 24
+            return sessionsPerHour * arrivalsByHour[hour]
+        }
     }
 
     /// How a faulted connector answers remediation.
@@ -81,7 +91,13 @@ public struct Scenario: Sendable {
             errors += site.errors
         }
         if let node = reader.field("drivers", required: false) {
-            var drivers = YAMLFieldReader(node, context: "scenario drivers", allowed: ["sessionsPerHour", "energyKWh", "powerKW", "tokens", "unknownShare"])
+            var drivers = YAMLFieldReader(node, context: "scenario drivers",
+                                          allowed: ["sessionsPerHour", "energyKWh", "powerKW", "tokens", "unknownShare", "arrivalsByHour"])
+            let weights = drivers.strings("arrivalsByHour").compactMap(Double.init)
+            if let weightsNode = node["arrivalsByHour"] {
+                if weights.count == 24 && weights.allSatisfy({ $0 >= 0 }) { scenario.drivers.arrivalsByHour = weights }
+                else { drivers.fail(weightsNode, "\"arrivalsByHour\" must list 24 non-negative weights, one per hour from 00 UTC") }
+            }
             if let text = drivers.string("sessionsPerHour", required: false) { scenario.drivers.sessionsPerHour = Double(text) ?? 1 }
             if let text = drivers.string("powerKW", required: false) { scenario.drivers.powerKW = Double(text) ?? 11 }
             if let text = drivers.string("unknownShare", required: false) { scenario.drivers.unknownShare = Double(text) ?? 0 }

@@ -93,7 +93,7 @@ extension SimulatedStation {
                 continue
             }
             guard activeFault[connector] == nil, !disabled.contains(connector), status[connector] == "Available" else { continue }
-            let chance = scenario.drivers.sessionsPerHour * step / 3_600
+            let chance = scenario.drivers.sessionsPerHour(at: clock.now) * step / 3_600
             guard Double.random(in: 0..<1, using: &random) < chance else { continue }
             if let session = await start(connector) { sessions[connector] = session }
         }
