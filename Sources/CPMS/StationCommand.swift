@@ -9,6 +9,10 @@ public enum StationCommand: Sendable, Equatable {
     case unlockConnector(evse: Int, connector: Int)
     /// Ask the station to send a message now, e.g. "StatusNotification" or "Heartbeat".
     case triggerMessage(String, evse: Int?)
+    /// Start a session for `idTag` (on an EVSE, or where the station chooses).
+    case remoteStart(idTag: String, evse: Int?)
+    /// Stop a running session by the station's transaction id (the 1.6 number as text).
+    case remoteStop(transactionId: String)
 }
 
 /// What became of a command. Only the station's answer is reported here; whether the
@@ -76,6 +80,13 @@ public struct CommandService: Sendable {
             }
             let reply = try await connection.call(V16.TriggerMessageRequest(requestedMessage: requested, connectorId: evse), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStart(let idTag, let evse):
+            let reply = try await connection.call(V16.RemoteStartTransactionRequest(connectorId: evse, idTag: idTag), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStop(let transactionId):
+            guard let number = Int(transactionId) else { return .failed("OCPP 1.6 transaction ids are numbers, got \(transactionId)") }
+            let reply = try await connection.call(V16.RemoteStopTransactionRequest(transactionId: number), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         }
     }
 
@@ -106,6 +117,14 @@ public struct CommandService: Sendable {
             }
             let reply = try await connection.call(V201.TriggerMessageRequest(evse: evse.map { V201.EVSEType(id: $0) }, requestedMessage: requested),
                                                   timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStart(let idTag, let evse):
+            let request = V201.RequestStartTransactionRequest(evseId: evse, idToken: V201.IdTokenType(idToken: idTag, type: .central),
+                                                              remoteStartId: Int.random(in: 1...Int(Int32.max)))
+            let reply = try await connection.call(request, timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStop(let transactionId):
+            let reply = try await connection.call(V201.RequestStopTransactionRequest(transactionId: transactionId), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         }
     }

@@ -8,8 +8,9 @@ import Transport
 
 /// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
 enum APIRoutes {
-    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor) -> Router {
+    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService) -> Router {
         var router = Router()
+        ManualCommands.route(&router, commands: commands, auditor: auditor)
         router.on("GET", "/api/v1/health") { _ in
             .json(.ok, Array(#"{"status":"ok"}"#.utf8))
         }

@@ -132,7 +132,8 @@ struct ServeCommand {
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
         let connections = ConnectionRegistry()
-        let executor = RemediationExecutor(store: store, commands: CommandService(connections: connections, timeout: .seconds(commandTimeout)),
+        let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
+        let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: { request in
                                                log(.warning, "alert", ["route": request.route, "severity": request.severity, "rule": request.rule,
@@ -156,7 +157,8 @@ struct ServeCommand {
         let messages = MessageLog(store: store)
         let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, events: events)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
-        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor))
+        let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
+                                                                                                  commands: commandService))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])

@@ -2,7 +2,9 @@ import CPMS
 import Foundation
 
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
-/// site ID SITE | accept ID | reject ID | remove ID  [--db PATH] [--json]`: the registry, in the same
+/// site ID SITE | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
+/// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop [--connector N] [--type soft|hard]
+/// [--message M] [--id-tag T] [--transaction ID] --by NAME [--reason TEXT] [--http HOST:PORT]` (through serve's API): the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {
     let verb: String
@@ -12,10 +14,12 @@ struct StationsCommand {
         guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, accept, reject or remove") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
+                                                   "transaction", "by", "reason", "http"])
     }
 
     func run() async throws -> Int32 {
+        if verb == "command" { return try await command() }
         let path = arguments.databasePath
         let store = try openStore(at: path, create: verb == "add")
         switch verb {

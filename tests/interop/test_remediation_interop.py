@@ -75,6 +75,16 @@ class ScriptedCharger(ocpp.v16.ChargePoint):
         self.received.append(("ChangeAvailability", kwargs))
         return result16.ChangeAvailability(status="Accepted")
 
+    @on("RemoteStartTransaction")
+    def on_remote_start(self, **kwargs):
+        self.received.append(("RemoteStartTransaction", kwargs))
+        return result16.RemoteStartTransaction(status="Accepted")
+
+    @on("RemoteStopTransaction")
+    def on_remote_stop(self, **kwargs):
+        self.received.append(("RemoteStopTransaction", kwargs))
+        return result16.RemoteStopTransaction(status="Rejected")
+
     async def fault(self):
         await self.call(call16.StatusNotification(connector_id=1, error_code="InternalError", status="Faulted"), suppress=False)
 
@@ -327,3 +337,36 @@ def test_tampering_with_the_audit_trail_is_detected(tmp_path):
     assert f"BROKEN at entry {target}: its content does not match its hash" in broken.stdout, broken.stdout
     export = vigil("audit", "export", "--format", "csv", "--db", str(db_path))
     assert export.returncode == 0 and export.stdout.startswith("id,at,kind,actor,station")
+
+
+def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
+    proc = start(tmp_path)
+    try:
+        http = f"127.0.0.1:{proc.port('http')}"
+
+        def command(*args):
+            return subprocess.run([str(vigil_binary()), "stations", "command", "CP-MAN", *args, "--by", "dana", "--reason", "driver called",
+                                   "--http", http], capture_output=True, text=True, timeout=STEP)
+
+        async def scenario():
+            async with charger(proc, "CP-MAN") as cp:
+                loop = asyncio.get_running_loop()
+                start_result = await loop.run_in_executor(None, command, "start", "--id-tag", "CARD-7", "--connector", "1")
+                stop_result = await loop.run_in_executor(None, command, "stop", "--transaction", "42")
+                return cp.received, start_result, stop_result
+
+        received, started, stopped = run(scenario())
+        assert started.returncode == 0 and "CP-MAN: start connector 1 → accepted" in started.stdout, started
+        assert stopped.returncode == 1 and "rejected: Rejected" in stopped.stdout, stopped
+        assert ("RemoteStartTransaction", {"connector_id": 1, "id_tag": "CARD-7"}) in received
+        assert ("RemoteStopTransaction", {"transaction_id": 42}) in received
+        offline = command("reset", "--type", "hard")
+        assert offline.returncode == 1 and "not connected" in offline.stdout, offline
+        trail = audit(tmp_path, "--actor", "dana")
+        assert [(e["action"], e["outcome"]) for e in trail] == [
+            ("manual start connector 1", "sending"), ("manual stop", "sending"), ("manual reset hard", "sending")]
+        assert all(e["details"] == "driver called" for e in trail)
+        outcomes = [(e["action"], e["outcome"]) for e in audit(tmp_path, "--kind", "outcome", "--station", "CP-MAN")]
+        assert ("manual start connector 1", "accepted") in outcomes and ("manual reset hard", "not connected") in outcomes
+    finally:
+        proc.stop()

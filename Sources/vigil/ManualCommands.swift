@@ -1,0 +1,70 @@
+import Audit
+import CPMS
+import Foundation
+import OCPP
+import Remediation
+import Transport
+
+/// `POST /api/v1/stations/{id}/commands`: an operator's own command to a station (reset,
+/// unlock, enable, disable, trigger, remote start and stop), sent at once through the
+/// station's live connection and put on the audit trail with who asked and why, before it is
+/// sent and with its outcome. The executor's automatic gates do not apply: a person decided.
+///
+/// Body: `{"command": "reset", "type": "hard", "connector": 1, "message": "StatusNotification",
+/// "idTag": "CARD-1", "transactionId": "42", "by": "dana", "reason": "…"}`.
+enum ManualCommands {
+    static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop"]
+
+    static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor) {
+        router.on("POST", "/api/v1/stations/{id}/commands") { request in
+            let station = request.pathParameters["id"] ?? ""
+            func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
+                .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))
+            }
+            guard case .object(let body)? = try? JSONParser.parse(request.body) else {
+                return reply(.badRequest, [("error", .string("the body must be a JSON object"))])
+            }
+            func text(_ key: String) -> String? { if case .string(let value)? = body[key] { return value } else { return nil } }
+            func number(_ key: String) -> Int? { if case .number(let value)? = body[key] { return value.intValue } else { return nil } }
+            guard let person = text("by"), !person.isEmpty else { return reply(.badRequest, [("error", .string("say who asks: \"by\""))]) }
+            let name = text("command") ?? ""
+            let connector = number("connector")
+            let command: StationCommand
+            switch name {
+            case "reset": command = .reset(hard: text("type") == "hard")
+            case "enable", "disable": command = .changeAvailability(evse: connector, operative: name == "enable")
+            case "unlock":
+                guard let connector else { return reply(.badRequest, [("error", .string("unlock needs \"connector\""))]) }
+                command = .unlockConnector(evse: connector, connector: 1)
+            case "trigger": command = .triggerMessage(text("message") ?? "StatusNotification", evse: connector)
+            case "start":
+                guard let idTag = text("idTag") else { return reply(.badRequest, [("error", .string("start needs \"idTag\""))]) }
+                command = .remoteStart(idTag: idTag, evse: connector)
+            case "stop":
+                guard let transaction = text("transactionId") ?? number("transactionId").map(String.init) else {
+                    return reply(.badRequest, [("error", .string("stop needs \"transactionId\""))])
+                }
+                command = .remoteStop(transactionId: transaction)
+            default:
+                return reply(.badRequest, [("error", .string("\"command\" must be one of \(commands.joined(separator: ", "))"))])
+            }
+            let label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
+            await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)", outcome: "sending",
+                                             details: text("reason") ?? "no reason given"))
+            let outcome = await service.send(command, to: station)
+            let (word, status): (String, HTTPStatus) = {
+                switch outcome {
+                case .accepted: return ("accepted", .ok)
+                case .scheduled: return ("scheduled", .ok)
+                case .rejected(let why): return ("rejected: \(why)", .conflict)
+                case .timedOut: return ("timed out", HTTPStatus(code: 504, reason: "Gateway Timeout"))
+                case .notConnected: return ("not connected", .conflict)
+                case .failed(let why): return ("failed: \(why)", HTTPStatus(code: 502, reason: "Bad Gateway"))
+                }
+            }()
+            await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, action: "manual \(label)", outcome: word,
+                                             details: "asked by \(person)"))
+            return reply(status, [("station", .string(station)), ("command", .string(label)), ("outcome", .string(word))])
+        }
+    }
+}
