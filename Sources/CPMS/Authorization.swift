@@ -13,20 +13,32 @@ public struct IdTokenRecord: Sendable, Equatable {
     /// Group (parent) token, sent back to the charger as parentIdTag / groupIdToken.
     public var parent: String?
     public var note: String?
+    /// Sites where the token may charge; empty: everywhere.
+    public var sites: [String]
 
-    public init(token: String, status: Status, expiry: String? = nil, parent: String? = nil, note: String? = nil) {
+    public init(token: String, status: Status, expiry: String? = nil, parent: String? = nil, note: String? = nil, sites: [String] = []) {
         self.token = token
         self.status = status
         self.expiry = expiry
         self.parent = parent
         self.note = note
+        self.sites = sites
     }
+}
+
+/// Whether one token may run two sessions at once (`--concurrent-use`).
+public enum ConcurrentUsePolicy: String, Sendable, CaseIterable {
+    case allow, reject
 }
 
 /// The version-neutral answer to "may this token charge?".
 public struct AuthorizationDecision: Sendable, Equatable {
     public enum Outcome: String, Sendable {
         case accepted, blocked, expired, invalid, unknown
+        /// Valid, but not at this station's site.
+        case notAtThisLocation
+        /// Valid, but already charging elsewhere (concurrent use refused).
+        case concurrentTx
     }
 
     public var outcome: Outcome
@@ -56,7 +68,8 @@ public struct AuthorizationDecision: Sendable, Equatable {
         case .accepted: status = .accepted
         case .blocked: status = .blocked
         case .expired: status = .expired
-        case .invalid, .unknown: status = .invalid
+        case .invalid, .unknown, .notAtThisLocation: status = .invalid
+        case .concurrentTx: status = .concurrentTx
         }
         return V16.AuthorizeResponse.IdTagInfo(expiryDate: expiry, parentIdTag: parent, status: status)
     }
@@ -69,6 +82,8 @@ public struct AuthorizationDecision: Sendable, Equatable {
         case .expired: status = .expired
         case .invalid: status = .invalid
         case .unknown: status = .unknown
+        case .notAtThisLocation: status = .notAtThisLocation
+        case .concurrentTx: status = .concurrentTx
         }
         return V201.IdTokenInfoType(status: status, cacheExpiryDateTime: expiry,
                                     groupIdToken: parent.map { V201.IdTokenType(idToken: $0, type: .central) })

@@ -224,5 +224,8 @@ enum CPMSSchema {
                 created_at TEXT NOT NULL
             );
             """),
+        Migration(version: 9, name: "id tokens restricted to sites", sql: """
+            ALTER TABLE id_tokens ADD COLUMN sites TEXT;
+            """),
     ])
 }

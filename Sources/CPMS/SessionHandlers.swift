@@ -10,16 +10,17 @@ extension StationHandlers {
         let this = self
         handlers.on(V16.StartTransactionRequest.self) { request, connection in
             let now = this.clock()
-            let decision = AuthorizationDecision.decide(try await this.store.token(request.idTag), now: now)
+            // A charger that lost our answer retries the same start: it must get the same id
+            // (and the same verdict: its own session is not a concurrent one).
+            let existing = try await this.store.findRetriedStart(station: connection.stationId, evse: request.connectorId,
+                                                                 idToken: request.idTag, startTime: request.timestamp.rfc3339,
+                                                                 meterStartWh: Double(request.meterStart))
+            let decision = try await this.authorize(request.idTag, station: connection.stationId, now: now,
+                                                    transactionRef: existing.map(String.init))
             let info = V16.StartTransactionResponse.IdTagInfo(
                 expiryDate: decision.expiry, parentIdTag: decision.parent,
                 status: V16.StartTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid)
-            // A charger that lost our answer retries the same start: it must get the same id.
-            if let existing = try await this.store.findRetriedStart(station: connection.stationId, evse: request.connectorId,
-                                                                   idToken: request.idTag, startTime: request.timestamp.rfc3339,
-                                                                   meterStartWh: Double(request.meterStart)) {
-                return V16.StartTransactionResponse(idTagInfo: info, transactionId: existing)
-            }
+            if let existing { return V16.StartTransactionResponse(idTagInfo: info, transactionId: existing) }
             let id = try await this.store.startSession(
                 station: connection.stationId, evse: request.connectorId, connector: 1, transactionRef: nil, idToken: request.idTag,
                 authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
@@ -83,7 +84,7 @@ extension StationHandlers {
             let energy = samples.map(\.normalised).last { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }?.value
             var decision: AuthorizationDecision?
             if let token = request.idToken {
-                decision = AuthorizationDecision.decide(try await this.store.token(token.idToken), now: now)
+                decision = try await this.authorize(token.idToken, station: connection.stationId, now: now, transactionRef: reference)
             }
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
             var session = try await this.store.sessionId(station: connection.stationId, transactionRef: reference)

@@ -18,6 +18,8 @@ public struct StationHandlers: Sendable {
     let quirks: QuirkResolver?
     /// Where domain events go (rule engine, event log); nil emits none.
     public var events: DomainEventFactory?
+    /// Whether one token may run two sessions at once.
+    public var concurrentUse: ConcurrentUsePolicy = .reject
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {
@@ -84,7 +86,7 @@ public struct StationHandlers: Sendable {
             return V16.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V16.AuthorizeRequest.self) { request, connection in
-            let decision = AuthorizationDecision.decide(try await this.store.token(request.idTag), now: this.clock())
+            let decision = try await this.authorize(request.idTag, station: connection.stationId, now: this.clock())
             if decision.idTagInfo16.status != .accepted {
                 await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
                                 fields: ["idTag": .string(request.idTag), "status": .string(decision.idTagInfo16.status.rawValue)])
@@ -150,7 +152,7 @@ public struct StationHandlers: Sendable {
             return V201.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V201.AuthorizeRequest.self) { request, connection in
-            let decision = AuthorizationDecision.decide(try await this.store.token(request.idToken.idToken), now: this.clock())
+            let decision = try await this.authorize(request.idToken.idToken, station: connection.stationId, now: this.clock())
             if decision.idTokenInfo201.status != .accepted {
                 await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
                                 fields: ["idTag": .string(request.idToken.idToken), "status": .string(decision.idTokenInfo201.status.rawValue)])

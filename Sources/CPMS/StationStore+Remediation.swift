@@ -174,3 +174,13 @@ extension StationStore {
             """, station, evse, evse).isEmpty)
     }
 }
+
+extension StationStore {
+    /// Whether `token` has a session running now (other than `excludingRef` at `station`).
+    public func hasActiveSession(token: String, excludingRef: String? = nil, station: String? = nil) throws -> Bool {
+        !(try database.rows("""
+            SELECT 1 FROM sessions WHERE id_token = ? COLLATE NOCASE AND status = 'active'
+              AND NOT (? IS NOT NULL AND station = ? AND transaction_ref = ?) LIMIT 1
+            """, token, excludingRef, station, excludingRef).isEmpty)
+    }
+}

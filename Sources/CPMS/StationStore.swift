@@ -175,20 +175,21 @@ public actor StationStore {
     // MARK: - Id tokens
 
     public func token(_ token: String) throws -> IdTokenRecord? {
-        try database.rows("SELECT token, status, expiry, parent, note FROM id_tokens WHERE token = ?", token).first.map(Self.tokenRecord)
+        try database.rows("SELECT token, status, expiry, parent, note, sites FROM id_tokens WHERE token = ?", token).first.map(Self.tokenRecord)
     }
 
     public func tokens() throws -> [IdTokenRecord] {
-        try database.rows("SELECT token, status, expiry, parent, note FROM id_tokens ORDER BY token").map(Self.tokenRecord)
+        try database.rows("SELECT token, status, expiry, parent, note, sites FROM id_tokens ORDER BY token").map(Self.tokenRecord)
     }
 
     /// Adds a token, or replaces its status, expiry, parent and note.
     public func saveToken(_ record: IdTokenRecord, now: String) throws {
         try database.run("""
-            INSERT INTO id_tokens (token, status, expiry, parent, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO id_tokens (token, status, expiry, parent, note, sites, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (token) DO UPDATE SET status = excluded.status, expiry = excluded.expiry, parent = excluded.parent,
-                note = excluded.note, updated_at = excluded.updated_at
-            """, record.token, record.status.rawValue, record.expiry, record.parent, record.note, now, now)
+                note = excluded.note, sites = excluded.sites, updated_at = excluded.updated_at
+            """, record.token, record.status.rawValue, record.expiry, record.parent, record.note,
+            record.sites.isEmpty ? nil : record.sites.joined(separator: ","), now, now)
     }
 
     /// Changes a token's status; false when the token is unknown.
@@ -200,7 +201,8 @@ public actor StationStore {
 
     static func tokenRecord(_ row: [SQLiteValue]) -> IdTokenRecord {
         IdTokenRecord(token: row[0].text ?? "", status: IdTokenRecord.Status(rawValue: row[1].text ?? "") ?? .invalid,
-                      expiry: row[2].text, parent: row[3].text, note: row[4].text)
+                      expiry: row[2].text, parent: row[3].text, note: row[4].text,
+                      sites: (row[5].text ?? "").split(separator: ",").map(String.init))
     }
 
     /// Status history of one station, newest first.

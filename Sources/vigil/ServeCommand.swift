@@ -21,6 +21,7 @@ struct ServeCommand {
     var rulesDirectory: String
     var auditKeyPath: String?
     var commandTimeout: Int
+    var concurrentUse: ConcurrentUsePolicy
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
@@ -31,7 +32,7 @@ struct ServeCommand {
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
-                                       "audit-key", "command-timeout"]
+                                       "audit-key", "command-timeout", "concurrent-use"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -61,6 +62,11 @@ struct ServeCommand {
             throw UsageError("--command-timeout must be 1 to 600 seconds, got \(timeout.debugDescription)")
         }
         commandTimeout = timeoutSeconds
+        let concurrent = setting("concurrent-use") ?? "reject"
+        guard let parsedConcurrent = ConcurrentUsePolicy(rawValue: concurrent) else {
+            throw UsageError("--concurrent-use must be allow or reject, got \(concurrent.debugDescription)")
+        }
+        concurrentUse = parsedConcurrent
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -154,6 +160,7 @@ struct ServeCommand {
             executor.observe(event)
         }
         stations.events = events
+        stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store)
         let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, events: events)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)

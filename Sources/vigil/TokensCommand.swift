@@ -2,7 +2,7 @@ import CPMS
 import Foundation
 import OCPP
 
-/// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] | block TOKEN | unblock TOKEN`
+/// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | block TOKEN | unblock TOKEN`
 /// (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
 struct TokensCommand {
     let verb: String
@@ -33,7 +33,7 @@ struct TokensCommand {
             }
             return 0
         case "add":
-            try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note"])
+            try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
             let token = try tokenArgument()
             var expiry: String?
             if let text = arguments.value("expiry") {
@@ -42,10 +42,11 @@ struct TokensCommand {
                 }
                 expiry = parsed.rfc3339
             }
+            let sites = (arguments.value("sites") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let store = try openStore(at: path, create: true)
             try await store.saveToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
-                                                    note: arguments.value("note")), now: now)
-            printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")")
+                                                    note: arguments.value("note"), sites: sites), now: now)
+            printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")\(sites.isEmpty ? "" : " at \(sites.joined(separator: ", ")) only")")
             return 0
         case "block", "unblock":
             try arguments.rejectUnknown(allowed: ["db"])

@@ -18,7 +18,7 @@ commands:
             | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
-  tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] | block TOKEN | unblock TOKEN  [--db PATH]
+  tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] [--sites A,B] | block TOKEN | unblock TOKEN  [--db PATH]
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
   bench     benchmarks: [transport|ocpp|cpms|all]

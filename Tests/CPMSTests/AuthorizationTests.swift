@@ -60,3 +60,55 @@ import Transport
         }
     }
 }
+
+/// Site restriction and concurrent-use protection over real OCPP connections.
+@Suite(.timeLimit(.minutes(1))) struct AuthorizationPolicyTests {
+    static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
+
+    func withStation(_ concurrentUse: ConcurrentUsePolicy, _ body: (OCPPConnection, OCPPConnection, StationStore) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-authz-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        _ = try await store.declareStation(id: "NORTH-1", site: "north")
+        _ = try await store.declareStation(id: "SOUTH-1", site: "south")
+        try await store.saveToken(IdTokenRecord(token: "DEPOT-CARD", status: .accepted, sites: ["north"]), now: Self.now.rfc3339)
+        try await store.saveToken(IdTokenRecord(token: "ANY-CARD", status: .accepted), now: Self.now.rfc3339)
+        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        stations.concurrentUse = concurrentUse
+        try await withCSMS(stations) { port in
+            let (north, northRunning) = try await connectCharger(port: port, id: "NORTH-1", version: .v16)
+            let (south, southRunning) = try await connectCharger(port: port, id: "SOUTH-1", version: .v201)
+            try await body(north, south, store)
+            await north.socket.close()
+            await south.socket.close()
+            await northRunning.value
+            await southRunning.value
+        }
+    }
+
+    @Test func aTokenLimitedToSitesIsRefusedElsewhere() async throws {
+        try await withStation(.reject) { north, south, _ in
+            #expect(try await north.call(V16.AuthorizeRequest(idTag: "DEPOT-CARD")).idTagInfo.status == .accepted)
+            let elsewhere = try await south.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "DEPOT-CARD", type: .iso14443)))
+            #expect(elsewhere.idTokenInfo.status == .notAtThisLocation)
+        }
+    }
+
+    @Test func aTokenAlreadyChargingIsRefusedASecondSessionUnlessAllowed() async throws {
+        try await withStation(.reject) { north, south, _ in
+            let first = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            #expect(first.idTagInfo.status == .accepted)
+            // The same start retried (the answer was lost) is still accepted: it is the same session.
+            let retried = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            #expect(retried.transactionId == first.transactionId && retried.idTagInfo.status == .accepted)
+            let second = try await south.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "ANY-CARD", type: .iso14443)))
+            #expect(second.idTokenInfo.status == .concurrentTx)
+            #expect(try await north.call(V16.AuthorizeRequest(idTag: "ANY-CARD")).idTagInfo.status == .concurrentTx)
+        }
+        try await withStation(.allow) { north, south, _ in
+            _ = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            let second = try await south.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "ANY-CARD", type: .iso14443)))
+            #expect(second.idTokenInfo.status == .accepted)
+        }
+    }
+}
