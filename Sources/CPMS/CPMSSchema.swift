@@ -227,5 +227,10 @@ enum CPMSSchema {
         Migration(version: 9, name: "id tokens restricted to sites", sql: """
             ALTER TABLE id_tokens ADD COLUMN sites TEXT;
             """),
+        Migration(version: 10, name: "clock skew per station, offline-queued status reports", sql: """
+            ALTER TABLE stations ADD COLUMN clock_skew REAL;
+            ALTER TABLE stations ADD COLUMN skew_samples INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE connector_status_history ADD COLUMN queued_offline INTEGER NOT NULL DEFAULT 0;
+            """),
     ])
 }

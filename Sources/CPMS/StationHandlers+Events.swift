@@ -14,11 +14,12 @@ extension StationHandlers {
 
     /// statusChanged (and faultCleared when a Faulted connector leaves that state).
     func emitStatus(station: String, report: StatusReport, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?,
-                    connector: Int, at now: OCPPDateTime) async {
+                    connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false) async {
         var values = CPMS.fields([("from", previous?.status), ("to", report.status), ("ocppErrorCode", report.errorCode),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
+        if queuedOffline { values["queuedOffline"] = .bool(true) }
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
         await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
                    fields: values)
@@ -30,6 +31,14 @@ extension StationHandlers {
             await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
                        fields: cleared)
         }
+    }
+
+    /// Measures the station's clock from a report's timestamp; true when the report was queued
+    /// while the station was offline (far older than its clock difference explains).
+    func clockSample(station: String, chargerTime: OCPPDateTime?, now: OCPPDateTime) async throws -> Bool {
+        guard let chargerTime else { return false }
+        let offset = chargerTime.date.timeIntervalSince(now.date)
+        return try await store.recordClockSample(id: station, offsetSeconds: offset)
     }
 
     func registerReports16(_ handlers: inout OCPPHandlers) {

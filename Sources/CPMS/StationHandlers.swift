@@ -100,11 +100,15 @@ public struct StationHandlers: Sendable {
                                       vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                       chargerTime: request.timestamp?.rfc3339)
             let now = this.clock()
+            let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
             let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                                           now: now.rfc3339)
+                                                           queuedOffline: queued, now: now.rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
-            if stored { await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now) }
+            if stored {
+                await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
+                                      queuedOffline: queued)
+            }
             return V16.StatusNotificationResponse()
         }
     }
@@ -163,10 +167,14 @@ public struct StationHandlers: Sendable {
             let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
                                       chargerTime: request.timestamp.rfc3339)
             let now = this.clock()
+            let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
             let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                                           now: now.rfc3339)
-            if stored { await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now) }
+                                                           queuedOffline: queued, now: now.rfc3339)
+            if stored {
+                await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
+                                      queuedOffline: queued)
+            }
             return V201.StatusNotificationResponse()
         }
     }

@@ -80,7 +80,8 @@ public actor StationStore {
     /// registered with `registrationForUnknown`; with nil (policy reject) the report is not
     /// stored and false is returned.
     @discardableResult
-    public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, now: String) throws -> Bool {
+    public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+                             now: String) throws -> Bool {
         if try registration(of: id) == nil {
             guard let registrationForUnknown else { return false }
             try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
@@ -96,9 +97,9 @@ public actor StationStore {
                 report.info, now)
             try database.run("""
                 INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                      info, charger_time, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                      info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
-                report.info, report.chargerTime, now)
+                report.info, report.chargerTime, now, queuedOffline)
             try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
         }
         return true
@@ -205,12 +206,55 @@ public actor StationStore {
                       sites: (row[5].text ?? "").split(separator: ",").map(String.init))
     }
 
-    /// Status history of one station, newest first.
-    public func history(_ id: String, limit: Int = 50) throws -> [[SQLiteValue]] {
-        try database.rows("""
-            SELECT received_at, evse, connector, status, error_code, vendor_error_code FROM connector_status_history
-            WHERE station = ? ORDER BY id DESC LIMIT ?
-            """, id, limit)
+    /// One entry of a connector's status history.
+    public struct StatusHistoryEntry: Sendable, Equatable {
+        public var chargerTime: String?
+        public var receivedAt: String
+        public var evse: Int
+        public var connector: Int
+        public var status: String
+        public var errorCode: String?
+        public var vendorErrorCode: String?
+        /// Sent from the charger's offline queue: its time is much older than its arrival.
+        public var queuedOffline: Bool
+    }
+
+    /// Status history of one station, the newest `limit` entries oldest first, in the order the
+    /// charger reported them: by its own time corrected for its clock skew (reports queued while
+    /// offline and sent later fall into place), by arrival when it gave no time.
+    public func history(_ id: String, limit: Int = 50) throws -> [StatusHistoryEntry] {
+        let skew = try clockSkew(of: id) ?? 0
+        return try database.rows("""
+            SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline FROM (
+                SELECT *, coalesce(julianday(charger_time) - ? / 86400.0, julianday(received_at)) AS reported
+                FROM connector_status_history WHERE station = ? ORDER BY reported DESC, id DESC LIMIT ?
+            ) ORDER BY reported, id
+            """, skew, id, limit).map { row in
+            StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
+                               status: row[4].text ?? "", errorCode: row[5].text, vendorErrorCode: row[6].text, queuedOffline: row[7].int == 1)
+        }
+    }
+
+    /// The station's clock minus Vigil's, in seconds, as measured so far; nil before any sample.
+    public func clockSkew(of id: String) throws -> Double? {
+        try database.rows("SELECT clock_skew FROM stations WHERE id = ?", id).first.flatMap { row -> Double? in
+            if case .real(let value) = row[0] { return value }
+            return row[0].int.map(Double.init)
+        }
+    }
+
+    /// Takes one sample of the station's clock offset (its timestamp minus arrival). A sample far
+    /// behind what the clock skew explains is a report queued while offline: it is flagged (true)
+    /// and does not move the estimate; otherwise the estimate follows (moving average).
+    public func recordClockSample(id: String, offsetSeconds: Double) throws -> Bool {
+        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
+        let samples = row[1].int ?? 0
+        var skew: Double?
+        if case .real(let value) = row[0] { skew = value } else { skew = row[0].int.map(Double.init) }
+        if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
+        let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
+        try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
+        return false
     }
 }
 

@@ -70,7 +70,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .disconnected: return ["reason"]
         case .booted: return ["reason", "serialNumber"]
         case .heartbeat, .tick: return []
-        case .statusChanged: return ["from", "to", "ocppErrorCode", "vendorId", "vendorErrorCode", "info"]
+        case .statusChanged: return ["from", "to", "ocppErrorCode", "vendorId", "vendorErrorCode", "info", "queuedOffline"]
         case .faultCleared: return ["to", "ocppErrorCode", "vendorId", "vendorErrorCode"]
         case .transactionStarted: return ["transactionId", "idTag"]
         case .transactionEnded: return ["transactionId", "idTag", "reason", "energyWh", "durationSeconds", "success"]

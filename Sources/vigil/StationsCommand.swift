@@ -44,6 +44,18 @@ struct StationsCommand {
             }
             printLine(site == "-" ? "station \(id) is on no site" : "station \(id) is on site \(site) (vigil serve picks this up at the station's next connection)")
             return 0
+        case "history":
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations history needs a station id") }
+            let skew = try await store.clockSkew(of: id)
+            printLine("status history of \(id), in the order the charger reported it (clock skew \(skew.map { String(format: "%+.1f s", $0) } ?? "not measured yet"))")
+            for entry in try await store.history(id, limit: try arguments.integer("limit", default: 50)) {
+                var line = "\(entry.chargerTime ?? "-")  received \(entry.receivedAt)  EVSE \(entry.evse)/\(entry.connector)  \(entry.status)"
+                if let code = entry.errorCode, code != "NoError" { line += " \(code)" }
+                if let vendor = entry.vendorErrorCode, !vendor.isEmpty { line += " (\(vendor))" }
+                if entry.queuedOffline { line += "  [queued while offline]" }
+                printLine(line)
+            }
+            return 0
         case "log":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
             for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
@@ -85,6 +97,7 @@ struct StationsCommand {
             }
             printLine("\(station.id): \(station.vendor ?? "?") \(station.model ?? "?"), serial \(station.serial ?? "-"), firmware \(station.firmware ?? "-")")
             printLine("  \(station.ocppVersion ?? "-"), \(station.registration), \(station.isOnline ? "online" : "offline"), last seen \(station.lastSeen ?? "-"), last boot \(station.lastBoot ?? "-")")
+            if let skew = try await store.clockSkew(of: id) { printLine(String(format: "  clock skew %+.1f s (its clock minus Vigil's)", skew)) }
             for connector in station.connectors {
                 var line = "  EVSE \(connector.evse) connector \(connector.connector): \(connector.status)"
                 if let code = connector.errorCode, code != "NoError" { line += " \(code)" }

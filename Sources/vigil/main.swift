@@ -14,7 +14,8 @@ commands:
             --heartbeat-interval SECONDS (default 300)  --vendor-codes DIR (default ./VendorCodes)
             --rules DIR (default ./Rules; reloaded on SIGHUP and when its files change)
             --config FILE   YAML with the same settings (camelCase keys) and `stations` to pre-declare
-  stations  list | show ID | log ID [--limit N] | add ID [--registration R] [--site S] | site ID SITE | accept ID | reject ID
+  stations  list | show ID | log ID [--limit N] | history ID [--limit N] | add ID [--registration R] [--site S] | site ID SITE
+            | accept ID | reject ID
             | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples

@@ -1,0 +1,41 @@
+import DomainEvents
+import Foundation
+import Testing
+import Transport
+@testable import CPMS
+@testable import OCPP
+
+/// A charger's clock is measured from its timestamps; reports it queued while offline are
+/// recognised, flagged, kept out of the measurement, and put back in the charger's order.
+@Suite(.timeLimit(.minutes(1))) struct ClockSkewTests {
+    static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
+    static func at(_ seconds: Int64) -> OCPPDateTime { OCPPDateTime(secondsSinceEpoch: 1_795_000_000 + seconds) }
+
+    @Test func skewIsMeasuredAndOfflineQueuedReportsAreFlaggedAndOrdered() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-skew-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let recorder = DomainEventTests.Recorder()
+        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
+        try await withCSMS(stations) { port in
+            let (charger, running) = try await connectCharger(port: port, id: "CP-SKEW", version: .v16)
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
+            // The charger's clock runs 30 s ahead.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available, timestamp: Self.at(30)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .preparing, timestamp: Self.at(32)))
+            // Then it uploads what it queued during an outage an hour ago.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .internalError, status: .faulted,
+                                                                     timestamp: Self.at(-3_600)))
+            await charger.socket.close()
+            await running.value
+        }
+        let skew = try #require(try await store.clockSkew(of: "CP-SKEW"))
+        #expect(abs(skew - 30.4) < 0.01)   // 30, then 0.8 × 30 + 0.2 × 32; the queued report left out
+        let history = try await store.history("CP-SKEW")
+        #expect(history.map(\.status) == ["Faulted", "Available", "Preparing"])
+        #expect(history.map(\.queuedOffline) == [true, false, false])
+        let events = recorder.all.filter { $0.kind == .statusChanged }
+        #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])
+    }
+}
