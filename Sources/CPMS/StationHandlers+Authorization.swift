@@ -18,7 +18,8 @@ extension StationHandlers {
             }
         }
         if concurrentUse == .reject,
-           try await store.hasActiveSession(token: token, excludingRef: transactionRef, station: transactionRef == nil ? nil : station) {
+           try await store.hasActiveSession(token: token, excludingRef: transactionRef, station: transactionRef == nil ? nil : station,
+                                            now: now.rfc3339) {
             decision.outcome = .concurrentTx
         }
         return decision

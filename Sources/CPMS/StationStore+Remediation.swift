@@ -176,11 +176,14 @@ extension StationStore {
 }
 
 extension StationStore {
-    /// Whether `token` has a session running now (other than `excludingRef` at `station`).
-    public func hasActiveSession(token: String, excludingRef: String? = nil, station: String? = nil) throws -> Bool {
+    /// Whether `token` has a session running now (other than `excludingRef` at `station`). A
+    /// session still open after a day is taken for one whose end was never reported (a charger
+    /// that lost it) and does not lock the card out.
+    public func hasActiveSession(token: String, excludingRef: String? = nil, station: String? = nil, now: String) throws -> Bool {
         !(try database.rows("""
             SELECT 1 FROM sessions WHERE id_token = ? COLLATE NOCASE AND status = 'active'
+              AND julianday(created_at) > julianday(?) - 1
               AND NOT (? IS NOT NULL AND station = ? AND transaction_ref = ?) LIMIT 1
-            """, token, excludingRef, station, excludingRef).isEmpty)
+            """, token, now, excludingRef, station, excludingRef).isEmpty)
     }
 }
