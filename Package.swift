@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "RuleEngine", dependencies: ["DomainEvents", "YAMLKit", "VendorCatalog", "COpenSSL"], exclude: ["README.md"]),
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),
-        .target(name: "Alerts", dependencies: ["CPMS", "Audit", "YAMLKit", "Transport"], exclude: ["README.md"]),
+        .target(name: "Alerts", dependencies: ["CPMS", "Audit", "YAMLKit", "Transport", "VendorCatalog"], exclude: ["README.md"]),
         .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator"]),

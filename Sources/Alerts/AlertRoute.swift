@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 import YAMLKit
 
 /// One webhook endpoint for a route name that rules use (`alert: { route: oncall }`); several
@@ -46,12 +47,8 @@ public struct AlertRoute: Sendable, Equatable {
 
     static func matches(_ globs: [String], _ value: String?) -> Bool {
         guard !globs.isEmpty else { return true }
-        guard let value = value?.lowercased() else { return false }
-        return globs.contains { glob in
-            let pattern = "^" + NSRegularExpression.escapedPattern(for: glob.lowercased())
-                .replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(of: "\\?", with: ".") + "$"
-            return value.range(of: pattern, options: .regularExpression) != nil
-        }
+        guard let value else { return false }
+        return globs.contains { Glob($0).matches(value) }   // case-insensitive, as the catalogue's vendor patterns
     }
 }
 

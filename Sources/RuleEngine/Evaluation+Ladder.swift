@@ -21,8 +21,7 @@ extension Evaluation {
             ladder.rung = index
             ladder.waiting = nil
             ladder.deadline = nil
-            var (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
-            action.catalogueSeverity = catalogueMatch(for: ladder.event)?.entry.severity.rawValue
+            let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
             // A command that may not go out (live session, budget spent) is reported and skipped;
             // the ladder goes on, so its alert rungs still reach someone.
             if action.type.isCommand, let reason = commandBlock(rule: position, rung: rung, action: action, ladder: ladder, at: time) {

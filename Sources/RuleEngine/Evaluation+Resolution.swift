@@ -21,9 +21,16 @@ extension Evaluation {
         return catalog.lookup(query)
     }
 
-    /// The action to take, and a note when the catalogue changed or chose it.
+    /// The action to take (carrying the catalogue entry's severity, which the executor checks
+    /// again), and a note when the catalogue changed or chose it. One catalogue lookup.
     func resolve(_ rung: Rung, rule: Rule, ladder: Ladder, at time: Date) -> (DecidedAction, String?) {
         let match = catalogueMatch(for: ladder.event)
+        var (action, note) = resolve(rung, rule: rule, ladder: ladder, match: match, at: time)
+        action.catalogueSeverity = match?.entry.severity.rawValue
+        return (action, note)
+    }
+
+    func resolve(_ rung: Rung, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> (DecidedAction, String?) {
         let entryName = match.map { "\($0.entry.vendor) \($0.entry.code)" }
         // Only safety faults override the rule; a code that a reset does not help is the
         // operator's call (the reset is sent, with the catalogue's view noted).

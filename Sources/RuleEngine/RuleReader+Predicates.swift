@@ -187,7 +187,6 @@ extension RuleReader {
     }
 
     static func closest(to key: String, in candidates: Set<String>) -> String? {
-        candidates.sorted().map { ($0, Template.distance(key.lowercased(), $0.lowercased())) }
-            .filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+        YAMLFieldReader.closest(to: key, in: candidates.sorted())
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YAMLKit
 
 /// Alert text with `{{placeholder}}` slots filled from the event, the rule and the vendor
 /// catalogue when a decision is made. Placeholders are checked when the rule loads, so a typo
@@ -48,8 +49,7 @@ public struct Template: Sendable, Equatable {
         let known = Self.knownPlaceholders
         for name in placeholders where !known.contains(name) {
             var message = "unknown placeholder {{\(name)}}"
-            let scored = known.sorted().map { ($0, Self.distance($0.lowercased(), name.lowercased())) }.filter { $0.1 <= 2 }
-            if let suggestion = scored.min(by: { $0.1 < $1.1 })?.0 { message += " (did you mean {{\(suggestion)}}?)" }
+            if let suggestion = YAMLFieldReader.closest(to: name, in: known.sorted()) { message += " (did you mean {{\(suggestion)}}?)" }
             problems.append(message)
         }
         let opened = source.components(separatedBy: "{{").count - 1
@@ -65,19 +65,5 @@ public struct Template: Sendable, Equatable {
             case .placeholder(let name): return value(name) ?? "-"
             }
         }.joined()
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

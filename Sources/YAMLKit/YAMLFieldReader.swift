@@ -82,7 +82,8 @@ public struct YAMLFieldReader {
     }
 
     /// The allowed key nearest to a misspelt one, if it is close (edit distance ≤ 2).
-    static func closest(to key: String, in allowed: [String]) -> String? {
+    /// The first of `allowed` nearest to `key` (case-insensitive), if close enough to be a typo.
+    public static func closest(to key: String, in allowed: [String]) -> String? {
         let candidates = allowed.map { ($0, distance(key.lowercased(), $0.lowercased())) }.filter { $0.1 <= 2 }
         return candidates.min { $0.1 < $1.1 }?.0
     }

@@ -42,33 +42,9 @@ struct CPMSBenchmark {
             return options
         }()
 
-        // Connect and boot everyone first, at most 200 handshakes at once.
-        var connections: [OCPPConnection] = []
-        var runners: [Task<Void, Never>] = []
-        var next = 0
-        while next < chargers {
-            let batch = (next..<min(chargers, next + 200)).map { "BENCH-\($0)" }
-            next += batch.count
-            let opened = try await withThrowingTaskGroup(of: OCPPConnection.self) { group in
-                for id in batch {
-                    group.addTask {
-                        let (socket, _) = try await WebSocketClient.connect(to: url + id, options: options)
-                        return OCPPConnection(socket: socket, version: .v16, stationId: id, handlers: [:])
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            for connection in opened {
-                connections.append(connection)
-                runners.append(Task { await connection.run() })
-            }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for connection in connections {
-                group.addTask { _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "Bench", chargePointModel: "Sim")) }
-            }
-            try await group.waitForAll()
-        }
+        // Connect and boot everyone first.
+        let fleet = try await BenchFleet.connect((0..<chargers).map { "BENCH-\($0)" }, url: url, options: options)
+        let connections = fleet.connections
 
         let started = ContinuousClock.now
         let deadline = started + .seconds(seconds)
@@ -103,10 +79,7 @@ struct CPMSBenchmark {
         let elapsed = ContinuousClock.now - started
         let rss = server?.residentBytes() ?? 0   // with every charger still connected
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        await withTaskGroup(of: Void.self) { group in
-            for connection in connections { group.addTask { await connection.socket.close() } }
-        }
-        for runner in runners { await runner.value }
+        await fleet.close()
         let rate = Double(answered) / seconds
         printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, rate, answered, seconds))
         guard let server else { return rate }

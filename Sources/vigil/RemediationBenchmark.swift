@@ -34,13 +34,14 @@ struct RemediationBenchmark {
         options.configuration.pingInterval = nil
         let url = "ws://127.0.0.1:\(server.port)/ocpp/"
 
-        let background = try await connect((0..<backgroundChargers).map { "LOAD-\($0)" }, url: url, options: options, handlers: [:])
+        let background = try await BenchFleet.connect((0..<backgroundChargers).map { "LOAD-\($0)" }, url: url, options: options)
         let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
         let resetHandler: OCPPConnection.Handler = { _, connection in
             arrivals.withLock { $0[connection.stationId] = $0[connection.stationId] ?? .now }
             return JSONObject([("status", .string("Accepted"))])
         }
-        let probeConnections = try await connect((0..<probes).map { "PROBE-\($0)" }, url: url, options: options, handlers: ["Reset": resetHandler])
+        let probeConnections = try await BenchFleet.connect((0..<probes).map { "PROBE-\($0)" }, url: url, options: options,
+                                                            handlers: ["Reset": resetHandler])
 
         // Background: each charger paced to its share of the rate, one call at a time.
         let interval = Duration.seconds(Double(backgroundChargers) / Double(backgroundRate))
@@ -93,45 +94,6 @@ struct RemediationBenchmark {
         printLine(String(format: "  background: %.0f messages/s sustained", Double(backgroundMessages) / (probeSeconds + 2)))
         printLine(String(format: "  fault → Reset received: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d probes answered)",
                          percentile(0.5), percentile(0.99), latencies.last ?? .nan, latencies.count, probes))
-    }
-
-    struct Fleet {
-        var connections: [OCPPConnection]
-        var runners: [Task<Void, Never>]
-
-        func close() async {
-            await withTaskGroup(of: Void.self) { group in
-                for connection in connections { group.addTask { await connection.socket.close() } }
-            }
-            for runner in runners { await runner.value }
-        }
-    }
-
-    func connect(_ ids: [String], url: String, options: WebSocketClient.Options, handlers: [String: OCPPConnection.Handler]) async throws -> Fleet {
-        var fleet = Fleet(connections: [], runners: [])
-        for start in stride(from: 0, to: ids.count, by: 200) {
-            let batch = ids[start..<min(ids.count, start + 200)]
-            let opened = try await withThrowingTaskGroup(of: OCPPConnection.self) { group in
-                for id in batch {
-                    group.addTask {
-                        let (socket, _) = try await WebSocketClient.connect(to: url + id, options: options)
-                        return OCPPConnection(socket: socket, version: .v16, stationId: id, handlers: handlers)
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            for connection in opened {
-                fleet.connections.append(connection)
-                fleet.runners.append(Task { await connection.run() })
-            }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for connection in fleet.connections {
-                group.addTask { _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "Bench", chargePointModel: "Sim")) }
-            }
-            try await group.waitForAll()
-        }
-        return fleet
     }
 }
 
