@@ -19,7 +19,7 @@ public final class HTTPServer: Sendable {
         var connections: [ObjectIdentifier: WebSocketConnection] = [:]
         var pendingAccepted = 0
         var isShuttingDown = false
-        var acceptSource: DispatchSourceRead?
+        var acceptRegistration: Poller.Registration?
         var continuation: AsyncStream<Int32>.Continuation?
         var connectionCount: Int { connections.count + pendingAccepted }
     }
@@ -42,11 +42,9 @@ public final class HTTPServer: Sendable {
     public func run() async {
         state.withLock { state in
             guard !state.isShuttingDown else { return }   // shutdown() already closed the socket
-            let source = DispatchSource.makeReadSource(fileDescriptor: listenFD, queue: listenQueue)
-            source.setEventHandler { [self] in acceptPending() }
-            source.setCancelHandler { [listenFD] in Glibc.close(listenFD) }
-            source.resume()
-            state.acceptSource = source
+            state.acceptRegistration = try? Poller.shared.register(fd: listenFD, queue: listenQueue) { [self] events in
+                if events.isReadable { acceptPending() }
+            }
         }
 
         await withDiscardingTaskGroup { group in
@@ -80,12 +78,18 @@ public final class HTTPServer: Sendable {
         return WebSocketConnection(fd: fd, role: .server, tls: session, executor: executor, parserLimits: configuration.limits)
     }
 
+    /// Accepts until the backlog is empty (readiness is edge-triggered). After 256 it yields
+    /// the queue and continues; out of descriptors, it tries again in 100 ms rather than
+    /// waiting for a next connection to signal readiness.
     private func acceptPending() {
+        guard !state.withLock({ $0.isShuttingDown }) else { return }
         for _ in 0..<256 {
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return   // EAGAIN, or EMFILE/ENFILE: try again on the next readiness event
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                listenQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in acceptPending() }
+                return
             }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -97,6 +101,7 @@ public final class HTTPServer: Sendable {
             }
             if let continuation { continuation.yield(fd) } else { Glibc.close(fd) }
         }
+        listenQueue.async { [self] in acceptPending() }
     }
 
     /// Stops accepting, asks every connection to go away, and drops those still open after
@@ -105,9 +110,9 @@ public final class HTTPServer: Sendable {
         let connections = state.withLock { state -> [WebSocketConnection] in
             guard !state.isShuttingDown else { return [] }
             state.isShuttingDown = true
-            state.acceptSource?.cancel()
-            if state.acceptSource == nil { Glibc.close(listenFD) }
-            state.acceptSource = nil
+            if let registration = state.acceptRegistration { Poller.shared.deregister(registration) }
+            state.acceptRegistration = nil
+            listenQueue.async { [listenFD] in Glibc.close(listenFD) }   // after any accept under way
             state.continuation?.finish()
             state.continuation = nil
             return Array(state.connections.values)

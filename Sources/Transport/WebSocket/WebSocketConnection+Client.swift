@@ -9,8 +9,7 @@ extension WebSocketConnection {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                     guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
                     onSocketOpen = continuation
-                    isConnectPending = true
-                    armWriteSource()
+                    isConnectPending = true   // the poller reports writability when connect finishes
                 }
             }
             if tls != nil {

@@ -3,41 +3,45 @@ import Glibc
 
 /// Socket I/O: dispatch sources, reads through TLS, buffered writes, timers, teardown.
 extension WebSocketConnection {
-    /// Arms the read source. Called once, on the actor, before anything else.
+    /// Registers the socket with the poller. Called once, on the actor, before anything else.
     func startReading() {
-        guard socketState == .open, readSource == nil else { return }   // closed before serving began
+        guard socketState == .open, registration == nil else { return }   // closed before serving began
         TransportTrace.log("fd \(fd) \(role) start reading tls=\(tls != nil)")
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: executor.queue)
-        source.setEventHandler {
-            self.assumeIsolated { $0.handleReadable() }
+        do {
+            registration = try Poller.shared.register(fd: fd, queue: executor.queue) { events in
+                self.assumeIsolated { $0.handleEvents(events) }
+            }
+        } catch {
+            closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "\(error)", initiatedLocally: true)
+            closeSocket()
         }
-        source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
-        pendingSourceCancels += 1
-        readSource = source
-        source.resume()
     }
 
-    // Suspending a cancelled source would keep its cancel handler from ever running, and
-    // with it the close of the file descriptor; so nothing is paused once closed.
+    /// One readiness change from the poller (edge-triggered: every handler below goes on
+    /// until the socket would block, or re-queues itself).
+    func handleEvents(_ events: Poller.Events) {
+        if events.isWritable { handleWritable() }
+        if events.isReadable { handleReadable() }
+    }
+
+    /// Stops reading; readiness events that come meanwhile are ignored, and `resumeReading`
+    /// drains whatever arrived.
     func pauseReading() {
-        guard !isReadPaused, socketState != .closed, let readSource else { return }
+        guard !isReadPaused, socketState != .closed else { return }
         isReadPaused = true
-        readSource.suspend()
     }
 
-    /// Resumes the read source and drains what arrived meanwhile: no new readiness event
-    /// may come for bytes that were already waiting.
+    /// Resumes reading and drains what arrived meanwhile: with edge-triggered readiness no
+    /// new event comes for bytes that were already waiting.
     func resumeReading() {
-        guard isReadPaused, let readSource else { return }
+        guard isReadPaused else { return }
         isReadPaused = false
-        readSource.resume()
         executor.queue.async { self.assumeIsolated { $0.handleReadable() } }
     }
 
-    /// Reads until the socket would block. Dispatch read sources on Linux do not promise to
-    /// fire again for bytes (or an end-of-file) that were already pending when the handler
-    /// returned, so the handler drains the socket; after 512 KiB it yields the queue to other
-    /// work and continues in a fresh block.
+    /// Reads until the socket would block: readiness is edge-triggered, so no new event comes
+    /// for bytes (or an end-of-file) already pending when the handler returns. After 512 KiB it
+    /// yields the queue to other work and continues in a fresh block.
     func handleReadable() {
         var rounds = 0
         while socketState != .closed && !isReadPaused {
@@ -154,13 +158,11 @@ extension WebSocketConnection {
             }
             if written < 0 && errno == EINTR { continue }
             if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                armWriteSource()
-                return
+                return   // the poller reports writability again when there is room
             }
             peerClosedSocket()
             return
         }
-        disarmWriteSource()
         if !drainWaiters.isEmpty && output.readableCount <= configuration.outboundHighWatermark {
             let waiters = drainWaiters
             drainWaiters = []
@@ -185,46 +187,20 @@ extension WebSocketConnection {
         scheduleDeadline(after: configuration.closeTimeout)
     }
 
-    func armWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: executor.queue)
-            source.setEventHandler {
-                self.assumeIsolated { $0.handleWritable() }
-            }
-            source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
-            pendingSourceCancels += 1
-            writeSource = source
-            isWriteArmed = true
-            source.resume()
-            return
-        }
-        if !isWriteArmed {
-            isWriteArmed = true
-            writeSource?.resume()
-        }
-    }
-
-    func disarmWriteSource() {
-        if isWriteArmed, socketState != .closed, let writeSource {
-            isWriteArmed = false
-            writeSource.suspend()
-        }
-    }
-
     func handleWritable() {
         guard socketState != .closed else { return }   // a last event after cancellation
         if isConnectPending {
             // A non-blocking connect finished; SO_ERROR says how.
             isConnectPending = false
-            disarmWriteSource()
             let error = Socket.pendingError(of: fd)
+            let waiter = onSocketOpen
+            onSocketOpen = nil
             if error == 0 {
-                onSocketOpen?.resume()
+                waiter?.resume()
             } else {
-                onSocketOpen?.resume(throwing: SocketError("connect", code: error))
+                waiter?.resume(throwing: SocketError("connect", code: error))
                 closeSocket()
             }
-            onSocketOpen = nil
             return
         }
         flush()
@@ -239,26 +215,20 @@ extension WebSocketConnection {
         if output.isEmpty { shutDownAndLinger() }
     }
 
-    /// Tears the connection down: stops timers and sources, wakes every waiter. The file
-    /// descriptor is closed only after both dispatch sources have been cancelled.
+    /// Tears the connection down: stops timers, removes the socket from the poller (so its
+    /// number may be reused at once) and closes it, wakes every waiter.
     func closeSocket() {
         guard socketState != .closed else { return }
         socketState = .closed
-        TransportTrace.log("fd \(fd) \(role) close socket sources=\(pendingSourceCancels)")
+        TransportTrace.log("fd \(fd) \(role) close socket")
         if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: "closed", initiatedLocally: true) }
         deadlineTimer?.cancel()
         deadlineTimer = nil
         pingTimer?.cancel()
         pingTimer = nil
-        if let readSource {
-            if isReadPaused { isReadPaused = false; readSource.resume() }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if !isWriteArmed { isWriteArmed = true; writeSource.resume() }
-            writeSource.cancel()
-        }
-        if pendingSourceCancels == 0 { Glibc.close(fd) }
+        if let registration { Poller.shared.deregister(registration) }
+        registration = nil
+        Glibc.close(fd)
         requestWaiter?.resume(returning: nil)
         requestWaiter = nil
         receiveWaiter?.resume(returning: nil)
@@ -271,16 +241,6 @@ extension WebSocketConnection {
         drainWaiters = []
         closedWaiters = []
         waiters.forEach { $0.resume() }
-    }
-
-    func sourceCancelled() {
-        TransportTrace.log("fd \(fd) \(role) source cancelled, left \(pendingSourceCancels - 1)")
-        pendingSourceCancels -= 1
-        if pendingSourceCancels == 0 {
-            readSource = nil
-            writeSource = nil
-            Glibc.close(fd)
-        }
     }
 
     // MARK: - Timers

@@ -4,7 +4,7 @@ import Glibc
 /// One TCP (optionally TLS) connection. On the server it starts in the HTTP/1.1 phase,
 /// serving requests through a `Router`, and may upgrade to WebSocket; a client connection
 /// starts with its own upgrade request. All state is isolated to the actor, which runs on
-/// the same serial dispatch queue that delivers the socket's read/write events.
+/// the same serial dispatch queue to which the `Poller` delivers the socket's readiness events.
 ///
 /// The WebSocket API: `receive()` returns whole messages (nil once closed); `send` writes a
 /// message, waiting when more than `outboundHighWatermark` bytes are queued; `close`
@@ -35,11 +35,8 @@ public actor WebSocketConnection {
     let role: WebSocketRole
 
     // Socket and TLS.
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
+    var registration: Poller.Registration?
     var isReadPaused = false
-    var isWriteArmed = false
-    var pendingSourceCancels = 0
     var tls: TLSSession?
     var socketState = SocketState.open
     var output = ByteBuffer()
