@@ -232,5 +232,19 @@ enum CPMSSchema {
             ALTER TABLE stations ADD COLUMN skew_samples INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE connector_status_history ADD COLUMN queued_offline INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(version: 11, name: "record of vendor-quirk leniency applied", sql: """
+            CREATE TABLE quirk_uses (
+                station TEXT NOT NULL,
+                quirk TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                action TEXT NOT NULL,
+                path TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                example TEXT NOT NULL,
+                PRIMARY KEY (station, quirk, kind, action, path)
+            );
+            """),
     ])
 }

@@ -81,13 +81,23 @@ public struct CommandService: Sendable {
             let reply = try await connection.call(V16.TriggerMessageRequest(requestedMessage: requested, connectorId: evse), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         case .remoteStart(let idTag, let evse):
-            let reply = try await connection.call(V16.RemoteStartTransactionRequest(connectorId: evse, idTag: idTag), timeout: timeout)
+            let connector = await Self.connectorForRemoteStart(evse, connection)
+            let reply = try await connection.call(V16.RemoteStartTransactionRequest(connectorId: connector, idTag: idTag), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         case .remoteStop(let transactionId):
             guard let number = Int(transactionId) else { return .failed("OCPP 1.6 transaction ids are numbers, got \(transactionId)") }
             let reply = try await connection.call(V16.RemoteStopTransactionRequest(transactionId: number), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         }
+    }
+
+    /// The connector (EVSE) a remote start names: the operator's, or 1 for firmware whose
+    /// quirk profile says it rejects a remote start without one (recorded as applied).
+    static func connectorForRemoteStart(_ evse: Int?, _ connection: OCPPConnection) async -> Int? {
+        guard evse == nil, let quirk = await connection.quirks.remoteStartNeedsConnector else { return evse }
+        connection.recordQuirks([AppliedQuirk(quirk: quirk, kind: "remoteStartNeedsConnector", action: "RemoteStart",
+                                              path: "connectorId", original: "(none)", replacement: "1")])
+        return 1
     }
 
     private func send201(_ command: StationCommand, _ connection: OCPPConnection) async throws -> CommandOutcome {
@@ -119,7 +129,7 @@ public struct CommandService: Sendable {
                                                   timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         case .remoteStart(let idTag, let evse):
-            let request = V201.RequestStartTransactionRequest(evseId: evse, idToken: V201.IdTokenType(idToken: idTag, type: .central),
+            let request = V201.RequestStartTransactionRequest(evseId: await Self.connectorForRemoteStart(evse, connection), idToken: V201.IdTokenType(idToken: idTag, type: .central),
                                                               remoteStartId: Int.random(in: 1...Int(Int32.max)))
             let reply = try await connection.call(request, timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)

@@ -42,9 +42,7 @@ public struct StationHandlers: Sendable {
 
     public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {
         var handlers = OCPPHandlers(version: version, leniency: leniency)
-        if let quirks {
-            handlers.leniencyProvider = { station in await quirks.leniency(for: station).union(leniency) }
-        }
+        if let quirks { handlers.bootQuirks = { payload in quirks.quirks(forBoot: payload) } }
         switch version {
         case .v16:
             register16(&handlers)
@@ -66,7 +64,7 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: request.chargePointVendor, model: request.chargePointModel,
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
-            await this.quirks?.invalidate(connection.stationId)
+            await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = request.chargePointVendor
                 $0.model = request.chargePointModel
@@ -113,6 +111,20 @@ public struct StationHandlers: Sendable {
         }
     }
 
+    /// The quirk profile of the station behind `connection`, from the registry and catalogue
+    /// (strict when there is no catalogue or the station is not registered yet).
+    public func quirks(for station: String) async -> StationQuirks {
+        await quirks?.quirks(for: station) ?? StationQuirks()
+    }
+
+    /// Re-reads the station's quirk profile after a boot (model or firmware may have changed)
+    /// and gives it to the connection for the messages that follow.
+    func refreshQuirks(_ connection: OCPPConnection) async {
+        guard let quirks else { return }
+        await quirks.invalidate(connection.stationId)
+        await connection.apply(quirks.quirks(for: connection.stationId))
+    }
+
     /// A vendor code the catalogue cannot explain is counted, by the station's vendor, so
     /// operators see what to document next (`vigil codes gaps`).
     func countCatalogGap(station: String, report: StatusReport) async throws {
@@ -136,7 +148,7 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
-            await this.quirks?.invalidate(connection.stationId)
+            await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = station.vendorName
                 $0.model = station.model

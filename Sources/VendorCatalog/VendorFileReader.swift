@@ -127,33 +127,9 @@ enum VendorFileReader {
         }
         var quirks: [VendorQuirk] = []
         if let list = top.field("quirks", required: false) {
-            if list.sequence == nil { top.fail(list, "\"quirks\" must be a list") }
-            for item in list.sequence ?? [] {
-                var reader = YAMLFieldReader(item, context: "vendor \"\(name)\" quirk",
-                                             allowed: ["id", "description", "models", "firmware", "leniency", "source"])
-                let id = reader.string("id") ?? ""
-                let description = reader.string("description") ?? ""
-                let quirkModels = reader.strings("models").map(Glob.init)
-                var range: FirmwareRange?
-                if let text = reader.string("firmware", required: false), let node = item["firmware"] {
-                    range = FirmwareRange(text)
-                    if range == nil { reader.fail(node, "firmware must look like >=1.6.0, <2, =1.2.3 or 1.6.0 - 1.8.99, got \"\(text)\"") }
-                }
-                let leniency = reader.strings("leniency", required: true)
-                for option in leniency where !VendorQuirk.knownLeniencies.contains(option) {
-                    reader.fail(item["leniency"] ?? item, "unknown leniency \"\(option)\"; known: \(VendorQuirk.knownLeniencies.joined(separator: ", "))")
-                }
-                var source: CatalogSource?
-                if let key = reader.string("source"), let node = item["source"] {
-                    source = sources[key]
-                    if source == nil { reader.fail(node, "unknown source \"\(key)\"; define it under \"sources\"") }
-                }
-                errors += reader.errors
-                if reader.errors.isEmpty, let source {
-                    quirks.append(VendorQuirk(id: id, description: description, models: quirkModels, firmware: range,
-                                              leniency: leniency, source: source))
-                }
-            }
+            let (read, problems) = VendorQuirkReader.read(list, vendor: name, sources: sources)
+            quirks = read
+            errors += problems
         }
         errors = top.errors + errors
         guard errors.isEmpty else { return .failure(CatalogLoadError(errors: errors.sorted { ($0.mark.line, $0.mark.column) < ($1.mark.line, $1.mark.column) })) }

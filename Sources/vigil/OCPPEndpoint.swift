@@ -13,6 +13,7 @@ struct OCPPEndpoint {
     let stations: StationHandlers
     let connections: ConnectionRegistry
     let messages: MessageLog
+    let quirkLog: QuirkLog
     let events: DomainEventFactory?
 
     func router() -> Router {
@@ -20,6 +21,7 @@ struct OCPPEndpoint {
         let stations = self.stations
         let connections = self.connections
         let messages = self.messages
+        let quirkLog = self.quirkLog
         let events = self.events
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
@@ -32,26 +34,31 @@ struct OCPPEndpoint {
             },
             handler: { connection, info in
                 await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
-                                 events: events, log: log)
+                                 quirkLog: quirkLog, events: events, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
-                      connections: ConnectionRegistry, messages: MessageLog, events: DomainEventFactory?, log: Log) async {
+                      connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
+                      log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
-        var handlers = stations.handlers(version: version)
-        handlers.onLeniency = { action, applied in
-            log(.info, "leniency applied", ["station": station, "action": action, "what": applied.map(\.description).joined(separator: "; ")])
-        }
+        let handlers = stations.handlers(version: version)
         let clock = stations.clock
+        // Every leniency applied for the station's quirk profile is logged and counted.
+        let recordQuirks: @Sendable ([AppliedQuirk]) -> Void = { applied in
+            log(.info, "leniency applied", ["station": station, "what": applied.map(\.description).joined(separator: "; ")])
+            quirkLog.record(station: station, applied, at: clock().rfc3339)
+        }
         let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
                                         report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
                                         frameLog: { incoming, text in
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
-                                        })
+                                        },
+                                        quirkLog: recordQuirks)
+        await connection.apply(stations.quirks(for: station))
         if await connections.register(connection, for: station) != nil {
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
         }

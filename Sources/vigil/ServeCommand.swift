@@ -162,7 +162,9 @@ struct ServeCommand {
         stations.events = events
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store)
-        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, events: events)
+        let quirkLog = QuirkLog(store: store)
+        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
+                                    events: events)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                                   commands: commandService))
@@ -188,6 +190,7 @@ struct ServeCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 do { try await messages.flush() } catch { log(.error, "cannot write the message log", ["error": "\(error)"]) }
+                do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
                 sincePrune += 1
                 if sincePrune >= 4 * 3600 {
                     sincePrune = 0
@@ -211,6 +214,7 @@ struct ServeCommand {
         await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver], log: log)
         await auditor.checkpoint()
         _ = try? await messages.flush()   // frames of the drain
+        _ = try? await quirkLog.flush()
         if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
         log(.info, "stopped")
         return 0

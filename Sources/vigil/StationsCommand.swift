@@ -2,7 +2,7 @@ import CPMS
 import Foundation
 
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
-/// site ID SITE | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
+/// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
 /// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop [--connector N] [--type soft|hard]
 /// [--message M] [--id-tag T] [--transaction ID] --by NAME [--reason TEXT] [--http HOST:PORT]` (through serve's API): the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
@@ -11,7 +11,7 @@ struct StationsCommand {
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, accept, reject or remove") }
+        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove or command") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
@@ -60,6 +60,23 @@ struct StationsCommand {
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
             for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
                 printLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
+            }
+            return 0
+        case "quirks":
+            // What Vigil tolerated from each station's firmware (its vendor quirk profile), most used first.
+            let uses = try await store.quirkUses(station: arguments.positional.first)
+            if arguments.has("json") {
+                printLine(json(uses.map { use -> [String: Any] in
+                    ["station": use.station, "quirk": use.quirk, "kind": use.kind, "action": use.action, "path": use.path,
+                     "count": use.count, "firstSeen": use.firstSeen, "lastSeen": use.lastSeen, "example": use.example]
+                }))
+                return 0
+            }
+            if uses.isEmpty { printLine("no leniency applied\(arguments.positional.first.map { " to \($0)" } ?? "")") }
+            for use in uses {
+                let field = [use.action, use.path].filter { !$0.isEmpty }.joined(separator: " ")
+                printLine("\(use.station)  \(use.quirk)  \(use.kind)  \(field.isEmpty ? "frame" : field)  ×\(use.count)  " +
+                          "\(use.firstSeen) … \(use.lastSeen)  last: \(use.example)")
             }
             return 0
         case "accept", "reject", "remove":

@@ -95,7 +95,7 @@ import Transport
     @Test func leniencyIsAppliedOnlyWhenAllowedAndReported() async throws {
         let applied = Mutex<[String]>([])
         var handlers = OCPPHandlers(version: .v16, leniency: [.numbersAsStrings])
-        handlers.onLeniency = { action, list in applied.withLock { $0 += list.map { "\(action): \($0)" } } }
+        handlers.onQuirk = { list in applied.withLock { $0 += list.map(\.description) } }
         handlers.on(V16.StatusNotificationRequest.self) { request, _ in
             #expect(request.connectorId == 1)
             return V16.StatusNotificationResponse()
@@ -107,7 +107,7 @@ import Transport
             #expect(replies == [#"[3,"l1",{}]"#])
         }
         #expect(applied.withLock { $0 }.count == 1)
-        #expect(applied.withLock { $0 }.first?.hasPrefix("StatusNotification: ") == true)
+        #expect(applied.withLock { $0 }.first == #"StatusNotification connectorId: "1" (numbersAsStrings)"#)
     }
 
     @Test func typedOutgoingCallValidatesTheResponse() async throws {

@@ -134,7 +134,17 @@ import YAMLKit
         ("not a hex code", Self.abb.replacingOccurrences(of: "code: \"0x0002\"", with: "code: \"E-2\""),
          [#"ABB.yaml:15:5: vendor "ABB" code "E-2": "E-2" is not a valid hex code"#]),
         ("unknown quirk leniency", Self.alfen + "\nquirks:\n  - {id: q, description: d, leniency: [skipValidation], source: kb}\n",
-         [#"ABB.yaml:18:39: vendor "Alfen" quirk: unknown leniency "skipValidation"; known: numbersAsStrings, caseInsensitiveEnums, missingTimeZone, unknownProperties"#]),
+         [#"ABB.yaml:18:39: vendor "Alfen" quirk: unknown leniency "skipValidation"; known: numbersAsStrings, caseInsensitiveEnums, missingTimeZone, unknownProperties, overlongStrings"#]),
+        ("quirk that changes nothing", Self.alfen + "\nquirks:\n  - {id: q, description: d, source: kb}\n",
+         [#"ABB.yaml:18:5: vendor "Alfen" quirk: quirk "q" changes nothing; give leniency, substitute, repairFrame, replyDelay or remoteStartNeedsConnector"#]),
+        ("fields without a leniency", Self.alfen + "\nquirks:\n  - {id: q, description: d, fields: [x], remoteStartNeedsConnector: true, source: kb}\n",
+         [#"ABB.yaml:18:37: vendor "Alfen" quirk: "actions" and "fields" limit a leniency; this quirk has none"#]),
+        ("substitute to the same value", Self.alfen + "\nquirks:\n  - id: q\n    description: d\n    substitute: {field: errorCode, from: Error, to: Error}\n    source: kb\n",
+         [#"ABB.yaml:20:17: vendor "Alfen" quirk substitute: from and to are the same ("Error")"#]),
+        ("reply delay out of range", Self.alfen + "\nquirks:\n  - id: q\n    description: d\n    replyDelay: {action: StartTransaction, milliseconds: 60000}\n    source: kb\n",
+         [#"ABB.yaml:20:58: vendor "Alfen" quirk replyDelay: milliseconds must be a whole number from 1 to 10000, got "60000""#]),
+        ("duplicate quirk id", Self.alfen + "\nquirks:\n  - {id: q, description: d, remoteStartNeedsConnector: true, source: kb}\n  - {id: q, description: e, remoteStartNeedsConnector: true, source: kb}\n",
+         [#"ABB.yaml:19:10: vendor "Alfen" quirk: duplicate quirk id "q""#]),
         ("yaml syntax", "vendor: [ABB\n", [#"ABB.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence"#]),
     ]
 

@@ -29,11 +29,18 @@ public actor OCPPConnection {
     /// Sees every text frame in (`true`) and out (`false`), for the raw message log. It must
     /// not block: it is called on the connection's path.
     private let frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)?
+    /// What this station's firmware is known to get wrong (set by the CPMS from the vendor
+    /// catalogue, again after each boot); strict when empty.
+    public private(set) var quirks = StationQuirks()
+    /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
+    private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
 
     public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
-                frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil) {
+                frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil,
+                quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil) {
         self.socket = socket
+        self.quirkLog = quirkLog
         self.version = version
         self.stationId = stationId
         self.handlers = handlers
@@ -61,6 +68,16 @@ public actor OCPPConnection {
         }
     }
 
+    /// Replaces the station's quirk profile (from the next message on).
+    public func apply(_ quirks: StationQuirks) {
+        self.quirks = quirks
+    }
+
+    /// Reports uses of the quirk profile to the connection's quirk log.
+    public nonisolated func recordQuirks(_ applied: [AppliedQuirk]) {
+        quirkLog?(applied)
+    }
+
     /// Sends a CALL and waits for its result payload. Throws `OCPPCallFailure`.
     public func call(_ action: String, _ payload: JSONObject, timeout: Duration = .seconds(30)) async throws -> JSONObject {
         guard !isClosed else { throw OCPPCallFailure.notConnected }
@@ -73,12 +90,20 @@ public actor OCPPConnection {
 
     /// Processes one message; returns a CALL for the caller to answer.
     private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject)? {
-        guard case .text(let text) = message else {
+        guard case .text(let received) = message else {
             statistics.unreadableFrames += 1
             report("binary frame ignored: OCPP-J uses text frames")
             return nil
         }
-        frameLog?(true, text)
+        frameLog?(true, received)
+        var text = received
+        if !quirks.repairs.isEmpty {
+            let (repaired, applied) = quirks.repair(text)
+            if !applied.isEmpty {
+                text = repaired
+                recordQuirks(applied)
+            }
+        }
         switch OCPPFrameDecoder.decode(text, version: version) {
         case .failure(let failure):
             guard let id = failure.id else {
@@ -109,6 +134,11 @@ public actor OCPPConnection {
         }
         do {
             let result = try await handler(payload, self)
+            if let delay = quirks.replyDelay(for: action) {
+                recordQuirks([AppliedQuirk(quirk: delay.quirk, kind: "replyDelay", action: action, path: "",
+                                           original: "reply held \(delay.delay)")])
+                try? await Task.sleep(for: delay.delay)
+            }
             await send(.callResult(id: id, payload: result))
         } catch let error as CallError {
             await send(.callError(id: id, error: error))

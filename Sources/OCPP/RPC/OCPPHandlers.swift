@@ -6,16 +6,20 @@
 public struct OCPPHandlers: Sendable {
     /// A registered handler, applied with the settings in force when `connectionHandlers()` runs.
     typealias TypedHandler = @Sendable (_ payload: JSONObject, _ connection: OCPPConnection, _ leniency: OCPPLeniency,
-                                        _ report: (@Sendable (String, [AppliedLeniency]) -> Void)?) async throws -> JSONObject
+                                        _ report: (@Sendable ([AppliedQuirk]) -> Void)?,
+                                        _ bootQuirks: (@Sendable (JSONObject) async -> StationQuirks?)?) async throws -> JSONObject
 
     public let version: OCPPVersion
-    /// The lenient decoding allowed for every station (see `leniencyProvider` for per-station).
+    /// The lenient decoding allowed for every station. Per station, the connection's
+    /// `StationQuirks` add tolerances (limited to their fields), substitutions and the rest.
     public var leniency: OCPPLeniency
-    /// The tolerances for one station, asked per message (its vendor quirk profile); when set
-    /// it replaces `leniency`.
-    public var leniencyProvider: (@Sendable (_ stationId: String) async -> OCPPLeniency)?
-    /// Told of every leniency actually applied, with the action, so it can be recorded.
-    public var onLeniency: (@Sendable (_ action: String, _ applied: [AppliedLeniency]) -> Void)?
+    /// Told of every tolerance or substitution actually applied, so it can be recorded; the
+    /// connection's own quirk log hears them too.
+    public var onQuirk: (@Sendable (_ applied: [AppliedQuirk]) -> Void)?
+    /// The quirk profile for a BootNotification, from the vendor, model and firmware in its
+    /// raw payload: a station's first boot (or one after a firmware change) may itself need
+    /// its vendor's tolerance, before the registry knows who it is. Nil keeps the connection's.
+    public var bootQuirks: (@Sendable (_ payload: JSONObject) async -> StationQuirks?)?
     private var typed: [String: TypedHandler] = [:]
 
     public init(version: OCPPVersion, leniency: OCPPLeniency = []) {
@@ -30,15 +34,26 @@ public struct OCPPHandlers: Sendable {
         _ handler: @escaping @Sendable (Request, OCPPConnection) async throws -> Request.Response
     ) {
         let version = self.version
-        typed[Request.action] = { payload, connection, leniency, report in
-            var decoder = OCPPDecoder(leniency: leniency)
+        typed[Request.action] = { payload, connection, leniency, report, bootQuirks in
+            var quirks = await connection.quirks
+            if Request.action == "BootNotification", let forBoot = await bootQuirks?(payload) { quirks = forBoot }
+            var payload = payload
+            var applied: [AppliedQuirk] = []
+            if !quirks.substitutions.isEmpty {
+                (payload, applied) = quirks.substitute(payload, action: Request.action)
+            }
+            var decoder = OCPPDecoder(leniency: leniency, tolerances: quirks.tolerances.filter { $0.applies(to: Request.action) })
             let request: Request
             do throws(OCPPViolation) {
                 request = try Request(json: .object(payload), at: "", decoder: &decoder)
             } catch {
                 throw CallError(violation: error, version: version)
             }
-            if !decoder.applied.isEmpty { report?(Request.action, decoder.applied) }
+            applied += decoder.applied.map { $0.applied(action: Request.action) }
+            if !applied.isEmpty {
+                report?(applied)
+                connection.recordQuirks(applied)
+            }
             let response = try await handler(request, connection)
             guard case .object(let object) = response.json() else { return JSONObject() }
             return object
@@ -47,19 +62,16 @@ public struct OCPPHandlers: Sendable {
 
     /// Every action of the version: typed handlers where registered, `NotSupported` for the
     /// rest. Actions outside the version are absent (the connection answers NotImplemented).
-    /// The leniency settings are taken as they are now.
+    /// The leniency and `onQuirk` settings are taken as they are now.
     public func connectionHandlers() -> [String: OCPPConnection.Handler] {
         var handlers: [String: OCPPConnection.Handler] = [:]
-        let (leniency, provider, report) = (self.leniency, leniencyProvider, onLeniency)
+        let (leniency, report, bootQuirks) = (self.leniency, onQuirk, self.bootQuirks)
         for action in version.requestTypes.keys {
             guard let handler = typed[action] else {
                 handlers[action] = { _, _ in throw CallError(.notSupported, "\(action) is not supported by this central system") }
                 continue
             }
-            handlers[action] = { payload, connection in
-                let tolerated = if let provider { await provider(connection.stationId) } else { leniency }
-                return try await handler(payload, connection, tolerated, report)
-            }
+            handlers[action] = { payload, connection in try await handler(payload, connection, leniency, report, bootQuirks) }
         }
         return handlers
     }

@@ -19,7 +19,7 @@ struct StringCodec: OCPPCodec {
         // The UTF-8 length bounds the scalar count, so short strings need no count.
         if let maxLength, text.utf8.count > maxLength {
             let length = text.unicodeScalars.count
-            if length > maxLength {
+            if length > maxLength && !decoder.tolerate(.overlongStrings, at: path(), original: json) {
                 throw .property(at: path(), "\(length) characters exceeds maxLength \(maxLength)")
             }
         }
@@ -238,7 +238,7 @@ extension OCPPDecoder {
         switch json {
         case .number(let number):
             return number
-        case .string(let text) where leniency.contains(.numbersAsStrings):
+        case .string(let text) where allows(.numbersAsStrings, at: path()):
             guard let number = JSONNumber(exactly: text) else { throw .type(expected: expected, got: json, at: path()) }
             _ = tolerate(.numbersAsStrings, at: path(), original: json)
             return number

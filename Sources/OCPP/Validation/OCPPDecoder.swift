@@ -9,17 +9,32 @@ public struct OCPPDecoder: Sendable {
     /// Every deviation tolerated so far, in the order met.
     public private(set) var applied: [AppliedLeniency] = []
 
-    public init(leniency: OCPPLeniency = []) {
+    /// Tolerances of a station's quirk profile, each limited to its fields (already filtered
+    /// to the action being decoded); consulted when `leniency` does not allow a deviation.
+    public var tolerances: [StationQuirks.Tolerance]
+
+    public init(leniency: OCPPLeniency = [], tolerances: [StationQuirks.Tolerance] = []) {
         self.leniency = leniency
+        self.tolerances = tolerances
     }
 
     /// Forgets the recorded deviations, to reuse the decoder for the next message.
     public mutating func clearApplied() { applied.removeAll(keepingCapacity: true) }
 
-    /// True, and records the deviation, when `option` is tolerated.
+    /// Whether `option` is tolerated at `path` (without recording it).
+    func allows(_ option: OCPPLeniency, at path: String) -> Bool {
+        leniency.contains(option) || tolerances.contains { $0.option == option && $0.covers(path) }
+    }
+
+    /// True, and records the deviation, when `option` is tolerated here: everywhere by
+    /// `leniency`, or at `path` by a quirk's tolerance.
     mutating func tolerate(_ option: OCPPLeniency, at path: String, original: JSONValue) -> Bool {
-        guard leniency.contains(option) else { return false }
-        applied.append(AppliedLeniency(path: path, leniency: option, original: original))
+        if leniency.contains(option) {
+            applied.append(AppliedLeniency(path: path, leniency: option, original: original))
+            return true
+        }
+        guard let tolerance = tolerances.first(where: { $0.option == option && $0.covers(path) }) else { return false }
+        applied.append(AppliedLeniency(path: path, leniency: option, original: original, quirk: tolerance.quirk))
         return true
     }
 }

@@ -22,9 +22,15 @@ public struct OCPPLeniency: OptionSet, Sendable, Hashable, CustomStringConvertib
     /// the schema says `additionalProperties: false`. Dropped values are not re-encoded.
     public static let unknownProperties = OCPPLeniency(rawValue: 1 << 3)
 
-    static let named: [(OCPPLeniency, String)] = [
+    /// Accept a string longer than the schema's `maxLength` (serial numbers and model names
+    /// beyond 20 or 25 characters are common). The value is kept whole; storage does not
+    /// truncate it.
+    public static let overlongStrings = OCPPLeniency(rawValue: 1 << 4)
+
+    /// Every option with the name vendor quirk profiles use for it.
+    public static let named: [(OCPPLeniency, String)] = [
         (.numbersAsStrings, "numbersAsStrings"), (.caseInsensitiveEnums, "caseInsensitiveEnums"),
-        (.missingTimeZone, "missingTimeZone"), (.unknownProperties, "unknownProperties"),
+        (.missingTimeZone, "missingTimeZone"), (.unknownProperties, "unknownProperties"), (.overlongStrings, "overlongStrings"),
     ]
 
     /// The option called `name` (`numbersAsStrings` …), as vendor quirk profiles write it.
@@ -47,11 +53,20 @@ public struct AppliedLeniency: Sendable, Equatable, CustomStringConvertible {
     public let leniency: OCPPLeniency
     /// The value exactly as the station sent it.
     public let original: JSONValue
+    /// The quirk of the station's profile that granted the tolerance (nil: configured for all).
+    public let quirk: String?
 
-    public init(path: String, leniency: OCPPLeniency, original: JSONValue) {
+    public init(path: String, leniency: OCPPLeniency, original: JSONValue, quirk: String? = nil) {
         self.path = path
         self.leniency = leniency
         self.original = original
+        self.quirk = quirk
+    }
+
+    /// The same, in the form every other use of a quirk profile is recorded.
+    public func applied(action: String) -> AppliedQuirk {
+        AppliedQuirk(quirk: quirk, kind: OCPPLeniency.named.first { $0.0 == leniency }?.1 ?? leniency.description,
+                     action: action, path: path, original: JSONWriter.string(original))
     }
 
     /// E.g. `connectorId: accepted "1" under [numbersAsStrings]`.
