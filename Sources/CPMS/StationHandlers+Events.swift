@@ -43,6 +43,9 @@ extension StationHandlers {
 
     func registerReports16(_ handlers: inout OCPPHandlers) {
         let this = self
+        // Vigil defines no vendor extensions: every DataTransfer is answered as the spec asks for
+        // an unknown vendor (and kept in the raw message log), rather than with a CallError.
+        handlers.on(V16.DataTransferRequest.self) { _, _ in V16.DataTransferResponse(status: .unknownVendorId) }
         handlers.on(V16.FirmwareStatusNotificationRequest.self) { request, connection in
             await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
             return V16.FirmwareStatusNotificationResponse()
@@ -60,6 +63,7 @@ extension StationHandlers {
 
     func registerReports201(_ handlers: inout OCPPHandlers) {
         let this = self
+        handlers.on(V201.DataTransferRequest.self) { _, _ in V201.DataTransferResponse(status: .unknownVendorId) }
         handlers.on(V201.FirmwareStatusNotificationRequest.self) { request, connection in
             await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
             return V201.FirmwareStatusNotificationResponse()

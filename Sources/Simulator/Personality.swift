@@ -20,9 +20,11 @@ public struct Personality: Sendable, Equatable {
     public var statusBeforeBoot: Bool
     /// A DataTransfer "noise" message every this many seconds (0: never).
     public var dataTransferEvery: Double
+    /// How the firmware bends OCPP in what it sends (as the vendor quirk profiles describe).
+    public var bends = ProtocolBends()
 
     static let keys = ["name", "vendor", "model", "vendorId", "firmware", "ocpp", "connectors", "heartbeatInterval", "rebootSeconds",
-                       "statusBeforeBoot", "dataTransferEvery"]
+                       "statusBeforeBoot", "dataTransferEvery", "bends"]
 
     /// Reads a YAML list of personalities; every problem at `file:line:col`.
     public static func load(_ text: String, file: String) -> Result<[Personality], SimulationError> {
@@ -46,13 +48,18 @@ public struct Personality: Sendable, Equatable {
                 }
                 return value
             }
-            let personality = Personality(name: reader.string("name") ?? "", vendor: reader.string("vendor") ?? "",
+            var personality = Personality(name: reader.string("name") ?? "", vendor: reader.string("vendor") ?? "",
                                           model: reader.string("model") ?? "", vendorId: reader.string("vendorId", required: false),
                                           firmware: reader.string("firmware", required: false) ?? "1.0.0", ocpp: ocpp,
                                           connectors: Int(number("connectors", 2)), heartbeatInterval: number("heartbeatInterval", 300),
                                           rebootSeconds: number("rebootSeconds", 45),
                                           statusBeforeBoot: reader.bool("statusBeforeBoot", required: false) ?? false,
                                           dataTransferEvery: number("dataTransferEvery", 0))
+            if let node = item["bends"] {
+                let (bends, problems) = ProtocolBends.read(node, context: reader.context)
+                personality.bends = bends
+                errors += problems
+            }
             if personality.connectors < 1 || personality.connectors > 8, let node = item["connectors"] {
                 reader.fail(node, "\"connectors\" must be 1 to 8")
             }

@@ -106,7 +106,13 @@ public actor SimulatedStation {
     @discardableResult
     func send(_ action: String, _ payload: JSONObject) async throws -> JSONObject {
         guard let connection else { throw SimulatorFailure.notConnected }
-        return try await connection.call(action, payload, timeout: .seconds(30))
+        do {
+            return try await connection.call(action, personality.bends.apply(to: payload, action: action), timeout: .seconds(30))
+        } catch OCPPCallFailure.callError(let error) {
+            // A central system refusing what this firmware sends is worth seeing in the summary.
+            report(.problem(station: id, message: "\(action) refused: \(error.code) \(error.description)"))
+            throw OCPPCallFailure.callError(error)
+        }
     }
 
     enum SimulatorFailure: Error { case notConnected }

@@ -4,6 +4,7 @@ each fault kind must get the remediation the shipped rules promise."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -72,3 +73,54 @@ def test_each_fault_kind_gets_the_remediation_the_shipped_rules_promise(tmp_path
     assert "safety-fault-disable  N-1/1" in alerts and "vendor-code-remedy  N-3/1" in alerts, alerts
     verify = subprocess.run([str(vigil_binary()), "audit", "verify", "--db", str(db)], capture_output=True, text=True, timeout=30)
     assert verify.returncode == 0, verify.stdout
+
+
+QUIRKY = """
+name: quirky-fleet
+duration: 20m
+speed: 200
+sites:
+  - { name: east, prefix: E, stations: 3, personalities: [growatt-thor, legrand-greenup, phoenix-charx] }
+drivers: { sessionsPerHour: 10, energyKWh: [0.2, 0.5], powerKW: 22, tokens: [CARD-1, CARD-2], unknownShare: 0 }
+faults:
+  - { at: 5m, station: E-2, connector: 1, errorCode: OtherError, vendorErrorCode: "E7", behaviour: recoversByItself }
+"""
+
+
+def run_quirky_fleet(tmp_path: Path, vendor_codes: Path) -> tuple[str, Path]:
+    scenario = tmp_path / "quirky.yaml"
+    scenario.write_text(QUIRKY)
+    db = tmp_path / f"{vendor_codes.name}.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--rules", str(REPO_ROOT / "Rules"),
+                         "--vendor-codes", str(vendor_codes)], ["ocpp", "http"]).start()
+    try:
+        for token in ("CARD-1", "CARD-2"):
+            subprocess.run([str(vigil_binary()), "tokens", "add", token, "--db", str(db)], capture_output=True, timeout=30, check=True)
+        run = subprocess.run([str(vigil_binary()), "simulate", "--scenario", str(scenario),
+                              "--url", f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/", "--quiet"],
+                             capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+        assert run.returncode == 0, run.stderr
+    finally:
+        proc.stop()
+    return run.stdout, db
+
+
+def test_firmware_quirks_are_accepted_through_the_catalogue_and_recorded(tmp_path):
+    """Personalities that send what Growatt, Legrand and Phoenix Contact firmware is documented to
+    send: with the shipped catalogue every message is accepted and each leniency is on record;
+    with a catalogue without those quirks, the same fleet is refused (the control)."""
+    summary, db = run_quirky_fleet(tmp_path, REPO_ROOT / "VendorCodes")
+    assert "problem:" not in summary, summary
+    sessions = int(re.search(r"sessions completed: (\d+)", summary).group(1))
+    assert sessions >= 2, summary
+    quirks = subprocess.run([str(vigil_binary()), "stations", "quirks", "--db", str(db), "--json"], capture_output=True, text=True, timeout=30)
+    seen = {(use["station"], use["quirk"]) for use in json.loads(quirks.stdout)}
+    assert ("E-1", "growatt-timestamp-without-zone") in seen, seen
+    assert ("E-2", "legrand-error-code-error") in seen, seen
+    assert ("E-3", "charx-long-identity") in seen, seen
+
+    control = tmp_path / "no-quirks"
+    control.mkdir()
+    (control / "Generic.yaml").write_text((REPO_ROOT / "VendorCodes/Generic.yaml").read_text())
+    refused, _ = run_quirky_fleet(tmp_path, control)
+    assert "problem:" in refused, refused

@@ -596,13 +596,18 @@ def test_ocpp_calls_are_answered_by_the_cpms(serve_server):
             assert reply[2]["status"] == "Accepted" and reply[2]["interval"] == 300
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", reply[2]["currentTime"])
 
-            # A known action the CPMS does not handle yet, and one OCPP 1.6 does not define.
+            # An unknown token, a DataTransfer, a known action the CPMS does not handle, and one OCPP 1.6 does not define.
             await ws.send('[2,"abc-122","Authorize",{"idTag":"ABC"}]')
             raw = await asyncio.wait_for(ws.recv(), STEP)
             assert json.loads(raw) == [3, "abc-122", {"idTagInfo": {"status": "Invalid"}}]   # unknown token
-            await ws.send('[2,"abc-123","DataTransfer",{"vendorId":"X"}]')
+            # DataTransfer: Vigil has no vendor extensions, so every vendor is unknown (not an error).
+            await ws.send('[2,"abc-121","DataTransfer",{"vendorId":"X"}]')
             raw = await asyncio.wait_for(ws.recv(), STEP)
-            assert json.loads(raw) == [4, "abc-123", "NotSupported", "DataTransfer is not supported by this central system", {}]
+            assert json.loads(raw) == [3, "abc-121", {"status": "UnknownVendorId"}]
+            # A central-system action sent by a charger is a known action Vigil does not handle.
+            await ws.send('[2,"abc-123","Reset",{"type":"Soft"}]')
+            raw = await asyncio.wait_for(ws.recv(), STEP)
+            assert json.loads(raw) == [4, "abc-123", "NotSupported", "Reset is not supported by this central system", {}]
             await ws.send('[2,"abc-124","Teleport",{}]')
             raw = await asyncio.wait_for(ws.recv(), STEP)
             assert json.loads(raw) == [4, "abc-124", "NotImplemented", "action Teleport is not implemented", {}]
