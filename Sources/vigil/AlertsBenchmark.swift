@@ -40,6 +40,7 @@ struct AlertsBenchmark {
         let raiseSeconds = (ContinuousClock.now - started).seconds
         let depth = try await store.outboxDepth()
         printLine(String(format: "  outbox during the outage: %d pending (%.0f alerts/s committed)", depth, Double(alerts) / raiseSeconds))
+        BenchResults.shared.add("alerts", "raised into the outbox during an outage", Double(alerts) / raiseSeconds, "per s")
 
         async let serving: Void = receiver.run()
         let drainStart = ContinuousClock.now
@@ -52,5 +53,6 @@ struct AlertsBenchmark {
         await serving
         let delivered = received.withLock { $0 }
         printLine(String(format: "  delivered: %d in %.1f s = %.0f alerts/s (16 in flight)", delivered, drainSeconds, Double(delivered) / drainSeconds))
+        BenchResults.shared.add("alerts", "delivered after the outage (\(delivered))", Double(delivered) / drainSeconds, "per s")
     }
 }

@@ -39,6 +39,9 @@ struct BenchCommand {
         if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
+        try BenchResults.shared.finish(suite: suite, settings: ["seconds": seconds, "connections": connections,
+                                                               "idleConnections": idleConnections, "messageBytes": messageBytes,
+                                                               "target": targetURL ?? "vigil serve"])
         return 0
     }
 
@@ -56,12 +59,16 @@ struct BenchCommand {
         let perConnection = idle.isEmpty ? 0 : (loaded - baseline) / idle.count
         printLine(String(format: "idle connections:        %6d held, server RSS %.1f MiB -> %.1f MiB, %d bytes per connection",
                          idle.count, Double(baseline) / 1_048_576, Double(loaded) / 1_048_576, perConnection))
+        BenchResults.shared.add("transport", "idle connections held", Double(idle.count), "connections")
+        BenchResults.shared.add("transport", "server memory per idle connection", Double(perConnection), "bytes")
         await closeAll(idle)
 
         let single = try await roundTrips(connectionCount: 1, url: url)
         printLine(String(format: "1 connection:            %9.0f round trips/s", single))
+        BenchResults.shared.add("transport", "round trips, 1 connection", single, "per s")
         let many = try await roundTrips(connectionCount: connections, url: url)
         printLine(String(format: "%-6d connections:       %9.0f round trips/s", connections, many))
+        BenchResults.shared.add("transport", "round trips, \(connections) connections", many, "per s")
     }
 
     /// Opens `count` connections, at most 256 handshakes in flight at once.

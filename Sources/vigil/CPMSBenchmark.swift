@@ -82,6 +82,7 @@ struct CPMSBenchmark {
         await fleet.close()
         let rate = Double(answered) / seconds
         printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, rate, answered, seconds))
+        BenchResults.shared.add("cpms", "messages answered, \(chargers) chargers", rate, "per s")
         guard let server else { return rate }
         server.stop()   // SIGTERM: the message log is flushed on the way out
         let bytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
@@ -91,6 +92,8 @@ struct CPMSBenchmark {
                          Double(rss) / 1_024 / Double(max(1, chargers))))
         printLine(String(format: "  database: %.1f MiB, %.0f MiB per million messages", Double(bytes) / 1_048_576,
                          Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000))
+        BenchResults.shared.add("cpms", "serve RSS per connected charger", Double(rss) / 1_024 / Double(max(1, chargers)), "KiB")
+        BenchResults.shared.add("cpms", "database per million messages", Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000, "MiB")
         return rate
     }
 }

@@ -42,6 +42,7 @@ enum OCPPBenchmark {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let label = name.padding(toLength: 32, withPad: " ", startingAt: 0)
         printLine("  \(label)" + String(format: "%9.0f messages/s (%.2f µs each)", Double(count) / elapsed, elapsed / Double(count) * 1e6))
+        BenchResults.shared.add("ocpp", name, Double(count) / elapsed, "messages/s")
         _ = bytes
     }
 

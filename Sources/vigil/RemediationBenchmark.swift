@@ -94,6 +94,9 @@ struct RemediationBenchmark {
         printLine(String(format: "  background: %.0f messages/s sustained", Double(backgroundMessages) / (probeSeconds + 2)))
         printLine(String(format: "  fault → Reset received: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d probes answered)",
                          percentile(0.5), percentile(0.99), latencies.last ?? .nan, latencies.count, probes))
+        BenchResults.shared.add("remediation", "background load", Double(backgroundMessages) / (probeSeconds + 2), "msg/s")
+        BenchResults.shared.add("remediation", "fault → Reset received, p50", percentile(0.5), "ms")
+        BenchResults.shared.add("remediation", "fault → Reset received, p99", percentile(0.99), "ms")
     }
 }
 

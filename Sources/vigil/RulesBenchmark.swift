@@ -25,6 +25,7 @@ struct RulesBenchmark {
         }
         printLine(String(format: "evaluate:  %9.0f events/s through %d rules (%d decisions from %d events)",
                          Double(sample.count) / evaluation.seconds, ruleSet.rules.count, decisions, sample.count))
+        BenchResults.shared.add("rules", "events evaluated, \(ruleSet.rules.count) rules", Double(sample.count) / evaluation.seconds, "per s")
 
         var replayState = RuleEngineState()
         var replayGenerator = EventGenerator(stations: stations)
@@ -46,6 +47,7 @@ struct RulesBenchmark {
         printLine(String(format: "replay:    %d events (%.1f simulated days) in %.2f s = %.0f events/s, %d decisions, state %.1f MiB",
                          replayEvents, simulated, replay.seconds, Double(replayEvents) / replay.seconds, replayDecisions,
                          Double(stateBytes) / 1_048_576))
+        BenchResults.shared.add("rules", "replay, \(replayEvents) events", Double(replayEvents) / replay.seconds, "events/s")
     }
 
     /// Ten rule shapes, each repeated with its own scope.
