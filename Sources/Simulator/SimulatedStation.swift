@@ -131,12 +131,14 @@ public actor SimulatedStation {
             if let fault {
                 // 2.0.1 reports faults as a monitored component/variable, as the generic catalogue keys them.
                 let (component, variable) = Self.componentVariable[fault.errorCode] ?? ("Connector", "Problem")
-                let event = JSONObject([("eventId", .integer(connector)), ("timestamp", .string(clock.timestamp())), ("trigger", .string("Alerting")),
-                                        ("actualValue", .string("true")), ("techCode", .string(fault.vendorErrorCode ?? fault.errorCode)),
+                // techCode carries a vendor's own code only; without one the component/variable says it all.
+                var event = JSONObject([("eventId", .integer(connector)), ("timestamp", .string(clock.timestamp())), ("trigger", .string("Alerting")),
+                                        ("actualValue", .string("true")),
                                         ("eventNotificationType", .string("HardWiredNotification")),
                                         ("component", .object(JSONObject([("name", .string(component)),
                                                                           ("evse", .object(JSONObject([("id", .integer(connector))])))]))),
                                         ("variable", .object(JSONObject([("name", .string(variable))])))])
+                if let code = fault.vendorErrorCode { event.append("techCode", .string(code)) }
                 _ = try? await send("NotifyEvent", JSONObject([("generatedAt", .string(clock.timestamp())), ("seqNo", .integer(0)),
                                                                ("eventData", .array([.object(event)]))]))
             }

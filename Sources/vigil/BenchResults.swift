@@ -26,7 +26,8 @@ final class BenchResults: Sendable {
         guard !all.isEmpty else { return nil }
         printLine("")
         printLine("summary")
-        printLine("PART          METRIC                                             VALUE  UNIT")
+        printLine("PART".padding(toLength: 14, withPad: " ", startingAt: 0) + "METRIC".padding(toLength: 44, withPad: " ", startingAt: 0)
+                  + "       VALUE  UNIT")
         for figure in all {
             let value = figure.value >= 100 ? String(format: "%.0f", figure.value) : String(format: "%.2f", figure.value)
             printLine(figure.part.padding(toLength: 14, withPad: " ", startingAt: 0)
