@@ -42,8 +42,13 @@ public final class HTTPServer: Sendable {
     public func run() async {
         state.withLock { state in
             guard !state.isShuttingDown else { return }   // shutdown() already closed the socket
-            state.acceptRegistration = try? Poller.shared.register(fd: listenFD, queue: listenQueue) { [self] events in
-                if events.isReadable { acceptPending() }
+            do {
+                state.acceptRegistration = try Poller.shared.register(fd: listenFD, queue: listenQueue) { [self] events in
+                    if events.isReadable { acceptPending() }
+                }
+            } catch {
+                // Only ENOMEM can refuse a fresh listening socket; a server that cannot accept must not pretend to run.
+                fatalError("cannot watch the listening socket: \(error)")
             }
         }
 
