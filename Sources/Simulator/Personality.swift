@@ -20,11 +20,14 @@ public struct Personality: Sendable, Equatable {
     public var statusBeforeBoot: Bool
     /// A DataTransfer "noise" message every this many seconds (0: never).
     public var dataTransferEvery: Double
+    /// Seconds before reconnecting after the connection dropped (six times as long after a
+    /// failed connect), as firmware differs widely here.
+    public var reconnectSeconds: Double = 5
     /// How the firmware bends OCPP in what it sends (as the vendor quirk profiles describe).
     public var bends = ProtocolBends()
 
     static let keys = ["name", "vendor", "model", "vendorId", "firmware", "ocpp", "connectors", "heartbeatInterval", "rebootSeconds",
-                       "statusBeforeBoot", "dataTransferEvery", "bends"]
+                       "statusBeforeBoot", "dataTransferEvery", "reconnectSeconds", "bends"]
 
     /// Reads a YAML list of personalities; every problem at `file:line:col`.
     public static func load(_ text: String, file: String) -> Result<[Personality], SimulationError> {
@@ -55,6 +58,7 @@ public struct Personality: Sendable, Equatable {
                                           rebootSeconds: number("rebootSeconds", 45),
                                           statusBeforeBoot: reader.bool("statusBeforeBoot", required: false) ?? false,
                                           dataTransferEvery: number("dataTransferEvery", 0))
+            personality.reconnectSeconds = number("reconnectSeconds", 5)
             if let node = item["bends"] {
                 let (bends, problems) = ProtocolBends.read(node, context: reader.context)
                 personality.bends = bends

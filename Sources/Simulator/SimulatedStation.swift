@@ -51,7 +51,7 @@ public actor SimulatedStation {
                 try await connectAndBoot()
             } catch {
                 report(.problem(station: id, message: "cannot connect: \(error)"))
-                try? await clock.sleep(30)
+                try? await clock.sleep(personality.reconnectSeconds * 6)
                 continue
             }
             // Live until the connection ends (a reboot closes it) or the scenario does.
@@ -63,7 +63,7 @@ public actor SimulatedStation {
                 try? await clock.sleep(personality.rebootSeconds)
                 applyReboot(hard: reboot.hard)
             } else {
-                try? await clock.sleep(5)
+                try? await clock.sleep(personality.reconnectSeconds)
             }
         }
         await connection?.socket.close()

@@ -9,6 +9,7 @@ import Testing
         - name: quirky
           vendor: Acme
           model: Q1
+          reconnectSeconds: 12
           bends:
             timestampsWithoutZone: true
             numbersAsStrings: [connectorId]
@@ -17,6 +18,7 @@ import Testing
               - { action: StatusNotification, field: errorCode, from: OtherError, to: Error }
         """
         let personality = try #require(try Personality.load(text, file: "p.yaml").get().first)
+        #expect(personality.reconnectSeconds == 12)
         let payload = JSONObject([("connectorId", .integer(1)), ("errorCode", .string("OtherError")), ("status", .string("Faulted")),
                                   ("timestamp", .string("2026-11-26T01:00:00.000Z"))])
         let bent = personality.bends.apply(to: payload, action: "StatusNotification")
