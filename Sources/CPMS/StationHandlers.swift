@@ -111,7 +111,7 @@ public struct StationHandlers: Sendable {
         }
     }
 
-    /// The quirk profile of the station behind `connection`, from the registry and catalogue
+    /// The quirk profile of `station`, from the registry and the catalogue
     /// (strict when there is no catalogue or the station is not registered yet).
     public func quirks(for station: String) async -> StationQuirks {
         await quirks?.quirks(for: station) ?? StationQuirks()
