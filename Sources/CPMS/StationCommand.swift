@@ -13,6 +13,9 @@ public enum StationCommand: Sendable, Equatable {
     case remoteStart(idTag: String, evse: Int?)
     /// Stop a running session by the station's transaction id (the 1.6 number as text).
     case remoteStop(transactionId: String)
+    /// Change one setting: a 1.6 configuration key, or a 2.0.1 `Component.Variable`.
+    /// RebootRequired comes back as `scheduled`.
+    case changeConfiguration(key: String, value: String)
 }
 
 /// What became of a command. Only the station's answer is reported here; whether the
@@ -88,6 +91,13 @@ public struct CommandService: Sendable {
             guard let number = Int(transactionId) else { return .failed("OCPP 1.6 transaction ids are numbers, got \(transactionId)") }
             let reply = try await connection.call(V16.RemoteStopTransactionRequest(transactionId: number), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeConfiguration(let key, let value):
+            let reply = try await connection.call(V16.ChangeConfigurationRequest(key: key, value: value), timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .rebootRequired: return .scheduled
+            case .rejected, .notSupported: return .rejected(reply.status.rawValue)
+            }
         }
     }
 
@@ -136,6 +146,17 @@ public struct CommandService: Sendable {
         case .remoteStop(let transactionId):
             let reply = try await connection.call(V201.RequestStopTransactionRequest(transactionId: transactionId), timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeConfiguration(let key, let value):
+            guard let variable = VariableKey(key) else { return .failed("OCPP 2.0.1 settings are Component.Variable, got \(key.debugDescription)") }
+            let reply = try await connection.call(V201.SetVariablesRequest(setVariableData: [
+                V201.SetVariableDataType(attributeValue: value, component: variable.component201, variable: variable.variable201),
+            ]), timeout: timeout)
+            guard let result = reply.setVariableResult.first else { return .failed("empty SetVariables result") }
+            switch result.attributeStatus {
+            case .accepted: return .accepted
+            case .rebootRequired: return .scheduled
+            default: return .rejected(result.attributeStatus.rawValue)
+            }
         }
     }
 }

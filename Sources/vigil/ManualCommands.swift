@@ -11,9 +11,11 @@ import Transport
 /// sent and with its outcome. The executor's automatic gates do not apply: a person decided.
 ///
 /// Body: `{"command": "reset", "type": "hard", "connector": 1, "message": "StatusNotification",
-/// "idTag": "CARD-1", "transactionId": "42", "by": "dana", "reason": "…"}`.
+/// "idTag": "CARD-1", "transactionId": "42", "key": "HeartbeatInterval", "value": "300",
+/// "by": "dana", "reason": "…"}`. `GET /api/v1/stations/{id}/configuration?key=A,B` reads
+/// settings (1.6 keys, all when none given; 2.0.1 `Component.Variable`).
 enum ManualCommands {
-    static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop"]
+    static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 
     static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor) {
         router.on("POST", "/api/v1/stations/{id}/commands") { request in
@@ -45,10 +47,16 @@ enum ManualCommands {
                     return reply(.badRequest, [("error", .string("stop needs \"transactionId\""))])
                 }
                 command = .remoteStop(transactionId: transaction)
+            case "configure":
+                guard let key = text("key"), !key.isEmpty, let value = text("value") else {
+                    return reply(.badRequest, [("error", .string("configure needs \"key\" and \"value\""))])
+                }
+                command = .changeConfiguration(key: key, value: value)
             default:
                 return reply(.badRequest, [("error", .string("\"command\" must be one of \(commands.joined(separator: ", "))"))])
             }
-            let label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
+            var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
+            if case .changeConfiguration(let key, let value) = command { label += " \(key)=\(value)" }
             await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)", outcome: "sending",
                                              details: text("reason") ?? "no reason given"))
             let outcome = await service.send(command, to: station)
@@ -65,6 +73,24 @@ enum ManualCommands {
             await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, action: "manual \(label)", outcome: word,
                                              details: "asked by \(person)"))
             return reply(status, [("station", .string(station)), ("command", .string(label)), ("outcome", .string(word))])
+        }
+        router.on("GET", "/api/v1/stations/{id}/configuration") { request in
+            let station = request.pathParameters["id"] ?? ""
+            let keys = (request.query["key"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
+                .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))
+            }
+            switch await service.readConfiguration(of: station, keys: keys) {
+            case .settings(let settings, let unknown):
+                let rows = settings.map { setting -> JSONValue in
+                    .object(JSONObject([("key", .string(setting.key)), ("value", setting.value.map { .string($0) } ?? .null),
+                                        ("readonly", .bool(setting.readonly)), ("status", .string(setting.status))]))
+                }
+                return reply(.ok, [("station", .string(station)), ("settings", .array(rows)), ("unknown", .array(unknown.map { .string($0) }))])
+            case .notConnected: return reply(.conflict, [("error", .string("\(station) is not connected"))])
+            case .timedOut: return reply(HTTPStatus(code: 504, reason: "Gateway Timeout"), [("error", .string("\(station) did not answer in time"))])
+            case .failed(let why): return reply(HTTPStatus(code: 502, reason: "Bad Gateway"), [("error", .string(why))])
+            }
         }
     }
 }

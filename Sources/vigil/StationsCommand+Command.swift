@@ -8,7 +8,7 @@ import FoundationNetworking
 extension StationsCommand {
     func command() async throws -> Int32 {
         guard arguments.positional.count == 2 else {
-            throw UsageError("stations command needs a station id and a command: reset, unlock, enable, disable, trigger, start or stop")
+            throw UsageError("stations command needs a station id and a command: reset, unlock, enable, disable, trigger, start, stop or configure")
         }
         guard let person = arguments.value("by"), !person.isEmpty else { throw UsageError("stations command needs --by NAME (it goes on the record)") }
         let station = arguments.positional[0]
@@ -17,12 +17,11 @@ extension StationsCommand {
             guard let number = Int(connector), number >= 0 else { throw UsageError("--connector must be a number") }
             body["connector"] = number
         }
-        for (option, key) in [("type", "type"), ("message", "message"), ("id-tag", "idTag"), ("transaction", "transactionId"), ("reason", "reason")] {
+        for (option, key) in [("type", "type"), ("message", "message"), ("id-tag", "idTag"), ("transaction", "transactionId"), ("reason", "reason"),
+                              ("key", "key"), ("value", "value")] {
             if let value = arguments.value(option) { body[key] = value }
         }
-        let address = arguments.value("http") ?? ProcessInfo.processInfo.environment["VIGIL_HTTP"] ?? "127.0.0.1:8080"
-        let encoded = station.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? station
-        guard let url = URL(string: "http://\(address)/api/v1/stations/\(encoded)/commands") else { throw UsageError("--http must be HOST:PORT") }
+        guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
         var request = URLRequest(url: url, timeoutInterval: 60)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -36,5 +35,42 @@ extension StationsCommand {
             printLine(object?["error"] as? String ?? "HTTP \(status)")
         }
         return status == 200 ? 0 : 1
+    }
+
+    /// `vigil stations configuration ID [--key A,B]`: the station's settings, read by the
+    /// running serve (GET /api/v1/stations/{id}/configuration).
+    func configuration() async throws -> Int32 {
+        guard arguments.positional.count == 1 else { throw UsageError("stations configuration needs a station id") }
+        let station = arguments.positional[0]
+        guard var components = apiURL(station: station, resource: "configuration").flatMap({ URLComponents(url: $0, resolvingAgainstBaseURL: false) }) else {
+            throw UsageError("--http must be HOST:PORT")
+        }
+        if let keys = arguments.value("key") { components.queryItems = [URLQueryItem(name: "key", value: keys)] }
+        guard let url = components.url else { throw UsageError("--key must be a comma-separated list of keys") }
+        let (data, response) = try await URLSession.shared.data(for: URLRequest(url: url, timeoutInterval: 60))
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if arguments.has("json") {
+            printLine(String(decoding: data, as: UTF8.self))
+            return status == 200 ? 0 : 1
+        }
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        guard status == 200, let settings = object?["settings"] as? [[String: Any]] else {
+            printLine(object?["error"] as? String ?? "HTTP \(status)")
+            return 1
+        }
+        for setting in settings {
+            let value = setting["value"] as? String ?? "(no value)"
+            let flags = [(setting["readonly"] as? Bool) == true ? "read-only" : nil,
+                         (setting["status"] as? String).flatMap { $0 == "Accepted" ? nil : $0 }].compactMap { $0 }
+            printLine("\(setting["key"] as? String ?? "?") = \(value)\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ")")")
+        }
+        for key in object?["unknown"] as? [String] ?? [] { printLine("\(key): unknown to the station") }
+        return 0
+    }
+
+    func apiURL(station: String, resource: String) -> URL? {
+        let address = arguments.value("http") ?? ProcessInfo.processInfo.environment["VIGIL_HTTP"] ?? "127.0.0.1:8080"
+        let encoded = station.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? station
+        return URL(string: "http://\(address)/api/v1/stations/\(encoded)/\(resource)")
     }
 }

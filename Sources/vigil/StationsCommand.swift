@@ -3,23 +3,25 @@ import Foundation
 
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
 /// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
-/// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop [--connector N] [--type soft|hard]
-/// [--message M] [--id-tag T] [--transaction ID] --by NAME [--reason TEXT] [--http HOST:PORT]` (through serve's API): the registry, in the same
+/// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop|configure [--connector N] [--type soft|hard]
+/// [--message M] [--id-tag T] [--transaction ID] [--key K --value V] --by NAME [--reason TEXT] [--http HOST:PORT]` and
+/// `vigil stations configuration ID [--key A,B] [--json] [--http HOST:PORT]` (through serve's API): the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {
     let verb: String
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove or command") }
+        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove, command or configuration") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
-                                                   "transaction", "by", "reason", "http"])
+                                                   "transaction", "by", "reason", "http", "key", "value"])
     }
 
     func run() async throws -> Int32 {
         if verb == "command" { return try await command() }
+        if verb == "configuration" { return try await configuration() }
         let path = arguments.databasePath
         let store = try openStore(at: path, create: verb == "add")
         switch verb {

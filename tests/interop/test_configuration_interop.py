@@ -1,0 +1,152 @@
+"""Configuration commands through `vigil serve` to Python `ocpp` charge points: reading settings
+(1.6 GetConfiguration, 2.0.1 GetVariables) with `vigil stations configuration`, changing one
+(ChangeConfiguration / SetVariables) with `vigil stations command … configure`, audited; and the
+Grizzl-E quirk: its malformed GetConfiguration reply is repaired, so the read still succeeds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import subprocess
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+import ocpp.v16
+import ocpp.v16.call as call16
+import ocpp.v16.call_result as result16
+import ocpp.v201
+import ocpp.v201.call as call201
+import ocpp.v201.call_result as result201
+from ocpp.routing import on
+
+from conftest import VigilProcess, vigil_binary
+
+STEP = 10.0
+
+
+class Charger16(ocpp.v16.ChargePoint):
+    settings = {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"}
+
+    @on("GetConfiguration")
+    def on_get_configuration(self, key=None, **_):
+        wanted = key or list(self.settings)
+        return result16.GetConfiguration(
+            configuration_key=[{"key": k, "readonly": k == "MeterValueSampleInterval", "value": self.settings[k]} for k in wanted if k in self.settings],
+            unknown_key=[k for k in wanted if k not in self.settings] or None)
+
+    @on("ChangeConfiguration")
+    def on_change_configuration(self, key, value, **_):
+        if key not in self.settings:
+            return result16.ChangeConfiguration(status="NotSupported")
+        self.settings[key] = value
+        return result16.ChangeConfiguration(status="Accepted")
+
+
+class Charger201(ocpp.v201.ChargePoint):
+    variables = {("OCPPCommCtrlr", "HeartbeatInterval"): "120"}
+
+    @on("GetVariables")
+    def on_get_variables(self, get_variable_data, **_):
+        results = []
+        for item in get_variable_data:
+            name = (item["component"]["name"], item["variable"]["name"])
+            known = name in self.variables
+            results.append({"attribute_status": "Accepted" if known else "UnknownVariable", "component": item["component"],
+                            "variable": item["variable"], **({"attribute_value": self.variables[name]} if known else {})})
+        return result201.GetVariables(get_variable_result=results)
+
+    @on("SetVariables")
+    def on_set_variables(self, set_variable_data, **_):
+        item = set_variable_data[0]
+        self.variables[(item["component"]["name"], item["variable"]["name"])] = item["attribute_value"]
+        return result201.SetVariables(set_variable_result=[{"attribute_status": "RebootRequired", "component": item["component"],
+                                                            "variable": item["variable"]}])
+
+
+def stations(proc: VigilProcess, db: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(vigil_binary()), "stations", *args, "--http", f"127.0.0.1:{proc.port('http')}", "--db", str(db)],
+                          capture_output=True, text=True, timeout=STEP)
+
+
+async def in_thread(function, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+@contextlib.asynccontextmanager
+async def running(proc, name, version, cls):
+    async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}", subprotocols=[version], open_timeout=STEP,
+                       ping_interval=None) as ws:
+        cp = cls(name, ws, response_timeout=STEP)
+        reader = asyncio.create_task(cp.start())
+        try:
+            yield cp
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await reader
+
+
+def test_read_and_change_configuration_on_both_versions(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            async with running(proc, "CP-C16", "ocpp1.6", Charger16) as cp16, running(proc, "CS-C201", "ocpp2.0.1", Charger201) as cp201:
+                await cp16.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="X"), suppress=False)
+                await cp201.call(call201.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"), suppress=False)
+
+                everything = await in_thread(stations, proc, db, "configuration", "CP-C16")
+                assert everything.returncode == 0, everything.stdout + everything.stderr
+                assert everything.stdout.splitlines() == ["HeartbeatInterval = 300", "MeterValueSampleInterval = 60  (read-only)"]
+                some = json.loads((await in_thread(stations, proc, db, "configuration", "CP-C16", "--key", "HeartbeatInterval,Nope", "--json")).stdout)
+                assert some["settings"] == [{"key": "HeartbeatInterval", "value": "300", "readonly": False, "status": "Accepted"}]
+                assert some["unknown"] == ["Nope"]
+
+                changed = await in_thread(stations, proc, db, "command", "CP-C16", "configure", "--key", "HeartbeatInterval", "--value", "900",
+                                          "--by", "dana", "--reason", "fewer heartbeats")
+                assert changed.returncode == 0 and "configure HeartbeatInterval=900 → accepted" in changed.stdout, changed.stdout
+                assert cp16.settings["HeartbeatInterval"] == "900"
+                refused = await in_thread(stations, proc, db, "command", "CP-C16", "configure", "--key", "Nope", "--value", "1", "--by", "dana")
+                assert refused.returncode == 1 and "rejected: NotSupported" in refused.stdout, refused.stdout
+
+                read201 = await in_thread(stations, proc, db, "configuration", "CS-C201", "--key", "OCPPCommCtrlr.HeartbeatInterval,Foo.Bar")
+                assert read201.stdout.splitlines() == ["OCPPCommCtrlr.HeartbeatInterval = 120", "Foo.Bar: unknown to the station"], read201.stdout
+                set201 = await in_thread(stations, proc, db, "command", "CS-C201", "configure", "--key", "OCPPCommCtrlr.HeartbeatInterval",
+                                         "--value", "600", "--by", "dana")
+                assert "→ scheduled" in set201.stdout, set201.stdout   # RebootRequired: takes effect after a reboot
+                assert cp201.variables[("OCPPCommCtrlr", "HeartbeatInterval")] == "600"
+                whole = await in_thread(stations, proc, db, "configuration", "CS-C201")
+                assert whole.returncode == 1 and "GetBaseReport" in whole.stdout, whole.stdout
+        asyncio.run(scenario())
+    finally:
+        proc.close()
+    audit = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--station", "CP-C16"], capture_output=True, text=True,
+                           timeout=STEP).stdout
+    assert "manual configure HeartbeatInterval=900" in audit and "fewer heartbeats" in audit, audit
+
+
+def test_grizzle_broken_configuration_reply_is_repaired(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/GRS-0001", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                               ping_interval=None) as ws:
+                await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "United Chargers", "chargePointModel": "GRS-48"}]))
+                assert json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"] == "Accepted"
+                pending = asyncio.ensure_future(in_thread(stations, proc, db, "configuration", "GRS-0001", "--key", "WebSocketPingInterval", "--json"))
+                call = json.loads(await asyncio.wait_for(ws.recv(), STEP))
+                assert call[2] == "GetConfiguration" and call[3] == {"key": ["WebSocketPingInterval"]}
+                # What the firmware really sends for a key it does not know: not JSON.
+                await ws.send('[3,"%s",{"configurationKey":],"unknownKey":["WebSocketPingInterval"]}]' % call[1])
+                return json.loads((await pending).stdout)
+        reply = asyncio.run(scenario())
+        assert reply == {"station": "GRS-0001", "settings": [], "unknown": ["WebSocketPingInterval"]}, reply
+    finally:
+        proc.close()   # a clean stop writes the quirk record's last batch
+    uses = json.loads(subprocess.run([str(vigil_binary()), "stations", "quirks", "GRS-0001", "--json", "--db", str(db)],
+                                     capture_output=True, text=True, timeout=STEP).stdout)
+    assert [(u["quirk"], u["kind"]) for u in uses] == [("grizzle-empty-configuration-list", "repairFrame")], uses
