@@ -25,6 +25,7 @@ extension StationHandlers {
                 station: connection.stationId, evse: request.connectorId, connector: 1, transactionRef: nil, idToken: request.idTag,
                 authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
                 meterStartWh: Double(request.meterStart), now: now.rfc3339)
+            try await this.flagLateReport(session: id, station: connection.stationId, what: "start", chargerTime: request.timestamp, now: now)
             await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                             connector: request.connectorId, evse: request.connectorId,
                             fields: ["transactionId": .string(String(id)), "idTag": .string(request.idTag)])
@@ -41,6 +42,10 @@ extension StationHandlers {
                     }
                 }
                 try await this.store.addSamples(session: session, samples)
+                if let last = request.meterValue.map(\.timestamp).max(by: { $0.date < $1.date }) {
+                    try await this.flagLateReport(session: session, station: connection.stationId, what: "meter values", chargerTime: last,
+                                                  now: this.clock())
+                }
             }
             return V16.MeterValuesResponse()
         }
@@ -57,6 +62,7 @@ extension StationHandlers {
                 try await this.store.addSamples(session: session, samples)
                 try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                                  reason: request.reason?.rawValue ?? "Local", now: now.rfc3339)
+                try await this.flagLateReport(session: session, station: connection.stationId, what: "stop", chargerTime: request.timestamp, now: now)
                 await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
             }
             // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
@@ -100,6 +106,9 @@ extension StationHandlers {
             }
             if let session {
                 try await this.store.addSamples(session: session, samples)
+                // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
+                try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
+                                              chargerTime: request.timestamp, now: now, offline: request.offline == true)
                 if request.eventType == .ended {
                     try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
                                                      reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
@@ -112,6 +121,25 @@ extension StationHandlers {
 }
 
 extension StationHandlers {
+    /// Records on the session that a part of it was reported late — queued by the charger
+    /// while it was offline (its own `offline` flag, or its timestamp beyond the clock skew):
+    /// the record keeps the charger's times, and the anomaly says they arrived afterwards.
+    func flagLateReport(session: Int, station: String, what: String, chargerTime: OCPPDateTime, now: OCPPDateTime,
+                        offline: Bool = false) async throws {
+        let delay = try await store.reportDelay(station: station, chargerTime: chargerTime.date, now: now.date)
+        guard offline || delay != nil else { return }
+        let late = delay.map { " \(Self.describe(seconds: $0)) after it happened" } ?? ""
+        try await store.addAnomaly(session: session, "\(what) reported\(late) (queued while offline)")
+    }
+
+    static func describe(seconds: Double) -> String {
+        switch seconds {
+        case ..<3_600: return "\(Int((seconds / 60).rounded())) min"
+        case ..<172_800: return String(format: "%.1f h", seconds / 3_600)
+        default: return "\(Int(seconds / 86_400)) days"
+        }
+    }
+
     /// Stop reasons that mean the session failed rather than the driver ending it.
     static let failedStopReasons: Set<String> = ["EmergencyStop", "GroundFault", "HardReset", "ImmediateReset", "OvercurrentFault",
                                                  "PowerLoss", "PowerQuality", "Reboot", "SoftReset", "Timeout"]

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// Sessions and their meter samples. Every change commits before the charger is answered
@@ -106,6 +107,32 @@ extension SQLiteValue {
         case .real(let value): return value
         case .integer(let value): return Double(value)
         default: return nil
+        }
+    }
+}
+
+extension StationStore {
+    /// Seconds by which a report of something that happened at `chargerTime` came late,
+    /// after correcting for the station's measured clock skew; nil when it came on time
+    /// (within 120 s) or the skew is not measured yet. Messages a charger queued while
+    /// offline arrive this way.
+    public func reportDelay(station: String, chargerTime: Date, now: Date) throws -> Double? {
+        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", station).first,
+              (row[1].int ?? 0) > 0 else { return nil }
+        let skew: Double
+        if case .real(let value) = row[0] { skew = value } else { skew = Double(row[0].int ?? 0) }
+        let delay = now.timeIntervalSince(chargerTime) + skew
+        return delay > 120 ? delay : nil
+    }
+
+    /// Adds an anomaly to a session's record, once.
+    public func addAnomaly(session: Int, _ text: String) throws {
+        try database.transaction {
+            guard let row = try database.rows("SELECT anomalies FROM sessions WHERE id = ?", session).first else { return }
+            var anomalies = (row[0].text ?? "").split(separator: ";").map(String.init)
+            guard !anomalies.contains(text) else { return }
+            anomalies.append(text)
+            try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), session)
         }
     }
 }

@@ -38,4 +38,35 @@ import Transport
         let events = recorder.all.filter { $0.kind == .statusChanged }
         #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])
     }
+
+    @Test func sessionPartsQueuedWhileOfflineAreFlaggedOnTheSession() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-skew-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted), now: Self.now.rfc3339)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        try await withCSMS(stations) { port in
+            let (charger, running) = try await connectCharger(port: port, id: "CP-LATE", version: .v16)
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available, timestamp: Self.at(-5)))
+            // A session that started and ended during an outage, uploaded now: the start 40 min ago, the stop 10 min ago.
+            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD-1", meterStart: 0, timestamp: Self.at(-2_400)))
+            _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: start.transactionId, meterValue: [
+                V16.MeterValuesRequest.MeterValue(timestamp: Self.at(-1_200), sampledValue: [V16.MeterValuesRequest.MeterValue.SampledValue(value: "900")]),
+            ]))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 1_800, timestamp: Self.at(-600), transactionId: start.transactionId))
+            // A session on time is not flagged.
+            let onTime = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD-1", meterStart: 1_800, timestamp: Self.at(-3)))
+            #expect(onTime.transactionId != start.transactionId)
+            await charger.socket.close()
+            await running.value
+        }
+        let sessions = try await store.sessions(station: "CP-LATE")
+        let late = try #require(sessions.first { $0.stopTime != nil })
+        #expect(late.anomalies == ["start reported 40 min after it happened (queued while offline)",
+                                   "meter values reported 20 min after it happened (queued while offline)",
+                                   "stop reported 10 min after it happened (queued while offline)"])
+        #expect(late.energyWh == 1_800)
+        #expect(sessions.first { $0.stopTime == nil }?.anomalies == [])
+    }
 }
