@@ -66,11 +66,13 @@ public final class MessageLog: Sendable {
 }
 
 extension StationStore {
-    func appendMessages(_ messages: [(station: String, incoming: Bool, at: String, text: String)]) throws {
-        try database.transaction {
-            for message in messages {
-                try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
-                                 message.station, message.incoming, message.at, message.text)
+    func appendMessages(_ messages: [(station: String, incoming: Bool, at: String, text: String)]) async throws {
+        try await committed { [self] in
+            try database.transaction {
+                for message in messages {
+                    try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
+                                     message.station, message.incoming, message.at, message.text)
+                }
             }
         }
     }

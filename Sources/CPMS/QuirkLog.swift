@@ -76,15 +76,17 @@ public struct QuirkUse: Sendable, Equatable {
 }
 
 extension StationStore {
-    func addQuirkUses(_ uses: [(QuirkLog.Key, QuirkLog.Tally)]) throws {
-        try database.transaction {
-            for (key, tally) in uses {
-                try database.run("""
-                    INSERT INTO quirk_uses (station, quirk, kind, action, path, count, first_seen, last_seen, example)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (station, quirk, kind, action, path) DO UPDATE SET
-                        count = count + excluded.count, last_seen = excluded.last_seen, example = excluded.example
-                    """, key.station, key.quirk, key.kind, key.action, key.path, tally.count, tally.first, tally.last, tally.example)
+    func addQuirkUses(_ uses: [(QuirkLog.Key, QuirkLog.Tally)]) async throws {
+        try await committed { [self] in
+            try database.transaction {
+                for (key, tally) in uses {
+                    try database.run("""
+                        INSERT INTO quirk_uses (station, quirk, kind, action, path, count, first_seen, last_seen, example)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (station, quirk, kind, action, path) DO UPDATE SET
+                            count = count + excluded.count, last_seen = excluded.last_seen, example = excluded.example
+                        """, key.station, key.quirk, key.kind, key.action, key.path, tally.count, tally.first, tally.last, tally.example)
+                }
             }
         }
     }

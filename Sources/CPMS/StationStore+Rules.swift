@@ -17,11 +17,13 @@ extension StationStore {
         public var json: String
     }
 
-    public func appendEvents(_ events: [(eventId: String, at: String, station: String, kind: String, json: String)]) throws {
-        try database.transaction {
-            for event in events {
-                try database.run("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
-                                 event.eventId, event.at, event.station, event.kind, event.json)
+    public func appendEvents(_ events: [(eventId: String, at: String, station: String, kind: String, json: String)]) async throws {
+        try await committed { [self] in
+            try database.transaction {
+                for event in events {
+                    try database.run("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
+                                     event.eventId, event.at, event.station, event.kind, event.json)
+                }
             }
         }
     }
@@ -41,19 +43,21 @@ extension StationStore {
     @discardableResult
     public func appendDecisions(_ decisions: [(at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
                                                station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
-                                               eventIds: String, reason: String, json: String)]) throws -> [Int] {
-        var ids: [Int] = []
-        try database.transaction {
-            for decision in decisions {
-                try database.run("""
-                    INSERT INTO decisions (at, rule, rule_hash, mode, kind, target, station, connector, site, rung, action, event_ids, reason, json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
-                    decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json)
-                ids.append(try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0)
+                                               eventIds: String, reason: String, json: String)]) async throws -> [Int] {
+        try await committed { [self] in
+            var ids: [Int] = []
+            try database.transaction {
+                for decision in decisions {
+                    try database.run("""
+                        INSERT INTO decisions (at, rule, rule_hash, mode, kind, target, station, connector, site, rung, action, event_ids, reason, json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
+                        decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json)
+                    ids.append(try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0)
+                }
             }
+            return ids
         }
-        return ids
     }
 
     /// The latest decisions, newest last, optionally for one station or rule.

@@ -5,6 +5,7 @@ import Store
 /// allows while `vigil serve` writes.
 public actor StationStore {
     let database: SQLiteDatabase
+    var group = GroupCommit()
 
     /// Opens (and migrates) the database at `path`. Throws `MigrationError` for a database
     /// written by a newer Vigil.
@@ -22,16 +23,18 @@ public actor StationStore {
 
     /// Records a boot; unknown stations are registered with `registration` unless it is nil.
     public func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
-                           reason: String?, registrationForUnknown: String?, now: String) throws -> String? {
-        if try registration(of: id) == nil {
-            guard let registrationForUnknown else { return nil }
-            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+                           reason: String?, registrationForUnknown: String?, now: String) async throws -> String? {
+        try await committed { [self] in
+            if try registration(of: id) == nil {
+                guard let registrationForUnknown else { return nil }
+                try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+            }
+            try database.run("""
+                UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,
+                                    last_seen = ?, online = 1 WHERE id = ?
+                """, vendor, model, serial, firmware, ocppVersion, now, reason, now, id)
+            return try registration(of: id)
         }
-        try database.run("""
-            UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,
-                                last_seen = ?, online = 1 WHERE id = ?
-            """, vendor, model, serial, firmware, ocppVersion, now, reason, now, id)
-        return try registration(of: id)
     }
 
     /// Pre-declares a station (operators do this when unknown stations are rejected or
@@ -71,8 +74,10 @@ public actor StationStore {
         return (row[0].text ?? "", row[1].text, row[2].text)
     }
 
-    public func recordSeen(id: String, online: Bool, now: String) throws {
-        try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+    public func recordSeen(id: String, online: Bool, now: String) async throws {
+        try await committed { [self] in
+            try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+        }
     }
 
     /// Updates a connector's live status and appends to its history, in one transaction.
@@ -81,28 +86,30 @@ public actor StationStore {
     /// stored and false is returned.
     @discardableResult
     public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
-                             now: String) throws -> Bool {
-        if try registration(of: id) == nil {
-            guard let registrationForUnknown else { return false }
-            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+                             now: String) async throws -> Bool {
+        try await committed { [self] in
+            if try registration(of: id) == nil {
+                guard let registrationForUnknown else { return false }
+                try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+            }
+            try database.transaction {
+                try database.run("""
+                    INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                        vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
+                        updated_at = excluded.updated_at
+                    """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                    report.info, now)
+                try database.run("""
+                    INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
+                                                          info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                    report.info, report.chargerTime, now, queuedOffline)
+                try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
+            }
+            return true
         }
-        try database.transaction {
-            try database.run("""
-                INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
-                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
-                    updated_at = excluded.updated_at
-                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
-                report.info, now)
-            try database.run("""
-                INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                      info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
-                report.info, report.chargerTime, now, queuedOffline)
-            try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
-        }
-        return true
     }
 
     /// Marks stations offline that have been silent since before `cutoff` (RFC 3339);
@@ -156,11 +163,13 @@ public actor StationStore {
 
     /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
     /// `key` (the code normalised by the vendor's format) and are counted together.
-    public func recordGap(vendor: String, code: String, key: String, station: String, now: String) throws {
-        try database.run("""
-            INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
-            ON CONFLICT (vendor, code_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
-            """, vendor, key, code, now, now, station)
+    public func recordGap(vendor: String, code: String, key: String, station: String, now: String) async throws {
+        try await committed { [self] in
+            try database.run("""
+                INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
+                ON CONFLICT (vendor, code_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+                """, vendor, key, code, now, now, station)
+        }
     }
 
     /// Catalogue gaps, most frequent first.
@@ -246,15 +255,17 @@ public actor StationStore {
     /// Takes one sample of the station's clock offset (its timestamp minus arrival). A sample far
     /// behind what the clock skew explains is a report queued while offline: it is flagged (true)
     /// and does not move the estimate; otherwise the estimate follows (moving average).
-    public func recordClockSample(id: String, offsetSeconds: Double) throws -> Bool {
-        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
-        let samples = row[1].int ?? 0
-        var skew: Double?
-        if case .real(let value) = row[0] { skew = value } else { skew = row[0].int.map(Double.init) }
-        if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
-        let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
-        try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
-        return false
+    public func recordClockSample(id: String, offsetSeconds: Double) async throws -> Bool {
+        try await committed { [self] in
+            guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
+            let samples = row[1].int ?? 0
+            var skew: Double?
+            if case .real(let value) = row[0] { skew = value } else { skew = row[0].int.map(Double.init) }
+            if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
+            let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
+            try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
+            return false
+        }
     }
 }
 

@@ -7,6 +7,7 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    private var savepointDepth = 0
 
     /// Opens (creating if needed, unless `readOnly`) the database at `path`.
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
@@ -62,8 +63,25 @@ public final class SQLiteDatabase {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs `body` in an IMMEDIATE transaction (the write lock is taken up front, so two
-    /// writers never deadlock upgrading a read lock); rolls back if it throws.
+    /// writers never deadlock upgrading a read lock); rolls back if it throws. Inside a
+    /// transaction already open (a group commit) it runs in a savepoint instead, so that only
+    /// its own changes are undone when it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction {
+            savepointDepth += 1
+            let name = "vigil_\(savepointDepth)"
+            defer { savepointDepth -= 1 }
+            try execute("SAVEPOINT \(name)")
+            do {
+                let result = try body()
+                try execute("RELEASE \(name)")
+                return result
+            } catch {
+                try? execute("ROLLBACK TO \(name)")
+                try? execute("RELEASE \(name)")
+                throw error
+            }
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -74,6 +92,9 @@ public final class SQLiteDatabase {
             throw error
         }
     }
+
+    /// Whether a transaction is open on this connection.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// `PRAGMA user_version`, which the migrator uses as the schema version.
     public var userVersion: Int {

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import CPMS
+@testable import Store
+
+/// The store's group commit: concurrent writes share commits, each caller resumes after its
+/// write is committed, and a failing write is undone alone.
+@Suite struct GroupCommitTests {
+    func store() throws -> (StationStore, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-\(UUID().uuidString).sqlite").path
+        return (try StationStore(path: path), path)
+    }
+
+    struct Refused: Error, Equatable {}
+
+    @Test func concurrentWritesShareCommitsAndAreAllThere() async throws {
+        let (store, path) = try store()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<400 {
+                group.addTask {
+                    let report = StatusReport(evse: 1, connector: 1, status: index % 2 == 0 ? "Available" : "Charging", errorCode: "NoError",
+                                              vendorId: nil, vendorErrorCode: nil, info: nil, chargerTime: nil)
+                    try await store.recordStatus(id: "CP-\(index % 20)", report, registrationForUnknown: "accepted",
+                                                 now: "2026-11-26T01:00:00.000Z")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let statistics = await store.groupCommitStatistics
+        #expect(statistics.writes == 400)
+        #expect(statistics.batches < 400)   // 400 writers at once cannot all have found the store idle
+        #expect(try await store.stations().count == 20)
+        let history = try await (0..<20).asyncMap { try await store.history("CP-\($0)", limit: 100).count }
+        #expect(history.reduce(0, +) == 400)
+        // A second connection (as the CLI opens) sees every committed write.
+        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        #expect(try reader.rows("SELECT count(*) FROM connector_status_history").first?.first == .integer(400))
+    }
+
+    @Test func aFailingWriteIsUndoneAloneAndItsCallerGetsTheError() async throws {
+        let (store, path) = try store()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await store.declareStation(id: "CP-1")
+        async let good: Void = store.recordSeen(id: "CP-1", online: true, now: "2026-11-26T01:00:00.000Z")
+        async let bad: Result<Void, Error> = Result { try await store.failingWrite() }
+        try await good
+        let failure = await bad
+        #expect(throws: Refused.self) { try failure.get() }
+        #expect(try await store.station("CP-1")?.lastSeen == "2026-11-26T01:00:00.000Z")
+        #expect(try await store.station("CP-GHOST") == nil)   // the failing write's insert was rolled back
+    }
+}
+
+extension StationStore {
+    /// Inserts a station, then fails: the insert must not survive.
+    func failingWrite() async throws {
+        try await committed { [self] in
+            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES ('CP-GHOST', 'accepted', '2026-11-26T01:00:00.000Z')")
+            throw GroupCommitTests.Refused()
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
