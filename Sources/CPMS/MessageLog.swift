@@ -78,7 +78,8 @@ extension StationStore {
     }
 
     func pruneMessages(olderThanSeconds: Int, now: String, keepAtMost: Int) throws {
-        try database.run("DELETE FROM ocpp_messages WHERE julianday(at) < julianday(?) - ? / 86400.0", now, olderThanSeconds)
+        try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
+                         StoreTime.shifted(now, by: -Double(olderThanSeconds)))
         try database.run("DELETE FROM ocpp_messages WHERE id <= (SELECT max(id) FROM ocpp_messages) - ?", keepAtMost)
     }
 

@@ -58,7 +58,7 @@ extension StationStore {
                last_notified, resolved_at FROM alerts
         """
 
-    static func alertRow(_ row: [SQLiteValue]) -> AlertRow {
+    static func alertRow(_ row: [SQLValue]) -> AlertRow {
         AlertRow(id: row[0].int ?? 0, groupKey: row[1].text ?? "", rule: row[2].text ?? "", target: row[3].text ?? "", station: row[4].text,
                  site: row[5].text, vendor: row[6].text, route: row[7].text ?? "", severity: row[8].text ?? "", title: row[9].text ?? "",
                  text: row[10].text ?? "", status: row[11].text ?? "", firstSeen: row[12].text ?? "", lastSeen: row[13].text ?? "",
@@ -75,11 +75,10 @@ extension StationStore {
 
     public func insertAlert(groupKey: String, rule: String, target: String, station: String?, site: String?, vendor: String?, route: String,
                             severity: String, title: String, text: String, now: String) throws -> Int {
-        try database.run("""
+        try database.insert("""
             INSERT INTO alerts (group_key, rule, target, station, site, vendor, route, severity, title, text, status, first_seen, last_seen, count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1)
             """, groupKey, rule, target, station, site, vendor, route, severity, title, text, now, now)
-        return try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0
     }
 
     /// A repeat of an open alert: newer text, one more occurrence.
@@ -108,7 +107,7 @@ extension StationStore {
                delivered_at FROM alert_outbox
         """
 
-    static func outboxRow(_ row: [SQLiteValue]) -> OutboxRow {
+    static func outboxRow(_ row: [SQLValue]) -> OutboxRow {
         OutboxRow(id: row[0].int ?? 0, alertId: row[1].int ?? 0, route: row[2].text ?? "", endpoint: row[3].text ?? "", event: row[4].text ?? "",
                   idempotencyKey: row[5].text ?? "", body: row[6].text ?? "", status: row[7].text ?? "", attempts: row[8].int ?? 0,
                   nextAttemptAt: row[9].text ?? "", createdAt: row[10].text ?? "", lastError: row[11].text, deliveredAt: row[12].text)
@@ -166,11 +165,10 @@ extension StationStore {
 
     public func addSilence(rule: String?, station: String?, site: String?, severity: String?, startsAt: String, endsAt: String,
                            by person: String, reason: String, now: String) throws -> Int {
-        try database.run("""
+        try database.insert("""
             INSERT INTO silences (rule, station, site, severity, starts_at, ends_at, created_by, reason, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, rule, station, site, severity, startsAt, endsAt, person, reason, now)
-        return try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0
     }
 
     /// Silences in force at `now` (all, with `includeEnded`).

@@ -77,7 +77,7 @@ extension StationStore {
 
     static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash FROM audit_log"
 
-    static func auditEntry(_ row: [SQLiteValue]) -> AuditEntry {
+    static func auditEntry(_ row: [SQLValue]) -> AuditEntry {
         AuditEntry(id: row[0].int ?? 0, at: row[1].text ?? "",
                    record: AuditRecord(kind: row[2].text ?? "", actor: row[3].text ?? "", station: row[4].text, site: row[5].text,
                                        rule: row[6].text, action: row[7].text, outcome: row[8].text, details: row[9].text ?? ""),

@@ -67,13 +67,12 @@ extension StationStore {
            !(try database.rows("SELECT 1 FROM remediation_commands WHERE decision_id = ?", decisionId).isEmpty) {
             return nil
         }
-        try database.run("""
+        return try database.insert("""
             INSERT INTO remediation_commands (decision_id, created_at, rule, station, connector, site, action, argument, status,
                                               expires_at, detail, vendor, model, code)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, command.decisionId, now, command.rule, command.station, command.connector, command.site, command.action,
             command.argument, command.status, command.expiresAt, command.detail, command.vendor, command.model, command.code)
-        return try database.rows("SELECT last_insert_rowid()").first?.first?.int
     }
 
     public func updateCommand(id: Int, status: String, detail: String?, sent: Bool = false, finished: Bool = false, now: String) throws {
@@ -89,7 +88,7 @@ extension StationStore {
         FROM remediation_commands
         """
 
-    static func commandRow(_ row: [SQLiteValue]) -> CommandRow {
+    static func commandRow(_ row: [SQLValue]) -> CommandRow {
         CommandRow(id: row[0].int ?? 0, decisionId: row[1].int, createdAt: row[2].text ?? "", rule: row[3].text ?? "",
                    station: row[4].text ?? "", connector: row[5].int, site: row[6].text, action: row[7].text ?? "",
                    argument: row[8].text, status: row[9].text ?? "", expiresAt: row[10].text, detail: row[11].text,
@@ -103,7 +102,7 @@ extension StationStore {
 
     /// Queued commands whose time to live has run out; they are marked expired.
     public func expireQueuedCommands(now: String) throws -> [CommandRow] {
-        let rows = try database.rows(Self.commandColumns + " WHERE status = 'queued' AND julianday(expires_at) <= julianday(?)", now)
+        let rows = try database.rows(Self.commandColumns + " WHERE status = 'queued' AND \(StoreTime.seconds("expires_at")) <= \(StoreTime.seconds("?"))", now)
             .map(Self.commandRow)
         for row in rows { try updateCommand(id: row.id, status: "expired", detail: "the station did not reconnect in time", finished: true, now: now) }
         return rows
@@ -126,7 +125,7 @@ extension StationStore {
         try database.rows("""
             SELECT count(*) FROM remediation_commands WHERE station = ? AND action LIKE ? || '%'
               AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown')
-              AND julianday(created_at) >= julianday(?)
+              AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
             """, station, actionPrefix, since).first?.first?.int ?? 0
     }
 
@@ -181,9 +180,9 @@ extension StationStore {
     /// that lost it) and does not lock the card out.
     public func hasActiveSession(token: String, excludingRef: String? = nil, station: String? = nil, now: String) throws -> Bool {
         !(try database.rows("""
-            SELECT 1 FROM sessions WHERE id_token = ? COLLATE NOCASE AND status = 'active'
-              AND julianday(created_at) > julianday(?) - 1
+            SELECT 1 FROM sessions WHERE lower(id_token) = lower(?) AND status = 'active'
+              AND \(StoreTime.seconds("created_at")) > \(StoreTime.seconds("?"))
               AND NOT (? IS NOT NULL AND station = ? AND transaction_ref = ?) LIMIT 1
-            """, token, now, excludingRef, station, excludingRef).isEmpty)
+            """, token, StoreTime.shifted(now, by: -86_400), excludingRef, station, excludingRef).isEmpty)
     }
 }

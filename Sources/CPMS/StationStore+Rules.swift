@@ -37,7 +37,8 @@ extension StationStore {
     }
 
     public func pruneEvents(olderThanSeconds: Int, now: String) throws {
-        try database.run("DELETE FROM domain_events WHERE julianday(at) < julianday(?) - ? / 86400.0", now, olderThanSeconds)
+        try database.run("DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
+                         StoreTime.shifted(now, by: -Double(olderThanSeconds)))
     }
 
     @discardableResult
@@ -48,12 +49,11 @@ extension StationStore {
             var ids: [Int] = []
             try database.transaction {
                 for decision in decisions {
-                    try database.run("""
+                    ids.append(try database.insert("""
                         INSERT INTO decisions (at, rule, rule_hash, mode, kind, target, station, connector, site, rung, action, event_ids, reason, json)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
-                        decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json)
-                    ids.append(try database.rows("SELECT last_insert_rowid()").first?.first?.int ?? 0)
+                        decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json))
                 }
             }
             return ids

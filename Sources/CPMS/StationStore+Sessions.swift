@@ -12,12 +12,11 @@ extension StationStore {
             if let transactionRef, let existing = try sessionId(station: station, transactionRef: transactionRef) { return existing }
             return try database.transaction {
                 // 1.6 chargers learn the id from us: insert with a placeholder reference, then use the row id.
-                try database.run("""
+                let id = try database.insert("""
                     INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, authorization, start_time, meter_start,
                                           status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                     """, station, evse, connector, transactionRef ?? "pending-\(now)-\(evse)-\(connector)", idToken, authorization,
                     startTime, meterStartWh, now, now)
-                let id = Int(database.lastInsertRowID)
                 if transactionRef == nil { try database.run("UPDATE sessions SET transaction_ref = ? WHERE id = ?", String(id), id) }
                 return id
             }
@@ -79,7 +78,7 @@ extension StationStore {
         """
 
     public func sessions(station: String? = nil, limit: Int = 100) throws -> [SessionRecord] {
-        let rows: [[SQLiteValue]]
+        let rows: [[SQLValue]]
         if let station {
             rows = try database.rows(Self.sessionColumns + " WHERE station = ? ORDER BY id DESC LIMIT ?", station, limit)
         } else {
@@ -92,7 +91,7 @@ extension StationStore {
         try database.rows(Self.sessionColumns + " WHERE id = ?", id).first.map(Self.sessionRecord)
     }
 
-    static func sessionRecord(_ row: [SQLiteValue]) -> SessionRecord {
+    static func sessionRecord(_ row: [SQLValue]) -> SessionRecord {
         SessionRecord(id: row[0].int ?? 0, station: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
                       transactionRef: row[4].text ?? "", idToken: row[5].text, authorization: row[6].text,
                       startTime: row[7].text ?? "", stopTime: row[8].text, meterStartWh: row[9].real, meterStopWh: row[10].real,
@@ -107,7 +106,7 @@ extension StationStore {
     }
 }
 
-extension SQLiteValue {
+extension SQLValue {
     var real: Double? {
         switch self {
         case .real(let value): return value

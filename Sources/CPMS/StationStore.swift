@@ -1,17 +1,25 @@
 import Store
 
-/// The registry's durable state in SQLite: stations, connector status and its history. One
-/// actor owns the write connection; other processes (the CLI) read the same file, which WAL
-/// allows while `vigil serve` writes.
+/// The CPMS's durable state — registry, status and its history, sessions, tokens, and the
+/// tables of the layers above — through the engine-neutral `SQLDatabase` (SQLite by default).
+/// One actor owns the write connection and group-commits the hot writes; other processes
+/// (the CLI) read the same file, which WAL allows while `vigil serve` writes.
 public actor StationStore {
-    let database: SQLiteDatabase
+    let database: any SQLDatabase
     var group = GroupCommit()
 
-    /// Opens (and migrates) the database at `path`. Throws `MigrationError` for a database
-    /// written by a newer Vigil.
+    /// Opens (and migrates) the SQLite database at `path`. Throws `MigrationError` for a
+    /// database written by a newer Vigil.
     public init(path: String) throws {
         let database = try SQLiteDatabase(path: path)
         try CPMSSchema.migrations.migrate(database)
+        self.database = database
+    }
+
+    /// Uses an open database of any engine, migrated with `migrations` (the schema in that
+    /// engine's DDL; SQLite's by default).
+    public init(database: sending any SQLDatabase, migrations: Migrator? = nil) throws {
+        try (migrations ?? CPMSSchema.migrations).migrate(database)
         self.database = database
     }
 
@@ -116,7 +124,7 @@ public actor StationStore {
     /// returns their ids.
     public func markSilentStationsOffline(before cutoff: String) throws -> [String] {
         let ids = try database.rows("""
-            SELECT id FROM stations WHERE online = 1 AND (last_seen IS NULL OR julianday(last_seen) < julianday(?))
+            SELECT id FROM stations WHERE online = 1 AND (last_seen IS NULL OR \(StoreTime.seconds("last_seen")) < \(StoreTime.seconds("?")))
             """, cutoff).compactMap { $0.first?.text }
         for id in ids { try database.run("UPDATE stations SET online = 0 WHERE id = ?", id) }
         return ids
@@ -149,14 +157,14 @@ public actor StationStore {
         return Self.stationRecord(row, connectors: connectors)
     }
 
-    static func stationRecord(_ row: [SQLiteValue], connectors: [ConnectorRecord]) -> StationRecord {
+    static func stationRecord(_ row: [SQLValue], connectors: [ConnectorRecord]) -> StationRecord {
         StationRecord(id: row[0].text ?? "", vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
                       ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
                       firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, site: row[11].text,
                       connectors: connectors)
     }
 
-    static func connectorRecord(_ row: [SQLiteValue]) -> ConnectorRecord {
+    static func connectorRecord(_ row: [SQLValue]) -> ConnectorRecord {
         ConnectorRecord(evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "", errorCode: row[4].text,
                         vendorErrorCode: row[5].text, info: row[6].text, updatedAt: row[7].text ?? "")
     }
@@ -209,7 +217,7 @@ public actor StationStore {
         return true
     }
 
-    static func tokenRecord(_ row: [SQLiteValue]) -> IdTokenRecord {
+    static func tokenRecord(_ row: [SQLValue]) -> IdTokenRecord {
         IdTokenRecord(token: row[0].text ?? "", status: IdTokenRecord.Status(rawValue: row[1].text ?? "") ?? .invalid,
                       expiry: row[2].text, parent: row[3].text, note: row[4].text,
                       sites: (row[5].text ?? "").split(separator: ",").map(String.init))
@@ -233,15 +241,21 @@ public actor StationStore {
     /// offline and sent later fall into place), by arrival when it gave no time.
     public func history(_ id: String, limit: Int = 50) throws -> [StatusHistoryEntry] {
         let skew = try clockSkew(of: id) ?? 0
-        return try database.rows("""
-            SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline FROM (
-                SELECT *, coalesce(julianday(charger_time) - ? / 86400.0, julianday(received_at)) AS reported
-                FROM connector_status_history WHERE station = ? ORDER BY reported DESC, id DESC LIMIT ?
-            ) ORDER BY reported, id
-            """, skew, id, limit).map { row in
-            StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0, connector: row[3].int ?? 0,
-                               status: row[4].text ?? "", errorCode: row[5].text, vendorErrorCode: row[6].text, queuedOffline: row[7].int == 1)
+        // The newest arrivals hold the newest reports: a report queued offline arrives late with
+        // an old time, never early with a new one. So a window of recent arrivals, sorted by
+        // the corrected charger time, gives the newest `limit` reports.
+        let rows = try database.rows("""
+            SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
+            FROM connector_status_history WHERE station = ? ORDER BY id DESC LIMIT ?
+            """, id, limit * 2 + 50)
+        let entries = rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in
+            let entry = StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0,
+                                           connector: row[3].int ?? 0, status: row[4].text ?? "", errorCode: row[5].text,
+                                           vendorErrorCode: row[6].text, queuedOffline: row[7].int == 1)
+            let charger = entry.chargerTime.flatMap(StoreTime.parse).map { $0.timeIntervalSince1970 - skew }
+            return (charger ?? StoreTime.parse(entry.receivedAt)?.timeIntervalSince1970 ?? 0, row[8].int ?? 0, entry)
         }
+        return entries.sorted { ($0.reported, $0.id) < ($1.reported, $1.id) }.suffix(limit).map(\.entry)
     }
 
     /// The station's clock minus Vigil's, in seconds, as measured so far; nil before any sample.
@@ -269,7 +283,7 @@ public actor StationStore {
     }
 }
 
-extension SQLiteValue {
+extension SQLValue {
     var text: String? {
         if case .text(let value) = self { return value }
         return nil

@@ -9,6 +9,18 @@ public enum StoreTime {
         return formatter.string(from: date)
     }
 
+    /// `time` moved by `seconds` (negative: earlier), in the store's form; `time` itself when
+    /// it cannot be read.
+    public static func shifted(_ time: String, by seconds: Double) -> String {
+        guard let date = parse(time) else { return time }
+        return format(date.addingTimeInterval(seconds))
+    }
+
+    /// SQL comparing two stored times to the second, whatever fraction each carries: the
+    /// first 19 characters (`2026-01-01T00:00:00`) of UTC RFC 3339 text order as the times
+    /// do. Portable (no engine date functions); `column` is a column or a `?`.
+    public static func seconds(_ column: String) -> String { "substr(\(column), 1, 19)" }
+
     /// Reads RFC 3339 with or without fractional seconds.
     public static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()

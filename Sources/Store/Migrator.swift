@@ -15,14 +15,15 @@ public struct Migration: Sendable {
 public enum MigrationError: Error, Equatable, CustomStringConvertible {
     /// Written by a newer Vigil: refusing protects its data from an older binary.
     case databaseIsNewer(found: Int, supported: Int, path: String)
-    case failed(version: Int, name: String, error: SQLiteError)
+    /// The migration's SQL failed; the database stays at the previous version.
+    case failed(version: Int, name: String, reason: String)
 
     public var description: String {
         switch self {
         case .databaseIsNewer(let found, let supported, let path):
             return "database \(path) has schema version \(found), newer than the \(supported) this vigil supports; upgrade vigil or use another --db"
-        case .failed(let version, let name, let error):
-            return "migration \(version) (\(name)) failed: \(error)"
+        case .failed(let version, let name, let reason):
+            return "migration \(version) (\(name)) failed: \(reason)"
         }
     }
 }
@@ -43,20 +44,20 @@ public struct Migrator: Sendable {
 
     /// Applies what is missing; returns the versions applied.
     @discardableResult
-    public func migrate(_ database: SQLiteDatabase) throws -> [Int] {
-        let current = try database.userVersion
+    public func migrate(_ database: any SQLDatabase) throws -> [Int] {
+        let current = try database.schemaVersion()
         guard current <= latestVersion else {
-            throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: database.path)
+            throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: database.location)
         }
         var applied: [Int] = []
         for migration in migrations where migration.version > current {
             do {
                 try database.transaction {
                     try database.execute(migration.sql)
-                    try database.execute("PRAGMA user_version = \(migration.version)")
+                    try database.setSchemaVersion(migration.version)
                 }
-            } catch let error as SQLiteError {
-                throw MigrationError.failed(version: migration.version, name: migration.name, error: error)
+            } catch {
+                throw MigrationError.failed(version: migration.version, name: migration.name, reason: "\(error)")
             }
             applied.append(migration.version)
         }

@@ -3,7 +3,7 @@ import CSQLite
 /// One SQLite connection: WAL journal, foreign keys on, a busy timeout so readers and the
 /// writer of other processes (the CLI next to `vigil serve`) wait instead of failing, and a
 /// cache of prepared statements. Not thread-safe: each connection belongs to one actor.
-public final class SQLiteDatabase {
+public final class SQLiteDatabase: SQLDatabase {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: SQLiteStatement] = [:]
@@ -24,7 +24,7 @@ public final class SQLiteDatabase {
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         if !readOnly { try execute("PRAGMA journal_mode = WAL") }
         try execute("PRAGMA foreign_keys = ON")
-        if !readOnly { try execute("PRAGMA synchronous = NORMAL") }
+        if !readOnly { try execute("PRAGMA synchronous = FULL") }
     }
 
     deinit {
@@ -51,13 +51,28 @@ public final class SQLiteDatabase {
         return prepared
     }
 
-    public func run(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) {
+    public var location: String { path }
+
+    public func run(_ sql: String, _ values: [any SQLBindable]) throws(SQLiteError) {
         try statement(sql).run(values)
     }
 
-    public func rows(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) -> [[SQLiteValue]] {
+    public func rows(_ sql: String, _ values: [any SQLBindable]) throws(SQLiteError) -> [[SQLValue]] {
         try statement(sql).rows(values)
     }
+
+    // The variadic forms again, keeping the typed error for callers that hold this type.
+    public func run(_ sql: String, _ values: any SQLBindable...) throws(SQLiteError) { try run(sql, values) }
+    public func rows(_ sql: String, _ values: any SQLBindable...) throws(SQLiteError) -> [[SQLValue]] { try rows(sql, values) }
+
+    public func insert(_ sql: String, _ values: [any SQLBindable]) throws(SQLiteError) -> Int {
+        try statement(sql).run(values)
+        return Int(lastInsertRowID)
+    }
+
+    public func schemaVersion() throws -> Int { try userVersion }
+
+    public func setSchemaVersion(_ version: Int) throws { try execute("PRAGMA user_version = \(version)") }
 
     /// The rowid of the last INSERT on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
@@ -99,7 +114,7 @@ public final class SQLiteDatabase {
     /// `PRAGMA user_version`, which the migrator uses as the schema version.
     public var userVersion: Int {
         get throws(SQLiteError) {
-            guard case .integer(let version)? = try rows("PRAGMA user_version").first?.first else { return 0 }
+            guard case .integer(let version)? = try statement("PRAGMA user_version").rows([]).first?.first else { return 0 }
             return Int(version)
         }
     }

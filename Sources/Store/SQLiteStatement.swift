@@ -19,13 +19,13 @@ public final class SQLiteStatement {
     deinit { sqlite3_finalize(handle) }
 
     /// Binds parameters by position (1-based in SQL, given here in order).
-    public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) {
+    public func bind(_ values: [any SQLBindable]) throws(SQLiteError) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
-            switch value.sqliteValue {
+            switch value.sqlValue {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .real(let number): code = sqlite3_bind_double(handle, index, number)
@@ -47,15 +47,15 @@ public final class SQLiteStatement {
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Runs the statement to completion, for INSERT/UPDATE/DELETE.
-    public func run(_ values: [any SQLiteBindable] = []) throws(SQLiteError) {
+    public func run(_ values: [any SQLBindable] = []) throws(SQLiteError) {
         try bind(values)
         while try step() {}
     }
 
     /// All rows, each as its column values.
-    public func rows(_ values: [any SQLiteBindable] = []) throws(SQLiteError) -> [[SQLiteValue]] {
+    public func rows(_ values: [any SQLBindable] = []) throws(SQLiteError) -> [[SQLValue]] {
         try bind(values)
-        var result: [[SQLiteValue]] = []
+        var result: [[SQLValue]] = []
         while try step() {
             result.append((0..<sqlite3_column_count(handle)).map(column))
         }
@@ -72,7 +72,7 @@ public final class SQLiteStatement {
         }
     }
 
-    func column(_ index: Int32) -> SQLiteValue {
+    func column(_ index: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))

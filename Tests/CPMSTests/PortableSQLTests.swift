@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import CPMS
+import Store
+
+/// The domain's SQL must run on another engine later (PostgreSQL), so it may use only what
+/// engines share. A workload of every hot path runs through a `SQLDatabase` that forwards to
+/// SQLite and records each statement; none may use SQLite's own vocabulary.
+@Suite struct PortableSQLTests {
+    /// Forwards to SQLite, recording every statement the domain sends.
+    final class RecordingDatabase: SQLDatabase {
+        let inner: SQLiteDatabase
+        /// Migrations go through `execute` (their DDL is per engine) and are not recorded.
+        var statements: [String] = []
+        init(_ inner: SQLiteDatabase) { self.inner = inner }
+
+        var location: String { inner.location }
+        func execute(_ sql: String) throws { try inner.execute(sql) }   // migrations: DDL is per engine
+        func run(_ sql: String, _ values: [any SQLBindable]) throws { note(sql); try inner.run(sql, values) }
+        func rows(_ sql: String, _ values: [any SQLBindable]) throws -> [[SQLValue]] { note(sql); return try inner.rows(sql, values) }
+        func insert(_ sql: String, _ values: [any SQLBindable]) throws -> Int { note(sql); return try inner.insert(sql, values) }
+        func transaction<T>(_ body: () throws -> T) throws -> T { try inner.transaction(body) }
+        var isInTransaction: Bool { inner.isInTransaction }
+        func schemaVersion() throws -> Int { try inner.schemaVersion() }
+        func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+        private func note(_ sql: String) { statements.append(sql) }
+    }
+
+    static let engineSpecific = ["julianday", "datetime(", "strftime", "PRAGMA", "last_insert_rowid", "rowid", "NOCASE", "OR IGNORE",
+                                 "OR REPLACE", "GLOB", "IFNULL", "printf("]
+
+    @Test func everyHotPathUsesPortableSQL() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-portable-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(database: RecordingDatabase(try SQLiteDatabase(path: path)))
+        let now = "2026-11-26T01:00:00.000Z"
+        _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: "1.0", ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: now)
+        try await store.recordSeen(id: "CP-1", online: true, now: now)
+        _ = try await store.recordClockSample(id: "CP-1", offsetSeconds: 2)
+        try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: "Faulted", errorCode: "InternalError",
+                                                              vendorId: nil, vendorErrorCode: "E1", info: nil, chargerTime: now), now: now)
+        try await store.recordGap(vendor: "ABB", code: "E1", key: "e1", station: "CP-1", now: now)
+        try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted), now: now)
+        let session = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: "CARD-1",
+                                                   authorization: "accepted", startTime: now, meterStartWh: 0, now: now)
+        try await store.addSamples(session: session, [MeterSample(at: now, measurand: "Energy.Active.Import.Register", value: 10, unit: "Wh",
+                                                                  phase: nil, context: nil)])
+        _ = try await store.hasActiveSession(token: "card-1", now: now)
+        _ = try await store.reportDelay(station: "CP-1", chargerTime: Date(), now: Date())
+        try await store.addAnomaly(session: session, "late")
+        _ = try await store.stopSession(id: session, stopTime: now, meterStopWh: 100, reason: "Local", now: now)
+        _ = try await store.history("CP-1")
+        _ = try await store.markSilentStationsOffline(before: now)
+        try await store.appendEvents([(eventId: "e1", at: now, station: "CP-1", kind: "heartbeat", json: "{}")])
+        try await store.pruneEvents(olderThanSeconds: 3_600, now: now)
+        _ = try await store.commandCount(station: "CP-1", actionPrefix: "reset", since: now)
+        _ = try await store.expireQueuedCommands(now: now)
+        try await store.appendMessages([(station: "CP-1", incoming: true, at: now, text: "[]")])
+        try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 10)
+        _ = try await store.sessions()
+        _ = try await store.stations()
+
+        let statements = await store.recordedStatements()
+        #expect(statements.count > 20)
+        for statement in statements {
+            for word in Self.engineSpecific {
+                #expect(!statement.localizedCaseInsensitiveContains(word), "\(word) in: \(statement)")
+            }
+        }
+    }
+}
+
+extension StationStore {
+    /// The statements a `RecordingDatabase` saw (read on the actor that owns it).
+    func recordedStatements() -> [String] {
+        (database as? PortableSQLTests.RecordingDatabase)?.statements ?? []
+    }
+}
