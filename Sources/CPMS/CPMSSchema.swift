@@ -246,5 +246,8 @@ enum CPMSSchema {
                 PRIMARY KEY (station, quirk, kind, action, path)
             );
             """),
+        Migration(version: 12, name: "faults seen during a session", sql: """
+            ALTER TABLE sessions ADD COLUMN errors TEXT;
+            """),
     ])
 }

@@ -171,3 +171,11 @@ extension MeterSample {
                            unit: unit ?? "Wh", phase: phase, context: context)
     }
 }
+
+/// One line of a session's fault list: `<charger time> <code> [vendor code] [info]`.
+func sessionError(at time: OCPPDateTime, code: String, vendorCode: String?, info: String?) -> String {
+    var parts = [time.rfc3339, code]
+    if let vendorCode, !vendorCode.isEmpty, vendorCode.lowercased() != "null" { parts.append(vendorCode) }
+    if let info, !info.isEmpty, info.lowercased() != "null" { parts.append("(\(info))") }
+    return parts.joined(separator: " ")
+}

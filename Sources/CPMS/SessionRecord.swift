@@ -17,6 +17,9 @@ public struct SessionRecord: Sendable, Equatable {
     public var stopReason: String?
     public var isActive: Bool
     public var anomalies: [String]
+    /// Every fault the charger reported on the session's EVSE (or the whole station) while it
+    /// ran: `<charger time> <OCPP code or component/variable> [vendor code] [info]`.
+    public var errors: [String] = []
 }
 
 /// One meter reading, normalised to a number; energy in Wh and power in W where the unit said kWh/kW.

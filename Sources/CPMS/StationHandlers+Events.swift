@@ -87,6 +87,10 @@ extension StationHandlers {
                 let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
                 let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
                                           ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
+                if raised {
+                    try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
+                        at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))
+                }
                 await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
                                 chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
             }

@@ -103,6 +103,10 @@ public struct StationHandlers: Sendable {
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
                                                            queuedOffline: queued, now: now.rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
+            if stored, request.errorCode != .noError {
+                try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
+                    at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
+            }
             if stored {
                 await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
                                       queuedOffline: queued)

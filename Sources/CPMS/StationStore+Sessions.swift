@@ -74,7 +74,7 @@ extension StationStore {
 
     static let sessionColumns = """
         SELECT id, station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time, meter_start,
-               meter_stop, energy_wh, stop_reason, status, anomalies FROM sessions
+               meter_stop, energy_wh, stop_reason, status, anomalies, errors FROM sessions
         """
 
     public func sessions(station: String? = nil, limit: Int = 100) throws -> [SessionRecord] {
@@ -96,7 +96,8 @@ extension StationStore {
                       transactionRef: row[4].text ?? "", idToken: row[5].text, authorization: row[6].text,
                       startTime: row[7].text ?? "", stopTime: row[8].text, meterStartWh: row[9].real, meterStopWh: row[10].real,
                       energyWh: row[11].real, stopReason: row[12].text, isActive: row[13].text == "active",
-                      anomalies: (row[14].text ?? "").split(separator: ";").map(String.init))
+                      anomalies: (row[14].text ?? "").split(separator: ";").map(String.init),
+                      errors: (row[15].text ?? "").split(separator: "\n").map(String.init))
     }
 
     public func samples(session: Int) throws -> [MeterSample] {
@@ -128,6 +129,17 @@ extension StationStore {
         if case .real(let value) = row[0] { skew = value } else { skew = Double(row[0].int ?? 0) }
         let delay = now.timeIntervalSince(chargerTime) + skew
         return delay > 120 ? delay : nil
+    }
+
+    /// Adds a fault the station reported to the sessions running on `evse` (every running
+    /// session of the station when `evse` is 0, the station as a whole).
+    public func recordSessionError(station: String, evse: Int, _ text: String) async throws {
+        try await committed { [self] in
+            try database.run("""
+                UPDATE sessions SET errors = CASE WHEN errors IS NULL THEN ? ELSE errors || ? END
+                WHERE station = ? AND status = 'active' AND (evse = ? OR ? = 0)
+                """, text, "\n" + text, station, evse, evse)
+        }
     }
 
     /// Adds an anomaly to a session's record, once.

@@ -53,6 +53,7 @@ struct SessionsCommand {
             printLine("  stop  \(session.stopTime ?? "-") at \(session.meterStopWh.map { "\($0) Wh" } ?? "?"), reason \(session.stopReason ?? "-")")
             printLine("  energy \(session.energyWh.map { "\($0) Wh" } ?? "-")")
             for anomaly in session.anomalies { printLine("  anomaly: \(anomaly)") }
+            for error in session.errors { printLine("  fault: \(error)") }
             for sample in samples {
                 printLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
             }
@@ -65,7 +66,7 @@ struct SessionsCommand {
     static func object(_ session: SessionRecord, samples: [MeterSample]?) -> [String: Any] {
         var object: [String: Any] = ["id": session.id, "station": session.station, "evse": session.evse, "connector": session.connector,
                                      "transactionRef": session.transactionRef, "startTime": session.startTime, "active": session.isActive,
-                                     "anomalies": session.anomalies]
+                                     "anomalies": session.anomalies, "errors": session.errors]
         object["idToken"] = session.idToken
         object["authorization"] = session.authorization
         object["stopTime"] = session.stopTime

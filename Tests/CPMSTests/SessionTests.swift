@@ -85,6 +85,31 @@ import Transport
         #expect(session.authorization == "unknown")
     }
 
+    @Test func faultsDuringASessionAreOnItsRecord() async throws {
+        let (store, path) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
+            let one = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "A", meterStart: 0, timestamp: Self.at(0)))
+            let two = try await charger.call(V16.StartTransactionRequest(connectorId: 2, idTag: "B", meterStart: 0, timestamp: Self.at(0)))
+            // A fault on connector 2 only, then one of the whole station, then a clean report.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .overCurrentFailure, info: "32.5 A",
+                                                                     status: .suspendedEVSE, timestamp: Self.at(3), vendorErrorCode: "E12"))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 0, errorCode: .highTemperature, status: .available,
+                                                                     timestamp: Self.at(5)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .charging, timestamp: Self.at(6)))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 500, timestamp: Self.at(10), transactionId: one.transactionId))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 500, timestamp: Self.at(10), transactionId: two.transactionId))
+            // After the session ended, a fault is no longer its business.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(12)))
+        }
+        let sessions = try await store.sessions(station: "CP-S").sorted { $0.evse < $1.evse }
+        #expect(sessions.map(\.errors) == [
+            ["\(Self.at(5).rfc3339) HighTemperature"],
+            ["\(Self.at(3).rfc3339) OverCurrentFailure E12 (32.5 A)", "\(Self.at(5).rfc3339) HighTemperature"],
+        ])
+    }
+
     @Test func ocpp201TransactionEventsIncludingAnUpdateBeforeTheStart() async throws {
         let (store, path) = try temporaryStore()
         defer { try? FileManager.default.removeItem(atPath: path) }
