@@ -59,8 +59,15 @@ struct OCPPEndpoint {
                                         },
                                         quirkLog: recordQuirks)
         await connection.apply(stations.quirks(for: station))
-        if await connections.register(connection, for: station) != nil {
+        switch await connections.register(connection, for: station) {
+        case .registered: break
+        case .replaced:
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
+        case .refused:
+            log(.warning, "second connection refused: the station's first connection is still open (duplicate-connections keep-old)",
+                ["station": station])
+            await connection.run()   // answers nothing more: the socket is closing
+            return
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
         await events?.emit(.connected, station: station, at: clock().date, 

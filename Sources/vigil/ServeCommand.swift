@@ -22,6 +22,8 @@ struct ServeCommand {
     var auditKeyPath: String?
     var commandTimeout: Int
     var concurrentUse: ConcurrentUsePolicy
+    var duplicateConnections: ConnectionRegistry.DuplicatePolicy
+    var messageRetention = MessageLog.Retention()
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
@@ -32,7 +34,8 @@ struct ServeCommand {
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
-                                       "audit-key", "command-timeout", "concurrent-use"]
+                                       "audit-key", "command-timeout", "concurrent-use", "duplicate-connections",
+                                       "message-log-days", "message-log-frames"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -67,6 +70,23 @@ struct ServeCommand {
             throw UsageError("--concurrent-use must be allow or reject, got \(concurrent.debugDescription)")
         }
         concurrentUse = parsedConcurrent
+        let duplicates = setting("duplicate-connections") ?? "keep-new"
+        guard let parsedDuplicates = ConnectionRegistry.DuplicatePolicy(rawValue: duplicates) else {
+            throw UsageError("--duplicate-connections must be keep-new or keep-old, got \(duplicates.debugDescription)")
+        }
+        duplicateConnections = parsedDuplicates
+        if let days = setting("message-log-days") {
+            guard let value = Int(days), value >= 1, value <= 3_650 else {
+                throw UsageError("--message-log-days must be 1 to 3650, got \(days.debugDescription)")
+            }
+            messageRetention.maxAgeSeconds = value * 86_400
+        }
+        if let frames = setting("message-log-frames") {
+            guard let value = Int(frames), value >= 1_000 else {
+                throw UsageError("--message-log-frames must be a number of at least 1000, got \(frames.debugDescription)")
+            }
+            messageRetention.maxFrames = value
+        }
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -137,7 +157,7 @@ struct ServeCommand {
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
-        let connections = ConnectionRegistry()
+        let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, policy: policy, log: logger, feedback: { runner.submit($0) },
@@ -161,7 +181,7 @@ struct ServeCommand {
         }
         stations.events = events
         stations.concurrentUse = concurrentUse
-        let messages = MessageLog(store: store)
+        let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
         let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
                                     events: events)

@@ -25,6 +25,7 @@ struct ServeConfigFile {
         "heartbeatInterval": "heartbeat-interval", "logLevel": "log-level", "logFormat": "log-format",
         "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca", "rules": "rules",
         "auditKey": "audit-key", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
+        "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
     ]
 
     /// Settings by flag name.

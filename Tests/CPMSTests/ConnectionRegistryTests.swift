@@ -29,6 +29,27 @@ import Transport
         }
     }
 
+    @Test func keepOldRefusesTheSecondConnection() async throws {
+        let registry = ConnectionRegistry(policy: .keepOld)
+        try await withRegisteringServer(registry) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let url = "ws://127.0.0.1:\(port)/ocpp/CP-1"
+            let (old, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(await eventually { await registry.count == 1 })
+            let (new, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(try await new.receive() == nil)
+            #expect(await new.closeStatus == WebSocketCloseStatus(code: .policyViolation, reason: "station already connected",
+                                                                  initiatedLocally: false))
+            // The first connection is still the station's and still answers.
+            try await old.send(text: #"[2,"1","Heartbeat",{}]"#)
+            #expect(try await old.receive() == .text(#"[4,"1","NotImplemented","action Heartbeat is not implemented",{}]"#))
+            #expect(await registry.count == 1)
+            await old.close()
+            #expect(await eventually { await registry.count == 0 })
+        }
+    }
+
     func eventually(_ condition: () async -> Bool) async -> Bool {
         for _ in 0..<500 {
             if await condition() { return true }
