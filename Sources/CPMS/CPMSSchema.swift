@@ -249,5 +249,8 @@ enum CPMSSchema {
         Migration(version: 12, name: "faults seen during a session", sql: """
             ALTER TABLE sessions ADD COLUMN errors TEXT;
             """),
+        Migration(version: 13, name: "security profile of each station's connection", sql: """
+            ALTER TABLE stations ADD COLUMN security_profile INTEGER;
+            """),
     ])
 }

@@ -63,7 +63,8 @@ public struct StationHandlers: Sendable {
             let registration = try await this.store.recordBoot(
                 id: connection.stationId, vendor: request.chargePointVendor, model: request.chargePointModel,
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
-                ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+                ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown,
+                securityProfile: connection.securityProfile, now: now.rfc3339)
             await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = request.chargePointVendor
@@ -151,7 +152,7 @@ public struct StationHandlers: Sendable {
             let registration = try await this.store.recordBoot(
                 id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
-                registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
+                registrationForUnknown: this.registrationForUnknown, securityProfile: connection.securityProfile, now: now.rfc3339)
             await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = station.vendorName

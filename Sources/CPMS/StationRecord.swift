@@ -23,6 +23,9 @@ public struct StationRecord: Sendable, Equatable {
     public var lastBoot: String?
     /// The site (location) the station belongs to, when an operator set one.
     public var site: String?
+    /// The OCPP security profile its last boot came over: 3 TLS with a client certificate,
+    /// 2 TLS with HTTP Basic credentials, 1 Basic credentials without TLS, 0 neither.
+    public var securityProfile: Int? = nil
     public var connectors: [ConnectorRecord]
 }
 

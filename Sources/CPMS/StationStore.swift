@@ -31,7 +31,7 @@ public actor StationStore {
 
     /// Records a boot; unknown stations are registered with `registration` unless it is nil.
     public func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
-                           reason: String?, registrationForUnknown: String?, now: String) async throws -> String? {
+                           reason: String?, registrationForUnknown: String?, securityProfile: Int? = nil, now: String) async throws -> String? {
         try await committed { [self] in
             if try registration(of: id) == nil {
                 guard let registrationForUnknown else { return nil }
@@ -39,8 +39,8 @@ public actor StationStore {
             }
             try database.run("""
                 UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,
-                                    last_seen = ?, online = 1 WHERE id = ?
-                """, vendor, model, serial, firmware, ocppVersion, now, reason, now, id)
+                                    last_seen = ?, online = 1, security_profile = coalesce(?, security_profile) WHERE id = ?
+                """, vendor, model, serial, firmware, ocppVersion, now, reason, now, securityProfile, id)
             return try registration(of: id)
         }
     }
@@ -136,7 +136,8 @@ public actor StationStore {
     }
 
     static let stationColumns = """
-        SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot, site FROM stations
+        SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot, site,
+               security_profile FROM stations
         """
     static let connectorColumns = """
         SELECT station, evse, connector, status, error_code, vendor_error_code, info, updated_at FROM connectors
@@ -161,7 +162,7 @@ public actor StationStore {
         StationRecord(id: row[0].text ?? "", vendor: row[1].text, model: row[2].text, serial: row[3].text, firmware: row[4].text,
                       ocppVersion: row[5].text, registration: row[6].text ?? "", isOnline: row[7].int == 1,
                       firstSeen: row[8].text, lastSeen: row[9].text, lastBoot: row[10].text, site: row[11].text,
-                      connectors: connectors)
+                      securityProfile: row[12].int, connectors: connectors)
     }
 
     static func connectorRecord(_ row: [SQLValue]) -> ConnectorRecord {

@@ -95,6 +95,8 @@ enum APIRoutes {
                                    ("serial", text(station.serial)), ("firmware", text(station.firmware)),
                                    ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
                                    ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
-                                   ("lastBoot", text(station.lastBoot)), ("connectors", .array(connectors))]))
+                                   ("lastBoot", text(station.lastBoot)),
+                                   ("securityProfile", station.securityProfile.map { .integer($0) } ?? .null),
+                                   ("connectors", .array(connectors))]))
     }
 }

@@ -15,6 +15,8 @@ struct OCPPEndpoint {
     let messages: MessageLog
     let quirkLog: QuirkLog
     let events: DomainEventFactory?
+    /// Whether the listener is wss:// (the security profile of each connection follows).
+    var usesTLS = false
 
     func router() -> Router {
         let log = self.log
@@ -23,6 +25,7 @@ struct OCPPEndpoint {
         let messages = self.messages
         let quirkLog = self.quirkLog
         let events = self.events
+        let usesTLS = self.usesTLS
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
@@ -34,14 +37,14 @@ struct OCPPEndpoint {
             },
             handler: { connection, info in
                 await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
-                                 quirkLog: quirkLog, events: events, log: log)
+                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
                       connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
-                      log: Log) async {
+                      usesTLS: Bool, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -57,7 +60,7 @@ struct OCPPEndpoint {
                                         frameLog: { incoming, text in
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
                                         },
-                                        quirkLog: recordQuirks)
+                                        quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS))
         await connection.apply(stations.quirks(for: station))
         switch await connections.register(connection, for: station) {
         case .registered: break
@@ -71,7 +74,7 @@ struct OCPPEndpoint {
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
         await events?.emit(.connected, station: station, at: clock().date, 
-                           fields: info.peerCertificateSubject == nil ? [:] : ["securityProfile": .number(3)])
+                           fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
         await connection.run()
         await connections.unregister(connection, for: station)
         // A connection replaced by a newer one must not mark the station offline.
@@ -87,5 +90,14 @@ struct OCPPEndpoint {
         log(.info, "charger disconnected", ["station": station, "code": status.map { String($0.code.rawValue) } ?? "",
                                             "reason": status?.reason ?? "", "calls": String(statistics.callsReceived),
                                             "unreadable": String(statistics.unreadableFrames)])
+    }
+
+    /// The OCPP security profile a connection came over: 3 TLS with a client certificate, 2 TLS
+    /// (server certificate; Basic credentials are not checked yet), 1 Basic credentials
+    /// without TLS, 0 neither.
+    static func securityProfile(_ info: WebSocketSessionInfo, usesTLS: Bool) -> Int {
+        if info.peerCertificateSubject != nil { return 3 }
+        if usesTLS { return 2 }
+        return info.headers["Authorization"]?.lowercased().hasPrefix("basic ") == true ? 1 : 0
     }
 }

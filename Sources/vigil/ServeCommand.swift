@@ -184,7 +184,7 @@ struct ServeCommand {
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
         let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
-                                    events: events)
+                                    events: events, usesTLS: ocppConfiguration.tls != nil)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                                   commands: commandService))

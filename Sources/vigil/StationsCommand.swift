@@ -115,7 +115,7 @@ struct StationsCommand {
                 return 0
             }
             printLine("\(station.id): \(station.vendor ?? "?") \(station.model ?? "?"), serial \(station.serial ?? "-"), firmware \(station.firmware ?? "-")")
-            printLine("  \(station.ocppVersion ?? "-"), \(station.registration), \(station.isOnline ? "online" : "offline"), last seen \(station.lastSeen ?? "-"), last boot \(station.lastBoot ?? "-")")
+            printLine("  \(station.ocppVersion ?? "-"), \(station.registration), \(station.isOnline ? "online" : "offline"), last seen \(station.lastSeen ?? "-"), last boot \(station.lastBoot ?? "-")\(station.securityProfile.map { ", security profile \($0)" } ?? "")")
             if let skew = try await store.clockSkew(of: id) { printLine(String(format: "  clock skew %+.1f s (its clock minus Vigil's)", skew)) }
             for connector in station.connectors {
                 var line = "  EVSE \(connector.evse) connector \(connector.connector): \(connector.status)"
@@ -139,6 +139,8 @@ struct StationsCommand {
         object["firmware"] = station.firmware
         object["ocppVersion"] = station.ocppVersion
         object["lastSeen"] = station.lastSeen
+        object["site"] = station.site
+        object["securityProfile"] = station.securityProfile
         object["connectors"] = station.connectors.map { connector -> [String: Any] in
             var entry: [String: Any] = ["evse": connector.evse, "connector": connector.connector, "status": connector.status,
                                         "updatedAt": connector.updatedAt]

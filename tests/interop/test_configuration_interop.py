@@ -150,3 +150,23 @@ def test_grizzle_broken_configuration_reply_is_repaired(tmp_path):
     uses = json.loads(subprocess.run([str(vigil_binary()), "stations", "quirks", "GRS-0001", "--json", "--db", str(db)],
                                      capture_output=True, text=True, timeout=STEP).stdout)
     assert [(u["quirk"], u["kind"]) for u in uses] == [("grizzle-empty-configuration-list", "repairFrame")], uses
+
+
+def test_security_profile_is_recorded_per_station(tmp_path):
+    """A charger over plain ws:// without credentials is profile 0; with HTTP Basic credentials, 1."""
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def boot(name, headers):
+            async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                               ping_interval=None, additional_headers=headers) as ws:
+                await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                assert json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"] == "Accepted"
+        asyncio.run(boot("CP-PLAIN", {}))
+        asyncio.run(boot("CP-BASIC", {"Authorization": "Basic Q1AtQkFTSUM6c2VjcmV0"}))
+    finally:
+        proc.close()
+    for name, profile in (("CP-PLAIN", 0), ("CP-BASIC", 1)):
+        shown = json.loads(subprocess.run([str(vigil_binary()), "stations", "show", name, "--json", "--db", str(db)],
+                                          capture_output=True, text=True, timeout=STEP).stdout)
+        assert shown["securityProfile"] == profile, shown

@@ -18,6 +18,9 @@ public actor OCPPConnection {
 
     public nonisolated let version: OCPPVersion
     public nonisolated let stationId: String
+    /// The OCPP security profile of the connection (3 TLS with client certificate, 2 TLS with
+    /// Basic credentials, 1 Basic credentials only, 0 none), when the server told it.
+    public nonisolated let securityProfile: Int?
     public nonisolated let socket: WebSocketConnection
     private let handlers: [String: Handler]
     private var pending: PendingCalls<CheckedContinuation<JSONObject, Error>>
@@ -38,8 +41,9 @@ public actor OCPPConnection {
     public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
                 frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil,
-                quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil) {
+                quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil, securityProfile: Int? = nil) {
         self.socket = socket
+        self.securityProfile = securityProfile
         self.quirkLog = quirkLog
         self.version = version
         self.stationId = stationId
