@@ -10,6 +10,9 @@ import VendorCatalog
 /// periodically and at shutdown, and the rule set hot-reloaded. One actor, so the engine's
 /// state is only ever touched by one evaluation at a time.
 public actor RuleRunner {
+    /// How often time passing (`tick`) is fed to the engine, so deadlines — absence rules,
+    /// `for` windows, verifications, approval timeouts — fall due without an incoming event.
+    nonisolated let tickInterval: Duration
     public typealias Logger = @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
 
     private var engine: RuleEngine
@@ -40,8 +43,9 @@ public actor RuleRunner {
     /// Starts from the state saved in `store` (the state of rules whose text changed is dropped)
     /// and marks an engine start, so absence rules wait out their warm-up.
     public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, auditor: Auditor? = nil, queueLimit: Int = 100_000,
-                clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async {
+                tickInterval: Duration = .milliseconds(250), clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async {
         self.auditor = auditor
+        self.tickInterval = tickInterval
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
         if let saved = try? await store.ruleState() {
@@ -88,7 +92,7 @@ public actor RuleRunner {
             }
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
+                    try? await Task.sleep(for: self.tickInterval)
                     await self.tick()
                 }
             }

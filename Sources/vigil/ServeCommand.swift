@@ -23,6 +23,7 @@ struct ServeCommand {
     var commandTimeout: Int
     var concurrentUse: ConcurrentUsePolicy
     var duplicateConnections: ConnectionRegistry.DuplicatePolicy
+    var tickMilliseconds = 250
     var messageRetention = MessageLog.Retention()
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
@@ -35,7 +36,7 @@ struct ServeCommand {
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
                                        "audit-key", "command-timeout", "concurrent-use", "duplicate-connections",
-                                       "message-log-days", "message-log-frames"]
+                                       "message-log-days", "message-log-frames", "tick-interval"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -75,6 +76,12 @@ struct ServeCommand {
             throw UsageError("--duplicate-connections must be keep-new or keep-old, got \(duplicates.debugDescription)")
         }
         duplicateConnections = parsedDuplicates
+        if let tick = setting("tick-interval") {
+            guard let value = Int(tick), value >= 10, value <= 60_000 else {
+                throw UsageError("--tick-interval must be 10 to 60000 milliseconds, got \(tick.debugDescription)")
+            }
+            tickMilliseconds = value
+        }
         if let days = setting("message-log-days") {
             guard let value = Int(days), value >= 1, value <= 3_650 else {
                 throw UsageError("--message-log-days must be 1 to 3650, got \(days.debugDescription)")
@@ -149,7 +156,8 @@ struct ServeCommand {
         let logger: RuleRunner.Logger = { [log] level, message, fields in log(Log.Level(name: level) ?? .info, message, fields) }
         let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
         let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true), log: logger)
-        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor, log: logger)
+        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
+                                      tickInterval: .milliseconds(tickMilliseconds), log: logger)
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath])
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = remediationPolicy

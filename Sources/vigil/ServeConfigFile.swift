@@ -26,6 +26,7 @@ struct ServeConfigFile {
         "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca", "rules": "rules",
         "auditKey": "audit-key", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
         "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
+        "tickInterval": "tick-interval",
     ]
 
     /// Settings by flag name.
