@@ -9,14 +9,19 @@ import RuleEngine
 /// resets), reboot loops it causes, fleet-wide faults, and stations coming back for queued
 /// commands.
 extension RemediationExecutor {
-    /// Hands an event over without waiting; only the kinds the executor needs are kept.
-    public nonisolated func observe(_ event: DomainEvent) {
+    /// Whether the executor needs to see `event` (the bus subscriber filters with it).
+    public nonisolated static func observes(_ event: DomainEvent) -> Bool {
         switch event.kind {
-        case .booted, .connected: break
-        case .statusChanged where event.fields["to"] == .string("Faulted"): break
-        default: return
+        case .booted, .connected: return true
+        case .statusChanged: return event.fields["to"] == .string("Faulted")
+        default: return false
         }
-        Task { await self.consider(event) }
+    }
+
+    /// Takes in one event from the bus (in order; the bus buffers and bounds the backlog).
+    public func observe(_ event: DomainEvent) async {
+        guard Self.observes(event) else { return }
+        await consider(event)
     }
 
     func consider(_ event: DomainEvent) async {

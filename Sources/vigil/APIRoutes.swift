@@ -8,11 +8,18 @@ import Transport
 
 /// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
 enum APIRoutes {
-    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService) -> Router {
+    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
+                       bus: DomainEventBus? = nil) -> Router {
         var router = Router()
         ManualCommands.route(&router, commands: commands, auditor: auditor)
+        // Health, with each event consumer's counters: a growing `dropped` means it cannot keep up.
         router.on("GET", "/api/v1/health") { _ in
-            .json(.ok, Array(#"{"status":"ok"}"#.utf8))
+            let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in
+                .object(JSONObject([("name", .string(consumer.name)), ("capacity", .integer(consumer.capacity)),
+                                    ("delivered", .integer(consumer.delivered)), ("dropped", .integer(consumer.dropped))]))
+            }
+            return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")),
+                                                                          ("eventConsumers", .array(consumers))]))).utf8))
         }
         router.on("GET", "/api/v1/stations") { _ in
             do {

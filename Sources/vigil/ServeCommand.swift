@@ -183,10 +183,16 @@ struct ServeCommand {
         }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
-        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in
-            runner.submit(event)
-            executor.observe(event)
+        // The event bus: each consumer has its own bounded buffer; a slow one loses events
+        // (counted, logged, in /api/v1/health) instead of slowing the chargers down.
+        let bus = DomainEventBus(onDrop: { [log] subscriber, dropped in
+            log(.warning, "event consumer falling behind; events dropped for it", ["subscriber": subscriber, "dropped": String(dropped)])
+        })
+        bus.subscribe("rules", capacity: 100_000) { event in runner.submit(event) }
+        bus.subscribe("remediation", capacity: 10_000) { event in
+            if RemediationExecutor.observes(event) { await executor.observe(event) }
         }
+        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in bus.publish(event) }
         stations.events = events
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
@@ -195,7 +201,7 @@ struct ServeCommand {
                                     events: events, usesTLS: ocppConfiguration.tls != nil)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
-                                                                                                  commands: commandService))
+                                                                                                  commands: commandService, bus: bus))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])

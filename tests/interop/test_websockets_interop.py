@@ -681,7 +681,10 @@ def test_http_health(serve_server):
     with urllib.request.urlopen(http_url(serve_server, "/api/v1/health"), timeout=STEP) as r:
         assert r.status == 200
         assert r.headers.get_content_type() == "application/json"
-        assert json.loads(r.read()) == {"status": "ok"}
+        health = json.loads(r.read())
+        assert health["status"] == "ok"
+        assert [c["name"] for c in health["eventConsumers"]] == ["rules", "remediation"]
+        assert all(c["dropped"] == 0 and c["capacity"] > 0 for c in health["eventConsumers"]), health
 
 
 def test_http_stations_reflect_what_chargers_reported(serve_server):
