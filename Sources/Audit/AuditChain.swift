@@ -58,7 +58,8 @@ public enum AuditChain {
         return .intact(entries: entries.count, checkpoints: checkpoints.count)
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
+    /// SHA-256 of `bytes`, lower-case hex (the chain's links; API token digests).
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         _ = bytes.withUnsafeBufferPointer { input in SHA256(input.baseAddress, input.count, &digest) }
         return hex(digest)

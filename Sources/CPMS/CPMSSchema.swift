@@ -252,5 +252,14 @@ enum CPMSSchema {
         Migration(version: 13, name: "security profile of each station's connection", sql: """
             ALTER TABLE stations ADD COLUMN security_profile INTEGER;
             """),
+        Migration(version: 14, name: "HTTP API users", sql: """
+            CREATE TABLE api_users (
+                name TEXT PRIMARY KEY,
+                access TEXT NOT NULL CHECK (access IN ('viewer', 'operator')),
+                approves TEXT NOT NULL DEFAULT '',
+                token_sha256 TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            );
+            """),
     ])
 }

@@ -6,12 +6,15 @@ import RuleEngine
 import Audit
 import Transport
 
-/// The HTTP API (read-only for now): health, stations, one station with its connectors, sessions.
+/// The HTTP API: health (always open), stations, one station with its connectors, sessions,
+/// decisions, rules (viewer access), approvals and station commands (operator access; see
+/// `APIAuth`).
 enum APIRoutes {
     static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
                        bus: DomainEventBus? = nil) -> Router {
         var router = Router()
-        ManualCommands.route(&router, commands: commands, auditor: auditor)
+        let auth = APIAuth(store: store)
+        ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth)
         // Health, with each event consumer's counters: a growing `dropped` means it cannot keep up.
         router.on("GET", "/api/v1/health") { _ in
             let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in
@@ -21,7 +24,7 @@ enum APIRoutes {
             return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")),
                                                                           ("eventConsumers", .array(consumers))]))).utf8))
         }
-        router.on("GET", "/api/v1/stations") { _ in
+        router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { _, _ in
             do {
                 let stations = try await store.stations()
                 return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
@@ -29,7 +32,7 @@ enum APIRoutes {
                 return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
             }
         }
-        router.on("GET", "/api/v1/sessions") { request in
+        router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
             do {
                 let sessions = try await store.sessions(station: request.query["station"])
                 let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
@@ -38,7 +41,7 @@ enum APIRoutes {
                 return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
             }
         }
-        router.on("GET", "/api/v1/decisions") { request in
+        router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
             do {
                 let limit = request.query["limit"].flatMap { Int($0) } ?? 100
                 let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: min(limit, 10_000))
@@ -49,34 +52,46 @@ enum APIRoutes {
         }
         // An operator approves (or rejects) a ladder paused at an `approve` rung:
         // {"rule": ID, "target": "CP-1/2", "approved": true, "by": "dana", "role": "supervisor"}.
-        router.on("POST", "/api/v1/approvals") { request in
+        // With API users, who decides is the token's user and the role must be one it holds.
+        router.on("POST", "/api/v1/approvals", auth: auth, needs: .operator) { request, user in
             func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject([(status == .accepted ? "status" : "error", .string(message))]))).utf8))
             }
             guard case .object(let body)? = try? JSONParser.parse(request.body) else { return reply(.badRequest, "the body must be a JSON object") }
+            var person: String?
+            if case .string(let text)? = body["by"], !text.isEmpty { person = text }
             guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
-                  case .bool(let approved)? = body["approved"], case .string(let person)? = body["by"], !person.isEmpty else {
+                  case .bool(let approved)? = body["approved"], let decider = user?.name ?? person else {
                 return reply(.badRequest, "give rule, target, approved (true/false) and by (who decides)")
             }
             var role: String?
             if case .string(let text)? = body["role"] { role = text }
-            guard await runner.ruleSet.rule(rule) != nil else { return reply(.notFound, "no rule \(rule)") }
-            guard await runner.approve(rule: rule, target: target, approved: approved, by: person, role: role) else {
+            guard let found = await runner.ruleSet.rule(rule) else { return reply(.notFound, "no rule \(rule)") }
+            if let user {
+                let needed = found.ladder.compactMap { rung -> String? in
+                    if case .approve(let approval) = rung.action { return approval.role } else { return nil }
+                }
+                guard let held = needed.first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
+                    return reply(.forbidden, "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
+                }
+                role = held
+            }
+            guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
                 return reply(.conflict, "no ladder of \(rule) for \(target) is waiting for an approval")
             }
-            await auditor.record(AuditRecord(kind: "operator", actor: person, station: target.split(separator: "/").first.map(String.init),
+            await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
                                              rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(target) as \(role ?? "no role given")"))
+                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")"))
             return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
         }
-        router.on("GET", "/api/v1/rules") { _ in
+        router.on("GET", "/api/v1/rules", auth: auth, needs: .viewer) { _, _ in
             let rules = await runner.ruleSet.rules.map { rule -> JSONValue in
                 .object(JSONObject([("id", .string(rule.id)), ("hash", .string(rule.hash)), ("mode", .string(rule.mode.rawValue)),
                                     ("enabled", .bool(rule.enabled)), ("description", .string(rule.description))]))
             }
             return .json(.ok, Array(JSONWriter.string(.array(rules)).utf8))
         }
-        router.on("GET", "/api/v1/stations/{id}") { request in
+        router.on("GET", "/api/v1/stations/{id}", auth: auth, needs: .viewer) { request, _ in
             let id = request.pathParameters["id"] ?? ""
             do {
                 guard let station = try await store.station(id) else {

@@ -165,6 +165,10 @@ struct ServeCommand {
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
+        if (try? await store.apiUsers().isEmpty) ?? true {
+            log(.warning, "the HTTP API has no users and is open to anyone who can reach --http; add one with `vigil users add`",
+                ["http": httpAddress.description])
+        }
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,

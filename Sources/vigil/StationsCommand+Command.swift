@@ -10,7 +10,10 @@ extension StationsCommand {
         guard arguments.positional.count == 2 else {
             throw UsageError("stations command needs a station id and a command: reset, unlock, enable, disable, trigger, start, stop or configure")
         }
-        guard let person = arguments.value("by"), !person.isEmpty else { throw UsageError("stations command needs --by NAME (it goes on the record)") }
+        let person = arguments.value("by") ?? ""
+        if person.isEmpty && APIClientRequest.token == nil {
+            throw UsageError("stations command needs --by NAME (it goes on the record), or VIGIL_API_TOKEN when the API has users")
+        }
         let station = arguments.positional[0]
         var body: [String: Any] = ["command": arguments.positional[1], "by": person]
         if let connector = arguments.value("connector") {
@@ -22,11 +25,7 @@ extension StationsCommand {
             if let value = arguments.value(option) { body[key] = value }
         }
         guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
-        var request = URLRequest(url: url, timeoutInterval: 60)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url, method: "POST", body: body))
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         if let outcome = object?["outcome"] as? String {
@@ -47,7 +46,7 @@ extension StationsCommand {
         }
         if let keys = arguments.value("key") { components.queryItems = [URLQueryItem(name: "key", value: keys)] }
         guard let url = components.url else { throw UsageError("--key must be a comma-separated list of keys") }
-        let (data, response) = try await URLSession.shared.data(for: URLRequest(url: url, timeoutInterval: 60))
+        let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url))
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if arguments.has("json") {
             printLine(String(decoding: data, as: UTF8.self))

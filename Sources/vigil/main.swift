@@ -15,11 +15,15 @@ commands:
             --rules DIR (default ./Rules; reloaded on SIGHUP and when its files change)
             --config FILE   YAML with the same settings (camelCase keys) and `stations` to pre-declare
   stations  list | show ID | log ID [--limit N] | history ID [--limit N] | add ID [--registration R] [--site S] | site ID SITE
-            | accept ID | reject ID
+            | quirks [ID] | accept ID | reject ID
             | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
+            | command ID reset|unlock|enable|disable|trigger|start|stop|configure [...] --by NAME
+            | configuration ID [--key A,B]   (both through serve's API, --http HOST:PORT, VIGIL_API_TOKEN)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] [--sites A,B] | block TOKEN | unblock TOKEN  [--db PATH]
+  users     list | add NAME --access viewer|operator [--approves ROLE,…] | rotate NAME | remove NAME  [--db PATH]
+            HTTP API users; add/rotate print a bearer token once (no user: the API is open)
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
   bench     benchmarks: [transport|ocpp|cpms|all]
@@ -68,6 +72,7 @@ do {
     case "remediation": status = try await RemediationCommand(arguments: arguments).run()
     case "stations": status = try await StationsCommand(arguments: arguments).run()
     case "tokens": status = try await TokensCommand(arguments: arguments).run()
+    case "users": status = try await UsersCommand(arguments: arguments).run()
     case "sessions": status = try await SessionsCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)

@@ -1,0 +1,55 @@
+import CPMS
+import OCPP
+import Transport
+
+/// Who may use the HTTP API. API users (`vigil users add`) carry a bearer token, an access
+/// level and the approval roles they hold. Once at least one user exists every API call
+/// needs `Authorization: Bearer <token>`: a missing or unknown token gets 401, too little
+/// access 403. With no user defined the API stays open, as for a fresh install on
+/// 127.0.0.1 — `vigil serve` warns about it at start-up.
+struct APIAuth: Sendable {
+    let store: StationStore
+
+    enum Outcome: Sendable {
+        /// Go ahead; the user when the API is protected, nil when it is open.
+        case allowed(APIUser?)
+        case refused(HTTPResponse)
+    }
+
+    func check(_ request: HTTPRequest, needs access: APIAccess) async -> Outcome {
+        let users: [APIUser]
+        do { users = try await store.apiUsers() } catch { return .refused(Self.error(.internalServerError, "\(error)")) }
+        guard !users.isEmpty else { return .allowed(nil) }
+        guard let header = request.headers["Authorization"], header.lowercased().hasPrefix("bearer ") else {
+            return .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+        }
+        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let user = try? await store.apiUser(token: token) else {
+            return .refused(Self.error(.unauthorized, "unknown or revoked token", challenge: true))
+        }
+        guard user.access >= access else {
+            return .refused(Self.error(.forbidden, "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
+        }
+        return .allowed(user)
+    }
+
+    static func error(_ status: HTTPStatus, _ message: String, challenge: Bool = false) -> HTTPResponse {
+        var response = HTTPResponse.json(status, Array(JSONWriter.string(.object(JSONObject([("error", .string(message))]))).utf8))
+        if challenge { response.headers.add("WWW-Authenticate", #"Bearer realm="vigil""#) }
+        return response
+    }
+}
+
+extension Router {
+    /// Registers `handler` behind `auth`: it runs only for requests with at least `access`,
+    /// and learns the user (nil while the API is open).
+    mutating func on(_ method: String, _ path: String, auth: APIAuth, needs access: APIAccess,
+                     _ handler: @escaping @Sendable (HTTPRequest, APIUser?) async -> HTTPResponse) {
+        on(method, path) { request in
+            switch await auth.check(request, needs: access) {
+            case .allowed(let user): return await handler(request, user)
+            case .refused(let response): return response
+            }
+        }
+    }
+}

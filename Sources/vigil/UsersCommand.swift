@@ -1,0 +1,90 @@
+import CPMS
+import Foundation
+import OCPP
+
+/// `vigil users list | add NAME --access viewer|operator [--approves ROLE,ROLE] | rotate NAME |
+/// remove NAME` (`--db PATH`): the people and systems allowed to use the HTTP API. `add` and
+/// `rotate` print a new bearer token once; only its SHA-256 is stored. With no user the API is
+/// open (keep `--http` on a trusted interface); with one or more, every call but the health
+/// check needs a token. Works while serve runs (the next request sees the change).
+struct UsersCommand {
+    let verb: String
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        guard let first = arguments.first else { throw UsageError("users needs a verb: list, add, rotate or remove") }
+        verb = first
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        try self.arguments.rejectUnknown(allowed: ["db", "access", "approves", "json"])
+    }
+
+    /// 32 random bytes from the system's CSPRNG, as hex with a recognisable prefix.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return "vigil_" + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    func run() async throws -> Int32 {
+        let path = arguments.databasePath
+        let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
+        func name() throws(UsageError) -> String {
+            guard let name = arguments.positional.first, !name.isEmpty else { throw UsageError("users \(verb) needs a NAME") }
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }), name.count <= 64 else {
+                throw UsageError("a user name is up to 64 letters, digits and - _ . @, got \(name.debugDescription)")
+            }
+            return name
+        }
+        switch verb {
+        case "list":
+            let users = try await openStore(at: path, create: false).apiUsers()
+            if users.isEmpty { printLine("no API users: the HTTP API is open to anyone who can reach it") }
+            for user in users {
+                printLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
+            }
+            return 0
+        case "add", "rotate":
+            let userName = try name()
+            let store = try openStore(at: path, create: verb == "add")
+            var access = APIAccess.viewer
+            var approves: [String] = []
+            if verb == "rotate" {
+                guard let existing = try await store.apiUsers().first(where: { $0.name == userName }) else {
+                    printLine("no API user \(userName.debugDescription)")
+                    return 1
+                }
+                (access, approves) = (existing.access, existing.approves)
+            }
+            if let text = arguments.value("access") {
+                guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be viewer or operator, got \(text.debugDescription)") }
+                access = parsed
+            } else if verb == "add" {
+                throw UsageError("users add needs --access viewer|operator")
+            }
+            if let roles = arguments.value("approves") {
+                approves = roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                if !approves.isEmpty && access != .operator { throw UsageError("--approves needs --access operator") }
+            }
+            let token = Self.newToken()
+            try await store.saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
+            printLine("\(verb == "add" ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
+            printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
+            printLine(token)
+            return 0
+        case "remove":
+            let userName = try name()
+            guard try await openStore(at: path, create: false).removeAPIUser(name: userName) else {
+                printLine("no API user \(userName.debugDescription)")
+                return 1
+            }
+            printLine("removed \(userName); its token no longer works")
+            return 0
+        default:
+            throw UsageError("unknown users verb \(verb.debugDescription); use list, add, rotate or remove")
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String { count >= length ? self : String(repeating: "0", count: length - count) + self }
+}
