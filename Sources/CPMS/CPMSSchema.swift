@@ -261,5 +261,8 @@ enum CPMSSchema {
                 created_at TEXT NOT NULL
             );
             """),
+        Migration(version: 15, name: "station Basic-auth passwords (digests)", sql: """
+            ALTER TABLE stations ADD COLUMN auth_digest TEXT;
+            """),
     ])
 }

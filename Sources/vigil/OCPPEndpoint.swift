@@ -17,6 +17,8 @@ struct OCPPEndpoint {
     let events: DomainEventFactory?
     /// Whether the listener is wss:// (the security profile of each connection follows).
     var usesTLS = false
+    /// Whether stations without a password may connect.
+    var stationAuth = StationCredentials.Policy.optional
 
     func router() -> Router {
         let log = self.log
@@ -26,12 +28,27 @@ struct OCPPEndpoint {
         let quirkLog = self.quirkLog
         let events = self.events
         let usesTLS = self.usesTLS
+        let stationAuth = self.stationAuth
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             negotiate: { info, offered in
+                let station = info.pathParameters["chargePointId"] ?? ""
                 let decision = WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered)
                 if case .reject(_, let reason) = decision {
-                    log(.warning, "refused charger", ["station": info.pathParameters["chargePointId"] ?? "", "reason": reason])
+                    log(.warning, "refused charger", ["station": station, "reason": reason])
+                    return decision
+                }
+                // Security profiles 1/2: a station with a password must give it (HTTP Basic).
+                let stored: String?
+                do { stored = try await stations.store.stationPasswordDigest(id: station) } catch {
+                    log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
+                    return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
+                }
+                let check = StationCredentials.check(station: station, authorization: info.headers["Authorization"], stored: stored,
+                                                     clientCertificate: info.peerCertificateSubject != nil, policy: stationAuth)
+                if case .refused(let reason) = check {
+                    log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
+                    return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                 }
                 return decision
             },

@@ -24,6 +24,7 @@ struct ServeCommand {
     var concurrentUse: ConcurrentUsePolicy
     var duplicateConnections: ConnectionRegistry.DuplicatePolicy
     var tickMilliseconds = 250
+    var stationAuth = StationCredentials.Policy.optional
     var messageRetention = MessageLog.Retention()
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
@@ -36,7 +37,7 @@ struct ServeCommand {
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
                                        "audit-key", "command-timeout", "concurrent-use", "duplicate-connections",
-                                       "message-log-days", "message-log-frames", "tick-interval"]
+                                       "message-log-days", "message-log-frames", "tick-interval", "station-auth"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -76,6 +77,12 @@ struct ServeCommand {
             throw UsageError("--duplicate-connections must be keep-new or keep-old, got \(duplicates.debugDescription)")
         }
         duplicateConnections = parsedDuplicates
+        if let auth = setting("station-auth") {
+            guard let policy = StationCredentials.Policy(rawValue: auth) else {
+                throw UsageError("--station-auth must be optional or required, got \(auth.debugDescription)")
+            }
+            stationAuth = policy
+        }
         if let tick = setting("tick-interval") {
             guard let value = Int(tick), value >= 10, value <= 60_000 else {
                 throw UsageError("--tick-interval must be 10 to 60000 milliseconds, got \(tick.debugDescription)")
@@ -202,7 +209,7 @@ struct ServeCommand {
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
         let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
-                                    events: events, usesTLS: ocppConfiguration.tls != nil)
+                                    events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                                   commands: commandService, bus: bus))

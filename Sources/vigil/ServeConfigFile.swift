@@ -26,7 +26,7 @@ struct ServeConfigFile {
         "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca", "rules": "rules",
         "auditKey": "audit-key", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
         "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
-        "tickInterval": "tick-interval",
+        "tickInterval": "tick-interval", "stationAuth": "station-auth",
     ]
 
     /// Settings by flag name.

@@ -14,9 +14,9 @@ struct StationsCommand {
     init(arguments: [String]) throws(UsageError) {
         guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove, command or configuration") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
-                                                   "transaction", "by", "reason", "http", "key", "value"])
+                                                   "transaction", "by", "reason", "http", "key", "value", "clear", "stdin"])
     }
 
     func run() async throws -> Int32 {
@@ -62,6 +62,35 @@ struct StationsCommand {
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
             for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
                 printLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
+            }
+            return 0
+        case "password":
+            // HTTP Basic credentials (security profiles 1/2): a new random key, one read from
+            // standard input (a key the charger already has), or none.
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations password needs a station id") }
+            var password: String?
+            if arguments.has("clear") {
+                password = nil
+            } else if arguments.has("stdin") {
+                let line = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                guard line.count >= StationCredentials.minimumLength, line.count <= 40 else {
+                    throw UsageError("a station password has \(StationCredentials.minimumLength) to 40 characters, got \(line.count)")
+                }
+                password = line
+            } else {
+                password = StationCredentials.generate()
+            }
+            guard try await store.setStationPassword(id: id, password) else {
+                printLine("no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")
+                return 1
+            }
+            if let password, !arguments.has("stdin") {
+                printLine("new password for \(id) (shown once). Give it to the charger as its Basic-auth password — in its own")
+                printLine("settings, or while it still connects: vigil stations command \(id) configure --key AuthorizationKey (1.6)")
+                printLine("or SecurityCtrlr.BasicAuthPassword (2.0.1) --value <password>:")
+                printLine(password)
+            } else {
+                printLine(password == nil ? "password of \(id) cleared" : "password of \(id) set")
             }
             return 0
         case "quirks":

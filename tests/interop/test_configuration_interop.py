@@ -170,3 +170,44 @@ def test_security_profile_is_recorded_per_station(tmp_path):
         shown = json.loads(subprocess.run([str(vigil_binary()), "stations", "show", name, "--json", "--db", str(db)],
                                           capture_output=True, text=True, timeout=STEP).stdout)
         assert shown["securityProfile"] == profile, shown
+
+
+def test_station_password_is_required_once_set(tmp_path):
+    """Security profile 1: a station with a password must give it (HTTP Basic, username = its id);
+    under --station-auth required a station without one is refused too."""
+    import base64
+    from websockets.exceptions import InvalidStatus
+
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-KEY", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    made = subprocess.run([str(vigil_binary()), "stations", "password", "CP-KEY", "--db", str(db)], capture_output=True, text=True,
+                          timeout=STEP)
+    password = made.stdout.strip().splitlines()[-1]
+    assert len(password) == 40, made.stdout
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--station-auth", "required"],
+                        ["ocpp", "http"]).start()
+    try:
+        def header(user, secret):
+            return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
+
+        async def attempt(name, headers):
+            try:
+                async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                                   ping_interval=None, additional_headers=headers) as ws:
+                    await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                    return json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"]
+            except InvalidStatus as refused:
+                response = refused.response
+                assert response.headers.get("WWW-Authenticate", "").startswith("Basic"), response.headers
+                return f"{response.status_code} {response.body.decode().strip()}"
+
+        assert asyncio.run(attempt("CP-KEY", {})).startswith("401 station CP-KEY must authenticate with HTTP Basic")
+        assert asyncio.run(attempt("CP-KEY", header("CP-KEY", "0" * 40))) == "401 wrong password for station CP-KEY"
+        assert asyncio.run(attempt("CP-KEY", header("CP-OTHER", password))).startswith("401 the Basic username must be")
+        assert asyncio.run(attempt("CP-KEY", header("CP-KEY", password))) == "Accepted"
+        assert asyncio.run(attempt("CP-NOKEY", {})).startswith("401 station CP-NOKEY has no password set")
+    finally:
+        proc.close()
+    shown = json.loads(subprocess.run([str(vigil_binary()), "stations", "show", "CP-KEY", "--json", "--db", str(db)],
+                                      capture_output=True, text=True, timeout=STEP).stdout)
+    assert shown["securityProfile"] == 1, shown

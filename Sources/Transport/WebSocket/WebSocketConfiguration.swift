@@ -68,14 +68,17 @@ public struct WebSocketRoute: Sendable {
         case accept(subprotocol: String?)
         /// Refuse with an HTTP status and a reason sent as the body.
         case reject(HTTPStatus, String)
+        /// Refuse with extra response headers too (e.g. `WWW-Authenticate` with a 401).
+        case rejectWithHeaders(HTTPStatus, String, HTTPHeaders)
     }
 
     public var configuration: WebSocketConfiguration
-    public var negotiate: @Sendable (WebSocketSessionInfo, _ offeredSubprotocols: [String]) -> Decision
+    /// Decides on an upgrade request; may suspend (e.g. to look up a station's credentials).
+    public var negotiate: @Sendable (WebSocketSessionInfo, _ offeredSubprotocols: [String]) async -> Decision
     public var handler: @Sendable (WebSocketConnection, WebSocketSessionInfo) async -> Void
 
     public init(configuration: WebSocketConfiguration = WebSocketConfiguration(),
-                negotiate: @escaping @Sendable (WebSocketSessionInfo, [String]) -> Decision,
+                negotiate: @escaping @Sendable (WebSocketSessionInfo, [String]) async -> Decision,
                 handler: @escaping @Sendable (WebSocketConnection, WebSocketSessionInfo) async -> Void) {
         self.configuration = configuration
         self.negotiate = negotiate

@@ -102,9 +102,13 @@ extension WebSocketConnection {
         var info = WebSocketSessionInfo(rawPath: request.rawPath, pathParameters: parameters, headers: request.headers,
                                         remoteAddress: remoteAddress, peerCertificateSubject: tls?.peerCertificateSubject)
         let offered = WebSocketHandshake.offeredSubprotocols(request)
-        switch route.negotiate(info, offered) {
+        switch await route.negotiate(info, offered) {
         case .reject(let status, let message):
             respond(.text(status, message), to: request, closing: true)
+            await waitUntilClosed()
+            return
+        case .rejectWithHeaders(let status, let message, let headers):
+            respond(.text(status, message, headers: headers), to: request, closing: true)
             await waitUntilClosed()
             return
         case .accept(let subprotocol):

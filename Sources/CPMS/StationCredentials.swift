@@ -1,0 +1,102 @@
+import Audit
+import Foundation
+import Store
+
+/// HTTP Basic credentials of charging stations (OCPP security profiles 1 and 2: the username is
+/// the station id, the password its AuthorizationKey / BasicAuthPassword). Only a salted
+/// HMAC-SHA256 digest is stored. Such keys are long random strings (Vigil generates 40 hex
+/// characters; at least 16 characters are required), so a fast digest is enough, and it keeps
+/// a reconnect storm of thousands of chargers cheap.
+public enum StationCredentials {
+    /// The outcome of checking an upgrade request's credentials.
+    public enum Check: Sendable, Equatable {
+        case allowed
+        /// Refused, with the reason (sent as the 401's body, and logged).
+        case refused(String)
+    }
+
+    /// Whether stations without a password may connect.
+    public enum Policy: String, Sendable {
+        /// Stations with a password must give it; those without one connect freely.
+        case optional
+        /// Every station must give its password (or a client certificate, profile 3).
+        case required
+    }
+
+    public static let minimumLength = 16
+
+    /// A new random password: 20 bytes from the system CSPRNG as 40 hex characters.
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// `hmac-sha256$<salt hex>$<digest hex>` for `password`.
+    public static func digest(_ password: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return digest(password, salt: salt)
+    }
+
+    static func digest(_ password: String, salt: [UInt8]) -> String {
+        "hmac-sha256$" + salt.map { String(format: "%02x", $0) }.joined() + "$"
+            + AuditChain.hmacSHA256Hex(key: salt, message: Array(password.utf8))
+    }
+
+    /// Whether `password` matches a stored digest (compared in constant time).
+    public static func verify(_ password: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$").map(String.init)
+        guard parts.count == 3, parts[0] == "hmac-sha256", let salt = bytes(hex: parts[1]) else { return false }
+        let expected = Array(stored.utf8)
+        let actual = Array(digest(password, salt: salt).utf8)
+        guard expected.count == actual.count else { return false }
+        return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Checks the `Authorization` header of a station's upgrade request against its stored digest.
+    public static func check(station: String, authorization: String?, stored: String?, clientCertificate: Bool,
+                             policy: Policy) -> Check {
+        guard let stored else {
+            if policy == .optional || clientCertificate { return .allowed }
+            return .refused("station \(station) has no password set (vigil stations password \(station)); this server requires one")
+        }
+        guard let header = authorization, header.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+            return .refused("station \(station) must authenticate with HTTP Basic (username: its id, password: its key)")
+        }
+        let user = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        guard user == station else { return .refused("the Basic username must be the station id \(station), got \(user.debugDescription)") }
+        guard verify(password, against: stored) else { return .refused("wrong password for station \(station)") }
+        return .allowed
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        var result: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            result.append(byte)
+            index = next
+        }
+        return result
+    }
+}
+
+extension StationStore {
+    /// Sets a station's password (stored as a digest), or clears it with nil. False when the
+    /// station is not registered.
+    public func setStationPassword(id: String, _ password: String?) throws -> Bool {
+        guard try registration(of: id) != nil else { return false }
+        try database.run("UPDATE stations SET auth_digest = ? WHERE id = ?", password.map(StationCredentials.digest), id)
+        return true
+    }
+
+    /// The stored password digest of a station, nil when it has none (or is unknown).
+    public func stationPasswordDigest(id: String) throws -> String? {
+        try database.rows("SELECT auth_digest FROM stations WHERE id = ?", id).first?.first?.text
+    }
+}

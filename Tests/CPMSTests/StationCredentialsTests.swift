@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import CPMS
+
+/// Station Basic-auth credentials: digests, verification, and the upgrade-time check.
+@Suite struct StationCredentialsTests {
+    static func basic(_ user: String, _ password: String) -> String {
+        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+
+    @Test func digestsVerifyOnlyTheirPasswordAndAreSalted() {
+        let password = StationCredentials.generate()
+        #expect(password.count == 40 && password.allSatisfy(\.isHexDigit))
+        let first = StationCredentials.digest(password), second = StationCredentials.digest(password)
+        #expect(first != second)   // a fresh salt each time
+        #expect(first.hasPrefix("hmac-sha256$") && !first.contains(password))
+        #expect(StationCredentials.verify(password, against: first) && StationCredentials.verify(password, against: second))
+        #expect(!StationCredentials.verify(password + "x", against: first))
+        #expect(!StationCredentials.verify(password, against: "md5$00$00"))
+    }
+
+    @Test func theUpgradeCheckFollowsThePolicy() {
+        let stored = StationCredentials.digest("0123456789abcdef0123")
+        let good = Self.basic("CP-1", "0123456789abcdef0123")
+        #expect(StationCredentials.check(station: "CP-1", authorization: good, stored: stored, clientCertificate: false, policy: .optional) == .allowed)
+        #expect(StationCredentials.check(station: "CP-1", authorization: nil, stored: stored, clientCertificate: false, policy: .optional)
+                == .refused("station CP-1 must authenticate with HTTP Basic (username: its id, password: its key)"))
+        #expect(StationCredentials.check(station: "CP-1", authorization: Self.basic("CP-2", "0123456789abcdef0123"), stored: stored,
+                                         clientCertificate: false, policy: .optional)
+                == .refused(#"the Basic username must be the station id CP-1, got "CP-2""#))
+        #expect(StationCredentials.check(station: "CP-1", authorization: Self.basic("CP-1", "nope"), stored: stored,
+                                         clientCertificate: false, policy: .optional) == .refused("wrong password for station CP-1"))
+        #expect(StationCredentials.check(station: "CP-1", authorization: "Basic !!!", stored: stored, clientCertificate: false,
+                                         policy: .optional) != .allowed)
+        // Without a stored password: free under optional, refused under required unless a client certificate authenticated it.
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: false, policy: .optional) == .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: false, policy: .required) != .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: true, policy: .required) == .allowed)
+    }
+
+    @Test func passwordsAreStoredAsDigestsOnRegisteredStationsOnly() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cred-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        #expect(try await store.setStationPassword(id: "CP-1", "0123456789abcdef0123") == false)
+        _ = try await store.declareStation(id: "CP-1")
+        #expect(try await store.setStationPassword(id: "CP-1", "0123456789abcdef0123"))
+        let digest = try #require(try await store.stationPasswordDigest(id: "CP-1"))
+        #expect(StationCredentials.verify("0123456789abcdef0123", against: digest))
+        #expect(try await store.setStationPassword(id: "CP-1", nil))
+        #expect(try await store.stationPasswordDigest(id: "CP-1") == nil)
+    }
+}
