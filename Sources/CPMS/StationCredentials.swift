@@ -53,11 +53,20 @@ public enum StationCredentials {
         return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    /// Checks the `Authorization` header of a station's upgrade request against its stored digest.
-    public static func check(station: String, authorization: String?, stored: String?, clientCertificate: Bool,
+    /// Checks a station's upgrade request: a client certificate (profile 3) must name the
+    /// station as its common name; otherwise the `Authorization` header must match the stored
+    /// digest, when there is one or the policy requires one.
+    public static func check(station: String, authorization: String?, stored: String?, clientCertificateSubject: String?,
                              policy: Policy) -> Check {
+        if let subject = clientCertificateSubject {
+            let name = commonName(subject)
+            guard name == station else {
+                return .refused("the client certificate names \(name.map { "CN=\($0)" } ?? "no common name"), not station \(station)")
+            }
+            return .allowed
+        }
         guard let stored else {
-            if policy == .optional || clientCertificate { return .allowed }
+            if policy == .optional { return .allowed }
             return .refused("station \(station) has no password set (vigil stations password \(station)); this server requires one")
         }
         guard let header = authorization, header.lowercased().hasPrefix("basic "),
@@ -70,6 +79,22 @@ public enum StationCredentials {
         guard user == station else { return .refused("the Basic username must be the station id \(station), got \(user.debugDescription)") }
         guard verify(password, against: stored) else { return .refused("wrong password for station \(station)") }
         return .allowed
+    }
+
+    /// The CN of an RFC 2253 subject (`CN=CP-1,O=Acme`), unescaping `\,`.
+    static func commonName(_ subject: String) -> String? {
+        var parts: [String] = []
+        var current = ""
+        var escaped = false
+        for character in subject {
+            if escaped { current.append(character); escaped = false; continue }
+            if character == "\\" { escaped = true; continue }
+            if character == "," { parts.append(current); current = ""; continue }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts.lazy.map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.uppercased().hasPrefix("CN=") }.map { String($0.dropFirst(3)) }
     }
 
     static func bytes(hex: String) -> [UInt8]? {

@@ -45,7 +45,7 @@ struct OCPPEndpoint {
                     return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
                 }
                 let check = StationCredentials.check(station: station, authorization: info.headers["Authorization"], stored: stored,
-                                                     clientCertificate: info.peerCertificateSubject != nil, policy: stationAuth)
+                                                     clientCertificateSubject: info.peerCertificateSubject, policy: stationAuth)
                 if case .refused(let reason) = check {
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])

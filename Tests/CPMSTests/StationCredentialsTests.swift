@@ -22,20 +22,28 @@ import Testing
     @Test func theUpgradeCheckFollowsThePolicy() {
         let stored = StationCredentials.digest("0123456789abcdef0123")
         let good = Self.basic("CP-1", "0123456789abcdef0123")
-        #expect(StationCredentials.check(station: "CP-1", authorization: good, stored: stored, clientCertificate: false, policy: .optional) == .allowed)
-        #expect(StationCredentials.check(station: "CP-1", authorization: nil, stored: stored, clientCertificate: false, policy: .optional)
+        #expect(StationCredentials.check(station: "CP-1", authorization: good, stored: stored, clientCertificateSubject: nil, policy: .optional) == .allowed)
+        #expect(StationCredentials.check(station: "CP-1", authorization: nil, stored: stored, clientCertificateSubject: nil, policy: .optional)
                 == .refused("station CP-1 must authenticate with HTTP Basic (username: its id, password: its key)"))
         #expect(StationCredentials.check(station: "CP-1", authorization: Self.basic("CP-2", "0123456789abcdef0123"), stored: stored,
-                                         clientCertificate: false, policy: .optional)
+                                         clientCertificateSubject: nil, policy: .optional)
                 == .refused(#"the Basic username must be the station id CP-1, got "CP-2""#))
         #expect(StationCredentials.check(station: "CP-1", authorization: Self.basic("CP-1", "nope"), stored: stored,
-                                         clientCertificate: false, policy: .optional) == .refused("wrong password for station CP-1"))
-        #expect(StationCredentials.check(station: "CP-1", authorization: "Basic !!!", stored: stored, clientCertificate: false,
+                                         clientCertificateSubject: nil, policy: .optional) == .refused("wrong password for station CP-1"))
+        #expect(StationCredentials.check(station: "CP-1", authorization: "Basic !!!", stored: stored, clientCertificateSubject: nil,
                                          policy: .optional) != .allowed)
         // Without a stored password: free under optional, refused under required unless a client certificate authenticated it.
-        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: false, policy: .optional) == .allowed)
-        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: false, policy: .required) != .allowed)
-        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificate: true, policy: .required) == .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: nil, policy: .optional) == .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: nil, policy: .required) != .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-9,O=Acme",
+                                         policy: .required) == .allowed)
+        // Profile 3: the certificate must name the station.
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: stored, clientCertificateSubject: "O=Acme,CN=CP-9",
+                                         policy: .optional) == .allowed)
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-8,O=Acme",
+                                         policy: .optional) == .refused("the client certificate names CN=CP-8, not station CP-9"))
+        #expect(StationCredentials.commonName(#"CN=Acme\, Inc. CP-1,O=X"#) == "Acme, Inc. CP-1")
+        #expect(StationCredentials.commonName("O=X") == nil)
     }
 
     @Test func passwordsAreStoredAsDigestsOnRegisteredStationsOnly() async throws {
