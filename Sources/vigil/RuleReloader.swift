@@ -66,9 +66,9 @@ struct RuleReloader {
                                              details: "\(reason); added: \(change.added.joined(separator: ",")); removed: \(change.removed.joined(separator: ",")); changed: \(change.changed.joined(separator: ",")); now: \(hashes)"))
         } catch {
             log(.error, "rules reload refused; the running rules stay in force", ["reason": reason, "errors": String(error.errors.count)])
+            for problem in error.errors { log(.error, "rule error", ["at": problem.mark.description, "problem": problem.problem]) }
             await auditor.record(AuditRecord(kind: "operator", actor: "system", action: "rules reload", outcome: "refused",
                                              details: "\(reason): " + error.errors.map(\.description).joined(separator: "; ")))
-            for problem in error.errors { log(.error, "rule error", ["at": problem.mark.description, "problem": problem.problem]) }
         }
     }
 }

@@ -142,7 +142,8 @@ def test_hot_reload_refuses_a_broken_set_and_takes_a_good_one(workspace):
         (rules / "broken.yaml").write_text("- id: oops\n  when: { event: statusChange }\n  then: []\n")
         proc.signal(signal.SIGHUP)
         wait_for(lambda: "rules reload refused" in proc.stderr_text(), "the refusal in the log")
-        assert "broken.yaml:2:18" in proc.stderr_text()
+        # The errors follow the refusal line in the log (a separate write).
+        wait_for(lambda: "broken.yaml:2:18" in proc.stderr_text(), "the error's file:line:col in the log")
         assert get(proc, "/api/v1/rules") == before
         # A valid change is picked up by the file watch, without a signal.
         (rules / "broken.yaml").write_text(
