@@ -150,7 +150,7 @@ def test_hot_reload_refuses_a_broken_set_and_takes_a_good_one(workspace):
             "- id: heartbeat-seen\n  mode: dry-run\n  when: { event: heartbeat }\n  then: [{ alert: { route: oncall } }]\n")
         after = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(get(proc, "/api/v1/rules")), "the reload")
         assert {r["id"]: r["mode"] for r in after}["heartbeat-seen"] == "dry-run"
-        assert "rules reloaded" in proc.stderr_text()
+        wait_for(lambda: "rules reloaded" in proc.stderr_text(), "the reload in the log")
 
         async def script(ws):
             await call(ws, "1", "Heartbeat", {})
