@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 
 /// A condition over one event's fields, from a rule's `where` (or `unless`, `verify`,
 /// `success`): field tests combined with all/any/not. Pure and total: a missing field never
@@ -104,55 +105,6 @@ public indirect enum FieldTest: Sendable, Equatable {
         case .not(let inner): return "not (\(inner.spoken(field: field)))"
         case .all(let tests): return tests.map { $0.spoken(field: field) }.joined(separator: " and ")
         }
-    }
-}
-
-/// A case-sensitive `*`/`?` wildcard pattern over a whole value.
-public struct Glob: Sendable, Equatable, Hashable {
-    public let pattern: String
-    private let characters: [Character]
-    /// The common shapes, matched without walking characters: `ABB`, `CP-1*`, `*-test`.
-    private let shape: Shape
-
-    private enum Shape: Hashable, Sendable { case literal, prefix(String), suffix(String), general }
-
-    public init(_ pattern: String) {
-        self.pattern = pattern
-        characters = Array(pattern)
-        let wildcards = pattern.filter { $0 == "*" || $0 == "?" }
-        if wildcards.isEmpty { shape = .literal }
-        else if wildcards == "*", pattern.hasSuffix("*") { shape = .prefix(String(pattern.dropLast())) }
-        else if wildcards == "*", pattern.hasPrefix("*") { shape = .suffix(String(pattern.dropFirst())) }
-        else { shape = .general }
-    }
-
-    public var isLiteral: Bool { !pattern.contains("*") && !pattern.contains("?") }
-
-    public func matches(_ text: String) -> Bool {
-        switch shape {
-        case .literal: return text == pattern
-        case .prefix(let prefix): return text.hasPrefix(prefix)
-        case .suffix(let suffix): return text.hasSuffix(suffix)
-        case .general: return matchesGeneral(text)
-        }
-    }
-
-    private func matchesGeneral(_ text: String) -> Bool {
-        let text = Array(text)
-        var p = 0, t = 0, star = -1, mark = 0
-        while t < text.count {
-            if p < characters.count, characters[p] == "?" || characters[p] == text[t] {
-                p += 1; t += 1
-            } else if p < characters.count, characters[p] == "*" {
-                star = p; mark = t; p += 1
-            } else if star >= 0 {
-                p = star + 1; mark += 1; t = mark
-            } else {
-                return false
-            }
-        }
-        while p < characters.count, characters[p] == "*" { p += 1 }
-        return p == characters.count
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 import YAMLKit
 
 /// One operator-authored rule, as loaded and checked from a Rules/*.yaml file: which events it

@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 import YAMLKit
 
 /// Reading `where` predicates, triggers and durations from YAML; part of `RuleReader`.
@@ -66,7 +67,7 @@ extension RuleReader {
             case "not":
                 if let inner = fieldTest(value, field: field, context: context) { tests.append(.not(inner)) }
             case "glob":
-                if let text = scalar(value, "\(field).glob", context) { tests.append(.glob(Glob(text))) }
+                if let text = scalar(value, "\(field).glob", context) { tests.append(.glob(Glob(text, caseSensitive: true))) }
             case "regex":
                 guard let text = scalar(value, "\(field).regex", context) else { continue }
                 if let regex = RuleRegex(text) { tests.append(.regex(regex)) }

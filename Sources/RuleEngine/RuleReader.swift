@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 import YAMLKit
 
 /// Turns one rule's YAML mapping into a checked `Rule`, collecting every problem with its
@@ -69,11 +70,11 @@ struct RuleReader {
     mutating func scope(_ node: YAMLNode, context: String) -> RuleScope {
         var reader = YAMLFieldReader(node, context: "\(context) scope", allowed: ["sites", "stations", "vendors", "models", "firmware"])
         var scope = RuleScope()
-        scope.sites = reader.strings("sites").map { Glob($0.lowercased()) }
-        scope.stations = reader.strings("stations").map { Glob($0.lowercased()) }
-        scope.vendors = reader.strings("vendors").map { Glob($0.lowercased()) }
-        scope.models = reader.strings("models").map { Glob($0.lowercased()) }
-        scope.firmware = reader.strings("firmware").map { Glob($0.lowercased()) }
+        scope.sites = reader.strings("sites").map { Glob($0.lowercased(), caseSensitive: true) }
+        scope.stations = reader.strings("stations").map { Glob($0.lowercased(), caseSensitive: true) }
+        scope.vendors = reader.strings("vendors").map { Glob($0.lowercased(), caseSensitive: true) }
+        scope.models = reader.strings("models").map { Glob($0.lowercased(), caseSensitive: true) }
+        scope.firmware = reader.strings("firmware").map { Glob($0.lowercased(), caseSensitive: true) }
         absorb(reader)
         return scope
     }

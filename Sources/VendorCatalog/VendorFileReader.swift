@@ -24,9 +24,9 @@ enum VendorFileReader {
         var vendorIds: [Glob] = [], chargePointVendors: [Glob] = [], models: [Glob] = []
         if let recognise = top.field("recognise", required: true) {
             var reader = YAMLFieldReader(recognise, context: "vendor \"\(name)\" recognise", allowed: ["vendorIds", "chargePointVendors", "models"])
-            vendorIds = reader.strings("vendorIds").map(Glob.init)
-            chargePointVendors = reader.strings("chargePointVendors").map(Glob.init)
-            models = reader.strings("models").map(Glob.init)
+            vendorIds = reader.strings("vendorIds").map { Glob($0) }
+            chargePointVendors = reader.strings("chargePointVendors").map { Glob($0) }
+            models = reader.strings("models").map { Glob($0) }
             errors += reader.errors
         }
         let format = top.choice("codeFormat", CodeFormat.self, valid: CodeFormat.allCases) ?? .text
@@ -38,7 +38,7 @@ enum VendorFileReader {
                 var reader = YAMLFieldReader(item, context: "vendor \"\(name)\" family", allowed: ["id", "name", "models", "firmware"])
                 let id = reader.string("id") ?? ""
                 let familyName = reader.string("name") ?? id
-                let familyModels = reader.strings("models", required: true).map(Glob.init)
+                let familyModels = reader.strings("models", required: true).map { Glob($0) }
                 var range: FirmwareRange?
                 if let text = reader.string("firmware", required: false), let node = item["firmware"] {
                     range = FirmwareRange(text)

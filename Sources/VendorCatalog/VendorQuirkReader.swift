@@ -18,7 +18,7 @@ enum VendorQuirkReader {
             let id = reader.string("id") ?? ""
             if !id.isEmpty, !seen.insert(id).inserted, let node = item["id"] { reader.fail(node, "duplicate quirk id \"\(id)\"") }
             let description = reader.string("description") ?? ""
-            let models = reader.strings("models").map(Glob.init)
+            let models = reader.strings("models").map { Glob($0) }
             var range: FirmwareRange?
             if let text = reader.string("firmware", required: false), let node = item["firmware"] {
                 range = FirmwareRange(text)
