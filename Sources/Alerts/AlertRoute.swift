@@ -112,14 +112,5 @@ public struct AlertSettings: Sendable {
     }
 
     /// `90s`, `30m`, `24h`, `7d`.
-    static func seconds(_ text: String) -> TimeInterval? {
-        guard let unit = text.last, let number = Double(text.dropLast()) else { return nil }
-        switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3_600
-        case "d": return number * 86_400
-        default: return nil
-        }
-    }
+    static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YAMLKit
 
 /// A length of time written the way operators write it: `90s`, `5m`, `1h30m`, `7d`, `2w`.
 /// Stored in whole seconds so rule behaviour never depends on floating-point rounding.
@@ -13,25 +14,11 @@ public struct RuleDuration: Sendable, Equatable, Hashable, Comparable, Codable, 
 
     public var timeInterval: TimeInterval { TimeInterval(seconds) }
 
-    /// Parses `<number><unit>` groups (units s, m, h, d, w), largest first; nil when malformed.
+    /// Parses `<number><unit>` groups (units s, m, h, d, w), largest first (`DurationText`), in
+    /// whole numbers as the rule language writes them (`1h30m`, not `1.5h`); nil otherwise.
     public init?(parsing text: String) {
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        var total = 0, digits = "", lastUnit = Int.max
-        for character in text {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-            } else if let unit = units[character], !digits.isEmpty, let value = Int(digits), unit < lastUnit {
-                let (product, overflow) = value.multipliedReportingOverflow(by: unit)
-                guard !overflow, product <= 10 * 366 * 86_400 else { return nil }
-                total += product
-                digits = ""
-                lastUnit = unit
-            } else {
-                return nil
-            }
-        }
-        guard digits.isEmpty, lastUnit != Int.max else { return nil }
-        seconds = total
+        guard !text.contains("."), let value = DurationText.seconds(text) else { return nil }
+        seconds = Int(value)
     }
 
     /// The shortest spelling: `1h30m`, `7d`, `0s`.

@@ -128,15 +128,5 @@ public struct Scenario: Sendable {
     }
 
     /// `45s`, `5m`, `2h`, `1d`, or plain seconds.
-    public static func seconds(_ text: String) -> Double? {
-        if let value = Double(text) { return value }
-        guard let unit = text.last, let number = Double(text.dropLast()), number >= 0 else { return nil }
-        switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3_600
-        case "d": return number * 86_400
-        default: return nil
-        }
-    }
+    public static func seconds(_ text: String) -> Double? { DurationText.seconds(text, allowBareNumber: true) }
 }

@@ -3,6 +3,7 @@ import Audit
 import CPMS
 import Foundation
 import Remediation
+import YAMLKit
 
 /// `vigil alerts list|deliveries|retry|silence|silences|unsilence`: for on-call and operators.
 ///   list [--status open|resolved] [--limit N]          alerts, one per rule and target
@@ -105,13 +106,5 @@ struct AlertsCommand {
         try await store.appendAudit([record], key: key, now: StoreTime.format(Date()))
     }
 
-    static func seconds(_ text: String) -> TimeInterval? {
-        guard let unit = text.last, let number = Double(text.dropLast()), number > 0 else { return nil }
-        switch unit {
-        case "m": return number * 60
-        case "h": return number * 3_600
-        case "d": return number * 86_400
-        default: return nil
-        }
-    }
+    static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }
 }
