@@ -78,7 +78,8 @@ public enum AuditChain {
         return hex(Array(digest.prefix(Int(length))))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lower-case hex of `bytes`.
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
         text.reserveCapacity(bytes.count * 2)

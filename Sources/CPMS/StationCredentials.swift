@@ -25,22 +25,28 @@ public enum StationCredentials {
 
     public static let minimumLength = 16
 
-    /// A new random password: 20 bytes from the system CSPRNG as 40 hex characters.
-    public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    /// OpenSSL's generator could not produce random bytes.
+    public struct RandomnessUnavailable: Error, CustomStringConvertible {
+        public var description: String { "OpenSSL could not generate random bytes" }
     }
 
-    /// `hmac-sha256$<salt hex>$<digest hex>` for `password`.
-    public static func digest(_ password: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    /// `count` random bytes from OpenSSL's generator, as hex (passwords, API tokens).
+    public static func randomHex(bytes count: Int) throws -> String {
+        guard let bytes = AuditChain.newKey(bytes: count) else { throw RandomnessUnavailable() }
+        return AuditChain.hex(bytes)
+    }
+
+    /// A new random password: 20 random bytes as 40 hex characters.
+    public static func generate() throws -> String { try randomHex(bytes: 20) }
+
+    /// `hmac-sha256$<salt hex>$<digest hex>` for `password`, with a fresh 16-byte salt.
+    public static func digest(_ password: String) throws -> String {
+        guard let salt = AuditChain.newKey(bytes: 16) else { throw RandomnessUnavailable() }
         return digest(password, salt: salt)
     }
 
     static func digest(_ password: String, salt: [UInt8]) -> String {
-        "hmac-sha256$" + salt.map { String(format: "%02x", $0) }.joined() + "$"
-            + AuditChain.hmacSHA256Hex(key: salt, message: Array(password.utf8))
+        "hmac-sha256$" + AuditChain.hex(salt) + "$" + AuditChain.hmacSHA256Hex(key: salt, message: Array(password.utf8))
     }
 
     /// Whether `password` matches a stored digest (compared in constant time).
@@ -116,7 +122,7 @@ extension StationStore {
     /// station is not registered.
     public func setStationPassword(id: String, _ password: String?) throws -> Bool {
         guard try registration(of: id) != nil else { return false }
-        try database.run("UPDATE stations SET auth_digest = ? WHERE id = ?", password.map(StationCredentials.digest), id)
+        try database.run("UPDATE stations SET auth_digest = ? WHERE id = ?", try password.map { try StationCredentials.digest($0) }, id)
         return true
     }
 

@@ -34,13 +34,18 @@ extension StationStore {
     }
 
     public func removeAPIUser(name: String) throws -> Bool {
-        guard try apiUsers().contains(where: { $0.name == name }) else { return false }
+        guard try !database.rows("SELECT 1 FROM api_users WHERE name = ?", name).isEmpty else { return false }
         try database.run("DELETE FROM api_users WHERE name = ?", name)
         return true
     }
 
     public func apiUsers() throws -> [APIUser] {
         try database.rows("SELECT name, access, approves, created_at FROM api_users ORDER BY name").map(Self.apiUser)
+    }
+
+    /// Whether any API user exists (the API is open while none does).
+    public func hasAPIUsers() throws -> Bool {
+        try !database.rows("SELECT 1 FROM api_users LIMIT 1").isEmpty
     }
 
     /// The user holding `token`, nil when no user does.

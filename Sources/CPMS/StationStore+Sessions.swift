@@ -123,10 +123,7 @@ extension StationStore {
     /// (within 120 s) or the skew is not measured yet. Messages a charger queued while
     /// offline arrive this way.
     public func reportDelay(station: String, chargerTime: Date, now: Date) throws -> Double? {
-        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", station).first,
-              (row[1].int ?? 0) > 0 else { return nil }
-        let skew: Double
-        if case .real(let value) = row[0] { skew = value } else { skew = Double(row[0].int ?? 0) }
+        guard let skew = try clockSkew(of: station) else { return nil }   // set with the first sample
         let delay = now.timeIntervalSince(chargerTime) + skew
         return delay > 120 ? delay : nil
     }

@@ -261,10 +261,7 @@ public actor StationStore {
 
     /// The station's clock minus Vigil's, in seconds, as measured so far; nil before any sample.
     public func clockSkew(of id: String) throws -> Double? {
-        try database.rows("SELECT clock_skew FROM stations WHERE id = ?", id).first.flatMap { row -> Double? in
-            if case .real(let value) = row[0] { return value }
-            return row[0].int.map(Double.init)
-        }
+        try database.rows("SELECT clock_skew FROM stations WHERE id = ?", id).first?.first?.real
     }
 
     /// Takes one sample of the station's clock offset (its timestamp minus arrival). A sample far
@@ -274,8 +271,7 @@ public actor StationStore {
         try await committed { [self] in
             guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
             let samples = row[1].int ?? 0
-            var skew: Double?
-            if case .real(let value) = row[0] { skew = value } else { skew = row[0].int.map(Double.init) }
+            let skew = row[0].real
             if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
             let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
             try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)

@@ -16,16 +16,24 @@ struct APIAuth: Sendable {
         case refused(HTTPResponse)
     }
 
+    /// One lookup per request: the token's user when a bearer token is given; only without a
+    /// known user does it ask whether the API is protected at all.
     func check(_ request: HTTPRequest, needs access: APIAccess) async -> Outcome {
-        let users: [APIUser]
-        do { users = try await store.apiUsers() } catch { return .refused(Self.error(.internalServerError, "\(error)")) }
-        guard !users.isEmpty else { return .allowed(nil) }
-        guard let header = request.headers["Authorization"], header.lowercased().hasPrefix("bearer ") else {
-            return .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+        var bearer: String?
+        if let header = request.headers["Authorization"], header.lowercased().hasPrefix("bearer ") {
+            bearer = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let user = try? await store.apiUser(token: token) else {
-            return .refused(Self.error(.unauthorized, "unknown or revoked token", challenge: true))
+        var user: APIUser?
+        do {
+            if let bearer { user = try await store.apiUser(token: bearer) }
+            if user == nil, try await !store.hasAPIUsers() { return .allowed(nil) }
+        } catch {
+            return .refused(Self.error(.internalServerError, "\(error)"))
+        }
+        guard let user else {
+            return bearer == nil
+                ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+                : .refused(Self.error(.unauthorized, "unknown or revoked token", challenge: true))
         }
         guard user.access >= access else {
             return .refused(Self.error(.forbidden, "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))

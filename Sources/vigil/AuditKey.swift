@@ -19,7 +19,7 @@ enum AuditKey {
         }
         guard create else { return nil }
         guard let bytes = AuditChain.newKey() else { throw CommandFailure(description: "cannot generate an audit key") }
-        let text = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let text = AuditChain.hex(bytes) + "\n"
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CommandFailure(description: "cannot write the audit key to \(path)")
         }

@@ -78,7 +78,7 @@ struct StationsCommand {
                 }
                 password = line
             } else {
-                password = StationCredentials.generate()
+                password = try StationCredentials.generate()
             }
             guard try await store.setStationPassword(id: id, password) else {
                 printLine("no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")

@@ -18,12 +18,8 @@ struct UsersCommand {
         try self.arguments.rejectUnknown(allowed: ["db", "access", "approves", "json"])
     }
 
-    /// 32 random bytes from the system's CSPRNG, as hex with a recognisable prefix.
-    static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return "vigil_" + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
+    /// 32 random bytes from OpenSSL's generator, as hex with a recognisable prefix.
+    static func newToken() throws -> String { "vigil_" + (try StationCredentials.randomHex(bytes: 32)) }
 
     func run() async throws -> Int32 {
         let path = arguments.databasePath
@@ -65,7 +61,7 @@ struct UsersCommand {
                 approves = roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 if !approves.isEmpty && access != .operator { throw UsageError("--approves needs --access operator") }
             }
-            let token = Self.newToken()
+            let token = try Self.newToken()
             try await store.saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
             printLine("\(verb == "add" ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
             printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
@@ -83,8 +79,4 @@ struct UsersCommand {
             throw UsageError("unknown users verb \(verb.debugDescription); use list, add, rotate or remove")
         }
     }
-}
-
-extension String {
-    func leftPadded(to length: Int) -> String { count >= length ? self : String(repeating: "0", count: length - count) + self }
 }

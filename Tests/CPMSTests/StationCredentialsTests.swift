@@ -8,10 +8,10 @@ import Testing
         "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
     }
 
-    @Test func digestsVerifyOnlyTheirPasswordAndAreSalted() {
-        let password = StationCredentials.generate()
+    @Test func digestsVerifyOnlyTheirPasswordAndAreSalted() throws {
+        let password = try StationCredentials.generate()
         #expect(password.count == 40 && password.allSatisfy(\.isHexDigit))
-        let first = StationCredentials.digest(password), second = StationCredentials.digest(password)
+        let first = try StationCredentials.digest(password), second = try StationCredentials.digest(password)
         #expect(first != second)   // a fresh salt each time
         #expect(first.hasPrefix("hmac-sha256$") && !first.contains(password))
         #expect(StationCredentials.verify(password, against: first) && StationCredentials.verify(password, against: second))
@@ -19,8 +19,8 @@ import Testing
         #expect(!StationCredentials.verify(password, against: "md5$00$00"))
     }
 
-    @Test func theUpgradeCheckFollowsThePolicy() {
-        let stored = StationCredentials.digest("0123456789abcdef0123")
+    @Test func theUpgradeCheckFollowsThePolicy() throws {
+        let stored = try StationCredentials.digest("0123456789abcdef0123")
         let good = Self.basic("CP-1", "0123456789abcdef0123")
         #expect(StationCredentials.check(station: "CP-1", authorization: good, stored: stored, clientCertificateSubject: nil, policy: .optional) == .allowed)
         #expect(StationCredentials.check(station: "CP-1", authorization: nil, stored: stored, clientCertificateSubject: nil, policy: .optional)
