@@ -264,5 +264,15 @@ enum CPMSSchema {
         Migration(version: 15, name: "station Basic-auth passwords (digests)", sql: """
             ALTER TABLE stations ADD COLUMN auth_digest TEXT;
             """),
+        Migration(version: 16, name: "faults open on each connector (the executor's safety gate reads them)", sql: """
+            CREATE TABLE open_faults (
+                station TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+                evse INTEGER NOT NULL,                  -- 1.6: the connectorId; 0 = the station itself
+                code TEXT NOT NULL,                     -- 1.6 errorCode, 2.0.1 Component/Variable
+                vendor_id TEXT, vendor_error_code TEXT, info TEXT,
+                raised_at TEXT NOT NULL,
+                PRIMARY KEY (station, evse, code)
+            );
+            """),
     ])
 }

@@ -87,6 +87,8 @@ extension StationHandlers {
                 let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
                 let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
                                           ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
+                try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
+                                                 info: data.techInfo, raised: raised, now: now.rfc3339)
                 if raised {
                     try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
                         at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))

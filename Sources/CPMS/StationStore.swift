@@ -114,6 +114,7 @@ public actor StationStore {
                                                           info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
                     report.info, report.chargerTime, now, queuedOffline)
+                try trackFault(station: id, report, now: now)
                 try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
             }
             return true

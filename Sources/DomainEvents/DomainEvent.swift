@@ -59,6 +59,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
     case connected, disconnected, booted, heartbeat, statusChanged, faultCleared
     case transactionStarted, transactionEnded, meterSample, authorizationRejected
     case securityEvent, firmwareStatus, diagnosticsStatus, commandResult, approval, tick
+    /// Vigil's executor holds (or releases) every automatic state-changing command, for the
+    /// fleet (`scope: fleet`, station "") while many stations fault at once.
+    case hold
 
     /// Attributes every event has; valid in any `where`.
     public static let commonFields = ["kind", "station", "connector", "evse", "site", "vendor", "model", "firmware"]
@@ -79,7 +82,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .securityEvent: return ["type", "techInfo"]
         case .firmwareStatus: return ["status"]
         case .diagnosticsStatus: return ["status"]
-        case .commandResult: return ["action", "status", "rule", "detail"]
+        case .commandResult: return ["action", "status", "rule", "detail", "target", "rung", "reason"]
+        case .hold: return ["scope", "active", "until", "reason"]
         case .approval: return ["rule", "target", "approved", "by", "role"]
         }
     }

@@ -22,6 +22,15 @@ public struct Decision: Sendable, Equatable, Codable {
         case suppressed
         /// The rule stopped acting for a site because too much of it tripped at once.
         case halted
+        /// A breaker (the executor's fleet breaker, or the rule's own `haltWhen`) holds every
+        /// automatic state-changing command: the ladder pauses before its command and checks
+        /// its condition again when the hold ends.
+        case held
+        /// The hold ended and the condition still holds: the paused rung runs now.
+        case resumed
+        /// The rung's command did not go through — refused by a gate, or answered Rejected,
+        /// NotConnected, TimedOut or Failed: the rung ends at once, without waiting for `verify`.
+        case commandFailed
         /// The incident is over: the condition of a rule that fired has cleared (a `for`
         /// condition cleared, an absent event came back, a ratio recovered). Alerts resolve on it.
         case cleared
@@ -93,8 +102,11 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     public var allowDuringSession: Bool
     /// The catalogue entry behind a remedy or guidance: `vendor code`.
     public var catalogueEntry: String?
-    /// That entry's severity; the executor refuses to reset a `safety` fault whatever decided it.
+    /// That entry's severity.
     public var catalogueSeverity: String?
+    /// The entry says never reset automatically; the executor checks the station's open
+    /// faults itself too, whatever decided the command.
+    public var neverReset: Bool?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

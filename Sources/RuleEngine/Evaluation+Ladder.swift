@@ -11,6 +11,7 @@ extension Evaluation {
         while var ladder = state.rules[rule.id]?.ladders[key] {
             guard index < rule.ladder.count else {
                 state.rules[rule.id]?.ladders[key] = nil
+                ladderEnded(rule: position, ladder: ladder, at: time)
                 if let last = rule.ladder.last, last.verify != nil {
                     emit(rule: position, kind: .ladderExhausted, target: ladder.target, evidence: ladder.eventIds,
                          reason: "every rung ran and none was verified; tried: \(ladder.tried.joined(separator: "; "))", at: time)
@@ -22,6 +23,12 @@ extension Evaluation {
             ladder.waiting = nil
             ladder.deadline = nil
             let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
+            // A breaker holds every state-changing command: the ladder pauses here, visibly,
+            // instead of walking on to rungs that assume the command went out.
+            if let (until, why) = holdUntil(rule: position, ladder: ladder, action: action, at: time) {
+                hold(rule: position, key: key, ladder: ladder, action: action, until: until, why: why, at: time)
+                return
+            }
             // A command that may not go out (live session, budget spent) is reported and skipped;
             // the ladder goes on, so its alert rungs still reach someone.
             if action.type.isCommand, let reason = commandBlock(rule: position, rung: rung, action: action, ladder: ladder, at: time) {
@@ -46,6 +53,8 @@ extension Evaluation {
             emit(rule: position, kind: .act, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
                  reason: reason, at: time)
             ladder.tried.append(action.label)
+            if action.type == .disableConnector { ladder.disabledUntold = true }
+            if action.type == .alert { ladder.disabledUntold = false }
             if case .approve(let approval) = rung.action {
                 ladder.waiting = .approval
                 ladder.deadline = time.adding(approval.timeout)
@@ -126,6 +135,7 @@ extension Evaluation {
             emit(rule: position, kind: .verified, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
                  reason: "\(event.kind.rawValue) seen \(Int(time.timeIntervalSince(ladder.deadline ?? time).magnitude))s before the verification deadline",
                  at: time)
+            ladderEnded(rule: position, ladder: ladder, at: time)
         }
     }
 
@@ -155,8 +165,12 @@ extension Evaluation {
             switch approval.onTimeout {
             case .proceed: runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
             case .skip: runLadder(rule: position, key: key, from: ladder.rung + 2, at: time)
-            case .abort: state.rules[rule.id]?.ladders[key] = nil
+            case .abort:
+                state.rules[rule.id]?.ladders[key] = nil
+                ladderEnded(rule: position, ladder: ladder, at: time)
             }
+        case .hold?:
+            holdEnded(rule: position, key: key, ladder: ladder, at: time)
         case nil:
             state.rules[rule.id]?.ladders[key]?.deadline = nil
         }
@@ -177,6 +191,7 @@ extension Evaluation {
             runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
         } else {
             state.rules[rule.id]?.ladders[key] = nil
+            ladderEnded(rule: position, ladder: ladder, at: time)
             emit(rule: position, kind: .approvalRejected, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
                  reason: "rejected by \(by) (\(approval.role)); the ladder stops", at: time)
         }

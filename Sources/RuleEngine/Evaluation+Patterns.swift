@@ -16,6 +16,7 @@ extension Evaluation {
             approval(event, rule: position, at: time)
             return
         }
+        if event.kind == .commandResult { commandOutcome(event, rule: position, at: time) }
         if state.laddersRunning.contains(rule.id) { verifyLadders(with: event, rule: position, at: time) }
         guard rule.scope.isEmpty || rule.scope.contains(subject) else { return }
         let by = rule.pattern.by
@@ -54,7 +55,10 @@ extension Evaluation {
             return (Firing(evidence: [event.id], firstSeen: time), false)
 
         case .sustained(let pattern):
-            let clears = pattern.clearedBy.map { $0.matches(event) } ?? (!matches && rule.trigger.events.contains(event.kind))
+            // Vigil's own footprint (Unavailable after its disable, the reboot after its reset)
+            // is not the condition clearing.
+            let clears = !isVigilsOwnDoing(event)
+                && (pattern.clearedBy.map { $0.matches(event) } ?? (!matches && rule.trigger.events.contains(event.kind)))
             if matches {
                 if window.since == nil { window.since = time; window.eventIds = [] }
                 window.clearedAt = nil

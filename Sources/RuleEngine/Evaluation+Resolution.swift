@@ -27,25 +27,36 @@ extension Evaluation {
         let match = catalogueMatch(for: ladder.event)
         var (action, note) = resolve(rung, rule: rule, ladder: ladder, match: match, at: time)
         action.catalogueSeverity = match?.entry.severity.rawValue
+        action.neverReset = match?.entry.neverAutoReset == true
         return (action, note)
     }
 
     func resolve(_ rung: Rung, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> (DecidedAction, String?) {
         let entryName = match.map { "\($0.entry.vendor) \($0.entry.code)" }
-        // Only safety faults override the rule; a code that a reset does not help is the
-        // operator's call (the reset is sent, with the catalogue's view noted).
-        let isSafety = match.map { $0.entry.severity == .safety } ?? false
-        let resetUnhelpful = match.map { !$0.entry.resetSafe && $0.entry.severity != .safety } ?? false
+        // A fault the catalogue says is never reset automatically overrides the rule — this
+        // event's fault, or one still open on any connector of the station. A code that a
+        // reset merely does not help is the operator's call (sent, with the catalogue's view noted).
+        let isNeverReset = match.map { $0.entry.neverAutoReset } ?? false
+        let resetUnhelpful = match.map { !$0.entry.remedy.isReset && !$0.entry.neverAutoReset } ?? false
         let connectorKnown = ladder.target.connector != nil
         switch rung.action {
         case .reset(let kind):
-            if isSafety, let entryName {
+            if isNeverReset, let entryName {
                 if connectorKnown {
                     return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName),
-                            "the catalogue marks \(entryName) as a safety fault, never reset: disabling the connector instead")
+                            "the catalogue says \(entryName) is never reset automatically: disabling the connector instead")
                 }
                 return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
-                        "the catalogue marks \(entryName) as a safety fault, never reset: alerting instead")
+                        "the catalogue says \(entryName) is never reset automatically: alerting instead")
+            }
+            if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
+                let place = connector == 0 ? "the station itself" : "connector \(connector)"
+                if connectorKnown && ladder.target.connector == connector {
+                    return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: other),
+                            "\(station) has \(other) open on \(place), never reset automatically: disabling the connector instead")
+                }
+                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                        "\(station) has \(other) open on \(place), never reset automatically: alerting instead of reset \(kind.rawValue)")
             }
             return (DecidedAction(type: .reset, resetType: kind.rawValue, allowDuringSession: rung.allowDuringSession,
                                   catalogueEntry: entryName),
@@ -69,16 +80,21 @@ extension Evaluation {
             }
             let entry = match.entry
             let name = "\(entry.vendor) \(entry.code)"
-            if isSafety {
+            if isNeverReset {
                 if connectorKnown {
                     return (DecidedAction(type: .disableConnector, catalogueEntry: name),
-                            "catalogue: \(name) is a safety fault (never reset): disable the connector, then a technician")
+                            "catalogue: \(name) is never reset automatically: disable the connector, then a technician")
                 }
                 return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
-                        "catalogue: \(name) is a safety fault (never reset): technician")
+                        "catalogue: \(name) is never reset automatically: technician")
             }
             switch entry.remedy {
             case .softReset, .hardReset:
+                if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
+                    let severity = max(entry.severity, Severity(rawValue: fallback.severity) ?? .major).rawValue
+                    return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity),
+                            "catalogue: \(name) → \(entry.remedy.rawValue), but \(station) has \(other) open on connector \(connector), never reset automatically: alerting instead")
+                }
                 let kind = entry.remedy == .softReset ? "soft" : "hard"
                 return (DecidedAction(type: .reset, resetType: kind, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
                         "catalogue: \(name) → \(entry.remedy.rawValue)")

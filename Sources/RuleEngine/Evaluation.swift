@@ -22,7 +22,7 @@ struct Evaluation {
         if let site = event.site { facts.site = site }
         // Whatever a station sends proves it connected; Vigil's own events (command results,
         // approvals) prove nothing about it.
-        if ![.disconnected, .commandResult, .approval, .tick].contains(event.kind) { facts.isConnected = true }
+        if ![.disconnected, .commandResult, .approval, .tick, .hold].contains(event.kind) { facts.isConnected = true }
         switch event.kind {
         case .connected, .booted:
             if event.kind == .connected || !wasConnected { facts.connectedAt = time }
@@ -42,11 +42,65 @@ struct Evaluation {
                 if ["Charging", "SuspendedEV", "SuspendedEVSE"].contains(to) { facts.busyConnectors.insert(connector) }
                 else { facts.busyConnectors.remove(connector) }
                 if to == "Available" { facts.transactions = facts.transactions.filter { $0.value != connector } }
+                if !["Faulted", "Unavailable"].contains(to) {
+                    // Usable again: the station says the fault is gone and the connector is back.
+                    facts.disabledByVigil.remove(connector)
+                    facts.neverResetFaults[connector] = nil
+                }
             }
+            if Self.reportsFault(event), let match = catalogueMatch(for: event), match.entry.neverAutoReset {
+                facts.neverResetFaults[event.connector ?? 0] = "\(match.entry.vendor) \(match.entry.code)"
+            }
+        case .faultCleared:
+            facts.neverResetFaults[event.connector ?? 0] = nil
+        case .commandResult:
+            guard event.fields["status"]?.description == "Accepted" else { break }
+            switch event.fields["detail"]?.description {
+            case "disableConnector"?: if let connector = event.connector { facts.disabledByVigil.insert(connector) }
+            case "enableConnector"?: if let connector = event.connector { facts.disabledByVigil.remove(connector) }
+            case let detail? where detail.hasPrefix("reset"): facts.resetByVigilAt = time
+            default: break
+            }
+        case .hold:
+            if event.fields["scope"]?.description == "fleet" {
+                let active = event.fields["active"] == .bool(true) || event.fields["active"]?.description == "true"
+                state.fleetHoldUntil = active ? event.fields["until"].flatMap { RuleFixture.parseDate($0.description) } : nil
+                holdChanged(at: time)
+            }
+            return
         default:
             break
         }
         state.stations[event.station] = facts
+    }
+
+    /// A status report carrying a fault: Faulted, or an OCPP error code other than NoError.
+    static func reportsFault(_ event: DomainEvent) -> Bool {
+        guard event.kind == .statusChanged else { return false }
+        if event.fields["to"]?.description == "Faulted" { return true }
+        guard let code = event.fields["ocppErrorCode"]?.description else { return false }
+        return !code.isEmpty && code != "NoError"
+    }
+
+    /// How long after a reset Vigil sent the station's Unavailable statuses and boot are
+    /// taken as the reboot it caused.
+    static let rebootAttribution: TimeInterval = 600
+
+    /// Whether an event is the footprint of Vigil's own command rather than news about the
+    /// fault: Unavailable after Vigil's accepted disable of that connector, or Unavailable and
+    /// the boot in the minutes after a reset Vigil sent. It never clears a condition.
+    func isVigilsOwnDoing(_ event: DomainEvent) -> Bool {
+        guard let facts = state.stations[event.station] else { return false }
+        let afterReset = facts.resetByVigilAt.map { event.time.timeIntervalSince($0) < Self.rebootAttribution && event.time >= $0 } ?? false
+        switch event.kind {
+        case .statusChanged:
+            guard event.fields["to"]?.description == "Unavailable" else { return false }
+            return afterReset || event.connector.map { facts.disabledByVigil.contains($0) } == true
+        case .booted, .disconnected, .connected:
+            return afterReset
+        default:
+            return false
+        }
     }
 
     func target(for event: DomainEvent, by key: GroupKey) -> RuleTarget {

@@ -35,8 +35,17 @@ public struct RuleEngine: Sendable {
             }
             for rung in rule.ladder { kinds.formUnion(rung.verify?.trigger.events ?? []) }
             kinds.insert(.approval)
+            // Commands report back (a failure ends the rung, a hold pauses the ladder), and a
+            // held ladder waits for its hold's end.
+            let commands = rule.ladder.contains { rung in
+                switch rung.action {
+                case .reset, .disableConnector, .enableConnector, .unlockConnector, .catalogueRemedy: return true
+                default: return false
+                }
+            }
+            if commands { kinds.insert(.commandResult) }
             for kind in kinds { index[kind, default: []].append(position) }
-            let pauses = rule.ladder.contains { rung in
+            let pauses = commands || rule.ladder.contains { rung in
                 if case .approve = rung.action { return true }
                 return rung.verify != nil
             }

@@ -11,7 +11,7 @@ extension KeyedDecodingContainer {
 }
 
 extension RuleEngineState {
-    enum CodingKeys: String, CodingKey { case clock, startedAt, stations, rules, deadlines, laddersRunning }
+    enum CodingKeys: String, CodingKey { case clock, startedAt, stations, rules, deadlines, laddersRunning, fleetHoldUntil }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +21,7 @@ extension RuleEngineState {
         rules = try container.value(.rules, default: [:])
         deadlines = try container.value(.deadlines, default: [:])
         laddersRunning = try container.value(.laddersRunning, default: [])
+        fleetHoldUntil = try container.decodeIfPresent(Date.self, forKey: .fleetHoldUntil)
         // Without saved deadlines, every rule with state is scanned at the first tick.
         if !container.contains(.deadlines) {
             for id in rules.keys { deadlines[id] = .distantPast }
@@ -71,7 +72,9 @@ extension GroupWindow {
 }
 
 extension StationFacts {
-    enum CodingKeys: String, CodingKey { case site, isConnected, connectedAt, transactions, busyConnectors }
+    enum CodingKeys: String, CodingKey {
+        case site, isConnected, connectedAt, transactions, busyConnectors, neverResetFaults, disabledByVigil, resetByVigilAt
+    }
 
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -80,5 +83,25 @@ extension StationFacts {
         connectedAt = try container.decodeIfPresent(Date.self, forKey: .connectedAt)
         transactions = try container.value(.transactions, default: [:])
         busyConnectors = try container.value(.busyConnectors, default: [])
+        neverResetFaults = try container.value(.neverResetFaults, default: [:])
+        disabledByVigil = try container.value(.disabledByVigil, default: [])
+        resetByVigilAt = try container.decodeIfPresent(Date.self, forKey: .resetByVigilAt)
+    }
+}
+
+extension Ladder {
+    enum CodingKeys: String, CodingKey { case target, rung, waiting, deadline, event, eventIds, firstSeen, tried, disabledUntold }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        target = try container.decode(RuleTarget.self, forKey: .target)
+        rung = try container.decode(Int.self, forKey: .rung)
+        waiting = try container.decodeIfPresent(Waiting.self, forKey: .waiting)
+        deadline = try container.decodeIfPresent(Date.self, forKey: .deadline)
+        event = try container.decode(DomainEvent.self, forKey: .event)
+        eventIds = try container.value(.eventIds, default: [])
+        firstSeen = try container.decode(Date.self, forKey: .firstSeen)
+        tried = try container.value(.tried, default: [])
+        disabledUntold = try container.value(.disabledUntold, default: false)
     }
 }

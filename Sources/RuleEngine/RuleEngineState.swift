@@ -17,6 +17,9 @@ public struct RuleEngineState: Sendable, Codable, Equatable {
     var deadlines: [String: Date] = [:]
     /// Rule ids that may have a ladder in progress (a superset), so verification looks only there.
     var laddersRunning: Set<String> = []
+    /// Until when the executor's fleet breaker holds every automatic state-changing command
+    /// (from its `hold` events); ladders reaching a command meanwhile pause in `held`.
+    var fleetHoldUntil: Date?
 
     public init() {}
 
@@ -45,6 +48,16 @@ struct StationFacts: Sendable, Codable, Equatable {
     var transactions: [String: Int] = [:]
     /// Connectors whose last status was Charging, SuspendedEV or SuspendedEVSE.
     var busyConnectors: Set<Int> = []
+    /// Faults open per connector (0 = the station) whose catalogue entry says never reset
+    /// automatically: connector → `vendor code`. Any of them keeps every reset of the station
+    /// from being decided.
+    var neverResetFaults: [Int: String] = [:]
+    /// Connectors Vigil itself set Inoperative (its disable was Accepted): their Unavailable is
+    /// Vigil's doing, not the fault clearing.
+    var disabledByVigil: Set<Int> = []
+    /// When the station last accepted a reset from Vigil: the Unavailable statuses and boot
+    /// that follow are Vigil's doing too.
+    var resetByVigilAt: Date?
 
     func hasActiveTransaction(connector: Int?) -> Bool {
         guard let connector, connector > 0 else { return !transactions.isEmpty || !busyConnectors.isEmpty }
@@ -108,7 +121,9 @@ struct GroupWindow: Sendable, Codable, Equatable {
 
 /// A ladder in progress for one target.
 struct Ladder: Sendable, Codable, Equatable {
-    enum Waiting: String, Sendable, Codable { case verification, approval }
+    /// `hold`: paused by a breaker before its command; at `deadline` (the hold's end) the
+    /// condition is checked again and the rung re-run if it still holds.
+    enum Waiting: String, Sendable, Codable { case verification, approval, hold }
 
     var target: RuleTarget
     var rung: Int
@@ -119,6 +134,8 @@ struct Ladder: Sendable, Codable, Equatable {
     var firstSeen: Date
     /// What has been done so far, for alert text: "reset soft (not verified)".
     var tried: [String] = []
+    /// The ladder decided a disable and no alert after it yet: when it ends, someone is told.
+    var disabledUntold = false
 }
 
 struct BudgetUse: Sendable, Codable, Equatable {

@@ -23,6 +23,9 @@ public enum ActionType: String, Sendable, Codable, CaseIterable {
         case .alert, .remedy, .approve, .none: return false
         }
     }
+
+    /// Whether it changes the station's state (everything but a trigger): what a breaker holds.
+    public var changesState: Bool { isCommand && self != .triggerMessage }
 }
 
 /// What a rung does.
