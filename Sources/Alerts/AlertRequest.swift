@@ -13,6 +13,9 @@ public struct AlertRequest: Sendable, Equatable {
     public var title: String
     public var text: String
     public var decisionId: Int?
+    /// What Vigil did or learned changed (a station answered after the alert went out): the
+    /// update is sent at once instead of waiting for the repeat interval.
+    public var outcomeChanged = false
 
     public init(rule: String, target: String, station: String?, site: String?, vendor: String? = nil, route: String, severity: String,
                 title: String, text: String, decisionId: Int?) {

@@ -34,7 +34,7 @@ public actor AlertService {
                 alertId = open.id
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
                 let last = open.lastNotified.flatMap(StoreTime.parse) ?? .distantPast
-                guard clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
+                guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
                 event = "update"
             } else {
                 alertId = try await store.insertAlert(groupKey: request.groupKey, rule: request.rule, target: request.target,

@@ -29,16 +29,14 @@ extension StationStore {
     func trackFault(station: String, _ report: StatusReport, now: String) throws {
         if let code = report.errorCode, code != "NoError" {
             try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code <> ? AND code NOT LIKE '%/%'",
-                             station, report.connector, code)
+                             station, report.evse, code)
             try database.run("""
                 INSERT INTO open_faults (station, evse, code, vendor_id, vendor_error_code, info, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (station, evse, code) DO UPDATE SET vendor_id = excluded.vendor_id,
                     vendor_error_code = excluded.vendor_error_code, info = excluded.info
-                """, station, report.connector, code, report.vendorId, report.vendorErrorCode, report.info, now)
+                """, station, report.evse, code, report.vendorId, report.vendorErrorCode, report.info, now)
         } else if !Self.statusesKeepingFaults.contains(report.status) {
-            // 1.6 numbers connectors; 2.0.1 reports per EVSE, where the faults are kept.
-            let evse = report.errorCode == nil ? report.evse : report.connector
-            try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ?", station, evse)
+            try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ?", station, report.evse)
         }
     }
 

@@ -65,25 +65,84 @@ extension RemediationExecutor {
     }
 
     /// Many stations faulting at once points at the backend, the network or the grid, not at
-    /// the stations: stop automatic resets for a while and send one grouped alert.
+    /// the stations: every automatic state-changing command is held for a while (ladders
+    /// pause; taking a connector with a never-reset fault out of service still goes out), one
+    /// grouped alert says what is held, and the rules learn of the hold by a `hold` event.
     func countFault(_ event: DomainEvent) async {
         let time = clock()
         recentFaults = recentFaults.filter { $0.value > time.addingTimeInterval(-policy.fleetBreakerWindow) }
         recentFaults[event.station] = time
-        guard fleetHaltedUntil.map({ $0 <= time }) ?? true else { return }
-        let known = (try? await store.stationCount()) ?? 0
-        guard known >= policy.fleetBreakerMinStations, recentFaults.count >= policy.fleetBreakerMinFaults,
-              Double(recentFaults.count) / Double(known) > policy.fleetBreakerShare else { return }
+        guard fleetHaltedUntil.map({ $0 <= time }) ?? true else {
+            await updateHoldAlert()
+            return
+        }
+        do {
+            _ = try await fleetHold(at: time)
+        } catch {
+            log("error", "fleet breaker cannot count stations", ["error": "\(error)"])
+        }
+    }
+
+    /// Until when the fleet breaker holds, tripping or extending it when the share of
+    /// stations faulting within the window is (still) over the limit; nil when it does not hold.
+    func fleetHold(at time: Date) async throws -> Date? {
+        if let until = fleetHaltedUntil, until > time { return until }
+        recentFaults = recentFaults.filter { $0.value > time.addingTimeInterval(-policy.fleetBreakerWindow) }
+        guard recentFaults.count >= policy.fleetBreakerMinFaults else {
+            if fleetHaltedUntil != nil { await endHold(at: time) }
+            return nil
+        }
+        let known = try await readGate("fleet breaker", { try await self.store.stationCount() })
+        guard known >= policy.fleetBreakerMinStations, Double(recentFaults.count) / Double(known) > policy.fleetBreakerShare else {
+            if fleetHaltedUntil != nil { await endHold(at: time) }
+            return nil
+        }
+        let extending = fleetHaltedUntil != nil
         let until = time.addingTimeInterval(policy.fleetBreakerWindow)
         fleetHaltedUntil = until
+        fleetHoldStarted = fleetHoldStarted ?? time
         let stations = recentFaults.keys.sorted()
-        await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: "tripped",
-                                         details: "\(stations.count) of \(known) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) min: \(stations.joined(separator: ", ")); automatic resets held until \(RuleRunner.timestamp(until))"))
-        log("warning", "fleet breaker tripped", ["stations": String(stations.count), "known": String(known)])
+        await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: extending ? "extended" : "tripped",
+                                         details: "\(stations.count) of \(known) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) min: \(stations.joined(separator: ", ")); every automatic command held until \(RuleRunner.timestamp(until))"))
+        log("warning", extending ? "fleet breaker extended" : "fleet breaker tripped",
+            ["stations": String(stations.count), "known": String(known), "until": RuleRunner.timestamp(until)])
+        holdKnown = known
+        feedback(DomainEvent(id: "hold-fleet-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",
+                             fields: ["scope": .string("fleet"), "active": .bool(true), "until": .string(RuleRunner.timestamp(until)),
+                                      "reason": .string("\(stations.count) of \(known) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) min")]))
+        await updateHoldAlert()
+        return until
+    }
+
+    /// The hold is over: the grouped alert resolves, held ladders re-check on their own.
+    func endHold(at time: Date) async {
+        guard let started = fleetHoldStarted else { fleetHaltedUntil = nil; return }
+        fleetHaltedUntil = nil
+        fleetHoldStarted = nil
+        let held = heldByHold
+        heldByHold = []
+        await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: "released",
+                                         details: "held since \(RuleRunner.timestamp(started)); \(held.count) command(s) and alert(s) were held; paused ladders re-check their condition"))
+        feedback(DomainEvent(id: "hold-fleet-end-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",
+                             fields: ["scope": .string("fleet"), "active": .bool(false), "until": .string(RuleRunner.timestamp(time)),
+                                      "reason": .string("fewer stations fault now")]))
+    }
+
+    /// The one grouped page of a hold: which stations faulted, what is held where, and until
+    /// when. Updates go to the same open alert (no new page per held command).
+    func updateHoldAlert() async {
+        guard let until = fleetHaltedUntil else { return }
+        let stations = recentFaults.keys.sorted()
+        var text = "\(stations.count) of \(holdKnown) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes: that points at the backend, the network or the grid. "
+            + "Every automatic reset, disable, enable and unlock is held until \(RuleRunner.timestamp(until)) (taking a connector with a safety fault out of service still goes out); "
+            + "held ladders check their condition again when the hold ends. Stations: \(stations.joined(separator: ", "))."
+        if !heldByHold.isEmpty {
+            text += "\nHeld: " + heldByHold.suffix(50).joined(separator: "; ")
+            if heldByHold.count > 50 { text += " (and \(heldByHold.count - 50) more)" }
+        }
         await alerts(AlertRequest(rule: "fleet-breaker", target: "fleet", station: nil, site: nil, route: "oncall", severity: "critical",
-                                  title: "\(stations.count) of \(known) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes",
-                                  text: "So many stations faulting together points at the backend, the network or the grid. Automatic resets are held until \(RuleRunner.timestamp(until)). Stations: \(stations.joined(separator: ", ")).",
-                                  decisionId: nil))
+                                  title: "\(stations.count) of \(holdKnown) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes: automatic actions held",
+                                  text: text, decisionId: nil))
     }
 
     /// The kill switch, for the CLI and the API; every change is audited with who made it.

@@ -29,41 +29,6 @@ extension RemediationExecutor {
         }
     }
 
-    /// Why a command must not go out now, checked here whatever the rule said; nil when it may.
-    func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> String? {
-        if (try? await store.setting(Self.killSwitchKey)) == "true" {
-            return "the kill switch is on (vigil remediation resume turns it off)"
-        }
-        let site = decision.target.site
-        let time = clock()
-        if policy.maintenance.contains(where: { $0.from <= time && time < $0.to && ($0.station == nil || $0.station == station)
-            && ($0.site == nil || $0.site == site) }) {
-            return "a maintenance window is open for \(station)"
-        }
-        if action.type == .reset && action.catalogueSeverity == "safety" {
-            return "\(action.catalogueEntry ?? "the fault") is a safety fault: never reset automatically"
-        }
-        let disturbs: Set<ActionType> = [.reset, .disableConnector, .unlockConnector]
-        if disturbs.contains(action.type), !action.allowDuringSession,
-           (try? await store.hasActiveSession(station: station, evse: action.type == .reset ? nil : decision.target.connector)) == true {
-            return "a transaction is active and the rule does not allow this during a session"
-        }
-        if action.type == .reset {
-            if let until = try? await store.setting("breaker.\(station)"), let date = RuleRunner.parseTimestamp(until), date > time {
-                return "the reboot-loop breaker holds resets of \(station) until \(until)"
-            }
-            if let until = fleetHaltedUntil, until > time {
-                return "the fleet breaker holds automatic resets until \(RuleRunner.timestamp(until))"
-            }
-            let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.resetWindow))
-            let sent = (try? await store.commandCount(station: station, actionPrefix: "reset", since: since)) ?? 0
-            if sent >= policy.maxResetsPerStation {
-                return "\(station) had \(sent) resets within \(Int(policy.resetWindow / 3_600)) h (limit \(policy.maxResetsPerStation))"
-            }
-        }
-        return nil
-    }
-
     func execute(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
         guard let station = decision.target.station, let command = Self.command(for: action, connector: decision.target.connector) else {
             log("warning", "decision has no station to command", ["rule": decision.rule, "target": decision.target.key])
@@ -80,25 +45,14 @@ extension RemediationExecutor {
         if decision.mode == .dryRun {
             var record = base
             record.status = "dryRun"
-            _ = try? await store.insertCommand(record, now: now)
+            do { _ = try await store.insertCommand(record, now: now) } catch {
+                log("error", "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
+            }
             await audit("dry-run", "not sent: the rule is in dry-run mode")
             return
         }
-        if let reason = await refusal(decision, action: action, station: station) {
-            var record = base
-            record.status = "refused"
-            record.detail = reason
-            guard (try? await store.insertCommand(record, now: now)) != nil else { return }
-            await audit("refused", reason)
-            log("warning", "command refused", ["station": station, "action": label, "rule": decision.rule, "why": reason])
-            if action.type == .reset && action.catalogueSeverity == "safety", decision.target.connector != nil {
-                // The safe alternative for a safety fault: take the connector out of service.
-                var disable = DecidedAction(type: .disableConnector, allowDuringSession: false, catalogueEntry: action.catalogueEntry)
-                disable.catalogueSeverity = "safety"
-                var substitute = decision
-                substitute.action = disable
-                await execute(substitute, action: disable, decisionId: nil)
-            }
+        if let refusal = await refusal(decision, action: action, station: station) {
+            await refuse(decision, action: action, decisionId: decisionId, station: station, record: base, refusal: refusal)
             return
         }
         // Write-ahead: the command is on record (and counts against budgets) before it is sent.
@@ -108,8 +62,18 @@ extension RemediationExecutor {
             record.status = "queued"
             record.expiresAt = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive))
         }
-        guard let id = try? await store.insertCommand(record, now: now) else {
-            log("info", "decision already acted on", ["decision": String(decisionId ?? 0)])
+        let id: Int
+        do {
+            guard let inserted = try await store.insertCommand(record, now: now) else {
+                log("info", "decision already acted on", ["decision": String(decisionId ?? 0)])
+                return
+            }
+            id = inserted
+        } catch {
+            // No record, no command: what is not on record must not go out.
+            log("error", "cannot record a command; not sent", ["station": station, "action": label, "error": "\(error)"])
+            await audit("refused", "not sent: the command could not be recorded (\(error))")
+            report(decision, action: action, status: "Refused", reason: "the command could not be recorded")
             return
         }
         guard connected else {
@@ -119,12 +83,95 @@ extension RemediationExecutor {
         await audit("sending", "#\(id) for decision \(decisionId.map(String.init) ?? "-"): \(decision.reason)")
         // The send (up to the command timeout) runs on its own, so that neither the rules nor
         // other stations' commands wait for a slow station; the record above is already durable.
-        let site = decision.target.site, connector = decision.target.connector, rule = decision.rule
-        Task { await self.send(id: id, command: command, action: action, rule: rule, station: station, site: site, connector: connector) }
+        let key = Self.alertKey(rule: decision.rule, target: decision.target.key)
+        let send = Task { await self.send(id: id, command: command, action: action, decision: decision) }
+        inFlight[key, default: [:]][id] = send
+        Task {
+            await send.value
+            await self.sendFinished(key: key, id: id)
+        }
+    }
+
+    func sendFinished(key: String, id: Int) {
+        inFlight[key]?[id] = nil
+        if inFlight[key]?.isEmpty == true { inFlight[key] = nil }
+    }
+
+    /// A gate said no. Recorded, audited and reported to the rules at once (the ladder does
+    /// not wait for a verification of a command that never went out). A breaker hold pauses
+    /// the ladder; a never-reset fault raises one safety alert and takes the faulted connector
+    /// out of service instead; an unreadable gate is alerted once.
+    func refuse(_ decision: Decision, action: DecidedAction, decisionId: Int?, station: String, record base: StationStore.NewCommand,
+                refusal: CommandRefusal) async {
+        var record = base
+        var held: Date?
+        if case .held(let until) = refusal.kind {
+            held = until
+            record.status = "held"
+        } else {
+            record.status = "refused"
+        }
+        record.detail = refusal.reason
+        do {
+            guard try await store.insertCommand(record, now: now) != nil else { return }   // delivered twice: handled once
+        } catch {
+            log("error", "cannot record a refused command", ["station": station, "error": "\(error)"])
+        }
+        await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
+                                         rule: decision.rule, action: action.label, outcome: record.status, details: refusal.reason))
+        log("warning", held == nil ? "command refused" : "command held",
+            ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
+        report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
+        switch refusal.kind {
+        case .held:
+            heldByHold.append("\(action.label) \(decision.target.key) (rule \(decision.rule))")
+            await updateHoldAlert()
+        case .gateUnreadable(let gate):
+            await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: decision.rule)
+        case .neverReset(let connector):
+            await safetyRefusalAlert(decision, action: action, station: station, reason: refusal.reason)
+            let target = decision.target.connector
+            if let target, connector == target {
+                // The safe alternative: take the faulted connector out of service.
+                var disable = DecidedAction(type: .disableConnector, allowDuringSession: false, catalogueEntry: action.catalogueEntry)
+                disable.neverReset = true
+                var substitute = decision
+                substitute.action = disable
+                await execute(substitute, action: disable, decisionId: nil)
+            }
+        case .refused:
+            break
+        }
+    }
+
+    /// One safety page per station and fault when an automatic reset is refused for it.
+    func safetyRefusalAlert(_ decision: Decision, action: DecidedAction, station: String, reason: String) async {
+        let key = "\(station)|\(reason)"
+        guard !refusalsAlerted.contains(key) else { return }
+        refusalsAlerted.insert(key)
+        if refusalsAlerted.count > 10_000 { refusalsAlerted.removeAll() }
+        await raise(AlertRequest(rule: "reset-refused-safety-fault", target: station, station: station, site: decision.target.site,
+                                 route: "oncall", severity: "safety", title: "Automatic \(action.label) of \(station) refused: open safety fault",
+                                 text: "Rule \(decision.rule) decided \(action.label) for \(decision.target.key); Vigil did not send it: \(reason). A reset does not clear this kind of fault and may re-energise a faulty circuit. Check the station on site; an operator can still reset it by hand with --force and a reason.",
+                                 decisionId: nil), outcomeChanged: false)
+    }
+
+    /// Tells the rules what became of a command at once, as a `commandResult` event.
+    func report(_ decision: Decision, action: DecidedAction, status: String, reason: String?, until: Date? = nil, id: String? = nil) {
+        guard let station = decision.target.station else { return }
+        var fields: [String: FieldValue] = ["action": .string(Self.ocppAction(for: action)), "status": .string(status),
+                                            "rule": .string(decision.rule), "detail": .string(action.label),
+                                            "target": .string(decision.target.key)]
+        if let rung = decision.rung { fields["rung"] = .number(Double(rung)) }
+        if let reason { fields["reason"] = .string(reason) }
+        if let until { fields["until"] = .string(RuleRunner.timestamp(until)) }
+        feedback(DomainEvent(id: id ?? "command-\(UUID().uuidString.lowercased())-\(status)", kind: .commandResult, time: clock(),
+                             station: station, connector: decision.target.connector, site: decision.target.site, fields: fields))
     }
 
     /// Sends a recorded command and records what became of it.
-    func send(id: Int, command: StationCommand, action: DecidedAction, rule: String, station: String, site: String?, connector: Int?) async {
+    func send(id: Int, command: StationCommand, action: DecidedAction, decision: Decision) async {
+        let station = decision.target.station ?? "", site = decision.target.site, rule = decision.rule
         let started = ContinuousClock.now
         let outcome = await commands.send(command, to: station)
         let (status, word, detail): (String, String, String?) = {
@@ -133,43 +180,63 @@ extension RemediationExecutor {
             case .scheduled: return ("scheduled", "Scheduled", "takes effect after the running session; pending, not yet success")
             case .rejected(let why): return ("rejected", "Rejected", why)
             case .timedOut: return ("timedOut", "TimedOut", "no answer within the command timeout")
-            case .notConnected: return ("queued", "NotConnected", "the station went away; queued until it reconnects")
+            case .notConnected: return ("notConnected", "NotConnected", "the station went away before it answered")
             case .failed(let why): return ("failed", "Failed", why)
             }
         }()
         let elapsed = ContinuousClock.now - started
-        var expiry: String?
-        if status == "queued" { expiry = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive)) }
-        try? await store.updateCommand(id: id, status: status, detail: detail ?? expiry.map { "expires \($0)" }, sent: true,
-                                       finished: status != "queued", now: now)
-        if let expiry { try? await store.setCommandExpiry(id: id, expiry) }
+        do {
+            try await store.updateCommand(id: id, status: status, detail: detail, sent: true, finished: true, now: now)
+        } catch {
+            log("error", "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
+        }
         await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: site, rule: rule, action: action.label,
                                          outcome: status, details: "#\(id) answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")"))
         log(status == "accepted" || status == "scheduled" ? "info" : "warning", "command outcome",
             ["station": station, "action": action.label, "outcome": status, "rule": rule])
-        feedback(DomainEvent(id: "command-\(id)-\(status)", kind: .commandResult, time: clock(), station: station, connector: connector,
-                             site: site, fields: ["action": .string(Self.ocppAction(for: action)), "status": .string(word),
-                                                  "rule": .string(rule), "detail": .string(action.label)]))
-        if status == "rejected" && action.type == .reset {
-            // A refused reset is escalated to a person, not retried blindly.
-            await alerts(AlertRequest(rule: rule, target: connector.map { "\(station)/\($0)" } ?? station, station: station, site: site,
-                                      route: "oncall", severity: "major", title: "\(station) refused a \(action.label)",
-                                      text: "\(station) answered \(detail ?? "Rejected") to a \(action.label) sent by rule \(rule). No further automatic reset is tried; check the station.",
-                                      decisionId: nil))
-        }
+        report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status)")
+        await outcomeChanged(rule: rule, target: decision.target.key)
     }
 
     /// A station (re)connected: send what waited for it, in order, unless it expired.
+    /// Each goes through the gates again first: what was safe when it was queued may not be now.
     public func stationConnected(_ station: String) async {
-        _ = try? await store.expireQueuedCommands(now: now)
-        guard let queued = try? await store.queuedCommands(station: station), !queued.isEmpty else { return }
+        let queued: [StationStore.CommandRow]
+        do {
+            _ = try await store.expireQueuedCommands(now: now)
+            queued = try await store.queuedCommands(station: station)
+        } catch {
+            log("error", "cannot read the offline queue; nothing sent from it", ["station": station, "error": "\(error)"])
+            return
+        }
         for row in queued {
             guard let type = ActionType(rawValue: row.action) else { continue }
             let action = DecidedAction(type: type, resetType: type == .reset ? row.argument : nil,
                                        message: type == .triggerMessage ? row.argument : nil, catalogueEntry: row.code)
             guard let command = Self.command(for: action, connector: row.connector) else { continue }
-            try? await store.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
-            await send(id: row.id, command: command, action: action, rule: row.rule, station: station, site: row.site, connector: row.connector)
+            do {
+                try await store.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
+            } catch {
+                log("error", "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
+                continue
+            }
+            let target = RuleTarget(key: row.connector.map { "\(station)/\($0)" } ?? station, station: station, connector: row.connector, site: row.site)
+            let decision = Decision(time: clock(), rule: row.rule, ruleHash: "", mode: .enforce, kind: .act, target: target, action: action,
+                                    eventIds: [], reason: "queued command #\(row.id)")
+            if let refusal = await refusal(decision, action: action, station: station) {
+                var status = "refused"
+                if case .held = refusal.kind { status = "held" }
+                do { try await store.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {
+                    log("error", "cannot record a refused queued command", ["station": station, "error": "\(error)"])
+                }
+                await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
+                                                 action: action.label, outcome: status, details: "queued #\(row.id) not sent: \(refusal.reason)"))
+                if case .gateUnreadable(let gate) = refusal.kind {
+                    await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: row.rule)
+                }
+                continue
+            }
+            await send(id: row.id, command: command, action: action, decision: decision)
         }
     }
 

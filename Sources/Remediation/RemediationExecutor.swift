@@ -4,6 +4,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import VendorCatalog
 
 /// The only component that sends remediating commands. For each `act` decision it checks the
 /// safety gates (kill switch, dry-run, maintenance, safety-class faults, live transactions,
@@ -22,20 +23,39 @@ public actor RemediationExecutor {
     let feedback: @Sendable (DomainEvent) -> Void
     /// Where alerts go.
     let alerts: @Sendable (AlertRequest) async -> Void
+    /// Classes the faults open at a station (never-reset or not); nil: every open fault counts
+    /// as never-reset (fail closed).
+    let catalog: VendorCatalog?
     /// Fleet breaker: station → last fault time.
     var recentFaults: [String: Date] = [:]
     var fleetHaltedUntil: Date?
+    var fleetHoldStarted: Date?
+    /// Stations known when the hold began, for the grouped alert.
+    var holdKnown = 0
+    /// What the current hold kept from going out (commands and alerts), for the grouped alert.
+    var heldByHold: [String] = []
     /// Reboot-loop breaker: station → boots attributed to Vigil's resets.
     var attributedBoots: [String: [Date]] = [:]
+    /// Gates that could not read their state and have been alerted on (once each).
+    var unreadableGates: Set<String> = []
+    /// Sends still waiting for the station's answer, by `rule|target`: an alert of the same
+    /// ladder waits for them, so its text says what the station answered.
+    var inFlight: [String: [Int: Task<Void, Never>]] = [:]
+    /// The last alert raised per `rule|target`, so a later outcome updates it.
+    var raisedAlerts: [String: AlertRequest] = [:]
+    /// Open faults alerted as "reset refused", once per station and fault.
+    var refusalsAlerted: Set<String> = []
 
     public static let killSwitchKey = "remediation.paused"
 
-    public init(store: StationStore, commands: CommandService, auditor: Auditor, policy: RemediationPolicy = RemediationPolicy(),
+    public init(store: StationStore, commands: CommandService, auditor: Auditor, catalog: VendorCatalog? = nil,
+                policy: RemediationPolicy = RemediationPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping RuleRunner.Logger,
                 feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: @escaping @Sendable (AlertRequest) async -> Void) {
         self.store = store
         self.commands = commands
         self.auditor = auditor
+        self.catalog = catalog
         self.policy = policy
         self.clock = clock
         self.log = log
@@ -79,40 +99,18 @@ public actor RemediationExecutor {
         }
     }
 
-    func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
-        var vendor: String?
-        var text = action.text ?? decision.reason
-        if let station = decision.target.station {
-            vendor = try? await store.station(station)?.vendor
-            // The evidence on-call needs: what Vigil already sent for this incident, and how it went.
-            let sent = ((try? await store.commands(station: station, limit: 50)) ?? [])
-                .filter { $0.rule == decision.rule && $0.connector == decision.target.connector }.suffix(5)
-            if !sent.isEmpty {
-                text += "\nCommands sent: " + sent.map { row in
-                    let verdict = row.verified.map { $0 ? ", worked" : ", did not help" } ?? ""
-                    return "\(row.action)\(row.argument.map { " " + $0 } ?? "") at \(row.createdAt) → \(row.status)\(verdict)"
-                }.joined(separator: "; ")
-            }
-        }
-        let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
-                                   site: decision.target.site, vendor: vendor, route: action.route ?? "oncall", severity: action.severity ?? "major",
-                                   title: action.title ?? decision.rule, text: text, decisionId: decisionId)
-        if decision.mode == .dryRun {
-            await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
-                                             rule: request.rule, action: "alert \(request.route)", outcome: "dry-run", details: request.title))
-            return
-        }
-        await alerts(request)
-    }
-
     func markVerification(_ decision: Decision, worked: Bool) async {
-        guard let station = decision.target.station,
-              let command = try? await store.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
-              command.verified == nil else { return }
-        try? await store.setVerified(commandId: command.id, worked)
-        await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
-                                         rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
-                                         outcome: worked ? "verified" : "notVerified",
-                                         details: "command #\(command.id): \(decision.reason)"))
+        guard let station = decision.target.station else { return }
+        do {
+            guard let command = try await store.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
+                  command.verified == nil else { return }
+            try await store.setVerified(commandId: command.id, worked)
+            await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
+                                             rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
+                                             outcome: worked ? "verified" : "notVerified",
+                                             details: "command #\(command.id): \(decision.reason)"))
+        } catch {
+            log("error", "cannot record a verification", ["rule": decision.rule, "station": station, "error": "\(error)"])
+        }
     }
 }

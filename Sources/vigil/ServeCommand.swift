@@ -150,7 +150,7 @@ struct ServeCommand {
                 throw CommandFailure(description: "the vendor catalogue \(vendorCodes) has errors (see `vigil codes check`):\n\(error)")
             }
         } else {
-            log(.warning, "no vendor catalogue; faults get no manufacturer guidance", ["path": vendorCodes])
+            log(.warning, "no vendor catalogue; faults get no manufacturer guidance, and no station with an open fault is reset automatically (it cannot be classed)", ["path": vendorCodes])
         }
         let store = try openStore(at: databasePath, create: true)
         try await store.markAllOffline()
@@ -179,7 +179,7 @@ struct ServeCommand {
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
-                                           auditor: auditor, policy: policy, log: logger, feedback: { runner.submit($0) },
+                                           auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: { request in
                                                log(.warning, "alert", ["route": request.route, "severity": request.severity, "rule": request.rule,
                                                                        "target": request.target, "title": request.title])

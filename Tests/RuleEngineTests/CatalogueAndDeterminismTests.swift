@@ -46,10 +46,12 @@ import Testing
     @Test func aSafetyCodeIsNeverResetWhateverTheRuleSays() {
         var timeline = Timeline(set, catalog: stub)
         timeline.send(fault("E40"))
-        let decisions = timeline.decisions.filter { $0.kind == .act }
+        let decisions = timeline.decisions.filter { $0.kind == .act && $0.action?.type != .alert }
         #expect(decisions.map(\.rule) == ["by-the-book", "blunt-reset"])
         #expect(decisions.allSatisfy { $0.action?.type == .disableConnector })
-        #expect(decisions[1].reason.contains("safety fault, never reset"))
+        #expect(decisions[1].reason.contains("is never reset automatically: disabling the connector instead"))
+        // The blunt rule's ladder ends with the connector out of service and no alert of its own: on-call is told.
+        #expect(timeline.decisions.contains { $0.rule == "blunt-reset" && $0.action?.type == .alert && $0.action?.title?.contains("taken out of service") == true })
         #expect(!timeline.decisions.contains { $0.action?.type == .reset })
     }
 

@@ -35,7 +35,7 @@ import Testing
         #expect(timeline.lines == [
             "+0 stuck act reset soft CP-1/1", "+180 stuck verificationFailed CP-1/1", "+180 stuck act reset hard CP-1/1",
             "+480 stuck verificationFailed CP-1/1", "+480 stuck act disableConnector CP-1/1",
-            "+540 stuck verificationFailed CP-1/1", "+540 stuck ladderExhausted CP-1/1",
+            "+540 stuck verificationFailed CP-1/1", "+540 stuck act alert oncall CP-1/1", "+540 stuck ladderExhausted CP-1/1",
         ])
     }
 

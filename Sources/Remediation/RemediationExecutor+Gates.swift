@@ -1,0 +1,151 @@
+import Alerts
+import Audit
+import CPMS
+import Foundation
+import RuleEngine
+import VendorCatalog
+
+/// Why a command may not go out now. Checked here, whatever a rule, a template or a typo says.
+struct CommandRefusal: Sendable {
+    enum Kind: Sendable {
+        /// A gate said no (kill switch, maintenance, live session, budget, reboot loop).
+        case refused
+        /// The station has a fault open that is never reset automatically.
+        case neverReset(connector: Int)
+        /// A breaker holds every automatic state-changing command until `until`.
+        case held(until: Date)
+        /// A gate could not read its state: the command is not sent (fail closed).
+        case gateUnreadable(gate: String)
+    }
+
+    var kind: Kind
+    var reason: String
+}
+
+/// The gates, each failing closed: a gate that cannot read its state refuses the command,
+/// and that is logged, audited and alerted once per gate until it reads again.
+extension RemediationExecutor {
+    func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> CommandRefusal? {
+        let time = clock()
+        do {
+            if try await readGate("kill switch", { try await self.store.setting(Self.killSwitchKey) }) == "true" {
+                return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")
+            }
+            let site = decision.target.site
+            if policy.maintenance.contains(where: { $0.from <= time && time < $0.to && ($0.station == nil || $0.station == station)
+                && ($0.site == nil || $0.site == site) }) {
+                return CommandRefusal(kind: .refused, reason: "a maintenance window is open for \(station)")
+            }
+            if action.type == .reset, let refusal = try await neverResetRefusal(action: action, station: station,
+                                                                                 connector: decision.target.connector) {
+                return refusal
+            }
+            if action.type.changesState, let until = try await fleetHold(at: time),
+               !(try await failsSafe(action, station: station, connector: decision.target.connector)) {
+                return CommandRefusal(kind: .held(until: until),
+                                      reason: "the fleet breaker holds every automatic command until \(RuleRunner.timestamp(until))")
+            }
+            let disturbs: Set<ActionType> = [.reset, .disableConnector, .unlockConnector]
+            if disturbs.contains(action.type), !action.allowDuringSession {
+                let evse = action.type == .reset ? nil : decision.target.connector
+                if try await readGate("live session", { try await self.store.hasActiveSession(station: station, evse: evse) }) {
+                    return CommandRefusal(kind: .refused, reason: "a transaction is active and the rule does not allow this during a session")
+                }
+            }
+            if action.type == .reset {
+                if let until = try await readGate("reboot-loop breaker", { try await self.store.setting("breaker.\(station)") }),
+                   let date = RuleRunner.parseTimestamp(until), date > time {
+                    return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(until)")
+                }
+                let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.resetWindow))
+                let sent = try await readGate("reset budget", {
+                    try await self.store.commandCount(station: station, actionPrefix: "reset", since: since)
+                })
+                if sent >= policy.maxResetsPerStation {
+                    return CommandRefusal(kind: .refused,
+                                          reason: "\(station) had \(sent) resets within \(Int(policy.resetWindow / 3_600)) h (limit \(policy.maxResetsPerStation))")
+                }
+            }
+        } catch let failure as GateUnreadable {
+            return CommandRefusal(kind: .gateUnreadable(gate: failure.gate),
+                                  reason: "the \(failure.gate) gate cannot read its state (\(failure.error)); failing closed: not sent")
+        } catch {
+            return CommandRefusal(kind: .gateUnreadable(gate: "unknown"), reason: "a gate failed (\(error)); failing closed: not sent")
+        }
+        return nil
+    }
+
+    /// A gate's read; a failure becomes `GateUnreadable` naming the gate.
+    func readGate<T: Sendable>(_ gate: String, _ read: @Sendable () async throws -> T) async throws -> T {
+        do {
+            let value = try await read()
+            unreadableGates.remove(gate)
+            return value
+        } catch {
+            throw GateUnreadable(gate: gate, error: "\(error)")
+        }
+    }
+
+    /// A reset of a station with a never-reset fault open on any connector (or a decision
+    /// that already names one) is refused. The open faults come from the store and are
+    /// classed with the vendor catalogue; a fault that cannot be classed (no catalogue) counts
+    /// as never-reset: fail closed.
+    func neverResetRefusal(action: DecidedAction, station: String, connector: Int?) async throws -> CommandRefusal? {
+        if action.neverReset == true || action.catalogueSeverity == "safety" {
+            return CommandRefusal(kind: .neverReset(connector: connector ?? 0),
+                                  reason: "\(action.catalogueEntry ?? "the fault") is never reset automatically (vendor catalogue)")
+        }
+        guard let (fault, name) = try await neverResetFault(station: station) else { return nil }
+        let place = fault.evse == 0 ? "the station itself" : "connector \(fault.evse)"
+        return CommandRefusal(kind: .neverReset(connector: fault.evse),
+                              reason: "\(station) has \(name) open on \(place) since \(fault.raisedAt): never reset automatically")
+    }
+
+    /// The first open fault of `station` that must never be reset automatically, with the
+    /// name of the catalogue entry that says so.
+    func neverResetFault(station: String) async throws -> (StationStore.OpenFault, String)? {
+        let faults = try await readGate("open faults", { try await self.store.openFaults(station: station) })
+        guard !faults.isEmpty else { return nil }
+        let record = try await readGate("station record", { try await self.store.station(station) })
+        for fault in faults {
+            guard let catalog else {
+                return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
+            }
+            let query = CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                     firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode, ocppErrorCode: fault.code)
+            let entries = [catalog.lookup(query)?.entry,
+                           catalog.lookup(CatalogQuery(vendorId: nil, chargePointVendor: nil, model: nil, firmware: nil,
+                                                       vendorErrorCode: nil, ocppErrorCode: fault.code))?.entry]
+            if let entry = entries.compactMap({ $0 }).first(where: \.neverAutoReset) {
+                return (fault, "\(entry.vendor) \(entry.code)")
+            }
+        }
+        return nil
+    }
+
+    /// Taking a connector with a never-reset fault out of service fails safe: no breaker holds it.
+    func failsSafe(_ action: DecidedAction, station: String, connector: Int?) async throws -> Bool {
+        guard action.type == .disableConnector, let connector else { return false }
+        if action.neverReset == true || action.catalogueSeverity == "safety" { return true }
+        guard let (fault, _) = try await neverResetFault(station: station) else { return false }
+        return fault.evse == connector
+    }
+
+    /// A gate that could not read: logged and audited every time, alerted once per gate
+    /// until it reads again.
+    func reportUnreadable(gate: String, reason: String, station: String, rule: String) async {
+        log("error", "safety gate cannot read its state; command not sent", ["gate": gate, "station": station, "rule": rule, "why": reason])
+        guard !unreadableGates.contains(gate) else { return }
+        unreadableGates.insert(gate)
+        await alerts(AlertRequest(rule: "gate-unreadable", target: gate, station: nil, site: nil, route: "oncall", severity: "critical",
+                                  title: "Vigil's \(gate) gate cannot read its state",
+                                  text: "\(reason). Every automatic command that needs this gate is refused until it reads again (first refused: \(station), rule \(rule)). Check the database and Vigil's log.",
+                                  decisionId: nil))
+    }
+}
+
+/// A gate's read failed.
+struct GateUnreadable: Error {
+    var gate: String
+    var error: String
+}
