@@ -96,31 +96,14 @@ extension RemediationExecutor {
                                   reason: "\(action.catalogueEntry ?? "the fault") is never reset automatically (vendor catalogue)")
         }
         guard let (fault, name) = try await neverResetFault(station: station) else { return nil }
-        let place = fault.evse == 0 ? "the station itself" : "connector \(fault.evse)"
         return CommandRefusal(kind: .neverReset(connector: fault.evse),
-                              reason: "\(station) has \(name) open on \(place) since \(fault.raisedAt): never reset automatically")
+                              reason: NeverResetCheck.describe(station: station, fault: fault, entry: name) + ": never reset automatically")
     }
 
-    /// The first open fault of `station` that must never be reset automatically, with the
-    /// name of the catalogue entry that says so.
+    /// The first open fault of `station` that must never be reset automatically.
     func neverResetFault(station: String) async throws -> (StationStore.OpenFault, String)? {
-        let faults = try await readGate("open faults", { try await self.store.openFaults(station: station) })
-        guard !faults.isEmpty else { return nil }
-        let record = try await readGate("station record", { try await self.store.station(station) })
-        for fault in faults {
-            guard let catalog else {
-                return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
-            }
-            let query = CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                     firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode, ocppErrorCode: fault.code)
-            let entries = [catalog.lookup(query)?.entry,
-                           catalog.lookup(CatalogQuery(vendorId: nil, chargePointVendor: nil, model: nil, firmware: nil,
-                                                       vendorErrorCode: nil, ocppErrorCode: fault.code))?.entry]
-            if let entry = entries.compactMap({ $0 }).first(where: \.neverAutoReset) {
-                return (fault, "\(entry.vendor) \(entry.code)")
-            }
-        }
-        return nil
+        let check = NeverResetCheck(store: store, catalog: catalog)
+        return try await readGate("open faults", { try await check.openFault(station: station) })
     }
 
     /// Taking a connector with a never-reset fault out of service fails safe: no breaker holds it.

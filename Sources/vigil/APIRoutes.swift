@@ -1,5 +1,6 @@
 import CPMS
 import Foundation
+import VendorCatalog
 import OCPP
 import Remediation
 import RuleEngine
@@ -11,10 +12,11 @@ import Transport
 /// `APIAuth`).
 enum APIRoutes {
     static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       bus: DomainEventBus? = nil) -> Router {
+                       catalog: VendorCatalog?, bus: DomainEventBus? = nil) -> Router {
         var router = Router()
         let auth = APIAuth(store: store)
-        ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth)
+        ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth,
+                             safety: NeverResetCheck(store: store, catalog: catalog))
         // Health, with each event consumer's counters: a growing `dropped` means it cannot keep up.
         router.on("GET", "/api/v1/health") { _ in
             let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in

@@ -8,16 +8,19 @@ import Transport
 /// `POST /api/v1/stations/{id}/commands`: an operator's own command to a station (reset,
 /// unlock, enable, disable, trigger, remote start and stop), sent at once through the
 /// station's live connection and put on the audit trail with who asked and why, before it is
-/// sent and with its outcome. The executor's automatic gates do not apply: a person decided.
+/// sent and with its outcome. The executor's automatic gates do not apply: a person decided —
+/// except one: a station with a fault open that the catalogue says is never reset (ground
+/// fault, welded contactor …) is reset only with `"force": true` and a `"reason"`, and the
+/// forcing is audited with who and why (409 otherwise; 503 when the open faults cannot be read).
 ///
 /// Body: `{"command": "reset", "type": "hard", "connector": 1, "message": "StatusNotification",
 /// "idTag": "CARD-1", "transactionId": "42", "key": "HeartbeatInterval", "value": "300",
-/// "by": "dana", "reason": "…"}`. `GET /api/v1/stations/{id}/configuration?key=A,B` reads
+/// "by": "dana", "reason": "…", "force": true}`. `GET /api/v1/stations/{id}/configuration?key=A,B` reads
 /// settings (1.6 keys, all when none given; 2.0.1 `Component.Variable`).
 enum ManualCommands {
     static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 
-    static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor, auth: APIAuth) {
+    static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor, auth: APIAuth, safety: NeverResetCheck) {
         router.on("POST", "/api/v1/stations/{id}/commands", auth: auth, needs: .operator) { request, user in
             let station = request.pathParameters["id"] ?? ""
             func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
@@ -60,8 +63,35 @@ enum ManualCommands {
             }
             var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
             if case .changeConfiguration(let key, let value) = command { label += " \(key)=\(value)" }
+            var details = text("reason") ?? "no reason given"
+            if name == "reset" {
+                let forced = body["force"] == .bool(true)
+                let reason = text("reason").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+                if forced && reason == nil {
+                    return reply(.badRequest, [("error", .string("\"force\" needs a \"reason\": it goes on the audit trail"))])
+                }
+                do {
+                    if let (fault, entry) = try await safety.openFault(station: station) {
+                        let open = NeverResetCheck.describe(station: station, fault: fault, entry: entry)
+                        guard forced else {
+                            await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)",
+                                                             outcome: "refused", details: "\(open); not forced"))
+                            return reply(.conflict, [("error", .string("\(open), which is never reset automatically; a reset needs \"force\": true and a \"reason\" (vigil stations command \(station) reset --force --reason …)"))])
+                        }
+                        label += " (forced past an open safety fault)"
+                        details = "forced by \(person): \(reason ?? ""); \(open)"
+                    }
+                } catch {
+                    guard forced else {
+                        return reply(HTTPStatus(code: 503, reason: "Service Unavailable"),
+                                     [("error", .string("cannot read the open faults of \(station) (\(error)); a reset needs \"force\": true and a \"reason\" until they can be read"))])
+                    }
+                    label += " (forced; open faults unreadable)"
+                    details = "forced by \(person): \(reason ?? ""); the open faults could not be read: \(error)"
+                }
+            }
             await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)", outcome: "sending",
-                                             details: text("reason") ?? "no reason given"))
+                                             details: details))
             let outcome = await service.send(command, to: station)
             let (word, status): (String, HTTPStatus) = {
                 switch outcome {

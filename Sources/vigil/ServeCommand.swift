@@ -212,7 +212,7 @@ struct ServeCommand {
                                     events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
-                                                                                                  commands: commandService, bus: bus))
+                                                                                                  commands: commandService, catalog: catalog, bus: bus))
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])

@@ -24,6 +24,13 @@ extension StationsCommand {
                               ("key", "key"), ("value", "value")] {
             if let value = arguments.value(option) { body[key] = value }
         }
+        if arguments.has("force") {
+            guard arguments.positional[1] == "reset" else { throw UsageError("--force applies to reset only") }
+            guard let reason = arguments.value("reason"), !reason.isEmpty else {
+                throw UsageError("--force needs --reason: why a station with an open safety fault is reset (it goes on the audit trail)")
+            }
+            body["force"] = true
+        }
         guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
         let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url, method: "POST", body: body))
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

@@ -14,9 +14,9 @@ struct StationsCommand {
     init(arguments: [String]) throws(UsageError) {
         guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove, command or configuration") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin"])
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
-                                                   "transaction", "by", "reason", "http", "key", "value", "clear", "stdin"])
+                                                   "transaction", "by", "reason", "http", "key", "value", "clear", "stdin", "force"])
     }
 
     func run() async throws -> Int32 {

@@ -1,0 +1,47 @@
+import CPMS
+import Foundation
+import VendorCatalog
+
+/// Whether a station has a fault open that must never be reset automatically: its open faults
+/// (from the store) classed by the vendor catalogue's `autoReset`. The executor checks it
+/// before every automatic reset, and a manual reset of such a station needs `force`.
+///
+/// A fault is never-reset when its vendor entry or the generic entry for its OCPP code says
+/// so (the stricter wins). Without a catalogue no fault can be classed, so every open fault
+/// counts as never-reset: the check fails closed. A store that cannot be read throws.
+public struct NeverResetCheck: Sendable {
+    let store: StationStore
+    let catalog: VendorCatalog?
+
+    public init(store: StationStore, catalog: VendorCatalog?) {
+        self.store = store
+        self.catalog = catalog
+    }
+
+    /// The first such fault, by EVSE, with the name of the catalogue entry that classes it.
+    public func openFault(station: String) async throws -> (StationStore.OpenFault, String)? {
+        let faults = try await store.openFaults(station: station)
+        guard !faults.isEmpty else { return nil }
+        let record = try await store.station(station)
+        for fault in faults {
+            guard let catalog else {
+                return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
+            }
+            let vendorEntry = catalog.lookup(CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                                          firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode,
+                                                          ocppErrorCode: fault.code))?.entry
+            let genericEntry = catalog.lookup(CatalogQuery(vendorId: nil, chargePointVendor: nil, model: nil, firmware: nil,
+                                                           vendorErrorCode: nil, ocppErrorCode: fault.code))?.entry
+            if let entry = [vendorEntry, genericEntry].compactMap({ $0 }).first(where: \.neverAutoReset) {
+                return (fault, "\(entry.vendor) \(entry.code)")
+            }
+        }
+        return nil
+    }
+
+    /// "CP-1 has Generic OCPP GroundFailure open on connector 2 since …".
+    public static func describe(station: String, fault: StationStore.OpenFault, entry: String) -> String {
+        let place = fault.evse == 0 ? "the station itself" : "connector \(fault.evse)"
+        return "\(station) has \(entry) open on \(place) since \(fault.raisedAt)"
+    }
+}
