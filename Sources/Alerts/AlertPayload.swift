@@ -39,7 +39,7 @@ public enum AlertPayload {
     /// Slack incoming webhook: `text` (the fallback every client shows) plus Block Kit blocks.
     static func slack(_ alert: StationStore.AlertRow, event: String) -> [String: Any] {
         let marker = event == "resolve" ? "RESOLVED" : alert.severity.uppercased()
-        let headline = "[\(marker)] \(alert.title)"
+        let headline = "[\(marker)] \(AlertPayload.titleWithoutSeverity(alert.title, severity: alert.severity))"
         var context = ["rule \(alert.rule)", "target \(alert.target)", "first seen \(alert.firstSeen)", "last seen \(alert.lastSeen)"]
         if alert.count > 1 { context.append("\(alert.count) times") }
         return [
@@ -95,5 +95,15 @@ public enum AlertPayload {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return String(format: "%016llx", hash)
+    }
+
+    /// The title without a leading severity word the marker already says ("SAFETY …" under
+    /// "[SAFETY]"), so a headline never repeats it.
+    static func titleWithoutSeverity(_ title: String, severity: String) -> String {
+        let words = [severity] + (severity == "safety" ? [] : ["safety"])
+        for word in words where title.lowercased().hasPrefix(word.lowercased() + " ") || title.lowercased().hasPrefix(word.lowercased() + ":") {
+            return String(title.dropFirst(word.count + 1)).trimmingCharacters(in: .whitespaces)
+        }
+        return title
     }
 }
