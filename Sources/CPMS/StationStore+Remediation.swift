@@ -24,7 +24,7 @@ extension StationStore {
     }
 
     /// Statuses of a command that went (or may have gone) to the station.
-    public static let sentStatuses = ["pending", "sent", "accepted", "scheduled", "rejected", "timedOut", "failed"]
+    public static let sentStatuses = ["pending", "sent", "accepted", "scheduled", "rejected", "timedOut", "failed", "notConnected"]
 
     public struct NewCommand: Sendable {
         public var decisionId: Int?
@@ -124,7 +124,7 @@ extension StationStore {
     public func commandCount(station: String, actionPrefix: String, since: String) throws -> Int {
         try database.rows("""
             SELECT count(*) FROM remediation_commands WHERE station = ? AND action LIKE ? || '%'
-              AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown')
+              AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown', 'notConnected')
               AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
             """, station, actionPrefix, since).first?.first?.int ?? 0
     }

@@ -43,7 +43,7 @@ extension RemediationExecutor {
         let time = clock()
         let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.bootAttribution))
         guard let reset = try? await store.commands(station: event.station, limit: 20).last(where: {
-            $0.action == "reset" && ["accepted", "scheduled", "timedOut", "unknown"].contains($0.status) && $0.createdAt >= since
+            $0.action == "reset" && ["accepted", "scheduled", "timedOut", "unknown", "notConnected"].contains($0.status) && $0.createdAt >= since
         }) else { return }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, rule: reset.rule,
                                          action: "boot attributed", outcome: "reset #\(reset.id)",

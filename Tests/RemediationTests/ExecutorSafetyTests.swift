@@ -1,0 +1,197 @@
+import Alerts
+import Audit
+import Foundation
+import Store
+import Synchronization
+import Testing
+import VendorCatalog
+@testable import CPMS
+@testable import Remediation
+@testable import RuleEngine
+
+/// The executor's safety invariants, whatever a rule says: no automatic reset of a station
+/// with a never-reset fault open, no automatic command of any kind while the fleet breaker
+/// holds (but the fail-safe disable), and every gate failing closed when its read fails.
+@Suite struct ExecutorSafetyTests {
+    /// A database whose reads fail while `failing` names a fragment of their SQL (and, when
+    /// set, one of their arguments): a store failure injected into one gate at a time.
+    final class Switch: Sendable {
+        let failing = Mutex<(sql: String, argument: String?)?>(nil)
+    }
+
+    final class FailingDatabase: SQLDatabase {
+        let inner: SQLiteDatabase
+        let control: Switch
+        init(_ inner: SQLiteDatabase, control: Switch) {
+            self.inner = inner
+            self.control = control
+        }
+
+        var location: String { inner.location }
+        func execute(_ sql: String) throws { try inner.execute(sql) }
+        func run(_ sql: String, _ values: [any SQLBindable]) throws { try check(sql, values); try inner.run(sql, values) }
+        func rows(_ sql: String, _ values: [any SQLBindable]) throws -> [[SQLValue]] { try check(sql, values); return try inner.rows(sql, values) }
+        func insert(_ sql: String, _ values: [any SQLBindable]) throws -> Int { try check(sql, values); return try inner.insert(sql, values) }
+        func transaction<T>(_ body: () throws -> T) throws -> T { try inner.transaction(body) }
+        var isInTransaction: Bool { inner.isInTransaction }
+        func schemaVersion() throws -> Int { try inner.schemaVersion() }
+        func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+
+        func check(_ sql: String, _ values: [any SQLBindable]) throws {
+            guard let failing = control.failing.withLock({ $0 }), sql.contains(failing.sql) else { return }
+            if let argument = failing.argument, !values.contains(where: { $0.sqlValue == .text(argument) }) { return }
+            throw SQLiteError(code: 10, message: "disk I/O error (injected)", sql: sql)
+        }
+    }
+
+    final class Collected: Sendable {
+        let alerts = Mutex<[AlertRequest]>([])
+        let events = Mutex<[DomainEvent]>([])
+    }
+
+    struct Fixture {
+        let executor: RemediationExecutor
+        let store: StationStore
+        let collected: Collected
+        let control: Switch
+        let path: String
+    }
+
+    static let catalog: VendorCatalog = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? VendorCatalog.load(directory: root.appendingPathComponent("VendorCodes").path)) ?? VendorCatalog(vendors: [])
+    }()
+
+    func fixture(stations: Int = 1) async throws -> Fixture {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-safety-\(UUID().uuidString).sqlite").path
+        let control = Switch()
+        let store = try StationStore(database: FailingDatabase(try SQLiteDatabase(path: path), control: control))
+        for number in 1...stations { _ = try await store.declareStation(id: "CP-\(number)", site: "north") }
+        let collected = Collected()
+        let auditor = Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }
+        let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
+                                           catalog: Self.catalog, log: { _, _, _ in },
+                                           feedback: { event in collected.events.withLock { $0.append(event) } },
+                                           alerts: { request in collected.alerts.withLock { $0.append(request) } })
+        return Fixture(executor: executor, store: store, collected: collected, control: control, path: path)
+    }
+
+    func decision(_ action: DecidedAction, station: String = "CP-1", connector: Int? = 1, rung: Int = 0) -> Decision {
+        Decision(time: Date(), rule: "careless", ruleHash: String(repeating: "a", count: 64), mode: .enforce, kind: .act,
+                 target: RuleTarget(key: connector.map { "\(station)/\($0)" } ?? station, station: station, connector: connector, site: "north"),
+                 rung: rung, action: action, eventIds: ["e1"], reason: "test")
+    }
+
+    func fault(_ store: StationStore, station: String = "CP-1", connector: Int, code: String, vendorErrorCode: String? = nil) async throws {
+        try await store.recordStatus(id: station, StatusReport(evse: connector, connector: 1, status: "Faulted", errorCode: code, vendorId: nil,
+                                                               vendorErrorCode: vendorErrorCode, info: nil, chargerTime: nil),
+                                     now: "2026-12-03T10:00:00.000Z")
+    }
+
+    @Test func aStationWithAnOpenGroundFaultIsNeverResetAndOnCallHearsOnce() async throws {
+        let f = try await fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        // The ground fault is on connector 2; a careless rule resets the station for connector 1's InternalError.
+        try await fault(f.store, connector: 2, code: "GroundFailure")
+        try await fault(f.store, connector: 1, code: "InternalError")
+        for id in 1...2 {
+            await f.executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: id == 1 ? "hard" : "soft")))])
+        }
+        let commands = try await f.store.commands()
+        #expect(commands.map(\.status) == ["refused", "refused"])
+        #expect(commands[0].detail?.contains("CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
+        #expect(commands[0].detail?.hasSuffix("never reset automatically") == true)
+        let safety = f.collected.alerts.withLock { $0 }.filter { $0.severity == "safety" }
+        #expect(safety.count == 1)
+        #expect(safety.first?.title == "Automatic reset hard of CP-1 refused: open safety fault")
+        // The ladder hears it at once, with the reason.
+        let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(results.map { $0.fields["status"] } == [.string("Refused"), .string("Refused")])
+        #expect(results.first?.fields["target"] == .string("CP-1/1") && results.first?.fields["rung"] == .number(0))
+        let audited = try await f.store.auditEntries(StationStore.AuditQuery(outcome: "refused"))
+        #expect(audited.count == 2)
+    }
+
+    @Test func aGroundFaultOnTheTargetConnectorTakesItOutOfServiceInstead() async throws {
+        let f = try await fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        try await fault(f.store, connector: 1, code: "GroundFailure")
+        await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true)))])
+        let commands = try await f.store.commands()
+        #expect(commands.map(\.action) == ["reset", "disableConnector"])
+        #expect(commands.map(\.status) == ["refused", "queued"])
+    }
+
+    @Test func theFaultClosesWhenTheConnectorIsUsableAgainNotWhenVigilDisabledIt() async throws {
+        let f = try await fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        try await fault(f.store, connector: 1, code: "GroundFailure")
+        func report(_ status: String) async throws {
+            try await f.store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: status, errorCode: "NoError", vendorId: nil,
+                                                                    vendorErrorCode: nil, info: nil, chargerTime: nil), now: "2026-12-03T10:01:00.000Z")
+        }
+        try await report("Unavailable")
+        #expect(try await f.store.openFaults(station: "CP-1").map(\.code) == ["GroundFailure"])
+        try await report("Available")
+        #expect(try await f.store.openFaults(station: "CP-1").isEmpty)
+        await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        #expect(try await f.store.commands().map(\.status) == ["queued"])
+    }
+
+    @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
+        let f = try await fixture(stations: 10)
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        for number in 1...6 {
+            await f.executor.observe(DomainEvent(id: "f\(number)", kind: .statusChanged, time: Date(), station: "CP-\(number)", connector: 1,
+                                                 site: "north", fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")]))
+        }
+        let hold = f.collected.events.withLock { $0 }.filter { $0.kind == .hold }
+        #expect(hold.count == 1 && hold.first?.fields["active"] == .bool(true))
+        let actions: [DecidedAction] = [DecidedAction(type: .reset, resetType: "soft"), DecidedAction(type: .disableConnector),
+                                        DecidedAction(type: .enableConnector), DecidedAction(type: .unlockConnector)]
+        for (offset, action) in actions.enumerated() {
+            await f.executor.handle([StoredDecision(id: offset + 1, decision: decision(action, station: "CP-\(offset + 1)"))])
+        }
+        // Each ladder's own page folds into the breaker's one grouped alert.
+        await f.executor.handle([StoredDecision(id: 9, decision: decision(DecidedAction(type: .alert, route: "oncall", severity: "major",
+                                                                                        title: "CP-1 connector 1 stuck", text: "…")))])
+        var safeDisable = DecidedAction(type: .disableConnector)
+        safeDisable.neverReset = true
+        await f.executor.handle([StoredDecision(id: 10, decision: decision(safeDisable, station: "CP-6"))])
+        let commands = try await f.store.commands()
+        #expect(commands.prefix(4).map(\.status) == ["held", "held", "held", "held"])
+        #expect(commands.last?.status == "queued" && commands.last?.action == "disableConnector")
+        let alerts = f.collected.alerts.withLock { $0 }
+        #expect(Set(alerts.map(\.rule)) == ["fleet-breaker"])
+        #expect(alerts.last?.text.contains("Held: reset soft CP-1/1 (rule careless); disableConnector CP-2/1") == true)
+        #expect(alerts.last?.text.contains("alert \"CP-1 connector 1 stuck\"") == true)
+        let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(results.count == 4 && results.allSatisfy { $0.fields["status"] == .string("Held") && $0.fields["until"] != nil })
+    }
+
+    /// Each gate, its store read failing: the command is refused, audited, and the gate alerted once.
+    @Test(arguments: [
+        ("kill switch", "FROM settings WHERE key", Optional("remediation.paused")),
+        ("open faults", "FROM open_faults", nil),
+        ("live session", "FROM sessions WHERE station", nil),
+        ("reboot-loop breaker", "FROM settings WHERE key", Optional("breaker.CP-1")),
+        ("reset budget", "SELECT count(*) FROM remediation_commands", nil),
+    ])
+    func everyGateFailsClosed(gate: String, sql: String, argument: String?) async throws {
+        let f = try await fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        try await fault(f.store, connector: 1, code: "InternalError")
+        f.control.failing.withLock { $0 = (sql, argument) }
+        for id in 1...2 {
+            await f.executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        }
+        f.control.failing.withLock { $0 = nil }
+        let commands = try await f.store.commands()
+        #expect(commands.map(\.status) == ["refused", "refused"])
+        #expect(commands.first?.detail?.hasPrefix("the \(gate) gate cannot read its state") == true)
+        #expect(commands.first?.detail?.hasSuffix("failing closed: not sent") == true)
+        let pages = f.collected.alerts.withLock { $0 }.filter { $0.rule == "gate-unreadable" }
+        #expect(pages.map(\.target) == [gate])
+        #expect(try await f.store.auditEntries(StationStore.AuditQuery(outcome: "refused")).count == 2)
+    }
+}
