@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import VendorCatalog
+@testable import RuleEngine
+
+/// What no rule can override in the engine: a careless reset rule never resets a station with
+/// a never-reset fault open (1.6 and 2.0.1, with the shipped catalogue); a breaker hold pauses
+/// ladders, which re-check their condition when it ends; a command that did not go through
+/// ends its rung at once; Vigil's own footprint never clears a condition.
+@Suite struct SafetyAndHoldTests {
+    static let shipped: VendorCatalog? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try? VendorCatalog.load(directory: root.appendingPathComponent("VendorCodes").path)
+    }()
+
+    static let careless = """
+    - id: careless
+      when:
+        event: statusChanged
+        where: { to: Faulted }
+        for: 1s
+      then:
+        - reset: hard
+    """
+
+    static let ladder = """
+    - id: stuck
+      when:
+        event: statusChanged
+        where: { to: Faulted, ocppErrorCode: InternalError }
+        for: 1m
+      then:
+        - reset: soft
+          verify: { status: Available, within: 3m }
+        - disableConnector: true
+        - alert: { route: oncall, severity: major, text: "Tried: {{attempts}}" }
+    """
+
+    func timeline(_ yaml: String) throws -> Timeline {
+        var timeline = Timeline(try rules(yaml))
+        timeline.engine = RuleEngine(ruleSet: timeline.engine.ruleSet, catalog: try #require(Self.shipped))
+        return timeline
+    }
+
+    func resets(_ timeline: Timeline) -> [Decision] {
+        timeline.decisions.filter { $0.kind == .act && $0.action?.type == .reset }
+    }
+
+    @Test(arguments: [
+        "GroundFailure",                       // 1.6
+        "RCD/Tripped",                         // 2.0.1 NotifyEvent, as CPMS names it
+        "GroundIsolationProtection/Active",
+        "HighTemperature",
+    ])
+    func aCarelessResetRuleNeverResetsASafetyFault(code: String) throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(faulted(at: 0, code: code))
+        timeline.advance(toSecond: 60)
+        #expect(resets(timeline).isEmpty, "\(code) was reset: \(timeline.lines)")
+        let act = try #require(timeline.decisions.first { $0.kind == .act })
+        #expect(act.action?.type == .disableConnector)
+        #expect(act.reason.contains("is never reset automatically: disabling the connector instead"))
+    }
+
+    @Test func aFaultOnAnotherConnectorStopsTheStationsReset() throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), faulted(at: 5, connector: 1, code: "InternalError"))
+        timeline.advance(toSecond: 60)
+        #expect(resets(timeline).isEmpty, "\(timeline.lines)")
+        let connector1 = try #require(timeline.decisions.first { $0.kind == .act && $0.target.connector == 1 })
+        #expect(connector1.action?.type == .alert && connector1.action?.severity == "safety")
+        #expect(connector1.reason.contains("CP-1 has Generic OCPP GroundFailure open on connector 2, never reset automatically"))
+    }
+
+    @Test func theStationIsResetAgainOnceTheFaultIsGone() throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), available(at: 30, connector: 2),
+                      faulted(at: 40, connector: 1, code: "InternalError"))
+        timeline.advance(toSecond: 60)
+        #expect(resets(timeline).map(\.target.key) == ["CP-1/1"])
+    }
+
+    func hold(at seconds: Int, until: Int) -> DomainEvent {
+        event(.hold, at: seconds, station: "", site: nil,
+              ["scope": .string("fleet"), "active": .bool(true), "until": .string(RFC3339.format(t0.addingTimeInterval(TimeInterval(until)))),
+               "reason": .string("6 of 10 stations faulted")])
+    }
+
+    @Test func aHoldPausesTheLadderWhichResumesIfTheFaultIsStillThere() throws {
+        var timeline = try timeline(Self.ladder)
+        timeline.send(hold(at: 0, until: 900), faulted(at: 10))
+        timeline.advance(toSecond: 1_000)
+        #expect(timeline.lines.prefix(3) == ["+70 stuck held reset soft CP-1/1", "+900 stuck resumed CP-1/1", "+900 stuck act reset soft CP-1/1"])
+        #expect(timeline.decisions.first?.reason.hasPrefix("the fleet breaker holds every automatic command until 2026-01-01T00:15:00Z") == true)
+    }
+
+    @Test func aHeldLadderWhoseFaultClearedSendsNothing() throws {
+        var timeline = try timeline(Self.ladder)
+        timeline.send(hold(at: 0, until: 900), faulted(at: 10), available(at: 300))
+        timeline.advance(toSecond: 2_000)
+        #expect(timeline.decisions.filter { $0.kind == .act }.isEmpty, "\(timeline.lines)")
+        #expect(timeline.lines.contains("+900 stuck suppressed CP-1/1"))
+    }
+
+    @Test func aHoldReportedByTheExecutorPausesAWaitingRung() throws {
+        var timeline = try timeline(Self.ladder)
+        timeline.send(faulted(at: 0))
+        timeline.send(event(.commandResult, at: 61, connector: 1, ["action": .string("Reset"), "status": .string("Held"), "rule": .string("stuck"),
+                                                                   "detail": .string("reset soft"), "target": .string("CP-1/1"), "rung": .number(0),
+                                                                   "until": .string(RFC3339.format(t0.addingTimeInterval(600)))]))
+        timeline.advance(toSecond: 400)
+        // No verification failure, no disable: the ladder waits for the hold's end.
+        #expect(timeline.lines == ["+60 stuck act reset soft CP-1/1", "+61 stuck held reset soft CP-1/1"])
+        timeline.advance(toSecond: 600)
+        #expect(timeline.lines.suffix(2) == ["+600 stuck resumed CP-1/1", "+600 stuck act reset soft CP-1/1"])
+    }
+
+    @Test func aRejectedCommandEndsTheRungAtOnceAndSaysWhy() throws {
+        var timeline = try timeline(Self.ladder)
+        timeline.send(faulted(at: 0))
+        timeline.send(event(.commandResult, at: 62, connector: 1, ["action": .string("Reset"), "status": .string("Rejected"), "rule": .string("stuck"),
+                                                                   "detail": .string("reset soft"), "target": .string("CP-1/1"), "rung": .number(0),
+                                                                   "reason": .string("the station is busy")]))
+        #expect(timeline.lines == ["+60 stuck act reset soft CP-1/1", "+62 stuck commandFailed CP-1/1", "+62 stuck act disableConnector CP-1/1",
+                                   "+62 stuck act alert oncall CP-1/1"])
+        #expect(timeline.decisions[1].reason == "rung 1: reset soft answered Rejected: the station is busy; not waiting for verification")
+        #expect(timeline.decisions[3].action?.text == "Tried: reset soft (answered Rejected: the station is busy); disableConnector")
+    }
+
+    @Test func vigilsOwnDisableDoesNotClearTheCondition() throws {
+        var timeline = try timeline("""
+        - id: faulted
+          when: { event: statusChanged, where: { to: Faulted }, for: 1m }
+          then:
+            - disableConnector: true
+        """)
+        timeline.send(faulted(at: 0, code: "OtherError"))
+        timeline.send(event(.commandResult, at: 61, connector: 1, ["action": .string("ChangeAvailability"), "status": .string("Accepted"),
+                                                                   "rule": .string("faulted"), "detail": .string("disableConnector"),
+                                                                   "target": .string("CP-1/1"), "rung": .number(0)]))
+        timeline.send(event(.statusChanged, at: 62, connector: 1, ["to": .string("Unavailable"), "ocppErrorCode": .string("NoError")]))
+        #expect(!timeline.decisions.contains { $0.kind == .cleared }, "\(timeline.lines)")
+        // The ladder ended with the connector out of service and no alert rung: on-call is told.
+        #expect(timeline.decisions.contains { $0.action?.type == .alert && $0.action?.title == "CP-1 connector 1 taken out of service by Vigil" })
+        // A technician's repair (Available) does clear it.
+        timeline.send(available(at: 900))
+        #expect(timeline.decisions.last?.kind == .cleared)
+    }
+}
