@@ -95,7 +95,7 @@ struct ServeConfigFile {
         if let node = reader.field("remediation", required: false) {
             var policy = YAMLFieldReader(node, context: "config remediation",
                                          allowed: ["maxResetsPerStation", "queueTimeToLive", "fleetBreakerShare", "fleetBreakerMinStations",
-                                                   "fleetBreakerMinFaults", "rebootLoopBoots"])
+                                                   "fleetBreakerMinFaults", "fleetBreakerWindow", "rebootLoopBoots"])
             func number(_ key: String, _ apply: (Double) -> Void) {
                 guard let text = policy.string(key, required: false), let valueNode = node[key] else { return }
                 if let value = Double(text), value >= 0 { apply(value) } else { policy.fail(valueNode, "\"\(key)\" must be a non-negative number") }
@@ -106,6 +106,13 @@ struct ServeConfigFile {
             number("fleetBreakerMinStations") { config.remediation.fleetBreakerMinStations = Int($0) }
             number("fleetBreakerMinFaults") { config.remediation.fleetBreakerMinFaults = Int($0) }
             number("rebootLoopBoots") { config.remediation.rebootLoopBoots = Int($0) }
+            if let text = policy.string("fleetBreakerWindow", required: false), let valueNode = node["fleetBreakerWindow"] {
+                if let seconds = DurationText.seconds(text, allowBareNumber: true), seconds > 0 {
+                    config.remediation.fleetBreakerWindow = seconds
+                } else {
+                    policy.fail(valueNode, "\"fleetBreakerWindow\" must be a duration such as 15m, got \"\(text)\"")
+                }
+            }
             errors += policy.errors
         }
         if let alertsNode = reader.field("alerts", required: false) {
