@@ -195,3 +195,33 @@ import VendorCatalog
         #expect(try await f.store.auditEntries(StationStore.AuditQuery(outcome: "refused")).count == 2)
     }
 }
+
+/// On-call hears the truth: an alert names the station's model, site and connector state and
+/// what was tried, and is updated at once when a command's outcome arrives after it went out.
+@Suite struct ExecutorAlertTests {
+    @Test func anAlertIsUpdatedWhenTheStationsAnswerArrivesLater() async throws {
+        let safety = ExecutorSafetyTests()
+        let f = try await safety.fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        _ = try await f.store.recordBoot(id: "CP-1", vendor: "ABB", model: "Terra AC", serial: nil, firmware: "1.0", ocppVersion: "ocpp1.6",
+                                         reason: nil, registrationForUnknown: "accepted", now: "2026-12-03T10:00:00.000Z")
+        try await safety.fault(f.store, connector: 1, code: "InternalError")
+        let disable = safety.decision(DecidedAction(type: .disableConnector))
+        let commandId = try #require(try await f.store.insertCommand(
+            StationStore.NewCommand(decisionId: nil, rule: "careless", station: "CP-1", connector: 1, site: "north",
+                                    action: "disableConnector", argument: nil, status: "pending"), now: "2026-12-03T10:00:01.000Z"))
+        await f.executor.handle([StoredDecision(id: 2, decision: safety.decision(
+            DecidedAction(type: .alert, route: "oncall", severity: "safety", title: "CP-1 connector 1 out of service", text: "Ground fault.")))])
+        let first = try #require(f.collected.alerts.withLock { $0 }.last)
+        #expect(first.text.contains("Station: CP-1, ABB Terra AC, site north"))
+        #expect(first.text.contains("Connector 1: Faulted — not usable by drivers now."))
+        #expect(first.text.contains("disableConnector at 2026-12-03T10:00:01.000Z → pending"))
+        #expect(!first.outcomeChanged)
+        // The station answers (here: it went away) after the page: the same alert is updated at once.
+        await f.executor.send(id: commandId, command: .changeAvailability(evse: 1, operative: false), action: DecidedAction(type: .disableConnector),
+                              decision: disable)
+        let updated = try #require(f.collected.alerts.withLock { $0 }.last)
+        #expect(updated.outcomeChanged && updated.title == first.title)
+        #expect(updated.text.contains("disableConnector at 2026-12-03T10:00:01.000Z → notConnected (the station went away before it answered)"))
+    }
+}
