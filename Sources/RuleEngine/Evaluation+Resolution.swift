@@ -35,7 +35,7 @@ extension Evaluation {
         // Only safety faults override the rule; a code that a reset does not help is the
         // operator's call (the reset is sent, with the catalogue's view noted).
         let isSafety = match.map { $0.entry.severity == .safety } ?? false
-        let resetUnhelpful = match.map { !$0.entry.resetSafe && $0.entry.severity != .safety } ?? false
+        let resetUnhelpful = match.map { !$0.entry.remedy.isReset && $0.entry.severity != .safety } ?? false
         let connectorKnown = ladder.target.connector != nil
         switch rung.action {
         case .reset(let kind):

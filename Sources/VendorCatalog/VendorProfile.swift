@@ -35,6 +35,16 @@ public struct VendorProfile: Sendable {
 
     public func key(for code: String) -> String? { codeFormat.key(for: code, prefixes: codePrefixes) }
 
+    /// Every entry of `code`, whatever the model: the vendor-wide one (if any) first, then the
+    /// family-limited ones in file order. For an operator asking about a code without a model.
+    public func allEntries(code: String) -> [CatalogEntry] {
+        guard let key = key(for: code), let candidates = entries[key] else { return [] }
+        return candidates.filter(\.families.isEmpty) + candidates.filter { !$0.families.isEmpty }
+    }
+
+    /// The family with this id, if the file defines it.
+    public func family(id: String) -> ModelFamily? { families.first { $0.id == id } }
+
     /// The entry for `code` on this station: one limited to a matching family wins over a
     /// vendor-wide one; entries limited to other families do not apply.
     public func entry(code: String, model: String?, firmware: String?) -> CatalogEntry? {
