@@ -4,14 +4,14 @@
 /// A step advises a reset when one of its clauses (split at `.`, `;`, `:`, `!`, `?`) holds a
 /// reset word with no negation before it in that clause. Reset words are "reset", "reboot" and
 /// "restart" in any inflection ("resetting", "rebooted") or compound ("hard-reset"), and "power
-/// cycle" / "power-cycling". Negations are "not", "no", "never", "don't", "without" and
-/// "avoid". So "Do not reset remotely." and "Set the connector Inoperative; never reboot it."
-/// pass, while "Try a soft reset.", "Power-cycle the unit." and "Reset the RCD on site." do not:
-/// an on-site reset is a technician step. The check is a word match, deliberately broad; it
-/// does not understand the sentence, so a retried session is written "start a new session",
-/// not "restart the session".
+/// cycle" / "power-cycling". Negations are "not", "no", "never", "don't", "cannot", "can't",
+/// "without" and "avoid". So "Do not reset remotely." and "Set the connector Inoperative; never
+/// reboot it." pass, while "Try a soft reset.", "Power-cycle the unit." and "Reset the RCD on
+/// site." do not: an on-site reset is a technician step. The check is a word match, deliberately
+/// broad; it does not understand the sentence, so a retried session is written "start a new
+/// session", not "restart the session".
 enum ResetAdvice {
-    static let negations: Set<String> = ["not", "no", "never", "don't", "dont", "without", "avoid"]
+    static let negations: Set<String> = ["not", "no", "never", "don't", "dont", "cannot", "can't", "without", "avoid"]
     static let resetStems = ["reset", "reboot", "restart"]
 
     /// True when some clause of `step` asks for a reset, reboot, restart or power cycle.
