@@ -96,8 +96,8 @@ struct CodesCommand {
         guard let match = catalog.lookup(query) else {
             printLine("no entry for \(vendor ?? "?") code \(arguments.value("code") ?? "-") (a catalogue gap)")
             if let profile, let code = arguments.value("code") {
-                let elsewhere = profile.allEntries(code: code).flatMap(\.families)
-                if !elsewhere.isEmpty { printLine("  documented only for families: \(elsewhere.joined(separator: ", "))") }
+                let elsewhere = profile.allEntries(code: code).flatMap { familyLines($0, of: profile) }
+                if !elsewhere.isEmpty { printLine("  documented for other families only:\n" + elsewhere.map { "    - \($0)" }.joined(separator: "\n")) }
             }
             return 1
         }
@@ -141,9 +141,10 @@ struct CodesCommand {
         }
         for vendor in vendors {
             printLine("\(vendor.name) (\(vendor.file), \(vendor.codeFormat.rawValue) codes)")
+            let width = max(12, vendor.allEntries.map(\.code.count).max() ?? 0)
             for entry in vendor.allEntries {
                 let reset = entry.neverAutoReset ? "NEVER-RESET" : ""
-                printLine("  \(entry.code.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(reset.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
+                printLine("  \(entry.code.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(reset.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
             }
         }
         return 0

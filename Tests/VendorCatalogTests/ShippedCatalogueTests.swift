@@ -12,10 +12,9 @@ import Testing
         return try VendorCatalog.load(directory: directory)
     }
 
-    /// Every entry of the shipped catalogue, vendors and generic, once each.
+    /// Every entry of the shipped catalogue, vendors and generic.
     static func everyEntry(_ catalog: VendorCatalog) -> [CatalogEntry] {
-        var seen = Set<String>()
-        return (catalog.vendors + (catalog.generic.map { [$0] } ?? [])).flatMap(\.allEntries).filter { seen.insert($0.location).inserted }
+        (catalog.vendors + (catalog.generic.map { [$0] } ?? [])).flatMap(\.allEntries)
     }
 
     /// The shipped catalogue loads cleanly, has a source for every entry, and meets the
@@ -79,6 +78,15 @@ import Testing
         }
         let belowMajor = entries.filter { $0.neverAutoReset && $0.severity < .major }.map { "\($0.vendor) \($0.code) (\($0.severity))" }
         #expect(belowMajor.isEmpty, "never-reset codes below major: \(belowMajor.joined(separator: ", "))")
+    }
+
+    /// `allEntries` lists an entry with aliases once, in file order (line 100 after line 99).
+    @Test func allEntriesOnceInFileOrder() throws {
+        let catalog = try Self.shipped()
+        let compleo = try #require(catalog.vendors.first { $0.name == "Compleo" })
+        #expect(compleo.allEntries.map(\.code) == ["B", "C", "D", "E", "F", "G", "I", "1", "SAM außer Betrieb"])
+        let generic = try #require(catalog.generic).allEntries.map { VendorProfile.position($0).line }
+        #expect(generic == generic.sorted() && Set(generic).count == generic.count)
     }
 
     /// The keyword check itself can fail: an allowed ground fault is caught.
