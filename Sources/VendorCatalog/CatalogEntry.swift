@@ -27,6 +27,21 @@ public enum Remedy: String, Sendable, CaseIterable {
     public var isReset: Bool { self == .softReset || self == .hardReset }
 }
 
+/// Whether Vigil may ever reset a station on its own for a code. `never` marks the faults a
+/// remote reset must not clear without someone on site: ground faults, insulation and earth
+/// faults, welded contactors, overtemperature, emergency stop, surge arresters, tilt, flood
+/// and an open case (the rule is in docs/vendor-codes.md). `allowed` leaves it to the rules.
+public enum AutoReset: String, Sendable, CaseIterable {
+    case never, allowed
+}
+
+/// Where an entry's remedy comes from: the cited source's own guidance (`manufacturer`), or
+/// Vigil's reading of a source that gives the meaning only (`inferred`). A reset remedy marked
+/// `inferred` is a guess that a reset helps, not the manufacturer's advice.
+public enum RemedySource: String, Sendable, CaseIterable {
+    case manufacturer, inferred
+}
+
 /// Where an entry's facts come from.
 public struct CatalogSource: Sendable, Equatable {
     public var key: String
@@ -58,12 +73,16 @@ public struct CatalogEntry: Sendable, Equatable {
     public var severity: Severity
     public var category: FaultCategory
     public var remedy: Remedy
-    public var resetSafe: Bool
+    public var autoReset: AutoReset
+    public var remedySource: RemedySource
     public var onCall: [String]
     public var technician: [String]
     public var source: CatalogSource
     /// Where the entry is defined, for messages.
     public var location: String
+
+    /// True for a fault Vigil must never reset on its own (`autoReset: never`).
+    public var neverAutoReset: Bool { autoReset == .never }
 
     /// The on-call guidance as one text, for alert templates (`{{guidance}}`).
     public var guidance: String {

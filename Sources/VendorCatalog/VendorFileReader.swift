@@ -5,7 +5,10 @@ import YAMLKit
 enum VendorFileReader {
     static let topKeys = ["vendor", "recognise", "codeFormat", "codePrefixes", "families", "sources", "codes", "quirks"]
     static let codeKeys = ["code", "aliases", "families", "ocppErrorCode", "title", "meaning", "severity", "category",
-                           "remedy", "resetSafe", "onCall", "technician", "source"]
+                           "remedy", "autoReset", "remedySource", "onCall", "technician", "source"]
+    /// Keys of earlier schemas, accepted by the field reader only to be refused with a pointer
+    /// to their replacement instead of a generic "unknown key".
+    static let replacedCodeKeys = ["resetSafe": "\"resetSafe\" was replaced by \"autoReset: never | allowed\" (see docs/vendor-codes.md)"]
 
     static func read(_ text: String, file: String) -> Result<VendorProfile, CatalogLoadError> {
         let root: YAMLNode
@@ -75,7 +78,13 @@ enum VendorFileReader {
             }
             for item in items {
                 let label = item["code"]?.scalar.map { "code \"\($0)\"" } ?? "code"
-                var reader = YAMLFieldReader(item, context: "vendor \"\(name)\" \(label)", allowed: codeKeys)
+                var reader = YAMLFieldReader(item, context: "vendor \"\(name)\" \(label)", allowed: codeKeys + replacedCodeKeys.keys.sorted())
+                var replacedKeyUsed = false
+                for pair in item.mapping ?? [] {
+                    guard let key = pair.key.scalar, let problem = replacedCodeKeys[key] else { continue }
+                    reader.fail(pair.key, problem)
+                    replacedKeyUsed = true
+                }
                 let code = reader.string("code") ?? ""
                 let aliases = reader.strings("aliases")
                 let entryFamilies = reader.strings("families")
@@ -87,7 +96,9 @@ enum VendorFileReader {
                 let severity = reader.choice("severity", Severity.self, valid: Severity.allCases)
                 let category = reader.choice("category", FaultCategory.self, valid: FaultCategory.allCases)
                 let remedy = reader.choice("remedy", Remedy.self, valid: Remedy.allCases)
-                let resetSafe = reader.bool("resetSafe")
+                // An old file with resetSafe gets the pointer above, not a second error for the missing autoReset.
+                let autoReset = reader.choice("autoReset", AutoReset.self, valid: AutoReset.allCases, required: !replacedKeyUsed)
+                let remedySource = reader.choice("remedySource", RemedySource.self, valid: RemedySource.allCases)
                 let onCall = reader.strings("onCall")
                 let technician = reader.strings("technician")
                 let ocpp = reader.string("ocppErrorCode", required: false)
@@ -96,9 +107,7 @@ enum VendorFileReader {
                     source = sources[key]
                     if source == nil { reader.fail(sourceNode, "unknown source \"\(key)\"; define it under \"sources\"") }
                 }
-                if severity == .safety, let remedy, remedy.isReset || resetSafe == true {
-                    reader.fail(item, "a safety fault must have resetSafe: false and a remedy other than a reset")
-                }
+                checkAutoReset(autoReset, severity: severity, remedy: remedy, onCall: onCall, item: item, reader: &reader)
                 if let severity, severity >= .major, onCall.isEmpty, item.mapping != nil {
                     reader.fail(item, "a \(severity.rawValue) fault needs at least one \"onCall\" step")
                 }
@@ -111,11 +120,11 @@ enum VendorFileReader {
                     if !keys.contains(key) { keys.append(key) }
                 }
                 errors += reader.errors
-                guard reader.errors.isEmpty, let severity, let category, let remedy, let resetSafe, let source else { continue }
+                guard reader.errors.isEmpty, let severity, let category, let remedy, let autoReset, let remedySource, let source else { continue }
                 let entry = CatalogEntry(vendor: name, code: code, aliases: aliases, families: entryFamilies, ocppErrorCode: ocpp,
                                          title: title, meaning: meaning, severity: severity, category: category, remedy: remedy,
-                                         resetSafe: resetSafe, onCall: onCall, technician: technician, source: source,
-                                         location: item.mark.description)
+                                         autoReset: autoReset, remedySource: remedySource, onCall: onCall, technician: technician,
+                                         source: source, location: item.mark.description)
                 for key in keys {
                     if let clash = entries[key]?.first(where: { $0.families.isEmpty || entryFamilies.isEmpty || !Set($0.families).isDisjoint(with: entryFamilies) }) {
                         errors.append(YAMLError(mark: item.mark, problem: "vendor \"\(name)\" code \"\(code)\" is the same code as \"\(clash.code)\" at \(clash.location)"))
@@ -135,5 +144,29 @@ enum VendorFileReader {
         guard errors.isEmpty else { return .failure(CatalogLoadError(errors: errors.sorted { ($0.mark.line, $0.mark.column) < ($1.mark.line, $1.mark.column) })) }
         return .success(VendorProfile(name: name, file: file, vendorIds: vendorIds, chargePointVendors: chargePointVendors, models: models,
                                       codeFormat: format, codePrefixes: prefixes, families: families, entries: entries, quirks: quirks))
+    }
+
+    /// The consistency of `autoReset` with the rest of an entry: a safety fault is never reset;
+    /// a never-reset code has no reset remedy, and its on-call steps do not ask for a reset
+    /// (`ResetAdvice`; on-site resets belong in the technician steps). Each problem points at
+    /// the field that has to change.
+    static func checkAutoReset(_ autoReset: AutoReset?, severity: Severity?, remedy: Remedy?, onCall: [String], item: YAMLNode,
+                               reader: inout YAMLFieldReader) {
+        guard let autoReset else { return }
+        let autoResetNode = item["autoReset"] ?? item
+        if severity == .safety, autoReset == .allowed {
+            reader.fail(autoResetNode, "a safety fault must have \"autoReset: never\", got \"allowed\"")
+        }
+        guard autoReset == .never else { return }
+        if let remedy, remedy.isReset {
+            reader.fail(item["remedy"] ?? item,
+                        "\"autoReset: never\" forbids a \(remedy.rawValue) remedy; use disableConnector, technician, waitForRecovery or userAction")
+        }
+        let stepNodes = item["onCall"]?.sequence ?? item["onCall"].map { [$0] } ?? []
+        for (index, step) in onCall.enumerated() where ResetAdvice.advisesReset(step) {
+            let node = index < stepNodes.count ? stepNodes[index] : item
+            reader.fail(node, "onCall step \(index + 1) advises a reset (\"\(step)\"), which an \"autoReset: never\" code must not; "
+                        + "say what to do instead (set the connector Inoperative, dispatch an electrician) and put on-site resets under \"technician\"")
+        }
     }
 }

@@ -31,9 +31,29 @@ public struct VendorProfile: Sendable {
     /// The generic OCPP file recognises no station by itself.
     public var isGeneric: Bool { vendorIds.isEmpty && chargePointVendors.isEmpty && models.isEmpty }
 
-    public var allEntries: [CatalogEntry] { entries.values.flatMap { $0 }.sorted { $0.location < $1.location } }
+    /// Every entry once (an entry with aliases is indexed under several keys), in file order.
+    public var allEntries: [CatalogEntry] {
+        var seen = Set<String>()
+        return entries.values.flatMap { $0 }.filter { seen.insert($0.location).inserted }.sorted { Self.position($0) < Self.position($1) }
+    }
+
+    /// (line, column) of an entry's `file:line:col` location, for file order.
+    static func position(_ entry: CatalogEntry) -> (line: Int, column: Int) {
+        let parts = entry.location.split(separator: ":").suffix(2).map { Int($0) ?? 0 }
+        return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
+    }
 
     public func key(for code: String) -> String? { codeFormat.key(for: code, prefixes: codePrefixes) }
+
+    /// Every entry of `code`, whatever the model: the vendor-wide one (if any) first, then the
+    /// family-limited ones in file order. For an operator asking about a code without a model.
+    public func allEntries(code: String) -> [CatalogEntry] {
+        guard let key = key(for: code), let candidates = entries[key] else { return [] }
+        return candidates.filter(\.families.isEmpty) + candidates.filter { !$0.families.isEmpty }
+    }
+
+    /// The family with this id, if the file defines it.
+    public func family(id: String) -> ModelFamily? { families.first { $0.id == id } }
 
     /// The entry for `code` on this station: one limited to a matching family wins over a
     /// vendor-wide one; entries limited to other families do not apply.

@@ -76,26 +76,59 @@ struct CodesCommand {
         }
     }
 
+    /// Without `--model`, a code documented only for some model families is not a gap: every
+    /// entry of that code is shown, each with its family and the models it covers.
     func lookup() throws -> Int32 {
         let catalog = try load()
         let vendor = arguments.value("vendor")
-        let query = CatalogQuery(vendorId: vendor, chargePointVendor: vendor, model: arguments.value("model"),
+        let model = arguments.value("model")
+        let query = CatalogQuery(vendorId: vendor, chargePointVendor: vendor, model: model,
                                  firmware: arguments.value("firmware"), vendorErrorCode: arguments.value("code"),
                                  ocppErrorCode: arguments.value("ocpp-error"))
+        let profile = catalog.vendor(for: query)
+        let everyFamily = model == nil ? (arguments.value("code").flatMap { profile?.allEntries(code: $0) } ?? []) : []
+        if let profile, everyFamily.contains(where: { !$0.families.isEmpty }) {
+            printLine("\(profile.name) code \(arguments.value("code") ?? "-") without --model: \(everyFamily.count) "
+                      + "entr\(everyFamily.count == 1 ? "y" : "ies") by model family")
+            for entry in everyFamily { printEntry(entry, basis: .vendorCode, families: familyLines(entry, of: profile)) }
+            return 0
+        }
         guard let match = catalog.lookup(query) else {
             printLine("no entry for \(vendor ?? "?") code \(arguments.value("code") ?? "-") (a catalogue gap)")
+            if let profile, let code = arguments.value("code") {
+                let elsewhere = profile.allEntries(code: code).flatMap { familyLines($0, of: profile) }
+                if !elsewhere.isEmpty { printLine("  documented for other families only:\n" + elsewhere.map { "    - \($0)" }.joined(separator: "\n")) }
+            }
             return 1
         }
-        let entry = match.entry
-        printLine("\(entry.vendor) \(entry.code): \(entry.title)\(match.basis == .genericErrorCode ? " (generic OCPP guidance)" : "")")
-        printLine("  meaning:    \(entry.meaning)")
-        printLine("  severity:   \(entry.severity.rawValue), \(entry.category.rawValue)")
-        printLine("  remedy:     \(entry.remedy.rawValue)\(entry.resetSafe ? "" : " (remote reset NOT safe)")")
+        printEntry(match.entry, basis: match.basis, families: profile.map { familyLines(match.entry, of: $0) } ?? [])
+        return 0
+    }
+
+    /// "Terra AC wallbox (terra-ac): models CDT_TACW*, firmware >=1.6.0" per family of the entry.
+    func familyLines(_ entry: CatalogEntry, of profile: VendorProfile) -> [String] {
+        entry.families.map { id in
+            guard let family = profile.family(id: id) else { return id }
+            let firmware = family.firmware.map { ", firmware \($0)" } ?? ""
+            return "\(family.name) (\(id)): models \(family.models.map(\.pattern).joined(separator: ", "))\(firmware)"
+        }
+    }
+
+    func printEntry(_ entry: CatalogEntry, basis: CatalogMatch.Basis, families: [String]) {
+        printLine("\(entry.vendor) \(entry.code): \(entry.title)\(basis == .genericErrorCode ? " (generic OCPP guidance)" : "")")
+        for family in families { printLine("  family:       \(family)") }
+        if entry.families.isEmpty && basis == .vendorCode { printLine("  family:       every model of the vendor") }
+        printLine("  meaning:      \(entry.meaning)")
+        printLine("  severity:     \(entry.severity.rawValue), \(entry.category.rawValue)")
+        printLine("  autoReset:    " + (entry.neverAutoReset
+            ? "never (Vigil must not reset this fault remotely; someone on site decides)" : "allowed"))
+        printLine("  remedy:       \(entry.remedy.rawValue)")
+        printLine("  remedySource: " + (entry.remedySource == .manufacturer
+            ? "manufacturer (the cited source gives this remedy)" : "inferred (Vigil's reading; the source does not give this remedy)"))
         if !entry.onCall.isEmpty { printLine("  on call:\n" + entry.onCall.map { "    - \($0)" }.joined(separator: "\n")) }
         if !entry.technician.isEmpty { printLine("  technician:\n" + entry.technician.map { "    - \($0)" }.joined(separator: "\n")) }
-        printLine("  source:     \(entry.source.citation)")
-        printLine("  defined at: \(entry.location)")
-        return 0
+        printLine("  source:       \(entry.source.citation)")
+        printLine("  defined at:   \(entry.location)")
     }
 
     func list() throws -> Int32 {
@@ -108,8 +141,10 @@ struct CodesCommand {
         }
         for vendor in vendors {
             printLine("\(vendor.name) (\(vendor.file), \(vendor.codeFormat.rawValue) codes)")
+            let width = max(12, vendor.allEntries.map(\.code.count).max() ?? 0)
             for entry in vendor.allEntries {
-                printLine("  \(entry.code.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
+                let reset = entry.neverAutoReset ? "NEVER-RESET" : ""
+                printLine("  \(entry.code.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(reset.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
             }
         }
         return 0

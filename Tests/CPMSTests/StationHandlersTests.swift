@@ -177,7 +177,7 @@ import VendorCatalog
           m: {title: Manual, page: "1"}
         codes:
           - {code: "0x0002", title: Residual current, meaning: Leakage., severity: minor, category: electrical,
-             remedy: technician, resetSafe: false, source: m}
+             remedy: technician, autoReset: never, remedySource: inferred, source: m}
         """
         let catalog = try VendorCatalog.load(files: [("ABB.yaml", yaml)]).get()
         let store = try StationStore(path: path)

@@ -21,7 +21,8 @@ struct VendorCatalogStub {
             severity: major
             category: software
             remedy: softReset
-            resetSafe: true
+            autoReset: allowed
+            remedySource: manufacturer
             onCall: ["Reset it remotely.", "If it repeats, send a technician."]
             source: manual
           - code: "E40"
@@ -30,7 +31,8 @@ struct VendorCatalogStub {
             severity: safety
             category: electrical
             remedy: technician
-            resetSafe: false
+            autoReset: never
+            remedySource: manufacturer
             onCall: ["Keep the connector out of service.", "Send a technician today."]
             technician: ["Replace the contactor."]
             source: manual

@@ -25,7 +25,8 @@ import YAMLKit
         severity: major
         category: electrical
         remedy: technician
-        resetSafe: false
+        autoReset: never
+        remedySource: manufacturer
         onCall: [Check whether it repeats with other vehicles.]
         source: m1
       - code: "0x0080"
@@ -35,7 +36,8 @@ import YAMLKit
         severity: minor
         category: thermal
         remedy: waitForRecovery
-        resetSafe: true
+        autoReset: never
+        remedySource: inferred
         source: m1
     """
 
@@ -54,7 +56,8 @@ import YAMLKit
         severity: minor
         category: mechanical
         remedy: unlockConnector
-        resetSafe: true
+        autoReset: allowed
+        remedySource: manufacturer
         source: kb
     """
 
@@ -72,7 +75,8 @@ import YAMLKit
         severity: safety
         category: electrical
         remedy: disableConnector
-        resetSafe: false
+        autoReset: never
+        remedySource: inferred
         onCall: [Keep the connector disabled and send a technician.]
         source: spec
     """
@@ -126,34 +130,63 @@ import YAMLKit
         ("bad enum value", Self.abb.replacingOccurrences(of: "remedy: technician", with: "remedy: reboot"),
          [#"ABB.yaml:20:13: vendor "ABB" code "0x0002": "remedy" must be one of none, waitForRecovery, softReset, hardReset, unlockConnector, disableConnector, userAction, technician, got "reboot""#]),
         ("unknown source", Self.abb.replacingOccurrences(of: "    source: m1\n  - code", with: "    source: m2\n  - code"),
-         [#"ABB.yaml:23:13: vendor "ABB" code "0x0002": unknown source "m2"; define it under "sources""#]),
+         [#"ABB.yaml:24:13: vendor "ABB" code "0x0002": unknown source "m2"; define it under "sources""#]),
         ("duplicate code after normalisation", Self.abb.replacingOccurrences(of: "code: \"0x0080\"\n    families: [terra-ac]", with: "code: \"2\""),
-         [#"ABB.yaml:24:5: vendor "ABB" code "2" is the same code as "0x0002" at ABB.yaml:15:5"#]),
+         [#"ABB.yaml:25:5: vendor "ABB" code "2" is the same code as "0x0002" at ABB.yaml:15:5"#]),
+        ("resetSafe refused with a pointer", Self.abb.replacingOccurrences(of: "autoReset: never\n    remedySource: manufacturer", with: "resetSafe: false\n    remedySource: manufacturer"),
+         [#"ABB.yaml:21:5: vendor "ABB" code "0x0002": "resetSafe" was replaced by "autoReset: never | allowed" (see docs/vendor-codes.md)"#]),
+        ("safety fault allowed to be reset", Self.generic.replacingOccurrences(of: "autoReset: never", with: "autoReset: allowed"),
+         [#"Generic.yaml:14:16: vendor "Generic OCPP" code "GroundFailure": a safety fault must have "autoReset: never", got "allowed""#]),
         ("safety fault with a reset", Self.generic.replacingOccurrences(of: "remedy: disableConnector", with: "remedy: hardReset"),
-         [#"Generic.yaml:7:5: vendor "Generic OCPP" code "GroundFailure": a safety fault must have resetSafe: false and a remedy other than a reset"#]),
+         [#"Generic.yaml:13:13: vendor "Generic OCPP" code "GroundFailure": "autoReset: never" forbids a hardReset remedy; use disableConnector, technician, waitForRecovery or userAction"#]),
+        ("never-reset code with a reset remedy", Self.abb.replacingOccurrences(of: "remedy: technician", with: "remedy: softReset"),
+         [#"ABB.yaml:20:13: vendor "ABB" code "0x0002": "autoReset: never" forbids a softReset remedy; use disableConnector, technician, waitForRecovery or userAction"#]),
+        ("never-reset code whose page asks for a reset",
+         Self.abb.replacingOccurrences(of: "onCall: [Check whether it repeats with other vehicles.]",
+                                       with: "onCall: [Do not reset remotely., \"Try one hard reset; then book service.\"]"),
+         [#"ABB.yaml:23:38: vendor "ABB" code "0x0002": onCall step 2 advises a reset ("Try one hard reset; then book service."), which an "autoReset: never" code must not; say what to do instead (set the connector Inoperative, dispatch an electrician) and put on-site resets under "technician""#]),
+        ("old resetSafe and no autoReset or remedySource", Self.abb.replacingOccurrences(of: "autoReset: never\n    remedySource: inferred", with: "resetSafe: true"),
+         [#"ABB.yaml:25:5: vendor "ABB" code "0x0080": missing required key "remedySource""#,
+          #"ABB.yaml:32:5: vendor "ABB" code "0x0080": "resetSafe" was replaced by "autoReset: never | allowed" (see docs/vendor-codes.md)"#]),
         ("not a hex code", Self.abb.replacingOccurrences(of: "code: \"0x0002\"", with: "code: \"E-2\""),
          [#"ABB.yaml:15:5: vendor "ABB" code "E-2": "E-2" is not a valid hex code"#]),
         ("unknown quirk leniency", Self.alfen + "\nquirks:\n  - {id: q, description: d, leniency: [skipValidation], source: kb}\n",
-         [#"ABB.yaml:18:39: vendor "Alfen" quirk: unknown leniency "skipValidation"; known: numbersAsStrings, caseInsensitiveEnums, missingTimeZone, unknownProperties, overlongStrings"#]),
+         [#"ABB.yaml:19:39: vendor "Alfen" quirk: unknown leniency "skipValidation"; known: numbersAsStrings, caseInsensitiveEnums, missingTimeZone, unknownProperties, overlongStrings"#]),
         ("quirk that changes nothing", Self.alfen + "\nquirks:\n  - {id: q, description: d, source: kb}\n",
-         [#"ABB.yaml:18:5: vendor "Alfen" quirk: quirk "q" changes nothing; give leniency, substitute, repairFrame, replyDelay or remoteStartNeedsConnector"#]),
+         [#"ABB.yaml:19:5: vendor "Alfen" quirk: quirk "q" changes nothing; give leniency, substitute, repairFrame, replyDelay or remoteStartNeedsConnector"#]),
         ("fields without a leniency", Self.alfen + "\nquirks:\n  - {id: q, description: d, fields: [x], remoteStartNeedsConnector: true, source: kb}\n",
-         [#"ABB.yaml:18:37: vendor "Alfen" quirk: "actions" and "fields" limit a leniency; this quirk has none"#]),
+         [#"ABB.yaml:19:37: vendor "Alfen" quirk: "actions" and "fields" limit a leniency; this quirk has none"#]),
         ("substitute to the same value", Self.alfen + "\nquirks:\n  - id: q\n    description: d\n    substitute: {field: errorCode, from: Error, to: Error}\n    source: kb\n",
-         [#"ABB.yaml:20:17: vendor "Alfen" quirk substitute: from and to are the same ("Error")"#]),
+         [#"ABB.yaml:21:17: vendor "Alfen" quirk substitute: from and to are the same ("Error")"#]),
         ("reply delay out of range", Self.alfen + "\nquirks:\n  - id: q\n    description: d\n    replyDelay: {action: StartTransaction, milliseconds: 60000}\n    source: kb\n",
-         [#"ABB.yaml:20:58: vendor "Alfen" quirk replyDelay: milliseconds must be a whole number from 1 to 10000, got "60000""#]),
+         [#"ABB.yaml:21:58: vendor "Alfen" quirk replyDelay: milliseconds must be a whole number from 1 to 10000, got "60000""#]),
         ("duplicate quirk id", Self.alfen + "\nquirks:\n  - {id: q, description: d, remoteStartNeedsConnector: true, source: kb}\n  - {id: q, description: e, remoteStartNeedsConnector: true, source: kb}\n",
-         [#"ABB.yaml:19:10: vendor "Alfen" quirk: duplicate quirk id "q""#]),
+         [#"ABB.yaml:20:10: vendor "Alfen" quirk: duplicate quirk id "q""#]),
         ("yaml syntax", "vendor: [ABB\n", [#"ABB.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence"#]),
     ]
 
     @Test(arguments: broken.map { ($0.0, $0.1, $0.2) })
     func brokenFilesGetExactMessages(name: String, text: String, expected: [String]) {
-        let file = name == "safety fault with a reset" ? "Generic.yaml" : "ABB.yaml"
+        let file = text.hasPrefix("vendor: Generic") ? "Generic.yaml" : "ABB.yaml"
         switch VendorCatalog.load(files: [(file, text)]) {
         case .success: Issue.record("\(name): loaded, expected errors")
         case .failure(let failure): #expect(failure.errors.map(\.description) == expected, "\(name)")
         }
+    }
+
+    /// The on-call reset check of docs/vendor-codes.md, one row per case it has to tell apart.
+    @Test(arguments: [
+        ("Try a soft reset.", true), ("Try one remote hard reset.", true), ("Reboot the charger.", true),
+        ("Restart the charge point (soft reset first, then hard).", true), ("Power-cycle the unit (10 s off).", true),
+        ("Ask the owner to power cycle it at the breaker.", true), ("Ask the site owner to reset the RCD once.", true),
+        ("Dispatch an electrician, or ask the site owner to reset the RCD once.", true),
+        ("Set the connector Inoperative; then reset it.", true), ("Do not keep resetting remotely.", false),
+        ("Do not reset remotely: it does not fix a ground fault.", false), ("Set the connector Inoperative; do not reset remotely.", false),
+        ("Never reboot it from here.", false), ("Don\u{2019}t restart it; dispatch an electrician.", false),
+        ("No remote reset: dispatch an electrician.", false), ("Set the connector Inoperative and dispatch an electrician.", false),
+        ("Ask the driver to unplug and start a new session.", false),
+    ])
+    func onCallResetAdvice(step: String, advises: Bool) {
+        #expect(ResetAdvice.advisesReset(step) == advises, "\(step)")
     }
 }
