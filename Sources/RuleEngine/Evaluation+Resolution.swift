@@ -39,8 +39,14 @@ extension Evaluation {
         let isNeverReset = match.map { $0.entry.neverAutoReset } ?? false
         let resetUnhelpful = match.map { !$0.entry.remedy.isReset && !$0.entry.neverAutoReset } ?? false
         let connectorKnown = ladder.target.connector != nil
+        let alreadyDisabled = ladder.tried.contains { $0.hasPrefix(ActionType.disableConnector.rawValue) }
         switch rung.action {
         case .reset(let kind):
+            if (isNeverReset || state.stations[ladder.target.station ?? ""]?.neverResetFaults[ladder.target.connector ?? -1] != nil),
+               connectorKnown, alreadyDisabled {
+                return (DecidedAction(type: .none, catalogueEntry: entryName),
+                        "a never-reset fault is open on this connector, which this ladder already took out of service: reset \(kind.rawValue) not sent, nothing more to send")
+            }
             if isNeverReset, let entryName {
                 if connectorKnown {
                     return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName),
@@ -97,7 +103,7 @@ extension Evaluation {
                 }
                 let kind = entry.remedy == .softReset ? "soft" : "hard"
                 return (DecidedAction(type: .reset, resetType: kind, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
-                        "catalogue: \(name) → \(entry.remedy.rawValue)")
+                        "catalogue: \(name) → \(entry.remedy.rawValue)\(entry.remedySource == .inferred ? " (Vigil's inference, not the manufacturer's words)" : "")")
             case .unlockConnector where connectorKnown:
                 return (DecidedAction(type: .unlockConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
                         "catalogue: \(name) → unlockConnector")
@@ -117,8 +123,13 @@ extension Evaluation {
     func alertAction(_ spec: AlertSpec, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date,
                      severity: String? = nil) -> DecidedAction {
         let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
+        var text = spec.text.render { values[$0] }
+        if let entry = match?.entry, entry.remedy.isReset, entry.remedySource == .inferred {
+            // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
+            text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
+        }
         return DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity,
-                             title: spec.title.render { values[$0] }, text: spec.text.render { values[$0] },
+                             title: spec.title.render { values[$0] }, text: text,
                              catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
     }
 
@@ -142,6 +153,8 @@ extension Evaluation {
             values["meaning"] = entry.meaning
             values["severity"] = entry.severity.rawValue
             values["remedy"] = entry.remedy.rawValue
+            values["remedySource"] = entry.remedySource.rawValue
+            values["autoReset"] = entry.autoReset.rawValue
             values["source"] = entry.source.citation
             values["vendorName"] = entry.vendor
         } else {

@@ -17,7 +17,7 @@ public struct Template: Sendable, Equatable {
     public static let extraPlaceholders = [
         "rule", "description", "target", "time", "eventKind", "count",
         "firstSeen", "lastSeen", "attempts",
-        "guidance", "technicianGuidance", "title", "meaning", "severity", "remedy", "source", "vendorName",
+        "guidance", "technicianGuidance", "title", "meaning", "severity", "remedy", "remedySource", "autoReset", "source", "vendorName",
     ]
 
     public static var knownPlaceholders: Set<String> {
