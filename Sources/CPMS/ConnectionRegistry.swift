@@ -55,5 +55,18 @@ public actor ConnectionRegistry {
 
     public func connection(for station: String) -> OCPPConnection? { connections[station] }
 
+    /// The stations whose connection is open and has heard from its charger within `window`:
+    /// any frame counts, a pong to the transport's keep-alive ping as much as an OCPP message.
+    /// A connection that is closing, or silent for longer, is not proof of life.
+    public func answeringStations(within window: Duration) async -> Set<String> {
+        var answering: Set<String> = []
+        for (station, connection) in connections {
+            let socket = connection.socket
+            guard await socket.closeStatus == nil, await socket.timeSinceLastFrame <= window else { continue }
+            answering.insert(station)
+        }
+        return answering
+    }
+
     public var count: Int { connections.count }
 }

@@ -121,12 +121,14 @@ public actor StationStore {
         }
     }
 
-    /// Marks stations offline that have been silent since before `cutoff` (RFC 3339);
-    /// returns their ids.
-    public func markSilentStationsOffline(before cutoff: String) throws -> [String] {
+    /// Marks stations offline that have been silent since before `cutoff` (RFC 3339), except
+    /// those in `answering` (a live connection that answers: late messages on it do not make a
+    /// station offline); returns their ids. The exclusion is applied here, not in SQL, so a
+    /// fleet of any size never meets an engine's limit on bound parameters.
+    public func markSilentStationsOffline(before cutoff: String, excluding answering: Set<String>) throws -> [String] {
         let ids = try database.rows("""
             SELECT id FROM stations WHERE online = 1 AND (last_seen IS NULL OR \(StoreTime.seconds("last_seen")) < \(StoreTime.seconds("?")))
-            """, cutoff).compactMap { $0.first?.text }
+            """, cutoff).compactMap { $0.first?.text }.filter { !answering.contains($0) }
         for id in ids { try database.run("UPDATE stations SET online = 0 WHERE id = ?", id) }
         return ids
     }

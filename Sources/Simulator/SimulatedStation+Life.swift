@@ -22,7 +22,7 @@ extension SimulatedStation {
         while clock.elapsed < scenario.duration && rebootRequested == nil && connection != nil && !Task.isCancelled {
             let now = clock.elapsed
             if let connection, await connection.socket.closeStatus != nil { break }
-            if !silent && now - lastHeartbeat >= personality.heartbeatInterval {
+            if !silent && now - lastHeartbeat >= heartbeatInterval {
                 lastHeartbeat = now
                 _ = try? await send("Heartbeat", JSONObject())
             }

@@ -22,6 +22,9 @@ public actor SimulatedStation {
     var disabled: Set<Int> = []
     var charging: Set<Int> = []
     var silent = false
+    /// Simulated seconds between heartbeats: the CSMS's Boot `interval` once accepted, else
+    /// the personality's (see `heartbeatInterval(bootReply:personality:speed:)`).
+    var heartbeatInterval: Double
     var rebootRequested: (hard: Bool, at: Double)?
     var selfReboots = 0
     var messageCounter = 0
@@ -38,6 +41,7 @@ public actor SimulatedStation {
         self.url = url
         self.report = report
         random = SplitMix(state: seed)
+        heartbeatInterval = personality.heartbeatInterval
         for connector in 1...personality.connectors { status[connector] = "Available" }
     }
 
@@ -85,9 +89,22 @@ public actor SimulatedStation {
             let answer = reply["status"].flatMap { if case .string(let text) = $0 { return text } else { return nil } } ?? "?"
             report(.booted(station: id, status: answer))
             accepted = answer == "Accepted"
+            if accepted { heartbeatInterval = Self.heartbeatInterval(bootReply: reply, personality: personality, speed: clock.speed) }
             if !accepted { try await clock.sleep(60) }
         }
         await sendStatuses()
+    }
+
+    /// The heartbeat interval a station keeps after an accepted boot, in simulated seconds. As
+    /// real chargers do, it adopts the CSMS's `interval` (the same field in 1.6 and 2.0.1); that
+    /// is in the CSMS's real seconds, so it is scaled by `speed` and the CSMS hears a heartbeat
+    /// as often as it asked whatever the simulation's speed. The personality's own interval
+    /// applies only when the CSMS gives none (0, absent or not a number).
+    static func heartbeatInterval(bootReply: JSONObject, personality: Personality, speed: Double) -> Double {
+        guard case .number(let number)? = bootReply["interval"], let seconds = number.intValue, seconds > 0 else {
+            return personality.heartbeatInterval
+        }
+        return Double(seconds) * speed
     }
 
     func bootPayload() -> JSONObject {

@@ -19,6 +19,9 @@ struct OCPPEndpoint {
     var usesTLS = false
     /// Whether stations without a password may connect.
     var stationAuth = StationCredentials.Policy.optional
+    /// The chargers' WebSocket settings, keep-alive pings included (`OfflineSweep` reads the
+    /// same value to know how recently an open socket must have answered).
+    var webSocket = WebSocketConfiguration()
 
     func router() -> Router {
         let log = self.log
@@ -31,6 +34,7 @@ struct OCPPEndpoint {
         let stationAuth = self.stationAuth
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
+            configuration: webSocket,
             negotiate: { info, offered in
                 let station = info.pathParameters["chargePointId"] ?? ""
                 let decision = WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered)

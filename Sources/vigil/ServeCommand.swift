@@ -216,15 +216,18 @@ struct ServeCommand {
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
-        // A station that misses two heartbeat intervals (and sends nothing else) is offline.
-        let interval = heartbeatInterval
+        // Offline is decided by the socket (closed, or not answering the keep-alive pings); the
+        // sweep marks silent stations without an answering connection (see OfflineSweep).
+        let offlineSweep = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,
+                                        keepAlive: endpoint.webSocket, clock: stations.clock)
         let sweep: @Sendable () async -> Void = { [log] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(min(30, interval)))
-                if Task.isCancelled { return }
-                let cutoff = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - Int64(2 * interval)).rfc3339
-                if let silent = try? await store.markSilentStationsOffline(before: cutoff), !silent.isEmpty {
-                    log(.warning, "stations missed their heartbeats; marked offline", ["stations": silent.joined(separator: ",")])
+            await offlineSweep.run { result in
+                switch result {
+                case .success(let marked):
+                    log(.warning, "stations silent and without an answering connection; marked offline",
+                        ["stations": marked.joined(separator: ",")])
+                case .failure(let error):
+                    log(.error, "cannot sweep for offline stations", ["error": "\(error)"])
                 }
             }
         }

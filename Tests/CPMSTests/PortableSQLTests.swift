@@ -52,7 +52,7 @@ import Store
         try await store.addAnomaly(session: session, "late")
         _ = try await store.stopSession(id: session, stopTime: now, meterStopWh: 100, reason: "Local", now: now)
         _ = try await store.history("CP-1")
-        _ = try await store.markSilentStationsOffline(before: now)
+        _ = try await store.markSilentStationsOffline(before: now, excluding: ["CP-2"])
         try await store.appendEvents([(eventId: "e1", at: now, station: "CP-1", kind: "heartbeat", json: "{}")])
         try await store.pruneEvents(olderThanSeconds: 3_600, now: now)
         _ = try await store.commandCount(station: "CP-1", actionPrefix: "reset", since: now)

@@ -4,9 +4,11 @@ public struct WebSocketConfiguration: Sendable {
     /// Largest message (and frame) accepted; a bigger one closes with 1009. OCPP frames are
     /// a few KiB; 1 MiB leaves room for large GetConfiguration or certificate payloads.
     public var maxMessageBytes: Int = 1 << 20
-    /// Interval between server pings; nil disables them.
+    /// Keep-alive: a peer silent this long is pinged (RFC 6455 §5.5.2); nil disables pings.
+    /// A peer that sends anything within the interval is not pinged.
     public var pingInterval: Duration? = .seconds(30)
-    /// How long to wait for any frame after a ping before declaring the peer dead.
+    /// How long to wait for any frame (the pong, or anything else) after a ping before
+    /// declaring the peer dead and dropping the socket.
     public var pongTimeout: Duration = .seconds(10)
     /// Close with 1001 when no message arrives for this long; nil disables it. Pongs and
     /// pings do not count: OCPP chargers send heartbeats, so this is off by default.

@@ -304,8 +304,11 @@ extension WebSocketConnection {
         timer.resume()
     }
 
-    /// Sends a ping each interval; if nothing at all was received within `pongTimeout` of
-    /// the previous ping, the peer is considered dead and the socket is dropped.
+    /// Pings a peer that has sent nothing for `pingInterval`; if nothing at all (a pong or any
+    /// other frame) arrives within `pongTimeout` of the ping, the peer is considered dead and
+    /// the socket is dropped. A peer that keeps talking is not pinged: its frames already prove
+    /// it alive. So an open socket has always heard from its peer within `pingInterval +
+    /// pongTimeout` (plus timer latency).
     func pingTimerFired() {
         guard let interval = configuration.pingInterval, socketState == .open else { return }
         if let sent = pingSentAt {
@@ -316,7 +319,10 @@ extension WebSocketConnection {
                 return
             }
             pingSentAt = nil
-            pingTimer?.schedule(deadline: .now() + (interval - configuration.pongTimeout).clampedToZero.dispatchInterval)
+        }
+        let silentUntil = lastFrameReceived + interval.dispatchInterval
+        if silentUntil > .now() {
+            pingTimer?.schedule(deadline: silentUntil)
             return
         }
         guard !isCloseSent else { return }
@@ -333,6 +339,4 @@ extension Duration {
     }
 
     var dispatchInterval: DispatchTimeInterval { .nanoseconds(Int(max(0, nanoseconds))) }
-
-    var clampedToZero: Duration { self < .zero ? .zero : self }
 }

@@ -172,6 +172,14 @@ public actor WebSocketConnection {
         }
     }
 
+    /// How long since the peer last sent anything: a message, a ping, a pong to a keep-alive
+    /// ping, or part of a frame. It is the connection's proof of life, whatever the protocol
+    /// above does or does not send.
+    public var timeSinceLastFrame: Duration {
+        let (now, last) = (DispatchTime.now().uptimeNanoseconds, lastFrameReceived.uptimeNanoseconds)
+        return .nanoseconds(Int64(clamping: now > last ? now - last : 0))
+    }
+
     /// Sends a ping; the peer's pong counts as proof of life.
     public func sendPing(_ payload: [UInt8] = []) throws {
         guard canSend else { throw WebSocketError.closed }

@@ -5,10 +5,12 @@ import Transport
 /// Runs an OCPP endpoint on 127.0.0.1 (ephemeral port) whose connections are served by
 /// `serve(socket, version, stationId)`, hands `body` the port, then shuts the server down
 /// and waits for it, also when `body` throws.
-func withOCPPServer(_ serve: @escaping @Sendable (WebSocketConnection, OCPPVersion, String) async -> Void,
+func withOCPPServer(configuration: WebSocketConfiguration = WebSocketConfiguration(),
+                    _ serve: @escaping @Sendable (WebSocketConnection, OCPPVersion, String) async -> Void,
                     _ body: (Int) async throws -> Void) async throws {
     var router = Router()
     router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
+        configuration: configuration,
         negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered) },
         handler: { socket, info in
             await serve(socket, OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16, info.pathParameters["chargePointId"] ?? "")
