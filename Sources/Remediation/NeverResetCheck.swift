@@ -6,9 +6,10 @@ import VendorCatalog
 /// (from the store) classed by the vendor catalogue's `autoReset`. The executor checks it
 /// before every automatic reset, and a manual reset of such a station needs `force`.
 ///
-/// A fault is never-reset when its vendor entry or the generic entry for its OCPP code says
-/// so (the stricter wins). Without a catalogue no fault can be classed, so every open fault
-/// counts as never-reset: the check fails closed. A store that cannot be read throws.
+/// A fault is classed as the rule engine classes it: by the vendor's entry for its vendor code,
+/// else by the generic entry for its OCPP code (the catalogue's lookup order), so the engine's
+/// decisions and this check agree. Without a catalogue no fault can be classed, so every open
+/// fault counts as never-reset: the check fails closed. A store that cannot be read throws.
 public struct NeverResetCheck: Sendable {
     let store: StationStore
     let catalog: VendorCatalog?
@@ -27,12 +28,15 @@ public struct NeverResetCheck: Sendable {
             guard let catalog else {
                 return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
             }
-            let vendorEntry = catalog.lookup(CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                                          firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode,
-                                                          ocppErrorCode: fault.code))?.entry
-            let genericEntry = catalog.lookup(CatalogQuery(vendorId: nil, chargePointVendor: nil, model: nil, firmware: nil,
-                                                           vendorErrorCode: nil, ocppErrorCode: fault.code))?.entry
-            if let entry = [vendorEntry, genericEntry].compactMap({ $0 }).first(where: \.neverAutoReset) {
+            var query = CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                     firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode, ocppErrorCode: fault.code)
+            var match = catalog.lookup(query)
+            // A vendor entry that says "no error" does not describe a real fault: its OCPP code's entry does.
+            if let found = match, found.basis == .vendorCode, found.entry.ocppErrorCode == "NoError", fault.code != "NoError" {
+                query.vendorErrorCode = nil
+                match = catalog.lookup(query)
+            }
+            if let entry = match?.entry, entry.neverAutoReset {
                 return (fault, "\(entry.vendor) \(entry.code)")
             }
         }

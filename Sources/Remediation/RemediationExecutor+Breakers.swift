@@ -42,7 +42,12 @@ extension RemediationExecutor {
     func attributeBoot(_ event: DomainEvent) async {
         let time = clock()
         let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.bootAttribution))
-        guard let reset = try? await store.commands(station: event.station, limit: 20).last(where: {
+        let recent: [StationStore.CommandRow]
+        do { recent = try await store.commands(station: event.station, limit: 20) } catch {
+            log("error", "cannot read the command record to attribute a boot", ["station": event.station, "error": "\(error)"])
+            return
+        }
+        guard let reset = recent.last(where: {
             $0.action == "reset" && ["accepted", "scheduled", "timedOut", "unknown", "notConnected"].contains($0.status) && $0.createdAt >= since
         }) else { return }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, rule: reset.rule,
@@ -54,7 +59,11 @@ extension RemediationExecutor {
         guard boots.count >= policy.rebootLoopBoots else { return }
         attributedBoots[event.station] = []
         let until = RuleRunner.timestamp(time.addingTimeInterval(policy.rebootLoopHold))
-        try? await store.setSetting("breaker.\(event.station)", until, by: "executor", now: now)
+        // Held in memory too: a breaker that cannot be written still holds (fail closed).
+        heldStations[event.station] = time.addingTimeInterval(policy.rebootLoopHold)
+        do { try await store.setSetting("breaker.\(event.station)", until, by: "executor", now: now) } catch {
+            log("error", "cannot store the reboot-loop breaker; it holds in memory until Vigil stops", ["station": event.station, "error": "\(error)"])
+        }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, action: "reboot-loop breaker",
                                          outcome: "tripped", details: "\(boots.count) boots caused by Vigil's resets within \(Int(policy.rebootLoopWindow / 60)) min; no automatic reset until \(until)"))
         log("warning", "reboot-loop breaker tripped", ["station": event.station, "until": until])

@@ -242,7 +242,11 @@ extension RemediationExecutor {
 
     /// Marks queued commands past their time to live as expired, on record.
     public func expireQueue() async {
-        guard let expired = try? await store.expireQueuedCommands(now: now) else { return }
+        let expired: [StationStore.CommandRow]
+        do { expired = try await store.expireQueuedCommands(now: now) } catch {
+            log("error", "cannot expire queued commands", ["error": "\(error)"])
+            return
+        }
         for row in expired {
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: row.station, site: row.site, rule: row.rule,
                                              action: row.action + (row.argument.map { " " + $0 } ?? ""), outcome: "expired",

@@ -53,6 +53,9 @@ extension RemediationExecutor {
                 }
             }
             if action.type == .reset {
+                if let until = heldStations[station], until > time {
+                    return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(RuleRunner.timestamp(until))")
+                }
                 if let until = try await readGate("reboot-loop breaker", { try await self.store.setting("breaker.\(station)") }),
                    let date = RuleRunner.parseTimestamp(until), date > time {
                     return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(until)")

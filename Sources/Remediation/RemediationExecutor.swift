@@ -36,6 +36,9 @@ public actor RemediationExecutor {
     var heldByHold: [String] = []
     /// Reboot-loop breaker: station → boots attributed to Vigil's resets.
     var attributedBoots: [String: [Date]] = [:]
+    /// Reboot-loop breakers tripped since start, by station (also stored; this copy holds
+    /// even when the store could not be written).
+    var heldStations: [String: Date] = [:]
     /// Gates that could not read their state and have been alerted on (once each).
     var unreadableGates: Set<String> = []
     /// Sends still waiting for the station's answer, by `rule|target`: an alert of the same

@@ -115,6 +115,7 @@ extension Evaluation {
             return
         }
         guard Self.failedStatuses.contains(status) else { return }
+        forgetOwnCommand(label, target: ladder.target)
         if let last = ladder.tried.indices.last { ladder.tried[last] += " (\(Self.describe(status, why)))" }
         ladder.waiting = nil
         ladder.deadline = nil
@@ -150,5 +151,32 @@ extension Evaluation {
         let action = DecidedAction(type: .alert, route: spec.route, severity: "major", title: title, text: text)
         emit(rule: position, kind: .act, target: ladder.target, rung: ladder.rung, action: action, evidence: ladder.eventIds,
              reason: "the ladder ended after disabling the connector without an alert: on-call is told", at: time)
+    }
+
+    /// Vigil's own command is remembered from the moment it is decided (not only when its
+    /// Accepted comes back): the station's Unavailable may arrive before the executor's report,
+    /// and must not read as the fault clearing.
+    mutating func noteOwnCommand(_ action: DecidedAction, target: RuleTarget, at time: Date) {
+        guard let station = target.station else { return }
+        switch action.type {
+        case .disableConnector:
+            if let connector = target.connector { state.stations[station, default: StationFacts()].disabledByVigil.insert(connector) }
+        case .enableConnector:
+            if let connector = target.connector { state.stations[station]?.disabledByVigil.remove(connector) }
+        case .reset:
+            state.stations[station, default: StationFacts()].resetByVigilAt = time
+        default:
+            break
+        }
+    }
+
+    /// The command did not go through: what it would have caused is news again.
+    mutating func forgetOwnCommand(_ label: String, target: RuleTarget) {
+        guard let station = target.station else { return }
+        if label == ActionType.disableConnector.rawValue, let connector = target.connector {
+            state.stations[station]?.disabledByVigil.remove(connector)
+        } else if label.hasPrefix(ActionType.reset.rawValue) {
+            state.stations[station]?.resetByVigilAt = nil
+        }
     }
 }

@@ -53,6 +53,7 @@ extension Evaluation {
             emit(rule: position, kind: .act, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
                  reason: reason, at: time)
             ladder.tried.append(action.label)
+            if rule.mode == .enforce { noteOwnCommand(action, target: ladder.target, at: time) }
             if action.type == .disableConnector { ladder.disabledUntold = true }
             if action.type == .alert { ladder.disabledUntold = false }
             if case .approve(let approval) = rung.action {

@@ -50,7 +50,9 @@ import VendorCatalog
         "GroundFailure",                       // 1.6
         "RCD/Tripped",                         // 2.0.1 NotifyEvent, as CPMS names it
         "GroundIsolationProtection/Active",
-        "HighTemperature",
+        "HighTemperature",                     // overtemperature
+        "PowerSwitchFailure",                  // contactor that may be welded
+        "PowerContactor/Tripped",
     ])
     func aCarelessResetRuleNeverResetsASafetyFault(code: String) throws {
         var timeline = try timeline(Self.careless)
@@ -60,6 +62,23 @@ import VendorCatalog
         let act = try #require(timeline.decisions.first { $0.kind == .act })
         #expect(act.action?.type == .disableConnector)
         #expect(act.reason.contains("is never reset automatically: disabling the connector instead"))
+    }
+
+    /// Vendor codes arriving as OtherError: the vendor's own entry must class them.
+    @Test(arguments: [
+        ("Delta Electronics", "X", "EV0086", "Delta EV0086"),   // RCD self-test failed
+        ("Compleo", "X", "G", "Compleo G"),                     // contactor fault, possibly welded
+        ("Zaptec", "Zaptec Go", "4096", "Zaptec 4096"),         // RCD trip, Go family
+    ])
+    func aCarelessResetRuleNeverResetsAVendorSafetyCode(vendor: String, model: String, code: String, entry: String) throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(event(.statusChanged, at: 0, connector: 1, vendor: vendor, model: model,
+                            ["to": .string("Faulted"), "ocppErrorCode": .string("OtherError"), "vendorErrorCode": .string(code)]))
+        timeline.advance(toSecond: 60)
+        #expect(resets(timeline).isEmpty, "\(vendor) \(code) was reset: \(timeline.lines)")
+        let act = try #require(timeline.decisions.first { $0.kind == .act })
+        #expect(act.action?.type == .disableConnector)
+        #expect(act.reason.contains("the catalogue says \(entry) is never reset automatically"))
     }
 
     @Test func aFaultOnAnotherConnectorStopsTheStationsReset() throws {

@@ -61,8 +61,8 @@ def test_each_fault_kind_gets_the_remediation_the_shipped_rules_promise(tmp_path
     assert "N-1/1 0x0004 [neverRecovers] at 2 s: ChangeAvailability Inoperative connector 1 → Accepted; out of service" in summary, summary
     # KEBA 0x9001: the catalogue says a hard reset fixes it, and it does.
     assert re.search(r"N-2/1 0x9001 \[needsHardReset\] at 2 s: Reset Hard → Accepted; recovered at \d+ s", summary), summary
-    # Alfen 101: a technician's job: no command, an alert.
-    assert "N-3/1 101 [neverRecovers] at 2 s: no command received" in summary, summary
+    # Alfen 101 (DC residual current, autoReset: never): taken out of service, then a technician.
+    assert "N-3/1 101 [neverRecovers] at 2 s: ChangeAvailability Inoperative connector 1 → Accepted; out of service" in summary, summary
     # A stuck cable lock: unlocked, and the connector recovers.
     assert re.search(r"N-4/2 ConnectorLockFailure \[recoversAfterUnlock\] at 2 s: UnlockConnector connector 2 → Unlocked; recovered", summary), summary
     commands = subprocess.run([str(vigil_binary()), "remediation", "commands", "--db", str(db)], capture_output=True, text=True, timeout=30).stdout
