@@ -4,7 +4,7 @@ import Foundation
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
 /// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
 /// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop|configure [--connector N] [--type soft|hard]
-/// [--message M] [--id-tag T] [--transaction ID] [--key K --value V] --by NAME [--reason TEXT] [--http HOST:PORT]` and
+/// [--message M] [--id-tag T] [--transaction ID] [--key K --value V] --by NAME [--reason TEXT] [--force] [--http HOST:PORT]` and
 /// `vigil stations configuration ID [--key A,B] [--json] [--http HOST:PORT]` (through serve's API): the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {

@@ -18,7 +18,8 @@ commands:
             | quirks [ID] | accept ID | reject ID
             | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
-            | command ID reset|unlock|enable|disable|trigger|start|stop|configure [...] --by NAME
+            | command ID reset|unlock|enable|disable|trigger|start|stop|configure [...] --by NAME [--reason TEXT]
+              [--force]   (a reset of a station with a never-reset fault open needs --force --reason)
             | configuration ID [--key A,B]   (both through serve's API, --http HOST:PORT, VIGIL_API_TOKEN)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] [--sites A,B] | block TOKEN | unblock TOKEN  [--db PATH]
