@@ -81,10 +81,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, hook_port: int, give_up: str = "1h") -> VigilProcess:
+def start(tmp_path: Path, hook_port: int, give_up: str = "1h", rules_text: str = RULES, extra_config: str = "",
+          extra_args=()) -> VigilProcess:
     rules = tmp_path / "rules"
     rules.mkdir(exist_ok=True)
-    (rules / "alerts.yaml").write_text(RULES)
+    (rules / "alerts.yaml").write_text(rules_text)
     config = tmp_path / "vigil.yaml"
     config.write_text(f"""
 ocpp: 127.0.0.1:0
@@ -99,8 +100,8 @@ alerts:
       format: generic
       secret: {SECRET}
       timeout: 1s
-""")
-    return VigilProcess(["serve", "--config", str(config)], ["ocpp", "http"]).start()
+{extra_config}""")
+    return VigilProcess(["serve", "--config", str(config), *extra_args], ["ocpp", "http"]).start()
 
 
 def fault(proc: VigilProcess, station: str, connectors, clear: bool = False):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import subprocess
-import time
 from pathlib import Path
 
 import ocpp.v16.call as call16
 
 from conftest import VigilProcess, vigil_binary
-from test_alerts_interop import SECRET, Receiver
+from test_alerts_interop import Receiver
+from test_alerts_interop import start as start_with_hook
 from test_remediation_interop import STEP, audit, charger, run, until
 
 CARELESS = """
@@ -39,26 +38,8 @@ LADDER = """
 
 
 def start(tmp_path: Path, rules: str, hook_port: int, window: str = "15m") -> VigilProcess:
-    directory = tmp_path / "rules"
-    directory.mkdir(exist_ok=True)
-    (directory / "rules.yaml").write_text(rules)
-    config = tmp_path / "vigil.yaml"
-    config.write_text(f"""
-ocpp: 127.0.0.1:0
-http: 127.0.0.1:0
-db: {tmp_path / 'vigil.sqlite'}
-rules: {directory}
-remediation:
-  fleetBreakerWindow: {window}
-alerts:
-  routes:
-    - name: oncall
-      url: http://127.0.0.1:{hook_port}/hook
-      format: generic
-      secret: {SECRET}
-      timeout: 1s
-""")
-    return VigilProcess(["serve", "--config", str(config), "--command-timeout", "5"], ["ocpp", "http"]).start()
+    return start_with_hook(tmp_path, hook_port, rules_text=rules, extra_config=f"remediation:\n  fleetBreakerWindow: {window}\n",
+                           extra_args=("--command-timeout", "5"))
 
 
 def decisions(tmp_path: Path, outcome: str) -> list[dict]:
