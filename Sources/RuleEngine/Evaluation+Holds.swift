@@ -54,10 +54,9 @@ extension Evaluation {
         let rule = rules[position]
         let rung = rule.ladder[ladder.rung]
         let (action, _) = resolve(rung, rule: rule, ladder: ladder, at: time)
-        if let (until, why) = holdUntil(rule: position, ladder: ladder, action: action, at: time) {
-            state.rules[rule.id]?.ladders[key]?.deadline = until
-            noteDeadline(rule: position, until)
-            _ = why
+        if let hold = holdUntil(rule: position, ladder: ladder, action: action, at: time) {
+            state.rules[rule.id]?.ladders[key]?.deadline = hold.until
+            noteDeadline(rule: position, hold.until)
             return
         }
         guard conditionStillHolds(rule: position, key: key, ladder: ladder, at: time) else {
@@ -146,8 +145,11 @@ extension Evaluation {
         let spec = rule.ladderFallback
         let connector = ladder.target.connector.map { " connector \($0)" } ?? ""
         let title = "\(ladder.target.station ?? ladder.target.key)\(connector) taken out of service by Vigil"
+        let enable = ladder.target.station.map { station in
+            "vigil stations command \(station) enable\(ladder.target.connector.map { " --connector \($0)" } ?? "") --by NAME"
+        } ?? "vigil stations command ID enable"
         let text = "Rule \(rule.id) set \(ladder.target.station ?? ladder.target.key)\(connector) Inoperative and its ladder has ended; "
-            + "it stays out of service until someone enables it (vigil stations command … enable). Tried: \(ladder.tried.joined(separator: "; "))."
+            + "it stays out of service until someone enables it (\(enable)). Tried: \(ladder.tried.joined(separator: "; "))."
         let action = DecidedAction(type: .alert, route: spec.route, severity: "major", title: title, text: text)
         emit(rule: position, kind: .act, target: ladder.target, rung: ladder.rung, action: action, evidence: ladder.eventIds,
              reason: "the ladder ended after disabling the connector without an alert: on-call is told", at: time)
