@@ -14,7 +14,8 @@ public struct AlertRequest: Sendable, Equatable {
     public var text: String
     public var decisionId: Int?
     /// What Vigil did or learned changed (a station answered after the alert went out): the
-    /// update is sent at once instead of waiting for the repeat interval.
+    /// open alert is updated and the update sent at once instead of waiting for the repeat
+    /// interval; with no open alert nothing is raised.
     public var outcomeChanged = false
 
     public init(rule: String, target: String, station: String?, site: String?, vendor: String? = nil, route: String, severity: String,

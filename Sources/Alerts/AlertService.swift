@@ -37,6 +37,8 @@ public actor AlertService {
                 guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
                 event = "update"
             } else {
+                // An outcome arriving later updates an open alert; it never reopens a resolved one.
+                if request.outcomeChanged { return }
                 alertId = try await store.insertAlert(groupKey: request.groupKey, rule: request.rule, target: request.target,
                                                       station: request.station, site: request.site, vendor: request.vendor,
                                                       route: request.route, severity: request.severity, title: request.title,

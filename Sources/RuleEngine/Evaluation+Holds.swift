@@ -98,6 +98,7 @@ extension Evaluation {
         guard var ladder = state.rules[rule.id]?.ladders[key], ladder.rung == rungNumber,
               ladder.waiting == .verification || ladder.waiting == nil else {
             if Self.failedStatuses.contains(status) {
+                forgetOwnCommand(event.fields["detail"]?.description ?? "", target: Self.target(key: key, event: event))
                 emit(rule: position, kind: .commandFailed, target: Self.target(key: key, event: event), rung: rungNumber,
                      evidence: [event.id], reason: "\(event.fields["detail"]?.description ?? "the command") \(Self.describe(status, why)); the ladder had already moved on",
                      at: time)

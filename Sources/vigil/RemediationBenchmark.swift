@@ -24,8 +24,20 @@ struct RemediationBenchmark {
           then:
             - reset: soft
         """.write(toFile: directory + "/rules/bench.yaml", atomically: true, encoding: .utf8)
+        // The executor classes open faults with the catalogue (without one, every open fault
+        // counts as never-reset): the probes' InternalError is one a reset may clear.
+        try FileManager.default.createDirectory(atPath: directory + "/codes", withIntermediateDirectories: true)
+        try """
+        vendor: "Generic OCPP"
+        recognise: { vendorIds: [], chargePointVendors: [] }
+        codeFormat: text
+        sources: { bench: { title: "benchmark", url: "https://example.invalid/" } }
+        codes:
+          - { code: InternalError, ocppErrorCode: InternalError, title: "Internal error", meaning: "An internal fault.", severity: major,
+              category: software, remedy: softReset, autoReset: allowed, remedySource: inferred, onCall: ["Reset it."], source: bench }
+        """.write(toFile: directory + "/codes/Generic.yaml", atomically: true, encoding: .utf8)
         let server = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", directory + "/vigil.sqlite",
-                                                       "--rules", directory + "/rules", "--vendor-codes", directory + "/none",
+                                                       "--rules", directory + "/rules", "--vendor-codes", directory + "/codes",
                                                        "--log-level", "error"])
         defer { server.stop() }
         printLine("remediation benchmark: fault → Reset latency, \(probes) probes, background \(backgroundChargers) chargers at \(backgroundRate) msg/s")

@@ -52,6 +52,23 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
         #expect(try await store.deliveries(status: nil).map(\.event) == ["trigger", "update"])
     }
 
+    @Test func aLaterOutcomeUpdatesTheOpenAlertAtOnceButNeverReopensOne() async throws {
+        let clock = TestClock()
+        let (service, store, path) = try service([route(.generic)], clock: clock)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await service.raise(request())
+        clock.advance(60)
+        var changed = request()
+        changed.text += "\nTried: disableConnector → rejected"
+        changed.outcomeChanged = true
+        await service.raise(changed)                // within the repeat interval, but the outcome changed: sent now
+        #expect(try await store.deliveries(status: nil).map(\.event) == ["trigger", "update"])
+        #expect(try await store.alerts(status: nil).first?.text.hasSuffix("→ rejected") == true)
+        await service.resolve(rule: "stuck", target: "CP-1/1")
+        await service.raise(changed)                // the incident is over: no new alert from a late outcome
+        #expect(try await store.alerts(status: nil).map(\.status) == ["resolved"])
+    }
+
     @Test func aClearedIncidentResolvesAndANewOneOpensAnotherAlert() async throws {
         let clock = TestClock()
         let (service, store, path) = try service([route(.pagerduty)], clock: clock)
