@@ -274,5 +274,8 @@ enum CPMSSchema {
                 PRIMARY KEY (station, evse, code)
             );
             """),
+        Migration(version: 17, name: "when each station first authenticated (no downgrade to no credentials)", sql: """
+            ALTER TABLE stations ADD COLUMN authenticated_at TEXT;
+            """),
     ])
 }

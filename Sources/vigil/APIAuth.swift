@@ -55,7 +55,12 @@ extension Router {
                      _ handler: @escaping @Sendable (HTTPRequest, APIUser?) async -> HTTPResponse) {
         on(method, path) { request in
             switch await auth.check(request, needs: access) {
-            case .allowed(let user): return await handler(request, user)
+            case .allowed(let user):
+                // Station ids have one canonical form (CPMS.StationIdentity): anything else is refused, not looked up.
+                if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {
+                    return .json(.badRequest, Array(JSONWriter.string(.object(JSONObject([("error", .string(problem))]))).utf8))
+                }
+                return await handler(request, user)
             case .refused(let response): return response
             }
         }

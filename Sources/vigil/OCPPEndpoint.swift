@@ -37,6 +37,12 @@ struct OCPPEndpoint {
             configuration: webSocket,
             negotiate: { info, offered in
                 let station = info.pathParameters["chargePointId"] ?? ""
+                // One canonical form: anything outside the documented set is refused before anything else.
+                if let problem = StationIdentity.problem(with: station) {
+                    log(.warning, "refused charger: invalid station id", ["station": station, "reason": problem,
+                                                                          "remote": info.remoteAddress?.description ?? ""])
+                    return .reject(.badRequest, "invalid station id in the URL: \(problem)")
+                }
                 let decision = WebSocketRoute.selectSubprotocol(from: OCPPVersion.subprotocols, offered: offered)
                 if case .reject(_, let reason) = decision {
                     log(.warning, "refused charger", ["station": station, "reason": reason])
@@ -53,6 +59,21 @@ struct OCPPEndpoint {
                 if case .refused(let reason) = check {
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
+                }
+                // Trust does not downgrade: once authenticated, always authenticated.
+                let authenticated = Self.isAuthenticated(info, hasPassword: stored != nil)
+                do {
+                    if authenticated {
+                        try await stations.store.markAuthenticated(id: station, now: stations.clock().rfc3339)
+                    } else if let since = try await stations.store.authenticatedSince(id: station) {
+                        let reason = "station \(station) has authenticated before (since \(since)); it must present its credentials"
+                        log(.warning, "refused charger: no credentials from a station that authenticated before",
+                            ["station": station, "remote": info.remoteAddress?.description ?? ""])
+                        return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
+                    }
+                } catch {
+                    log(.error, "cannot read or record station trust", ["station": station, "error": "\(error)"])
+                    return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
                 }
                 return decision
             },
@@ -83,13 +104,17 @@ struct OCPPEndpoint {
                                         },
                                         quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS))
         await connection.apply(stations.quirks(for: station))
-        switch await connections.register(connection, for: station) {
+        // A digest that cannot be read counts as none: the connection then cannot replace an authenticated one.
+        var hasPassword = false
+        do { hasPassword = try await stations.store.stationPasswordDigest(id: station) != nil } catch {
+            log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
+        }
+        switch await connections.register(connection, for: station, authenticated: isAuthenticated(info, hasPassword: hasPassword)) {
         case .registered: break
         case .replaced:
             log(.warning, "station reconnected; the old connection was closed", ["station": station])
-        case .refused:
-            log(.warning, "second connection refused: the station's first connection is still open (duplicate-connections keep-old)",
-                ["station": station])
+        case .refused(let why):
+            log(.warning, "second connection refused", ["station": station, "why": why])
             await connection.run()   // answers nothing more: the socket is closing
             return
         }
@@ -111,6 +136,12 @@ struct OCPPEndpoint {
         log(.info, "charger disconnected", ["station": station, "code": status.map { String($0.code.rawValue) } ?? "",
                                             "reason": status?.reason ?? "", "calls": String(statistics.callsReceived),
                                             "unreadable": String(statistics.unreadableFrames)])
+    }
+
+    /// Whether the upgrade proved the station's identity: a client certificate (already checked
+    /// to name the station) or Basic credentials checked against its stored password.
+    static func isAuthenticated(_ info: WebSocketSessionInfo, hasPassword: Bool) -> Bool {
+        info.peerCertificateSubject != nil || (hasPassword && info.headers["Authorization"] != nil)
     }
 
     /// The OCPP security profile a connection came over: 3 TLS with a client certificate, 2 TLS

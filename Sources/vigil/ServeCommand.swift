@@ -176,6 +176,7 @@ struct ServeCommand {
             log(.warning, "the HTTP API has no users and is open to anyone who can reach --http; add one with `vigil users add`",
                 ["http": httpAddress.description])
         }
+        for warning in riskyDefaults(usesTLS: ocppConfiguration.tls != nil) { log(.warning, warning.message, ["fix": warning.fix]) }
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,

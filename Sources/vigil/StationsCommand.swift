@@ -27,6 +27,7 @@ struct StationsCommand {
         switch verb {
         case "add":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations add needs a station id") }
+            if let problem = StationIdentity.problem(with: id) { throw UsageError("\(id.debugDescription): \(problem)") }
             let registration = arguments.value("registration") ?? "accepted"
             guard ["accepted", "pending", "rejected"].contains(registration) else {
                 throw UsageError("--registration must be accepted, pending or rejected, got \(registration.debugDescription)")
@@ -91,6 +92,11 @@ struct StationsCommand {
                 printLine(password)
             } else {
                 printLine(password == nil ? "password of \(id) cleared" : "password of \(id) set")
+            }
+            if password == nil {
+                // Clearing the password is the operator's explicit decision to let it connect without credentials.
+                try await store.forgetAuthentication(id: id)
+                printLine("\(id) may connect without credentials again (unless --station-auth required)")
             }
             return 0
         case "quirks":

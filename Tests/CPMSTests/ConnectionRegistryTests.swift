@@ -50,6 +50,41 @@ import Transport
         }
     }
 
+    @Test func anUnauthenticatedConnectionNeverReplacesAnAuthenticatedOne() async throws {
+        let registry = ConnectionRegistry(policy: .keepNew)
+        // The first and third connections authenticated; the second (an impostor) did not.
+        try await withRegisteringServer(registry, authenticated: { $0 != 1 }) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let url = "ws://127.0.0.1:\(port)/ocpp/KEBA-1"
+            let (real, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(await eventually { await registry.count == 1 })
+            let (impostor, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(try await impostor.receive() == nil)
+            #expect(await impostor.closeStatus == WebSocketCloseStatus(code: .policyViolation, reason: "station already connected with credentials",
+                                                                       initiatedLocally: false))
+            try await real.send(text: #"[2,"1","Heartbeat",{}]"#)
+            #expect(try await real.receive() != nil)   // still the station's connection
+            // The real charger reconnecting with credentials replaces its old socket as usual.
+            let (again, _) = try await WebSocketClient.connect(to: url, options: options)
+            #expect(try await real.receive() == nil)
+            await again.close()
+        }
+    }
+
+    @Test func idsAreComparedByteForByte() async throws {
+        let registry = ConnectionRegistry()
+        try await withRegisteringServer(registry) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let (client, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/KEBA-1", options: options)
+            #expect(await eventually { await registry.count == 1 })
+            #expect(await registry.connection(for: "KEBA-1") != nil)
+            #expect(await registry.connection(for: "\u{212A}EBA-1") == nil)   // KELVIN SIGN: equal as a Swift String, not as bytes
+            await client.close()
+        }
+    }
+
     func eventually(_ condition: () async -> Bool) async -> Bool {
         for _ in 0..<500 {
             if await condition() { return true }

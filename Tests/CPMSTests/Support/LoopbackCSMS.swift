@@ -1,3 +1,4 @@
+import Synchronization
 import Transport
 @testable import CPMS
 @testable import OCPP
@@ -48,10 +49,14 @@ func connectCharger(port: Int, id: String, version: OCPPVersion,
 
 /// A server whose connections register in `registry` while they run (no handlers: every
 /// charger CALL is answered NotImplemented).
-func withRegisteringServer(_ registry: ConnectionRegistry, _ body: (Int) async throws -> Void) async throws {
+/// `authenticated` says, for the n-th connection (0-based), whether its upgrade proved the station's identity.
+func withRegisteringServer(_ registry: ConnectionRegistry, authenticated: @escaping @Sendable (Int) -> Bool = { _ in false },
+                           _ body: (Int) async throws -> Void) async throws {
+    let ordinal = Mutex(0)
     try await withOCPPServer({ socket, version, id in
         let connection = OCPPConnection(socket: socket, version: version, stationId: id, handlers: [:])
-        await registry.register(connection, for: id)
+        let number = ordinal.withLock { value in defer { value += 1 }; return value }
+        await registry.register(connection, for: id, authenticated: authenticated(number))
         await connection.run()
         await registry.unregister(connection, for: id)
     }, body)
