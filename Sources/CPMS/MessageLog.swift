@@ -19,6 +19,9 @@ public final class MessageLog: Sendable {
         public var maxAgeSeconds: Int = 7 * 24 * 3600
         /// At most this many frames are kept (the oldest go first).
         public var maxFrames: Int = 5_000_000
+        /// At most this much frame text is kept, in characters (bytes, for OCPP's ASCII JSON):
+        /// a few huge frames cannot fill the disk under the frame count.
+        public var maxBytes: Int = 2 << 30
         public init() {}
     }
 
@@ -61,7 +64,8 @@ public final class MessageLog: Sendable {
 
     /// Deletes what the retention no longer keeps, relative to `now` (RFC 3339).
     public func prune(now: String) async throws {
-        try await store.pruneMessages(olderThanSeconds: retention.maxAgeSeconds, now: now, keepAtMost: retention.maxFrames)
+        try await store.pruneMessages(olderThanSeconds: retention.maxAgeSeconds, now: now, keepAtMost: retention.maxFrames,
+                                      keepBytes: retention.maxBytes)
     }
 }
 
@@ -77,10 +81,17 @@ extension StationStore {
         }
     }
 
-    func pruneMessages(olderThanSeconds: Int, now: String, keepAtMost: Int) throws {
+    func pruneMessages(olderThanSeconds: Int, now: String, keepAtMost: Int, keepBytes: Int = .max) throws {
         try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
                          StoreTime.shifted(now, by: -Double(olderThanSeconds)))
         try database.run("DELETE FROM ocpp_messages WHERE id <= (SELECT max(id) FROM ocpp_messages) - ?", keepAtMost)
+        guard keepBytes < .max else { return }
+        // The newest frames whose text adds up to keepBytes stay; everything older goes.
+        try database.run("""
+            DELETE FROM ocpp_messages WHERE id <= (
+                SELECT max(id) FROM (SELECT id, sum(length(text)) OVER (ORDER BY id DESC) AS newer FROM ocpp_messages) AS totals
+                WHERE newer > ?)
+            """, keepBytes)
     }
 
     /// The latest frames of a station, oldest first.

@@ -22,6 +22,8 @@ struct OCPPEndpoint {
     /// The chargers' WebSocket settings, keep-alive pings included (`OfflineSweep` reads the
     /// same value to know how recently an open socket must have answered).
     var webSocket = WebSocketConfiguration()
+    /// Per-station message and byte budgets (a flooding station is disconnected).
+    var budget = MessageBudget()
 
     func router() -> Router {
         let log = self.log
@@ -32,6 +34,7 @@ struct OCPPEndpoint {
         let events = self.events
         let usesTLS = self.usesTLS
         let stationAuth = self.stationAuth
+        let budget = self.budget
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             configuration: webSocket,
@@ -79,14 +82,14 @@ struct OCPPEndpoint {
             },
             handler: { connection, info in
                 await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
-                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, log: log)
+                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, budget: budget, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
                       connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
-                      usesTLS: Bool, log: Log) async {
+                      usesTLS: Bool, budget: MessageBudget, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -100,6 +103,16 @@ struct OCPPEndpoint {
         let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
                                         report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
                                         frameLog: { incoming, text in
+                                            if incoming, let exceeded = budget.admit(station: station, bytes: text.utf8.count) {
+                                                // Over budget: disconnected, and the flood is not written to the log.
+                                                Task {
+                                                    if await socket.closeStatus == nil {
+                                                        log(.warning, "station over its budget; disconnected", ["station": station, "why": exceeded])
+                                                        await socket.beginClose(code: .policyViolation, reason: exceeded)
+                                                    }
+                                                }
+                                                return
+                                            }
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
                                         },
                                         quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS))

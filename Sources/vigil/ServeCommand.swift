@@ -26,6 +26,9 @@ struct ServeCommand {
     var tickMilliseconds = 250
     var stationAuth = StationCredentials.Policy.optional
     var messageRetention = MessageLog.Retention()
+    var budgetLimits = MessageBudget.Limits()
+    /// Charger connections at once from one (non-loopback) address; 0 lifts the cap.
+    var connectionsPerAddress = 1_000
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
@@ -37,7 +40,9 @@ struct ServeCommand {
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
                                        "audit-key", "command-timeout", "concurrent-use", "duplicate-connections",
-                                       "message-log-days", "message-log-frames", "tick-interval", "station-auth"]
+                                       "message-log-days", "message-log-frames", "tick-interval", "station-auth",
+                                       "station-message-budget", "station-byte-budget", "connections-per-address",
+                                       "message-log-bytes"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -101,6 +106,30 @@ struct ServeCommand {
             }
             messageRetention.maxFrames = value
         }
+        if let text = setting("message-log-bytes") {
+            guard let value = Int(text), value >= 1 << 20 else {
+                throw UsageError("--message-log-bytes must be a number of at least 1048576, got \(text.debugDescription)")
+            }
+            messageRetention.maxBytes = value
+        }
+        if let text = setting("station-message-budget") {
+            guard let value = Int(text), value == 0 || value >= 60 else {
+                throw UsageError("--station-message-budget must be 0 (off) or at least 60 messages per minute, got \(text.debugDescription)")
+            }
+            budgetLimits.messagesPerMinute = value
+        }
+        if let text = setting("station-byte-budget") {
+            guard let value = Int(text), value == 0 || value >= 1 << 20 else {
+                throw UsageError("--station-byte-budget must be 0 (off) or at least 1048576 bytes per minute, got \(text.debugDescription)")
+            }
+            budgetLimits.bytesPerMinute = value
+        }
+        if let text = setting("connections-per-address") {
+            guard let value = Int(text), value >= 0 else {
+                throw UsageError("--connections-per-address must be 0 (no cap) or a number of connections, got \(text.debugDescription)")
+            }
+            connectionsPerAddress = value
+        }
         let policy = setting("unknown-stations") ?? "accept"
         guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
             throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
@@ -141,6 +170,7 @@ struct ServeCommand {
     func run() async throws -> Int32 {
         SystemLimits.raiseFileDescriptorLimit()
         var ocppConfiguration = HTTPServerConfiguration()
+        ocppConfiguration.maxConnectionsPerAddress = connectionsPerAddress
         if let tlsCertificate, let tlsKey {
             ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
         }
@@ -209,8 +239,9 @@ struct ServeCommand {
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
-        let endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
+        var endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
                                     events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
+        endpoint.budget = MessageBudget(limits: budgetLimits)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                                   commands: commandService, catalog: catalog, bus: bus))

@@ -27,6 +27,8 @@ struct ServeConfigFile {
         "auditKey": "audit-key", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
         "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
         "tickInterval": "tick-interval", "stationAuth": "station-auth",
+        "stationMessageBudget": "station-message-budget", "stationByteBudget": "station-byte-budget",
+        "connectionsPerAddress": "connections-per-address", "messageLogBytes": "message-log-bytes",
     ]
 
     /// Settings by flag name.

@@ -27,6 +27,26 @@ import Transport
         }
     }
 
+    @Test func oneAddressCannotTakeMoreThanItsCap() async throws {
+        var server = HTTPServerConfiguration()
+        server.maxConnectionsPerAddress = 2
+        server.capsLoopback = true   // loopback is exempt in production (a local TLS proxy); capped here to test it
+        try await withServer(router: echoRouter(), configuration: server) { server in
+            let url = "ws://127.0.0.1:\(server.boundAddress.port)/echo"
+            let (first, _) = try await WebSocketClient.connect(to: url)
+            let (second, _) = try await WebSocketClient.connect(to: url)
+            await #expect(throws: (any Error).self) { _ = try await WebSocketClient.connect(to: url) }
+            // A connection closing frees its place.
+            await first.close()
+            try await Task.sleep(for: .milliseconds(300))
+            let (third, _) = try await WebSocketClient.connect(to: url)
+            try await third.send(text: "ok")
+            #expect(try await third.receive() == .text("ok"))
+            await second.close()
+            await third.close()
+        }
+    }
+
     @Test func livePeerAnsweringPingsStaysConnected() async throws {
         var configuration = WebSocketConfiguration()
         // Several pings within the wait; the pong timeout leaves room for a loaded 2-core machine.

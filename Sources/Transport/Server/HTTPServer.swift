@@ -12,16 +12,29 @@ public final class HTTPServer: Sendable {
     let configuration: HTTPServerConfiguration
     let listenFD: Int32
     let listenQueue = DispatchQueue(label: "vigil.listener")
-    let accepted: AsyncStream<Int32>
+    let accepted: AsyncStream<Accepted>
     let state: Mutex<State>
+
+    /// An accepted socket and the address it came from.
+    struct Accepted: Sendable {
+        var fd: Int32
+        var host: String?
+    }
 
     struct State {
         var connections: [ObjectIdentifier: WebSocketConnection] = [:]
         var pendingAccepted = 0
+        /// Open (or accepted and pending) connections per remote address, for the per-address cap.
+        var perAddress: [String: Int] = [:]
         var isShuttingDown = false
         var acceptRegistration: Poller.Registration?
-        var continuation: AsyncStream<Int32>.Continuation?
+        var continuation: AsyncStream<Accepted>.Continuation?
         var connectionCount: Int { connections.count + pendingAccepted }
+
+        mutating func release(_ host: String?) {
+            guard let host, let count = perAddress[host] else { return }
+            perAddress[host] = count > 1 ? count - 1 : nil
+        }
     }
 
     public init(address: SocketAddress, router: Router, configuration: HTTPServerConfiguration = HTTPServerConfiguration()) throws {
@@ -30,7 +43,7 @@ public final class HTTPServer: Sendable {
         boundAddress = bound
         self.router = router
         self.configuration = configuration
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Accepted.self)
         accepted = stream
         state = Mutex(State(continuation: continuation))
     }
@@ -53,9 +66,13 @@ public final class HTTPServer: Sendable {
         }
 
         await withDiscardingTaskGroup { group in
-            for await fd in accepted {
+            for await socket in accepted {
+                let fd = socket.fd
                 guard let connection = makeConnection(fd: fd) else {
-                    state.withLock { $0.pendingAccepted -= 1 }
+                    state.withLock { state in
+                        state.pendingAccepted -= 1
+                        state.release(socket.host)
+                    }
                     Glibc.close(fd)
                     continue
                 }
@@ -68,7 +85,10 @@ public final class HTTPServer: Sendable {
                 group.addTask { [self] in
                     if shuttingDown { await connection.goAway() }
                     await connection.serve(router: router, timeouts: configuration.timeouts)
-                    _ = state.withLock { $0.connections.removeValue(forKey: id) }
+                    state.withLock { state in
+                        state.connections.removeValue(forKey: id)
+                        state.release(socket.host)
+                    }
                 }
             }
         }
@@ -99,12 +119,20 @@ public final class HTTPServer: Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             Socket.setNoDelay(fd)
-            let continuation = state.withLock { state -> AsyncStream<Int32>.Continuation? in
+            var host = configuration.maxConnectionsPerAddress > 0 ? Socket.peerAddress(of: fd)?.host : nil
+            if let peer = host, !configuration.capsLoopback, peer == "127.0.0.1" || peer == "::1" || peer.hasPrefix("::ffff:127.") { host = nil }
+            let continuation = state.withLock { state -> AsyncStream<Accepted>.Continuation? in
                 guard !state.isShuttingDown, state.connectionCount < configuration.maxConnections else { return nil }
+                if let host {
+                    let open = state.perAddress[host] ?? 0
+                    // One address may not take the whole server: beyond its cap the socket is closed at once.
+                    guard open < configuration.maxConnectionsPerAddress else { return nil }
+                    state.perAddress[host] = open + 1
+                }
                 state.pendingAccepted += 1
                 return state.continuation
             }
-            if let continuation { continuation.yield(fd) } else { Glibc.close(fd) }
+            if let continuation { continuation.yield(Accepted(fd: fd, host: host)) } else { Glibc.close(fd) }
         }
         listenQueue.async { [self] in acceptPending() }
     }

@@ -1,12 +1,14 @@
-"""One canonical station identity and trust that does not downgrade, against `vigil serve` with
+"""Station identity, trust and abuse budgets, against `vigil serve` with
 a real WebSocket client: look-alike, accented, control-character and malformed ids are refused
 at the upgrade with 400 and the reason; a percent-encoded plain id is the same station; case is
-significant; a station that authenticated once is refused without credentials afterwards.
+significant; a station that authenticated once is refused without credentials afterwards; a
+flooding station is disconnected with the reason, and its flood is not written to the raw log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import base64
 import json
 import sqlite3
@@ -117,3 +119,31 @@ def test_serve_warns_for_each_risky_default(tmp_path):
     quiet.stop()
     log = quiet.stderr_text()
     assert "stations without a password may connect" not in log and "any unknown station id is accepted" not in log, log
+
+
+def test_a_flooding_station_is_disconnected_with_the_reason_and_its_flood_is_not_logged(tmp_path):
+    proc = serve(tmp_path, "--station-message-budget", "60")
+    try:
+        async def flood():
+            async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-FLOOD", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                               ping_interval=None) as ws:
+                for number in range(200):
+                    try:
+                        await ws.send(json.dumps([2, f"h{number}", "Heartbeat", {}]))
+                    except Exception:
+                        break
+                with contextlib.suppress(Exception):
+                    while True:
+                        await asyncio.wait_for(ws.recv(), STEP)
+                return ws.close_code, ws.close_reason
+
+        code, reason = asyncio.run(flood())
+        assert code == 1008 and reason == "message budget exceeded: more than 60 messages within a minute", (code, reason)
+        # Another station is not affected.
+        assert asyncio.run(attempt(proc, "CP-CALM")) == "Accepted"
+    finally:
+        proc.stop()
+    log = subprocess.run([str(vigil_binary()), "stations", "log", "CP-FLOOD", "--limit", "1000", "--db", str(tmp_path / "vigil.sqlite")],
+                         capture_output=True, text=True, timeout=STEP).stdout
+    incoming = [line for line in log.splitlines() if " <- " in line]
+    assert 1 <= len(incoming) <= 60, len(incoming)
