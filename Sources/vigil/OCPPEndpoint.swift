@@ -59,9 +59,13 @@ struct OCPPEndpoint {
                 }
                 let check = StationCredentials.check(station: station, authorization: info.headers["Authorization"], stored: stored,
                                                      clientCertificateSubject: info.peerCertificateSubject, policy: stationAuth)
+                // The charger gets one text whatever failed (no password set, a wrong one, a wrong user, no
+                // credentials from a station that authenticated before): which stations have passwords is not
+                // told to whoever asks. The log has the reason.
+                let unauthorized = HTTPResponseRefusal.unauthorized(station)
                 if case .refused(let reason) = check {
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
-                    return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
+                    return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                 }
                 // Trust does not downgrade: once authenticated, always authenticated.
                 let authenticated = Self.isAuthenticated(info, hasPassword: stored != nil)
@@ -69,10 +73,9 @@ struct OCPPEndpoint {
                     if authenticated {
                         try await stations.store.markAuthenticated(id: station, now: stations.clock().rfc3339)
                     } else if let since = try await stations.store.authenticatedSince(id: station) {
-                        let reason = "station \(station) has authenticated before (since \(since)); it must present its credentials"
-                        log(.warning, "refused charger: no credentials from a station that authenticated before",
-                            ["station": station, "remote": info.remoteAddress?.description ?? ""])
-                        return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
+                        log(.warning, "refused charger", ["station": station, "remote": info.remoteAddress?.description ?? "",
+                                                          "reason": "no credentials from a station that has authenticated before (since \(since))"])
+                        return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                     }
                 } catch {
                     log(.error, "cannot read or record station trust", ["station": station, "error": "\(error)"])
@@ -164,5 +167,12 @@ struct OCPPEndpoint {
         if info.peerCertificateSubject != nil { return 3 }
         if usesTLS { return 2 }
         return info.headers["Authorization"]?.lowercased().hasPrefix("basic ") == true ? 1 : 0
+    }
+}
+
+/// What a refused charger is told.
+enum HTTPResponseRefusal {
+    static func unauthorized(_ station: String) -> String {
+        "authentication required for station \(station): HTTP Basic with the station id and its password, or a client certificate naming it"
     }
 }

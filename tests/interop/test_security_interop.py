@@ -93,7 +93,8 @@ def test_a_station_that_authenticated_once_needs_credentials_from_then_on(tmp_pa
         with sqlite3.connect(db) as connection:
             connection.execute("UPDATE stations SET auth_digest = NULL WHERE id = 'CP-KEY'")
         answer = asyncio.run(attempt(proc, "CP-KEY"))
-        assert answer.startswith("401 station CP-KEY has authenticated before"), answer
+        assert answer.startswith("401 authentication required for station CP-KEY"), answer
+        assert "has authenticated before" in proc.stderr_text()
         assert asyncio.run(attempt(proc, "CP-OTHER")) == "Accepted"   # one that never authenticated: optional mode
     finally:
         proc.stop()
