@@ -3,10 +3,11 @@ import CPMS
 import Foundation
 
 /// `vigil audit verify|query|export`: the tamper-evident action history, for auditors.
-///   verify [--db PATH] [--audit-key FILE] [--anchor FILE]
+///   verify [--db PATH] [--audit-key FILE] [--anchor FILE] [--as-of T]
 ///         prove the chain intact, signed and complete by the checkpoint cadence (and, with an
 ///         anchor, against the checkpoints copied outside the database), or name the first
-///         problem (exit 1); see `AuditChain.verify` for the checks, in order
+///         problem (exit 1); see `AuditChain.verify` for the checks, in order. `--as-of` judges
+///         the unsigned tail at time T instead of now (a backup: the time it was taken)
 ///   query [--from T] [--to T] [--station S] [--site S] [--rule R] [--action A] [--outcome O] [--actor A] [--kind K]
 ///         [--limit N] [--json]
 ///   export --format csv|jsonl [--output FILE] [the query filters]
@@ -26,7 +27,7 @@ struct AuditCommand {
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
         case "verify":
-            try arguments.rejectUnknown(allowed: ["db", "audit-key", "anchor"])
+            try arguments.rejectUnknown(allowed: ["db", "audit-key", "anchor", "as-of"])
             return try await verify(store)
         case "query":
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
@@ -60,6 +61,11 @@ struct AuditCommand {
             entries += page
             after = last.id
         }
+        var now = Date()
+        if let asOf = arguments.value("as-of") {
+            guard let date = StoreTime.parse(asOf) else { throw UsageError("--as-of must be an RFC 3339 time, got \(asOf.debugDescription)") }
+            now = date
+        }
         let checkpoints = try await store.auditCheckpoints()
         var anchor: [AuditCheckpoint]?
         if let anchorPath = arguments.value("anchor") {
@@ -71,7 +77,7 @@ struct AuditCommand {
                 return 1
             }
         }
-        switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key, now: Date(), anchor: anchor) {
+        switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key, now: now, anchor: anchor) {
         case .intact(let count, let signed):
             printLine("audit trail intact: \(count) entries, \(signed) signed checkpoints\(anchor.map { ", \($0.count) anchored" } ?? "")")
             return 0

@@ -360,6 +360,13 @@ def test_deleting_the_tail_with_its_checkpoints_is_caught_by_the_anchor(tmp_path
     assert len(lines) >= 2 and [line["sequence"] for line in lines] == list(range(1, len(lines) + 1)), lines
     intact = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
     assert intact.returncode == 0 and f"{len(lines)} anchored" in intact.stdout, intact.stdout
+    # A replaced key file fails the first signature.
+    key = tmp_path / "audit.key"
+    original = key.read_text()
+    key.write_text("another key\n")
+    replaced = vigil("audit", "verify", "--db", str(db_path))
+    assert replaced.returncode == 1 and "BROKEN at checkpoint 1: its signature does not match" in replaced.stdout, replaced.stdout
+    key.write_text(original)
     # Cut the history back to the first checkpoint, with every checkpoint after it.
     db = sqlite3.connect(db_path)
     first = db.execute("SELECT entry_id FROM audit_checkpoints WHERE sequence = 1").fetchone()[0]
@@ -377,6 +384,9 @@ def test_deleting_the_tail_with_its_checkpoints_is_caught_by_the_anchor(tmp_path
     db.close()
     gone = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
     assert gone.returncode == 1 and "INCOMPLETE: anchored checkpoint 1" in gone.stdout, gone.stdout
+    # Without the anchor, every checkpoint gone is caught by time once the tail is old.
+    late = vigil("audit", "verify", "--db", str(db_path), "--as-of", "2099-01-01T00:00:00Z")
+    assert late.returncode == 1 and "INCOMPLETE: entries 1…" in late.stdout and "have no checkpoint" in late.stdout, late.stdout
 
 
 def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
