@@ -281,6 +281,35 @@ import Testing
         #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
     }
 
+    /// The real upgrade: a database migrated only up to the schema before the audit migration,
+    /// with v1 entries and an unnumbered checkpoint, then opened (migrated) and written to.
+    @Test func aDatabaseWrittenBeforeTheUpgradeVerifiesAfterIt() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let audit = try #require(CPMSSchema.migrations.migrations.first { $0.name.hasPrefix("audit trail: entry encoding v2") })
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try Migrator(CPMSSchema.migrations.migrations.filter { $0.version < audit.version }).migrate(database)
+            var previous = AuditChain.genesis
+            for id in 1...3 {
+                let record = AuditRecord(kind: "decision", actor: "rules", station: id == 2 ? nil : "CP-1", details: "old \(id)")
+                let at = "2026-01-01T00:00:0\(id).000Z"
+                let hash = AuditChain.hash(id: id, at: at, record: record, previousHash: previous, encoding: .v1)
+                try database.run("INSERT INTO audit_log (id, at, kind, actor, station, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 id, at, record.kind, record.actor, record.station, record.details, previous, hash)
+                previous = hash
+            }
+            try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (3, ?, ?, '2026-01-01T00:00:03.000Z')",
+                             previous, AuditChain.sign(entryId: 3, hash: previous, key: key))
+        }
+        let store = try StationStore(path: path)
+        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
+        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
+        try await store.checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 2]])
+        #expect(try await verdict(store) == .intact(entries: 4, checkpoints: 2))
+    }
+
     @Test func anAnchorLineRoundTrips() throws {
         let checkpoint = AuditCheckpoint(id: 9, sequence: 3, entryId: 300, hash: String(repeating: "a", count: 64), signature: "s", at: "2026-01-01T00:00:00.000Z")
         #expect(AuditAnchor.line(checkpoint) == #"{"at":"2026-01-01T00:00:00.000Z","entryId":300,"hash":"\#(String(repeating: "a", count: 64))","sequence":3,"signature":"s","version":2}"#)
