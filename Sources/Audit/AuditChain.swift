@@ -6,26 +6,83 @@ import Foundation
 public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
 
-    public static func hash(id: Int, at: String, record: AuditRecord, previousHash: String) -> String {
-        sha256Hex(Array(AuditEntry.canonical(id: id, at: at, record: record, previousHash: previousHash).utf8))
+    /// How often checkpoints are signed, which is what verification holds the history to:
+    /// whenever `entries` entries have followed the newest checkpoint, and within `seconds` of
+    /// any entry being written (serve's timer), and at shutdown. Fixed rather than configured,
+    /// so that `vigil audit verify` judges a database by the rule it was written under.
+    public struct Cadence: Sendable, Equatable {
+        public var entries: Int
+        public var seconds: Int
+
+        public init(entries: Int, seconds: Int) {
+            self.entries = entries
+            self.seconds = seconds
+        }
+
+        /// Every 100 entries or 60 s, whichever comes first. Verification allows twice the
+        /// time (a timer tick late, a slow disk) before calling an unsigned tail suspect.
+        public static let standard = Cadence(entries: 100, seconds: 60)
     }
 
+    public static func hash(id: Int, at: String, record: AuditRecord, previousHash: String,
+                            encoding: AuditEntry.Encoding = .current) -> String {
+        sha256Hex(AuditEntry.canonicalBytes(id: id, at: at, record: record, previousHash: previousHash, encoding: encoding))
+    }
+
+    /// A version-1 checkpoint's signature: HMAC over "entryId:hash" (kept to verify old ones).
     public static func sign(entryId: Int, hash: String, key: [UInt8]) -> String {
         hmacSHA256Hex(key: key, message: Array("\(entryId):\(hash)".utf8))
     }
 
-    /// What verification found: intact (with how much it checked), or the first bad entry.
-    public enum Verdict: Sendable, Equatable {
-        case intact(entries: Int, checkpoints: Int)
-        case broken(entryId: Int, reason: String)
+    /// A version-2 checkpoint's signature: HMAC over its number, the head entry, the head hash
+    /// and the time, one per line after a domain tag (only the last field is free text).
+    public static func sign(sequence: Int, entryId: Int, hash: String, at: String, key: [UInt8]) -> String {
+        hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
     }
 
-    /// Checks every entry's link and hash in id order, then every checkpoint's signature and
-    /// that the entry it names still exists with that hash (which catches deleting the newest
-    /// entries, where no later link could). `entries` must be in ascending id order.
-    public static func verify(entries: [AuditEntry], checkpoints: [AuditCheckpoint], key: [UInt8]?) -> Verdict {
+    /// The signature `checkpoint` should carry under `key`, by its version.
+    public static func expectedSignature(_ checkpoint: AuditCheckpoint, key: [UInt8]) -> String {
+        checkpoint.version >= 2
+            ? sign(sequence: checkpoint.sequence, entryId: checkpoint.entryId, hash: checkpoint.hash, at: checkpoint.at, key: key)
+            : sign(entryId: checkpoint.entryId, hash: checkpoint.hash, key: key)
+    }
+
+    /// What verification found: intact (with how much it checked), or the first problem.
+    /// Every case but `intact` is a failure (`vigil audit verify` exits 1).
+    public enum Verdict: Sendable, Equatable {
+        case intact(entries: Int, checkpoints: Int)
+        /// An entry does not chain: edited, deleted, moved, downgraded, or named by a checkpoint
+        /// that no longer matches it.
+        case broken(entryId: Int, reason: String)
+        /// A checkpoint is forged or signed with another key, missing from the numbering, or out of order.
+        case badCheckpoint(sequence: Int, reason: String)
+        /// The history chains, but the checkpoints do not cover it as the cadence requires, or
+        /// the anchor file holds a checkpoint the database lost or changed.
+        case incomplete(reason: String)
+        /// Without the audit key no checkpoint can be trusted, so completeness cannot be shown.
+        case unverifiable(reason: String)
+    }
+
+    /// Checks, in this order, and reports the first failure:
+    /// 1. every entry's id (1, 2, 3 …), link and hash, by the encoding it was written with (no
+    ///    v1 entry after a v2 one);
+    /// 2. that a key was given (without one nothing below can be trusted);
+    /// 3. every checkpoint, by sequence number: its signature, numbering without gaps from 1,
+    ///    no version-1 after a version-2, heads that never move back, the entry it names still
+    ///    there with that hash, and consecutive version-2 checkpoints at most `cadence.entries` apart;
+    /// 4. with an anchor (the checkpoints as also written to a file outside the database): each
+    ///    anchored checkpoint in the database and identical, and none in the database from the
+    ///    anchor's first number on that the anchor does not hold;
+    /// 5. the unsigned tail: fewer than `cadence.entries` entries after the newest checkpoint,
+    ///    and (given `now`) none of them older than twice `cadence.seconds`.
+    /// It cannot see a tail deleted together with its checkpoints (as long as the rest still
+    /// fits the cadence) without an anchor; see docs/security.md.
+    /// `entries` must be in ascending id order; `checkpoints` in any order.
+    public static func verify(entries: [AuditEntry], checkpoints: [AuditCheckpoint], key: [UInt8]?, now: Date? = nil,
+                              cadence: Cadence = .standard, anchor: [AuditCheckpoint]? = nil) -> Verdict {
         var previous = genesis
         var previousId = 0
+        var newestEncoding = AuditEntry.Encoding.v1
         var byId: [Int: String] = [:]
         for entry in entries {
             if entry.id != previousId + 1 {
@@ -36,26 +93,108 @@ public enum AuditChain {
             if entry.previousHash != previous {
                 return .broken(entryId: entry.id, reason: "its previous-hash does not match entry \(previousId)'s hash (an entry before it was changed, removed or moved)")
             }
-            let expected = hash(id: entry.id, at: entry.at, record: entry.record, previousHash: entry.previousHash)
+            if entry.encoding < newestEncoding {
+                return .broken(entryId: entry.id, reason: "it claims encoding v\(entry.encoding.rawValue) after an entry with v\(newestEncoding.rawValue) (downgraded)")
+            }
+            let expected = hash(id: entry.id, at: entry.at, record: entry.record, previousHash: entry.previousHash, encoding: entry.encoding)
             if expected != entry.hash {
                 return .broken(entryId: entry.id, reason: "its content does not match its hash (the entry was edited)")
             }
             byId[entry.id] = entry.hash
             previous = entry.hash
             previousId = entry.id
+            newestEncoding = entry.encoding
         }
-        for checkpoint in checkpoints {
-            if let key, sign(entryId: checkpoint.entryId, hash: checkpoint.hash, key: key) != checkpoint.signature {
-                return .broken(entryId: checkpoint.entryId, reason: "checkpoint \(checkpoint.id) has a bad signature (forged, or another key)")
+        guard let key else {
+            if entries.isEmpty && checkpoints.isEmpty { return .intact(entries: 0, checkpoints: 0) }
+            return .unverifiable(reason: "no audit key, so no checkpoint signature can be checked and the history's completeness cannot be shown")
+        }
+        let ordered = checkpoints.sorted { $0.sequence < $1.sequence }
+        var last: AuditCheckpoint?
+        for checkpoint in ordered {
+            let expectedSequence = (last?.sequence ?? 0) + 1
+            if checkpoint.sequence != expectedSequence {
+                return .badCheckpoint(sequence: checkpoint.sequence, reason: checkpoint.sequence < expectedSequence
+                    ? "its number is used twice"
+                    : "checkpoint \(expectedSequence)\(checkpoint.sequence - expectedSequence > 1 ? "…\(checkpoint.sequence - 1)" : "") is missing before it (deleted)")
+            }
+            if expectedSignature(checkpoint, key: key) != checkpoint.signature {
+                return .badCheckpoint(sequence: checkpoint.sequence, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)")
+            }
+            if let last, checkpoint.version < last.version {
+                return .badCheckpoint(sequence: checkpoint.sequence, reason: "a version-\(checkpoint.version) checkpoint after a version-\(last.version) one (downgraded)")
+            }
+            if let last, checkpoint.entryId < last.entryId {
+                return .badCheckpoint(sequence: checkpoint.sequence, reason: "it names entry \(checkpoint.entryId), before checkpoint \(last.sequence)'s entry \(last.entryId) (the history was rolled back)")
             }
             guard let stored = byId[checkpoint.entryId] else {
-                return .broken(entryId: checkpoint.entryId, reason: "checkpoint \(checkpoint.id) names entry \(checkpoint.entryId), which is gone (the history was truncated)")
+                return .broken(entryId: checkpoint.entryId, reason: "checkpoint \(checkpoint.sequence) names entry \(checkpoint.entryId), which is gone (the history was truncated)")
             }
             if stored != checkpoint.hash {
-                return .broken(entryId: checkpoint.entryId, reason: "checkpoint \(checkpoint.id) records another hash for this entry (the chain was rewritten)")
+                return .broken(entryId: checkpoint.entryId, reason: "checkpoint \(checkpoint.sequence) records another hash for this entry (the chain was rewritten)")
+            }
+            if let last, last.version >= 2, checkpoint.version >= 2, checkpoint.entryId - last.entryId > cadence.entries {
+                return .incomplete(reason: "checkpoints \(last.sequence) and \(checkpoint.sequence) are \(checkpoint.entryId - last.entryId) entries apart; one is signed every \(cadence.entries)")
+            }
+            last = checkpoint
+        }
+        if let anchor, let problem = compare(anchor: anchor, with: ordered) { return .incomplete(reason: problem) }
+        let covered = last?.entryId ?? 0
+        let unsigned = previousId - covered
+        if unsigned >= cadence.entries {
+            return .incomplete(reason: last.map {
+                "\(unsigned) entries (\(covered + 1)…\(previousId)) follow the newest checkpoint (\($0.sequence), at entry \(covered)); one is signed every \(cadence.entries) entries, so later checkpoints were deleted"
+            } ?? "no checkpoint covers any of the \(unsigned) entries; one is signed every \(cadence.entries) entries, so the checkpoints were deleted")
+        }
+        if let now, unsigned > 0 {
+            let oldest = entries[covered]   // ids run 1, 2, 3 … (checked above)
+            guard let written = parseTime(oldest.at) else {
+                return .incomplete(reason: "entry \(oldest.id)'s time \(oldest.at.debugDescription) cannot be read, so its unsigned tail cannot be dated")
+            }
+            let age = Int(now.timeIntervalSince(written))
+            if age > 2 * cadence.seconds {
+                return .incomplete(reason: "entries \(covered + 1)…\(previousId) have no checkpoint and the oldest was written \(age) s ago; serve signs within \(cadence.seconds) s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)")
             }
         }
         return .intact(entries: entries.count, checkpoints: checkpoints.count)
+    }
+
+    /// The anchor against the database's checkpoints (both by sequence): nil when every
+    /// anchored checkpoint is in the database unchanged and the database holds none from the
+    /// anchor's first number on that the anchor lacks.
+    static func compare(anchor: [AuditCheckpoint], with database: [AuditCheckpoint]) -> String? {
+        guard let first = anchor.first, let newest = anchor.last else {
+            return "the anchor file holds no checkpoint"
+        }
+        var bySequence: [Int: AuditCheckpoint] = [:]
+        for checkpoint in database { bySequence[checkpoint.sequence] = checkpoint }
+        var expected = first.sequence
+        for anchored in anchor {
+            if anchored.sequence != expected {
+                return "the anchor file jumps from checkpoint \(expected - 1) to \(anchored.sequence) (the anchor was edited)"
+            }
+            expected += 1
+            guard let stored = bySequence[anchored.sequence] else {
+                return "anchored checkpoint \(anchored.sequence) (entry \(anchored.entryId), \(anchored.at)) is not in the database: it was deleted, with the history it signed"
+            }
+            if stored.entryId != anchored.entryId || stored.hash != anchored.hash || stored.signature != anchored.signature
+                || stored.at != anchored.at || stored.version != anchored.version {
+                return "checkpoint \(anchored.sequence) differs from its anchored copy (entry \(stored.entryId) in the database, \(anchored.entryId) in the anchor): the database was rewritten"
+            }
+        }
+        if let extra = database.first(where: { $0.sequence > newest.sequence }) {
+            return "checkpoint \(extra.sequence) is in the database but not in the anchor file, which ends at \(newest.sequence) (the anchor was cut short, or serve could not write to it: see its log)"
+        }
+        return nil
+    }
+
+    /// An entry's RFC 3339 time, with or without fractional seconds.
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 
     /// SHA-256 of `bytes`, lower-case hex (the chain's links; API token digests).

@@ -277,5 +277,14 @@ enum CPMSSchema {
         Migration(version: 17, name: "when each station first authenticated (no downgrade to no credentials)", sql: """
             ALTER TABLE stations ADD COLUMN authenticated_at TEXT;
             """),
+        // Audit completeness (issue #14): entries hashed with a length-prefixed encoding from
+        // here on (old ones keep encoding 1 and still verify); checkpoints numbered, versioned.
+        Migration(version: 18, name: "audit trail: entry encoding v2 and numbered checkpoints", sql: """
+            ALTER TABLE audit_log ADD COLUMN encoding INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE audit_checkpoints ADD COLUMN sequence INTEGER;
+            ALTER TABLE audit_checkpoints ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+            UPDATE audit_checkpoints SET sequence = id;
+            CREATE UNIQUE INDEX audit_checkpoints_sequence ON audit_checkpoints (sequence);
+            """),
     ])
 }

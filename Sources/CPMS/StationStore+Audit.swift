@@ -3,32 +3,34 @@ import Foundation
 import Store
 
 /// The audit trail in the store: entries appended with their chain hashes inside one
-/// transaction (the store's single writer keeps the chain linear), signed checkpoints every
-/// `checkpointEvery` entries, and queries for `vigil audit`.
+/// transaction (the store's single writer keeps the chain linear), numbered signed checkpoints
+/// at the cadence `AuditChain.Cadence.standard` sets, and queries for `vigil audit`.
 extension StationStore {
-    public static let checkpointEvery = 50
-
-    /// Appends records in order, chaining each to the last; returns their ids. With a key, a
-    /// checkpoint is signed whenever an entry id reaches a multiple of `checkpointEvery`.
+    /// Appends records in order, chaining each to the last (encoding v2); returns their ids.
+    /// With a key, a checkpoint is signed, inside the same transaction, whenever
+    /// `cadence.entries` entries have followed the newest one. The time half of the cadence is
+    /// the caller's: `Auditor.run` calls `checkpointAudit` on a timer.
     @discardableResult
-    public func appendAudit(_ records: [AuditRecord], key: [UInt8]?, now: String) throws -> [Int] {
+    public func appendAudit(_ records: [AuditRecord], key: [UInt8]?, now: String,
+                            cadence: AuditChain.Cadence = .standard) throws -> [Int] {
         guard !records.isEmpty else { return [] }
         var ids: [Int] = []
         try database.transaction {
             let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first
             var id = last?[0].int ?? 0
             var previous = last?[1].text ?? AuditChain.genesis
+            var covered = try newestCheckpoint()?.entryId ?? 0
             for record in records {
                 id += 1
-                let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous)
+                let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous, encoding: .current)
                 try database.run("""
-                    INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, id, now, record.kind, record.actor, record.station, record.site, record.rule, record.action,
-                    record.outcome, record.details, previous, hash)
-                if let key, id % Self.checkpointEvery == 0 {
-                    try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (?, ?, ?, ?)",
-                                     id, hash, AuditChain.sign(entryId: id, hash: hash, key: key), now)
+                    record.outcome, record.details, previous, hash, AuditEntry.Encoding.current.rawValue)
+                if let key, id - covered >= cadence.entries {
+                    try insertCheckpoint(entryId: id, hash: hash, key: key, now: now)
+                    covered = id
                 }
                 ids.append(id)
                 previous = hash
@@ -37,14 +39,31 @@ extension StationStore {
         return ids
     }
 
-    /// Signs a checkpoint at the newest entry (at shutdown, and on `vigil audit checkpoint`).
-    public func checkpointAudit(key: [UInt8], now: String) throws {
-        guard let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first,
-              let id = last[0].int, let hash = last[1].text else { return }
-        if try database.rows("SELECT 1 FROM audit_checkpoints WHERE entry_id = ?", id).isEmpty {
-            try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (?, ?, ?, ?)",
-                             id, hash, AuditChain.sign(entryId: id, hash: hash, key: key), now)
+    /// Signs a checkpoint at the newest entry unless one already covers it (at shutdown, on
+    /// serve's timer, after a CLI command's entry). Returns whether it signed one.
+    @discardableResult
+    public func checkpointAudit(key: [UInt8], now: String) throws -> Bool {
+        var signed = false
+        try database.transaction {
+            guard let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first,
+                  let id = last[0].int, let hash = last[1].text else { return }
+            if id > (try newestCheckpoint()?.entryId ?? 0) {
+                try insertCheckpoint(entryId: id, hash: hash, key: key, now: now)
+                signed = true
+            }
         }
+        return signed
+    }
+
+    /// Numbered after the newest (1 for the first), version 2: signs number, entry, hash and time.
+    private func insertCheckpoint(entryId: Int, hash: String, key: [UInt8], now: String) throws {
+        let sequence = (try newestCheckpoint()?.sequence ?? 0) + 1
+        try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (?, ?, ?, ?, ?, 2)",
+                         entryId, hash, AuditChain.sign(sequence: sequence, entryId: entryId, hash: hash, at: now, key: key), now, sequence)
+    }
+
+    private func newestCheckpoint() throws -> AuditCheckpoint? {
+        try database.rows(Self.checkpointColumns + " ORDER BY sequence DESC LIMIT 1").first.map(Self.auditCheckpoint)
     }
 
     /// A filter for `vigil audit query` and exports; nil fields match anything.
@@ -75,13 +94,21 @@ extension StationStore {
         }
     }
 
-    static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash FROM audit_log"
+    static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding FROM audit_log"
+    static let checkpointColumns = "SELECT id, entry_id, hash, signature, at, sequence, version FROM audit_checkpoints"
 
     static func auditEntry(_ row: [SQLValue]) -> AuditEntry {
         AuditEntry(id: row[0].int ?? 0, at: row[1].text ?? "",
                    record: AuditRecord(kind: row[2].text ?? "", actor: row[3].text ?? "", station: row[4].text, site: row[5].text,
                                        rule: row[6].text, action: row[7].text, outcome: row[8].text, details: row[9].text ?? ""),
-                   previousHash: row[10].text ?? "", hash: row[11].text ?? "")
+                   previousHash: row[10].text ?? "", hash: row[11].text ?? "",
+                   // An unknown encoding number reads as v1, whose hash then fails: never silently trusted.
+                   encoding: row[12].int.flatMap { AuditEntry.Encoding(rawValue: $0) } ?? .v1)
+    }
+
+    static func auditCheckpoint(_ row: [SQLValue]) -> AuditCheckpoint {
+        AuditCheckpoint(id: row[0].int ?? 0, sequence: row[5].int ?? row[0].int ?? 0, entryId: row[1].int ?? 0, hash: row[2].text ?? "",
+                        signature: row[3].text ?? "", at: row[4].text ?? "", version: row[6].int ?? 1)
     }
 
     public func auditEntries(_ query: AuditQuery) throws -> [AuditEntry] {
@@ -101,11 +128,14 @@ extension StationStore {
         try database.rows(Self.auditColumns + " WHERE id > ? ORDER BY id LIMIT ?", afterId, limit).map(Self.auditEntry)
     }
 
+    /// Every checkpoint, by sequence number.
     public func auditCheckpoints() throws -> [AuditCheckpoint] {
-        try database.rows("SELECT id, entry_id, hash, signature, at FROM audit_checkpoints ORDER BY id").map { row in
-            AuditCheckpoint(id: row[0].int ?? 0, entryId: row[1].int ?? 0, hash: row[2].text ?? "", signature: row[3].text ?? "",
-                            at: row[4].text ?? "")
-        }
+        try database.rows(Self.checkpointColumns + " ORDER BY sequence").map(Self.auditCheckpoint)
+    }
+
+    /// Checkpoints numbered after `sequence` (what the anchor has not seen yet).
+    public func auditCheckpoints(afterSequence sequence: Int) throws -> [AuditCheckpoint] {
+        try database.rows(Self.checkpointColumns + " WHERE sequence > ? ORDER BY sequence", sequence).map(Self.auditCheckpoint)
     }
 
     // MARK: Settings (the kill switch)

@@ -2,8 +2,12 @@ import Audit
 import CPMS
 import Foundation
 
-/// `vigil audit verify|query|export|checkpoint`: the tamper-evident action history, for auditors.
-///   verify [--db PATH] [--audit-key FILE]          prove the chain intact, or name the first bad entry (exit 1)
+/// `vigil audit verify|query|export`: the tamper-evident action history, for auditors.
+///   verify [--db PATH] [--audit-key FILE] [--anchor FILE] [--as-of T]
+///         prove the chain intact, signed and complete by the checkpoint cadence (and, with an
+///         anchor, against the checkpoints copied outside the database), or name the first
+///         problem (exit 1); see `AuditChain.verify` for the checks, in order. `--as-of` judges
+///         the unsigned tail at time T instead of now (a backup: the time it was taken)
 ///   query [--from T] [--to T] [--station S] [--site S] [--rule R] [--action A] [--outcome O] [--actor A] [--kind K]
 ///         [--limit N] [--json]
 ///   export --format csv|jsonl [--output FILE] [the query filters]
@@ -23,7 +27,7 @@ struct AuditCommand {
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
         case "verify":
-            try arguments.rejectUnknown(allowed: ["db", "audit-key"])
+            try arguments.rejectUnknown(allowed: ["db", "audit-key", "anchor", "as-of"])
             return try await verify(store)
         case "query":
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
@@ -57,15 +61,36 @@ struct AuditCommand {
             entries += page
             after = last.id
         }
+        var now = Date()
+        if let asOf = arguments.value("as-of") {
+            guard let date = StoreTime.parse(asOf) else { throw UsageError("--as-of must be an RFC 3339 time, got \(asOf.debugDescription)") }
+            now = date
+        }
         let checkpoints = try await store.auditCheckpoints()
-        switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key) {
+        var anchor: [AuditCheckpoint]?
+        if let anchorPath = arguments.value("anchor") {
+            guard let data = FileManager.default.contents(atPath: anchorPath) else {
+                throw CommandFailure(description: "cannot read the audit anchor \(anchorPath)")
+            }
+            do { anchor = try AuditAnchor.parse(String(decoding: data, as: UTF8.self)) } catch {
+                printLine("audit trail UNVERIFIED: \(anchorPath): \(error)")
+                return 1
+            }
+        }
+        switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key, now: now, anchor: anchor) {
         case .intact(let count, let signed):
-            printLine("audit trail intact: \(count) entries, \(signed) signed checkpoints\(key == nil ? " (no key at \(keyPath): signatures not checked)" : "")")
+            printLine("audit trail intact: \(count) entries, \(signed) signed checkpoints\(anchor.map { ", \($0.count) anchored" } ?? "")")
             return 0
         case .broken(let id, let reason):
             printLine("audit trail BROKEN at entry \(id): \(reason)")
-            return 1
+        case .badCheckpoint(let sequence, let reason):
+            printLine("audit trail BROKEN at checkpoint \(sequence): \(reason)")
+        case .incomplete(let reason):
+            printLine("audit trail INCOMPLETE: \(reason)")
+        case .unverifiable(let reason):
+            printLine("audit trail UNVERIFIED: \(reason) (looked for the key at \(keyPath))")
         }
+        return 1
     }
 
     func export(_ store: StationStore) async throws -> Int32 {

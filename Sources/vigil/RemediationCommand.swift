@@ -55,6 +55,7 @@ struct RemediationCommand {
             }
             try await RemediationExecutor.setKillSwitch(verb == "pause", store: store, by: person,
                                                         reason: arguments.value("reason") ?? "resumed", auditor: auditor)
+            await auditor.checkpoint()   // no timer or shutdown in a one-shot command: sign the entry now
             printLine(verb == "pause" ? "automatic remediation paused: no command will be sent until `vigil remediation resume`"
                                       : "automatic remediation resumed")
             return 0

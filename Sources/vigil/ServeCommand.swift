@@ -1,3 +1,4 @@
+import Audit
 import CPMS
 import Foundation
 import Alerts
@@ -20,6 +21,7 @@ struct ServeCommand {
     var vendorCodes: String
     var rulesDirectory: String
     var auditKeyPath: String?
+    var auditAnchorPath: String?
     var commandTimeout: Int
     var concurrentUse: ConcurrentUsePolicy
     var duplicateConnections: ConnectionRegistry.DuplicatePolicy
@@ -39,7 +41,7 @@ struct ServeCommand {
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
                                        "db", "unknown-stations", "heartbeat-interval", "vendor-codes", "config", "rules",
-                                       "audit-key", "command-timeout", "concurrent-use", "duplicate-connections",
+                                       "audit-key", "audit-anchor", "command-timeout", "concurrent-use", "duplicate-connections",
                                        "message-log-days", "message-log-frames", "tick-interval", "station-auth",
                                        "station-message-budget", "station-byte-budget", "connections-per-address",
                                        "message-log-bytes"]
@@ -67,6 +69,7 @@ struct ServeCommand {
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
         auditKeyPath = setting("audit-key")
+        auditAnchorPath = setting("audit-anchor")
         let timeout = setting("command-timeout") ?? "30"
         guard let timeoutSeconds = Int(timeout), timeoutSeconds > 0, timeoutSeconds <= 600 else {
             throw UsageError("--command-timeout must be 1 to 600 seconds, got \(timeout.debugDescription)")
@@ -192,10 +195,15 @@ struct ServeCommand {
         let ruleSet = try loadRules()
         let logger: RuleRunner.Logger = { [log] level, message, fields in log(Log.Level(name: level) ?? .info, message, fields) }
         let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
-        let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true), log: logger)
+        let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true),
+                              anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
+        // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
+        // command without the key) and copy to the anchor what it has not seen yet.
+        await auditor.checkpoint()
         let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
                                       tickInterval: .milliseconds(tickMilliseconds), log: logger)
-        log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath])
+        log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath,
+                                    "audit-anchor": auditAnchorPath ?? "none"])
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = remediationPolicy
         policy.maintenance = maintenance
@@ -291,7 +299,10 @@ struct ServeCommand {
             }
         }
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver], log: log)
+        // The time half of the audit cadence: the head is signed within a minute of any entry.
+        let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver, signAudit],
+                                         log: log)
         await auditor.checkpoint()
         _ = try? await messages.flush()   // frames of the drain
         _ = try? await quirkLog.flush()

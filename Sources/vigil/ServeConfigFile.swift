@@ -24,7 +24,7 @@ struct ServeConfigFile {
         "ocpp": "ocpp", "http": "http", "db": "db", "vendorCodes": "vendor-codes", "unknownStations": "unknown-stations",
         "heartbeatInterval": "heartbeat-interval", "logLevel": "log-level", "logFormat": "log-format",
         "tlsCert": "tls-cert", "tlsKey": "tls-key", "tlsClientCA": "tls-client-ca", "rules": "rules",
-        "auditKey": "audit-key", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
+        "auditKey": "audit-key", "auditAnchor": "audit-anchor", "commandTimeout": "command-timeout", "concurrentUse": "concurrent-use",
         "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
         "tickInterval": "tick-interval", "stationAuth": "station-auth",
         "stationMessageBudget": "station-message-budget", "stationByteBudget": "station-byte-budget",

@@ -40,7 +40,7 @@ commands:
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
             | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
-  audit     the tamper-evident action history: verify [--audit-key FILE] | query [filters] [--json]
+  audit     the tamper-evident action history: verify [--audit-key FILE] [--anchor FILE] [--as-of T] | query [filters] [--json]
             | export --format csv|jsonl [--output FILE]   filters: --from --to --station --site --rule --action
             --outcome --actor --kind --limit   [--db PATH]
   alerts    list [--status open|resolved] | deliveries [--status pending|delivered|dead] | retry ID | retry --all-dead

@@ -1,4 +1,4 @@
-import Audit
+@testable import Audit
 import Foundation
 import Store
 import Testing
@@ -8,8 +8,12 @@ import Testing
 /// reordering or truncating it is caught at the first bad entry.
 @Suite struct AuditChainTests {
     let key = Array("test-key-0123456789".utf8)
+    /// One minute after the histories below were written (their entries fall within 00:00:00–00:00:59).
+    static let minuteLater = "2026-01-01T00:01:00.000Z"
 
-    func history(entries count: Int) async throws -> (StationStore, String) {
+    /// `count` entries, a checkpoint every 100 (the store's cadence), and, with `signHead`,
+    /// the head signed at `minuteLater` as serve does at shutdown.
+    func history(entries count: Int, signHead: Bool = true) async throws -> (StationStore, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
         let store = try StationStore(path: path)
         for index in 1...count {
@@ -18,12 +22,18 @@ import Testing
                                                      details: "entry \(index)\nwith a second line, a \\ and \"quotes\"")],
                                         key: key, now: "2026-01-01T00:00:\(String(format: "%02d", index % 60)).000Z")
         }
+        if signHead { try await store.checkpointAudit(key: key, now: Self.minuteLater) }
         return (store, path)
     }
 
-    func verdict(_ store: StationStore, key: [UInt8]? = nil) async throws -> AuditChain.Verdict {
+    func verdict(_ store: StationStore, key: [UInt8]? = nil, now: String = minuteLater, anchor: [AuditCheckpoint]? = nil) async throws -> AuditChain.Verdict {
         AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 10_000), checkpoints: try await store.auditCheckpoints(),
-                          key: key ?? self.key)
+                          key: key ?? self.key, now: AuditChain.parseTime(now), anchor: anchor)
+    }
+
+    /// The store's checkpoints as the anchor file would hold them (written and parsed back).
+    func anchor(of store: StationStore) async throws -> [AuditCheckpoint] {
+        try AuditAnchor.parse(try await store.auditCheckpoints().map { AuditAnchor.line($0) }.joined(separator: "\n") + "\n")
     }
 
     /// Runs SQL against the file behind the store's back, as an attacker with file access would.
@@ -34,11 +44,41 @@ import Testing
         }
     }
 
+    /// Recomputes every hash from entry `from` on, as an attacker without the key would after an edit.
+    func rechain(_ store: StationStore, _ path: String, from: Int) async throws {
+        let entries = try await store.auditPage(afterId: 0, limit: 10_000)
+        var previous = entries[from - 2].hash
+        var sql = ""
+        for entry in entries where entry.id >= from {
+            let hash = AuditChain.hash(id: entry.id, at: entry.at, record: entry.record, previousHash: previous)
+            sql += "UPDATE audit_log SET previous_hash = '\(previous)', hash = '\(hash)' WHERE id = \(entry.id);"
+            previous = hash
+        }
+        try tamper(path, sql)
+    }
+
+    // MARK: Intact
+
     @Test func anIntactHistoryVerifiesWithItsCheckpoints() async throws {
         let (store, path) = try await history(entries: 120)
         defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await store.auditCheckpoints().map(\.entryId) == [100, 120])
+        #expect(try await store.auditCheckpoints().map(\.sequence) == [1, 2])
         #expect(try await verdict(store) == .intact(entries: 120, checkpoints: 2))
+        #expect(try await verdict(store, anchor: try await anchor(of: store)) == .intact(entries: 120, checkpoints: 2))
     }
+
+    @Test func aFreshUnsignedTailWithinTheCadenceVerifies() async throws {
+        let (store, path) = try await history(entries: 60, signHead: false)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await verdict(store) == .intact(entries: 60, checkpoints: 0))
+    }
+
+    @Test func anEmptyHistoryVerifiesEvenWithoutAKey() {
+        #expect(AuditChain.verify(entries: [], checkpoints: [], key: nil, now: Date()) == .intact(entries: 0, checkpoints: 0))
+    }
+
+    // MARK: Entries
 
     @Test func anEditedEntryIsNamed() async throws {
         let (store, path) = try await history(entries: 60)
@@ -55,6 +95,22 @@ import Testing
         let forged = AuditChain.hash(id: entry.id, at: entry.at, record: entry.record, previousHash: entry.previousHash)
         try tamper(path, "UPDATE audit_log SET outcome = 'rejected', hash = '\(forged)' WHERE id = 17")
         #expect(try await verdict(store) == .broken(entryId: 18, reason: "its previous-hash does not match entry 17's hash (an entry before it was changed, removed or moved)"))
+    }
+
+    @Test func anEditWithTheWholeChainRecomputedIsCaughtByTheSignedCheckpoint() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try tamper(path, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17")
+        try await rechain(store, path, from: 17)
+        #expect(try await verdict(store) == .broken(entryId: 100, reason: "checkpoint 1 records another hash for this entry (the chain was rewritten)"))
+    }
+
+    @Test func aRechainWithTheCheckpointsDeletedTooIsIncomplete() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try tamper(path, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17; DELETE FROM audit_checkpoints")
+        try await rechain(store, path, from: 17)
+        #expect(try await verdict(store) == .incomplete(reason: "no checkpoint covers any of the 120 entries; one is signed every 100 entries, so the checkpoints were deleted"))
     }
 
     @Test func aDeletedEntryIsNamed() async throws {
@@ -78,24 +134,188 @@ import Testing
         #expect(id == 10)
     }
 
+    // MARK: The tail and the checkpoints
+
     @Test func truncatingTheNewestEntriesIsCaughtByACheckpoint() async throws {
         let (store, path) = try await history(entries: 60)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try await store.checkpointAudit(key: key, now: "2026-01-01T01:00:00.000Z")
         try tamper(path, "DELETE FROM audit_log WHERE id > 55")
-        #expect(try await verdict(store) == .broken(entryId: 60, reason: "checkpoint 2 names entry 60, which is gone (the history was truncated)"))
+        #expect(try await verdict(store) == .broken(entryId: 60, reason: "checkpoint 1 names entry 60, which is gone (the history was truncated)"))
     }
 
-    @Test func aForgedCheckpointFailsItsSignature() async throws {
+    @Test func deletingEveryCheckpointIsIncomplete() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try tamper(path, "DELETE FROM audit_checkpoints")
+        #expect(try await verdict(store) == .incomplete(reason: "no checkpoint covers any of the 120 entries; one is signed every 100 entries, so the checkpoints were deleted"))
+    }
+
+    @Test func deletingEveryCheckpointOfAShortHistoryIsCaughtByTime() async throws {
         let (store, path) = try await history(entries: 60)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try await verdict(store, key: Array("another key".utf8)) == .broken(entryId: 50, reason: "checkpoint 1 has a bad signature (forged, or another key)"))
+        try tamper(path, "DELETE FROM audit_checkpoints")
+        #expect(try await verdict(store, now: "2026-01-01T01:00:00.000Z") == .incomplete(reason: "entries 1…60 have no checkpoint and the oldest was written 3599 s ago; serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
     }
 
-    @Test func theCanonicalTextKeepsFieldsApart() {
+    @Test func aDeletedCheckpointLeavesAGapInTheNumbering() async throws {
+        let (store, path) = try await history(entries: 250)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await store.auditCheckpoints().map(\.entryId) == [100, 200, 250])
+        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence = 2")
+        #expect(try await verdict(store) == .badCheckpoint(sequence: 3, reason: "checkpoint 2 is missing before it (deleted)"))
+    }
+
+    @Test func moreEntriesThanTheCadenceAfterTheNewestCheckpointIsIncomplete() async throws {
+        let (store, path) = try await history(entries: 250)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence > 1")
+        #expect(try await verdict(store) == .incomplete(reason: "150 entries (101…250) follow the newest checkpoint (1, at entry 100); one is signed every 100 entries, so later checkpoints were deleted"))
+    }
+
+    @Test func deletingTheTailWithItsCheckpointsIsCaughtOnlyByTheAnchor() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let anchored = try await anchor(of: store)
+        try tamper(path, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
+        // The limit, stated: what is left is a complete, signed history of 100 entries.
+        #expect(try await verdict(store) == .intact(entries: 100, checkpoints: 1))
+        #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "anchored checkpoint 2 (entry 120, 2026-01-01T00:01:00.000Z) is not in the database: it was deleted, with the history it signed"))
+    }
+
+    @Test func aTailRewrittenAfterTheCutDiffersFromTheAnchor() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let anchored = try await anchor(of: store)
+        try tamper(path, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
+        // serve carries on from the cut: new entries, and a new checkpoint 2 over them.
+        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the cut")], key: key, now: Self.minuteLater)
+        try await store.checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "checkpoint 2 differs from its anchored copy (entry 101 in the database, 120 in the anchor): the database was rewritten"))
+    }
+
+    @Test func aCheckpointMissingFromTheAnchorIsReported() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let anchored = Array(try await anchor(of: store).prefix(1))
+        #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "checkpoint 2 is in the database but not in the anchor file, which ends at 1 (the anchor was cut short, or serve could not write to it: see its log)"))
+    }
+
+    @Test func aReplacedKeyFailsEverySignature() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await verdict(store, key: Array("another key".utf8)) == .badCheckpoint(sequence: 1, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)"))
+    }
+
+    @Test func aMovedCheckpointFailsItsSignature() async throws {
+        let (store, path) = try await history(entries: 120)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Renumber checkpoint 2 as 1 after deleting 1: the number is signed.
+        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence = 1; UPDATE audit_checkpoints SET sequence = 1 WHERE sequence = 2")
+        #expect(try await verdict(store) == .badCheckpoint(sequence: 1, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)"))
+    }
+
+    @Test func withoutAKeyNothingIsProven() async throws {
+        let (store, path) = try await history(entries: 10)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let verdict = AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 100), checkpoints: try await store.auditCheckpoints(),
+                                        key: nil, now: AuditChain.parseTime(Self.minuteLater))
+        #expect(verdict == .unverifiable(reason: "no audit key, so no checkpoint signature can be checked and the history's completeness cannot be shown"))
+    }
+
+    // MARK: Encoding
+
+    @Test func nullAndTheNullSymbolHashApart() async throws {
+        let null = AuditRecord(kind: "x", actor: "y", station: nil, details: "c")
+        let symbol = AuditRecord(kind: "x", actor: "y", station: "\u{2400}", details: "c")
+        // Encoding v1 could not tell them apart; v2 can.
+        #expect(AuditEntry.canonical(id: 1, at: "t", record: null, previousHash: "p") == AuditEntry.canonical(id: 1, at: "t", record: symbol, previousHash: "p"))
+        #expect(AuditChain.hash(id: 1, at: "t", record: null, previousHash: "p") != AuditChain.hash(id: 1, at: "t", record: symbol, previousHash: "p"))
+        #expect(AuditChain.hash(id: 1, at: "t", record: AuditRecord(kind: "x", actor: "y", station: "", details: "c"), previousHash: "p")
+                != AuditChain.hash(id: 1, at: "t", record: null, previousHash: "p"))
+
+        let (store, path) = try await history(entries: 3)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await store.appendAudit([null], key: key, now: Self.minuteLater)
+        try tamper(path, "UPDATE audit_log SET station = '\u{2400}' WHERE id = 4")
+        #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
+    }
+
+    @Test func theCanonicalBytesKeepFieldsApart() {
         let a = AuditRecord(kind: "x", actor: "y", station: "a\nb", details: "c")
         let b = AuditRecord(kind: "x", actor: "y", station: "a", site: "b", details: "c")
-        #expect(AuditEntry.canonical(id: 1, at: "t", record: a, previousHash: "p") != AuditEntry.canonical(id: 1, at: "t", record: b, previousHash: "p"))
+        #expect(AuditChain.hash(id: 1, at: "t", record: a, previousHash: "p") != AuditChain.hash(id: 1, at: "t", record: b, previousHash: "p"))
         #expect(AuditChain.hash(id: 1, at: "t", record: a, previousHash: "p").count == 64)
+        // the domain tag, then tag 1 (id), present, length 1 as 8 bytes big-endian, "1"
+        let bytes = AuditEntry.canonicalBytes(id: 1, at: "t", record: a, previousHash: "p", encoding: .v2)
+        #expect(bytes.starts(with: Array("vigil-audit-entry-v2".utf8) + [1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x31]))
+    }
+
+    /// A database written before encoding v2 (entries with encoding 1, a version-1 checkpoint
+    /// numbered by the migration) keeps verifying once new entries follow with v2.
+    @Test func aHistoryAcrossTheEncodingSwitchVerifies() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        var previous = AuditChain.genesis
+        var sql = ""
+        for id in 1...5 {
+            let record = AuditRecord(kind: "decision", actor: "rules", station: id == 3 ? nil : "CP-1", details: "old \(id)")
+            let at = "2026-01-01T00:00:0\(id).000Z"
+            let hash = AuditChain.hash(id: id, at: at, record: record, previousHash: previous, encoding: .v1)
+            sql += """
+                INSERT INTO audit_log (id, at, kind, actor, station, details, previous_hash, hash, encoding)
+                VALUES (\(id), '\(at)', 'decision', 'rules', \(record.station.map { "'\($0)'" } ?? "NULL"), '\(record.details)', '\(previous)', '\(hash)', 1);
+                """
+            previous = hash
+        }
+        sql += "INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (5, '\(previous)', '\(AuditChain.sign(entryId: 5, hash: previous, key: key))', '2026-01-01T00:00:05.000Z', 1, 1)"
+        try tamper(path, sql)
+        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", station: nil, details: "new")], key: key, now: "2026-01-01T00:00:30.000Z")
+        try await store.checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.encoding) == [.v1, .v1, .v1, .v1, .v1, .v2])
+        #expect(try await verdict(store) == .intact(entries: 6, checkpoints: 2))
+        // A v2 entry relabelled v1 no longer matches its hash, and reads as a downgrade.
+        try tamper(path, "UPDATE audit_log SET encoding = 1 WHERE id = 6")
+        #expect(try await verdict(store) == .broken(entryId: 6, reason: "its content does not match its hash (the entry was edited)"))
+        try tamper(path, "UPDATE audit_log SET encoding = 2 WHERE id = 6; UPDATE audit_log SET encoding = 2 WHERE id = 4")
+        #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
+    }
+
+    /// The real upgrade: a database migrated only up to the schema before the audit migration,
+    /// with v1 entries and an unnumbered checkpoint, then opened (migrated) and written to.
+    @Test func aDatabaseWrittenBeforeTheUpgradeVerifiesAfterIt() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let audit = try #require(CPMSSchema.migrations.migrations.first { $0.name.hasPrefix("audit trail: entry encoding v2") })
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try Migrator(CPMSSchema.migrations.migrations.filter { $0.version < audit.version }).migrate(database)
+            var previous = AuditChain.genesis
+            for id in 1...3 {
+                let record = AuditRecord(kind: "decision", actor: "rules", station: id == 2 ? nil : "CP-1", details: "old \(id)")
+                let at = "2026-01-01T00:00:0\(id).000Z"
+                let hash = AuditChain.hash(id: id, at: at, record: record, previousHash: previous, encoding: .v1)
+                try database.run("INSERT INTO audit_log (id, at, kind, actor, station, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 id, at, record.kind, record.actor, record.station, record.details, previous, hash)
+                previous = hash
+            }
+            try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (3, ?, ?, '2026-01-01T00:00:03.000Z')",
+                             previous, AuditChain.sign(entryId: 3, hash: previous, key: key))
+        }
+        let store = try StationStore(path: path)
+        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
+        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
+        try await store.checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 2]])
+        #expect(try await verdict(store) == .intact(entries: 4, checkpoints: 2))
+    }
+
+    @Test func anAnchorLineRoundTrips() throws {
+        let checkpoint = AuditCheckpoint(id: 9, sequence: 3, entryId: 300, hash: String(repeating: "a", count: 64), signature: "s", at: "2026-01-01T00:00:00.000Z")
+        #expect(AuditAnchor.line(checkpoint) == #"{"at":"2026-01-01T00:00:00.000Z","entryId":300,"hash":"\#(String(repeating: "a", count: 64))","sequence":3,"signature":"s","version":2}"#)
+        #expect(try AuditAnchor.parse(AuditAnchor.line(checkpoint) + "\n\n") == [AuditCheckpoint(id: 0, sequence: 3, entryId: 300, hash: checkpoint.hash, signature: "s", at: checkpoint.at)])
+        #expect(throws: AuditAnchor.ParseError(line: 2, problem: "not a checkpoint (expected sequence, entryId, hash, signature, at, version)")) {
+            try AuditAnchor.parse(AuditAnchor.line(checkpoint) + "\n{\"sequence\": 4}\n")
+        }
     }
 }

@@ -339,6 +339,56 @@ def test_tampering_with_the_audit_trail_is_detected(tmp_path):
     assert export.returncode == 0 and export.stdout.startswith("id,at,kind,actor,station")
 
 
+def test_deleting_the_tail_with_its_checkpoints_is_caught_by_the_anchor(tmp_path):
+    anchor = tmp_path / "anchor.jsonl"
+    proc = start(tmp_path, extra=("--audit-anchor", str(anchor)))
+    try:
+        async def scenario():
+            async with charger(proc, "CP-A") as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-A") if e["kind"] == "verification"], "the verification")
+
+        run(scenario())
+    finally:
+        proc.stop()
+    db_path = tmp_path / "vigil.sqlite"
+    # A one-shot command signs its entry at once (checkpoint 2) but knows no anchor; the next
+    # serve copies that checkpoint to the anchor when it starts.
+    assert vigil("remediation", "pause", "--reason", "anchor test", "--db", str(db_path)).returncode == 0
+    start(tmp_path, extra=("--audit-anchor", str(anchor))).stop()
+    lines = [json.loads(line) for line in anchor.read_text().splitlines()]
+    assert len(lines) >= 2 and [line["sequence"] for line in lines] == list(range(1, len(lines) + 1)), lines
+    intact = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
+    assert intact.returncode == 0 and f"{len(lines)} anchored" in intact.stdout, intact.stdout
+    # A replaced key file fails the first signature.
+    key = tmp_path / "audit.key"
+    original = key.read_text()
+    key.write_text("another key\n")
+    replaced = vigil("audit", "verify", "--db", str(db_path))
+    assert replaced.returncode == 1 and "BROKEN at checkpoint 1: its signature does not match" in replaced.stdout, replaced.stdout
+    key.write_text(original)
+    # Cut the history back to the first checkpoint, with every checkpoint after it.
+    db = sqlite3.connect(db_path)
+    first = db.execute("SELECT entry_id FROM audit_checkpoints WHERE sequence = 1").fetchone()[0]
+    db.execute("DELETE FROM audit_log WHERE id > ?", (first,))
+    db.execute("DELETE FROM audit_checkpoints WHERE sequence > 1")
+    db.commit()
+    db.close()
+    without = vigil("audit", "verify", "--db", str(db_path))
+    assert without.returncode == 0, without.stdout   # the stated limit: a clean cut needs the anchor
+    cut = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
+    assert cut.returncode == 1 and "INCOMPLETE: anchored checkpoint 2" in cut.stdout, cut.stdout
+    db = sqlite3.connect(db_path)
+    db.execute("DELETE FROM audit_checkpoints")
+    db.commit()
+    db.close()
+    gone = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
+    assert gone.returncode == 1 and "INCOMPLETE: anchored checkpoint 1" in gone.stdout, gone.stdout
+    # Without the anchor, every checkpoint gone is caught by time once the tail is old.
+    late = vigil("audit", "verify", "--db", str(db_path), "--as-of", "2099-01-01T00:00:00Z")
+    assert late.returncode == 1 and "INCOMPLETE: entries 1…" in late.stdout and "have no checkpoint" in late.stdout, late.stdout
+
+
 def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
     proc = start(tmp_path)
     try:
