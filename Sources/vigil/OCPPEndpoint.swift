@@ -42,17 +42,24 @@ struct OCPPEndpoint {
                     log(.warning, "refused charger", ["station": station, "reason": reason])
                     return decision
                 }
-                // Security profiles 1/2: a station with a password must give it (HTTP Basic).
-                let stored: String?
-                do { stored = try await stations.store.stationPasswordDigest(id: station) } catch {
+                // Security profiles 1/2: a station with a password must give it (HTTP Basic). A digest
+                // of an earlier form (one fast HMAC) becomes PBKDF2 at the first good login.
+                let authentication: StationCredentials.Authentication
+                do {
+                    authentication = try await StationCredentials.authenticate(station: station, authorization: info.headers["Authorization"],
+                                                                               clientCertificateSubject: info.peerCertificateSubject,
+                                                                               policy: stationAuth, store: stations.store)
+                } catch {
                     log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
                     return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
                 }
-                let check = StationCredentials.check(station: station, authorization: info.headers["Authorization"], stored: stored,
-                                                     clientCertificateSubject: info.peerCertificateSubject, policy: stationAuth)
-                if case .refused(let reason) = check {
+                if case .refused(let reason) = authentication.check {
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, reason, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
+                }
+                if authentication.upgraded { log(.info, "station password digest upgraded to PBKDF2", ["station": station]) }
+                if let failure = authentication.upgradeFailure {
+                    log(.warning, "cannot upgrade the station's password digest; it stays as it is", ["station": station, "error": failure])
                 }
                 return decision
             },

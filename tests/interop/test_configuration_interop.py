@@ -211,3 +211,43 @@ def test_station_password_is_required_once_set(tmp_path):
     shown = json.loads(subprocess.run([str(vigil_binary()), "stations", "show", "CP-KEY", "--json", "--db", str(db)],
                                       capture_output=True, text=True, timeout=STEP).stdout)
     assert shown["securityProfile"] == 1, shown
+
+
+class Charger16Secret(Charger16):
+    settings = {"HeartbeatInterval": "300", "AuthorizationKey": "0123456789abcdef0123456789abcdef01234567"}
+
+
+def test_configured_authorization_key_is_never_recorded_in_clear(tmp_path):
+    """A secret setting (1.6 AuthorizationKey) reaches the station as given, and is redacted in the
+    API answer and CLI output, the audit trail, the raw message log and the text log."""
+    secret = "s3cr3t-KEY-" + "9f8e7d6c5b4a39281706"
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--log-level", "debug"],
+                        ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            async with running(proc, "CP-SEC", "ocpp1.6", Charger16Secret) as cp:
+                await cp.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="X"), suppress=False)
+                changed = await in_thread(stations, proc, db, "command", "CP-SEC", "configure", "--key", "AuthorizationKey", "--value", secret,
+                                          "--by", "dana", "--reason", "rotate")
+                assert changed.returncode == 0 and "AuthorizationKey=«redacted, 31 chars» → accepted" in changed.stdout, changed.stdout
+                assert cp.settings["AuthorizationKey"] == secret   # the station gets the real value
+                read = await in_thread(stations, proc, db, "configuration", "CP-SEC", "--json")
+                assert secret not in read.stdout and "«redacted, 31 chars»" in read.stdout, read.stdout
+                return changed.stdout + read.stdout + read.stderr
+        shown = asyncio.run(scenario())
+    finally:
+        proc.stop()   # a clean stop writes the message log's last batch
+        text_log = proc.stderr_text()
+        proc.close()
+    assert secret not in shown
+    assert "CP-SEC" in text_log and secret not in text_log
+    audit = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--station", "CP-SEC"], capture_output=True, text=True,
+                           timeout=STEP).stdout
+    assert "manual configure AuthorizationKey=«redacted, 31 chars»" in audit and secret not in audit, audit
+    frames = subprocess.run([str(vigil_binary()), "stations", "log", "CP-SEC", "--db", str(db), "--limit", "100"], capture_output=True,
+                            text=True, timeout=STEP).stdout
+    assert "ChangeConfiguration" in frames and "configurationKey" in frames, frames
+    assert secret not in frames, frames
+    for path in (db, db.with_name(db.name + "-wal")):
+        assert not path.exists() or secret.encode() not in path.read_bytes(), path
