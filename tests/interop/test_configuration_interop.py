@@ -251,3 +251,58 @@ def test_configured_authorization_key_is_never_recorded_in_clear(tmp_path):
     assert secret not in frames, frames
     for path in (db, db.with_name(db.name + "-wal")):
         assert not path.exists() or secret.encode() not in path.read_bytes(), path
+
+
+def test_an_earlier_password_digest_is_upgraded_at_the_next_good_login(tmp_path):
+    """Digests of earlier versions (one salted HMAC) still let their station in; the first good
+    login replaces them with PBKDF2 (`pbkdf2-sha256$…`), and a wrong password still fails. The
+    database and the audit key are created readable by their owner only."""
+    import base64
+    import hashlib
+    import hmac
+    import sqlite3
+    import stat
+    from websockets.exceptions import InvalidStatus
+
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-OLD", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    password, salt = "0123456789abcdef0123", bytes(range(16))
+    legacy = "hmac-sha256$" + salt.hex() + "$" + hmac.new(salt, password.encode(), hashlib.sha256).hexdigest()
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE stations SET auth_digest = ? WHERE id = 'CP-OLD'", (legacy,))
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def attempt(secret):
+            headers = {"Authorization": "Basic " + base64.b64encode(f"CP-OLD:{secret}".encode()).decode()}
+            try:
+                async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-OLD", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                                   ping_interval=None, additional_headers=headers) as ws:
+                    await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                    return json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"]
+            except InvalidStatus as refused:
+                return str(refused.response.status_code)
+
+        assert asyncio.run(attempt("wrong-0123456789abcd")) == "401"
+        assert asyncio.run(attempt(password)) == "Accepted"
+        assert asyncio.run(attempt(password)) == "Accepted"   # against the upgraded digest
+        assert asyncio.run(attempt("wrong-0123456789abcd")) == "401"
+    finally:
+        proc.close()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        stored = connection.execute("SELECT auth_digest FROM stations WHERE id = 'CP-OLD'").fetchone()[0]
+    assert stored.startswith("pbkdf2-sha256$210000$"), stored
+    for path in (db, tmp_path / "audit.key"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_serve_warns_about_secret_files_others_can_read(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-1", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    db.chmod(0o644)
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        proc.stop()
+        text_log = proc.stderr_text()
+    finally:
+        proc.close()
+    assert f"chmod 600 {db}" in text_log, text_log
