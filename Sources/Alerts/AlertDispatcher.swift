@@ -10,7 +10,9 @@ import Transport
 /// schedules the next attempt with exponential backoff and jitter, and after `giveUpAfter` the
 /// delivery is dead-lettered (visible and retryable with `vigil alerts retry`). At least once:
 /// a delivery is only marked after the receiver answered, so a crash in between resends it
-/// with the same key.
+/// with the same key. The outbox holds no secret: a row names its endpoint by name, masked URL
+/// and fingerprint (`AlertRoute.endpoint`), the URL and PagerDuty's routing key come from the
+/// loaded configuration at sending time, and errors are recorded with the URL masked.
 public actor AlertDispatcher {
     let store: StationStore
     let settings: AlertSettings
@@ -36,9 +38,21 @@ public actor AlertDispatcher {
 
     /// Runs until cancelled: a pass every `interval`, more at once when work is waiting.
     public func run(interval: Duration = .milliseconds(500)) async {
+        await maskLegacyEndpoints()
         while !Task.isCancelled {
             let worked = await deliverDue()
             if worked == 0 { try? await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Rows queued by earlier versions name their endpoint with the URL in clear: rewrite them
+    /// to the masked identity of the matching route (rows of routes no longer configured keep
+    /// theirs and are dead-lettered as before).
+    public func maskLegacyEndpoints() async {
+        for route in settings.routes {
+            do { try await store.renameOutboxEndpoint(from: route.legacyEndpoint, to: route.endpoint) } catch {
+                log("error", "cannot mask the endpoint of queued deliveries", ["endpoint": route.endpoint, "error": "\(error)"])
+            }
         }
     }
 
@@ -87,15 +101,18 @@ public actor AlertDispatcher {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         headers.add("Idempotency-Key", row.idempotencyKey)
-        headers.add("X-Vigil-Signature", signature(body: row.body, secret: route.secret, timestamp: Int(now.timeIntervalSince1970)))
+        let body = AlertPayload.deliverable(row.body, route: route)
+        headers.add("X-Vigil-Signature", signature(body: body, secret: route.secret, timestamp: Int(now.timeIntervalSince1970)))
         headers.add("User-Agent", "vigil")
         do {
-            let response = try await HTTPClient.post(route.url, headers: headers, body: Array(row.body.utf8),
+            let response = try await HTTPClient.post(route.url, headers: headers, body: Array(body.utf8),
                                                      timeout: .milliseconds(Int(route.timeout * 1_000)))
             return (200..<300).contains(response.status) ? .success(response.status)
                 : .failure(DeliveryError(description: "HTTP \(response.status)"))
         } catch {
-            return .failure(DeliveryError(description: "\(error)"))
+            // The error goes to the outbox, the log and the audit trail: never with the URL in clear.
+            let description = "\(error)".replacingOccurrences(of: route.url.absoluteString, with: Redacted.url(route.url))
+            return .failure(DeliveryError(description: description))
         }
     }
 

@@ -2,7 +2,9 @@ import CPMS
 import Foundation
 
 /// The body each format expects, for one event (trigger, update, resolve) of one alert.
-/// Rendered when the delivery is queued and stored as sent, so a retry sends the same bytes.
+/// Rendered when the delivery is queued and stored, so a retry sends the same bytes — except
+/// PagerDuty's `routing_key`, a secret: the stored body leaves it out and `deliverable(_:route:)`
+/// puts it in from the loaded configuration when the request is sent.
 public enum AlertPayload {
     /// Version of the generic JSON schema (docs/alerts.md).
     public static let genericVersion = 1
@@ -12,10 +14,20 @@ public enum AlertPayload {
         switch route.format {
         case .generic: object = generic(alert, event: event, key: idempotencyKey)
         case .slack: object = slack(alert, event: event)
-        case .pagerduty: object = pagerDuty(alert, event: event, routingKey: route.routingKey ?? "")
+        case .pagerduty: object = pagerDuty(alert, event: event)
         case .alertmanager: object = alertmanager(alert, event: event, receiver: route.name)
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The bytes to send for a stored body: PagerDuty's gets its routing key (the same bytes
+    /// each attempt: sorted keys); other formats are sent as stored.
+    public static func deliverable(_ body: String, route: AlertRoute) -> String {
+        guard route.format == .pagerduty, let routingKey = route.routingKey,
+              var object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else { return body }
+        object["routing_key"] = routingKey
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return body }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -52,9 +64,10 @@ public enum AlertPayload {
         ]
     }
 
-    /// PagerDuty Events API v2: trigger (with the same dedup key for updates) or resolve.
-    static func pagerDuty(_ alert: StationStore.AlertRow, event: String, routingKey: String) -> [String: Any] {
-        var object: [String: Any] = ["routing_key": routingKey, "event_action": event == "resolve" ? "resolve" : "trigger",
+    /// PagerDuty Events API v2: trigger (with the same dedup key for updates) or resolve; without
+    /// `routing_key`, which `deliverable` adds at sending time.
+    static func pagerDuty(_ alert: StationStore.AlertRow, event: String) -> [String: Any] {
+        var object: [String: Any] = ["event_action": event == "resolve" ? "resolve" : "trigger",
                                      "dedup_key": alert.groupKey]
         guard event != "resolve" else { return object }
         let severity: String

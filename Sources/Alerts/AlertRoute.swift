@@ -37,8 +37,15 @@ public struct AlertRoute: Sendable, Equatable {
         self.routingKey = routingKey
     }
 
-    /// The endpoint's identity in the outbox: name and URL.
-    public var endpoint: String { "\(name) \(url.absoluteString)" }
+    /// The endpoint's identity in the outbox, the audit trail, the log and `vigil alerts`: the
+    /// name, the masked URL and a fingerprint of the whole URL (several endpoints of one name
+    /// may mask alike) — `oncall https://hooks.slack.com/services/… [1f0c93ab]`. Never the URL
+    /// itself: the dispatcher finds the route by this identity in the loaded configuration.
+    public var endpoint: String { "\(name) \(Redacted.url(url)) [\(Redacted.fingerprint(url.absoluteString))]" }
+
+    /// The identity that rows queued by earlier versions carry: name and URL in clear
+    /// (`AlertDispatcher.run` rewrites them to `endpoint`).
+    var legacyEndpoint: String { "\(name) \(url.absoluteString)" }
 
     public func accepts(_ request: AlertRequest) -> Bool {
         guard AlertRequest.rank(request.severity) >= AlertRequest.rank(minSeverity) else { return false }

@@ -1,3 +1,4 @@
+import OCPP
 import Synchronization
 
 /// The raw OCPP log: every frame in and out, per station, with its time. Connections hand
@@ -5,7 +6,9 @@ import Synchronization
 /// in one transaction (group commit), and `prune` applies the retention. The buffer is
 /// bounded: when the writer falls behind by `bufferLimit` frames, new frames are dropped and
 /// counted in `dropped` (the log must never stall or exhaust a busy server; the frames
-/// themselves are still handled).
+/// themselves are still handled). Secret setting values (AuthorizationKey, BasicAuthPassword …)
+/// are redacted before a frame is queued (`SecretSettings.redact(frame:)`: a byte scan, and a
+/// rewrite only of the configuration frames that carry one).
 public final class MessageLog: Sendable {
     struct Entry: Sendable {
         var station: String
@@ -39,8 +42,9 @@ public final class MessageLog: Sendable {
     /// Frames dropped because the writer fell behind.
     public var dropped: Int { buffer.withLock { $0.dropped } }
 
-    /// Queues one frame; never blocks beyond a short lock.
+    /// Queues one frame, its secret setting values redacted; never blocks beyond a short lock.
     public func record(station: String, incoming: Bool, at: String, text: String) {
+        let text = SecretSettings.redact(frame: text)
         buffer.withLock { state in
             guard state.entries.count < bufferLimit else {
                 state.dropped += 1

@@ -121,6 +121,12 @@ extension StationStore {
             """, alertId, route, endpoint, event, idempotencyKey, body, now, now)
     }
 
+    /// Renames the endpoint of queued deliveries (masking the clear URL older rows carry).
+    public func renameOutboxEndpoint(from old: String, to new: String) throws {
+        guard old != new else { return }
+        try database.run("UPDATE alert_outbox SET endpoint = ? WHERE endpoint = ?", new, old)
+    }
+
     /// Pending deliveries whose next attempt is due, oldest first.
     public func dueDeliveries(now: String, limit: Int) throws -> [OutboxRow] {
         try database.rows(Self.outboxColumns + " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",

@@ -1,4 +1,9 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One SQLite connection: WAL journal, foreign keys on, a busy timeout so readers and the
 /// writer of other processes (the CLI next to `vigil serve`) wait instead of failing, and a
@@ -11,6 +16,7 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// Opens (creating if needed, unless `readOnly`) the database at `path`.
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
+        if !readOnly { Self.createPrivately(path) }
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)
@@ -22,7 +28,7 @@ public final class SQLiteDatabase: SQLDatabase {
         self.handle = handle
         self.path = path
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        if !readOnly { try execute("PRAGMA journal_mode = WAL") }
+        if !readOnly { try execute("PRAGMA journal_mode = WAL") }   // -wal and -shm take the file's mode
         try execute("PRAGMA foreign_keys = ON")
         if !readOnly { try execute("PRAGMA synchronous = FULL") }
     }
@@ -117,5 +123,18 @@ public final class SQLiteDatabase: SQLDatabase {
             guard case .integer(let version)? = try statement("PRAGMA user_version").rows([]).first?.first else { return 0 }
             return Int(version)
         }
+    }
+}
+
+extension SQLiteDatabase {
+    /// Creates a missing database file with mode 0600 (owner only), before SQLite opens it:
+    /// the database holds station credentials' digests, the audit trail and the message log,
+    /// and SQLite gives its `-wal` and `-shm` files the mode of the database file. An existing
+    /// file keeps its mode (`vigil serve` warns when group or others can read it). In-memory
+    /// and temporary databases (`:memory:`, empty path, `file:` URIs) are left to SQLite.
+    static func createPrivately(_ path: String) {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }   // EEXIST and the like: SQLite reports what matters
     }
 }

@@ -20,8 +20,13 @@ enum AuditKey {
         guard create else { return nil }
         guard let bytes = AuditChain.newKey() else { throw CommandFailure(description: "cannot generate an audit key") }
         let text = AuditChain.hex(bytes) + "\n"
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CommandFailure(description: "cannot write the audit key to \(path)")
+        // Created 0600 from the first byte (FileManager writes, then changes the mode).
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CommandFailure(description: "cannot create the audit key \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let written = Array(text.utf8)
+        guard write(descriptor, written, written.count) == written.count else {
+            throw CommandFailure(description: "cannot write the audit key to \(path): \(String(cString: strerror(errno)))")
         }
         return Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
     }

@@ -16,7 +16,9 @@ import Transport
 /// Body: `{"command": "reset", "type": "hard", "connector": 1, "message": "StatusNotification",
 /// "idTag": "CARD-1", "transactionId": "42", "key": "HeartbeatInterval", "value": "300",
 /// "by": "dana", "reason": "…", "force": true}`. `GET /api/v1/stations/{id}/configuration?key=A,B` reads
-/// settings (1.6 keys, all when none given; 2.0.1 `Component.Variable`).
+/// settings (1.6 keys, all when none given; 2.0.1 `Component.Variable`). Values of secret settings
+/// (`SecretSettings`: AuthorizationKey, BasicAuthPassword …) are sent to the station as given and
+/// appear everywhere else — audit trail, answer, CLI output — as `«redacted, N chars»`.
 enum ManualCommands {
     static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 
@@ -62,7 +64,8 @@ enum ManualCommands {
                 return reply(.badRequest, [("error", .string("\"command\" must be one of \(commands.joined(separator: ", "))"))])
             }
             var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
-            if case .changeConfiguration(let key, let value) = command { label += " \(key)=\(value)" }
+            // A secret setting's value goes to the station only: the label (audit, answer) redacts it.
+            if case .changeConfiguration(let key, let value) = command { label += " \(key)=\(SecretSettings.recordable(value, key: key))" }
             var details = text("reason") ?? "no reason given"
             if name == "reset" {
                 let forced = body["force"] == .bool(true)
@@ -117,7 +120,7 @@ enum ManualCommands {
             switch await service.readConfiguration(of: station, keys: keys) {
             case .settings(let settings, let unknown):
                 let rows = settings.map { setting -> JSONValue in
-                    .object(JSONObject([("key", .string(setting.key)), ("value", setting.value.map { .string($0) } ?? .null),
+                    .object(JSONObject([("key", .string(setting.key)), ("value", setting.value.map { .string(SecretSettings.recordable($0, key: setting.key)) } ?? .null),
                                         ("readonly", .bool(setting.readonly)), ("status", .string(setting.status))]))
                 }
                 return reply(.ok, [("station", .string(station)), ("settings", .array(rows)), ("unknown", .array(unknown.map { .string($0) }))])

@@ -51,24 +51,27 @@ struct OCPPEndpoint {
                     log(.warning, "refused charger", ["station": station, "reason": reason])
                     return decision
                 }
-                // Security profiles 1/2: a station with a password must give it (HTTP Basic).
-                let stored: String?
-                do { stored = try await stations.store.stationPasswordDigest(id: station) } catch {
+                // Security profiles 1/2: a station with a password must give it (HTTP Basic). A digest
+                // of an earlier form (one fast HMAC) becomes PBKDF2 at the first good login.
+                let authentication: StationCredentials.Authentication
+                do {
+                    authentication = try await StationCredentials.authenticate(station: station, authorization: info.headers["Authorization"],
+                                                                               clientCertificateSubject: info.peerCertificateSubject,
+                                                                               policy: stationAuth, store: stations.store)
+                } catch {
                     log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
                     return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
                 }
-                let check = StationCredentials.check(station: station, authorization: info.headers["Authorization"], stored: stored,
-                                                     clientCertificateSubject: info.peerCertificateSubject, policy: stationAuth)
                 // The charger gets one text whatever failed (no password set, a wrong one, a wrong user, no
                 // credentials from a station that authenticated before): which stations have passwords is not
                 // told to whoever asks. The log has the reason.
                 let unauthorized = HTTPResponseRefusal.unauthorized(station)
-                if case .refused(let reason) = check {
+                if case .refused(let reason) = authentication.check {
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                 }
                 // Trust does not downgrade: once authenticated, always authenticated.
-                let authenticated = Self.isAuthenticated(info, hasPassword: stored != nil)
+                let authenticated = Self.isAuthenticated(info, hasPassword: authentication.hasPassword)
                 do {
                     if authenticated {
                         try await stations.store.markAuthenticated(id: station, now: stations.clock().rfc3339)
@@ -80,6 +83,10 @@ struct OCPPEndpoint {
                 } catch {
                     log(.error, "cannot read or record station trust", ["station": station, "error": "\(error)"])
                     return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
+                }
+                if authentication.upgraded { log(.info, "station password digest upgraded to PBKDF2", ["station": station]) }
+                if let failure = authentication.upgradeFailure {
+                    log(.warning, "cannot upgrade the station's password digest; it stays as it is", ["station": station, "error": failure])
                 }
                 return decision
             },

@@ -22,6 +22,7 @@ struct ServeCommand {
     var rulesDirectory: String
     var auditKeyPath: String?
     var auditAnchorPath: String?
+    var configPath: String?
     var commandTimeout: Int
     var concurrentUse: ConcurrentUsePolicy
     var duplicateConnections: ConnectionRegistry.DuplicatePolicy
@@ -50,7 +51,10 @@ struct ServeCommand {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: Self.options)
         var file = ServeConfigFile()
-        if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] { file = try ServeConfigFile.load(path: path) }
+        if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] {
+            file = try ServeConfigFile.load(path: path)
+            configPath = path
+        }
         declaredStations = file.stations
         maintenance = file.maintenance
         alertSettings = file.alerts
@@ -202,6 +206,10 @@ struct ServeCommand {
         await auditor.checkpoint()
         let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
                                       tickInterval: .milliseconds(tickMilliseconds), log: logger)
+        var secretFiles = [("database", databasePath), ("audit key", keyPath)]
+        if let configPath { secretFiles.append(("config file", configPath)) }
+        if let tlsKey { secretFiles.append(("TLS private key", tlsKey)) }
+        for (path, message) in PrivateFiles.exposed(secretFiles) { log(.warning, message, ["path": path]) }
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath,
                                     "audit-anchor": auditAnchorPath ?? "none"])
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))

@@ -13,7 +13,7 @@ import Testing
         #expect(password.count == 40 && password.allSatisfy(\.isHexDigit))
         let first = try StationCredentials.digest(password), second = try StationCredentials.digest(password)
         #expect(first != second)   // a fresh salt each time
-        #expect(first.hasPrefix("hmac-sha256$") && !first.contains(password))
+        #expect(first.hasPrefix("pbkdf2-sha256$210000$") && !first.contains(password))
         #expect(StationCredentials.verify(password, against: first) && StationCredentials.verify(password, against: second))
         #expect(!StationCredentials.verify(password + "x", against: first))
         #expect(!StationCredentials.verify(password, against: "md5$00$00"))

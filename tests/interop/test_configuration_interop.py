@@ -217,3 +217,98 @@ def test_station_password_is_required_once_set(tmp_path):
     shown = json.loads(subprocess.run([str(vigil_binary()), "stations", "show", "CP-KEY", "--json", "--db", str(db)],
                                       capture_output=True, text=True, timeout=STEP).stdout)
     assert shown["securityProfile"] == 1, shown
+
+
+class Charger16Secret(Charger16):
+    settings = {"HeartbeatInterval": "300", "AuthorizationKey": "0123456789abcdef0123456789abcdef01234567"}
+
+
+def test_configured_authorization_key_is_never_recorded_in_clear(tmp_path):
+    """A secret setting (1.6 AuthorizationKey) reaches the station as given, and is redacted in the
+    API answer and CLI output, the audit trail, the raw message log and the text log."""
+    secret = "s3cr3t-KEY-" + "9f8e7d6c5b4a39281706"
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--log-level", "debug"],
+                        ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            async with running(proc, "CP-SEC", "ocpp1.6", Charger16Secret) as cp:
+                await cp.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="X"), suppress=False)
+                changed = await in_thread(stations, proc, db, "command", "CP-SEC", "configure", "--key", "AuthorizationKey", "--value", secret,
+                                          "--by", "dana", "--reason", "rotate")
+                assert changed.returncode == 0 and "AuthorizationKey=«redacted, 31 chars» → accepted" in changed.stdout, changed.stdout
+                assert cp.settings["AuthorizationKey"] == secret   # the station gets the real value
+                read = await in_thread(stations, proc, db, "configuration", "CP-SEC", "--json")
+                assert secret not in read.stdout and "«redacted, 31 chars»" in read.stdout, read.stdout
+                return changed.stdout + read.stdout + read.stderr
+        shown = asyncio.run(scenario())
+    finally:
+        proc.stop()   # a clean stop writes the message log's last batch
+        text_log = proc.stderr_text()
+        proc.close()
+    assert secret not in shown
+    assert "CP-SEC" in text_log and secret not in text_log
+    audit = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--station", "CP-SEC"], capture_output=True, text=True,
+                           timeout=STEP).stdout
+    assert "manual configure AuthorizationKey=«redacted, 31 chars»" in audit and secret not in audit, audit
+    frames = subprocess.run([str(vigil_binary()), "stations", "log", "CP-SEC", "--db", str(db), "--limit", "100"], capture_output=True,
+                            text=True, timeout=STEP).stdout
+    assert "ChangeConfiguration" in frames and "configurationKey" in frames, frames
+    assert secret not in frames, frames
+    for path in (db, db.with_name(db.name + "-wal")):
+        assert not path.exists() or secret.encode() not in path.read_bytes(), path
+
+
+def test_an_earlier_password_digest_is_upgraded_at_the_next_good_login(tmp_path):
+    """Digests of earlier versions (one salted HMAC) still let their station in; the first good
+    login replaces them with PBKDF2 (`pbkdf2-sha256$…`), and a wrong password still fails. The
+    database and the audit key are created readable by their owner only."""
+    import base64
+    import hashlib
+    import hmac
+    import sqlite3
+    import stat
+    from websockets.exceptions import InvalidStatus
+
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-OLD", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    password, salt = "0123456789abcdef0123", bytes(range(16))
+    legacy = "hmac-sha256$" + salt.hex() + "$" + hmac.new(salt, password.encode(), hashlib.sha256).hexdigest()
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE stations SET auth_digest = ? WHERE id = 'CP-OLD'", (legacy,))
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def attempt(secret):
+            headers = {"Authorization": "Basic " + base64.b64encode(f"CP-OLD:{secret}".encode()).decode()}
+            try:
+                async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-OLD", subprotocols=["ocpp1.6"], open_timeout=STEP,
+                                   ping_interval=None, additional_headers=headers) as ws:
+                    await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                    return json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"]
+            except InvalidStatus as refused:
+                return str(refused.response.status_code)
+
+        assert asyncio.run(attempt("wrong-0123456789abcd")) == "401"
+        assert asyncio.run(attempt(password)) == "Accepted"
+        assert asyncio.run(attempt(password)) == "Accepted"   # against the upgraded digest
+        assert asyncio.run(attempt("wrong-0123456789abcd")) == "401"
+    finally:
+        proc.close()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        stored = connection.execute("SELECT auth_digest FROM stations WHERE id = 'CP-OLD'").fetchone()[0]
+    assert stored.startswith("pbkdf2-sha256$210000$"), stored
+    for path in (db, tmp_path / "audit.key"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_serve_warns_about_secret_files_others_can_read(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-1", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    db.chmod(0o644)
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        proc.stop()
+        text_log = proc.stderr_text()
+    finally:
+        proc.close()
+    assert f"chmod 600 {db}" in text_log, text_log

@@ -1,0 +1,149 @@
+/// The station configuration keys whose values are secrets, in one place, and the redaction of
+/// their values wherever Vigil writes them down (audit trail, API answers, CLI output, the text
+/// log and the raw message log). The value sent to the station is never changed: only what is
+/// recorded is.
+///
+/// Secret: 1.6 `AuthorizationKey`; 2.0.1 `SecurityCtrlr.BasicAuthPassword` and every other
+/// variable whose name contains `Password`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey` or
+/// `AuthorizationKey` (case-insensitive; for 2.0.1 the variable name counts, with or without its
+/// component and instances).
+///
+/// `redact(frame:)` rewrites the frames that carry setting values — ChangeConfiguration and
+/// SetVariables requests, GetConfiguration and GetVariables results, NotifyReport — and returns
+/// every other frame untouched after a cheap byte scan, so it can run on every frame logged.
+public enum SecretSettings {
+    /// Lower-case fragments that make a key secret.
+    static let fragments = ["authorizationkey", "password", "privatekey", "secret", "passphrase", "apikey"]
+
+    /// Whether a 1.6 key or 2.0.1 `Component.Variable` (or a bare variable name) holds a secret.
+    public static func isSecret(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return fragments.contains { lowered.contains($0) }
+    }
+
+    /// What is recorded instead of a secret value: `«redacted, 40 chars»`.
+    public static func redacted(_ value: String) -> String { "«redacted, \(value.count) chars»" }
+
+    /// `value`, or its redaction when `key` is secret.
+    public static func recordable(_ value: String, key: String) -> String { isSecret(key) ? redacted(value) : value }
+
+    // MARK: Frames
+
+    /// Byte markers of the frames that can carry a setting value: the action name of a CALL, or
+    /// a field name only the matching CALLRESULT has (results do not name their action).
+    static let markers: [[UInt8]] = ["\"ChangeConfiguration\"", "\"SetVariables\"", "\"NotifyReport\"", "\"configurationKey\"",
+                                     "\"getVariableResult\""].map { Array($0.utf8) }
+
+    /// The frame with secret setting values redacted; other frames are returned as they are.
+    public static func redact(frame text: String) -> String {
+        guard mayCarrySettings(text) else { return text }
+        guard case .array(var elements)? = try? JSONParser.parse(text), elements.count >= 3,
+              case .number(let kind) = elements[0] else { return text }
+        var changed = false
+        switch (kind.intValue, elements.count) {
+        case (2, 4):
+            guard case .string(let action) = elements[2], case .object(var payload) = elements[3] else { return text }
+            switch action {
+            case "ChangeConfiguration":
+                if case .string(let key)? = payload["key"], case .string(let value)? = payload["value"], isSecret(key) {
+                    payload.set("value", .string(redacted(value)))
+                    changed = true
+                }
+            case "SetVariables":
+                changed = redactEach(in: &payload, list: "setVariableData", valueField: "attributeValue")
+            case "NotifyReport":
+                changed = redactReport(&payload)
+            default: return text
+            }
+            elements[3] = .object(payload)
+        case (3, 3):
+            guard case .object(var payload) = elements[2] else { return text }
+            if case .array(var keys)? = payload["configurationKey"] {
+                for index in keys.indices {
+                    guard case .object(var entry) = keys[index], case .string(let key)? = entry["key"],
+                          case .string(let value)? = entry["value"], isSecret(key) else { continue }
+                    entry.set("value", .string(redacted(value)))
+                    keys[index] = .object(entry)
+                    changed = true
+                }
+                payload.set("configurationKey", .array(keys))
+            }
+            if redactEach(in: &payload, list: "getVariableResult", valueField: "attributeValue") { changed = true }
+            elements[2] = .object(payload)
+        default: return text
+        }
+        return changed ? JSONWriter.string(.array(elements)) : text
+    }
+
+    /// Whether the frame contains one of the markers (a plain byte scan, no parsing).
+    static func mayCarrySettings(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            markers.contains { marker in
+                guard bytes.count >= marker.count else { return false }
+                let first = marker[0]
+                var index = 0
+                while index <= bytes.count - marker.count {
+                    if bytes[index] == first {
+                        var offset = 1
+                        while offset < marker.count && bytes[index + offset] == marker[offset] { offset += 1 }
+                        if offset == marker.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// The 2.0.1 variable a `{component, variable}` object names, as `Component.Variable`.
+    static func variableKey(_ entry: JSONObject) -> String? {
+        guard case .object(let variable)? = entry["variable"], case .string(let name)? = variable["name"] else { return nil }
+        if case .object(let component)? = entry["component"], case .string(let componentName)? = component["name"] {
+            return componentName + "." + name
+        }
+        return name
+    }
+
+    /// Redacts `valueField` of every entry of `list` whose variable is secret.
+    static func redactEach(in payload: inout JSONObject, list: String, valueField: String) -> Bool {
+        guard case .array(var entries)? = payload[list] else { return false }
+        var changed = false
+        for index in entries.indices {
+            guard case .object(var entry) = entries[index], let key = variableKey(entry), isSecret(key),
+                  case .string(let value)? = entry[valueField] else { continue }
+            entry.set(valueField, .string(redacted(value)))
+            entries[index] = .object(entry)
+            changed = true
+        }
+        if changed { payload.set(list, .array(entries)) }
+        return changed
+    }
+
+    /// NotifyReport: `reportData[].variableAttribute[].value` of secret variables.
+    static func redactReport(_ payload: inout JSONObject) -> Bool {
+        guard case .array(var data)? = payload["reportData"] else { return false }
+        var changed = false
+        for index in data.indices {
+            guard case .object(var entry) = data[index], let key = variableKey(entry), isSecret(key),
+                  case .array(var attributes)? = entry["variableAttribute"] else { continue }
+            for slot in attributes.indices {
+                guard case .object(var attribute) = attributes[slot], case .string(let value)? = attribute["value"] else { continue }
+                attribute.set("value", .string(redacted(value)))
+                attributes[slot] = .object(attribute)
+                changed = true
+            }
+            entry.set("variableAttribute", .array(attributes))
+            data[index] = .object(entry)
+        }
+        if changed { payload.set("reportData", .array(data)) }
+        return changed
+    }
+}
+
+extension JSONObject {
+    /// Replaces the first member named `key` (appends when there is none), keeping the order.
+    mutating func set(_ key: String, _ value: JSONValue) {
+        if let index = members.firstIndex(where: { $0.key == key }) { members[index].value = value } else { members.append((key, value)) }
+    }
+}
