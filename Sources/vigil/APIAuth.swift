@@ -59,7 +59,7 @@ extension Router {
             case .allowed(let user):
                 // Station ids have one canonical form (CPMS.StationIdentity): anything else is refused, not looked up.
                 if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {
-                    return .json(.badRequest, Array(JSONWriter.string(.object(JSONObject([("error", .string(problem))]))).utf8))
+                    return APIError.badRequest("invalid_station_id", problem).response
                 }
                 return await handler(request, user)
             case .refused(let response): return response
