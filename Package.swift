@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "CPMS", "Audit", "Transport", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
+        // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
+        .testTarget(name: "APITests"),
     ],
     swiftLanguageModes: [.v6]
 )

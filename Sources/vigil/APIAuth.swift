@@ -9,6 +9,7 @@ import Transport
 /// 127.0.0.1 — `vigil serve` warns about it at start-up.
 struct APIAuth: Sendable {
     let store: StationStore
+    let log: Log
 
     enum Outcome: Sendable {
         /// Go ahead; the user when the API is protected, nil when it is open.
@@ -28,21 +29,21 @@ struct APIAuth: Sendable {
             if let bearer { user = try await store.apiUser(token: bearer) }
             if user == nil, try await !store.hasAPIUsers() { return .allowed(nil) }
         } catch {
-            return .refused(Self.error(.internalServerError, "\(error)"))
+            return .refused(APIError.internalError(error, context: "API token lookup", log: log).response)
         }
         guard let user else {
             return bearer == nil
-                ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
-                : .refused(Self.error(.unauthorized, "unknown or revoked token", challenge: true))
+                ? .refused(Self.error(.unauthorized, "unauthorized", "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+                : .refused(Self.error(.unauthorized, "unknown_token", "unknown or revoked token", challenge: true))
         }
         guard user.access >= access else {
-            return .refused(Self.error(.forbidden, "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
+            return .refused(Self.error(.forbidden, "insufficient_access", "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
         }
         return .allowed(user)
     }
 
-    static func error(_ status: HTTPStatus, _ message: String, challenge: Bool = false) -> HTTPResponse {
-        var response = HTTPResponse.json(status, Array(JSONWriter.string(.object(JSONObject([("error", .string(message))]))).utf8))
+    static func error(_ status: HTTPStatus, _ code: String, _ message: String, challenge: Bool = false) -> HTTPResponse {
+        var response = APIError(status, code, message).response
         if challenge { response.headers.add("WWW-Authenticate", #"Bearer realm="vigil""#) }
         return response
     }
@@ -58,7 +59,7 @@ extension Router {
             case .allowed(let user):
                 // Station ids have one canonical form (CPMS.StationIdentity): anything else is refused, not looked up.
                 if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {
-                    return .json(.badRequest, Array(JSONWriter.string(.object(JSONObject([("error", .string(problem))]))).utf8))
+                    return APIError.badRequest("invalid_station_id", problem).response
                 }
                 return await handler(request, user)
             case .refused(let response): return response

@@ -7,49 +7,68 @@ import RuleEngine
 import Audit
 import Transport
 
-/// The HTTP API: health (always open), stations, one station with its connectors, sessions,
+/// The HTTP API: health (open to GETs), stations, one station with its connectors, sessions,
 /// decisions, rules (viewer access), approvals and station commands (operator access; see
-/// `APIAuth`).
+/// `APIAuth`). Every request first passes `APIGuard` (Host, Origin, Content-Type); every error
+/// is an `APIError` (`{"error": …, "code": …}`), and a 500 carries a request id, not the cause.
+/// List routes take `limit` (1…maximum, else 400): stations 1000 by default (at most 10000),
+/// sessions and decisions 100 (at most 1000).
 enum APIRoutes {
     static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       catalog: VendorCatalog?, bus: DomainEventBus? = nil) -> Router {
+                       catalog: VendorCatalog?, bus: DomainEventBus? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
-        let auth = APIAuth(store: store)
+        router.filter = apiGuard.filter
+        let auth = APIAuth(store: store, log: log)
         ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth,
-                             safety: NeverResetCheck(store: store, catalog: catalog))
-        // Health, with each event consumer's counters: a growing `dropped` means it cannot keep up.
+                             safety: NeverResetCheck(store: store, catalog: catalog), log: log)
+        // Health, with each event consumer's counters (a growing `dropped` means it cannot keep up),
+        // and whether the API needs tokens: "open" while no API user exists.
         router.on("GET", "/api/v1/health") { _ in
             let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in
                 .object(JSONObject([("name", .string(consumer.name)), ("capacity", .integer(consumer.capacity)),
                                     ("delivered", .integer(consumer.delivered)), ("dropped", .integer(consumer.dropped))]))
             }
-            return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")),
+            let apiAuth: String
+            switch try? await store.hasAPIUsers() {
+            case true?: apiAuth = "tokens"
+            case false?: apiAuth = Self.openAuthNotice
+            case nil: apiAuth = "unknown"
+            }
+            return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")), ("apiAuth", .string(apiAuth)),
                                                                           ("eventConsumers", .array(consumers))]))).utf8))
         }
-        router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { _, _ in
+        router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             do {
-                let stations = try await store.stations()
+                let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)
+                let stations = window.apply(try await store.stations())
                 return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
+            } catch let error as APIError {
+                return error.response
             } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+                return APIError.internalError(error, context: "GET /api/v1/stations", log: log).response
             }
         }
         router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
             do {
-                let sessions = try await store.sessions(station: request.query["station"])
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                let sessions = try await store.sessions(station: request.query["station"], limit: window.limit)
                 let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
                 return .json(.ok, Array(body))
+            } catch let error as APIError {
+                return error.response
             } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+                return APIError.internalError(error, context: "GET /api/v1/sessions", log: log).response
             }
         }
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
             do {
-                let limit = request.query["limit"].flatMap { Int($0) } ?? 100
-                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: min(limit, 10_000))
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
                 return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
+            } catch let error as APIError {
+                return error.response
             } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+                return APIError.internalError(error, context: "GET /api/v1/decisions", log: log).response
             }
         }
         // An operator approves (or rejects) a ladder paused at an `approve` rung:
@@ -57,29 +76,30 @@ enum APIRoutes {
         // With API users, who decides is the token's user and the role must be one it holds.
         router.on("POST", "/api/v1/approvals", auth: auth, needs: .operator) { request, user in
             func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
-                .json(status, Array(JSONWriter.string(.object(JSONObject([(status == .accepted ? "status" : "error", .string(message))]))).utf8))
+                .json(status, Array(JSONWriter.string(.object(JSONObject([("status", .string(message))]))).utf8))
             }
-            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return reply(.badRequest, "the body must be a JSON object") }
+            func refuse(_ status: HTTPStatus, _ code: String, _ message: String) -> HTTPResponse { APIError(status, code, message).response }
+            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return refuse(.badRequest, "invalid_body", "the body must be a JSON object") }
             var person: String?
             if case .string(let text)? = body["by"], !text.isEmpty { person = text }
             guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
                   case .bool(let approved)? = body["approved"], let decider = user?.name ?? person else {
-                return reply(.badRequest, "give rule, target, approved (true/false) and by (who decides)")
+                return refuse(.badRequest, "missing_field", "give rule, target, approved (true/false) and by (who decides)")
             }
             var role: String?
             if case .string(let text)? = body["role"] { role = text }
-            guard let found = await runner.ruleSet.rule(rule) else { return reply(.notFound, "no rule \(rule)") }
+            guard let found = await runner.ruleSet.rule(rule) else { return refuse(.notFound, "not_found", "no rule \(rule)") }
             if let user {
                 let needed = found.ladder.compactMap { rung -> String? in
                     if case .approve(let approval) = rung.action { return approval.role } else { return nil }
                 }
                 guard let held = needed.first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
-                    return reply(.forbidden, "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
+                    return refuse(.forbidden, "approval_role_missing", "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
                 }
                 role = held
             }
             guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
-                return reply(.conflict, "no ladder of \(rule) for \(target) is waiting for an approval")
+                return refuse(.conflict, "not_awaiting_approval", "no ladder of \(rule) for \(target) is waiting for an approval")
             }
             await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
                                              rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
@@ -96,16 +116,17 @@ enum APIRoutes {
         router.on("GET", "/api/v1/stations/{id}", auth: auth, needs: .viewer) { request, _ in
             let id = request.pathParameters["id"] ?? ""
             do {
-                guard let station = try await store.station(id) else {
-                    return .json(.notFound, Array(JSONWriter.string(.object(JSONObject([("error", .string("no station \(id)"))]))).utf8))
-                }
+                guard let station = try await store.station(id) else { return APIError.notFound("no station \(id)").response }
                 return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
             } catch {
-                return .json(.internalServerError, Array(JSONWriter.string(.object(JSONObject([("error", .string("\(error)"))]))).utf8))
+                return APIError.internalError(error, context: "GET /api/v1/stations/{id}", log: log).response
             }
         }
         return router
     }
+
+    /// `apiAuth` in /api/v1/health while no API user exists.
+    static let openAuthNotice = "open — create a user with vigil users add"
 
     static func json(_ station: StationRecord) -> JSONValue {
         func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }

@@ -30,7 +30,7 @@ struct AlertsCommand {
             let rows = try await store.alerts(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no alerts") }
             for row in rows {
-                printLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
+                printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
             }
             return 0
         case "deliveries":
@@ -38,7 +38,7 @@ struct AlertsCommand {
             let rows = try await store.deliveries(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no deliveries") }
             for row in rows {
-                printLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
+                printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
             }
             return 0
         case "retry":

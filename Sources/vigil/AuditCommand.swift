@@ -122,7 +122,8 @@ struct AuditCommand {
         if let action = record.action { parts.append(action) }
         if let outcome = record.outcome { parts.append("→ \(outcome)") }
         let details = record.details.count > 160 ? String(record.details.prefix(157)) + "…" : record.details
-        return parts.joined(separator: "  ") + "  " + details.replacingOccurrences(of: "\n", with: " ")
+        // Every stored field may hold a station's or client's bytes: escape controls so one entry stays one line.
+        return (parts + [details]).map(\.escapingControls).joined(separator: "  ")
     }
 
     static func jsonLine(_ entry: AuditEntry) -> String {

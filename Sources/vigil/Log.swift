@@ -1,6 +1,8 @@
 import Foundation
 
-/// Line-oriented logger to standard error, as text or JSON lines.
+/// Line-oriented logger to standard error, as text or JSON lines. One call is one line: in
+/// text, control characters in the message and the fields are escaped (`escapingControls`),
+/// so a station id or client value with a newline cannot forge a line; JSON escapes them itself.
 struct Log: Sendable {
     enum Level: Int, Comparable, Sendable {
         case debug, info, warning, error
@@ -32,8 +34,8 @@ struct Log: Sendable {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         } else {
-            line = "\(time) \(level.name.uppercased()) \(message)"
-            for key in fields.keys.sorted() { line += " \(key)=\(fields[key, default: ""])" }
+            line = "\(time) \(level.name.uppercased()) \(message.escapingControls)"
+            for key in fields.keys.sorted() { line += " \(key.escapingControls)=\(fields[key, default: ""].escapingControls)" }
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
@@ -43,4 +45,10 @@ struct Log: Sendable {
 /// "listening on" lines see them immediately.
 func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// `printLine` for a line that shows stored values (station ids, tokens, audit details, alert
+/// titles): control characters are escaped so the value cannot break the line or forge another.
+func printStoredLine(_ text: String) {
+    printLine(text.escapingControls)
 }

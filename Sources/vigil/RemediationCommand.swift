@@ -32,7 +32,7 @@ struct RemediationCommand {
             for row in rows {
                 let judged = row.verified + row.failed
                 let rate = judged == 0 ? "-" : String(format: "%.0f%%", 100 * Double(row.verified) / Double(judged))
-                printLine([pad(row.vendor, 20), pad(row.model, 16), pad(row.code, 20), pad(row.action, 20),
+                printStoredLine([pad(row.vendor, 20), pad(row.model, 16), pad(row.code, 20), pad(row.action, 20),
                            pad(String(row.sent), 5, right: true), pad(String(row.verified), 7, right: true),
                            pad(String(row.failed), 7, right: true), pad(rate, 5, right: true)].joined(separator: " "))
             }
@@ -42,7 +42,7 @@ struct RemediationCommand {
             for row in try await store.commands(station: arguments.value("station"), limit: try arguments.integer("limit", default: 50)) {
                 let target = row.connector.map { "\(row.station)/\($0)" } ?? row.station
                 let verified = row.verified.map { $0 ? "  verified" : "  not verified" } ?? ""
-                printLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")
+                printStoredLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")
             }
             return 0
         case "pause", "resume":

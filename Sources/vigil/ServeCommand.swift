@@ -14,6 +14,10 @@ import VendorCatalog
 struct ServeCommand {
     var ocppAddress: SocketAddress
     var httpAddress: SocketAddress
+    /// Origins (`https://ops.example.net`) allowed to call the API from a browser, and extra
+    /// Host values it answers to besides its listen address (see `APIGuard`).
+    var httpAllowedOrigins: [String] = []
+    var httpAllowedHosts: [String] = []
     var tlsCertificate: String?
     var tlsKey: String?
     var tlsClientCA: String?
@@ -45,7 +49,7 @@ struct ServeCommand {
                                        "audit-key", "audit-anchor", "command-timeout", "concurrent-use", "duplicate-connections",
                                        "message-log-days", "message-log-frames", "tick-interval", "station-auth",
                                        "station-message-budget", "station-byte-budget", "connections-per-address",
-                                       "message-log-bytes"]
+                                       "message-log-bytes", "http-allowed-origins", "http-allowed-hosts"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
         let parsed = try Arguments(arguments)
@@ -69,6 +73,17 @@ struct ServeCommand {
         }
         ocppAddress = try address("ocpp", default: "0.0.0.0:9000")
         httpAddress = try address("http", default: "127.0.0.1:8080")
+        func list(_ name: String) -> [String] {
+            (setting(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        httpAllowedOrigins = list("http-allowed-origins")
+        for origin in httpAllowedOrigins where !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) || origin == "*" {
+            throw UsageError("--http-allowed-origins takes origins such as https://ops.example.net, got \(origin.debugDescription)")
+        }
+        httpAllowedHosts = list("http-allowed-hosts")
+        for host in httpAllowedHosts where host.contains("/") || host == "*" {
+            throw UsageError("--http-allowed-hosts takes HOST:PORT values such as vigil.example.net:8080, got \(host.debugDescription)")
+        }
         databasePath = setting("db") ?? "./var/vigil.sqlite"
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
@@ -223,6 +238,15 @@ struct ServeCommand {
                 ["http": httpAddress.description])
         }
         for warning in riskyDefaults(usesTLS: ocppConfiguration.tls != nil) { log(.warning, warning.message, ["fix": warning.fix]) }
+        // Repeated hourly while it stays open (and on mutating requests, at most once a minute: APIGuard).
+        let openWarning: @Sendable () async -> Void = { [log, httpAddress] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(3600))
+                if (try? await store.hasAPIUsers()) == false {
+                    log(.warning, APIGuard.openWarning, ["http": httpAddress.description])
+                }
+            }
+        }
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
@@ -259,8 +283,15 @@ struct ServeCommand {
                                     events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
         endpoint.budget = MessageBudget(limits: budgetLimits)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
+        let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
-                                                                                                  commands: commandService, catalog: catalog, bus: bus))
+                                                                                  commands: commandService, catalog: catalog, bus: bus,
+                                                                                  guard: apiGuard, log: log))
+        apiGuard.boundAddress.withLock { $0 = http.boundAddress }
+        if ["0.0.0.0", "::"].contains(http.boundAddress.host) && httpAllowedHosts.isEmpty {
+            log(.warning, "the HTTP API listens on all interfaces but answers only requests whose Host is \(http.boundAddress); "
+                + "name the host:port clients use with --http-allowed-hosts", ["http": http.boundAddress.description])
+        }
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
         log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
@@ -309,7 +340,7 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver, signAudit],
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver, signAudit, openWarning],
                                          log: log)
         await auditor.checkpoint()
         _ = try? await messages.flush()   // frames of the drain

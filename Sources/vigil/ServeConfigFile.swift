@@ -17,6 +17,8 @@ import YAMLKit
 /// stations:
 ///   - id: CP-1
 ///   - {id: CP-2, registration: pending}
+/// httpAllowedHosts: [vigil.example.net:8080]      # lists; flags take a,b
+/// httpAllowedOrigins: [https://ops.example.net]
 /// ```
 struct ServeConfigFile {
     /// YAML key → flag name.
@@ -30,6 +32,8 @@ struct ServeConfigFile {
         "stationMessageBudget": "station-message-budget", "stationByteBudget": "station-byte-budget",
         "connectionsPerAddress": "connections-per-address", "messageLogBytes": "message-log-bytes",
     ]
+    /// YAML list key → flag name; the list is kept comma-joined, as the flag takes it.
+    static let listKeys: [String: String] = ["httpAllowedOrigins": "http-allowed-origins", "httpAllowedHosts": "http-allowed-hosts"]
 
     /// Settings by flag name.
     var settings: [String: String] = [:]
@@ -54,10 +58,13 @@ struct ServeConfigFile {
         } catch {
             throw UsageError("\(error)")
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + ["stations", "maintenance", "alerts", "remediation"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "maintenance", "alerts", "remediation"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
+        }
+        for (key, flag) in listKeys.sorted(by: { $0.key < $1.key }) where reader.field(key, required: false) != nil {
+            config.settings[flag] = reader.strings(key).joined(separator: ",")
         }
         var errors = reader.errors
         if let list = reader.field("stations", required: false) {

@@ -26,7 +26,7 @@ struct SessionsCommand {
             }
             printLine("ID      STATION          EVSE  TOKEN                 START                 STOP                  ENERGY Wh   REASON")
             for session in sessions {
-                printLine([String(session.id).padding(toLength: 7, withPad: " ", startingAt: 0),
+                printStoredLine([String(session.id).padding(toLength: 7, withPad: " ", startingAt: 0),
                            session.station.padding(toLength: 16, withPad: " ", startingAt: 0),
                            String(session.evse).padding(toLength: 5, withPad: " ", startingAt: 0),
                            (session.idToken ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0),
@@ -47,15 +47,15 @@ struct SessionsCommand {
                 printLine(Self.json(Self.object(session, samples: samples)))
                 return 0
             }
-            printLine("session \(session.id) on \(session.station) EVSE \(session.evse) connector \(session.connector) (transaction \(session.transactionRef))")
-            printLine("  token \(session.idToken ?? "-") (\(session.authorization ?? "-")), \(session.isActive ? "active" : "completed")")
-            printLine("  start \(session.startTime) at \(session.meterStartWh.map { "\($0) Wh" } ?? "?")")
-            printLine("  stop  \(session.stopTime ?? "-") at \(session.meterStopWh.map { "\($0) Wh" } ?? "?"), reason \(session.stopReason ?? "-")")
-            printLine("  energy \(session.energyWh.map { "\($0) Wh" } ?? "-")")
-            for anomaly in session.anomalies { printLine("  anomaly: \(anomaly)") }
-            for error in session.errors { printLine("  fault: \(error)") }
+            printStoredLine("session \(session.id) on \(session.station) EVSE \(session.evse) connector \(session.connector) (transaction \(session.transactionRef))")
+            printStoredLine("  token \(session.idToken ?? "-") (\(session.authorization ?? "-")), \(session.isActive ? "active" : "completed")")
+            printStoredLine("  start \(session.startTime) at \(session.meterStartWh.map { "\($0) Wh" } ?? "?")")
+            printStoredLine("  stop  \(session.stopTime ?? "-") at \(session.meterStopWh.map { "\($0) Wh" } ?? "?"), reason \(session.stopReason ?? "-")")
+            printStoredLine("  energy \(session.energyWh.map { "\($0) Wh" } ?? "-")")
+            for anomaly in session.anomalies { printStoredLine("  anomaly: \(anomaly)") }
+            for error in session.errors { printStoredLine("  fault: \(error)") }
             for sample in samples {
-                printLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
+                printStoredLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
             }
             return 0
         default:

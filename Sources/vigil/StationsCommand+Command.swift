@@ -36,9 +36,9 @@ extension StationsCommand {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         if let outcome = object?["outcome"] as? String {
-            printLine("\(station): \(object?["command"] as? String ?? "") → \(outcome)")
+            printStoredLine("\(station): \(object?["command"] as? String ?? "") → \(outcome)")
         } else {
-            printLine(object?["error"] as? String ?? "HTTP \(status)")
+            printStoredLine(object?["error"] as? String ?? "HTTP \(status)")
         }
         return status == 200 ? 0 : 1
     }
@@ -61,16 +61,16 @@ extension StationsCommand {
         }
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         guard status == 200, let settings = object?["settings"] as? [[String: Any]] else {
-            printLine(object?["error"] as? String ?? "HTTP \(status)")
+            printStoredLine(object?["error"] as? String ?? "HTTP \(status)")
             return 1
         }
         for setting in settings {
             let value = setting["value"] as? String ?? "(no value)"
             let flags = [(setting["readonly"] as? Bool) == true ? "read-only" : nil,
                          (setting["status"] as? String).flatMap { $0 == "Accepted" ? nil : $0 }].compactMap { $0 }
-            printLine("\(setting["key"] as? String ?? "?") = \(value)\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ")")")
+            printStoredLine("\(setting["key"] as? String ?? "?") = \(value)\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ")")")
         }
-        for key in object?["unknown"] as? [String] ?? [] { printLine("\(key): unknown to the station") }
+        for key in object?["unknown"] as? [String] ?? [] { printStoredLine("\(key): unknown to the station") }
         return 0
     }
 

@@ -56,13 +56,13 @@ struct StationsCommand {
                 if let code = entry.errorCode, code != "NoError" { line += " \(code)" }
                 if let vendor = entry.vendorErrorCode, !vendor.isEmpty { line += " (\(vendor))" }
                 if entry.queuedOffline { line += "  [queued while offline]" }
-                printLine(line)
+                printStoredLine(line)
             }
             return 0
         case "log":
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
             for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
-                printLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
+                printStoredLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
             }
             return 0
         case "password":
@@ -112,7 +112,7 @@ struct StationsCommand {
             if uses.isEmpty { printLine("no leniency applied\(arguments.positional.first.map { " to \($0)" } ?? "")") }
             for use in uses {
                 let field = [use.action, use.path].filter { !$0.isEmpty }.joined(separator: " ")
-                printLine("\(use.station)  \(use.quirk)  \(use.kind)  \(field.isEmpty ? "frame" : field)  ×\(use.count)  " +
+                printStoredLine("\(use.station)  \(use.quirk)  \(use.kind)  \(field.isEmpty ? "frame" : field)  ×\(use.count)  " +
                           "\(use.firstSeen) … \(use.lastSeen)  last: \(use.example)")
             }
             return 0
@@ -135,7 +135,7 @@ struct StationsCommand {
             printLine("ID                   ONLINE  REGISTRATION  OCPP       VENDOR / MODEL                 LAST SEEN")
             for station in stations {
                 let vendorModel = [station.vendor, station.model].compactMap { $0 }.joined(separator: " / ")
-                printLine([pad(station.id, 20), pad(station.isOnline ? "yes" : "no", 7), pad(station.registration, 13),
+                printStoredLine([pad(station.id, 20), pad(station.isOnline ? "yes" : "no", 7), pad(station.registration, 13),
                            pad(station.ocppVersion ?? "-", 10), pad(vendorModel, 30), station.lastSeen ?? "-"].joined(separator: " "))
             }
             return 0
@@ -149,14 +149,14 @@ struct StationsCommand {
                 printLine(json(summary(station)))
                 return 0
             }
-            printLine("\(station.id): \(station.vendor ?? "?") \(station.model ?? "?"), serial \(station.serial ?? "-"), firmware \(station.firmware ?? "-")")
-            printLine("  \(station.ocppVersion ?? "-"), \(station.registration), \(station.isOnline ? "online" : "offline"), last seen \(station.lastSeen ?? "-"), last boot \(station.lastBoot ?? "-")\(station.securityProfile.map { ", security profile \($0)" } ?? "")")
+            printStoredLine("\(station.id): \(station.vendor ?? "?") \(station.model ?? "?"), serial \(station.serial ?? "-"), firmware \(station.firmware ?? "-")")
+            printStoredLine("  \(station.ocppVersion ?? "-"), \(station.registration), \(station.isOnline ? "online" : "offline"), last seen \(station.lastSeen ?? "-"), last boot \(station.lastBoot ?? "-")\(station.securityProfile.map { ", security profile \($0)" } ?? "")")
             if let skew = try await store.clockSkew(of: id) { printLine(String(format: "  clock skew %+.1f s (its clock minus Vigil's)", skew)) }
             for connector in station.connectors {
                 var line = "  EVSE \(connector.evse) connector \(connector.connector): \(connector.status)"
                 if let code = connector.errorCode, code != "NoError" { line += " \(code)" }
                 if let vendorCode = connector.vendorErrorCode, !vendorCode.isEmpty { line += " (vendor code \(vendorCode))" }
-                printLine(line + " since \(connector.updatedAt)")
+                printStoredLine(line + " since \(connector.updatedAt)")
             }
             return 0
         default:

@@ -36,7 +36,7 @@ struct UsersCommand {
             let users = try await openStore(at: path, create: false).apiUsers()
             if users.isEmpty { printLine("no API users: the HTTP API is open to anyone who can reach it") }
             for user in users {
-                printLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
+                printStoredLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
             }
             return 0
         case "add", "rotate":

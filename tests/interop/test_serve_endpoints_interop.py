@@ -230,7 +230,7 @@ def test_http_stations_reflect_what_chargers_reported(serve_server):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(http_url(serve_server, "/api/v1/stations/NOPE"), timeout=STEP)
     assert info.value.code == 404
-    assert json.loads(info.value.read()) == {"error": "no station NOPE"}
+    assert json.loads(info.value.read()) == {"error": "no station NOPE", "code": "not_found"}
 
 
 def test_http_unknown_path_is_404(serve_server):
@@ -242,7 +242,8 @@ def test_http_unknown_path_is_404(serve_server):
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
 def test_http_wrong_method_is_405_with_allow(serve_server, method):
     req = urllib.request.Request(
-        http_url(serve_server, "/api/v1/health"), method=method, data=b"" if method != "DELETE" else None
+        http_url(serve_server, "/api/v1/health"), method=method, data=b"" if method != "DELETE" else None,
+        headers={"Content-Type": "application/json"},  # without it the API answers 415 before routing
     )
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=STEP)

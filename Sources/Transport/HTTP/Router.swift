@@ -42,7 +42,25 @@ public struct Router: Sendable {
         case webSocket(WebSocketRoute)
     }
 
+    /// Wraps every request this router serves, routed or not: `screen` may answer before
+    /// the request is resolved (a Host or Origin check, a CORS preflight); `finish` sees
+    /// every response before it is written, the server's own 404 and 405 included (to add
+    /// headers, or to give errors the application's body shape). It does not see requests
+    /// the parser refused (400, 408, 413, 431): those never reach a router.
+    public struct Filter: Sendable {
+        public var screen: @Sendable (HTTPRequest) async -> HTTPResponse?
+        public var finish: @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse
+
+        public init(screen: @escaping @Sendable (HTTPRequest) async -> HTTPResponse?,
+                    finish: @escaping @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse = { _, response in response }) {
+            self.screen = screen
+            self.finish = finish
+        }
+    }
+
     private var routes: [(method: String, pattern: Pattern, target: Target)] = []
+    /// Nil for a router that serves every request as routed (the OCPP endpoint).
+    public var filter: Filter?
 
     public init() {}
 

@@ -8,22 +8,27 @@ extension WebSocketConnection {
             isHandlingRequest = true
             pauseReading()
             let closing = !request.isKeepAlive || isShuttingDown
-            switch router.resolve(method: request.method, rawPath: request.rawPath) {
-            case .handler(let handler, let parameters):
-                var routed = request
-                routed.pathParameters = parameters
-                let response = await handler(routed)
-                respond(response, to: request, closing: closing || isShuttingDown)
-            case .webSocket(let route, let parameters):
-                await upgrade(request, route: route, parameters: parameters)
-                return
-            case .notFound:
-                respond(.text(.notFound, "no resource at \(request.rawPath)"), to: request, closing: closing)
-            case .methodNotAllowed(let allowed):
-                respond(.text(.methodNotAllowed, "\(request.method) is not allowed on \(request.rawPath); allowed: \(allowed.joined(separator: ", "))",
-                              headers: ["Allow": allowed.joined(separator: ", ")]), to: request, closing: closing)
-            case .badPath:
-                respond(.text(.badRequest, "malformed percent-encoding in path"), to: request, closing: true)
+            let finish = router.filter?.finish ?? { _, response in response }
+            if let screened = await router.filter?.screen(request) {
+                respond(finish(request, screened), to: request, closing: closing || isShuttingDown)
+            } else {
+                switch router.resolve(method: request.method, rawPath: request.rawPath) {
+                case .handler(let handler, let parameters):
+                    var routed = request
+                    routed.pathParameters = parameters
+                    let response = await handler(routed)
+                    respond(finish(request, response), to: request, closing: closing || isShuttingDown)
+                case .webSocket(let route, let parameters):
+                    await upgrade(request, route: route, parameters: parameters)
+                    return
+                case .notFound:
+                    respond(finish(request, .text(.notFound, "no resource at \(request.rawPath)")), to: request, closing: closing)
+                case .methodNotAllowed(let allowed):
+                    respond(finish(request, .text(.methodNotAllowed, "\(request.method) is not allowed on \(request.rawPath); allowed: \(allowed.joined(separator: ", "))",
+                                                  headers: ["Allow": allowed.joined(separator: ", ")])), to: request, closing: closing)
+                case .badPath:
+                    respond(finish(request, .text(.badRequest, "malformed percent-encoding in path")), to: request, closing: true)
+                }
             }
             isHandlingRequest = false
             if socketState != .open { break }
