@@ -1,13 +1,10 @@
+import DomainEvents
 import Foundation
 
 /// How the store writes times: RFC 3339, UTC, with milliseconds (`2026-01-01T00:00:00.000Z`).
 /// One fixed width and zone, so that comparing the text compares the times.
 public enum StoreTime {
-    public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    public static func format(_ date: Date) -> String { UTCTimestamp.format(date, milliseconds: true) }
 
     /// `time` moved by `seconds` (negative: earlier), in the store's form; `time` itself when
     /// it cannot be read.
@@ -22,11 +19,5 @@ public enum StoreTime {
     public static func seconds(_ column: String) -> String { "substr(\(column), 1, 19)" }
 
     /// Reads RFC 3339 with or without fractional seconds.
-    public static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    public static func parse(_ text: String) -> Date? { UTCTimestamp.parse(text) }
 }

@@ -17,6 +17,8 @@ public final class DomainEventBus: Sendable {
     struct Subscriber: Sendable {
         var continuation: AsyncStream<DomainEvent>.Continuation
         var statistics: Statistics
+        /// Only these events enter the subscriber's buffer (the rest never take a slot).
+        var accepts: @Sendable (DomainEvent) -> Bool
     }
 
     private let subscribers = Mutex<[Subscriber]>([])
@@ -27,14 +29,17 @@ public final class DomainEventBus: Sendable {
         self.onDrop = onDrop
     }
 
-    /// Adds a subscriber whose `consume` runs for each event in order, on a task of its own,
-    /// with at most `capacity` events waiting. Returns that task (cancel it to unsubscribe).
+    /// Adds a subscriber whose `consume` runs for each event it `accepts`, in order, on a task
+    /// of its own, with at most `capacity` events waiting. The filter runs at publish, so events
+    /// a subscriber does not want never fill its buffer. Returns that task (cancel it to
+    /// unsubscribe).
     @discardableResult
-    public func subscribe(_ name: String, capacity: Int, _ consume: @escaping @Sendable (DomainEvent) async -> Void) -> Task<Void, Never> {
+    public func subscribe(_ name: String, capacity: Int, accepts: @escaping @Sendable (DomainEvent) -> Bool = { _ in true },
+                          _ consume: @escaping @Sendable (DomainEvent) async -> Void) -> Task<Void, Never> {
         let (stream, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(capacity))
         subscribers.withLock {
             $0.append(Subscriber(continuation: continuation,
-                                 statistics: Statistics(name: name, capacity: capacity, delivered: 0, dropped: 0)))
+                                 statistics: Statistics(name: name, capacity: capacity, delivered: 0, dropped: 0), accepts: accepts))
         }
         return Task {
             for await event in stream { await consume(event) }
@@ -45,7 +50,7 @@ public final class DomainEventBus: Sendable {
     public func publish(_ event: DomainEvent) {
         var drops: [(String, Int)] = []
         subscribers.withLock { subscribers in
-            for index in subscribers.indices {
+            for index in subscribers.indices where subscribers[index].accepts(event) {
                 switch subscribers[index].continuation.yield(event) {
                 case .enqueued: subscribers[index].statistics.delivered += 1
                 case .dropped, .terminated:

@@ -109,9 +109,7 @@ public actor RuleRunner {
     func process(_ event: DomainEvent) async {
         let decisions = engine.evaluate(event, state: &state, now: max(event.time, clock()))
         evaluated += 1
-        if let json = try? Self.encoder.encode(event) {
-            pendingEvents.append((event.id, Self.timestamp(event.time), event.station, event.kind.rawValue, String(decoding: json, as: UTF8.self)))
-        }
+        pendingEvents.append((event.id, Self.timestamp(event.time), event.station, event.kind.rawValue, event.storageJSON))
         await record(decisions)
         if pendingEvents.count >= 500 { await flush() }
     }

@@ -271,8 +271,9 @@ struct ServeCommand {
             log(.warning, "event consumer falling behind; events dropped for it", ["subscriber": subscriber, "dropped": String(dropped)])
         })
         bus.subscribe("rules", capacity: 100_000) { event in runner.submit(event) }
-        bus.subscribe("remediation", capacity: 10_000) { event in
-            if RemediationExecutor.observes(event) { await executor.observe(event) }
+        // The executor takes only boots, connections and faults: filtered at publish, bulk traffic never fills its buffer.
+        bus.subscribe("remediation", capacity: 10_000, accepts: { RemediationExecutor.observes($0) }) { event in
+            await executor.observe(event)
         }
         let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in bus.publish(event) }
         stations.events = events

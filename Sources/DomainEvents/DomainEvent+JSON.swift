@@ -1,0 +1,74 @@
+/// The stored form of an event, written without Foundation's `JSONEncoder` (every event is
+/// stored for replay, and the encoder cost more than evaluating the event). The same JSON the
+/// `Codable` conformance reads back: sorted keys, absent values left out, times as RFC 3339
+/// UTC to the second (what `JSONDecoder`'s `.iso8601` strategy reads).
+extension DomainEvent {
+    public var storageJSON: String {
+        var out = "{"
+        var first = true
+        func key(_ name: String) {
+            if !first { out += "," }
+            first = false
+            out += "\"" + name + "\":"
+        }
+        func string(_ name: String, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            Self.appendQuoted(value, to: &out)
+        }
+        func number(_ name: String, _ value: Int?) {
+            guard let value else { return }
+            key(name)
+            out += String(value)
+        }
+        // Keys in sorted order, as the encoder with .sortedKeys writes them.
+        if let chargerTime { string("chargerTime", UTCTimestamp.format(chargerTime, milliseconds: false)) }
+        number("connector", connector)
+        number("evse", evse)
+        key("fields")
+        out += "{"
+        var firstField = true
+        for name in fields.keys.sorted() {
+            if !firstField { out += "," }
+            firstField = false
+            Self.appendQuoted(name, to: &out)
+            out += ":"
+            switch fields[name]! {
+            case .string(let text): Self.appendQuoted(text, to: &out)
+            case .bool(let value): out += value ? "true" : "false"
+            case .number(let value):
+                if value.isFinite { out += value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value) }
+                else { Self.appendQuoted(String(value), to: &out) }
+            }
+        }
+        out += "}"
+        string("firmware", firmware)
+        string("id", id)
+        string("kind", kind.rawValue)
+        string("model", model)
+        string("site", site)
+        string("station", station)
+        string("time", UTCTimestamp.format(time, milliseconds: false))
+        string("vendor", vendor)
+        out += "}"
+        return out
+    }
+
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
