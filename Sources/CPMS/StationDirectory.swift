@@ -52,8 +52,9 @@ public final class StationDirectory: Sendable {
 }
 
 /// Where the CPMS hands the domain events it produces (rule engine, event log). Called on
-/// the connection's task; must not block.
-public typealias DomainEventSink = @Sendable (DomainEvent) -> Void
+/// the connection's task; it may wait while the consumers are far behind (backpressure: the
+/// charger's answer then comes later), it never drops.
+public typealias DomainEventSink = @Sendable (DomainEvent) async -> Void
 
 /// Builds domain events for one station with its directory attributes and a fresh id.
 public struct DomainEventFactory: Sendable {
@@ -68,7 +69,7 @@ public struct DomainEventFactory: Sendable {
     public func emit(_ kind: EventKind, station: String, at time: Date, chargerTime: Date? = nil, connector: Int? = nil,
                      evse: Int? = nil, fields: [String: FieldValue] = [:]) async {
         let attributes = await directory.attributes(of: station)
-        sink(DomainEvent(id: Self.newId(), kind: kind, time: time, chargerTime: chargerTime, station: station,
+        await sink(DomainEvent(id: Self.newId(), kind: kind, time: time, chargerTime: chargerTime, station: station,
                          connector: connector, evse: evse, site: attributes.site, vendor: attributes.vendor,
                          model: attributes.model, firmware: attributes.firmware, fields: fields))
     }

@@ -106,6 +106,12 @@ public actor RuleRunner {
     /// Stops the intake; `run` returns once the queued events are processed.
     public nonisolated func finish() { continuation.finish() }
 
+    /// Evaluates `event` now (the bus's consuming task calls it, in order); the bus bounds the
+    /// backlog and makes producers wait, so nothing is dropped on this path.
+    public func ingest(_ event: DomainEvent) async {
+        await process(event)
+    }
+
     func process(_ event: DomainEvent) async {
         let decisions = engine.evaluate(event, state: &state, now: max(event.time, clock()))
         evaluated += 1

@@ -26,7 +26,8 @@ enum APIRoutes {
         router.on("GET", "/api/v1/health") { _ in
             let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in
                 .object(JSONObject([("name", .string(consumer.name)), ("capacity", .integer(consumer.capacity)),
-                                    ("delivered", .integer(consumer.delivered)), ("dropped", .integer(consumer.dropped))]))
+                                    ("delivered", .integer(consumer.delivered)), ("dropped", .integer(consumer.dropped)),
+                                    ("backlog", .integer(consumer.backlog)), ("waits", .integer(consumer.waits))]))
             }
             let apiAuth: String
             switch try? await store.hasAPIUsers() {

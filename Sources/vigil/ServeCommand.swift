@@ -270,12 +270,13 @@ struct ServeCommand {
         let bus = DomainEventBus(onDrop: { [log] subscriber, dropped in
             log(.warning, "event consumer falling behind; events dropped for it", ["subscriber": subscriber, "dropped": String(dropped)])
         })
-        bus.subscribe("rules", capacity: 100_000) { event in runner.submit(event) }
+        // Lossless: the rules take each event straight from the bus; more than 100,000 behind, ingestion waits.
+        bus.subscribe("rules", capacity: 100_000) { event in await runner.ingest(event) }
         // The executor takes only boots, connections and faults: filtered at publish, bulk traffic never fills its buffer.
         bus.subscribe("remediation", capacity: 10_000, accepts: { RemediationExecutor.observes($0) }) { event in
             await executor.observe(event)
         }
-        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in bus.publish(event) }
+        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in await bus.publish(event) }
         stations.events = events
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
