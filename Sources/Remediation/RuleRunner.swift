@@ -40,15 +40,28 @@ public actor RuleRunner {
         return encoder
     }()
 
+    /// The saved state could not be read from the store: starting without it would forget
+    /// cooldowns, attempts, budgets and held ladders, so the runner does not start.
+    public struct StateUnreadable: Error, CustomStringConvertible {
+        public var error: String
+        public var description: String {
+            "cannot read the saved rule state (cooldowns, attempts, budgets, running ladders): \(error); not starting without it"
+        }
+    }
+
     /// Starts from the state saved in `store` (the state of rules whose text changed is dropped)
-    /// and marks an engine start, so absence rules wait out their warm-up.
+    /// and marks an engine start, so absence rules wait out their warm-up. Throws
+    /// `StateUnreadable` when the store cannot be read (fail closed); a saved state in a form
+    /// this build cannot decode is logged and replaced by an empty one.
     public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, auditor: Auditor? = nil, queueLimit: Int = 100_000,
-                tickInterval: Duration = .milliseconds(250), clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async {
+                tickInterval: Duration = .milliseconds(250), clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async throws {
         self.auditor = auditor
         self.tickInterval = tickInterval
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
-        if let saved = try? await store.ruleState() {
+        let saved: String?
+        do { saved = try await store.ruleState() } catch { throw StateUnreadable(error: "\(error)") }
+        if let saved {
             do {
                 state = engine.adopt(try JSONDecoder().decode(RuleEngineState.self, from: Data(saved.utf8)))
             } catch {
@@ -136,16 +149,17 @@ public actor RuleRunner {
     func record(_ decisions: [Decision]) async {
         guard !decisions.isEmpty else { return }
         await flush()
-        let rows = decisions.map { decision in
+        // Each decision is encoded once, for its row and its audit entry.
+        let encoded = decisions.map(encode)
+        let rows = zip(decisions, encoded).map { decision, json in
             (at: Self.timestamp(decision.time), rule: decision.rule, ruleHash: decision.ruleHash, mode: decision.mode.rawValue,
              kind: decision.kind.rawValue, target: decision.target.key, station: decision.target.station,
              connector: decision.target.connector, site: decision.target.site, rung: decision.rung, action: decision.action?.label,
-             eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason,
-             json: (try? Self.encoder.encode(decision)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+             eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason, json: json ?? "{}")
         }
         var ids: [Int] = []
         do { ids = try await store.appendDecisions(rows) } catch { log("error", "cannot store decisions", ["error": "\(error)"]) }
-        await auditor?.record(decisions.map(Self.auditRecord))
+        await auditor?.record(zip(decisions, encoded).map { Self.auditRecord($0, json: $1) })
         for decision in decisions {
             log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
                                           "target": decision.target.key, "mode": decision.mode.rawValue, "reason": decision.reason])
@@ -165,8 +179,10 @@ public actor RuleRunner {
     func saveState() async {
         lastSaved = clock()
         // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
-        guard let json = try? JSONEncoder().encode(state) else { return }
-        do { try await store.saveRuleState(String(decoding: json, as: UTF8.self), now: Self.timestamp(lastSaved)) } catch {
+        do {
+            let json = try JSONEncoder().encode(state)
+            try await store.saveRuleState(String(decoding: json, as: UTF8.self), now: Self.timestamp(lastSaved))
+        } catch {
             log("error", "cannot save the rule state", ["error": "\(error)"])
         }
     }
@@ -200,8 +216,16 @@ public actor RuleRunner {
         onDecisions = handler
     }
 
-    static func auditRecord(_ decision: Decision) -> AuditRecord {
-        let details = (try? encoder.encode(decision)).map { String(decoding: $0, as: UTF8.self) } ?? decision.reason
+    /// A decision's JSON for its row and audit entry; nil (logged) if it cannot be encoded.
+    func encode(_ decision: Decision) -> String? {
+        do { return String(decoding: try Self.encoder.encode(decision), as: UTF8.self) } catch {
+            log("error", "cannot encode a decision; its reason is recorded instead", ["rule": decision.rule, "error": "\(error)"])
+            return nil
+        }
+    }
+
+    static func auditRecord(_ decision: Decision, json: String?) -> AuditRecord {
+        let details = json ?? decision.reason
         return AuditRecord(kind: "decision", actor: "rules", station: decision.target.station, site: decision.target.site,
                            rule: decision.rule, action: decision.action?.label, outcome: decision.kind.rawValue, details: details)
     }

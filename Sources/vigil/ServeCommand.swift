@@ -219,7 +219,7 @@ struct ServeCommand {
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
         // command without the key) and copy to the anchor what it has not seen yet.
         await auditor.checkpoint()
-        let runner = await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
+        let runner = try await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
                                       tickInterval: .milliseconds(tickMilliseconds), log: logger)
         var secretFiles = [("database", databasePath), ("audit key", keyPath)]
         if let configPath { secretFiles.append(("config file", configPath)) }

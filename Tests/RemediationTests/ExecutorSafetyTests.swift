@@ -225,3 +225,21 @@ import VendorCatalog
         #expect(updated.text.contains("disableConnector at 2026-12-03T10:00:01.000Z → notConnected (the station went away before it answered)"))
     }
 }
+
+/// The rule runner fails closed on its own memory: a saved state it cannot read from the store
+/// stops it from starting (it would forget cooldowns, attempts, budgets and held ladders).
+@Suite struct RuleRunnerStateTests {
+    @Test func aStoreThatCannotReadTheSavedStateStopsTheStart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-state-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let control = ExecutorSafetyTests.Switch()
+        let store = try StationStore(database: ExecutorSafetyTests.FailingDatabase(try SQLiteDatabase(path: path), control: control))
+        let set = try #require(try? RuleSet.load(files: [("r.yaml", "- id: r\n  when: { event: heartbeat }\n  then:\n    - alert: { route: oncall }\n")]).get())
+        control.failing.withLock { $0 = ("FROM rule_state", nil) }
+        await #expect(throws: RuleRunner.StateUnreadable.self) {
+            _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, log: { _, _, _ in })
+        }
+        control.failing.withLock { $0 = nil }
+        _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, log: { _, _, _ in })   // readable (empty): starts
+    }
+}
