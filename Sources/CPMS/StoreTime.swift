@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import OCPP
 
 /// How the store writes times: RFC 3339, UTC, with milliseconds (`2026-01-01T00:00:00.000Z`).
 /// One fixed width and zone, so that comparing the text compares the times.
@@ -19,5 +20,5 @@ public enum StoreTime {
     public static func seconds(_ column: String) -> String { "substr(\(column), 1, 19)" }
 
     /// Reads RFC 3339 with or without fractional seconds.
-    public static func parse(_ text: String) -> Date? { UTCTimestamp.parse(text) }
+    public static func parse(_ text: String) -> Date? { OCPPDateTime(rfc3339: text)?.date }
 }

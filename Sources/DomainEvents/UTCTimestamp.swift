@@ -1,9 +1,10 @@
 import Foundation
 
 /// RFC 3339 timestamps in UTC (`2026-01-01T00:00:00Z`, or with milliseconds
-/// `2026-01-01T00:00:00.000Z`), written and read arithmetically. Every stored event, decision
-/// and command carries one, and building a Foundation date formatter per call cost more than
-/// the rest of evaluating an event; this writer allocates only the result string.
+/// `2026-01-01T00:00:00.000Z`), written arithmetically. Every stored event, decision and
+/// command carries one, and building a Foundation date formatter per call cost more than the
+/// rest of evaluating an event; this writer allocates only the result string. (Reading is
+/// `OCPPDateTime`'s strict parser, through `StoreTime.parse`.)
 public enum UTCTimestamp {
     /// `date` as RFC 3339 UTC; with `milliseconds`, always three fraction digits (fixed width,
     /// so that comparing the text compares the times).
@@ -42,53 +43,5 @@ public enum UTCTimestamp {
         if milliseconds { bytes.append(46); digits(millis, 3) }
         bytes.append(90)
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction]Z` arithmetically; any other RFC 3339 form (an
-    /// offset such as +02:00) through Foundation. Nil when it is not a timestamp.
-    public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        // The UTC form is read here and only here (Foundation would take 24:00:00 as the next day).
-        if bytes.count >= 20, bytes.last == 90, bytes.count > 10, bytes[10] == 84 || bytes[10] == 116 { return parseUTC(bytes) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-
-    static func parseUTC(_ b: [UInt8]) -> Date? {
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for index in range {
-                guard b[index] >= 48 && b[index] <= 57 else { return nil }
-                value = value * 10 + Int64(b[index] - 48)
-            }
-            return value
-        }
-        guard b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58, b[16] == 58,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        var fraction = 0.0
-        let end = b.count - 1
-        if end > 19 {
-            guard b[19] == 46, end > 20 else { return nil }
-            var scale = 0.1
-            for index in 20..<end {
-                guard b[index] >= 48 && b[index] <= 57 else { return nil }
-                fraction += Double(b[index] - 48) * scale
-                scale /= 10
-            }
-        }
-        // Days from civil (Howard Hinnant's algorithm).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }
