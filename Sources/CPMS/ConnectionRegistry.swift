@@ -26,9 +26,8 @@ public actor ConnectionRegistry {
 
     /// Keyed by the id's bytes: Swift's `String` equality is canonical equivalence (a KELVIN
     /// SIGN equals K), and ids are compared byte for byte everywhere.
-    private var connections: [StationKey: (id: String, connection: OCPPConnection)] = [:]
-    /// Stations whose current connection authenticated (certificate or password).
-    private var authenticated: Set<StationKey> = []
+    /// `authenticated`: the connection's upgrade proved the station's identity.
+    private var connections: [StationKey: (id: String, connection: OCPPConnection, authenticated: Bool)] = [:]
 
     struct StationKey: Hashable {
         let bytes: [UInt8]
@@ -45,19 +44,18 @@ public actor ConnectionRegistry {
     @discardableResult
     public func register(_ connection: OCPPConnection, for station: String, authenticated isAuthenticated: Bool = false) async -> Registration {
         let key = StationKey(station)
-        guard let previous = connections[key]?.connection, previous !== connection else {
-            connections[key] = (station, connection)
-            if isAuthenticated { authenticated.insert(key) } else { authenticated.remove(key) }
+        guard let current = connections[key], current.connection !== connection else {
+            connections[key] = (station, connection, isAuthenticated)
             return .registered
         }
-        if authenticated.contains(key) && !isAuthenticated {
+        let previous = current.connection
+        if current.authenticated && !isAuthenticated {
             await connection.socket.beginClose(code: .policyViolation, reason: "station already connected with credentials")
             return .refused("an unauthenticated connection cannot replace the station's authenticated one")
         }
         switch policy {
         case .keepNew:
-            connections[key] = (station, connection)
-            if isAuthenticated { authenticated.insert(key) } else { authenticated.remove(key) }
+            connections[key] = (station, connection, isAuthenticated)
             await previous.socket.beginClose(code: .goingAway, reason: "replaced by a new connection from the same station")
             return .replaced(previous)
         case .keepOld:
@@ -70,10 +68,7 @@ public actor ConnectionRegistry {
     /// ending must not unregister its successor).
     public func unregister(_ connection: OCPPConnection, for station: String) {
         let key = StationKey(station)
-        if connections[key]?.connection === connection {
-            connections[key] = nil
-            authenticated.remove(key)
-        }
+        if connections[key]?.connection === connection { connections[key] = nil }
     }
 
     public func connection(for station: String) -> OCPPConnection? { connections[StationKey(station)]?.connection }
