@@ -1,5 +1,6 @@
 import CPMS
 import Foundation
+import Synchronization
 import OCPP
 import Transport
 
@@ -110,17 +111,15 @@ struct OCPPEndpoint {
             log(.info, "leniency applied", ["station": station, "what": applied.map(\.description).joined(separator: "; ")])
             quirkLog.record(station: station, applied, at: clock().rfc3339)
         }
+        let overBudget = Mutex(false)
         let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
                                         report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
                                         frameLog: { incoming, text in
                                             if incoming, let exceeded = budget.admit(station: station, bytes: text.utf8.count) {
-                                                // Over budget: disconnected, and the flood is not written to the log.
-                                                Task {
-                                                    if await socket.closeStatus == nil {
-                                                        log(.warning, "station over its budget; disconnected", ["station": station, "why": exceeded])
-                                                        await socket.beginClose(code: .policyViolation, reason: exceeded)
-                                                    }
-                                                }
+                                                // Over budget: disconnected (once), and the flood is not written to the log.
+                                                guard overBudget.withLock({ closing in defer { closing = true }; return !closing }) else { return }
+                                                log(.warning, "station over its budget; disconnected", ["station": station, "why": exceeded])
+                                                Task { await socket.beginClose(code: .policyViolation, reason: exceeded) }
                                                 return
                                             }
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
