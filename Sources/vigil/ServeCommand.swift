@@ -242,6 +242,7 @@ struct ServeCommand {
         let openWarning: @Sendable () async -> Void = { [log, httpAddress] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(3600))
+                if Task.isCancelled { return }   // shutting down: not a reminder
                 if (try? await store.hasAPIUsers()) == false {
                     log(.warning, APIGuard.openWarning, ["http": httpAddress.description])
                 }
