@@ -286,5 +286,20 @@ enum CPMSSchema {
             UPDATE audit_checkpoints SET sequence = id;
             CREATE UNIQUE INDEX audit_checkpoints_sequence ON audit_checkpoints (sequence);
             """),
+        // The lossless fault loop (issue #15): domain events are the durable event log, appended
+        // before a charger is answered; each consumer keeps its cursor, the rule engine's saved
+        // state the cursor it was taken at.
+        Migration(version: 19, name: "event log cursors", sql: """
+            CREATE TABLE event_cursors (
+                consumer TEXT PRIMARY KEY,
+                position INTEGER NOT NULL,
+                ahead TEXT NOT NULL DEFAULT '',
+                ticked_through TEXT,
+                updated_at TEXT NOT NULL
+            );
+            ALTER TABLE rule_state ADD COLUMN position INTEGER;
+            ALTER TABLE rule_state ADD COLUMN ahead TEXT NOT NULL DEFAULT '';
+            ALTER TABLE rule_state ADD COLUMN engine_time TEXT;
+            """),
     ])
 }

@@ -4,11 +4,15 @@ import Store
 /// run together in one transaction — each in its own savepoint, so one that fails is undone
 /// alone and its caller gets its error — and every caller resumes only after the COMMIT.
 /// At low load a batch is a single write (no added wait); under load one commit, and one
-/// sync of the WAL, serves many chargers' messages.
+/// sync of the WAL, serves many chargers' messages. Every batch first writes the raw frames
+/// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
+/// what the message changed; writes with a `published` step (event log appends) have it run
+/// right after the COMMIT, in the order they ran, before any caller resumes.
 struct GroupCommit {
     struct Write {
         let run: () -> Void
         let finish: (_ commitError: Error?) -> Void
+        var published: (() -> Void)? = nil
     }
 
     var pending: [Write] = []
@@ -33,35 +37,54 @@ extension StationStore {
     /// Runs `body` (which may use `database.transaction`) in the next group commit and
     /// returns its result once that commit is done.
     func committed<T: Sendable>(_ body: @escaping () throws -> T) async throws -> T {
+        try await committed(body, published: nil)
+    }
+
+    /// `committed`, with `published` called with the body's result right after the COMMIT (in
+    /// the order the writes ran, synchronously, on the store), when the body succeeded.
+    func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
-            group.pending.append(GroupCommit.Write(
+            var write = GroupCommit.Write(
                 run: { [database] in outcome.result = Result { try database.transaction(body) } },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
-                }))
-            if !group.isFlushScheduled {
-                group.isFlushScheduled = true
-                Task { self.flushGroup() }
+                })
+            if let published {
+                write.published = { if case .success(let value)? = outcome.result { published(value) } }
             }
+            group.pending.append(write)
+            scheduleFlush()
         }
     }
 
-    /// Commits every pending write in one transaction.
+    /// Makes sure a flush is coming (writes or frames are waiting).
+    func scheduleFlush() {
+        guard !group.isFlushScheduled else { return }
+        group.isFlushScheduled = true
+        Task { self.flushGroup() }
+    }
+
+    /// Commits the queued frames and every pending write in one transaction.
     func flushGroup() {
         let writes = group.take()
-        guard !writes.isEmpty else { return }
+        let frames = frameQueue.take()
+        guard !writes.isEmpty || !frames.isEmpty else { return }
         do {
             try database.execute("BEGIN IMMEDIATE")
+            try writeFrames(frames)
             for write in writes { write.run() }
             try database.execute("COMMIT")
             group.batches += 1
             group.writes += writes.count
+            for write in writes { write.published?() }
             for write in writes { write.finish(nil) }
         } catch {
-            // The commit itself failed: none of these writes is durable.
+            // The commit itself failed: none of these writes is durable. The frames go back to
+            // the front of the queue for the next batch.
             try? database.execute("ROLLBACK")
+            frameQueue.putBack(frames)
             for write in writes { write.finish(error) }
         }
     }

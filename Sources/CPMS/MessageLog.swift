@@ -2,21 +2,14 @@ import OCPP
 import Synchronization
 
 /// The raw OCPP log: every frame in and out, per station, with its time. Connections hand
-/// frames to `record` without waiting (a mutex-guarded buffer); `flush` writes the buffer
-/// in one transaction (group commit), and `prune` applies the retention. The buffer is
-/// bounded: when the writer falls behind by `bufferLimit` frames, new frames are dropped and
-/// counted in `dropped` (the log must never stall or exhaust a busy server; the frames
-/// themselves are still handled). Secret setting values (AuthorizationKey, BasicAuthPassword …)
-/// are redacted before a frame is queued (`SecretSettings.redact(frame:)`: a byte scan, and a
-/// rewrite only of the configuration frames that carry one).
+/// frames to `record` without waiting; they join the store's next group commit (every batch
+/// writes the frames queued before it), so an incoming frame is durable no later than what
+/// its message changed and before the charger is answered, and nothing is dropped: the queue
+/// holds only what arrived since the last commit. `prune` applies the retention. Secret
+/// setting values (AuthorizationKey, BasicAuthPassword …) are redacted before a frame is
+/// queued (`SecretSettings.redact(frame:)`: a byte scan, and a rewrite only of the
+/// configuration frames that carry one).
 public final class MessageLog: Sendable {
-    struct Entry: Sendable {
-        var station: String
-        var incoming: Bool
-        var at: String
-        var text: String
-    }
-
     public struct Retention: Sendable {
         /// Frames older than this many seconds are deleted.
         public var maxAgeSeconds: Int = 7 * 24 * 3600
@@ -28,42 +21,28 @@ public final class MessageLog: Sendable {
         public init() {}
     }
 
-    private let buffer = Mutex<(entries: [Entry], dropped: Int)>(([], 0))
-    public let bufferLimit: Int
     private let store: StationStore
     public let retention: Retention
 
-    public init(store: StationStore, bufferLimit: Int = 50_000, retention: Retention = Retention()) {
+    public init(store: StationStore, retention: Retention = Retention()) {
         self.store = store
-        self.bufferLimit = bufferLimit
         self.retention = retention
     }
 
-    /// Frames dropped because the writer fell behind.
-    public var dropped: Int { buffer.withLock { $0.dropped } }
-
-    /// Queues one frame, its secret setting values redacted; never blocks beyond a short lock.
+    /// Queues one frame, its secret setting values redacted, for the next group commit; never
+    /// blocks beyond a short lock.
     public func record(station: String, incoming: Bool, at: String, text: String) {
-        let text = SecretSettings.redact(frame: text)
-        buffer.withLock { state in
-            guard state.entries.count < bufferLimit else {
-                state.dropped += 1
-                return
-            }
-            state.entries.append(Entry(station: station, incoming: incoming, at: at, text: text))
+        let entry = FrameQueue.Entry(station: station, incoming: incoming, at: at, text: SecretSettings.redact(frame: text))
+        if store.frameQueue.append(entry) {
+            let store = self.store
+            Task { await store.scheduleFlush() }
         }
     }
 
-    /// Writes everything queued; returns how many frames were written.
+    /// Writes whatever is queued now (shutdown, tests); returns how many frames were written.
     @discardableResult
     public func flush() async throws -> Int {
-        let entries = buffer.withLock { state -> [Entry] in
-            defer { state.entries = [] }
-            return state.entries
-        }
-        guard !entries.isEmpty else { return 0 }
-        try await store.appendMessages(entries.map { ($0.station, $0.incoming, $0.at, $0.text) })
-        return entries.count
+        try await store.flushFrames()
     }
 
     /// Deletes what the retention no longer keeps, relative to `now` (RFC 3339).
@@ -73,16 +52,58 @@ public final class MessageLog: Sendable {
     }
 }
 
-extension StationStore {
-    func appendMessages(_ messages: [(station: String, incoming: Bool, at: String, text: String)]) async throws {
-        try await committed { [self] in
-            try database.transaction {
-                for message in messages {
-                    try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
-                                     message.station, message.incoming, message.at, message.text)
-                }
-            }
+/// Frames waiting for the store's next group commit, in arrival order. Mutex-guarded so a
+/// connection can queue a frame without a hop to the store actor.
+final class FrameQueue: Sendable {
+    struct Entry: Sendable {
+        var station: String
+        var incoming: Bool
+        var at: String
+        var text: String
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    /// Appends; true when the queue was empty (the caller then makes sure a flush is coming).
+    func append(_ entry: Entry) -> Bool {
+        entries.withLock { entries in
+            entries.append(entry)
+            return entries.count == 1
         }
+    }
+
+    func take() -> [Entry] {
+        entries.withLock { entries in
+            defer { entries = [] }
+            return entries
+        }
+    }
+
+    /// Returns frames whose commit failed to the front, ahead of what arrived since.
+    func putBack(_ frames: [Entry]) {
+        guard !frames.isEmpty else { return }
+        entries.withLock { $0.insert(contentsOf: frames, at: 0) }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+}
+
+extension StationStore {
+    /// Inserts queued frames (inside the group commit's transaction).
+    func writeFrames(_ frames: [FrameQueue.Entry]) throws {
+        for frame in frames {
+            try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
+                             frame.station, frame.incoming, frame.at, frame.text)
+        }
+    }
+
+    /// Commits the queued frames now (with any pending writes); how many frames were queued.
+    func flushFrames() async throws -> Int {
+        let queued = frameQueue.count
+        guard queued > 0 else { return 0 }
+        // An empty write joins the next batch, whose commit carries the frames queued before it.
+        try await committed { () }
+        return queued
     }
 
     func pruneMessages(olderThanSeconds: Int, now: String, keepAtMost: Int, keepBytes: Int = .max) throws {

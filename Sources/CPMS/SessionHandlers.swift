@@ -26,7 +26,7 @@ extension StationHandlers {
                 authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
                 meterStartWh: Double(request.meterStart), now: now.rfc3339)
             try await this.flagLateReport(session: id, station: connection.stationId, what: "start", chargerTime: request.timestamp, now: now)
-            await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
+            try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                             connector: request.connectorId, evse: request.connectorId,
                             fields: ["transactionId": .string(String(id)), "idTag": .string(request.idTag)])
             return V16.StartTransactionResponse(idTagInfo: info, transactionId: id)
@@ -63,7 +63,7 @@ extension StationHandlers {
                 try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                                  reason: request.reason?.rawValue ?? "Local", now: now.rfc3339)
                 try await this.flagLateReport(session: session, station: connection.stationId, what: "stop", chargerTime: request.timestamp, now: now)
-                await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
             }
             // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
             // charger would otherwise retry it forever.
@@ -100,7 +100,7 @@ extension StationHandlers {
                     transactionRef: reference, idToken: request.idToken?.idToken,
                     authorization: decision?.outcome.rawValue ?? "none", startTime: request.timestamp.rfc3339,
                     meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
-                await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
+                try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                                 connector: request.evse?.id, evse: request.evse?.id,
                                 fields: CPMS.fields([("transactionId", reference), ("idTag", request.idToken?.idToken)]))
             }
@@ -112,7 +112,7 @@ extension StationHandlers {
                 if request.eventType == .ended {
                     try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
                                                      reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
-                    await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                    try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
                 }
             }
             return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
@@ -146,8 +146,8 @@ extension StationHandlers {
 
     /// transactionEnded, with energy, duration and whether the session succeeded: it
     /// delivered energy (at least 100 Wh) and did not end for a fault.
-    func emitEnded(session: Int, station: String, at now: OCPPDateTime, chargerTime: OCPPDateTime) async {
-        guard events != nil, let record = try? await store.session(session) else { return }
+    func emitEnded(session: Int, station: String, at now: OCPPDateTime, chargerTime: OCPPDateTime) async throws {
+        guard events != nil, let record = try await store.session(session) else { return }
         var values = CPMS.fields([("transactionId", record.transactionRef), ("idTag", record.idToken), ("reason", record.stopReason)])
         let energy = record.energyWh ?? 0
         values["energyWh"] = .number(energy)
@@ -155,7 +155,7 @@ extension StationHandlers {
             values["durationSeconds"] = .number(Double(stop.secondsSinceEpoch - start.secondsSinceEpoch))
         }
         values["success"] = .bool(energy >= 100 && !Self.failedStopReasons.contains(record.stopReason ?? ""))
-        await emit(.transactionEnded, station: station, at: now, chargerTime: chargerTime, connector: record.evse, evse: record.evse,
+        try await emit(.transactionEnded, station: station, at: now, chargerTime: chargerTime, connector: record.evse, evse: record.evse,
                    fields: values)
     }
 }

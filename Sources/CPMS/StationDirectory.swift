@@ -51,10 +51,12 @@ public final class StationDirectory: Sendable {
     }
 }
 
-/// Where the CPMS hands the domain events it produces (rule engine, event log). Called on
-/// the connection's task; it may wait while the consumers are far behind (backpressure: the
-/// charger's answer then comes later), it never drops.
-public typealias DomainEventSink = @Sendable (DomainEvent) async -> Void
+/// Where the CPMS hands the domain events it produces (the durable `EventLog`). Called on the
+/// connection's task before the charger is answered; it returns once the event is durable,
+/// may wait while the consumers are far behind (backpressure: the answer then comes later),
+/// never drops, and throws when the event could not be recorded (the charger then gets an
+/// error instead of an answer that would claim it was).
+public typealias DomainEventSink = @Sendable (DomainEvent) async throws -> Void
 
 /// Builds domain events for one station with its directory attributes and a fresh id.
 public struct DomainEventFactory: Sendable {
@@ -66,10 +68,13 @@ public struct DomainEventFactory: Sendable {
         self.sink = sink
     }
 
+    /// Builds the event (its times to the millisecond, as the log stores them) and hands it to
+    /// the sink.
     public func emit(_ kind: EventKind, station: String, at time: Date, chargerTime: Date? = nil, connector: Int? = nil,
-                     evse: Int? = nil, fields: [String: FieldValue] = [:]) async {
+                     evse: Int? = nil, fields: [String: FieldValue] = [:]) async throws {
         let attributes = await directory.attributes(of: station)
-        await sink(DomainEvent(id: Self.newId(), kind: kind, time: time, chargerTime: chargerTime, station: station,
+        try await sink(DomainEvent(id: Self.newId(), kind: kind, time: DomainEvent.storagePrecision(time),
+                         chargerTime: chargerTime.map(DomainEvent.storagePrecision), station: station,
                          connector: connector, evse: evse, site: attributes.site, vendor: attributes.vendor,
                          model: attributes.model, firmware: attributes.firmware, fields: fields))
     }

@@ -6,29 +6,29 @@ import OCPP
 /// domain events every handler emits. Events go out after what they describe is stored.
 extension StationHandlers {
     func emit(_ kind: EventKind, station: String, at time: OCPPDateTime, chargerTime: OCPPDateTime? = nil,
-              connector: Int? = nil, evse: Int? = nil, fields: [String: FieldValue] = [:]) async {
+              connector: Int? = nil, evse: Int? = nil, fields: [String: FieldValue] = [:]) async throws {
         guard let events else { return }
-        await events.emit(kind, station: station, at: time.date, chargerTime: chargerTime?.date, connector: connector,
+        try await events.emit(kind, station: station, at: time.date, chargerTime: chargerTime?.date, connector: connector,
                           evse: evse, fields: fields)
     }
 
     /// statusChanged (and faultCleared when a Faulted connector leaves that state).
     func emitStatus(station: String, report: StatusReport, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?,
-                    connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false) async {
+                    connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false) async throws {
         var values = CPMS.fields([("from", previous?.status), ("to", report.status), ("ocppErrorCode", report.errorCode),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         if queuedOffline { values["queuedOffline"] = .bool(true) }
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
-        await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
+        try await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
                    fields: values)
         // faultCleared names the fault that cleared, not the new report's codes.
         if let previous, previous.status == "Faulted", report.status != "Faulted" {
             var cleared = CPMS.fields([("to", report.status), ("ocppErrorCode", previous.errorCode),
                                        ("vendorErrorCode", previous.vendorErrorCode)])
             if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }
-            await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
+            try await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
                        fields: cleared)
         }
     }
@@ -47,15 +47,15 @@ extension StationHandlers {
         // an unknown vendor (and kept in the raw message log), rather than with a CallError.
         handlers.on(V16.DataTransferRequest.self) { _, _ in V16.DataTransferResponse(status: .unknownVendorId) }
         handlers.on(V16.FirmwareStatusNotificationRequest.self) { request, connection in
-            await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            try await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
             return V16.FirmwareStatusNotificationResponse()
         }
         handlers.on(V16.DiagnosticsStatusNotificationRequest.self) { request, connection in
-            await this.emit(.diagnosticsStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            try await this.emit(.diagnosticsStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
             return V16.DiagnosticsStatusNotificationResponse()
         }
         handlers.on(V16.SecurityEventNotificationRequest.self) { request, connection in
-            await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
+            try await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
                             fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
             return V16.SecurityEventNotificationResponse()
         }
@@ -65,11 +65,11 @@ extension StationHandlers {
         let this = self
         handlers.on(V201.DataTransferRequest.self) { _, _ in V201.DataTransferResponse(status: .unknownVendorId) }
         handlers.on(V201.FirmwareStatusNotificationRequest.self) { request, connection in
-            await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            try await this.emit(.firmwareStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
             return V201.FirmwareStatusNotificationResponse()
         }
         handlers.on(V201.SecurityEventNotificationRequest.self) { request, connection in
-            await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
+            try await this.emit(.securityEvent, station: connection.stationId, at: this.clock(), chargerTime: request.timestamp,
                             fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
             return V201.SecurityEventNotificationResponse()
         }
@@ -93,7 +93,7 @@ extension StationHandlers {
                     try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
                         at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))
                 }
-                await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
+                try await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
                                 chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
             }
             return V201.NotifyEventResponse()

@@ -72,7 +72,7 @@ public struct StationHandlers: Sendable {
                 $0.firmware = request.firmwareVersion
             }
             if registration != nil {
-                await this.emit(.booted, station: connection.stationId, at: now,
+                try await this.emit(.booted, station: connection.stationId, at: now,
                                 fields: CPMS.fields([("serialNumber", request.chargePointSerialNumber ?? request.chargeBoxSerialNumber)]))
             }
             let status: V16.BootNotificationResponse.Status = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
@@ -81,13 +81,13 @@ public struct StationHandlers: Sendable {
         handlers.on(V16.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
-            await this.emit(.heartbeat, station: connection.stationId, at: now)
+            try await this.emit(.heartbeat, station: connection.stationId, at: now)
             return V16.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V16.AuthorizeRequest.self) { request, connection in
             let decision = try await this.authorize(request.idTag, station: connection.stationId, now: this.clock())
             if decision.idTagInfo16.status != .accepted {
-                await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
+                try await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
                                 fields: ["idTag": .string(request.idTag), "status": .string(decision.idTagInfo16.status.rawValue)])
             }
             return V16.AuthorizeResponse(idTagInfo: decision.idTagInfo16)
@@ -109,7 +109,7 @@ public struct StationHandlers: Sendable {
                     at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
             }
             if stored {
-                await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
+                try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
                                       queuedOffline: queued)
             }
             return V16.StatusNotificationResponse()
@@ -160,7 +160,7 @@ public struct StationHandlers: Sendable {
                 $0.firmware = station.firmwareVersion
             }
             if registration != nil {
-                await this.emit(.booted, station: connection.stationId, at: now,
+                try await this.emit(.booted, station: connection.stationId, at: now,
                                 fields: CPMS.fields([("reason", request.reason.rawValue), ("serialNumber", station.serialNumber)]))
             }
             let status: V201.RegistrationStatusEnumType = registration == "accepted" ? .accepted : registration == "pending" ? .pending : .rejected
@@ -169,13 +169,13 @@ public struct StationHandlers: Sendable {
         handlers.on(V201.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
             try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
-            await this.emit(.heartbeat, station: connection.stationId, at: now)
+            try await this.emit(.heartbeat, station: connection.stationId, at: now)
             return V201.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V201.AuthorizeRequest.self) { request, connection in
             let decision = try await this.authorize(request.idToken.idToken, station: connection.stationId, now: this.clock())
             if decision.idTokenInfo201.status != .accepted {
-                await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
+                try await this.emit(.authorizationRejected, station: connection.stationId, at: this.clock(),
                                 fields: ["idTag": .string(request.idToken.idToken), "status": .string(decision.idTokenInfo201.status.rawValue)])
             }
             return V201.AuthorizeResponse(idTokenInfo: decision.idTokenInfo201)
@@ -189,7 +189,7 @@ public struct StationHandlers: Sendable {
             let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
                                                            queuedOffline: queued, now: now.rfc3339)
             if stored {
-                await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
+                try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
                                       queuedOffline: queued)
             }
             return V201.StatusNotificationResponse()

@@ -1,8 +1,9 @@
+import DomainEvents
 import Foundation
 import Store
 
-/// The rule engine's records in the store: the domain events it consumed (for replay), the
-/// decisions it made, and its serialised state (so windows survive a restart).
+/// The rule engine's records in the store: the decisions it made (with its event-log cursor),
+/// and its serialised state (so windows survive a restart).
 extension StationStore {
     /// A stored decision, as `vigil rules decisions` and the API show it.
     public struct DecisionRow: Sendable, Equatable {
@@ -17,17 +18,6 @@ extension StationStore {
         public var json: String
     }
 
-    public func appendEvents(_ events: [(eventId: String, at: String, station: String, kind: String, json: String)]) async throws {
-        try await committed { [self] in
-            try database.transaction {
-                for event in events {
-                    try database.run("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
-                                     event.eventId, event.at, event.station, event.kind, event.json)
-                }
-            }
-        }
-    }
-
     /// Events in recording order, `limit` at a time after row `afterRow`, optionally within a time range.
     public func events(afterRow: Int, limit: Int, from: String? = nil, to: String? = nil) throws -> [(row: Int, json: String)] {
         try database.rows("""
@@ -36,18 +26,27 @@ extension StationStore {
             """, afterRow, from, from, to, to, limit).map { ($0[0].int ?? 0, $0[1].text ?? "") }
     }
 
+    /// Deletes events older than the retention — never one a consumer (or the rule engine's
+    /// saved state) has not done, and never the newest (sequences must not restart).
     public func pruneEvents(olderThanSeconds: Int, now: String) throws {
-        try database.run("DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
-                         StoreTime.shifted(now, by: -Double(olderThanSeconds)))
+        let keepFrom = try eventLogLowWater() ?? 0
+        try database.run("""
+            DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?")) AND id <= ?
+                AND id < (SELECT max(id) FROM domain_events)
+            """, StoreTime.shifted(now, by: -Double(olderThanSeconds)), keepFrom)
     }
 
     @discardableResult
     public func appendDecisions(_ decisions: [(at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
                                                station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
-                                               eventIds: String, reason: String, json: String)]) async throws -> [Int] {
+                                               eventIds: String, reason: String, json: String)],
+                                 cursor: (consumer: String, value: StoredCursor, now: String)? = nil) async throws -> [Int] {
         try await committed { [self] in
             var ids: [Int] = []
             try database.transaction {
+                // The consumer's cursor moves in the same transaction: after a restart, what these
+                // decisions came from is not decided again.
+                if let cursor { try writeEventCursor(consumer: cursor.consumer, cursor.value, now: cursor.now) }
                 for decision in decisions {
                     ids.append(try database.insert("""
                         INSERT INTO decisions (at, rule, rule_hash, mode, kind, target, station, connector, site, rung, action, event_ids, reason, json)
@@ -73,14 +72,33 @@ extension StationStore {
         }
     }
 
-    public func saveRuleState(_ json: String, now: String) throws {
-        try database.run("""
-            INSERT INTO rule_state (id, saved_at, json) VALUES (1, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, json = excluded.json
-            """, now, json)
+    /// The rule engine's saved state, with the event-log cursor it was taken at and the
+    /// engine's time then (nil for a state saved before the event log had cursors).
+    public struct SavedRuleState: Sendable {
+        public var json: String
+        public var cursor: EventCursor?
+        public var engineTime: String?
     }
 
-    public func ruleState() throws -> String? {
-        try database.rows("SELECT json FROM rule_state WHERE id = 1").first?.first?.text
+    public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String) async throws {
+        try await committed { [self] in
+            try database.run("""
+                INSERT INTO rule_state (id, saved_at, json, position, ahead, engine_time) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, json = excluded.json, position = excluded.position,
+                    ahead = excluded.ahead, engine_time = excluded.engine_time
+                """, now, json, cursor?.position, cursor?.aheadText ?? "", engineTime)
+        }
+    }
+
+    public func ruleState() throws -> SavedRuleState? {
+        guard let row = try database.rows("SELECT json, position, ahead, engine_time FROM rule_state WHERE id = 1").first else { return nil }
+        var cursor: EventCursor?
+        if let position = row[1].int {
+            guard let ahead = EventCursor.ahead(from: row[2].text ?? "") else {
+                throw UnreadableEvent(sequence: position, error: "the rule state's cursor is damaged")
+            }
+            cursor = EventCursor(position: position, ahead: ahead)
+        }
+        return SavedRuleState(json: row[0].text ?? "", cursor: cursor, engineTime: row[3].text)
     }
 }

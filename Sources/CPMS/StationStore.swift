@@ -7,6 +7,8 @@ import Store
 public actor StationStore {
     let database: any SQLDatabase
     var group = GroupCommit()
+    /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
+    nonisolated let frameQueue = FrameQueue()
 
     /// Opens (and migrates) the SQLite database at `path`. Throws `MigrationError` for a
     /// database written by a newer Vigil.

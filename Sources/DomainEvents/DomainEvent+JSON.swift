@@ -1,7 +1,10 @@
+import Foundation
+
 /// The stored form of an event, written without Foundation's `JSONEncoder` (every event is
 /// stored for replay, and the encoder cost more than evaluating the event). The same JSON the
-/// `Codable` conformance reads back: sorted keys, absent values left out, times as RFC 3339
-/// UTC to the second (what `JSONDecoder`'s `.iso8601` strategy reads).
+/// `Codable` conformance reads back (with `storageDecoder`): sorted keys, absent values left
+/// out, times as RFC 3339 UTC with milliseconds — the precision events are made with, so an
+/// event read back from the log is the event the engine saw.
 extension DomainEvent {
     public var storageJSON: String {
         var out = "{"
@@ -22,7 +25,7 @@ extension DomainEvent {
             out += String(value)
         }
         // Keys in sorted order, as the encoder with .sortedKeys writes them.
-        if let chargerTime { string("chargerTime", UTCTimestamp.format(chargerTime, milliseconds: false)) }
+        if let chargerTime { string("chargerTime", UTCTimestamp.format(chargerTime, milliseconds: true)) }
         number("connector", connector)
         number("evse", evse)
         key("fields")
@@ -48,10 +51,34 @@ extension DomainEvent {
         string("model", model)
         string("site", site)
         string("station", station)
-        string("time", UTCTimestamp.format(time, milliseconds: false))
+        string("time", UTCTimestamp.format(time, milliseconds: true))
         string("vendor", vendor)
         out += "}"
         return out
+    }
+
+    /// Reads what `storageJSON` wrote (and event files with whole-second times).
+    public static func decode(storageJSON json: String) throws -> DomainEvent {
+        try storageDecoder().decode(DomainEvent.self, from: Data(json.utf8))
+    }
+
+    /// A decoder for stored events and event files: RFC 3339 times with or without a fraction.
+    public static func storageDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = UTCTimestamp.parse(text) { return date }
+            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 time: \(text)"))
+        }
+        return decoder
+    }
+
+    /// `date` to the millisecond, the precision events are made and stored with (exactly what
+    /// reading the stored event gives back).
+    public static func storagePrecision(_ date: Date) -> Date {
+        UTCTimestamp.millisecondPrecision(date)
     }
 
     static func appendQuoted(_ text: String, to out: inout String) {

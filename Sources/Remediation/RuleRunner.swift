@@ -5,11 +5,18 @@ import Foundation
 import RuleEngine
 import VendorCatalog
 
-/// Runs the pure rule engine for a live system: events in through a bounded queue, decisions
-/// out to the store (and to `onDecisions`), the engine ticked at its deadlines, its state saved
-/// periodically and at shutdown, and the rule set hot-reloaded. One actor, so the engine's
+/// Runs the pure rule engine for a live system. It is the `rules` consumer of the durable
+/// `EventLog`: it takes events in batches (urgent ones first, each station's in order),
+/// evaluates them with the event's own time (deadlines falling due before an event are ticked
+/// first, as `rules replay` does), and stores each batch's decisions together with its cursor
+/// in one transaction — so after a crash nothing is decided twice and nothing is skipped.
+/// The engine's state is saved every 10 s with the cursor it was taken at; a restart loads it
+/// and replays the events after that cursor without acting on what was already recorded.
+/// Deadlines are also ticked by the clock while nothing waits. One actor, so the engine's
 /// state is only ever touched by one evaluation at a time.
 public actor RuleRunner {
+    /// The runner's name in the event log and its cursor table.
+    public static let consumer = "rules"
     /// How often time passing (`tick`) is fed to the engine, so deadlines — absence rules,
     /// `for` windows, verifications, approval timeouts — fall due without an incoming event.
     nonisolated let tickInterval: Duration
@@ -18,20 +25,34 @@ public actor RuleRunner {
     private var engine: RuleEngine
     private var state: RuleEngineState
     private let store: StationStore
+    private let events: EventLog
     private let log: Logger
     private let clock: @Sendable () -> Date
-    private var pendingEvents: [(eventId: String, at: String, station: String, kind: String, json: String)] = []
     private var lastSaved: Date
     /// Called with every batch of decisions after they are stored and audited, with their
     /// store ids (the executor hooks in here).
     public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
     private let auditor: Auditor?
 
-    private let intake: AsyncStream<DomainEvent>
-    private let continuation: AsyncStream<DomainEvent>.Continuation
-    /// Events refused because the queue was full (the engine fell behind).
-    public private(set) var dropped = 0
-    public private(set) var evaluated = 0
+    /// What the engine's state has evaluated (the event log's cursor after the last batch).
+    private var evaluated: EventCursor
+    /// Deadlines up to here have been ticked.
+    private var tickedThrough: Date
+    /// Decisions are recorded for every event this covers and every deadline up to
+    /// `recordedTicks`; a restart replays those without acting.
+    private var recorded: EventCursor
+    private var recordedTicks: Date?
+    /// Whether the engine still replays what it had recorded before a restart (its start is
+    /// marked when that ends, so replayed events keep their own times).
+    private var replaying: Bool
+    /// A batch is being evaluated or recorded (the clock's tick and state saves wait).
+    private var busy = false
+    public private(set) var evaluatedCount = 0
+
+    /// Events the executor and the API hand back (command results, holds, approvals), appended
+    /// to the log in order by `run`. Unbounded, but they come at most one per command or answer.
+    private nonisolated let feedback: AsyncStream<DomainEvent>.Continuation
+    private let feedbackStream: AsyncStream<DomainEvent>
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -50,105 +71,178 @@ public actor RuleRunner {
     }
 
     /// Starts from the state saved in `store` (the state of rules whose text changed is dropped)
-    /// and marks an engine start, so absence rules wait out their warm-up. Throws
+    /// and registers with `events` from the cursor that state was taken at. Throws
     /// `StateUnreadable` when the store cannot be read (fail closed); a saved state in a form
     /// this build cannot decode is logged and replaced by an empty one.
-    public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, auditor: Auditor? = nil, queueLimit: Int = 100_000,
-                tickInterval: Duration = .milliseconds(250), clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping Logger) async throws {
+    public init(ruleSet: RuleSet, catalog: VendorCatalog?, store: StationStore, events: EventLog, auditor: Auditor? = nil,
+                tickInterval: Duration = .milliseconds(250), clock: @escaping @Sendable () -> Date = { Date() },
+                log: @escaping Logger) async throws {
         self.auditor = auditor
         self.tickInterval = tickInterval
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
-        let saved: String?
-        do { saved = try await store.ruleState() } catch { throw StateUnreadable(error: "\(error)") }
+        let saved: StationStore.SavedRuleState?
+        let stored: StationStore.StoredCursor?
+        let head: Int
+        do {
+            saved = try await store.ruleState()
+            stored = try await store.eventCursor(consumer: Self.consumer)
+            head = try await store.lastEventSequence()
+        } catch { throw StateUnreadable(error: "\(error)") }
+        var stateCursor: EventCursor?
         if let saved {
             do {
-                state = engine.adopt(try JSONDecoder().decode(RuleEngineState.self, from: Data(saved.utf8)))
+                state = engine.adopt(try JSONDecoder().decode(RuleEngineState.self, from: Data(saved.json.utf8)))
+                stateCursor = saved.cursor
             } catch {
                 log("warning", "saved rule state unreadable; starting with empty windows", ["error": "\(error)"])
             }
         }
+        let recorded = stored?.cursor ?? EventCursor(position: head)
+        // The state's own cursor when it has one; else (no state, or one saved before the log had
+        // cursors) the state stands for what was recorded.
+        let start = stateCursor ?? recorded
         let now = clock()
-        engine.start(at: now, state: &state)
+        self.evaluated = start
+        self.recorded = recorded
+        self.recordedTicks = stored?.tickedThrough.flatMap(StoreTime.parse)
+        self.tickedThrough = saved?.engineTime.flatMap(StoreTime.parse) ?? now
+        self.replaying = start != recorded
+        if !replaying { engine.start(at: now, state: &state) }
         self.engine = engine
         self.state = state
         self.store = store
+        self.events = events
         self.clock = clock
         self.log = log
         lastSaved = now
-        (intake, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(queueLimit))
+        (feedbackStream, feedback) = AsyncStream.makeStream(of: DomainEvent.self)
+        do { try await events.register(Self.consumer, from: start) } catch { throw StateUnreadable(error: "\(error)") }
+        if replaying {
+            log("info", "replaying the events decided before the restart, without acting on them",
+                ["from": String(start.position), "through": String(recorded.position)])
+        }
     }
 
     public var ruleSet: RuleSet { engine.ruleSet }
 
-    /// Hands an event to the engine without waiting; false when the queue is full.
-    @discardableResult
-    public nonisolated func submit(_ event: DomainEvent) -> Bool {
-        if case .dropped = continuation.yield(event) {
-            Task { await self.countDrop() }
-            return false
-        }
-        return true
+    /// Hands an event the runner's own consumers produced (a command's result, a hold, an
+    /// approval) to the event log, in order, without waiting.
+    public nonisolated func submit(_ event: DomainEvent) {
+        var event = event
+        event.time = DomainEvent.storagePrecision(event.time)   // as it reads back from the log
+        feedback.yield(event)
     }
 
-    private func countDrop() {
-        dropped += 1
-        if dropped == 1 || dropped % 1_000 == 0 { log("warning", "rule engine queue full; events dropped", ["dropped": String(dropped)]) }
-    }
-
-    /// Consumes events and ticks until cancelled; then flushes and saves the state.
+    /// Consumes the event log and ticks until cancelled; then saves its cursor and state.
     public func run() async {
-        let events = intake
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in events { await self.process(event) }
-            }
+            group.addTask { await self.consume() }
             group.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: self.tickInterval)
                     await self.tick()
                 }
             }
+            group.addTask { await self.appendFeedback() }
             await group.next()
             group.cancelAll()
         }
-        await flush()
+        await saveCursor()
         await saveState()
     }
 
-    /// Stops the intake; `run` returns once the queued events are processed.
-    public nonisolated func finish() { continuation.finish() }
-
-    /// Evaluates `event` now (the bus's consuming task calls it, in order); the bus bounds the
-    /// backlog and makes producers wait, so nothing is dropped on this path.
-    public func ingest(_ event: DomainEvent) async {
-        await process(event)
+    private func consume() async {
+        while !Task.isCancelled {
+            let (batch, cursor) = await events.next(Self.consumer)
+            if batch.isEmpty { return }
+            await process(batch, cursor: cursor)
+        }
     }
 
-    func process(_ event: DomainEvent) async {
-        let decisions = engine.evaluate(event, state: &state, now: max(event.time, clock()))
-        evaluated += 1
-        pendingEvents.append((event.id, Self.timestamp(event.time), event.station, event.kind.rawValue, event.storageJSON))
+    private func appendFeedback() async {
+        for await event in feedbackStream {
+            var attempt = 0
+            while true {
+                do {
+                    try await events.append(event, waitForRoom: false)
+                    break
+                } catch {
+                    attempt += 1
+                    log("error", "cannot append to the event log; retrying", ["kind": event.kind.rawValue, "station": event.station,
+                                                                              "attempt": String(attempt), "error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * attempt)))
+                }
+            }
+        }
+    }
+
+    /// Evaluates one batch from the log: deadlines before each event first, then the event,
+    /// at the event's time. Decisions for what was recorded before a restart are not acted on.
+    func process(_ batch: [SequencedEvent], cursor: EventCursor) async {
+        busy = true
+        defer { busy = false }
+        var decisions: [Decision] = []
+        for item in batch {
+            while let due = engine.nextDeadline(state), due < item.event.time {
+                let ticked = engine.tick(at: due, state: &state)
+                tickedThrough = max(tickedThrough, due)
+                if !(recordedTicks.map { due <= $0 } ?? false) { decisions += ticked }
+            }
+            let made = engine.evaluate(item.event, state: &state, now: item.event.time)
+            evaluatedCount += 1
+            if !recorded.covers(item.sequence) { decisions += made }
+        }
+        evaluated = cursor
+        if replaying && !hasRecordedWaiting() {
+            replaying = false
+            engine.start(at: clock(), state: &state)
+            log("info", "replay after restart done; acting on events again", ["position": String(cursor.position)])
+        }
         await record(decisions)
-        if pendingEvents.count >= 500 { await flush() }
+    }
+
+    /// Whether events the log still holds for the runner were decided before the restart.
+    private func hasRecordedWaiting() -> Bool {
+        evaluated.position < recorded.position || !recorded.ahead.allSatisfy(evaluated.covers)
     }
 
     func tick() async {
+        guard !busy else { return }
         let now = clock()
-        var decisions: [Decision] = []
-        while let due = engine.nextDeadline(state), due <= now {
-            decisions += engine.tick(at: due, state: &state)
+        // Only with nothing waiting: deadlines then fall due in the same order as in a replay.
+        if events.isCaughtUp(Self.consumer) {
+            busy = true
+            var decisions: [Decision] = []
+            while let due = engine.nextDeadline(state), due <= now {
+                decisions += engine.tick(at: due, state: &state)
+            }
+            tickedThrough = max(tickedThrough, now)
+            await record(decisions)
+            busy = false
         }
-        await record(decisions)
-        await flush()
+        if evaluated != recorded { await saveCursor() }
         if now.timeIntervalSince(lastSaved) >= 10 { await saveState() }
     }
 
-    /// Stores decisions (with the events before them, so the evidence is on disk first), logs
-    /// them and hands them on.
+    /// Saves the cursor alone (nothing was decided since the last record).
+    func saveCursor() async {
+        let cursor = evaluated, ticks = tickedThrough
+        do {
+            try await store.saveEventCursor(consumer: Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
+                                            now: StoreTime.format(clock()))
+            recorded = cursor
+            recordedTicks = ticks
+        } catch {
+            log("error", "cannot save the rule engine's event-log cursor", ["error": "\(error)"])
+        }
+    }
+
+    /// Stores decisions with the cursor they bring the runner to (one transaction), audits and
+    /// logs them and hands them on. Without decisions only a moved cursor is saved, at the tick.
     func record(_ decisions: [Decision]) async {
         guard !decisions.isEmpty else { return }
-        await flush()
+        let cursor = evaluated, ticks = tickedThrough
         // Each decision is encoded once, for its row and its audit entry.
         let encoded = decisions.map(encode)
         let rows = zip(decisions, encoded).map { decision, json in
@@ -158,7 +252,14 @@ public actor RuleRunner {
              eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason, json: json ?? "{}")
         }
         var ids: [Int] = []
-        do { ids = try await store.appendDecisions(rows) } catch { log("error", "cannot store decisions", ["error": "\(error)"]) }
+        do {
+            ids = try await store.appendDecisions(rows, cursor: (Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
+                                                                 StoreTime.format(clock())))
+            recorded = cursor
+            recordedTicks = ticks
+        } catch {
+            log("error", "cannot store decisions", ["error": "\(error)"])
+        }
         await auditor?.record(zip(decisions, encoded).map { Self.auditRecord($0, json: $1) })
         for decision in decisions {
             log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
@@ -169,19 +270,16 @@ public actor RuleRunner {
         }
     }
 
-    func flush() async {
-        guard !pendingEvents.isEmpty else { return }
-        let batch = pendingEvents
-        pendingEvents = []
-        do { try await store.appendEvents(batch) } catch { log("error", "cannot store domain events", ["error": "\(error)"]) }
-    }
-
+    /// Saves the engine's state with the cursor it stands for — only between batches and once
+    /// what they decided is recorded, so a restart never starts past an unrecorded decision.
     func saveState() async {
+        guard !busy, evaluated == recorded else { return }
         lastSaved = clock()
         // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
         do {
             let json = try JSONEncoder().encode(state)
-            try await store.saveRuleState(String(decoding: json, as: UTF8.self), now: Self.timestamp(lastSaved))
+            try await store.saveRuleState(String(decoding: json, as: UTF8.self), cursor: evaluated,
+                                          engineTime: StoreTime.format(tickedThrough), now: Self.timestamp(lastSaved))
         } catch {
             log("error", "cannot save the rule state", ["error": "\(error)"])
         }
@@ -208,8 +306,9 @@ public actor RuleRunner {
         var fields: [String: FieldValue] = ["rule": .string(rule), "target": .string(target), "approved": .bool(approved),
                                             "by": .string(person)]
         if let role { fields["role"] = .string(role) }
-        return submit(DomainEvent(id: UUID().uuidString.lowercased(), kind: .approval, time: clock(), station: String(parts.first ?? ""),
-                                  connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
+        submit(DomainEvent(id: UUID().uuidString.lowercased(), kind: .approval, time: DomainEvent.storagePrecision(clock()),
+                           station: String(parts.first ?? ""), connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
+        return true
     }
 
     public func setDecisionHandler(_ handler: @escaping @Sendable ([StoredDecision]) async -> Void) {

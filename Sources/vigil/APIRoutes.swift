@@ -15,20 +15,29 @@ import Transport
 /// sessions and decisions 100 (at most 1000).
 enum APIRoutes {
     static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       catalog: VendorCatalog?, bus: DomainEventBus? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
+                       catalog: VendorCatalog?, events: EventLog? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
         ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth,
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
-        // Health, with each event consumer's counters (a growing `dropped` means it cannot keep up),
-        // and whether the API needs tokens: "open" while no API user exists.
+        // Health, with the event log's head and each consumer's lag in events and milliseconds
+        // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
+        // while no API user exists.
         router.on("GET", "/api/v1/health") { _ in
-            let consumers = (bus?.statistics ?? []).map { consumer -> JSONValue in
-                .object(JSONObject([("name", .string(consumer.name)), ("capacity", .integer(consumer.capacity)),
-                                    ("delivered", .integer(consumer.delivered)), ("dropped", .integer(consumer.dropped)),
-                                    ("backlog", .integer(consumer.backlog)), ("waits", .integer(consumer.waits))]))
+            let statistics = events?.statistics
+            let consumers = (statistics?.consumers ?? []).map { consumer -> JSONValue in
+                .object(JSONObject([("name", .string(consumer.name)), ("position", .integer(consumer.position)),
+                                    ("lag", .integer(consumer.lag)), ("lagMilliseconds", .integer(Int(consumer.lagMilliseconds.rounded()))),
+                                    ("taken", .integer(consumer.taken))]))
             }
+            let legacy = (statistics?.consumers ?? []).map { consumer -> JSONValue in
+                .object(JSONObject([("name", .string(consumer.name)), ("delivered", .integer(consumer.taken + consumer.lag)),
+                                    ("dropped", .integer(0)), ("backlog", .integer(consumer.lag)), ("waits", .integer(statistics?.waits ?? 0))]))
+            }
+            let log = JSONObject([("head", .integer(statistics?.head ?? 0)), ("appended", .integer(statistics?.appended ?? 0)),
+                                  ("waits", .integer(statistics?.waits ?? 0)), ("waitingAppends", .integer(statistics?.waitingAppends ?? 0)),
+                                  ("consumers", .array(consumers))])
             let apiAuth: String
             switch try? await store.hasAPIUsers() {
             case true?: apiAuth = "tokens"
@@ -36,7 +45,12 @@ enum APIRoutes {
             case nil: apiAuth = "unknown"
             }
             return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")), ("apiAuth", .string(apiAuth)),
-                                                                          ("eventConsumers", .array(consumers))]))).utf8))
+                                                                          ("eventLog", .object(log)),
+                                                                          ("eventConsumers", .array(legacy))]))).utf8))
+        }
+        // The same counters in the Prometheus text format (open to GETs like health).
+        router.on("GET", "/metrics") { _ in
+            .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics).utf8))
         }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             do {

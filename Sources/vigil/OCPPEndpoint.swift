@@ -141,8 +141,14 @@ struct OCPPEndpoint {
             return
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
-        await events?.emit(.connected, station: station, at: clock().date, 
-                           fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
+        do {
+            try await events?.emit(.connected, station: station, at: clock().date,
+                                   fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
+        } catch {
+            // Not recorded, so not acted on: the charger is told to come back rather than served unseen.
+            log(.error, "cannot record the connection in the event log; closing it", ["station": station, "error": "\(error)"])
+            await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot record the connection now")
+        }
         await connection.run()
         await connections.unregister(connection, for: station)
         // A connection replaced by a newer one must not mark the station offline.
@@ -151,7 +157,12 @@ struct OCPPEndpoint {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
-            await events?.emit(.disconnected, station: station, at: clock().date, fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
+            do {
+                try await events?.emit(.disconnected, station: station, at: clock().date,
+                                       fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
+            } catch {
+                log(.error, "cannot record the disconnect in the event log", ["station": station, "error": "\(error)"])
+            }
         }
         let status = await socket.closeStatus
         let statistics = await connection.statistics

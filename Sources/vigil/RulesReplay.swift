@@ -20,12 +20,10 @@ struct RulesReplay {
             guard let date = Self.parseDate(text) else { throw UsageError("--to must be an ISO 8601 time, got \(text.debugDescription)") }
             return date
         }
-        let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
-        var state = RuleEngineState()
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        var replay = RuleReplay(engine: RuleEngine(ruleSet: ruleSet, catalog: catalog))
+        let decoder = DomainEvent.storageDecoder()
         var counts: [String: [String: Int]] = [:]
-        var total = 0, skipped = 0, lineNumber = 0, started = false
+        var total = 0, skipped = 0, lineNumber = 0
         let clock = ContinuousClock(), began = clock.now
         var lastReport = began
         func consume(_ decisions: [Decision]) {
@@ -40,9 +38,7 @@ struct RulesReplay {
         func feed(_ event: DomainEvent) {
             if let from, event.time < from { return }
             if let to, event.time > to { return }
-            if !started { engine.start(at: event.time, state: &state); started = true }
-            while let due = engine.nextDeadline(state), due < event.time { consume(engine.tick(at: due, state: &state)) }
-            consume(engine.evaluate(event, state: &state, now: event.time))
+            consume(replay.feed(event))
             total += 1
             if clock.now - lastReport > .seconds(2) {
                 lastReport = clock.now
@@ -84,7 +80,7 @@ struct RulesReplay {
                 }
             }
         }
-        if let to { while let due = engine.nextDeadline(state), due <= to { consume(engine.tick(at: due, state: &state)) } }
+        if let to { consume(replay.finish(through: to)) }
         let elapsed = clock.now - began
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         guard !arguments.has("json") else { return 0 }

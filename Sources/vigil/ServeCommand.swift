@@ -219,8 +219,11 @@ struct ServeCommand {
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
         // command without the key) and copy to the anchor what it has not seen yet.
         await auditor.checkpoint()
-        let runner = try await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, auditor: auditor,
-                                      tickInterval: .milliseconds(tickMilliseconds), log: logger)
+        // The durable event log: every event is appended before its charger is answered; the
+        // rules and the executor consume it by cursor (register both before the first append).
+        let eventLog = EventLog(store: store)
+        let runner = try await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, events: eventLog, auditor: auditor,
+                                          tickInterval: .milliseconds(tickMilliseconds), log: logger)
         var secretFiles = [("database", databasePath), ("audit key", keyPath)]
         if let configPath { secretFiles.append(("config file", configPath)) }
         if let tlsKey { secretFiles.append(("TLS private key", tlsKey)) }
@@ -266,18 +269,9 @@ struct ServeCommand {
         }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
-        // The event bus: each consumer has its own bounded buffer; a slow one loses events
-        // (counted, logged, in /api/v1/health) instead of slowing the chargers down.
-        let bus = DomainEventBus(onDrop: { [log] subscriber, dropped in
-            log(.warning, "event consumer falling behind; events dropped for it", ["subscriber": subscriber, "dropped": String(dropped)])
-        })
-        // Lossless: the rules take each event straight from the bus; more than 100,000 behind, ingestion waits.
-        bus.subscribe("rules", capacity: 100_000) { event in await runner.ingest(event) }
-        // The executor takes only boots, connections and faults: filtered at publish, bulk traffic never fills its buffer.
-        bus.subscribe("remediation", capacity: 10_000, accepts: { RemediationExecutor.observes($0) }) { event in
-            await executor.observe(event)
-        }
-        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in await bus.publish(event) }
+        // The executor takes only boots, connections and faults: filtered as they are appended.
+        try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
+        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in try await eventLog.append(event) }
         stations.events = events
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
@@ -288,7 +282,7 @@ struct ServeCommand {
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
-                                                                                  commands: commandService, catalog: catalog, bus: bus,
+                                                                                  commands: commandService, catalog: catalog, events: eventLog,
                                                                                   guard: apiGuard, log: log))
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
         if ["0.0.0.0", "::"].contains(http.boundAddress.host) && httpAllowedHosts.isEmpty {
@@ -313,21 +307,31 @@ struct ServeCommand {
                 }
             }
         }
-        // The raw message log is written in batches (one transaction per flush) and pruned hourly,
-        // with the domain events kept for `rules replay` (14 days).
-        let writeMessages: @Sendable () async -> Void = { [log] in
+        // Raw frames are written with every group commit; the quirk record is flushed every
+        // 250 ms. Both logs are pruned hourly, the event log keeping 14 days (and whatever a
+        // consumer has not done yet).
+        let writeLogs: @Sendable () async -> Void = { [log] in
             var sincePrune = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                do { try await messages.flush() } catch { log(.error, "cannot write the message log", ["error": "\(error)"]) }
                 do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
                 sincePrune += 1
                 if sincePrune >= 4 * 3600 {
                     sincePrune = 0
                     let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
-                    try? await messages.prune(now: now)
-                    try? await store.pruneEvents(olderThanSeconds: 14 * 86_400, now: now)
+                    do {
+                        try await messages.prune(now: now)
+                        try await store.pruneEvents(olderThanSeconds: 14 * 86_400, now: now)
+                    } catch { log(.error, "cannot prune the message and event logs", ["error": "\(error)"]) }
                 }
+            }
+        }
+        // The executor's consumer: its cursor is saved after each batch.
+        let react: @Sendable () async -> Void = { [log] in
+            await eventLog.consume("remediation", onSaveFailure: { error in
+                log(.error, "cannot save the executor's event-log cursor", ["error": "\(error)"])
+            }) { batch in
+                for item in batch { await executor.observe(item.event) }
             }
         }
         let rules: @Sendable () async -> Void = { await runner.run() }
@@ -343,12 +347,11 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeMessages, rules, reload, expire, deliver, signAudit, openWarning],
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, reload, expire, deliver, signAudit, openWarning],
                                          log: log)
         await auditor.checkpoint()
-        _ = try? await messages.flush()   // frames of the drain
-        _ = try? await quirkLog.flush()
-        if messages.dropped > 0 { log(.warning, "message log fell behind", ["dropped": String(messages.dropped)]) }
+        do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }
+        do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
         log(.info, "stopped")
         return 0
     }

@@ -38,7 +38,9 @@ import Testing
         let store = try StationStore(path: path)
         _ = try await store.declareStation(id: "CP-1")
         let now = "2026-12-03T10:00:00.000Z"
-        try await store.appendMessages((1...10).map { (station: "CP-1", incoming: true, at: now, text: String(repeating: "x", count: 100) + "\($0)") })
+        let log = MessageLog(store: store)
+        for index in 1...10 { log.record(station: "CP-1", incoming: true, at: now, text: String(repeating: "x", count: 100) + "\(index)") }
+        try await log.flush()
         // 10 frames of 101-102 characters; keep 350 characters: the three newest (8, 9, 10: 101 + 101 + 102 = 304 ≤ 350 < 405).
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 1_000, keepBytes: 350)
         #expect(try await store.messages(station: "CP-1").map { String($0.text.dropFirst(100)) } == ["8", "9", "10"])

@@ -8,15 +8,14 @@ import Testing
         return (try StationStore(path: path), path)
     }
 
-    @Test func framesAreWrittenInBatchesAndReadBackInOrder() async throws {
+    @Test func framesAreWrittenWithTheNextGroupCommitInOrder() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let log = MessageLog(store: store)
         log.record(station: "CP-1", incoming: true, at: "2026-11-26T01:00:00Z", text: #"[2,"1","Heartbeat",{}]"#)
         log.record(station: "CP-1", incoming: false, at: "2026-11-26T01:00:00Z", text: #"[3,"1",{}]"#)
         log.record(station: "CP-2", incoming: true, at: "2026-11-26T01:00:01Z", text: "garbage")
-        #expect(try await store.messages(station: "CP-1").isEmpty)   // nothing before the flush
-        #expect(try await log.flush() == 3)
+        try await log.flush()
         #expect(try await log.flush() == 0)
         let frames = try await store.messages(station: "CP-1")
         #expect(frames.map(\.text) == [#"[2,"1","Heartbeat",{}]"#, #"[3,"1",{}]"#])
@@ -24,14 +23,18 @@ import Testing
         #expect(try await store.messages(station: "CP-1", limit: 1).map(\.text) == [#"[3,"1",{}]"#])   // the latest, oldest first
     }
 
-    @Test func aFullBufferDropsAndCountsInsteadOfGrowing() async throws {
+    /// A frame is durable no later than what its message changed: any write's commit carries
+    /// the frames queued before it, without waiting for a timer.
+    @Test func aWriteCommitCarriesTheFramesQueuedBeforeIt() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let log = MessageLog(store: store, bufferLimit: 3)
-        for index in 0..<5 { log.record(station: "CP", incoming: true, at: "2026-11-26T01:00:00Z", text: "\(index)") }
-        #expect(log.dropped == 2)
-        #expect(try await log.flush() == 3)
-        #expect(try await store.messages(station: "CP").map(\.text) == ["0", "1", "2"])
+        let log = MessageLog(store: store)
+        for index in 0..<5_000 { log.record(station: "CP", incoming: true, at: "2026-11-26T01:00:00Z", text: "\(index)") }
+        _ = try await store.recordSeen(id: "CP", online: true, now: "2026-11-26T01:00:00Z")
+        // Nothing dropped however many were queued, and all of them in that commit.
+        let frames = try await store.messages(station: "CP", limit: 10_000)
+        #expect(frames.count == 5_000)
+        #expect(frames.first?.text == "0" && frames.last?.text == "4999")
     }
 
     @Test func retentionByAgeAndCount() async throws {

@@ -1,3 +1,4 @@
+import DomainEvents
 import Foundation
 import Synchronization
 import Testing
@@ -53,11 +54,15 @@ import Store
         _ = try await store.stopSession(id: session, stopTime: now, meterStopWh: 100, reason: "Local", now: now)
         _ = try await store.history("CP-1")
         _ = try await store.markSilentStationsOffline(before: now, excluding: ["CP-2"])
-        try await store.appendEvents([(eventId: "e1", at: now, station: "CP-1", kind: "heartbeat", json: "{}")])
+        _ = try await store.appendEvent(DomainEvent(id: "e1", kind: .heartbeat, time: Date(), station: "CP-1")) { _ in }
+        _ = try await store.sequencedEvents(after: 0, limit: 10)
+        try await store.saveEventCursor(consumer: "rules", .init(cursor: EventCursor(position: 1), tickedThrough: nil), now: now)
+        _ = try await store.eventCursor(consumer: "rules")
         try await store.pruneEvents(olderThanSeconds: 3_600, now: now)
         _ = try await store.commandCount(station: "CP-1", actionPrefix: "reset", since: now)
         _ = try await store.expireQueuedCommands(now: now)
-        try await store.appendMessages([(station: "CP-1", incoming: true, at: now, text: "[]")])
+        MessageLog(store: store).record(station: "CP-1", incoming: true, at: now, text: "[]")
+        _ = try await store.flushFrames()
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 10)
         _ = try await store.sessions()
         _ = try await store.stations()

@@ -237,9 +237,9 @@ import VendorCatalog
         let set = try #require(try? RuleSet.load(files: [("r.yaml", "- id: r\n  when: { event: heartbeat }\n  then:\n    - alert: { route: oncall }\n")]).get())
         control.failing.withLock { $0 = ("FROM rule_state", nil) }
         await #expect(throws: RuleRunner.StateUnreadable.self) {
-            _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, log: { _, _, _ in })
+            _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, events: EventLog(store: store), log: { _, _, _ in })
         }
         control.failing.withLock { $0 = nil }
-        _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, log: { _, _, _ in })   // readable (empty): starts
+        _ = try await RuleRunner(ruleSet: set, catalog: nil, store: store, events: EventLog(store: store), log: { _, _, _ in })   // readable (empty): starts
     }
 }

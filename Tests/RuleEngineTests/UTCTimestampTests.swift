@@ -25,20 +25,38 @@ import Testing
         }
     }
 
+    /// Times stored with milliseconds read back equal, bit for bit, to the time the event was
+    /// made with: a replayed event is the event the engine saw.
+    @Test func millisecondTimesReadBackExactly() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            let text = UTCTimestamp.format(date, milliseconds: true)
+            #expect(UTCTimestamp.parse(text) == UTCTimestamp.millisecondPrecision(date), "\(text)")
+            #expect(UTCTimestamp.format(UTCTimestamp.millisecondPrecision(date), milliseconds: true) == text)
+        }
+        #expect(UTCTimestamp.parse("2026-01-01T00:00:00Z") == Date(timeIntervalSince1970: 1_767_225_600))
+        #expect(UTCTimestamp.parse("2024-02-29T23:59:59.999Z") == UTCTimestamp.millisecondPrecision(Date(timeIntervalSince1970: 1_709_251_199.999)))
+        for bad in ["2026-13-01T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00.5Z", "2026-01-01T00:00:00+01:00", ""] {
+            #expect(UTCTimestamp.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func storedJSONReadsBackAsTheEvent() throws {
         let event = DomainEvent(id: "e-1\n\"x\"", kind: .statusChanged, time: Date(timeIntervalSince1970: 1_767_225_600.75),
                                 chargerTime: Date(timeIntervalSince1970: 1_767_225_599), station: "CP-1", connector: 2, evse: 2,
                                 site: "north", vendor: "ABB", model: nil, firmware: "1.8\u{1}",
                                 fields: ["to": .string("Faulted"), "energyWh": .number(12.5), "count": .number(3), "queuedOffline": .bool(false)])
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let read = try decoder.decode(DomainEvent.self, from: Data(event.storageJSON.utf8))
-        var expected = event
-        expected.time = Date(timeIntervalSince1970: 1_767_225_600)   // stored to the second, as the encoder did
-        #expect(read == expected)
+        let read = try DomainEvent.decode(storageJSON: event.storageJSON)
+        #expect(read == event)   // stored to the millisecond, the precision events are made with
+        #expect(event.storageJSON.contains("\"time\":\"2026-01-01T00:00:00.750Z\""))
+        // Event files written by Foundation's encoder (whole seconds) still read.
+        let decoder = DomainEvent.storageDecoder()
+        var whole = event
+        whole.time = Date(timeIntervalSince1970: 1_767_225_600)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        #expect(try decoder.decode(DomainEvent.self, from: encoder.encode(event)) == read)
+        #expect(try decoder.decode(DomainEvent.self, from: encoder.encode(whole)) == whole)
     }
 }

@@ -1,0 +1,31 @@
+import CPMS
+
+/// `GET /metrics`: the event log's counters in the Prometheus text exposition format, so a
+/// scraper can alert on a consumer falling behind (lag in events and in seconds) or on
+/// ingestion waiting for the consumers (backpressure engaged).
+enum EventLogMetrics {
+    static func text(_ statistics: EventLog.Statistics?) -> String {
+        guard let statistics else { return "" }
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
+        }
+        metric("vigil_event_log_head", "gauge", "Sequence of the newest event in the durable event log.", [("", String(statistics.head))])
+        metric("vigil_event_log_appended_total", "counter", "Events appended since start.", [("", String(statistics.appended))])
+        metric("vigil_event_log_append_waits_total", "counter", "Appends that waited for a consumer to catch up (backpressure).",
+               [("", String(statistics.waits))])
+        metric("vigil_event_log_waiting_appends", "gauge", "Appends waiting for a consumer now.", [("", String(statistics.waitingAppends))])
+        func labels(_ name: String) -> String { "{consumer=\"\(name)\"}" }
+        metric("vigil_event_consumer_position", "gauge", "Every event at or below this sequence is done by the consumer.",
+               statistics.consumers.map { (labels($0.name), String($0.position)) })
+        metric("vigil_event_consumer_lag_events", "gauge", "Events waiting for the consumer.",
+               statistics.consumers.map { (labels($0.name), String($0.lag)) })
+        metric("vigil_event_consumer_lag_seconds", "gauge", "Age of the oldest event waiting for the consumer.",
+               statistics.consumers.map { (labels($0.name), String($0.lagMilliseconds / 1_000)) })
+        metric("vigil_event_consumer_taken_total", "counter", "Events handed to the consumer since start.",
+               statistics.consumers.map { (labels($0.name), String($0.taken)) })
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

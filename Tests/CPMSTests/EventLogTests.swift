@@ -1,0 +1,129 @@
+import DomainEvents
+import Foundation
+import Synchronization
+import Testing
+@testable import CPMS
+
+/// The durable event log: appended in the group commit, consumed by cursor, resumed after a
+/// restart without loss, with backpressure instead of drops.
+@Suite(.timeLimit(.minutes(1))) struct EventLogTests {
+    func path() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-events-\(UUID().uuidString).sqlite").path
+    }
+
+    func event(_ index: Int, _ kind: EventKind = .heartbeat, station: String = "CP-1") -> DomainEvent {
+        DomainEvent(id: "e\(index)", kind: kind, time: DomainEvent.storagePrecision(Date(timeIntervalSince1970: 1_767_225_600 + Double(index) / 1_000)),
+                    station: station,
+                    fields: kind == .statusChanged ? ["to": .string("Faulted")] : [:])
+    }
+
+    @Test func appendedEventsAreDurableAndReachTheConsumerInOrder() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("rules")
+        var sequences: [Int] = []
+        for index in 1...5 { sequences.append(try await log.append(event(index))) }
+        #expect(sequences == [1, 2, 3, 4, 5])
+        // Durable before append returned: the store has them, readable as the same events.
+        #expect(try await store.sequencedEvents(after: 0, limit: 10).map(\.event) == (1...5).map { event($0) })
+        let (batch, cursor) = await log.next("rules", limit: 3)
+        #expect(batch.map(\.sequence) == [1, 2, 3])
+        #expect(cursor == EventCursor(position: 3))
+        #expect(log.statistics.consumers.first?.lag == 2)
+    }
+
+    /// A consumer stopped mid-stream (its process killed: only what it saved survives) resumes
+    /// at its cursor: nothing it had not done is lost, nothing it had done comes again.
+    @Test func aRestartedConsumerResumesAtItsCursor() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try StationStore(path: path)
+            let log = EventLog(store: store)
+            try await log.register("executor")
+            for index in 1...10 {
+                try await log.append(event(index, index == 8 ? .statusChanged : .heartbeat, station: index == 8 ? "CP-2" : "CP-1"))
+            }
+            // CP-2's fault (8) overtakes CP-1's heartbeats; then 1-4 are done and the cursor saved;
+            // 5-6 are taken next, but the process dies before it saves again.
+            #expect(await log.next("executor", limit: 1).events.map(\.sequence) == [8])
+            let (done, cursor) = await log.next("executor", limit: 4)
+            #expect(done.map(\.sequence) == [1, 2, 3, 4])
+            #expect(cursor == EventCursor(position: 4, ahead: [8]))
+            try await store.saveEventCursor(consumer: "executor", .init(cursor: cursor, tickedThrough: nil), now: "2026-12-03T00:00:00.000Z")
+            #expect(await log.next("executor", limit: 2).events.map(\.sequence) == [5, 6])
+        }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("executor")
+        try await log.append(event(11))
+        var seen: [Int] = []
+        while seen.count < 6 { seen += await log.next("executor").events.map(\.sequence) }
+        #expect(seen == [5, 6, 7, 9, 10, 11])   // 8 is not taken again; nothing is missing
+        #expect(log.cursor("executor") == EventCursor(position: 11))
+    }
+
+    @Test func aFilteredConsumerTakesOnlyWhatItAcceptsAndItsCursorStillMoves() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("faults", accepts: { $0.kind == .statusChanged })
+        for index in 1...6 { try await log.append(event(index, index == 3 ? .statusChanged : .heartbeat)) }
+        let (batch, cursor) = await log.next("faults")
+        #expect(batch.map(\.sequence) == [3])
+        #expect(cursor == EventCursor(position: 6))
+    }
+
+    /// Backpressure, not loss: beyond the limit an append waits until the consumer takes
+    /// events, and then goes on; urgent events have more room than bulk ones.
+    @Test func backpressureEngagesAndReleases() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        var limits = EventLog.Limits()
+        limits.bulk = 3
+        limits.urgent = 5
+        let log = EventLog(store: store, limits: limits)
+        try await log.register("rules")
+        for index in 1...3 { try await log.append(event(index)) }
+        let appended = Mutex<[Int]>([])
+        let bulk = Task {
+            let sequence = try await log.append(event(4))
+            appended.withLock { $0.append(sequence) }
+        }
+        // A fault still goes through while bulk traffic waits.
+        let fault = try await log.append(event(5, .statusChanged, station: "CP-2"))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(appended.withLock { $0 }.isEmpty)
+        #expect(log.statistics.waitingAppends == 1 && log.statistics.waits == 1)
+        let (batch, _) = await log.next("rules", limit: 2)
+        #expect(batch.map(\.sequence) == [fault])   // the fault first
+        _ = await log.next("rules", limit: 1)
+        try await bulk.value
+        #expect(appended.withLock { $0 }.count == 1)
+        #expect(log.statistics.waitingAppends == 0)
+        var rest: [Int] = []
+        while rest.count < 3 { rest += await log.next("rules").events.map(\.sequence) }
+        #expect(rest.sorted() == [2, 3] + appended.withLock { $0 })
+        #expect(try await store.lastEventSequence() == 5)   // nothing dropped
+    }
+
+    @Test func pruningKeepsWhatAConsumerHasNotDoneAndTheNewestEvent() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("rules")
+        for index in 1...5 { try await log.append(event(index)) }
+        try await store.saveEventCursor(consumer: "rules", .init(cursor: EventCursor(position: 2), tickedThrough: nil), now: "2026-12-03T00:00:00.000Z")
+        try await store.pruneEvents(olderThanSeconds: 0, now: "2027-06-01T00:00:00.000Z")
+        #expect(try await store.sequencedEvents(after: 0, limit: 10).map(\.sequence) == [3, 4, 5])
+        try await store.saveEventCursor(consumer: "rules", .init(cursor: EventCursor(position: 5), tickedThrough: nil), now: "2026-12-03T00:00:00.000Z")
+        try await store.pruneEvents(olderThanSeconds: 0, now: "2027-06-01T00:00:00.000Z")
+        #expect(try await store.sequencedEvents(after: 0, limit: 10).map(\.sequence) == [5])
+        #expect(try await log.append(event(6)) == 6)   // sequences never restart
+    }
+}
