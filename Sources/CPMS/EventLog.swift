@@ -48,6 +48,7 @@ public final class EventLog: Sendable {
     }
 
     struct Consumer {
+        let name: String
         var queue: ConsumerQueue
         let accepts: @Sendable (DomainEvent) -> Bool
         var waiter: CheckedContinuation<Void, Never>?
@@ -63,12 +64,15 @@ public final class EventLog: Sendable {
         var head = 0
         var appended = 0
         var waits = 0
-        var consumers: [String: Consumer] = [:]
+        /// A handful of consumers: an array, changed in place (no copy of a queue per event).
+        var consumers: [Consumer] = []
         var waiters: [Waiter] = []
         var finished = false
 
         /// The longest queue: what the limits are measured against.
-        var backlog: Int { consumers.values.reduce(0) { max($0, $1.queue.count) } }
+        var backlog: Int { consumers.reduce(0) { max($0, $1.queue.count) } }
+
+        func index(of name: String) -> Int? { consumers.firstIndex { $0.name == name } }
 
         /// Appends that may go on now.
         mutating func releasable(limits: Limits) -> [CheckedContinuation<Void, Never>] {
@@ -113,15 +117,15 @@ public final class EventLog: Sendable {
             state.head = max(state.head, event.sequence)
             state.appended += 1
             var woken: [CheckedContinuation<Void, Never>] = []
-            for name in state.consumers.keys {
-                if state.consumers[name]!.accepts(event.event) {
-                    state.consumers[name]!.queue.add(event)
-                    if let waiter = state.consumers[name]!.waiter {
-                        state.consumers[name]!.waiter = nil
+            for index in state.consumers.indices {
+                if state.consumers[index].accepts(event.event) {
+                    state.consumers[index].queue.add(event)
+                    if let waiter = state.consumers[index].waiter {
+                        state.consumers[index].waiter = nil
                         woken.append(waiter)
                     }
                 } else {
-                    state.consumers[name]!.queue.skip(event.sequence)
+                    state.consumers[index].queue.skip(event.sequence)
                 }
             }
             return woken
@@ -168,7 +172,8 @@ public final class EventLog: Sendable {
         }
         state.withLock { state in
             state.head = max(state.head, queue.lastSeen)
-            state.consumers[name] = Consumer(queue: queue, accepts: accepts)
+            if let index = state.index(of: name) { state.consumers.remove(at: index) }
+            state.consumers.append(Consumer(name: name, queue: queue, accepts: accepts))
         }
     }
 
@@ -179,14 +184,13 @@ public final class EventLog: Sendable {
         while true {
             enum Step { case batch([SequencedEvent], EventCursor, [CheckedContinuation<Void, Never>]), end(EventCursor), wait }
             let step: Step = state.withLock { state in
-                guard var consumer = state.consumers[name] else { return .end(EventCursor(position: 0)) }
-                if consumer.queue.count > 0 {
-                    let batch = consumer.queue.take(limit: limit)
-                    consumer.taken += batch.count
-                    state.consumers[name] = consumer
-                    return .batch(batch, consumer.queue.cursor, state.releasable(limits: limits))
+                guard let index = state.index(of: name) else { return .end(EventCursor(position: 0)) }
+                if state.consumers[index].queue.count > 0 {
+                    let batch = state.consumers[index].queue.take(limit: limit)
+                    state.consumers[index].taken += batch.count
+                    return .batch(batch, state.consumers[index].queue.cursor, state.releasable(limits: limits))
                 }
-                return state.finished ? .end(consumer.queue.cursor) : .wait
+                return state.finished ? .end(state.consumers[index].queue.cursor) : .wait
             }
             switch step {
             case .batch(let batch, let cursor, let released):
@@ -199,17 +203,18 @@ public final class EventLog: Sendable {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                         let goOn = state.withLock { state -> Bool in
-                            guard state.consumers[name] != nil, state.consumers[name]!.queue.count == 0, !state.finished,
+                            guard let index = state.index(of: name), state.consumers[index].queue.count == 0, !state.finished,
                                   !Task.isCancelled else { return true }
-                            state.consumers[name]!.waiter = continuation
+                            state.consumers[index].waiter = continuation
                             return false
                         }
                         if goOn { continuation.resume() }
                     }
                 } onCancel: {
                     let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                        defer { state.consumers[name]?.waiter = nil }
-                        return state.consumers[name]?.waiter
+                        guard let index = state.index(of: name) else { return nil }
+                        defer { state.consumers[index].waiter = nil }
+                        return state.consumers[index].waiter
                     }
                     waiter?.resume()
                 }
@@ -220,12 +225,12 @@ public final class EventLog: Sendable {
 
     /// What `name` has been handed so far, as a cursor.
     public func cursor(_ name: String) -> EventCursor {
-        state.withLock { $0.consumers[name]?.queue.cursor ?? EventCursor(position: 0) }
+        state.withLock { state in state.index(of: name).map { state.consumers[$0].queue.cursor } ?? EventCursor(position: 0) }
     }
 
     /// Whether nothing waits for `name`.
     public func isCaughtUp(_ name: String) -> Bool {
-        state.withLock { ($0.consumers[name]?.queue.count ?? 0) == 0 }
+        state.withLock { state in state.index(of: name).map { state.consumers[$0].queue.count == 0 } ?? true }
     }
 
     /// Runs `body` on each batch of `name`'s events until cancelled or finished, saving the
@@ -249,9 +254,9 @@ public final class EventLog: Sendable {
             state.finished = true
             var woken = state.waiters.map(\.continuation)
             state.waiters = []
-            for name in state.consumers.keys {
-                if let waiter = state.consumers[name]!.waiter { woken.append(waiter) }
-                state.consumers[name]!.waiter = nil
+            for index in state.consumers.indices {
+                if let waiter = state.consumers[index].waiter { woken.append(waiter) }
+                state.consumers[index].waiter = nil
             }
             return woken
         }
@@ -261,8 +266,8 @@ public final class EventLog: Sendable {
     public var statistics: Statistics {
         let now = clock()
         return state.withLock { state in
-            let consumers = state.consumers.keys.sorted().map { name -> ConsumerStatistics in
-                let consumer = state.consumers[name]!
+            let consumers = state.consumers.sorted { $0.name < $1.name }.map { consumer -> ConsumerStatistics in
+                let name = consumer.name
                 let age = consumer.queue.oldest.map { max(0, now.timeIntervalSince($0.event.time) * 1_000) } ?? 0
                 return ConsumerStatistics(name: name, position: consumer.queue.cursor.position, lag: consumer.queue.count,
                                           lagMilliseconds: age, taken: consumer.taken)

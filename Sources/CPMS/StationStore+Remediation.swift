@@ -100,6 +100,25 @@ extension StationStore {
         try database.rows(Self.commandColumns + " WHERE station = ? AND status = 'queued' ORDER BY id", station).map(Self.commandRow)
     }
 
+    /// The stations with a command waiting in the offline queue.
+    public func stationsWithQueuedCommands() throws -> Set<String> {
+        Set(try database.rows("SELECT DISTINCT station FROM remediation_commands WHERE status = 'queued'").compactMap { $0.first?.text })
+    }
+
+    /// Each station's newest reset since `since` that the station took or may have taken
+    /// (accepted, scheduled, timed out, unknown, or sent while it was away): what a boot may
+    /// follow from.
+    public func latestResets(since: String) throws -> [String: CommandRow] {
+        var latest: [String: CommandRow] = [:]
+        for row in try database.rows(Self.commandColumns + """
+             WHERE action = 'reset' AND status IN ('accepted', 'scheduled', 'timedOut', 'unknown', 'notConnected') AND created_at >= ?
+             ORDER BY id
+            """, since).map(Self.commandRow) {
+            latest[row.station] = row
+        }
+        return latest
+    }
+
     /// Queued commands whose time to live has run out; they are marked expired.
     public func expireQueuedCommands(now: String) throws -> [CommandRow] {
         let rows = try database.rows(Self.commandColumns + " WHERE status = 'queued' AND \(StoreTime.seconds("expires_at")) <= \(StoreTime.seconds("?"))", now)

@@ -83,6 +83,12 @@ extension DomainEvent {
 
     static func appendQuoted(_ text: String, to out: inout String) {
         out += "\""
+        // Almost every value needs no escaping: append it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

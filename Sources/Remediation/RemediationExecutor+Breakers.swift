@@ -9,7 +9,7 @@ import RuleEngine
 /// resets), reboot loops it causes, fleet-wide faults, and stations coming back for queued
 /// commands.
 extension RemediationExecutor {
-    /// Whether the executor needs to see `event` (the bus subscriber filters with it).
+    /// Whether the executor needs to see `event` (its event-log consumer filters with it).
     public nonisolated static func observes(_ event: DomainEvent) -> Bool {
         switch event.kind {
         case .booted, .connected: return true
@@ -18,38 +18,54 @@ extension RemediationExecutor {
         }
     }
 
-    /// Takes in one event from the bus (in order; the bus buffers and bounds the backlog).
+    /// Takes in one event (tests; serve hands whole batches).
     public func observe(_ event: DomainEvent) async {
-        guard Self.observes(event) else { return }
-        await consider(event)
+        await observe([event])
     }
 
-    func consider(_ event: DomainEvent) async {
-        switch event.kind {
-        case .connected:
-            await stationConnected(event.station)
-        case .booted:
-            await attributeBoot(event)
-        case .statusChanged:
-            await countFault(event)
-        default:
-            break
+    /// Takes in a batch from the event log, in order. The store is read once per batch for what
+    /// its kinds need (the offline queue, recent resets), not once per event: a connect or boot
+    /// storm of a thousand stations costs a few reads, and the executor stays free for the
+    /// decisions the rules hand it.
+    public func observe(_ events: [DomainEvent]) async {
+        let relevant = events.filter(Self.observes)
+        guard !relevant.isEmpty else { return }
+        var queued: Set<String> = []
+        if relevant.contains(where: { $0.kind == .connected }) {
+            do {
+                _ = try await store.expireQueuedCommands(now: now)
+                queued = try await store.stationsWithQueuedCommands()
+            } catch {
+                log("error", "cannot read the offline queue; nothing sent from it", ["error": "\(error)"])
+            }
+        }
+        var resets: [String: StationStore.CommandRow] = [:]
+        var resetsReadable = true
+        if relevant.contains(where: { $0.kind == .booted }) {
+            let since = RuleRunner.timestamp(clock().addingTimeInterval(-policy.bootAttribution))
+            do { resets = try await store.latestResets(since: since) } catch {
+                resetsReadable = false
+                log("error", "cannot read the command record to attribute boots", ["error": "\(error)"])
+            }
+        }
+        for event in relevant {
+            switch event.kind {
+            case .connected:
+                if queued.contains(event.station) { await sendQueued(to: event.station) }
+            case .booted:
+                if resetsReadable, let reset = resets[event.station] { await attributeBoot(event, to: reset) }
+            case .statusChanged:
+                await countFault(event)
+            default:
+                break
+            }
         }
     }
 
     /// A boot soon after a reset Vigil sent is Vigil's doing; too many of them is a loop that
     /// Vigil itself drives, so resets of that station stop and a person is told.
-    func attributeBoot(_ event: DomainEvent) async {
+    func attributeBoot(_ event: DomainEvent, to reset: StationStore.CommandRow) async {
         let time = clock()
-        let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.bootAttribution))
-        let recent: [StationStore.CommandRow]
-        do { recent = try await store.commands(station: event.station, limit: 20) } catch {
-            log("error", "cannot read the command record to attribute a boot", ["station": event.station, "error": "\(error)"])
-            return
-        }
-        guard let reset = recent.last(where: {
-            $0.action == "reset" && ["accepted", "scheduled", "timedOut", "unknown", "notConnected"].contains($0.status) && $0.createdAt >= since
-        }) else { return }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, rule: reset.rule,
                                          action: "boot attributed", outcome: "reset #\(reset.id)",
                                          details: "boot (\(event.fields["reason"]?.description ?? "no reason given")) follows reset #\(reset.id) sent at \(reset.createdAt)"))

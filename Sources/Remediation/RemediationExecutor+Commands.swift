@@ -200,10 +200,9 @@ extension RemediationExecutor {
 
     /// A station (re)connected: send what waited for it, in order, unless it expired.
     /// Each goes through the gates again first: what was safe when it was queued may not be now.
-    public func stationConnected(_ station: String) async {
+    func sendQueued(to station: String) async {
         let queued: [StationStore.CommandRow]
         do {
-            _ = try await store.expireQueuedCommands(now: now)
             queued = try await store.queuedCommands(station: station)
         } catch {
             log("error", "cannot read the offline queue; nothing sent from it", ["station": station, "error": "\(error)"])

@@ -331,7 +331,7 @@ struct ServeCommand {
             await eventLog.consume("remediation", onSaveFailure: { error in
                 log(.error, "cannot save the executor's event-log cursor", ["error": "\(error)"])
             }) { batch in
-                for item in batch { await executor.observe(item.event) }
+                await executor.observe(batch.map(\.event))
             }
         }
         let rules: @Sendable () async -> Void = { await runner.run() }

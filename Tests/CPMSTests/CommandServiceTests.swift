@@ -8,7 +8,7 @@ import Transport
 /// station's answer turned into an outcome.
 @Suite(.timeLimit(.minutes(1))) struct CommandServiceTests {
     /// Runs a CSMS that registers connections, and one charger answering with `answers`
-    /// (action → result payload); actions in `slow` are answered only after two seconds.
+    /// (action → result payload); actions in `slow` are answered only after five seconds (the timeout is 1.5 s: generous for a loaded machine).
     func withStation(_ version: OCPPVersion, answers: [String: JSONObject], slow: Set<String> = [], received: Received,
                      _ body: (CommandService) async throws -> Void) async throws {
         let registry = ConnectionRegistry()
@@ -16,14 +16,14 @@ import Transport
         for (action, answer) in answers {
             handlers[action] = { payload, _ in
                 received.log.withLock { $0.append("\(action) \(JSONWriter.string(.object(payload)))") }
-                if slow.contains(action) { try await Task.sleep(for: .seconds(2)) }
+                if slow.contains(action) { try await Task.sleep(for: .seconds(5)) }
                 return answer
             }
         }
         try await withRegisteringServer(registry) { port in
             let (charger, running) = try await connectCharger(port: port, id: "CP", version: version, handlers: handlers)
             for _ in 0..<200 where await registry.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            do { try await body(CommandService(connections: registry, timeout: .milliseconds(500))) } catch {
+            do { try await body(CommandService(connections: registry, timeout: .milliseconds(1_500))) } catch {
                 await charger.socket.close()
                 await running.value
                 throw error
