@@ -32,7 +32,8 @@ enum APIRoutes {
                                     ("taken", .integer(consumer.taken))]))
             }
             let legacy = (statistics?.consumers ?? []).map { consumer -> JSONValue in
-                .object(JSONObject([("name", .string(consumer.name)), ("delivered", .integer(consumer.taken + consumer.lag)),
+                .object(JSONObject([("name", .string(consumer.name)), ("capacity", .integer(events?.limits.bulk ?? 0)),
+                                    ("delivered", .integer(consumer.taken + consumer.lag)),
                                     ("dropped", .integer(0)), ("backlog", .integer(consumer.lag)), ("waits", .integer(statistics?.waits ?? 0))]))
             }
             let log = JSONObject([("head", .integer(statistics?.head ?? 0)), ("appended", .integer(statistics?.appended ?? 0)),

@@ -268,7 +268,7 @@ struct ServeCommand {
             }
         }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
-                                       clock: { OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) })
+                                       clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
         let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in try await eventLog.append(event) }

@@ -54,6 +54,17 @@ extension OCPPSchemaTests {
             #expect(OCPPDateTime(rfc3339: text) == nil)
         }
 
+        /// Vigil's own clock: always three fraction digits, so its times compare as text with the
+        /// store's; the same instant as the seconds-and-nanoseconds form.
+        @Test func millisecondInstantsHaveAFixedWidthForm() {
+            let whole = OCPPDateTime(millisecondsSinceEpoch: 1_714_564_800_000)
+            #expect(whole.rfc3339 == "2024-05-01T12:00:00.000Z" && whole.text == whole.rfc3339)
+            #expect(whole == OCPPDateTime(secondsSinceEpoch: 1_714_564_800))
+            #expect(OCPPDateTime(millisecondsSinceEpoch: 1_714_564_800_045).rfc3339 == "2024-05-01T12:00:00.045Z")
+            #expect(OCPPDateTime(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+            #expect(OCPPDateTime(rfc3339: "2024-05-01T12:00:00.045Z") == OCPPDateTime(millisecondsSinceEpoch: 1_714_564_800_045))
+        }
+
         @Test func missingZoneIsReadAsUTCOnlyWhenAllowed() throws {
             guard case .failure(.missingTimeZone(let utc)) = OCPPDateTime.parse("2024-05-01T12:00:00.5") else {
                 Issue.record("expected missingTimeZone")

@@ -10,6 +10,8 @@ import contextlib
 import json
 import signal
 import subprocess
+import time
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -139,3 +141,64 @@ def test_sessions_survive_kill_9_and_continue_after_restart(tmp_path):
     assert done["CS-K3"]["stopReason"] == "EVDisconnected", done["CS-K3"]
     assert len([s for s in sessions if s["active"]]) == 1   # the fresh one
     assert len(sessions) == 4
+
+
+def test_every_answered_fault_is_decided_exactly_once_across_a_kill_9(tmp_path):
+    """An answer means "recorded and will be acted on": faults answered an instant before a
+    SIGKILL are in the durable event log; the next serve decides each of them, exactly once,
+    whether or not the first one got to it."""
+    db = tmp_path / "vigil.sqlite"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "faults.yaml").write_text(
+        "- id: note-fault\n"
+        "  mode: dry-run\n"
+        "  when: { event: statusChanged, where: { to: Faulted } }\n"
+        "  then:\n"
+        "    - alert: { route: oncall, severity: minor, title: \"{{station}} faulted\", text: \"{{station}} faulted\" }\n")
+
+    def serve_with_rules() -> VigilProcess:
+        return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--rules", str(rules)],
+                            ["ocpp", "http"]).start()
+
+    names = [f"CP-F{i}" for i in range(40)]
+    first = serve_with_rules()
+
+    async def fault_storm_then_crash():
+        async with contextlib.AsyncExitStack() as stack:
+            cps = [await stack.enter_async_context(station(first, name, "ocpp1.6")) for name in names]
+            await asyncio.gather(*(boot16(cp) for cp in cps))
+            await asyncio.gather(*(cp.call(call16.StatusNotification(connector_id=1, error_code="GroundFailure", status="Faulted"),
+                                           suppress=False) for cp in cps))
+            # Every fault was answered: kill at once, the rules may not have seen them yet.
+            first.signal(signal.SIGKILL)
+            first.wait(STEP)
+
+    asyncio.run(fault_storm_then_crash())
+    first.close()
+
+    second = serve_with_rules()
+    try:
+        health_url = f"http://127.0.0.1:{second.port('http')}/api/v1/health"
+        deadline = time.monotonic() + STEP
+        while True:
+            with urllib.request.urlopen(health_url, timeout=STEP) as reply:
+                log = json.loads(reply.read())["eventLog"]
+            rules_consumer = next(c for c in log["consumers"] if c["name"] == "rules")
+            if rules_consumer["lag"] == 0 and rules_consumer["position"] >= log["head"]:
+                break
+            assert time.monotonic() < deadline, log
+            time.sleep(0.05)
+    finally:
+        second.close()
+
+    decided = [json.loads(line) for line in cli(db, "rules", "decisions", "--rule", "note-fault", "--limit", "1000", "--json").splitlines()
+               if line.strip()]
+    fired = {}
+    for decision in decided:
+        if decision["kind"] != "act":
+            continue
+        target = decision["target"]["key"] if isinstance(decision["target"], dict) else decision["target"]
+        fired[target] = fired.get(target, 0) + 1
+    assert sorted(fired) == sorted(f"{name}/1" for name in names), decided
+    assert set(fired.values()) == {1}, fired

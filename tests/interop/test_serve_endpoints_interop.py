@@ -204,8 +204,23 @@ def test_http_health(serve_server):
         assert r.headers.get_content_type() == "application/json"
         health = json.loads(r.read())
         assert health["status"] == "ok"
-        assert [c["name"] for c in health["eventConsumers"]] == ["rules", "remediation"]
+        # The durable event log: its head and each consumer's place and lag (events, ms).
+        log = health["eventLog"]
+        assert [c["name"] for c in log["consumers"]] == ["remediation", "rules"]
+        assert all(0 <= c["position"] <= log["head"] and c["lag"] >= 0 and c["lagMilliseconds"] >= 0 for c in log["consumers"]), health
+        assert [c["name"] for c in health["eventConsumers"]] == ["remediation", "rules"]
         assert all(c["dropped"] == 0 and c["capacity"] > 0 for c in health["eventConsumers"]), health
+
+
+def test_metrics_show_the_event_log_in_prometheus_text(serve_server):
+    with urllib.request.urlopen(http_url(serve_server, "/metrics"), timeout=STEP) as r:
+        assert r.status == 200
+        assert r.headers.get_content_type() == "text/plain"
+        text = r.read().decode()
+    assert "# TYPE vigil_event_log_head gauge" in text
+    for consumer in ("rules", "remediation"):
+        assert f'vigil_event_consumer_lag_events{{consumer="{consumer}"}} ' in text
+        assert f'vigil_event_consumer_lag_seconds{{consumer="{consumer}"}} ' in text
 
 
 def test_http_stations_reflect_what_chargers_reported(serve_server):

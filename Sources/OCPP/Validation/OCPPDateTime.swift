@@ -13,6 +13,8 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     /// False when the text had no zone offset and was read as UTC under `.missingTimeZone`.
     let hasZone: Bool
+    /// Whether `text` is this value's `rfc3339` form (built from an instant, not parsed).
+    private let isCanonical: Bool
 
     /// The instant `secondsSinceEpoch` plus `nanoseconds` (which is wrapped into whole seconds
     /// when outside 0 ..< 1e9); its text is the `rfc3339` form.
@@ -25,6 +27,21 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
         self.nanoseconds = Int32(nanos)
         self.hasZone = true
         self.text = Self.format(seconds: seconds, nanoseconds: Int32(nanos))
+        self.isCanonical = true
+    }
+
+    /// The instant `millisecondsSinceEpoch` after 1970, written with exactly three fraction
+    /// digits (`12:00:00.000Z`): the fixed-width form the store uses too, so such times compare
+    /// correctly as text. Vigil's own clock reads this way.
+    public init(millisecondsSinceEpoch: Int64) {
+        var (seconds, millis) = millisecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000)
+        if millis < 0 { millis += 1_000; seconds -= 1 }
+        self.secondsSinceEpoch = seconds
+        self.nanoseconds = Int32(millis * 1_000_000)
+        self.hasZone = true
+        let whole = Self.format(seconds: seconds, nanoseconds: 0)
+        self.text = String(whole.dropLast()) + "." + Self.pad(millis, 3) + "Z"
+        self.isCanonical = true
     }
 
     init(secondsSinceEpoch: Int64, nanoseconds: Int32, text: String, hasZone: Bool) {
@@ -32,6 +49,7 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
         self.nanoseconds = nanoseconds
         self.text = text
         self.hasZone = hasZone
+        self.isCanonical = false
     }
 
     /// Parses a strict RFC 3339 date-time, e.g. `2024-05-01T12:00:00Z`, or nil.
@@ -42,7 +60,7 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
 
     /// The instant in UTC: `2024-05-01T12:00:00Z`, with milliseconds when the instant is not
     /// a whole second (`12:00:00.250Z`), and more digits only when needed to stay exact.
-    public var rfc3339: String { Self.format(seconds: secondsSinceEpoch, nanoseconds: nanoseconds) }
+    public var rfc3339: String { isCanonical ? text : Self.format(seconds: secondsSinceEpoch, nanoseconds: nanoseconds) }
 
     /// What `json()` writes: the received text when it was valid RFC 3339, keeping the
     /// station's offset and precision; otherwise the `rfc3339` form.
