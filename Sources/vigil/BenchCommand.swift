@@ -44,6 +44,7 @@ struct BenchCommand {
     }
 
     func run() async throws -> Int32 {
+        ChildServer.stopOnSignals()
         if suite == "ocpp" || suite == "all" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
         if suite == "transport" || suite == "all" { try await runTransport() }
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }

@@ -1,16 +1,39 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// A `vigil` child server (echo or serve) on ephemeral loopback ports, read from the
 /// "… listening on HOST:PORT" lines it prints: `echo` prints one, `serve` prints the OCPP
 /// port then the HTTP port. Its stdout is drained afterwards so that it never blocks on a
-/// full pipe. Reads the child's resident memory and CPU time from /proc.
+/// full pipe. Reads the child's resident memory and CPU time from /proc. An interrupted
+/// benchmark (SIGINT, SIGTERM) stops its children before it exits (`stopOnSignals`).
 struct ChildServer {
     let pid: pid_t
     /// The WebSocket port (echo, or serve's OCPP listener).
     let port: Int
     /// serve's HTTP API port (`/api/v1/health`); nil for echo.
     let httpPort: Int?
+
+    /// The children started and not yet stopped.
+    private static let running = Mutex<Set<pid_t>>([])
+    private static let signalSources = Mutex<[DispatchSourceSignal]>([])
+
+    /// On SIGINT or SIGTERM: SIGTERM to every running child, then exit 130.
+    static func stopOnSignals() {
+        signalSources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    for pid in running.withLock({ $0 }) { kill(pid, SIGTERM) }
+                    exit(130)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
 
     static func start(arguments: [String] = ["echo", "--listen", "127.0.0.1:0"]) throws -> ChildServer {
         let process = Process()
@@ -43,6 +66,7 @@ struct ChildServer {
             process.terminate()
             throw BenchError("server did not report its ports: \(lines.joined(separator: " | ").debugDescription)")
         }
+        running.withLock { _ = $0.insert(process.processIdentifier) }
         let reader = output.fileHandleForReading
         Thread.detachNewThread { while !reader.availableData.isEmpty {} }   // until the child exits
         return ChildServer(pid: process.processIdentifier, port: main, httpPort: http)
@@ -76,6 +100,7 @@ struct ChildServer {
     }
 
     func stop() {
+        Self.running.withLock { _ = $0.remove(pid) }
         kill(pid, SIGTERM)
         var status: Int32 = 0
         for _ in 0..<100 {
