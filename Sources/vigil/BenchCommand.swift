@@ -9,8 +9,7 @@ import Transport
 /// decode, validate and re-encode rates of typed messages on one core (`OCPPBenchmark`).
 /// Rules: `RulesBenchmark`. CPMS: `CPMSBenchmark` (the `BenchLoad` generator against echo, then
 /// serve). Remediation: `RemediationBenchmark` (fault → command latency under saturation).
-/// Scale: `ScaleBenchmark` (15,000 chargers at one message per second each; run only when
-/// named, it takes about a minute and a half).
+/// Scale: `ScaleBenchmark` (15,000 chargers at one message per second each, about 40 s).
 struct BenchCommand {
     var suite = "all"
     var connections: Int
@@ -51,7 +50,7 @@ struct BenchCommand {
         if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
-        if suite == "scale" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
+        if suite == "scale" || suite == "all" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
         var settings: [String: Any] = ["seconds": seconds, "connections": connections, "idleConnections": idleConnections,
                                        "messageBytes": messageBytes, "target": targetURL ?? "vigil serve"]
         if suite == "scale" { settings["scale"] = ["chargers": scaleChargers, "seconds": scaleSeconds] }

@@ -171,7 +171,8 @@ struct BenchLoad {
 
     /// Every charger sends one call per `interval`, the chargers' first calls spread evenly
     /// over the first interval from `start`, until `end`. A reply later than the interval
-    /// delays that charger's next call (never two outstanding).
+    /// delays that charger's next call (never two outstanding), which then goes at once; no
+    /// call starts after `end`, and the calls outstanding then are waited for and counted.
     func pace(every interval: Duration, from start: ContinuousClock.Instant, until end: ContinuousClock.Instant) async -> Tally {
         let frames = frames
         let count = sockets.count
@@ -247,6 +248,7 @@ struct BenchLoad {
         var next = first
         while next < end {
             do { try await Task.sleep(until: next, clock: .continuous) } catch { break }
+            if ContinuousClock.now >= end { break }   // fell behind: the run is over all the same
             let id = BenchFrames.id(sequence)
             if sequence % 3 == 1 { meter += 7 }
             let frame = frames.call(sequence, id: id, meter: meter)
