@@ -2,12 +2,14 @@ import Foundation
 import Glibc
 import Transport
 
-/// `vigil bench [transport|ocpp|rules|cpms|remediation|all]`. Rules: `RulesBenchmark`;
-/// remediation: `RemediationBenchmark` (fault → command latency under load). Transport: against a `vigil echo` child process on
-/// loopback, the round-trip message rate through one connection and through many, and the
-/// echo server's resident memory per idle connection (client and server share this
-/// machine's cores, so the rates are a floor for the server alone). OCPP: decode, validate
-/// and re-encode rates of typed messages on one core (`OCPPBenchmark`).
+/// `vigil bench [transport|ocpp|rules|cpms|remediation|alerts|scale|all]`. Transport: against a
+/// `vigil echo` child process on loopback, the round-trip message rate through one connection
+/// and through many, and the echo server's resident memory per idle connection (client and
+/// server share this machine's cores, so the rates are a floor for the server alone). OCPP:
+/// decode, validate and re-encode rates of typed messages on one core (`OCPPBenchmark`).
+/// Rules: `RulesBenchmark`. CPMS: `CPMSBenchmark` (the `BenchLoad` generator against echo, then
+/// serve). Remediation: `RemediationBenchmark` (fault → command latency under saturation).
+/// Scale: `ScaleBenchmark` (15,000 chargers at one message per second each, about 40 s).
 struct BenchCommand {
     var suite = "all"
     var connections: Int
@@ -16,32 +18,43 @@ struct BenchCommand {
     var messageBytes = 32
     /// `bench cpms --url`: load another central system instead of a spawned `vigil serve`.
     var targetURL: String?
+    /// `bench scale`'s chargers and duration: `--connections` and `--seconds` when given,
+    /// else 15,000 chargers for 20 s.
+    var scaleChargers: Int
+    var scaleSeconds: Int
+
+    static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all"]
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url"])
         targetURL = parsed.value("url")
         if let first = parsed.positional.first {
-            guard ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "all"].contains(first), parsed.positional.count == 1 else {
-                throw UsageError("bench takes one of transport, ocpp, cpms, rules, remediation, alerts, all; got \(parsed.positional.joined(separator: " ").debugDescription)")
+            guard Self.suites.contains(first), parsed.positional.count == 1 else {
+                throw UsageError("bench takes one of \(Self.suites.joined(separator: ", ")); got \(parsed.positional.joined(separator: " ").debugDescription)")
             }
             suite = first
         }
         connections = try parsed.integer("connections", default: 1000)
+        scaleChargers = try parsed.integer("connections", default: 15_000)
+        scaleSeconds = max(1, try parsed.integer("seconds", default: 20))
         idleConnections = try parsed.integer("idle", default: 10_000)
         seconds = max(1, try parsed.integer("seconds", default: 5))
     }
 
     func run() async throws -> Int32 {
+        ChildServer.stopOnSignals()
         if suite == "ocpp" || suite == "all" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
         if suite == "transport" || suite == "all" { try await runTransport() }
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }
         if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
-        try BenchResults.shared.finish(suite: suite, settings: ["seconds": seconds, "connections": connections,
-                                                               "idleConnections": idleConnections, "messageBytes": messageBytes,
-                                                               "target": targetURL ?? "vigil serve"])
+        if suite == "scale" || suite == "all" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
+        var settings: [String: Any] = ["seconds": seconds, "connections": connections, "idleConnections": idleConnections,
+                                       "messageBytes": messageBytes, "target": targetURL ?? "vigil serve"]
+        if suite == "scale" { settings["scale"] = ["chargers": scaleChargers, "seconds": scaleSeconds] }
+        try BenchResults.shared.finish(suite: suite, settings: settings)
         return 0
     }
 
@@ -129,63 +142,4 @@ struct BenchCommand {
         await closeAll(clients)
         return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
-}
-
-/// A `vigil` child server (echo or serve) on an ephemeral loopback port, read from the first
-/// "… listening on HOST:PORT" line it prints.
-struct ChildServer {
-    let pid: pid_t
-    let port: Int
-
-    static func start(arguments: [String] = ["echo", "--listen", "127.0.0.1:0"]) throws -> ChildServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        if !FileManager.default.isExecutableFile(atPath: process.executableURL?.path ?? "") {
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        }
-        process.arguments = arguments
-        process.standardError = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        guard let portText = text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines),
-              let port = Int(portText) else {
-            process.terminate()
-            throw BenchError("server did not report its port: \(text.debugDescription)")
-        }
-        return ChildServer(pid: process.processIdentifier, port: port)
-    }
-
-    /// VmRSS of the child, from /proc.
-    func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kilobytes * 1024
-        }
-        return 0
-    }
-
-    func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        for _ in 0..<100 {
-            if waitpid(pid, &status, WNOHANG) == pid { return }
-            usleep(50_000)
-        }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

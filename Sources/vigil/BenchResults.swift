@@ -45,7 +45,9 @@ final class BenchResults: Sendable {
         }
         let document: [String: Any] = [
             "suite": suite, "at": formatter.string(from: now), "machine": machine, "settings": settings,
-            "figures": all.map { ["part": $0.part, "metric": $0.metric, "value": $0.value, "unit": $0.unit] as [String: Any] },
+            // JSON has no infinity or NaN (a probe never answered, a drain that never ended): null.
+            "figures": all.map { ["part": $0.part, "metric": $0.metric, "value": $0.value.isFinite ? $0.value as Any : NSNull(),
+                                  "unit": $0.unit] as [String: Any] },
         ]
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = "\(directory)/bench-\(suite)-\(stamp).json"

@@ -1,99 +1,122 @@
 import Foundation
 import Glibc
-import OCPP
 import Transport
 
-/// End to end: `chargers` OCPP 1.6 chargers on real sockets against a spawned `vigil serve`
-/// with a fresh SQLite database, each sending StatusNotification, MeterValues (4 samples) and
-/// Heartbeat in turn, one call outstanding per charger as OCPP requires. Reports answered
-/// messages per second and the database size per million messages (status history, message
-/// log of both directions, registry).
+/// End to end, `chargers` OCPP 1.6 chargers (`BenchLoad`, one call outstanding each, as fast
+/// as answered) for `seconds`, with the same generator and settings first against a spawned
+/// `vigil echo` (the transport alone: what the machine and the generator allow) and then
+/// against a spawned `vigil serve` with a fresh SQLite database. Reports both answered rates
+/// and serve/echo (issue #15: ≥ 0.5×); for serve also latency, the drain time (after the load
+/// stops, until /api/v1/health shows the event consumers caught up; ≤ 1 s), the events
+/// dropped, RSS and the database size per million messages. With `targetURL` it loads that
+/// central system alone (`make bench-compare`).
 struct CPMSBenchmark {
     let chargers: Int
     let seconds: Int
-    /// Another central system to load instead of a spawned `vigil serve` (`ws://host:port/path/`,
-    /// station ids appended), for `make bench-compare`.
+    /// Another central system to load instead (`ws://host:port/path/`, station ids appended).
     var targetURL: String?
 
-    /// Messages answered per second (the figure `make bench-compare` compares).
+    /// One target loaded: the rate and what the chargers saw; `load` is still connected.
+    struct Measurement {
+        var load: BenchLoad
+        var tally: BenchLoad.Tally
+        var rate: Double
+        var stop: BenchLoad.Stop
+    }
+
+    /// Messages answered per second by serve (or the target): the figure `make bench-compare` reads.
     @discardableResult
     func run() async throws -> Double {
         SystemLimits.raiseFileDescriptorLimit()
+        if let targetURL {
+            let url = targetURL.hasSuffix("/") ? targetURL : targetURL + "/"
+            printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against \(url), one call outstanding each, \(seconds) s")
+            let measured = try await measure(url: url, label: "target", server: nil)
+            await measured.load.close()
+            BenchResults.shared.add("cpms", "messages answered, \(chargers) chargers", measured.rate, "per s")
+            return measured.rate
+        }
+        printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers, one call outstanding each, \(seconds) s against vigil echo, "
+                  + "then the same against vigil serve (SQLite, shipped rules and catalogue)")
+        let echo = try ChildServer.start(arguments: ["echo", "--listen", "127.0.0.1:0"])
+        let echoRate: Double
+        do {
+            defer { echo.stop() }
+            let measured = try await measure(url: "ws://127.0.0.1:\(echo.port)/ocpp/", label: "vigil echo", server: echo)
+            await measured.load.close()
+            echoRate = measured.rate
+        }
+        BenchResults.shared.add("cpms", "echo: messages answered, \(chargers) chargers", echoRate, "per s")
+
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/vigil.sqlite"
-        var server: ChildServer?
-        let url: String
-        if let targetURL {
-            url = targetURL.hasSuffix("/") ? targetURL : targetURL + "/"
-            printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against \(url), \(seconds) s")
+        let server = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
+                                                       "--log-level", "error"])
+        var stopped = false
+        defer { if !stopped { server.stop() } }
+        let measured = try await measure(url: "ws://127.0.0.1:\(server.port)/ocpp/", label: "vigil serve", server: server)
+        let rss = server.residentBytes()   // with every charger still connected
+        let ratio = measured.rate / max(1, echoRate)
+        printLine(String(format: "  serve / echo: %.2f× (issue #15 target ≥ 0.5×)", ratio))
+        let (drain, health) = try await ServeHealth.waitUntilCaughtUp(port: server.httpPort ?? 0, since: measured.stop.instant)
+        if let drain {
+            printLine(String(format: "  drain: event consumers caught up %.0f ms after the load stopped (target ≤ 1 s); %d events dropped",
+                             drain, health.dropped))
         } else {
-            let child = try ChildServer.start(arguments: ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", database,
-                                                          "--log-level", "error"])
-            server = child
-            url = "ws://127.0.0.1:\(child.port)/ocpp/"
-            printLine("CPMS benchmark: \(chargers) OCPP 1.6 chargers against vigil serve (pid \(child.pid), SQLite, shipped rules and catalogue), \(seconds) s")
+            printLine("  drain: event consumers NOT caught up 30 s after the load stopped (\(health.consumers.joined(separator: ", "))); "
+                      + "\(health.dropped) events dropped")
         }
-        let options: WebSocketClient.Options = {
-            var options = WebSocketClient.Options()
-            options.subprotocols = ["ocpp1.6"]
-            options.configuration.pingInterval = nil
-            return options
-        }()
-
-        // Connect and boot everyone first.
-        let fleet = try await BenchFleet.connect((0..<chargers).map { "BENCH-\($0)" }, url: url, options: options)
-        let connections = fleet.connections
-
-        let started = ContinuousClock.now
-        let deadline = started + .seconds(seconds)
-        let answered = await withTaskGroup(of: Int.self) { group in
-            for (index, connection) in connections.enumerated() {
-                group.addTask {
-                    var count = 0
-                    var meter = 1000 + index
-                    while ContinuousClock.now < deadline {
-                        meter += 7
-                        let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
-                        let samples = [("Energy.Active.Import.Register", "\(meter)"), ("Power.Active.Import", "7200"),
-                                       ("Current.Import", "31.2"), ("Voltage", "230.4")].map { measurand, value in
-                            JSONValue.object(JSONObject([("value", .string(value)), ("measurand", .string(measurand))]))
-                        }
-                        let calls: [(String, JSONObject)] = [
-                            ("StatusNotification", JSONObject([("connectorId", .integer(1)), ("errorCode", .string("NoError")),
-                                                               ("status", .string(count % 6 == 0 ? "Charging" : "Available"))])),
-                            ("MeterValues", JSONObject([("connectorId", .integer(1)), ("meterValue", .array([.object(JSONObject(
-                                [("timestamp", .string(now.rfc3339)), ("sampledValue", .array(samples))]))]))])),
-                            ("Heartbeat", JSONObject()),
-                        ]
-                        let (action, payload) = calls[count % 3]
-                        do { _ = try await connection.call(action, payload, timeout: .seconds(30)) } catch { break }
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return await group.reduce(0, +)
-        }
-        let elapsed = ContinuousClock.now - started
-        let rss = server?.residentBytes() ?? 0   // with every charger still connected
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        await fleet.close()
-        let rate = Double(answered) / seconds
-        printLine(String(format: "  %d chargers: %.0f messages/s answered (%d in %.1f s)", chargers, rate, answered, seconds))
-        BenchResults.shared.add("cpms", "messages answered, \(chargers) chargers", rate, "per s")
-        guard let server else { return rate }
+        await measured.load.close()
         server.stop()   // SIGTERM: the message log is flushed on the way out
+        stopped = true
         let bytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
             total + ((try? FileManager.default.attributesOfItem(atPath: database + suffix)[.size] as? Int) ?? 0)
         }
+        let connected = max(1, measured.load.sockets.count)
+        let answered = Double(max(1, measured.tally.answered))
         printLine(String(format: "  vigil serve RSS under load: %.0f MiB (%.1f KiB per connected charger)", Double(rss) / 1_048_576,
-                         Double(rss) / 1_024 / Double(max(1, chargers))))
+                         Double(rss) / 1_024 / Double(connected)))
         printLine(String(format: "  database: %.1f MiB, %.0f MiB per million messages", Double(bytes) / 1_048_576,
-                         Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000))
-        BenchResults.shared.add("cpms", "serve RSS per connected charger", Double(rss) / 1_024 / Double(max(1, chargers)), "KiB")
-        BenchResults.shared.add("cpms", "database per million messages", Double(bytes) / 1_048_576 / max(1, Double(answered)) * 1_000_000, "MiB")
-        return rate
+                         Double(bytes) / 1_048_576 / answered * 1_000_000))
+        let (p50, p99, _) = measured.tally.percentiles()
+        BenchResults.shared.add("cpms", "messages answered, \(chargers) chargers", measured.rate, "per s")
+        BenchResults.shared.add("cpms", "serve / echo", ratio, "×")
+        BenchResults.shared.add("cpms", "serve latency p50", p50, "ms")
+        BenchResults.shared.add("cpms", "serve latency p99", p99, "ms")
+        BenchResults.shared.add("cpms", "drain after the load stopped", drain ?? .infinity, "ms")
+        BenchResults.shared.add("cpms", "events dropped", Double(health.dropped), "events")
+        BenchResults.shared.add("cpms", "serve RSS per connected charger", Double(rss) / 1_024 / Double(connected), "KiB")
+        BenchResults.shared.add("cpms", "database per million messages", Double(bytes) / 1_048_576 / answered * 1_000_000, "MiB")
+        return measured.rate
+    }
+
+    /// Connects and boots the chargers, then saturates `url` for `seconds`; prints the phase
+    /// times, the rate (`  LABEL: N chargers: X messages/s answered …`, the line
+    /// scripts/bench-compare reads for "vigil serve" and "target") and the CPU both sides used.
+    func measure(url: String, label: String, server: ChildServer?) async throws -> Measurement {
+        let connectStart = ContinuousClock.now
+        let load = try await BenchLoad.connect((0..<chargers).map { "BENCH-\($0)" }, url: url)
+        let connected = ContinuousClock.now
+        let boot = await load.boot()
+        let booted = ContinuousClock.now
+        let failures = load.failed > 0 ? " (\(load.failed) failed: \(load.firstFailure ?? ""))" : ""
+        let unanswered = boot.answered < load.sockets.count ? " (\(boot.answered) answered)" : ""
+        printLine("  \(label)\(server.map { " (pid \($0.pid))" } ?? ""): \(load.sockets.count) connected in "
+                  + String(format: "%.1f s", (connected - connectStart).seconds) + failures
+                  + ", booted in " + String(format: "%.1f s", (booted - connected).seconds) + unanswered)
+        let (ownCPU, serverCPU) = (ChildServer.ownCPUSeconds(), server?.cpuSeconds() ?? 0)
+        let stop = BenchLoad.Stop(after: .seconds(seconds))
+        let started = BenchLoad.now()
+        let tally = await load.saturate(until: stop)
+        let elapsed = Double(stop.instant - started) / 1e9
+        let (ownUsed, serverUsed) = (ChildServer.ownCPUSeconds() - ownCPU, (server?.cpuSeconds() ?? 0) - serverCPU)
+        let rate = Double(tally.answered) / elapsed
+        printLine("  \(label): \(load.sockets.count) chargers: " + String(format: "%.0f messages/s answered (%d in %.1f s), ", rate, tally.answered, elapsed)
+                  + tally.summary)
+        printLine("  CPU during the load (and its tail after the stop): generator " + String(format: "%.1f s", ownUsed)
+                  + (server == nil ? "" : ", \(label) " + String(format: "%.1f s", serverUsed)) + " of " + String(format: "%.1f s", elapsed))
+        return Measurement(load: load, tally: tally, rate: rate, stop: stop)
     }
 }

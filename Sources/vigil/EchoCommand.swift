@@ -3,7 +3,8 @@ import Transport
 
 /// `vigil echo`: a WebSocket endpoint that returns every message unchanged. It is the
 /// same Transport code as `serve`, used for the Autobahn conformance cases and the
-/// transport benchmark; it accepts any (or no) subprotocol and large messages.
+/// transport benchmark; it accepts any (or no) subprotocol and large messages. `/ocpp/{id}`
+/// takes the benchmark chargers, which load it exactly as they load `serve`.
 struct EchoCommand {
     let listen: SocketAddress
     let maxMessageBytes: Int
@@ -35,6 +36,7 @@ struct EchoCommand {
         var router = Router()
         router.webSocket("/", route)
         router.webSocket("/echo", route)
+        router.webSocket("/ocpp/{chargePointId}", route)
         router.on("GET", "/health") { _ in .text(.ok, "ok") }
         return router
     }

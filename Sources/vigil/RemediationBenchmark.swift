@@ -1,20 +1,33 @@
 import Foundation
 import Synchronization
-import OCPP
 import Transport
 
-/// Fault → first command latency: a spawned `vigil serve` (fresh database, one rule that
-/// resets a station whose connector reports Faulted) carries a background load of OCPP 1.6
-/// chargers paced to `backgroundRate` messages/s; probe chargers report a fault one at a time
-/// and time how long until the Reset CALL reaches them (rule engine, executor gates,
-/// write-ahead record, audit, send). Prints p50/p99/max.
+/// Fault → first command latency under saturation: a spawned `vigil serve` (fresh database,
+/// one rule that resets a station whose connector reports Faulted, a catalogue entry saying a
+/// reset may clear InternalError) carries `backgroundChargers` chargers of `BenchLoad`, each
+/// with one call outstanding as fast as it is answered — not paced. Meanwhile `probes` other
+/// chargers report `StatusNotification Faulted InternalError` one at a time, spread over
+/// `seconds`, each timing until the Reset CALL reaches it (rule engine, executor gates,
+/// write-ahead record, audit, send). Prints p50/p99/max, how many probes got their Reset, the
+/// background rate and the events dropped (from /api/v1/health). A figure, not a pass/fail
+/// (issue #15's target: p99 ≤ 100 ms, nothing dropped).
 struct RemediationBenchmark {
-    var backgroundChargers = 500
-    var backgroundRate = 5_000
+    var backgroundChargers = 1_000
     var probes = 100
     var seconds: Int
+    /// How long after the last fault the benchmark still waits for Resets.
+    static let grace = Duration.seconds(10)
+
+    /// When each probe's Reset arrived (`BenchLoad.now()` nanoseconds; 0 while it has not).
+    final class Arrivals: Sendable {
+        private let instants: Mutex<[UInt64]>
+        init(count: Int) { instants = Mutex(Array(repeating: 0, count: count)) }
+        func record(_ probe: Int, at instant: UInt64) { instants.withLock { if $0[probe] == 0 { $0[probe] = instant } } }
+        func instant(of probe: Int) -> UInt64? { instants.withLock { $0[probe] == 0 ? nil : $0[probe] } }
+    }
 
     func run() async throws {
+        SystemLimits.raiseFileDescriptorLimit()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -40,75 +53,83 @@ struct RemediationBenchmark {
                                                        "--rules", directory + "/rules", "--vendor-codes", directory + "/codes",
                                                        "--log-level", "error"])
         defer { server.stop() }
-        printLine("remediation benchmark: fault → Reset latency, \(probes) probes, background \(backgroundChargers) chargers at \(backgroundRate) msg/s")
-        var options = WebSocketClient.Options()
-        options.subprotocols = ["ocpp1.6"]
-        options.configuration.pingInterval = nil
+        let spacing = Duration.seconds(Double(seconds) / Double(probes))
+        printLine("remediation benchmark: fault → Reset latency under saturation: \(backgroundChargers) background chargers, one call "
+                  + "outstanding each, as fast as answered; \(probes) probes, one fault every \(Int(spacing.milliseconds)) ms")
         let url = "ws://127.0.0.1:\(server.port)/ocpp/"
 
-        let background = try await BenchFleet.connect((0..<backgroundChargers).map { "LOAD-\($0)" }, url: url, options: options)
-        let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
-        let resetHandler: OCPPConnection.Handler = { _, connection in
-            arrivals.withLock { $0[connection.stationId] = $0[connection.stationId] ?? .now }
-            return JSONObject([("status", .string("Accepted"))])
+        let background = try await BenchLoad.connect((0..<backgroundChargers).map { "LOAD-\($0)" }, url: url)
+        _ = await background.boot()
+        let probing = try await BenchLoad.connect((0..<probes).map { "PROBE-\($0)" }, url: url)
+        _ = await probing.boot()
+        let arrivals = Arrivals(count: probing.sockets.count)
+        let listeners = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, socket) in probing.sockets.enumerated() {
+                    group.addTask { await Self.listen(socket, probe: index, arrivals: arrivals) }
+                }
+            }
         }
-        let probeConnections = try await BenchFleet.connect((0..<probes).map { "PROBE-\($0)" }, url: url, options: options,
-                                                            handlers: ["Reset": resetHandler])
 
-        // Background: each charger paced to its share of the rate, one call at a time.
-        let interval = Duration.seconds(Double(backgroundChargers) / Double(backgroundRate))
-        let stop = ContinuousClock.now + .seconds(seconds + 5)
-        let load = Task {
-            await withTaskGroup(of: Int.self) { group in
-                for (index, connection) in background.connections.enumerated() {
-                    group.addTask {
-                        var sent = 0
-                        var next = ContinuousClock.now + interval * Double(index % 100) / 100
-                        while ContinuousClock.now < stop && !Task.isCancelled {
-                            try? await Task.sleep(until: next, clock: .continuous)
-                            next += interval
-                            let payload = sent % 2 == 0 ? JSONObject()
-                                : JSONObject([("connectorId", .integer(1)), ("errorCode", .string("NoError")), ("status", .string(sent % 4 == 1 ? "Charging" : "Available"))])
-                            do { _ = try await connection.call(sent % 2 == 0 ? "Heartbeat" : "StatusNotification", payload, timeout: .seconds(30)) } catch { break }
-                            sent += 1
-                        }
-                        return sent
-                    }
-                }
-                return await group.reduce(0, +)
-            }
-        }
+        let stop = BenchLoad.Stop()
+        let loadStarted = BenchLoad.now()
+        let load = Task { await background.saturate(until: stop) }
         try await Task.sleep(for: .seconds(2))   // let the load settle
-        var latencies: [Double] = []
-        let probeStart = ContinuousClock.now
-        for connection in probeConnections.connections {
-            let sent = ContinuousClock.now
-            _ = try? await connection.call("StatusNotification", JSONObject([("connectorId", .integer(1)), ("errorCode", .string("InternalError")),
-                                                                             ("status", .string("Faulted"))]), timeout: .seconds(30))
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                if let arrived = arrivals.withLock({ $0[connection.stationId] }) {
-                    latencies.append((arrived - sent).milliseconds)
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(1))
-            }
-            let spacing = Duration.seconds(Double(seconds) / Double(probes))
-            if ContinuousClock.now - sent < spacing { try await Task.sleep(for: spacing - (ContinuousClock.now - sent)) }
+        // The faults go out on a fixed schedule, whether or not the previous probe has its Reset
+        // yet (a server that falls behind must not stretch the run); then up to `grace` more
+        // for the last Resets.
+        let spacingNanoseconds = UInt64(spacing.milliseconds * 1_000_000)
+        let probeStart = BenchLoad.now()
+        var sentAt: [UInt64] = []
+        for (index, socket) in probing.sockets.enumerated() {
+            let due = probeStart + UInt64(index) * spacingNanoseconds
+            let now = BenchLoad.now()
+            if now < due { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+            sentAt.append(BenchLoad.now())
+            try? await socket.send(text: BenchFrames.fault(id: "F"))
         }
-        let probeSeconds = (ContinuousClock.now - probeStart).seconds
-        load.cancel()
-        let backgroundMessages = await load.value
+        let giveUp = BenchLoad.now() + UInt64(Self.grace.milliseconds * 1_000_000)
+        while BenchLoad.now() < giveUp && sentAt.indices.contains(where: { arrivals.instant(of: $0) == nil }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // A probe without its Reset counts as infinitely late, so the percentiles cover every probe.
+        let latencies = sentAt.indices.map { index in arrivals.instant(of: index).map { Double($0 - sentAt[index]) / 1_000_000 } ?? .infinity }.sorted()
+        let answered = latencies.filter(\.isFinite).count
+        stop.stop()
+        let tally = await load.value
+        let backgroundRate = Double(tally.answered) / (Double(stop.instant - loadStarted) / 1e9)
+        let health = try await ServeHealth.read(port: server.httpPort ?? 0)
         await background.close()
-        await probeConnections.close()
-        latencies.sort()
+        await probing.close()
+        await listeners.value
+
         func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        printLine(String(format: "  background: %.0f messages/s sustained", Double(backgroundMessages) / (probeSeconds + 2)))
-        printLine(String(format: "  fault → Reset received: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d probes answered)",
-                         percentile(0.5), percentile(0.99), latencies.last ?? .nan, latencies.count, probes))
-        BenchResults.shared.add("remediation", "background load", Double(backgroundMessages) / (probeSeconds + 2), "msg/s")
+        func shown(_ milliseconds: Double) -> String {
+            milliseconds.isFinite ? String(format: "%.1f ms", milliseconds) : "> \(Int(Self.grace.seconds)) s (no Reset)"
+        }
+        printLine("  background: " + String(format: "%.0f messages/s answered", backgroundRate) + " over the run, " + tally.summary)
+        printLine("  fault → Reset received: p50 \(shown(percentile(0.5))), p99 \(shown(percentile(0.99))), max \(shown(latencies.last ?? .nan)) "
+                  + "(\(answered) of \(latencies.count) probes answered within \(Int(Self.grace.seconds)) s of the last fault; issue #15 target p99 ≤ 100 ms)")
+        let answeredLatencies = latencies.filter(\.isFinite)
+        if answered > 0 && answered < latencies.count {
+            printLine("  the \(answered) answered: median \(shown(answeredLatencies[answered / 2])), max \(shown(answeredLatencies[answered - 1]))")
+        }
+        printLine("  events dropped: \(health.dropped) (at the end: \(health.consumers.joined(separator: ", ")))")
+        BenchResults.shared.add("remediation", "background load, \(backgroundChargers) chargers", backgroundRate, "msg/s")
         BenchResults.shared.add("remediation", "fault → Reset received, p50", percentile(0.5), "ms")
         BenchResults.shared.add("remediation", "fault → Reset received, p99", percentile(0.99), "ms")
+        BenchResults.shared.add("remediation", "fault → Reset received, max", latencies.last ?? .nan, "ms")
+        BenchResults.shared.add("remediation", "probes answered", Double(answered), "of \(latencies.count)")
+        BenchResults.shared.add("remediation", "events dropped", Double(health.dropped), "events")
+    }
+
+    /// A probe after its boot: answers every CALL of the server, noting when a Reset arrives.
+    private static func listen(_ socket: isolated WebSocketConnection, probe: Int, arrivals: Arrivals) async {
+        while let message = try? await socket.receive() {
+            guard case .text(let text) = message, case .call(let id, let action) = BenchFrames.classify(text, expecting: "F") else { continue }
+            if action == "Reset" { arrivals.record(probe, at: BenchLoad.now()) }
+            try? await socket.send(text: BenchFrames.answer(id: id, action: action))
+        }
     }
 }
 

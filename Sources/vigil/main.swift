@@ -27,8 +27,9 @@ commands:
             HTTP API users; add/rotate print a bearer token once (no user: the API is open)
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
-  bench     benchmarks: [transport|ocpp|cpms|all]
-            --connections N (default 1000)  --idle N (default 10000)  --seconds S (default 5)
+  bench     benchmarks: [transport|ocpp|rules|cpms|remediation|alerts|scale|all]
+            --connections N (default 1000; scale 15000)  --idle N (default 10000)  --seconds S (default 5; scale 20)
+            cpms --url ws://HOST:PORT/PATH/   load another central system instead of vigil echo and vigil serve
   ocpp-harness  a minimal schema-validating central system for interop tests
             --ocpp HOST:PORT --http HOST:PORT (default 127.0.0.1:0 each);
             POST /call/{station}/{action} on the HTTP port makes it call a charger
