@@ -41,12 +41,15 @@ extension StationStore {
     }
 
     /// `committed`, with `published` called with the body's result right after the COMMIT (in
-    /// the order the writes ran, synchronously, on the store), when the body succeeded.
-    func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?) async throws -> T {
+    /// the order the writes ran, synchronously, on the store), when the body succeeded. A body
+    /// of one statement may go without its savepoint (`singleStatement`): SQLite undoes a failed
+    /// statement by itself, so it still fails alone.
+    func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?,
+                                singleStatement: Bool = false) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
             var write = GroupCommit.Write(
-                run: { [database] in outcome.result = Result { try database.transaction(body) } },
+                run: { [database] in outcome.result = Result { singleStatement ? try body() : try database.transaction(body) } },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
@@ -72,10 +75,10 @@ extension StationStore {
         let frames = frameQueue.take()
         guard !writes.isEmpty || !frames.isEmpty else { return }
         do {
-            try database.execute("BEGIN IMMEDIATE")
+            try database.run("BEGIN IMMEDIATE")   // prepared once, like every statement run here
             try writeFrames(frames)
             for write in writes { write.run() }
-            try database.execute("COMMIT")
+            try database.run("COMMIT")
             group.batches += 1
             group.writes += writes.count
             for write in writes { write.published?() }

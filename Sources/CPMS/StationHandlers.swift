@@ -100,9 +100,9 @@ public struct StationHandlers: Sendable {
                                       chargerTime: request.timestamp?.rfc3339)
             let now = this.clock()
             let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-            let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
-            let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                                           queuedOffline: queued, now: now.rfc3339)
+            let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
+                                                                             registrationForUnknown: this.registrationForUnknown,
+                                                                             queuedOffline: queued, now: now.rfc3339)
             try await this.countCatalogGap(station: connection.stationId, report: report)
             if stored, request.errorCode != .noError {
                 try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
@@ -185,9 +185,9 @@ public struct StationHandlers: Sendable {
                                       chargerTime: request.timestamp.rfc3339)
             let now = this.clock()
             let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-            let previous = try await this.store.lastReport(station: connection.stationId, evse: report.evse, connector: report.connector)
-            let stored = try await this.store.recordStatus(id: connection.stationId, report, registrationForUnknown: this.registrationForUnknown,
-                                                           queuedOffline: queued, now: now.rfc3339)
+            let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
+                                                                             registrationForUnknown: this.registrationForUnknown,
+                                                                             queuedOffline: queued, now: now.rfc3339)
             if stored {
                 try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
                                       queuedOffline: queued)

@@ -27,7 +27,7 @@ extension StationStore {
         return try await committed({ [database] in
             try database.insert("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
                                 event.id, at, event.station, event.kind.rawValue, json)
-        }, published: published)
+        }, published: published, singleStatement: true)
     }
 
     /// The newest sequence in the log (0 when empty).

@@ -97,30 +97,45 @@ public actor StationStore {
     @discardableResult
     public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
                              now: String) async throws -> Bool {
+        try await recordStatusChange(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline,
+                                     now: now).stored
+    }
+
+    /// `recordStatus`, also returning the connector's report before this one (read in the same
+    /// transaction: one trip to the store for a StatusNotification).
+    public func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+                                   now: String) async throws -> (stored: Bool, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?) {
         try await committed { [self] in
-            if try registration(of: id) == nil {
-                guard let registrationForUnknown else { return false }
-                try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
-            }
-            try database.transaction {
-                try database.run("""
-                    INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
-                        vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
-                        updated_at = excluded.updated_at
-                    """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
-                    report.info, now)
-                try database.run("""
-                    INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                          info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
-                    report.info, report.chargerTime, now, queuedOffline)
-                try trackFault(station: id, report, now: now)
-                try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
-            }
-            return true
+            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
+            return (try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline, now: now),
+                    previous)
         }
+    }
+
+    private func writeStatus(id: String, _ report: StatusReport, registrationForUnknown: String?, queuedOffline: Bool,
+                             now: String) throws -> Bool {
+        if try registration(of: id) == nil {
+            guard let registrationForUnknown else { return false }
+            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+        }
+        try database.transaction {
+            try database.run("""
+                INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
+                    updated_at = excluded.updated_at
+                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                report.info, now)
+            try database.run("""
+                INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
+                                                      info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                report.info, report.chargerTime, now, queuedOffline)
+            try trackFault(station: id, report, now: now)
+            try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
+        }
+        return true
     }
 
     /// Marks stations offline that have been silent since before `cutoff` (RFC 3339), except

@@ -39,8 +39,7 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
         self.secondsSinceEpoch = seconds
         self.nanoseconds = Int32(millis * 1_000_000)
         self.hasZone = true
-        let whole = Self.format(seconds: seconds, nanoseconds: 0)
-        self.text = String(whole.dropLast()) + "." + Self.pad(millis, 3) + "Z"
+        self.text = Self.formatMilliseconds(seconds: seconds, millis: millis)
         self.isCanonical = true
     }
 
@@ -224,6 +223,34 @@ extension OCPPDateTime {
             }
         }
         return text + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, written byte by byte (Vigil's clock is read several times
+    /// per message).
+    static func formatMilliseconds(seconds: Int64, millis: Int64) -> String {
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (dayCount, second) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+        let date = civil(fromDays: dayCount)
+        guard (0...9_999).contains(date.year) else {
+            return String(format(seconds: seconds, nanoseconds: 0).dropLast()) + "." + pad(millis, 3) + "Z"
+        }
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(Int64(date.year), 4, at: 0); buffer[4] = 45
+            put(Int64(date.month), 2, at: 5); buffer[7] = 45
+            put(Int64(date.day), 2, at: 8); buffer[10] = 84
+            put(second / 3_600, 2, at: 11); buffer[13] = 58
+            put(second % 3_600 / 60, 2, at: 14); buffer[16] = 58
+            put(second % 60, 2, at: 17); buffer[19] = 46
+            put(millis, 3, at: 20); buffer[23] = 90
+            return 24
+        }
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
