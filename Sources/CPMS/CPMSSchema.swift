@@ -301,5 +301,22 @@ enum CPMSSchema {
             ALTER TABLE rule_state ADD COLUMN ahead TEXT NOT NULL DEFAULT '';
             ALTER TABLE rule_state ADD COLUMN engine_time TEXT;
             """),
+        // The raw log's and the status history's per-station indexes are kept up to date in
+        // batches (issue #15): a row is inserted outside the index (`indexed = 0`, found through
+        // a small index on the recent tail), and a pass about once a second moves the tail into
+        // it. One insert per row into a station-keyed B-tree touched a different page for nearly
+        // every row, and rewriting those pages in every group commit cost more than everything
+        // else the store did. The event log's station index had no reader.
+        Migration(version: 20, name: "raw log and status history indexed by station in batches", sql: """
+            DROP INDEX domain_events_station;
+            DROP INDEX ocpp_messages_station;
+            ALTER TABLE ocpp_messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX ocpp_messages_station ON ocpp_messages (station, id) WHERE indexed = 1;
+            CREATE INDEX ocpp_messages_unindexed ON ocpp_messages (id) WHERE indexed = 0;
+            DROP INDEX connector_status_history_station;
+            ALTER TABLE connector_status_history ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX connector_status_history_station ON connector_status_history (station, id) WHERE indexed = 1;
+            CREATE INDEX connector_status_history_unindexed ON connector_status_history (id) WHERE indexed = 0;
+            """),
     ])
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Store
 
 /// Group commit for the store's hot writes: writes that arrive while the store is busy are
@@ -7,7 +8,9 @@ import Store
 /// sync of the WAL, serves many chargers' messages. Every batch first writes the raw frames
 /// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
 /// what the message changed; writes with a `published` step (event log appends) have it run
-/// right after the COMMIT, in the order they ran, before any caller resumes.
+/// right after the COMMIT, in the order they ran, before any caller resumes. About once a
+/// second a batch also moves the recent rows of the raw log and the status history into
+/// their station indexes (`indexRecentRows`).
 struct GroupCommit {
     struct Write {
         let run: () -> Void
@@ -17,13 +20,21 @@ struct GroupCommit {
 
     var pending: [Write] = []
     var isFlushScheduled = false
+    var isUrgentFlushScheduled = false
     /// Batches committed and writes they carried (for `vigil bench` and diagnostics).
     var batches = 0
     var writes = 0
+    var frames = 0
+    /// When the recent rows of the raw log and the status history were last moved into their
+    /// station indexes (`indexRecentRows`, uptime nanoseconds).
+    var lastIndexing: UInt64 = 0
+    var indexingInterval: UInt64 = 1_000_000_000
+    /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
+    var busyNanoseconds: UInt64 = 0
 
     /// Takes the pending writes for a flush.
     mutating func take() -> [Write] {
-        defer { pending = []; isFlushScheduled = false }
+        defer { pending = []; isFlushScheduled = false; isUrgentFlushScheduled = false }
         return pending
     }
 }
@@ -62,8 +73,19 @@ extension StationStore {
         }
     }
 
-    /// Makes sure a flush is coming (writes or frames are waiting).
+    /// Makes sure a flush is coming (writes or frames are waiting). A write of the fault loop
+    /// (a task above medium priority: the rule runner, the executor) makes sure an urgent one
+    /// is coming, which the store's thread runs ahead of the connections' jobs
+    /// (`ThreadExecutor`); the ordinary flush that was already scheduled then finds less or
+    /// nothing to do.
     func scheduleFlush() {
+        if Task.currentPriority > .medium {
+            guard !group.isUrgentFlushScheduled else { return }
+            group.isUrgentFlushScheduled = true
+            group.isFlushScheduled = true
+            Task(priority: .high) { self.flushGroup() }
+            return
+        }
         guard !group.isFlushScheduled else { return }
         group.isFlushScheduled = true
         Task { self.flushGroup() }
@@ -74,13 +96,20 @@ extension StationStore {
         let writes = group.take()
         let frames = frameQueue.take()
         guard !writes.isEmpty || !frames.isEmpty else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             try database.run("BEGIN IMMEDIATE")   // prepared once, like every statement run here
             try writeFrames(frames)
+            if started &- group.lastIndexing >= group.indexingInterval {
+                indexRecentRows()
+                group.lastIndexing = started
+            }
             for write in writes { write.run() }
             try database.run("COMMIT")
             group.batches += 1
             group.writes += writes.count
+            group.frames += frames.count
+            group.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started
             for write in writes { write.published?() }
             for write in writes { write.finish(nil) }
         } catch {
@@ -92,6 +121,23 @@ extension StationStore {
         }
     }
 
-    /// Group commits so far: batches and the writes they carried.
-    public var groupCommitStatistics: (batches: Int, writes: Int) { (group.batches, group.writes) }
+    /// How often the recent rows are moved into their station indexes (tests change it).
+    func setRowIndexingInterval(nanoseconds: UInt64) {
+        group.indexingInterval = nanoseconds
+    }
+
+    /// Group commits so far: batches, the writes and raw frames they carried, and the seconds
+    /// spent committing them (`GET /metrics`).
+    public var groupCommitStatistics: GroupCommitStatistics {
+        GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
+                              busySeconds: Double(group.busyNanoseconds) / 1e9)
+    }
+}
+
+/// What the store's group commits have done since start (for `GET /metrics`).
+public struct GroupCommitStatistics: Sendable {
+    public let batches: Int
+    public let writes: Int
+    public let frames: Int
+    public let busySeconds: Double
 }

@@ -92,9 +92,20 @@ extension StationStore {
     /// Inserts queued frames (inside the group commit's transaction).
     func writeFrames(_ frames: [FrameQueue.Entry]) throws {
         for frame in frames {
-            try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
+            try database.run("INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES (?, ?, ?, ?, 0)",
                              frame.station, frame.incoming, frame.at, frame.text)
         }
+    }
+
+    /// Moves the frames and status reports written since the last pass into their per-station
+    /// indexes (inside the group commit's transaction). One pass inserts a second's rows
+    /// together, so each index page is rewritten once per pass instead of once per commit. A
+    /// pass that fails is undone alone (SQLite undoes a failed statement) and the next one
+    /// takes its rows too; `messages(station:)` and `history(_:)` find a row whether or not it
+    /// is indexed yet.
+    func indexRecentRows() {
+        _ = try? database.run("UPDATE ocpp_messages SET indexed = 1 WHERE indexed = 0")
+        _ = try? database.run("UPDATE connector_status_history SET indexed = 1 WHERE indexed = 0")
     }
 
     /// Commits the queued frames now (with any pending writes); how many frames were queued.
@@ -121,9 +132,15 @@ extension StationStore {
 
     /// The latest frames of a station, oldest first.
     public func messages(station: String, limit: Int = 100) throws -> [(incoming: Bool, at: String, text: String)] {
+        // The indexed frames through the station index, the recent tail not yet indexed
+        // through its own small index.
         try database.rows("""
-            SELECT incoming, at, text FROM (SELECT id, incoming, at, text FROM ocpp_messages WHERE station = ? ORDER BY id DESC LIMIT ?)
+            SELECT incoming, at, text FROM (
+                SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 0 AND station = ?
+                UNION ALL
+                SELECT * FROM (SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
+                ORDER BY id DESC LIMIT ?)
             ORDER BY id
-            """, station, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }
+            """, station, station, limit, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }
     }
 }

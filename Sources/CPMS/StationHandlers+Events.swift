@@ -78,25 +78,44 @@ extension StationHandlers {
         // techCode; it clears when the variable turns false or `cleared` is set. The fault's
         // code is "Component/Variable", as the generic catalogue keys 2.0.1 faults.
         handlers.on(V201.NotifyEventRequest.self) { request, connection in
-            let now = this.clock()
-            for data in request.eventData {
-                let code = "\(data.component.name)/\(data.variable.name)"
-                let known = this.catalog?.generic?.entry(code: code, model: nil, firmware: nil) != nil
-                guard known || ["Problem", "Fault", "Tripped", "Overload"].contains(data.variable.name) else { continue }
-                let evse = data.component.evse?.id
-                let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
-                let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
-                                          ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
-                try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
-                                                 info: data.techInfo, raised: raised, now: now.rfc3339)
-                if raised {
-                    try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
-                        at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))
+            try await Self.faultFirst(request.eventData.contains { StationHandlers.faultVariables.contains($0.variable.name) }) {
+                let now = this.clock()
+                for data in request.eventData {
+                    let code = "\(data.component.name)/\(data.variable.name)"
+                    let known = this.catalog?.generic?.entry(code: code, model: nil, firmware: nil) != nil
+                    guard known || StationHandlers.faultVariables.contains(data.variable.name) else { continue }
+                    let evse = data.component.evse?.id
+                    let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
+                    let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
+                                              ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
+                    try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
+                                                     info: data.techInfo, raised: raised, now: now.rfc3339)
+                    if raised {
+                        try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
+                            at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))
+                    }
+                    try await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
+                                    chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
                 }
-                try await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
-                                chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)
+                return V201.NotifyEventResponse()
             }
-            return V201.NotifyEventResponse()
+        }
+    }
+}
+
+extension StationHandlers {
+    /// The 2.0.1 variables whose events report a fault (with the catalogue's codes).
+    static let faultVariables: Set<String> = ["Problem", "Fault", "Tripped", "Overload"]
+
+    /// Runs a handler's `body` as a high-priority task when its message reports a fault, so
+    /// the store's thread (`ThreadExecutor`) writes it, and hands its event to the rules,
+    /// ahead of the routine traffic queued before it (faults first, issue #15).
+    static func faultFirst<T: Sendable>(_ isFault: Bool, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard isFault else { return try await body() }
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(priority: .high) { try await body() }
+            guard let result = try await group.next() else { throw CancellationError() }
+            return result
         }
     }
 }

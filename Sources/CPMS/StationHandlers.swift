@@ -93,26 +93,29 @@ public struct StationHandlers: Sendable {
             return V16.AuthorizeResponse(idTagInfo: decision.idTagInfo16)
         }
         handlers.on(V16.StatusNotificationRequest.self) { request, connection in
-            // 1.6 numbers connectors per station: connector N is EVSE N's only connector; 0 is the station.
-            let report = StatusReport(evse: request.connectorId, connector: request.connectorId == 0 ? 0 : 1,
-                                      status: request.status.rawValue, errorCode: request.errorCode.rawValue,
-                                      vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
-                                      chargerTime: request.timestamp?.rfc3339)
-            let now = this.clock()
-            let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-            let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
-                                                                             registrationForUnknown: this.registrationForUnknown,
-                                                                             queuedOffline: queued, now: now.rfc3339)
-            try await this.countCatalogGap(station: connection.stationId, report: report)
-            if stored, request.errorCode != .noError {
-                try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
-                    at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
+            // A fault is stored, logged and handed to the rules ahead of the fleet's routine traffic.
+            try await Self.faultFirst(request.status == .faulted || request.errorCode != .noError) {
+                // 1.6 numbers connectors per station: connector N is EVSE N's only connector; 0 is the station.
+                let report = StatusReport(evse: request.connectorId, connector: request.connectorId == 0 ? 0 : 1,
+                                          status: request.status.rawValue, errorCode: request.errorCode.rawValue,
+                                          vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
+                                          chargerTime: request.timestamp?.rfc3339)
+                let now = this.clock()
+                let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
+                let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
+                                                                                 registrationForUnknown: this.registrationForUnknown,
+                                                                                 queuedOffline: queued, now: now.rfc3339)
+                try await this.countCatalogGap(station: connection.stationId, report: report)
+                if stored, request.errorCode != .noError {
+                    try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
+                        at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
+                }
+                if stored {
+                    try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
+                                          queuedOffline: queued)
+                }
+                return V16.StatusNotificationResponse()
             }
-            if stored {
-                try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
-                                      queuedOffline: queued)
-            }
-            return V16.StatusNotificationResponse()
         }
     }
 
@@ -181,18 +184,20 @@ public struct StationHandlers: Sendable {
             return V201.AuthorizeResponse(idTokenInfo: decision.idTokenInfo201)
         }
         handlers.on(V201.StatusNotificationRequest.self) { request, connection in
-            let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
-                                      chargerTime: request.timestamp.rfc3339)
-            let now = this.clock()
-            let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-            let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
-                                                                             registrationForUnknown: this.registrationForUnknown,
-                                                                             queuedOffline: queued, now: now.rfc3339)
-            if stored {
-                try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
-                                      queuedOffline: queued)
+            try await Self.faultFirst(request.connectorStatus == .faulted) {
+                let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
+                                          chargerTime: request.timestamp.rfc3339)
+                let now = this.clock()
+                let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
+                let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
+                                                                                 registrationForUnknown: this.registrationForUnknown,
+                                                                                 queuedOffline: queued, now: now.rfc3339)
+                if stored {
+                    try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
+                                          queuedOffline: queued)
+                }
+                return V201.StatusNotificationResponse()
             }
-            return V201.StatusNotificationResponse()
         }
     }
 }

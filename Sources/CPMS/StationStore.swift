@@ -10,12 +10,17 @@ public actor StationStore {
     /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
     nonisolated let frameQueue = FrameQueue()
 
+    /// The thread the store's jobs run on, not the cooperative pool (`ThreadExecutor`).
+    nonisolated let executor: ThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     /// Opens (and migrates) the SQLite database at `path`. Throws `MigrationError` for a
     /// database written by a newer Vigil.
     public init(path: String) throws {
         let database = try SQLiteDatabase(path: path)
         try CPMSSchema.migrations.migrate(database)
         self.database = database
+        self.executor = .store
     }
 
     /// Uses an open database of any engine, migrated with `migrations` (the schema in that
@@ -23,6 +28,15 @@ public actor StationStore {
     public init(database: sending any SQLDatabase, migrations: Migrator? = nil) throws {
         try (migrations ?? CPMSSchema.migrations).migrate(database)
         self.database = database
+        self.executor = .store
+    }
+
+    /// A second, read-only connection to the SQLite database at `path` (already migrated by
+    /// the writer), on a thread of its own: reads through it see every committed write and
+    /// never wait behind the writer's group commit (WAL). Writing through it fails.
+    public init(readingFrom path: String) throws {
+        self.database = try SQLiteDatabase(path: path, readOnly: true)
+        self.executor = .reads
     }
 
     /// The registration of a station, nil when it is unknown.
@@ -129,7 +143,8 @@ public actor StationStore {
                 report.info, now)
             try database.run("""
                 INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                      info, charger_time, received_at, queued_offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                      info, charger_time, received_at, queued_offline, indexed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                 """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
                 report.info, report.chargerTime, now, queuedOffline)
             try trackFault(station: id, report, now: now)
@@ -267,8 +282,11 @@ public actor StationStore {
         // the corrected charger time, gives the newest `limit` reports.
         let rows = try database.rows("""
             SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
-            FROM connector_status_history WHERE station = ? ORDER BY id DESC LIMIT ?
-            """, id, limit * 2 + 50)
+            FROM (SELECT * FROM connector_status_history WHERE indexed = 0 AND station = ?
+                  UNION ALL
+                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?))
+            ORDER BY id DESC LIMIT ?
+            """, id, id, limit * 2 + 50, limit * 2 + 50)
         let entries = rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in
             let entry = StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0,
                                            connector: row[3].int ?? 0, status: row[4].text ?? "", errorCode: row[5].text,

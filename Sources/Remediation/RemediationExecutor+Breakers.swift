@@ -117,7 +117,7 @@ extension RemediationExecutor {
             if fleetHaltedUntil != nil { await endHold(at: time) }
             return nil
         }
-        let known = try await readGate("fleet breaker", { try await self.store.stationCount() })
+        let known = try await readGate("fleet breaker", { try await self.reads.stationCount() })
         guard known >= policy.fleetBreakerMinStations, Double(recentFaults.count) / Double(known) > policy.fleetBreakerShare else {
             if fleetHaltedUntil != nil { await endHold(at: time) }
             return nil

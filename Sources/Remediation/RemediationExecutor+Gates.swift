@@ -28,7 +28,7 @@ extension RemediationExecutor {
     func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> CommandRefusal? {
         let time = clock()
         do {
-            if try await readGate("kill switch", { try await self.store.setting(Self.killSwitchKey) }) == "true" {
+            if try await readGate("kill switch", { try await self.reads.setting(Self.killSwitchKey) }) == "true" {
                 return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")
             }
             let site = decision.target.site
@@ -48,7 +48,7 @@ extension RemediationExecutor {
             let disturbs: Set<ActionType> = [.reset, .disableConnector, .unlockConnector]
             if disturbs.contains(action.type), !action.allowDuringSession {
                 let evse = action.type == .reset ? nil : decision.target.connector
-                if try await readGate("live session", { try await self.store.hasActiveSession(station: station, evse: evse) }) {
+                if try await readGate("live session", { try await self.reads.hasActiveSession(station: station, evse: evse) }) {
                     return CommandRefusal(kind: .refused, reason: "a transaction is active and the rule does not allow this during a session")
                 }
             }
@@ -56,13 +56,13 @@ extension RemediationExecutor {
                 if let until = heldStations[station], until > time {
                     return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(RuleRunner.timestamp(until))")
                 }
-                if let until = try await readGate("reboot-loop breaker", { try await self.store.setting("breaker.\(station)") }),
+                if let until = try await readGate("reboot-loop breaker", { try await self.reads.setting("breaker.\(station)") }),
                    let date = RuleRunner.parseTimestamp(until), date > time {
                     return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(until)")
                 }
                 let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.resetWindow))
                 let sent = try await readGate("reset budget", {
-                    try await self.store.commandCount(station: station, actionPrefix: "reset", since: since)
+                    try await self.reads.commandCount(station: station, actionPrefix: "reset", since: since)
                 })
                 if sent >= policy.maxResetsPerStation {
                     return CommandRefusal(kind: .refused,
@@ -105,7 +105,7 @@ extension RemediationExecutor {
 
     /// The first open fault of `station` that must never be reset automatically.
     func neverResetFault(station: String) async throws -> (StationStore.OpenFault, String)? {
-        let check = NeverResetCheck(store: store, catalog: catalog)
+        let check = NeverResetCheck(store: reads, catalog: catalog)
         return try await readGate("open faults", { try await check.openFault(station: station) })
     }
 

@@ -13,7 +13,15 @@ import VendorCatalog
 /// until the station reconnects, records the outcome, and feeds a `commandResult` event back to
 /// the rules. Verification decisions mark the command as having worked or not.
 public actor RemediationExecutor {
+    /// Runs on the remediation thread, not on the cooperative pool, so a fault is decided and
+    /// acted on without waiting behind the fleet's traffic (`ThreadExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { ThreadExecutor.remediation.asUnownedSerialExecutor() }
+
     let store: StationStore
+    /// Where the safety gates read (the store itself, or in `vigil serve` a read-only
+    /// connection on its own thread: a gate's read then never waits behind the writer's
+    /// group commit, and sees everything committed before it).
+    let reads: StationStore
     let commands: CommandService
     let auditor: Auditor
     public let policy: RemediationPolicy
@@ -54,8 +62,10 @@ public actor RemediationExecutor {
     public init(store: StationStore, commands: CommandService, auditor: Auditor, catalog: VendorCatalog? = nil,
                 policy: RemediationPolicy = RemediationPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping RuleRunner.Logger,
-                feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: @escaping @Sendable (AlertRequest) async -> Void) {
+                feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: @escaping @Sendable (AlertRequest) async -> Void,
+                reads: StationStore? = nil) {
         self.store = store
+        self.reads = reads ?? store
         self.commands = commands
         self.auditor = auditor
         self.catalog = catalog

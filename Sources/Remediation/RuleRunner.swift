@@ -15,6 +15,10 @@ import VendorCatalog
 /// Deadlines are also ticked by the clock while nothing waits. One actor, so the engine's
 /// state is only ever touched by one evaluation at a time.
 public actor RuleRunner {
+    /// Runs on the remediation thread, not on the cooperative pool, so a fault is decided and
+    /// acted on without waiting behind the fleet's traffic (`ThreadExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { ThreadExecutor.remediation.asUnownedSerialExecutor() }
+
     /// The runner's name in the event log and its cursor table.
     public static let consumer = "rules"
     /// How often time passing (`tick`) is fed to the engine, so deadlines — absence rules,

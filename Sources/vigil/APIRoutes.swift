@@ -51,7 +51,7 @@ enum APIRoutes {
         }
         // The same counters in the Prometheus text format (open to GETs like health).
         router.on("GET", "/metrics") { _ in
-            .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics).utf8))
+            .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics).utf8))
         }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             do {

@@ -4,14 +4,21 @@ import CPMS
 /// scraper can alert on a consumer falling behind (lag in events and in seconds) or on
 /// ingestion waiting for the consumers (backpressure engaged).
 enum EventLogMetrics {
-    static func text(_ statistics: EventLog.Statistics?) -> String {
-        guard let statistics else { return "" }
+    static func text(_ statistics: EventLog.Statistics?, commits: GroupCommitStatistics? = nil) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             lines.append("# HELP \(name) \(help)")
             lines.append("# TYPE \(name) \(type)")
             for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
         }
+        if let commits {
+            metric("vigil_store_commits_total", "counter", "Group commits (transactions) of the store's hot writes.", [("", String(commits.batches))])
+            metric("vigil_store_commit_writes_total", "counter", "Writes carried by those commits.", [("", String(commits.writes))])
+            metric("vigil_store_commit_frames_total", "counter", "Raw OCPP frames carried by those commits.", [("", String(commits.frames))])
+            metric("vigil_store_commit_seconds_total", "counter", "Time spent in those commits, the WAL sync included.",
+                   [("", String(commits.busySeconds))])
+        }
+        guard let statistics else { return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n" }
         metric("vigil_event_log_head", "gauge", "Sequence of the newest event in the durable event log.", [("", String(statistics.head))])
         metric("vigil_event_log_appended_total", "counter", "Events appended since start.", [("", String(statistics.appended))])
         metric("vigil_event_log_append_waits_total", "counter", "Appends that waited for a consumer to catch up (backpressure).",

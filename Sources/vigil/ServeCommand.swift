@@ -259,12 +259,24 @@ struct ServeCommand {
                                                log(.warning, "alert", ["route": request.route, "severity": request.severity, "rule": request.rule,
                                                                        "target": request.target, "title": request.title])
                                                await alertService.raise(request)
-                                           })
+                                           },
+                                           reads: try StationStore(readingFrom: databasePath))
         await executor.recover()
-        await runner.setDecisionHandler { decisions in
-            await executor.handle(decisions)
-            for stored in decisions where stored.decision.kind == .cleared {
-                await alertService.resolve(rule: stored.decision.rule, target: stored.decision.target.key)
+        // Decisions are carried out in the order they were made, but the rule runner does not
+        // wait for them: a command's checks and records take several store trips, and the next
+        // events (another station's fault) must not queue behind them. The stream is unbounded
+        // on purpose: every decision in it is already durable, it only orders their execution,
+        // and its source is the rule runner, itself paced by the event log's backpressure.
+        let (decided, decisionQueue) = AsyncStream<[StoredDecision]>.makeStream()
+        await runner.setDecisionHandler { decisions in decisionQueue.yield(decisions) }
+        let act: @Sendable () async -> Void = {
+            await Self.urgently {
+                for await decisions in decided {
+                    await executor.handle(decisions)
+                    for stored in decisions where stored.decision.kind == .cleared {
+                        await alertService.resolve(rule: stored.decision.rule, target: stored.decision.target.key)
+                    }
+                }
             }
         }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
@@ -328,13 +340,13 @@ struct ServeCommand {
         }
         // The executor's consumer: its cursor is saved after each batch.
         let react: @Sendable () async -> Void = { [log] in
-            await eventLog.consume("remediation", onSaveFailure: { error in
+            await Self.urgently { await eventLog.consume("remediation", onSaveFailure: { error in
                 log(.error, "cannot save the executor's event-log cursor", ["error": "\(error)"])
             }) { batch in
                 await executor.observe(batch.map(\.event))
-            }
+            } }
         }
-        let rules: @Sendable () async -> Void = { await runner.run() }
+        let rules: @Sendable () async -> Void = { await Self.urgently { await runner.run() } }
         let reloader = RuleReloader(directory: rulesDirectory, runner: runner, auditor: auditor, log: log)
         let reload: @Sendable () async -> Void = { await reloader.run() }
         // Queued commands for stations that never came back expire on record.
@@ -347,12 +359,19 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, reload, expire, deliver, signAudit, openWarning],
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning],
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }
         do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
         log(.info, "stopped")
         return 0
+    }
+
+    /// Runs `body` as a high-priority child task: the fault loop (rule runner, executor) goes
+    /// ahead of the fleet's traffic wherever work queues — on the store's thread
+    /// (`ThreadExecutor` runs such jobs first) and on the cooperative pool.
+    static func urgently(_ body: @escaping @Sendable () async -> Void) async {
+        await withDiscardingTaskGroup { group in group.addTask(priority: .high) { await body() } }
     }
 }

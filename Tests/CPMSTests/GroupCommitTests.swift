@@ -50,6 +50,21 @@ import Testing
         #expect(try await store.station("CP-1")?.lastSeen == "2026-11-26T01:00:00.000Z")
         #expect(try await store.station("CP-GHOST") == nil)   // the failing write's insert was rolled back
     }
+
+    /// The safety gates' read-only connection sees every committed write, on its own thread,
+    /// and cannot write.
+    @Test func theReadOnlyConnectionSeesCommittedWritesAndCannotWrite() async throws {
+        let (store, path) = try store()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reads = try StationStore(readingFrom: path)
+        #expect(try await reads.setting("remediation.paused") == nil)
+        try await store.setSetting("remediation.paused", "true", by: "test", now: "2026-12-04T01:00:00.000Z")
+        #expect(try await reads.setting("remediation.paused") == "true")
+        await #expect(throws: (any Error).self) {
+            try await reads.setSetting("remediation.paused", "false", by: "test", now: "2026-12-04T01:00:01.000Z")
+        }
+        #expect(try await store.setting("remediation.paused") == "true")
+    }
 }
 
 extension StationStore {

@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+
+/// A serial executor with a thread of its own, for the actors on the fault loop's path. On
+/// Swift's cooperative pool — two threads on a two-core machine — a job waits behind every
+/// job queued before it: under a thousand busy chargers, hundreds of connection jobs. The
+/// store (whose SQLite commits also block their thread in pwrite and fdatasync), the rule
+/// runner and the remediation executor run here instead, so a fault is stored, decided and
+/// acted on without queueing behind the fleet's traffic, and the pool stays free for the
+/// connections. Jobs run one at a time in arrival order; actors sharing an executor are run
+/// one after another on its thread.
+public final class ThreadExecutor: SerialExecutor, Sendable {
+    /// The store's thread (every `StationStore` in the process).
+    public static let store = ThreadExecutor(name: "vigil-store")
+    /// The read-only connection's thread (`StationStore(readingFrom:)`: the safety gates' reads).
+    public static let reads = ThreadExecutor(name: "vigil-reads")
+    /// The rule runner's and the remediation executor's thread.
+    public static let remediation = ThreadExecutor(name: "vigil-remediation")
+
+    /// Jobs of tasks above medium priority (the fault loop's: the rule runner, the executor)
+    /// run before the others, so a decision's reads do not wait behind a fleet's writes; each
+    /// lane runs in arrival order.
+    private let lanes = Mutex<(urgent: [UnownedJob], normal: [UnownedJob], next: Int)>(([], [], 0))
+    private let wake = DispatchSemaphore(value: 0)
+    private let running = Atomic<Bool>(false)
+
+    public init(name: String) {
+        let thread = Thread { [self] in
+            Thread.current.name = name   // set from the thread itself, `top -H` and perf show it
+            self.loop()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let urgent = job.priority.rawValue > TaskPriority.medium.rawValue
+        let job = UnownedJob(job)
+        lanes.withLock { lanes in
+            if urgent { lanes.urgent.append(job) } else { lanes.normal.append(job) }
+        }
+        wake.signal()
+    }
+
+    /// Runs one job at a time — the oldest urgent one, else the oldest other one — and sleeps
+    /// while none is queued (each enqueue signals once; a wake-up that finds its job already
+    /// run just goes back to sleep).
+    private func loop() {
+        while true {
+            wake.wait()
+            while let job = takeNext() {
+                running.store(true, ordering: .relaxed)
+                job.runSynchronously(on: asUnownedSerialExecutor())
+                running.store(false, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Jobs waiting to run (diagnostics, tests).
+    public var queuedJobs: Int { lanes.withLock { $0.urgent.count + $0.normal.count - $0.next } }
+    /// Whether a job is running now (diagnostics, tests).
+    public var runningJob: Bool { running.load(ordering: .relaxed) }
+
+    private func takeNext() -> UnownedJob? {
+        lanes.withLock { lanes -> UnownedJob? in
+            if !lanes.urgent.isEmpty { return lanes.urgent.removeFirst() }
+            guard lanes.next < lanes.normal.count else {
+                lanes.normal.removeAll(keepingCapacity: true)
+                lanes.next = 0
+                return nil
+            }
+            defer {
+                lanes.next += 1
+                if lanes.next == lanes.normal.count {
+                    lanes.normal.removeAll(keepingCapacity: true)
+                    lanes.next = 0
+                }
+            }
+            return lanes.normal[lanes.next]
+        }
+    }
+}

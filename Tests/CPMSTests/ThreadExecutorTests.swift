@@ -1,0 +1,38 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import CPMS
+
+/// The fault loop's thread: jobs of high-priority tasks run before the routine ones queued
+/// ahead of them; each lane keeps its order.
+@Suite struct ThreadExecutorTests {
+    actor Recorder {
+        nonisolated let executor: ThreadExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        var order: [String] = []
+        init(executor: ThreadExecutor) { self.executor = executor }
+        func note(_ name: String) { order.append(name) }
+        /// Holds the thread until `gate` is signalled.
+        func hold(_ gate: DispatchSemaphore) { gate.wait() }
+    }
+
+    @Test func anUrgentJobOvertakesTheRoutineOnesQueuedBeforeIt() async throws {
+        let executor = ThreadExecutor(name: "vigil-test")
+        let recorder = Recorder(executor: executor)
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Task(priority: .medium) { await recorder.hold(gate) }
+        while executor.queuedJobs > 0 || !executor.runningJob { try await Task.sleep(for: .milliseconds(5)) }
+        var routine: [Task<Void, Never>] = []
+        for index in 0..<5 {
+            routine.append(Task(priority: .medium) { await recorder.note("routine-\(index)") })
+            while executor.queuedJobs < index + 1 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        let urgent = Task(priority: .high) { await recorder.note("urgent") }
+        while executor.queuedJobs < 6 { try await Task.sleep(for: .milliseconds(5)) }
+        gate.signal()
+        await holding.value
+        await urgent.value
+        for task in routine { await task.value }
+        #expect(await recorder.order == ["urgent", "routine-0", "routine-1", "routine-2", "routine-3", "routine-4"])
+    }
+}
