@@ -7,8 +7,8 @@ import Synchronization
 /// store (whose SQLite commits also block their thread in pwrite and fdatasync), the rule
 /// runner and the remediation executor run here instead, so a fault is stored, decided and
 /// acted on without queueing behind the fleet's traffic, and the pool stays free for the
-/// connections. Jobs run one at a time in arrival order; actors sharing an executor are run
-/// one after another on its thread.
+/// connections. Jobs run one at a time, urgent ones (tasks above medium priority) first, each
+/// lane in arrival order; actors sharing an executor are run one after another on its thread.
 public final class ThreadExecutor: SerialExecutor, Sendable {
     /// The store's thread (every `StationStore` in the process).
     public static let store = ThreadExecutor(name: "vigil-store")
@@ -73,6 +73,10 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
                 lanes.next += 1
                 if lanes.next == lanes.normal.count {
                     lanes.normal.removeAll(keepingCapacity: true)
+                    lanes.next = 0
+                } else if lanes.next >= 4_096, lanes.next * 2 >= lanes.normal.count {
+                    // A queue that never runs dry (a saturated store) does not keep the jobs it ran.
+                    lanes.normal.removeFirst(lanes.next)
                     lanes.next = 0
                 }
             }
