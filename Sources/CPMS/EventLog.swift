@@ -111,6 +111,20 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// What a store write needs to append events in its own transaction: the events it returns
+    /// are inserted with what they describe, and `published` hands them on after that commit.
+    public struct InCommitAppend: Sendable {
+        let published: @Sendable ([SequencedEvent]) -> Void
+    }
+
+    /// Waits for room like `append` (`urgent` for anything but meter values and heartbeats),
+    /// then returns the hook for a write that appends its events itself — in the same group
+    /// commit as the state they describe (`StationStore.recordStatusChange(…, appending:)`).
+    public func inCommit(urgent: Bool) async -> InCommitAppend {
+        await room(urgent: urgent)
+        return InCommitAppend { [self] events in events.forEach(deliver) }
+    }
+
     /// Called on the store right after the commit that made the event durable, in sequence order.
     private func deliver(_ event: SequencedEvent) {
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in

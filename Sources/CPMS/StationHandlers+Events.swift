@@ -13,24 +13,47 @@ extension StationHandlers {
     }
 
     /// statusChanged (and faultCleared when a Faulted connector leaves that state).
-    func emitStatus(station: String, report: StatusReport, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?,
+    func emitStatus(station: String, report: StatusReport, previous: StationStore.PreviousReport?,
                     connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false) async throws {
+        let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
+        for (kind, fields) in Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline) {
+            try await emit(kind, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse, fields: fields)
+        }
+    }
+
+    /// The events a status write appends in its own transaction (nil without an event log: the
+    /// handler then emits them after the write). Waits for room in the log first.
+    func statusEvents(station: String, report: StatusReport, connector: Int, at now: OCPPDateTime,
+                      queuedOffline: Bool) async -> StationStore.StatusEvents? {
+        guard let events, let log = events.log else { return nil }
+        let attributes = await events.directory.attributes(of: station)
+        let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }?.date
+        return StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous in
+            guard stored else { return [] }
+            return Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline).map { kind, fields in
+                DomainEventFactory.make(kind, station: station, attributes: attributes, at: now.date, chargerTime: chargerTime,
+                                        connector: connector, evse: report.evse, fields: fields)
+            }
+        }
+    }
+
+    /// statusChanged, and faultCleared (naming the fault that cleared, not the new report's
+    /// codes) when a Faulted connector leaves that state.
+    static func statusEvents(report: StatusReport, previous: StationStore.PreviousReport?,
+                             queuedOffline: Bool) -> [(EventKind, [String: FieldValue])] {
         var values = CPMS.fields([("from", previous?.status), ("to", report.status), ("ocppErrorCode", report.errorCode),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         if queuedOffline { values["queuedOffline"] = .bool(true) }
-        let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
-        try await emit(.statusChanged, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
-                   fields: values)
-        // faultCleared names the fault that cleared, not the new report's codes.
+        var events: [(EventKind, [String: FieldValue])] = [(.statusChanged, values)]
         if let previous, previous.status == "Faulted", report.status != "Faulted" {
             var cleared = CPMS.fields([("to", report.status), ("ocppErrorCode", previous.errorCode),
                                        ("vendorErrorCode", previous.vendorErrorCode)])
             if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }
-            try await emit(.faultCleared, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse,
-                       fields: cleared)
+            events.append((.faultCleared, cleared))
         }
+        return events
     }
 
     /// Measures the station's clock from a report's timestamp; true when the report was queued

@@ -102,15 +102,18 @@ public struct StationHandlers: Sendable {
                                           chargerTime: request.timestamp?.rfc3339)
                 let now = this.clock()
                 let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
+                // The events go into the event log in the status write's own transaction.
+                let appending = await this.statusEvents(station: connection.stationId, report: report, connector: request.connectorId,
+                                                        at: now, queuedOffline: queued)
                 let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
                                                                                  registrationForUnknown: this.registrationForUnknown,
-                                                                                 queuedOffline: queued, now: now.rfc3339)
+                                                                                 queuedOffline: queued, now: now.rfc3339, appending: appending)
                 try await this.countCatalogGap(station: connection.stationId, report: report)
                 if stored, request.errorCode != .noError {
                     try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
                         at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
                 }
-                if stored {
+                if stored, appending == nil {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
                                           queuedOffline: queued)
                 }
@@ -189,10 +192,12 @@ public struct StationHandlers: Sendable {
                                           chargerTime: request.timestamp.rfc3339)
                 let now = this.clock()
                 let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
+                let appending = await this.statusEvents(station: connection.stationId, report: report, connector: request.evseId,
+                                                        at: now, queuedOffline: queued)
                 let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
                                                                                  registrationForUnknown: this.registrationForUnknown,
-                                                                                 queuedOffline: queued, now: now.rfc3339)
-                if stored {
+                                                                                 queuedOffline: queued, now: now.rfc3339, appending: appending)
+                if stored, appending == nil {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
                                           queuedOffline: queued)
                 }

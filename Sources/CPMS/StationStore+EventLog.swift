@@ -30,6 +30,16 @@ extension StationStore {
         }, published: published, singleStatement: true)
     }
 
+    /// Inserts `events` inside the running write's transaction; their sequences, in order.
+    func insertEvents(_ events: [DomainEvent]) throws -> [SequencedEvent] {
+        try events.map { event in
+            let sequence = try database.insert("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
+                                               event.id, StoreTime.format(event.time), event.station, event.kind.rawValue,
+                                               event.storageJSON)
+            return SequencedEvent(sequence: sequence, event: event)
+        }
+    }
+
     /// The newest sequence in the log (0 when empty).
     public func lastEventSequence() throws -> Int {
         try database.rows("SELECT coalesce(max(id), 0) FROM domain_events").first?.first?.int ?? 0

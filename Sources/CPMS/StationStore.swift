@@ -1,3 +1,4 @@
+import DomainEvents
 import Store
 
 /// The CPMS's durable state — registry, status and its history, sessions, tokens, and the
@@ -115,15 +116,34 @@ public actor StationStore {
                                      now: now).stored
     }
 
-    /// `recordStatus`, also returning the connector's report before this one (read in the same
-    /// transaction: one trip to the store for a StatusNotification).
-    public func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
-                                   now: String) async throws -> (stored: Bool, previous: (status: String, errorCode: String?, vendorErrorCode: String?)?) {
-        try await committed { [self] in
-            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
-            return (try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline, now: now),
-                    previous)
+    /// A connector's report as the next one finds it: status and fault codes.
+    public typealias PreviousReport = (status: String, errorCode: String?, vendorErrorCode: String?)
+
+    /// The domain events a status write appends in its own transaction (`appending`): built
+    /// from whether the report was stored and the report before it.
+    public struct StatusEvents: Sendable {
+        public let make: @Sendable (_ stored: Bool, _ previous: PreviousReport?) -> [DomainEvent]
+        public let log: EventLog.InCommitAppend
+
+        public init(log: EventLog.InCommitAppend, make: @escaping @Sendable (_ stored: Bool, _ previous: PreviousReport?) -> [DomainEvent]) {
+            self.make = make
+            self.log = log
         }
+    }
+
+    /// `recordStatus`, also returning the connector's report before this one (read in the same
+    /// transaction: one trip to the store for a StatusNotification). With `appending`, the
+    /// events the report gives rise to are appended to the event log in the same write, so
+    /// they are durable exactly when the status is (one group commit, not two).
+    public func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+                                   now: String, appending: StatusEvents? = nil) async throws -> (stored: Bool, previous: PreviousReport?) {
+        let result = try await committed({ [self] in
+            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
+            let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline, now: now)
+            let events = try appending.map { try insertEvents($0.make(stored, previous)) } ?? []
+            return (stored: stored, previous: previous, events: events)
+        }, published: { result in appending?.log.published(result.events) })
+        return (result.stored, result.previous)
     }
 
     private func writeStatus(id: String, _ report: StatusReport, registrationForUnknown: String?, queuedOffline: Bool,

@@ -283,7 +283,7 @@ struct ServeCommand {
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
-        let events = DomainEventFactory(directory: StationDirectory(store: store)) { event in try await eventLog.append(event) }
+        let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)

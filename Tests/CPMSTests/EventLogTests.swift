@@ -34,6 +34,38 @@ import Testing
         #expect(log.statistics.consumers.first?.lag == 2)
     }
 
+    /// A status report's events are appended in the status write's own transaction: one
+    /// commit for both, the events in sequence with the others and handed to the consumers;
+    /// a report that is not stored appends nothing.
+    @Test func aStatusWriteAppendsItsEventsInTheSameCommit() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("rules")
+        #expect(try await log.append(event(1)) == 1)
+        let commitsBefore = await store.groupCommitStatistics.batches
+        let report = StatusReport(evse: 1, connector: 1, status: "Faulted", errorCode: "GroundFailure")
+        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous in
+            #expect(previous == nil)
+            return stored ? [event(2, .statusChanged), event(3, .statusChanged)] : []
+        }
+        let (stored, _) = try await store.recordStatusChange(id: "CP-1", report, registrationForUnknown: "accepted",
+                                                             now: "2026-12-04T01:00:00.000Z", appending: appending)
+        #expect(stored)
+        #expect(await store.groupCommitStatistics.batches == commitsBefore + 1)
+        #expect(try await store.sequencedEvents(after: 0, limit: 10).map(\.sequence) == [1, 2, 3])
+        let (batch, _) = await log.next("rules", limit: 10)
+        #expect(batch.map(\.event.id) == ["e1", "e2", "e3"])
+        #expect(log.statistics.head == 3)
+        // An unknown station rejected by policy: nothing stored, nothing appended.
+        let rejected = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _ in stored ? [event(4, .statusChanged)] : [] }
+        let (storedUnknown, _) = try await store.recordStatusChange(id: "CP-UNKNOWN", report, now: "2026-12-04T01:00:01.000Z",
+                                                                    appending: rejected)
+        #expect(!storedUnknown)
+        #expect(try await store.lastEventSequence() == 3)
+    }
+
     /// A consumer stopped mid-stream (its process killed: only what it saved survives) resumes
     /// at its cursor: nothing it had not done is lost, nothing it had done comes again.
     @Test func aRestartedConsumerResumesAtItsCursor() async throws {
