@@ -21,6 +21,18 @@ extension StationHandlers {
         }
     }
 
+    /// Stores a status report (either version): the clock sample, then the write with its
+    /// events in the same transaction when there is an event log (`appended`; otherwise the
+    /// caller emits them with `emitStatus`).
+    func recordStatus(_ report: StatusReport, station: String, connector: Int, chargerTime: OCPPDateTime?, now: OCPPDateTime)
+        async throws -> (stored: Bool, previous: StationStore.PreviousReport?, queued: Bool, appended: Bool) {
+        let queued = try await clockSample(station: station, chargerTime: chargerTime, now: now)
+        let appending = await statusEvents(station: station, report: report, connector: connector, at: now, queuedOffline: queued)
+        let (stored, previous) = try await store.recordStatusChange(id: station, report, registrationForUnknown: registrationForUnknown,
+                                                                    queuedOffline: queued, now: now.rfc3339, appending: appending)
+        return (stored, previous, queued, appending != nil)
+    }
+
     /// The events a status write appends in its own transaction (nil without an event log: the
     /// handler then emits them after the write). Waits for room in the log first.
     func statusEvents(station: String, report: StatusReport, connector: Int, at now: OCPPDateTime,

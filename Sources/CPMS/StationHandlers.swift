@@ -101,19 +101,15 @@ public struct StationHandlers: Sendable {
                                           vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                           chargerTime: request.timestamp?.rfc3339)
                 let now = this.clock()
-                let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-                // The events go into the event log in the status write's own transaction.
-                let appending = await this.statusEvents(station: connection.stationId, report: report, connector: request.connectorId,
-                                                        at: now, queuedOffline: queued)
-                let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
-                                                                                 registrationForUnknown: this.registrationForUnknown,
-                                                                                 queuedOffline: queued, now: now.rfc3339, appending: appending)
+                let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,
+                                                                                      connector: request.connectorId,
+                                                                                      chargerTime: request.timestamp, now: now)
                 try await this.countCatalogGap(station: connection.stationId, report: report)
                 if stored, request.errorCode != .noError {
                     try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
                         at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
                 }
-                if stored, appending == nil {
+                if stored, !appended {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
                                           queuedOffline: queued)
                 }
@@ -191,13 +187,10 @@ public struct StationHandlers: Sendable {
                 let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
                                           chargerTime: request.timestamp.rfc3339)
                 let now = this.clock()
-                let queued = try await this.clockSample(station: connection.stationId, chargerTime: request.timestamp, now: now)
-                let appending = await this.statusEvents(station: connection.stationId, report: report, connector: request.evseId,
-                                                        at: now, queuedOffline: queued)
-                let (stored, previous) = try await this.store.recordStatusChange(id: connection.stationId, report,
-                                                                                 registrationForUnknown: this.registrationForUnknown,
-                                                                                 queuedOffline: queued, now: now.rfc3339, appending: appending)
-                if stored, appending == nil {
+                let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,
+                                                                                      connector: request.evseId,
+                                                                                      chargerTime: request.timestamp, now: now)
+                if stored, !appended {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
                                           queuedOffline: queued)
                 }
