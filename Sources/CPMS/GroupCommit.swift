@@ -130,7 +130,20 @@ extension StationStore {
     /// spent committing them (`GET /metrics`).
     public var groupCommitStatistics: GroupCommitStatistics {
         GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
-                              busySeconds: Double(group.busyNanoseconds) / 1e9)
+                              busySeconds: Double(group.busyNanoseconds) / 1e9, checkpoints: checkpointer?.current)
+    }
+
+    /// Moves the write-ahead log's checkpoints off the store's thread: a `WALCheckpointer` on a
+    /// connection and thread of its own copies the log into the database file every `interval`,
+    /// and the writer's COMMIT only appends to the log. Nil for an engine without a WAL to hand
+    /// over (not SQLite). `vigil serve` does this; short CLI commands keep SQLite's default.
+    public func checkpointInBackground(interval: Duration = .milliseconds(100)) throws -> WALCheckpointer? {
+        guard let sqlite = database as? SQLiteDatabase else { return nil }
+        if let checkpointer { return checkpointer }
+        let started = try WALCheckpointer(path: sqlite.path, interval: interval)
+        try WALCheckpointer.handOver(from: sqlite)
+        checkpointer = started
+        return started
     }
 }
 
@@ -140,4 +153,6 @@ public struct GroupCommitStatistics: Sendable {
     public let writes: Int
     public let frames: Int
     public let busySeconds: Double
+    /// The background checkpointer's work, when one runs (`checkpointInBackground`).
+    public let checkpoints: WALCheckpointer.Statistics?
 }

@@ -33,6 +33,20 @@ extension StationHandlers {
         return (stored, previous, queued, appending != nil)
     }
 
+    /// Marks the station seen and appends its heartbeat event in the same write (one group
+    /// commit); without an event log, the event goes to the sink after the write.
+    func recordHeartbeat(station: String, at now: OCPPDateTime) async throws {
+        guard let events, let log = events.log else {
+            try await store.recordSeen(id: station, online: true, now: now.rfc3339)
+            try await emit(.heartbeat, station: station, at: now)
+            return
+        }
+        let attributes = await events.directory.attributes(of: station)
+        let appending = await log.inCommit(urgent: false)
+        let event = DomainEventFactory.make(.heartbeat, station: station, attributes: attributes, at: now.date)
+        try await store.recordSeen(id: station, online: true, now: now.rfc3339, appending: [event], to: appending)
+    }
+
     /// The events a status write appends in its own transaction (nil without an event log: the
     /// handler then emits them after the write). Waits for room in the log first.
     func statusEvents(station: String, report: StatusReport, connector: Int, at now: OCPPDateTime,

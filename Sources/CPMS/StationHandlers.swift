@@ -80,8 +80,7 @@ public struct StationHandlers: Sendable {
         }
         handlers.on(V16.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
-            try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
-            try await this.emit(.heartbeat, station: connection.stationId, at: now)
+            try await this.recordHeartbeat(station: connection.stationId, at: now)
             return V16.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V16.AuthorizeRequest.self) { request, connection in
@@ -170,8 +169,7 @@ public struct StationHandlers: Sendable {
         }
         handlers.on(V201.HeartbeatRequest.self) { _, connection in
             let now = this.clock()
-            try await this.store.recordSeen(id: connection.stationId, online: true, now: now.rfc3339)
-            try await this.emit(.heartbeat, station: connection.stationId, at: now)
+            try await this.recordHeartbeat(station: connection.stationId, at: now)
             return V201.HeartbeatResponse(currentTime: now)
         }
         handlers.on(V201.AuthorizeRequest.self) { request, connection in

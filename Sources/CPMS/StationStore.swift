@@ -8,6 +8,8 @@ import Store
 public actor StationStore {
     let database: any SQLDatabase
     var group = GroupCommit()
+    /// Copies the WAL into the database file off this thread, once `checkpointInBackground` started it.
+    var checkpointer: WALCheckpointer?
     /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
     nonisolated let frameQueue = FrameQueue()
 
@@ -103,6 +105,16 @@ public actor StationStore {
         try await committed { [self] in
             try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
         }
+    }
+
+    /// `recordSeen` with `events` appended to the event log in the same write: durable together,
+    /// handed to the log's consumers right after that commit.
+    public func recordSeen(id: String, online: Bool, now: String, appending events: [DomainEvent],
+                           to log: EventLog.InCommitAppend) async throws {
+        _ = try await committed({ [self] in
+            try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+            return try insertEvents(events)
+        }, published: { log.published($0) })
     }
 
     /// Updates a connector's live status and appends to its history, in one transaction.

@@ -9,18 +9,49 @@ import Synchronization
 /// acted on without queueing behind the fleet's traffic, and the pool stays free for the
 /// connections. Jobs run one at a time, urgent ones (tasks above medium priority) first, each
 /// lane in arrival order; actors sharing an executor are run one after another on its thread.
+/// Its `tasks` face is a task executor on the same thread: the fault loop's tasks prefer it
+/// (`executorPreference`), so their code between two actors — the event log's `next`, the
+/// hand-over of decisions — runs here too instead of waiting for a turn on the shared pool.
 public final class ThreadExecutor: SerialExecutor, Sendable {
     /// The store's thread (every `StationStore` in the process).
     public static let store = ThreadExecutor(name: "vigil-store")
     /// The read-only connection's thread (`StationStore(readingFrom:)`: the safety gates' reads).
     public static let reads = ThreadExecutor(name: "vigil-reads")
     /// The rule runner's and the remediation executor's thread.
-    public static let remediation = ThreadExecutor(name: "vigil-remediation")
+    public static let remediation = ThreadExecutor(name: "vigil-rules")
 
     /// Jobs of tasks above medium priority (the fault loop's: the rule runner, the executor)
     /// run before the others, so a decision's reads do not wait behind a fleet's writes; each
     /// lane runs in arrival order.
-    private let lanes = Mutex<(urgent: [UnownedJob], normal: [UnownedJob], next: Int)>(([], [], 0))
+    private let lanes = Mutex<(urgent: [Queued], normal: [Queued], next: Int)>(([], [], 0))
+
+    /// A job and whether it came through `tasks` (nonisolated code of a task that prefers this
+    /// thread) rather than from an actor on it.
+    private struct Queued {
+        let job: UnownedJob
+        let isTaskJob: Bool
+    }
+
+    /// This thread as a task executor, for `executorPreference`. A separate object rather than
+    /// a second conformance, so that each job runs as what it was enqueued as: an actor's job
+    /// isolated to the actor, a task's nonisolated code on the task executor.
+    public final class Tasks: TaskExecutor, Sendable {
+        // Strong: executors live as long as the process (their thread holds them too).
+        fileprivate let owner: ThreadExecutor
+        fileprivate init(owner: ThreadExecutor) { self.owner = owner }
+        public func enqueue(_ job: consuming ExecutorJob) { owner.push(job, isTaskJob: true) }
+    }
+
+    private let tasksStorage = Mutex<Tasks?>(nil)
+    /// The task executor face of this thread (see `Tasks`).
+    public var tasks: Tasks {
+        tasksStorage.withLock { stored in
+            if let stored { return stored }
+            let made = Tasks(owner: self)
+            stored = made
+            return made
+        }
+    }
     private let wake = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(false)
 
@@ -34,10 +65,14 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
+        push(job, isTaskJob: false)
+    }
+
+    fileprivate func push(_ job: consuming ExecutorJob, isTaskJob: Bool) {
         let urgent = job.priority.rawValue > TaskPriority.medium.rawValue
-        let job = UnownedJob(job)
+        let queued = Queued(job: UnownedJob(job), isTaskJob: isTaskJob)
         lanes.withLock { lanes in
-            if urgent { lanes.urgent.append(job) } else { lanes.normal.append(job) }
+            if urgent { lanes.urgent.append(queued) } else { lanes.normal.append(queued) }
         }
         wake.signal()
     }
@@ -48,9 +83,13 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     private func loop() {
         while true {
             wake.wait()
-            while let job = takeNext() {
+            while let queued = takeNext() {
                 running.store(true, ordering: .relaxed)
-                job.runSynchronously(on: asUnownedSerialExecutor())
+                if queued.isTaskJob {
+                    queued.job.runSynchronously(on: tasks.asUnownedTaskExecutor())
+                } else {
+                    queued.job.runSynchronously(on: asUnownedSerialExecutor())
+                }
                 running.store(false, ordering: .relaxed)
             }
         }
@@ -61,8 +100,8 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// Whether a job is running now (diagnostics, tests).
     public var runningJob: Bool { running.load(ordering: .relaxed) }
 
-    private func takeNext() -> UnownedJob? {
-        lanes.withLock { lanes -> UnownedJob? in
+    private func takeNext() -> Queued? {
+        lanes.withLock { lanes -> Queued? in
             if !lanes.urgent.isEmpty { return lanes.urgent.removeFirst() }
             guard lanes.next < lanes.normal.count else {
                 lanes.normal.removeAll(keepingCapacity: true)

@@ -17,6 +17,15 @@ enum EventLogMetrics {
             metric("vigil_store_commit_frames_total", "counter", "Raw OCPP frames carried by those commits.", [("", String(commits.frames))])
             metric("vigil_store_commit_seconds_total", "counter", "Time spent in those commits, the WAL sync included.",
                    [("", String(commits.busySeconds))])
+            if let checkpoints = commits.checkpoints {
+                metric("vigil_store_checkpoints_total", "counter", "Checkpoints of the write-ahead log into the database file, off the writer's thread.",
+                       [("", String(checkpoints.checkpoints))])
+                metric("vigil_store_checkpoint_failures_total", "counter", "Checkpoints that failed (the log then grows until one succeeds).",
+                       [("", String(checkpoints.failures))])
+                metric("vigil_store_checkpoint_seconds_total", "counter", "Time spent checkpointing, the database file's sync included.",
+                       [("", String(checkpoints.busySeconds))])
+                metric("vigil_store_wal_pages", "gauge", "Pages in the write-ahead log at the last checkpoint.", [("", String(checkpoints.logPages))])
+            }
         }
         guard let statistics else { return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n" }
         metric("vigil_event_log_head", "gauge", "Sequence of the newest event in the durable event log.", [("", String(statistics.head))])

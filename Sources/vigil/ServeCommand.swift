@@ -205,6 +205,9 @@ struct ServeCommand {
             log(.warning, "no vendor catalogue; faults get no manufacturer guidance, and no station with an open fault is reset automatically (it cannot be classed)", ["path": vendorCodes])
         }
         let store = try openStore(at: databasePath, create: true)
+        // The WAL is copied into the database file beside the writer, never inside a commit a
+        // charger's answer waits for.
+        let checkpointer = try await store.checkpointInBackground()
         try await store.markAllOffline()
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
@@ -364,14 +367,18 @@ struct ServeCommand {
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }
         do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
+        checkpointer?.stop()
         log(.info, "stopped")
         return 0
     }
 
-    /// Runs `body` as a high-priority child task: the fault loop (rule runner, executor) goes
-    /// ahead of the fleet's traffic wherever work queues — on the store's thread
-    /// (`ThreadExecutor` runs such jobs first) and on the cooperative pool.
+    /// Runs `body` as a high-priority child task on the fault loop's thread: the rule runner
+    /// and the executor go ahead of the fleet's traffic wherever work queues — on the store's
+    /// thread (`ThreadExecutor` runs such jobs first) — and their code between actors never
+    /// waits for a turn on the pool the connections keep busy.
     static func urgently(_ body: @escaping @Sendable () async -> Void) async {
-        await withDiscardingTaskGroup { group in group.addTask(priority: .high) { await body() } }
+        await withDiscardingTaskGroup { group in
+            group.addTask(executorPreference: ThreadExecutor.remediation.tasks, priority: .high) { await body() }
+        }
     }
 }

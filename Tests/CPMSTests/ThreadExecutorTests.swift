@@ -35,4 +35,25 @@ import Testing
         for task in routine { await task.value }
         #expect(await recorder.order == ["urgent", "routine-0", "routine-1", "routine-2", "routine-3", "routine-4"])
     }
+
+    /// Nonisolated code of a task that prefers the thread (`tasks`) runs on that thread, before
+    /// and after it awaits an actor elsewhere: the fault loop's code between actors never waits
+    /// for a turn on the shared pool.
+    static func threadName() -> String { Thread.current.name ?? "?" }
+
+    @Test func aTaskThatPrefersTheThreadRunsItsOwnCodeThere() async throws {
+        let executor = ThreadExecutor(name: "vigil-tasks")
+        let elsewhere = Recorder(executor: ThreadExecutor(name: "vigil-other"))
+        let names = await withTaskGroup(of: [String].self) { group in
+            group.addTask(executorPreference: executor.tasks) {
+                var names = [Self.threadName()]
+                await elsewhere.note("visited")
+                names.append(Self.threadName())
+                return names
+            }
+            return await group.next() ?? []
+        }
+        #expect(names == ["vigil-tasks", "vigil-tasks"])
+        #expect(await elsewhere.order == ["visited"])
+    }
 }

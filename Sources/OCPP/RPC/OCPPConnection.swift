@@ -22,6 +22,10 @@ public actor OCPPConnection {
     /// Basic credentials, 1 Basic credentials only, 0 none), when the server told it.
     public nonisolated let securityProfile: Int?
     public nonisolated let socket: WebSocketConnection
+    /// The session runs on its socket's queue, and so do the tasks answering CALLs: a frame is
+    /// read, decoded, handled and answered without hopping between threads (only a handler's
+    /// own awaits — the store — leave it).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { socket.executor.asUnownedSerialExecutor() }
     private let handlers: [String: Handler]
     private var pending: PendingCalls<CheckedContinuation<JSONObject, Error>>
     private var deadlineSignal: AsyncStream<Void>.Continuation?
@@ -59,12 +63,14 @@ public actor OCPPConnection {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         deadlineSignal = continuation
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.expireCalls(signals: signals) }
+            group.addTask(executorPreference: socket.executor.tasks) { await self.expireCalls(signals: signals) }
             // CALLs are answered in child tasks so that a handler may itself `call` the
             // charger: the loop keeps reading, and the result reaches the waiting handler.
             while let message = try? await socket.receive() {
                 if let call = handle(message) {
-                    group.addTask { await self.answer(id: call.id, action: call.action, payload: call.payload) }
+                    group.addTask(executorPreference: socket.executor.tasks) {
+                        await self.answer(id: call.id, action: call.action, payload: call.payload)
+                    }
                 }
             }
             close()

@@ -111,7 +111,10 @@ public final class Poller: Sendable {
             }
             for (entry, ready) in ready {
                 let handler = entry.handler
-                entry.queue.async { handler(ready) }
+                entry.queue.async {
+                    PoolPriority.lowerCurrentThread()
+                    handler(ready)
+                }
             }
             ready.removeAll(keepingCapacity: true)
         }

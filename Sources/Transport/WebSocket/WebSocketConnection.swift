@@ -27,7 +27,9 @@ public actor WebSocketConnection {
         case closed
     }
 
-    nonisolated let executor: QueueExecutor
+    /// The connection's serial queue as an executor: the layer above may run its own actor
+    /// and tasks on it, so its work on this connection never hops to another thread.
+    public nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let fd: Int32
     /// The peer's address, read when the socket was accepted or connected.

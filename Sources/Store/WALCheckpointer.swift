@@ -1,0 +1,111 @@
+import CSQLite
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Copies the write-ahead log into the database file from a thread and a connection of its
+/// own, so the writer's COMMIT never does it. By default SQLite checkpoints inside the COMMIT
+/// that pushes the log past 1,000 pages: under a busy fleet that is several times a second,
+/// and each time the writer — the thread every charger's answer waits on — writes those pages
+/// to the database file and syncs it. With a checkpointer the writer only appends to the log
+/// (`handOver(from:)` raises its own threshold to a safety net), and PASSIVE checkpoints here
+/// run beside it: they never take the write lock, so they neither wait for the writer nor make
+/// it wait; a reader still on an old snapshot only keeps the newest pages back until the next one.
+///
+/// Thread-safe: the connection is used by the checkpointer's thread only; the rest is a mutex
+/// and atomics.
+public final class WALCheckpointer: Sendable {
+    /// What the checkpoints have done since start (for `GET /metrics`).
+    public struct Statistics: Sendable, Equatable {
+        public var checkpoints = 0
+        /// Pages in the log at the last checkpoint, and how many of them were in the database file after it.
+        public var logPages = 0
+        public var checkpointedPages = 0
+        public var failures = 0
+        public var busySeconds = 0.0
+    }
+
+    /// The writer's own checkpoint threshold once the checkpointer runs (pages of 4 KiB: about
+    /// 400 MiB of log), so the log stays bounded even if this thread could not keep up.
+    public static let writerSafetyNetPages = 100_000
+
+    private let path: String
+    private let interval: Duration
+    private let statistics = Mutex(Statistics())
+    private let stopping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// Opens its own connection to the database at `path` (which must exist, in WAL mode) and
+    /// checkpoints every `interval` until `stop()`.
+    public init(path: String, interval: Duration = .milliseconds(100)) throws(SQLiteError) {
+        self.path = path
+        self.interval = interval
+        // The connection is opened on the thread that uses it (it is not Sendable); an error
+        // opening it comes back to this initialiser.
+        let opened = DispatchSemaphore(value: 0)
+        let failure = Mutex<SQLiteError?>(nil)
+        let thread = Thread { [self] in
+            Thread.current.name = "vigil-ckpt"
+            let database: SQLiteDatabase
+            do throws(SQLiteError) { database = try SQLiteDatabase(path: path) } catch {
+                failure.withLock { $0 = error }
+                opened.signal()
+                stopped.signal()
+                return
+            }
+            opened.signal()
+            run(database)
+            stopped.signal()
+        }
+        thread.name = "vigil-ckpt"
+        thread.start()
+        opened.wait()
+        if let error = failure.withLock({ $0 }) {
+            stopping.store(true, ordering: .releasing)
+            throw error
+        }
+    }
+
+    /// Makes `writer` leave checkpoints to this checkpointer (its automatic threshold becomes
+    /// `writerSafetyNetPages`).
+    public static func handOver(from writer: SQLiteDatabase) throws(SQLiteError) {
+        try writer.execute("PRAGMA wal_autocheckpoint = \(writerSafetyNetPages)")
+    }
+
+    public var current: Statistics { statistics.withLock { $0 } }
+
+    /// Runs a last checkpoint and ends the thread; returns once it has.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wake.signal()
+        stopped.wait()
+    }
+
+    private func run(_ database: SQLiteDatabase) {
+        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+        while !stopping.load(ordering: .acquiring) {
+            _ = wake.wait(timeout: .now() + .nanoseconds(nanoseconds))
+            checkpoint(database)
+        }
+    }
+
+    private func checkpoint(_ database: SQLiteDatabase) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var logPages: Int32 = 0
+        var checkpointed: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &checkpointed)
+        let busy = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        statistics.withLock { statistics in
+            // BUSY: another process's checkpoint is running; it does the same work.
+            if code == SQLITE_OK || code == SQLITE_BUSY {
+                statistics.checkpoints += code == SQLITE_OK ? 1 : 0
+                statistics.logPages = Int(logPages)
+                statistics.checkpointedPages = Int(checkpointed)
+            } else {
+                statistics.failures += 1
+            }
+            statistics.busySeconds += busy
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import Store
+
+/// The WAL is copied into the database file by the checkpointer's own connection and thread;
+/// the writer's COMMITs only append to the log.
+@Suite struct WALCheckpointerTests {
+    static func scratchPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-ckpt-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func theCheckpointerBackfillsWhatTheWriterCommits() throws {
+        let path = Self.scratchPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = try SQLiteDatabase(path: path)
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+        let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(10))
+        try WALCheckpointer.handOver(from: writer)
+        #expect(try writer.rows("PRAGMA wal_autocheckpoint").first?.first == .integer(Int64(WALCheckpointer.writerSafetyNetPages)))
+        for batch in 0..<20 {
+            try writer.transaction {
+                for row in 0..<50 { try writer.run("INSERT INTO t (text) VALUES (?)", String(repeating: "x", count: 500) + "\(batch)-\(row)") }
+            }
+        }
+        // Wait (bounded) for a checkpoint that has copied the whole log.
+        let deadline = Date().addingTimeInterval(10)
+        var statistics = checkpointer.current
+        while Date() < deadline {
+            statistics = checkpointer.current
+            if statistics.checkpoints > 0 && statistics.logPages > 0 && statistics.checkpointedPages == statistics.logPages { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        checkpointer.stop()
+        #expect(statistics.failures == 0)
+        #expect(statistics.checkpoints > 0)
+        #expect(statistics.logPages > 0 && statistics.checkpointedPages == statistics.logPages)
+        // The database file itself now holds the rows: a fresh connection reads them all.
+        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        #expect(try reader.rows("SELECT count(*) FROM t").first?.first == .integer(1_000))
+    }
+
+    @Test func aDatabaseThatCannotBeOpenedIsAnErrorNotASilentThread() {
+        #expect(throws: SQLiteError.self) {
+            _ = try WALCheckpointer(path: "/nonexistent-directory-\(UUID().uuidString)/v.sqlite")
+        }
+    }
+}
