@@ -8,7 +8,8 @@ import Synchronization
 /// that pushes the log past 1,000 pages: under a busy fleet that is several times a second,
 /// and each time the writer — the thread every charger's answer waits on — writes those pages
 /// to the database file and syncs it. With a checkpointer the writer only appends to the log
-/// (`handOver(from:)` raises its own threshold to a safety net), and PASSIVE checkpoints here
+/// (`handOver(from:)` raises its own threshold to a safety net and caps the file it leaves
+/// behind), and PASSIVE checkpoints here
 /// run beside it: they never take the write lock, so they neither wait for the writer nor make
 /// it wait; a reader still on an old snapshot only keeps the newest pages back until the next one.
 ///
@@ -22,8 +23,17 @@ public final class WALCheckpointer: Sendable {
         public var logPages = 0
         public var checkpointedPages = 0
         public var failures = 0
+        /// Times the log had grown past `truncateAtPages` and was started over (TRUNCATE).
+        public var truncations = 0
         public var busySeconds = 0.0
     }
+
+    /// A log this long (pages of 4 KiB: 64 MiB) is finished with a TRUNCATE checkpoint, which
+    /// waits for a moment between two of the writer's commits, copies the few pages the
+    /// PASSIVE one left and empties the file. Under a fleet that never stops writing, PASSIVE
+    /// checkpoints keep up but rarely catch the log at a moment when the writer can start it
+    /// over, so without this the file would grow to the writer's safety net.
+    public static let truncateAtPages = 16_384
 
     /// The writer's own checkpoint threshold once the checkpointer runs (pages of 4 KiB: about
     /// 400 MiB of log), so the log stays bounded even if this thread could not keep up.
@@ -71,7 +81,13 @@ public final class WALCheckpointer: Sendable {
     /// `writerSafetyNetPages`).
     public static func handOver(from writer: SQLiteDatabase) throws(SQLiteError) {
         try writer.execute("PRAGMA wal_autocheckpoint = \(writerSafetyNetPages)")
+        // When the writer starts the log over (everything in it checkpointed), a log file that
+        // grew past this is cut back, so a burst does not leave a large file behind.
+        try writer.execute("PRAGMA journal_size_limit = \(logSizeLimitBytes)")
     }
+
+    /// The size the log file is cut back to when the writer starts it over.
+    public static let logSizeLimitBytes = 64 << 20
 
     public var current: Statistics { statistics.withLock { $0 } }
 
@@ -94,12 +110,18 @@ public final class WALCheckpointer: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         var logPages: Int32 = 0
         var checkpointed: Int32 = 0
-        let code = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &checkpointed)
+        var code = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &checkpointed)
+        var truncated = false
+        if code == SQLITE_OK && logPages >= Self.truncateAtPages {
+            code = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logPages, &checkpointed)
+            truncated = code == SQLITE_OK
+        }
         let busy = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         statistics.withLock { statistics in
             // BUSY: another process's checkpoint is running; it does the same work.
             if code == SQLITE_OK || code == SQLITE_BUSY {
                 statistics.checkpoints += code == SQLITE_OK ? 1 : 0
+                statistics.truncations += truncated ? 1 : 0
                 statistics.logPages = Int(logPages)
                 statistics.checkpointedPages = Int(checkpointed)
             } else {
