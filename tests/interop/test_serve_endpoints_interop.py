@@ -227,6 +227,13 @@ def test_metrics_show_the_event_log_in_prometheus_text(serve_server):
     assert set(counters) == {"vigil_store_commits_total", "vigil_store_commit_writes_total",
                              "vigil_store_commit_frames_total", "vigil_store_commit_seconds_total"}, text
     assert all(value >= 0 for value in counters.values()), text
+    # WAL checkpoints run beside the writer, on their own thread and connection.
+    checkpoints = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                   if line.startswith(("vigil_store_checkpoint", "vigil_store_wal"))}
+    assert set(checkpoints) == {"vigil_store_checkpoints_total", "vigil_store_checkpoint_failures_total",
+                                "vigil_store_checkpoint_seconds_total", "vigil_store_wal_truncations_total",
+                                "vigil_store_wal_pages"}, text
+    assert checkpoints["vigil_store_checkpoint_failures_total"] == 0, text
 
 
 def test_http_stations_reflect_what_chargers_reported(serve_server):
