@@ -14,6 +14,8 @@ import Testing
         func note(_ name: String) { order.append(name) }
         /// Holds the thread until `gate` is signalled.
         func hold(_ gate: DispatchSemaphore) { gate.wait() }
+        /// The thread the actor's jobs run on.
+        func thread() -> pthread_t { pthread_self() }
     }
 
     @Test func anUrgentJobOvertakesTheRoutineOnesQueuedBeforeIt() async throws {
@@ -39,21 +41,22 @@ import Testing
     /// Nonisolated code of a task that prefers the thread (`tasks`) runs on that thread, before
     /// and after it awaits an actor elsewhere: the fault loop's code between actors never waits
     /// for a turn on the shared pool.
-    static func threadName() -> String { Thread.current.name ?? "?" }
+    static func currentThread() -> pthread_t { pthread_self() }
 
     @Test func aTaskThatPrefersTheThreadRunsItsOwnCodeThere() async throws {
         let executor = ThreadExecutor(name: "vigil-tasks")
+        let thread = await Recorder(executor: executor).thread()
         let elsewhere = Recorder(executor: ThreadExecutor(name: "vigil-other"))
-        let names = await withTaskGroup(of: [String].self) { group in
+        let threads = await withTaskGroup(of: [pthread_t].self) { group in
             group.addTask(executorPreference: executor.tasks) {
-                var names = [Self.threadName()]
+                var threads = [Self.currentThread()]
                 await elsewhere.note("visited")
-                names.append(Self.threadName())
-                return names
+                threads.append(Self.currentThread())
+                return threads
             }
             return await group.next() ?? []
         }
-        #expect(names == ["vigil-tasks", "vigil-tasks"])
+        #expect(threads.count == 2 && threads.allSatisfy { pthread_equal($0, thread) != 0 })
         #expect(await elsewhere.order == ["visited"])
     }
 }
