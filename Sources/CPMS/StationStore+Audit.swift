@@ -5,6 +5,22 @@ import Store
 /// The audit trail in the store: entries appended with their chain hashes inside one
 /// transaction (the store's single writer keeps the chain linear), numbered signed checkpoints
 /// at the cadence `AuditChain.Cadence.standard` sets, and queries for `vigil audit`.
+/// What appending audit entries needs besides the records: the checkpoint key, the time and
+/// the cadence. Writes that record an action take it (`appendDecisions`, `insertCommand`) to
+/// append their audit entries in their own transaction: the record and its entry are durable
+/// together, never one without the other, and cost one commit.
+public struct AuditSigning: Sendable {
+    public let key: [UInt8]?
+    public let now: String
+    public let cadence: AuditChain.Cadence
+
+    public init(key: [UInt8]?, now: String, cadence: AuditChain.Cadence = .standard) {
+        self.key = key
+        self.now = now
+        self.cadence = cadence
+    }
+}
+
 extension StationStore {
     /// Appends records in order, chaining each to the last (encoding v2); returns their ids.
     /// With a key, a checkpoint is signed, inside the same transaction, whenever
@@ -14,8 +30,14 @@ extension StationStore {
     public func appendAudit(_ records: [AuditRecord], key: [UInt8]?, now: String,
                             cadence: AuditChain.Cadence = .standard) throws -> [Int] {
         guard !records.isEmpty else { return [] }
+        return try database.transaction { try insertAudit(records, AuditSigning(key: key, now: now, cadence: cadence)) }
+    }
+
+    /// `appendAudit`'s inserts, inside the caller's transaction.
+    func insertAudit(_ records: [AuditRecord], _ signing: AuditSigning) throws -> [Int] {
+        let (key, now, cadence) = (signing.key, signing.now, signing.cadence)
         var ids: [Int] = []
-        try database.transaction {
+        do {
             let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first
             var id = last?[0].int ?? 0
             var previous = last?[1].text ?? AuditChain.genesis

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Store
 
@@ -63,6 +64,21 @@ extension StationStore {
     /// Records a command; nil when a command for the same decision exists already (a decision
     /// delivered twice is acted on once).
     public func insertCommand(_ command: NewCommand, now: String) throws -> Int? {
+        try database.transaction { try insertCommandRow(command, now: now) }
+    }
+
+    /// `insertCommand`, with the audit entry `audit` makes from the new command's id appended in
+    /// the same transaction: the write-ahead record and its entry are durable together.
+    public func insertCommand(_ command: NewCommand, now: String, audit signing: AuditSigning,
+                              entry: (Int) -> AuditRecord) throws -> Int? {
+        try database.transaction {
+            guard let id = try insertCommandRow(command, now: now) else { return nil }
+            _ = try insertAudit([entry(id)], signing)
+            return id
+        }
+    }
+
+    private func insertCommandRow(_ command: NewCommand, now: String) throws -> Int? {
         if let decisionId = command.decisionId,
            !(try database.rows("SELECT 1 FROM remediation_commands WHERE decision_id = ?", decisionId).isEmpty) {
             return nil

@@ -1,3 +1,4 @@
+import Audit
 import DomainEvents
 import Foundation
 import Store
@@ -40,7 +41,8 @@ extension StationStore {
     public func appendDecisions(_ decisions: [(at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
                                                station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
                                                eventIds: String, reason: String, json: String)],
-                                 cursor: (consumer: String, value: StoredCursor, now: String)? = nil) async throws -> [Int] {
+                                 cursor: (consumer: String, value: StoredCursor, now: String)? = nil,
+                                 audit: (records: [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
         try await committed { [self] in
             var ids: [Int] = []
             try database.transaction {
@@ -54,6 +56,9 @@ extension StationStore {
                         """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
                         decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json))
                 }
+                // Their audit entries in the same transaction: a decision is never on record
+                // without its entry in the chain, nor the other way round.
+                if let audit, !audit.records.isEmpty { _ = try insertAudit(audit.records, audit.signing) }
             }
             return ids
         }

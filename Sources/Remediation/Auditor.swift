@@ -34,6 +34,18 @@ public struct Auditor: Sendable {
 
     public func record(_ entry: AuditRecord) async { await record([entry]) }
 
+    /// The key and time for entries a write appends in its own transaction
+    /// (`StationStore.appendDecisions(…, audit:)`, `insertCommand(…, audit:entry:)`); call
+    /// `written()` after that write.
+    public func signing() -> AuditSigning {
+        AuditSigning(key: key, now: RuleRunner.timestamp(clock()))
+    }
+
+    /// After a write that carried audit entries: copies any checkpoint it signed to the anchor.
+    public func written() async {
+        await anchorNewCheckpoints()
+    }
+
     /// Signs a checkpoint at the newest entry unless one covers it already (at shutdown, on the
     /// timer, after a CLI command).
     public func checkpoint() async {

@@ -63,8 +63,16 @@ extension RemediationExecutor {
             record.expiresAt = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive))
         }
         let id: Int
+        let entry: @Sendable (Int) -> AuditRecord = { [expiresAt = record.expiresAt] id in
+            let details = connected
+                ? "#\(id) for decision \(decisionId.map(String.init) ?? "-"): \(decision.reason)"
+                : "#\(id): \(station) is not connected; held until it reconnects (expires \(expiresAt ?? "-"))"
+            return AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
+                               rule: decision.rule, action: label, outcome: connected ? "sending" : "queued", details: details)
+        }
         do {
-            guard let inserted = try await store.insertCommand(record, now: now) else {
+            // The write-ahead record and its audit entry in one transaction.
+            guard let inserted = try await store.insertCommand(record, now: now, audit: auditor.signing(), entry: entry) else {
                 log("info", "decision already acted on", ["decision": String(decisionId ?? 0)])
                 return
             }
@@ -76,11 +84,8 @@ extension RemediationExecutor {
             report(decision, action: action, status: "Refused", reason: "the command could not be recorded")
             return
         }
-        guard connected else {
-            await audit("queued", "#\(id): \(station) is not connected; held until it reconnects (expires \(record.expiresAt ?? "-"))")
-            return
-        }
-        await audit("sending", "#\(id) for decision \(decisionId.map(String.init) ?? "-"): \(decision.reason)")
+        await auditor.written()
+        guard connected else { return }
         // The send (up to the command timeout) runs on its own, so that neither the rules nor
         // other stations' commands wait for a slow station; the record above is already durable.
         let key = Self.alertKey(rule: decision.rule, target: decision.target.key)

@@ -256,15 +256,20 @@ public actor RuleRunner {
              eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason, json: json ?? "{}")
         }
         var ids: [Int] = []
+        let entries = zip(decisions, encoded).map { Self.auditRecord($0, json: $1) }
         do {
+            // The decisions, their audit entries and the cursor: one transaction.
             ids = try await store.appendDecisions(rows, cursor: (Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
-                                                                 StoreTime.format(clock())))
+                                                                 StoreTime.format(clock())),
+                                                  audit: auditor.map { (entries, $0.signing()) })
             recorded = cursor
             recordedTicks = ticks
+            await auditor?.written()
         } catch {
             log("error", "cannot store decisions", ["error": "\(error)"])
+            // Still try to leave a trace in the chain (it may be the decisions table that failed).
+            await auditor?.record(entries)
         }
-        await auditor?.record(zip(decisions, encoded).map { Self.auditRecord($0, json: $1) })
         for decision in decisions {
             log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
                                           "target": decision.target.key, "mode": decision.mode.rawValue, "reason": decision.reason])

@@ -1,0 +1,66 @@
+import Audit
+import Foundation
+import Store
+import Testing
+@testable import CPMS
+
+/// A decision or a command and its audit entry are written in one transaction: both or neither.
+@Suite struct AuditedWritesTests {
+    let key = Array("k".utf8)
+    let now = "2026-12-04T10:00:00.000Z"
+
+    func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audited-\(UUID().uuidString).sqlite").path
+    }
+
+    func decision(_ rule: String) -> (at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
+                                      station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
+                                      eventIds: String, reason: String, json: String) {
+        (at: now, rule: rule, ruleHash: "h", mode: "live", kind: "act", target: "station:CP-1", station: "CP-1", connector: nil,
+         site: nil, rung: nil, action: "reset soft", eventIds: "e1", reason: "faulted", json: "{}")
+    }
+
+    @Test func decisionsAndTheirEntriesAreDurableTogether() async throws {
+        let path = scratch()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try StationStore(path: path)
+        let ids = try await store.appendDecisions([decision("r1")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r1",
+                                                                                          outcome: "act", details: "{}")],
+                                                                           AuditSigning(key: key, now: now)))
+        #expect(ids.count == 1)
+        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.record.rule) == ["r1"])
+
+        // When the entry cannot be written, the decision is not on record either.
+        let other = try SQLiteDatabase(path: path)
+        try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+        await #expect(throws: (any Error).self) {
+            _ = try await store.appendDecisions([decision("r2")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r2",
+                                                                                      outcome: "act", details: "{}")],
+                                                                       AuditSigning(key: key, now: now)))
+        }
+        #expect(try await store.decisions().map(\.rule) == ["r1"])
+        #expect(try await store.auditPage(afterId: 0, limit: 10).count == 1)
+    }
+
+    @Test func aCommandAndItsEntryAreDurableTogether() async throws {
+        let path = scratch()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try StationStore(path: path)
+        let command = StationStore.NewCommand(decisionId: nil, rule: "r1", station: "CP-1", connector: nil, site: nil,
+                                              action: "reset", argument: "Soft", status: "pending")
+        let id = try #require(try await store.insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
+            AuditRecord(kind: "command", actor: "executor", station: "CP-1", rule: "r1", action: "reset soft", outcome: "sending",
+                        details: "#\(id)")
+        })
+        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.record.details) == ["#\(id)"])
+
+        let other = try SQLiteDatabase(path: path)
+        try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+        await #expect(throws: (any Error).self) {
+            _ = try await store.insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
+                AuditRecord(kind: "command", actor: "executor", details: "#\(id)")
+            }
+        }
+        #expect(try await store.commands().map(\.id) == [id])
+    }
+}
