@@ -30,11 +30,20 @@ public final class SQLiteStatement {
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .real(let number): code = sqlite3_bind_double(handle, index, number)
             case .text(let text):
-                // With an explicit byte length, so text with an embedded NUL is kept whole.
-                var bytes = Array(text.utf8)
-                bytes.append(0)
-                code = bytes.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32(buffer.count - 1), Self.transient) }
+                // With an explicit byte length, so text with an embedded NUL is kept whole; from
+                // the string's own UTF-8 storage when it has one (SQLite copies it: TRANSIENT).
+                // Empty text binds '' (a nil pointer would bind NULL).
+                if text.isEmpty {
+                    code = sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                } else if let bound = text.utf8.withContiguousStorageIfAvailable({ buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+                }) {
+                    code = bound
+                } else {
+                    let bytes = Array(text.utf8)
+                    code = bytes.withUnsafeBufferPointer { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+                    }
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }

@@ -45,3 +45,4 @@ import Testing
         }
     }
 }
+
