@@ -33,6 +33,8 @@ public actor RuleRunner {
     private let log: Logger
     private let clock: @Sendable () -> Date
     private var lastSaved: Date
+    /// When the alert silences were last read from the store (`refreshSilences`).
+    private var silencesRead: Date?
     /// Called with every batch of decisions after they are stored and audited, with their
     /// store ids (the executor hooks in here).
     public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
@@ -140,6 +142,7 @@ public actor RuleRunner {
 
     /// Consumes the event log and ticks until cancelled; then saves its cursor and state.
     public func run() async {
+        await refreshSilences()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.consume() }
             group.addTask {
@@ -227,6 +230,7 @@ public actor RuleRunner {
         }
         if evaluated != recorded { await saveCursor() }
         if now.timeIntervalSince(lastSaved) >= 10 { await saveState() }
+        if silencesRead.map({ now.timeIntervalSince($0) >= Self.silenceRefreshInterval }) ?? true { await refreshSilences() }
     }
 
     /// Saves the cursor alone (nothing was decided since the last record).
@@ -341,6 +345,28 @@ public actor RuleRunner {
     /// Replaces maintenance windows and silences.
     public func setEnvironment(_ environment: RuleEnvironment) {
         engine.environment = environment
+    }
+
+    /// How often the runner reads the alert silences (they are added by the CLI and the API,
+    /// possibly from another process).
+    public static let silenceRefreshInterval: TimeInterval = 2
+
+    /// Reads the alert silences from the store and gives the engine those that can hold rules
+    /// back (`RuleSilences`); maintenance windows are kept. A failed read keeps the silences
+    /// the engine has and is logged.
+    public func refreshSilences() async {
+        let now = clock()
+        silencesRead = now
+        do {
+            let rows = try await store.silences(at: Self.timestamp(now), includeEnded: true)
+            let silences = RuleSilences.engineSilences(rows, now: now)
+            if silences != engine.environment.silences {
+                engine.environment.silences = silences
+                log("info", "silences for the rules updated", ["silences": String(silences.count)])
+            }
+        } catch {
+            log("error", "cannot read the silences; the rules keep the ones they had", ["error": "\(error)"])
+        }
     }
 
     public static func parseTimestamp(_ text: String) -> Date? { StoreTime.parse(text) }

@@ -20,7 +20,14 @@ struct RulesReplay {
             guard let date = Self.parseDate(text) else { throw UsageError("--to must be an ISO 8601 time, got \(text.debugDescription)") }
             return date
         }
-        var replay = RuleReplay(engine: RuleEngine(ruleSet: ruleSet, catalog: catalog))
+        // From the database, the alert silences recorded there hold rules back as they did in serve.
+        var environment = RuleEnvironment()
+        if arguments.value("events") == nil {
+            let store = try openStore(at: arguments.databasePath, create: false)
+            let rows = try await store.silences(at: RuleRunner.timestamp(Date()), includeEnded: true)
+            environment.silences = RuleSilences.engineSilences(rows, now: Date(), keepEnded: .infinity)
+        }
+        var replay = RuleReplay(engine: RuleEngine(ruleSet: ruleSet, catalog: catalog, environment: environment))
         let decoder = DomainEvent.storageDecoder()
         var counts: [String: [String: Int]] = [:]
         var total = 0, skipped = 0, lineNumber = 0
