@@ -420,3 +420,46 @@ def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
         assert ("manual start connector 1", "accepted") in outcomes and ("manual reset hard", "not connected") in outcomes
     finally:
         proc.stop()
+
+
+SILENCED_RULES = """
+- id: reset-unless-silenced
+  when: { event: statusChanged, where: { to: Faulted, ocppErrorCode: InternalError } }
+  unless: { silenced: true }
+  then:
+    - reset: soft
+"""
+
+
+def test_an_alert_silence_holds_a_rule_back_where_it_applies(tmp_path):
+    """`vigil alerts silence --station` from the CLI, while serve runs: the silenced station's
+    fault is held back (decision on record, no command); another station's is reset."""
+    proc = start(tmp_path, rules=SILENCED_RULES)
+    try:
+        db = str(tmp_path / "vigil.sqlite")
+        silenced = vigil("alerts", "silence", "--station", "CP-QUIET", "--for", "1h", "--reason", "cabling works", "--by", "dana",
+                         "--db", db)
+        assert silenced.returncode == 0, silenced.stderr
+        time.sleep(3)   # serve reads the silences every 2 s
+
+        async def scenario():
+            async with charger(proc, "CP-QUIET") as quiet, charger(proc, "CP-LOUD") as loud:
+                await quiet.fault()
+                await loud.fault()
+                await until(lambda: loud.received, "the reset of the station without a silence")
+                await until(lambda: [d for d in decisions() if d["target"].get("station") == "CP-QUIET"], "the held-back decision")
+                await asyncio.sleep(1)
+                return quiet.received, loud.received
+
+        def decisions():
+            result = vigil("rules", "decisions", "--db", db, "--json")
+            assert result.returncode == 0, result.stderr
+            return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+        quiet, loud = run(scenario())
+        assert quiet == [], quiet
+        assert loud == [("Reset", {"type": "Soft"})], loud
+        held = [d for d in decisions() if d["target"].get("station") == "CP-QUIET"]
+        assert [d["kind"] for d in held] == ["suppressed"] and "silence" in held[0]["reason"], held
+    finally:
+        proc.stop()
