@@ -178,8 +178,8 @@ struct OCPPEndpoint {
     }
 
     /// The OCPP security profile a connection came over: 3 TLS with a client certificate, 2 TLS
-    /// (server certificate; Basic credentials are not checked yet), 1 Basic credentials
-    /// without TLS, 0 neither.
+    /// (server certificate; Basic credentials, when the station has a password, were checked
+    /// at the upgrade), 1 Basic credentials without TLS, 0 neither.
     static func securityProfile(_ info: WebSocketSessionInfo, usesTLS: Bool) -> Int {
         if info.peerCertificateSubject != nil { return 3 }
         if usesTLS { return 2 }

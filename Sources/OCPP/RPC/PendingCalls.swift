@@ -34,9 +34,6 @@ public struct PendingCalls<Waiter> {
     /// Calls waiting to be sent, plus the one in flight.
     public var count: Int { queue.count + (outstanding == nil ? 0 : 1) }
 
-    /// The action of the call in flight, if any.
-    public var outstandingAction: String? { outstanding?.call.action }
-
     /// Registers a call. It is sent at once when nothing is outstanding, else queued; a
     /// full queue fails it immediately rather than growing without bound.
     public mutating func submit(action: String, payload: JSONObject, timeout: Duration, waiter: Waiter,

@@ -1,7 +1,7 @@
 import Dispatch
 
 /// A serial executor backed by a dispatch queue. A connection actor runs on it, and the
-/// dispatch sources of that connection's socket deliver their events on the same queue,
+/// `Poller` delivers that connection's socket readiness events on the same queue,
 /// so socket callbacks can enter the actor synchronously with `assumeIsolated` and the
 /// compiler still proves that all connection state is touched from one place only. Its
 /// `tasks` face is a task executor on the same queue: the protocol layer above runs its

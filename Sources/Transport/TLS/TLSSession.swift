@@ -1,8 +1,8 @@
 import COpenSSL
 
 /// One TLS connection driven through memory BIOs: the socket code feeds it ciphertext and
-/// writes out what it produces, so TLS runs on the same non-blocking dispatch sources as
-/// plain TCP. Not thread-safe: it is owned by one connection actor and used only there.
+/// writes out what it produces, so TLS runs on the same non-blocking path (the `Poller`'s
+/// readiness events on the connection's queue) as plain TCP. Not thread-safe: it is owned by one connection actor and used only there.
 final class TLSSession {
     enum ReadResult {
         case data([UInt8])

@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 
-/// Socket I/O: dispatch sources, reads through TLS, buffered writes, timers, teardown.
+/// Socket I/O: the poller's readiness events, reads through TLS, buffered writes, timers, teardown.
 extension WebSocketConnection {
     /// Registers the socket with the poller. Called once, on the actor, before anything else.
     func startReading() {

@@ -1,0 +1,130 @@
+import OCPP
+
+/// Sends commands to connected stations through their live `OCPPConnection`, mapped to the
+/// version each station speaks.
+public struct CommandService: Sendable {
+    public let connections: ConnectionRegistry
+    public var timeout: Duration
+
+    public init(connections: ConnectionRegistry, timeout: Duration = .seconds(30)) {
+        self.connections = connections
+        self.timeout = timeout
+    }
+
+    public func send(_ command: StationCommand, to station: String) async -> CommandOutcome {
+        guard let connection = await connections.connection(for: station) else { return .notConnected }
+        do {
+            switch connection.version {
+            case .v16: return try await send16(command, connection)
+            case .v201: return try await send201(command, connection)
+            }
+        } catch let failure as OCPPCallFailure {
+            switch failure {
+            case .timedOut: return .timedOut
+            case .notConnected: return .notConnected
+            default: return .failed(failure.description)
+            }
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    private func send16(_ command: StationCommand, _ connection: OCPPConnection) async throws -> CommandOutcome {
+        switch command {
+        case .reset(let hard):
+            let reply = try await connection.call(V16.ResetRequest(type: hard ? .hard : .soft), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeAvailability(let evse, let operative):
+            let reply = try await connection.call(V16.ChangeAvailabilityRequest(connectorId: evse ?? 0, type: operative ? .operative : .inoperative),
+                                                  timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .unlockConnector(let evse, _):
+            let reply = try await connection.call(V16.UnlockConnectorRequest(connectorId: evse), timeout: timeout)
+            return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
+        case .triggerMessage(let message, let evse):
+            guard let requested = V16.TriggerMessageRequest.RequestedMessage(rawValue: message) else {
+                return .failed("OCPP 1.6 cannot trigger \(message)")
+            }
+            let reply = try await connection.call(V16.TriggerMessageRequest(requestedMessage: requested, connectorId: evse), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStart(let idTag, let evse):
+            let connector = await Self.connectorForRemoteStart(evse, connection)
+            let reply = try await connection.call(V16.RemoteStartTransactionRequest(connectorId: connector, idTag: idTag), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStop(let transactionId):
+            guard let number = Int(transactionId) else { return .failed("OCPP 1.6 transaction ids are numbers, got \(transactionId)") }
+            let reply = try await connection.call(V16.RemoteStopTransactionRequest(transactionId: number), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeConfiguration(let key, let value):
+            let reply = try await connection.call(V16.ChangeConfigurationRequest(key: key, value: value), timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .rebootRequired: return .scheduled
+            case .rejected, .notSupported: return .rejected(reply.status.rawValue)
+            }
+        }
+    }
+
+    /// The connector (EVSE) a remote start names: the operator's, or 1 for firmware whose
+    /// quirk profile says it rejects a remote start without one (recorded as applied).
+    static func connectorForRemoteStart(_ evse: Int?, _ connection: OCPPConnection) async -> Int? {
+        guard evse == nil, let quirk = await connection.quirks.remoteStartNeedsConnector else { return evse }
+        connection.recordQuirks([AppliedQuirk(quirk: quirk, kind: "remoteStartNeedsConnector", action: "RemoteStart",
+                                              path: "connectorId", original: "(none)", replacement: "1")])
+        return 1
+    }
+
+    private func send201(_ command: StationCommand, _ connection: OCPPConnection) async throws -> CommandOutcome {
+        switch command {
+        case .reset(let hard):
+            let reply = try await connection.call(V201.ResetRequest(type: hard ? .immediate : .onIdle), timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .changeAvailability(let evse, let operative):
+            let reply = try await connection.call(V201.ChangeAvailabilityRequest(evse: evse.map { V201.EVSEType(id: $0) },
+                                                                                 operationalStatus: operative ? .operative : .inoperative),
+                                                  timeout: timeout)
+            switch reply.status {
+            case .accepted: return .accepted
+            case .scheduled: return .scheduled
+            case .rejected: return .rejected(reply.status.rawValue)
+            }
+        case .unlockConnector(let evse, let connector):
+            let reply = try await connection.call(V201.UnlockConnectorRequest(evseId: evse, connectorId: connector), timeout: timeout)
+            return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
+        case .triggerMessage(let message, let evse):
+            guard let requested = V201.MessageTriggerEnumType(rawValue: message) else {
+                return .failed("OCPP 2.0.1 cannot trigger \(message)")
+            }
+            let reply = try await connection.call(V201.TriggerMessageRequest(evse: evse.map { V201.EVSEType(id: $0) }, requestedMessage: requested),
+                                                  timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStart(let idTag, let evse):
+            let request = V201.RequestStartTransactionRequest(evseId: await Self.connectorForRemoteStart(evse, connection), idToken: V201.IdTokenType(idToken: idTag, type: .central),
+                                                              remoteStartId: Int.random(in: 1...Int(Int32.max)))
+            let reply = try await connection.call(request, timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .remoteStop(let transactionId):
+            let reply = try await connection.call(V201.RequestStopTransactionRequest(transactionId: transactionId), timeout: timeout)
+            return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
+        case .changeConfiguration(let key, let value):
+            guard let variable = VariableKey(key) else { return .failed("OCPP 2.0.1 settings are Component.Variable, got \(key.debugDescription)") }
+            let reply = try await connection.call(V201.SetVariablesRequest(setVariableData: [
+                V201.SetVariableDataType(attributeValue: value, component: variable.component201, variable: variable.variable201),
+            ]), timeout: timeout)
+            guard let result = reply.setVariableResult.first else { return .failed("empty SetVariables result") }
+            switch result.attributeStatus {
+            case .accepted: return .accepted
+            case .rebootRequired: return .scheduled
+            default: return .rejected(result.attributeStatus.rawValue)
+            }
+        }
+    }
+}
