@@ -18,14 +18,8 @@ public struct CommandService: Sendable {
             case .v16: return try await send16(command, connection)
             case .v201: return try await send201(command, connection)
             }
-        } catch let failure as OCPPCallFailure {
-            switch failure {
-            case .timedOut: return .timedOut
-            case .notConnected: return .notConnected
-            default: return .failed(failure.description)
-            }
         } catch {
-            return .failed("\(error)")
+            return .failure(error)
         }
     }
 

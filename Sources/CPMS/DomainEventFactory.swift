@@ -1,6 +1,5 @@
 import DomainEvents
 import Foundation
-import Synchronization
 
 /// Where the CPMS hands the domain events it produces (the durable `EventLog`). Called on the
 /// connection's task before the charger is answered; it returns once the event is durable,
@@ -54,7 +53,6 @@ public struct DomainEventFactory: Sendable {
         UUID().uuidString.lowercased()
     }
 }
-
 
 /// Fields from optional strings, leaving out the missing ones.
 func fields(_ pairs: [(String, String?)]) -> [String: FieldValue] {

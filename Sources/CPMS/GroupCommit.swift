@@ -29,6 +29,8 @@ struct GroupCommit {
     /// station indexes (`indexRecentRows`, uptime nanoseconds).
     var lastIndexing: UInt64 = 0
     var indexingInterval: UInt64 = 1_000_000_000
+    /// Index passes' statements that failed (undone alone; the next pass takes their rows).
+    var indexFailures = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
 
@@ -101,7 +103,7 @@ extension StationStore {
             try database.run("BEGIN IMMEDIATE")   // prepared once, like every statement run here
             try writeFrames(frames)
             if started &- group.lastIndexing >= group.indexingInterval {
-                indexRecentRows()
+                group.indexFailures += indexRecentRows()
                 group.lastIndexing = started
             }
             for write in writes { write.run() }
@@ -130,7 +132,8 @@ extension StationStore {
     /// spent committing them (`GET /metrics`).
     public var groupCommitStatistics: GroupCommitStatistics {
         GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
-                              busySeconds: Double(group.busyNanoseconds) / 1e9, checkpoints: checkpointer?.current)
+                              busySeconds: Double(group.busyNanoseconds) / 1e9, indexFailures: group.indexFailures,
+                              checkpoints: checkpointer?.current)
     }
 
     /// Moves the write-ahead log's checkpoints off the store's thread: a `WALCheckpointer` on a
@@ -153,6 +156,8 @@ public struct GroupCommitStatistics: Sendable {
     public let writes: Int
     public let frames: Int
     public let busySeconds: Double
+    /// Statements of the station-index passes that failed (their rows wait for the next pass).
+    public let indexFailures: Int
     /// The background checkpointer's work, when one runs (`checkpointInBackground`).
     public let checkpoints: WALCheckpointer.Statistics?
 }

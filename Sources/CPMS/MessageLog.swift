@@ -102,10 +102,12 @@ extension StationStore {
     /// together, so each index page is rewritten once per pass instead of once per commit. A
     /// pass that fails is undone alone (SQLite undoes a failed statement) and the next one
     /// takes its rows too; `messages(station:)` and `history(_:)` find a row whether or not it
-    /// is indexed yet.
-    func indexRecentRows() {
-        _ = try? database.run("UPDATE ocpp_messages SET indexed = 1 WHERE indexed = 0")
-        _ = try? database.run("UPDATE connector_status_history SET indexed = 1 WHERE indexed = 0")
+    /// is indexed yet. Returns how many of its two statements failed (counted on `/metrics`).
+    func indexRecentRows() -> Int {
+        var failed = 0
+        do { try database.run("UPDATE ocpp_messages SET indexed = 1 WHERE indexed = 0") } catch { failed += 1 }
+        do { try database.run("UPDATE connector_status_history SET indexed = 1 WHERE indexed = 0") } catch { failed += 1 }
+        return failed
     }
 
     /// Commits the queued frames now (with any pending writes); how many frames were queued.

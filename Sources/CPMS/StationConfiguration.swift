@@ -101,14 +101,8 @@ extension CommandService {
                 }
                 return .settings(settings, unknown: unknown)
             }
-        } catch let failure as OCPPCallFailure {
-            switch failure {
-            case .timedOut: return .timedOut
-            case .notConnected: return .notConnected
-            default: return .failed(failure.description)
-            }
         } catch {
-            return .failed("\(error)")
+            return .failure(error)
         }
     }
 }

@@ -2,9 +2,6 @@ import Audit
 import Foundation
 import Store
 
-/// The audit trail in the store: entries appended with their chain hashes inside one
-/// transaction (the store's single writer keeps the chain linear), numbered signed checkpoints
-/// at the cadence `AuditChain.Cadence.standard` sets, and queries for `vigil audit`.
 /// What appending audit entries needs besides the records: the checkpoint key, the time and
 /// the cadence. Writes that record an action take it (`appendDecisions`, `insertCommand`) to
 /// append their audit entries in their own transaction: the record and its entry are durable
@@ -21,6 +18,9 @@ public struct AuditSigning: Sendable {
     }
 }
 
+/// The audit trail in the store: entries appended with their chain hashes inside one
+/// transaction (the store's single writer keeps the chain linear), numbered signed checkpoints
+/// at the cadence `AuditChain.Cadence.standard` sets, and queries for `vigil audit`.
 extension StationStore {
     /// Appends records in order, chaining each to the last (encoding v2); returns their ids.
     /// With a key, a checkpoint is signed, inside the same transaction, whenever
@@ -37,26 +37,24 @@ extension StationStore {
     func insertAudit(_ records: [AuditRecord], _ signing: AuditSigning) throws -> [Int] {
         let (key, now, cadence) = (signing.key, signing.now, signing.cadence)
         var ids: [Int] = []
-        do {
-            let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first
-            var id = last?[0].int ?? 0
-            var previous = last?[1].text ?? AuditChain.genesis
-            var covered = try newestCheckpoint()?.entryId ?? 0
-            for record in records {
-                id += 1
-                let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous, encoding: .current)
-                try database.run("""
-                    INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, id, now, record.kind, record.actor, record.station, record.site, record.rule, record.action,
-                    record.outcome, record.details, previous, hash, AuditEntry.Encoding.current.rawValue)
-                if let key, id - covered >= cadence.entries {
-                    try insertCheckpoint(entryId: id, hash: hash, key: key, now: now)
-                    covered = id
-                }
-                ids.append(id)
-                previous = hash
+        let last = try database.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first
+        var id = last?[0].int ?? 0
+        var previous = last?[1].text ?? AuditChain.genesis
+        var covered = try newestCheckpoint()?.entryId ?? 0
+        for record in records {
+            id += 1
+            let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous, encoding: .current)
+            try database.run("""
+                INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, id, now, record.kind, record.actor, record.station, record.site, record.rule, record.action,
+                record.outcome, record.details, previous, hash, AuditEntry.Encoding.current.rawValue)
+            if let key, id - covered >= cadence.entries {
+                try insertCheckpoint(entryId: id, hash: hash, key: key, now: now)
+                covered = id
             }
+            ids.append(id)
+            previous = hash
         }
         return ids
     }

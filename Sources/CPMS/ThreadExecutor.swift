@@ -81,6 +81,7 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// while none is queued (each enqueue signals once; a wake-up that finds its job already
     /// run just goes back to sleep).
     private func loop() {
+        let tasks = self.tasks
         while true {
             wake.wait()
             while let queued = takeNext() {

@@ -9,9 +9,10 @@ import Synchronization
 /// and each time the writer — the thread every charger's answer waits on — writes those pages
 /// to the database file and syncs it. With a checkpointer the writer only appends to the log
 /// (`handOver(from:)` raises its own threshold to a safety net and caps the file it leaves
-/// behind), and PASSIVE checkpoints here
-/// run beside it: they never take the write lock, so they neither wait for the writer nor make
-/// it wait; a reader still on an old snapshot only keeps the newest pages back until the next one.
+/// behind), and PASSIVE checkpoints here run beside it: they never take the write lock, so they
+/// neither wait for the writer nor make it wait; a reader still on an old snapshot only keeps
+/// the newest pages back until the next one. Only a log grown past `truncateAtPages` is
+/// finished with a TRUNCATE checkpoint, which waits for a gap between two commits.
 ///
 /// Thread-safe: the connection is used by the checkpointer's thread only; the rest is a mutex
 /// and atomics.
@@ -39,7 +40,6 @@ public final class WALCheckpointer: Sendable {
     /// 400 MiB of log), so the log stays bounded even if this thread could not keep up.
     public static let writerSafetyNetPages = 100_000
 
-    private let path: String
     private let interval: Duration
     private let statistics = Mutex(Statistics())
     private let stopping = Atomic<Bool>(false)
@@ -49,7 +49,6 @@ public final class WALCheckpointer: Sendable {
     /// Opens its own connection to the database at `path` (which must exist, in WAL mode) and
     /// checkpoints every `interval` until `stop()`.
     public init(path: String, interval: Duration = .milliseconds(100)) throws(SQLiteError) {
-        self.path = path
         self.interval = interval
         // The connection is opened on the thread that uses it (it is not Sendable); an error
         // opening it comes back to this initialiser.

@@ -17,6 +17,9 @@ enum EventLogMetrics {
             metric("vigil_store_commit_frames_total", "counter", "Raw OCPP frames carried by those commits.", [("", String(commits.frames))])
             metric("vigil_store_commit_seconds_total", "counter", "Time spent in those commits, the WAL sync included.",
                    [("", String(commits.busySeconds))])
+            metric("vigil_store_index_pass_failures_total", "counter",
+                   "Statements of the station-index passes that failed (undone alone; the next pass takes their rows).",
+                   [("", String(commits.indexFailures))])
             if let checkpoints = commits.checkpoints {
                 metric("vigil_store_checkpoints_total", "counter", "Checkpoints of the write-ahead log into the database file, off the writer's thread.",
                        [("", String(checkpoints.checkpoints))])

@@ -234,6 +234,7 @@ def test_metrics_show_the_event_log_in_prometheus_text(serve_server):
                                 "vigil_store_checkpoint_seconds_total", "vigil_store_wal_truncations_total",
                                 "vigil_store_wal_pages"}, text
     assert checkpoints["vigil_store_checkpoint_failures_total"] == 0, text
+    assert "vigil_store_index_pass_failures_total 0" in text, text
 
 
 def test_http_stations_reflect_what_chargers_reported(serve_server):
