@@ -115,6 +115,48 @@ import Transport
             await socket.close()
         }
     }
+
+    @Test func vigilsCallWaitsForTheAnswerInProgress() async throws {
+        // The rules decide a Reset while the fault report is still being recorded: the charger
+        // must see the report answered before the Reset arrives.
+        let handlers: [String: OCPPConnection.Handler] = [
+            "StatusNotification": { _, connection in
+                Task.detached { _ = try? await connection.call("Reset", JSONObject([("type", .string("Hard"))]), timeout: .seconds(5)) }
+                try await Task.sleep(for: .milliseconds(150))   // the store's commit
+                return JSONObject()
+            },
+        ]
+        try await withCSMS(handlers: handlers) { port in
+            var options = WebSocketClient.Options()
+            options.subprotocols = ["ocpp1.6"]
+            let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-3", options: options)
+            try await socket.send(text: #"[2,"s1","StatusNotification",{"connectorId":1,"errorCode":"GroundFailure","status":"Faulted"}]"#)
+            guard case .text(let first) = try await socket.receive(), case .text(let second) = try await socket.receive() else {
+                Issue.record("expected two text frames")
+                return
+            }
+            #expect(first == #"[3,"s1",{}]"#)
+            #expect(second.hasPrefix("[2,") && second.contains(#""Reset""#))
+            await socket.close()
+        }
+    }
+
+    @Test func answersFirstHoldsOnlyForAnswersAlreadyInProgress() {
+        var order = AnswersFirst<String>()
+        #expect(order.submit("a") == "a")                 // nothing being answered: goes at once
+        let first = order.beginAnswer()
+        #expect(order.submit("b") == nil)                 // waits for answer 1
+        let second = order.beginAnswer()
+        #expect(order.submit("c") == nil)                 // waits for answers 1 and 2
+        #expect(order.endAnswer(second) == [])            // "b" still waits for 1, "c" behind it
+        let third = order.beginAnswer()
+        #expect(order.endAnswer(first) == ["b", "c"])     // "c" did not wait for answer 3
+        #expect(order.heldCount == 0)
+        #expect(order.submit("d") == nil)
+        #expect(order.releaseAll() == ["d"])
+        #expect(order.endAnswer(third) == [])
+        #expect(order.submit("e") == "e")
+    }
 }
 
 actor OutcomeLog {

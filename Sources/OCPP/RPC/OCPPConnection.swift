@@ -41,6 +41,13 @@ public actor OCPPConnection {
     public private(set) var quirks = StationQuirks()
     /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
     private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
+    /// Vigil's CALLs wait for the answers in progress, so a Reset decided on a fault report
+    /// never reaches the charger before the answer to that report.
+    private var answersFirst = AnswersFirst<String>()
+    /// Calls made by handlers while answering (those must not wait for their own answer).
+    private var callsFromHandlers = 0
+    /// The connection whose CALL the current task is answering.
+    @TaskLocal private static var answeringOn: ObjectIdentifier?
 
     public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
@@ -68,8 +75,12 @@ public actor OCPPConnection {
             // charger: the loop keeps reading, and the result reaches the waiting handler.
             while let message = try? await socket.receive() {
                 if let call = handle(message) {
+                    let number = answersFirst.beginAnswer()
                     group.addTask(executorPreference: socket.executor.tasks) {
-                        await self.answer(id: call.id, action: call.action, payload: call.payload)
+                        await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
+                            await self.answer(id: call.id, action: call.action, payload: call.payload)
+                        }
+                        await self.answered(number)
                     }
                 }
             }
@@ -91,6 +102,14 @@ public actor OCPPConnection {
     /// Sends a CALL and waits for its result payload. Throws `OCPPCallFailure`.
     public func call(_ action: String, _ payload: JSONObject, timeout: Duration = .seconds(30)) async throws -> JSONObject {
         guard !isClosed else { throw OCPPCallFailure.notConnected }
+        let fromHandler = Self.answeringOn == ObjectIdentifier(self)
+        if fromHandler {
+            // A handler calling the charger waits for that call's result before it answers:
+            // holding anything back now would make it wait for itself.
+            callsFromHandlers += 1
+            answersFirst.releaseAll().forEach(emit)
+        }
+        defer { if fromHandler { callsFromHandlers -= 1 } }
         return try await withCheckedThrowingContinuation { continuation in
             let effects = pending.submit(action: action, payload: payload, timeout: timeout, waiter: continuation, now: .now)
             perform(effects)
@@ -158,6 +177,11 @@ public actor OCPPConnection {
         }
     }
 
+    /// The answer to the charger's CALL `number` is written: the CALLs that waited for it go.
+    private func answered(_ number: Int) {
+        answersFirst.endAnswer(number).forEach(emit)
+    }
+
     private func send(_ frame: OCPPFrame) async {
         if case .callError = frame { statistics.callErrorsSent += 1 }
         let text = frame.encoded()
@@ -175,7 +199,12 @@ public actor OCPPConnection {
         for effect in effects {
             switch effect {
             case .send(let id, let action, let payload):
-                emit(OCPPFrame.call(id: id, action: action, payload: payload).encoded())
+                let text = OCPPFrame.call(id: id, action: action, payload: payload).encoded()
+                if callsFromHandlers > 0 {
+                    emit(text)
+                } else if let free = answersFirst.submit(text) {
+                    emit(free)
+                }
             case .resume(let waiter, let outcome):
                 switch outcome {
                 case .success(let payload): waiter.resume(returning: payload)
