@@ -45,7 +45,8 @@ import Testing
 
     @Test func aTaskThatPrefersTheThreadRunsItsOwnCodeThere() async throws {
         let executor = ThreadExecutor(name: "vigil-tasks")
-        let thread = await Recorder(executor: executor).thread()
+        let recorder = Recorder(executor: executor)   // named: see LoopbackCSMS on actor temporaries
+        let thread = await recorder.thread()
         let elsewhere = Recorder(executor: ThreadExecutor(name: "vigil-other"))
         let threads = await withTaskGroup(of: [pthread_t].self) { group in
             group.addTask(executorPreference: executor.tasks) {

@@ -34,7 +34,8 @@ import Testing
         // A one-shot command signs without the anchor; the next serve's writer copies it.
         try await store.appendAudit([AuditRecord(kind: "operator", actor: "dana", details: "pause")], key: key, now: "2027-01-15T08:00:00.000Z")
         try await store.checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
-        #expect(try await AuditAnchorWriter(path: anchor).catchUp(from: store) == 1)
+        let writer = AuditAnchorWriter(path: anchor)   // named: see LoopbackCSMS on actor temporaries
+        #expect(try await writer.catchUp(from: store) == 1)
         #expect(try anchored(anchor).map(\.sequence) == [1, 2, 3])
         let verdict = AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 1_000), checkpoints: try await store.auditCheckpoints(),
                                         key: key, anchor: try anchored(anchor))
@@ -48,7 +49,8 @@ import Testing
         #expect(FileManager.default.createFile(atPath: anchor, contents: Data("not json\n".utf8)))
         try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "x")], key: key, now: "2027-01-15T08:00:00.000Z")
         try await store.checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
-        await #expect(throws: AuditAnchorWriter.WriteError.self) { try await AuditAnchorWriter(path: anchor).catchUp(from: store) }
+        let failing = AuditAnchorWriter(path: anchor)
+        await #expect(throws: AuditAnchorWriter.WriteError.self) { try await failing.catchUp(from: store) }
         #expect(FileManager.default.contents(atPath: anchor) == Data("not json\n".utf8))
     }
 }

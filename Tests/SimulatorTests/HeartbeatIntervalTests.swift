@@ -53,8 +53,10 @@ import Transport
                     heartbeats.withLock { $0[id, default: 0] += 1 }
                     return JSONObject([("currentTime", .string("2026-11-26T01:00:00Z"))])
                 }
-                await OCPPConnection(socket: socket, version: OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16, stationId: id,
-                                     handlers: ["BootNotification": boot, "StatusNotification": status, "Heartbeat": heartbeat]).run()
+                // Named, not a temporary: see LoopbackCSMS in CPMSTests.
+                let connection = OCPPConnection(socket: socket, version: OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16, stationId: id,
+                                                handlers: ["BootNotification": boot, "StatusNotification": status, "Heartbeat": heartbeat])
+                await connection.run()
             }))
         let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
         async let serving: Void = server.run()

@@ -75,12 +75,11 @@ public actor OCPPConnection {
             // charger: the loop keeps reading, and the result reaches the waiting handler.
             while let message = try? await socket.receive() {
                 if let call = handle(message) {
-                    let number = answersFirst.beginAnswer()
                     group.addTask(executorPreference: socket.executor.tasks) {
                         await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
                             await self.answer(id: call.id, action: call.action, payload: call.payload)
                         }
-                        await self.answered(number)
+                        await self.answered(call.number)
                     }
                 }
             }
@@ -117,8 +116,9 @@ public actor OCPPConnection {
         }
     }
 
-    /// Processes one message; returns a CALL for the caller to answer.
-    private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject)? {
+    /// Processes one message; returns a CALL for the caller to answer, numbered in the order
+    /// the CALLs arrived (`AnswersFirst`).
+    private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject, number: Int)? {
         guard case .text(let received) = message else {
             statistics.unreadableFrames += 1
             report("binary frame ignored: OCPP-J uses text frames")
@@ -144,7 +144,7 @@ public actor OCPPConnection {
             emit(OCPPFrame.callError(id: id, error: failure.error).encoded())
         case .success(.call(let id, let action, let payload)):
             statistics.callsReceived += 1
-            return (id, action, payload)
+            return (id, action, payload, answersFirst.beginAnswer())
         case .success(let frame):
             let (effects, isStray) = pending.received(frame, now: .now)
             if isStray {

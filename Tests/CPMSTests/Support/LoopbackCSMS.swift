@@ -32,8 +32,11 @@ func withOCPPServer(configuration: WebSocketConfiguration = WebSocketConfigurati
 /// A server whose connections run the CPMS handlers of `stations`.
 func withCSMS(_ stations: StationHandlers, _ body: (Int) async throws -> Void) async throws {
     try await withOCPPServer({ socket, version, id in
-        await OCPPConnection(socket: socket, version: version, stationId: id,
-                             handlers: stations.handlers(version: version).connectionHandlers()).run()
+        // Held in a named local: an actor method awaited on a temporary was seen running on a
+        // released object (Swift 6.3.1), corrupting a task's frame once the actor's size changed.
+        let connection = OCPPConnection(socket: socket, version: version, stationId: id,
+                                        handlers: stations.handlers(version: version).connectionHandlers())
+        await connection.run()
     }, body)
 }
 
