@@ -75,24 +75,25 @@ public enum SecretSettings {
         return changed ? JSONWriter.string(.array(elements)) : text
     }
 
-    /// Whether the frame contains one of the markers (a plain byte scan, no parsing).
+    /// Whether the frame contains one of the markers: one pass over the bytes looking for a
+    /// quote, a marker compared only where one starts (no parsing: this runs on every frame
+    /// the raw log records).
     static func mayCarrySettings(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            markers.contains { marker in
-                guard bytes.count >= marker.count else { return false }
-                let first = marker[0]
-                var index = 0
-                while index <= bytes.count - marker.count {
-                    if bytes[index] == first {
-                        var offset = 1
+            let quote = UInt8(ascii: "\"")
+            var index = 0
+            while index + 1 < bytes.count {
+                if bytes[index] == quote {
+                    for marker in markers where marker[1] == bytes[index + 1] && index + marker.count <= bytes.count {
+                        var offset = 2
                         while offset < marker.count && bytes[index + offset] == marker[offset] { offset += 1 }
                         if offset == marker.count { return true }
                     }
-                    index += 1
                 }
-                return false
+                index += 1
             }
+            return false
         }
     }
 
