@@ -27,10 +27,13 @@ let package = Package(
         .target(name: "RuleEngine", dependencies: ["DomainEvents", "YAMLKit", "VendorCatalog", "COpenSSL"], exclude: ["README.md"]),
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),
+        .target(name: "ServiceLog", exclude: ["README.md"]),
         .target(name: "Alerts", dependencies: ["CPMS", "Audit", "YAMLKit", "Transport", "VendorCatalog"], exclude: ["README.md"]),
         .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts"], exclude: ["README.md"]),
+        .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog"],
+                exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
-                                                        "Remediation", "Audit", "Alerts", "Simulator"]),
+                                                        "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
+        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import ServiceLog
 import Alerts
 import CPMS
 import Foundation

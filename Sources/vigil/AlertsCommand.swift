@@ -1,3 +1,4 @@
+import ServiceLog
 import Alerts
 import Audit
 import CPMS

@@ -1,3 +1,4 @@
+import ServiceLog
 import Audit
 import CPMS
 import Foundation

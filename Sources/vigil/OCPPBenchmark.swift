@@ -1,3 +1,4 @@
+import ServiceLog
 import Foundation
 import OCPP
 

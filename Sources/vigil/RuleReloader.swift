@@ -1,3 +1,4 @@
+import ServiceLog
 import Dispatch
 import Foundation
 import Glibc

@@ -1,3 +1,5 @@
+import API
+import ServiceLog
 import Audit
 import CPMS
 import Foundation

@@ -1,3 +1,5 @@
+import ServiceLog
+import API
 import CPMS
 import Foundation
 
@@ -21,7 +23,7 @@ struct SessionsCommand {
         case "list":
             let sessions = try await store.sessions(station: arguments.value("station"))
             if arguments.has("json") {
-                printLine(Self.json(sessions.map { Self.object($0, samples: nil) }))
+                printLine(Self.json(sessions.map { SessionJSON.object($0, samples: nil) }))
                 return 0
             }
             printLine("ID      STATION          EVSE  TOKEN                 START                 STOP                  ENERGY Wh   REASON")
@@ -44,7 +46,7 @@ struct SessionsCommand {
             }
             let samples = try await store.samples(session: id)
             if arguments.has("json") {
-                printLine(Self.json(Self.object(session, samples: samples)))
+                printLine(Self.json(SessionJSON.object(session, samples: samples)))
                 return 0
             }
             printStoredLine("session \(session.id) on \(session.station) EVSE \(session.evse) connector \(session.connector) (transaction \(session.transactionRef))")
@@ -61,29 +63,6 @@ struct SessionsCommand {
         default:
             throw UsageError("unknown sessions verb \(verb.debugDescription); use list or show")
         }
-    }
-
-    static func object(_ session: SessionRecord, samples: [MeterSample]?) -> [String: Any] {
-        var object: [String: Any] = ["id": session.id, "station": session.station, "evse": session.evse, "connector": session.connector,
-                                     "transactionRef": session.transactionRef, "startTime": session.startTime, "active": session.isActive,
-                                     "anomalies": session.anomalies, "errors": session.errors]
-        object["idToken"] = session.idToken
-        object["authorization"] = session.authorization
-        object["stopTime"] = session.stopTime
-        object["meterStartWh"] = session.meterStartWh
-        object["meterStopWh"] = session.meterStopWh
-        object["energyWh"] = session.energyWh
-        object["stopReason"] = session.stopReason
-        if let samples {
-            object["samples"] = samples.map { sample -> [String: Any] in
-                var entry: [String: Any] = ["at": sample.at, "measurand": sample.measurand, "value": sample.value]
-                entry["unit"] = sample.unit
-                entry["phase"] = sample.phase
-                entry["context"] = sample.context
-                return entry
-            }
-        }
-        return object
     }
 
     static func json(_ value: Any) -> String {

@@ -1,3 +1,4 @@
+import ServiceLog
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

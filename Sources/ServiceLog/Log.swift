@@ -3,11 +3,12 @@ import Foundation
 /// Line-oriented logger to standard error, as text or JSON lines. One call is one line: in
 /// text, control characters in the message and the fields are escaped (`escapingControls`),
 /// so a station id or client value with a newline cannot forge a line; JSON escapes them itself.
-struct Log: Sendable {
-    enum Level: Int, Comparable, Sendable {
+public struct Log: Sendable {
+    /// How much a line matters; `minimum` drops the lines below it.
+    public enum Level: Int, Comparable, Sendable {
         case debug, info, warning, error
-        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-        init?(name: String) {
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        public init?(name: String) {
             switch name.lowercased() {
             case "debug": self = .debug
             case "info": self = .info
@@ -16,13 +17,18 @@ struct Log: Sendable {
             default: return nil
             }
         }
-        var name: String { ["debug", "info", "warning", "error"][rawValue] }
+        public var name: String { ["debug", "info", "warning", "error"][rawValue] }
     }
 
-    var minimum: Level = .info
-    var json = false
+    public var minimum: Level = .info
+    public var json = false
 
-    func callAsFunction(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
+    public init(minimum: Level = .info, json: Bool = false) {
+        self.minimum = minimum
+        self.json = json
+    }
+
+    public func callAsFunction(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
         guard level >= minimum else { return }
         let time = Date().ISO8601Format(.iso8601(timeZone: .gmt, includingFractionalSeconds: true))
         var line: String
@@ -43,12 +49,12 @@ struct Log: Sendable {
 
 /// Writes one line to standard output at once (no buffering), so scripts that wait for
 /// "listening on" lines see them immediately.
-func printLine(_ text: String) {
+public func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
 /// `printLine` for a line that shows stored values (station ids, tokens, audit details, alert
 /// titles): control characters are escaped so the value cannot break the line or forge another.
-func printStoredLine(_ text: String) {
+public func printStoredLine(_ text: String) {
     printLine(text.escapingControls)
 }

@@ -1,3 +1,4 @@
+import ServiceLog
 import Transport
 
 /// The row cap of the API's list routes. A value outside the route's range is refused
@@ -15,7 +16,7 @@ struct ListWindow: Sendable, Equatable {
     static func integer(_ text: String?, name: String, range: ClosedRange<Int>, default fallback: Int) throws(APIError) -> Int {
         guard let text else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw .badRequest("invalid_parameter", "\(name) must be \(range.lowerBound)…\(range.upperBound), got \(text.debugDescription)")
+            throw APIError(.invalidParameter, "\(name) must be \(range.lowerBound)…\(range.upperBound), got \(text.debugDescription)")
         }
         return value
     }

@@ -1,3 +1,4 @@
+import ServiceLog
 import CPMS
 import Foundation
 import Synchronization
@@ -15,11 +16,11 @@ import Transport
 /// CORS headers are sent only for allowed origins; a preflight from any other gets 403.
 /// While the API has no user it also repeats the open-API warning on mutating requests, at
 /// most once a minute. It does not authenticate: `APIAuth` does, per route.
-final class APIGuard: Sendable {
+public final class APIGuard: Sendable {
     let allowedOrigins: [String]
     let allowedHosts: [String]
     /// The bound address, known once the server has bound (an ephemeral port in tests).
-    let boundAddress = Mutex<SocketAddress?>(nil)
+    public let boundAddress = Mutex<SocketAddress?>(nil)
     let store: StationStore?
     let log: Log
     /// When the open-API warning was last logged for a request.
@@ -27,7 +28,7 @@ final class APIGuard: Sendable {
 
     static let mutatingMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
 
-    init(allowedOrigins: [String] = [], allowedHosts: [String] = [], store: StationStore?, log: Log) {
+    public init(allowedOrigins: [String] = [], allowedHosts: [String] = [], store: StationStore?, log: Log) {
         self.allowedOrigins = allowedOrigins.map { Self.normalizedOrigin($0) }
         self.allowedHosts = allowedHosts.map { $0.lowercased() }
         self.store = store
@@ -53,13 +54,13 @@ final class APIGuard: Sendable {
         let host = (request.headers["Host"] ?? "").lowercased()
         guard boundHosts.contains(host) || allowedHosts.contains(host) else {
             let shown = request.headers["Host"].map { "\($0.escapingControls.debugDescription)" } ?? "no Host header"
-            return APIError(.forbidden, "host_not_allowed",
+            return APIError(.hostNotAllowed,
                             "the Host header (\(shown)) is not the address this API listens on (\(boundHosts.first ?? "?")); "
                             + "if clients reach it under another name, add it with --http-allowed-hosts (httpAllowedHosts, VIGIL_HTTP_ALLOWED_HOSTS)").response
         }
         if let origin = request.headers["Origin"] {
             guard allowedOrigins.contains(Self.normalizedOrigin(origin)) || Self.normalizedOrigin(origin) == "http://" + host else {
-                return APIError(.forbidden, "origin_not_allowed",
+                return APIError(.originNotAllowed,
                                 "the Origin header (\(origin.escapingControls.debugDescription)) is not allowed to use this API; "
                                 + "to let a web application call it, add its origin with --http-allowed-origins (httpAllowedOrigins, VIGIL_HTTP_ALLOWED_ORIGINS)").response
             }
@@ -74,7 +75,7 @@ final class APIGuard: Sendable {
         if Self.mutatingMethods.contains(request.method) {
             guard Self.isJSON(request.headers["Content-Type"]) else {
                 let sent = request.headers["Content-Type"].map { $0.escapingControls.debugDescription } ?? "none"
-                return APIError(.unsupportedMediaType, "unsupported_media_type",
+                return APIError(.unsupportedMediaType,
                                 "\(request.method) needs Content-Type: application/json, got \(sent)").response
             }
             await warnIfOpen(request)
@@ -119,5 +120,5 @@ final class APIGuard: Sendable {
         log(.warning, Self.openWarning, ["method": request.method, "path": request.rawPath])
     }
 
-    static let openWarning = "the HTTP API has no users and is open to anyone who can reach it; add one with `vigil users add`"
+    public static let openWarning = "the HTTP API has no users and is open to anyone who can reach it; add one with `vigil users add`"
 }

@@ -1,3 +1,4 @@
+import ServiceLog
 import CPMS
 import OCPP
 import Transport
@@ -33,17 +34,17 @@ struct APIAuth: Sendable {
         }
         guard let user else {
             return bearer == nil
-                ? .refused(Self.error(.unauthorized, "unauthorized", "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
-                : .refused(Self.error(.unauthorized, "unknown_token", "unknown or revoked token", challenge: true))
+                ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+                : .refused(Self.error(.unknownToken, "unknown or revoked token", challenge: true))
         }
         guard user.access >= access else {
-            return .refused(Self.error(.forbidden, "insufficient_access", "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
+            return .refused(Self.error(.insufficientAccess, "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
         }
         return .allowed(user)
     }
 
-    static func error(_ status: HTTPStatus, _ code: String, _ message: String, challenge: Bool = false) -> HTTPResponse {
-        var response = APIError(status, code, message).response
+    static func error(_ code: APIError.Code, _ message: String, challenge: Bool = false) -> HTTPResponse {
+        var response = APIError(code, message).response
         if challenge { response.headers.add("WWW-Authenticate", #"Bearer realm="vigil""#) }
         return response
     }
@@ -59,7 +60,7 @@ extension Router {
             case .allowed(let user):
                 // Station ids have one canonical form (CPMS.StationIdentity): anything else is refused, not looked up.
                 if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {
-                    return APIError.badRequest("invalid_station_id", problem).response
+                    return APIError(.invalidStationId, problem).response
                 }
                 return await handler(request, user)
             case .refused(let response): return response

@@ -1,3 +1,4 @@
+import ServiceLog
 import CPMS
 import Foundation
 import VendorCatalog
@@ -13,13 +14,13 @@ import Transport
 /// is an `APIError` (`{"error": …, "code": …}`), and a 500 carries a request id, not the cause.
 /// List routes take `limit` (1…maximum, else 400): stations 1000 by default (at most 10000),
 /// sessions and decisions 100 (at most 1000).
-enum APIRoutes {
-    static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
+public enum APIRoutes {
+    public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
                        catalog: VendorCatalog?, events: EventLog? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
-        ManualCommands.route(&router, commands: commands, auditor: auditor, auth: auth,
+        CommandRoutes.route(&router, commands: commands, auditor: auditor, auth: auth,
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
@@ -68,7 +69,7 @@ enum APIRoutes {
             do {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let sessions = try await store.sessions(station: request.query["station"], limit: window.limit)
-                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionsCommand.object($0, samples: nil) }, options: [.sortedKeys])
+                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionJSON.object($0, samples: nil) }, options: [.sortedKeys])
                 return .json(.ok, Array(body))
             } catch let error as APIError {
                 return error.response
@@ -94,28 +95,28 @@ enum APIRoutes {
             func reply(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject([("status", .string(message))]))).utf8))
             }
-            func refuse(_ status: HTTPStatus, _ code: String, _ message: String) -> HTTPResponse { APIError(status, code, message).response }
-            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return refuse(.badRequest, "invalid_body", "the body must be a JSON object") }
+            func refuse(_ code: APIError.Code, _ message: String) -> HTTPResponse { APIError(code, message).response }
+            guard case .object(let body)? = try? JSONParser.parse(request.body) else { return refuse(.invalidBody, "the body must be a JSON object") }
             var person: String?
             if case .string(let text)? = body["by"], !text.isEmpty { person = text }
             guard case .string(let rule)? = body["rule"], case .string(let target)? = body["target"],
                   case .bool(let approved)? = body["approved"], let decider = user?.name ?? person else {
-                return refuse(.badRequest, "missing_field", "give rule, target, approved (true/false) and by (who decides)")
+                return refuse(.missingField, "give rule, target, approved (true/false) and by (who decides)")
             }
             var role: String?
             if case .string(let text)? = body["role"] { role = text }
-            guard let found = await runner.ruleSet.rule(rule) else { return refuse(.notFound, "not_found", "no rule \(rule)") }
+            guard let found = await runner.ruleSet.rule(rule) else { return refuse(.notFound, "no rule \(rule)") }
             if let user {
                 let needed = found.ladder.compactMap { rung -> String? in
                     if case .approve(let approval) = rung.action { return approval.role } else { return nil }
                 }
                 guard let held = needed.first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
-                    return refuse(.forbidden, "approval_role_missing", "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
+                    return refuse(.approvalRoleMissing, "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
                 }
                 role = held
             }
             guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
-                return refuse(.conflict, "not_awaiting_approval", "no ladder of \(rule) for \(target) is waiting for an approval")
+                return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
             }
             await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
                                              rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
@@ -132,7 +133,7 @@ enum APIRoutes {
         router.on("GET", "/api/v1/stations/{id}", auth: auth, needs: .viewer) { request, _ in
             let id = request.pathParameters["id"] ?? ""
             do {
-                guard let station = try await store.station(id) else { return APIError.notFound("no station \(id)").response }
+                guard let station = try await store.station(id) else { return APIError(.notFound, "no station \(id)").response }
                 return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
             } catch {
                 return APIError.internalError(error, context: "GET /api/v1/stations/{id}", log: log).response

@@ -1,3 +1,4 @@
+import ServiceLog
 import Audit
 import CPMS
 import Foundation
@@ -19,7 +20,7 @@ import Transport
 /// settings (1.6 keys, all when none given; 2.0.1 `Component.Variable`). Values of secret settings
 /// (`SecretSettings`: AuthorizationKey, BasicAuthPassword …) are sent to the station as given and
 /// appear everywhere else — audit trail, answer, CLI output — as `«redacted, N chars»`.
-enum ManualCommands {
+enum CommandRoutes {
     static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 
     static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor, auth: APIAuth, safety: NeverResetCheck, log: Log) {
@@ -28,15 +29,15 @@ enum ManualCommands {
             func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))
             }
-            func refuse(_ status: HTTPStatus, _ code: String, _ message: String) -> HTTPResponse { APIError(status, code, message).response }
+            func refuse(_ code: APIError.Code, _ message: String) -> HTTPResponse { APIError(code, message).response }
             guard case .object(let body)? = try? JSONParser.parse(request.body) else {
-                return refuse(.badRequest, "invalid_body", "the body must be a JSON object")
+                return refuse(.invalidBody, "the body must be a JSON object")
             }
             func text(_ key: String) -> String? { if case .string(let value)? = body[key] { return value } else { return nil } }
             func number(_ key: String) -> Int? { if case .number(let value)? = body[key] { return value.intValue } else { return nil } }
             // With API users the token says who asks; without, the body must.
             guard let person = user?.name ?? text("by").flatMap({ $0.isEmpty ? nil : $0 }) else {
-                return refuse(.badRequest, "missing_field", "say who asks: \"by\"")
+                return refuse(.missingField, "say who asks: \"by\"")
             }
             let name = text("command") ?? ""
             let connector = number("connector")
@@ -45,24 +46,24 @@ enum ManualCommands {
             case "reset": command = .reset(hard: text("type") == "hard")
             case "enable", "disable": command = .changeAvailability(evse: connector, operative: name == "enable")
             case "unlock":
-                guard let connector else { return refuse(.badRequest, "missing_field", "unlock needs \"connector\"") }
+                guard let connector else { return refuse(.missingField, "unlock needs \"connector\"") }
                 command = .unlockConnector(evse: connector, connector: 1)
             case "trigger": command = .triggerMessage(text("message") ?? "StatusNotification", evse: connector)
             case "start":
-                guard let idTag = text("idTag") else { return refuse(.badRequest, "missing_field", "start needs \"idTag\"") }
+                guard let idTag = text("idTag") else { return refuse(.missingField, "start needs \"idTag\"") }
                 command = .remoteStart(idTag: idTag, evse: connector)
             case "stop":
                 guard let transaction = text("transactionId") ?? number("transactionId").map(String.init) else {
-                    return refuse(.badRequest, "missing_field", "stop needs \"transactionId\"")
+                    return refuse(.missingField, "stop needs \"transactionId\"")
                 }
                 command = .remoteStop(transactionId: transaction)
             case "configure":
                 guard let key = text("key"), !key.isEmpty, let value = text("value") else {
-                    return refuse(.badRequest, "missing_field", "configure needs \"key\" and \"value\"")
+                    return refuse(.missingField, "configure needs \"key\" and \"value\"")
                 }
                 command = .changeConfiguration(key: key, value: value)
             default:
-                return refuse(.badRequest, "unknown_command", "\"command\" must be one of \(commands.joined(separator: ", "))")
+                return refuse(.unknownCommand, "\"command\" must be one of \(commands.joined(separator: ", "))")
             }
             var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
             // A secret setting's value goes to the station only: the label (audit, answer) redacts it.
@@ -72,7 +73,7 @@ enum ManualCommands {
                 let forced = body["force"] == .bool(true)
                 let reason = text("reason").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
                 if forced && reason == nil {
-                    return refuse(.badRequest, "missing_field", "\"force\" needs a \"reason\": it goes on the audit trail")
+                    return refuse(.missingField, "\"force\" needs a \"reason\": it goes on the audit trail")
                 }
                 do {
                     if let (fault, entry) = try await safety.openFault(station: station) {
@@ -80,7 +81,7 @@ enum ManualCommands {
                         guard forced else {
                             await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)",
                                                              outcome: "refused", details: "\(open); not forced"))
-                            return refuse(.conflict, "safety_fault_open", "\(open), which is never reset automatically; a reset needs \"force\": true and a \"reason\" (vigil stations command \(station) reset --force --reason …)")
+                            return refuse(.safetyFaultOpen, "\(open), which is never reset automatically; a reset needs \"force\": true and a \"reason\" (vigil stations command \(station) reset --force --reason …)")
                         }
                         label += " (forced past an open safety fault)"
                         details = "forced by \(person): \(reason ?? ""); \(open)"
@@ -88,7 +89,7 @@ enum ManualCommands {
                 } catch {
                     guard forced else {
                         let failure = APIError.internalError(error, context: "reading the open faults of \(station)", log: log)
-                        var refusal = APIError(.serviceUnavailable, "faults_unreadable",
+                        var refusal = APIError(.faultsUnreadable,
                                                "cannot read the open faults of \(station) (server log, request \(failure.requestId ?? "?")); "
                                                + "a reset needs \"force\": true and a \"reason\" until they can be read")
                         refusal.requestId = failure.requestId
@@ -101,30 +102,22 @@ enum ManualCommands {
             await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)", outcome: "sending",
                                              details: details))
             let outcome = await service.send(command, to: station)
-            let (word, status): (String, HTTPStatus) = {
+            let (word, failure): (String, APIError.Code?) = {
                 switch outcome {
-                case .accepted: return ("accepted", .ok)
-                case .scheduled: return ("scheduled", .ok)
-                case .rejected(let why): return ("rejected: \(why)", .conflict)
-                case .timedOut: return ("timed out", HTTPStatus(code: 504, reason: "Gateway Timeout"))
-                case .notConnected: return ("not connected", .conflict)
-                case .failed(let why): return ("failed: \(why)", HTTPStatus(code: 502, reason: "Bad Gateway"))
+                case .accepted: return ("accepted", nil)
+                case .scheduled: return ("scheduled", nil)
+                case .rejected(let why): return ("rejected: \(why)", .commandRejected)
+                case .timedOut: return ("timed out", .stationTimeout)
+                case .notConnected: return ("not connected", .notConnected)
+                case .failed(let why): return ("failed: \(why)", .stationFailed)
                 }
             }()
             await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, action: "manual \(label)", outcome: word,
                                              details: "asked by \(person)"))
-            var fields: [(String, JSONValue)] = [("station", .string(station)), ("command", .string(label)), ("outcome", .string(word))]
-            if status != .ok {
-                // Not a success: the error shape too, so clients read every failure the same way.
-                let code = switch outcome {
-                case .rejected: "command_rejected"
-                case .timedOut: "station_timeout"
-                case .notConnected: "not_connected"
-                default: "station_failed"
-                }
-                fields += [("error", .string("\(station): \(label) → \(word)")), ("code", .string(code))]
-            }
-            return reply(status, fields)
+            let fields: [(String, JSONValue)] = [("station", .string(station)), ("command", .string(label)), ("outcome", .string(word))]
+            guard let failure else { return reply(.ok, fields) }
+            // Not a success: the error shape too, so clients read every failure the same way.
+            return reply(failure.status, fields + APIError(failure, "\(station): \(label) → \(word)").fields)
         }
         // Operator access: a full GetConfiguration makes some firmware reboot (ABB Terra AC ≤ 1.8.21).
         router.on("GET", "/api/v1/stations/{id}/configuration", auth: auth, needs: .operator) { request, _ in
@@ -133,7 +126,7 @@ enum ManualCommands {
             func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))
             }
-            func refuse(_ status: HTTPStatus, _ code: String, _ message: String) -> HTTPResponse { APIError(status, code, message).response }
+            func refuse(_ code: APIError.Code, _ message: String) -> HTTPResponse { APIError(code, message).response }
             switch await service.readConfiguration(of: station, keys: keys) {
             case .settings(let settings, let unknown):
                 let rows = settings.map { setting -> JSONValue in
@@ -141,9 +134,9 @@ enum ManualCommands {
                                         ("readonly", .bool(setting.readonly)), ("status", .string(setting.status))]))
                 }
                 return reply(.ok, [("station", .string(station)), ("settings", .array(rows)), ("unknown", .array(unknown.map { .string($0) }))])
-            case .notConnected: return APIError(.conflict, "not_connected", "\(station) is not connected").response
-            case .timedOut: return APIError(HTTPStatus(code: 504, reason: "Gateway Timeout"), "station_timeout", "\(station) did not answer in time").response
-            case .failed(let why): return APIError(HTTPStatus(code: 502, reason: "Bad Gateway"), "station_failed", why).response
+            case .notConnected: return APIError(.notConnected, "\(station) is not connected").response
+            case .timedOut: return APIError(.stationTimeout, "\(station) did not answer in time").response
+            case .failed(let why): return APIError(.stationFailed, why).response
             }
         }
     }

@@ -4,7 +4,7 @@
 /// A backslash is doubled only when the text needs escaping at all, so ordinary text is shown
 /// exactly as stored. JSON output escapes on its own and does not use this.
 extension StringProtocol {
-    var escapingControls: String {
+    public var escapingControls: String {
         guard unicodeScalars.contains(where: \.isControl) else { return String(self) }
         var result = ""
         for scalar in unicodeScalars {
@@ -24,7 +24,7 @@ extension StringProtocol {
 extension Unicode.Scalar {
     /// C0 (U+0000–U+001F), DEL and C1 (U+0080–U+009F), plus the line and paragraph separators
     /// some terminals and viewers break lines at.
-    var isControl: Bool {
+    public var isControl: Bool {
         value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
     }
 }

@@ -1,3 +1,4 @@
+import ServiceLog
 import CPMS
 
 /// `GET /metrics`: the event log's counters in the Prometheus text exposition format, so a
