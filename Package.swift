@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),
         .target(name: "ServiceLog", exclude: ["README.md"]),
-        .target(name: "Alerts", dependencies: ["CPMS", "Audit", "YAMLKit", "Transport", "VendorCatalog"], exclude: ["README.md"]),
+        .target(name: "Alerts", dependencies: ["Store", "DomainEvents", "Audit", "YAMLKit", "Transport", "VendorCatalog"], exclude: ["README.md"]),
         .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts"], exclude: ["README.md"]),
         .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog"],
                 exclude: ["README.md"]),

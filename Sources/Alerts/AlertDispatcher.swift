@@ -1,5 +1,6 @@
 import Audit
-import CPMS
+import DomainEvents
+import Store
 import Foundation
 import Transport
 
@@ -14,7 +15,7 @@ import Transport
 /// and fingerprint (`AlertRoute.endpoint`), the URL and PagerDuty's routing key come from the
 /// loaded configuration at sending time, and errors are recorded with the URL masked.
 public actor AlertDispatcher {
-    let store: StationStore
+    let store: AlertStore
     let settings: AlertSettings
     let clock: @Sendable () -> Date
     let record: @Sendable ([AuditRecord]) async -> Void
@@ -25,10 +26,10 @@ public actor AlertDispatcher {
     let parallelism: Int
     public private(set) var delivered = 0
 
-    public init(store: StationStore, settings: AlertSettings, parallelism: Int = 8, clock: @escaping @Sendable () -> Date = { Date() },
+    public init(store host: any DatabaseHost, settings: AlertSettings, parallelism: Int = 8, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
                 log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
-        self.store = store
+        store = AlertStore(host: host)
         self.settings = settings
         self.parallelism = parallelism
         self.clock = clock
@@ -60,11 +61,11 @@ public actor AlertDispatcher {
     @discardableResult
     public func deliverDue() async -> Int {
         let now = clock()
-        guard let due = try? await store.dueDeliveries(now: StoreTime.format(now), limit: parallelism * 4), !due.isEmpty else { return 0 }
-        var batch: [(StationStore.OutboxRow, AlertRoute)] = []
+        guard let due = try? await store.dueDeliveries(now: AlertStore.time(now), limit: parallelism * 4), !due.isEmpty else { return 0 }
+        var batch: [(OutboxRow, AlertRoute)] = []
         for row in due {
             guard let route = settings.routes.first(where: { $0.endpoint == row.endpoint }) else {
-                try? await store.markDeliveryFailed(id: row.id, attempts: row.attempts, nextAttempt: StoreTime.format(now),
+                try? await store.markDeliveryFailed(id: row.id, attempts: row.attempts, nextAttempt: AlertStore.time(now),
                                                     error: "the endpoint is no longer in the configuration", dead: true)
                 continue
             }
@@ -72,7 +73,7 @@ public actor AlertDispatcher {
             var used = sentThisMinute[row.endpoint] ?? (minute, 0)
             if used.minute != minute { used = (minute, 0) }
             guard used.count < route.ratePerMinute else {
-                try? await store.deferDelivery(id: row.id, until: StoreTime.format(Date(timeIntervalSince1970: Double(minute + 1) * 60)))
+                try? await store.deferDelivery(id: row.id, until: AlertStore.time(Date(timeIntervalSince1970: Double(minute + 1) * 60)))
                 continue
             }
             used.count += 1
@@ -80,7 +81,7 @@ public actor AlertDispatcher {
             batch.append((row, route))
         }
         let clock = self.clock
-        let results = await withTaskGroup(of: (StationStore.OutboxRow, Result<Int, DeliveryError>).self) { group in
+        let results = await withTaskGroup(of: (OutboxRow, Result<Int, DeliveryError>).self) { group in
             for (row, route) in batch {
                 group.addTask { (row, await Self.post(row, route: route, now: clock())) }
             }
@@ -97,7 +98,7 @@ public actor AlertDispatcher {
         "t=\(timestamp),v1=" + AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
     }
 
-    static func post(_ row: StationStore.OutboxRow, route: AlertRoute, now: Date) async -> Result<Int, DeliveryError> {
+    static func post(_ row: OutboxRow, route: AlertRoute, now: Date) async -> Result<Int, DeliveryError> {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         headers.add("Idempotency-Key", row.idempotencyKey)
@@ -123,19 +124,19 @@ public actor AlertDispatcher {
         return base * Double.random(in: 0.5...1.5)
     }
 
-    func settle(_ row: StationStore.OutboxRow, _ result: Result<Int, DeliveryError>) async {
+    func settle(_ row: OutboxRow, _ result: Result<Int, DeliveryError>) async {
         let now = clock(), attempts = row.attempts + 1
         switch result {
         case .success(let status):
-            try? await store.markDelivered(id: row.id, attempts: attempts, now: StoreTime.format(now))
+            try? await store.markDelivered(id: row.id, attempts: attempts, now: AlertStore.time(now))
             delivered += 1
             await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "delivered",
                                       details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint): HTTP \(status) after \(attempts) attempt(s), key \(row.idempotencyKey)")])
         case .failure(let error):
-            let age = now.timeIntervalSince(StoreTime.parse(row.createdAt) ?? now)
+            let age = now.timeIntervalSince(UTCTimestamp.parse(row.createdAt) ?? now)
             let dead = age >= settings.giveUpAfter
             let next = now.addingTimeInterval(Self.backoff(attempts: attempts))
-            try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: StoreTime.format(next), error: error.description, dead: dead)
+            try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: AlertStore.time(next), error: error.description, dead: dead)
             if dead {
                 log("error", "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])
                 await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "dead",

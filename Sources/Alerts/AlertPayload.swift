@@ -1,4 +1,3 @@
-import CPMS
 import Foundation
 
 /// The body each format expects, for one event (trigger, update, resolve) of one alert.
@@ -9,7 +8,7 @@ public enum AlertPayload {
     /// Version of the generic JSON schema (docs/alerts.md).
     public static let genericVersion = 1
 
-    public static func body(for alert: StationStore.AlertRow, event: String, route: AlertRoute, idempotencyKey: String) -> String {
+    public static func body(for alert: AlertRow, event: String, route: AlertRoute, idempotencyKey: String) -> String {
         let object: [String: Any]
         switch route.format {
         case .generic: object = generic(alert, event: event, key: idempotencyKey)
@@ -31,7 +30,7 @@ public enum AlertPayload {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func details(_ alert: StationStore.AlertRow) -> [String: Any] {
+    static func details(_ alert: AlertRow) -> [String: Any] {
         var object: [String: Any] = ["id": alert.id, "groupKey": alert.groupKey, "rule": alert.rule, "target": alert.target,
                                      "severity": alert.severity, "title": alert.title, "text": alert.text, "status": alert.status,
                                      "firstSeen": alert.firstSeen, "lastSeen": alert.lastSeen, "count": alert.count, "route": alert.route]
@@ -44,12 +43,12 @@ public enum AlertPayload {
     }
 
     /// `{"version": 1, "event": "trigger|update|resolve", "idempotencyKey": …, "alert": {…}}`.
-    static func generic(_ alert: StationStore.AlertRow, event: String, key: String) -> [String: Any] {
+    static func generic(_ alert: AlertRow, event: String, key: String) -> [String: Any] {
         ["version": genericVersion, "event": event, "idempotencyKey": key, "source": "vigil", "alert": details(alert)]
     }
 
     /// Slack incoming webhook: `text` (the fallback every client shows) plus Block Kit blocks.
-    static func slack(_ alert: StationStore.AlertRow, event: String) -> [String: Any] {
+    static func slack(_ alert: AlertRow, event: String) -> [String: Any] {
         let marker = event == "resolve" ? "RESOLVED" : alert.severity.uppercased()
         let headline = "[\(marker)] \(AlertPayload.titleWithoutSeverity(alert.title, severity: alert.severity))"
         var context = ["rule \(alert.rule)", "target \(alert.target)", "first seen \(alert.firstSeen)", "last seen \(alert.lastSeen)"]
@@ -66,7 +65,7 @@ public enum AlertPayload {
 
     /// PagerDuty Events API v2: trigger (with the same dedup key for updates) or resolve; without
     /// `routing_key`, which `deliverable` adds at sending time.
-    static func pagerDuty(_ alert: StationStore.AlertRow, event: String) -> [String: Any] {
+    static func pagerDuty(_ alert: AlertRow, event: String) -> [String: Any] {
         var object: [String: Any] = ["event_action": event == "resolve" ? "resolve" : "trigger",
                                      "dedup_key": alert.groupKey]
         guard event != "resolve" else { return object }
@@ -86,7 +85,7 @@ public enum AlertPayload {
     }
 
     /// Prometheus Alertmanager's webhook payload (version 4), one alert per message.
-    static func alertmanager(_ alert: StationStore.AlertRow, event: String, receiver: String) -> [String: Any] {
+    static func alertmanager(_ alert: AlertRow, event: String, receiver: String) -> [String: Any] {
         let status = event == "resolve" ? "resolved" : "firing"
         var labels = ["alertname": alert.rule, "target": alert.target, "severity": alert.severity]
         if let station = alert.station { labels["station"] = station }

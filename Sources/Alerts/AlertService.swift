@@ -1,27 +1,28 @@
 import Audit
-import CPMS
+import DomainEvents
+import Store
 import Foundation
 
 /// Raises, groups, silences and resolves alerts, and queues their deliveries in the durable
 /// outbox (committed before any attempt). The dispatcher sends them.
 public actor AlertService {
-    let store: StationStore
+    let store: AlertStore
     public private(set) var settings: AlertSettings
     let record: @Sendable ([AuditRecord]) async -> Void
     let clock: @Sendable () -> Date
     let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
 
-    public init(store: StationStore, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
+    public init(store host: any DatabaseHost, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
                 log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
-        self.store = store
+        store = AlertStore(host: host)
         self.settings = settings
         self.clock = clock
         record = audit
         self.log = log
     }
 
-    var now: String { StoreTime.format(clock()) }
+    var now: String { AlertStore.time(clock()) }
 
     /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
     /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
@@ -33,7 +34,7 @@ public actor AlertService {
             if let open = try await store.openAlert(groupKey: request.groupKey) {
                 alertId = open.id
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
-                let last = open.lastNotified.flatMap(StoreTime.parse) ?? .distantPast
+                let last = open.lastNotified.flatMap(UTCTimestamp.parse) ?? .distantPast
                 guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
                 event = "update"
             } else {
@@ -70,7 +71,7 @@ public actor AlertService {
         }
     }
 
-    func silence(for request: AlertRequest) async throws -> StationStore.SilenceRow? {
+    func silence(for request: AlertRequest) async throws -> SilenceRow? {
         try await store.silences(at: now).first { silence in
             (silence.rule == nil || silence.rule == request.rule) && (silence.station == nil || silence.station == request.station)
                 && (silence.site == nil || silence.site == request.site) && (silence.severity == nil || silence.severity == request.severity)

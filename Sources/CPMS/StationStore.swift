@@ -350,14 +350,10 @@ public actor StationStore {
     }
 }
 
-extension SQLValue {
-    var text: String? {
-        if case .text(let value) = self { return value }
-        return nil
-    }
-
-    var int: Int? {
-        if case .integer(let value) = self { return Int(value) }
-        return nil
+extension StationStore: DatabaseHost {
+    /// Runs another module's statements on the store's connection (`DatabaseHost`): Alerts keeps
+    /// its tables this way.
+    public func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
+        try body(database)
     }
 }

@@ -1,4 +1,5 @@
 import Audit
+import Alerts
 import CPMS
 import DomainEvents
 import Foundation
@@ -358,7 +359,7 @@ public actor RuleRunner {
         let now = clock()
         silencesRead = now
         do {
-            let rows = try await store.silences(at: Self.timestamp(now), includeEnded: true)
+            let rows = try await AlertStore(host: store).silences(at: Self.timestamp(now), includeEnded: true)
             let silences = RuleSilences.engineSilences(rows, now: now)
             if silences != engine.environment.silences {
                 engine.environment.silences = silences

@@ -1,3 +1,4 @@
+import Alerts
 import CPMS
 import Foundation
 import RuleEngine
@@ -17,7 +18,7 @@ public enum RuleSilences {
 
     /// The engine's silences for `rows` at `now` (silences ended before `now - keepEnded` are
     /// left out; so are severity-scoped ones and rows whose times cannot be read).
-    public static func engineSilences(_ rows: [StationStore.SilenceRow], now: Date, keepEnded: TimeInterval = keepEnded) -> [Silence] {
+    public static func engineSilences(_ rows: [SilenceRow], now: Date, keepEnded: TimeInterval = keepEnded) -> [Silence] {
         rows.compactMap { row in
             guard row.severity == nil, let from = StoreTime.parse(row.startsAt), let to = StoreTime.parse(row.endsAt),
                   to > now.addingTimeInterval(-keepEnded) else { return nil }

@@ -8,6 +8,20 @@ public enum SQLValue: Sendable, Equatable {
     case blob([UInt8])
 }
 
+extension SQLValue {
+    /// The text of a TEXT value; nil for any other storage class.
+    public var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    /// An INTEGER value as `Int`; nil for any other storage class.
+    public var int: Int? {
+        if case .integer(let value) = self { return Int(value) }
+        return nil
+    }
+}
+
 /// Swift values that bind directly as statement parameters.
 public protocol SQLBindable: Sendable {
     var sqlValue: SQLValue { get }

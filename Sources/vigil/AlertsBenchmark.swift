@@ -39,13 +39,13 @@ struct AlertsBenchmark {
                                              text: "1. Reset it.\nTried: reset soft (not verified)", decisionId: nil))
         }
         let raiseSeconds = (ContinuousClock.now - started).seconds
-        let depth = try await store.outboxDepth()
+        let depth = try await AlertStore(host: store).outboxDepth()
         printLine(String(format: "  outbox during the outage: %d pending (%.0f alerts/s committed)", depth, Double(alerts) / raiseSeconds))
         BenchResults.shared.add("alerts", "raised into the outbox during an outage", Double(alerts) / raiseSeconds, "per s")
 
         async let serving: Void = receiver.run()
         let drainStart = ContinuousClock.now
-        while try await store.outboxDepth() > 0 {
+        while try await AlertStore(host: store).outboxDepth() > 0 {
             if await dispatcher.deliverDue() == 0 { try await Task.sleep(for: .milliseconds(20)) }
             if ContinuousClock.now - drainStart > .seconds(300) { break }
         }

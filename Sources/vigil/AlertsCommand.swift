@@ -28,7 +28,7 @@ struct AlertsCommand {
         switch verb {
         case "list":
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
-            let rows = try await store.alerts(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            let rows = try await AlertStore(host: store).alerts(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no alerts") }
             for row in rows {
                 printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
@@ -36,7 +36,7 @@ struct AlertsCommand {
             return 0
         case "deliveries":
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
-            let rows = try await store.deliveries(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            let rows = try await AlertStore(host: store).deliveries(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no deliveries") }
             for row in rows {
                 printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
@@ -46,7 +46,7 @@ struct AlertsCommand {
             try arguments.rejectUnknown(allowed: ["db", "all-dead"])
             let id = arguments.positional.first.flatMap { Int($0) }
             guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
-            let count = try await store.retryDeliveries(id: id, now: now)
+            let count = try await AlertStore(host: store).retryDeliveries(id: id, now: now)
             try await audit(store, AuditRecord(kind: "operator", actor: person, action: "alerts retry", outcome: "\(count)",
                                                details: id.map { "delivery #\($0)" } ?? "all dead deliveries"))
             printLine(count == 0 ? "no dead delivery \(id.map { "#\($0)" } ?? "") to retry" : "\(count) deliver\(count == 1 ? "y" : "ies") queued again")
@@ -67,7 +67,7 @@ struct AlertsCommand {
                 throw UsageError("alerts silence needs --for DURATION (30m, 2h, 1d) or --until TIME")
             }
             guard end > Date() else { throw UsageError("the silence would already be over") }
-            let id = try await store.addSilence(rule: arguments.value("rule"), station: arguments.value("station"), site: arguments.value("site"),
+            let id = try await AlertStore(host: store).addSilence(rule: arguments.value("rule"), station: arguments.value("station"), site: arguments.value("site"),
                                                 severity: arguments.value("severity"), startsAt: now, endsAt: StoreTime.format(end),
                                                 by: person, reason: reason, now: now)
             try await audit(store, AuditRecord(kind: "operator", actor: person, station: arguments.value("station"), site: arguments.value("site"),
@@ -77,7 +77,7 @@ struct AlertsCommand {
             return 0
         case "silences":
             try arguments.rejectUnknown(allowed: ["db", "all"])
-            let rows = try await store.silences(at: now, includeEnded: arguments.has("all"))
+            let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
             if rows.isEmpty { printLine("no silences in force") }
             for row in rows {
                 let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity)]
@@ -88,7 +88,7 @@ struct AlertsCommand {
         case "unsilence":
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
-            guard try await store.endSilence(id: id, now: now) else {
+            guard try await AlertStore(host: store).endSilence(id: id, now: now) else {
                 printLine("no silence #\(id)")
                 return 1
             }

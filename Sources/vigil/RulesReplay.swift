@@ -1,3 +1,4 @@
+import Alerts
 import ServiceLog
 import Foundation
 import Remediation
@@ -25,7 +26,7 @@ struct RulesReplay {
         var environment = RuleEnvironment()
         if arguments.value("events") == nil {
             let store = try openStore(at: arguments.databasePath, create: false)
-            let rows = try await store.silences(at: RuleRunner.timestamp(Date()), includeEnded: true)
+            let rows = try await AlertStore(host: store).silences(at: RuleRunner.timestamp(Date()), includeEnded: true)
             environment.silences = RuleSilences.engineSilences(rows, now: Date(), keepEnded: .infinity)
         }
         var replay = RuleReplay(engine: RuleEngine(ruleSet: ruleSet, catalog: catalog, environment: environment))

@@ -71,7 +71,7 @@ import Transport
         await service.resolve(rule: "stuck", target: "CP-1/1")
         await dispatcher.deliverDue()
 
-        let rows = try await store.deliveries(status: nil)
+        let rows = try await AlertStore(host: store).deliveries(status: nil)
         #expect(rows.count == 4 && rows.allSatisfy { $0.status == "delivered" }, "\(rows.map(\.status))")
         let recorded = rows.map { "\($0.route) \($0.endpoint) \($0.body) \($0.lastError ?? "")" }
             + audited.withLock { $0 }.map { "\($0.action) \($0.outcome) \($0.details)" } + logged.withLock { $0 }
@@ -98,13 +98,13 @@ import Transport
                                secret: "0123456789abcdef-secret")
         var settings = AlertSettings()
         settings.routes = [slack]
-        let alert = try await store.insertAlert(groupKey: "r|t", rule: "r", target: "t", station: nil, site: nil, vendor: nil, route: "oncall",
+        let alert = try await AlertStore(host: store).insertAlert(groupKey: "r|t", rule: "r", target: "t", station: nil, site: nil, vendor: nil, route: "oncall",
                                                 severity: "major", title: "T", text: "x", now: "2026-01-01T00:00:00.000Z")
-        try await store.enqueueDelivery(alertId: alert, route: "oncall", endpoint: slack.legacyEndpoint, event: "trigger", idempotencyKey: "k",
+        try await AlertStore(host: store).enqueueDelivery(alertId: alert, route: "oncall", endpoint: slack.legacyEndpoint, event: "trigger", idempotencyKey: "k",
                                         body: "{}", now: "2026-01-01T00:00:00.000Z")
         let dispatcher = AlertDispatcher(store: store, settings: settings, audit: { _ in }, log: { _, _, _ in })
         await dispatcher.maskLegacyEndpoints()
-        let row = try #require(try await store.deliveries(status: nil).first)
+        let row = try #require(try await AlertStore(host: store).deliveries(status: nil).first)
         #expect(row.endpoint == slack.endpoint && !row.endpoint.contains(Self.slackSecret))
     }
 }

@@ -47,9 +47,9 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
         await service.raise(request())              // within the hour: counted, not sent
         clock.advance(3_600)
         await service.raise(request())              // an hour later: an update goes out
-        let alerts = try await store.alerts(status: nil)
+        let alerts = try await AlertStore(host: store).alerts(status: nil)
         #expect(alerts.count == 1 && alerts[0].count == 3 && alerts[0].status == "open")
-        #expect(try await store.deliveries(status: nil).map(\.event) == ["trigger", "update"])
+        #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger", "update"])
     }
 
     @Test func aLaterOutcomeUpdatesTheOpenAlertAtOnceButNeverReopensOne() async throws {
@@ -62,11 +62,11 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
         changed.text += "\nTried: disableConnector → rejected"
         changed.outcomeChanged = true
         await service.raise(changed)                // within the repeat interval, but the outcome changed: sent now
-        #expect(try await store.deliveries(status: nil).map(\.event) == ["trigger", "update"])
-        #expect(try await store.alerts(status: nil).first?.text.hasSuffix("→ rejected") == true)
+        #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger", "update"])
+        #expect(try await AlertStore(host: store).alerts(status: nil).first?.text.hasSuffix("→ rejected") == true)
         await service.resolve(rule: "stuck", target: "CP-1/1")
         await service.raise(changed)                // the incident is over: no new alert from a late outcome
-        #expect(try await store.alerts(status: nil).map(\.status) == ["resolved"])
+        #expect(try await AlertStore(host: store).alerts(status: nil).map(\.status) == ["resolved"])
     }
 
     @Test func aClearedIncidentResolvesAndANewOneOpensAnotherAlert() async throws {
@@ -76,8 +76,8 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
         await service.raise(request())
         await service.resolve(rule: "stuck", target: "CP-1/1")
         await service.raise(request())
-        #expect(try await store.alerts(status: nil).map(\.status) == ["resolved", "open"])
-        let bodies = try await store.deliveries(status: nil).map(\.body)
+        #expect(try await AlertStore(host: store).alerts(status: nil).map(\.status) == ["resolved", "open"])
+        let bodies = try await AlertStore(host: store).deliveries(status: nil).map(\.body)
         #expect(bodies.count == 3)
         #expect(bodies[1].contains("\"event_action\":\"resolve\"") && bodies[1].contains("\"dedup_key\":\"stuck|CP-1/1\""))
     }
@@ -86,15 +86,15 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
         let clock = TestClock()
         let (service, store, path) = try service([route(.generic)], clock: clock)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try await store.addSilence(rule: "stuck", station: nil, site: "north", severity: nil, startsAt: StoreTime.format(clock.date),
+        _ = try await AlertStore(host: store).addSilence(rule: "stuck", station: nil, site: "north", severity: nil, startsAt: StoreTime.format(clock.date),
                                        endsAt: StoreTime.format(clock.date.addingTimeInterval(600)), by: "dana", reason: "works", now: StoreTime.format(clock.date))
         await service.raise(request())
         await service.raise(request(target: "CP-1/2", site: "south"))   // another site: not silenced
-        #expect(try await store.alerts(status: "open").count == 2)
-        #expect(try await store.deliveries(status: nil).count == 1)
+        #expect(try await AlertStore(host: store).alerts(status: "open").count == 2)
+        #expect(try await AlertStore(host: store).deliveries(status: nil).count == 1)
         clock.advance(3_700)   // the silence is over and the repeat interval has passed
         await service.raise(request())
-        #expect(try await store.deliveries(status: nil).count == 2)
+        #expect(try await AlertStore(host: store).deliveries(status: nil).count == 2)
     }
 
     @Test func routesFilterBySeverityAndSite() async throws {
@@ -103,13 +103,13 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
                                                  clock: clock)
         defer { try? FileManager.default.removeItem(atPath: path) }
         await service.raise(request(severity: "major", site: "south-2"))
-        let endpoints = try await store.deliveries(status: nil).map(\.endpoint)
+        let endpoints = try await AlertStore(host: store).deliveries(status: nil).map(\.endpoint)
         #expect(endpoints == [route(.generic, url: "http://127.0.0.1:9/b").endpoint] && endpoints[0].hasPrefix("oncall http://127.0.0.1:9/b ["))
     }
 }
 
 @Suite struct AlertPayloadTests {
-    let alert = StationStore.AlertRow(id: 7, groupKey: "stuck|CP-1/1", rule: "stuck", target: "CP-1/1", station: "CP-1", site: "north",
+    let alert = AlertRow(id: 7, groupKey: "stuck|CP-1/1", rule: "stuck", target: "CP-1/1", station: "CP-1", site: "north",
                                       vendor: "ABB", route: "oncall", severity: "critical", title: "CP-1 stuck", text: "Reset it.", status: "open",
                                       firstSeen: "2026-01-01T00:00:00.000Z", lastSeen: "2026-01-01T00:05:00.000Z", count: 2, lastNotified: nil,
                                       resolvedAt: nil)

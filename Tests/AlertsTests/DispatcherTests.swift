@@ -71,7 +71,7 @@ import Transport
             #expect(got.count == 3)
             #expect(Set(got.map(\.key)).count == 1, "every attempt carries the same idempotency key")
             #expect(got.allSatisfy { $0.signatureValid })
-            let delivery = try #require(try await store.deliveries(status: nil).first)
+            let delivery = try #require(try await AlertStore(host: store).deliveries(status: nil).first)
             #expect(delivery.status == "delivered" && delivery.attempts == 3)
         }
     }
@@ -91,11 +91,11 @@ import Transport
                 await dispatcher.deliverDue()
                 clock.advance(16 * 60)
             }
-            #expect(try await store.deliveries(status: "dead").count == 1)
-            #expect(try await store.retryDeliveries(id: nil, now: StoreTime.format(clock.date)) == 1)
+            #expect(try await AlertStore(host: store).deliveries(status: "dead").count == 1)
+            #expect(try await AlertStore(host: store).retryDeliveries(id: nil, now: StoreTime.format(clock.date)) == 1)
             receiver.failures.withLock { $0 = 0 }
             await dispatcher.deliverDue()
-            #expect(try await store.deliveries(status: "delivered").count == 1)
+            #expect(try await AlertStore(host: store).deliveries(status: "delivered").count == 1)
         }
     }
 
@@ -109,7 +109,7 @@ import Transport
         let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
         await service.raise(request())
         await dispatcher.deliverDue()
-        let delivery = try #require(try await store.deliveries(status: nil).first)
+        let delivery = try #require(try await AlertStore(host: store).deliveries(status: nil).first)
         #expect(delivery.status == "pending" && delivery.attempts == 1 && delivery.lastError != nil)
         #expect(delivery.nextAttemptAt > StoreTime.format(clock.date))
     }

@@ -1,3 +1,4 @@
+import Alerts
 import Foundation
 import Synchronization
 import Testing
@@ -30,10 +31,10 @@ import Testing
         let set = try #require(try? RuleSet.load(files: [("r.yaml", Self.rules)]).get())
         let runner = try await RuleRunner(ruleSet: set, catalog: nil, store: store, events: log, clock: { Self.start }, log: { _, _, _ in })
         // Silenced for an hour: CP-1 by station; a severity-only silence mutes alerts, not rules.
-        _ = try await store.addSilence(rule: nil, station: "CP-1", site: nil, severity: nil, startsAt: StoreTime.format(Self.start),
+        _ = try await AlertStore(host: store).addSilence(rule: nil, station: "CP-1", site: nil, severity: nil, startsAt: StoreTime.format(Self.start),
                                        endsAt: StoreTime.format(Self.start.addingTimeInterval(3_600)), by: "dana", reason: "site works",
                                        now: StoreTime.format(Self.start))
-        _ = try await store.addSilence(rule: nil, station: nil, site: nil, severity: "minor", startsAt: StoreTime.format(Self.start),
+        _ = try await AlertStore(host: store).addSilence(rule: nil, station: nil, site: nil, severity: "minor", startsAt: StoreTime.format(Self.start),
                                        endsAt: StoreTime.format(Self.start.addingTimeInterval(3_600)), by: "dana", reason: "noise",
                                        now: StoreTime.format(Self.start))
         await runner.refreshSilences()
@@ -54,8 +55,8 @@ import Testing
     }
 
     @Test func silencesScopedBySeverityOrLongEndedAreNotGivenToTheRules() {
-        func row(severity: String?, ends: TimeInterval) -> StationStore.SilenceRow {
-            StationStore.SilenceRow(id: 1, rule: nil, station: "CP-1", site: nil, severity: severity,
+        func row(severity: String?, ends: TimeInterval) -> SilenceRow {
+            SilenceRow(id: 1, rule: nil, station: "CP-1", site: nil, severity: severity,
                                     startsAt: StoreTime.format(Self.start), endsAt: StoreTime.format(Self.start.addingTimeInterval(ends)),
                                     createdBy: "dana", reason: "r")
         }
