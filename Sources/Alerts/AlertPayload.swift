@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 
 /// The body each format expects, for one event (trigger, update, resolve) of one alert.
 /// Rendered when the delivery is queued and stored, so a retry sends the same bytes — except
@@ -32,7 +33,7 @@ public enum AlertPayload {
 
     static func details(_ alert: AlertRow) -> [String: Any] {
         var object: [String: Any] = ["id": alert.id, "groupKey": alert.groupKey, "rule": alert.rule, "target": alert.target,
-                                     "severity": alert.severity, "title": alert.title, "text": alert.text, "status": alert.status,
+                                     "severity": alert.severity.rawValue, "title": alert.title, "text": alert.text, "status": alert.status,
                                      "firstSeen": alert.firstSeen, "lastSeen": alert.lastSeen, "count": alert.count, "route": alert.route]
         for (key, value) in [("station", alert.station), ("site", alert.site), ("vendor", alert.vendor), ("resolvedAt", alert.resolvedAt)] {
             if let value { object[key] = value }
@@ -49,8 +50,8 @@ public enum AlertPayload {
 
     /// Slack incoming webhook: `text` (the fallback every client shows) plus Block Kit blocks.
     static func slack(_ alert: AlertRow, event: String) -> [String: Any] {
-        let marker = event == "resolve" ? "RESOLVED" : alert.severity.uppercased()
-        let headline = "[\(marker)] \(AlertPayload.titleWithoutSeverity(alert.title, severity: alert.severity))"
+        let marker = event == "resolve" ? "RESOLVED" : alert.severity.rawValue.uppercased()
+        let headline = "[\(marker)] \(AlertPayload.titleWithoutSeverity(alert.title, severity: alert.severity.rawValue))"
         var context = ["rule \(alert.rule)", "target \(alert.target)", "first seen \(alert.firstSeen)", "last seen \(alert.lastSeen)"]
         if alert.count > 1 { context.append("\(alert.count) times") }
         return [
@@ -71,9 +72,9 @@ public enum AlertPayload {
         guard event != "resolve" else { return object }
         let severity: String
         switch alert.severity {
-        case "safety", "critical": severity = "critical"
-        case "major": severity = "error"
-        case "minor": severity = "warning"
+        case .safety, .critical: severity = "critical"
+        case .major: severity = "error"
+        case .minor: severity = "warning"
         default: severity = "info"
         }
         var payload: [String: Any] = ["summary": String(alert.title.prefix(1_024)), "source": alert.station ?? "vigil", "severity": severity,
@@ -87,7 +88,7 @@ public enum AlertPayload {
     /// Prometheus Alertmanager's webhook payload (version 4), one alert per message.
     static func alertmanager(_ alert: AlertRow, event: String, receiver: String) -> [String: Any] {
         let status = event == "resolve" ? "resolved" : "firing"
-        var labels = ["alertname": alert.rule, "target": alert.target, "severity": alert.severity]
+        var labels = ["alertname": alert.rule, "target": alert.target, "severity": alert.severity.rawValue]
         if let station = alert.station { labels["station"] = station }
         if let site = alert.site { labels["site"] = site }
         if let vendor = alert.vendor { labels["vendor"] = vendor }

@@ -1,3 +1,5 @@
+import VendorCatalog
+
 // The alert tables' rows (alerts, alert_outbox, silences), owned by this module with their SQL
 // (`AlertStore`).
 
@@ -11,7 +13,7 @@ public struct AlertRow: Sendable, Equatable {
     public var site: String?
     public var vendor: String?
     public var route: String
-    public var severity: String
+    public var severity: Severity
     public var title: String
     public var text: String
     public var status: String
@@ -46,13 +48,13 @@ public struct SilenceRow: Sendable, Equatable {
     public var rule: String?
     public var station: String?
     public var site: String?
-    public var severity: String?
+    public var severity: Severity?
     public var startsAt: String
     public var endsAt: String
     public var createdBy: String
     public var reason: String
 
-    public init(id: Int, rule: String?, station: String?, site: String?, severity: String?, startsAt: String, endsAt: String,
+    public init(id: Int, rule: String?, station: String?, site: String?, severity: Severity?, startsAt: String, endsAt: String,
                 createdBy: String, reason: String) {
         (self.id, self.rule, self.station, self.site, self.severity) = (id, rule, station, site, severity)
         (self.startsAt, self.endsAt, self.createdBy, self.reason) = (startsAt, endsAt, createdBy, reason)

@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 
 /// An alert someone wants raised: the rule (or executor safeguard) and target it is about,
 /// the route named in the rule, and the rendered text with the guidance and evidence.
@@ -9,7 +10,7 @@ public struct AlertRequest: Sendable, Equatable {
     public var site: String?
     public var vendor: String?
     public var route: String
-    public var severity: String
+    public var severity: Severity
     public var title: String
     public var text: String
     public var decisionId: Int?
@@ -18,7 +19,7 @@ public struct AlertRequest: Sendable, Equatable {
     /// interval; with no open alert nothing is raised.
     public var outcomeChanged = false
 
-    public init(rule: String, target: String, station: String?, site: String?, vendor: String? = nil, route: String, severity: String,
+    public init(rule: String, target: String, station: String?, site: String?, vendor: String? = nil, route: String, severity: Severity,
                 title: String, text: String, decisionId: Int?) {
         self.rule = rule
         self.target = target
@@ -35,7 +36,4 @@ public struct AlertRequest: Sendable, Equatable {
     /// Alerts group by rule and target: one open alert each.
     public var groupKey: String { "\(rule)|\(target)" }
 
-    public static let severities = ["info", "minor", "major", "critical", "safety"]
-
-    static func rank(_ severity: String) -> Int { severities.firstIndex(of: severity) ?? 2 }
 }

@@ -13,7 +13,7 @@ public struct AlertRoute: Sendable, Equatable {
     /// Signs every request (`X-Vigil-Signature`); required.
     public var secret: String
     /// Alerts below this severity are not sent here.
-    public var minSeverity: String
+    public var minSeverity: Severity
     /// Globs on the alert's site and vendor (case-insensitive); empty matches all.
     public var sites: [String]
     public var vendors: [String]
@@ -23,7 +23,7 @@ public struct AlertRoute: Sendable, Equatable {
     /// PagerDuty's integration (routing) key.
     public var routingKey: String?
 
-    public init(name: String, url: URL, format: Format, secret: String, minSeverity: String = "info", sites: [String] = [],
+    public init(name: String, url: URL, format: Format, secret: String, minSeverity: Severity = .info, sites: [String] = [],
                 vendors: [String] = [], ratePerMinute: Int = 60, timeout: TimeInterval = 10, routingKey: String? = nil) {
         self.name = name
         self.url = url
@@ -48,7 +48,7 @@ public struct AlertRoute: Sendable, Equatable {
     var legacyEndpoint: String { "\(name) \(url.absoluteString)" }
 
     public func accepts(_ request: AlertRequest) -> Bool {
-        guard AlertRequest.rank(request.severity) >= AlertRequest.rank(minSeverity) else { return false }
+        guard request.severity >= minSeverity else { return false }
         return Self.matches(sites, request.site) && Self.matches(vendors, request.vendor)
     }
 
@@ -94,9 +94,10 @@ public struct AlertSettings: Sendable {
             let format = route.choice("format", AlertRoute.Format.self, valid: AlertRoute.Format.allCases, required: false) ?? .generic
             let secret = route.string("secret") ?? ""
             if secret.count < 16, let secretNode = item["secret"] { route.fail(secretNode, "\"secret\" must be at least 16 characters") }
-            let minSeverity = route.string("minSeverity", required: false) ?? "info"
-            if !AlertRequest.severities.contains(minSeverity), let severityNode = item["minSeverity"] {
-                route.fail(severityNode, "\"minSeverity\" must be one of \(AlertRequest.severities.joined(separator: ", "))")
+            let named = route.string("minSeverity", required: false) ?? Severity.info.rawValue
+            let minSeverity = Severity(rawValue: named) ?? .info
+            if Severity(rawValue: named) == nil, let severityNode = item["minSeverity"] {
+                route.fail(severityNode, "\"minSeverity\" must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var rate = 60
             if let text = route.string("ratePerMinute", required: false), let rateNode = item["ratePerMinute"] {

@@ -1,6 +1,7 @@
 import DomainEvents
 import Foundation
 import Store
+import VendorCatalog
 
 /// The alert tables — alerts (one open per rule and target), the webhook outbox and silences —
 /// and their statements, run on the process's database through its `DatabaseHost` (the CPMS
@@ -22,7 +23,7 @@ public struct AlertStore: Sendable {
 
     static func alertRow(_ row: [SQLValue]) -> AlertRow {
         AlertRow(id: row[0].int ?? 0, groupKey: row[1].text ?? "", rule: row[2].text ?? "", target: row[3].text ?? "", station: row[4].text,
-                 site: row[5].text, vendor: row[6].text, route: row[7].text ?? "", severity: row[8].text ?? "", title: row[9].text ?? "",
+                 site: row[5].text, vendor: row[6].text, route: row[7].text ?? "", severity: row[8].text.flatMap(Severity.init(rawValue:)) ?? .major, title: row[9].text ?? "",
                  text: row[10].text ?? "", status: row[11].text ?? "", firstSeen: row[12].text ?? "", lastSeen: row[13].text ?? "",
                  count: row[14].int ?? 0, lastNotified: row[15].text, resolvedAt: row[16].text)
     }
@@ -40,20 +41,20 @@ public struct AlertStore: Sendable {
     }
 
     public func insertAlert(groupKey: String, rule: String, target: String, station: String?, site: String?, vendor: String?, route: String,
-                            severity: String, title: String, text: String, now: String) async throws -> Int {
+                            severity: Severity, title: String, text: String, now: String) async throws -> Int {
         try await host.withDatabase { database in
             try database.insert("""
                 INSERT INTO alerts (group_key, rule, target, station, site, vendor, route, severity, title, text, status, first_seen, last_seen, count)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1)
-                """, groupKey, rule, target, station, site, vendor, route, severity, title, text, now, now)
+                """, groupKey, rule, target, station, site, vendor, route, severity.rawValue, title, text, now, now)
         }
     }
 
     /// A repeat of an open alert: newer text, one more occurrence.
-    public func repeatAlert(id: Int, severity: String, title: String, text: String, now: String) async throws {
+    public func repeatAlert(id: Int, severity: Severity, title: String, text: String, now: String) async throws {
         try await host.withDatabase { database in
             try database.run("UPDATE alerts SET severity = ?, title = ?, text = ?, last_seen = ?, count = count + 1 WHERE id = ?",
-                             severity, title, text, now, id)
+                             severity.rawValue, title, text, now, id)
         }
     }
 
@@ -163,13 +164,13 @@ public struct AlertStore: Sendable {
 
     // MARK: Silences
 
-    public func addSilence(rule: String?, station: String?, site: String?, severity: String?, startsAt: String, endsAt: String,
+    public func addSilence(rule: String?, station: String?, site: String?, severity: Severity?, startsAt: String, endsAt: String,
                            by person: String, reason: String, now: String) async throws -> Int {
         try await host.withDatabase { database in
             try database.insert("""
                 INSERT INTO silences (rule, station, site, severity, starts_at, ends_at, created_by, reason, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, rule, station, site, severity, startsAt, endsAt, person, reason, now)
+                """, rule, station, site, severity?.rawValue, startsAt, endsAt, person, reason, now)
         }
     }
 
@@ -180,7 +181,7 @@ public struct AlertStore: Sendable {
                 SELECT id, rule, station, site, severity, starts_at, ends_at, created_by, reason FROM silences
                 WHERE ? OR (starts_at <= ? AND ends_at > ?) ORDER BY id
                 """, includeEnded, now, now).map { row in
-                SilenceRow(id: row[0].int ?? 0, rule: row[1].text, station: row[2].text, site: row[3].text, severity: row[4].text,
+                SilenceRow(id: row[0].int ?? 0, rule: row[1].text, station: row[2].text, site: row[3].text, severity: row[4].text.flatMap(Severity.init(rawValue:)),
                            startsAt: row[5].text ?? "", endsAt: row[6].text ?? "", createdBy: row[7].text ?? "", reason: row[8].text ?? "")
             }
         }

@@ -1,3 +1,4 @@
+import VendorCatalog
 import Alerts
 import Audit
 import CPMS
@@ -12,7 +13,7 @@ extension RemediationExecutor {
 
     func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
         let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
-                                   site: decision.target.site, route: action.route ?? "oncall", severity: action.severity ?? "major",
+                                   site: decision.target.site, route: action.route ?? "oncall", severity: action.severity.flatMap(Severity.init(rawValue:)) ?? .major,
                                    title: action.title ?? decision.rule, text: action.text ?? decision.reason, decisionId: decisionId)
         if decision.mode == .dryRun {
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
@@ -20,7 +21,7 @@ extension RemediationExecutor {
             return
         }
         // While the fleet breaker holds, pages other than safety ones fold into its one grouped alert.
-        if let until = fleetHaltedUntil, until > clock(), request.severity != "safety" {
+        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety {
             heldByHold.append("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
                                              rule: request.rule, action: "alert \(request.route)", outcome: "held",

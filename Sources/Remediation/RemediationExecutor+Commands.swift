@@ -1,3 +1,4 @@
+import VendorCatalog
 import Alerts
 import Audit
 import CPMS
@@ -156,7 +157,7 @@ extension RemediationExecutor {
         refusalsAlerted.insert(key)
         if refusalsAlerted.count > 10_000 { refusalsAlerted.removeAll() }
         await raise(AlertRequest(rule: "reset-refused-safety-fault", target: station, station: station, site: decision.target.site,
-                                 route: "oncall", severity: "safety", title: "Automatic \(action.label) of \(station) refused: open safety fault",
+                                 route: "oncall", severity: .safety, title: "Automatic \(action.label) of \(station) refused: open safety fault",
                                  text: "Rule \(decision.rule) decided \(action.label) for \(decision.target.key); Vigil did not send it: \(reason). A reset does not clear this kind of fault and may re-energise a faulty circuit. Check the station on site; an operator can still reset it by hand with --force and a reason.",
                                  decisionId: nil), outcomeChanged: false)
     }

@@ -97,7 +97,7 @@ extension Evaluation {
             switch entry.remedy {
             case .softReset, .hardReset:
                 if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
-                    let severity = max(entry.severity, Severity(rawValue: fallback.severity) ?? .major).rawValue
+                    let severity = max(entry.severity, fallback.severity).rawValue
                     return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity),
                             "catalogue: \(name) → \(entry.remedy.rawValue), but \(station) has \(other) open on connector \(connector), never reset automatically: alerting instead")
                 }
@@ -113,7 +113,7 @@ extension Evaluation {
             case .none, .waitForRecovery:
                 return (DecidedAction(type: .none, catalogueEntry: name), "catalogue: \(name) → \(entry.remedy.rawValue), no command")
             default:
-                let severity = max(entry.severity, Severity(rawValue: fallback.severity) ?? .major).rawValue
+                let severity = max(entry.severity, fallback.severity).rawValue
                 return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity),
                         "catalogue: \(name) → \(entry.remedy.rawValue)")
             }
@@ -128,7 +128,7 @@ extension Evaluation {
             // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
             text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
         }
-        return DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity,
+        return DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity.rawValue,
                              title: spec.title.render { values[$0] }, text: text,
                              catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
     }
@@ -173,6 +173,6 @@ extension Rule {
             if case .alert(let spec) = rung.action { return spec }
             if case .catalogueRemedy(let fallback) = rung.action { return fallback }
         }
-        return AlertSpec(route: "oncall", severity: "safety", title: Template(RuleReader.defaultTitle), text: Template(RuleReader.defaultText))
+        return AlertSpec(route: "oncall", severity: .safety, title: Template(RuleReader.defaultTitle), text: Template(RuleReader.defaultText))
     }
 }

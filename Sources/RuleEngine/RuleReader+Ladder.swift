@@ -1,3 +1,4 @@
+import VendorCatalog
 import Foundation
 import YAMLKit
 
@@ -87,7 +88,7 @@ extension RuleReader {
                 reader.fail(valueNode, "\"remedy\" can only be \"catalogue\" (the vendor catalogue's recommendation)")
             }
             let fallback = node["fallback"].flatMap { alert($0, context: "\(context) fallback") }
-                ?? AlertSpec(route: "oncall", severity: "major", title: Template(Self.defaultTitle), text: Template(Self.defaultText))
+                ?? AlertSpec(route: "oncall", severity: .major, title: Template(Self.defaultTitle), text: Template(Self.defaultText))
             action = .catalogueRemedy(fallback: fallback)
         case "approve":
             action = node["approve"].flatMap { approval($0, context: "\(context) approve") }.map(RuleAction.approve)
@@ -114,10 +115,11 @@ extension RuleReader {
     mutating func alert(_ node: YAMLNode, context: String) -> AlertSpec? {
         var reader = YAMLFieldReader(node, context: context, allowed: ["route", "severity", "title", "text"])
         let route = reader.string("route") ?? ""
-        var severity = reader.string("severity", required: false) ?? "major"
-        if !AlertSpec.severities.contains(severity), let severityNode = node["severity"] {
-            reader.fail(severityNode, "\"severity\" must be one of \(AlertSpec.severities.joined(separator: ", ")), got \"\(severity)\"")
-            severity = "major"
+        let named = reader.string("severity", required: false) ?? Severity.major.rawValue
+        var severity = Severity(rawValue: named) ?? .major
+        if Severity(rawValue: named) == nil, let severityNode = node["severity"] {
+            reader.fail(severityNode, "\"severity\" must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(named)\"")
+            severity = .major
         }
         let title = Template(reader.string("title", required: false) ?? Self.defaultTitle)
         let text = Template(reader.string("text", required: false) ?? Self.defaultText)

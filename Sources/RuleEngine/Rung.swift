@@ -1,4 +1,5 @@
 import Foundation
+import VendorCatalog
 
 /// One step of a rule's `then` ladder: an action, optionally with a verification that decides
 /// whether the step worked. A verified step ends the ladder; a failed or unverified one is
@@ -65,7 +66,7 @@ public enum RuleAction: Sendable, Equatable {
         case .enableConnector: return "set the connector Operative (enable it)"
         case .unlockConnector: return "unlock the connector"
         case .triggerMessage(let message): return "ask the station to send \(message)"
-        case .alert(let alert): return "alert route \"\(alert.route)\" with severity \(alert.severity)"
+        case .alert(let alert): return "alert route \"\(alert.route)\" with severity \(alert.severity.rawValue)"
         case .catalogueRemedy(let fallback):
             return "do what the vendor catalogue recommends for the reported code (alerting route \"\(fallback.route)\" when that is a person's job)"
         case .approve(let approval):
@@ -77,11 +78,9 @@ public enum RuleAction: Sendable, Equatable {
 /// An alert to hand to the webhook outbox: which route, how severe, and templated text.
 public struct AlertSpec: Sendable, Equatable {
     public var route: String
-    public var severity: String
+    public var severity: Severity
     public var title: Template
     public var text: Template
-
-    public static let severities = ["info", "minor", "major", "critical", "safety"]
 }
 
 /// An approval pause.

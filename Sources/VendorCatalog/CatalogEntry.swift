@@ -1,8 +1,9 @@
-/// How serious a fault is, from the vendor's wording.
+/// How serious something is — the one scale of Vigil: a catalogue entry's fault (from the
+/// vendor's wording), a rule's alert, an alert route's minimum and a silence's scope.
 public enum Severity: String, Sendable, CaseIterable, Comparable {
     case info, minor, major, critical, safety
 
-    var rank: Int {
+    public var rank: Int {
         switch self {
         case .info: return 0
         case .minor: return 1

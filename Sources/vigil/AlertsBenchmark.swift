@@ -2,6 +2,7 @@ import ServiceLog
 import Alerts
 import CPMS
 import Foundation
+import VendorCatalog
 import Synchronization
 import Transport
 
@@ -26,7 +27,7 @@ struct AlertsBenchmark {
         let port = receiver.boundAddress.port
         var settings = AlertSettings()
         settings.routes = [AlertRoute(name: "oncall", url: URL(string: "http://127.0.0.1:\(port)/hook")!, format: .generic,
-                                      secret: "benchmark-secret-0123", minSeverity: "info", sites: [], vendors: [],
+                                      secret: "benchmark-secret-0123", minSeverity: .info, sites: [], vendors: [],
                                       ratePerMinute: 1_000_000, timeout: 10, routingKey: nil)]
         let service = AlertService(store: store, settings: settings, audit: { _ in }, log: { _, _, _ in })
         let dispatcher = AlertDispatcher(store: store, settings: settings, parallelism: 16, audit: { _ in }, log: { _, _, _ in })
@@ -35,7 +36,7 @@ struct AlertsBenchmark {
         let started = ContinuousClock.now
         for index in 0..<alerts {
             await service.raise(AlertRequest(rule: "bench", target: "CP-\(index / 2)/\(index % 2 + 1)", station: "CP-\(index / 2)",
-                                             site: "site-\(index % 20)", route: "oncall", severity: "critical", title: "CP-\(index / 2) faulted",
+                                             site: "site-\(index % 20)", route: "oncall", severity: .critical, title: "CP-\(index / 2) faulted",
                                              text: "1. Reset it.\nTried: reset soft (not verified)", decisionId: nil))
         }
         let raiseSeconds = (ContinuousClock.now - started).seconds

@@ -3,6 +3,7 @@ import Alerts
 import Audit
 import CPMS
 import Foundation
+import VendorCatalog
 import Remediation
 import YAMLKit
 
@@ -57,6 +58,13 @@ struct AlertsCommand {
             guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
                 throw UsageError("alerts silence needs at least one matcher: --rule, --station, --site or --severity")
             }
+            var severity: Severity?
+            if let named = arguments.value("severity") {
+                guard let known = Severity(rawValue: named) else {
+                    throw UsageError("--severity must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), got \(named.debugDescription)")
+                }
+                severity = known
+            }
             let end: Date
             if let text = arguments.value("until") {
                 guard let date = StoreTime.parse(text) else { throw UsageError("--until must be an RFC 3339 time, got \(text.debugDescription)") }
@@ -68,7 +76,7 @@ struct AlertsCommand {
             }
             guard end > Date() else { throw UsageError("the silence would already be over") }
             let id = try await AlertStore(host: store).addSilence(rule: arguments.value("rule"), station: arguments.value("station"), site: arguments.value("site"),
-                                                severity: arguments.value("severity"), startsAt: now, endsAt: StoreTime.format(end),
+                                                severity: severity, startsAt: now, endsAt: StoreTime.format(end),
                                                 by: person, reason: reason, now: now)
             try await audit(store, AuditRecord(kind: "operator", actor: person, station: arguments.value("station"), site: arguments.value("site"),
                                                rule: arguments.value("rule"), action: "silence", outcome: "#\(id)",
@@ -80,7 +88,7 @@ struct AlertsCommand {
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
             if rows.isEmpty { printLine("no silences in force") }
             for row in rows {
-                let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity)]
+                let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity?.rawValue)]
                     .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
                 printLine("#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)")
             }

@@ -261,7 +261,7 @@ struct ServeCommand {
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: { request in
-                                               log(.warning, "alert", ["route": request.route, "severity": request.severity, "rule": request.rule,
+                                               log(.warning, "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
                                                                        "target": request.target, "title": request.title])
                                                await alertService.raise(request)
                                            },

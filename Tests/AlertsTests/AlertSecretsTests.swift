@@ -1,3 +1,4 @@
+import VendorCatalog
 import Audit
 import Foundation
 import Synchronization
@@ -99,7 +100,7 @@ import Transport
         var settings = AlertSettings()
         settings.routes = [slack]
         let alert = try await AlertStore(host: store).insertAlert(groupKey: "r|t", rule: "r", target: "t", station: nil, site: nil, vendor: nil, route: "oncall",
-                                                severity: "major", title: "T", text: "x", now: "2026-01-01T00:00:00.000Z")
+                                                severity: .major, title: "T", text: "x", now: "2026-01-01T00:00:00.000Z")
         try await AlertStore(host: store).enqueueDelivery(alertId: alert, route: "oncall", endpoint: slack.legacyEndpoint, event: "trigger", idempotencyKey: "k",
                                         body: "{}", now: "2026-01-01T00:00:00.000Z")
         let dispatcher = AlertDispatcher(store: store, settings: settings, audit: { _ in }, log: { _, _, _ in })

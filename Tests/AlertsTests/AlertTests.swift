@@ -1,3 +1,4 @@
+import VendorCatalog
 import Audit
 import Foundation
 import Synchronization
@@ -18,13 +19,13 @@ func temporaryStore() throws -> (StationStore, String) {
     return (try StationStore(path: path), path)
 }
 
-func route(_ format: AlertRoute.Format, url: String = "http://127.0.0.1:9/hook", name: String = "oncall", minSeverity: String = "info",
+func route(_ format: AlertRoute.Format, url: String = "http://127.0.0.1:9/hook", name: String = "oncall", minSeverity: Severity = .info,
            sites: [String] = []) -> AlertRoute {
     AlertRoute(name: name, url: URL(string: url)!, format: format, secret: "0123456789abcdef-secret", minSeverity: minSeverity, sites: sites,
                vendors: [], ratePerMinute: 600, timeout: 2, routingKey: format == .pagerduty ? "R0UT1NGKEY" : nil)
 }
 
-func request(rule: String = "stuck", target: String = "CP-1/1", severity: String = "critical", site: String = "north") -> AlertRequest {
+func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severity = .critical, site: String = "north") -> AlertRequest {
     AlertRequest(rule: rule, target: target, station: "CP-1", site: site, vendor: "ABB", route: "oncall", severity: severity,
                  title: "CP-1 connector 1 stuck", text: "1. Reset it.\nTried: reset soft (not verified)", decisionId: nil)
 }
@@ -99,10 +100,10 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
 
     @Test func routesFilterBySeverityAndSite() async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.slack, minSeverity: "critical"), route(.generic, url: "http://127.0.0.1:9/b", sites: ["south*"])],
+        let (service, store, path) = try service([route(.slack, minSeverity: .critical), route(.generic, url: "http://127.0.0.1:9/b", sites: ["south*"])],
                                                  clock: clock)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        await service.raise(request(severity: "major", site: "south-2"))
+        await service.raise(request(severity: .major, site: "south-2"))
         let endpoints = try await AlertStore(host: store).deliveries(status: nil).map(\.endpoint)
         #expect(endpoints == [route(.generic, url: "http://127.0.0.1:9/b").endpoint] && endpoints[0].hasPrefix("oncall http://127.0.0.1:9/b ["))
     }
@@ -110,7 +111,7 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: String
 
 @Suite struct AlertPayloadTests {
     let alert = AlertRow(id: 7, groupKey: "stuck|CP-1/1", rule: "stuck", target: "CP-1/1", station: "CP-1", site: "north",
-                                      vendor: "ABB", route: "oncall", severity: "critical", title: "CP-1 stuck", text: "Reset it.", status: "open",
+                                      vendor: "ABB", route: "oncall", severity: .critical, title: "CP-1 stuck", text: "Reset it.", status: "open",
                                       firstSeen: "2026-01-01T00:00:00.000Z", lastSeen: "2026-01-01T00:05:00.000Z", count: 2, lastNotified: nil,
                                       resolvedAt: nil)
 

@@ -101,7 +101,7 @@ import VendorCatalog
         #expect(commands.map(\.status) == ["refused", "refused"])
         #expect(commands[0].detail?.contains("CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
         #expect(commands[0].detail?.hasSuffix("never reset automatically") == true)
-        let safety = f.collected.alerts.withLock { $0 }.filter { $0.severity == "safety" }
+        let safety = f.collected.alerts.withLock { $0 }.filter { $0.severity == .safety }
         #expect(safety.count == 1)
         #expect(safety.first?.title == "Automatic reset hard of CP-1 refused: open safety fault")
         // The ladder hears it at once, with the reason.

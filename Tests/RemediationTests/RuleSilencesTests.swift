@@ -1,3 +1,4 @@
+import VendorCatalog
 import Alerts
 import Foundation
 import Synchronization
@@ -34,7 +35,7 @@ import Testing
         _ = try await AlertStore(host: store).addSilence(rule: nil, station: "CP-1", site: nil, severity: nil, startsAt: StoreTime.format(Self.start),
                                        endsAt: StoreTime.format(Self.start.addingTimeInterval(3_600)), by: "dana", reason: "site works",
                                        now: StoreTime.format(Self.start))
-        _ = try await AlertStore(host: store).addSilence(rule: nil, station: nil, site: nil, severity: "minor", startsAt: StoreTime.format(Self.start),
+        _ = try await AlertStore(host: store).addSilence(rule: nil, station: nil, site: nil, severity: .minor, startsAt: StoreTime.format(Self.start),
                                        endsAt: StoreTime.format(Self.start.addingTimeInterval(3_600)), by: "dana", reason: "noise",
                                        now: StoreTime.format(Self.start))
         await runner.refreshSilences()
@@ -55,14 +56,14 @@ import Testing
     }
 
     @Test func silencesScopedBySeverityOrLongEndedAreNotGivenToTheRules() {
-        func row(severity: String?, ends: TimeInterval) -> SilenceRow {
+        func row(severity: Severity?, ends: TimeInterval) -> SilenceRow {
             SilenceRow(id: 1, rule: nil, station: "CP-1", site: nil, severity: severity,
                                     startsAt: StoreTime.format(Self.start), endsAt: StoreTime.format(Self.start.addingTimeInterval(ends)),
                                     createdBy: "dana", reason: "r")
         }
         let now = Self.start.addingTimeInterval(100)
         #expect(RuleSilences.engineSilences([row(severity: nil, ends: 3_600)], now: now).count == 1)
-        #expect(RuleSilences.engineSilences([row(severity: "major", ends: 3_600)], now: now).isEmpty)
+        #expect(RuleSilences.engineSilences([row(severity: .major, ends: 3_600)], now: now).isEmpty)
         #expect(RuleSilences.engineSilences([row(severity: nil, ends: 3_600)], now: now.addingTimeInterval(8 * 86_400)).isEmpty)
     }
 }
