@@ -27,6 +27,8 @@ public actor AlertService {
     /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
     /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
     public func raise(_ request: AlertRequest) async {
+        log("warning", "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
+                                 "target": request.target, "title": request.title])
         do {
             let time = now
             var alertId: Int

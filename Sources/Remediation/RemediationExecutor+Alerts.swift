@@ -53,7 +53,7 @@ extension RemediationExecutor {
             request.text += facts
         }
         request.outcomeChanged = outcomeChanged
-        await alerts(request)
+        await alerts.raise(request)
     }
 
     /// A command's outcome arrived after its ladder's alert went out: the alert is updated.

@@ -84,7 +84,7 @@ extension RemediationExecutor {
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, action: "reboot-loop breaker",
                                          outcome: "tripped", details: "\(boots.count) boots caused by Vigil's resets within \(Int(policy.rebootLoopWindow / 60)) min; no automatic reset until \(until)"))
         log("warning", "reboot-loop breaker tripped", ["station": event.station, "until": until])
-        await alerts(AlertRequest(rule: "reboot-loop-breaker", target: event.station, station: event.station, site: event.site,
+        await alerts.raise(AlertRequest(rule: "reboot-loop-breaker", target: event.station, station: event.station, site: event.site,
                                   route: "oncall", severity: .critical, title: "\(event.station) keeps rebooting after Vigil's resets",
                                   text: "\(boots.count) boots followed resets Vigil sent within \(Int(policy.rebootLoopWindow / 60)) minutes. Automatic resets of \(event.station) are held until \(until); check the station on site.",
                                   decisionId: nil))
@@ -166,7 +166,7 @@ extension RemediationExecutor {
             text += "\nHeld: " + heldByHold.suffix(50).joined(separator: "; ")
             if heldByHold.count > 50 { text += " (and \(heldByHold.count - 50) more)" }
         }
-        await alerts(AlertRequest(rule: "fleet-breaker", target: "fleet", station: nil, site: nil, route: "oncall", severity: .critical,
+        await alerts.raise(AlertRequest(rule: "fleet-breaker", target: "fleet", station: nil, site: nil, route: "oncall", severity: .critical,
                                   title: "\(stations.count) of \(holdKnown) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes: automatic actions held",
                                   text: text, decisionId: nil))
     }

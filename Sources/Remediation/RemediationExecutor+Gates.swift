@@ -123,7 +123,7 @@ extension RemediationExecutor {
         log("error", "safety gate cannot read its state; command not sent", ["gate": gate, "station": station, "rule": rule, "why": reason])
         guard !unreadableGates.contains(gate) else { return }
         unreadableGates.insert(gate)
-        await alerts(AlertRequest(rule: "gate-unreadable", target: gate, station: nil, site: nil, route: "oncall", severity: .critical,
+        await alerts.raise(AlertRequest(rule: "gate-unreadable", target: gate, station: nil, site: nil, route: "oncall", severity: .critical,
                                   title: "Vigil's \(gate) gate cannot read its state",
                                   text: "\(reason). Every automatic command that needs this gate is refused until it reads again (first refused: \(station), rule \(rule)). Check the database and Vigil's log.",
                                   decisionId: nil))

@@ -29,8 +29,8 @@ public actor RemediationExecutor {
     let log: RuleRunner.Logger
     /// Where `commandResult` events go (the rule runner).
     let feedback: @Sendable (DomainEvent) -> Void
-    /// Where alerts go.
-    let alerts: @Sendable (AlertRequest) async -> Void
+    /// Where alerts go (raised, and resolved when a rule's incident clears).
+    let alerts: any AlertSink
     /// Classes the faults open at a station (never-reset or not); nil: every open fault counts
     /// as never-reset (fail closed).
     let catalog: VendorCatalog?
@@ -62,7 +62,7 @@ public actor RemediationExecutor {
     public init(store: StationStore, commands: CommandService, auditor: Auditor, catalog: VendorCatalog? = nil,
                 policy: RemediationPolicy = RemediationPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping RuleRunner.Logger,
-                feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: @escaping @Sendable (AlertRequest) async -> Void,
+                feedback: @escaping @Sendable (DomainEvent) -> Void, alerts: any AlertSink,
                 reads: StationStore? = nil) {
         self.store = store
         self.reads = reads ?? store
@@ -93,6 +93,24 @@ public actor RemediationExecutor {
         }
     }
 
+    /// Takes the rule runner's decisions from now on (call it before the runner starts). They are
+    /// carried out in the order they were made, but the runner does not wait for them: a
+    /// command's checks and records take several store trips, and the next events (another
+    /// station's fault) must not queue behind them. The stream is unbounded on purpose: every
+    /// decision in it is already durable, it only orders their execution, and its source is
+    /// paced by the event log's backpressure.
+    public nonisolated func decisions(from runner: RuleRunner) async -> AsyncStream<[StoredDecision]> {
+        let (decided, queue) = AsyncStream<[StoredDecision]>.makeStream()
+        await runner.setDecisionHandler { queue.yield($0) }
+        return decided
+    }
+
+    /// Carries out `decisions` in order until the stream ends (`vigil serve` runs it on the
+    /// fault loop's thread).
+    public func carryOut(_ decisions: AsyncStream<[StoredDecision]>) async {
+        for await batch in decisions { await handle(batch) }
+    }
+
     public func handle(_ decisions: [StoredDecision]) async {
         for stored in decisions {
             let decision = stored.decision
@@ -106,6 +124,9 @@ public actor RemediationExecutor {
                 }
             case .verified, .verificationFailed:
                 await markVerification(decision, worked: decision.kind == .verified)
+            case .cleared:
+                // The incident is over: its open alert is resolved (and the routes told).
+                await alerts.resolve(rule: decision.rule, target: decision.target.key)
             default:
                 continue
             }

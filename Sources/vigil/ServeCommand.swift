@@ -260,30 +260,10 @@ struct ServeCommand {
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
-                                           alerts: { request in
-                                               log(.warning, "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
-                                                                       "target": request.target, "title": request.title])
-                                               await alertService.raise(request)
-                                           },
-                                           reads: try StationStore(readingFrom: databasePath))
+                                           alerts: alertService, reads: try StationStore(readingFrom: databasePath))
         await executor.recover()
-        // Decisions are carried out in the order they were made, but the rule runner does not
-        // wait for them: a command's checks and records take several store trips, and the next
-        // events (another station's fault) must not queue behind them. The stream is unbounded
-        // on purpose: every decision in it is already durable, it only orders their execution,
-        // and its source is the rule runner, itself paced by the event log's backpressure.
-        let (decided, decisionQueue) = AsyncStream<[StoredDecision]>.makeStream()
-        await runner.setDecisionHandler { decisions in decisionQueue.yield(decisions) }
-        let act: @Sendable () async -> Void = {
-            await Self.urgently {
-                for await decisions in decided {
-                    await executor.handle(decisions)
-                    for stored in decisions where stored.decision.kind == .cleared {
-                        await alertService.resolve(rule: stored.decision.rule, target: stored.decision.target.key)
-                    }
-                }
-            }
-        }
+        let decisions = await executor.decisions(from: runner)
+        let act: @Sendable () async -> Void = { await Self.urgently { await executor.carryOut(decisions) } }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.

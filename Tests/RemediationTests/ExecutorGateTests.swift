@@ -22,7 +22,7 @@ import Testing
         let auditor = Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
                                            log: { _, _, _ in }, feedback: { event in collected.events.withLock { $0.append(event) } },
-                                           alerts: { request in collected.alerts.withLock { $0.append(request) } })
+                                           alerts: RecordingAlerts { request in collected.alerts.withLock { $0.append(request) } })
         return (executor, store, collected, path)
     }
 

@@ -72,7 +72,7 @@ import VendorCatalog
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
                                            catalog: Self.catalog, log: { _, _, _ in },
                                            feedback: { event in collected.events.withLock { $0.append(event) } },
-                                           alerts: { request in collected.alerts.withLock { $0.append(request) } })
+                                           alerts: RecordingAlerts { request in collected.alerts.withLock { $0.append(request) } })
         return Fixture(executor: executor, store: store, collected: collected, control: control, path: path)
     }
 
