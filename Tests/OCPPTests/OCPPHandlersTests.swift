@@ -9,7 +9,8 @@ import Transport
     static let bootTime = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
 
     func withCSMS(_ handlers: OCPPHandlers, _ body: (Int) async throws -> Void) async throws {
-        try await withOCPPServer(handlers: { _ in handlers.connectionHandlers() }, body)
+        let connectionHandlers = handlers.connectionHandlers()
+        try await withOCPPServer(handlers: { _ in connectionHandlers }, body)
     }
 
     /// A raw charger: sends exact text and returns the exact reply.
@@ -95,12 +96,14 @@ import Transport
     @Test func leniencyIsAppliedOnlyWhenAllowedAndReported() async throws {
         let applied = Mutex<[String]>([])
         var handlers = OCPPHandlers(version: .v16, leniency: [.numbersAsStrings])
-        handlers.onQuirk = { list in applied.withLock { $0 += list.map(\.description) } }
         handlers.on(V16.StatusNotificationRequest.self) { request, _ in
             #expect(request.connectorId == 1)
             return V16.StatusNotificationResponse()
         }
-        try await withCSMS(handlers) { port in
+        // What was tolerated reaches the connection's quirk log (the raw-log side of `vigil serve`).
+        let connectionHandlers = handlers.connectionHandlers()
+        try await withOCPPServer(handlers: { _ in connectionHandlers },
+                                 quirkLog: { list in applied.withLock { $0 += list.map(\.description) } }) { port in
             let replies = try await exchange(port: port, version: .v16, [
                 #"[2,"l1","StatusNotification",{"connectorId":"1","errorCode":"NoError","status":"Available"}]"#,
             ])

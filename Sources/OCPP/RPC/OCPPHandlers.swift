@@ -6,16 +6,12 @@
 public struct OCPPHandlers: Sendable {
     /// A registered handler, applied with the settings in force when `connectionHandlers()` runs.
     typealias TypedHandler = @Sendable (_ payload: JSONObject, _ connection: OCPPConnection, _ leniency: OCPPLeniency,
-                                        _ report: (@Sendable ([AppliedQuirk]) -> Void)?,
                                         _ bootQuirks: (@Sendable (JSONObject) async -> StationQuirks?)?) async throws -> JSONObject
 
     public let version: OCPPVersion
     /// The lenient decoding allowed for every station. Per station, the connection's
     /// `StationQuirks` add tolerances (limited to their fields), substitutions and the rest.
     public var leniency: OCPPLeniency
-    /// Told of every tolerance or substitution actually applied, so it can be recorded; the
-    /// connection's own quirk log hears them too.
-    public var onQuirk: (@Sendable (_ applied: [AppliedQuirk]) -> Void)?
     /// The quirk profile for a BootNotification, from the vendor, model and firmware in its
     /// raw payload: a station's first boot (or one after a firmware change) may itself need
     /// its vendor's tolerance, before the registry knows who it is. Nil keeps the connection's.
@@ -34,7 +30,7 @@ public struct OCPPHandlers: Sendable {
         _ handler: @escaping @Sendable (Request, OCPPConnection) async throws -> Request.Response
     ) {
         let version = self.version
-        typed[Request.action] = { payload, connection, leniency, report, bootQuirks in
+        typed[Request.action] = { payload, connection, leniency, bootQuirks in
             var quirks = await connection.quirks
             if Request.action == "BootNotification", let forBoot = await bootQuirks?(payload) { quirks = forBoot }
             var payload = payload
@@ -50,10 +46,7 @@ public struct OCPPHandlers: Sendable {
                 throw CallError(violation: error, version: version)
             }
             applied += decoder.applied.map { $0.applied(action: Request.action) }
-            if !applied.isEmpty {
-                report?(applied)
-                connection.recordQuirks(applied)
-            }
+            if !applied.isEmpty { connection.recordQuirks(applied) }   // the connection's quirk log records them
             let response = try await handler(request, connection)
             guard case .object(let object) = response.json() else { return JSONObject() }
             return object
@@ -62,16 +55,16 @@ public struct OCPPHandlers: Sendable {
 
     /// Every action of the version: typed handlers where registered, `NotSupported` for the
     /// rest. Actions outside the version are absent (the connection answers NotImplemented).
-    /// The leniency and `onQuirk` settings are taken as they are now.
+    /// The leniency and boot-quirk settings are taken as they are now.
     public func connectionHandlers() -> [String: OCPPConnection.Handler] {
         var handlers: [String: OCPPConnection.Handler] = [:]
-        let (leniency, report, bootQuirks) = (self.leniency, onQuirk, self.bootQuirks)
+        let (leniency, bootQuirks) = (self.leniency, self.bootQuirks)
         for action in version.requestTypes.keys {
             guard let handler = typed[action] else {
                 handlers[action] = { _, _ in throw CallError(.notSupported, "\(action) is not supported by this central system") }
                 continue
             }
-            handlers[action] = { payload, connection in try await handler(payload, connection, leniency, report, bootQuirks) }
+            handlers[action] = { payload, connection in try await handler(payload, connection, leniency, bootQuirks) }
         }
         return handlers
     }
