@@ -228,7 +228,8 @@ def test_an_approval_rung_waits_for_an_operator(tmp_path):
 
         charger(proc, "CP-R4", script)
         kinds = [(d["kind"], (d.get("action") or {}).get("type")) for d in decisions(proc, "CP-R4")]
-        assert kinds == [("act", "approve"), ("awaitingApproval", "approve"), ("approved", None), ("act", "reset")], kinds
+        # What follows the reset (its failure once this charger has hung up) is not the subject.
+        assert kinds[:4] == [("act", "approve"), ("awaitingApproval", "approve"), ("approved", None), ("act", "reset")], kinds
         assert "approved by dana (supervisor)" in decisions(proc, "CP-R4")[2]["reason"]
     finally:
         proc.stop()
