@@ -1,6 +1,6 @@
-import ServiceLog
 import CPMS
 import OCPP
+import ServiceLog
 import Transport
 
 /// Who may use the HTTP API. API users (`vigil users add`) carry a bearer token, an access

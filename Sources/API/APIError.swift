@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import OCPP
-import Transport
 import ServiceLog
+import Synchronization
+import Transport
 
 /// An error answer of the HTTP API. Every error body has one shape:
 /// `{"error": "human text", "code": "stable_snake_case"}` — plus `"requestId"` on a 500, whose

@@ -1,6 +1,6 @@
-import ServiceLog
 import CPMS
 import Foundation
+import ServiceLog
 import Synchronization
 import Transport
 

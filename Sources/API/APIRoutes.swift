@@ -1,12 +1,12 @@
-import ServiceLog
+import Audit
 import CPMS
 import Foundation
-import VendorCatalog
 import OCPP
 import Remediation
 import RuleEngine
-import Audit
+import ServiceLog
 import Transport
+import VendorCatalog
 
 /// The HTTP API: health (open to GETs), stations, one station with its connectors, sessions,
 /// decisions, rules (viewer access), approvals and station commands (operator access; see

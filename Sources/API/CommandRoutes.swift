@@ -1,9 +1,9 @@
-import ServiceLog
 import Audit
 import CPMS
 import Foundation
 import OCPP
 import Remediation
+import ServiceLog
 import Transport
 
 /// `POST /api/v1/stations/{id}/commands`: an operator's own command to a station (reset,

@@ -1,5 +1,5 @@
-import ServiceLog
 import CPMS
+import ServiceLog
 
 /// `GET /metrics`: the event log's counters in the Prometheus text exposition format, so a
 /// scraper can alert on a consumer falling behind (lag in events and in seconds) or on

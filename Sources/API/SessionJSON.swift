@@ -1,5 +1,5 @@
-import ServiceLog
 import CPMS
+import ServiceLog
 
 /// A session record as the API and `vigil sessions --json` show it (JSONSerialization's
 /// objects; the meter samples only when asked for).

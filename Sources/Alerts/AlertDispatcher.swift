@@ -1,7 +1,7 @@
 import Audit
 import DomainEvents
-import Store
 import Foundation
+import Store
 import Transport
 
 /// Delivers the outbox: every pending delivery whose time has come is POSTed to its endpoint

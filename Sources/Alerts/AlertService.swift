@@ -1,7 +1,7 @@
 import Audit
 import DomainEvents
-import Store
 import Foundation
+import Store
 
 /// Raises, groups, silences and resolves alerts, and queues their deliveries in the durable
 /// outbox (committed before any attempt). The dispatcher sends them.

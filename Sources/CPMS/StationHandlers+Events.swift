@@ -73,7 +73,7 @@ extension StationHandlers {
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         if queuedOffline { values["queuedOffline"] = .bool(true) }
         var events: [(EventKind, [String: FieldValue])] = [(.statusChanged, values)]
-        if let previous, previous.status == "Faulted", report.status != "Faulted" {
+        if let previous, ConnectorStatus(rawValue: previous.status) == .faulted, ConnectorStatus(rawValue: report.status) != .faulted {
             var cleared = CPMS.fields([("to", report.status), ("ocppErrorCode", previous.errorCode),
                                        ("vendorErrorCode", previous.vendorErrorCode)])
             if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }
@@ -135,7 +135,7 @@ extension StationHandlers {
                     guard known || StationHandlers.faultVariables.contains(data.variable.name) else { continue }
                     let evse = data.component.evse?.id
                     let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
-                    let values = CPMS.fields([("to", raised ? "Faulted" : "Available"), ("ocppErrorCode", code),
+                    let values = CPMS.fields([("to", (raised ? ConnectorStatus.faulted : .available).rawValue), ("ocppErrorCode", code),
                                               ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
                     try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
                                                      info: data.techInfo, raised: raised, now: now.rfc3339)

@@ -1,3 +1,4 @@
+import DomainEvents
 import Foundation
 import Store
 
@@ -23,7 +24,7 @@ extension StationStore {
     }
 
     /// Statuses that prove nothing about a fault being gone.
-    static let statusesKeepingFaults: Set<String> = ["Faulted", "Unavailable"]
+    static let statusesKeepingFaults = Set(ConnectorStatus.allCases.filter(\.isOutOfService).map(\.rawValue))
 
     /// Inside `recordStatus`'s transaction: opens, replaces or closes the connector's fault.
     func trackFault(station: String, _ report: StatusReport, now: String) throws {

@@ -1,9 +1,10 @@
-import VendorCatalog
 import Alerts
 import Audit
 import CPMS
+import DomainEvents
 import Foundation
 import RuleEngine
+import VendorCatalog
 
 /// Alerts decided by rules, written once the station has answered what Vigil sent, with the
 /// facts on-call needs (model, site, whether the connector is still live, what was tried and
@@ -74,7 +75,7 @@ extension RemediationExecutor {
             text += "\nStation: \(station)\(model.isEmpty ? "" : ", \(model)"), site \(record?.site ?? "not set")"
                 + ((record?.isOnline ?? false) ? ", online." : ", offline.")
             if let connector, let live = record?.connectors.first(where: { $0.evse == connector }) {
-                let outOfService = ["Unavailable", "Faulted"].contains(live.status)
+                let outOfService = ConnectorStatus(rawValue: live.status)?.isOutOfService == true
                 text += " Connector \(connector): \(live.status)"
                     + (outOfService ? " — not usable by drivers now." : " — still live: drivers can start sessions on it.")
             }

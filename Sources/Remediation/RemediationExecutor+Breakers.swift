@@ -1,10 +1,10 @@
-import VendorCatalog
 import Alerts
 import Audit
 import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import VendorCatalog
 
 /// What the executor learns from the event stream: its own footprint (boots that follow its
 /// resets), reboot loops it causes, fleet-wide faults, and stations coming back for queued
@@ -14,7 +14,7 @@ extension RemediationExecutor {
     public nonisolated static func observes(_ event: DomainEvent) -> Bool {
         switch event.kind {
         case .booted, .connected: return true
-        case .statusChanged: return event.fields["to"] == .string("Faulted")
+        case .statusChanged: return event.statusTo == .faulted
         default: return false
         }
     }

@@ -1,10 +1,10 @@
-import VendorCatalog
 import Alerts
 import Audit
 import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import VendorCatalog
 
 /// Gates, write-ahead, sending and the offline queue.
 extension RemediationExecutor {

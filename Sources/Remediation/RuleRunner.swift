@@ -1,5 +1,5 @@
-import Audit
 import Alerts
+import Audit
 import CPMS
 import DomainEvents
 import Foundation

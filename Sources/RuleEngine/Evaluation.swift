@@ -38,11 +38,10 @@ struct Evaluation {
                 facts.transactions = facts.transactions.filter { $0.value != connector }
             }
         case .statusChanged:
-            if let connector = event.connector, let to = event.fields["to"]?.description {
-                if ["Charging", "SuspendedEV", "SuspendedEVSE"].contains(to) { facts.busyConnectors.insert(connector) }
-                else { facts.busyConnectors.remove(connector) }
-                if to == "Available" { facts.transactions = facts.transactions.filter { $0.value != connector } }
-                if !["Faulted", "Unavailable"].contains(to) {
+            if let connector = event.connector, let to = event.statusTo {
+                if to.isInSession { facts.busyConnectors.insert(connector) } else { facts.busyConnectors.remove(connector) }
+                if to == .available { facts.transactions = facts.transactions.filter { $0.value != connector } }
+                if !to.isOutOfService {
                     // Usable again: the station says the fault is gone and the connector is back.
                     facts.disabledByVigil.remove(connector)
                     facts.neverResetFaults[connector] = nil
@@ -77,7 +76,7 @@ struct Evaluation {
     /// A status report carrying a fault: Faulted, or an OCPP error code other than NoError.
     static func reportsFault(_ event: DomainEvent) -> Bool {
         guard event.kind == .statusChanged else { return false }
-        if event.fields["to"]?.description == "Faulted" { return true }
+        if event.statusTo == .faulted { return true }
         guard let code = event.fields["ocppErrorCode"]?.description else { return false }
         return !code.isEmpty && code != "NoError"
     }
@@ -94,7 +93,7 @@ struct Evaluation {
         let afterReset = facts.resetByVigilAt.map { event.time.timeIntervalSince($0) < Self.rebootAttribution && event.time >= $0 } ?? false
         switch event.kind {
         case .statusChanged:
-            guard event.fields["to"]?.description == "Unavailable" else { return false }
+            guard event.statusTo == .unavailable else { return false }
             return afterReset || event.connector.map { facts.disabledByVigil.contains($0) } == true
         case .booted, .disconnected, .connected:
             return afterReset

@@ -1,5 +1,5 @@
-import VendorCatalog
 import Foundation
+import VendorCatalog
 import YAMLKit
 
 /// Reading the `then` ladder and `limits`; part of `RuleReader`.

@@ -1,10 +1,10 @@
-import ServiceLog
 import Alerts
 import CPMS
 import Foundation
-import VendorCatalog
+import ServiceLog
 import Synchronization
 import Transport
+import VendorCatalog
 
 /// Alert delivery: 10,000 alerts raised while the receiver is down (the outbox depth, and how
 /// fast alerts are committed), then the receiver (Vigil's own HTTP server on 127.0.0.1,

@@ -1,10 +1,10 @@
-import ServiceLog
 import Alerts
 import Audit
 import CPMS
 import Foundation
-import VendorCatalog
 import Remediation
+import ServiceLog
+import VendorCatalog
 import YAMLKit
 
 /// `vigil alerts list|deliveries|retry|silence|silences|unsilence`: for on-call and operators.

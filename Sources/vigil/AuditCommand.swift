@@ -1,7 +1,7 @@
-import ServiceLog
 import Audit
 import CPMS
 import Foundation
+import ServiceLog
 
 /// `vigil audit verify|query|export`: the tamper-evident action history, for auditors.
 ///   verify [--db PATH] [--audit-key FILE] [--anchor FILE] [--as-of T]

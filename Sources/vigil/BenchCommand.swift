@@ -1,6 +1,6 @@
-import ServiceLog
 import Foundation
 import Glibc
+import ServiceLog
 import Transport
 
 /// `vigil bench [transport|ocpp|rules|cpms|remediation|alerts|scale|all]`. Transport: against a

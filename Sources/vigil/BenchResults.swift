@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 import Synchronization
 
 /// The figures of one `vigil bench` run: each benchmark adds its key measurements as it prints

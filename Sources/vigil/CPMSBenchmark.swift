@@ -1,6 +1,6 @@
-import ServiceLog
 import Foundation
 import Glibc
+import ServiceLog
 import Transport
 
 /// End to end, `chargers` OCPP 1.6 chargers (`BenchLoad`, one call outstanding each, as fast

@@ -1,6 +1,6 @@
-import ServiceLog
 import CPMS
 import Foundation
+import ServiceLog
 import VendorCatalog
 
 /// `vigil codes check|lookup|list`: the vendor error-code catalogue for operators.

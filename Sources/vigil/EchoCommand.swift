@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 import Transport
 
 /// `vigil echo`: a WebSocket endpoint that returns every message unchanged. It is the

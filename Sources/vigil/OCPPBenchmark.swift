@@ -1,6 +1,6 @@
-import ServiceLog
 import Foundation
 import OCPP
+import ServiceLog
 
 /// The OCPP hot path without sockets: frame text → JSON tree → typed, validated request →
 /// JSON tree → frame text, for the three messages chargers send most, on one core.

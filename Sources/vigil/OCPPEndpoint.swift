@@ -1,8 +1,8 @@
-import ServiceLog
 import CPMS
 import Foundation
-import Synchronization
 import OCPP
+import ServiceLog
+import Synchronization
 import Transport
 
 /// The charger-facing WebSocket endpoint at `/ocpp/{chargePointId}`. It negotiates the

@@ -1,6 +1,6 @@
-import ServiceLog
 import Foundation
 import OCPP
+import ServiceLog
 import Transport
 
 /// `vigil ocpp-harness`: a minimal central system for interoperability tests. It validates

@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 import Synchronization
 import Transport
 

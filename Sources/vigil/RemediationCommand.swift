@@ -1,7 +1,7 @@
-import ServiceLog
 import CPMS
 import Foundation
 import Remediation
+import ServiceLog
 
 /// `vigil remediation stats|commands|pause|resume`: what the executor did and how well it worked,
 /// and the global kill switch (takes effect in a running `vigil serve` at its next command).

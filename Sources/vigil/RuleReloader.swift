@@ -1,10 +1,10 @@
-import ServiceLog
+import Audit
 import Dispatch
 import Foundation
 import Glibc
-import Audit
 import Remediation
 import RuleEngine
+import ServiceLog
 
 /// Hot reload of the rule set in `vigil serve`: on SIGHUP, and when a file of the rules
 /// directory changes (polled every 2 s: names, sizes and modification times). A set that

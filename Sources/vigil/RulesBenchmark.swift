@@ -1,6 +1,6 @@
-import ServiceLog
 import Foundation
 import RuleEngine
+import ServiceLog
 
 /// `vigil bench rules`: the pure engine on one core with a realistic mix of 500 rules (ten
 /// pattern kinds, scoped by vendor, site and station so each event concerns a few dozen), over

@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

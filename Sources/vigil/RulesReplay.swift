@@ -1,8 +1,8 @@
 import Alerts
-import ServiceLog
 import Foundation
 import Remediation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// `vigil rules replay`: runs a rule set over recorded events — the history `vigil serve`

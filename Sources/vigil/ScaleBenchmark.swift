@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 import Transport
 
 /// Many chargers at an ordinary pace: `chargers` OCPP 1.6 chargers (`BenchLoad`) connect to a

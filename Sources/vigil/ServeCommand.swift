@@ -1,12 +1,12 @@
 import API
-import ServiceLog
+import Alerts
 import Audit
 import CPMS
 import Foundation
-import Alerts
 import OCPP
 import Remediation
 import RuleEngine
+import ServiceLog
 import Transport
 import VendorCatalog
 

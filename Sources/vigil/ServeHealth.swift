@@ -1,7 +1,7 @@
-import ServiceLog
 import Dispatch
 import Foundation
 import Glibc
+import ServiceLog
 
 /// What the benchmarks read from a `vigil serve` child's `GET /api/v1/health`: whether its
 /// event consumers have caught up, and how many events they dropped. Caught up: every

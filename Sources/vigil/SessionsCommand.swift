@@ -1,7 +1,7 @@
-import ServiceLog
 import API
 import CPMS
 import Foundation
+import ServiceLog
 
 /// `vigil sessions list [--station ID] | show ID  [--db PATH] [--json]`: charging sessions
 /// with their meter samples, read from the database `vigil serve` writes.

@@ -1,7 +1,7 @@
-import ServiceLog
 import Dispatch
 import Foundation
 import Glibc
+import ServiceLog
 import Transport
 
 /// Runs servers (and background jobs, such as the offline sweep) until SIGTERM or SIGINT,

@@ -1,5 +1,5 @@
-import ServiceLog
 import Foundation
+import ServiceLog
 import Simulator
 
 /// `vigil simulate --scenario FILE [--personalities FILE] [--url ws://HOST:PORT/ocpp/] [--speed N] [--duration D] [--quiet]`:

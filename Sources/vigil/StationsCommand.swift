@@ -1,6 +1,6 @@
-import ServiceLog
 import CPMS
 import Foundation
+import ServiceLog
 
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
 /// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and

@@ -1,7 +1,7 @@
-import ServiceLog
 import CPMS
 import Foundation
 import OCPP
+import ServiceLog
 
 /// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | block TOKEN | unblock TOKEN`
 /// (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.

@@ -1,7 +1,7 @@
-import ServiceLog
 import CPMS
 import Foundation
 import OCPP
+import ServiceLog
 
 /// `vigil users list | add NAME --access viewer|operator [--approves ROLE,ROLE] | rotate NAME |
 /// remove NAME` (`--db PATH`): the people and systems allowed to use the HTTP API. `add` and

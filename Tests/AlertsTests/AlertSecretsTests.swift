@@ -1,11 +1,11 @@
-import VendorCatalog
+@testable import Alerts
 import Audit
+@testable import CPMS
 import Foundation
 import Synchronization
 import Testing
 import Transport
-@testable import Alerts
-@testable import CPMS
+import VendorCatalog
 
 /// Webhook URLs that embed their secret (Slack) and PagerDuty routing keys never reach the
 /// outbox, the audit trail or the log in clear; they are put back from the configuration when a

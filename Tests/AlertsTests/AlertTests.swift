@@ -1,11 +1,11 @@
-import VendorCatalog
+@testable import Alerts
 import Audit
+@testable import CPMS
 import Foundation
 import Synchronization
 import Testing
 import Transport
-@testable import Alerts
-@testable import CPMS
+import VendorCatalog
 
 /// A settable clock for grouping, repeats and give-up ages.
 final class TestClock: Sendable {

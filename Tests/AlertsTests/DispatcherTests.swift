@@ -1,10 +1,10 @@
+@testable import Alerts
 import Audit
+@testable import CPMS
 import Foundation
 import Synchronization
 import Testing
 import Transport
-@testable import Alerts
-@testable import CPMS
 
 /// Delivery over real HTTP to a receiver on 127.0.0.1 that checks signatures and can fail.
 @Suite(.timeLimit(.minutes(1))) struct DispatcherTests {

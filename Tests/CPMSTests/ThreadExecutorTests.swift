@@ -1,7 +1,7 @@
+@testable import CPMS
 import Foundation
 import Synchronization
 import Testing
-@testable import CPMS
 
 /// The fault loop's thread: jobs of high-priority tasks run before the routine ones queued
 /// ahead of them; each lane keeps its order.

@@ -1,7 +1,7 @@
+@testable import API
 import Foundation
 import Testing
 import Transport
-@testable import API
 
 /// The API's error codes are a contract: the table in docs/security.md and `APIError.Code`
 /// must list the same codes with the same statuses, and an error body never carries more than

@@ -1,6 +1,6 @@
+@testable import OCPP
 import Testing
 import Transport
-@testable import OCPP
 
 /// OCPPConnection on both ends of a real WebSocket on 127.0.0.1: Vigil's side and a
 /// charger's side built from the same RPC code.

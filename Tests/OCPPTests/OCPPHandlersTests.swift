@@ -1,7 +1,7 @@
+@testable import OCPP
 import Synchronization
 import Testing
 import Transport
-@testable import OCPP
 
 /// Typed handlers over a real loopback WebSocket: validation at the edge with the version's
 /// CallError codes and field paths, NotSupported vs NotImplemented, typed outgoing calls.

@@ -1,8 +1,8 @@
 import Audit
-import Foundation
-import Testing
 @testable import CPMS
+import Foundation
 @testable import Remediation
+import Testing
 
 /// The auditor's side of the cadence and the anchor: checkpoints reach the anchor file once
 /// each, in order, and one signed elsewhere (a CLI command) is copied at the next catch-up.

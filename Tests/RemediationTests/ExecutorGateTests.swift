@@ -1,11 +1,11 @@
 import Alerts
 import Audit
-import Foundation
-import Synchronization
-import Testing
 @testable import CPMS
+import Foundation
 @testable import Remediation
 @testable import RuleEngine
+import Synchronization
+import Testing
 
 /// The executor's gates, decided from its own durable record and whatever a rule says:
 /// no station is connected here, so every command that passes the gates is queued.

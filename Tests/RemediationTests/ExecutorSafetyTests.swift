@@ -1,13 +1,13 @@
 import Alerts
 import Audit
+@testable import CPMS
 import Foundation
+@testable import Remediation
+@testable import RuleEngine
 import Store
 import Synchronization
 import Testing
 import VendorCatalog
-@testable import CPMS
-@testable import Remediation
-@testable import RuleEngine
 
 /// The executor's safety invariants, whatever a rule says: no automatic reset of a station
 /// with a never-reset fault open, no automatic command of any kind while the fleet breaker

@@ -1,11 +1,11 @@
-import VendorCatalog
 import Alerts
-import Foundation
-import Synchronization
-import Testing
 @testable import CPMS
+import Foundation
 @testable import Remediation
 @testable import RuleEngine
+import Synchronization
+import Testing
+import VendorCatalog
 
 /// Alert silences reach the rule engine: `unless: { silenced: true }` holds while a silence
 /// covers the rule and its target, and only then.

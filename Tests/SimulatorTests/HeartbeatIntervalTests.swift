@@ -1,9 +1,9 @@
 import Foundation
 import OCPP
+@testable import Simulator
 import Synchronization
 import Testing
 import Transport
-@testable import Simulator
 
 /// A simulated charger keeps the heartbeat interval the CSMS gave in its Boot response, as
 /// real chargers do, and its personality's own only when the CSMS gives none.

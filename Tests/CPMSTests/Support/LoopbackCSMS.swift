@@ -1,7 +1,7 @@
-import Synchronization
-import Transport
 @testable import CPMS
 @testable import OCPP
+import Synchronization
+import Transport
 
 /// Runs an OCPP endpoint on 127.0.0.1 (ephemeral port) whose connections are served by
 /// `serve(socket, version, stationId)`, hands `body` the port, then shuts the server down
