@@ -38,9 +38,7 @@ extension StationStore {
     }
 
     @discardableResult
-    public func appendDecisions(_ decisions: [(at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
-                                               station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
-                                               eventIds: String, reason: String, json: String)],
+    public func appendDecisions(_ decisions: [DecisionRecord],
                                  cursor: (consumer: String, value: StoredCursor, now: String)? = nil,
                                  audit: (records: [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
         try await committed { [self] in

@@ -255,10 +255,11 @@ public actor RuleRunner {
         // Each decision is encoded once, for its row and its audit entry.
         let encoded = decisions.map(encode)
         let rows = zip(decisions, encoded).map { decision, json in
-            (at: Self.timestamp(decision.time), rule: decision.rule, ruleHash: decision.ruleHash, mode: decision.mode.rawValue,
-             kind: decision.kind.rawValue, target: decision.target.key, station: decision.target.station,
-             connector: decision.target.connector, site: decision.target.site, rung: decision.rung, action: decision.action?.label,
-             eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason, json: json ?? "{}")
+            DecisionRecord(at: Self.timestamp(decision.time), rule: decision.rule, ruleHash: decision.ruleHash, mode: decision.mode.rawValue,
+                           kind: decision.kind.rawValue, target: decision.target.key, station: decision.target.station,
+                           connector: decision.target.connector, site: decision.target.site, rung: decision.rung,
+                           action: decision.action?.label, eventIds: decision.eventIds.joined(separator: ","), reason: decision.reason,
+                           json: json ?? "{}")
         }
         var ids: [Int] = []
         let entries = zip(decisions, encoded).map { Self.auditRecord($0, json: $1) }

@@ -13,11 +13,9 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audited-\(UUID().uuidString).sqlite").path
     }
 
-    func decision(_ rule: String) -> (at: String, rule: String, ruleHash: String, mode: String, kind: String, target: String,
-                                      station: String?, connector: Int?, site: String?, rung: Int?, action: String?,
-                                      eventIds: String, reason: String, json: String) {
-        (at: now, rule: rule, ruleHash: "h", mode: "live", kind: "act", target: "station:CP-1", station: "CP-1", connector: nil,
-         site: nil, rung: nil, action: "reset soft", eventIds: "e1", reason: "faulted", json: "{}")
+    func decision(_ rule: String) -> DecisionRecord {
+        DecisionRecord(at: now, rule: rule, ruleHash: "h", mode: "live", kind: "act", target: "station:CP-1", station: "CP-1", connector: nil,
+                       site: nil, rung: nil, action: "reset soft", eventIds: "e1", reason: "faulted", json: "{}")
     }
 
     @Test func decisionsAndTheirEntriesAreDurableTogether() async throws {
