@@ -29,20 +29,20 @@ public struct AlertStore: Sendable {
     }
 
     public func openAlert(groupKey: String) async throws -> AlertRow? {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows(AlertStore.alertColumns + " WHERE group_key = ? AND status = 'open'", groupKey).first.map(AlertStore.alertRow)
         }
     }
 
     public func alert(_ id: Int) async throws -> AlertRow? {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows(AlertStore.alertColumns + " WHERE id = ?", id).first.map(AlertStore.alertRow)
         }
     }
 
     public func insertAlert(groupKey: String, rule: String, target: String, station: String?, site: String?, vendor: String?, route: String,
                             severity: Severity, title: String, text: String, now: String) async throws -> Int {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.insert("""
                 INSERT INTO alerts (group_key, rule, target, station, site, vendor, route, severity, title, text, status, first_seen, last_seen, count)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1)
@@ -52,26 +52,26 @@ public struct AlertStore: Sendable {
 
     /// A repeat of an open alert: newer text, one more occurrence.
     public func repeatAlert(id: Int, severity: Severity, title: String, text: String, now: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alerts SET severity = ?, title = ?, text = ?, last_seen = ?, count = count + 1 WHERE id = ?",
                              severity.rawValue, title, text, now, id)
         }
     }
 
     public func markAlertNotified(id: Int, now: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alerts SET last_notified = ? WHERE id = ?", now, id)
         }
     }
 
     public func resolveAlert(id: Int, now: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ? AND status = 'open'", now, id)
         }
     }
 
     public func alerts(status: String?, limit: Int = 100) async throws -> [AlertRow] {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT * FROM (" + AlertStore.alertColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
                               status, status, limit).map(AlertStore.alertRow)
         }
@@ -92,7 +92,7 @@ public struct AlertStore: Sendable {
 
     public func enqueueDelivery(alertId: Int, route: String, endpoint: String, event: String, idempotencyKey: String, body: String,
                                 now: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("""
                 INSERT INTO alert_outbox (alert_id, route, endpoint, event, idempotency_key, body, status, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
@@ -102,7 +102,7 @@ public struct AlertStore: Sendable {
 
     /// Renames the endpoint of queued deliveries (masking the clear URL older rows carry).
     public func renameOutboxEndpoint(from old: String, to new: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             guard old != new else { return }
             try database.run("UPDATE alert_outbox SET endpoint = ? WHERE endpoint = ?", new, old)
         }
@@ -110,21 +110,21 @@ public struct AlertStore: Sendable {
 
     /// Pending deliveries whose next attempt is due, oldest first.
     public func dueDeliveries(now: String, limit: Int) async throws -> [OutboxRow] {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows(AlertStore.outboxColumns + " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                               now, limit).map(AlertStore.outboxRow)
         }
     }
 
     public func markDelivered(id: Int, attempts: Int, now: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alert_outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
                              attempts, now, id)
         }
     }
 
     public func markDeliveryFailed(id: Int, attempts: Int, nextAttempt: String, error: String, dead: Bool) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alert_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
                              dead ? "dead" : "pending", attempts, nextAttempt, error, id)
         }
@@ -132,14 +132,14 @@ public struct AlertStore: Sendable {
 
     /// Defers a delivery without counting an attempt (a route over its rate limit).
     public func deferDelivery(id: Int, until: String) async throws {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alert_outbox SET next_attempt_at = ? WHERE id = ?", until, id)
         }
     }
 
     /// Puts dead deliveries back in the queue (one, or all when `id` is nil); returns how many.
     public func retryDeliveries(id: Int?, now: String) async throws -> Int {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             let count = try database.rows("SELECT count(*) FROM alert_outbox WHERE status = 'dead' AND (? IS NULL OR id = ?)", id, id)
                 .first?.first?.int ?? 0
             try database.run("""
@@ -150,14 +150,14 @@ public struct AlertStore: Sendable {
     }
 
     public func deliveries(status: String?, limit: Int = 100) async throws -> [OutboxRow] {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT * FROM (" + AlertStore.outboxColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
                               status, status, limit).map(AlertStore.outboxRow)
         }
     }
 
     public func outboxDepth() async throws -> Int {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT count(*) FROM alert_outbox WHERE status = 'pending'").first?.first?.int ?? 0
         }
     }
@@ -166,7 +166,7 @@ public struct AlertStore: Sendable {
 
     public func addSilence(rule: String?, station: String?, site: String?, severity: Severity?, startsAt: String, endsAt: String,
                            by person: String, reason: String, now: String) async throws -> Int {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.insert("""
                 INSERT INTO silences (rule, station, site, severity, starts_at, ends_at, created_by, reason, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -176,7 +176,7 @@ public struct AlertStore: Sendable {
 
     /// Silences in force at `now` (all, with `includeEnded`).
     public func silences(at now: String, includeEnded: Bool = false) async throws -> [SilenceRow] {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT id, rule, station, site, severity, starts_at, ends_at, created_by, reason FROM silences
                 WHERE ? OR (starts_at <= ? AND ends_at > ?) ORDER BY id
@@ -189,7 +189,7 @@ public struct AlertStore: Sendable {
 
     /// Ends a silence now; false when there is none with that id.
     public func endSilence(id: Int, now: String) async throws -> Bool {
-        try await host.withDatabase { database in
+        try await host.withDatabase(schema: Self.schema) { database in
             guard !(try database.rows("SELECT 1 FROM silences WHERE id = ?", id).isEmpty) else { return false }
             try database.run("UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?", now, id, now)
             return true

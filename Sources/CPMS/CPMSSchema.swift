@@ -174,56 +174,11 @@ enum CPMSSchema {
                 updated_by TEXT NOT NULL
             );
             """),
-        Migration(version: 8, name: "alerts, their webhook outbox and silences", sql: """
-            CREATE TABLE alerts (
-                id INTEGER PRIMARY KEY,
-                group_key TEXT NOT NULL,
-                rule TEXT NOT NULL,
-                target TEXT NOT NULL,
-                station TEXT,
-                site TEXT,
-                vendor TEXT,
-                route TEXT NOT NULL,
-                severity TEXT NOT NULL,
-                title TEXT NOT NULL,
-                text TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
-                first_seen TEXT NOT NULL,
-                last_seen TEXT NOT NULL,
-                count INTEGER NOT NULL,
-                last_notified TEXT,
-                resolved_at TEXT
-            );
-            CREATE UNIQUE INDEX alerts_open ON alerts (group_key) WHERE status = 'open';
-            CREATE TABLE alert_outbox (
-                id INTEGER PRIMARY KEY,
-                alert_id INTEGER NOT NULL REFERENCES alerts(id),
-                route TEXT NOT NULL,
-                endpoint TEXT NOT NULL,
-                event TEXT NOT NULL,
-                idempotency_key TEXT NOT NULL UNIQUE,
-                body TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                last_error TEXT,
-                delivered_at TEXT
-            );
-            CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at);
-            CREATE TABLE silences (
-                id INTEGER PRIMARY KEY,
-                rule TEXT,
-                station TEXT,
-                site TEXT,
-                severity TEXT,
-                starts_at TEXT NOT NULL,
-                ends_at TEXT NOT NULL,
-                created_by TEXT NOT NULL,
-                reason TEXT NOT NULL,
-                created_at TEXT NOT NULL
-            );
-            """),
+        // The alert tables moved to the Alerts module's own schema track (`AlertStore.schema`),
+        // which creates them IF NOT EXISTS: databases made before keep them, new ones get them
+        // when Alerts first uses the database. The version stays, so the numbering holds.
+        Migration(version: 8, name: "alerts, their webhook outbox and silences (now Alerts' own schema track)",
+                  sql: "-- moved to AlertStore.schema"),
         Migration(version: 9, name: "id tokens restricted to sites", sql: """
             ALTER TABLE id_tokens ADD COLUMN sites TEXT;
             """),

@@ -12,6 +12,8 @@ public actor StationStore {
     var checkpointer: WALCheckpointer?
     /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
     nonisolated let frameQueue = FrameQueue()
+    /// Modules' schema tracks already brought up to date on this connection (`DatabaseHost`).
+    var adoptedTracks: Set<String> = []
 
     /// The thread the store's jobs run on, not the cooperative pool (`ThreadExecutor`).
     nonisolated let executor: ThreadExecutor
@@ -351,9 +353,13 @@ public actor StationStore {
 }
 
 extension StationStore: DatabaseHost {
-    /// Runs another module's statements on the store's connection (`DatabaseHost`): Alerts keeps
-    /// its tables this way.
-    public func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
-        try body(database)
+    /// Runs another module's statements on the store's connection (`DatabaseHost`), its schema
+    /// track migrated first (once): Alerts keeps its tables this way.
+    public func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
+        if !adoptedTracks.contains(schema.name) {
+            try schema.migrate(database)
+            adoptedTracks.insert(schema.name)
+        }
+        return try body(database)
     }
 }

@@ -1,8 +1,10 @@
 /// The owner of a database connection that runs other modules' statements on it, one body at a
-/// time: a module keeps its own tables and SQL (Alerts its alerts, outbox and silences) without
-/// owning a connection or knowing who hosts it. The CPMS store is the host in `vigil`.
+/// time: a module keeps its own tables, migrations and SQL (Alerts its alerts, outbox and
+/// silences) without owning a connection or knowing who hosts it. The CPMS store is the host in
+/// `vigil`.
 public protocol DatabaseHost: Actor {
-    /// Runs `body` with the connection, isolated to the host. Each statement commits on its own
-    /// unless `body` uses `transaction`.
-    func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) throws -> T) async throws -> T
+    /// Runs `body` with the connection, isolated to the host, after bringing `schema` up to
+    /// date (once per host and track). Each statement commits on its own unless `body` uses
+    /// `transaction`.
+    func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) async throws -> T
 }

@@ -1,0 +1,45 @@
+/// A module's own schema: its migrations, numbered 1, 2, 3 … within the module, and recorded in
+/// `schema_tracks` under the module's name, apart from the CPMS's main list (`user_version`).
+/// A module that keeps tables on the process's database (`DatabaseHost`) brings its track; the
+/// host applies what is missing the first time the module uses it, each migration in its own
+/// transaction with the recorded version, and refuses a database whose track is newer than
+/// this build's. DDL is written `IF NOT EXISTS` where tables may predate the track (created by
+/// the main list before the module had its own).
+public struct SchemaTrack: Sendable {
+    public let name: String
+    public let migrations: [Migration]
+
+    public init(name: String, migrations: [Migration]) {
+        precondition(migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
+                     "a schema track's versions must be 1, 2, 3 … without gaps")
+        self.name = name
+        self.migrations = migrations
+    }
+
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Applies what is missing of this track to `database`; returns the versions applied.
+    @discardableResult
+    public func migrate(_ database: any SQLDatabase) throws -> [Int] {
+        try database.execute("CREATE TABLE IF NOT EXISTS schema_tracks (track TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        let current = try database.rows("SELECT version FROM schema_tracks WHERE track = ?", name).first?.first?.int ?? 0
+        guard current <= latestVersion else {
+            throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")
+        }
+        var applied: [Int] = []
+        for migration in migrations where migration.version > current {
+            do {
+                try database.transaction {
+                    try database.execute(migration.sql)
+                    try database.run("""
+                        INSERT INTO schema_tracks (track, version) VALUES (?, ?) ON CONFLICT (track) DO UPDATE SET version = excluded.version
+                        """, name, migration.version)
+                }
+            } catch {
+                throw MigrationError.failed(version: migration.version, name: "\(name): \(migration.name)", reason: "\(error)")
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}
