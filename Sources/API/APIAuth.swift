@@ -27,8 +27,8 @@ struct APIAuth: Sendable {
         }
         var user: APIUser?
         do {
-            if let bearer { user = try await store.apiUser(token: bearer) }
-            if user == nil, try await !store.hasAPIUsers() { return .allowed(nil) }
+            if let bearer { user = try await APIUserStore(host: store).apiUser(token: bearer) }
+            if user == nil, try await !APIUserStore(host: store).hasAPIUsers() { return .allowed(nil) }
         } catch {
             return .refused(APIError.internalError(error, context: "API token lookup", log: log).response)
         }

@@ -116,7 +116,7 @@ public final class APIGuard: Sendable {
             last = now
             return true
         }
-        guard due, let store, let hasUsers = try? await store.hasAPIUsers(), !hasUsers else { return }
+        guard due, let store, let hasUsers = try? await APIUserStore(host: store).hasAPIUsers(), !hasUsers else { return }
         log(.warning, Self.openWarning, ["method": request.method, "path": request.rawPath])
     }
 

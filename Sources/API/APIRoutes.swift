@@ -41,7 +41,7 @@ public enum APIRoutes {
                                   ("waits", .integer(statistics?.waits ?? 0)), ("waitingAppends", .integer(statistics?.waitingAppends ?? 0)),
                                   ("consumers", .array(consumers))])
             let apiAuth: String
-            switch try? await store.hasAPIUsers() {
+            switch try? await APIUserStore(host: store).hasAPIUsers() {
             case true?: apiAuth = "tokens"
             case false?: apiAuth = Self.openAuthNotice
             case nil: apiAuth = "unknown"

@@ -207,15 +207,9 @@ enum CPMSSchema {
         Migration(version: 13, name: "security profile of each station's connection", sql: """
             ALTER TABLE stations ADD COLUMN security_profile INTEGER;
             """),
-        Migration(version: 14, name: "HTTP API users", sql: """
-            CREATE TABLE api_users (
-                name TEXT PRIMARY KEY,
-                access TEXT NOT NULL CHECK (access IN ('viewer', 'operator')),
-                approves TEXT NOT NULL DEFAULT '',
-                token_sha256 TEXT NOT NULL UNIQUE,
-                created_at TEXT NOT NULL
-            );
-            """),
+        // The API users' table moved to the API module's own schema track (`APIUserStore.schema`,
+        // IF NOT EXISTS): databases made before keep it; the version stays for the numbering.
+        Migration(version: 14, name: "HTTP API users (now the API's own schema track)", sql: "-- moved to APIUserStore.schema"),
         Migration(version: 15, name: "station Basic-auth passwords (digests)", sql: """
             ALTER TABLE stations ADD COLUMN auth_digest TEXT;
             """),

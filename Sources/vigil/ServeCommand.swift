@@ -241,7 +241,7 @@ struct ServeCommand {
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
-        if (try? await store.apiUsers().isEmpty) ?? true {
+        if (try? await APIUserStore(host: store).apiUsers().isEmpty) ?? true {
             log(.warning, "the HTTP API has no users and is open to anyone who can reach --http; add one with `vigil users add`",
                 ["http": httpAddress.description])
         }
@@ -251,7 +251,7 @@ struct ServeCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(3600))
                 if Task.isCancelled { return }   // shutting down: not a reminder
-                if (try? await store.hasAPIUsers()) == false {
+                if (try? await APIUserStore(host: store).hasAPIUsers()) == false {
                     log(.warning, APIGuard.openWarning, ["http": httpAddress.description])
                 }
             }

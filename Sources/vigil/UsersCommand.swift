@@ -1,3 +1,4 @@
+import API
 import CPMS
 import Foundation
 import OCPP
@@ -34,7 +35,7 @@ struct UsersCommand {
         }
         switch verb {
         case "list":
-            let users = try await openStore(at: path, create: false).apiUsers()
+            let users = try await APIUserStore(host: openStore(at: path, create: false)).apiUsers()
             if users.isEmpty { printLine("no API users: the HTTP API is open to anyone who can reach it") }
             for user in users {
                 printStoredLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
@@ -46,7 +47,7 @@ struct UsersCommand {
             var access = APIAccess.viewer
             var approves: [String] = []
             if verb == "rotate" {
-                guard let existing = try await store.apiUsers().first(where: { $0.name == userName }) else {
+                guard let existing = try await APIUserStore(host: store).apiUsers().first(where: { $0.name == userName }) else {
                     printLine("no API user \(userName.debugDescription)")
                     return 1
                 }
@@ -63,14 +64,14 @@ struct UsersCommand {
                 if !approves.isEmpty && access != .operator { throw UsageError("--approves needs --access operator") }
             }
             let token = try Self.newToken()
-            try await store.saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
+            try await APIUserStore(host: store).saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
             printLine("\(verb == "add" ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
             printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
             printLine(token)
             return 0
         case "remove":
             let userName = try name()
-            guard try await openStore(at: path, create: false).removeAPIUser(name: userName) else {
+            guard try await APIUserStore(host: openStore(at: path, create: false)).removeAPIUser(name: userName) else {
                 printLine("no API user \(userName.debugDescription)")
                 return 1
             }
