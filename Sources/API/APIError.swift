@@ -74,6 +74,18 @@ public struct APIError: Error, Sendable {
         return answer
     }
 
+    /// Runs a route's `body`: an `APIError` it throws is the answer; any other error is an
+    /// internal one (`internalError`: logged under a request id, never sent).
+    static func answering(_ context: String, log: Log, _ body: () async throws -> HTTPResponse) async -> HTTPResponse {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return error.response
+        } catch {
+            return internalError(error, context: context, log: log).response
+        }
+    }
+
     /// The error's fields, for answers that add their own (a command's station and outcome).
     var fields: [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = [("error", .string(message)), ("code", .string(code.rawValue))]

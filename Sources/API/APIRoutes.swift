@@ -55,37 +55,25 @@ public enum APIRoutes {
             .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics).utf8))
         }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
-            do {
+            await APIError.answering("GET /api/v1/stations", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)
                 let stations = window.apply(try await store.stations())
                 return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
-            } catch let error as APIError {
-                return error.response
-            } catch {
-                return APIError.internalError(error, context: "GET /api/v1/stations", log: log).response
             }
         }
         router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
-            do {
+            await APIError.answering("GET /api/v1/sessions", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let sessions = try await store.sessions(station: request.query["station"], limit: window.limit)
                 let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionJSON.object($0, samples: nil) }, options: [.sortedKeys])
                 return .json(.ok, Array(body))
-            } catch let error as APIError {
-                return error.response
-            } catch {
-                return APIError.internalError(error, context: "GET /api/v1/sessions", log: log).response
             }
         }
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
-            do {
+            await APIError.answering("GET /api/v1/decisions", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
                 return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
-            } catch let error as APIError {
-                return error.response
-            } catch {
-                return APIError.internalError(error, context: "GET /api/v1/decisions", log: log).response
             }
         }
         // An operator approves (or rejects) a ladder paused at an `approve` rung:
@@ -132,11 +120,9 @@ public enum APIRoutes {
         }
         router.on("GET", "/api/v1/stations/{id}", auth: auth, needs: .viewer) { request, _ in
             let id = request.pathParameters["id"] ?? ""
-            do {
-                guard let station = try await store.station(id) else { return APIError(.notFound, "no station \(id)").response }
+            return await APIError.answering("GET /api/v1/stations/{id}", log: log) {
+                guard let station = try await store.station(id) else { throw APIError(.notFound, "no station \(id)") }
                 return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
-            } catch {
-                return APIError.internalError(error, context: "GET /api/v1/stations/{id}", log: log).response
             }
         }
         return router
