@@ -1,4 +1,5 @@
 import Audit
+import Digests
 import Store
 
 /// The HTTP API's users and their token digests (`api_users`), a table this module owns with
@@ -25,7 +26,7 @@ public struct APIUserStore: Sendable {
     ])
 
     /// The digest under which a token is stored.
-    public static func tokenDigest(_ token: String) -> String { AuditChain.sha256Hex(Array(token.utf8)) }
+    public static func tokenDigest(_ token: String) -> String { Digests.sha256Hex(Array(token.utf8)) }
 
     /// Adds a user, or replaces its access, roles and token.
     public func saveAPIUser(name: String, access: APIAccess, approves: [String], token: String, now: String) async throws {

@@ -1,4 +1,5 @@
 import Audit
+import Digests
 import DomainEvents
 import Foundation
 import Store
@@ -95,7 +96,7 @@ public actor AlertDispatcher {
 
     /// `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">` with the route's secret.
     public static func signature(body: String, secret: String, timestamp: Int) -> String {
-        "t=\(timestamp),v1=" + AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
+        "t=\(timestamp),v1=" + Digests.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
     }
 
     static func post(_ row: OutboxRow, route: AlertRoute, now: Date) async -> Result<Int, DeliveryError> {

@@ -1,4 +1,5 @@
 import Audit
+import Digests
 import Foundation
 
 /// The recordable form of a webhook URL or key: what the outbox, the audit trail, the log and
@@ -28,6 +29,6 @@ public enum Redacted {
     /// A short fingerprint of a secret (8 hex digits of its SHA-256): tells two endpoints apart
     /// whose masked forms are the same, and gives away nothing of the secret.
     public static func fingerprint(_ secret: String) -> String {
-        String(AuditChain.sha256Hex(Array(secret.utf8)).prefix(8))
+        String(Digests.sha256Hex(Array(secret.utf8)).prefix(8))
     }
 }

@@ -1,4 +1,4 @@
-import COpenSSL
+import Digests
 import Foundation
 
 /// The hash chain's arithmetic: the hash of an entry, the signature of a checkpoint, and the
@@ -26,18 +26,18 @@ public enum AuditChain {
 
     public static func hash(id: Int, at: String, record: AuditRecord, previousHash: String,
                             encoding: AuditEntry.Encoding = .current) -> String {
-        sha256Hex(AuditEntry.canonicalBytes(id: id, at: at, record: record, previousHash: previousHash, encoding: encoding))
+        Digests.sha256Hex(AuditEntry.canonicalBytes(id: id, at: at, record: record, previousHash: previousHash, encoding: encoding))
     }
 
     /// A version-1 checkpoint's signature: HMAC over "entryId:hash" (kept to verify old ones).
     public static func sign(entryId: Int, hash: String, key: [UInt8]) -> String {
-        hmacSHA256Hex(key: key, message: Array("\(entryId):\(hash)".utf8))
+        Digests.hmacSHA256Hex(key: key, message: Array("\(entryId):\(hash)".utf8))
     }
 
     /// A version-2 checkpoint's signature: HMAC over its number, the head entry, the head hash
     /// and the time, one per line after a domain tag (only the last field is free text).
     public static func sign(sequence: Int, entryId: Int, hash: String, at: String, key: [UInt8]) -> String {
-        hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
+        Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
     }
 
     /// The signature `checkpoint` should carry under `key`, by its version.
@@ -195,43 +195,5 @@ public enum AuditChain {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
-    }
-
-    /// SHA-256 of `bytes`, lower-case hex (the chain's links; API token digests).
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        _ = bytes.withUnsafeBufferPointer { input in SHA256(input.baseAddress, input.count, &digest) }
-        return hex(digest)
-    }
-
-    /// HMAC-SHA256 of `message` with `key`, lower-case hex (audit checkpoints, webhook signatures).
-    public static func hmacSHA256Hex(key: [UInt8], message: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = key.withUnsafeBufferPointer { keyBuffer in
-            message.withUnsafeBufferPointer { messageBuffer in
-                HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), messageBuffer.baseAddress, messageBuffer.count,
-                     &digest, &length)
-            }
-        }
-        return hex(Array(digest.prefix(Int(length))))
-    }
-
-    /// Lower-case hex of `bytes`.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// Random bytes for a new audit key (OpenSSL's generator).
-    public static func newKey(bytes count: Int = 32) -> [UInt8]? {
-        var key = [UInt8](repeating: 0, count: count)
-        return RAND_bytes(&key, Int32(count)) == 1 ? key : nil
     }
 }

@@ -1,4 +1,5 @@
 import Audit
+import Digests
 import Foundation
 import Store
 
@@ -39,8 +40,8 @@ public enum StationCredentials {
 
     /// `count` random bytes from OpenSSL's generator, as hex (passwords, API tokens).
     public static func randomHex(bytes count: Int) throws -> String {
-        guard let bytes = AuditChain.newKey(bytes: count) else { throw RandomnessUnavailable() }
-        return AuditChain.hex(bytes)
+        guard let bytes = Digests.randomBytes(count) else { throw RandomnessUnavailable() }
+        return Digests.hex(bytes)
     }
 
     /// A new random password: 20 random bytes as 40 hex characters.
@@ -57,18 +58,18 @@ public enum StationCredentials {
 
     /// `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>` for `password`, with a fresh 16-byte salt.
     public static func digest(_ password: String) throws -> String {
-        guard let salt = AuditChain.newKey(bytes: 16) else { throw RandomnessUnavailable() }
+        guard let salt = Digests.randomBytes(16) else { throw RandomnessUnavailable() }
         return digest(password, salt: salt, iterations: iterations)
     }
 
     static func digest(_ password: String, salt: [UInt8], iterations: Int) -> String {
-        let hash = AuditChain.pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations) ?? []
-        return "pbkdf2-sha256$\(iterations)$" + AuditChain.hex(salt) + "$" + AuditChain.hex(hash)
+        let hash = Digests.pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations) ?? []
+        return "pbkdf2-sha256$\(iterations)$" + Digests.hex(salt) + "$" + Digests.hex(hash)
     }
 
     /// The digest of earlier versions: one HMAC-SHA256 keyed by the salt. Verified, never written.
     static func legacyDigest(_ password: String, salt: [UInt8]) -> String {
-        "hmac-sha256$" + AuditChain.hex(salt) + "$" + AuditChain.hmacSHA256Hex(key: salt, message: Array(password.utf8))
+        "hmac-sha256$" + Digests.hex(salt) + "$" + Digests.hmacSHA256Hex(key: salt, message: Array(password.utf8))
     }
 
     /// Whether `password` matches a stored digest, of either form (compared in constant time).

@@ -1,4 +1,4 @@
-import COpenSSL
+import Digests
 import Foundation
 import YAMLKit
 
@@ -9,7 +9,7 @@ enum RuleHash {
     static func of(_ node: YAMLNode) -> String {
         var canonical = ""
         render(node, into: &canonical)
-        return sha256Hex(Array(canonical.utf8))
+        return Digests.sha256Hex(Array(canonical.utf8))
     }
 
     static func render(_ node: YAMLNode, into text: inout String) {
@@ -34,9 +34,4 @@ enum RuleHash {
         }
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        _ = bytes.withUnsafeBufferPointer { input in SHA256(input.baseAddress, input.count, &digest) }
-        return digest.map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -1,4 +1,5 @@
 import Audit
+import Digests
 import Foundation
 
 /// The key that signs audit checkpoints: `--audit-key FILE`, else `VIGIL_AUDIT_KEY` (a file
@@ -18,8 +19,8 @@ enum AuditKey {
             return Array(text.utf8)
         }
         guard create else { return nil }
-        guard let bytes = AuditChain.newKey() else { throw CommandFailure(description: "cannot generate an audit key") }
-        let text = AuditChain.hex(bytes) + "\n"
+        guard let bytes = Digests.randomBytes() else { throw CommandFailure(description: "cannot generate an audit key") }
+        let text = Digests.hex(bytes) + "\n"
         // Created 0600 from the first byte (FileManager writes, then changes the mode).
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw CommandFailure(description: "cannot create the audit key \(path): \(String(cString: strerror(errno)))") }

@@ -1,6 +1,7 @@
 @testable import Alerts
 import Audit
 @testable import CPMS
+import Digests
 import Foundation
 import Synchronization
 import Testing
@@ -162,7 +163,7 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
     @Test func theSignatureIsAnHMACOverTimestampAndBody() {
         let header = AlertDispatcher.signature(body: "{\"a\":1}", secret: "s3cret-s3cret-s3cret", timestamp: 1_700_000_000)
         // Independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac s3cret-s3cret-s3cret
-        #expect(header == "t=1700000000,v1=" + AuditChain.hmacSHA256Hex(key: Array("s3cret-s3cret-s3cret".utf8),
+        #expect(header == "t=1700000000,v1=" + Digests.hmacSHA256Hex(key: Array("s3cret-s3cret-s3cret".utf8),
                                                                         message: Array("1700000000.{\"a\":1}".utf8)))
         #expect(header.count == "t=1700000000,v1=".count + 64)
     }

@@ -1,6 +1,7 @@
 @testable import Alerts
 import Audit
 @testable import CPMS
+import Digests
 import Foundation
 import Synchronization
 import Testing
@@ -27,7 +28,7 @@ import Transport
                 let pair = part.split(separator: "=", maxSplits: 1)
                 return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
             })
-            let expected = AuditChain.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(parts["t"] ?? "").\(body)".utf8))
+            let expected = Digests.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(parts["t"] ?? "").\(body)".utf8))
             received.withLock { $0.append(Received(key: request.headers["Idempotency-Key"] ?? "", body: body, signatureValid: expected == parts["v1"])) }
             let fail = failures.withLock { remaining -> Bool in
                 guard remaining > 0 else { return false }

@@ -1,9 +1,10 @@
 import Audit
+@testable import CPMS
+import Digests
 import Foundation
 import OCPP
 import Store
 import Testing
-@testable import CPMS
 
 /// Secrets never at rest in clear (issue #14): secret setting values in the raw message log,
 /// the database file's mode, and station password digests (PBKDF2, earlier digests upgraded).
@@ -82,7 +83,7 @@ import Testing
         _ = try await store.declareStation(id: "CP-1")
         // What earlier versions stored: one HMAC-SHA256 keyed by the salt.
         let salt = Array(repeating: UInt8(7), count: 16)
-        let legacy = "hmac-sha256$" + AuditChain.hex(salt) + "$" + AuditChain.hmacSHA256Hex(key: salt, message: Array("0123456789abcdef0123".utf8))
+        let legacy = "hmac-sha256$" + Digests.hex(salt) + "$" + Digests.hmacSHA256Hex(key: salt, message: Array("0123456789abcdef0123".utf8))
         try SQLiteDatabase(path: path).run("UPDATE stations SET auth_digest = ? WHERE id = ?", legacy, "CP-1")
 
         let wrong = try await StationCredentials.authenticate(station: "CP-1", authorization: StationCredentialsTests.basic("CP-1", "0123456789abcdef0124"),
@@ -115,8 +116,8 @@ import Testing
         #expect(StationCredentials.verify("pw-0123456789abcdef", against: cheap) && !StationCredentials.isCurrent(cheap))
         #expect(!StationCredentials.verify("pw-0123456789abcdef", against: cheap.replacingOccurrences(of: "$1000$", with: "$99999999$")))
         // RFC 7914 §11 test vector for PBKDF2-HMAC-SHA256 ("passwd", "salt", 1 round, 64 bytes).
-        let vector = AuditChain.pbkdf2SHA256(password: Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1, length: 64)
-        #expect(vector.map(AuditChain.hex)?.hasPrefix("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc") == true)
+        let vector = Digests.pbkdf2SHA256(password: Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1, length: 64)
+        #expect(vector.map(Digests.hex)?.hasPrefix("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc") == true)
     }
 
     @Test func oneCheckCostsWellUnderATenthOfASecondInRelease() throws {
