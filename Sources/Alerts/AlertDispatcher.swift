@@ -2,6 +2,7 @@ import Audit
 import Digests
 import DomainEvents
 import Foundation
+import ServiceLog
 import Store
 import Transport
 
@@ -20,7 +21,7 @@ public actor AlertDispatcher {
     let settings: AlertSettings
     let clock: @Sendable () -> Date
     let record: @Sendable ([AuditRecord]) async -> Void
-    let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+    let log: LogLine
     /// Requests sent per endpoint in the current minute, for the rate limit.
     var sentThisMinute: [String: (minute: Int, count: Int)] = [:]
     /// At most this many deliveries in flight at once.
@@ -29,7 +30,7 @@ public actor AlertDispatcher {
 
     public init(store host: any DatabaseHost, settings: AlertSettings, parallelism: Int = 8, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
-                log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
+                log: @escaping LogLine) {
         store = AlertStore(host: host)
         self.settings = settings
         self.parallelism = parallelism
@@ -53,7 +54,7 @@ public actor AlertDispatcher {
     public func maskLegacyEndpoints() async {
         for route in settings.routes {
             do { try await store.renameOutboxEndpoint(from: route.legacyEndpoint, to: route.endpoint) } catch {
-                log("error", "cannot mask the endpoint of queued deliveries", ["endpoint": route.endpoint, "error": "\(error)"])
+                log(.error, "cannot mask the endpoint of queued deliveries", ["endpoint": route.endpoint, "error": "\(error)"])
             }
         }
     }
@@ -139,11 +140,11 @@ public actor AlertDispatcher {
             let next = now.addingTimeInterval(Self.backoff(attempts: attempts))
             try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: AlertStore.time(next), error: error.description, dead: dead)
             if dead {
-                log("error", "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])
+                log(.error, "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])
                 await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "dead",
                                           details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint) gave up after \(attempts) attempts: \(error.description)")])
             } else if attempts == 1 || attempts % 10 == 0 {
-                log("warning", "alert delivery failed; will retry", ["endpoint": row.endpoint, "delivery": String(row.id), "attempts": String(attempts),
+                log(.warning, "alert delivery failed; will retry", ["endpoint": row.endpoint, "delivery": String(row.id), "attempts": String(attempts),
                                                                       "error": error.description])
             }
         }

@@ -1,6 +1,7 @@
 import Audit
 import DomainEvents
 import Foundation
+import ServiceLog
 import Store
 
 /// Raises, groups, silences and resolves alerts, and queues their deliveries in the durable
@@ -10,11 +11,11 @@ public actor AlertService {
     public private(set) var settings: AlertSettings
     let record: @Sendable ([AuditRecord]) async -> Void
     let clock: @Sendable () -> Date
-    let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+    let log: LogLine
 
     public init(store host: any DatabaseHost, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
-                log: @escaping @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void) {
+                log: @escaping LogLine) {
         store = AlertStore(host: host)
         self.settings = settings
         self.clock = clock
@@ -27,7 +28,7 @@ public actor AlertService {
     /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
     /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
     public func raise(_ request: AlertRequest) async {
-        log("warning", "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
+        log(.warning, "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
                                  "target": request.target, "title": request.title])
         do {
             let time = now
@@ -55,7 +56,7 @@ public actor AlertService {
             }
             try await enqueue(alertId: alertId, event: event, route: request.route, request: request)
         } catch {
-            log("error", "cannot raise an alert", ["rule": request.rule, "target": request.target, "error": "\(error)"])
+            log(.error, "cannot raise an alert", ["rule": request.rule, "target": request.target, "error": "\(error)"])
         }
     }
 
@@ -69,7 +70,7 @@ public actor AlertService {
                                        route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil)
             try await enqueue(alertId: open.id, event: "resolve", route: open.route, request: request)
         } catch {
-            log("error", "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])
+            log(.error, "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])
         }
     }
 
@@ -84,7 +85,7 @@ public actor AlertService {
     func enqueue(alertId: Int, event: String, route name: String, request: AlertRequest) async throws {
         let endpoints = settings.routes.filter { $0.name == name }
         guard !endpoints.isEmpty else {
-            log("warning", "alert for a route with no endpoint in the config", ["route": name, "rule": request.rule, "target": request.target])
+            log(.warning, "alert for a route with no endpoint in the config", ["route": name, "rule": request.rule, "target": request.target])
             await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
                                       action: "alert \(name)", outcome: "noRoute",
                                       details: "no endpoint is configured for route \(name): [\(request.severity)] \(request.title)\n\(request.text)")])

@@ -1,7 +1,8 @@
 import Audit
 import CPMS
-import RuleEngine
 import Foundation
+import RuleEngine
+import ServiceLog
 
 /// Appends to the audit trail on behalf of the running service: entries go to the store in
 /// order with the chain kept linear by the store's single writer; checkpoints are signed with
@@ -27,7 +28,7 @@ public struct Auditor: Sendable {
     public func record(_ records: [AuditRecord]) async {
         guard !records.isEmpty else { return }
         do { try await store.appendAudit(records, key: key, now: RuleRunner.timestamp(clock())) } catch {
-            log("error", "cannot write the audit trail", ["error": "\(error)", "entries": String(records.count)])
+            log(.error, "cannot write the audit trail", ["error": "\(error)", "entries": String(records.count)])
         }
         await anchorNewCheckpoints()
     }
@@ -51,7 +52,7 @@ public struct Auditor: Sendable {
     public func checkpoint() async {
         guard let key else { return }
         do { try await store.checkpointAudit(key: key, now: RuleRunner.timestamp(clock())) } catch {
-            log("error", "cannot sign an audit checkpoint", ["error": "\(error)"])
+            log(.error, "cannot sign an audit checkpoint", ["error": "\(error)"])
         }
         await anchorNewCheckpoints()
     }
@@ -69,7 +70,7 @@ public struct Auditor: Sendable {
     func anchorNewCheckpoints() async {
         guard let anchor else { return }
         do { try await anchor.catchUp(from: store) } catch {
-            log("error", "cannot write the audit anchor", ["error": "\(error)", "path": anchor.path])
+            log(.error, "cannot write the audit anchor", ["error": "\(error)", "path": anchor.path])
         }
     }
 }

@@ -4,6 +4,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// What the executor learns from the event stream: its own footprint (boots that follow its
@@ -37,7 +38,7 @@ extension RemediationExecutor {
                 _ = try await store.expireQueuedCommands(now: now)
                 queued = try await store.stationsWithQueuedCommands()
             } catch {
-                log("error", "cannot read the offline queue; nothing sent from it", ["error": "\(error)"])
+                log(.error, "cannot read the offline queue; nothing sent from it", ["error": "\(error)"])
             }
         }
         var resets: [String: StationStore.CommandRow] = [:]
@@ -46,7 +47,7 @@ extension RemediationExecutor {
             let since = RuleRunner.timestamp(clock().addingTimeInterval(-policy.bootAttribution))
             do { resets = try await store.latestResets(since: since) } catch {
                 resetsReadable = false
-                log("error", "cannot read the command record to attribute boots", ["error": "\(error)"])
+                log(.error, "cannot read the command record to attribute boots", ["error": "\(error)"])
             }
         }
         for event in relevant {
@@ -79,11 +80,11 @@ extension RemediationExecutor {
         // Held in memory too: a breaker that cannot be written still holds (fail closed).
         heldStations[event.station] = time.addingTimeInterval(policy.rebootLoopHold)
         do { try await store.setSetting("breaker.\(event.station)", until, by: "executor", now: now) } catch {
-            log("error", "cannot store the reboot-loop breaker; it holds in memory until Vigil stops", ["station": event.station, "error": "\(error)"])
+            log(.error, "cannot store the reboot-loop breaker; it holds in memory until Vigil stops", ["station": event.station, "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, action: "reboot-loop breaker",
                                          outcome: "tripped", details: "\(boots.count) boots caused by Vigil's resets within \(Int(policy.rebootLoopWindow / 60)) min; no automatic reset until \(until)"))
-        log("warning", "reboot-loop breaker tripped", ["station": event.station, "until": until])
+        log(.warning, "reboot-loop breaker tripped", ["station": event.station, "until": until])
         await alerts.raise(AlertRequest(rule: "reboot-loop-breaker", target: event.station, station: event.station, site: event.site,
                                   route: "oncall", severity: .critical, title: "\(event.station) keeps rebooting after Vigil's resets",
                                   text: "\(boots.count) boots followed resets Vigil sent within \(Int(policy.rebootLoopWindow / 60)) minutes. Automatic resets of \(event.station) are held until \(until); check the station on site.",
@@ -105,7 +106,7 @@ extension RemediationExecutor {
         do {
             _ = try await fleetHold(at: time)
         } catch {
-            log("error", "fleet breaker cannot count stations", ["error": "\(error)"])
+            log(.error, "fleet breaker cannot count stations", ["error": "\(error)"])
         }
     }
 
@@ -130,7 +131,7 @@ extension RemediationExecutor {
         let stations = recentFaults.keys.sorted()
         await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: extending ? "extended" : "tripped",
                                          details: "\(stations.count) of \(known) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) min: \(stations.joined(separator: ", ")); every automatic command held until \(RuleRunner.timestamp(until))"))
-        log("warning", extending ? "fleet breaker extended" : "fleet breaker tripped",
+        log(.warning, extending ? "fleet breaker extended" : "fleet breaker tripped",
             ["stations": String(stations.count), "known": String(known), "until": RuleRunner.timestamp(until)])
         holdKnown = known
         feedback(DomainEvent(id: "hold-fleet-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",

@@ -4,6 +4,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// Gates, write-ahead, sending and the offline queue.
@@ -32,7 +33,7 @@ extension RemediationExecutor {
 
     func execute(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
         guard let station = decision.target.station, let command = Self.command(for: action, connector: decision.target.connector) else {
-            log("warning", "decision has no station to command", ["rule": decision.rule, "target": decision.target.key])
+            log(.warning, "decision has no station to command", ["rule": decision.rule, "target": decision.target.key])
             return
         }
         let label = action.label
@@ -47,7 +48,7 @@ extension RemediationExecutor {
             var record = base
             record.status = "dryRun"
             do { _ = try await store.insertCommand(record, now: now) } catch {
-                log("error", "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
+                log(.error, "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
             }
             await audit("dry-run", "not sent: the rule is in dry-run mode")
             return
@@ -74,13 +75,13 @@ extension RemediationExecutor {
         do {
             // The write-ahead record and its audit entry in one transaction.
             guard let inserted = try await store.insertCommand(record, now: now, audit: auditor.signing(), entry: entry) else {
-                log("info", "decision already acted on", ["decision": String(decisionId ?? 0)])
+                log(.info, "decision already acted on", ["decision": String(decisionId ?? 0)])
                 return
             }
             id = inserted
         } catch {
             // No record, no command: what is not on record must not go out.
-            log("error", "cannot record a command; not sent", ["station": station, "action": label, "error": "\(error)"])
+            log(.error, "cannot record a command; not sent", ["station": station, "action": label, "error": "\(error)"])
             await audit("refused", "not sent: the command could not be recorded (\(error))")
             report(decision, action: action, status: "Refused", reason: "the command could not be recorded")
             return
@@ -121,11 +122,11 @@ extension RemediationExecutor {
         do {
             guard try await store.insertCommand(record, now: now) != nil else { return }   // delivered twice: handled once
         } catch {
-            log("error", "cannot record a refused command", ["station": station, "error": "\(error)"])
+            log(.error, "cannot record a refused command", ["station": station, "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                          rule: decision.rule, action: action.label, outcome: record.status, details: refusal.reason))
-        log("warning", held == nil ? "command refused" : "command held",
+        log(.warning, held == nil ? "command refused" : "command held",
             ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
         report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
         switch refusal.kind {
@@ -194,11 +195,11 @@ extension RemediationExecutor {
         do {
             try await store.updateCommand(id: id, status: status, detail: detail, sent: true, finished: true, now: now)
         } catch {
-            log("error", "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
+            log(.error, "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: site, rule: rule, action: action.label,
                                          outcome: status, details: "#\(id) answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")"))
-        log(status == "accepted" || status == "scheduled" ? "info" : "warning", "command outcome",
+        log(status == "accepted" || status == "scheduled" ? .info : .warning, "command outcome",
             ["station": station, "action": action.label, "outcome": status, "rule": rule])
         report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status)")
         await outcomeChanged(rule: rule, target: decision.target.key)
@@ -211,7 +212,7 @@ extension RemediationExecutor {
         do {
             queued = try await store.queuedCommands(station: station)
         } catch {
-            log("error", "cannot read the offline queue; nothing sent from it", ["station": station, "error": "\(error)"])
+            log(.error, "cannot read the offline queue; nothing sent from it", ["station": station, "error": "\(error)"])
             return
         }
         for row in queued {
@@ -222,7 +223,7 @@ extension RemediationExecutor {
             do {
                 try await store.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
             } catch {
-                log("error", "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
+                log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
                 continue
             }
             let target = RuleTarget(key: row.connector.map { "\(station)/\($0)" } ?? station, station: station, connector: row.connector, site: row.site)
@@ -232,7 +233,7 @@ extension RemediationExecutor {
                 var status = "refused"
                 if case .held = refusal.kind { status = "held" }
                 do { try await store.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {
-                    log("error", "cannot record a refused queued command", ["station": station, "error": "\(error)"])
+                    log(.error, "cannot record a refused queued command", ["station": station, "error": "\(error)"])
                 }
                 await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
                                                  action: action.label, outcome: status, details: "queued #\(row.id) not sent: \(refusal.reason)"))
@@ -249,7 +250,7 @@ extension RemediationExecutor {
     public func expireQueue() async {
         let expired: [StationStore.CommandRow]
         do { expired = try await store.expireQueuedCommands(now: now) } catch {
-            log("error", "cannot expire queued commands", ["error": "\(error)"])
+            log(.error, "cannot expire queued commands", ["error": "\(error)"])
             return
         }
         for row in expired {

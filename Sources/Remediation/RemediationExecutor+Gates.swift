@@ -3,6 +3,7 @@ import Audit
 import CPMS
 import Foundation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// Why a command may not go out now. Checked here, whatever a rule, a template or a typo says.
@@ -120,7 +121,7 @@ extension RemediationExecutor {
     /// A gate that could not read: logged and audited every time, alerted once per gate
     /// until it reads again.
     func reportUnreadable(gate: String, reason: String, station: String, rule: String) async {
-        log("error", "safety gate cannot read its state; command not sent", ["gate": gate, "station": station, "rule": rule, "why": reason])
+        log(.error, "safety gate cannot read its state; command not sent", ["gate": gate, "station": station, "rule": rule, "why": reason])
         guard !unreadableGates.contains(gate) else { return }
         unreadableGates.insert(gate)
         await alerts.raise(AlertRequest(rule: "gate-unreadable", target: gate, station: nil, site: nil, route: "oncall", severity: .critical,

@@ -4,6 +4,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// The only component that sends remediating commands. For each `act` decision it checks the
@@ -84,12 +85,12 @@ public actor RemediationExecutor {
         do {
             let interrupted = try await store.markInterruptedCommands(now: now)
             if interrupted > 0 {
-                log("warning", "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted)])
+                log(.warning, "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted)])
                 await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "recover", outcome: "unknown",
                                                  details: "\(interrupted) command(s) were recorded but not confirmed before Vigil stopped"))
             }
         } catch {
-            log("error", "cannot recover the command record", ["error": "\(error)"])
+            log(.error, "cannot recover the command record", ["error": "\(error)"])
         }
     }
 
@@ -144,7 +145,7 @@ public actor RemediationExecutor {
                                              outcome: worked ? "verified" : "notVerified",
                                              details: "command #\(command.id): \(decision.reason)"))
         } catch {
-            log("error", "cannot record a verification", ["rule": decision.rule, "station": station, "error": "\(error)"])
+            log(.error, "cannot record a verification", ["rule": decision.rule, "station": station, "error": "\(error)"])
         }
     }
 }

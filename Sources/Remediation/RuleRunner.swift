@@ -4,6 +4,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import RuleEngine
+import ServiceLog
 import VendorCatalog
 
 /// Runs the pure rule engine for a live system. It is the `rules` consumer of the durable
@@ -25,7 +26,7 @@ public actor RuleRunner {
     /// How often time passing (`tick`) is fed to the engine, so deadlines — absence rules,
     /// `for` windows, verifications, approval timeouts — fall due without an incoming event.
     nonisolated let tickInterval: Duration
-    public typealias Logger = @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
+    public typealias Logger = LogLine
 
     private var engine: RuleEngine
     private var state: RuleEngineState
@@ -102,7 +103,7 @@ public actor RuleRunner {
                 state = engine.adopt(try JSONDecoder().decode(RuleEngineState.self, from: Data(saved.json.utf8)))
                 stateCursor = saved.cursor
             } catch {
-                log("warning", "saved rule state unreadable; starting with empty windows", ["error": "\(error)"])
+                log(.warning, "saved rule state unreadable; starting with empty windows", ["error": "\(error)"])
             }
         }
         let recorded = stored?.cursor ?? EventCursor(position: head)
@@ -126,7 +127,7 @@ public actor RuleRunner {
         (feedbackStream, feedback) = AsyncStream.makeStream(of: DomainEvent.self)
         do { try await events.register(Self.consumer, from: start) } catch { throw StateUnreadable(error: "\(error)") }
         if replaying {
-            log("info", "replaying the events decided before the restart, without acting on them",
+            log(.info, "replaying the events decided before the restart, without acting on them",
                 ["from": String(start.position), "through": String(recorded.position)])
         }
     }
@@ -177,7 +178,7 @@ public actor RuleRunner {
                     break
                 } catch {
                     attempt += 1
-                    log("error", "cannot append to the event log; retrying", ["kind": event.kind.rawValue, "station": event.station,
+                    log(.error, "cannot append to the event log; retrying", ["kind": event.kind.rawValue, "station": event.station,
                                                                               "attempt": String(attempt), "error": "\(error)"])
                     try? await Task.sleep(for: .milliseconds(min(5_000, 100 * attempt)))
                 }
@@ -205,7 +206,7 @@ public actor RuleRunner {
         if replaying && !hasRecordedWaiting() {
             replaying = false
             engine.start(at: clock(), state: &state)
-            log("info", "replay after restart done; acting on events again", ["position": String(cursor.position)])
+            log(.info, "replay after restart done; acting on events again", ["position": String(cursor.position)])
         }
         await record(decisions)
     }
@@ -243,7 +244,7 @@ public actor RuleRunner {
             recorded = cursor
             recordedTicks = ticks
         } catch {
-            log("error", "cannot save the rule engine's event-log cursor", ["error": "\(error)"])
+            log(.error, "cannot save the rule engine's event-log cursor", ["error": "\(error)"])
         }
     }
 
@@ -272,12 +273,12 @@ public actor RuleRunner {
             recordedTicks = ticks
             await auditor?.written()
         } catch {
-            log("error", "cannot store decisions", ["error": "\(error)"])
+            log(.error, "cannot store decisions", ["error": "\(error)"])
             // Still try to leave a trace in the chain (it may be the decisions table that failed).
             await auditor?.record(entries)
         }
         for decision in decisions {
-            log("info", "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
+            log(.info, "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
                                           "target": decision.target.key, "mode": decision.mode.rawValue, "reason": decision.reason])
         }
         if let onDecisions {
@@ -296,7 +297,7 @@ public actor RuleRunner {
             try await store.saveRuleState(String(decoding: json, as: UTF8.self), cursor: evaluated,
                                           engineTime: StoreTime.format(tickedThrough), now: Self.timestamp(lastSaved))
         } catch {
-            log("error", "cannot save the rule state", ["error": "\(error)"])
+            log(.error, "cannot save the rule state", ["error": "\(error)"])
         }
     }
 
@@ -333,7 +334,7 @@ public actor RuleRunner {
     /// A decision's JSON for its row and audit entry; nil (logged) if it cannot be encoded.
     func encode(_ decision: Decision) -> String? {
         do { return String(decoding: try Self.encoder.encode(decision), as: UTF8.self) } catch {
-            log("error", "cannot encode a decision; its reason is recorded instead", ["rule": decision.rule, "error": "\(error)"])
+            log(.error, "cannot encode a decision; its reason is recorded instead", ["rule": decision.rule, "error": "\(error)"])
             return nil
         }
     }
@@ -364,10 +365,10 @@ public actor RuleRunner {
             let silences = RuleSilences.engineSilences(rows, now: now)
             if silences != engine.environment.silences {
                 engine.environment.silences = silences
-                log("info", "silences for the rules updated", ["silences": String(silences.count)])
+                log(.info, "silences for the rules updated", ["silences": String(silences.count)])
             }
         } catch {
-            log("error", "cannot read the silences; the rules keep the ones they had", ["error": "\(error)"])
+            log(.error, "cannot read the silences; the rules keep the ones they had", ["error": "\(error)"])
         }
     }
 

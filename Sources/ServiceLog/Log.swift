@@ -47,6 +47,15 @@ public struct Log: Sendable {
     }
 }
 
+/// Where a module writes its log lines without knowing where they go: `Log.line` in `vigil`,
+/// a recorder or nothing in tests.
+public typealias LogLine = @Sendable (_ level: Log.Level, _ message: String, _ fields: [String: String]) -> Void
+
+extension Log {
+    /// This log as a `LogLine`.
+    public var line: LogLine { { level, message, fields in self(level, message, fields) } }
+}
+
 /// Writes one line to standard output at once (no buffering), so scripts that wait for
 /// "listening on" lines see them immediately.
 public func printLine(_ text: String) {

@@ -217,7 +217,7 @@ struct ServeCommand {
             }
         }
         let ruleSet = try loadRules()
-        let logger: RuleRunner.Logger = { [log] level, message, fields in log(Log.Level(name: level) ?? .info, message, fields) }
+        let logger = log.line
         let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
         let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true),
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)

@@ -2,6 +2,7 @@
 import Audit
 @testable import CPMS
 import Foundation
+import ServiceLog
 import Synchronization
 import Testing
 import Transport
@@ -59,8 +60,8 @@ import VendorCatalog
         let logged = Mutex<[String]>([])
         let clock = TestClock()
         let audit: @Sendable ([AuditRecord]) async -> Void = { records in audited.withLock { $0 += records } }
-        let log: @Sendable (String, String, [String: String]) -> Void = { level, message, fields in
-            logged.withLock { $0.append("\(level) \(message) \(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
+        let log: LogLine = { level, message, fields in
+            logged.withLock { $0.append("\(level.name) \(message) \(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
         }
         let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: audit, log: log)
         let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: audit, log: log)
