@@ -86,10 +86,10 @@ struct BenchCommand {
     }
 
     /// Opens `count` connections, at most 256 handshakes in flight at once.
-    func openIdle(count: Int, url: String) async throws -> [WebSocketConnection] {
-        var opened: [WebSocketConnection] = []
+    func openIdle(count: Int, url: String) async throws -> [TransportConnection] {
+        var opened: [TransportConnection] = []
         var next = 0
-        try await withThrowingTaskGroup(of: WebSocketConnection.self) { group in
+        try await withThrowingTaskGroup(of: TransportConnection.self) { group in
             while next < min(256, count) {
                 group.addTask { try await WebSocketClient.connect(to: url, options: Self.quietOptions).0 }
                 next += 1
@@ -111,7 +111,7 @@ struct BenchCommand {
         return options
     }
 
-    func closeAll(_ connections: [WebSocketConnection]) async {
+    func closeAll(_ connections: [TransportConnection]) async {
         await withTaskGroup(of: Void.self) { group in
             for connection in connections { group.addTask { await connection.close() } }
         }

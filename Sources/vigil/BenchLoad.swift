@@ -89,7 +89,7 @@ struct BenchLoad {
 
     let frames: BenchFrames
     /// The connected chargers, in the order of the ids given to `connect`.
-    private(set) var sockets: [WebSocketConnection] = []
+    private(set) var sockets: [TransportConnection] = []
     /// Connections that failed to open, and why the first did.
     private(set) var failed = 0
     private(set) var firstFailure: String?
@@ -116,7 +116,7 @@ struct BenchLoad {
         load.sockets.reserveCapacity(ids.count)
         let options = Self.options
         for start in stride(from: 0, to: ids.count, by: batch) {
-            let opened = await withTaskGroup(of: (Int, Result<WebSocketConnection, Error>).self) { group in
+            let opened = await withTaskGroup(of: (Int, Result<TransportConnection, Error>).self) { group in
                 for index in start..<min(ids.count, start + batch) {
                     group.addTask {
                         do { return (index, .success(try await WebSocketClient.connect(to: url + ids[index], options: options).0)) } catch {
@@ -202,7 +202,7 @@ struct BenchLoad {
 
     // MARK: - One charger, isolated to its connection
 
-    private static func boot(_ socket: isolated WebSocketConnection) async -> Tally {
+    private static func boot(_ socket: isolated TransportConnection) async -> Tally {
         var tally = Tally()
         let sent = now()
         do { try await socket.send(text: BenchFrames.boot) } catch {
@@ -213,7 +213,7 @@ struct BenchLoad {
         return tally
     }
 
-    private static func saturate(_ socket: isolated WebSocketConnection, frames: BenchFrames, stop: Stop, meter start: Int) async -> Tally {
+    private static func saturate(_ socket: isolated TransportConnection, frames: BenchFrames, stop: Stop, meter start: Int) async -> Tally {
         var tally = Tally()
         tally.latencies.reserveCapacity(1_024)
         var sequence = 0
@@ -239,7 +239,7 @@ struct BenchLoad {
         return tally
     }
 
-    private static func pace(_ socket: isolated WebSocketConnection, frames: BenchFrames, first: ContinuousClock.Instant,
+    private static func pace(_ socket: isolated TransportConnection, frames: BenchFrames, first: ContinuousClock.Instant,
                              interval: Duration, end: ContinuousClock.Instant, meter start: Int) async -> Tally {
         var tally = Tally()
         tally.latencies.reserveCapacity(Int((end - first) / interval) + 2)
@@ -270,7 +270,7 @@ struct BenchLoad {
 
     /// Reads frames until the reply to `id`; answers the server's CALLs on the way. False when
     /// the connection closed first.
-    static func awaitReply(_ socket: isolated WebSocketConnection, to id: String, tally: inout Tally) async -> Bool {
+    static func awaitReply(_ socket: isolated TransportConnection, to id: String, tally: inout Tally) async -> Bool {
         while true {
             guard let message = try? await socket.receive() else { return false }
             guard case .text(let text) = message else {

@@ -42,7 +42,7 @@ struct EchoCommand {
         return router
     }
 
-    static func echo(_ connection: isolated WebSocketConnection) async {
+    static func echo(_ connection: isolated TransportConnection) async {
         while let message = try? await connection.receive() {
             do { try await connection.send(message) } catch { return }
         }

@@ -99,7 +99,7 @@ struct OCPPEndpoint {
         return router
     }
 
-    static func serve(_ socket: WebSocketConnection, info: WebSocketSessionInfo, stations: StationHandlers,
+    static func serve(_ socket: TransportConnection, info: WebSocketSessionInfo, stations: StationHandlers,
                       connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
                       usesTLS: Bool, budget: MessageBudget, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"

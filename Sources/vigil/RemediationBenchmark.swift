@@ -125,7 +125,7 @@ struct RemediationBenchmark {
     }
 
     /// A probe after its boot: answers every CALL of the server, noting when a Reset arrives.
-    private static func listen(_ socket: isolated WebSocketConnection, probe: Int, arrivals: Arrivals) async {
+    private static func listen(_ socket: isolated TransportConnection, probe: Int, arrivals: Arrivals) async {
         while let message = try? await socket.receive() {
             guard case .text(let text) = message, case .call(let id, let action) = BenchFrames.classify(text, expecting: "F") else { continue }
             if action == "Reset" { arrivals.record(probe, at: BenchLoad.now()) }

@@ -66,7 +66,7 @@ import Transport
         SystemLimits.raiseFileDescriptorLimit()
         try await withServer(router: echoRouter()) { server in
             let port = server.boundAddress.port
-            let clients = try await withThrowingTaskGroup(of: WebSocketConnection.self) { group in
+            let clients = try await withThrowingTaskGroup(of: TransportConnection.self) { group in
                 for index in 0..<1000 {
                     group.addTask {
                         let (client, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/echo")
@@ -75,7 +75,7 @@ import Transport
                         return client
                     }
                 }
-                var all: [WebSocketConnection] = []
+                var all: [TransportConnection] = []
                 for try await client in group { all.append(client) }
                 return all
             }

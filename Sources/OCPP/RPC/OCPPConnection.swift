@@ -21,7 +21,7 @@ public actor OCPPConnection {
     /// The OCPP security profile of the connection (3 TLS with client certificate, 2 TLS with
     /// Basic credentials, 1 Basic credentials only, 0 none), when the server told it.
     public nonisolated let securityProfile: Int?
-    public nonisolated let socket: WebSocketConnection
+    public nonisolated let socket: TransportConnection
     /// The session runs on its socket's queue, and so do the tasks answering CALLs: a frame is
     /// read, decoded, handled and answered without hopping between threads (only a handler's
     /// own awaits — the store — leave it).
@@ -49,7 +49,7 @@ public actor OCPPConnection {
     /// The connection whose CALL the current task is answering.
     @TaskLocal private static var answeringOn: ObjectIdentifier?
 
-    public init(socket: WebSocketConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
+    public init(socket: TransportConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
                 frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil,
                 quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil, securityProfile: Int? = nil) {

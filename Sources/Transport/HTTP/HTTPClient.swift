@@ -69,7 +69,7 @@ public enum HTTPClient {
                 close(fd)
                 throw error
             }
-            let connection = WebSocketConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.http-client"),
+            let connection = TransportConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.http-client"),
                                                  parserLimits: HTTPRequestParser.Limits())
             do {
                 let head = try await connection.exchangeAsClient(connectInProgress: inProgress, request: bytes, timeout: timeout)

@@ -22,7 +22,7 @@ public final class HTTPServer: Sendable {
     }
 
     struct State {
-        var connections: [ObjectIdentifier: WebSocketConnection] = [:]
+        var connections: [ObjectIdentifier: TransportConnection] = [:]
         var pendingAccepted = 0
         /// Open (or accepted and pending) connections per remote address, for the per-address cap.
         var perAddress: [String: Int] = [:]
@@ -94,13 +94,13 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private func makeConnection(fd: Int32) -> WebSocketConnection? {
+    private func makeConnection(fd: Int32) -> TransportConnection? {
         let executor = QueueExecutor(label: "vigil.connection")
         guard let tls = configuration.tls else {
-            return WebSocketConnection(fd: fd, role: .server, tls: nil, executor: executor, parserLimits: configuration.limits)
+            return TransportConnection(fd: fd, role: .server, tls: nil, executor: executor, parserLimits: configuration.limits)
         }
         guard let session = try? TLSSession(context: tls, serverName: nil) else { return nil }
-        return WebSocketConnection(fd: fd, role: .server, tls: session, executor: executor, parserLimits: configuration.limits)
+        return TransportConnection(fd: fd, role: .server, tls: session, executor: executor, parserLimits: configuration.limits)
     }
 
     /// Accepts until the backlog is empty (readiness is edge-triggered). After 256 it yields
@@ -140,7 +140,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, asks every connection to go away, and drops those still open after
     /// `drainTimeout`. `run()` returns once the last connection has finished.
     public func shutdown() async {
-        let connections = state.withLock { state -> [WebSocketConnection] in
+        let connections = state.withLock { state -> [TransportConnection] in
             guard !state.isShuttingDown else { return [] }
             state.isShuttingDown = true
             if let registration = state.acceptRegistration { Poller.shared.deregister(registration) }

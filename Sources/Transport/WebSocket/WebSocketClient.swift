@@ -34,7 +34,7 @@ public enum WebSocketClient {
         }
     }
 
-    public static func connect(to url: String, options: Options = Options()) async throws -> (WebSocketConnection, WebSocketSessionInfo) {
+    public static func connect(to url: String, options: Options = Options()) async throws -> (TransportConnection, WebSocketSessionInfo) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "ws" || scheme == "wss", let host = components.host, !host.isEmpty else {
             throw ConnectError.invalidURL(url)
@@ -59,18 +59,18 @@ public enum WebSocketClient {
                 lastError = error
                 continue
             }
-            let connection: WebSocketConnection
+            let connection: TransportConnection
             if secure, let tls = options.tls {
                 do {
                     let session = try TLSSession(context: tls, serverName: bareHost)
-                    connection = WebSocketConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.client"),
+                    connection = TransportConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.client"),
                                                      parserLimits: HTTPRequestParser.Limits())
                 } catch {
                     close(fd)
                     throw error
                 }
             } else {
-                connection = WebSocketConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.client"),
+                connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.client"),
                                                  parserLimits: HTTPRequestParser.Limits())
             }
             do {

@@ -77,11 +77,11 @@ public struct WebSocketRoute: Sendable {
     public var configuration: WebSocketConfiguration
     /// Decides on an upgrade request; may suspend (e.g. to look up a station's credentials).
     public var negotiate: @Sendable (WebSocketSessionInfo, _ offeredSubprotocols: [String]) async -> Decision
-    public var handler: @Sendable (WebSocketConnection, WebSocketSessionInfo) async -> Void
+    public var handler: @Sendable (TransportConnection, WebSocketSessionInfo) async -> Void
 
     public init(configuration: WebSocketConfiguration = WebSocketConfiguration(),
                 negotiate: @escaping @Sendable (WebSocketSessionInfo, [String]) async -> Decision,
-                handler: @escaping @Sendable (WebSocketConnection, WebSocketSessionInfo) async -> Void) {
+                handler: @escaping @Sendable (TransportConnection, WebSocketSessionInfo) async -> Void) {
         self.configuration = configuration
         self.negotiate = negotiate
         self.handler = handler

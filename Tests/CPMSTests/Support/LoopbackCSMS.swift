@@ -7,7 +7,7 @@ import Transport
 /// `serve(socket, version, stationId)`, hands `body` the port, then shuts the server down
 /// and waits for it, also when `body` throws.
 func withOCPPServer(configuration: WebSocketConfiguration = WebSocketConfiguration(),
-                    _ serve: @escaping @Sendable (WebSocketConnection, OCPPVersion, String) async -> Void,
+                    _ serve: @escaping @Sendable (TransportConnection, OCPPVersion, String) async -> Void,
                     _ body: (Int) async throws -> Void) async throws {
     var router = Router()
     router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(

@@ -1,7 +1,7 @@
 /// A single HTTP/1.1 request from the client side, on the same socket machinery as the
 /// WebSocket client (non-blocking connect, TLS through memory BIOs, one deadline for the
 /// whole exchange): connect, send the request, read the response head, close.
-extension WebSocketConnection {
+extension TransportConnection {
     func exchangeAsClient(connectInProgress: Bool, request: [UInt8], timeout: Duration) async throws -> HTTPResponseHead {
         startReading()
         scheduleDeadline(after: timeout)

@@ -1,15 +1,16 @@
 import Dispatch
 import Glibc
 
-/// One TCP (optionally TLS) connection. On the server it starts in the HTTP/1.1 phase,
-/// serving requests through a `Router`, and may upgrade to WebSocket; a client connection
-/// starts with its own upgrade request. All state is isolated to the actor, which runs on
+/// The transport's one connection type: a TCP (optionally TLS) socket speaking HTTP/1.1 and,
+/// after an upgrade, WebSocket. On the server it starts in the HTTP/1.1 phase, serving
+/// requests through a `Router`, and may upgrade to WebSocket; a client connection starts with
+/// its own upgrade request (`WebSocketClient`) or one plain request (`HTTPClient`). All state is isolated to the actor, which runs on
 /// the same serial dispatch queue to which the `Poller` delivers the socket's readiness events.
 ///
 /// The WebSocket API: `receive()` returns whole messages (nil once closed); `send` writes a
 /// message, waiting when more than `outboundHighWatermark` bytes are queued; `close`
 /// performs the closing handshake. Only one task may wait in `receive()` at a time.
-public actor WebSocketConnection {
+public actor TransportConnection {
     enum Phase {
         case http
         case clientHandshake

@@ -1,5 +1,5 @@
 /// The server's HTTP/1.1 phase: requests in order, keep-alive, timeouts, and the upgrade.
-extension WebSocketConnection {
+extension TransportConnection {
     /// Serves requests until the client closes, a response closes the connection, or the
     /// connection upgrades to WebSocket and that endpoint's handler returns.
     func serve(router: Router, timeouts: HTTPServerConfiguration.Timeouts) async {

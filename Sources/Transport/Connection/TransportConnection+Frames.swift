@@ -1,5 +1,5 @@
 /// The WebSocket phase: frames in, messages out, control frames and the close handshake.
-extension WebSocketConnection {
+extension TransportConnection {
     /// Enters the WebSocket phase with `configuration`, replaying bytes that arrived
     /// together with the handshake.
     func beginWebSocket(configuration: WebSocketConfiguration, leftover: [UInt8]) {

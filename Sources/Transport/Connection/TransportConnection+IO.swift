@@ -2,7 +2,7 @@ import Dispatch
 import Glibc
 
 /// Socket I/O: the poller's readiness events, reads through TLS, buffered writes, timers, teardown.
-extension WebSocketConnection {
+extension TransportConnection {
     /// Registers the socket with the poller. Called once, on the actor, before anything else.
     func startReading() {
         guard socketState == .open, registration == nil else { return }   // closed before serving began

@@ -1,5 +1,5 @@
 /// The client's opening: TCP connect, TLS handshake, upgrade request and its validation.
-extension WebSocketConnection {
+extension TransportConnection {
     func openAsClient(connectInProgress: Bool, hostHeader: String, path: String,
                       options: WebSocketClient.Options) async throws -> WebSocketSessionInfo {
         startReading()
