@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "VendorCatalog", dependencies: ["YAMLKit"], exclude: ["README.md"]),
         .target(name: "DomainEvents", exclude: ["README.md"]),
         .target(name: "Digests", dependencies: ["COpenSSL"], exclude: ["README.md"]),
-        .target(name: "Audit", dependencies: ["Digests"], exclude: ["README.md"]),
+        .target(name: "Audit", dependencies: ["Digests", "Store"], exclude: ["README.md"]),
         .target(name: "RuleEngine", dependencies: ["DomainEvents", "YAMLKit", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit", "Digests"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),

@@ -73,7 +73,7 @@ extension StationStore {
                               entry: (Int) -> AuditRecord) throws -> Int? {
         try database.transaction {
             guard let id = try insertCommandRow(command, now: now) else { return nil }
-            _ = try insertAudit([entry(id)], signing)
+            _ = try AuditTables.insert([entry(id)], signing, into: database)
             return id
         }
     }

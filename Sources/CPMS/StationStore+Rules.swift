@@ -56,7 +56,7 @@ extension StationStore {
                 }
                 // Their audit entries in the same transaction: a decision is never on record
                 // without its entry in the chain, nor the other way round.
-                if let audit, !audit.records.isEmpty { _ = try insertAudit(audit.records, audit.signing) }
+                if let audit, !audit.records.isEmpty { _ = try AuditTables.insert(audit.records, audit.signing, into: database) }
             }
             return ids
         }

@@ -27,7 +27,7 @@ public struct Auditor: Sendable {
 
     public func record(_ records: [AuditRecord]) async {
         guard !records.isEmpty else { return }
-        do { try await store.appendAudit(records, key: key, now: RuleRunner.timestamp(clock())) } catch {
+        do { try await AuditStore(host: store).appendAudit(records, key: key, now: RuleRunner.timestamp(clock())) } catch {
             log(.error, "cannot write the audit trail", ["error": "\(error)", "entries": String(records.count)])
         }
         await anchorNewCheckpoints()
@@ -51,7 +51,7 @@ public struct Auditor: Sendable {
     /// timer, after a CLI command).
     public func checkpoint() async {
         guard let key else { return }
-        do { try await store.checkpointAudit(key: key, now: RuleRunner.timestamp(clock())) } catch {
+        do { try await AuditStore(host: store).checkpointAudit(key: key, now: RuleRunner.timestamp(clock())) } catch {
             log(.error, "cannot sign an audit checkpoint", ["error": "\(error)"])
         }
         await anchorNewCheckpoints()
@@ -98,7 +98,7 @@ public actor AuditAnchorWriter {
     @discardableResult
     public func catchUp(from store: StationStore) async throws -> Int {
         let after = try lastAnchored()
-        let fresh = try await store.auditCheckpoints(afterSequence: after)
+        let fresh = try await AuditStore(host: store).auditCheckpoints(afterSequence: after)
         guard let newest = fresh.last else { return 0 }
         let text = fresh.map { AuditAnchor.line($0) }.joined(separator: "\n") + "\n"
         if !FileManager.default.fileExists(atPath: path) {

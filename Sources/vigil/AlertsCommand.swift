@@ -113,8 +113,8 @@ struct AlertsCommand {
     func audit(_ store: StationStore, _ record: AuditRecord) async throws {
         let key = try AuditKey.load(path: AuditKey.path(option: nil, databasePath: arguments.databasePath), create: false)
         let now = StoreTime.format(Date())
-        try await store.appendAudit([record], key: key, now: now)
-        if let key { try await store.checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once
+        try await AuditStore(host: store).appendAudit([record], key: key, now: now)
+        if let key { try await AuditStore(host: store).checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once
     }
 
     static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }

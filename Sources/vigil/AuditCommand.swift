@@ -32,7 +32,7 @@ struct AuditCommand {
             return try await verify(store)
         case "query":
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
-            for entry in try await store.auditEntries(query()) {
+            for entry in try await AuditStore(host: store).auditEntries(query()) {
                 printLine(arguments.has("json") ? Self.jsonLine(entry) : Self.textLine(entry))
             }
             return 0
@@ -44,8 +44,8 @@ struct AuditCommand {
         }
     }
 
-    func query() throws(UsageError) -> StationStore.AuditQuery {
-        StationStore.AuditQuery(from: arguments.value("from"), to: arguments.value("to"), station: arguments.value("station"),
+    func query() throws(UsageError) -> AuditQuery {
+        AuditQuery(from: arguments.value("from"), to: arguments.value("to"), station: arguments.value("station"),
                                 site: arguments.value("site"), rule: arguments.value("rule"), action: arguments.value("action"),
                                 outcome: arguments.value("outcome"), actor: arguments.value("actor"), kind: arguments.value("kind"),
                                 limit: try arguments.integer("limit", default: 1_000))
@@ -57,7 +57,7 @@ struct AuditCommand {
         var entries: [AuditEntry] = []
         var after = 0
         while true {
-            let page = try await store.auditPage(afterId: after, limit: 10_000)
+            let page = try await AuditStore(host: store).auditPage(afterId: after, limit: 10_000)
             guard let last = page.last else { break }
             entries += page
             after = last.id
@@ -67,7 +67,7 @@ struct AuditCommand {
             guard let date = StoreTime.parse(asOf) else { throw UsageError("--as-of must be an RFC 3339 time, got \(asOf.debugDescription)") }
             now = date
         }
-        let checkpoints = try await store.auditCheckpoints()
+        let checkpoints = try await AuditStore(host: store).auditCheckpoints()
         var anchor: [AuditCheckpoint]?
         if let anchorPath = arguments.value("anchor") {
             guard let data = FileManager.default.contents(atPath: anchorPath) else {
@@ -100,7 +100,7 @@ struct AuditCommand {
         var query = try query()
         if arguments.value("limit") == nil { query.limit = Int.max }
         var lines: [String] = format == "csv" ? ["id,at,kind,actor,station,site,rule,action,outcome,details,previous_hash,hash"] : []
-        for entry in try await store.auditEntries(query) {
+        for entry in try await AuditStore(host: store).auditEntries(query) {
             lines.append(format == "csv" ? Self.csvLine(entry) : Self.jsonLine(entry))
         }
         let text = lines.joined(separator: "\n") + "\n"

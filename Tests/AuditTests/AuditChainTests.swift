@@ -17,23 +17,23 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
         let store = try StationStore(path: path)
         for index in 1...count {
-            try await store.appendAudit([AuditRecord(kind: index % 2 == 0 ? "command" : "decision", actor: "rules", station: "CP-\(index % 3)",
+            try await AuditStore(host: store).appendAudit([AuditRecord(kind: index % 2 == 0 ? "command" : "decision", actor: "rules", station: "CP-\(index % 3)",
                                                      rule: "stuck", action: "reset soft", outcome: "accepted",
                                                      details: "entry \(index)\nwith a second line, a \\ and \"quotes\"")],
                                         key: key, now: "2026-01-01T00:00:\(String(format: "%02d", index % 60)).000Z")
         }
-        if signHead { try await store.checkpointAudit(key: key, now: Self.minuteLater) }
+        if signHead { try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater) }
         return (store, path)
     }
 
     func verdict(_ store: StationStore, key: [UInt8]? = nil, now: String = minuteLater, anchor: [AuditCheckpoint]? = nil) async throws -> AuditChain.Verdict {
-        AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 10_000), checkpoints: try await store.auditCheckpoints(),
+        AuditChain.verify(entries: try await AuditStore(host: store).auditPage(afterId: 0, limit: 10_000), checkpoints: try await AuditStore(host: store).auditCheckpoints(),
                           key: key ?? self.key, now: AuditChain.parseTime(now), anchor: anchor)
     }
 
     /// The store's checkpoints as the anchor file would hold them (written and parsed back).
     func anchor(of store: StationStore) async throws -> [AuditCheckpoint] {
-        try AuditAnchor.parse(try await store.auditCheckpoints().map { AuditAnchor.line($0) }.joined(separator: "\n") + "\n")
+        try AuditAnchor.parse(try await AuditStore(host: store).auditCheckpoints().map { AuditAnchor.line($0) }.joined(separator: "\n") + "\n")
     }
 
     /// Runs SQL against the file behind the store's back, as an attacker with file access would.
@@ -46,7 +46,7 @@ import Testing
 
     /// Recomputes every hash from entry `from` on, as an attacker without the key would after an edit.
     func rechain(_ store: StationStore, _ path: String, from: Int) async throws {
-        let entries = try await store.auditPage(afterId: 0, limit: 10_000)
+        let entries = try await AuditStore(host: store).auditPage(afterId: 0, limit: 10_000)
         var previous = entries[from - 2].hash
         var sql = ""
         for entry in entries where entry.id >= from {
@@ -62,8 +62,8 @@ import Testing
     @Test func anIntactHistoryVerifiesWithItsCheckpoints() async throws {
         let (store, path) = try await history(entries: 120)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try await store.auditCheckpoints().map(\.entryId) == [100, 120])
-        #expect(try await store.auditCheckpoints().map(\.sequence) == [1, 2])
+        #expect(try await AuditStore(host: store).auditCheckpoints().map(\.entryId) == [100, 120])
+        #expect(try await AuditStore(host: store).auditCheckpoints().map(\.sequence) == [1, 2])
         #expect(try await verdict(store) == .intact(entries: 120, checkpoints: 2))
         #expect(try await verdict(store, anchor: try await anchor(of: store)) == .intact(entries: 120, checkpoints: 2))
     }
@@ -90,7 +90,7 @@ import Testing
     @Test func anEditThatRecomputesTheHashBreaksTheNextLink() async throws {
         let (store, path) = try await history(entries: 60)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var entry = try #require(try await store.auditPage(afterId: 16, limit: 1).first)
+        var entry = try #require(try await AuditStore(host: store).auditPage(afterId: 16, limit: 1).first)
         entry.record.outcome = "rejected"
         let forged = AuditChain.hash(id: entry.id, at: entry.at, record: entry.record, previousHash: entry.previousHash)
         try tamper(path, "UPDATE audit_log SET outcome = 'rejected', hash = '\(forged)' WHERE id = 17")
@@ -160,7 +160,7 @@ import Testing
     @Test func aDeletedCheckpointLeavesAGapInTheNumbering() async throws {
         let (store, path) = try await history(entries: 250)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try await store.auditCheckpoints().map(\.entryId) == [100, 200, 250])
+        #expect(try await AuditStore(host: store).auditCheckpoints().map(\.entryId) == [100, 200, 250])
         try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence = 2")
         #expect(try await verdict(store) == .badCheckpoint(sequence: 3, reason: "checkpoint 2 is missing before it (deleted)"))
     }
@@ -188,8 +188,8 @@ import Testing
         let anchored = try await anchor(of: store)
         try tamper(path, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
         // serve carries on from the cut: new entries, and a new checkpoint 2 over them.
-        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the cut")], key: key, now: Self.minuteLater)
-        try await store.checkpointAudit(key: key, now: Self.minuteLater)
+        try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the cut")], key: key, now: Self.minuteLater)
+        try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
         #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "checkpoint 2 differs from its anchored copy (entry 101 in the database, 120 in the anchor): the database was rewritten"))
     }
 
@@ -217,7 +217,7 @@ import Testing
     @Test func withoutAKeyNothingIsProven() async throws {
         let (store, path) = try await history(entries: 10)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let verdict = AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 100), checkpoints: try await store.auditCheckpoints(),
+        let verdict = AuditChain.verify(entries: try await AuditStore(host: store).auditPage(afterId: 0, limit: 100), checkpoints: try await AuditStore(host: store).auditCheckpoints(),
                                         key: nil, now: AuditChain.parseTime(Self.minuteLater))
         #expect(verdict == .unverifiable(reason: "no audit key, so no checkpoint signature can be checked and the history's completeness cannot be shown"))
     }
@@ -235,7 +235,7 @@ import Testing
 
         let (store, path) = try await history(entries: 3)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try await store.appendAudit([null], key: key, now: Self.minuteLater)
+        try await AuditStore(host: store).appendAudit([null], key: key, now: Self.minuteLater)
         try tamper(path, "UPDATE audit_log SET station = '\u{2400}' WHERE id = 4")
         #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
     }
@@ -270,9 +270,9 @@ import Testing
         }
         sql += "INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (5, '\(previous)', '\(AuditChain.sign(entryId: 5, hash: previous, key: key))', '2026-01-01T00:00:05.000Z', 1, 1)"
         try tamper(path, sql)
-        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", station: nil, details: "new")], key: key, now: "2026-01-01T00:00:30.000Z")
-        try await store.checkpointAudit(key: key, now: Self.minuteLater)
-        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.encoding) == [.v1, .v1, .v1, .v1, .v1, .v2])
+        try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", station: nil, details: "new")], key: key, now: "2026-01-01T00:00:30.000Z")
+        try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.encoding) == [.v1, .v1, .v1, .v1, .v1, .v2])
         #expect(try await verdict(store) == .intact(entries: 6, checkpoints: 2))
         // A v2 entry relabelled v1 no longer matches its hash, and reads as a downgrade.
         try tamper(path, "UPDATE audit_log SET encoding = 1 WHERE id = 6")
@@ -303,10 +303,10 @@ import Testing
                              previous, AuditChain.sign(entryId: 3, hash: previous, key: key))
         }
         let store = try StationStore(path: path)
-        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
-        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
-        try await store.checkpointAudit(key: key, now: Self.minuteLater)
-        #expect(try await store.auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 2]])
+        #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
+        try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
+        try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
+        #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 2]])
         #expect(try await verdict(store) == .intact(entries: 4, checkpoints: 2))
     }
 

@@ -26,7 +26,7 @@ import Testing
                                                                                           outcome: "act", details: "{}")],
                                                                            AuditSigning(key: key, now: now)))
         #expect(ids.count == 1)
-        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.record.rule) == ["r1"])
+        #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.record.rule) == ["r1"])
 
         // When the entry cannot be written, the decision is not on record either.
         let other = try SQLiteDatabase(path: path)
@@ -37,7 +37,7 @@ import Testing
                                                                        AuditSigning(key: key, now: now)))
         }
         #expect(try await store.decisions().map(\.rule) == ["r1"])
-        #expect(try await store.auditPage(afterId: 0, limit: 10).count == 1)
+        #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).count == 1)
     }
 
     @Test func aCommandAndItsEntryAreDurableTogether() async throws {
@@ -50,7 +50,7 @@ import Testing
             AuditRecord(kind: "command", actor: "executor", station: "CP-1", rule: "r1", action: "reset soft", outcome: "sending",
                         details: "#\(id)")
         })
-        #expect(try await store.auditPage(afterId: 0, limit: 10).map(\.record.details) == ["#\(id)"])
+        #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.record.details) == ["#\(id)"])
 
         let other = try SQLiteDatabase(path: path)
         try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")

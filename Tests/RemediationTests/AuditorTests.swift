@@ -29,15 +29,15 @@ import Testing
         await auditor.checkpoint()
         await auditor.checkpoint()   // nothing new to sign
         #expect(try anchored(anchor).map(\.entryId) == [100, 150])
-        #expect(try anchored(anchor) == (try await store.auditCheckpoints()).map { AuditCheckpoint(id: 0, sequence: $0.sequence, entryId: $0.entryId, hash: $0.hash, signature: $0.signature, at: $0.at, version: $0.version) })
+        #expect(try anchored(anchor) == (try await AuditStore(host: store).auditCheckpoints()).map { AuditCheckpoint(id: 0, sequence: $0.sequence, entryId: $0.entryId, hash: $0.hash, signature: $0.signature, at: $0.at, version: $0.version) })
 
         // A one-shot command signs without the anchor; the next serve's writer copies it.
-        try await store.appendAudit([AuditRecord(kind: "operator", actor: "dana", details: "pause")], key: key, now: "2027-01-15T08:00:00.000Z")
-        try await store.checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
+        try await AuditStore(host: store).appendAudit([AuditRecord(kind: "operator", actor: "dana", details: "pause")], key: key, now: "2027-01-15T08:00:00.000Z")
+        try await AuditStore(host: store).checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
         let writer = AuditAnchorWriter(path: anchor)   // named: see LoopbackCSMS on actor temporaries
         #expect(try await writer.catchUp(from: store) == 1)
         #expect(try anchored(anchor).map(\.sequence) == [1, 2, 3])
-        let verdict = AuditChain.verify(entries: try await store.auditPage(afterId: 0, limit: 1_000), checkpoints: try await store.auditCheckpoints(),
+        let verdict = AuditChain.verify(entries: try await AuditStore(host: store).auditPage(afterId: 0, limit: 1_000), checkpoints: try await AuditStore(host: store).auditCheckpoints(),
                                         key: key, anchor: try anchored(anchor))
         #expect(verdict == .intact(entries: 151, checkpoints: 3))
     }
@@ -47,8 +47,8 @@ import Testing
         defer { for path in [database, anchor] { try? FileManager.default.removeItem(atPath: path) } }
         let store = try StationStore(path: database)
         #expect(FileManager.default.createFile(atPath: anchor, contents: Data("not json\n".utf8)))
-        try await store.appendAudit([AuditRecord(kind: "system", actor: "system", details: "x")], key: key, now: "2027-01-15T08:00:00.000Z")
-        try await store.checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
+        try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "x")], key: key, now: "2027-01-15T08:00:00.000Z")
+        try await AuditStore(host: store).checkpointAudit(key: key, now: "2027-01-15T08:00:00.000Z")
         let failing = AuditAnchorWriter(path: anchor)
         await #expect(throws: AuditAnchorWriter.WriteError.self) { try await failing.catchUp(from: store) }
         #expect(FileManager.default.contents(atPath: anchor) == Data("not json\n".utf8))

@@ -83,7 +83,7 @@ import Testing
         try await RemediationExecutor.setKillSwitch(true, store: store, by: "dana", reason: "storm", auditor: auditor)
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
         #expect(try await store.commands().first?.detail == "the kill switch is on (vigil remediation resume turns it off)")
-        let entries = try await store.auditEntries(StationStore.AuditQuery(kind: "operator"))
+        let entries = try await AuditStore(host: store).auditEntries(AuditQuery(kind: "operator"))
         #expect(entries.first?.record.actor == "dana" && entries.first?.record.action == "kill switch on")
     }
 
@@ -95,7 +95,7 @@ import Testing
         try await store.setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")
         await executor.expireQueue()
         #expect(try await store.commands().first?.status == "expired")
-        let expired = try await store.auditEntries(StationStore.AuditQuery(outcome: "expired"))
+        let expired = try await AuditStore(host: store).auditEntries(AuditQuery(outcome: "expired"))
         #expect(expired.count == 1)
     }
 }

@@ -108,7 +108,7 @@ import VendorCatalog
         let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
         #expect(results.map { $0.fields["status"] } == [.string("Refused"), .string("Refused")])
         #expect(results.first?.fields["target"] == .string("CP-1/1") && results.first?.fields["rung"] == .number(0))
-        let audited = try await f.store.auditEntries(StationStore.AuditQuery(outcome: "refused"))
+        let audited = try await AuditStore(host: f.store).auditEntries(AuditQuery(outcome: "refused"))
         #expect(audited.count == 2)
     }
 
@@ -192,7 +192,7 @@ import VendorCatalog
         #expect(commands.first?.detail?.hasSuffix("failing closed: not sent") == true)
         let pages = f.collected.alerts.withLock { $0 }.filter { $0.rule == "gate-unreadable" }
         #expect(pages.map(\.target) == [gate])
-        #expect(try await f.store.auditEntries(StationStore.AuditQuery(outcome: "refused")).count == 2)
+        #expect(try await AuditStore(host: f.store).auditEntries(AuditQuery(outcome: "refused")).count == 2)
     }
 }
 

@@ -1,0 +1,54 @@
+import Store
+
+/// The audit trail on the process's database (`DatabaseHost`): entries appended in one
+/// transaction per call, checkpoints, and the reads `vigil audit` and the anchor writer need.
+/// The tables predate schema tracks (the CPMS list's versions 7 and 18 made them); changes to
+/// them from now on are migrations of this module's "audit" track.
+public struct AuditStore: Sendable {
+    let host: any DatabaseHost
+
+    public init(host: any DatabaseHost) {
+        self.host = host
+    }
+
+    /// The audit tables' own migrations (none yet: see above).
+    public static let schema = SchemaTrack(name: "audit", migrations: [])
+
+    /// Appends records in order, chaining each to the last; returns their ids. With a key, a
+    /// checkpoint is signed, inside the same transaction, whenever `cadence.entries` entries
+    /// have followed the newest one. The time half of the cadence is the caller's (`Auditor.run`).
+    @discardableResult
+    public func appendAudit(_ records: [AuditRecord], key: [UInt8]?, now: String,
+                            cadence: AuditChain.Cadence = .standard) async throws -> [Int] {
+        guard !records.isEmpty else { return [] }
+        return try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction { try AuditTables.insert(records, AuditSigning(key: key, now: now, cadence: cadence), into: database) }
+        }
+    }
+
+    /// Signs a checkpoint at the newest entry unless one already covers it (at shutdown, on
+    /// serve's timer, after a CLI command's entry). Returns whether it signed one.
+    @discardableResult
+    public func checkpointAudit(key: [UInt8], now: String) async throws -> Bool {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.checkpoint(key: key, now: now, in: database) }
+    }
+
+    public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.entries(query, in: database) }
+    }
+
+    /// Every entry in id order, a page at a time (for verification and export).
+    public func auditPage(afterId: Int, limit: Int) async throws -> [AuditEntry] {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.page(afterId: afterId, limit: limit, in: database) }
+    }
+
+    /// Every checkpoint, by sequence number.
+    public func auditCheckpoints() async throws -> [AuditCheckpoint] {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.checkpoints(in: database) }
+    }
+
+    /// Checkpoints numbered after `sequence` (what the anchor has not seen yet).
+    public func auditCheckpoints(afterSequence sequence: Int) async throws -> [AuditCheckpoint] {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.checkpoints(afterSequence: sequence, in: database) }
+    }
+}
