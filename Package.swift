@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "VendorCatalogTests", dependencies: ["VendorCatalog", "YAMLKit"]),
-        .testTarget(name: "CPMSTests", dependencies: ["CPMS", "OCPP", "Transport", "Store", "VendorCatalog", "DomainEvents", "Digests"]),
+        .testTarget(name: "CPMSTests", dependencies: ["CPMS", "OCPP", "Transport", "Store", "VendorCatalog", "DomainEvents", "Digests", "Remediation"]),
         .testTarget(name: "RuleEngineTests", dependencies: ["RuleEngine", "YAMLKit", "VendorCatalog"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "CPMS"]),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),

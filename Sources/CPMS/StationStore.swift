@@ -14,6 +14,8 @@ public actor StationStore {
     nonisolated let frameQueue = FrameQueue()
     /// Modules' schema tracks already brought up to date on this connection (`DatabaseHost`).
     var adoptedTracks: Set<String> = []
+    /// A second, read-only connection (`init(readingFrom:)`): it never migrates.
+    nonisolated let isReadOnly: Bool
 
     /// The thread the store's jobs run on, not the cooperative pool (`ThreadExecutor`).
     nonisolated let executor: ThreadExecutor
@@ -26,6 +28,7 @@ public actor StationStore {
         try CPMSSchema.migrations.migrate(database)
         self.database = database
         self.executor = .store
+        isReadOnly = false
     }
 
     /// Uses an open database of any engine, migrated with `migrations` (the schema in that
@@ -34,6 +37,7 @@ public actor StationStore {
         try (migrations ?? CPMSSchema.migrations).migrate(database)
         self.database = database
         self.executor = .store
+        isReadOnly = false
     }
 
     /// A second, read-only connection to the SQLite database at `path` (already migrated by
@@ -42,6 +46,7 @@ public actor StationStore {
     public init(readingFrom path: String) throws {
         self.database = try SQLiteDatabase(path: path, readOnly: true)
         self.executor = .reads
+        isReadOnly = true
     }
 
     /// The registration of a station, nil when it is unknown.
@@ -356,7 +361,9 @@ extension StationStore: DatabaseHost {
     /// Runs another module's statements on the store's connection (`DatabaseHost`), its schema
     /// track migrated first (once): Alerts keeps its tables this way.
     public func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
-        if !adoptedTracks.contains(schema.name) {
+        // The read-only connection never migrates: the writer has (and a gate reading through it
+        // must not fail for want of a write).
+        if !isReadOnly, !adoptedTracks.contains(schema.name) {
             try schema.migrate(database)
             adoptedTracks.insert(schema.name)
         }

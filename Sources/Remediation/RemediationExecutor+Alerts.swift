@@ -79,7 +79,7 @@ extension RemediationExecutor {
                 text += " Connector \(connector): \(live.status)"
                     + (outOfService ? " — not usable by drivers now." : " — still live: drivers can start sessions on it.")
             }
-            let sent = try await store.commands(station: station, limit: 50)
+            let sent = try await commandRecords.commands(station: station, limit: 50)
                 .filter { $0.rule == rule && (connector == nil || $0.connector == connector) }.suffix(5)
             if !sent.isEmpty {
                 text += "\nTried: " + sent.map { row in

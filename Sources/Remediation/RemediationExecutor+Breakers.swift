@@ -35,17 +35,17 @@ extension RemediationExecutor {
         var queued: Set<String> = []
         if relevant.contains(where: { $0.kind == .connected }) {
             do {
-                _ = try await store.expireQueuedCommands(now: now)
-                queued = try await store.stationsWithQueuedCommands()
+                _ = try await commandRecords.expireQueuedCommands(now: now)
+                queued = try await commandRecords.stationsWithQueuedCommands()
             } catch {
                 log(.error, "cannot read the offline queue; nothing sent from it", ["error": "\(error)"])
             }
         }
-        var resets: [String: StationStore.CommandRow] = [:]
+        var resets: [String: CommandRow] = [:]
         var resetsReadable = true
         if relevant.contains(where: { $0.kind == .booted }) {
             let since = RuleRunner.timestamp(clock().addingTimeInterval(-policy.bootAttribution))
-            do { resets = try await store.latestResets(since: since) } catch {
+            do { resets = try await commandRecords.latestResets(since: since) } catch {
                 resetsReadable = false
                 log(.error, "cannot read the command record to attribute boots", ["error": "\(error)"])
             }
@@ -66,7 +66,7 @@ extension RemediationExecutor {
 
     /// A boot soon after a reset Vigil sent is Vigil's doing; too many of them is a loop that
     /// Vigil itself drives, so resets of that station stop and a person is told.
-    func attributeBoot(_ event: DomainEvent, to reset: StationStore.CommandRow) async {
+    func attributeBoot(_ event: DomainEvent, to reset: CommandRow) async {
         let time = clock()
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, rule: reset.rule,
                                          action: "boot attributed", outcome: "reset #\(reset.id)",

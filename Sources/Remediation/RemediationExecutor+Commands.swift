@@ -37,7 +37,7 @@ extension RemediationExecutor {
             return
         }
         let label = action.label
-        let base = StationStore.NewCommand(decisionId: decisionId, rule: decision.rule, station: station, connector: decision.target.connector,
+        let base = NewCommand(decisionId: decisionId, rule: decision.rule, station: station, connector: decision.target.connector,
                                            site: decision.target.site, action: action.type.rawValue, argument: action.resetType ?? action.message,
                                            status: "pending", code: action.catalogueEntry)
         func audit(_ outcome: String, _ details: String) async {
@@ -47,7 +47,7 @@ extension RemediationExecutor {
         if decision.mode == .dryRun {
             var record = base
             record.status = "dryRun"
-            do { _ = try await store.insertCommand(record, now: now) } catch {
+            do { _ = try await commandRecords.insertCommand(record, now: now) } catch {
                 log(.error, "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
             }
             await audit("dry-run", "not sent: the rule is in dry-run mode")
@@ -74,7 +74,7 @@ extension RemediationExecutor {
         }
         do {
             // The write-ahead record and its audit entry in one transaction.
-            guard let inserted = try await store.insertCommand(record, now: now, audit: auditor.signing(), entry: entry) else {
+            guard let inserted = try await commandRecords.insertCommand(record, now: now, audit: auditor.signing(), entry: entry) else {
                 log(.info, "decision already acted on", ["decision": String(decisionId ?? 0)])
                 return
             }
@@ -108,7 +108,7 @@ extension RemediationExecutor {
     /// not wait for a verification of a command that never went out). A breaker hold pauses
     /// the ladder; a never-reset fault raises one safety alert and takes the faulted connector
     /// out of service instead; an unreadable gate is alerted once.
-    func refuse(_ decision: Decision, action: DecidedAction, decisionId: Int?, station: String, record base: StationStore.NewCommand,
+    func refuse(_ decision: Decision, action: DecidedAction, decisionId: Int?, station: String, record base: NewCommand,
                 refusal: CommandRefusal) async {
         var record = base
         var held: Date?
@@ -120,7 +120,7 @@ extension RemediationExecutor {
         }
         record.detail = refusal.reason
         do {
-            guard try await store.insertCommand(record, now: now) != nil else { return }   // delivered twice: handled once
+            guard try await commandRecords.insertCommand(record, now: now) != nil else { return }   // delivered twice: handled once
         } catch {
             log(.error, "cannot record a refused command", ["station": station, "error": "\(error)"])
         }
@@ -193,7 +193,7 @@ extension RemediationExecutor {
         }()
         let elapsed = ContinuousClock.now - started
         do {
-            try await store.updateCommand(id: id, status: status, detail: detail, sent: true, finished: true, now: now)
+            try await commandRecords.updateCommand(id: id, status: status, detail: detail, sent: true, finished: true, now: now)
         } catch {
             log(.error, "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
         }
@@ -208,9 +208,9 @@ extension RemediationExecutor {
     /// A station (re)connected: send what waited for it, in order, unless it expired.
     /// Each goes through the gates again first: what was safe when it was queued may not be now.
     func sendQueued(to station: String) async {
-        let queued: [StationStore.CommandRow]
+        let queued: [CommandRow]
         do {
-            queued = try await store.queuedCommands(station: station)
+            queued = try await commandRecords.queuedCommands(station: station)
         } catch {
             log(.error, "cannot read the offline queue; nothing sent from it", ["station": station, "error": "\(error)"])
             return
@@ -221,7 +221,7 @@ extension RemediationExecutor {
                                        message: type == .triggerMessage ? row.argument : nil, catalogueEntry: row.code)
             guard let command = Self.command(for: action, connector: row.connector) else { continue }
             do {
-                try await store.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
+                try await commandRecords.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
             } catch {
                 log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
                 continue
@@ -232,7 +232,7 @@ extension RemediationExecutor {
             if let refusal = await refusal(decision, action: action, station: station) {
                 var status = "refused"
                 if case .held = refusal.kind { status = "held" }
-                do { try await store.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {
+                do { try await commandRecords.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {
                     log(.error, "cannot record a refused queued command", ["station": station, "error": "\(error)"])
                 }
                 await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
@@ -248,8 +248,8 @@ extension RemediationExecutor {
 
     /// Marks queued commands past their time to live as expired, on record.
     public func expireQueue() async {
-        let expired: [StationStore.CommandRow]
-        do { expired = try await store.expireQueuedCommands(now: now) } catch {
+        let expired: [CommandRow]
+        do { expired = try await commandRecords.expireQueuedCommands(now: now) } catch {
             log(.error, "cannot expire queued commands", ["error": "\(error)"])
             return
         }

@@ -63,7 +63,7 @@ extension RemediationExecutor {
                 }
                 let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.resetWindow))
                 let sent = try await readGate("reset budget", {
-                    try await self.reads.commandCount(station: station, actionPrefix: "reset", since: since)
+                    try await self.commandReads.commandCount(station: station, actionPrefix: "reset", since: since)
                 })
                 if sent >= policy.maxResetsPerStation {
                     return CommandRefusal(kind: .refused,

@@ -24,6 +24,9 @@ public actor RemediationExecutor {
     /// group commit, and sees everything committed before it).
     let reads: StationStore
     let commands: CommandService
+    /// The command records, written through the store and read (by the gates) through `reads`.
+    let commandRecords: CommandStore
+    let commandReads: CommandStore
     let auditor: Auditor
     public let policy: RemediationPolicy
     let clock: @Sendable () -> Date
@@ -67,6 +70,8 @@ public actor RemediationExecutor {
                 reads: StationStore? = nil) {
         self.store = store
         self.reads = reads ?? store
+        commandRecords = CommandStore(host: store)
+        commandReads = CommandStore(host: reads ?? store)
         self.commands = commands
         self.auditor = auditor
         self.catalog = catalog
@@ -83,7 +88,7 @@ public actor RemediationExecutor {
     /// (they still count against budgets).
     public func recover() async {
         do {
-            let interrupted = try await store.markInterruptedCommands(now: now)
+            let interrupted = try await commandRecords.markInterruptedCommands(now: now)
             if interrupted > 0 {
                 log(.warning, "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted)])
                 await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "recover", outcome: "unknown",
@@ -137,9 +142,9 @@ public actor RemediationExecutor {
     func markVerification(_ decision: Decision, worked: Bool) async {
         guard let station = decision.target.station else { return }
         do {
-            guard let command = try await store.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
+            guard let command = try await commandRecords.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
                   command.verified == nil else { return }
-            try await store.setVerified(commandId: command.id, worked)
+            try await commandRecords.setVerified(commandId: command.id, worked)
             await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
                                              rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
                                              outcome: worked ? "verified" : "notVerified",

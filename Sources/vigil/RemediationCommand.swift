@@ -24,7 +24,7 @@ struct RemediationCommand {
         switch verb {
         case "stats":
             try arguments.rejectUnknown(allowed: ["db"])
-            let rows = try await store.remediationStats()
+            let rows = try await CommandStore(host: store).remediationStats()
             guard !rows.isEmpty else {
                 printLine("no commands sent yet")
                 return 0
@@ -40,7 +40,7 @@ struct RemediationCommand {
             return 0
         case "commands":
             try arguments.rejectUnknown(allowed: ["db", "station", "limit"])
-            for row in try await store.commands(station: arguments.value("station"), limit: try arguments.integer("limit", default: 50)) {
+            for row in try await CommandStore(host: store).commands(station: arguments.value("station"), limit: try arguments.integer("limit", default: 50)) {
                 let target = row.connector.map { "\(row.station)/\($0)" } ?? row.station
                 let verified = row.verified.map { $0 ? "  verified" : "  not verified" } ?? ""
                 printStoredLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")

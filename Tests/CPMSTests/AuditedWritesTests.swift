@@ -4,7 +4,8 @@ import Store
 import Testing
 @testable import CPMS
 
-/// A decision or a command and its audit entry are written in one transaction: both or neither.
+/// A decision and its audit entry are written in one transaction: both or neither (the command
+/// record's twin test is in RemediationTests, `CommandRecordTests`).
 @Suite struct AuditedWritesTests {
     let key = Array("k".utf8)
     let now = "2026-12-04T10:00:00.000Z"
@@ -38,27 +39,5 @@ import Testing
         }
         #expect(try await store.decisions().map(\.rule) == ["r1"])
         #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).count == 1)
-    }
-
-    @Test func aCommandAndItsEntryAreDurableTogether() async throws {
-        let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
-        let command = StationStore.NewCommand(decisionId: nil, rule: "r1", station: "CP-1", connector: nil, site: nil,
-                                              action: "reset", argument: "Soft", status: "pending")
-        let id = try #require(try await store.insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
-            AuditRecord(kind: "command", actor: "executor", station: "CP-1", rule: "r1", action: "reset soft", outcome: "sending",
-                        details: "#\(id)")
-        })
-        #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.record.details) == ["#\(id)"])
-
-        let other = try SQLiteDatabase(path: path)
-        try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
-        await #expect(throws: (any Error).self) {
-            _ = try await store.insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
-                AuditRecord(kind: "command", actor: "executor", details: "#\(id)")
-            }
-        }
-        #expect(try await store.commands().map(\.id) == [id])
     }
 }

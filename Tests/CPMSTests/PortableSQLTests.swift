@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import Remediation
 import Synchronization
 import Testing
 @testable import CPMS
@@ -59,8 +60,8 @@ import Store
         try await store.saveEventCursor(consumer: "rules", .init(cursor: EventCursor(position: 1), tickedThrough: nil), now: now)
         _ = try await store.eventCursor(consumer: "rules")
         try await store.pruneEvents(olderThanSeconds: 3_600, now: now)
-        _ = try await store.commandCount(station: "CP-1", actionPrefix: "reset", since: now)
-        _ = try await store.expireQueuedCommands(now: now)
+        _ = try await CommandStore(host: store).commandCount(station: "CP-1", actionPrefix: "reset", since: now)
+        _ = try await CommandStore(host: store).expireQueuedCommands(now: now)
         MessageLog(store: store).record(station: "CP-1", incoming: true, at: now, text: "[]")
         _ = try await store.flushFrames()
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 10)

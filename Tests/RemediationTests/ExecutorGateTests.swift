@@ -39,7 +39,7 @@ import Testing
         var reset = DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true, catalogueEntry: "ABB 0x0004")
         reset.catalogueSeverity = "safety"
         await executor.handle([StoredDecision(id: 1, decision: decision(reset))])
-        let commands = try await store.commands()
+        let commands = try await CommandStore(host: store).commands()
         #expect(commands.map(\.action) == ["reset", "disableConnector"])
         #expect(commands[0].status == "refused" && commands[0].detail?.contains("never reset automatically") == true)
         #expect(commands[1].status == "queued")   // the safe alternative, waiting for the station
@@ -51,14 +51,14 @@ import Testing
         let stored = StoredDecision(id: 7, decision: decision(DecidedAction(type: .reset, resetType: "soft")))
         await executor.handle([stored])
         await executor.handle([stored])
-        #expect(try await store.commands().count == 1)
+        #expect(try await CommandStore(host: store).commands().count == 1)
     }
 
     @Test func dryRunRecordsAndSendsNothing() async throws {
         let (executor, store, _, path) = try executor()
         defer { try? FileManager.default.removeItem(atPath: path) }
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .unlockConnector), mode: .dryRun))])
-        #expect(try await store.commands().map(\.status) == ["dryRun"])
+        #expect(try await CommandStore(host: store).commands().map(\.status) == ["dryRun"])
     }
 
     @Test func theResetBudgetCountsCommandsOfUnknownFate() async throws {
@@ -68,10 +68,10 @@ import Testing
             await executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         }
         // Queued commands were not sent, so they do not count; make them look interrupted mid-send.
-        for row in try await store.commands() { try await store.updateCommand(id: row.id, status: "pending", detail: nil, now: "2030-01-01T00:00:00Z") }
+        for row in try await CommandStore(host: store).commands() { try await CommandStore(host: store).updateCommand(id: row.id, status: "pending", detail: nil, now: "2030-01-01T00:00:00Z") }
         await executor.recover()
         await executor.handle([StoredDecision(id: 4, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
-        let last = try #require(try await store.commands().last)
+        let last = try #require(try await CommandStore(host: store).commands().last)
         #expect(last.status == "refused")
         #expect(last.detail == "CP-1 had 3 resets within 24 h (limit 3)")
     }
@@ -82,7 +82,7 @@ import Testing
         let auditor = Auditor(store: store, key: nil) { _, _, _ in }
         try await RemediationExecutor.setKillSwitch(true, store: store, by: "dana", reason: "storm", auditor: auditor)
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
-        #expect(try await store.commands().first?.detail == "the kill switch is on (vigil remediation resume turns it off)")
+        #expect(try await CommandStore(host: store).commands().first?.detail == "the kill switch is on (vigil remediation resume turns it off)")
         let entries = try await AuditStore(host: store).auditEntries(AuditQuery(kind: "operator"))
         #expect(entries.first?.record.actor == "dana" && entries.first?.record.action == "kill switch on")
     }
@@ -91,10 +91,10 @@ import Testing
         let (executor, store, _, path) = try executor()
         defer { try? FileManager.default.removeItem(atPath: path) }
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
-        let row = try #require(try await store.commands().first)
-        try await store.setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")
+        let row = try #require(try await CommandStore(host: store).commands().first)
+        try await CommandStore(host: store).setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")
         await executor.expireQueue()
-        #expect(try await store.commands().first?.status == "expired")
+        #expect(try await CommandStore(host: store).commands().first?.status == "expired")
         let expired = try await AuditStore(host: store).auditEntries(AuditQuery(outcome: "expired"))
         #expect(expired.count == 1)
     }

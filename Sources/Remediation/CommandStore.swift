@@ -1,0 +1,247 @@
+import Audit
+import CPMS
+import Foundation
+import Store
+
+/// One command and its fate.
+public struct CommandRow: Sendable, Equatable {
+    public var id: Int
+    public var decisionId: Int?
+    public var createdAt: String
+    public var rule: String
+    public var station: String
+    public var connector: Int?
+    public var site: String?
+    public var action: String
+    public var argument: String?
+    public var status: String
+    public var expiresAt: String?
+    public var detail: String?
+    public var code: String?
+    public var verified: Bool?
+
+    /// Statuses of a command that went (or may have gone) to the station.
+    public static let sentStatuses = ["pending", "sent", "accepted", "scheduled", "rejected", "timedOut", "failed", "notConnected"]
+}
+
+
+public struct NewCommand: Sendable {
+    public var decisionId: Int?
+    public var rule: String
+    public var station: String
+    public var connector: Int?
+    public var site: String?
+    public var action: String
+    public var argument: String?
+    public var status: String
+    public var expiresAt: String?
+    public var detail: String?
+    public var vendor: String?
+    public var model: String?
+    public var code: String?
+
+    public init(decisionId: Int?, rule: String, station: String, connector: Int?, site: String?, action: String, argument: String?,
+                status: String, expiresAt: String? = nil, detail: String? = nil, vendor: String? = nil, model: String? = nil,
+                code: String? = nil) {
+        self.decisionId = decisionId
+        self.rule = rule
+        self.station = station
+        self.connector = connector
+        self.site = site
+        self.action = action
+        self.argument = argument
+        self.status = status
+        self.expiresAt = expiresAt
+        self.detail = detail
+        self.vendor = vendor
+        self.model = model
+        self.code = code
+    }
+}
+
+/// The remediation executor's durable records, a table this module owns (`remediation_commands`):
+/// every command it decided to send, written before it is sent (so a crash can never make it
+/// forget one), with its fate; the offline queue; and what verification later said of it. Run
+/// on the process's `DatabaseHost` (the writer; the safety gates read through the read-only one).
+/// The table predates schema tracks (the CPMS list made it); changes from now on are this
+/// module's "remediation-commands" track.
+public struct CommandStore: Sendable {
+    let host: any DatabaseHost
+
+    public init(host: any DatabaseHost) {
+        self.host = host
+    }
+
+    public static let schema = SchemaTrack(name: "remediation-commands", migrations: [])
+
+    /// Records a command; nil when a command for the same decision exists already (a decision
+    /// delivered twice is acted on once).
+    public func insertCommand(_ command: NewCommand, now: String) async throws -> Int? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction { try CommandStore.insertCommandRow(command, now: now, into: database) }
+        }
+    }
+
+    /// `insertCommand`, with the audit entry `audit` makes from the new command's id appended in
+    /// the same transaction: the write-ahead record and its entry are durable together.
+    public func insertCommand(_ command: NewCommand, now: String, audit signing: AuditSigning,
+                              entry: @Sendable (Int) -> AuditRecord) async throws -> Int? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction {
+                guard let id = try CommandStore.insertCommandRow(command, now: now, into: database) else { return nil }
+                _ = try AuditTables.insert([entry(id)], signing, into: database)
+                return id
+            }
+        }
+    }
+
+    static func insertCommandRow(_ command: NewCommand, now: String, into database: any SQLDatabase) throws -> Int? {
+        if let decisionId = command.decisionId,
+           !(try database.rows("SELECT 1 FROM remediation_commands WHERE decision_id = ?", decisionId).isEmpty) {
+            return nil
+        }
+        return try database.insert("""
+            INSERT INTO remediation_commands (decision_id, created_at, rule, station, connector, site, action, argument, status,
+                                              expires_at, detail, vendor, model, code)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, command.decisionId, now, command.rule, command.station, command.connector, command.site, command.action,
+            command.argument, command.status, command.expiresAt, command.detail, command.vendor, command.model, command.code)
+    }
+
+    public func updateCommand(id: Int, status: String, detail: String?, sent: Bool = false, finished: Bool = false, now: String) async throws {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try CommandStore.updateCommandRow(id: id, status: status, detail: detail, sent: sent, finished: finished, now: now, in: database)
+        }
+    }
+
+    static func updateCommandRow(id: Int, status: String, detail: String?, sent: Bool = false, finished: Bool = false, now: String,
+                                 in database: any SQLDatabase) throws {
+        try database.run("""
+            UPDATE remediation_commands SET status = ?, detail = coalesce(?, detail),
+                sent_at = CASE WHEN ? THEN ? ELSE sent_at END, finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+            WHERE id = ?
+            """, status, detail, sent, now, finished, now, id)
+    }
+
+    static let commandColumns = """
+        SELECT id, decision_id, created_at, rule, station, connector, site, action, argument, status, expires_at, detail, code, verified
+        FROM remediation_commands
+        """
+
+    static func commandRow(_ row: [SQLValue]) -> CommandRow {
+        CommandRow(id: row[0].int ?? 0, decisionId: row[1].int, createdAt: row[2].text ?? "", rule: row[3].text ?? "",
+                   station: row[4].text ?? "", connector: row[5].int, site: row[6].text, action: row[7].text ?? "",
+                   argument: row[8].text, status: row[9].text ?? "", expiresAt: row[10].text, detail: row[11].text,
+                   code: row[12].text, verified: row[13].int.map { $0 == 1 })
+    }
+
+    /// Commands waiting for their station to come back, oldest first.
+    public func queuedCommands(station: String) async throws -> [CommandRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(CommandStore.commandColumns + " WHERE station = ? AND status = 'queued' ORDER BY id", station).map(CommandStore.commandRow)
+        }
+    }
+
+    /// The stations with a command waiting in the offline queue.
+    public func stationsWithQueuedCommands() async throws -> Set<String> {
+        try await host.withDatabase(schema: Self.schema) { database in
+            Set(try database.rows("SELECT DISTINCT station FROM remediation_commands WHERE status = 'queued'").compactMap { $0.first?.text })
+        }
+    }
+
+    /// Each station's newest reset since `since` that the station took or may have taken
+    /// (accepted, scheduled, timed out, unknown, or sent while it was away): what a boot may
+    /// follow from.
+    public func latestResets(since: String) async throws -> [String: CommandRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            var latest: [String: CommandRow] = [:]
+            for row in try database.rows(CommandStore.commandColumns + """
+                 WHERE action = 'reset' AND status IN ('accepted', 'scheduled', 'timedOut', 'unknown', 'notConnected') AND created_at >= ?
+                 ORDER BY id
+                """, since).map(CommandStore.commandRow) {
+                latest[row.station] = row
+            }
+            return latest
+        }
+    }
+
+    /// Queued commands whose time to live has run out; they are marked expired.
+    public func expireQueuedCommands(now: String) async throws -> [CommandRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            let rows = try database.rows(CommandStore.commandColumns + " WHERE status = 'queued' AND \(StoreTime.seconds("expires_at")) <= \(StoreTime.seconds("?"))", now)
+                .map(CommandStore.commandRow)
+            for row in rows {
+                try CommandStore.updateCommandRow(id: row.id, status: "expired", detail: "the station did not reconnect in time", finished: true,
+                                                  now: now, in: database)
+            }
+            return rows
+        }
+    }
+
+    /// Commands left `pending` by a crash between recording and sending: the station may or may
+    /// not have received them, so they count against budgets and are marked `unknown`.
+    public func markInterruptedCommands(now: String) async throws -> Int {
+        try await host.withDatabase(schema: Self.schema) { database in
+            let count = try database.rows("SELECT count(*) FROM remediation_commands WHERE status = 'pending'").first?.first?.int ?? 0
+            try database.run("""
+                UPDATE remediation_commands SET status = 'unknown', detail = 'Vigil stopped between recording and confirming this command',
+                    finished_at = ? WHERE status = 'pending'
+                """, now)
+            return count
+        }
+    }
+
+    /// How many commands of `action` (a prefix such as "reset") went to `station` since `since`,
+    /// including those whose fate is unknown.
+    public func commandCount(station: String, actionPrefix: String, since: String) async throws -> Int {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("""
+                SELECT count(*) FROM remediation_commands WHERE station = ? AND action LIKE ? || '%'
+                  AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown', 'notConnected')
+                  AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
+                """, station, actionPrefix, since).first?.first?.int ?? 0
+        }
+    }
+
+    /// The latest command a rule sent to a target, for linking a verification to it.
+    public func lastCommand(rule: String, station: String, connector: Int?) async throws -> CommandRow? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(CommandStore.commandColumns + """
+                 WHERE rule = ? AND station = ? AND ((? IS NULL AND connector IS NULL) OR connector = ?)
+                   AND status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown') ORDER BY id DESC LIMIT 1
+                """, rule, station, connector, connector).first.map(CommandStore.commandRow)
+        }
+    }
+
+    public func setCommandExpiry(id: Int, _ expiresAt: String) async throws {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.run("UPDATE remediation_commands SET expires_at = ? WHERE id = ?", expiresAt, id)
+        }
+    }
+
+    public func setVerified(commandId: Int, _ verified: Bool) async throws {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.run("UPDATE remediation_commands SET verified = ? WHERE id = ?", verified, commandId)
+        }
+    }
+
+    /// Recent commands, newest last.
+    public func commands(station: String? = nil, limit: Int = 100) async throws -> [CommandRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT * FROM (" + CommandStore.commandColumns + " WHERE (? IS NULL OR station = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
+                              station, station, limit).map(CommandStore.commandRow)
+        }
+    }
+
+    /// Success rates per (vendor, model, code, action): how often verification followed.
+    public func remediationStats() async throws -> [(vendor: String, model: String, code: String, action: String, sent: Int, verified: Int, failed: Int)] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("""
+                SELECT coalesce(vendor, '-'), coalesce(model, '-'), coalesce(code, '-'), action || coalesce(' ' || argument, ''),
+                       count(*), sum(verified = 1), sum(verified = 0)
+                FROM remediation_commands WHERE status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown')
+                GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC
+                """).map { ($0[0].text ?? "-", $0[1].text ?? "-", $0[2].text ?? "-", $0[3].text ?? "", $0[4].int ?? 0, $0[5].int ?? 0, $0[6].int ?? 0) }
+        }
+    }
+}
