@@ -79,7 +79,7 @@ extension RemediationExecutor {
         let until = RuleRunner.timestamp(time.addingTimeInterval(policy.rebootLoopHold))
         // Held in memory too: a breaker that cannot be written still holds (fail closed).
         heldStations[event.station] = time.addingTimeInterval(policy.rebootLoopHold)
-        do { try await store.setSetting("breaker.\(event.station)", until, by: "executor", now: now) } catch {
+        do { try await settings.setSetting("breaker.\(event.station)", until, by: "executor", now: now) } catch {
             log(.error, "cannot store the reboot-loop breaker; it holds in memory until Vigil stops", ["station": event.station, "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "system", actor: "executor", station: event.station, site: event.site, action: "reboot-loop breaker",
@@ -174,7 +174,7 @@ extension RemediationExecutor {
 
     /// The kill switch, for the CLI and the API; every change is audited with who made it.
     public static func setKillSwitch(_ on: Bool, store: StationStore, by person: String, reason: String, auditor: Auditor) async throws {
-        try await store.setSetting(killSwitchKey, on ? "true" : "false", by: person, now: RuleRunner.timestamp(Date()))
+        try await RemediationSettings(host: store).setSetting(killSwitchKey, on ? "true" : "false", by: person, now: RuleRunner.timestamp(Date()))
         await auditor.record(AuditRecord(kind: "operator", actor: person, action: on ? "kill switch on" : "kill switch off",
                                          outcome: "done", details: reason))
     }

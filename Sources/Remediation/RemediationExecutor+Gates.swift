@@ -29,7 +29,7 @@ extension RemediationExecutor {
     func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> CommandRefusal? {
         let time = clock()
         do {
-            if try await readGate("kill switch", { try await self.reads.setting(Self.killSwitchKey) }) == "true" {
+            if try await readGate("kill switch", { try await self.settingsReads.setting(Self.killSwitchKey) }) == "true" {
                 return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")
             }
             let site = decision.target.site
@@ -57,7 +57,7 @@ extension RemediationExecutor {
                 if let until = heldStations[station], until > time {
                     return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(RuleRunner.timestamp(until))")
                 }
-                if let until = try await readGate("reboot-loop breaker", { try await self.reads.setting("breaker.\(station)") }),
+                if let until = try await readGate("reboot-loop breaker", { try await self.settingsReads.setting("breaker.\(station)") }),
                    let date = RuleRunner.parseTimestamp(until), date > time {
                     return CommandRefusal(kind: .refused, reason: "the reboot-loop breaker holds resets of \(station) until \(until)")
                 }

@@ -27,6 +27,9 @@ public actor RemediationExecutor {
     /// The command records, written through the store and read (by the gates) through `reads`.
     let commandRecords: CommandStore
     let commandReads: CommandStore
+    /// The kill switch and breakers, written through the store and read (by the gates) through `reads`.
+    let settings: RemediationSettings
+    let settingsReads: RemediationSettings
     let auditor: Auditor
     public let policy: RemediationPolicy
     let clock: @Sendable () -> Date
@@ -72,6 +75,8 @@ public actor RemediationExecutor {
         self.reads = reads ?? store
         commandRecords = CommandStore(host: store)
         commandReads = CommandStore(host: reads ?? store)
+        settings = RemediationSettings(host: store)
+        settingsReads = RemediationSettings(host: reads ?? store)
         self.commands = commands
         self.auditor = auditor
         self.catalog = catalog

@@ -1,4 +1,5 @@
 import Foundation
+import Remediation
 import Testing
 @testable import CPMS
 @testable import Store
@@ -57,13 +58,13 @@ import Testing
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reads = try StationStore(readingFrom: path)
-        #expect(try await reads.setting("remediation.paused") == nil)
-        try await store.setSetting("remediation.paused", "true", by: "test", now: "2026-12-04T01:00:00.000Z")
-        #expect(try await reads.setting("remediation.paused") == "true")
+        #expect(try await RemediationSettings(host: reads).setting("remediation.paused") == nil)
+        try await RemediationSettings(host: store).setSetting("remediation.paused", "true", by: "test", now: "2026-12-04T01:00:00.000Z")
+        #expect(try await RemediationSettings(host: reads).setting("remediation.paused") == "true")
         await #expect(throws: (any Error).self) {
-            try await reads.setSetting("remediation.paused", "false", by: "test", now: "2026-12-04T01:00:01.000Z")
+            try await RemediationSettings(host: reads).setSetting("remediation.paused", "false", by: "test", now: "2026-12-04T01:00:01.000Z")
         }
-        #expect(try await store.setting("remediation.paused") == "true")
+        #expect(try await RemediationSettings(host: store).setting("remediation.paused") == "true")
     }
 }
 
