@@ -72,7 +72,7 @@ public enum APIRoutes {
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/decisions", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                let rows = try await store.decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
+                let rows = try await DecisionStore(host: store).decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
                 return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
             }
         }

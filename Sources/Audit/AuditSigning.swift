@@ -1,5 +1,5 @@
 /// What appending audit entries needs besides the records: the checkpoint key, the time and
-/// the cadence. Writes that record an action take it (the CPMS store's `appendDecisions`, `insertCommand`) to
+/// the cadence. Writes that record an action take it (Remediation's `DecisionStore.appendDecisions`, `CommandStore.insertCommand`) to
 /// append their audit entries in their own transaction: the record and its entry are durable
 /// together, never one without the other, and cost one commit.
 public struct AuditSigning: Sendable {

@@ -60,6 +60,11 @@ extension StationStore {
         public var sequence: Int
         public var error: String
         public var description: String { "event \(sequence) in the event log cannot be read: \(error)" }
+
+        public init(sequence: Int, error: String) {
+            self.sequence = sequence
+            self.error = error
+        }
     }
 
     public func eventCursor(consumer: String) throws -> StoredCursor? {
@@ -79,6 +84,12 @@ extension StationStore {
 
     /// Writes a cursor (inside a transaction the caller runs).
     func writeEventCursor(consumer: String, _ cursor: StoredCursor, now: String) throws {
+        try Self.writeEventCursor(consumer: consumer, cursor, now: now, in: database)
+    }
+
+    /// Writes a consumer's cursor on `database`, inside the caller's transaction: a consumer that
+    /// records what it did (the rule runner's decisions) moves its cursor in the same commit.
+    public static func writeEventCursor(consumer: String, _ cursor: StoredCursor, now: String, in database: any SQLDatabase) throws {
         try database.run("""
             INSERT INTO event_cursors (consumer, position, ahead, ticked_through, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, ahead = excluded.ahead,

@@ -363,10 +363,19 @@ extension StationStore: DatabaseHost {
     public func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
         // The read-only connection never migrates: the writer has (and a gate reading through it
         // must not fail for want of a write).
+        try adopt(schema)
+        return try body(database)
+    }
+
+    public func committing<T: Sendable>(schema: SchemaTrack, _ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T {
+        try adopt(schema)
+        return try await committed { [database] in try body(database) }
+    }
+
+    private func adopt(_ schema: SchemaTrack) throws {
         if !isReadOnly, !adoptedTracks.contains(schema.name) {
             try schema.migrate(database)
             adoptedTracks.insert(schema.name)
         }
-        return try body(database)
     }
 }

@@ -36,7 +36,7 @@ public struct Auditor: Sendable {
     public func record(_ entry: AuditRecord) async { await record([entry]) }
 
     /// The key and time for entries a write appends in its own transaction
-    /// (`StationStore.appendDecisions(…, audit:)`, `insertCommand(…, audit:entry:)`); call
+    /// (`DecisionStore.appendDecisions(…, audit:)`, `CommandStore.insertCommand(…, audit:entry:)`); call
     /// `written()` after that write.
     public func signing() -> AuditSigning {
         AuditSigning(key: key, now: RuleRunner.timestamp(clock()))

@@ -89,11 +89,11 @@ public actor RuleRunner {
         self.tickInterval = tickInterval
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
         var state = RuleEngineState()
-        let saved: StationStore.SavedRuleState?
+        let saved: SavedRuleState?
         let stored: StationStore.StoredCursor?
         let head: Int
         do {
-            saved = try await store.ruleState()
+            saved = try await DecisionStore(host: store).ruleState()
             stored = try await store.eventCursor(consumer: Self.consumer)
             head = try await store.lastEventSequence()
         } catch { throw StateUnreadable(error: "\(error)") }
@@ -266,7 +266,7 @@ public actor RuleRunner {
         let entries = zip(decisions, encoded).map { Self.auditRecord($0, json: $1) }
         do {
             // The decisions, their audit entries and the cursor: one transaction.
-            ids = try await store.appendDecisions(rows, cursor: (Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
+            ids = try await DecisionStore(host: store).appendDecisions(rows, cursor: (Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
                                                                  StoreTime.format(clock())),
                                                   audit: auditor.map { (entries, $0.signing()) })
             recorded = cursor
@@ -294,7 +294,7 @@ public actor RuleRunner {
         // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
         do {
             let json = try JSONEncoder().encode(state)
-            try await store.saveRuleState(String(decoding: json, as: UTF8.self), cursor: evaluated,
+            try await DecisionStore(host: store).saveRuleState(String(decoding: json, as: UTF8.self), cursor: evaluated,
                                           engineTime: StoreTime.format(tickedThrough), now: Self.timestamp(lastSaved))
         } catch {
             log(.error, "cannot save the rule state", ["error": "\(error)"])

@@ -7,4 +7,8 @@ public protocol DatabaseHost: Actor {
     /// date (once per host and track). Each statement commits on its own unless `body` uses
     /// `transaction`.
     func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) async throws -> T
+
+    /// Runs `body` in the host's next group commit — atomically (a savepoint of its own), with
+    /// the other writes that commit carries — and returns once that COMMIT is durable.
+    func committing<T: Sendable>(schema: SchemaTrack, _ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T
 }

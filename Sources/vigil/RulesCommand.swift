@@ -3,6 +3,7 @@ import ServiceLog
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Remediation
 import RuleEngine
 import VendorCatalog
 
@@ -58,7 +59,7 @@ struct RulesCommand {
             return try await approve()
         case "decisions":
             try arguments.rejectUnknown(allowed: ["db", "station", "rule", "limit", "json"])
-            let rows = try await openStore(at: arguments.databasePath, create: false)
+            let rows = try await DecisionStore(host: openStore(at: arguments.databasePath, create: false))
                 .decisions(station: arguments.value("station"), rule: arguments.value("rule"), limit: try arguments.integer("limit", default: 50))
             for row in rows {
                 if arguments.has("json") { printLine(row.json); continue }

@@ -1,5 +1,6 @@
 import Audit
 import Foundation
+import Remediation
 import Store
 import Testing
 @testable import CPMS
@@ -23,7 +24,7 @@ import Testing
         let path = scratch()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try StationStore(path: path)
-        let ids = try await store.appendDecisions([decision("r1")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r1",
+        let ids = try await DecisionStore(host: store).appendDecisions([decision("r1")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r1",
                                                                                           outcome: "act", details: "{}")],
                                                                            AuditSigning(key: key, now: now)))
         #expect(ids.count == 1)
@@ -33,11 +34,11 @@ import Testing
         let other = try SQLiteDatabase(path: path)
         try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
         await #expect(throws: (any Error).self) {
-            _ = try await store.appendDecisions([decision("r2")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r2",
+            _ = try await DecisionStore(host: store).appendDecisions([decision("r2")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r2",
                                                                                       outcome: "act", details: "{}")],
                                                                        AuditSigning(key: key, now: now)))
         }
-        #expect(try await store.decisions().map(\.rule) == ["r1"])
+        #expect(try await DecisionStore(host: store).decisions().map(\.rule) == ["r1"])
         #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).count == 1)
     }
 }

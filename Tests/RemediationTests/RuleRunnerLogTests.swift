@@ -68,7 +68,7 @@ import Testing
     }
 
     func decisionKeys(_ store: StationStore) async throws -> [String] {
-        try await store.decisions(limit: 10_000).map { "\($0.rule) \($0.kind) \($0.target)" }.sorted()
+        try await DecisionStore(host: store).decisions(limit: 10_000).map { "\($0.rule) \($0.kind) \($0.target)" }.sorted()
     }
 
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {

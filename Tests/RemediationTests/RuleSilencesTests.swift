@@ -46,7 +46,7 @@ import VendorCatalog
             let (batch, cursor) = await log.next(RuleRunner.consumer)
             await runner.process(batch, cursor: cursor)
         }
-        let decisions = try await store.decisions(limit: 100)
+        let decisions = try await DecisionStore(host: store).decisions(limit: 100)
         // CP-1 inside the silence: held back, with the reason; CP-2 and CP-1 after it ended: acted on.
         #expect(decisions.filter { $0.kind == "act" }.count == 2)
         #expect(decisions.filter { $0.kind == "act" && $0.target.contains("CP-2") }.count == 1)

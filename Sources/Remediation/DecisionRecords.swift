@@ -1,3 +1,5 @@
+import DomainEvents
+
 /// One rule decision as the `decisions` table keeps it: the columns the API and the CLI filter
 /// on, and the whole decision as JSON (what `rules replay` compares).
 public struct DecisionRecord: Sendable, Equatable {
@@ -23,4 +25,25 @@ public struct DecisionRecord: Sendable, Equatable {
         (self.station, self.connector, self.site, self.rung, self.action) = (station, connector, site, rung, action)
         (self.eventIds, self.reason, self.json) = (eventIds, reason, json)
     }
+}
+
+/// A stored decision, as `vigil rules decisions` and the API show it.
+public struct DecisionRow: Sendable, Equatable {
+    public var id: Int
+    public var at: String
+    public var rule: String
+    public var kind: String
+    public var target: String
+    public var action: String?
+    public var reason: String
+    public var mode: String
+    public var json: String
+}
+
+/// The rule engine's saved state, with the event-log cursor it was taken at and the
+/// engine's time then (nil for a state saved before the event log had cursors).
+public struct SavedRuleState: Sendable {
+    public var json: String
+    public var cursor: EventCursor?
+    public var engineTime: String?
 }

@@ -1,0 +1,24 @@
+import DomainEvents
+import Foundation
+import Store
+
+/// The event log's reads for replay and its pruning.
+extension StationStore {
+    /// Events in recording order, `limit` at a time after row `afterRow`, optionally within a time range.
+    public func events(afterRow: Int, limit: Int, from: String? = nil, to: String? = nil) throws -> [(row: Int, json: String)] {
+        try database.rows("""
+            SELECT id, json FROM domain_events WHERE id > ? AND (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?)
+            ORDER BY id LIMIT ?
+            """, afterRow, from, from, to, to, limit).map { ($0[0].int ?? 0, $0[1].text ?? "") }
+    }
+
+    /// Deletes events older than the retention — never one a consumer (or the rule engine's
+    /// saved state) has not done, and never the newest (sequences must not restart).
+    public func pruneEvents(olderThanSeconds: Int, now: String) throws {
+        let keepFrom = try eventLogLowWater() ?? 0
+        try database.run("""
+            DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?")) AND id <= ?
+                AND id < (SELECT max(id) FROM domain_events)
+            """, StoreTime.shifted(now, by: -Double(olderThanSeconds)), keepFrom)
+    }
+}

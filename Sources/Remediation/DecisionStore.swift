@@ -1,0 +1,88 @@
+import Audit
+import CPMS
+import DomainEvents
+import Foundation
+import Store
+
+/// The rule engine's records, tables this module owns: the decisions it made (`decisions`) and
+/// its serialised state (`rule_state`, so windows survive a restart), run on the process's
+/// `DatabaseHost`. Decisions are written in the host's group commit together with their audit
+/// entries and the runner's event-log cursor: after a restart nothing is decided twice and no
+/// decision is on record without its entry. The tables predate schema tracks (the CPMS list made
+/// them); changes from now on are this module's "rules" track. (The CPMS event log's pruning
+/// still reads `rule_state`'s position so it never drops what the saved state needs.)
+public struct DecisionStore: Sendable {
+    let host: any DatabaseHost
+
+    public init(host: any DatabaseHost) {
+        self.host = host
+    }
+
+    public static let schema = SchemaTrack(name: "rules", migrations: [])
+
+    /// Stores decisions (and moves the consumer's cursor, and appends their audit entries) in one
+    /// transaction of the next group commit; returns their ids.
+    @discardableResult
+    public func appendDecisions(_ decisions: [DecisionRecord],
+                                cursor: (consumer: String, value: StationStore.StoredCursor, now: String)? = nil,
+                                audit: (records: [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
+        try await host.committing(schema: Self.schema) { database in
+            var ids: [Int] = []
+            try database.transaction {
+                // The consumer's cursor moves in the same transaction: after a restart, what these
+                // decisions came from is not decided again.
+                if let cursor { try StationStore.writeEventCursor(consumer: cursor.consumer, cursor.value, now: cursor.now, in: database) }
+                for decision in decisions {
+                    ids.append(try database.insert("""
+                        INSERT INTO decisions (at, rule, rule_hash, mode, kind, target, station, connector, site, rung, action, event_ids, reason, json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
+                        decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json))
+                }
+                // Their audit entries in the same transaction: a decision is never on record
+                // without its entry in the chain, nor the other way round.
+                if let audit, !audit.records.isEmpty { _ = try AuditTables.insert(audit.records, audit.signing, into: database) }
+            }
+            return ids
+        }
+    }
+
+    /// The latest decisions, newest last, optionally for one station or rule.
+    public func decisions(station: String? = nil, rule: String? = nil, limit: Int = 100) async throws -> [DecisionRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("""
+                SELECT id, at, rule, kind, target, action, reason, mode, json FROM (
+                    SELECT * FROM decisions WHERE (? IS NULL OR station = ?) AND (? IS NULL OR rule = ?) ORDER BY id DESC LIMIT ?
+                ) ORDER BY id
+                """, station, station, rule, rule, limit).map { row in
+                DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
+                            target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",
+                            json: row[8].text ?? "")
+            }
+        }
+    }
+
+    public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String) async throws {
+        try await host.committing(schema: Self.schema) { database in
+            try database.run("""
+                INSERT INTO rule_state (id, saved_at, json, position, ahead, engine_time) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, json = excluded.json, position = excluded.position,
+                    ahead = excluded.ahead, engine_time = excluded.engine_time
+                """, now, json, cursor?.position, cursor?.aheadText ?? "", engineTime)
+        }
+    }
+
+    public func ruleState() async throws -> SavedRuleState? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            guard let row = try database.rows("SELECT json, position, ahead, engine_time FROM rule_state WHERE id = 1").first else { return nil }
+            var cursor: EventCursor?
+            if let position = row[1].int {
+                guard let ahead = EventCursor.ahead(from: row[2].text ?? "") else {
+                    throw StationStore.UnreadableEvent(sequence: position, error: "the rule state's cursor is damaged")
+                }
+                cursor = EventCursor(position: position, ahead: ahead)
+            }
+            return SavedRuleState(json: row[0].text ?? "", cursor: cursor, engineTime: row[3].text)
+        }
+    }
+}
