@@ -5,20 +5,7 @@ extension TransportConnection {
         startReading()
         scheduleDeadline(after: options.connectTimeout)
         do {
-            if connectInProgress {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                    guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
-                    onSocketOpen = continuation
-                    isConnectPending = true   // the poller reports writability when connect finishes
-                }
-            }
-            if tls != nil {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                    guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
-                    onSocketOpen = continuation
-                    advanceTLSHandshake()
-                }
-            }
+            try await finishOpening(connectInProgress: connectInProgress)
             let key = WebSocketHandshake.makeKey()
             var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"

@@ -6,6 +6,21 @@ extension TransportConnection {
         startReading()
         scheduleDeadline(after: timeout)
         defer { closeSocket() }
+        try await finishOpening(connectInProgress: connectInProgress)
+        writeToSocket(request)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, Error>) in
+            handshakeWaiter = continuation
+            processHandshakeResponse()
+            if socketState == .closed, let waiter = handshakeWaiter {
+                handshakeWaiter = nil
+                waiter.resume(throwing: closedDuringHandshake)
+            }
+        }
+    }
+
+    /// Waits for a non-blocking connect to finish, then for the TLS handshake (when there is
+    /// TLS): the opening every client exchange starts with.
+    func finishOpening(connectInProgress: Bool) async throws {
         if connectInProgress {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
@@ -18,15 +33,6 @@ extension TransportConnection {
                 guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
                 onSocketOpen = continuation
                 advanceTLSHandshake()
-            }
-        }
-        writeToSocket(request)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, Error>) in
-            handshakeWaiter = continuation
-            processHandshakeResponse()
-            if socketState == .closed, let waiter = handshakeWaiter {
-                handshakeWaiter = nil
-                waiter.resume(throwing: closedDuringHandshake)
             }
         }
     }
