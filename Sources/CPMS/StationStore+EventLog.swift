@@ -97,10 +97,9 @@ extension StationStore {
             """, consumer, cursor.cursor.position, cursor.cursor.aheadText, cursor.tickedThrough, now)
     }
 
-    /// The lowest position any consumer (or the rule engine's saved state) still needs.
+    /// The lowest position any consumer still needs (the rule engine's saved state is one: its
+    /// position is kept as a cursor too).
     func eventLogLowWater() throws -> Int? {
-        let cursors = try database.rows("SELECT min(position) FROM event_cursors").first?.first?.int
-        let state = try database.rows("SELECT position FROM rule_state WHERE id = 1").first?.first?.int
-        return [cursors, state].compactMap { $0 }.min()
+        try database.rows("SELECT min(position) FROM event_cursors").first?.first?.int
     }
 }

@@ -8,9 +8,10 @@ import Store
 /// its serialised state (`rule_state`, so windows survive a restart), run on the process's
 /// `DatabaseHost`. Decisions are written in the host's group commit together with their audit
 /// entries and the runner's event-log cursor: after a restart nothing is decided twice and no
-/// decision is on record without its entry. The tables predate schema tracks (the CPMS list made
-/// them); changes from now on are this module's "rules" track. (The CPMS event log's pruning
-/// still reads `rule_state`'s position so it never drops what the saved state needs.)
+/// decision is on record without its entry. The saved state's position is also an event-log
+/// cursor, so the log's pruning keeps what a restart would replay without reading this module's
+/// tables. The tables predate schema tracks (the CPMS list made them); changes from now on are
+/// this module's "rules" track.
 public struct DecisionStore: Sendable {
     let host: any DatabaseHost
 
@@ -62,8 +63,18 @@ public struct DecisionStore: Sendable {
         }
     }
 
+    /// The event-log consumer name under which the saved state's position is kept: the event
+    /// log never prunes what a restart from this state would replay.
+    public static let savedStateConsumer = "rules-saved-state"
+
+    /// Saves the engine's state with the cursor it was taken at; the position is also recorded as
+    /// an event-log cursor (`savedStateConsumer`) in the same transaction.
     public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String) async throws {
         try await host.committing(schema: Self.schema) { database in
+            if let cursor {
+                try StationStore.writeEventCursor(consumer: Self.savedStateConsumer, .init(cursor: cursor, tickedThrough: engineTime),
+                                                  now: now, in: database)
+            }
             try database.run("""
                 INSERT INTO rule_state (id, saved_at, json, position, ahead, engine_time) VALUES (1, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, json = excluded.json, position = excluded.position,
