@@ -59,6 +59,18 @@ public struct NewCommand: Sendable {
     }
 }
 
+/// How one remedy fared for one vendor, model and code (`vigil remediation stats`): commands
+/// that went out, and how many verification judged to have worked or failed.
+public struct RemedyRecord: Sendable, Equatable {
+    public var vendor: String
+    public var model: String
+    public var code: String
+    public var action: String
+    public var sent: Int
+    public var verified: Int
+    public var failed: Int
+}
+
 /// The remediation executor's durable records, a table this module owns (`remediation_commands`):
 /// every command it decided to send, written before it is sent (so a crash can never make it
 /// forget one), with its fate; the offline queue; and what verification later said of it. Run
@@ -234,14 +246,15 @@ public struct CommandStore: Sendable {
     }
 
     /// Success rates per (vendor, model, code, action): how often verification followed.
-    public func remediationStats() async throws -> [(vendor: String, model: String, code: String, action: String, sent: Int, verified: Int, failed: Int)] {
+    public func remediationStats() async throws -> [RemedyRecord] {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT coalesce(vendor, '-'), coalesce(model, '-'), coalesce(code, '-'), action || coalesce(' ' || argument, ''),
                        count(*), sum(verified = 1), sum(verified = 0)
                 FROM remediation_commands WHERE status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown')
                 GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC
-                """).map { ($0[0].text ?? "-", $0[1].text ?? "-", $0[2].text ?? "-", $0[3].text ?? "", $0[4].int ?? 0, $0[5].int ?? 0, $0[6].int ?? 0) }
+                """).map { RemedyRecord(vendor: $0[0].text ?? "-", model: $0[1].text ?? "-", code: $0[2].text ?? "-", action: $0[3].text ?? "",
+                                  sent: $0[4].int ?? 0, verified: $0[5].int ?? 0, failed: $0[6].int ?? 0) }
         }
     }
 }
