@@ -14,14 +14,11 @@ public struct CommandRow: Sendable, Equatable {
     public var site: String?
     public var action: String
     public var argument: String?
-    public var status: String
+    public var status: CommandStatus
     public var expiresAt: String?
     public var detail: String?
     public var code: String?
     public var verified: Bool?
-
-    /// Statuses of a command that went (or may have gone) to the station.
-    public static let sentStatuses = ["pending", "sent", "accepted", "scheduled", "rejected", "timedOut", "failed", "notConnected"]
 }
 
 
@@ -33,7 +30,7 @@ public struct NewCommand: Sendable {
     public var site: String?
     public var action: String
     public var argument: String?
-    public var status: String
+    public var status: CommandStatus
     public var expiresAt: String?
     public var detail: String?
     public var vendor: String?
@@ -41,7 +38,7 @@ public struct NewCommand: Sendable {
     public var code: String?
 
     public init(decisionId: Int?, rule: String, station: String, connector: Int?, site: String?, action: String, argument: String?,
-                status: String, expiresAt: String? = nil, detail: String? = nil, vendor: String? = nil, model: String? = nil,
+                status: CommandStatus, expiresAt: String? = nil, detail: String? = nil, vendor: String? = nil, model: String? = nil,
                 code: String? = nil) {
         self.decisionId = decisionId
         self.rule = rule
@@ -117,22 +114,22 @@ public struct CommandStore: Sendable {
                                               expires_at, detail, vendor, model, code)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, command.decisionId, now, command.rule, command.station, command.connector, command.site, command.action,
-            command.argument, command.status, command.expiresAt, command.detail, command.vendor, command.model, command.code)
+            command.argument, command.status.rawValue, command.expiresAt, command.detail, command.vendor, command.model, command.code)
     }
 
-    public func updateCommand(id: Int, status: String, detail: String?, sent: Bool = false, finished: Bool = false, now: String) async throws {
+    public func updateCommand(id: Int, status: CommandStatus, detail: String?, sent: Bool = false, finished: Bool = false, now: String) async throws {
         try await host.withDatabase(schema: Self.schema) { database in
             try CommandStore.updateCommandRow(id: id, status: status, detail: detail, sent: sent, finished: finished, now: now, in: database)
         }
     }
 
-    static func updateCommandRow(id: Int, status: String, detail: String?, sent: Bool = false, finished: Bool = false, now: String,
+    static func updateCommandRow(id: Int, status: CommandStatus, detail: String?, sent: Bool = false, finished: Bool = false, now: String,
                                  in database: any SQLDatabase) throws {
         try database.run("""
             UPDATE remediation_commands SET status = ?, detail = coalesce(?, detail),
                 sent_at = CASE WHEN ? THEN ? ELSE sent_at END, finished_at = CASE WHEN ? THEN ? ELSE finished_at END
             WHERE id = ?
-            """, status, detail, sent, now, finished, now, id)
+            """, status.rawValue, detail, sent, now, finished, now, id)
     }
 
     static let commandColumns = """
@@ -143,7 +140,7 @@ public struct CommandStore: Sendable {
     static func commandRow(_ row: [SQLValue]) -> CommandRow {
         CommandRow(id: row[0].int ?? 0, decisionId: row[1].int, createdAt: row[2].text ?? "", rule: row[3].text ?? "",
                    station: row[4].text ?? "", connector: row[5].int, site: row[6].text, action: row[7].text ?? "",
-                   argument: row[8].text, status: row[9].text ?? "", expiresAt: row[10].text, detail: row[11].text,
+                   argument: row[8].text, status: row[9].text.flatMap(CommandStatus.init(rawValue:)) ?? .unknown, expiresAt: row[10].text, detail: row[11].text,
                    code: row[12].text, verified: row[13].int.map { $0 == 1 })
     }
 
@@ -183,7 +180,7 @@ public struct CommandStore: Sendable {
             let rows = try database.rows(CommandStore.commandColumns + " WHERE status = 'queued' AND \(StoreTime.seconds("expires_at")) <= \(StoreTime.seconds("?"))", now)
                 .map(CommandStore.commandRow)
             for row in rows {
-                try CommandStore.updateCommandRow(id: row.id, status: "expired", detail: "the station did not reconnect in time", finished: true,
+                try CommandStore.updateCommandRow(id: row.id, status: .expired, detail: "the station did not reconnect in time", finished: true,
                                                   now: now, in: database)
             }
             return rows

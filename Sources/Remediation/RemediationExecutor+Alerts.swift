@@ -84,8 +84,8 @@ extension RemediationExecutor {
             if !sent.isEmpty {
                 text += "\nTried: " + sent.map { row in
                     let verdict = row.verified.map { $0 ? ", worked" : ", did not help" } ?? ""
-                    let why = ["refused", "rejected", "failed", "held", "notConnected"].contains(row.status) ? row.detail.map { " (\($0))" } ?? "" : ""
-                    return "\(row.action)\(row.argument.map { " " + $0 } ?? "") at \(row.createdAt) → \(row.status)\(why)\(verdict)"
+                    let why = row.status.isSetback ? row.detail.map { " (\($0))" } ?? "" : ""
+                    return "\(row.action)\(row.argument.map { " " + $0 } ?? "") at \(row.createdAt) → \(row.status.rawValue)\(why)\(verdict)"
                 }.joined(separator: "; ")
             }
         } catch {

@@ -39,14 +39,14 @@ extension RemediationExecutor {
         let label = action.label
         let base = NewCommand(decisionId: decisionId, rule: decision.rule, station: station, connector: decision.target.connector,
                                            site: decision.target.site, action: action.type.rawValue, argument: action.resetType ?? action.message,
-                                           status: "pending", code: action.catalogueEntry)
+                                           status: .pending, code: action.catalogueEntry)
         func audit(_ outcome: String, _ details: String) async {
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                              rule: decision.rule, action: label, outcome: outcome, details: details))
         }
         if decision.mode == .dryRun {
             var record = base
-            record.status = "dryRun"
+            record.status = .dryRun
             do { _ = try await commandRecords.insertCommand(record, now: now) } catch {
                 log(.error, "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
             }
@@ -61,7 +61,7 @@ extension RemediationExecutor {
         let connected = await commands.connections.connection(for: station) != nil
         var record = base
         if !connected {
-            record.status = "queued"
+            record.status = .queued
             record.expiresAt = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive))
         }
         let id: Int
@@ -114,9 +114,9 @@ extension RemediationExecutor {
         var held: Date?
         if case .held(let until) = refusal.kind {
             held = until
-            record.status = "held"
+            record.status = .held
         } else {
-            record.status = "refused"
+            record.status = .refused
         }
         record.detail = refusal.reason
         do {
@@ -125,7 +125,7 @@ extension RemediationExecutor {
             log(.error, "cannot record a refused command", ["station": station, "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
-                                         rule: decision.rule, action: action.label, outcome: record.status, details: refusal.reason))
+                                         rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: refusal.reason))
         log(.warning, held == nil ? "command refused" : "command held",
             ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
         report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
@@ -181,14 +181,14 @@ extension RemediationExecutor {
         let station = decision.target.station ?? "", site = decision.target.site, rule = decision.rule
         let started = ContinuousClock.now
         let outcome = await commands.send(command, to: station)
-        let (status, word, detail): (String, String, String?) = {
+        let (status, word, detail): (CommandStatus, String, String?) = {
             switch outcome {
-            case .accepted: return ("accepted", "Accepted", nil)
-            case .scheduled: return ("scheduled", "Scheduled", "takes effect after the running session; pending, not yet success")
-            case .rejected(let why): return ("rejected", "Rejected", why)
-            case .timedOut: return ("timedOut", "TimedOut", "no answer within the command timeout")
-            case .notConnected: return ("notConnected", "NotConnected", "the station went away before it answered")
-            case .failed(let why): return ("failed", "Failed", why)
+            case .accepted: return (.accepted, "Accepted", nil)
+            case .scheduled: return (.scheduled, "Scheduled", "takes effect after the running session; pending, not yet success")
+            case .rejected(let why): return (.rejected, "Rejected", why)
+            case .timedOut: return (.timedOut, "TimedOut", "no answer within the command timeout")
+            case .notConnected: return (.notConnected, "NotConnected", "the station went away before it answered")
+            case .failed(let why): return (.failed, "Failed", why)
             }
         }()
         let elapsed = ContinuousClock.now - started
@@ -198,10 +198,10 @@ extension RemediationExecutor {
             log(.error, "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: site, rule: rule, action: action.label,
-                                         outcome: status, details: "#\(id) answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")"))
-        log(status == "accepted" || status == "scheduled" ? .info : .warning, "command outcome",
-            ["station": station, "action": action.label, "outcome": status, "rule": rule])
-        report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status)")
+                                         outcome: status.rawValue, details: "#\(id) answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")"))
+        log(status == .accepted || status == .scheduled ? .info : .warning, "command outcome",
+            ["station": station, "action": action.label, "outcome": status.rawValue, "rule": rule])
+        report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status.rawValue)")
         await outcomeChanged(rule: rule, target: decision.target.key)
     }
 
@@ -221,7 +221,7 @@ extension RemediationExecutor {
                                        message: type == .triggerMessage ? row.argument : nil, catalogueEntry: row.code)
             guard let command = Self.command(for: action, connector: row.connector) else { continue }
             do {
-                try await commandRecords.updateCommand(id: row.id, status: "pending", detail: "sending after the station reconnected", now: now)
+                try await commandRecords.updateCommand(id: row.id, status: .pending, detail: "sending after the station reconnected", now: now)
             } catch {
                 log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
                 continue
@@ -230,13 +230,13 @@ extension RemediationExecutor {
             let decision = Decision(time: clock(), rule: row.rule, ruleHash: "", mode: .enforce, kind: .act, target: target, action: action,
                                     eventIds: [], reason: "queued command #\(row.id)")
             if let refusal = await refusal(decision, action: action, station: station) {
-                var status = "refused"
-                if case .held = refusal.kind { status = "held" }
+                var status = CommandStatus.refused
+                if case .held = refusal.kind { status = .held }
                 do { try await commandRecords.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {
                     log(.error, "cannot record a refused queued command", ["station": station, "error": "\(error)"])
                 }
                 await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
-                                                 action: action.label, outcome: status, details: "queued #\(row.id) not sent: \(refusal.reason)"))
+                                                 action: action.label, outcome: status.rawValue, details: "queued #\(row.id) not sent: \(refusal.reason)"))
                 if case .gateUnreadable(let gate) = refusal.kind {
                     await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: row.rule)
                 }

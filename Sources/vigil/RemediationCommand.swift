@@ -43,7 +43,7 @@ struct RemediationCommand {
             for row in try await CommandStore(host: store).commands(station: arguments.value("station"), limit: try arguments.integer("limit", default: 50)) {
                 let target = row.connector.map { "\(row.station)/\($0)" } ?? row.station
                 let verified = row.verified.map { $0 ? "  verified" : "  not verified" } ?? ""
-                printStoredLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")
+                printStoredLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status.rawValue)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")
             }
             return 0
         case "pause", "resume":

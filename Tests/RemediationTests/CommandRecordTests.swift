@@ -19,7 +19,7 @@ import Testing
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try StationStore(path: path)
         let command = NewCommand(decisionId: nil, rule: "r1", station: "CP-1", connector: nil, site: nil,
-                                              action: "reset", argument: "Soft", status: "pending")
+                                              action: "reset", argument: "Soft", status: .pending)
         let id = try #require(try await CommandStore(host: store).insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
             AuditRecord(kind: "command", actor: "executor", station: "CP-1", rule: "r1", action: "reset soft", outcome: "sending",
                         details: "#\(id)")

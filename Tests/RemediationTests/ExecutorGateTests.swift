@@ -41,8 +41,8 @@ import Testing
         await executor.handle([StoredDecision(id: 1, decision: decision(reset))])
         let commands = try await CommandStore(host: store).commands()
         #expect(commands.map(\.action) == ["reset", "disableConnector"])
-        #expect(commands[0].status == "refused" && commands[0].detail?.contains("never reset automatically") == true)
-        #expect(commands[1].status == "queued")   // the safe alternative, waiting for the station
+        #expect(commands[0].status == .refused && commands[0].detail?.contains("never reset automatically") == true)
+        #expect(commands[1].status == .queued)   // the safe alternative, waiting for the station
     }
 
     @Test func aDecisionDeliveredTwiceIsActedOnOnce() async throws {
@@ -58,7 +58,7 @@ import Testing
         let (executor, store, _, path) = try executor()
         defer { try? FileManager.default.removeItem(atPath: path) }
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .unlockConnector), mode: .dryRun))])
-        #expect(try await CommandStore(host: store).commands().map(\.status) == ["dryRun"])
+        #expect(try await CommandStore(host: store).commands().map(\.status) == [.dryRun])
     }
 
     @Test func theResetBudgetCountsCommandsOfUnknownFate() async throws {
@@ -68,11 +68,11 @@ import Testing
             await executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         }
         // Queued commands were not sent, so they do not count; make them look interrupted mid-send.
-        for row in try await CommandStore(host: store).commands() { try await CommandStore(host: store).updateCommand(id: row.id, status: "pending", detail: nil, now: "2030-01-01T00:00:00Z") }
+        for row in try await CommandStore(host: store).commands() { try await CommandStore(host: store).updateCommand(id: row.id, status: .pending, detail: nil, now: "2030-01-01T00:00:00Z") }
         await executor.recover()
         await executor.handle([StoredDecision(id: 4, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         let last = try #require(try await CommandStore(host: store).commands().last)
-        #expect(last.status == "refused")
+        #expect(last.status == .refused)
         #expect(last.detail == "CP-1 had 3 resets within 24 h (limit 3)")
     }
 
@@ -94,7 +94,7 @@ import Testing
         let row = try #require(try await CommandStore(host: store).commands().first)
         try await CommandStore(host: store).setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")
         await executor.expireQueue()
-        #expect(try await CommandStore(host: store).commands().first?.status == "expired")
+        #expect(try await CommandStore(host: store).commands().first?.status == .expired)
         let expired = try await AuditStore(host: store).auditEntries(AuditQuery(outcome: "expired"))
         #expect(expired.count == 1)
     }

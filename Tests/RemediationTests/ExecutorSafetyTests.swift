@@ -98,7 +98,7 @@ import VendorCatalog
             await f.executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: id == 1 ? "hard" : "soft")))])
         }
         let commands = try await CommandStore(host: f.store).commands()
-        #expect(commands.map(\.status) == ["refused", "refused"])
+        #expect(commands.map(\.status) == [.refused, .refused])
         #expect(commands[0].detail?.contains("CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
         #expect(commands[0].detail?.hasSuffix("never reset automatically") == true)
         let safety = f.collected.alerts.withLock { $0 }.filter { $0.severity == .safety }
@@ -119,7 +119,7 @@ import VendorCatalog
         await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true)))])
         let commands = try await CommandStore(host: f.store).commands()
         #expect(commands.map(\.action) == ["reset", "disableConnector"])
-        #expect(commands.map(\.status) == ["refused", "queued"])
+        #expect(commands.map(\.status) == [.refused, .queued])
     }
 
     @Test func theFaultClosesWhenTheConnectorIsUsableAgainNotWhenVigilDisabledIt() async throws {
@@ -135,7 +135,7 @@ import VendorCatalog
         try await report("Available")
         #expect(try await f.store.openFaults(station: "CP-1").isEmpty)
         await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
-        #expect(try await CommandStore(host: f.store).commands().map(\.status) == ["queued"])
+        #expect(try await CommandStore(host: f.store).commands().map(\.status) == [.queued])
     }
 
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
@@ -159,8 +159,8 @@ import VendorCatalog
         safeDisable.neverReset = true
         await f.executor.handle([StoredDecision(id: 10, decision: decision(safeDisable, station: "CP-6"))])
         let commands = try await CommandStore(host: f.store).commands()
-        #expect(commands.prefix(4).map(\.status) == ["held", "held", "held", "held"])
-        #expect(commands.last?.status == "queued" && commands.last?.action == "disableConnector")
+        #expect(commands.prefix(4).map(\.status) == [.held, .held, .held, .held])
+        #expect(commands.last?.status == .queued && commands.last?.action == "disableConnector")
         let alerts = f.collected.alerts.withLock { $0 }
         #expect(Set(alerts.map(\.rule)) == ["fleet-breaker"])
         #expect(alerts.last?.text.contains("Held: reset soft CP-1/1 (rule careless); disableConnector CP-2/1") == true)
@@ -187,7 +187,7 @@ import VendorCatalog
         }
         f.control.failing.withLock { $0 = nil }
         let commands = try await CommandStore(host: f.store).commands()
-        #expect(commands.map(\.status) == ["refused", "refused"])
+        #expect(commands.map(\.status) == [.refused, .refused])
         #expect(commands.first?.detail?.hasPrefix("the \(gate) gate cannot read its state") == true)
         #expect(commands.first?.detail?.hasSuffix("failing closed: not sent") == true)
         let pages = f.collected.alerts.withLock { $0 }.filter { $0.rule == "gate-unreadable" }
@@ -209,7 +209,7 @@ import VendorCatalog
         let disable = safety.decision(DecidedAction(type: .disableConnector))
         let commandId = try #require(try await CommandStore(host: f.store).insertCommand(
             NewCommand(decisionId: nil, rule: "careless", station: "CP-1", connector: 1, site: "north",
-                                    action: "disableConnector", argument: nil, status: "pending"), now: "2026-12-03T10:00:01.000Z"))
+                                    action: "disableConnector", argument: nil, status: .pending), now: "2026-12-03T10:00:01.000Z"))
         await f.executor.handle([StoredDecision(id: 2, decision: safety.decision(
             DecidedAction(type: .alert, route: "oncall", severity: "safety", title: "CP-1 connector 1 out of service", text: "Ground fault.")))])
         let first = try #require(f.collected.alerts.withLock { $0 }.last)

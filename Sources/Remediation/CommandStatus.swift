@@ -1,0 +1,30 @@
+/// Where a remediation command stands, as its record keeps it (`remediation_commands.status`):
+/// written `pending` before it is sent, then the station's answer (or the lack of one), or why
+/// it was never sent.
+public enum CommandStatus: String, Sendable, CaseIterable {
+    /// Recorded, about to be sent (left so by a crash, it becomes `unknown`).
+    case pending
+    case sent
+    case accepted
+    /// Accepted for after the running session (OCPP `Scheduled`).
+    case scheduled
+    case rejected
+    case timedOut
+    case failed
+    case notConnected
+    /// The station was offline: waiting for it to reconnect, until the time to live.
+    case queued
+    /// Queued, and the station did not come back in time.
+    case expired
+    /// Vigil stopped between recording and confirming it: it may or may not have arrived.
+    case unknown
+    /// A dry-run rule: recorded, never sent.
+    case dryRun
+    /// Held by the fleet breaker.
+    case held
+    /// Refused by a safety gate.
+    case refused
+
+    /// Not carried out, for a reason worth showing next to it (in an alert's "Tried:" list).
+    public var isSetback: Bool { [.refused, .rejected, .failed, .held, .notConnected].contains(self) }
+}
