@@ -61,6 +61,16 @@ extension RuleFixture {
                 remaining.removeSubrange(...found)
             } else {
                 differences.append("- \(expectation.describe())  (expected at \(expectation.mark), not decided)")
+                // A decision that matches but for its text: show what was rendered, and what is missing.
+                var textless = expectation
+                textless.textContains = []
+                if !expectation.textContains.isEmpty, let near = remaining.first(where: { matches(decisions[$0], textless) }) {
+                    let action = decisions[near].action
+                    let rendered = (action?.title ?? "") + "\n" + (action?.text ?? "")
+                    let missing = expectation.textContains.filter { !rendered.contains($0) }
+                    differences.append("  the decision at that time has no \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) in its text:")
+                    differences += rendered.split(separator: "\n", omittingEmptySubsequences: false).map { "    | \($0)" }
+                }
             }
         }
         for extra in remaining { differences.append("+ \(describe(decisions[extra]))  (not expected)") }

@@ -43,7 +43,7 @@ public struct Log: Sendable {
             line = "\(time) \(level.name.uppercased()) \(message.escapingControls)"
             for key in fields.keys.sorted() { line += " \(key.escapingControls)=\(fields[key, default: ""].escapingControls)" }
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeWhole(Array((line + "\n").utf8), to: STDERR_FILENO)
     }
 }
 
@@ -59,7 +59,31 @@ extension Log {
 /// Writes one line to standard output at once (no buffering), so scripts that wait for
 /// "listening on" lines see them immediately.
 public func printLine(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    writeWhole(Array((text + "\n").utf8), to: STDOUT_FILENO)
+}
+
+/// Writes `text` to standard error as it is (a message for the person at the terminal, not a log line).
+public func printError(_ text: String) {
+    writeWhole(Array(text.utf8), to: STDERR_FILENO)
+}
+
+/// Writes `text` to standard output as it is (no newline added), like `printLine`.
+public func printText(_ text: String) {
+    writeWhole(Array(text.utf8), to: STDOUT_FILENO)
+}
+
+/// Writes all of `bytes` to `descriptor`, retrying short writes and interruptions. When the reader
+/// went away (`vigil rules list | head`: EPIPE, SIGPIPE being ignored) or the write fails
+/// otherwise, the line is dropped and the process goes on — Foundation's `FileHandle.write`
+/// would crash on it instead, and a server must not stop because its log reader did.
+func writeWhole(_ bytes: [UInt8], to descriptor: Int32) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
+        if written > 0 { offset += written; continue }
+        if written < 0 && errno == EINTR { continue }
+        return
+    }
 }
 
 /// `printLine` for a line that shows stored values (station ids, tokens, audit details, alert

@@ -110,7 +110,7 @@ struct AuditCommand {
             }
             printLine("wrote \(lines.count - (format == "csv" ? 1 : 0)) entries to \(output)")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            printText(text)
         }
         return 0
     }

@@ -52,7 +52,7 @@ struct RemediationCommand {
             let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
             let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath), create: false)
             let auditor = Auditor(store: store, key: key) { _, message, fields in
-                FileHandle.standardError.write(Data("\(message) \(fields)\n".utf8))
+                printError("\(message) \(fields)\n")
             }
             try await RemediationExecutor.setKillSwitch(verb == "pause", store: store, by: person,
                                                         reason: arguments.value("reason") ?? "resumed", auditor: auditor)

@@ -6,12 +6,13 @@ import FoundationNetworking
 import Remediation
 import RuleEngine
 import VendorCatalog
+import YAMLKit
 
 /// `vigil rules check|test|explain|list|replay`: tools for rule authors.
 ///   check [DIR]                 validate every rule file; exit 1 on any error
 ///   test [DIR]                  run the fixtures in DIR/tests; exit 1 if one fails
-///   explain ID [--dir DIR]      a rule in plain words
-///   list [--dir DIR]            the rules, one per line
+///   explain ID [DIR | --dir DIR]  a rule in plain words
+///   list [--dir DIR] [--json]   the rules, one per line (ids never cut)
 ///   replay [--db PATH | --events FILE] [--from T] [--to T] [--dir DIR]   what the rules would have decided
 ///   decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]   what they did decide
 ///   approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]   answer an approval rung
@@ -38,17 +39,37 @@ struct RulesCommand {
         case "explain":
             try arguments.rejectUnknown(allowed: ["dir"])
             guard let id = arguments.positional.first else { throw UsageError("rules explain needs a rule id") }
-            let ruleSet = try load(arguments.value("dir") ?? "Rules")
+            // The directory as --dir or after the id (`vigil rules explain ID Rules/`).
+            let directory = arguments.value("dir") ?? arguments.positional.dropFirst().first ?? "Rules"
+            let ruleSet = try load(directory)
             guard let rule = ruleSet.rule(id) else {
-                throw CommandFailure(description: "no rule \(id.debugDescription) in \(arguments.value("dir") ?? "Rules")")
+                var message = "no rule \(id.debugDescription) in \(directory)"
+                if let near = YAMLFieldReader.closest(to: id, in: ruleSet.rules.map(\.id)) { message += " (did you mean \"\(near)\"?)" }
+                throw CommandFailure(description: message)
             }
             printLine(rule.explanation)
             return 0
         case "list":
-            try arguments.rejectUnknown(allowed: ["dir"])
-            for rule in try load(directory).rules {
-                let pattern = String(describing: rule.pattern).prefix(while: { $0 != "(" })
-                printLine("\(rule.id.padding(toLength: 40, withPad: " ", startingAt: 0)) \(rule.enabled ? rule.mode.rawValue : "disabled")  \(pattern)  \(rule.description)")
+            try arguments.rejectUnknown(allowed: ["dir", "json"])
+            let rules = try load(directory).rules
+            let rows = rules.map { rule in
+                (id: rule.id, mode: rule.enabled ? rule.mode.rawValue : "disabled",
+                 pattern: String(String(describing: rule.pattern).prefix(while: { $0 != "(" })), description: rule.description)
+            }
+            if arguments.has("json") {
+                let objects = rows.map { ["id": $0.id, "mode": $0.mode, "pattern": $0.pattern, "description": $0.description] }
+                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
+                printLine(String(decoding: data, as: UTF8.self))
+                return 0
+            }
+            // Columns as wide as their longest entry: an id is never cut.
+            let idWidth = rows.map(\.id.count).max() ?? 0, modeWidth = rows.map(\.mode.count).max() ?? 0
+            let patternWidth = rows.map(\.pattern.count).max() ?? 0
+            for row in rows {
+                printStoredLine([row.id.padding(toLength: idWidth, withPad: " ", startingAt: 0),
+                                 row.mode.padding(toLength: modeWidth, withPad: " ", startingAt: 0),
+                                 row.pattern.padding(toLength: patternWidth, withPad: " ", startingAt: 0), row.description]
+                    .joined(separator: "  "))
             }
             return 0
         case "replay":
@@ -116,7 +137,7 @@ struct RulesCommand {
     func catalog() -> VendorCatalog? {
         let path = arguments.value("vendor-codes") ?? ProcessInfo.processInfo.environment["VIGIL_VENDOR_CODES"] ?? "VendorCodes"
         do { return try VendorCatalog.load(directory: path) } catch {
-            FileHandle.standardError.write(Data("warning: no vendor catalogue from \(path) (\(error.errors.first?.description ?? "unreadable")); remedy: catalogue falls back to its alert and {{guidance}} is generic\n".utf8))
+            printError("warning: no vendor catalogue from \(path) (\(error.errors.first?.description ?? "unreadable")); remedy: catalogue falls back to its alert and {{guidance}} is generic\n")
             return nil
         }
     }

@@ -51,7 +51,7 @@ struct RulesReplay {
             total += 1
             if clock.now - lastReport > .seconds(2) {
                 lastReport = clock.now
-                FileHandle.standardError.write(Data("replayed \(total) events…\n".utf8))
+                printError("replayed \(total) events…\n")
             }
         }
         if let path = arguments.value("events") {
@@ -67,7 +67,7 @@ struct RulesReplay {
                     lineNumber += 1
                     guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
                     guard let event = try? decoder.decode(DomainEvent.self, from: line) else {
-                        FileHandle.standardError.write(Data("\(path):\(lineNumber): not a valid event, skipped\n".utf8))
+                        printError("\(path):\(lineNumber): not a valid event, skipped\n")
                         skipped += 1
                         continue
                     }

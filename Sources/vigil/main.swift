@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLog
 import Glibc
 
 /// Entry point: dispatches to one subcommand.
@@ -37,7 +38,7 @@ commands:
             check [DIR] | lookup --vendor V --code C [--model M] [--firmware F] [--ocpp-error E] | list [--vendor V]
             | gaps [--db PATH]   (vendor codes seen that the catalogue does not document)
   rules     the remediation rules (Rules/); see docs/rules.md
-            check [DIR] | test [DIR] [--verbose] | explain ID [--dir DIR] | list [--dir DIR]
+            check [DIR] | test [DIR] [--verbose] | explain ID [DIR] | list [--dir DIR] [--json]
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
             | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
@@ -83,10 +84,10 @@ do {
         throw UsageError("unknown command \(command.debugDescription)")
     }
 } catch let error as UsageError {
-    FileHandle.standardError.write(Data("vigil: \(error.description)\n\n\(usage)\n".utf8))
+    printError("vigil: \(error.description)\n\n\(usage)\n")
     status = 2
 } catch {
-    FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+    printError("vigil: \(error)\n")
     status = 1
 }
 exit(status)
