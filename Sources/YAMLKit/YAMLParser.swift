@@ -1,7 +1,7 @@
 import CYAML
 
 /// Parses YAML through libyaml into `YAMLNode` trees with positions. It resolves anchors and
-/// aliases, rejects duplicate mapping keys (which libyaml accepts and a rule author never
+/// aliases and merge keys (`<<: *defaults`), rejects duplicate mapping keys (which libyaml accepts and a rule author never
 /// means), and bounds nesting depth and alias expansion so a hostile file cannot exhaust
 /// memory ("billion laughs").
 public enum YAMLParser {
@@ -101,6 +101,9 @@ public enum YAMLParser {
                 return YAMLNode(.sequence(items), mark: here, tag: explicitTag)
             case YAML_MAPPING_NODE:
                 var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+                // Merge keys (`<<: *defaults`, `<<: [*a, *b]`): the merged mappings' entries, in
+                // order (an earlier mapping wins), added after the explicit ones, which win.
+                var merged: [(key: YAMLNode, value: YAMLNode)] = []
                 var pair = node.pointee.data.mapping.pairs.start
                 while let current = pair, current != node.pointee.data.mapping.pairs.top {
                     guard let keyNode = yaml_document_get_node(document, current.pointee.key),
@@ -109,12 +112,25 @@ public enum YAMLParser {
                     if key.sequence != nil || key.mapping != nil {
                         throw YAMLError(mark: key.mark, problem: "mapping keys must be scalars, got a \(key.kindName)")
                     }
+                    if case .scalar("<<", isQuoted: false) = key.value {
+                        let value = try convert(valueNode, depth: depth + 1)
+                        let sources = value.sequence ?? [value]
+                        for source in sources {
+                            guard case .mapping(let entries) = source.value else {
+                                throw YAMLError(mark: key.mark, problem: "the merge key << takes a mapping or a list of mappings (for example *defaults), got a \(source.kindName)")
+                            }
+                            for entry in entries where !merged.contains(where: { $0.key.scalar == entry.key.scalar }) { merged.append(entry) }
+                        }
+                        pair = current + 1
+                        continue
+                    }
                     if let first = pairs.first(where: { $0.key.scalar == key.scalar }) {
                         throw YAMLError(mark: key.mark, problem: "duplicate key \(key.scalar.map { "\"\($0)\"" } ?? "") (first at line \(first.key.mark.line))")
                     }
                     pairs.append((key, try convert(valueNode, depth: depth + 1)))
                     pair = current + 1
                 }
+                pairs += merged.filter { entry in !pairs.contains(where: { $0.key.scalar == entry.key.scalar }) }
                 return YAMLNode(.mapping(pairs), mark: here, tag: explicitTag)
             default:
                 throw YAMLError(mark: here, problem: "empty node")
