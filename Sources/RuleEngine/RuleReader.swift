@@ -6,6 +6,11 @@ import YAMLKit
 /// `file:line:col` so an author sees all mistakes of a file in one `vigil rules check` run.
 struct RuleReader {
     var errors: [YAMLError] = []
+    /// Every rule id read, and the rules each one names (`unless: ruleActive`, `inhibit: rules`),
+    /// kept even for rules with other errors, so the loader checks every reference in the same
+    /// run as everything else.
+    var seenIds: Set<String> = []
+    var references: [(rule: String, mark: YAMLMark, names: [String], inhibitsItself: Bool)] = []
 
     static let ruleKeys = ["id", "description", "enabled", "mode", "priority", "labels", "scope", "when", "unless",
                            "then", "limits", "inhibit", "activeFor"]
@@ -61,6 +66,12 @@ struct RuleReader {
         let inhibit = reader.field("inhibit", required: false).map { self.inhibition($0, context: context) }
         let activeFor = duration(reader.field("activeFor", required: false), "activeFor", context: context) ?? .hours(1)
         absorb(reader)
+        if !id.isEmpty {
+            seenIds.insert(id)
+            var names = (inhibit ?? nil)?.rules ?? []
+            for guardCase in guards { if case .ruleActive(let others) = guardCase { names += others } }
+            references.append((id, node.mark, names, (inhibit ?? nil)?.rules.contains(id) == true))
+        }
         guard errors.count == errorsBefore, !id.isEmpty else { return nil }
         return Rule(id: id, description: description, enabled: enabled, mode: mode, priority: priority, labels: labels,
                     scope: scope, trigger: trigger, pattern: pattern, guards: guards, ladder: ladder, limits: limits,

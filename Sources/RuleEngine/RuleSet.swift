@@ -84,17 +84,17 @@ public struct RuleSet: Sendable {
                 firstMark[rule.id] = rule.mark
             }
         }
-        let ids = Set(rules.map(\.id))
-        for rule in rules {
-            var referenced = rule.inhibit?.rules ?? []
-            for guardCase in rule.guards { if case .ruleActive(let others) = guardCase { referenced += others } }
-            for other in referenced where !ids.contains(other) {
-                var problem = "rule \"\(rule.id)\": refers to rule \"\(other)\", which no file defines"
+        // References are checked for every rule read, also those with other errors (a rule that
+        // exists but has errors is not reported as missing): one run shows every problem.
+        let ids = reader.seenIds
+        for reference in reader.references {
+            for other in reference.names where !ids.contains(other) {
+                var problem = "rule \"\(reference.rule)\": refers to rule \"\(other)\", which no file defines"
                 if let suggestion = RuleReader.closest(to: other, in: ids) { problem += " (did you mean \"\(suggestion)\"?)" }
-                errors.append(YAMLError(mark: rule.mark, problem: problem))
+                errors.append(YAMLError(mark: reference.mark, problem: problem))
             }
-            if rule.inhibit?.rules.contains(rule.id) == true {
-                errors.append(YAMLError(mark: rule.mark, problem: "rule \"\(rule.id)\": a rule cannot inhibit itself"))
+            if reference.inhibitsItself {
+                errors.append(YAMLError(mark: reference.mark, problem: "rule \"\(reference.rule)\": a rule cannot inhibit itself"))
             }
         }
         errors.sort { ($0.mark.file, $0.mark.line, $0.mark.column) < ($1.mark.file, $1.mark.line, $1.mark.column) }

@@ -192,3 +192,38 @@ import Testing
         }
     }
 }
+
+/// A rule with another error still has its references checked in the same run.
+@Suite struct ReferenceCheckTests {
+    @Test func aBrokenRulesReferencesAreCheckedToo() {
+        let found = problems("""
+            - id: loud
+              when: { event: statusChanged, where: { to: Faulted } }
+              unless: { ruleActive: [reboot-lop] }
+              then:
+                - alert: { route: oncall, severity: huge }
+            - id: reboot-loop
+              when: { event: booted, count: { atLeast: 3, within: 1h } }
+              then:
+                - alert: { route: oncall }
+            """)
+        #expect(found.contains { $0.contains("\"severity\" must be one of") })
+        #expect(found.contains { $0.contains("refers to rule \"reboot-lop\", which no file defines (did you mean \"reboot-loop\"?)") })
+    }
+
+    @Test func aRuleWithErrorsIsNotReportedAsMissing() {
+        let found = problems("""
+            - id: broken
+              when: { event: statusChanged, where: { to: Faulted } }
+              then:
+                - alert: { route: oncall, severity: huge }
+            - id: watcher
+              when: { event: booted }
+              unless: { ruleActive: [broken] }
+              then:
+                - alert: { route: oncall }
+            """)
+        #expect(!found.contains { $0.contains("refers to rule") })
+        #expect(found.count == 1)
+    }
+}
