@@ -87,13 +87,7 @@ extension Evaluation {
             case .silenced:
                 if engine.environment.isSilenced(rule: rule.id, target, at: time) { return "unless silenced: a silence covers it" }
             case .ruleActive(let others):
-                for other in others {
-                    guard let station = target.station else { continue }
-                    let open = state.rules[other]?.episodes.values.contains { episode in
-                        episode.target.station == station && (episode.until.map { $0 > time } ?? true)
-                    } ?? false
-                    if open { return "unless ruleActive: rule \(other) has an open incident for \(target.station ?? target.key)" }
-                }
+                if let why = activeRuleReason(others, target: target, at: time) { return why }
             case .stationOffline:
                 if let facts, !facts.isConnected { return "unless stationOffline: the station is not connected" }
             case .event(let predicate):
@@ -103,11 +97,36 @@ extension Evaluation {
         return nil
     }
 
-    /// An open incident of a rule that inhibits this one, for the same station or site.
-    func inhibitionReason(rule position: Int, target: RuleTarget, at time: Date) -> String? {
+    /// `unless: { ruleActive: [...] }`: one of `others` has an open incident for the target's station.
+    func activeRuleReason(_ others: [String], target: RuleTarget, at time: Date) -> String? {
+        guard let station = target.station else { return nil }
+        for other in others {
+            let open = state.rules[other]?.episodes.values.contains { episode in
+                episode.target.station == station && (episode.until.map { $0 > time } ?? true)
+            } ?? false
+            if open { return "unless ruleActive: rule \(other) has an open incident for \(station)" }
+        }
+        return nil
+    }
+
+    /// Why a ladder already running must stop before its next command: an inhibition that
+    /// aborts running ladders, or a `ruleActive` guard that has turned true since it started
+    /// (the station's reboot loop opened, a safety fault …).
+    func runningStopReason(rule position: Int, target: RuleTarget, at time: Date) -> String? {
+        if let why = inhibitionReason(rule: position, target: target, at: time, runningOnly: true) { return why }
+        for guardCase in rules[position].guards {
+            if case .ruleActive(let others) = guardCase, let why = activeRuleReason(others, target: target, at: time) { return why }
+        }
+        return nil
+    }
+
+    /// An open incident of a rule that inhibits this one, for the same station or site (only
+    /// those whose inhibition aborts running ladders, with `runningOnly`).
+    func inhibitionReason(rule position: Int, target: RuleTarget, at time: Date, runningOnly: Bool = false) -> String? {
         for other in engine.inhibitors[position] ?? [] {
             let inhibitor = rules[other]
             guard let inhibition = inhibitor.inhibit, let runtime = state.rules[inhibitor.id] else { continue }
+            if runningOnly && inhibition.running != .abort { continue }
             for key in runtime.episodes.keys.sorted() {
                 guard let episode = runtime.episodes[key], episode.until.map({ $0 > time }) ?? true else { continue }
                 let same: Bool

@@ -23,6 +23,16 @@ extension Evaluation {
             ladder.waiting = nil
             ladder.deadline = nil
             let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
+            // An inhibition or a `ruleActive` guard that turned true while the ladder ran stops it
+            // before its next command (`inhibit: { running: abort }`, the default): a rebooting
+            // charger gets no more resets.
+            if action.type.isCommand, let why = runningStopReason(rule: position, target: ladder.target, at: time) {
+                state.rules[rule.id]?.ladders[key] = nil
+                emit(rule: position, kind: .suppressed, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
+                     reason: "\(why); the running ladder stops before \(action.label)", at: time)
+                ladderEnded(rule: position, ladder: ladder, at: time)
+                return
+            }
             // A breaker holds every state-changing command: the ladder pauses here, visibly,
             // instead of walking on to rungs that assume the command went out.
             if let (until, why) = holdUntil(rule: position, ladder: ladder, action: action, at: time) {

@@ -236,6 +236,16 @@ public struct Inhibition: Sendable, Equatable {
     public var labels: [String: String]
     /// Suppressed targets share this with the inhibiting one: `station` or `site`.
     public var equal: GroupKey
+    /// What an inhibited rule's ladder that is already running does at its next command rung.
+    public var running: OnRunning = .abort
+
+    /// An inhibited ladder already running: `abort` (the default) ends it before its next
+    /// command — the decision says why; `continue` lets it run to its end (only new firings are
+    /// held back).
+    public enum OnRunning: String, Sendable, CaseIterable {
+        case abort
+        case proceed = "continue"
+    }
 
     public func inhibits(_ rule: Rule) -> Bool {
         if rules.contains(rule.id) { return true }

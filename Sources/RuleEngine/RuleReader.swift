@@ -225,7 +225,7 @@ struct RuleReader {
 
     mutating func inhibition(_ node: YAMLNode, context: String) -> Inhibition? {
         let inner = "\(context) inhibit"
-        var reader = YAMLFieldReader(node, context: inner, allowed: ["rules", "labels", "equal"])
+        var reader = YAMLFieldReader(node, context: inner, allowed: ["rules", "labels", "equal", "running"])
         let rules = reader.strings("rules")
         var labels: [String: String] = [:]
         if let labelsNode = reader.field("labels", required: false) {
@@ -241,7 +241,8 @@ struct RuleReader {
             default: reader.fail(equalNode, "\"equal\" must be station or site")
             }
         }
+        let running = reader.choice("running", Inhibition.OnRunning.self, valid: Inhibition.OnRunning.allCases, required: false) ?? .abort
         absorb(reader)
-        return Inhibition(rules: rules, labels: labels, equal: equal)
+        return Inhibition(rules: rules, labels: labels, equal: equal, running: running)
     }
 }

@@ -169,3 +169,55 @@ import VendorCatalog
         #expect(timeline.decisions.last?.kind == .cleared)
     }
 }
+
+/// An inhibition that opens while a ladder runs stops it before its next command, unless the
+/// inhibitor says `running: continue`.
+@Suite struct RunningLadderInhibitionTests {
+    static func set(running: String?) throws -> RuleSet {
+        try rules("""
+            - id: reset-stuck
+              when: { event: statusChanged, where: { to: Faulted }, for: 1m }
+              then:
+                - reset: soft
+                  verify: { event: statusChanged, where: { to: Available }, within: 2m }
+                - reset: hard
+                  verify: { event: statusChanged, where: { to: Available }, within: 2m }
+            - id: looping
+              when: { event: booted, count: { atLeast: 2, within: 1h, by: station } }
+              inhibit: { rules: [reset-stuck]\(running.map { ", running: \($0)" } ?? "") }
+              then:
+                - alert: { route: oncall }
+            """)
+    }
+
+    func run(_ set: RuleSet) -> [String] {
+        var timeline = Timeline(set)
+        timeline.send(faulted(at: 0), event(.booted, at: 90), event(.booted, at: 100))
+        timeline.advance(toSecond: 600)
+        return timeline.lines
+    }
+
+    @Test func abortIsTheDefault() throws {
+        let lines = run(try Self.set(running: nil))
+        #expect(lines.contains("+60 reset-stuck act reset soft CP-1/1"))
+        #expect(lines.contains("+180 reset-stuck suppressed reset hard CP-1/1"))
+        #expect(!lines.contains("+180 reset-stuck act reset hard CP-1/1"))
+    }
+
+    @Test func continueLetsTheRunningLadderFinish() throws {
+        let lines = run(try Self.set(running: "continue"))
+        #expect(lines.contains("+180 reset-stuck act reset hard CP-1/1"))
+    }
+
+    @Test func anUnknownChoiceIsAnError() {
+        #expect(problems("""
+            - id: a
+              when: { event: booted }
+              inhibit: { rules: [b], running: pause }
+              then: [ { alert: { route: oncall } } ]
+            - id: b
+              when: { event: booted }
+              then: [ { alert: { route: oncall } } ]
+            """).contains { $0.contains("running") })
+    }
+}
