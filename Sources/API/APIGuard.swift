@@ -121,4 +121,15 @@ public final class APIGuard: Sendable {
     }
 
     public static let openWarning = "the HTTP API has no users and is open to anyone who can reach it; add one with `vigil users add`"
+
+    /// Repeats the open-API warning every `interval` while the API has no user, until cancelled
+    /// (a shutdown is not a reminder).
+    public func remindWhileOpen(every interval: Duration = .seconds(3600)) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            guard let store, (try? await APIUserStore(host: store).hasAPIUsers()) == false else { continue }
+            log(.warning, Self.openWarning, ["http": boundAddress.withLock { $0?.description ?? "?" }])
+        }
+    }
 }

@@ -246,6 +246,15 @@ extension RemediationExecutor {
         }
     }
 
+    /// Expires queued commands every `interval` until cancelled (stations that never came back).
+    public func expireQueue(every interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            await expireQueue()
+        }
+    }
+
     /// Marks queued commands past their time to live as expired, on record.
     public func expireQueue() async {
         let expired: [CommandRow]

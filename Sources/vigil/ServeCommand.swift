@@ -246,16 +246,6 @@ struct ServeCommand {
                 ["http": httpAddress.description])
         }
         for warning in riskyDefaults(usesTLS: ocppConfiguration.tls != nil) { log(.warning, warning.message, ["fix": warning.fix]) }
-        // Repeated hourly while it stays open (and on mutating requests, at most once a minute: APIGuard).
-        let openWarning: @Sendable () async -> Void = { [log, httpAddress] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3600))
-                if Task.isCancelled { return }   // shutting down: not a reminder
-                if (try? await APIUserStore(host: store).hasAPIUsers()) == false {
-                    log(.warning, APIGuard.openWarning, ["http": httpAddress.description])
-                }
-            }
-        }
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
@@ -282,6 +272,8 @@ struct ServeCommand {
                                                                                   commands: commandService, catalog: catalog, events: eventLog,
                                                                                   guard: apiGuard, log: log))
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
+        // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).
+        let openWarning: @Sendable () async -> Void = { await apiGuard.remindWhileOpen() }
         if ["0.0.0.0", "::"].contains(http.boundAddress.host) && httpAllowedHosts.isEmpty {
             log(.warning, "the HTTP API listens on all interfaces but answers only requests whose Host is \(http.boundAddress); "
                 + "name the host:port clients use with --http-allowed-hosts", ["http": http.boundAddress.description])
@@ -304,25 +296,12 @@ struct ServeCommand {
                 }
             }
         }
-        // Raw frames are written with every group commit; the quirk record is flushed every
-        // 250 ms. Both logs are pruned hourly, the event log keeping 14 days (and whatever a
-        // consumer has not done yet).
-        let writeLogs: @Sendable () async -> Void = { [log] in
-            var sincePrune = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
-                sincePrune += 1
-                if sincePrune >= 4 * 3600 {
-                    sincePrune = 0
-                    let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
-                    do {
-                        try await messages.prune(now: now)
-                        try await store.pruneEvents(olderThanSeconds: 14 * 86_400, now: now)
-                    } catch { log(.error, "cannot prune the message and event logs", ["error": "\(error)"]) }
-                }
-            }
+        // Raw frames are written with every group commit; the quirk record and the logs' pruning
+        // are LogUpkeep's.
+        let upkeep = LogUpkeep(messages: messages, quirks: quirkLog, store: store) { [log] what, error in
+            log(.error, what, ["error": "\(error)"])
         }
+        let writeLogs: @Sendable () async -> Void = { await upkeep.run() }
         // The executor's consumer: its cursor is saved after each batch.
         let react: @Sendable () async -> Void = { [log] in
             await Self.urgently { await eventLog.consume("remediation", onSaveFailure: { error in
@@ -335,12 +314,7 @@ struct ServeCommand {
         let reloader = RuleReloader(directory: rulesDirectory, runner: runner, auditor: auditor, log: log)
         let reload: @Sendable () async -> Void = { await reloader.run() }
         // Queued commands for stations that never came back expire on record.
-        let expire: @Sendable () async -> Void = {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(30))
-                await executor.expireQueue()
-            }
-        }
+        let expire: @Sendable () async -> Void = { await executor.expireQueue(every: .seconds(30)) }
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
