@@ -4,12 +4,18 @@ import Store
 
 /// The event log's reads for replay and its pruning.
 extension StationStore {
+    /// One recorded event as stored: its row (the event log's sequence) and its JSON.
+    public struct StoredEvent: Sendable, Equatable {
+        public var row: Int
+        public var json: String
+    }
+
     /// Events in recording order, `limit` at a time after row `afterRow`, optionally within a time range.
-    public func events(afterRow: Int, limit: Int, from: String? = nil, to: String? = nil) throws -> [(row: Int, json: String)] {
+    public func events(afterRow: Int, limit: Int, from: String? = nil, to: String? = nil) throws -> [StoredEvent] {
         try database.rows("""
             SELECT id, json FROM domain_events WHERE id > ? AND (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?)
             ORDER BY id LIMIT ?
-            """, afterRow, from, from, to, to, limit).map { ($0[0].int ?? 0, $0[1].text ?? "") }
+            """, afterRow, from, from, to, to, limit).map { StoredEvent(row: $0[0].int ?? 0, json: $0[1].text ?? "") }
     }
 
     /// Deletes events older than the retention — never one a consumer (or the rule engine's
