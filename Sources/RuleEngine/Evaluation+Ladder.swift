@@ -118,7 +118,9 @@ extension Evaluation {
         switch rule.pattern {
         case .each: return "\(what) matched"
         case .sustained(let pattern): return "\(what) condition held for \(pattern.duration)"
-        case .count(let atLeast, let within, _): return "\(ladder.eventIds.count) matching \(what) within \(within) (at least \(atLeast))"
+        case .count(let atLeast, let within, _, let distinct?):
+            return "\(ladder.eventIds.count) matching \(what) from at least \(atLeast) different \(distinct)s within \(within)"
+        case .count(let atLeast, let within, _, nil): return "\(ladder.eventIds.count) matching \(what) within \(within) (at least \(atLeast))"
         case .absent(let length, _, _): return "no \(what) for \(length)"
         case .recurring(let days, let within, _): return "\(what) on \(days) distinct days within \(within)"
         case .ratio(let pattern):

@@ -75,16 +75,19 @@ extension Evaluation {
             }
             return (nil, true)
 
-        case .count(let atLeast, let within, _):
+        case .count(let atLeast, let within, _, let distinct):
             guard matches else { return (nil, !window.times.isEmpty) }
             window.times.append(time)
             window.eventIds.append(event.id)
+            if let distinct { window.distinctKeys.append(distinct.key(for: event)) }
             prune(&window, before: time.addingTimeInterval(-within.timeInterval))
             window.lastEvent = event
-            guard window.times.count >= atLeast else { return (nil, true) }
+            let counted = distinct == nil ? window.times.count : Set(window.distinctKeys).count
+            guard counted >= atLeast else { return (nil, true) }
             let firing = Firing(evidence: window.eventIds, firstSeen: window.times.first)
             window.times = []
             window.eventIds = []
+            window.distinctKeys = []
             return (firing, true)
 
         case .absent:

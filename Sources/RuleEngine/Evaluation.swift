@@ -128,6 +128,7 @@ struct Evaluation {
         while let first = window.times.first, first <= start {
             window.times.removeFirst()
             window.eventIds.removeFirst()
+            if !window.distinctKeys.isEmpty { window.distinctKeys.removeFirst() }
         }
     }
 

@@ -160,8 +160,9 @@ public enum RulePatternKind: Sendable, Equatable {
     case each(by: GroupKey)
     /// The condition is still true `duration` after it became true.
     case sustained(Sustained)
-    /// At least `atLeast` matching events within `within`.
-    case count(atLeast: Int, within: RuleDuration, by: GroupKey)
+    /// At least `atLeast` matching events within `within` — or, with `distinct`, matching events
+    /// from at least `atLeast` different stations (connectors, field values …).
+    case count(atLeast: Int, within: RuleDuration, by: GroupKey, distinct: GroupKey? = nil)
     /// No matching event for `duration` (driven by ticks), after a warm-up.
     case absent(duration: RuleDuration, warmUp: RuleDuration, by: GroupKey)
     /// Matching events on at least `days` distinct UTC days within `within`.
@@ -197,7 +198,7 @@ public enum RulePatternKind: Sendable, Equatable {
 
     public var by: GroupKey {
         switch self {
-        case .each(let by), .count(_, _, let by), .absent(_, _, let by), .recurring(_, _, let by): return by
+        case .each(let by), .count(_, _, let by, _), .absent(_, _, let by), .recurring(_, _, let by): return by
         case .sustained(let pattern): return pattern.by
         case .ratio(let pattern): return pattern.by
         case .sequence(let pattern): return pattern.by

@@ -51,7 +51,7 @@ extension RuleRuntime {
 
 extension GroupWindow {
     enum CodingKeys: String, CodingKey {
-        case target, since, clearedAt, fired, times, eventIds, days, dayTimes, samples, lastSeen, pending, lastEvent
+        case target, since, clearedAt, fired, times, eventIds, distinctKeys, days, dayTimes, samples, lastSeen, pending, lastEvent
     }
 
     init(from decoder: Decoder) throws {
@@ -62,6 +62,7 @@ extension GroupWindow {
         fired = try container.value(.fired, default: false)
         times = try container.value(.times, default: [])
         eventIds = try container.value(.eventIds, default: [])
+        distinctKeys = try container.value(.distinctKeys, default: [])
         days = try container.value(.days, default: [:])
         dayTimes = try container.value(.dayTimes, default: [:])
         samples = try container.value(.samples, default: [])

@@ -94,6 +94,8 @@ struct GroupWindow: Sendable, Codable, Equatable {
     /// count: times of matching events in the window; ids kept in step.
     var times: [Date] = []
     var eventIds: [String] = []
+    /// count with `distinct`: each counted event's distinct key, in step with `times`.
+    var distinctKeys: [String] = []
     /// recurring: UTC day number → the first matching event id of that day.
     var days: [Int: String] = [:]
     /// recurring: UTC day number → when that day's first matching event came.

@@ -79,7 +79,9 @@ extension Rule {
             }
             if pattern.keepFor.seconds > 0 { text += "; a clearing must last \(pattern.keepFor.spoken) to count" }
             return text
-        case .count(let atLeast, let within, let by): return "when at least \(atLeast) \(what) arrive within \(within.spoken) for one \(by)"
+        case .count(let atLeast, let within, let by, let distinct?):
+            return "when \(what) come from at least \(atLeast) different \(distinct)s within \(within.spoken) for one \(by)"
+        case .count(let atLeast, let within, let by, nil): return "when at least \(atLeast) \(what) arrive within \(within.spoken) for one \(by)"
         case .absent(let length, let warmUp, let by):
             return "when no \(what) has arrived for \(length.spoken) from a \(by) (never within \(warmUp.spoken) of Vigil starting or the station reconnecting)"
         case .recurring(let days, let within, let by): return "when \(what) happens on \(days) different days within \(within.spoken) for one \(by)"

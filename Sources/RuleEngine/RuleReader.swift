@@ -133,12 +133,13 @@ struct RuleReader {
     mutating func count(_ node: YAMLNode?, fields: Set<String>, context: String) -> RulePatternKind {
         let fallback = RulePatternKind.count(atLeast: 1, within: .hours(1), by: .connector)
         guard let node else { return fallback }
-        var reader = YAMLFieldReader(node, context: "\(context) count", allowed: ["atLeast", "within", "by"])
+        var reader = YAMLFieldReader(node, context: "\(context) count", allowed: ["atLeast", "within", "by", "distinct"])
         let atLeast = integer(reader.field("atLeast", required: true), "atLeast", context: "\(context) count", minimum: 1)
         let within = duration(reader.field("within", required: true), "within", context: "\(context) count")
         let by = groupKey(reader.field("by", required: false), fields: fields, context: "\(context) count", default: .connector)
         absorb(reader)
-        return .count(atLeast: atLeast ?? 1, within: within ?? .hours(1), by: by)
+        let distinct = reader.field("distinct", required: false).map { groupKey($0, fields: fields, context: "\(context) count distinct", default: .station) }
+        return .count(atLeast: atLeast ?? 1, within: within ?? .hours(1), by: by, distinct: distinct)
     }
 
     mutating func absent(_ node: YAMLNode?, fields: Set<String>, context: String) -> RulePatternKind {
