@@ -79,6 +79,9 @@ extension Evaluation {
             return (alertAction(spec, rule: rule, ladder: ladder, match: match, at: time), nil)
         case .approve(let approval):
             return (DecidedAction(type: .approve, role: approval.role), nil)
+        case .record(let title):
+            let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
+            return (DecidedAction(type: .record, title: title.render { values[$0] }), nil)
         case .catalogueRemedy(let fallback):
             guard let match else {
                 return (alertAction(fallback, rule: rule, ladder: ladder, match: nil, at: time),

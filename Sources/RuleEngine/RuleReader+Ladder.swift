@@ -5,7 +5,7 @@ import YAMLKit
 /// Reading the `then` ladder and `limits`; part of `RuleReader`.
 extension RuleReader {
     static let actionKeys = ["reset", "disableConnector", "enableConnector", "unlockConnector", "triggerMessage",
-                             "alert", "remedy", "approve"]
+                             "alert", "remedy", "approve", "record"]
     static let rungKeys = actionKeys + ["verify", "allowDuringSession", "fallback"]
     /// Messages a station can be asked to send (TriggerMessage in 1.6 and 2.0.1).
     static let triggerableMessages = ["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
@@ -92,6 +92,16 @@ extension RuleReader {
             action = .catalogueRemedy(fallback: fallback)
         case "approve":
             action = node["approve"].flatMap { approval($0, context: "\(context) approve") }.map(RuleAction.approve)
+        case "record":
+            if let recordNode = node["record"] {
+                var inner = YAMLFieldReader(recordNode, context: "\(context) record", allowed: ["title"])
+                if let text = inner.string("title") {
+                    let title = Template(text)
+                    for problem in title.problems() { inner.fail(recordNode["title"] ?? recordNode, "title: \(problem)") }
+                    action = .record(title)
+                }
+                absorb(inner)
+            }
         default:
             break
         }
@@ -102,6 +112,7 @@ extension RuleReader {
         if let verifyNode = reader.field("verify", required: false) {
             if case .approve? = action { reader.fail(verifyNode, "an approval is not verified; verify the rung it guards") }
             if case .alert? = action { reader.fail(verifyNode, "an alert is not verified; put verify on a command rung") }
+            if case .record? = action { reader.fail(verifyNode, "a record is not verified; put verify on a command rung") }
             verify = verification(verifyNode, context: "\(context) verify")
         }
         let allow = reader.bool("allowDuringSession", required: false) ?? false

@@ -14,6 +14,8 @@ public struct Rung: Sendable, Equatable {
 /// The kinds of action a rung can take, as decisions and budgets name them.
 public enum ActionType: String, Sendable, Codable, CaseIterable {
     case reset, disableConnector, enableConnector, unlockConnector, triggerMessage, alert, remedy, approve
+    /// Marks an incident (title, the rule's labels) for other rules — no command, no alert.
+    case record
     /// A catalogue remedy that asks for no command (wait for recovery).
     case none
 
@@ -21,7 +23,7 @@ public enum ActionType: String, Sendable, Codable, CaseIterable {
     public var isCommand: Bool {
         switch self {
         case .reset, .disableConnector, .enableConnector, .unlockConnector, .triggerMessage: return true
-        case .alert, .remedy, .approve, .none: return false
+        case .alert, .remedy, .approve, .record, .none: return false
         }
     }
 
@@ -42,6 +44,9 @@ public enum RuleAction: Sendable, Equatable {
     case catalogueRemedy(fallback: AlertSpec)
     /// Pause until someone with `role` approves the next rung.
     case approve(Approval)
+    /// Record an incident with this title (templated): the rule's incident opens for `ruleActive`
+    /// and `inhibit` of other rules, and the decision is kept — nothing is sent.
+    case record(Template)
 
     public enum ResetKind: String, Sendable, Codable, CaseIterable { case soft, hard }
 
@@ -55,6 +60,7 @@ public enum RuleAction: Sendable, Equatable {
         case .alert: return .alert
         case .catalogueRemedy: return .remedy
         case .approve: return .approve
+        case .record: return .record
         }
     }
 
@@ -67,6 +73,7 @@ public enum RuleAction: Sendable, Equatable {
         case .unlockConnector: return "unlock the connector"
         case .triggerMessage(let message): return "ask the station to send \(message)"
         case .alert(let alert): return "alert route \"\(alert.route)\" with severity \(alert.severity.rawValue)"
+        case .record(let title): return "record an incident \"\(title.source)\" (nothing is sent)"
         case .catalogueRemedy(let fallback):
             return "do what the vendor catalogue recommends for the reported code (alerting route \"\(fallback.route)\" when that is a person's job)"
         case .approve(let approval):
