@@ -141,6 +141,8 @@ extension Evaluation {
         var values: [String: String] = [:]
         for name in EventKind.commonFields + event.kind.fields { values[name] = event.value(of: name)?.description }
         values["rule"] = rule.id
+        // `{{group.NAME}}`: each part of the rule's grouping, for this target.
+        for (name, value) in rule.pattern.by.values(for: event) { values["group.\(name)"] = value }
         values["description"] = rule.description
         values["target"] = ladder.target.key
         values["time"] = Self.format(time)

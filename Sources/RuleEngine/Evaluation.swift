@@ -104,7 +104,7 @@ struct Evaluation {
 
     func target(for event: DomainEvent, by key: GroupKey) -> RuleTarget {
         let groupKey = key.key(for: event)
-        switch key {
+        switch key.placeLevel ?? key {
         case .connector:
             let connector = (event.connector ?? 0) > 0 ? event.connector : nil
             return RuleTarget(key: groupKey, station: event.station, connector: connector, site: event.site)

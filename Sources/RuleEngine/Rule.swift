@@ -112,6 +112,8 @@ public struct Trigger: Sendable, Equatable {
 public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
     case connector, station, site, vendor, model, fleet
     case field(String)
+    /// Several keys at once (`by: [station, ocppErrorCode]`): one window per combination.
+    indirect case composite([GroupKey])
 
     public init(name: String) {
         switch name {
@@ -134,7 +136,23 @@ public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
         case .model: return "model"
         case .fleet: return "fleet"
         case .field(let name): return name
+        case .composite(let parts): return parts.map(\.description).joined(separator: " and ")
         }
+    }
+
+    /// The named parts (`station`, `ocppErrorCode` …) of a composite key, one for any other.
+    public var parts: [GroupKey] {
+        if case .composite(let parts) = self { return parts }
+        return [self]
+    }
+
+    /// The finest place a key pins a target to: a connector, a station, a site, or none.
+    var placeLevel: GroupKey? {
+        let parts = parts
+        if parts.contains(.connector) { return .connector }
+        if parts.contains(.station) { return .station }
+        if parts.contains(.site) { return .site }
+        return nil
     }
 
     /// The group an event belongs to; a connector key falls back to the station for
@@ -150,7 +168,26 @@ public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
         case .model: return "model:\(event.model ?? "-")"
         case .fleet: return "fleet"
         case .field(let name): return "\(name):\(event.value(of: name)?.description ?? "-")"
+        case .composite(let parts): return parts.map { $0.key(for: event) }.joined(separator: "|")
         }
+    }
+
+    /// Each part's value for `event`, by the part's name, for `{{group.NAME}}` placeholders.
+    public func values(for event: DomainEvent) -> [String: String] {
+        var values: [String: String] = [:]
+        for part in parts {
+            switch part {
+            case .connector: values["connector"] = event.connector.map(String.init) ?? "-"
+            case .station: values["station"] = event.station
+            case .site: values["site"] = event.site ?? "-"
+            case .vendor: values["vendor"] = event.vendor ?? "-"
+            case .model: values["model"] = event.model ?? "-"
+            case .fleet: values["fleet"] = "fleet"
+            case .field(let name): values[name] = event.value(of: name)?.description ?? "-"
+            case .composite: break
+            }
+        }
+        return values
     }
 }
 

@@ -25,9 +25,11 @@ extension RuleReader {
             if rung.action.type.isCommand || rung.action.type == .remedy {
                 let needsConnector = [.disableConnector, .enableConnector, .unlockConnector].contains(rung.action.type)
                 let by = pattern.by
-                if needsConnector && by != .connector {
+                // A composite grouping targets its finest place part (`[connector, ocppErrorCode]`: a connector).
+                let place = by.placeLevel
+                if needsConnector && place != .connector {
                     fail(item, "\(rungContext): \(rung.action.type.rawValue) needs a connector, but the rule groups by \(by); group by connector")
-                } else if !needsConnector && by != .connector && by != .station {
+                } else if !needsConnector && place != .connector && place != .station {
                     fail(item, "\(rungContext): \(rung.action.type == .remedy ? "remedy: catalogue (which may reset)" : rung.action.type.rawValue) is sent to a station, but the rule groups by \(by); group by station or connector")
                 }
             }

@@ -171,9 +171,26 @@ extension RuleReader {
         return value
     }
 
-    /// `by: station`; connector, station, site, vendor, model, fleet or an event field.
+    /// `by: station`; connector, station, site, vendor, model, fleet or an event field — or a list
+    /// of them (`by: [station, ocppErrorCode]`), one window per combination.
     mutating func groupKey(_ node: YAMLNode?, fields: Set<String>, context: String, default fallback: GroupKey) -> GroupKey {
         guard let node else { return fallback }
+        if let items = node.sequence {
+            guard items.count >= 2 else {
+                fail(node, "\(context): a list in \"by\" needs at least two names (write a single one without brackets)")
+                return fallback
+            }
+            var parts: [GroupKey] = []
+            for item in items {
+                guard item.sequence == nil else {
+                    fail(item, "\(context): \"by\" lists names, not lists")
+                    continue
+                }
+                let part = groupKey(item, fields: fields, context: context, default: fallback)
+                if parts.contains(part) { fail(item, "\(context): \"\(part)\" is listed twice in \"by\"") } else { parts.append(part) }
+            }
+            return parts.count >= 2 ? .composite(parts) : fallback
+        }
         guard let name = node.scalar else {
             fail(node, "\(context): \"by\" must be connector, station, site, vendor, model, fleet or an event field")
             return fallback

@@ -47,7 +47,7 @@ public struct Template: Sendable, Equatable {
     public func problems() -> [String] {
         var problems: [String] = []
         let known = Self.knownPlaceholders
-        for name in placeholders where !known.contains(name) {
+        for name in placeholders where !known.contains(name) && !name.hasPrefix("group.") {
             var message = "unknown placeholder {{\(name)}}"
             if let suggestion = YAMLFieldReader.closest(to: name, in: known.sorted()) { message += " (did you mean {{\(suggestion)}}?)" }
             problems.append(message)
