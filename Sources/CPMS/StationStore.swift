@@ -361,8 +361,6 @@ extension StationStore: DatabaseHost {
     /// Runs another module's statements on the store's connection (`DatabaseHost`), its schema
     /// track migrated first (once): Alerts keeps its tables this way.
     public func withDatabase<T: Sendable>(schema: SchemaTrack, _ body: @Sendable (any SQLDatabase) throws -> T) throws -> T {
-        // The read-only connection never migrates: the writer has (and a gate reading through it
-        // must not fail for want of a write).
         try adopt(schema)
         return try body(database)
     }
@@ -372,6 +370,8 @@ extension StationStore: DatabaseHost {
         return try await committed { [database] in try body(database) }
     }
 
+    /// Brings a module's track up to date once per connection. The read-only connection never
+    /// migrates: the writer has (and a gate reading through it must not fail for want of a write).
     private func adopt(_ schema: SchemaTrack) throws {
         if !isReadOnly, !adoptedTracks.contains(schema.name) {
             try schema.migrate(database)

@@ -49,15 +49,24 @@ public struct Migrator: Sendable {
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: database.location)
         }
+        return try Self.apply(migrations, after: current, to: database) { try database.setSchemaVersion($0.version) }
+    }
+
+    /// Runs each of `migrations` numbered after `current`, in order, each in its own transaction
+    /// together with `record` (which stores the version reached), so a crash leaves the database
+    /// at a whole version; returns the versions applied. A failure names the migration
+    /// (`naming`) and stops there. The main list and the modules' `SchemaTrack`s share it.
+    static func apply(_ migrations: [Migration], after current: Int, to database: any SQLDatabase,
+                      naming: (Migration) -> String = { $0.name }, record: (Migration) throws -> Void) throws -> [Int] {
         var applied: [Int] = []
         for migration in migrations where migration.version > current {
             do {
                 try database.transaction {
                     try database.execute(migration.sql)
-                    try database.setSchemaVersion(migration.version)
+                    try record(migration)
                 }
             } catch {
-                throw MigrationError.failed(version: migration.version, name: migration.name, reason: "\(error)")
+                throw MigrationError.failed(version: migration.version, name: naming(migration), reason: "\(error)")
             }
             applied.append(migration.version)
         }

@@ -26,20 +26,10 @@ public struct SchemaTrack: Sendable {
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")
         }
-        var applied: [Int] = []
-        for migration in migrations where migration.version > current {
-            do {
-                try database.transaction {
-                    try database.execute(migration.sql)
-                    try database.run("""
-                        INSERT INTO schema_tracks (track, version) VALUES (?, ?) ON CONFLICT (track) DO UPDATE SET version = excluded.version
-                        """, name, migration.version)
-                }
-            } catch {
-                throw MigrationError.failed(version: migration.version, name: "\(name): \(migration.name)", reason: "\(error)")
-            }
-            applied.append(migration.version)
+        return try Migrator.apply(migrations, after: current, to: database, naming: { "\(name): \($0.name)" }) { migration in
+            try database.run("""
+                INSERT INTO schema_tracks (track, version) VALUES (?, ?) ON CONFLICT (track) DO UPDATE SET version = excluded.version
+                """, name, migration.version)
         }
-        return applied
     }
 }
