@@ -86,8 +86,8 @@ extension Evaluation {
                 if engine.environment.inMaintenance(scoped, at: time) { return "unless maintenance: inside a maintenance window" }
             case .silenced:
                 if engine.environment.isSilenced(rule: rule.id, target, at: time) { return "unless silenced: a silence covers it" }
-            case .ruleActive(let others):
-                if let why = activeRuleReason(others, target: target, at: time) { return why }
+            case .ruleActive(let link):
+                if let why = activeRuleReason(link, rule: position, target: target, at: time) { return why }
             case .stationOffline:
                 if let facts, !facts.isConnected { return "unless stationOffline: the station is not connected" }
             case .event(let predicate):
@@ -97,49 +97,69 @@ extension Evaluation {
         return nil
     }
 
-    /// `unless: { ruleActive: [...] }`: one of `others` has an open incident for the target's station.
-    func activeRuleReason(_ others: [String], target: RuleTarget, at time: Date) -> String? {
-        guard let station = target.station else { return nil }
-        for other in others {
-            let open = state.rules[other]?.episodes.values.contains { episode in
-                episode.target.station == station && (episode.until.map { $0 > time } ?? true)
-            } ?? false
-            if open { return "unless ruleActive: rule \(other) has an open incident for \(station)" }
+    /// `unless: { ruleActive: … }`: a rule it names has an open incident at the target's place.
+    func activeRuleReason(_ link: Inhibition, rule position: Int, target: RuleTarget, at time: Date) -> String? {
+        guard let (other, episode) = openIncident(named: link, excluding: position, at: target, at: time) else { return nil }
+        return "unless ruleActive: rule \(other) has an open incident for \(episode.target.key) (\(link.placeWords))"
+    }
+
+    /// The first open incident, in rule order, of a rule `link` names (other than `position`)
+    /// at the same place as `target`.
+    func openIncident(named link: Inhibition, excluding position: Int, at target: RuleTarget, at time: Date) -> (String, Episode)? {
+        let candidates: [String] = link.labels.isEmpty ? link.rules
+            : rules.enumerated().filter { $0.offset != position && link.names($0.element) }.map(\.element.id)
+        for other in candidates {
+            guard let runtime = state.rules[other] else { continue }
+            for key in runtime.episodes.keys.sorted() {
+                guard let episode = runtime.episodes[key], episode.until.map({ $0 > time }) ?? true,
+                      link.samePlace(target, episode.target, siteOf: { state.stations[$0]?.site }) else { continue }
+                return (other, episode)
+            }
         }
         return nil
     }
 
-    /// Why a ladder already running must stop before its next command: an inhibition that
-    /// aborts running ladders, or a `ruleActive` guard that has turned true since it started
-    /// (the station's reboot loop opened, a safety fault …).
-    func runningStopReason(rule position: Int, target: RuleTarget, at time: Date) -> String? {
-        if let why = inhibitionReason(rule: position, target: target, at: time, runningOnly: true) { return why }
-        for guardCase in rules[position].guards {
-            if case .ruleActive(let others) = guardCase, let why = activeRuleReason(others, target: target, at: time) { return why }
-        }
-        return nil
+    /// What stops or pauses a ladder already running before its next command.
+    struct RunningStop {
+        var why: String
+        var pause: Bool
+        /// For a pause: when to look again (the incident's end, or a minute for one that
+        /// ends when its condition clears).
+        var until: Date
     }
 
-    /// An open incident of a rule that inhibits this one, for the same station or site (only
-    /// those whose inhibition aborts running ladders, with `runningOnly`).
-    func inhibitionReason(rule position: Int, target: RuleTarget, at time: Date, runningOnly: Bool = false) -> String? {
+    /// Why a ladder already running must stop (or pause) before its next command: an
+    /// inhibition that does not let running ladders continue, or a `ruleActive` guard that has
+    /// turned true since it started (the station's reboot loop opened, a safety fault …). An
+    /// abort wins over a pause.
+    func runningStop(rule position: Int, target: RuleTarget, at time: Date) -> RunningStop? {
+        var found: [RunningStop] = []
+        func lookAgain(_ episode: Episode) -> Date { episode.until ?? time.addingTimeInterval(60) }
         for other in engine.inhibitors[position] ?? [] {
             let inhibitor = rules[other]
-            guard let inhibition = inhibitor.inhibit, let runtime = state.rules[inhibitor.id] else { continue }
-            if runningOnly && inhibition.running != .abort { continue }
-            for key in runtime.episodes.keys.sorted() {
-                guard let episode = runtime.episodes[key], episode.until.map({ $0 > time }) ?? true else { continue }
-                let same: Bool
-                switch inhibition.equal {
-                case .site:
-                    let site = target.site ?? target.station.flatMap { state.stations[$0]?.site }
-                    let theirs = episode.target.site ?? episode.target.station.flatMap { state.stations[$0]?.site }
-                    same = site != nil && site == theirs
-                default:
-                    same = target.station != nil && target.station == episode.target.station
-                }
-                if same { return "inhibited by rule \(inhibitor.id) (open for \(episode.target.key))" }
-            }
+            guard let inhibition = inhibitor.inhibit, inhibition.running != .proceed,
+                  let (_, episode) = openIncident(named: Inhibition(rules: [inhibitor.id], equal: inhibition.equal), excluding: position,
+                                                  at: target, at: time) else { continue }
+            found.append(RunningStop(why: "inhibited by rule \(inhibitor.id) (open for \(episode.target.key))",
+                                     pause: inhibition.running == .pause, until: lookAgain(episode)))
+        }
+        for guardCase in rules[position].guards {
+            guard case .ruleActive(let link) = guardCase, link.running != .proceed,
+                  let (other, episode) = openIncident(named: link, excluding: position, at: target, at: time) else { continue }
+            found.append(RunningStop(why: "unless ruleActive: rule \(other) has an open incident for \(episode.target.key) (\(link.placeWords))",
+                                     pause: link.running == .pause, until: lookAgain(episode)))
+        }
+        return found.first { !$0.pause } ?? found.min { $0.until < $1.until }
+    }
+
+    /// An open incident of a rule that inhibits this one, at the same place (`equal`).
+    func inhibitionReason(rule position: Int, target: RuleTarget, at time: Date) -> String? {
+        for other in engine.inhibitors[position] ?? [] {
+            let inhibitor = rules[other]
+            guard let inhibition = inhibitor.inhibit,
+                  let (_, episode) = openIncident(named: Inhibition(rules: [inhibitor.id], equal: inhibition.equal), excluding: position,
+                                                  at: target, at: time) else { continue }
+            return "inhibited by rule \(inhibitor.id) (open for \(episode.target.key))"
         }
         return nil
     }

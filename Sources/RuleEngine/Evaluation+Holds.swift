@@ -26,14 +26,15 @@ extension Evaluation {
     }
 
     /// Pauses a ladder before the command of its current rung.
-    mutating func hold(rule position: Int, key: String, ladder: Ladder, action: DecidedAction, until: Date, why: String, at time: Date) {
+    mutating func hold(rule position: Int, key: String, ladder: Ladder, action: DecidedAction, until: Date, why: String, at time: Date,
+                       then next: String = "the ladder pauses and checks its condition again when the hold ends") {
         var ladder = ladder
         ladder.waiting = .hold
         ladder.deadline = until
         state.rules[rules[position].id]?.ladders[key] = ladder
         noteDeadline(rule: position, until)
         emit(rule: position, kind: .held, target: ladder.target, rung: ladder.rung, action: action, evidence: ladder.eventIds,
-             reason: "\(why): \(action.label) not sent; the ladder pauses and checks its condition again when the hold ends", at: time)
+             reason: "\(why): \(action.label) not sent; \(next)", at: time)
     }
 
     /// A fleet hold began, moved or ended: every paused ladder re-checks at the new end.
@@ -59,10 +60,25 @@ extension Evaluation {
             noteDeadline(rule: position, hold.until)
             return
         }
+        // Paused by an inhibition (`running: pause`): still inhibited → wait on; now aborting →
+        // stop; lifted → the checks below.
+        if action.type.isCommand, let stop = runningStop(rule: position, target: ladder.target, at: time) {
+            if stop.pause {
+                state.rules[rule.id]?.ladders[key]?.deadline = stop.until
+                noteDeadline(rule: position, stop.until)
+                return
+            }
+            state.rules[rule.id]?.ladders[key] = nil
+            emit(rule: position, kind: .suppressed, target: ladder.target, rung: ladder.rung, action: action, evidence: ladder.eventIds,
+                 reason: "\(stop.why); the paused ladder stops before \(action.label)", at: time)
+            ladderEnded(rule: position, ladder: ladder, at: time)
+            return
+        }
         guard conditionStillHolds(rule: position, key: key, ladder: ladder, at: time) else {
             state.rules[rule.id]?.ladders[key] = nil
             emit(rule: position, kind: .suppressed, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds,
                  reason: "the hold ended and the condition no longer holds: nothing sent", at: time)
+            ladderEnded(rule: position, ladder: ladder, at: time)
             return
         }
         emit(rule: position, kind: .resumed, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds,

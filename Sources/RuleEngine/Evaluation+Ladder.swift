@@ -24,12 +24,18 @@ extension Evaluation {
             ladder.deadline = nil
             let (action, note) = resolve(rung, rule: rule, ladder: ladder, at: time)
             // An inhibition or a `ruleActive` guard that turned true while the ladder ran stops it
-            // before its next command (`inhibit: { running: abort }`, the default): a rebooting
-            // charger gets no more resets.
-            if action.type.isCommand, let why = runningStopReason(rule: position, target: ladder.target, at: time) {
+            // before its next command (`running: abort`, the default): a rebooting charger gets no
+            // more resets.
+            // `running: pause` holds it there instead, until the inhibition lifts.
+            if action.type.isCommand, let stop = runningStop(rule: position, target: ladder.target, at: time) {
+                if stop.pause {
+                    hold(rule: position, key: key, ladder: ladder, action: action, until: stop.until, why: stop.why, at: time,
+                         then: "the ladder pauses and looks again at \(Self.format(stop.until)); when the hold lifts and the condition still holds, it goes on")
+                    return
+                }
                 state.rules[rule.id]?.ladders[key] = nil
                 emit(rule: position, kind: .suppressed, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
-                     reason: "\(why); the running ladder stops before \(action.label)", at: time)
+                     reason: "\(stop.why); the running ladder stops before \(action.label)", at: time)
                 ladderEnded(rule: position, ladder: ladder, at: time)
                 return
             }

@@ -52,6 +52,7 @@ extension Evaluation {
         case .each:
             guard matches else { return (nil, false) }
             window.lastEvent = event
+            guard surroundingsHold(rule, target: window.target, at: time) else { return (nil, false) }
             return (Firing(evidence: [event.id], firstSeen: time), false)
 
         case .sustained(let pattern):
@@ -69,7 +70,8 @@ extension Evaluation {
                 if window.since == nil { runtime.episodes[key] = nil }
             }
             guard window.since != nil else { return (nil, false) }
-            if let since = window.since, window.clearedAt == nil, !window.fired, time >= since.adding(pattern.duration) {
+            if let since = window.since, window.clearedAt == nil, !window.fired, time >= since.adding(pattern.duration),
+               surroundingsHold(rule, target: window.target, at: time) {
                 window.fired = true
                 return (Firing(evidence: window.eventIds, firstSeen: since), true)
             }
@@ -83,7 +85,8 @@ extension Evaluation {
             prune(&window, before: time.addingTimeInterval(-within.timeInterval))
             window.lastEvent = event
             let counted = distinct == nil ? window.times.count : Set(window.distinctKeys).count
-            guard counted >= atLeast else { return (nil, true) }
+            // Not around yet: the window keeps its events and the next matching one looks again.
+            guard counted >= atLeast, surroundingsHold(rule, target: window.target, at: time) else { return (nil, true) }
             let firing = Firing(evidence: window.eventIds, firstSeen: window.times.first)
             window.times = []
             window.eventIds = []
@@ -94,11 +97,13 @@ extension Evaluation {
             if matches {
                 window.lastSeen = time
                 window.lastEvent = event
+                window.recheckAt = nil
                 if window.fired { window.fired = false; runtime.episodes[key] = nil }
             } else if event.kind == .connected || event.kind == .booted {
                 // A (re)connection starts a new watch (and the warm-up): an earlier silence,
                 // reported or held back, is over.
                 window.lastSeen = max(window.lastSeen ?? time, time)
+                window.recheckAt = nil
                 if window.lastEvent == nil { window.lastEvent = event }
                 if window.fired { window.fired = false; runtime.episodes[key] = nil }
             } else {
@@ -117,7 +122,7 @@ extension Evaluation {
                 window.dayTimes[day] = time
             }
             window.lastEvent = event
-            guard window.days.count >= days else { return (nil, true) }
+            guard window.days.count >= days, surroundingsHold(rule, target: window.target, at: time) else { return (nil, true) }
             let ordered = window.days.keys.sorted()
             let firing = Firing(evidence: ordered.compactMap { window.days[$0] }, firstSeen: ordered.first.flatMap { window.dayTimes[$0] })
             window.days = [:]
@@ -137,7 +142,7 @@ extension Evaluation {
             let share = Double(successes) / Double(window.samples.count)
             let tripped = window.samples.count >= pattern.minSamples
                 && (pattern.below.map { share < $0 } ?? pattern.above.map { share > $0 } ?? false)
-            if tripped && !window.fired {
+            if tripped && !window.fired && surroundingsHold(rule, target: window.target, at: time) {
                 window.fired = true
                 return (Firing(evidence: window.samples.filter { !$0.success }.suffix(20).map(\.eventId), firstSeen: window.samples.first?.time), true)
             }
@@ -153,8 +158,10 @@ extension Evaluation {
                 window.pending.removeAll { $0.deadline < time }
                 if pattern.expectNext, let first = window.pending.first {
                     window.pending.removeFirst()
-                    firing = Firing(evidence: [first.event.id, event.id], firstSeen: first.event.time)
                     window.lastEvent = event
+                    if surroundingsHold(rule, target: window.target, at: time) {
+                        firing = Firing(evidence: [first.event.id, event.id], firstSeen: first.event.time)
+                    }
                 } else if !pattern.expectNext {
                     window.pending = []
                 }

@@ -44,11 +44,13 @@ extension Evaluation {
         switch rules[position].pattern {
         case .sustained(let pattern):
             if let cleared = window.clearedAt { return (cleared.adding(pattern.keepFor), .sustainedClear) }
-            if let since = window.since, !window.fired { return (since.adding(pattern.duration), .sustainedFire) }
+            if let since = window.since, !window.fired {
+                return (max(since.adding(pattern.duration), window.recheckAt ?? .distantPast), .sustainedFire)
+            }
             return nil
         case .absent(let length, let warmUp, _):
             guard !window.fired, let time = absenceDue(window, length: length, warmUp: warmUp) else { return nil }
-            return (time, .absence)
+            return (max(time, window.recheckAt ?? .distantPast), .absence)
         case .sequence(let pattern) where !pattern.expectNext:
             return window.pending.first.map { ($0.deadline, .sequence) }
         default:
@@ -131,10 +133,22 @@ extension Evaluation {
                      reason: "the condition stayed clear for its keepFor", at: item.time)
             }
         case .sustainedFire:
+            guard surroundingsHold(rules[item.rule], target: window.target, at: item.time) else {
+                if case .sustained(let pattern) = rules[item.rule].pattern { window.recheckAt = Self.recheck(after: pattern.duration, from: item.time) }
+                state.rules[id]?.groups[item.key] = window
+                noteDeadline(rule: item.rule, window.recheckAt)
+                return
+            }
             window.fired = true
             state.rules[id]?.groups[item.key] = window
             fire(rule: item.rule, window: window, evidence: window.eventIds, firstSeen: window.since, at: item.time)
         case .absence:
+            guard surroundingsHold(rules[item.rule], target: window.target, at: item.time) else {
+                if case .absent(let length, _, _) = rules[item.rule].pattern { window.recheckAt = Self.recheck(after: length, from: item.time) }
+                state.rules[id]?.groups[item.key] = window
+                noteDeadline(rule: item.rule, window.recheckAt)
+                return
+            }
             window.fired = true
             state.rules[id]?.groups[item.key] = window
             fire(rule: item.rule, window: window, evidence: window.lastEvent.map { [$0.id] } ?? [], firstSeen: window.lastSeen, at: item.time)
@@ -143,6 +157,7 @@ extension Evaluation {
             let first = window.pending.removeFirst()
             window.lastEvent = first.event
             state.rules[id]?.groups[item.key] = window.pending.isEmpty ? nil : window
+            guard surroundingsHold(rules[item.rule], target: window.target, at: item.time) else { return }
             fire(rule: item.rule, window: window, evidence: [first.event.id], firstSeen: first.event.time, at: item.time)
         }
     }

@@ -19,7 +19,11 @@ struct Evaluation {
     mutating func observe(_ event: DomainEvent, at time: Date) {
         var facts = state.stations[event.station] ?? StationFacts()
         let wasConnected = facts.isConnected
-        if let site = event.site { facts.site = site }
+        if let site = event.site, site != facts.site {
+            if let old = facts.site { state.siteStations[old]?.remove(event.station) }
+            state.siteStations[site, default: []].insert(event.station)
+            facts.site = site
+        }
         // Whatever a station sends proves it connected; Vigil's own events (command results,
         // approvals) prove nothing about it.
         if ![.disconnected, .commandResult, .approval, .tick, .hold].contains(event.kind) { facts.isConnected = true }
@@ -31,6 +35,16 @@ struct Evaluation {
         case .transactionStarted:
             let id = event.fields["transactionId"]?.description ?? event.id
             facts.transactions[id] = event.connector ?? 0
+            if engine.sessionHorizon > 0 {
+                let horizon = time.addingTimeInterval(-engine.sessionHorizon)
+                if let firstKept = facts.sessionStarts.firstIndex(where: { $0.time > horizon }) {
+                    if firstKept > 0 { facts.sessionStarts.removeFirst(firstKept) }
+                } else {
+                    facts.sessionStarts = []
+                }
+                facts.sessionStarts.append(SessionStart(time: time, connector: event.connector ?? 0))
+                if facts.sessionStarts.count > SessionStart.limit { facts.sessionStarts.removeFirst(facts.sessionStarts.count - SessionStart.limit) }
+            }
         case .transactionEnded:
             if let id = event.fields["transactionId"]?.description, facts.transactions[id] != nil {
                 facts.transactions[id] = nil
@@ -38,6 +52,9 @@ struct Evaluation {
                 facts.transactions = facts.transactions.filter { $0.value != connector }
             }
         case .statusChanged:
+            if let connector = event.connector, connector > 0, case .string(let reported)? = event.fields["to"] {
+                facts.statuses[connector] = reported
+            }
             if let connector = event.connector, let to = event.statusTo {
                 if to.isInSession { facts.busyConnectors.insert(connector) } else { facts.busyConnectors.remove(connector) }
                 if to == .available { facts.transactions = facts.transactions.filter { $0.value != connector } }
@@ -117,7 +134,20 @@ struct Evaluation {
         }
     }
 
+    /// Whether the rule's `around` holds for a target now (true without one).
+    func surroundingsHold(_ rule: Rule, target: RuleTarget, at time: Date) -> Bool {
+        guard let around = rule.around else { return true }
+        return SurroundingsReader(stations: state.stations, siteStations: state.siteStations, time: time).holds(around, target: target)
+    }
+
+    /// When a timed pattern whose `around` did not hold looks again: a twelfth of its
+    /// duration, at least a minute and at most an hour.
+    static func recheck(after duration: RuleDuration, from time: Date) -> Date {
+        time.addingTimeInterval(min(max(duration.timeInterval / 12, 60), 3_600))
+    }
+
     func reset(_ window: inout GroupWindow) {
+        window.recheckAt = nil
         window.since = nil
         window.clearedAt = nil
         window.fired = false

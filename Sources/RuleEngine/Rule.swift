@@ -16,6 +16,9 @@ public final class Rule: Sendable {
     public let scope: RuleScope
     public let trigger: Trigger
     public let pattern: RulePatternKind
+    /// `when: { around: … }`: what the target's connector, station or site must look like for
+    /// the pattern to fire.
+    public let around: Surroundings?
     public let guards: [RuleGuard]
     public let ladder: [Rung]
     public let limits: RuleLimits
@@ -27,7 +30,7 @@ public final class Rule: Sendable {
     public let hash: String
     public let mark: YAMLMark
 
-    init(id: String, description: String, enabled: Bool, mode: RuleMode, priority: Int, labels: [String: String], scope: RuleScope, trigger: Trigger, pattern: RulePatternKind, guards: [RuleGuard], ladder: [Rung], limits: RuleLimits, inhibit: Inhibition?, activeFor: RuleDuration, hash: String, mark: YAMLMark) {
+    init(id: String, description: String, enabled: Bool, mode: RuleMode, priority: Int, labels: [String: String], scope: RuleScope, trigger: Trigger, pattern: RulePatternKind, around: Surroundings? = nil, guards: [RuleGuard], ladder: [Rung], limits: RuleLimits, inhibit: Inhibition?, activeFor: RuleDuration, hash: String, mark: YAMLMark) {
         self.id = id
         self.description = description
         self.enabled = enabled
@@ -37,6 +40,7 @@ public final class Rule: Sendable {
         self.scope = scope
         self.trigger = trigger
         self.pattern = pattern
+        self.around = around
         self.guards = guards
         self.ladder = ladder
         self.limits = limits
@@ -260,36 +264,70 @@ public enum RuleGuard: Sendable, Equatable {
     case maintenance
     /// A silence covers the rule and target.
     case silenced
-    /// Another rule has an open incident for the same station.
-    case ruleActive([String])
+    /// Another rule (by id or labels) has an open incident at the same station (or site,
+    /// or connector); `running` says what a ladder already running does when it turns true.
+    case ruleActive(Inhibition)
     /// The station is not connected.
     case stationOffline
     /// The triggering event matches this predicate.
     case event(Predicate)
 }
 
-/// Which other rules a rule's open incidents suppress, and for which targets.
+/// Which other rules a rule's open incidents suppress, and for which targets (`inhibit`) —
+/// or, in `unless: { ruleActive: … }`, which rules' open incidents hold this one back.
 public struct Inhibition: Sendable, Equatable {
     public var rules: [String]
     public var labels: [String: String]
-    /// Suppressed targets share this with the inhibiting one: `station` or `site`.
+    /// What the two targets share: `station` (the default), `site`, or `connector` (the same
+    /// connector of the same station; an incident of a whole station covers its connectors).
     public var equal: GroupKey
     /// What an inhibited rule's ladder that is already running does at its next command rung.
     public var running: OnRunning = .abort
 
+    public init(rules: [String], labels: [String: String] = [:], equal: GroupKey = .station, running: OnRunning = .abort) {
+        self.rules = rules
+        self.labels = labels
+        self.equal = equal
+        self.running = running
+    }
+
     /// An inhibited ladder already running: `abort` (the default) ends it before its next
-    /// command — the decision says why; `continue` lets it run to its end (only new firings are
-    /// held back).
+    /// command — the decision says why; `pause` holds it before that command until the
+    /// inhibition lifts, then goes on if the rule's condition still holds; `continue` lets it
+    /// run to its end (only new firings are held back).
     public enum OnRunning: String, Sendable, CaseIterable {
         case abort
+        case pause
         case proceed = "continue"
     }
 
-    public func inhibits(_ rule: Rule) -> Bool {
+    /// Whether `rule` is one of those named, by id or by carrying all the labels.
+    public func names(_ rule: Rule) -> Bool {
         if rules.contains(rule.id) { return true }
         guard !labels.isEmpty else { return false }
         return labels.allSatisfy { rule.labels[$0.key] == $0.value }
     }
+
+    public func inhibits(_ rule: Rule) -> Bool { names(rule) }
+
+    /// Whether two targets are at the same place for `equal`; `siteOf` finds a station's site.
+    func samePlace(_ mine: RuleTarget, _ theirs: RuleTarget, siteOf: (String) -> String?) -> Bool {
+        switch equal {
+        case .site:
+            let site = mine.site ?? mine.station.flatMap(siteOf)
+            let other = theirs.site ?? theirs.station.flatMap(siteOf)
+            return site != nil && site == other
+        case .connector:
+            guard mine.station != nil, mine.station == theirs.station else { return false }
+            guard let other = theirs.connector else { return true }
+            return mine.connector == other
+        default:
+            return mine.station != nil && mine.station == theirs.station
+        }
+    }
+
+    /// Words for decisions and `explain`: "at the same station".
+    var placeWords: String { "at the same \(equal == .site ? "site" : equal == .connector ? "connector" : "station")" }
 }
 
 /// How often a rule may act.

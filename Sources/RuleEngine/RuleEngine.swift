@@ -17,6 +17,8 @@ public struct RuleEngine: Sendable {
     let timeDriven: [Int]
     /// The same, by rule id.
     let timeDrivenIds: [String: Int]
+    /// How long session starts are kept for `around` sessions tests (0: not at all).
+    let sessionHorizon: TimeInterval
 
     public init(ruleSet: RuleSet, catalog: VendorCatalog? = nil, environment: RuleEnvironment = RuleEnvironment()) {
         self.ruleSet = ruleSet
@@ -49,13 +51,19 @@ public struct RuleEngine: Sendable {
                 if case .approve = rung.action { return true }
                 return rung.verify != nil
             }
-            if rule.pattern.isTimeDriven || pauses { timeDriven.append(position) }
+            // A ladder paused by an inhibition or a ruleActive guard waits on a deadline too.
+            let pausable = rule.guards.contains { guardCase in
+                if case .ruleActive(let link) = guardCase { return link.running == .pause }
+                return false
+            } || ruleSet.rules.contains { $0.enabled && $0.id != rule.id && $0.inhibit?.running == .pause && $0.inhibit?.inhibits(rule) == true }
+            if rule.pattern.isTimeDriven || pauses || pausable { timeDriven.append(position) }
             for (other, candidate) in ruleSet.rules.enumerated() where candidate.enabled && other != position {
                 if candidate.inhibit?.inhibits(rule) == true { inhibitors[position, default: []].append(other) }
             }
         }
         self.index = index
         self.inhibitors = inhibitors
+        sessionHorizon = ruleSet.rules.filter(\.enabled).compactMap { $0.around?.sessionHorizon }.max() ?? 0
         self.timeDriven = timeDriven
         timeDrivenIds = Dictionary(timeDriven.map { (ruleSet.rules[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
     }

@@ -11,13 +11,17 @@ extension KeyedDecodingContainer {
 }
 
 extension RuleEngineState {
-    enum CodingKeys: String, CodingKey { case clock, startedAt, stations, rules, deadlines, laddersRunning, fleetHoldUntil }
+    enum CodingKeys: String, CodingKey { case clock, startedAt, stations, siteStations, rules, deadlines, laddersRunning, fleetHoldUntil }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         clock = try container.decodeIfPresent(Date.self, forKey: .clock)
         startedAt = try container.decodeIfPresent(Date.self, forKey: .startedAt)
         stations = try container.value(.stations, default: [:])
+        siteStations = try container.value(.siteStations, default: [:])
+        if !container.contains(.siteStations) {
+            for (station, facts) in stations { if let site = facts.site { siteStations[site, default: []].insert(station) } }
+        }
         rules = try container.value(.rules, default: [:])
         deadlines = try container.value(.deadlines, default: [:])
         laddersRunning = try container.value(.laddersRunning, default: [])
@@ -52,6 +56,7 @@ extension RuleRuntime {
 extension GroupWindow {
     enum CodingKeys: String, CodingKey {
         case target, since, clearedAt, fired, times, eventIds, distinctKeys, days, dayTimes, samples, lastSeen, pending, lastEvent
+        case recheckAt
     }
 
     init(from decoder: Decoder) throws {
@@ -69,12 +74,14 @@ extension GroupWindow {
         lastSeen = try container.decodeIfPresent(Date.self, forKey: .lastSeen)
         pending = try container.value(.pending, default: [])
         lastEvent = try container.decodeIfPresent(DomainEvent.self, forKey: .lastEvent)
+        recheckAt = try container.decodeIfPresent(Date.self, forKey: .recheckAt)
     }
 }
 
 extension StationFacts {
     enum CodingKeys: String, CodingKey {
         case site, isConnected, connectedAt, transactions, busyConnectors, neverResetFaults, disabledByVigil, resetByVigilAt
+        case statuses, sessionStarts
     }
 
     init(from decoder: Decoder) throws {
@@ -87,6 +94,8 @@ extension StationFacts {
         neverResetFaults = try container.value(.neverResetFaults, default: [:])
         disabledByVigil = try container.value(.disabledByVigil, default: [])
         resetByVigilAt = try container.decodeIfPresent(Date.self, forKey: .resetByVigilAt)
+        statuses = try container.value(.statuses, default: [:])
+        sessionStarts = try container.value(.sessionStarts, default: [])
     }
 }
 

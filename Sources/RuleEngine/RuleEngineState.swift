@@ -10,6 +10,8 @@ public struct RuleEngineState: Sendable, Codable, Equatable {
     /// When the host (re)started the engine; absence rules stay quiet for their warm-up after it.
     public var startedAt: Date?
     var stations: [String: StationFacts] = [:]
+    /// Site → its known stations, so `around: { site: … }` reads one site, not the fleet.
+    var siteStations: [String: Set<String>] = [:]
     var rules: [String: RuleRuntime] = [:]
     /// Per rule id: no deadline of the rule falls before this (it may be earlier than the true
     /// earliest, never later). Kept apart from `rules` so time passing reads a small map
@@ -58,6 +60,16 @@ struct StationFacts: Sendable, Codable, Equatable {
     /// When the station last accepted a reset from Vigil: the Unavailable statuses and boot
     /// that follow are Vigil's doing too.
     var resetByVigilAt: Date?
+    /// Each connector's (> 0) last reported status, for `around` measures.
+    var statuses: [Int: String] = [:]
+    /// Session starts within the longest `around` sessions window of the rules (none when no
+    /// rule counts sessions), oldest first, at most `SessionStart.limit`.
+    var sessionStarts: [SessionStart] = []
+
+    /// Connectors (> 0) that reported a status or a session.
+    var knownConnectors: Set<Int> {
+        Set(statuses.keys).union(transactions.values.filter { $0 > 0 }).union(busyConnectors.filter { $0 > 0 })
+    }
 
     func hasActiveTransaction(connector: Int?) -> Bool {
         guard let connector, connector > 0 else { return !transactions.isEmpty || !busyConnectors.isEmpty }
@@ -108,6 +120,8 @@ struct GroupWindow: Sendable, Codable, Equatable {
     var pending: [PendingStep] = []
     /// The latest event that matched, for templates and the ladder.
     var lastEvent: DomainEvent?
+    /// for / absent: the pattern fell due but `around` did not hold; it is checked again then.
+    var recheckAt: Date?
 
     struct Sample: Sendable, Codable, Equatable {
         var time: Date

@@ -19,13 +19,14 @@ extension Rule {
         }
         let what = trigger.events.map(\.rawValue).joined(separator: " or ")
         let condition = trigger.predicate == .always ? "" : " where \(trigger.predicate.spoken)"
-        lines.append("It fires " + patternWords(what + condition) + ".")
+        lines.append("It fires " + patternWords(what + condition) + (around.map { ", and only while \($0.spoken)" } ?? "") + ".")
         for guardCase in guards {
             switch guardCase {
             case .transactionActive: lines.append("It holds back while a transaction is active on the target.")
             case .maintenance: lines.append("It holds back inside a maintenance window.")
             case .silenced: lines.append("It holds back while a silence covers it.")
-            case .ruleActive(let others): lines.append("It holds back while rule \(others.joined(separator: " or ")) has an open incident for the same station.")
+            case .ruleActive(let link):
+                lines.append("It holds back while \(link.spokenNames) has an open incident \(link.placeWords)\(link.runningWords).")
             case .stationOffline: lines.append("It holds back while the station is offline.")
             case .event(let predicate): lines.append("It ignores events where \(predicate.spoken).")
             }
@@ -61,8 +62,7 @@ extension Rule {
         }
         if !limitWords.isEmpty { lines.append("Limits: it " + limitWords.joined(separator: "; it ") + ".") }
         if let inhibit = inhibit {
-            let names = inhibit.rules + inhibit.labels.sorted { $0.key < $1.key }.map { "rules labelled \($0.key)=\($0.value)" }
-            lines.append("While it is open, it suppresses \(names.joined(separator: ", ")) for the same \(inhibit.equal).")
+            lines.append("While it is open, it suppresses \(inhibit.spokenNames) \(inhibit.placeWords)\(inhibit.runningWords).")
         }
         return lines.joined(separator: "\n")
     }
@@ -93,6 +93,22 @@ extension Rule {
                 + (pattern.next.predicate == .always ? "" : " where \(pattern.next.predicate.spoken)")
             return pattern.expectNext ? "when \(what) is followed by \(next) within \(pattern.within.spoken) for the same \(pattern.by)"
                 : "when \(what) is not followed by \(next) within \(pattern.within.spoken) for the same \(pattern.by)"
+        }
+    }
+}
+
+extension Inhibition {
+    /// "rule a or rule b or rules labelled layer=connector".
+    var spokenNames: String {
+        (rules.map { "rule \($0)" } + labels.sorted { $0.key < $1.key }.map { "rules labelled \($0.key)=\($0.value)" })
+            .joined(separator: " or ")
+    }
+
+    var runningWords: String {
+        switch running {
+        case .abort: return "; a ladder already running stops before its next command"
+        case .pause: return "; a ladder already running pauses before its next command until it lifts"
+        case .proceed: return "; a ladder already running goes on"
         }
     }
 }

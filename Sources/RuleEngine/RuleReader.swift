@@ -15,7 +15,7 @@ struct RuleReader {
     static let ruleKeys = ["id", "description", "enabled", "mode", "priority", "labels", "scope", "when", "unless",
                            "then", "limits", "inhibit", "activeFor"]
     static let whenKeys = ["event", "where", "by", "for", "keepFor", "clearedBy", "count", "absent", "recurring",
-                           "ratio", "sequence"]
+                           "ratio", "sequence", "around"]
 
     mutating func fail(_ node: YAMLNode, _ message: String) {
         errors.append(YAMLError(mark: node.mark, problem: message))
@@ -54,8 +54,12 @@ struct RuleReader {
         let scope = reader.field("scope", required: false).map { self.scope($0, context: context) } ?? RuleScope()
         var trigger = Trigger(events: [])
         var pattern = RulePatternKind.each(by: .connector)
+        var around: Surroundings?
         if let whenNode = reader.field("when", required: true) {
             (trigger, pattern) = when(whenNode, context: context)
+            if let aroundNode = whenNode["around"] {
+                around = surroundings(aroundNode, by: pattern.by, context: "\(context) when around")
+            }
         }
         let guards = reader.field("unless", required: false).map { self.guards($0, trigger: trigger, context: context) } ?? []
         var ladder: [Rung] = []
@@ -69,12 +73,12 @@ struct RuleReader {
         if !id.isEmpty {
             seenIds.insert(id)
             var names = (inhibit ?? nil)?.rules ?? []
-            for guardCase in guards { if case .ruleActive(let others) = guardCase { names += others } }
+            for guardCase in guards { if case .ruleActive(let others) = guardCase { names += others.rules } }
             references.append((id, node.mark, names, (inhibit ?? nil)?.rules.contains(id) == true))
         }
         guard errors.count == errorsBefore, !id.isEmpty else { return nil }
         return Rule(id: id, description: description, enabled: enabled, mode: mode, priority: priority, labels: labels,
-                    scope: scope, trigger: trigger, pattern: pattern, guards: guards, ladder: ladder, limits: limits,
+                    scope: scope, trigger: trigger, pattern: pattern, around: around, guards: guards, ladder: ladder, limits: limits,
                     inhibit: inhibit ?? nil, activeFor: activeFor, hash: RuleHash.of(node), mark: node.mark)
     }
 
@@ -215,8 +219,16 @@ struct RuleReader {
                 else if let valueNode = node[key] { reader.fail(valueNode, "\"\(key): false\" has no effect; remove it") }
             }
         }
-        let others = reader.strings("ruleActive")
-        if !others.isEmpty { guards.append(.ruleActive(others)) }
+        if let activeNode = reader.field("ruleActive", required: false) {
+            if activeNode.mapping != nil {
+                if let link = ruleLink(activeNode, context: "\(inner) ruleActive", naming: "whose open incidents hold it back") {
+                    guards.append(.ruleActive(link))
+                }
+            } else {
+                let others = reader.strings("ruleActive")
+                if !others.isEmpty { guards.append(.ruleActive(Inhibition(rules: others))) }
+            }
+        }
         if let whereNode = reader.field("where", required: false) {
             guards.append(.event(predicate(whereNode, fields: Self.fields(for: trigger.events), context: inner)))
         }
@@ -225,7 +237,11 @@ struct RuleReader {
     }
 
     mutating func inhibition(_ node: YAMLNode, context: String) -> Inhibition? {
-        let inner = "\(context) inhibit"
+        ruleLink(node, context: "\(context) inhibit", naming: "it inhibits")
+    }
+
+    /// `{ rules, labels, equal, running }`, the shape shared by `inhibit` and a `ruleActive` mapping.
+    mutating func ruleLink(_ node: YAMLNode, context inner: String, naming: String) -> Inhibition? {
         var reader = YAMLFieldReader(node, context: inner, allowed: ["rules", "labels", "equal", "running"])
         let rules = reader.strings("rules")
         var labels: [String: String] = [:]
@@ -233,13 +249,14 @@ struct RuleReader {
             for (key, value) in labelsNode.mapping ?? [] { if let k = key.scalar, let v = value.scalar { labels[k] = v } }
             if labelsNode.mapping == nil { reader.fail(labelsNode, "\"labels\" must be a mapping of name: value") }
         }
-        if rules.isEmpty && labels.isEmpty { reader.fail(node, "name the \"rules\" or \"labels\" it inhibits") }
+        if rules.isEmpty && labels.isEmpty { reader.fail(node, "name the \"rules\" or \"labels\" \(naming)") }
         var equal = GroupKey.station
         if let equalNode = reader.field("equal", required: false) {
             switch equalNode.scalar {
             case "station"?: equal = .station
             case "site"?: equal = .site
-            default: reader.fail(equalNode, "\"equal\" must be station or site")
+            case "connector"?: equal = .connector
+            default: reader.fail(equalNode, "\"equal\" must be station, site or connector")
             }
         }
         let running = reader.choice("running", Inhibition.OnRunning.self, valid: Inhibition.OnRunning.allCases, required: false) ?? .abort

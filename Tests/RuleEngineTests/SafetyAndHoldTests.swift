@@ -197,6 +197,57 @@ import VendorCatalog
         return timeline.lines
     }
 
+    @Test func pauseHoldsTheLadderUntilTheInhibitionEnds() throws {
+        var timeline = Timeline(try Self.set(running: "pause"))
+        timeline.send(faulted(at: 0), event(.booted, at: 90), event(.booted, at: 100))
+        timeline.advance(toSecond: 4_000)
+        // The loop's incident lasts its activeFor (1h from +100): the hard reset waits for it.
+        #expect(timeline.lines.contains("+180 reset-stuck held reset hard CP-1/1"))
+        #expect(timeline.lines.contains("+3700 reset-stuck resumed CP-1/1"))
+        #expect(timeline.lines.contains("+3700 reset-stuck act reset hard CP-1/1"))
+        #expect(!timeline.lines.contains { $0.contains("suppressed") })
+        let held = try #require(timeline.decisions.first { $0.kind == .held })
+        #expect(held.reason.contains("inhibited by rule looping") && held.reason.contains("pauses"))
+    }
+
+    @Test func aPausedLadderWhoseFaultClearsSendsNothing() throws {
+        var timeline = Timeline(try Self.set(running: "pause"))
+        timeline.send(faulted(at: 0), event(.booted, at: 90), event(.booted, at: 100), available(at: 300))
+        timeline.advance(toSecond: 4_000)
+        #expect(!timeline.lines.contains("+3700 reset-stuck act reset hard CP-1/1"))
+        #expect(timeline.lines.contains("+3700 reset-stuck suppressed CP-1/1"))
+    }
+
+    @Test func ruleActiveByLabelAndConnectorCanPauseToo() throws {
+        let set = try rules("""
+            - id: cable-check
+              labels: { kind: inspection }
+              when: { event: statusChanged, where: { ocppErrorCode: ConnectorLockFailure } }
+              then:
+                - record: { title: "{{station}}/{{connector}} under inspection" }
+              activeFor: 30m
+            - id: reset-stuck
+              when: { event: statusChanged, where: { to: Faulted }, for: 1m }
+              unless:
+                ruleActive: { labels: { kind: inspection }, equal: connector, running: pause }
+              then:
+                - reset: soft
+                  verify: { event: statusChanged, where: { to: Available }, within: 2m }
+                - reset: hard
+            """)
+        var timeline = Timeline(set)
+        // Connector 2's inspection does not hold connector 1 back; connector 1's own does.
+        timeline.send(faulted(at: 0), faulted(at: 10, connector: 2, code: "ConnectorLockFailure"))
+        timeline.advance(toSecond: 100)
+        #expect(timeline.lines.contains("+60 reset-stuck act reset soft CP-1/1"))
+        timeline.send(faulted(at: 120, connector: 1, code: "ConnectorLockFailure"))
+        timeline.advance(toSecond: 3_000)
+        #expect(timeline.lines.contains("+180 reset-stuck held reset hard CP-1/1"))
+        #expect(timeline.lines.contains("+1920 reset-stuck act reset hard CP-1/1"))
+        let held = try #require(timeline.decisions.first { $0.kind == .held })
+        #expect(held.reason.contains("rule cable-check has an open incident for CP-1/1 (at the same connector)"))
+    }
+
     @Test func abortIsTheDefault() throws {
         let lines = run(try Self.set(running: nil))
         #expect(lines.contains("+60 reset-stuck act reset soft CP-1/1"))
@@ -213,7 +264,7 @@ import VendorCatalog
         #expect(problems("""
             - id: a
               when: { event: booted }
-              inhibit: { rules: [b], running: pause }
+              inhibit: { rules: [b], running: wait }
               then: [ { alert: { route: oncall } } ]
             - id: b
               when: { event: booted }
