@@ -99,7 +99,7 @@ extension RuleReader {
                 var inner = YAMLFieldReader(recordNode, context: "\(context) record", allowed: ["title"])
                 if let text = inner.string("title") {
                     let title = Template(text)
-                    for problem in title.problems() { inner.fail(recordNode["title"] ?? recordNode, "title: \(problem)") }
+                    for problem in title.problems(groups: groupNames) { inner.fail(recordNode["title"] ?? recordNode, "title: \(problem)") }
                     action = .record(title)
                 }
                 absorb(inner)
@@ -137,7 +137,7 @@ extension RuleReader {
         let title = Template(reader.string("title", required: false) ?? Self.defaultTitle)
         let text = Template(reader.string("text", required: false) ?? Self.defaultText)
         for (key, template) in [("title", title), ("text", text)] {
-            for problem in template.problems() { reader.fail(node[key] ?? node, "\(key): \(problem)") }
+            for problem in template.problems(groups: groupNames) { reader.fail(node[key] ?? node, "\(key): \(problem)") }
         }
         absorb(reader)
         return route.isEmpty ? nil : AlertSpec(route: route, severity: severity, title: title, text: text)

@@ -11,6 +11,8 @@ struct RuleReader {
     /// run as everything else.
     var seenIds: Set<String> = []
     var references: [(rule: String, mark: YAMLMark, names: [String], inhibitsItself: Bool)] = []
+    /// The names of the rule being read's grouping parts, for checking `{{group.NAME}}`.
+    var groupNames: [String] = []
 
     static let ruleKeys = ["id", "description", "enabled", "mode", "priority", "labels", "scope", "when", "unless",
                            "then", "limits", "inhibit", "activeFor"]
@@ -61,6 +63,7 @@ struct RuleReader {
                 around = surroundings(aroundNode, by: pattern.by, context: "\(context) when around")
             }
         }
+        groupNames = pattern.by.parts.map(\.description)
         let guards = reader.field("unless", required: false).map { self.guards($0, trigger: trigger, context: context) } ?? []
         var ladder: [Rung] = []
         if let thenNode = reader.field("then", required: true) {

@@ -43,10 +43,17 @@ public struct Template: Sendable, Equatable {
         parts.compactMap { if case .placeholder(let name) = $0 { return name } else { return nil } }
     }
 
-    /// Problems for `rules check`: unknown names and unclosed `{{`.
-    public func problems() -> [String] {
+    /// Problems for `rules check`: unknown names, `{{group.NAME}}` naming no part of the rule's
+    /// grouping (`groups`), and unclosed `{{`.
+    public func problems(groups: [String] = []) -> [String] {
         var problems: [String] = []
         let known = Self.knownPlaceholders
+        for name in placeholders where name.hasPrefix("group.") {
+            let part = String(name.dropFirst("group.".count))
+            guard !groups.contains(part) else { continue }
+            problems.append("{{\(name)}} names no part of the rule's grouping; it groups by \(groups.joined(separator: ", ")): use "
+                + groups.map { "{{group.\($0)}}" }.joined(separator: " or "))
+        }
         for name in placeholders where !known.contains(name) && !name.hasPrefix("group.") {
             var message = "unknown placeholder {{\(name)}}"
             if let suggestion = YAMLFieldReader.closest(to: name, in: known.sorted()) { message += " (did you mean {{\(suggestion)}}?)" }

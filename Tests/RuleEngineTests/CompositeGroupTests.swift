@@ -58,3 +58,30 @@ import Testing
             """).contains { $0.contains("group by station or connector") })
     }
 }
+
+/// `{{group.NAME}}` must name a part of the rule's own grouping, or `rules check` says so.
+@Suite struct GroupPlaceholderCheckTests {
+    @Test func aPartTheRuleDoesNotGroupByIsAnError() {
+        let found = problems("""
+            - id: r
+              when:
+                event: statusChanged
+                count: { atLeast: 3, within: 1d, by: [station, ocppErrorCode] }
+              then:
+                - alert: { route: oncall, title: "{{group.station}} {{group.vendorErrorCode}}" }
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.contains("{{group.vendorErrorCode}} names no part of the rule's grouping; it groups by station, ocppErrorCode") == true)
+    }
+
+    @Test func aSingleKeyWorksAndAnotherNameIsAnError() {
+        let found = problems("""
+            - id: r
+              when: { event: booted, count: { atLeast: 3, within: 1h, by: station } }
+              then:
+                - record: { title: "{{group.station}} loops at {{group.site}}" }
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.contains("{{group.site}} names no part of the rule's grouping; it groups by station: use {{group.station}}") == true)
+    }
+}
