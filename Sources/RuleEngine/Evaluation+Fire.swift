@@ -8,7 +8,7 @@ extension Evaluation {
         let rule = rules[position]
         let target = window.target
         guard let event = window.lastEvent else { return }
-        if state.rules[rule.id] == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
+        if state.rules.index(forKey: rule.id) == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
         // Reads go through `state.rules[id]?.…` and writes change it in place: copying a rule's
         // runtime out and back would copy all of its groups on every firing.
         if let reason = guardReason(rule: position, target: target, event: event, at: time)

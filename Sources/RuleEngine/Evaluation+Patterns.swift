@@ -11,7 +11,7 @@ extension Evaluation {
 
     mutating func handle(_ event: DomainEvent, subject: ScopeSubject, rule position: Int, at time: Date) {
         let rule = rules[position]
-        if state.rules[rule.id] == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
+        if state.rules.index(forKey: rule.id) == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
         if event.kind == .approval {
             approval(event, rule: position, at: time)
             return

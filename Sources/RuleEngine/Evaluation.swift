@@ -140,10 +140,14 @@ struct Evaluation {
         return SurroundingsReader(stations: state.stations, siteStations: state.siteStations, time: time).holds(around, target: target)
     }
 
-    /// When a timed pattern whose `around` did not hold looks again: a twelfth of its
-    /// duration, at least a minute and at most an hour.
+    /// When a timed pattern whose `around` did not hold looks again: at the next whole multiple
+    /// (since 1970) of a twelfth of its duration, in whole minutes from 1 to 60. Aligned, so all
+    /// of a rule's waiting targets look at the same instant and the deadline scan runs once
+    /// per interval, not once per target.
     static func recheck(after duration: RuleDuration, from time: Date) -> Date {
-        time.addingTimeInterval(min(max(duration.timeInterval / 12, 60), 3_600))
+        let minutes = min(max((duration.timeInterval / 12 / 60).rounded(.down), 1), 60)
+        let interval = minutes * 60
+        return Date(timeIntervalSince1970: ((time.timeIntervalSince1970 / interval).rounded(.down) + 1) * interval)
     }
 
     func reset(_ window: inout GroupWindow) {

@@ -67,8 +67,12 @@ struct StationFacts: Sendable, Codable, Equatable {
     var sessionStarts: [SessionStart] = []
 
     /// Connectors (> 0) that reported a status or a session.
-    var knownConnectors: Set<Int> {
-        Set(statuses.keys).union(transactions.values.filter { $0 > 0 }).union(busyConnectors.filter { $0 > 0 })
+    var knownConnectors: [Int] {
+        var known = Array(statuses.keys)
+        for connector in Array(transactions.values) + Array(busyConnectors) where connector > 0 && statuses[connector] == nil {
+            if !known.contains(connector) { known.append(connector) }
+        }
+        return known
     }
 
     func hasActiveTransaction(connector: Int?) -> Bool {

@@ -77,6 +77,18 @@ public struct Surroundings: Sendable, Equatable {
     }
 }
 
+extension StationFacts {
+    /// How many kept session starts are later than `since` (they are in time order).
+    func sessionsStarted(after since: Date) -> Int {
+        var low = 0, high = sessionStarts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sessionStarts[middle].time > since { high = middle } else { low = middle + 1 }
+        }
+        return sessionStarts.count - low
+    }
+}
+
 /// One session start a station reported, kept while some rule's `around` may count it.
 struct SessionStart: Sendable, Codable, Equatable {
     var time: Date
@@ -115,14 +127,15 @@ struct SurroundingsReader {
         case .station:
             guard let station, let facts = stations[station] else { return nil }
             var tally = Tally()
-            tally.add(facts, since: since)
+            tally.add(facts, since: since, measure: test.measure)
             return tally.value(of: test.measure)
         case .site:
             guard let site, let members = siteStations[site] else { return nil }
             var tally = Tally()
-            for member in members.sorted() {
+            // Sums do not depend on the order, so the set is walked as it is.
+            for member in members {
                 guard let facts = stations[member] else { continue }
-                tally.add(facts, since: since)
+                tally.add(facts, since: since, measure: test.measure)
             }
             return tally.value(of: test.measure)
         }
@@ -133,9 +146,12 @@ struct SurroundingsReader {
         var connectors = 0, available = 0, charging = 0, faulted = 0, unavailable = 0, sessions = 0
         var stations = 0, offlineStations = 0, faultedStations = 0
 
-        mutating func add(_ facts: StationFacts, since: Date?) {
+        /// Adds one station; only what `measure` needs is counted.
+        mutating func add(_ facts: StationFacts, since: Date?, measure: Surroundings.Measure) {
             stations += 1
             if !facts.isConnected { offlineStations += 1 }
+            if let since { sessions += facts.sessionsStarted(after: since) }
+            guard ![.sessions, .stations, .offlineStations].contains(measure) else { return }
             var anyFaulted = false
             for connector in facts.knownConnectors {
                 connectors += 1
@@ -146,7 +162,6 @@ struct SurroundingsReader {
                 if status == ConnectorStatus.unavailable.rawValue { unavailable += 1 }
             }
             if anyFaulted { faultedStations += 1 }
-            if let since { sessions += facts.sessionStarts.filter { $0.time > since }.count }
         }
 
         func value(of measure: Surroundings.Measure) -> FieldValue? {

@@ -49,6 +49,55 @@ struct RulesBenchmark {
                          replayEvents, simulated, replay.seconds, Double(replayEvents) / replay.seconds, replayDecisions,
                          Double(stateBytes) / 1_048_576))
         BenchResults.shared.add("rules", "replay, \(replayEvents) events", Double(replayEvents) / replay.seconds, "events/s")
+        try patternCosts()
+    }
+
+    /// The second-edition patterns, one shape at a time: 20 unscoped rules of the shape over the
+    /// same event mix, ticked at every deadline; the cost per event and per rule, beside a plain
+    /// `each` rule as the baseline.
+    func patternCosts() throws {
+        let shapes: [(String, String)] = [
+            ("each (baseline)", "when: { event: statusChanged, where: { to: Faulted } }\n  then: [{ alert: { route: oncall } }]"),
+            ("count by station", "when: { event: statusChanged, where: { to: Faulted }, count: { atLeast: 3, within: 1h, by: station } }\n  then: [{ alert: { route: oncall } }]"),
+            ("count distinct station by site", "when: { event: statusChanged, where: { to: Faulted }, count: { atLeast: 5, distinct: station, within: 10m, by: site } }\n  then: [{ alert: { route: oncall } }]"),
+            ("recurring by [station, ocppErrorCode]", "when: { event: statusChanged, where: { to: Faulted }, recurring: { days: 3, within: 7d, by: [station, ocppErrorCode] } }\n  then: [{ alert: { route: oncall, title: \"{{group.ocppErrorCode}}\" } }]"),
+            ("absent by station", "when: { event: transactionStarted, absent: { for: 1h, warmUp: 0s, by: station } }\n  then: [{ alert: { route: oncall } }]"),
+            ("absent + around station, site sessions", "when: { event: transactionStarted, absent: { for: 1h, warmUp: 0s, by: station }, around: { station: { available: { gte: 1 } }, site: { sessions: { within: 3d, gte: 400 } } } }\n  then: [{ alert: { route: oncall } }]"),
+            ("each by site + around site faultedShare", "when: { event: statusChanged, where: { to: Faulted }, by: site, around: { site: { faultedShare: { gt: 0.05 } } } }\n  then: [{ alert: { route: oncall } }]"),
+            ("for + ruleActive labels, running: pause", "labels: { automation: commands }\n  when: { event: statusChanged, where: { to: Faulted }, for: 5m }\n  unless: { ruleActive: { labels: { kind: loop }, equal: station, running: pause } }\n  then: [{ reset: soft, verify: { status: Available, within: 3m } }, { reset: hard }]"),
+            ("record + inhibit by labels, running: pause", "labels: { kind: loop }\n  when: { event: booted, count: { atLeast: 2, within: 1h, by: station } }\n  then: [{ record: { title: \"{{station}} loops\" } }]\n  inhibit: { labels: { automation: commands }, equal: site, running: pause }"),
+        ]
+        let perShape = 20, eventCount = 200_000
+        printLine("pattern costs: \(perShape) unscoped rules of one shape, \(eventCount) events of the same mix, ticked at every deadline")
+        var baseline: Double?
+        for (name, body) in shapes {
+            var yaml = ""
+            for index in 0..<perShape { yaml += "- id: shape-\(index)\n  \(body)\n" }
+            let set: RuleSet
+            switch RuleSet.load(files: [("shapes.yaml", yaml)]) {
+            case .success(let loaded): set = loaded
+            case .failure(let error): throw CommandFailure(description: "benchmark shape \(name) does not load:\n\(error)")
+            }
+            let engine = RuleEngine(ruleSet: set)
+            var generator = EventGenerator(stations: stations)
+            let events = (0..<eventCount).map { _ in generator.next() }
+            var state = RuleEngineState()
+            engine.start(at: events[0].time, state: &state)
+            var decisions = 0
+            let elapsed = ContinuousClock().measure {
+                for event in events {
+                    while let due = engine.nextDeadline(state), due < event.time { decisions += engine.tick(at: due, state: &state).count }
+                    decisions += engine.evaluate(event, state: &state, now: event.time).count
+                }
+            }
+            let perEvent = elapsed.seconds / Double(eventCount) * 1e9
+            let perRule = perEvent / Double(perShape)
+            let relative = baseline.map { String(format: ", %.1f× each", perEvent / $0) } ?? ""
+            printLine("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                      + String(format: "%7.0f ns/event, %5.0f ns per rule%@ (%d decisions)", perEvent, perRule, relative as NSString, decisions))
+            BenchResults.shared.add("rules", "pattern \(name), per event per rule", perRule, "ns")
+            if baseline == nil { baseline = perEvent }
+        }
     }
 
     /// Ten rule shapes, each repeated with its own scope.
