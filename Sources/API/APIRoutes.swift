@@ -135,7 +135,7 @@ public enum APIRoutes {
         func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
         let connectors = station.connectors.map { connector -> JSONValue in
             .object(JSONObject([("evse", .integer(connector.evse)), ("connector", .integer(connector.connector)),
-                                ("status", .string(connector.status)), ("errorCode", text(connector.errorCode)),
+                                ("status", .string(connector.status.rawValue)), ("errorCode", text(connector.errorCode?.rawValue)),
                                 ("vendorErrorCode", text(connector.vendorErrorCode)), ("info", text(connector.info)),
                                 ("updatedAt", .string(connector.updatedAt))]))
         }

@@ -67,14 +67,15 @@ extension StationHandlers {
     /// codes) when a Faulted connector leaves that state.
     static func statusEvents(report: StatusReport, previous: StationStore.PreviousReport?,
                              queuedOffline: Bool) -> [(EventKind, [String: FieldValue])] {
-        var values = CPMS.fields([("from", previous?.status), ("to", report.status), ("ocppErrorCode", report.errorCode),
+        var values = CPMS.fields([("from", previous?.status.rawValue), ("to", report.status.rawValue),
+                                  ("ocppErrorCode", report.errorCode?.rawValue),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         if queuedOffline { values["queuedOffline"] = .bool(true) }
         var events: [(EventKind, [String: FieldValue])] = [(.statusChanged, values)]
-        if let previous, ConnectorStatus(rawValue: previous.status) == .faulted, ConnectorStatus(rawValue: report.status) != .faulted {
-            var cleared = CPMS.fields([("to", report.status), ("ocppErrorCode", previous.errorCode),
+        if let previous, previous.status == .faulted, report.status != .faulted {
+            var cleared = CPMS.fields([("to", report.status.rawValue), ("ocppErrorCode", previous.errorCode?.rawValue),
                                        ("vendorErrorCode", previous.vendorErrorCode)])
             if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }
             events.append((.faultCleared, cleared))
@@ -130,18 +131,18 @@ extension StationHandlers {
             try await Self.faultFirst(request.eventData.contains { StationHandlers.faultVariables.contains($0.variable.name) }) {
                 let now = this.clock()
                 for data in request.eventData {
-                    let code = "\(data.component.name)/\(data.variable.name)"
-                    let known = this.catalog?.generic?.entry(code: code, model: nil, firmware: nil) != nil
+                    let code = OCPPErrorCode("\(data.component.name)/\(data.variable.name)")
+                    let known = this.catalog?.generic?.entry(code: code.rawValue, model: nil, firmware: nil) != nil
                     guard known || StationHandlers.faultVariables.contains(data.variable.name) else { continue }
                     let evse = data.component.evse?.id
                     let raised = !["false", "0", "off", "inactive"].contains(data.actualValue.lowercased()) && data.cleared != true
-                    let values = CPMS.fields([("to", (raised ? ConnectorStatus.faulted : .available).rawValue), ("ocppErrorCode", code),
+                    let values = CPMS.fields([("to", (raised ? ConnectorStatus.faulted : .available).rawValue), ("ocppErrorCode", code.rawValue),
                                               ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
                     try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
                                                      info: data.techInfo, raised: raised, now: now.rfc3339)
                     if raised {
                         try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
-                            at: data.timestamp, code: code, vendorCode: data.techCode, info: data.techInfo))
+                            at: data.timestamp, code: code.rawValue, vendorCode: data.techCode, info: data.techInfo))
                     }
                     try await this.emit(raised ? .statusChanged : .faultCleared, station: connection.stationId, at: now,
                                     chargerTime: data.timestamp, connector: evse, evse: evse, fields: values)

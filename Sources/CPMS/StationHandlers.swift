@@ -96,7 +96,7 @@ public struct StationHandlers: Sendable {
             try await Self.faultFirst(request.status == .faulted || request.errorCode != .noError) {
                 // 1.6 numbers connectors per station: connector N is EVSE N's only connector; 0 is the station.
                 let report = StatusReport(evse: request.connectorId, connector: request.connectorId == 0 ? 0 : 1,
-                                          status: request.status.rawValue, errorCode: request.errorCode.rawValue,
+                                          status: ConnectorStatus(request.status), errorCode: OCPPErrorCode(request.errorCode.rawValue),
                                           vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                           chargerTime: request.timestamp?.rfc3339)
                 let now = this.clock()
@@ -137,7 +137,7 @@ public struct StationHandlers: Sendable {
         guard let catalog, let code = report.vendorErrorCode, !code.isEmpty, code.lowercased() != "null" else { return }
         let record = try await store.station(station)
         let query = CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                 firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode)
+                                 firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode?.rawValue)
         if catalog.lookup(query)?.basis == .vendorCode { return }
         let profile = catalog.vendor(for: query)
         let vendor = profile?.name ?? report.vendorId ?? record?.vendor ?? "unknown"
@@ -182,7 +182,7 @@ public struct StationHandlers: Sendable {
         }
         handlers.on(V201.StatusNotificationRequest.self) { request, connection in
             try await Self.faultFirst(request.connectorStatus == .faulted) {
-                let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: request.connectorStatus.rawValue,
+                let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: ConnectorStatus(request.connectorStatus),
                                           chargerTime: request.timestamp.rfc3339)
                 let now = this.clock()
                 let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,

@@ -1,3 +1,5 @@
+import DomainEvents
+
 /// How unknown stations are treated when they boot (`--unknown-stations`).
 public enum RegistrationPolicy: String, Sendable, CaseIterable {
     /// Register and accept them.
@@ -33,8 +35,8 @@ public struct StationRecord: Sendable, Equatable {
 public struct ConnectorRecord: Sendable, Equatable {
     public var evse: Int
     public var connector: Int
-    public var status: String
-    public var errorCode: String?
+    public var status: ConnectorStatus
+    public var errorCode: OCPPErrorCode?
     public var vendorErrorCode: String?
     public var info: String?
     public var updatedAt: String
@@ -44,8 +46,8 @@ public struct ConnectorRecord: Sendable, Equatable {
 public struct StatusReport: Sendable, Equatable {
     public var evse: Int
     public var connector: Int
-    public var status: String
-    public var errorCode: String?
+    public var status: ConnectorStatus
+    public var errorCode: OCPPErrorCode?
     public var vendorId: String?
     public var vendorErrorCode: String?
     public var info: String?

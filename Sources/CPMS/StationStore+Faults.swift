@@ -16,19 +16,17 @@ extension StationStore {
     public struct OpenFault: Sendable, Equatable {
         public var station: String
         public var evse: Int
-        public var code: String
+        public var code: OCPPErrorCode
         public var vendorId: String?
         public var vendorErrorCode: String?
         public var info: String?
         public var raisedAt: String
     }
 
-    /// Statuses that prove nothing about a fault being gone.
-    static let statusesKeepingFaults = Set(ConnectorStatus.allCases.filter(\.isOutOfService).map(\.rawValue))
-
     /// Inside `recordStatus`'s transaction: opens, replaces or closes the connector's fault.
+    /// Faulted and Unavailable prove nothing about a fault being gone.
     func trackFault(station: String, _ report: StatusReport, now: String) throws {
-        if let code = report.errorCode, code != "NoError" {
+        if let code = report.errorCode?.rawValue, report.errorCode?.isFault == true {
             try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code <> ? AND code NOT LIKE '%/%'",
                              station, report.evse, code)
             try database.run("""
@@ -36,13 +34,13 @@ extension StationStore {
                 ON CONFLICT (station, evse, code) DO UPDATE SET vendor_id = excluded.vendor_id,
                     vendor_error_code = excluded.vendor_error_code, info = excluded.info
                 """, station, report.evse, code, report.vendorId, report.vendorErrorCode, report.info, now)
-        } else if !Self.statusesKeepingFaults.contains(report.status) {
+        } else if !report.status.isOutOfService {
             try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ?", station, report.evse)
         }
     }
 
     /// A 2.0.1 monitored problem turned true (`raised`) or false.
-    public func recordFault(station: String, evse: Int, code: String, vendorErrorCode: String?, info: String?, raised: Bool,
+    public func recordFault(station: String, evse: Int, code: OCPPErrorCode, vendorErrorCode: String?, info: String?, raised: Bool,
                             now: String) async throws {
         try await committed { [self] in
             guard try registration(of: station) != nil else { return }
@@ -50,9 +48,9 @@ extension StationStore {
                 try database.run("""
                     INSERT INTO open_faults (station, evse, code, vendor_id, vendor_error_code, info, raised_at) VALUES (?, ?, ?, NULL, ?, ?, ?)
                     ON CONFLICT (station, evse, code) DO UPDATE SET vendor_error_code = excluded.vendor_error_code, info = excluded.info
-                    """, station, evse, code, vendorErrorCode, info, now)
+                    """, station, evse, code.rawValue, vendorErrorCode, info, now)
             } else {
-                try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code = ?", station, evse, code)
+                try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code = ?", station, evse, code.rawValue)
             }
         }
     }
@@ -63,7 +61,7 @@ extension StationStore {
             SELECT station, evse, code, vendor_id, vendor_error_code, info, raised_at FROM open_faults WHERE station = ?
             ORDER BY evse, code
             """, station).map { row in
-            OpenFault(station: row[0].text ?? station, evse: row[1].int ?? 0, code: row[2].text ?? "", vendorId: row[3].text,
+            OpenFault(station: row[0].text ?? station, evse: row[1].int ?? 0, code: OCPPErrorCode(row[2].text ?? ""), vendorId: row[3].text,
                       vendorErrorCode: row[4].text, info: row[5].text, raisedAt: row[6].text ?? "")
         }
     }

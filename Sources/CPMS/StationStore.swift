@@ -100,12 +100,15 @@ public actor StationStore {
         return true
     }
 
-    /// A connector's last report (status and the fault codes it carried), nil when it never reported.
-    public func lastReport(station: String, evse: Int, connector: Int) throws -> (status: String, errorCode: String?, vendorErrorCode: String?)? {
+    /// A connector's last report (status and the fault codes it carried), nil when it never
+    /// reported — or when its stored status is not one either OCPP version defines (only an
+    /// edit of the database makes one), so the next report overwrites it instead of failing.
+    public func lastReport(station: String, evse: Int, connector: Int) throws -> PreviousReport? {
         guard let row = try database.rows("""
             SELECT status, error_code, vendor_error_code FROM connectors WHERE station = ? AND evse = ? AND connector = ?
-            """, station, evse, connector).first else { return nil }
-        return (row[0].text ?? "", row[1].text, row[2].text)
+            """, station, evse, connector).first,
+              let status = ConnectorStatus(rawValue: row[0].text ?? "") else { return nil }
+        return PreviousReport(status: status, errorCode: OCPPErrorCode(row[1].text), vendorErrorCode: row[2].text)
     }
 
     public func recordSeen(id: String, online: Bool, now: String) async throws {
@@ -136,7 +139,11 @@ public actor StationStore {
     }
 
     /// A connector's report as the next one finds it: status and fault codes.
-    public typealias PreviousReport = (status: String, errorCode: String?, vendorErrorCode: String?)
+    public struct PreviousReport: Sendable, Equatable {
+        public var status: ConnectorStatus
+        public var errorCode: OCPPErrorCode?
+        public var vendorErrorCode: String?
+    }
 
     /// The domain events a status write appends in its own transaction (`appending`): built
     /// from whether the report was stored and the report before it.
@@ -178,13 +185,15 @@ public actor StationStore {
                 ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
                     vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
                     updated_at = excluded.updated_at
-                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
+                report.vendorErrorCode,
                 report.info, now)
             try database.run("""
                 INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
                                                       info, charger_time, received_at, queued_offline, indexed)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, id, report.evse, report.connector, report.status, report.errorCode, report.vendorId, report.vendorErrorCode,
+                """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
+                report.vendorErrorCode,
                 report.info, report.chargerTime, now, queuedOffline)
             try trackFault(station: id, report, now: now)
             try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
@@ -221,7 +230,7 @@ public actor StationStore {
     public func stations() throws -> [StationRecord] {
         var connectors: [String: [ConnectorRecord]] = [:]
         for row in try database.rows(Self.connectorColumns + " ORDER BY station, evse, connector") {
-            connectors[row[0].text ?? "", default: []].append(Self.connectorRecord(row))
+            connectors[row[0].text ?? "", default: []].append(try Self.connectorRecord(row))
         }
         return try database.rows(Self.stationColumns + " ORDER BY id").map { Self.stationRecord($0, connectors: connectors[$0[0].text ?? ""] ?? []) }
     }
@@ -239,9 +248,25 @@ public actor StationStore {
                       securityProfile: row[12].int, connectors: connectors)
     }
 
-    static func connectorRecord(_ row: [SQLValue]) -> ConnectorRecord {
-        ConnectorRecord(evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "", errorCode: row[4].text,
-                        vendorErrorCode: row[5].text, info: row[6].text, updatedAt: row[7].text ?? "")
+    static func connectorRecord(_ row: [SQLValue]) throws -> ConnectorRecord {
+        ConnectorRecord(evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: try storedStatus(row[3].text),
+                        errorCode: OCPPErrorCode(row[4].text), vendorErrorCode: row[5].text, info: row[6].text,
+                        updatedAt: row[7].text ?? "")
+    }
+
+    /// A status as the store holds it; text neither OCPP version defines (only an edit of the
+    /// database makes one) is reported, not shown as some other status.
+    static func storedStatus(_ text: String?) throws -> ConnectorStatus {
+        guard let text, let status = ConnectorStatus(rawValue: text) else {
+            throw UnreadableStatus(text: text)
+        }
+        return status
+    }
+
+    /// A stored connector status that is not one of OCPP's.
+    public struct UnreadableStatus: Error, CustomStringConvertible {
+        public let text: String?
+        public var description: String { "connector status \"\(text ?? "NULL")\" in the store is not an OCPP status" }
     }
 
     /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
@@ -304,8 +329,8 @@ public actor StationStore {
         public var receivedAt: String
         public var evse: Int
         public var connector: Int
-        public var status: String
-        public var errorCode: String?
+        public var status: ConnectorStatus
+        public var errorCode: OCPPErrorCode?
         public var vendorErrorCode: String?
         /// Sent from the charger's offline queue: its time is much older than its arrival.
         public var queuedOffline: Bool
@@ -326,9 +351,10 @@ public actor StationStore {
                   SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?))
             ORDER BY id DESC LIMIT ?
             """, id, id, limit * 2 + 50, limit * 2 + 50)
-        let entries = rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in
+        let entries = try rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in
             let entry = StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0,
-                                           connector: row[3].int ?? 0, status: row[4].text ?? "", errorCode: row[5].text,
+                                           connector: row[3].int ?? 0, status: try Self.storedStatus(row[4].text),
+                                           errorCode: OCPPErrorCode(row[5].text),
                                            vendorErrorCode: row[6].text, queuedOffline: row[7].int == 1)
             let charger = entry.chargerTime.flatMap(StoreTime.parse).map { $0.timeIntervalSince1970 - skew }
             return (charger ?? StoreTime.parse(entry.receivedAt)?.timeIntervalSince1970 ?? 0, row[8].int ?? 0, entry)

@@ -1,7 +1,7 @@
 /// A connector's status as both OCPP versions report it (1.6 `ChargePointStatus`, 2.0.1
 /// `ConnectorStatusEnumType`), in their spelling: the one type the rules, the executor and the
 /// store compare, instead of text. `statusChanged` events carry it as `from` and `to`.
-public enum ConnectorStatus: String, Sendable, CaseIterable, Codable {
+public enum ConnectorStatus: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     case available = "Available"
     case preparing = "Preparing"
     case charging = "Charging"
@@ -19,6 +19,9 @@ public enum ConnectorStatus: String, Sendable, CaseIterable, Codable {
 
     /// Not usable by a driver: faulted, or out of service (by the station, an operator or Vigil).
     public var isOutOfService: Bool { self == .faulted || self == .unavailable }
+
+    /// Its OCPP spelling, so text built from it reads as the charger said it.
+    public var description: String { rawValue }
 }
 
 extension DomainEvent {
@@ -27,5 +30,11 @@ extension DomainEvent {
     public var statusTo: ConnectorStatus? {
         guard case .string(let text)? = fields["to"] else { return nil }
         return ConnectorStatus(rawValue: text)
+    }
+
+    /// The OCPP error code an event carries (`statusChanged`, `faultCleared`); nil without one.
+    public var ocppErrorCode: OCPPErrorCode? {
+        guard case .string(let text)? = fields["ocppErrorCode"] else { return nil }
+        return OCPPErrorCode(text)
     }
 }

@@ -28,14 +28,9 @@ public struct NeverResetCheck: Sendable {
             guard let catalog else {
                 return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
             }
-            var query = CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                     firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode, ocppErrorCode: fault.code)
-            var match = catalog.lookup(query)
-            // A vendor entry that says "no error" does not describe a real fault: its OCPP code's entry does.
-            if let found = match, found.basis == .vendorCode, found.entry.ocppErrorCode == "NoError", fault.code != "NoError" {
-                query.vendorErrorCode = nil
-                match = catalog.lookup(query)
-            }
+            let match = catalog.faultEntry(CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                                        firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode,
+                                                        ocppErrorCode: fault.code.rawValue))
             if let entry = match?.entry, entry.neverAutoReset {
                 return (fault, "\(entry.vendor) \(entry.code)")
             }

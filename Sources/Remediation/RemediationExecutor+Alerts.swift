@@ -75,7 +75,7 @@ extension RemediationExecutor {
             text += "\nStation: \(station)\(model.isEmpty ? "" : ", \(model)"), site \(record?.site ?? "not set")"
                 + ((record?.isOnline ?? false) ? ", online." : ", offline.")
             if let connector, let live = record?.connectors.first(where: { $0.evse == connector }) {
-                let outOfService = ConnectorStatus(rawValue: live.status)?.isOutOfService == true
+                let outOfService = live.status.isOutOfService
                 text += " Connector \(connector): \(live.status)"
                     + (outOfService ? " — not usable by drivers now." : " — still live: drivers can start sessions on it.")
             }

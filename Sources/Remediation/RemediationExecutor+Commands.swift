@@ -95,7 +95,7 @@ extension RemediationExecutor {
         inFlight[key, default: [:]][id] = send
         Task {
             await send.value
-            await self.sendFinished(key: key, id: id)
+            self.sendFinished(key: key, id: id)
         }
     }
 

@@ -4,21 +4,14 @@ import VendorCatalog
 /// Turning a rung into a concrete action: the catalogue's remedy chosen, safety faults kept
 /// from being reset, alert templates filled with the event, the guidance and the history.
 extension Evaluation {
-    /// The catalogue entry for the event's fault. A vendor entry that says "no error" (some
-    /// chargers send 0x0000 with a real fault) does not describe the fault: the OCPP error
-    /// code's generic entry does.
+    /// The catalogue entry for the event's fault (`VendorCatalog.faultEntry`: a vendor "no
+    /// error" entry gives way to the OCPP error code's generic one).
     func catalogueMatch(for event: DomainEvent) -> CatalogMatch? {
         guard let catalog = engine.catalog else { return nil }
-        let ocppErrorCode = event.fields["ocppErrorCode"]?.description
-        var query = CatalogQuery(vendorId: event.fields["vendorId"]?.description, chargePointVendor: event.vendor,
-                                 model: event.model, firmware: event.firmware,
-                                 vendorErrorCode: event.fields["vendorErrorCode"]?.description, ocppErrorCode: ocppErrorCode)
-        if let match = catalog.lookup(query), match.basis == .vendorCode, match.entry.ocppErrorCode == "NoError",
-           let ocppErrorCode, ocppErrorCode != "NoError" {
-            query.vendorErrorCode = nil
-            return catalog.lookup(query)
-        }
-        return catalog.lookup(query)
+        return catalog.faultEntry(CatalogQuery(vendorId: event.fields["vendorId"]?.description, chargePointVendor: event.vendor,
+                                               model: event.model, firmware: event.firmware,
+                                               vendorErrorCode: event.fields["vendorErrorCode"]?.description,
+                                               ocppErrorCode: event.ocppErrorCode?.rawValue))
     }
 
     /// The action to take (carrying the catalogue entry's severity, which the executor checks

@@ -93,9 +93,7 @@ struct Evaluation {
     /// A status report carrying a fault: Faulted, or an OCPP error code other than NoError.
     static func reportsFault(_ event: DomainEvent) -> Bool {
         guard event.kind == .statusChanged else { return false }
-        if event.statusTo == .faulted { return true }
-        guard let code = event.fields["ocppErrorCode"]?.description else { return false }
-        return !code.isEmpty && code != "NoError"
+        return event.statusTo == .faulted || event.ocppErrorCode?.isFault == true
     }
 
     /// How long after a reset Vigil sent the station's Unavailable statuses and boot are

@@ -129,6 +129,19 @@ public struct VendorCatalog: Sendable {
         }
         return nil
     }
+
+    /// The entry that describes a reported fault: `lookup`, except that a vendor entry saying
+    /// "no error" (some chargers send 0x0000 with a real fault) gives way to the OCPP error
+    /// code's generic entry when that code is a fault. The rule engine and the executor's
+    /// never-reset gate both class faults through it, so they always agree.
+    public func faultEntry(_ query: CatalogQuery) -> CatalogMatch? {
+        let match = lookup(query)
+        guard let found = match, found.basis == .vendorCode, found.entry.ocppErrorCode == "NoError",
+              let code = query.ocppErrorCode, !code.isEmpty, code != "NoError" else { return match }
+        var generic = query
+        generic.vendorErrorCode = nil
+        return lookup(generic)
+    }
 }
 
 /// Every problem found while loading the catalogue, each as `file:line:col: message`.

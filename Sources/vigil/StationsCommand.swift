@@ -54,7 +54,7 @@ struct StationsCommand {
             printLine("status history of \(id), in the order the charger reported it (clock skew \(skew.map { String(format: "%+.1f s", $0) } ?? "not measured yet"))")
             for entry in try await store.history(id, limit: try arguments.integer("limit", default: 50)) {
                 var line = "\(entry.chargerTime ?? "-")  received \(entry.receivedAt)  EVSE \(entry.evse)/\(entry.connector)  \(entry.status)"
-                if let code = entry.errorCode, code != "NoError" { line += " \(code)" }
+                if let code = entry.errorCode, code.isFault { line += " \(code)" }
                 if let vendor = entry.vendorErrorCode, !vendor.isEmpty { line += " (\(vendor))" }
                 if entry.queuedOffline { line += "  [queued while offline]" }
                 printStoredLine(line)
@@ -155,7 +155,7 @@ struct StationsCommand {
             if let skew = try await store.clockSkew(of: id) { printLine(String(format: "  clock skew %+.1f s (its clock minus Vigil's)", skew)) }
             for connector in station.connectors {
                 var line = "  EVSE \(connector.evse) connector \(connector.connector): \(connector.status)"
-                if let code = connector.errorCode, code != "NoError" { line += " \(code)" }
+                if let code = connector.errorCode, code.isFault { line += " \(code)" }
                 if let vendorCode = connector.vendorErrorCode, !vendorCode.isEmpty { line += " (vendor code \(vendorCode))" }
                 printStoredLine(line + " since \(connector.updatedAt)")
             }
@@ -178,9 +178,9 @@ struct StationsCommand {
         object["site"] = station.site
         object["securityProfile"] = station.securityProfile
         object["connectors"] = station.connectors.map { connector -> [String: Any] in
-            var entry: [String: Any] = ["evse": connector.evse, "connector": connector.connector, "status": connector.status,
+            var entry: [String: Any] = ["evse": connector.evse, "connector": connector.connector, "status": connector.status.rawValue,
                                         "updatedAt": connector.updatedAt]
-            entry["errorCode"] = connector.errorCode
+            entry["errorCode"] = connector.errorCode?.rawValue
             entry["vendorErrorCode"] = connector.vendorErrorCode
             return entry
         }

@@ -33,7 +33,7 @@ import Transport
         let skew = try #require(try await store.clockSkew(of: "CP-SKEW"))
         #expect(abs(skew - 30.4) < 0.01)   // 30, then 0.8 × 30 + 0.2 × 32; the queued report left out
         let history = try await store.history("CP-SKEW")
-        #expect(history.map(\.status) == ["Faulted", "Available", "Preparing"])
+        #expect(history.map(\.status) == [.faulted, .available, .preparing])
         #expect(history.map(\.queuedOffline) == [true, false, false])
         let events = recorder.all.filter { $0.kind == .statusChanged }
         #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])

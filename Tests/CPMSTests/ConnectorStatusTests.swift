@@ -12,6 +12,27 @@ import Testing
         #expect(Set(v16 + v201) == Set(ConnectorStatus.allCases.map(\.rawValue)))
     }
 
+    @Test func decodedStatusesConvertInTheirOwnSpelling() {
+        for status in V16.StatusNotificationRequest.Status.allCases { #expect(ConnectorStatus(status).rawValue == status.rawValue) }
+        for status in V201.ConnectorStatusEnumType.allCases { #expect(ConnectorStatus(status).rawValue == status.rawValue) }
+        #expect("\(ConnectorStatus.suspendedEV)" == "SuspendedEV")   // text built from a status reads as OCPP spells it
+    }
+
+    @Test func errorCodesOfBothVersions() {
+        #expect(OCPPErrorCode.groundFailure.isFault && !OCPPErrorCode.noError.isFault && !OCPPErrorCode("").isFault)
+        #expect(OCPPErrorCode.groundFailure.componentAndVariable == nil)
+        let problem = OCPPErrorCode("ConnectorPlugRetentionLock/Problem")
+        #expect(problem.isFault && problem.componentAndVariable?.component == "ConnectorPlugRetentionLock"
+                && problem.componentAndVariable?.variable == "Problem")
+        #expect(OCPPErrorCode(nil as String?) == nil)
+        for code in V16.StatusNotificationRequest.ErrorCode.allCases {
+            #expect(OCPPErrorCode(code.rawValue).isFault == (code != .noError))
+        }
+        let event = DomainEvent(id: "e1", kind: .statusChanged, time: Date(timeIntervalSince1970: 0), station: "CP-1", connector: 1,
+                                fields: ["ocppErrorCode": .string("GroundFailure")])
+        #expect(event.ocppErrorCode == .groundFailure)
+    }
+
     @Test func eventsReadTheirReportedStatus() {
         func event(_ fields: [String: FieldValue]) -> DomainEvent {
             DomainEvent(id: "e1", kind: .statusChanged, time: Date(timeIntervalSince1970: 0), station: "CP-1", connector: 1, fields: fields)

@@ -45,7 +45,7 @@ import Testing
         try await log.register("rules")
         #expect(try await log.append(event(1)) == 1)
         let commitsBefore = await store.groupCommitStatistics.batches
-        let report = StatusReport(evse: 1, connector: 1, status: "Faulted", errorCode: "GroundFailure")
+        let report = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure")
         let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous in
             #expect(previous == nil)
             return stored ? [event(2, .statusChanged), event(3, .statusChanged)] : []

@@ -20,7 +20,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<400 {
                 group.addTask {
-                    let report = StatusReport(evse: 1, connector: 1, status: index % 2 == 0 ? "Available" : "Charging", errorCode: "NoError",
+                    let report = StatusReport(evse: 1, connector: 1, status: index % 2 == 0 ? .available : .charging, errorCode: "NoError",
                                               vendorId: nil, vendorErrorCode: nil, info: nil, chargerTime: nil)
                     try await store.recordStatus(id: "CP-\(index % 20)", report, registrationForUnknown: "accepted",
                                                  now: "2026-11-26T01:00:00.000Z")

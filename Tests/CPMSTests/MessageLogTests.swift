@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CPMS
+import DomainEvents
 import Store
 
 @Suite struct MessageLogTests {
@@ -61,7 +62,7 @@ import Store
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try StationStore(path: path)
         let log = MessageLog(store: store)
-        func report(_ status: String) -> StatusReport { StatusReport(evse: 1, connector: 1, status: status) }
+        func report(_ status: ConnectorStatus) -> StatusReport { StatusReport(evse: 1, connector: 1, status: status) }
         func indexed(_ table: String) throws -> [Int: Int] {
             let reader = try SQLiteDatabase(path: path, readOnly: true)
             let rows = try reader.rows("SELECT indexed, count(*) FROM \(table) GROUP BY indexed")
@@ -74,23 +75,23 @@ import Store
         log.record(station: "CP-1", incoming: false, at: "2026-12-04T01:00:00.000Z", text: "b")
         try await log.flush()
         await store.setRowIndexingInterval(nanoseconds: .max)
-        try await store.recordStatus(id: "CP-1", report("Available"), registrationForUnknown: "accepted", now: "2026-12-04T01:00:01.000Z")
+        try await store.recordStatus(id: "CP-1", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:01.000Z")
         log.record(station: "CP-1", incoming: true, at: "2026-12-04T01:00:02.000Z", text: "c")
-        try await store.recordStatus(id: "CP-1", report("Charging"), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
-        try await store.recordStatus(id: "CP-2", report("Faulted"), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
+        try await store.recordStatus(id: "CP-1", report(.charging), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
+        try await store.recordStatus(id: "CP-2", report(.faulted), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
         #expect(try indexed("ocpp_messages") == [1: 3, 0: 1])
         #expect(try indexed("connector_status_history") == [0: 3])
         #expect(try await store.messages(station: "CP-1").map(\.text) == ["a", "b", "c"])
         #expect(try await store.messages(station: "CP-1", limit: 2).map(\.text) == ["b", "c"])
-        #expect(try await store.history("CP-1").map(\.status) == ["Available", "Charging"])   // oldest first
+        #expect(try await store.history("CP-1").map(\.status) == [.available, .charging])   // oldest first
 
         await store.setRowIndexingInterval(nanoseconds: 0)
-        try await store.recordStatus(id: "CP-1", report("Available"), registrationForUnknown: "accepted", now: "2026-12-04T01:00:03.000Z")
+        try await store.recordStatus(id: "CP-1", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:03.000Z")
         // The pass runs before the batch's own writes: the newest report waits for the next one.
         #expect(try indexed("ocpp_messages") == [1: 4])
         #expect(try indexed("connector_status_history") == [1: 3, 0: 1])
         #expect(try await store.messages(station: "CP-1").map(\.text) == ["a", "b", "c"])
-        #expect(try await store.history("CP-1").map(\.status) == ["Available", "Charging", "Available"])
-        #expect(try await store.history("CP-2").map(\.status) == ["Faulted"])
+        #expect(try await store.history("CP-1").map(\.status) == [.available, .charging, .available])
+        #expect(try await store.history("CP-2").map(\.status) == [.faulted])
     }
 }

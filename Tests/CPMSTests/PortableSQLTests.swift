@@ -41,7 +41,7 @@ import Store
                                        reason: nil, registrationForUnknown: "accepted", now: now)
         try await store.recordSeen(id: "CP-1", online: true, now: now)
         _ = try await store.recordClockSample(id: "CP-1", offsetSeconds: 2)
-        try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: "Faulted", errorCode: "InternalError",
+        try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "InternalError",
                                                               vendorId: nil, vendorErrorCode: "E1", info: nil, chargerTime: now), now: now)
         try await store.recordGap(vendor: "ABB", code: "E1", key: "e1", station: "CP-1", now: now)
         try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted), now: now)

@@ -50,13 +50,13 @@ import VendorCatalog
         let reopened = try StationStore(path: path)
         let cp16 = try #require(try await reopened.station("CP-16"))
         #expect(cp16.vendor == "ABB" && cp16.model == "CDT_TACW22" && cp16.firmware == "1.8.21" && cp16.ocppVersion == "ocpp1.6")
-        #expect(cp16.connectors == [ConnectorRecord(evse: 1, connector: 1, status: "Available", errorCode: "NoError",
+        #expect(cp16.connectors == [ConnectorRecord(evse: 1, connector: 1, status: .available, errorCode: "NoError",
                                                     vendorErrorCode: nil, info: nil, updatedAt: "2026-11-18T11:06:40Z")])
         let history = try await reopened.history("CP-16")
-        #expect(history.map(\.status) == ["Faulted", "Available"])   // oldest first
+        #expect(history.map(\.status) == [.faulted, .available])   // oldest first
         #expect(history[0].vendorErrorCode == "0x0002")
         let cs = try #require(try await reopened.station("CS-201"))
-        #expect(cs.connectors.map(\.status) == ["Occupied"] && cs.connectors.first?.evse == 2)
+        #expect(cs.connectors.map(\.status) == [.occupied] && cs.connectors.first?.evse == 2)
     }
 
     @Test(arguments: [(RegistrationPolicy.accept, "Accepted", "accepted"), (.pending, "Pending", "pending"), (.reject, "Rejected", nil)] as [(RegistrationPolicy, String, String?)])
@@ -87,7 +87,7 @@ import VendorCatalog
             await running.value
         }
         let station = try #require(try await store.station("CP-EARLY"))
-        #expect(station.registration == "pending" && station.connectors.map(\.status) == ["Available"])
+        #expect(station.registration == "pending" && station.connectors.map(\.status) == [.available])
     }
 
     @Test func vendorQuirkProfileSetsTheStationsTolerances() async throws {

@@ -83,7 +83,7 @@ import VendorCatalog
     }
 
     func fault(_ store: StationStore, station: String = "CP-1", connector: Int, code: String, vendorErrorCode: String? = nil) async throws {
-        try await store.recordStatus(id: station, StatusReport(evse: connector, connector: 1, status: "Faulted", errorCode: code, vendorId: nil,
+        try await store.recordStatus(id: station, StatusReport(evse: connector, connector: 1, status: .faulted, errorCode: OCPPErrorCode(code), vendorId: nil,
                                                                vendorErrorCode: vendorErrorCode, info: nil, chargerTime: nil),
                                      now: "2026-12-03T10:00:00.000Z")
     }
@@ -126,13 +126,13 @@ import VendorCatalog
         let f = try await fixture()
         defer { try? FileManager.default.removeItem(atPath: f.path) }
         try await fault(f.store, connector: 1, code: "GroundFailure")
-        func report(_ status: String) async throws {
+        func report(_ status: ConnectorStatus) async throws {
             try await f.store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: status, errorCode: "NoError", vendorId: nil,
                                                                     vendorErrorCode: nil, info: nil, chargerTime: nil), now: "2026-12-03T10:01:00.000Z")
         }
-        try await report("Unavailable")
+        try await report(.unavailable)
         #expect(try await f.store.openFaults(station: "CP-1").map(\.code) == ["GroundFailure"])
-        try await report("Available")
+        try await report(.available)
         #expect(try await f.store.openFaults(station: "CP-1").isEmpty)
         await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         #expect(try await CommandStore(host: f.store).commands().map(\.status) == [.queued])

@@ -116,6 +116,37 @@ import YAMLKit
         #expect(catalog.lookup(CatalogQuery(vendorId: "Nobody", vendorErrorCode: "1")) == nil)
     }
 
+    /// Some chargers send their "no error" code with a real fault: the rule engine and the
+    /// never-reset gate class the fault by its OCPP code then, through one method.
+    @Test func aVendorNoErrorEntryGivesWayToTheFaultsOCPPCode() throws {
+        let quiet = """
+        vendor: Quiet
+        recognise: {vendorIds: ["Quiet"]}
+        codeFormat: hex
+        sources:
+          m: {title: Manual, page: "3"}
+        codes:
+          - code: "0x0000"
+            ocppErrorCode: NoError
+            title: No error
+            meaning: Nothing to report.
+            severity: info
+            category: software
+            remedy: none
+            autoReset: allowed
+            remedySource: manufacturer
+            source: m
+        """
+        let catalog = try VendorCatalog.load(files: [("Quiet.yaml", quiet), ("Generic.yaml", Self.generic)]).get()
+        let withFault = CatalogQuery(vendorId: "Quiet", vendorErrorCode: "0x0000", ocppErrorCode: "GroundFailure")
+        #expect(catalog.lookup(withFault)?.entry.title == "No error")
+        let fault = try #require(catalog.faultEntry(withFault))
+        #expect(fault.basis == .genericErrorCode && fault.entry.neverAutoReset)
+        // No fault reported: the vendor's own entry stands.
+        #expect(catalog.faultEntry(CatalogQuery(vendorId: "Quiet", vendorErrorCode: "0x0000", ocppErrorCode: "NoError"))?.entry.title == "No error")
+        #expect(catalog.faultEntry(CatalogQuery(vendorId: "Quiet", vendorErrorCode: "0x0000"))?.entry.title == "No error")
+    }
+
     @Test func guidanceAndCitation() throws {
         let entry = try #require(try catalog().lookup(CatalogQuery(vendorId: "ABB", vendorErrorCode: "0x0002"))).entry
         #expect(entry.guidance == "1. Check whether it repeats with other vehicles.")
