@@ -22,6 +22,9 @@ public struct AlertRow: Sendable, Equatable {
     public var count: Int
     public var lastNotified: String?
     public var resolvedAt: String?
+
+    /// Every `status` an alert can have (the table's CHECK says the same).
+    public static let statuses = ["open", "resolved"]
 }
 
 /// One webhook delivery in the outbox: committed before it is attempted; pending, delivered or dead.
@@ -39,6 +42,9 @@ public struct OutboxRow: Sendable, Equatable {
     public var createdAt: String
     public var lastError: String?
     public var deliveredAt: String?
+
+    /// Every `status` a delivery can have (the table's CHECK says the same).
+    public static let statuses = ["pending", "delivered", "dead"]
 }
 
 /// A silence: alerts in its scope (rule, station, site, severity) are kept but not sent while it lasts;

@@ -2,7 +2,7 @@ import Foundation
 
 /// Something to put on the record: who did what to which target, and how it ended.
 public struct AuditRecord: Sendable, Equatable {
-    /// decision, command, outcome, alert, operator, system.
+    /// One of `kinds`.
     public var kind: String
     /// Who: `rules`, `executor`, an operator's name, `system`.
     public var actor: String
@@ -27,6 +27,9 @@ public struct AuditRecord: Sendable, Equatable {
         self.outcome = outcome
         self.details = details
     }
+
+    /// Every kind of entry Vigil writes (what `vigil audit query --kind` accepts).
+    public static let kinds = ["alert", "command", "decision", "operator", "outcome", "system", "verification"]
 }
 
 /// An entry as stored: the record, its place and time, the chain hashes, and the encoding its

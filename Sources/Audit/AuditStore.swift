@@ -37,6 +37,21 @@ public struct AuditStore: Sendable {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.entries(query, in: database) }
     }
 
+    /// Whether some entry's outcome is exactly `outcome` (an index-free scan: for checking an
+    /// operator's `--outcome` outside Vigil's own vocabulary, not for hot paths).
+    public func hasOutcome(_ outcome: String) async throws -> Bool {
+        try await host.withDatabase(schema: Self.schema) { database in
+            !(try database.rows("SELECT 1 FROM audit_log WHERE outcome = ? LIMIT 1", outcome).isEmpty)
+        }
+    }
+
+    /// The distinct outcomes on record, sorted (for naming the valid ones in a refusal).
+    public func recordedOutcomes() async throws -> [String] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT DISTINCT outcome FROM audit_log WHERE outcome IS NOT NULL ORDER BY outcome").compactMap { $0.first?.text }
+        }
+    }
+
     /// Every entry in id order, a page at a time (for verification and export).
     public func auditPage(afterId: Int, limit: Int) async throws -> [AuditEntry] {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.page(afterId: afterId, limit: limit, in: database) }

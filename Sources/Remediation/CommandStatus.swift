@@ -27,4 +27,20 @@ public enum CommandStatus: String, Sendable, CaseIterable {
 
     /// Not carried out, for a reason worth showing next to it (in an alert's "Tried:" list).
     public var isSetback: Bool { [.refused, .rejected, .failed, .held, .notConnected].contains(self) }
+
+    /// The station never acted on it (refused, held, rejected, failed, not connected, expired,
+    /// dry-run): there is nothing for a verification to judge.
+    public var wasNotCarriedOut: Bool { isSetback || self == .expired || self == .dryRun }
+
+    /// In plain words, for listings: `timed out`, `refused by a gate` …
+    public var words: String {
+        switch self {
+        case .timedOut: return "timed out"
+        case .notConnected: return "not connected"
+        case .dryRun: return "dry run"
+        case .held: return "held by the fleet breaker"
+        case .refused: return "refused by a gate"
+        default: return rawValue
+        }
+    }
 }

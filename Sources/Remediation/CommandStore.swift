@@ -3,7 +3,7 @@ import CPMS
 import Foundation
 import Store
 
-/// One command and its fate.
+/// One command and its fate (`remediation_commands`).
 public struct CommandRow: Sendable, Equatable {
     public var id: Int
     public var decisionId: Int?
@@ -18,10 +18,18 @@ public struct CommandRow: Sendable, Equatable {
     public var expiresAt: String?
     public var detail: String?
     public var code: String?
+    /// What verification said: nil while no verdict is recorded.
     public var verified: Bool?
+    /// Whether the record says if the rung had a check (records written before that was kept
+    /// do not; `verification(at:)` then says so instead of guessing).
+    public var checkRecorded: Bool = false
+    /// When the rung's check ends (RFC 3339 UTC); nil when the rung defines none.
+    public var verifyUntil: String?
+    /// The verdict's evidence: the verifying event and what it was, or why the check failed.
+    public var verifiedBy: String?
 }
 
-
+/// A command about to be recorded, before it is sent (write-ahead).
 public struct NewCommand: Sendable {
     public var decisionId: Int?
     public var rule: String
@@ -36,10 +44,12 @@ public struct NewCommand: Sendable {
     public var vendor: String?
     public var model: String?
     public var code: String?
+    /// When the rung's check ends (`DecidedAction.verifyUntil`); nil: the rung defines no check.
+    public var verifyUntil: String?
 
     public init(decisionId: Int?, rule: String, station: String, connector: Int?, site: String?, action: String, argument: String?,
                 status: CommandStatus, expiresAt: String? = nil, detail: String? = nil, vendor: String? = nil, model: String? = nil,
-                code: String? = nil) {
+                code: String? = nil, verifyUntil: String? = nil) {
         self.decisionId = decisionId
         self.rule = rule
         self.station = station
@@ -53,19 +63,8 @@ public struct NewCommand: Sendable {
         self.vendor = vendor
         self.model = model
         self.code = code
+        self.verifyUntil = verifyUntil
     }
-}
-
-/// How one remedy fared for one vendor, model and code (`vigil remediation stats`): commands
-/// that went out, and how many verification judged to have worked or failed.
-public struct RemedyRecord: Sendable, Equatable {
-    public var vendor: String
-    public var model: String
-    public var code: String
-    public var action: String
-    public var sent: Int
-    public var verified: Int
-    public var failed: Int
 }
 
 /// The remediation executor's durable records, a table this module owns (`remediation_commands`):
@@ -81,7 +80,13 @@ public struct CommandStore: Sendable {
         self.host = host
     }
 
-    public static let schema = SchemaTrack(name: "remediation-commands", migrations: [])
+    public static let schema = SchemaTrack(name: "remediation-commands", migrations: [
+        Migration(version: 1, name: "each command's check: whether the rung had one, until when, and what verified it", sql: """
+            ALTER TABLE remediation_commands ADD COLUMN check_recorded INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE remediation_commands ADD COLUMN verify_until TEXT;
+            ALTER TABLE remediation_commands ADD COLUMN verified_by TEXT;
+            """),
+    ])
 
     /// Records a command; nil when a command for the same decision exists already (a decision
     /// delivered twice is acted on once).
@@ -111,10 +116,11 @@ public struct CommandStore: Sendable {
         }
         return try database.insert("""
             INSERT INTO remediation_commands (decision_id, created_at, rule, station, connector, site, action, argument, status,
-                                              expires_at, detail, vendor, model, code)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              expires_at, detail, vendor, model, code, check_recorded, verify_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
             """, command.decisionId, now, command.rule, command.station, command.connector, command.site, command.action,
-            command.argument, command.status.rawValue, command.expiresAt, command.detail, command.vendor, command.model, command.code)
+            command.argument, command.status.rawValue, command.expiresAt, command.detail, command.vendor, command.model, command.code,
+            command.verifyUntil)
     }
 
     public func updateCommand(id: Int, status: CommandStatus, detail: String?, sent: Bool = false, finished: Bool = false, now: String) async throws {
@@ -133,7 +139,8 @@ public struct CommandStore: Sendable {
     }
 
     static let commandColumns = """
-        SELECT id, decision_id, created_at, rule, station, connector, site, action, argument, status, expires_at, detail, code, verified
+        SELECT id, decision_id, created_at, rule, station, connector, site, action, argument, status, expires_at, detail, code, verified,
+               check_recorded, verify_until, verified_by
         FROM remediation_commands
         """
 
@@ -141,7 +148,8 @@ public struct CommandStore: Sendable {
         CommandRow(id: row[0].int ?? 0, decisionId: row[1].int, createdAt: row[2].text ?? "", rule: row[3].text ?? "",
                    station: row[4].text ?? "", connector: row[5].int, site: row[6].text, action: row[7].text ?? "",
                    argument: row[8].text, status: row[9].text.flatMap(CommandStatus.init(rawValue:)) ?? .unknown, expiresAt: row[10].text, detail: row[11].text,
-                   code: row[12].text, verified: row[13].int.map { $0 == 1 })
+                   code: row[12].text, verified: row[13].int.map { $0 == 1 }, checkRecorded: row[14].int == 1, verifyUntil: row[15].text,
+                   verifiedBy: row[16].text)
     }
 
     /// Commands waiting for their station to come back, oldest first.
@@ -228,30 +236,24 @@ public struct CommandStore: Sendable {
         }
     }
 
-    public func setVerified(commandId: Int, _ verified: Bool) async throws {
+    /// Records verification's verdict on a command and its evidence (`by`: the verifying event,
+    /// or why the check failed).
+    public func setVerified(commandId: Int, _ verified: Bool, by evidence: String? = nil) async throws {
         try await host.withDatabase(schema: Self.schema) { database in
-            try database.run("UPDATE remediation_commands SET verified = ? WHERE id = ?", verified, commandId)
+            try database.run("UPDATE remediation_commands SET verified = ?, verified_by = ? WHERE id = ?", verified, evidence, commandId)
         }
     }
 
-    /// Recent commands, newest last.
-    public func commands(station: String? = nil, limit: Int = 100) async throws -> [CommandRow] {
+    /// Recent commands, newest last: the `limit` newest of those matching every filter given
+    /// (`from` and `to` in the stored form, inclusive, on the time the command was recorded).
+    public func commands(station: String? = nil, status: CommandStatus? = nil, from: String? = nil, to: String? = nil,
+                         limit: Int = 100) async throws -> [CommandRow] {
         try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT * FROM (" + CommandStore.commandColumns + " WHERE (? IS NULL OR station = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
-                              station, station, limit).map(CommandStore.commandRow)
-        }
-    }
-
-    /// Success rates per (vendor, model, code, action): how often verification followed.
-    public func remediationStats() async throws -> [RemedyRecord] {
-        try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("""
-                SELECT coalesce(vendor, '-'), coalesce(model, '-'), coalesce(code, '-'), action || coalesce(' ' || argument, ''),
-                       count(*), sum(verified = 1), sum(verified = 0)
-                FROM remediation_commands WHERE status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown')
-                GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC
-                """).map { RemedyRecord(vendor: $0[0].text ?? "-", model: $0[1].text ?? "-", code: $0[2].text ?? "-", action: $0[3].text ?? "",
-                                  sent: $0[4].int ?? 0, verified: $0[5].int ?? 0, failed: $0[6].int ?? 0) }
+            try database.rows("SELECT * FROM (" + CommandStore.commandColumns + """
+                 WHERE (? IS NULL OR station = ?) AND (? IS NULL OR status = ?) AND (? IS NULL OR created_at >= ?)
+                   AND (? IS NULL OR created_at <= ?)
+                 ORDER BY id DESC LIMIT ?) ORDER BY id
+                """, station, station, status?.rawValue, status?.rawValue, from, from, to, to, limit).map(CommandStore.commandRow)
         }
     }
 }

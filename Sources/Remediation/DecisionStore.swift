@@ -2,6 +2,7 @@ import Audit
 import CPMS
 import DomainEvents
 import Foundation
+import RuleEngine
 import Store
 
 /// The rule engine's records, tables this module owns: the decisions it made (`decisions`) and
@@ -48,14 +49,18 @@ public struct DecisionStore: Sendable {
         }
     }
 
-    /// The latest decisions, newest last, optionally for one station or rule.
-    public func decisions(station: String? = nil, rule: String? = nil, limit: Int = 100) async throws -> [DecisionRow] {
+    /// The latest decisions, newest last: the `limit` newest of those matching every filter given
+    /// (`from` and `to` in the stored form, inclusive).
+    public func decisions(station: String? = nil, rule: String? = nil, kind: Decision.Kind? = nil, from: String? = nil, to: String? = nil,
+                          limit: Int = 100) async throws -> [DecisionRow] {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT id, at, rule, kind, target, action, reason, mode, json FROM (
-                    SELECT * FROM decisions WHERE (? IS NULL OR station = ?) AND (? IS NULL OR rule = ?) ORDER BY id DESC LIMIT ?
+                    SELECT * FROM decisions WHERE (? IS NULL OR station = ?) AND (? IS NULL OR rule = ?) AND (? IS NULL OR kind = ?)
+                      AND (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?)
+                    ORDER BY id DESC LIMIT ?
                 ) ORDER BY id
-                """, station, station, rule, rule, limit).map { row in
+                """, station, station, rule, rule, kind?.rawValue, kind?.rawValue, from, from, to, to, limit).map { row in
                 DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
                             target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",
                             json: row[8].text ?? "")

@@ -39,7 +39,7 @@ extension RemediationExecutor {
         let label = action.label
         let base = NewCommand(decisionId: decisionId, rule: decision.rule, station: station, connector: decision.target.connector,
                                            site: decision.target.site, action: action.type.rawValue, argument: action.resetType ?? action.message,
-                                           status: .pending, code: action.catalogueEntry)
+                                           status: .pending, code: action.catalogueEntry, verifyUntil: action.verifyUntil.map(RuleRunner.timestamp))
         func audit(_ outcome: String, _ details: String) async {
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                              rule: decision.rule, action: label, outcome: outcome, details: details))

@@ -149,7 +149,9 @@ public actor RemediationExecutor {
         do {
             guard let command = try await commandRecords.lastCommand(rule: decision.rule, station: station, connector: decision.target.connector),
                   command.verified == nil else { return }
-            try await commandRecords.setVerified(commandId: command.id, worked)
+            // The engine cites the verifying event last among a `verified` decision's evidence.
+            let evidence = worked ? "event \(decision.eventIds.last ?? "?"): \(decision.reason)" : decision.reason
+            try await commandRecords.setVerified(commandId: command.id, worked, by: evidence)
             await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
                                              rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
                                              outcome: worked ? "verified" : "notVerified",

@@ -107,6 +107,9 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     /// The entry says never reset automatically; the executor checks the station's open
     /// faults itself too, whatever decided the command.
     public var neverReset: Bool?
+    /// For a command whose rung has a `verify`: when its check ends (the rung's deadline, after
+    /// which `verificationFailed` follows). Nil when the rung defines no check.
+    public var verifyUntil: Date?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

@@ -66,7 +66,9 @@ extension Evaluation {
             var reason = "rung \(index + 1) of \(rule.ladder.count)"
             if index == 0 { reason += " after " + firingReason(rule, ladder: ladder) }
             if let note { reason += "; " + note }
-            emit(rule: position, kind: .act, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
+            var decided = action
+            if action.type.isCommand, let verify = rung.verify { decided.verifyUntil = time.adding(verify.within) }
+            emit(rule: position, kind: .act, target: ladder.target, rung: index, action: decided, evidence: ladder.eventIds,
                  reason: reason, at: time)
             ladder.tried.append(action.label)
             if rule.mode == .enforce { noteOwnCommand(action, target: ladder.target, at: time) }

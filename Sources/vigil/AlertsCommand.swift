@@ -29,7 +29,7 @@ struct AlertsCommand {
         switch verb {
         case "list":
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
-            let rows = try await AlertStore(host: store).alerts(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no alerts") }
             for row in rows {
                 printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
@@ -37,7 +37,7 @@ struct AlertsCommand {
             return 0
         case "deliveries":
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
-            let rows = try await AlertStore(host: store).deliveries(status: arguments.value("status"), limit: try arguments.integer("limit", default: 50))
+            let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no deliveries") }
             for row in rows {
                 printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
@@ -58,17 +58,10 @@ struct AlertsCommand {
             guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
                 throw UsageError("alerts silence needs at least one matcher: --rule, --station, --site or --severity")
             }
-            var severity: Severity?
-            if let named = arguments.value("severity") {
-                guard let known = Severity(rawValue: named) else {
-                    throw UsageError("--severity must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), got \(named.debugDescription)")
-                }
-                severity = known
-            }
+            let severity = try arguments.choice("severity", among: Severity.allCases.map(\.rawValue)).flatMap(Severity.init(rawValue:))
             let end: Date
-            if let text = arguments.value("until") {
-                guard let date = StoreTime.parse(text) else { throw UsageError("--until must be an RFC 3339 time, got \(text.debugDescription)") }
-                end = date
+            if let until = try arguments.instant("until") {
+                end = until.date
             } else if let text = arguments.value("for"), let seconds = Self.seconds(text) {
                 end = Date().addingTimeInterval(seconds)
             } else {

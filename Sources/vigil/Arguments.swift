@@ -1,4 +1,6 @@
+import CPMS
 import Foundation
+import OCPP
 
 /// Command-line arguments of one subcommand: `--name value`, `--name=value` and flags.
 struct Arguments {
@@ -35,6 +37,26 @@ struct Arguments {
     }
 
     func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// `--name` as a time in the store's form (`FilterInput.time`), nil when not given; a value
+    /// that is not RFC 3339 with a zone is a usage error naming the option.
+    func time(_ name: String, bound: FilterInput.Bound = .lower) throws(UsageError) -> String? {
+        guard let text = options[name] else { return nil }
+        do { return try FilterInput.time(text, option: name, bound: bound) } catch { throw UsageError(error.description) }
+    }
+
+    /// `--name` as an instant (`FilterInput.instant`), nil when not given.
+    func instant(_ name: String) throws(UsageError) -> OCPPDateTime? {
+        guard let text = options[name] else { return nil }
+        do { return try FilterInput.instant(text, option: name) } catch { throw UsageError(error.description) }
+    }
+
+    /// `--name` when it is one of `valid`, nil when not given; anything else is a usage error
+    /// listing the valid values.
+    func choice(_ name: String, among valid: [String]) throws(UsageError) -> String? {
+        guard let text = options[name] else { return nil }
+        do { return try FilterInput.choice(text, option: name, among: valid) } catch { throw UsageError(error.description) }
+    }
 
     /// `--db`, else `VIGIL_DB`, else the `vigil serve` default.
     var databasePath: String {

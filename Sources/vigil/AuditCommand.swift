@@ -1,6 +1,8 @@
 import Audit
 import CPMS
 import Foundation
+import Remediation
+import RuleEngine
 import ServiceLog
 
 /// `vigil audit verify|query|export`: the tamper-evident action history, for auditors.
@@ -32,7 +34,7 @@ struct AuditCommand {
             return try await verify(store)
         case "query":
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
-            for entry in try await AuditStore(host: store).auditEntries(query()) {
+            for entry in try await AuditStore(host: store).auditEntries(query(store)) {
                 printLine(arguments.has("json") ? Self.jsonLine(entry) : Self.textLine(entry))
             }
             return 0
@@ -44,12 +46,31 @@ struct AuditCommand {
         }
     }
 
-    func query() throws(UsageError) -> AuditQuery {
-        AuditQuery(from: arguments.value("from"), to: arguments.value("to"), station: arguments.value("station"),
-                                site: arguments.value("site"), rule: arguments.value("rule"), action: arguments.value("action"),
-                                outcome: arguments.value("outcome"), actor: arguments.value("actor"), kind: arguments.value("kind"),
-                                limit: try arguments.integer("limit", default: 1_000))
+    /// The filters, read strictly (`FilterInput`): times with their offsets, converted to the
+    /// stored form; `--kind` one of `AuditRecord.kinds`; `--outcome` one Vigil writes or one on record.
+    func query(_ store: StationStore) async throws -> AuditQuery {
+        AuditQuery(from: try arguments.time("from", bound: .lower), to: try arguments.time("to", bound: .upper),
+                   station: arguments.value("station"), site: arguments.value("site"), rule: arguments.value("rule"),
+                   action: arguments.value("action"), outcome: try await outcome(store), actor: arguments.value("actor"),
+                   kind: try arguments.choice("kind", among: AuditRecord.kinds), limit: try arguments.integer("limit", default: 1_000))
     }
+
+    /// Outcomes are an open set (a station's answer, a silence's number), so `--outcome` is valid
+    /// when Vigil writes it (a command status, a decision kind, the words below) or some entry
+    /// already has it; anything else is refused, naming the ones known.
+    func outcome(_ store: StationStore) async throws -> String? {
+        guard let text = arguments.value("outcome") else { return nil }
+        if Self.outcomeWords.contains(text) { return text }
+        if try await AuditStore(host: store).hasOutcome(text) { return text }
+        let known = Set(Self.outcomeWords).union(try await AuditStore(host: store).recordedOutcomes())
+        throw UsageError(FilterInputError.unknownValue(option: "outcome", value: text, valid: known.sorted()).description)
+    }
+
+    /// The outcomes Vigil itself writes: every command status and decision kind, and the words of
+    /// verification, alerts, the outbox, breakers and operators' actions.
+    static let outcomeWords: [String] = CommandStatus.allCases.map(\.rawValue) + Decision.Kind.allCases.map(\.rawValue)
+        + ["verified", "notVerified", "dry-run", "timed out", "not connected", "sending", "submitted", "applied", "done", "delivered", "dead", "noRoute", "filtered",
+           "silenced", "tripped", "extended", "released"]
 
     func verify(_ store: StationStore) async throws -> Int32 {
         let keyPath = AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath)
@@ -62,11 +83,7 @@ struct AuditCommand {
             entries += page
             after = last.id
         }
-        var now = Date()
-        if let asOf = arguments.value("as-of") {
-            guard let date = StoreTime.parse(asOf) else { throw UsageError("--as-of must be an RFC 3339 time, got \(asOf.debugDescription)") }
-            now = date
-        }
+        let now = try arguments.instant("as-of")?.date ?? Date()
         let checkpoints = try await AuditStore(host: store).auditCheckpoints()
         var anchor: [AuditCheckpoint]?
         if let anchorPath = arguments.value("anchor") {
@@ -97,7 +114,7 @@ struct AuditCommand {
     func export(_ store: StationStore) async throws -> Int32 {
         let format = arguments.value("format") ?? "jsonl"
         guard format == "csv" || format == "jsonl" else { throw UsageError("--format must be csv or jsonl, got \(format.debugDescription)") }
-        var query = try query()
+        var query = try await query(store)
         if arguments.value("limit") == nil { query.limit = Int.max }
         var lines: [String] = format == "csv" ? ["id,at,kind,actor,station,site,rule,action,outcome,details,previous_hash,hash"] : []
         for entry in try await AuditStore(host: store).auditEntries(query) {

@@ -5,8 +5,10 @@ import ServiceLog
 
 /// `vigil remediation stats|commands|pause|resume`: what the executor did and how well it worked,
 /// and the global kill switch (takes effect in a running `vigil serve` at its next command).
-///   stats [--db PATH]                          success rate per vendor, model, code and action
-///   commands [--station ID] [--limit N] [--db PATH]
+///   stats [--json] [--db PATH]   every command counted by outcome, per vendor, model, firmware, code and
+///         action, with what verification said of them and the success rate among those it judged
+///   commands [--station ID] [--status S] [--from T] [--to T] [--limit N] [--json] [--db PATH]
+///         each command, how it ended, and where its verification stands
 ///   pause --reason TEXT [--by NAME] [--db PATH]   stop every automatic command
 ///   resume [--reason TEXT] [--by NAME] [--db PATH]
 struct RemediationCommand {
@@ -16,35 +18,39 @@ struct RemediationCommand {
     init(arguments: [String]) throws(UsageError) {
         guard let first = arguments.first else { throw UsageError("remediation needs a verb: stats, commands, pause or resume") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst())
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
     }
 
     func run() async throws -> Int32 {
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
         case "stats":
-            try arguments.rejectUnknown(allowed: ["db"])
-            let rows = try await CommandStore(host: store).remediationStats()
-            guard !rows.isEmpty else {
-                printLine("no commands sent yet")
+            try arguments.rejectUnknown(allowed: ["db", "json"])
+            let records = try await CommandStore(host: store).remediationStats()
+            if arguments.has("json") {
+                printLine(try Self.json(records.map(CommandReport.statsObject)))
                 return 0
             }
-            printLine("VENDOR               MODEL            CODE                 ACTION                SENT  WORKED  FAILED  RATE")
-            for row in rows {
-                let judged = row.verified + row.failed
-                let rate = judged == 0 ? "-" : String(format: "%.0f%%", 100 * Double(row.verified) / Double(judged))
-                printStoredLine([pad(row.vendor, 20), pad(row.model, 16), pad(row.code, 20), pad(row.action, 20),
-                           pad(String(row.sent), 5, right: true), pad(String(row.verified), 7, right: true),
-                           pad(String(row.failed), 7, right: true), pad(rate, 5, right: true)].joined(separator: " "))
+            guard !records.isEmpty else {
+                printLine("no commands recorded yet")
+                return 0
             }
+            for line in CommandReport.statsTable(records) { printLine(line) }
             return 0
         case "commands":
-            try arguments.rejectUnknown(allowed: ["db", "station", "limit"])
-            for row in try await CommandStore(host: store).commands(station: arguments.value("station"), limit: try arguments.integer("limit", default: 50)) {
-                let target = row.connector.map { "\(row.station)/\($0)" } ?? row.station
-                let verified = row.verified.map { $0 ? "  verified" : "  not verified" } ?? ""
-                printStoredLine("#\(row.id)  \(row.createdAt)  \(row.rule)  \(row.action)\(row.argument.map { " " + $0 } ?? "")  \(target)  \(row.status.rawValue)\(verified)\(row.detail.map { "  — " + $0 } ?? "")")
+            try arguments.rejectUnknown(allowed: ["db", "station", "status", "from", "to", "limit", "json"])
+            let rows = try await CommandStore(host: store).commands(
+                station: arguments.value("station"),
+                status: arguments.choice("status", among: CommandStatus.allCases.map(\.rawValue)).flatMap(CommandStatus.init(rawValue:)),
+                from: arguments.time("from", bound: .lower), to: arguments.time("to", bound: .upper),
+                limit: try arguments.integer("limit", default: 50))
+            let now = StoreTime.format(Date())
+            if arguments.has("json") {
+                printLine(try Self.json(rows.map { CommandReport.object($0, now: now) }))
+                return 0
             }
+            if rows.isEmpty { printLine("no commands recorded") }
+            for row in rows { printLine(CommandReport.line(row, now: now)) }
             return 0
         case "pause", "resume":
             try arguments.rejectUnknown(allowed: ["db", "reason", "by", "audit-key"])
@@ -65,9 +71,7 @@ struct RemediationCommand {
         }
     }
 
-    func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        guard text.count < width else { return String(text.prefix(width)) }
-        let fill = String(repeating: " ", count: width - text.count)
-        return right ? fill + text : text + fill
+    static func json(_ value: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
     }
 }

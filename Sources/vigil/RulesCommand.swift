@@ -14,7 +14,7 @@ import YAMLKit
 ///   explain ID [DIR | --dir DIR]  a rule in plain words
 ///   list [--dir DIR] [--json]   the rules, one per line (ids never cut)
 ///   replay [--db PATH | --events FILE] [--from T] [--to T] [--dir DIR]   what the rules would have decided
-///   decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]   what they did decide
+///   decisions [--station ID] [--rule ID] [--kind K] [--from T] [--to T] [--limit N] [--db PATH] [--json]   what they did decide
 ///   approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]   answer an approval rung
 struct RulesCommand {
     let verb: String
@@ -79,9 +79,12 @@ struct RulesCommand {
             try arguments.rejectUnknown(allowed: ["by", "role", "reject", "http"])
             return try await approve()
         case "decisions":
-            try arguments.rejectUnknown(allowed: ["db", "station", "rule", "limit", "json"])
+            try arguments.rejectUnknown(allowed: ["db", "station", "rule", "kind", "from", "to", "limit", "json"])
+            let kind = try arguments.choice("kind", among: Decision.Kind.allCases.map(\.rawValue)).flatMap(Decision.Kind.init(rawValue:))
+            let (from, to) = (try arguments.time("from", bound: .lower), try arguments.time("to", bound: .upper))
             let rows = try await DecisionStore(host: openStore(at: arguments.databasePath, create: false))
-                .decisions(station: arguments.value("station"), rule: arguments.value("rule"), limit: try arguments.integer("limit", default: 50))
+                .decisions(station: arguments.value("station"), rule: arguments.value("rule"), kind: kind, from: from, to: to,
+                           limit: try arguments.integer("limit", default: 50))
             for row in rows {
                 if arguments.has("json") { printLine(row.json); continue }
                 printLine("\(row.at)  \(row.rule)  \(row.kind)\(row.action.map { " " + $0 } ?? "")  \(row.target)\(row.mode == "dry-run" ? " (dry-run)" : "")  — \(row.reason)")

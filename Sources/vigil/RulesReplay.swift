@@ -14,14 +14,8 @@ struct RulesReplay {
     let catalog: VendorCatalog?
 
     func run() async throws -> Int32 {
-        let from = try arguments.value("from").map { text throws(UsageError) in
-            guard let date = Self.parseDate(text) else { throw UsageError("--from must be an ISO 8601 time, got \(text.debugDescription)") }
-            return date
-        }
-        let to = try arguments.value("to").map { text throws(UsageError) in
-            guard let date = Self.parseDate(text) else { throw UsageError("--to must be an ISO 8601 time, got \(text.debugDescription)") }
-            return date
-        }
+        let from = try arguments.instant("from")?.date
+        let to = try arguments.instant("to")?.date
         // From the database, the alert silences recorded there hold rules back as they did in serve.
         var environment = RuleEnvironment()
         if arguments.value("events") == nil {
@@ -109,8 +103,4 @@ struct RulesReplay {
         return encoder
     }()
 
-    static func parseDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        return formatter.date(from: text)
-    }
 }

@@ -36,13 +36,7 @@ struct TokensCommand {
         case "add":
             try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
             let token = try tokenArgument()
-            var expiry: String?
-            if let text = arguments.value("expiry") {
-                guard let parsed = OCPPDateTime(rfc3339: text) else {
-                    throw UsageError("--expiry must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z, got \(text.debugDescription)")
-                }
-                expiry = parsed.rfc3339
-            }
+            let expiry = try arguments.instant("expiry")?.rfc3339
             let sites = (arguments.value("sites") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let store = try openStore(at: path, create: true)
             try await store.saveToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),

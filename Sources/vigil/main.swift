@@ -40,15 +40,17 @@ commands:
   rules     the remediation rules (Rules/); see docs/rules.md
             check [DIR] | test [DIR] [--verbose] | explain ID [DIR] | list [--dir DIR] [--json]
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
-            | decisions [--station ID] [--rule ID] [--limit N] [--db PATH] [--json]
+            | decisions [--station ID] [--rule ID] [--kind K] [--from T] [--to T] [--limit N] [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
   audit     the tamper-evident action history: verify [--audit-key FILE] [--anchor FILE] [--as-of T] | query [filters] [--json]
             | export --format csv|jsonl [--output FILE]   filters: --from --to --station --site --rule --action
             --outcome --actor --kind --limit   [--db PATH]
+            times (T): RFC 3339 with a zone, e.g. 2026-12-03T18:26:00Z or 2026-12-03T19:26:00.250+01:00
   alerts    list [--status open|resolved] | deliveries [--status pending|delivered|dead] | retry ID | retry --all-dead
             | silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
             | silences [--all] | unsilence ID   [--db PATH]
-  remediation  stats | commands [--station ID] | pause --reason TEXT [--by NAME] | resume [--by NAME]  [--db PATH]
+  remediation  stats [--json] | commands [--station ID] [--status S] [--from T] [--to T] [--limit N] [--json]
+            | pause --reason TEXT [--by NAME] | resume [--by NAME]  [--db PATH]
   simulate  a simulated mixed-vendor fleet with drivers and scripted faults against a running CSMS
             --scenario FILE [--personalities FILE (default Simulations/personalities.yaml)]
             [--url ws://HOST:PORT/ocpp/ (default ws://127.0.0.1:9000/ocpp/)] [--speed N] [--duration D] [--quiet]

@@ -164,6 +164,18 @@ def test_a_fault_is_reset_verified_and_on_record(tmp_path):
         assert verify.returncode == 0 and "audit trail intact" in verify.stdout, verify.stdout
         stats = vigil("remediation", "stats", "--db", str(tmp_path / "vigil.sqlite"))
         assert "reset soft" in stats.stdout and "100%" in stats.stdout, stats.stdout
+        # Each command says where its verification stands, and which event verified it.
+        commands = vigil("remediation", "commands", "--db", str(tmp_path / "vigil.sqlite"), "--json")
+        [reset] = [c for c in json.loads(commands.stdout) if c["action"] == "reset"]
+        assert reset["status"] == "accepted" and reset["verification"] == "verified", reset
+        assert reset["verifiedBy"].startswith("event ") and "statusChanged" in reset["verifiedBy"], reset
+        text = vigil("remediation", "commands", "--db", str(tmp_path / "vigil.sqlite"))
+        assert "verification: verified (by event " in text.stdout, text.stdout
+        # Stats name the vendor and model the station booted as, and count the outcome.
+        [remedy] = [r for r in json.loads(vigil("remediation", "stats", "--db", str(tmp_path / "vigil.sqlite"), "--json").stdout)
+                    if r["action"] == "reset soft"]
+        assert (remedy["vendor"], remedy["model"]) == ("Acme", "X1"), remedy
+        assert remedy["counts"]["accepted"] == 1 and remedy["verified"] == 1 and remedy["successRate"] == 1.0, remedy
     finally:
         proc.stop()
 

@@ -66,8 +66,8 @@ def test_each_fault_kind_gets_the_remediation_the_shipped_rules_promise(tmp_path
     # A stuck cable lock: unlocked, and the connector recovers.
     assert re.search(r"N-4/2 ConnectorLockFailure \[recoversAfterUnlock\] at 2 s: UnlockConnector connector 2 → Unlocked; recovered", summary), summary
     commands = subprocess.run([str(vigil_binary()), "remediation", "commands", "--db", str(db)], capture_output=True, text=True, timeout=30).stdout
-    assert "reset hard  N-2/1  accepted  verified" in commands, commands
-    assert "unlockConnector  N-4/2  accepted  verified" in commands, commands
+    assert "reset hard  N-2/1  accepted  verification: verified (by event " in commands, commands
+    assert "unlockConnector  N-4/2  accepted  verification: verified (by event " in commands, commands
     assert "reset" not in [line.split("  ")[3] for line in commands.splitlines() if "N-1/1" in line]
     alerts = subprocess.run([str(vigil_binary()), "alerts", "list", "--db", str(db)], capture_output=True, text=True, timeout=30).stdout
     assert "safety-fault-disable  N-1/1" in alerts and "vendor-code-remedy  N-3/1" in alerts, alerts
