@@ -7,10 +7,17 @@ import ServiceLog
 public enum CommandReport {
     /// One command: number, time, rule, action, target, how it ended, where verification
     /// stands (`CommandVerification`), and the detail recorded with its outcome.
-    public static func line(_ command: CommandRow, now: String) -> String {
+    public static func line(_ command: CommandRow, now: String, steps: [CommandTrail.Step]? = nil) -> String {
         var parts = ["#\(command.id)", command.createdAt, command.rule, command.action + (command.argument.map { " " + $0 } ?? ""),
                      target(command), command.status.words, "verification: \(CommandVerification(command, now: now))"]
         if let detail = command.detail { parts.append("— " + detail) }
+        var origin: [String] = []
+        if let decision = command.decisionId { origin.append("decision #\(decision)") }
+        if let hash = command.ruleHash { origin.append("rule version \(hash.prefix(12))") }
+        if let steps {
+            origin.append(steps.isEmpty ? "no audit entries" : "audit " + steps.map { "#\($0.entryId)" }.joined(separator: ","))
+        }
+        if !origin.isEmpty { parts.append("[" + origin.joined(separator: ", ") + "]") }
         return parts.map(\.escapingControls).joined(separator: "  ")
     }
 
@@ -29,6 +36,7 @@ public enum CommandReport {
         object["code"] = command.code
         object["verifyUntil"] = command.verifyUntil
         object["verifiedBy"] = command.verifiedBy
+        object["ruleHash"] = command.ruleHash
         return object
     }
 

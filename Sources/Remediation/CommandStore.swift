@@ -27,6 +27,9 @@ public struct CommandRow: Sendable, Equatable {
     public var verifyUntil: String?
     /// The verdict's evidence: the verifying event and what it was, or why the check failed.
     public var verifiedBy: String?
+    /// The hash of the rule version that decided it (`RuleVersion`); nil for records written
+    /// before it was kept.
+    public var ruleHash: String? = nil
 }
 
 /// A command about to be recorded, before it is sent (write-ahead).
@@ -46,10 +49,13 @@ public struct NewCommand: Sendable {
     public var code: String?
     /// When the rung's check ends (`DecidedAction.verifyUntil`); nil: the rung defines no check.
     public var verifyUntil: String?
+    /// The hash of the rule version that decided it.
+    public var ruleHash: String?
 
     public init(decisionId: Int?, rule: String, station: String, connector: Int?, site: String?, action: String, argument: String?,
                 status: CommandStatus, expiresAt: String? = nil, detail: String? = nil, vendor: String? = nil, model: String? = nil,
-                code: String? = nil, verifyUntil: String? = nil) {
+                code: String? = nil, verifyUntil: String? = nil, ruleHash: String? = nil) {
+        self.ruleHash = ruleHash
         self.decisionId = decisionId
         self.rule = rule
         self.station = station
@@ -86,6 +92,9 @@ public struct CommandStore: Sendable {
             ALTER TABLE remediation_commands ADD COLUMN verify_until TEXT;
             ALTER TABLE remediation_commands ADD COLUMN verified_by TEXT;
             """),
+        Migration(version: 2, name: "the hash of the rule version that decided each command", sql: """
+            ALTER TABLE remediation_commands ADD COLUMN rule_hash TEXT;
+            """),
     ])
 
     /// Records a command; nil when a command for the same decision exists already (a decision
@@ -116,11 +125,11 @@ public struct CommandStore: Sendable {
         }
         return try database.insert("""
             INSERT INTO remediation_commands (decision_id, created_at, rule, station, connector, site, action, argument, status,
-                                              expires_at, detail, vendor, model, code, check_recorded, verify_until)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                                              expires_at, detail, vendor, model, code, check_recorded, verify_until, rule_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
             """, command.decisionId, now, command.rule, command.station, command.connector, command.site, command.action,
             command.argument, command.status.rawValue, command.expiresAt, command.detail, command.vendor, command.model, command.code,
-            command.verifyUntil)
+            command.verifyUntil, command.ruleHash)
     }
 
     public func updateCommand(id: Int, status: CommandStatus, detail: String?, sent: Bool = false, finished: Bool = false, now: String) async throws {
@@ -140,7 +149,7 @@ public struct CommandStore: Sendable {
 
     static let commandColumns = """
         SELECT id, decision_id, created_at, rule, station, connector, site, action, argument, status, expires_at, detail, code, verified,
-               check_recorded, verify_until, verified_by
+               check_recorded, verify_until, verified_by, rule_hash
         FROM remediation_commands
         """
 
@@ -149,7 +158,7 @@ public struct CommandStore: Sendable {
                    station: row[4].text ?? "", connector: row[5].int, site: row[6].text, action: row[7].text ?? "",
                    argument: row[8].text, status: row[9].text.flatMap(CommandStatus.init(rawValue:)) ?? .unknown, expiresAt: row[10].text, detail: row[11].text,
                    code: row[12].text, verified: row[13].int.map { $0 == 1 }, checkRecorded: row[14].int == 1, verifyUntil: row[15].text,
-                   verifiedBy: row[16].text)
+                   verifiedBy: row[16].text, ruleHash: row[17].text)
     }
 
     /// Commands waiting for their station to come back, oldest first.
@@ -196,15 +205,15 @@ public struct CommandStore: Sendable {
     }
 
     /// Commands left `pending` by a crash between recording and sending: the station may or may
-    /// not have received them, so they count against budgets and are marked `unknown`.
-    public func markInterruptedCommands(now: String) async throws -> Int {
+    /// not have received them, so they count against budgets and are marked `unknown`; returns them as they were.
+    public func markInterruptedCommands(now: String) async throws -> [CommandRow] {
         try await host.withDatabase(schema: Self.schema) { database in
-            let count = try database.rows("SELECT count(*) FROM remediation_commands WHERE status = 'pending'").first?.first?.int ?? 0
+            let rows = try database.rows(CommandStore.commandColumns + " WHERE status = 'pending' ORDER BY id").map(CommandStore.commandRow)
             try database.run("""
                 UPDATE remediation_commands SET status = 'unknown', detail = 'Vigil stopped between recording and confirming this command',
                     finished_at = ? WHERE status = 'pending'
                 """, now)
-            return count
+            return rows
         }
     }
 

@@ -20,14 +20,26 @@ public struct DecisionStore: Sendable {
         self.host = host
     }
 
-    public static let schema = SchemaTrack(name: "rules", migrations: [])
+    public static let schema = SchemaTrack(name: "rules", migrations: [
+        Migration(version: 1, name: "the text of every rule version that decided something, by its hash", sql: """
+            CREATE TABLE IF NOT EXISTS rule_versions (
+                hash TEXT PRIMARY KEY,
+                rule TEXT NOT NULL,
+                canonical TEXT NOT NULL,
+                yaml TEXT NOT NULL,
+                first_decided_at TEXT NOT NULL
+            );
+            """),
+    ])
 
-    /// Stores decisions (and moves the consumer's cursor, and appends their audit entries) in one
+    /// Stores decisions (and moves the consumer's cursor, keeps the text of rule versions not
+    /// stored yet, and appends the decisions' audit entries, made from their ids) in one
     /// transaction of the next group commit; returns their ids.
     @discardableResult
     public func appendDecisions(_ decisions: [DecisionRecord],
                                 cursor: (consumer: String, value: StationStore.StoredCursor, now: String)? = nil,
-                                audit: (records: [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
+                                versions: [RuleVersion] = [],
+                                audit: (records: @Sendable ([Int]) -> [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
         try await host.committing(schema: Self.schema) { database in
             var ids: [Int] = []
             try database.transaction {
@@ -41,9 +53,18 @@ public struct DecisionStore: Sendable {
                         """, decision.at, decision.rule, decision.ruleHash, decision.mode, decision.kind, decision.target, decision.station,
                         decision.connector, decision.site, decision.rung, decision.action, decision.eventIds, decision.reason, decision.json))
                 }
+                for version in versions {
+                    try database.run("""
+                        INSERT INTO rule_versions (hash, rule, canonical, yaml, first_decided_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (hash) DO NOTHING
+                        """, version.hash, version.rule, version.canonical, version.yaml, version.firstDecidedAt)
+                }
                 // Their audit entries in the same transaction: a decision is never on record
                 // without its entry in the chain, nor the other way round.
-                if let audit, !audit.records.isEmpty { _ = try AuditTables.insert(audit.records, audit.signing, into: database) }
+                if let audit {
+                    let records = audit.records(ids)
+                    if !records.isEmpty { _ = try AuditTables.insert(records, audit.signing, into: database) }
+                }
             }
             return ids
         }
@@ -86,6 +107,30 @@ public struct DecisionStore: Sendable {
                     ahead = excluded.ahead, engine_time = excluded.engine_time
                 """, now, json, cursor?.position, cursor?.aheadText ?? "", engineTime)
         }
+    }
+
+    /// The stored rule versions whose hash starts with `prefix` (case-insensitive), oldest first.
+    public func ruleVersions(hashPrefix prefix: String) async throws -> [RuleVersion] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("""
+                SELECT hash, rule, canonical, yaml, first_decided_at FROM rule_versions WHERE substr(hash, 1, ?) = ?
+                ORDER BY first_decided_at, hash
+                """, prefix.count, prefix.lowercased()).map(Self.ruleVersion)
+        }
+    }
+
+    /// Every stored version of `rule`, oldest first.
+    public func ruleVersions(rule: String) async throws -> [RuleVersion] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("""
+                SELECT hash, rule, canonical, yaml, first_decided_at FROM rule_versions WHERE rule = ? ORDER BY first_decided_at, hash
+                """, rule).map(Self.ruleVersion)
+        }
+    }
+
+    static func ruleVersion(_ row: [SQLValue]) -> RuleVersion {
+        RuleVersion(hash: row[0].text ?? "", rule: row[1].text ?? "", canonical: row[2].text ?? "", yaml: row[3].text ?? "",
+                    firstDecidedAt: row[4].text ?? "")
     }
 
     public func ruleState() async throws -> SavedRuleState? {

@@ -39,18 +39,23 @@ extension RemediationExecutor {
         let label = action.label
         let base = NewCommand(decisionId: decisionId, rule: decision.rule, station: station, connector: decision.target.connector,
                                            site: decision.target.site, action: action.type.rawValue, argument: action.resetType ?? action.message,
-                                           status: .pending, code: action.catalogueEntry, verifyUntil: action.verifyUntil.map(RuleRunner.timestamp))
-        func audit(_ outcome: String, _ details: String) async {
+                                           status: .pending, code: action.catalogueEntry, verifyUntil: action.verifyUntil.map(RuleRunner.timestamp),
+                                           ruleHash: decision.ruleHash.isEmpty ? nil : decision.ruleHash)
+        func audit(_ outcome: String, status: CommandStatus, command: Int?, _ note: String) async {
+            let details = command.map {
+                CommandTrail.details(command: $0, decision: decisionId, ruleHash: base.ruleHash, status: status.rawValue, note: note)
+            } ?? note
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                              rule: decision.rule, action: label, outcome: outcome, details: details))
         }
         if decision.mode == .dryRun {
             var record = base
             record.status = .dryRun
-            do { _ = try await commandRecords.insertCommand(record, now: now) } catch {
+            var inserted: Int?
+            do { inserted = try await commandRecords.insertCommand(record, now: now) } catch {
                 log(.error, "cannot record a dry-run command", ["station": station, "rule": decision.rule, "error": "\(error)"])
             }
-            await audit("dry-run", "not sent: the rule is in dry-run mode")
+            await audit("dry-run", status: .dryRun, command: inserted, "not sent: the rule is in dry-run mode")
             return
         }
         if let refusal = await refusal(decision, action: action, station: station) {
@@ -65,10 +70,12 @@ extension RemediationExecutor {
             record.expiresAt = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive))
         }
         let id: Int
-        let entry: @Sendable (Int) -> AuditRecord = { [expiresAt = record.expiresAt] id in
-            let details = connected
-                ? "#\(id) for decision \(decisionId.map(String.init) ?? "-"): \(decision.reason)"
-                : "#\(id): \(station) is not connected; held until it reconnects (expires \(expiresAt ?? "-"))"
+        let entry: @Sendable (Int) -> AuditRecord = { [expiresAt = record.expiresAt, ruleHash = record.ruleHash] id in
+            let note = connected
+                ? decision.reason
+                : "\(station) is not connected; held until it reconnects (expires \(expiresAt ?? "-"))"
+            let details = CommandTrail.details(command: id, decision: decisionId, ruleHash: ruleHash,
+                                               status: connected ? "sending" : CommandStatus.queued.rawValue, note: note)
             return AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                rule: decision.rule, action: label, outcome: connected ? "sending" : "queued", details: details)
         }
@@ -82,7 +89,7 @@ extension RemediationExecutor {
         } catch {
             // No record, no command: what is not on record must not go out.
             log(.error, "cannot record a command; not sent", ["station": station, "action": label, "error": "\(error)"])
-            await audit("refused", "not sent: the command could not be recorded (\(error))")
+            await audit("refused", status: .refused, command: nil, "not sent: the command could not be recorded (\(error))")
             report(decision, action: action, status: "Refused", reason: "the command could not be recorded")
             return
         }
@@ -91,7 +98,7 @@ extension RemediationExecutor {
         // The send (up to the command timeout) runs on its own, so that neither the rules nor
         // other stations' commands wait for a slow station; the record above is already durable.
         let key = Self.alertKey(rule: decision.rule, target: decision.target.key)
-        let send = Task { await self.send(id: id, command: command, action: action, decision: decision) }
+        let send = Task { await self.send(id: id, command: command, action: action, decision: decision, decisionId: decisionId) }
         inFlight[key, default: [:]][id] = send
         Task {
             await send.value
@@ -119,13 +126,18 @@ extension RemediationExecutor {
             record.status = .refused
         }
         record.detail = refusal.reason
+        var inserted: Int?
         do {
-            guard try await commandRecords.insertCommand(record, now: now) != nil else { return }   // delivered twice: handled once
+            guard let id = try await commandRecords.insertCommand(record, now: now) else { return }   // delivered twice: handled once
+            inserted = id
         } catch {
             log(.error, "cannot record a refused command", ["station": station, "error": "\(error)"])
         }
+        let details = inserted.map {
+            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: record.status.rawValue, note: refusal.reason)
+        } ?? refusal.reason
         await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
-                                         rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: refusal.reason))
+                                         rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: details))
         log(.warning, held == nil ? "command refused" : "command held",
             ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
         report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
@@ -177,7 +189,7 @@ extension RemediationExecutor {
     }
 
     /// Sends a recorded command and records what became of it.
-    func send(id: Int, command: StationCommand, action: DecidedAction, decision: Decision) async {
+    func send(id: Int, command: StationCommand, action: DecidedAction, decision: Decision, decisionId: Int?) async {
         let station = decision.target.station ?? "", site = decision.target.site, rule = decision.rule
         let started = ContinuousClock.now
         let outcome = await commands.send(command, to: station)
@@ -198,7 +210,9 @@ extension RemediationExecutor {
             log(.error, "cannot record a command's outcome", ["station": station, "command": String(id), "error": "\(error)"])
         }
         await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: site, rule: rule, action: action.label,
-                                         outcome: status.rawValue, details: "#\(id) answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")"))
+                                         outcome: status.rawValue,
+                                         details: CommandTrail.details(command: id, decision: decisionId, ruleHash: decision.ruleHash, status: status.rawValue,
+                                                                       note: "answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")")))
         log(status == .accepted || status == .scheduled ? .info : .warning, "command outcome",
             ["station": station, "action": action.label, "outcome": status.rawValue, "rule": rule])
         report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status.rawValue)")
@@ -226,8 +240,12 @@ extension RemediationExecutor {
                 log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
                 continue
             }
+            await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
+                                             action: action.label, outcome: "sending",
+                                             details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
+                                                                           status: "sending", note: "sending after the station reconnected")))
             let target = RuleTarget(key: row.connector.map { "\(station)/\($0)" } ?? station, station: station, connector: row.connector, site: row.site)
-            let decision = Decision(time: clock(), rule: row.rule, ruleHash: "", mode: .enforce, kind: .act, target: target, action: action,
+            let decision = Decision(time: clock(), rule: row.rule, ruleHash: row.ruleHash ?? "", mode: .enforce, kind: .act, target: target, action: action,
                                     eventIds: [], reason: "queued command #\(row.id)")
             if let refusal = await refusal(decision, action: action, station: station) {
                 var status = CommandStatus.refused
@@ -236,13 +254,15 @@ extension RemediationExecutor {
                     log(.error, "cannot record a refused queued command", ["station": station, "error": "\(error)"])
                 }
                 await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
-                                                 action: action.label, outcome: status.rawValue, details: "queued #\(row.id) not sent: \(refusal.reason)"))
+                                                 action: action.label, outcome: status.rawValue,
+                                                 details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
+                                                                               status: status.rawValue, note: "queued, not sent: \(refusal.reason)")))
                 if case .gateUnreadable(let gate) = refusal.kind {
                     await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: row.rule)
                 }
                 continue
             }
-            await send(id: row.id, command: command, action: action, decision: decision)
+            await send(id: row.id, command: command, action: action, decision: decision, decisionId: row.decisionId)
         }
     }
 
@@ -264,8 +284,10 @@ extension RemediationExecutor {
         }
         for row in expired {
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: row.station, site: row.site, rule: row.rule,
-                                             action: row.action + (row.argument.map { " " + $0 } ?? ""), outcome: "expired",
-                                             details: "#\(row.id): \(row.station) did not reconnect before the command expired"))
+                                             action: row.action + (row.argument.map { " " + $0 } ?? ""), outcome: CommandStatus.expired.rawValue,
+                                             details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
+                                                                           status: CommandStatus.expired.rawValue,
+                                                                           note: "\(row.station) did not reconnect before the command expired")))
         }
     }
 }

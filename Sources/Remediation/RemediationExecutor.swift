@@ -94,10 +94,18 @@ public actor RemediationExecutor {
     public func recover() async {
         do {
             let interrupted = try await commandRecords.markInterruptedCommands(now: now)
-            if interrupted > 0 {
-                log(.warning, "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted)])
+            if !interrupted.isEmpty {
+                log(.warning, "commands interrupted by a stop; their outcome is unknown", ["count": String(interrupted.count)])
                 await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "recover", outcome: "unknown",
-                                                 details: "\(interrupted) command(s) were recorded but not confirmed before Vigil stopped"))
+                                                 details: "\(interrupted.count) command(s) were recorded but not confirmed before Vigil stopped"))
+                // Each command's own step, so its record and its trail agree.
+                await auditor.record(interrupted.map { row in
+                    AuditRecord(kind: "command", actor: "executor", station: row.station, site: row.site, rule: row.rule,
+                                action: row.action + (row.argument.map { " " + $0 } ?? ""), outcome: CommandStatus.unknown.rawValue,
+                                details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
+                                                              status: CommandStatus.unknown.rawValue,
+                                                              note: "Vigil stopped between recording and confirming this command"))
+                })
             }
         } catch {
             log(.error, "cannot recover the command record", ["error": "\(error)"])
@@ -155,7 +163,10 @@ public actor RemediationExecutor {
             await auditor.record(AuditRecord(kind: "verification", actor: "rules", station: station, site: decision.target.site,
                                              rule: decision.rule, action: command.action + (command.argument.map { " " + $0 } ?? ""),
                                              outcome: worked ? "verified" : "notVerified",
-                                             details: "command #\(command.id): \(decision.reason)"))
+                                             details: CommandTrail.details(command: command.id, decision: command.decisionId,
+                                                                           ruleHash: command.ruleHash ?? decision.ruleHash,
+                                                                           status: worked ? "verified" : "notVerified",
+                                                                           note: "\(evidence) (decision \(decision.kind.rawValue))")))
         } catch {
             log(.error, "cannot record a verification", ["rule": decision.rule, "station": station, "error": "\(error)"])
         }

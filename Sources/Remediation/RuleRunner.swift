@@ -49,6 +49,8 @@ public actor RuleRunner {
     /// Decisions are recorded for every event this covers and every deadline up to
     /// `recordedTicks`; a restart replays those without acting.
     private var recorded: EventCursor
+    /// Hashes of the rule versions whose text is known to be stored (`rule_versions`).
+    private var storedVersions: Set<String> = []
     private var recordedTicks: Date?
     /// Whether the engine still replays what it had recorded before a restart (its start is
     /// marked when that ends, so replayed events keep their own times).
@@ -263,19 +265,25 @@ public actor RuleRunner {
                            json: json ?? "{}")
         }
         var ids: [Int] = []
-        let entries = zip(decisions, encoded).map { Self.auditRecord($0, json: $1) }
+        let pairs = Array(zip(decisions, encoded))
+        let versions = newRuleVersions(decisions)
         do {
-            // The decisions, their audit entries and the cursor: one transaction.
+            // The decisions, the text of rule versions deciding for the first time, the
+            // decisions' audit entries (naming their ids) and the cursor: one transaction.
             ids = try await DecisionStore(host: store).appendDecisions(rows, cursor: (Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
                                                                  StoreTime.format(clock())),
-                                                  audit: auditor.map { (entries, $0.signing()) })
+                                                  versions: versions,
+                                                  audit: auditor.map { auditor in
+                                                      ({ ids in zip(pairs, ids).map { Self.auditRecord($0.0, json: $0.1, id: $1) } }, auditor.signing())
+                                                  })
+            storedVersions.formUnion(versions.map(\.hash))
             recorded = cursor
             recordedTicks = ticks
             await auditor?.written()
         } catch {
             log(.error, "cannot store decisions", ["error": "\(error)"])
             // Still try to leave a trace in the chain (it may be the decisions table that failed).
-            await auditor?.record(entries)
+            await auditor?.record(pairs.map { Self.auditRecord($0, json: $1, id: nil) })
         }
         for decision in decisions {
             log(.info, "rule decision", ["rule": decision.rule, "decision": decision.kind.rawValue, "action": decision.action?.label ?? "",
@@ -339,8 +347,30 @@ public actor RuleRunner {
         }
     }
 
-    static func auditRecord(_ decision: Decision, json: String?) -> AuditRecord {
-        let details = json ?? decision.reason
+    /// The versions of the rules behind `decisions` whose text is not stored yet.
+    func newRuleVersions(_ decisions: [Decision]) -> [RuleVersion] {
+        var versions: [RuleVersion] = []
+        var seen = storedVersions
+        for decision in decisions where !decision.ruleHash.isEmpty && !seen.contains(decision.ruleHash) {
+            seen.insert(decision.ruleHash)
+            guard let rule = engine.ruleSet.rules.first(where: { $0.id == decision.rule && $0.hash == decision.ruleHash }),
+                  let version = RuleVersion(rule, at: Self.timestamp(decision.time)) else { continue }
+            versions.append(version)
+        }
+        return versions
+    }
+
+    /// A decision's audit entry: its JSON with the decision's id first (`{"decisionId":12,…}`),
+    /// so the entry and the `decisions` row can be matched; the reason when it has no JSON.
+    static func auditRecord(_ decision: Decision, json: String?, id: Int?) -> AuditRecord {
+        var details = json ?? decision.reason
+        if let id {
+            if let json, json.hasPrefix("{"), json != "{}" {
+                details = "{\"decisionId\":\(id)," + json.dropFirst()
+            } else if json == nil {
+                details = "decision #\(id): \(decision.reason)"
+            }
+        }
         return AuditRecord(kind: "decision", actor: "rules", station: decision.target.station, site: decision.target.site,
                            rule: decision.rule, action: decision.action?.label, outcome: decision.kind.rawValue, details: details)
     }

@@ -29,8 +29,11 @@ public final class Rule: Sendable {
     /// Lower-case hex SHA-256 of the rule's canonical text; decisions carry it.
     public let hash: String
     public let mark: YAMLMark
+    /// The rule's YAML as read (aliases and merge keys resolved): what `hash` covers, kept so
+    /// the text behind a decision can be stored by its hash (`RuleVersion`).
+    public let source: YAMLNode?
 
-    init(id: String, description: String, enabled: Bool, mode: RuleMode, priority: Int, labels: [String: String], scope: RuleScope, trigger: Trigger, pattern: RulePatternKind, around: Surroundings? = nil, guards: [RuleGuard], ladder: [Rung], limits: RuleLimits, inhibit: Inhibition?, activeFor: RuleDuration, hash: String, mark: YAMLMark) {
+    init(id: String, description: String, enabled: Bool, mode: RuleMode, priority: Int, labels: [String: String], scope: RuleScope, trigger: Trigger, pattern: RulePatternKind, around: Surroundings? = nil, guards: [RuleGuard], ladder: [Rung], limits: RuleLimits, inhibit: Inhibition?, activeFor: RuleDuration, hash: String, mark: YAMLMark, source: YAMLNode? = nil) {
         self.id = id
         self.description = description
         self.enabled = enabled
@@ -48,6 +51,7 @@ public final class Rule: Sendable {
         self.activeFor = activeFor
         self.hash = hash
         self.mark = mark
+        self.source = source
     }
 }
 

@@ -5,11 +5,23 @@ import YAMLKit
 /// The identity of a rule's text: SHA-256 over a canonical rendering of its YAML (keys in
 /// document order, scalars with their quoting), so reformatting or a comment does not change
 /// it but any change of meaning does. Decisions and the audit trail carry it.
-enum RuleHash {
+public enum RuleHash {
     static func of(_ node: YAMLNode) -> String {
+        Digests.sha256Hex(Array(canonicalText(node).utf8))
+    }
+
+    /// The canonical rendering the hash is taken over: scalars in quotes (`"…"` for quoted,
+    /// `'…'` for plain, `\` and `"` escaped by a backslash), sequences as `[item,item,]`,
+    /// mappings as `{key:value,key:value,}`, in document order.
+    public static func canonicalText(_ node: YAMLNode) -> String {
         var canonical = ""
         render(node, into: &canonical)
-        return Digests.sha256Hex(Array(canonical.utf8))
+        return canonical
+    }
+
+    /// Whether `canonical` is the text behind `hash`.
+    public static func matches(_ canonical: String, hash: String) -> Bool {
+        Digests.sha256Hex(Array(canonical.utf8)) == hash.lowercased()
     }
 
     static func render(_ node: YAMLNode, into text: inout String) {

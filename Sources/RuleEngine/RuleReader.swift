@@ -82,7 +82,7 @@ struct RuleReader {
         guard errors.count == errorsBefore, !id.isEmpty else { return nil }
         return Rule(id: id, description: description, enabled: enabled, mode: mode, priority: priority, labels: labels,
                     scope: scope, trigger: trigger, pattern: pattern, around: around, guards: guards, ladder: ladder, limits: limits,
-                    inhibit: inhibit ?? nil, activeFor: activeFor, hash: RuleHash.of(node), mark: node.mark)
+                    inhibit: inhibit ?? nil, activeFor: activeFor, hash: RuleHash.of(node), mark: node.mark, source: node)
     }
 
     mutating func scope(_ node: YAMLNode, context: String) -> RuleScope {

@@ -45,12 +45,28 @@ struct RemediationCommand {
                 from: arguments.time("from", bound: .lower), to: arguments.time("to", bound: .upper),
                 limit: try arguments.integer("limit", default: 50))
             let now = StoreTime.format(Date())
+            // Every record shown is checked against the audit trail's entries for it: an edit
+            // of the table is reported (and the exit status is 1), not displayed as truth.
+            let trail = try await CommandTrail.read(for: rows, from: store)
+            let findings = rows.flatMap { trail.findings[$0.id] ?? [] }
             if arguments.has("json") {
-                printLine(try Self.json(rows.map { CommandReport.object($0, now: now) }))
-                return 0
+                printLine(try Self.json(rows.map { row -> [String: Any] in
+                    var object = CommandReport.object(row, now: now)
+                    object["auditEntries"] = (trail.steps[row.id] ?? []).map(\.entryId)
+                    object["auditFindings"] = (trail.findings[row.id] ?? []).map(\.problem)
+                    return object
+                }))
+                return findings.isEmpty ? 0 : 1
             }
             if rows.isEmpty { printLine("no commands recorded") }
-            for row in rows { printLine(CommandReport.line(row, now: now)) }
+            for row in rows {
+                printLine(CommandReport.line(row, now: now, steps: trail.steps[row.id] ?? []))
+                for finding in trail.findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(finding.problem)") }
+            }
+            if !findings.isEmpty {
+                printError("\(findings.count) disagreement(s) between the command records and the audit trail: the records were changed outside Vigil, or the trail was\n")
+                return 1
+            }
             return 0
         case "pause", "resume":
             try arguments.rejectUnknown(allowed: ["db", "reason", "by", "audit-key"])

@@ -78,22 +78,76 @@ struct RulesCommand {
         case "approve":
             try arguments.rejectUnknown(allowed: ["by", "role", "reject", "http"])
             return try await approve()
+        case "show-version":
+            try arguments.rejectUnknown(allowed: ["db", "json"])
+            return try await showVersion()
         case "decisions":
             try arguments.rejectUnknown(allowed: ["db", "station", "rule", "kind", "from", "to", "limit", "json"])
             let kind = try arguments.choice("kind", among: Decision.Kind.allCases.map(\.rawValue)).flatMap(Decision.Kind.init(rawValue:))
             let (from, to) = (try arguments.time("from", bound: .lower), try arguments.time("to", bound: .upper))
-            let rows = try await DecisionStore(host: openStore(at: arguments.databasePath, create: false))
+            let store = try openStore(at: arguments.databasePath, create: false)
+            let rows = try await DecisionStore(host: store)
                 .decisions(station: arguments.value("station"), rule: arguments.value("rule"), kind: kind, from: from, to: to,
                            limit: try arguments.integer("limit", default: 50))
+            // Every decision shown is checked against its audit entry (an edited row is reported,
+            // and the exit status is 1).
+            let trail = try await DecisionTrail.read(for: rows, from: store)
             for row in rows {
-                if arguments.has("json") { printLine(row.json); continue }
-                printLine("\(row.at)  \(row.rule)  \(row.kind)\(row.action.map { " " + $0 } ?? "")  \(row.target)\(row.mode == "dry-run" ? " (dry-run)" : "")  — \(row.reason)")
+                let problems = trail.findings[row.id] ?? []
+                if arguments.has("json") {
+                    var head = "{\"id\":\(row.id),\"auditEntry\":\(trail.entries[row.id].map(String.init) ?? "null"),"
+                    if !problems.isEmpty, let data = try? JSONSerialization.data(withJSONObject: problems) {
+                        head += "\"auditFindings\":" + String(decoding: data, as: UTF8.self) + ","
+                    }
+                    printLine(row.json.hasPrefix("{") && row.json != "{}" ? head + row.json.dropFirst() : head.dropLast() + "}")
+                    continue
+                }
+                let entry = trail.entries[row.id].map { "  [audit #\($0)]" } ?? ""
+                printLine("#\(row.id)  \(row.at)  \(row.rule)  \(row.kind)\(row.action.map { " " + $0 } ?? "")  \(row.target)\(row.mode == "dry-run" ? " (dry-run)" : "")  — \(row.reason)\(entry)")
+                for problem in problems { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             if rows.isEmpty && !arguments.has("json") { printLine("no decisions recorded") }
+            if trail.hasFindings {
+                printError("decisions that disagree with the audit trail were found: the decisions table was changed outside Vigil, or the trail was\n")
+                return 1
+            }
             return 0
         default:
-            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay, decisions or approve")
+            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay, decisions, show-version or approve")
         }
+    }
+
+    /// `rules show-version HASH [--json]`: the text of the rule version that decided with this
+    /// hash (a prefix of at least 8 hex digits will do), checked against the hash. Exit 1 when
+    /// the stored text no longer hashes to it (edited), or no version has the hash.
+    func showVersion() async throws -> Int32 {
+        guard arguments.positional.count == 1, let prefix = arguments.positional.first?.lowercased(),
+              prefix.count >= 8, prefix.count <= 64, prefix.allSatisfy({ $0.isHexDigit }) else {
+            throw UsageError("rules show-version needs a rule hash (at least 8 hex digits, as decisions and the audit trail show it)")
+        }
+        let versions = try await DecisionStore(host: openStore(at: arguments.databasePath, create: false)).ruleVersions(hashPrefix: prefix)
+        guard !versions.isEmpty else {
+            printError("no stored rule version has a hash starting \(prefix) (a version's text is kept from the first time it decides)\n")
+            return 1
+        }
+        guard versions.count == 1, let version = versions.first else {
+            throw UsageError("\(prefix) matches \(versions.count) rule versions (\(versions.map { String($0.hash.prefix(16)) }.joined(separator: ", "))); give more digits")
+        }
+        if arguments.has("json") {
+            let object: [String: Any] = ["hash": version.hash, "rule": version.rule, "firstDecidedAt": version.firstDecidedAt,
+                                         "intact": version.isIntact, "yaml": version.yaml, "canonical": version.canonical]
+            printLine(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        } else {
+            printLine("rule \(version.rule), version \(version.hash)")
+            printLine("first decided at \(version.firstDecidedAt)")
+            printLine(version.isIntact ? "text checked: its canonical form hashes to this version's hash"
+                                       : "TEXT DOES NOT MATCH ITS HASH: the stored text was changed after it was recorded")
+            printLine("")
+            for line in version.yaml.split(separator: "\n", omittingEmptySubsequences: false).dropLast(version.yaml.hasSuffix("\n") ? 1 : 0) {
+                printStoredLine(String(line))
+            }
+        }
+        return version.isIntact ? 0 : 1
     }
 
     /// `rules approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]`: answers a

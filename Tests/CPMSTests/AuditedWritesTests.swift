@@ -24,8 +24,8 @@ import Testing
         let path = scratch()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try StationStore(path: path)
-        let ids = try await DecisionStore(host: store).appendDecisions([decision("r1")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r1",
-                                                                                          outcome: "act", details: "{}")],
+        let ids = try await DecisionStore(host: store).appendDecisions([decision("r1")], audit: ({ _ in [AuditRecord(kind: "decision", actor: "rules", rule: "r1",
+                                                                                          outcome: "act", details: "{}")] },
                                                                            AuditSigning(key: key, now: now)))
         #expect(ids.count == 1)
         #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.record.rule) == ["r1"])
@@ -34,8 +34,8 @@ import Testing
         let other = try SQLiteDatabase(path: path)
         try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
         await #expect(throws: (any Error).self) {
-            _ = try await DecisionStore(host: store).appendDecisions([decision("r2")], audit: ([AuditRecord(kind: "decision", actor: "rules", rule: "r2",
-                                                                                      outcome: "act", details: "{}")],
+            _ = try await DecisionStore(host: store).appendDecisions([decision("r2")], audit: ({ _ in [AuditRecord(kind: "decision", actor: "rules", rule: "r2",
+                                                                                      outcome: "act", details: "{}")] },
                                                                        AuditSigning(key: key, now: now)))
         }
         #expect(try await DecisionStore(host: store).decisions().map(\.rule) == ["r1"])

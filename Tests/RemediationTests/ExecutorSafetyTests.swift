@@ -219,7 +219,7 @@ import VendorCatalog
         #expect(!first.outcomeChanged)
         // The station answers (here: it went away) after the page: the same alert is updated at once.
         await f.executor.send(id: commandId, command: .changeAvailability(evse: 1, operative: false), action: DecidedAction(type: .disableConnector),
-                              decision: disable)
+                              decision: disable, decisionId: nil)
         let updated = try #require(f.collected.alerts.withLock { $0 }.last)
         #expect(updated.outcomeChanged && updated.title == first.title)
         #expect(updated.text.contains("disableConnector at 2026-12-03T10:00:01.000Z → notConnected (the station went away before it answered)"))
