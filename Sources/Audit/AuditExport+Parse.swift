@@ -55,6 +55,8 @@ extension AuditExport {
     }
 
     static func parseEntry(_ fields: Fields) throws(ParseError) -> Entry {
+        let id = try fields.integer("id")
+        let at = try fields.string("at")
         let number = try fields.integer("encoding")
         guard let encoding = AuditEntry.Encoding(rawValue: number) else { throw fields.error("unknown encoding \(number)") }
         var details: String
@@ -73,7 +75,7 @@ extension AuditExport {
         let record = AuditRecord(kind: try fields.string("kind"), actor: try fields.string("actor"), station: try fields.optional("station"),
                                  site: try fields.optional("site"), rule: try fields.optional("rule"), action: try fields.optional("action"),
                                  outcome: try fields.optional("outcome"), details: details)
-        let entry = AuditEntry(id: try fields.integer("id"), at: try fields.string("at"), record: record,
+        let entry = AuditEntry(id: id, at: at, record: record,
                                previousHash: try fields.string("previousHash"), hash: try fields.string("hash"), encoding: encoding)
         return Entry(entry: entry, isSelected: selected, detailsProblem: problem)
     }

@@ -123,18 +123,19 @@ extension AuditExport {
         // 3. Checkpoints.
         var hashes: [Int: String] = [:]
         for entry in accepted { hashes[entry.id] = entry.hash }
-        var last: AuditCheckpoint?
-        var heads: [Int] = []   // entries a valid checkpoint names, with the hash it records
+        var last: AuditCheckpoint?   // the newest valid one
+        var number = 0               // the newest number seen, valid or not
+        var heads: [Int] = []        // entries a valid checkpoint names, with the hash it records
         var valid = 0
         for checkpoint in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
-            let expected = (last?.sequence ?? 0) + 1
-            if checkpoint.sequence < expected {
+            if checkpoint.sequence <= number {
                 problems.append(.checkpoint(sequence: checkpoint.sequence, reason: "its number is used twice"))
                 continue
             }
-            if checkpoint.sequence > expected {
-                problems.append(.checkpoint(sequence: checkpoint.sequence, reason: "checkpoint \(expected)\(checkpoint.sequence - expected > 1 ? "…\(checkpoint.sequence - 1)" : "") is missing before it (deleted)"))
+            if checkpoint.sequence > number + 1 {
+                problems.append(.checkpoint(sequence: checkpoint.sequence, reason: "checkpoint \(number + 1)\(checkpoint.sequence - number > 2 ? "…\(checkpoint.sequence - 1)" : "") is missing before it (deleted)"))
             }
+            number = checkpoint.sequence
             guard AuditChain.expectedSignature(checkpoint, key: key) == checkpoint.signature else {
                 problems.append(.checkpoint(sequence: checkpoint.sequence, reason: "its signature does not match (forged, or signed with another key: is this the audit key the trail was written with?)"))
                 continue
