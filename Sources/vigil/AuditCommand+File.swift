@@ -60,7 +60,7 @@ extension AuditCommand {
         lines.append("  hashes and links hold: entries \(report.runs.isEmpty ? "none" : AuditExport.describe(report.runs))")
         lines.append("  signed by a checkpoint: entries \(report.signed.isEmpty ? "none" : AuditExport.describe(report.signed))")
         if !report.isComplete {
-            lines.append("  a filtered export shows that the entries above are authentic, not that no other entry matched its filter")
+            lines.append("  a filtered export can show that its entries are authentic, not that no other entry matched its filter")
         }
         return lines
     }
