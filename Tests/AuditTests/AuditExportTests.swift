@@ -177,4 +177,39 @@ import Testing
                                   + "\n" + #"{"type":"entry","id":true}"#)
         }
     }
+
+    /// docs/audit.md's recipes, run in Python on this entry, gave these values; the code must agree.
+    @Test func theDocumentedRecipesGiveTheCodesHashesAndSignatures() {
+        let record = AuditRecord(kind: "decision", actor: "rules", station: nil, site: "", rule: "stuck", action: "reset soft",
+                                 outcome: "\u{2400}", details: "line one\nback\\slash")
+        let previous = String(repeating: "ab", count: 32)
+        #expect(AuditChain.hash(id: 7, at: "2026-01-01T00:00:07.000Z", record: record, previousHash: previous, encoding: .v2)
+            == "40b92f8abbe806783bec8e952d7fddf61cd8ff29a44dbc48cc1e4de35aa39a19")
+        #expect(AuditChain.hash(id: 7, at: "2026-01-01T00:00:07.000Z", record: record, previousHash: previous, encoding: .v1)
+            == "2dc4293bf2ab14191fce4ea885e8222805cee1b2f22f43ffb1e277b8495276ed")
+        let key = Array("k3y".utf8), hash = String(repeating: "cd", count: 32)
+        #expect(AuditChain.sign(sequence: 3, entryId: 7, hash: hash, at: "2026-01-01T00:01:00.000Z", key: key)
+            == "d3a9bfbf1836c84aa0c530c309da09977495efc851f7b1f89dcbd17dc17a1e18")
+        #expect(AuditChain.sign(entryId: 7, hash: hash, key: key) == "84c8d5ac5b8d064cde9b5e6c3b731d813c261fbce862a746e361c459e0cc8bde")
+    }
+
+    @Test func anExportOfVersion1EntriesFollowedByVersion2VerifiesAndADowngradeDoesNot() throws {
+        var entries: [AuditExport.Entry] = []
+        var previous = AuditChain.genesis
+        for (id, encoding) in [(1, AuditEntry.Encoding.v1), (2, .v1), (3, .v2)] {
+            let record = AuditRecord(kind: "operator", actor: "dana", station: nil, details: "old\nentry \(id)")
+            let at = "2026-01-01T00:00:0\(id).000Z"
+            let hash = AuditChain.hash(id: id, at: at, record: record, previousHash: previous, encoding: encoding)
+            entries.append(AuditExport.Entry(entry: AuditEntry(id: id, at: at, record: record, previousHash: previous, hash: hash, encoding: encoding)))
+            previous = hash
+        }
+        let checkpoint = AuditCheckpoint(id: 1, sequence: 1, entryId: 3, hash: previous,
+                                         signature: AuditChain.sign(sequence: 1, entryId: 3, hash: previous, at: "2026-01-01T00:00:04.000Z", key: key),
+                                         at: "2026-01-01T00:00:04.000Z")
+        var export = AuditExport(header: .init(exportedAt: "2026-01-01T00:00:05.000Z", isComplete: true), entries: entries, checkpoints: [checkpoint])
+        #expect(try AuditExport.parse(export.jsonLines()).verify(key: key).problems == [])
+        export.entries[2].entry.encoding = .v1   // entry 2 now claims v2 and entry 3 v1: a downgrade (and both hashes fail)
+        export.entries[1].entry.encoding = .v2
+        #expect(export.verify(key: key).problems.contains(.entry(id: 3, reason: "it claims encoding v1 after an entry with v2 (downgraded)")))
+    }
 }
