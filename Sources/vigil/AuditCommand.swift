@@ -13,7 +13,13 @@ import ServiceLog
 ///         the unsigned tail at time T instead of now (a backup: the time it was taken)
 ///   query [--from T] [--to T] [--station S] [--site S] [--rule R] [--action A] [--outcome O] [--actor A] [--kind K]
 ///         [--limit N] [--json]
-///   export --format csv|jsonl [--output FILE] [the query filters]
+///   verify --file EXPORT [--key FILE] [--anchor FILE] [--as-of T]
+///         check a JSONL export without the database (`AuditExport.verify`): every problem,
+///         then what the export proves
+///   export --format csv|jsonl [--output FILE] [--bom] [--selected-only] [the query filters]
+///         entries with their hashes and every checkpoint (docs/audit.md); a filtered export
+///         also holds the entries that link each selected one to a checkpoint, unless
+///         `--selected-only`; `--bom` starts a CSV with a UTF-8 byte order mark for spreadsheets
 struct AuditCommand {
     let verb: String
     let arguments: Arguments
@@ -21,12 +27,16 @@ struct AuditCommand {
     init(arguments: [String]) throws(UsageError) {
         guard let first = arguments.first else { throw UsageError("audit needs a verb: verify, query or export") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "bom", "selected-only"])
     }
 
     static let filters: Set<String> = ["from", "to", "station", "site", "rule", "action", "outcome", "actor", "kind", "limit"]
 
     func run() async throws -> Int32 {
+        if verb == "verify", arguments.value("file") != nil {
+            try arguments.rejectUnknown(allowed: ["file", "key", "audit-key", "anchor", "as-of"])
+            return try verifyFile()
+        }
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
         case "verify":
@@ -39,7 +49,7 @@ struct AuditCommand {
             }
             return 0
         case "export":
-            try arguments.rejectUnknown(allowed: Self.filters.union(["db", "format", "output"]))
+            try arguments.rejectUnknown(allowed: Self.filters.union(["db", "format", "output", "bom", "selected-only"]))
             return try await export(store)
         default:
             throw UsageError("unknown audit verb \(verb.debugDescription); use verify, query or export")
@@ -85,15 +95,10 @@ struct AuditCommand {
         }
         let now = try arguments.instant("as-of")?.date ?? Date()
         let checkpoints = try await AuditStore(host: store).auditCheckpoints()
-        var anchor: [AuditCheckpoint]?
-        if let anchorPath = arguments.value("anchor") {
-            guard let data = FileManager.default.contents(atPath: anchorPath) else {
-                throw CommandFailure(description: "cannot read the audit anchor \(anchorPath)")
-            }
-            do { anchor = try AuditAnchor.parse(String(decoding: data, as: UTF8.self)) } catch {
-                printLine("audit trail UNVERIFIED: \(anchorPath): \(error)")
-                return 1
-            }
+        let anchor: [AuditCheckpoint]?
+        do { anchor = try readAnchor() } catch let problem as AnchorProblem {
+            printLine("audit trail UNVERIFIED: \(problem.description)")
+            return 1
         }
         switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key, now: now, anchor: anchor) {
         case .intact(let count, let signed):
@@ -111,25 +116,21 @@ struct AuditCommand {
         return 1
     }
 
-    func export(_ store: StationStore) async throws -> Int32 {
-        let format = arguments.value("format") ?? "jsonl"
-        guard format == "csv" || format == "jsonl" else { throw UsageError("--format must be csv or jsonl, got \(format.debugDescription)") }
-        var query = try await query(store)
-        if arguments.value("limit") == nil { query.limit = Int.max }
-        var lines: [String] = format == "csv" ? ["id,at,kind,actor,station,site,rule,action,outcome,details,previous_hash,hash"] : []
-        for entry in try await AuditStore(host: store).auditEntries(query) {
-            lines.append(format == "csv" ? Self.csvLine(entry) : Self.jsonLine(entry))
+    /// The checkpoints in `--anchor FILE`, nil without the option; a file that cannot be read
+    /// throws `CommandFailure`, one that is not an anchor `AnchorProblem`.
+    func readAnchor() throws -> [AuditCheckpoint]? {
+        guard let path = arguments.value("anchor") else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(description: "cannot read the audit anchor \(path)")
         }
-        let text = lines.joined(separator: "\n") + "\n"
-        if let output = arguments.value("output") {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                throw CommandFailure(description: "cannot write \(output)")
-            }
-            printLine("wrote \(lines.count - (format == "csv" ? 1 : 0)) entries to \(output)")
-        } else {
-            printText(text)
+        do { return try AuditAnchor.parse(String(decoding: data, as: UTF8.self)) } catch {
+            throw AnchorProblem(description: "\(path): \(error)")
         }
-        return 0
+    }
+
+    /// An anchor file that is not one: reported as UNVERIFIED (exit 1), not as a usage error.
+    struct AnchorProblem: Error, CustomStringConvertible {
+        let description: String
     }
 
     static func textLine(_ entry: AuditEntry) -> String {
@@ -154,16 +155,5 @@ struct AuditCommand {
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func csvLine(_ entry: AuditEntry) -> String {
-        func quoted(_ value: String?) -> String {
-            guard let value else { return "" }
-            guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        let record = entry.record
-        return [String(entry.id), entry.at, record.kind, record.actor, record.station, record.site, record.rule, record.action,
-                record.outcome, record.details, entry.previousHash, entry.hash].map(quoted).joined(separator: ",")
     }
 }

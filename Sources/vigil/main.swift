@@ -43,8 +43,10 @@ commands:
             | decisions [--station ID] [--rule ID] [--kind K] [--from T] [--to T] [--limit N] [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
   audit     the tamper-evident action history: verify [--audit-key FILE] [--anchor FILE] [--as-of T] | query [filters] [--json]
-            | export --format csv|jsonl [--output FILE]   filters: --from --to --station --site --rule --action
-            --outcome --actor --kind --limit   [--db PATH]
+            | export --format csv|jsonl [--output FILE] [--bom] [--selected-only]   filters: --from --to --station
+            --site --rule --action --outcome --actor --kind --limit   [--db PATH]
+            | verify --file EXPORT [--key FILE] [--anchor FILE] [--as-of T]   an export, without the database
+            (docs/audit.md)
             times (T): RFC 3339 with a zone, e.g. 2026-12-03T18:26:00Z or 2026-12-03T19:26:00.250+01:00
   alerts    list [--status open|resolved] | deliveries [--status pending|delivered|dead] | retry ID | retry --all-dead
             | silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
