@@ -265,4 +265,11 @@ public struct CommandStore: Sendable {
                 """, station, station, status?.rawValue, status?.rawValue, from, from, to, to, limit).map(CommandStore.commandRow)
         }
     }
+
+    /// One command record; nil when none has the id.
+    public func command(id: Int) async throws -> CommandRow? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(CommandStore.commandColumns + " WHERE id = ?", id).first.map(CommandStore.commandRow)
+        }
+    }
 }

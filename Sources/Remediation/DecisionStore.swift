@@ -89,6 +89,20 @@ public struct DecisionStore: Sendable {
         }
     }
 
+    /// One stored decision with its rule hash and the events it was decided on; nil when no
+    /// decision has the id.
+    public func decision(id: Int) async throws -> (row: DecisionRow, ruleHash: String, eventIds: [String])? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            guard let row = try database.rows("""
+                SELECT id, at, rule, kind, target, action, reason, mode, json, rule_hash, event_ids FROM decisions WHERE id = ?
+                """, id).first else { return nil }
+            let decision = DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
+                                       target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",
+                                       json: row[8].text ?? "")
+            return (decision, row[9].text ?? "", (row[10].text ?? "").split(separator: ",").map(String.init))
+        }
+    }
+
     /// The event-log consumer name under which the saved state's position is kept: the event
     /// log never prunes what a restart from this state would replay.
     public static let savedStateConsumer = "rules-saved-state"

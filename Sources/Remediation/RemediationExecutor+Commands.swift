@@ -212,7 +212,7 @@ extension RemediationExecutor {
         await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: site, rule: rule, action: action.label,
                                          outcome: status.rawValue,
                                          details: CommandTrail.details(command: id, decision: decisionId, ruleHash: decision.ruleHash, status: status.rawValue,
-                                                                       note: "answered \(word) in \(elapsed)\(detail.map { ": " + $0 } ?? "")")))
+                                                                       note: "answered \(word) in \(Self.milliseconds(elapsed))\(detail.map { ": " + $0 } ?? "")")))
         log(status == .accepted || status == .scheduled ? .info : .warning, "command outcome",
             ["station": station, "action": action.label, "outcome": status.rawValue, "rule": rule])
         report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status.rawValue)")
@@ -289,5 +289,11 @@ extension RemediationExecutor {
                                                                            status: CommandStatus.expired.rawValue,
                                                                            note: "\(row.station) did not reconnect before the command expired")))
         }
+    }
+
+    /// "32 ms": how long a station took to answer, for the record.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return "\(seconds * 1_000 + attoseconds / 1_000_000_000_000_000) ms"
     }
 }

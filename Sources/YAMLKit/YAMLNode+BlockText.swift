@@ -17,7 +17,10 @@ extension YAMLNode {
         case .sequence(let items):
             if items.isEmpty { lines.append(indent + "[]"); return }
             for item in items {
-                if let flow = flowText(item) {
+                // A mapping item reads best in block style after its dash (`- reset: soft`).
+                var isMapping = false
+                if case .mapping = item.value { isMapping = true }
+                if !isMapping, let flow = flowText(item) {
                     lines.append(indent + "- " + flow)
                 } else {
                     var nested: [String] = []

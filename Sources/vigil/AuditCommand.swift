@@ -5,7 +5,7 @@ import Remediation
 import RuleEngine
 import ServiceLog
 
-/// `vigil audit verify|query|export`: the tamper-evident action history, for auditors.
+/// `vigil audit verify|query|show|export`: the tamper-evident action history, for auditors.
 ///   verify [--db PATH] [--audit-key FILE] [--anchor FILE] [--as-of T]
 ///         prove the chain intact, signed and complete by the checkpoint cadence (and, with an
 ///         anchor, against the checkpoints copied outside the database), or name the first
@@ -13,6 +13,9 @@ import ServiceLog
 ///         the unsigned tail at time T instead of now (a backup: the time it was taken)
 ///   query [--from T] [--to T] [--station S] [--site S] [--rule R] [--action A] [--outcome O] [--actor A] [--kind K]
 ///         [--limit N] [--json]
+///   show ID [--json]
+///         one entry and what it points to: hash checks, the decision (rule version, evidence
+///         events), the command with its other entries, the station's frames around it
 ///   verify --file EXPORT [--key FILE] [--anchor FILE] [--as-of T]
 ///         check a JSONL export without the database (`AuditExport.verify`): every problem,
 ///         then what the export proves
@@ -25,7 +28,7 @@ struct AuditCommand {
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("audit needs a verb: verify, query or export") }
+        guard let first = arguments.first else { throw UsageError("audit needs a verb: verify, query, show or export") }
         verb = first
         self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "bom", "selected-only"])
     }
@@ -51,8 +54,11 @@ struct AuditCommand {
         case "export":
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "format", "output", "bom", "selected-only"]))
             return try await export(store)
+        case "show":
+            try arguments.rejectUnknown(allowed: ["db", "json"])
+            return try await show(store)
         default:
-            throw UsageError("unknown audit verb \(verb.debugDescription); use verify, query or export")
+            throw UsageError("unknown audit verb \(verb.debugDescription); use verify, query, show or export")
         }
     }
 

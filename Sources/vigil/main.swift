@@ -41,8 +41,10 @@ commands:
             check [DIR] | test [DIR] [--verbose] | explain ID [DIR] | list [--dir DIR] [--json]
             | replay [--db PATH | --events FILE.jsonl] [--from T] [--to T] [--dir DIR] [--json]
             | decisions [--station ID] [--rule ID] [--kind K] [--from T] [--to T] [--limit N] [--db PATH] [--json]
+            | show-version HASH [--db PATH] [--json]
             | approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]
   audit     the tamper-evident action history: verify [--audit-key FILE] [--anchor FILE] [--as-of T] | query [filters] [--json]
+            | show ID [--json]   one entry with its decision, rule version, evidence, command and frames
             | export --format csv|jsonl [--output FILE] [--bom] [--selected-only]   filters: --from --to --station
             --site --rule --action --outcome --actor --kind --limit   [--db PATH]
             | verify --file EXPORT [--key FILE] [--anchor FILE] [--as-of T]   an export, without the database

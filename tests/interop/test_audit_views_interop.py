@@ -66,6 +66,22 @@ def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_p
     assert vigil("rules", "show-version", "0" * 12, "--db", db).returncode == 1
     assert vigil("rules", "show-version", "xyz", "--db", db).returncode == 2
 
+    # An entry followed to what it rests on: the decision's evidence, the command's life, the frames.
+    shown = vigil("audit", "show", str(act["auditEntry"]), "--db", db)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "content matches its hash" in shown.stdout and f"decision #{act['id']}" in shown.stdout
+    assert f"rule version {command['ruleHash']}" in shown.stdout
+    assert "evidence " in shown.stdout and "statusChanged" in shown.stdout and "Faulted" in shown.stdout, shown.stdout
+    sending = steps[0]["id"]
+    shown = vigil("audit", "show", str(sending), "--db", db, "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    context = json.loads(shown.stdout)
+    assert context["command"]["id"] == command["id"] and context["command"]["auditEntries"] == [e["id"] for e in steps]
+    assert context["decision"]["id"] == act["id"] and context["evidence"], context
+    assert any('"Reset"' in frame["text"] and not frame["incoming"] for frame in context["frames"]), context["frames"]
+    assert vigil("audit", "show", "999999", "--db", db).returncode == 1
+    assert vigil("audit", "show", "abc", "--db", db).returncode == 2
+
     # The side tables edited behind Vigil's back: every view says so.
     edit = sqlite3.connect(db)
     edit.execute("UPDATE remediation_commands SET status = 'rejected', verified = 0 WHERE id = ?", (command["id"],))
@@ -82,3 +98,5 @@ def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_p
     assert tampered.returncode == 1 and "AUDIT MISMATCH: the stored decision differs from audit entry" in tampered.stdout, tampered.stdout
     tampered = vigil("rules", "show-version", command["ruleHash"], "--db", db)
     assert tampered.returncode == 1 and "TEXT DOES NOT MATCH ITS HASH" in tampered.stdout, tampered.stdout
+    tampered = vigil("audit", "show", str(sending), "--db", db)
+    assert tampered.returncode == 1 and "AUDIT MISMATCH: the record says rejected" in tampered.stdout, tampered.stdout

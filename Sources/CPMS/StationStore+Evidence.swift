@@ -1,0 +1,48 @@
+import DomainEvents
+import Store
+
+/// Reads for following the audit trail to what it rests on (`vigil audit show`): the stored
+/// domain events a decision cites, and the raw frames of a station within a time window.
+extension StationStore {
+    /// A domain event a decision cites, as the event log keeps it.
+    public struct CitedEvent: Sendable, Equatable {
+        public var sequence: Int
+        public var eventId: String
+        public var at: String
+        public var station: String
+        public var kind: String
+        public var json: String
+    }
+
+    /// A raw OCPP frame as the message log keeps it.
+    public struct StoredFrame: Sendable, Equatable {
+        public var id: Int
+        public var incoming: Bool
+        public var at: String
+        public var text: String
+    }
+
+    /// The events among `ids` stored between `from` and `to` (RFC 3339, the stored form,
+    /// inclusive; the window keeps the read on the time index), in log order. Events the log
+    /// has pruned are simply not returned.
+    public func citedEvents(ids: [String], from: String, to: String) throws -> [CitedEvent] {
+        guard !ids.isEmpty else { return [] }
+        let wanted = Set(ids)
+        return try database.rows("""
+            SELECT id, event_id, at, station, kind, json FROM domain_events WHERE at >= ? AND at <= ? ORDER BY id
+            """, from, to).compactMap { row in
+            guard let id = row[1].text, wanted.contains(id) else { return nil }
+            return CitedEvent(sequence: row[0].int ?? 0, eventId: id, at: row[2].text ?? "", station: row[3].text ?? "",
+                               kind: row[4].text ?? "", json: row[5].text ?? "")
+        }
+    }
+
+    /// The station's frames stored between `from` and `to` (inclusive), oldest first, at most `limit`.
+    public func frames(station: String, from: String, to: String, limit: Int = 50) throws -> [StoredFrame] {
+        try database.rows("""
+            SELECT id, incoming, at, text FROM ocpp_messages WHERE station = ? AND at >= ? AND at <= ? ORDER BY id LIMIT ?
+            """, station, from, to, limit).map { row in
+            StoredFrame(id: row[0].int ?? 0, incoming: row[1].int == 1, at: row[2].text ?? "", text: row[3].text ?? "")
+        }
+    }
+}

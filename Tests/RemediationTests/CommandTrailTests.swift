@@ -1,0 +1,54 @@
+import Audit
+@testable import Remediation
+import Testing
+
+/// A command record is compared with the steps its audit entries record: status, verdict,
+/// decision and rule hash must agree; entries that do not name a command are not steps.
+@Suite struct CommandTrailTests {
+    func row(_ status: CommandStatus, verified: Bool? = nil, decision: Int? = 5, ruleHash: String? = "abc") -> CommandRow {
+        CommandRow(id: 7, decisionId: decision, createdAt: "2026-12-05T08:00:00.000Z", rule: "r", station: "CP-1", connector: 1,
+                   site: nil, action: "reset", argument: "Soft", status: status, expiresAt: nil, detail: nil, code: nil,
+                   verified: verified, ruleHash: ruleHash)
+    }
+
+    func step(_ entry: Int, _ status: String) -> CommandTrail.Step {
+        CommandTrail.Step(entryId: entry, command: 7, decision: 5, ruleHash: "abc", status: status, note: "")
+    }
+
+    @Test func detailsRoundTripThroughAnEntry() throws {
+        let details = CommandTrail.details(command: 7, decision: 5, ruleHash: "abc", status: "accepted", note: "answered Accepted in 32 ms")
+        #expect(details == #"{"command":7,"decision":5,"note":"answered Accepted in 32 ms","ruleHash":"abc","status":"accepted"}"#)
+        let entry = AuditEntry(id: 3, at: "2026-12-05T08:00:01.000Z",
+                               record: AuditRecord(kind: "outcome", actor: "CP-1", station: "CP-1", outcome: "accepted", details: details),
+                               previousHash: "", hash: "")
+        #expect(CommandTrail.step(entry) == CommandTrail.Step(entryId: 3, command: 7, decision: 5, ruleHash: "abc", status: "accepted",
+                                                             note: "answered Accepted in 32 ms"))
+        var other = entry
+        other.record.kind = "decision"
+        #expect(CommandTrail.step(other) == nil)
+        other = entry
+        other.record.details = "#7 answered Accepted"   // an entry written before entries named commands
+        #expect(CommandTrail.step(other) == nil)
+    }
+
+    @Test func aRecordThatAgreesWithItsTrailHasNoFindings() {
+        #expect(CommandTrail.check(row(.accepted, verified: true), steps: [step(2, "sending"), step(3, "accepted"), step(6, "verified")]).isEmpty)
+        #expect(CommandTrail.check(row(.pending), steps: [step(2, "sending")]).isEmpty)   // sent, not answered yet
+        #expect(CommandTrail.check(row(.rejected), steps: []).isEmpty)                    // older than the trail's command entries
+    }
+
+    @Test func editsOfTheRecordAreFound() {
+        let steps = [step(2, "sending"), step(3, "rejected")]
+        let problems = CommandTrail.check(row(.accepted, verified: true), steps: steps).map(\.problem)
+        #expect(problems == ["the record says accepted; the audit trail says rejected (entry #3)",
+                             "the record says verified; the audit trail has no verification"])
+        #expect(CommandTrail.check(row(.rejected, decision: 9), steps: steps).map(\.problem)
+                == ["the record names decision #9; the audit trail names #5 (entry #2)"])
+        #expect(CommandTrail.check(row(.rejected, ruleHash: "def"), steps: steps).map(\.problem)
+                == ["the record's rule hash def differs from the audit trail's abc (entry #2)"])
+        #expect(CommandTrail.check(row(.accepted, verified: false), steps: [step(2, "sending"), step(3, "accepted"), step(6, "verified")])
+                .map(\.problem) == ["the record says not verified; the audit trail says verified (entry #6)"])
+        #expect(CommandTrail.check(row(.accepted), steps: [step(2, "sending"), step(3, "accepted"), step(6, "notVerified")])
+                .map(\.problem) == ["the record has no verdict; the audit trail says notVerified (entry #6)"])
+    }
+}
