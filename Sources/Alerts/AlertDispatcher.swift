@@ -132,8 +132,11 @@ public actor AlertDispatcher {
         case .success(let status):
             try? await store.markDelivered(id: row.id, attempts: attempts, now: AlertStore.time(now))
             delivered += 1
-            await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "delivered",
-                                      details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint): HTTP \(status) after \(attempts) attempt(s), key \(row.idempotencyKey)")])
+            let alert = try? await store.alert(row.alertId)
+            await record([AuditRecord(kind: "alert", actor: "alerts", station: alert?.station, site: alert?.site, rule: alert?.rule,
+                                      action: "deliver \(row.event)", outcome: "delivered",
+                                      details: AlertTrail.deliveryDetails(delivery: row.id, alert: row.alertId, status: "delivered", endpoint: row.endpoint,
+                                                                          note: "HTTP \(status) after \(attempts) attempt(s), key \(row.idempotencyKey)"))])
         case .failure(let error):
             let age = now.timeIntervalSince(UTCTimestamp.parse(row.createdAt) ?? now)
             let dead = age >= settings.giveUpAfter
@@ -141,8 +144,11 @@ public actor AlertDispatcher {
             try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: AlertStore.time(next), error: error.description, dead: dead)
             if dead {
                 log(.error, "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])
-                await record([AuditRecord(kind: "alert", actor: "alerts", action: "deliver \(row.event)", outcome: "dead",
-                                          details: "delivery #\(row.id) of alert #\(row.alertId) to \(row.endpoint) gave up after \(attempts) attempts: \(error.description)")])
+                let alert = try? await store.alert(row.alertId)
+                await record([AuditRecord(kind: "alert", actor: "alerts", station: alert?.station, site: alert?.site, rule: alert?.rule,
+                                          action: "deliver \(row.event)", outcome: "dead",
+                                          details: AlertTrail.deliveryDetails(delivery: row.id, alert: row.alertId, status: "dead", endpoint: row.endpoint,
+                                                                              note: "gave up after \(attempts) attempts: \(error.description)"))])
             } else if attempts == 1 || attempts % 10 == 0 {
                 log(.warning, "alert delivery failed; will retry", ["endpoint": row.endpoint, "delivery": String(row.id), "attempts": String(attempts),
                                                                       "error": error.description])

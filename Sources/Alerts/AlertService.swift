@@ -38,7 +38,17 @@ public actor AlertService {
                 alertId = open.id
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
                 let last = open.lastNotified.flatMap(UTCTimestamp.parse) ?? .distantPast
-                guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else { return }
+                guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else {
+                    // Not sent again yet; a changed severity or title is still on the record.
+                    if open.severity != request.severity || open.title != request.title {
+                        await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
+                                                  action: "alert \(request.route) revise", outcome: "revised",
+                                                  details: AlertTrail.alertDetails(alert: open.id, event: "revise", status: "open",
+                                                                                   severity: request.severity, title: request.title,
+                                                                                   note: "severity or title changed; not sent again before the repeat interval"))])
+                    }
+                    return
+                }
                 event = "update"
             } else {
                 // An outcome arriving later updates an open alert; it never reopens a resolved one.
@@ -51,7 +61,9 @@ public actor AlertService {
             if let silence = try await silence(for: request) {
                 await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
                                           action: "alert \(request.route)", outcome: "silenced",
-                                          details: "alert #\(alertId) silenced by #\(silence.id) (\(silence.reason), until \(silence.endsAt))")])
+                                          details: AlertTrail.alertDetails(alert: alertId, event: event, status: "open", severity: request.severity,
+                                                                           title: request.title,
+                                                                           note: "silenced by #\(silence.id) (\(silence.reason), until \(silence.endsAt))"))])
                 return
             }
             try await enqueue(alertId: alertId, event: event, route: request.route, request: request)
@@ -65,6 +77,10 @@ public actor AlertService {
         do {
             guard let open = try await store.openAlert(groupKey: "\(rule)|\(target)") else { return }
             try await store.resolveAlert(id: open.id, now: now)
+            await record([AuditRecord(kind: "alert", actor: "alerts", station: open.station, site: open.site, rule: open.rule,
+                                      action: "alert \(open.route) resolved", outcome: "resolved",
+                                      details: AlertTrail.alertDetails(alert: open.id, event: "resolved", status: "resolved", severity: open.severity,
+                                                                       title: open.title, note: "the rule's incident is over"))])
             guard open.lastNotified != nil else { return }   // never sent (silenced): nothing to resolve downstream
             let request = AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
                                        route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil)
@@ -88,7 +104,9 @@ public actor AlertService {
             log(.warning, "alert for a route with no endpoint in the config", ["route": name, "rule": request.rule, "target": request.target])
             await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
                                       action: "alert \(name)", outcome: "noRoute",
-                                      details: "no endpoint is configured for route \(name): [\(request.severity)] \(request.title)\n\(request.text)")])
+                                      details: AlertTrail.alertDetails(alert: alertId, event: event, status: event == "resolve" ? "resolved" : "open",
+                                                                       severity: request.severity, title: request.title,
+                                                                       note: "no endpoint is configured for route \(name): \(request.text)"))])
             return
         }
         guard let alert = try await store.alert(alertId) else { return }
@@ -103,6 +121,8 @@ public actor AlertService {
         if queued > 0 { try await store.markAlertNotified(id: alertId, now: time) }
         await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
                                   action: "alert \(name) \(event)", outcome: queued > 0 ? "queued" : "filtered",
-                                  details: "alert #\(alertId) to \(queued) of \(endpoints.count) endpoint(s): [\(request.severity)] \(request.title)")])
+                                  details: AlertTrail.alertDetails(alert: alertId, event: event, status: event == "resolve" ? "resolved" : "open",
+                                                                   severity: request.severity, title: request.title,
+                                                                   note: "to \(queued) of \(endpoints.count) endpoint(s)"))])
     }
 }

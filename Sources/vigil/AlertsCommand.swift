@@ -31,18 +31,26 @@ struct AlertsCommand {
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no alerts") }
+            let entries = try await AlertTrail.entries(named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), from: store)
+            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             for row in rows {
-                printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)")
+                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
+                printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
+                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
-            return 0
+            return try mismatches(findings, of: "alert")
         case "deliveries":
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no deliveries") }
+            let entries = try await AlertTrail.entries(named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), from: store)
+            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             for row in rows {
-                printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")")
+                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
+                printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")\(audit.isEmpty ? "" : "  [audit \(audit)]")")
+                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
-            return 0
+            return try mismatches(findings, of: "delivery")
         case "retry":
             try arguments.rejectUnknown(allowed: ["db", "all-dead"])
             let id = arguments.positional.first.flatMap { Int($0) }
@@ -73,19 +81,24 @@ struct AlertsCommand {
                                                 by: person, reason: reason, now: now)
             try await audit(store, AuditRecord(kind: "operator", actor: person, station: arguments.value("station"), site: arguments.value("site"),
                                                rule: arguments.value("rule"), action: "silence", outcome: "#\(id)",
-                                               details: "until \(StoreTime.format(end)): \(reason)"))
+                                               details: AlertTrail.silenceDetails(silence: id, status: "inForce", severity: severity,
+                                                                                  endsAt: StoreTime.format(end), reason: reason)))
             printLine("silence #\(id) in force until \(StoreTime.format(end))")
             return 0
         case "silences":
             try arguments.rejectUnknown(allowed: ["db", "all"])
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
             if rows.isEmpty { printLine("no silences in force") }
+            let entries = try await AlertTrail.entries(named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), from: store)
+            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             for row in rows {
                 let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity?.rawValue)]
                     .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
-                printLine("#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)")
+                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
+                printStoredLine("#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
+                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
-            return 0
+            return try mismatches(findings, of: "silence")
         case "unsilence":
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
@@ -93,7 +106,8 @@ struct AlertsCommand {
                 printLine("no silence #\(id)")
                 return 1
             }
-            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "unsilence", outcome: "#\(id)", details: "ended early"))
+            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "unsilence", outcome: "#\(id)",
+                                               details: AlertTrail.silenceDetails(silence: id, status: "ended", reason: "ended early")))
             printLine("silence #\(id) ended")
             return 0
         default:
@@ -111,4 +125,12 @@ struct AlertsCommand {
     }
 
     static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }
+
+    /// After a listing: exit 1, with a line on standard error, when a row disagreed with the
+    /// audit trail (the table was changed outside Vigil, or the trail was).
+    func mismatches(_ findings: [Int: [String]], of what: String) throws -> Int32 {
+        guard !findings.isEmpty else { return 0 }
+        printError("\(findings.count) \(what) record(s) disagree with the audit trail: the table was changed outside Vigil, or the trail was\n")
+        return 1
+    }
 }

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import sqlite3
 import socket
 import subprocess
 import threading
@@ -250,3 +251,28 @@ def test_dead_letters_retry_and_silences(tmp_path):
             receiver.stop()
     finally:
         proc.stop()
+    # Each view names the audit entries behind its rows and checks them; an edit of the alert
+    # tables is reported with exit status 1 (issue #18).
+    for view in (("alerts", "list"), ("alerts", "deliveries"), ("alerts", "silences")):
+        shown = cli(tmp_path, *view)
+        assert shown.returncode == 0 and "[audit #" in shown.stdout and "AUDIT MISMATCH" not in shown.stdout, shown
+    delivered = [e for e in json_audit(tmp_path, "--kind", "alert") if e.get("outcome") == "delivered"]
+    assert delivered and delivered[0]["station"] == "CP-A5", delivered   # deliveries carry the alert's station now
+    db = sqlite3.connect(tmp_path / "vigil.sqlite")
+    db.execute("UPDATE alerts SET severity = 'info' WHERE station = 'CP-A5'")
+    db.execute("UPDATE alert_outbox SET status = 'dead' WHERE status = 'delivered'")
+    db.execute("UPDATE silences SET reason = 'nothing to see' WHERE id = 1")
+    db.commit()
+    db.close()
+    listing = cli(tmp_path, "alerts", "list")
+    assert listing.returncode == 1 and "AUDIT MISMATCH: the record's severity is info" in listing.stdout, listing
+    deliveries = cli(tmp_path, "alerts", "deliveries")
+    assert deliveries.returncode == 1 and "AUDIT MISMATCH: the record says dead; the audit trail says delivered" in deliveries.stdout, deliveries
+    silences = cli(tmp_path, "alerts", "silences")
+    assert silences.returncode == 1 and "AUDIT MISMATCH: who added the silence or why differs" in silences.stdout, silences
+
+
+def json_audit(tmp_path, *filters):
+    result = cli(tmp_path, "audit", "query", "--json", *filters)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
