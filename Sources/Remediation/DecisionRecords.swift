@@ -38,6 +38,10 @@ public struct DecisionRow: Sendable, Equatable {
     public var reason: String
     public var mode: String
     public var json: String
+    /// The hash of the rule version that decided it (`RuleVersion`).
+    public var ruleHash: String = ""
+    /// The ids of the events it was decided on, comma-separated (its evidence).
+    public var eventIds: String = ""
 }
 
 /// The rule engine's saved state, with the event-log cursor it was taken at and the

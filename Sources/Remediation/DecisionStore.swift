@@ -76,7 +76,7 @@ public struct DecisionStore: Sendable {
                           limit: Int = 100) async throws -> [DecisionRow] {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
-                SELECT id, at, rule, kind, target, action, reason, mode, json FROM (
+                SELECT id, at, rule, kind, target, action, reason, mode, json, rule_hash, event_ids FROM (
                     SELECT * FROM decisions WHERE (? IS NULL OR station = ?) AND (? IS NULL OR rule = ?) AND (? IS NULL OR kind = ?)
                       AND (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?)
                     ORDER BY id DESC LIMIT ?
@@ -84,7 +84,7 @@ public struct DecisionStore: Sendable {
                 """, station, station, rule, rule, kind?.rawValue, kind?.rawValue, from, from, to, to, limit).map { row in
                 DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
                             target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",
-                            json: row[8].text ?? "")
+                            json: row[8].text ?? "", ruleHash: row[9].text ?? "", eventIds: row[10].text ?? "")
             }
         }
     }

@@ -3,7 +3,8 @@ import Foundation
 import ServiceLog
 
 /// `vigil stations list | show ID | add ID [--registration accepted|pending|rejected] [--site S] |
-/// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`, and
+/// site ID SITE | history ID | log ID | quirks [ID] | accept ID | reject ID | remove ID  [--db PATH] [--json]`,
+/// `vigil stations timeline ID [--from T] [--to T] [--limit N] [--frames] [--json] [--db PATH]` (StationsCommand+Timeline), and
 /// `vigil stations command ID reset|unlock|enable|disable|trigger|start|stop|configure [--connector N] [--type soft|hard]
 /// [--message M] [--id-tag T] [--transaction ID] [--key K --value V] --by NAME [--reason TEXT] [--force] [--http HOST:PORT]` and
 /// `vigil stations configuration ID [--key A,B] [--json] [--http HOST:PORT]` (through serve's API): the registry, in the same
@@ -13,16 +14,18 @@ struct StationsCommand {
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, quirks, accept, reject, remove, command or configuration") }
+        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, timeline, quirks, accept, reject, remove, command or configuration") }
         verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force"])
+        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force", "frames"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
-                                                   "transaction", "by", "reason", "http", "key", "value", "clear", "stdin", "force"])
+                                                   "transaction", "by", "reason", "http", "key", "value", "clear", "stdin", "force",
+                                                   "from", "to", "frames"])
     }
 
     func run() async throws -> Int32 {
         if verb == "command" { return try await command() }
         if verb == "configuration" { return try await configuration() }
+        if verb == "timeline" { return try await timeline() }
         let path = arguments.databasePath
         let store = try openStore(at: path, create: verb == "add")
         switch verb {
@@ -161,7 +164,7 @@ struct StationsCommand {
             }
             return 0
         default:
-            throw UsageError("unknown stations verb \(verb.debugDescription); use list, show, add, accept, reject or remove")
+            throw UsageError("unknown stations verb \(verb.debugDescription); use list, show, add, site, history, log, timeline, quirks, accept, reject or remove")
         }
     }
 

@@ -19,6 +19,10 @@ commands:
             | quirks [ID] | accept ID | reject ID
             | remove ID  [--db PATH] [--json]
             the station registry (works while serve runs)
+            | timeline ID [--from T] [--to T] [--limit N] [--frames] [--json]   one station's history in one ordered
+              view: status reports, faults, decisions, commands and their verification, alerts, deliveries,
+              silences, operators' commands, kill switch and breakers, each with its audit entry [audit #N];
+              Vigil's own calls and their answers from the raw log (--frames: every frame)
             | command ID reset|unlock|enable|disable|trigger|start|stop|configure [...] --by NAME [--reason TEXT]
               [--force]   (a reset of a station with a never-reset fault open needs --force --reason)
             | configuration ID [--key A,B]   (both through serve's API, --http HOST:PORT, VIGIL_API_TOKEN)
