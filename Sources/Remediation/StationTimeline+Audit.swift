@@ -54,7 +54,7 @@ extension StationTimeline {
             if let station = record.station { return station == self.station }
             let action = record.action ?? ""
             if action.hasPrefix("kill switch") || action.hasPrefix("fleet breaker") { return true }
-            if record.kind == "alert", let alert = StationTimeline.number(after: " of alert #", in: record.details) { return alertIds.contains(alert) }
+            if record.kind == "alert", let alert = StationTimeline.alertNamed(by: entry) { return alertIds.contains(alert) }
             if record.kind == "operator", action == "silence" || action == "unsilence",
                let outcome = record.outcome, outcome.hasPrefix("#"), let id = Int(outcome.dropFirst()) {
                 return silenceIds.contains(id)
@@ -101,6 +101,27 @@ extension StationTimeline {
         fields["note"] = .text(step.note)
         let words = "command #\(step.command) \(step.status)" + (step.note.isEmpty ? "" : " — " + step.note)
         return Item(at: at, source: isVerdict ? .verification : .command, text: words, auditEntry: step.entryId, fields: fields, order: order)
+    }
+
+    /// The alert an `alert` entry is about: the `alert` of its JSON details (an alert's step or a
+    /// delivery's), or, in entries written before those details, the text's `alert #N`.
+    static func alertNamed(by entry: AuditEntry) -> Int? {
+        if let object = AlertTrail.object(entry) { return object["alert"] as? Int }
+        return number(after: " of alert #", in: entry.record.details) ?? number(after: "alert #", in: entry.record.details)
+    }
+
+    /// Whether an `alert` entry is the step of alert `id` (not one of its deliveries).
+    static func isStep(of id: Int, _ entry: AuditEntry) -> Bool {
+        guard entry.record.kind == "alert" else { return false }
+        if let object = AlertTrail.object(entry) { return object["alert"] as? Int == id && object["delivery"] == nil }
+        return entry.record.details.hasPrefix("alert #\(id) ")
+    }
+
+    /// Whether an `alert` entry is the end of delivery `id`.
+    static func isDelivery(_ id: Int, _ entry: AuditEntry) -> Bool {
+        guard entry.record.kind == "alert" else { return false }
+        if let object = AlertTrail.object(entry) { return object["delivery"] as? Int == id }
+        return entry.record.details.hasPrefix("delivery #\(id) of alert #")
     }
 
     /// The number right after `marker` in `text` (`delivery #4 of alert #2` → 2 after " of alert #").

@@ -106,7 +106,7 @@ extension StationTimeline {
     static func alertItems(_ rows: Rows, claims: inout AuditClaims) -> [Item] {
         var items: [Item] = []
         for alert in rows.alerts {
-            let entry = claims.claim { $0.record.kind == "alert" && $0.record.details.hasPrefix("alert #\(alert.id) ") }
+            let entry = claims.claim { StationTimeline.isStep(of: alert.id, $0) }
             var words = "alert #\(alert.id) [\(alert.severity.rawValue)] \(alert.title) — \(alert.text) (rule \(alert.rule), \(alert.target), route \(alert.route))"
             words += "; \(alert.status), raised \(alert.count)×, last \(alert.lastSeen)"
             let fields: [String: Value] = ["alertId": .number(alert.id), "rule": .text(alert.rule), "target": .text(alert.target),
@@ -119,7 +119,7 @@ extension StationTimeline {
             }
         }
         for delivery in rows.deliveries {
-            let entry = claims.claim { $0.record.kind == "alert" && $0.record.details.hasPrefix("delivery #\(delivery.id) of alert #") }
+            let entry = claims.claim { StationTimeline.isDelivery(delivery.id, $0) }
             var words = "delivery #\(delivery.id) of alert #\(delivery.alertId) (\(delivery.event)) to \(delivery.endpoint) via \(delivery.route): "
             switch delivery.status {
             case "delivered": words += "delivered after \(delivery.attempts) attempt(s)"

@@ -16,8 +16,9 @@ import Foundation
 /// own time is shown beside it); times that tie keep the order of `Source.allCases`, then each
 /// source's own order (row id). Audit entries are matched to the records they back — a
 /// decision's entry by `{"decisionId":N,`, a command's by its JSON details
-/// (`CommandTrail.step`), an alert's by `alert #N `, a delivery's by `delivery #D of alert #N`,
-/// a silence's by its outcome `#S` — and are not shown twice; an entry no record claims is a
+/// (`CommandTrail.step`), an alert's and a delivery's by their JSON details (`AlertTrail`; the
+/// text `alert #N ` and `delivery #D of alert #N` in entries written before), a silence's by its
+/// outcome `#S` — and are not shown twice; an entry no record claims is a
 /// line of its own. Entries of other stations are never shown; fleet-wide entries (no station)
 /// only when they touch every station (the kill switch, the fleet breaker) or name this
 /// station's alert or silence.

@@ -103,11 +103,11 @@ import Testing
         rows.audit = [
             entry(1, "2026-12-04T09:00:00.000Z", kind: "operator", station: "CP-2", action: "manual reset soft", outcome: "sending", details: "x"),
             entry(2, "2026-12-04T09:00:01.000Z", kind: "operator", station: nil, action: "kill switch on", outcome: "on", details: "storm"),
-            entry(3, "2026-12-04T09:01:00.000Z", kind: "alert", action: "alert oncall new", outcome: "queued", details: "alert #4 to 1 of 1 endpoint(s)"),
+            entry(3, "2026-12-04T09:01:00.000Z", kind: "alert", action: "alert oncall new", outcome: "queued", details: AlertTrail.alertDetails(alert: 4, event: "new", status: "open", severity: .major, title: "t", note: "to 1 of 1 endpoint(s)")),
             entry(4, "2026-12-04T09:01:01.000Z", kind: "alert", station: nil, action: "deliver new", outcome: "delivered",
-                  details: "delivery #8 of alert #4 to https://hooks.example/…: HTTP 200"),
+                  details: AlertTrail.deliveryDetails(delivery: 8, alert: 4, status: "delivered", endpoint: "https://hooks.example/…", note: "HTTP 200")),
             entry(5, "2026-12-04T09:01:02.000Z", kind: "alert", station: nil, action: "deliver new", outcome: "delivered",
-                  details: "delivery #9 of alert #5 to https://hooks.example/…: HTTP 200"),
+                  details: AlertTrail.deliveryDetails(delivery: 9, alert: 5, status: "delivered", endpoint: "https://hooks.example/…", note: "HTTP 200")),
             entry(6, "2026-12-04T09:01:03.000Z", kind: "operator", station: nil, action: "rules reload", outcome: "applied", details: "r"),
             step(7, "2026-12-04T09:01:04.000Z", status: "sending", command: 99, station: "CP-2"),
         ]
