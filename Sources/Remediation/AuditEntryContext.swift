@@ -1,5 +1,6 @@
 import Audit
 import CPMS
+import DomainEvents
 import Foundation
 import Store
 
@@ -18,6 +19,12 @@ public struct AuditEntryContext: Sendable {
     /// The ids the decision cites; those found in the event log are in `evidence`.
     public var citedEventIds: [String] = []
     public var evidence: [StationStore.CitedEvent] = []
+    /// The cited events the decision's own entry carries (`"evidence":[…]`), by id, as read
+    /// back from the chain: the report that set the rule off, covered by the hashes.
+    public var chainedEvidence: [String: DomainEvent] = [:]
+    /// The decision's own entry, and where the decision row disagrees with it.
+    public var decisionEntryId: Int?
+    public var decisionFindings: [String] = []
     public var command: CommandRow?
     public var commandSteps: [CommandTrail.Step] = []
     public var commandFindings: [CommandTrail.Finding] = []
@@ -47,6 +54,12 @@ public struct AuditEntryContext: Sendable {
         }
         if let decisionId, let found = try await DecisionStore(host: store).decision(id: decisionId) {
             context.decision = found.row
+            let trail = try await DecisionTrail.read(for: [found.row], from: store)
+            context.decisionEntryId = trail.entries[decisionId]
+            context.decisionFindings = trail.findings[decisionId] ?? []
+            let decisionEntry = context.decisionEntryId == entry.id ? entry
+                : try await context.decisionEntryId.asyncMap { try await audit.auditPage(afterId: $0 - 1, limit: 1).first } ?? nil
+            if let decisionEntry { context.chainedEvidence = Self.evidence(in: decisionEntry) }
             context.ruleHash = context.ruleHash ?? (found.ruleHash.isEmpty ? nil : found.ruleHash)
             context.citedEventIds = found.eventIds
             if let at = StoreTime.parse(found.row.at) {
@@ -62,6 +75,41 @@ public struct AuditEntryContext: Sendable {
         return context
     }
 
+    /// The events a decision entry carries, by id.
+    static func evidence(in entry: AuditEntry) -> [String: DomainEvent] {
+        guard entry.record.details.hasPrefix("{"),
+              let object = (try? JSONSerialization.jsonObject(with: Data(entry.record.details.utf8))) as? [String: Any],
+              let list = object["evidence"] as? [Any] else { return [:] }
+        var events: [String: DomainEvent] = [:]
+        for item in list {
+            guard let data = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]),
+                  let event = try? DomainEvent.decode(storageJSON: String(decoding: data, as: UTF8.self)) else { continue }
+            events[event.id] = event
+        }
+        return events
+    }
+
+    /// What the event log holds for a cited event compared with the copy on the chain.
+    public func evidenceStatus(_ id: String) -> String {
+        let logged = evidence.first { $0.eventId == id }
+        switch (logged, chainedEvidence[id]) {
+        case (let logged?, let chained?):
+            return (try? DomainEvent.decode(storageJSON: logged.json)) == chained
+                ? "on the trail; the event log's copy agrees" : "THE EVENT LOG'S COPY DIFFERS FROM THE ONE ON THE TRAIL"
+        case (nil, .some): return "on the trail (pruned from the event log)"
+        case (.some, nil): return "in the event log only (cited from an earlier batch: not on the trail)"
+        case (nil, nil): return "no longer in the event log: pruned by its retention"
+        }
+    }
+
+    /// Whether every cited event the trail carries agrees with the event log's copy.
+    public var evidenceAgrees: Bool {
+        evidence.allSatisfy { event in
+            guard let chained = chainedEvidence[event.eventId] else { return true }
+            return (try? DomainEvent.decode(storageJSON: event.json)) == chained
+        }
+    }
+
     /// Frames from a second before the first cited event (or the command, or the entry) to 35 s
     /// after the command was recorded (a command's answer arrives within its timeout) or a second
     /// after the entry.
@@ -70,5 +118,13 @@ public struct AuditEntryContext: Sendable {
         guard let first = starts.compactMap(StoreTime.parse).min(), let entryTime = StoreTime.parse(context.entry.at) else { return nil }
         let end = context.command.flatMap { StoreTime.parse($0.createdAt) }.map { $0.addingTimeInterval(35) } ?? entryTime.addingTimeInterval(1)
         return (StoreTime.format(first.addingTimeInterval(-1)), StoreTime.format(max(end, entryTime.addingTimeInterval(1))))
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

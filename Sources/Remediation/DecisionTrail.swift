@@ -18,10 +18,12 @@ public enum DecisionTrail {
         public var hasFindings: Bool { findings.values.contains { !$0.isEmpty } }
     }
 
-    /// The details a decision's entry must hold for `row`.
-    public static func expectedDetails(_ row: DecisionRow) -> String? {
-        guard row.json.hasPrefix("{"), row.json != "{}" else { return nil }
-        return "{\"decisionId\":\(row.id)," + row.json.dropFirst()
+    /// Whether an entry's details are what `row` must have been recorded with: the row's JSON
+    /// with its id first, and possibly the cited events after it (`"evidence":[…]`).
+    public static func detailsRecord(_ details: String, _ row: DecisionRow) -> Bool {
+        guard row.json.hasPrefix("{"), row.json != "{}" else { return false }
+        let body = "{\"decisionId\":\(row.id)," + row.json.dropFirst().dropLast()
+        return details == body + "}" || (details.hasPrefix(body + ",\"evidence\":[") && details.hasSuffix("]}"))
     }
 
     /// Reads the decision entries written since the oldest row (an hour early, for clock
@@ -48,7 +50,7 @@ public enum DecisionTrail {
             if expected != entry.hash {
                 reading.findings[row.id, default: []].append("audit entry #\(entry.id) no longer matches its hash (edited; run `vigil audit verify`)")
             }
-            if entry.record.details != expectedDetails(row) || entry.record.rule != row.rule || entry.record.outcome != row.kind
+            if !detailsRecord(entry.record.details, row) || entry.record.rule != row.rule || entry.record.outcome != row.kind
                 || !columnsAgree(row) {
                 reading.findings[row.id, default: []].append("the stored decision differs from audit entry #\(entry.id)")
             }

@@ -210,7 +210,7 @@ public actor RuleRunner {
             engine.start(at: clock(), state: &state)
             log(.info, "replay after restart done; acting on events again", ["position": String(cursor.position)])
         }
-        await record(decisions)
+        await record(decisions, batch: batch)
     }
 
     /// Whether events the log still holds for the runner were decided before the restart.
@@ -252,8 +252,13 @@ public actor RuleRunner {
 
     /// Stores decisions with the cursor they bring the runner to (one transaction), audits and
     /// logs them and hands them on. Without decisions only a moved cursor is saved, at the tick.
-    func record(_ decisions: [Decision]) async {
+    /// The events of `batch` a decision cites go on the trail with it (its entry's `evidence`):
+    /// the report that set a rule off is then covered by the chain, not only by the event log.
+    func record(_ decisions: [Decision], batch: [SequencedEvent] = []) async {
         guard !decisions.isEmpty else { return }
+        let cited = Set(decisions.flatMap(\.eventIds))
+        let evidence = Dictionary(batch.lazy.filter { cited.contains($0.event.id) }.map { ($0.event.id, $0.event.storageJSON) },
+                                  uniquingKeysWith: { first, _ in first })
         let cursor = evaluated, ticks = tickedThrough
         // Each decision is encoded once, for its row and its audit entry.
         let encoded = decisions.map(encode)
@@ -274,7 +279,12 @@ public actor RuleRunner {
                                                                  StoreTime.format(clock())),
                                                   versions: versions,
                                                   audit: auditor.map { auditor in
-                                                      ({ ids in zip(pairs, ids).map { Self.auditRecord($0.0, json: $0.1, id: $1) } }, auditor.signing())
+                                                      ({ ids in
+                                                          zip(pairs, ids).map { pair, id in
+                                                              Self.auditRecord(pair.0, json: pair.1, id: id,
+                                                                               evidence: pair.0.eventIds.compactMap { evidence[$0] })
+                                                          }
+                                                      }, auditor.signing())
                                                   })
             storedVersions.formUnion(versions.map(\.hash))
             recorded = cursor
@@ -361,12 +371,14 @@ public actor RuleRunner {
     }
 
     /// A decision's audit entry: its JSON with the decision's id first (`{"decisionId":12,…}`),
-    /// so the entry and the `decisions` row can be matched; the reason when it has no JSON.
-    static func auditRecord(_ decision: Decision, json: String?, id: Int?) -> AuditRecord {
+    /// so the entry and the `decisions` row can be matched, and last the cited events at hand as
+    /// stored (`"evidence":[…]`); the reason when it has no JSON.
+    static func auditRecord(_ decision: Decision, json: String?, id: Int?, evidence: [String] = []) -> AuditRecord {
         var details = json ?? decision.reason
         if let id {
             if let json, json.hasPrefix("{"), json != "{}" {
                 details = "{\"decisionId\":\(id)," + json.dropFirst()
+                if !evidence.isEmpty { details = details.dropLast() + ",\"evidence\":[" + evidence.joined(separator: ",") + "]}" }
             } else if json == nil {
                 details = "decision #\(id): \(decision.reason)"
             }

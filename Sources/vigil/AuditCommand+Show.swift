@@ -17,7 +17,8 @@ extension AuditCommand {
             printError("no audit entry #\(id)\n")
             return 1
         }
-        let sound = context.hashMatches && context.linkMatches && context.commandFindings.isEmpty
+        let sound = context.hashMatches && context.linkMatches && context.commandFindings.isEmpty && context.decisionFindings.isEmpty
+            && context.evidenceAgrees
         if arguments.has("json") {
             printLine(try Self.pretty(Self.object(context)))
             return sound ? 0 : 1
@@ -26,7 +27,8 @@ extension AuditCommand {
         printLine(Self.textLine(entry))
         printLine("  hash \(entry.hash) (encoding v\(entry.encoding.rawValue)), previous \(entry.previousHash)")
         printLine(context.hashMatches ? "  content matches its hash" : "  CONTENT DOES NOT MATCH ITS HASH: the entry was edited")
-        printLine(context.linkMatches ? "  linked to entry #\(id - 1)" : "  NOT LINKED to the entry before it (run `vigil audit verify`)")
+        printLine(!context.linkMatches ? "  NOT LINKED to the entry before it (run `vigil audit verify`)"
+                  : id == 1 ? "  the first entry: it starts from the genesis hash" : "  linked to entry #\(id - 1)")
         if let details = Self.prettyDetails(entry.record.details) {
             printLine("  details:")
             for line in details.split(separator: "\n") { printStoredLine("    " + line) }
@@ -34,11 +36,16 @@ extension AuditCommand {
         if let decision = context.decision {
             printLine("")
             printStoredLine("decision #\(decision.id)  \(decision.at)  \(decision.rule)  \(decision.kind)\(decision.action.map { " " + $0 } ?? "")  \(decision.target)  — \(decision.reason)")
+            if let entryId = context.decisionEntryId { printLine("  recorded by audit entry #\(entryId)") }
+            for problem in context.decisionFindings { printLine("  AUDIT MISMATCH: \(problem)") }
             if let hash = context.ruleHash { printLine("  rule version \(hash)  (vigil rules show-version \(hash.prefix(12)))") }
-            let found = Set(context.evidence.map(\.eventId))
-            for event in context.evidence { printStoredLine("  evidence \(event.eventId)  \(event.at)  \(event.kind)  \(event.json)") }
-            for missing in context.citedEventIds where !found.contains(missing) {
-                printLine("  evidence \(missing)  (no longer in the event log: pruned by its retention)")
+            for id in context.citedEventIds {
+                printLine("  evidence \(id): \(context.evidenceStatus(id))")
+                if let event = context.evidence.first(where: { $0.eventId == id }) {
+                    printStoredLine("    \(event.at)  \(event.kind)  \(event.json)")
+                } else if let chained = context.chainedEvidence[id] {
+                    printStoredLine("    \(chained.storageJSON)")
+                }
             }
         }
         if let command = context.command {
@@ -71,10 +78,17 @@ extension AuditCommand {
                                                  "target": decision.target, "reason": decision.reason, "citedEvents": context.citedEventIds]
             decisionObject["action"] = decision.action
             decisionObject["ruleHash"] = context.ruleHash
+            decisionObject["auditEntry"] = context.decisionEntryId
+            decisionObject["auditFindings"] = context.decisionFindings
             object["decision"] = decisionObject
-            object["evidence"] = context.evidence.map { event -> [String: Any] in
-                ["id": event.eventId, "at": event.at, "kind": event.kind,
-                 "event": (try? JSONSerialization.jsonObject(with: Data(event.json.utf8))) ?? event.json]
+            object["evidence"] = context.citedEventIds.map { id -> [String: Any] in
+                var item: [String: Any] = ["id": id, "status": context.evidenceStatus(id), "onTrail": context.chainedEvidence[id] != nil]
+                if let event = context.evidence.first(where: { $0.eventId == id }) {
+                    item["at"] = event.at
+                    item["kind"] = event.kind
+                    item["event"] = (try? JSONSerialization.jsonObject(with: Data(event.json.utf8))) ?? event.json
+                }
+                return item
             }
         }
         if let command = context.command {

@@ -71,7 +71,11 @@ def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_p
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "content matches its hash" in shown.stdout and f"decision #{act['id']}" in shown.stdout
     assert f"rule version {command['ruleHash']}" in shown.stdout
-    assert "evidence " in shown.stdout and "statusChanged" in shown.stdout and "Faulted" in shown.stdout, shown.stdout
+    assert "statusChanged" in shown.stdout and "Faulted" in shown.stdout, shown.stdout
+    # The fault report that set the rule off is on the trail itself, inside the decision's entry.
+    assert ": on the trail; the event log's copy agrees" in shown.stdout, shown.stdout
+    decision_entry = next(e for e in audit(tmp_path, "--kind", "decision") if e["id"] == act["auditEntry"])
+    assert json.loads(decision_entry["details"])["evidence"][0]["fields"]["to"] == "Faulted", decision_entry
     sending = steps[0]["id"]
     shown = vigil("audit", "show", str(sending), "--db", db, "--json")
     assert shown.returncode == 0, shown.stdout + shown.stderr
@@ -86,6 +90,7 @@ def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_p
     edit = sqlite3.connect(db)
     edit.execute("UPDATE remediation_commands SET status = 'rejected', verified = 0 WHERE id = ?", (command["id"],))
     edit.execute("UPDATE decisions SET reason = 'nothing to see' WHERE id = ?", (act["id"],))
+    edit.execute("UPDATE domain_events SET json = replace(json, 'InternalError', 'NoError')")
     edit.execute("UPDATE rule_versions SET yaml = replace(yaml, 'soft', 'hard'), canonical = replace(canonical, 'soft', 'hard')")
     edit.commit()
     edit.close()
@@ -100,3 +105,6 @@ def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_p
     assert tampered.returncode == 1 and "TEXT DOES NOT MATCH ITS HASH" in tampered.stdout, tampered.stdout
     tampered = vigil("audit", "show", str(sending), "--db", db)
     assert tampered.returncode == 1 and "AUDIT MISMATCH: the record says rejected" in tampered.stdout, tampered.stdout
+    assert "AUDIT MISMATCH: the stored decision differs" in tampered.stdout, tampered.stdout
+    tampered = vigil("audit", "show", str(act["auditEntry"]), "--db", db)
+    assert tampered.returncode == 1 and "THE EVENT LOG'S COPY DIFFERS FROM THE ONE ON THE TRAIL" in tampered.stdout, tampered.stdout
