@@ -73,7 +73,12 @@ public enum APIRoutes {
             await APIError.answering("GET /api/v1/decisions", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let rows = try await DecisionStore(host: store).decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
-                return .json(.ok, Array(("[" + rows.map(\.json).joined(separator: ",") + "]").utf8))
+                // Each decision's JSON with its id first, so it can be followed (`vigil audit show`,
+                // the commands it made).
+                let objects = rows.map { row in
+                    row.json.hasPrefix("{") && row.json != "{}" ? "{\"id\":\(row.id)," + row.json.dropFirst() : "{\"id\":\(row.id)}"
+                }
+                return .json(.ok, Array(("[" + objects.joined(separator: ",") + "]").utf8))
             }
         }
         // An operator approves (or rejects) a ladder paused at an `approve` rung:

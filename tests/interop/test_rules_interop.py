@@ -125,6 +125,7 @@ def test_a_fault_is_decided_and_verified(workspace):
         act = made[0]
         assert act["action"]["type"] == "reset" and act["action"]["resetType"] == "soft"
         assert len(act["ruleHash"]) == 64 and act["eventIds"], act
+        assert [d["id"] for d in made] == sorted(d["id"] for d in made) and made[0]["id"] >= 1   # followable ids
         cli = subprocess.run([str(vigil_binary()), "rules", "decisions", "--db", str(db), "--station", "CP-R1"],
                              capture_output=True, text=True, timeout=STEP)
         assert cli.returncode == 0, cli.stderr
