@@ -1,17 +1,73 @@
+import Alerts
 import CPMS
 import Foundation
+import Transport
 
-/// The start-up warnings for each risky default in force (docs/security.md, production checklist).
+/// The start-up warnings: each risky setting or default in force (docs/security.md, production
+/// checklist). `vigil serve` logs them at start and `vigil config check` prints them; both take
+/// them from `startupWarnings`, so the two never disagree.
 extension ServeCommand {
-    struct RiskyDefault {
+    struct RiskyDefault: Equatable {
         var message: String
-        var fix: String
+        /// What to do instead, when there is one simple fix.
+        var fix: String?
+        /// Extra log fields (`path`, `http`, `route`).
+        var fields: [String: String] = [:]
+
+        init(message: String, fix: String? = nil, fields: [String: String] = [:]) {
+            self.message = message
+            self.fix = fix
+            self.fields = fields
+        }
+    }
+
+    static let noRulesWarning = "no rules directory; no rule will act until one is created and vigil is reloaded (SIGHUP)"
+    static let noCatalogWarning = "no vendor catalogue; faults get no manufacturer guidance, and no station with an open fault is reset automatically (it cannot be classed)"
+
+    /// The files holding secrets, with what each is: the database, the audit key, the config
+    /// file, the TLS private key.
+    func secretFiles(auditKey: String) -> [(what: String, path: String)] {
+        var files = [("database", databasePath), ("audit key", auditKey)]
+        if let configPath { files.append(("config file", configPath)) }
+        if let tlsKey { files.append(("TLS private key", tlsKey)) }
+        return files
+    }
+
+    /// Every warning for the settings in force, in the order serve logs them. `hasAPIUsers` is
+    /// whether the database holds an API user (false when there is no database yet); `http` is
+    /// the API's address (as bound, when serve has bound it).
+    func startupWarnings(usesTLS: Bool, hasAPIUsers: Bool, http: SocketAddress, auditKey: String) -> [RiskyDefault] {
+        var warnings = PrivateFiles.exposed(secretFiles(auditKey: auditKey)).map { path, message in
+            RiskyDefault(message: message, fields: ["path": path])
+        }
+        if alertSettings.routes.isEmpty {
+            warnings.append(RiskyDefault(message: "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent"))
+        }
+        for route in alertSettings.routes where route.url.scheme == "http" && !Self.isLocal(route.url.host ?? "") {
+            warnings.append(RiskyDefault(message: "the alert route \(route.endpoint) sends over plain http:// to \(route.url.host ?? "?"): alerts cross the network in clear and can be read or replayed",
+                                         fix: "an https:// URL", fields: ["route": route.name]))
+        }
+        if !hasAPIUsers {
+            warnings.append(RiskyDefault(message: "the HTTP API has no users and is open to anyone who can reach --http; add one with `vigil users add`",
+                                         fields: ["http": http.description]))
+        }
+        warnings += riskyDefaults(usesTLS: usesTLS)
+        if ["0.0.0.0", "::"].contains(http.host) && httpAllowedHosts.isEmpty {
+            warnings.append(RiskyDefault(message: "the HTTP API listens on all interfaces but answers only requests whose Host is \(http); "
+                                         + "name the host:port clients use with --http-allowed-hosts", fields: ["http": http.description]))
+        }
+        return warnings
+    }
+
+    /// A loopback name or address: traffic to it does not leave the host.
+    static func isLocal(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
     }
 
     func riskyDefaults(usesTLS: Bool) -> [RiskyDefault] {
         var warnings: [RiskyDefault] = []
-        let loopback = ["127.0.0.1", "::1", "localhost"].contains(ocppAddress.host)
-        if !usesTLS && !loopback {
+        if !usesTLS && !Self.isLocal(ocppAddress.host) {
             warnings.append(RiskyDefault(message: "chargers connect over plain ws:// on \(ocppAddress): credentials and commands cross the network in clear",
                                          fix: "--tls-cert and --tls-key (security profiles 2 and 3), or a TLS proxy in front"))
         }

@@ -9,6 +9,7 @@ import RuleEngine
 import ServiceLog
 import Transport
 import VendorCatalog
+import YAMLKit
 
 /// `vigil serve`: the OCPP WebSocket listener (`/ocpp/{chargePointId}`, subprotocols
 /// ocpp2.0.1 and ocpp1.6, ws:// or wss://) and the HTTP API. Settings come from flags,
@@ -53,137 +54,141 @@ struct ServeCommand {
                                        "station-message-budget", "station-byte-budget", "connections-per-address",
                                        "message-log-bytes", "http-allowed-origins", "http-allowed-hosts"]
 
+    /// Where each setting's value came from, by flag name (`vigil config check` shows it); a
+    /// setting left out took its default.
+    var origins: [String: SettingOrigin] = [:]
+
+    /// Every setting from the flags, VIGIL_… variables, the config file and the defaults; throws
+    /// all the mistakes at once (`SettingProblem`s, one per line).
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
+        var problems: [SettingProblem] = []
+        try self.init(arguments: arguments, environment: environment, problems: &problems)
+        guard problems.isEmpty else { throw UsageError(SettingProblem.ordered(problems).map(\.description).joined(separator: "\n")) }
+    }
+
+    /// Reads every setting, recording each mistake in `problems` — with where the bad value
+    /// came from: the flag, the variable, or the config file's line and column — and using the
+    /// default in its place, so that one run reports them all (`vigil config check`). Throws
+    /// only for a malformed command line (an unknown option, a missing value) or an unreadable
+    /// config file. `configFile` is read instead of `--config` / `VIGIL_CONFIG` when given.
+    init(arguments: [String], environment: [String: String], configFile: String? = nil,
+         problems: inout [SettingProblem]) throws(UsageError) {
         let parsed = try Arguments(arguments)
         try parsed.rejectUnknown(allowed: Self.options)
         var file = ServeConfigFile()
-        if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] {
-            file = try ServeConfigFile.load(path: path)
+        if let path = configFile ?? parsed.value("config") ?? environment["VIGIL_CONFIG"] {
+            let errors: [YAMLError]
+            (file, errors) = try ServeConfigFile.read(path: path)
+            problems += errors.map { SettingProblem(mark: $0.mark, text: $0.problem) }
             configPath = path
         }
         declaredStations = file.stations
         maintenance = file.maintenance
         alertSettings = file.alerts
         remediationPolicy = file.remediation
+        var origins: [String: SettingOrigin] = [:]
         func setting(_ name: String) -> String? {
-            parsed.value(name) ?? environment["VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] ?? file.settings[name]
+            let variable = "VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+            if let value = parsed.value(name) {
+                origins[name] = .flag
+                return value
+            }
+            if let value = environment[variable] {
+                origins[name] = .environment(variable)
+                return value
+            }
+            if let value = file.settings[name] {
+                origins[name] = file.marks[name].map { .file($0) } ?? .flag
+                return value
+            }
+            return nil
         }
-        func address(_ name: String, default fallback: String) throws(UsageError) -> SocketAddress {
+        /// A bad value: the problem names its source; the default stays in force.
+        func reject(_ name: String, _ complaint: String) {
+            problems.append(SettingProblem(name: name, origin: origins[name] ?? .flag, complaint: complaint))
+        }
+        func address(_ name: String, default fallback: String) -> SocketAddress {
             let text = setting(name) ?? fallback
-            guard let address = SocketAddress.parse(text) else { throw UsageError("--\(name) must be HOST:PORT, got \(text.debugDescription)") }
-            return address
+            if let address = SocketAddress.parse(text) { return address }
+            reject(name, "must be HOST:PORT, got \(text.debugDescription)")
+            return SocketAddress.parse(fallback) ?? SocketAddress(host: "127.0.0.1", port: 0)
         }
-        ocppAddress = try address("ocpp", default: "0.0.0.0:9000")
-        httpAddress = try address("http", default: "127.0.0.1:8080")
+        ocppAddress = address("ocpp", default: "0.0.0.0:9000")
+        httpAddress = address("http", default: "127.0.0.1:8080")
         func list(_ name: String) -> [String] {
             (setting(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         httpAllowedOrigins = list("http-allowed-origins")
         for origin in httpAllowedOrigins where !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) || origin == "*" {
-            throw UsageError("--http-allowed-origins takes origins such as https://ops.example.net, got \(origin.debugDescription)")
+            reject("http-allowed-origins", "takes origins such as https://ops.example.net, got \(origin.debugDescription)")
         }
         httpAllowedHosts = list("http-allowed-hosts")
         for host in httpAllowedHosts where host.contains("/") || host == "*" {
-            throw UsageError("--http-allowed-hosts takes HOST:PORT values such as vigil.example.net:8080, got \(host.debugDescription)")
+            reject("http-allowed-hosts", "takes HOST:PORT values such as vigil.example.net:8080, got \(host.debugDescription)")
         }
         databasePath = setting("db") ?? "./var/vigil.sqlite"
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
         auditKeyPath = setting("audit-key")
         auditAnchorPath = setting("audit-anchor")
-        let timeout = setting("command-timeout") ?? "30"
-        guard let timeoutSeconds = Int(timeout), timeoutSeconds > 0, timeoutSeconds <= 600 else {
-            throw UsageError("--command-timeout must be 1 to 600 seconds, got \(timeout.debugDescription)")
+        /// The setting as an integer that `valid` accepts; nil (with a problem) otherwise.
+        func integer(_ name: String, _ complaint: String, valid: (Int) -> Bool) -> Int? {
+            guard let text = setting(name) else { return nil }
+            if let value = Int(text), valid(value) { return value }
+            reject(name, "\(complaint), got \(text.debugDescription)")
+            return nil
         }
-        commandTimeout = timeoutSeconds
-        let concurrent = setting("concurrent-use") ?? "reject"
-        guard let parsedConcurrent = ConcurrentUsePolicy(rawValue: concurrent) else {
-            throw UsageError("--concurrent-use must be allow or reject, got \(concurrent.debugDescription)")
+        /// The setting as one of a closed set of raw values; nil (with a problem) otherwise.
+        func choice<Value: RawRepresentable>(_ name: String, _ complaint: String) -> Value? where Value.RawValue == String {
+            guard let text = setting(name) else { return nil }
+            if let value = Value(rawValue: text) { return value }
+            reject(name, "\(complaint), got \(text.debugDescription)")
+            return nil
         }
-        concurrentUse = parsedConcurrent
-        let duplicates = setting("duplicate-connections") ?? "keep-new"
-        guard let parsedDuplicates = ConnectionRegistry.DuplicatePolicy(rawValue: duplicates) else {
-            throw UsageError("--duplicate-connections must be keep-new or keep-old, got \(duplicates.debugDescription)")
+        commandTimeout = integer("command-timeout", "must be 1 to 600 seconds") { (1...600).contains($0) } ?? 30
+        concurrentUse = choice("concurrent-use", "must be allow or reject") ?? .reject
+        duplicateConnections = choice("duplicate-connections", "must be keep-new or keep-old") ?? .keepNew
+        stationAuth = choice("station-auth", "must be optional or required") ?? .optional
+        tickMilliseconds = integer("tick-interval", "must be 10 to 60000 milliseconds") { (10...60_000).contains($0) } ?? 250
+        if let days = integer("message-log-days", "must be 1 to 3650", valid: { (1...3_650).contains($0) }) {
+            messageRetention.maxAgeSeconds = days * 86_400
         }
-        duplicateConnections = parsedDuplicates
-        if let auth = setting("station-auth") {
-            guard let policy = StationCredentials.Policy(rawValue: auth) else {
-                throw UsageError("--station-auth must be optional or required, got \(auth.debugDescription)")
-            }
-            stationAuth = policy
+        if let frames = integer("message-log-frames", "must be a number of at least 1000", valid: { $0 >= 1_000 }) {
+            messageRetention.maxFrames = frames
         }
-        if let tick = setting("tick-interval") {
-            guard let value = Int(tick), value >= 10, value <= 60_000 else {
-                throw UsageError("--tick-interval must be 10 to 60000 milliseconds, got \(tick.debugDescription)")
-            }
-            tickMilliseconds = value
+        if let bytes = integer("message-log-bytes", "must be a number of at least 1048576", valid: { $0 >= 1 << 20 }) {
+            messageRetention.maxBytes = bytes
         }
-        if let days = setting("message-log-days") {
-            guard let value = Int(days), value >= 1, value <= 3_650 else {
-                throw UsageError("--message-log-days must be 1 to 3650, got \(days.debugDescription)")
-            }
-            messageRetention.maxAgeSeconds = value * 86_400
-        }
-        if let frames = setting("message-log-frames") {
-            guard let value = Int(frames), value >= 1_000 else {
-                throw UsageError("--message-log-frames must be a number of at least 1000, got \(frames.debugDescription)")
-            }
-            messageRetention.maxFrames = value
-        }
-        if let text = setting("message-log-bytes") {
-            guard let value = Int(text), value >= 1 << 20 else {
-                throw UsageError("--message-log-bytes must be a number of at least 1048576, got \(text.debugDescription)")
-            }
-            messageRetention.maxBytes = value
-        }
-        if let text = setting("station-message-budget") {
-            guard let value = Int(text), value == 0 || value >= 60 else {
-                throw UsageError("--station-message-budget must be 0 (off) or at least 60 messages per minute, got \(text.debugDescription)")
-            }
+        if let value = integer("station-message-budget", "must be 0 (off) or at least 60 messages per minute", valid: { $0 == 0 || $0 >= 60 }) {
             budgetLimits.messagesPerMinute = value
         }
-        if let text = setting("station-byte-budget") {
-            guard let value = Int(text), value == 0 || value >= 1 << 20 else {
-                throw UsageError("--station-byte-budget must be 0 (off) or at least 1048576 bytes per minute, got \(text.debugDescription)")
-            }
+        if let value = integer("station-byte-budget", "must be 0 (off) or at least 1048576 bytes per minute", valid: { $0 == 0 || $0 >= 1 << 20 }) {
             budgetLimits.bytesPerMinute = value
         }
-        if let text = setting("connections-per-address") {
-            guard let value = Int(text), value >= 0 else {
-                throw UsageError("--connections-per-address must be 0 (no cap) or a number of connections, got \(text.debugDescription)")
-            }
-            connectionsPerAddress = value
-        }
-        let policy = setting("unknown-stations") ?? "accept"
-        guard let parsedPolicy = RegistrationPolicy(rawValue: policy) else {
-            throw UsageError("--unknown-stations must be accept, pending or reject, got \(policy.debugDescription)")
-        }
-        unknownStations = parsedPolicy
-        let interval = setting("heartbeat-interval") ?? "300"
-        guard let seconds = Int(interval), seconds > 0 else {
-            throw UsageError("--heartbeat-interval must be a positive number of seconds, got \(interval.debugDescription)")
-        }
-        heartbeatInterval = seconds
+        connectionsPerAddress = integer("connections-per-address", "must be 0 (no cap) or a number of connections") { $0 >= 0 } ?? 1_000
+        unknownStations = choice("unknown-stations", "must be accept, pending or reject") ?? .accept
+        heartbeatInterval = integer("heartbeat-interval", "must be a positive number of seconds") { $0 > 0 } ?? 300
         tlsCertificate = setting("tls-cert")
         tlsKey = setting("tls-key")
         tlsClientCA = setting("tls-client-ca")
-        if (tlsCertificate == nil) != (tlsKey == nil) { throw UsageError("--tls-cert and --tls-key go together") }
-        if tlsClientCA != nil && tlsCertificate == nil { throw UsageError("--tls-client-ca needs --tls-cert and --tls-key") }
+        if tlsCertificate != nil && tlsKey == nil { reject("tls-cert", "needs --tls-key (tlsKey) too: --tls-cert and --tls-key go together") }
+        if tlsKey != nil && tlsCertificate == nil { reject("tls-key", "needs --tls-cert (tlsCert) too: --tls-cert and --tls-key go together") }
+        if tlsClientCA != nil && tlsCertificate == nil { reject("tls-client-ca", "needs --tls-cert and --tls-key") }
         if let level = setting("log-level") {
-            guard let parsedLevel = Log.Level(name: level) else { throw UsageError("--log-level must be debug, info, warning or error, got \(level.debugDescription)") }
-            log.minimum = parsedLevel
+            if let parsedLevel = Log.Level(name: level) { log.minimum = parsedLevel }
+            else { reject("log-level", "must be debug, info, warning or error, got \(level.debugDescription)") }
         }
         if let format = setting("log-format") {
-            guard format == "text" || format == "json" else { throw UsageError("--log-format must be text or json, got \(format.debugDescription)") }
-            log.json = format == "json"
+            if format == "text" || format == "json" { log.json = format == "json" }
+            else { reject("log-format", "must be text or json, got \(format.debugDescription)") }
         }
+        self.origins = origins
     }
 
     /// The rule set to start with; none (with a warning) when the directory does not exist.
     func loadRules() throws -> RuleSet {
         guard FileManager.default.fileExists(atPath: rulesDirectory) else {
-            log(.warning, "no rules directory; no rule will act until one is created and vigil is reloaded (SIGHUP)",
-                ["path": rulesDirectory])
+            log(.warning, Self.noRulesWarning, ["path": rulesDirectory])
             return RuleSet(rules: [])
         }
         do { return try RuleSet.load(directory: rulesDirectory) } catch {
@@ -204,7 +209,7 @@ struct ServeCommand {
                 throw CommandFailure(description: "the vendor catalogue \(vendorCodes) has errors (see `vigil codes check`):\n\(error)")
             }
         } else {
-            log(.warning, "no vendor catalogue; faults get no manufacturer guidance, and no station with an open fault is reset automatically (it cannot be classed)", ["path": vendorCodes])
+            log(.warning, Self.noCatalogWarning, ["path": vendorCodes])
         }
         let store = try openStore(at: databasePath, create: true)
         // The WAL is copied into the database file beside the writer, never inside a commit a
@@ -229,10 +234,6 @@ struct ServeCommand {
         let eventLog = EventLog(store: store)
         let runner = try await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, events: eventLog, auditor: auditor,
                                           tickInterval: .milliseconds(tickMilliseconds), log: logger)
-        var secretFiles = [("database", databasePath), ("audit key", keyPath)]
-        if let configPath { secretFiles.append(("config file", configPath)) }
-        if let tlsKey { secretFiles.append(("TLS private key", tlsKey)) }
-        for (path, message) in PrivateFiles.exposed(secretFiles) { log(.warning, message, ["path": path]) }
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath,
                                     "audit-anchor": auditAnchorPath ?? "none"])
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
@@ -240,12 +241,6 @@ struct ServeCommand {
         policy.maintenance = maintenance
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
-        if alertSettings.routes.isEmpty { log(.warning, "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent") }
-        if (try? await APIUserStore(host: store).apiUsers().isEmpty) ?? true {
-            log(.warning, "the HTTP API has no users and is open to anyone who can reach --http; add one with `vigil users add`",
-                ["http": httpAddress.description])
-        }
-        for warning in riskyDefaults(usesTLS: ocppConfiguration.tls != nil) { log(.warning, warning.message, ["fix": warning.fix]) }
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
@@ -274,9 +269,9 @@ struct ServeCommand {
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
         // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).
         let openWarning: @Sendable () async -> Void = { await apiGuard.remindWhileOpen() }
-        if ["0.0.0.0", "::"].contains(http.boundAddress.host) && httpAllowedHosts.isEmpty {
-            log(.warning, "the HTTP API listens on all interfaces but answers only requests whose Host is \(http.boundAddress); "
-                + "name the host:port clients use with --http-allowed-hosts", ["http": http.boundAddress.description])
+        let hasAPIUsers = !((try? await APIUserStore(host: store).apiUsers().isEmpty) ?? true)
+        for warning in startupWarnings(usesTLS: ocppConfiguration.tls != nil, hasAPIUsers: hasAPIUsers, http: http.boundAddress, auditKey: keyPath) {
+            log(.warning, warning.message, warning.fields.merging(warning.fix.map { ["fix": $0] } ?? [:]) { first, _ in first })
         }
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")

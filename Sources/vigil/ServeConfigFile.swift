@@ -47,24 +47,40 @@ struct ServeConfigFile {
     /// The executor's safety settings (`remediation:`).
     var remediation = RemediationPolicy()
 
+    /// Where each setting's value is in the file, by flag name (`vigil config check` and the
+    /// messages about a bad value point there).
+    var marks: [String: YAMLMark] = [:]
+
+    /// The file at `path`; throws every mistake in it, one `file:line:col: …` line each.
     static func load(path: String) throws(UsageError) -> ServeConfigFile {
+        let (config, errors) = try read(path: path)
+        guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }
+        return config
+    }
+
+    /// The file at `path` with every mistake found in it: each key is checked, so one run
+    /// shows them all. A YAML syntax error is the exception: the parser stops there, so it is
+    /// the only error reported. Throws only when the file cannot be read.
+    static func read(path: String) throws(UsageError) -> (ServeConfigFile, [YAMLError]) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw UsageError("cannot read the config file \(path)")
         }
         let root: YAMLNode
         do {
-            guard let parsed = try YAMLParser.parse(text, file: path) else { return ServeConfigFile() }
+            guard let parsed = try YAMLParser.parse(text, file: path) else { return (ServeConfigFile(), []) }
             root = parsed
         } catch {
-            throw UsageError("\(error)")
+            return (ServeConfigFile(), [error])
         }
         var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "maintenance", "alerts", "remediation"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
+            if let node = root[key] { config.marks[flag] = node.mark }
         }
         for (key, flag) in listKeys.sorted(by: { $0.key < $1.key }) where reader.field(key, required: false) != nil {
             config.settings[flag] = reader.strings(key).joined(separator: ",")
+            if let node = root[key] { config.marks[flag] = node.mark }
         }
         var errors = reader.errors
         if let list = reader.field("stations", required: false) {
@@ -129,7 +145,11 @@ struct ServeConfigFile {
             config.alerts = settings
             errors += problems
         }
-        guard errors.isEmpty else { throw UsageError(errors.map(\.description).joined(separator: "\n")) }
-        return config
+        return (config, errors.sorted { ($0.mark.line, $0.mark.column) < ($1.mark.line, $1.mark.column) })
+    }
+
+    /// The YAML key of a flag name (`unknown-stations` → `unknownStations`).
+    static func key(of flag: String) -> String? {
+        keys.first { $0.value == flag }?.key ?? listKeys.first { $0.value == flag }?.key
     }
 }
