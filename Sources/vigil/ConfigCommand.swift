@@ -1,0 +1,245 @@
+import API
+import Alerts
+import CPMS
+import Foundation
+import RuleEngine
+import ServiceLog
+import VendorCatalog
+import YAMLKit
+
+/// `vigil config check FILE [serve options] [--json]`: what `vigil serve --config FILE` with
+/// those options would run with, before it runs. Every mistake — in the file at
+/// `file:line:col`, in a flag, in a VIGIL_… variable, in the rules or vendor catalogue it
+/// names, a TLS file it cannot read — then the effective settings with where each came from
+/// (secrets masked), then the warnings serve would log at start (`startupWarnings`, the same
+/// list). Exit 0 when clean or with warnings only, 1 with errors, 2 for a usage mistake.
+struct ConfigCommand {
+    static let usage = """
+        usage: vigil config check FILE [serve options] [--json]
+
+        Checks a vigil serve config file (YAML) without starting anything:
+          - every mistake in it, each at file:line:col (a YAML syntax error stops the parser,
+            so it is reported alone), and every bad flag or VIGIL_… variable;
+          - the rules and vendor catalogue it names, and its TLS files;
+          - the effective settings after the serve options given after FILE and the VIGIL_…
+            variables, each with where it came from (default, flag, variable, file:line:col),
+            webhook URLs and secrets masked;
+          - the warnings vigil serve would log at start: API open (no API users), no alert route,
+            a webhook over plain http:// to another host, plain ws:// off loopback, optional
+            station auth, unknown stations accepted, secret files readable by others …
+        Exit status: 0 clean or warnings only (it says so), 1 errors, 2 usage.
+          --json    one JSON object: file, errors, settings, routes, stations, warnings, status
+        Example: vigil config check /etc/vigil/vigil.yaml --http 0.0.0.0:8080
+        """
+
+    let file: String?
+    let serveArguments: [String]
+    let json: Bool
+    let help: Bool
+
+    init(arguments: [String]) throws(UsageError) {
+        help = arguments.contains("--help") || arguments.contains("-h")
+        json = arguments.contains("--json")
+        guard !help else {
+            file = nil
+            serveArguments = []
+            return
+        }
+        guard let verb = arguments.first else { throw UsageError("config needs a verb: check FILE") }
+        guard verb == "check" else { throw UsageError("unknown config verb \(verb.debugDescription); config check FILE") }
+        let rest = arguments.dropFirst().filter { $0 != "--json" }
+        guard let path = rest.first, !path.hasPrefix("--") else { throw UsageError("config check needs the FILE to check") }
+        file = path
+        serveArguments = Array(rest.dropFirst())
+        if serveArguments.contains(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
+            throw UsageError("config check takes the file as its argument, not --config")
+        }
+    }
+
+    /// One effective setting: its flag name, its value as serve will use it, where it came from.
+    struct Setting {
+        var name: String
+        var value: String
+        var source: String
+    }
+
+    func run() async throws -> Int32 {
+        if help {
+            printLine(Self.usage)
+            return 0
+        }
+        guard let file else { return 2 }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CommandFailure(description: "cannot read the config file \(file)") }
+        let environment = ProcessInfo.processInfo.environment
+        var problems: [SettingProblem] = []
+        let serve = try ServeCommand(arguments: serveArguments, environment: environment, configFile: file, problems: &problems)
+        problems = SettingProblem.ordered(problems + Self.filesProblems(serve))
+        guard problems.isEmpty else {
+            if json {
+                printLine(Self.encode(["file": file, "status": "errors", "errors": problems.map(Self.object)]))
+            } else {
+                for problem in problems { printStoredLine(problem.description) }
+                printLine("\(file): \(problems.count) error\(problems.count == 1 ? "" : "s"); vigil serve would not start")
+            }
+            return 1
+        }
+        let keyPath = AuditKey.path(option: serve.auditKeyPath, databasePath: serve.databasePath)
+        let (hasAPIUsers, notes) = await Self.apiUsers(in: serve.databasePath)
+        var warnings = serve.startupWarnings(usesTLS: serve.tlsCertificate != nil, hasAPIUsers: hasAPIUsers, http: serve.httpAddress,
+                                             auditKey: keyPath)
+        if !FileManager.default.fileExists(atPath: serve.rulesDirectory) {
+            warnings.insert(ServeCommand.RiskyDefault(message: ServeCommand.noRulesWarning, fields: ["path": serve.rulesDirectory]), at: 0)
+        }
+        if !FileManager.default.fileExists(atPath: serve.vendorCodes) {
+            warnings.insert(ServeCommand.RiskyDefault(message: ServeCommand.noCatalogWarning, fields: ["path": serve.vendorCodes]), at: 0)
+        }
+        let settings = Self.settings(serve, auditKey: keyPath)
+        if json {
+            printLine(Self.encode([
+                "file": file, "status": warnings.isEmpty ? "ok" : "warnings", "errors": [Any](),
+                "settings": settings.map { ["name": $0.name, "value": $0.value, "source": $0.source] },
+                "routes": serve.alertSettings.routes.map(Self.maskedRoute),
+                "stations": serve.declaredStations.map { ["id": $0.id, "registration": $0.registration, "site": $0.site as Any] },
+                "warnings": warnings.map { warning -> [String: Any] in
+                    var object: [String: Any] = ["message": warning.message]
+                    if let fix = warning.fix { object["fix"] = fix }
+                    return object
+                },
+                "notes": notes,
+            ]))
+        } else {
+            printLine("\(file): no errors")
+            printLine("")
+            printLine("effective settings (flags over VIGIL_… variables over the file over the defaults):")
+            let width = settings.map(\.name.count).max() ?? 0
+            for setting in settings {
+                printStoredLine("  \(setting.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(setting.value)  (\(setting.source))")
+            }
+            if !serve.alertSettings.routes.isEmpty {
+                printLine("alert routes:")
+                for route in serve.alertSettings.routes {
+                    let masked = Self.maskedRoute(route)
+                    printStoredLine("  \(route.endpoint) \(route.format.rawValue) min \(route.minSeverity.rawValue) secret \(masked["secret"] as? String ?? "")"
+                                    + (route.routingKey == nil ? "" : " routing key \(masked["routingKey"] as? String ?? "")"))
+                }
+            }
+            if !serve.declaredStations.isEmpty { printLine("stations declared: \(serve.declaredStations.count)") }
+            if !serve.maintenance.isEmpty { printLine("maintenance windows: \(serve.maintenance.count)") }
+            for note in notes { printLine("note: \(note)") }
+            printLine("")
+            for warning in warnings {
+                printStoredLine("warning: \(warning.message)" + (warning.fix.map { "; do instead: \($0)" } ?? ""))
+            }
+            printLine(warnings.isEmpty ? "no warnings" : "\(warnings.count) warning\(warnings.count == 1 ? "" : "s") (exit status 0: warnings alone do not stop vigil serve)")
+        }
+        return 0
+    }
+
+    /// What serve would refuse at start beyond the settings themselves: rules or a vendor
+    /// catalogue with errors, TLS files it cannot read. Each points at the setting's position in
+    /// the file when it was set there.
+    static func filesProblems(_ serve: ServeCommand) -> [SettingProblem] {
+        var problems: [SettingProblem] = []
+        func problem(_ name: String, _ text: String) {
+            if case .file(let mark)? = serve.origins[name] {
+                problems.append(SettingProblem(mark: mark, text: "config: \"\(ServeConfigFile.key(of: name) ?? name)\": \(text)"))
+            } else {
+                problems.append(SettingProblem(mark: nil, text: text))
+            }
+        }
+        if FileManager.default.fileExists(atPath: serve.rulesDirectory) {
+            do { _ = try RuleSet.load(directory: serve.rulesDirectory) } catch {
+                problem("rules", "the rules in \(serve.rulesDirectory) have \(error.errors.count) error\(error.errors.count == 1 ? "" : "s"); run `vigil rules check \(serve.rulesDirectory)`")
+            }
+        }
+        if FileManager.default.fileExists(atPath: serve.vendorCodes) {
+            do { _ = try VendorCatalog.load(directory: serve.vendorCodes) } catch {
+                problem("vendor-codes", "the vendor catalogue \(serve.vendorCodes) has \(error.errors.count) error\(error.errors.count == 1 ? "" : "s"); run `vigil codes check \(serve.vendorCodes)`")
+            }
+        }
+        for (name, path) in [("tls-cert", serve.tlsCertificate), ("tls-key", serve.tlsKey), ("tls-client-ca", serve.tlsClientCA)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) { problem(name, "cannot read \(path)") }
+        }
+        return problems
+    }
+
+    /// Whether the database has an API user, read without migrating or creating anything; a
+    /// note says when it could not be read (no database yet counts as none: the API starts open).
+    static func apiUsers(in path: String) async -> (Bool, [String]) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return (false, ["no database at \(path) yet: vigil serve creates it (mode 0600) at its first start"])
+        }
+        do {
+            let store = try StationStore(readingFrom: path)
+            return (try await !APIUserStore(host: store).apiUsers().isEmpty, [])
+        } catch {
+            return (false, ["cannot read the API users from \(path) (\(error)); the warning below assumes none"])
+        }
+    }
+
+    /// Every setting serve takes, as it will use it, in the order of `vigil serve --help`.
+    static func settings(_ serve: ServeCommand, auditKey: String) -> [Setting] {
+        let values: [(String, String)] = [
+            ("ocpp", serve.ocppAddress.description + (serve.tlsCertificate == nil ? " (ws://)" : " (wss://)")),
+            ("http", serve.httpAddress.description),
+            ("http-allowed-hosts", serve.httpAllowedHosts.isEmpty ? "-" : serve.httpAllowedHosts.joined(separator: ",")),
+            ("http-allowed-origins", serve.httpAllowedOrigins.isEmpty ? "-" : serve.httpAllowedOrigins.joined(separator: ",")),
+            ("tls-cert", serve.tlsCertificate ?? "-"),
+            ("tls-key", serve.tlsKey ?? "-"),
+            ("tls-client-ca", serve.tlsClientCA ?? "-"),
+            ("db", serve.databasePath),
+            ("unknown-stations", serve.unknownStations.rawValue),
+            ("heartbeat-interval", "\(serve.heartbeatInterval)"),
+            ("vendor-codes", serve.vendorCodes),
+            ("rules", serve.rulesDirectory),
+            ("audit-key", auditKey),
+            ("audit-anchor", serve.auditAnchorPath ?? "-"),
+            ("command-timeout", "\(serve.commandTimeout)"),
+            ("concurrent-use", serve.concurrentUse.rawValue),
+            ("duplicate-connections", serve.duplicateConnections.rawValue),
+            ("message-log-days", "\(serve.messageRetention.maxAgeSeconds / 86_400)"),
+            ("message-log-frames", "\(serve.messageRetention.maxFrames)"),
+            ("message-log-bytes", "\(serve.messageRetention.maxBytes)"),
+            ("station-auth", serve.stationAuth.rawValue),
+            ("station-message-budget", "\(serve.budgetLimits.messagesPerMinute)"),
+            ("station-byte-budget", "\(serve.budgetLimits.bytesPerMinute)"),
+            ("connections-per-address", "\(serve.connectionsPerAddress)"),
+            ("tick-interval", "\(serve.tickMilliseconds)"),
+            ("log-level", serve.log.minimum.name),
+            ("log-format", serve.log.json ? "json" : "text"),
+        ]
+        return values.map { name, value in
+            let source: String
+            if name == "audit-key" && serve.origins[name] == nil {
+                source = ProcessInfo.processInfo.environment["VIGIL_AUDIT_KEY"] != nil ? "VIGIL_AUDIT_KEY" : "default: beside the database"
+            } else {
+                source = serve.origins[name]?.description ?? "default"
+            }
+            return Setting(name: name, value: value, source: source)
+        }
+    }
+
+    /// A webhook route with its URL masked (`Redacted`, as the outbox and the log show it) and
+    /// its secret and routing key reduced to their length and first characters.
+    static func maskedRoute(_ route: AlertRoute) -> [String: Any] {
+        var object: [String: Any] = ["name": route.name, "endpoint": route.endpoint, "format": route.format.rawValue,
+                                     "minSeverity": route.minSeverity.rawValue, "secret": "«set, \(route.secret.count) chars»"]
+        if let key = route.routingKey { object["routingKey"] = Redacted.key(key) }
+        return object
+    }
+
+    static func object(_ problem: SettingProblem) -> [String: Any] {
+        var object: [String: Any] = ["message": problem.text, "text": problem.description]
+        if let mark = problem.mark {
+            object["file"] = mark.file
+            object["line"] = mark.line
+            object["column"] = mark.column
+        }
+        return object
+    }
+
+    static func encode(_ object: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
