@@ -21,6 +21,10 @@ public actor StationStore {
     nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
+    /// The schema version this build migrates a database to (`PRAGMA user_version`); a
+    /// database above it is refused, one below it is migrated at open.
+    public static var latestSchemaVersion: Int { CPMSSchema.migrations.latestVersion }
+
     /// Opens (and migrates) the SQLite database at `path`. Throws `MigrationError` for a
     /// database written by a newer Vigil.
     public init(path: String) throws {

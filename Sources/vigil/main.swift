@@ -62,6 +62,13 @@ commands:
   simulate  a simulated mixed-vendor fleet with drivers and scripted faults against a running CSMS
             --scenario FILE [--personalities FILE (default Simulations/personalities.yaml)]
             [--url ws://HOST:PORT/ocpp/ (default ws://127.0.0.1:9000/ocpp/)] [--speed N] [--duration D] [--quiet]
+  config    check FILE [serve options] [--json]   every mistake in a serve config file (file:line:col), the
+            effective settings after flags and VIGIL_… variables (secrets masked), and warnings for risky ones;
+            exit 0 clean (or warnings only), 1 errors, 2 usage
+  backup    --output FILE [--db PATH] [--force]   a consistent copy of the database while serve runs (mode 0600);
+            the audit key is not in it: back it up separately (docs/deployment.md)
+  restore   --from FILE [--db PATH] [--force]   put a backup back: integrity and schema version checked first;
+            refuses a database a running serve holds, and an existing one without --force
   help      show this text
 
 Every serve option can also be set as an environment variable: --ocpp as VIGIL_OCPP, and so on.
@@ -87,6 +94,9 @@ do {
     case "tokens": status = try await TokensCommand(arguments: arguments).run()
     case "users": status = try await UsersCommand(arguments: arguments).run()
     case "sessions": status = try await SessionsCommand(arguments: arguments).run()
+    case "config": status = try await ConfigCommand(arguments: arguments).run()
+    case "backup": status = try await BackupCommand(arguments: arguments).run()
+    case "restore": status = try await RestoreCommand(arguments: arguments).run()
     case "help", "--help", "-h":
         print(usage)
         status = 0

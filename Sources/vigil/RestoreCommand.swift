@@ -1,0 +1,57 @@
+import CPMS
+import Foundation
+import ServiceLog
+import Store
+
+/// `vigil restore --from FILE --db PATH [--force]`: puts a `vigil backup` in place of the
+/// database. Refuses a database another process holds (a running serve) whatever `--force`
+/// says, and an existing one without `--force`; checks the backup's integrity and schema
+/// version before it changes anything (`SQLiteBackup.restore`).
+struct RestoreCommand {
+    static let usage = """
+        usage: vigil restore --from FILE [--db PATH] [--force]
+
+        Puts a backup made by `vigil backup` in place of the database. Before changing anything
+        it checks the backup (PRAGMA integrity_check, and a schema version this vigil knows;
+        an older one is migrated at the next start) and refuses a database that another process
+        has open: stop vigil serve first.
+          --from FILE     the backup
+          --db PATH       the database to restore (default ./var/vigil.sqlite; VIGIL_DB)
+          --force         replace an existing database (never one that is open)
+        The audit key is restored separately (a copy of the key the backup's history was signed
+        with); then `vigil audit verify` checks the restored trail (docs/deployment.md).
+        """
+
+    let arguments: Arguments
+
+    init(arguments: [String]) throws(UsageError) {
+        self.arguments = try Arguments(arguments, flagNames: ["force", "help"])
+        if self.arguments.has("help") { return }
+        try self.arguments.rejectUnknown(allowed: ["db", "from", "force"])
+        guard self.arguments.positional.isEmpty else { throw UsageError("restore takes no argument \(self.arguments.positional[0].debugDescription)") }
+        guard self.arguments.value("from") != nil else { throw UsageError("restore needs --from FILE") }
+    }
+
+    func run() async throws -> Int32 {
+        if arguments.has("help") {
+            printLine(Self.usage)
+            return 0
+        }
+        guard let backup = arguments.value("from") else { return 2 }
+        let destination = arguments.databasePath
+        let directory = (destination as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let summary: SQLiteBackup.Summary
+        do {
+            summary = try SQLiteBackup.restore(from: backup, to: destination, supportedSchemaVersion: StationStore.latestSchemaVersion,
+                                               replacing: arguments.has("force"))
+        } catch {
+            throw CommandFailure(description: "cannot restore: \(error)")
+        }
+        printLine("restored \(backup) to \(destination): integrity ok, \(summary.pages) pages, schema version \(summary.schemaVersion)"
+                  + (summary.schemaVersion < StationStore.latestSchemaVersion
+                     ? " (this vigil migrates it to \(StationStore.latestSchemaVersion) at the next start)" : ""))
+        printLine("next: put back the audit key the backup was signed with, then `vigil audit verify --db \(destination)`")
+        return 0
+    }
+}
