@@ -6,7 +6,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve demo bench-compare test generated-check unit-test interop conformance fuzz bench venv clean
+.PHONY: all bootstrap build release serve demo bench-compare test generated-check unit-test interop conformance fuzz bench venv clean install
 
 all: build
 
@@ -73,6 +73,50 @@ bench: release
 # The same load against the Python `ocpp` package's example-style central system and vigil serve.
 bench-compare: release venv
 	scripts/bench-compare
+
+# Installs the release binary, the shipped rules and vendor catalogue, the docs, the shell
+# completions (when `vigil completion bash|zsh` exists), a hardened systemd unit, a sysusers.d
+# entry for the `vigil` user and a default config (never over an existing one). Without root:
+# `make install PREFIX=$$HOME/vigil SYSCONFDIR=$$HOME/vigil/etc` or `make install DESTDIR=/tmp/stage`.
+# INSTALL_BIN installs another build (the tests install the debug one) and skips the release build.
+# After installing as root: docs/deployment.md (the user, the directories, the unit).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc
+STATEDIR   ?= /var/lib/vigil
+BINDIR     ?= $(PREFIX)/bin
+SHAREDIR   ?= $(PREFIX)/share/vigil
+DOCDIR     ?= $(PREFIX)/share/doc/vigil
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL_BIN ?=
+SUBSTITUTE  = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+                  -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g'
+
+install: $(if $(INSTALL_BIN),,release)
+	@set -e; bin="$(or $(INSTALL_BIN),.build/release/vigil)"; \
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SHAREDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(UNITDIR)" \
+	           "$(DESTDIR)$(SYSUSERSDIR)"; \
+	install -m 0755 "$$bin" "$(DESTDIR)$(BINDIR)/vigil"; \
+	rm -rf "$(DESTDIR)$(SHAREDIR)/Rules" "$(DESTDIR)$(SHAREDIR)/VendorCodes"; \
+	cp -R Rules VendorCodes "$(DESTDIR)$(SHAREDIR)/"; \
+	chmod -R u=rwX,go=rX "$(DESTDIR)$(SHAREDIR)"; \
+	install -m 0644 README.md docs/*.md "$(DESTDIR)$(DOCDIR)/"; \
+	if "$$bin" completion bash >/dev/null 2>&1; then \
+	  install -d "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions"; \
+	  "$$bin" completion bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vigil"; \
+	  "$$bin" completion zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vigil"; \
+	else echo "install: no \`vigil completion\` in this build; shell completions skipped"; fi; \
+	$(SUBSTITUTE) deploy/vigil.service.in > "$(DESTDIR)$(UNITDIR)/vigil.service"; chmod 0644 "$(DESTDIR)$(UNITDIR)/vigil.service"; \
+	$(SUBSTITUTE) deploy/vigil.sysusers.in > "$(DESTDIR)$(SYSUSERSDIR)/vigil.conf"; chmod 0644 "$(DESTDIR)$(SYSUSERSDIR)/vigil.conf"; \
+	install -d "$(DESTDIR)$(SYSCONFDIR)/vigil"; \
+	if [ -e "$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml" ]; then \
+	  $(SUBSTITUTE) deploy/vigil.yaml.in > "$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml.default"; chmod 0600 "$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml.default"; \
+	  echo "install: kept $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml; the shipped default is vigil.yaml.default beside it"; \
+	else \
+	  (umask 077; $(SUBSTITUTE) deploy/vigil.yaml.in > "$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml"); \
+	fi; \
+	echo "installed vigil in $(DESTDIR)$(PREFIX); next: docs/deployment.md"
 
 clean:
 	rm -rf .build $(VENV) build-reports
