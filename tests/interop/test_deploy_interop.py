@@ -13,6 +13,8 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import time
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -91,6 +93,12 @@ def test_make_install_into_a_scratch_prefix_and_start_the_installed_service(tmp_
         assert (tmp_path / "var/lib/vigil/vigil.sqlite").is_file()
         assert stat.S_IMODE((tmp_path / "var/lib/vigil/audit.key").stat().st_mode) == 0o600
         assert "rules loaded" in served.stderr_text()
+        port = served.port("http")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=STEP) as answer:
+            assert json.load(answer)["status"] == "ok"
+        # serve prints "listening" a moment before its SIGTERM handler is in place (Shutdown);
+        # a signal inside that window is lost, so give it that moment.
+        time.sleep(0.5)
     finally:
         assert served.stop() == 0
         served.close()
