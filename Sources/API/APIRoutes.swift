@@ -16,7 +16,8 @@ import VendorCatalog
 /// sessions and decisions 100 (at most 1000).
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       catalog: VendorCatalog?, events: EventLog? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
+                       catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil,
+                       guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
@@ -50,9 +51,12 @@ public enum APIRoutes {
                                                                           ("eventLog", .object(log)),
                                                                           ("eventConsumers", .array(legacy))]))).utf8))
         }
-        // The same counters in the Prometheus text format (open to GETs like health).
+        // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
+        // then the event log's and the store's counters.
         router.on("GET", "/metrics") { _ in
-            .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics).utf8))
+            let service = await ServiceMetrics.read(store: store, connections: commands.connections, traffic: traffic, runner: runner)
+            let text = service.text + EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics)
+            return .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8))
         }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/stations", log: log) {

@@ -1,0 +1,69 @@
+"""`GET /metrics` after a real fault → reset → verification loop (issue #19): the exposition is
+read by the Prometheus project's own parser (`prometheus_client`), and each family the docs
+list is there with the values the loop implies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from test_remediation_interop import audit, charger, run, start, until
+
+
+def scrape(proc) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{proc.port('http')}/metrics", timeout=10) as response:
+        assert response.status == 200 and response.headers.get_content_type() == "text/plain"
+        text = response.read().decode()
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    return families
+
+
+def samples(family, **labels):
+    return [s.value for s in family.samples if all(s.labels.get(k) == v for k, v in labels.items())]
+
+
+def test_metrics_cover_the_fault_loop(tmp_path):
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, "CP-M") as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-M") if e["kind"] == "verification"], "the verification")
+                return scrape(proc)
+
+        families = run(scenario())
+        # The parser drops the _total suffix from counter family names.
+        assert samples(families["vigil_stations_connected"]) == [1.0]
+        assert samples(families["vigil_stations_registered"]) == [1.0]
+        assert samples(families["vigil_connectors"], status="Available") == [1.0]
+        received = families["vigil_ocpp_calls_received"]
+        assert samples(received, action="StatusNotification")[0] >= 2 and samples(received, action="BootNotification")[0] >= 2
+        assert samples(families["vigil_ocpp_calls_sent"], action="Reset") == [1.0]
+        decisions = families["vigil_rule_decisions"]
+        assert samples(decisions, rule="reset-then-disable", kind="act") == [1.0]
+        assert samples(decisions, rule="reset-then-disable", kind="verified") == [1.0]
+        assert samples(families["vigil_rule_events"], kind="statusChanged")[0] >= 2
+        assert samples(families["vigil_commands"], action="reset", outcome="accepted") == [1.0]
+        latency = families["vigil_store_commit_duration_seconds"]
+        assert latency.type == "histogram"
+        buckets = [(s.labels["le"], s.value) for s in latency.samples if s.name.endswith("_bucket")]
+        counts = [value for _, value in buckets]
+        assert counts == sorted(counts) and buckets[-1][0] == "+Inf", buckets
+        assert samples(latency)[-1] == counts[-1] or any(s.name.endswith("_count") and s.value == counts[-1] for s in latency.samples)
+        assert "vigil_event_consumer_lag_events" in families
+        # Every series the example Grafana dashboard and the operator guide's table name exists.
+        root = Path(__file__).resolve().parents[2]
+        dashboard = json.loads((root / "docs" / "grafana-dashboard.json").read_text())
+        named = set(re.findall(r"vigil_[a-z_]+", json.dumps(dashboard)))
+        guide = (root / "docs" / "operator-guide.md").read_text().split("## Metrics for Prometheus")[1].split("\n## ")[0]
+        named |= {name for name in re.findall(r"`(vigil_[a-z_]+)`", guide)}
+        for name in named:
+            family = re.sub(r"(_total|_bucket)$", "", name)
+            assert family in families, (name, sorted(families))
+    finally:
+        proc.stop()
