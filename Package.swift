@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
-        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

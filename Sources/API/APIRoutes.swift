@@ -58,6 +58,9 @@ public enum APIRoutes {
             let text = service.text + EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics)
             return .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8))
         }
+        // The API described in OpenAPI 3.1 (open: it is the API's own description).
+        let description = Array(OpenAPIDocument.json.utf8)
+        router.on("GET", "/api/v1/openapi.json") { _ in .json(.ok, description) }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/stations", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)

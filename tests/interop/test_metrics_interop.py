@@ -67,3 +67,20 @@ def test_metrics_cover_the_fault_loop(tmp_path):
             assert family in families, (name, sorted(families))
     finally:
         proc.stop()
+
+
+def test_the_api_description_is_valid_openapi_3_1(tmp_path):
+    """The served description passes the OpenAPI project's validator (an independent reading of
+    the 3.1 specification)."""
+    from openapi_spec_validator import validate
+
+    proc = start(tmp_path)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{proc.port('http')}/api/v1/openapi.json", timeout=10) as response:
+            assert response.status == 200
+            document = json.loads(response.read())
+    finally:
+        proc.stop()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert document["paths"]["/api/v1/stations/{id}/commands"]["post"]["x-vigil-access"] == "operator"
