@@ -10,7 +10,7 @@ enum OpenAPIDocument {
         var method: String
         var path: String
         var summary: String
-        /// `open`, `viewer` or `operator` (`APIAccess`).
+        /// `open`, or an `APIAccess`: `viewer`, `operator`, `auditor`, `admin`.
         var access: String
         var query: [(name: String, description: String, type: String)] = []
         var body: [String: Any]? = nil
@@ -32,8 +32,9 @@ enum OpenAPIDocument {
                   answer: ("200", "Stations.", ["type": "array", "items": ref("Station")]), errors: ["400"]),
         Operation(method: "GET", path: "/api/v1/stations/{id}", summary: "One station with its connectors.", access: "viewer",
                   answer: ("200", "The station.", ref("Station")), errors: ["400", "404"]),
-        Operation(method: "GET", path: "/api/v1/stations/{id}/configuration", summary: "The station's configuration keys, asked of it live (GetConfiguration / GetVariables).",
-                  access: "viewer", query: [("key", "Comma-separated keys; all when absent.", "string")],
+        Operation(method: "GET", path: "/api/v1/stations/{id}/configuration",
+                  summary: "The station's configuration keys, asked of it live (GetConfiguration / GetVariables; operator access: a full read makes some firmware reboot).",
+                  access: "operator", query: [("key", "Comma-separated keys; all when absent.", "string")],
                   answer: ("200", "Keys and values as the station answered (secret settings masked).", anyObject), errors: ["404", "409", "504"]),
         Operation(method: "POST", path: "/api/v1/stations/{id}/commands", summary: "An operator's command to the station (audited with who and why).",
                   access: "operator",
@@ -47,6 +48,24 @@ enum OpenAPIDocument {
         Operation(method: "GET", path: "/api/v1/decisions", summary: "What the rules decided, each with its id first.", access: "viewer",
                   query: [("station", "Only this station's.", "string"), ("rule", "Only this rule's.", "string"), (limit.0, limit.1, limit.2)],
                   answer: ("200", "Decisions (docs/rules.md, decision JSON).", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/audit", summary: "Audit entries a filter selects, with their hashes (docs/audit.md).",
+                  access: "auditor",
+                  query: [("from", "RFC 3339 with a zone; the offset is honoured.", "string"), ("to", "RFC 3339 with a zone.", "string"),
+                          ("station", "", "string"), ("site", "", "string"), ("rule", "", "string"), ("action", "A prefix.", "string"),
+                          ("outcome", "", "string"), ("actor", "", "string"),
+                          ("kind", "alert, command, decision, operator, outcome, system or verification.", "string"),
+                          (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Entries, oldest first; `details` nested when JSON (`detailsText` the hashed text).",
+                           ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/audit/export", summary: "The verifiable export (`vigil audit verify --file` checks it offline).",
+                  access: "auditor",
+                  query: [("format", "jsonl (default) or csv.", "string"), ("bom", "true: a UTF-8 byte order mark (csv only).", "boolean"),
+                          ("selectedOnly", "true: leave out the entries linking a filtered selection to its checkpoints.", "boolean"),
+                          ("from", "", "string"), ("to", "", "string"), ("station", "", "string"), ("kind", "", "string")],
+                  answer: ("200", "JSON lines (application/x-ndjson) or CSV.", string), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/users", summary: "The API's users (never their tokens).", access: "admin",
+                  answer: ("200", "Users.", ["type": "array", "items": object(["name": string, "access": string, "createdAt": string,
+                                                                                "approves": ["type": "array", "items": string]])])),
         Operation(method: "GET", path: "/api/v1/rules", summary: "The loaded rules.", access: "viewer",
                   answer: ("200", "Rules.", ["type": "array", "items": object(["id": string, "hash": string, "mode": string,
                                                                                 "enabled": ["type": "boolean"], "description": string])])),
@@ -77,7 +96,7 @@ enum OpenAPIDocument {
         for operation in operations {
             var responses: [String: Any] = [operation.answer.status: [
                 "description": operation.answer.description,
-                "content": [(operation.path == "/metrics" ? "text/plain" : "application/json"): ["schema": operation.answer.schema]],
+                "content": [Self.mediaType(operation.path): ["schema": operation.answer.schema]],
             ]]
             var errors = operation.errors + ["500"]
             if operation.access != "open" { errors += ["401", "403"] }
@@ -105,7 +124,8 @@ enum OpenAPIDocument {
             "info": ["title": "Vigil HTTP API", "version": "1",
                      "description": "Charge-point management: stations, sessions, rule decisions, approvals and operator commands. "
                         + "Once an API user exists every route but the open ones needs `Authorization: Bearer TOKEN`; "
-                        + "`x-vigil-access` names the access a route needs (viewer: reads; operator: commands and approvals)."],
+                        + "`x-vigil-access` names the access a route needs (viewer: reads; operator: commands and approvals; "
+                        + "auditor: the audit trail besides a viewer's reads; admin: everything, users included)."],
             "paths": paths,
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
@@ -121,6 +141,14 @@ enum OpenAPIDocument {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    static func mediaType(_ path: String) -> String {
+        switch path {
+        case "/metrics": return "text/plain"
+        case "/api/v1/audit/export": return "application/x-ndjson"
+        default: return "application/json"
+        }
     }
 
     static func pathParameters(_ path: String) -> [String] {

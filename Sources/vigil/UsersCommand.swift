@@ -4,7 +4,7 @@ import Foundation
 import OCPP
 import ServiceLog
 
-/// `vigil users list | add NAME --access viewer|operator [--approves ROLE,ROLE] | rotate NAME |
+/// `vigil users list | add NAME --access viewer|operator|auditor|admin [--approves ROLE,ROLE] | rotate NAME |
 /// remove NAME` (`--db PATH`): the people and systems allowed to use the HTTP API. `add` and
 /// `rotate` print a new bearer token once; only its SHA-256 is stored. With no user the API is
 /// open (keep `--http` on a trusted interface); with one or more, every call but the health
@@ -54,7 +54,7 @@ struct UsersCommand {
                 (access, approves) = (existing.access, existing.approves)
             }
             if let text = arguments.value("access") {
-                guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be viewer or operator, got \(text.debugDescription)") }
+                guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be one of \(APIAccess.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)") }
                 access = parsed
             } else if verb == "add" {
                 throw UsageError("users add needs --access viewer|operator")

@@ -28,7 +28,7 @@ commands:
             | configuration ID [--key A,B]   (both through serve's API, --http HOST:PORT, VIGIL_API_TOKEN)
   sessions  list [--station ID] | show ID  [--db PATH] [--json]   charging sessions with meter samples
   tokens    list | add TOKEN [--expiry T] [--parent P] [--note N] [--sites A,B] | block TOKEN | unblock TOKEN  [--db PATH]
-  users     list | add NAME --access viewer|operator [--approves ROLE,…] | rotate NAME | remove NAME  [--db PATH]
+  users     list | add NAME --access viewer|operator|auditor|admin [--approves ROLE,…] | rotate NAME | remove NAME  [--db PATH]
             HTTP API users; add/rotate print a bearer token once (no user: the API is open)
   echo      WebSocket echo endpoint for conformance tests and benchmarks
             --listen HOST:PORT (default 127.0.0.1:9001)  --max-message-bytes N (default 67108864)
