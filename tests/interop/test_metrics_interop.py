@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +57,21 @@ def test_metrics_cover_the_fault_loop(tmp_path):
         assert counts == sorted(counts) and buckets[-1][0] == "+Inf", buckets
         assert samples(latency)[-1] == counts[-1] or any(s.name.endswith("_count") and s.value == counts[-1] for s in latency.samples)
         assert "vigil_event_consumer_lag_events" in families
+        # The records behind the metrics through the API (open: no API user in this run).
+        def get(path):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{proc.port('http')}{path}", timeout=10) as response:
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+        status, commands = get("/api/v1/commands?station=CP-M")
+        assert status == 200 and [(c["action"], c["status"], c["verification"]) for c in commands] == [("reset", "accepted", "verified")], commands
+        status, history = get("/api/v1/stations/CP-M/history")
+        assert status == 200 and [h["status"] for h in history][:2] == ["Faulted", "Available"] and history[0]["errorCode"] == "InternalError"
+        status, body = get("/api/v1/alerts?status=bogus")
+        assert status == 400 and body["code"] == "invalid_parameter" and "open, resolved" in body["error"], body
+        assert get("/api/v1/silences")[0] == 200 and get("/api/v1/alerts/deliveries")[0] == 200
+        assert get("/api/v1/stations/CP-NONE/history")[0] == 404
         # Every series the example Grafana dashboard and the operator guide's table name exists.
         root = Path(__file__).resolve().parents[2]
         dashboard = json.loads((root / "docs" / "grafana-dashboard.json").read_text())
