@@ -102,11 +102,14 @@ struct AlertsCommand {
         case "unsilence":
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
+            // What it matched goes on the entry too, so filters by station, site or rule find it.
+            let silence = try await AlertStore(host: store).silences(at: now, includeEnded: true).first { $0.id == id }
             guard try await AlertStore(host: store).endSilence(id: id, now: now) else {
                 printLine("no silence #\(id)")
                 return 1
             }
-            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "unsilence", outcome: "#\(id)",
+            try await audit(store, AuditRecord(kind: "operator", actor: person, station: silence?.station, site: silence?.site,
+                                               rule: silence?.rule, action: "unsilence", outcome: "#\(id)",
                                                details: AlertTrail.silenceDetails(silence: id, status: "ended", reason: "ended early")))
             printLine("silence #\(id) ended")
             return 0
