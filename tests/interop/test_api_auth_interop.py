@@ -53,13 +53,17 @@ def call(proc: VigilProcess, path: str, token: str | None = None, body: dict | N
         return error.code, json.loads(error.read() or b"{}")
 
 
-def test_api_users_tokens_and_access(tmp_path):
-    db = tmp_path / "vigil.sqlite"
+def serve(tmp_path: Path) -> VigilProcess:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "rules.yaml").write_text(RULES)
-    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--rules", str(rules)],
-                        ["ocpp", "http"]).start()
+    return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(tmp_path / "vigil.sqlite"),
+                         "--rules", str(rules)], ["ocpp", "http"]).start()
+
+
+def test_api_users_tokens_and_access(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    proc = serve(tmp_path)
     try:
         assert "the HTTP API has no users" in proc.stderr_text()
         # Open while there is no user.
@@ -114,11 +118,7 @@ def test_auditor_and_admin_access(tmp_path):
     """An auditor reads and exports the audit trail and changes nothing; an admin may do
     everything, the users list included; a viewer or operator gets 403 on the audit routes."""
     db = tmp_path / "vigil.sqlite"
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "rules.yaml").write_text(RULES)
-    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--rules", str(rules)],
-                        ["ocpp", "http"]).start()
+    proc = serve(tmp_path)
     try:
         auditor = add_user(db, "aud", "--access", "auditor")
         admin = add_user(db, "root", "--access", "admin")
