@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from test_remediation_interop import verified_loop, vigil
+from test_remediation_interop import audit, verified_loop, vigil
 
 
 def loop_on_record(tmp_path, station):
