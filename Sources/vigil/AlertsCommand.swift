@@ -14,20 +14,24 @@ import YAMLKit
 ///   silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
 ///   silences [--all]   unsilence ID
 struct AlertsCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, deliveries, retry, silence, silences, unsilence
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("alerts needs a verb: list, deliveries, retry, silence, silences or unsilence") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["all-dead", "all", "json"])
+        verb = try parseVerb(arguments, of: .alerts)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["all-dead", "all", "json"])
     }
 
     func run() async throws -> Int32 {
         let store = try openStore(at: arguments.databasePath, create: false)
         let now = StoreTime.format(Date())
         switch verb {
-        case "list":
+        case .list:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no alerts") }
@@ -39,7 +43,7 @@ struct AlertsCommand {
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "alert")
-        case "deliveries":
+        case .deliveries:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
             if rows.isEmpty { printLine("no deliveries") }
@@ -51,7 +55,7 @@ struct AlertsCommand {
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "delivery")
-        case "retry":
+        case .retry:
             try arguments.rejectUnknown(allowed: ["db", "all-dead"])
             let id = arguments.positional.first.flatMap { Int($0) }
             guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
@@ -60,7 +64,7 @@ struct AlertsCommand {
                                                details: id.map { "delivery #\($0)" } ?? "all dead deliveries"))
             printLine(count == 0 ? "no dead delivery \(id.map { "#\($0)" } ?? "") to retry" : "\(count) deliver\(count == 1 ? "y" : "ies") queued again")
             return count == 0 ? 1 : 0
-        case "silence":
+        case .silence:
             try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by"])
             guard let reason = arguments.value("reason") else { throw UsageError("alerts silence needs --reason (it goes on the record)") }
             guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
@@ -85,7 +89,7 @@ struct AlertsCommand {
                                                                                   endsAt: StoreTime.format(end), reason: reason)))
             printLine("silence #\(id) in force until \(StoreTime.format(end))")
             return 0
-        case "silences":
+        case .silences:
             try arguments.rejectUnknown(allowed: ["db", "all"])
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
             if rows.isEmpty { printLine("no silences in force") }
@@ -99,7 +103,7 @@ struct AlertsCommand {
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "silence")
-        case "unsilence":
+        case .unsilence:
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
             guard try await AlertStore(host: store).endSilence(id: id, now: now) else {
@@ -110,8 +114,6 @@ struct AlertsCommand {
                                                details: AlertTrail.silenceDetails(silence: id, status: "ended", reason: "ended early")))
             printLine("silence #\(id) ended")
             return 0
-        default:
-            throw UsageError("unknown alerts verb \(verb.debugDescription); use list, deliveries, retry, silence, silences or unsilence")
         }
     }
 

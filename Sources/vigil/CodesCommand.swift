@@ -9,13 +9,17 @@ import VendorCatalog
 ///   list [--vendor V] [--dir DIR]
 ///   gaps [--db PATH]                   vendor codes seen that the catalogue does not document
 struct CodesCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case check, lookup, list, gaps
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("codes needs a verb: check, lookup or list") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst())
+        verb = try parseVerb(arguments, of: .codes)
+        self.arguments = Arguments(arguments.dropFirst())
     }
 
     func gaps() async throws -> Int32 {
@@ -38,23 +42,21 @@ struct CodesCommand {
 
     func run() async throws -> Int32 {
         switch verb {
-        case "gaps":
+        case .gaps:
             try arguments.rejectUnknown(allowed: ["db"])
             return try await gaps()
-        case "check":
+        case .check:
             try arguments.rejectUnknown(allowed: [])
             return check()
-        case "lookup":
+        case .lookup:
             try arguments.rejectUnknown(allowed: ["vendor", "code", "model", "firmware", "ocpp-error", "dir"])
             guard arguments.value("code") != nil || arguments.value("ocpp-error") != nil else {
                 throw UsageError("codes lookup needs --code (and --vendor) or --ocpp-error")
             }
             return try lookup()
-        case "list":
+        case .list:
             try arguments.rejectUnknown(allowed: ["vendor", "dir"])
             return try list()
-        default:
-            throw UsageError("unknown codes verb \(verb.debugDescription); use check, lookup, list or gaps")
         }
     }
 

@@ -6,13 +6,17 @@ import ServiceLog
 /// `vigil sessions list [--station ID] | show ID  [--db PATH] [--json]`: charging sessions
 /// with their meter samples, read from the database `vigil serve` writes.
 struct SessionsCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, show
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("sessions needs a verb: list or show ID") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        verb = try parseVerb(arguments, of: .sessions)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "station"])
     }
 
@@ -20,7 +24,7 @@ struct SessionsCommand {
         let path = arguments.databasePath
         let store = try openStore(at: path, create: false)
         switch verb {
-        case "list":
+        case .list:
             let sessions = try await store.sessions(station: arguments.value("station"))
             if arguments.has("json") {
                 printLine(Self.json(sessions.map { SessionJSON.object($0, samples: nil) }))
@@ -38,7 +42,7 @@ struct SessionsCommand {
                            session.stopReason ?? "-"].joined(separator: " "))
             }
             return 0
-        case "show":
+        case .show:
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }
             guard let session = try await store.session(id) else {
                 printLine("no session \(id) in \(path)")
@@ -60,8 +64,6 @@ struct SessionsCommand {
                 printStoredLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
             }
             return 0
-        default:
-            throw UsageError("unknown sessions verb \(verb.debugDescription); use list or show")
         }
     }
 
