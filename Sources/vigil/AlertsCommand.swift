@@ -32,11 +32,23 @@ struct AlertsCommand {
         let now = StoreTime.format(Date())
         switch verb {
         case .list:
-            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
-            if rows.isEmpty { printLine("no alerts") }
             let entries = try await AlertTrail.entries(named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "status": row.status, "severity": row.severity.rawValue, "rule": row.rule,
+                                                 "target": row.target, "count": row.count, "firstSeen": row.firstSeen,
+                                                 "lastSeen": row.lastSeen, "title": row.title, "route": row.route]
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["resolvedAt"] = row.resolvedAt
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "alert")
+            }
+            if rows.isEmpty { printLine("no alerts") }
             for row in rows {
                 let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
                 printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
@@ -44,11 +56,22 @@ struct AlertsCommand {
             }
             return try mismatches(findings, of: "alert")
         case .deliveries:
-            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
-            if rows.isEmpty { printLine("no deliveries") }
             let entries = try await AlertTrail.entries(named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "status": row.status, "alert": row.alertId, "event": row.event,
+                                                 "route": row.route, "endpoint": row.endpoint, "attempts": row.attempts,
+                                                 "nextAttemptAt": row.nextAttemptAt, "createdAt": row.createdAt]
+                    object["lastError"] = row.lastError
+                    object["deliveredAt"] = row.deliveredAt
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "delivery")
+            }
+            if rows.isEmpty { printLine("no deliveries") }
             for row in rows {
                 let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
                 printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")\(audit.isEmpty ? "" : "  [audit \(audit)]")")
@@ -90,11 +113,23 @@ struct AlertsCommand {
             printLine("silence #\(id) in force until \(StoreTime.format(end))")
             return 0
         case .silences:
-            try arguments.rejectUnknown(allowed: ["db", "all"])
+            try arguments.rejectUnknown(allowed: ["db", "all", "json"])
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
-            if rows.isEmpty { printLine("no silences in force") }
             let entries = try await AlertTrail.entries(named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "startsAt": row.startsAt, "endsAt": row.endsAt,
+                                                 "createdBy": row.createdBy, "reason": row.reason]
+                    object["rule"] = row.rule
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["severity"] = row.severity?.rawValue
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "silence")
+            }
+            if rows.isEmpty { printLine("no silences in force") }
             for row in rows {
                 let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity?.rawValue)]
                     .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
@@ -124,6 +159,14 @@ struct AlertsCommand {
         let now = StoreTime.format(Date())
         try await AuditStore(host: store).appendAudit([record], key: key, now: now)
         if let key { try await AuditStore(host: store).checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once
+    }
+
+    /// A listed row's JSON with its audit entries' ids and, when it disagrees with them, the findings.
+    static func withTrail(_ object: [String: Any], id: Int, entries: [Int: [AuditEntry]], findings: [Int: [String]]) -> [String: Any] {
+        var object = object
+        object["auditEntries"] = (entries[id] ?? []).map(\.id)
+        if let problems = findings[id], !problems.isEmpty { object["auditFindings"] = problems }
+        return object
     }
 
     static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }

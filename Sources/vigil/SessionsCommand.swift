@@ -30,17 +30,16 @@ struct SessionsCommand {
                 printLine(Self.json(sessions.map { SessionJSON.object($0, samples: nil) }))
                 return 0
             }
-            printLine("ID      STATION          EVSE  TOKEN                 START                 STOP                  ENERGY Wh   REASON")
+            // Columns as wide as their content (TextTable): a long station id or token is never misaligned.
+            var table = TextTable([TextTable.Column("ID", alignsRight: true), TextTable.Column("STATION"),
+                                   TextTable.Column("EVSE", alignsRight: true), TextTable.Column("TOKEN"), TextTable.Column("START"),
+                                   TextTable.Column("STOP"), TextTable.Column("ENERGY Wh", alignsRight: true), TextTable.Column("REASON")])
             for session in sessions {
-                printStoredLine([String(session.id).padding(toLength: 7, withPad: " ", startingAt: 0),
-                           session.station.padding(toLength: 16, withPad: " ", startingAt: 0),
-                           String(session.evse).padding(toLength: 5, withPad: " ", startingAt: 0),
-                           (session.idToken ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0),
-                           session.startTime.padding(toLength: 21, withPad: " ", startingAt: 0),
-                           (session.stopTime ?? "active").padding(toLength: 21, withPad: " ", startingAt: 0),
-                           (session.energyWh.map { String(format: "%.0f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0),
-                           session.stopReason ?? "-"].joined(separator: " "))
+                table.append([String(session.id), session.station, String(session.evse), session.idToken ?? "-", session.startTime,
+                              session.stopTime ?? "active", session.energyWh.map { String(format: "%.0f", $0) } ?? "-",
+                              session.stopReason ?? (session.isActive ? "" : "-")])
             }
+            for line in table.lines { printLine(line) }
             return 0
         case .show:
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }

@@ -67,8 +67,20 @@ struct StationsCommand {
         case .history:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations history needs a station id") }
             let skew = try await store.clockSkew(of: id)
+            let entries = try await store.history(id, limit: try arguments.integer("limit", default: 50))
+            if arguments.has("json") {
+                printLine(JSONOutput.text(entries.map { entry -> [String: Any] in
+                    var object: [String: Any] = ["receivedAt": entry.receivedAt, "evse": entry.evse, "connector": entry.connector,
+                                                 "status": entry.status.rawValue, "queuedOffline": entry.queuedOffline]
+                    object["chargerTime"] = entry.chargerTime
+                    object["errorCode"] = entry.errorCode?.rawValue
+                    object["vendorErrorCode"] = entry.vendorErrorCode
+                    return object
+                }))
+                return 0
+            }
             printLine("status history of \(id), in the order the charger reported it (clock skew \(skew.map { String(format: "%+.1f s", $0) } ?? "not measured yet"))")
-            for entry in try await store.history(id, limit: try arguments.integer("limit", default: 50)) {
+            for entry in entries {
                 var line = "\(entry.chargerTime ?? "-")  received \(entry.receivedAt)  EVSE \(entry.evse)/\(entry.connector)  \(entry.status)"
                 if let code = entry.errorCode, code.isFault { line += " \(code)" }
                 if let vendor = entry.vendorErrorCode, !vendor.isEmpty { line += " (\(vendor))" }
@@ -78,7 +90,12 @@ struct StationsCommand {
             return 0
         case .log:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
-            for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
+            let messages = try await store.messages(station: id, limit: try arguments.integer("limit", default: 50))
+            if arguments.has("json") {
+                printLine(JSONOutput.text(messages.map { ["at": $0.at, "direction": $0.incoming ? "in" : "out", "frame": $0.text] }))
+                return 0
+            }
+            for message in messages {
                 printStoredLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
             }
             return 0
@@ -149,12 +166,16 @@ struct StationsCommand {
                 printLine(json(stations.map(summary)))
                 return 0
             }
-            printLine("ID                   ONLINE  REGISTRATION  OCPP       VENDOR / MODEL                 LAST SEEN")
+            // Columns as wide as their content (TextTable): an id or model is never cut or misaligned.
+            var table = TextTable([TextTable.Column("ID"), TextTable.Column("ONLINE"), TextTable.Column("REGISTRATION"),
+                                   TextTable.Column("OCPP"), TextTable.Column("VENDOR / MODEL"), TextTable.Column("SITE"),
+                                   TextTable.Column("LAST SEEN")])
             for station in stations {
                 let vendorModel = [station.vendor, station.model].compactMap { $0 }.joined(separator: " / ")
-                printStoredLine([pad(station.id, 20), pad(station.isOnline ? "yes" : "no", 7), pad(station.registration, 13),
-                           pad(station.ocppVersion ?? "-", 10), pad(vendorModel, 30), station.lastSeen ?? "-"].joined(separator: " "))
+                table.append([station.id, station.isOnline ? "yes" : "no", station.registration, station.ocppVersion ?? "-",
+                              vendorModel.isEmpty ? "-" : vendorModel, station.site ?? "-", station.lastSeen ?? "-"])
             }
+            for line in table.lines { printLine(line) }
             return 0
         case .show:
             guard let id = arguments.positional.first else { throw UsageError("stations show needs a station id") }
@@ -178,8 +199,6 @@ struct StationsCommand {
             return 0
         }
     }
-
-    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
 
     func summary(_ station: StationRecord) -> [String: Any] {
         var object: [String: Any] = ["id": station.id, "online": station.isOnline, "registration": station.registration]

@@ -29,13 +29,27 @@ struct TokensCommand {
         }
         switch verb {
         case .list:
-            try arguments.rejectUnknown(allowed: ["db"])
+            try arguments.rejectUnknown(allowed: ["db", "json"])
             let store = try openStore(at: path, create: false)
             let tokens = try await store.tokens()
-            printLine("TOKEN                                 STATUS    EXPIRY                PARENT")
-            for token in tokens {
-                printLine("\(token.token.padding(toLength: 37, withPad: " ", startingAt: 0)) \(token.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \((token.expiry ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)) \(token.parent ?? "-")")
+            if arguments.has("json") {
+                printLine(JSONOutput.text(tokens.map { token -> [String: Any] in
+                    var object: [String: Any] = ["token": token.token, "status": token.status.rawValue, "sites": token.sites]
+                    object["expiry"] = token.expiry
+                    object["parent"] = token.parent
+                    object["note"] = token.note
+                    return object
+                }))
+                return 0
             }
+            // Columns as wide as their content; the sites and note were not shown before.
+            var table = TextTable([TextTable.Column("TOKEN"), TextTable.Column("STATUS"), TextTable.Column("EXPIRY"),
+                                   TextTable.Column("PARENT"), TextTable.Column("SITES"), TextTable.Column("NOTE")])
+            for token in tokens {
+                table.append([token.token, token.status.rawValue, token.expiry ?? "-", token.parent ?? "-",
+                              token.sites.isEmpty ? "any" : token.sites.joined(separator: ","), token.note ?? ""])
+            }
+            for line in table.lines { printLine(line) }
             return 0
         case .add:
             try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])

@@ -40,10 +40,19 @@ struct UsersCommand {
         switch verb {
         case .list:
             let users = try await APIUserStore(host: openStore(at: path, create: false)).apiUsers()
-            if users.isEmpty { printLine("no API users: the HTTP API is open to anyone who can reach it") }
-            for user in users {
-                printStoredLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
+            if arguments.has("json") {
+                printLine(JSONOutput.text(users.map { ["name": $0.name, "access": $0.access.rawValue, "approves": $0.approves, "createdAt": $0.createdAt] }))
+                return 0
             }
+            if users.isEmpty {
+                printLine("no API users: the HTTP API is open to anyone who can reach it")
+                return 0
+            }
+            var table = TextTable([TextTable.Column("NAME"), TextTable.Column("ACCESS"), TextTable.Column("APPROVES"), TextTable.Column("SINCE")])
+            for user in users {
+                table.append([user.name, user.access.rawValue, user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "), user.createdAt])
+            }
+            for line in table.lines { printLine(line) }
             return 0
         case .add, .rotate:
             let userName = try name()
