@@ -7,6 +7,8 @@ import YAMLKit
 struct HelpCommand {
     var command: CommandHelp?
     var verb: VerbHelp?
+    /// `vigil help --json`: the whole registry, for scripts and the interop tests.
+    var isJSON = false
 
     /// The overview (no command), a command's help, or a verb's.
     init(command: CommandHelp? = nil, verb: VerbHelp? = nil) {
@@ -23,7 +25,10 @@ struct HelpCommand {
             return
         }
         if first == "help" {
-            try self.init(naming: Array(arguments.dropFirst()), strict: true)
+            let words = Array(arguments.dropFirst())
+            let named = words.filter { !["--json", "--help", "-h"].contains($0) }
+            try self.init(naming: named.isEmpty && asked ? ["help"] : named, strict: true)   // `vigil help --help`: help's own
+            isJSON = words.contains("--json")
         } else if asked {
             try self.init(naming: arguments.filter { $0 != "--help" && $0 != "-h" }, strict: false)
         } else {
@@ -53,8 +58,30 @@ struct HelpCommand {
     }
 
     func run() -> Int32 {
-        printLine(text)
+        printLine(isJSON ? JSONOutput.text((command.map { [$0] } ?? CommandHelp.all).map(\.jsonObject)) : text)
         return 0
+    }
+}
+
+extension CommandHelp {
+    /// The entry as `vigil help --json` shows it.
+    var jsonObject: [String: Any] {
+        func describe(_ list: [OptionHelp]) -> [[String: Any]] {
+            list.map { option in
+                var object: [String: Any] = ["name": option.name, "summary": option.summary, "flag": option.isFlag, "choices": option.choices]
+                object["value"] = option.value
+                object["default"] = option.defaultValue
+                object["environment"] = option.environment
+                object["configKey"] = option.configKey
+                return object
+            }
+        }
+        return ["name": name, "summary": summary, "options": describe(options), "examples": examples,
+                "environment": environment.map(\.name),
+                "verbs": verbs.map { verb in
+                    ["name": verb.name, "arguments": verb.arguments, "summary": verb.summary, "examples": verb.examples,
+                     "options": describe(options(of: verb)), "environment": verb.environment.map(\.name)] as [String: Any]
+                }]
     }
 }
 
