@@ -50,6 +50,8 @@ let package = Package(
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
         .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine"]),
+        // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
+        .testTarget(name: "VigilTests", dependencies: ["vigil"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -54,7 +54,7 @@ struct ServeCommand {
                                        "message-log-bytes", "http-allowed-origins", "http-allowed-hosts"]
 
     init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
-        let parsed = try Arguments(arguments)
+        let parsed = Arguments(arguments)
         try parsed.rejectUnknown(allowed: Self.options)
         var file = ServeConfigFile()
         if let path = parsed.value("config") ?? environment["VIGIL_CONFIG"] {

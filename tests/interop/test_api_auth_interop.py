@@ -74,7 +74,8 @@ def test_api_users_tokens_and_access(tmp_path):
         sam = add_user(db, "sam", "--access", "operator", "--approves", "supervisor")
         assert viewer.startswith("vigil_") and len(viewer) == 6 + 64 and len({viewer, dana, sam}) == 3
         listed = vigil(db, "users", "list").stdout
-        assert "dana" in listed and "approves: supervisor" in listed and viewer not in listed
+        rows = [line.split()[:3] for line in listed.splitlines()]
+        assert ["dana", "operator", "-"] in rows and ["sam", "operator", "supervisor"] in rows and viewer not in listed
 
         status, body = call(proc, "/api/v1/stations")
         assert status == 401 and "Bearer" in body["error"], body
