@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ServiceLog", exclude: ["README.md"]),
         .target(name: "Alerts", dependencies: ["Store", "DomainEvents", "Audit", "YAMLKit", "Transport", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
         .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts", "ServiceLog"], exclude: ["README.md"]),
-        .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests"],
+        .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts"],
                 exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests"]),
@@ -49,7 +49,9 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
-        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine"]),
+        // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
+        .testTarget(name: "VigilTests", dependencies: ["vigil"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,7 +37,7 @@ struct APIAuth: Sendable {
                 ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
                 : .refused(Self.error(.unknownToken, "unknown or revoked token", challenge: true))
         }
-        guard user.access >= access else {
+        guard user.access.allows(access) else {
             return .refused(Self.error(.insufficientAccess, "\(user.name) has \(user.access.rawValue) access; this needs \(access.rawValue)"))
         }
         return .allowed(user)

@@ -16,12 +16,15 @@ import VendorCatalog
 /// sessions and decisions 100 (at most 1000).
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       catalog: VendorCatalog?, events: EventLog? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
+                       catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil,
+                       guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
         CommandRoutes.route(&router, commands: commands, auditor: auditor, auth: auth,
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
+        AuditRoutes.route(&router, store: store, auth: auth, log: log)
+        RecordRoutes.route(&router, store: store, auth: auth, log: log)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
         // while no API user exists.
@@ -50,10 +53,16 @@ public enum APIRoutes {
                                                                           ("eventLog", .object(log)),
                                                                           ("eventConsumers", .array(legacy))]))).utf8))
         }
-        // The same counters in the Prometheus text format (open to GETs like health).
+        // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
+        // then the event log's and the store's counters.
         router.on("GET", "/metrics") { _ in
-            .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics).utf8))
+            let service = await ServiceMetrics.read(store: store, connections: commands.connections, traffic: traffic, runner: runner)
+            let text = service.text + EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics)
+            return .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8))
         }
+        // The API described in OpenAPI 3.1 (open: it is the API's own description).
+        let description = Array(OpenAPIDocument.json.utf8)
+        router.on("GET", "/api/v1/openapi.json") { _ in .json(.ok, description) }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/stations", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)

@@ -1,10 +1,21 @@
 /// What an API user may do: `viewer` reads; `operator` also sends commands and, for the
-/// approval roles it holds, answers approvals.
-public enum APIAccess: String, Sendable, CaseIterable, Comparable {
+/// approval roles it holds, answers approvals; `auditor` reads and exports the audit trail
+/// besides what a viewer reads, and changes nothing; `admin` may do everything, the API's users
+/// included. A route names the access it needs; `allows` says who has it.
+public enum APIAccess: String, Sendable, CaseIterable {
     case viewer
     case `operator`
+    case auditor
+    case admin
 
-    public static func < (a: APIAccess, b: APIAccess) -> Bool { a == .viewer && b == .operator }
+    /// Whether a user with this access may use a route that needs `needed`.
+    public func allows(_ needed: APIAccess) -> Bool {
+        switch (self, needed) {
+        case (.admin, _), (_, .viewer): return true
+        case (.operator, .operator), (.auditor, .auditor): return true
+        default: return false
+        }
+    }
 }
 
 /// A person or system allowed to use the HTTP API, known by the SHA-256 of its bearer token

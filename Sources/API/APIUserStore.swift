@@ -23,6 +23,20 @@ public struct APIUserStore: Sendable {
                 created_at TEXT NOT NULL
             );
             """),
+        // SQLite cannot change a CHECK constraint in place: the table is rebuilt with the users kept.
+        Migration(version: 2, name: "auditor and admin access", sql: """
+            CREATE TABLE api_users_v2 (
+                name TEXT PRIMARY KEY,
+                access TEXT NOT NULL CHECK (access IN ('viewer', 'operator', 'auditor', 'admin')),
+                approves TEXT NOT NULL DEFAULT '',
+                token_sha256 TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            );
+            INSERT INTO api_users_v2 (name, access, approves, token_sha256, created_at)
+                SELECT name, access, approves, token_sha256, created_at FROM api_users;
+            DROP TABLE api_users;
+            ALTER TABLE api_users_v2 RENAME TO api_users;
+            """),
     ])
 
     /// The digest under which a token is stored.

@@ -156,6 +156,17 @@ public struct AlertStore: Sendable {
         }
     }
 
+    /// Deliveries by status (`pending`, `delivered`, `dead`), for `/metrics`.
+    public func deliveryCounts() async throws -> [String: Int] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            var counts: [String: Int] = [:]
+            for row in try database.rows("SELECT status, count(*) FROM alert_outbox GROUP BY status") {
+                counts[row[0].text ?? "", default: 0] += row[1].int ?? 0
+            }
+            return counts
+        }
+    }
+
     public func outboxDepth() async throws -> Int {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT count(*) FROM alert_outbox WHERE status = 'pending'").first?.first?.int ?? 0

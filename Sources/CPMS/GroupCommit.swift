@@ -33,6 +33,8 @@ struct GroupCommit {
     var indexFailures = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
+    /// The same per commit, for `/metrics`' latency histogram.
+    var latency = LatencyHistogram()
 
     /// Takes the pending writes for a flush.
     mutating func take() -> [Write] {
@@ -111,7 +113,9 @@ extension StationStore {
             group.batches += 1
             group.writes += writes.count
             group.frames += frames.count
-            group.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started
+            let elapsed = DispatchTime.now().uptimeNanoseconds - started
+            group.busyNanoseconds += elapsed
+            group.latency.observe(seconds: Double(elapsed) / 1e9)
             for write in writes { write.published?() }
             for write in writes { write.finish(nil) }
         } catch {
@@ -133,7 +137,7 @@ extension StationStore {
     public var groupCommitStatistics: GroupCommitStatistics {
         GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
                               busySeconds: Double(group.busyNanoseconds) / 1e9, indexFailures: group.indexFailures,
-                              checkpoints: checkpointer?.current)
+                              checkpoints: checkpointer?.current, latency: group.latency)
     }
 
     /// Moves the write-ahead log's checkpoints off the store's thread: a `WALCheckpointer` on a
@@ -160,4 +164,6 @@ public struct GroupCommitStatistics: Sendable {
     public let indexFailures: Int
     /// The background checkpointer's work, when one runs (`checkpointInBackground`).
     public let checkpoints: WALCheckpointer.Statistics?
+    /// Each commit's time, BEGIN to the end of COMMIT.
+    public var latency = LatencyHistogram()
 }

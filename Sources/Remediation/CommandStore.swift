@@ -272,4 +272,13 @@ public struct CommandStore: Sendable {
             try database.rows(CommandStore.commandColumns + " WHERE id = ?", id).first.map(CommandStore.commandRow)
         }
     }
+
+    /// Commands by action and status (`/metrics`).
+    public func countsByActionAndStatus() async throws -> [(action: String, status: String, count: Int)] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT action, status, count(*) FROM remediation_commands GROUP BY action, status ORDER BY action, status").map {
+                ($0[0].text ?? "", $0[1].text ?? "", $0[2].int ?? 0)
+            }
+        }
+    }
 }

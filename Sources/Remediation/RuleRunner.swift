@@ -49,6 +49,8 @@ public actor RuleRunner {
     /// Decisions are recorded for every event this covers and every deadline up to
     /// `recordedTicks`; a restart replays those without acting.
     private var recorded: EventCursor
+    /// Events evaluated and decisions recorded since start (`/metrics`).
+    public nonisolated let counters = RuleCounters()
     /// Hashes of the rule versions whose text is known to be stored (`rule_versions`).
     private var storedVersions: Set<String> = []
     private var recordedTicks: Date?
@@ -202,6 +204,7 @@ public actor RuleRunner {
             }
             let made = engine.evaluate(item.event, state: &state, now: item.event.time)
             evaluatedCount += 1
+            counters.evaluated(kind: item.event.kind.rawValue)
             if !recorded.covers(item.sequence) { decisions += made }
         }
         evaluated = cursor
@@ -287,6 +290,7 @@ public actor RuleRunner {
                                                       }, auditor.signing())
                                                   })
             storedVersions.formUnion(versions.map(\.hash))
+            for decision in decisions { counters.decided(rule: decision.rule, kind: decision.kind.rawValue) }
             recorded = cursor
             recordedTicks = ticks
             await auditor?.written()

@@ -72,17 +72,30 @@ public func printText(_ text: String) {
     writeWhole(Array(text.utf8), to: STDOUT_FILENO)
 }
 
-/// Writes all of `bytes` to `descriptor`, retrying short writes and interruptions. When the reader
-/// went away (`vigil rules list | head`: EPIPE, SIGPIPE being ignored) or the write fails
-/// otherwise, the line is dropped and the process goes on — Foundation's `FileHandle.write`
-/// would crash on it instead, and a server must not stop because its log reader did.
+/// The exit status when standard output's reader went away: 128 + SIGPIPE, what a shell
+/// reports for `ls` killed by the signal in `ls | head -1`.
+public let closedPipeStatus: Int32 = 141
+
+/// Writes all of `bytes` to `descriptor`, retrying short writes and interruptions. SIGPIPE is
+/// ignored (`main.swift`), so a reader that went away shows as EPIPE. On standard output
+/// (`vigil audit query | head -1`) the process then ends at once, quietly, with status 141, as
+/// coreutils do: nothing more can reach the reader, and a long listing should not run on for
+/// nobody. Any other failure on standard output (a full disk under `vigil audit export > file`)
+/// ends the process with status 1 and says so on standard error: output that was cut must not
+/// pass for complete. On standard error a failed line is dropped and the process goes on — a
+/// server must not stop because its log reader did. (Foundation's `FileHandle.write` would
+/// crash on EPIPE instead.)
 func writeWhole(_ bytes: [UInt8], to descriptor: Int32) {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
         if written > 0 { offset += written; continue }
         if written < 0 && errno == EINTR { continue }
-        return
+        guard descriptor == STDOUT_FILENO else { return }
+        if written < 0 && errno == EPIPE { _exit(closedPipeStatus) }
+        let problem = written < 0 ? String(cString: strerror(errno)) : "nothing written"
+        writeWhole(Array("vigil: cannot write to standard output: \(problem)\n".utf8), to: STDERR_FILENO)
+        _exit(1)
     }
 }
 

@@ -14,44 +14,71 @@ import YAMLKit
 ///   silence [--rule R] [--station S] [--site S] [--severity V] (--for 2h | --until T) --reason TEXT [--by NAME]
 ///   silences [--all]   unsilence ID
 struct AlertsCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, deliveries, retry, silence, silences, unsilence
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("alerts needs a verb: list, deliveries, retry, silence, silences or unsilence") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["all-dead", "all", "json"])
+        verb = try parseVerb(arguments, of: .alerts)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["all-dead", "all", "json"])
     }
 
     func run() async throws -> Int32 {
         let store = try openStore(at: arguments.databasePath, create: false)
         let now = StoreTime.format(Date())
         switch verb {
-        case "list":
-            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+        case .list:
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
-            if rows.isEmpty { printLine("no alerts") }
             let entries = try await AlertTrail.entries(named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "status": row.status, "severity": row.severity.rawValue, "rule": row.rule,
+                                                 "target": row.target, "count": row.count, "firstSeen": row.firstSeen,
+                                                 "lastSeen": row.lastSeen, "title": row.title, "route": row.route]
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["resolvedAt"] = row.resolvedAt
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "alert")
+            }
+            if rows.isEmpty { printLine("no alerts") }
             for row in rows {
                 let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
                 printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "alert")
-        case "deliveries":
-            try arguments.rejectUnknown(allowed: ["db", "status", "limit"])
+        case .deliveries:
+            try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
-            if rows.isEmpty { printLine("no deliveries") }
             let entries = try await AlertTrail.entries(named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "status": row.status, "alert": row.alertId, "event": row.event,
+                                                 "route": row.route, "endpoint": row.endpoint, "attempts": row.attempts,
+                                                 "nextAttemptAt": row.nextAttemptAt, "createdAt": row.createdAt]
+                    object["lastError"] = row.lastError
+                    object["deliveredAt"] = row.deliveredAt
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "delivery")
+            }
+            if rows.isEmpty { printLine("no deliveries") }
             for row in rows {
                 let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
                 printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")\(audit.isEmpty ? "" : "  [audit \(audit)]")")
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "delivery")
-        case "retry":
+        case .retry:
             try arguments.rejectUnknown(allowed: ["db", "all-dead"])
             let id = arguments.positional.first.flatMap { Int($0) }
             guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
@@ -60,7 +87,7 @@ struct AlertsCommand {
                                                details: id.map { "delivery #\($0)" } ?? "all dead deliveries"))
             printLine(count == 0 ? "no dead delivery \(id.map { "#\($0)" } ?? "") to retry" : "\(count) deliver\(count == 1 ? "y" : "ies") queued again")
             return count == 0 ? 1 : 0
-        case "silence":
+        case .silence:
             try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by"])
             guard let reason = arguments.value("reason") else { throw UsageError("alerts silence needs --reason (it goes on the record)") }
             guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
@@ -85,12 +112,24 @@ struct AlertsCommand {
                                                                                   endsAt: StoreTime.format(end), reason: reason)))
             printLine("silence #\(id) in force until \(StoreTime.format(end))")
             return 0
-        case "silences":
-            try arguments.rejectUnknown(allowed: ["db", "all"])
+        case .silences:
+            try arguments.rejectUnknown(allowed: ["db", "all", "json"])
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
-            if rows.isEmpty { printLine("no silences in force") }
             let entries = try await AlertTrail.entries(named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
+            if arguments.has("json") {
+                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "startsAt": row.startsAt, "endsAt": row.endsAt,
+                                                 "createdBy": row.createdBy, "reason": row.reason]
+                    object["rule"] = row.rule
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["severity"] = row.severity?.rawValue
+                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
+                }))
+                return try mismatches(findings, of: "silence")
+            }
+            if rows.isEmpty { printLine("no silences in force") }
             for row in rows {
                 let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity?.rawValue)]
                     .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
@@ -99,19 +138,20 @@ struct AlertsCommand {
                 for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
             }
             return try mismatches(findings, of: "silence")
-        case "unsilence":
+        case .unsilence:
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
+            // What it matched goes on the entry too, so filters by station, site or rule find it.
+            let silence = try await AlertStore(host: store).silences(at: now, includeEnded: true).first { $0.id == id }
             guard try await AlertStore(host: store).endSilence(id: id, now: now) else {
                 printLine("no silence #\(id)")
                 return 1
             }
-            try await audit(store, AuditRecord(kind: "operator", actor: person, action: "unsilence", outcome: "#\(id)",
+            try await audit(store, AuditRecord(kind: "operator", actor: person, station: silence?.station, site: silence?.site,
+                                               rule: silence?.rule, action: "unsilence", outcome: "#\(id)",
                                                details: AlertTrail.silenceDetails(silence: id, status: "ended", reason: "ended early")))
             printLine("silence #\(id) ended")
             return 0
-        default:
-            throw UsageError("unknown alerts verb \(verb.debugDescription); use list, deliveries, retry, silence, silences or unsilence")
         }
     }
 
@@ -122,6 +162,14 @@ struct AlertsCommand {
         let now = StoreTime.format(Date())
         try await AuditStore(host: store).appendAudit([record], key: key, now: now)
         if let key { try await AuditStore(host: store).checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once
+    }
+
+    /// A listed row's JSON with its audit entries' ids and, when it disagrees with them, the findings.
+    static func withTrail(_ object: [String: Any], id: Int, entries: [Int: [AuditEntry]], findings: [Int: [String]]) -> [String: Any] {
+        var object = object
+        object["auditEntries"] = (entries[id] ?? []).map(\.id)
+        if let problems = findings[id], !problems.isEmpty { object["auditFindings"] = problems }
+        return object
     }
 
     static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }

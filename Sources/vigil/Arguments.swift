@@ -1,15 +1,19 @@
 import CPMS
 import Foundation
 import OCPP
+import YAMLKit
 
 /// Command-line arguments of one subcommand: `--name value`, `--name=value` and flags.
 struct Arguments {
     private(set) var options: [String: String] = [:]
     private(set) var flags: Set<String> = []
     private(set) var positional: [String] = []
+    /// Options given last with no value: reported by `rejectUnknown` as unknown (with a
+    /// suggestion) or as needing a value, rather than here, where known and unknown look alike.
+    private(set) var valueless: Set<String> = []
 
     /// Parses `arguments`; `flagNames` take no value.
-    init(_ arguments: some Sequence<String>, flagNames: Set<String> = []) throws(UsageError) {
+    init(_ arguments: some Sequence<String>, flagNames: Set<String> = []) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             guard argument.hasPrefix("--") else {
@@ -22,7 +26,10 @@ struct Arguments {
             } else if flagNames.contains(String(body)) {
                 flags.insert(String(body))
             } else {
-                guard let value = iterator.next() else { throw UsageError("option --\(body) needs a value") }
+                guard let value = iterator.next() else {
+                    valueless.insert(String(body))
+                    continue
+                }
                 options[String(body)] = value
             }
         }
@@ -63,19 +70,24 @@ struct Arguments {
         options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
     }
 
-    /// Fails on options the command does not know, so typos are not silently ignored.
+    /// Fails on options the command does not know, so typos are not silently ignored; names
+    /// the closest known one when it is near enough to be a typo (edit distance 2 at most).
     func rejectUnknown(allowed: Set<String>) throws(UsageError) {
-        for name in options.keys.sorted() where !allowed.contains(name) {
-            throw UsageError("unknown option --\(name)")
+        for name in Set(options.keys).union(flags).union(valueless).sorted() where !allowed.contains(name) {
+            throw UsageError.unknownOption(name, allowed: allowed)
         }
-        for name in flags.sorted() where !allowed.contains(name) {
-            throw UsageError("unknown option --\(name)")
-        }
+        if let name = valueless.sorted().first { throw UsageError("option --\(name) needs a value") }
     }
 }
 
-/// A mistake on the command line; printed with the usage text, exit status 2.
+/// A mistake on the command line; printed with a pointer to the command's help, exit status 2.
 struct UsageError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// "unknown option --statoin; did you mean --station?".
+    static func unknownOption(_ name: String, allowed: Set<String>) -> UsageError {
+        let hint = YAMLFieldReader.closest(to: name, in: allowed.sorted()).map { "; did you mean --\($0)?" } ?? ""
+        return UsageError("unknown option --\(name)\(hint)")
+    }
 }

@@ -24,41 +24,43 @@ import ServiceLog
 ///         also holds the entries that link each selected one to a checkpoint, unless
 ///         `--selected-only`; `--bom` starts a CSV with a UTF-8 byte order mark for spreadsheets
 struct AuditCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case verify, query, show, export
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("audit needs a verb: verify, query, show or export") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "bom", "selected-only"])
+        verb = try parseVerb(arguments, of: .audit)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json", "bom", "selected-only"])
     }
 
     static let filters: Set<String> = ["from", "to", "station", "site", "rule", "action", "outcome", "actor", "kind", "limit"]
 
     func run() async throws -> Int32 {
-        if verb == "verify", arguments.value("file") != nil {
+        if verb == .verify, arguments.value("file") != nil {
             try arguments.rejectUnknown(allowed: ["file", "key", "audit-key", "anchor", "as-of"])
             return try verifyFile()
         }
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
-        case "verify":
+        case .verify:
             try arguments.rejectUnknown(allowed: ["db", "audit-key", "anchor", "as-of"])
             return try await verify(store)
-        case "query":
+        case .query:
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "json"]))
             for entry in try await AuditStore(host: store).auditEntries(query(store)) {
                 printLine(arguments.has("json") ? Self.jsonLine(entry) : Self.textLine(entry))
             }
             return 0
-        case "export":
+        case .export:
             try arguments.rejectUnknown(allowed: Self.filters.union(["db", "format", "output", "bom", "selected-only"]))
             return try await export(store)
-        case "show":
+        case .show:
             try arguments.rejectUnknown(allowed: ["db", "json"])
             return try await show(store)
-        default:
-            throw UsageError("unknown audit verb \(verb.debugDescription); use verify, query, show or export")
         }
     }
 

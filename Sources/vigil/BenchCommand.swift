@@ -27,7 +27,7 @@ struct BenchCommand {
     static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all"]
 
     init(arguments: [String]) throws(UsageError) {
-        let parsed = try Arguments(arguments)
+        let parsed = Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url"])
         targetURL = parsed.value("url")
         if let first = parsed.positional.first {

@@ -9,28 +9,40 @@ import VendorCatalog
 ///   list [--vendor V] [--dir DIR]
 ///   gaps [--db PATH]                   vendor codes seen that the catalogue does not document
 struct CodesCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case check, lookup, list, gaps
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("codes needs a verb: check, lookup or list") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst())
+        verb = try parseVerb(arguments, of: .codes)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
     }
 
     func gaps() async throws -> Int32 {
         let path = arguments.databasePath
         let gaps = try await openStore(at: path, create: false).gaps()
+        if arguments.has("json") {
+            printLine(JSONOutput.text(gaps.map { gap -> [String: Any] in
+                var object: [String: Any] = ["vendor": gap.vendor, "code": gap.code, "count": gap.count,
+                                             "firstSeen": gap.firstSeen, "lastSeen": gap.lastSeen]
+                object["exampleStation"] = gap.exampleStation
+                return object
+            }))
+            return 0
+        }
         if gaps.isEmpty {
             printLine("no catalogue gaps recorded in \(path)")
             return 0
         }
-        printLine("COUNT  VENDOR               CODE          FIRST SEEN            LAST SEEN             EXAMPLE")
-        for gap in gaps {
-            printLine([String(gap.count).padding(toLength: 6, withPad: " ", startingAt: 0), gap.vendor.padding(toLength: 20, withPad: " ", startingAt: 0),
-                       gap.code.padding(toLength: 13, withPad: " ", startingAt: 0), gap.firstSeen.padding(toLength: 21, withPad: " ", startingAt: 0),
-                       gap.lastSeen.padding(toLength: 21, withPad: " ", startingAt: 0), gap.exampleStation ?? "-"].joined(separator: " "))
-        }
+        // Columns as wide as their content: a long vendor name or code is never cut (padding(toLength:) cut them).
+        var table = TextTable([TextTable.Column("COUNT", alignsRight: true), TextTable.Column("VENDOR"), TextTable.Column("CODE"),
+                               TextTable.Column("FIRST SEEN"), TextTable.Column("LAST SEEN"), TextTable.Column("EXAMPLE")])
+        for gap in gaps { table.append([String(gap.count), gap.vendor, gap.code, gap.firstSeen, gap.lastSeen, gap.exampleStation ?? "-"]) }
+        for line in table.lines { printLine(line) }
         return 0
     }
 
@@ -38,23 +50,21 @@ struct CodesCommand {
 
     func run() async throws -> Int32 {
         switch verb {
-        case "gaps":
-            try arguments.rejectUnknown(allowed: ["db"])
+        case .gaps:
+            try arguments.rejectUnknown(allowed: ["db", "json"])
             return try await gaps()
-        case "check":
+        case .check:
             try arguments.rejectUnknown(allowed: [])
             return check()
-        case "lookup":
+        case .lookup:
             try arguments.rejectUnknown(allowed: ["vendor", "code", "model", "firmware", "ocpp-error", "dir"])
             guard arguments.value("code") != nil || arguments.value("ocpp-error") != nil else {
                 throw UsageError("codes lookup needs --code (and --vendor) or --ocpp-error")
             }
             return try lookup()
-        case "list":
-            try arguments.rejectUnknown(allowed: ["vendor", "dir"])
+        case .list:
+            try arguments.rejectUnknown(allowed: ["vendor", "dir", "json"])
             return try list()
-        default:
-            throw UsageError("unknown codes verb \(verb.debugDescription); use check, lookup, list or gaps")
         }
     }
 
@@ -140,13 +150,26 @@ struct CodesCommand {
             printLine("no vendor matches \(arguments.value("vendor") ?? "")")
             return 1
         }
+        if arguments.has("json") {
+            printLine(JSONOutput.text(vendors.map { vendor -> [String: Any] in
+                ["vendor": vendor.name, "file": vendor.file, "codeFormat": vendor.codeFormat.rawValue,
+                 "codes": vendor.allEntries.map { entry -> [String: Any] in
+                     ["code": entry.code, "severity": entry.severity.rawValue, "category": entry.category.rawValue,
+                      "neverAutoReset": entry.neverAutoReset, "remedy": entry.remedy.rawValue, "title": entry.title,
+                      "families": entry.families]
+                 }]
+            }))
+            return 0
+        }
         for vendor in vendors {
             printLine("\(vendor.name) (\(vendor.file), \(vendor.codeFormat.rawValue) codes)")
-            let width = max(12, vendor.allEntries.map(\.code.count).max() ?? 0)
+            // Columns as wide as their content: a long severity or remedy no longer runs into the next column.
+            var table = TextTable([TextTable.Column("CODE"), TextTable.Column("SEVERITY"), TextTable.Column("RESET"),
+                                   TextTable.Column("REMEDY"), TextTable.Column("TITLE")])
             for entry in vendor.allEntries {
-                let reset = entry.neverAutoReset ? "NEVER-RESET" : ""
-                printLine("  \(entry.code.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(reset.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.remedy.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.title)")
+                table.append([entry.code, entry.severity.rawValue, entry.neverAutoReset ? "NEVER-RESET" : "", entry.remedy.rawValue, entry.title])
             }
+            for line in table.lines { printLine("  " + line) }
         }
         return 0
     }

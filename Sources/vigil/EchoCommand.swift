@@ -11,7 +11,7 @@ struct EchoCommand {
     let maxMessageBytes: Int
 
     init(arguments: [String]) throws(UsageError) {
-        let parsed = try Arguments(arguments)
+        let parsed = Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["listen", "max-message-bytes"])
         let text = parsed.value("listen") ?? "127.0.0.1:9001"
         guard let address = SocketAddress.parse(text) else { throw UsageError("--listen must be HOST:PORT, got \(text.debugDescription)") }

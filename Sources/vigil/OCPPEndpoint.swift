@@ -26,6 +26,8 @@ struct OCPPEndpoint {
     var webSocket = WebSocketConfiguration()
     /// Per-station message and byte budgets (a flooding station is disconnected).
     var budget = MessageBudget()
+    /// The process's OCPP traffic counts (`/metrics`).
+    var traffic: OCPPTraffic?
 
     func router() -> Router {
         let log = self.log
@@ -37,6 +39,7 @@ struct OCPPEndpoint {
         let usesTLS = self.usesTLS
         let stationAuth = self.stationAuth
         let budget = self.budget
+        let traffic = self.traffic
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             configuration: webSocket,
@@ -94,14 +97,14 @@ struct OCPPEndpoint {
             },
             handler: { connection, info in
                 await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
-                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, budget: budget, log: log)
+                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, budget: budget, traffic: traffic, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: TransportConnection, info: WebSocketSessionInfo, stations: StationHandlers,
                       connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
-                      usesTLS: Bool, budget: MessageBudget, log: Log) async {
+                      usesTLS: Bool, budget: MessageBudget, traffic: OCPPTraffic? = nil, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -125,7 +128,7 @@ struct OCPPEndpoint {
                                             }
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
                                         },
-                                        quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS))
+                                        quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS), traffic: traffic)
         await connection.apply(stations.quirks(for: station))
         // A digest that cannot be read counts as none: the connection then cannot replace an authenticated one.
         var hasPassword = false

@@ -13,7 +13,7 @@ struct OCPPHarnessCommand {
     let httpAddress: SocketAddress
 
     init(arguments: [String]) throws(UsageError) {
-        let parsed = try Arguments(arguments)
+        let parsed = Arguments(arguments)
         try parsed.rejectUnknown(allowed: ["ocpp", "http"])
         guard let ocpp = SocketAddress.parse(parsed.value("ocpp") ?? "127.0.0.1:0"),
               let http = SocketAddress.parse(parsed.value("http") ?? "127.0.0.1:0") else {

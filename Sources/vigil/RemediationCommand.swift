@@ -12,19 +12,23 @@ import ServiceLog
 ///   pause --reason TEXT [--by NAME] [--db PATH]   stop every automatic command
 ///   resume [--reason TEXT] [--by NAME] [--db PATH]
 struct RemediationCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case stats, commands, pause, resume
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("remediation needs a verb: stats, commands, pause or resume") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        verb = try parseVerb(arguments, of: .remediation)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
     }
 
     func run() async throws -> Int32 {
         let store = try openStore(at: arguments.databasePath, create: false)
         switch verb {
-        case "stats":
+        case .stats:
             try arguments.rejectUnknown(allowed: ["db", "json"])
             let records = try await CommandStore(host: store).remediationStats()
             if arguments.has("json") {
@@ -37,7 +41,7 @@ struct RemediationCommand {
             }
             for line in CommandReport.statsTable(records) { printLine(line) }
             return 0
-        case "commands":
+        case .commands:
             try arguments.rejectUnknown(allowed: ["db", "station", "status", "from", "to", "limit", "json"])
             let rows = try await CommandStore(host: store).commands(
                 station: arguments.value("station"),
@@ -68,22 +72,20 @@ struct RemediationCommand {
                 return 1
             }
             return 0
-        case "pause", "resume":
+        case .pause, .resume:
             try arguments.rejectUnknown(allowed: ["db", "reason", "by", "audit-key"])
-            guard verb == "resume" || arguments.value("reason") != nil else { throw UsageError("remediation pause needs --reason (it goes on the record)") }
+            guard verb == .resume || arguments.value("reason") != nil else { throw UsageError("remediation pause needs --reason (it goes on the record)") }
             let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
             let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath), create: false)
             let auditor = Auditor(store: store, key: key) { _, message, fields in
                 printError("\(message) \(fields)\n")
             }
-            try await RemediationExecutor.setKillSwitch(verb == "pause", store: store, by: person,
+            try await RemediationExecutor.setKillSwitch(verb == .pause, store: store, by: person,
                                                         reason: arguments.value("reason") ?? "resumed", auditor: auditor)
             await auditor.checkpoint()   // no timer or shutdown in a one-shot command: sign the entry now
-            printLine(verb == "pause" ? "automatic remediation paused: no command will be sent until `vigil remediation resume`"
+            printLine(verb == .pause ? "automatic remediation paused: no command will be sent until `vigil remediation resume`"
                                       : "automatic remediation resumed")
             return 0
-        default:
-            throw UsageError("unknown remediation verb \(verb.debugDescription); use stats, commands, pause or resume")
         }
     }
 

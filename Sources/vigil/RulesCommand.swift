@@ -17,26 +17,31 @@ import YAMLKit
 ///   decisions [--station ID] [--rule ID] [--kind K] [--from T] [--to T] [--limit N] [--db PATH] [--json]   what they did decide
 ///   approve RULE TARGET --by NAME [--role ROLE] [--reject] [--http HOST:PORT]   answer an approval rung
 struct RulesCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case check, test, explain, list, replay, decisions, approve
+        case showVersion = "show-version"
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("rules needs a verb: check, test, explain, list, replay or decisions") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["verbose", "json", "reject"])
+        verb = try parseVerb(arguments, of: .rules)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["verbose", "json", "reject"])
     }
 
     var directory: String { arguments.value("dir") ?? arguments.positional.first ?? "Rules" }
 
     func run() async throws -> Int32 {
         switch verb {
-        case "check":
+        case .check:
             try arguments.rejectUnknown(allowed: ["dir"])
             return check()
-        case "test":
+        case .test:
             try arguments.rejectUnknown(allowed: ["dir", "vendor-codes", "verbose"])
             return try test()
-        case "explain":
+        case .explain:
             try arguments.rejectUnknown(allowed: ["dir"])
             guard let id = arguments.positional.first else { throw UsageError("rules explain needs a rule id") }
             // The directory as --dir or after the id (`vigil rules explain ID Rules/`).
@@ -49,7 +54,7 @@ struct RulesCommand {
             }
             printLine(rule.explanation)
             return 0
-        case "list":
+        case .list:
             try arguments.rejectUnknown(allowed: ["dir", "json"])
             let rules = try load(directory).rules
             let rows = rules.map { rule in
@@ -72,16 +77,16 @@ struct RulesCommand {
                     .joined(separator: "  "))
             }
             return 0
-        case "replay":
+        case .replay:
             try arguments.rejectUnknown(allowed: ["dir", "events", "db", "from", "to", "vendor-codes", "json"])
             return try await RulesReplay(arguments: arguments, ruleSet: load(arguments.value("dir") ?? "Rules"), catalog: catalog()).run()
-        case "approve":
+        case .approve:
             try arguments.rejectUnknown(allowed: ["by", "role", "reject", "http"])
             return try await approve()
-        case "show-version":
+        case .showVersion:
             try arguments.rejectUnknown(allowed: ["db", "json"])
             return try await showVersion()
-        case "decisions":
+        case .decisions:
             try arguments.rejectUnknown(allowed: ["db", "station", "rule", "kind", "from", "to", "limit", "json"])
             let kind = try arguments.choice("kind", among: Decision.Kind.allCases.map(\.rawValue)).flatMap(Decision.Kind.init(rawValue:))
             let (from, to) = (try arguments.time("from", bound: .lower), try arguments.time("to", bound: .upper))
@@ -112,8 +117,6 @@ struct RulesCommand {
                 return 1
             }
             return 0
-        default:
-            throw UsageError("unknown rules verb \(verb.debugDescription); use check, test, explain, list, replay, decisions, show-version or approve")
         }
     }
 

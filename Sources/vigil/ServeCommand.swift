@@ -73,7 +73,7 @@ struct ServeCommand {
     /// config file. `configFile` is read instead of `--config` / `VIGIL_CONFIG` when given.
     init(arguments: [String], environment: [String: String], configFile: String? = nil,
          problems: inout [SettingProblem]) throws(UsageError) {
-        let parsed = try Arguments(arguments)
+        let parsed = Arguments(arguments)
         try parsed.rejectUnknown(allowed: Self.options)
         var file = ServeConfigFile()
         if let path = configFile ?? parsed.value("config") ?? environment["VIGIL_CONFIG"] {
@@ -261,11 +261,13 @@ struct ServeCommand {
         var endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
                                     events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
         endpoint.budget = MessageBudget(limits: budgetLimits)
+        let traffic = OCPPTraffic()
+        endpoint.traffic = traffic
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                   commands: commandService, catalog: catalog, events: eventLog,
-                                                                                  guard: apiGuard, log: log))
+                                                                                  traffic: traffic, guard: apiGuard, log: log))
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
         // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).
         let openWarning: @Sendable () async -> Void = { await apiGuard.remindWhileOpen() }

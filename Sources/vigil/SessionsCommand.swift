@@ -6,13 +6,17 @@ import ServiceLog
 /// `vigil sessions list [--station ID] | show ID  [--db PATH] [--json]`: charging sessions
 /// with their meter samples, read from the database `vigil serve` writes.
 struct SessionsCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, show
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("sessions needs a verb: list or show ID") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        verb = try parseVerb(arguments, of: .sessions)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "station"])
     }
 
@@ -20,25 +24,24 @@ struct SessionsCommand {
         let path = arguments.databasePath
         let store = try openStore(at: path, create: false)
         switch verb {
-        case "list":
+        case .list:
             let sessions = try await store.sessions(station: arguments.value("station"))
             if arguments.has("json") {
                 printLine(Self.json(sessions.map { SessionJSON.object($0, samples: nil) }))
                 return 0
             }
-            printLine("ID      STATION          EVSE  TOKEN                 START                 STOP                  ENERGY Wh   REASON")
+            // Columns as wide as their content (TextTable): a long station id or token is never misaligned.
+            var table = TextTable([TextTable.Column("ID", alignsRight: true), TextTable.Column("STATION"),
+                                   TextTable.Column("EVSE", alignsRight: true), TextTable.Column("TOKEN"), TextTable.Column("START"),
+                                   TextTable.Column("STOP"), TextTable.Column("ENERGY Wh", alignsRight: true), TextTable.Column("REASON")])
             for session in sessions {
-                printStoredLine([String(session.id).padding(toLength: 7, withPad: " ", startingAt: 0),
-                           session.station.padding(toLength: 16, withPad: " ", startingAt: 0),
-                           String(session.evse).padding(toLength: 5, withPad: " ", startingAt: 0),
-                           (session.idToken ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0),
-                           session.startTime.padding(toLength: 21, withPad: " ", startingAt: 0),
-                           (session.stopTime ?? "active").padding(toLength: 21, withPad: " ", startingAt: 0),
-                           (session.energyWh.map { String(format: "%.0f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0),
-                           session.stopReason ?? "-"].joined(separator: " "))
+                table.append([String(session.id), session.station, String(session.evse), session.idToken ?? "-", session.startTime,
+                              session.stopTime ?? "active", session.energyWh.map { String(format: "%.0f", $0) } ?? "-",
+                              session.stopReason ?? (session.isActive ? "" : "-")])
             }
+            for line in table.lines { printLine(line) }
             return 0
-        case "show":
+        case .show:
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }
             guard let session = try await store.session(id) else {
                 printLine("no session \(id) in \(path)")
@@ -60,8 +63,6 @@ struct SessionsCommand {
                 printStoredLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
             }
             return 0
-        default:
-            throw UsageError("unknown sessions verb \(verb.debugDescription); use list or show")
         }
     }
 

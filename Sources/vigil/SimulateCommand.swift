@@ -8,7 +8,7 @@ struct SimulateCommand {
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        self.arguments = try Arguments(arguments, flagNames: ["quiet"])
+        self.arguments = Arguments(arguments, flagNames: ["quiet"])
         try self.arguments.rejectUnknown(allowed: ["scenario", "personalities", "url", "speed", "duration", "quiet"])
     }
 

@@ -10,26 +10,39 @@ import ServiceLog
 /// `vigil stations configuration ID [--key A,B] [--json] [--http HOST:PORT]` (through serve's API): the registry, in the same
 /// database `vigil serve` writes (WAL lets both run at once).
 struct StationsCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, show, add, site, history, log, timeline, quirks, password, accept, reject, remove, command, configuration
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("stations needs a verb: list, show, add, site, history, log, timeline, quirks, accept, reject, remove, command or configuration") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force", "frames"])
+        verb = try parseVerb(arguments, of: .stations)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force", "frames"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
                                                    "transaction", "by", "reason", "http", "key", "value", "clear", "stdin", "force",
                                                    "from", "to", "frames"])
     }
 
     func run() async throws -> Int32 {
-        if verb == "command" { return try await command() }
-        if verb == "configuration" { return try await configuration() }
-        if verb == "timeline" { return try await timeline() }
-        let path = arguments.databasePath
-        let store = try openStore(at: path, create: verb == "add")
         switch verb {
-        case "add":
+        case .command: return try await command()
+        case .configuration: return try await configuration()
+        case .timeline: return try await timeline()
+        case .list, .show, .add, .site, .history, .log, .password, .quirks, .accept, .reject, .remove:
+            return try await registry(openStore(at: arguments.databasePath, create: verb == .add))
+        }
+    }
+
+    /// The verbs that read or change the registry itself.
+    func registry(_ store: StationStore) async throws -> Int32 {
+        let path = arguments.databasePath
+        switch verb {
+        case .command, .configuration, .timeline:
+            return try await run()   // not registry verbs; `run` answers them without the database
+        case .add:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations add needs a station id") }
             if let problem = StationIdentity.problem(with: id) { throw UsageError("\(id.debugDescription): \(problem)") }
             let registration = arguments.value("registration") ?? "accepted"
@@ -42,7 +55,7 @@ struct StationsCommand {
             }
             printLine("station \(id) declared (\(registration))")
             return 0
-        case "site":
+        case .site:
             guard arguments.positional.count == 2 else { throw UsageError("stations site needs a station id and a site (\"-\" for none)") }
             let (id, site) = (arguments.positional[0], arguments.positional[1])
             guard try await store.setSite(id: id, site == "-" ? nil : site) else {
@@ -51,11 +64,23 @@ struct StationsCommand {
             }
             printLine(site == "-" ? "station \(id) is on no site" : "station \(id) is on site \(site) (vigil serve picks this up at the station's next connection)")
             return 0
-        case "history":
+        case .history:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations history needs a station id") }
             let skew = try await store.clockSkew(of: id)
+            let entries = try await store.history(id, limit: try arguments.integer("limit", default: 50))
+            if arguments.has("json") {
+                printLine(JSONOutput.text(entries.map { entry -> [String: Any] in
+                    var object: [String: Any] = ["receivedAt": entry.receivedAt, "evse": entry.evse, "connector": entry.connector,
+                                                 "status": entry.status.rawValue, "queuedOffline": entry.queuedOffline]
+                    object["chargerTime"] = entry.chargerTime
+                    object["errorCode"] = entry.errorCode?.rawValue
+                    object["vendorErrorCode"] = entry.vendorErrorCode
+                    return object
+                }))
+                return 0
+            }
             printLine("status history of \(id), in the order the charger reported it (clock skew \(skew.map { String(format: "%+.1f s", $0) } ?? "not measured yet"))")
-            for entry in try await store.history(id, limit: try arguments.integer("limit", default: 50)) {
+            for entry in entries {
                 var line = "\(entry.chargerTime ?? "-")  received \(entry.receivedAt)  EVSE \(entry.evse)/\(entry.connector)  \(entry.status)"
                 if let code = entry.errorCode, code.isFault { line += " \(code)" }
                 if let vendor = entry.vendorErrorCode, !vendor.isEmpty { line += " (\(vendor))" }
@@ -63,13 +88,18 @@ struct StationsCommand {
                 printStoredLine(line)
             }
             return 0
-        case "log":
+        case .log:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
-            for message in try await store.messages(station: id, limit: try arguments.integer("limit", default: 50)) {
+            let messages = try await store.messages(station: id, limit: try arguments.integer("limit", default: 50))
+            if arguments.has("json") {
+                printLine(JSONOutput.text(messages.map { ["at": $0.at, "direction": $0.incoming ? "in" : "out", "frame": $0.text] }))
+                return 0
+            }
+            for message in messages {
                 printStoredLine("\(message.at) \(message.incoming ? "<-" : "->") \(message.text)")
             }
             return 0
-        case "password":
+        case .password:
             // HTTP Basic credentials (security profiles 1/2): a new random key, one read from
             // standard input (a key the charger already has), or none.
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations password needs a station id") }
@@ -103,7 +133,7 @@ struct StationsCommand {
                 printLine("\(id) may connect without credentials again (unless --station-auth required)")
             }
             return 0
-        case "quirks":
+        case .quirks:
             // What Vigil tolerated from each station's firmware (its vendor quirk profile), most used first.
             let uses = try await store.quirkUses(station: arguments.positional.first)
             if arguments.has("json") {
@@ -120,30 +150,34 @@ struct StationsCommand {
                           "\(use.firstSeen) … \(use.lastSeen)  last: \(use.example)")
             }
             return 0
-        case "accept", "reject", "remove":
-            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations \(verb) needs a station id") }
-            let done = verb == "remove" ? try await store.removeStation(id: id)
-                                        : try await store.setRegistration(id: id, verb == "accept" ? "accepted" : "rejected")
+        case .accept, .reject, .remove:
+            guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations \(verb.rawValue) needs a station id") }
+            let done = verb == .remove ? try await store.removeStation(id: id)
+                                        : try await store.setRegistration(id: id, verb == .accept ? "accepted" : "rejected")
             guard done else {
                 printLine("no station \(id.debugDescription) in \(path)")
                 return 1
             }
-            printLine("station \(id) \(verb == "remove" ? "removed" : verb + "ed")")
+            printLine("station \(id) \(verb == .remove ? "removed" : verb.rawValue + "ed")")
             return 0
-        case "list":
+        case .list:
             let stations = try await store.stations()
             if arguments.has("json") {
                 printLine(json(stations.map(summary)))
                 return 0
             }
-            printLine("ID                   ONLINE  REGISTRATION  OCPP       VENDOR / MODEL                 LAST SEEN")
+            // Columns as wide as their content (TextTable): an id or model is never cut or misaligned.
+            var table = TextTable([TextTable.Column("ID"), TextTable.Column("ONLINE"), TextTable.Column("REGISTRATION"),
+                                   TextTable.Column("OCPP"), TextTable.Column("VENDOR / MODEL"), TextTable.Column("SITE"),
+                                   TextTable.Column("LAST SEEN")])
             for station in stations {
                 let vendorModel = [station.vendor, station.model].compactMap { $0 }.joined(separator: " / ")
-                printStoredLine([pad(station.id, 20), pad(station.isOnline ? "yes" : "no", 7), pad(station.registration, 13),
-                           pad(station.ocppVersion ?? "-", 10), pad(vendorModel, 30), station.lastSeen ?? "-"].joined(separator: " "))
+                table.append([station.id, station.isOnline ? "yes" : "no", station.registration, station.ocppVersion ?? "-",
+                              vendorModel.isEmpty ? "-" : vendorModel, station.site ?? "-", station.lastSeen ?? "-"])
             }
+            for line in table.lines { printLine(line) }
             return 0
-        case "show":
+        case .show:
             guard let id = arguments.positional.first else { throw UsageError("stations show needs a station id") }
             guard let station = try await store.station(id) else {
                 printLine("no station \(id.debugDescription) in \(path)")
@@ -163,12 +197,8 @@ struct StationsCommand {
                 printStoredLine(line + " since \(connector.updatedAt)")
             }
             return 0
-        default:
-            throw UsageError("unknown stations verb \(verb.debugDescription); use list, show, add, site, history, log, timeline, quirks, accept, reject or remove")
         }
     }
-
-    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
 
     func summary(_ station: StationRecord) -> [String: Any] {
         var object: [String: Any] = ["id": station.id, "online": station.isOnline, "registration": station.registration]

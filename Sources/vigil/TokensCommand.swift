@@ -6,34 +6,52 @@ import ServiceLog
 /// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | block TOKEN | unblock TOKEN`
 /// (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
 struct TokensCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, add, block, unblock
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("tokens needs a verb: list, add, block or unblock") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        verb = try parseVerb(arguments, of: .tokens)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
     }
 
     func run() async throws -> Int32 {
         let path = arguments.databasePath
         let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
         func tokenArgument() throws(UsageError) -> String {
-            guard let token = arguments.positional.first, !token.isEmpty else { throw UsageError("tokens \(verb) needs a TOKEN") }
+            guard let token = arguments.positional.first, !token.isEmpty else { throw UsageError("tokens \(verb.rawValue) needs a TOKEN") }
             guard token.count <= 36 else { throw UsageError("a token has at most 36 characters (OCPP 2.0.1 idToken; 20 for 1.6 idTag)") }
             return token
         }
         switch verb {
-        case "list":
-            try arguments.rejectUnknown(allowed: ["db"])
+        case .list:
+            try arguments.rejectUnknown(allowed: ["db", "json"])
             let store = try openStore(at: path, create: false)
             let tokens = try await store.tokens()
-            printLine("TOKEN                                 STATUS    EXPIRY                PARENT")
-            for token in tokens {
-                printLine("\(token.token.padding(toLength: 37, withPad: " ", startingAt: 0)) \(token.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \((token.expiry ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)) \(token.parent ?? "-")")
+            if arguments.has("json") {
+                printLine(JSONOutput.text(tokens.map { token -> [String: Any] in
+                    var object: [String: Any] = ["token": token.token, "status": token.status.rawValue, "sites": token.sites]
+                    object["expiry"] = token.expiry
+                    object["parent"] = token.parent
+                    object["note"] = token.note
+                    return object
+                }))
+                return 0
             }
+            // Columns as wide as their content; the sites and note were not shown before.
+            var table = TextTable([TextTable.Column("TOKEN"), TextTable.Column("STATUS"), TextTable.Column("EXPIRY"),
+                                   TextTable.Column("PARENT"), TextTable.Column("SITES"), TextTable.Column("NOTE")])
+            for token in tokens {
+                table.append([token.token, token.status.rawValue, token.expiry ?? "-", token.parent ?? "-",
+                              token.sites.isEmpty ? "any" : token.sites.joined(separator: ","), token.note ?? ""])
+            }
+            for line in table.lines { printLine(line) }
             return 0
-        case "add":
+        case .add:
             try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
             let token = try tokenArgument()
             let expiry = try arguments.instant("expiry")?.rfc3339
@@ -43,18 +61,16 @@ struct TokensCommand {
                                                     note: arguments.value("note"), sites: sites), now: now)
             printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")\(sites.isEmpty ? "" : " at \(sites.joined(separator: ", ")) only")")
             return 0
-        case "block", "unblock":
+        case .block, .unblock:
             try arguments.rejectUnknown(allowed: ["db"])
             let token = try tokenArgument()
             let store = try openStore(at: path, create: false)
-            guard try await store.setTokenStatus(token, verb == "block" ? .blocked : .accepted, now: now) else {
+            guard try await store.setTokenStatus(token, verb == .block ? .blocked : .accepted, now: now) else {
                 printLine("no token \(token.debugDescription) in \(path)")
                 return 1
             }
-            printLine("token \(token) \(verb == "block" ? "blocked" : "accepted")")
+            printLine("token \(token) \(verb == .block ? "blocked" : "accepted")")
             return 0
-        default:
-            throw UsageError("unknown tokens verb \(verb.debugDescription); use list, add, block or unblock")
         }
     }
 }

@@ -4,19 +4,23 @@ import Foundation
 import OCPP
 import ServiceLog
 
-/// `vigil users list | add NAME --access viewer|operator [--approves ROLE,ROLE] | rotate NAME |
+/// `vigil users list | add NAME --access viewer|operator|auditor|admin [--approves ROLE,ROLE] | rotate NAME |
 /// remove NAME` (`--db PATH`): the people and systems allowed to use the HTTP API. `add` and
 /// `rotate` print a new bearer token once; only its SHA-256 is stored. With no user the API is
 /// open (keep `--http` on a trusted interface); with one or more, every call but the health
 /// check needs a token. Works while serve runs (the next request sees the change).
 struct UsersCommand {
-    let verb: String
+    /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
+    enum Verb: String, CaseIterable, Sendable {
+        case list, add, rotate, remove
+    }
+
+    let verb: Verb
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        guard let first = arguments.first else { throw UsageError("users needs a verb: list, add, rotate or remove") }
-        verb = first
-        self.arguments = try Arguments(arguments.dropFirst(), flagNames: ["json"])
+        verb = try parseVerb(arguments, of: .users)
+        self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
         try self.arguments.rejectUnknown(allowed: ["db", "access", "approves", "json"])
     }
 
@@ -27,26 +31,35 @@ struct UsersCommand {
         let path = arguments.databasePath
         let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
         func name() throws(UsageError) -> String {
-            guard let name = arguments.positional.first, !name.isEmpty else { throw UsageError("users \(verb) needs a NAME") }
+            guard let name = arguments.positional.first, !name.isEmpty else { throw UsageError("users \(verb.rawValue) needs a NAME") }
             guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }), name.count <= 64 else {
                 throw UsageError("a user name is up to 64 letters, digits and - _ . @, got \(name.debugDescription)")
             }
             return name
         }
         switch verb {
-        case "list":
+        case .list:
             let users = try await APIUserStore(host: openStore(at: path, create: false)).apiUsers()
-            if users.isEmpty { printLine("no API users: the HTTP API is open to anyone who can reach it") }
-            for user in users {
-                printStoredLine("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.access.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) approves: \(user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "))  since \(user.createdAt)")
+            if arguments.has("json") {
+                printLine(JSONOutput.text(users.map { ["name": $0.name, "access": $0.access.rawValue, "approves": $0.approves, "createdAt": $0.createdAt] }))
+                return 0
             }
+            if users.isEmpty {
+                printLine("no API users: the HTTP API is open to anyone who can reach it")
+                return 0
+            }
+            var table = TextTable([TextTable.Column("NAME"), TextTable.Column("ACCESS"), TextTable.Column("APPROVES"), TextTable.Column("SINCE")])
+            for user in users {
+                table.append([user.name, user.access.rawValue, user.approves.isEmpty ? "-" : user.approves.joined(separator: ", "), user.createdAt])
+            }
+            for line in table.lines { printLine(line) }
             return 0
-        case "add", "rotate":
+        case .add, .rotate:
             let userName = try name()
-            let store = try openStore(at: path, create: verb == "add")
+            let store = try openStore(at: path, create: verb == .add)
             var access = APIAccess.viewer
             var approves: [String] = []
-            if verb == "rotate" {
+            if verb == .rotate {
                 guard let existing = try await APIUserStore(host: store).apiUsers().first(where: { $0.name == userName }) else {
                     printLine("no API user \(userName.debugDescription)")
                     return 1
@@ -54,9 +67,9 @@ struct UsersCommand {
                 (access, approves) = (existing.access, existing.approves)
             }
             if let text = arguments.value("access") {
-                guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be viewer or operator, got \(text.debugDescription)") }
+                guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be one of \(APIAccess.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)") }
                 access = parsed
-            } else if verb == "add" {
+            } else if verb == .add {
                 throw UsageError("users add needs --access viewer|operator")
             }
             if let roles = arguments.value("approves") {
@@ -65,11 +78,11 @@ struct UsersCommand {
             }
             let token = try Self.newToken()
             try await APIUserStore(host: store).saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
-            printLine("\(verb == "add" ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
+            printLine("\(verb == .add ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
             printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
             printLine(token)
             return 0
-        case "remove":
+        case .remove:
             let userName = try name()
             guard try await APIUserStore(host: openStore(at: path, create: false)).removeAPIUser(name: userName) else {
                 printLine("no API user \(userName.debugDescription)")
@@ -77,8 +90,6 @@ struct UsersCommand {
             }
             printLine("removed \(userName); its token no longer works")
             return 0
-        default:
-            throw UsageError("unknown users verb \(verb.debugDescription); use list, add, rotate or remove")
         }
     }
 }

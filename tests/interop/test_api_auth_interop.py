@@ -53,13 +53,17 @@ def call(proc: VigilProcess, path: str, token: str | None = None, body: dict | N
         return error.code, json.loads(error.read() or b"{}")
 
 
-def test_api_users_tokens_and_access(tmp_path):
-    db = tmp_path / "vigil.sqlite"
+def serve(tmp_path: Path) -> VigilProcess:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "rules.yaml").write_text(RULES)
-    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--rules", str(rules)],
-                        ["ocpp", "http"]).start()
+    return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(tmp_path / "vigil.sqlite"),
+                         "--rules", str(rules)], ["ocpp", "http"]).start()
+
+
+def test_api_users_tokens_and_access(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    proc = serve(tmp_path)
     try:
         assert "the HTTP API has no users" in proc.stderr_text()
         # Open while there is no user.
@@ -70,7 +74,8 @@ def test_api_users_tokens_and_access(tmp_path):
         sam = add_user(db, "sam", "--access", "operator", "--approves", "supervisor")
         assert viewer.startswith("vigil_") and len(viewer) == 6 + 64 and len({viewer, dana, sam}) == 3
         listed = vigil(db, "users", "list").stdout
-        assert "dana" in listed and "approves: supervisor" in listed and viewer not in listed
+        rows = [line.split()[:3] for line in listed.splitlines()]
+        assert ["dana", "operator", "-"] in rows and ["sam", "operator", "supervisor"] in rows and viewer not in listed
 
         status, body = call(proc, "/api/v1/stations")
         assert status == 401 and "Bearer" in body["error"], body
@@ -108,3 +113,35 @@ def test_api_users_tokens_and_access(tmp_path):
     audit = vigil(db, "audit", "query", "--station", "CP-X").stdout
     # The record names the token's user, not the name the body claimed.
     assert "dana" in audit and "someone-else" not in audit, audit
+
+
+def test_auditor_and_admin_access(tmp_path):
+    """An auditor reads and exports the audit trail and changes nothing; an admin may do
+    everything, the users list included; a viewer or operator gets 403 on the audit routes."""
+    db = tmp_path / "vigil.sqlite"
+    proc = serve(tmp_path)
+    try:
+        auditor = add_user(db, "aud", "--access", "auditor")
+        admin = add_user(db, "root", "--access", "admin")
+        operator = add_user(db, "dana", "--access", "operator")
+        vigil(db, "remediation", "pause", "--reason", "audit me", "--by", "dana")   # one entry on the trail
+        status, entries = call(proc, "/api/v1/audit?kind=operator", token=auditor)
+        assert status == 200 and entries[0]["action"] == "kill switch on" and len(entries[0]["hash"]) == 64, entries
+        assert call(proc, "/api/v1/audit?from=2026-12-03T19:26:00%2B01:00", token=auditor)[0] == 200
+        status, body = call(proc, "/api/v1/audit?from=yesterday", token=auditor)
+        assert status == 400 and body["code"] == "invalid_parameter" and "yesterday" in body["error"], body
+        assert call(proc, "/api/v1/audit", token=operator)[0] == 403
+        assert call(proc, "/api/v1/stations", token=auditor)[0] == 200   # an auditor also reads what a viewer reads
+        status, body = call(proc, "/api/v1/stations/CP-1/commands", token=auditor, body={"command": "reset"})
+        assert status == 403 and body["code"] == "insufficient_access", body
+        request = urllib.request.Request(f"http://127.0.0.1:{proc.port('http')}/api/v1/audit/export?format=csv&bom=true",
+                                         headers={"Authorization": f"Bearer {auditor}"})
+        with urllib.request.urlopen(request, timeout=STEP) as response:
+            assert response.headers.get_content_type() == "text/csv" and response.read().startswith("\ufeff".encode())
+        assert call(proc, "/api/v1/users", token=auditor)[0] == 403
+        status, users = call(proc, "/api/v1/users", token=admin)
+        assert status == 200 and {u["name"]: u["access"] for u in users} == {"aud": "auditor", "root": "admin", "dana": "operator"}
+        assert all("token" not in json.dumps(u) for u in users)
+        assert call(proc, "/api/v1/audit", token=admin)[0] == 200
+    finally:
+        proc.stop()

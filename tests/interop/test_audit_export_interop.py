@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_remediation_interop import charger, run, start, until, vigil, audit
+from test_remediation_interop import audit, verified_loop, vigil
 
 
 # --- the independent verifier: docs/audit.md, "Hash, encoding v2/v1", "Checkpoints", "By hand" ---
@@ -67,16 +67,7 @@ def independent_verify(text: str, key: bytes) -> list[tuple]:
 def trail(tmp_path_factory) -> Path:
     """A database with decisions (JSON details), commands, a verification and checkpoints."""
     tmp_path = tmp_path_factory.mktemp("audit-export")
-    proc = start(tmp_path)
-    try:
-        async def scenario():
-            async with charger(proc, "CP-E") as cp:
-                await cp.fault()
-                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-E") if e["kind"] == "verification"], "the verification")
-        run(scenario())
-    finally:
-        proc.stop()
-    db = tmp_path / "vigil.sqlite"
+    db = verified_loop(tmp_path, "CP-E")
     assert vigil("remediation", "pause", "--reason", "export test, with a \"quote\"\nand a second line",
                  "--by", "auditor", "--db", str(db)).returncode == 0
     return db

@@ -11,20 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from test_remediation_interop import audit, charger, run, start, until, vigil
+from test_remediation_interop import audit, verified_loop, vigil
 
 
 def loop_on_record(tmp_path):
-    proc = start(tmp_path)
-    try:
-        async def scenario():
-            async with charger(proc, "CP-V") as cp:
-                await cp.fault()
-                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-V") if e["kind"] == "verification"], "the verification")
-        run(scenario())
-    finally:
-        proc.stop()
-    return str(tmp_path / "vigil.sqlite")
+    return str(verified_loop(tmp_path, "CP-V"))
 
 
 def test_views_are_checked_against_the_chain_and_rule_text_is_kept_by_hash(tmp_path):

@@ -137,6 +137,21 @@ def run(coro, timeout: float = 60):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
+def verified_loop(tmp_path: Path, station: str) -> Path:
+    """Serves the default rules until `station`'s fault was reset and the reset verified, then
+    stops serve; returns the database (decisions, commands, an outcome, a verification on the trail)."""
+    proc = start(tmp_path)
+    try:
+        async def scenario():
+            async with charger(proc, station) as cp:
+                await cp.fault()
+                await until(lambda: [e for e in audit(tmp_path, "--station", station) if e["kind"] == "verification"], "the verification")
+        run(scenario())
+    finally:
+        proc.stop()
+    return tmp_path / "vigil.sqlite"
+
+
 def test_a_fault_is_reset_verified_and_on_record(tmp_path):
     proc = start(tmp_path)
     try:
@@ -326,17 +341,7 @@ def test_the_kill_switch_stops_every_command(tmp_path):
 
 
 def test_tampering_with_the_audit_trail_is_detected(tmp_path):
-    proc = start(tmp_path)
-    try:
-        async def scenario():
-            async with charger(proc, "CP-T") as cp:
-                await cp.fault()
-                await until(lambda: [e for e in audit(tmp_path, "--station", "CP-T") if e["kind"] == "verification"], "the verification")
-
-        run(scenario())
-    finally:
-        proc.stop()
-    db_path = tmp_path / "vigil.sqlite"
+    db_path = verified_loop(tmp_path, "CP-T")
     assert vigil("audit", "verify", "--db", str(db_path)).returncode == 0
     entries = audit(tmp_path)
     target = entries[len(entries) // 2]["id"]

@@ -10,20 +10,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from test_remediation_interop import audit, charger, run, start, until, vigil
+from test_remediation_interop import audit, verified_loop, vigil
 
 
 def loop_on_record(tmp_path, station):
-    proc = start(tmp_path)
-    try:
-        async def scenario():
-            async with charger(proc, station) as cp:
-                await cp.fault()
-                await until(lambda: [e for e in audit(tmp_path, "--station", station) if e["kind"] == "verification"], "the verification")
-        run(scenario())
-    finally:
-        proc.stop()
-    return str(tmp_path / "vigil.sqlite")
+    return str(verified_loop(tmp_path, station))
 
 
 def index(lines, what, *needles, after=-1):

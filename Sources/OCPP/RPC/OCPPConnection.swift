@@ -41,6 +41,8 @@ public actor OCPPConnection {
     public private(set) var quirks = StationQuirks()
     /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
     private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
+    /// The process's traffic counts (`/metrics`), when it keeps them.
+    private nonisolated let traffic: OCPPTraffic?
     /// Vigil's CALLs wait for the answers in progress, so a Reset decided on a fault report
     /// never reaches the charger before the answer to that report.
     private var answersFirst = AnswersFirst<String>()
@@ -52,8 +54,9 @@ public actor OCPPConnection {
     public init(socket: TransportConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
                 frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil,
-                quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil, securityProfile: Int? = nil) {
+                quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil, securityProfile: Int? = nil, traffic: OCPPTraffic? = nil) {
         self.socket = socket
+        self.traffic = traffic
         self.securityProfile = securityProfile
         self.quirkLog = quirkLog
         self.version = version
@@ -121,6 +124,7 @@ public actor OCPPConnection {
     private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject, number: Int)? {
         guard case .text(let received) = message else {
             statistics.unreadableFrames += 1
+            traffic?.unreadable()
             report("binary frame ignored: OCPP-J uses text frames")
             return nil
         }
@@ -137,15 +141,19 @@ public actor OCPPConnection {
         case .failure(let failure):
             guard let id = failure.id else {
                 statistics.unreadableFrames += 1
+                traffic?.unreadable()
                 report("unanswerable frame (\(failure.error.code): \(failure.error.description))")
                 return nil
             }
             statistics.callErrorsSent += 1
+            traffic?.sent(callError: failure.error.code.rawValue)
             emit(OCPPFrame.callError(id: id, error: failure.error).encoded())
         case .success(.call(let id, let action, let payload)):
             statistics.callsReceived += 1
+            traffic?.received(call: action, known: handlers[action] != nil)
             return (id, action, payload, answersFirst.beginAnswer())
         case .success(let frame):
+            if case .callError(_, let error) = frame { traffic?.received(callError: error.code.rawValue) }
             let (effects, isStray) = pending.received(frame, now: .now)
             if isStray {
                 statistics.strayResults += 1
@@ -183,7 +191,10 @@ public actor OCPPConnection {
     }
 
     private func send(_ frame: OCPPFrame) async {
-        if case .callError = frame { statistics.callErrorsSent += 1 }
+        if case .callError(_, let error) = frame {
+            statistics.callErrorsSent += 1
+            traffic?.sent(callError: error.code.rawValue)
+        }
         let text = frame.encoded()
         frameLog?(false, text)
         try? await socket.send(text: text)
@@ -199,6 +210,7 @@ public actor OCPPConnection {
         for effect in effects {
             switch effect {
             case .send(let id, let action, let payload):
+                traffic?.sent(call: action)
                 let text = OCPPFrame.call(id: id, action: action, payload: payload).encoded()
                 if callsFromHandlers > 0 {
                     emit(text)

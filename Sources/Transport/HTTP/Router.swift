@@ -59,6 +59,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [(method: String, pattern: Pattern, target: Target)] = []
+    /// Every route as registered: its method and its pattern's text (`/api/v1/stations/{id}`),
+    /// in order — what an API description must cover.
+    public private(set) var registeredRoutes: [(method: String, path: String)] = []
     /// Nil for a router that serves every request as routed (the OCPP endpoint).
     public var filter: Filter?
 
@@ -67,11 +70,13 @@ public struct Router: Sendable {
     /// Adds a handler for `method` (e.g. "GET") and a path pattern.
     public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         routes.append((method, Pattern(pattern), .handler(handler)))
+        registeredRoutes.append((method, pattern))
     }
 
     /// Adds a WebSocket endpoint: a GET without `Upgrade: websocket` is answered 426.
     public mutating func webSocket(_ pattern: String, _ route: WebSocketRoute) {
         routes.append(("GET", Pattern(pattern), .webSocket(route)))
+        registeredRoutes.append(("GET", pattern))
     }
 
     /// Resolves a request; HEAD falls back to a GET handler.

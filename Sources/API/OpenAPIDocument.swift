@@ -1,0 +1,180 @@
+import Foundation
+
+/// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`
+/// and `CommandRoutes` register — a test holds the two to each other, both ways — with the
+/// access each needs, its parameters, bodies, answers and the error shape (docs/security.md
+/// lists the error codes).
+enum OpenAPIDocument {
+    /// One operation: who may call it and what it takes and gives.
+    struct Operation {
+        var method: String
+        var path: String
+        var summary: String
+        /// `open`, or an `APIAccess`: `viewer`, `operator`, `auditor`, `admin`.
+        var access: String
+        var query: [(name: String, description: String, type: String)] = []
+        var body: [String: Any]? = nil
+        var answer: (status: String, description: String, schema: [String: Any])
+        var errors: [String] = []
+    }
+
+    static let limit = ("limit", "How many, newest first (1…maximum; else 400 invalid_parameter).", "integer")
+
+    static var operations: [Operation] { [
+        Operation(method: "GET", path: "/api/v1/health", summary: "Liveness, whether the API needs tokens, the event log and its consumers' lag.",
+                  access: "open", answer: ("200", "Healthy.", object(["status": string, "apiAuth": string, "eventLog": anyObject]))),
+        Operation(method: "GET", path: "/metrics", summary: "The service in the Prometheus text format (docs/operator-guide.md).",
+                  access: "open", answer: ("200", "Prometheus text exposition 0.0.4.", string)),
+        Operation(method: "GET", path: "/api/v1/openapi.json", summary: "This document.", access: "open",
+                  answer: ("200", "OpenAPI 3.1.", anyObject)),
+        Operation(method: "GET", path: "/api/v1/stations", summary: "Every station with its connectors' live status.", access: "viewer",
+                  query: [("limit", "How many (1…10000, default 1000).", "integer")],
+                  answer: ("200", "Stations.", ["type": "array", "items": ref("Station")]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/stations/{id}", summary: "One station with its connectors.", access: "viewer",
+                  answer: ("200", "The station.", ref("Station")), errors: ["400", "404"]),
+        Operation(method: "GET", path: "/api/v1/stations/{id}/configuration",
+                  summary: "The station's configuration keys, asked of it live (GetConfiguration / GetVariables; operator access: a full read makes some firmware reboot).",
+                  access: "operator", query: [("key", "Comma-separated keys; all when absent.", "string")],
+                  answer: ("200", "Keys and values as the station answered (secret settings masked).", anyObject), errors: ["404", "409", "504"]),
+        Operation(method: "POST", path: "/api/v1/stations/{id}/commands", summary: "An operator's command to the station (audited with who and why).",
+                  access: "operator",
+                  body: object(["command": ["type": "string", "enum": CommandRoutes.commands], "type": string, "connector": integer,
+                                "message": string, "idTag": string, "transactionId": string, "key": string, "value": string,
+                                "reason": string, "force": ["type": "boolean"], "by": string], required: ["command"]),
+                  answer: ("200", "The station's answer.", object(["status": string])), errors: ["400", "404", "409", "415", "502", "503", "504"]),
+        Operation(method: "GET", path: "/api/v1/sessions", summary: "Charging sessions, newest first.", access: "viewer",
+                  query: [("station", "Only this station's.", "string"), (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Sessions.", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/decisions", summary: "What the rules decided, each with its id first.", access: "viewer",
+                  query: [("station", "Only this station's.", "string"), ("rule", "Only this rule's.", "string"), (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Decisions (docs/rules.md, decision JSON).", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/stations/{id}/history", summary: "A station's status reports, in the order the charger made them.",
+                  access: "viewer", query: [(limit.0, limit.1, limit.2)],
+                  answer: ("200", "Status reports, oldest first.", ["type": "array", "items": anyObject]), errors: ["400", "404"]),
+        Operation(method: "GET", path: "/api/v1/commands", summary: "Remediation commands with where each verification stands.",
+                  access: "viewer",
+                  query: [("station", "Only this station's.", "string"), ("status", "A command status (pending, accepted, rejected, timedOut …).", "string"),
+                          (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Commands, oldest first.", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/alerts", summary: "Alerts, open and resolved.", access: "viewer",
+                  query: [("status", "open or resolved.", "string"), (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Alerts.", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/alerts/deliveries", summary: "Webhook deliveries of alerts (the outbox).", access: "viewer",
+                  query: [("status", "pending, delivered or dead.", "string"), (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Deliveries.", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/silences", summary: "Alert silences in force (all with all=true).", access: "viewer",
+                  query: [("all", "true: ended ones too.", "boolean")],
+                  answer: ("200", "Silences.", ["type": "array", "items": anyObject])),
+        Operation(method: "GET", path: "/api/v1/audit", summary: "Audit entries a filter selects, with their hashes (docs/audit.md).",
+                  access: "auditor",
+                  query: [("from", "RFC 3339 with a zone; the offset is honoured.", "string"), ("to", "RFC 3339 with a zone.", "string"),
+                          ("station", "", "string"), ("site", "", "string"), ("rule", "", "string"), ("action", "A prefix.", "string"),
+                          ("outcome", "", "string"), ("actor", "", "string"),
+                          ("kind", "alert, command, decision, operator, outcome, system or verification.", "string"),
+                          (limit.0, limit.1, limit.2)],
+                  answer: ("200", "Entries, oldest first; `details` nested when JSON (`detailsText` the hashed text).",
+                           ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/audit/export", summary: "The verifiable export (`vigil audit verify --file` checks it offline).",
+                  access: "auditor",
+                  query: [("format", "jsonl (default) or csv.", "string"), ("bom", "true: a UTF-8 byte order mark (csv only).", "boolean"),
+                          ("selectedOnly", "true: leave out the entries linking a filtered selection to its checkpoints.", "boolean"),
+                          ("from", "", "string"), ("to", "", "string"), ("station", "", "string"), ("kind", "", "string")],
+                  answer: ("200", "JSON lines (application/x-ndjson) or CSV.", string), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/users", summary: "The API's users (never their tokens).", access: "admin",
+                  answer: ("200", "Users.", ["type": "array", "items": object(["name": string, "access": string, "createdAt": string,
+                                                                                "approves": ["type": "array", "items": string]])])),
+        Operation(method: "GET", path: "/api/v1/rules", summary: "The loaded rules.", access: "viewer",
+                  answer: ("200", "Rules.", ["type": "array", "items": object(["id": string, "hash": string, "mode": string,
+                                                                                "enabled": ["type": "boolean"], "description": string])])),
+        Operation(method: "POST", path: "/api/v1/approvals", summary: "Approve or reject a ladder paused at an approve rung.", access: "operator",
+                  body: object(["rule": string, "target": string, "approved": ["type": "boolean"], "by": string, "role": string],
+                               required: ["rule", "target", "approved"]),
+                  answer: ("202", "Submitted to the rules.", object(["status": string])), errors: ["400", "403", "404", "409", "415"]),
+    ] }
+
+    static var string: [String: Any] { ["type": "string"] }
+    static var integer: [String: Any] { ["type": "integer"] }
+    static var anyObject: [String: Any] { ["type": "object"] }
+    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+    static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        return schema
+    }
+
+    static let errorDescriptions = ["400": "Invalid request (see `code`).", "401": "Missing or unknown token.", "403": "Not allowed (role, Host or Origin).",
+                                    "404": "Not found.", "409": "Refused in the current state.", "415": "The body must be application/json.",
+                                    "500": "Internal error (the body carries a request id only).", "502": "The station answered with an error.",
+                                    "503": "A check could not be made (fails closed).", "504": "The station did not answer in time."]
+
+    /// The document, as JSON text.
+    static var json: String {
+        var paths: [String: [String: Any]] = [:]
+        for operation in operations {
+            var responses: [String: Any] = [operation.answer.status: [
+                "description": operation.answer.description,
+                "content": [Self.mediaType(operation.path): ["schema": operation.answer.schema]],
+            ]]
+            var errors = operation.errors + ["500"]
+            if operation.access != "open" { errors += ["401", "403"] }
+            for status in Set(errors) {
+                responses[status] = ["description": errorDescriptions[status] ?? "Error.",
+                                     "content": ["application/json": ["schema": ref("Error")]]]
+            }
+            var entry: [String: Any] = ["summary": operation.summary, "responses": responses, "x-vigil-access": operation.access,
+                                        "operationId": operationId(operation)]
+            var parameters: [[String: Any]] = operation.query.map {
+                ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": ["type": $0.type]]
+            }
+            for name in pathParameters(operation.path) {
+                parameters.append(["name": name, "in": "path", "required": true, "schema": string])
+            }
+            if !parameters.isEmpty { entry["parameters"] = parameters }
+            if let body = operation.body {
+                entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
+            }
+            entry["security"] = operation.access == "open" ? [[String: Any]]() : [["bearer": [String]()]]
+            paths[operation.path, default: [:]][operation.method.lowercased()] = entry
+        }
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": ["title": "Vigil HTTP API", "version": "1",
+                     "description": "Charge-point management: stations, sessions, rule decisions, approvals and operator commands. "
+                        + "Once an API user exists every route but the open ones needs `Authorization: Bearer TOKEN`; "
+                        + "`x-vigil-access` names the access a route needs (viewer: reads; operator: commands and approvals; "
+                        + "auditor: the audit trail besides a viewer's reads; admin: everything, users included)."],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "schemas": [
+                    "Error": object(["error": string, "code": string, "requestId": string], required: ["error", "code"]),
+                    "Connector": object(["evse": integer, "connector": integer, "status": string, "errorCode": ["type": ["string", "null"]],
+                                         "vendorErrorCode": ["type": ["string", "null"]], "updatedAt": string]),
+                    "Station": object(["id": string, "vendor": ["type": ["string", "null"]], "model": ["type": ["string", "null"]],
+                                       "online": ["type": "boolean"], "registration": string,
+                                       "connectors": ["type": "array", "items": ref("Connector")]]),
+                ],
+            ],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func mediaType(_ path: String) -> String {
+        switch path {
+        case "/metrics": return "text/plain"
+        case "/api/v1/audit/export": return "application/x-ndjson"
+        default: return "application/json"
+        }
+    }
+
+    static func pathParameters(_ path: String) -> [String] {
+        path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }
+    }
+
+    static func operationId(_ operation: Operation) -> String {
+        let words = operation.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }
+            .map { $0.hasPrefix("{") ? "By" + $0.dropFirst().dropLast().capitalized : $0.capitalized }
+        return operation.method.lowercased() + words.joined().replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "-", with: "")
+    }
+}

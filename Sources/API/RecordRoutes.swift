@@ -1,0 +1,97 @@
+import Alerts
+import CPMS
+import Foundation
+import Remediation
+import ServiceLog
+import Transport
+
+/// Read routes over the records an operator's tools show (viewer access): a station's status
+/// history, the remediation commands with where each verification stands, alerts, deliveries
+/// and the silences in force. Enumerated filters are checked (400 `invalid_parameter` with the
+/// valid values); lists take `limit` like every list route.
+enum RecordRoutes {
+    static func route(_ router: inout Router, store: StationStore, auth: APIAuth, log: Log) {
+        router.on("GET", "/api/v1/stations/{id}/history", auth: auth, needs: .viewer) { request, _ in
+            let id = request.pathParameters["id"] ?? ""
+            return await APIError.answering("GET /api/v1/stations/{id}/history", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                guard try await store.station(id) != nil else { throw APIError(.notFound, "no station \(id)") }
+                let entries = try await store.history(id, limit: window.limit).map { entry -> [String: Any] in
+                    var object: [String: Any] = ["receivedAt": entry.receivedAt, "evse": entry.evse, "connector": entry.connector,
+                                                 "status": entry.status.rawValue, "queuedOffline": entry.queuedOffline]
+                    object["chargerTime"] = entry.chargerTime
+                    object["errorCode"] = entry.errorCode?.rawValue
+                    object["vendorErrorCode"] = entry.vendorErrorCode
+                    return object
+                }
+                return try Self.json(entries)
+            }
+        }
+        router.on("GET", "/api/v1/commands", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/commands", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                let status = try Self.choice(request, "status", among: CommandStatus.allCases.map(\.rawValue)).flatMap(CommandStatus.init(rawValue:))
+                let rows = try await CommandStore(host: store).commands(station: request.query["station"], status: status, limit: window.limit)
+                let now = StoreTime.format(Date())
+                return try Self.json(rows.map { CommandReport.object($0, now: now) })
+            }
+        }
+        router.on("GET", "/api/v1/alerts", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/alerts", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                let status = try Self.choice(request, "status", among: AlertRow.statuses)
+                let rows = try await AlertStore(host: store).alerts(status: status, limit: window.limit)
+                return try Self.json(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "rule": row.rule, "target": row.target, "route": row.route,
+                                                 "severity": row.severity.rawValue, "title": row.title, "text": row.text, "status": row.status,
+                                                 "firstSeen": row.firstSeen, "lastSeen": row.lastSeen, "count": row.count]
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["resolvedAt"] = row.resolvedAt
+                    return object
+                })
+            }
+        }
+        router.on("GET", "/api/v1/alerts/deliveries", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/alerts/deliveries", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                let status = try Self.choice(request, "status", among: OutboxRow.statuses)
+                let rows = try await AlertStore(host: store).deliveries(status: status, limit: window.limit)
+                return try Self.json(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "alertId": row.alertId, "route": row.route, "endpoint": row.endpoint,
+                                                 "event": row.event, "status": row.status, "attempts": row.attempts,
+                                                 "nextAttemptAt": row.nextAttemptAt, "createdAt": row.createdAt]
+                    object["lastError"] = row.lastError
+                    object["deliveredAt"] = row.deliveredAt
+                    return object
+                })
+            }
+        }
+        router.on("GET", "/api/v1/silences", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/silences", log: log) {
+                let rows = try await AlertStore(host: store).silences(at: StoreTime.format(Date()), includeEnded: request.query["all"] == "true")
+                return try Self.json(rows.map { row -> [String: Any] in
+                    var object: [String: Any] = ["id": row.id, "startsAt": row.startsAt, "endsAt": row.endsAt, "createdBy": row.createdBy,
+                                                 "reason": row.reason]
+                    object["rule"] = row.rule
+                    object["station"] = row.station
+                    object["site"] = row.site
+                    object["severity"] = row.severity?.rawValue
+                    return object
+                })
+            }
+        }
+    }
+
+    static func choice(_ request: HTTPRequest, _ name: String, among valid: [String]) throws -> String? {
+        guard let value = request.query[name] else { return nil }
+        guard valid.contains(value) else {
+            throw APIError(.invalidParameter, "\(name) \(value.debugDescription) is not one of: \(valid.joined(separator: ", "))")
+        }
+        return value
+    }
+
+    static func json(_ value: Any) throws -> HTTPResponse {
+        .json(.ok, Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])))
+    }
+}
