@@ -8,35 +8,16 @@ import Store
 /// one file of mode 0600. The audit key is not in it, on purpose: whoever holds the key can
 /// re-sign a rewritten history, so it is backed up separately (docs/deployment.md).
 struct BackupCommand {
-    static let usage = """
-        usage: vigil backup --output FILE [--db PATH] [--force]
-
-        A consistent copy of the database, taken while vigil serve runs and writes (SQLite's
-        online backup API): one file, mode 0600, renamed into place only when complete.
-          --output FILE   where to write it; an existing FILE is replaced only with --force
-          --db PATH       the database (default ./var/vigil.sqlite; VIGIL_DB)
-          --force         replace an existing FILE
-          --audit-key FILE  the key to remind you of (default audit.key beside the database; VIGIL_AUDIT_KEY)
-        The audit key (audit.key beside the database, or --audit-key) is NOT in the backup:
-        back it up separately, somewhere the backup's readers cannot read (docs/deployment.md).
-        Restore with `vigil restore --from FILE --db PATH`.
-        """
-
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        self.arguments = try Arguments(arguments, flagNames: ["force", "help"])
-        if self.arguments.has("help") { return }
+        self.arguments = Arguments(arguments, flagNames: ["force"])
         try self.arguments.rejectUnknown(allowed: ["db", "output", "force", "audit-key"])
         guard self.arguments.positional.isEmpty else { throw UsageError("backup takes no argument \(self.arguments.positional[0].debugDescription)") }
         guard self.arguments.value("output") != nil else { throw UsageError("backup needs --output FILE") }
     }
 
     func run() async throws -> Int32 {
-        if arguments.has("help") {
-            printLine(Self.usage)
-            return 0
-        }
         let source = arguments.databasePath
         guard let output = arguments.value("output") else { return 2 }
         let started = Date()

@@ -5,12 +5,14 @@ import YAMLKit
 /// (`CommandHelp.all`) to exactly what the binary accepts.
 enum CommandName: String, CaseIterable, Sendable {
     case serve, echo, bench, simulate, stations, sessions, tokens, users, rules, remediation, alerts, audit, codes, help, completion
+    case config, backup, restore
     case ocppHarness = "ocpp-harness"
 
     /// The verbs the command accepts; empty for a command that takes options only.
     var verbs: [String] {
         switch self {
-        case .serve, .echo, .simulate, .ocppHarness, .help: []
+        case .serve, .echo, .simulate, .ocppHarness, .help, .backup, .restore: []
+        case .config: ConfigCommand.Verb.allCases.map(\.rawValue)
         case .bench: BenchCommand.suites
         case .stations: StationsCommand.Verb.allCases.map(\.rawValue)
         case .sessions: SessionsCommand.Verb.allCases.map(\.rawValue)

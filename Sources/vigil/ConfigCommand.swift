@@ -14,39 +14,19 @@ import YAMLKit
 /// (secrets masked), then the warnings serve would log at start (`startupWarnings`, the same
 /// list). Exit 0 when clean or with warnings only, 1 with errors, 2 for a usage mistake.
 struct ConfigCommand {
-    static let usage = """
-        usage: vigil config check FILE [serve options] [--json]
+    /// The verbs `config` takes (help: `CommandHelp.config`).
+    enum Verb: String, CaseIterable {
+        case check
+    }
 
-        Checks a vigil serve config file (YAML) without starting anything:
-          - every mistake in it, each at file:line:col (a YAML syntax error stops the parser,
-            so it is reported alone), and every bad flag or VIGIL_… variable;
-          - the rules and vendor catalogue it names, and its TLS files;
-          - the effective settings after the serve options given after FILE and the VIGIL_…
-            variables, each with where it came from (default, flag, variable, file:line:col),
-            webhook URLs and secrets masked;
-          - the warnings vigil serve would log at start: API open (no API users), no alert route,
-            a webhook over plain http:// to another host, plain ws:// off loopback, optional
-            station auth, unknown stations accepted, secret files readable by others …
-        Exit status: 0 clean or warnings only (it says so), 1 errors, 2 usage.
-          --json    one JSON object: file, errors, settings, routes, stations, warnings, status
-        Example: vigil config check /etc/vigil/vigil.yaml --http 0.0.0.0:8080
-        """
-
-    let file: String?
+    let file: String
     let serveArguments: [String]
     let json: Bool
-    let help: Bool
 
     init(arguments: [String]) throws(UsageError) {
-        help = arguments.contains("--help") || arguments.contains("-h")
         json = arguments.contains("--json")
-        guard !help else {
-            file = nil
-            serveArguments = []
-            return
-        }
-        guard let verb = arguments.first else { throw UsageError("config needs a verb: check FILE") }
-        guard verb == "check" else { throw UsageError("unknown config verb \(verb.debugDescription); config check FILE") }
+        guard let first = arguments.first else { throw UsageError("config needs a verb: check FILE") }
+        guard Verb(rawValue: first) != nil else { throw UsageError.unknownVerb(first, of: .config) }
         let rest = arguments.dropFirst().filter { $0 != "--json" }
         guard let path = rest.first, !path.hasPrefix("--") else { throw UsageError("config check needs the FILE to check") }
         file = path
@@ -64,11 +44,6 @@ struct ConfigCommand {
     }
 
     func run() async throws -> Int32 {
-        if help {
-            printLine(Self.usage)
-            return 0
-        }
-        guard let file else { return 2 }
         guard FileManager.default.isReadableFile(atPath: file) else { throw CommandFailure(description: "cannot read the config file \(file)") }
         let environment = ProcessInfo.processInfo.environment
         var problems: [SettingProblem] = []

@@ -8,35 +8,16 @@ import Store
 /// says, and an existing one without `--force`; checks the backup's integrity and schema
 /// version before it changes anything (`SQLiteBackup.restore`).
 struct RestoreCommand {
-    static let usage = """
-        usage: vigil restore --from FILE [--db PATH] [--force]
-
-        Puts a backup made by `vigil backup` in place of the database. Before changing anything
-        it checks the backup (PRAGMA integrity_check, and a schema version this vigil knows;
-        an older one is migrated at the next start) and refuses a database that another process
-        has open: stop vigil serve first.
-          --from FILE     the backup
-          --db PATH       the database to restore (default ./var/vigil.sqlite; VIGIL_DB)
-          --force         replace an existing database (never one that is open)
-        The audit key is restored separately (a copy of the key the backup's history was signed
-        with); then `vigil audit verify` checks the restored trail (docs/deployment.md).
-        """
-
     let arguments: Arguments
 
     init(arguments: [String]) throws(UsageError) {
-        self.arguments = try Arguments(arguments, flagNames: ["force", "help"])
-        if self.arguments.has("help") { return }
+        self.arguments = Arguments(arguments, flagNames: ["force"])
         try self.arguments.rejectUnknown(allowed: ["db", "from", "force"])
         guard self.arguments.positional.isEmpty else { throw UsageError("restore takes no argument \(self.arguments.positional[0].debugDescription)") }
         guard self.arguments.value("from") != nil else { throw UsageError("restore needs --from FILE") }
     }
 
     func run() async throws -> Int32 {
-        if arguments.has("help") {
-            printLine(Self.usage)
-            return 0
-        }
         guard let backup = arguments.value("from") else { return 2 }
         let destination = arguments.databasePath
         let directory = (destination as NSString).deletingLastPathComponent

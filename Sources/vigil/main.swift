@@ -32,6 +32,9 @@ do {
         case .users: status = try await UsersCommand(arguments: rest).run()
         case .sessions: status = try await SessionsCommand(arguments: rest).run()
         case .completion: status = try CompletionCommand(arguments: rest).run()
+        case .config: status = try await ConfigCommand(arguments: rest).run()
+        case .backup: status = try await BackupCommand(arguments: rest).run()
+        case .restore: status = try await RestoreCommand(arguments: rest).run()
         case .help: status = HelpCommand(command: nil, verb: nil).run()   // answered above
         }
     }

@@ -146,8 +146,11 @@ def test_config_check_exit_codes_and_warnings(tmp_path):
     ]
     assert vigil("config", "check", cwd=tmp_path).returncode == 2
     assert vigil("config", "check", good, "--no-such-flag", "1", cwd=tmp_path).returncode == 2
-    helped = vigil("config", "--help", cwd=tmp_path)
+    helped = vigil("config", "check", "--help", cwd=tmp_path)
     assert helped.returncode == 0 and helped.stdout.startswith("usage: vigil config check FILE")
+    for command in ("backup", "restore"):
+        helped = vigil(command, "--help", cwd=tmp_path)
+        assert helped.returncode == 0 and f"vigil {command} --" in helped.stdout, helped.stdout
 
 
 # -- backup and restore while serve runs ---------------------------------------------------------

@@ -4,7 +4,7 @@
 extension CommandHelp {
     static let all: [CommandHelp] = [
         serve, stations, sessions, tokens, users, rules, remediation, alerts, audit, codes,
-        simulate, echo, bench, ocppHarness, help, completion,
+        config, backup, restore, simulate, echo, bench, ocppHarness, help, completion,
     ]
 
     static func named(_ name: String) -> CommandHelp? { all.first { $0.name == name } }
