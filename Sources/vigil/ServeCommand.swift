@@ -197,6 +197,7 @@ struct ServeCommand {
     }
 
     func run() async throws -> Int32 {
+        StopSignals.install()   // a stop during start-up waits for the service, not lost
         SystemLimits.raiseFileDescriptorLimit()
         var ocppConfiguration = HTTPServerConfiguration()
         ocppConfiguration.maxConnectionsPerAddress = connectionsPerAddress

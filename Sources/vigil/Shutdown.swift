@@ -4,20 +4,12 @@ import Glibc
 import ServiceLog
 import Transport
 
-/// Runs servers (and background jobs, such as the offline sweep) until SIGTERM or SIGINT,
+/// Runs servers (and background jobs, such as the offline sweep) until SIGTERM or SIGINT
+/// (`StopSignals`: caught from when the command began, so a stop during start-up is not lost),
 /// then cancels the jobs and shuts the servers down gracefully.
 enum Shutdown {
     static func runUntilSignalled(_ servers: [HTTPServer], background: [@Sendable () async -> Void] = [], log: Log) async {
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let queue = DispatchQueue(label: "vigil.signals")
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
+        let signals = StopSignals.signals
         await withDiscardingTaskGroup { group in
             for server in servers { group.addTask { await server.run() } }
             group.addTask {
@@ -35,7 +27,5 @@ enum Shutdown {
                 for server in servers { await server.shutdown() }
             }
         }
-        sources.forEach { $0.cancel() }
-        continuation.finish()
     }
 }
