@@ -16,14 +16,7 @@ enum RecordRoutes {
             return await APIError.answering("GET /api/v1/stations/{id}/history", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 guard try await store.station(id) != nil else { throw APIError(.notFound, "no station \(id)") }
-                let entries = try await store.history(id, limit: window.limit).map { entry -> [String: Any] in
-                    var object: [String: Any] = ["receivedAt": entry.receivedAt, "evse": entry.evse, "connector": entry.connector,
-                                                 "status": entry.status.rawValue, "queuedOffline": entry.queuedOffline]
-                    object["chargerTime"] = entry.chargerTime
-                    object["errorCode"] = entry.errorCode?.rawValue
-                    object["vendorErrorCode"] = entry.vendorErrorCode
-                    return object
-                }
+                let entries = try await store.history(id, limit: window.limit).map(\.jsonObject)
                 return try Self.json(entries)
             }
         }
@@ -41,15 +34,7 @@ enum RecordRoutes {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let status = try Self.choice(request, "status", among: AlertRow.statuses)
                 let rows = try await AlertStore(host: store).alerts(status: status, limit: window.limit)
-                return try Self.json(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "rule": row.rule, "target": row.target, "route": row.route,
-                                                 "severity": row.severity.rawValue, "title": row.title, "text": row.text, "status": row.status,
-                                                 "firstSeen": row.firstSeen, "lastSeen": row.lastSeen, "count": row.count]
-                    object["station"] = row.station
-                    object["site"] = row.site
-                    object["resolvedAt"] = row.resolvedAt
-                    return object
-                })
+                return try Self.json(rows.map(\.jsonObject))
             }
         }
         router.on("GET", "/api/v1/alerts/deliveries", auth: auth, needs: .viewer) { request, _ in
@@ -57,28 +42,13 @@ enum RecordRoutes {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let status = try Self.choice(request, "status", among: OutboxRow.statuses)
                 let rows = try await AlertStore(host: store).deliveries(status: status, limit: window.limit)
-                return try Self.json(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "alertId": row.alertId, "route": row.route, "endpoint": row.endpoint,
-                                                 "event": row.event, "status": row.status, "attempts": row.attempts,
-                                                 "nextAttemptAt": row.nextAttemptAt, "createdAt": row.createdAt]
-                    object["lastError"] = row.lastError
-                    object["deliveredAt"] = row.deliveredAt
-                    return object
-                })
+                return try Self.json(rows.map(\.jsonObject))
             }
         }
         router.on("GET", "/api/v1/silences", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/silences", log: log) {
                 let rows = try await AlertStore(host: store).silences(at: StoreTime.format(Date()), includeEnded: request.query["all"] == "true")
-                return try Self.json(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "startsAt": row.startsAt, "endsAt": row.endsAt, "createdBy": row.createdBy,
-                                                 "reason": row.reason]
-                    object["rule"] = row.rule
-                    object["station"] = row.station
-                    object["site"] = row.site
-                    object["severity"] = row.severity?.rawValue
-                    return object
-                })
+                return try Self.json(rows.map(\.jsonObject))
             }
         }
     }

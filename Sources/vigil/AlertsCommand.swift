@@ -37,15 +37,7 @@ struct AlertsCommand {
             let entries = try await AlertTrail.entries(named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "status": row.status, "severity": row.severity.rawValue, "rule": row.rule,
-                                                 "target": row.target, "count": row.count, "firstSeen": row.firstSeen,
-                                                 "lastSeen": row.lastSeen, "title": row.title, "route": row.route]
-                    object["station"] = row.station
-                    object["site"] = row.site
-                    object["resolvedAt"] = row.resolvedAt
-                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
-                }))
+                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
                 return try mismatches(findings, of: "alert")
             }
             if rows.isEmpty { printLine("no alerts") }
@@ -61,14 +53,7 @@ struct AlertsCommand {
             let entries = try await AlertTrail.entries(named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "status": row.status, "alert": row.alertId, "event": row.event,
-                                                 "route": row.route, "endpoint": row.endpoint, "attempts": row.attempts,
-                                                 "nextAttemptAt": row.nextAttemptAt, "createdAt": row.createdAt]
-                    object["lastError"] = row.lastError
-                    object["deliveredAt"] = row.deliveredAt
-                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
-                }))
+                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
                 return try mismatches(findings, of: "delivery")
             }
             if rows.isEmpty { printLine("no deliveries") }
@@ -118,15 +103,7 @@ struct AlertsCommand {
             let entries = try await AlertTrail.entries(named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), from: store)
             let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
             if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { row -> [String: Any] in
-                    var object: [String: Any] = ["id": row.id, "startsAt": row.startsAt, "endsAt": row.endsAt,
-                                                 "createdBy": row.createdBy, "reason": row.reason]
-                    object["rule"] = row.rule
-                    object["station"] = row.station
-                    object["site"] = row.site
-                    object["severity"] = row.severity?.rawValue
-                    return Self.withTrail(object, id: row.id, entries: entries, findings: findings)
-                }))
+                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
                 return try mismatches(findings, of: "silence")
             }
             if rows.isEmpty { printLine("no silences in force") }

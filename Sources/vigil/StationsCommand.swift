@@ -69,14 +69,7 @@ struct StationsCommand {
             let skew = try await store.clockSkew(of: id)
             let entries = try await store.history(id, limit: try arguments.integer("limit", default: 50))
             if arguments.has("json") {
-                printLine(JSONOutput.text(entries.map { entry -> [String: Any] in
-                    var object: [String: Any] = ["receivedAt": entry.receivedAt, "evse": entry.evse, "connector": entry.connector,
-                                                 "status": entry.status.rawValue, "queuedOffline": entry.queuedOffline]
-                    object["chargerTime"] = entry.chargerTime
-                    object["errorCode"] = entry.errorCode?.rawValue
-                    object["vendorErrorCode"] = entry.vendorErrorCode
-                    return object
-                }))
+                printLine(JSONOutput.text(entries.map(\.jsonObject)))
                 return 0
             }
             printLine("status history of \(id), in the order the charger reported it (clock skew \(skew.map { String(format: "%+.1f s", $0) } ?? "not measured yet"))")

@@ -1,0 +1,34 @@
+/// The alert tables' rows as JSON objects (for `JSONSerialization`), the one shape the CLI's
+/// `--json` and the HTTP API give them.
+extension AlertRow {
+    public var jsonObject: [String: Any] {
+        var object: [String: Any] = ["id": id, "status": status, "severity": severity.rawValue, "rule": rule, "target": target,
+                                     "count": count, "firstSeen": firstSeen, "lastSeen": lastSeen, "title": title, "text": text,
+                                     "route": route]
+        object["station"] = station
+        object["site"] = site
+        object["resolvedAt"] = resolvedAt
+        return object
+    }
+}
+
+extension OutboxRow {
+    public var jsonObject: [String: Any] {
+        var object: [String: Any] = ["id": id, "alertId": alertId, "status": status, "event": event, "route": route, "endpoint": endpoint,
+                                     "attempts": attempts, "nextAttemptAt": nextAttemptAt, "createdAt": createdAt]
+        object["lastError"] = lastError
+        object["deliveredAt"] = deliveredAt
+        return object
+    }
+}
+
+extension SilenceRow {
+    public var jsonObject: [String: Any] {
+        var object: [String: Any] = ["id": id, "startsAt": startsAt, "endsAt": endsAt, "createdBy": createdBy, "reason": reason]
+        object["rule"] = rule
+        object["station"] = station
+        object["site"] = site
+        object["severity"] = severity?.rawValue
+        return object
+    }
+}
