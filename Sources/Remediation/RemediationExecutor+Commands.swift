@@ -291,9 +291,10 @@ extension RemediationExecutor {
         }
     }
 
-    /// "32 ms": how long a station took to answer, for the record.
+    /// "32.4 ms": how long a station took to answer, for the record (to a tenth of a millisecond).
     static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        return "\(seconds * 1_000 + attoseconds / 1_000_000_000_000_000) ms"
+        let tenths = seconds * 10_000 + attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10) ms"
     }
 }
