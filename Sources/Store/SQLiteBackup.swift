@@ -41,12 +41,7 @@ public enum SQLiteBackup {
         let schemaVersion = try userVersion(sourceHandle, path: source)
         let partial = destination + ".partial"
         let summary = try write(from: sourceHandle, sourcePath: source, to: partial, schemaVersion: schemaVersion)
-        guard rename(partial, destination) == 0 else {
-            let reason = lastError()
-            unlink(partial)
-            throw .io(path: destination, reason: "cannot rename \(partial) into place: \(reason)")
-        }
-        syncDirectory(of: destination)
+        try moveIntoPlace(partial, destination)
         return summary
     }
 
@@ -79,13 +74,20 @@ public enum SQLiteBackup {
             throw .inUse(path: destination, pid: pid)
         }
         for suffix in ["-wal", "-shm", "-journal"] { unlink(destination + suffix) }
+        try moveIntoPlace(partial, destination)
+        return summary
+    }
+
+    /// Renames a complete copy over `destination` (atomic on one filesystem) and syncs the
+    /// directory, so the name points at the whole copy even after a crash; the copy is removed
+    /// when the rename fails.
+    static func moveIntoPlace(_ partial: String, _ destination: String) throws(BackupError) {
         guard rename(partial, destination) == 0 else {
             let reason = lastError()
             unlink(partial)
             throw .io(path: destination, reason: "cannot rename \(partial) into place: \(reason)")
         }
         syncDirectory(of: destination)
-        return summary
     }
 
     /// Every line `PRAGMA integrity_check` reports for the database at `path` (at most 20);

@@ -34,35 +34,18 @@ struct AlertsCommand {
         case .list:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
-            let entries = try await AlertTrail.entries(named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), from: store)
-            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
-            if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
-                return try mismatches(findings, of: "alert")
+            return try await checkedListing(rows, named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), store: store,
+                                            id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no alerts", what: "alert") { row in
+                "#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)"
             }
-            if rows.isEmpty { printLine("no alerts") }
-            for row in rows {
-                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
-                printStoredLine("#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
-                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
-            }
-            return try mismatches(findings, of: "alert")
         case .deliveries:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
-            let entries = try await AlertTrail.entries(named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), from: store)
-            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
-            if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
-                return try mismatches(findings, of: "delivery")
+            return try await checkedListing(rows, named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), store: store,
+                                            id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no deliveries", what: "delivery") { row in
+                "#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)"
+                    + (row.lastError.map { "  last error: " + $0 } ?? "")
             }
-            if rows.isEmpty { printLine("no deliveries") }
-            for row in rows {
-                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
-                printStoredLine("#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)\(row.lastError.map { "  last error: " + $0 } ?? "")\(audit.isEmpty ? "" : "  [audit \(audit)]")")
-                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
-            }
-            return try mismatches(findings, of: "delivery")
         case .retry:
             try arguments.rejectUnknown(allowed: ["db", "all-dead"])
             let id = arguments.positional.first.flatMap { Int($0) }
@@ -100,21 +83,13 @@ struct AlertsCommand {
         case .silences:
             try arguments.rejectUnknown(allowed: ["db", "all", "json"])
             let rows = try await AlertStore(host: store).silences(at: now, includeEnded: arguments.has("all"))
-            let entries = try await AlertTrail.entries(named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), from: store)
-            let findings = AlertTrail.findings(rows, id: \.id, entries: entries, check: AlertTrail.check)
-            if arguments.has("json") {
-                printLine(JSONOutput.text(rows.map { Self.withTrail($0.jsonObject, id: $0.id, entries: entries, findings: findings) }))
-                return try mismatches(findings, of: "silence")
-            }
-            if rows.isEmpty { printLine("no silences in force") }
-            for row in rows {
+            return try await checkedListing(rows, named: "silence", kind: "operator", since: rows.map(\.startsAt).min(), store: store,
+                                            id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no silences in force",
+                                            what: "silence") { row in
                 let matchers = [("rule", row.rule), ("station", row.station), ("site", row.site), ("severity", row.severity?.rawValue)]
                     .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: " ")
-                let audit = (entries[row.id] ?? []).map { "#\($0.id)" }.joined(separator: ",")
-                printStoredLine("#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)\(audit.isEmpty ? "" : "  [audit \(audit)]")")
-                for problem in findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
+                return "#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)"
             }
-            return try mismatches(findings, of: "silence")
         case .unsilence:
             try arguments.rejectUnknown(allowed: ["db", "by"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
@@ -150,6 +125,27 @@ struct AlertsCommand {
     }
 
     static func seconds(_ text: String) -> TimeInterval? { DurationText.seconds(text).flatMap { $0 > 0 ? $0 : nil } }
+
+    /// A listing of alert-table rows, each checked against the audit entries naming it
+    /// (`AlertTrail`): JSON objects with `auditEntries` (and `auditFindings`), or one line per
+    /// row with `[audit #…]` and an `AUDIT MISMATCH` line per problem; exit 1 on a mismatch.
+    func checkedListing<Row>(_ rows: [Row], named key: String, kind: String, since oldest: String?, store: StationStore,
+                             id: (Row) -> Int, json: (Row) -> [String: Any], check: (Row, [AuditEntry]) -> [String],
+                             empty: String, what: String, line: (Row) -> String) async throws -> Int32 {
+        let entries = try await AlertTrail.entries(named: key, kind: kind, since: oldest, from: store)
+        let findings = AlertTrail.findings(rows, id: id, entries: entries, check: check)
+        if arguments.has("json") {
+            printLine(JSONOutput.text(rows.map { Self.withTrail(json($0), id: id($0), entries: entries, findings: findings) }))
+            return try mismatches(findings, of: what)
+        }
+        if rows.isEmpty { printLine(empty) }
+        for row in rows {
+            let audit = (entries[id(row)] ?? []).map { "#\($0.id)" }.joined(separator: ",")
+            printStoredLine(line(row) + (audit.isEmpty ? "" : "  [audit \(audit)]"))
+            for problem in findings[id(row)] ?? [] { printLine("  AUDIT MISMATCH: \(problem)") }
+        }
+        return try mismatches(findings, of: what)
+    }
 
     /// After a listing: exit 1, with a line on standard error, when a row disagreed with the
     /// audit trail (the table was changed outside Vigil, or the trail was).
