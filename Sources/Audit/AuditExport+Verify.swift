@@ -5,6 +5,7 @@ import Foundation
 /// run a valid checkpoint signs. Intact only without problems; `vigil audit verify --file`
 /// exits 1 otherwise.
 public struct AuditExportReport: Sendable, Equatable {
+    /// One thing found wrong: an entry, a checkpoint, or the export as a whole.
     public enum Problem: Sendable, Equatable {
         /// An entry does not hold: its content, its link, its place, or a checkpoint's record of it.
         case entry(id: Int, reason: String)
