@@ -25,6 +25,7 @@ public enum APIRoutes {
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
         AuditRoutes.route(&router, store: store, auth: auth, log: log)
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
+        MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
         // while no API user exists.

@@ -267,5 +267,42 @@ enum CPMSSchema {
             CREATE INDEX connector_status_history_station ON connector_status_history (station, id) WHERE indexed = 1;
             CREATE INDEX connector_status_history_unindexed ON connector_status_history (id) WHERE indexed = 0;
             """),
+        // Connectivity history for availability metrics (issue #19): one row each time a
+        // station's `online` flag flips, written by triggers so every writer of the flag (boot,
+        // heartbeat, status, disconnect, the offline sweep, the mark-all-offline at start) is
+        // covered without a statement of its own. `at` is the station's `last_seen` after the
+        // write: for a flip to online the time it came back, for a flip to offline the last time
+        // it was heard from — offline counts from the last message. A heartbeat that leaves the
+        // flag as it was fails the WHEN and writes nothing, so the hot path pays one comparison.
+        // A first appearance already online is the INSERT trigger's. Stations online when this
+        // migration runs are recorded online from their last boot (else last message), the best
+        // the older tables know. SQLite DDL; a PostgreSQL migration list says the same with a
+        // trigger function.
+        Migration(version: 21, name: "station connectivity history", sql: """
+            CREATE TABLE station_connectivity (
+                id INTEGER PRIMARY KEY,
+                station TEXT NOT NULL,
+                at TEXT NOT NULL,
+                online INTEGER NOT NULL
+            );
+            CREATE INDEX station_connectivity_station ON station_connectivity (station, at);
+            CREATE TRIGGER station_connectivity_flip AFTER UPDATE OF online ON stations
+            WHEN OLD.online IS NOT NEW.online AND coalesce(NEW.last_seen, NEW.first_seen) IS NOT NULL
+            BEGIN
+                INSERT INTO station_connectivity (station, at, online)
+                VALUES (NEW.id, coalesce(NEW.last_seen, NEW.first_seen), NEW.online);
+            END;
+            CREATE TRIGGER station_connectivity_first AFTER INSERT ON stations
+            WHEN NEW.online = 1 AND coalesce(NEW.last_seen, NEW.first_seen) IS NOT NULL
+            BEGIN
+                INSERT INTO station_connectivity (station, at, online)
+                VALUES (NEW.id, coalesce(NEW.last_seen, NEW.first_seen), 1);
+            END;
+            INSERT INTO station_connectivity (station, at, online)
+                SELECT id, coalesce(last_boot, last_seen), 1 FROM stations
+                WHERE online = 1 AND coalesce(last_boot, last_seen) IS NOT NULL;
+            INSERT INTO station_connectivity (station, at, online)
+                SELECT id, last_seen, 0 FROM stations WHERE online = 0 AND last_seen IS NOT NULL;
+            """),
     ])
 }

@@ -391,6 +391,10 @@ public actor RuleRunner {
                            rule: decision.rule, action: decision.action?.label, outcome: decision.kind.rawValue, details: details)
     }
 
+    /// The maintenance windows in force (from the configuration), for readers such as the
+    /// availability metrics.
+    public var maintenanceWindows: [MaintenanceWindow] { engine.environment.maintenance }
+
     /// Replaces maintenance windows and silences.
     public func setEnvironment(_ environment: RuleEnvironment) {
         engine.environment = environment

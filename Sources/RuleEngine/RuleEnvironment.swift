@@ -60,3 +60,16 @@ public struct Silence: Sendable, Equatable, Codable {
         self.to = to
     }
 }
+
+extension MaintenanceWindow {
+    /// Whether the window covers `station` on `site` (every field it names must match), as
+    /// the rules' `unless: { maintenance: true }` reads it.
+    public func covers(station: String, site: String?) -> Bool {
+        (self.station == nil || self.station == station) && (self.site == nil || self.site == site)
+    }
+
+    /// The spans of `windows` that cover `station` on `site`, for availability metrics.
+    public static func intervals(_ windows: [MaintenanceWindow], station: String, site: String?) -> [DateInterval] {
+        windows.filter { $0.covers(station: station, site: site) && $0.from < $0.to }.map { DateInterval(start: $0.from, end: $0.to) }
+    }
+}

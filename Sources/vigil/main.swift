@@ -31,6 +31,7 @@ do {
         case .tokens: status = try await TokensCommand(arguments: rest).run()
         case .users: status = try await UsersCommand(arguments: rest).run()
         case .sessions: status = try await SessionsCommand(arguments: rest).run()
+        case .metrics: status = try await MetricsCommand(arguments: rest).run()
         case .completion: status = try CompletionCommand(arguments: rest).run()
         case .config: status = try await ConfigCommand(arguments: rest).run()
         case .backup: status = try await BackupCommand(arguments: rest).run()

@@ -67,6 +67,7 @@ import Store
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 10)
         _ = try await store.sessions()
         _ = try await store.stations()
+        _ = try await store.availability(station: "CP-1", from: Date(timeIntervalSinceNow: -86_400), to: Date()) { _, _ in [] }
 
         let statements = await store.recordedStatements()
         #expect(statements.count > 20)

@@ -1,0 +1,41 @@
+import CPMS
+import Foundation
+import Remediation
+import RuleEngine
+import ServiceLog
+import Transport
+
+/// Reliability metrics (viewer access): `GET /api/v1/metrics/availability?station=&site=&from=&to=`
+/// — connector availability over a range (the last 24 hours by default) with downtime by cause,
+/// the maintenance windows of serve's configuration counting as maintenance. The same JSON as
+/// `vigil metrics availability --json` (`AvailabilityReport.jsonObject`).
+enum MetricsRoutes {
+    static func route(_ router: inout Router, store: StationStore, runner: RuleRunner, auth: APIAuth, log: Log) {
+        router.on("GET", "/api/v1/metrics/availability", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/metrics/availability", log: log) {
+                let station = request.query["station"], site = request.query["site"]
+                if station != nil && site != nil { throw APIError(.invalidParameter, "give station or site, not both") }
+                let (from, to) = try range(request)
+                let windows = await runner.maintenanceWindows
+                let report = try await store.availability(station: station, site: site, from: from, to: to) { station, site in
+                    MaintenanceWindow.intervals(windows, station: station, site: site)
+                }
+                if let station, report.connectors.isEmpty { throw APIError(.notFound, "no station \(station)") }
+                return try RecordRoutes.json(report.jsonObject)
+            }
+        }
+    }
+
+    /// `from` and `to`, read strictly; `to` defaults to now and `from` to 24 hours before it.
+    static func range(_ request: HTTPRequest) throws -> (Date, Date) {
+        do {
+            let to = try request.query["to"].map { try FilterInput.time($0, option: "to", bound: .upper) }.flatMap(StoreTime.parse) ?? Date()
+            let from = try request.query["from"].map { try FilterInput.time($0, option: "from") }.flatMap(StoreTime.parse)
+                ?? to.addingTimeInterval(-86_400)
+            guard from < to else { throw APIError(.invalidParameter, "from must be before to") }
+            return (from, to)
+        } catch let error as FilterInputError {
+            throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import DomainEvents
+import Foundation
+
+/// How much of a time range a connector could be used, and why not for the rest: a pure
+/// calculation over histories given to it (no I/O, no clock — every time is an input).
+///
+/// Each instant of the range is exactly one of available or down, and a down instant has one
+/// cause, the first that holds in this order (precedence):
+/// 1. `maintenance` — inside a maintenance window for the station or its site: planned work
+///    is not a failure, whatever else happens during it (a fault in a window is maintenance);
+/// 2. `offline` — the station is not connected; its connectors' reported status is stale;
+/// 3. `faulted` — the connector's last report is Faulted;
+/// 4. `unavailable` — the connector's last report is Unavailable (taken out of service by the
+///    station, an operator or Vigil).
+/// Everything else is available, including an online connector that has not reported a
+/// status yet (no evidence of a problem) and every in-session status.
+///
+/// Times are as the store holds them: connectivity changes at the station's `last_seen` of
+/// the flip (an offline spell counts from the last message heard), statuses by the time
+/// Vigil received them, not the charger's own time: received time is on one clock for every
+/// station, never in the future, and is what an operator saw; a report queued while offline
+/// arrives after the station reconnected and so cannot rewrite the offline spell.
+/// The state at the start of the range is carried in from `stateBefore` / `statusBefore`
+/// (the last change before it); with no connectivity known before the range, the station
+/// counts as offline until its first change to online.
+public enum ConnectorAvailability {
+    /// Why a connector was down.
+    public enum Cause: String, Sendable, CaseIterable, Codable {
+        case maintenance, offline, faulted, unavailable
+    }
+
+    /// A change of the station's connection at `at`.
+    public struct ConnectivityChange: Sendable, Equatable {
+        public var at: Date
+        public var online: Bool
+        public init(at: Date, online: Bool) { self.at = at; self.online = online }
+    }
+
+    /// A connector's status as received at `at`.
+    public struct StatusChange: Sendable, Equatable {
+        public var at: Date
+        public var status: ConnectorStatus
+        public init(at: Date, status: ConnectorStatus) { self.at = at; self.status = status }
+    }
+
+    /// Seconds of a range: in total, available, and down by cause. Sums of figures (a station
+    /// from its connectors, a site from its stations) add seconds, so an aggregate's
+    /// availability is its available seconds over its total seconds — each connector weighs
+    /// by the time it was measured, and a ratio of sums never averages averages.
+    public struct Figures: Sendable, Equatable {
+        public var totalSeconds: Double = 0
+        public var availableSeconds: Double = 0
+        public var downtime: [Cause: Double] = [:]
+        /// The station was online at no instant of the range (true for an aggregate only when
+        /// true for every part of it).
+        public var neverConnected = false
+
+        public init(totalSeconds: Double = 0, availableSeconds: Double = 0, downtime: [Cause: Double] = [:], neverConnected: Bool = false) {
+            self.totalSeconds = totalSeconds
+            self.availableSeconds = availableSeconds
+            self.downtime = downtime
+            self.neverConnected = neverConnected
+        }
+
+        /// Available over total seconds; nil for an empty range or aggregate.
+        public var availability: Double? { totalSeconds > 0 ? availableSeconds / totalSeconds : nil }
+
+        /// The sum of `parts` (see the type's note on aggregation).
+        public static func sum(_ parts: [Figures]) -> Figures {
+            var total = Figures(neverConnected: !parts.isEmpty)
+            for part in parts {
+                total.totalSeconds += part.totalSeconds
+                total.availableSeconds += part.availableSeconds
+                for (cause, seconds) in part.downtime { total.downtime[cause, default: 0] += seconds }
+                total.neverConnected = total.neverConnected && part.neverConnected
+            }
+            return total
+        }
+    }
+
+    /// The figures of one connector over `range`. `connectivity` and `statuses` may hold
+    /// changes outside the range (ignored) and in any order (sorted by time, stable).
+    /// `maintenance` are the windows that apply to this connector's station (or its site).
+    public static func compute(range: DateInterval, connectivity: [ConnectivityChange], stateBefore: Bool?,
+                               statuses: [StatusChange], statusBefore: ConnectorStatus?,
+                               maintenance: [DateInterval]) -> Figures {
+        let start = range.start, end = range.end
+        let links = connectivity.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        let reports = statuses.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        // The state at the start: the last change at or before it, else the one carried in.
+        var online = stateBefore ?? false
+        var status = statusBefore
+        for change in links where change.at <= start { online = change.online }
+        for change in reports where change.at <= start { status = change.status }
+        // Every instant where something may change, inside the range.
+        var cuts: Set<Date> = [start, end]
+        for change in links where change.at > start && change.at < end { cuts.insert(change.at) }
+        for change in reports where change.at > start && change.at < end { cuts.insert(change.at) }
+        for window in maintenance {
+            if window.start > start && window.start < end { cuts.insert(window.start) }
+            if window.end > start && window.end < end { cuts.insert(window.end) }
+        }
+        let points = cuts.sorted()
+        var figures = Figures()
+        var everOnline = false
+        var nextLink = links.firstIndex { $0.at > start } ?? links.endIndex
+        var nextReport = reports.firstIndex { $0.at > start } ?? reports.endIndex
+        for (from, to) in zip(points, points.dropFirst()) {
+            while nextLink < links.endIndex && links[nextLink].at <= from { online = links[nextLink].online; nextLink += 1 }
+            while nextReport < reports.endIndex && reports[nextReport].at <= from { status = reports[nextReport].status; nextReport += 1 }
+            // To the millisecond, as the store keeps times: sums of whole spans stay exact.
+            let seconds = (to.timeIntervalSince(from) * 1_000).rounded() / 1_000
+            guard seconds > 0 else { continue }
+            figures.totalSeconds += seconds
+            if online { everOnline = true }
+            let inMaintenance = maintenance.contains { $0.start <= from && from < $0.end }
+            let cause: Cause? = inMaintenance ? .maintenance
+                : !online ? .offline
+                : status == .faulted ? .faulted
+                : status == .unavailable ? .unavailable
+                : nil
+            if let cause { figures.downtime[cause, default: 0] += seconds } else { figures.availableSeconds += seconds }
+        }
+        figures.neverConnected = !everOnline && figures.totalSeconds > 0
+        return figures
+    }
+}

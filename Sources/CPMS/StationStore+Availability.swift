@@ -1,0 +1,121 @@
+import DomainEvents
+import Foundation
+
+/// Connector availability over a range, read from the connectivity history
+/// (`station_connectivity`, written by the schema's triggers) and the status history, and
+/// computed by `ConnectorAvailability`.
+public struct AvailabilityReport: Sendable {
+    /// One connector's figures. A station with no connector on record appears once, as
+    /// evse 0 / connector 0, measured by its connection alone (a station that never connected
+    /// is then all offline, not missing).
+    public struct Entry: Sendable {
+        public var station: String
+        public var site: String?
+        public var evse: Int
+        public var connector: Int
+        public var figures: ConnectorAvailability.Figures
+    }
+
+    public var from: Date
+    public var to: Date
+    public var connectors: [Entry]
+
+    /// Each station's connectors summed (available seconds over total seconds), by station id.
+    public var stations: [(station: String, figures: ConnectorAvailability.Figures)] {
+        Dictionary(grouping: connectors, by: \.station).sorted { $0.key < $1.key }
+            .map { ($0.key, ConnectorAvailability.Figures.sum($0.value.map(\.figures))) }
+    }
+
+    /// Each site's connectors summed; stations without a site are left out.
+    public var sites: [(site: String, figures: ConnectorAvailability.Figures)] {
+        Dictionary(grouping: connectors.filter { $0.site != nil }, by: { $0.site ?? "" }).sorted { $0.key < $1.key }
+            .map { ($0.key, ConnectorAvailability.Figures.sum($0.value.map(\.figures))) }
+    }
+
+    /// Every connector of the report summed.
+    public var total: ConnectorAvailability.Figures { .sum(connectors.map(\.figures)) }
+
+    /// The report as a JSON object (for `JSONSerialization`), the one shape the CLI's `--json`
+    /// and the HTTP API give it.
+    public var jsonObject: [String: Any] {
+        func object(_ figures: ConnectorAvailability.Figures) -> [String: Any] {
+            var downtime: [String: Any] = [:]
+            for cause in ConnectorAvailability.Cause.allCases { downtime[cause.rawValue] = figures.downtime[cause] ?? 0 }
+            return ["totalSeconds": figures.totalSeconds, "availableSeconds": figures.availableSeconds,
+                    "availability": figures.availability.map { $0 as Any } ?? NSNull(), "downtimeSeconds": downtime,
+                    "neverConnected": figures.neverConnected]
+        }
+        let connectors = self.connectors.map { entry -> [String: Any] in
+            var item = object(entry.figures)
+            item["station"] = entry.station
+            item["site"] = entry.site ?? NSNull()
+            item["evse"] = entry.evse
+            item["connector"] = entry.connector
+            return item
+        }
+        let stations = self.stations.map { item -> [String: Any] in var value = object(item.figures); value["station"] = item.station; return value }
+        let sites = self.sites.map { item -> [String: Any] in var value = object(item.figures); value["site"] = item.site; return value }
+        return ["from": StoreTime.format(from), "to": StoreTime.format(to), "connectors": connectors, "stations": stations,
+                "sites": sites, "total": object(total)]
+    }
+}
+
+extension StationStore {
+    /// The availability of the connectors of `station` (or of every station on `site`, or of
+    /// every station) over `from…to`. `maintenance` gives the windows that apply to a station
+    /// (by id and site). Connector 0 (1.6: the whole charge point) is not a connector here;
+    /// its reports are not counted.
+    public func availability(station: String? = nil, site: String? = nil, from: Date, to: Date,
+                             maintenance: (_ station: String, _ site: String?) -> [DateInterval]) throws -> AvailabilityReport {
+        let range = DateInterval(start: from, end: max(from, to))
+        let start = StoreTime.format(range.start), end = StoreTime.format(range.end)
+        var entries: [AvailabilityReport.Entry] = []
+        for record in try stations() where (station == nil || record.id == station) && (site == nil || record.site == site) {
+            let before = try database.rows("""
+                SELECT online FROM station_connectivity WHERE station = ? AND \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?"))
+                ORDER BY at DESC, id DESC LIMIT 1
+                """, record.id, start).first?.first?.int.map { $0 == 1 }
+            let links = try database.rows("""
+                SELECT at, online FROM station_connectivity
+                WHERE station = ? AND \(StoreTime.seconds("at")) > \(StoreTime.seconds("?")) AND \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))
+                ORDER BY at, id
+                """, record.id, start, end).compactMap { row -> ConnectorAvailability.ConnectivityChange? in
+                guard let at = row[0].text.flatMap(StoreTime.parse) else { return nil }
+                return .init(at: at, online: row[1].int == 1)
+            }
+            let statusBefore = try database.rows("""
+                SELECT evse, connector, status FROM connector_status_history WHERE id IN (
+                    SELECT max(id) FROM connector_status_history
+                    WHERE station = ? AND \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse, connector)
+                """, record.id, start).reduce(into: [String: ConnectorStatus]()) { map, row in
+                map["\(row[0].int ?? 0)/\(row[1].int ?? 0)"] = ConnectorStatus(rawValue: row[2].text ?? "")
+            }
+            let reports = try database.rows("""
+                SELECT evse, connector, status, received_at FROM connector_status_history
+                WHERE station = ? AND \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?"))
+                  AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?"))
+                ORDER BY id
+                """, record.id, start, end).reduce(into: [String: [ConnectorAvailability.StatusChange]]()) { map, row in
+                guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { return }
+                map["\(row[0].int ?? 0)/\(row[1].int ?? 0)", default: []].append(.init(at: at, status: status))
+            }
+            let windows = maintenance(record.id, record.site)
+            var units = record.connectors.filter { $0.connector != 0 }.map { ($0.evse, $0.connector) }
+            if units.isEmpty { units = [(0, 0)] }
+            for (evse, connector) in units.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                let key = "\(evse)/\(connector)"
+                let figures = ConnectorAvailability.compute(range: range, connectivity: links, stateBefore: before,
+                                                            statuses: reports[key] ?? [], statusBefore: statusBefore[key],
+                                                            maintenance: windows)
+                entries.append(.init(station: record.id, site: record.site, evse: evse, connector: connector, figures: figures))
+            }
+        }
+        return AvailabilityReport(from: range.start, to: range.end, connectors: entries)
+    }
+
+    /// The station's connectivity history (oldest first): what the schema's triggers recorded.
+    public func connectivity(of station: String) throws -> [(at: String, online: Bool)] {
+        try database.rows("SELECT at, online FROM station_connectivity WHERE station = ? ORDER BY at, id", station)
+            .map { ($0[0].text ?? "", $0[1].int == 1) }
+    }
+}

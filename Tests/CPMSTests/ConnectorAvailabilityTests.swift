@@ -1,0 +1,114 @@
+import DomainEvents
+import Foundation
+import Testing
+@testable import CPMS
+
+/// The availability calculator on hand-built histories with known answers, and the store's
+/// connectivity history that feeds it.
+@Suite struct ConnectorAvailabilityTests {
+    typealias Link = ConnectorAvailability.ConnectivityChange
+    typealias Report = ConnectorAvailability.StatusChange
+
+    /// 2026-12-01T00:00:00Z.
+    static let midnight = Date(timeIntervalSince1970: 1_796_083_200)
+    static func at(_ hours: Double) -> Date { midnight.addingTimeInterval(hours * 3_600) }
+    static let day = DateInterval(start: at(0), end: at(24))
+
+    @Test func offlineAcrossMidnightCountsOnlyTheHoursInsideTheRange() {
+        // Offline from 22:00 the day before until 02:00; the range is the one day.
+        let figures = ConnectorAvailability.compute(range: Self.day, connectivity: [Link(at: Self.at(-2), online: false),
+                                                                                   Link(at: Self.at(2), online: true)],
+                                                    stateBefore: true, statuses: [], statusBefore: .available, maintenance: [])
+        #expect(figures.totalSeconds == 86_400)
+        #expect(figures.downtime[.offline, default: 0] == Double(7_200))
+        #expect(figures.availableSeconds == 79_200)
+        #expect(figures.availability == 79_200.0 / 86_400)
+        #expect(!figures.neverConnected)
+    }
+
+    @Test func aFaultInsideAMaintenanceWindowCountsAsMaintenance() {
+        // Faulted 10:00–14:00; maintenance 09:00–12:00: 3 h maintenance, then 2 h faulted.
+        let figures = ConnectorAvailability.compute(range: Self.day, connectivity: [], stateBefore: true,
+                                                    statuses: [Report(at: Self.at(10), status: .faulted),
+                                                               Report(at: Self.at(14), status: .available)],
+                                                    statusBefore: .available,
+                                                    maintenance: [DateInterval(start: Self.at(9), end: Self.at(12))])
+        #expect(figures.downtime[.maintenance, default: 0] == Double(3 * 3_600))
+        #expect(figures.downtime[.faulted, default: 0] == Double(2 * 3_600))
+        #expect(figures.availableSeconds == 19 * 3_600)
+    }
+
+    @Test func aStationThatNeverConnectedIsAllOffline() {
+        let figures = ConnectorAvailability.compute(range: Self.day, connectivity: [], stateBefore: nil, statuses: [],
+                                                    statusBefore: nil, maintenance: [])
+        #expect(figures.downtime[.offline, default: 0] == Double(86_400))
+        #expect(figures.availableSeconds == 0)
+        #expect(figures.availability == 0)
+        #expect(figures.neverConnected)
+    }
+
+    @Test func unavailableAndFaultedAreSeparateCausesAndOfflineOutranksBoth() {
+        // 06–08 Unavailable, 08–09 Faulted, 08:30–09:30 offline (offline wins its half hour
+        // inside the fault and its half hour after), then Available.
+        let figures = ConnectorAvailability.compute(range: Self.day,
+                                                    connectivity: [Link(at: Self.at(8.5), online: false), Link(at: Self.at(9.5), online: true)],
+                                                    stateBefore: true,
+                                                    statuses: [Report(at: Self.at(6), status: .unavailable), Report(at: Self.at(8), status: .faulted),
+                                                               Report(at: Self.at(9), status: .available)],
+                                                    statusBefore: .charging, maintenance: [])
+        #expect(figures.downtime[.unavailable, default: 0] == Double(2 * 3_600))
+        #expect(figures.downtime[.faulted, default: 0] == Double(1_800))
+        #expect(figures.downtime[.offline, default: 0] == Double(3_600))
+        #expect(figures.availableSeconds == 86_400 - 2 * 3_600 - 1_800 - 3_600)
+    }
+
+    @Test func theStateBeforeTheRangeIsCarriedIn() {
+        // Faulted since yesterday and offline since yesterday, changes before the range given
+        // in the lists as well as in the carried-in state: both agree.
+        let faulted = ConnectorAvailability.compute(range: Self.day, connectivity: [], stateBefore: true, statuses: [],
+                                                    statusBefore: .faulted, maintenance: [])
+        #expect(faulted.downtime[.faulted, default: 0] == Double(86_400))
+        let fromLists = ConnectorAvailability.compute(range: Self.day, connectivity: [Link(at: Self.at(-30), online: true)],
+                                                      stateBefore: nil, statuses: [Report(at: Self.at(-5), status: .faulted),
+                                                                                    Report(at: Self.at(12), status: .available)],
+                                                      statusBefore: nil, maintenance: [])
+        #expect(fromLists.downtime[.faulted, default: 0] == Double(12 * 3_600))
+        #expect(fromLists.availableSeconds == 12 * 3_600)
+    }
+
+    @Test func aggregatesSumSecondsNotRatios() {
+        let short = ConnectorAvailability.Figures(totalSeconds: 100, availableSeconds: 0, downtime: [.offline: 100], neverConnected: true)
+        let long = ConnectorAvailability.Figures(totalSeconds: 900, availableSeconds: 900)
+        let sum = ConnectorAvailability.Figures.sum([short, long])
+        #expect(sum.availability == 0.9)   // a mean of ratios would say 0.5
+        #expect(sum.downtime[.offline, default: 0] == Double(100))
+        #expect(!sum.neverConnected)
+        #expect(ConnectorAvailability.Figures.sum([]).availability == nil)
+    }
+
+    @Test func theTriggerRecordsFlipsAndNotRepeatedHeartbeats() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-avail-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
+        for minute in 1...5 { try await store.recordSeen(id: "CP-1", online: true, now: "2026-12-01T00:0\(minute):00.000Z") }
+        try await store.recordSeen(id: "CP-1", online: false, now: "2026-12-01T00:10:00.000Z")
+        _ = try await store.markSilentStationsOffline(before: "2026-12-01T01:00:00.000Z", excluding: [])   // already offline
+        try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: .available, errorCode: nil, vendorId: nil,
+                                                              vendorErrorCode: nil, info: nil, chargerTime: nil),
+                                     now: "2026-12-01T00:20:00.000Z")
+        try await store.markAllOffline()
+        let history = try await store.connectivity(of: "CP-1")
+        #expect(history.map(\.at) == ["2026-12-01T00:00:00.000Z", "2026-12-01T00:10:00.000Z", "2026-12-01T00:20:00.000Z",
+                                      "2026-12-01T00:20:00.000Z"])
+        #expect(history.map(\.online) == [true, false, true, false])
+
+        // Read back through the report: online 00:00–00:10 and 00:20–00:20, so over the
+        // first hour 10 minutes available (no status before 00:20 counts as available).
+        let report = try await store.availability(station: "CP-1", from: Self.midnight, to: Self.at(1)) { _, _ in [] }
+        #expect(report.connectors.count == 1)
+        #expect(report.total.availableSeconds == 600)
+        #expect(report.total.downtime[.offline, default: 0] == Double(3_000))
+    }
+}
