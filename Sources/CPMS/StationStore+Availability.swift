@@ -85,17 +85,17 @@ extension StationStore {
             }
             let statusBefore = try database.rows("""
                 SELECT evse, connector, status FROM connector_status_history WHERE id IN (
-                    SELECT max(id) FROM connector_status_history
-                    WHERE station = ? AND \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse, connector)
-                """, record.id, start).reduce(into: [String: ConnectorStatus]()) { map, row in
+                    SELECT max(id) FROM (\(Self.stationHistory)) AS history
+                    WHERE \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse, connector)
+                """, record.id, record.id, start).reduce(into: [String: ConnectorStatus]()) { map, row in
                 map["\(row[0].int ?? 0)/\(row[1].int ?? 0)"] = ConnectorStatus(rawValue: row[2].text ?? "")
             }
             let reports = try database.rows("""
-                SELECT evse, connector, status, received_at FROM connector_status_history
-                WHERE station = ? AND \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?"))
+                SELECT evse, connector, status, received_at FROM (\(Self.stationHistory)) AS history
+                WHERE \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?"))
                   AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?"))
                 ORDER BY id
-                """, record.id, start, end).reduce(into: [String: [ConnectorAvailability.StatusChange]]()) { map, row in
+                """, record.id, record.id, start, end).reduce(into: [String: [ConnectorAvailability.StatusChange]]()) { map, row in
                 guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { return }
                 map["\(row[0].int ?? 0)/\(row[1].int ?? 0)", default: []].append(.init(at: at, status: status))
             }
@@ -118,4 +118,13 @@ extension StationStore {
         try database.rows("SELECT at, online FROM station_connectivity WHERE station = ? ORDER BY at, id", station)
             .map { ($0[0].text ?? "", $0[1].int == 1) }
     }
+
+    /// One station's status history (two `?`: the station, twice) through the station index
+    /// (`indexed = 1`, a partial index) and the recent tail not yet moved into it (`indexed = 0`):
+    /// a plain `WHERE station = ?` could use neither and would scan the whole table.
+    static let stationHistory = """
+        SELECT id, evse, connector, status, received_at FROM connector_status_history WHERE indexed = 1 AND station = ?
+        UNION ALL
+        SELECT id, evse, connector, status, received_at FROM connector_status_history WHERE indexed = 0 AND station = ?
+        """
 }
