@@ -16,15 +16,15 @@ enum CompletionScript {
     static func words(_ items: [String]) -> String { items.joined(separator: " ") }
 
     /// What differs between the shells; the case tree over commands, verbs and options is one.
-    struct Dialect {
+    struct Dialect: Sendable {
         /// Offers `words` as completions.
-        let offer: (String) -> String
+        let offer: @Sendable (String) -> String
         /// The test "completing word number `n`" (1: the command, 2: the verb).
-        let completing: (Int) -> String
+        let completing: @Sendable (Int) -> String
         /// The word to dispatch on: the command, the verb, the previous word.
         let command: String, verb: String, previous: String
         /// `opts` and `valued` set to a list of options.
-        let assign: (_ name: String, _ options: [String]) -> String
+        let assign: @Sendable (_ name: String, _ options: [String]) -> String
 
         static let bash = Dialect(offer: { "COMPREPLY=( $(compgen -W \"\($0)\" -- \"$cur\") )" },
                                   completing: { "[ \"$COMP_CWORD\" -eq \($0) ]" },
