@@ -22,6 +22,9 @@ public struct AuditEntryContext: Sendable {
     /// The cited events the decision's own entry carries (`"evidence":[…]`), by id, as read
     /// back from the chain: the report that set the rule off, covered by the hashes.
     public var chainedEvidence: [String: DomainEvent] = [:]
+    /// Evidence items on the chain that could not be read back as events (counted, so the
+    /// entry is not shown as sound: an unreadable copy proves nothing).
+    public var unreadableEvidence = 0
     /// The decision's own entry, and where the decision row disagrees with it.
     public var decisionEntryId: Int?
     public var decisionFindings: [String] = []
@@ -59,7 +62,7 @@ public struct AuditEntryContext: Sendable {
             context.decisionFindings = trail.findings[decisionId] ?? []
             let decisionEntry = context.decisionEntryId == entry.id ? entry
                 : try await context.decisionEntryId.asyncMap { try await audit.auditPage(afterId: $0 - 1, limit: 1).first } ?? nil
-            if let decisionEntry { context.chainedEvidence = Self.evidence(in: decisionEntry) }
+            if let decisionEntry { (context.chainedEvidence, context.unreadableEvidence) = Self.evidence(in: decisionEntry) }
             context.ruleHash = context.ruleHash ?? (found.ruleHash.isEmpty ? nil : found.ruleHash)
             context.citedEventIds = found.eventIds
             if let at = StoreTime.parse(found.row.at) {
@@ -75,18 +78,22 @@ public struct AuditEntryContext: Sendable {
         return context
     }
 
-    /// The events a decision entry carries, by id.
-    static func evidence(in entry: AuditEntry) -> [String: DomainEvent] {
+    /// The events a decision entry carries, by id, and how many of its items are not events.
+    static func evidence(in entry: AuditEntry) -> (events: [String: DomainEvent], unreadable: Int) {
         guard entry.record.details.hasPrefix("{"),
               let object = (try? JSONSerialization.jsonObject(with: Data(entry.record.details.utf8))) as? [String: Any],
-              let list = object["evidence"] as? [Any] else { return [:] }
+              let list = object["evidence"] as? [Any] else { return ([:], 0) }
         var events: [String: DomainEvent] = [:]
+        var unreadable = 0
         for item in list {
             guard let data = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]),
-                  let event = try? DomainEvent.decode(storageJSON: String(decoding: data, as: UTF8.self)) else { continue }
+                  let event = try? DomainEvent.decode(storageJSON: String(decoding: data, as: UTF8.self)) else {
+                unreadable += 1
+                continue
+            }
             events[event.id] = event
         }
-        return events
+        return (events, unreadable)
     }
 
     /// What the event log holds for a cited event compared with the copy on the chain.
@@ -102,9 +109,9 @@ public struct AuditEntryContext: Sendable {
         }
     }
 
-    /// Whether every cited event the trail carries agrees with the event log's copy.
+    /// Whether every cited event the trail carries is readable and agrees with the event log's copy.
     public var evidenceAgrees: Bool {
-        evidence.allSatisfy { event in
+        unreadableEvidence == 0 && evidence.allSatisfy { event in
             guard let chained = chainedEvidence[event.eventId] else { return true }
             return (try? DomainEvent.decode(storageJSON: event.json)) == chained
         }

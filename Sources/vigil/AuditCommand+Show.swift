@@ -39,6 +39,9 @@ extension AuditCommand {
             if let entryId = context.decisionEntryId { printLine("  recorded by audit entry #\(entryId)") }
             for problem in context.decisionFindings { printLine("  AUDIT MISMATCH: \(problem)") }
             if let hash = context.ruleHash { printLine("  rule version \(hash)  (vigil rules show-version \(hash.prefix(12)))") }
+            if context.unreadableEvidence > 0 {
+                printLine("  \(context.unreadableEvidence) EVIDENCE ITEM(S) ON THE TRAIL CANNOT BE READ AS EVENTS")
+            }
             for id in context.citedEventIds {
                 printLine("  evidence \(id): \(context.evidenceStatus(id))")
                 if let event = context.evidence.first(where: { $0.eventId == id }) {
@@ -80,6 +83,7 @@ extension AuditCommand {
             decisionObject["ruleHash"] = context.ruleHash
             decisionObject["auditEntry"] = context.decisionEntryId
             decisionObject["auditFindings"] = context.decisionFindings
+            decisionObject["unreadableEvidence"] = context.unreadableEvidence
             object["decision"] = decisionObject
             object["evidence"] = context.citedEventIds.map { id -> [String: Any] in
                 var item: [String: Any] = ["id": id, "status": context.evidenceStatus(id), "onTrail": context.chainedEvidence[id] != nil]
