@@ -57,8 +57,10 @@ public enum APIRoutes {
         // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
         // then the event log's and the store's counters.
         router.on("GET", "/metrics") { _ in
-            let service = await ServiceMetrics.read(store: store, connections: commands.connections, traffic: traffic, runner: runner)
-            let text = service.text + EventLogMetrics.text(events?.statistics, commits: await store.groupCommitStatistics)
+            let commits = await store.groupCommitStatistics   // read once: the latency histogram and the counters
+            let service = await ServiceMetrics.read(store: store, connections: commands.connections, traffic: traffic, runner: runner,
+                                                    commits: commits)
+            let text = service.text + EventLogMetrics.text(events?.statistics, commits: commits)
             return .init(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8))
         }
         // The API described in OpenAPI 3.1 (open: it is the API's own description).

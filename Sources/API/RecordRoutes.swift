@@ -29,26 +29,27 @@ enum RecordRoutes {
                 return try Self.json(rows.map { CommandReport.object($0, now: now) })
             }
         }
-        router.on("GET", "/api/v1/alerts", auth: auth, needs: .viewer) { request, _ in
-            await APIError.answering("GET /api/v1/alerts", log: log) {
-                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                let status = try Self.choice(request, "status", among: AlertRow.statuses)
-                let rows = try await AlertStore(host: store).alerts(status: status, limit: window.limit)
-                return try Self.json(rows.map(\.jsonObject))
-            }
+        statusList(&router, "/api/v1/alerts", statuses: AlertRow.statuses, auth: auth, log: log) { status, limit in
+            try await AlertStore(host: store).alerts(status: status, limit: limit).map(\.jsonObject)
         }
-        router.on("GET", "/api/v1/alerts/deliveries", auth: auth, needs: .viewer) { request, _ in
-            await APIError.answering("GET /api/v1/alerts/deliveries", log: log) {
-                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                let status = try Self.choice(request, "status", among: OutboxRow.statuses)
-                let rows = try await AlertStore(host: store).deliveries(status: status, limit: window.limit)
-                return try Self.json(rows.map(\.jsonObject))
-            }
+        statusList(&router, "/api/v1/alerts/deliveries", statuses: OutboxRow.statuses, auth: auth, log: log) { status, limit in
+            try await AlertStore(host: store).deliveries(status: status, limit: limit).map(\.jsonObject)
         }
         router.on("GET", "/api/v1/silences", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/silences", log: log) {
                 let rows = try await AlertStore(host: store).silences(at: StoreTime.format(Date()), includeEnded: request.query["all"] == "true")
                 return try Self.json(rows.map(\.jsonObject))
+            }
+        }
+    }
+
+    /// A list route filtered by `status` (one of `statuses`, else 400) and windowed by `limit`.
+    static func statusList(_ router: inout Router, _ path: String, statuses: [String], auth: APIAuth, log: Log,
+                           read: @escaping @Sendable (_ status: String?, _ limit: Int) async throws -> [[String: Any]]) {
+        router.on("GET", path, auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET \(path)", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                return try Self.json(try await read(Self.choice(request, "status", among: statuses), window.limit))
             }
         }
     }

@@ -24,7 +24,8 @@ struct ServiceMetrics {
 
     /// Reads what is read at scrape time; a part that cannot be read is left out (and the
     /// scrape still answers).
-    static func read(store: StationStore, connections: ConnectionRegistry?, traffic: OCPPTraffic?, runner: RuleRunner) async -> ServiceMetrics {
+    static func read(store: StationStore, connections: ConnectionRegistry?, traffic: OCPPTraffic?, runner: RuleRunner,
+                     commits: GroupCommitStatistics) async -> ServiceMetrics {
         var metrics = ServiceMetrics()
         metrics.connected = await connections?.count
         metrics.stations = try? await store.stationCounts()
@@ -33,7 +34,7 @@ struct ServiceMetrics {
         metrics.rules = runner.counters.snapshot
         metrics.commands = (try? await CommandStore(host: store).countsByActionAndStatus()) ?? []
         metrics.deliveries = (try? await AlertStore(host: store).deliveryCounts()) ?? [:]
-        metrics.commitLatency = await store.groupCommitStatistics.latency
+        metrics.commitLatency = commits.latency
         return metrics
     }
 

@@ -53,8 +53,7 @@ extension StationTimeline {
 
     static func decisionItems(_ rows: Rows, claims: inout AuditClaims) -> [Item] {
         rows.decisions.map { row in
-            let prefix = "{\"decisionId\":\(row.id),"
-            let entry = claims.claim { $0.record.kind == "decision" && $0.record.details.hasPrefix(prefix) }
+            let entry = claims.claim { $0.record.kind == "decision" && DecisionTrail.decisionId(in: $0.record.details) == row.id }
             var words = "decision #\(row.id) \(row.kind)\(row.action.map { " " + $0 } ?? "") \(row.target)"
             words += " by rule \(row.rule)" + (row.ruleHash.isEmpty ? "" : " (version \(row.ruleHash.prefix(12)))")
             if row.mode == "dry-run" { words += " (dry-run)" }

@@ -16,8 +16,11 @@ public struct Router: Sendable {
     struct Pattern: Sendable {
         enum Segment: Sendable, Equatable { case literal(String), parameter(String) }
         let segments: [Segment]
+        /// The pattern as registered (`/api/v1/stations/{id}`).
+        let text: String
 
         init(_ text: String) {
+            self.text = text
             segments = text.split(separator: "/").map { part in
                 if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
                 return .literal(String(part))
@@ -59,9 +62,10 @@ public struct Router: Sendable {
     }
 
     private var routes: [(method: String, pattern: Pattern, target: Target)] = []
+
     /// Every route as registered: its method and its pattern's text (`/api/v1/stations/{id}`),
     /// in order — what an API description must cover.
-    public private(set) var registeredRoutes: [(method: String, path: String)] = []
+    public var registeredRoutes: [(method: String, path: String)] { routes.map { ($0.method, $0.pattern.text) } }
     /// Nil for a router that serves every request as routed (the OCPP endpoint).
     public var filter: Filter?
 
@@ -70,13 +74,11 @@ public struct Router: Sendable {
     /// Adds a handler for `method` (e.g. "GET") and a path pattern.
     public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         routes.append((method, Pattern(pattern), .handler(handler)))
-        registeredRoutes.append((method, pattern))
     }
 
     /// Adds a WebSocket endpoint: a GET without `Upgrade: websocket` is answered 426.
     public mutating func webSocket(_ pattern: String, _ route: WebSocketRoute) {
         routes.append(("GET", Pattern(pattern), .webSocket(route)))
-        registeredRoutes.append(("GET", pattern))
     }
 
     /// Resolves a request; HEAD falls back to a GET handler.
