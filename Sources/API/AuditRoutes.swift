@@ -60,7 +60,7 @@ enum AuditRoutes {
             (query.station, query.site, query.rule) = (request.query["station"], request.query["site"], request.query["rule"])
             (query.action, query.outcome, query.actor) = (request.query["action"], request.query["outcome"], request.query["actor"])
             return query
-        } catch let error as FilterInputError {
+        } catch {   // a FilterInputError: the only thing these reads throw
             throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))
         }
     }
