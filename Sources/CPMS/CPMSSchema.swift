@@ -304,5 +304,10 @@ enum CPMSSchema {
             INSERT INTO station_connectivity (station, at, online)
                 SELECT id, last_seen, 0 FROM stations WHERE online = 0 AND last_seen IS NOT NULL;
             """),
+        // Session metrics (issue #19) read one station's sessions by start time: a site report
+        // reads only its stations' rows, through this index, not the whole table.
+        Migration(version: 22, name: "sessions by station and start time", sql: """
+            CREATE INDEX sessions_station_start ON sessions (station, start_time);
+            """),
     ])
 }

@@ -15,6 +15,12 @@ import Foundation
 /// Everything else is available, including an online connector that has not reported a
 /// status yet (no evidence of a problem) and every in-session status.
 ///
+/// Of the available time, the figures also say how much was in use (session metrics'
+/// utilisation): `chargingSeconds` while the last report was Charging, SuspendedEV or
+/// SuspendedEVSE (a session with energy flowing or paused), `occupiedSeconds` while it was any
+/// of Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing or (2.0.1) Occupied — a
+/// vehicle at the connector. Charging time is part of occupied time.
+///
 /// Times are as the store holds them: connectivity changes at the station's `last_seen` of
 /// the flip (an offline spell counts from the last message heard), statuses by the time
 /// Vigil received them, not the charger's own time: received time is on one clock for every
@@ -51,6 +57,9 @@ public enum ConnectorAvailability {
         public var totalSeconds: Double = 0
         public var availableSeconds: Double = 0
         public var downtime: [Cause: Double] = [:]
+        /// Of the available seconds, those in a charging status, and those occupied (see the type).
+        public var chargingSeconds: Double = 0
+        public var occupiedSeconds: Double = 0
         /// The station was online at no instant of the range (true for an aggregate only when
         /// true for every part of it).
         public var neverConnected = false
@@ -71,6 +80,8 @@ public enum ConnectorAvailability {
             for part in parts {
                 total.totalSeconds += part.totalSeconds
                 total.availableSeconds += part.availableSeconds
+                total.chargingSeconds += part.chargingSeconds
+                total.occupiedSeconds += part.occupiedSeconds
                 for (cause, seconds) in part.downtime { total.downtime[cause, default: 0] += seconds }
                 total.neverConnected = total.neverConnected && part.neverConnected
             }
@@ -119,9 +130,23 @@ public enum ConnectorAvailability {
                 : status == .faulted ? .faulted
                 : status == .unavailable ? .unavailable
                 : nil
-            if let cause { figures.downtime[cause, default: 0] += seconds } else { figures.availableSeconds += seconds }
+            if let cause {
+                figures.downtime[cause, default: 0] += seconds
+            } else {
+                figures.availableSeconds += seconds
+                if status.map(Self.isCharging) == true { figures.chargingSeconds += seconds }
+                if status.map(Self.isOccupied) == true { figures.occupiedSeconds += seconds }
+            }
         }
         figures.neverConnected = !everOnline && figures.totalSeconds > 0
         return figures
+    }
+
+    /// Energy flowing or paused mid-session: Charging, SuspendedEV, SuspendedEVSE.
+    public static func isCharging(_ status: ConnectorStatus) -> Bool { status.isInSession }
+
+    /// A vehicle at the connector: Preparing through Finishing, and 2.0.1's Occupied.
+    public static func isOccupied(_ status: ConnectorStatus) -> Bool {
+        [.preparing, .charging, .suspendedEV, .suspendedEVSE, .finishing, .occupied].contains(status)
     }
 }

@@ -52,6 +52,12 @@ extension ServeCommand {
                                          fields: ["http": http.description]))
         }
         warnings += riskyDefaults(usesTLS: usesTLS)
+        let listed = Set(sites.map(\.id))
+        for (id, _, site) in declaredStations where !sites.isEmpty {
+            guard let site, !listed.contains(site) else { continue }
+            warnings.append(RiskyDefault(message: "station \(id) is at site \"\(site)\", which sites: does not list; its local hours count in UTC",
+                                         fix: "a sites: entry {id: \(site), timeZone: …}", fields: ["station": id, "site": site]))
+        }
         if ["0.0.0.0", "::"].contains(http.host) && httpAllowedHosts.isEmpty {
             warnings.append(RiskyDefault(message: "the HTTP API listens on all interfaces but answers only requests whose Host is \(http); "
                                          + "name the host:port clients use with --http-allowed-hosts", fields: ["http": http.description]))

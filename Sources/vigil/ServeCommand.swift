@@ -43,6 +43,8 @@ struct ServeCommand {
     var heartbeatInterval: Int
     var declaredStations: [(id: String, registration: String, site: String?)] = []
     var maintenance: [MaintenanceWindow] = []
+    /// The configured sites (`sites:`): names and time zones for the site and session metrics.
+    var sites: [Site] = []
     var alertSettings = AlertSettings()
     var remediationPolicy = RemediationPolicy()
     var log = Log()
@@ -84,6 +86,7 @@ struct ServeCommand {
         }
         declaredStations = file.stations
         maintenance = file.maintenance
+        sites = file.sites
         alertSettings = file.alerts
         remediationPolicy = file.remediation
         var origins: [String: SettingOrigin] = [:]

@@ -1,4 +1,5 @@
 import Alerts
+import CPMS
 import Foundation
 import Remediation
 import RuleEngine
@@ -14,9 +15,11 @@ import YAMLKit
 /// db: ./var/vigil.sqlite
 /// unknownStations: reject
 /// heartbeatInterval: 300
+/// sites:
+///   - {id: depot-north, name: Depot North, timeZone: Europe/Berlin}
 /// stations:
 ///   - id: CP-1
-///   - {id: CP-2, registration: pending}
+///   - {id: CP-2, registration: pending, site: depot-north}
 /// httpAllowedHosts: [vigil.example.net:8080]      # lists; flags take a,b
 /// httpAllowedOrigins: [https://ops.example.net]
 /// ```
@@ -39,6 +42,9 @@ struct ServeConfigFile {
     var settings: [String: String] = [:]
     /// Stations to declare at start-up, with their registration.
     var stations: [(id: String, registration: String, site: String?)] = []
+    /// Sites with their name and IANA time zone (`sites:`); a site a station names that is not
+    /// listed here is valid and counts in UTC (`vigil config check` warns about it).
+    var sites: [Site] = []
     /// Planned work: no automatic command (and, for rules that say `unless: { maintenance: true }`,
     /// no firing) for these sites or stations between `from` and `to`.
     var maintenance: [MaintenanceWindow] = []
@@ -72,7 +78,7 @@ struct ServeConfigFile {
         } catch {
             return (ServeConfigFile(), [error])
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "maintenance", "alerts", "remediation"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -95,6 +101,23 @@ struct ServeConfigFile {
                 errors += station.errors
                 let site = station.string("site", required: false)
                 if station.errors.isEmpty { config.stations.append((id, registration, site)) }
+            }
+        }
+        if let list = reader.field("sites", required: false) {
+            if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"sites\" must be a list")) }
+            var seen: Set<String> = []
+            for item in list.sequence ?? [] {
+                var entry = YAMLFieldReader(item, context: "config site", allowed: ["id", "name", "timeZone"])
+                let id = entry.string("id") ?? ""
+                let name = entry.string("name", required: false)
+                var zone = Site.utc
+                if let text = entry.string("timeZone", required: false), let node = item["timeZone"] {
+                    if let found = TimeZone(identifier: text) { zone = found }
+                    else { entry.fail(node, "site \"\(id)\": \"timeZone\" must be an IANA time zone such as Europe/Berlin or UTC, got \"\(text)\"") }
+                }
+                if !id.isEmpty && !seen.insert(id).inserted, let node = item["id"] { entry.fail(node, "site \"\(id)\" is listed twice") }
+                errors += entry.errors
+                if entry.errors.isEmpty { config.sites.append(Site(id: id, name: name, timeZone: zone)) }
             }
         }
         if let list = reader.field("maintenance", required: false) {

@@ -1,0 +1,86 @@
+import DomainEvents
+import Foundation
+
+/// A connector's faults over a range as episodes — when each began, with which code, and when
+/// the connector recovered — from its status reports: a pure calculation (no I/O, no clock).
+///
+/// - An episode begins with a Faulted report while the connector was not faulted (its first
+///   report in the range counts against the status carried in from before the range, so a
+///   fault already open at the start is not a new one). Further Faulted reports, whatever
+///   their code, belong to the open episode: its code is the first one's.
+/// - It ends — the connector **recovered** — at the first later report that is neither
+///   Faulted nor Unavailable (Unavailable is what an operator's or Vigil's disable produces:
+///   it proves nothing about the fault, as for the store's open faults). Time to recovery is
+///   end − begin; an episode still open at the end of the reports has none.
+/// - Times are Vigil's receipt times (one clock for every station), as for availability.
+public enum FaultEpisodes {
+    /// A status report with what a fault needs.
+    public struct Report: Sendable, Equatable {
+        public var at: Date
+        public var status: ConnectorStatus
+        public var errorCode: String?
+        public var vendorErrorCode: String?
+
+        public init(at: Date, status: ConnectorStatus, errorCode: String? = nil, vendorErrorCode: String? = nil) {
+            self.at = at
+            self.status = status
+            self.errorCode = errorCode
+            self.vendorErrorCode = vendorErrorCode
+        }
+    }
+
+    /// One fault of one connector.
+    public struct Episode: Sendable, Equatable {
+        public var start: Date
+        /// When the connector recovered; nil while it had not.
+        public var recovered: Date?
+        /// The OCPP error code of the report that opened it (1.6 errorCode; 2.0.1 has none
+        /// in a status report and says nil).
+        public var ocppErrorCode: String?
+        /// The vendor's code of that report, nil or empty when it gave none.
+        public var vendorErrorCode: String?
+
+        public init(start: Date, recovered: Date?, ocppErrorCode: String?, vendorErrorCode: String?) {
+            self.start = start
+            self.recovered = recovered
+            self.ocppErrorCode = ocppErrorCode
+            self.vendorErrorCode = vendorErrorCode
+        }
+
+        /// The code the episode is known by: the vendor's when it gave one, else the OCPP
+        /// error code, else `Faulted`.
+        public var code: String {
+            if let vendor = vendorErrorCode?.trimmingCharacters(in: .whitespaces), !vendor.isEmpty { return vendor }
+            if let ocpp = ocppErrorCode, !ocpp.isEmpty, ocpp != "NoError" { return ocpp }
+            return "Faulted"
+        }
+
+        public var secondsToRecovery: Double? { recovered.map { $0.timeIntervalSince(start) } }
+    }
+
+    /// The episodes of one connector's `reports` (any order; sorted by time, stable), given the
+    /// status it had before the first (`statusBefore`; nil when unknown: not faulted).
+    public static func episodes(_ reports: [Report], statusBefore: ConnectorStatus?) -> [Episode] {
+        let sorted = reports.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        var faulted = statusBefore == .faulted
+        var episodes: [Episode] = []
+        var open: Episode?
+        for report in sorted {
+            if report.status == .faulted {
+                if !faulted {
+                    open = Episode(start: report.at, recovered: nil, ocppErrorCode: report.errorCode, vendorErrorCode: report.vendorErrorCode)
+                }
+                faulted = true
+            } else if report.status != .unavailable && faulted {
+                faulted = false
+                if var episode = open {
+                    episode.recovered = report.at
+                    episodes.append(episode)
+                    open = nil
+                }
+            }
+        }
+        if let open { episodes.append(open) }
+        return episodes
+    }
+}
