@@ -16,7 +16,7 @@ import VendorCatalog
 /// sessions and decisions 100 (at most 1000).
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
-                       catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil,
+                       catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil, sites: SiteDirectory = SiteDirectory(),
                        guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
@@ -26,6 +26,8 @@ public enum APIRoutes {
         AuditRoutes.route(&router, store: store, auth: auth, log: log)
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
         MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
+        InsightRoutes.route(&router, store: store, runner: runner, sites: sites, catalog: catalog, auth: auth, log: log)
+        SiteRoutes.route(&router, store: store, sites: sites, auth: auth, log: log)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
         // while no API user exists.

@@ -3,14 +3,16 @@ import Foundation
 import RuleEngine
 import ServiceLog
 
-/// `vigil metrics availability [--station ID | --site S] [--from T --to T] [--json] [--db PATH]
-/// [--config FILE]`: connector availability over a range (the last 24 hours by default), per
-/// connector and in total, with downtime by cause (docs/operator-guide.md, "Reliability
-/// metrics"). Maintenance windows come from the serve configuration file.
+/// `vigil metrics availability|sessions|errors|remediation [--station ID | --site S] [--from T
+/// --to T] [--json] [--db PATH] [--config FILE]`: reliability metrics over a range (the last 24
+/// hours by default; docs/operator-guide.md, "Reliability metrics"). Availability per
+/// connector with downtime by cause; sessions (`+Sessions`), recurring errors and remediation
+/// effectiveness (`+Faults`). Maintenance windows and sites' time zones come from the serve
+/// configuration file.
 struct MetricsCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
-        case availability
+        case availability, sessions, errors, remediation
     }
 
     let verb: Verb
@@ -19,18 +21,26 @@ struct MetricsCommand {
     init(arguments: [String]) throws(UsageError) {
         verb = try parseVerb(arguments, of: .metrics)
         self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "station", "site", "from", "to", "config"])
+        var allowed: Set<String> = ["db", "json", "station", "site", "from", "to", "config"]
+        switch verb {
+        case .availability: break
+        case .sessions: allowed.insert("min-energy-kwh")
+        case .errors: allowed.formUnion(["limit", "vendor-codes"])
+        case .remediation: allowed.remove("station")
+        }
+        try self.arguments.rejectUnknown(allowed: allowed)
     }
 
     func run() async throws -> Int32 {
+        if arguments.value("station") != nil && arguments.value("site") != nil {
+            throw UsageError("metrics \(verb.rawValue) takes --station or --site, not both")
+        }
         switch verb {
+        case .sessions: return try await sessions()
+        case .errors: return try await errors()
+        case .remediation: return try await remediation()
         case .availability:
-            if arguments.value("station") != nil && arguments.value("site") != nil {
-                throw UsageError("metrics availability takes --station or --site, not both")
-            }
-            let to = try arguments.time("to", bound: .upper).flatMap(StoreTime.parse) ?? Date()
-            let from = try arguments.time("from").flatMap(StoreTime.parse) ?? to.addingTimeInterval(-86_400)
-            guard from < to else { throw UsageError("--from must be before --to") }
+            let (from, to) = try range()
             let windows = try arguments.value("config").map { try ServeConfigFile.load(path: $0).maintenance } ?? []
             let store = try openStore(at: arguments.databasePath, create: false)
             let report = try await store.availability(station: arguments.value("station"), site: arguments.value("site"),
@@ -62,6 +72,30 @@ struct MetricsCommand {
             for line in table.lines { printStoredLine(line) }
             return 0
         }
+    }
+
+    /// `--from` and `--to`: `to` defaults to now, `from` to 24 hours before it.
+    func range() throws(UsageError) -> (Date, Date) {
+        let to = try arguments.time("to", bound: .upper).flatMap(StoreTime.parse) ?? Date()
+        let from = try arguments.time("from").flatMap(StoreTime.parse) ?? to.addingTimeInterval(-86_400)
+        guard from < to else { throw UsageError("--from must be before --to") }
+        return (from, to)
+    }
+
+    /// The store, and whether `--station` / `--site` name something in it (a site configured in
+    /// `--config`'s `sites:` counts); prints what is missing when not.
+    func openScoped(sites: [Site]) async throws -> StationStore? {
+        let store = try openStore(at: arguments.databasePath, create: false)
+        if let station = arguments.value("station"), try await store.station(station) == nil {
+            printLine("no station \(station) in \(arguments.databasePath)")
+            return nil
+        }
+        if let site = arguments.value("site"), !sites.contains(where: { $0.id == site }),
+           !(try await store.stations()).contains(where: { $0.site == site }) {
+            printLine("no site \(site) in \(arguments.databasePath)" + (arguments.value("config").map { " or \($0)" } ?? ""))
+            return nil
+        }
+        return store
     }
 
     /// `1h02m`, `4m10s`, `0`: downtime at a glance (the JSON has the seconds).

@@ -271,7 +271,8 @@ struct ServeCommand {
         let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                   commands: commandService, catalog: catalog, events: eventLog,
-                                                                                  traffic: traffic, guard: apiGuard, log: log))
+                                                                                  traffic: traffic, sites: SiteDirectory(sites),
+                                                                                  guard: apiGuard, log: log))
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
         // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).
         let openWarning: @Sendable () async -> Void = { await apiGuard.remindWhileOpen() }
