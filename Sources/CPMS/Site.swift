@@ -14,6 +14,12 @@ public struct Site: Sendable, Equatable {
         self.timeZone = timeZone
     }
 
+    /// The zone's IANA name as reports show it. Foundation on Linux names UTC "GMT" (the same
+    /// zone); reports say UTC, as the configuration does.
+    public static func identifier(of zone: TimeZone) -> String {
+        zone.identifier == "GMT" && zone.secondsFromGMT() == 0 ? "UTC" : zone.identifier
+    }
+
     /// UTC, the zone of a site without one. `TimeZone(identifier: "UTC")` exists on every
     /// platform Foundation runs on; GMT (offset 0) stands in should it not.
     public static let utc = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current

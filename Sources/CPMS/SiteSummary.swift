@@ -53,7 +53,7 @@ public struct SiteSummary: Sendable, Equatable {
         var object = countsObject
         object["id"] = site.id
         object["name"] = site.name
-        object["timeZone"] = site.timeZone.identifier
+        object["timeZone"] = Site.identifier(of: site.timeZone)
         if withStations { object["stationIds"] = stationIds }
         return object
     }

@@ -46,7 +46,7 @@ public struct SessionMetricsReport: Sendable {
         case .site(let id): object["scope"] = ["site": id]
         case .network: object["scope"] = ["network": true]
         }
-        object["timeZone"] = timeZone?.identifier ?? NSNull()
+        object["timeZone"] = timeZone.map(Site.identifier(of:)) ?? NSNull()
         object["minEnergyKWh"] = minEnergyWh / 1_000
         object["stations"] = stations.map { entry -> [String: Any] in
             var item = Self.object(entry.figures, peakHours: false)
@@ -57,7 +57,7 @@ public struct SessionMetricsReport: Sendable {
         object["sites"] = siteFigures.map { item -> [String: Any] in
             var value = Self.object(item.figures, peakHours: true)
             value["site"] = item.site
-            value["timeZone"] = sites.timeZone(of: item.site).identifier
+            value["timeZone"] = Site.identifier(of: sites.timeZone(of: item.site))
             return value
         }
         return object

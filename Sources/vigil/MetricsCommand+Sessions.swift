@@ -29,7 +29,7 @@ extension MetricsCommand {
             return 0
         }
         printLine("sessions \(StoreTime.format(report.from)) – \(StoreTime.format(report.to)), successful with ≥ \(minEnergyKWh) kWh"
-                  + ", local hours in \(report.timeZone?.identifier ?? "each site's zone")")
+                  + ", local hours in \(report.timeZone.map(Site.identifier(of:)) ?? "each site's zone")")
         var table = TextTable([TextTable.Column("STATION"), TextTable.Column("SESSIONS", alignsRight: true),
                                TextTable.Column("SUCCESS", alignsRight: true), TextTable.Column("KWH", alignsRight: true),
                                TextTable.Column("MEDIAN", alignsRight: true), TextTable.Column("CHARGING", alignsRight: true),
