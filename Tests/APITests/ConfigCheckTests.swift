@@ -70,6 +70,38 @@ import Testing
             """)
     }
 
+    /// `sites:`: a zone Foundation does not know and a site listed twice are errors at their
+    /// line; a station at a site the list leaves out is a warning (it counts in UTC).
+    @Test func sitesNeedAKnownTimeZoneAndAStationAtAnUnlistedSiteIsAWarning() throws {
+        let bad = try Scratch(["vigil.yaml": """
+            sites:
+              - {id: depot-north, name: Depot North, timeZone: Europe/Berlin}
+              - {id: yard, timeZone: Mars/Olympus}
+              - {id: depot-north}
+
+            """])
+        let (output, status) = try Self.vigil(["config", "check", "vigil.yaml"], in: bad.directory)
+        #expect(status == 1)
+        #expect(output == """
+            vigil.yaml:3:26: config site: site "yard": "timeZone" must be an IANA time zone such as Europe/Berlin or UTC, got "Mars/Olympus"
+            vigil.yaml:4:10: config site: site "depot-north" is listed twice
+            vigil.yaml: 2 errors; vigil serve would not start
+
+            """)
+        let good = try Scratch(["vigil.yaml": """
+            sites:
+              - {id: depot-north, name: Depot North, timeZone: Europe/Berlin}
+            stations:
+              - {id: CP-1, site: depot-north}
+              - {id: CP-2, site: depot-south}
+
+            """])
+        let (checked, fine) = try Self.vigil(["config", "check", "vigil.yaml"], in: good.directory)
+        #expect(fine == 0)
+        let warnings = checked.split(separator: "\n").filter { $0.hasPrefix("warning: station ") }
+        #expect(warnings == ["warning: station CP-2 is at site \"depot-south\", which sites: does not list; its local hours count in UTC; do instead: a sites: entry {id: depot-south, timeZone: …}"], "\(checked)")
+    }
+
     @Test func aBadFlagOrVariableIsNamedAsSuchBesideTheFileErrors() throws {
         let scratch = try Scratch(["vigil.yaml": "tickInterval: 5\n"])
         let (output, status) = try Self.vigil(["config", "check", "vigil.yaml", "--station-auth", "sometimes"], in: scratch.directory,
