@@ -34,12 +34,14 @@ extension CommandStore {
     public func effectiveness(store: StationStore, site: String? = nil, from: Date, to: Date) async throws -> RemediationEffectivenessReport {
         let range = DateInterval(start: from, end: max(from, to))
         let start = StoreTime.format(range.start), end = StoreTime.format(range.end)
+        // To the second in SQL (both bounds inclusive: a command in `to`'s own second is read),
+        // to the millisecond in the calculation, which keeps only `from ≤ created < to`.
         let actions = try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT c.rule, c.station, c.connector, coalesce(c.vendor, s.vendor, '-'), coalesce(c.model, s.model, '-'), c.created_at,
                        c.status, c.verified
                 FROM remediation_commands c LEFT JOIN stations s ON s.id = c.station
-                WHERE \(StoreTime.seconds("c.created_at")) >= \(StoreTime.seconds("?")) AND \(StoreTime.seconds("c.created_at")) < \(StoreTime.seconds("?"))
+                WHERE \(StoreTime.seconds("c.created_at")) >= \(StoreTime.seconds("?")) AND \(StoreTime.seconds("c.created_at")) <= \(StoreTime.seconds("?"))
                   AND (? IS NULL OR s.site = ?)
                 ORDER BY c.id
                 """, start, end, site, site).compactMap { row -> RemediationEffectiveness.Action? in
