@@ -68,6 +68,10 @@ import Store
         _ = try await store.sessions()
         _ = try await store.stations()
         _ = try await store.availability(station: "CP-1", from: Date(timeIntervalSinceNow: -86_400), to: Date()) { _, _ in [] }
+        _ = try await store.sessionMetrics(station: "CP-1", from: Date(timeIntervalSinceNow: -86_400), to: Date(), minEnergyWh: 100,
+                                           sites: SiteDirectory()) { _, _ in [] }
+        _ = try await store.errorMetrics(from: Date(timeIntervalSinceNow: -86_400), to: Date(), limit: 10, catalog: nil)
+        _ = try await CommandStore(host: store).effectiveness(store: store, from: Date(timeIntervalSinceNow: -86_400), to: Date())
 
         let statements = await store.recordedStatements()
         #expect(statements.count > 20)
