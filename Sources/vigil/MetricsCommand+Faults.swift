@@ -64,11 +64,16 @@ extension MetricsCommand {
             }
             for line in table.lines { printStoredLine(line) }
         }
-        table("RULE", figures.byRule)
-        table("VENDOR MODEL", figures.byModel)
+        if figures.byRule.isEmpty {
+            printLine("no remediation action in the range")
+        } else {
+            table("RULE", figures.byRule)
+            table("VENDOR MODEL", figures.byModel)
+        }
+        func faults(_ count: Int) -> String { count == 1 ? "1 fault" : "\(count) faults" }
         printLine("median recovery with a Vigil action: \(figures.medianRecoveryWithActionSeconds.map(Self.duration) ?? "-") "
-                  + "(\(figures.recoveriesWithAction.count) faults); without: \(figures.medianRecoveryWithoutActionSeconds.map(Self.duration) ?? "-") "
-                  + "(\(figures.recoveriesWithoutAction.count) faults)")
+                  + "(\(faults(figures.recoveriesWithAction.count))); without: \(figures.medianRecoveryWithoutActionSeconds.map(Self.duration) ?? "-") "
+                  + "(\(faults(figures.recoveriesWithoutAction.count)))")
         return 0
     }
 }

@@ -26,7 +26,11 @@ struct MetricsCommand {
         case .availability: break
         case .sessions: allowed.insert("min-energy-kwh")
         case .errors: allowed.formUnion(["limit", "vendor-codes"])
-        case .remediation: allowed.remove("station")
+        case .remediation:
+            allowed.remove("station")
+            if self.arguments.value("station") != nil {
+                throw UsageError("metrics remediation takes --site, not --station: it is measured per rule and per vendor/model")
+            }
         }
         try self.arguments.rejectUnknown(allowed: allowed)
     }
