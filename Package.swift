@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts"],
                 exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
-                                                        "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests"]),
+                                                        "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Store"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),

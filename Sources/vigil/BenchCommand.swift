@@ -11,6 +11,7 @@ import Transport
 /// Rules: `RulesBenchmark`. CPMS: `CPMSBenchmark` (the `BenchLoad` generator against echo, then
 /// serve). Remediation: `RemediationBenchmark` (fault → command latency under saturation).
 /// Scale: `ScaleBenchmark` (15,000 chargers at one message per second each, about 40 s).
+/// Insights (not part of all): `InsightsBenchmark` (a site report over a year of history).
 struct BenchCommand {
     var suite = "all"
     var connections: Int
@@ -24,11 +25,14 @@ struct BenchCommand {
     var scaleChargers: Int
     var scaleSeconds: Int
 
-    static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all"]
+    /// `bench insights`' stations (`--stations`), 1,000 by default.
+    var insightStations: Int
+
+    static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all", "insights"]
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = Arguments(arguments)
-        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url"])
+        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url", "stations"])
         targetURL = parsed.value("url")
         if let first = parsed.positional.first {
             guard Self.suites.contains(first), parsed.positional.count == 1 else {
@@ -41,6 +45,7 @@ struct BenchCommand {
         scaleSeconds = max(1, try parsed.integer("seconds", default: 20))
         idleConnections = try parsed.integer("idle", default: 10_000)
         seconds = max(1, try parsed.integer("seconds", default: 5))
+        insightStations = max(InsightsBenchmark.perSite, try parsed.integer("stations", default: 1_000))
     }
 
     func run() async throws -> Int32 {
@@ -52,6 +57,7 @@ struct BenchCommand {
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
         if suite == "scale" || suite == "all" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
+        if suite == "insights" { try await InsightsBenchmark(stations: insightStations).run() }   // not in all: it writes a year of history
         var settings: [String: Any] = ["seconds": seconds, "connections": connections, "idleConnections": idleConnections,
                                        "messageBytes": messageBytes, "target": targetURL ?? "vigil serve"]
         if suite == "scale" { settings["scale"] = ["chargers": scaleChargers, "seconds": scaleSeconds] }

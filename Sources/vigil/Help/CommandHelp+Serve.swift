@@ -87,12 +87,14 @@ extension CommandHelp {
             VerbHelp(name: "alerts", summary: "alert delivery rate and outbox depth through a receiver outage"),
             VerbHelp(name: "scale", summary: "15,000 chargers at one message per second each (about 40 s)"),
             VerbHelp(name: "all", summary: "every suite above"),
+            VerbHelp(name: "insights", summary: "a site's session and error reports over a year of generated history (not part of all)",
+                     options: [OptionHelp("stations", "N", "stations in the network, in sites of 20", default: "1000")]),
         ],
         options: [OptionHelp("connections", "N", "connections or chargers", default: "1000; scale 15000"),
                   OptionHelp("idle", "N", "idle connections held for the memory figure", default: "10000"),
                   OptionHelp("seconds", "S", "how long each rate is measured", default: "5; scale 20"),
                   OptionHelp("url", "URL", "cpms only: load another central system instead of vigil serve")],
-        examples: ["vigil bench ocpp", "vigil bench cpms --connections 200 --seconds 10"])
+        examples: ["vigil bench ocpp", "vigil bench cpms --connections 200 --seconds 10", "vigil bench insights --stations 100"])
 
     static let ocppHarness = CommandHelp(
         name: "ocpp-harness", summary: "a minimal schema-validating central system for interop tests", synopsis: "[options]",
