@@ -91,14 +91,12 @@ public enum SessionMetrics {
                                availability: ConnectorAvailability.Figures) -> Figures {
         var figures = Figures()
         figures.availability = availability
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        for session in sessions where session.start >= range.start && session.start < range.end {
+        var clock = LocalHours(timeZone)
+        for session in sessions.sorted(by: { $0.start < $1.start }) where session.start >= range.start && session.start < range.end {
             figures.sessions += 1
-            let local = calendar.dateComponents([.hour, .weekday], from: session.start)
-            figures.byHour[local.hour ?? 0] += 1
-            // Calendar weekdays run Sunday = 1 … Saturday = 7; Monday first: (weekday + 5) % 7.
-            figures.byWeekday[((local.weekday ?? 2) + 5) % 7] += 1
+            let local = clock.hourAndWeekday(session.start)
+            figures.byHour[local.hour] += 1
+            figures.byWeekday[local.weekday] += 1
             guard let stop = session.stop else {
                 figures.active += 1
                 continue

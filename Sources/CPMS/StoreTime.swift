@@ -19,6 +19,8 @@ public enum StoreTime {
     /// do. Portable (no engine date functions); `column` is a column or a `?`.
     public static func seconds(_ column: String) -> String { "substr(\(column), 1, 19)" }
 
-    /// Reads RFC 3339 with or without fractional seconds.
-    public static func parse(_ text: String) -> Date? { OCPPDateTime(rfc3339: text)?.date }
+    /// Reads RFC 3339 with or without fractional seconds. The store's own form (UTC, to the
+    /// millisecond or the second) is read arithmetically first — the same instant the general
+    /// reader gives, several times faster, which the metrics' year-long reads need.
+    public static func parse(_ text: String) -> Date? { UTCTimestamp.parse(text) ?? OCPPDateTime(rfc3339: text)?.date }
 }

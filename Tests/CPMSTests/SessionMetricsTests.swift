@@ -123,6 +123,27 @@ import Testing
         #expect(figures.sessions == 25)
     }
 
+    /// The arithmetic local clock agrees with Foundation's calendar at every instant, 37
+    /// minutes apart through 2026, in zones with whole-hour, half-hour and 45-minute offsets,
+    /// a 30-minute DST shift (Lord Howe) and southern-hemisphere DST — in order and out of it.
+    @Test(arguments: ["Europe/Berlin", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Santiago", "UTC"])
+    func localHoursAgreeWithTheCalendar(_ zone: String) throws {
+        let timeZone = try #require(TimeZone(identifier: zone))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var clock = LocalHours(timeZone)
+        let start = Self.utc("2026-01-01T00:00:00Z")
+        let instants = (0..<(365 * 24 * 60 / 37)).map { start.addingTimeInterval(Double($0) * 37 * 60) }
+        for instant in instants + instants.reversed().prefix(500) {
+            let expected = calendar.dateComponents([.hour, .weekday], from: instant)
+            let local = clock.hourAndWeekday(instant)
+            guard local.hour == expected.hour, local.weekday == ((expected.weekday ?? 0) + 5) % 7 else {
+                Issue.record("\(zone) at \(instant): \(local), calendar says hour \(expected.hour ?? -1), weekday \(expected.weekday ?? -1)")
+                return
+            }
+        }
+    }
+
     @Test func aggregatesAddCountsAndTakeTheMedianOfAllDurations() {
         let one = SessionMetrics.compute(sessions: [Self.session(Self.at(1), minutes: 10, kWh: 1)], range: Self.day, minEnergyWh: 100,
                                          timeZone: Site.utc, availability: .init(totalSeconds: 100, availableSeconds: 100))
