@@ -103,15 +103,19 @@ public enum ConnectorAvailability {
         var status = statusBefore
         for change in links where change.at <= start { online = change.online }
         for change in reports where change.at <= start { status = change.status }
-        // Every instant where something may change, inside the range.
-        var cuts: Set<Date> = [start, end]
-        for change in links where change.at > start && change.at < end { cuts.insert(change.at) }
-        for change in reports where change.at > start && change.at < end { cuts.insert(change.at) }
+        // Every instant where something may change, inside the range, in order, once each.
+        var cuts: [Date] = [start, end]
+        cuts.reserveCapacity(links.count + reports.count + 2 * maintenance.count + 2)
+        for change in links where change.at > start && change.at < end { cuts.append(change.at) }
+        for change in reports where change.at > start && change.at < end { cuts.append(change.at) }
         for window in maintenance {
-            if window.start > start && window.start < end { cuts.insert(window.start) }
-            if window.end > start && window.end < end { cuts.insert(window.end) }
+            if window.start > start && window.start < end { cuts.append(window.start) }
+            if window.end > start && window.end < end { cuts.append(window.end) }
         }
-        let points = cuts.sorted()
+        cuts.sort()
+        var points: [Date] = []
+        points.reserveCapacity(cuts.count)
+        for cut in cuts where cut != points.last { points.append(cut) }
         var figures = Figures()
         var everOnline = false
         var nextLink = links.firstIndex { $0.at > start } ?? links.endIndex

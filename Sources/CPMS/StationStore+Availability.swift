@@ -87,23 +87,23 @@ extension StationStore {
                 SELECT evse, connector, status FROM connector_status_history WHERE id IN (
                     SELECT max(id) FROM (\(Self.stationHistory)) AS history
                     WHERE \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse, connector)
-                """, record.id, record.id, start).reduce(into: [String: ConnectorStatus]()) { map, row in
-                map["\(row[0].int ?? 0)/\(row[1].int ?? 0)"] = ConnectorStatus(rawValue: row[2].text ?? "")
+                """, record.id, record.id, start).reduce(into: [ConnectorKey: ConnectorStatus]()) { map, row in
+                map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0)] = ConnectorStatus(rawValue: row[2].text ?? "")
             }
             let reports = try database.rows("""
                 SELECT evse, connector, status, received_at FROM (\(Self.stationHistory)) AS history
                 WHERE \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?"))
                   AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?"))
                 ORDER BY id
-                """, record.id, record.id, start, end).reduce(into: [String: [ConnectorAvailability.StatusChange]]()) { map, row in
+                """, record.id, record.id, start, end).reduce(into: [ConnectorKey: [ConnectorAvailability.StatusChange]]()) { map, row in
                 guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { return }
-                map["\(row[0].int ?? 0)/\(row[1].int ?? 0)", default: []].append(.init(at: at, status: status))
+                map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0), default: []].append(.init(at: at, status: status))
             }
             let windows = maintenance(record.id, record.site)
             var units = record.connectors.filter { $0.connector != 0 }.map { ($0.evse, $0.connector) }
             if units.isEmpty { units = [(0, 0)] }
             for (evse, connector) in units.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
-                let key = "\(evse)/\(connector)"
+                let key = ConnectorKey(evse: evse, connector: connector)
                 let figures = ConnectorAvailability.compute(range: range, connectivity: links, stateBefore: before,
                                                             statuses: reports[key] ?? [], statusBefore: statusBefore[key],
                                                             maintenance: windows)
@@ -111,6 +111,12 @@ extension StationStore {
             }
         }
         return AvailabilityReport(from: range.start, to: range.end, connectors: entries)
+    }
+
+    /// A connector of one station, as the history reads key it.
+    struct ConnectorKey: Hashable {
+        var evse: Int
+        var connector: Int
     }
 
     /// The station's connectivity history (oldest first): what the schema's triggers recorded.

@@ -28,11 +28,14 @@ extension StationStore {
                 SELECT evse, connector, status FROM connector_status_history WHERE id IN (
                     SELECT max(id) FROM (\(Self.stationHistory)) AS history
                     WHERE \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?")) GROUP BY evse, connector)
-                """, record.id, record.id, start).reduce(into: [String: ConnectorStatus]()) { map, row in
-                map["\(row[0].int ?? 0)/\(row[1].int ?? 0)"] = ConnectorStatus(rawValue: row[2].text ?? "")
+                """, record.id, record.id, start).reduce(into: [ConnectorKey: ConnectorStatus]()) { map, row in
+                map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0)] = ConnectorStatus(rawValue: row[2].text ?? "")
             }
-            var reports: [String: [FaultEpisodes.Report]] = [:]
-            var units: [String: (Int, Int)] = [:]
+            // Only the reports an episode is made of are kept (and their times read): each
+            // Faulted one, and the first usable one after a fault — in received order, the
+            // order `FaultEpisodes` reads them in. Most reports are neither.
+            var reports: [ConnectorKey: [FaultEpisodes.Report]] = [:]
+            var faulted = before.mapValues { $0 == .faulted }
             for row in try database.rows("""
                 SELECT evse, connector, status, received_at, error_code, vendor_error_code FROM connector_status_history
                 WHERE id IN (SELECT id FROM (\(Self.stationHistory)) AS history
@@ -40,15 +43,18 @@ extension StationStore {
                                AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?")))
                 ORDER BY id
                 """, record.id, record.id, start, end) {
-                guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { continue }
-                let evse = row[0].int ?? 0, connector = row[1].int ?? 0, key = "\(evse)/\(connector)"
-                units[key] = (evse, connector)
+                guard let status = ConnectorStatus(rawValue: row[2].text ?? "") else { continue }
+                let key = ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0)
+                let wasFaulted = faulted[key] ?? false
+                guard status == .faulted || (wasFaulted && status != .unavailable) else { continue }
+                guard let at = row[3].text.flatMap(StoreTime.parse) else { continue }
+                faulted[key] = status == .faulted
                 reports[key, default: []].append(.init(at: at, status: status, errorCode: row[4].text, vendorErrorCode: row[5].text))
             }
-            for (key, unit) in units.sorted(by: { ($0.value.0, $0.value.1) < ($1.value.0, $1.value.1) }) {
-                let episodes = FaultEpisodes.episodes(reports[key] ?? [], statusBefore: before[key]).filter { $0.start < to }
+            for (key, list) in reports.sorted(by: { ($0.key.evse, $0.key.connector) < ($1.key.evse, $1.key.connector) }) {
+                let episodes = FaultEpisodes.episodes(list, statusBefore: before[key]).filter { $0.start < to }
                 guard !episodes.isEmpty else { continue }
-                result.append(ConnectorFaults(station: record, evse: unit.0, connector: unit.1, episodes: episodes))
+                result.append(ConnectorFaults(station: record, evse: key.evse, connector: key.connector, episodes: episodes))
             }
         }
         return result

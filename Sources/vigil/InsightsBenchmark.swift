@@ -45,9 +45,13 @@ struct InsightsBenchmark {
         let sessions = try await best {
             _ = try await store.sessionMetrics(site: "site-0", from: start, to: end, minEnergyWh: 100, sites: sites) { _, _ in [] }
         }
+        let availability = try await best {
+            _ = try await store.availability(site: "site-0", from: start, to: end) { _, _ in [] }
+        }
         let errors = try await best { _ = try await store.errorMetrics(site: "site-0", from: start, to: end, limit: 20, catalog: nil) }
         let report = try await store.sessionMetrics(site: "site-0", from: start, to: end, minEnergyWh: 100, sites: sites) { _, _ in [] }
-        printLine(String(format: "  site report over the year (%d sessions): sessions %.0f ms, errors %.0f ms", report.total.sessions, sessions, errors))
+        printLine(String(format: "  site report over the year (%d sessions): sessions %.0f ms (of which availability %.0f ms), errors %.0f ms",
+                         report.total.sessions, sessions, availability, errors))
         BenchResults.shared.add("insights", "site session report, a year, \(Self.perSite) stations", sessions, "ms")
         BenchResults.shared.add("insights", "site error report, a year, \(Self.perSite) stations", errors, "ms")
     }
