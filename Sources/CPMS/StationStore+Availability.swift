@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import Store
 
 /// Connector availability over a range, read from the connectivity history
 /// (`station_connectivity`, written by the schema's triggers) and the status history, and
@@ -90,12 +91,8 @@ extension StationStore {
                 """, record.id, record.id, start).reduce(into: [ConnectorKey: ConnectorStatus]()) { map, row in
                 map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0)] = ConnectorStatus(rawValue: row[2].text ?? "")
             }
-            let reports = try database.rows("""
-                SELECT evse, connector, status, received_at FROM (\(Self.stationHistory)) AS history
-                WHERE \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?"))
-                  AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?"))
-                ORDER BY id
-                """, record.id, record.id, start, end).reduce(into: [ConnectorKey: [ConnectorAvailability.StatusChange]]()) { map, row in
+            // A superset of the range to the second; `compute` keeps what lies inside it.
+            let reports = try history(of: record.id, columns: "evse, connector, status, received_at", from: range.start, to: range.end).reduce(into: [ConnectorKey: [ConnectorAvailability.StatusChange]]()) { map, row in
                 guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { return }
                 map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0), default: []].append(.init(at: at, status: status))
             }
@@ -123,6 +120,28 @@ extension StationStore {
     public func connectivity(of station: String) throws -> [(at: String, online: Bool)] {
         try database.rows("SELECT at, online FROM station_connectivity WHERE station = ? ORDER BY at, id", station)
             .map { ($0[0].text ?? "", $0[1].int == 1) }
+    }
+
+    /// One station's status reports received from `from`'s second through `to`'s (a superset
+    /// of `from…to` at sub-second precision: callers keep the exact range), `columns` of each,
+    /// oldest first (by id). Read as two queries — the station index (`indexed = 1`), then
+    /// the recent tail not yet in it — each in index order and compared as text (the store
+    /// writes `received_at` in one fixed form), which spares the union's sort and a function
+    /// call per row: a year of a site's history reads several times faster.
+    func history(of station: String, columns: String, from: Date, to: Date) throws -> [[SQLValue]] {
+        let low = String(StoreTime.format(from).prefix(19)), high = String(StoreTime.format(to.addingTimeInterval(1)).prefix(19))
+        var rows = try database.rows("""
+            SELECT \(columns), id FROM connector_status_history
+            WHERE indexed = 1 AND station = ? AND received_at >= ? AND received_at < ? ORDER BY id
+            """, station, low, high)
+        let tail = try database.rows("""
+            SELECT \(columns), id FROM connector_status_history
+            WHERE indexed = 0 AND station = ? AND received_at >= ? AND received_at < ? ORDER BY id
+            """, station, low, high)
+        let isAfter = (tail.first?.last?.int ?? .max) > (rows.last?.last?.int ?? .min)
+        rows += tail
+        if !isAfter { rows.sort { ($0.last?.int ?? 0) < ($1.last?.int ?? 0) } }
+        return rows
     }
 
     /// One station's status history (two `?`: the station, twice) through the station index

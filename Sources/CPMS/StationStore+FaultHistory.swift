@@ -21,7 +21,7 @@ extension StationStore {
     /// report before `from` to `recoveryHorizon` after `to`. Connector 0 (1.6: the whole
     /// charge point) is included: a fault it reports is the station's.
     public func faultEpisodes(station: String? = nil, site: String? = nil, from: Date, to: Date) throws -> [ConnectorFaults] {
-        let start = StoreTime.format(from), end = StoreTime.format(to.addingTimeInterval(Self.recoveryHorizon))
+        let start = StoreTime.format(from)
         var result: [ConnectorFaults] = []
         for record in try stations() where (station == nil || record.id == station) && (site == nil || record.site == site) {
             let before = try database.rows("""
@@ -36,13 +36,8 @@ extension StationStore {
             // order `FaultEpisodes` reads them in. Most reports are neither.
             var reports: [ConnectorKey: [FaultEpisodes.Report]] = [:]
             var faulted = before.mapValues { $0 == .faulted }
-            for row in try database.rows("""
-                SELECT evse, connector, status, received_at, error_code, vendor_error_code FROM connector_status_history
-                WHERE id IN (SELECT id FROM (\(Self.stationHistory)) AS history
-                             WHERE \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?"))
-                               AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?")))
-                ORDER BY id
-                """, record.id, record.id, start, end) {
+            for row in try history(of: record.id, columns: "evse, connector, status, received_at, error_code, vendor_error_code",
+                                   from: from, to: to.addingTimeInterval(Self.recoveryHorizon)) {
                 guard let status = ConnectorStatus(rawValue: row[2].text ?? "") else { continue }
                 let key = ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0)
                 let wasFaulted = faulted[key] ?? false
