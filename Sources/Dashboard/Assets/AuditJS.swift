@@ -42,14 +42,15 @@ Vigil.pages.audit = async function (view) {
     }
     results.appendChild(Vigil.card(`Entries (${result.data.length})`, Vigil.table([
       { label: "Id", num: true, value: (e) => String(e.id) },
-      { label: "Time", value: (e) => Vigil.fmt.time(e.time) },
+      { label: "Time", value: (e) => Vigil.fmt.time(e.at) },
       { label: "Kind", value: (e) => e.kind },
       { label: "Actor", value: (e) => e.actor || "—" },
       { label: "Station", value: (e) => e.station ? Vigil.link("#/charger/" + encodeURIComponent(e.station), e.station) : "—" },
       { label: "Rule", value: (e) => e.rule || "—" },
       { label: "Action", value: (e) => e.action || "—" },
       { label: "Outcome", value: (e) => e.outcome || "—" },
-      { label: "Details", value: (e) => Vigil.el("span", { class: "small" }, (e.detailsText || (typeof e.details === "string" ? e.details : JSON.stringify(e.details)) || "").slice(0, 240)) },
+      { label: "Details", value: (e) => Vigil.el("span", { class: "small details", title: e.detailsText || "" },
+        (e.detailsText || (typeof e.details === "string" ? e.details : JSON.stringify(e.details)) || "").slice(0, 240)) },
     ], result.data.slice().reverse(), "No entries match.")));
   }
 

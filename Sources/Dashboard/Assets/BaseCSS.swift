@@ -46,7 +46,8 @@ main { max-width: 1280px; margin: 0 auto; padding: 20px; }
 @media (max-width: 700px) {
   :root { font-size: 14px; }
   main { padding: 12px; }
-  header.top { padding: 8px 12px; }
+  header.top { padding: 8px 12px; justify-content: space-between; }
+  header.top nav { order: 3; flex-basis: 100%; gap: 4px 12px; }
   .grid.wide { grid-template-columns: 1fr; }
   .grid { grid-template-columns: 1fr; }
 }

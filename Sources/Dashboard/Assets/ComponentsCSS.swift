@@ -19,6 +19,7 @@ table { border-collapse: collapse; width: 100%; font-size: .88rem; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: .78rem; text-transform: uppercase; letter-spacing: .03em; white-space: nowrap; }
 tr:last-child td { border-bottom: 0; }
+td .details { display: block; min-width: 260px; max-width: 480px; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.flash td { animation: flash 2s ease-out; }
 @keyframes flash { from { background: #fff3b0; } to { background: transparent; } }

@@ -7,6 +7,7 @@ extension DashboardAssets {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Vigil</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/base.css">
 <link rel="stylesheet" href="/dashboard/components.css">
 <script defer src="/dashboard/util.js"></script>

@@ -15,7 +15,7 @@ Vigil.connectorBox = function (station, connector, availability) {
   const status = station.online ? connector.status : connector.status + " (station offline)";
   return Vigil.el("div", { class: "connector", "data-key": key },
     Vigil.el("div", { class: "name" }, Vigil.link("#/charger/" + encodeURIComponent(station.id), station.id), ` · EVSE ${connector.evse} / ${connector.connector}`),
-    Vigil.el("div", {}, Vigil.el("span", { class: "badge " + Vigil.statusClass(connector.status), "data-role": "status" }, status)),
+    Vigil.el("div", {}, Vigil.el("span", { class: "badge " + Vigil.statusClass(station.online ? connector.status : "offline"), "data-role": "status" }, status)),
     Vigil.el("div", { class: "small muted", "data-role": "error" }, Vigil.connectorError(connector.errorCode, connector.vendorErrorCode)),
     Vigil.el("div", { class: "small muted", "data-role": "updated" }, "since " + Vigil.fmt.time(connector.updatedAt)),
     availability !== undefined ? Vigil.el("div", { class: "small" }, "available today: " + Vigil.fmt.percent(availability)) : null);
@@ -29,9 +29,12 @@ Vigil.connectorError = function (errorCode, vendorErrorCode) {
 /// Applies a statusChanged (or faultCleared) event to the connector boxes on the page.
 Vigil.applyStatus = function (root, event) {
   if (!["statusChanged", "faultCleared"].includes(event.kind)) return false;
-  const key = Vigil.connectorKey(event.station, event.evse || event.connector, event.connector);
-  const box = root.querySelector(`[data-key="${CSS.escape(key)}"]`) ||
-    root.querySelector(`[data-key^="${CSS.escape(event.station + "/")}"][data-key$="${CSS.escape("/" + event.connector)}"]`);
+  // 2.0.1 names the EVSE and its connector; a 1.6 event's connectorId is also its EVSE, whose
+  // one connector the store lists as connector 1: so the exact key, else the EVSE's only box.
+  const evse = event.evse || event.connector;
+  const exact = root.querySelector(`[data-key="${CSS.escape(Vigil.connectorKey(event.station, evse, event.connector))}"]`);
+  const onEvse = root.querySelectorAll(`[data-key^="${CSS.escape(event.station + "/" + evse + "/")}"]`);
+  const box = exact || (onEvse.length === 1 ? onEvse[0] : null);
   if (!box) return false;
   const to = event.fields.to;
   const badge = box.querySelector('[data-role="status"]');
