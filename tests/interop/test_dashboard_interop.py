@@ -206,6 +206,8 @@ def test_every_page_renders_live_data_with_the_csp_and_no_console_error(fleet):
                     await page.wait_for(f"document.body.innerText.includes({json.dumps(text)})", f"{text!r} on {name}")
                 await page.wait_for("document.getElementById('live').textContent === 'live'", f"the live stream on {name}")
                 await page.screenshot(shots / f"{name}.png")
+                if name == "audit":
+                    await filter_and_export_the_audit_trail(page)
                 assert_no_console_errors(page, name)
                 await page.close()
             # The network page on a phone.
@@ -220,6 +222,16 @@ def test_every_page_renders_live_data_with_the_csp_and_no_console_error(fleet):
     # The ground failure paged on-call, and the network page lists the open alert.
     status, alerts, _ = api(fleet.server, "/api/v1/alerts?status=open", fleet.tokens["viewer"])
     assert status == 200 and any(a["rule"] == "page-on-ground-failure" for a in alerts), alerts
+
+
+async def filter_and_export_the_audit_trail(page):
+    kinds = "Array.from(document.querySelectorAll('tbody tr')).map(r => r.children[2].textContent)"
+    assert "alert" in await page.evaluate(kinds)
+    await page.evaluate("document.querySelector('select[name=kind]').value = 'decision';"
+                        "document.querySelector('form.filters').requestSubmit(); true")
+    await page.wait_for(f"(k => k.length > 0 && k.every(x => x === 'decision'))({kinds})", "only decisions after filtering")
+    await page.evaluate("document.querySelector('[data-action=export]').click(); true")
+    await page.wait_for("document.body.innerText.includes('Exported vigil-audit.csv')", "the CSV export")
 
 
 def test_a_status_change_appears_on_the_site_and_charger_pages_without_a_reload(fleet):

@@ -71,6 +71,7 @@ button.danger { background: #ffffff; color: var(--red); border-color: var(--red)
 button:disabled { opacity: .55; cursor: default; }
 .link-button { background: none; border: 0; color: #c8d3de; padding: 0; text-decoration: underline; }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; }
+form.filters .actions { grid-column: 1 / -1; }
 
 .login { max-width: 520px; margin: 40px auto; }
 .login input { width: 100%; }
