@@ -112,7 +112,7 @@ enum OpenAPIDocument {
                     + "a `: heartbeat` comment every 15 s, and a last `event: overflow` before a client too slow to keep up is disconnected. "
                     + "The one route that also takes its token as `?token=` (EventSource cannot send headers).",
                   access: "viewer", query: [("token", "The bearer token, for clients that cannot send an Authorization header.", "string")],
-                  answer: ("200", "text/event-stream, until the client leaves or the server stops.", string)),
+                  answer: ("200", "text/event-stream, until the client leaves or the server stops.", string), errors: ["503"]),
         Operation(method: "GET", path: "/", summary: "Redirects to the dashboard.", access: "open",
                   answer: ("302", "Location: /dashboard/.", string)),
         Operation(method: "GET", path: "/dashboard", summary: "The dashboard's page (docs/dashboard.md); its data comes from this API with the user's token.",
@@ -134,7 +134,7 @@ enum OpenAPIDocument {
     static let errorDescriptions = ["400": "Invalid request (see `code`).", "401": "Missing or unknown token.", "403": "Not allowed (role, Host or Origin).",
                                     "404": "Not found.", "409": "Refused in the current state.", "415": "The body must be application/json.",
                                     "500": "Internal error (the body carries a request id only).", "502": "The station answered with an error.",
-                                    "503": "A check could not be made (fails closed).", "504": "The station did not answer in time."]
+                                    "503": "A check could not be made (fails closed), or the event stream is full.", "504": "The station did not answer in time."]
 
     /// The document, as JSON text.
     static var json: String {

@@ -27,6 +27,9 @@ public final class LiveFeed<Element: Sendable>: Sendable {
     /// Whether anyone listens: a publisher may skip encoding an update when nobody does.
     public var hasSubscribers: Bool { subscriberCount.load(ordering: .relaxed) > 0 }
 
+    /// Subscriptions open now.
+    public var subscribers: Int { subscriberCount.load(ordering: .relaxed) }
+
     /// A new subscription whose buffer holds at most `capacity` updates.
     public func subscribe(capacity: Int) -> LiveSubscription<Element> {
         let id = state.withLock { state -> Int in
@@ -42,10 +45,11 @@ public final class LiveFeed<Element: Sendable>: Sendable {
     public func publish(_ element: Element) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
+            // In place through the subscript (no copy of a buffer per update).
             for id in state.subscribers.keys {
-                state.subscribers[id]!.buffer.push(element)
-                if let waiter = state.subscribers[id]!.waiter {
-                    state.subscribers[id]!.waiter = nil
+                state.subscribers[id]?.buffer.push(element)
+                if let waiter = state.subscribers[id]?.waiter {
+                    state.subscribers[id]?.waiter = nil
                     woken.append(waiter)
                 }
             }
@@ -59,7 +63,7 @@ public final class LiveFeed<Element: Sendable>: Sendable {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.isFinished = true
             let woken = state.subscribers.values.compactMap(\.waiter)
-            for id in state.subscribers.keys { state.subscribers[id]!.waiter = nil }
+            for id in state.subscribers.keys { state.subscribers[id]?.waiter = nil }
             return woken
         }
         woken.forEach { $0.resume() }
@@ -77,11 +81,8 @@ public final class LiveFeed<Element: Sendable>: Sendable {
     /// What the subscriber has: updates, an overflow, the end, or nothing yet.
     func poll(_ id: Int) -> LiveBatch<Element>? {
         state.withLock { state in
-            guard var subscriber = state.subscribers[id] else { return .finished }
-            let items = subscriber.buffer.take()
-            let overflowed = subscriber.buffer.isOverflowed
-            let dropped = subscriber.buffer.dropped
-            state.subscribers[id] = subscriber
+            guard let items = state.subscribers[id]?.buffer.take(), let buffer = state.subscribers[id]?.buffer else { return .finished }
+            let (overflowed, dropped) = (buffer.isOverflowed, buffer.dropped)
             if overflowed { return .overflowed(delivered: items, dropped: dropped) }
             if !items.isEmpty { return .updates(items) }
             return state.isFinished ? .finished : nil
@@ -95,7 +96,7 @@ public final class LiveFeed<Element: Sendable>: Sendable {
                 let goOn = state.withLock { state -> Bool in
                     guard let subscriber = state.subscribers[id], subscriber.buffer.count == 0, !subscriber.buffer.isOverflowed,
                           !state.isFinished, !Task.isCancelled else { return true }
-                    state.subscribers[id]!.waiter = continuation
+                    state.subscribers[id]?.waiter = continuation
                     return false
                 }
                 if goOn { continuation.resume() }

@@ -12,6 +12,10 @@ import Transport
 /// its token from the query as well).
 @Suite struct LiveRoutesTests {
     func withRouter(_ body: (Router, StationStore) async throws -> Void) async throws {
+        try await withRouter { router, store, _ in try await body(router, store) }
+    }
+
+    func withRouter(_ body: (Router, StationStore, EventLog) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-live-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try StationStore(path: path)
@@ -21,7 +25,7 @@ import Transport
         let router = APIRoutes.router(store: store, runner: runner, auditor: Auditor(store: store, key: nil) { _, _, _ in },
                                       commands: CommandService(connections: ConnectionRegistry(), timeout: .seconds(1)), catalog: nil,
                                       events: events, guard: APIGuard(store: store, log: log), log: log)
-        try await body(router, store)
+        try await body(router, store, events)
     }
 
     func get(_ router: Router, _ target: String, token: String? = nil) async -> HTTPResponse {
@@ -69,6 +73,17 @@ import Transport
             // Any other route ignores a query token.
             #expect(await get(router, "/api/v1/me?token=t-viewer").status == .unauthorized)
             #expect(await get(router, "/api/v1/stations?token=t-viewer").status == .unauthorized)
+        }
+    }
+
+    @Test func theStreamRefusesClientsBeyondItsMaximum() async throws {
+        try await withRouter { router, _, events in
+            let held = (0..<LiveRoutes.maximumStreams).map { _ in events.live.subscribe(capacity: 1) }
+            let refused = await get(router, "/api/v1/stream")
+            #expect(refused.status.code == 503 && object(refused)["code"] as? String == "too_many_streams")
+            held[0].cancel()
+            #expect(await get(router, "/api/v1/stream").status == .ok)
+            held.dropFirst().forEach { $0.cancel() }
         }
     }
 }
