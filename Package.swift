@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "RuleEngineTests", dependencies: ["RuleEngine", "YAMLKit", "VendorCatalog"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "CPMS"]),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.

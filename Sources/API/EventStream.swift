@@ -2,7 +2,7 @@ import DomainEvents
 import Transport
 
 /// One client's Server-Sent Events stream of live updates (`GET /api/v1/stream`): each update
-/// as `event: <kind>` (`event` or `decision`) with its JSON as `data`, a `: heartbeat` comment
+/// as `event: <kind>` (`event`, `decision` or `alert`) with its JSON as `data`, a `: heartbeat` comment
 /// after `heartbeat` without updates, and the end. The updates come from a `LiveFeed`
 /// subscription whose buffer holds `capacity` updates; a client that falls that far behind is
 /// sent a last `event: overflow` (`{"dropped":N,"capacity":C}`) and disconnected, so it

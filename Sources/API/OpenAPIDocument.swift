@@ -108,7 +108,7 @@ enum OpenAPIDocument {
                   access: "viewer", answer: ("200", "The caller.", object(["user": string, "role": string, "approves": ["type": "array", "items": string]],
                                                                       required: ["role"]))),
         Operation(method: "GET", path: "/api/v1/stream",
-                  summary: "Live updates as Server-Sent Events: `event: event` (a committed domain event with its sequence), `event: decision`, "
+                  summary: "Live updates as Server-Sent Events: `event: event` (a committed domain event with its sequence), `event: decision`, `event: alert`, "
                     + "a `: heartbeat` comment every 15 s, and a last `event: overflow` before a client too slow to keep up is disconnected. "
                     + "The one route that also takes its token as `?token=` (EventSource cannot send headers).",
                   access: "viewer", query: [("token", "The bearer token, for clients that cannot send an Authorization header.", "string")],

@@ -1,6 +1,7 @@
 /// One update for live subscribers (the API's event stream): what happened, as JSON ready to
-/// send. `kind` says what `json` holds — `event` (a committed `DomainEvent` with its sequence)
-/// or `decision` (a rule decision as recorded) — and `id` orders updates of one kind.
+/// send. `kind` says what `json` holds — `event` (a committed `DomainEvent` with its sequence),
+/// `decision` (a rule decision as recorded) or `alert` (an alert raised, repeated or resolved)
+/// — and `id` names the thing within its kind.
 public struct LiveUpdate: Sendable, Equatable {
     public var kind: String
     public var id: String

@@ -240,7 +240,8 @@ struct ServeCommand {
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = remediationPolicy
         policy.maintenance = maintenance
-        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
+        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger,
+                                        live: eventLog.live)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))

@@ -2,8 +2,8 @@
 browser_support.py) against a real `vigil serve` on ephemeral ports with a scratch database,
 fed by OCPP 1.6 chargers from the Python `ocpp` package.
 
-Each page renders live data; a StatusNotification shows on the site and charger pages without
-a reload (the SSE stream); an approval clicked on the remediation page reaches the rule engine
+Each page renders live data; a StatusNotification shows on the site and charger pages, and a
+new alert on the network page, without a reload (the SSE stream); an approval clicked on the remediation page reaches the rule engine
 (the held ladder proceeds: the charger gets its Reset); a viewer sees no action buttons; the
 dashboard's answers carry the CSP, and no page logs a console error.
 
@@ -234,7 +234,7 @@ async def filter_and_export_the_audit_trail(page):
     await page.wait_for("document.body.innerText.includes('Exported vigil-audit.csv')", "the CSV export")
 
 
-def test_a_status_change_appears_on_the_site_and_charger_pages_without_a_reload(fleet):
+def test_status_changes_and_alerts_appear_without_a_reload(fleet):
     async def scenario():
         async with Chromium(CHROMIUM) as browser, charge_point(fleet.server, ChargePoint16, "CP-A2", V16) as cp:
             await boot(cp)
@@ -255,6 +255,16 @@ def test_a_status_change_appears_on_the_site_and_charger_pages_without_a_reload(
                 assert_no_console_errors(page, "live update")
                 await page.close()
             await status(cp, 2, "Available")
+            # An alert raised meanwhile shows on the network page without a reload.
+            network = await open_page(browser, fleet, fleet.tokens["viewer"], "/network")
+            await network.wait_for("document.getElementById('live').textContent === 'live'", "the live stream")
+            await network.evaluate("window.__sameDocument = 'yes'; true")
+            assert "CP-A2 connector 1: ground failure" not in await network.evaluate("document.body.innerText")
+            await status(cp, 1, "Faulted", "GroundFailure", "0x0004")
+            await network.wait_for("document.body.innerText.includes('CP-A2 connector 1: ground failure')", "the new alert, pushed over SSE")
+            assert await network.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
+            assert_no_console_errors(network, "network")
+            await network.close()
 
     run(scenario(), timeout=120)
 

@@ -26,6 +26,7 @@ Vigil.live = {
     });
     source.addEventListener("event", (message) => this.dispatch("event", message.data));
     source.addEventListener("decision", (message) => this.dispatch("decision", message.data));
+    source.addEventListener("alert", (message) => this.dispatch("alert", message.data));
     source.addEventListener("overflow", () => {
       // Too slow to keep up: the server dropped us. Start again and reload the page's data.
       this.state("retry", "catching up");
@@ -56,8 +57,9 @@ Vigil.live = {
     }
   },
 
-  /// Calls listener(kind, data) for each update: kind "event" ({sequence, event}) or
-  /// "decision" (the decision with its id). Returns the function that stops it.
+  /// Calls listener(kind, data) for each update: kind "event" ({sequence, event}), "decision"
+  /// (the decision with its id) or "alert" ({id, event, status, rule, target, …}). Returns the
+  /// function that stops it.
   on(listener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

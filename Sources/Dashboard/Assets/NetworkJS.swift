@@ -124,10 +124,11 @@ Vigil.pages.network = async function (view) {
       { label: "Last seen", value: (a) => Vigil.fmt.time(a.lastSeen) },
     ], openAlerts, "No open alerts.") : Vigil.failure("Alerts", alerts)));
 
-  // A status change anywhere redraws the page (cheap: a handful of requests).
+  // A status change or an alert anywhere redraws the page (cheap: a handful of requests).
   let pending = null;
   Vigil.live.on((kind, data) => {
-    if (kind !== "event" || !["statusChanged", "connected", "disconnected", "faultCleared"].includes(data.event.kind)) return;
+    const relevant = kind === "alert" || (kind === "event" && ["statusChanged", "connected", "disconnected", "faultCleared"].includes(data.event.kind));
+    if (!relevant) return;
     clearTimeout(pending);
     pending = setTimeout(() => Vigil.app.render(), 500);
   });
