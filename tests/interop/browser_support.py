@@ -49,6 +49,9 @@ class Connection:
         self.ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future] = {}
         self.events: list[tuple[str, dict]] = []
+        # method -> async handler(params), run as its own task for each such event.
+        self.handlers: dict = {}
+        self.tasks: set[asyncio.Task] = set()
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self):
@@ -59,7 +62,12 @@ class Connection:
                 if future and not future.done():
                     future.set_result(message)
             else:
-                self.events.append((message.get("method", ""), message.get("params", {})))
+                method, params = message.get("method", ""), message.get("params", {})
+                self.events.append((method, params))
+                if method in self.handlers:
+                    task = asyncio.create_task(self.handlers[method](params))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(CDPError("DevTools connection closed"))
@@ -75,6 +83,8 @@ class Connection:
         return message.get("result", {})
 
     async def close(self):
+        for task in list(self.tasks):
+            task.cancel()
         self.reader.cancel()
         await self.ws.close()
 
@@ -86,6 +96,33 @@ class Page(Connection):
         for domain in ("Page", "Runtime", "Log", "Network"):
             await self.call(f"{domain}.enable")
         await self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+    async def answer(self, routes: dict[str, object]):
+        """Answers requests for these paths (query ignored) with the JSON given, in the browser,
+        before they reach the server: `routes` maps a path, or a prefix ending in `/`, to a
+        body. Everything else goes on to the server."""
+
+        def body_for(path: str):
+            if path in routes:
+                return routes[path]
+            for prefix, body in routes.items():
+                if prefix.endswith("/") and path.startswith(prefix):
+                    return body
+            return None
+
+        async def paused(params):
+            path = urlparse(params["request"]["url"]).path
+            body = body_for(path)
+            if body is None:
+                await self.call("Fetch.continueRequest", {"requestId": params["requestId"]})
+                return
+            await self.call("Fetch.fulfillRequest", {
+                "requestId": params["requestId"], "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "application/json"}],
+                "body": base64.b64encode(json.dumps(body).encode()).decode()})
+
+        self.handlers["Fetch.requestPaused"] = paused
+        await self.call("Fetch.enable", {"patterns": [{"urlPattern": "*/api/v1/*"}]})
 
     async def goto(self, url: str):
         await self.call("Page.navigate", {"url": url})

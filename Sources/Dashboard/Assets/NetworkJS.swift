@@ -66,7 +66,9 @@ Vigil.sites = {
 
   /// Session success for a site from GET /api/v1/metrics/sessions; null when the route is missing.
   async success(site, from) {
-    const result = await Vigil.api.get("/api/v1/metrics/sessions" + Vigil.query({ site: site === this.UNASSIGNED ? undefined : site, from: Vigil.isoWithOffset(from) }));
+    // The metrics route filters by site; stations without one have no filter of their own.
+    if (site === this.UNASSIGNED) return { missing: false, value: null };
+    const result = await Vigil.api.get("/api/v1/metrics/sessions" + Vigil.query({ site, from: Vigil.isoWithOffset(from) }));
     if (!result.ok) return { missing: Vigil.api.isMissing(result), value: null };
     return { missing: false, value: result.data.successRate, sessions: result.data.sessions };
   },

@@ -74,6 +74,11 @@ Vigil.pages.site = async function (view, siteId) {
   if (loaded.error) { view.appendChild(Vigil.failure("Stations", loaded.error)); return; }
   const site = loaded.sites.find((s) => s.id === siteId);
   if (!site) { view.appendChild(Vigil.el("p", { class: "error-box" }, `No site ${siteId}.`)); return; }
+  if (!loaded.derived && site.id !== Vigil.sites.UNASSIGNED) {
+    // The site's own answer names its stations (GET /api/v1/sites/{id}).
+    const own = await Vigil.api.get("/api/v1/sites/" + encodeURIComponent(site.id));
+    if (own.ok && Array.isArray(own.data.stationIds)) site.stationIds = own.data.stationIds;
+  }
   const stations = loaded.stations.filter((s) => site.stationIds.includes(s.id));
   const today = await Vigil.sites.availability(Vigil.startOfToday());
   const connectorAvailability = new Map();
@@ -91,7 +96,8 @@ Vigil.pages.site = async function (view, siteId) {
   }
   view.appendChild(Vigil.card("Connectors", Vigil.el("p", { class: "small muted" }, "Live: a status report shows here as it is recorded."), boxes));
 
-  const metrics = await Vigil.api.get("/api/v1/metrics/sessions" + Vigil.query({ site: site.id === Vigil.sites.UNASSIGNED ? undefined : site.id, from: Vigil.isoWithOffset(Vigil.daysAgo(30)) }));
+  const metrics = site.id === Vigil.sites.UNASSIGNED ? { ok: false, status: 0, data: null }
+    : await Vigil.api.get("/api/v1/metrics/sessions" + Vigil.query({ site: site.id, from: Vigil.isoWithOffset(Vigil.daysAgo(30)) }));
   if (metrics.ok) {
     view.appendChild(Vigil.card("Sessions, last 30 days",
       Vigil.el("div", { class: "tiles" },
