@@ -1,5 +1,6 @@
 import Audit
 import CPMS
+import Dashboard
 import Foundation
 import OCPP
 import Remediation
@@ -28,6 +29,9 @@ public enum APIRoutes {
         SessionRoutes.route(&router, store: store, auth: auth, log: log)
         MaintenanceRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
+        LiveRoutes.route(&router, live: events?.live, auth: auth)
+        // The dashboard's page and files (open: they hold no data; the page asks the API with the user's token).
+        DashboardRoutes.route(&router)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
         // while no API user exists.
@@ -152,7 +156,7 @@ public enum APIRoutes {
         }
         return .object(JSONObject([("id", .string(station.id)), ("vendor", text(station.vendor)), ("model", text(station.model)),
                                    ("serial", text(station.serial)), ("firmware", text(station.firmware)),
-                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
+                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)), ("site", text(station.site)),
                                    ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
                                    ("lastBoot", text(station.lastBoot)),
                                    ("securityProfile", station.securityProfile.map { .integer($0) } ?? .null),

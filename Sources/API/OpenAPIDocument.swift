@@ -1,7 +1,7 @@
 import Foundation
 
-/// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`
-/// and `CommandRoutes` register — a test holds the two to each other, both ways — with the
+/// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`,
+/// `CommandRoutes`, `LiveRoutes` and the dashboard register — a test holds the two to each other, both ways — with the
 /// access each needs, its parameters, bodies, answers and the error shape (docs/security.md
 /// lists the error codes).
 enum OpenAPIDocument {
@@ -68,6 +68,10 @@ enum OpenAPIDocument {
         Operation(method: "GET", path: "/api/v1/stations/{id}/history", summary: "A station's status reports, in the order the charger made them.",
                   access: "viewer", query: [(limit.0, limit.1, limit.2)],
                   answer: ("200", "Status reports, oldest first.", ["type": "array", "items": anyObject]), errors: ["400", "404"]),
+        Operation(method: "GET", path: "/api/v1/stations/{id}/messages", summary: "A station's latest raw OCPP frames, oldest first (the message log).",
+                  access: "viewer", query: [(limit.0, limit.1, limit.2)],
+                  answer: ("200", "Frames: direction (in: from the station, out: from Vigil), at, text.",
+                           ["type": "array", "items": object(["direction": string, "at": string, "text": string])]), errors: ["400", "404"]),
         Operation(method: "GET", path: "/api/v1/commands", summary: "Remediation commands with where each verification stands.",
                   access: "viewer",
                   query: [("station", "Only this station's.", "string"), ("status", "A command status (pending, accepted, rejected, timedOut …).", "string"),
@@ -117,6 +121,21 @@ enum OpenAPIDocument {
                   body: object(["rule": string, "target": string, "approved": ["type": "boolean"], "by": string, "role": string],
                                required: ["rule", "target", "approved"]),
                   answer: ("202", "Submitted to the rules.", object(["status": string])), errors: ["400", "403", "404", "409", "415"]),
+        Operation(method: "GET", path: "/api/v1/me", summary: "Who the caller is: its user and access, or role \"open\" while no API user exists.",
+                  access: "viewer", answer: ("200", "The caller.", object(["user": string, "role": string, "approves": ["type": "array", "items": string]],
+                                                                      required: ["role"]))),
+        Operation(method: "GET", path: "/api/v1/stream",
+                  summary: "Live updates as Server-Sent Events: `event: event` (a committed domain event with its sequence), `event: decision`, `event: alert`, "
+                    + "a `: heartbeat` comment every 15 s, and a last `event: overflow` before a client too slow to keep up is disconnected. "
+                    + "The one route that also takes its token as `?token=` (EventSource cannot send headers).",
+                  access: "viewer", query: [("token", "The bearer token, for clients that cannot send an Authorization header.", "string")],
+                  answer: ("200", "text/event-stream, until the client leaves or the server stops.", string), errors: ["503"]),
+        Operation(method: "GET", path: "/", summary: "Redirects to the dashboard.", access: "open",
+                  answer: ("302", "Location: /dashboard/.", string)),
+        Operation(method: "GET", path: "/dashboard", summary: "The dashboard's page (docs/dashboard.md); its data comes from this API with the user's token.",
+                  access: "open", answer: ("200", "HTML, with a strict Content-Security-Policy.", string)),
+        Operation(method: "GET", path: "/dashboard/{asset}", summary: "The dashboard's scripts and style sheets, with ETag (304 on If-None-Match).",
+                  access: "open", answer: ("200", "JavaScript or CSS.", string), errors: ["404"]),
     ] }
 
     static var string: [String: Any] { ["type": "string"] }
@@ -132,7 +151,7 @@ enum OpenAPIDocument {
     static let errorDescriptions = ["400": "Invalid request (see `code`).", "401": "Missing or unknown token.", "403": "Not allowed (role, Host or Origin).",
                                     "404": "Not found.", "409": "Refused in the current state.", "415": "The body must be application/json.",
                                     "500": "Internal error (the body carries a request id only).", "502": "The station answered with an error.",
-                                    "503": "A check could not be made (fails closed).", "504": "The station did not answer in time."]
+                                    "503": "A check could not be made (fails closed), or the event stream is full.", "504": "The station did not answer in time."]
 
     /// The document, as JSON text.
     static var json: String {
@@ -185,7 +204,7 @@ enum OpenAPIDocument {
                                        "anomalies": ["type": "array", "items": string], "errors": ["type": "array", "items": string],
                                        "samples": ["type": "array", "items": anyObject]]),
                     "Station": object(["id": string, "vendor": ["type": ["string", "null"]], "model": ["type": ["string", "null"]],
-                                       "online": ["type": "boolean"], "registration": string,
+                                       "online": ["type": "boolean"], "registration": string, "site": ["type": ["string", "null"]],
                                        "connectors": ["type": "array", "items": ref("Connector")]]),
                 ],
             ],
@@ -198,6 +217,9 @@ enum OpenAPIDocument {
         switch path {
         case "/metrics": return "text/plain"
         case "/api/v1/audit/export": return "application/x-ndjson"
+        case "/api/v1/stream": return "text/event-stream"
+        case "/", "/dashboard": return "text/html"
+        case "/dashboard/{asset}": return "text/javascript"
         default: return "application/json"
         }
     }

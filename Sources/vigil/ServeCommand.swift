@@ -240,7 +240,8 @@ struct ServeCommand {
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = remediationPolicy
         policy.maintenance = maintenance
-        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
+        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger,
+                                        live: eventLog.live)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
@@ -248,7 +249,7 @@ struct ServeCommand {
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: alertService, reads: try StationStore(readingFrom: databasePath))
         await executor.recover()
-        let decisions = await executor.decisions(from: runner)
+        let decisions = await executor.decisions(from: runner, live: eventLog.live)
         let act: @Sendable () async -> Void = { await Self.urgently { await executor.carryOut(decisions) } }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
