@@ -112,3 +112,36 @@ public struct BillingService: Sendable {
                               registerSamples: samples)
     }
 }
+
+extension BillingService {
+    /// Prices the sessions that ended in `[from, to)` (milliseconds) under `draft` — every
+    /// draft tariff taken as in force, whatever the session's start — beside their stored CDRs.
+    /// Writes nothing.
+    public func rerate(draft: [Tariff], from: Int, to: Int) async throws -> RerateReport {
+        let versions = draft.map { TariffVersion.draft($0) }
+        var report = RerateReport()
+        for id in try await billing.endedSessions(from: from, to: to) {
+            guard let record = try await store.session(id) else { continue }
+            var line = RerateReport.Line(session: id, station: record.station)
+            if let stored = try await billing.cdr(session: id)?.record {
+                line.oldTariff = "\(stored.tariffId) v\(stored.tariffVersion)"
+                (line.oldCurrency, line.oldNet, line.oldGross) = (stored.currency, stored.net, stored.gross)
+            }
+            if let session = try await pricingSession(record) {
+                if let version = TariffMatcher.match(session, among: versions) {
+                    do {
+                        let cdr = try PricingEngine.price(session, with: version, timeZone: timeZone(session.site))
+                        line.newTariff = cdr.tariffId
+                        (line.newCurrency, line.newNet, line.newGross) = (cdr.currency, cdr.net, cdr.gross)
+                    } catch { line.problem = error.description }
+                } else {
+                    line.problem = "no draft tariff applies (site \(session.site ?? "none"), group \(session.group))"
+                }
+            } else {
+                line.problem = "unreadable start or stop time"
+            }
+            report.lines.append(line)
+        }
+        return report
+    }
+}
