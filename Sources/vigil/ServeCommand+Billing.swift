@@ -8,8 +8,9 @@ extension ServeCommand {
     /// and returns the background task that first sweeps for ended sessions still unpriced and
     /// then prices each session as its `transactionEnded` event arrives — after the stop is
     /// committed and answered, so pricing never slows or fails an OCPP answer. With no tariff
-    /// configured and none ever stored there is nothing to do.
-    func startBilling(store: StationStore, events: EventLog) async throws -> @Sendable () async -> Void {
+    /// configured and none ever stored there is nothing to do: nil, and no task (a background task
+    /// that returns stops serve, see `Shutdown`).
+    func startBilling(store: StationStore, events: EventLog) async throws -> (@Sendable () async -> Void)? {
         let service = BillingService(store: store, timeZone: SiteTimeZones.lookup(configPath: configPath))
         let now = Int((Date().timeIntervalSince1970 * 1_000).rounded())
         let written = try await service.billing.recordVersions(of: tariffs, now: now)
@@ -18,7 +19,7 @@ extension ServeCommand {
                 ["tariff": version.tariffId, "version": String(version.version), "hash": version.hash])
         }
         let hasVersions = !(try await service.billing.versions()).isEmpty
-        guard !tariffs.isEmpty || hasVersions else { return {} }
+        guard !tariffs.isEmpty || hasVersions else { return nil }
         try await events.register("billing", accepts: { BillingService.observes($0) })
         return { [log] in
             do {
