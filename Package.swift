@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "ServiceLog", exclude: ["README.md"]),
         .target(name: "Alerts", dependencies: ["Store", "DomainEvents", "Audit", "YAMLKit", "Transport", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
         .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts", "ServiceLog"], exclude: ["README.md"]),
-        .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts"],
+        .target(name: "API", dependencies: ["Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts", "Billing"],
                 exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing"]),
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
-        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
         .testTarget(name: "VigilTests", dependencies: ["vigil"]),
     ],
