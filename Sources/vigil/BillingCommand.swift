@@ -82,8 +82,12 @@ struct BillingCommand {
             let latest = versions.last
             let state: String
             if let tariff {
-                state = latest?.hash == TariffVersion.hash(TariffVersion.canonicalJSON(tariff)) ? "in force"
-                    : "changed: serve stores v\((latest?.version ?? 0) + 1) at its next start"
+                if let latest {
+                    state = latest.hash == TariffVersion.hash(TariffVersion.canonicalJSON(tariff)) ? "in force"
+                        : "changed: serve stores v\(latest.version + 1) at its next start"
+                } else {
+                    state = "new: serve stores v1 at its next start"
+                }
             } else {
                 state = latest?.tariff == nil ? "withdrawn" : "not in the config: withdrawn at serve's next start"
             }
