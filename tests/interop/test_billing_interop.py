@@ -21,6 +21,8 @@ from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
+import ocpp.v201
+import ocpp.v201.call as call201
 
 from conftest import VigilProcess, vigil_binary
 
@@ -59,10 +61,11 @@ def export(db: Path, fmt: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def station(proc: VigilProcess, name: str):
+async def station(proc: VigilProcess, name: str, version: str = "ocpp1.6"):
     url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
-    async with connect(url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
-        cp = ocpp.v16.ChargePoint(name, ws, response_timeout=STEP)
+    async with connect(url, subprotocols=[version], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
+        cls = ocpp.v16.ChargePoint if version == "ocpp1.6" else ocpp.v201.ChargePoint
+        cp = cls(name, ws, response_timeout=STEP)
         reader = asyncio.create_task(cp.start())
         try:
             yield cp
@@ -119,20 +122,50 @@ def test_a_session_is_priced_into_a_cdr_and_exported(tmp_path):
         canonical = json.dumps(cdr, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert hashlib.sha256(canonical.encode()).hexdigest() == row["contentHash"]
 
+        # The same through 2.0.1: a TransactionEvent Ended closes the session. An unknown card is
+        # in the group adhoc. 10 kWh × 0.40 = 4.00 + 0.50 = 4.50 net; VAT 0.855 → 0.86; 5.36 gross.
+        async def session201():
+            async with station(server, "CS-B2", "ocpp2.0.1") as cp:
+                reply = await cp.call(call201.BootNotification(charging_station={"model": "HYC300", "vendor_name": "alpitronic"},
+                                                               reason="PowerUp"), suppress=False)
+                assert reply.status == "Accepted"
+                begin = datetime.now(timezone.utc)
+                await cp.call(call201.TransactionEvent(event_type="Started", timestamp=iso(begin), trigger_reason="Authorized", seq_no=0,
+                                                       transaction_info={"transaction_id": "TX-B2"},
+                                                       id_token={"id_token": "CARD-X", "type": "ISO14443"}, evse={"id": 1, "connector_id": 1},
+                                                       meter_value=[{"timestamp": iso(begin), "sampled_value": [{"value": 5000.0}]}]),
+                              suppress=False)
+                await cp.call(call201.TransactionEvent(event_type="Ended", timestamp=iso(begin + timedelta(seconds=2)),
+                                                       trigger_reason="EVCommunicationLost", seq_no=1,
+                                                       transaction_info={"transaction_id": "TX-B2", "stopped_reason": "EVDisconnected"},
+                                                       meter_value=[{"timestamp": iso(begin + timedelta(seconds=2)),
+                                                                     "sampled_value": [{"value": 15000.0}]}]), suppress=False)
+
+        asyncio.run(session201())
+        deadline = time.monotonic() + STEP
+        while time.monotonic() < deadline and len(lines) < 2:
+            lines = export(db, "jsonl").splitlines()
+            time.sleep(0.2)
+        assert len(lines) == 2, cli(db, "billing", "unpriced")
+        other = json.loads(lines[1])["cdr"]
+        assert (other["station"], other["group"], other["net"], other["vat"], other["gross"]) == ("CS-B2", "adhoc", 450, 86, 536), other
+
         sheet = list(csv.DictReader(io.StringIO(export(db, "csv"), newline="")))
-        assert len(sheet) == 1
+        assert len(sheet) == 2
         assert (sheet[0]["net"], sheet[0]["vat"], sheet[0]["gross"], sheet[0]["currency"], sheet[0]["energy_kwh"]) \
             == ("12.50", "2.38", "14.88", "EUR", "30.000000")
         totals = json.loads(cli(db, "billing", "totals", "--from", "2020-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z", "--json"))
-        assert [(t["site"], t["group"], t["sessions"], t["gross"]) for t in totals] == [("depot-north", "FLEET-ACME", 1, "14.88")]
+        assert [(t.get("site"), t["group"], t["sessions"], t["gross"]) for t in totals] \
+            == [(None, "adhoc", 1, "5.36"), ("depot-north", "FLEET-ACME", 1, "14.88")]
 
-        # A draft at 0.50/kWh: 15.00 + 0.50 = 15.50 net, 2.945 → 2.95 VAT, 18.45 gross; nothing written.
+        # A draft at 0.50/kWh: 15.00 + 0.50 = 15.50 net, 2.945 → 2.95 VAT, 18.45 gross; and
+        # 5.00 + 0.50 = 5.50, 1.045 → 1.05, 6.55. Old 12.50 + 4.50, 14.88 + 5.36. Nothing written.
         draft = tmp_path / "draft.yaml"
         draft.write_text(CONFIG.format(price="0.50"))
         rerate = json.loads(cli(db, "billing", "rerate", "--config", str(draft), "--from", "2020-01-01T00:00:00Z",
                                 "--to", "2100-01-01T00:00:00Z", "--json"))
-        assert rerate["totals"] == [{"currency": "EUR", "sessions": 1, "oldNet": "12.50", "oldGross": "14.88",
-                                     "newNet": "15.50", "newGross": "18.45"}]
+        assert rerate["totals"] == [{"currency": "EUR", "sessions": 2, "oldNet": "17.00", "oldGross": "20.24",
+                                     "newNet": "21.00", "newGross": "25.00"}]
     finally:
         server.close()
 
