@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "APITests"),
         .testTarget(name: "HTTPAPITests", dependencies: ["API", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
-        .testTarget(name: "VigilTests", dependencies: ["vigil"]),
+        .testTarget(name: "VigilTests", dependencies: ["vigil", "CPMS", "Billing"]),
     ],
     swiftLanguageModes: [.v6]
 )
