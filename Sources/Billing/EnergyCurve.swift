@@ -3,7 +3,8 @@
 /// sample in between. Energy between two instants is the difference of the line's values, so
 /// energy is split at a band boundary by linear interpolation between the samples either side,
 /// and the parts always add up to the whole. A register that goes backwards is held at its
-/// highest value so far (no negative energy).
+/// highest value so far (no negative energy). A reading that is not a number from 0 to 10^12 Wh
+/// (a terawatt-hour) is not a reading of a charger's meter and is left out.
 struct EnergyCurve: Equatable {
     /// Milliseconds, milli-watt-hours; sorted by time, values never decreasing.
     let points: [(at: Int, mWh: Int)]
@@ -17,10 +18,10 @@ struct EnergyCurve: Equatable {
     /// Nil when fewer than two readings are known: no energy can be measured.
     init?(_ session: PricingSession) {
         var raw: [(at: Int, mWh: Int)] = []
-        if let start = session.meterStartWh { raw.append((session.start, Self.milliWattHours(start))) }
-        let inside = session.registerSamples.filter { $0.at >= session.start && $0.at <= session.stop }
+        if let start = session.meterStartWh, Self.isPlausible(start) { raw.append((session.start, Self.milliWattHours(start))) }
+        let inside = session.registerSamples.filter { $0.at >= session.start && $0.at <= session.stop && Self.isPlausible($0.wh) }
         raw += inside.map { ($0.at, Self.milliWattHours($0.wh)) }.sorted { $0.at < $1.at }
-        if let stop = session.meterStopWh { raw.append((session.stop, Self.milliWattHours(stop))) }
+        if let stop = session.meterStopWh, Self.isPlausible(stop) { raw.append((session.stop, Self.milliWattHours(stop))) }
         guard raw.count >= 2 else { return nil }
         var highest = Int.min
         points = raw.map { point in
@@ -30,7 +31,14 @@ struct EnergyCurve: Equatable {
         source = inside.isEmpty ? .register : .samples
     }
 
-    static func milliWattHours(_ wh: Double) -> Int { Int((wh * 1_000).rounded(.toNearestOrAwayFromZero)) }
+    /// A register value a meter can show: finite, 0 … 10^12 Wh.
+    static func isPlausible(_ wh: Double) -> Bool { wh.isFinite && wh >= 0 && wh <= 1e12 }
+
+    /// Wh → mWh, for values `isPlausible` (or parsed from a CDR); anything else is 0, never a trap.
+    static func milliWattHours(_ wh: Double) -> Int {
+        guard wh.isFinite, wh.magnitude <= 1e15 else { return 0 }
+        return Int((wh * 1_000).rounded(.toNearestOrAwayFromZero))
+    }
 
     /// The register at `time`, interpolated; flat before the first and after the last point.
     func value(at time: Int) -> Int {

@@ -18,9 +18,15 @@ public enum PricingEngine {
         case withdrawn(tariff: String)
         case stopBeforeStart(start: String, stop: String)
         case noEnergyReadings(tariff: String)
+        /// Longer than `PricingEngine.longestSession`: a charger's clock, not a real session.
+        case tooLong(start: String, stop: String)
+        /// A line beyond `PricingEngine.largestAmount` minor units: a register or price out of all proportion.
+        case amountTooLarge(tariff: String)
 
         public var description: String {
             switch self {
+            case .tooLong(let start, let stop): "the session is implausibly long (\(start) – \(stop), more than 31 days)"
+            case .amountTooLarge(let tariff): "tariff \(tariff) gives an amount beyond 10^15 minor units: check the meter readings"
             case .withdrawn(let tariff): "tariff \(tariff) was withdrawn"
             case .stopBeforeStart(let start, let stop): "the session stopped (\(stop)) before it started (\(start))"
             case .noEnergyReadings(let tariff): "tariff \(tariff) charges energy, but the session has fewer than two meter readings"
@@ -32,6 +38,9 @@ public enum PricingEngine {
         guard let tariff = version.tariff else { throw .withdrawn(tariff: version.tariffId) }
         guard session.stop >= session.start else {
             throw .stopBeforeStart(start: Instant.format(session.start), stop: Instant.format(session.stop))
+        }
+        guard session.stop - session.start <= longestSession else {
+            throw .tooLong(start: Instant.format(session.start), stop: Instant.format(session.stop))
         }
         let curve = EnergyCurve(session)
         if curve == nil && tariff.bands.contains(where: { $0.energyPerKWh != nil }) { throw .noEnergyReadings(tariff: tariff.id) }
@@ -46,19 +55,22 @@ public enum PricingEngine {
             let ranges = pieces.filter { $0.band == index }.map(\.range)
             guard !ranges.isEmpty else { continue }
             let periods = ranges.map { Instant.format($0.lowerBound) + "/" + Instant.format($0.upperBound) }
-            func line(_ component: LineItem.Component, _ price: Money?, quantity: Int, perUnit: Int128, scale: Int, unit: String) {
+            func line(_ component: LineItem.Component, _ price: Money?, quantity: Int, perUnit: Int128, scale: Int, unit: String) throws(PricingError) {
                 guard let price, quantity > 0 else { return }
+                // At most 10^12 major units (micros ≤ 10^18) × at most 10^15 mWh or 31 days of ms × 10^3: within 128 bits.
                 let exact = Int128(price.micros) * Int128(quantity) * Rounding.power(currency.exponent)
-                let amount = Int(Rounding.halfAwayFromZero(exact, 1_000_000 * perUnit))
+                let rounded = Rounding.halfAwayFromZero(exact, 1_000_000 * perUnit)
+                guard rounded.magnitude <= UInt128(largestAmount) else { throw .amountTooLarge(tariff: tariff.id) }
+                let amount = Int(rounded)
                 items.append(LineItem(component: component, band: index + 1, bandLabel: band.label,
                                       quantity: Money.decimal(quantity, scale: scale), unit: unit, unitPrice: price.description,
                                       amount: amount, periods: periods))
             }
             let energy = curve.map { curve in ranges.reduce(0) { $0 + curve.energy($1) } } ?? 0
-            line(.energy, band.energyPerKWh, quantity: energy, perUnit: 1_000_000, scale: 6, unit: "kWh")
+            try line(.energy, band.energyPerKWh, quantity: energy, perUnit: 1_000_000, scale: 6, unit: "kWh")
             let time = band.timeBasis == .pluggedIn ? ranges.reduce(0) { $0 + $1.count } : overlap(ranges, charging)
-            line(.time, band.timePerHour, quantity: time, perUnit: 3_600_000, scale: 3, unit: "s")
-            line(.idle, band.idlePerHour, quantity: overlap(ranges, [billableIdle]), perUnit: 3_600_000, scale: 3, unit: "s")
+            try line(.time, band.timePerHour, quantity: time, perUnit: 3_600_000, scale: 3, unit: "s")
+            try line(.idle, band.idlePerHour, quantity: overlap(ranges, [billableIdle]), perUnit: 3_600_000, scale: 3, unit: "s")
         }
         if let fee = tariff.sessionFee {
             items.append(LineItem(component: .sessionFee, quantity: "1", unit: "session", unitPrice: fee.description,
@@ -84,6 +96,11 @@ public enum PricingEngine {
             tariffId: tariff.id, tariffVersion: version.version, tariffHash: version.hash, currency: currency, items: items,
             net: net, vatPercent: tariff.vatPercent, vat: vat, gross: net + vat)
     }
+
+    /// The longest session priced: 31 days. Longer ones come from a charger's wrong clock.
+    public static let longestSession = 31 * 86_400_000
+    /// The largest line amount, in minor units (10^15: ten trillion euros).
+    public static let largestAmount = 1_000_000_000_000_000
 
     /// `[from, to)` cut at every band boundary, each stretch with the first band in force in
     /// it (consecutive stretches of one band joined). A stretch no band covers is left out

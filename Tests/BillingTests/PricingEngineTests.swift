@@ -208,4 +208,34 @@ import Testing
         cdr.net += 1
         #expect(cdr.contentHash != hash)
     }
+
+    @Test func readingsNoMeterCanShowAreLeftOut() throws {
+        // A sample of 1e300 Wh (a charger's garbage) and one of −5 Wh are not readings: the
+        // register 0 → 10 kWh alone prices the session, 10 × 0.40 = 4.00.
+        let tariff = Tariff(id: "e", currency: Self.eur, bands: [TariffBand(energyPerKWh: Self.m("0.40"))])
+        let session = PricingSession(id: 13, station: "CP-1", start: Self.t("2026-12-01T10:00:00Z"), stop: Self.t("2026-12-01T11:00:00Z"),
+                                     meterStartWh: 0, meterStopWh: 10_000,
+                                     registerSamples: [RegisterSample(at: Self.t("2026-12-01T10:30:00Z"), wh: 1e300),
+                                                       RegisterSample(at: Self.t("2026-12-01T10:40:00Z"), wh: -5),
+                                                       RegisterSample(at: Self.t("2026-12-01T10:50:00Z"), wh: .nan)])
+        let cdr = try Self.price(tariff, session)
+        #expect(cdr.net == 400 && cdr.energySource == .register)
+    }
+
+    @Test func anImplausiblyLongSessionIsNotPriced() {
+        let tariff = Tariff(id: "e", currency: Self.eur, bands: [TariffBand(energyPerKWh: Self.m("0.40"))])
+        let session = PricingSession(id: 14, station: "CP-1", start: Self.t("1970-01-01T00:00:00Z"), stop: Self.t("2026-12-01T11:00:00Z"),
+                                     meterStartWh: 0, meterStopWh: 10_000)
+        #expect(throws: PricingEngine.PricingError.tooLong(start: "1970-01-01T00:00:00.000Z", stop: "2026-12-01T11:00:00.000Z")) {
+            try Self.price(tariff, session)
+        }
+    }
+
+    @Test func anAmountOutOfAllProportionIsRefusedNotTrapped() {
+        // 10^12 Wh (the largest plausible register) at the largest price: beyond 10^15 minor units.
+        let tariff = Tariff(id: "huge", currency: Self.eur, bands: [TariffBand(energyPerKWh: Self.m("1000000000000"))])
+        let session = PricingSession(id: 15, station: "CP-1", start: Self.t("2026-12-01T10:00:00Z"), stop: Self.t("2026-12-01T11:00:00Z"),
+                                     meterStartWh: 0, meterStopWh: 1e12)
+        #expect(throws: PricingEngine.PricingError.amountTooLarge(tariff: "huge")) { try Self.price(tariff, session) }
+    }
 }
