@@ -124,7 +124,7 @@ public struct BillingStore: Sendable {
     @discardableResult
     public func insert(_ cdr: ChargeDetailRecord, now: Int) async throws -> Bool {
         let document = cdr.canonicalJSON
-        let items = String(decoding: try JSONEncoder.sorted.encode(cdr.items), as: UTF8.self)
+        let items = String(decoding: try JSONEncoder.canonical.encode(cdr.items), as: UTF8.self)
         return try await host.withDatabase(schema: Self.schema) { database in
             try database.transaction {
                 guard try database.rows("SELECT 1 FROM cdrs WHERE session = ?", cdr.session).isEmpty else { return false }
@@ -205,45 +205,5 @@ public struct BillingStore: Sendable {
                   AND substr(stop_time, 1, 19) >= substr(?, 1, 19) AND substr(stop_time, 1, 19) < substr(?, 1, 19) ORDER BY id
                 """, Self.time(from), Self.time(to)).compactMap { $0.first?.int }
         }
-    }
-}
-
-/// A CDR as stored: its row id, the record, the stored hash and when it was written.
-public struct StoredCDR: Sendable, Equatable {
-    public var id: Int
-    public var record: ChargeDetailRecord
-    /// The canonical JSON as stored, which `contentHash` covers.
-    public var document: String
-    public var contentHash: String
-    public var createdAt: String
-
-    init(row: [SQLValue]) throws {
-        id = row[0].int ?? 0
-        document = row[1].text ?? ""
-        record = try ChargeDetailRecord.decode(document)
-        contentHash = row[2].text ?? ""
-        createdAt = row[3].text ?? ""
-    }
-
-    /// Whether the stored hash is the SHA-256 of the stored document.
-    public var isIntact: Bool { Digests.sha256Hex(Array(document.utf8)) == contentHash }
-}
-
-/// A session that ended without a CDR, and why (`vigil billing unpriced`).
-public struct UnpricedSession: Sendable, Equatable {
-    public var session: Int
-    public var station: String
-    public var startTime: String
-    public var stopTime: String?
-    public var reason: String
-    public var recordedAt: String
-}
-
-extension JSONEncoder {
-    /// Sorted keys, no whitespace, no escaped slashes: the canonical form.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -31,8 +31,7 @@ public struct ChargeDetailRecord: Sendable, Equatable, Codable {
 
     /// The JSON the hash covers: sorted keys, no whitespace, no escaped slashes.
     public var canonicalJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.canonical
         // Every field is a string, an integer or a list of those: encoding cannot fail.
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

@@ -28,8 +28,7 @@ public struct TariffVersion: Sendable, Equatable {
     /// A tariff's canonical form: its JSON with sorted keys and no whitespace, money as
     /// decimal strings, times as HH:MM.
     public static func canonicalJSON(_ tariff: Tariff) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.canonical
         // Strings, integers and lists of them: encoding cannot fail.
         guard let data = try? encoder.encode(tariff) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
