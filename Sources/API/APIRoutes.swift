@@ -27,6 +27,7 @@ public enum APIRoutes {
         AuditRoutes.route(&router, store: store, auth: auth, log: log)
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
         SessionRoutes.route(&router, store: store, auth: auth, log: log)
+        BillingRoutes.route(&router, store: store, auth: auth, log: log)
         MaintenanceRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         LiveRoutes.route(&router, live: events?.live, auth: auth)
