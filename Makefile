@@ -6,12 +6,16 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: all bootstrap build release serve demo bench-compare test generated-check unit-test interop conformance fuzz bench venv clean install
+.PHONY: all bootstrap bootstrap-tests build release serve demo bench-compare test generated-check unit-test interop conformance fuzz bench venv clean install
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
+
+# What only the tests need besides (Chromium for the dashboard's browser tests).
+bootstrap-tests:
+	@scripts/bootstrap --tests
 
 build: bootstrap
 	$(SWIFT) build
@@ -27,7 +31,7 @@ $(VENV)/.installed: tests/interop/requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 	touch $@
 
-venv: bootstrap $(VENV)/.installed
+venv: bootstrap-tests $(VENV)/.installed
 
 # Swift unit and integration tests, the shipped rules and their fixtures, then the interop
 # tests (Python websockets, ocpp) and the Autobahn conformance cases, all against the same

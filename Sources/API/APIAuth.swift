@@ -20,10 +20,14 @@ struct APIAuth: Sendable {
 
     /// One lookup per request: the token's user when a bearer token is given; only without a
     /// known user does it ask whether the API is protected at all.
-    func check(_ request: HTTPRequest, needs access: APIAccess) async -> Outcome {
+    /// `tokenInQuery` lets the token come as `?token=` when no bearer header is sent: only for
+    /// `GET /api/v1/stream`, because a browser's EventSource cannot set headers (docs/security.md).
+    func check(_ request: HTTPRequest, needs access: APIAccess, tokenInQuery: Bool = false) async -> Outcome {
         var bearer: String?
         if let header = request.headers["Authorization"], header.lowercased().hasPrefix("bearer ") {
             bearer = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        } else if tokenInQuery, let token = request.query["token"], !token.isEmpty {
+            bearer = token
         }
         var user: APIUser?
         do {
@@ -53,10 +57,10 @@ struct APIAuth: Sendable {
 extension Router {
     /// Registers `handler` behind `auth`: it runs only for requests with at least `access`,
     /// and learns the user (nil while the API is open).
-    mutating func on(_ method: String, _ path: String, auth: APIAuth, needs access: APIAccess,
+    mutating func on(_ method: String, _ path: String, auth: APIAuth, needs access: APIAccess, tokenInQuery: Bool = false,
                      _ handler: @escaping @Sendable (HTTPRequest, APIUser?) async -> HTTPResponse) {
         on(method, path) { request in
-            switch await auth.check(request, needs: access) {
+            switch await auth.check(request, needs: access, tokenInQuery: tokenInQuery) {
             case .allowed(let user):
                 // Station ids have one canonical form (CPMS.StationIdentity): anything else is refused, not looked up.
                 if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {

@@ -36,6 +36,7 @@ public struct APIError: Error, Sendable {
         case stationFailed = "station_failed"
         case faultsUnreadable = "faults_unreadable"
         case stationTimeout = "station_timeout"
+        case tooManyStreams = "too_many_streams"
 
         public var status: HTTPStatus {
             switch self {
@@ -48,7 +49,7 @@ public struct APIError: Error, Sendable {
             case .unsupportedMediaType: return .unsupportedMediaType
             case .internalError: return .internalServerError
             case .stationFailed: return HTTPStatus(code: 502, reason: "Bad Gateway")
-            case .faultsUnreadable: return .serviceUnavailable
+            case .faultsUnreadable, .tooManyStreams: return .serviceUnavailable
             case .stationTimeout: return HTTPStatus(code: 504, reason: "Gateway Timeout")
             }
         }

@@ -1,5 +1,6 @@
 import Audit
 import CPMS
+import Dashboard
 import Foundation
 import OCPP
 import Remediation
@@ -13,7 +14,7 @@ import VendorCatalog
 /// `APIAuth`). Every request first passes `APIGuard` (Host, Origin, Content-Type); every error
 /// is an `APIError` (`{"error": …, "code": …}`), and a 500 carries a request id, not the cause.
 /// List routes take `limit` (1…maximum, else 400): stations 1000 by default (at most 10000),
-/// sessions and decisions 100 (at most 1000).
+/// sessions and decisions 100 (at most 1000); sessions page by a cursor (`SessionRoutes`).
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
                        catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil, sites: SiteDirectory = SiteDirectory(),
@@ -25,9 +26,15 @@ public enum APIRoutes {
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
         AuditRoutes.route(&router, store: store, auth: auth, log: log)
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
+        SessionRoutes.route(&router, store: store, auth: auth, log: log)
+        BillingRoutes.route(&router, store: store, auth: auth, log: log)
+        MaintenanceRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         InsightRoutes.route(&router, store: store, runner: runner, sites: sites, catalog: catalog, auth: auth, log: log)
         SiteRoutes.route(&router, store: store, sites: sites, auth: auth, log: log)
+        LiveRoutes.route(&router, live: events?.live, auth: auth)
+        // The dashboard's page and files (open: they hold no data; the page asks the API with the user's token).
+        DashboardRoutes.route(&router)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
         // while no API user exists.
@@ -73,14 +80,6 @@ public enum APIRoutes {
                 let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)
                 let stations = window.apply(try await store.stations())
                 return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
-            }
-        }
-        router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
-            await APIError.answering("GET /api/v1/sessions", log: log) {
-                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                let sessions = try await store.sessions(station: request.query["station"], limit: window.limit)
-                let body = try JSONSerialization.data(withJSONObject: sessions.map { SessionJSON.object($0, samples: nil) }, options: [.sortedKeys])
-                return .json(.ok, Array(body))
             }
         }
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
@@ -160,7 +159,7 @@ public enum APIRoutes {
         }
         return .object(JSONObject([("id", .string(station.id)), ("vendor", text(station.vendor)), ("model", text(station.model)),
                                    ("serial", text(station.serial)), ("firmware", text(station.firmware)),
-                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)),
+                                   ("ocppVersion", text(station.ocppVersion)), ("registration", .string(station.registration)), ("site", text(station.site)),
                                    ("online", .bool(station.isOnline)), ("lastSeen", text(station.lastSeen)),
                                    ("lastBoot", text(station.lastBoot)),
                                    ("securityProfile", station.securityProfile.map { .integer($0) } ?? .null),

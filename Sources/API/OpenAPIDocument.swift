@@ -1,7 +1,7 @@
 import Foundation
 
-/// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`
-/// and `CommandRoutes` register — a test holds the two to each other, both ways — with the
+/// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`,
+/// `CommandRoutes`, `LiveRoutes` and the dashboard register — a test holds the two to each other, both ways — with the
 /// access each needs, its parameters, bodies, answers and the error shape (docs/security.md
 /// lists the error codes).
 enum OpenAPIDocument {
@@ -42,15 +42,44 @@ enum OpenAPIDocument {
                                 "message": string, "idTag": string, "transactionId": string, "key": string, "value": string,
                                 "reason": string, "force": ["type": "boolean"], "by": string], required: ["command"]),
                   answer: ("200", "The station's answer.", object(["status": string])), errors: ["400", "404", "409", "415", "502", "503", "504"]),
-        Operation(method: "GET", path: "/api/v1/sessions", summary: "Charging sessions, newest first.", access: "viewer",
-                  query: [("station", "Only this station's.", "string"), (limit.0, limit.1, limit.2)],
-                  answer: ("200", "Sessions.", ["type": "array", "items": anyObject]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/sessions",
+                  summary: "Charging sessions, newest first, a page at a time: when more match, `X-Next-Before` and `Link: <…>; rel=\"next\"` give the next page.",
+                  access: "viewer",
+                  query: [("station", "Only this station's.", "string"), ("site", "Only this site's stations'.", "string"),
+                          ("status", "active or completed.", "string"), ("idToken", "Only sessions authorised with this token.", "string"),
+                          ("from", "Started at or after (RFC 3339 with a zone).", "string"), ("to", "Started before (RFC 3339 with a zone).", "string"),
+                          ("before", "The cursor: only sessions with a smaller id (the previous page's X-Next-Before).", "integer"),
+                          ("limit", "Page size (1…1000, default 100).", "integer")],
+                  answer: ("200", "Sessions.", ["type": "array", "items": ref("Session")]), errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/sessions/{id}", summary: "One session with its meter samples.", access: "viewer",
+                  answer: ("200", "The session, with `samples`.", ref("Session")), errors: ["400", "404"]),
+        Operation(method: "GET", path: "/api/v1/billing/cdrs",
+                  summary: "Charge detail records of sessions that stopped in the period, oldest first; `cdr` is the record exactly as hashed (money in minor units).",
+                  access: "viewer",
+                  query: [("from", "Stopped at or after (RFC 3339 with a zone).", "string"), ("to", "Stopped before (RFC 3339 with a zone).", "string"),
+                          ("site", "Only this site's CDRs.", "string"), ("limit", "At most this many (1…1000, default 100).", "integer")],
+                  answer: ("200", "CDRs.", ["type": "array", "items": object(["id": integer, "contentHash": string, "createdAt": string,
+                                                                               "cdr": ["type": "object"]])]),
+                  errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/maintenance",
+                  summary: "The configured maintenance windows, each with whether it is open (no automatic command; availability counts it as maintenance).",
+                  access: "viewer",
+                  query: [("station", "Windows covering this station (its own, its site's, the network's).", "string"),
+                          ("site", "Windows of this site, its stations and the network.", "string"),
+                          ("at", "When `open` is judged (RFC 3339 with a zone; default now).", "string")],
+                  answer: ("200", "Windows.", ["type": "array", "items": object(["from": string, "to": string, "open": ["type": "boolean"],
+                                                                                  "station": string, "site": string])]),
+                  errors: ["400", "404"]),
         Operation(method: "GET", path: "/api/v1/decisions", summary: "What the rules decided, each with its id first.", access: "viewer",
                   query: [("station", "Only this station's.", "string"), ("rule", "Only this rule's.", "string"), (limit.0, limit.1, limit.2)],
                   answer: ("200", "Decisions (docs/rules.md, decision JSON).", ["type": "array", "items": anyObject]), errors: ["400"]),
         Operation(method: "GET", path: "/api/v1/stations/{id}/history", summary: "A station's status reports, in the order the charger made them.",
                   access: "viewer", query: [(limit.0, limit.1, limit.2)],
                   answer: ("200", "Status reports, oldest first.", ["type": "array", "items": anyObject]), errors: ["400", "404"]),
+        Operation(method: "GET", path: "/api/v1/stations/{id}/messages", summary: "A station's latest raw OCPP frames, oldest first (the message log).",
+                  access: "viewer", query: [(limit.0, limit.1, limit.2)],
+                  answer: ("200", "Frames: direction (in: from the station, out: from Vigil), at, text.",
+                           ["type": "array", "items": object(["direction": string, "at": string, "text": string])]), errors: ["400", "404"]),
         Operation(method: "GET", path: "/api/v1/commands", summary: "Remediation commands with where each verification stands.",
                   access: "viewer",
                   query: [("station", "Only this station's.", "string"), ("status", "A command status (pending, accepted, rejected, timedOut …).", "string"),
@@ -139,6 +168,21 @@ enum OpenAPIDocument {
                   body: object(["rule": string, "target": string, "approved": ["type": "boolean"], "by": string, "role": string],
                                required: ["rule", "target", "approved"]),
                   answer: ("202", "Submitted to the rules.", object(["status": string])), errors: ["400", "403", "404", "409", "415"]),
+        Operation(method: "GET", path: "/api/v1/me", summary: "Who the caller is: its user and access, or role \"open\" while no API user exists.",
+                  access: "viewer", answer: ("200", "The caller.", object(["user": string, "role": string, "approves": ["type": "array", "items": string]],
+                                                                      required: ["role"]))),
+        Operation(method: "GET", path: "/api/v1/stream",
+                  summary: "Live updates as Server-Sent Events: `event: event` (a committed domain event with its sequence), `event: decision`, `event: alert`, "
+                    + "a `: heartbeat` comment every 15 s, and a last `event: overflow` before a client too slow to keep up is disconnected. "
+                    + "The one route that also takes its token as `?token=` (EventSource cannot send headers).",
+                  access: "viewer", query: [("token", "The bearer token, for clients that cannot send an Authorization header.", "string")],
+                  answer: ("200", "text/event-stream, until the client leaves or the server stops.", string), errors: ["503"]),
+        Operation(method: "GET", path: "/", summary: "Redirects to the dashboard.", access: "open",
+                  answer: ("302", "Location: /dashboard/.", string)),
+        Operation(method: "GET", path: "/dashboard", summary: "The dashboard's page (docs/dashboard.md); its data comes from this API with the user's token.",
+                  access: "open", answer: ("200", "HTML, with a strict Content-Security-Policy.", string)),
+        Operation(method: "GET", path: "/dashboard/{asset}", summary: "The dashboard's scripts and style sheets, with ETag (304 on If-None-Match).",
+                  access: "open", answer: ("200", "JavaScript or CSS.", string), errors: ["404"]),
     ] }
 
     static var string: [String: Any] { ["type": "string"] }
@@ -154,7 +198,7 @@ enum OpenAPIDocument {
     static let errorDescriptions = ["400": "Invalid request (see `code`).", "401": "Missing or unknown token.", "403": "Not allowed (role, Host or Origin).",
                                     "404": "Not found.", "409": "Refused in the current state.", "415": "The body must be application/json.",
                                     "500": "Internal error (the body carries a request id only).", "502": "The station answered with an error.",
-                                    "503": "A check could not be made (fails closed).", "504": "The station did not answer in time."]
+                                    "503": "A check could not be made (fails closed), or the event stream is full.", "504": "The station did not answer in time."]
 
     /// The document, as JSON text.
     static var json: String {
@@ -201,8 +245,15 @@ enum OpenAPIDocument {
                                          "vendorErrorCode": ["type": ["string", "null"]], "updatedAt": string]),
                     "Site": object(["id": string, "name": string, "timeZone": string, "stations": integer, "connectors": anyObject,
                                     "online": integer, "offline": integer, "stationIds": ["type": "array", "items": string]]),
+                    "Session": object(["id": integer, "station": string, "evse": integer, "connector": integer, "transactionRef": string,
+                                       "idToken": ["type": ["string", "null"]], "authorization": ["type": ["string", "null"]],
+                                       "startTime": string, "stopTime": ["type": ["string", "null"]], "active": ["type": "boolean"],
+                                       "meterStartWh": ["type": ["number", "null"]], "meterStopWh": ["type": ["number", "null"]],
+                                       "energyWh": ["type": ["number", "null"]], "stopReason": ["type": ["string", "null"]],
+                                       "anomalies": ["type": "array", "items": string], "errors": ["type": "array", "items": string],
+                                       "samples": ["type": "array", "items": anyObject]]),
                     "Station": object(["id": string, "vendor": ["type": ["string", "null"]], "model": ["type": ["string", "null"]],
-                                       "online": ["type": "boolean"], "registration": string,
+                                       "online": ["type": "boolean"], "registration": string, "site": ["type": ["string", "null"]],
                                        "connectors": ["type": "array", "items": ref("Connector")]]),
                 ],
             ],
@@ -215,6 +266,9 @@ enum OpenAPIDocument {
         switch path {
         case "/metrics": return "text/plain"
         case "/api/v1/audit/export": return "application/x-ndjson"
+        case "/api/v1/stream": return "text/event-stream"
+        case "/", "/dashboard": return "text/html"
+        case "/dashboard/{asset}": return "text/javascript"
         default: return "application/json"
         }
     }

@@ -20,6 +20,19 @@ enum RecordRoutes {
                 return try Self.json(entries)
             }
         }
+        // The station's raw OCPP frames (the message log), oldest first, as the station and Vigil
+        // sent them — the dashboard's charger page. Viewer access, like `vigil stations messages`.
+        router.on("GET", "/api/v1/stations/{id}/messages", auth: auth, needs: .viewer) { request, _ in
+            let id = request.pathParameters["id"] ?? ""
+            return await APIError.answering("GET /api/v1/stations/{id}/messages", log: log) {
+                let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+                guard try await store.station(id) != nil else { throw APIError(.notFound, "no station \(id)") }
+                let frames = try await store.messages(station: id, limit: window.limit).map { frame -> [String: Any] in
+                    ["direction": frame.incoming ? "in" : "out", "at": frame.at, "text": frame.text]
+                }
+                return try Self.json(frames)
+            }
+        }
         router.on("GET", "/api/v1/commands", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/commands", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)

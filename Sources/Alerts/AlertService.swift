@@ -12,11 +12,14 @@ public actor AlertService {
     let record: @Sendable ([AuditRecord]) async -> Void
     let clock: @Sendable () -> Date
     let log: LogLine
+    /// Live subscribers (the API's event stream) learn of each alert raised, repeated or resolved.
+    let live: LiveFeed<LiveUpdate>?
 
     public init(store host: any DatabaseHost, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
-                log: @escaping LogLine) {
+                log: @escaping LogLine, live: LiveFeed<LiveUpdate>? = nil) {
         store = AlertStore(host: host)
+        self.live = live
         self.settings = settings
         self.clock = clock
         record = audit
@@ -38,6 +41,7 @@ public actor AlertService {
                 alertId = open.id
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
                 let last = open.lastNotified.flatMap(UTCTimestamp.parse) ?? .distantPast
+                announce(alertId: open.id, event: "repeat", status: "open", request)
                 guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else {
                     // Not sent again yet; a changed severity or title is still on the record.
                     if open.severity != request.severity || open.title != request.title {
@@ -57,6 +61,7 @@ public actor AlertService {
                                                       station: request.station, site: request.site, vendor: request.vendor,
                                                       route: request.route, severity: request.severity, title: request.title,
                                                       text: request.text, now: time)
+                announce(alertId: alertId, event: "trigger", status: "open", request)
             }
             if let silence = try await silence(for: request) {
                 await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
@@ -77,6 +82,9 @@ public actor AlertService {
         do {
             guard let open = try await store.openAlert(groupKey: "\(rule)|\(target)") else { return }
             try await store.resolveAlert(id: open.id, now: now)
+            announce(alertId: open.id, event: "resolved", status: "resolved",
+                     AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
+                                  route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil))
             await record([AuditRecord(kind: "alert", actor: "alerts", station: open.station, site: open.site, rule: open.rule,
                                       action: "alert \(open.route) resolved", outcome: "resolved",
                                       details: AlertTrail.alertDetails(alert: open.id, event: "resolved", status: "resolved", severity: open.severity,
@@ -88,6 +96,18 @@ public actor AlertService {
         } catch {
             log(.error, "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])
         }
+    }
+
+    /// Tells live subscribers about an alert after its row is written: `{"id","event","status",
+    /// "rule","target","station","site","severity","title"}` as `kind: alert`. Never waits.
+    func announce(alertId: Int, event: String, status: String, _ request: AlertRequest) {
+        guard let live, live.hasSubscribers else { return }
+        var object: [String: Any] = ["id": alertId, "event": event, "status": status, "rule": request.rule, "target": request.target,
+                                     "severity": request.severity.rawValue, "title": request.title]
+        if let station = request.station { object["station"] = station }
+        if let site = request.site { object["site"] = site }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        live.publish(LiveUpdate(kind: "alert", id: String(alertId), json: String(decoding: data, as: UTF8.self)))
     }
 
     func silence(for request: AlertRequest) async throws -> SilenceRow? {

@@ -91,6 +91,9 @@ public final class EventLog: Sendable {
     private let state = Mutex(State())
     private let store: StationStore
     public let limits: Limits
+    /// Every committed event, for live subscribers (the API's event stream): published right
+    /// after the commit, without waiting, apart from the consumers and their backpressure.
+    public let live = LiveFeed<LiveUpdate>()
     private let clock: @Sendable () -> Date
 
     public init(store: StationStore, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -145,6 +148,7 @@ public final class EventLog: Sendable {
             return woken
         }
         woken.forEach { $0.resume() }
+        if live.hasSubscribers { live.publish(.event(event)) }
     }
 
     private func room(urgent: Bool) async {
@@ -264,6 +268,7 @@ public final class EventLog: Sendable {
 
     /// No more events: waiting appends go on, consumers get what is queued, then empty batches.
     public func finish() {
+        live.finish()
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
             state.finished = true
             var woken = state.waiters.map(\.continuation)

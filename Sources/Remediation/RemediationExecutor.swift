@@ -118,9 +118,14 @@ public actor RemediationExecutor {
     /// station's fault) must not queue behind them. The stream is unbounded on purpose: every
     /// decision in it is already durable, it only orders their execution, and its source is
     /// paced by the event log's backpressure.
-    public nonisolated func decisions(from runner: RuleRunner) async -> AsyncStream<[StoredDecision]> {
+    /// `live`, when given, also gets each decision as it is recorded (the API's event stream;
+    /// `LiveFeed.publish` never waits, so it cannot slow the runner).
+    public nonisolated func decisions(from runner: RuleRunner, live: LiveFeed<LiveUpdate>? = nil) async -> AsyncStream<[StoredDecision]> {
         let (decided, queue) = AsyncStream<[StoredDecision]>.makeStream()
-        await runner.setDecisionHandler { queue.yield($0) }
+        await runner.setDecisionHandler { batch in
+            queue.yield(batch)
+            if let live, live.hasSubscribers { batch.compactMap(LiveUpdate.decision).forEach(live.publish) }
+        }
         return decided
     }
 

@@ -5,7 +5,7 @@ import YAMLKit
 /// (`CommandHelp.all`) to exactly what the binary accepts.
 enum CommandName: String, CaseIterable, Sendable {
     case serve, echo, bench, simulate, stations, sessions, tokens, users, rules, remediation, alerts, audit, codes, help, completion
-    case metrics
+    case metrics, billing
     case config, backup, restore
     case ocppHarness = "ocpp-harness"
 
@@ -18,6 +18,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .stations: StationsCommand.Verb.allCases.map(\.rawValue)
         case .sessions: SessionsCommand.Verb.allCases.map(\.rawValue)
         case .metrics: MetricsCommand.Verb.allCases.map(\.rawValue)
+        case .billing: BillingCommand.Verb.allCases.map(\.rawValue)
         case .tokens: TokensCommand.Verb.allCases.map(\.rawValue)
         case .users: UsersCommand.Verb.allCases.map(\.rawValue)
         case .rules: RulesCommand.Verb.allCases.map(\.rawValue)

@@ -80,7 +80,8 @@ struct ConfigCommand {
                     if let fix = warning.fix { object["fix"] = fix }
                     return object
                 },
-                "notes": notes,
+                "notes": notes + Self.tariffNotes(serve),
+                "tariffs": serve.tariffs.map { ["id": $0.id, "scope": BillingCommand.scope($0), "currency": $0.currency.code] },
             ]))
         } else {
             printLine("\(file): no errors")
@@ -100,7 +101,10 @@ struct ConfigCommand {
             }
             if !serve.declaredStations.isEmpty { printLine("stations declared: \(serve.declaredStations.count)") }
             if !serve.maintenance.isEmpty { printLine("maintenance windows: \(serve.maintenance.count)") }
-            for note in notes { printLine("note: \(note)") }
+            if !serve.tariffs.isEmpty {
+                printStoredLine("tariffs: " + serve.tariffs.map { "\($0.id) (\(BillingCommand.scope($0)), \($0.currency.code))" }.joined(separator: ", "))
+            }
+            for note in notes + Self.tariffNotes(serve) { printLine("note: \(note)") }
             printLine("")
             for warning in warnings {
                 printStoredLine("warning: \(warning.message)" + (warning.fix.map { "; do instead: \($0)" } ?? ""))
@@ -108,6 +112,13 @@ struct ConfigCommand {
             printLine(warnings.isEmpty ? "no warnings" : "\(warnings.count) warning\(warnings.count == 1 ? "" : "s") (exit status 0: warnings alone do not stop vigil serve)")
         }
         return 0
+    }
+
+    /// What the reader of a config file should know about its tariffs that is not a mistake.
+    static func tariffNotes(_ serve: ServeCommand) -> [String] {
+        serve.tariffs.filter { $0.connectorType != nil }.map {
+            "tariff \($0.id): connectorType is ignored while Vigil does not record connector types (docs/billing.md)"
+        }
     }
 
     /// What serve would refuse at start beyond the settings themselves: rules or a vendor

@@ -1,6 +1,7 @@
 import API
 import Alerts
 import Audit
+import Billing
 import CPMS
 import Foundation
 import OCPP
@@ -47,6 +48,8 @@ struct ServeCommand {
     var sites: [Site] = []
     var alertSettings = AlertSettings()
     var remediationPolicy = RemediationPolicy()
+    /// The config file's `tariffs:`; none: no pricing.
+    var tariffs: [Tariff] = []
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -89,6 +92,7 @@ struct ServeCommand {
         sites = file.sites
         alertSettings = file.alerts
         remediationPolicy = file.remediation
+        tariffs = file.tariffs
         var origins: [String: SettingOrigin] = [:]
         func setting(_ name: String) -> String? {
             let variable = "VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
@@ -243,7 +247,8 @@ struct ServeCommand {
         await runner.setEnvironment(RuleEnvironment(maintenance: maintenance))
         var policy = remediationPolicy
         policy.maintenance = maintenance
-        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
+        let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger,
+                                        live: eventLog.live)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
         let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
@@ -251,12 +256,13 @@ struct ServeCommand {
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: alertService, reads: try StationStore(readingFrom: databasePath))
         await executor.recover()
-        let decisions = await executor.decisions(from: runner)
+        let decisions = await executor.decisions(from: runner, live: eventLog.live)
         let act: @Sendable () async -> Void = { await Self.urgently { await executor.carryOut(decisions) } }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
+        let price = try await startBilling(store: store, events: eventLog)
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
         stations.concurrentUse = concurrentUse
@@ -320,7 +326,7 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning],
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning] + (price.map { [$0] } ?? []),
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }

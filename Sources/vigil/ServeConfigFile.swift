@@ -1,4 +1,5 @@
 import Alerts
+import Billing
 import CPMS
 import Foundation
 import Remediation
@@ -22,6 +23,8 @@ import YAMLKit
 ///   - {id: CP-2, registration: pending, site: depot-north}
 /// httpAllowedHosts: [vigil.example.net:8080]      # lists; flags take a,b
 /// httpAllowedOrigins: [https://ops.example.net]
+/// tariffs:                                        # docs/billing.md
+///   - {id: standard, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.39}]}
 /// ```
 struct ServeConfigFile {
     /// YAML key → flag name.
@@ -52,6 +55,8 @@ struct ServeConfigFile {
     var alerts = AlertSettings()
     /// The executor's safety settings (`remediation:`).
     var remediation = RemediationPolicy()
+    /// What sessions cost (`tariffs:`, docs/billing.md).
+    var tariffs: [Tariff] = []
 
     /// Where each setting's value is in the file, by flag name (`vigil config check` and the
     /// messages about a bad value point there).
@@ -78,7 +83,7 @@ struct ServeConfigFile {
         } catch {
             return (ServeConfigFile(), [error])
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation", "tariffs"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -162,6 +167,11 @@ struct ServeConfigFile {
                 }
             }
             errors += policy.errors
+        }
+        if let tariffsNode = reader.field("tariffs", required: false) {
+            let (tariffs, problems) = TariffReader.read(tariffsNode)
+            config.tariffs = tariffs
+            errors += problems
         }
         if let alertsNode = reader.field("alerts", required: false) {
             let (settings, problems) = AlertSettings.read(alertsNode)

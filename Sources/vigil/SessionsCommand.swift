@@ -3,8 +3,10 @@ import CPMS
 import Foundation
 import ServiceLog
 
-/// `vigil sessions list [--station ID] | show ID  [--db PATH] [--json]`: charging sessions
-/// with their meter samples, read from the database `vigil serve` writes.
+/// `vigil sessions list [--station ID] [--site S] [--status active|completed] [--token T]
+/// [--from T] [--to T] [--before ID] [--limit N] | show ID  [--db PATH] [--json]`: charging
+/// sessions with their meter samples, read from the database `vigil serve` writes. A listing is
+/// one page, newest first; when more match, it ends by naming the next page's `--before`.
 struct SessionsCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
@@ -17,7 +19,23 @@ struct SessionsCommand {
     init(arguments: [String]) throws(UsageError) {
         verb = try parseVerb(arguments, of: .sessions)
         self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "station"])
+        try self.arguments.rejectUnknown(allowed: ["db", "json", "station", "site", "status", "token", "from", "to", "before", "limit"])
+    }
+
+    /// The listing's filters; a bad status, time or number is a usage error naming the option.
+    func query() throws(UsageError) -> SessionQuery {
+        var query = SessionQuery(station: arguments.value("station"), site: arguments.value("site"), idToken: arguments.value("token"),
+                                 limit: try arguments.integer("limit", default: 100))
+        guard (1...10_000).contains(query.limit) else { throw UsageError("--limit must be 1…10000, got \(query.limit)") }
+        query.status = try arguments.choice("status", among: SessionQuery.Status.allCases.map(\.rawValue)).flatMap(SessionQuery.Status.init(rawValue:))
+        if arguments.value("before") != nil {
+            query.before = try arguments.integer("before", default: 0)
+            guard query.before ?? 0 > 0 else { throw UsageError("--before must be a session id (a positive integer)") }
+        }
+        query.from = try arguments.time("from").flatMap(StoreTime.parse)
+        query.to = try arguments.time("to", bound: .upper).flatMap(StoreTime.parse)
+        if let from = query.from, let to = query.to, from >= to { throw UsageError("--from must be before --to") }
+        return query
     }
 
     func run() async throws -> Int32 {
@@ -25,7 +43,8 @@ struct SessionsCommand {
         let store = try openStore(at: path, create: false)
         switch verb {
         case .list:
-            let sessions = try await store.sessions(station: arguments.value("station"))
+            let page = try await store.sessions(matching: try query())
+            let sessions = page.sessions
             if arguments.has("json") {
                 printLine(Self.json(sessions.map { SessionJSON.object($0, samples: nil) }))
                 return 0
@@ -40,6 +59,7 @@ struct SessionsCommand {
                               session.stopReason ?? (session.isActive ? "" : "-")])
             }
             for line in table.lines { printLine(line) }
+            if let next = page.nextBefore { printLine("more sessions match: the next page is --before \(next)") }
             return 0
         case .show:
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }

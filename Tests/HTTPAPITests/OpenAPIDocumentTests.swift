@@ -10,31 +10,13 @@ import Transport
 /// `/api/v1/openapi.json` describes exactly the routes the API registers — every one, and none
 /// that does not exist — each with its access, its path parameters and its error answers.
 @Suite struct OpenAPIDocumentTests {
-    func router(_ path: String) async throws -> (Router, StationStore) {
-        let store = try StationStore(path: path)
-        let events = EventLog(store: store)
-        let runner = try await RuleRunner(ruleSet: RuleSet(rules: []), catalog: nil, store: store, events: events, log: { _, _, _ in })
-        let log = Log()
-        let auditor = Auditor(store: store, key: nil) { _, _, _ in }
-        let router = APIRoutes.router(store: store, runner: runner, auditor: auditor,
-                                      commands: CommandService(connections: ConnectionRegistry(), timeout: .seconds(1)), catalog: nil, events: events,
-                                      guard: APIGuard(store: store, log: log), log: log)
-        return (router, store)
-    }
-
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-openapi-\(UUID().uuidString).sqlite").path
-    }
-
-    func remove(_ path: String) { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-
     /// Every documented operation, called with a token of each access: refused (403
     /// insufficient_access) exactly when the access does not allow what the document says the
     /// route needs — so the document's `x-vigil-access` is the access the code enforces.
     @Test func eachRouteNeedsTheAccessTheDocumentSays() async throws {
-        let path = scratch()
-        defer { remove(path) }
-        let (router, store) = try await router(path)
+        let api = try await InProcessAPI()
+        defer { api.remove() }
+        let (router, store) = (api.router, api.store)
         let users = APIUserStore(host: store)
         for access in APIAccess.allCases {
             try await users.saveAPIUser(name: access.rawValue, access: access, approves: [], token: "token-\(access.rawValue)",
@@ -62,9 +44,9 @@ import Transport
     }
 
     @Test func theDocumentCoversEveryRegisteredRouteAndNoOther() async throws {
-        let path = scratch()
-        defer { remove(path) }
-        let (router, _) = try await router(path)
+        let api = try await InProcessAPI()
+        defer { api.remove() }
+        let router = api.router
         let registered = Set(router.registeredRoutes.map { "\($0.method) \($0.path)" })
         let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")

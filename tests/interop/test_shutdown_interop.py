@@ -45,3 +45,34 @@ def test_sigterm_during_start_up_stops_serve(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sigterm_ends_an_open_event_stream(tmp_path):
+    """A dashboard's open `GET /api/v1/stream` (a response that never ends by itself) does not
+    hold up SIGTERM: serve ends the stream, closes the socket and exits 0 well within its drain
+    timeout (10 s)."""
+    import socket
+
+    from conftest import VigilProcess
+
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(tmp_path / "vigil.sqlite")],
+                        ["ocpp", "http"]).start()
+    try:
+        client = socket.create_connection(("127.0.0.1", proc.port("http")), timeout=10)
+        client.sendall(f"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{proc.port('http')}\r\n\r\n".encode())
+        received = b""
+        while b": connected\n\n" not in received:
+            chunk = client.recv(4096)
+            assert chunk, received
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Type: text/event-stream" in received, received
+        assert b"Content-Length" not in received.split(b"\r\n\r\n")[0]
+        proc.signal(signal.SIGTERM)
+        started = time.monotonic()
+        while client.recv(4096):   # the server closes the stream: recv returns b"" (or times out, failing)
+            pass
+        client.close()
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        proc.close()

@@ -16,8 +16,12 @@ extension TransportConnection {
                 case .handler(let handler, let parameters):
                     var routed = request
                     routed.pathParameters = parameters
-                    let response = await handler(routed)
-                    respond(finish(request, response), to: request, closing: closing || isShuttingDown)
+                    let response = finish(request, await handler(routed))
+                    if let body = response.stream {
+                        await stream(response, body: body, to: request)
+                    } else {
+                        respond(response, to: request, closing: closing || isShuttingDown)
+                    }
                 case .webSocket(let route, let parameters):
                     await upgrade(request, route: route, parameters: parameters)
                     return

@@ -107,6 +107,7 @@ extension TransportConnection {
     func route(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .http:
+            if isStreaming { return }   // a client has nothing to say during a stream: discarded
             parser.feed(bytes)
             deliverParsedRequest()
         case .clientHandshake:
@@ -167,6 +168,10 @@ extension TransportConnection {
             let waiters = drainWaiters
             drainWaiters = []
             waiters.forEach { $0.resume() }
+        }
+        if output.isEmpty, let waiter = streamDrainWaiter {
+            streamDrainWaiter = nil
+            waiter.resume(returning: true)
         }
         if socketState == .closingAfterFlush && output.isEmpty { shutDownAndLinger() }
     }
@@ -237,6 +242,7 @@ extension TransportConnection {
         onSocketOpen = nil
         handshakeWaiter?.resume(throwing: closedDuringHandshake)
         handshakeWaiter = nil
+        stopStream()
         let waiters = drainWaiters + closedWaiters
         drainWaiters = []
         closedWaiters = []

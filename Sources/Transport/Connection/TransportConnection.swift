@@ -59,6 +59,17 @@ public actor TransportConnection {
     var requestDeadlineIsIdle = true
     var requestTimeouts = HTTPServerConfiguration.Timeouts()
 
+    // A streaming response (TransportConnection+Stream.swift).
+    var isStreaming = false
+    /// Set when the stream must end (client gone, server stopping); no write goes out after it.
+    var isStreamStopped = false
+    var streamStopWaiter: CheckedContinuation<Void, Never>?
+    var streamDrainWaiter: CheckedContinuation<Bool, Never>?
+    /// Tells a write-timeout timer whether the write it was armed for is still waiting.
+    var streamWriteNumber = 0
+    /// Set when a stream's write timed out and the connection was dropped for it.
+    var isStreamTimedOut = false
+
     // WebSocket phase.
     var configuration = WebSocketConfiguration()
     var input = ByteBuffer()
@@ -271,7 +282,7 @@ public actor TransportConnection {
                 scheduleDeadline(after: configuration.closeTimeout)
             }
         case .http:
-            if !isHandlingRequest { closeSocket() }
+            if isStreaming { stopStream() } else if !isHandlingRequest { closeSocket() }
         case .clientHandshake:
             closeSocket()
         }

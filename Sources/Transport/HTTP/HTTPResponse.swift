@@ -6,6 +6,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Set for a streaming response (`HTTPResponse.streaming`): `body` is then ignored, and the
+    /// head goes out without `Content-Length`, the body ending when the connection closes.
+    public var stream: HTTPStreamBody?
 
     public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
@@ -33,11 +36,11 @@ public struct HTTPResponse: Sendable {
             head += "\(name): \(value)\r\n"
         }
         let bodyless = status.code == 101 || status.code == 204 || status.code == 304
-        if !bodyless { head += "Content-Length: \(body.count)\r\n" }
+        if !bodyless && stream == nil { head += "Content-Length: \(body.count)\r\n" }
         if closing && headers["Connection"] == nil { head += "Connection: close\r\n" }
         head += "\r\n"
         var bytes = Array(head.utf8)
-        if includeBody && !bodyless { bytes.append(contentsOf: body) }
+        if includeBody && !bodyless && stream == nil { bytes.append(contentsOf: body) }
         return bytes
     }
 }

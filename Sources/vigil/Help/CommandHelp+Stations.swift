@@ -76,10 +76,18 @@ extension CommandHelp {
 
     static let sessions = CommandHelp(
         name: "sessions", summary: "charging sessions (1.6 and 2.0.1 in one model) with their meter samples",
-        verbs: [VerbHelp(name: "list", summary: "every session, newest first", options: [OptionHelp("station", "ID", "only this station's"), .json]),
+        verbs: [VerbHelp(name: "list", summary: "sessions, newest first, one page (the last line names the next page's --before)",
+                         options: [OptionHelp("station", "ID", "only this station's"), OptionHelp("site", "S", "only this site's stations'"),
+                                   OptionHelp("status", "STATE", "only running or ended sessions", choices: ["active", "completed"]),
+                                   OptionHelp("token", "T", "only sessions authorised with this id token"),
+                                   OptionHelp("from", "T", "started at or after (RFC 3339 with a zone)"),
+                                   OptionHelp("to", "T", "started before (RFC 3339 with a zone)"),
+                                   OptionHelp("before", "ID", "only sessions with a smaller id: the next page"),
+                                   OptionHelp("limit", "N", "page size, 1…10000", default: "100"), .json]),
                 VerbHelp(name: "show", arguments: "ID", summary: "one session with its meter samples", options: [.json])],
         options: [.db],
-        examples: ["vigil sessions list --station CP-17", "vigil sessions show 42 --json"])
+        examples: ["vigil sessions list --station CP-17", "vigil sessions list --site depot-north --status completed --from 2026-12-01T00:00:00Z",
+                   "vigil sessions show 42 --json"])
 
     static let tokens = CommandHelp(
         name: "tokens", summary: "id tokens (RFID) that Authorize, StartTransaction and TransactionEvent check",

@@ -1,0 +1,71 @@
+import CPMS
+import Foundation
+import ServiceLog
+import Transport
+
+/// Charging sessions (viewer access). `GET /api/v1/sessions` filters by station, site, status
+/// (`active`, `completed`), token and start time (`from` inclusive, `to` exclusive), newest
+/// first, a page of `limit` (default 100, at most 1000); when more match, the answer carries
+/// the next page's cursor in `X-Next-Before` and a `Link: <…&before=N>; rel="next"` header.
+/// `GET /api/v1/sessions/{id}` is one session with its meter samples.
+enum SessionRoutes {
+    static func route(_ router: inout Router, store: StationStore, auth: APIAuth, log: Log) {
+        router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
+            await APIError.answering("GET /api/v1/sessions", log: log) {
+                let query = try Self.query(request)
+                let page = try await store.sessions(matching: query)
+                var response = try RecordRoutes.json(page.sessions.map { SessionJSON.object($0, samples: nil) })
+                if let next = page.nextBefore {
+                    response.headers.set("X-Next-Before", String(next))
+                    response.headers.set("Link", "<\(Self.nextPage(request, before: next))>; rel=\"next\"")
+                }
+                return response
+            }
+        }
+        router.on("GET", "/api/v1/sessions/{id}", auth: auth, needs: .viewer) { request, _ in
+            let text = request.pathParameters["id"] ?? ""
+            return await APIError.answering("GET /api/v1/sessions/{id}", log: log) {
+                guard let id = Int(text), id > 0 else { throw APIError(.invalidParameter, "a session id is a positive number, got \(text.debugDescription)") }
+                guard let session = try await store.session(id) else { throw APIError(.notFound, "no session \(id)") }
+                return try RecordRoutes.json(SessionJSON.object(session, samples: try await store.samples(session: id)))
+            }
+        }
+    }
+
+    /// The listing's filters, read strictly: an unknown status, a bad time or cursor is a 400
+    /// naming what is wrong.
+    static func query(_ request: HTTPRequest) throws -> SessionQuery {
+        let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
+        var query = SessionQuery(station: request.query["station"], site: request.query["site"], idToken: request.query["idToken"],
+                                 limit: window.limit)
+        query.status = try RecordRoutes.choice(request, "status", among: SessionQuery.Status.allCases.map(\.rawValue))
+            .flatMap(SessionQuery.Status.init(rawValue:))
+        if let before = request.query["before"] {
+            guard let id = Int(before), id > 0 else {
+                throw APIError(.invalidParameter, "before must be a session id (a positive integer), got \(before.debugDescription)")
+            }
+            query.before = id
+        }
+        do {
+            query.from = try request.query["from"].map { try FilterInput.time($0, option: "from") }.flatMap(StoreTime.parse)
+            query.to = try request.query["to"].map { try FilterInput.time($0, option: "to", bound: .upper) }.flatMap(StoreTime.parse)
+        } catch let error as FilterInputError {
+            throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))
+        }
+        if let from = query.from, let to = query.to, from >= to { throw APIError(.invalidParameter, "from must be before to") }
+        return query
+    }
+
+    /// The request's own path and query with `before` set to the next page's cursor.
+    static func nextPage(_ request: HTTPRequest, before: Int) -> String {
+        var parts = request.query.filter { $0.key != "before" }.sorted { $0.key < $1.key }.map { "\(Self.escaped($0.key))=\(Self.escaped($0.value))" }
+        parts.append("before=\(before)")
+        return "/api/v1/sessions?" + parts.joined(separator: "&")
+    }
+
+    static func escaped(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

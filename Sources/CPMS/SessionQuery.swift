@@ -1,0 +1,72 @@
+import Foundation
+import Store
+
+/// Which charging sessions a listing wants (`vigil sessions list`, `GET /api/v1/sessions`):
+/// filters that all hold at once, newest first, a page of at most `limit`, and `before` — the
+/// keyset cursor: only sessions with a smaller id (the previous page's `nextBefore`). Paging by
+/// id, not by offset, never repeats or skips a session while new ones start.
+public struct SessionQuery: Sendable, Equatable {
+    /// A session's state: still running, or ended (by the charger, a reboot or Vigil).
+    public enum Status: String, Sendable, CaseIterable {
+        case active, completed
+    }
+
+    public var station: String?
+    /// Only sessions of this site's stations.
+    public var site: String?
+    public var status: Status?
+    /// Only sessions authorised with this token (exact, as the charger sent it).
+    public var idToken: String?
+    /// Sessions that started at or after `from` and before `to` (the charger's start time).
+    public var from: Date?
+    public var to: Date?
+    /// Only sessions with an id below this one (the cursor of the next page).
+    public var before: Int?
+    public var limit: Int
+
+    public init(station: String? = nil, site: String? = nil, status: Status? = nil, idToken: String? = nil,
+                from: Date? = nil, to: Date? = nil, before: Int? = nil, limit: Int = 100) {
+        self.station = station
+        self.site = site
+        self.status = status
+        self.idToken = idToken
+        self.from = from
+        self.to = to
+        self.before = before
+        self.limit = limit
+    }
+
+    /// The WHERE clause (empty when nothing filters) and its bindings. Start times are
+    /// compared as instants (`julianday`), so a charger's `12:00:00Z` and Vigil's
+    /// `12:00:00.000Z` are the same moment.
+    func whereClause() -> (sql: String, bindings: [any SQLBindable]) {
+        var conditions: [String] = []
+        var bindings: [any SQLBindable] = []
+        if let station { conditions.append("station = ?"); bindings.append(station) }
+        if let site { conditions.append("station IN (SELECT id FROM stations WHERE site = ?)"); bindings.append(site) }
+        if let status { conditions.append("status = ?"); bindings.append(status.rawValue) }
+        if let idToken { conditions.append("id_token = ?"); bindings.append(idToken) }
+        if let from { conditions.append("julianday(start_time) >= julianday(?)"); bindings.append(StoreTime.format(from)) }
+        if let to { conditions.append("julianday(start_time) < julianday(?)"); bindings.append(StoreTime.format(to)) }
+        if let before { conditions.append("id < ?"); bindings.append(before) }
+        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), bindings)
+    }
+}
+
+/// One page of a session listing: the sessions, newest first, and the cursor of the next page
+/// (nil when this page is the last).
+public struct SessionPage: Sendable {
+    public let sessions: [SessionRecord]
+    public let nextBefore: Int?
+}
+
+extension StationStore {
+    /// The sessions `query` selects, newest first, one page.
+    public func sessions(matching query: SessionQuery) throws -> SessionPage {
+        let (clause, bindings) = query.whereClause()
+        // One more than the page: whether a next page exists is known without a second query.
+        let rows = try database.rows(Self.sessionColumns + clause + " ORDER BY id DESC LIMIT ?", bindings + [query.limit + 1])
+        let sessions = rows.prefix(query.limit).map(Self.sessionRecord)
+        return SessionPage(sessions: Array(sessions), nextBefore: rows.count > query.limit ? sessions.last?.id : nil)
+    }
+}

@@ -1,0 +1,30 @@
+/// Help for `vigil billing` (docs/billing.md).
+extension CommandHelp {
+    static let billing = CommandHelp(
+        name: "billing", summary: "tariffs and their versions, CDRs for finance (CSV, JSONL), totals, unpriced sessions, rerating a draft",
+        details: ["Tariffs are the `tariffs:` list of the vigil serve config file; serve stores a new version whenever one changes and writes a CDR when a session ends.",
+                  "Periods select sessions by when they stopped: at or after --from, before --to. Nothing here writes to the database."],
+        verbs: [VerbHelp(name: "tariffs", summary: "the config file's tariffs beside their stored versions (number, hash, valid from)",
+                         options: [OptionHelp("config", "FILE", "the vigil serve config file", environment: "VIGIL_CONFIG"), .json]),
+                VerbHelp(name: "unpriced", summary: "sessions that ended without a CDR, and why (no tariff applied, no meter readings …)",
+                         options: [.json]),
+                VerbHelp(name: "export", summary: "CDRs of sessions that stopped in the period, for finance systems",
+                         options: [OptionHelp("from", "T", "stopped at or after (RFC 3339 with a zone)"),
+                                   OptionHelp("to", "T", "stopped before (RFC 3339 with a zone)"),
+                                   OptionHelp("format", "F", "csv: a header row, RFC 4180, money in major units; jsonl: the hashed canonical CDRs",
+                                              choices: ["csv", "jsonl"]),
+                                   OptionHelp("site", "S", "only this site's CDRs")]),
+                VerbHelp(name: "totals", summary: "sessions, energy, net, VAT and gross by site, customer group and currency",
+                         options: [OptionHelp("from", "T", "stopped at or after (RFC 3339 with a zone)"),
+                                   OptionHelp("to", "T", "stopped before (RFC 3339 with a zone)"),
+                                   OptionHelp("site", "S", "only this site's CDRs"), .json]),
+                VerbHelp(name: "rerate", summary: "what a draft file's tariffs would have charged for the period's sessions, beside their CDRs; writes nothing",
+                         options: [OptionHelp("config", "DRAFT", "a config file with the draft `tariffs:`"),
+                                   OptionHelp("from", "T", "stopped at or after (RFC 3339 with a zone)"),
+                                   OptionHelp("to", "T", "stopped before (RFC 3339 with a zone)"), .json])],
+        options: [.db],
+        examples: ["vigil billing tariffs --config /etc/vigil/vigil.yaml",
+                   "vigil billing export --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z --format csv > november.csv",
+                   "vigil billing totals --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z --json",
+                   "vigil billing rerate --config draft.yaml --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z"])
+}

@@ -1,0 +1,173 @@
+import CPMS
+import Foundation
+import Store
+import Testing
+@testable import Billing
+
+/// Versions, CDRs and the sweep against a real SQLite store, with the CPMS writing sessions.
+@Suite(.timeLimit(.minutes(1))) struct BillingStoreTests {
+    static let eur = Currency(code: "EUR")!
+
+    static func tariff(_ perKWh: String, site: String? = nil, group: String? = nil, id: String = "standard") -> Tariff {
+        Tariff(id: id, site: site, group: group, currency: eur, vatMicroPercent: 19_000_000,
+               bands: [TariffBand(energyPerKWh: try! Money.parse(perKWh))])
+    }
+
+    static func withStore(_ body: (StationStore, BillingService) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-billing-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        _ = try await store.declareStation(id: "CP-1", site: "north")
+        try await body(store, BillingService(store: store))
+    }
+
+    /// A 1.6-style session of `wh` Wh from `start` to `stop` on CP-1.
+    static func session(_ store: StationStore, start: String, stop: String?, wh: Double, token: String = "TAG") async throws -> Int {
+        let id = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: token,
+                                              authorization: "accepted", startTime: start, meterStartWh: 1_000, now: start)
+        if let stop {
+            try await store.stopSession(id: id, stopTime: stop, meterStopWh: 1_000 + wh, reason: "Local", now: stop)
+        }
+        return id
+    }
+
+    @Test func aChangedTariffIsANewVersionAndAnUnchangedOneIsNot() async throws {
+        try await Self.withStore { _, billing in
+            let first = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            #expect(first.map(\.version) == [1])
+            #expect(try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-02T00:00:00Z")!).isEmpty)
+            // 0.4 and 0.40 are the same price: the canonical form writes both as "0.4".
+            #expect(try await billing.billing.recordVersions(of: [Self.tariff("0.4")], now: Instant.parse("2026-12-02T00:00:00Z")!).isEmpty)
+            let second = try await billing.billing.recordVersions(of: [Self.tariff("0.45")], now: Instant.parse("2026-12-03T00:00:00Z")!)
+            #expect(second.map(\.version) == [2])
+            #expect(second[0].hash != first[0].hash)
+            let withdrawn = try await billing.billing.recordVersions(of: [], now: Instant.parse("2026-12-04T00:00:00Z")!)
+            #expect(withdrawn.map(\.version) == [3])
+            #expect(withdrawn[0].tariff == nil)
+            #expect(TariffMatcher.inForce(try await billing.billing.versions(), at: Instant.parse("2026-12-05T00:00:00Z")!).isEmpty)
+        }
+    }
+
+    @Test func aSessionIsPricedWithTheVersionInForceWhenItStarted() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            // The session starts under 0.40; the tariff changes to 0.60 while it runs.
+            let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: nil, wh: 0)
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.60")], now: Instant.parse("2026-12-01T10:30:00Z")!)
+            try await store.stopSession(id: id, stopTime: "2026-12-01T11:00:00Z", meterStopWh: 11_000, reason: "Local", now: "2026-12-01T11:00:00Z")
+            // 10 kWh × 0.40 = 4.00, VAT 19 % 0.76.
+            guard case .priced(let cdr) = try await billing.price(session: id, now: Date()) else { Issue.record("not priced"); return }
+            #expect(cdr.tariffVersion == 1)
+            #expect((cdr.net, cdr.vat, cdr.gross) == (400, 76, 476))
+            #expect(try await billing.price(session: id, now: Date()) == .alreadyDone)
+            // A session that starts after the change gets version 2: 10 kWh × 0.60 = 6.00.
+            let later = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T13:00:00Z", wh: 10_000)
+            guard case .priced(let second) = try await billing.price(session: later, now: Date()) else { Issue.record("not priced"); return }
+            #expect((second.tariffVersion, second.net) == (2, 600))
+        }
+    }
+
+    @Test func cdrsCannotBeChangedOrDeleted() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000)
+            _ = try await billing.price(session: id, now: Date())
+            let schema = BillingStore.schema
+            await #expect(throws: (any Error).self) {
+                try await store.withDatabase(schema: schema) { try $0.run("UPDATE cdrs SET gross = 0") }
+            }
+            await #expect(throws: (any Error).self) {
+                try await store.withDatabase(schema: schema) { try $0.run("DELETE FROM cdrs") }
+            }
+            await #expect(throws: (any Error).self) {
+                try await store.withDatabase(schema: schema) { try $0.run("UPDATE tariff_versions SET canonical_json = '{}'") }
+            }
+            let stored = try #require(try await billing.billing.cdr(session: id))
+            #expect(stored.record.gross == 476)
+            #expect(stored.isIntact)
+            #expect(stored.contentHash == stored.record.contentHash)
+        }
+    }
+
+    @Test func theStartUpSweepPricesEndedSessionsLeftUnpriced() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40", site: "north")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            // Ended while serve was down (or before its CDR was written): nothing priced them yet.
+            let ended = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000)
+            let running = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: nil, wh: 0)
+            #expect(try await billing.billing.cdr(session: ended) == nil)
+            let result = try await billing.sweep(now: Date())
+            #expect(result.priced == 1 && result.unpriced == 0)
+            #expect(try await billing.billing.cdr(session: ended)?.record.net == 200)
+            #expect(try await billing.billing.cdr(session: running) == nil)
+            #expect(try await billing.sweep(now: Date()) == (0, 0))
+        }
+    }
+
+    @Test func aSessionNoTariffAppliesToIsReportedUnpriced() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40", site: "south")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000)
+            guard case .unpriced(let reason) = try await billing.price(session: id, now: Date()) else { Issue.record("priced"); return }
+            #expect(reason.contains("no tariff applies"))
+            #expect(try await billing.billing.unpriced().map(\.session) == [id])
+            #expect(try await billing.sweep(now: Date()) == (0, 0))   // recorded once, not retried
+        }
+    }
+
+    @Test func theTokensParentIsItsGroup() async throws {
+        try await Self.withStore { store, billing in
+            try await store.saveToken(IdTokenRecord(token: "FLEET-CARD", status: .accepted, parent: "FLEET"), now: "2026-12-01T00:00:00Z")
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40"), Self.tariff("0.30", group: "FLEET", id: "fleet")],
+                                                         now: Instant.parse("2026-12-01T00:00:00Z")!)
+            let fleet = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000, token: "FLEET-CARD")
+            let adhoc = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T13:00:00Z", wh: 10_000, token: "STRANGER")
+            _ = try await billing.sweep(now: Date())
+            #expect(try await billing.billing.cdr(session: fleet)?.record.tariffId == "fleet")
+            #expect(try await billing.billing.cdr(session: fleet)?.record.group == "FLEET")
+            #expect(try await billing.billing.cdr(session: adhoc)?.record.group == "adhoc")
+            #expect(try await billing.billing.cdr(session: adhoc)?.record.tariffId == "standard")
+        }
+    }
+
+    @Test func theCSVExportHasAHeaderQuotesAndTotals() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            _ = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000, token: "A,\"B\"")
+            _ = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T13:00:00Z", wh: 2_500, token: "C")
+            _ = try await billing.sweep(now: Date())
+            let cdrs = try await billing.billing.cdrs(from: Instant.parse("2026-12-01T00:00:00Z")!, to: Instant.parse("2026-12-02T00:00:00Z")!)
+            let lines = CDRExport.csv(cdrs).components(separatedBy: "\r\n")
+            #expect(lines[0] == CDRExport.csvColumns.joined(separator: ","))
+            // The token holds a comma and quotes: quoted, quotes doubled. 10 kWh × 0.40 = 4.00 + 19 % = 4.76.
+            #expect(lines[1].contains(",\"A,\"\"B\"\"\",adhoc,accepted,2026-12-01T10:00:00.000Z,2026-12-01T11:00:00.000Z,10.000000,register,standard,1,EUR,4.00,19,0.76,4.76,"))
+            // 2.5 kWh × 0.40 = 1.00 + 0.19.
+            #expect(lines[2].contains(",C,adhoc,accepted,") && lines[2].contains(",EUR,1.00,19,0.19,1.19,"))
+            #expect(lines.count == 4 && lines[3].isEmpty)
+            let totals = CDRExport.totals(cdrs)
+            #expect(totals.count == 1)
+            #expect((totals[0].site, totals[0].group, totals[0].sessions, totals[0].net, totals[0].vat, totals[0].gross)
+                    == ("north", "adhoc", 2, 500, 95, 595))
+            #expect(totals[0].energy == 12_500_000)
+            let jsonl = CDRExport.jsonl(cdrs).split(separator: "\n")
+            #expect(jsonl.count == 2)
+            #expect(jsonl[0].hasSuffix(",\"cdr\":" + cdrs[0].document + "}"))
+        }
+    }
+
+    @Test func rerateComparesWithoutWriting() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000)
+            _ = try await billing.sweep(now: Date())
+            let report = try await billing.rerate(draft: [Self.tariff("0.50")], from: Instant.parse("2026-12-01T00:00:00Z")!,
+                                                  to: Instant.parse("2026-12-02T00:00:00Z")!)
+            // Old 4.00 net / 4.76 gross; new 10 kWh × 0.50 = 5.00 / 5.95.
+            #expect(report.lines.map(\.session) == [id])
+            #expect(report.totals.map { [$0.oldNet, $0.oldGross, $0.newNet, $0.newGross] } == [[400, 476, 500, 595]])
+            #expect(report.changed == 1)
+            #expect(try await billing.billing.cdr(session: id)?.record.gross == 476)
+            #expect(try await billing.billing.versions().count == 1)
+        }
+    }
+}

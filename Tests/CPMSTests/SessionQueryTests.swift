@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import CPMS
+
+/// Session listings: every filter, the start-time bounds as instants, and paging by cursor
+/// that neither repeats nor skips a session while new ones start between pages.
+@Suite struct SessionQueryTests {
+    /// Two sites, three stations, eight sessions an hour apart from 10:00Z (ids 1…8); the
+    /// charger-reported start times mix precisions (`…:00Z` and `…:00.000Z`).
+    func fleet() async throws -> (StationStore, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-session-query-\(UUID().uuidString).sqlite").path
+        let store = try StationStore(path: path)
+        _ = try await store.declareStation(id: "N-1", site: "north")
+        _ = try await store.declareStation(id: "N-2", site: "north")
+        _ = try await store.declareStation(id: "S-1", site: "south")
+        let stations = ["N-1", "N-2", "S-1", "N-1", "S-1", "N-2", "N-1", "S-1"]
+        for (index, station) in stations.enumerated() {
+            let start = index.isMultiple(of: 2) ? "2026-12-01T\(10 + index):00:00Z" : "2026-12-01T\(10 + index):00:00.000Z"
+            let id = try await store.startSession(station: station, evse: 1, connector: 1, transactionRef: nil, idToken: index < 4 ? "CARD-A" : "CARD-B",
+                                                  authorization: "accepted", startTime: start, meterStartWh: 0, now: start)
+            if index < 6 { try await store.stopSession(id: id, stopTime: "2026-12-01T\(10 + index):30:00Z", meterStopWh: 1_000, reason: "Local", now: start) }
+        }
+        return (store, path)
+    }
+
+    func ids(_ store: StationStore, _ query: SessionQuery) async throws -> [Int] {
+        try await store.sessions(matching: query).sessions.map(\.id)
+    }
+
+    static func time(_ text: String) -> Date { StoreTime.parse(text)! }
+
+    @Test func filtersCombine() async throws {
+        let (store, path) = try await fleet()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await ids(store, SessionQuery()) == [8, 7, 6, 5, 4, 3, 2, 1])
+        #expect(try await ids(store, SessionQuery(station: "N-1")) == [7, 4, 1])
+        #expect(try await ids(store, SessionQuery(site: "south")) == [8, 5, 3])
+        #expect(try await ids(store, SessionQuery(site: "nowhere")) == [])
+        #expect(try await ids(store, SessionQuery(status: .active)) == [8, 7])
+        #expect(try await ids(store, SessionQuery(status: .completed)).count == 6)
+        #expect(try await ids(store, SessionQuery(idToken: "CARD-B")) == [8, 7, 6, 5])
+        #expect(try await ids(store, SessionQuery(site: "north", status: .completed, idToken: "CARD-A")) == [4, 2, 1])
+    }
+
+    /// `from` is inclusive and `to` exclusive, whatever precision the charger wrote: 11:00:00.000Z
+    /// (session 2) starts exactly at `from`, 13:00:00.000Z (session 4) exactly at `to`.
+    @Test func startTimeBoundsAreInstants() async throws {
+        let (store, path) = try await fleet()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let from = Self.time("2026-12-01T11:00:00Z"), to = Self.time("2026-12-01T13:00:00Z")
+        #expect(try await ids(store, SessionQuery(from: from, to: to)) == [3, 2])
+        #expect(try await ids(store, SessionQuery(from: Self.time("2026-12-01T12:00:00.001Z"))) == [8, 7, 6, 5, 4])
+        // The same instant written with an offset.
+        #expect(try await ids(store, SessionQuery(to: Self.time("2026-12-01T13:00:00+02:00"))) == [1])
+    }
+
+    @Test func pagesFollowTheCursorWithoutRepeatsOrGaps() async throws {
+        let (store, path) = try await fleet()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try await store.sessions(matching: SessionQuery(limit: 3))
+        #expect(first.sessions.map(\.id) == [8, 7, 6] && first.nextBefore == 6)
+        // A session starting between pages does not shift the next page.
+        _ = try await store.startSession(station: "S-1", evse: 2, connector: 1, transactionRef: nil, idToken: "CARD-C", authorization: "accepted",
+                                         startTime: "2026-12-01T20:00:00Z", meterStartWh: 0, now: "2026-12-01T20:00:00Z")
+        let second = try await store.sessions(matching: SessionQuery(before: first.nextBefore, limit: 3))
+        #expect(second.sessions.map(\.id) == [5, 4, 3] && second.nextBefore == 3)
+        let last = try await store.sessions(matching: SessionQuery(before: second.nextBefore, limit: 3))
+        #expect(last.sessions.map(\.id) == [2, 1] && last.nextBefore == nil)
+        // A page that ends exactly at the last session says there is no next one.
+        let exact = try await store.sessions(matching: SessionQuery(station: "N-1", limit: 3))
+        #expect(exact.sessions.count == 3 && exact.nextBefore == nil)
+    }
+}
