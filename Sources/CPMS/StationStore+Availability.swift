@@ -64,7 +64,7 @@ public struct AvailabilityReport: Sendable {
 extension StationStore {
     /// The availability of the connectors of `station` (or of every station on `site`, or of
     /// every station) over `from…to`. `maintenance` gives the windows that apply to a station
-    /// (by id and site). Connector 0 (1.6: the whole charge point) is not a connector here;
+    /// (by id and site). A station first heard from inside the range is measured from then. Connector 0 (1.6: the whole charge point) is not a connector here;
     /// its reports are not counted.
     public func availability(station: String? = nil, site: String? = nil, from: Date, to: Date,
                              maintenance: (_ station: String, _ site: String?) -> [DateInterval]) throws -> AvailabilityReport {
@@ -96,12 +96,19 @@ extension StationStore {
                 guard let status = ConnectorStatus(rawValue: row[2].text ?? ""), let at = row[3].text.flatMap(StoreTime.parse) else { return }
                 map[ConnectorKey(evse: row[0].int ?? 0, connector: row[1].int ?? 0), default: []].append(.init(at: at, status: status))
             }
+            // A station is measured from its first contact with Vigil: with no connection known
+            // before the range, the time before its first change to online is not counted (it
+            // was not yet commissioned). One never online at all stays all offline, flagged.
+            var measured = range
+            if before == nil, let first = links.first(where: \.online), first.at > range.start {
+                measured = DateInterval(start: first.at, end: range.end)
+            }
             let windows = maintenance(record.id, record.site)
             var units = record.connectors.filter { $0.connector != 0 }.map { ($0.evse, $0.connector) }
             if units.isEmpty { units = [(0, 0)] }
             for (evse, connector) in units.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
                 let key = ConnectorKey(evse: evse, connector: connector)
-                let figures = ConnectorAvailability.compute(range: range, connectivity: links, stateBefore: before,
+                let figures = ConnectorAvailability.compute(range: measured, connectivity: links, stateBefore: before,
                                                             statuses: reports[key] ?? [], statusBefore: statusBefore[key],
                                                             maintenance: windows)
                 entries.append(.init(station: record.id, site: record.site, evse: evse, connector: connector, figures: figures))

@@ -111,4 +111,29 @@ import Testing
         #expect(report.total.availableSeconds == 600)
         #expect(report.total.downtime[.offline, default: 0] == Double(3_000))
     }
+
+    /// A station first heard from at 06:00 is measured from then: over the day, 18 hours
+    /// measured, 12 available (06:00–18:00 online), 6 offline (18:00–24:00). A declared station
+    /// never heard from is the whole day offline and flagged.
+    @Test func aStationIsMeasuredFromItsFirstContact() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-avail-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        _ = try await store.declareStation(id: "CP-NEW")
+        _ = try await store.declareStation(id: "CP-SILENT")
+        _ = try await store.recordBoot(id: "CP-NEW", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T06:00:00.000Z")
+        try await store.recordSeen(id: "CP-NEW", online: false, now: "2026-12-01T18:00:00.000Z")
+        let fresh = try await store.availability(station: "CP-NEW", from: Self.midnight, to: Self.at(24)) { _, _ in [] }
+        #expect(fresh.total.totalSeconds == 18 * 3_600)
+        #expect(fresh.total.availableSeconds == 12 * 3_600)
+        #expect(fresh.total.downtime[.offline, default: 0] == 6 * 3_600)
+        #expect(!fresh.total.neverConnected)
+        // The next day has the connection carried in: measured whole.
+        let nextDay = try await store.availability(station: "CP-NEW", from: Self.at(24), to: Self.at(48)) { _, _ in [] }
+        #expect(nextDay.total.totalSeconds == 24 * 3_600 && nextDay.total.downtime[.offline, default: 0] == 24 * 3_600)
+        let silent = try await store.availability(station: "CP-SILENT", from: Self.midnight, to: Self.at(24)) { _, _ in [] }
+        #expect(silent.total.totalSeconds == 24 * 3_600 && silent.total.downtime[.offline, default: 0] == 24 * 3_600)
+        #expect(silent.total.neverConnected)
+    }
 }
