@@ -113,6 +113,10 @@ extension StationHandlers {
                     try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
                                                      reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
                     try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                    // The price to show, once the stop is stored: what the session's CDR will say.
+                    if let finalCost = this.finalCost {
+                        return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)
+                    }
                 }
             }
             return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)

@@ -20,6 +20,10 @@ public struct StationHandlers: Sendable {
     public var events: DomainEventFactory?
     /// Whether one token may run two sessions at once.
     public var concurrentUse: ConcurrentUsePolicy = .reject
+    /// The price of an ended session for the station's display (2.0.1 TransactionEvent Ended
+    /// answer's `totalCost`, major units of the tariff's currency); nil: no price to show.
+    /// Set by serve when tariffs are configured (the Billing module quotes what the CDR will say).
+    public var finalCost: (@Sendable (_ session: Int) async -> Double?)?
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {

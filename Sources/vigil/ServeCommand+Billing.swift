@@ -9,8 +9,9 @@ extension ServeCommand {
     /// then prices each session as its `transactionEnded` event arrives — after the stop is
     /// committed and answered, so pricing never slows or fails an OCPP answer. With no tariff
     /// configured and none ever stored there is nothing to do: nil, and no task (a background task
-    /// that returns stops serve, see `Shutdown`).
-    func startBilling(store: StationStore, events: EventLog) async throws -> (@Sendable () async -> Void)? {
+    /// that returns stops serve, see `Shutdown`). The service comes back too: it quotes an ended
+    /// session's price for the station's display (`StationHandlers.finalCost`).
+    func startBilling(store: StationStore, events: EventLog) async throws -> (task: @Sendable () async -> Void, service: BillingService)? {
         let service = BillingService(store: store, timeZone: SiteTimeZones.lookup(SiteDirectory(sites)))
         let now = Int((Date().timeIntervalSince1970 * 1_000).rounded())
         let written = try await service.billing.recordVersions(of: tariffs, now: now)
@@ -21,7 +22,7 @@ extension ServeCommand {
         let hasVersions = !(try await service.billing.versions()).isEmpty
         guard !tariffs.isEmpty || hasVersions else { return nil }
         try await events.register("billing", accepts: { BillingService.observes($0) })
-        return { [log] in
+        return ({ [log] in
             do {
                 let (priced, unpriced) = try await service.sweep(now: Date())
                 if priced + unpriced > 0 {
@@ -37,6 +38,6 @@ extension ServeCommand {
                     log(.error, "cannot price a session (the next start-up's sweep retries it)", ["session": session, "error": "\(error)"])
                 }
             }
-        }
+        }, service)
     }
 }

@@ -262,9 +262,10 @@ struct ServeCommand {
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
-        let price = try await startBilling(store: store, events: eventLog)
+        let billing = try await startBilling(store: store, events: eventLog)
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
+        if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
@@ -326,7 +327,7 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning] + (price.map { [$0] } ?? []),
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning] + (billing.map { [$0.task] } ?? []),
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }

@@ -36,8 +36,11 @@ import Testing
 
         // The next start: no new version (unchanged), and the sweep prices the session first thing.
         let events = EventLog(store: store)
-        let task = try #require(try await serve.startBilling(store: store, events: events))
+        let started = try #require(try await serve.startBilling(store: store, events: events))
         #expect(try await BillingStore(host: store).versions().count == 1)
+        // What a 2.0.1 station is told at the end (TransactionEvent totalCost): the CDR's gross.
+        #expect(await started.service.quote(session: id) == 4.76)
+        let task = started.task
         let running = Task { await task() }
         var cdr: StoredCDR?
         for _ in 0..<100 where cdr == nil {

@@ -135,11 +135,13 @@ def test_a_session_is_priced_into_a_cdr_and_exported(tmp_path):
                                                        id_token={"id_token": "CARD-X", "type": "ISO14443"}, evse={"id": 1, "connector_id": 1},
                                                        meter_value=[{"timestamp": iso(begin), "sampled_value": [{"value": 5000.0}]}]),
                               suppress=False)
-                await cp.call(call201.TransactionEvent(event_type="Ended", timestamp=iso(begin + timedelta(seconds=2)),
+                ended = await cp.call(call201.TransactionEvent(event_type="Ended", timestamp=iso(begin + timedelta(seconds=2)),
                                                        trigger_reason="EVCommunicationLost", seq_no=1,
                                                        transaction_info={"transaction_id": "TX-B2", "stopped_reason": "EVDisconnected"},
                                                        meter_value=[{"timestamp": iso(begin + timedelta(seconds=2)),
                                                                      "sampled_value": [{"value": 15000.0}]}]), suppress=False)
+                # The station is told the price its CDR will carry (gross, major units).
+                assert ended.total_cost == 5.36, ended
 
         asyncio.run(session201())
         deadline = time.monotonic() + STEP
