@@ -36,9 +36,9 @@ public struct SessionQuery: Sendable, Equatable {
         self.limit = limit
     }
 
-    /// The WHERE clause (empty when nothing filters) and its bindings. Start times are
-    /// compared as instants (`julianday`), so a charger's `12:00:00Z` and Vigil's
-    /// `12:00:00.000Z` are the same moment.
+    /// The WHERE clause (empty when nothing filters) and its bindings, in SQL every engine
+    /// shares. Start times are narrowed to the second here (`StoreTime.seconds`: a charger's
+    /// `12:00:00Z` and `12:00:00.250Z` share a second); `admits` then compares the instants.
     func whereClause() -> (sql: String, bindings: [any SQLBindable]) {
         var conditions: [String] = []
         var bindings: [any SQLBindable] = []
@@ -46,10 +46,18 @@ public struct SessionQuery: Sendable, Equatable {
         if let site { conditions.append("station IN (SELECT id FROM stations WHERE site = ?)"); bindings.append(site) }
         if let status { conditions.append("status = ?"); bindings.append(status.rawValue) }
         if let idToken { conditions.append("id_token = ?"); bindings.append(idToken) }
-        if let from { conditions.append("julianday(start_time) >= julianday(?)"); bindings.append(StoreTime.format(from)) }
-        if let to { conditions.append("julianday(start_time) < julianday(?)"); bindings.append(StoreTime.format(to)) }
+        if let from { conditions.append("\(StoreTime.seconds("start_time")) >= \(StoreTime.seconds("?"))"); bindings.append(StoreTime.format(from)) }
+        if let to { conditions.append("\(StoreTime.seconds("start_time")) <= \(StoreTime.seconds("?"))"); bindings.append(StoreTime.format(to)) }
         if let before { conditions.append("id < ?"); bindings.append(before) }
         return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), bindings)
+    }
+
+    /// Whether a session the clause selected starts inside `from…to` to the instant (the
+    /// clause keeps whole seconds at both ends).
+    func admits(_ session: SessionRecord) -> Bool {
+        guard from != nil || to != nil else { return true }
+        guard let start = StoreTime.parse(session.startTime) else { return false }
+        return (from.map { start >= $0 } ?? true) && (to.map { start < $0 } ?? true)
     }
 }
 
@@ -61,12 +69,22 @@ public struct SessionPage: Sendable {
 }
 
 extension StationStore {
-    /// The sessions `query` selects, newest first, one page.
+    /// The sessions `query` selects, newest first, one page. Rows the SQL keeps only because
+    /// they share a boundary second are dropped, and reading goes on past them, so a page is
+    /// full whenever more sessions match.
     public func sessions(matching query: SessionQuery) throws -> SessionPage {
-        let (clause, bindings) = query.whereClause()
-        // One more than the page: whether a next page exists is known without a second query.
-        let rows = try database.rows(Self.sessionColumns + clause + " ORDER BY id DESC LIMIT ?", bindings + [query.limit + 1])
-        let sessions = rows.prefix(query.limit).map(Self.sessionRecord)
-        return SessionPage(sessions: Array(sessions), nextBefore: rows.count > query.limit ? sessions.last?.id : nil)
+        var matched: [SessionRecord] = []
+        var cursor = query
+        while true {
+            let (clause, bindings) = cursor.whereClause()
+            // One more than the page: whether a next page exists is known without a second query.
+            let rows = try database.rows(Self.sessionColumns + clause + " ORDER BY id DESC LIMIT ?", bindings + [query.limit + 1])
+            let records = rows.map(Self.sessionRecord)
+            matched += records.filter(query.admits)
+            if matched.count > query.limit || records.count <= query.limit { break }
+            cursor.before = records.last?.id
+        }
+        let page = Array(matched.prefix(query.limit))
+        return SessionPage(sessions: page, nextBefore: matched.count > query.limit ? page.last?.id : nil)
     }
 }

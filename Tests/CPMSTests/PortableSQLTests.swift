@@ -66,6 +66,9 @@ import Store
         _ = try await store.flushFrames()
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 10)
         _ = try await store.sessions()
+        _ = try await store.sessions(matching: SessionQuery(site: "north", status: .completed, idToken: "CARD",
+                                                            from: Date(timeIntervalSince1970: 1_795_000_000),
+                                                            to: Date(timeIntervalSince1970: 1_796_000_000), before: 10, limit: 5))
         _ = try await store.stations()
         _ = try await store.availability(station: "CP-1", from: Date(timeIntervalSinceNow: -86_400), to: Date()) { _, _ in [] }
         _ = try await store.sessionMetrics(station: "CP-1", from: Date(timeIntervalSinceNow: -86_400), to: Date(), minEnergyWh: 100,

@@ -70,4 +70,25 @@ import Testing
         let exact = try await store.sessions(matching: SessionQuery(station: "N-1", limit: 3))
         #expect(exact.sessions.count == 3 && exact.nextBefore == nil)
     }
+
+    /// Sessions sharing `from`'s second but starting before it are read by the SQL and dropped;
+    /// the page still fills from the sessions after them.
+    @Test func aPageFillsPastSessionsDroppedAtTheBoundarySecond() async throws {
+        let (store, path) = try await fleet()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (index, start) in ["2026-12-01T20:00:00.100Z", "2026-12-01T20:00:00.200Z", "2026-12-01T20:00:00.300Z"].enumerated() {
+            _ = try await store.startSession(station: "S-1", evse: 2 + index, connector: 1, transactionRef: nil, idToken: "CARD-C",
+                                             authorization: "accepted", startTime: start, meterStartWh: 0, now: start)
+        }
+        // Sessions 9, 10, 11 start at 20:00:00.1/.2/.3; from 20:00:00.250 keeps 11 only, and
+        // the query's earlier sessions all start before it.
+        let page = try await store.sessions(matching: SessionQuery(from: Self.time("2026-12-01T20:00:00.250Z"), limit: 1))
+        #expect(page.sessions.map(\.id) == [11] && page.nextBefore == nil)
+        let late = try await store.sessions(matching: SessionQuery(from: Self.time("2026-12-01T16:00:00Z"), limit: 2))
+        #expect(late.sessions.map(\.id) == [11, 10] && late.nextBefore == 10)
+        let rest = try await store.sessions(matching: SessionQuery(from: Self.time("2026-12-01T16:00:00Z"), before: 10, limit: 2))
+        #expect(rest.sessions.map(\.id) == [9, 8] && rest.nextBefore == 8)
+        let upTo = try await store.sessions(matching: SessionQuery(from: Self.time("2026-12-01T17:00:00Z"), to: Self.time("2026-12-01T20:00:00.150Z")))
+        #expect(upTo.sessions.map(\.id) == [9, 8])
+    }
 }
