@@ -9,6 +9,7 @@ do not exit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -242,3 +243,28 @@ def vigil_factory():
     finally:
         for proc in started:
             proc.close()
+
+
+@contextlib.asynccontextmanager
+async def charge_point(proc: "VigilProcess", name: str, version: str = "ocpp1.6", cls=None, step: float = 10.0):
+    """A Python `ocpp` charge point named `name` connected to `proc`'s OCPP port, its reader
+    running for the duration of the block (1.6 or 2.0.1 by `version`; `cls` overrides the
+    ChargePoint class, e.g. one with handlers for the server's calls)."""
+    import asyncio
+
+    import ocpp.v16
+    import ocpp.v201
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
+    async with connect(url, subprotocols=[version], open_timeout=step, close_timeout=2, ping_interval=None) as ws:
+        kind = cls or (ocpp.v16.ChargePoint if version == "ocpp1.6" else ocpp.v201.ChargePoint)
+        cp = kind(name, ws, response_timeout=step)
+        reader = asyncio.create_task(cp.start())
+        try:
+            yield cp
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
+                await asyncio.wait_for(reader, step)

@@ -6,7 +6,6 @@ new version at the next start and does not reprice the session already billed.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import hashlib
 import io
@@ -16,8 +15,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
@@ -25,6 +22,7 @@ import ocpp.v201
 import ocpp.v201.call as call201
 
 from conftest import VigilProcess, vigil_binary
+from conftest import charge_point as station
 
 STEP = 10.0
 
@@ -58,21 +56,6 @@ def cli(db: Path, *args) -> str:
 
 def export(db: Path, fmt: str) -> str:
     return cli(db, "billing", "export", "--from", "2020-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z", "--format", fmt)
-
-
-@contextlib.asynccontextmanager
-async def station(proc: VigilProcess, name: str, version: str = "ocpp1.6"):
-    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
-    async with connect(url, subprotocols=[version], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
-        cls = ocpp.v16.ChargePoint if version == "ocpp1.6" else ocpp.v201.ChargePoint
-        cp = cls(name, ws, response_timeout=STEP)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
-                await asyncio.wait_for(reader, STEP)
 
 
 def test_a_session_is_priced_into_a_cdr_and_exported(tmp_path):

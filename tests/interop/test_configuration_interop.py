@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
@@ -23,6 +22,7 @@ import ocpp.v201.call_result as result201
 from ocpp.routing import on
 
 from conftest import VigilProcess, vigil_binary
+from conftest import charge_point
 
 STEP = 10.0
 
@@ -75,26 +75,12 @@ async def in_thread(function, *args):
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-@contextlib.asynccontextmanager
-async def running(proc, name, version, cls):
-    async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}", subprotocols=[version], open_timeout=STEP,
-                       ping_interval=None) as ws:
-        cp = cls(name, ws, response_timeout=STEP)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await reader
-
-
 def test_read_and_change_configuration_on_both_versions(tmp_path):
     db = tmp_path / "vigil.sqlite"
     proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
     try:
         async def scenario():
-            async with running(proc, "CP-C16", "ocpp1.6", Charger16) as cp16, running(proc, "CS-C201", "ocpp2.0.1", Charger201) as cp201:
+            async with charge_point(proc, "CP-C16", "ocpp1.6", Charger16) as cp16, charge_point(proc, "CS-C201", "ocpp2.0.1", Charger201) as cp201:
                 await cp16.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="X"), suppress=False)
                 await cp201.call(call201.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"), suppress=False)
 
@@ -232,7 +218,7 @@ def test_configured_authorization_key_is_never_recorded_in_clear(tmp_path):
                         ["ocpp", "http"]).start()
     try:
         async def scenario():
-            async with running(proc, "CP-SEC", "ocpp1.6", Charger16Secret) as cp:
+            async with charge_point(proc, "CP-SEC", "ocpp1.6", Charger16Secret) as cp:
                 await cp.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="X"), suppress=False)
                 changed = await in_thread(stations, proc, db, "command", "CP-SEC", "configure", "--key", "AuthorizationKey", "--value", secret,
                                           "--by", "dana", "--reason", "rotate")

@@ -6,7 +6,6 @@ while `vigil serve` runs with a charger sending messages, then `vigil restore` a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -19,13 +18,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
 
 from conftest import REPO_ROOT, VigilProcess, vigil_binary
+from conftest import charge_point as charger
 
 STEP = 10.0
 
@@ -154,20 +152,6 @@ def test_config_check_exit_codes_and_warnings(tmp_path):
 
 
 # -- backup and restore while serve runs ---------------------------------------------------------
-
-@contextlib.asynccontextmanager
-async def charger(proc: VigilProcess, name: str):
-    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
-    async with connect(url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
-        cp = ocpp.v16.ChargePoint(name, ws, response_timeout=STEP)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
-                await asyncio.wait_for(reader, STEP)
-
 
 def test_backup_while_serve_runs_then_restore_and_verify_the_audit_trail(tmp_path):
     db = tmp_path / "vigil.sqlite"

@@ -15,8 +15,6 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
@@ -24,6 +22,7 @@ import ocpp.v201
 import ocpp.v201.call as call201
 
 from conftest import VigilProcess, vigil_binary
+from conftest import charge_point as station
 
 STEP = 10.0
 
@@ -40,21 +39,6 @@ def cli(db: Path, *args) -> str:
     run = subprocess.run([str(vigil_binary()), *args, "--db", str(db)], capture_output=True, text=True, timeout=STEP)
     assert run.returncode == 0, run.stderr
     return run.stdout
-
-
-@contextlib.asynccontextmanager
-async def station(proc: VigilProcess, name: str, version: str):
-    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
-    async with connect(url, subprotocols=[version], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
-        cls = ocpp.v16.ChargePoint if version == "ocpp1.6" else ocpp.v201.ChargePoint
-        cp = cls(name, ws, response_timeout=STEP)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
-                await asyncio.wait_for(reader, STEP)
 
 
 async def boot16(cp):
