@@ -66,8 +66,12 @@ struct Arguments {
     }
 
     /// `--db`, else `VIGIL_DB`, else the `vigil serve` default.
+    /// The SQLite file `--db` names (a path or a `sqlite:` URL, `DatabaseLocation`); any other
+    /// URL — `postgres://…` included — fails with the reason instead of becoming a file name.
     var databasePath: String {
-        options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite"
+        get throws {
+            try DatabaseLocation.sqlitePath(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite").get()
+        }
     }
 
     /// Fails on options the command does not know, so typos are not silently ignored; names

@@ -91,7 +91,7 @@ struct AuditCommand {
            "silenced", "tripped", "extended", "released"]
 
     func verify(_ store: StationStore) async throws -> Int32 {
-        let keyPath = AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath)
+        let keyPath = AuditKey.path(option: arguments.value("audit-key"), databasePath: try arguments.databasePath)
         let key = try AuditKey.load(path: keyPath, create: false)
         var entries: [AuditEntry] = []
         var after = 0

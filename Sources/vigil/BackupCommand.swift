@@ -18,7 +18,7 @@ struct BackupCommand {
     }
 
     func run() async throws -> Int32 {
-        let source = arguments.databasePath
+        let source = try arguments.databasePath
         guard let output = arguments.value("output") else { return 2 }
         let started = Date()
         let summary: SQLiteBackup.Summary

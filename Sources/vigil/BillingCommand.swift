@@ -66,7 +66,7 @@ struct BillingCommand {
 
     func tariffs() async throws -> Int32 {
         let configured = try configPath.map(Self.readTariffs) ?? []
-        let stored = FileManager.default.fileExists(atPath: arguments.databasePath) ? try await service().billing.versions() : []
+        let stored = FileManager.default.fileExists(atPath: try arguments.databasePath) ? try await service().billing.versions() : []
         if configured.isEmpty && stored.isEmpty {
             printLine(configPath == nil ? "no --config and no stored tariff versions" : "no tariffs in \(configPath ?? "") and none stored")
             return 0

@@ -19,7 +19,7 @@ struct RestoreCommand {
 
     func run() async throws -> Int32 {
         guard let backup = arguments.value("from") else { return 2 }
-        let destination = arguments.databasePath
+        let destination = try arguments.databasePath
         let directory = (destination as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let summary: SQLiteBackup.Summary

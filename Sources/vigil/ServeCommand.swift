@@ -133,7 +133,12 @@ struct ServeCommand {
         for host in httpAllowedHosts where host.contains("/") || host == "*" {
             reject("http-allowed-hosts", "takes HOST:PORT values such as vigil.example.net:8080, got \(host.debugDescription)")
         }
-        databasePath = setting("db") ?? "./var/vigil.sqlite"
+        switch DatabaseLocation.sqlitePath(setting("db") ?? "./var/vigil.sqlite") {
+        case .success(let path): databasePath = path
+        case .failure(let failure):
+            databasePath = "./var/vigil.sqlite"
+            reject("db", failure.description)
+        }
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
         auditKeyPath = setting("audit-key")

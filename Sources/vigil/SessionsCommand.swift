@@ -39,7 +39,7 @@ struct SessionsCommand {
     }
 
     func run() async throws -> Int32 {
-        let path = arguments.databasePath
+        let path = try arguments.databasePath
         let store = try openStore(at: path, create: false)
         switch verb {
         case .list:

@@ -38,7 +38,7 @@ struct StationsCommand {
 
     /// The verbs that read or change the registry itself.
     func registry(_ store: StationStore) async throws -> Int32 {
-        let path = arguments.databasePath
+        let path = try arguments.databasePath
         switch verb {
         case .command, .configuration, .timeline:
             return try await run()   // not registry verbs; `run` answers them without the database
