@@ -73,6 +73,7 @@ demo: release
 
 bench: release
 	.build/release/vigil bench all
+	.build/release/vigil bench insights
 
 # The same load against the Python `ocpp` package's example-style central system and vigil serve.
 bench-compare: release venv
