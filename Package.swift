@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
-        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing", "Evidence"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
         .testTarget(name: "VigilTests", dependencies: ["vigil", "CPMS", "Billing"]),
     ],
