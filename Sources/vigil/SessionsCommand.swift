@@ -46,10 +46,13 @@ struct SessionsCommand {
     }
 
     func run() async throws -> Int32 {
+        // `evidence --verify FILE` needs no database unless one is named: it opens its own.
         if verb == .evidence { return try await evidence() }
         let path = arguments.databasePath
         let store = try openStore(at: path, create: false)
         switch verb {
+        case .evidence:
+            return try await evidence()   // answered above
         case .list:
             let page = try await store.sessions(matching: try query())
             let sessions = page.sessions
@@ -91,8 +94,6 @@ struct SessionsCommand {
                 printStoredLine("  \(sample.at)  \(sample.measurand)\(sample.phase.map { " \($0)" } ?? "") = \(sample.value) \(sample.unit ?? "")")
             }
             return 0
-        case .evidence:
-            return try await evidence()
         }
     }
 
