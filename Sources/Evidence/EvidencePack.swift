@@ -51,9 +51,4 @@ public struct EvidencePack: Sendable, Equatable {
 
     /// False while the session was still running when the pack was made.
     public var isComplete: Bool { contents["complete"] == .bool(true) }
-
-    public var sessionId: Int? {
-        guard case .object(let session)? = contents["session"], case .number(let id)? = session["id"] else { return nil }
-        return id.intValue
-    }
 }

@@ -82,9 +82,12 @@ public struct EvidenceRecords: Sendable {
         }
         let station = session.station
         let inWindow = { (at: String) in records.contains(at) }
+        // The newest frameLimit + 1 rows of the window widened to whole seconds: more than the
+        // limit inside the window means older ones were left out (rows before an outside one are outside too).
         let frames = try await store.frames(station: station, from: window.from, to: window.to, selection: .all, limit: frameLimit + 1)
+            .filter { inWindow($0.at) }
         records.framesTruncated = frames.count > frameLimit
-        records.frames = frames.suffix(frameLimit).filter { inWindow($0.at) }
+        records.frames = Array(frames.suffix(frameLimit))
         records.statusReports = try await store.statusReports(station: station, from: window.from, to: window.to, limit: rowLimit)
             .filter { inWindow($0.receivedAt) && records.concernsSession(evse: $0.evse) }
         records.faultEvents = try await store.faultEvents(station: station, from: window.from, to: window.to, limit: rowLimit)

@@ -61,6 +61,8 @@ import Testing
             log.record(station: "CP-1", incoming: true, at: "2026-12-05T10:30:00.000Z",
                        text: #"[2,"s1","StopTransaction",{"transactionId":1,"meterStop":9000,"timestamp":"2026-12-05T10:30:00Z"}]"#)
         }
+        log.record(station: "CP-1", incoming: true, at: "2026-12-05T10:20:00.500Z",
+                   text: #"[2,"d1","DataTransfer",{"vendorId":"x","data":"</script><script>alert(1)</script>"}]"#)   // hostile text
         log.record(station: "CP-1", incoming: true, at: "2026-12-05T10:33:00.000Z", text: #"[2,"h9","Heartbeat",{}]"#)   // after the window
         try await log.flush()
         if priced {
@@ -114,7 +116,7 @@ import Testing
             let entries = Self.array(remediation["auditEntries"]).map { Self.object($0) }
             #expect(entries.map { $0["outcome"] } == [.string("sending"), .string("accepted")])
             let frames = Self.array(Self.object(contents["frames"])["items"]).map { Self.object($0)["text"] }
-            #expect(frames.count == 4)   // Authorize, Reset, its answer, StopTransaction: not the heartbeats outside the window
+            #expect(frames.count == 5)   // Authorize, Reset, its answer, DataTransfer, StopTransaction: not the heartbeats outside the window
             #expect(frames.contains(.string(#"[2,"r1","Reset",{"type":"Soft"}]"#)))
             let audit = Self.object(contents["audit"])
             #expect(Self.object(audit["head"])["entryId"] == entries.last?["id"])
@@ -171,8 +173,9 @@ import Testing
             #expect(check.isValid, "\(check.problems)")
             #expect(check.recordedHash == pack.contentHash)
             #expect(JSONValue.object(check.document) == (try JSONParser.parse(try pack.text())))
-            // A frame's "</script>" cannot end the block early.
-            #expect(!html.contains("\u{3C}/script>\u{3C}/script>"))
+            // The DataTransfer frame's "</script><script>" neither ends the block nor opens a script.
+            #expect(html.components(separatedBy: "</script>").count == 2)
+            #expect(html.contains(#"\u003c/script>\u003cscript>alert(1)\u003c/script>"#))
             let tampered = html.replacingOccurrences(of: #""errorCode":"InternalError""#, with: #""errorCode":"NoError""#)
             #expect(tampered != html)
             #expect(try !EvidenceCheck.check(tampered).isValid)
