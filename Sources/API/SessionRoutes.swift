@@ -1,4 +1,5 @@
 import CPMS
+import Evidence
 import Foundation
 import ServiceLog
 import Transport
@@ -7,7 +8,8 @@ import Transport
 /// (`active`, `completed`), token and start time (`from` inclusive, `to` exclusive), newest
 /// first, a page of `limit` (default 100, at most 1000); when more match, the answer carries
 /// the next page's cursor in `X-Next-Before` and a `Link: <…&before=N>; rel="next"` header.
-/// `GET /api/v1/sessions/{id}` is one session with its meter samples.
+/// `GET /api/v1/sessions/{id}` is one session with its meter samples;
+/// `GET /api/v1/sessions/{id}/evidence[?format=html]` its evidence pack (docs/billing.md).
 enum SessionRoutes {
     static func route(_ router: inout Router, store: StationStore, auth: APIAuth, log: Log) {
         router.on("GET", "/api/v1/sessions", auth: auth, needs: .viewer) { request, _ in
@@ -28,6 +30,24 @@ enum SessionRoutes {
                 guard let id = Int(text), id > 0 else { throw APIError(.invalidParameter, "a session id is a positive number, got \(text.debugDescription)") }
                 guard let session = try await store.session(id) else { throw APIError(.notFound, "no session \(id)") }
                 return try RecordRoutes.json(SessionJSON.object(session, samples: try await store.samples(session: id)))
+            }
+        }
+        router.on("GET", "/api/v1/sessions/{id}/evidence", auth: auth, needs: .viewer) { request, _ in
+            let text = request.pathParameters["id"] ?? ""
+            return await APIError.answering("GET /api/v1/sessions/{id}/evidence", log: log) {
+                guard let id = Int(text), id > 0 else { throw APIError(.invalidParameter, "a session id is a positive number, got \(text.debugDescription)") }
+                let format = try RecordRoutes.choice(request, "format", among: ["json", "html"]) ?? "json"
+                guard let records = try await EvidenceRecords.read(session: id, store: store, now: Date()) else {
+                    throw APIError(.notFound, "no session \(id)")
+                }
+                let pack = try EvidencePack.build(from: records)
+                guard format == "html" else { return .json(.ok, Array(try pack.text().utf8)) }
+                // A download, not a dashboard page: inline style only, nothing runs (the JSON block is data).
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8",
+                                                           "Content-Disposition": "attachment; filename=\"session-\(id)-evidence.html\"",
+                                                           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                                                           "X-Content-Type-Options": "nosniff"],
+                                    body: Array(try EvidencePage.html(pack).utf8))
             }
         }
     }

@@ -57,6 +57,24 @@ public struct AuditStore: Sendable {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.page(afterId: afterId, limit: limit, in: database) }
     }
 
+    /// The newest entry (the chain's head); nil while the trail is empty.
+    public func auditHead() async throws -> AuditEntry? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(AuditTables.auditColumns + " ORDER BY id DESC LIMIT 1").first.map(AuditTables.entryRow)
+        }
+    }
+
+    /// The checkpoint with the highest number; nil when none was signed.
+    public func newestAuditCheckpoint() async throws -> AuditCheckpoint? {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.newestCheckpoint(in: database) }
+    }
+
+    /// Entry `id`; nil when there is none.
+    public func auditEntry(id: Int) async throws -> AuditEntry? {
+        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.page(afterId: id - 1, limit: 1, in: database) }
+            .first { $0.id == id }
+    }
+
     /// Every checkpoint, by sequence number.
     public func auditCheckpoints() async throws -> [AuditCheckpoint] {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.checkpoints(in: database) }

@@ -183,6 +183,17 @@ public struct BillingStore: Sendable {
         }
     }
 
+    /// Why `session` has no CDR, when it was recorded as unpriced.
+    public func unpriced(session: Int) async throws -> UnpricedSession? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT session, station, start_time, stop_time, reason, recorded_at FROM unpriced_sessions WHERE session = ?",
+                              session).first.map { row in
+                UnpricedSession(session: row[0].int ?? 0, station: row[1].text ?? "", startTime: row[2].text ?? "", stopTime: row[3].text,
+                                reason: row[4].text ?? "", recordedAt: row[5].text ?? "")
+            }
+        }
+    }
+
     /// Ended sessions (the CPMS's `sessions` table, read only) that stopped at or after `since`
     /// and have neither a CDR nor an unpriced record: what the start-up sweep prices.
     public func sessionsToPrice(since: Int, limit: Int = 10_000) async throws -> [Int] {

@@ -2,7 +2,8 @@ import DomainEvents
 import Store
 
 /// Reads for following the audit trail to what it rests on (`vigil audit show`): the stored
-/// domain events a decision cites, and the raw frames of a station within a time window.
+/// domain events a decision cites, and the raw frames of a station within a time window; and
+/// for a session's evidence pack, the token's record with when it was created and last changed.
 extension StationStore {
     /// A domain event a decision cites, as the event log keeps it.
     public struct CitedEvent: Sendable, Equatable {
@@ -44,5 +45,18 @@ extension StationStore {
             """, station, from, to, limit).map { row in
             StoredFrame(id: row[0].int ?? 0, incoming: row[1].int == 1, at: row[2].text ?? "", text: row[3].text ?? "")
         }
+    }
+
+    /// A token's record with when it was first stored and last changed (the store keeps no
+    /// older versions: a record changed after a session started is not what was in force then).
+    public struct DatedToken: Sendable, Equatable {
+        public var record: IdTokenRecord
+        public var createdAt: String
+        public var updatedAt: String
+    }
+
+    public func datedToken(_ token: String) throws -> DatedToken? {
+        try database.rows("SELECT token, status, expiry, parent, note, sites, created_at, updated_at FROM id_tokens WHERE token = ?", token)
+            .first.map { row in DatedToken(record: Self.tokenRecord(row), createdAt: row[6].text ?? "", updatedAt: row[7].text ?? "") }
     }
 }

@@ -7,10 +7,12 @@ import ServiceLog
 /// [--from T] [--to T] [--before ID] [--limit N] | show ID  [--db PATH] [--json]`: charging
 /// sessions with their meter samples, read from the database `vigil serve` writes. A listing is
 /// one page, newest first; when more match, it ends by naming the next page's `--before`.
+/// `evidence ID [--format json|html] [--out FILE] | evidence --verify FILE [--db PATH]`: a
+/// session's dispute evidence pack, or the check of a saved one (`SessionsCommand+Evidence`).
 struct SessionsCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
-        case list, show
+        case list, show, evidence
     }
 
     let verb: Verb
@@ -19,7 +21,12 @@ struct SessionsCommand {
     init(arguments: [String]) throws(UsageError) {
         verb = try parseVerb(arguments, of: .sessions)
         self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "json", "station", "site", "status", "token", "from", "to", "before", "limit"])
+        switch verb {
+        case .list, .show:
+            try self.arguments.rejectUnknown(allowed: ["db", "json", "station", "site", "status", "token", "from", "to", "before", "limit"])
+        case .evidence:
+            try self.arguments.rejectUnknown(allowed: ["db", "format", "out", "verify"])
+        }
     }
 
     /// The listing's filters; a bad status, time or number is a usage error naming the option.
@@ -39,9 +46,13 @@ struct SessionsCommand {
     }
 
     func run() async throws -> Int32 {
+        // `evidence --verify FILE` needs no database unless one is named: it opens its own.
+        if verb == .evidence { return try await evidence() }
         let path = try arguments.databasePath
         let store = try openStore(at: path, create: false)
         switch verb {
+        case .evidence:
+            return try await evidence()   // answered above
         case .list:
             let page = try await store.sessions(matching: try query())
             let sessions = page.sessions

@@ -1,12 +1,14 @@
 @testable import API
 import CPMS
+import Evidence
 import Foundation
 import RuleEngine
 import Testing
 import Transport
 
 /// `GET /api/v1/sessions` (filters, strict parameters, the next page's cursor in headers),
-/// `GET /api/v1/sessions/{id}` and `GET /api/v1/maintenance`, called as a client would.
+/// `GET /api/v1/sessions/{id}`, `GET /api/v1/sessions/{id}/evidence` and `GET /api/v1/maintenance`,
+/// called as a client would.
 @Suite struct SessionAndMaintenanceRoutesTests {
     func seeded() async throws -> InProcessAPI {
         let api = try await InProcessAPI()
@@ -71,6 +73,27 @@ import Transport
         #expect(object["id"] as? Int == 1 && object["station"] as? String == "N-1" && object["energyWh"] as? Double == 2_000)
         let samples = try #require(object["samples"] as? [[String: Any]])
         #expect(samples.count == 1 && samples.first?["value"] as? Double == 500)
+    }
+
+    @Test func aSessionsEvidencePackAsJSONAndAsAPrintablePage() async throws {
+        let api = try await seeded()
+        defer { api.remove() }
+        let json = await api.call("/api/v1/sessions/1/evidence")
+        #expect(json.status.code == 200 && json.headers["Content-Type"] == "application/json")
+        let pack = try #require(InProcessAPI.json(json) as? [String: Any])
+        #expect(pack["format"] as? String == "vigil-evidence-pack" && (pack["session"] as? [String: Any])?["id"] as? Int == 1)
+        #expect(try EvidenceCheck.check(String(decoding: json.body, as: UTF8.self)).isValid)
+        let html = await api.call("/api/v1/sessions/1/evidence?format=html")
+        #expect(html.status.code == 200 && html.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(html.headers["Content-Disposition"] == "attachment; filename=\"session-1-evidence.html\"")
+        #expect(try EvidenceCheck.check(String(decoding: html.body, as: UTF8.self)).isValid)
+        for (target, status, message) in [("/api/v1/sessions/99/evidence", 404, "no session 99"),
+                                          ("/api/v1/sessions/x/evidence", 400, #"a session id is a positive number, got "x""#),
+                                          ("/api/v1/sessions/1/evidence?format=pdf", 400, #"format "pdf" is not one of: json, html"#)] {
+            let response = await api.call(target)
+            #expect(response.status.code == status, "\(target)")
+            #expect((InProcessAPI.json(response) as? [String: Any])?["error"] as? String == message, "\(target)")
+        }
     }
 
     @Test func maintenanceWindowsWithWhetherTheyAreOpen() async throws {

@@ -84,10 +84,18 @@ extension CommandHelp {
                                    OptionHelp("to", "T", "started before (RFC 3339 with a zone)"),
                                    OptionHelp("before", "ID", "only sessions with a smaller id: the next page"),
                                    OptionHelp("limit", "N", "page size, 1…10000", default: "100"), .json]),
-                VerbHelp(name: "show", arguments: "ID", summary: "one session with its meter samples", options: [.json])],
+                VerbHelp(name: "show", arguments: "ID", summary: "one session with its meter samples", options: [.json]),
+                VerbHelp(name: "evidence", arguments: "ID | --verify FILE",
+                         summary: "a session's dispute evidence pack (JSON or printable HTML, hashed), or the check of a saved one",
+                         details: ["The pack holds the session, its authorisation, meter samples, CDR and tariff version (or why it is not priced), the station's frames, status changes and faults from a minute before the start to a minute after the stop, remediation decisions and commands with their audit entries, and the audit chain's head (docs/billing.md, \"Evidence pack\").",
+                                   "--verify recomputes the hashes of a saved pack (JSON or HTML): OK and exit 0, or every difference and exit 1. With --db it also checks the cited audit entries and compares the pack with that database."],
+                         options: [OptionHelp("format", "F", "the pack as JSON or as a printable HTML page", default: "json", choices: ["json", "html"]),
+                                   OptionHelp("out", "FILE", "write it to FILE (mode 0600) instead of standard output"),
+                                   OptionHelp("verify", "FILE", "check a saved pack instead of making one")],
+                         examples: ["vigil sessions evidence 42 --format html --out session-42.html", "vigil sessions evidence --verify session-42.json --db ./var/vigil.sqlite"])],
         options: [.db],
         examples: ["vigil sessions list --station CP-17", "vigil sessions list --site depot-north --status completed --from 2026-12-01T00:00:00Z",
-                   "vigil sessions show 42 --json"])
+                   "vigil sessions show 42 --json", "vigil sessions evidence 42 --out session-42.json"])
 
     static let tokens = CommandHelp(
         name: "tokens", summary: "id tokens (RFID) that Authorize, StartTransaction and TransactionEvent check",
