@@ -5,14 +5,15 @@ extension BillingService {
     /// The price of an ended session as its CDR will state it — the same inputs and the same
     /// engine, written nowhere — for the station's display: the 2.0.1 TransactionEvent Ended
     /// answer's `totalCost`, the gross in the currency's major units. Nil when the session is
-    /// not ended, no tariff applies or it cannot be priced (the answer then goes without a
+    /// not ended or not billable, no tariff applies or it cannot be priced (the answer then goes without a
     /// price; the CDR consumer records why).
     public func quote(session id: Int) async -> Double? {
-        guard let record = try? await store.session(id), !record.isActive,
+        guard let record = try? await store.session(id), !record.isActive, Self.notBillable(record) == nil,
               let session = try? await pricingSession(record),
               let versions = try? await billing.versions(),
               let version = TariffMatcher.match(session, among: TariffMatcher.inForce(versions, at: session.start)),
-              let cdr = try? PricingEngine.price(session, with: version, timeZone: timeZone(session.site)) else { return nil }
+              let cdr = try? PricingEngine.price(session, with: version, timeZone: timeZone(session.site)),
+              Self.nothingDelivered(cdr) == nil else { return nil }
         return Self.majorUnits(cdr.gross, exponent: cdr.currency.exponent)
     }
 

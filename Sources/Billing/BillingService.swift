@@ -79,6 +79,7 @@ public struct BillingService: Sendable {
             try await billing.markUnpriced(session: id, station: record.station, start: record.startTime, stop: stopTime, reason: reason, now: stamp)
             return .unpriced(reason: reason)
         }
+        if let refusal = Self.notBillable(record) { return try await unpriced(refusal) }
         guard let session = try await pricingSession(record) else {
             return try await unpriced("unreadable start or stop time (\(record.startTime) – \(stopTime))")
         }
@@ -88,10 +89,29 @@ public struct BillingService: Sendable {
         }
         do {
             let cdr = try PricingEngine.price(session, with: version, timeZone: timeZone(session.site))
+            if let reason = Self.nothingDelivered(cdr) { return try await unpriced(reason) }
             return try await billing.insert(cdr, now: stamp) ? .priced(cdr) : .alreadyDone
         } catch let error as PricingEngine.PricingError {
             return try await unpriced(error.description)
         }
+    }
+
+    /// Why `record` is not billed, or nil when it is: a session whose token Vigil refused when
+    /// it started (blocked, expired, invalid, at a site it is not allowed at, in use elsewhere)
+    /// is not billed to that token — the charger ran it anyway (offline, or ignoring the
+    /// answer) — and gets an unpriced record naming the verdict, for follow-up, instead of a
+    /// CDR. Accepted tokens, unknown ones (the `adhoc` group: cards Vigil does not hold, such as
+    /// a payment terminal's) and sessions without a token (`none`) are priced.
+    public static func notBillable(_ record: SessionRecord) -> String? {
+        guard let verdict = record.authorization, !["accepted", "unknown", "none"].contains(verdict) else { return nil }
+        return "the token was refused when the session started (\(verdict)): not billed to it"
+    }
+
+    /// A CDR for a session that delivered no energy is not written: nothing was sold, and a
+    /// session fee for a failed start is what drivers dispute. Nil when `cdr` is billable.
+    public static func nothingDelivered(_ cdr: ChargeDetailRecord) -> String? {
+        guard let energy = Decimal(string: cdr.energyWh), energy <= 0 else { return nil }
+        return "no energy delivered (\(cdr.energyWh) Wh): nothing to bill"
     }
 
     /// What pricing needs of an ended session: its site, its token's group and its energy

@@ -22,9 +22,10 @@ import Testing
     }
 
     /// A 1.6-style session of `wh` Wh from `start` to `stop` on CP-1.
-    static func session(_ store: StationStore, start: String, stop: String?, wh: Double, token: String = "TAG") async throws -> Int {
+    static func session(_ store: StationStore, start: String, stop: String?, wh: Double, token: String = "TAG",
+                        verdict: String = "accepted") async throws -> Int {
         let id = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: token,
-                                              authorization: "accepted", startTime: start, meterStartWh: 1_000, now: start)
+                                              authorization: verdict, startTime: start, meterStartWh: 1_000, now: start)
         if let stop {
             try await store.stopSession(id: id, stopTime: stop, meterStopWh: 1_000 + wh, reason: "Local", now: stop)
         }
@@ -168,6 +169,29 @@ import Testing
             #expect(report.changed == 1)
             #expect(try await billing.billing.cdr(session: id)?.record.gross == 476)
             #expect(try await billing.billing.versions().count == 1)
+        }
+    }
+
+    /// A session whose token was refused at the start, or that delivered nothing, gets no CDR
+    /// (and no price for the station) but an unpriced record saying why; an unknown card is an
+    /// ad-hoc customer and is priced.
+    @Test func refusedTokensAndEmptySessionsAreNotBilled() async throws {
+        try await Self.withStore { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            let blocked = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000, verdict: "blocked")
+            let empty = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T12:01:00Z", wh: 0)
+            let adhoc = try await Self.session(store, start: "2026-12-01T13:00:00Z", stop: "2026-12-01T14:00:00Z", wh: 5_000, verdict: "unknown")
+            #expect(await billing.quote(session: blocked) == nil)
+            #expect(await billing.quote(session: empty) == nil)
+            #expect(try await billing.price(session: blocked, now: Date())
+                    == .unpriced(reason: "the token was refused when the session started (blocked): not billed to it"))
+            #expect(try await billing.price(session: empty, now: Date()) == .unpriced(reason: "no energy delivered (0.000 Wh): nothing to bill"))
+            // 5 kWh × 0.40 = 2.00, VAT 0.38: 2.38.
+            #expect(await billing.quote(session: adhoc) == 2.38)
+            guard case .priced(let cdr) = try await billing.price(session: adhoc, now: Date()) else { Issue.record("not priced"); return }
+            #expect(cdr.gross == 238 && cdr.group == "adhoc")
+            #expect(try await billing.billing.cdr(session: blocked) == nil)
+            #expect(try await billing.billing.cdr(session: empty) == nil)
         }
     }
 }
