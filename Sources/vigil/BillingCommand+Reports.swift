@@ -10,9 +10,10 @@ extension BillingCommand {
             throw UsageError("billing export needs --format csv or --format jsonl")
         }
         let cdrs = try await service().billing.cdrs(from: from, to: to, site: arguments.value("site"))
-        // The text as is: CSV rows end in CRLF, which printLine would follow with another line break.
+        // The text as is (printText: CSV rows end in CRLF, which printLine would follow with another
+        // line break); a reader that goes away ends vigil quietly with 141, like every listing.
         let text = format == "csv" ? CDRExport.csv(cdrs) : CDRExport.jsonl(cdrs)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        printText(text)
         return 0
     }
 

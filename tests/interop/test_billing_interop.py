@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -162,3 +163,30 @@ def test_a_session_is_priced_into_a_cdr_and_exported(tmp_path):
     assert [v["version"] for v in tariffs[0]["versions"]] == [1, 2]
     assert tariffs[0]["config"] == "in force"
     assert json.loads(export(db, "jsonl").splitlines()[0])["cdr"] == cdr
+
+
+def test_a_large_export_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`vigil billing export | head -1`: 400 CDRs (≈ 300 KB, more than a pipe holds) and a reader
+    that leaves after one line end vigil with 141 and nothing on standard error (it once
+    crashed writing to the closed pipe)."""
+    db = tmp_path / "vigil.sqlite"
+    config = tmp_path / "vigil.yaml"
+    config.write_text(CONFIG.format(price="0.40"))
+    serve(db, config).close()   # the schema, the station and the tariff's first version
+    with sqlite3.connect(db) as connection:
+        rows = []
+        for n in range(400):
+            start = datetime(2099, 1, 1, tzinfo=timezone.utc) + timedelta(hours=n)
+            rows.append(("CP-B1", str(n + 1), iso(start), iso(start + timedelta(minutes=30)), iso(start)))
+        connection.executemany("""
+            INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time,
+                                  meter_start, meter_stop, energy_wh, status, created_at, updated_at)
+            VALUES (?, 1, 1, ?, 'CARD-F', 'accepted', ?, ?, 0, 10000, 10000, 'completed', ?, ?)
+            """, [row + (row[-1],) for row in rows])
+    serve(db, config).close()   # the start-up sweep prices the 400 ended sessions
+    shell = (f"set -o pipefail; {vigil_binary()} billing export --db {db} --from 2000-01-01T00:00:00Z --to 2200-01-01T00:00:00Z "
+             f"--format jsonl | head -1; echo \"status=${{PIPESTATUS[0]}}\" >&2")
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    # 10 kWh × 0.40 = 4.00 + the 0.50 session fee: 4.50 net, VAT 19 % 0.855 → 0.86, 5.36 gross.
+    assert json.loads(result.stdout)["cdr"]["gross"] == 536
+    assert result.stderr.strip().splitlines() == ["status=141"], result.stderr
