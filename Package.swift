@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "RuleEngine", dependencies: ["DomainEvents", "YAMLKit", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
         .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit", "Digests"], exclude: ["README.md"]),
         .target(name: "Billing", dependencies: ["CPMS", "Store", "YAMLKit", "Digests", "DomainEvents"], exclude: ["README.md"]),
+        .target(name: "Fraud", dependencies: ["CPMS", "Store", "YAMLKit", "DomainEvents"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),
         .target(name: "ServiceLog", exclude: ["README.md"]),
         .target(name: "Alerts", dependencies: ["Store", "DomainEvents", "Audit", "YAMLKit", "Transport", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
@@ -36,7 +37,7 @@ let package = Package(
         .target(name: "API", dependencies: ["Dashboard", "Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts", "Billing"],
                 exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
-                                                        "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing", "Store"]),
+                                                        "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing", "Store", "Fraud"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),
@@ -48,13 +49,14 @@ let package = Package(
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "CPMS", "Store", "YAMLKit", "Digests"]),
+        .testTarget(name: "FraudTests", dependencies: ["Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
         .testTarget(name: "HTTPAPITests", dependencies: ["API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
-        .testTarget(name: "VigilTests", dependencies: ["vigil", "CPMS", "Billing"]),
+        .testTarget(name: "VigilTests", dependencies: ["vigil", "CPMS", "Billing", "Fraud"]),
     ],
     swiftLanguageModes: [.v6]
 )
