@@ -32,10 +32,17 @@ public struct FraudDetector: Sendable {
                                      connector: session.connector, session: session.id, transactionId: session.transactionId,
                                      idTag: session.idTag, time: now, detail: detail))
         }
-        let end = session.stop ?? now
+        // The later of two overlapping sessions is the suspect one, so each pair is reported once
+        // (at the second start), whichever order the consumer reads them in. A session still
+        // open is running now, unless it is old enough to be taken for one whose end was lost.
+        let end = session.stop ?? .distantFuture
         let overlapping = others.filter { other in
-            other.id != session.id && other.station != session.station && other.idTag == session.idTag && session.idTag != nil
-                && other.start < end && (other.stop ?? min(now, other.start.addingTimeInterval(thresholds.abandonedSessionAfter))) > session.start
+            guard other.id != session.id, other.station != session.station, let token = session.idTag,
+                  other.idTag?.caseInsensitiveCompare(token) == .orderedSame,
+                  other.start < session.start || (other.start == session.start && other.id < session.id) else { return false }
+            let abandonedAt = other.start.addingTimeInterval(thresholds.abandonedSessionAfter)
+            let otherEnd = other.stop ?? (now < abandonedAt ? .distantFuture : abandonedAt)
+            return other.start < end && otherEnd > session.start
         }.sorted { $0.start < $1.start }
         if let other = overlapping.first {
             signal(.concurrentUse, ["otherStation": .string(other.station), "otherSession": .number(Double(other.id)),

@@ -35,7 +35,9 @@ import Testing
         let sameStation = Self.session(3, station: "CP-1", connector: 2, start: -600)
         let abandoned = Self.session(4, station: "CP-3", start: -200_000)
         let otherToken = Self.session(5, station: "CP-4", token: "OTHER", start: -600)
-        let found = detector.atStart(Self.session(2, start: 0), others: [ended, sameStation, abandoned, otherToken], token: nil, site: nil,
+        // The pair is reported at the later start only: this one started first.
+        let later = Self.session(6, station: "CP-5", start: 60)
+        let found = detector.atStart(Self.session(2, start: 0), others: [ended, sameStation, abandoned, otherToken, later], token: nil, site: nil,
                                      previous: nil, now: Self.at(1))
         #expect(found.isEmpty)
     }
