@@ -51,7 +51,7 @@ struct FraudCommand {
         let store = try openStore(at: arguments.databasePath, create: false)
         let signals = try await FraudStore(host: store).signals(query)
         if arguments.has("json") {
-            printLine(JSONOutput.text(signals.map(Self.object)))
+            printLine(JSONOutput.text(signals.map(\.jsonObject)))
             return 0
         }
         guard !signals.isEmpty else { printLine("no fraud signals"); return 0 }
@@ -65,23 +65,5 @@ struct FraudCommand {
         }
         for line in table.lines { printStoredLine(line) }
         return 0
-    }
-
-    /// A signal as `--json` (and the API) write it.
-    static func object(_ signal: FraudSignal) -> [String: Any] {
-        var object: [String: Any] = ["signal": signal.kind.rawValue, "key": signal.key, "station": signal.station,
-                                     "time": UTCTimestamp.format(signal.time, milliseconds: true),
-                                     "detail": signal.detail.mapValues { value -> Any in
-                                         switch value {
-                                         case .string(let text): return text
-                                         case .number(let number): return number
-                                         case .bool(let flag): return flag
-                                         }
-                                     }]
-        object["connector"] = signal.connector
-        object["session"] = signal.session
-        object["transactionId"] = signal.transactionId
-        object["idTag"] = signal.idTag
-        return object
     }
 }

@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,6 +108,15 @@ def test_concurrent_use_is_signalled_and_the_shipped_rule_blocks_the_token(tmp_p
                 assert signal["transactionId"] == str(again.transaction_id)
                 assert signal["detail"]["otherStation"] == "CP-F1"
                 assert signal["detail"]["otherTransactionId"] == str(started.transaction_id)
+                # The same through the API (viewer access), and a bad kind named in the 400.
+                assert get(proc, "/api/v1/fraud?kind=concurrentUse&station=CP-F2") == signals
+                assert get(proc, "/api/v1/fraud?station=CP-F1") == []
+                try:
+                    get(proc, "/api/v1/fraud?kind=cloning")
+                    raise AssertionError("an unknown kind was accepted")
+                except urllib.error.HTTPError as error:
+                    assert error.code == 400
+                    assert "kind must be one of concurrentUse" in error.read().decode()
                 # The station filter and the text form.
                 assert json.loads(cli(db, "fraud", "list", "--json", "--station", "CP-F1")) == []
                 assert "concurrentUse" in cli(db, "fraud", "list")
