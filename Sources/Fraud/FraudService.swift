@@ -14,16 +14,20 @@ public actor FraudService {
     public let detector: FraudDetector
     private var window: RejectionWindow
     private let publish: @Sendable (DomainEvent) async throws -> Void
+    private let clock: @Sendable () -> Date
 
     /// `publish`: where `fraudSuspected` events go (serve: the event log, without waiting for
-    /// room — the consumer must never wait on itself).
-    public init(store: StationStore, thresholds: FraudThresholds = FraudThresholds(),
+    /// room — the consumer must never wait on itself). `clock`: the time a published event
+    /// carries (when the signal was found, as every event's time is when Vigil learnt it; the
+    /// stored signal keeps the time of the event that triggered the check).
+    public init(store: StationStore, thresholds: FraudThresholds = FraudThresholds(), clock: @escaping @Sendable () -> Date = { Date() },
                 publish: @escaping @Sendable (DomainEvent) async throws -> Void) {
         self.store = store
         self.fraud = FraudStore(host: store)
         self.detector = FraudDetector(thresholds: thresholds)
         self.window = RejectionWindow(thresholds: thresholds)
         self.publish = publish
+        self.clock = clock
     }
 
     /// Whether serve should hand this event to `observe`.
@@ -39,7 +43,7 @@ public actor FraudService {
         for event in events where Self.observes(event) {
             do {
                 for signal in try await check(event) where try await fraud.insert(signal) {
-                    try await publish(Self.event(for: signal, from: event))
+                    try await publish(Self.event(for: signal, from: event, at: clock()))
                     published.append(signal)
                 }
             } catch { onError(event.station, error) }
@@ -94,15 +98,15 @@ public actor FraudService {
                             sampleCount: samples.count, register: register, startReportedLate: late)
     }
 
-    /// The `fraudSuspected` event of `signal`, with the directory attributes of the event that
-    /// triggered it (the same station).
-    public static func event(for signal: FraudSignal, from trigger: DomainEvent) -> DomainEvent {
+    /// The `fraudSuspected` event of `signal` at `time`, with the directory attributes of the
+    /// event that triggered it (the same station).
+    public static func event(for signal: FraudSignal, from trigger: DomainEvent, at time: Date) -> DomainEvent {
         var fields: [String: FieldValue] = ["signal": .string(signal.kind.rawValue), "detail": .string(signal.summary)]
         if let idTag = signal.idTag { fields["idTag"] = .string(idTag) }
         if let reference = signal.transactionId { fields["transactionId"] = .string(reference) }
         if let session = signal.session { fields["session"] = .number(Double(session)) }
         if let other = signal.detail["otherStation"] { fields["otherStation"] = other }
-        return DomainEvent(id: UUID().uuidString.lowercased(), kind: .fraudSuspected, time: trigger.time, station: signal.station,
+        return DomainEvent(id: UUID().uuidString.lowercased(), kind: .fraudSuspected, time: DomainEvent.storagePrecision(time), station: signal.station,
                            connector: signal.connector, evse: signal.connector, site: trigger.site, vendor: trigger.vendor,
                            model: trigger.model, firmware: trigger.firmware, fields: fields)
     }

@@ -21,7 +21,7 @@ import Testing
         _ = try await store.declareStation(id: "CP-1", site: "north")
         _ = try await store.declareStation(id: "CP-2", site: "south")
         let published = Published()
-        let service = FraudService(store: store) { event in published.events.withLock { $0.append(event) } }
+        let service = FraudService(store: store, clock: { UTCTimestamp.parse("2026-12-05T12:00:00Z")! }) { event in published.events.withLock { $0.append(event) } }
         try await body(store, service, published)
     }
 
@@ -59,6 +59,8 @@ import Testing
             #expect(sent.first?.kind == .fraudSuspected)
             #expect(sent.first?.station == "CP-2")
             #expect(sent.first?.site == "south")
+            #expect(sent.first?.time == UTCTimestamp.parse("2026-12-05T12:00:00Z"))
+            #expect(stored.first?.time == UTCTimestamp.parse("2026-12-05T10:05:00Z"))
             #expect(sent.first?.value(of: "signal") == .string("concurrentUse"))
             #expect(sent.first?.value(of: "idTag") == .string("TAG"))
             #expect(sent.first?.value(of: "otherStation") == .string("CP-1"))
