@@ -65,7 +65,7 @@ public actor FraudService {
             var others: [SessionFacts] = []
             if let token = session.idTag {
                 for other in try await fraud.sessions(ofToken: token, excluding: id) {
-                    if let facts = try await facts(session: other) { others.append(facts) }
+                    if let facts = try await facts(session: other, readingSamples: false) { others.append(facts) }
                 }
             }
             var token: IdTokenRecord?
@@ -83,9 +83,11 @@ public actor FraudService {
     }
 
     /// A session as the checks see it; nil when it is unknown or its start time unreadable.
-    func facts(session id: Int) async throws -> SessionFacts? {
+    /// `readingSamples: false` leaves its meter values out (the concurrent-use check needs
+    /// only the times of the token's other sessions, which may have thousands of samples).
+    func facts(session id: Int, readingSamples: Bool = true) async throws -> SessionFacts? {
         guard let record = try await store.session(id), let start = Self.date(record.startTime) else { return nil }
-        let samples = try await store.samples(session: id)
+        let samples = readingSamples ? try await store.samples(session: id) : []
         let register = samples.compactMap { sample -> SessionFacts.RegisterReading? in
             guard sample.measurand == "Energy.Active.Import.Register", sample.phase == nil, sample.unit == nil || sample.unit == "Wh",
                   let at = Self.date(sample.at) else { return nil }

@@ -2,7 +2,8 @@
 token at two stations; `vigil serve`'s fraud consumer reports `concurrentUse` (read back with
 `vigil fraud list --json`), and the shipped example rule `Rules/fraud.yaml` fires on the
 `fraudSuspected` event: the token is blocked in the registry and the fraud desk alerted — so
-the next Authorize with it is refused."""
+the next Authorize with it is refused. A session ending without meter values is a second
+signal, which the rule leaves alone."""
 
 from __future__ import annotations
 
@@ -33,8 +34,7 @@ stations:
   - {id: CP-F1, site: north}
   - {id: CP-F2, site: south}
 fraud:
-  burstCount: 5
-  burstWindow: 60s
+  noMeterValuesMinDuration: 0s   # any session without meter values, however short
 """
 
 
@@ -137,6 +137,15 @@ def test_concurrent_use_is_signalled_and_the_shipped_rule_blocks_the_token(tmp_p
                 # The card is refused from now on.
                 refused = await first.call(call16.Authorize(id_tag="04A1B2C3"))
                 assert refused.id_tag_info["status"] == "Blocked"
+
+                # Another signal at the session's end; the rule does not act on it.
+                await first.call(call16.StopTransaction(transaction_id=started.transaction_id, meter_stop=1500, timestamp=now()))
+                ended = wait_for(lambda: json.loads(cli(db, "fraud", "list", "--json", "--kind", "noMeterValues")), "noMeterValues")
+                assert [(s["station"], s["transactionId"]) for s in ended] == [("CP-F1", str(started.transaction_id))]
+                assert ended[0]["detail"]["reportedWh"] == 500
+                assert sorted(s["signal"] for s in json.loads(cli(db, "fraud", "list", "--json"))) == ["concurrentUse", "noMeterValues"]
+                await asyncio.sleep(0.5)
+                assert len([d for d in get(proc, "/api/v1/decisions") if d["rule"] == "fraud-concurrent-use-block-token"]) == 2
 
         asyncio.run(asyncio.wait_for(scenario(), 60))
     finally:
