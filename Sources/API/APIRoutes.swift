@@ -28,6 +28,7 @@ public enum APIRoutes {
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
         SessionRoutes.route(&router, store: store, auth: auth, log: log)
         BillingRoutes.route(&router, store: store, auth: auth, log: log)
+        FraudRoutes.route(&router, store: store, auth: auth, log: log)
         MaintenanceRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
         InsightRoutes.route(&router, store: store, runner: runner, sites: sites, catalog: catalog, auth: auth, log: log)

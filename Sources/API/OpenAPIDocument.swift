@@ -1,4 +1,5 @@
 import Foundation
+import Fraud
 
 /// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`,
 /// `CommandRoutes`, `LiveRoutes` and the dashboard register — a test holds the two to each other, both ways — with the
@@ -69,6 +70,17 @@ enum OpenAPIDocument {
                           ("site", "Only this site's CDRs.", "string"), ("limit", "At most this many (1…1000, default 100).", "integer")],
                   answer: ("200", "CDRs.", ["type": "array", "items": object(["id": integer, "contentHash": string, "createdAt": string,
                                                                                "cdr": ["type": "object"]])]),
+                  errors: ["400"]),
+        Operation(method: "GET", path: "/api/v1/fraud",
+                  summary: "Fraud and integrity signals (docs/billing.md), newest first: concurrent use of a token, a token at a site it is not allowed at, offline starts with bad tokens, meter register anomalies, authorisation bursts and probing.",
+                  access: "viewer",
+                  query: [("from", "Found at or after (RFC 3339 with a zone).", "string"), ("to", "Found before (RFC 3339 with a zone).", "string"),
+                          ("station", "Only this station's signals.", "string"),
+                          ("kind", "Only this signal: " + FraudSignal.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ".", "string"),
+                          ("limit", "At most this many (1…1000, default 100).", "integer")],
+                  answer: ("200", "Signals.", ["type": "array", "items": object(["signal": string, "key": string, "station": string, "time": string,
+                                                                                  "connector": integer, "session": integer, "transactionId": string,
+                                                                                  "idTag": string, "detail": ["type": "object"]])]),
                   errors: ["400"]),
         Operation(method: "GET", path: "/api/v1/maintenance",
                   summary: "The configured maintenance windows, each with whether it is open (no automatic command; availability counts it as maintenance).",

@@ -29,7 +29,7 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     /// Every kind of entry Vigil writes (what `vigil audit query --kind` accepts).
-    public static let kinds = ["alert", "command", "decision", "operator", "outcome", "system", "verification"]
+    public static let kinds = ["alert", "command", "decision", "operator", "outcome", "system", "token", "verification"]
 }
 
 /// An entry as stored: the record, its place and time, the chain hashes, and the encoding its

@@ -62,6 +62,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// Vigil's executor holds (or releases) every automatic state-changing command, for the
     /// fleet (`scope: fleet`, station "") while many stations fault at once.
     case hold
+    /// Vigil's fraud and integrity consumer found a suspicious session, token or station
+    /// (`signal` names which check; docs/billing.md, "Fraud and integrity signals").
+    case fraudSuspected
 
     /// Attributes every event has; valid in any `where`.
     public static let commonFields = ["kind", "station", "connector", "evse", "site", "vendor", "model", "firmware"]
@@ -85,6 +88,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .commandResult: return ["action", "status", "rule", "detail", "target", "rung", "reason"]
         case .hold: return ["scope", "active", "until", "reason"]
         case .approval: return ["rule", "target", "approved", "by", "role"]
+        case .fraudSuspected: return ["signal", "idTag", "transactionId", "session", "detail", "otherStation"]
         }
     }
 

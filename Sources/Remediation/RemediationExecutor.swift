@@ -145,6 +145,8 @@ public actor RemediationExecutor {
                     await execute(decision, action: action, decisionId: stored.id)
                 } else if action.type == .alert {
                     await alert(decision, action: action, decisionId: stored.id)
+                } else if action.type == .blockToken {
+                    await blockToken(decision, action: action, decisionId: stored.id)
                 }
             case .verified, .verificationFailed:
                 await markVerification(decision, worked: decision.kind == .verified)

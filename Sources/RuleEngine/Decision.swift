@@ -110,6 +110,8 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     /// For a command whose rung has a `verify`: when its check ends (the rung's deadline, after
     /// which `verificationFailed` follows). Nil when the rung defines no check.
     public var verifyUntil: Date?
+    /// For `blockToken`: the id token to block (the triggering event's `idTag`).
+    public var token: String?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,
@@ -133,6 +135,7 @@ public struct DecidedAction: Sendable, Equatable, Codable {
         case .triggerMessage: return "triggerMessage \(message ?? "?")"
         case .alert: return "alert \(route ?? "?")"
         case .approve: return "approve \(role ?? "?")"
+        case .blockToken: return "blockToken \(token ?? "-")"
         default: return type.rawValue
         }
     }

@@ -72,6 +72,14 @@ extension Evaluation {
             return (alertAction(spec, rule: rule, ladder: ladder, match: match, at: time), nil)
         case .approve(let approval):
             return (DecidedAction(type: .approve, role: approval.role), nil)
+        case .blockToken:
+            // The token of the event that started the ladder; an event without one blocks nothing.
+            guard let token = ladder.event.value(of: "idTag")?.description, !token.isEmpty else {
+                return (DecidedAction(type: .blockToken), "the triggering \(ladder.event.kind.rawValue) event names no idTag: nothing to block")
+            }
+            var action = DecidedAction(type: .blockToken)
+            action.token = token
+            return (action, nil)
         case .record(let title):
             let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
             return (DecidedAction(type: .record, title: title.render { values[$0] }), nil)

@@ -26,7 +26,7 @@ struct Evaluation {
         }
         // Whatever a station sends proves it connected; Vigil's own events (command results,
         // approvals) prove nothing about it.
-        if ![.disconnected, .commandResult, .approval, .tick, .hold].contains(event.kind) { facts.isConnected = true }
+        if ![.disconnected, .commandResult, .approval, .tick, .hold, .fraudSuspected].contains(event.kind) { facts.isConnected = true }
         switch event.kind {
         case .connected, .booted:
             if event.kind == .connected || !wasConnected { facts.connectedAt = time }

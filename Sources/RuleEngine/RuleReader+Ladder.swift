@@ -5,7 +5,7 @@ import YAMLKit
 /// Reading the `then` ladder and `limits`; part of `RuleReader`.
 extension RuleReader {
     static let actionKeys = ["reset", "disableConnector", "enableConnector", "unlockConnector", "triggerMessage",
-                             "alert", "remedy", "approve", "record"]
+                             "alert", "remedy", "approve", "record", "blockToken"]
     static let rungKeys = actionKeys + ["verify", "allowDuringSession", "fallback"]
     /// Messages a station can be asked to send (TriggerMessage in 1.6 and 2.0.1).
     static let triggerableMessages = ["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
@@ -71,6 +71,9 @@ extension RuleReader {
         case "reset":
             let kind = reader.choice("reset", RuleAction.ResetKind.self, valid: RuleAction.ResetKind.allCases)
             action = kind.map(RuleAction.reset)
+        case "blockToken":
+            if reader.bool(key) == false, let valueNode = node[key] { reader.fail(valueNode, "\"blockToken: false\" does nothing; remove the rung") }
+            action = .blockToken
         case "disableConnector", "enableConnector", "unlockConnector":
             if reader.bool(key) == false, let valueNode = node[key] { reader.fail(valueNode, "\"\(key): false\" does nothing; remove the rung") }
             action = key == "disableConnector" ? .disableConnector : key == "enableConnector" ? .enableConnector : .unlockConnector
@@ -115,6 +118,7 @@ extension RuleReader {
             if case .approve? = action { reader.fail(verifyNode, "an approval is not verified; verify the rung it guards") }
             if case .alert? = action { reader.fail(verifyNode, "an alert is not verified; put verify on a command rung") }
             if case .record? = action { reader.fail(verifyNode, "a record is not verified; put verify on a command rung") }
+            if case .blockToken? = action { reader.fail(verifyNode, "a token block is not verified; put verify on a command rung") }
             verify = verification(verifyNode, context: "\(context) verify")
         }
         let allow = reader.bool("allowDuringSession", required: false) ?? false

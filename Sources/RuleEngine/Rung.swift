@@ -16,6 +16,8 @@ public enum ActionType: String, Sendable, Codable, CaseIterable {
     case reset, disableConnector, enableConnector, unlockConnector, triggerMessage, alert, remedy, approve
     /// Marks an incident (title, the rule's labels) for other rules — no command, no alert.
     case record
+    /// Blocks the triggering event's id token in Vigil's token registry (no OCPP command).
+    case blockToken
     /// A catalogue remedy that asks for no command (wait for recovery).
     case none
 
@@ -23,7 +25,7 @@ public enum ActionType: String, Sendable, Codable, CaseIterable {
     public var isCommand: Bool {
         switch self {
         case .reset, .disableConnector, .enableConnector, .unlockConnector, .triggerMessage: return true
-        case .alert, .remedy, .approve, .record, .none: return false
+        case .alert, .remedy, .approve, .record, .blockToken, .none: return false
         }
     }
 
@@ -47,6 +49,9 @@ public enum RuleAction: Sendable, Equatable {
     /// Record an incident with this title (templated): the rule's incident opens for `ruleActive`
     /// and `inhibit` of other rules, and the decision is kept — nothing is sent.
     case record(Template)
+    /// Block the triggering event's `idTag` in the token registry: later Authorize and start
+    /// requests with it are refused. Nothing is sent to the station.
+    case blockToken
 
     public enum ResetKind: String, Sendable, Codable, CaseIterable { case soft, hard }
 
@@ -61,6 +66,7 @@ public enum RuleAction: Sendable, Equatable {
         case .catalogueRemedy: return .remedy
         case .approve: return .approve
         case .record: return .record
+        case .blockToken: return .blockToken
         }
     }
 
@@ -74,6 +80,7 @@ public enum RuleAction: Sendable, Equatable {
         case .triggerMessage(let message): return "ask the station to send \(message)"
         case .alert(let alert): return "alert route \"\(alert.route)\" with severity \(alert.severity.rawValue)"
         case .record(let title): return "record an incident \"\(title.source)\" (nothing is sent)"
+        case .blockToken: return "block the event's id token in the token registry (nothing is sent to the station)"
         case .catalogueRemedy(let fallback):
             return "do what the vendor catalogue recommends for the reported code (alerting route \"\(fallback.route)\" when that is a person's job)"
         case .approve(let approval):

@@ -5,7 +5,7 @@ import YAMLKit
 /// (`CommandHelp.all`) to exactly what the binary accepts.
 enum CommandName: String, CaseIterable, Sendable {
     case serve, echo, bench, simulate, stations, sessions, tokens, users, rules, remediation, alerts, audit, codes, help, completion
-    case metrics, billing
+    case metrics, billing, fraud
     case config, backup, restore
     case ocppHarness = "ocpp-harness"
 
@@ -19,6 +19,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .sessions: SessionsCommand.Verb.allCases.map(\.rawValue)
         case .metrics: MetricsCommand.Verb.allCases.map(\.rawValue)
         case .billing: BillingCommand.Verb.allCases.map(\.rawValue)
+        case .fraud: FraudCommand.Verb.allCases.map(\.rawValue)
         case .tokens: TokensCommand.Verb.allCases.map(\.rawValue)
         case .users: UsersCommand.Verb.allCases.map(\.rawValue)
         case .rules: RulesCommand.Verb.allCases.map(\.rawValue)

@@ -2,6 +2,7 @@ import API
 import Alerts
 import Audit
 import Billing
+import Fraud
 import CPMS
 import Foundation
 import OCPP
@@ -50,6 +51,8 @@ struct ServeCommand {
     var remediationPolicy = RemediationPolicy()
     /// The config file's `tariffs:`; none: no pricing.
     var tariffs: [Tariff] = []
+    /// The fraud and integrity checks' thresholds (`fraud:`, docs/billing.md).
+    var fraudThresholds = FraudThresholds()
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -93,6 +96,7 @@ struct ServeCommand {
         alertSettings = file.alerts
         remediationPolicy = file.remediation
         tariffs = file.tariffs
+        fraudThresholds = file.fraud
         var origins: [String: SettingOrigin] = [:]
         func setting(_ name: String) -> String? {
             let variable = "VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
@@ -268,6 +272,7 @@ struct ServeCommand {
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
         let billing = try await startBilling(store: store, events: eventLog)
+        let detectFraud = try await startFraud(store: store, events: eventLog)
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
         if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
@@ -332,7 +337,7 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning] + (billing.map { [$0.task] } ?? []),
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning, detectFraud] + (billing.map { [$0.task] } ?? []),
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }

@@ -1,6 +1,7 @@
 import Alerts
 import Billing
 import CPMS
+import Fraud
 import Foundation
 import Remediation
 import RuleEngine
@@ -25,6 +26,7 @@ import YAMLKit
 /// httpAllowedOrigins: [https://ops.example.net]
 /// tariffs:                                        # docs/billing.md
 ///   - {id: standard, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.39}]}
+/// fraud: {maxPowerKW: 150, burstCount: 5, burstWindow: 60s}   # docs/billing.md
 /// ```
 struct ServeConfigFile {
     /// YAML key → flag name.
@@ -57,6 +59,8 @@ struct ServeConfigFile {
     var remediation = RemediationPolicy()
     /// What sessions cost (`tariffs:`, docs/billing.md).
     var tariffs: [Tariff] = []
+    /// The fraud and integrity checks' thresholds (`fraud:`, docs/billing.md).
+    var fraud = FraudThresholds()
 
     /// Where each setting's value is in the file, by flag name (`vigil config check` and the
     /// messages about a bad value point there).
@@ -83,7 +87,7 @@ struct ServeConfigFile {
         } catch {
             return (ServeConfigFile(), [error])
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation", "tariffs"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation", "tariffs", "fraud"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -171,6 +175,11 @@ struct ServeConfigFile {
         if let tariffsNode = reader.field("tariffs", required: false) {
             let (tariffs, problems) = TariffReader.read(tariffsNode)
             config.tariffs = tariffs
+            errors += problems
+        }
+        if let fraudNode = reader.field("fraud", required: false) {
+            let (thresholds, problems) = FraudConfigReader.read(fraudNode)
+            config.fraud = thresholds
             errors += problems
         }
         if let alertsNode = reader.field("alerts", required: false) {

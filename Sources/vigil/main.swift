@@ -33,6 +33,7 @@ do {
         case .sessions: status = try await SessionsCommand(arguments: rest).run()
         case .metrics: status = try await MetricsCommand(arguments: rest).run()
         case .billing: status = try await BillingCommand(arguments: rest).run()
+        case .fraud: status = try await FraudCommand(arguments: rest).run()
         case .completion: status = try CompletionCommand(arguments: rest).run()
         case .config: status = try await ConfigCommand(arguments: rest).run()
         case .backup: status = try await BackupCommand(arguments: rest).run()

@@ -37,7 +37,7 @@ import Testing
             - reboot: soft
         """, [
             "bad.yaml:4:7: rule \"a\" then[1]: unknown key \"reboot\"",
-            "bad.yaml:4:7: rule \"a\" then[1]: each rung needs one action: reset, disableConnector, enableConnector, unlockConnector, triggerMessage, alert, remedy, approve, record",
+            "bad.yaml:4:7: rule \"a\" then[1]: each rung needs one action: reset, disableConnector, enableConnector, unlockConnector, triggerMessage, alert, remedy, approve, record, blockToken",
         ]),
         ("unreachable", """
         - id: a

@@ -3,7 +3,7 @@
 /// `HelpRegistryTests`; so does a verb its dispatch accepts that its entry lacks.
 extension CommandHelp {
     static let all: [CommandHelp] = [
-        serve, stations, sessions, metrics, billing, tokens, users, rules, remediation, alerts, audit, codes,
+        serve, stations, sessions, metrics, billing, fraud, tokens, users, rules, remediation, alerts, audit, codes,
         config, backup, restore, simulate, echo, bench, ocppHarness, help, completion,
     ]
 
