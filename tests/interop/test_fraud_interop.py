@@ -8,7 +8,6 @@ signal, which the rule leaves alone."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shutil
 import subprocess
@@ -18,13 +17,12 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 import ocpp.v16
 import ocpp.v16.call as call16
 
 from conftest import VigilProcess, vigil_binary
+from conftest import charge_point as station
 
 STEP = 10.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,20 +55,6 @@ def wait_for(predicate, what: str, timeout: float = STEP):
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-@contextlib.asynccontextmanager
-async def station(proc: VigilProcess, name: str):
-    url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}"
-    async with connect(url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=2, ping_interval=None) as ws:
-        cp = ocpp.v16.ChargePoint(name, ws, response_timeout=STEP)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, Exception):
-                await asyncio.wait_for(reader, STEP)
 
 
 def now() -> str:
