@@ -85,10 +85,11 @@ public struct FleetSimulator: Sendable {
                 }
             }
         }
+        let cards = TokenPool()
         let stations = scenario.stations.enumerated().compactMap { index, station -> SimulatedStation? in
             guard let personality = personalities[station.personality] else { return nil }
             return SimulatedStation(id: station.id, site: station.site, personality: personality, scenario: scenario, clock: clock,
-                                    url: url, seed: UInt64(index + 1) &* 0x9E37_79B9, report: report)
+                                    url: url, seed: UInt64(index + 1) &* 0x9E37_79B9, tokens: cards, report: report)
         }
         summary.withLock { $0.stations = stations.count }
         log("simulating \(stations.count) stations on \(scenario.sites.count) sites for \(Int(scenario.duration)) s at speed \(scenario.speed)×")

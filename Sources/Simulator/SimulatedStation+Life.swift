@@ -99,13 +99,19 @@ extension SimulatedStation {
         }
     }
 
-    func token() -> String {
-        if Double.random(in: 0..<1, using: &random) < scenario.drivers.unknownShare { return "UNKNOWN-\(Int.random(in: 1000...9999, using: &random))" }
-        return scenario.drivers.tokens.randomElement(using: &random) ?? "SIM-TOKEN-1"
+    /// The card the arriving driver presents at `connector`: an unknown one for `unknownShare`
+    /// of drivers, else a known card not charging elsewhere; nil when all of them are.
+    func token(at connector: Int) -> String? {
+        let holder = "\(id)/\(connector)"
+        if Double.random(in: 0..<1, using: &random) < scenario.drivers.unknownShare {
+            return tokens.borrow(preferring: ["UNKNOWN-\(Int.random(in: 1000...9999, using: &random))"], holder: holder)
+        }
+        let known = scenario.drivers.tokens.isEmpty ? ["SIM-TOKEN-1"] : scenario.drivers.tokens
+        return tokens.borrow(preferring: known.shuffled(using: &random), holder: holder)
     }
 
     func start(_ connector: Int) async -> Session? {
-        let idTag = token()
+        guard let idTag = token(at: connector) else { return nil }
         let target = Double.random(in: scenario.drivers.energyKWh, using: &random) * 1_000
         let meterStart = Double(connector * 1_000_000 + rebootCount * 10_000)
         status[connector] = "Preparing"
@@ -125,6 +131,7 @@ extension SimulatedStation {
                                                                           idTag: nil, trigger: "Deauthorized"))
                 status[connector] = "Available"
                 await sendStatus(connector)
+                tokens.giveBack(holder: "\(id)/\(connector)")
                 return nil
             }
             status[connector] = "Charging"
@@ -137,6 +144,7 @@ extension SimulatedStation {
                                                                            ("timestamp", .string(clock.timestamp()))])),
               case .number(let number)? = reply["transactionId"], let transactionId = number.intValue else {
             status[connector] = "Available"
+            tokens.giveBack(holder: "\(id)/\(connector)")
             return nil
         }
         var answer = "Accepted"
@@ -147,6 +155,7 @@ extension SimulatedStation {
                                                                ("timestamp", .string(clock.timestamp())), ("reason", .string("DeAuthorized"))]))
             status[connector] = "Available"
             await sendStatus(connector)
+            tokens.giveBack(holder: "\(id)/\(connector)")
             return nil
         }
         status[connector] = "Charging"
@@ -181,6 +190,7 @@ extension SimulatedStation {
                                                                ("timestamp", .string(clock.timestamp())), ("reason", .string(failed ? "Other" : "EVDisconnected"))]))
         }
         charging.remove(connector)
+        tokens.giveBack(holder: "\(id)/\(connector)")
         report(.sessionCompleted(station: id, energyWh: Int(meter - session.meterStart)))
         if activeFault[connector] == nil {
             status[connector] = "Finishing"

@@ -14,6 +14,8 @@ public actor SimulatedStation {
     let clock: SimClock
     let url: String
     let report: @Sendable (SimulationEvent) -> Void
+    /// The simulation's cards, shared with the other stations.
+    let tokens: TokenPool
 
     var connection: OCPPConnection?
     var status: [Int: String] = [:]
@@ -31,7 +33,7 @@ public actor SimulatedStation {
     var random: SplitMix
 
     public init(id: String, site: String, personality: Personality, scenario: Scenario, clock: SimClock, url: String,
-                seed: UInt64, report: @escaping @Sendable (SimulationEvent) -> Void) {
+                seed: UInt64, tokens: TokenPool = TokenPool(), report: @escaping @Sendable (SimulationEvent) -> Void) {
         self.id = id
         self.site = site
         self.personality = personality
@@ -40,6 +42,7 @@ public actor SimulatedStation {
         self.clock = clock
         self.url = url
         self.report = report
+        self.tokens = tokens
         random = SplitMix(state: seed)
         heartbeatInterval = personality.heartbeatInterval
         for connector in 1...personality.connectors { status[connector] = "Available" }
@@ -60,6 +63,7 @@ public actor SimulatedStation {
             }
             // Live until the connection ends (a reboot closes it) or the scenario does.
             await live(pendingFaults: &pendingFaults)
+            tokens.giveBackAll(station: id)   // sessions cut by a reboot or a drop end here
             await connection?.socket.close()
             connection = nil
             if let reboot = rebootRequested {

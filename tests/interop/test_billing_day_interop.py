@@ -85,7 +85,7 @@ def test_a_simulated_day_of_the_demo_fleet_prices_as_a_hand_check(tmp_path):
                          "--log-level", "warning"], ["ocpp", "http"]).start()
     try:
         cli(db, "tokens", "add", "DEMO-CARD-1", "--parent", "FLEET-ACME")
-        for card in ("DEMO-CARD-2", "DEMO-CARD-3"):
+        for card in ("DEMO-CARD-2", "DEMO-CARD-3", "DEMO-CARD-4", "DEMO-CARD-5", "DEMO-CARD-6"):
             cli(db, "tokens", "add", card)
         sim = subprocess.run([str(vigil_binary()), "simulate", "--scenario", str(REPO_ROOT / "Simulations" / "demo.yaml"),
                               "--url", f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/", "--speed", "3600", "--duration", "24h", "--quiet"],

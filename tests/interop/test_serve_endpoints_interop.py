@@ -206,9 +206,9 @@ def test_http_health(serve_server):
         assert health["status"] == "ok"
         # The durable event log: its head and each consumer's place and lag (events, ms).
         log = health["eventLog"]
-        assert [c["name"] for c in log["consumers"]] == ["remediation", "rules"]
+        assert [c["name"] for c in log["consumers"]] == ["fraud", "remediation", "rules"]
         assert all(0 <= c["position"] <= log["head"] and c["lag"] >= 0 and c["lagMilliseconds"] >= 0 for c in log["consumers"]), health
-        assert [c["name"] for c in health["eventConsumers"]] == ["remediation", "rules"]
+        assert [c["name"] for c in health["eventConsumers"]] == ["fraud", "remediation", "rules"]
         assert all(c["dropped"] == 0 and c["capacity"] > 0 for c in health["eventConsumers"]), health
 
 
