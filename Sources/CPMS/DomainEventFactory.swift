@@ -50,7 +50,7 @@ public struct DomainEventFactory: Sendable {
     }
 
     static func newId() -> String {
-        UUID().uuidString.lowercased()
+        RandomIdentifier.make()
     }
 }
 

@@ -108,7 +108,7 @@ public actor FraudService {
         if let reference = signal.transactionId { fields["transactionId"] = .string(reference) }
         if let session = signal.session { fields["session"] = .number(Double(session)) }
         if let other = signal.detail["otherStation"] { fields["otherStation"] = other }
-        return DomainEvent(id: UUID().uuidString.lowercased(), kind: .fraudSuspected, time: DomainEvent.storagePrecision(time), station: signal.station,
+        return DomainEvent(id: RandomIdentifier.make(), kind: .fraudSuspected, time: DomainEvent.storagePrecision(time), station: signal.station,
                            connector: signal.connector, evse: signal.connector, site: trigger.site, vendor: trigger.vendor,
                            model: trigger.model, firmware: trigger.firmware, fields: fields)
     }

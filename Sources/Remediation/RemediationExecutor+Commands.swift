@@ -184,7 +184,7 @@ extension RemediationExecutor {
         if let rung = decision.rung { fields["rung"] = .number(Double(rung)) }
         if let reason { fields["reason"] = .string(reason) }
         if let until { fields["until"] = .string(RuleRunner.timestamp(until)) }
-        feedback(DomainEvent(id: id ?? "command-\(UUID().uuidString.lowercased())-\(status)", kind: .commandResult, time: clock(),
+        feedback(DomainEvent(id: id ?? "command-\(RandomIdentifier.make())-\(status)", kind: .commandResult, time: clock(),
                              station: station, connector: decision.target.connector, site: decision.target.site, fields: fields))
     }
 

@@ -344,7 +344,7 @@ public actor RuleRunner {
         var fields: [String: FieldValue] = ["rule": .string(rule), "target": .string(target), "approved": .bool(approved),
                                             "by": .string(person)]
         if let role { fields["role"] = .string(role) }
-        submit(DomainEvent(id: UUID().uuidString.lowercased(), kind: .approval, time: DomainEvent.storagePrecision(clock()),
+        submit(DomainEvent(id: RandomIdentifier.make(), kind: .approval, time: DomainEvent.storagePrecision(clock()),
                            station: String(parts.first ?? ""), connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
         return true
     }

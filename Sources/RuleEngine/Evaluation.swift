@@ -17,7 +17,10 @@ struct Evaluation {
     // MARK: Station facts
 
     mutating func observe(_ event: DomainEvent, at time: Date) {
-        var facts = state.stations[event.station] ?? StationFacts()
+        // Moved out and back in (not copied): a copy left in the dictionary would make every
+        // change below copy the facts' own collections.
+        if event.kind == .hold { return observeHold(event, at: time) }
+        var facts = state.stations.removeValue(forKey: event.station) ?? StationFacts()
         let wasConnected = facts.isConnected
         if let site = event.site, site != facts.site {
             if let old = facts.site { state.siteStations[old]?.remove(event.station) }
@@ -77,17 +80,24 @@ struct Evaluation {
             case let detail? where detail.hasPrefix("reset"): facts.resetByVigilAt = time
             default: break
             }
-        case .hold:
-            if event.fields["scope"]?.description == "fleet" {
-                let active = event.fields["active"] == .bool(true) || event.fields["active"]?.description == "true"
-                state.fleetHoldUntil = active ? event.fields["until"].flatMap { RuleFixture.parseDate($0.description) } : nil
-                holdChanged(at: time)
-            }
-            return
         default:
             break
         }
         state.stations[event.station] = facts
+    }
+
+    /// A hold (Vigil's own event): the site it names is noted, the station's facts are not
+    /// touched, and a fleet hold's start or end moves the held ladders' deadlines.
+    private mutating func observeHold(_ event: DomainEvent, at time: Date) {
+        let known = state.stations[event.station]?.site
+        if let site = event.site, site != known {
+            if let old = known { state.siteStations[old]?.remove(event.station) }
+            state.siteStations[site, default: []].insert(event.station)
+        }
+        guard event.fields["scope"]?.description == "fleet" else { return }
+        let active = event.fields["active"] == .bool(true) || event.fields["active"]?.description == "true"
+        state.fleetHoldUntil = active ? event.fields["until"].flatMap { RuleFixture.parseDate($0.description) } : nil
+        holdChanged(at: time)
     }
 
     /// A status report carrying a fault: Faulted, or an OCPP error code other than NoError.

@@ -7,22 +7,44 @@ import VendorCatalog
 /// production agree. Rules are indexed by event kind, so an event costs only the rules that
 /// can react to it.
 public struct RuleEngine: Sendable {
-    public let ruleSet: RuleSet
-    public let catalog: VendorCatalog?
+    /// What never changes after `init`, in one shared box: each evaluation holds the engine,
+    /// and copying it then costs one reference instead of one per collection.
+    final class Core: Sendable {
+        let ruleSet: RuleSet
+        let catalog: VendorCatalog?
+        /// Rule indexes (into `ruleSet.rules`) per event kind, in priority order.
+        let index: [EventKind: [Int]]
+        /// Rules whose `inhibit` covers each rule, by inhibited rule index.
+        let inhibitors: [Int: [Int]]
+        let timeDriven: [Int]
+        /// The same, by rule id.
+        let timeDrivenIds: [String: Int]
+        /// How long session starts are kept for `around` sessions tests (0: not at all).
+        let sessionHorizon: TimeInterval
+
+        init(ruleSet: RuleSet, catalog: VendorCatalog?, index: [EventKind: [Int]], inhibitors: [Int: [Int]], timeDriven: [Int],
+             sessionHorizon: TimeInterval) {
+            self.ruleSet = ruleSet
+            self.catalog = catalog
+            self.index = index
+            self.inhibitors = inhibitors
+            self.timeDriven = timeDriven
+            timeDrivenIds = Dictionary(timeDriven.map { (ruleSet.rules[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
+            self.sessionHorizon = sessionHorizon
+        }
+    }
+
+    let core: Core
+    public var ruleSet: RuleSet { core.ruleSet }
+    public var catalog: VendorCatalog? { core.catalog }
     public var environment: RuleEnvironment
-    /// Rule indexes (into `ruleSet.rules`) per event kind, in priority order.
-    let index: [EventKind: [Int]]
-    /// Rules whose `inhibit` covers each rule, by inhibited rule index.
-    let inhibitors: [Int: [Int]]
-    let timeDriven: [Int]
-    /// The same, by rule id.
-    let timeDrivenIds: [String: Int]
-    /// How long session starts are kept for `around` sessions tests (0: not at all).
-    let sessionHorizon: TimeInterval
+    var index: [EventKind: [Int]] { core.index }
+    var inhibitors: [Int: [Int]] { core.inhibitors }
+    var timeDriven: [Int] { core.timeDriven }
+    var timeDrivenIds: [String: Int] { core.timeDrivenIds }
+    var sessionHorizon: TimeInterval { core.sessionHorizon }
 
     public init(ruleSet: RuleSet, catalog: VendorCatalog? = nil, environment: RuleEnvironment = RuleEnvironment()) {
-        self.ruleSet = ruleSet
-        self.catalog = catalog
         self.environment = environment
         var index: [EventKind: [Int]] = [:]
         var inhibitors: [Int: [Int]] = [:]
@@ -61,11 +83,8 @@ public struct RuleEngine: Sendable {
                 if candidate.inhibit?.inhibits(rule) == true { inhibitors[position, default: []].append(other) }
             }
         }
-        self.index = index
-        self.inhibitors = inhibitors
-        sessionHorizon = ruleSet.rules.filter(\.enabled).compactMap { $0.around?.sessionHorizon }.max() ?? 0
-        self.timeDriven = timeDriven
-        timeDrivenIds = Dictionary(timeDriven.map { (ruleSet.rules[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
+        core = Core(ruleSet: ruleSet, catalog: catalog, index: index, inhibitors: inhibitors, timeDriven: timeDriven,
+                    sessionHorizon: ruleSet.rules.filter(\.enabled).compactMap { $0.around?.sessionHorizon }.max() ?? 0)
     }
 
     /// Marks an engine (re)start: absence rules wait out their warm-up from here.

@@ -1,0 +1,33 @@
+/// Random version-4 UUIDs in lower case (`8-4-4-4-12` hex), the form every event, command and
+/// delivery id takes. Foundation's `UUID()` on Linux opens and reads `/dev/urandom` for each
+/// one — a path walk and three system calls per event on the hot path (`perf` showed it at
+/// ≈ 1.5 % of `vigil serve`'s samples under load); this draws the 122 random bits from the
+/// standard library's system generator (`getrandom`) and writes the text directly.
+public enum RandomIdentifier {
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A new random UUID, version 4, variant 1, lower-case hex with dashes.
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = (generator.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000   // version 4
+        let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000      // variant 10
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var position = 0
+            func put(_ value: UInt64, nibbles: Int) {
+                var shift = (nibbles - 1) * 4
+                for _ in 0..<nibbles {
+                    buffer[position] = hexDigits[Int((value >> UInt64(shift)) & 0xF)]
+                    position += 1
+                    shift -= 4
+                }
+            }
+            func dash() { buffer[position] = UInt8(ascii: "-"); position += 1 }
+            put(high >> 32, nibbles: 8); dash()
+            put((high >> 16) & 0xFFFF, nibbles: 4); dash()
+            put(high & 0xFFFF, nibbles: 4); dash()
+            put(low >> 48, nibbles: 4); dash()
+            put(low & 0xFFFF_FFFF_FFFF, nibbles: 12)
+            return position
+        }
+    }
+}
