@@ -21,15 +21,15 @@ extension StationHandlers {
         }
     }
 
-    /// Stores a status report (either version): the clock sample, then the write with its
+    /// Stores a status report (either version) with its clock sample in one write, and its
     /// events in the same transaction when there is an event log (`appended`; otherwise the
     /// caller emits them with `emitStatus`).
     func recordStatus(_ report: StatusReport, station: String, connector: Int, chargerTime: OCPPDateTime?, now: OCPPDateTime)
         async throws -> (stored: Bool, previous: StationStore.PreviousReport?, queued: Bool, appended: Bool) {
-        let queued = try await clockSample(station: station, chargerTime: chargerTime, now: now)
-        let appending = await statusEvents(station: station, report: report, connector: connector, at: now, queuedOffline: queued)
-        let (stored, previous) = try await store.recordStatusChange(id: station, report, registrationForUnknown: registrationForUnknown,
-                                                                    queuedOffline: queued, now: now.rfc3339, appending: appending)
+        let appending = await statusEvents(station: station, report: report, connector: connector, at: now)
+        let (stored, previous, queued) = try await store.recordStatusReport(
+            id: station, report, registrationForUnknown: registrationForUnknown,
+            clockOffset: chargerTime.map { $0.date.timeIntervalSince(now.date) }, now: now.rfc3339, appending: appending)
         return (stored, previous, queued, appending != nil)
     }
 
@@ -49,12 +49,11 @@ extension StationHandlers {
 
     /// The events a status write appends in its own transaction (nil without an event log: the
     /// handler then emits them after the write). Waits for room in the log first.
-    func statusEvents(station: String, report: StatusReport, connector: Int, at now: OCPPDateTime,
-                      queuedOffline: Bool) async -> StationStore.StatusEvents? {
+    func statusEvents(station: String, report: StatusReport, connector: Int, at now: OCPPDateTime) async -> StationStore.StatusEvents? {
         guard let events, let log = events.log else { return nil }
         let attributes = await events.directory.attributes(of: station)
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }?.date
-        return StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous in
+        return StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, queuedOffline in
             guard stored else { return [] }
             return Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline).map { kind, fields in
                 DomainEventFactory.make(kind, station: station, attributes: attributes, at: now.date, chargerTime: chargerTime,
@@ -81,14 +80,6 @@ extension StationHandlers {
             events.append((.faultCleared, cleared))
         }
         return events
-    }
-
-    /// Measures the station's clock from a report's timestamp; true when the report was queued
-    /// while the station was offline (far older than its clock difference explains).
-    func clockSample(station: String, chargerTime: OCPPDateTime?, now: OCPPDateTime) async throws -> Bool {
-        guard let chargerTime else { return false }
-        let offset = chargerTime.date.timeIntervalSince(now.date)
-        return try await store.recordClockSample(id: station, offsetSeconds: offset)
     }
 
     func registerReports16(_ handlers: inout OCPPHandlers) {

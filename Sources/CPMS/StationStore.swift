@@ -150,12 +150,14 @@ public actor StationStore {
     }
 
     /// The domain events a status write appends in its own transaction (`appending`): built
-    /// from whether the report was stored and the report before it.
+    /// from whether the report was stored, the report before it and whether it was queued
+    /// while the station was offline (known only inside the write, from the clock sample).
     public struct StatusEvents: Sendable {
-        public let make: @Sendable (_ stored: Bool, _ previous: PreviousReport?) -> [DomainEvent]
+        public let make: @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool) -> [DomainEvent]
         public let log: EventLog.InCommitAppend
 
-        public init(log: EventLog.InCommitAppend, make: @escaping @Sendable (_ stored: Bool, _ previous: PreviousReport?) -> [DomainEvent]) {
+        public init(log: EventLog.InCommitAppend,
+                    make: @escaping @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool) -> [DomainEvent]) {
             self.make = make
             self.log = log
         }
@@ -167,13 +169,27 @@ public actor StationStore {
     /// they are durable exactly when the status is (one group commit, not two).
     public func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
                                    now: String, appending: StatusEvents? = nil) async throws -> (stored: Bool, previous: PreviousReport?) {
-        let result = try await committed({ [self] in
-            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
-            let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline, now: now)
-            let events = try appending.map { try insertEvents($0.make(stored, previous)) } ?? []
-            return (stored: stored, previous: previous, events: events)
-        }, published: { result in appending?.log.published(result.events) })
+        let result = try await recordStatusReport(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline,
+                                                  now: now, appending: appending)
         return (result.stored, result.previous)
+    }
+
+    /// `recordStatusChange` with the report's clock sample (`clockOffset`: the charger's
+    /// timestamp minus Vigil's clock, in seconds) taken in the same write — the sample decides
+    /// whether the report was queued while offline (`recordClockSample`) — so a timestamped
+    /// status costs one group commit, not two: a fault waits for one commit before the rules
+    /// see it. Without an offset, `queuedOffline` is used as given.
+    public func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+                                   clockOffset: Double? = nil, now: String, appending: StatusEvents? = nil)
+        async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
+        let result = try await committed({ [self] in
+            let queued = try clockOffset.map { try clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
+            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
+            let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queued, now: now)
+            let events = try appending.map { try insertEvents($0.make(stored, previous, queued)) } ?? []
+            return (stored: stored, previous: previous, queued: queued, events: events)
+        }, published: { result in appending?.log.published(result.events) })
+        return (result.stored, result.previous, result.queued)
     }
 
     private func writeStatus(id: String, _ report: StatusReport, registrationForUnknown: String?, queuedOffline: Bool,
@@ -375,15 +391,18 @@ public actor StationStore {
     /// behind what the clock skew explains is a report queued while offline: it is flagged (true)
     /// and does not move the estimate; otherwise the estimate follows (moving average).
     public func recordClockSample(id: String, offsetSeconds: Double) async throws -> Bool {
-        try await committed { [self] in
-            guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
-            let samples = row[1].int ?? 0
-            let skew = row[0].real
-            if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
-            let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
-            try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
-            return false
-        }
+        try await committed { [self] in try clockSample(id: id, offsetSeconds: offsetSeconds) }
+    }
+
+    /// `recordClockSample`'s statements, inside the running write.
+    func clockSample(id: String, offsetSeconds: Double) throws -> Bool {
+        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
+        let samples = row[1].int ?? 0
+        let skew = row[0].real
+        if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
+        let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
+        try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
+        return false
     }
 }
 

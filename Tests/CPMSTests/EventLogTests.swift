@@ -37,6 +37,33 @@ import Testing
     /// A status report's events are appended in the status write's own transaction: one
     /// commit for both, the events in sequence with the others and handed to the consumers;
     /// a report that is not stored appends nothing.
+    @Test func aTimestampedStatusTakesItsClockSampleInTheSameCommit() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        try await log.register("rules")
+        let report = StatusReport(evse: 1, connector: 1, status: .available)
+        _ = try await store.recordStatusReport(id: "CP-1", report, registrationForUnknown: "accepted", clockOffset: 30, now: "2026-12-04T01:00:00.000Z")
+        _ = try await store.recordStatusReport(id: "CP-1", report, clockOffset: 30, now: "2026-12-04T01:00:01.000Z")
+        // A report an hour behind the station's clock was queued while it was offline: flagged
+        // on the row and on the event, in the one commit that stores both.
+        let commitsBefore = await store.groupCommitStatistics.batches
+        let faulted = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure")
+        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, queuedOffline in
+            stored ? [DomainEvent(id: "late", kind: .statusChanged, time: Date(timeIntervalSince1970: 0), station: "CP-1",
+                                  fields: queuedOffline ? ["queuedOffline": .bool(true)] : [:])] : []
+        }
+        let result = try await store.recordStatusReport(id: "CP-1", faulted, clockOffset: -3_600, now: "2026-12-04T01:00:02.000Z", appending: appending)
+        #expect(result.stored && result.queuedOffline)
+        #expect(await store.groupCommitStatistics.batches == commitsBefore + 1, "the clock sample, the status and its event: one commit")
+        let (batch, _) = await log.next("rules", limit: 10)
+        #expect(batch.map { $0.event.fields["queuedOffline"] } == [.bool(true)])
+        let history = try await store.history("CP-1")
+        #expect(history.filter(\.queuedOffline).map(\.status) == [.faulted] && history.count == 3)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-1")) - 30) < 0.001, "the queued report does not move the estimate")
+    }
+
     @Test func aStatusWriteAppendsItsEventsInTheSameCommit() async throws {
         let path = path()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -46,7 +73,7 @@ import Testing
         #expect(try await log.append(event(1)) == 1)
         let commitsBefore = await store.groupCommitStatistics.batches
         let report = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure")
-        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous in
+        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, _ in
             #expect(previous == nil)
             return stored ? [event(2, .statusChanged), event(3, .statusChanged)] : []
         }
@@ -59,7 +86,7 @@ import Testing
         #expect(batch.map(\.event.id) == ["e1", "e2", "e3"])
         #expect(log.statistics.head == 3)
         // An unknown station rejected by policy: nothing stored, nothing appended.
-        let rejected = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _ in stored ? [event(4, .statusChanged)] : [] }
+        let rejected = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, _ in stored ? [event(4, .statusChanged)] : [] }
         let (storedUnknown, _) = try await store.recordStatusChange(id: "CP-UNKNOWN", report, now: "2026-12-04T01:00:01.000Z",
                                                                     appending: rejected)
         #expect(!storedUnknown)
