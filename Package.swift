@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "CPMS"]),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "CPMS", "Store", "YAMLKit", "Digests"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "CPMS", "Store", "YAMLKit", "Digests", "DomainEvents", "OCPP", "Transport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Billing", "CPMS", "Remediation", "Audit", "OCPP", "Store", "DomainEvents", "Digests", "RuleEngine"]),
         .testTarget(name: "FraudTests", dependencies: ["Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),

@@ -85,7 +85,8 @@ public struct BillingService: Sendable {
         }
         let candidates = TariffMatcher.inForce(try await billing.versions(), at: session.start)
         guard let version = TariffMatcher.match(session, among: candidates) else {
-            return try await unpriced("no tariff applies (site \(session.site ?? "none"), group \(session.group), \(candidates.count) in force at the start)")
+            return try await unpriced("no tariff applies (site \(session.site ?? "none"), connector type \(session.connectorType?.rawValue ?? "not declared"), "
+                                      + "group \(session.group), \(candidates.count) in force at the start)")
         }
         do {
             let cdr = try PricingEngine.price(session, with: version, timeZone: timeZone(session.site))
@@ -114,11 +115,15 @@ public struct BillingService: Sendable {
         return "no energy delivered (\(cdr.energyWh) Wh): nothing to bill"
     }
 
-    /// What pricing needs of an ended session: its site, its token's group and its energy
-    /// register readings. Nil when its times cannot be read.
-    public func pricingSession(_ record: SessionRecord) async throws -> PricingSession? {
-        guard let start = Instant.parse(record.startTime), let stop = record.stopTime.flatMap(Instant.parse) else { return nil }
+    /// What pricing needs of a session: its site, its connector's declared type, its token's
+    /// group and its energy register readings — all as they are now, when it is priced (right
+    /// after it ends). An ended session is priced to its stop; a running one, given `until`
+    /// (milliseconds, the charger's time of its latest report), to `until` or its latest
+    /// register reading, whichever is later. Nil when its times cannot be read.
+    public func pricingSession(_ record: SessionRecord, until running: Int? = nil) async throws -> PricingSession? {
+        guard let start = Instant.parse(record.startTime), let ended = running ?? record.stopTime.flatMap(Instant.parse) else { return nil }
         let site = try await store.station(record.station)?.site
+        let connectorType = try await store.connectorType(station: record.station, evse: record.evse, connector: record.connector)
         var group = Tariff.adhocGroup
         if let token = record.idToken, let parent = try await store.token(token)?.parent, !parent.isEmpty { group = parent }
         let samples = try await store.samples(session: record.id).compactMap { sample -> RegisterSample? in
@@ -126,8 +131,9 @@ public struct BillingService: Sendable {
                   let at = Instant.parse(sample.at) else { return nil }
             return RegisterSample(at: at, wh: sample.value)
         }
+        let stop = running == nil ? ended : max(ended, samples.map(\.at).max() ?? ended)
         return PricingSession(id: record.id, station: record.station, site: site, evse: record.evse, connector: record.connector,
-                              connectorType: nil, idToken: record.idToken, group: group, authorization: record.authorization,
+                              connectorType: connectorType, idToken: record.idToken, group: group, authorization: record.authorization,
                               start: start, stop: stop, meterStartWh: record.meterStartWh, meterStopWh: record.meterStopWh,
                               registerSamples: samples)
     }

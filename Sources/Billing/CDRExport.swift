@@ -3,10 +3,12 @@
 /// RFC 4180 says, money as decimal strings in major units beside the currency column. JSONL:
 /// one object per line — the stored id, hash and time, and under `cdr` the canonical JSON
 /// exactly as hashed (money in minor units), so a reader can check `contentHash` itself.
+/// Columns are only ever added at the end (`connector_type` came after `content_hash`), so a
+/// reader that takes them by position keeps working.
 public enum CDRExport {
     public static let csvColumns = ["cdr_id", "session", "station", "site", "evse", "connector", "id_token", "group", "authorization",
                                     "start_time", "stop_time", "energy_kwh", "energy_source", "tariff", "tariff_version", "currency",
-                                    "net", "vat_percent", "vat", "gross", "content_hash"]
+                                    "net", "vat_percent", "vat", "gross", "content_hash", "connector_type"]
 
     public static func csv(_ cdrs: [StoredCDR]) -> String {
         var rows = [csvColumns.joined(separator: ",")]
@@ -17,7 +19,7 @@ public enum CDRExport {
                                 cdr.idToken ?? "", cdr.group, cdr.authorization ?? "", cdr.startTime, cdr.stopTime, kWh,
                                 cdr.energySource.rawValue, cdr.tariffId, String(cdr.tariffVersion), cdr.currency.code,
                                 cdr.currency.major(cdr.net), cdr.vatPercent, cdr.currency.major(cdr.vat), cdr.currency.major(cdr.gross),
-                                stored.contentHash]))
+                                stored.contentHash, cdr.connectorType?.rawValue ?? ""]))
         }
         return rows.map { $0 + "\r\n" }.joined()
     }

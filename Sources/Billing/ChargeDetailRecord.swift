@@ -1,4 +1,5 @@
 import Digests
+import DomainEvents
 import Foundation
 
 /// A charge detail record: one priced session, written once when it ends and never changed.
@@ -11,6 +12,9 @@ public struct ChargeDetailRecord: Sendable, Equatable, Codable {
     public var site: String?
     public var evse: Int
     public var connector: Int
+    /// The connector's declared type when it was priced; absent from the JSON when none was
+    /// declared (so a CDR written before connector types existed reads, and hashes, as it did).
+    public var connectorType: ConnectorType?
     public var idToken: String?
     public var group: String
     public var authorization: String?

@@ -90,7 +90,7 @@ public enum PricingEngine {
         let vat = Int(Rounding.halfAwayFromZero(Int128(net) * Int128(tariff.vatMicroPercent), 100_000_000))
         return ChargeDetailRecord(
             session: session.id, station: session.station, site: session.site, evse: session.evse, connector: session.connector,
-            idToken: session.idToken, group: session.group, authorization: session.authorization,
+            connectorType: session.connectorType, idToken: session.idToken, group: session.group, authorization: session.authorization,
             startTime: Instant.format(session.start), stopTime: Instant.format(session.stop),
             energyWh: Money.decimal(curve?.total ?? 0, scale: 3), energySource: curve?.source ?? .register,
             tariffId: tariff.id, tariffVersion: version.version, tariffHash: version.hash, currency: currency, items: items,

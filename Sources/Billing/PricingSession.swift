@@ -1,3 +1,5 @@
+import DomainEvents
+
 /// What pricing knows of one ended session: who, where, when, and the energy register. Built
 /// from the CPMS's session record and its samples (`BillingService`), or by a test.
 public struct PricingSession: Sendable, Equatable {
@@ -6,8 +8,9 @@ public struct PricingSession: Sendable, Equatable {
     public var site: String?
     public var evse: Int
     public var connector: Int
-    /// The connector's type (CCS2, Type2, …) when the CPMS knows it; today it never does.
-    public var connectorType: String?
+    /// The connector's declared type (the config file's `stations: connectors:`); nil when
+    /// none is declared.
+    public var connectorType: ConnectorType?
     public var idToken: String?
     /// The token's group: its parent, or `adhoc` for unknown and group-less tokens.
     public var group: String
@@ -21,7 +24,7 @@ public struct PricingSession: Sendable, Equatable {
     /// Energy.Active.Import.Register readings (Wh, the whole meter, no phase) during the session.
     public var registerSamples: [RegisterSample]
 
-    public init(id: Int, station: String, site: String? = nil, evse: Int = 1, connector: Int = 1, connectorType: String? = nil,
+    public init(id: Int, station: String, site: String? = nil, evse: Int = 1, connector: Int = 1, connectorType: ConnectorType? = nil,
                 idToken: String? = nil, group: String = Tariff.adhocGroup, authorization: String? = nil, start: Int, stop: Int,
                 meterStartWh: Double? = nil, meterStopWh: Double? = nil, registerSamples: [RegisterSample] = []) {
         self.id = id

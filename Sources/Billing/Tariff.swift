@@ -6,7 +6,9 @@ public struct Tariff: Sendable, Hashable, Codable {
     public var id: String
     /// Only sessions at this site; nil: every site.
     public var site: String?
-    /// Only sessions on this connector type (CCS2, Type2, …), when the type is known.
+    /// Only sessions on this connector type, when the connector's type is known: a
+    /// `ConnectorType` raw value (`cCCS2`, `sType2`, …; the reader turns aliases into these).
+    /// Text, not the enum, so a version stored before the vocabulary existed still decodes.
     public var connectorType: String?
     /// Only sessions whose token's group (its parent) is this; `adhoc` is the group of unknown
     /// and group-less tokens. Nil: every group.

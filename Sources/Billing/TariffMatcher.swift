@@ -1,12 +1,16 @@
+import DomainEvents
+
 /// Chooses the tariff for a session among the versions in force when it started. The most
 /// specific match wins: a tariff names a site (weight 4), a connector type (2) and a group (1)
 /// or leaves each open, and the highest total among those whose named criteria all hold is
 /// used — site+connectorType+group > site+connectorType > site+group > site >
 /// connectorType+group > connectorType > group > none. The file cannot hold two tariffs with
 /// the same criteria (`TariffReader`), so there is never a tie — except through an unknown
-/// connector type: when the session's connector type is unknown, a tariff's `connectorType`
-/// is ignored (neither excludes the tariff nor adds to its weight), and on a tie the tariff
-/// without a connector type wins, then the one first in id order.
+/// connector type: when the session's connector has no declared type, a tariff's
+/// `connectorType` is ignored (neither excludes the tariff nor adds to its weight), and on a
+/// tie the tariff without a connector type wins, then the one first in id order. A declared
+/// type that no tariff names excludes every typed tariff: the session falls back to the most
+/// specific tariff without a connector type.
 public enum TariffMatcher {
     /// The version to price `session` with, or nil when none applies.
     public static func match(_ session: PricingSession, among versions: [TariffVersion]) -> TariffVersion? {
@@ -21,7 +25,8 @@ public enum TariffMatcher {
             }
             if let type = tariff.connectorType {
                 if let known = session.connectorType {
-                    guard known.caseInsensitiveCompare(type) == .orderedSame else { continue }
+                    // A stored version may predate the canonical spelling (`CCS2`): parsed, it compares as `cCCS2`.
+                    guard ConnectorType(parsing: type) == known else { continue }
                     weight += 2
                 } else {
                     ignoredType = true

@@ -1,9 +1,12 @@
+import DomainEvents
 import YAMLKit
 
 /// Reads the config file's `tariffs:` list into `Tariff`s, reporting every mistake at its
 /// `file:line:col` — unknown keys, a money value that is not a decimal with at most six fraction
-/// digits, an unknown currency, a bad time or day, bands that leave part of the week without a
-/// price, two tariffs for exactly the same sessions — so `vigil config check` shows them all.
+/// digits, an unknown currency, a connector type outside `ConnectorType`'s vocabulary, a bad
+/// time or day, bands that leave part of the week without a price, two tariffs for exactly the
+/// same sessions — so `vigil config check` shows them all. A connector type is kept in its
+/// canonical spelling (`CCS2` → `cCCS2`), so two spellings of one type are one tariff scope.
 public enum TariffReader {
     static let tariffKeys = ["id", "site", "connectorType", "group", "currency", "vatPercent", "sessionFee", "minPrice", "maxPrice", "bands"]
     static let bandKeys = ["days", "from", "to", "energyPerKWh", "timePerHour", "timeBasis", "idlePerHour", "idleGraceMinutes"]
@@ -46,7 +49,12 @@ public enum TariffReader {
         let id = reader.string("id")
         if let id, id.isEmpty || id.count > 64, let node = item["id"] { reader.fail(node, "\"id\" must be 1…64 characters") }
         let site = reader.string("site", required: false)
-        let connectorType = reader.string("connectorType", required: false)
+        var connectorType: String?
+        if let text = reader.string("connectorType", required: false), let node = item["connectorType"] {
+            // Kept in its canonical spelling (CCS2 → cCCS2), as the stations' connectors are.
+            if let type = ConnectorType(parsing: text), type.isKnown { connectorType = type.rawValue }
+            else { reader.fail(node, "\"connectorType\" \(ConnectorType.problem(with: text))") }
+        }
         let group = reader.string("group", required: false)
         var currency: Currency?
         if let code = reader.string("currency"), let node = item["currency"] {

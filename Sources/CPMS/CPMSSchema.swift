@@ -309,5 +309,17 @@ enum CPMSSchema {
         Migration(version: 22, name: "sessions by station and start time", sql: """
             CREATE INDEX sessions_station_start ON sessions (station, start_time);
             """),
+        // Connector types (issue #21): tariffs can be for one type. The config file's
+        // `stations: [{connectors: …}]` is the only source; connector 0 stands for every
+        // connector of the EVSE (1.6: the connector the key names).
+        Migration(version: 23, name: "connector types", sql: """
+            CREATE TABLE connector_types (
+                station TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+                evse INTEGER NOT NULL,
+                connector INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                PRIMARY KEY (station, evse, connector)
+            );
+            """),
     ])
 }

@@ -118,6 +118,11 @@ extension StationHandlers {
                         return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)
                     }
                 }
+                // A running cost may be due: the listener only queues it, to go after this answer.
+                if request.eventType == .updated, !samples.isEmpty, request.offline != true, let listener = this.runningSessionUpdated {
+                    listener(RunningSessionUpdate(session: session, station: connection.stationId, transactionId: reference,
+                                                  chargerTime: request.timestamp.rfc3339))
+                }
             }
             return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
         }

@@ -24,6 +24,11 @@ public struct StationHandlers: Sendable {
     /// answer's `totalCost`, major units of the tariff's currency); nil: no price to show.
     /// Set by serve when tariffs are configured (the Billing module quotes what the CDR will say).
     public var finalCost: (@Sendable (_ session: Int) async -> Double?)?
+    /// Hears each running 2.0.1 session's new meter values once they are stored (a
+    /// TransactionEvent Updated carrying meter values, not one queued while offline), for the
+    /// running cost (`CostUpdated`, sent by serve's Billing side after the answer). Called on
+    /// the answer's path: it must return at once. Nil: nobody listens.
+    public var runningSessionUpdated: (@Sendable (RunningSessionUpdate) -> Void)?
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {

@@ -74,7 +74,10 @@ struct ConfigCommand {
                 "file": file, "status": warnings.isEmpty ? "ok" : "warnings", "errors": [Any](),
                 "settings": settings.map { ["name": $0.name, "value": $0.value, "source": $0.source] },
                 "routes": serve.alertSettings.routes.map(Self.maskedRoute),
-                "stations": serve.declaredStations.map { ["id": $0.id, "registration": $0.registration, "site": $0.site as Any] },
+                "stations": serve.declaredStations.map {
+                    ["id": $0.id, "registration": $0.registration, "site": $0.site as Any,
+                     "connectors": Dictionary(uniqueKeysWithValues: $0.connectorTypes.map { (Self.connectorKey($0), $0.type.rawValue) })]
+                },
                 "warnings": warnings.map { warning -> [String: Any] in
                     var object: [String: Any] = ["message": warning.message]
                     if let fix = warning.fix { object["fix"] = fix }
@@ -82,6 +85,7 @@ struct ConfigCommand {
                 },
                 "notes": notes + Self.tariffNotes(serve),
                 "tariffs": serve.tariffs.map { ["id": $0.id, "scope": BillingCommand.scope($0), "currency": $0.currency.code] },
+                "billing": ["costUpdatedInterval": Self.interval(serve.billingSettings.costUpdatedInterval)],
             ]))
         } else {
             printLine("\(file): no errors")
@@ -103,6 +107,8 @@ struct ConfigCommand {
             if !serve.maintenance.isEmpty { printLine("maintenance windows: \(serve.maintenance.count)") }
             if !serve.tariffs.isEmpty {
                 printStoredLine("tariffs: " + serve.tariffs.map { "\($0.id) (\(BillingCommand.scope($0)), \($0.currency.code))" }.joined(separator: ", "))
+                printLine("running cost to 2.0.1 stations (CostUpdated): " + (serve.billingSettings.costUpdatedInterval == nil
+                    ? "off" : "at most every \(Self.interval(serve.billingSettings.costUpdatedInterval)) per session"))
             }
             for note in notes + Self.tariffNotes(serve) { printLine("note: \(note)") }
             printLine("")
@@ -114,11 +120,29 @@ struct ConfigCommand {
         return 0
     }
 
-    /// What the reader of a config file should know about its tariffs that is not a mistake.
+    /// What the reader of a config file should know about its tariffs that is not a mistake: a
+    /// tariff for a connector type no station here declares (a misspelt station entry, or
+    /// connectors not declared yet) — it can then only price connectors without a declared type,
+    /// for which the criterion is ignored.
     static func tariffNotes(_ serve: ServeCommand) -> [String] {
-        serve.tariffs.filter { $0.connectorType != nil }.map {
-            "tariff \($0.id): connectorType is ignored while Vigil does not record connector types (docs/billing.md)"
+        let declared = Set(serve.declaredStations.flatMap(\.connectorTypes).map(\.type.rawValue))
+        return serve.tariffs.compactMap { tariff in
+            guard let type = tariff.connectorType, !declared.contains(type) else { return nil }
+            return "tariff \(tariff.id): no station in this file declares a \(type) connector (stations: connectors:); "
+                + "on connectors without a declared type its connectorType is ignored (docs/billing.md)"
         }
+    }
+
+    /// `costUpdatedInterval` as the file could write it: `300s`, or `off`.
+    static func interval(_ duration: Duration?) -> String {
+        guard let duration else { return "off" }
+        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1_000 == 0 ? "\(milliseconds / 1_000)s" : "\(Double(milliseconds) / 1_000)s"
+    }
+
+    /// A connector's key as the file writes it: `1` (every connector of EVSE 1) or `1/2`.
+    static func connectorKey(_ entry: ConnectorTypeAssignment) -> String {
+        entry.connector == 0 ? String(entry.evse) : "\(entry.evse)/\(entry.connector)"
     }
 
     /// What serve would refuse at start beyond the settings themselves: rules or a vendor

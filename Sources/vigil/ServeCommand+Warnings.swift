@@ -53,8 +53,9 @@ extension ServeCommand {
         }
         warnings += riskyDefaults(usesTLS: usesTLS)
         let listed = Set(sites.map(\.id))
-        for (id, _, site) in declaredStations where !sites.isEmpty {
-            guard let site, !listed.contains(site) else { continue }
+        for station in declaredStations where !sites.isEmpty {
+            guard let site = station.site, !listed.contains(site) else { continue }
+            let id = station.id
             warnings.append(RiskyDefault(message: "station \(id) is at site \"\(site)\", which sites: does not list; its local hours count in UTC",
                                          fix: "a sites: entry {id: \(site), timeZone: …}", fields: ["station": id, "site": site]))
         }

@@ -43,7 +43,7 @@ struct ServeCommand {
     var connectionsPerAddress = 1_000
     var unknownStations: RegistrationPolicy
     var heartbeatInterval: Int
-    var declaredStations: [(id: String, registration: String, site: String?)] = []
+    var declaredStations: [DeclaredStation] = []
     var maintenance: [MaintenanceWindow] = []
     /// The configured sites (`sites:`): names and time zones for the site and session metrics.
     var sites: [Site] = []
@@ -53,6 +53,8 @@ struct ServeCommand {
     var tariffs: [Tariff] = []
     /// The fraud and integrity checks' thresholds (`fraud:`, docs/billing.md).
     var fraudThresholds = FraudThresholds()
+    /// Pricing's settings beside the tariffs (`billing:`: the running cost's cadence).
+    var billingSettings = BillingSettings()
     var log = Log()
 
     static let options: Set<String> = ["ocpp", "http", "tls-cert", "tls-key", "tls-client-ca", "log-level", "log-format",
@@ -97,6 +99,7 @@ struct ServeCommand {
         remediationPolicy = file.remediation
         tariffs = file.tariffs
         fraudThresholds = file.fraud
+        billingSettings = file.billing
         var origins: [String: SettingOrigin] = [:]
         func setting(_ name: String) -> String? {
             let variable = "VIGIL_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
@@ -238,6 +241,8 @@ struct ServeCommand {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
             }
         }
+        // The file is the only source of connector types: what it no longer declares is forgotten.
+        try await store.replaceConnectorTypes(declaredStations.flatMap(\.connectorTypes))
         let ruleSet = try loadRules()
         let logger = log.line
         let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
@@ -271,11 +276,12 @@ struct ServeCommand {
                                        clock: { OCPPDateTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))) })
         // The executor takes only boots, connections and faults: filtered as they are appended.
         try await eventLog.register("remediation", accepts: { RemediationExecutor.observes($0) })
-        let billing = try await startBilling(store: store, events: eventLog)
+        let billing = try await startBilling(store: store, events: eventLog, commands: commandService)
         let detectFraud = try await startFraud(store: store, events: eventLog)
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
         if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
+        if let sender = billing?.runningCost { stations.runningSessionUpdated = { sender.observe($0) } }
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)

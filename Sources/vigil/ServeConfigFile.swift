@@ -21,12 +21,13 @@ import YAMLKit
 ///   - {id: depot-north, name: Depot North, timeZone: Europe/Berlin}
 /// stations:
 ///   - id: CP-1
-///   - {id: CP-2, registration: pending, site: depot-north}
+///   - {id: CP-2, registration: pending, site: depot-north, connectors: {1: CCS2, 2: Type2}}
 /// httpAllowedHosts: [vigil.example.net:8080]      # lists; flags take a,b
 /// httpAllowedOrigins: [https://ops.example.net]
 /// tariffs:                                        # docs/billing.md
 ///   - {id: standard, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.39}]}
 /// fraud: {maxPowerKW: 150, burstCount: 5, burstWindow: 60s}   # docs/billing.md
+/// billing: {costUpdatedInterval: 5m}                          # docs/billing.md
 /// ```
 struct ServeConfigFile {
     /// YAML key → flag name.
@@ -45,8 +46,8 @@ struct ServeConfigFile {
 
     /// Settings by flag name.
     var settings: [String: String] = [:]
-    /// Stations to declare at start-up, with their registration.
-    var stations: [(id: String, registration: String, site: String?)] = []
+    /// Stations to declare at start-up, with their registration, site and connector types.
+    var stations: [DeclaredStation] = []
     /// Sites with their name and IANA time zone (`sites:`); a site a station names that is not
     /// listed here is valid and counts in UTC (`vigil config check` warns about it).
     var sites: [Site] = []
@@ -61,6 +62,8 @@ struct ServeConfigFile {
     var tariffs: [Tariff] = []
     /// The fraud and integrity checks' thresholds (`fraud:`, docs/billing.md).
     var fraud = FraudThresholds()
+    /// Pricing's settings beside the tariffs (`billing:`, docs/billing.md).
+    var billing = BillingSettings()
 
     /// Where each setting's value is in the file, by flag name (`vigil config check` and the
     /// messages about a bad value point there).
@@ -87,7 +90,7 @@ struct ServeConfigFile {
         } catch {
             return (ServeConfigFile(), [error])
         }
-        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation", "tariffs", "fraud"])
+        var reader = YAMLFieldReader(root, context: "config", allowed: Array(keys.keys) + Array(listKeys.keys) + ["stations", "sites", "maintenance", "alerts", "remediation", "tariffs", "fraud", "billing"])
         var config = ServeConfigFile()
         for (key, flag) in keys.sorted(by: { $0.key < $1.key }) {
             if let value = reader.string(key, required: false) { config.settings[flag] = value }
@@ -99,18 +102,9 @@ struct ServeConfigFile {
         }
         var errors = reader.errors
         if let list = reader.field("stations", required: false) {
-            if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"stations\" must be a list")) }
-            for item in list.sequence ?? [] {
-                var station = YAMLFieldReader(item, context: "config station", allowed: ["id", "registration", "site"])
-                let id = station.string("id") ?? ""
-                let registration = station.string("registration", required: false) ?? "accepted"
-                if !["accepted", "pending", "rejected"].contains(registration), let node = item["registration"] {
-                    station.fail(node, "\"registration\" must be accepted, pending or rejected, got \"\(registration)\"")
-                }
-                errors += station.errors
-                let site = station.string("site", required: false)
-                if station.errors.isEmpty { config.stations.append((id, registration, site)) }
-            }
+            let (stations, problems) = readStations(list)
+            config.stations = stations
+            errors += problems
         }
         if let list = reader.field("sites", required: false) {
             if list.sequence == nil { errors.append(YAMLError(mark: list.mark, problem: "config: \"sites\" must be a list")) }
@@ -175,6 +169,11 @@ struct ServeConfigFile {
         if let tariffsNode = reader.field("tariffs", required: false) {
             let (tariffs, problems) = TariffReader.read(tariffsNode)
             config.tariffs = tariffs
+            errors += problems
+        }
+        if let billingNode = reader.field("billing", required: false) {
+            let (settings, problems) = BillingSettings.read(billingNode)
+            config.billing = settings
             errors += problems
         }
         if let fraudNode = reader.field("fraud", required: false) {

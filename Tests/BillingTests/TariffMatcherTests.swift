@@ -1,3 +1,4 @@
+import DomainEvents
 import Testing
 @testable import Billing
 
@@ -11,24 +12,34 @@ import Testing
     }
 
     static let all = [version("default"), version("fleet", group: "FLEET"), version("north", site: "north"),
-                      version("north-fleet", site: "north", group: "FLEET"), version("north-ccs", site: "north", type: "CCS2")]
+                      version("north-fleet", site: "north", group: "FLEET"), version("north-ccs", site: "north", type: "cCCS2")]
 
-    static func session(site: String?, group: String, type: String? = nil) -> PricingSession {
+    static func session(site: String?, group: String, type: ConnectorType? = nil) -> PricingSession {
         PricingSession(id: 1, station: "CP", site: site, connectorType: type, group: group, start: 0, stop: 1)
     }
 
     @Test(arguments: [
         ("north", "FLEET", nil, "north-fleet"),      // site+group (5) beats site (4)
         ("north", "adhoc", nil, "north"),            // the CCS2 tariff's type is unknown: ignored, and the untyped one wins the tie
-        ("north", "adhoc", "CCS2", "north-ccs"),     // site+type (6)
-        ("north", "FLEET", "CCS2", "north-ccs"),     // site+type (6) beats site+group (5)
-        ("north", "FLEET", "Type2", "north-fleet"),  // a known other type excludes the CCS2 tariff
+        ("north", "adhoc", .cCCS2, "north-ccs"),     // site+type (6)
+        ("north", "FLEET", .cCCS2, "north-ccs"),     // site+type (6) beats site+group (5)
+        ("north", "FLEET", .sType2, "north-fleet"),  // a known other type excludes the CCS2 tariff
+        ("north", "adhoc", .cG105, "north"),         // a type no tariff names: the untyped site tariff
         ("south", "FLEET", nil, "fleet"),            // group (1) beats none
         ("south", "adhoc", nil, "default"),
         (nil, "adhoc", nil, "default"),
-    ] as [(String?, String, String?, String)])
-    func theMostSpecificTariffWins(site: String?, group: String, type: String?, expected: String) {
+    ] as [(String?, String, ConnectorType?, String)])
+    func theMostSpecificTariffWins(site: String?, group: String, type: ConnectorType?, expected: String) {
         #expect(TariffMatcher.match(Self.session(site: site, group: group, type: type), among: Self.all)?.tariffId == expected)
+    }
+
+    /// A version stored before connector types had one spelling says `CCS2`: it still matches
+    /// a cCCS2 connector, and nothing else.
+    @Test func aStoredVersionWithAnAliasMatchesTheCanonicalType() {
+        let legacy = [Self.version("north-dc", site: "north", type: "CCS2"), Self.version("north-ac", site: "north", type: "type2")]
+        #expect(TariffMatcher.match(Self.session(site: "north", group: "adhoc", type: .cCCS2), among: legacy)?.tariffId == "north-dc")
+        #expect(TariffMatcher.match(Self.session(site: "north", group: "adhoc", type: .sType2), among: legacy)?.tariffId == "north-ac")
+        #expect(TariffMatcher.match(Self.session(site: "north", group: "adhoc", type: .cType2), among: legacy) == nil)
     }
 
     @Test func noDefaultMeansNoTariff() {

@@ -36,6 +36,7 @@ import YAMLKit
         #expect(tariffs[0].bands[0].from == LocalTime("06:00"))
         #expect(tariffs[0].bands[1].timeBasis == .pluggedIn)
         #expect(tariffs[0].bands[2].days == nil)
+        #expect(tariffs[1].connectorType == "cCCS2")   // the alias, in its canonical spelling
         #expect(tariffs[1].vatMicroPercent == 7_700_000)
         #expect(tariffs[1].bands[0].energyPerKWh == Money(micros: 350_001))
     }
@@ -88,6 +89,28 @@ import YAMLKit
             "vigil.yaml:3:5: tariff \"b\": applies to exactly the same sessions as tariff \"a\" (same site, connectorType and group); one of them would never be used",
             "vigil.yaml:4:10: tariff \"a\": the id is already used at vigil.yaml:2:10",
         ])
+    }
+
+    /// Connector types are read into one spelling, so two spellings of one type are one scope;
+    /// an ambiguous, unknown or not-a-type value is an error naming what would be valid.
+    @Test func connectorTypesAreCanonicalAndCheckedInTariffs() throws {
+        let (tariffs, errors) = try Self.read("""
+            tariffs:
+              - {id: dc, site: north, connectorType: CCS2, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.6}]}
+              - {id: dc-again, site: north, connectorType: cCCS2, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.5}]}
+              - {id: ac, site: north, connectorType: type2, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
+              - {id: combo, connectorType: CCS, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
+              - {id: what, connectorType: Unknown, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
+              - {id: typo, connectorType: CSS2, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
+            """)
+        #expect(tariffs.map(\.id) == ["dc", "ac"])
+        #expect(tariffs.map(\.connectorType) == ["cCCS2", "sType2"])
+        #expect(errors.count == 4)
+        #expect(errors[0] == "vigil.yaml:3:5: tariff \"dc-again\": applies to exactly the same sessions as tariff \"dc\" (same site, connectorType and group); one of them would never be used")
+        #expect(errors[1] == "vigil.yaml:5:32: tariff \"combo\": \"connectorType\" is \"CCS\", which is ambiguous: write CCS1 (Combo 1) or CCS2 (Combo 2)")
+        #expect(errors[2] == "vigil.yaml:6:31: tariff \"what\": \"connectorType\" is \"Unknown\", which says the type is not known: name a known type, or leave it out")
+        #expect(errors[3].hasPrefix("vigil.yaml:7:31: tariff \"typo\": \"connectorType\" must be a connector type — CCS1, CCS2, CHAdeMO,"))
+        #expect(errors[3].hasSuffix(" — got \"CSS2\""))
     }
 
     @Test(arguments: [("0", 0), ("0.39", 390_000), ("12", 12_000_000), ("0.000001", 1), ("1000000000000", 1_000_000_000_000_000_000)])

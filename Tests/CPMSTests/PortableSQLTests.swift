@@ -54,6 +54,9 @@ import Store
         try await store.addAnomaly(session: session, "late")
         _ = try await store.stopSession(id: session, stopTime: now, meterStopWh: 100, reason: "Local", now: now)
         _ = try await store.history("CP-1")
+        try await store.replaceConnectorTypes([ConnectorTypeAssignment(station: "CP-1", evse: 1, type: .cCCS2)])
+        _ = try await store.connectorType(station: "CP-1", evse: 1, connector: 1)
+        _ = try await store.connectorTypes()
         _ = try await store.markSilentStationsOffline(before: now, excluding: ["CP-2"])
         _ = try await store.appendEvent(DomainEvent(id: "e1", kind: .heartbeat, time: Date(), station: "CP-1")) { _ in }
         _ = try await store.sequencedEvents(after: 0, limit: 10)

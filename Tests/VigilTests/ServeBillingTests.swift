@@ -12,6 +12,7 @@ import Testing
         tariffs:
           - {id: standard, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.40}]}
         """
+    static let commands = CommandService(connections: ConnectionRegistry())
 
     @Test func aSessionThatEndedWhileServeWasDownIsPricedAtStartUp() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-billing-\(UUID().uuidString)")
@@ -24,7 +25,7 @@ import Testing
         _ = try await store.declareStation(id: "CP-1")
 
         // The first start stores version 1 (valid from now).
-        _ = try await serve.startBilling(store: store, events: EventLog(store: store))
+        _ = try await serve.startBilling(store: store, events: EventLog(store: store), commands: Self.commands)
         #expect(try await BillingStore(host: store).versions().map(\.version) == [1])
 
         // Serve is down; a session that started after that ends (its CDR was never written).
@@ -36,7 +37,7 @@ import Testing
 
         // The next start: no new version (unchanged), and the sweep prices the session first thing.
         let events = EventLog(store: store)
-        let started = try #require(try await serve.startBilling(store: store, events: events))
+        let started = try #require(try await serve.startBilling(store: store, events: events, commands: Self.commands))
         #expect(try await BillingStore(host: store).versions().count == 1)
         // What a 2.0.1 station is told at the end (TransactionEvent totalCost): the CDR's gross.
         #expect(await started.service.quote(session: id) == 4.76)
@@ -58,7 +59,7 @@ import Testing
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let serve = try ServeCommand(arguments: ["--db", db], environment: [:])
         let store = try StationStore(path: db)
-        #expect(try await serve.startBilling(store: store, events: EventLog(store: store)) == nil)
+        #expect(try await serve.startBilling(store: store, events: EventLog(store: store), commands: Self.commands) == nil)
     }
 }
 
