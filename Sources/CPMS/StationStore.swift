@@ -35,6 +35,24 @@ public actor StationStore {
         isReadOnly = false
     }
 
+    /// Opens (and migrates) the database at `location`, SQLite or PostgreSQL.
+    public init(location: StoreLocation) throws {
+        let database = try location.connect()
+        try CPMSSchema.migrations.migrate(database)
+        self.database = database
+        self.executor = .store
+        isReadOnly = false
+    }
+
+    /// A second, read-only connection to the database at `location` (already migrated by the
+    /// writer), on a thread of its own: reads through it see every committed write and never
+    /// wait behind the writer's group commit (SQLite's WAL; PostgreSQL's snapshots).
+    public init(readingFrom location: StoreLocation) throws {
+        self.database = try location.connect(readOnly: true)
+        self.executor = .reads
+        isReadOnly = true
+    }
+
     /// Uses an open database of any engine, migrated with `migrations` (the schema in that
     /// engine's DDL; SQLite's by default).
     public init(database: sending any SQLDatabase, migrations: Migrator? = nil) throws {

@@ -26,6 +26,10 @@ import Store
         var isInTransaction: Bool { inner.isInTransaction }
         func schemaVersion() throws -> Int { try inner.schemaVersion() }
         func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+        var engine: SQLEngine { inner.engine }
+        func beginTransaction() throws { try inner.beginTransaction() }
+        func commitTransaction() throws { try inner.commitTransaction() }
+        func rollbackTransaction() { inner.rollbackTransaction() }
         private func note(_ sql: String) { statements.append(sql) }
     }
 
