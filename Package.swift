@@ -41,26 +41,29 @@ let package = Package(
                 exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing", "Store", "Evidence", "Fraud"]),
+        // Test support: a fresh database per test on each engine under test (SQLite, and PostgreSQL
+        // when VIGIL_TEST_POSTGRES_URL is set).
+        .target(name: "StoreTesting", dependencies: ["Store"], path: "Tests/StoreTesting"),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Transport"]),
         .testTarget(name: "YAMLKitTests", dependencies: ["YAMLKit"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["StoreTesting", "Store"]),
         .testTarget(name: "VendorCatalogTests", dependencies: ["VendorCatalog", "YAMLKit"]),
-        .testTarget(name: "CPMSTests", dependencies: ["CPMS", "OCPP", "Transport", "Store", "VendorCatalog", "DomainEvents", "Digests", "Remediation"]),
+        .testTarget(name: "CPMSTests", dependencies: ["StoreTesting", "CPMS", "OCPP", "Transport", "Store", "VendorCatalog", "DomainEvents", "Digests", "Remediation"]),
         .testTarget(name: "RuleEngineTests", dependencies: ["RuleEngine", "YAMLKit", "VendorCatalog"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "CPMS"]),
-        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "CPMS", "Store", "YAMLKit", "Digests"]),
+        .testTarget(name: "AuditTests", dependencies: ["StoreTesting", "Audit", "CPMS"]),
+        .testTarget(name: "RemediationTests", dependencies: ["StoreTesting", "Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
+        .testTarget(name: "AlertsTests", dependencies: ["StoreTesting", "Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
+        .testTarget(name: "BillingTests", dependencies: ["StoreTesting", "Billing", "CPMS", "Store", "YAMLKit", "Digests"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Billing", "CPMS", "Remediation", "Audit", "OCPP", "Store", "DomainEvents", "Digests", "RuleEngine"]),
-        .testTarget(name: "FraudTests", dependencies: ["Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
+        .testTarget(name: "FraudTests", dependencies: ["StoreTesting", "Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
         .testTarget(name: "HTTPAPITests", dependencies: ["API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing", "Evidence"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
-        .testTarget(name: "VigilTests", dependencies: ["vigil", "CPMS", "Billing", "Fraud"]),
+        .testTarget(name: "VigilTests", dependencies: ["StoreTesting", "vigil", "CPMS", "Billing", "Fraud", "Alerts", "API", "Remediation", "Audit", "Store"]),
     ],
     swiftLanguageModes: [.v6]
 )

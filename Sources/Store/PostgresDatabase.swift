@@ -57,18 +57,16 @@ public final class PostgresDatabase: SQLDatabase {
             Self.withCStrings(values) { values in PQconnectdbParams(keywords, values, 1) }
         }
         guard let handle else { throw PostgresError(kind: .connection, message: "out of memory") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let error = Self.connectionError(handle, location: location)
+            PQfinish(handle)
+            throw error
+        }
         connection = handle
         connectionLocation = location
         isReadOnly = readOnly
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let error = connectionError()
-            PQfinish(handle)
-            throw error
-        }
-        do throws(PostgresError) { try configureSession() } catch {
-            PQfinish(handle)
-            throw error
-        }
+        // From here on `deinit` closes the connection, also when the setup throws.
+        try configureSession()
     }
 
     deinit { PQfinish(connection) }
@@ -326,9 +324,14 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     private func connectionError(sql: String? = nil) -> PostgresError {
-        let text = PQerrorMessage(connection).map { String(cString: $0) } ?? "unknown error"
-        let message = PostgresLocation.scrub(text.trimmingTrailingWhitespace, password: PostgresLocation.password(in: connectionLocation.url))
-        return PostgresError(kind: .connection, message: "\(connectionLocation.redacted): \(message)", sql: sql)
+        Self.connectionError(connection, location: connectionLocation, sql: sql)
+    }
+
+    /// libpq's last message for `handle`, on one line, without the password.
+    static func connectionError(_ handle: OpaquePointer, location: PostgresLocation, sql: String? = nil) -> PostgresError {
+        let text = PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown error"
+        let message = PostgresLocation.scrub(text.trimmingTrailingWhitespace, password: PostgresLocation.password(in: location.url))
+        return PostgresError(kind: .connection, message: "\(location.redacted): \(message)", sql: sql)
     }
 
     /// Resets a broken connection when no transaction of ours was open on it: its prepared
