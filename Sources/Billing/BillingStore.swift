@@ -141,7 +141,7 @@ public struct BillingStore: Sendable {
             try database.transaction {
                 guard try database.rows("SELECT 1 FROM cdrs WHERE session = ?", cdr.session).isEmpty else { return false }
                 try database.run("""
-                    INSERT INTO cdrs (session, station, site, evse, connector, id_token, token_group, authorization, start_time, stop_time,
+                    INSERT INTO cdrs (session, station, site, evse, connector, id_token, token_group, "authorization", start_time, stop_time,
                                       energy_wh, energy_source, tariff, tariff_version, currency, items, net, vat, gross, document,
                                       content_hash, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

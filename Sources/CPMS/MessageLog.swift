@@ -168,7 +168,8 @@ extension StationStore {
                 SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 0 AND station = ?
                 UNION ALL
                 SELECT * FROM (SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
-                ORDER BY id DESC LIMIT ?)
+                    AS indexed_rows
+                ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, station, limit, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }
     }

@@ -297,7 +297,7 @@ public actor StationStore {
         try await committed { [self] in
             try database.run("""
                 INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
-                ON CONFLICT (vendor, code_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+                ON CONFLICT (vendor, code_key) DO UPDATE SET count = catalog_gaps.count + 1, last_seen = excluded.last_seen
                 """, vendor, key, code, now, now, station)
         }
     }
@@ -370,7 +370,8 @@ public actor StationStore {
             SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
             FROM (SELECT * FROM connector_status_history WHERE indexed = 0 AND station = ?
                   UNION ALL
-                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?))
+                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
+                      AS indexed_rows) AS recent
             ORDER BY id DESC LIMIT ?
             """, id, id, limit * 2 + 50, limit * 2 + 50)
         let entries = try rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in

@@ -19,7 +19,7 @@ public enum PostgresDDL {
 
     /// Column names PostgreSQL reserves that Vigil's tables use: quoted in the DDL, and the
     /// domain's SQL quotes them too (`"authorization"`, which SQLite reads the same).
-    public static let reservedColumnNames: Set<String> = ["authorization", "user", "window", "order", "group", "limit", "offset"]
+    public static let reservedColumnNames: Set<String> = ["authorization"]
 
     /// Created before a translation that uses it: SQLite's NOCASE compares ASCII letters
     /// without case; this compares without case (ICU, secondary strength) — the same for the

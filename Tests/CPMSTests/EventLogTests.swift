@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 @testable import CPMS
@@ -17,10 +18,10 @@ import Testing
                     fields: kind == .statusChanged ? ["to": .string("Faulted")] : [:])
     }
 
-    @Test func appendedEventsAreDurableAndReachTheConsumerInOrder() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func appendedEventsAreDurableAndReachTheConsumerInOrder(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         var sequences: [Int] = []
@@ -37,10 +38,10 @@ import Testing
     /// A status report's events are appended in the status write's own transaction: one
     /// commit for both, the events in sequence with the others and handed to the consumers;
     /// a report that is not stored appends nothing.
-    @Test func aStatusWriteAppendsItsEventsInTheSameCommit() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aStatusWriteAppendsItsEventsInTheSameCommit(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         #expect(try await log.append(event(1)) == 1)
@@ -68,11 +69,11 @@ import Testing
 
     /// A consumer stopped mid-stream (its process killed: only what it saved survives) resumes
     /// at its cursor: nothing it had not done is lost, nothing it had done comes again.
-    @Test func aRestartedConsumerResumesAtItsCursor() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aRestartedConsumerResumesAtItsCursor(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
         do {
-            let store = try StationStore(path: path)
+            let store = try StationStore(location: test.location)
             let log = EventLog(store: store)
             try await log.register("executor")
             for index in 1...10 {
@@ -87,7 +88,7 @@ import Testing
             try await store.saveEventCursor(consumer: "executor", .init(cursor: cursor, tickedThrough: nil), now: "2026-12-03T00:00:00.000Z")
             #expect(await log.next("executor", limit: 2).events.map(\.sequence) == [5, 6])
         }
-        let store = try StationStore(path: path)
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("executor")
         try await log.append(event(11))
@@ -97,10 +98,10 @@ import Testing
         #expect(log.cursor("executor") == EventCursor(position: 11))
     }
 
-    @Test func aFilteredConsumerTakesOnlyWhatItAcceptsAndItsCursorStillMoves() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aFilteredConsumerTakesOnlyWhatItAcceptsAndItsCursorStillMoves(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("faults", accepts: { $0.kind == .statusChanged })
         for index in 1...6 { try await log.append(event(index, index == 3 ? .statusChanged : .heartbeat)) }
@@ -111,10 +112,10 @@ import Testing
 
     /// Backpressure, not loss: beyond the limit an append waits until the consumer takes
     /// events, and then goes on; urgent events have more room than bulk ones.
-    @Test func backpressureEngagesAndReleases() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func backpressureEngagesAndReleases(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         var limits = EventLog.Limits()
         limits.bulk = 3
         limits.urgent = 5
@@ -143,10 +144,10 @@ import Testing
         #expect(try await store.lastEventSequence() == 5)   // nothing dropped
     }
 
-    @Test func pruningKeepsWhatAConsumerHasNotDoneAndTheNewestEvent() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func pruningKeepsWhatAConsumerHasNotDoneAndTheNewestEvent(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         for index in 1...5 { try await log.append(event(index)) }
