@@ -88,7 +88,7 @@ public struct PostgresLocation: Sendable, Equatable {
 
     /// `text` with every occurrence of `password` (and its percent-encoded spelling) replaced.
     static func scrub(_ text: String, password: String?) -> String {
-        var result = text.split(whereSeparator: \.isNewline).joined(separator: "; ")
+        var result = text.split(whereSeparator: \.isNewline).map(\.trimmingWhitespace).joined(separator: "; ")
         guard let password, !password.isEmpty else { return result }
         for spelling in Set([password, password.addingPercentEncodingForURL]) where !spelling.isEmpty {
             result = result.replacingAll(spelling, with: "***")
