@@ -170,8 +170,9 @@ public final class PostgresDatabase: SQLDatabase {
                 do throws(PostgresError) {
                     try check(result, sql: sql)
                     break
-                } catch where error.sqlState == "42P18" {
-                    // "could not determine data type of parameter $n": type it and try again.
+                } catch where error.sqlState == "42P18" || error.sqlState == "42P08" {
+                    // "could not determine data type of parameter $n" (indeterminate or, for a
+                    // numbered parameter used twice, ambiguous): type it and try again.
                     guard let index = Self.parameterNumber(in: error.message), index >= 1, index <= count, types[index - 1] == 0 else { throw error }
                     types[index - 1] = index <= values.count ? Self.type(of: values[index - 1].sqlValue) : PostgresValues.text
                     if guarded { try execute("ROLLBACK TO SAVEPOINT vigil_prepare") }

@@ -1,4 +1,5 @@
-/// Rewrites the `?` parameters of Vigil's SQL to PostgreSQL's numbered `$1, $2 …`, in order.
+/// Rewrites the `?` parameters of Vigil's SQL to PostgreSQL's numbered `$1, $2 …`, in order
+/// (`?NNN`, SQLite's numbered form, keeps its number).
 /// A `?` inside a string literal ('…', with '' as a quote), a quoted identifier ("…"), a
 /// dollar-quoted body ($$…$$ or $tag$…$tag$), a line comment (-- …) or a block comment
 /// (/* … */) is text, not a parameter, and is kept as it is.
@@ -19,9 +20,14 @@ enum PostgresPlaceholders {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "?"):
-                count += 1
-                output.append(contentsOf: Array("$\(count)".utf8))
-                index += 1
+                // `?NNN` names its parameter (as in SQLite, and may repeat it); a bare `?` is the
+                // one after the highest so far.
+                var end = index + 1
+                while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }
+                let number = end > index + 1 ? Int(String(decoding: bytes[(index + 1)..<end], as: UTF8.self)) ?? 0 : count + 1
+                count = max(count, number)
+                output.append(contentsOf: Array("$\(number)".utf8))
+                index = end
             case UInt8(ascii: "'"), UInt8(ascii: "\""):
                 // A quoted run ends at the next quote that is not doubled.
                 var end = index + 1

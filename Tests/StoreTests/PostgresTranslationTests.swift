@@ -8,6 +8,7 @@ import Testing
         ("SELECT '?', \"a?\", ? -- ?\n, ? /* ? */", "SELECT '?', \"a?\", $1 -- ?\n, $2 /* ? */", 2),
         ("SELECT 'it''s ?', ?", "SELECT 'it''s ?', $1", 1),
         ("SELECT $$ ? $$, $tag$ ? $tag$, ?", "SELECT $$ ? $$, $tag$ ? $tag$, $1", 1),
+        ("WHERE ?1 IS NULL OR station = ?1 LIMIT ?", "WHERE $1 IS NULL OR station = $1 LIMIT $2", 2),
     ])
     func placeholdersBecomeNumbered(sql: String, expected: String, count: Int) {
         let rewritten = PostgresPlaceholders.rewrite(sql)
