@@ -33,11 +33,12 @@ $(VENV)/.installed: tests/interop/requirements.txt
 
 venv: bootstrap-tests $(VENV)/.installed
 
-# Swift unit and integration tests, the shipped rules and their fixtures, then the interop
+# Swift unit and integration tests — the store's suites on SQLite and on a scratch PostgreSQL
+# server (scripts/postgres-scratch) — the shipped rules and their fixtures, then the interop
 # tests (Python websockets, ocpp) and the Autobahn conformance cases, all against the same
 # debug build.
 test: build venv generated-check
-	$(SWIFT) test
+	scripts/postgres-scratch run $(SWIFT) test
 	.build/debug/vigil rules check Rules
 	.build/debug/vigil rules test Rules
 	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
@@ -50,7 +51,7 @@ generated-check:
 	else echo "generated-check: ../shared/reference/ocpp-schemas not found; skipped"; fi
 
 unit-test: build
-	$(SWIFT) test
+	scripts/postgres-scratch run $(SWIFT) test
 
 rules-test: build
 	.build/debug/vigil rules check Rules

@@ -10,7 +10,7 @@ extension AlertStore {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT * FROM (" + AlertStore.alertColumns + """
                  WHERE station = ? AND (? IS NULL OR last_seen >= ? OR resolved_at >= ?) AND (? IS NULL OR first_seen <= ?)
-                 ORDER BY id DESC LIMIT ?) ORDER BY id
+                 ORDER BY id DESC LIMIT ?) AS recent ORDER BY id
                 """, station, from, from, from, to, to, limit).map(AlertStore.alertRow)
         }
     }

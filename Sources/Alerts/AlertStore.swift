@@ -72,7 +72,7 @@ public struct AlertStore: Sendable {
 
     public func alerts(status: String?, limit: Int = 100) async throws -> [AlertRow] {
         try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT * FROM (" + AlertStore.alertColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
+            try database.rows("SELECT * FROM (" + AlertStore.alertColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                               status, status, limit).map(AlertStore.alertRow)
         }
     }
@@ -151,7 +151,7 @@ public struct AlertStore: Sendable {
 
     public func deliveries(status: String?, limit: Int = 100) async throws -> [OutboxRow] {
         try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT * FROM (" + AlertStore.outboxColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) ORDER BY id",
+            try database.rows("SELECT * FROM (" + AlertStore.outboxColumns + " WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                               status, status, limit).map(AlertStore.outboxRow)
         }
     }

@@ -26,10 +26,6 @@ public struct BillingStore: Sendable {
                 valid_from TEXT NOT NULL,
                 UNIQUE (tariff, version)
             );
-            CREATE TRIGGER tariff_versions_no_update BEFORE UPDATE ON tariff_versions
-                BEGIN SELECT RAISE(ABORT, 'tariff versions are immutable'); END;
-            CREATE TRIGGER tariff_versions_no_delete BEFORE DELETE ON tariff_versions
-                BEGIN SELECT RAISE(ABORT, 'tariff versions are immutable'); END;
             CREATE TABLE cdrs (
                 id INTEGER PRIMARY KEY,
                 session INTEGER NOT NULL UNIQUE,
@@ -56,8 +52,6 @@ public struct BillingStore: Sendable {
                 created_at TEXT NOT NULL
             );
             CREATE INDEX cdrs_stop ON cdrs (stop_time);
-            CREATE TRIGGER cdrs_no_update BEFORE UPDATE ON cdrs BEGIN SELECT RAISE(ABORT, 'CDRs are immutable'); END;
-            CREATE TRIGGER cdrs_no_delete BEFORE DELETE ON cdrs BEGIN SELECT RAISE(ABORT, 'CDRs are immutable'); END;
             CREATE TABLE unpriced_sessions (
                 session INTEGER PRIMARY KEY,
                 station TEXT NOT NULL,
@@ -66,6 +60,24 @@ public struct BillingStore: Sendable {
                 reason TEXT NOT NULL,
                 recorded_at TEXT NOT NULL
             );
+            """, sqlite: """
+            CREATE TRIGGER tariff_versions_no_update BEFORE UPDATE ON tariff_versions
+                BEGIN SELECT RAISE(ABORT, 'tariff versions are immutable'); END;
+            CREATE TRIGGER tariff_versions_no_delete BEFORE DELETE ON tariff_versions
+                BEGIN SELECT RAISE(ABORT, 'tariff versions are immutable'); END;
+            CREATE TRIGGER cdrs_no_update BEFORE UPDATE ON cdrs BEGIN SELECT RAISE(ABORT, 'CDRs are immutable'); END;
+            CREATE TRIGGER cdrs_no_delete BEFORE DELETE ON cdrs BEGIN SELECT RAISE(ABORT, 'CDRs are immutable'); END;
+            """, postgresql: """
+            CREATE FUNCTION billing_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+            END $$;
+            CREATE TRIGGER tariff_versions_no_update BEFORE UPDATE ON tariff_versions FOR EACH ROW
+                EXECUTE FUNCTION billing_immutable('tariff versions are immutable');
+            CREATE TRIGGER tariff_versions_no_delete BEFORE DELETE ON tariff_versions FOR EACH ROW
+                EXECUTE FUNCTION billing_immutable('tariff versions are immutable');
+            CREATE TRIGGER cdrs_no_update BEFORE UPDATE ON cdrs FOR EACH ROW EXECUTE FUNCTION billing_immutable('CDRs are immutable');
+            CREATE TRIGGER cdrs_no_delete BEFORE DELETE ON cdrs FOR EACH ROW EXECUTE FUNCTION billing_immutable('CDRs are immutable');
             """),
     ])
 
@@ -129,7 +141,7 @@ public struct BillingStore: Sendable {
             try database.transaction {
                 guard try database.rows("SELECT 1 FROM cdrs WHERE session = ?", cdr.session).isEmpty else { return false }
                 try database.run("""
-                    INSERT INTO cdrs (session, station, site, evse, connector, id_token, token_group, authorization, start_time, stop_time,
+                    INSERT INTO cdrs (session, station, site, evse, connector, id_token, token_group, "authorization", start_time, stop_time,
                                       energy_wh, energy_source, tariff, tariff_version, currency, items, net, vat, gross, document,
                                       content_hash, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

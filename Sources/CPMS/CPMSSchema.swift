@@ -276,8 +276,8 @@ enum CPMSSchema {
         // flag as it was fails the WHEN and writes nothing, so the hot path pays one comparison.
         // A first appearance already online is the INSERT trigger's. Stations online when this
         // migration runs are recorded online from their last boot (else last message), the best
-        // the older tables know. SQLite DDL; a PostgreSQL migration list says the same with a
-        // trigger function.
+        // the older tables know. The triggers are each engine's own (PostgreSQL's call a trigger
+        // function); the backfill runs before them, as it inserts no station.
         Migration(version: 21, name: "station connectivity history", sql: """
             CREATE TABLE station_connectivity (
                 id INTEGER PRIMARY KEY,
@@ -286,6 +286,12 @@ enum CPMSSchema {
                 online INTEGER NOT NULL
             );
             CREATE INDEX station_connectivity_station ON station_connectivity (station, at);
+            INSERT INTO station_connectivity (station, at, online)
+                SELECT id, coalesce(last_boot, last_seen), 1 FROM stations
+                WHERE online = 1 AND coalesce(last_boot, last_seen) IS NOT NULL;
+            INSERT INTO station_connectivity (station, at, online)
+                SELECT id, last_seen, 0 FROM stations WHERE online = 0 AND last_seen IS NOT NULL;
+            """, sqlite: """
             CREATE TRIGGER station_connectivity_flip AFTER UPDATE OF online ON stations
             WHEN OLD.online IS NOT NEW.online AND coalesce(NEW.last_seen, NEW.first_seen) IS NOT NULL
             BEGIN
@@ -298,11 +304,19 @@ enum CPMSSchema {
                 INSERT INTO station_connectivity (station, at, online)
                 VALUES (NEW.id, coalesce(NEW.last_seen, NEW.first_seen), 1);
             END;
-            INSERT INTO station_connectivity (station, at, online)
-                SELECT id, coalesce(last_boot, last_seen), 1 FROM stations
-                WHERE online = 1 AND coalesce(last_boot, last_seen) IS NOT NULL;
-            INSERT INTO station_connectivity (station, at, online)
-                SELECT id, last_seen, 0 FROM stations WHERE online = 0 AND last_seen IS NOT NULL;
+            """, postgresql: """
+            CREATE FUNCTION station_connectivity_record() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO station_connectivity (station, at, online)
+                VALUES (NEW.id, coalesce(NEW.last_seen, NEW.first_seen), NEW.online);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER station_connectivity_flip AFTER UPDATE OF online ON stations FOR EACH ROW
+            WHEN (OLD.online IS DISTINCT FROM NEW.online AND coalesce(NEW.last_seen, NEW.first_seen) IS NOT NULL)
+            EXECUTE FUNCTION station_connectivity_record();
+            CREATE TRIGGER station_connectivity_first AFTER INSERT ON stations FOR EACH ROW
+            WHEN (NEW.online = 1 AND coalesce(NEW.last_seen, NEW.first_seen) IS NOT NULL)
+            EXECUTE FUNCTION station_connectivity_record();
             """),
         // Session metrics (issue #19) read one station's sessions by start time: a site report
         // reads only its stations' rows, through this index, not the whole table.

@@ -57,14 +57,16 @@ extension StationStore {
 
     /// `committed`, with `published` called with the body's result right after the COMMIT (in
     /// the order the writes ran, synchronously, on the store), when the body succeeded. A body
-    /// of one statement may go without its savepoint (`singleStatement`): SQLite undoes a failed
-    /// statement by itself, so it still fails alone.
+    /// of one statement may go without its savepoint (`singleStatement`) where the engine undoes
+    /// a failed statement by itself (SQLite), so it still fails alone; on PostgreSQL a failed
+    /// statement aborts the whole transaction, so there it keeps its savepoint.
     func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?,
                                 singleStatement: Bool = false) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        let bare = singleStatement && database.engine.undoesFailedStatementAlone
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
             var write = GroupCommit.Write(
-                run: { [database] in outcome.result = Result { singleStatement ? try body() : try database.transaction(body) } },
+                run: { [database] in outcome.result = Result { bare ? try body() : try database.transaction(body) } },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
@@ -102,14 +104,14 @@ extension StationStore {
         guard !writes.isEmpty || !frames.isEmpty else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            try database.run("BEGIN IMMEDIATE")   // prepared once, like every statement run here
+            try database.beginTransaction()
             try writeFrames(frames)
             if started &- group.lastIndexing >= group.indexingInterval {
                 group.indexFailures += indexRecentRows()
                 group.lastIndexing = started
             }
             for write in writes { write.run() }
-            try database.run("COMMIT")
+            try database.commitTransaction()
             group.batches += 1
             group.writes += writes.count
             group.frames += frames.count
@@ -121,7 +123,7 @@ extension StationStore {
         } catch {
             // The commit itself failed: none of these writes is durable. The frames go back to
             // the front of the queue for the next batch.
-            try? database.execute("ROLLBACK")
+            database.rollbackTransaction()
             frameQueue.putBack(frames)
             for write in writes { write.finish(error) }
         }

@@ -1,4 +1,5 @@
 import OCPP
+import Store
 import Synchronization
 
 /// The raw OCPP log: every frame in and out, per station, with its time. Connections hand
@@ -89,24 +90,50 @@ final class FrameQueue: Sendable {
 }
 
 extension StationStore {
-    /// Inserts queued frames (inside the group commit's transaction).
+    /// Inserts queued frames (inside the group commit's transaction). SQLite takes them one
+    /// statement each (no round trip: the statement runs in this process); over a network
+    /// (PostgreSQL) every statement is a round trip, so they go as multi-row INSERTs of 64, 16,
+    /// 4 and 1 rows — four statement texts, prepared once each.
     func writeFrames(_ frames: [FrameQueue.Entry]) throws {
-        for frame in frames {
-            try database.run("INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES (?, ?, ?, ?, 0)",
-                             frame.station, frame.incoming, frame.at, frame.text)
+        guard database.engine != .sqlite else {
+            for frame in frames {
+                try database.run("INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES (?, ?, ?, ?, 0)",
+                                 frame.station, frame.incoming, frame.at, frame.text)
+            }
+            return
+        }
+        var rest = frames[...]
+        while !rest.isEmpty {
+            let size = [64, 16, 4, 1].first { $0 <= rest.count } ?? 1
+            let chunk = rest.prefix(size)
+            rest = rest.dropFirst(size)
+            var values: [any SQLBindable] = []
+            values.reserveCapacity(size * 4)
+            for frame in chunk { values += [frame.station, frame.incoming, frame.at, frame.text] as [any SQLBindable] }
+            try database.run(Self.frameInserts[size] ?? "", values)
         }
     }
+
+    /// `INSERT INTO ocpp_messages … VALUES (…), (…)` for 1, 4, 16 and 64 rows.
+    static let frameInserts: [Int: String] = Dictionary(uniqueKeysWithValues: [1, 4, 16, 64].map { size in
+        (size, "INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, 0)", count: size).joined(separator: ", "))
+    })
 
     /// Moves the frames and status reports written since the last pass into their per-station
     /// indexes (inside the group commit's transaction). One pass inserts a second's rows
     /// together, so each index page is rewritten once per pass instead of once per commit. A
-    /// pass that fails is undone alone (SQLite undoes a failed statement) and the next one
+    /// pass that fails is undone alone (SQLite undoes a failed statement; on PostgreSQL each
+    /// runs in a savepoint, since a failure would abort the whole commit) and the next one
     /// takes its rows too; `messages(station:)` and `history(_:)` find a row whether or not it
     /// is indexed yet. Returns how many of its two statements failed (counted on `/metrics`).
     func indexRecentRows() -> Int {
         var failed = 0
-        do { try database.run("UPDATE ocpp_messages SET indexed = 1 WHERE indexed = 0") } catch { failed += 1 }
-        do { try database.run("UPDATE connector_status_history SET indexed = 1 WHERE indexed = 0") } catch { failed += 1 }
+        let alone = database.engine.undoesFailedStatementAlone
+        for table in ["ocpp_messages", "connector_status_history"] {
+            let sql = "UPDATE \(table) SET indexed = 1 WHERE indexed = 0"
+            do { if alone { try database.run(sql) } else { try database.transaction { try database.run(sql) } } } catch { failed += 1 }
+        }
         return failed
     }
 
@@ -141,7 +168,8 @@ extension StationStore {
                 SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 0 AND station = ?
                 UNION ALL
                 SELECT * FROM (SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
-                ORDER BY id DESC LIMIT ?)
+                    AS indexed_rows
+                ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, station, limit, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }
     }

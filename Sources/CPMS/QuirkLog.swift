@@ -84,7 +84,7 @@ extension StationStore {
                         INSERT INTO quirk_uses (station, quirk, kind, action, path, count, first_seen, last_seen, example)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (station, quirk, kind, action, path) DO UPDATE SET
-                            count = count + excluded.count, last_seen = excluded.last_seen, example = excluded.example
+                            count = quirk_uses.count + excluded.count, last_seen = excluded.last_seen, example = excluded.example
                         """, key.station, key.quirk, key.kind, key.action, key.path, tally.count, tally.first, tally.last, tally.example)
                 }
             }

@@ -13,7 +13,7 @@ extension StationStore {
             return try database.transaction {
                 // 1.6 chargers learn the id from us: insert with a placeholder reference, then use the row id.
                 let id = try database.insert("""
-                    INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, authorization, start_time, meter_start,
+                    INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, "authorization", start_time, meter_start,
                                           status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                     """, station, evse, connector, transactionRef ?? "pending-\(now)-\(evse)-\(connector)", idToken, authorization,
                     startTime, meterStartWh, now, now)
@@ -73,7 +73,7 @@ extension StationStore {
     }
 
     static let sessionColumns = """
-        SELECT id, station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time, meter_start,
+        SELECT id, station, evse, connector, transaction_ref, id_token, "authorization", start_time, stop_time, meter_start,
                meter_stop, energy_wh, stop_reason, status, anomalies, errors FROM sessions
         """
 

@@ -66,7 +66,7 @@ extension StationStore {
             FROM (SELECT * FROM connector_status_history
                   WHERE station = ? AND (? IS NULL OR \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")))
                     AND (? IS NULL OR \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")))
-                  ORDER BY id DESC LIMIT ?)
+                  ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, from, from, to, to, limit).map { row in
             StatusReportRow(id: row[0].int ?? 0, evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "",
@@ -87,7 +87,7 @@ extension StationStore {
             SELECT id, incoming, at, text FROM (SELECT id, incoming, at, text FROM ocpp_messages
                 WHERE station = ? AND (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
                   AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))\(which)
-                ORDER BY id DESC LIMIT ?)
+                ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, from, from, to, to, limit).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
     }
@@ -102,7 +102,7 @@ extension StationStore {
                 WHERE station = ? AND kind IN ('statusChanged', 'faultCleared') AND json LIKE '%"ocppErrorCode":"%/%'
                   AND (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
                   AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))
-                ORDER BY id DESC LIMIT ?)
+                ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, from, from, to, to, limit).compactMap { row -> (Int, DomainEvent)? in
             // An event the log cannot read back is left out here; the rules' replay reports it.

@@ -35,6 +35,24 @@ public actor StationStore {
         isReadOnly = false
     }
 
+    /// Opens (and migrates) the database at `location`, SQLite or PostgreSQL.
+    public init(location: StoreLocation) throws {
+        let database = try location.connect()
+        try CPMSSchema.migrations.migrate(database)
+        self.database = database
+        self.executor = .store
+        isReadOnly = false
+    }
+
+    /// A second, read-only connection to the database at `location` (already migrated by the
+    /// writer), on a thread of its own: reads through it see every committed write and never
+    /// wait behind the writer's group commit (SQLite's WAL; PostgreSQL's snapshots).
+    public init(readingFrom location: StoreLocation) throws {
+        self.database = try location.connect(readOnly: true)
+        self.executor = .reads
+        isReadOnly = true
+    }
+
     /// Uses an open database of any engine, migrated with `migrations` (the schema in that
     /// engine's DDL; SQLite's by default).
     public init(database: sending any SQLDatabase, migrations: Migrator? = nil) throws {
@@ -295,7 +313,7 @@ public actor StationStore {
         try await committed { [self] in
             try database.run("""
                 INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
-                ON CONFLICT (vendor, code_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+                ON CONFLICT (vendor, code_key) DO UPDATE SET count = catalog_gaps.count + 1, last_seen = excluded.last_seen
                 """, vendor, key, code, now, now, station)
         }
     }
@@ -368,7 +386,8 @@ public actor StationStore {
             SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
             FROM (SELECT * FROM connector_status_history WHERE indexed = 0 AND station = ?
                   UNION ALL
-                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?))
+                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
+                      AS indexed_rows) AS recent
             ORDER BY id DESC LIMIT ?
             """, id, id, limit * 2 + 50, limit * 2 + 50)
         let entries = try rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in

@@ -261,7 +261,7 @@ public struct CommandStore: Sendable {
             try database.rows("SELECT * FROM (" + CommandStore.commandColumns + """
                  WHERE (? IS NULL OR station = ?) AND (? IS NULL OR status = ?) AND (? IS NULL OR created_at >= ?)
                    AND (? IS NULL OR created_at <= ?)
-                 ORDER BY id DESC LIMIT ?) ORDER BY id
+                 ORDER BY id DESC LIMIT ?) AS recent ORDER BY id
                 """, station, station, status?.rawValue, status?.rawValue, from, from, to, to, limit).map(CommandStore.commandRow)
         }
     }

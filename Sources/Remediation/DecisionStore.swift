@@ -80,7 +80,7 @@ public struct DecisionStore: Sendable {
                     SELECT * FROM decisions WHERE (? IS NULL OR station = ?) AND (? IS NULL OR rule = ?) AND (? IS NULL OR kind = ?)
                       AND (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?)
                     ORDER BY id DESC LIMIT ?
-                ) ORDER BY id
+                ) AS recent ORDER BY id
                 """, station, station, rule, rule, kind?.rawValue, kind?.rawValue, from, from, to, to, limit).map { row in
                 DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
                             target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",

@@ -1,13 +1,28 @@
-/// One schema change, applied once, in order.
+/// One schema change, applied once, in order. `sql` is SQLite DDL, run as it is on SQLite and
+/// translated for PostgreSQL (`PostgresDDL`); what one engine says in its own words (a trigger)
+/// goes in `sqlite` and `postgresql`, run after `sql` on that engine only. Both engines must end
+/// with the same tables, columns and indexes (a test compares them).
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let sql: String
+    public let sqlite: String
+    public let postgresql: String
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, sql: String, sqlite: String = "", postgresql: String = "") {
         self.version = version
         self.name = name
         self.sql = sql
+        self.sqlite = sqlite
+        self.postgresql = postgresql
+    }
+
+    /// What runs on `engine`.
+    public func script(for engine: SQLEngine) throws -> String {
+        switch engine {
+        case .sqlite: return sqlite.isEmpty ? sql : sql + "\n" + sqlite
+        case .postgresql: return try PostgresDDL.translate(sql) + (postgresql.isEmpty ? "" : "\n" + postgresql)
+        }
     }
 }
 
@@ -62,7 +77,7 @@ public struct Migrator: Sendable {
         for migration in migrations where migration.version > current {
             do {
                 try database.transaction {
-                    try database.execute(migration.sql)
+                    try database.execute(try migration.script(for: database.engine))
                     try record(migration)
                 }
             } catch {

@@ -119,6 +119,13 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    public var engine: SQLEngine { .sqlite }
+
+    /// BEGIN IMMEDIATE (prepared once, like every statement the group commit runs).
+    public func beginTransaction() throws { try statement("BEGIN IMMEDIATE").run() }
+    public func commitTransaction() throws { try statement("COMMIT").run() }
+    public func rollbackTransaction() { try? execute("ROLLBACK") }
+
     /// Whether a transaction is open on this connection.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

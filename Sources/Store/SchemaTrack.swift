@@ -21,7 +21,9 @@ public struct SchemaTrack: Sendable {
     /// Applies what is missing of this track to `database`; returns the versions applied.
     @discardableResult
     public func migrate(_ database: any SQLDatabase) throws -> [Int] {
-        try database.execute("CREATE TABLE IF NOT EXISTS schema_tracks (track TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        try database.execute(try Migration(version: 0, name: "schema tracks", sql: """
+            CREATE TABLE IF NOT EXISTS schema_tracks (track TEXT PRIMARY KEY, version INTEGER NOT NULL)
+            """).script(for: database.engine))
         let current = try database.rows("SELECT version FROM schema_tracks WHERE track = ?", name).first?.first?.int ?? 0
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")

@@ -28,7 +28,7 @@ struct AlertsCommand {
     }
 
     func run() async throws -> Int32 {
-        let store = try openStore(at: arguments.databasePath, create: false)
+        let store = try openStore(at: arguments.database, create: false)
         let now = StoreTime.format(Date())
         switch verb {
         case .list:
@@ -110,7 +110,7 @@ struct AlertsCommand {
     var person: String { arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator" }
 
     func audit(_ store: StationStore, _ record: AuditRecord) async throws {
-        let key = try AuditKey.load(path: AuditKey.path(option: nil, databasePath: arguments.databasePath), create: false)
+        let key = try AuditKey.load(path: AuditKey.path(option: nil, database: arguments.database), create: false)
         let now = StoreTime.format(Date())
         try await AuditStore(host: store).appendAudit([record], key: key, now: now)
         if let key { try await AuditStore(host: store).checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once

@@ -1,6 +1,7 @@
 import CPMS
 import Foundation
 import OCPP
+import Store
 import YAMLKit
 
 /// Command-line arguments of one subcommand: `--name value`, `--name=value` and flags.
@@ -65,12 +66,12 @@ struct Arguments {
         do { return try FilterInput.choice(text, option: name, among: valid) } catch { throw UsageError(error.description) }
     }
 
-    /// `--db`, else `VIGIL_DB`, else the `vigil serve` default.
-    /// The SQLite file `--db` names (a path or a `sqlite:` URL, `DatabaseLocation`); any other
-    /// URL — `postgres://…` included — fails with the reason instead of becoming a file name.
-    var databasePath: String {
+    /// `--db`, else `VIGIL_DB`, else the `vigil serve` default: a SQLite file (a path or a
+    /// `sqlite:` URL) or a PostgreSQL URL (`DatabaseLocation`); any other URL fails with the
+    /// reason instead of becoming a file name.
+    var database: StoreLocation {
         get throws {
-            try DatabaseLocation.sqlitePath(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite").get()
+            try DatabaseLocation.parse(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite").get()
         }
     }
 

@@ -44,7 +44,7 @@ struct AuditCommand {
             try arguments.rejectUnknown(allowed: ["file", "key", "audit-key", "anchor", "as-of"])
             return try verifyFile()
         }
-        let store = try openStore(at: arguments.databasePath, create: false)
+        let store = try openStore(at: arguments.database, create: false)
         switch verb {
         case .verify:
             try arguments.rejectUnknown(allowed: ["db", "audit-key", "anchor", "as-of"])
@@ -91,7 +91,7 @@ struct AuditCommand {
            "silenced", "tripped", "extended", "released"]
 
     func verify(_ store: StationStore) async throws -> Int32 {
-        let keyPath = AuditKey.path(option: arguments.value("audit-key"), databasePath: try arguments.databasePath)
+        let keyPath = AuditKey.path(option: arguments.value("audit-key"), database: try arguments.database)
         let key = try AuditKey.load(path: keyPath, create: false)
         var entries: [AuditEntry] = []
         var after = 0

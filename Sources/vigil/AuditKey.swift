@@ -1,15 +1,16 @@
 import Audit
 import Digests
 import Foundation
+import Store
 
 /// The key that signs audit checkpoints: `--audit-key FILE`, else `VIGIL_AUDIT_KEY` (a file
-/// path), else `audit.key` next to the database. `vigil serve` creates a random one (mode 0600)
+/// path), else `audit.key` next to the SQLite database (`./var/audit.key` with PostgreSQL). `vigil serve` creates a random one (mode 0600)
 /// when the file does not exist; the other commands only read it.
 enum AuditKey {
-    static func path(option: String?, databasePath: String) -> String {
+    static func path(option: String?, database: StoreLocation) -> String {
         if let option { return option }
         if let variable = ProcessInfo.processInfo.environment["VIGIL_AUDIT_KEY"] { return variable }
-        return ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit.key")
+        return (database.auditKeyDirectory as NSString).appendingPathComponent("audit.key")
     }
 
     static func load(path: String, create: Bool) throws -> [UInt8]? {
@@ -19,6 +20,11 @@ enum AuditKey {
             return Array(text.utf8)
         }
         guard create else { return nil }
+        // Its folder may not exist yet (`./var` beside a PostgreSQL database: no SQLite file made it).
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         guard let bytes = Digests.randomBytes() else { throw CommandFailure(description: "cannot generate an audit key") }
         let text = Digests.hex(bytes) + "\n"
         // Created 0600 from the first byte (FileManager writes, then changes the mode).

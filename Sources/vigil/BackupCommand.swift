@@ -18,7 +18,9 @@ struct BackupCommand {
     }
 
     func run() async throws -> Int32 {
-        let source = try arguments.databasePath
+        guard case .sqlite(let source) = try arguments.database else {
+            throw CommandFailure(description: "vigil backup copies a SQLite database; back up PostgreSQL with pg_dump (docs/deployment.md)")
+        }
         guard let output = arguments.value("output") else { return 2 }
         let started = Date()
         let summary: SQLiteBackup.Summary
@@ -27,7 +29,7 @@ struct BackupCommand {
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         printLine("backed up \(source) to \(output): \(summary.pages) pages, \(summary.bytes) bytes, schema version \(summary.schemaVersion), \(seconds) s")
-        let key = AuditKey.path(option: arguments.value("audit-key"), databasePath: source)
+        let key = AuditKey.path(option: arguments.value("audit-key"), database: .sqlite(path: source))
         printLine("the audit key \(key) is not in the backup: keep a copy of it separately (docs/deployment.md)")
         return 0
     }

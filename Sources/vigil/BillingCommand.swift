@@ -61,12 +61,12 @@ struct BillingCommand {
     var configPath: String? { arguments.value("config") ?? ProcessInfo.processInfo.environment["VIGIL_CONFIG"] }
 
     func service() throws -> BillingService {
-        BillingService(store: try openStore(at: arguments.databasePath, create: false), timeZone: try SiteTimeZones.lookup(configPath: configPath))
+        BillingService(store: try openStore(at: arguments.database, create: false), timeZone: try SiteTimeZones.lookup(configPath: configPath))
     }
 
     func tariffs() async throws -> Int32 {
         let configured = try configPath.map(Self.readTariffs) ?? []
-        let stored = FileManager.default.fileExists(atPath: try arguments.databasePath) ? try await service().billing.versions() : []
+        let stored = try arguments.database.exists() ? try await service().billing.versions() : []
         if configured.isEmpty && stored.isEmpty {
             printLine(configPath == nil ? "no --config and no stored tariff versions" : "no tariffs in \(configPath ?? "") and none stored")
             return 0

@@ -23,7 +23,7 @@ struct CodesCommand {
     }
 
     func gaps() async throws -> Int32 {
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let gaps = try await openStore(at: path, create: false).gaps()
         if arguments.has("json") {
             printLine(JSONOutput.text(gaps.map { gap -> [String: Any] in

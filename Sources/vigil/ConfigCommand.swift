@@ -4,6 +4,7 @@ import CPMS
 import Foundation
 import RuleEngine
 import ServiceLog
+import Store
 import VendorCatalog
 import YAMLKit
 
@@ -58,8 +59,8 @@ struct ConfigCommand {
             }
             return 1
         }
-        let keyPath = AuditKey.path(option: serve.auditKeyPath, databasePath: serve.databasePath)
-        let (hasAPIUsers, notes) = await Self.apiUsers(in: serve.databasePath)
+        let keyPath = AuditKey.path(option: serve.auditKeyPath, database: serve.database)
+        let (hasAPIUsers, notes) = await Self.apiUsers(in: serve.database)
         var warnings = serve.startupWarnings(usesTLS: serve.tlsCertificate != nil, hasAPIUsers: hasAPIUsers, http: serve.httpAddress,
                                              auditKey: keyPath)
         if !FileManager.default.fileExists(atPath: serve.rulesDirectory) {
@@ -175,11 +176,11 @@ struct ConfigCommand {
 
     /// Whether the database has an API user, read without migrating or creating anything; a
     /// note says when it could not be read (no database yet counts as none: the API starts open).
-    static func apiUsers(in path: String) async -> (Bool, [String]) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            return (false, ["no database at \(path) yet: vigil serve creates it (mode 0600) at its first start"])
-        }
+    static func apiUsers(in path: StoreLocation) async -> (Bool, [String]) {
         do {
+            guard try path.exists() else {
+                return (false, ["no database at \(path) yet: vigil serve creates it\(path.engine == .sqlite ? " (mode 0600)" : "") at its first start"])
+            }
             let store = try StationStore(readingFrom: path)
             return (try await !APIUserStore(host: store).apiUsers().isEmpty, [])
         } catch {
@@ -197,7 +198,7 @@ struct ConfigCommand {
             ("tls-cert", serve.tlsCertificate ?? "-"),
             ("tls-key", serve.tlsKey ?? "-"),
             ("tls-client-ca", serve.tlsClientCA ?? "-"),
-            ("db", serve.databasePath),
+            ("db", serve.database.description),
             ("unknown-stations", serve.unknownStations.rawValue),
             ("heartbeat-interval", "\(serve.heartbeatInterval)"),
             ("vendor-codes", serve.vendorCodes),

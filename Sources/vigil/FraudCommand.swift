@@ -48,7 +48,7 @@ struct FraudCommand {
 
     func list() async throws -> Int32 {
         let query = try query()
-        let store = try openStore(at: arguments.databasePath, create: false)
+        let store = try openStore(at: arguments.database, create: false)
         let signals = try await FraudStore(host: store).signals(query)
         if arguments.has("json") {
             printLine(JSONOutput.text(signals.map(\.jsonObject)))

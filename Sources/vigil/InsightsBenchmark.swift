@@ -90,7 +90,7 @@ struct InsightsBenchmark {
                         let energy = Double((index + day * 3 + slot) % 40) * 500   // 0 … 19.5 kWh; some sessions deliver none
                         sessions += 1
                         try database.run("""
-                            INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, authorization, start_time, stop_time,
+                            INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, "authorization", start_time, stop_time,
                                                   meter_start, meter_stop, energy_wh, stop_reason, status, created_at, updated_at)
                             VALUES (?, ?, 1, ?, 'CARD', 'Accepted', ?, ?, ?, ?, ?, 'EVDisconnected', 'completed', ?, ?)
                             """, id, connector, "\(day)-\(slot)", time(began), time(stopped), meter, meter + energy, energy,

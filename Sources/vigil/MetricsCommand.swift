@@ -46,13 +46,13 @@ struct MetricsCommand {
         case .availability:
             let (from, to) = try range()
             let windows = try arguments.value("config").map { try ServeConfigFile.load(path: $0).maintenance } ?? []
-            let store = try openStore(at: arguments.databasePath, create: false)
+            let store = try openStore(at: arguments.database, create: false)
             let report = try await store.availability(station: arguments.value("station"), site: arguments.value("site"),
                                                       from: from, to: to) { station, site in
                 MaintenanceWindow.intervals(windows, station: station, site: site)
             }
             if let station = arguments.value("station"), report.connectors.isEmpty {
-                printLine("no station \(station) in \((try? arguments.databasePath) ?? "the database")")
+                printLine("no station \(station) in \((try? arguments.database)?.description ?? "the database")")
                 return 1
             }
             if arguments.has("json") {
@@ -89,14 +89,14 @@ struct MetricsCommand {
     /// The store, and whether `--station` / `--site` name something in it (a site configured in
     /// `--config`'s `sites:` counts); prints what is missing when not.
     func openScoped(sites: [Site]) async throws -> StationStore? {
-        let store = try openStore(at: arguments.databasePath, create: false)
+        let store = try openStore(at: arguments.database, create: false)
         if let station = arguments.value("station"), try await store.station(station) == nil {
-            printLine("no station \(station) in \((try? arguments.databasePath) ?? "the database")")
+            printLine("no station \(station) in \((try? arguments.database)?.description ?? "the database")")
             return nil
         }
         if let site = arguments.value("site"), !sites.contains(where: { $0.id == site }),
            !(try await store.stations()).contains(where: { $0.site == site }) {
-            printLine("no site \(site) in \((try? arguments.databasePath) ?? "the database")" + (arguments.value("config").map { " or \($0)" } ?? ""))
+            printLine("no site \(site) in \((try? arguments.database)?.description ?? "the database")" + (arguments.value("config").map { " or \($0)" } ?? ""))
             return nil
         }
         return store

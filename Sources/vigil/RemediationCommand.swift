@@ -26,7 +26,7 @@ struct RemediationCommand {
     }
 
     func run() async throws -> Int32 {
-        let store = try openStore(at: arguments.databasePath, create: false)
+        let store = try openStore(at: arguments.database, create: false)
         switch verb {
         case .stats:
             try arguments.rejectUnknown(allowed: ["db", "json"])
@@ -76,7 +76,7 @@ struct RemediationCommand {
             try arguments.rejectUnknown(allowed: ["db", "reason", "by", "audit-key"])
             guard verb == .resume || arguments.value("reason") != nil else { throw UsageError("remediation pause needs --reason (it goes on the record)") }
             let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
-            let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), databasePath: arguments.databasePath), create: false)
+            let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), database: arguments.database), create: false)
             let auditor = Auditor(store: store, key: key) { _, message, fields in
                 printError("\(message) \(fields)\n")
             }

@@ -19,7 +19,9 @@ struct RestoreCommand {
 
     func run() async throws -> Int32 {
         guard let backup = arguments.value("from") else { return 2 }
-        let destination = try arguments.databasePath
+        guard case .sqlite(let destination) = try arguments.database else {
+            throw CommandFailure(description: "vigil restore puts back a SQLite backup; restore PostgreSQL with pg_restore (docs/deployment.md)")
+        }
         let directory = (destination as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let summary: SQLiteBackup.Summary

@@ -90,7 +90,7 @@ struct RulesCommand {
             try arguments.rejectUnknown(allowed: ["db", "station", "rule", "kind", "from", "to", "limit", "json"])
             let kind = try arguments.choice("kind", among: Decision.Kind.allCases.map(\.rawValue)).flatMap(Decision.Kind.init(rawValue:))
             let (from, to) = (try arguments.time("from", bound: .lower), try arguments.time("to", bound: .upper))
-            let store = try openStore(at: arguments.databasePath, create: false)
+            let store = try openStore(at: arguments.database, create: false)
             let rows = try await DecisionStore(host: store)
                 .decisions(station: arguments.value("station"), rule: arguments.value("rule"), kind: kind, from: from, to: to,
                            limit: try arguments.integer("limit", default: 50))
@@ -128,7 +128,7 @@ struct RulesCommand {
               prefix.count >= 8, prefix.count <= 64, prefix.allSatisfy({ $0.isHexDigit }) else {
             throw UsageError("rules show-version needs a rule hash (at least 8 hex digits, as decisions and the audit trail show it)")
         }
-        let versions = try await DecisionStore(host: openStore(at: arguments.databasePath, create: false)).ruleVersions(hashPrefix: prefix)
+        let versions = try await DecisionStore(host: openStore(at: arguments.database, create: false)).ruleVersions(hashPrefix: prefix)
         guard !versions.isEmpty else {
             printError("no stored rule version has a hash starting \(prefix) (a version's text is kept from the first time it decides)\n")
             return 1

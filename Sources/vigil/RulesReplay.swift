@@ -19,7 +19,7 @@ struct RulesReplay {
         // From the database, the alert silences recorded there hold rules back as they did in serve.
         var environment = RuleEnvironment()
         if arguments.value("events") == nil {
-            let store = try openStore(at: arguments.databasePath, create: false)
+            let store = try openStore(at: arguments.database, create: false)
             let rows = try await AlertStore(host: store).silences(at: RuleRunner.timestamp(Date()), includeEnded: true)
             environment.silences = RuleSilences.engineSilences(rows, now: Date(), keepEnded: .infinity)
         }
@@ -70,7 +70,7 @@ struct RulesReplay {
                 if chunk.isEmpty { break }
             }
         } else {
-            let store = try openStore(at: arguments.databasePath, create: false)
+            let store = try openStore(at: arguments.database, create: false)
             let bounds = (from.map(RuleRunner.timestamp), to.map(RuleRunner.timestamp))
             var after = 0
             while true {

@@ -27,7 +27,9 @@ extension ServeCommand {
     /// The files holding secrets, with what each is: the database, the audit key, the config
     /// file, the TLS private key.
     func secretFiles(auditKey: String) -> [(what: String, path: String)] {
-        var files = [("database", databasePath), ("audit key", auditKey)]
+        var files = [("audit key", auditKey)]
+        // A PostgreSQL database's privacy is the server's roles and pg_hba.conf, not a file mode.
+        if case .sqlite(let path) = database { files.insert(("database", path), at: 0) }
         if let configPath { files.append(("config file", configPath)) }
         if let tlsKey { files.append(("TLS private key", tlsKey)) }
         return files

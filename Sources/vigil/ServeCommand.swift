@@ -9,6 +9,7 @@ import OCPP
 import Remediation
 import RuleEngine
 import ServiceLog
+import Store
 import Transport
 import VendorCatalog
 import YAMLKit
@@ -26,7 +27,8 @@ struct ServeCommand {
     var tlsCertificate: String?
     var tlsKey: String?
     var tlsClientCA: String?
-    var databasePath: String
+    /// The SQLite file or PostgreSQL database (`--db`, `db:`; `DatabaseLocation`).
+    var database: StoreLocation
     var vendorCodes: String
     var rulesDirectory: String
     var auditKeyPath: String?
@@ -140,10 +142,10 @@ struct ServeCommand {
         for host in httpAllowedHosts where host.contains("/") || host == "*" {
             reject("http-allowed-hosts", "takes HOST:PORT values such as vigil.example.net:8080, got \(host.debugDescription)")
         }
-        switch DatabaseLocation.sqlitePath(setting("db") ?? "./var/vigil.sqlite") {
-        case .success(let path): databasePath = path
+        switch DatabaseLocation.parse(setting("db") ?? "./var/vigil.sqlite") {
+        case .success(let location): database = location
         case .failure(let failure):
-            databasePath = "./var/vigil.sqlite"
+            database = .sqlite(path: "./var/vigil.sqlite")
             reject("db", failure.description)
         }
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
@@ -231,7 +233,7 @@ struct ServeCommand {
         } else {
             log(.warning, Self.noCatalogWarning, ["path": vendorCodes])
         }
-        let store = try openStore(at: databasePath, create: true)
+        let store = try openStore(at: database, create: true)
         // The WAL is copied into the database file beside the writer, never inside a commit a
         // charger's answer waits for.
         let checkpointer = try await store.checkpointInBackground()
@@ -245,7 +247,7 @@ struct ServeCommand {
         try await store.replaceConnectorTypes(declaredStations.flatMap(\.connectorTypes))
         let ruleSet = try loadRules()
         let logger = log.line
-        let keyPath = AuditKey.path(option: auditKeyPath, databasePath: databasePath)
+        let keyPath = AuditKey.path(option: auditKeyPath, database: database)
         let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true),
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
@@ -268,7 +270,7 @@ struct ServeCommand {
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
-                                           alerts: alertService, reads: try StationStore(readingFrom: databasePath))
+                                           alerts: alertService, reads: try StationStore(readingFrom: database))
         await executor.recover()
         let decisions = await executor.decisions(from: runner, live: eventLog.live)
         let act: @Sendable () async -> Void = { await Self.urgently { await executor.carryOut(decisions) } }
@@ -305,7 +307,7 @@ struct ServeCommand {
         }
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")
         printLine("http listening on \(http.boundAddress)")
-        log(.info, "database ready", ["path": databasePath, "unknown-stations": unknownStations.rawValue])
+        log(.info, "database ready", ["path": database.description, "unknown-stations": unknownStations.rawValue])
         // Offline is decided by the socket (closed, or not answering the keep-alive pings); the
         // sweep marks silent stations without an answering connection (see OfflineSweep).
         let offlineSweep = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,

@@ -20,7 +20,7 @@ extension SessionsCommand {
         }
         guard let id = Int(text), id > 0 else { throw UsageError("a session id is a positive integer, got \(text.debugDescription)") }
         let format = try arguments.choice("format", among: EvidenceFormat.allCases.map(\.rawValue)).flatMap(EvidenceFormat.init) ?? .json
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let store = try openStore(at: path, create: false)
         guard let records = try await EvidenceRecords.read(session: id, store: store, now: Date()) else {
             throw CommandFailure(description: "no session \(id) in \(path)")
@@ -48,9 +48,9 @@ extension SessionsCommand {
         guard let text = String(data: data, encoding: .utf8) else { throw CommandFailure(description: "\(file) is not UTF-8 text") }
         var check: EvidenceCheck
         do { check = try EvidenceCheck.check(text) } catch { throw CommandFailure(description: "\(file): \(error.description)") }
-        if arguments.value("db") != nil { try await check.compare(with: try openStore(at: try arguments.databasePath, create: false)) }
+        if arguments.value("db") != nil { try await check.compare(with: try openStore(at: try arguments.database, create: false)) }
         if check.isValid {
-            printLine("OK: \(file) verifies (content hash \(check.recordedHash ?? "")\(arguments.value("db").map { "; agrees with \($0)" } ?? ""))")
+            printLine("OK: \(file) verifies (content hash \(check.recordedHash ?? "")\(arguments.value("db") == nil ? "" : "; agrees with \((try? arguments.database)?.description ?? "the database")"))")
             return 0
         }
         printLine("FAILED: \(file) does not verify:")

@@ -48,7 +48,7 @@ struct SessionsCommand {
     func run() async throws -> Int32 {
         // `evidence --verify FILE` needs no database unless one is named: it opens its own.
         if verb == .evidence { return try await evidence() }
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let store = try openStore(at: path, create: false)
         switch verb {
         case .evidence:

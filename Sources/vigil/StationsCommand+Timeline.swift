@@ -14,7 +14,7 @@ extension StationsCommand {
         // Every option is read before anything is printed: a refused query prints nothing on standard output.
         let (from, to) = (try arguments.time("from", bound: .lower), try arguments.time("to", bound: .upper))
         let limit = try arguments.integer("limit", default: 200)
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let store = try openStore(at: path, create: false)
         guard let station = try await store.station(id) else {
             printError("vigil: no station \(id.debugDescription) in \(path)\n")

@@ -32,13 +32,13 @@ struct StationsCommand {
         case .configuration: return try await configuration()
         case .timeline: return try await timeline()
         case .list, .show, .add, .site, .history, .log, .password, .quirks, .accept, .reject, .remove:
-            return try await registry(openStore(at: arguments.databasePath, create: verb == .add))
+            return try await registry(openStore(at: arguments.database, create: verb == .add))
         }
     }
 
     /// The verbs that read or change the registry itself.
     func registry(_ store: StationStore) async throws -> Int32 {
-        let path = try arguments.databasePath
+        let path = try arguments.database
         switch verb {
         case .command, .configuration, .timeline:
             return try await run()   // not registry verbs; `run` answers them without the database

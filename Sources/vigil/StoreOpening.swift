@@ -1,16 +1,31 @@
 import CPMS
 import Foundation
+import Store
 
-/// Opens the station store at `path` for a command. Commands that only read refuse a missing
-/// file with a clear message rather than creating an empty database; those that write
-/// (`serve`, `stations add`, `tokens add`) create it, and its folder, as needed.
-func openStore(at path: String, create: Bool) throws -> StationStore {
-    if !create && !FileManager.default.fileExists(atPath: path) {
-        throw CommandFailure(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
+/// Opens the station store at `location` for a command. Commands that only read refuse a
+/// missing database with a clear message rather than creating an empty one; those that write
+/// (`serve`, `stations add`, `tokens add`) create it — a SQLite file and its folder, or Vigil's
+/// tables in the PostgreSQL database — as needed. A PostgreSQL server that cannot be reached
+/// fails in one line, without the URL's password.
+func openStore(at location: StoreLocation, create: Bool) throws -> StationStore {
+    switch location {
+    case .sqlite(let path):
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        return try StationStore(path: path)
+    case .postgres:
+        do {
+            if !create, try !location.exists() {
+                throw CommandFailure(description: "no Vigil database at \(location); start `vigil serve --db …` with it first or pass --db")
+            }
+            return try StationStore(location: location)
+        } catch let error as PostgresError {
+            throw CommandFailure(description: "cannot open the database: \(error)")
+        }
     }
-    let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-    return try StationStore(path: path)
 }
 
 /// A command that cannot do its work, with the reason; printed as `vigil: …`, exit status 1.

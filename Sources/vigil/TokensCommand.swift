@@ -20,7 +20,7 @@ struct TokensCommand {
     }
 
     func run() async throws -> Int32 {
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
         func tokenArgument() throws(UsageError) -> String {
             guard let token = arguments.positional.first, !token.isEmpty else { throw UsageError("tokens \(verb.rawValue) needs a TOKEN") }

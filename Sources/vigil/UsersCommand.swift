@@ -28,7 +28,7 @@ struct UsersCommand {
     static func newToken() throws -> String { "vigil_" + (try StationCredentials.randomHex(bytes: 32)) }
 
     func run() async throws -> Int32 {
-        let path = try arguments.databasePath
+        let path = try arguments.database
         let now = OCPPDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).rfc3339
         func name() throws(UsageError) -> String {
             guard let name = arguments.positional.first, !name.isEmpty else { throw UsageError("users \(verb.rawValue) needs a NAME") }

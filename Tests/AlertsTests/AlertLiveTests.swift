@@ -1,14 +1,15 @@
 @testable import Alerts
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 
 /// Live subscribers (the API's event stream) learn of each alert raised, repeated and resolved.
 @Suite struct AlertLiveTests {
     @Test func raisingRepeatingAndResolvingArePublished() async throws {
         let clock = TestClock()
-        let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, test) = try temporaryStore()
+        defer { test.remove() }
         let live = LiveFeed<LiveUpdate>()
         let subscription = live.subscribe(capacity: 16)
         defer { subscription.cancel() }

@@ -3,6 +3,7 @@ import Audit
 @testable import CPMS
 import Foundation
 import ServiceLog
+import StoreTesting
 import Synchronization
 import Testing
 import Transport
@@ -47,8 +48,8 @@ import VendorCatalog
 
     func deliver(port: Int, received: Inbox) async throws {
 
-        let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, test) = try temporaryStore()
+        defer { test.remove() }
         let slackURL = "http://127.0.0.1:\(port)/services/T0ABC/B0DEF/\(Self.slackSecret)"
         let pagerURL = "http://127.0.0.1:\(port)/services/pd/v2/enqueue"
         var settings = AlertSettings()
@@ -89,13 +90,13 @@ import VendorCatalog
         // At least trigger and resolve (a retry after a client-side timeout on a loaded machine may add one).
         #expect(pager.count >= 2 && pager.allSatisfy { $0.body.contains(#""routing_key":"\#(Self.routingKey)""#) })
         // Nothing in the database file either.
-        let raw = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+        let raw = try Data(contentsOf: URL(fileURLWithPath: test.path ?? "")) + ((try? Data(contentsOf: URL(fileURLWithPath: (test.path ?? "") + "-wal"))) ?? Data())
         #expect(raw.range(of: Data(Self.slackSecret.utf8)) == nil && raw.range(of: Data(Self.routingKey.utf8)) == nil)
     }
 
     @Test func rowsQueuedWithTheURLInClearAreMaskedAndStillDelivered() async throws {
-        let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, test) = try temporaryStore()
+        defer { test.remove() }
         let slack = AlertRoute(name: "oncall", url: URL(string: "http://127.0.0.1:9/services/T/B/\(Self.slackSecret)")!, format: .slack,
                                secret: "0123456789abcdef-secret")
         var settings = AlertSettings()

@@ -3,6 +3,7 @@ import Audit
 @testable import CPMS
 import Digests
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 import Transport
@@ -15,9 +16,9 @@ final class TestClock: Sendable {
     var date: Date { now.withLock { $0 } }
 }
 
-func temporaryStore() throws -> (StationStore, String) {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-alerts-\(UUID().uuidString).sqlite").path
-    return (try StationStore(path: path), path)
+func temporaryStore(_ engine: TestEngine = .sqlite) throws -> (StationStore, TestDatabase) {
+    let test = try TestDatabase(engine, name: "alerts")
+    return (try StationStore(location: test.location), test)
 }
 
 func route(_ format: AlertRoute.Format, url: String = "http://127.0.0.1:9/hook", name: String = "oncall", minSeverity: Severity = .info,
@@ -32,18 +33,18 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
 }
 
 @Suite struct AlertGroupingTests {
-    func service(_ routes: [AlertRoute], clock: TestClock) throws -> (AlertService, StationStore, String) {
-        let (store, path) = try temporaryStore()
+    func service(_ engine: TestEngine, _ routes: [AlertRoute], clock: TestClock) throws -> (AlertService, StationStore, TestDatabase) {
+        let (store, test) = try temporaryStore(engine)
         var settings = AlertSettings()
         settings.routes = routes
         let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
-        return (service, store, path)
+        return (service, store, test)
     }
 
-    @Test func repeatsUpdateOneAlertAndNotifyAtMostEveryRepeatInterval() async throws {
+    @Test(arguments: TestEngine.all) func repeatsUpdateOneAlertAndNotifyAtMostEveryRepeatInterval(engine: TestEngine) async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.generic)], clock: clock)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (service, store, test) = try service(engine, [route(.generic)], clock: clock)
+        defer { test.remove() }
         await service.raise(request())
         clock.advance(60)
         await service.raise(request())              // within the hour: counted, not sent
@@ -54,10 +55,10 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger", "update"])
     }
 
-    @Test func aLaterOutcomeUpdatesTheOpenAlertAtOnceButNeverReopensOne() async throws {
+    @Test(arguments: TestEngine.all) func aLaterOutcomeUpdatesTheOpenAlertAtOnceButNeverReopensOne(engine: TestEngine) async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.generic)], clock: clock)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (service, store, test) = try service(engine, [route(.generic)], clock: clock)
+        defer { test.remove() }
         await service.raise(request())
         clock.advance(60)
         var changed = request()
@@ -71,10 +72,10 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).alerts(status: nil).map(\.status) == ["resolved"])
     }
 
-    @Test func aClearedIncidentResolvesAndANewOneOpensAnotherAlert() async throws {
+    @Test(arguments: TestEngine.all) func aClearedIncidentResolvesAndANewOneOpensAnotherAlert(engine: TestEngine) async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.pagerduty)], clock: clock)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (service, store, test) = try service(engine, [route(.pagerduty)], clock: clock)
+        defer { test.remove() }
         await service.raise(request())
         await service.resolve(rule: "stuck", target: "CP-1/1")
         await service.raise(request())
@@ -84,10 +85,10 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(bodies[1].contains("\"event_action\":\"resolve\"") && bodies[1].contains("\"dedup_key\":\"stuck|CP-1/1\""))
     }
 
-    @Test func silencesKeepTheAlertButSendNothingWhileTheyLast() async throws {
+    @Test(arguments: TestEngine.all) func silencesKeepTheAlertButSendNothingWhileTheyLast(engine: TestEngine) async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.generic)], clock: clock)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (service, store, test) = try service(engine, [route(.generic)], clock: clock)
+        defer { test.remove() }
         _ = try await AlertStore(host: store).addSilence(rule: "stuck", station: nil, site: "north", severity: nil, startsAt: StoreTime.format(clock.date),
                                        endsAt: StoreTime.format(clock.date.addingTimeInterval(600)), by: "dana", reason: "works", now: StoreTime.format(clock.date))
         await service.raise(request())
@@ -99,11 +100,11 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).deliveries(status: nil).count == 2)
     }
 
-    @Test func routesFilterBySeverityAndSite() async throws {
+    @Test(arguments: TestEngine.all) func routesFilterBySeverityAndSite(engine: TestEngine) async throws {
         let clock = TestClock()
-        let (service, store, path) = try service([route(.slack, minSeverity: .critical), route(.generic, url: "http://127.0.0.1:9/b", sites: ["south*"])],
+        let (service, store, test) = try service(engine, [route(.slack, minSeverity: .critical), route(.generic, url: "http://127.0.0.1:9/b", sites: ["south*"])],
                                                  clock: clock)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { test.remove() }
         await service.raise(request(severity: .major, site: "south-2"))
         let endpoints = try await AlertStore(host: store).deliveries(status: nil).map(\.endpoint)
         #expect(endpoints == [route(.generic, url: "http://127.0.0.1:9/b").endpoint] && endpoints[0].hasPrefix("oncall http://127.0.0.1:9/b ["))

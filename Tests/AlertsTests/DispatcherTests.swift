@@ -3,6 +3,7 @@ import Audit
 @testable import CPMS
 import Digests
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 import Transport
@@ -56,8 +57,8 @@ import Transport
 
     @Test func failedDeliveriesAreRetriedWithTheSameKeyUntilTheyArrive() async throws {
         try await withReceiver(failures: 2) { port, receiver in
-            let (store, path) = try temporaryStore()
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            let (store, test) = try temporaryStore()
+            defer { test.remove() }
             let clock = TestClock()
             var settings = AlertSettings()
             settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
@@ -79,8 +80,8 @@ import Transport
 
     @Test func aDeliveryThatKeepsFailingIsDeadLetteredAndCanBeRetried() async throws {
         try await withReceiver(failures: 1_000) { port, receiver in
-            let (store, path) = try temporaryStore()
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            let (store, test) = try temporaryStore()
+            defer { test.remove() }
             let clock = TestClock()
             var settings = AlertSettings()
             settings.routes = [route(.slack, url: "http://127.0.0.1:\(port)/hook")]
@@ -101,8 +102,8 @@ import Transport
     }
 
     @Test func anUnreachableReceiverCountsAsAFailedAttempt() async throws {
-        let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, test) = try temporaryStore()
+        defer { test.remove() }
         let clock = TestClock()
         var settings = AlertSettings()
         settings.routes = [route(.generic, url: "http://127.0.0.1:9/hook")]   // discard port: nothing listens

@@ -1,6 +1,7 @@
 @testable import Audit
 import Foundation
 import Store
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -13,9 +14,9 @@ import Testing
 
     /// `count` entries, a checkpoint every 100 (the store's cadence), and, with `signHead`,
     /// the head signed at `minuteLater` as serve does at shutdown.
-    func history(entries count: Int, signHead: Bool = true) async throws -> (StationStore, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
-        let store = try StationStore(path: path)
+    func history(_ engine: TestEngine, entries count: Int, signHead: Bool = true) async throws -> (StationStore, TestDatabase) {
+        let test = try TestDatabase(engine, name: "audit")
+        let store = try StationStore(location: test.location)
         for index in 1...count {
             try await AuditStore(host: store).appendAudit([AuditRecord(kind: index % 2 == 0 ? "command" : "decision", actor: "rules", station: "CP-\(index % 3)",
                                                      rule: "stuck", action: "reset soft", outcome: "accepted",
@@ -23,7 +24,7 @@ import Testing
                                         key: key, now: "2026-01-01T00:00:\(String(format: "%02d", index % 60)).000Z")
         }
         if signHead { try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater) }
-        return (store, path)
+        return (store, test)
     }
 
     func verdict(_ store: StationStore, key: [UInt8]? = nil, now: String = minuteLater, anchor: [AuditCheckpoint]? = nil) async throws -> AuditChain.Verdict {
@@ -37,15 +38,15 @@ import Testing
     }
 
     /// Runs SQL against the file behind the store's back, as an attacker with file access would.
-    func tamper(_ path: String, _ sql: String) throws {
-        let database = try SQLiteDatabase(path: path)
+    func tamper(_ test: TestDatabase, _ sql: String) throws {
+        let database = try test.connect()
         for statement in sql.split(separator: ";") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             try database.run(String(statement))
         }
     }
 
     /// Recomputes every hash from entry `from` on, as an attacker without the key would after an edit.
-    func rechain(_ store: StationStore, _ path: String, from: Int) async throws {
+    func rechain(_ store: StationStore, _ test: TestDatabase, from: Int) async throws {
         let entries = try await AuditStore(host: store).auditPage(afterId: 0, limit: 10_000)
         var previous = entries[from - 2].hash
         var sql = ""
@@ -54,23 +55,23 @@ import Testing
             sql += "UPDATE audit_log SET previous_hash = '\(previous)', hash = '\(hash)' WHERE id = \(entry.id);"
             previous = hash
         }
-        try tamper(path, sql)
+        try tamper(test, sql)
     }
 
     // MARK: Intact
 
-    @Test func anIntactHistoryVerifiesWithItsCheckpoints() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func anIntactHistoryVerifiesWithItsCheckpoints(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         #expect(try await AuditStore(host: store).auditCheckpoints().map(\.entryId) == [100, 120])
         #expect(try await AuditStore(host: store).auditCheckpoints().map(\.sequence) == [1, 2])
         #expect(try await verdict(store) == .intact(entries: 120, checkpoints: 2))
         #expect(try await verdict(store, anchor: try await anchor(of: store)) == .intact(entries: 120, checkpoints: 2))
     }
 
-    @Test func aFreshUnsignedTailWithinTheCadenceVerifies() async throws {
-        let (store, path) = try await history(entries: 60, signHead: false)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aFreshUnsignedTailWithinTheCadenceVerifies(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60, signHead: false)
+        defer { test.remove() }
         #expect(try await verdict(store) == .intact(entries: 60, checkpoints: 0))
     }
 
@@ -80,51 +81,51 @@ import Testing
 
     // MARK: Entries
 
-    @Test func anEditedEntryIsNamed() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17")
+    @Test(arguments: TestEngine.all) func anEditedEntryIsNamed(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
+        try tamper(test, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17")
         #expect(try await verdict(store) == .broken(entryId: 17, reason: "its content does not match its hash (the entry was edited)"))
     }
 
-    @Test func anEditThatRecomputesTheHashBreaksTheNextLink() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func anEditThatRecomputesTheHashBreaksTheNextLink(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
         var entry = try #require(try await AuditStore(host: store).auditPage(afterId: 16, limit: 1).first)
         entry.record.outcome = "rejected"
         let forged = AuditChain.hash(id: entry.id, at: entry.at, record: entry.record, previousHash: entry.previousHash)
-        try tamper(path, "UPDATE audit_log SET outcome = 'rejected', hash = '\(forged)' WHERE id = 17")
+        try tamper(test, "UPDATE audit_log SET outcome = 'rejected', hash = '\(forged)' WHERE id = 17")
         #expect(try await verdict(store) == .broken(entryId: 18, reason: "its previous-hash does not match entry 17's hash (an entry before it was changed, removed or moved)"))
     }
 
-    @Test func anEditWithTheWholeChainRecomputedIsCaughtByTheSignedCheckpoint() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17")
-        try await rechain(store, path, from: 17)
+    @Test(arguments: TestEngine.all) func anEditWithTheWholeChainRecomputedIsCaughtByTheSignedCheckpoint(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
+        try tamper(test, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17")
+        try await rechain(store, test, from: 17)
         #expect(try await verdict(store) == .broken(entryId: 100, reason: "checkpoint 1 records another hash for this entry (the chain was rewritten)"))
     }
 
-    @Test func aRechainWithTheCheckpointsDeletedTooIsIncomplete() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17; DELETE FROM audit_checkpoints")
-        try await rechain(store, path, from: 17)
+    @Test(arguments: TestEngine.all) func aRechainWithTheCheckpointsDeletedTooIsIncomplete(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
+        try tamper(test, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17; DELETE FROM audit_checkpoints")
+        try await rechain(store, test, from: 17)
         #expect(try await verdict(store) == .incomplete(reason: "no checkpoint covers any of the 120 entries; one is signed every 100 entries, so the checkpoints were deleted"))
     }
 
-    @Test func aDeletedEntryIsNamed() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "DELETE FROM audit_log WHERE id = 30")
+    @Test(arguments: TestEngine.all) func aDeletedEntryIsNamed(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
+        try tamper(test, "DELETE FROM audit_log WHERE id = 30")
         #expect(try await verdict(store) == .broken(entryId: 31, reason: "entry 30 is missing before it (deleted or reordered)"))
     }
 
-    @Test func reorderedEntriesAreCaught() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func reorderedEntriesAreCaught(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
         // Swap the contents of entries 10 and 11 (ids stay in order, their texts move).
-        try tamper(path, """
+        try tamper(test, """
             UPDATE audit_log SET id = -10 WHERE id = 10; UPDATE audit_log SET id = 10 WHERE id = 11; UPDATE audit_log SET id = 11 WHERE id = -10;
             """)
         guard case .broken(let id, _) = try await verdict(store) else {
@@ -136,87 +137,87 @@ import Testing
 
     // MARK: The tail and the checkpoints
 
-    @Test func truncatingTheNewestEntriesIsCaughtByACheckpoint() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "DELETE FROM audit_log WHERE id > 55")
+    @Test(arguments: TestEngine.all) func truncatingTheNewestEntriesIsCaughtByACheckpoint(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
+        try tamper(test, "DELETE FROM audit_log WHERE id > 55")
         #expect(try await verdict(store) == .broken(entryId: 60, reason: "checkpoint 1 names entry 60, which is gone (the history was truncated)"))
     }
 
-    @Test func deletingEveryCheckpointIsIncomplete() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "DELETE FROM audit_checkpoints")
+    @Test(arguments: TestEngine.all) func deletingEveryCheckpointIsIncomplete(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
+        try tamper(test, "DELETE FROM audit_checkpoints")
         #expect(try await verdict(store) == .incomplete(reason: "no checkpoint covers any of the 120 entries; one is signed every 100 entries, so the checkpoints were deleted"))
     }
 
-    @Test func deletingEveryCheckpointOfAShortHistoryIsCaughtByTime() async throws {
-        let (store, path) = try await history(entries: 60)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "DELETE FROM audit_checkpoints")
+    @Test(arguments: TestEngine.all) func deletingEveryCheckpointOfAShortHistoryIsCaughtByTime(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 60)
+        defer { test.remove() }
+        try tamper(test, "DELETE FROM audit_checkpoints")
         #expect(try await verdict(store, now: "2026-01-01T01:00:00.000Z") == .incomplete(reason: "entries 1…60 have no checkpoint and the oldest was written 3599 s ago; serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
     }
 
-    @Test func aDeletedCheckpointLeavesAGapInTheNumbering() async throws {
-        let (store, path) = try await history(entries: 250)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aDeletedCheckpointLeavesAGapInTheNumbering(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 250)
+        defer { test.remove() }
         #expect(try await AuditStore(host: store).auditCheckpoints().map(\.entryId) == [100, 200, 250])
-        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence = 2")
+        try tamper(test, "DELETE FROM audit_checkpoints WHERE sequence = 2")
         #expect(try await verdict(store) == .badCheckpoint(sequence: 3, reason: "checkpoint 2 is missing before it (deleted)"))
     }
 
-    @Test func moreEntriesThanTheCadenceAfterTheNewestCheckpointIsIncomplete() async throws {
-        let (store, path) = try await history(entries: 250)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence > 1")
+    @Test(arguments: TestEngine.all) func moreEntriesThanTheCadenceAfterTheNewestCheckpointIsIncomplete(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 250)
+        defer { test.remove() }
+        try tamper(test, "DELETE FROM audit_checkpoints WHERE sequence > 1")
         #expect(try await verdict(store) == .incomplete(reason: "150 entries (101…250) follow the newest checkpoint (1, at entry 100); one is signed every 100 entries, so later checkpoints were deleted"))
     }
 
-    @Test func deletingTheTailWithItsCheckpointsIsCaughtOnlyByTheAnchor() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func deletingTheTailWithItsCheckpointsIsCaughtOnlyByTheAnchor(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         let anchored = try await anchor(of: store)
-        try tamper(path, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
+        try tamper(test, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
         // The limit, stated: what is left is a complete, signed history of 100 entries.
         #expect(try await verdict(store) == .intact(entries: 100, checkpoints: 1))
         #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "anchored checkpoint 2 (entry 120, 2026-01-01T00:01:00.000Z) is not in the database: it was deleted, with the history it signed"))
     }
 
-    @Test func aTailRewrittenAfterTheCutDiffersFromTheAnchor() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aTailRewrittenAfterTheCutDiffersFromTheAnchor(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         let anchored = try await anchor(of: store)
-        try tamper(path, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
+        try tamper(test, "DELETE FROM audit_log WHERE id > 100; DELETE FROM audit_checkpoints WHERE sequence > 1")
         // serve carries on from the cut: new entries, and a new checkpoint 2 over them.
         try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the cut")], key: key, now: Self.minuteLater)
         try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
         #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "checkpoint 2 differs from its anchored copy (entry 101 in the database, 120 in the anchor): the database was rewritten"))
     }
 
-    @Test func aCheckpointMissingFromTheAnchorIsReported() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aCheckpointMissingFromTheAnchorIsReported(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         let anchored = Array(try await anchor(of: store).prefix(1))
         #expect(try await verdict(store, anchor: anchored) == .incomplete(reason: "checkpoint 2 is in the database but not in the anchor file, which ends at 1 (the anchor was cut short, or serve could not write to it: see its log)"))
     }
 
-    @Test func aReplacedKeyFailsEverySignature() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aReplacedKeyFailsEverySignature(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         #expect(try await verdict(store, key: Array("another key".utf8)) == .badCheckpoint(sequence: 1, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)"))
     }
 
-    @Test func aMovedCheckpointFailsItsSignature() async throws {
-        let (store, path) = try await history(entries: 120)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aMovedCheckpointFailsItsSignature(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
         // Renumber checkpoint 2 as 1 after deleting 1: the number is signed.
-        try tamper(path, "DELETE FROM audit_checkpoints WHERE sequence = 1; UPDATE audit_checkpoints SET sequence = 1 WHERE sequence = 2")
+        try tamper(test, "DELETE FROM audit_checkpoints WHERE sequence = 1; UPDATE audit_checkpoints SET sequence = 1 WHERE sequence = 2")
         #expect(try await verdict(store) == .badCheckpoint(sequence: 1, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)"))
     }
 
-    @Test func withoutAKeyNothingIsProven() async throws {
-        let (store, path) = try await history(entries: 10)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func withoutAKeyNothingIsProven(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 10)
+        defer { test.remove() }
         let verdict = AuditChain.verify(entries: try await AuditStore(host: store).auditPage(afterId: 0, limit: 100), checkpoints: try await AuditStore(host: store).auditCheckpoints(),
                                         key: nil, now: AuditChain.parseTime(Self.minuteLater))
         #expect(verdict == .unverifiable(reason: "no audit key, so no checkpoint signature can be checked and the history's completeness cannot be shown"))
@@ -224,7 +225,7 @@ import Testing
 
     // MARK: Encoding
 
-    @Test func nullAndTheNullSymbolHashApart() async throws {
+    @Test(arguments: TestEngine.all) func nullAndTheNullSymbolHashApart(engine: TestEngine) async throws {
         let null = AuditRecord(kind: "x", actor: "y", station: nil, details: "c")
         let symbol = AuditRecord(kind: "x", actor: "y", station: "\u{2400}", details: "c")
         // Encoding v1 could not tell them apart; v2 can.
@@ -233,10 +234,10 @@ import Testing
         #expect(AuditChain.hash(id: 1, at: "t", record: AuditRecord(kind: "x", actor: "y", station: "", details: "c"), previousHash: "p")
                 != AuditChain.hash(id: 1, at: "t", record: null, previousHash: "p"))
 
-        let (store, path) = try await history(entries: 3)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, test) = try await history(engine, entries: 3)
+        defer { test.remove() }
         try await AuditStore(host: store).appendAudit([null], key: key, now: Self.minuteLater)
-        try tamper(path, "UPDATE audit_log SET station = '\u{2400}' WHERE id = 4")
+        try tamper(test, "UPDATE audit_log SET station = '\u{2400}' WHERE id = 4")
         #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
     }
 
@@ -252,10 +253,10 @@ import Testing
 
     /// A database written before encoding v2 (entries with encoding 1, a version-1 checkpoint
     /// numbered by the migration) keeps verifying once new entries follow with v2.
-    @Test func aHistoryAcrossTheEncodingSwitchVerifies() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aHistoryAcrossTheEncodingSwitchVerifies(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "audit")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         var previous = AuditChain.genesis
         var sql = ""
         for id in 1...5 {
@@ -269,26 +270,26 @@ import Testing
             previous = hash
         }
         sql += "INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (5, '\(previous)', '\(AuditChain.sign(entryId: 5, hash: previous, key: key))', '2026-01-01T00:00:05.000Z', 1, 1)"
-        try tamper(path, sql)
+        try tamper(test, sql)
         try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", station: nil, details: "new")], key: key, now: "2026-01-01T00:00:30.000Z")
         try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
         #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.encoding) == [.v1, .v1, .v1, .v1, .v1, .v2])
         #expect(try await verdict(store) == .intact(entries: 6, checkpoints: 2))
         // A v2 entry relabelled v1 no longer matches its hash, and reads as a downgrade.
-        try tamper(path, "UPDATE audit_log SET encoding = 1 WHERE id = 6")
+        try tamper(test, "UPDATE audit_log SET encoding = 1 WHERE id = 6")
         #expect(try await verdict(store) == .broken(entryId: 6, reason: "its content does not match its hash (the entry was edited)"))
-        try tamper(path, "UPDATE audit_log SET encoding = 2 WHERE id = 6; UPDATE audit_log SET encoding = 2 WHERE id = 4")
+        try tamper(test, "UPDATE audit_log SET encoding = 2 WHERE id = 6; UPDATE audit_log SET encoding = 2 WHERE id = 4")
         #expect(try await verdict(store) == .broken(entryId: 4, reason: "its content does not match its hash (the entry was edited)"))
     }
 
     /// The real upgrade: a database migrated only up to the schema before the audit migration,
     /// with v1 entries and an unnumbered checkpoint, then opened (migrated) and written to.
-    @Test func aDatabaseWrittenBeforeTheUpgradeVerifiesAfterIt() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-audit-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aDatabaseWrittenBeforeTheUpgradeVerifiesAfterIt(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "audit")
+        defer { test.remove() }
         let audit = try #require(CPMSSchema.migrations.migrations.first { $0.name.hasPrefix("audit trail: entry encoding v2") })
         do {
-            let database = try SQLiteDatabase(path: path)
+            let database = try test.connect()
             try Migrator(CPMSSchema.migrations.migrations.filter { $0.version < audit.version }).migrate(database)
             var previous = AuditChain.genesis
             for id in 1...3 {
@@ -302,7 +303,7 @@ import Testing
             try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at) VALUES (3, ?, ?, '2026-01-01T00:00:03.000Z')",
                              previous, AuditChain.sign(entryId: 3, hash: previous, key: key))
         }
-        let store = try StationStore(path: path)
+        let store = try StationStore(location: test.location)
         #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
         try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
         try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)

@@ -1,6 +1,7 @@
 import CPMS
 import Foundation
 import Store
+import StoreTesting
 import Testing
 @testable import Billing
 
@@ -13,10 +14,10 @@ import Testing
                bands: [TariffBand(energyPerKWh: try! Money.parse(perKWh))])
     }
 
-    static func withStore(_ body: (StationStore, BillingService) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-billing-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    static func withStore(_ engine: TestEngine, _ body: (StationStore, BillingService) async throws -> Void) async throws {
+        let test = try TestDatabase(engine, name: "billing")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.declareStation(id: "CP-1", site: "north")
         try await body(store, BillingService(store: store))
     }
@@ -32,8 +33,8 @@ import Testing
         return id
     }
 
-    @Test func aChangedTariffIsANewVersionAndAnUnchangedOneIsNot() async throws {
-        try await Self.withStore { _, billing in
+    @Test(arguments: TestEngine.all) func aChangedTariffIsANewVersionAndAnUnchangedOneIsNot(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { _, billing in
             let first = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             #expect(first.map(\.version) == [1])
             #expect(try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-02T00:00:00Z")!).isEmpty)
@@ -49,8 +50,8 @@ import Testing
         }
     }
 
-    @Test func aSessionIsPricedWithTheVersionInForceWhenItStarted() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func aSessionIsPricedWithTheVersionInForceWhenItStarted(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             // The session starts under 0.40; the tariff changes to 0.60 while it runs.
             let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: nil, wh: 0)
@@ -68,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func cdrsCannotBeChangedOrDeleted() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func cdrsCannotBeChangedOrDeleted(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000)
             _ = try await billing.price(session: id, now: Date())
@@ -90,8 +91,8 @@ import Testing
         }
     }
 
-    @Test func theStartUpSweepPricesEndedSessionsLeftUnpriced() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func theStartUpSweepPricesEndedSessionsLeftUnpriced(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40", site: "north")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             // Ended while serve was down (or before its CDR was written): nothing priced them yet.
             let ended = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000)
@@ -105,8 +106,8 @@ import Testing
         }
     }
 
-    @Test func aSessionNoTariffAppliesToIsReportedUnpriced() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func aSessionNoTariffAppliesToIsReportedUnpriced(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40", site: "south")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000)
             guard case .unpriced(let reason) = try await billing.price(session: id, now: Date()) else { Issue.record("priced"); return }
@@ -116,8 +117,8 @@ import Testing
         }
     }
 
-    @Test func theTokensParentIsItsGroup() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func theTokensParentIsItsGroup(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             try await store.saveToken(IdTokenRecord(token: "FLEET-CARD", status: .accepted, parent: "FLEET"), now: "2026-12-01T00:00:00Z")
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40"), Self.tariff("0.30", group: "FLEET", id: "fleet")],
                                                          now: Instant.parse("2026-12-01T00:00:00Z")!)
@@ -131,8 +132,8 @@ import Testing
         }
     }
 
-    @Test func theCSVExportHasAHeaderQuotesAndTotals() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func theCSVExportHasAHeaderQuotesAndTotals(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             _ = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000, token: "A,\"B\"")
             _ = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T13:00:00Z", wh: 2_500, token: "C")
@@ -156,8 +157,8 @@ import Testing
         }
     }
 
-    @Test func rerateComparesWithoutWriting() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func rerateComparesWithoutWriting(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 10_000)
             _ = try await billing.sweep(now: Date())
@@ -175,8 +176,8 @@ import Testing
     /// A session whose token was refused at the start, or that delivered nothing, gets no CDR
     /// (and no price for the station) but an unpriced record saying why; an unknown card is an
     /// ad-hoc customer and is priced.
-    @Test func refusedTokensAndEmptySessionsAreNotBilled() async throws {
-        try await Self.withStore { store, billing in
+    @Test(arguments: TestEngine.all) func refusedTokensAndEmptySessionsAreNotBilled(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)
             let blocked = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000, verdict: "blocked")
             let empty = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: "2026-12-01T12:01:00Z", wh: 0)

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 import Transport
 @testable import CPMS
@@ -31,10 +32,10 @@ import Transport
 }
 
 @Suite(.timeLimit(.minutes(1))) struct AuthorizeOverOCPPTests {
-    @Test func authorizeAnswersFromTheTokenTable() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-auth-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func authorizeAnswersFromTheTokenTable(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "auth")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         try await store.saveToken(IdTokenRecord(token: "04a1b2c3", status: .accepted, parent: "FLEET"), now: "2026-11-18T00:00:00Z")
         try await store.saveToken(IdTokenRecord(token: "STOLEN", status: .blocked), now: "2026-11-18T00:00:00Z")
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300,
@@ -66,9 +67,9 @@ import Transport
     static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
 
     func withStation(_ concurrentUse: ConcurrentUsePolicy, _ body: (OCPPConnection, OCPPConnection, StationStore) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-authz-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+        let test = try TestDatabase(.sqlite, name: "authz")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.declareStation(id: "NORTH-1", site: "north")
         _ = try await store.declareStation(id: "SOUTH-1", site: "south")
         try await store.saveToken(IdTokenRecord(token: "DEPOT-CARD", status: .accepted, sites: ["north"]), now: Self.now.rfc3339)

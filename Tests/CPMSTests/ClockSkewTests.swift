@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 import Transport
 @testable import CPMS
@@ -11,10 +12,10 @@ import Transport
     static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
     static func at(_ seconds: Int64) -> OCPPDateTime { OCPPDateTime(secondsSinceEpoch: 1_795_000_000 + seconds) }
 
-    @Test func skewIsMeasuredAndOfflineQueuedReportsAreFlaggedAndOrdered() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-skew-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func skewIsMeasuredAndOfflineQueuedReportsAreFlaggedAndOrdered(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let recorder = DomainEventTests.Recorder()
         var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
         stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
@@ -39,10 +40,10 @@ import Transport
         #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])
     }
 
-    @Test func sessionPartsQueuedWhileOfflineAreFlaggedOnTheSession() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-skew-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func sessionPartsQueuedWhileOfflineAreFlaggedOnTheSession(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted), now: Self.now.rfc3339)
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
         try await withCSMS(stations) { port in

@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -86,10 +87,10 @@ import Testing
         #expect(ConnectorAvailability.Figures.sum([]).availability == nil)
     }
 
-    @Test func theTriggerRecordsFlipsAndNotRepeatedHeartbeats() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-avail-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func theTriggerRecordsFlipsAndNotRepeatedHeartbeats(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "avail")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
         for minute in 1...5 { try await store.recordSeen(id: "CP-1", online: true, now: "2026-12-01T00:0\(minute):00.000Z") }
@@ -115,10 +116,10 @@ import Testing
     /// A station first heard from at 06:00 is measured from then: over the day, 18 hours
     /// measured, 12 available (06:00–18:00 online), 6 offline (18:00–24:00). A declared station
     /// never heard from is the whole day offline and flagged.
-    @Test func aStationIsMeasuredFromItsFirstContact() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-avail-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aStationIsMeasuredFromItsFirstContact(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "avail")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.declareStation(id: "CP-NEW")
         _ = try await store.declareStation(id: "CP-SILENT")
         _ = try await store.recordBoot(id: "CP-NEW", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",

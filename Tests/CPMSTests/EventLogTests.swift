@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 @testable import CPMS
@@ -17,10 +18,10 @@ import Testing
                     fields: kind == .statusChanged ? ["to": .string("Faulted")] : [:])
     }
 
-    @Test func appendedEventsAreDurableAndReachTheConsumerInOrder() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func appendedEventsAreDurableAndReachTheConsumerInOrder(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         var sequences: [Int] = []
@@ -34,13 +35,12 @@ import Testing
         #expect(log.statistics.consumers.first?.lag == 2)
     }
 
-    /// A status report's events are appended in the status write's own transaction: one
-    /// commit for both, the events in sequence with the others and handed to the consumers;
-    /// a report that is not stored appends nothing.
-    @Test func aTimestampedStatusTakesItsClockSampleInTheSameCommit() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    /// A timestamped report's clock sample is taken in the status write itself, which decides
+    /// there whether the report was queued while the station was offline.
+    @Test(arguments: TestEngine.all) func aTimestampedStatusTakesItsClockSampleInTheSameCommit(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "clock")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         let report = StatusReport(evse: 1, connector: 1, status: .available)
@@ -64,10 +64,13 @@ import Testing
         #expect(abs(try #require(try await store.clockSkew(of: "CP-1")) - 30) < 0.001, "the queued report does not move the estimate")
     }
 
-    @Test func aStatusWriteAppendsItsEventsInTheSameCommit() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    /// A status report's events are appended in the status write's own transaction: one
+    /// commit for both, the events in sequence with the others and handed to the consumers;
+    /// a report that is not stored appends nothing.
+    @Test(arguments: TestEngine.all) func aStatusWriteAppendsItsEventsInTheSameCommit(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         #expect(try await log.append(event(1)) == 1)
@@ -95,11 +98,11 @@ import Testing
 
     /// A consumer stopped mid-stream (its process killed: only what it saved survives) resumes
     /// at its cursor: nothing it had not done is lost, nothing it had done comes again.
-    @Test func aRestartedConsumerResumesAtItsCursor() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aRestartedConsumerResumesAtItsCursor(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
         do {
-            let store = try StationStore(path: path)
+            let store = try StationStore(location: test.location)
             let log = EventLog(store: store)
             try await log.register("executor")
             for index in 1...10 {
@@ -114,7 +117,7 @@ import Testing
             try await store.saveEventCursor(consumer: "executor", .init(cursor: cursor, tickedThrough: nil), now: "2026-12-03T00:00:00.000Z")
             #expect(await log.next("executor", limit: 2).events.map(\.sequence) == [5, 6])
         }
-        let store = try StationStore(path: path)
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("executor")
         try await log.append(event(11))
@@ -124,10 +127,10 @@ import Testing
         #expect(log.cursor("executor") == EventCursor(position: 11))
     }
 
-    @Test func aFilteredConsumerTakesOnlyWhatItAcceptsAndItsCursorStillMoves() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aFilteredConsumerTakesOnlyWhatItAcceptsAndItsCursorStillMoves(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("faults", accepts: { $0.kind == .statusChanged })
         for index in 1...6 { try await log.append(event(index, index == 3 ? .statusChanged : .heartbeat)) }
@@ -138,10 +141,10 @@ import Testing
 
     /// Backpressure, not loss: beyond the limit an append waits until the consumer takes
     /// events, and then goes on; urgent events have more room than bulk ones.
-    @Test func backpressureEngagesAndReleases() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func backpressureEngagesAndReleases(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         var limits = EventLog.Limits()
         limits.bulk = 3
         limits.urgent = 5
@@ -170,10 +173,10 @@ import Testing
         #expect(try await store.lastEventSequence() == 5)   // nothing dropped
     }
 
-    @Test func pruningKeepsWhatAConsumerHasNotDoneAndTheNewestEvent() async throws {
-        let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func pruningKeepsWhatAConsumerHasNotDoneAndTheNewestEvent(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "events")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         for index in 1...5 { try await log.append(event(index)) }

@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -66,10 +67,10 @@ import Testing
 
     /// The store: a session that spans a fault fails as faultDuringSession, and the fault's
     /// recovery is measured from the status history.
-    @Test func aSessionSpanningAFaultFailsAndItsRecoveryIsMeasured() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-faults-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aSessionSpanningAFaultFailsAndItsRecoveryIsMeasured(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "faults")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T09:00:00.000Z")
         func status(_ status: ConnectorStatus, _ code: String?, _ vendor: String?, _ now: String) async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Remediation
+import StoreTesting
 import Testing
 @testable import CPMS
 @testable import Store
@@ -7,16 +8,16 @@ import Testing
 /// The store's group commit: concurrent writes share commits, each caller resumes after its
 /// write is committed, and a failing write is undone alone.
 @Suite struct GroupCommitTests {
-    func store() throws -> (StationStore, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-\(UUID().uuidString).sqlite").path
-        return (try StationStore(path: path), path)
+    func store(_ engine: TestEngine) throws -> (StationStore, TestDatabase) {
+        let test = try TestDatabase(engine, name: "group")
+        return (try StationStore(location: test.location), test)
     }
 
     struct Refused: Error, Equatable {}
 
-    @Test func concurrentWritesShareCommitsAndAreAllThere() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func concurrentWritesShareCommitsAndAreAllThere(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<400 {
                 group.addTask {
@@ -35,13 +36,13 @@ import Testing
         let history = try await (0..<20).asyncMap { try await store.history("CP-\($0)", limit: 100).count }
         #expect(history.reduce(0, +) == 400)
         // A second connection (as the CLI opens) sees every committed write.
-        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        let reader = try test.connect(readOnly: true)
         #expect(try reader.rows("SELECT count(*) FROM connector_status_history").first?.first == .integer(400))
     }
 
-    @Test func aFailingWriteIsUndoneAloneAndItsCallerGetsTheError() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aFailingWriteIsUndoneAloneAndItsCallerGetsTheError(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
         _ = try await store.declareStation(id: "CP-1")
         async let good: Void = store.recordSeen(id: "CP-1", online: true, now: "2026-11-26T01:00:00.000Z")
         async let bad: Result<Void, Error> = Result { try await store.failingWrite() }
@@ -52,12 +53,28 @@ import Testing
         #expect(try await store.station("CP-GHOST") == nil)   // the failing write's insert was rolled back
     }
 
+    /// A write of one statement that fails in the database (not in Swift) is undone alone too,
+    /// also on PostgreSQL, where a failed statement would abort the whole group's transaction.
+    @Test(arguments: TestEngine.all) func aFailingStatementIsUndoneAloneInItsBatch(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
+        _ = try await store.declareStation(id: "CP-1")
+        async let first: Void = store.recordSeen(id: "CP-1", online: true, now: "2026-11-26T01:00:00.000Z")
+        async let bad: Result<Void, Error> = Result { try await store.failingStatement() }
+        async let last: Void = store.recordSeen(id: "CP-1", online: true, now: "2026-11-26T01:00:01.000Z")
+        try await first
+        let failure = await bad
+        #expect(throws: (any Error).self) { try failure.get() }
+        try await last
+        #expect(try await store.station("CP-1")?.lastSeen == "2026-11-26T01:00:01.000Z")
+    }
+
     /// The safety gates' read-only connection sees every committed write, on its own thread,
     /// and cannot write.
-    @Test func theReadOnlyConnectionSeesCommittedWritesAndCannotWrite() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reads = try StationStore(readingFrom: path)
+    @Test(arguments: TestEngine.all) func theReadOnlyConnectionSeesCommittedWritesAndCannotWrite(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
+        let reads = try StationStore(readingFrom: test.location)
         #expect(try await RemediationSettings(host: reads).setting("remediation.paused") == nil)
         try await RemediationSettings(host: store).setSetting("remediation.paused", "true", by: "test", now: "2026-12-04T01:00:00.000Z")
         #expect(try await RemediationSettings(host: reads).setting("remediation.paused") == "true")
@@ -69,6 +86,13 @@ import Testing
 }
 
 extension StationStore {
+    /// A single-statement write the database refuses (a duplicate key).
+    func failingStatement() async throws {
+        try await committed({ [self] in
+            try database.run("INSERT INTO stations (id, registration) VALUES ('CP-1', 'accepted')")
+        }, published: nil, singleStatement: true)
+    }
+
     /// Inserts a station, then fails: the insert must not survive.
     func failingWrite() async throws {
         try await committed { [self] in

@@ -1,16 +1,17 @@
 @testable import CPMS
 import DomainEvents
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 
 /// The logs' upkeep prunes the event log by its clock, keeping what a consumer has not done
 /// and the newest event, and goes on after a failure.
 @Suite(.timeLimit(.minutes(1))) struct LogUpkeepTests {
-    @Test func oldEventsArePrunedOnTheUpkeepsClock() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-upkeep-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func oldEventsArePrunedOnTheUpkeepsClock(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "upkeep")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         for index in 1...4 {

@@ -1,18 +1,19 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 import DomainEvents
 import Store
 
 @Suite struct MessageLogTests {
-    func store() throws -> (StationStore, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-log-\(UUID().uuidString).sqlite").path
-        return (try StationStore(path: path), path)
+    func store(_ engine: TestEngine) throws -> (StationStore, TestDatabase) {
+        let test = try TestDatabase(engine, name: "log")
+        return (try StationStore(location: test.location), test)
     }
 
-    @Test func framesAreWrittenWithTheNextGroupCommitInOrder() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func framesAreWrittenWithTheNextGroupCommitInOrder(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
         let log = MessageLog(store: store)
         log.record(station: "CP-1", incoming: true, at: "2026-11-26T01:00:00Z", text: #"[2,"1","Heartbeat",{}]"#)
         log.record(station: "CP-1", incoming: false, at: "2026-11-26T01:00:00Z", text: #"[3,"1",{}]"#)
@@ -27,9 +28,9 @@ import Store
 
     /// A frame is durable no later than what its message changed: any write's commit carries
     /// the frames queued before it, without waiting for a timer.
-    @Test func aWriteCommitCarriesTheFramesQueuedBeforeIt() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aWriteCommitCarriesTheFramesQueuedBeforeIt(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
         let log = MessageLog(store: store)
         for index in 0..<5_000 { log.record(station: "CP", incoming: true, at: "2026-11-26T01:00:00Z", text: "\(index)") }
         _ = try await store.recordSeen(id: "CP", online: true, now: "2026-11-26T01:00:00Z")
@@ -39,9 +40,9 @@ import Store
         #expect(frames.first?.text == "0" && frames.last?.text == "4999")
     }
 
-    @Test func retentionByAgeAndCount() async throws {
-        let (store, path) = try store()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func retentionByAgeAndCount(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
         var retention = MessageLog.Retention()
         retention.maxAgeSeconds = 3600
         retention.maxFrames = 2
@@ -57,14 +58,14 @@ import Store
 /// The raw log's and the status history's station indexes are filled in batches: what a
 /// station sent is found the same whether its rows are indexed yet or not.
 @Suite struct BatchedStationIndexTests {
-    @Test func aStationsFramesAndHistoryAreFoundBeforeAndAfterTheIndexPass() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-index-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aStationsFramesAndHistoryAreFoundBeforeAndAfterTheIndexPass(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "index")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = MessageLog(store: store)
         func report(_ status: ConnectorStatus) -> StatusReport { StatusReport(evse: 1, connector: 1, status: status) }
         func indexed(_ table: String) throws -> [Int: Int] {
-            let reader = try SQLiteDatabase(path: path, readOnly: true)
+            let reader = try test.connect(readOnly: true)
             let rows = try reader.rows("SELECT indexed, count(*) FROM \(table) GROUP BY indexed")
             return Dictionary(uniqueKeysWithValues: rows.map { ($0[0].int ?? -1, $0[1].int ?? 0) })
         }

@@ -1,6 +1,7 @@
 import DomainEvents
 import Foundation
 import Remediation
+import StoreTesting
 import Synchronization
 import Testing
 @testable import CPMS
@@ -12,10 +13,10 @@ import Store
 @Suite struct PortableSQLTests {
     /// Forwards to SQLite, recording every statement the domain sends.
     final class RecordingDatabase: SQLDatabase {
-        let inner: SQLiteDatabase
+        let inner: any SQLDatabase
         /// Migrations go through `execute` (their DDL is per engine) and are not recorded.
         var statements: [String] = []
-        init(_ inner: SQLiteDatabase) { self.inner = inner }
+        init(_ inner: any SQLDatabase) { self.inner = inner }
 
         var location: String { inner.location }
         func execute(_ sql: String) throws { try inner.execute(sql) }   // migrations: DDL is per engine
@@ -26,16 +27,21 @@ import Store
         var isInTransaction: Bool { inner.isInTransaction }
         func schemaVersion() throws -> Int { try inner.schemaVersion() }
         func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+        var engine: SQLEngine { inner.engine }
+        func beginTransaction() throws { try inner.beginTransaction() }
+        func commitTransaction() throws { try inner.commitTransaction() }
+        func rollbackTransaction() { inner.rollbackTransaction() }
         private func note(_ sql: String) { statements.append(sql) }
     }
 
     static let engineSpecific = ["julianday", "datetime(", "strftime", "PRAGMA", "last_insert_rowid", "rowid", "NOCASE", "OR IGNORE",
                                  "OR REPLACE", "GLOB", "IFNULL", "printf("]
 
-    @Test func everyHotPathUsesPortableSQL() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-portable-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(database: RecordingDatabase(try SQLiteDatabase(path: path)))
+    /// On every engine under test: the workload also has to run there.
+    @Test(arguments: TestEngine.all) func everyHotPathUsesPortableSQL(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "portable")
+        defer { test.remove() }
+        let store = try StationStore(database: RecordingDatabase(try test.connect()))
         let now = "2026-11-26T01:00:00.000Z"
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: "1.0", ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: now)
@@ -85,7 +91,43 @@ import Store
             for word in Self.engineSpecific {
                 #expect(!statement.localizedCaseInsensitiveContains(word), "\(word) in: \(statement)")
             }
+            #expect(Self.unnamedSubqueries(in: statement).isEmpty, "a subquery in FROM without a name (PostgreSQL needs one) in: \(statement)")
+            // In an upsert's SET, a bare column is ambiguous to PostgreSQL (the row or excluded): name the table.
+            #expect(statement.range(of: #"(?s)DO UPDATE SET.*?[\s,](\w+) = \1\b"#, options: [.regularExpression, .caseInsensitive]) == nil,
+                    "an unqualified column in an upsert's SET in: \(statement)")
+            for name in PostgresDDL.reservedColumnNames {
+                #expect(statement.range(of: "(?<![\"\\w])\(name)(?![\"\\w])", options: [.regularExpression, .caseInsensitive]) == nil,
+                        "\(name), a word PostgreSQL reserves, unquoted in: \(statement)")
+            }
         }
+    }
+
+    /// PostgreSQL (before 16) requires every subquery in FROM or JOIN to be named: `FROM (SELECT …) AS recent`.
+    static func unnamedSubqueries(in sql: String) -> [String] {
+        let characters = Array(sql)
+        var found: [String] = []
+        let upper = sql.uppercased()
+        var searchStart = upper.startIndex
+        while let match = upper.range(of: #"(FROM|JOIN)\s*\("#, options: .regularExpression, range: searchStart..<upper.endIndex) {
+            searchStart = match.upperBound
+            var index = upper.distance(from: upper.startIndex, to: match.upperBound) - 1
+            var depth = 0
+            repeat {
+                if characters[index] == "(" { depth += 1 } else if characters[index] == ")" { depth -= 1 }
+                index += 1
+            } while depth > 0 && index < characters.count
+            let next = String(characters[index...]).drop(while: \.isWhitespace).prefix(while: { $0.isLetter || $0 == "_" || $0 == ")" }).uppercased()
+            if ["", ")", "WHERE", "ORDER", "GROUP", "LIMIT", "UNION", "JOIN", "LEFT", "ON", "HAVING"].contains(String(next)) {
+                found.append(String(sql[match.lowerBound...].prefix(60)))
+            }
+        }
+        return found
+    }
+
+    @Test func theSubqueryCheckFindsAnUnnamedOne() {
+        #expect(Self.unnamedSubqueries(in: "SELECT * FROM (SELECT * FROM t LIMIT ?) ORDER BY id").count == 1)
+        #expect(Self.unnamedSubqueries(in: "SELECT * FROM (SELECT * FROM t LIMIT ?) AS recent ORDER BY id").isEmpty)
+        #expect(Self.unnamedSubqueries(in: "SELECT * FROM t WHERE id IN (SELECT id FROM u)").isEmpty)
     }
 }
 

@@ -1,15 +1,16 @@
 import Foundation
 import OCPP
+import StoreTesting
 import Testing
 @testable import CPMS
 @testable import VendorCatalog
 
 /// The durable record of applied leniency, and the catalogue's quirks in the OCPP layer's terms.
 @Suite struct QuirkLogTests {
-    @Test func usesAreCountedPerFieldWithIndicesFoldedAndSurviveFlushes() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-quirks-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func usesAreCountedPerFieldWithIndicesFoldedAndSurviveFlushes(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "quirks")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = QuirkLog(store: store)
         let unit = { (index: Int) in
             AppliedQuirk(quirk: "hz", kind: "substitute", action: "MeterValues", path: "meterValue[\(index)].sampledValue[0].unit",

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -7,9 +8,9 @@ import Testing
 @Suite struct SessionQueryTests {
     /// Two sites, three stations, eight sessions an hour apart from 10:00Z (ids 1…8); the
     /// charger-reported start times mix precisions (`…:00Z` and `…:00.000Z`).
-    func fleet() async throws -> (StationStore, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-session-query-\(UUID().uuidString).sqlite").path
-        let store = try StationStore(path: path)
+    func fleet(_ engine: TestEngine) async throws -> (StationStore, TestDatabase) {
+        let test = try TestDatabase(engine, name: "session-query")
+        let store = try StationStore(location: test.location)
         _ = try await store.declareStation(id: "N-1", site: "north")
         _ = try await store.declareStation(id: "N-2", site: "north")
         _ = try await store.declareStation(id: "S-1", site: "south")
@@ -20,7 +21,7 @@ import Testing
                                                   authorization: "accepted", startTime: start, meterStartWh: 0, now: start)
             if index < 6 { try await store.stopSession(id: id, stopTime: "2026-12-01T\(10 + index):30:00Z", meterStopWh: 1_000, reason: "Local", now: start) }
         }
-        return (store, path)
+        return (store, test)
     }
 
     func ids(_ store: StationStore, _ query: SessionQuery) async throws -> [Int] {
@@ -29,9 +30,9 @@ import Testing
 
     static func time(_ text: String) -> Date { StoreTime.parse(text)! }
 
-    @Test func filtersCombine() async throws {
-        let (store, path) = try await fleet()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func filtersCombine(engine: TestEngine) async throws {
+        let (store, test) = try await fleet(engine)
+        defer { test.remove() }
         #expect(try await ids(store, SessionQuery()) == [8, 7, 6, 5, 4, 3, 2, 1])
         #expect(try await ids(store, SessionQuery(station: "N-1")) == [7, 4, 1])
         #expect(try await ids(store, SessionQuery(site: "south")) == [8, 5, 3])
@@ -44,9 +45,9 @@ import Testing
 
     /// `from` is inclusive and `to` exclusive, whatever precision the charger wrote: 11:00:00.000Z
     /// (session 2) starts exactly at `from`, 13:00:00.000Z (session 4) exactly at `to`.
-    @Test func startTimeBoundsAreInstants() async throws {
-        let (store, path) = try await fleet()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func startTimeBoundsAreInstants(engine: TestEngine) async throws {
+        let (store, test) = try await fleet(engine)
+        defer { test.remove() }
         let from = Self.time("2026-12-01T11:00:00Z"), to = Self.time("2026-12-01T13:00:00Z")
         #expect(try await ids(store, SessionQuery(from: from, to: to)) == [3, 2])
         #expect(try await ids(store, SessionQuery(from: Self.time("2026-12-01T12:00:00.001Z"))) == [8, 7, 6, 5, 4])
@@ -54,9 +55,9 @@ import Testing
         #expect(try await ids(store, SessionQuery(to: Self.time("2026-12-01T13:00:00+02:00"))) == [1])
     }
 
-    @Test func pagesFollowTheCursorWithoutRepeatsOrGaps() async throws {
-        let (store, path) = try await fleet()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func pagesFollowTheCursorWithoutRepeatsOrGaps(engine: TestEngine) async throws {
+        let (store, test) = try await fleet(engine)
+        defer { test.remove() }
         let first = try await store.sessions(matching: SessionQuery(limit: 3))
         #expect(first.sessions.map(\.id) == [8, 7, 6] && first.nextBefore == 6)
         // A session starting between pages does not shift the next page.
@@ -73,9 +74,9 @@ import Testing
 
     /// Sessions sharing `from`'s second but starting before it are read by the SQL and dropped;
     /// the page still fills from the sessions after them.
-    @Test func aPageFillsPastSessionsDroppedAtTheBoundarySecond() async throws {
-        let (store, path) = try await fleet()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test(arguments: TestEngine.all) func aPageFillsPastSessionsDroppedAtTheBoundarySecond(engine: TestEngine) async throws {
+        let (store, test) = try await fleet(engine)
+        defer { test.remove() }
         for (index, start) in ["2026-12-01T20:00:00.100Z", "2026-12-01T20:00:00.200Z", "2026-12-01T20:00:00.300Z"].enumerated() {
             _ = try await store.startSession(station: "S-1", evse: 2 + index, connector: 1, transactionRef: nil, idToken: "CARD-C",
                                              authorization: "accepted", startTime: start, meterStartWh: 0, now: start)

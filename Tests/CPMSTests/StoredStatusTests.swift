@@ -1,6 +1,7 @@
 import DomainEvents
 import Foundation
 import Store
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -8,17 +9,17 @@ import Testing
 /// version defines (only an edit of the database makes one) is reported, never shown as some
 /// other status, and the connector's next report replaces it.
 @Suite struct StoredStatusTests {
-    @Test func anEditedStatusIsReportedAndTheNextReportReplacesIt() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-status-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func anEditedStatusIsReportedAndTheNextReportReplacesIt(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "status")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let faulted = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: .groundFailure)
         try await store.recordStatus(id: "CP-1", faulted, registrationForUnknown: "accepted", now: "2026-12-05T08:00:00.000Z")
         let stored = try #require(try await store.station("CP-1")).connectors
         #expect(stored.map(\.status) == [.faulted] && stored.map(\.errorCode) == [.groundFailure])
         #expect(try await store.openFaults(station: "CP-1").map(\.code) == [.groundFailure])
 
-        let editor = try SQLiteDatabase(path: path)
+        let editor = try test.connect()
         try editor.run("UPDATE connectors SET status = 'Broken' WHERE station = 'CP-1'")
         await #expect(throws: StationStore.UnreadableStatus.self) { _ = try await store.station("CP-1") }
         do {

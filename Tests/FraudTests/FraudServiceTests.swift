@@ -1,6 +1,7 @@
 import CPMS
 import DomainEvents
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 @testable import Fraud
@@ -14,10 +15,10 @@ import Testing
         func withLock<T>(_ body: ([DomainEvent]) -> T) -> T { events.withLock { body($0) } }
     }
 
-    static func withStore(_ body: (StationStore, FraudService, Published) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fraud-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try StationStore(path: path)
+    static func withStore(_ engine: TestEngine, _ body: (StationStore, FraudService, Published) async throws -> Void) async throws {
+        let test = try TestDatabase(engine, name: "fraud")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         _ = try await store.declareStation(id: "CP-1", site: "north")
         _ = try await store.declareStation(id: "CP-2", site: "south")
         let published = Published()
@@ -31,8 +32,8 @@ import Testing
                     fields: ["transactionId": .string(String(id)), "idTag": .string("TAG")])
     }
 
-    @Test func concurrentUseLandsInTheTableAndAsADomainEventOnce() async throws {
-        try await Self.withStore { store, service, published in
+    @Test(arguments: TestEngine.all) func concurrentUseLandsInTheTableAndAsADomainEventOnce(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, service, published in
             let first = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: "TAG",
                                                      authorization: "accepted", startTime: "2026-12-05T10:00:00Z", meterStartWh: 0,
                                                      now: "2026-12-05T10:00:00Z")
@@ -67,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func anEndedSessionWithoutMeterValuesIsFoundAtItsEnd() async throws {
-        try await Self.withStore { store, service, published in
+    @Test(arguments: TestEngine.all) func anEndedSessionWithoutMeterValuesIsFoundAtItsEnd(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, service, published in
             let id = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: "TAG",
                                                   authorization: "accepted", startTime: "2026-12-05T10:00:00Z", meterStartWh: 0,
                                                   now: "2026-12-05T10:00:00Z")

@@ -3,6 +3,7 @@ import CPMS
 import Foundation
 @testable import Remediation
 import Store
+import StoreTesting
 import Testing
 
 /// A command's write-ahead record and its audit entry are written in one transaction: both or neither.
@@ -14,10 +15,10 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("vigil-commands-\(UUID().uuidString).sqlite").path
     }
 
-    @Test func aCommandAndItsEntryAreDurableTogether() async throws {
-        let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aCommandAndItsEntryAreDurableTogether(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "commands")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let command = NewCommand(decisionId: nil, rule: "r1", station: "CP-1", connector: nil, site: nil,
                                               action: "reset", argument: "Soft", status: .pending)
         let id = try #require(try await CommandStore(host: store).insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
@@ -26,8 +27,16 @@ import Testing
         })
         #expect(try await AuditStore(host: store).auditPage(afterId: 0, limit: 10).map(\.record.details) == ["#\(id)"])
 
-        let other = try SQLiteDatabase(path: path)
-        try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+        let other = try test.connect()
+        switch engine {
+        case .sqlite:
+            try other.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+        case .postgresql:
+            try other.execute("""
+                CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$;
+                CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit();
+                """)
+        }
         await #expect(throws: (any Error).self) {
             _ = try await CommandStore(host: store).insertCommand(command, now: now, audit: AuditSigning(key: key, now: now)) { id in
                 AuditRecord(kind: "command", actor: "executor", details: "#\(id)")

@@ -36,6 +36,10 @@ import VendorCatalog
         var isInTransaction: Bool { inner.isInTransaction }
         func schemaVersion() throws -> Int { try inner.schemaVersion() }
         func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+        var engine: SQLEngine { inner.engine }
+        func beginTransaction() throws { try inner.beginTransaction() }
+        func commitTransaction() throws { try inner.commitTransaction() }
+        func rollbackTransaction() { inner.rollbackTransaction() }
 
         func check(_ sql: String, _ values: [any SQLBindable]) throws {
             guard let failing = control.failing.withLock({ $0 }), sql.contains(failing.sql) else { return }

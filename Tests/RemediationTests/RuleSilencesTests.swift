@@ -3,6 +3,7 @@ import Alerts
 import Foundation
 @testable import Remediation
 @testable import RuleEngine
+import StoreTesting
 import Synchronization
 import Testing
 import VendorCatalog
@@ -24,10 +25,10 @@ import VendorCatalog
                     station: station, connector: 1, fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")])
     }
 
-    @Test func aSilenceOnAStationHoldsItsRulesBackAndNoOtherStations() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-silences-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func aSilenceOnAStationHoldsItsRulesBackAndNoOtherStations(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "silences")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         let set = try #require(try? RuleSet.load(files: [("r.yaml", Self.rules)]).get())
         let runner = try await RuleRunner(ruleSet: set, catalog: nil, store: store, events: log, clock: { Self.start }, log: { _, _, _ in })

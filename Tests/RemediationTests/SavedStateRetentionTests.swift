@@ -2,15 +2,16 @@
 import DomainEvents
 import Foundation
 @testable import Remediation
+import StoreTesting
 import Testing
 
 /// The event log keeps what a restart from the rule engine's saved state would replay: the
 /// state's position is an event-log cursor, so pruning never needs to read Remediation's tables.
 @Suite struct SavedStateRetentionTests {
-    @Test func pruningKeepsTheEventsAfterTheSavedStatesPosition() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-saved-state-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try StationStore(path: path)
+    @Test(arguments: TestEngine.all) func pruningKeepsTheEventsAfterTheSavedStatesPosition(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "saved-state")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
         let log = EventLog(store: store)
         try await log.register("rules")
         for index in 1...5 {

@@ -26,7 +26,7 @@ extension CommandHelp {
             serveOption("tls-cert", "PEM", "certificate: serve wss:// (OCPP security profile 2); needs --tls-key"),
             serveOption("tls-key", "PEM", "the certificate's private key"),
             serveOption("tls-client-ca", "PEM", "also require client certificates signed by this CA (profile 3)"),
-            serveOption("db", "PATH", "SQLite database, created and migrated at start", default: "./var/vigil.sqlite"),
+            serveOption("db", "PATH|URL", "SQLite file or postgres:// URL, created and migrated at start", default: "./var/vigil.sqlite"),
             serveOption("unknown-stations", "POLICY", "what a BootNotification from an unknown station gets", default: "accept",
                         choices: ["accept", "pending", "reject"]),
             serveOption("heartbeat-interval", "SECONDS", "interval sent in the Boot response", default: "300"),
