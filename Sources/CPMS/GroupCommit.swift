@@ -1,6 +1,5 @@
 import Dispatch
 import Store
-import Synchronization
 
 /// Group commit for the store's hot writes: writes that arrive while the store is busy are
 /// run together in one transaction — each in its own savepoint, so one that fails is undone
@@ -14,8 +13,6 @@ import Synchronization
 /// their station indexes (`indexRecentRows`).
 struct GroupCommit {
     struct Write {
-        /// Arrival order among all writes (`WriteInbox.nextTicket`).
-        var ticket = 0
         let run: () -> Void
         let finish: (_ commitError: Error?) -> Void
         var published: (() -> Void)? = nil
@@ -51,16 +48,6 @@ final class WriteOutcome<T> {
     var result: Result<T, Error>?
 }
 
-/// The same for a write queued from off the store (`submitted`): set by its `run` and read by
-/// its `published` and `finish`, which the flush calls one after the other; the lock makes it
-/// safe to share with the caller's closures whatever thread created them.
-final class SubmittedOutcome<T: Sendable>: Sendable {
-    private let result = Mutex<Result<T, Error>?>(nil)
-
-    func set(_ value: Result<T, Error>) { result.withLock { $0 = value } }
-    func get() -> Result<T, Error>? { result.withLock { $0 } }
-}
-
 extension StationStore {
     /// Runs `body` (which may use `database.transaction`) in the next group commit and
     /// returns its result once that commit is done.
@@ -87,49 +74,9 @@ extension StationStore {
             if let published {
                 write.published = { if case .success(let value)? = outcome.result { published(value) } }
             }
-            write.ticket = inbox.nextTicket()
             group.pending.append(write)
             scheduleFlush()
         }
-    }
-
-    /// `committed` for a caller off the store's thread (a connection's handler): the write is
-    /// queued in the `WriteInbox` without a hop onto the store, `body` runs there with the store
-    /// isolated — in the next group commit, in its own savepoint — and the caller resumes once
-    /// the COMMIT is done. `published` as for `committed`. A caller above medium priority (the
-    /// fault loop, a handler of a fault report) gets an urgent flush.
-    nonisolated func submitted<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T,
-                                            published: (@Sendable (T) -> Void)? = nil) async throws -> T {
-        let urgent = Task.currentPriority > .medium
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let flush = inbox.add(urgent: urgent) { ticket in
-                Self.inboundWrite(ticket: ticket, body: body, published: published, continuation: continuation)
-            }
-            switch flush {
-            case .alreadyComing: break
-            case .urgent: Task(executorPreference: executor.tasks, priority: .high) { await self.flushGroup() }
-            case .ordinary: Task(executorPreference: executor.tasks) { await self.flushGroup() }
-            }
-        }
-    }
-
-    /// The inbox entry of a `submitted` write.
-    private static func inboundWrite<T: Sendable>(ticket: Int, body: @escaping @Sendable (isolated StationStore) throws -> T,
-                                                  published: (@Sendable (T) -> Void)?,
-                                                  continuation: CheckedContinuation<T, Error>) -> WriteInbox.Write {
-        let outcome = SubmittedOutcome<T>()
-        let run: @Sendable (isolated StationStore) -> Void = { store in
-            outcome.set(Result { try store.database.transaction { try body(store) } })
-        }
-        let finish: @Sendable (Error?) -> Void = { commitError in
-            if let commitError { return continuation.resume(throwing: commitError) }
-            continuation.resume(with: outcome.get() ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
-        }
-        var publish: (@Sendable () -> Void)?
-        if let published {
-            publish = { if case .success(let value)? = outcome.get() { published(value) } }
-        }
-        return WriteInbox.Write(ticket: ticket, run: run, finish: finish, published: publish)
     }
 
     /// Makes sure a flush is coming (writes or frames are waiting). A write of the fault loop
@@ -150,10 +97,9 @@ extension StationStore {
         Task { self.flushGroup() }
     }
 
-    /// Commits the queued frames and every pending write — those queued on the store and those
-    /// in the inbox, in the order they arrived — in one transaction.
+    /// Commits the queued frames and every pending write in one transaction.
     func flushGroup() {
-        let writes = Self.inArrivalOrder(group.take(), inbox.take())
+        let writes = group.take()
         let frames = frameQueue.take()
         guard !writes.isEmpty || !frames.isEmpty else { return }
         let started = DispatchTime.now().uptimeNanoseconds
@@ -164,7 +110,7 @@ extension StationStore {
                 group.indexFailures += indexRecentRows()
                 group.lastIndexing = started
             }
-            for write in writes { run(write) }
+            for write in writes { write.run() }
             try database.commitTransaction()
             group.batches += 1
             group.writes += writes.count
@@ -172,63 +118,14 @@ extension StationStore {
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             group.busyNanoseconds += elapsed
             group.latency.observe(seconds: Double(elapsed) / 1e9)
-            for write in writes { Self.publish(write) }
-            for write in writes { Self.finish(write, nil) }
+            for write in writes { write.published?() }
+            for write in writes { write.finish(nil) }
         } catch {
             // The commit itself failed: none of these writes is durable. The frames go back to
             // the front of the queue for the next batch.
             database.rollbackTransaction()
             frameQueue.putBack(frames)
-            for write in writes { Self.finish(write, error) }
-        }
-    }
-
-    /// A write of either queue, for one flush.
-    enum QueuedWrite {
-        case local(GroupCommit.Write)
-        case inbound(WriteInbox.Write)
-
-        var ticket: Int {
-            switch self {
-            case .local(let write): write.ticket
-            case .inbound(let write): write.ticket
-            }
-        }
-    }
-
-    /// The two queues, each already in arrival order, merged by ticket.
-    static func inArrivalOrder(_ local: [GroupCommit.Write], _ inbound: [WriteInbox.Write]) -> [QueuedWrite] {
-        var merged: [QueuedWrite] = []
-        merged.reserveCapacity(local.count + inbound.count)
-        var (l, i) = (0, 0)
-        while l < local.count || i < inbound.count {
-            if i == inbound.count || (l < local.count && local[l].ticket < inbound[i].ticket) {
-                merged.append(.local(local[l])); l += 1
-            } else {
-                merged.append(.inbound(inbound[i])); i += 1
-            }
-        }
-        return merged
-    }
-
-    private func run(_ write: QueuedWrite) {
-        switch write {
-        case .local(let write): write.run()
-        case .inbound(let write): write.run(self)
-        }
-    }
-
-    private static func publish(_ write: QueuedWrite) {
-        switch write {
-        case .local(let write): write.published?()
-        case .inbound(let write): write.published?()
-        }
-    }
-
-    private static func finish(_ write: QueuedWrite, _ error: Error?) {
-        switch write {
-        case .local(let write): write.finish(error)
-        case .inbound(let write): write.finish(error)
+            for write in writes { write.finish(error) }
         }
     }
 

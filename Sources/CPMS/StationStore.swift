@@ -12,8 +12,6 @@ public actor StationStore {
     var checkpointer: WALCheckpointer?
     /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
     nonisolated let frameQueue = FrameQueue()
-    /// Writes queued from off the store's thread for the next group commit (`submitted`).
-    nonisolated let inbox = WriteInbox()
     /// Modules' schema tracks already brought up to date on this connection (`DatabaseHost`).
     var adoptedTracks: Set<String> = []
     /// A second, read-only connection (`init(readingFrom:)`): it never migrates.
@@ -143,11 +141,11 @@ public actor StationStore {
 
     /// `recordSeen` with `events` appended to the event log in the same write: durable together,
     /// handed to the log's consumers right after that commit.
-    public nonisolated(nonsending) func recordSeen(id: String, online: Bool, now: String, appending events: [DomainEvent],
-                                                  to log: EventLog.InCommitAppend) async throws {
-        _ = try await submitted({ store in
-            try store.database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
-            return try store.insertEvents(events)
+    public func recordSeen(id: String, online: Bool, now: String, appending events: [DomainEvent],
+                           to log: EventLog.InCommitAppend) async throws {
+        _ = try await committed({ [self] in
+            try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+            return try insertEvents(events)
         }, published: { log.published($0) })
     }
 
@@ -199,26 +197,17 @@ public actor StationStore {
     /// whether the report was queued while offline (`recordClockSample`) — so a timestamped
     /// status costs one group commit, not two: a fault waits for one commit before the rules
     /// see it. Without an offset, `queuedOffline` is used as given.
-    public nonisolated(nonsending) func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil,
-                                                          queuedOffline: Bool = false, clockOffset: Double? = nil, now: String,
-                                                          appending: StatusEvents? = nil)
+    public func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+                                   clockOffset: Double? = nil, now: String, appending: StatusEvents? = nil)
         async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
-        let result = try await submitted({ store in
-            let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
-            let previous = try store.lastReport(station: id, evse: report.evse, connector: report.connector)
-            let stored = try store.writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queued, now: now)
-            let events = try appending.map { try store.insertEvents($0.make(stored, previous, queued)) } ?? []
-            return StatusWrite(stored: stored, previous: previous, queued: queued, events: events)
+        let result = try await committed({ [self] in
+            let queued = try clockOffset.map { try clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
+            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
+            let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queued, now: now)
+            let events = try appending.map { try insertEvents($0.make(stored, previous, queued)) } ?? []
+            return (stored: stored, previous: previous, queued: queued, events: events)
         }, published: { result in appending?.log.published(result.events) })
         return (result.stored, result.previous, result.queued)
-    }
-
-    /// What a status write did, handed from the store to its caller.
-    struct StatusWrite: Sendable {
-        var stored: Bool
-        var previous: PreviousReport?
-        var queued: Bool
-        var events: [SequencedEvent]
     }
 
     private func writeStatus(id: String, _ report: StatusReport, registrationForUnknown: String?, queuedOffline: Bool,
