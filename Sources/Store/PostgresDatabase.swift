@@ -331,7 +331,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// libpq's last message for `handle`, on one line, without the password.
     static func connectionError(_ handle: OpaquePointer, location: PostgresLocation, sql: String? = nil) -> PostgresError {
         let text = PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown error"
-        let message = PostgresLocation.scrub(text.trimmingTrailingWhitespace, password: PostgresLocation.password(in: location.url))
+        let message = location.scrub(text.trimmingTrailingWhitespace)
         return PostgresError(kind: .connection, message: "\(location.redacted): \(message)", sql: sql)
     }
 
