@@ -126,6 +126,8 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     private func executePrepared(_ sql: String, _ values: [any SQLBindable]) throws(PostgresError) -> OpaquePointer {
+        // Before the cache: a cached statement on a connection that broke would fail forever.
+        try reconnectIfBroken()
         let prepared = try statement(sql, values)
         guard prepared.parameterCount == values.count else {
             throw PostgresError(kind: .value, message: "\(values.count) values for \(prepared.parameterCount) parameters", sql: sql)
@@ -229,7 +231,7 @@ public final class PostgresDatabase: SQLDatabase {
                 throw error
             }
         }
-        try beginTransaction()
+        try beginTransaction()   // leaves no transaction open when it throws
         do {
             let result = try body()
             try commitTransaction()
@@ -240,10 +242,17 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// BEGIN, and (on a writer) the schema's write lock, in one round trip.
+    /// BEGIN, and (on a writer) the schema's write lock, in one round trip. When the lock wait
+    /// fails (statement timeout, deadlock, cancel) the server is left in the failed transaction
+    /// the BEGIN opened: it is rolled back here, or every later statement would fail (25P02).
     public func beginTransaction() throws {
         try reconnectIfBroken()
-        try execute(isReadOnly ? "BEGIN" : "BEGIN; SELECT pg_advisory_xact_lock(hashtext('vigil:' || current_schema()))")
+        do throws(PostgresError) {
+            try execute(isReadOnly ? "BEGIN" : "BEGIN; SELECT pg_advisory_xact_lock(hashtext('vigil:' || current_schema()))")
+        } catch {
+            if PQtransactionStatus(connection) != PQTRANS_IDLE { PQclear(PQexec(connection, "ROLLBACK")) }
+            throw error
+        }
         isInOpenedTransaction = true
     }
 
@@ -287,6 +296,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// Rows of a statement without parameters, by the simple protocol (no prepared statement).
     private func simpleRows(_ sql: String) throws(PostgresError) -> [[SQLValue]] {
+        try reconnectIfBroken()
         let result = PQexec(connection, sql)
         defer { PQclear(result) }
         try check(result, sql: sql)
@@ -331,13 +341,16 @@ public final class PostgresDatabase: SQLDatabase {
     /// libpq's last message for `handle`, on one line, without the password.
     static func connectionError(_ handle: OpaquePointer, location: PostgresLocation, sql: String? = nil) -> PostgresError {
         let text = PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown error"
-        let message = PostgresLocation.scrub(text.trimmingTrailingWhitespace, password: PostgresLocation.password(in: location.url))
+        let message = location.scrub(text.trimmingTrailingWhitespace)
         return PostgresError(kind: .connection, message: "\(location.redacted): \(message)", sql: sql)
     }
 
     /// Resets a broken connection when no transaction of ours was open on it: its prepared
-    /// statements are gone with it, and its session settings are made again.
+    /// statements are gone with it, and its session settings are made again. An idle
+    /// connection the server closed (a restart, `pg_terminate_backend`) is noticed here, before
+    /// the statement is sent, rather than by the statement failing.
     private func reconnectIfBroken() throws(PostgresError) {
+        if !isInOpenedTransaction && PQtransactionStatus(connection) == PQTRANS_IDLE { noticeClosedConnection() }
         guard PQstatus(connection) == CONNECTION_BAD else { return }
         guard !isInOpenedTransaction else { throw connectionError() }
         PQreset(connection)
@@ -345,6 +358,19 @@ public final class PostgresDatabase: SQLDatabase {
         statements.removeAll()
         schemaChanged = false
         try configureSession()
+    }
+
+    /// Reads what an idle connection's socket holds without waiting (`poll` with no timeout,
+    /// then `PQconsumeInput`): the server's goodbye and the end of the stream, so libpq marks a
+    /// connection the server closed as bad. A few rounds at most (the message, then the end).
+    private func noticeClosedConnection() {
+        for _ in 0..<3 {
+            let socket = PQsocket(connection)
+            guard socket >= 0 else { return }
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0, descriptor.revents != 0 else { return }
+            guard PQconsumeInput(connection) == 1, PQstatus(connection) == CONNECTION_OK else { return }
+        }
     }
 
     /// Calls `body` with `strings` as a NULL-terminated array of C strings.

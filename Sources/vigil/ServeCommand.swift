@@ -151,6 +151,13 @@ struct ServeCommand {
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
         auditKeyPath = setting("audit-key")
+        if database.engine == .postgresql && auditKeyPath == nil {
+            // SQLite's default key lives beside the database file; PostgreSQL has no file, and
+            // ./var/audit.key would change with the working directory (a new key, a chain that
+            // no longer verifies). The key must not live in the database it signs.
+            reject("audit-key", "a PostgreSQL database needs the audit key's file named: --audit-key FILE, VIGIL_AUDIT_KEY "
+                   + "or auditKey: in the config file (there is no database file to keep it beside)")
+        }
         auditAnchorPath = setting("audit-anchor")
         /// The setting as an integer that `valid` accepts; nil (with a problem) otherwise.
         func integer(_ name: String, _ complaint: String, valid: (Int) -> Bool) -> Int? {
@@ -248,7 +255,7 @@ struct ServeCommand {
         let ruleSet = try loadRules()
         let logger = log.line
         let keyPath = AuditKey.path(option: auditKeyPath, database: database)
-        let auditor = Auditor(store: store, key: try AuditKey.load(path: keyPath, create: true),
+        let auditor = Auditor(store: store, key: try await AuditKey.loadForServe(path: keyPath, audit: AuditStore(host: store)),
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
         // command without the key) and copy to the anchor what it has not seen yet.

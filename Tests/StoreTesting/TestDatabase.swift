@@ -13,7 +13,11 @@ public enum TestEngine: String, Sendable, CaseIterable, CustomStringConvertible 
         return url
     }()
 
-    public static let all: [TestEngine] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgresql]
+    /// With `VIGIL_REQUIRE_POSTGRES=1` (CI) PostgreSQL is in the list even without a URL, so
+    /// its tests fail (`TestDatabaseError.noPostgres`) instead of quietly running on SQLite only.
+    public static let all: [TestEngine] = postgresURL == nil && !isPostgresRequired ? [.sqlite] : [.sqlite, .postgresql]
+
+    public static let isPostgresRequired = ProcessInfo.processInfo.environment["VIGIL_REQUIRE_POSTGRES"] == "1"
 
     public var description: String { rawValue }
 }
@@ -56,6 +60,10 @@ public struct TestDatabase: Sendable {
     }
 }
 
-public enum TestDatabaseError: Error {
+public enum TestDatabaseError: Error, CustomStringConvertible {
     case noPostgres
+
+    public var description: String {
+        "no PostgreSQL server for the tests: VIGIL_TEST_POSTGRES_URL is not set (run them through scripts/postgres-scratch run)"
+    }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import Store
 
-/// What needs no server: `?` → `$n`, the DDL translation, the URL's redaction.
+/// What needs no server: `?` → `$n`, the DDL translation (the URL's redaction: `PostgresLocationTests`).
 @Suite struct PostgresTranslationTests {
     @Test(arguments: [
         ("SELECT ?", "SELECT $1", 1),
@@ -47,25 +47,5 @@ import Testing
                       "INSERT OR IGNORE INTO x VALUES (1)", "CREATE TABLE x (a TEXT) WITHOUT ROWID", "CREATE TABLE x (a JSONB)"])
     func engineSpecificDDLIsRefused(sql: String) {
         #expect(throws: PostgresDDL.Untranslatable.self) { try PostgresDDL.translate(sql) }
-    }
-
-    @Test(arguments: [
-        ("postgres://vigil:s3cret@db:5432/vigil", "postgres://vigil:***@db:5432/vigil"),
-        ("postgresql://vigil@db/vigil?sslmode=require&password=s3cret", "postgresql://vigil@db/vigil?sslmode=require&password=***"),
-        ("postgres://db/vigil", "postgres://db/vigil"),
-        ("postgres://u:p%40ss@h1:1,h2:2/d", "postgres://u:***@h1:1,h2:2/d"),
-    ])
-    func urlsAreShownWithoutPassword(url: String, shown: String) throws {
-        #expect(try PostgresLocation(url: url).redacted == shown)
-    }
-
-    @Test func anInvalidURLIsRefusedWithoutRepeatingIt() {
-        do {
-            _ = try PostgresLocation(url: "postgres://u:s3cret@h/d?nonsense=1")
-            Issue.record("accepted")
-        } catch {
-            #expect(!error.description.contains("s3cret"))
-            #expect(error.description.contains("nonsense"))
-        }
     }
 }

@@ -127,8 +127,8 @@ import Testing
         #expect(throws: (any Error).self) { try reader.run("INSERT INTO things (name) VALUES (?)", "two") }
     }
 
-    @Test func postgresErrorsCarrySQLStateButNoParameters() throws {
-        guard TestEngine.all.contains(.postgresql) else { return }
+    @Test(.enabled(if: TestEngine.all.contains(.postgresql), "PostgreSQL only: set VIGIL_TEST_POSTGRES_URL (scripts/postgres-scratch run swift test)"))
+    func postgresErrorsCarrySQLStateButNoParameters() throws {
         let (database, test) = try open(.postgresql)
         defer { test.remove() }
         try database.run("INSERT INTO things (name) VALUES (?)", "secret-value")

@@ -39,7 +39,7 @@ import Testing
 
     @Test func serveReportsABadDatabaseURLAsASettingProblem() throws {
         #expect(throws: (any Error).self) { try ServeCommand(arguments: ["--db", "mysql://localhost/vigil"], environment: [:]) }
-        let serve = try ServeCommand(arguments: ["--db", "postgres://vigil:s3cret@localhost/vigil"], environment: [:])
+        let serve = try ServeCommand(arguments: ["--db", "postgres://vigil:s3cret@localhost/vigil", "--audit-key", "/k"], environment: [:])
         #expect(serve.database.engine == .postgresql)
     }
 }

@@ -32,7 +32,7 @@ extension CommandHelp {
             serveOption("heartbeat-interval", "SECONDS", "interval sent in the Boot response", default: "300"),
             serveOption("vendor-codes", "DIR", "the vendor error-code catalogue", default: "./VendorCodes"),
             serveOption("rules", "DIR", "the remediation rules; reloaded on SIGHUP and when a file changes", default: "./Rules"),
-            serveOption("audit-key", "FILE", "key that signs audit checkpoints (created if missing)", default: "audit.key beside the database"),
+            serveOption("audit-key", "FILE", "key that signs audit checkpoints (created while missing and no checkpoint is signed yet; required with PostgreSQL)", default: "audit.key beside the SQLite database"),
             serveOption("audit-anchor", "FILE", "also append each signed checkpoint to FILE, for `vigil audit verify --anchor`"),
             serveOption("command-timeout", "SECONDS", "how long a command waits for the station's answer (1 to 600)", default: "30"),
             serveOption("concurrent-use", "POLICY", "whether one token may run two sessions at once", default: "reject",
