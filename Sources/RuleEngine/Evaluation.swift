@@ -23,8 +23,7 @@ struct Evaluation {
         var facts = state.stations.removeValue(forKey: event.station) ?? StationFacts()
         let wasConnected = facts.isConnected
         if let site = event.site, site != facts.site {
-            if let old = facts.site { state.siteStations[old]?.remove(event.station) }
-            state.siteStations[site, default: []].insert(event.station)
+            moveStation(event.station, from: facts.site, to: site)
             facts.site = site
         }
         // Whatever a station sends proves it connected; Vigil's own events (command results,
@@ -90,14 +89,17 @@ struct Evaluation {
     /// touched, and a fleet hold's start or end moves the held ladders' deadlines.
     private mutating func observeHold(_ event: DomainEvent, at time: Date) {
         let known = state.stations[event.station]?.site
-        if let site = event.site, site != known {
-            if let old = known { state.siteStations[old]?.remove(event.station) }
-            state.siteStations[site, default: []].insert(event.station)
-        }
+        if let site = event.site, site != known { moveStation(event.station, from: known, to: site) }
         guard event.fields["scope"]?.description == "fleet" else { return }
         let active = event.fields["active"] == .bool(true) || event.fields["active"]?.description == "true"
         state.fleetHoldUntil = active ? event.fields["until"].flatMap { RuleFixture.parseDate($0.description) } : nil
         holdChanged(at: time)
+    }
+
+    /// Files `station` under `site` in the site index, out of the site it was under.
+    private mutating func moveStation(_ station: String, from old: String?, to site: String) {
+        if let old { state.siteStations[old]?.remove(station) }
+        state.siteStations[site, default: []].insert(station)
     }
 
     /// A status report carrying a fault: Faulted, or an OCPP error code other than NoError.
