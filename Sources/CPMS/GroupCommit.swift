@@ -9,13 +9,22 @@ import Store
 /// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
 /// what the message changed; writes with a `published` step (event log appends) have it run
 /// right after the COMMIT, in the order they ran, before any caller resumes. About once a
-/// second a batch also moves the recent rows of the raw log and the status history into
-/// their station indexes (`indexRecentRows`).
+/// second the rows written since the last pass move into their station indexes
+/// (`indexRecentRows`), a bounded chunk per routine batch.
+///
+/// Faults first (issue #15): a write of the fault loop (`urgent`: a task above medium
+/// priority) is committed in a batch of urgent writes alone, not behind the fleet's routine
+/// writes queued before it; and a routine batch ends early — commits what it ran and leaves
+/// the rest for the next — as soon as an urgent job waits for the store's thread. Under a
+/// saturating fleet a routine batch holds hundreds of writes (15–35 ms); a fault's write
+/// waits for the one write running and that batch's COMMIT instead.
 struct GroupCommit {
     struct Write {
         let run: () -> Void
         let finish: (_ commitError: Error?) -> Void
         var published: (() -> Void)? = nil
+        /// Written by the fault loop (see the type's note).
+        var urgent = false
     }
 
     var pending: [Write] = []
@@ -29,6 +38,11 @@ struct GroupCommit {
     /// station indexes (`indexRecentRows`, uptime nanoseconds).
     var lastIndexing: UInt64 = 0
     var indexingInterval: UInt64 = 1_000_000_000
+    /// The pass in progress: the newest row of each table when it started (rows after it wait
+    /// for the next pass); nil between passes.
+    var indexingThrough: [Int]?
+    /// Rows per table one batch moves into the station indexes (a chunk of a few ms).
+    var indexingChunk = 2_000
     /// Index passes' statements that failed (undone alone; the next pass takes their rows).
     var indexFailures = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
@@ -36,10 +50,24 @@ struct GroupCommit {
     /// The same per commit, for `/metrics`' latency histogram.
     var latency = LatencyHistogram()
 
-    /// Takes the pending writes for a flush.
-    mutating func take() -> [Write] {
-        defer { pending = []; isFlushScheduled = false; isUrgentFlushScheduled = false }
-        return pending
+    /// Takes the pending writes for a flush: every one (urgent ones first, each kind in
+    /// arrival order), or only the urgent ones, leaving the routine writes for their own flush.
+    mutating func take(urgentOnly: Bool) -> [Write] {
+        isUrgentFlushScheduled = false
+        if urgentOnly {
+            let urgent = pending.filter(\.urgent)
+            if urgent.count < pending.count { pending.removeAll(where: \.urgent) } else { pending = [] }
+            return urgent
+        }
+        defer { pending = []; isFlushScheduled = false }
+        guard pending.contains(where: \.urgent) else { return pending }
+        return pending.filter(\.urgent) + pending.filter { !$0.urgent }
+    }
+
+    /// Writes a batch did not reach (it ended early for an urgent job) go back to the front of
+    /// the queue, ahead of later arrivals, for the next batch.
+    mutating func putBack(_ writes: ArraySlice<Write>) {
+        pending.insert(contentsOf: writes, at: 0)
     }
 }
 
@@ -70,7 +98,8 @@ extension StationStore {
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
-                })
+                },
+                urgent: UrgentPriority.isCurrentTaskUrgent)
             if let published {
                 write.published = { if case .success(let value)? = outcome.result { published(value) } }
             }
@@ -82,56 +111,84 @@ extension StationStore {
     /// Makes sure a flush is coming (writes or frames are waiting). A write of the fault loop
     /// (a task above medium priority: the rule runner, the executor) makes sure an urgent one
     /// is coming, which the store's thread runs ahead of the connections' jobs
-    /// (`ThreadExecutor`); the ordinary flush that was already scheduled then finds less or
-    /// nothing to do.
+    /// (`ThreadExecutor`) and which commits the urgent writes alone.
     func scheduleFlush() {
-        if Task.currentPriority > .medium {
+        if UrgentPriority.isCurrentTaskUrgent {
             guard !group.isUrgentFlushScheduled else { return }
             group.isUrgentFlushScheduled = true
-            group.isFlushScheduled = true
-            Task(priority: .high) { self.flushGroup() }
+            Task(priority: UrgentPriority.level) { self.flushGroup(urgentOnly: true) }
             return
         }
-        guard !group.isFlushScheduled else { return }
-        group.isFlushScheduled = true
-        Task { self.flushGroup() }
+        scheduleRoutineFlush()
     }
 
-    /// Commits the queued frames and every pending write in one transaction.
-    func flushGroup() {
-        let writes = group.take()
+    /// A routine flush: for new writes, the rest of a batch that ended early, the next chunk
+    /// of an index pass.
+    private func scheduleRoutineFlush() {
+        guard !group.isFlushScheduled else { return }
+        group.isFlushScheduled = true
+        Task(priority: .medium) { self.flushGroup(urgentOnly: false) }
+    }
+
+    /// Commits the queued frames and the pending writes in one transaction: the urgent writes
+    /// alone (`urgentOnly`), or all of them, urgent ones first, ending early when an urgent job
+    /// waits for the thread.
+    func flushGroup(urgentOnly: Bool) {
+        let writes = group.take(urgentOnly: urgentOnly)
         let frames = frameQueue.take()
-        guard !writes.isEmpty || !frames.isEmpty else { return }
+        let indexing = urgentOnly ? nil : indexingPass()
+        guard !writes.isEmpty || !frames.isEmpty || indexing != nil else { return }
         let started = DispatchTime.now().uptimeNanoseconds
+        var ran = 0
         do {
             try database.beginTransaction()
             try writeFrames(frames)
-            if started &- group.lastIndexing >= group.indexingInterval {
-                group.indexFailures += indexRecentRows()
-                group.lastIndexing = started
+            if let indexing {
+                let (failed, more) = indexRecentRows(through: indexing, limit: group.indexingChunk)
+                group.indexFailures += failed
+                if !more { group.indexingThrough = nil }
             }
-            for write in writes { write.run() }
+            for write in writes {
+                write.run()
+                ran += 1
+                if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
+            }
             try database.commitTransaction()
             group.batches += 1
-            group.writes += writes.count
+            group.writes += ran
             group.frames += frames.count
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             group.busyNanoseconds += elapsed
             group.latency.observe(seconds: Double(elapsed) / 1e9)
-            for write in writes { write.published?() }
-            for write in writes { write.finish(nil) }
+            for write in writes[..<ran] { write.published?() }
+            for write in writes[..<ran] { write.finish(nil) }
         } catch {
             // The commit itself failed: none of these writes is durable. The frames go back to
             // the front of the queue for the next batch.
             database.rollbackTransaction()
             frameQueue.putBack(frames)
-            for write in writes { write.finish(error) }
+            for write in writes[..<ran] { write.finish(error) }
         }
+        if ran < writes.count { group.putBack(writes[ran...]) }
+        if ran < writes.count || group.indexingThrough != nil { scheduleRoutineFlush() }
     }
 
-    /// How often the recent rows are moved into their station indexes (tests change it).
-    func setRowIndexingInterval(nanoseconds: UInt64) {
+    /// The index pass this routine batch takes a chunk of: the one in progress, or a new one
+    /// about once a second (nil when neither).
+    private func indexingPass() -> [Int]? {
+        if let through = group.indexingThrough { return through }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now &- group.lastIndexing >= group.indexingInterval else { return nil }
+        group.lastIndexing = now
+        group.indexingThrough = newestRows()
+        return group.indexingThrough
+    }
+
+    /// How often the recent rows are moved into their station indexes, and how many rows of
+    /// each table one batch moves (tests change them).
+    func setRowIndexingInterval(nanoseconds: UInt64, chunk: Int? = nil) {
         group.indexingInterval = nanoseconds
+        if let chunk { group.indexingChunk = chunk }
     }
 
     /// Group commits so far: batches, the writes and raw frames they carried, and the seconds
@@ -169,3 +226,4 @@ public struct GroupCommitStatistics: Sendable {
     /// Each commit's time, BEGIN to the end of COMMIT.
     public var latency = LatencyHistogram()
 }
+

@@ -120,21 +120,44 @@ extension StationStore {
             + Array(repeating: "(?, ?, ?, ?, 0)", count: size).joined(separator: ", "))
     })
 
-    /// Moves the frames and status reports written since the last pass into their per-station
-    /// indexes (inside the group commit's transaction). One pass inserts a second's rows
-    /// together, so each index page is rewritten once per pass instead of once per commit. A
-    /// pass that fails is undone alone (SQLite undoes a failed statement; on PostgreSQL each
-    /// runs in a savepoint, since a failure would abort the whole commit) and the next one
-    /// takes its rows too; `messages(station:)` and `history(_:)` find a row whether or not it
-    /// is indexed yet. Returns how many of its two statements failed (counted on `/metrics`).
-    func indexRecentRows() -> Int {
-        var failed = 0
-        let alone = database.engine.undoesFailedStatementAlone
-        for table in ["ocpp_messages", "connector_status_history"] {
-            let sql = "UPDATE \(table) SET indexed = 1 WHERE indexed = 0"
-            do { if alone { try database.run(sql) } else { try database.transaction { try database.run(sql) } } } catch { failed += 1 }
+    /// The tables whose recent rows wait outside their station index (`indexRecentRows`).
+    static let tablesIndexedInPasses = ["ocpp_messages", "connector_status_history"]
+
+    /// The newest row id of each table of `tablesIndexedInPasses` (0 when empty or unreadable):
+    /// where an index pass starting now ends.
+    func newestRows() -> [Int] {
+        Self.tablesIndexedInPasses.map { table in
+            (try? database.rows("SELECT max(id) FROM \(table)").first?.first?.int) ?? 0
         }
-        return failed
+    }
+
+    /// Moves the oldest rows not yet indexed, up to the pass's end (`through`, one id per table)
+    /// and at most `limit` ids of each table, into their per-station indexes (inside the group
+    /// commit's transaction). A pass covers about a second's rows, so each index page is
+    /// rewritten about once per pass instead of once per commit; it goes in chunks so that no
+    /// batch holds the store's thread long. A chunk that fails is undone alone (SQLite undoes a
+    /// failed statement; on PostgreSQL each runs in a savepoint, since a failure would abort
+    /// the whole commit) and the next pass takes its rows too; `messages(station:)` and
+    /// `history(_:)` find a row whether or not it is indexed yet. Returns how many statements
+    /// failed (counted on `/metrics`) and whether the pass has rows left.
+    func indexRecentRows(through: [Int], limit: Int) -> (failed: Int, more: Bool) {
+        var failed = 0
+        var more = false
+        let alone = database.engine.undoesFailedStatementAlone
+        for (table, last) in zip(Self.tablesIndexedInPasses, through) {
+            do {
+                // The oldest unindexed id, through the small index of the tail.
+                guard let first = try database.rows("SELECT min(id) FROM \(table) WHERE indexed = 0").first?.first?.int,
+                      first <= last else { continue }
+                let upTo = min(last, first + limit - 1)
+                let sql = "UPDATE \(table) SET indexed = 1 WHERE indexed = 0 AND id <= ?"
+                if alone { try database.run(sql, upTo) } else { try database.transaction { try database.run(sql, upTo) } }
+                if upTo < last { more = true }
+            } catch {
+                failed += 1
+            }
+        }
+        return (failed, more)
     }
 
     /// Commits the queued frames now (with any pending writes); how many frames were queued.

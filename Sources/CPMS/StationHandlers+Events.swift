@@ -148,16 +148,13 @@ extension StationHandlers {
     /// The 2.0.1 variables whose events report a fault (with the catalogue's codes).
     static let faultVariables: Set<String> = ["Problem", "Fault", "Tripped", "Overload"]
 
-    /// Runs a handler's `body` as a high-priority task when its message reports a fault, so
-    /// the store's thread (`ThreadExecutor`) writes it, and hands its event to the rules,
-    /// ahead of the routine traffic queued before it (faults first, issue #15).
+    /// Runs a handler's `body` at the fault loop's priority when its message reports a fault
+    /// (the task answering this one CALL is raised), so the store's thread (`ThreadExecutor`)
+    /// writes it, in a commit of urgent writes, and hands its event to the rules ahead of the
+    /// routine traffic queued before it (faults first, issue #15).
     static func faultFirst<T: Sendable>(_ isFault: Bool, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard isFault else { return try await body() }
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask(priority: .high) { try await body() }
-            guard let result = try await group.next() else { throw CancellationError() }
-            return result
-        }
+        if isFault { UrgentPriority.raiseCurrentTask() }
+        return try await body()
     }
 }
 

@@ -96,6 +96,11 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
         }
     }
 
+    /// Whether a job of the urgent lane waits for the thread. A long job running on it (the
+    /// store's group commit) checks this between its steps and ends early, so a fault's write
+    /// waits for one step rather than a whole batch.
+    public var hasUrgentJobs: Bool { lanes.withLock { !$0.urgent.isEmpty } }
+
     /// Jobs waiting to run (diagnostics, tests).
     public var queuedJobs: Int { lanes.withLock { $0.urgent.count + $0.normal.count - $0.next } }
     /// Whether a job is running now (diagnostics, tests).
@@ -124,3 +129,4 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
         }
     }
 }
+

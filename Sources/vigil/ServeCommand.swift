@@ -368,7 +368,10 @@ struct ServeCommand {
     /// waits for a turn on the pool the connections keep busy.
     static func urgently(_ body: @escaping @Sendable () async -> Void) async {
         await withDiscardingTaskGroup { group in
-            group.addTask(executorPreference: ThreadExecutor.remediation.tasks, priority: .high) { await body() }
+            group.addTask(executorPreference: ThreadExecutor.remediation.tasks, priority: UrgentPriority.level) {
+                UrgentPriority.raiseCurrentTask()   // the requested priority alone does not reach the task's jobs
+                await body()
+            }
         }
     }
 }
