@@ -136,15 +136,18 @@ extension StationStore {
     func flushGroup(urgentOnly: Bool) {
         let writes = group.take(urgentOnly: urgentOnly)
         let frames = frameQueue.take()
-        let indexing = urgentOnly ? nil : indexingPass()
-        guard !writes.isEmpty || !frames.isEmpty || indexing != nil else { return }
+        let indexing = !urgentOnly && indexingDue()
+        guard !writes.isEmpty || !frames.isEmpty || indexing else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         var ran = 0
         do {
             try database.beginTransaction()
             try writeFrames(frames)
-            if let indexing {
-                let (failed, more) = indexRecentRows(through: indexing, limit: group.indexingChunk)
+            if indexing {
+                // A new pass ends at the newest rows now, this batch's frames included.
+                let through = group.indexingThrough ?? newestRows()
+                group.indexingThrough = through
+                let (failed, more) = indexRecentRows(through: through, limit: group.indexingChunk)
                 group.indexFailures += failed
                 if !more { group.indexingThrough = nil }
             }
@@ -173,15 +176,14 @@ extension StationStore {
         if ran < writes.count || group.indexingThrough != nil { scheduleRoutineFlush() }
     }
 
-    /// The index pass this routine batch takes a chunk of: the one in progress, or a new one
-    /// about once a second (nil when neither).
-    private func indexingPass() -> [Int]? {
-        if let through = group.indexingThrough { return through }
+    /// Whether this routine batch takes a chunk of an index pass: the one in progress, or a new
+    /// one about once a second.
+    private func indexingDue() -> Bool {
+        if group.indexingThrough != nil { return true }
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now &- group.lastIndexing >= group.indexingInterval else { return nil }
+        guard now &- group.lastIndexing >= group.indexingInterval else { return false }
         group.lastIndexing = now
-        group.indexingThrough = newestRows()
-        return group.indexingThrough
+        return true
     }
 
     /// How often the recent rows are moved into their station indexes, and how many rows of
