@@ -12,8 +12,8 @@ import Store
 /// second the rows written since the last pass move into their station indexes
 /// (`indexRecentRows`), a bounded chunk per routine batch.
 ///
-/// Faults first (issue #15): a write of the fault loop (`urgent`: a task above medium
-/// priority) is committed in a batch of urgent writes alone, not behind the fleet's routine
+/// Faults first (issue #15): a write of the fault loop (`urgent`: a task at
+/// `UrgentPriority.level`) is committed in a batch of urgent writes alone, not behind the fleet's routine
 /// writes queued before it; and a routine batch ends early — commits what it ran and leaves
 /// the rest for the next — as soon as an urgent job waits for the store's thread. Under a
 /// saturating fleet a routine batch holds hundreds of writes (15–35 ms); a fault's write
@@ -109,7 +109,7 @@ extension StationStore {
     }
 
     /// Makes sure a flush is coming (writes or frames are waiting). A write of the fault loop
-    /// (a task above medium priority: the rule runner, the executor) makes sure an urgent one
+    /// (a task at `UrgentPriority.level`: the rule runner, the executor) makes sure an urgent one
     /// is coming, which the store's thread runs ahead of the connections' jobs
     /// (`ThreadExecutor`) and which commits the urgent writes alone.
     func scheduleFlush() {
@@ -228,4 +228,3 @@ public struct GroupCommitStatistics: Sendable {
     /// Each commit's time, BEGIN to the end of COMMIT.
     public var latency = LatencyHistogram()
 }
-

@@ -7,7 +7,7 @@ import Synchronization
 /// store (whose SQLite commits also block their thread in pwrite and fdatasync), the rule
 /// runner and the remediation executor run here instead, so a fault is stored, decided and
 /// acted on without queueing behind the fleet's traffic, and the pool stays free for the
-/// connections. Jobs run one at a time, urgent ones (tasks above medium priority) first, each
+/// connections. Jobs run one at a time, urgent ones (tasks at `UrgentPriority.level`) first, each
 /// lane in arrival order; actors sharing an executor are run one after another on its thread.
 /// Its `tasks` face is a task executor on the same thread: the fault loop's tasks prefer it
 /// (`executorPreference`), so their code between two actors — the event log's `next`, the
@@ -20,7 +20,7 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// The rule runner's and the remediation executor's thread.
     public static let remediation = ThreadExecutor(name: "vigil-rules")
 
-    /// Jobs of tasks above medium priority (the fault loop's: the rule runner, the executor)
+    /// Jobs of tasks at `UrgentPriority.level` (the fault loop's: the rule runner, the executor)
     /// run before the others, so a decision's reads do not wait behind a fleet's writes; each
     /// lane runs in arrival order.
     private let lanes = Mutex<(urgent: [Queued], normal: [Queued], next: Int)>(([], [], 0))
@@ -69,7 +69,7 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     }
 
     fileprivate func push(_ job: consuming ExecutorJob, isTaskJob: Bool) {
-        let urgent = job.priority.rawValue > TaskPriority.medium.rawValue
+        let urgent = job.priority.rawValue >= UrgentPriority.level.rawValue
         let queued = Queued(job: UnownedJob(job), isTaskJob: isTaskJob)
         lanes.withLock { lanes in
             if urgent { lanes.urgent.append(queued) } else { lanes.normal.append(queued) }
@@ -129,4 +129,3 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
         }
     }
 }
-
