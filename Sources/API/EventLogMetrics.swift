@@ -14,6 +14,10 @@ enum EventLogMetrics {
         }
         if let commits {
             metric("vigil_store_commits_total", "counter", "Group commits (transactions) of the store's hot writes.", [("", String(commits.batches))])
+            metric("vigil_store_urgent_commits_total", "counter", "Commits of the fault loop's writes alone, ahead of the fleet's.",
+                   [("", String(commits.urgentBatches))])
+            metric("vigil_store_cut_commits_total", "counter", "Routine commits ended early because a fault loop's job waited.",
+                   [("", String(commits.cutBatches))])
             metric("vigil_store_commit_writes_total", "counter", "Writes carried by those commits.", [("", String(commits.writes))])
             metric("vigil_store_commit_frames_total", "counter", "Raw OCPP frames carried by those commits.", [("", String(commits.frames))])
             metric("vigil_store_commit_seconds_total", "counter", "Time spent in those commits, the WAL sync included.",

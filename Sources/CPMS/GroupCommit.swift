@@ -34,6 +34,9 @@ struct GroupCommit {
     var batches = 0
     var writes = 0
     var frames = 0
+    /// Batches of urgent writes alone, and routine batches that ended early for an urgent job.
+    var urgentBatches = 0
+    var cutBatches = 0
     /// When the recent rows of the raw log and the status history were last moved into their
     /// station indexes (`indexRecentRows`, uptime nanoseconds).
     var lastIndexing: UInt64 = 0
@@ -159,6 +162,7 @@ extension StationStore {
             try database.commitTransaction()
             group.batches += 1
             group.writes += ran
+            if urgentOnly { group.urgentBatches += 1 } else if ran < writes.count { group.cutBatches += 1 }
             group.frames += frames.count
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             group.busyNanoseconds += elapsed
@@ -197,6 +201,7 @@ extension StationStore {
     /// spent committing them (`GET /metrics`).
     public var groupCommitStatistics: GroupCommitStatistics {
         GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
+                              urgentBatches: group.urgentBatches, cutBatches: group.cutBatches,
                               busySeconds: Double(group.busyNanoseconds) / 1e9, indexFailures: group.indexFailures,
                               checkpoints: checkpointer?.current, latency: group.latency)
     }
@@ -220,6 +225,9 @@ public struct GroupCommitStatistics: Sendable {
     public let batches: Int
     public let writes: Int
     public let frames: Int
+    /// Batches of the fault loop's writes alone, and routine batches ended early for them.
+    public let urgentBatches: Int
+    public let cutBatches: Int
     public let busySeconds: Double
     /// Statements of the station-index passes that failed (their rows wait for the next pass).
     public let indexFailures: Int

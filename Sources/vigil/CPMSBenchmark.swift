@@ -69,6 +69,7 @@ struct CPMSBenchmark {
             printLine("  drain: event consumers NOT caught up 30 s after the load stopped (\(health.consumers.joined(separator: ", "))); "
                       + "\(health.dropped) events dropped")
         }
+        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
         await measured.load.close()
         server.stop()   // SIGTERM: the message log is flushed on the way out
         stopped = true

@@ -116,6 +116,7 @@ struct RemediationBenchmark {
             printLine("  the \(answered) answered: median \(shown(answeredLatencies[answered / 2])), max \(shown(answeredLatencies[answered - 1]))")
         }
         printLine("  events dropped: \(health.dropped) (at the end: \(health.consumers.joined(separator: ", ")))")
+        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
         BenchResults.shared.add("remediation", "background load, \(backgroundChargers) chargers", backgroundRate, "msg/s")
         BenchResults.shared.add("remediation", "fault → Reset received, p50", percentile(0.5), "ms")
         BenchResults.shared.add("remediation", "fault → Reset received, p99", percentile(0.99), "ms")

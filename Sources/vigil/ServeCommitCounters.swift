@@ -1,0 +1,37 @@
+import Foundation
+
+/// What the benchmarks read from a `vigil serve` child's `GET /metrics` about its group
+/// commits: how many, how many writes each carried, and how many were the fault loop's own or
+/// routine ones ended early for it — the cost side of faults-first (issue #15).
+struct ServeCommitCounters {
+    var commits = 0
+    var writes = 0
+    var urgent = 0
+    var cut = 0
+    var seconds = 0.0
+
+    init(metrics text: String) {
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[1]) else { continue }
+            switch parts[0] {
+            case "vigil_store_commits_total": commits = Int(value)
+            case "vigil_store_commit_writes_total": writes = Int(value)
+            case "vigil_store_urgent_commits_total": urgent = Int(value)
+            case "vigil_store_cut_commits_total": cut = Int(value)
+            case "vigil_store_commit_seconds_total": seconds = value
+            default: continue
+            }
+        }
+    }
+
+    static func read(port: Int) async throws -> ServeCommitCounters {
+        ServeCommitCounters(metrics: String(decoding: try await ServeHealth.get(path: "/metrics", port: port), as: UTF8.self))
+    }
+
+    /// One line for the printout: `store: N commits (W writes each, U urgent alone, C cut short), S s committing`.
+    var summary: String {
+        String(format: "store: %d commits (%.1f writes each; %d of urgent writes alone, %d routine cut short), %.2f s committing",
+               commits, Double(writes) / Double(max(1, commits)), urgent, cut, seconds)
+    }
+}
