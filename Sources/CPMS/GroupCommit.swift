@@ -10,7 +10,7 @@ import Store
 /// what the message changed; writes with a `published` step (event log appends) have it run
 /// right after the COMMIT, in the order they ran, before any caller resumes. About once a
 /// second the rows written since the last pass move into their station indexes
-/// (`indexRecentRows`), a bounded chunk per routine batch.
+/// (`StationIndexPass`), a bounded step per routine batch.
 ///
 /// Faults first (issue #15): a write of the fault loop (`urgent`: a task at
 /// `UrgentPriority.level`) is committed in a batch of urgent writes alone, not behind the fleet's routine
@@ -37,16 +37,16 @@ struct GroupCommit {
     /// Batches of urgent writes alone, and routine batches that ended early for an urgent job.
     var urgentBatches = 0
     var cutBatches = 0
-    /// When the recent rows of the raw log and the status history were last moved into their
-    /// station indexes (`indexRecentRows`, uptime nanoseconds).
+    /// When the last pass over the recent rows of the raw log and the status history began
+    /// (`StationIndexPass`, uptime nanoseconds).
     var lastIndexing: UInt64 = 0
     var indexingInterval: UInt64 = 1_000_000_000
-    /// The pass in progress: the newest row of each table when it started (rows after it wait
-    /// for the next pass); nil between passes.
-    var indexingThrough: [Int]?
-    /// Rows per table one batch moves into the station indexes (a chunk of a few ms).
+    /// The pass in progress (`StationIndexPass`); nil between passes.
+    var indexPass: StationIndexPass?
+    /// Entries per table one batch inserts into the station indexes (four times as many rows
+    /// read): a step of a millisecond or two.
     var indexingChunk = 2_000
-    /// Index passes' statements that failed (undone alone; the next pass takes their rows).
+    /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
@@ -146,14 +146,7 @@ extension StationStore {
         do {
             try database.beginTransaction()
             try writeFrames(frames)
-            if indexing {
-                // A new pass ends at the newest rows now, this batch's frames included.
-                let through = group.indexingThrough ?? newestRows()
-                group.indexingThrough = through
-                let (failed, more) = indexRecentRows(through: through, limit: group.indexingChunk)
-                group.indexFailures += failed
-                if !more { group.indexingThrough = nil }
-            }
+            if indexing { stepIndexPass() }
             for write in writes {
                 write.run()
                 ran += 1
@@ -174,20 +167,34 @@ extension StationStore {
             // the front of the queue for the next batch.
             database.rollbackTransaction()
             frameQueue.putBack(frames)
+            group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
             for write in writes[..<ran] { write.finish(error) }
         }
         if ran < writes.count { group.putBack(writes[ran...]) }
-        if ran < writes.count || group.indexingThrough != nil { scheduleRoutineFlush() }
+        if ran < writes.count || group.indexPass != nil { scheduleRoutineFlush() }
     }
 
     /// Whether this routine batch takes a chunk of an index pass: the one in progress, or a new
     /// one about once a second.
     private func indexingDue() -> Bool {
-        if group.indexingThrough != nil { return true }
+        if group.indexPass != nil { return true }
         let now = DispatchTime.now().uptimeNanoseconds
         guard now &- group.lastIndexing >= group.indexingInterval else { return false }
         group.lastIndexing = now
         return true
+    }
+
+    /// One step of the index pass in progress, or of a new one (which ends at the newest rows
+    /// now, this batch's frames included); a step that fails ends the pass (counted).
+    private func stepIndexPass() {
+        do {
+            var pass = try group.indexPass ?? startIndexPass()
+            try advanceIndexPass(&pass, chunk: group.indexingChunk)
+            group.indexPass = pass.isDone ? nil : pass
+        } catch {
+            group.indexFailures += 1
+            group.indexPass = nil
+        }
     }
 
     /// How often the recent rows are moved into their station indexes, and how many rows of

@@ -97,7 +97,7 @@ extension StationStore {
     func writeFrames(_ frames: [FrameQueue.Entry]) throws {
         guard database.engine != .sqlite else {
             for frame in frames {
-                try database.run("INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES (?, ?, ?, ?, 0)",
+                try database.run("INSERT INTO ocpp_messages (station, incoming, at, text) VALUES (?, ?, ?, ?)",
                                  frame.station, frame.incoming, frame.at, frame.text)
             }
             return
@@ -116,49 +116,9 @@ extension StationStore {
 
     /// `INSERT INTO ocpp_messages … VALUES (…), (…)` for 1, 4, 16 and 64 rows.
     static let frameInserts: [Int: String] = Dictionary(uniqueKeysWithValues: [1, 4, 16, 64].map { size in
-        (size, "INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, 0)", count: size).joined(separator: ", "))
+        (size, "INSERT INTO ocpp_messages (station, incoming, at, text) VALUES "
+            + Array(repeating: "(?, ?, ?, ?)", count: size).joined(separator: ", "))
     })
-
-    /// The tables whose recent rows wait outside their station index (`indexRecentRows`).
-    static let tablesIndexedInPasses = ["ocpp_messages", "connector_status_history"]
-
-    /// The newest row id of each table of `tablesIndexedInPasses` (0 when empty or unreadable):
-    /// where an index pass starting now ends.
-    func newestRows() -> [Int] {
-        Self.tablesIndexedInPasses.map { table in
-            (try? database.rows("SELECT max(id) FROM \(table)").first?.first?.int) ?? 0
-        }
-    }
-
-    /// Moves the oldest rows not yet indexed, up to the pass's end (`through`, one id per table)
-    /// and at most `limit` ids of each table, into their per-station indexes (inside the group
-    /// commit's transaction). A pass covers about a second's rows, so each index page is
-    /// rewritten about once per pass instead of once per commit; it goes in chunks so that no
-    /// batch holds the store's thread long. A chunk that fails is undone alone (SQLite undoes a
-    /// failed statement; on PostgreSQL each runs in a savepoint, since a failure would abort
-    /// the whole commit) and the next pass takes its rows too; `messages(station:)` and
-    /// `history(_:)` find a row whether or not it is indexed yet. Returns how many statements
-    /// failed (counted on `/metrics`) and whether the pass has rows left.
-    func indexRecentRows(through: [Int], limit: Int) -> (failed: Int, more: Bool) {
-        var failed = 0
-        var more = false
-        let alone = database.engine.undoesFailedStatementAlone
-        for (table, last) in zip(Self.tablesIndexedInPasses, through) {
-            do {
-                // The oldest unindexed id, through the small index of the tail.
-                guard let first = try database.rows("SELECT min(id) FROM \(table) WHERE indexed = 0").first?.first?.int,
-                      first <= last else { continue }
-                let upTo = min(last, first + limit - 1)
-                let sql = "UPDATE \(table) SET indexed = 1 WHERE indexed = 0 AND id <= ?"
-                if alone { try database.run(sql, upTo) } else { try database.transaction { try database.run(sql, upTo) } }
-                if upTo < last { more = true }
-            } catch {
-                failed += 1
-            }
-        }
-        return (failed, more)
-    }
 
     /// Commits the queued frames now (with any pending writes); how many frames were queued.
     func flushFrames() async throws -> Int {
@@ -173,25 +133,27 @@ extension StationStore {
         try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
                          StoreTime.shifted(now, by: -Double(olderThanSeconds)))
         try database.run("DELETE FROM ocpp_messages WHERE id <= (SELECT max(id) FROM ocpp_messages) - ?", keepAtMost)
-        guard keepBytes < .max else { return }
-        // The newest frames whose text adds up to keepBytes stay; everything older goes.
-        try database.run("""
-            DELETE FROM ocpp_messages WHERE id <= (
-                SELECT max(id) FROM (SELECT id, sum(length(text)) OVER (ORDER BY id DESC) AS newer FROM ocpp_messages) AS totals
-                WHERE newer > ?)
-            """, keepBytes)
+        if keepBytes < .max {
+            // The newest frames whose text adds up to keepBytes stay; everything older goes.
+            try database.run("""
+                DELETE FROM ocpp_messages WHERE id <= (
+                    SELECT max(id) FROM (SELECT id, sum(length(text)) OVER (ORDER BY id DESC) AS newer FROM ocpp_messages) AS totals
+                    WHERE newer > ?)
+                """, keepBytes)
+        }
+        try database.transaction { try pruneStationIndex("ocpp_messages") }
     }
 
     /// The latest frames of a station, oldest first.
     public func messages(station: String, limit: Int = 100) throws -> [(incoming: Bool, at: String, text: String)] {
-        // The indexed frames through the station index, the recent tail not yet indexed
-        // through its own small index.
+        // The newest indexed frames through the station index, and the recent tail after its mark.
         try database.rows("""
             SELECT incoming, at, text FROM (
-                SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 0 AND station = ?
+                SELECT id, incoming, at, text FROM ocpp_messages WHERE id > \(Self.indexMark("ocpp_messages")) AND station = ?
                 UNION ALL
-                SELECT * FROM (SELECT id, incoming, at, text FROM ocpp_messages WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
-                    AS indexed_rows
+                SELECT * FROM (SELECT t.id, t.incoming, t.at, t.text FROM ocpp_messages_by_station AS s CROSS JOIN ocpp_messages AS t
+                               WHERE t.id = s.id AND s.station = ? AND s.id <= \(Self.indexMark("ocpp_messages"))
+                               ORDER BY s.id DESC LIMIT ?) AS indexed_rows
                 ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
             """, station, station, limit, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }

@@ -41,8 +41,9 @@ extension StationStore {
     /// The station's frames stored between `from` and `to` (inclusive), oldest first, at most `limit`.
     public func frames(station: String, from: String, to: String, limit: Int = 50) throws -> [StoredFrame] {
         try database.rows("""
-            SELECT id, incoming, at, text FROM ocpp_messages WHERE station = ? AND at >= ? AND at <= ? ORDER BY id LIMIT ?
-            """, station, from, to, limit).map { row in
+            SELECT id, incoming, at, text FROM (\(Self.stationRows("ocpp_messages", ["incoming", "at", "text"]))) AS station_rows
+            WHERE at >= ? AND at <= ? ORDER BY id LIMIT ?
+            """, station, station, from, to, limit).map { row in
             StoredFrame(id: row[0].int ?? 0, incoming: row[1].int == 1, at: row[2].text ?? "", text: row[3].text ?? "")
         }
     }

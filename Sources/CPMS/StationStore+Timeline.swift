@@ -59,16 +59,21 @@ extension StationStore {
         case all
     }
 
-    /// Status reports of `station` received within `from…to` (either may be nil).
+    /// The columns of a status report row `statusReports` reads (besides `id`).
+    static let statusReportColumns = ["evse", "connector", "status", "error_code", "vendor_id", "vendor_error_code", "info",
+                                      "charger_time", "received_at", "queued_offline"]
+
+    /// Status reports of `station` received within `from…to` (either may be nil), through the
+    /// station index (`stationRows`).
     public func statusReports(station: String, from: String?, to: String?, limit: Int) throws -> [StatusReportRow] {
         try database.rows("""
             SELECT id, evse, connector, status, error_code, vendor_id, vendor_error_code, info, charger_time, received_at, queued_offline
-            FROM (SELECT * FROM connector_status_history
-                  WHERE station = ? AND (? IS NULL OR \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")))
+            FROM (SELECT * FROM (\(Self.stationRows("connector_status_history", Self.statusReportColumns))) AS station_rows
+                  WHERE (? IS NULL OR \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")))
                     AND (? IS NULL OR \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")))
                   ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
-            """, station, from, from, to, to, limit).map { row in
+            """, station, station, from, from, to, to, limit).map { row in
             StatusReportRow(id: row[0].int ?? 0, evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "",
                             errorCode: row[4].text, vendorId: row[5].text, vendorErrorCode: row[6].text, info: row[7].text,
                             chargerTime: row[8].text, receivedAt: row[9].text ?? "", queuedOffline: row[10].int == 1)
@@ -84,12 +89,13 @@ extension StationStore {
                   OR (incoming = 1 AND (ltrim(substr(text, 2, 3)) LIKE '3%' OR ltrim(substr(text, 2, 3)) LIKE '4%')))
             """
         return try database.rows("""
-            SELECT id, incoming, at, text FROM (SELECT id, incoming, at, text FROM ocpp_messages
-                WHERE station = ? AND (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
+            SELECT id, incoming, at, text FROM (
+                SELECT id, incoming, at, text FROM (\(Self.stationRows("ocpp_messages", ["incoming", "at", "text"]))) AS station_rows
+                WHERE (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
                   AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))\(which)
                 ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
-            """, station, from, from, to, to, limit).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
+            """, station, station, from, from, to, to, limit).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
     }
 
     /// The 2.0.1 faults (a monitored `Component/Variable` problem raised or cleared by

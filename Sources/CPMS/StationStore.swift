@@ -228,8 +228,8 @@ public actor StationStore {
                 report.info, now)
             try database.run("""
                 INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                      info, charger_time, received_at, queued_offline, indexed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                                                      info, charger_time, received_at, queued_offline)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
                 report.vendorErrorCode,
                 report.info, report.chargerTime, now, queuedOffline)
@@ -384,10 +384,11 @@ public actor StationStore {
         // the corrected charger time, gives the newest `limit` reports.
         let rows = try database.rows("""
             SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
-            FROM (SELECT * FROM connector_status_history WHERE indexed = 0 AND station = ?
+            FROM (SELECT * FROM connector_status_history WHERE id > \(Self.indexMark("connector_status_history")) AND station = ?
                   UNION ALL
-                  SELECT * FROM (SELECT * FROM connector_status_history WHERE indexed = 1 AND station = ? ORDER BY id DESC LIMIT ?)
-                      AS indexed_rows) AS recent
+                  SELECT * FROM (SELECT t.* FROM connector_status_history_by_station AS s CROSS JOIN connector_status_history AS t
+                                 WHERE t.id = s.id AND s.station = ? AND s.id <= \(Self.indexMark("connector_status_history"))
+                                 ORDER BY s.id DESC LIMIT ?) AS indexed_rows) AS recent
             ORDER BY id DESC LIMIT ?
             """, id, id, limit * 2 + 50, limit * 2 + 50)
         let entries = try rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in

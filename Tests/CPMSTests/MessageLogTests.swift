@@ -64,10 +64,12 @@ import Store
         let store = try StationStore(location: test.location)
         let log = MessageLog(store: store)
         func report(_ status: ConnectorStatus) -> StatusReport { StatusReport(evse: 1, connector: 1, status: status) }
-        func indexed(_ table: String) throws -> [Int: Int] {
+        /// The table's station entries and its mark.
+        func indexed(_ table: String) throws -> (entries: Int, mark: Int) {
             let reader = try test.connect(readOnly: true)
-            let rows = try reader.rows("SELECT indexed, count(*) FROM \(table) GROUP BY indexed")
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0[0].int ?? -1, $0[1].int ?? 0) })
+            let entries = try reader.rows("SELECT count(*) FROM \(table)_by_station").first?.first?.int ?? -1
+            let mark = try reader.rows("SELECT indexed_through FROM row_index_marks WHERE name = ?", table).first?.first?.int ?? -1
+            return (entries, mark)
         }
         // The first commit runs a pass (it indexes the frames written before it); then none
         // runs until the interval is shortened again.
@@ -80,19 +82,73 @@ import Store
         log.record(station: "CP-1", incoming: true, at: "2026-12-04T01:00:02.000Z", text: "c")
         try await store.recordStatus(id: "CP-1", report(.charging), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
         try await store.recordStatus(id: "CP-2", report(.faulted), registrationForUnknown: "accepted", now: "2026-12-04T01:00:02.000Z")
-        #expect(try indexed("ocpp_messages") == [1: 3, 0: 1])
-        #expect(try indexed("connector_status_history") == [0: 3])
+        #expect(try indexed("ocpp_messages") == (3, 3))
+        #expect(try indexed("connector_status_history") == (0, 0))
         #expect(try await store.messages(station: "CP-1").map(\.text) == ["a", "b", "c"])
         #expect(try await store.messages(station: "CP-1", limit: 2).map(\.text) == ["b", "c"])
         #expect(try await store.history("CP-1").map(\.status) == [.available, .charging])   // oldest first
+        #expect(try await store.statusReports(station: "CP-1", from: nil, to: nil, limit: 10).map(\.status) == ["Available", "Charging"])
 
         await store.setRowIndexingInterval(nanoseconds: 0)
         try await store.recordStatus(id: "CP-1", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:03.000Z")
         // The pass runs before the batch's own writes: the newest report waits for the next one.
-        #expect(try indexed("ocpp_messages") == [1: 4])
-        #expect(try indexed("connector_status_history") == [1: 3, 0: 1])
+        #expect(try indexed("ocpp_messages") == (4, 4))
+        #expect(try indexed("connector_status_history") == (3, 3))
         #expect(try await store.messages(station: "CP-1").map(\.text) == ["a", "b", "c"])
+        #expect(try await store.messages(station: "CP-1", limit: 2).map(\.text) == ["b", "c"])
         #expect(try await store.history("CP-1").map(\.status) == [.available, .charging, .available])
+        #expect(try await store.history("CP-1", limit: 1).map(\.status) == [.available])
         #expect(try await store.history("CP-2").map(\.status) == [.faulted])
+        #expect(try await store.statusReports(station: "CP-1", from: nil, to: nil, limit: 2).map(\.status) == ["Charging", "Available"])
+        #expect(try await store.frames(station: "CP-1", from: nil, to: nil, selection: .all, limit: 10).map(\.text) == ["a", "b", "c"])
+    }
+
+    @Test(arguments: TestEngine.all) func aPassInSmallStepsIndexesEveryRowOnceAndMovesTheMarkLast(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "index-steps")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let log = MessageLog(store: store)
+        await store.setRowIndexingInterval(nanoseconds: .max)
+        let stations = (0..<7).map { "CP-\($0)" }
+        for round in 0..<30 {
+            for station in stations { log.record(station: station, incoming: round % 2 == 0, at: "2026-12-04T01:00:00.000Z", text: "\(station)/\(round)") }
+        }
+        try await log.flush()
+        // Steps of 5 entries (20 rows read): 210 rows take 11 steps to read and 42 to insert,
+        // one per batch (the pass also asks for batches of its own).
+        await store.setRowIndexingInterval(nanoseconds: 0, chunk: 5)
+        var steps = 0
+        let reader = try test.connect(readOnly: true)
+        func mark() throws -> Int { try reader.rows("SELECT indexed_through FROM row_index_marks WHERE name = 'ocpp_messages'").first?.first?.int ?? -1 }
+        while try mark() < 210 {
+            #expect(try mark() == 0)   // the mark moves only when every entry of the pass is in
+            // Each batch of the store runs one step; an empty write makes a batch.
+            try await store.committed { () }
+            steps += 1
+            // Whatever the pass has done so far, every frame is found once, in order.
+            #expect(try await store.messages(station: "CP-3", limit: 100).map(\.text) == (0..<30).map { "CP-3/\($0)" })
+            if steps > 100 { break }
+        }
+        #expect(try reader.rows("SELECT count(*) FROM ocpp_messages_by_station").first?.first?.int == 210)
+        let ordered = try reader.rows("SELECT id FROM ocpp_messages_by_station WHERE station = 'CP-3' ORDER BY id").map { $0[0].int ?? 0 }
+        #expect(ordered == (0..<30).map { 4 + $0 * 7 })
+    }
+
+    @Test(arguments: TestEngine.all) func pruningTheLogRemovesTheIndexEntriesOfPrunedFrames(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "index-prune")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        var retention = MessageLog.Retention()
+        retention.maxFrames = 4
+        let log = MessageLog(store: store, retention: retention)
+        await store.setRowIndexingInterval(nanoseconds: 0)
+        for number in 0..<10 { log.record(station: number % 2 == 0 ? "CP-A" : "CP-B", incoming: true, at: "2026-12-04T01:00:00.000Z", text: "\(number)") }
+        try await log.flush()
+        try await store.committed { () }   // a pass indexes the ten
+        try await log.prune(now: "2026-12-04T01:00:01.000Z")
+        let reader = try test.connect(readOnly: true)
+        #expect(try reader.rows("SELECT count(*) FROM ocpp_messages_by_station").first?.first?.int == 4)
+        #expect(try await store.messages(station: "CP-A").map(\.text) == ["6", "8"])
+        #expect(try await store.messages(station: "CP-B").map(\.text) == ["7", "9"])
     }
 }
