@@ -65,6 +65,7 @@ struct ScaleBenchmark {
         printLine(String(format: "  vigil serve RSS: %.0f MiB before connecting, %.0f MiB under load: %.1f KiB per connected charger",
                          Double(before) / 1_048_576, Double(underLoad) / 1_048_576, perCharger / 1_024))
         printLine("  events dropped: \(health.dropped)")
+        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
         BenchResults.shared.add("scale", "chargers connected", Double(count), "chargers")
         BenchResults.shared.add("scale", "connect time", (connected - connectStart).seconds, "s")
         BenchResults.shared.add("scale", "boot time", (booted - connected).seconds, "s")

@@ -9,6 +9,8 @@ struct ServeCommitCounters {
     var urgent = 0
     var cut = 0
     var seconds = 0.0
+    /// Commits (cumulative) at or below each bound of `vigil_store_commit_duration_seconds`.
+    var durations: [(bound: String, count: Int)] = []
 
     init(metrics text: String) {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
@@ -20,6 +22,8 @@ struct ServeCommitCounters {
             case "vigil_store_urgent_commits_total": urgent = Int(value)
             case "vigil_store_cut_commits_total": cut = Int(value)
             case "vigil_store_commit_seconds_total": seconds = value
+            case let name where name.hasPrefix("vigil_store_commit_duration_seconds_bucket{le=\""):
+                durations.append((String(name.dropFirst(47).dropLast(2)), Int(value)))
             default: continue
             }
         }
@@ -32,6 +36,16 @@ struct ServeCommitCounters {
     /// One line for the printout: `store: N commits (W writes each, U urgent alone, C cut short), S s committing`.
     var summary: String {
         String(format: "store: %d commits (%.1f writes each; %d of urgent writes alone, %d routine cut short), %.2f s committing",
-               commits, Double(writes) / Double(max(1, commits)), urgent, cut, seconds)
+               commits, Double(writes) / Double(max(1, commits)), urgent, cut, seconds) + longest
+    }
+
+    /// `; N over 10 ms, N over 25 ms …` from the duration histogram (the bounds from 10 ms up).
+    private var longest: String {
+        let total = durations.last?.count ?? 0
+        let over = durations.dropLast().compactMap { bucket -> String? in
+            guard let bound = Double(bucket.bound), bound >= 0.01, total - bucket.count > 0 else { return nil }
+            return "\(total - bucket.count) over \(Int(bound * 1_000)) ms"
+        }
+        return over.isEmpty ? "" : "; " + over.joined(separator: ", ")
     }
 }
