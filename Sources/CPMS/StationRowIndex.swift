@@ -16,9 +16,12 @@ import Store
 /// an entry a pass has inserted above the mark is not used until the mark passes it, so a row
 /// is never found twice.
 ///
-/// Ids must be committed in order, as SQLite's single writer does: a pass ends at the newest
-/// id it can see. (Several PostgreSQL writers, issue #22, would commit out of order and need
-/// the pass to stop below the oldest transaction in flight.)
+/// Ids must be committed in the order they are drawn, since a pass ends at the newest id it
+/// can see: SQLite has one writer at a time, and on PostgreSQL every writing transaction takes
+/// the schema's advisory lock at BEGIN (`PostgresDatabase.beginTransaction`), before it draws an
+/// id, so nodes sharing a database draw and commit ids in one order too. A row written outside
+/// such a transaction (a bare autocommit INSERT on PostgreSQL) would break this; the hot
+/// writers all go through the group commit.
 struct StationIndexPass {
     /// One table's part of the pass.
     struct Table {
@@ -76,7 +79,8 @@ extension StationStore {
     }
 
     /// One step of `pass` inside the group commit's transaction: reads up to `4 × chunk` rows,
-    /// or inserts up to `chunk` sorted entries, of each table that has work left; a table's
+    /// or inserts up to `chunk` sorted entries, of each table that has work left (both, when
+    /// the whole tail is read in the step and fits in one chunk); a table's
     /// mark moves to the pass's end with its last entries. The step runs in a savepoint, so a
     /// failure (thrown: the caller drops the pass and the next one starts again from the marks;
     /// entries already inserted are skipped then) undoes the step alone.
@@ -97,7 +101,8 @@ extension StationStore {
             table.entries.reserveCapacity(table.entries.count + rows.count)
             for row in rows { table.entries.append((row[0].text ?? "", row[1].int ?? 0)) }
             table.loaded = rows.count < chunk * 4 ? table.through : (rows.last?[1].int ?? table.through)
-            return
+            // A tail read whole in this step (a light load) is inserted in it too.
+            guard table.loaded == table.through, table.entries.count <= chunk else { return }
         }
         if !table.isSorted {
             table.entries.sort { $0.station == $1.station ? $0.id < $1.id : $0.station < $1.station }

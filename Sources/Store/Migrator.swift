@@ -64,27 +64,52 @@ public struct Migrator: Sendable {
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: database.location)
         }
-        return try Self.apply(migrations, after: current, to: database) { try database.setSchemaVersion($0.version) }
+        return try Self.apply(migrations, after: current, to: database, recorded: { try database.schemaVersion() }) {
+            try database.setSchemaVersion($0.version)
+        }
     }
 
     /// Runs each of `migrations` numbered after `current`, in order, each in its own transaction
     /// together with `record` (which stores the version reached), so a crash leaves the database
     /// at a whole version; returns the versions applied. A failure names the migration
     /// (`naming`) and stops there. The main list and the modules' `SchemaTrack`s share it.
+    ///
+    /// Several processes may start on one database at once (nodes on PostgreSQL, or two
+    /// commands on one SQLite file): each transaction takes the write lock first (PostgreSQL's
+    /// advisory lock, SQLite's IMMEDIATE), then reads the version again (`recorded`) and skips
+    /// a migration another process applied meanwhile. On PostgreSQL the session's statement
+    /// timeout is lifted while migrating: a migration that backfills a large table, and a node
+    /// waiting for another node's migration to finish, must not be cut off at 30 s.
     static func apply(_ migrations: [Migration], after current: Int, to database: any SQLDatabase,
-                      naming: (Migration) -> String = { $0.name }, record: (Migration) throws -> Void) throws -> [Int] {
+                      naming: (Migration) -> String = { $0.name }, recorded: () throws -> Int,
+                      record: (Migration) throws -> Void) throws -> [Int] {
+        let pending = migrations.filter { $0.version > current }
+        guard !pending.isEmpty else { return [] }
+        let timeout = try liftStatementTimeout(database)
+        defer { if let timeout { try? database.execute("SET statement_timeout = '\(timeout)'") } }
         var applied: [Int] = []
-        for migration in migrations where migration.version > current {
+        for migration in pending {
             do {
-                try database.transaction {
+                let ran = try database.transaction { () throws -> Bool in
+                    guard try recorded() < migration.version else { return false }
                     try database.execute(try migration.script(for: database.engine))
                     try record(migration)
+                    return true
                 }
+                if ran { applied.append(migration.version) }
             } catch {
                 throw MigrationError.failed(version: migration.version, name: naming(migration), reason: "\(error)")
             }
-            applied.append(migration.version)
         }
         return applied
+    }
+
+    /// On PostgreSQL, sets the session's `statement_timeout` to none and returns what it was
+    /// (to restore); nil elsewhere.
+    private static func liftStatementTimeout(_ database: any SQLDatabase) throws -> String? {
+        guard database.engine == .postgresql else { return nil }
+        let timeout = try database.rows("SELECT current_setting('statement_timeout')").first?.first?.text ?? "0"
+        try database.execute("SET statement_timeout = 0")
+        return timeout
     }
 }

@@ -28,7 +28,8 @@ public struct SchemaTrack: Sendable {
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")
         }
-        return try Migrator.apply(migrations, after: current, to: database, naming: { "\(name): \($0.name)" }) { migration in
+        let recorded = { try database.rows("SELECT version FROM schema_tracks WHERE track = ?", name).first?.first?.int ?? 0 }
+        return try Migrator.apply(migrations, after: current, to: database, naming: { "\(name): \($0.name)" }, recorded: recorded) { migration in
             try database.run("""
                 INSERT INTO schema_tracks (track, version) VALUES (?, ?) ON CONFLICT (track) DO UPDATE SET version = excluded.version
                 """, name, migration.version)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Store
 import StoreTesting
 import Testing
@@ -118,6 +119,39 @@ import Testing
         }
     }
 
+    /// Two processes starting on one database at once (nodes on PostgreSQL, two commands on a
+    /// SQLite file) both read the old version; the one that waits for the other's migration
+    /// must skip it, not run it again and fail on its `CREATE TABLE`.
+    @Test(arguments: TestEngine.all) func twoProcessesMigratingAtOnceApplyEachMigrationOnce(engine: TestEngine) throws {
+        let (database, test) = try open(engine)
+        defer { test.remove() }
+        #expect(try database.schemaVersion() == 1)
+        let slow = Migration(version: 2, name: "slow", sql: "CREATE TABLE slow (n INTEGER);", sqlite: """
+            WITH RECURSIVE counter(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < 400000) INSERT INTO slow SELECT n FROM counter;
+            """, postgresql: "SELECT pg_sleep(0.4);")
+        let migrator = Migrator([Self.table, slow, Migration(version: 3, name: "more", sql: "ALTER TABLE things ADD COLUMN extra TEXT")])
+        let outcomes = Mutex<[Result<[Int], any Error>]>([])
+        let connections = try [test.connect(), test.connect()].map { UncheckedBox($0) }
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let outcome = Result { try migrator.migrate(connections[index].value) }
+            outcomes.withLock { $0.append(outcome) }
+        }
+        let applied = try outcomes.withLock { try $0.map { try $0.get() } }
+        #expect(applied.flatMap { $0 }.sorted() == [2, 3])
+        #expect(try database.schemaVersion() == 3)
+    }
+
+    @Test(.enabled(if: TestEngine.all.contains(.postgresql), "PostgreSQL only: set VIGIL_TEST_POSTGRES_URL (scripts/postgres-scratch run swift test)"))
+    func aMigrationLongerThanTheStatementTimeoutRunsAndTheTimeoutComesBack() throws {
+        let (database, test) = try open(.postgresql)
+        defer { test.remove() }
+        try database.execute("SET statement_timeout = '150ms'")
+        let long = Migration(version: 2, name: "long", sql: "CREATE TABLE long (n INTEGER);", postgresql: "SELECT pg_sleep(0.4);")
+        #expect(try Migrator([Self.table, long]).migrate(database) == [2])
+        #expect(try database.rows("SELECT current_setting('statement_timeout')") == [[.text("150ms")]])
+        #expect(throws: (any Error).self) { try database.run("SELECT pg_sleep(0.4)") }   // the timeout holds again
+    }
+
     @Test(arguments: TestEngine.all) func aReadOnlyConnectionRefusesWrites(engine: TestEngine) throws {
         let (database, test) = try open(engine)
         defer { test.remove() }
@@ -155,4 +189,11 @@ import Testing
             #expect(error.description.contains("127.0.0.1:1"))
         }
     }
+}
+
+/// Hands a connection to one of `concurrentPerform`'s threads. Unchecked: each box is used by
+/// exactly one iteration (its index), so no connection is ever touched by two threads.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
