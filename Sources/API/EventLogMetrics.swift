@@ -30,8 +30,9 @@ enum EventLogMetrics {
                        [("", String(checkpoints.checkpoints))])
                 metric("vigil_store_checkpoint_failures_total", "counter", "Checkpoints that failed (the log then grows until one succeeds).",
                        [("", String(checkpoints.failures))])
-                metric("vigil_store_wal_truncations_total", "counter", "Times the write-ahead log had grown past 64 MiB and was emptied.",
-                       [("", String(checkpoints.truncations))])
+                metric("vigil_store_wal_restarts_total", "counter",
+                       "Times the write-ahead log had grown past 64 MiB and was started over from its beginning.",
+                       [("", String(checkpoints.restarts))])
                 metric("vigil_store_checkpoint_seconds_total", "counter", "Time spent checkpointing, the database file's sync included.",
                        [("", String(checkpoints.busySeconds))])
                 metric("vigil_store_wal_pages", "gauge", "Pages in the write-ahead log at the last checkpoint.", [("", String(checkpoints.logPages))])

@@ -179,7 +179,9 @@ struct BenchLoad {
         return await withTaskGroup(of: Tally.self) { group in
             for (index, socket) in sockets.enumerated() {
                 let first = start + interval * (Double(index) / Double(count))
-                group.addTask { await Self.pace(socket, frames: frames, first: first, interval: interval, end: end, meter: 1_000 + index) }
+                group.addTask {
+                    await Self.pace(socket, frames: frames, first: first, interval: interval, end: end, meter: 1_000 + index, phase: index % 3)
+                }
             }
             return await group.reduce(into: Tally()) { $0.merge($1) }
         }
@@ -240,10 +242,10 @@ struct BenchLoad {
     }
 
     private static func pace(_ socket: isolated TransportConnection, frames: BenchFrames, first: ContinuousClock.Instant,
-                             interval: Duration, end: ContinuousClock.Instant, meter start: Int) async -> Tally {
+                             interval: Duration, end: ContinuousClock.Instant, meter start: Int, phase: Int) async -> Tally {
         var tally = Tally()
         tally.latencies.reserveCapacity(Int((end - first) / interval) + 2)
-        var sequence = 0
+        var sequence = phase
         var meter = start
         var next = first
         while next < end {

@@ -39,6 +39,33 @@ import Testing
         #expect(try reader.rows("SELECT count(*) FROM t").first?.first == .integer(1_000))
     }
 
+    /// A log past the threshold is started over in its own file: the writer's next commit
+    /// writes from the beginning (the log stays short), and the file keeps its blocks rather
+    /// than being emptied (a commit that grows the file syncs the file system's journal too).
+    @Test func aLongLogIsStartedOverWithoutEmptyingItsFile() throws {
+        let path = Self.scratchPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = try SQLiteDatabase(path: path)
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+        let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(10), restartAt: 40)
+        try WALCheckpointer.handOver(from: writer)
+        try writer.transaction {
+            for row in 0..<400 { try writer.run("INSERT INTO t (text) VALUES (?)", String(repeating: "x", count: 500) + "\(row)") }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && checkpointer.current.restarts == 0 { Thread.sleep(forTimeInterval: 0.02) }
+        checkpointer.stop()
+        #expect(checkpointer.current.restarts >= 1)
+        #expect(checkpointer.current.failures == 0)
+        let logBytes = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(logBytes > 40 * 4_096)   // kept, not emptied
+        // The next commit starts the log over: it holds that commit's pages alone.
+        try writer.run("INSERT INTO t (text) VALUES ('after')")
+        let frames = try writer.rows("PRAGMA wal_checkpoint(PASSIVE)").first?[1].int ?? -1
+        #expect(frames >= 1 && frames < 10)
+        #expect(try writer.rows("SELECT count(*) FROM t").first?.first == .integer(401))
+    }
+
     @Test func aDatabaseThatCannotBeOpenedIsAnErrorNotASilentThread() {
         #expect(throws: SQLiteError.self) {
             _ = try WALCheckpointer(path: "/nonexistent-directory-\(UUID().uuidString)/v.sqlite")
