@@ -126,6 +126,22 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     private func executePrepared(_ sql: String, _ values: [any SQLBindable]) throws(PostgresError) -> OpaquePointer {
+        do throws(PostgresError) {
+            return try executePreparedOnce(sql, values)
+        } catch where error.sqlState == "0A000" && error.message.contains("cached plan") {
+            // Another connection (a node migrating, a module's tables created) changed a table
+            // this statement reads with `*`: the server refuses its cached plan ("cached plan
+            // must not change result type"). Forget it; outside a transaction prepare it again
+            // and run it once more. Inside one the failure has aborted the transaction: the error
+            // goes to the caller, and its next attempt prepares the statement afresh.
+            statements[StatementKey(sql: sql)] = nil
+            if !isInTransaction { schemaChanged = true }
+            guard !isInTransaction else { throw error }
+            return try executePreparedOnce(sql, values)
+        }
+    }
+
+    private func executePreparedOnce(_ sql: String, _ values: [any SQLBindable]) throws(PostgresError) -> OpaquePointer {
         // Before the cache: a cached statement on a connection that broke would fail forever.
         try reconnectIfBroken()
         let prepared = try statement(sql, values)

@@ -176,6 +176,28 @@ import Testing
         }
     }
 
+    /// A table changed by another connection (another node's migration) makes the server
+    /// refuse a cached `SELECT *` plan (0A000): outside a transaction the statement is prepared
+    /// again and answers with the new columns; inside one the error reaches the caller once and
+    /// the next attempt works.
+    @Test(.enabled(if: TestEngine.all.contains(.postgresql), "PostgreSQL only: set VIGIL_TEST_POSTGRES_URL (scripts/postgres-scratch run swift test)"))
+    func aStatementWhosePlanAnotherConnectionInvalidatedIsPreparedAgain() throws {
+        let (database, test) = try open(.postgresql)
+        defer { test.remove() }
+        try database.run("INSERT INTO things (name) VALUES (?)", "one")
+        #expect(try database.rows("SELECT * FROM things WHERE name = ?", "one").first?.count == 6)
+        let other = try test.connect()
+        try other.execute("ALTER TABLE things ADD COLUMN extra TEXT")
+        #expect(try database.rows("SELECT * FROM things WHERE name = ?", "one").first?.count == 7)
+
+        #expect(try database.rows("SELECT * FROM things WHERE id = ?", 1).first?.count == 7)
+        try other.execute("ALTER TABLE things ADD COLUMN more TEXT")
+        #expect(throws: PostgresError.self) {
+            try database.transaction { _ = try database.rows("SELECT * FROM things WHERE id = ?", 1) }
+        }
+        #expect(try database.transaction { try database.rows("SELECT * FROM things WHERE id = ?", 1) }.first?.count == 8)
+    }
+
     @Test func anUnreachableServerFailsInOneLineWithoutThePassword() throws {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
         let location = try PostgresLocation(url: "postgres://vigil:hunter2@127.0.0.1:1/vigil?connect_timeout=2")
