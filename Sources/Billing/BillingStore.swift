@@ -4,9 +4,9 @@ import Store
 
 /// The billing tables — tariff versions, CDRs and sessions that could not be priced — and
 /// their statements, run on the process's database through its `DatabaseHost` (the CPMS
-/// store). CDRs and tariff versions are immutable: triggers refuse UPDATE and DELETE, so a
-/// record, once written, can only be read. (The triggers are SQLite's; a PostgreSQL schema
-/// needs its own.)
+/// store). CDRs and tariff versions are immutable: triggers refuse UPDATE and DELETE (and, on
+/// PostgreSQL, TRUNCATE), so a record, once written, can only be read. Each engine has its own
+/// triggers (SQLite's `RAISE(ABORT …)`, PostgreSQL's `billing_immutable()`).
 public struct BillingStore: Sendable {
     let host: any DatabaseHost
 
@@ -78,6 +78,13 @@ public struct BillingStore: Sendable {
                 EXECUTE FUNCTION billing_immutable('tariff versions are immutable');
             CREATE TRIGGER cdrs_no_update BEFORE UPDATE ON cdrs FOR EACH ROW EXECUTE FUNCTION billing_immutable('CDRs are immutable');
             CREATE TRIGGER cdrs_no_delete BEFORE DELETE ON cdrs FOR EACH ROW EXECUTE FUNCTION billing_immutable('CDRs are immutable');
+            """),
+        // PostgreSQL's TRUNCATE removes every row without firing row triggers: refuse it too.
+        // (SQLite has no TRUNCATE; its DELETE without WHERE fires the row triggers.)
+        Migration(version: 2, name: "CDRs and tariff versions cannot be truncated", sql: "", postgresql: """
+            CREATE TRIGGER tariff_versions_no_truncate BEFORE TRUNCATE ON tariff_versions FOR EACH STATEMENT
+                EXECUTE FUNCTION billing_immutable('tariff versions are immutable');
+            CREATE TRIGGER cdrs_no_truncate BEFORE TRUNCATE ON cdrs FOR EACH STATEMENT EXECUTE FUNCTION billing_immutable('CDRs are immutable');
             """),
     ])
 

@@ -84,6 +84,13 @@ import Testing
             await #expect(throws: (any Error).self) {
                 try await store.withDatabase(schema: schema) { try $0.run("UPDATE tariff_versions SET canonical_json = '{}'") }
             }
+            if engine == .postgresql {   // TRUNCATE fires no row trigger; SQLite has none
+                for table in ["cdrs", "tariff_versions"] {
+                    await #expect(throws: (any Error).self) {
+                        try await store.withDatabase(schema: schema) { try $0.execute("TRUNCATE \(table) CASCADE") }
+                    }
+                }
+            }
             let stored = try #require(try await billing.billing.cdr(session: id))
             #expect(stored.record.gross == 476)
             #expect(stored.isIntact)
