@@ -41,8 +41,7 @@ public enum PostgresDDL {
             if upper.contains("NOCASE") { needsNocase = true }
             if words.starts(with: ["CREATE", "TABLE"]) {
                 output.append(try createTable(statement))
-            } else if words.starts(with: ["ALTER", "TABLE"]), let range = upper[...].range(ofSubstring: " ADD COLUMN ") {
-                let offset = upper.distance(from: upper.startIndex, to: range.upperBound)
+            } else if words.starts(with: ["ALTER", "TABLE"]), let offset = addedColumnOffset(statement) {
                 let head = statement.prefix(offset)
                 output.append(String(head) + (try column(String(statement.dropFirst(offset)), statement: statement)))
             } else {
@@ -50,6 +49,32 @@ public enum PostgresDDL {
             }
         }
         return (needsNocase ? nocaseCollation + "\n" : "") + output.map { $0 + ";" }.joined(separator: "\n")
+    }
+
+    /// Where the column definition of `ALTER TABLE name ADD [COLUMN] definition` begins (SQLite
+    /// and PostgreSQL both take `COLUMN` as optional); nil for any other ALTER TABLE, and for an
+    /// added constraint.
+    static func addedColumnOffset(_ statement: String) -> Int? {
+        var words: [(word: String, end: Int)] = []
+        var current = ""
+        for (offset, character) in statement.enumerated() {
+            if character.isWhitespace {
+                if !current.isEmpty { words.append((current.uppercased(), offset)) }
+                current = ""
+                if words.count >= 5 { break }
+            } else {
+                current.append(character)
+            }
+        }
+        // ALTER TABLE name ADD [COLUMN] …
+        guard words.count >= 4, words[3].word == "ADD" else { return nil }
+        if words.count >= 5, words[4].word == "COLUMN" { return skippingWhitespace(statement, from: words[4].end) }
+        if words.count >= 5, ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"].contains(words[4].word) { return nil }
+        return skippingWhitespace(statement, from: words[3].end)
+    }
+
+    private static func skippingWhitespace(_ text: String, from offset: Int) -> Int {
+        offset + text.dropFirst(offset).prefix(while: \.isWhitespace).count
     }
 
     /// `CREATE TABLE name (definitions)` with each column definition translated.

@@ -16,6 +16,19 @@ import Testing
         #expect(rewritten.count == count)
     }
 
+    /// `COLUMN` is optional after ADD in both engines; the added column's type is translated
+    /// either way (an untranslated `INTEGER` would be PostgreSQL's 32-bit one), across line
+    /// breaks too, and an added constraint is left alone.
+    @Test func aColumnAddedWithOrWithoutTheWordColumnIsTranslated() throws {
+        #expect(try PostgresDDL.translate("ALTER TABLE t ADD extra INTEGER NOT NULL DEFAULT 0")
+            == "ALTER TABLE t ADD extra BIGINT NOT NULL DEFAULT 0;")
+        #expect(try PostgresDDL.translate("ALTER TABLE t\n    ADD\n    COLUMN  note TEXT")
+            == "ALTER TABLE t\n    ADD\n    COLUMN  note TEXT COLLATE \"C\";")
+        #expect(try PostgresDDL.translate("ALTER TABLE t ADD CONSTRAINT positive CHECK (n > 0)")
+            == "ALTER TABLE t ADD CONSTRAINT positive CHECK (n > 0);")
+        #expect(try PostgresDDL.translate("ALTER TABLE t RENAME TO u") == "ALTER TABLE t RENAME TO u;")
+    }
+
     @Test func ddlIsTranslatedColumnByColumn() throws {
         let translated = try PostgresDDL.translate("""
             CREATE TABLE sessions (
