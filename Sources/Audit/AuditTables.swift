@@ -77,14 +77,16 @@ public enum AuditTables {
     }
 
     public static func entries(_ query: AuditQuery, in database: any SQLDatabase) throws -> [AuditEntry] {
-        // `action` matches a prefix, so "reset" finds "reset soft" and "reset hard".
+        // `action` matches a prefix without regard to case, so "reset" finds "reset soft" and
+        // "Reset hard" — compared, not LIKE: PostgreSQL's LIKE minds case where SQLite's does not,
+        // and a `_` or `%` in the filter would be a wildcard.
         try database.rows(auditColumns + """
              WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?) AND (? IS NULL OR station = ?) AND (? IS NULL OR site = ?)
-               AND (? IS NULL OR rule = ?) AND (? IS NULL OR action LIKE ? || '%') AND (? IS NULL OR outcome = ?)
+               AND (? IS NULL OR rule = ?) AND (? IS NULL OR lower(substr(action, 1, length(?))) = lower(?)) AND (? IS NULL OR outcome = ?)
                AND (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?)
              ORDER BY id LIMIT ?
             """, query.from, query.from, query.to, query.to, query.station, query.station, query.site, query.site,
-            query.rule, query.rule, query.action, query.action, query.outcome, query.outcome, query.actor, query.actor,
+            query.rule, query.rule, query.action, query.action, query.action, query.outcome, query.outcome, query.actor, query.actor,
             query.kind, query.kind, query.limit).map(entryRow)
     }
 

@@ -217,15 +217,16 @@ public struct CommandStore: Sendable {
         }
     }
 
-    /// How many commands of `action` (a prefix such as "reset") went to `station` since `since`,
-    /// including those whose fate is unknown.
+    /// How many commands of `action` (a prefix such as "reset", compared exactly — not LIKE,
+    /// whose case rules differ between the engines) went to `station` since `since`, including
+    /// those whose fate is unknown.
     public func commandCount(station: String, actionPrefix: String, since: String) async throws -> Int {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
-                SELECT count(*) FROM remediation_commands WHERE station = ? AND action LIKE ? || '%'
+                SELECT count(*) FROM remediation_commands WHERE station = ? AND substr(action, 1, length(?)) = ?
                   AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown', 'notConnected')
                   AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
-                """, station, actionPrefix, since).first?.first?.int ?? 0
+                """, station, actionPrefix, actionPrefix, since).first?.first?.int ?? 0
         }
     }
 

@@ -60,6 +60,20 @@ import Testing
 
     // MARK: Intact
 
+    /// The action filter is a prefix without regard to case, the same on both engines, and a
+    /// `_` or `%` in it is a character, not a wildcard.
+    @Test(arguments: TestEngine.all) func theActionFilterIsACaseBlindPrefixOnEveryEngine(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 3, signHead: false)
+        defer { test.remove() }
+        let audit = AuditStore(host: store)
+        #expect(try await audit.auditEntries(AuditQuery(action: "reset")).count == 3)
+        #expect(try await audit.auditEntries(AuditQuery(action: "RESET S")).count == 3)
+        #expect(try await audit.auditEntries(AuditQuery(action: "reset soft")).count == 3)
+        #expect(try await audit.auditEntries(AuditQuery(action: "re_et")).isEmpty)
+        #expect(try await audit.auditEntries(AuditQuery(action: "%")).isEmpty)
+        #expect(try await audit.auditEntries(AuditQuery(action: "reset hard")).isEmpty)
+    }
+
     @Test(arguments: TestEngine.all) func anIntactHistoryVerifiesWithItsCheckpoints(engine: TestEngine) async throws {
         let (store, test) = try await history(engine, entries: 120)
         defer { test.remove() }
