@@ -24,12 +24,14 @@ extension StationHandlers {
     /// Stores a status report (either version) with its clock sample in one write, and its
     /// events in the same transaction when there is an event log (`appended`; otherwise the
     /// caller emits them with `emitStatus`).
-    func recordStatus(_ report: StatusReport, station: String, connector: Int, chargerTime: OCPPDateTime?, now: OCPPDateTime)
+    func recordStatus(_ report: StatusReport, station: String, connector: Int, chargerTime: OCPPDateTime?, now: OCPPDateTime,
+                      sessionError: String? = nil, catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
         async throws -> (stored: Bool, previous: StationStore.PreviousReport?, queued: Bool, appended: Bool) {
         let appending = await statusEvents(station: station, report: report, connector: connector, at: now)
         let (stored, previous, queued) = try await store.recordStatusReport(
             id: station, report, registrationForUnknown: registrationForUnknown,
-            clockOffset: chargerTime.map { $0.date.timeIntervalSince(now.date) }, now: now.rfc3339, appending: appending)
+            clockOffset: chargerTime.map { $0.date.timeIntervalSince(now.date) }, now: now.rfc3339, appending: appending,
+            sessionError: sessionError, catalogGap: catalogGap)
         return (stored, previous, queued, appending != nil)
     }
 

@@ -109,14 +109,14 @@ public struct StationHandlers: Sendable {
                                           vendorId: request.vendorId, vendorErrorCode: request.vendorErrorCode, info: request.info,
                                           chargerTime: request.timestamp?.rfc3339)
                 let now = this.clock()
+                // The session's error line and the catalogue gap go into the status write itself.
+                let sessionError = request.errorCode == .noError ? nil : CPMS.sessionError(
+                    at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info)
                 let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,
                                                                                       connector: request.connectorId,
-                                                                                      chargerTime: request.timestamp, now: now)
-                try await this.countCatalogGap(station: connection.stationId, report: report)
-                if stored, request.errorCode != .noError {
-                    try await this.store.recordSessionError(station: connection.stationId, evse: report.evse, CPMS.sessionError(
-                        at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info))
-                }
+                                                                                      chargerTime: request.timestamp, now: now,
+                                                                                      sessionError: sessionError,
+                                                                                      catalogGap: this.catalogGap(of: report))
                 if stored, !appended {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
                                           queuedOffline: queued)
@@ -142,16 +142,20 @@ public struct StationHandlers: Sendable {
 
     /// A vendor code the catalogue cannot explain is counted, by the station's vendor, so
     /// operators see what to document next (`vigil codes gaps`).
-    func countCatalogGap(station: String, report: StatusReport) async throws {
-        guard let catalog, let code = report.vendorErrorCode, !code.isEmpty, code.lowercased() != "null" else { return }
-        let record = try await store.station(station)
-        let query = CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                 firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode?.rawValue)
-        if catalog.lookup(query)?.basis == .vendorCode { return }
-        let profile = catalog.vendor(for: query)
-        let vendor = profile?.name ?? report.vendorId ?? record?.vendor ?? "unknown"
-        let key = profile?.key(for: code) ?? code.lowercased()
-        try await store.recordGap(vendor: vendor, code: code, key: key, station: station, now: clock().rfc3339)
+    ///
+    /// Given the station's record, the gap `report`'s vendor code counts toward, or nil (no
+    /// catalogue, no vendor code, or one the catalogue explains); nil for a report without one.
+    /// Run inside the status write (`StationStore.recordStatusReport(catalogGap:)`).
+    func catalogGap(of report: StatusReport) -> (@Sendable (StationRecord?) -> CatalogGapKey?)? {
+        guard let catalog, let code = report.vendorErrorCode, !code.isEmpty, code.lowercased() != "null" else { return nil }
+        return { record in
+            let query = CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                     firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode?.rawValue)
+            if catalog.lookup(query)?.basis == .vendorCode { return nil }
+            let profile = catalog.vendor(for: query)
+            let vendor = profile?.name ?? report.vendorId ?? record?.vendor ?? "unknown"
+            return CatalogGapKey(vendor: vendor, code: code, key: profile?.key(for: code) ?? code.lowercased())
+        }
     }
 
     private func register201(_ handlers: inout OCPPHandlers) {

@@ -63,3 +63,17 @@ public struct CatalogGap: Sendable, Equatable {
     public var lastSeen: String
     public var exampleStation: String?
 }
+
+/// Which catalogue gap a report counts toward: the vendor, the code as reported, and the key it
+/// is counted under (the vendor profile's normal form of the code).
+public struct CatalogGapKey: Sendable, Equatable {
+    public var vendor: String
+    public var code: String
+    public var key: String
+
+    public init(vendor: String, code: String, key: String) {
+        self.vendor = vendor
+        self.code = code
+        self.key = key
+    }
+}

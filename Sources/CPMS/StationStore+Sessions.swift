@@ -131,12 +131,15 @@ extension StationStore {
     /// Adds a fault the station reported to the sessions running on `evse` (every running
     /// session of the station when `evse` is 0, the station as a whole).
     public func recordSessionError(station: String, evse: Int, _ text: String) async throws {
-        try await committed { [self] in
-            try database.run("""
-                UPDATE sessions SET errors = CASE WHEN errors IS NULL THEN ? ELSE errors || ? END
-                WHERE station = ? AND status = 'active' AND (evse = ? OR ? = 0)
-                """, text, "\n" + text, station, evse, evse)
-        }
+        try await committed { [self] in try appendSessionError(station: station, evse: evse, text) }
+    }
+
+    /// `recordSessionError` inside a write already open.
+    func appendSessionError(station: String, evse: Int, _ text: String) throws {
+        try database.run("""
+            UPDATE sessions SET errors = CASE WHEN errors IS NULL THEN ? ELSE errors || ? END
+            WHERE station = ? AND status = 'active' AND (evse = ? OR ? = 0)
+            """, text, "\n" + text, station, evse, evse)
     }
 
     /// Adds an anomaly to a session's record, once.

@@ -197,13 +197,22 @@ public actor StationStore {
     /// whether the report was queued while offline (`recordClockSample`) — so a timestamped
     /// status costs one group commit, not two: a fault waits for one commit before the rules
     /// see it. Without an offset, `queuedOffline` is used as given.
+    ///
+    /// What a fault report also records goes into the same write, so the charger's answer (and
+    /// any command a rule sends after it) waits for one commit, not three: `sessionError`, the
+    /// line added to the errors of the session active on the report's EVSE (when the report is
+    /// stored), and `catalogGap`, which, given the station's record, names a vendor code the
+    /// catalogue cannot explain (counted by `vigil codes gaps`).
     public func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
-                                   clockOffset: Double? = nil, now: String, appending: StatusEvents? = nil)
+                                   clockOffset: Double? = nil, now: String, appending: StatusEvents? = nil, sessionError: String? = nil,
+                                   catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
         async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
         let result = try await committed({ [self] in
             let queued = try clockOffset.map { try clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
             let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
             let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queued, now: now)
+            if stored, let sessionError { try appendSessionError(station: id, evse: report.evse, sessionError) }
+            if let catalogGap, let gap = catalogGap(try station(id)) { try countGap(gap, station: id, now: now) }
             let events = try appending.map { try insertEvents($0.make(stored, previous, queued)) } ?? []
             return (stored: stored, previous: previous, queued: queued, events: events)
         }, published: { result in appending?.log.published(result.events) })
@@ -216,26 +225,25 @@ public actor StationStore {
             guard let registrationForUnknown else { return false }
             try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
         }
-        try database.transaction {
-            try database.run("""
-                INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
-                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
-                    updated_at = excluded.updated_at
-                """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
-                report.vendorErrorCode,
-                report.info, now)
-            try database.run("""
-                INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
-                                                      info, charger_time, received_at, queued_offline)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
-                report.vendorErrorCode,
-                report.info, report.chargerTime, now, queuedOffline)
-            try trackFault(station: id, report, now: now)
-            try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
-        }
+        // Inside the caller's write (`recordStatusReport`'s savepoint): no savepoint of its own.
+        try database.run("""
+            INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
+                updated_at = excluded.updated_at
+            """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
+            report.vendorErrorCode,
+            report.info, now)
+        try database.run("""
+            INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
+                                                  info, charger_time, received_at, queued_offline)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
+            report.vendorErrorCode,
+            report.info, report.chargerTime, now, queuedOffline)
+        try trackFault(station: id, report, now: now)
+        try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
         return true
     }
 
@@ -310,12 +318,15 @@ public actor StationStore {
     /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
     /// `key` (the code normalised by the vendor's format) and are counted together.
     public func recordGap(vendor: String, code: String, key: String, station: String, now: String) async throws {
-        try await committed { [self] in
-            try database.run("""
-                INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
-                ON CONFLICT (vendor, code_key) DO UPDATE SET count = catalog_gaps.count + 1, last_seen = excluded.last_seen
-                """, vendor, key, code, now, now, station)
-        }
+        try await committed { [self] in try countGap(CatalogGapKey(vendor: vendor, code: code, key: key), station: station, now: now) }
+    }
+
+    /// `recordGap` inside a write already open.
+    func countGap(_ gap: CatalogGapKey, station: String, now: String) throws {
+        try database.run("""
+            INSERT INTO catalog_gaps (vendor, code_key, code, count, first_seen, last_seen, example_station) VALUES (?, ?, ?, 1, ?, ?, ?)
+            ON CONFLICT (vendor, code_key) DO UPDATE SET count = catalog_gaps.count + 1, last_seen = excluded.last_seen
+            """, gap.vendor, gap.key, gap.code, now, now, station)
     }
 
     /// Catalogue gaps, most frequent first.

@@ -64,6 +64,32 @@ import Testing
         #expect(abs(try #require(try await store.clockSkew(of: "CP-1")) - 30) < 0.001, "the queued report does not move the estimate")
     }
 
+    /// A fault report's session error line and its catalogue gap go into the status write: the
+    /// charger's answer, and a command a rule sends after it, wait for one commit, not three.
+    @Test(arguments: TestEngine.all) func aFaultsSessionErrorAndCatalogGapAreInTheStatusCommit(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "fault-commit")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let report = StatusReport(evse: 1, connector: 1, status: .charging)
+        _ = try await store.recordStatusReport(id: "CP-1", report, registrationForUnknown: "accepted", now: "2026-12-04T01:00:00.000Z")
+        let session = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: "7", idToken: "A",
+                                                   authorization: "accepted", startTime: "2026-12-04T01:00:00.000Z", meterStartWh: 0,
+                                                   now: "2026-12-04T01:00:00.000Z")
+        let commitsBefore = await store.groupCommitStatistics.batches
+        let faulted = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure", vendorErrorCode: "E99")
+        let seen = Mutex<[String?]>([])
+        let result = try await store.recordStatusReport(id: "CP-1", faulted, now: "2026-12-04T01:00:02.000Z",
+                                                        sessionError: "2026-12-04T01:00:02.000Z GroundFailure E99") { record in
+            seen.withLock { $0.append(record?.id) }
+            return CatalogGapKey(vendor: "Acme", code: "E99", key: "e99")
+        }
+        #expect(result.stored)
+        #expect(await store.groupCommitStatistics.batches == commitsBefore + 1, "status, session error and gap: one commit")
+        #expect(seen.withLock { $0 } == ["CP-1"])
+        #expect(try await store.gaps().map { "\($0.vendor) \($0.code) \($0.count)" } == ["Acme E99 1"])
+        #expect(try await store.sessions(station: "CP-1").first { $0.id == session }?.errors == ["2026-12-04T01:00:02.000Z GroundFailure E99"])
+    }
+
     /// A status report's events are appended in the status write's own transaction: one
     /// commit for both, the events in sequence with the others and handed to the consumers;
     /// a report that is not stored appends nothing.
