@@ -33,6 +33,9 @@ enum EventLogMetrics {
                 metric("vigil_store_wal_restarts_total", "counter",
                        "Times the write-ahead log had grown past 64 MiB and was started over from its beginning.",
                        [("", String(checkpoints.restarts))])
+                metric("vigil_store_wal_deferred_restarts_total", "counter",
+                       "Restarts of the write-ahead log that gave up waiting for a reader and were tried again later.",
+                       [("", String(checkpoints.deferredRestarts))])
                 metric("vigil_store_checkpoint_seconds_total", "counter", "Time spent checkpointing, the database file's sync included.",
                        [("", String(checkpoints.busySeconds))])
                 metric("vigil_store_wal_pages", "gauge", "Pages in the write-ahead log at the last checkpoint.", [("", String(checkpoints.logPages))])

@@ -66,6 +66,34 @@ import Testing
         #expect(try writer.rows("SELECT count(*) FROM t").first?.first == .integer(401))
     }
 
+    /// A reader holding an old snapshot keeps a RESTART waiting, and a waiting RESTART holds
+    /// the writer back: it gives up after a moment (counted) instead of SQLite's 5 s, so a
+    /// writer that waits at most one second still commits.
+    @Test func aRestartThatMustWaitForAReaderGivesUpInsteadOfHoldingTheWriter() throws {
+        let path = Self.scratchPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: 1_000)
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+        try WALCheckpointer.handOver(from: writer)
+        try writer.transaction {
+            for row in 0..<400 { try writer.run("INSERT INTO t (text) VALUES (?)", String(repeating: "x", count: 500) + "\(row)") }
+        }
+        // A reader on the current snapshot: a RESTART cannot finish while it reads.
+        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        try reader.execute("BEGIN")
+        #expect(try reader.rows("SELECT count(*) FROM t").first?.first == .integer(400))
+        let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(5), restartAt: 40)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && checkpointer.current.deferredRestarts < 3 { Thread.sleep(forTimeInterval: 0.01) }
+        // The checkpointer keeps trying; the writer gets its turn between two tries.
+        for row in 0..<20 { try writer.run("INSERT INTO t (text) VALUES (?)", "during \(row)") }
+        try reader.execute("COMMIT")
+        checkpointer.stop()
+        #expect(checkpointer.current.deferredRestarts >= 3)
+        #expect(checkpointer.current.failures == 0)
+        #expect(try writer.rows("SELECT count(*) FROM t").first?.first == .integer(420))
+    }
+
     @Test func aDatabaseThatCannotBeOpenedIsAnErrorNotASilentThread() {
         #expect(throws: SQLiteError.self) {
             _ = try WALCheckpointer(path: "/nonexistent-directory-\(UUID().uuidString)/v.sqlite")
