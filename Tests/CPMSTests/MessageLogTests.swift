@@ -134,6 +134,37 @@ import Store
         #expect(ordered == (0..<30).map { 4 + $0 * 7 })
     }
 
+    /// The real upgrade to the side tables: a database at the schema before them (version 20's
+    /// flag, rows indexed and not) keeps every frame and report findable, indexed by the
+    /// migration, the marks at the newest rows and the flag gone.
+    @Test(arguments: TestEngine.all) func aDatabaseFromBeforeTheSideTablesFindsEveryRowAfterTheUpgrade(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "index-upgrade")
+        defer { test.remove() }
+        let sideTables = try #require(CPMSSchema.migrations.migrations.first { $0.name.hasPrefix("station indexes of the raw log") })
+        do {
+            let database = try test.connect()
+            try Migrator(CPMSSchema.migrations.migrations.filter { $0.version < sideTables.version }).migrate(database)
+            for (number, station) in ["CP-1", "CP-2", "CP-1", "CP-1"].enumerated() {
+                try database.run("INSERT INTO ocpp_messages (station, incoming, at, text, indexed) VALUES (?, 1, '2026-12-04T01:00:00.000Z', ?, ?)",
+                                 station, "frame \(number)", number < 2 ? 1 : 0)
+            }
+            try database.run("INSERT INTO stations (id, registration) VALUES ('CP-1', 'accepted')")
+            try database.run("""
+                INSERT INTO connector_status_history (station, evse, connector, status, received_at, indexed)
+                VALUES ('CP-1', 1, 1, 'Available', '2026-12-04T01:00:00.000Z', 1), ('CP-1', 1, 1, 'Charging', '2026-12-04T01:00:01.000Z', 0)
+                """)
+        }
+        let store = try StationStore(location: test.location)
+        await store.setRowIndexingInterval(nanoseconds: .max)
+        #expect(try await store.messages(station: "CP-1").map(\.text) == ["frame 0", "frame 2", "frame 3"])
+        #expect(try await store.history("CP-1").map(\.status) == [.available, .charging])
+        let reader = try test.connect(readOnly: true)
+        #expect(try reader.rows("SELECT name, indexed_through FROM row_index_marks ORDER BY name")
+                == [[.text("connector_status_history"), .integer(2)], [.text("ocpp_messages"), .integer(4)]])
+        #expect(try reader.rows("SELECT count(*) FROM ocpp_messages_by_station").first?.first == .integer(4))
+        #expect(throws: (any Error).self) { try reader.rows("SELECT indexed FROM ocpp_messages") }
+    }
+
     @Test(arguments: TestEngine.all) func pruningTheLogRemovesTheIndexEntriesOfPrunedFrames(engine: TestEngine) async throws {
         let test = try TestDatabase(engine, name: "index-prune")
         defer { test.remove() }
