@@ -231,8 +231,8 @@ def test_metrics_show_the_event_log_in_prometheus_text(serve_server):
     checkpoints = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
                    if line.startswith(("vigil_store_checkpoint", "vigil_store_wal"))}
     assert set(checkpoints) == {"vigil_store_checkpoints_total", "vigil_store_checkpoint_failures_total",
-                                "vigil_store_checkpoint_seconds_total", "vigil_store_wal_truncations_total",
-                                "vigil_store_wal_pages"}, text
+                                "vigil_store_checkpoint_seconds_total", "vigil_store_wal_restarts_total",
+                                "vigil_store_wal_deferred_restarts_total", "vigil_store_wal_pages"}, text
     assert checkpoints["vigil_store_checkpoint_failures_total"] == 0, text
     assert "vigil_store_index_pass_failures_total 0" in text, text
 
