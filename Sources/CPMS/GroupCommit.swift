@@ -188,8 +188,7 @@ extension StationStore {
     /// now, this batch's frames included); a step that fails ends the pass (counted).
     private func stepIndexPass() {
         do {
-            var pass = try group.indexPass ?? startIndexPass()
-            try advanceIndexPass(&pass, chunk: group.indexingChunk)
+            let pass = try advanceIndexPass(group.indexPass, chunk: group.indexingChunk)
             group.indexPass = pass.isDone ? nil : pass
         } catch {
             group.indexFailures += 1

@@ -141,7 +141,8 @@ extension StationStore {
                     WHERE newer > ?)
                 """, keepBytes)
         }
-        try database.transaction { try pruneStationIndex("ocpp_messages") }
+        try pruneStationIndex("ocpp_messages")
+        try rowsRemoved(from: "ocpp_messages")
     }
 
     /// The latest frames of a station, oldest first.
@@ -152,7 +153,7 @@ extension StationStore {
                 SELECT id, incoming, at, text FROM ocpp_messages WHERE id > \(Self.indexMark("ocpp_messages")) AND station = ?
                 UNION ALL
                 SELECT * FROM (SELECT t.id, t.incoming, t.at, t.text FROM ocpp_messages_by_station AS s CROSS JOIN ocpp_messages AS t
-                               WHERE t.id = s.id AND s.station = ? AND s.id <= \(Self.indexMark("ocpp_messages"))
+                               WHERE t.id = s.id AND t.station = s.station AND s.station = ? AND s.id <= \(Self.indexMark("ocpp_messages"))
                                ORDER BY s.id DESC LIMIT ?) AS indexed_rows
                 ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id

@@ -60,14 +60,15 @@ extension StationStore {
         let tail = (["id"] + columns).joined(separator: ", ")
         return """
             SELECT \(indexed) FROM \(table)_by_station AS s CROSS JOIN \(table) AS t
-                WHERE t.id = s.id AND s.station = ? AND s.id <= \(indexMark(table))
+                WHERE t.id = s.id AND t.station = s.station AND s.station = ? AND s.id <= \(indexMark(table))
             UNION ALL
             SELECT \(tail) FROM \(table) WHERE id > \(indexMark(table)) AND station = ?
             """
     }
 
-    /// Begins a pass: each table from its mark to its newest row.
-    func startIndexPass() throws -> StationIndexPass {
+    /// Begins a pass: each table from its mark to its newest row (inside `advanceIndexPass`'s
+    /// savepoint: on PostgreSQL a failed read would abort the whole group commit).
+    private func startIndexPass() throws -> StationIndexPass {
         let marks = try database.rows("SELECT name, indexed_through FROM row_index_marks").reduce(into: [String: Int]()) { marks, row in
             if let name = row[0].text { marks[name] = row[1].int ?? 0 }
         }
@@ -84,14 +85,16 @@ extension StationStore {
     /// mark moves to the pass's end with its last entries. The step runs in a savepoint, so a
     /// failure (thrown: the caller drops the pass and the next one starts again from the marks;
     /// entries already inserted are skipped then) undoes the step alone.
-    func advanceIndexPass(_ pass: inout StationIndexPass, chunk: Int) throws {
-        var tables = pass.tables
+    ///
+    /// With no pass (nil) a new one begins, ending at the newest rows now.
+    func advanceIndexPass(_ pass: StationIndexPass?, chunk: Int) throws -> StationIndexPass {
         try database.transaction {
+            var tables = try (pass ?? startIndexPass()).tables
             for index in tables.indices where !tables[index].isDone {
                 try advance(&tables[index], chunk: chunk)
             }
+            return StationIndexPass(tables: tables)
         }
-        pass.tables = tables
     }
 
     private func advance(_ table: inout StationIndexPass.Table, chunk: Int) throws {
@@ -128,17 +131,42 @@ extension StationStore {
 
     /// Removes the station entries of rows no longer in `table` (after the retention pruned
     /// it): for each station in the index, its entries below the oldest row kept — a range
-    /// delete through the key per station, never a scan of the whole index.
+    /// delete through the key per station, never a scan of the whole index — in transactions of
+    /// at most 200 stations, so the writer (on PostgreSQL, every node's) is not held for long.
     func pruneStationIndex(_ table: String) throws {
         guard let oldest = try database.rows("SELECT min(id) FROM \(table)").first?.first?.int else {
             try database.run("DELETE FROM \(table)_by_station")
             return
         }
         var station = ""
-        while let next = try database.rows("SELECT station FROM \(table)_by_station WHERE station > ? ORDER BY station LIMIT 1",
-                                           station).first?.first?.text {
-            try database.run("DELETE FROM \(table)_by_station WHERE station = ? AND id < ?", next, oldest)
-            station = next
+        var more = true
+        while more {
+            more = false
+            try database.transaction {
+                for _ in 0..<200 {
+                    guard let next = try database.rows("SELECT station FROM \(table)_by_station WHERE station > ? ORDER BY station LIMIT 1",
+                                                       station).first?.first?.text else { return }
+                    try database.run("DELETE FROM \(table)_by_station WHERE station = ? AND id < ?", next, oldest)
+                    station = next
+                }
+                more = true
+            }
+        }
+    }
+
+    /// After rows of `table` were deleted (the retention, a station removed): when the newest
+    /// rows went, the engine may hand their ids out again (SQLite gives max(id) + 1), and a
+    /// reused id at or below the mark would never be indexed nor read from the tail. So the mark
+    /// comes down to the newest row left and the entries above it go, and a pass in progress
+    /// (which may have read deleted rows) is dropped: the next one starts from the marks.
+    func rowsRemoved(from table: String) throws {
+        group.indexPass = nil
+        let newest = try database.rows("SELECT max(id) FROM \(table)").first?.first?.int ?? 0
+        let mark = try database.rows("SELECT indexed_through FROM row_index_marks WHERE name = ?", table).first?.first?.int ?? 0
+        guard mark > newest else { return }
+        try database.transaction {
+            try database.run("DELETE FROM \(table)_by_station WHERE id > ?", newest)
+            try database.run("UPDATE row_index_marks SET indexed_through = ? WHERE name = ?", newest, table)
         }
     }
 }

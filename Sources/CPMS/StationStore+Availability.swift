@@ -138,16 +138,19 @@ extension StationStore {
     /// several times faster.
     func history(of station: String, columns: String, from: Date, to: Date) throws -> [[SQLValue]] {
         let low = String(StoreTime.format(from).prefix(19)), high = String(StoreTime.format(to.addingTimeInterval(1)).prefix(19))
-        let mark = Self.indexMark("connector_status_history")
+        // The mark read once and bound in both: read in each, a pass finishing between the two
+        // statements would leave the rows it indexed out of both.
+        let mark = try database.rows("SELECT indexed_through FROM row_index_marks WHERE name = 'connector_status_history'").first?.first?.int ?? 0
         let qualified = columns.split(separator: ",").map { "t." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         var rows = try database.rows("""
             SELECT \(qualified), t.id FROM connector_status_history_by_station AS s CROSS JOIN connector_status_history AS t
-            WHERE t.id = s.id AND s.station = ? AND s.id <= \(mark) AND t.received_at >= ? AND t.received_at < ? ORDER BY s.id
-            """, station, low, high)
+            WHERE t.id = s.id AND t.station = s.station AND s.station = ? AND s.id <= ? AND t.received_at >= ? AND t.received_at < ?
+            ORDER BY s.id
+            """, station, mark, low, high)
         let tail = try database.rows("""
             SELECT \(columns), id FROM connector_status_history
-            WHERE id > \(mark) AND station = ? AND received_at >= ? AND received_at < ? ORDER BY id
-            """, station, low, high)
+            WHERE id > ? AND station = ? AND received_at >= ? AND received_at < ? ORDER BY id
+            """, mark, station, low, high)
         rows += tail   // every tail row is newer than every indexed one
         return rows
     }

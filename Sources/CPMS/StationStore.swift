@@ -118,7 +118,11 @@ public actor StationStore {
     /// Removes a station with its connectors, status history and sessions.
     public func removeStation(id: String) throws -> Bool {
         guard try registration(of: id) != nil else { return false }
-        try database.run("DELETE FROM stations WHERE id = ?", id)
+        try database.transaction {
+            try database.run("DELETE FROM stations WHERE id = ?", id)   // its status history goes with it (ON DELETE CASCADE)
+            try database.run("DELETE FROM connector_status_history_by_station WHERE station = ?", id)
+        }
+        try rowsRemoved(from: "connector_status_history")
         return true
     }
 
@@ -398,7 +402,8 @@ public actor StationStore {
             FROM (SELECT * FROM connector_status_history WHERE id > \(Self.indexMark("connector_status_history")) AND station = ?
                   UNION ALL
                   SELECT * FROM (SELECT t.* FROM connector_status_history_by_station AS s CROSS JOIN connector_status_history AS t
-                                 WHERE t.id = s.id AND s.station = ? AND s.id <= \(Self.indexMark("connector_status_history"))
+                                 WHERE t.id = s.id AND t.station = s.station AND s.station = ?
+                                   AND s.id <= \(Self.indexMark("connector_status_history"))
                                  ORDER BY s.id DESC LIMIT ?) AS indexed_rows) AS recent
             ORDER BY id DESC LIMIT ?
             """, id, id, limit * 2 + 50, limit * 2 + 50)

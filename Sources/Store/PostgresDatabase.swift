@@ -135,7 +135,7 @@ public final class PostgresDatabase: SQLDatabase {
             // and run it once more. Inside one the failure has aborted the transaction: the error
             // goes to the caller, and its next attempt prepares the statement afresh.
             statements[StatementKey(sql: sql)] = nil
-            if !isInTransaction { schemaChanged = true }
+            schemaChanged = true   // the other cached plans may be stale too: all prepared again outside a transaction
             guard !isInTransaction else { throw error }
             return try executePreparedOnce(sql, values)
         }

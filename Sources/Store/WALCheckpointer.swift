@@ -104,8 +104,11 @@ public final class WALCheckpointer: Sendable {
         try writer.execute("PRAGMA journal_size_limit = \(logSizeLimitBytes)")
     }
 
-    /// The size the log file is cut back to when the writer starts it over.
-    public static let logSizeLimitBytes = 64 << 20
+    /// The size the log file is cut back to when the writer starts it over: above the log a
+    /// restart leaves behind (`restartAtPages` frames of 4,096 + 24 bytes, ≈ 67.5 MB, plus what
+    /// came in while a restart was deferred), so a restarted log keeps its blocks and only a
+    /// burst's larger file is cut back.
+    public static let logSizeLimitBytes = 128 << 20
 
     public var current: Statistics { statistics.withLock { $0 } }
 

@@ -165,6 +165,42 @@ import Store
         #expect(throws: (any Error).self) { try reader.rows("SELECT indexed FROM ocpp_messages") }
     }
 
+    /// SQLite hands out max(id) + 1: when the newest rows are deleted, their ids come back. A
+    /// log pruned empty (a fleet quiet past the retention) and a removed station whose reports
+    /// were the newest must not leave new rows at or below the mark (never indexed, never read)
+    /// nor old entries pointing at another station's reused row.
+    @Test(arguments: TestEngine.all) func idsGivenOutAgainAfterTheNewestRowsWentAreStillFound(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "index-reuse")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        var retention = MessageLog.Retention()
+        retention.maxAgeSeconds = 3_600
+        let log = MessageLog(store: store, retention: retention)
+        func report(_ status: ConnectorStatus) -> StatusReport { StatusReport(evse: 1, connector: 1, status: status) }
+        await store.setRowIndexingInterval(nanoseconds: 0)
+        for text in ["old 1", "old 2"] { log.record(station: "CP-A", incoming: true, at: "2026-12-04T01:00:00.000Z", text: text) }
+        try await log.flush()
+        try await store.recordStatus(id: "CP-A", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:00.000Z")
+        try await store.recordStatus(id: "CP-B", report(.faulted), registrationForUnknown: "accepted", now: "2026-12-04T01:00:01.000Z")
+        try await store.committed { () }   // a pass indexes everything so far
+        // The whole log is past the retention; the station with the newest report is removed.
+        try await log.prune(now: "2026-12-05T01:00:00.000Z")
+        #expect(try await store.removeStation(id: "CP-B"))
+        await store.setRowIndexingInterval(nanoseconds: .max)
+        log.record(station: "CP-A", incoming: true, at: "2026-12-05T01:00:00.000Z", text: "new")
+        try await log.flush()
+        try await store.recordStatus(id: "CP-A", report(.charging), now: "2026-12-05T01:00:00.000Z")
+        try await store.recordStatus(id: "CP-B", report(.available), registrationForUnknown: "accepted", now: "2026-12-05T01:00:01.000Z")
+        #expect(try await store.messages(station: "CP-A").map(\.text) == ["new"])
+        #expect(try await store.history("CP-A").map(\.status) == [.available, .charging])
+        #expect(try await store.history("CP-B").map(\.status) == [.available])
+        await store.setRowIndexingInterval(nanoseconds: 0)
+        try await store.committed { () }   // and after the next pass
+        #expect(try await store.messages(station: "CP-A").map(\.text) == ["new"])
+        #expect(try await store.history("CP-A").map(\.status) == [.available, .charging])
+        #expect(try await store.history("CP-B").map(\.status) == [.available])
+    }
+
     @Test(arguments: TestEngine.all) func pruningTheLogRemovesTheIndexEntriesOfPrunedFrames(engine: TestEngine) async throws {
         let test = try TestDatabase(engine, name: "index-prune")
         defer { test.remove() }
