@@ -123,7 +123,13 @@ extension StationStore {
                              + Array(repeating: "(?, ?)", count: size).joined(separator: ", ") + " ON CONFLICT DO NOTHING", values)
         }
         if table.inserted == table.entries.count {
-            try database.run("UPDATE row_index_marks SET indexed_through = ? WHERE name = ? AND indexed_through < ?", table.through, table.name, table.through)
+            // Not past the newest row still there: if another process deleted the newest rows
+            // during the pass (a station removed from the CLI), their ids come back (SQLite), and
+            // a mark above them would hide the new rows. (Entries this pass made for deleted rows
+            // match no row: a reader joins by id and station.)
+            let newest = try database.rows("SELECT max(id) FROM \(table.name)").first?.first?.int ?? 0
+            let mark = min(table.through, newest)
+            try database.run("UPDATE row_index_marks SET indexed_through = ? WHERE name = ? AND indexed_through < ?", mark, table.name, mark)
             table.isDone = true
             table.entries = []
         }

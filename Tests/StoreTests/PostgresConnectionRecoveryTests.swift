@@ -44,7 +44,16 @@ struct PostgresConnectionRecoveryTests {
             if try admin.rows("SELECT count(*) FROM pg_stat_activity WHERE pid = ?", pid) == [[.integer(0)]] { break }
             usleep(20_000)
         }
-        #expect(try connection.rows("SELECT ? + 1", 1) == [[.integer(2)]])   // the cached statement, on a new session
+        // The server's goodbye normally reaches the socket before the next statement, which then
+        // runs on a new session. On a loaded machine it can arrive just after that statement was
+        // sent: the statement fails as a connection error (it never ran), and the next one runs
+        // on a new session. Never more than one.
+        do {
+            #expect(try connection.rows("SELECT ? + 1", 1) == [[.integer(2)]])   // the cached statement, on a new session
+        } catch let error as PostgresError {
+            #expect(error.kind == .connection, "\(error)")
+        }
+        #expect(try connection.rows("SELECT ? + 1", 1) == [[.integer(2)]])
         #expect(try connection.rows("SELECT ? + 1", 2) == [[.integer(3)]])
         #expect(try connection.rows("SELECT pg_backend_pid()").first?.first?.int != pid)
         if readOnly {   // the session's settings are made again
