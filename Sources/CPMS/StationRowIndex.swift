@@ -66,6 +66,32 @@ extension StationStore {
             """
     }
 
+    /// One station's rows of `table` that meet `condition` (SQL over the table's plain column
+    /// names other than `id` and `station`, with its own `?`s), the first `limit` of them in id
+    /// order — the newest (`newestFirst`) or the oldest — with `id` and `columns`, as a subquery
+    /// to select from and order again (its two parts are each in order, not the whole). Each part
+    /// — the index up to the mark, the tail after it — stops at `limit` by itself, so a station
+    /// with a long history is not read whole for a page of it. Values: `stationRowsValues`.
+    static func stationRows(_ table: String, _ columns: [String], where condition: String, newestFirst: Bool) -> String {
+        let order = newestFirst ? "DESC" : "ASC"
+        let indexed = (["id"] + columns).map { "t.\($0) AS \($0)" }.joined(separator: ", ")
+        let tail = (["id"] + columns).joined(separator: ", ")
+        return """
+            SELECT * FROM (SELECT \(indexed) FROM \(table)_by_station AS s CROSS JOIN \(table) AS t
+                WHERE t.id = s.id AND t.station = s.station AND s.station = ? AND s.id <= \(indexMark(table)) AND (\(condition))
+                ORDER BY s.id \(order) LIMIT ?) AS indexed_rows
+            UNION ALL
+            SELECT * FROM (SELECT \(tail) FROM \(table) WHERE id > \(indexMark(table)) AND station = ? AND (\(condition))
+                ORDER BY id \(order) LIMIT ?) AS tail_rows
+            """
+    }
+
+    /// The values `stationRows(_:_:where:newestFirst:)` takes: the station, the condition's, the
+    /// limit — for each of its two parts.
+    static func stationRowsValues(station: String, condition: [any SQLBindable], limit: Int) -> [any SQLBindable] {
+        [station as any SQLBindable] + condition + [limit as any SQLBindable, station as any SQLBindable] + condition + [limit as any SQLBindable]
+    }
+
     /// Begins a pass: each table from its mark to its newest row (inside `advanceIndexPass`'s
     /// savepoint: on PostgreSQL a failed read would abort the whole group commit).
     private func startIndexPass() throws -> StationIndexPass {

@@ -40,10 +40,9 @@ extension StationStore {
 
     /// The station's frames stored between `from` and `to` (inclusive), oldest first, at most `limit`.
     public func frames(station: String, from: String, to: String, limit: Int = 50) throws -> [StoredFrame] {
-        try database.rows("""
-            SELECT id, incoming, at, text FROM (\(Self.stationRows("ocpp_messages", ["incoming", "at", "text"]))) AS station_rows
-            WHERE at >= ? AND at <= ? ORDER BY id LIMIT ?
-            """, station, station, from, to, limit).map { row in
+        let rows = Self.stationRows("ocpp_messages", ["incoming", "at", "text"], where: "at >= ? AND at <= ?", newestFirst: false)
+        return try database.rows("SELECT id, incoming, at, text FROM (\(rows)) AS station_rows ORDER BY id LIMIT ?",
+                                 Self.stationRowsValues(station: station, condition: [from, to], limit: limit) + [limit]).map { row in
             StoredFrame(id: row[0].int ?? 0, incoming: row[1].int == 1, at: row[2].text ?? "", text: row[3].text ?? "")
         }
     }

@@ -66,14 +66,16 @@ extension StationStore {
     /// Status reports of `station` received within `from…to` (either may be nil), through the
     /// station index (`stationRows`).
     public func statusReports(station: String, from: String?, to: String?, limit: Int) throws -> [StatusReportRow] {
-        try database.rows("""
+        let window = """
+            (? IS NULL OR \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")))
+            AND (? IS NULL OR \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")))
+            """
+        let rows = Self.stationRows("connector_status_history", Self.statusReportColumns, where: window, newestFirst: true)
+        return try database.rows("""
             SELECT id, evse, connector, status, error_code, vendor_id, vendor_error_code, info, charger_time, received_at, queued_offline
-            FROM (SELECT * FROM (\(Self.stationRows("connector_status_history", Self.statusReportColumns))) AS station_rows
-                  WHERE (? IS NULL OR \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")))
-                    AND (? IS NULL OR \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")))
-                  ORDER BY id DESC LIMIT ?) AS recent
+            FROM (SELECT * FROM (\(rows)) AS station_rows ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
-            """, station, station, from, from, to, to, limit).map { row in
+            """, Self.stationRowsValues(station: station, condition: [from, from, to, to], limit: limit) + [limit]).map { row in
             StatusReportRow(id: row[0].int ?? 0, evse: row[1].int ?? 0, connector: row[2].int ?? 0, status: row[3].text ?? "",
                             errorCode: row[4].text, vendorId: row[5].text, vendorErrorCode: row[6].text, info: row[7].text,
                             chargerTime: row[8].text, receivedAt: row[9].text ?? "", queuedOffline: row[10].int == 1)
@@ -88,14 +90,15 @@ extension StationStore {
              AND ((incoming = 0 AND ltrim(substr(text, 2, 3)) LIKE '2%')
                   OR (incoming = 1 AND (ltrim(substr(text, 2, 3)) LIKE '3%' OR ltrim(substr(text, 2, 3)) LIKE '4%')))
             """
+        let window = """
+            (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
+            AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))\(which)
+            """
+        let rows = Self.stationRows("ocpp_messages", ["incoming", "at", "text"], where: window, newestFirst: true)
         return try database.rows("""
-            SELECT id, incoming, at, text FROM (
-                SELECT id, incoming, at, text FROM (\(Self.stationRows("ocpp_messages", ["incoming", "at", "text"]))) AS station_rows
-                WHERE (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
-                  AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))\(which)
-                ORDER BY id DESC LIMIT ?) AS recent
+            SELECT id, incoming, at, text FROM (SELECT * FROM (\(rows)) AS station_rows ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
-            """, station, station, from, from, to, to, limit).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
+            """, Self.stationRowsValues(station: station, condition: [from, from, to, to], limit: limit) + [limit]).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
     }
 
     /// The 2.0.1 faults (a monitored `Component/Variable` problem raised or cleared by

@@ -101,6 +101,19 @@ import Store
         #expect(try await store.history("CP-2").map(\.status) == [.faulted])
         #expect(try await store.statusReports(station: "CP-1", from: nil, to: nil, limit: 2).map(\.status) == ["Charging", "Available"])
         #expect(try await store.frames(station: "CP-1", from: nil, to: nil, selection: .all, limit: 10).map(\.text) == ["a", "b", "c"])
+        // A page taken across the index and the tail: each part stops at the limit, the page is
+        // the newest (timeline) or the oldest (evidence) of the whole, in order.
+        await store.setRowIndexingInterval(nanoseconds: .max)
+        log.record(station: "CP-1", incoming: false, at: "2026-12-04T01:00:04.000Z", text: "d")
+        log.record(station: "CP-2", incoming: false, at: "2026-12-04T01:00:04.000Z", text: "other d")
+        try await log.flush()
+        #expect(try await store.frames(station: "CP-1", from: nil, to: nil, selection: .all, limit: 2).map(\.text) == ["c", "d"])
+        #expect(try await store.frames(station: "CP-1", from: "2026-12-04T01:00:01.000Z", to: nil, selection: .all, limit: 5).map(\.text) == ["c", "d"])
+        #expect(try await store.frames(station: "CP-1", from: "2026-12-04T00:00:00.000Z", to: "2026-12-04T02:00:00.000Z", limit: 3).map(\.text)
+                == ["a", "b", "c"])
+        #expect(try await store.frames(station: "CP-1", from: "2026-12-04T01:00:02.000Z", to: "2026-12-04T02:00:00.000Z", limit: 3).map(\.text)
+                == ["c", "d"])
+        #expect(try await store.statusReports(station: "CP-1", from: "2026-12-04T01:00:02.000Z", to: nil, limit: 1).map(\.status) == ["Available"])
     }
 
     @Test(arguments: TestEngine.all) func aPassInSmallStepsIndexesEveryRowOnceAndMovesTheMarkLast(engine: TestEngine) async throws {
