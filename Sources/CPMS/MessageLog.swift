@@ -147,16 +147,11 @@ extension StationStore {
 
     /// The latest frames of a station, oldest first.
     public func messages(station: String, limit: Int = 100) throws -> [(incoming: Bool, at: String, text: String)] {
-        // The newest indexed frames through the station index, and the recent tail after its mark.
-        try database.rows("""
-            SELECT incoming, at, text FROM (
-                SELECT id, incoming, at, text FROM ocpp_messages WHERE id > \(Self.indexMark("ocpp_messages")) AND station = ?
-                UNION ALL
-                SELECT * FROM (SELECT t.id, t.incoming, t.at, t.text FROM ocpp_messages_by_station AS s CROSS JOIN ocpp_messages AS t
-                               WHERE t.id = s.id AND t.station = s.station AND s.station = ? AND s.id <= \(Self.indexMark("ocpp_messages"))
-                               ORDER BY s.id DESC LIMIT ?) AS indexed_rows
-                ORDER BY id DESC LIMIT ?) AS recent
-            ORDER BY id
-            """, station, station, limit, limit).map { ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "") }
+        let rows = Self.stationRows("ocpp_messages", ["incoming", "at", "text"], where: "1 = 1", newestFirst: true)
+        return try database.rows("""
+            SELECT incoming, at, text FROM (SELECT * FROM (\(rows)) AS station_rows ORDER BY id DESC LIMIT ?) AS recent ORDER BY id
+            """, Self.stationRowsValues(station: station, condition: [], limit: limit) + [limit]).map {
+            ($0[0].int == 1, $0[1].text ?? "", $0[2].text ?? "")
+        }
     }
 }

@@ -397,16 +397,13 @@ public actor StationStore {
         // The newest arrivals hold the newest reports: a report queued offline arrives late with
         // an old time, never early with a new one. So a window of recent arrivals, sorted by
         // the corrected charger time, gives the newest `limit` reports.
+        let window = limit * 2 + 50
+        let recent = Self.stationRows("connector_status_history", ["charger_time", "received_at", "evse", "connector", "status", "error_code",
+                                                                   "vendor_error_code", "queued_offline"], where: "1 = 1", newestFirst: true)
         let rows = try database.rows("""
             SELECT charger_time, received_at, evse, connector, status, error_code, vendor_error_code, queued_offline, id
-            FROM (SELECT * FROM connector_status_history WHERE id > \(Self.indexMark("connector_status_history")) AND station = ?
-                  UNION ALL
-                  SELECT * FROM (SELECT t.* FROM connector_status_history_by_station AS s CROSS JOIN connector_status_history AS t
-                                 WHERE t.id = s.id AND t.station = s.station AND s.station = ?
-                                   AND s.id <= \(Self.indexMark("connector_status_history"))
-                                 ORDER BY s.id DESC LIMIT ?) AS indexed_rows) AS recent
-            ORDER BY id DESC LIMIT ?
-            """, id, id, limit * 2 + 50, limit * 2 + 50)
+            FROM (\(recent)) AS recent ORDER BY id DESC LIMIT ?
+            """, Self.stationRowsValues(station: id, condition: [], limit: window) + [window])
         let entries = try rows.map { row -> (reported: Double, id: Int, entry: StatusHistoryEntry) in
             let entry = StatusHistoryEntry(chargerTime: row[0].text, receivedAt: row[1].text ?? "", evse: row[2].int ?? 0,
                                            connector: row[3].int ?? 0, status: try Self.storedStatus(row[4].text),

@@ -14,8 +14,11 @@ public final class SQLiteDatabase: SQLDatabase {
     private var statements: [StatementKey: SQLiteStatement] = [:]
     private var savepointDepth = 0
 
+    /// How long a statement waits for another connection's lock before SQLITE_BUSY.
+    public static let defaultBusyTimeoutMilliseconds: Int32 = 5_000
+
     /// Opens (creating if needed, unless `readOnly`) the database at `path`.
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = SQLiteDatabase.defaultBusyTimeoutMilliseconds) throws(SQLiteError) {
         if !readOnly { Self.createPrivately(path) }
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX

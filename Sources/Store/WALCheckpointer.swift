@@ -140,7 +140,7 @@ public final class WALCheckpointer: Sendable {
             // until the next interval (the log grows a little meanwhile).
             sqlite3_busy_timeout(database.handle, Self.restartWaitMilliseconds)
             code = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_RESTART, &logPages, &checkpointed)
-            sqlite3_busy_timeout(database.handle, 5_000)
+            sqlite3_busy_timeout(database.handle, SQLiteDatabase.defaultBusyTimeoutMilliseconds)
             restarted = code == SQLITE_OK
             deferred = code == SQLITE_BUSY
         }
