@@ -22,13 +22,17 @@ public struct OfflineSweep: Sendable {
     /// keep-alive ping counts) to prove its station alive.
     public var answerWindow: Duration
     public var clock: @Sendable () -> OCPPDateTime
+    /// The stations other nodes serve (several nodes on one database): never this node's to mark.
+    public var servedElsewhere: @Sendable () async throws -> Set<String>
 
     /// `keepAlive` is the configuration of the stations' WebSocket connections: with pings,
     /// an open socket has heard from its charger within `pingInterval + pongTimeout`, so the
     /// window is that plus one more `pongTimeout` for timers firing late; without pings, an
     /// open socket proves nothing by itself and the window is the heartbeat cutoff.
     public init(store: StationStore, connections: ConnectionRegistry, heartbeatInterval: Int,
-                keepAlive: WebSocketConfiguration, clock: @escaping @Sendable () -> OCPPDateTime) {
+                keepAlive: WebSocketConfiguration, clock: @escaping @Sendable () -> OCPPDateTime,
+                servedElsewhere: @escaping @Sendable () async throws -> Set<String> = { [] }) {
+        self.servedElsewhere = servedElsewhere
         self.store = store
         self.connections = connections
         self.heartbeatInterval = heartbeatInterval
@@ -40,7 +44,7 @@ public struct OfflineSweep: Sendable {
     public func sweep() async throws -> [String] {
         let now = clock()
         let cutoff = OCPPDateTime(secondsSinceEpoch: now.secondsSinceEpoch - Int64(2 * heartbeatInterval), nanoseconds: now.nanoseconds)
-        let answering = await connections.answeringStations(within: answerWindow)
+        let answering = await connections.answeringStations(within: answerWindow).union(try await servedElsewhere())
         return try await store.markSilentStationsOffline(before: cutoff.rfc3339, excluding: answering)
     }
 

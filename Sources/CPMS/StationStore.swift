@@ -268,6 +268,18 @@ public actor StationStore {
         try database.run("UPDATE stations SET online = 0")
     }
 
+    /// Marks every station offline but `served` (stations other nodes serve, when several nodes
+    /// share the database: a node starting must not mark them offline).
+    public func markAllOffline(except served: Set<String>) throws {
+        guard !served.isEmpty else { return try markAllOffline() }
+        try database.transaction {
+            for row in try database.rows("SELECT id FROM stations WHERE online = 1") {
+                guard let id = row[0].text, !served.contains(id) else { continue }
+                try database.run("UPDATE stations SET online = 0 WHERE id = ?", id)
+            }
+        }
+    }
+
     static let stationColumns = """
         SELECT id, vendor, model, serial, firmware, ocpp_version, registration, online, first_seen, last_seen, last_boot, site,
                security_profile FROM stations

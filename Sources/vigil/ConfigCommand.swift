@@ -208,6 +208,7 @@ struct ConfigCommand {
             ("command-timeout", "\(serve.commandTimeout)"),
             ("concurrent-use", serve.concurrentUse.rawValue),
             ("duplicate-connections", serve.duplicateConnections.rawValue),
+            ("node-id", serve.nodeId ?? (serve.database.engine == .postgresql ? "default: host and OCPP port" : "- (SQLite: one node)")),
             ("message-log-days", "\(serve.messageRetention.maxAgeSeconds / 86_400)"),
             ("message-log-frames", "\(serve.messageRetention.maxFrames)"),
             ("message-log-bytes", "\(serve.messageRetention.maxBytes)"),

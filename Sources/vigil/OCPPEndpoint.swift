@@ -1,4 +1,5 @@
 import CPMS
+import Cluster
 import Foundation
 import OCPP
 import ServiceLog
@@ -28,6 +29,8 @@ struct OCPPEndpoint {
     var budget = MessageBudget()
     /// The process's OCPP traffic counts (`/metrics`).
     var traffic: OCPPTraffic?
+    /// The station leases when several nodes share a PostgreSQL database (nil: one node).
+    var leases: StationLeases?
 
     func router() -> Router {
         let log = self.log
@@ -40,6 +43,7 @@ struct OCPPEndpoint {
         let stationAuth = self.stationAuth
         let budget = self.budget
         let traffic = self.traffic
+        let leases = self.leases
         var router = Router()
         router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
             configuration: webSocket,
@@ -97,14 +101,14 @@ struct OCPPEndpoint {
             },
             handler: { connection, info in
                 await Self.serve(connection, info: info, stations: stations, connections: connections, messages: messages,
-                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, budget: budget, traffic: traffic, log: log)
+                                 quirkLog: quirkLog, events: events, usesTLS: usesTLS, budget: budget, traffic: traffic, leases: leases, log: log)
             }))
         return router
     }
 
     static func serve(_ socket: TransportConnection, info: WebSocketSessionInfo, stations: StationHandlers,
                       connections: ConnectionRegistry, messages: MessageLog, quirkLog: QuirkLog, events: DomainEventFactory?,
-                      usesTLS: Bool, budget: MessageBudget, traffic: OCPPTraffic? = nil, log: Log) async {
+                      usesTLS: Bool, budget: MessageBudget, traffic: OCPPTraffic? = nil, leases: StationLeases? = nil, log: Log) async {
         let station = info.pathParameters["chargePointId"] ?? "?"
         let version = OCPPVersion(rawValue: info.subprotocol ?? "") ?? .v16
         log(.info, "charger connected", ["station": station, "ocpp": version.rawValue, "remote": info.remoteAddress?.description ?? ""])
@@ -144,6 +148,18 @@ struct OCPPEndpoint {
             await connection.run()   // answers nothing more: the socket is closing
             return
         }
+        // Several nodes: this node serves the station from now on (another node holding it closes
+        // its connection). Without the lease the station is not served here: it is told to come back.
+        var leaseEpoch: Int?
+        if let leases {
+            do { leaseEpoch = try await leases.take(station) } catch {
+                log(.error, "cannot take the station's lease; closing the connection", ["station": station, "error": "\(error)"])
+                await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot take the station's lease now")
+                await connection.run()
+                await connections.unregister(connection, for: station)
+                return
+            }
+        }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
         do {
             try await events?.emit(.connected, station: station, at: clock().date,
@@ -155,8 +171,14 @@ struct OCPPEndpoint {
         }
         await connection.run()
         await connections.unregister(connection, for: station)
+        // A station another node took over is online there: not offline, not disconnected.
+        var servedElsewhere = false
+        if let leases, let leaseEpoch, !(await leases.release(station, epoch: leaseEpoch)), await connections.connection(for: station) == nil {
+            servedElsewhere = true
+            log(.info, "station now served by another node", ["station": station])
+        }
         // A connection replaced by a newer one must not mark the station offline.
-        if await connections.connection(for: station) == nil {
+        if !servedElsewhere, await connections.connection(for: station) == nil {
             do { try await stations.store.recordSeen(id: station, online: false, now: stations.clock().rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }

@@ -1,5 +1,6 @@
 import API
 import Alerts
+import Cluster
 import Audit
 import Billing
 import Fraud
@@ -37,6 +38,8 @@ struct ServeCommand {
     var commandTimeout: Int
     var concurrentUse: ConcurrentUsePolicy
     var duplicateConnections: ConnectionRegistry.DuplicatePolicy
+    /// This node's name in the station leases (PostgreSQL; `--node-id`), nil: `NodeName.standard`.
+    var nodeId: String?
     var tickMilliseconds = 250
     var stationAuth = StationCredentials.Policy.optional
     var messageRetention = MessageLog.Retention()
@@ -64,7 +67,7 @@ struct ServeCommand {
                                        "audit-key", "audit-anchor", "command-timeout", "concurrent-use", "duplicate-connections",
                                        "message-log-days", "message-log-frames", "tick-interval", "station-auth",
                                        "station-message-budget", "station-byte-budget", "connections-per-address",
-                                       "message-log-bytes", "http-allowed-origins", "http-allowed-hosts"]
+                                       "message-log-bytes", "http-allowed-origins", "http-allowed-hosts", "node-id"]
 
     /// Where each setting's value came from, by flag name (`vigil config check` shows it); a
     /// setting left out took its default.
@@ -176,6 +179,9 @@ struct ServeCommand {
         commandTimeout = integer("command-timeout", "must be 1 to 600 seconds") { (1...600).contains($0) } ?? 30
         concurrentUse = choice("concurrent-use", "must be allow or reject") ?? .reject
         duplicateConnections = choice("duplicate-connections", "must be keep-new or keep-old") ?? .keepNew
+        if let name = setting("node-id") {
+            if let problem = NodeName.problem(with: name) { reject("node-id", "\(problem), got \(name.debugDescription)") } else { nodeId = name }
+        }
         stationAuth = choice("station-auth", "must be optional or required") ?? .optional
         tickMilliseconds = integer("tick-interval", "must be 10 to 60000 milliseconds") { (10...60_000).contains($0) } ?? 250
         if let days = integer("message-log-days", "must be 1 to 3650", valid: { (1...3_650).contains($0) }) {
@@ -244,7 +250,11 @@ struct ServeCommand {
         // The WAL is copied into the database file beside the writer, never inside a commit a
         // charger's answer waits for.
         let checkpointer = try await store.checkpointInBackground()
-        try await store.markAllOffline()
+        let connections = ConnectionRegistry(policy: duplicateConnections)
+        // Several nodes on one PostgreSQL database: stations other nodes serve stay online.
+        let cluster = try await startCluster(store: store, connections: connections)
+        let servedElsewhere: @Sendable () async throws -> Set<String> = { try await cluster?.leases.servedElsewhere() ?? [] }
+        try await store.markAllOffline(except: try await servedElsewhere())
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
@@ -273,7 +283,6 @@ struct ServeCommand {
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger,
                                         live: eventLog.live)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
-        let connections = ConnectionRegistry(policy: duplicateConnections)
         let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
@@ -299,6 +308,7 @@ struct ServeCommand {
         endpoint.budget = MessageBudget(limits: budgetLimits)
         let traffic = OCPPTraffic()
         endpoint.traffic = traffic
+        endpoint.leases = cluster?.leases
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
@@ -318,7 +328,7 @@ struct ServeCommand {
         // Offline is decided by the socket (closed, or not answering the keep-alive pings); the
         // sweep marks silent stations without an answering connection (see OfflineSweep).
         let offlineSweep = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,
-                                        keepAlive: endpoint.webSocket, clock: stations.clock)
+                                        keepAlive: endpoint.webSocket, clock: stations.clock, servedElsewhere: servedElsewhere)
         let sweep: @Sendable () async -> Void = { [log] in
             await offlineSweep.run { result in
                 switch result {
@@ -352,12 +362,13 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning, detectFraud] + (billing.map { [$0.task] } ?? []),
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning, detectFraud] + (billing.map { [$0.task] } ?? []) + (cluster?.background ?? []),
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }
         do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }
         checkpointer?.stop()
+        cluster?.stop()
         log(.info, "stopped")
         return 0
     }

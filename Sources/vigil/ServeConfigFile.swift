@@ -39,7 +39,7 @@ struct ServeConfigFile {
         "duplicateConnections": "duplicate-connections", "messageLogDays": "message-log-days", "messageLogFrames": "message-log-frames",
         "tickInterval": "tick-interval", "stationAuth": "station-auth",
         "stationMessageBudget": "station-message-budget", "stationByteBudget": "station-byte-budget",
-        "connectionsPerAddress": "connections-per-address", "messageLogBytes": "message-log-bytes",
+        "connectionsPerAddress": "connections-per-address", "messageLogBytes": "message-log-bytes", "nodeId": "node-id",
     ]
     /// YAML list key → flag name; the list is kept comma-joined, as the flag takes it.
     static let listKeys: [String: String] = ["httpAllowedOrigins": "http-allowed-origins", "httpAllowedHosts": "http-allowed-hosts"]

@@ -39,6 +39,8 @@ extension CommandHelp {
                         choices: ["allow", "reject"]),
             serveOption("duplicate-connections", "POLICY", "a station connecting again while its old socket looks open",
                         default: "keep-new", choices: ["keep-new", "keep-old"]),
+            serveOption("node-id", "NAME", "this node's name in the station leases when several nodes share a PostgreSQL database",
+                        default: "HOST:OCPP-PORT"),
             serveOption("message-log-days", "N", "keep the raw OCPP frame log N days", default: "7"),
             serveOption("message-log-frames", "N", "… and at most N frames", default: "5000000"),
             serveOption("message-log-bytes", "N", "… and at most N characters of frame text", default: "2147483648"),
