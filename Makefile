@@ -41,7 +41,7 @@ test: build venv generated-check
 	scripts/postgres-scratch run $(SWIFT) test
 	.build/debug/vigil rules check Rules
 	.build/debug/vigil rules test Rules
-	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
+	VIGIL_BIN=.build/debug/vigil scripts/postgres-scratch run $(PYTHON) -m pytest -q tests/interop
 	VIGIL_BIN=.build/debug/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance
 
 # The committed OCPP types must match what the generator makes from the official schemas
@@ -58,7 +58,7 @@ rules-test: build
 	.build/debug/vigil rules test Rules
 
 interop: build venv
-	VIGIL_BIN=.build/debug/vigil $(PYTHON) -m pytest -q tests/interop
+	VIGIL_BIN=.build/debug/vigil scripts/postgres-scratch run $(PYTHON) -m pytest -q tests/interop
 
 conformance: release venv
 	VIGIL_BIN=.build/release/vigil KOSOKU=$(VENV)/bin/kosoku scripts/conformance

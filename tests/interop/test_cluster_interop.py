@@ -1,0 +1,155 @@
+"""Several `vigil serve` nodes on one PostgreSQL database (issue #22): a station belongs to one
+node at a time through its lease. Driven by the Python `websockets` and `ocpp` packages against
+two real serve processes on a scratch PostgreSQL server (`make test` starts one through
+scripts/postgres-scratch and passes it as VIGIL_TEST_POSTGRES_URL).
+
+- A station connecting to a second node takes its lease over: the first node closes its socket
+  at once (1001), and the station stays online — the first node's disconnect does not mark it
+  offline.
+- A node killed with SIGKILL: its stations reconnect to the other node, which serves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import ocpp.v16
+import ocpp.v16.call as call16
+from websockets.asyncio.client import connect
+
+from conftest import VigilProcess, vigil_binary
+
+BASE_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL", "")
+STEP = 10.0
+
+pytestmark = pytest.mark.skipif(
+    not BASE_URL and os.environ.get("VIGIL_REQUIRE_POSTGRES") != "1",
+    reason="no PostgreSQL server: run through scripts/postgres-scratch run (make test does)",
+)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@pytest.fixture
+def database():
+    """A schema of its own in the scratch database; the URL puts it first on the search path."""
+    assert BASE_URL, "VIGIL_REQUIRE_POSTGRES=1 but VIGIL_TEST_POSTGRES_URL is not set"
+    assert shutil.which("psql"), "psql (postgresql-client) is needed to make the test's schema"
+    schema = "cluster_" + uuid.uuid4().hex[:8]
+    subprocess.run(["psql", BASE_URL, "-q", "-c", f"CREATE SCHEMA {schema}"], check=True, timeout=STEP, capture_output=True)
+    separator = "&" if "?" in BASE_URL else "?"
+    yield f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def node(db: str, name: str, key) -> VigilProcess:
+    return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", db, "--node-id", name,
+                         "--audit-key", str(key)], ["ocpp", "http"]).start()
+
+
+def station(db: str, ident: str) -> dict:
+    run = subprocess.run([str(vigil_binary()), "stations", "show", ident, "--json", "--db", db],
+                         capture_output=True, text=True, timeout=STEP)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def wait_for(condition, seconds: float = STEP, what: str = "condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Charger:
+    """One charger's WebSocket to one node, with the Python `ocpp` charge point reading it."""
+
+    def __init__(self, proc: VigilProcess, ident: str):
+        self.url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{ident}"
+        self.ident = ident
+
+    async def __aenter__(self):
+        self.ws = await connect(self.url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=2, ping_interval=None)
+        self.cp = ocpp.v16.ChargePoint(self.ident, self.ws, response_timeout=STEP)
+        self.reader = asyncio.create_task(self.cp.start())
+        return self
+
+    async def __aexit__(self, *exc):
+        self.reader.cancel()
+        await self.ws.close()
+
+    async def boot(self):
+        reply = await self.cp.call(call16.BootNotification(charge_point_vendor="ABB", charge_point_model="Terra"), suppress=False)
+        assert reply.status == "Accepted"
+        await self.cp.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=now()),
+                           suppress=False)
+
+    async def closed_by_server(self, seconds: float = 5.0):
+        await asyncio.wait_for(self.ws.wait_closed(), seconds)
+        return self.ws.close_code, self.ws.close_reason
+
+
+def test_a_station_connecting_to_a_second_node_moves_there_and_stays_online(database, tmp_path):
+    key = tmp_path / "audit.key"
+    a = node(database, "node-a", key)
+    b = node(database, "node-b", key)
+    try:
+        async def scenario():
+            async with Charger(a, "CP-MOVE") as first:
+                await first.boot()
+                assert station(database, "CP-MOVE")["online"] is True
+                async with Charger(b, "CP-MOVE") as second:
+                    await second.boot()
+                    # Node a hears the takeover (LISTEN/NOTIFY) and closes its socket at once.
+                    code, reason = await first.closed_by_server()
+                    assert code == 1001, (code, reason)
+                    assert "another node" in reason
+                    # Still served, by b: a's disconnect did not mark it offline.
+                    await asyncio.sleep(0.5)
+                    assert station(database, "CP-MOVE")["online"] is True
+                    await second.cp.call(call16.Heartbeat(), suppress=False)
+                # b's connection ends: now the station is offline.
+            wait_for(lambda: station(database, "CP-MOVE")["online"] is False, what="CP-MOVE offline after its last connection")
+
+        asyncio.run(scenario())
+        assert "station now served by another node" in a.stderr_text()
+        assert "station taken over from another node" in b.stderr_text()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_stations_of_a_node_killed_with_sigkill_are_served_by_the_other(database, tmp_path):
+    key = tmp_path / "audit.key"
+    a = node(database, "node-a", key)
+    b = node(database, "node-b", key)
+    try:
+        async def scenario():
+            async with Charger(b, "CP-KILL") as charger:
+                await charger.boot()
+                b.signal(signal.SIGKILL)
+                b.wait(STEP)
+                await charger.closed_by_server()
+            # The charger comes back on the node still running; b's lease (killed, unreleased) is taken over.
+            async with Charger(a, "CP-KILL") as charger:
+                await charger.boot()
+                await charger.cp.call(call16.Heartbeat(), suppress=False)
+                assert station(database, "CP-KILL")["online"] is True
+
+        asyncio.run(scenario())
+        assert "station taken over from another node" in a.stderr_text()
+    finally:
+        a.close()
+        b.close()
