@@ -1,18 +1,24 @@
 import OCPP
 
 /// Sends commands to connected stations through their live `OCPPConnection`, mapped to the
-/// version each station speaks.
+/// version each station speaks; a station connected to another node (several nodes on one
+/// database) is reached through `elsewhere`.
 public struct CommandService: Sendable {
     public let connections: ConnectionRegistry
     public var timeout: Duration
+    /// The node serving a station this node has no connection to, when there are several.
+    public var elsewhere: (any RemoteStationCommands)?
 
-    public init(connections: ConnectionRegistry, timeout: Duration = .seconds(30)) {
+    public init(connections: ConnectionRegistry, timeout: Duration = .seconds(30), elsewhere: (any RemoteStationCommands)? = nil) {
         self.connections = connections
         self.timeout = timeout
+        self.elsewhere = elsewhere
     }
 
     public func send(_ command: StationCommand, to station: String) async -> CommandOutcome {
-        guard let connection = await connections.connection(for: station) else { return .notConnected }
+        guard let connection = await connections.connection(for: station) else {
+            return await elsewhere?.send(command, to: station, timeout: timeout) ?? .notConnected
+        }
         do {
             switch connection.version {
             case .v16: return try await send16(command, connection)

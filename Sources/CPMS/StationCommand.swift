@@ -1,7 +1,7 @@
 import OCPP
 
 /// A command Vigil sends to a station, independent of the OCPP version it speaks.
-public enum StationCommand: Sendable, Equatable {
+public enum StationCommand: Sendable, Equatable, Codable {
     /// `hard`: reboot now (2.0.1 Immediate); otherwise soft (2.0.1 OnIdle: after any session).
     case reset(hard: Bool)
     /// Take an EVSE (nil: the whole station) in or out of service.
@@ -20,7 +20,7 @@ public enum StationCommand: Sendable, Equatable {
 
 /// What became of a command. Only the station's answer is reported here; whether the
 /// physical outcome followed (the connector back to Available …) is for verification to judge.
-public enum CommandOutcome: Sendable, Equatable {
+public enum CommandOutcome: Sendable, Equatable, Codable {
     case accepted
     /// Accepted, to take effect later (e.g. after the running session).
     case scheduled
@@ -30,4 +30,11 @@ public enum CommandOutcome: Sendable, Equatable {
     case notConnected
     /// The station answered with a CALLERROR or an invalid response.
     case failed(String)
+}
+
+/// Sends a command to a station whose connection another node holds (several `vigil serve`
+/// nodes on one database): the Cluster module's `NodeRequests`.
+public protocol RemoteStationCommands: Sendable {
+    /// The station's answer through the node that serves it, or nil when no other node does.
+    func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome?
 }

@@ -38,18 +38,7 @@ public struct StationLeaseStore: Sendable {
     /// The channel a takeover is announced on; the payload is `schema epoch node station`.
     public static let channel = "vigil_station_leases"
 
-    public static let schema = SchemaTrack(name: "cluster", migrations: [
-        Migration(version: 1, name: "station leases", sql: """
-            CREATE TABLE IF NOT EXISTS station_leases (
-                station TEXT PRIMARY KEY,
-                node TEXT NOT NULL,
-                epoch INTEGER NOT NULL,
-                acquired_at INTEGER NOT NULL,
-                expires_at INTEGER NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS station_leases_by_node ON station_leases (node);
-            """),
-    ])
+    public static let schema = ClusterSchema.track
 
     let host: any DatabaseHost
 

@@ -251,8 +251,11 @@ struct ServeCommand {
         // charger's answer waits for.
         let checkpointer = try await store.checkpointInBackground()
         let connections = ConnectionRegistry(policy: duplicateConnections)
-        // Several nodes on one PostgreSQL database: stations other nodes serve stay online.
-        let cluster = try await startCluster(store: store, connections: connections)
+        // Several nodes on one PostgreSQL database: stations other nodes serve stay online, and a
+        // command for one of them goes to the node serving it.
+        var commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
+        let cluster = try await startCluster(store: store, connections: connections, commands: commandService)
+        commandService.elsewhere = cluster?.requests
         let servedElsewhere: @Sendable () async throws -> Set<String> = { try await cluster?.leases.servedElsewhere() ?? [] }
         try await store.markAllOffline(except: try await servedElsewhere())
         for station in declaredStations {
@@ -283,7 +286,6 @@ struct ServeCommand {
         let alertService = AlertService(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger,
                                         live: eventLog.live)
         let dispatcher = AlertDispatcher(store: store, settings: alertSettings, audit: { await auditor.record($0) }, log: logger)
-        let commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: alertService, reads: try StationStore(readingFrom: database))

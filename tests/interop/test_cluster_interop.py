@@ -6,6 +6,8 @@ scripts/postgres-scratch and passes it as VIGIL_TEST_POSTGRES_URL).
 - A station connecting to a second node takes its lease over: the first node closes its socket
   at once (1001), and the station stays online — the first node's disconnect does not mark it
   offline.
+- A command asked of the node that does not hold the station travels to the one that does
+  (node_requests + LISTEN/NOTIFY) and the station's answer comes back.
 - A node killed with SIGKILL: its stations reconnect to the other node, which serves them.
 """
 
@@ -18,12 +20,16 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timezone
 
 import pytest
 import ocpp.v16
 import ocpp.v16.call as call16
+import ocpp.v16.call_result as result16
+from ocpp.routing import on
 from websockets.asyncio.client import connect
 
 from conftest import VigilProcess, vigil_binary
@@ -73,6 +79,27 @@ def wait_for(condition, seconds: float = STEP, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+class ResettableChargePoint(ocpp.v16.ChargePoint):
+    """Answers the central system's Reset and records it."""
+
+    resets: list[str]
+
+    @on("Reset")
+    def on_reset(self, type, **kwargs):
+        self.resets.append(type)
+        return result16.Reset(status="Accepted")
+
+
+def command(proc: VigilProcess, ident: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{proc.port('http')}/api/v1/stations/{ident}/commands",
+                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=STEP * 2) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
 class Charger:
     """One charger's WebSocket to one node, with the Python `ocpp` charge point reading it."""
 
@@ -82,7 +109,8 @@ class Charger:
 
     async def __aenter__(self):
         self.ws = await connect(self.url, subprotocols=["ocpp1.6"], open_timeout=STEP, close_timeout=2, ping_interval=None)
-        self.cp = ocpp.v16.ChargePoint(self.ident, self.ws, response_timeout=STEP)
+        self.cp = ResettableChargePoint(self.ident, self.ws, response_timeout=STEP)
+        self.cp.resets = []
         self.reader = asyncio.create_task(self.cp.start())
         return self
 
@@ -150,6 +178,31 @@ def test_stations_of_a_node_killed_with_sigkill_are_served_by_the_other(database
 
         asyncio.run(scenario())
         assert "station taken over from another node" in a.stderr_text()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_command_asked_of_the_other_node_reaches_the_station(database, tmp_path):
+    key = tmp_path / "audit.key"
+    a = node(database, "node-a", key)
+    b = node(database, "node-b", key)
+    try:
+        async def scenario():
+            async with Charger(b, "CP-FAR") as charger:
+                await charger.boot()
+                loop = asyncio.get_running_loop()
+                # Asked of a, which has no connection to the station: b sends it, the answer comes back.
+                status, body = await loop.run_in_executor(None, command, a, "CP-FAR", {"command": "reset", "type": "soft", "by": "dana"})
+                assert status == 200, body
+                assert body["outcome"] == "accepted", body
+                assert charger.cp.resets == ["Soft"]
+            # A station no node serves is not connected, on either node.
+            status, body = await asyncio.get_running_loop().run_in_executor(None, command, a, "CP-FAR", {"command": "reset", "by": "dana"})
+            assert status != 200 and body["outcome"] == "not connected", body
+
+        asyncio.run(scenario())
+        assert "command handed to the node serving the station" in a.stderr_text()
     finally:
         a.close()
         b.close()

@@ -1,0 +1,175 @@
+import CPMS
+import Foundation
+import ServiceLog
+import Store
+
+/// Commands between nodes (several `vigil serve` nodes on one database). As the origin: a
+/// command for a station this node has no connection to goes to the node holding the station's
+/// live lease — written to `node_requests`, announced with `pg_notify`, and answered there —
+/// and the station's answer comes back (`CommandService.elsewhere`). As the target: this node
+/// claims the requests addressed to it and sends them through its own connections.
+///
+/// A request not taken before its deadline (the command timeout) is expired by whichever side
+/// sees it first and is never sent late: an operator's Reset must not reach a charger minutes
+/// after it was asked for. Notifications only make it quick: the origin looks at its request
+/// every 250 ms and the target at its queue every 2 s whatever arrives.
+public actor NodeRequests: RemoteStationCommands {
+    public nonisolated let node: String
+    private let store: NodeRequestStore
+    private let leases: StationLeaseStore
+    /// This node's own connections (no `elsewhere`: a request is never passed on again).
+    private let local: CommandService
+    private let log: LogLine
+    private let clock: @Sendable () -> Int
+    private var schema: String?
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var isDraining = false
+    private var drainAgain = false
+    private var lastPrune = 0
+
+    public init(node: String, host: any DatabaseHost, local: CommandService, log: @escaping LogLine,
+                clock: @escaping @Sendable () -> Int = { Int((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+        self.node = node
+        self.store = NodeRequestStore(host: host)
+        self.leases = StationLeaseStore(host: host)
+        var local = local
+        local.elsewhere = nil
+        self.local = local
+        self.log = log
+        self.clock = clock
+    }
+
+    /// The schema the notifications must name (nil on SQLite).
+    public func start(schema: String?) { self.schema = schema }
+
+    // MARK: - Origin
+
+    public func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome? {
+        let lease: StationLeaseStore.Lease?
+        do { lease = try await leases.lease(of: station) } catch {
+            return .failed("cannot read which node serves the station: \(error)")
+        }
+        guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
+        let timeoutMilliseconds = Int(timeout.components.seconds) * 1_000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        let deadline = clock() + timeoutMilliseconds
+        let id: Int
+        do {
+            id = try await store.submit(station: station, origin: node, target: lease.node, request: try Self.encode(command),
+                                        now: clock(), deadline: deadline)
+        } catch {
+            return .failed("cannot hand the command to node \(lease.node): \(error)")
+        }
+        log(.info, "command handed to the node serving the station", ["station": station, "node": lease.node, "request": String(id)])
+        while true {
+            do {
+                switch try await store.state(of: id) {
+                case ("answered", let answer?)?:
+                    return (try? Self.decode(CommandOutcome.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
+                case ("expired", _)?:
+                    return .timedOut
+                case ("pending", _)? where clock() >= deadline:
+                    if try await store.expire(id) {
+                        log(.warning, "command not taken by the node serving the station in time; expired", ["station": station, "node": lease.node])
+                        return .timedOut
+                    }
+                case ("running", _)? where clock() >= deadline + timeoutMilliseconds + 2_000:
+                    return .timedOut   // the target took it and never answered (it died meanwhile)
+                case nil:
+                    return .failed("the request to node \(lease.node) disappeared")
+                default:
+                    break
+                }
+            } catch {
+                log(.error, "cannot read a command's answer from another node", ["station": station, "error": "\(error)"])
+                if clock() >= deadline + timeoutMilliseconds + 2_000 { return .timedOut }
+            }
+            await wait(for: id, milliseconds: 250)
+        }
+    }
+
+    private func wait(for id: Int, milliseconds: Int) async {
+        await withCheckedContinuation { continuation in
+            waiters[id] = continuation
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                await self?.wake(id)
+            }
+        }
+    }
+
+    private func wake(_ id: Int) {
+        waiters.removeValue(forKey: id)?.resume()
+    }
+
+    // MARK: - Target
+
+    /// Takes the requests addressed to this node and sends each through its connection.
+    public func drain() async {
+        if isDraining {
+            drainAgain = true
+            return
+        }
+        isDraining = true
+        defer { isDraining = false }
+        repeat {
+            drainAgain = false
+            let claimed: [NodeRequestStore.Pending]
+            do { claimed = try await store.claim(node: node, now: clock()) } catch {
+                log(.error, "cannot read the requests other nodes sent", ["node": node, "error": "\(error)"])
+                return
+            }
+            for request in claimed {
+                Task { await self.serve(request) }
+            }
+            if claimed.count == 64 { drainAgain = true }
+        } while drainAgain
+    }
+
+    private nonisolated func serve(_ request: NodeRequestStore.Pending) async {
+        let outcome: CommandOutcome
+        if let command = try? Self.decode(StationCommand.self, request.request) {
+            outcome = await local.send(command, to: request.station)
+        } else {
+            outcome = .failed("unreadable request from another node")
+        }
+        do { try await store.answer(request.id, try Self.encode(outcome), now: clock()) } catch {
+            log(.error, "cannot answer another node's request", ["station": request.station, "request": String(request.id), "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Notifications and upkeep
+
+    /// A request or answer announced (`NodeRequestStore.requestChannel`, `.answerChannel`).
+    public func notified(channel: String, payload: String) async {
+        let parts = payload.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        guard parts.first == schema else { return }
+        if channel == NodeRequestStore.requestChannel, parts.count == 2, parts[1] == node {
+            await drain()
+        } else if channel == NodeRequestStore.answerChannel, parts.count == 3, parts[1] == node, let id = Int(parts[2]) {
+            wake(id)
+        }
+    }
+
+    /// Looks for requests every 2 s (a lost notification costs no more) and prunes requests
+    /// older than a day every hour, until cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(2)) } catch { return }
+            await drain()
+            if clock() - lastPrune > 3_600_000 {
+                lastPrune = clock()
+                do { try await store.prune(before: clock() - 86_400_000) } catch {
+                    log(.error, "cannot prune old node requests", ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
