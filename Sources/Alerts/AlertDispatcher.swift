@@ -39,6 +39,10 @@ public actor AlertDispatcher {
         self.log = log
     }
 
+    /// How long a claimed delivery stays out of the other dispatchers' sight: longer than any
+    /// route's timeout (2 minutes at most).
+    static let claimSeconds: TimeInterval = 300
+
     /// Runs until cancelled: a pass every `interval`, more at once when work is waiting.
     public func run(interval: Duration = .milliseconds(500)) async {
         await maskLegacyEndpoints()
@@ -63,7 +67,11 @@ public actor AlertDispatcher {
     @discardableResult
     public func deliverDue() async -> Int {
         let now = clock()
-        guard let due = try? await store.dueDeliveries(now: AlertStore.time(now), limit: parallelism * 4), !due.isEmpty else { return 0 }
+        // Claimed, not just read: several nodes' dispatchers share one outbox, and each row goes
+        // out once (again only if its dispatcher dies before settling it, after the claim).
+        let claimUntil = AlertStore.time(now.addingTimeInterval(Self.claimSeconds))
+        guard let due = try? await store.claimDueDeliveries(now: AlertStore.time(now), limit: parallelism * 4, claimUntil: claimUntil),
+              !due.isEmpty else { return 0 }
         var batch: [(OutboxRow, AlertRoute)] = []
         for row in due {
             guard let route = settings.routes.first(where: { $0.endpoint == row.endpoint }) else {

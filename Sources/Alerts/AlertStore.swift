@@ -116,6 +116,25 @@ public struct AlertStore: Sendable {
         }
     }
 
+    /// Claims what is due, oldest first, for one pass of one dispatcher: in one transaction the
+    /// rows are read and their next attempt moved to `claimUntil`, so another dispatcher — another
+    /// node on the same database — does not see them as due while this one posts them (on
+    /// PostgreSQL the read also skips rows another transaction holds: `FOR UPDATE SKIP LOCKED`).
+    /// Each claimed row is settled (delivered, failed, deferred); one whose dispatcher died
+    /// mid-post is due again at `claimUntil` and posted again with the same idempotency key.
+    public func claimDueDeliveries(now: String, limit: Int, claimUntil: String) async throws -> [OutboxRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction {
+                let lock = database.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+                let due = try database.rows(AlertStore.outboxColumns
+                                            + " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?" + lock,
+                                            now, limit).map(AlertStore.outboxRow)
+                for row in due { try database.run("UPDATE alert_outbox SET next_attempt_at = ? WHERE id = ?", claimUntil, row.id) }
+                return due
+            }
+        }
+    }
+
     public func markDelivered(id: Int, attempts: Int, now: String) async throws {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alert_outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",

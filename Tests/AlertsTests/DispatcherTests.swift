@@ -78,6 +78,32 @@ import Transport
         }
     }
 
+    /// Several nodes share one outbox: two dispatchers passing at once post each delivery once.
+    @Test(arguments: TestEngine.all) func twoDispatchersOnOneOutboxPostEachDeliveryOnce(engine: TestEngine) async throws {
+        try await withReceiver(failures: 0) { port, receiver in
+            let (store, test) = try temporaryStore(engine)
+            defer { test.remove() }
+            let clock = TestClock()
+            var settings = AlertSettings()
+            settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
+            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            for number in 1...6 { await service.raise(request(target: "CP-\(number)/1")) }
+            // A second connection to the same database, as a second node has.
+            let other = try StationStore(location: test.location)
+            let dispatchers = [store, other].map {
+                AlertDispatcher(store: $0, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for dispatcher in dispatchers { group.addTask { await dispatcher.deliverDue() } }
+            }
+            for dispatcher in dispatchers { await dispatcher.deliverDue() }
+            let keys = receiver.received.withLock { $0.map(\.key) }
+            #expect(keys.count == 6, "each delivery posted once: \(keys)")
+            #expect(Set(keys).count == 6)
+            #expect(try await AlertStore(host: store).deliveries(status: "delivered").count == 6)
+        }
+    }
+
     @Test func aDeliveryThatKeepsFailingIsDeadLetteredAndCanBeRetried() async throws {
         try await withReceiver(failures: 1_000) { port, receiver in
             let (store, test) = try temporaryStore()
