@@ -38,7 +38,8 @@ venv: bootstrap-tests $(VENV)/.installed
 # tests (Python websockets, ocpp) and the Autobahn conformance cases, all against the same
 # debug build.
 test: build venv generated-check
-	scripts/postgres-scratch run $(SWIFT) test
+	scripts/postgres-scratch run $(SWIFT) test --skip IntegrationTests
+	$(SWIFT) test --skip-build --filter IntegrationTests
 	.build/debug/vigil rules check Rules
 	.build/debug/vigil rules test Rules
 	VIGIL_BIN=.build/debug/vigil scripts/postgres-scratch run $(PYTHON) -m pytest -q tests/interop
@@ -51,7 +52,8 @@ generated-check:
 	else echo "generated-check: ../shared/reference/ocpp-schemas not found; skipped"; fi
 
 unit-test: build
-	scripts/postgres-scratch run $(SWIFT) test
+	scripts/postgres-scratch run $(SWIFT) test --skip IntegrationTests
+	$(SWIFT) test --skip-build --filter IntegrationTests
 
 rules-test: build
 	.build/debug/vigil rules check Rules
