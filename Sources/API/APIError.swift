@@ -37,6 +37,7 @@ public struct APIError: Error, Sendable {
         case faultsUnreadable = "faults_unreadable"
         case stationTimeout = "station_timeout"
         case tooManyStreams = "too_many_streams"
+        case notRemediationNode = "not_remediation_node"
 
         public var status: HTTPStatus {
             switch self {
@@ -49,7 +50,7 @@ public struct APIError: Error, Sendable {
             case .unsupportedMediaType: return .unsupportedMediaType
             case .internalError: return .internalServerError
             case .stationFailed: return HTTPStatus(code: 502, reason: "Bad Gateway")
-            case .faultsUnreadable, .tooManyStreams: return .serviceUnavailable
+            case .faultsUnreadable, .tooManyStreams, .notRemediationNode: return .serviceUnavailable
             case .stationTimeout: return HTTPStatus(code: 504, reason: "Gateway Timeout")
             }
         }

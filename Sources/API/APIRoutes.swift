@@ -122,6 +122,11 @@ public enum APIRoutes {
                 }
                 role = held
             }
+            // Several nodes: the ladder waits on the node running the remediation, not here.
+            guard runner.isActive else {
+                return refuse(.notRemediationNode, "this node does not run the remediation; send the approval to the node that does"
+                              + " (its log says \"this node runs the remediation\")")
+            }
             guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
                 return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
             }

@@ -15,6 +15,13 @@ public struct CommandService: Sendable {
         self.elsewhere = elsewhere
     }
 
+    /// Whether a command can go to `station` now: it is connected here, or (several nodes)
+    /// another node serves it.
+    public func isReachable(_ station: String) async -> Bool {
+        if await connections.connection(for: station) != nil { return true }
+        return await elsewhere?.serves(station) ?? false
+    }
+
     public func send(_ command: StationCommand, to station: String) async -> CommandOutcome {
         guard let connection = await connections.connection(for: station) else {
             return await elsewhere?.send(command, to: station, timeout: timeout) ?? .notConnected

@@ -60,8 +60,19 @@ public final class EventLog: Sendable {
         var continuation: CheckedContinuation<Void, Never>
     }
 
+    /// Where the consumers' events come from.
+    public enum Source: Sendable {
+        /// This process's own appends, handed over right after their commit (one node).
+        case local
+        /// The store's log, read in sequence order (`tail`): several nodes append to one
+        /// database, and only the node running the remediation consumes — from `activate` on.
+        case shared
+    }
+
     struct State {
         var head = 0
+        /// Whether the consumers take events (always with `.local`; with `.shared` once activated).
+        var active = true
         var appended = 0
         var waits = 0
         /// A handful of consumers: an array, changed in place (no copy of a queue per event).
@@ -88,18 +99,22 @@ public final class EventLog: Sendable {
         }
     }
 
-    private let state = Mutex(State())
-    private let store: StationStore
+    let state = Mutex(State())
+    let store: StationStore
     public let limits: Limits
+    public let source: Source
     /// Every committed event, for live subscribers (the API's event stream): published right
     /// after the commit, without waiting, apart from the consumers and their backpressure.
     public let live = LiveFeed<LiveUpdate>()
     private let clock: @Sendable () -> Date
 
-    public init(store: StationStore, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: StationStore, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() },
+                source: Source = .local) {
         self.store = store
         self.limits = limits
         self.clock = clock
+        self.source = source
+        if source == .shared { state.withLock { $0.active = false } }
     }
 
     /// Appends `event` durably and hands it to the consumers; returns its sequence once the
@@ -130,6 +145,11 @@ public final class EventLog: Sendable {
 
     /// Called on the store right after the commit that made the event durable, in sequence order.
     private func deliver(_ event: SequencedEvent) {
+        if source == .shared {
+            // The consumers read the store's log (`tail`), where every node's events are in order.
+            if live.hasSubscribers { live.publish(.event(event)) }
+            return
+        }
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
             state.head = max(state.head, event.sequence)
             state.appended += 1
@@ -153,7 +173,7 @@ public final class EventLog: Sendable {
 
     private func room(urgent: Bool) async {
         let limit = urgent ? limits.urgent : limits.bulk
-        if state.withLock({ $0.finished || $0.backlog < limit }) { return }
+        if state.withLock({ $0.finished || !$0.active || $0.backlog < limit }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let goOn = state.withLock { state -> Bool in
                 if state.finished || state.backlog < limit { return true }
@@ -175,12 +195,17 @@ public final class EventLog: Sendable {
             cursor = start
         } else if let stored = try await store.eventCursor(consumer: name) {
             cursor = stored.cursor
+        } else if source == .shared, let created = try await store.createEventCursorIfMissing(
+            consumer: name, position: try await store.lastEventSequence(), now: StoreTime.format(clock())) {
+            // Several nodes: from the first registration on, whichever node consumes later starts here.
+            cursor = created.cursor
         } else {
             cursor = EventCursor(position: try await store.lastEventSequence())
         }
         var queue = ConsumerQueue(cursor: cursor)
         var after = cursor.position
-        while true {
+        // Not consuming here (a node that does not run the remediation): nothing is read back.
+        while state.withLock({ $0.active }) {
             let page = try await store.sequencedEvents(after: after, limit: 5_000)
             for event in page {
                 if accepts(event.event) { queue.add(event) } else { queue.skip(event.sequence) }

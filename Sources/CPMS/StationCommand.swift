@@ -37,4 +37,6 @@ public enum CommandOutcome: Sendable, Equatable, Codable {
 public protocol RemoteStationCommands: Sendable {
     /// The station's answer through the node that serves it, or nil when no other node does.
     func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome?
+    /// Whether another node serves `station` now (holds its live lease); false when that cannot be read.
+    func serves(_ station: String) async -> Bool
 }

@@ -77,6 +77,19 @@ extension StationStore {
         return StoredCursor(cursor: EventCursor(position: row[0].int ?? 0, ahead: ahead), tickedThrough: row[2].text)
     }
 
+    /// Several nodes: a consumer's first cursor, at `position`, unless it has one (written by
+    /// whichever node registers it first, never over the progress of the node consuming).
+    /// Returns the stored cursor.
+    public func createEventCursorIfMissing(consumer: String, position: Int, now: String) async throws -> StoredCursor? {
+        try await committed { [self] in
+            try database.run("""
+                INSERT INTO event_cursors (consumer, position, ahead, ticked_through, updated_at) VALUES (?, ?, ?, NULL, ?)
+                ON CONFLICT (consumer) DO NOTHING
+                """, consumer, position, EventCursor(position: position).aheadText, now)
+        }
+        return try eventCursor(consumer: consumer)
+    }
+
     /// Saves a consumer's cursor in the next group commit.
     public func saveEventCursor(consumer: String, _ cursor: StoredCursor, now: String) async throws {
         try await committed { [self] in try writeEventCursor(consumer: consumer, cursor, now: now) }

@@ -1,7 +1,8 @@
 import Store
 
 /// The Cluster module's tables, its own schema track ("cluster") on the process's database:
-/// the station leases and the requests one node hands another.
+/// the station leases, the requests one node hands another, and the roles one node holds for
+/// all (the remediation).
 public enum ClusterSchema {
     public static let track = SchemaTrack(name: "cluster", migrations: [
         Migration(version: 1, name: "station leases", sql: """
@@ -28,6 +29,14 @@ public enum ClusterSchema {
                 answered_at INTEGER
             );
             CREATE INDEX IF NOT EXISTS node_requests_by_target ON node_requests (target_node, state);
+            """),
+        Migration(version: 3, name: "cluster roles", sql: """
+            CREATE TABLE IF NOT EXISTS cluster_roles (
+                role TEXT PRIMARY KEY,
+                node TEXT NOT NULL,
+                epoch INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );
             """),
     ])
 }

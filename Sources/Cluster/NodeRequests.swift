@@ -44,6 +44,11 @@ public actor NodeRequests: RemoteStationCommands {
 
     // MARK: - Origin
 
+    public func serves(_ station: String) async -> Bool {
+        guard let lease = try? await leases.lease(of: station) else { return false }
+        return lease.node != node && lease.expiresAt > clock()
+    }
+
     public func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome? {
         let lease: StationLeaseStore.Lease?
         do { lease = try await leases.lease(of: station) } catch {

@@ -63,7 +63,7 @@ extension RemediationExecutor {
             return
         }
         // Write-ahead: the command is on record (and counts against budgets) before it is sent.
-        let connected = await commands.connections.connection(for: station) != nil
+        let connected = await commands.isReachable(station)
         var record = base
         if !connected {
             record.status = .queued

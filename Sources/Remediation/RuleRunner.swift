@@ -92,14 +92,50 @@ public actor RuleRunner {
         self.auditor = auditor
         self.tickInterval = tickInterval
         let engine = RuleEngine(ruleSet: ruleSet, catalog: catalog)
+        let loaded = try await Self.load(engine: engine, store: store, shared: events.source == .shared, clock: clock, log: log)
+        self.evaluated = loaded.start
+        self.recorded = loaded.recorded
+        self.recordedTicks = loaded.recordedTicks
+        self.tickedThrough = loaded.tickedThrough
+        self.replaying = loaded.replaying
+        self.engine = engine
+        self.state = loaded.state
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.log = log
+        lastSaved = clock()
+        (feedbackStream, feedback) = AsyncStream.makeStream(of: DomainEvent.self)
+        try await registerWithEventLog()
+    }
+
+    /// What the store holds of the runner: its state (adopted by `engine`) and both cursors.
+    struct Loaded {
+        var state: RuleEngineState
+        var start: EventCursor
+        var recorded: EventCursor
+        var recordedTicks: Date?
+        var tickedThrough: Date
+        var replaying: Bool
+    }
+
+    /// `shared`: several nodes; a runner without a cursor writes its first one, so the node
+    /// that takes the remediation over later starts from there, not from the newest event.
+    static func load(engine: RuleEngine, store: StationStore, shared: Bool, clock: @Sendable () -> Date, log: Logger) async throws -> Loaded {
         var state = RuleEngineState()
         let saved: SavedRuleState?
         let stored: StationStore.StoredCursor?
         let head: Int
         do {
             saved = try await DecisionStore(host: store).ruleState()
-            stored = try await store.eventCursor(consumer: Self.consumer)
             head = try await store.lastEventSequence()
+            if let cursor = try await store.eventCursor(consumer: Self.consumer) {
+                stored = cursor
+            } else if shared {
+                stored = try await store.createEventCursorIfMissing(consumer: Self.consumer, position: head, now: StoreTime.format(clock()))
+            } else {
+                stored = nil
+            }
         } catch { throw StateUnreadable(error: "\(error)") }
         var stateCursor: EventCursor?
         if let saved {
@@ -115,26 +151,38 @@ public actor RuleRunner {
         // cursors) the state stands for what was recorded.
         let start = stateCursor ?? recorded
         let now = clock()
-        self.evaluated = start
-        self.recorded = recorded
-        self.recordedTicks = stored?.tickedThrough.flatMap(StoreTime.parse)
-        self.tickedThrough = saved?.engineTime.flatMap(StoreTime.parse) ?? now
-        self.replaying = start != recorded
+        let replaying = start != recorded
         if !replaying { engine.start(at: now, state: &state) }
-        self.engine = engine
-        self.state = state
-        self.store = store
-        self.events = events
-        self.clock = clock
-        self.log = log
-        lastSaved = now
-        (feedbackStream, feedback) = AsyncStream.makeStream(of: DomainEvent.self)
-        do { try await events.register(Self.consumer, from: start) } catch { throw StateUnreadable(error: "\(error)") }
+        return Loaded(state: state, start: start, recorded: recorded, recordedTicks: stored?.tickedThrough.flatMap(StoreTime.parse),
+                      tickedThrough: saved?.engineTime.flatMap(StoreTime.parse) ?? now, replaying: replaying)
+    }
+
+    private func registerWithEventLog() async throws {
+        do { try await events.register(Self.consumer, from: evaluated) } catch { throw StateUnreadable(error: "\(error)") }
         if replaying {
             log(.info, "replaying the events decided before the restart, without acting on them",
-                ["from": String(start.position), "through": String(recorded.position)])
+                ["from": String(evaluated.position), "through": String(recorded.position)])
         }
     }
+
+    /// Several nodes: this node takes over the remediation. The state and cursors are read again
+    /// (the node that ran it until now decided since this runner was made) and the runner
+    /// registers again from them; what that node had decided is replayed without acting.
+    public func resume() async throws {
+        let loaded = try await Self.load(engine: engine, store: store, shared: true, clock: clock, log: log)
+        evaluated = loaded.start
+        recorded = loaded.recorded
+        recordedTicks = loaded.recordedTicks
+        tickedThrough = loaded.tickedThrough
+        replaying = loaded.replaying
+        state = loaded.state
+        lastSaved = clock()
+        try await registerWithEventLog()
+    }
+
+    /// Whether this node decides (always with one node; with several, on the node holding the
+    /// remediation role): approvals go to the runner that decides.
+    public nonisolated var isActive: Bool { events.isActive }
 
     public var ruleSet: RuleSet { engine.ruleSet }
 

@@ -1,7 +1,10 @@
 import Cluster
 import CPMS
+import Foundation
+import Remediation
 import ServiceLog
 import Store
+import Synchronization
 
 /// What `serve` runs when several nodes may share its PostgreSQL database: the station leases
 /// (`StationLeases`) and the listener that hears another node take a station over.
@@ -9,6 +12,8 @@ struct ClusterNode {
     let leases: StationLeases
     /// Commands for stations another node serves, and those other nodes send this one.
     let requests: NodeRequests
+    /// The remediation runs on the node holding this role.
+    let remediation: ClusterRole
     let listener: PostgresListener
     /// The renewals and the takeover notifications, run until shutdown.
     let background: [@Sendable () async -> Void]
@@ -55,6 +60,69 @@ extension ServeCommand {
         let renew: @Sendable () async -> Void = { await leases.run() }
         let serveRequests: @Sendable () async -> Void = { await requests.run() }
         log(.info, "station leases on", ["node": name, "ttl": "\(leases.settings.ttl)", "renew": "\(leases.settings.renewInterval)"])
-        return ClusterNode(leases: leases, requests: requests, listener: listener, background: [follow, renew, serveRequests])
+        let remediation = ClusterRole(role: "remediation", node: name, host: store, log: log.line)
+        return ClusterNode(leases: leases, requests: requests, remediation: remediation, listener: listener,
+                           background: [follow, renew, serveRequests])
+    }
+}
+
+/// Holds back what acts — the rule runner, the executor, the billing and fraud consumers — on a
+/// node that does not (yet) run the remediation. One node: open from the start.
+final class RemediationGate: Sendable {
+    private let isOpen: Mutex<Bool>
+
+    init(open: Bool) { isOpen = Mutex(open) }
+
+    func open() { isOpen.withLock { $0 = true } }
+
+    /// Returns once the gate is open, or when the task is cancelled (the caller then stops).
+    func wait() async {
+        while !isOpen.withLock({ $0 }) && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// `body`, started once the gate opens (not at all when cancelled before).
+    func gated(_ body: @escaping @Sendable () async -> Void) -> @Sendable () async -> Void {
+        { [self] in
+            await wait()
+            if !Task.isCancelled { await body() }
+        }
+    }
+}
+
+extension ServeCommand {
+    /// Several nodes: waits for the remediation role, then takes the remediation over — the
+    /// event log's consumers from their stored cursors, the rule runner from its saved state,
+    /// the executor's unfinished commands — opens the gate, reads every node's events, and
+    /// keeps the role. A node that loses it exits at once (status 75): another node acts now,
+    /// and two must never act on the same fault.
+    static func runRemediationRole(_ role: ClusterRole, events: EventLog, runner: RuleRunner, executor: RemediationExecutor,
+                                   gate: RemediationGate, log: Log) async {
+        guard await role.acquire() else { return }
+        do {
+            try await events.activate()
+            try await runner.resume()
+        } catch {
+            log(.error, "cannot take the remediation over; stopping this node", ["error": "\(error)"])
+            await role.release()
+            exit(75)
+        }
+        await executor.recover()
+        gate.open()
+        log(.info, "this node runs the remediation", ["node": role.node])
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await events.tail(onError: { error in log(.error, "cannot read the shared event log", ["error": "\(error)"]) })
+                return true
+            }
+            group.addTask { await role.keep() }
+            let kept = await group.next() ?? true
+            if !kept {
+                log(.error, "this node lost the remediation role; stopping at once so that only one node acts", ["node": role.node])
+                exit(75)
+            }
+            group.cancelAll()
+        }
     }
 }

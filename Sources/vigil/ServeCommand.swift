@@ -275,7 +275,9 @@ struct ServeCommand {
         await auditor.checkpoint()
         // The durable event log: every event is appended before its charger is answered; the
         // rules and the executor consume it by cursor (register both before the first append).
-        let eventLog = EventLog(store: store)
+        let eventLog = EventLog(store: store, source: cluster == nil ? .local : .shared)
+        // With several nodes, only the node holding the remediation role acts (and consumes the log).
+        let gate = RemediationGate(open: cluster == nil)
         let runner = try await RuleRunner(ruleSet: ruleSet, catalog: catalog, store: store, events: eventLog, auditor: auditor,
                                           tickInterval: .milliseconds(tickMilliseconds), log: logger)
         log(.info, "rules loaded", ["directory": rulesDirectory, "rules": String(ruleSet.rules.count), "audit-key": keyPath,
@@ -289,7 +291,7 @@ struct ServeCommand {
         let executor = RemediationExecutor(store: store, commands: commandService,
                                            auditor: auditor, catalog: catalog, policy: policy, log: logger, feedback: { runner.submit($0) },
                                            alerts: alertService, reads: try StationStore(readingFrom: database))
-        await executor.recover()
+        if cluster == nil { await executor.recover() }   // several nodes: when this node takes the remediation over
         let decisions = await executor.decisions(from: runner, live: eventLog.live)
         let act: @Sendable () async -> Void = { await Self.urgently { await executor.carryOut(decisions) } }
         var stations = StationHandlers(store: store, policy: unknownStations, heartbeatInterval: heartbeatInterval, catalog: catalog,
@@ -364,7 +366,14 @@ struct ServeCommand {
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, rules, react, act, reload, expire, deliver, signAudit, openWarning, detectFraud] + (billing.map { [$0.task] } ?? []) + (cluster?.background ?? []),
+        let acting = ([rules, react, act, expire, detectFraud] + (billing.map { [$0.task] } ?? [])).map(gate.gated)
+        var clustered = cluster?.background ?? []
+        if let role = cluster?.remediation {
+            clustered.append { [log] in
+                await Self.runRemediationRole(role, events: eventLog, runner: runner, executor: executor, gate: gate, log: log)
+            }
+        }
+        await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, reload, deliver, signAudit, openWarning] + acting + clustered,
                                          log: log)
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }

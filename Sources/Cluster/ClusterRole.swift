@@ -1,0 +1,121 @@
+import Foundation
+import ServiceLog
+import Store
+
+/// A role one node holds for the whole deployment (`cluster_roles`): the remediation — the rule
+/// runner, the executor and the other event-log consumers — runs on one node at a time, which
+/// reads every node's events from the shared log (`EventLog.Source.shared`), so rule windows,
+/// ladders, fleet breakers and budgets are one state whichever node a station is connected to.
+///
+/// The holder renews the role every `ttl / 3`; another node takes it only once it has expired.
+/// A holder that cannot renew it for a whole `ttl` must stop acting (`lost`): by then another
+/// node may have taken over. `serve` exits then (fencing by exit) and its supervisor restarts it
+/// as a standby. A holder stopping gracefully releases the role, so a standby takes over within
+/// `retryInterval`.
+public actor ClusterRole {
+    public nonisolated let role: String
+    public nonisolated let node: String
+    public nonisolated let ttl: Duration
+    public nonisolated let retryInterval: Duration
+    private let host: any DatabaseHost
+    private let log: LogLine
+    private let clock: @Sendable () -> Int
+    private var epoch: Int?
+    private var lastRenewal = 0
+
+    public init(role: String, node: String, host: any DatabaseHost, ttl: Duration = .seconds(15), retryInterval: Duration = .seconds(2),
+                log: @escaping LogLine, clock: @escaping @Sendable () -> Int = { Int((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+        self.role = role
+        self.node = node
+        self.host = host
+        self.ttl = ttl
+        self.retryInterval = retryInterval
+        self.log = log
+        self.clock = clock
+    }
+
+    private var ttlMilliseconds: Int { Int(ttl.components.seconds) * 1_000 + Int(ttl.components.attoseconds / 1_000_000_000_000_000) }
+
+    /// Takes the role if it is free, expired or already this node's; returns whether this node holds it.
+    public func tryTake() async throws -> Bool {
+        let (node, now, ttl) = (self.node, clock(), ttlMilliseconds)
+        let role = self.role
+        let taken: Int? = try await host.committing(schema: ClusterSchema.track) { database in
+            let row = try database.rows("SELECT node, epoch, expires_at FROM cluster_roles WHERE role = ?", role).first
+            if let row, row[0].text != node, (row[2].int ?? 0) > now { return nil }
+            let epoch = row.map { ($0[0].text == node ? 0 : 1) + ($0[1].int ?? 0) } ?? 1
+            try database.run("""
+                INSERT INTO cluster_roles (role, node, epoch, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (role) DO UPDATE SET node = excluded.node, epoch = excluded.epoch, expires_at = excluded.expires_at
+                """, role, node, epoch, now + ttl)
+            return epoch
+        }
+        if let taken {
+            if epoch != taken { log(.info, "this node holds the cluster role", ["role": role, "node": node, "epoch": String(taken)]) }
+            epoch = taken
+            lastRenewal = now
+        }
+        return taken != nil
+    }
+
+    /// Waits until this node holds the role (trying every `retryInterval`); false when cancelled.
+    public func acquire() async -> Bool {
+        var reported = false
+        while !Task.isCancelled {
+            do {
+                if try await tryTake() { return true }
+                if !reported {
+                    log(.info, "another node holds the cluster role; standing by", ["role": role, "node": node])
+                    reported = true
+                }
+            } catch {
+                log(.error, "cannot read the cluster role", ["role": role, "error": "\(error)"])
+            }
+            try? await Task.sleep(for: retryInterval)
+        }
+        return false
+    }
+
+    /// Renews every `ttl / 3` while this node holds the role; returns when it is lost (another
+    /// node holds it, or no renewal succeeded for `ttl`) or when cancelled (then it is released).
+    public func keep() async -> Bool {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: ttl / 3)
+            if Task.isCancelled { break }
+            do {
+                if try await !tryTake() {
+                    log(.error, "the cluster role was taken by another node", ["role": role, "node": node])
+                    return false
+                }
+            } catch {
+                let silent = clock() - lastRenewal
+                log(.error, "cannot renew the cluster role", ["role": role, "error": "\(error)", "sinceLastRenewal": "\(silent) ms"])
+                if silent >= ttlMilliseconds { return false }
+            }
+        }
+        await release()
+        return true
+    }
+
+    /// Gives the role up if this node holds it (a graceful stop).
+    public func release() async {
+        guard let epoch else { return }
+        let (role, node) = (self.role, self.node)
+        do {
+            _ = try await host.committing(schema: ClusterSchema.track) { database in
+                try database.run("UPDATE cluster_roles SET expires_at = 0 WHERE role = ? AND node = ? AND epoch = ?", role, node, epoch)
+            }
+            self.epoch = nil
+            log(.info, "cluster role released", ["role": role, "node": node])
+        } catch {
+            log(.error, "cannot release the cluster role; it expires on its own", ["role": role, "error": "\(error)"])
+        }
+    }
+
+    /// The node holding `role` now, if any.
+    public static func holder(of role: String, host: any DatabaseHost, now: Int) async throws -> String? {
+        try await host.withDatabase(schema: ClusterSchema.track) { database in
+            try database.rows("SELECT node FROM cluster_roles WHERE role = ? AND expires_at > ?", role, now).first?.first?.text
+        }
+    }
+}
