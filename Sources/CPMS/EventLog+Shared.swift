@@ -50,17 +50,7 @@ extension EventLog {
             var woken: [CheckedContinuation<Void, Never>] = []
             for event in page {
                 state.head = max(state.head, event.sequence)
-                for index in state.consumers.indices where event.sequence > state.consumers[index].queue.lastSeen {
-                    if state.consumers[index].accepts(event.event) {
-                        state.consumers[index].queue.add(event)
-                        if let waiter = state.consumers[index].waiter {
-                            state.consumers[index].waiter = nil
-                            woken.append(waiter)
-                        }
-                    } else {
-                        state.consumers[index].queue.skip(event.sequence)
-                    }
-                }
+                state.offer(event, onlyUnseen: true, waking: &woken)
             }
             return woken
         }

@@ -85,6 +85,22 @@ public final class EventLog: Sendable {
 
         func index(of name: String) -> Int? { consumers.firstIndex { $0.name == name } }
 
+        /// Hands `event` to every consumer (that has not seen it yet, with `onlyUnseen`): queued
+        /// where accepted, skipped otherwise; the consumers it wakes go to `woken`.
+        mutating func offer(_ event: SequencedEvent, onlyUnseen: Bool, waking woken: inout [CheckedContinuation<Void, Never>]) {
+            for index in consumers.indices where !onlyUnseen || event.sequence > consumers[index].queue.lastSeen {
+                if consumers[index].accepts(event.event) {
+                    consumers[index].queue.add(event)
+                    if let waiter = consumers[index].waiter {
+                        consumers[index].waiter = nil
+                        woken.append(waiter)
+                    }
+                } else {
+                    consumers[index].queue.skip(event.sequence)
+                }
+            }
+        }
+
         /// Appends that may go on now.
         mutating func releasable(limits: Limits) -> [CheckedContinuation<Void, Never>] {
             guard !waiters.isEmpty else { return [] }
@@ -154,17 +170,7 @@ public final class EventLog: Sendable {
             state.head = max(state.head, event.sequence)
             state.appended += 1
             var woken: [CheckedContinuation<Void, Never>] = []
-            for index in state.consumers.indices {
-                if state.consumers[index].accepts(event.event) {
-                    state.consumers[index].queue.add(event)
-                    if let waiter = state.consumers[index].waiter {
-                        state.consumers[index].waiter = nil
-                        woken.append(waiter)
-                    }
-                } else {
-                    state.consumers[index].queue.skip(event.sequence)
-                }
-            }
+            state.offer(event, onlyUnseen: false, waking: &woken)
             return woken
         }
         woken.forEach { $0.resume() }
