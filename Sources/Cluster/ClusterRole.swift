@@ -24,7 +24,7 @@ public actor ClusterRole {
     private var lastRenewal = 0
 
     public init(role: String, node: String, host: any DatabaseHost, ttl: Duration = .seconds(15), retryInterval: Duration = .seconds(2),
-                log: @escaping LogLine, clock: @escaping @Sendable () -> Int = { Int((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+                log: @escaping LogLine, clock: @escaping @Sendable () -> Int = ClusterTime.now) {
         self.role = role
         self.node = node
         self.host = host
@@ -34,7 +34,7 @@ public actor ClusterRole {
         self.clock = clock
     }
 
-    private var ttlMilliseconds: Int { Int(ttl.components.seconds) * 1_000 + Int(ttl.components.attoseconds / 1_000_000_000_000_000) }
+    private var ttlMilliseconds: Int { ttl.milliseconds }
 
     /// Takes the role if it is free, expired or already this node's; returns whether this node holds it.
     public func tryTake() async throws -> Bool {

@@ -28,7 +28,7 @@ public actor NodeRequests: RemoteStationCommands {
     private var lastPrune = 0
 
     public init(node: String, host: any DatabaseHost, local: CommandService, log: @escaping LogLine,
-                clock: @escaping @Sendable () -> Int = { Int((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+                clock: @escaping @Sendable () -> Int = ClusterTime.now) {
         self.node = node
         self.store = NodeRequestStore(host: host)
         self.leases = StationLeaseStore(host: host)
@@ -55,7 +55,7 @@ public actor NodeRequests: RemoteStationCommands {
             return .failed("cannot read which node serves the station: \(error)")
         }
         guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
-        let timeoutMilliseconds = Int(timeout.components.seconds) * 1_000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeoutMilliseconds = timeout.milliseconds
         let deadline = clock() + timeoutMilliseconds
         let id: Int
         do {

@@ -41,7 +41,7 @@ public actor StationLeases {
 
     /// `clock` gives milliseconds since 1970 (the system clock by default).
     public init(node: String, store: StationLeaseStore, connections: ConnectionRegistry, settings: Settings = Settings(),
-                log: @escaping LogLine, clock: @escaping @Sendable () -> Int = { Int((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+                log: @escaping LogLine, clock: @escaping @Sendable () -> Int = ClusterTime.now) {
         self.node = node
         self.store = store
         self.connections = connections
@@ -51,7 +51,7 @@ public actor StationLeases {
         lastRenewal = clock()
     }
 
-    private var ttlMilliseconds: Int { Int(settings.ttl.components.seconds) * 1_000 + Int(settings.ttl.components.attoseconds / 1_000_000_000_000_000) }
+    private var ttlMilliseconds: Int { settings.ttl.milliseconds }
 
     /// At start-up: the leases an earlier run of this node left (killed before releasing them)
     /// are given up — this node holds no connection yet; and the schema notifications must name.
