@@ -29,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from conftest import VigilProcess, vigil_binary
 from test_alerts_interop import SECRET, Receiver
 from test_cluster_interop import database, pytestmark  # noqa: F401  (fixture, skip marker)
+from test_remediation_interop import until
 
 STEP = 10.0
 
@@ -112,17 +113,6 @@ def vigil(db: str, *args) -> str:
     run = subprocess.run([str(vigil_binary()), *args, "--db", db], capture_output=True, text=True, timeout=STEP)
     assert run.returncode == 0, run.stderr
     return run.stdout
-
-
-async def until(predicate, what: str, timeout: float = STEP):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def test_a_node_killed_mid_ladder_hands_the_remediation_over_and_nothing_is_lost(database, tmp_path):
