@@ -107,6 +107,7 @@ public actor RuleRunner {
         lastSaved = clock()
         (feedbackStream, feedback) = AsyncStream.makeStream(of: DomainEvent.self)
         try await registerWithEventLog()
+        if loaded.fresh { await saveState() }
     }
 
     /// What the store holds of the runner: its state (adopted by `engine`) and both cursors.
@@ -117,6 +118,8 @@ public actor RuleRunner {
         var recordedTicks: Date?
         var tickedThrough: Date
         var replaying: Bool
+        /// No saved state could be adopted: the runner saves its empty one at once (below).
+        var fresh: Bool
     }
 
     /// `shared`: several nodes; a runner without a cursor writes its first one, so the node
@@ -154,7 +157,8 @@ public actor RuleRunner {
         let replaying = start != recorded
         if !replaying { engine.start(at: now, state: &state) }
         return Loaded(state: state, start: start, recorded: recorded, recordedTicks: stored?.tickedThrough.flatMap(StoreTime.parse),
-                      tickedThrough: saved?.engineTime.flatMap(StoreTime.parse) ?? now, replaying: replaying)
+                      tickedThrough: saved?.engineTime.flatMap(StoreTime.parse) ?? now, replaying: replaying,
+                      fresh: stateCursor == nil)
     }
 
     private func registerWithEventLog() async throws {
@@ -178,6 +182,7 @@ public actor RuleRunner {
         state = loaded.state
         lastSaved = clock()
         try await registerWithEventLog()
+        if loaded.fresh { await saveState() }
     }
 
     /// Whether this node decides (always with one node; with several, on the node holding the
@@ -288,8 +293,9 @@ public actor RuleRunner {
         if silencesRead.map({ now.timeIntervalSince($0) >= Self.silenceRefreshInterval }) ?? true { await refreshSilences() }
     }
 
-    /// Saves the cursor alone (nothing was decided since the last record).
+    /// Saves the cursor alone (nothing was decided since the last record); not on a standby.
     func saveCursor() async {
+        guard isActive else { return }
         let cursor = evaluated, ticks = tickedThrough
         do {
             try await store.saveEventCursor(consumer: Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
@@ -358,8 +364,11 @@ public actor RuleRunner {
 
     /// Saves the engine's state with the cursor it stands for — only between batches and once
     /// what they decided is recorded, so a restart never starts past an unrecorded decision.
+    /// A runner without a saved state saves its first one at once: a restart (or the node taking
+    /// the remediation over) then replays from there instead of starting, state empty, past a
+    /// ladder already running. Only the node that decides saves: a standby's state is stale.
     func saveState() async {
-        guard !busy, evaluated == recorded else { return }
+        guard isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
         // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
         do {

@@ -121,6 +121,42 @@ import Testing
         #expect(savedAt.position + savedAt.ahead.count >= 60)
     }
 
+    /// A runner killed before it ever saved its state (the state is saved every 10 s) — here and
+    /// on a node that takes the remediation over: the next one replays from the state saved when
+    /// the first one started, so a window counted or a ladder begun before the kill goes on.
+    @Test func aRunnerKilledBeforeItsFirstSaveStillContinuesItsWindows() async throws {
+        let referencePath = path()
+        defer { try? FileManager.default.removeItem(atPath: referencePath) }
+        let referenceStore = try StationStore(path: referencePath)
+        let referenceLog = EventLog(store: referenceStore)
+        let reference = try await runner(referenceStore, referenceLog, handed: Handed())
+        for event in Self.traffic(0..<300) { try await referenceLog.append(event) }
+        await drain(reference, referenceLog)
+
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handedBefore = Handed()
+        do {
+            let store = try StationStore(path: path)
+            let log = EventLog(store: store)
+            let first = try await runner(store, log, handed: handedBefore)
+            for event in Self.traffic(0..<150) { try await log.append(event) }
+            await drain(first, log)   // decided and recorded, never saved by the runner itself
+        }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        let handedAfter = Handed()
+        let second = try await runner(store, log, handed: handedAfter)
+        for event in Self.traffic(150..<300) { try await log.append(event) }
+        await drain(second, log)
+
+        #expect(!handedBefore.all.isEmpty)
+        #expect(Set(handedBefore.all).isDisjoint(with: handedAfter.all))
+        // The second faults of the first stations, counted with the first ones seen before the kill.
+        #expect(try await decisionKeys(store) == decisionKeys(referenceStore))
+        #expect(await second.evaluatedCount == 300)
+    }
+
     /// Faults overtake bulk traffic in the runner's queue, yet what it decides equals a replay
     /// of the recorded log in sequence order (`vigil rules replay`): each station's events keep
     /// their order.
