@@ -77,6 +77,7 @@ demo: release
 bench: release
 	.build/release/vigil bench all
 	.build/release/vigil bench insights
+	scripts/postgres-scratch run .build/release/vigil bench cluster
 
 # The same load against the Python `ocpp` package's example-style central system and vigil serve.
 bench-compare: release venv

@@ -18,7 +18,7 @@ import VendorCatalog
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,
                        catalog: VendorCatalog?, events: EventLog? = nil, traffic: OCPPTraffic? = nil, sites: SiteDirectory = SiteDirectory(),
-                       guard apiGuard: APIGuard, log: Log) -> Router {
+                       node: NodeStatus? = nil, guard apiGuard: APIGuard, log: Log) -> Router {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
@@ -37,8 +37,8 @@ public enum APIRoutes {
         // The dashboard's page and files (open: they hold no data; the page asks the API with the user's token).
         DashboardRoutes.route(&router)
         // Health, with the event log's head and each consumer's lag in events and milliseconds
-        // (`eventConsumers` keeps the earlier shape), and whether the API needs tokens: "open"
-        // while no API user exists.
+        // (`eventConsumers` keeps the earlier shape), whether the API needs tokens ("open" while
+        // no API user exists) and, with several nodes, this node and the one that decides.
         router.on("GET", "/api/v1/health") { _ in
             let statistics = events?.statistics
             let consumers = (statistics?.consumers ?? []).map { consumer -> JSONValue in
@@ -60,9 +60,10 @@ public enum APIRoutes {
             case false?: apiAuth = Self.openAuthNotice
             case nil: apiAuth = "unknown"
             }
-            return .json(.ok, Array(JSONWriter.string(.object(JSONObject([("status", .string("ok")), ("apiAuth", .string(apiAuth)),
-                                                                          ("eventLog", .object(log)),
-                                                                          ("eventConsumers", .array(legacy))]))).utf8))
+            var body = JSONObject([("status", .string("ok")), ("apiAuth", .string(apiAuth)), ("eventLog", .object(log)),
+                                   ("eventConsumers", .array(legacy))])
+            if let node { body.append("node", await node.json(runsRemediation: runner.isActive)) }
+            return .json(.ok, Array(JSONWriter.string(.object(body)).utf8))
         }
         // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
         // then the event log's and the store's counters.

@@ -12,6 +12,7 @@ import Transport
 /// serve). Remediation: `RemediationBenchmark` (fault → command latency under saturation).
 /// Scale: `ScaleBenchmark` (15,000 chargers at one message per second each, about 40 s).
 /// Insights (not part of all): `InsightsBenchmark` (a site report over a year of history).
+/// Cluster (not part of all: it needs PostgreSQL): `ClusterBenchmark` (1, 2, 3 nodes).
 struct BenchCommand {
     var suite = "all"
     var connections: Int
@@ -28,12 +29,16 @@ struct BenchCommand {
     /// `bench insights`' stations (`--stations`), 1,000 by default.
     var insightStations: Int
 
-    static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all", "insights"]
+    static let suites = ["transport", "ocpp", "cpms", "rules", "remediation", "alerts", "scale", "all", "insights", "cluster"]
+
+    /// `bench cluster`'s PostgreSQL (`--db`, else `VIGIL_TEST_POSTGRES_URL`).
+    var database: String?
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = Arguments(arguments)
-        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url", "stations"])
+        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url", "stations", "db"])
         targetURL = parsed.value("url")
+        database = parsed.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"]
         if let first = parsed.positional.first {
             guard Self.suites.contains(first), parsed.positional.count == 1 else {
                 throw UsageError("bench takes one of \(Self.suites.joined(separator: ", ")); got \(parsed.positional.joined(separator: " ").debugDescription)")
@@ -58,6 +63,7 @@ struct BenchCommand {
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
         if suite == "scale" || suite == "all" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
         if suite == "insights" { try await InsightsBenchmark(stations: insightStations).run() }   // not in all: it writes a year of history
+        if suite == "cluster" { try await ClusterBenchmark(chargers: connections, seconds: max(seconds, 10), database: database).run() }
         var settings: [String: Any] = ["seconds": seconds, "connections": connections, "idleConnections": idleConnections,
                                        "messageBytes": messageBytes, "target": targetURL ?? "vigil serve"]
         if suite == "scale" { settings["scale"] = ["chargers": scaleChargers, "seconds": scaleSeconds] }

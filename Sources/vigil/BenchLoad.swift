@@ -112,6 +112,11 @@ struct BenchLoad {
     /// Opens a connection per id to `url` + id, `batch` handshakes at a time. Failures are
     /// counted, not thrown; throws only when none opened.
     static func connect(_ ids: [String], url: String, batch: Int = 200) async throws -> BenchLoad {
+        try await connect(ids, urls: [url], batch: batch)
+    }
+
+    /// The same, the ids spread over `urls` in turn (id i to `urls[i % urls.count]`: several nodes).
+    static func connect(_ ids: [String], urls: [String], batch: Int = 200) async throws -> BenchLoad {
         var load = BenchLoad(frames: BenchFrames(timestamp: OCPPDateTime(secondsSinceEpoch: Int64(time(nil)))))
         load.sockets.reserveCapacity(ids.count)
         let options = Self.options
@@ -119,7 +124,7 @@ struct BenchLoad {
             let opened = await withTaskGroup(of: (Int, Result<TransportConnection, Error>).self) { group in
                 for index in start..<min(ids.count, start + batch) {
                     group.addTask {
-                        do { return (index, .success(try await WebSocketClient.connect(to: url + ids[index], options: options).0)) } catch {
+                        do { return (index, .success(try await WebSocketClient.connect(to: urls[index % urls.count] + ids[index], options: options).0)) } catch {
                             return (index, .failure(error))
                         }
                     }
@@ -135,7 +140,9 @@ struct BenchLoad {
                 }
             }
         }
-        guard !load.sockets.isEmpty else { throw BenchError("no charger could connect to \(url): \(load.firstFailure ?? "?")") }
+        guard !load.sockets.isEmpty else {
+            throw BenchError("no charger could connect to \(urls.joined(separator: ", ")): \(load.firstFailure ?? "?")")
+        }
         return load
     }
 

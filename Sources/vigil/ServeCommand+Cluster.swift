@@ -1,3 +1,4 @@
+import API
 import Cluster
 import CPMS
 import Foundation
@@ -20,6 +21,13 @@ struct ClusterNode {
 
     /// Stops the listener's thread (at shutdown).
     func stop() { listener.stop() }
+
+    /// What `/api/v1/health` shows of this node (`node`).
+    func status(host: StationStore) -> NodeStatus {
+        let (leases, role) = (self.leases, remediation.role)
+        return NodeStatus(node: remediation.node, leasedStations: { await leases.count },
+                          remediationNode: { try? await ClusterRole.holder(of: role, host: host, now: ClusterTime.now()) })
+    }
 }
 
 extension ServeCommand {

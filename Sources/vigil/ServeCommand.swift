@@ -318,6 +318,7 @@ struct ServeCommand {
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,
                                                                                   commands: commandService, catalog: catalog, events: eventLog,
                                                                                   traffic: traffic, sites: SiteDirectory(sites),
+                                                                                  node: cluster?.status(host: store),
                                                                                   guard: apiGuard, log: log))
         apiGuard.boundAddress.withLock { $0 = http.boundAddress }
         // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).

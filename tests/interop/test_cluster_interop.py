@@ -8,6 +8,7 @@ scripts/postgres-scratch and passes it as VIGIL_TEST_POSTGRES_URL).
   offline.
 - A command asked of the node that does not hold the station travels to the one that does
   (node_requests + LISTEN/NOTIFY) and the station's answer comes back.
+- `/api/v1/health` names the node, the node running the remediation and the stations it serves.
 - A node killed with SIGKILL: its stations reconnect to the other node, which serves them.
 """
 
@@ -100,6 +101,11 @@ def command(proc: VigilProcess, ident: str, body: dict) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+def health(proc: VigilProcess) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{proc.port('http')}/api/v1/health", timeout=STEP) as reply:
+        return json.loads(reply.read())
+
+
 class Charger:
     """One charger's WebSocket to one node, with the Python `ocpp` charge point reading it."""
 
@@ -148,6 +154,11 @@ def test_a_station_connecting_to_a_second_node_moves_there_and_stays_online(data
                     await asyncio.sleep(0.5)
                     assert station(database, "CP-MOVE")["online"] is True
                     await second.cp.call(call16.Heartbeat(), suppress=False)
+                    # Health says which node this is, which one decides, and how many stations each serves.
+                    assert health(b)["node"] == {"id": "node-b", "runsRemediation": False, "remediationNode": "node-a",
+                                                 "leasedStations": 1}, health(b)
+                    assert health(a)["node"] == {"id": "node-a", "runsRemediation": True, "remediationNode": "node-a",
+                                                 "leasedStations": 0}, health(a)
                 # b's connection ends: now the station is offline.
             wait_for(lambda: station(database, "CP-MOVE")["online"] is False, what="CP-MOVE offline after its last connection")
 
