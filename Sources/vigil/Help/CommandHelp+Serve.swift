@@ -77,7 +77,7 @@ extension CommandHelp {
         examples: ["vigil simulate --scenario Simulations/demo.yaml --speed 10"])
 
     static let bench = CommandHelp(
-        name: "bench", summary: "benchmarks; results in build-reports/ (method and figures: docs/benchmarks.md)",
+        name: "bench", summary: "benchmarks; results in bench/results/ (method and figures: docs/benchmarks.md)",
         details: ["Without a suite, every suite runs (all)."],
         verbs: [
             VerbHelp(name: "transport", summary: "WebSocket round trips through 1 and N connections, memory per idle connection"),
@@ -91,12 +91,16 @@ extension CommandHelp {
             VerbHelp(name: "all", summary: "every suite above"),
             VerbHelp(name: "insights", summary: "a site's session and error reports over a year of generated history (not part of all)",
                      options: [OptionHelp("stations", "N", "stations in the network, in sites of 20", default: "1000")]),
+            VerbHelp(name: "cluster", summary: "1, 2 and 3 serve nodes on one PostgreSQL, chargers spread over them (not part of all)",
+                     options: [OptionHelp("db", "URL", "the PostgreSQL server (a fresh schema per round, dropped after)",
+                                          default: "VIGIL_TEST_POSTGRES_URL")]),
         ],
         options: [OptionHelp("connections", "N", "connections or chargers", default: "1000; scale 15000"),
                   OptionHelp("idle", "N", "idle connections held for the memory figure", default: "10000"),
                   OptionHelp("seconds", "S", "how long each rate is measured", default: "5; scale 20"),
                   OptionHelp("url", "URL", "cpms only: load another central system instead of vigil serve")],
-        examples: ["vigil bench ocpp", "vigil bench cpms --connections 200 --seconds 10", "vigil bench insights --stations 100"])
+        examples: ["vigil bench ocpp", "vigil bench cpms --connections 200 --seconds 10", "vigil bench insights --stations 100",
+                   "scripts/postgres-scratch run vigil bench cluster"])
 
     static let ocppHarness = CommandHelp(
         name: "ocpp-harness", summary: "a minimal schema-validating central system for interop tests", synopsis: "[options]",
