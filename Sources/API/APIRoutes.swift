@@ -123,17 +123,25 @@ public enum APIRoutes {
                 }
                 role = held
             }
-            // Several nodes: the ladder waits on the node running the remediation, not here.
-            guard runner.isActive else {
-                return refuse(.notRemediationNode, "this node does not run the remediation; send the approval to the node that does"
-                              + " (its log says \"this node runs the remediation\")")
-            }
-            guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
-                return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
+            // Several nodes: the ladder waits on the node running the remediation; the approval goes there.
+            var decidedOn = ""
+            if runner.isActive {
+                guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
+                    return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
+                }
+            } else if let node {
+                switch await node.forwardApproval(rule, target, approved, decider, role) {
+                case .submitted(let deciding): decidedOn = " on node \(deciding)"
+                case .notAwaiting: return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
+                case .unavailable(let reason):
+                    return refuse(.notRemediationNode, "the approval could not reach the node running the remediation: \(reason); try again")
+                }
+            } else {
+                return refuse(.notRemediationNode, "the remediation is not running on this node")
             }
             await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
                                              rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")"))
+                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")\(decidedOn)"))
             return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
         }
         router.on("GET", "/api/v1/rules", auth: auth, needs: .viewer) { _, _ in

@@ -3,11 +3,12 @@ import Foundation
 import ServiceLog
 import Store
 
-/// Commands between nodes (several `vigil serve` nodes on one database). As the origin: a
+/// Commands and approvals between nodes (several `vigil serve` nodes on one database). As the origin: a
 /// command for a station this node has no connection to goes to the node holding the station's
 /// live lease — written to `node_requests`, announced with `pg_notify`, and answered there —
 /// and the station's answer comes back (`CommandService.elsewhere`). As the target: this node
-/// claims the requests addressed to it and sends them through its own connections.
+/// claims the requests addressed to it and sends them through its own connections. An approval
+/// goes the same way to the node running the remediation (`approve`), whose rule runner takes it.
 ///
 /// A request not taken before its deadline (the command timeout) is expired by whichever side
 /// sees it first and is never sent late: an operator's Reset must not reach a charger minutes
@@ -17,6 +18,8 @@ public actor NodeRequests: RemoteStationCommands {
     public nonisolated let node: String
     private let store: NodeRequestStore
     private let leases: StationLeaseStore
+    private let host: any DatabaseHost
+    private var approvalHandler: (@Sendable (ApprovalRequest) async -> ApprovalAnswer)?
     /// This node's own connections (no `elsewhere`: a request is never passed on again).
     private let local: CommandService
     private let log: LogLine
@@ -32,6 +35,7 @@ public actor NodeRequests: RemoteStationCommands {
         self.node = node
         self.store = NodeRequestStore(host: host)
         self.leases = StationLeaseStore(host: host)
+        self.host = host
         var local = local
         local.elsewhere = nil
         self.local = local
@@ -55,41 +59,87 @@ public actor NodeRequests: RemoteStationCommands {
             return .failed("cannot read which node serves the station: \(error)")
         }
         guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
+        let request: String
+        do { request = try Self.encode(command) } catch { return .failed("cannot encode the command: \(error)") }
+        switch await exchange(station: station, target: lease.node, request: request, timeout: timeout, what: "command") {
+        case .answered(let answer):
+            return (try? Self.decode(CommandOutcome.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
+        case .timedOut: return .timedOut
+        case .failed(let reason): return .failed(reason)
+        }
+    }
+
+    /// What became of a request handed to another node.
+    enum Exchange {
+        case answered(String)
+        case timedOut
+        case failed(String)
+    }
+
+    /// Writes `request` for `target`, announces it and waits for its answer: the target must
+    /// take it within `timeout` (else it is expired, never run late) and answer within as much again.
+    private func exchange(station: String, target: String, request: String, timeout: Duration, what: String) async -> Exchange {
         let timeoutMilliseconds = timeout.milliseconds
         let deadline = clock() + timeoutMilliseconds
         let id: Int
         do {
-            id = try await store.submit(station: station, origin: node, target: lease.node, request: try Self.encode(command),
-                                        now: clock(), deadline: deadline)
+            id = try await store.submit(station: station, origin: node, target: target, request: request, now: clock(), deadline: deadline)
         } catch {
-            return .failed("cannot hand the command to node \(lease.node): \(error)")
+            return .failed("cannot hand the \(what) to node \(target): \(error)")
         }
-        log(.info, "command handed to the node serving the station", ["station": station, "node": lease.node, "request": String(id)])
+        log(.info, what == "command" ? "command handed to the node serving the station" : "\(what) handed to node \(target)",
+            ["station": station, "node": target, "request": String(id)])
         while true {
             do {
                 switch try await store.state(of: id) {
                 case ("answered", let answer?)?:
-                    return (try? Self.decode(CommandOutcome.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
+                    return .answered(answer)
                 case ("expired", _)?:
                     return .timedOut
                 case ("pending", _)? where clock() >= deadline:
                     if try await store.expire(id) {
-                        log(.warning, "command not taken by the node serving the station in time; expired", ["station": station, "node": lease.node])
+                        log(.warning, "\(what) not taken by node \(target) in time; expired", ["station": station, "node": target])
                         return .timedOut
                     }
                 case ("running", _)? where clock() >= deadline + timeoutMilliseconds + 2_000:
                     return .timedOut   // the target took it and never answered (it died meanwhile)
                 case nil:
-                    return .failed("the request to node \(lease.node) disappeared")
+                    return .failed("the request to node \(target) disappeared")
                 default:
                     break
                 }
             } catch {
-                log(.error, "cannot read a command's answer from another node", ["station": station, "error": "\(error)"])
+                log(.error, "cannot read an answer from another node", ["station": station, "error": "\(error)"])
                 if clock() >= deadline + timeoutMilliseconds + 2_000 { return .timedOut }
             }
             await wait(for: id, milliseconds: 250)
         }
+    }
+
+    /// An operator's answer to a paused ladder, asked of this node while another one runs the
+    /// remediation: it goes to the node holding `role` (nil: no node holds it right now).
+    public func approve(_ approval: ApprovalRequest, role: String, timeout: Duration) async -> ApprovalAnswer {
+        let holder: String?
+        do { holder = try await ClusterRole.holder(of: role, host: host, now: clock()) } catch {
+            return ApprovalAnswer(.failed, "cannot read which node runs the remediation: \(error)")
+        }
+        guard let holder, holder != node else { return ApprovalAnswer(.noDecidingNode) }
+        let request: String
+        do { request = try Self.encode(ForwardedApproval(approval: approval)) } catch {
+            return ApprovalAnswer(.failed, "cannot encode the approval: \(error)")
+        }
+        let station = String(approval.target.split(separator: "/").first ?? "")
+        switch await exchange(station: station, target: holder, request: request, timeout: timeout, what: "approval") {
+        case .answered(let answer):
+            return (try? Self.decode(ApprovalAnswer.self, answer)) ?? ApprovalAnswer(.failed, "node \(holder) sent an unreadable answer")
+        case .timedOut: return ApprovalAnswer(.failed, "node \(holder) did not answer in time")
+        case .failed(let reason): return ApprovalAnswer(.failed, reason)
+        }
+    }
+
+    /// Where approvals other nodes forward are handed (the rule runner, on the deciding node).
+    public func setApprovalHandler(_ handler: @escaping @Sendable (ApprovalRequest) async -> ApprovalAnswer) {
+        approvalHandler = handler
     }
 
     private func wait(for id: Int, milliseconds: Int) async {
@@ -123,21 +173,30 @@ public actor NodeRequests: RemoteStationCommands {
                 log(.error, "cannot read the requests other nodes sent", ["node": node, "error": "\(error)"])
                 return
             }
+            let approvals = approvalHandler
             for request in claimed {
-                Task { await self.serve(request) }
+                Task { await self.serve(request, approvals: approvals) }
             }
             if claimed.count == 64 { drainAgain = true }
         } while drainAgain
     }
 
-    private nonisolated func serve(_ request: NodeRequestStore.Pending) async {
-        let outcome: CommandOutcome
-        if let command = try? Self.decode(StationCommand.self, request.request) {
-            outcome = await local.send(command, to: request.station)
-        } else {
-            outcome = .failed("unreadable request from another node")
+    private nonisolated func serve(_ request: NodeRequestStore.Pending,
+                                   approvals: (@Sendable (ApprovalRequest) async -> ApprovalAnswer)?) async {
+        let answer: String
+        do {
+            if let forwarded = try? Self.decode(ForwardedApproval.self, request.request) {
+                answer = try Self.encode(await approvals?(forwarded.approval) ?? ApprovalAnswer(.notDecidingNode))
+            } else if let command = try? Self.decode(StationCommand.self, request.request) {
+                answer = try Self.encode(await local.send(command, to: request.station))
+            } else {
+                answer = try Self.encode(CommandOutcome.failed("unreadable request from another node"))
+            }
+        } catch {
+            log(.error, "cannot encode an answer to another node", ["request": String(request.id), "error": "\(error)"])
+            return
         }
-        do { try await store.answer(request.id, try Self.encode(outcome), now: clock()) } catch {
+        do { try await store.answer(request.id, answer, now: clock()) } catch {
             log(.error, "cannot answer another node's request", ["station": request.station, "request": String(request.id), "error": "\(error)"])
         }
     }

@@ -22,11 +22,34 @@ struct ClusterNode {
     /// Stops the listener's thread (at shutdown).
     func stop() { listener.stop() }
 
+    /// Approvals other nodes forward go to `runner` while this node runs the remediation.
+    func takeApprovals(into runner: RuleRunner) async {
+        let name = remediation.node
+        await requests.setApprovalHandler { approval in
+            guard runner.isActive else { return ApprovalAnswer(.notDecidingNode, "node \(name) does not run the remediation") }
+            let submitted = await runner.approve(rule: approval.rule, target: approval.target, approved: approval.approved,
+                                                 by: approval.by, role: approval.role)
+            return submitted ? ApprovalAnswer(.submitted, name) : ApprovalAnswer(.notAwaiting)
+        }
+    }
+
     /// What `/api/v1/health` shows of this node (`node`).
     func status(host: StationStore) -> NodeStatus {
-        let (leases, role) = (self.leases, remediation.role)
+        let (leases, role, requests) = (self.leases, remediation.role, self.requests)
         return NodeStatus(node: remediation.node, leasedStations: { await leases.count },
-                          remediationNode: { try? await ClusterRole.holder(of: role, host: host, now: ClusterTime.now()) })
+                          remediationNode: { try? await ClusterRole.holder(of: role, host: host, now: ClusterTime.now()) },
+                          forwardApproval: { rule, target, approved, by, asRole in
+                              let answer = await requests.approve(ApprovalRequest(rule: rule, target: target, approved: approved, by: by,
+                                                                                  role: asRole),
+                                                                  role: role, timeout: .seconds(10))
+                              switch answer.outcome {
+                              case .submitted: return .submitted(node: answer.detail ?? "")
+                              case .notAwaiting: return .notAwaiting
+                              case .notDecidingNode, .noDecidingNode:
+                                  return .unavailable(answer.detail ?? "no node runs the remediation right now (a failover takes up to 17 s)")
+                              case .failed: return .unavailable(answer.detail ?? "it failed")
+                              }
+                          })
     }
 }
 

@@ -9,6 +9,8 @@ scripts/postgres-scratch and passes it as VIGIL_TEST_POSTGRES_URL).
 - A command asked of the node that does not hold the station travels to the one that does
   (node_requests + LISTEN/NOTIFY) and the station's answer comes back.
 - `/api/v1/health` names the node, the node running the remediation and the stations it serves.
+- An approval sent to a node that does not run the remediation is carried to the one that does,
+  and the ladder it paused goes on.
 - A node killed with SIGKILL: its stations reconnect to the other node, which serves them.
 """
 
@@ -59,9 +61,9 @@ def database():
     yield f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
 
 
-def node(db: str, name: str, key) -> VigilProcess:
+def node(db: str, name: str, key, *extra: str) -> VigilProcess:
     return VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", db, "--node-id", name,
-                         "--audit-key", str(key)], ["ocpp", "http"]).start()
+                         "--audit-key", str(key), *extra], ["ocpp", "http"]).start()
 
 
 def station(db: str, ident: str) -> dict:
@@ -92,7 +94,11 @@ class ResettableChargePoint(ocpp.v16.ChargePoint):
 
 
 def command(proc: VigilProcess, ident: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{proc.port('http')}/api/v1/stations/{ident}/commands",
+    return post(proc, f"/api/v1/stations/{ident}/commands", body)
+
+
+def post(proc: VigilProcess, path: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{proc.port('http')}{path}",
                                      data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=STEP * 2) as reply:
@@ -214,6 +220,55 @@ def test_a_command_asked_of_the_other_node_reaches_the_station(database, tmp_pat
 
         asyncio.run(scenario())
         assert "command handed to the node serving the station" in a.stderr_text()
+    finally:
+        a.close()
+        b.close()
+
+
+APPROVAL_RULES = """
+- id: reset-when-approved
+  when: { event: statusChanged, where: { to: Faulted } }
+  then:
+    - approve: { role: supervisor, timeout: 10m }
+    - reset: soft
+"""
+
+
+def test_an_approval_sent_to_a_standby_reaches_the_remediation_node(database, tmp_path):
+    key = tmp_path / "audit.key"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "approval.yaml").write_text(APPROVAL_RULES)
+    a = node(database, "node-a", key, "--rules", str(rules))
+    wait_for(lambda: "this node runs the remediation" in a.stderr_text(), what="node-a running the remediation")
+    b = node(database, "node-b", key, "--rules", str(rules))
+    try:
+        async def scenario():
+            async with Charger(b, "CP-APPROVE") as charger:
+                await charger.boot()
+                await charger.cp.call(call16.StatusNotification(connector_id=1, error_code="InternalError", status="Faulted",
+                                                                timestamp=now()), suppress=False)
+                loop = asyncio.get_running_loop()
+                approval = {"rule": "reset-when-approved", "target": "CP-APPROVE/1", "approved": True, "by": "dana"}
+                # Asked of b (a standby) until a's ladder waits for it: then carried to a, which resets.
+                deadline = time.monotonic() + STEP
+                while True:
+                    status, body = await loop.run_in_executor(None, post, b, "/api/v1/approvals", approval)
+                    if status != 409 or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.2)
+                assert status == 202, (status, body)
+                for _ in range(100):
+                    if charger.cp.resets:
+                        break
+                    await asyncio.sleep(0.1)
+                assert charger.cp.resets == ["Soft"]
+                # The ladder no longer waits: the same approval again is refused, through b as well.
+                status, body = await loop.run_in_executor(None, post, b, "/api/v1/approvals", approval)
+                assert status == 409 and body["code"] == "not_awaiting_approval", (status, body)
+
+        asyncio.run(scenario())
+        assert "approval handed to node node-a" in b.stderr_text()
     finally:
         a.close()
         b.close()
