@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["Transport", "Digests"], exclude: ["README.md"]),
         .target(name: "API", dependencies: ["Dashboard", "Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts", "Billing", "Evidence", "Fraud"],
                 exclude: ["README.md"]),
-        .target(name: "Cluster", dependencies: ["CPMS", "Store", "Transport", "ServiceLog"], exclude: ["README.md"]),
+        .target(name: "Cluster", dependencies: ["CPMS", "OCPP", "Store", "Transport", "ServiceLog"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing", "Store", "Evidence", "Fraud",
                                                         "Cluster"]),

@@ -39,4 +39,7 @@ public protocol RemoteStationCommands: Sendable {
     func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome?
     /// Whether another node serves `station` now (holds its live lease); false when that cannot be read.
     func serves(_ station: String) async -> Bool
+    /// The station's settings read through the node that serves it (secret values redacted
+    /// there), or nil when no other node does.
+    func readConfiguration(of station: String, keys: [String], timeout: Duration) async -> ConfigurationReading?
 }

@@ -3,7 +3,7 @@ import OCPP
 /// One configuration setting as a station reports it: 1.6 configuration keys, or 2.0.1
 /// variables written `Component.Variable` (`Component[instance].Variable[instance]` when an
 /// instance is needed, e.g. `OCPPCommCtrlr.HeartbeatInterval`).
-public struct ConfigurationSetting: Sendable, Equatable {
+public struct ConfigurationSetting: Sendable, Equatable, Codable {
     public var key: String
     /// Nil when the station does not report a value (or, in 2.0.1, refused to).
     public var value: String?
@@ -20,7 +20,7 @@ public struct ConfigurationSetting: Sendable, Equatable {
 }
 
 /// What reading a station's configuration gave.
-public enum ConfigurationReading: Sendable, Equatable {
+public enum ConfigurationReading: Sendable, Equatable, Codable {
     /// The settings read, and the keys the station said it does not know.
     case settings([ConfigurationSetting], unknown: [String])
     case timedOut
@@ -69,8 +69,11 @@ struct VariableKey: Equatable {
 
 extension CommandService {
     /// Reads settings from a station: the given keys, or (1.6 only) every key it has.
+    /// Several nodes: a station connected to another node is read through it (`elsewhere`).
     public func readConfiguration(of station: String, keys: [String]) async -> ConfigurationReading {
-        guard let connection = await connections.connection(for: station) else { return .notConnected }
+        guard let connection = await connections.connection(for: station) else {
+            return await elsewhere?.readConfiguration(of: station, keys: keys, timeout: timeout) ?? .notConnected
+        }
         do {
             switch connection.version {
             case .v16:

@@ -40,3 +40,8 @@ public struct ApprovalAnswer: Codable, Sendable, Equatable {
 struct ForwardedApproval: Codable {
     var approval: ApprovalRequest
 }
+
+/// The `node_requests` payload of a configuration read (`GET /api/v1/stations/{id}/configuration`).
+struct ForwardedConfigurationRead: Codable {
+    var configurationKeys: [String]
+}

@@ -8,8 +8,8 @@ import Store
 /// ladders, fleet breakers and budgets are one state whichever node a station is connected to.
 ///
 /// The holder renews the role every `ttl / 3`; another node takes it only once it has expired.
-/// A holder that cannot renew it for a whole `ttl` must stop acting (`lost`): by then another
-/// node may have taken over. `serve` exits then (fencing by exit) and its supervisor restarts it
+/// A holder that cannot renew it for two thirds of `ttl` stops acting (`keep` returns false),
+/// before another node may take it over; and the executor reads `stillHeld` before every command. `serve` exits then (fencing by exit) and its supervisor restarts it
 /// as a standby. A holder stopping gracefully releases the role, so a standby takes over within
 /// `retryInterval`.
 public actor ClusterRole {
@@ -90,7 +90,8 @@ public actor ClusterRole {
             } catch {
                 let silent = clock() - lastRenewal
                 log(.error, "cannot renew the cluster role", ["role": role, "error": "\(error)", "sinceLastRenewal": "\(silent) ms"])
-                if silent >= ttlMilliseconds { return false }
+                // Two renewals missed: give up a third of the lease early, before another node may take it.
+                if silent >= ttlMilliseconds * 2 / 3 { return false }
             }
         }
         await release()
@@ -109,6 +110,18 @@ public actor ClusterRole {
             log(.info, "cluster role released", ["role": role, "node": node])
         } catch {
             log(.error, "cannot release the cluster role; it expires on its own", ["role": role, "error": "\(error)"])
+        }
+    }
+
+    /// Whether this node still holds the role under the epoch it took, unexpired — read from
+    /// the store, so a node that was paused (or cut off) past the role's expiry learns it before
+    /// it acts (the executor's first gate). Throws when the store cannot be read (fail closed).
+    public func stillHeld() async throws -> Bool {
+        guard let epoch else { return false }
+        let (role, node, now) = (self.role, self.node, clock())
+        return try await host.withDatabase(schema: ClusterSchema.track) { database in
+            try database.rows("SELECT 1 FROM cluster_roles WHERE role = ? AND node = ? AND epoch = ? AND expires_at > ?",
+                              role, node, epoch, now).first != nil
         }
     }
 

@@ -1,5 +1,6 @@
 import CPMS
 import Foundation
+import OCPP
 import ServiceLog
 import Store
 
@@ -7,7 +8,8 @@ import Store
 /// command for a station this node has no connection to goes to the node holding the station's
 /// live lease — written to `node_requests`, announced with `pg_notify`, and answered there —
 /// and the station's answer comes back (`CommandService.elsewhere`). As the target: this node
-/// claims the requests addressed to it and sends them through its own connections. An approval
+/// claims the requests addressed to it and sends them (and configuration reads) through its own
+/// connections. An approval
 /// goes the same way to the node running the remediation (`approve`), whose rule runner takes it.
 ///
 /// A request not taken before its deadline (the command timeout) is expired by whichever side
@@ -64,6 +66,24 @@ public actor NodeRequests: RemoteStationCommands {
         switch await exchange(station: station, target: lease.node, request: request, timeout: timeout, what: "command") {
         case .answered(let answer):
             return (try? Self.decode(CommandOutcome.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
+        case .timedOut: return .timedOut
+        case .failed(let reason): return .failed(reason)
+        }
+    }
+
+    public func readConfiguration(of station: String, keys: [String], timeout: Duration) async -> ConfigurationReading? {
+        let lease: StationLeaseStore.Lease?
+        do { lease = try await leases.lease(of: station) } catch {
+            return .failed("cannot read which node serves the station: \(error)")
+        }
+        guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
+        let request: String
+        do { request = try Self.encode(ForwardedConfigurationRead(configurationKeys: keys)) } catch {
+            return .failed("cannot encode the request: \(error)")
+        }
+        switch await exchange(station: station, target: lease.node, request: request, timeout: timeout, what: "configuration read") {
+        case .answered(let answer):
+            return (try? Self.decode(ConfigurationReading.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
         case .timedOut: return .timedOut
         case .failed(let reason): return .failed(reason)
         }
@@ -187,6 +207,17 @@ public actor NodeRequests: RemoteStationCommands {
         do {
             if let forwarded = try? Self.decode(ForwardedApproval.self, request.request) {
                 answer = try Self.encode(await approvals?(forwarded.approval) ?? ApprovalAnswer(.notDecidingNode))
+            } else if let forwarded = try? Self.decode(ForwardedConfigurationRead.self, request.request) {
+                // The answer is stored in node_requests: secret values never leave this node in clear.
+                var reading = await local.readConfiguration(of: request.station, keys: forwarded.configurationKeys)
+                if case .settings(let settings, let unknown) = reading {
+                    reading = .settings(settings.map { setting in
+                        var setting = setting
+                        setting.value = setting.value.map { SecretSettings.recordable($0, key: setting.key) }
+                        return setting
+                    }, unknown: unknown)
+                }
+                answer = try Self.encode(reading)
             } else if let command = try? Self.decode(StationCommand.self, request.request) {
                 answer = try Self.encode(await local.send(command, to: request.station))
             } else {

@@ -7,6 +7,7 @@ import ServiceLog
 import VendorCatalog
 
 /// Why a command may not go out now. Checked here, whatever a rule, a template or a typo says.
+/// With several nodes the first gate is the remediation role itself (`roleCheck`).
 struct CommandRefusal: Sendable {
     enum Kind: Sendable {
         /// A gate said no (kill switch, maintenance, live session, budget, reboot loop).
@@ -29,6 +30,9 @@ extension RemediationExecutor {
     func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> CommandRefusal? {
         let time = clock()
         do {
+            if let roleCheck, !(try await readGate("cluster role", roleCheck)) {
+                return CommandRefusal(kind: .refused, reason: "this node no longer runs the remediation (another node took the role over)")
+            }
             if try await readGate("kill switch", { try await self.settingsReads.setting(Self.killSwitchKey) }) == "true" {
                 return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")
             }

@@ -63,6 +63,15 @@ public actor RemediationExecutor {
     var raisedAlerts: [String: AlertRequest] = [:]
     /// Open faults alerted as "reset refused", once per station and fault.
     var refusalsAlerted: Set<String> = []
+    /// Several nodes: whether this node still holds the remediation role (read from the store
+    /// before every command: a node paused past its role's expiry must not act beside the node
+    /// that took over). Nil on a single node.
+    var roleCheck: (@Sendable () async throws -> Bool)?
+
+    /// Several nodes: checks `holdsRole` before every command (a gate like the others, failing closed).
+    public func setRoleCheck(_ holdsRole: @escaping @Sendable () async throws -> Bool) {
+        roleCheck = holdsRole
+    }
 
     public static let killSwitchKey = "remediation.paused"
 

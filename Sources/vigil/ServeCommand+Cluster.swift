@@ -139,6 +139,8 @@ extension ServeCommand {
             await role.release()
             exit(75)
         }
+        // Fencing: before every command the executor reads that this node still holds the role.
+        await executor.setRoleCheck { try await role.stillHeld() }
         await executor.recover()
         gate.open()
         log(.info, "this node runs the remediation", ["node": role.node])

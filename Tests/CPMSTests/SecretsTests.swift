@@ -65,6 +65,9 @@ import Testing
         }
         #expect(SecretSettings.recordable("abc", key: "AuthorizationKey") == "«redacted, 3 chars»")
         #expect(SecretSettings.recordable("300", key: "HeartbeatInterval") == "300")
+        // Redacted by the node serving the station, it is not redacted again by the one answering.
+        #expect(SecretSettings.recordable("«redacted, 3 chars»", key: "AuthorizationKey") == "«redacted, 3 chars»")
+        #expect(SecretSettings.recordable("«redacted, x chars»", key: "AuthorizationKey") == "«redacted, 19 chars»")
     }
 
     @Test func theDatabaseIsCreatedReadableByItsOwnerOnly() async throws {

@@ -87,6 +87,29 @@ import Testing
         #expect(entries.first?.record.actor == "dana" && entries.first?.record.action == "kill switch on")
     }
 
+    /// Several nodes: a node that no longer holds the remediation role (another took it over
+    /// while this one was paused) sends nothing; a role it cannot read counts as lost.
+    @Test func aNodeThatLostTheRemediationRoleSendsNothing() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let holds = Mutex(true)
+        struct Unreadable: Error {}
+        let fails = Mutex(false)
+        await executor.setRoleCheck {
+            if fails.withLock({ $0 }) { throw Unreadable() }
+            return holds.withLock { $0 }
+        }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        holds.withLock { $0 = false }
+        await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .unlockConnector)))])
+        fails.withLock { $0 = true }
+        await executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
+        let commands = try await CommandStore(host: store).commands()
+        #expect(commands.map(\.status) == [.queued, .refused, .refused])
+        #expect(commands[1].detail == "this node no longer runs the remediation (another node took the role over)")
+        #expect(commands[2].detail?.contains("cluster role gate cannot read its state") == true)
+    }
+
     @Test func queuedCommandsExpireOnRecord() async throws {
         let (executor, store, _, path) = try executor()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -6,8 +6,8 @@ scripts/postgres-scratch and passes it as VIGIL_TEST_POSTGRES_URL).
 - A station connecting to a second node takes its lease over: the first node closes its socket
   at once (1001), and the station stays online — the first node's disconnect does not mark it
   offline.
-- A command asked of the node that does not hold the station travels to the one that does
-  (node_requests + LISTEN/NOTIFY) and the station's answer comes back.
+- A command or a configuration read asked of the node that does not hold the station travels to
+  the one that does (node_requests + LISTEN/NOTIFY) and the station's answer comes back.
 - `/api/v1/health` names the node, the node running the remediation and the stations it serves.
 - An approval sent to a node that does not run the remediation is carried to the one that does,
   and the ladder it paused goes on.
@@ -91,6 +91,13 @@ class ResettableChargePoint(ocpp.v16.ChargePoint):
     def on_reset(self, type, **kwargs):
         self.resets.append(type)
         return result16.Reset(status="Accepted")
+
+    @on("GetConfiguration")
+    def on_get_configuration(self, key=None, **kwargs):
+        known = {"HeartbeatInterval": "300", "AuthorizationKey": "0123456789abcdef"}
+        return result16.GetConfiguration(
+            configuration_key=[{"key": k, "readonly": False, "value": known[k]} for k in (key or known) if k in known],
+            unknown_key=[k for k in (key or []) if k not in known])
 
 
 def command(proc: VigilProcess, ident: str, body: dict) -> tuple[int, dict]:
@@ -214,6 +221,12 @@ def test_a_command_asked_of_the_other_node_reaches_the_station(database, tmp_pat
                 assert status == 200, body
                 assert body["outcome"] == "accepted", body
                 assert charger.cp.resets == ["Soft"]
+                # A configuration read travels the same way; a secret value comes back redacted.
+                request = urllib.request.Request(f"http://127.0.0.1:{a.port('http')}/api/v1/stations/CP-FAR/configuration"
+                                                 "?key=HeartbeatInterval,AuthorizationKey")
+                reply = await loop.run_in_executor(None, lambda: urllib.request.urlopen(request, timeout=STEP * 2))
+                settings = {row["key"]: row["value"] for row in json.loads(reply.read())["settings"]}
+                assert settings == {"HeartbeatInterval": "300", "AuthorizationKey": "«redacted, 16 chars»"}, settings
             # A station no node serves is not connected, on either node.
             status, body = await asyncio.get_running_loop().run_in_executor(None, command, a, "CP-FAR", {"command": "reset", "by": "dana"})
             assert status != 200 and body["outcome"] == "not connected", body

@@ -24,8 +24,17 @@ public enum SecretSettings {
     /// What is recorded instead of a secret value: `«redacted, 40 chars»`.
     public static func redacted(_ value: String) -> String { "«redacted, \(value.count) chars»" }
 
-    /// `value`, or its redaction when `key` is secret.
-    public static func recordable(_ value: String, key: String) -> String { isSecret(key) ? redacted(value) : value }
+    /// `value`, or its redaction when `key` is secret (a value redacted already, as another
+    /// node sends it, stays as it is).
+    public static func recordable(_ value: String, key: String) -> String {
+        guard isSecret(key), !isRedaction(value) else { return value }
+        return redacted(value)
+    }
+
+    /// Whether `value` is a redaction `redacted` made.
+    static func isRedaction(_ value: String) -> Bool {
+        value.hasPrefix("«redacted, ") && value.hasSuffix(" chars»") && Int(value.dropFirst(11).dropLast(7)) != nil
+    }
 
     // MARK: Frames
 
