@@ -3,7 +3,8 @@ import Store
 
 /// Group commit for the store's hot writes: writes that arrive while the store is busy are
 /// run together in one transaction — each in its own savepoint, so one that fails is undone
-/// alone and its caller gets its error — and every caller resumes only after the COMMIT.
+/// alone and its caller gets its error (on PostgreSQL the savepoints are taken only when a
+/// batch run without them had a write fail) — and every caller resumes only after the COMMIT.
 /// At low load a batch is a single write (no added wait); under load one commit, and one
 /// sync of the WAL, serves many chargers' messages. Every batch first writes the raw frames
 /// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
@@ -20,7 +21,8 @@ import Store
 /// waits for the one write running and that batch's COMMIT instead.
 struct GroupCommit {
     struct Write {
-        let run: () -> Void
+        /// Runs the write; `guarded`: in a savepoint of its own. Returns whether it succeeded.
+        let run: (_ guarded: Bool) -> Bool
         let finish: (_ commitError: Error?) -> Void
         var published: (() -> Void)? = nil
         /// Written by the fault loop (see the type's note).
@@ -48,6 +50,8 @@ struct GroupCommit {
     var indexingChunk = 2_000
     /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
+    /// PostgreSQL batches run again with a savepoint per write because one write failed.
+    var optimisticRetries = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
     /// The same per commit, for `/metrics`' latency histogram.
@@ -97,7 +101,11 @@ extension StationStore {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
             var write = GroupCommit.Write(
-                run: { [database] in outcome.result = Result { bare ? try body() : try database.transaction(body) } },
+                run: { [database] guarded in
+                    outcome.result = Result { bare || !guarded ? try body() : try database.transaction(body) }
+                    if case .failure? = outcome.result { return false }
+                    return true
+                },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
@@ -143,16 +151,45 @@ extension StationStore {
         guard !writes.isEmpty || !frames.isEmpty || indexing else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         var ran = 0
+        // PostgreSQL: a savepoint is two more round trips per write, under the schema's lock. The
+        // batch runs without them first; should a write fail (which aborts the whole transaction
+        // there) it is rolled back and run again with a savepoint per write, so the failure stays
+        // the one write's. SQLite's savepoints cost no round trip: always guarded.
+        let postgres = database as? PostgresDatabase
+        let passBefore = group.indexPass
+        var guarded = postgres == nil
         do {
-            try database.beginTransaction()
-            try writeFrames(frames)
-            if indexing { stepIndexPass() }
-            for write in writes {
-                write.run()
-                ran += 1
-                if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
+            if postgres != nil {
+                try database.beginTransaction()
+                try writeFrames(frames)
+                if indexing { stepIndexPass() }
+                var failed = false
+                for write in writes {
+                    failed = !write.run(false) || failed
+                    ran += 1
+                    if failed || (!urgentOnly && ran < writes.count && executor.hasUrgentJobs) { break }
+                }
+                if failed || postgres?.transactionHasFailed == true {
+                    database.rollbackTransaction()
+                    group.optimisticRetries += 1
+                    group.indexPass = passBefore
+                    ran = 0
+                    guarded = true
+                } else {
+                    try database.commitTransaction()
+                }
             }
-            try database.commitTransaction()
+            if guarded {   // SQLite, or the retry of a batch in which a write failed
+                try database.beginTransaction()
+                try writeFrames(frames)
+                if indexing { stepIndexPass() }
+                for write in writes {
+                    _ = write.run(true)
+                    ran += 1
+                    if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
+                }
+                try database.commitTransaction()
+            }
             group.batches += 1
             group.writes += ran
             if urgentOnly { group.urgentBatches += 1 } else if ran < writes.count { group.cutBatches += 1 }

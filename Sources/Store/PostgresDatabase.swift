@@ -287,6 +287,9 @@ public final class PostgresDatabase: SQLDatabase {
         PQclear(PQexec(connection, "ROLLBACK"))
     }
 
+    /// A statement failed in the open transaction: every later one fails until it is rolled back.
+    public var transactionHasFailed: Bool { PQtransactionStatus(connection) == PQTRANS_INERROR }
+
     public var isInTransaction: Bool {
         if isInOpenedTransaction { return true }
         let status = PQtransactionStatus(connection)
