@@ -124,14 +124,14 @@ public enum APIRoutes {
                 role = held
             }
             // Several nodes: the ladder waits on the node running the remediation; the approval goes there.
-            var decidedOn = ""
             if runner.isActive {
                 guard await runner.approve(rule: rule, target: target, approved: approved, by: decider, role: role) else {
                     return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
                 }
             } else if let node {
                 switch await node.forwardApproval(rule, target, approved, decider, role) {
-                case .submitted(let deciding): decidedOn = " on node \(deciding)"
+                case .submitted(let deciding):   // audited there, where it took effect
+                    return reply(.accepted, (approved ? "approval submitted" : "rejection submitted") + " on node \(deciding)")
                 case .notAwaiting: return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
                 case .unavailable(let reason):
                     return refuse(.notRemediationNode, "the approval could not reach the node running the remediation: \(reason); try again")
@@ -141,7 +141,7 @@ public enum APIRoutes {
             }
             await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
                                              rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")\(decidedOn)"))
+                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")"))
             return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
         }
         router.on("GET", "/api/v1/rules", auth: auth, needs: .viewer) { _, _ in

@@ -93,8 +93,9 @@ extension StationStore {
     /// `committed`, with `published` called with the body's result right after the COMMIT (in
     /// the order the writes ran, synchronously, on the store), when the body succeeded. A body
     /// of one statement may go without its savepoint (`singleStatement`) where the engine undoes
-    /// a failed statement by itself (SQLite), so it still fails alone; on PostgreSQL a failed
-    /// statement aborts the whole transaction, so there it keeps its savepoint.
+    /// a failed statement by itself (SQLite), so it still fails alone. On PostgreSQL a batch runs
+    /// without savepoints first and, when a write failed, again with them (`flushGroup`): a body
+    /// may run twice, the first run rolled back, so it must do nothing outside the database.
     func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?,
                                 singleStatement: Bool = false) async throws -> T {
         let bare = singleStatement && database.engine.undoesFailedStatementAlone

@@ -43,7 +43,7 @@ public actor ClusterRole {
         let taken: Int? = try await host.committing(schema: ClusterSchema.track) { database in
             let row = try database.rows("SELECT node, epoch, expires_at FROM cluster_roles WHERE role = ?", role).first
             if let row, row[0].text != node, (row[2].int ?? 0) > now { return nil }
-            let epoch = row.map { ($0[0].text == node ? 0 : 1) + ($0[1].int ?? 0) } ?? 1
+            let epoch = row.map { ($0[1].int ?? 0) + 1 } ?? 1   // every take a new epoch, the same node's too
             try database.run("""
                 INSERT INTO cluster_roles (role, node, epoch, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (role) DO UPDATE SET node = excluded.node, epoch = excluded.epoch, expires_at = excluded.expires_at
@@ -56,6 +56,22 @@ public actor ClusterRole {
             lastRenewal = now
         }
         return taken != nil
+    }
+
+    /// Extends the role this node took, only under the epoch it took it with — expired or not,
+    /// it is still this node's if nobody took it since. False when another node took it (even
+    /// if that one released it again): this node's state is stale then and it must stop.
+    public func renew() async throws -> Bool {
+        guard let epoch else { return false }
+        let (role, node, now, ttl) = (self.role, self.node, clock(), ttlMilliseconds)
+        let renewed: Bool = try await host.committing(schema: ClusterSchema.track) { database in
+            guard try database.rows("SELECT 1 FROM cluster_roles WHERE role = ? AND node = ? AND epoch = ?", role, node, epoch)
+                .first != nil else { return false }
+            try database.run("UPDATE cluster_roles SET expires_at = ? WHERE role = ? AND node = ? AND epoch = ?", now + ttl, role, node, epoch)
+            return true
+        }
+        if renewed { lastRenewal = now } else { self.epoch = nil }
+        return renewed
     }
 
     /// Waits until this node holds the role (trying every `retryInterval`); false when cancelled.
@@ -77,13 +93,14 @@ public actor ClusterRole {
     }
 
     /// Renews every `ttl / 3` while this node holds the role; returns when it is lost (another
-    /// node holds it, or no renewal succeeded for `ttl`) or when cancelled (then it is released).
+    /// node took it since, or no renewal succeeded for two thirds of `ttl`) or when cancelled
+    /// (then it is released).
     public func keep() async -> Bool {
         while !Task.isCancelled {
             try? await Task.sleep(for: ttl / 3)
             if Task.isCancelled { break }
             do {
-                if try await !tryTake() {
+                if try await !renew() {
                     log(.error, "the cluster role was taken by another node", ["role": role, "node": node])
                     return false
                 }

@@ -59,6 +59,15 @@ extension RemediationExecutor {
             return
         }
         if let refusal = await refusal(decision, action: action, station: station) {
+            if case .roleLost = refusal.kind {
+                log(.error, "command not sent: this node no longer holds the remediation role; stopping its remediation",
+                    ["station": station, "rule": decision.rule, "action": action.label])
+                await auditor.record(AuditRecord(kind: "system", actor: "executor", station: station, rule: decision.rule,
+                                                 action: action.label, outcome: "not sent",
+                                                 details: "this node no longer holds the remediation role; the node holding it decides"))
+                await roleLost?()
+                return
+            }
             await refuse(decision, action: action, decisionId: decisionId, station: station, record: base, refusal: refusal)
             return
         }
@@ -158,7 +167,7 @@ extension RemediationExecutor {
                 substitute.action = disable
                 await execute(substitute, action: disable, decisionId: nil)
             }
-        case .refused:
+        case .refused, .roleLost:
             break
         }
     }
@@ -248,6 +257,10 @@ extension RemediationExecutor {
             let decision = Decision(time: clock(), rule: row.rule, ruleHash: row.ruleHash ?? "", mode: .enforce, kind: .act, target: target, action: action,
                                     eventIds: [], reason: "queued command #\(row.id)")
             if let refusal = await refusal(decision, action: action, station: station) {
+                if case .roleLost = refusal.kind {   // left queued: the node holding the role sends it
+                    await roleLost?()
+                    return
+                }
                 var status = CommandStatus.refused
                 if case .held = refusal.kind { status = .held }
                 do { try await commandRecords.updateCommand(id: row.id, status: status, detail: refusal.reason, finished: true, now: now) } catch {

@@ -18,6 +18,9 @@ struct CommandRefusal: Sendable {
         case held(until: Date)
         /// A gate could not read its state: the command is not sent (fail closed).
         case gateUnreadable(gate: String)
+        /// Several nodes: this node no longer holds the remediation role. Nothing is recorded
+        /// as the command's outcome (that would move the new deciding node's ladder on).
+        case roleLost
     }
 
     var kind: Kind
@@ -31,7 +34,7 @@ extension RemediationExecutor {
         let time = clock()
         do {
             if let roleCheck, !(try await readGate("cluster role", roleCheck)) {
-                return CommandRefusal(kind: .refused, reason: "this node no longer runs the remediation (another node took the role over)")
+                return CommandRefusal(kind: .roleLost, reason: "this node no longer holds the remediation role")
             }
             if try await readGate("kill switch", { try await self.settingsReads.setting(Self.killSwitchKey) }) == "true" {
                 return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")

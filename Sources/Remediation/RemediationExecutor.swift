@@ -67,10 +67,15 @@ public actor RemediationExecutor {
     /// before every command: a node paused past its role's expiry must not act beside the node
     /// that took over). Nil on a single node.
     var roleCheck: (@Sendable () async throws -> Bool)?
+    /// Called when the role check finds the role lost (`serve` exits: another node decides).
+    var roleLost: (@Sendable () async -> Void)?
 
-    /// Several nodes: checks `holdsRole` before every command (a gate like the others, failing closed).
-    public func setRoleCheck(_ holdsRole: @escaping @Sendable () async throws -> Bool) {
+    /// Several nodes: checks `holdsRole` before every command (a gate like the others, failing
+    /// closed when it cannot be read); when the role is lost the command is dropped unrecorded
+    /// and `onLost` runs.
+    public func setRoleCheck(_ holdsRole: @escaping @Sendable () async throws -> Bool, onLost: @escaping @Sendable () async -> Void) {
         roleCheck = holdsRole
+        roleLost = onLost
     }
 
     public static let killSwitchKey = "remediation.paused"

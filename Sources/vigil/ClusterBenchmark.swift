@@ -118,7 +118,8 @@ struct ClusterBenchmark {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let body = try? await ServeHealth.get(path: "/api/v1/health", port: port),
-               String(decoding: body, as: UTF8.self).contains("\"remediation\"") {
+               let health = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+               (health["node"] as? [String: Any])?["runsRemediation"] as? Bool == true {
                 return
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -1,4 +1,5 @@
 import API
+import Audit
 import Cluster
 import CPMS
 import Foundation
@@ -22,14 +23,20 @@ struct ClusterNode {
     /// Stops the listener's thread (at shutdown).
     func stop() { listener.stop() }
 
-    /// Approvals other nodes forward go to `runner` while this node runs the remediation.
-    func takeApprovals(into runner: RuleRunner) async {
+    /// Approvals other nodes forward go to `runner` while this node runs the remediation; each
+    /// one submitted is audited here (the asking node may time out before the answer comes back).
+    func takeApprovals(into runner: RuleRunner, auditor: Auditor) async {
         let name = remediation.node
         await requests.setApprovalHandler { approval in
             guard runner.isActive else { return ApprovalAnswer(.notDecidingNode, "node \(name) does not run the remediation") }
             let submitted = await runner.approve(rule: approval.rule, target: approval.target, approved: approval.approved,
                                                  by: approval.by, role: approval.role)
-            return submitted ? ApprovalAnswer(.submitted, name) : ApprovalAnswer(.notAwaiting)
+            guard submitted else { return ApprovalAnswer(.notAwaiting) }
+            await auditor.record(AuditRecord(kind: "operator", actor: approval.by,
+                                             station: approval.target.split(separator: "/").first.map(String.init), rule: approval.rule,
+                                             action: approval.approved ? "approve" : "reject", outcome: "submitted",
+                                             details: "\(approval.target) as \(approval.role ?? "no role given"), asked of another node"))
+            return ApprovalAnswer(.submitted, name)
         }
     }
 
@@ -140,7 +147,10 @@ extension ServeCommand {
             exit(75)
         }
         // Fencing: before every command the executor reads that this node still holds the role.
-        await executor.setRoleCheck { try await role.stillHeld() }
+        await executor.setRoleCheck({ try await role.stillHeld() }, onLost: {
+            log(.error, "this node lost the remediation role; stopping at once so that only one node acts", ["node": role.node])
+            exit(75)
+        })
         await executor.recover()
         gate.open()
         log(.info, "this node runs the remediation", ["node": role.node])

@@ -313,7 +313,7 @@ struct ServeCommand {
         let traffic = OCPPTraffic()
         endpoint.traffic = traffic
         endpoint.leases = cluster?.leases
-        await cluster?.takeApprovals(into: runner)
+        await cluster?.takeApprovals(into: runner, auditor: auditor)
         let ocpp = try HTTPServer(address: ocppAddress, router: endpoint.router(), configuration: ocppConfiguration)
         let apiGuard = APIGuard(allowedOrigins: httpAllowedOrigins, allowedHosts: httpAllowedHosts, store: store, log: log)
         let http = try HTTPServer(address: httpAddress, router: APIRoutes.router(store: store, runner: runner, auditor: auditor,

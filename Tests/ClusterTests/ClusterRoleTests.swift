@@ -32,7 +32,7 @@ import Testing
         #expect(try await a.stillHeld())
         #expect(try await b.tryTake() == false)
         clock.advance(10_000)
-        #expect(try await a.tryTake())   // renewed: 15 s from now
+        #expect(try await a.renew())   // 15 s from now
         clock.advance(10_000)
         #expect(try await b.tryTake() == false)
         #expect(try await ClusterRole.holder(of: "remediation", host: store, now: clock.read()) == "a")
@@ -44,8 +44,27 @@ import Testing
         #expect(try await b.stillHeld())
         #expect(try await a.stillHeld() == false)
         #expect(try await ClusterRole.holder(of: "remediation", host: store, now: clock.read()) == "b")
-        // a waking up cannot renew it back.
-        #expect(try await a.tryTake() == false)
+        // a waking up cannot renew it back — not even once b has let it go: a's state is stale.
+        #expect(try await a.renew() == false)
+        await b.release()
+        #expect(try await a.renew() == false)
+        #expect(try await a.stillHeld() == false)
+    }
+
+    @Test(arguments: TestEngine.all) func everyTakeIsANewEpochTheSameNodesToo(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "roleepochs")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let clock = Clock()
+        let first = role("a", store, clock)
+        #expect(try await first.tryTake())
+        // The same node restarted (its earlier run killed, the role not yet expired) takes it at once, under a new epoch.
+        let restarted = role("a", store, clock)
+        #expect(try await restarted.tryTake())
+        #expect(try await restarted.stillHeld())
+        #expect(try await first.stillHeld() == false)
+        #expect(try await first.renew() == false)
+        #expect(try await restarted.renew())
     }
 
     @Test(arguments: TestEngine.all) func aReleasedRoleIsFreeAtOnce(engine: TestEngine) async throws {

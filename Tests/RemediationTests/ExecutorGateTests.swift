@@ -88,26 +88,34 @@ import Testing
     }
 
     /// Several nodes: a node that no longer holds the remediation role (another took it over
-    /// while this one was paused) sends nothing; a role it cannot read counts as lost.
+    /// while this one was paused) sends nothing and records no outcome for the command (that
+    /// would move the deciding node's ladder on), and says so; a role it cannot read refuses the
+    /// command like any unreadable gate.
     @Test func aNodeThatLostTheRemediationRoleSendsNothing() async throws {
-        let (executor, store, _, path) = try executor()
+        let (executor, store, collected, path) = try executor()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let holds = Mutex(true)
         struct Unreadable: Error {}
         let fails = Mutex(false)
-        await executor.setRoleCheck {
+        let lost = Mutex(0)
+        await executor.setRoleCheck({
             if fails.withLock({ $0 }) { throw Unreadable() }
             return holds.withLock { $0 }
-        }
+        }, onLost: { lost.withLock { $0 += 1 } })
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
-        holds.withLock { $0 = false }
-        await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .unlockConnector)))])
         fails.withLock { $0 = true }
-        await executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
+        await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
+        fails.withLock { $0 = false }
+        holds.withLock { $0 = false }
+        let reportedBefore = collected.events.withLock { $0.count }
+        await executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .unlockConnector)))])
         let commands = try await CommandStore(host: store).commands()
-        #expect(commands.map(\.status) == [.queued, .refused, .refused])
-        #expect(commands[1].detail == "this node no longer runs the remediation (another node took the role over)")
-        #expect(commands[2].detail?.contains("cluster role gate cannot read its state") == true)
+        #expect(commands.map(\.status) == [.queued, .refused])
+        #expect(commands[1].detail?.contains("cluster role gate cannot read its state") == true)
+        #expect(lost.withLock { $0 } == 1)
+        #expect(collected.events.withLock { $0.count } == reportedBefore)   // no commandResult fed back
+        let entries = try await AuditStore(host: store).auditEntries(AuditQuery(kind: "system"))
+        #expect(entries.contains { $0.record.outcome == "not sent" && $0.record.details.contains("no longer holds the remediation role") })
     }
 
     @Test func queuedCommandsExpireOnRecord() async throws {

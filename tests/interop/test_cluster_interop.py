@@ -270,7 +270,7 @@ def test_an_approval_sent_to_a_standby_reaches_the_remediation_node(database, tm
                     if status != 409 or time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.2)
-                assert status == 202, (status, body)
+                assert status == 202 and body["status"] == "approval submitted on node node-a", (status, body)
                 for _ in range(100):
                     if charger.cp.resets:
                         break
