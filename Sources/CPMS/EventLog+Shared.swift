@@ -14,6 +14,7 @@ extension EventLog {
     public func activate() async throws {
         let consumers = state.withLock { state -> [(String, @Sendable (DomainEvent) -> Bool)] in
             state.active = true
+            state.sharedBacklog = 0
             return state.consumers.map { ($0.name, $0.accepts) }
         }
         for (name, accepts) in consumers { try await register(name, accepts: accepts) }

@@ -80,8 +80,12 @@ public final class EventLog: Sendable {
         var waiters: [Waiter] = []
         var finished = false
 
-        /// The longest queue: what the limits are measured against.
-        var backlog: Int { consumers.reduce(0) { max($0, $1.queue.count) } }
+        /// Several nodes, on a node that does not consume: the backlog the consuming node
+        /// published (`setSharedBacklog`), so appends here wait for it as they would there.
+        var sharedBacklog = 0
+
+        /// The longest queue: what the limits are measured against (here, or on the node that consumes).
+        var backlog: Int { active ? consumers.reduce(0) { max($0, $1.queue.count) } : sharedBacklog }
 
         func index(of name: String) -> Int? { consumers.firstIndex { $0.name == name } }
 
@@ -179,7 +183,7 @@ public final class EventLog: Sendable {
 
     private func room(urgent: Bool) async {
         let limit = urgent ? limits.urgent : limits.bulk
-        if state.withLock({ $0.finished || !$0.active || $0.backlog < limit }) { return }
+        if state.withLock({ $0.finished || $0.backlog < limit }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let goOn = state.withLock { state -> Bool in
                 if state.finished || state.backlog < limit { return true }
@@ -189,6 +193,19 @@ public final class EventLog: Sendable {
             }
             if goOn { continuation.resume() }
         }
+    }
+
+    /// The longest consumer queue (on a node that does not consume, the consuming node's).
+    public var backlog: Int { state.withLock { $0.backlog } }
+
+    /// Several nodes: the consuming node's backlog as it last published it (0 when it published
+    /// none lately). On a node that does not consume, appends wait while it is over the limits.
+    public func setSharedBacklog(_ backlog: Int) {
+        let released = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.sharedBacklog = backlog
+            return state.releasable(limits: limits)
+        }
+        released.forEach { $0.resume() }
     }
 
     /// Adds a consumer that takes the events it `accepts`, resuming after `from` (else after its

@@ -142,6 +142,26 @@ public actor ClusterRole {
         }
     }
 
+    /// Publishes the backlog of this node's event-log consumers (the longest queue) while it
+    /// holds the role, for the other nodes' backpressure (`sharedBacklog`).
+    public func publishBacklog(_ backlog: Int) async throws {
+        guard let epoch else { return }
+        let (role, node, now) = (self.role, self.node, clock())
+        _ = try await host.committing(schema: ClusterSchema.track) { database in
+            try database.run("UPDATE cluster_roles SET backlog = ?, backlog_at = ? WHERE role = ? AND node = ? AND epoch = ?",
+                             backlog, now, role, node, epoch)
+        }
+    }
+
+    /// The backlog the holder of `role` published within `freshness` milliseconds; nil when no
+    /// node holds the role or its figure is older (a node that died holds nobody back).
+    public static func sharedBacklog(of role: String, host: any DatabaseHost, now: Int, freshness: Int = 2_000) async throws -> Int? {
+        try await host.withDatabase(schema: ClusterSchema.track) { database in
+            try database.rows("SELECT backlog FROM cluster_roles WHERE role = ? AND expires_at > ? AND backlog_at > ?",
+                              role, now, now - freshness).first?.first?.int
+        }
+    }
+
     /// The node holding `role` now, if any.
     public static func holder(of role: String, host: any DatabaseHost, now: Int) async throws -> String? {
         try await host.withDatabase(schema: ClusterSchema.track) { database in

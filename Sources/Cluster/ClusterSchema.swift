@@ -38,5 +38,10 @@ public enum ClusterSchema {
                 expires_at INTEGER NOT NULL
             );
             """),
+        // The deciding node's consumer backlog, published for the other nodes' backpressure.
+        Migration(version: 4, name: "shared backlog", sql: """
+            ALTER TABLE cluster_roles ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE cluster_roles ADD COLUMN backlog_at INTEGER NOT NULL DEFAULT 0;
+            """),
     ])
 }

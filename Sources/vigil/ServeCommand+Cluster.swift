@@ -130,6 +130,21 @@ final class RemediationGate: Sendable {
 }
 
 extension ServeCommand {
+    /// Several nodes, on a node that does not run the remediation: every 250 ms, the backlog the
+    /// node that does published, so that this node's appends wait as that node's own do (the
+    /// chargers here are answered later rather than the consumers falling ever further behind).
+    /// A figure older than 2 s (that node died) or unreadable holds nothing back. Runs until
+    /// cancelled (a background job that returns would stop `serve`), idle once this node consumes.
+    static func followSharedBacklog(_ role: ClusterRole, events: EventLog, host: StationStore) async {
+        while !Task.isCancelled {
+            if !events.isActive {
+                let backlog = try? await ClusterRole.sharedBacklog(of: role.role, host: host, now: ClusterTime.now())
+                if !events.isActive { events.setSharedBacklog(backlog ?? 0) }
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
     /// Several nodes: waits for the remediation role, then takes the remediation over — the
     /// event log's consumers from their stored cursors, the rule runner from its saved state,
     /// the executor's unfinished commands — opens the gate, reads every node's events, and
@@ -160,6 +175,16 @@ extension ServeCommand {
                 return true
             }
             group.addTask { await role.keep() }
+            group.addTask {
+                // The other nodes' appends wait on this node's consumers (`followSharedBacklog`).
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    do { try await role.publishBacklog(events.backlog) } catch {
+                        log(.warning, "cannot publish the event-log backlog to the other nodes", ["error": "\(error)"])
+                    }
+                }
+                return true
+            }
             let kept = await group.next() ?? true
             if !kept {
                 log(.error, "this node lost the remediation role; stopping at once so that only one node acts", ["node": role.node])

@@ -374,6 +374,7 @@ struct ServeCommand {
             clustered.append { [log] in
                 await Self.runRemediationRole(role, events: eventLog, runner: runner, executor: executor, gate: gate, log: log)
             }
+            clustered.append { await Self.followSharedBacklog(role, events: eventLog, host: store) }
         }
         await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, reload, deliver, signAudit, openWarning] + acting + clustered,
                                          log: log)

@@ -5,9 +5,10 @@ import Synchronization
 import Testing
 @testable import CPMS
 
-/// The event log several nodes share: a node that does not run the remediation applies no
-/// backpressure and hands nothing to its consumers; the node that does reads every node's
-/// events from the store, in sequence order, from each consumer's stored cursor.
+/// The event log several nodes share: a node that does not run the remediation hands nothing
+/// to its consumers and applies the backpressure of the node that does (its published
+/// backlog); the node that does reads every node's events from the store, in sequence order,
+/// from each consumer's stored cursor.
 @Suite(.timeLimit(.minutes(1))) struct SharedEventLogTests {
     func event(_ index: Int, station: String) -> DomainEvent {
         DomainEvent(id: "e\(index)", kind: index % 2 == 0 ? .heartbeat : .statusChanged,
@@ -51,5 +52,32 @@ import Testing
         #expect(later.map(\.sequence) == [7, 8])
         #expect(later.map(\.event.station) == ["CP-B", "CP-B"])
         #expect(b.isCaughtUp("rules"))   // b still hands nothing to its own consumer
+    }
+
+    /// Backpressure across nodes: a node that does not consume makes its appends wait while the
+    /// consuming node's published backlog is over the limits, and lets them go when it drops.
+    @Test func appendsOnANodeThatDoesNotConsumeWaitOnTheSharedBacklog() async throws {
+        let test = try TestDatabase(.sqlite, name: "sharedbacklog")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        var limits = EventLog.Limits()
+        (limits.bulk, limits.urgent) = (2, 3)
+        let log = EventLog(store: store, limits: limits, source: .shared)
+        try await log.register("rules")
+        log.setSharedBacklog(2)   // over the bulk limit, under the urgent one
+        #expect(log.backlog == 2)
+        _ = try await log.append(event(1, station: "CP-A"))   // a status change: urgent, goes on
+        let appended = Mutex(false)
+        let heartbeat = Task {
+            _ = try await log.append(event(2, station: "CP-A"))
+            appended.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!appended.withLock { $0 })
+        #expect(log.statistics.waitingAppends == 1)
+        log.setSharedBacklog(0)
+        try await heartbeat.value
+        #expect(appended.withLock { $0 })
+        #expect(try await store.lastEventSequence() == 2)   // waited, nothing dropped
     }
 }

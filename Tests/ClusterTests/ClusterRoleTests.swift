@@ -80,4 +80,21 @@ import Testing
         #expect(try await b.tryTake())
         #expect(try await b.stillHeld())
     }
+
+    /// The deciding node publishes its consumers' backlog; the others read it while it is fresh
+    /// (a node that died holds nobody back), and a node without the role publishes nothing.
+    @Test(arguments: TestEngine.all) func theBacklogIsReadOnlyFromTheHolderWhileFresh(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "rolebacklog")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let clock = Clock()
+        let a = role("a", store, clock), b = role("b", store, clock)
+        #expect(try await ClusterRole.sharedBacklog(of: "remediation", host: store, now: clock.read()) == nil)
+        #expect(try await a.tryTake())
+        try await a.publishBacklog(123)
+        try await b.publishBacklog(999)   // b does not hold the role: nothing written
+        #expect(try await ClusterRole.sharedBacklog(of: "remediation", host: store, now: clock.read()) == 123)
+        clock.advance(2_500)
+        #expect(try await ClusterRole.sharedBacklog(of: "remediation", host: store, now: clock.read()) == nil)
+    }
 }
