@@ -129,7 +129,7 @@ public enum APIRoutes {
                     return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")
                 }
             } else if let node {
-                switch await node.forwardApproval(rule, target, approved, decider, role) {
+                switch await node.forwardApproval(rule, target, approved, decider, role, user != nil) {
                 case .submitted(let deciding):   // audited there, where it took effect
                     return reply(.accepted, (approved ? "approval submitted" : "rejection submitted") + " on node \(deciding)")
                 case .notAwaiting: return refuse(.notAwaitingApproval, "no ladder of \(rule) for \(target) is waiting for an approval")

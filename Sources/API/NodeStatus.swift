@@ -19,13 +19,14 @@ public struct NodeStatus: Sendable {
     public let leasedStations: @Sendable () async -> Int
     /// The node holding the remediation role now (nil: none, or the database cannot be read).
     public let remediationNode: @Sendable () async -> String?
-    /// Carries an approval (rule, target, approved, by, role) to the node running the remediation.
-    public let forwardApproval: @Sendable (_ rule: String, _ target: String, _ approved: Bool, _ by: String, _ role: String?) async
-        -> ForwardedApproval
+    /// Carries an approval (rule, target, approved, by, role, whether `by` authenticated) to the
+    /// node running the remediation.
+    public let forwardApproval: @Sendable (_ rule: String, _ target: String, _ approved: Bool, _ by: String, _ role: String?,
+                                           _ authenticated: Bool) async -> ForwardedApproval
 
     public init(node: String, leasedStations: @escaping @Sendable () async -> Int,
                 remediationNode: @escaping @Sendable () async -> String?,
-                forwardApproval: @escaping @Sendable (String, String, Bool, String, String?) async -> ForwardedApproval) {
+                forwardApproval: @escaping @Sendable (String, String, Bool, String, String?, Bool) async -> ForwardedApproval) {
         self.node = node
         self.leasedStations = leasedStations
         self.remediationNode = remediationNode

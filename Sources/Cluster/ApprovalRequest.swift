@@ -6,9 +6,15 @@ public struct ApprovalRequest: Codable, Sendable, Equatable {
     public var approved: Bool
     public var by: String
     public var role: String?
+    /// Whether `by` is an API user who authenticated (else a name given in the body, open API).
+    public var authenticated: Bool?
+    /// The node that was asked (for the audit entry where the approval takes effect).
+    public var askedOf: String?
 
-    public init(rule: String, target: String, approved: Bool, by: String, role: String?) {
+    public init(rule: String, target: String, approved: Bool, by: String, role: String?, authenticated: Bool? = nil,
+                askedOf: String? = nil) {
         (self.rule, self.target, self.approved, self.by, self.role) = (rule, target, approved, by, role)
+        (self.authenticated, self.askedOf) = (authenticated, askedOf)
     }
 }
 

@@ -35,19 +35,22 @@ struct ClusterNode {
             await auditor.record(AuditRecord(kind: "operator", actor: approval.by,
                                              station: approval.target.split(separator: "/").first.map(String.init), rule: approval.rule,
                                              action: approval.approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(approval.target) as \(approval.role ?? "no role given"), asked of another node"))
+                                             details: "\(approval.target) as \(approval.role ?? "no role given")"
+                                                 + (approval.authenticated == true ? " (authenticated)" : "")
+                                                 + ", asked of node \(approval.askedOf ?? "another node")"))
             return ApprovalAnswer(.submitted, name)
         }
     }
 
     /// What `/api/v1/health` shows of this node (`node`).
     func status(host: StationStore) -> NodeStatus {
-        let (leases, role, requests) = (self.leases, remediation.role, self.requests)
+        let (leases, role, requests, name) = (self.leases, remediation.role, self.requests, remediation.node)
         return NodeStatus(node: remediation.node, leasedStations: { await leases.count },
                           remediationNode: { try? await ClusterRole.holder(of: role, host: host, now: ClusterTime.now()) },
-                          forwardApproval: { rule, target, approved, by, asRole in
+                          forwardApproval: { rule, target, approved, by, asRole, authenticated in
                               let answer = await requests.approve(ApprovalRequest(rule: rule, target: target, approved: approved, by: by,
-                                                                                  role: asRole),
+                                                                                  role: asRole, authenticated: authenticated,
+                                                                                  askedOf: name),
                                                                   role: role, timeout: .seconds(10))
                               switch answer.outcome {
                               case .submitted: return .submitted(node: answer.detail ?? "")

@@ -282,6 +282,13 @@ def test_an_approval_sent_to_a_standby_reaches_the_remediation_node(database, tm
 
         asyncio.run(scenario())
         assert "approval handed to node node-a" in b.stderr_text()
+        # Audited once, where it took effect, naming the node that was asked.
+        run = subprocess.run([str(vigil_binary()), "audit", "query", "--kind", "operator", "--action", "approve", "--json",
+                              "--db", database], capture_output=True, text=True, timeout=STEP)
+        assert run.returncode == 0, run.stderr
+        entries = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]   # JSON lines
+        assert len(entries) == 1, run.stdout
+        assert "asked of node node-b" in json.dumps(entries[0]), entries[0]
     finally:
         a.close()
         b.close()
