@@ -139,9 +139,8 @@ public enum APIRoutes {
             } else {
                 return refuse(.notRemediationNode, "the remediation is not running on this node")
             }
-            await auditor.record(AuditRecord(kind: "operator", actor: decider, station: target.split(separator: "/").first.map(String.init),
-                                             rule: rule, action: approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(target) as \(role ?? "no role given")\(user == nil ? "" : " (authenticated)")"))
+            await auditor.record(ApprovalAudit.record(rule: rule, target: target, approved: approved, by: decider, role: role,
+                                                      authenticated: user != nil))
             return reply(.accepted, approved ? "approval submitted" : "rejection submitted")
         }
         router.on("GET", "/api/v1/rules", auth: auth, needs: .viewer) { _, _ in

@@ -50,8 +50,6 @@ struct GroupCommit {
     var indexingChunk = 2_000
     /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
-    /// PostgreSQL batches run again with a savepoint per write because one write failed.
-    var optimisticRetries = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
     /// The same per commit, for `/metrics`' latency histogram.
@@ -158,39 +156,28 @@ extension StationStore {
         // the one write's. SQLite's savepoints cost no round trip: always guarded.
         let postgres = database as? PostgresDatabase
         let passBefore = group.indexPass
-        var guarded = postgres == nil
+        /// BEGIN, the frames, an index step and the writes — until an urgent job waits, or, not
+        /// `guarded`, until one fails; false when a write failed without its savepoint.
+        func pass(guarded: Bool) throws -> Bool {
+            ran = 0
+            try database.beginTransaction()
+            try writeFrames(frames)
+            if indexing { stepIndexPass() }
+            for write in writes {
+                let succeeded = write.run(guarded)
+                ran += 1
+                if !succeeded && !guarded { return false }
+                if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
+            }
+            return guarded || postgres?.transactionHasFailed != true
+        }
         do {
-            if postgres != nil {
-                try database.beginTransaction()
-                try writeFrames(frames)
-                if indexing { stepIndexPass() }
-                var failed = false
-                for write in writes {
-                    failed = !write.run(false) || failed
-                    ran += 1
-                    if failed || (!urgentOnly && ran < writes.count && executor.hasUrgentJobs) { break }
-                }
-                if failed || postgres?.transactionHasFailed == true {
-                    database.rollbackTransaction()
-                    group.optimisticRetries += 1
-                    group.indexPass = passBefore
-                    ran = 0
-                    guarded = true
-                } else {
-                    try database.commitTransaction()
-                }
+            if try !pass(guarded: postgres == nil) {   // again, each write in its savepoint
+                database.rollbackTransaction()
+                group.indexPass = passBefore
+                _ = try pass(guarded: true)
             }
-            if guarded {   // SQLite, or the retry of a batch in which a write failed
-                try database.beginTransaction()
-                try writeFrames(frames)
-                if indexing { stepIndexPass() }
-                for write in writes {
-                    _ = write.run(true)
-                    ran += 1
-                    if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
-                }
-                try database.commitTransaction()
-            }
+            try database.commitTransaction()
             group.batches += 1
             group.writes += ran
             if urgentOnly { group.urgentBatches += 1 } else if ran < writes.count { group.cutBatches += 1 }

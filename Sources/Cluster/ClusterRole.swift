@@ -8,9 +8,9 @@ import Store
 /// ladders, fleet breakers and budgets are one state whichever node a station is connected to.
 ///
 /// The holder renews the role every `ttl / 3`; another node takes it only once it has expired.
-/// A holder that cannot renew it for two thirds of `ttl` stops acting (`keep` returns false),
-/// before another node may take it over; and the executor reads `stillHeld` before every command. `serve` exits then (fencing by exit) and its supervisor restarts it
-/// as a standby. A holder stopping gracefully releases the role, so a standby takes over within
+/// A holder that cannot renew it for two thirds of `ttl` stops acting (`keep` returns false)
+/// before another node may take it over, and the executor reads `stillHeld` before every
+/// command; `serve` exits then (fencing by exit) and its supervisor restarts it as a standby. A holder stopping gracefully releases the role, so a standby takes over within
 /// `retryInterval`.
 public actor ClusterRole {
     public nonisolated let role: String

@@ -9,8 +9,8 @@ import Store
 /// live lease — written to `node_requests`, announced with `pg_notify`, and answered there —
 /// and the station's answer comes back (`CommandService.elsewhere`). As the target: this node
 /// claims the requests addressed to it and sends them (and configuration reads) through its own
-/// connections. An approval
-/// goes the same way to the node running the remediation (`approve`), whose rule runner takes it.
+/// connections. An approval goes the same way to the node running the remediation (`approve`),
+/// whose rule runner takes it.
 ///
 /// A request not taken before its deadline (the command timeout) is expired by whichever side
 /// sees it first and is never sent late: an operator's Reset must not reach a charger minutes
@@ -51,41 +51,44 @@ public actor NodeRequests: RemoteStationCommands {
     // MARK: - Origin
 
     public func serves(_ station: String) async -> Bool {
-        guard let lease = try? await leases.lease(of: station) else { return false }
-        return lease.node != node && lease.expiresAt > clock()
+        ((try? await otherNode(serving: station)) ?? nil) != nil
     }
 
     public func send(_ command: StationCommand, to station: String, timeout: Duration) async -> CommandOutcome? {
-        let lease: StationLeaseStore.Lease?
-        do { lease = try await leases.lease(of: station) } catch {
+        let target: String?
+        do { target = try await otherNode(serving: station) } catch {
             return .failed("cannot read which node serves the station: \(error)")
         }
-        guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
-        let request: String
-        do { request = try Self.encode(command) } catch { return .failed("cannot encode the command: \(error)") }
-        switch await exchange(station: station, target: lease.node, request: request, timeout: timeout, what: "command") {
-        case .answered(let answer):
-            return (try? Self.decode(CommandOutcome.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
-        case .timedOut: return .timedOut
-        case .failed(let reason): return .failed(reason)
-        }
+        guard let target else { return nil }
+        return await carry(command, station: station, to: target, timeout: timeout, what: "command",
+                           failed: CommandOutcome.failed, timedOut: .timedOut)
     }
 
     public func readConfiguration(of station: String, keys: [String], timeout: Duration) async -> ConfigurationReading? {
-        let lease: StationLeaseStore.Lease?
-        do { lease = try await leases.lease(of: station) } catch {
+        let target: String?
+        do { target = try await otherNode(serving: station) } catch {
             return .failed("cannot read which node serves the station: \(error)")
         }
-        guard let lease, lease.node != node, lease.expiresAt > clock() else { return nil }
+        guard let target else { return nil }
+        return await carry(ForwardedConfigurationRead(configurationKeys: keys), station: station, to: target, timeout: timeout,
+                           what: "configuration read", failed: ConfigurationReading.failed, timedOut: .timedOut)
+    }
+
+    /// The other node holding `station`'s live lease; nil when no other node does.
+    private func otherNode(serving station: String) async throws -> String? {
+        guard let lease = try await leases.lease(of: station), lease.node != node, lease.expiresAt > clock() else { return nil }
+        return lease.node
+    }
+
+    /// `payload` carried to `target` (`exchange`) and its answer decoded; `failed` says why not.
+    private func carry<Answer: Decodable>(_ payload: some Encodable, station: String, to target: String, timeout: Duration,
+                                          what: String, failed: (String) -> Answer, timedOut: Answer) async -> Answer {
         let request: String
-        do { request = try Self.encode(ForwardedConfigurationRead(configurationKeys: keys)) } catch {
-            return .failed("cannot encode the request: \(error)")
-        }
-        switch await exchange(station: station, target: lease.node, request: request, timeout: timeout, what: "configuration read") {
-        case .answered(let answer):
-            return (try? Self.decode(ConfigurationReading.self, answer)) ?? .failed("node \(lease.node) sent an unreadable answer")
-        case .timedOut: return .timedOut
-        case .failed(let reason): return .failed(reason)
+        do { request = try Self.encode(payload) } catch { return failed("cannot encode the \(what): \(error)") }
+        switch await exchange(station: station, target: target, request: request, timeout: timeout, what: what) {
+        case .answered(let answer): return (try? Self.decode(Answer.self, answer)) ?? failed("node \(target) sent an unreadable answer")
+        case .timedOut: return timedOut
+        case .failed(let reason): return failed(reason)
         }
     }
 
@@ -144,17 +147,9 @@ public actor NodeRequests: RemoteStationCommands {
             return ApprovalAnswer(.failed, "cannot read which node runs the remediation: \(error)")
         }
         guard let holder, holder != node else { return ApprovalAnswer(.noDecidingNode) }
-        let request: String
-        do { request = try Self.encode(ForwardedApproval(approval: approval)) } catch {
-            return ApprovalAnswer(.failed, "cannot encode the approval: \(error)")
-        }
-        let station = String(approval.target.split(separator: "/").first ?? "")
-        switch await exchange(station: station, target: holder, request: request, timeout: timeout, what: "approval") {
-        case .answered(let answer):
-            return (try? Self.decode(ApprovalAnswer.self, answer)) ?? ApprovalAnswer(.failed, "node \(holder) sent an unreadable answer")
-        case .timedOut: return ApprovalAnswer(.failed, "node \(holder) did not answer in time")
-        case .failed(let reason): return ApprovalAnswer(.failed, reason)
-        }
+        return await carry(ForwardedApproval(approval: approval), station: String(approval.target.split(separator: "/").first ?? ""),
+                           to: holder, timeout: timeout, what: "approval", failed: { ApprovalAnswer(.failed, $0) },
+                           timedOut: ApprovalAnswer(.failed, "node \(holder) did not answer in time"))
     }
 
     /// Where approvals other nodes forward are handed (the rule runner, on the deciding node).

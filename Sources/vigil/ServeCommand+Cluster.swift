@@ -1,5 +1,4 @@
 import API
-import Audit
 import Cluster
 import CPMS
 import Foundation
@@ -32,12 +31,9 @@ struct ClusterNode {
             let submitted = await runner.approve(rule: approval.rule, target: approval.target, approved: approval.approved,
                                                  by: approval.by, role: approval.role)
             guard submitted else { return ApprovalAnswer(.notAwaiting) }
-            await auditor.record(AuditRecord(kind: "operator", actor: approval.by,
-                                             station: approval.target.split(separator: "/").first.map(String.init), rule: approval.rule,
-                                             action: approval.approved ? "approve" : "reject", outcome: "submitted",
-                                             details: "\(approval.target) as \(approval.role ?? "no role given")"
-                                                 + (approval.authenticated == true ? " (authenticated)" : "")
-                                                 + ", asked of node \(approval.askedOf ?? "another node")"))
+            await auditor.record(ApprovalAudit.record(rule: approval.rule, target: approval.target, approved: approval.approved,
+                                                      by: approval.by, role: approval.role, authenticated: approval.authenticated == true,
+                                                      askedOf: approval.askedOf ?? "unknown"))
             return ApprovalAnswer(.submitted, name)
         }
     }
@@ -164,11 +160,12 @@ extension ServeCommand {
             await role.release()
             exit(75)
         }
-        // Fencing: before every command the executor reads that this node still holds the role.
-        await executor.setRoleCheck({ try await role.stillHeld() }, onLost: {
+        let stopActing: @Sendable () -> Never = {
             log(.error, "this node lost the remediation role; stopping at once so that only one node acts", ["node": role.node])
             exit(75)
-        })
+        }
+        // Fencing: before every command the executor reads that this node still holds the role.
+        await executor.setRoleCheck({ try await role.stillHeld() }, onLost: { stopActing() })
         await executor.recover()
         gate.open()
         log(.info, "this node runs the remediation", ["node": role.node])
@@ -189,10 +186,7 @@ extension ServeCommand {
                 return true
             }
             let kept = await group.next() ?? true
-            if !kept {
-                log(.error, "this node lost the remediation role; stopping at once so that only one node acts", ["node": role.node])
-                exit(75)
-            }
+            if !kept { stopActing() }
             group.cancelAll()
         }
     }

@@ -36,6 +36,7 @@ from ocpp.routing import on
 from websockets.asyncio.client import connect
 
 from conftest import VigilProcess, vigil_binary
+from test_api_auth_interop import RULES as APPROVAL_RULES
 
 BASE_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL", "")
 STEP = 10.0
@@ -238,20 +239,11 @@ def test_a_command_asked_of_the_other_node_reaches_the_station(database, tmp_pat
         b.close()
 
 
-APPROVAL_RULES = """
-- id: reset-when-approved
-  when: { event: statusChanged, where: { to: Faulted } }
-  then:
-    - approve: { role: supervisor, timeout: 10m }
-    - reset: soft
-"""
-
-
 def test_an_approval_sent_to_a_standby_reaches_the_remediation_node(database, tmp_path):
     key = tmp_path / "audit.key"
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "approval.yaml").write_text(APPROVAL_RULES)
+    (rules / "approval.yaml").write_text(APPROVAL_RULES)   # ask-before-reset: approve, then reset
     a = node(database, "node-a", key, "--rules", str(rules))
     wait_for(lambda: "this node runs the remediation" in a.stderr_text(), what="node-a running the remediation")
     b = node(database, "node-b", key, "--rules", str(rules))
@@ -262,7 +254,7 @@ def test_an_approval_sent_to_a_standby_reaches_the_remediation_node(database, tm
                 await charger.cp.call(call16.StatusNotification(connector_id=1, error_code="InternalError", status="Faulted",
                                                                 timestamp=now()), suppress=False)
                 loop = asyncio.get_running_loop()
-                approval = {"rule": "reset-when-approved", "target": "CP-APPROVE/1", "approved": True, "by": "dana"}
+                approval = {"rule": "ask-before-reset", "target": "CP-APPROVE/1", "approved": True, "by": "dana"}
                 # Asked of b (a standby) until a's ladder waits for it: then carried to a, which resets.
                 deadline = time.monotonic() + STEP
                 while True:
