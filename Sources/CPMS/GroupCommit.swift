@@ -2,9 +2,9 @@ import Dispatch
 import Store
 
 /// Group commit for the store's hot writes: writes that arrive while the store is busy are
-/// run together in one transaction — each in its own savepoint, so one that fails is undone
-/// alone and its caller gets its error (on PostgreSQL the savepoints are taken only when a
-/// batch run without them had a write fail) — and every caller resumes only after the COMMIT.
+/// run together in one transaction — a write that fails is undone alone and its caller gets
+/// its error (the batch runs without a savepoint per write, and again with them only when a
+/// write in it failed) — and every caller resumes only after the COMMIT.
 /// At low load a batch is a single write (no added wait); under load one commit, and one
 /// sync of the WAL, serves many chargers' messages. Every batch first writes the raw frames
 /// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
@@ -91,9 +91,9 @@ extension StationStore {
     /// `committed`, with `published` called with the body's result right after the COMMIT (in
     /// the order the writes ran, synchronously, on the store), when the body succeeded. A body
     /// of one statement may go without its savepoint (`singleStatement`) where the engine undoes
-    /// a failed statement by itself (SQLite), so it still fails alone. On PostgreSQL a batch runs
-    /// without savepoints first and, when a write failed, again with them (`flushGroup`): a body
-    /// may run twice, the first run rolled back, so it must do nothing outside the database.
+    /// a failed statement by itself (SQLite), so it still fails alone. A batch runs without
+    /// savepoints first and, when a write failed, again with them (`flushGroup`): a body may run
+    /// twice, the first run rolled back, so it must do nothing outside the database.
     func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?,
                                 singleStatement: Bool = false) async throws -> T {
         let bare = singleStatement && database.engine.undoesFailedStatementAlone
@@ -150,10 +150,11 @@ extension StationStore {
         guard !writes.isEmpty || !frames.isEmpty || indexing else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         var ran = 0
-        // PostgreSQL: a savepoint is two more round trips per write, under the schema's lock. The
-        // batch runs without them first; should a write fail (which aborts the whole transaction
-        // there) it is rolled back and run again with a savepoint per write, so the failure stays
-        // the one write's. SQLite's savepoints cost no round trip: always guarded.
+        // A savepoint per write is two more statements (on PostgreSQL two more round trips,
+        // under the schema's lock). The batch runs without them first; should a write fail (on
+        // PostgreSQL that aborts the whole transaction; on SQLite the failed write's earlier
+        // statements would stay) it is rolled back and run again with a savepoint per write, so
+        // the failure stays the one write's.
         let postgres = database as? PostgresDatabase
         let passBefore = group.indexPass
         /// BEGIN, the frames, an index step and the writes — until an urgent job waits, or, not
@@ -172,7 +173,7 @@ extension StationStore {
             return guarded || postgres?.transactionHasFailed != true
         }
         do {
-            if try !pass(guarded: postgres == nil) {   // again, each write in its savepoint
+            if try !pass(guarded: false) {   // again, each write in its savepoint
                 database.rollbackTransaction()
                 group.indexPass = passBefore
                 _ = try pass(guarded: true)

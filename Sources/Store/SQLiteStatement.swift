@@ -18,57 +18,75 @@ public final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Binds parameters by position (1-based in SQL, given here in order).
-    public func bind(_ values: [any SQLBindable]) throws(SQLiteError) {
+    /// Runs `body` with `values` bound by position (1-based in SQL, given here in order).
+    /// Text and blobs are bound in place (`SQLITE_STATIC`): each value's bytes stay valid while
+    /// `body` runs, inside the scope that lends them, so SQLite copies nothing; the statement is
+    /// reset before those scopes end, and parameters not given are bound to NULL, so no pointer
+    /// outlives its scope in the statement.
+    func withBound<T>(_ values: [any SQLBindable], _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch value.sqlValue {
-            case .null: code = sqlite3_bind_null(handle, index)
-            case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
-            case .real(let number): code = sqlite3_bind_double(handle, index, number)
-            case .text(let text):
-                // With an explicit byte length, so text with an embedded NUL is kept whole; from
-                // the string's own UTF-8 storage when it has one (SQLite copies it: TRANSIENT).
-                // Empty text binds '' (a nil pointer would bind NULL).
-                if text.isEmpty {
-                    code = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                } else if let bound = text.utf8.withContiguousStorageIfAvailable({ buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
-                }) {
-                    code = bound
-                } else {
-                    let bytes = Array(text.utf8)
-                    code = bytes.withUnsafeBufferPointer { buffer in
-                        buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
-                    }
+        var sqlValues = values.map(\.sqlValue)
+        let parameters = Int(sqlite3_bind_parameter_count(handle))
+        if sqlValues.count < parameters { sqlValues += Array(repeating: .null, count: parameters - sqlValues.count) }
+        let outcome: Result<T, SQLiteError> = bind(sqlValues, from: 0) {
+            defer { sqlite3_reset(handle) }
+            return Result { () throws(SQLiteError) in try body() }
+        }
+        return try outcome.get()
+    }
+
+    /// Binds `values[index...]`, each inside the scope that lends its bytes, then runs `body`.
+    private func bind<T>(_ values: [SQLValue], from index: Int,
+                         _ body: () -> Result<T, SQLiteError>) -> Result<T, SQLiteError> {
+        guard index < values.count else { return body() }
+        let position = Int32(index + 1)
+        func bound(_ code: Int32) -> Result<T, SQLiteError> {
+            guard code == SQLITE_OK else { return .failure(SQLiteError(database, code: code, sql: sql)) }
+            return bind(values, from: index + 1, body)
+        }
+        switch values[index] {
+        case .null: return bound(sqlite3_bind_null(handle, position))
+        case .integer(let number): return bound(sqlite3_bind_int64(handle, position, number))
+        case .real(let number): return bound(sqlite3_bind_double(handle, position, number))
+        case .text(var text):
+            // With an explicit byte length, so text with an embedded NUL is kept whole. Empty
+            // text binds '' (a nil pointer would bind NULL).
+            if text.isEmpty { return bound(sqlite3_bind_text(handle, position, "", 0, Self.transient)) }
+            return text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    bound(sqlite3_bind_text(handle, position, chars.baseAddress, Int32(chars.count), Self.static))
                 }
-            case .blob(let bytes):
-                code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
             }
-            guard code == SQLITE_OK else { throw SQLiteError(database, code: code, sql: sql) }
+        case .blob(let bytes):
+            return bytes.withUnsafeBytes { buffer in
+                bound(sqlite3_bind_blob(handle, position, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count),
+                                        buffer.count == 0 ? Self.transient : Self.static))
+            }
         }
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the bound bytes before the call returns.
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// SQLITE_STATIC: the bytes stay where they are until the statement is reset.
+    static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
     /// Runs the statement to completion, for INSERT/UPDATE/DELETE.
     public func run(_ values: [any SQLBindable] = []) throws(SQLiteError) {
-        try bind(values)
-        while try step() {}
+        try withBound(values) { () throws(SQLiteError) in
+            while try step() {}
+        }
     }
 
     /// All rows, each as its column values.
     public func rows(_ values: [any SQLBindable] = []) throws(SQLiteError) -> [[SQLValue]] {
-        try bind(values)
-        var result: [[SQLValue]] = []
-        while try step() {
-            result.append((0..<sqlite3_column_count(handle)).map(column))
+        try withBound(values) { () throws(SQLiteError) in
+            var result: [[SQLValue]] = []
+            let columns = sqlite3_column_count(handle)
+            while try step() {
+                result.append((0..<columns).map(column))
+            }
+            return result
         }
-        return result
     }
 
     /// Advances one row; false when done.
