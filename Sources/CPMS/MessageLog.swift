@@ -74,9 +74,11 @@ final class FrameQueue: Sendable {
     }
 
     func take() -> [Entry] {
-        entries.withLock { entries in
-            defer { entries = [] }
-            return entries
+        var fresh: [Entry] = []
+        fresh.reserveCapacity(512)   // allocated outside the lock: appends then rarely grow it under the lock
+        return entries.withLock { entries in
+            swap(&entries, &fresh)
+            return fresh
         }
     }
 

@@ -213,8 +213,9 @@ public actor StationStore {
         async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
         let result = try await committed({ [self] in
             let queued = try clockOffset.map { try clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
-            let previous = try lastReport(station: id, evse: report.evse, connector: report.connector)
-            let stored = try writeStatus(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queued, now: now)
+            let (registration, previous) = try statusContext(station: id, evse: report.evse, connector: report.connector)
+            let stored = try writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
+                                         queuedOffline: queued, now: now)
             if stored, let sessionError { try appendSessionError(station: id, evse: report.evse, sessionError) }
             if let catalogGap, let gap = catalogGap(try station(id)) { try countGap(gap, station: id, now: now) }
             let events = try appending.map { try insertEvents($0.make(stored, previous, queued)) } ?? []
@@ -223,9 +224,25 @@ public actor StationStore {
         return (result.stored, result.previous, result.queued)
     }
 
-    private func writeStatus(id: String, _ report: StatusReport, registrationForUnknown: String?, queuedOffline: Bool,
+    /// The station's registration and the connector's last report, in one read (a status
+    /// report needs both).
+    private func statusContext(station: String, evse: Int, connector: Int) throws -> (registration: String?, previous: PreviousReport?) {
+        guard let row = try database.rows("""
+            SELECT s.registration, c.status, c.error_code, c.vendor_error_code FROM stations AS s
+                LEFT JOIN connectors AS c ON c.station = s.id AND c.evse = ? AND c.connector = ?
+                WHERE s.id = ?
+            """, evse, connector, station).first else {
+            return (nil, try lastReport(station: station, evse: evse, connector: connector))
+        }
+        let previous = ConnectorStatus(rawValue: row[1].text ?? "").map {
+            PreviousReport(status: $0, errorCode: OCPPErrorCode(row[2].text), vendorErrorCode: row[3].text)
+        }
+        return (row[0].text, previous)
+    }
+
+    private func writeStatus(id: String, _ report: StatusReport, registered: Bool, registrationForUnknown: String?, queuedOffline: Bool,
                              now: String) throws -> Bool {
-        if try registration(of: id) == nil {
+        if !registered {
             guard let registrationForUnknown else { return false }
             try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
         }

@@ -19,6 +19,9 @@ extension Evaluation {
         if event.kind == .commandResult { commandOutcome(event, rule: position, at: time) }
         if state.laddersRunning.contains(rule.id) { verifyLadders(with: event, rule: position, at: time) }
         guard rule.scope.isEmpty || rule.scope.contains(subject) else { return }
+        // An event that does not match leaves a counting pattern's window as it was: nothing to
+        // look up or write back.
+        if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event) { return }
         let by = rule.pattern.by
         if case .absent = rule.pattern, by != .station, event.kind == .connected || event.kind == .booted,
            !rule.trigger.matches(event) {

@@ -250,6 +250,16 @@ public enum RulePatternKind: Sendable, Equatable {
         }
     }
 
+    /// Whether an event of the trigger's kinds that does not match the trigger can change a
+    /// window: it can clear a sustained condition, restart an absence watch (a reconnection),
+    /// or be a sequence's `next`. Every other pattern only counts matching events.
+    var seesNonMatchingEvents: Bool {
+        switch self {
+        case .sustained, .absent, .sequence: return true
+        case .each, .count, .recurring, .ratio: return false
+        }
+    }
+
     /// Whether ticks (time passing) can make it fire.
     var isTimeDriven: Bool {
         switch self {
