@@ -79,7 +79,7 @@ public struct CommandService: Sendable {
     /// The connector (EVSE) a remote start names: the operator's, or 1 for firmware whose
     /// quirk profile says it rejects a remote start without one (recorded as applied).
     static func connectorForRemoteStart(_ evse: Int?, _ connection: OCPPConnection) async -> Int? {
-        guard evse == nil, let quirk = connection.quirks.remoteStartNeedsConnector else { return evse }
+        guard evse == nil, let quirk = await connection.quirks.remoteStartNeedsConnector else { return evse }
         connection.recordQuirks([AppliedQuirk(quirk: quirk, kind: "remoteStartNeedsConnector", action: "RemoteStart",
                                               path: "connectorId", original: "(none)", replacement: "1")])
         return 1

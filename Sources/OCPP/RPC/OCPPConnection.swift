@@ -1,4 +1,3 @@
-import Synchronization
 import Transport
 
 /// The OCPP-J session with one charger over its WebSocket: it answers the charger's CALLs
@@ -25,8 +24,7 @@ public actor OCPPConnection {
     public nonisolated let socket: TransportConnection
     /// The session runs on its socket's queue, and so do the tasks answering CALLs: a frame is
     /// read, decoded, handled and answered without hopping between threads (only a handler's
-    /// own awaits — the store — leave it). A CALL's task runs its handler outside the actor
-    /// and enters it once, to send the answer (`finish`): each entry is a job on the queue.
+    /// own awaits — the store — leave it).
     public nonisolated var unownedExecutor: UnownedSerialExecutor { socket.executor.asUnownedSerialExecutor() }
     private let handlers: [String: Handler]
     private var pending: PendingCalls<CheckedContinuation<JSONObject, Error>>
@@ -39,10 +37,8 @@ public actor OCPPConnection {
     /// not block: it is called on the connection's path.
     private let frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)?
     /// What this station's firmware is known to get wrong (set by the CPMS from the vendor
-    /// catalogue, again after each boot); strict when empty. Readable without entering the
-    /// actor: the handlers read it for every CALL.
-    public nonisolated var quirks: StationQuirks { quirkProfile.withLock { $0 } }
-    private nonisolated let quirkProfile = Mutex(StationQuirks())
+    /// catalogue, again after each boot); strict when empty.
+    public private(set) var quirks = StationQuirks()
     /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
     private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
     /// The process's traffic counts (`/metrics`), when it keeps them.
@@ -82,7 +78,12 @@ public actor OCPPConnection {
             // charger: the loop keeps reading, and the result reaches the waiting handler.
             while let message = try? await socket.receive() {
                 if let call = handle(message) {
-                    group.addTask(executorPreference: socket.executor.tasks) { await self.answer(call) }
+                    group.addTask(executorPreference: socket.executor.tasks) {
+                        await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
+                            await self.answer(id: call.id, action: call.action, payload: call.payload)
+                        }
+                        await self.answered(call.number)
+                    }
                 }
             }
             close()
@@ -92,7 +93,7 @@ public actor OCPPConnection {
 
     /// Replaces the station's quirk profile (from the next message on).
     public func apply(_ quirks: StationQuirks) {
-        quirkProfile.withLock { $0 = quirks }
+        self.quirks = quirks
     }
 
     /// Reports uses of the quirk profile to the connection's quirk log.
@@ -118,18 +119,9 @@ public actor OCPPConnection {
         }
     }
 
-    /// A CALL to answer, as `handle` read it: numbered in the order the CALLs arrived
-    /// (`AnswersFirst`), with the reply delay the quirk profile asked for when it arrived.
-    private struct IncomingCall: Sendable {
-        var id: String
-        var action: String
-        var payload: JSONObject
-        var number: Int
-        var replyDelay: StationQuirks.ReplyDelay?
-    }
-
-    /// Processes one message; returns a CALL for the caller to answer.
-    private func handle(_ message: WebSocketMessage) -> IncomingCall? {
+    /// Processes one message; returns a CALL for the caller to answer, numbered in the order
+    /// the CALLs arrived (`AnswersFirst`).
+    private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject, number: Int)? {
         guard case .text(let received) = message else {
             statistics.unreadableFrames += 1
             traffic?.unreadable()
@@ -138,7 +130,6 @@ public actor OCPPConnection {
         }
         frameLog?(true, received)
         var text = received
-        let quirks = self.quirks
         if !quirks.repairs.isEmpty {
             let (repaired, applied) = quirks.repair(text)
             if !applied.isEmpty {
@@ -160,8 +151,7 @@ public actor OCPPConnection {
         case .success(.call(let id, let action, let payload)):
             statistics.callsReceived += 1
             traffic?.received(call: action, known: handlers[action] != nil)
-            return IncomingCall(id: id, action: action, payload: payload, number: answersFirst.beginAnswer(),
-                                replyDelay: quirks.replyDelay(for: action))
+            return (id, action, payload, answersFirst.beginAnswer())
         case .success(let frame):
             if case .callError(_, let error) = frame { traffic?.received(callError: error.code.rawValue) }
             let (effects, isStray) = pending.received(frame, now: .now)
@@ -174,34 +164,29 @@ public actor OCPPConnection {
         return nil
     }
 
-    /// Runs the CALL's handler outside the actor (on the connection's queue, as the task
-    /// prefers it), then enters the actor once to send the answer.
-    private nonisolated func answer(_ call: IncomingCall) async {
-        let frame: OCPPFrame
-        if let handler = handlers[call.action] {
-            do {
-                let result = try await Self.$answeringOn.withValue(ObjectIdentifier(self)) { try await handler(call.payload, self) }
-                if let delay = call.replyDelay {
-                    recordQuirks([AppliedQuirk(quirk: delay.quirk, kind: "replyDelay", action: call.action, path: "",
-                                               original: "reply held \(delay.delay)")])
-                    try? await Task.sleep(for: delay.delay)
-                }
-                frame = .callResult(id: call.id, payload: result)
-            } catch let error as CallError {
-                frame = .callError(id: call.id, error: error)
-            } catch {
-                report("handler for \(call.action) failed: \(error)")
-                frame = .callError(id: call.id, error: CallError(.internalError, "internal error while handling \(call.action)"))
-            }
-        } else {
-            frame = .callError(id: call.id, error: CallError(.notImplemented, "action \(call.action) is not implemented"))
+    private func answer(id: String, action: String, payload: JSONObject) async {
+        guard let handler = handlers[action] else {
+            await send(.callError(id: id, error: CallError(.notImplemented, "action \(action) is not implemented")))
+            return
         }
-        await finish(frame, answering: call.number)
+        do {
+            let result = try await handler(payload, self)
+            if let delay = quirks.replyDelay(for: action) {
+                recordQuirks([AppliedQuirk(quirk: delay.quirk, kind: "replyDelay", action: action, path: "",
+                                           original: "reply held \(delay.delay)")])
+                try? await Task.sleep(for: delay.delay)
+            }
+            await send(.callResult(id: id, payload: result))
+        } catch let error as CallError {
+            await send(.callError(id: id, error: error))
+        } catch {
+            report("handler for \(action) failed: \(error)")
+            await send(.callError(id: id, error: CallError(.internalError, "internal error while handling \(action)")))
+        }
     }
 
-    /// Sends the answer to the charger's CALL `number`; then the CALLs that waited for it go.
-    private func finish(_ frame: OCPPFrame, answering number: Int) async {
-        await send(frame)
+    /// The answer to the charger's CALL `number` is written: the CALLs that waited for it go.
+    private func answered(_ number: Int) {
         answersFirst.endAnswer(number).forEach(emit)
     }
 

@@ -31,7 +31,7 @@ public struct OCPPHandlers: Sendable {
     ) {
         let version = self.version
         typed[Request.action] = { payload, connection, leniency, bootQuirks in
-            var quirks = connection.quirks
+            var quirks = await connection.quirks
             if Request.action == "BootNotification", let forBoot = await bootQuirks?(payload) { quirks = forBoot }
             var payload = payload
             var applied: [AppliedQuirk] = []
