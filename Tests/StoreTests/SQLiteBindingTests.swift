@@ -3,7 +3,8 @@ import Testing
 
 /// Text binds from the string's own storage: empty text stays '' (not NULL), text with an
 /// embedded NUL and non-ASCII text come back whole, and statements that share length, head
-/// and tail (the cache's hash) are still told apart.
+/// and tail (the cache's hash) are still told apart. Values are bound in place (SQLite does not
+/// copy them), so a reused statement must never see an earlier run's values.
 @Suite struct SQLiteBindingTests {
     @Test func textRoundTripsWhole() throws {
         let database = try SQLiteDatabase(path: ":memory:")
@@ -25,5 +26,40 @@ import Testing
         #expect(try database.rows(second) == [[.integer(2)]])
         #expect(try database.rows(first) == [[.integer(1)]])
         #expect(try database.statement(first) !== database.statement(second))
+    }
+
+    /// A cached statement run again with fewer values binds the missing ones to NULL: the
+    /// earlier run's text (bound in place, its storage gone) is never read.
+    @Test func aReusedStatementNeverSeesAnEarlierRunsValues() throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT)")
+        let insert = "INSERT INTO t (a, b) VALUES (?, ?)"
+        for round in 0..<50 {
+            try database.run(insert, String(repeating: "a\(round)", count: 40), String(repeating: "b\(round)", count: 40))
+            try database.run(insert, "short-\(round)")
+        }
+        let rows = try database.rows("SELECT a, b FROM t ORDER BY id")
+        #expect(rows.count == 100)
+        for (index, row) in rows.enumerated() where index % 2 == 1 {
+            #expect(row == [.text("short-\(index / 2)"), .null])
+        }
+        #expect(rows[0] == [.text(String(repeating: "a0", count: 40)), .text(String(repeating: "b0", count: 40))])
+    }
+
+    /// Small strings (kept inline by Swift), blobs, empty blobs and many values in one statement
+    /// all come back as written.
+    @Test func everyKindOfValueRoundTripsFromOneStatement() throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, small TEXT, blob BLOB, empty BLOB, number REAL, whole INTEGER)")
+        let columns = "(small, blob, empty, number, whole)"
+        let values: [any SQLBindable] = (0..<64).flatMap { row -> [any SQLBindable] in
+            ["s\(row)", SQLValue.blob([UInt8(row), 0, 255]), SQLValue.blob([]), Double(row) / 4, row]
+        }
+        try database.run("INSERT INTO t \(columns) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: 64).joined(separator: ", "), values)
+        let rows = try database.rows("SELECT small, blob, empty, number, whole FROM t ORDER BY id")
+        #expect(rows.count == 64)
+        for (row, read) in rows.enumerated() {
+            #expect(read == [.text("s\(row)"), .blob([UInt8(row), 0, 255]), .blob([]), .real(Double(row) / 4), .integer(Int64(row))])
+        }
     }
 }
