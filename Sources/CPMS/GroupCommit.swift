@@ -164,13 +164,23 @@ extension StationStore {
             try database.beginTransaction()
             try writeFrames(frames)
             if indexing { stepIndexPass() }
+            try stillInTransaction()
             for write in writes {
                 let succeeded = write.run(guarded)
                 ran += 1
+                try stillInTransaction()
                 if !succeeded && !guarded { return false }
                 if !urgentOnly && ran < writes.count && executor.hasUrgentJobs { break }
             }
             return guarded || postgres?.transactionHasFailed != true
+        }
+        /// SQLite rolls a whole transaction back by itself on some errors (a full disk, an I/O
+        /// error): a write or the index step that swallowed one must not let the rest of the
+        /// batch run statement by statement outside a transaction. Every write of the batch
+        /// then gets the error (none of them is durable) and the frames go back to the queue.
+        func stillInTransaction() throws {
+            guard postgres == nil, !database.isInTransaction else { return }
+            throw TransactionRolledBack()
         }
         do {
             if try !pass(guarded: false) {   // again, each write in its savepoint
@@ -267,4 +277,9 @@ public struct GroupCommitStatistics: Sendable {
     public let checkpoints: WALCheckpointer.Statistics?
     /// Each commit's time, BEGIN to the end of COMMIT.
     public var latency = LatencyHistogram()
+}
+
+/// The engine rolled the group commit's transaction back by itself partway through a batch.
+struct TransactionRolledBack: Error, CustomStringConvertible {
+    var description: String { "the database rolled the transaction back (disk full or an I/O error?): the batch's writes were not stored" }
 }

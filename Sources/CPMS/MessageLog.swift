@@ -74,6 +74,7 @@ final class FrameQueue: Sendable {
     }
 
     func take() -> [Entry] {
+        guard entries.withLock({ !$0.isEmpty }) else { return [] }
         var fresh: [Entry] = []
         fresh.reserveCapacity(512)   // allocated outside the lock: appends then rarely grow it under the lock
         return entries.withLock { entries in

@@ -19,9 +19,13 @@ extension Evaluation {
         if event.kind == .commandResult { commandOutcome(event, rule: position, at: time) }
         if state.laddersRunning.contains(rule.id) { verifyLadders(with: event, rule: position, at: time) }
         guard rule.scope.isEmpty || rule.scope.contains(subject) else { return }
-        // An event that does not match leaves a counting pattern's window as it was: nothing to
-        // look up or write back.
-        if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event) { return }
+        // An event that does not match leaves a counting pattern's window as it was (none, or one
+        // still counting): nothing to take out and write back. An emptied window goes the long
+        // way, which drops it.
+        if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event),
+           state.rules[rule.id]?.groups[rule.pattern.by.key(for: event)].map(rule.pattern.keepsUnchanged) ?? true {
+            return
+        }
         let by = rule.pattern.by
         if case .absent = rule.pattern, by != .station, event.kind == .connected || event.kind == .booted,
            !rule.trigger.matches(event) {

@@ -260,6 +260,18 @@ public enum RulePatternKind: Sendable, Equatable {
         }
     }
 
+    /// For a pattern that does not see non-matching events: whether such an event leaves
+    /// `window` in place as it is (it still counts something). An emptied window — after a
+    /// firing — is dropped by the next event instead (`Evaluation.update` says not to keep it).
+    func keepsUnchanged(_ window: GroupWindow) -> Bool {
+        switch self {
+        case .count: return !window.times.isEmpty
+        case .recurring: return !window.days.isEmpty
+        case .ratio: return !window.samples.isEmpty
+        case .each, .sustained, .absent, .sequence: return false
+        }
+    }
+
     /// Whether ticks (time passing) can make it fire.
     var isTimeDriven: Bool {
         switch self {

@@ -22,47 +22,72 @@ public final class SQLiteStatement {
     /// Text and blobs are bound in place (`SQLITE_STATIC`): each value's bytes stay valid while
     /// `body` runs, inside the scope that lends them, so SQLite copies nothing; the statement is
     /// reset before those scopes end, and parameters not given are bound to NULL, so no pointer
-    /// outlives its scope in the statement.
+    /// outlives its scope in the statement. Past `inPlaceLimit` text and blob values (a long
+    /// `IN` list) the rest are copied, so the nested scopes stay few.
     func withBound<T>(_ values: [any SQLBindable], _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         sqlite3_reset(handle)
         var sqlValues = values.map(\.sqlValue)
         let parameters = Int(sqlite3_bind_parameter_count(handle))
         if sqlValues.count < parameters { sqlValues += Array(repeating: .null, count: parameters - sqlValues.count) }
-        let outcome: Result<T, SQLiteError> = bind(sqlValues, from: 0) {
+        let outcome: Result<T, SQLiteError> = bind(sqlValues, from: 0, lent: 0) {
             defer { sqlite3_reset(handle) }
             return Result { () throws(SQLiteError) in try body() }
         }
         return try outcome.get()
     }
 
-    /// Binds `values[index...]`, each inside the scope that lends its bytes, then runs `body`.
-    private func bind<T>(_ values: [SQLValue], from index: Int,
+    /// How many text and blob values are bound in place, each in a scope of its own; the
+    /// hot statements bind at most 64.
+    static let inPlaceLimit = 64
+
+    /// Binds `values[index...]` then runs `body`: numbers and NULLs directly, text and blobs
+    /// each inside the scope that lends its bytes (`lent` such scopes are open), or copied once
+    /// `inPlaceLimit` are.
+    private func bind<T>(_ values: [SQLValue], from start: Int, lent: Int,
                          _ body: () -> Result<T, SQLiteError>) -> Result<T, SQLiteError> {
-        guard index < values.count else { return body() }
-        let position = Int32(index + 1)
-        func bound(_ code: Int32) -> Result<T, SQLiteError> {
-            guard code == SQLITE_OK else { return .failure(SQLiteError(database, code: code, sql: sql)) }
-            return bind(values, from: index + 1, body)
-        }
-        switch values[index] {
-        case .null: return bound(sqlite3_bind_null(handle, position))
-        case .integer(let number): return bound(sqlite3_bind_int64(handle, position, number))
-        case .real(let number): return bound(sqlite3_bind_double(handle, position, number))
-        case .text(var text):
-            // With an explicit byte length, so text with an embedded NUL is kept whole. Empty
-            // text binds '' (a nil pointer would bind NULL).
-            if text.isEmpty { return bound(sqlite3_bind_text(handle, position, "", 0, Self.transient)) }
-            return text.withUTF8 { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { chars in
-                    bound(sqlite3_bind_text(handle, position, chars.baseAddress, Int32(chars.count), Self.static))
+        var index = start
+        while index < values.count {
+            let position = Int32(index + 1)
+            let code: Int32
+            switch values[index] {
+            case .null: code = sqlite3_bind_null(handle, position)
+            case .integer(let number): code = sqlite3_bind_int64(handle, position, number)
+            case .real(let number): code = sqlite3_bind_double(handle, position, number)
+            case .text(var text):
+                // With an explicit byte length, so text with an embedded NUL is kept whole. Empty
+                // text binds '' (a nil pointer would bind NULL).
+                if text.isEmpty {
+                    code = sqlite3_bind_text(handle, position, "", 0, Self.transient)
+                } else if lent < Self.inPlaceLimit {
+                    return text.withUTF8 { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { chars in
+                            let code = sqlite3_bind_text(handle, position, chars.baseAddress, Int32(chars.count), Self.static)
+                            guard code == SQLITE_OK else { return .failure(SQLiteError(database, code: code, sql: sql)) }
+                            return bind(values, from: index + 1, lent: lent + 1, body)
+                        }
+                    }
+                } else {
+                    code = text.withUTF8 { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, position, $0.baseAddress, Int32($0.count), Self.transient) }
+                    }
+                }
+            case .blob(let bytes):
+                if bytes.isEmpty {
+                    code = sqlite3_bind_zeroblob(handle, position, 0)
+                } else if lent < Self.inPlaceLimit {
+                    return bytes.withUnsafeBytes { buffer in
+                        let code = sqlite3_bind_blob(handle, position, buffer.baseAddress, Int32(buffer.count), Self.static)
+                        guard code == SQLITE_OK else { return .failure(SQLiteError(database, code: code, sql: sql)) }
+                        return bind(values, from: index + 1, lent: lent + 1, body)
+                    }
+                } else {
+                    code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), Self.transient) }
                 }
             }
-        case .blob(let bytes):
-            return bytes.withUnsafeBytes { buffer in
-                bound(sqlite3_bind_blob(handle, position, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count),
-                                        buffer.count == 0 ? Self.transient : Self.static))
-            }
+            guard code == SQLITE_OK else { return .failure(SQLiteError(database, code: code, sql: sql)) }
+            index += 1
         }
+        return body()
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the bound bytes before the call returns.

@@ -38,4 +38,19 @@ import Testing
         #expect(timeline.lines.filter { $0.contains("repeated-faults") }.isEmpty)
         #expect(timeline.lines.filter { $0.contains("every-fault") }.count == 2)
     }
+
+    /// After a firing the count's window is empty: the next event of its kind, matching or not,
+    /// starts a new one, so a station moved to another site is counted under its new site.
+    @Test func anEmptiedWindowIsDroppedByTheNextEventEvenIfItDoesNotMatch() throws {
+        var timeline = Timeline(try rules(Self.yaml))
+        for second in [0, 60, 120] { timeline.send(faulted(at: second)) }
+        let moved = event(.statusChanged, at: 180, connector: 1, site: "south", ["to": .string("Available")])
+        timeline.send(moved)
+        for second in [240, 300, 360] {
+            timeline.send(event(.statusChanged, at: second, connector: 1, site: "south", ["to": .string("Faulted")]))
+        }
+        let firings = timeline.decisions.filter { $0.rule == "repeated-faults" }
+        #expect(firings.map { Int($0.time.timeIntervalSince(t0)) } == [120, 360])
+        #expect(firings.map(\.target.site) == ["north", "south"])
+    }
 }

@@ -62,4 +62,15 @@ import Testing
             #expect(read == [.text("s\(row)"), .blob([UInt8(row), 0, 255]), .blob([]), .real(Double(row) / 4), .integer(Int64(row))])
         }
     }
+
+    /// A long `IN` list (thousands of text values) binds: past the values bound in place the
+    /// rest are copied, so the scopes do not nest thousands deep.
+    @Test func aLongListOfTextValuesBinds() throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        for index in 0..<5_000 { try database.run("INSERT INTO t (name) VALUES (?)", "station-number-\(index)") }
+        let wanted = (0..<5_000).filter { $0 % 2 == 0 }.map { "station-number-\($0)" } + ["nobody-at-all-here"]
+        let sql = "SELECT count(*) FROM t WHERE name IN (" + Array(repeating: "?", count: wanted.count).joined(separator: ", ") + ")"
+        #expect(try database.rows(sql, wanted) == [[.integer(2_500)]])
+    }
 }
