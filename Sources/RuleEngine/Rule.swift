@@ -156,6 +156,11 @@ public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
 
     /// The finest place a key pins a target to: a connector, a station, a site, or none.
     var placeLevel: GroupKey? {
+        switch self {
+        case .connector, .station, .site: return self
+        case .composite: break
+        default: return nil
+        }
         let parts = parts
         if parts.contains(.connector) { return .connector }
         if parts.contains(.station) { return .station }
@@ -167,13 +172,14 @@ public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
     /// station-wide events (connector 0 or none).
     public func key(for event: DomainEvent) -> String {
         switch self {
+        // Concatenated, not interpolated: this runs for every rule an event reaches.
         case .connector:
-            if let connector = event.connector, connector > 0 { return "\(event.station)/\(connector)" }
+            if let connector = event.connector, connector > 0 { return event.station + "/" + String(connector) }
             return event.station
         case .station: return event.station
-        case .site: return "site:\(event.site ?? "-")"
-        case .vendor: return "vendor:\(event.vendor ?? "-")"
-        case .model: return "model:\(event.model ?? "-")"
+        case .site: return "site:" + (event.site ?? "-")
+        case .vendor: return "vendor:" + (event.vendor ?? "-")
+        case .model: return "model:" + (event.model ?? "-")
         case .fleet: return "fleet"
         case .field(let name): return "\(name):\(event.value(of: name)?.description ?? "-")"
         case .composite(let parts): return parts.map { $0.key(for: event) }.joined(separator: "|")
