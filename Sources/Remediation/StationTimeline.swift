@@ -124,13 +124,22 @@ public enum StationTimeline {
         return Array(ordered(inRange).suffix(max(0, limit)))
     }
 
-    /// Time, then source, then the source's own order.
+    /// Time, then source, then the source's own order. Within one millisecond frames come first
+    /// (what a charger reported follows from its frame), except the CALL that carried a command
+    /// and the charger's answer to it, which come right after the commands: the command was
+    /// recorded before its CALL was sent. Those two keep their own order (the frames' ids).
     static func ordered(_ items: [Item]) -> [Item] {
-        let rank = Dictionary(uniqueKeysWithValues: Source.allCases.enumerated().map { ($1, $0) })
+        let ranks = Dictionary(uniqueKeysWithValues: Source.allCases.enumerated().map { ($1, 2 * $0) })
+        let carriedFrame = (ranks[.command] ?? 0) + 1
+        func rank(of item: Item) -> Int {
+            if item.source == .frame, item.fields["commandId"] != nil || item.fields["manualEntry"] != nil { return carriedFrame }
+            return ranks[item.source, default: 0]
+        }
         return items.sorted { a, b in
             let (x, y) = (a.instant ?? .min, b.instant ?? .min)
             if x != y { return x < y }
-            if a.source != b.source { return rank[a.source, default: 0] < rank[b.source, default: 0] }
+            let (first, second) = (rank(of: a), rank(of: b))
+            if first != second { return first < second }
             return a.order < b.order
         }
     }

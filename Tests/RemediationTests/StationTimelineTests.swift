@@ -70,6 +70,25 @@ import Testing
         #expect(items[1].text.contains("by rule stuck (version abcdef012345)") && items[1].text.hasSuffix("evidence: events e1"))
     }
 
+    /// A fast loop: the command's record, its CALL and the charger's answer in one millisecond.
+    /// The command was recorded before its CALL went out, so it reads first; the CALL and its
+    /// answer keep their order; a charger's own frame of that millisecond still leads.
+    @Test func aCallInTheMillisecondOfItsCommandFollowsTheCommand() {
+        var rows = loop()
+        rows.commands = [CommandRow(id: 7, decisionId: 3, createdAt: "2026-12-04T09:00:01.000Z", rule: "stuck", station: "CP-1", connector: 1,
+                                    site: nil, action: "reset", argument: "soft", status: .accepted, expiresAt: nil, detail: nil, code: nil,
+                                    verified: true, checkRecorded: true, verifyUntil: "2026-12-04T09:05:00.000Z", verifiedBy: "event e2",
+                                    ruleHash: "abcdef0123456789")]
+        rows.frames = [
+            .init(id: 9, incoming: true, at: "2026-12-04T09:00:01.000Z", text: #"[2,"h1","Heartbeat",{}]"#),
+            .init(id: 10, incoming: false, at: "2026-12-04T09:00:01.000Z", text: #"[2,"m1","Reset",{"type":"Soft"}]"#),
+            .init(id: 11, incoming: true, at: "2026-12-04T09:00:01.000Z", text: #"[3,"m1",{"status":"Accepted"}]"#),
+        ]
+        let items = StationTimeline.merge(rows, now: now).filter { $0.at == "2026-12-04T09:00:01.000Z" }
+        #expect(items.map(\.source) == [.frame, .command, .frame, .frame])
+        #expect(items.map { $0.fields["frameId"] } == [.number(9), nil, .number(10), .number(11)])
+    }
+
     @Test func timesOfEveryStoredFormOrderAsInstantsAndTiesKeepSourceThenRowOrder() {
         var rows = StationTimeline.Rows(station: "CP-1")
         rows.statusReports = [.init(id: 2, evse: 1, connector: 1, status: "Available", receivedAt: "2026-12-04T09:00:00.000Z"),
