@@ -40,11 +40,12 @@ import Transport
         var keepAlive = WebSocketConfiguration()
         keepAlive.pingInterval = .milliseconds(50)
         keepAlive.pongTimeout = .seconds(2)   // generous: a loaded test machine must not drop the socket
-        var sweep = OfflineSweep(store: store, connections: registry, heartbeatInterval: 1, keepAlive: keepAlive, clock: { Self.sweepTime })
+        let sweep = OfflineSweep(store: store, connections: registry, heartbeatInterval: 1, keepAlive: keepAlive, clock: { Self.sweepTime })
         #expect(sweep.answerWindow == .milliseconds(4_050))   // ping interval + twice the pong timeout
-        // Narrower, so the test need not wait seconds: pings after 50 ms of silence keep an
-        // answering socket well inside it, and the boot alone is older than it at the sweep.
-        sweep.answerWindow = .milliseconds(1_500)   // wide enough for a machine loaded by the rest of the suite
+        // The real window, though the test then waits seconds: pings after 50 ms of silence keep
+        // an answering socket well inside it, and the boot alone is older than it at the sweep.
+        // A narrower window (1.5 s) failed once in CI, when the rest of the suite starved the
+        // pings on the 2-core machine for longer than that.
         try await withLiveCSMS(stations, registry, keepAlive: keepAlive) { port in
             let (live, liveRunning) = try await connectCharger(port: port, id: "CP-LIVE", version: .v16)
             let (gone, goneRunning) = try await connectCharger(port: port, id: "CP-GONE", version: .v201)
@@ -57,7 +58,7 @@ import Transport
             await goneRunning.value
             #expect(await eventually { await registry.connection(for: "CP-GONE") == nil })
             // CP-LIVE sends nothing more: only its answers to the server's pings say it is alive.
-            try await Task.sleep(for: .milliseconds(1_800))
+            try await Task.sleep(for: sweep.answerWindow + .milliseconds(300))
             #expect(ContinuousClock.now - booted > sweep.answerWindow)   // so its boot alone would not count
             #expect(await eventually { await registry.answeringStations(within: sweep.answerWindow) == ["CP-LIVE"] })
             #expect(try await store.station("CP-LIVE")?.lastSeen == Self.bootTime.rfc3339)
