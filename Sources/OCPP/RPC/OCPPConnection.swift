@@ -78,12 +78,7 @@ public actor OCPPConnection {
             // charger: the loop keeps reading, and the result reaches the waiting handler.
             while let message = try? await socket.receive() {
                 if let call = handle(message) {
-                    group.addTask(executorPreference: socket.executor.tasks) {
-                        await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
-                            await self.answer(id: call.id, action: call.action, payload: call.payload)
-                        }
-                        await self.answered(call.number)
-                    }
+                    group.addTask(executorPreference: socket.executor.tasks) { await self.respond(to: call) }
                 }
             }
             close()
@@ -185,6 +180,15 @@ public actor OCPPConnection {
         }
     }
 
+    /// Answers a CALL (in its own task: `run`), then lets the CALLs that waited for the answer
+    /// go — one entry into the actor per CALL rather than one per step.
+    private func respond(to call: (id: String, action: String, payload: JSONObject, number: Int)) async {
+        await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
+            await answer(id: call.id, action: call.action, payload: call.payload)
+        }
+        answered(call.number)
+    }
+
     /// The answer to the charger's CALL `number` is written: the CALLs that waited for it go.
     private func answered(_ number: Int) {
         answersFirst.endAnswer(number).forEach(emit)
@@ -197,7 +201,15 @@ public actor OCPPConnection {
         }
         let text = frame.encoded()
         frameLog?(false, text)
-        try? await socket.send(text: text)
+        // Written in place: the socket's actor shares this one's executor, and awaiting its
+        // `send` queued a job per answer. The await is only for backpressure.
+        if writeNow(text) { await socket.drained() }
+    }
+
+    /// Writes `text` on the socket from this actor (they share the executor); whether the
+    /// socket's output is over its high watermark. A closed socket drops it, as `send` did.
+    private func writeNow(_ text: String) -> Bool {
+        socket.assumeIsolated { socket in (try? socket.write(text: text)) ?? false }
     }
 
     /// Sends without waiting (from synchronous state-machine effects), logging the frame.

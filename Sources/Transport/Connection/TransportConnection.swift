@@ -213,6 +213,22 @@ public actor TransportConnection {
         await waitForDrain()
     }
 
+    /// Writes a text message at once, for code already running on this connection's executor
+    /// (an actor sharing it enters with `assumeIsolated`): `send(text:)` without the await,
+    /// which costs a job on the queue per call from such an actor (issue #15). Returns whether
+    /// the output is over its high watermark: the caller then awaits `drained()` before it
+    /// sends more, the backpressure `send` applies by itself.
+    public func write(text: String) throws(WebSocketError) -> Bool {
+        guard canSend else { throw WebSocketError.closed }
+        writeToSocket(encoder.encode(opcode: .text, payload: Array(text.utf8)))
+        return output.readableCount > configuration.outboundHighWatermark && socketState != .closed
+    }
+
+    /// Waits until the output is back under its high watermark, or the socket closed.
+    public func drained() async {
+        await waitForDrain()
+    }
+
     var canSend: Bool { phase == .webSocket && socketState == .open && !isCloseSent }
 
     func waitForDrain() async {
