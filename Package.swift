@@ -1,6 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// Nonisolated async functions run on their caller's executor (SE-0461) in the modules a
+/// charger's message passes through, so handling a CALL on its connection's queue stays there:
+/// each call to a nonisolated async function was otherwise a job on the queue (issue #15).
+let callersIsolation: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "Vigil",
     platforms: [.macOS(.v15)],
@@ -20,7 +25,7 @@ let package = Package(
                        providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CEpoll"),
         .target(name: "Transport", dependencies: ["COpenSSL", "CEpoll"], exclude: ["README.md"]),
-        .target(name: "OCPP", dependencies: ["Transport"], exclude: ["README.md"]),
+        .target(name: "OCPP", dependencies: ["Transport"], exclude: ["README.md"], swiftSettings: callersIsolation),
         .target(name: "YAMLKit", dependencies: ["CYAML"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["CSQLite", "CLibPQ"], exclude: ["README.md"]),
         .target(name: "VendorCatalog", dependencies: ["YAMLKit"], exclude: ["README.md"]),
@@ -28,7 +33,8 @@ let package = Package(
         .target(name: "Digests", dependencies: ["COpenSSL"], exclude: ["README.md"]),
         .target(name: "Audit", dependencies: ["Digests", "Store"], exclude: ["README.md"]),
         .target(name: "RuleEngine", dependencies: ["DomainEvents", "YAMLKit", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
-        .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit", "Digests"], exclude: ["README.md"]),
+        .target(name: "CPMS", dependencies: ["OCPP", "Store", "VendorCatalog", "Transport", "DomainEvents", "Audit", "Digests"], exclude: ["README.md"],
+                swiftSettings: callersIsolation),
         .target(name: "Billing", dependencies: ["CPMS", "Store", "YAMLKit", "Digests", "DomainEvents"], exclude: ["README.md"]),
         .target(name: "Fraud", dependencies: ["CPMS", "Store", "YAMLKit", "DomainEvents"], exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),

@@ -12,7 +12,8 @@ import Transport
 /// charger keeps waiting for its own reply.
 ///
 /// It is built to cost the bench process little, since client and server share the cores:
-/// each charger's loop runs isolated to its connection (no executor hop per message), frames
+/// each charger's loop runs isolated to its connection, in a task that prefers the connection's
+/// queue (no executor hop per message), frames
 /// are pre-encoded, replies are classified from a few bytes, and latencies go into a plain
 /// array per charger (merged and sorted once at the end).
 struct BenchLoad {
@@ -149,7 +150,7 @@ struct BenchLoad {
     /// Every charger sends its BootNotification at once and waits for the answer.
     func boot() async -> Tally {
         await withTaskGroup(of: Tally.self) { group in
-            for socket in sockets { group.addTask { await Self.boot(socket) } }
+            for socket in sockets { group.addTask(executorPreference: socket.executor.tasks) { await Self.boot(socket) } }
             return await group.reduce(into: Tally()) { $0.merge($1) }
         }
     }
@@ -161,7 +162,7 @@ struct BenchLoad {
         let frames = frames
         return await withTaskGroup(of: Tally?.self) { group in
             for (index, socket) in sockets.enumerated() {
-                group.addTask { await Self.saturate(socket, frames: frames, stop: stop, meter: 1_000 + index) }
+                group.addTask(executorPreference: socket.executor.tasks) { await Self.saturate(socket, frames: frames, stop: stop, meter: 1_000 + index) }
             }
             group.addTask { await self.abortStragglers(after: stop); return nil }
             var total = Tally()
@@ -186,7 +187,7 @@ struct BenchLoad {
         return await withTaskGroup(of: Tally.self) { group in
             for (index, socket) in sockets.enumerated() {
                 let first = start + interval * (Double(index) / Double(count))
-                group.addTask {
+                group.addTask(executorPreference: socket.executor.tasks) {
                     await Self.pace(socket, frames: frames, first: first, interval: interval, end: end, meter: 1_000 + index, phase: index % 3)
                 }
             }

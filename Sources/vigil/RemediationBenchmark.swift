@@ -67,7 +67,7 @@ struct RemediationBenchmark {
         let listeners = Task {
             await withTaskGroup(of: Void.self) { group in
                 for (index, socket) in probing.sockets.enumerated() {
-                    group.addTask { await Self.listen(socket, probe: index, arrivals: arrivals) }
+                    group.addTask(executorPreference: socket.executor.tasks) { await Self.listen(socket, probe: index, arrivals: arrivals) }
                 }
             }
         }

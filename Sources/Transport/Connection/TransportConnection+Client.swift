@@ -2,6 +2,7 @@
 extension TransportConnection {
     func openAsClient(connectInProgress: Bool, hostHeader: String, path: String,
                       options: WebSocketClient.Options) async throws -> WebSocketSessionInfo {
+        isConnectPending = connectInProgress
         startReading()
         scheduleDeadline(after: options.connectTimeout)
         do {

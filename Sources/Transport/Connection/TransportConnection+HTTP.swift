@@ -52,7 +52,13 @@ extension TransportConnection {
         }
         requestDeadlineIsIdle = !parser.hasPartialRequest
         scheduleDeadline(after: requestDeadlineIsIdle ? timeouts.keepAlive : timeouts.requestRead)
-        return await withCheckedContinuation { requestWaiter = $0 }
+        return await withCheckedContinuation { (waiter: CheckedContinuation<HTTPRequest?, Never>) in
+            // Bytes (or the end) may have come while the caller was on its way here (see
+            // `receive`): the waiter looks at them at once, as it will at each arrival.
+            guard socketState == .open else { return waiter.resume(returning: nil) }
+            requestWaiter = waiter
+            deliverParsedRequest()
+        }
     }
 
     /// New bytes in the HTTP phase: hand a completed request to the waiting serve loop.

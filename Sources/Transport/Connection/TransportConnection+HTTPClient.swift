@@ -3,6 +3,7 @@
 /// whole exchange): connect, send the request, read the response head, close.
 extension TransportConnection {
     func exchangeAsClient(connectInProgress: Bool, request: [UInt8], timeout: Duration) async throws -> HTTPResponseHead {
+        isConnectPending = connectInProgress
         startReading()
         scheduleDeadline(after: timeout)
         defer { closeSocket() }
@@ -22,10 +23,16 @@ extension TransportConnection {
     /// TLS): the opening every client exchange starts with.
     func finishOpening(connectInProgress: Bool) async throws {
         if connectInProgress {
+            // The poller reports writability when the connect finishes (`isConnectPending`, set
+            // before reading started). That may come before this wait begins — the caller may
+            // have been suspended on its way here — and then its outcome waits for us.
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                if let outcome = connectOutcome {
+                    connectOutcome = nil
+                    return continuation.resume(with: outcome)
+                }
                 guard socketState == .open else { return continuation.resume(throwing: closedDuringHandshake) }
                 onSocketOpen = continuation
-                isConnectPending = true   // the poller reports writability when connect finishes
             }
         }
         if tls != nil {

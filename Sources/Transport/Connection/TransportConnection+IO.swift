@@ -198,14 +198,14 @@ extension TransportConnection {
             // A non-blocking connect finished; SO_ERROR says how.
             isConnectPending = false
             let error = Socket.pendingError(of: fd)
-            let waiter = onSocketOpen
-            onSocketOpen = nil
-            if error == 0 {
-                waiter?.resume()
+            let outcome: Result<Void, Error> = error == 0 ? .success(()) : .failure(SocketError("connect", code: error))
+            if let waiter = onSocketOpen {
+                onSocketOpen = nil
+                waiter.resume(with: outcome)
             } else {
-                waiter?.resume(throwing: SocketError("connect", code: error))
-                closeSocket()
+                connectOutcome = outcome   // `finishOpening` has not begun to wait: it takes this
             }
+            if error != 0 { closeSocket() }
             return
         }
         flush()

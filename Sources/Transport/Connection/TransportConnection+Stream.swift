@@ -74,7 +74,13 @@ extension TransportConnection {
                 connection.abort()
             }
         }
-        let drained = await withCheckedContinuation { streamDrainWaiter = $0 }
+        let drained = await withCheckedContinuation { (waiter: CheckedContinuation<Bool, Never>) in
+            // The socket may have taken the bytes, or the stream stopped, while the caller was
+            // on its way here (see `receive`).
+            if output.isEmpty { return waiter.resume(returning: true) }
+            if isStreamStopped || socketState != .open { return waiter.resume(returning: false) }
+            streamDrainWaiter = waiter
+        }
         streamWriteNumber += 1   // disarms the timer
         if drained { return }
         if isStreamTimedOut { throw .writeTimedOut(bytes: queued, timeout: timeout) }

@@ -48,7 +48,10 @@ public actor TransportConnection {
     var deadlineTimer: DispatchSourceTimer?
     var pingTimer: DispatchSourceTimer?
     var onSocketOpen: CheckedContinuation<Void, Error>?
+    /// A client's non-blocking connect is in progress: the next writability reports its end.
     var isConnectPending = false
+    /// How the connect ended, when it ended before `finishOpening` began to wait for it.
+    var connectOutcome: Result<Void, Error>?
 
     // HTTP phase.
     var phase: Phase
@@ -111,9 +114,16 @@ public actor TransportConnection {
         if socketState == .closed || isCloseReceived || phase != .webSocket { return nil }
         if receiveWaiter != nil { throw WebSocketError.receiveAlreadyPending }
         return try await withTaskCancellationHandler {
+            // Checked again where the waiter is installed: a task that does not prefer this
+            // connection's executor may be suspended on its way here (see `QueueExecutor`),
+            // and a message or the end may have come meanwhile.
             try await withCheckedThrowingContinuation { continuation in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
+                } else if let message = dequeueMessage() {
+                    continuation.resume(returning: message)
+                } else if socketState == .closed || isCloseReceived || phase != .webSocket {
+                    continuation.resume(returning: nil)
                 } else {
                     receiveWaiter = continuation
                 }
@@ -233,7 +243,14 @@ public actor TransportConnection {
 
     func waitForDrain() async {
         while output.readableCount > configuration.outboundHighWatermark && socketState != .closed {
-            await withCheckedContinuation { drainWaiters.append($0) }
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                // Checked again here: the caller may have been suspended on its way (see `receive`).
+                if output.readableCount > configuration.outboundHighWatermark && socketState != .closed {
+                    drainWaiters.append(waiter)
+                } else {
+                    waiter.resume()
+                }
+            }
         }
     }
 
@@ -259,7 +276,10 @@ public actor TransportConnection {
     /// Waits until the socket is closed, by either side.
     public func waitUntilClosed() async {
         if socketState == .closed { return }
-        await withCheckedContinuation { closedWaiters.append($0) }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            // Checked again here: the caller may have been suspended on its way (see `receive`).
+            if socketState == .closed { waiter.resume() } else { closedWaiters.append(waiter) }
+        }
     }
 
     func sendClose(code: WebSocketCloseCode, reason: String) {

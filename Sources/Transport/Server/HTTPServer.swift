@@ -82,7 +82,9 @@ public final class HTTPServer: Sendable {
                     state.connections[id] = connection
                     return state.isShuttingDown
                 }
-                group.addTask { [self] in
+                // The connection's task prefers its queue: what it runs between the connection's
+                // actors (the route's handler, the OCPP layer) stays there, job for job.
+                group.addTask(executorPreference: connection.executor.tasks) { [self] in
                     if shuttingDown { await connection.goAway() }
                     await connection.serve(router: router, timeouts: configuration.timeouts)
                     state.withLock { state in
