@@ -1,0 +1,57 @@
+import Glibc
+import Testing
+@testable import Transport
+
+/// A client's non-blocking connect can finish — the poller reporting writability once, edge
+/// triggered — before the task opening the connection starts waiting for it: any `await` on the
+/// way may suspend (a task that does not prefer the connection's queue takes a job per call
+/// between its actors). The outcome must then wait for the waiter instead of being lost, which
+/// hung one handshake in five under `bench cpms` when it was. Real sockets on 127.0.0.1.
+@Suite(.timeLimit(.minutes(1))) struct ClientConnectWaitTests {
+    /// A listening socket on an ephemeral loopback port, and the target to connect to it.
+    func listener() throws -> (fd: Int32, target: Socket.Target, address: SocketAddress) {
+        let (fd, bound) = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0), backlog: 8)
+        let target = try #require(try Socket.resolve(bound, passive: false).first)
+        return (fd, target, bound)
+    }
+
+    @Test func aConnectThatFinishedBeforeTheWaitIsNotLost() async throws {
+        let server = try listener()
+        defer { close(server.fd) }
+        let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
+        let connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.connect"),
+                                             parserLimits: HTTPRequestParser.Limits())
+        // The writability the poller would report, handled before anyone waits for it.
+        await connection.reportConnectFinishedBeforeWaiting()
+        try await connection.finishOpening(connectInProgress: true)   // returns: the outcome waited
+        #expect(await connection.socketState == .open)
+        await connection.abortForTest()
+    }
+
+    @Test func aConnectThatFailedBeforeTheWaitThrowsItsError() async throws {
+        let server = try listener()
+        close(server.fd)   // nothing listens there any more: the connect is refused
+        let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
+        let connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.refused"),
+                                             parserLimits: HTTPRequestParser.Limits())
+        await connection.reportConnectFinishedBeforeWaiting()
+        await #expect(throws: SocketError.self) { try await connection.finishOpening(connectInProgress: true) }
+    }
+}
+
+extension TransportConnection {
+    /// Marks a connect pending, waits until the kernel has settled it, and handles the
+    /// writability as the poller would — all before `finishOpening` is called. A lost outcome
+    /// would leave the wait to the connect deadline (5 s here), which fails it with `timedOut`.
+    fileprivate func reportConnectFinishedBeforeWaiting() async {
+        scheduleDeadline(after: .seconds(5))
+        isConnectPending = true
+        var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&descriptor, 1, 5_000)
+        handleWritable()
+    }
+
+    fileprivate func abortForTest() {
+        closeSocket()
+    }
+}
