@@ -144,9 +144,11 @@ public enum StationCredentials {
 
     /// Reads the station's digest, checks the upgrade request against it (`check`), and after a
     /// good Basic login against an earlier-form digest stores its PBKDF2 form. The key derivation
-    /// runs on the caller's task, not on the store's actor. Throws when the digest cannot be read;
-    /// a failed upgrade does not refuse the station (it is reported in `upgradeFailure`).
-    public static func authenticate(station: String, authorization: String?, clientCertificateSubject: String?, policy: Policy,
+    /// runs on the caller's task, not on the store's actor — `@concurrent`, so it stays off
+    /// whatever executor the caller is on (this module runs nonisolated async functions on their
+    /// caller's executor otherwise). Throws when the digest cannot be read; a failed upgrade
+    /// does not refuse the station (it is reported in `upgradeFailure`).
+    @concurrent public static func authenticate(station: String, authorization: String?, clientCertificateSubject: String?, policy: Policy,
                                     store: StationStore) async throws -> Authentication {
         let stored = try await store.stationPasswordDigest(id: station)
         var result = Authentication(check: check(station: station, authorization: authorization, stored: stored,

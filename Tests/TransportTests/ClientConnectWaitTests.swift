@@ -28,9 +28,24 @@ import Testing
         await connection.abortForTest()
     }
 
+    /// A port bound on 127.0.0.1 that does not listen: a connect to it is refused, and no other
+    /// test can take the port while the socket stays open.
+    func refusingPort() throws -> (fd: Int32, target: Socket.Target, address: SocketAddress) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0)
+        let local = try #require(Socket.localAddress(of: fd))
+        return (fd, try #require(try Socket.resolve(local, passive: false).first), local)
+    }
+
     @Test func aConnectThatFailedBeforeTheWaitThrowsItsError() async throws {
-        let server = try listener()
-        close(server.fd)   // nothing listens there any more: the connect is refused
+        let server = try refusingPort()
+        defer { close(server.fd) }
         let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
         let connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.refused"),
                                              parserLimits: HTTPRequestParser.Limits())

@@ -108,6 +108,10 @@ public actor OCPPConnection {
         }
         defer { if fromHandler { callsFromHandlers -= 1 } }
         return try await withCheckedThrowingContinuation { continuation in
+            // Checked again where the call is registered: a caller whose task does not prefer
+            // this connection's queue may have been suspended on its way here, and a call
+            // registered after the close would wait for ever (nothing expires it any more).
+            guard !isClosed else { return continuation.resume(throwing: OCPPCallFailure.notConnected) }
             let effects = pending.submit(action: action, payload: payload, timeout: timeout, waiter: continuation, now: .now)
             perform(effects)
             deadlineSignal?.yield()

@@ -280,8 +280,14 @@ extension TransportConnection {
         case .http: requestDeadlineFired()
         case .clientHandshake:
             let error = WebSocketError.timedOut("opening handshake not completed within the connect timeout")
-            onSocketOpen?.resume(throwing: error)
-            onSocketOpen = nil
+            if let waiter = onSocketOpen {
+                onSocketOpen = nil
+                waiter.resume(throwing: error)
+            } else if isConnectPending {
+                connectOutcome = .failure(error)   // `finishOpening` has not begun to wait: it takes this
+            }
+            // A wait that begins after the close names the timeout too (`closedDuringHandshake`).
+            if closeStatus == nil { closeStatus = WebSocketCloseStatus(code: .abnormal, reason: error.reason, initiatedLocally: true) }
             handshakeWaiter?.resume(throwing: error)
             handshakeWaiter = nil
             closeSocket()

@@ -78,7 +78,7 @@ extension TransportConnection {
             // The socket may have taken the bytes, or the stream stopped, while the caller was
             // on its way here (see `receive`).
             if output.isEmpty { return waiter.resume(returning: true) }
-            if isStreamStopped || socketState != .open { return waiter.resume(returning: false) }
+            if isStreamStopped || socketState != .open || streamDrainWaiter != nil { return waiter.resume(returning: false) }
             streamDrainWaiter = waiter
         }
         streamWriteNumber += 1   // disarms the timer

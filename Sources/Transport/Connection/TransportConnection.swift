@@ -120,6 +120,8 @@ public actor TransportConnection {
             try await withCheckedThrowingContinuation { continuation in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
+                } else if receiveWaiter != nil {
+                    continuation.resume(throwing: WebSocketError.receiveAlreadyPending)
                 } else if let message = dequeueMessage() {
                     continuation.resume(returning: message)
                 } else if socketState == .closed || isCloseReceived || phase != .webSocket {
