@@ -15,12 +15,17 @@ import Testing
         return (fd, target, bound)
     }
 
+    /// A client connection whose non-blocking connect to `server` has started.
+    func clientConnection(to server: (fd: Int32, target: Socket.Target, address: SocketAddress)) throws -> TransportConnection {
+        let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
+        return TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.connect"),
+                                   parserLimits: HTTPRequestParser.Limits())
+    }
+
     @Test func aConnectThatFinishedBeforeTheWaitIsNotLost() async throws {
         let server = try listener()
         defer { close(server.fd) }
-        let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
-        let connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.connect"),
-                                             parserLimits: HTTPRequestParser.Limits())
+        let connection = try clientConnection(to: server)
         // The writability the poller would report, handled before anyone waits for it.
         await connection.reportConnectFinishedBeforeWaiting()
         try await connection.finishOpening(connectInProgress: true)   // returns: the outcome waited
@@ -46,9 +51,7 @@ import Testing
     @Test func aConnectThatFailedBeforeTheWaitThrowsItsError() async throws {
         let server = try refusingPort()
         defer { close(server.fd) }
-        let (fd, _) = try Socket.startConnect(to: server.target, describing: server.address)
-        let connection = TransportConnection(fd: fd, role: .client, tls: nil, executor: QueueExecutor(label: "vigil.test.refused"),
-                                             parserLimits: HTTPRequestParser.Limits())
+        let connection = try clientConnection(to: server)
         await connection.reportConnectFinishedBeforeWaiting()
         await #expect(throws: SocketError.self) { try await connection.finishOpening(connectInProgress: true) }
     }
