@@ -8,9 +8,9 @@ import Glibc
 ///
 /// The buffer is taken out of the thread's slot while it is lent, so a nested read on the
 /// same thread (none does so today) gets a buffer of its own rather than the one in use.
-public enum ReceiveBuffer {
+enum ReceiveBuffer {
     /// Bytes per buffer: the most one `recv` asks for.
-    public static let size = 32 * 1024
+    static let size = 32 * 1024
 
     /// The thread-specific slot; the thread's buffer is freed when the thread exits.
     private static let slot: pthread_key_t = {
@@ -21,7 +21,7 @@ public enum ReceiveBuffer {
     }()
 
     /// Runs `body` with this thread's buffer (`size` bytes, 16-byte aligned).
-    public static func withBuffer<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+    static func withBuffer<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
         let lent = pthread_getspecific(slot) ?? allocate()
         pthread_setspecific(slot, nil)
         defer {
