@@ -13,9 +13,8 @@ import Transport
 ///
 /// It is built to cost the bench process little, since client and server share the cores:
 /// each charger's loop runs isolated to its connection, in a task that prefers the connection's
-/// queue (no executor hop per message), frames
-/// are pre-encoded, replies are classified from a few bytes, and latencies go into a plain
-/// array per charger (merged and sorted once at the end).
+/// queue (no executor hop per message), frames are pre-encoded, replies are classified from a
+/// few bytes, and latencies go into a plain array per charger (merged and sorted once at the end).
 struct BenchLoad {
     /// What the chargers did in one phase.
     struct Tally: Sendable {
