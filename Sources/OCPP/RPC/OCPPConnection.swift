@@ -207,7 +207,7 @@ public actor OCPPConnection {
         frameLog?(false, text)
         // Written in place: the socket's actor shares this one's executor, and awaiting its
         // `send` queued a job per answer. The await is only for backpressure.
-        if writeNow(text) { await socket.drained() }
+        if writeNow(text) { await socket.waitForDrain() }
     }
 
     /// Writes `text` on the socket from this actor (they share the executor); whether the

@@ -191,10 +191,7 @@ public actor TransportConnection {
     /// is preserved with every other send on this connection; dropped once closing.
     public nonisolated func enqueue(text: String) {
         executor.queue.async {
-            self.assumeIsolated { connection in
-                guard connection.canSend else { return }
-                connection.writeToSocket(connection.encoder.encode(opcode: .text, payload: Array(text.utf8)))
-            }
+            self.assumeIsolated { connection in _ = try? connection.write(text: text) }
         }
     }
 
@@ -220,34 +217,36 @@ public actor TransportConnection {
     }
 
     func send(opcode: WebSocketOpcode, payload: [UInt8]) async throws {
-        guard canSend else { throw WebSocketError.closed }
-        writeToSocket(encoder.encode(opcode: opcode, payload: payload))
+        _ = try write(opcode: opcode, payload: payload)
         await waitForDrain()
     }
 
     /// Writes a text message at once, for code already running on this connection's executor
     /// (an actor sharing it enters with `assumeIsolated`): `send(text:)` without the await,
     /// which costs a job on the queue per call from such an actor (issue #15). Returns whether
-    /// the output is over its high watermark: the caller then awaits `drained()` before it
-    /// sends more, the backpressure `send` applies by itself.
+    /// the output is over its high watermark: the caller then awaits `waitForDrain()` before
+    /// it sends more, the backpressure `send` applies by itself.
     public func write(text: String) throws(WebSocketError) -> Bool {
-        guard canSend else { throw WebSocketError.closed }
-        writeToSocket(encoder.encode(opcode: .text, payload: Array(text.utf8)))
-        return output.readableCount > configuration.outboundHighWatermark && socketState != .closed
+        try write(opcode: .text, payload: Array(text.utf8))
     }
 
-    /// Waits until the output is back under its high watermark, or the socket closed.
-    public func drained() async {
-        await waitForDrain()
+    func write(opcode: WebSocketOpcode, payload: [UInt8]) throws(WebSocketError) -> Bool {
+        guard canSend else { throw WebSocketError.closed }
+        writeToSocket(encoder.encode(opcode: opcode, payload: payload))
+        return isOverHighWatermark
     }
 
     var canSend: Bool { phase == .webSocket && socketState == .open && !isCloseSent }
 
-    func waitForDrain() async {
-        while output.readableCount > configuration.outboundHighWatermark && socketState != .closed {
+    /// More output is queued than the high watermark allows, on a socket still open.
+    var isOverHighWatermark: Bool { output.readableCount > configuration.outboundHighWatermark && socketState != .closed }
+
+    /// Waits until the output is back under its high watermark, or the socket closed.
+    public func waitForDrain() async {
+        while isOverHighWatermark {
             await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
                 // Checked again here: the caller may have been suspended on its way (see `receive`).
-                if output.readableCount > configuration.outboundHighWatermark && socketState != .closed {
+                if isOverHighWatermark {
                     drainWaiters.append(waiter)
                 } else {
                     waiter.resume()
