@@ -1,12 +1,14 @@
 import Dispatch
 import Store
+import Synchronization
 
 /// Group commit for the store's hot writes: writes that arrive while the store is busy are
 /// run together in one transaction — a write that fails is undone alone and its caller gets
 /// its error (the batch runs without a savepoint per write, and again with them only when a
 /// write in it failed) — and every caller resumes only after the COMMIT.
 /// At low load a batch is a single write (no added wait); under load one commit, and one
-/// sync of the WAL, serves many chargers' messages. Every batch first writes the raw frames
+/// sync of the WAL, serves many chargers' messages, and routine commits are spaced (at least
+/// 2 ms from one's start to the next: `WriteQueue`) so that each gathers more of them. Every batch first writes the raw frames
 /// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
 /// what the message changed; writes with a `published` step (event log appends) have it run
 /// right after the COMMIT, in the order they ran, before any caller resumes. About once a
@@ -20,18 +22,16 @@ import Store
 /// saturating fleet a routine batch holds hundreds of writes (15–35 ms); a fault's write
 /// waits for the one write running and that batch's COMMIT instead.
 struct GroupCommit {
-    struct Write {
+    /// One write waiting for, or in, a group commit (queued in the store's `WriteQueue`).
+    struct Write: Sendable {
         /// Runs the write; `guarded`: in a savepoint of its own. Returns whether it succeeded.
-        let run: (_ guarded: Bool) -> Bool
-        let finish: (_ commitError: Error?) -> Void
-        var published: (() -> Void)? = nil
+        let run: @Sendable (isolated StationStore, _ guarded: Bool) -> Bool
+        let finish: @Sendable (_ commitError: Error?) -> Void
+        var published: (@Sendable () -> Void)? = nil
         /// Written by the fault loop (see the type's note).
         var urgent = false
     }
 
-    var pending: [Write] = []
-    var isFlushScheduled = false
-    var isUrgentFlushScheduled = false
     /// Batches committed and writes they carried (for `vigil bench` and diagnostics).
     var batches = 0
     var writes = 0
@@ -54,37 +54,18 @@ struct GroupCommit {
     var busyNanoseconds: UInt64 = 0
     /// The same per commit, for `/metrics`' latency histogram.
     var latency = LatencyHistogram()
-
-    /// Takes the pending writes for a flush: every one (urgent ones first, each kind in
-    /// arrival order), or only the urgent ones, leaving the routine writes for their own flush.
-    mutating func take(urgentOnly: Bool) -> [Write] {
-        isUrgentFlushScheduled = false
-        if urgentOnly {
-            let urgent = pending.filter(\.urgent)
-            if urgent.count < pending.count { pending.removeAll(where: \.urgent) } else { pending = [] }
-            return urgent
-        }
-        defer { pending = []; isFlushScheduled = false }
-        guard pending.contains(where: \.urgent) else { return pending }
-        return pending.filter(\.urgent) + pending.filter { !$0.urgent }
-    }
-
-    /// Writes a batch did not reach (it ended early for an urgent job) go back to the front of
-    /// the queue, ahead of later arrivals, for the next batch.
-    mutating func putBack(_ writes: ArraySlice<Write>) {
-        pending.insert(contentsOf: writes, at: 0)
-    }
 }
 
-/// Holds one write's outcome between running it and the commit. Confined to the store actor.
-final class WriteOutcome<T> {
-    var result: Result<T, Error>?
+/// Holds one write's outcome between running it and the commit. Only the store's thread
+/// touches it (the flush runs, publishes and finishes the write); the lock makes that checked.
+final class WriteOutcome<T: Sendable>: Sendable {
+    let result = Mutex<Result<T, Error>?>(nil)
 }
 
 extension StationStore {
     /// Runs `body` (which may use `database.transaction`) in the next group commit and
     /// returns its result once that commit is done.
-    func committed<T: Sendable>(_ body: @escaping () throws -> T) async throws -> T {
+    nonisolated func committed<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T) async throws -> T {
         try await committed(body, published: nil)
     }
 
@@ -94,59 +75,63 @@ extension StationStore {
     /// a failed statement by itself (SQLite), so it still fails alone. A batch runs without
     /// savepoints first and, when a write failed, again with them (`flushGroup`): a body may run
     /// twice, the first run rolled back, so it must do nothing outside the database.
-    func committed<T: Sendable>(_ body: @escaping () throws -> T, published: ((T) -> Void)?,
-                                singleStatement: Bool = false) async throws -> T {
-        let bare = singleStatement && database.engine.undoesFailedStatementAlone
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+    ///
+    /// Runs on the caller's executor, not the store's: the write is queued under a lock
+    /// (`WriteQueue`), the store's thread commits it, and the caller resumes on its own executor.
+    nonisolated func committed<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T,
+                                            published: (@Sendable (T) -> Void)?, singleStatement: Bool = false) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
             var write = GroupCommit.Write(
-                run: { [database] guarded in
-                    outcome.result = Result { bare || !guarded ? try body() : try database.transaction(body) }
-                    if case .failure? = outcome.result { return false }
+                run: { store, guarded in
+                    let bare = singleStatement && store.database.engine.undoesFailedStatementAlone
+                    let result = Result { bare || !guarded ? try body(store) : try store.database.transaction { try body(store) } }
+                    outcome.result.withLock { $0 = result }
+                    if case .failure = result { return false }
                     return true
                 },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
-                    continuation.resume(with: outcome.result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
+                    continuation.resume(with: outcome.result.withLock { $0 } ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
                 },
                 urgent: UrgentPriority.isCurrentTaskUrgent)
             if let published {
-                write.published = { if case .success(let value)? = outcome.result { published(value) } }
+                write.published = { if case .success(let value)? = outcome.result.withLock({ $0 }) { published(value) } }
             }
-            group.pending.append(write)
-            scheduleFlush()
+            if let flush = writeQueue.submit(write) { startFlush(flush) }
         }
     }
 
-    /// Makes sure a flush is coming (writes or frames are waiting). A write of the fault loop
-    /// (a task at `UrgentPriority.level`: the rule runner, the executor) makes sure an urgent one
-    /// is coming, which the store's thread runs ahead of the connections' jobs
-    /// (`ThreadExecutor`) and which commits the urgent writes alone.
-    func scheduleFlush() {
-        if UrgentPriority.isCurrentTaskUrgent {
-            guard !group.isUrgentFlushScheduled else { return }
-            group.isUrgentFlushScheduled = true
-            Task(priority: UrgentPriority.level) { self.flushGroup(urgentOnly: true) }
-            return
-        }
-        scheduleRoutineFlush()
+    /// Makes sure a routine flush is coming (raw frames wait: `MessageLog`).
+    nonisolated func requestFlush() {
+        if let flush = writeQueue.claimRoutineFlush() { startFlush(flush) }
     }
 
-    /// A routine flush: for new writes, the rest of a batch that ended early, the next chunk
-    /// of an index pass.
-    private func scheduleRoutineFlush() {
-        guard !group.isFlushScheduled else { return }
-        group.isFlushScheduled = true
-        Task(priority: .medium) { self.flushGroup(urgentOnly: false) }
+    /// Runs a flush on the store's thread, without a task or a hop into the actor: an urgent
+    /// one (for the fault loop's writes: the rule runner's, the executor's, a fault report's)
+    /// in the thread's urgent lane, ahead of the connections' jobs (`ThreadExecutor`), and
+    /// committing the urgent writes alone.
+    nonisolated func startFlush(_ flush: WriteQueue.Flush) {
+        switch flush {
+        case .urgent:
+            executor.run(urgent: true) { [self] in assumeIsolated { $0.flushGroup(urgentOnly: true) } }
+        case .routine(after: 0):
+            executor.run(urgent: false) { [self] in assumeIsolated { $0.flushGroup(urgentOnly: false) } }
+        case .routine(let delay):
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(delay))) { [self] in
+                startFlush(.routine(after: 0))
+            }
+        }
     }
 
     /// Commits the queued frames and the pending writes in one transaction: the urgent writes
     /// alone (`urgentOnly`), or all of them, urgent ones first, ending early when an urgent job
     /// waits for the thread.
     func flushGroup(urgentOnly: Bool) {
-        let writes = group.take(urgentOnly: urgentOnly)
+        let writes = writeQueue.take(urgentOnly: urgentOnly)
         let frames = frameQueue.take()
         let indexing = !urgentOnly && indexingDue()
+        if !urgentOnly { writeQueue.routineBatchBegan(size: writes.count + frames.count) }
         guard !writes.isEmpty || !frames.isEmpty || indexing else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         var ran = 0
@@ -166,7 +151,7 @@ extension StationStore {
             if indexing { stepIndexPass() }
             try stillInTransaction()
             for write in writes {
-                let succeeded = write.run(guarded)
+                let succeeded = write.run(self, guarded)
                 ran += 1
                 try stillInTransaction()
                 if !succeeded && !guarded { return false }
@@ -206,8 +191,8 @@ extension StationStore {
             group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
             for write in writes[..<ran] { write.finish(error) }
         }
-        if ran < writes.count { group.putBack(writes[ran...]) }
-        if ran < writes.count || group.indexPass != nil { scheduleRoutineFlush() }
+        if ran < writes.count { writeQueue.putBack(writes[ran...]) }
+        if ran < writes.count || group.indexPass != nil { requestFlush() }
     }
 
     /// Whether this routine batch takes a chunk of an index pass: the one in progress, or a new
@@ -230,6 +215,12 @@ extension StationStore {
             group.indexFailures += 1
             group.indexPass = nil
         }
+    }
+
+    /// The least time between the starts of two routine batches while the store is busy
+    /// (`WriteQueue`); tests change it.
+    nonisolated func setRoutineCommitSpacing(nanoseconds: UInt64) {
+        writeQueue.setRoutineSpacing(nanoseconds: nanoseconds)
     }
 
     /// How often the recent rows are moved into their station indexes, and how many rows of

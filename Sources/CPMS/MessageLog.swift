@@ -34,10 +34,7 @@ public final class MessageLog: Sendable {
     /// blocks beyond a short lock.
     public func record(station: String, incoming: Bool, at: String, text: String) {
         let entry = FrameQueue.Entry(station: station, incoming: incoming, at: at, text: SecretSettings.redact(frame: text))
-        if store.frameQueue.append(entry) {
-            let store = self.store
-            Task { await store.scheduleFlush() }
-        }
+        if store.frameQueue.append(entry) { store.requestFlush() }
     }
 
     /// Writes whatever is queued now (shutdown, tests); returns how many frames were written.
@@ -124,11 +121,13 @@ extension StationStore {
     })
 
     /// Commits the queued frames now (with any pending writes); how many frames were queued.
+    /// Isolated, so it never runs while a batch that took frames is being written (a batch runs
+    /// on the store's thread too): what it finds queued is everything not yet committed.
     func flushFrames() async throws -> Int {
         let queued = frameQueue.count
         guard queued > 0 else { return 0 }
         // An empty write joins the next batch, whose commit carries the frames queued before it.
-        try await committed { () }
+        try await committed { _ in () }
         return queued
     }
 

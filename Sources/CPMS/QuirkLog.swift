@@ -76,11 +76,11 @@ public struct QuirkUse: Sendable, Equatable {
 }
 
 extension StationStore {
-    func addQuirkUses(_ uses: [(QuirkLog.Key, QuirkLog.Tally)]) async throws {
-        try await committed { [self] in
-            try database.transaction {
+    nonisolated func addQuirkUses(_ uses: [(QuirkLog.Key, QuirkLog.Tally)]) async throws {
+        try await committed { store in
+            try store.database.transaction {
                 for (key, tally) in uses {
-                    try database.run("""
+                    try store.database.run("""
                         INSERT INTO quirk_uses (station, quirk, kind, action, path, count, first_seen, last_seen, example)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (station, quirk, kind, action, path) DO UPDATE SET

@@ -24,12 +24,12 @@ public struct ConnectorTypeAssignment: Sendable, Equatable {
 extension StationStore {
     /// Replaces every recorded connector type with `assignments`, in one transaction. Each
     /// station must be known (serve declares the file's stations first).
-    public func replaceConnectorTypes(_ assignments: [ConnectorTypeAssignment]) async throws {
-        try await committed { [self] in
-            try database.transaction {
-                try database.run("DELETE FROM connector_types")
+    public nonisolated func replaceConnectorTypes(_ assignments: [ConnectorTypeAssignment]) async throws {
+        try await committed { store in
+            try store.database.transaction {
+                try store.database.run("DELETE FROM connector_types")
                 for entry in assignments {
-                    try database.run("INSERT INTO connector_types (station, evse, connector, type) VALUES (?, ?, ?, ?)",
+                    try store.database.run("INSERT INTO connector_types (station, evse, connector, type) VALUES (?, ?, ?, ?)",
                                      entry.station, entry.evse, entry.connector, entry.type.rawValue)
                 }
             }

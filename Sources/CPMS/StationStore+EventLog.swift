@@ -21,11 +21,11 @@ extension StationStore {
 
     /// Appends `event` in the next group commit; `published` runs with its sequence right
     /// after that commit, in sequence order with the other appends of the batch.
-    func appendEvent(_ event: DomainEvent, published: @escaping (Int) -> Void) async throws -> Int {
+    nonisolated func appendEvent(_ event: DomainEvent, published: @escaping @Sendable (Int) -> Void) async throws -> Int {
         let json = event.storageJSON
         let at = StoreTime.format(event.time)
-        return try await committed({ [database] in
-            try database.insert("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
+        return try await committed({ store in
+            try store.database.insert("INSERT INTO domain_events (event_id, at, station, kind, json) VALUES (?, ?, ?, ?, ?)",
                                 event.id, at, event.station, event.kind.rawValue, json)
         }, published: published, singleStatement: true)
     }
@@ -81,8 +81,8 @@ extension StationStore {
     /// whichever node registers it first, never over the progress of the node consuming).
     /// Returns the stored cursor.
     public func createEventCursorIfMissing(consumer: String, position: Int, now: String) async throws -> StoredCursor? {
-        try await committed { [self] in
-            try database.run("""
+        try await committed { store in
+            try store.database.run("""
                 INSERT INTO event_cursors (consumer, position, ahead, ticked_through, updated_at) VALUES (?, ?, ?, NULL, ?)
                 ON CONFLICT (consumer) DO NOTHING
                 """, consumer, position, EventCursor(position: position).aheadText, now)
@@ -91,8 +91,8 @@ extension StationStore {
     }
 
     /// Saves a consumer's cursor in the next group commit.
-    public func saveEventCursor(consumer: String, _ cursor: StoredCursor, now: String) async throws {
-        try await committed { [self] in try writeEventCursor(consumer: consumer, cursor, now: now) }
+    public nonisolated func saveEventCursor(consumer: String, _ cursor: StoredCursor, now: String) async throws {
+        try await committed { store in try store.writeEventCursor(consumer: consumer, cursor, now: now) }
     }
 
     /// Writes a cursor (inside a transaction the caller runs).

@@ -40,17 +40,17 @@ extension StationStore {
     }
 
     /// A 2.0.1 monitored problem turned true (`raised`) or false.
-    public func recordFault(station: String, evse: Int, code: OCPPErrorCode, vendorErrorCode: String?, info: String?, raised: Bool,
+    public nonisolated func recordFault(station: String, evse: Int, code: OCPPErrorCode, vendorErrorCode: String?, info: String?, raised: Bool,
                             now: String) async throws {
-        try await committed { [self] in
-            guard try registration(of: station) != nil else { return }
+        try await committed { store in
+            guard try store.registration(of: station) != nil else { return }
             if raised {
-                try database.run("""
+                try store.database.run("""
                     INSERT INTO open_faults (station, evse, code, vendor_id, vendor_error_code, info, raised_at) VALUES (?, ?, ?, NULL, ?, ?, ?)
                     ON CONFLICT (station, evse, code) DO UPDATE SET vendor_error_code = excluded.vendor_error_code, info = excluded.info
                     """, station, evse, code.rawValue, vendorErrorCode, info, now)
             } else {
-                try database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code = ?", station, evse, code.rawValue)
+                try store.database.run("DELETE FROM open_faults WHERE station = ? AND evse = ? AND code = ?", station, evse, code.rawValue)
             }
         }
     }

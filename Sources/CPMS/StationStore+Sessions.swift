@@ -6,18 +6,18 @@ import Store
 extension StationStore {
     /// Starts a session, or returns the existing one when the charger retries the same
     /// start (same station and transaction reference). Returns the session id.
-    public func startSession(station: String, evse: Int, connector: Int, transactionRef: String?, idToken: String?,
+    public nonisolated func startSession(station: String, evse: Int, connector: Int, transactionRef: String?, idToken: String?,
                              authorization: String, startTime: String, meterStartWh: Double?, now: String) async throws -> Int {
-        try await committed { [self] in
-            if let transactionRef, let existing = try sessionId(station: station, transactionRef: transactionRef) { return existing }
-            return try database.transaction {
+        try await committed { store in
+            if let transactionRef, let existing = try store.sessionId(station: station, transactionRef: transactionRef) { return existing }
+            return try store.database.transaction {
                 // 1.6 chargers learn the id from us: insert with a placeholder reference, then use the row id.
-                let id = try database.insert("""
+                let id = try store.database.insert("""
                     INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, "authorization", start_time, meter_start,
                                           status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                     """, station, evse, connector, transactionRef ?? "pending-\(now)-\(evse)-\(connector)", idToken, authorization,
                     startTime, meterStartWh, now, now)
-                if transactionRef == nil { try database.run("UPDATE sessions SET transaction_ref = ? WHERE id = ?", String(id), id) }
+                if transactionRef == nil { try store.database.run("UPDATE sessions SET transaction_ref = ? WHERE id = ?", String(id), id) }
                 return id
             }
         }
@@ -38,9 +38,9 @@ extension StationStore {
     /// Ends a session. A meter that went backwards is recorded as an anomaly and counts
     /// as zero energy. False when the session is unknown.
     @discardableResult
-    public func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) async throws -> Bool {
-        try await committed { [self] in
-            guard let row = try database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ?", id).first else { return false }
+    public nonisolated func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) async throws -> Bool {
+        try await committed { store in
+            guard let row = try store.database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ?", id).first else { return false }
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
             var energy: Double?
             if let start = row[0].real, let stop = meterStopWh {
@@ -51,7 +51,7 @@ extension StationStore {
                     energy = stop - start
                 }
             }
-            try database.run("""
+            try store.database.run("""
                 UPDATE sessions SET stop_time = ?, meter_stop = ?, energy_wh = ?, stop_reason = ?, status = 'completed', anomalies = ?,
                                     updated_at = ? WHERE id = ?
                 """, stopTime, meterStopWh, energy, reason, anomalies.isEmpty ? nil : anomalies.joined(separator: ";"), now, id)
@@ -59,12 +59,12 @@ extension StationStore {
         }
     }
 
-    public func addSamples(session: Int, _ samples: [MeterSample]) async throws {
-        try await committed { [self] in
+    public nonisolated func addSamples(session: Int, _ samples: [MeterSample]) async throws {
+        try await committed { store in
             guard !samples.isEmpty else { return }
-            try database.transaction {
+            try store.database.transaction {
                 for sample in samples.map(\.normalised) {
-                    try database.run("""
+                    try store.database.run("""
                         INSERT INTO meter_samples (session, at, measurand, value, unit, phase, context) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """, session, sample.at, sample.measurand, sample.value, sample.unit, sample.phase, sample.context)
                 }
@@ -130,8 +130,8 @@ extension StationStore {
 
     /// Adds a fault the station reported to the sessions running on `evse` (every running
     /// session of the station when `evse` is 0, the station as a whole).
-    public func recordSessionError(station: String, evse: Int, _ text: String) async throws {
-        try await committed { [self] in try appendSessionError(station: station, evse: evse, text) }
+    public nonisolated func recordSessionError(station: String, evse: Int, _ text: String) async throws {
+        try await committed { store in try store.appendSessionError(station: station, evse: evse, text) }
     }
 
     /// `recordSessionError` inside a write already open.
@@ -143,14 +143,14 @@ extension StationStore {
     }
 
     /// Adds an anomaly to a session's record, once.
-    public func addAnomaly(session: Int, _ text: String) async throws {
-        try await committed { [self] in
-            try database.transaction {
-                guard let row = try database.rows("SELECT anomalies FROM sessions WHERE id = ?", session).first else { return }
+    public nonisolated func addAnomaly(session: Int, _ text: String) async throws {
+        try await committed { store in
+            try store.database.transaction {
+                guard let row = try store.database.rows("SELECT anomalies FROM sessions WHERE id = ?", session).first else { return }
                 var anomalies = (row[0].text ?? "").split(separator: ";").map(String.init)
                 guard !anomalies.contains(text) else { return }
                 anomalies.append(text)
-                try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), session)
+                try store.database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), session)
             }
         }
     }

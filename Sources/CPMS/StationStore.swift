@@ -12,6 +12,8 @@ public actor StationStore {
     var checkpointer: WALCheckpointer?
     /// Raw OCPP frames waiting for the next group commit (`MessageLog` fills it).
     nonisolated let frameQueue = FrameQueue()
+    /// Writes waiting for the next group commit (`committed` fills it from any executor).
+    nonisolated let writeQueue = WriteQueue()
     /// Modules' schema tracks already brought up to date on this connection (`DatabaseHost`).
     var adoptedTracks: Set<String> = []
     /// A second, read-only connection (`init(readingFrom:)`): it never migrates.
@@ -78,18 +80,19 @@ public actor StationStore {
     }
 
     /// Records a boot; unknown stations are registered with `registration` unless it is nil.
-    public func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
-                           reason: String?, registrationForUnknown: String?, securityProfile: Int? = nil, now: String) async throws -> String? {
-        try await committed { [self] in
-            if try registration(of: id) == nil {
+    public nonisolated func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
+                                       reason: String?, registrationForUnknown: String?, securityProfile: Int? = nil,
+                                       now: String) async throws -> String? {
+        try await committed { store in
+            if try store.registration(of: id) == nil {
                 guard let registrationForUnknown else { return nil }
-                try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+                try store.database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
             }
-            try database.run("""
+            try store.database.run("""
                 UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,
                                     last_seen = ?, online = 1, security_profile = coalesce(?, security_profile) WHERE id = ?
                 """, vendor, model, serial, firmware, ocppVersion, now, reason, now, securityProfile, id)
-            return try registration(of: id)
+            return try store.registration(of: id)
         }
     }
 
@@ -137,19 +140,19 @@ public actor StationStore {
         return PreviousReport(status: status, errorCode: OCPPErrorCode(row[1].text), vendorErrorCode: row[2].text)
     }
 
-    public func recordSeen(id: String, online: Bool, now: String) async throws {
-        try await committed { [self] in
-            try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+    public nonisolated func recordSeen(id: String, online: Bool, now: String) async throws {
+        try await committed { store in
+            try store.database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
         }
     }
 
     /// `recordSeen` with `events` appended to the event log in the same write: durable together,
     /// handed to the log's consumers right after that commit.
-    public func recordSeen(id: String, online: Bool, now: String, appending events: [DomainEvent],
-                           to log: EventLog.InCommitAppend) async throws {
-        _ = try await committed({ [self] in
-            try database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
-            return try insertEvents(events)
+    public nonisolated func recordSeen(id: String, online: Bool, now: String, appending events: [DomainEvent],
+                                       to log: EventLog.InCommitAppend) async throws {
+        _ = try await committed({ store in
+            try store.database.run("UPDATE stations SET last_seen = ?, online = ? WHERE id = ?", now, online, id)
+            return try store.insertEvents(events)
         }, published: { log.published($0) })
     }
 
@@ -158,7 +161,7 @@ public actor StationStore {
     /// registered with `registrationForUnknown`; with nil (policy reject) the report is not
     /// stored and false is returned.
     @discardableResult
-    public func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+    public nonisolated func recordStatus(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
                              now: String) async throws -> Bool {
         try await recordStatusChange(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline,
                                      now: now).stored
@@ -189,7 +192,7 @@ public actor StationStore {
     /// transaction: one trip to the store for a StatusNotification). With `appending`, the
     /// events the report gives rise to are appended to the event log in the same write, so
     /// they are durable exactly when the status is (one group commit, not two).
-    public func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
+    public nonisolated func recordStatusChange(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
                                    now: String, appending: StatusEvents? = nil) async throws -> (stored: Bool, previous: PreviousReport?) {
         let result = try await recordStatusReport(id: id, report, registrationForUnknown: registrationForUnknown, queuedOffline: queuedOffline,
                                                   now: now, appending: appending)
@@ -207,18 +210,19 @@ public actor StationStore {
     /// line added to the errors of the session active on the report's EVSE (when the report is
     /// stored), and `catalogGap`, which, given the station's record, names a vendor code the
     /// catalogue cannot explain (counted by `vigil codes gaps`).
-    public func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil, queuedOffline: Bool = false,
-                                   clockOffset: Double? = nil, now: String, appending: StatusEvents? = nil, sessionError: String? = nil,
-                                   catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
+    public nonisolated func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil,
+                                               queuedOffline: Bool = false, clockOffset: Double? = nil, now: String,
+                                               appending: StatusEvents? = nil, sessionError: String? = nil,
+                                               catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
         async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
-        let result = try await committed({ [self] in
-            let queued = try clockOffset.map { try clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
-            let (registration, previous) = try statusContext(station: id, evse: report.evse, connector: report.connector)
-            let stored = try writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
-                                         queuedOffline: queued, now: now)
-            if stored, let sessionError { try appendSessionError(station: id, evse: report.evse, sessionError) }
-            if let catalogGap, let gap = catalogGap(try station(id)) { try countGap(gap, station: id, now: now) }
-            let events = try appending.map { try insertEvents($0.make(stored, previous, queued)) } ?? []
+        let result = try await committed({ store in
+            let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
+            let (registration, previous) = try store.statusContext(station: id, evse: report.evse, connector: report.connector)
+            let stored = try store.writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
+                                               queuedOffline: queued, now: now)
+            if stored, let sessionError { try store.appendSessionError(station: id, evse: report.evse, sessionError) }
+            if let catalogGap, let gap = catalogGap(try store.station(id)) { try store.countGap(gap, station: id, now: now) }
+            let events = try appending.map { try store.insertEvents($0.make(stored, previous, queued)) } ?? []
             return (stored: stored, previous: previous, queued: queued, events: events)
         }, published: { result in appending?.log.published(result.events) })
         return (result.stored, result.previous, result.queued)
@@ -350,8 +354,8 @@ public actor StationStore {
 
     /// Counts a (vendor, code) the catalogue has no entry for; spellings of one code share
     /// `key` (the code normalised by the vendor's format) and are counted together.
-    public func recordGap(vendor: String, code: String, key: String, station: String, now: String) async throws {
-        try await committed { [self] in try countGap(CatalogGapKey(vendor: vendor, code: code, key: key), station: station, now: now) }
+    public nonisolated func recordGap(vendor: String, code: String, key: String, station: String, now: String) async throws {
+        try await committed { store in try store.countGap(CatalogGapKey(vendor: vendor, code: code, key: key), station: station, now: now) }
     }
 
     /// `recordGap` inside a write already open.
@@ -452,8 +456,8 @@ public actor StationStore {
     /// Takes one sample of the station's clock offset (its timestamp minus arrival). A sample far
     /// behind what the clock skew explains is a report queued while offline: it is flagged (true)
     /// and does not move the estimate; otherwise the estimate follows (moving average).
-    public func recordClockSample(id: String, offsetSeconds: Double) async throws -> Bool {
-        try await committed { [self] in try clockSample(id: id, offsetSeconds: offsetSeconds) }
+    public nonisolated func recordClockSample(id: String, offsetSeconds: Double) async throws -> Bool {
+        try await committed { store in try store.clockSample(id: id, offsetSeconds: offsetSeconds) }
     }
 
     /// `recordClockSample`'s statements, inside the running write.
@@ -478,7 +482,7 @@ extension StationStore: DatabaseHost {
 
     public func committing<T: Sendable>(schema: SchemaTrack, _ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T {
         try adopt(schema)
-        return try await committed { [database] in try body(database) }
+        return try await committed { store in try body(store.database) }
     }
 
     /// Brings a module's track up to date once per connection. The read-only connection never

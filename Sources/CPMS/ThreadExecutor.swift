@@ -12,6 +12,9 @@ import Synchronization
 /// Its `tasks` face is a task executor on the same thread: the fault loop's tasks prefer it
 /// (`executorPreference`), so their code between two actors — the event log's `next`, the
 /// hand-over of decisions — runs here too instead of waiting for a turn on the shared pool.
+/// Plain closures run here as well (`run`): the store's group commit is started that way by
+/// whoever submits a write, without a task or a hop into the store's actor; such a closure
+/// enters an actor on this thread with `assumeIsolated`, which `checkIsolated` allows.
 public final class ThreadExecutor: SerialExecutor, Sendable {
     /// The store's thread (every `StationStore` in the process).
     public static let store = ThreadExecutor(name: "vigil-store")
@@ -25,11 +28,12 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// lane runs in arrival order.
     private let lanes = Mutex<(urgent: [Queued], normal: [Queued], next: Int)>(([], [], 0))
 
-    /// A job and whether it came through `tasks` (nonisolated code of a task that prefers this
-    /// thread) rather than from an actor on it.
-    private struct Queued {
-        let job: UnownedJob
-        let isTaskJob: Bool
+    /// What waits for the thread: a job, run as what it was enqueued as (`isTaskJob`: nonisolated
+    /// code of a task that prefers this thread, through `tasks`; otherwise an actor's job), or a
+    /// closure (`run`).
+    private enum Queued {
+        case job(UnownedJob, isTaskJob: Bool)
+        case closure(@Sendable () -> Void)
     }
 
     /// This thread as a task executor, for `executorPreference`. A separate object rather than
@@ -57,6 +61,8 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// Jobs in the urgent lane, kept beside it so `hasUrgentJobs` — asked between the writes of
     /// every routine batch — reads an atomic instead of taking the lanes' lock.
     private let urgentCount = Atomic<Int>(0)
+    /// The thread's `pthread_t`, set once it runs (`checkIsolated`).
+    private let threadID = Atomic<UInt>(0)
 
     public init(name: String) {
         let thread = Thread { [self] in
@@ -71,9 +77,29 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
         push(job, isTaskJob: false)
     }
 
+    /// Runs `work` on this thread, in the urgent lane or the other one like a job of that
+    /// priority. `work` may enter an actor that runs on this executor with `assumeIsolated`.
+    public func run(urgent: Bool, _ work: @escaping @Sendable () -> Void) {
+        push(.closure(work), urgent: urgent)
+    }
+
+    /// Whether the caller runs on this executor's thread: a closure passed to `run` does (and
+    /// holds the thread, so it is isolated to every actor on this executor, which run one job at
+    /// a time). `assumeIsolated` asks this where the runtime knows no current executor.
+    public func isIsolatingCurrentContext() -> Bool? {
+        pthread_equal(pthread_self(), pthread_t(threadID.load(ordering: .acquiring))) != 0
+    }
+
+    public func checkIsolated() {
+        precondition(isIsolatingCurrentContext() == true, "not on the thread of this ThreadExecutor")
+    }
+
     fileprivate func push(_ job: consuming ExecutorJob, isTaskJob: Bool) {
         let urgent = job.priority.rawValue >= UrgentPriority.level.rawValue
-        let queued = Queued(job: UnownedJob(job), isTaskJob: isTaskJob)
+        push(.job(UnownedJob(job), isTaskJob: isTaskJob), urgent: urgent)
+    }
+
+    private func push(_ queued: Queued, urgent: Bool) {
         lanes.withLock { lanes in
             if urgent {
                 lanes.urgent.append(queued)
@@ -90,14 +116,15 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
     /// run just goes back to sleep).
     private func loop() {
         let tasks = self.tasks
+        threadID.store(UInt(pthread_self()), ordering: .releasing)
         while true {
             wake.wait()
             while let queued = takeNext() {
                 running.store(true, ordering: .relaxed)
-                if queued.isTaskJob {
-                    queued.job.runSynchronously(on: tasks.asUnownedTaskExecutor())
-                } else {
-                    queued.job.runSynchronously(on: asUnownedSerialExecutor())
+                switch queued {
+                case .job(let job, isTaskJob: true): job.runSynchronously(on: tasks.asUnownedTaskExecutor())
+                case .job(let job, isTaskJob: false): job.runSynchronously(on: asUnownedSerialExecutor())
+                case .closure(let work): work()
                 }
                 running.store(false, ordering: .relaxed)
             }

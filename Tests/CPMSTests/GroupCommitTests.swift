@@ -88,15 +88,15 @@ import Testing
 extension StationStore {
     /// A single-statement write the database refuses (a duplicate key).
     func failingStatement() async throws {
-        try await committed({ [self] in
-            try database.run("INSERT INTO stations (id, registration) VALUES ('CP-1', 'accepted')")
+        try await committed({ store in
+            try store.database.run("INSERT INTO stations (id, registration) VALUES ('CP-1', 'accepted')")
         }, published: nil, singleStatement: true)
     }
 
     /// Inserts a station, then fails: the insert must not survive.
     func failingWrite() async throws {
-        try await committed { [self] in
-            try database.run("INSERT INTO stations (id, registration, first_seen) VALUES ('CP-GHOST', 'accepted', '2026-11-26T01:00:00.000Z')")
+        try await committed { store in
+            try store.database.run("INSERT INTO stations (id, registration, first_seen) VALUES ('CP-GHOST', 'accepted', '2026-11-26T01:00:00.000Z')")
             throw GroupCommitTests.Refused()
         }
     }

@@ -71,12 +71,16 @@ import Store
             let mark = try reader.rows("SELECT indexed_through FROM row_index_marks WHERE name = ?", table).first?.first?.int ?? -1
             return (entries, mark)
         }
-        // The first commit runs a pass (it indexes the frames written before it); then none
-        // runs until the interval is shortened again.
+        // Three frames, then a commit that runs a pass (it indexes the frames written before
+        // it); then none runs until the interval is shortened again. (The frames may reach the
+        // store in one batch or several: no pass runs while they are written.)
+        await store.setRowIndexingInterval(nanoseconds: .max)
         log.record(station: "CP-1", incoming: true, at: "2026-12-04T01:00:00.000Z", text: "a")
         log.record(station: "CP-2", incoming: true, at: "2026-12-04T01:00:00.000Z", text: "other")
         log.record(station: "CP-1", incoming: false, at: "2026-12-04T01:00:00.000Z", text: "b")
         try await log.flush()
+        await store.setRowIndexingInterval(nanoseconds: 0)
+        try await store.committed { _ in () }
         await store.setRowIndexingInterval(nanoseconds: .max)
         try await store.recordStatus(id: "CP-1", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:01.000Z")
         log.record(station: "CP-1", incoming: true, at: "2026-12-04T01:00:02.000Z", text: "c")
@@ -136,7 +140,7 @@ import Store
         while try mark() < 210 {
             #expect(try mark() == 0)   // the mark moves only when every entry of the pass is in
             // Each batch of the store runs one step; an empty write makes a batch.
-            try await store.committed { () }
+            try await store.committed { _ in () }
             steps += 1
             // Whatever the pass has done so far, every frame is found once, in order.
             #expect(try await store.messages(station: "CP-3", limit: 100).map(\.text) == (0..<30).map { "CP-3/\($0)" })
@@ -195,7 +199,7 @@ import Store
         try await log.flush()
         try await store.recordStatus(id: "CP-A", report(.available), registrationForUnknown: "accepted", now: "2026-12-04T01:00:00.000Z")
         try await store.recordStatus(id: "CP-B", report(.faulted), registrationForUnknown: "accepted", now: "2026-12-04T01:00:01.000Z")
-        try await store.committed { () }   // a pass indexes everything so far
+        try await store.committed { _ in () }   // a pass indexes everything so far
         // The whole log is past the retention; the station with the newest report is removed.
         try await log.prune(now: "2026-12-05T01:00:00.000Z")
         #expect(try await store.removeStation(id: "CP-B"))
@@ -208,7 +212,7 @@ import Store
         #expect(try await store.history("CP-A").map(\.status) == [.available, .charging])
         #expect(try await store.history("CP-B").map(\.status) == [.available])
         await store.setRowIndexingInterval(nanoseconds: 0)
-        try await store.committed { () }   // and after the next pass
+        try await store.committed { _ in () }   // and after the next pass
         #expect(try await store.messages(station: "CP-A").map(\.text) == ["new"])
         #expect(try await store.history("CP-A").map(\.status) == [.available, .charging])
         #expect(try await store.history("CP-B").map(\.status) == [.available])
@@ -224,7 +228,7 @@ import Store
         await store.setRowIndexingInterval(nanoseconds: 0)
         for number in 0..<10 { log.record(station: number % 2 == 0 ? "CP-A" : "CP-B", incoming: true, at: "2026-12-04T01:00:00.000Z", text: "\(number)") }
         try await log.flush()
-        try await store.committed { () }   // a pass indexes the ten
+        try await store.committed { _ in () }   // a pass indexes the ten
         try await log.prune(now: "2026-12-04T01:00:01.000Z")
         let reader = try test.connect(readOnly: true)
         #expect(try reader.rows("SELECT count(*) FROM ocpp_messages_by_station").first?.first?.int == 4)

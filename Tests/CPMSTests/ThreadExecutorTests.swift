@@ -60,4 +60,43 @@ import Testing
         #expect(threads.count == 2 && threads.allSatisfy { pthread_equal($0, thread) != 0 })
         #expect(await elsewhere.order == ["visited"])
     }
+
+    /// A closure handed to `run` holds the thread: it may enter an actor that runs there
+    /// (`assumeIsolated`, which asks `checkIsolated`), and it queues in its lane like a job.
+    @Test func aClosureRunOnTheThreadIsIsolatedToItsActors() async throws {
+        let executor = ThreadExecutor(name: "vigil-closures")
+        let recorder = Recorder(executor: executor)
+        let thread = await recorder.thread()
+        #expect(executor.isIsolatingCurrentContext() == false)
+        let (noted, ranOn) = await withCheckedContinuation { (continuation: CheckedContinuation<(Bool?, pthread_t), Never>) in
+            executor.run(urgent: false) {
+                let isolated = executor.isIsolatingCurrentContext()
+                recorder.assumeIsolated { $0.note("closure") }
+                continuation.resume(returning: (isolated, pthread_self()))
+            }
+        }
+        #expect(noted == true && pthread_equal(ranOn, thread) != 0)
+        #expect(await recorder.order == ["closure"])
+    }
+
+    @Test func anUrgentClosureOvertakesTheRoutineJobsQueuedBeforeIt() async throws {
+        let executor = ThreadExecutor(name: "vigil-closures")
+        let recorder = Recorder(executor: executor)
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Task(priority: .medium) { await recorder.hold(gate) }
+        while executor.queuedJobs > 0 || !executor.runningJob { try await Task.sleep(for: .milliseconds(5)) }
+        let routine = Task(priority: .medium) { await recorder.note("routine") }
+        while executor.queuedJobs < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let done = DispatchSemaphore(value: 0)
+        executor.run(urgent: true) {
+            recorder.assumeIsolated { $0.note("urgent closure") }
+            done.signal()
+        }
+        #expect(executor.hasUrgentJobs)
+        gate.signal()
+        await holding.value
+        await routine.value
+        done.wait()
+        #expect(await recorder.order == ["urgent closure", "routine"])
+    }
 }
