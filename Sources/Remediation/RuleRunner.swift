@@ -12,8 +12,9 @@ import VendorCatalog
 /// evaluates them with the event's own time (deadlines falling due before an event are ticked
 /// first, as `rules replay` does), and stores each batch's decisions together with its cursor
 /// in one transaction — so after a crash nothing is decided twice and nothing is skipped.
-/// The engine's state is saved every 10 s with the cursor it was taken at; a restart loads it
-/// and replays the events after that cursor without acting on what was already recorded.
+/// The engine's state is saved every 10 s (less often when saving takes long: `saveInterval`)
+/// with the cursor it was taken at, encoded and written off the runner's thread; a restart
+/// loads it and replays the events after that cursor without acting on what was recorded.
 /// Deadlines are also ticked by the clock while nothing waits. One actor, so the engine's
 /// state is only ever touched by one evaluation at a time.
 public actor RuleRunner {
@@ -35,6 +36,16 @@ public actor RuleRunner {
     private let log: Logger
     private let clock: @Sendable () -> Date
     private var lastSaved: Date
+    /// The least time between two periodic saves of the state: 10 s, or `saveCostFactor` times
+    /// what the last save took (encoding and writing), at most `longestSaveInterval` — saving a
+    /// large fleet's state (15,000 stations: seconds of JSON encoding) then costs about 2 % of
+    /// the time rather than most of it. A restart replays at most this much of the log.
+    private(set) var saveInterval: TimeInterval = RuleRunner.shortestSaveInterval
+    static let shortestSaveInterval: TimeInterval = 10
+    static let longestSaveInterval: TimeInterval = 300
+    static let saveCostFactor = 50.0
+    /// The save of the state in progress (`beginStateSave`), if any.
+    private var stateSave: Task<Void, Never>?
     /// When the alert silences were last read from the store (`refreshSilences`).
     private var silencesRead: Date?
     /// Called with every batch of decisions after they are stored and audited, with their
@@ -289,7 +300,7 @@ public actor RuleRunner {
             busy = false
         }
         if evaluated != recorded { await saveCursor() }
-        if now.timeIntervalSince(lastSaved) >= 10 { await saveState() }
+        if now.timeIntervalSince(lastSaved) >= saveInterval { beginStateSave() }
         if silencesRead.map({ now.timeIntervalSince($0) >= Self.silenceRefreshInterval }) ?? true { await refreshSilences() }
     }
 
@@ -363,21 +374,45 @@ public actor RuleRunner {
     }
 
     /// Saves the engine's state with the cursor it stands for — only between batches and once
-    /// what they decided is recorded, so a restart never starts past an unrecorded decision.
+    /// what they decided is recorded, so a restart never starts past an unrecorded decision —
+    /// and returns once it is stored (after any save already in progress).
     /// A runner without a saved state saves its first one at once: a restart (or the node taking
     /// the remediation over) then replays from there instead of starting, state empty, past a
     /// ladder already running. Only the node that decides saves: a standby's state is stale.
     func saveState() async {
-        guard isActive, !busy, evaluated == recorded else { return }
+        while let running = stateSave { await running.value }
+        beginStateSave()
+        await stateSave?.value
+    }
+
+    /// Takes the state as it stands (a copy: the runner goes on changing its own) and encodes
+    /// and stores it in a task of its own, off the runner's thread, so the fault loop goes on
+    /// deciding meanwhile; one save at a time. Nothing when the conditions of `saveState` do not
+    /// hold (the next tick tries again).
+    private func beginStateSave() {
+        guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
-        // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
-        do {
-            let json = try JSONEncoder().encode(state)
-            try await DecisionStore(host: store).saveRuleState(String(decoding: json, as: UTF8.self), cursor: evaluated,
-                                          engineTime: StoreTime.format(tickedThrough), now: Self.timestamp(lastSaved))
-        } catch {
-            log(.error, "cannot save the rule state", ["error": "\(error)"])
+        let snapshot = state, cursor = evaluated, engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
+        let decisions = DecisionStore(host: store), log = self.log
+        stateSave = Task.detached(priority: .utility) { [weak self] in
+            let started = ContinuousClock.now
+            do {
+                // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
+                let json = try JSONEncoder().encode(snapshot)
+                try await decisions.saveRuleState(String(decoding: json, as: UTF8.self), cursor: cursor, engineTime: engineTime,
+                                                  now: savedAt)
+            } catch {
+                log(.error, "cannot save the rule state", ["error": "\(error)"])
+            }
+            let took = ContinuousClock.now - started
+            await self?.stateSaved(taking: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
         }
+    }
+
+    /// A save is done: the next periodic one waits `saveInterval` from its start.
+    func stateSaved(taking seconds: TimeInterval) {
+        stateSave = nil
+        saveInterval = min(Self.longestSaveInterval, max(Self.shortestSaveInterval, Self.saveCostFactor * seconds))
     }
 
     /// Replaces the rule set; the state of rules whose text is unchanged carries over.

@@ -71,6 +71,29 @@ import Testing
         try await DecisionStore(host: store).decisions(limit: 10_000).map { "\($0.rule) \($0.kind) \($0.target)" }.sorted()
     }
 
+    /// A saved state that took long to encode and write spaces the periodic saves: at most
+    /// about 2 % of the time goes to saving, and never less often than every five minutes.
+    @Test func aSlowStateSaveSpacesTheNextOnes() async throws {
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        let runner = try await runner(store, log, handed: Handed())
+        await runner.stateSaved(taking: 1.5)
+        #expect(await runner.saveInterval == 75)
+        await runner.stateSaved(taking: 30)
+        #expect(await runner.saveInterval == 300)
+        await runner.stateSaved(taking: 0.01)
+        #expect(await runner.saveInterval == 10)
+        // saveState returns once the state is stored, with the cursor the runner stands at.
+        for event in Self.traffic(0..<40) { try await log.append(event) }
+        await drain(runner, log)
+        await runner.saveCursor()   // what the last batches decided (nothing) is recorded: the state may be saved
+        await runner.saveState()
+        let saved = try await DecisionStore(host: store).ruleState()
+        #expect(saved?.cursor == log.cursor(RuleRunner.consumer) && (saved?.cursor?.position ?? 0) > 0)
+    }
+
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {
         // The reference: one runner, never stopped.
         let referencePath = path()
