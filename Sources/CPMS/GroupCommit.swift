@@ -131,7 +131,7 @@ extension StationStore {
         let writes = writeQueue.take(urgentOnly: urgentOnly)
         let frames = frameQueue.take()
         let indexing = !urgentOnly && indexingDue()
-        if !urgentOnly { writeQueue.routineBatchBegan(size: writes.count + frames.count) }
+        if !urgentOnly { writeQueue.routineBatchTook(frames: frames.count) }
         guard !writes.isEmpty || !frames.isEmpty || indexing else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         var ran = 0
@@ -191,8 +191,13 @@ extension StationStore {
             group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
             for write in writes[..<ran] { write.finish(error) }
         }
-        if ran < writes.count { writeQueue.putBack(writes[ran...]) }
-        if ran < writes.count || group.indexPass != nil { requestFlush() }
+        if ran < writes.count {
+            if let flush = writeQueue.putBack(writes[ran...]) { startFlush(flush) }
+            // An urgent flush for put-back urgent writes leaves the routine ones to a routine one.
+            if writes[ran...].contains(where: \.urgent) { requestFlush() }
+        } else if group.indexPass != nil {
+            requestFlush()
+        }
     }
 
     /// Whether this routine batch takes a chunk of an index pass: the one in progress, or a new

@@ -7,8 +7,8 @@ import Synchronization
 /// are not written to the raw message log. Zero disables a limit.
 ///
 /// The windows are fixed minutes from the station's first frame in them: simple and cheap
-/// (one lock, two counters per station), at the price of allowing up to twice the rate across
-/// a window boundary.
+/// (two counters per station, in one of 16 locked shards), at the price of allowing up to twice
+/// the rate across a window boundary.
 public final class MessageBudget: Sendable {
     public struct Limits: Sendable, Equatable {
         /// A busy charger sends a few frames a minute; a charger emptying its offline queue after
@@ -37,12 +37,18 @@ public final class MessageBudget: Sendable {
     /// The windows, in shards of their own lock: every connection counts each frame here, and
     /// one lock for the whole fleet was contended under load.
     private let shards: [Shard]
-    private static let shardCount = 16
-    /// The windows one shard keeps before it drops the stale ones.
+    private static let shardBits = 4
+    private static let shardCount = 1 << shardBits
+    /// The windows one shard keeps before it drops the stale ones (at most once a minute, so a
+    /// shard holding more live windows than this does not scan them for every frame).
     private static let windowsPerShard = 200_000 / shardCount
 
     private final class Shard: Sendable {
-        let windows = Mutex<[String: Window]>([:])
+        struct Windows {
+            var byStation: [String: Window] = [:]
+            var lastPruned: ContinuousClock.Instant?
+        }
+        let windows = Mutex(Windows())
     }
 
     public init(limits: Limits = Limits()) {
@@ -50,20 +56,23 @@ public final class MessageBudget: Sendable {
         shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
-    /// A station's shard, from the last bytes of its id (where the ids of a fleet differ) and
-    /// its length: cheaper than a second hash of the whole id.
+    /// A station's shard, from its length and last eight bytes (where a fleet's ids differ),
+    /// mixed FNV-1a style and taken from the high bits: cheaper than a second hash of the whole id.
     private func shard(for station: String) -> Shard {
-        let spread = station.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.suffix(2).reduce(bytes.count) { $0 &* 31 &+ Int($1) }
-        } ?? station.hashValue
-        return shards[spread & (Self.shardCount - 1)]
+        let mixed = station.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.suffix(8).reduce(UInt64(0xcbf2_9ce4_8422_2325) ^ UInt64(bytes.count)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        } ?? UInt64(bitPattern: Int64(station.hashValue))
+        return shards[Int((mixed &* 0x9e37_79b9_7f4a_7c15) >> UInt64(64 - Self.shardBits))]
     }
 
     /// Counts one incoming frame of `bytes`; returns why the station is over budget, or nil.
     public func admit(station: String, bytes: Int, at now: ContinuousClock.Instant = .now) -> String? {
         shard(for: station).windows.withLock { windows in
-            let window = windows[station, default: Window(start: now)].count(bytes: bytes, at: now)
-            if windows.count > Self.windowsPerShard { windows = windows.filter { now - $0.value.start < .seconds(60) } }
+            let window = windows.byStation[station, default: Window(start: now)].count(bytes: bytes, at: now)
+            if windows.byStation.count > Self.windowsPerShard, windows.lastPruned.map({ now - $0 >= .seconds(60) }) ?? true {
+                windows.byStation = windows.byStation.filter { now - $0.value.start < .seconds(60) }
+                windows.lastPruned = now
+            }
             if limits.messagesPerMinute > 0, window.messages > limits.messagesPerMinute {
                 return "message budget exceeded: more than \(limits.messagesPerMinute) messages within a minute"
             }

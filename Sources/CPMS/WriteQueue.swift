@@ -24,7 +24,7 @@ final class WriteQueue: Sendable {
     /// (One charger's message is a write and two frames.)
     static let busyBatch = 8
 
-    /// Which flush a caller must start after `submit` or `claimFlush`.
+    /// Which flush a caller must start after `submit`, `claimRoutineFlush` or `putBack`.
     enum Flush: Equatable {
         /// The fault loop's writes alone, ahead of the thread's other jobs.
         case urgent
@@ -84,26 +84,31 @@ final class WriteQueue: Sendable {
                 return urgent
             }
             state.isFlushScheduled = false
+            // The batch begins now (under the lock that ends its flush's wait, so the next
+            // routine write is spaced from it): its frames are added by `routineBatchTook`.
+            state.lastRoutineFlush = DispatchTime.now().uptimeNanoseconds
+            state.lastRoutineSize = state.pending.count
             defer { state.pending = [] }
             guard state.pending.contains(where: \.urgent) else { return state.pending }
             return state.pending.filter(\.urgent) + state.pending.filter { !$0.urgent }
         }
     }
 
-    /// Notes a routine batch beginning with `size` writes and frames (`claimRoutine` spaces
-    /// the next one after a busy batch).
-    func routineBatchBegan(size: Int) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        state.withLock { state in
-            state.lastRoutineFlush = now
-            state.lastRoutineSize = size
-        }
+    /// Adds the raw frames a routine batch took to its size (`claimRoutine` spaces the next
+    /// routine flush after a busy batch).
+    func routineBatchTook(frames: Int) {
+        state.withLock { $0.lastRoutineSize += frames }
     }
 
     /// Writes a batch did not reach (it ended early for an urgent job) go back to the front of
-    /// the queue, ahead of later arrivals, for the next batch.
-    func putBack(_ writes: ArraySlice<GroupCommit.Write>) {
-        guard !writes.isEmpty else { return }
-        state.withLock { $0.pending.insert(contentsOf: writes, at: 0) }
+    /// the queue, ahead of later arrivals, for the next batch. Returns the flush its caller must
+    /// start: an urgent one when the fault loop's writes are among them (they must not wait for
+    /// a spaced routine flush), else a routine one unless one is coming.
+    func putBack(_ writes: ArraySlice<GroupCommit.Write>) -> Flush? {
+        state.withLock { state in
+            state.pending.insert(contentsOf: writes, at: 0)
+            if writes.contains(where: \.urgent), let urgent = claimUrgent(&state) { return urgent }
+            return claimRoutine(&state)
+        }
     }
 }

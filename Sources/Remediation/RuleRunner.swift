@@ -36,13 +36,14 @@ public actor RuleRunner {
     private let log: Logger
     private let clock: @Sendable () -> Date
     private var lastSaved: Date
-    /// The least time between two periodic saves of the state: 10 s, or `saveCostFactor` times
-    /// what the last save took (encoding and writing), at most `longestSaveInterval` — saving a
-    /// large fleet's state (15,000 stations: seconds of JSON encoding) then costs about 2 % of
-    /// the time rather than most of it. A restart replays at most this much of the log.
+    /// The least time between the starts of two periodic saves of the state: 10 s, or
+    /// `saveCostFactor` times what encoding the last one took, at most `longestSaveInterval` —
+    /// saving a large fleet's state (15,000 stations: seconds of JSON encoding) then costs about
+    /// 2 % of a core rather than most of the rules thread. A restart replays about this much of
+    /// the log (plus the save's own time).
     private(set) var saveInterval: TimeInterval = RuleRunner.shortestSaveInterval
     static let shortestSaveInterval: TimeInterval = 10
-    static let longestSaveInterval: TimeInterval = 300
+    static let longestSaveInterval: TimeInterval = 120
     static let saveCostFactor = 50.0
     /// The save of the state in progress (`beginStateSave`), if any.
     private var stateSave: Task<Void, Never>?
@@ -385,35 +386,55 @@ public actor RuleRunner {
         await stateSave?.value
     }
 
-    /// Takes the state as it stands (a copy: the runner goes on changing its own) and encodes
-    /// and stores it in a task of its own, off the runner's thread, so the fault loop goes on
-    /// deciding meanwhile; one save at a time. Nothing when the conditions of `saveState` do not
-    /// hold (the next tick tries again).
+    /// Takes the state as it stands (a copy: the runner goes on changing its own), encodes it
+    /// on a queue of its own (`stateEncoding`: neither the rules thread nor the connections'
+    /// shared pool waits for seconds of encoding) and stores it; one save at a time. Nothing when
+    /// the conditions of `saveState` do not hold (the next tick tries again). A node that lost
+    /// the remediation while encoding does not write its (older) state over the new node's.
     private func beginStateSave() {
         guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
         let snapshot = state, cursor = evaluated, engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
-        let decisions = DecisionStore(host: store), log = self.log
+        let decisions = DecisionStore(host: store), events = self.events, log = self.log
         stateSave = Task.detached(priority: .utility) { [weak self] in
-            let started = ContinuousClock.now
             do {
-                // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
-                let json = try JSONEncoder().encode(snapshot)
-                try await decisions.saveRuleState(String(decoding: json, as: UTF8.self), cursor: cursor, engineTime: engineTime,
-                                                  now: savedAt)
+                let (json, took) = try await Self.encodeOffThread(snapshot)
+                await self?.stateEncoded(taking: took)
+                guard events.isActive else { return }
+                try await decisions.saveRuleState(json, cursor: cursor, engineTime: engineTime, now: savedAt)
             } catch {
                 log(.error, "cannot save the rule state", ["error": "\(error)"])
             }
-            let took = ContinuousClock.now - started
-            await self?.stateSaved(taking: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            await self?.stateSaved()
         }
     }
 
-    /// A save is done: the next periodic one waits `saveInterval` from its start.
-    func stateSaved(taking seconds: TimeInterval) {
-        stateSave = nil
+    /// The queue the saved state is encoded on (a thread of its own when busy, not a pool's).
+    private static let stateEncoding = DispatchQueue(label: "vigil-rule-state", qos: .utility)
+
+    /// Encodes `state` as the store keeps it, on `stateEncoding`; the JSON and the seconds it took.
+    private static func encodeOffThread(_ state: RuleEngineState) async throws -> (String, TimeInterval) {
+        try await withCheckedThrowingContinuation { continuation in
+            stateEncoding.async {
+                let started = ContinuousClock.now
+                // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
+                let result = Result { try JSONEncoder().encode(state) }
+                let took = ContinuousClock.now - started
+                let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+                continuation.resume(with: result.map { (String(decoding: $0, as: UTF8.self), seconds) })
+            }
+        }
+    }
+
+    /// Encoding the state took `seconds`: the next periodic save waits `saveInterval` from this one's start.
+    func stateEncoded(taking seconds: TimeInterval) {
         saveInterval = min(Self.longestSaveInterval, max(Self.shortestSaveInterval, Self.saveCostFactor * seconds))
     }
+
+    private func stateSaved() {
+        stateSave = nil
+    }
+
 
     /// Replaces the rule set; the state of rules whose text is unchanged carries over.
     public func reload(_ ruleSet: RuleSet) async -> (added: [String], removed: [String], changed: [String]) {

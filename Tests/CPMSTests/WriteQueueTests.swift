@@ -14,15 +14,16 @@ import Testing
         #expect(queue.submit(Self.write()) == nil)   // the flush coming takes it too
         #expect(queue.claimRoutineFlush() == nil)
         #expect(queue.take(urgentOnly: false).count == 2)
-        queue.routineBatchBegan(size: 2 + 4)   // two writes, four frames: below a busy batch
+        queue.routineBatchTook(frames: 4)   // two writes, four frames: below a busy batch
         #expect(queue.submit(Self.write()) == .routine(after: 0))
     }
 
     @Test func afterABusyBatchTheNextRoutineFlushIsSpacedButAnUrgentOneIsNot() {
         let queue = WriteQueue()
         queue.setRoutineSpacing(nanoseconds: 50_000_000)
-        _ = queue.take(urgentOnly: false)
-        queue.routineBatchBegan(size: WriteQueue.busyBatch)
+        #expect(queue.submit(Self.write()) == .routine(after: 0))
+        #expect(queue.take(urgentOnly: false).count == 1)
+        queue.routineBatchTook(frames: WriteQueue.busyBatch - 1)   // one write and seven frames: busy
         guard case .routine(let delay)? = queue.submit(Self.write()) else {
             Issue.record("a routine write after a busy batch asks for a routine flush")
             return
@@ -35,13 +36,17 @@ import Testing
         #expect(queue.take(urgentOnly: false).map(\.urgent) == [false])
     }
 
-    @Test func writesABatchDidNotReachGoBackAheadOfLaterOnes() {
+    @Test func writesABatchDidNotReachGoBackAheadOfLaterOnesAndUrgentOnesAskForAnUrgentFlush() {
         let queue = WriteQueue()
         _ = queue.submit(Self.write())
-        let taken = queue.take(urgentOnly: false)
+        let routine = queue.take(urgentOnly: false)
         _ = queue.submit(Self.write(urgent: true))
-        queue.putBack(taken[...])
+        // A routine flush is claimed for the routine write put back (the urgent one has its own).
+        #expect(queue.putBack(routine[...]) == .routine(after: 0))
         // Urgent writes first, then the routine ones in their order (the put-back one first).
-        #expect(queue.take(urgentOnly: false).map(\.urgent) == [true, false])
+        let both = queue.take(urgentOnly: false)
+        #expect(both.map(\.urgent) == [true, false])
+        // An urgent write put back claims an urgent flush, not a routine (spaced) one.
+        #expect(queue.putBack(both[..<1]) == .urgent)
     }
 }

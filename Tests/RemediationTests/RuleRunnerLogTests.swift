@@ -71,19 +71,19 @@ import Testing
         try await DecisionStore(host: store).decisions(limit: 10_000).map { "\($0.rule) \($0.kind) \($0.target)" }.sorted()
     }
 
-    /// A saved state that took long to encode and write spaces the periodic saves: at most
-    /// about 2 % of the time goes to saving, and never less often than every five minutes.
+    /// A saved state that took long to encode spaces the periodic saves: at most about 2 % of
+    /// the time goes to encoding, and never less often than every two minutes.
     @Test func aSlowStateSaveSpacesTheNextOnes() async throws {
         let path = path()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try StationStore(path: path)
         let log = EventLog(store: store)
         let runner = try await runner(store, log, handed: Handed())
-        await runner.stateSaved(taking: 1.5)
+        await runner.stateEncoded(taking: 1.5)
         #expect(await runner.saveInterval == 75)
-        await runner.stateSaved(taking: 30)
-        #expect(await runner.saveInterval == 300)
-        await runner.stateSaved(taking: 0.01)
+        await runner.stateEncoded(taking: 30)
+        #expect(await runner.saveInterval == 120)
+        await runner.stateEncoded(taking: 0.01)
         #expect(await runner.saveInterval == 10)
         // saveState returns once the state is stored, with the cursor the runner stands at.
         for event in Self.traffic(0..<40) { try await log.append(event) }
