@@ -8,8 +8,8 @@ import Synchronization
 /// write in it failed) — and every caller resumes only after the COMMIT.
 /// At low load a batch is a single write (no added wait); under load one commit, and one
 /// sync of the WAL, serves many chargers' messages, and routine commits are spaced (at least
-/// 2 ms from one's start to the next: `WriteQueue`) so that each gathers more of them. Every batch first writes the raw frames
-/// queued since the last one (`FrameQueue`), so a message's frame is durable no later than
+/// 2 ms from one's start to the next: `WriteQueue`) so that each gathers more of them. Every
+/// batch first writes the raw frames queued since the last one (`FrameQueue`), so a message's frame is durable no later than
 /// what the message changed; writes with a `published` step (event log appends) have it run
 /// right after the COMMIT, in the order they ran, before any caller resumes. About once a
 /// second the rows written since the last pass move into their station indexes
@@ -65,7 +65,8 @@ final class WriteOutcome<T: Sendable>: Sendable {
 extension StationStore {
     /// Runs `body` (which may use `database.transaction`) in the next group commit and
     /// returns its result once that commit is done.
-    nonisolated func committed<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T) async throws -> T {
+    nonisolated func committed<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T)
+        async throws -> T {
         try await committed(body, published: nil)
     }
 
@@ -79,20 +80,24 @@ extension StationStore {
     /// Runs on the caller's executor, not the store's: the write is queued under a lock
     /// (`WriteQueue`), the store's thread commits it, and the caller resumes on its own executor.
     nonisolated func committed<T: Sendable>(_ body: @escaping @Sendable (isolated StationStore) throws -> T,
-                                            published: (@Sendable (T) -> Void)?, singleStatement: Bool = false) async throws -> T {
+                                            published: (@Sendable (T) -> Void)?,
+                                            singleStatement: Bool = false) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let outcome = WriteOutcome<T>()
             var write = GroupCommit.Write(
                 run: { store, guarded in
                     let bare = singleStatement && store.database.engine.undoesFailedStatementAlone
-                    let result = Result { bare || !guarded ? try body(store) : try store.database.transaction { try body(store) } }
+                    let result = Result {
+                        bare || !guarded ? try body(store) : try store.database.transaction { try body(store) }
+                    }
                     outcome.result.withLock { $0 = result }
                     if case .failure = result { return false }
                     return true
                 },
                 finish: { commitError in
                     if let commitError { return continuation.resume(throwing: commitError) }
-                    continuation.resume(with: outcome.result.withLock { $0 } ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
+                    let result = outcome.result.withLock { $0 }
+                    continuation.resume(with: result ?? .failure(SQLiteError(code: 0, message: "write not run", sql: nil)))
                 },
                 urgent: UrgentPriority.isCurrentTaskUrgent)
             if let published {

@@ -57,8 +57,8 @@ final class WriteQueue: Sendable {
     }
 
     /// A routine flush right away, unless the store is busy (its last routine batch carried
-    /// `busyBatch` writes and frames or more): then no sooner than `routineSpacing` after that batch began.
-    /// Every commit rewrites the pages it touched (into the WAL, with a sync) and wakes the
+    /// `busyBatch` writes and frames or more): then no sooner than `routineSpacing` after that
+    /// batch began. Every commit rewrites the pages it touched (into the WAL, with a sync) and wakes the
     /// store's thread, so under load fewer, larger commits cost far less per write; the wait is
     /// a millisecond or two on top of a busy store's queueing, and none for a quiet one. The
     /// fault loop's writes do not wait: an urgent flush is never spaced.
@@ -80,7 +80,11 @@ final class WriteQueue: Sendable {
             state.isUrgentFlushScheduled = false
             if urgentOnly {
                 let urgent = state.pending.filter(\.urgent)
-                if urgent.count < state.pending.count { state.pending.removeAll(where: \.urgent) } else { state.pending = [] }
+                if urgent.count < state.pending.count {
+                    state.pending.removeAll(where: \.urgent)
+                } else {
+                    state.pending = []
+                }
                 return urgent
             }
             state.isFlushScheduled = false

@@ -394,7 +394,8 @@ public actor RuleRunner {
     private func beginStateSave() {
         guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
-        let snapshot = state, cursor = evaluated, engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
+        let snapshot = state, cursor = evaluated
+        let engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
         let decisions = DecisionStore(host: store), events = self.events, log = self.log
         stateSave = Task.detached(priority: .utility) { [weak self] in
             do {
