@@ -82,6 +82,9 @@ public actor TransportConnection {
     var inbound: [WebSocketMessage] = []
     var inboundHead = 0
     var receiveWaiter: CheckedContinuation<WebSocketMessage?, Error>?
+    /// Which `receive` the waiter belongs to: a cancelled receive's handler (queued, so it runs
+    /// later) ends only its own wait, never that of a receive begun after it.
+    var receiveWaiterTicket: UInt64 = 0
     var isCloseSent = false
     var isCloseReceived = false
     /// Set once this side has failed the connection: input is only scanned for a close.
@@ -113,6 +116,8 @@ public actor TransportConnection {
         if let message = dequeueMessage() { return message }
         if socketState == .closed || isCloseReceived || phase != .webSocket { return nil }
         if receiveWaiter != nil { throw WebSocketError.receiveAlreadyPending }
+        receiveWaiterTicket &+= 1
+        let ticket = receiveWaiterTicket
         return try await withTaskCancellationHandler {
             // Checked again where the waiter is installed: a task that does not prefer this
             // connection's executor may be suspended on its way here (see `QueueExecutor`),
@@ -127,12 +132,14 @@ public actor TransportConnection {
                 } else if socketState == .closed || isCloseReceived || phase != .webSocket {
                     continuation.resume(returning: nil)
                 } else {
+                    receiveWaiterTicket = ticket
                     receiveWaiter = continuation
                 }
             }
         } onCancel: {
             executor.queue.async {
                 self.assumeIsolated { connection in
+                    guard connection.receiveWaiterTicket == ticket else { return }
                     connection.receiveWaiter?.resume(throwing: CancellationError())
                     connection.receiveWaiter = nil
                 }
