@@ -50,7 +50,7 @@ extension TransportConnection {
                 return
             }
             rounds += 1
-            let result = ReceiveBuffer.withBuffer { buffer -> Int in
+            let result = ThreadBuffer.receive.withBuffer { buffer -> Int in
                 let count = recv(fd, buffer.baseAddress, buffer.count, 0)
                 if count > 0 { ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
                 return count > 0 ? count : (count == 0 ? 0 : -Int(errno))

@@ -67,23 +67,25 @@ final class TLSSession {
         return .failure(TLSError("TLS handshake failed"))
     }
 
-    /// Decrypted application data available so far.
+    /// Decrypted application data available so far. Read through the thread's receive buffer
+    /// (`ThreadBuffer.tlsPlaintext`), not a 16 KiB array zeroed and freed on every call.
     func readPlaintext() -> ReadResult {
-        var collected: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            ERR_clear_error()
-            let count = SSL_read(ssl, &chunk, Int32(chunk.count))
-            if count > 0 {
-                collected.append(contentsOf: chunk[0..<Int(count)])
-                continue
+        ThreadBuffer.tlsPlaintext.withBuffer { buffer in
+            var collected: [UInt8] = []
+            while true {
+                ERR_clear_error()
+                let count = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
+                if count > 0 {
+                    collected.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<Int(count)]))
+                    continue
+                }
+                let error = SSL_get_error(ssl, count)
+                if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE {
+                    return collected.isEmpty ? .needMoreInput : .data(collected)
+                }
+                if error == SSL_ERROR_ZERO_RETURN { return collected.isEmpty ? .closedByPeer : .data(collected) }
+                return collected.isEmpty ? .failed(TLSError("TLS read failed").description) : .data(collected)
             }
-            let error = SSL_get_error(ssl, count)
-            if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE {
-                return collected.isEmpty ? .needMoreInput : .data(collected)
-            }
-            if error == SSL_ERROR_ZERO_RETURN { return collected.isEmpty ? .closedByPeer : .data(collected) }
-            return collected.isEmpty ? .failed(TLSError("TLS read failed").description) : .data(collected)
         }
     }
 
