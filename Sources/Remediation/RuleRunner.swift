@@ -69,8 +69,13 @@ public actor RuleRunner {
     /// Whether the engine still replays what it had recorded before a restart (its start is
     /// marked when that ends, so replayed events keep their own times).
     private var replaying: Bool
-    /// A batch is being evaluated or recorded (the clock's tick and state saves wait).
-    private var busy = false
+    /// Batches (and the tick's deadlines) being evaluated or recorded: the tick's cursor save
+    /// and state saves wait until none is. A count, not a flag: the actor is reentrant, so a
+    /// batch may begin while the tick records its deadlines' decisions, and the tick ending
+    /// its part must not declare the runner idle while the batch's decisions are unrecorded —
+    /// a cursor saved then would cover them, and a crash before their commit would lose them.
+    private var inFlight = 0
+    private var busy: Bool { inFlight > 0 }
     public private(set) var evaluatedCount = 0
 
     /// Events the executor and the API hand back (command results, holds, approvals), appended
@@ -258,8 +263,8 @@ public actor RuleRunner {
     /// Evaluates one batch from the log: deadlines before each event first, then the event,
     /// at the event's time. Decisions for what was recorded before a restart are not acted on.
     func process(_ batch: [SequencedEvent], cursor: EventCursor) async {
-        busy = true
-        defer { busy = false }
+        inFlight += 1
+        defer { inFlight -= 1 }
         var decisions: [Decision] = []
         for item in batch {
             while let due = engine.nextDeadline(state), due < item.event.time {
@@ -291,16 +296,18 @@ public actor RuleRunner {
         let now = clock()
         // Only with nothing waiting: deadlines then fall due in the same order as in a replay.
         if events.isCaughtUp(Self.consumer) {
-            busy = true
+            inFlight += 1
             var decisions: [Decision] = []
             while let due = engine.nextDeadline(state), due <= now {
                 decisions += engine.tick(at: due, state: &state)
             }
             tickedThrough = max(tickedThrough, now)
             await record(decisions)
-            busy = false
+            inFlight -= 1
         }
-        if evaluated != recorded { await saveCursor() }
+        // Not while a batch that began meanwhile is being recorded: the cursor would cover
+        // decisions not stored yet.
+        if !busy, evaluated != recorded { await saveCursor() }
         if now.timeIntervalSince(lastSaved) >= saveInterval { beginStateSave() }
         if silencesRead.map({ now.timeIntervalSince($0) >= Self.silenceRefreshInterval }) ?? true { await refreshSilences() }
     }
