@@ -166,7 +166,11 @@ public actor RuleRunner {
                 log(.warning, "saved rule state unreadable; starting with empty windows", ["error": "\(error)"])
             }
         }
-        let recorded = stored?.cursor ?? EventCursor(position: head)
+        // Decisions are stored with the runner's cursor, in one transaction: with no cursor
+        // stored, nothing was ever decided, so everything after the saved state is still to be
+        // decided (a runner killed before its first record or tick — the events it was handed
+        // are in the log). Only a runner with neither starts at the log's head.
+        let recorded = stored?.cursor ?? stateCursor ?? EventCursor(position: head)
         // The state's own cursor when it has one; else (no state, or one saved before the log had
         // cursors) the state stands for what was recorded.
         let start = stateCursor ?? recorded

@@ -180,6 +180,40 @@ import Testing
         #expect(await second.evaluatedCount == 300)
     }
 
+    /// A runner killed before it recorded anything or ticked (its cursor never stored): the
+    /// events it was handed are in the log, and the next runner decides every one of them —
+    /// none taken for decided because no cursor said where deciding had stopped.
+    @Test func aRunnerKilledBeforeItsFirstRecordLeavesEveryEventToTheNext() async throws {
+        let referencePath = path()
+        defer { try? FileManager.default.removeItem(atPath: referencePath) }
+        let referenceStore = try StationStore(path: referencePath)
+        let referenceLog = EventLog(store: referenceStore)
+        let reference = try await runner(referenceStore, referenceLog, handed: Handed())
+        for event in Self.traffic(0..<100) { try await referenceLog.append(event) }
+        await drain(reference, referenceLog)
+
+        let path = path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try StationStore(path: path)
+            let log = EventLog(store: store)
+            _ = try await runner(store, log, handed: Handed())   // saves its first state, then is killed
+            for event in Self.traffic(0..<100) { try await log.append(event) }
+            #expect(try await store.eventCursor(consumer: RuleRunner.consumer) == nil)
+        }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        let handed = Handed()
+        let second = try await runner(store, log, handed: handed)
+        await drain(second, log)
+
+        let decided = try await decisionKeys(store)
+        let expected = try await decisionKeys(referenceStore)
+        #expect(!decided.isEmpty)
+        #expect(decided == expected)
+        #expect(handed.all.count == decided.count)   // every one acted on
+    }
+
     /// Faults overtake bulk traffic in the runner's queue, yet what it decides equals a replay
     /// of the recorded log in sequence order (`vigil rules replay`): each station's events keep
     /// their order.
