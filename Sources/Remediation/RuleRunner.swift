@@ -447,7 +447,6 @@ public actor RuleRunner {
         stateSave = nil
     }
 
-
     /// Replaces the rule set; the state of rules whose text is unchanged carries over.
     public func reload(_ ruleSet: RuleSet) async -> (added: [String], removed: [String], changed: [String]) {
         let old = Dictionary(engine.ruleSet.rules.map { ($0.id, $0.hash) }, uniquingKeysWith: { a, _ in a })
