@@ -18,12 +18,20 @@ import Testing
         func thread() -> pthread_t { pthread_self() }
     }
 
+    /// Occupies the recorder's thread until the returned gate is signalled; returns once the
+    /// holding job runs (nothing else queued), with the task holding it.
+    static func holdThread(of recorder: Recorder) async throws -> (DispatchSemaphore, Task<Void, Never>) {
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Task(priority: .medium) { await recorder.hold(gate) }
+        let executor = recorder.executor
+        while executor.queuedJobs > 0 || !executor.runningJob { try await Task.sleep(for: .milliseconds(5)) }
+        return (gate, holding)
+    }
+
     @Test func anUrgentJobOvertakesTheRoutineOnesQueuedBeforeIt() async throws {
         let executor = ThreadExecutor(name: "vigil-test")
         let recorder = Recorder(executor: executor)
-        let gate = DispatchSemaphore(value: 0)
-        let holding = Task(priority: .medium) { await recorder.hold(gate) }
-        while executor.queuedJobs > 0 || !executor.runningJob { try await Task.sleep(for: .milliseconds(5)) }
+        let (gate, holding) = try await Self.holdThread(of: recorder)
         var routine: [Task<Void, Never>] = []
         for index in 0..<5 {
             routine.append(Task(priority: .medium) { await recorder.note("routine-\(index)") })
@@ -82,9 +90,7 @@ import Testing
     @Test func anUrgentClosureOvertakesTheRoutineJobsQueuedBeforeIt() async throws {
         let executor = ThreadExecutor(name: "vigil-closures")
         let recorder = Recorder(executor: executor)
-        let gate = DispatchSemaphore(value: 0)
-        let holding = Task(priority: .medium) { await recorder.hold(gate) }
-        while executor.queuedJobs > 0 || !executor.runningJob { try await Task.sleep(for: .milliseconds(5)) }
+        let (gate, holding) = try await Self.holdThread(of: recorder)
         let routine = Task(priority: .medium) { await recorder.note("routine") }
         while executor.queuedJobs < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let done = DispatchSemaphore(value: 0)

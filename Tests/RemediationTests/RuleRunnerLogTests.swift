@@ -147,14 +147,20 @@ import Testing
     /// A runner killed before it ever saved its state (the state is saved every 10 s) — here and
     /// on a node that takes the remediation over: the next one replays from the state saved when
     /// the first one started, so a window counted or a ladder begun before the kill goes on.
-    @Test func aRunnerKilledBeforeItsFirstSaveStillContinuesItsWindows() async throws {
+    /// The decisions of a runner that never stopped, over `traffic(range)`.
+    func referenceDecisions(_ range: Range<Int>) async throws -> [String] {
         let referencePath = path()
         defer { try? FileManager.default.removeItem(atPath: referencePath) }
         let referenceStore = try StationStore(path: referencePath)
         let referenceLog = EventLog(store: referenceStore)
         let reference = try await runner(referenceStore, referenceLog, handed: Handed())
-        for event in Self.traffic(0..<300) { try await referenceLog.append(event) }
+        for event in Self.traffic(range) { try await referenceLog.append(event) }
         await drain(reference, referenceLog)
+        return try await decisionKeys(referenceStore)
+    }
+
+    @Test func aRunnerKilledBeforeItsFirstSaveStillContinuesItsWindows() async throws {
+        let expected = try await referenceDecisions(0..<300)
 
         let path = path()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -176,7 +182,7 @@ import Testing
         #expect(!handedBefore.all.isEmpty)
         #expect(Set(handedBefore.all).isDisjoint(with: handedAfter.all))
         // The second faults of the first stations, counted with the first ones seen before the kill.
-        #expect(try await decisionKeys(store) == decisionKeys(referenceStore))
+        #expect(try await decisionKeys(store) == expected)
         #expect(await second.evaluatedCount == 300)
     }
 
@@ -184,13 +190,7 @@ import Testing
     /// events it was handed are in the log, and the next runner decides every one of them —
     /// none taken for decided because no cursor said where deciding had stopped.
     @Test func aRunnerKilledBeforeItsFirstRecordLeavesEveryEventToTheNext() async throws {
-        let referencePath = path()
-        defer { try? FileManager.default.removeItem(atPath: referencePath) }
-        let referenceStore = try StationStore(path: referencePath)
-        let referenceLog = EventLog(store: referenceStore)
-        let reference = try await runner(referenceStore, referenceLog, handed: Handed())
-        for event in Self.traffic(0..<100) { try await referenceLog.append(event) }
-        await drain(reference, referenceLog)
+        let expected = try await referenceDecisions(0..<100)
 
         let path = path()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -208,7 +208,6 @@ import Testing
         await drain(second, log)
 
         let decided = try await decisionKeys(store)
-        let expected = try await decisionKeys(referenceStore)
         #expect(!decided.isEmpty)
         #expect(decided == expected)
         #expect(handed.all.count == decided.count)   // every one acted on
