@@ -197,9 +197,7 @@ extension StationStore {
             for write in writes[..<ran] { write.finish(error) }
         }
         if ran < writes.count {
-            if let flush = writeQueue.putBack(writes[ran...]) { startFlush(flush) }
-            // An urgent flush for put-back urgent writes leaves the routine ones to a routine one.
-            if writes[ran...].contains(where: \.urgent) { requestFlush() }
+            writeQueue.putBack(writes[ran...]).forEach(startFlush)
         } else if group.indexPass != nil {
             requestFlush()
         }
@@ -225,12 +223,6 @@ extension StationStore {
             group.indexFailures += 1
             group.indexPass = nil
         }
-    }
-
-    /// The least time between the starts of two routine batches while the store is busy
-    /// (`WriteQueue`); tests change it.
-    nonisolated func setRoutineCommitSpacing(nanoseconds: UInt64) {
-        writeQueue.setRoutineSpacing(nanoseconds: nanoseconds)
     }
 
     /// How often the recent rows are moved into their station indexes, and how many rows of

@@ -105,14 +105,14 @@ final class WriteQueue: Sendable {
     }
 
     /// Writes a batch did not reach (it ended early for an urgent job) go back to the front of
-    /// the queue, ahead of later arrivals, for the next batch. Returns the flush its caller must
-    /// start: an urgent one when the fault loop's writes are among them (they must not wait for
-    /// a spaced routine flush), else a routine one unless one is coming.
-    func putBack(_ writes: ArraySlice<GroupCommit.Write>) -> Flush? {
+    /// the queue, ahead of later arrivals, for the next batch. Returns the flushes its caller
+    /// must start: an urgent one when the fault loop's writes are among them (they must not wait
+    /// for a spaced routine flush), and a routine one for the rest — each unless one is coming.
+    func putBack(_ writes: ArraySlice<GroupCommit.Write>) -> [Flush] {
         state.withLock { state in
             state.pending.insert(contentsOf: writes, at: 0)
-            if writes.contains(where: \.urgent), let urgent = claimUrgent(&state) { return urgent }
-            return claimRoutine(&state)
+            let urgent = writes.contains(where: \.urgent) ? claimUrgent(&state) : nil
+            return [urgent, claimRoutine(&state)].compactMap { $0 }
         }
     }
 }

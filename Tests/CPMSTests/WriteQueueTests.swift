@@ -42,11 +42,11 @@ import Testing
         let routine = queue.take(urgentOnly: false)
         _ = queue.submit(Self.write(urgent: true))
         // A routine flush is claimed for the routine write put back (the urgent one has its own).
-        #expect(queue.putBack(routine[...]) == .routine(after: 0))
+        #expect(queue.putBack(routine[...]) == [.routine(after: 0)])
         // Urgent writes first, then the routine ones in their order (the put-back one first).
         let both = queue.take(urgentOnly: false)
         #expect(both.map(\.urgent) == [true, false])
-        // An urgent write put back claims an urgent flush, not a routine (spaced) one.
-        #expect(queue.putBack(both[..<1]) == .urgent)
+        // An urgent write put back claims an urgent flush, not only a routine (spaced) one.
+        #expect(queue.putBack(both[..<1]) == [.urgent, .routine(after: 0)])
     }
 }
