@@ -85,7 +85,14 @@ public final class EventLog: Sendable {
         var sharedBacklog = 0
 
         /// The longest queue: what the limits are measured against (here, or on the node that consumes).
-        var backlog: Int { active ? consumers.reduce(0) { max($0, $1.queue.count) } : sharedBacklog }
+        var backlog: Int {
+            guard active else { return sharedBacklog }
+            // By index: `reduce` would copy each consumer (its name, queue and closure retained)
+            // on every append's check.
+            var longest = 0
+            for index in consumers.indices { longest = max(longest, consumers[index].queue.count) }
+            return longest
+        }
 
         func index(of name: String) -> Int? { consumers.firstIndex { $0.name == name } }
 
@@ -160,25 +167,33 @@ public final class EventLog: Sendable {
     /// commit as the state they describe (`StationStore.recordStatusChange(…, appending:)`).
     public func inCommit(urgent: Bool) async -> InCommitAppend {
         await room(urgent: urgent)
-        return InCommitAppend { [self] events in events.forEach(deliver) }
+        return InCommitAppend { [self] events in deliver(events) }
     }
 
     /// Called on the store right after the commit that made the event durable, in sequence order.
     private func deliver(_ event: SequencedEvent) {
+        deliver(CollectionOfOne(event))
+    }
+
+    /// `deliver` for one write's events, under one lock.
+    private func deliver(_ events: some Collection<SequencedEvent>) {
+        guard !events.isEmpty else { return }
         if source == .shared {
             // The consumers read the store's log (`tail`), where every node's events are in order.
-            if live.hasSubscribers { live.publish(.event(event)) }
+            if live.hasSubscribers { events.forEach { live.publish(.event($0)) } }
             return
         }
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            state.head = max(state.head, event.sequence)
-            state.appended += 1
             var woken: [CheckedContinuation<Void, Never>] = []
-            state.offer(event, onlyUnseen: false, waking: &woken)
+            for event in events {
+                state.head = max(state.head, event.sequence)
+                state.appended += 1
+                state.offer(event, onlyUnseen: false, waking: &woken)
+            }
             return woken
         }
         woken.forEach { $0.resume() }
-        if live.hasSubscribers { live.publish(.event(event)) }
+        if live.hasSubscribers { events.forEach { live.publish(.event($0)) } }
     }
 
     private func room(urgent: Bool) async {

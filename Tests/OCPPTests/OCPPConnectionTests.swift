@@ -1,3 +1,4 @@
+import Synchronization
 @testable import OCPP
 import Testing
 import Transport
@@ -42,6 +43,34 @@ import Transport
             #expect(boot["keys"] == .array([.string("HeartbeatInterval")]))
             await charger.socket.close()
             await running.value
+        }
+    }
+
+    /// A session whose task is cancelled stops reading, cancels the handlers still answering,
+    /// and returns only once their answers are done; the calls it was waiting on fail.
+    @Test func cancellingTheSessionCancelsItsAnswersAndEndsIt() async throws {
+        let handler = Mutex<[String]>([])
+        let handlers: [String: OCPPConnection.Handler] = [
+            "BootNotification": { _, connection in
+                _ = try await connection.call("GetConfiguration", JSONObject(), timeout: .seconds(50))
+                return JSONObject([("status", .string("Accepted"))])
+            },
+        ]
+        try await withCSMS(handlers: handlers) { port in
+            let (charger, running) = try await connectCharger(port: port, version: .v16, handlers: [
+                "GetConfiguration": { _, _ in
+                    handler.withLock { $0.append("started") }
+                    do { try await Task.sleep(for: .seconds(50)) } catch { handler.withLock { $0.append("cancelled") } }
+                    return JSONObject([("configurationKey", .array([]))])
+                },
+            ])
+            let boot = Task { try await charger.call("BootNotification", JSONObject(), timeout: .seconds(50)) }
+            for _ in 0..<500 where handler.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+            running.cancel()
+            await running.value   // returns: the handler was cancelled and answered
+            #expect(handler.withLock { $0 } == ["started", "cancelled"])
+            await #expect(throws: OCPPCallFailure.notConnected) { _ = try await boot.value }
+            await charger.socket.close()
         }
     }
 

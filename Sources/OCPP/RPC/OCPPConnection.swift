@@ -48,6 +48,11 @@ public actor OCPPConnection {
     private var answersFirst = AnswersFirst<String>()
     /// Calls made by handlers while answering (those must not wait for their own answer).
     private var callsFromHandlers = 0
+    /// The CALLs being answered (by number), and the tasks answering those that suspended.
+    private var answersRunning: Set<Int> = []
+    private var answerTasks: [Int: Task<Void, Never>] = [:]
+    /// `run`, waiting at the end for the answers in progress.
+    private var answersDone: CheckedContinuation<Void, Never>?
     /// The connection whose CALL the current task is answering.
     @TaskLocal private static var answeringOn: ObjectIdentifier?
 
@@ -68,21 +73,71 @@ public actor OCPPConnection {
         pending = PendingCalls(queueLimit: callQueueLimit, idPrefix: String(random.next() & 0xFFFF_FFFF, radix: 36))
     }
 
-    /// Serves the connection until the socket closes; then fails every waiting `call`.
+    /// Serves the connection until the socket closes; then fails every waiting `call`, and
+    /// returns once the answers in progress are done.
     public func run() async {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         deadlineSignal = continuation
         await withDiscardingTaskGroup { group in
             group.addTask(executorPreference: socket.executor.tasks) { await self.expireCalls(signals: signals) }
-            // CALLs are answered in child tasks so that a handler may itself `call` the
-            // charger: the loop keeps reading, and the result reaches the waiting handler.
-            while let message = try? await socket.receive() {
-                if let call = handle(message) {
-                    group.addTask(executorPreference: socket.executor.tasks) { await self.respond(to: call) }
+            await readUntilClosed()
+            close()
+            group.cancelAll()   // wakes the deadline sleeper
+        }
+        answerTasks.values.forEach { $0.cancel() }   // wakes any handler still running
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            if answersRunning.isEmpty { done.resume() } else { answersDone = done }
+        }
+    }
+
+    /// Handles each message as the socket completes it, in the socket's own job (they share
+    /// the executor: `TransportConnection.takeMessages`), until no more will come — or until
+    /// the task running the session is cancelled.
+    private func readUntilClosed() async {
+        let socket = self.socket
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (ended: CheckedContinuation<Void, Never>) in
+                socket.assumeIsolated { socket in
+                    socket.takeMessages { [self] message in
+                        self.assumeIsolated { connection in
+                            guard let message else { return ended.resume() }
+                            if let call = connection.handle(message) { connection.startAnswer(call) }
+                        }
+                    }
                 }
             }
-            close()
-            group.cancelAll()   // wakes the deadline sleeper and any handler still running
+        } onCancel: {
+            socket.executor.queue.async { socket.assumeIsolated { $0.stopTakingMessages() } }
+        }
+    }
+
+    /// Answers a CALL in a task of its own, so that a handler may itself `call` the charger
+    /// while the socket keeps delivering (the result reaches the waiting handler). The task
+    /// starts at once, in the job that read the CALL, and runs until its first suspension
+    /// (the store's commit): no job is queued to start it.
+    private func startAnswer(_ call: (id: String, action: String, payload: JSONObject, number: Int)) {
+        let number = call.number
+        answersRunning.insert(number)
+        let operation: @Sendable (isolated OCPPConnection) async -> Void = { connection in
+            await connection.respond(to: call)
+            connection.answerEnded(number)
+        }
+        // Started in place only from the socket's own job, where no task runs. Messages can
+        // also come while a task is running: those queued before `takeMessages` are handed
+        // over inside `run`'s task, in the middle of its suspension. A task is not nested
+        // inside that one; it is queued as usual.
+        let task = withUnsafeCurrentTask { $0 == nil }
+            ? Task.immediate(executorPreference: socket.executor.tasks) { await operation(self) }
+            : Task(executorPreference: socket.executor.tasks) { await operation(self) }
+        if answersRunning.contains(number) { answerTasks[number] = task }
+    }
+
+    private func answerEnded(_ number: Int) {
+        answersRunning.remove(number)
+        answerTasks[number] = nil
+        if answersRunning.isEmpty, let done = answersDone {
+            answersDone = nil
+            done.resume()
         }
     }
 
@@ -184,8 +239,8 @@ public actor OCPPConnection {
         }
     }
 
-    /// Answers a CALL (in its own task: `run`), then lets the CALLs that waited for the answer
-    /// go — one entry into the actor per CALL rather than one per step.
+    /// Answers a CALL (in its own task: `startAnswer`), then lets the CALLs that waited for
+    /// the answer go — one entry into the actor per CALL rather than one per step.
     private func respond(to call: (id: String, action: String, payload: JSONObject, number: Int)) async {
         await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
             await answer(id: call.id, action: call.action, payload: call.payload)

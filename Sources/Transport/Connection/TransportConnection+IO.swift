@@ -238,6 +238,7 @@ extension TransportConnection {
         requestWaiter = nil
         receiveWaiter?.resume(returning: nil)
         receiveWaiter = nil
+        endMessages()
         onSocketOpen?.resume(throwing: closedDuringHandshake)
         onSocketOpen = nil
         handshakeWaiter?.resume(throwing: closedDuringHandshake)

@@ -85,6 +85,8 @@ public actor TransportConnection {
     /// Which `receive` the waiter belongs to: a cancelled receive's handler (queued, so it runs
     /// later) ends only its own wait, never that of a receive begun after it.
     var receiveWaiterTicket: UInt64 = 0
+    /// The reader that takes each message as it completes (`takeMessages`), instead of `receive`.
+    var messageSink: (@Sendable (WebSocketMessage?) -> Void)?
     var isCloseSent = false
     var isCloseReceived = false
     /// Set once this side has failed the connection: input is only scanned for a close.
@@ -147,6 +149,31 @@ public actor TransportConnection {
         }
     }
 
+    /// Hands every message, as it completes, to `sink` — called on this connection's executor,
+    /// inside its isolation — then nil once no more will come (the socket closed, the peer's
+    /// close frame, a failed connection, or `stopTakingMessages`); messages already queued go
+    /// first. For a reader that handles a message in place (the OCPP session): it spares the
+    /// job that resuming a waiting `receive` takes, and the task's cancellation record a
+    /// waiting `receive` sets up, per message. Then `receive` is not used. A sink must not
+    /// block; work that waits belongs in a task it starts.
+    public func takeMessages(_ sink: @escaping @Sendable (WebSocketMessage?) -> Void) {
+        precondition(receiveWaiter == nil && messageSink == nil, "takeMessages: a reader is already waiting")
+        messageSink = sink
+        while messageSink != nil, let message = dequeueMessage() { sink(message) }
+        if socketState == .closed || isCloseReceived || isFailed || phase != .webSocket { endMessages() }
+    }
+
+    /// Ends `takeMessages`: the sink hears nil, and no message after it.
+    public func stopTakingMessages() {
+        endMessages()
+    }
+
+    func endMessages() {
+        guard let sink = messageSink else { return }
+        messageSink = nil
+        sink(nil)
+    }
+
     func dequeueMessage() -> WebSocketMessage? {
         guard inboundHead < inbound.count else { return nil }
         let message = inbound[inboundHead]
@@ -166,7 +193,9 @@ public actor TransportConnection {
 
     func deliver(_ message: WebSocketMessage) {
         lastMessageReceived = .now()
-        if let waiter = receiveWaiter {
+        if let sink = messageSink {
+            sink(message)
+        } else if let waiter = receiveWaiter {
             receiveWaiter = nil
             waiter.resume(returning: message)
         } else {
@@ -309,6 +338,7 @@ public actor TransportConnection {
 
     /// Tells a waiting receiver that no more messages will come.
     func finishReceiving() {
+        endMessages()
         if let waiter = receiveWaiter, inboundHead >= inbound.count {
             receiveWaiter = nil
             waiter.resume(returning: nil)
