@@ -22,24 +22,33 @@ public enum UTCTimestamp {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = max(value, 0)
-            while divisor > 0 {
-                bytes.append(UInt8(truncatingIfNeeded: 48 + (rest / divisor) % 10))
-                rest %= divisor
-                divisor /= 10
+        // Written straight into the string's storage: one allocation (a byte array, a box for a
+        // nested writer capturing it and the string were three, on the store's thread, for
+        // every event).
+        return String(unsafeUninitializedCapacity: milliseconds ? 24 : 20) { buffer in
+            put(year, 4, at: 0, in: buffer); buffer[4] = 45
+            put(month, 2, at: 5, in: buffer); buffer[7] = 45
+            put(day, 2, at: 8, in: buffer); buffer[10] = 84
+            put(secondOfDay / 3_600, 2, at: 11, in: buffer); buffer[13] = 58
+            put(secondOfDay / 60 % 60, 2, at: 14, in: buffer); buffer[16] = 58
+            put(secondOfDay % 60, 2, at: 17, in: buffer)
+            guard milliseconds else {
+                buffer[19] = 90
+                return 20
             }
+            buffer[19] = 46
+            put(millis, 3, at: 20, in: buffer); buffer[23] = 90
+            return 24
         }
-        digits(year, 4); bytes.append(45); digits(month, 2); bytes.append(45); digits(day, 2)
-        bytes.append(84)
-        digits(secondOfDay / 3_600, 2); bytes.append(58); digits(secondOfDay / 60 % 60, 2); bytes.append(58); digits(secondOfDay % 60, 2)
-        if milliseconds { bytes.append(46); digits(millis, 3) }
-        bytes.append(90)
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the last `width` decimal digits of `value` (0 when negative) at `offset`.
+    private static func put(_ value: Int64, _ width: Int, at offset: Int, in buffer: UnsafeMutableBufferPointer<UInt8>) {
+        var rest = max(value, 0)
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+            buffer[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+            rest /= 10
+        }
     }
 
     /// Whole seconds since 1970 and the millisecond within, to the nearest millisecond.

@@ -56,6 +56,15 @@ import Testing
         #expect((try? JSONParser.parse(ok)) != nil)
     }
 
+    /// ASCII strings take a path without validation; a byte at or above 0x80 anywhere in a
+    /// string sends it through UTF-8 validation.
+    @Test func stringsPastASCIIAreValidatedAndKept() throws {
+        #expect(try JSONParser.parse(Array(#"["Zürich","ok"]"#.utf8)) == .array([.string("Zürich"), .string("ok")]))
+        #expect(throws: JSONParseError(offset: 2, reason: "string is not valid UTF-8")) {
+            try JSONParser.parse([0x5B, 0x22, 0x61, 0x62, 0xC0, 0xAF, 0x22, 0x5D])   // ["ab<overlong '/'>"]
+        }
+    }
+
     @Test func objectEqualityIgnoresKeyOrder() throws {
         #expect(try JSONParser.parse(#"{"a":1,"b":[true,null]}"#) == (try JSONParser.parse(#"{"b":[true,null],"a":1}"#)))
         #expect(try JSONParser.parse(#"{"a":1}"#) != (try JSONParser.parse(#"{"a":2}"#)))

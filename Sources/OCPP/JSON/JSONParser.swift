@@ -89,6 +89,9 @@ public struct JSONParser {
             index += 1
             return .object(object)
         }
+        // Room for an OCPP object's members up front: grown from empty, a three-member object
+        // was three allocations (capacity 1, 2, 4).
+        object.members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -117,6 +120,7 @@ public struct JSONParser {
             index += 1
             return .array(elements)
         }
+        elements.reserveCapacity(8)   // a frame's four elements, a few samples: one allocation
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
@@ -155,15 +159,27 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1   // opening quote
         let start = index
-        // Fast path: no escapes — validate UTF-8 and copy the bytes in one go.
+        // Fast path: no escapes — validate UTF-8 and copy the bytes in one go. ASCII (nearly
+        // every OCPP string) needs no validation: `String(validating:as:)` is generic and not
+        // specialised, and looked up its type metadata on every call (1 µs a message in `perf`).
+        var bitsSeen: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                guard let text = String(validating: slice, as: UTF8.self) else { throw JSONParseError(offset: start, reason: "string is not valid UTF-8") }
+                let text: String
+                if bitsSeen < 0x80 {
+                    text = String(decoding: slice, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: slice, as: UTF8.self) else {
+                        throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
+                    }
+                    text = valid
+                }
                 index += 1
                 return text
             }
+            bitsSeen |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("raw control character in string") }
             index += 1

@@ -263,7 +263,15 @@ public actor TransportConnection {
     /// the output is over its high watermark: the caller then awaits `waitForDrain()` before
     /// it sends more, the backpressure `send` applies by itself.
     public func write(text: String) throws(WebSocketError) -> Bool {
-        try write(opcode: .text, payload: Array(text.utf8))
+        guard role == .server, tls == nil else { return try write(opcode: .text, payload: Array(text.utf8)) }
+        // A server's frame over plain TCP: the head, then the text's own UTF-8 bytes, straight
+        // into the output (no copy of the text into an array, and none into a frame array).
+        guard canSend else { throw WebSocketError.closed }
+        encoder.appendUnmaskedHead(opcode: .text, length: text.utf8.count, to: &output)
+        var text = text
+        text.withUTF8 { output.append(UnsafeRawBufferPointer($0)) }
+        flush()
+        return isOverHighWatermark
     }
 
     func write(opcode: WebSocketOpcode, payload: [UInt8]) throws(WebSocketError) -> Bool {

@@ -16,6 +16,7 @@ public struct ByteBuffer: Sendable {
 
     public mutating func append(_ bytes: some Sequence<UInt8>) { storage.append(contentsOf: bytes) }
     public mutating func append(_ bytes: UnsafeRawBufferPointer) { storage.append(contentsOf: bytes) }
+    public mutating func append(byte: UInt8) { storage.append(byte) }
 
     /// Removes `count` bytes from the front and returns them.
     public mutating func read(_ count: Int) -> [UInt8] {

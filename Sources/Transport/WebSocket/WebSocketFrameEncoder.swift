@@ -38,6 +38,25 @@ public struct WebSocketFrameEncoder: Sendable {
         return bytes
     }
 
+    /// Appends the head of an unmasked frame (a server's) whose payload is `length` bytes to
+    /// `buffer`; the payload then follows from wherever it is, with no frame array built around
+    /// a copy of it.
+    public func appendUnmaskedHead(fin: Bool = true, opcode: WebSocketOpcode, length: Int, to buffer: inout ByteBuffer) {
+        precondition(role == .server, "a client's frames are masked")
+        buffer.append(byte: (fin ? 0x80 : 0) | opcode.rawValue)
+        switch length {
+        case ..<126:
+            buffer.append(byte: UInt8(length))
+        case ..<65536:
+            buffer.append(byte: 126)
+            buffer.append(byte: UInt8(length >> 8))
+            buffer.append(byte: UInt8(length & 0xFF))
+        default:
+            buffer.append(byte: 127)
+            for shift in stride(from: 56, through: 0, by: -8) { buffer.append(byte: UInt8((UInt64(length) >> UInt64(shift)) & 0xFF)) }
+        }
+    }
+
     /// A close frame carrying `code` and a reason truncated to fit the 125-byte limit
     /// on a UTF-8 character boundary.
     public func encodeClose(code: WebSocketCloseCode, reason: String = "") -> [UInt8] {
