@@ -22,16 +22,17 @@ extension Evaluation {
         // An event that does not match leaves a counting pattern's window as it was (none, or one
         // still counting): nothing to take out and write back. An emptied window goes the long
         // way, which drops it.
+        // The group key is built once (a string: the station, a connector, a site …).
+        let by = rule.pattern.by
+        let key = by.key(for: event)
         if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event),
-           state.rules[rule.id]?.groups[rule.pattern.by.key(for: event)].map(rule.pattern.keepsUnchanged) ?? true {
+           state.rules[rule.id]?.groups[key].map(rule.pattern.keepsUnchanged) ?? true {
             return
         }
-        let by = rule.pattern.by
         if case .absent = rule.pattern, by != .station, event.kind == .connected || event.kind == .booted,
            !rule.trigger.matches(event) {
             return   // a (re)connection says nothing about one connector
         }
-        let key = by.key(for: event)
         // Take the runtime out while changing it, so that it is uniquely referenced and its
         // groups are changed in place rather than copied.
         guard var runtime = state.rules.removeValue(forKey: rule.id) else { return }
@@ -65,8 +66,8 @@ extension Evaluation {
         case .sustained(let pattern):
             // Vigil's own footprint (Unavailable after its disable, the reboot after its reset)
             // is not the condition clearing.
-            let clears = !isVigilsOwnDoing(event)
-                && (pattern.clearedBy.map { $0.matches(event) } ?? (!matches && rule.trigger.events.contains(event.kind)))
+            let clears = (pattern.clearedBy.map { $0.matches(event) } ?? (!matches && rule.trigger.events.contains(event.kind)))
+                && !isVigilsOwnDoing(event)
             if matches {
                 if window.since == nil { window.since = time; window.eventIds = [] }
                 window.clearedAt = nil

@@ -116,17 +116,22 @@ struct Evaluation {
     /// fault: Unavailable after Vigil's accepted disable of that connector, or Unavailable and
     /// the boot in the minutes after a reset Vigil sent. It never clears a condition.
     func isVigilsOwnDoing(_ event: DomainEvent) -> Bool {
-        guard let facts = state.stations[event.station] else { return false }
-        let afterReset = facts.resetByVigilAt.map { event.time.timeIntervalSince($0) < Self.rebootAttribution && event.time >= $0 } ?? false
+        // The kind first: most events (heartbeats, any status but Unavailable) cannot be, and
+        // need no look-up of the station's facts.
         switch event.kind {
         case .statusChanged:
             guard event.statusTo == .unavailable else { return false }
-            return afterReset || event.connector.map { facts.disabledByVigil.contains($0) } == true
         case .booted, .disconnected, .connected:
-            return afterReset
+            break
         default:
             return false
         }
+        guard let facts = state.stations[event.station] else { return false }
+        let afterReset = facts.resetByVigilAt.map { event.time.timeIntervalSince($0) < Self.rebootAttribution && event.time >= $0 } ?? false
+        if event.kind == .statusChanged {
+            return afterReset || event.connector.map { facts.disabledByVigil.contains($0) } == true
+        }
+        return afterReset
     }
 
     func target(for event: DomainEvent, by key: GroupKey) -> RuleTarget {

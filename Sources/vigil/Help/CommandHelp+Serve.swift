@@ -85,7 +85,7 @@ extension CommandHelp {
             VerbHelp(name: "cpms", summary: "chargers against vigil echo, then vigil serve with SQLite: messages/s, database size",
                      options: [OptionHelp("url", "URL", "load another central system instead (ws://HOST:PORT/PATH/)")]),
             VerbHelp(name: "rules", summary: "events/s through 500 rules and a replay of one million events"),
-            VerbHelp(name: "remediation", summary: "fault → command latency under a 5,000 msg/s background load"),
+            VerbHelp(name: "remediation", summary: "fault → command latency with 1,000 chargers saturating vigil serve"),
             VerbHelp(name: "alerts", summary: "alert delivery rate and outbox depth through a receiver outage"),
             VerbHelp(name: "scale", summary: "15,000 chargers at one message per second each (about 40 s)"),
             VerbHelp(name: "all", summary: "every suite above"),
