@@ -26,7 +26,7 @@ extension Evaluation {
         let by = rule.pattern.by
         let key = by.key(for: event)
         if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event),
-           state.rules[rule.id]?.groups[key].map(rule.pattern.keepsUnchanged) ?? true {
+           state.rules[rule.id]?.windowStaysAsItIs(key, under: rule.pattern) ?? true {
             return
         }
         if case .absent = rule.pattern, by != .station, event.kind == .connected || event.kind == .booted,

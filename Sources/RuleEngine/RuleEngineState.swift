@@ -98,6 +98,18 @@ struct RuleRuntime: Sendable, Codable, Equatable {
     var lastSuppression: [String: String] = [:]
 }
 
+extension RuleRuntime {
+    /// Whether the group's window (none counts as unchanged) stays as it is for an event the
+    /// rule's pattern does not match (`Pattern.keepsUnchanged`). `mutating` only so that a call
+    /// through the state's dictionary (`rules[id]?.windowStaysAsItIs(…)`) reaches the runtime
+    /// where it lies: a plain read copied it out, retaining and releasing each of its eleven
+    /// collections, for every rule and event.
+    mutating func windowStaysAsItIs(_ key: String, under pattern: RulePatternKind) -> Bool {
+        guard let window = groups[key] else { return true }
+        return pattern.keepsUnchanged(window)
+    }
+}
+
 /// The window of one group for one rule's pattern.
 struct GroupWindow: Sendable, Codable, Equatable {
     var target: RuleTarget
