@@ -91,6 +91,25 @@ import Testing
         #expect(heard.all == ["queued-1", "queued-2", "live", "end"])
     }
 
+    /// A full queue pauses reading; taking from it resumes reading, and what that decodes —
+    /// more messages, then the peer's close — queues behind the rest: all in order, then one end.
+    @Test func aFullQueueIsTakenInOrderBeforeWhatFollows() async throws {
+        let heard = Heard()
+        let limit = WebSocketConfiguration().inboundQueueLimit
+        let texts = (1...(limit + 20)).map { "m\($0)" }
+        try await withServer({ socket in
+            // Wait until reading has paused on a full queue with more (and the close) behind it.
+            for _ in 0..<1_000 where await socket.queuedMessageCount < limit { try? await Task.sleep(for: .milliseconds(10)) }
+            try? await Task.sleep(for: .milliseconds(100))
+            await Self.takeAll(socket, into: heard)
+        }) { client in
+            for text in texts { try await client.send(text: text) }
+            await client.close()
+            try await heard.wait { $0.last == "end" }
+        }
+        #expect(heard.all == texts + ["end"])
+    }
+
     @Test func stoppingEndsTheReaderOnceAndNothingFollows() async throws {
         let heard = Heard()
         let server = Mutex<TransportConnection?>(nil)

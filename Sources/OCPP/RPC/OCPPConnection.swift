@@ -50,6 +50,8 @@ public actor OCPPConnection {
     private var callsFromHandlers = 0
     /// The CALLs being answered (by number), and the tasks answering those that suspended.
     private var answersRunning: Set<Int> = []
+    /// Answers whose tasks were queued and have not started yet (`startAnswer`).
+    private var answersQueued = 0
     private var answerTasks: [Int: Task<Void, Never>] = [:]
     /// `run`, waiting at the end for the answers in progress.
     private var answersDone: CheckedContinuation<Void, Never>?
@@ -118,18 +120,27 @@ public actor OCPPConnection {
     private func startAnswer(_ call: (id: String, action: String, payload: JSONObject, number: Int)) {
         let number = call.number
         answersRunning.insert(number)
-        let operation: @Sendable (isolated OCPPConnection) async -> Void = { connection in
-            await connection.respond(to: call)
-            connection.answerEnded(number)
-        }
         // Started in place only from the socket's own job, where no task runs. Messages can
         // also come while a task is running: those queued before `takeMessages` are handed
         // over inside `run`'s task, in the middle of its suspension. A task is not nested
-        // inside that one; it is queued as usual.
-        let task = withUnsafeCurrentTask { $0 == nil }
-            ? Task.immediate(executorPreference: socket.executor.tasks) { await operation(self) }
-            : Task(executorPreference: socket.executor.tasks) { await operation(self) }
+        // inside that one; it is queued as usual — and so is every answer after it until the
+        // queued ones have started, so that answers start in the order their CALLs came (a
+        // read job already on the queue runs before the queued tasks).
+        let task: Task<Void, Never>
+        if answersQueued == 0, withUnsafeCurrentTask(body: { $0 == nil }) {
+            task = Task.immediate(executorPreference: socket.executor.tasks) { await self.answerInTask(call, queued: false) }
+        } else {
+            answersQueued += 1
+            task = Task(executorPreference: socket.executor.tasks) { await self.answerInTask(call, queued: true) }
+        }
         if answersRunning.contains(number) { answerTasks[number] = task }
+    }
+
+    /// The body of an answer's task (`startAnswer`).
+    private func answerInTask(_ call: (id: String, action: String, payload: JSONObject, number: Int), queued: Bool) async {
+        if queued { answersQueued -= 1 }
+        await respond(to: call)
+        answerEnded(call.number)
     }
 
     private func answerEnded(_ number: Int) {

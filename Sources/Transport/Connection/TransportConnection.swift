@@ -155,11 +155,16 @@ public actor TransportConnection {
     /// first. For a reader that handles a message in place (the OCPP session): it spares the
     /// job that resuming a waiting `receive` takes, and the task's cancellation record a
     /// waiting `receive` sets up, per message. Then `receive` is not used. A sink must not
-    /// block; work that waits belongs in a task it starts.
+    /// block; work that waits belongs in a task it starts. With another reader already there
+    /// (a waiting `receive`, an earlier sink), `sink` hears nil at once, as a second `receive`
+    /// would fail.
     public func takeMessages(_ sink: @escaping @Sendable (WebSocketMessage?) -> Void) {
-        precondition(receiveWaiter == nil && messageSink == nil, "takeMessages: a reader is already waiting")
+        guard receiveWaiter == nil, messageSink == nil else { return sink(nil) }
+        // The queue first, with no sink installed yet: taking a message from a full queue
+        // resumes reading, and what that decodes (more messages, a close frame) must queue
+        // behind the rest, not overtake it or end the reader before the queue is through.
+        while let message = dequeueMessage() { sink(message) }
         messageSink = sink
-        while messageSink != nil, let message = dequeueMessage() { sink(message) }
         if socketState == .closed || isCloseReceived || isFailed || phase != .webSocket { endMessages() }
     }
 
