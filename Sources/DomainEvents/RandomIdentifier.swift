@@ -40,8 +40,8 @@ public enum RandomIdentifier {
 
     /// 128 bits from the kernel's generator in one system call (`arc4random_buf`, which glibc
     /// serves with `getrandom` and which cannot fail; glibc has it from 2.36, Debian 12 — Swift's
-    /// Glibc module does not export `getrandom` itself); the standard library's system generator
-    /// (the same source, a call per 8 bytes) where the C library has no `arc4random_buf`.
+    /// Glibc module does not export `getrandom` itself); elsewhere the standard library's system
+    /// generator (the same source, a call per 8 bytes).
     private static func randomWords() -> (UInt64, UInt64) {
         var words: (UInt64, UInt64) = (0, 0)
         #if canImport(Glibc) || canImport(Darwin)

@@ -19,12 +19,12 @@ extension Evaluation {
         if event.kind == .commandResult { commandOutcome(event, rule: position, at: time) }
         if state.laddersRunning.contains(rule.id) { verifyLadders(with: event, rule: position, at: time) }
         guard rule.scope.isEmpty || rule.scope.contains(subject) else { return }
-        // An event that does not match leaves a counting pattern's window as it was (none, or one
-        // still counting): nothing to take out and write back. An emptied window goes the long
-        // way, which drops it.
         // The group key is built once (a string: the station, a connector, a site …).
         let by = rule.pattern.by
         let key = by.key(for: event)
+        // An event that does not match leaves a counting pattern's window as it was (none, or one
+        // still counting): nothing to take out and write back. An emptied window goes the long
+        // way, which drops it.
         if !rule.pattern.seesNonMatchingEvents, !rule.trigger.matches(event),
            state.rules[rule.id]?.windowStaysAsItIs(key, under: rule.pattern) ?? true {
             return

@@ -100,10 +100,10 @@ struct RuleRuntime: Sendable, Codable, Equatable {
 
 extension RuleRuntime {
     /// Whether the group's window (none counts as unchanged) stays as it is for an event the
-    /// rule's pattern does not match (`Pattern.keepsUnchanged`). `mutating` only so that a call
-    /// through the state's dictionary (`rules[id]?.windowStaysAsItIs(…)`) reaches the runtime
-    /// where it lies: a plain read copied it out, retaining and releasing each of its eleven
-    /// collections, for every rule and event.
+    /// rule's pattern does not match (`RulePatternKind.keepsUnchanged`). `mutating` only so that
+    /// a call through the state's dictionary (`rules[id]?.windowStaysAsItIs(…)`) reaches the
+    /// runtime where it lies: a plain read copied it out, retaining and releasing its hash and
+    /// each of its ten collections, for every rule and event.
     mutating func windowStaysAsItIs(_ key: String, under pattern: RulePatternKind) -> Bool {
         guard let window = groups[key] else { return true }
         return pattern.keepsUnchanged(window)

@@ -48,6 +48,8 @@ public actor OCPPConnection {
     private var answersFirst = AnswersFirst<String>()
     /// Calls made by handlers while answering (those must not wait for their own answer).
     private var callsFromHandlers = 0
+    /// A CALL from the charger, numbered in the order the CALLs arrived (`AnswersFirst`).
+    private typealias IncomingCall = (id: String, action: String, payload: JSONObject, number: Int)
     /// The CALLs being answered (by number), and the tasks answering those that suspended.
     private var answersRunning: Set<Int> = []
     /// Answers whose tasks were queued and have not started yet (`startAnswer`).
@@ -117,7 +119,7 @@ public actor OCPPConnection {
     /// while the socket keeps delivering (the result reaches the waiting handler). The task
     /// starts at once, in the job that read the CALL, and runs until its first suspension
     /// (the store's commit): no job is queued to start it.
-    private func startAnswer(_ call: (id: String, action: String, payload: JSONObject, number: Int)) {
+    private func startAnswer(_ call: IncomingCall) {
         let number = call.number
         answersRunning.insert(number)
         // Started in place only from the socket's own job, where no task runs. Messages can
@@ -137,7 +139,7 @@ public actor OCPPConnection {
     }
 
     /// The body of an answer's task (`startAnswer`).
-    private func answerInTask(_ call: (id: String, action: String, payload: JSONObject, number: Int), queued: Bool) async {
+    private func answerInTask(_ call: IncomingCall, queued: Bool) async {
         if queued { answersQueued -= 1 }
         await respond(to: call)
         answerEnded(call.number)
@@ -186,7 +188,7 @@ public actor OCPPConnection {
 
     /// Processes one message; returns a CALL for the caller to answer, numbered in the order
     /// the CALLs arrived (`AnswersFirst`).
-    private func handle(_ message: WebSocketMessage) -> (id: String, action: String, payload: JSONObject, number: Int)? {
+    private func handle(_ message: WebSocketMessage) -> IncomingCall? {
         guard case .text(let received) = message else {
             statistics.unreadableFrames += 1
             traffic?.unreadable()
@@ -252,7 +254,7 @@ public actor OCPPConnection {
 
     /// Answers a CALL (in its own task: `startAnswer`), then lets the CALLs that waited for
     /// the answer go — one entry into the actor per CALL rather than one per step.
-    private func respond(to call: (id: String, action: String, payload: JSONObject, number: Int)) async {
+    private func respond(to call: IncomingCall) async {
         await Self.$answeringOn.withValue(ObjectIdentifier(self)) {
             await answer(id: call.id, action: call.action, payload: call.payload)
         }
