@@ -47,6 +47,7 @@ struct ScaleBenchmark {
             try? await Task.sleep(until: start + .seconds(seconds) * 0.75, clock: .continuous)
             return server.residentBytes()
         }
+        let countersBefore = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)
         let (ownCPU, serverCPU) = (ChildServer.ownCPUSeconds(), server.cpuSeconds())
         let tally = await load.pace(every: .seconds(1), from: start, until: end)
         let finished = ContinuousClock.now
@@ -65,7 +66,10 @@ struct ScaleBenchmark {
         printLine(String(format: "  vigil serve RSS: %.0f MiB before connecting, %.0f MiB under load: %.1f KiB per connected charger",
                          Double(before) / 1_048_576, Double(underLoad) / 1_048_576, perCharger / 1_024))
         printLine("  events dropped: \(health.dropped)")
-        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
+        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) {
+            printLine("  " + counters.summary)
+            if let countersBefore { printLine("  during the load, " + counters.since(countersBefore).summary) }
+        }
         BenchResults.shared.add("scale", "chargers connected", Double(count), "chargers")
         BenchResults.shared.add("scale", "connect time", (connected - connectStart).seconds, "s")
         BenchResults.shared.add("scale", "boot time", (booted - connected).seconds, "s")

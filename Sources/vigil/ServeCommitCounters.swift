@@ -29,6 +29,19 @@ struct ServeCommitCounters {
         }
     }
 
+    /// What was counted after `earlier` (a reading of the same server): one phase's commits.
+    func since(_ earlier: ServeCommitCounters) -> ServeCommitCounters {
+        var phase = self
+        phase.commits -= earlier.commits
+        phase.writes -= earlier.writes
+        phase.urgent -= earlier.urgent
+        phase.cut -= earlier.cut
+        phase.seconds -= earlier.seconds
+        let before = Dictionary(earlier.durations.map { ($0.bound, $0.count) }, uniquingKeysWith: { first, _ in first })
+        phase.durations = durations.map { ($0.bound, $0.count - (before[$0.bound] ?? 0)) }
+        return phase
+    }
+
     static func read(port: Int) async throws -> ServeCommitCounters {
         ServeCommitCounters(metrics: String(decoding: try await ServeHealth.get(path: "/metrics", port: port), as: UTF8.self))
     }
