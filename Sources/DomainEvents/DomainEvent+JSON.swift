@@ -7,55 +7,41 @@ import Foundation
 /// event read back from the log is the event the engine saw.
 extension DomainEvent {
     public var storageJSON: String {
-        var out = "{"
-        out.reserveCapacity(320)   // an event's JSON is ≈ 150–300 bytes: one allocation, not five
-        var first = true
-        func key(_ name: String) {
-            if !first { out += "," }
-            first = false
-            out += "\"" + name + "\":"
-        }
-        func string(_ name: String, _ value: String?) {
-            guard let value else { return }
-            key(name)
-            Self.appendQuoted(value, to: &out)
-        }
-        func number(_ name: String, _ value: Int?) {
-            guard let value else { return }
-            key(name)
-            out += String(value)
-        }
-        // Keys in sorted order, as the encoder with .sortedKeys writes them.
-        if let chargerTime { string("chargerTime", UTCTimestamp.format(chargerTime, milliseconds: true)) }
-        number("connector", connector)
-        number("evse", evse)
-        key("fields")
-        out += "{"
+        // Written as UTF-8 bytes and made a string once: appending to a String pays its
+        // bookkeeping (capacity, count, ASCII flag) on every piece, which cost more than the
+        // store's insert of the event.
+        var out = EventJSONBytes()
+        out.raw("{")
+        if let chargerTime { out.string("chargerTime", UTCTimestamp.format(chargerTime, milliseconds: true)) }
+        out.number("connector", connector)
+        out.number("evse", evse)
+        out.key("fields")
+        out.raw("{")
         var firstField = true
-        for name in fields.keys.sorted() {
-            if !firstField { out += "," }
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            if !firstField { out.raw(",") }
             firstField = false
-            Self.appendQuoted(name, to: &out)
-            out += ":"
-            switch fields[name]! {
-            case .string(let text): Self.appendQuoted(text, to: &out)
-            case .bool(let value): out += value ? "true" : "false"
+            out.quoted(name)
+            out.raw(":")
+            switch value {
+            case .string(let text): out.quoted(text)
+            case .bool(let value): out.raw(value ? "true" : "false")
             case .number(let value):
-                if value.isFinite { out += value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value) }
-                else { Self.appendQuoted(String(value), to: &out) }
+                if value.isFinite { out.text(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)) }
+                else { out.quoted(String(value)) }
             }
         }
-        out += "}"
-        string("firmware", firmware)
-        string("id", id)
-        string("kind", kind.rawValue)
-        string("model", model)
-        string("site", site)
-        string("station", station)
-        string("time", UTCTimestamp.format(time, milliseconds: true))
-        string("vendor", vendor)
-        out += "}"
-        return out
+        out.raw("}")
+        out.string("firmware", firmware)
+        out.string("id", id)
+        out.string("kind", kind.rawValue)
+        out.string("model", model)
+        out.string("site", site)
+        out.string("station", station)
+        out.string("time", UTCTimestamp.format(time, milliseconds: true))
+        out.string("vendor", vendor)
+        out.raw("}")
+        return out.string
     }
 
     /// Reads what `storageJSON` wrote (and event files with whole-second times).
@@ -80,29 +66,5 @@ extension DomainEvent {
     /// reading the stored event gives back).
     public static func storagePrecision(_ date: Date) -> Date {
         UTCTimestamp.millisecondPrecision(date)
-    }
-
-    static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        // Almost every value needs no escaping: append it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += text
-            out += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -183,12 +183,16 @@ struct BenchLoad {
     /// delays that charger's next call (never two outstanding), which then goes at once; no
     /// call starts after `end`, and the calls outstanding then are waited for and counted.
     func pace(every interval: Duration, from start: ContinuousClock.Instant, until end: ContinuousClock.Instant) async -> Tally {
+        await pacer(every: interval, from: start, until: end).run()
+    }
+
+    /// The pacer behind `pace`, for a caller that also wants its `slowestSeconds` after `run`.
+    func pacer(every interval: Duration, from start: ContinuousClock.Instant, until end: ContinuousClock.Instant) -> BenchPacer {
         let now = ContinuousClock.now, nanos = Self.now()
         func instant(_ moment: ContinuousClock.Instant) -> UInt64 {
             moment >= now ? nanos + UInt64((moment - now).milliseconds * 1e6) : nanos - UInt64((now - moment).milliseconds * 1e6)
         }
-        return await BenchPacer(sockets: sockets, frames: frames, interval: UInt64(interval.milliseconds * 1e6),
-                                start: instant(start), end: instant(end)).run()
+        return BenchPacer(sockets: sockets, frames: frames, interval: UInt64(interval.milliseconds * 1e6), start: instant(start), end: instant(end))
     }
 
     /// Closes every connection (closing handshakes in parallel).

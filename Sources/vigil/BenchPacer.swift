@@ -41,6 +41,8 @@ final class BenchPacer: Sendable {
         /// The id of the call waiting for its reply, and when it went.
         var outstanding: String?
         var sentAt: UInt64 = 0
+        /// When each answered call went (parallel to `tally.latencies`), for `slowestSeconds`.
+        var sentTimes: [UInt64] = []
         /// The schedule has ended: the charger finishes with its last reply.
         var ended = false
         var finished = false
@@ -97,6 +99,24 @@ final class BenchPacer: Sendable {
         }
         watchdog.cancel()
         return chargers.reduce(into: BenchLoad.Tally()) { total, charger in total.merge(charger.state.withLock { $0.tally }) }
+    }
+
+    /// The seconds of the run (from its start) whose calls waited longest, worst first: each
+    /// with its p99 and max latency in milliseconds — where a stall shows.
+    func slowestSeconds(_ count: Int = 3) -> [(second: Int, p99: Double, max: Double)] {
+        var bySecond: [Int: [UInt32]] = [:]
+        for charger in chargers {
+            charger.state.withLock { state in
+                for (sent, latency) in zip(state.sentTimes, state.tally.latencies) {
+                    bySecond[Int((sent &- start) / 1_000_000_000), default: []].append(latency)
+                }
+            }
+        }
+        let seconds = bySecond.map { second, latencies -> (second: Int, p99: Double, max: Double) in
+            let sorted = latencies.sorted()
+            return (second, Double(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) / 1_000, Double(sorted[sorted.count - 1]) / 1_000)
+        }
+        return Array(seconds.sorted { $0.p99 > $1.p99 }.prefix(count))
     }
 
     /// The pacer thread: every charger's calls in time order, each handed to its queue when
@@ -172,6 +192,7 @@ final class BenchPacer: Sendable {
                 case .reply, .callError:
                     if case .callError = incoming { state.tally.callErrors += 1 }
                     state.tally.record(BenchLoad.now() - state.sentAt)
+                    state.sentTimes.append(state.sentAt)
                     state.outstanding = nil
                     state.sequence += 1
                     if state.ended { return .finish }

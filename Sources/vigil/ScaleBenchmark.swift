@@ -49,7 +49,8 @@ struct ScaleBenchmark {
         }
         let countersBefore = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)
         let (ownCPU, serverCPU) = (ChildServer.ownCPUSeconds(), server.cpuSeconds())
-        let tally = await load.pace(every: .seconds(1), from: start, until: end)
+        let pacer = load.pacer(every: .seconds(1), from: start, until: end)
+        let tally = await pacer.run()
         let finished = ContinuousClock.now
         let (ownUsed, serverUsed) = (ChildServer.ownCPUSeconds() - ownCPU, server.cpuSeconds() - serverCPU)
         let underLoad = await rssReading.value
@@ -61,6 +62,9 @@ struct ScaleBenchmark {
         let perCharger = Double(underLoad - before) / Double(Swift.max(1, count))
         printLine("  load: " + String(format: "%.0f messages/s answered of %d asked (%d in %.1f s), ", rate, count, tally.answered, (finished - start).seconds)
                   + tally.summary + " (issue #15 target p99 ≤ 50 ms)")
+        printLine("  slowest seconds of the load: " + pacer.slowestSeconds().map {
+            "second \($0.second): p99 " + String(format: "%.1f ms, max %.1f ms", $0.p99, $0.max)
+        }.joined(separator: "; "))
         printLine("  CPU during the load: generator " + String(format: "%.1f s, vigil serve %.1f s", ownUsed, serverUsed)
                   + " of " + String(format: "%.1f s", (finished - start).seconds))
         printLine(String(format: "  vigil serve RSS: %.0f MiB before connecting, %.0f MiB under load: %.1f KiB per connected charger",
