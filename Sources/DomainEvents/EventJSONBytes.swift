@@ -13,10 +13,12 @@ struct EventJSONBytes {
     /// The JSON written so far, as a string.
     var string: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Appends `text` as it is (JSON punctuation and literals: nothing is escaped).
     mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends `text` as it is (a number's digits: nothing is escaped).
     mutating func text(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
@@ -31,18 +33,21 @@ struct EventJSONBytes {
         raw("\":")
     }
 
+    /// `"name":"value"` at the top level, nothing when `value` is nil.
     mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         quoted(value)
     }
 
+    /// `"name":value` at the top level, nothing when `value` is nil.
     mutating func number(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
         text(String(value))
     }
 
+    /// `text` as a JSON string, escaped as the type's doc says.
     mutating func quoted(_ text: String) {
         var text = text
         bytes.append(UInt8(ascii: "\""))

@@ -12,9 +12,10 @@ import Transport
 /// charger keeps waiting for its own reply.
 ///
 /// It is built to cost the bench process little, since client and server share the cores:
-/// each charger's loop runs isolated to its connection, in a task that prefers the connection's
-/// queue (no executor hop per message), frames are pre-encoded, replies are classified from a
-/// few bytes, and latencies go into a plain array per charger (merged and sorted once at the end).
+/// a saturating charger's loop runs isolated to its connection, in a task that prefers the
+/// connection's queue (no executor hop per message); a paced fleet has no task per charger at
+/// all (`BenchPacer`); frames are pre-encoded, replies are classified from a few bytes, and
+/// latencies go into a plain array per charger (merged and sorted once at the end).
 struct BenchLoad {
     /// What the chargers did in one phase.
     struct Tally: Sendable {
@@ -148,7 +149,9 @@ struct BenchLoad {
 
     /// Every charger sends its BootNotification at once and waits for the answer. Each in a
     /// task of its own, not a task group's child: the runtime removes a finished child from its
-    /// group by walking the group's list, which at 15,000 chargers cost seconds of CPU.
+    /// group by walking the group's list, which at 15,000 chargers cost seconds of CPU. (So a
+    /// cancelled caller does not cancel the boots; a server that never answers closes nothing
+    /// either — as before, the benchmark then waits, and its child server is stopped on a signal.)
     func boot() async -> Tally {
         let tasks = sockets.map { socket in Task(executorPreference: socket.executor.tasks) { await Self.boot(socket) } }
         var total = Tally()
@@ -179,14 +182,10 @@ struct BenchLoad {
     }
 
     /// Every charger sends one call per `interval`, the chargers' first calls spread evenly
-    /// over the first interval from `start`, until `end`. A reply later than the interval
-    /// delays that charger's next call (never two outstanding), which then goes at once; no
-    /// call starts after `end`, and the calls outstanding then are waited for and counted.
-    func pace(every interval: Duration, from start: ContinuousClock.Instant, until end: ContinuousClock.Instant) async -> Tally {
-        await pacer(every: interval, from: start, until: end).run()
-    }
-
-    /// The pacer behind `pace`, for a caller that also wants its `slowestSeconds` after `run`.
+    /// over the first interval from `start`, until `end` (`BenchPacer`: a reply later than the
+    /// interval delays that charger's next call, never two outstanding, which then goes at
+    /// once; no call starts after `end`, and the calls outstanding then are waited for and
+    /// counted). Run it once with `run()`; `slowestSeconds()` afterwards.
     func pacer(every interval: Duration, from start: ContinuousClock.Instant, until end: ContinuousClock.Instant) -> BenchPacer {
         let now = ContinuousClock.now, nanos = Self.now()
         func instant(_ moment: ContinuousClock.Instant) -> UInt64 {

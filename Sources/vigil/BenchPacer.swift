@@ -32,6 +32,7 @@ final class BenchPacer: Sendable {
         }
     }
 
+    /// What a charger has done and owes (`BenchPacer` reads it back at the end).
     private struct State {
         var tally = BenchLoad.Tally()
         var sequence: Int
@@ -54,12 +55,15 @@ final class BenchPacer: Sendable {
     private let end: UInt64
     private let interval: UInt64
     private let remaining: Mutex<(count: Int, waiter: CheckedContinuation<Void, Never>?)>
+    /// `run` is called once: a second run would start a second schedule on the same chargers.
+    private let hasRun = Atomic<Bool>(false)
     /// How long the calls outstanding at the end are waited for.
     let straggleLimit: Duration = .seconds(30)
 
     /// `start` and `end` are `BenchLoad.now()` nanoseconds; the chargers' first calls are
     /// spread evenly over the first interval.
     init(sockets: [TransportConnection], frames: BenchFrames, interval: UInt64, start: UInt64, end: UInt64) {
+        precondition(interval > 0, "a paced load needs an interval above zero")
         self.frames = frames
         self.interval = interval
         self.start = start
@@ -73,6 +77,7 @@ final class BenchPacer: Sendable {
 
     /// Runs the schedule to its end and returns once every charger has finished.
     func run() async -> BenchLoad.Tally {
+        precondition(!hasRun.exchange(true, ordering: .relaxed), "a BenchPacer runs once")
         guard !chargers.isEmpty else { return BenchLoad.Tally() }
         for charger in chargers {
             charger.socket.executor.queue.async { [self] in
@@ -85,8 +90,9 @@ final class BenchPacer: Sendable {
         thread.name = "bench-pacer"
         thread.start()
         let watchdog = Task { [self, chargers, straggleLimit] in
-            let afterEnd = Duration.nanoseconds(Int64(end > BenchLoad.now() ? end - BenchLoad.now() : 0)) + straggleLimit
-            try await Task.sleep(for: afterEnd)
+            let now = BenchLoad.now()
+            let afterEnd = Duration.nanoseconds(Int64(end > now ? end - now : 0)) + straggleLimit
+            guard (try? await Task.sleep(for: afterEnd)) != nil else { return }   // cancelled: every charger finished
             for charger in chargers { await charger.socket.abort() }
         }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
@@ -113,8 +119,8 @@ final class BenchPacer: Sendable {
             }
         }
         let seconds = bySecond.map { second, latencies -> (second: Int, p99: Double, max: Double) in
-            let sorted = latencies.sorted()
-            return (second, Double(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) / 1_000, Double(sorted[sorted.count - 1]) / 1_000)
+            let sorted = latencies.sorted()   // p99 as `BenchLoad.Tally.percentiles` takes it
+            return (second, Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]) / 1_000, Double(sorted[sorted.count - 1]) / 1_000)
         }
         return Array(seconds.sorted { $0.p99 > $1.p99 }.prefix(count))
     }
@@ -149,6 +155,7 @@ final class BenchPacer: Sendable {
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR {}
     }
 
+    /// On the charger's queue: a call fell due.
     private func callDue(_ charger: Charger, on socket: isolated TransportConnection) {
         let send = charger.state.withLock { state -> Bool in
             guard !state.finished else { return false }
@@ -158,7 +165,9 @@ final class BenchPacer: Sendable {
         if send { sendOwed(charger, on: socket) }
     }
 
-    /// Sends the next call of the cycle, unless the schedule has passed its end.
+    /// On the charger's queue: sends the next call of the cycle, unless the schedule has passed
+    /// its end. Written after the lock is released: a failed write ends the messages, whose
+    /// sink takes the lock again.
     private func sendOwed(_ charger: Charger, on socket: isolated TransportConnection) {
         let now = BenchLoad.now()
         let frame = charger.state.withLock { state -> String? in
@@ -174,6 +183,9 @@ final class BenchPacer: Sendable {
         do { _ = try socket.write(text: frame) } catch { finish(charger, closed: true, socket: socket) }
     }
 
+    /// The sink of the charger's messages, called in its socket's job. A server CALL is answered
+    /// whether or not a call of the charger's own is outstanding; writes happen after the lock is
+    /// released (a failed write ends the messages, and the sink's nil takes the lock again).
     private func received(_ message: WebSocketMessage?, by charger: Charger) {
         charger.socket.assumeIsolated { socket in
             guard let message else { return finish(charger, closed: true, socket: socket) }
@@ -181,15 +193,17 @@ final class BenchPacer: Sendable {
                 charger.state.withLock { $0.tally.stray += 1 }
                 return
             }
-            enum Next { case nothing, send, finish }
+            /// What to do once the lock is released.
+            enum Next { case nothing, send, finish, answer(String) }
             let next = charger.state.withLock { state -> Next in
-                guard let expected = state.outstanding else {
-                    state.tally.stray += 1
-                    return .nothing
-                }
-                let incoming = BenchFrames.classify(text, expecting: expected)
+                // An empty id matches no reply: with nothing outstanding only a server CALL counts.
+                let incoming = BenchFrames.classify(text, expecting: state.outstanding ?? "")
                 switch incoming {
                 case .reply, .callError:
+                    guard state.outstanding != nil else {
+                        state.tally.stray += 1
+                        return .nothing
+                    }
                     if case .callError = incoming { state.tally.callErrors += 1 }
                     state.tally.record(BenchLoad.now() - state.sentAt)
                     state.sentTimes.append(state.sentAt)
@@ -199,8 +213,7 @@ final class BenchPacer: Sendable {
                     return state.owed > 0 ? .send : .nothing
                 case .call(let id, let action):
                     state.tally.serverCalls += 1
-                    _ = try? socket.write(text: BenchFrames.answer(id: id, action: action))
-                    return .nothing
+                    return .answer(BenchFrames.answer(id: id, action: action))
                 case .stray:
                     state.tally.stray += 1
                     return .nothing
@@ -210,10 +223,12 @@ final class BenchPacer: Sendable {
             case .nothing: break
             case .send: sendOwed(charger, on: socket)
             case .finish: finish(charger, closed: false, socket: socket)
+            case .answer(let frame): _ = try? socket.write(text: frame)
             }
         }
     }
 
+    /// On the charger's queue: no call falls due any more.
     private func scheduleEnded(_ charger: Charger) {
         let idle = charger.state.withLock { state -> Bool in
             state.ended = true

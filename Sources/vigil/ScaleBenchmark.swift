@@ -41,18 +41,21 @@ struct ScaleBenchmark {
                   + "; booted in " + String(format: "%.1f s", (booted - connected).seconds) + ", boot " + boot.summary
                   + (boot.answered < count ? " (\(boot.answered) answered)" : ""))
 
+        // Read before the start is set: right after the boots serve may take a while to answer,
+        // and the first round's calls must not fall due meanwhile (they would go in a burst).
+        let countersBefore = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)
         let start = ContinuousClock.now + .milliseconds(200)
         let end = start + .seconds(seconds)
         let rssReading = Task {
             try? await Task.sleep(until: start + .seconds(seconds) * 0.75, clock: .continuous)
             return server.residentBytes()
         }
-        let countersBefore = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)
         let (ownCPU, serverCPU) = (ChildServer.ownCPUSeconds(), server.cpuSeconds())
         let pacer = load.pacer(every: .seconds(1), from: start, until: end)
         let tally = await pacer.run()
         let finished = ContinuousClock.now
         let (ownUsed, serverUsed) = (ChildServer.ownCPUSeconds() - ownCPU, server.cpuSeconds() - serverCPU)
+        let countersAfter = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)   // before the disconnects' commits
         let underLoad = await rssReading.value
         let health = try await ServeHealth.read(port: server.httpPort ?? 0)
         await load.close()
@@ -62,18 +65,15 @@ struct ScaleBenchmark {
         let perCharger = Double(underLoad - before) / Double(Swift.max(1, count))
         printLine("  load: " + String(format: "%.0f messages/s answered of %d asked (%d in %.1f s), ", rate, count, tally.answered, (finished - start).seconds)
                   + tally.summary + " (issue #15 target p99 ≤ 50 ms)")
-        printLine("  slowest seconds of the load: " + pacer.slowestSeconds().map {
-            "second \($0.second): p99 " + String(format: "%.1f ms, max %.1f ms", $0.p99, $0.max)
-        }.joined(separator: "; "))
+        let slowest = pacer.slowestSeconds().map { "second \($0.second): p99 " + String(format: "%.1f ms, max %.1f ms", $0.p99, $0.max) }
+        printLine("  slowest seconds of the load: " + (slowest.isEmpty ? "none (nothing answered)" : slowest.joined(separator: "; ")))
         printLine("  CPU during the load: generator " + String(format: "%.1f s, vigil serve %.1f s", ownUsed, serverUsed)
                   + " of " + String(format: "%.1f s", (finished - start).seconds))
         printLine(String(format: "  vigil serve RSS: %.0f MiB before connecting, %.0f MiB under load: %.1f KiB per connected charger",
                          Double(before) / 1_048_576, Double(underLoad) / 1_048_576, perCharger / 1_024))
         printLine("  events dropped: \(health.dropped)")
-        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) {
-            printLine("  " + counters.summary)
-            if let countersBefore { printLine("  during the load, " + counters.since(countersBefore).summary) }
-        }
+        if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
+        if let countersBefore, let countersAfter { printLine("  during the load, " + countersAfter.since(countersBefore).summary) }
         BenchResults.shared.add("scale", "chargers connected", Double(count), "chargers")
         BenchResults.shared.add("scale", "connect time", (connected - connectStart).seconds, "s")
         BenchResults.shared.add("scale", "boot time", (booted - connected).seconds, "s")
