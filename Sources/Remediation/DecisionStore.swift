@@ -30,6 +30,17 @@ public struct DecisionStore: Sendable {
                 first_decided_at TEXT NOT NULL
             );
             """),
+        // A large state is saved in pieces, each in a commit of its own (`saveRuleState`).
+        Migration(version: 2, name: "the rule state in pieces", sql: """
+            CREATE TABLE rule_state_pieces (
+                save INTEGER NOT NULL,
+                piece INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (save, piece)
+            );
+            ALTER TABLE rule_state ADD COLUMN save INTEGER;
+            ALTER TABLE rule_state ADD COLUMN pieces INTEGER NOT NULL DEFAULT 0;
+            """),
     ])
 
     /// Stores decisions (and moves the consumer's cursor, keeps the text of rule versions not
@@ -107,22 +118,6 @@ public struct DecisionStore: Sendable {
     /// log never prunes what a restart from this state would replay.
     public static let savedStateConsumer = "rules-saved-state"
 
-    /// Saves the engine's state with the cursor it was taken at; the position is also recorded as
-    /// an event-log cursor (`savedStateConsumer`) in the same transaction.
-    public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String) async throws {
-        try await host.committing(schema: Self.schema) { database in
-            if let cursor {
-                try StationStore.writeEventCursor(consumer: Self.savedStateConsumer, .init(cursor: cursor, tickedThrough: engineTime),
-                                                  now: now, in: database)
-            }
-            try database.run("""
-                INSERT INTO rule_state (id, saved_at, json, position, ahead, engine_time) VALUES (1, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, json = excluded.json, position = excluded.position,
-                    ahead = excluded.ahead, engine_time = excluded.engine_time
-                """, now, json, cursor?.position, cursor?.aheadText ?? "", engineTime)
-        }
-    }
-
     /// The stored rule versions whose hash starts with `prefix` (case-insensitive), oldest first.
     public func ruleVersions(hashPrefix prefix: String) async throws -> [RuleVersion] {
         try await host.withDatabase(schema: Self.schema) { database in
@@ -145,19 +140,5 @@ public struct DecisionStore: Sendable {
     static func ruleVersion(_ row: [SQLValue]) -> RuleVersion {
         RuleVersion(hash: row[0].text ?? "", rule: row[1].text ?? "", canonical: row[2].text ?? "", yaml: row[3].text ?? "",
                     firstDecidedAt: row[4].text ?? "")
-    }
-
-    public func ruleState() async throws -> SavedRuleState? {
-        try await host.withDatabase(schema: Self.schema) { database in
-            guard let row = try database.rows("SELECT json, position, ahead, engine_time FROM rule_state WHERE id = 1").first else { return nil }
-            var cursor: EventCursor?
-            if let position = row[1].int {
-                guard let ahead = EventCursor.ahead(from: row[2].text ?? "") else {
-                    throw StationStore.UnreadableEvent(sequence: position, error: "the rule state's cursor is damaged")
-                }
-                cursor = EventCursor(position: position, ahead: ahead)
-            }
-            return SavedRuleState(json: row[0].text ?? "", cursor: cursor, engineTime: row[3].text)
-        }
     }
 }

@@ -398,8 +398,9 @@ public actor RuleRunner {
     }
 
     /// Takes the state as it stands (a copy: the runner goes on changing its own), encodes it
-    /// on a queue of its own (`stateEncoding`: neither the rules thread nor the connections'
-    /// shared pool waits for seconds of encoding) and stores it; one save at a time. Nothing when
+    /// on a thread of its own at low priority (`encodeOffThread`: neither the rules thread nor
+    /// the connections' shared pool waits for seconds of encoding) and stores it, in pieces
+    /// when large (`DecisionStore.saveRuleState`); one save at a time. Nothing when
     /// the conditions of `saveState` do not hold (the next tick tries again). A node that lost
     /// the remediation while encoding does not write its (older) state over the new node's.
     private func beginStateSave() {
@@ -421,13 +422,20 @@ public actor RuleRunner {
         }
     }
 
-    /// The queue the saved state is encoded on (a thread of its own when busy, not a pool's).
-    private static let stateEncoding = DispatchQueue(label: "vigil-rule-state", qos: .utility)
+    /// How many nice levels below the process the saved state is encoded: on a fleet large
+    /// enough for the encoding to matter (≈ 1.4 MB of JSON per thousand stations) the cores
+    /// are busy, and a save is never urgent — it waits for a core rather than taking one from
+    /// the chargers' answers (the next save's interval grows with the time this one took).
+    static let stateEncodingNiceness: Int32 = 15
 
-    /// Encodes `state` as the store keeps it, on `stateEncoding`; the JSON and the seconds it took.
+    /// Encodes `state` as the store keeps it, on a thread of its own at low priority; the JSON
+    /// and the seconds it took.
     private static func encodeOffThread(_ state: RuleEngineState) async throws -> (String, TimeInterval) {
         try await withCheckedThrowingContinuation { continuation in
-            stateEncoding.async {
+            let thread = Thread {
+                // On Linux `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread alone.
+                let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + stateEncodingNiceness))
                 let started = ContinuousClock.now
                 // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
                 let result = Result { try JSONEncoder().encode(state) }
@@ -435,6 +443,8 @@ public actor RuleRunner {
                 let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
                 continuation.resume(with: result.map { (String(decoding: $0, as: UTF8.self), seconds) })
             }
+            thread.name = "vigil-rule-state"
+            thread.start()
         }
     }
 

@@ -92,6 +92,16 @@ struct ChildServer {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Bytes the child has caused to be written to storage so far (`write_bytes` of
+    /// /proc/PID/io: its WAL, database and log writes as the block layer sees them).
+    func bytesWrittenToDisk() -> Int {
+        guard let io = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8) else { return 0 }
+        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return 0
+    }
+
     /// User plus system CPU seconds this process (the load generator) has used so far.
     static func ownCPUSeconds() -> Double {
         var usage = rusage()

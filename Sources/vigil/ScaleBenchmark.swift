@@ -50,11 +50,12 @@ struct ScaleBenchmark {
             try? await Task.sleep(until: start + .seconds(seconds) * 0.75, clock: .continuous)
             return server.residentBytes()
         }
-        let (ownCPU, serverCPU) = (ChildServer.ownCPUSeconds(), server.cpuSeconds())
+        let (ownCPU, serverCPU, written) = (ChildServer.ownCPUSeconds(), server.cpuSeconds(), server.bytesWrittenToDisk())
         let pacer = load.pacer(every: .seconds(1), from: start, until: end)
         let tally = await pacer.run()
         let finished = ContinuousClock.now
         let (ownUsed, serverUsed) = (ChildServer.ownCPUSeconds() - ownCPU, server.cpuSeconds() - serverCPU)
+        let writtenDuringLoad = server.bytesWrittenToDisk() - written
         let countersAfter = try? await ServeCommitCounters.read(port: server.httpPort ?? 0)   // before the disconnects' commits
         let underLoad = await rssReading.value
         let health = try await ServeHealth.read(port: server.httpPort ?? 0)
@@ -68,7 +69,9 @@ struct ScaleBenchmark {
         let slowest = pacer.slowestSeconds().map { "second \($0.second): p99 " + String(format: "%.1f ms, max %.1f ms", $0.p99, $0.max) }
         printLine("  slowest seconds of the load: " + (slowest.isEmpty ? "none (nothing answered)" : slowest.joined(separator: "; ")))
         printLine("  CPU during the load: generator " + String(format: "%.1f s, vigil serve %.1f s", ownUsed, serverUsed)
-                  + " of " + String(format: "%.1f s", (finished - start).seconds))
+                  + " of " + String(format: "%.1f s", (finished - start).seconds)
+                  + String(format: "; serve wrote %.0f MB to disk (%.1f KB per message)", Double(writtenDuringLoad) / 1e6,
+                           Double(writtenDuringLoad) / 1e3 / Double(Swift.max(1, tally.answered))))
         printLine(String(format: "  vigil serve RSS: %.0f MiB before connecting, %.0f MiB under load: %.1f KiB per connected charger",
                          Double(before) / 1_048_576, Double(underLoad) / 1_048_576, perCharger / 1_024))
         printLine("  events dropped: \(health.dropped)")
@@ -81,6 +84,7 @@ struct ScaleBenchmark {
         BenchResults.shared.add("scale", "answer latency p50", p50, "ms")
         BenchResults.shared.add("scale", "answer latency p99", p99, "ms")
         BenchResults.shared.add("scale", "answer latency max", max, "ms")
+        BenchResults.shared.add("scale", "serve disk writes per message", Double(writtenDuringLoad) / 1e3 / Double(Swift.max(1, tally.answered)), "KB")
         BenchResults.shared.add("scale", "serve RSS under load", Double(underLoad) / 1_048_576, "MiB")
         BenchResults.shared.add("scale", "serve RSS per connected charger", perCharger / 1_024, "KiB")
         BenchResults.shared.add("scale", "events dropped", Double(health.dropped), "events")

@@ -1,0 +1,76 @@
+@testable import CPMS
+import DomainEvents
+import Foundation
+@testable import Remediation
+import Store
+import StoreTesting
+import Testing
+
+/// A rule state larger than a piece is saved in pieces, each in its own commit, and read back
+/// whole; a save that stopped half-way leaves the previous state current; older pieces go.
+@Suite struct RuleStatePiecesTests {
+    static let now = "2026-12-07T00:00:00.000Z"
+
+    /// A JSON text of `count` entries with multi-byte characters, so cuts fall near them.
+    static func state(_ count: Int, tag: String) -> String {
+        "{" + (0..<count).map { #""\#(tag)-\#($0)":"Ladesäule ⚡ 🔌 \#($0)""# }.joined(separator: ",") + "}"
+    }
+
+    @Test(arguments: TestEngine.all) func aLargeStateIsSavedInPiecesAndReadBackWhole(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "state-pieces")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let decisions = DecisionStore(host: store)
+        let large = Self.state(400, tag: "a")
+        try await decisions.saveRuleState(large, cursor: EventCursor(position: 7), engineTime: nil, now: Self.now, pieceBytes: 1_000)
+        let saved = try await decisions.ruleState()
+        #expect(saved?.json == large)
+        #expect(saved?.cursor == EventCursor(position: 7))
+        let pieces = try await store.withDatabase(schema: DecisionStore.schema) { try $0.rows("SELECT count(*) FROM rule_state_pieces") }
+        #expect((pieces.first?.first?.int ?? 0) > large.utf8.count / 1_000)
+
+        // A second large save replaces the first; its pieces are all that is left.
+        let second = Self.state(300, tag: "b")
+        try await decisions.saveRuleState(second, cursor: EventCursor(position: 9), engineTime: nil, now: Self.now, pieceBytes: 1_000)
+        #expect(try await decisions.ruleState()?.json == second)
+        let saves = try await store.withDatabase(schema: DecisionStore.schema) { try $0.rows("SELECT DISTINCT save FROM rule_state_pieces") }
+        #expect(saves.count == 1)
+
+        // A small state is kept inline, and no piece stays behind.
+        try await decisions.saveRuleState("{}", cursor: EventCursor(position: 11), engineTime: nil, now: Self.now, pieceBytes: 1_000)
+        #expect(try await decisions.ruleState()?.json == "{}")
+        let left = try await store.withDatabase(schema: DecisionStore.schema) { try $0.rows("SELECT count(*) FROM rule_state_pieces") }
+        #expect(left.first?.first?.int == 0)
+    }
+
+    @Test(arguments: TestEngine.all) func aSaveStoppedHalfWayLeavesThePreviousState(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "state-pieces-stopped")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let decisions = DecisionStore(host: store)
+        let first = Self.state(200, tag: "a")
+        try await decisions.saveRuleState(first, cursor: EventCursor(position: 3), engineTime: nil, now: Self.now, pieceBytes: 1_000)
+        // The next save wrote two pieces, then the process stopped.
+        try await store.committing(schema: DecisionStore.schema) { database in
+            let next = (try database.rows("SELECT max(save) FROM rule_state_pieces").first?.first?.int ?? 0) + 1
+            try database.run("INSERT INTO rule_state_pieces (save, piece, text) VALUES (?, 0, 'x'), (?, 1, 'y')", next, next)
+        }
+        #expect(try await decisions.ruleState()?.json == first)
+        #expect(try await decisions.ruleState()?.cursor == EventCursor(position: 3))
+        // The save after the restart writes its own pieces and deletes the stopped save's.
+        let later = Self.state(250, tag: "c")
+        try await decisions.saveRuleState(later, cursor: EventCursor(position: 5), engineTime: nil, now: Self.now, pieceBytes: 1_000)
+        #expect(try await decisions.ruleState()?.json == later)
+        let saves = try await store.withDatabase(schema: DecisionStore.schema) { try $0.rows("SELECT DISTINCT save FROM rule_state_pieces") }
+        #expect(saves.count == 1)
+    }
+
+    @Test func piecesNeverSplitACharacter() {
+        let text = String(repeating: "a🔌ä", count: 50)
+        for bytes in [1, 2, 3, 4, 5, 7, 64] {
+            let pieces = DecisionStore.pieces(of: text, bytes: bytes)
+            #expect(pieces.joined() == text, "piece size \(bytes)")
+            #expect(pieces.allSatisfy { $0.utf8.count <= max(4, bytes) }, "piece size \(bytes)")
+        }
+    }
+}
