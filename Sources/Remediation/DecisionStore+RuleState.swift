@@ -8,28 +8,45 @@ import Store
 /// current one — in one small write with its cursor — so a big fleet's state (≈ 1.4 MB per
 /// thousand stations with the shipped rules) never lands on the store as one write: that write
 /// held every charger answer of its commit while tens of megabytes went to the WAL and were
-/// synced (seconds 5–8 of every `bench scale` run at 15,000 chargers). The pieces of older
-/// saves are deleted after the switch, one small write each. A save that stops half-way (a
-/// crash, a failed write) leaves the current state as it was.
+/// synced (seconds 5–8 of every `bench scale` run at 15,000 chargers). The pieces of other
+/// saves are deleted after the switch, one small write each, never those of the current one.
+/// A save that stops half-way (a crash, a failed write) leaves the current state as it was.
+///
+/// Several nodes may save (one paused past its role's expiry, the one that took over): each
+/// save is numbered at random, so two saves never share pieces; the switch checks that all of
+/// its pieces are there (another node's clean-up may have taken some: the save then fails and
+/// the previous state stays current); the reader takes the row and its pieces in one
+/// statement (one snapshot) and checks them piece by piece.
 extension DecisionStore {
     /// The largest piece of a saved state: 64 pages of WAL in a commit.
     public static let stateSavePiece = 256 * 1_024
 
+    /// The saved state cannot be put together: a piece is missing or the row contradicts itself.
+    public struct RuleStateDamaged: Error, CustomStringConvertible {
+        public var problem: String
+        public var description: String { "the saved rule state is damaged: \(problem)" }
+    }
+
     /// Saves the engine's state with the cursor it was taken at; the position is also recorded as
     /// an event-log cursor (`savedStateConsumer`) in the same transaction as the switch to it.
+    /// Older pieces are deleted afterwards (`deleteOtherPieces`): a failure there leaves the
+    /// new state current and is thrown as `PiecesLeftBehind`.
     public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String,
                               pieceBytes: Int = DecisionStore.stateSavePiece) async throws {
         let pieces = json.utf8.count > pieceBytes ? Self.pieces(of: json, bytes: pieceBytes) : []
-        let save = try await host.withDatabase(schema: Self.schema) { database in
-            (try database.rows("SELECT max(save) FROM rule_state_pieces").first?.first?.int ?? 0) + 1
-        }
+        let save = Int.random(in: 1...Int.max)
         for (index, piece) in pieces.enumerated() {
             try await host.committing(schema: Self.schema) { database in
-                if index == 0 { try database.run("DELETE FROM rule_state_pieces WHERE save = ?", save) }   // a stopped save's
                 try database.run("INSERT INTO rule_state_pieces (save, piece, text) VALUES (?, ?, ?)", save, index, piece)
             }
         }
         try await host.committing(schema: Self.schema) { database in
+            if !pieces.isEmpty {
+                let stored = try database.rows("SELECT count(*) FROM rule_state_pieces WHERE save = ?", save).first?.first?.int ?? 0
+                guard stored == pieces.count else {
+                    throw RuleStateDamaged(problem: "\(stored) of the new save's \(pieces.count) pieces are stored (another node deleted them?); the previous state stays current")
+                }
+            }
             if let cursor {
                 try StationStore.writeEventCursor(consumer: Self.savedStateConsumer, .init(cursor: cursor, tickedThrough: engineTime),
                                                   now: now, in: database)
@@ -41,60 +58,83 @@ extension DecisionStore {
                 """, now, pieces.isEmpty ? json : "", cursor?.position, cursor?.aheadText ?? "", engineTime,
                 pieces.isEmpty ? nil : save, pieces.count)
         }
-        try await deletePieces(except: pieces.isEmpty ? nil : save)
+        do {
+            try await deleteOtherPieces()
+        } catch {
+            throw PiecesLeftBehind(error: "\(error)")
+        }
     }
 
-    /// The saved state, put together from its pieces when it was saved in pieces.
+    /// The new state is current, but the pieces of older saves could not all be deleted (the
+    /// next save tries again).
+    public struct PiecesLeftBehind: Error, CustomStringConvertible {
+        public var error: String
+        public var description: String { "the rule state is saved, but older pieces could not be deleted: \(error)" }
+    }
+
+    /// The saved state, put together from its pieces when it was saved in pieces. An inline
+    /// text wins over pieces (a build before pieces writes the text and leaves the pieces'
+    /// columns as they were); pieces are used when the text is empty.
     public func ruleState() async throws -> SavedRuleState? {
         try await host.withDatabase(schema: Self.schema) { database in
-            guard let row = try database.rows("SELECT json, position, ahead, engine_time, save, pieces FROM rule_state WHERE id = 1").first else {
-                return nil
-            }
+            // One statement, so the row and its pieces come from one snapshot.
+            let rows = try database.rows("""
+                SELECT s.json, s.position, s.ahead, s.engine_time, s.pieces, p.piece, p.text
+                FROM rule_state s LEFT JOIN rule_state_pieces p ON p.save = s.save AND s.json = ''
+                WHERE s.id = 1 ORDER BY p.piece
+                """)
+            guard let row = rows.first else { return nil }
             var cursor: EventCursor?
             if let position = row[1].int {
                 guard let ahead = EventCursor.ahead(from: row[2].text ?? "") else {
-                    throw StationStore.UnreadableEvent(sequence: position, error: "the rule state's cursor is damaged")
+                    throw RuleStateDamaged(problem: "its cursor (at \(position)) cannot be read")
                 }
                 cursor = EventCursor(position: position, ahead: ahead)
             }
             var json = row[0].text ?? ""
-            if let count = row[5].int, count > 0 {
-                let texts = try database.rows("SELECT text FROM rule_state_pieces WHERE save = ? ORDER BY piece", row[4].int ?? 0)
-                guard texts.count == count else {
-                    throw StationStore.UnreadableEvent(sequence: cursor?.position ?? 0,
-                                                       error: "the rule state has \(texts.count) of its \(count) pieces")
+            let count = row[4].int ?? 0
+            if json.isEmpty && count > 0 {
+                let numbers = rows.map { $0[5].int }
+                guard numbers == (0..<count).map({ Optional($0) }) else {
+                    let present = numbers.compactMap { $0 }
+                    throw RuleStateDamaged(problem: "it was saved in \(count) pieces, \(present.count) are stored (numbers \(present.prefix(8).map(String.init).joined(separator: ", "))\(present.count > 8 ? " …" : ""))")
                 }
-                json = texts.map { $0[0].text ?? "" }.joined()
+                json = rows.map { $0[6].text ?? "" }.joined()
             }
             return SavedRuleState(json: json, cursor: cursor, engineTime: row[3].text)
         }
     }
 
-    /// Deletes the pieces of every save but `current` (nil: of every save), one piece per write.
-    private func deletePieces(except current: Int?) async throws {
+    /// Deletes the pieces of every save but the current one, one piece per write; the current
+    /// save is looked up in each delete, so a save that became current meanwhile (another
+    /// node's) keeps its pieces.
+    private func deleteOtherPieces() async throws {
+        let current = "coalesce((SELECT save FROM rule_state WHERE id = 1 AND json = ''), -1)"
         let stale = try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT save, piece FROM rule_state_pieces WHERE save <> ? ORDER BY save, piece", current ?? -1)
+            try database.rows("SELECT save, piece FROM rule_state_pieces WHERE save <> \(current) ORDER BY save, piece")
                 .map { ($0[0].int ?? 0, $0[1].int ?? 0) }
         }
         for (save, piece) in stale {
             try await host.committing(schema: Self.schema) { database in
-                try database.run("DELETE FROM rule_state_pieces WHERE save = ? AND piece = ?", save, piece)
+                try database.run("DELETE FROM rule_state_pieces WHERE save = ? AND piece = ? AND save <> \(current)", save, piece)
             }
         }
     }
 
     /// `json` cut into pieces of at most `bytes` UTF-8 bytes, never inside a character's bytes.
     static func pieces(of json: String, bytes: Int) -> [String] {
-        let utf8 = Array(json.utf8)
-        var pieces: [String] = []
-        var start = 0
-        while start < utf8.count {
-            var end = min(utf8.count, start + max(4, bytes))
-            // Back off continuation bytes (10xxxxxx): the cut goes before a character's first byte.
-            while end < utf8.count, end > start + 1, utf8[end] & 0xC0 == 0x80 { end -= 1 }
-            pieces.append(String(decoding: utf8[start..<end], as: UTF8.self))
-            start = end
+        var json = json
+        return json.withUTF8 { utf8 in
+            var pieces: [String] = []
+            var start = 0
+            while start < utf8.count {
+                var end = min(utf8.count, start + max(4, bytes))
+                // Back off continuation bytes (10xxxxxx): the cut goes before a character's first byte.
+                while end < utf8.count, end > start + 1, utf8[end] & 0xC0 == 0x80 { end -= 1 }
+                pieces.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<end]), as: UTF8.self))
+                start = end
+            }
+            return pieces
         }
-        return pieces
     }
 }

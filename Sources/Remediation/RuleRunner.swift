@@ -46,7 +46,7 @@ public actor RuleRunner {
     static let longestSaveInterval: TimeInterval = 120
     static let saveCostFactor = 50.0
     /// The save of the state in progress (`beginStateSave`), if any.
-    private var stateSave: Task<Void, Never>?
+    private var stateSave: (task: Task<Void, Never>, ticket: StateSaveTicket)?
     /// When the alert silences were last read from the store (`refreshSilences`).
     private var silencesRead: Date?
     /// Called with every batch of decisions after they are stored and audited, with their
@@ -387,64 +387,81 @@ public actor RuleRunner {
 
     /// Saves the engine's state with the cursor it stands for — only between batches and once
     /// what they decided is recorded, so a restart never starts past an unrecorded decision —
-    /// and returns once it is stored (after any save already in progress).
+    /// and returns once it is stored. Someone waits for this save (start, reload, shutdown), so
+    /// it is encoded at the process's own priority; a periodic save still encoding at low
+    /// priority is abandoned (its state is older anyway), one already writing is waited for.
     /// A runner without a saved state saves its first one at once: a restart (or the node taking
     /// the remediation over) then replays from there instead of starting, state empty, past a
     /// ladder already running. Only the node that decides saves: a standby's state is stale.
     func saveState() async {
-        while let running = stateSave { await running.value }
-        beginStateSave()
-        await stateSave?.value
+        while let running = stateSave {
+            if running.ticket.abandon() {
+                stateSave = nil
+                break
+            }
+            await running.task.value
+        }
+        beginStateSave(niceness: 0)
+        await stateSave?.task.value
     }
 
     /// Takes the state as it stands (a copy: the runner goes on changing its own), encodes it
-    /// on a thread of its own at low priority (`encodeOffThread`: neither the rules thread nor
-    /// the connections' shared pool waits for seconds of encoding) and stores it, in pieces
-    /// when large (`DecisionStore.saveRuleState`); one save at a time. Nothing when
-    /// the conditions of `saveState` do not hold (the next tick tries again). A node that lost
-    /// the remediation while encoding does not write its (older) state over the new node's.
-    private func beginStateSave() {
+    /// on a thread of its own (`encodeOffThread`: neither the rules thread nor the connections'
+    /// shared pool waits for seconds of encoding) — `niceness` levels below the process: a
+    /// periodic save waits for a core rather than taking one from the chargers' answers — and
+    /// stores it, in pieces when large (`DecisionStore.saveRuleState`); one save at a time.
+    /// Nothing when the conditions of `saveState` do not hold (the next tick tries again). A
+    /// node that lost the remediation while encoding does not write its (older) state; one that
+    /// loses it while writing is caught by the store (`DecisionStore.saveRuleState`).
+    private func beginStateSave(niceness: Int32 = RuleRunner.stateEncodingNiceness) {
         guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
         let snapshot = state, cursor = evaluated
         let engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
         let decisions = DecisionStore(host: store), events = self.events, log = self.log
-        stateSave = Task.detached(priority: .utility) { [weak self] in
+        let ticket = StateSaveTicket()
+        let task = Task.detached(priority: .utility) { [weak self] in
             do {
-                let (json, took) = try await Self.encodeOffThread(snapshot)
-                await self?.stateEncoded(taking: took)
-                guard events.isActive else { return }
-                try await decisions.saveRuleState(json, cursor: cursor, engineTime: engineTime, now: savedAt)
+                let (json, took) = try await Self.encodeOffThread(snapshot, niceness: niceness)
+                if ticket.startWriting() {
+                    await self?.stateEncoded(taking: took)
+                    if events.isActive {
+                        try await decisions.saveRuleState(json, cursor: cursor, engineTime: engineTime, now: savedAt)
+                    }
+                }
+            } catch let error as DecisionStore.PiecesLeftBehind {
+                log(.warning, "rule state saved; older pieces left for the next save", ["error": error.error])
             } catch {
                 log(.error, "cannot save the rule state", ["error": "\(error)"])
             }
-            await self?.stateSaved()
+            await self?.stateSaved(ticket)
         }
+        stateSave = (task, ticket)
     }
 
-    /// How many nice levels below the process the saved state is encoded: on a fleet large
-    /// enough for the encoding to matter (≈ 1.4 MB of JSON per thousand stations) the cores
-    /// are busy, and a save is never urgent — it waits for a core rather than taking one from
-    /// the chargers' answers (the next save's interval grows with the time this one took).
+    /// How many nice levels below the process a periodic save's state is encoded: on a fleet
+    /// large enough for the encoding to matter (≈ 1.4 MB of JSON per thousand stations) the
+    /// cores are busy, and a periodic save is never urgent — it waits for a core rather than
+    /// taking one from the chargers' answers (the next save's interval grows with the time this
+    /// one took).
     static let stateEncodingNiceness: Int32 = 15
 
-    /// Encodes `state` as the store keeps it, on a thread of its own at low priority; the JSON
-    /// and the seconds it took.
-    private static func encodeOffThread(_ state: RuleEngineState) async throws -> (String, TimeInterval) {
+    /// Encodes `state` as the store keeps it, on a thread of its own `niceness` levels below
+    /// the process; the JSON and the seconds it took. Throws when no thread can be started.
+    private static func encodeOffThread(_ state: RuleEngineState, niceness: Int32) async throws -> (String, TimeInterval) {
         try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                // On Linux `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread alone.
-                let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + stateEncodingNiceness))
-                let started = ContinuousClock.now
-                // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
-                let result = Result { try JSONEncoder().encode(state) }
-                let took = ContinuousClock.now - started
-                let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
-                continuation.resume(with: result.map { (String(decoding: $0, as: UTF8.self), seconds) })
+            do {
+                try DetachedThread.start(name: "vigil-rule-state", niceness: niceness) {
+                    let started = ContinuousClock.now
+                    // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
+                    let result = Result { try JSONEncoder().encode(state) }
+                    let took = ContinuousClock.now - started
+                    let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+                    continuation.resume(with: result.map { (String(decoding: $0, as: UTF8.self), seconds) })
+                }
+            } catch {
+                continuation.resume(throwing: error)
             }
-            thread.name = "vigil-rule-state"
-            thread.start()
         }
     }
 
@@ -453,8 +470,9 @@ public actor RuleRunner {
         saveInterval = min(Self.longestSaveInterval, max(Self.shortestSaveInterval, Self.saveCostFactor * seconds))
     }
 
-    private func stateSaved() {
-        stateSave = nil
+    /// The save holding `ticket` ended (an abandoned one no longer holds the runner's slot).
+    private func stateSaved(_ ticket: StateSaveTicket) {
+        if stateSave?.ticket === ticket { stateSave = nil }
     }
 
     /// Replaces the rule set; the state of rules whose text is unchanged carries over.

@@ -65,6 +65,60 @@ import Testing
         #expect(saves.count == 1)
     }
 
+    @Test(arguments: TestEngine.all) func aMissingPieceIsReportedNotGuessed(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "state-pieces-missing")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let decisions = DecisionStore(host: store)
+        try await decisions.saveRuleState(Self.state(200, tag: "a"), cursor: EventCursor(position: 3), engineTime: nil,
+                                          now: Self.now, pieceBytes: 1_000)
+        try await store.committing(schema: DecisionStore.schema) { database in
+            try database.run("DELETE FROM rule_state_pieces WHERE piece = 2")
+        }
+        await #expect(throws: DecisionStore.RuleStateDamaged.self) { try await decisions.ruleState() }
+    }
+
+    @Test(arguments: TestEngine.all) func anInlineStateWinsOverPieces(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "state-pieces-inline")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let decisions = DecisionStore(host: store)
+        try await decisions.saveRuleState(Self.state(200, tag: "a"), cursor: EventCursor(position: 3), engineTime: nil,
+                                          now: Self.now, pieceBytes: 1_000)
+        // A build from before pieces saves later: it writes the text and leaves the pieces' columns.
+        try await store.committing(schema: DecisionStore.schema) { database in
+            try database.run("UPDATE rule_state SET json = ?, position = 8 WHERE id = 1", #"{"older":"build"}"#)
+        }
+        let saved = try await decisions.ruleState()
+        #expect(saved?.json == #"{"older":"build"}"#)
+        #expect(saved?.cursor?.position == 8)
+    }
+
+    @Test func aSaveStillEncodingIsAbandonedOnceAndOnlyThen() {
+        let encoding = StateSaveTicket()
+        #expect(encoding.abandon())
+        #expect(!encoding.startWriting())
+        #expect(!encoding.abandon())
+        let writing = StateSaveTicket()
+        #expect(writing.startWriting())
+        #expect(!writing.abandon())
+    }
+
+    @Test func aDetachedThreadRunsItsJobAtTheNicenessAsked() async throws {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let base = getpriority(which, 0)
+        let seen = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), Error>) in
+            do {
+                try DetachedThread.start(name: "vigil-test", niceness: 3) {
+                    continuation.resume(returning: (getpriority(which, 0), Thread.current.name ?? ""))
+                }
+            } catch { continuation.resume(throwing: error) }
+        }
+        #expect(seen.0 == min(19, base + 3))
+        #expect(seen.1 == "vigil-test")
+        #expect(getpriority(which, 0) == base)   // the caller's thread is unchanged
+    }
+
     @Test func piecesNeverSplitACharacter() {
         let text = String(repeating: "a🔌ä", count: 50)
         for bytes in [1, 2, 3, 4, 5, 7, 64] {

@@ -1,0 +1,20 @@
+import Synchronization
+
+/// One save of the rule state, as the runner and the save's task both see it: still encoding,
+/// writing, or abandoned by an awaited save that took its place (`RuleRunner.saveState`). The
+/// stage changes once, atomically, so a save either writes or is abandoned, never both.
+final class StateSaveTicket: Sendable {
+    private static let encoding = 0, writing = 1, abandoned = 2
+    private let stage = Atomic<Int>(StateSaveTicket.encoding)
+
+    /// The save has its JSON and may write it: false when it was abandoned meanwhile.
+    func startWriting() -> Bool {
+        stage.compareExchange(expected: Self.encoding, desired: Self.writing, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Abandons the save if it is still encoding (it will write nothing): false when it is
+    /// already writing (or done), and must be waited for.
+    func abandon() -> Bool {
+        stage.compareExchange(expected: Self.encoding, desired: Self.abandoned, ordering: .acquiringAndReleasing).exchanged
+    }
+}
