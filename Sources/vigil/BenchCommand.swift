@@ -26,6 +26,9 @@ struct BenchCommand {
     var scaleChargers: Int
     var scaleSeconds: Int
 
+    /// `bench cpms`' alternating echo/serve pairs (`--rounds`), 3 by default.
+    var rounds: Int
+
     /// `bench insights`' stations (`--stations`), 1,000 by default.
     var insightStations: Int
 
@@ -36,7 +39,7 @@ struct BenchCommand {
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = Arguments(arguments)
-        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url", "stations", "db"])
+        try parsed.rejectUnknown(allowed: ["connections", "idle", "seconds", "url", "stations", "db", "rounds"])
         targetURL = parsed.value("url")
         database = parsed.value("db") ?? ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"]
         if let first = parsed.positional.first {
@@ -50,6 +53,7 @@ struct BenchCommand {
         scaleSeconds = max(1, try parsed.integer("seconds", default: 20))
         idleConnections = try parsed.integer("idle", default: 10_000)
         seconds = max(1, try parsed.integer("seconds", default: 5))
+        rounds = max(1, try parsed.integer("rounds", default: 3))
         insightStations = max(InsightsBenchmark.perSite, try parsed.integer("stations", default: 1_000))
     }
 
@@ -58,14 +62,14 @@ struct BenchCommand {
         if suite == "ocpp" || suite == "all" { OCPPBenchmark.run(seconds: Double(min(seconds, 3))) }
         if suite == "transport" || suite == "all" { try await runTransport() }
         if suite == "rules" || suite == "all" { try RulesBenchmark().run() }
-        if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL).run() }
+        if suite == "cpms" || suite == "all" { try await CPMSBenchmark(chargers: connections, seconds: seconds, targetURL: targetURL, rounds: rounds).run() }
         if suite == "remediation" || suite == "all" { try await RemediationBenchmark(seconds: max(seconds, 10)).run() }
         if suite == "alerts" || suite == "all" { try await AlertsBenchmark().run() }
         if suite == "scale" || suite == "all" { try await ScaleBenchmark(chargers: max(1, scaleChargers), seconds: scaleSeconds).run() }
         if suite == "insights" { try await InsightsBenchmark(stations: insightStations).run() }   // not in all: it writes a year of history
         if suite == "cluster" { try await ClusterBenchmark(chargers: connections, seconds: max(seconds, 10), database: database).run() }
         var settings: [String: Any] = ["seconds": seconds, "connections": connections, "idleConnections": idleConnections,
-                                       "messageBytes": messageBytes, "target": targetURL ?? "vigil serve"]
+                                       "messageBytes": messageBytes, "target": targetURL ?? "vigil serve", "rounds": rounds]
         if suite == "scale" { settings["scale"] = ["chargers": scaleChargers, "seconds": scaleSeconds] }
         try BenchResults.shared.finish(suite: suite, settings: settings)
         return 0

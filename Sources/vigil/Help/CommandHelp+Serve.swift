@@ -82,7 +82,7 @@ extension CommandHelp {
         verbs: [
             VerbHelp(name: "transport", summary: "WebSocket round trips through 1 and N connections, memory per idle connection"),
             VerbHelp(name: "ocpp", summary: "OCPP decode, validate and encode rates on one core"),
-            VerbHelp(name: "cpms", summary: "chargers against vigil echo, then vigil serve with SQLite: messages/s, database size",
+            VerbHelp(name: "cpms", summary: "chargers against vigil echo and vigil serve with SQLite in alternating rounds: messages/s, database size",
                      options: [OptionHelp("url", "URL", "load another central system instead (ws://HOST:PORT/PATH/)")]),
             VerbHelp(name: "rules", summary: "events/s through 500 rules and a replay of one million events"),
             VerbHelp(name: "remediation", summary: "fault → command latency with 1,000 chargers saturating vigil serve"),
@@ -98,6 +98,7 @@ extension CommandHelp {
         options: [OptionHelp("connections", "N", "connections or chargers", default: "1000; scale 15000"),
                   OptionHelp("idle", "N", "idle connections held for the memory figure", default: "10000"),
                   OptionHelp("seconds", "S", "how long each rate is measured", default: "5; scale 20"),
+                  OptionHelp("rounds", "N", "cpms only: alternating echo/serve pairs; the median pair's figures are reported", default: "3"),
                   OptionHelp("url", "URL", "cpms only: load another central system instead of vigil serve")],
         examples: ["vigil bench ocpp", "vigil bench cpms --connections 200 --seconds 10", "vigil bench insights --stations 100",
                    "scripts/postgres-scratch run vigil bench cluster"])
