@@ -21,7 +21,7 @@ extension TransportConnection {
     /// until the socket would block, or re-queues itself).
     func handleEvents(_ events: Poller.Events) {
         if events.isWritable { handleWritable() }
-        if events.isReadable { handleReadable() }
+        if events.isReadable { handleReadable(untilWouldBlock: events.mayHaveEndOfFile) }
     }
 
     /// Stops reading; readiness events that come meanwhile are ignored, and `resumeReading`
@@ -39,10 +39,15 @@ extension TransportConnection {
         executor.queue.async { self.assumeIsolated { $0.handleReadable() } }
     }
 
-    /// Reads until the socket would block: readiness is edge-triggered, so no new event comes
-    /// for bytes (or an end-of-file) already pending when the handler returns. After 512 KiB it
-    /// yields the queue to other work and continues in a fresh block.
-    func handleReadable() {
+    /// Reads until the socket is drained: readiness is edge-triggered, so no new event comes
+    /// for bytes (or an end-of-file) already pending when the handler returns. A read that
+    /// leaves room in the buffer took everything queued at that moment, and whatever arrives
+    /// later raises a new event, so it ends the handler without a second `recv` that would only
+    /// say `EAGAIN` (one system call per message saved) — unless `untilWouldBlock`: the event
+    /// may carry an end-of-file no later event repeats (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`),
+    /// or there was no event (a resumed or continued read). After 16 reads it yields the queue to
+    /// other work and continues in a fresh block.
+    func handleReadable(untilWouldBlock: Bool = true) {
         var rounds = 0
         while socketState != .closed && !isReadPaused {
             if rounds == 16 {
@@ -50,11 +55,16 @@ extension TransportConnection {
                 return
             }
             rounds += 1
+            var drained = false
             let result = ThreadBuffer.receive.withBuffer { buffer -> Int in
                 let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-                if count > 0 { ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                if count > 0 {
+                    drained = count < buffer.count
+                    ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                }
                 return count > 0 ? count : (count == 0 ? 0 : -Int(errno))
             }
+            if drained && !untilWouldBlock { return }
             if result == 0 { peerClosedSocket(); return }
             if result < 0 {
                 let code = Int32(-result)

@@ -16,14 +16,19 @@ import Synchronization
 /// - `deregister` removes the descriptor from epoll synchronously, so the owner may close it
 ///   right after and a new socket with the same number can never inherit the old interest;
 /// - descriptors are registered edge-triggered for input and output at once, so nothing is
-///   re-armed after an event. Owners read until `EAGAIN` (or re-queue themselves) and flush
-///   until `EAGAIN`, the usual edge-triggered contract; spurious events are harmless.
+///   re-armed after an event. Owners read until `EAGAIN` — or until a read leaves room in its
+///   buffer, when the event carries no hang-up (`Events.mayHaveEndOfFile`): data arriving
+///   after that read raises a new event — or re-queue themselves, and flush until `EAGAIN`,
+///   the usual edge-triggered contract; spurious events are harmless.
 public final class Poller: Sendable {
     /// Events as epoll reports them (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, `EPOLLERR`, `EPOLLRDHUP`).
     public struct Events: Sendable {
         public let rawValue: UInt32
         public var isReadable: Bool { rawValue & Self.readableMask != 0 }
         public var isWritable: Bool { rawValue & Self.writableMask != 0 }
+        /// The peer may have closed or the socket failed: a read must go on until it would
+        /// block, as no later event reports this again.
+        public var mayHaveEndOfFile: Bool { rawValue & (Self.peerHangUp | Self.hangUp | Self.error) != 0 }
 
         static let input = UInt32(EPOLLIN.rawValue)
         static let output = UInt32(EPOLLOUT.rawValue)
