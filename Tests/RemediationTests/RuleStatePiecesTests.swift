@@ -65,13 +65,19 @@ import Testing
         #expect(saves.count == 1)
     }
 
-    @Test(arguments: TestEngine.all) func aMissingPieceIsReportedNotGuessed(engine: TestEngine) async throws {
-        let test = try TestDatabase(engine, name: "state-pieces-missing")
-        defer { test.remove() }
+    /// A fresh database holding a state of 200 entries saved in pieces of 1,000 bytes, cursor 3.
+    static func savedInPieces(_ engine: TestEngine, name: String) async throws -> (TestDatabase, StationStore, DecisionStore) {
+        let test = try TestDatabase(engine, name: name)
         let store = try StationStore(location: test.location)
         let decisions = DecisionStore(host: store)
         try await decisions.saveRuleState(Self.state(200, tag: "a"), cursor: EventCursor(position: 3), engineTime: nil,
                                           now: Self.now, pieceBytes: 1_000)
+        return (test, store, decisions)
+    }
+
+    @Test(arguments: TestEngine.all) func aMissingPieceIsReportedNotGuessed(engine: TestEngine) async throws {
+        let (test, store, decisions) = try await Self.savedInPieces(engine, name: "state-pieces-missing")
+        defer { test.remove() }
         try await store.committing(schema: DecisionStore.schema) { database in
             try database.run("DELETE FROM rule_state_pieces WHERE piece = 2")
         }
@@ -79,12 +85,8 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all) func anInlineStateWinsOverPieces(engine: TestEngine) async throws {
-        let test = try TestDatabase(engine, name: "state-pieces-inline")
+        let (test, store, decisions) = try await Self.savedInPieces(engine, name: "state-pieces-inline")
         defer { test.remove() }
-        let store = try StationStore(location: test.location)
-        let decisions = DecisionStore(host: store)
-        try await decisions.saveRuleState(Self.state(200, tag: "a"), cursor: EventCursor(position: 3), engineTime: nil,
-                                          now: Self.now, pieceBytes: 1_000)
         // A build from before pieces saves later: it writes the text and leaves the pieces' columns.
         try await store.committing(schema: DecisionStore.schema) { database in
             try database.run("UPDATE rule_state SET json = ?, position = 8 WHERE id = 1", #"{"older":"build"}"#)
