@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Transport", "OCPP", "YAMLKit"], exclude: ["README.md"]),
         .target(name: "ServiceLog", exclude: ["README.md"]),
         .target(name: "Alerts", dependencies: ["Store", "DomainEvents", "Audit", "YAMLKit", "Transport", "VendorCatalog", "Digests", "ServiceLog"], exclude: ["README.md"]),
-        .target(name: "Remediation", dependencies: ["CPMS", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts", "ServiceLog"], exclude: ["README.md"]),
+        .target(name: "Remediation", dependencies: ["CPMS", "Transport", "RuleEngine", "DomainEvents", "VendorCatalog", "Audit", "Alerts", "ServiceLog"], exclude: ["README.md"]),
         .target(name: "Evidence", dependencies: ["OCPP", "CPMS", "Billing", "Remediation", "Audit", "Digests", "DomainEvents"], exclude: ["README.md"]),
         .target(name: "Dashboard", dependencies: ["Transport", "Digests"], exclude: ["README.md"]),
         .target(name: "API", dependencies: ["Dashboard", "Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts", "Billing", "Evidence", "Fraud"],

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Transport
 
 /// A serial executor with a thread of its own, for the actors on the fault loop's path. On
 /// Swift's cooperative pool — two threads on a two-core machine — a job waits behind every
@@ -66,10 +67,9 @@ public final class ThreadExecutor: SerialExecutor, Sendable {
 
     public init(name: String) {
         let thread = Thread { [self] in
-            Thread.current.name = name   // set from the thread itself, `top -H` and perf show it
+            ThreadName.setCurrent(name)
             self.loop()
         }
-        thread.name = name
         thread.start()
     }
 

@@ -33,6 +33,20 @@ extension DecisionStore {
     /// new state current and is thrown as `PiecesLeftBehind`.
     public func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String,
                               pieceBytes: Int = DecisionStore.stateSavePiece) async throws {
+        try await saveRuleState(json, cursor: cursor, engineTime: engineTime, now: now, pieceBytes: pieceBytes, pause: nil)
+    }
+
+    /// Where a save may be paused, so a test can act as another node would meanwhile.
+    enum SaveStep: Sendable {
+        /// The pieces are written; the switch comes next.
+        case piecesWritten
+        /// The pieces to delete are listed; the deletes come next.
+        case staleListed
+    }
+
+    /// `saveRuleState`, calling `pause` at each `SaveStep` (tests).
+    func saveRuleState(_ json: String, cursor: EventCursor?, engineTime: String?, now: String, pieceBytes: Int,
+                       pause: (@Sendable (SaveStep) async throws -> Void)?) async throws {
         let pieces = json.utf8.count > pieceBytes ? Self.pieces(of: json, bytes: pieceBytes) : []
         let save = Int.random(in: 1...Int.max)
         for (index, piece) in pieces.enumerated() {
@@ -40,12 +54,11 @@ extension DecisionStore {
                 try database.run("INSERT INTO rule_state_pieces (save, piece, text) VALUES (?, ?, ?)", save, index, piece)
             }
         }
+        try await pause?(.piecesWritten)
         try await host.committing(schema: Self.schema) { database in
             if !pieces.isEmpty {
                 let stored = try database.rows("SELECT count(*) FROM rule_state_pieces WHERE save = ?", save).first?.first?.int ?? 0
-                guard stored == pieces.count else {
-                    throw RuleStateDamaged(problem: "\(stored) of the new save's \(pieces.count) pieces are stored (another node deleted them?); the previous state stays current")
-                }
+                guard stored == pieces.count else { throw SaveLostPieces(stored: stored, written: pieces.count) }
             }
             if let cursor {
                 try StationStore.writeEventCursor(consumer: Self.savedStateConsumer, .init(cursor: cursor, tickedThrough: engineTime),
@@ -59,9 +72,19 @@ extension DecisionStore {
                 pieces.isEmpty ? nil : save, pieces.count)
         }
         do {
-            try await deleteOtherPieces()
+            try await deleteOtherPieces(pause: pause)
         } catch {
             throw PiecesLeftBehind(error: "\(error)")
+        }
+    }
+
+    /// A save's pieces went missing before its switch (another node's clean-up deleted them):
+    /// the save failed and the previous state stays current and whole.
+    public struct SaveLostPieces: Error, CustomStringConvertible {
+        public var stored: Int
+        public var written: Int
+        public var description: String {
+            "\(stored) of the new save's \(written) pieces are still stored (another node's clean-up deleted the rest); the previous state stays current"
         }
     }
 
@@ -108,12 +131,13 @@ extension DecisionStore {
     /// Deletes the pieces of every save but the current one, one piece per write; the current
     /// save is looked up in each delete, so a save that became current meanwhile (another
     /// node's) keeps its pieces.
-    private func deleteOtherPieces() async throws {
+    private func deleteOtherPieces(pause: (@Sendable (SaveStep) async throws -> Void)?) async throws {
         let current = "coalesce((SELECT save FROM rule_state WHERE id = 1 AND json = ''), -1)"
         let stale = try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT save, piece FROM rule_state_pieces WHERE save <> \(current) ORDER BY save, piece")
                 .map { ($0[0].int ?? 0, $0[1].int ?? 0) }
         }
+        try await pause?(.staleListed)
         for (save, piece) in stale {
             try await host.committing(schema: Self.schema) { database in
                 try database.run("DELETE FROM rule_state_pieces WHERE save = ? AND piece = ? AND save <> \(current)", save, piece)

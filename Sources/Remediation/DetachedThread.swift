@@ -1,5 +1,5 @@
-import Foundation
 import Glibc
+import Transport
 
 /// Starts a job on an operating-system thread of its own, optionally at a lower priority, and
 /// reports a thread that cannot be started (Foundation's `Thread` ignores `pthread_create`'s
@@ -23,15 +23,15 @@ enum DetachedThread {
         }
     }
 
-    /// Runs `body` on a new detached thread named `name` (at most 15 bytes show), `niceness`
-    /// levels below the process (0: the same priority). Throws `CannotStart`, without running
-    /// `body`, when the thread cannot be created.
+    /// Runs `body` on a new detached thread named `name` (`ThreadName`: its first 15 bytes),
+    /// `niceness` levels below the calling thread (0: the same priority). Throws `CannotStart`,
+    /// without running `body`, when the thread cannot be created.
     static func start(name: String, niceness: Int32 = 0, _ body: @escaping @Sendable () -> Void) throws {
         let job = Unmanaged.passRetained(Job(name: name, niceness: niceness, body: body)).toOpaque()
         var thread = pthread_t()
         let code = pthread_create(&thread, nil, { raw in
             let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            Thread.current.name = job.name   // from the thread itself: `top -H` and perf show it
+            ThreadName.setCurrent(job.name)
             if job.niceness > 0 {
                 // On Linux `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread alone.
                 let which = __priority_which_t(PRIO_PROCESS.rawValue)

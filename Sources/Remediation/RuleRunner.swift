@@ -389,7 +389,8 @@ public actor RuleRunner {
     /// what they decided is recorded, so a restart never starts past an unrecorded decision —
     /// and returns once it is stored. Someone waits for this save (start, reload, shutdown), so
     /// it is encoded at the process's own priority; a periodic save still encoding at low
-    /// priority is abandoned (its state is older anyway), one already writing is waited for.
+    /// priority is abandoned (its state is older anyway), one already writing — or another
+    /// awaited save — is waited for.
     /// A runner without a saved state saves its first one at once: a restart (or the node taking
     /// the remediation over) then replays from there instead of starting, state empty, past a
     /// ladder already running. Only the node that decides saves: a standby's state is stale.
@@ -412,14 +413,15 @@ public actor RuleRunner {
     /// stores it, in pieces when large (`DecisionStore.saveRuleState`); one save at a time.
     /// Nothing when the conditions of `saveState` do not hold (the next tick tries again). A
     /// node that lost the remediation while encoding does not write its (older) state; one that
-    /// loses it while writing is caught by the store (`DecisionStore.saveRuleState`).
+    /// loses it while writing may still land it (the window ARCHITECTURE.md's remediation
+    /// section describes), whole or not at all (`DecisionStore.saveRuleState`).
     private func beginStateSave(niceness: Int32 = RuleRunner.stateEncodingNiceness) {
         guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
         lastSaved = clock()
         let snapshot = state, cursor = evaluated
         let engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)
         let decisions = DecisionStore(host: store), events = self.events, log = self.log
-        let ticket = StateSaveTicket()
+        let ticket = StateSaveTicket(abandonable: niceness > 0)   // only a periodic save: an awaited one is someone's
         let task = Task.detached(priority: .utility) { [weak self] in
             do {
                 let (json, took) = try await Self.encodeOffThread(snapshot, niceness: niceness)
@@ -451,7 +453,7 @@ public actor RuleRunner {
     private static func encodeOffThread(_ state: RuleEngineState, niceness: Int32) async throws -> (String, TimeInterval) {
         try await withCheckedThrowingContinuation { continuation in
             do {
-                try DetachedThread.start(name: "vigil-rule-state", niceness: niceness) {
+                try DetachedThread.start(name: "vigil-rulestate", niceness: niceness) {
                     let started = ContinuousClock.now
                     // Default date coding (seconds as a double) keeps sub-second times exact across a restart.
                     let result = Result { try JSONEncoder().encode(state) }

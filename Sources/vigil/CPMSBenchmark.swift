@@ -9,10 +9,12 @@ import Transport
 /// `vigil serve` with a fresh SQLite database, in `rounds` alternating pairs (echo, serve,
 /// echo, serve …: this machine's speed drifts by tens of percent within minutes, so one echo
 /// run followed by one serve run could compare two different machines). Reports each pair's
-/// rates and serve/echo, and the median pair's as the figures (issue #15: ≥ 0.5×); for serve
-/// also latency, the drain time (after the load stops, until /api/v1/health shows the event
-/// consumers caught up; ≤ 1 s; serve drains before the next echo round, so its backlog never
-/// runs during one), the events dropped, RSS and the database size per million messages. With
+/// rates and serve/echo, and the median pair's (the lower middle of an even number) as the
+/// figures (issue #15: ≥ 0.5×); for serve also latency, the drain time (after the load stops,
+/// until /api/v1/health shows the event consumers caught up; ≤ 1 s; serve drains its load's
+/// backlog and its chargers' disconnects before the next echo round, so none of it runs during
+/// one), the events dropped, RSS (the median round's, chargers connected) and the database size
+/// per million messages. With
 /// `targetURL` it loads that central system alone (`make bench-compare`).
 struct CPMSBenchmark {
     let chargers: Int
@@ -55,27 +57,26 @@ struct CPMSBenchmark {
         var stopped = false
         defer { if !stopped { server.stop() } }
 
-        /// One echo/serve pair; the serve load stays connected (for RSS) until the next round.
+        /// One echo/serve pair, with serve's RSS while its chargers were connected.
         struct Round {
             var echoRate: Double
             var serve: Measurement
+            var rss: Int
             var drain: Double?
             var health: ServeHealth
             var ratio: Double { serve.rate / max(1, echoRate) }
         }
         var done: [Round] = []
         var answeredInAll = 0
-        var rss = 0
         for round in 1...max(1, rounds) {
             if rounds > 1 { printLine("  round \(round) of \(rounds)") }
             let echoed = try await measure(url: "ws://127.0.0.1:\(echo.port)/ocpp/", label: "vigil echo", server: echo)
             await echoed.load.close()
             let measured = try await measure(url: "ws://127.0.0.1:\(server.port)/ocpp/", label: "vigil serve", server: server)
-            rss = max(rss, server.residentBytes())   // with every charger still connected
+            let rss = server.residentBytes()   // with every charger still connected
             answeredInAll += measured.tally.answered
-            // Serve's backlog drains before anything else runs: it never takes CPU from the next echo round.
             let (drain, health) = try await ServeHealth.waitUntilCaughtUp(port: server.httpPort ?? 0, since: measured.stop.instant)
-            let result = Round(echoRate: echoed.rate, serve: measured, drain: drain, health: health)
+            let result = Round(echoRate: echoed.rate, serve: measured, rss: rss, drain: drain, health: health)
             printLine(String(format: "  serve / echo: %.3f× (%.0f / %.0f messages/s; issue #15 target ≥ 0.5×)", result.ratio,
                              measured.rate, echoed.rate))
             if let drain {
@@ -87,6 +88,8 @@ struct CPMSBenchmark {
             }
             done.append(result)
             await measured.load.close()
+            // The disconnects' writes and events drain too: nothing of serve's runs during the next echo round.
+            if round < rounds { _ = try await ServeHealth.waitUntilCaughtUp(port: server.httpPort ?? 0, since: BenchLoad.now()) }
         }
         if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
         server.stop()   // SIGTERM: the message log is flushed on the way out
@@ -94,8 +97,9 @@ struct CPMSBenchmark {
         let bytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
             total + ((try? FileManager.default.attributesOfItem(atPath: database + suffix)[.size] as? Int) ?? 0)
         }
-        let median = done.sorted { $0.ratio < $1.ratio }[done.count / 2]
+        let median = done.sorted { $0.ratio < $1.ratio }[(done.count - 1) / 2]   // the lower middle of an even count
         let connected = max(1, median.serve.load.sockets.count)
+        let rss = median.rss
         if done.count > 1 {
             printLine("  serve / echo by round: " + done.map { String(format: "%.3f×", $0.ratio) }.joined(separator: ", ")
                       + String(format: "; the median round's: %.3f× (%.0f / %.0f messages/s)", median.ratio, median.serve.rate, median.echoRate))

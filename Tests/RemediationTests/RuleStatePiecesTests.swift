@@ -4,7 +4,9 @@ import Foundation
 @testable import Remediation
 import Store
 import StoreTesting
+import Synchronization
 import Testing
+import Transport
 
 /// A rule state larger than a piece is saved in pieces, each in its own commit, and read back
 /// whole; a save that stopped half-way leaves the previous state current; older pieces go.
@@ -104,21 +106,70 @@ import Testing
         let writing = StateSaveTicket()
         #expect(writing.startWriting())
         #expect(!writing.abandon())
+        let awaited = StateSaveTicket(abandonable: false)   // someone waits for it to be stored
+        #expect(!awaited.abandon())
+        #expect(awaited.startWriting())
     }
 
-    @Test func aDetachedThreadRunsItsJobAtTheNicenessAsked() async throws {
+    @Test(arguments: TestEngine.all) func aSaveWhosePiecesAnotherNodeDeletedFailsAndLeavesThePreviousState(engine: TestEngine) async throws {
+        let (test, store, decisions) = try await Self.savedInPieces(engine, name: "state-pieces-lost")
+        defer { test.remove() }
+        let next = Self.state(300, tag: "b")
+        await #expect(throws: DecisionStore.SaveLostPieces.self) {
+            try await decisions.saveRuleState(next, cursor: EventCursor(position: 9), engineTime: nil, now: Self.now, pieceBytes: 1_000) { step in
+                guard step == .piecesWritten else { return }
+                // Another node's clean-up, between this save's pieces and its switch.
+                try await store.committing(schema: DecisionStore.schema) { database in
+                    try database.run("DELETE FROM rule_state_pieces WHERE piece = 1 AND save <> (SELECT save FROM rule_state WHERE id = 1)")
+                }
+            }
+        }
+        let saved = try await decisions.ruleState()
+        #expect(saved?.json == Self.state(200, tag: "a"))
+        #expect(saved?.cursor == EventCursor(position: 3))
+    }
+
+    @Test(arguments: TestEngine.all) func cleanUpNeverDeletesTheCurrentSavesPieces(engine: TestEngine) async throws {
+        let (test, store, decisions) = try await Self.savedInPieces(engine, name: "state-pieces-current")
+        defer { test.remove() }
+        // Another node has written the pieces of its save 42 and not switched to it yet.
+        let other = Self.state(250, tag: "c")
+        let otherPieces = DecisionStore.pieces(of: other, bytes: 1_000)
+        try await store.committing(schema: DecisionStore.schema) { database in
+            for (index, piece) in otherPieces.enumerated() {
+                try database.run("INSERT INTO rule_state_pieces (save, piece, text) VALUES (42, ?, ?)", index, piece)
+            }
+        }
+        // This node saves; its clean-up lists save 42's pieces as stale, then the other node switches to 42.
+        try await decisions.saveRuleState(Self.state(300, tag: "b"), cursor: EventCursor(position: 9), engineTime: nil, now: Self.now,
+                                          pieceBytes: 1_000) { step in
+            guard step == .staleListed else { return }
+            try await store.committing(schema: DecisionStore.schema) { database in
+                try database.run("UPDATE rule_state SET json = '', save = 42, pieces = ?, position = 11 WHERE id = 1", otherPieces.count)
+            }
+        }
+        let saved = try await decisions.ruleState()
+        #expect(saved?.json == other)
+        #expect(saved?.cursor?.position == 11)
+    }
+
+    @Test func aDetachedThreadRunsItsJobAtTheNicenessAndNameAsked() async throws {
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
-        let base = getpriority(which, 0)
+        // Read on the thread that starts the job (after the await the test may run on another).
+        let callers = Mutex<(before: Int32, after: Int32)>((0, 0))
         let seen = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), Error>) in
+            let before = getpriority(which, 0)
             do {
-                try DetachedThread.start(name: "vigil-test", niceness: 3) {
-                    continuation.resume(returning: (getpriority(which, 0), Thread.current.name ?? ""))
+                try DetachedThread.start(name: "vigil-test-thread-long", niceness: 3) {
+                    continuation.resume(returning: (getpriority(which, 0), ThreadName.current() ?? ""))
                 }
             } catch { continuation.resume(throwing: error) }
+            callers.withLock { $0 = (before, getpriority(which, 0)) }
         }
-        #expect(seen.0 == min(19, base + 3))
-        #expect(seen.1 == "vigil-test")
-        #expect(getpriority(which, 0) == base)   // the caller's thread is unchanged
+        let (before, after) = callers.withLock { $0 }
+        #expect(seen.0 == min(19, before + 3))
+        #expect(seen.1 == "vigil-test-thre")   // the kernel keeps 15 bytes
+        #expect(after == before)   // the caller's thread is unchanged
     }
 
     @Test func piecesNeverSplitACharacter() {

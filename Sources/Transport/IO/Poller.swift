@@ -62,7 +62,7 @@ public final class Poller: Sendable {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epollFD >= 0, "epoll_create1 failed: \(String(cString: strerror(errno)))")
         let thread = Thread { [self] in
-            Thread.current.name = "vigil-poller"   // set from the thread itself, `top -H` and perf show it
+            ThreadName.setCurrent("vigil-poller")
             run()
         }
         thread.start()
