@@ -442,7 +442,7 @@ public actor RuleRunner {
     }
 
     /// How many nice levels below the process a periodic save's state is encoded: on a fleet
-    /// large enough for the encoding to matter (≈ 1.4 MB of JSON per thousand stations) the
+    /// large enough for the encoding to matter (0.2–20 MB of JSON per thousand stations) the
     /// cores are busy, and a periodic save is never urgent — it waits for a core rather than
     /// taking one from the chargers' answers (the next save's interval grows with the time this
     /// one took).
