@@ -7,9 +7,8 @@ import Store
 /// pieces (`rule_state_pieces`), each in a group commit of its own, and only then made the
 /// current one — in one small write with its cursor — so a big fleet's state (≈ 0.2 MB per
 /// thousand stations with the shipped rules, ≈ 20 MB with `bench rules`' 500) never lands on
-/// the store as one write: that write
-/// held every charger answer of its commit while tens of megabytes went to the WAL and were
-/// synced (seconds 5–8 of every `bench scale` run at 15,000 chargers). The pieces of other
+/// the store as one write: such a write would hold every charger answer of its commit while
+/// megabytes went to the WAL and were synced. The pieces of other
 /// saves are deleted after the switch, one small write each, never those of the current one.
 /// A save that stops half-way (a crash, a failed write) leaves the current state as it was.
 ///
