@@ -387,7 +387,7 @@ public actor RuleRunner {
 
     /// Saves the engine's state with the cursor it stands for — only between batches and once
     /// what they decided is recorded, so a restart never starts past an unrecorded decision —
-    /// and returns once it is stored. Someone waits for this save (start, reload, shutdown), so
+    /// and returns once it is stored. Someone waits for this save (a fresh start, reload, shutdown), so
     /// it is encoded at the process's own priority; a periodic save still encoding at low
     /// priority is abandoned (its state is older anyway), one already writing — or another
     /// awaited save — is waited for.

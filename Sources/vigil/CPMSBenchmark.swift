@@ -88,8 +88,12 @@ struct CPMSBenchmark {
             }
             done.append(result)
             await measured.load.close()
-            // The disconnects' writes and events drain too: nothing of serve's runs during the next echo round.
-            if round < rounds { _ = try await ServeHealth.waitUntilCaughtUp(port: server.httpPort ?? 0, since: BenchLoad.now()) }
+            // The disconnects' writes and events drain too: nothing of serve's runs during the next
+            // echo round (after a moment for serve to see the closes and append their events).
+            if round < rounds {
+                try await Task.sleep(for: .milliseconds(300))
+                _ = try await ServeHealth.waitUntilCaughtUp(port: server.httpPort ?? 0, since: BenchLoad.now())
+            }
         }
         if let counters = try? await ServeCommitCounters.read(port: server.httpPort ?? 0) { printLine("  " + counters.summary) }
         server.stop()   // SIGTERM: the message log is flushed on the way out
