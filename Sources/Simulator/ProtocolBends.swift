@@ -73,7 +73,7 @@ public struct ProtocolBends: Sendable, Equatable {
                 reader.fail(extra, "\"extraFields\" must be a mapping of names to string values")
             }
         }
-        for entry in node["substitute"].map { $0.sequence ?? [$0] } ?? [] {
+        for entry in node["substitute"].map({ $0.sequence ?? [$0] }) ?? [] {
             var fields = YAMLFieldReader(entry, context: "\(context) bends substitute", allowed: ["action", "field", "from", "to"])
             let action = fields.string("action", required: false)
             if let field = fields.string("field"), let from = fields.string("from"), let to = fields.string("to") {

@@ -106,7 +106,7 @@ extension SimulatedStation {
             switch message {
             case "Heartbeat": _ = try? await self.send("Heartbeat", JSONObject())
             case "StatusNotification": await self.sendStatuses()
-            case "BootNotification": _ = try? await self.send("BootNotification", await self.bootPayload())
+            case "BootNotification": _ = try? await self.send("BootNotification", self.bootPayload())
             default: break
             }
         }

@@ -21,7 +21,7 @@ final class VigilServe {
     init(_ extra: [String] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("serve.log").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("serve.log").path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.currentDirectoryURL = directory

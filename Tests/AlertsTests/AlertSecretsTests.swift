@@ -77,7 +77,7 @@ import VendorCatalog
         let rows = try await AlertStore(host: store).deliveries(status: nil)
         #expect(rows.count == 4 && rows.allSatisfy { $0.status == "delivered" }, "\(rows.map(\.status))")
         let recorded = rows.map { "\($0.route) \($0.endpoint) \($0.body) \($0.lastError ?? "")" }
-            + audited.withLock { $0 }.map { "\($0.action) \($0.outcome) \($0.details)" } + logged.withLock { $0 }
+            + audited.withLock { $0 }.map { "\($0.action ?? "") \($0.outcome ?? "") \($0.details)" } + logged.withLock { $0 }
         #expect(recorded.contains { $0.contains("http://127.0.0.1:\(port)/services/…") })
         #expect(logged.withLock { $0 }.contains { $0.contains("will retry") })   // the failed first attempt is logged, masked
         for text in recorded {

@@ -38,7 +38,8 @@ import VendorCatalog
 
     func timeline(_ yaml: String) throws -> Timeline {
         var timeline = Timeline(try rules(yaml))
-        timeline.engine = RuleEngine(ruleSet: timeline.engine.ruleSet, catalog: try #require(Self.shipped))
+        let catalog: VendorCatalog = try #require(Self.shipped)
+        timeline.engine = RuleEngine(ruleSet: timeline.engine.ruleSet, catalog: catalog)
         return timeline
     }
 

@@ -117,7 +117,7 @@ import Testing
             server.withLock { $0 = socket }
             await Self.takeAll(socket, into: heard)
             // After the reader stopped, the next message is for `receive`.
-            if case .text(let text)?? = try? await socket.receive() { heard.items.withLock { $0.append("receive: " + text) } }
+            if let received = try? await socket.receive(), case .text(let text) = received { heard.items.withLock { $0.append("receive: " + text) } }
         }) { client in
             try await client.send(text: "before")
             try await heard.wait { $0.count >= 1 }
