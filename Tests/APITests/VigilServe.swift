@@ -3,7 +3,8 @@ import Glibc
 
 /// A `vigil serve` child process on ephemeral 127.0.0.1 ports, with a scratch database, for
 /// tests of the HTTP API as a client sees it. The binary is `VIGIL_BIN`, else the `vigil`
-/// built next to the test bundle. Its standard error (the text log) goes to `logPath`.
+/// built next to the test bundle. Its standard error (the text log) goes to `logPath`; the
+/// scratch directory is removed when the last reference goes.
 final class VigilServe {
     let process: Process
     let directory: URL
@@ -67,6 +68,12 @@ final class VigilServe {
             process.terminate()
             process.waitUntilExit()
         }
+    }
+
+    /// The scratch directory (database, audit key, log) goes with the last reference.
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -13,6 +13,7 @@ import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -52,6 +53,26 @@ def _wait_for_binary(path: Path) -> None:
         time.sleep(1.0)
 
 
+# Every VigilProcess of the session, and the scratch directories handed to them, so nothing
+# they left in the temporary directory (stderr logs, databases, audit keys) outlives the run.
+_PROCESSES: list["VigilProcess"] = []
+_SCRATCH_DIRS: list[str] = []
+
+
+def scratch_dir(prefix: str) -> str:
+    """A temporary directory removed when the test session ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _SCRATCH_DIRS.append(path)
+    return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for proc in _PROCESSES:
+        proc.close()
+    for path in _SCRATCH_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class VigilProcess:
     """One running `vigil` subprocess and the ports it announced."""
 
@@ -68,6 +89,7 @@ class VigilProcess:
         os.close(fd)
         self._stderr = open(self._stderr_path, "ab")
         self.proc: subprocess.Popen | None = None
+        _PROCESSES.append(self)
 
     # -- lifecycle -----------------------------------------------------
 
@@ -163,6 +185,7 @@ class VigilProcess:
             return ""
 
     def close(self) -> None:
+        """Stops the process and deletes its stderr log (idempotent)."""
         self.stop()
         self._stderr.close()
         try:
@@ -182,7 +205,7 @@ def start_echo() -> VigilProcess:
 
 def start_serve() -> VigilProcess:
     # Each serve process gets a database of its own, so runs never share state.
-    db = os.path.join(tempfile.mkdtemp(prefix="vigil-interop-"), "vigil.sqlite")
+    db = os.path.join(scratch_dir("vigil-interop-"), "vigil.sqlite")
     return VigilProcess(
         ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", db], ["ocpp", "http"]
     ).start()

@@ -8,7 +8,7 @@ new alert on the network page, without a reload (the SSE stream); an approval cl
 dashboard's answers carry the CSP, and no page logs a console error.
 
 Screenshots go to $VIGIL_SCREENSHOTS when set (`VIGIL_SCREENSHOTS=docs/screenshots` refreshes
-the committed ones), else to a scratch directory. Skipped only where Chromium is not installed
+the committed ones), else to build-reports/screenshots (replaced by each run). Skipped only where Chromium is not installed
 (scripts/bootstrap installs it)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import subprocess
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -59,7 +58,9 @@ def screenshot_dir() -> Path:
     if configured:
         path = Path(configured)
         return path if path.is_absolute() else REPO_ROOT / path
-    return Path(tempfile.mkdtemp(prefix="vigil-screenshots-"))
+    path = REPO_ROOT / "build-reports" / "screenshots"   # replaced by each run, beside the conformance reports
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def vigil(db: Path, *args) -> str:
