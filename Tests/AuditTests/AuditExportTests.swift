@@ -1,5 +1,6 @@
 @testable import Audit
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -13,7 +14,7 @@ import Testing
     /// checkpoint every 100 and one at the head, exported complete and read back from its text.
     func exported(entries count: Int = 120) async throws -> AuditExport {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-export-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let audit = AuditStore(host: store)
         for index in 1...count {

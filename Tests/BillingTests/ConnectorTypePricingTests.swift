@@ -1,6 +1,7 @@
 import CPMS
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 @testable import Billing
 
@@ -18,7 +19,7 @@ import Testing
     /// NORTH-1: EVSE 1 CCS2, EVSE 2 Type2; NORTH-2: nothing declared; NORTH-3: CHAdeMO. All at site north.
     static func withStore(_ tariffs: [Tariff], _ body: (StationStore, BillingService) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-billing-types-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         for id in ["NORTH-1", "NORTH-2", "NORTH-3"] { _ = try await store.declareStation(id: id, site: "north") }
         try await store.replaceConnectorTypes([

@@ -2,6 +2,7 @@ import CPMS
 import DomainEvents
 import Foundation
 import OCPP
+import StoreTesting
 import Synchronization
 import Testing
 @testable import Billing
@@ -18,7 +19,7 @@ import Testing
     /// north-dc (CCS2, 0.60/kWh) and north (0.40/kWh), VAT 19 %, in force since before the sessions.
     static func withBilling(_ body: (StationStore, BillingService) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-running-cost-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await store.declareStation(id: "CS-1", site: "north")
         _ = try await store.declareStation(id: "CP-16", site: "north")

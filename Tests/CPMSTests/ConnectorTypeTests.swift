@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -40,7 +41,7 @@ import Testing
     /// connector 1) find the EVSE's; replacing the table forgets what is no longer declared.
     @Test func theTableAnswersByConnectorThenEVSEAndIsReplacedWhole() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-connector-types-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await store.declareStation(id: "NORTH-1")
         _ = try await store.declareStation(id: "NORTH-2")

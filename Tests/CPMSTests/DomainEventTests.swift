@@ -1,5 +1,6 @@
 import DomainEvents
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 import Transport
@@ -19,7 +20,7 @@ import Transport
 
     func run(_ version: OCPPVersion, site: String? = nil, _ body: (OCPPConnection) async throws -> Void) async throws -> [DomainEvent] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-events-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         if let site { _ = try await store.declareStation(id: "CP-E", site: site) }
         let recorder = Recorder()

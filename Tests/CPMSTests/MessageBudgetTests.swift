@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -34,7 +35,7 @@ import Testing
 
     @Test func theRawLogKeepsOnlyTheNewestBytes() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bytes-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await store.declareStation(id: "CP-1")
         let now = "2026-12-03T10:00:00.000Z"

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 import Transport
 @testable import CPMS
@@ -31,7 +32,7 @@ import Transport
 
     @Test func ocpp16SessionWithRetriedStartMetersAndRestart() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         try await store.saveToken(IdTokenRecord(token: "CARD1", status: .accepted), now: Self.now.rfc3339)
         var firstId = 0
         try await withCharger(.v16, store: store) { charger in
@@ -72,7 +73,7 @@ import Transport
 
     @Test func meterGoingBackwardsIsAnAnomalyNotNegativeEnergy() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         try await withCharger(.v16, store: store) { charger in
             _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
             let started = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "UNKNOWN", meterStart: 9000, timestamp: Self.at(0)))
@@ -87,7 +88,7 @@ import Transport
 
     @Test func faultsDuringASessionAreOnItsRecord() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         try await withCharger(.v16, store: store) { charger in
             _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
             let one = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "A", meterStart: 0, timestamp: Self.at(0)))
@@ -112,7 +113,7 @@ import Transport
 
     @Test func ocpp201TransactionEventsIncludingAnUpdateBeforeTheStart() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         func energy(_ wh: Double, _ minute: Int64) -> [V201.MeterValueType] {
             [V201.MeterValueType(sampledValue: [V201.SampledValueType(value: wh, measurand: .energyActiveImportRegister)], timestamp: Self.at(minute))]
         }

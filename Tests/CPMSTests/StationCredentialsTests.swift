@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -48,7 +49,7 @@ import Testing
 
     @Test func passwordsAreStoredAsDigestsOnRegisteredStationsOnly() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cred-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         #expect(try await store.setStationPassword(id: "CP-1", "0123456789abcdef0123") == false)
         _ = try await store.declareStation(id: "CP-1")

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 import Transport
 @testable import CPMS
@@ -24,7 +25,7 @@ import VendorCatalog
 
     @Test func bootAndStatusAreStoredForBothVersionsAndSurviveARestart() async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 120, clock: { Self.now })
         try await withCSMS(stations) { connect in
@@ -62,7 +63,7 @@ import VendorCatalog
     @Test(arguments: [(RegistrationPolicy.accept, "Accepted", "accepted"), (.pending, "Pending", "pending"), (.reject, "Rejected", nil)] as [(RegistrationPolicy, String, String?)])
     func unknownStationsFollowThePolicy(policy: RegistrationPolicy, answer: String, stored: String?) async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let stations = StationHandlers(store: store, policy: policy, heartbeatInterval: 300, clock: { Self.now })
         try await withCSMS(stations) { connect in
@@ -77,7 +78,7 @@ import VendorCatalog
 
     @Test func statusBeforeBootRegistersTheStationUnderThePolicy() async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let stations = StationHandlers(store: store, policy: .pending, heartbeatInterval: 300, clock: { Self.now })
         try await withCSMS(stations) { connect in
@@ -92,7 +93,7 @@ import VendorCatalog
 
     @Test func vendorQuirkProfileSetsTheStationsTolerances() async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let yaml = """
         vendor: Legacy Co
         recognise: {chargePointVendors: ["Legacy*"]}
@@ -133,7 +134,7 @@ import VendorCatalog
 
     @Test func preDeclaredStationsBootUnderARejectPolicy() async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         #expect(try await store.declareStation(id: "CP-KNOWN"))
         #expect(try await store.declareStation(id: "CP-KNOWN") == false)
@@ -158,7 +159,7 @@ import VendorCatalog
 
     @Test func newerDatabaseIsRefused() throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA user_version = 99")
         #expect(throws: MigrationError.databaseIsNewer(found: 99, supported: CPMSSchema.migrations.latestVersion, path: path)) {
@@ -168,7 +169,7 @@ import VendorCatalog
 
     @Test func undocumentedVendorCodesAreCountedAsGaps() async throws {
         let path = temporaryDatabase()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let yaml = """
         vendor: ABB
         recognise: {chargePointVendors: ["ABB"]}
@@ -206,7 +207,7 @@ extension Result where Failure == Error {
 @Suite struct OfflineSweepTests {
     @Test func silentStationsGoOfflineAtTheCutoff() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sweep-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let database = try SQLiteDatabase(path: path)
         try database.run("INSERT INTO stations (id, registration, online, last_seen) VALUES ('A', 'accepted', 1, '2026-11-26T01:00:00Z')")

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 import Transport
 @testable import CPMS
@@ -34,7 +35,7 @@ import Transport
 
     @Test func aSocketAnsweringPingsKeepsAStationOnlineWithoutHeartbeats() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 1, clock: { Self.bootTime })
         let registry = ConnectionRegistry()
         var keepAlive = WebSocketConfiguration()
@@ -74,7 +75,7 @@ import Transport
 
     @Test func anOpenSocketThatHasGoneQuietIsNoProofOfLife() async throws {
         let (store, path) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 1, clock: { Self.bootTime })
         let registry = ConnectionRegistry()
         var keepAlive = WebSocketConfiguration()

@@ -2,6 +2,7 @@ import Audit
 @testable import CPMS
 import Foundation
 @testable import Remediation
+import StoreTesting
 import Testing
 
 /// The auditor's side of the cadence and the anchor: checkpoints reach the anchor file once
@@ -20,7 +21,10 @@ import Testing
 
     @Test func everyCheckpointIsAnchoredOnceInOrder() async throws {
         let (database, anchor) = paths()
-        defer { for path in [database, anchor] { try? FileManager.default.removeItem(atPath: path) } }
+        defer {
+            removeSQLiteFiles(database)
+            try? FileManager.default.removeItem(atPath: anchor)
+        }
         let store = try StationStore(path: database)
         let auditor = Auditor(store: store, key: key, anchor: AuditAnchorWriter(path: anchor),
                               clock: { Date(timeIntervalSince1970: 1_800_000_000) }, log: { _, _, _ in })
@@ -44,7 +48,10 @@ import Testing
 
     @Test func aCorruptAnchorIsReportedNotOverwritten() async throws {
         let (database, anchor) = paths()
-        defer { for path in [database, anchor] { try? FileManager.default.removeItem(atPath: path) } }
+        defer {
+            removeSQLiteFiles(database)
+            try? FileManager.default.removeItem(atPath: anchor)
+        }
         let store = try StationStore(path: database)
         #expect(FileManager.default.createFile(atPath: anchor, contents: Data("not json\n".utf8)))
         try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "x")], key: key, now: "2027-01-15T08:00:00.000Z")

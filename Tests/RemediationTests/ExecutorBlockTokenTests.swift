@@ -3,6 +3,7 @@ import Audit
 import Foundation
 @testable import Remediation
 @testable import RuleEngine
+import StoreTesting
 import Testing
 
 /// A rule's `blockToken`: the token is blocked in the registry with an audit entry; a dry-run
@@ -24,7 +25,7 @@ import Testing
 
     @Test func aKnownTokenIsBlockedAndKeepsItsDetails() async throws {
         let f = try await safety.fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         try await f.store.saveToken(IdTokenRecord(token: "TAG", status: .accepted, parent: "fleet-a", note: "van 3", sites: ["north"]),
                                     now: "2026-12-05T10:00:00Z")
         await f.executor.handle([block("TAG")])
@@ -43,14 +44,14 @@ import Testing
 
     @Test func anUnknownTokenIsAddedBlocked() async throws {
         let f = try await safety.fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         await f.executor.handle([block("NEW")])
         #expect(try await f.store.token("NEW")?.status == .blocked)
     }
 
     @Test func dryRunKillSwitchAndAMissingTokenBlockNothing() async throws {
         let f = try await safety.fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         try await f.store.saveToken(IdTokenRecord(token: "TAG", status: .accepted), now: "2026-12-05T10:00:00Z")
         await f.executor.handle([block("TAG", mode: .dryRun)])
         await f.executor.handle([block(nil)])

@@ -4,6 +4,7 @@ import Audit
 import Foundation
 @testable import Remediation
 @testable import RuleEngine
+import StoreTesting
 import Synchronization
 import Testing
 
@@ -34,7 +35,7 @@ import Testing
 
     @Test func aSafetyFaultIsNeverResetWhateverDecidedIt() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         // A decision that asks for a reset of a safety-class fault, as a rule (or a bug) might.
         var reset = DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true, catalogueEntry: "ABB 0x0004")
         reset.catalogueSeverity = "safety"
@@ -47,7 +48,7 @@ import Testing
 
     @Test func aDecisionDeliveredTwiceIsActedOnOnce() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let stored = StoredDecision(id: 7, decision: decision(DecidedAction(type: .reset, resetType: "soft")))
         await executor.handle([stored])
         await executor.handle([stored])
@@ -56,14 +57,14 @@ import Testing
 
     @Test func dryRunRecordsAndSendsNothing() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .unlockConnector), mode: .dryRun))])
         #expect(try await CommandStore(host: store).commands().map(\.status) == [.dryRun])
     }
 
     @Test func theResetBudgetCountsCommandsOfUnknownFate() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         for id in 1...3 {
             await executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         }
@@ -78,7 +79,7 @@ import Testing
 
     @Test func theKillSwitchRefusesEverything() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let auditor = Auditor(store: store, key: nil) { _, _, _ in }
         try await RemediationExecutor.setKillSwitch(true, store: store, by: "dana", reason: "storm", auditor: auditor)
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .triggerMessage, message: "Heartbeat")))])
@@ -93,7 +94,7 @@ import Testing
     /// command like any unreadable gate.
     @Test func aNodeThatLostTheRemediationRoleSendsNothing() async throws {
         let (executor, store, collected, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let holds = Mutex(true)
         struct Unreadable: Error {}
         let fails = Mutex(false)
@@ -120,7 +121,7 @@ import Testing
 
     @Test func queuedCommandsExpireOnRecord() async throws {
         let (executor, store, _, path) = try executor()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
         let row = try #require(try await CommandStore(host: store).commands().first)
         try await CommandStore(host: store).setCommandExpiry(id: row.id, "2000-01-01T00:00:00.000Z")

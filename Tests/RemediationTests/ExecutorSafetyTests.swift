@@ -5,6 +5,7 @@ import Foundation
 @testable import Remediation
 @testable import RuleEngine
 import Store
+import StoreTesting
 import Synchronization
 import Testing
 import VendorCatalog
@@ -94,7 +95,7 @@ import VendorCatalog
 
     @Test func aStationWithAnOpenGroundFaultIsNeverResetAndOnCallHearsOnce() async throws {
         let f = try await fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         // The ground fault is on connector 2; a careless rule resets the station for connector 1's InternalError.
         try await fault(f.store, connector: 2, code: "GroundFailure")
         try await fault(f.store, connector: 1, code: "InternalError")
@@ -118,7 +119,7 @@ import VendorCatalog
 
     @Test func aGroundFaultOnTheTargetConnectorTakesItOutOfServiceInstead() async throws {
         let f = try await fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         try await fault(f.store, connector: 1, code: "GroundFailure")
         await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "hard", allowDuringSession: true)))])
         let commands = try await CommandStore(host: f.store).commands()
@@ -128,7 +129,7 @@ import VendorCatalog
 
     @Test func theFaultClosesWhenTheConnectorIsUsableAgainNotWhenVigilDisabledIt() async throws {
         let f = try await fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         try await fault(f.store, connector: 1, code: "GroundFailure")
         func report(_ status: ConnectorStatus) async throws {
             try await f.store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: status, errorCode: "NoError", vendorId: nil,
@@ -144,7 +145,7 @@ import VendorCatalog
 
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
         let f = try await fixture(stations: 10)
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         for number in 1...6 {
             await f.executor.observe(DomainEvent(id: "f\(number)", kind: .statusChanged, time: Date(), station: "CP-\(number)", connector: 1,
                                                  site: "north", fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")]))
@@ -183,7 +184,7 @@ import VendorCatalog
     ])
     func everyGateFailsClosed(gate: String, sql: String, argument: String?) async throws {
         let f = try await fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         try await fault(f.store, connector: 1, code: "InternalError")
         f.control.failing.withLock { $0 = (sql, argument) }
         for id in 1...2 {
@@ -206,7 +207,7 @@ import VendorCatalog
     @Test func anAlertIsUpdatedWhenTheStationsAnswerArrivesLater() async throws {
         let safety = ExecutorSafetyTests()
         let f = try await safety.fixture()
-        defer { try? FileManager.default.removeItem(atPath: f.path) }
+        defer { removeSQLiteFiles(f.path) }
         _ = try await f.store.recordBoot(id: "CP-1", vendor: "ABB", model: "Terra AC", serial: nil, firmware: "1.0", ocppVersion: "ocpp1.6",
                                          reason: nil, registrationForUnknown: "accepted", now: "2026-12-03T10:00:00.000Z")
         try await safety.fault(f.store, connector: 1, code: "InternalError")
@@ -235,7 +236,7 @@ import VendorCatalog
 @Suite struct RuleRunnerStateTests {
     @Test func aStoreThatCannotReadTheSavedStateStopsTheStart() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-state-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let control = ExecutorSafetyTests.Switch()
         let store = try StationStore(database: ExecutorSafetyTests.FailingDatabase(try SQLiteDatabase(path: path), control: control))
         let set = try #require(try? RuleSet.load(files: [("r.yaml", "- id: r\n  when: { event: heartbeat }\n  then:\n    - alert: { route: oncall }\n")]).get())

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Synchronization
 import Testing
 @testable import CPMS
@@ -75,7 +76,7 @@ import Testing
     /// the time goes to encoding, and never less often than every two minutes.
     @Test func aSlowStateSaveSpacesTheNextOnes() async throws {
         let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let log = EventLog(store: store)
         let runner = try await runner(store, log, handed: Handed())
@@ -97,7 +98,7 @@ import Testing
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {
         // The reference: one runner, never stopped.
         let referencePath = path()
-        defer { try? FileManager.default.removeItem(atPath: referencePath) }
+        defer { removeSQLiteFiles(referencePath) }
         let referenceStore = try StationStore(path: referencePath)
         let referenceLog = EventLog(store: referenceStore)
         let referenceHanded = Handed()
@@ -106,7 +107,7 @@ import Testing
         await drain(reference, referenceLog)
 
         let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let handedBefore = Handed()
         var savedAt = EventCursor(position: 0)
         do {
@@ -150,7 +151,7 @@ import Testing
     /// The decisions of a runner that never stopped, over `traffic(range)`.
     func referenceDecisions(_ range: Range<Int>) async throws -> [String] {
         let referencePath = path()
-        defer { try? FileManager.default.removeItem(atPath: referencePath) }
+        defer { removeSQLiteFiles(referencePath) }
         let referenceStore = try StationStore(path: referencePath)
         let referenceLog = EventLog(store: referenceStore)
         let reference = try await runner(referenceStore, referenceLog, handed: Handed())
@@ -163,7 +164,7 @@ import Testing
         let expected = try await referenceDecisions(0..<300)
 
         let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let handedBefore = Handed()
         do {
             let store = try StationStore(path: path)
@@ -193,7 +194,7 @@ import Testing
         let expected = try await referenceDecisions(0..<100)
 
         let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         do {
             let store = try StationStore(path: path)
             let log = EventLog(store: store)
@@ -218,7 +219,7 @@ import Testing
     /// their order.
     @Test func decisionsUnderLoadEqualAReplayOfTheRecordedLog() async throws {
         let path = path()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let log = EventLog(store: store)
         let handed = Handed()

@@ -56,8 +56,14 @@ public struct TestDatabase: Sendable {
 
     public func remove() {
         guard let path else { return }
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        removeSQLiteFiles(path)
     }
+}
+
+/// Deletes a SQLite database file with the write-ahead log and shared-memory files beside it
+/// (deleting the database alone leaves those two in the temporary directory).
+public func removeSQLiteFiles(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
 
 public enum TestDatabaseError: Error, CustomStringConvertible {

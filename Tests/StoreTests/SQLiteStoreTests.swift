@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import Store
 
@@ -17,7 +18,7 @@ import Testing
 
     @Test func migratesForwardOnceAndIsInWALMode() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let database = try SQLiteDatabase(path: path)
         #expect(try Migrator(Array(migrations.prefix(1))).migrate(database) == [1])
         #expect(try Migrator(migrations).migrate(database) == [2])     // an older database moves forward
@@ -28,7 +29,7 @@ import Testing
 
     @Test func newerDatabaseIsRefusedWithAClearMessage() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let database = try SQLiteDatabase(path: path)
         try Migrator(migrations).migrate(database)
         #expect(throws: MigrationError.databaseIsNewer(found: 2, supported: 1, path: path)) {
@@ -40,7 +41,7 @@ import Testing
 
     @Test func failedMigrationLeavesTheVersionWhole() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let database = try SQLiteDatabase(path: path)
         let broken = migrations + [Migration(version: 3, name: "broken", sql: "CREATE TABLE x (a); CREATE TABLE x (a)")]
         #expect(throws: MigrationError.self) { try Migrator(broken).migrate(database) }
@@ -50,7 +51,7 @@ import Testing
 
     @Test func foreignKeysPreparedStatementsAndRollback() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let database = try SQLiteDatabase(path: path)
         try Migrator(migrations).migrate(database)
         try database.run("INSERT INTO stations (id, vendor) VALUES (?, ?)", "CP-1", "ABB")
@@ -84,7 +85,7 @@ import Testing
 
     @Test func secondConnectionReadsWhileTheFirstWrites() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeSQLiteFiles(path) }
         let writer = try SQLiteDatabase(path: path)
         try Migrator(migrations).migrate(writer)
         let reader = try SQLiteDatabase(path: path, readOnly: true)
