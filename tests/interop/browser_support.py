@@ -254,4 +254,10 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        shutil.rmtree(self.profile, ignore_errors=True)
+        # Chromium's helper processes can still write to the profile just after the browser
+        # exits: remove it again once they have had a moment.
+        for _ in range(5):
+            shutil.rmtree(self.profile, ignore_errors=True)
+            if not os.path.exists(self.profile):
+                break
+            time.sleep(0.2)
