@@ -63,14 +63,14 @@ let package = Package(
         .testTarget(name: "RemediationTests", dependencies: ["StoreTesting", "Remediation", "RuleEngine", "CPMS", "OCPP", "Transport", "Audit", "Alerts", "ServiceLog"]),
         .testTarget(name: "AlertsTests", dependencies: ["StoreTesting", "Alerts", "DomainEvents", "CPMS", "Audit", "Transport", "YAMLKit", "Store", "VendorCatalog", "Digests", "ServiceLog"]),
         .testTarget(name: "BillingTests", dependencies: ["StoreTesting", "Billing", "CPMS", "Store", "YAMLKit", "Digests", "DomainEvents", "OCPP", "Transport"]),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Billing", "CPMS", "Remediation", "Audit", "OCPP", "Store", "DomainEvents", "Digests", "RuleEngine"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["StoreTesting", "Evidence", "Billing", "CPMS", "Remediation", "Audit", "OCPP", "Store", "DomainEvents", "Digests", "RuleEngine"]),
         .testTarget(name: "FraudTests", dependencies: ["StoreTesting", "Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "ClusterTests", dependencies: ["StoreTesting", "Cluster", "CPMS", "Store", "OCPP", "Transport", "ServiceLog"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),
-        .testTarget(name: "HTTPAPITests", dependencies: ["API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing", "Evidence"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["StoreTesting", "API", "Dashboard", "DomainEvents", "Transport", "ServiceLog", "CPMS", "Remediation", "RuleEngine", "Billing", "Evidence"]),
         // The command line itself (help registry, suggestions, completion), through @testable import of the executable.
         .testTarget(name: "VigilTests", dependencies: ["StoreTesting", "vigil", "CPMS", "Billing", "Fraud", "Alerts", "API", "Remediation", "Audit", "Store"]),
     ],

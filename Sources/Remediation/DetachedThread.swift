@@ -32,11 +32,7 @@ enum DetachedThread {
         let code = pthread_create(&thread, nil, { raw in
             let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
             ThreadName.setCurrent(job.name)
-            if job.niceness > 0 {
-                // On Linux `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread alone.
-                let which = __priority_which_t(PRIO_PROCESS.rawValue)
-                _ = setpriority(which, 0, min(19, getpriority(which, 0) + job.niceness))
-            }
+            if job.niceness > 0 { PoolPriority.lowerCallingThread(by: job.niceness) }
             job.body()
             return nil
         }, job)

@@ -2,6 +2,7 @@
 @testable import CPMS
 import Foundation
 import Store
+import StoreTesting
 import Testing
 
 /// The alert tables belong to Alerts' own schema track: a new database gets them when Alerts
@@ -20,7 +21,7 @@ import Testing
 
     @Test func aNewDatabaseGetsTheTablesOnFirstUse() async throws {
         let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         #expect(try trackVersion(path) == nil)
         #expect(try await AlertStore(host: store).outboxDepth() == 0)
@@ -29,7 +30,7 @@ import Testing
 
     @Test func tablesTheMainListMadeBeforeAreKeptWithTheirRows() async throws {
         let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         do {
             // A database as earlier builds left it: the main list up to 20, the alert tables from its version 8.
             let old = try SQLiteDatabase(path: path)
@@ -48,7 +49,7 @@ import Testing
 
     @Test func aNewerTrackIsRefused() async throws {
         let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await AlertStore(host: store).outboxDepth()
         try SQLiteDatabase(path: path).run("UPDATE schema_tracks SET version = 99 WHERE track = 'alerts'")

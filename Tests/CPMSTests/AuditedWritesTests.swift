@@ -2,6 +2,7 @@ import Audit
 import Foundation
 import Remediation
 import Store
+import StoreTesting
 import Testing
 @testable import CPMS
 
@@ -22,7 +23,7 @@ import Testing
 
     @Test func decisionsAndTheirEntriesAreDurableTogether() async throws {
         let path = scratch()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let ids = try await DecisionStore(host: store).appendDecisions([decision("r1")], audit: ({ _ in [AuditRecord(kind: "decision", actor: "rules", rule: "r1",
                                                                                           outcome: "act", details: "{}")] },

@@ -4,6 +4,7 @@ import Digests
 import Foundation
 import OCPP
 import Store
+import StoreTesting
 import Testing
 
 /// Secrets never at rest in clear (issue #14): secret setting values in the raw message log,
@@ -17,7 +18,7 @@ import Testing
     }
 
     func remove(_ path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        removeSQLiteFiles(path)
     }
 
     @Test func theMessageLogKeepsNoSecretSettingValue() async throws {

@@ -7,6 +7,7 @@ import Digests
 import Foundation
 import OCPP
 import Remediation
+import StoreTesting
 import Testing
 
 /// A session with a fault in the middle (Faulted, a reset command with its audit steps, then
@@ -22,7 +23,7 @@ import Testing
     static func withSession(stop: String? = stop, priced: Bool = false,
                             _ body: (StationStore, Int) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-evidence-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await store.declareStation(id: "CP-1", site: "north")
         try await store.saveToken(IdTokenRecord(token: "CARD-7", status: .accepted, parent: "FLEET"), now: "2026-12-01T00:00:00.000Z")

@@ -4,6 +4,7 @@ import Foundation
 import Remediation
 import RuleEngine
 import ServiceLog
+import StoreTesting
 import Transport
 
 /// The API's router over a scratch store, called in process (no sockets): what every route
@@ -27,7 +28,7 @@ struct InProcessAPI {
     }
 
     /// Removes the scratch database.
-    func remove() { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+    func remove() { removeSQLiteFiles(path) }
 
     /// One request through the router (the API is open: no API user exists).
     func call(_ target: String, method: String = "GET", headers: [(String, String)] = [], body: String = "") async -> HTTPResponse {

@@ -5,6 +5,7 @@ import Foundation
 import Remediation
 import RuleEngine
 import ServiceLog
+import StoreTesting
 import Testing
 import Transport
 
@@ -18,7 +19,7 @@ import Transport
     /// session, one that spans a fault, a fault that recovers in 45 minutes, and a verified reset.
     func withRouter(_ body: (Router) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-insights-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T06:00:00.000Z")

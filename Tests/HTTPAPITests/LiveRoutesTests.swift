@@ -5,6 +5,7 @@ import OCPP
 import Remediation
 import RuleEngine
 import ServiceLog
+import StoreTesting
 import Testing
 import Transport
 
@@ -17,7 +18,7 @@ import Transport
 
     func withRouter(_ body: (Router, StationStore, EventLog) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-live-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let events = EventLog(store: store)
         let runner = try await RuleRunner(ruleSet: RuleSet(rules: []), catalog: nil, store: store, events: events, log: { _, _, _ in })

@@ -4,6 +4,7 @@ import Foundation
 @testable import Remediation
 import RuleEngine
 import Store
+import StoreTesting
 import Testing
 
 /// `vigil remediation commands` says where each command's verification stands, and
@@ -17,8 +18,6 @@ import Testing
         return (try StationStore(path: path), path)
     }
 
-    func remove(_ path: String) { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-
     func command(_ station: String, _ status: CommandStatus, code: String? = "Generic OCPP InternalError", argument: String = "Soft",
                  verifyUntil: String? = nil) -> NewCommand {
         NewCommand(decisionId: nil, rule: "soft-reset-stuck-internal-error", station: station, connector: 1, site: nil,
@@ -27,7 +26,7 @@ import Testing
 
     @Test func eachCommandSaysWhereItsVerificationStands() async throws {
         let (store, path) = try scratch()
-        defer { remove(path) }
+        defer { removeSQLiteFiles(path) }
         let records = CommandStore(host: store)
         let later = "2026-12-04T10:05:00.000Z"
         let noCheck = try #require(try await records.insertCommand(command("CP-1", .accepted), now: now))
@@ -65,7 +64,7 @@ import Testing
 
     @Test func statsCountEveryOutcomeWithTheRegistrysVendorModelAndFirmware() async throws {
         let (store, path) = try scratch()
-        defer { remove(path) }
+        defer { removeSQLiteFiles(path) }
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "Terra AC", serial: nil, firmware: "1.7.2", ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: now)
         let records = CommandStore(host: store)
@@ -104,7 +103,7 @@ import Testing
 
     @Test func theExecutorRecordsTheCheckAndTheEventThatVerifiedIt() async throws {
         let (store, path) = try scratch()
-        defer { remove(path) }
+        defer { removeSQLiteFiles(path) }
         _ = try await store.declareStation(id: "CP-1")
         let auditor = Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }
         let clock = try #require(StoreTime.parse(now))

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 @testable import Store
 
@@ -11,7 +12,7 @@ import Testing
 
     @Test func theCheckpointerBackfillsWhatTheWriterCommits() throws {
         let path = Self.scratchPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let writer = try SQLiteDatabase(path: path)
         try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
         let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(10))
@@ -44,7 +45,7 @@ import Testing
     /// than being emptied (a commit that grows the file syncs the file system's journal too).
     @Test func aLongLogIsStartedOverWithoutEmptyingItsFile() throws {
         let path = Self.scratchPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let writer = try SQLiteDatabase(path: path)
         try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
         let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(10), restartAt: 40)
@@ -71,7 +72,7 @@ import Testing
     /// writer that waits at most one second still commits.
     @Test func aRestartThatMustWaitForAReaderGivesUpInsteadOfHoldingTheWriter() throws {
         let path = Self.scratchPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { removeSQLiteFiles(path) }
         let writer = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: 1_000)
         try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
         try WALCheckpointer.handOver(from: writer)

@@ -1,6 +1,7 @@
 import Billing
 import CPMS
 import Foundation
+import StoreTesting
 import Testing
 @testable import vigil
 
@@ -56,7 +57,7 @@ import Testing
 
     @Test func withoutTariffsThereIsNoBillingTask() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-nobilling-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        defer { removeSQLiteFiles(db) }
         let serve = try ServeCommand(arguments: ["--db", db], environment: [:])
         let store = try StationStore(path: db)
         #expect(try await serve.startBilling(store: store, events: EventLog(store: store), commands: Self.commands) == nil)

@@ -19,12 +19,17 @@ public enum PoolPriority {
     }()
 
     /// Lowers the calling thread's priority once (a pool thread keeps it for its lifetime).
-    /// On Linux `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread only.
     @inline(__always)
     public static func lowerCurrentThread() {
         guard pthread_getspecific(marked) == nil else { return }
-        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + niceness))
+        lowerCallingThread(by: niceness)
         pthread_setspecific(marked, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    /// Lowers the calling thread's priority by `levels` nice levels (to 19 at most). On Linux
+    /// `setpriority(PRIO_PROCESS, 0, …)` applies to the calling thread only.
+    public static func lowerCallingThread(by levels: Int32) {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        _ = setpriority(which, 0, min(19, getpriority(which, 0) + levels))
     }
 }

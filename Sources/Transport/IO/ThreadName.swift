@@ -27,10 +27,8 @@ public enum ThreadName {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count], as: UTF8.self).trimmingSuffix("\n")
+        var name = String(decoding: buffer[..<count], as: UTF8.self)
+        if name.hasSuffix("\n") { name.removeLast() }
+        return name
     }
-}
-
-private extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
