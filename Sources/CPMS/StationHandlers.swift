@@ -49,6 +49,25 @@ public struct StationHandlers: Sendable {
         }
     }
 
+    /// What every CALL but a BootNotification gets from a station the central system does not
+    /// accept — an id the registry does not know under the reject policy, or one marked rejected
+    /// (OCPP 2.0.1 B03.FR.07: CALLERROR SecurityError) — nil for a station it accepts or holds
+    /// pending, and for an unknown one the policy will register.
+    public func refusal(station: String, registration: String?) -> CallError? {
+        switch registration {
+        case "accepted", "pending": return nil
+        case nil where registrationForUnknown != nil: return nil
+        default:
+            return CallError(.securityError, "\(station) is not accepted by this central system (\(registration ?? "unknown station")): "
+                             + "only a BootNotification is answered")
+        }
+    }
+
+    /// `refusal` for a station connecting now, from the registry (throws when it cannot be read).
+    public func refusal(forConnecting station: String) async throws -> CallError? {
+        refusal(station: station, registration: try await store.registration(of: station))
+    }
+
     public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {
         var handlers = OCPPHandlers(version: version, leniency: leniency)
         if let quirks { handlers.bootQuirks = { payload in quirks.quirks(forBoot: payload) } }
@@ -74,6 +93,7 @@ public struct StationHandlers: Sendable {
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown,
                 securityProfile: connection.securityProfile, now: now.rfc3339)
+            await connection.refuseCalls(this.refusal(station: connection.stationId, registration: registration))
             await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = request.chargePointVendor
@@ -167,6 +187,7 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, securityProfile: connection.securityProfile, now: now.rfc3339)
+            await connection.refuseCalls(this.refusal(station: connection.stationId, registration: registration))
             await this.refreshQuirks(connection)
             await this.events?.directory.update(connection.stationId) {
                 $0.vendor = station.vendorName

@@ -134,6 +134,20 @@ struct OCPPEndpoint {
                                         },
                                         quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS), traffic: traffic)
         await connection.apply(stations.quirks(for: station))
+        // A station the central system does not accept gets SecurityError for everything but a
+        // BootNotification, and raises no events (no offline alerts for ids nobody runs).
+        do {
+            if let refusal = try await stations.refusal(forConnecting: station) {
+                await connection.refuseCalls(refusal)
+                log(.warning, "station not accepted: only a BootNotification is answered", ["station": station])
+            }
+        } catch {
+            // Fails closed: a station whose registration cannot be read is not served unchecked.
+            log(.error, "cannot read the station's registration; closing the connection", ["station": station, "error": "\(error)"])
+            await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot read the registration now")
+            await connection.run()
+            return
+        }
         // A digest that cannot be read counts as none: the connection then cannot replace an authenticated one.
         var hasPassword = false
         do { hasPassword = try await stations.store.stationPasswordDigest(id: station) != nil } catch {
@@ -162,8 +176,10 @@ struct OCPPEndpoint {
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
         do {
-            try await events?.emit(.connected, station: station, at: clock().date,
-                                   fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
+            if await connection.refusal == nil {
+                try await events?.emit(.connected, station: station, at: clock().date,
+                                       fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
+            }
         } catch {
             // Not recorded, so not acted on: the charger is told to come back rather than served unseen.
             log(.error, "cannot record the connection in the event log; closing it", ["station": station, "error": "\(error)"])
@@ -184,8 +200,11 @@ struct OCPPEndpoint {
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
             do {
-                try await events?.emit(.disconnected, station: station, at: clock().date,
-                                       fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
+                // A station not accepted (still refused when it left) raised no events: none now either.
+                if await connection.refusal == nil {
+                    try await events?.emit(.disconnected, station: station, at: clock().date,
+                                           fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
+                }
             } catch {
                 log(.error, "cannot record the disconnect in the event log", ["station": station, "error": "\(error)"])
             }

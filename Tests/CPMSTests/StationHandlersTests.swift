@@ -157,6 +157,42 @@ import VendorCatalog
         #expect(try await store.station("CP-KNOWN") == nil)
     }
 
+    @Test func aStationNotAcceptedGetsSecurityErrorForEverythingButABoot() async throws {
+        let path = temporaryDatabase()
+        defer { removeSQLiteFiles(path) }
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .reject, heartbeatInterval: 300, clock: { Self.now })
+        func refusedCode(_ charger: OCPPConnection, _ action: String, _ payload: JSONObject) async -> String? {
+            do {
+                _ = try await charger.call(action, payload)
+                return nil
+            } catch {
+                return "\(error)".contains("SecurityError") ? "SecurityError" : "\(error)"
+            }
+        }
+        let status = JSONObject([("connectorId", .number(JSONNumber(1))), ("errorCode", .string("NoError")), ("status", .string("Available"))])
+        try await withCSMS(stations) { connect in
+            let (charger, running) = try await connect("CP-STRANGER", .v16)
+            let boot = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
+            #expect(boot.status == .rejected)
+            #expect(await refusedCode(charger, "Heartbeat", JSONObject()) == "SecurityError")
+            #expect(await refusedCode(charger, "StatusNotification", status) == "SecurityError")
+            // Declared by the operator, the station is served after its next boot (a rejected charger boots again).
+            #expect(try await store.declareStation(id: "CP-STRANGER"))
+            #expect(await refusedCode(charger, "Heartbeat", JSONObject()) == "SecurityError")
+            #expect(try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y")).status == .accepted)
+            #expect(await refusedCode(charger, "StatusNotification", status) == nil)
+            // Marked rejected, it is refused again from its next boot on.
+            #expect(try await store.setRegistration(id: "CP-STRANGER", "rejected"))
+            #expect(try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y")).status == .rejected)
+            #expect(await refusedCode(charger, "Heartbeat", JSONObject()) == "SecurityError")
+            await charger.socket.close()
+            await running.value
+        }
+        // Nothing the refused station said before it was declared was stored: one status, from the accepted spell.
+        #expect(try await store.history("CP-STRANGER").count == 1)
+    }
+
     @Test func newerDatabaseIsRefused() throws {
         let path = temporaryDatabase()
         defer { removeSQLiteFiles(path) }

@@ -39,6 +39,10 @@ public actor OCPPConnection {
     /// What this station's firmware is known to get wrong (set by the CPMS from the vendor
     /// catalogue, again after each boot); strict when empty.
     public private(set) var quirks = StationQuirks()
+    /// The answer to every CALL but a BootNotification while the central system does not accept
+    /// the station (an unknown id under a reject policy, a station marked rejected: OCPP 2.0.1
+    /// B03.FR.07); nil while it does. Set by the CPMS at the connection's start and after each boot.
+    public private(set) var refusal: CallError?
     /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
     private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
     /// The process's traffic counts (`/metrics`), when it keeps them.
@@ -159,6 +163,12 @@ public actor OCPPConnection {
         self.quirks = quirks
     }
 
+    /// Answers every CALL but a BootNotification with `refusal` from the next one on (nil: answers
+    /// them again). The station must boot again to be served: a rejected charger does.
+    public func refuseCalls(_ refusal: CallError?) {
+        self.refusal = refusal
+    }
+
     /// Reports uses of the quirk profile to the connection's quirk log.
     public nonisolated func recordQuirks(_ applied: [AppliedQuirk]) {
         quirkLog?(applied)
@@ -232,6 +242,10 @@ public actor OCPPConnection {
     }
 
     private func answer(id: String, action: String, payload: JSONObject) async {
+        if let refusal, action != "BootNotification" {
+            await send(.callError(id: id, error: refusal))
+            return
+        }
         guard let handler = handlers[action] else {
             await send(.callError(id: id, error: CallError(.notImplemented, "action \(action) is not implemented")))
             return
