@@ -29,9 +29,19 @@ extension ServeConfigFile {
         guard let items = list.sequence else { return ([], [YAMLError(mark: list.mark, problem: "config: \"stations\" must be a list")]) }
         var stations: [DeclaredStation] = []
         var errors: [YAMLError] = []
+        var declared: Set<String> = []
         for item in items {
             var station = YAMLFieldReader(item, context: "config station", allowed: ["id", "registration", "site", "connectors"])
             let id = station.string("id") ?? ""
+            // The one spelling the upgrade accepts (`StationIdentity`): a declared "CP 1" could never connect.
+            if let node = item["id"], !id.isEmpty {
+                if let problem = StationIdentity.problem(with: id) {
+                    station.fail(node, "station \"\(id)\": \(problem)")
+                } else if declared.contains(id) {
+                    station.fail(node, "station \"\(id)\" is declared twice")
+                }
+                declared.insert(id)
+            }
             let registration = station.string("registration", required: false) ?? "accepted"
             if !["accepted", "pending", "rejected"].contains(registration), let node = item["registration"] {
                 station.fail(node, "\"registration\" must be accepted, pending or rejected, got \"\(registration)\"")

@@ -49,6 +49,8 @@ import Testing
             commandTimeout: 900
             stations:
               - {id: CP-1, registration: later}
+              - {id: "CP 1"}
+              - {id: CP-1}
             alerts:
               routes:
                 - {name: oncall, url: "ftp://hooks.example.net/x", secret: short}
@@ -63,9 +65,11 @@ import Testing
             vigil.yaml:5:1: config: unknown key "stationz" (did you mean "stations"?)
             vigil.yaml:6:17: config: "commandTimeout" must be 1 to 600 seconds, got "900"
             vigil.yaml:8:30: config station: "registration" must be accepted, pending or rejected, got "later"
-            vigil.yaml:11:27: config alert route: "url" must be an http:// or https:// URL, got "ftp://hooks.example.net/x"
-            vigil.yaml:11:64: config alert route: "secret" must be at least 16 characters
-            vigil.yaml: 8 errors; vigil serve would not start
+            vigil.yaml:9:10: config station: station "CP 1": a station id may contain only A-Z, a-z, 0-9 and * - _ = : + | @ . ; " " at byte 3 is not allowed
+            vigil.yaml:10:10: config station: station "CP-1" is declared twice
+            vigil.yaml:13:27: config alert route: "url" must be an http:// or https:// URL, got "ftp://hooks.example.net/x"
+            vigil.yaml:13:64: config alert route: "secret" must be at least 16 characters
+            vigil.yaml: 10 errors; vigil serve would not start
 
             """)
     }
