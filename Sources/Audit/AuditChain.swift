@@ -151,9 +151,21 @@ public enum AuditChain {
             guard let written = parseTime(oldest.at) else {
                 return .incomplete(reason: "entry \(oldest.id)'s time \(oldest.at.debugDescription) cannot be read, so its unsigned tail cannot be dated")
             }
-            let age = Int(now.timeIntervalSince(written))
+            // Judged no earlier than the newest entry of the tail: a history cannot hold entries
+            // written after the time it is judged at, so a time set back (`--as-of`, an export's
+            // unsigned `exportedAt`) must not make an old unsigned tail look fresh.
+            var newest = (id: oldest.id, time: written)
+            for entry in entries[covered...] {
+                guard let time = parseTime(entry.at) else {
+                    return .incomplete(reason: "entry \(entry.id)'s time \(entry.at.debugDescription) cannot be read, so its unsigned tail cannot be dated")
+                }
+                if time > newest.time { newest = (entry.id, time) }
+            }
+            let age = Int(max(now, newest.time).timeIntervalSince(written))
             if age > 2 * cadence.seconds {
-                return .incomplete(reason: "entries \(covered + 1)…\(previousId) have no checkpoint and the oldest was written \(age) s ago; serve signs within \(cadence.seconds) s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)")
+                let when = now < newest.time
+                    ? "\(age) s before entry \(newest.id) (the time it is judged at, \(ISO8601DateFormatter().string(from: now)), is earlier than that entry)" : "\(age) s ago"
+                return .incomplete(reason: "entries \(covered + 1)…\(previousId) have no checkpoint and the oldest was written \(when); serve signs within \(cadence.seconds) s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)")
             }
         }
         return .intact(entries: entries.count, checkpoints: checkpoints.count)

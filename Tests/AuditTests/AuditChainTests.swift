@@ -172,6 +172,22 @@ import Testing
         #expect(try await verdict(store, now: "2026-01-01T01:00:00.000Z") == .incomplete(reason: "entries 1…60 have no checkpoint and the oldest was written 3599 s ago; serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
     }
 
+    /// A time set back (`--as-of`, an export's unsigned `exportedAt`) before the newest entry
+    /// does not make an old unsigned tail look fresh: the tail is judged no earlier than it.
+    @Test(arguments: TestEngine.all) func aTimeSetBackBeforeTheNewestEntryDoesNotHideDeletedCheckpoints(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "audit")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        for minute in 0..<5 {   // five entries over four minutes, signed as they go
+            try await AuditStore(host: store).appendAudit([AuditRecord(kind: "command", actor: "rules", station: "CP-1", details: "entry \(minute + 1)")],
+                                                          key: key, now: "2026-01-01T00:0\(minute):00.000Z")
+            try await AuditStore(host: store).checkpointAudit(key: key, now: "2026-01-01T00:0\(minute):00.000Z")
+        }
+        #expect(try await verdict(store, now: "2026-01-01T00:04:30.000Z") == .intact(entries: 5, checkpoints: 5))
+        try tamper(test, "DELETE FROM audit_checkpoints")
+        #expect(try await verdict(store, now: "2026-01-01T00:00:30.000Z") == .incomplete(reason: "entries 1…5 have no checkpoint and the oldest was written 240 s before entry 5 (the time it is judged at, 2026-01-01T00:00:30Z, is earlier than that entry); serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
+    }
+
     @Test(arguments: TestEngine.all) func aDeletedCheckpointLeavesAGapInTheNumbering(engine: TestEngine) async throws {
         let (store, test) = try await history(engine, entries: 250)
         defer { test.remove() }
