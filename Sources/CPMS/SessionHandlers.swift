@@ -41,6 +41,11 @@ extension StationHandlers {
                                            phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
+                if try await this.store.hasEnded(session: session) {
+                    // An ended session's record does not change (it may be priced already): noted, not added.
+                    try await this.store.addAnomaly(session: session, "meter values (\(samples.count) samples) reported after the session ended, not added")
+                    return V16.MeterValuesResponse()
+                }
                 try await this.store.addSamples(session: session, samples)
                 if let last = request.meterValue.map(\.timestamp).max(by: { $0.date < $1.date }) {
                     try await this.flagLateReport(session: session, station: connection.stationId, what: "meter values", chargerTime: last,
@@ -51,7 +56,9 @@ extension StationHandlers {
         }
         handlers.on(V16.StopTransactionRequest.self) { request, connection in
             let now = this.clock()
-            if let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(request.transactionId)) {
+            // A stop retried after a lost answer is answered again but recorded once.
+            if let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(request.transactionId)),
+               try await !this.store.hasEnded(session: session) {
                 let samples = (request.transactionData ?? []).flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -60,10 +67,11 @@ extension StationHandlers {
                     }
                 }
                 try await this.store.addSamples(session: session, samples)
-                try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
-                                                 reason: request.reason?.rawValue ?? "Local", now: now.rfc3339)
-                try await this.flagLateReport(session: session, station: connection.stationId, what: "stop", chargerTime: request.timestamp, now: now)
-                try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
+                                                    reason: request.reason?.rawValue ?? "Local", now: now.rfc3339) {
+                    try await this.flagLateReport(session: session, station: connection.stationId, what: "stop", chargerTime: request.timestamp, now: now)
+                    try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                }
             }
             // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
             // charger would otherwise retry it forever.
@@ -104,15 +112,30 @@ extension StationHandlers {
                                 connector: request.evse?.id, evse: request.evse?.id,
                                 fields: CPMS.fields([("transactionId", reference), ("idTag", request.idToken?.idToken)]))
             }
+            if let session, try await this.store.hasEnded(session: session) {
+                // An ended session's record does not change (it may be priced already). An Ended
+                // retried after a lost answer gets the same answer; anything else of a transaction
+                // that has ended — a late Updated, its id reused by a new Started — is noted.
+                if request.eventType == .ended {
+                    if let finalCost = this.finalCost {
+                        return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)
+                    }
+                } else {
+                    try await this.store.addAnomaly(session: session, "TransactionEvent \(request.eventType.rawValue) (seqNo \(request.seqNo), "
+                                                    + "\(samples.count) samples) after the transaction ended, not applied")
+                }
+                return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
+            }
             if let session {
                 try await this.store.addSamples(session: session, samples)
                 // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
                 try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
                                               chargerTime: request.timestamp, now: now, offline: request.offline == true)
                 if request.eventType == .ended {
-                    try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
-                                                     reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339)
-                    try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                    if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
+                                                        reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339) {
+                        try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
+                    }
                     // The price to show, once the stop is stored: what the session's CDR will say.
                     if let finalCost = this.finalCost {
                         return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)

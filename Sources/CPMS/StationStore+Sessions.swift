@@ -35,12 +35,20 @@ extension StationStore {
         try database.rows("SELECT id FROM sessions WHERE station = ? AND transaction_ref = ?", station, transactionRef).first?.first?.int
     }
 
+    /// Whether the session has ended: its record no longer changes (a retried stop is not
+    /// applied twice; a late report is noted as an anomaly instead).
+    public func hasEnded(session id: Int) throws -> Bool {
+        try database.rows("SELECT status FROM sessions WHERE id = ?", id).first?.first?.text == "completed"
+    }
+
     /// Ends a session. A meter that went backwards is recorded as an anomaly and counts
-    /// as zero energy. False when the session is unknown.
+    /// as zero energy. False when the session is unknown or had already ended (its record is
+    /// left as it was).
     @discardableResult
     public nonisolated func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) async throws -> Bool {
         try await committed { store in
-            guard let row = try store.database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ?", id).first else { return false }
+            guard let row = try store.database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ? AND status <> 'completed'", id)
+                .first else { return false }
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
             var energy: Double?
             if let start = row[0].real, let stop = meterStopWh {

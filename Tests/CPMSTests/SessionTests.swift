@@ -144,4 +144,68 @@ import Transport
         let second = try #require(sessions.first { $0.transactionRef == "tx-2" })
         #expect(second.isActive && second.evse == 2 && second.meterStartWh == nil)
     }
+
+    /// An ended session's record does not change: a stop or Ended retried after a lost answer is
+    /// answered again but recorded once, and later meter values or a
+    /// transaction id reused after its end are noted as anomalies, not applied.
+    @Test func anEndedSessionIsNotReopenedOrChanged() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        func energy(_ wh: Double, _ minute: Int64) -> [V201.MeterValueType] {
+            [V201.MeterValueType(sampledValue: [V201.SampledValueType(value: wh, measurand: .energyActiveImportRegister)], timestamp: Self.at(minute))]
+        }
+        try await withCharger(.v201, store: store) { charger in
+            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
+                                                                    reason: .powerUp))
+            let ended = V201.TransactionEventRequest(eventType: .ended, meterValue: energy(4500, 20), timestamp: Self.at(20),
+                                                     triggerReason: .evDeparted, seqNo: 1,
+                                                     transactionInfo: V201.TransactionType(transactionId: "tx-1", stoppedReason: .evDisconnected))
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: energy(500, 0), timestamp: Self.at(0),
+                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
+                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+            _ = try await charger.call(ended)
+            _ = try await charger.call(ended)   // the answer was lost: the same Ended again
+            // The id reused by a new transaction: Started, Updated and Ended of a session already over.
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: energy(4600, 25), timestamp: Self.at(25),
+                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
+                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .updated, meterValue: energy(5600, 30), timestamp: Self.at(30),
+                                                                    triggerReason: .meterValuePeriodic, seqNo: 1,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1")))
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .ended, meterValue: energy(6600, 40), timestamp: Self.at(40),
+                                                                    triggerReason: .evDeparted, seqNo: 2,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1", stoppedReason: .local)))
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(try await store.sessions(station: "CP-S").count == 1)
+        #expect(session.stopTime == Self.at(20).rfc3339 && session.meterStopWh == 4500 && session.energyWh == 4000)
+        #expect(session.stopReason == "EVDisconnected")
+        #expect(try await store.samples(session: session.id).map(\.value) == [500, 4500])
+        #expect(session.anomalies == ["TransactionEvent Started (seqNo 0, 1 samples) after the transaction ended, not applied",
+                                      "TransactionEvent Updated (seqNo 1, 1 samples) after the transaction ended, not applied"])
+    }
+
+    @Test func ocpp16RetriedStopAndLateMeterValuesLeaveTheEndedSessionAsItWas() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
+            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD1", meterStart: 1000, timestamp: Self.at(1)))
+            let stop = V16.StopTransactionRequest(meterStop: 5000, timestamp: Self.at(30), transactionId: start.transactionId, reason: .evDisconnected,
+                                                  transactionData: [V16.StopTransactionRequest.TransactionData(timestamp: Self.at(30), sampledValue: [
+                                                      V16.StopTransactionRequest.TransactionData.SampledValue(value: "5000")])])
+            _ = try await charger.call(stop)
+            _ = try await charger.call(stop)   // retried after a lost answer
+            _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: start.transactionId, meterValue: [
+                V16.MeterValuesRequest.MeterValue(timestamp: Self.at(40), sampledValue: [
+                    V16.MeterValuesRequest.MeterValue.SampledValue(value: "9000", measurand: .energyActiveImportRegister)]),
+            ]))
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(session.stopTime == Self.at(30).rfc3339 && session.energyWh == 4000)
+        #expect(try await store.samples(session: session.id).map(\.value) == [5000])
+        #expect(session.anomalies == ["meter values (1 samples) reported after the session ended, not added"])
+    }
 }
