@@ -123,14 +123,15 @@ struct OCPPEndpoint {
         let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
                                         report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
                                         frameLog: { incoming, text in
-                                            if incoming, let exceeded = budget.admit(station: station, bytes: text.utf8.count) {
-                                                // Over budget: disconnected (once), and the flood is not written to the log.
-                                                guard overBudget.withLock({ closing in defer { closing = true }; return !closing }) else { return }
-                                                log(.warning, "station over its budget; disconnected", ["station": station, "why": exceeded])
-                                                Task { await socket.beginClose(code: .policyViolation, reason: exceeded) }
-                                                return
-                                            }
                                             messages.record(station: station, incoming: incoming, at: clock().rfc3339, text: text)
+                                        },
+                                        admit: { text in
+                                            guard let exceeded = budget.admit(station: station, bytes: text.utf8.count) else { return true }
+                                            // Over budget: disconnected (once); the flood is neither handled nor logged.
+                                            guard overBudget.withLock({ closing in defer { closing = true }; return !closing }) else { return false }
+                                            log(.warning, "station over its budget; disconnected", ["station": station, "why": exceeded])
+                                            Task { await socket.beginClose(code: .policyViolation, reason: exceeded) }
+                                            return false
                                         },
                                         quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS), traffic: traffic)
         await connection.apply(stations.quirks(for: station))

@@ -147,7 +147,10 @@ def test_a_flooding_station_is_disconnected_with_the_reason_and_its_flood_is_not
     log = subprocess.run([str(vigil_binary()), "stations", "log", "CP-FLOOD", "--limit", "1000", "--db", str(tmp_path / "vigil.sqlite")],
                          capture_output=True, text=True, timeout=STEP).stdout
     incoming = [line for line in log.splitlines() if " <- " in line]
+    outgoing = [line for line in log.splitlines() if " -> " in line]
     assert 1 <= len(incoming) <= 60, len(incoming)
+    # A frame past the budget is not handled either: every answer logged answers a logged frame.
+    assert len(outgoing) <= len(incoming), (len(outgoing), len(incoming))
 
 
 def test_a_station_not_accepted_gets_security_error_and_raises_no_events(tmp_path):

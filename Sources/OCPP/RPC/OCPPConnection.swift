@@ -36,6 +36,9 @@ public actor OCPPConnection {
     /// Sees every text frame in (`true`) and out (`false`), for the raw message log. It must
     /// not block: it is called on the connection's path.
     private let frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)?
+    /// Decides, before anything else, whether an incoming text frame is taken at all (a message
+    /// budget): false drops it — not logged, not handled, not answered. Must not block.
+    private let admit: (@Sendable (_ text: String) -> Bool)?
     /// What this station's firmware is known to get wrong (set by the CPMS from the vendor
     /// catalogue, again after each boot); strict when empty.
     public private(set) var quirks = StationQuirks()
@@ -67,6 +70,7 @@ public actor OCPPConnection {
     public init(socket: TransportConnection, version: OCPPVersion, stationId: String, handlers: [String: Handler],
                 callQueueLimit: Int = 32, report: @escaping @Sendable (String) -> Void = { _ in },
                 frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)? = nil,
+                admit: (@Sendable (_ text: String) -> Bool)? = nil,
                 quirkLog: (@Sendable ([AppliedQuirk]) -> Void)? = nil, securityProfile: Int? = nil, traffic: OCPPTraffic? = nil) {
         self.socket = socket
         self.traffic = traffic
@@ -77,6 +81,7 @@ public actor OCPPConnection {
         self.handlers = handlers
         self.report = report
         self.frameLog = frameLog
+        self.admit = admit
         var random = SystemRandomNumberGenerator()
         pending = PendingCalls(queueLimit: callQueueLimit, idPrefix: String(random.next() & 0xFFFF_FFFF, radix: 36))
     }
@@ -205,6 +210,7 @@ public actor OCPPConnection {
             report("binary frame ignored: OCPP-J uses text frames")
             return nil
         }
+        if let admit, !admit(received) { return nil }
         frameLog?(true, received)
         var text = received
         if !quirks.repairs.isEmpty {
