@@ -70,6 +70,10 @@ struct Evaluation {
                 facts.neverResetFaults[event.connector ?? 0] = "\(match.entry.vendor) \(match.entry.code)"
             }
         case .faultCleared:
+            // Leaving Faulted for Unavailable (Vigil's own disable, or the station taking the
+            // connector out of service) does not end a never-reset fault: only a usable status,
+            // or a 2.0.1 NotifyEvent that clears the fault (no `to`), does.
+            if let to = event.statusTo, to.isOutOfService { break }
             facts.neverResetFaults[event.connector ?? 0] = nil
         case .commandResult:
             guard event.fields["status"]?.description == "Accepted" else { break }

@@ -92,6 +92,21 @@ import VendorCatalog
         #expect(connector1.reason.contains("CP-1 has Generic OCPP GroundFailure open on connector 2, never reset automatically"))
     }
 
+    /// What serve emits after Vigil disables a ground-faulted connector: Unavailable, with a
+    /// `faultCleared` to Unavailable. The fault is still open: another connector's fault gets
+    /// the safety alert, not a reset.
+    @Test func aFaultClearedToUnavailableKeepsTheNeverResetFaultOpen() throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"))
+        timeline.send(event(.statusChanged, at: 20, connector: 2, ["from": .string("Faulted"), "to": .string("Unavailable")]),
+                      event(.faultCleared, at: 20, connector: 2, ["to": .string("Unavailable"), "ocppErrorCode": .string("GroundFailure")]))
+        timeline.send(faulted(at: 40, connector: 1, code: "InternalError"))
+        timeline.advance(toSecond: 120)
+        #expect(resets(timeline).isEmpty, "\(timeline.lines)")
+        let connector1 = try #require(timeline.decisions.first { $0.kind == .act && $0.target.connector == 1 })
+        #expect(connector1.action?.type == .alert && connector1.action?.severity == "safety")
+    }
+
     @Test func theStationIsResetAgainOnceTheFaultIsGone() throws {
         var timeline = try timeline(Self.careless)
         timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), available(at: 30, connector: 2),
