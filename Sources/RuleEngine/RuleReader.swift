@@ -10,6 +10,8 @@ struct RuleReader {
     /// kept even for rules with other errors, so the loader checks every reference in the same
     /// run as everything else.
     var seenIds: Set<String> = []
+    /// Every rule id read, in order, where its rule starts (for duplicate ids: also rules with other errors).
+    var idMarks: [(id: String, mark: YAMLMark)] = []
     var references: [(rule: String, mark: YAMLMark, names: [String], inhibitsItself: Bool)] = []
     /// The names of the rule being read's grouping parts, for checking `{{group.NAME}}`.
     var groupNames: [String] = []
@@ -75,6 +77,7 @@ struct RuleReader {
         absorb(reader)
         if !id.isEmpty {
             seenIds.insert(id)
+            idMarks.append((id, node.mark))
             var names = (inhibit ?? nil)?.rules ?? []
             for guardCase in guards { if case .ruleActive(let others) = guardCase { names += others.rules } }
             references.append((id, node.mark, names, (inhibit ?? nil)?.rules.contains(id) == true))

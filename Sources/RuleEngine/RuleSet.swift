@@ -76,12 +76,13 @@ public struct RuleSet: Sendable {
             }
         }
         var errors = reader.errors
+        // Duplicates among every rule read, also those with other errors: one run shows every problem.
         var firstMark: [String: YAMLMark] = [:]
-        for rule in rules {
-            if let earlier = firstMark[rule.id] {
-                errors.append(YAMLError(mark: rule.mark, problem: "duplicate rule id \"\(rule.id)\" (first defined at \(earlier))"))
+        for (id, mark) in reader.idMarks {
+            if let earlier = firstMark[id] {
+                errors.append(YAMLError(mark: mark, problem: "duplicate rule id \"\(id)\" (first defined at \(earlier))"))
             } else {
-                firstMark[rule.id] = rule.mark
+                firstMark[id] = mark
             }
         }
         // References are checked for every rule read, also those with other errors (a rule that

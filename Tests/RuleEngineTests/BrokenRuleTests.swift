@@ -30,6 +30,18 @@ import Testing
         """, [
             "bad.yaml:4:3: duplicate rule id \"a\" (first defined at bad.yaml:1:3)",
         ]),
+        ("duplicate_id_with_another_error", """
+        - id: a
+          when: { event: booted }
+          then: [{ alert: { route: oncall } }]
+        - id: a
+          priority: -2000
+          when: { event: heartbeat }
+          then: [{ alert: { route: oncall } }]
+        """, [
+            "bad.yaml:4:3: duplicate rule id \"a\" (first defined at bad.yaml:1:3)",
+            "bad.yaml:5:13: rule \"a\": \"priority\" must be a whole number of at least -1000, got \"-2000\"",
+        ]),
         ("unknown_action", """
         - id: a
           when: { event: booted }
