@@ -14,6 +14,11 @@ public actor AlertService {
     let log: LogLine
     /// Live subscribers (the API's event stream) learn of each alert raised, repeated or resolved.
     let live: LiveFeed<LiveUpdate>?
+    /// Raises and resolves run one at a time, in the order they came: each awaits the store,
+    /// and interleaved, a repeat arriving while its alert was being opened found it not yet
+    /// notified and went out as an update at once (or two firings opened two alerts).
+    private var isBusy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     public init(store host: any DatabaseHost, settings: AlertSettings, clock: @escaping @Sendable () -> Date = { Date() },
                 audit: @escaping @Sendable ([AuditRecord]) async -> Void,
@@ -31,6 +36,8 @@ public actor AlertService {
     /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
     /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
     public func raise(_ request: AlertRequest) async {
+        await takeTurn()
+        defer { endTurn() }
         log(.warning, "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
                                  "target": request.target, "title": request.title])
         do {
@@ -79,6 +86,8 @@ public actor AlertService {
 
     /// The incident of `rule` for `target` is over: resolve its open alert and tell the routes.
     public func resolve(rule: String, target: String) async {
+        await takeTurn()
+        defer { endTurn() }
         do {
             guard let open = try await store.openAlert(groupKey: "\(rule)|\(target)") else { return }
             try await store.resolveAlert(id: open.id, now: now)
@@ -96,6 +105,19 @@ public actor AlertService {
         } catch {
             log(.error, "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])
         }
+    }
+
+    /// Waits until no other raise or resolve is running (first come, first served).
+    private func takeTurn() async {
+        guard isBusy else {
+            isBusy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }   // the turn is handed over by endTurn
+    }
+
+    private func endTurn() {
+        if waiting.isEmpty { isBusy = false } else { waiting.removeFirst().resume() }
     }
 
     /// Tells live subscribers about an alert after its row is written: `{"id","event","status",

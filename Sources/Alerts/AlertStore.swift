@@ -126,8 +126,13 @@ public struct AlertStore: Sendable {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.transaction {
                 let lock = database.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+                // One alert's deliveries to one endpoint go in the order they were queued: an
+                // update waits until its trigger is delivered (or given up), never overtakes it.
                 let due = try database.rows(AlertStore.outboxColumns
-                                            + " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?" + lock,
+                                            + " WHERE status = 'pending' AND next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM alert_outbox AS earlier"
+                                            + " WHERE earlier.alert_id = alert_outbox.alert_id AND earlier.endpoint = alert_outbox.endpoint"
+                                            + " AND earlier.status = 'pending' AND earlier.id < alert_outbox.id)"
+                                            + " ORDER BY next_attempt_at, id LIMIT ?" + lock,
                                             now, limit).map(AlertStore.outboxRow)
                 for row in due { try database.run("UPDATE alert_outbox SET next_attempt_at = ? WHERE id = ?", claimUntil, row.id) }
                 return due

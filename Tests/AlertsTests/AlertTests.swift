@@ -55,6 +55,20 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger", "update"])
     }
 
+    /// Raises that arrive together (a breaker's grouped alert, a storm) do not interleave: one
+    /// alert, one trigger, and the repeats counted within the repeat interval, not sent.
+    @Test(arguments: TestEngine.all) func raisesArrivingTogetherOpenOneAlertAndSendOneTrigger(engine: TestEngine) async throws {
+        let clock = TestClock()
+        let (service, store, test) = try service(engine, [route(.generic)], clock: clock)
+        defer { test.remove() }
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<8 { group.addTask { await service.raise(request()) } }
+        }
+        let alerts = try await AlertStore(host: store).alerts(status: nil)
+        #expect(alerts.count == 1 && alerts.first?.count == 8)
+        #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger"])
+    }
+
     @Test(arguments: TestEngine.all) func aLaterOutcomeUpdatesTheOpenAlertAtOnceButNeverReopensOne(engine: TestEngine) async throws {
         let clock = TestClock()
         let (service, store, test) = try service(engine, [route(.generic)], clock: clock)

@@ -78,6 +78,32 @@ import Transport
         }
     }
 
+    /// An alert's update never reaches the receiver before its trigger: while the trigger is
+    /// being retried, the update waits behind it.
+    @Test func anUpdateWaitsForItsTriggerToBeDelivered() async throws {
+        try await withReceiver(failures: 1) { port, receiver in
+            let (store, test) = try temporaryStore()
+            defer { test.remove() }
+            let clock = TestClock()
+            var settings = AlertSettings()
+            settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
+            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            await service.raise(request())
+            var outcome = request()
+            outcome.outcomeChanged = true   // sent at once as an update
+            await service.raise(outcome)
+            await dispatcher.deliverDue()   // the trigger fails; the update must not go ahead of it
+            #expect(receiver.received.withLock { $0.count } == 1)
+            for _ in 0..<2 {
+                clock.advance(16 * 60)
+                await dispatcher.deliverDue()
+            }
+            let events = receiver.received.withLock { $0 }.map { $0.key.split(separator: "-")[2] }
+            #expect(events == ["trigger", "trigger", "update"], "\(events)")
+        }
+    }
+
     /// Several nodes share one outbox: two dispatchers passing at once post each delivery once.
     @Test(arguments: TestEngine.all) func twoDispatchersOnOneOutboxPostEachDeliveryOnce(engine: TestEngine) async throws {
         try await withReceiver(failures: 0) { port, receiver in
