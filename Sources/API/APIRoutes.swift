@@ -22,7 +22,7 @@ public enum APIRoutes {
         var router = Router()
         router.filter = apiGuard.filter
         let auth = APIAuth(store: store, log: log)
-        CommandRoutes.route(&router, commands: commands, auditor: auditor, auth: auth,
+        CommandRoutes.route(&router, store: store, commands: commands, auditor: auditor, auth: auth,
                              safety: NeverResetCheck(store: store, catalog: catalog), log: log)
         AuditRoutes.route(&router, store: store, auth: auth, log: log)
         RecordRoutes.route(&router, store: store, auth: auth, log: log)
@@ -30,7 +30,7 @@ public enum APIRoutes {
         BillingRoutes.route(&router, store: store, auth: auth, log: log)
         FraudRoutes.route(&router, store: store, auth: auth, log: log)
         MaintenanceRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
-        MetricsRoutes.route(&router, store: store, runner: runner, auth: auth, log: log)
+        MetricsRoutes.route(&router, store: store, runner: runner, sites: sites, auth: auth, log: log)
         InsightRoutes.route(&router, store: store, runner: runner, sites: sites, catalog: catalog, auth: auth, log: log)
         SiteRoutes.route(&router, store: store, sites: sites, auth: auth, log: log)
         LiveRoutes.route(&router, live: events?.live, auth: auth)

@@ -23,9 +23,21 @@ import Transport
 enum CommandRoutes {
     static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 
-    static func route(_ router: inout Router, commands service: CommandService, auditor: Auditor, auth: APIAuth, safety: NeverResetCheck, log: Log) {
+    static func route(_ router: inout Router, store: StationStore, commands service: CommandService, auditor: Auditor, auth: APIAuth,
+                      safety: NeverResetCheck, log: Log) {
+        /// 404 for a station neither in the registry nor connected here, before anything is audited.
+        @Sendable func unknown(_ station: String) async -> HTTPResponse? {
+            if await service.connections.connection(for: station) != nil { return nil }
+            do {
+                if try await store.registration(of: station) != nil { return nil }
+            } catch {
+                return APIError.internalError(error, context: "looking up station \(station)", log: log).response
+            }
+            return APIError(.notFound, "no station \(station)").response
+        }
         router.on("POST", "/api/v1/stations/{id}/commands", auth: auth, needs: .operator) { request, user in
             let station = request.pathParameters["id"] ?? ""
+            if let unknown = await unknown(station) { return unknown }
             func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))
             }
@@ -122,6 +134,7 @@ enum CommandRoutes {
         // Operator access: a full GetConfiguration makes some firmware reboot (ABB Terra AC ≤ 1.8.21).
         router.on("GET", "/api/v1/stations/{id}/configuration", auth: auth, needs: .operator) { request, _ in
             let station = request.pathParameters["id"] ?? ""
+            if let unknown = await unknown(station) { return unknown }
             let keys = (request.query["key"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             func reply(_ status: HTTPStatus, _ fields: [(String, JSONValue)]) -> HTTPResponse {
                 .json(status, Array(JSONWriter.string(.object(JSONObject(fields))).utf8))

@@ -10,11 +10,11 @@ import Transport
 /// the maintenance windows of serve's configuration counting as maintenance. The same JSON as
 /// `vigil metrics availability --json` (`AvailabilityReport.jsonObject`).
 enum MetricsRoutes {
-    static func route(_ router: inout Router, store: StationStore, runner: RuleRunner, auth: APIAuth, log: Log) {
+    static func route(_ router: inout Router, store: StationStore, runner: RuleRunner, sites: SiteDirectory, auth: APIAuth, log: Log) {
         router.on("GET", "/api/v1/metrics/availability", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/metrics/availability", log: log) {
-                let station = request.query["station"], site = request.query["site"]
-                if station != nil && site != nil { throw APIError(.invalidParameter, "give station or site, not both") }
+                // A station or site that does not exist is 404, as on the other metrics routes.
+                let (station, site) = try await InsightRoutes.scope(request, store: store, sites: sites)
                 let (from, to) = try range(request)
                 let windows = await runner.maintenanceWindows
                 let report = try await store.availability(station: station, site: site, from: from, to: to) { station, site in

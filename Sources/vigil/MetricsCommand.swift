@@ -45,8 +45,9 @@ struct MetricsCommand {
         case .remediation: return try await remediation()
         case .availability:
             let (from, to) = try range()
-            let windows = try arguments.value("config").map { try ServeConfigFile.load(path: $0).maintenance } ?? []
-            let store = try openStore(at: arguments.database, create: false)
+            let config = try arguments.value("config").map { try ServeConfigFile.load(path: $0) } ?? ServeConfigFile()
+            let windows = config.maintenance
+            guard let store = try await openScoped(sites: config.sites) else { return 1 }
             let report = try await store.availability(station: arguments.value("station"), site: arguments.value("site"),
                                                       from: from, to: to) { station, site in
                 MaintenanceWindow.intervals(windows, station: station, site: site)

@@ -68,6 +68,7 @@ struct StationsCommand {
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations history needs a station id") }
             let skew = try await store.clockSkew(of: id)
             let entries = try await store.history(id, limit: try arguments.integer("limit", default: 50))
+            if entries.isEmpty, try await store.registration(of: id) == nil { return noStation(id, in: path) }
             if arguments.has("json") {
                 printLine(JSONOutput.text(entries.map(\.jsonObject)))
                 return 0
@@ -84,6 +85,8 @@ struct StationsCommand {
         case .log:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations log needs a station id") }
             let messages = try await store.messages(station: id, limit: try arguments.integer("limit", default: 50))
+            // A station not in the registry may still have frames (one refused under --unknown-stations reject).
+            if messages.isEmpty, try await store.registration(of: id) == nil { return noStation(id, in: path) }
             if arguments.has("json") {
                 printLine(JSONOutput.text(messages.map { ["at": $0.at, "direction": $0.incoming ? "in" : "out", "frame": $0.text] }))
                 return 0
@@ -129,6 +132,7 @@ struct StationsCommand {
         case .quirks:
             // What Vigil tolerated from each station's firmware (its vendor quirk profile), most used first.
             let uses = try await store.quirkUses(station: arguments.positional.first)
+            if let id = arguments.positional.first, uses.isEmpty, try await store.registration(of: id) == nil { return noStation(id, in: path) }
             if arguments.has("json") {
                 printLine(json(uses.map { use -> [String: Any] in
                     ["station": use.station, "quirk": use.quirk, "kind": use.kind, "action": use.action, "path": use.path,
@@ -216,5 +220,14 @@ struct StationsCommand {
     func json(_ value: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension StationsCommand {
+    /// An id the registry does not know (and that has nothing recorded under it): said on
+    /// standard error, exit status 1.
+    func noStation(_ id: String, in path: some CustomStringConvertible) -> Int32 {
+        printError("vigil: no station \(id.debugDescription) in \(path)\n")
+        return 1
     }
 }

@@ -65,6 +65,11 @@ struct UsersCommand {
                     return 1
                 }
                 (access, approves) = (existing.access, existing.approves)
+            } else if try await APIUserStore(host: store).apiUsers().contains(where: { $0.name == userName }) {
+                // Adding over an existing user would silently revoke its token and change its access.
+                printLine("API user \(userName) already exists; vigil users rotate \(userName) [--access A] gives it a new token, "
+                          + "vigil users remove \(userName) removes it")
+                return 1
             }
             if let text = arguments.value("access") {
                 guard let parsed = APIAccess(rawValue: text) else { throw UsageError("--access must be one of \(APIAccess.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)") }

@@ -23,11 +23,26 @@ import Testing
     @Test func jsonWithCharsetIsAccepted() async throws {
         let serve = try await VigilServe()
         defer { serve.stop() }
+        _ = try serve.cli(["stations", "add", "CP-1", "--db", serve.databasePath])
         let answer = await serve.exchange("POST", "/api/v1/stations/CP-1/commands",
                                           headers: [("Host", "127.0.0.1:\(serve.httpPort)"), ("Content-Type", "application/json; charset=utf-8")],
                                           body: Self.reset)
         #expect(answer.status == 409)   // passed every check; CP-1 is simply not connected
         #expect(answer.json?["code"] as? String == "not_connected")
+    }
+
+    /// A station neither registered nor connected is 404 before anything reaches the audit trail.
+    @Test func aCommandToAStationThatDoesNotExistIs404AndNotAudited() async throws {
+        let serve = try await VigilServe()
+        defer { serve.stop() }
+        let headers = [("Host", "127.0.0.1:\(serve.httpPort)"), ("Content-Type", "application/json")]
+        let answer = await serve.exchange("POST", "/api/v1/stations/NOPE/commands", headers: headers, body: Self.reset)
+        #expect(answer.status == 404)
+        #expect(answer.json?["code"] as? String == "not_found" && answer.json?["error"] as? String == "no station NOPE")
+        let configuration = await serve.exchange("GET", "/api/v1/stations/NOPE/configuration", headers: [("Host", "127.0.0.1:\(serve.httpPort)")])
+        #expect(configuration.status == 404)
+        let audit = try serve.cli(["audit", "query", "--db", serve.databasePath])
+        #expect(audit.isEmpty, "nothing may reach the audit trail: \(audit)")
     }
 
     @Test func foreignOriginIs403() async throws {
@@ -67,6 +82,7 @@ import Testing
     @Test func allowedOriginAndHostPassWithCORS() async throws {
         let serve = try await VigilServe(["--http-allowed-origins", "https://ops.example.net", "--http-allowed-hosts", "vigil.example.net:8443"])
         defer { serve.stop() }
+        _ = try serve.cli(["stations", "add", "CP-1", "--db", serve.databasePath])
         let headers = [("Host", "vigil.example.net:8443"), ("Origin", "https://ops.example.net"), ("Content-Type", "application/json")]
         let answer = await serve.exchange("POST", "/api/v1/stations/CP-1/commands", headers: headers, body: Self.reset)
         #expect(answer.status == 409)   // not connected: every check passed
@@ -146,6 +162,7 @@ import Testing
     @Test func newlineInAuditFieldsIsEscapedInAuditQuery() async throws {
         let serve = try await VigilServe()
         defer { serve.stop() }
+        _ = try serve.cli(["stations", "add", "CP-9", "--db", serve.databasePath])
         let body = #"{"command":"reset","by":"dana\n#99  2020-01-01T00:00:00Z  operator  mallory  CP-1  manual reset  → accepted","reason":"night\rshift\u001b[2J"}"#
         let command = await serve.exchange("POST", "/api/v1/stations/CP-9/commands",
                                            headers: [("Host", "127.0.0.1:\(serve.httpPort)"), ("Content-Type", "application/json")], body: body)

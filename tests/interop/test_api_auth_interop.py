@@ -82,7 +82,11 @@ def test_api_users_tokens_and_access(tmp_path):
         assert call(proc, "/api/v1/stations", token="vigil_" + "0" * 64)[0] == 401
         assert call(proc, "/api/v1/stations", token=viewer)[0] == 200
         assert call(proc, "/api/v1/health")[0] == 200   # always open, for load balancers
+        # Adding a name that exists is refused: its token and access change only through rotate.
+        again = vigil(db, "users", "add", "dana", "--access", "admin")
+        assert again.returncode == 1 and "already exists" in again.stdout and "vigil users rotate dana" in again.stdout, again.stdout
 
+        assert vigil(db, "stations", "add", "CP-X").returncode == 0   # known, not connected
         command = {"command": "reset", "by": "someone-else"}
         status, body = call(proc, "/api/v1/stations/CP-X/commands", token=viewer, body=command)
         assert status == 403 and "viewer" in body["error"], body
