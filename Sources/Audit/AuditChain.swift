@@ -138,7 +138,7 @@ public enum AuditChain {
             }
             last = checkpoint
         }
-        if let anchor, let problem = compare(anchor: anchor, with: ordered) { return .incomplete(reason: problem) }
+        if let anchor, let problem = compare(anchor: anchor, with: ordered, now: now, cadence: cadence) { return .incomplete(reason: problem) }
         let covered = last?.entryId ?? 0
         let unsigned = previousId - covered
         if unsigned >= cadence.entries {
@@ -174,7 +174,14 @@ public enum AuditChain {
     /// The anchor against the database's checkpoints (both by sequence): nil when every
     /// anchored checkpoint is in the database unchanged and the database holds none from the
     /// anchor's first number on that the anchor lacks.
-    static func compare(anchor: [AuditCheckpoint], with database: [AuditCheckpoint]) -> String? {
+    ///
+    /// A checkpoint newer than the anchor's last is allowed for `2 × cadence.seconds` after it
+    /// was written (given `now`): serve copies checkpoints a CLI command wrote (a pause, a manual
+    /// command with the key) within `cadence.seconds`. The database ahead of the anchor hides no
+    /// change to the database; the other direction (the anchor holding what the database lost)
+    /// is never allowed.
+    static func compare(anchor: [AuditCheckpoint], with database: [AuditCheckpoint], now: Date? = nil,
+                        cadence: Cadence = .standard) -> String? {
         guard let first = anchor.first, let newest = anchor.last else {
             return "the anchor file holds no checkpoint"
         }
@@ -195,6 +202,7 @@ public enum AuditChain {
             }
         }
         if let extra = database.first(where: { $0.sequence > newest.sequence }) {
+            if let now, let written = parseTime(extra.at), now.timeIntervalSince(written) <= Double(2 * cadence.seconds) { return nil }
             return "checkpoint \(extra.sequence) is in the database but not in the anchor file, which ends at \(newest.sequence) (the anchor was cut short, or serve could not write to it: see its log)"
         }
         return nil

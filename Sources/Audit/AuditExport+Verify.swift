@@ -161,7 +161,8 @@ extension AuditExport {
         }
 
         // 4. The anchor.
-        if let anchor, let problem = AuditChain.compare(anchor: anchor, with: checkpoints.sorted { $0.sequence < $1.sequence }) {
+        if let anchor, let problem = AuditChain.compare(anchor: anchor, with: checkpoints.sorted { $0.sequence < $1.sequence },
+                                                         now: now ?? AuditChain.parseTime(header.exportedAt), cadence: cadence) {
             problems.append(.incomplete(reason: problem))
         }
 
