@@ -10,7 +10,8 @@ public struct YAMLMark: Sendable, Equatable, CustomStringConvertible {
         self.column = column
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    /// `file:line:col`; just `file` for a problem with the file or directory as a whole (line 0).
+    public var description: String { line == 0 ? file : "\(file):\(line):\(column)" }
 }
 
 /// One node of a parsed YAML document, with where it starts. Aliases are already resolved

@@ -129,7 +129,7 @@ struct AuditCommand {
     func readAnchor() throws -> [AuditCheckpoint]? {
         guard let path = arguments.value("anchor") else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(description: "cannot read the audit anchor \(path)")
+            throw CommandFailure(description: "cannot read the audit anchor \(path): \(unreadableReason(path))")
         }
         do { return try AuditAnchor.parse(String(decoding: data, as: UTF8.self)) } catch {
             throw AnchorProblem(description: "\(path): \(error)")

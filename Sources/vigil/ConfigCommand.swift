@@ -45,7 +45,7 @@ struct ConfigCommand {
     }
 
     func run() async throws -> Int32 {
-        guard FileManager.default.isReadableFile(atPath: file) else { throw CommandFailure(description: "cannot read the config file \(file)") }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CommandFailure(description: "cannot read the config file \(file): \(unreadableReason(file))") }
         let environment = ProcessInfo.processInfo.environment
         var problems: [SettingProblem] = []
         let serve = try ServeCommand(arguments: serveArguments, environment: environment, configFile: file, problems: &problems)

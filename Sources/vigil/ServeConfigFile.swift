@@ -81,7 +81,7 @@ struct ServeConfigFile {
     /// the only error reported. Throws only when the file cannot be read.
     static func read(path: String) throws(UsageError) -> (ServeConfigFile, [YAMLError]) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw UsageError("cannot read the config file \(path)")
+            throw UsageError("cannot read the config file \(path): \(unreadableReason(path))")
         }
         let root: YAMLNode
         do {

@@ -32,3 +32,12 @@ func openStore(at location: StoreLocation, create: Bool) throws -> StationStore 
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
 }
+
+/// Why a file cannot be read, in words for the message that names it: `no such file`, `a
+/// directory, not a file`, `permission denied`.
+func unreadableReason(_ path: String) -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
+    if isDirectory.boolValue { return "a directory, not a file" }
+    return FileManager.default.isReadableFile(atPath: path) ? "it could not be read" : "permission denied"
+}
