@@ -67,9 +67,14 @@ public enum CommandReport {
     public static func statsObject(_ record: RemedyRecord) -> [String: Any] {
         var counts: [String: Int] = [:]
         for status in CommandStatus.allCases { counts[status.rawValue] = record.count(status) }
-        return ["vendor": record.vendor, "model": record.model, "firmware": record.firmware, "code": record.code,
-                "action": record.action, "total": record.total, "counts": counts, "verified": record.verified,
-                "notVerified": record.notVerified, "successRate": record.successRate.map { $0 as Any } ?? NSNull()]
+        var object: [String: Any] = ["action": record.action, "total": record.total, "counts": counts, "verified": record.verified,
+                                     "notVerified": record.notVerified, "successRate": record.successRate.map { $0 as Any } ?? NSNull()]
+        // What nobody knows (the table's "-") is left out of the JSON, as everywhere else.
+        for (key, value) in [("vendor", record.vendor), ("model", record.model), ("firmware", record.firmware), ("code", record.code)]
+            where value != "-" {
+            object[key] = value
+        }
+        return object
     }
 
     static func header(_ status: CommandStatus) -> String {

@@ -51,10 +51,15 @@ struct AlertsCommand {
             let id = arguments.positional.first.flatMap { Int($0) }
             guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
             let count = try await AlertStore(host: store).retryDeliveries(id: id, now: now)
+            guard count > 0 else {
+                // Nothing changed: nothing to put on the trail.
+                printLine(id.map { "no dead delivery #\($0) to retry" } ?? "no dead deliveries to retry")
+                return 1
+            }
             try await audit(store, AuditRecord(kind: "operator", actor: person, action: "alerts retry", outcome: "\(count)",
                                                details: id.map { "delivery #\($0)" } ?? "all dead deliveries"))
-            printLine(count == 0 ? "no dead delivery \(id.map { "#\($0)" } ?? "") to retry" : "\(count) deliver\(count == 1 ? "y" : "ies") queued again")
-            return count == 0 ? 1 : 0
+            printLine("\(count) deliver\(count == 1 ? "y" : "ies") queued again")
+            return 0
         case .silence:
             try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by"])
             guard let reason = arguments.value("reason") else { throw UsageError("alerts silence needs --reason (it goes on the record)") }

@@ -20,7 +20,8 @@ extension AuditCommand {
         let entries = export.entries, checkpoints = export.checkpoints
         let text = format == "csv" ? export.csv(bom: arguments.has("bom")) : export.jsonLines()
         if let output = arguments.value("output") {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            // Readable by its owner only, as backups and evidence packs: the trail names people and stations.
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw CommandFailure(description: "cannot write \(output)")
             }
             let linking = entries.count - selectedCount

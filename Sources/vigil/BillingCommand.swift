@@ -68,6 +68,10 @@ struct BillingCommand {
         let configured = try configPath.map(Self.readTariffs) ?? []
         let stored = try arguments.database.exists() ? try await service().billing.versions() : []
         if configured.isEmpty && stored.isEmpty {
+            if arguments.has("json") {
+                printLine("[]")
+                return 0
+            }
             printLine(configPath == nil ? "no --config and no stored tariff versions" : "no tariffs in \(configPath ?? "") and none stored")
             return 0
         }

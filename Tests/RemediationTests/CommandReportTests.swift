@@ -99,6 +99,9 @@ import Testing
         #expect((object["counts"] as? [String: Int])?["rejected"] == 1)
         #expect((object["counts"] as? [String: Int])?["expired"] == 0)
         #expect(object["total"] as? Int == 8)
+        // What nobody knows is left out of the JSON, never "-".
+        let nobody = CommandReport.statsObject(try #require(stats.last))
+        #expect(nobody["vendor"] == nil && nobody["firmware"] == nil && nobody["code"] == nil && nobody["action"] as? String == "reset Hard")
     }
 
     @Test func theExecutorRecordsTheCheckAndTheEventThatVerifiedIt() async throws {

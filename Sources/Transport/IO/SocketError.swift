@@ -10,7 +10,9 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
         self.code = code
     }
 
-    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+    /// The operation and errno's text; the operation alone when it already says why (code 0:
+    /// a resolver failure carries `gai_strerror`'s text, and strerror(0) would add "Success").
+    public var description: String { code == 0 ? operation : "\(operation): \(String(cString: strerror(code)))" }
 }
 
 extension String {
