@@ -191,11 +191,22 @@ public struct BillingStore: Sendable {
         }
     }
 
-    /// Sessions recorded as unpriced, oldest first.
+    /// Why a completed session has neither a CDR nor an unpriced record (`unpriced`).
+    public static let neverPriced = "no CDR and no pricing on record: serve had no tariffs when it ended (or stopped before pricing it)"
+
+    /// Sessions that ended without a CDR, oldest first: those recorded as unpriced, with why,
+    /// and completed sessions serve never priced (`neverPriced`; their `recordedAt` is empty).
     public func unpriced(limit: Int = 10_000) async throws -> [UnpricedSession] {
         try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT session, station, start_time, stop_time, reason, recorded_at FROM unpriced_sessions ORDER BY session LIMIT ?",
-                              limit).map { row in
+            try database.rows("""
+                SELECT session, station, start_time, stop_time, reason, recorded_at FROM (
+                    SELECT session, station, start_time, stop_time, reason, recorded_at FROM unpriced_sessions
+                    UNION ALL
+                    SELECT s.id, s.station, s.start_time, s.stop_time, ?, '' FROM sessions AS s
+                    WHERE s.status = 'completed' AND NOT EXISTS (SELECT 1 FROM cdrs AS c WHERE c.session = s.id)
+                      AND NOT EXISTS (SELECT 1 FROM unpriced_sessions AS u WHERE u.session = s.id)
+                ) AS without_cdr ORDER BY session LIMIT ?
+                """, Self.neverPriced, limit).map { row in
                 UnpricedSession(session: row[0].int ?? 0, station: row[1].text ?? "", startTime: row[2].text ?? "", stopTime: row[3].text,
                                 reason: row[4].text ?? "", recordedAt: row[5].text ?? "")
             }

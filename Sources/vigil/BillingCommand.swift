@@ -117,7 +117,8 @@ struct BillingCommand {
         let sessions = try await service().billing.unpriced()
         if arguments.has("json") {
             printLine(Self.json(sessions.map { ["session": $0.session, "station": $0.station, "startTime": $0.startTime,
-                                                "stopTime": $0.stopTime as Any, "reason": $0.reason, "recordedAt": $0.recordedAt] }))
+                                                "stopTime": $0.stopTime as Any, "reason": $0.reason,
+                                                "recordedAt": $0.recordedAt.isEmpty ? NSNull() : $0.recordedAt as Any] }))
             return 0
         }
         guard !sessions.isEmpty else { printLine("no unpriced sessions"); return 0 }

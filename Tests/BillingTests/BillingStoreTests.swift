@@ -124,6 +124,21 @@ import Testing
         }
     }
 
+    /// `billing unpriced` lists every session that ended without a CDR: also those serve never
+    /// priced (no tariffs configured), not only those it recorded as unpriced.
+    @Test(arguments: TestEngine.all) func endedSessionsNeverPricedAreListedAsUnpriced(engine: TestEngine) async throws {
+        try await Self.withStore(engine) { store, billing in
+            let ended = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T11:00:00Z", wh: 5_000)
+            _ = try await Self.session(store, start: "2026-12-01T12:00:00Z", stop: nil, wh: 0)   // still running: not listed
+            let listed = try await billing.billing.unpriced()
+            #expect(listed.map(\.session) == [ended])
+            #expect(listed.first?.reason == BillingStore.neverPriced && listed.first?.recordedAt == "")
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40", site: "north")], now: Instant.parse("2026-12-01T00:00:00Z")!)
+            #expect(try await billing.sweep(now: Date()).priced == 1)
+            #expect(try await billing.billing.unpriced().isEmpty)
+        }
+    }
+
     @Test(arguments: TestEngine.all) func theTokensParentIsItsGroup(engine: TestEngine) async throws {
         try await Self.withStore(engine) { store, billing in
             try await store.saveToken(IdTokenRecord(token: "FLEET-CARD", status: .accepted, parent: "FLEET"), now: "2026-12-01T00:00:00Z")
