@@ -38,7 +38,7 @@ struct APIAuth: Sendable {
         }
         guard let user else {
             return bearer == nil
-                ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add)", challenge: true))
+                ? .refused(Self.error(.unauthorized, "this API needs Authorization: Bearer <token> (vigil users add; the CLI sends VIGIL_API_TOKEN)", challenge: true))
                 : .refused(Self.error(.unknownToken, "unknown or revoked token", challenge: true))
         }
         guard user.access.allows(access) else {

@@ -21,7 +21,7 @@ import Transport
 /// (`SecretSettings`: AuthorizationKey, BasicAuthPassword …) are sent to the station as given and
 /// appear everywhere else — audit trail, answer, CLI output — as `«redacted, N chars»`.
 enum CommandRoutes {
-    static let commands = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
+    static let commands = StationCommandNames.all
 
     static func route(_ router: inout Router, store: StationStore, commands service: CommandService, auditor: Auditor, auth: APIAuth,
                       safety: NeverResetCheck, log: Log) {
@@ -153,4 +153,10 @@ enum CommandRoutes {
             }
         }
     }
+}
+
+/// The commands an operator can send a station (`POST /api/v1/stations/{id}/commands`,
+/// `vigil stations command`), so the CLI refuses a misspelt one before asking the server.
+public enum StationCommandNames {
+    public static let all = ["reset", "unlock", "enable", "disable", "trigger", "start", "stop", "configure"]
 }

@@ -71,7 +71,11 @@ struct Arguments {
     /// reason instead of becoming a file name.
     var database: StoreLocation {
         get throws {
-            try DatabaseLocation.parse(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite").get()
+            // A --db (VIGIL_DB) that names no usable database is a malformed value: a usage error (exit 2).
+            switch DatabaseLocation.parse(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite") {
+            case .success(let location): return location
+            case .failure(let failure): throw UsageError(failure.description)
+            }
         }
     }
 

@@ -1,5 +1,7 @@
+import API
 import Foundation
 import ServiceLog
+import YAMLKit
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -16,7 +18,12 @@ extension StationsCommand {
             throw UsageError("stations command needs --by NAME (it goes on the record), or VIGIL_API_TOKEN when the API has users")
         }
         let station = arguments.positional[0]
-        var body: [String: Any] = ["command": arguments.positional[1], "by": person]
+        let name = arguments.positional[1]
+        guard StationCommandNames.all.contains(name) else {
+            let hint = YAMLFieldReader.closest(to: name, in: StationCommandNames.all).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw UsageError("unknown station command \(name.debugDescription)\(hint) (\(StationCommandNames.all.joined(separator: ", ")))")
+        }
+        var body: [String: Any] = ["command": name, "by": person]
         if let connector = arguments.value("connector") {
             guard let number = Int(connector), number >= 0 else { throw UsageError("--connector must be a number") }
             body["connector"] = number

@@ -96,3 +96,19 @@ def test_an_unknown_value_is_refused_with_the_valid_ones(database, command, opti
 def test_a_known_value_is_accepted(database):
     assert [e["outcome"] for e in entries(database, "--kind", "operator", "--outcome", "done")] == ["done"]
     assert entries(database, "--outcome", "rejected") == []   # known, nothing on record: empty, exit 0
+
+
+def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database):
+    """A value that cannot mean anything (a database URL of another engine, a misspelt command)
+    is a usage error, exit 2, before anything is asked of a server; a well-formed id the
+    registry does not know is a failure, exit 1, said on standard error."""
+    wrong_engine = vigil("stations", "list", "--db", "mysql://root:s3cret@h/x")
+    assert wrong_engine.returncode == 2 and 'unknown database URL scheme "mysql"' in wrong_engine.stderr, wrong_engine
+    assert "s3cret" not in wrong_engine.stderr
+    misspelt = vigil("stations", "command", "CP-1", "rest", "--by", "dana", "--http", "127.0.0.1:9")
+    assert misspelt.returncode == 2 and 'did you mean "reset"?' in misspelt.stderr, misspelt
+    for verb in ("log", "history", "quirks"):
+        unknown = vigil("stations", verb, "NOPE", "--db", database)
+        assert unknown.returncode == 1 and 'no station "NOPE"' in unknown.stderr and unknown.stdout == "", (verb, unknown)
+    known = vigil("stations", "history", "CP-1", "--db", database)
+    assert known.returncode == 0, known

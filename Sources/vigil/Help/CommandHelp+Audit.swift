@@ -4,7 +4,7 @@ import Audit
 extension OptionHelp {
     static let auditFilters: [OptionHelp] = [
         .from, .to, OptionHelp("station", "S", "only this station's entries"), OptionHelp("site", "S", "only this site's"),
-        OptionHelp("rule", "R", "only this rule's"), OptionHelp("action", "A", "only this action"),
+        OptionHelp("rule", "R", "only this rule's"), OptionHelp("action", "A", "only actions starting with this (case-blind: reset matches reset soft)"),
         OptionHelp("outcome", "O", "only this outcome (one Vigil writes or one on record)"),
         OptionHelp("actor", "A", "only this actor's"), OptionHelp("kind", "K", "only this kind", choices: AuditRecord.kinds),
     ]
