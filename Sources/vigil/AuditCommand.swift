@@ -80,7 +80,12 @@ struct AuditCommand {
         guard let text = arguments.value("outcome") else { return nil }
         if Self.outcomeWords.contains(text) { return text }
         if try await AuditStore(host: store).hasOutcome(text) { return text }
-        let known = Set(Self.outcomeWords).union(try await AuditStore(host: store).recordedOutcomes())
+        // The list names the words; outcomes on record that are counts, ids or sentences (a
+        // retry's count, a station's reason) still filter but would only clutter it.
+        let recorded = try await AuditStore(host: store).recordedOutcomes().filter { outcome in
+            outcome.first?.isLetter == true && outcome.count <= 32 && !outcome.contains(":")
+        }
+        let known = Set(Self.outcomeWords).union(recorded)
         throw UsageError(FilterInputError.unknownValue(option: "outcome", value: text, valid: known.sorted()).description)
     }
 
