@@ -202,7 +202,7 @@ public struct BillingStore: Sendable {
                 SELECT session, station, start_time, stop_time, reason, recorded_at FROM (
                     SELECT session, station, start_time, stop_time, reason, recorded_at FROM unpriced_sessions
                     UNION ALL
-                    SELECT s.id, s.station, s.start_time, s.stop_time, ?, '' FROM sessions AS s
+                    SELECT s.id, s.station, s.start_time, s.stop_time, CAST(? AS TEXT), '' FROM sessions AS s
                     WHERE s.status = 'completed' AND NOT EXISTS (SELECT 1 FROM cdrs AS c WHERE c.session = s.id)
                       AND NOT EXISTS (SELECT 1 FROM unpriced_sessions AS u WHERE u.session = s.id)
                 ) AS without_cdr ORDER BY session LIMIT ?
