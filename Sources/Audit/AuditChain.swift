@@ -202,7 +202,11 @@ public enum AuditChain {
             }
         }
         if let extra = database.first(where: { $0.sequence > newest.sequence }) {
-            if let now, let written = parseTime(extra.at), now.timeIntervalSince(written) <= Double(2 * cadence.seconds) { return nil }
+            // Judged no earlier than the newest checkpoint (a time set back must not widen the allowance).
+            if let now, let written = parseTime(extra.at) {
+                let newest = database.compactMap { parseTime($0.at) }.max() ?? written
+                if max(now, newest).timeIntervalSince(written) <= Double(2 * cadence.seconds) { return nil }
+            }
             return "checkpoint \(extra.sequence) is in the database but not in the anchor file, which ends at \(newest.sequence) (the anchor was cut short, or serve could not write to it: see its log)"
         }
         return nil

@@ -43,7 +43,7 @@ extension StationHandlers {
                 }
                 if try await this.store.hasEnded(session: session) {
                     // An ended session's record does not change (it may be priced already): noted, not added.
-                    try await this.store.addAnomaly(session: session, "meter values (\(samples.count) samples) reported after the session ended, not added")
+                    try await this.store.addAnomaly(session: session, "meter values reported after the session ended, not added")
                     return V16.MeterValuesResponse()
                 }
                 try await this.store.addSamples(session: session, samples)
@@ -114,15 +114,16 @@ extension StationHandlers {
             }
             if let session, try await this.store.hasEnded(session: session) {
                 // An ended session's record does not change (it may be priced already). An Ended
-                // retried after a lost answer gets the same answer; anything else of a transaction
-                // that has ended — a late Updated, its id reused by a new Started — is noted.
-                if request.eventType == .ended {
+                // retried after a lost answer (the same stop time) gets the same answer; anything
+                // else of a transaction that has ended — a late Updated, its id reused — is noted.
+                // (One note per kind: a reused id sending Updated every minute adds no more.)
+                let stoppedAt = try await this.store.session(session)?.stopTime
+                if request.eventType == .ended, stoppedAt == request.timestamp.rfc3339 {
                     if let finalCost = this.finalCost {
                         return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)
                     }
                 } else {
-                    try await this.store.addAnomaly(session: session, "TransactionEvent \(request.eventType.rawValue) (seqNo \(request.seqNo), "
-                                                    + "\(samples.count) samples) after the transaction ended, not applied")
+                    try await this.store.addAnomaly(session: session, "TransactionEvent \(request.eventType.rawValue) after the transaction ended, not applied")
                 }
                 return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
             }

@@ -93,14 +93,19 @@ public struct StationHandlers: Sendable {
                 serial: request.chargePointSerialNumber ?? request.chargeBoxSerialNumber, firmware: request.firmwareVersion,
                 ocppVersion: OCPPVersion.v16.rawValue, reason: nil, registrationForUnknown: this.registrationForUnknown,
                 securityProfile: connection.securityProfile, now: now.rfc3339)
-            await connection.refuseCalls(this.refusal(station: connection.stationId, registration: registration))
+            let refusal = this.refusal(station: connection.stationId, registration: registration)
+            await connection.refuseCalls(refusal)
             await this.refreshQuirks(connection)
-            await this.events?.directory.update(connection.stationId) {
-                $0.vendor = request.chargePointVendor
-                $0.model = request.chargePointModel
-                $0.firmware = request.firmwareVersion
+            // A station not accepted raises no events: a rejected charger boots every interval,
+            // and its boots would read as a reboot loop (and clear an offline incident).
+            if refusal == nil {
+                await this.events?.directory.update(connection.stationId) {
+                    $0.vendor = request.chargePointVendor
+                    $0.model = request.chargePointModel
+                    $0.firmware = request.firmwareVersion
+                }
             }
-            if registration != nil {
+            if registration != nil, refusal == nil {
                 try await this.emit(.booted, station: connection.stationId, at: now,
                                 fields: CPMS.fields([("serialNumber", request.chargePointSerialNumber ?? request.chargeBoxSerialNumber)]))
             }
@@ -187,14 +192,17 @@ public struct StationHandlers: Sendable {
                 id: connection.stationId, vendor: station.vendorName, model: station.model, serial: station.serialNumber,
                 firmware: station.firmwareVersion, ocppVersion: OCPPVersion.v201.rawValue, reason: request.reason.rawValue,
                 registrationForUnknown: this.registrationForUnknown, securityProfile: connection.securityProfile, now: now.rfc3339)
-            await connection.refuseCalls(this.refusal(station: connection.stationId, registration: registration))
+            let refusal = this.refusal(station: connection.stationId, registration: registration)
+            await connection.refuseCalls(refusal)
             await this.refreshQuirks(connection)
-            await this.events?.directory.update(connection.stationId) {
-                $0.vendor = station.vendorName
-                $0.model = station.model
-                $0.firmware = station.firmwareVersion
+            if refusal == nil {   // as for 1.6: no events from a station not accepted
+                await this.events?.directory.update(connection.stationId) {
+                    $0.vendor = station.vendorName
+                    $0.model = station.model
+                    $0.firmware = station.firmwareVersion
+                }
             }
-            if registration != nil {
+            if registration != nil, refusal == nil {
                 try await this.emit(.booted, station: connection.stationId, at: now,
                                 fields: CPMS.fields([("reason", request.reason.rawValue), ("serialNumber", station.serialNumber)]))
             }

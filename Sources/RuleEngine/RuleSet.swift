@@ -23,19 +23,8 @@ public struct RuleSet: Sendable {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         } catch {
-            var isDirectory: ObjCBool = false
-            let why: String
-            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-                why = "no such directory (give the rules directory with --dir, or run from the directory that holds Rules/)"
-            } else if !isDirectory.boolValue {
-                why = "it is a file, not a directory of rule files"
-            } else if !FileManager.default.isReadableFile(atPath: directory) {
-                why = "permission denied"
-            } else {
-                why = error.localizedDescription
-            }
-            throw RuleLoadError(errors: [YAMLError(mark: YAMLMark(file: directory, line: 0, column: 0),
-                                                   problem: "cannot read the rules directory: \(why)")])
+            throw RuleLoadError(errors: [.unreadableDirectory(directory, what: "rules",
+                                                              hint: "give the rules directory with --dir, or run from the directory that holds Rules/", error: error)])
         }
         var sources: [(file: String, text: String)] = []
         var errors: [YAMLError] = []

@@ -56,19 +56,8 @@ public struct VendorCatalog: Sendable {
             files = try FileManager.default.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         } catch {
-            var isDirectory: ObjCBool = false
-            let why: String
-            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-                why = "no such directory (name the catalogue's directory, or run from the directory that holds VendorCodes/)"
-            } else if !isDirectory.boolValue {
-                why = "it is a file, not a directory of catalogue files"
-            } else if !FileManager.default.isReadableFile(atPath: directory) {
-                why = "permission denied"
-            } else {
-                why = error.localizedDescription
-            }
-            throw CatalogLoadError(errors: [YAMLError(mark: YAMLMark(file: directory, line: 0, column: 0),
-                                                      problem: "cannot read the vendor catalogue directory: \(why)")])
+            throw CatalogLoadError(errors: [.unreadableDirectory(directory, what: "vendor catalogue",
+                                                                 hint: "name the catalogue's directory, or run from the directory that holds VendorCodes/", error: error)])
         }
         var sources: [(file: String, text: String)] = []
         var errors: [YAMLError] = []

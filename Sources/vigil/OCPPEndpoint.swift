@@ -145,6 +145,7 @@ struct OCPPEndpoint {
         } catch {
             // Fails closed: a station whose registration cannot be read is not served unchecked.
             log(.error, "cannot read the station's registration; closing the connection", ["station": station, "error": "\(error)"])
+            await connection.refuseCalls(Self.closing, includingBoot: true)   // frames already queued are not served either
             await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot read the registration now")
             await connection.run()
             return
@@ -169,6 +170,7 @@ struct OCPPEndpoint {
         if let leases {
             do { leaseEpoch = try await leases.take(station) } catch {
                 log(.error, "cannot take the station's lease; closing the connection", ["station": station, "error": "\(error)"])
+                await connection.refuseCalls(Self.closing, includingBoot: true)   // frames already queued are not served either
                 await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot take the station's lease now")
                 await connection.run()
                 await connections.unregister(connection, for: station)
@@ -176,14 +178,17 @@ struct OCPPEndpoint {
             }
         }
         events?.directory.forget(station)   // re-read site and model: an operator may have changed them
+        var connectedEmitted = false
         do {
             if await connection.refusal == nil {
                 try await events?.emit(.connected, station: station, at: clock().date,
                                        fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
+                connectedEmitted = true
             }
         } catch {
             // Not recorded, so not acted on: the charger is told to come back rather than served unseen.
             log(.error, "cannot record the connection in the event log; closing it", ["station": station, "error": "\(error)"])
+            await connection.refuseCalls(Self.closing, includingBoot: true)   // frames already queued are not served either
             await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot record the connection now")
         }
         await connection.run()
@@ -201,8 +206,10 @@ struct OCPPEndpoint {
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
             do {
-                // A station not accepted (still refused when it left) raised no events: none now either.
-                if await connection.refusal == nil {
+                // Paired with `connected`; or a station accepted during the connection (it booted
+                // after being declared). One refused throughout raised no events: none now either.
+                let served = await connection.refusal == nil
+                if connectedEmitted || served {
                     try await events?.emit(.disconnected, station: station, at: clock().date,
                                            fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
                 }
@@ -216,6 +223,9 @@ struct OCPPEndpoint {
                                             "reason": status?.reason ?? "", "calls": String(statistics.callsReceived),
                                             "unreadable": String(statistics.unreadableFrames)])
     }
+
+    /// What a connection being closed (1013: try again later) answers to anything still queued.
+    static let closing = CallError(.internalError, "the central system cannot serve this station now; connect again later")
 
     /// Whether the upgrade proved the station's identity: a client certificate (already checked
     /// to name the station) or Basic credentials checked against its stored password.

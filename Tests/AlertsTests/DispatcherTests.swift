@@ -55,15 +55,20 @@ import Transport
         await running
     }
 
+    /// An alert service and a dispatcher on `store`, one generic route to the receiver on `port`.
+    static func pipeline(store: StationStore, port: Int, clock: TestClock) -> (AlertService, AlertDispatcher) {
+        var settings = AlertSettings()
+        settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
+        return (AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in }),
+                AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in }))
+    }
+
     @Test func failedDeliveriesAreRetriedWithTheSameKeyUntilTheyArrive() async throws {
         try await withReceiver(failures: 2) { port, receiver in
             let (store, test) = try temporaryStore()
             defer { test.remove() }
             let clock = TestClock()
-            var settings = AlertSettings()
-            settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
-            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
-            let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            let (service, dispatcher) = Self.pipeline(store: store, port: port, clock: clock)
             await service.raise(request())
             for _ in 0..<3 {
                 await dispatcher.deliverDue()
@@ -85,10 +90,7 @@ import Transport
             let (store, test) = try temporaryStore()
             defer { test.remove() }
             let clock = TestClock()
-            var settings = AlertSettings()
-            settings.routes = [route(.generic, url: "http://127.0.0.1:\(port)/hook")]
-            let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
-            let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+            let (service, dispatcher) = Self.pipeline(store: store, port: port, clock: clock)
             await service.raise(request())
             var outcome = request()
             outcome.outcomeChanged = true   // sent at once as an update

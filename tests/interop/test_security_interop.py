@@ -157,13 +157,14 @@ def test_a_station_not_accepted_gets_security_error_and_raises_no_events(tmp_pat
     """OCPP 2.0.1 B03.FR.07 (and 1.6 alike): under `--unknown-stations reject` an unknown id's
     BootNotification is Rejected and every other CALL gets CALLERROR SecurityError; nothing it
     says reaches the rules (no `connected`/`disconnected` events, hence no offline alert)."""
-    added = subprocess.run([str(vigil_binary()), "stations", "add", "CP-KNOWN", "--db", str(tmp_path / "vigil.sqlite")],
-                           capture_output=True, text=True, timeout=STEP)
-    assert added.returncode == 0, added
+    for station, registration in (("CP-KNOWN", "accepted"), ("CP-REJECTED", "rejected")):
+        added = subprocess.run([str(vigil_binary()), "stations", "add", station, "--registration", registration,
+                                "--db", str(tmp_path / "vigil.sqlite")], capture_output=True, text=True, timeout=STEP)
+        assert added.returncode == 0, added
     proc = serve(tmp_path, "--unknown-stations", "reject")
     try:
-        async def stranger():
-            async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-STRANGER", subprotocols=["ocpp1.6"], open_timeout=STEP,
+        async def stranger(station="CP-STRANGER"):
+            async with connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/{station}", subprotocols=["ocpp1.6"], open_timeout=STEP,
                                ping_interval=None) as ws:
                 answers = []
                 for frame in ([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}],
@@ -177,12 +178,16 @@ def test_a_station_not_accepted_gets_security_error_and_raises_no_events(tmp_pat
         assert boot[0] == 3 and boot[2]["status"] == "Rejected", boot
         for answer in (heartbeat, status):
             assert answer[0] == 4 and answer[2] == "SecurityError" and "CP-STRANGER is not accepted" in answer[3], answer
+        # A station the operator marked rejected: the same, and its boots raise no `booted` (no reboot loop).
+        for _ in range(2):
+            boot, heartbeat, status = asyncio.run(stranger("CP-REJECTED"))
+            assert boot[2]["status"] == "Rejected" and heartbeat[2] == "SecurityError" and status[2] == "SecurityError", (boot, heartbeat)
         # A declared station on the same server is served as before.
         assert asyncio.run(attempt(proc, "CP-KNOWN")) == "Accepted"
     finally:
         proc.stop()
     with contextlib.closing(sqlite3.connect(tmp_path / "vigil.sqlite")) as db:
-        events = db.execute("SELECT count(*) FROM domain_events WHERE station = 'CP-STRANGER'").fetchone()[0]
+        events = db.execute("SELECT count(*) FROM domain_events WHERE station IN ('CP-STRANGER', 'CP-REJECTED')").fetchone()[0]
         statuses = db.execute("SELECT count(*) FROM connector_status_history WHERE station = 'CP-STRANGER'").fetchone()[0]
         known = {row[0] for row in db.execute("SELECT kind FROM domain_events WHERE station = 'CP-KNOWN'")}
     assert events == 0 and statuses == 0, (events, statuses)

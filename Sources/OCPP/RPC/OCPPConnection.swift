@@ -46,6 +46,8 @@ public actor OCPPConnection {
     /// the station (an unknown id under a reject policy, a station marked rejected: OCPP 2.0.1
     /// B03.FR.07); nil while it does. Set by the CPMS at the connection's start and after each boot.
     public private(set) var refusal: CallError?
+    /// Whether `refusal` answers BootNotifications too (a connection that is being closed).
+    private var refusesBoot = false
     /// Hears every use of `quirks` (frame repairs, reply delays, and what the handlers report).
     private nonisolated let quirkLog: (@Sendable ([AppliedQuirk]) -> Void)?
     /// The process's traffic counts (`/metrics`), when it keeps them.
@@ -169,9 +171,11 @@ public actor OCPPConnection {
     }
 
     /// Answers every CALL but a BootNotification with `refusal` from the next one on (nil: answers
-    /// them again). The station must boot again to be served: a rejected charger does.
-    public func refuseCalls(_ refusal: CallError?) {
+    /// them again). The station must boot again to be served: a rejected charger does. With
+    /// `includingBoot`, BootNotifications too: nothing is served (a connection being closed).
+    public func refuseCalls(_ refusal: CallError?, includingBoot: Bool = false) {
         self.refusal = refusal
+        refusesBoot = refusal != nil && includingBoot
     }
 
     /// Reports uses of the quirk profile to the connection's quirk log.
@@ -248,7 +252,7 @@ public actor OCPPConnection {
     }
 
     private func answer(id: String, action: String, payload: JSONObject) async {
-        if let refusal, action != "BootNotification" {
+        if let refusal, action != "BootNotification" || refusesBoot {
             await send(.callError(id: id, error: refusal))
             return
         }
