@@ -216,4 +216,11 @@ extension StationStore {
     public func stationPasswordDigest(id: String) throws -> String? {
         try database.rows("SELECT auth_digest FROM stations WHERE id = ?", id).first?.first?.text
     }
+
+    /// What a connecting station's session needs from the registry, in one read: its
+    /// registration (nil when unknown) and whether it has a password.
+    public func connectingStation(id: String) throws -> (registration: String?, hasPassword: Bool) {
+        guard let row = try database.rows("SELECT registration, auth_digest FROM stations WHERE id = ?", id).first else { return (nil, false) }
+        return (row[0].text, row[1].text != nil)
+    }
 }

@@ -63,9 +63,11 @@ public struct StationHandlers: Sendable {
         }
     }
 
-    /// `refusal` for a station connecting now, from the registry (throws when it cannot be read).
-    public func refusal(forConnecting station: String) async throws -> CallError? {
-        refusal(station: station, registration: try await store.registration(of: station))
+    /// For a station connecting now, from the registry in one read (throws when it cannot be
+    /// read): its `refusal`, and whether it has a password.
+    public func admission(forConnecting station: String) async throws -> (refusal: CallError?, hasPassword: Bool) {
+        let (registration, hasPassword) = try await store.connectingStation(id: station)
+        return (refusal(station: station, registration: registration), hasPassword)
     }
 
     public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {

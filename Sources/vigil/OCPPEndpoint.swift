@@ -137,23 +137,21 @@ struct OCPPEndpoint {
         await connection.apply(stations.quirks(for: station))
         // A station the central system does not accept gets SecurityError for everything but a
         // BootNotification, and raises no events (no offline alerts for ids nobody runs).
+        let hasPassword: Bool
         do {
-            if let refusal = try await stations.refusal(forConnecting: station) {
+            let admission = try await stations.admission(forConnecting: station)
+            hasPassword = admission.hasPassword
+            if let refusal = admission.refusal {
                 await connection.refuseCalls(refusal)
                 log(.warning, "station not accepted: only a BootNotification is answered", ["station": station])
             }
         } catch {
             // Fails closed: a station whose registration cannot be read is not served unchecked.
-            log(.error, "cannot read the station's registration; closing the connection", ["station": station, "error": "\(error)"])
+            log(.error, "cannot read the station's registration and credentials; closing the connection", ["station": station, "error": "\(error)"])
             await connection.refuseCalls(Self.closing, includingBoot: true)   // frames already queued are not served either
             await socket.beginClose(code: WebSocketCloseCode(rawValue: 1013), reason: "try again later: cannot read the registration now")
             await connection.run()
             return
-        }
-        // A digest that cannot be read counts as none: the connection then cannot replace an authenticated one.
-        var hasPassword = false
-        do { hasPassword = try await stations.store.stationPasswordDigest(id: station) != nil } catch {
-            log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
         }
         switch await connections.register(connection, for: station, authenticated: isAuthenticated(info, hasPassword: hasPassword)) {
         case .registered: break
