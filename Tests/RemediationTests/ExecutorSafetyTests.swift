@@ -160,18 +160,21 @@ import VendorCatalog
         // Each ladder's own page folds into the breaker's one grouped alert.
         await f.executor.handle([StoredDecision(id: 9, decision: decision(DecidedAction(type: .alert, route: "oncall", severity: "major",
                                                                                         title: "CP-1 connector 1 stuck", text: "…")))])
+        // The same ladder held again (its rung re-decided while the hold lasts) is one entry.
+        await f.executor.handle([StoredDecision(id: 5, decision: decision(actions[0], station: "CP-1"))])
         var safeDisable = DecidedAction(type: .disableConnector)
         safeDisable.neverReset = true
         await f.executor.handle([StoredDecision(id: 10, decision: decision(safeDisable, station: "CP-6"))])
         let commands = try await CommandStore(host: f.store).commands()
-        #expect(commands.prefix(4).map(\.status) == [.held, .held, .held, .held])
+        #expect(commands.prefix(5).map(\.status) == [.held, .held, .held, .held, .held])
         #expect(commands.last?.status == .queued && commands.last?.action == "disableConnector")
         let alerts = f.collected.alerts.withLock { $0 }
         #expect(Set(alerts.map(\.rule)) == ["fleet-breaker"])
         #expect(alerts.last?.text.contains("Held: reset soft CP-1/1 (rule careless); disableConnector CP-2/1") == true)
         #expect(alerts.last?.text.contains("alert \"CP-1 connector 1 stuck\"") == true)
+        #expect(alerts.last?.text.components(separatedBy: "reset soft CP-1/1 (rule careless)").count == 2, "listed once")
         let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
-        #expect(results.count == 4 && results.allSatisfy { $0.fields["status"] == .string("Held") && $0.fields["until"] != nil })
+        #expect(results.count == 5 && results.allSatisfy { $0.fields["status"] == .string("Held") && $0.fields["until"] != nil })
     }
 
     /// Each gate, its store read failing: the command is refused, audited, and the gate alerted once.
