@@ -42,12 +42,14 @@ enum DatabaseLocation {
 }
 
 extension StoreLocation {
-    /// Whether a Vigil database is there: the SQLite file exists, or the PostgreSQL database
+    /// Whether a Vigil database is there: the SQLite file exists with Vigil's schema, or the PostgreSQL database
     /// (reached within its connect timeout) has Vigil's schema. A server that cannot be
     /// reached throws its one-line reason.
     func exists() throws -> Bool {
         switch self {
-        case .sqlite(let path): return FileManager.default.fileExists(atPath: path)
+        case .sqlite(let path):
+            guard FileManager.default.fileExists(atPath: path) else { return false }
+            return try SQLiteDatabase(path: path, readOnly: true).schemaVersion() > 0
         case .postgres(let location): return try PostgresDatabase(location: location, readOnly: true).schemaVersion() > 0
         }
     }

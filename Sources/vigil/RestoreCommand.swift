@@ -19,6 +19,9 @@ struct RestoreCommand {
 
     func run() async throws -> Int32 {
         guard let backup = arguments.value("from") else { return 2 }
+        guard FileManager.default.fileExists(atPath: backup) else {
+            throw CommandFailure(description: "no backup at \(backup): \(unreadableReason(backup)) (vigil backup --output FILE makes one)")
+        }
         guard case .sqlite(let destination) = try arguments.database else {
             throw CommandFailure(description: "vigil restore puts back a SQLite backup; restore PostgreSQL with pg_restore (docs/deployment.md)")
         }

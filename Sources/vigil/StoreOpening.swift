@@ -13,6 +13,12 @@ func openStore(at location: StoreLocation, create: Bool) throws -> StationStore 
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure(description: "no database at \(path); start `vigil serve --db \(path)` first or pass --db")
         }
+        // A file without Vigil's tables (another program's, an empty one) is not migrated by a
+        // command that only reads: that would write Vigil's tables into it.
+        if !create, try !location.exists() {
+            throw CommandFailure(description: "no Vigil database at \(path) (the file holds no Vigil tables); "
+                                 + "start `vigil serve --db \(path)` with it first or pass --db")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         return try StationStore(path: path)

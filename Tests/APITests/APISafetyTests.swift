@@ -127,7 +127,8 @@ import Testing
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else { return }
-        sqlite.arguments = [serve.databasePath, "DROP TABLE sessions;"]
+        // Waits for serve's write lock (busy timeout) rather than failing at once under load.
+        sqlite.arguments = ["-cmd", ".timeout 10000", serve.databasePath, "DROP TABLE sessions;"]
         try sqlite.run()
         sqlite.waitUntilExit()
         let answer = await serve.exchange("GET", "/api/v1/sessions")

@@ -1,9 +1,9 @@
-// The audit trail with filters and CSV export.
+// The audit trail with filters and its CSV and JSONL exports.
 extension DashboardAssets {
     static let auditJS = #"""
 "use strict";
-// The audit trail (auditor or admin access): filters, the entries, and the verifiable CSV
-// export (GET /api/v1/audit/export?format=csv with the same filters).
+// The audit trail (auditor or admin access): filters, the entries, and the exports with the
+// same filters (GET /api/v1/audit/export?format=csv for reading, format=jsonl to verify).
 Vigil.pages = Vigil.pages || {};
 
 Vigil.pages.audit = async function (view) {
@@ -18,7 +18,8 @@ Vigil.pages.audit = async function (view) {
     field("outcome", "Outcome"), field("actor", "Actor"), field("limit", "Limit", "number", { min: 1, max: 1000, value: 200 }),
     Vigil.el("div", { class: "actions" },
       Vigil.el("button", { type: "submit" }, "Apply"),
-      Vigil.el("button", { type: "button", class: "secondary", "data-action": "export", onclick: () => exportCSV() }, "Export CSV")));
+      Vigil.el("button", { type: "button", class: "secondary", "data-action": "export", onclick: () => exportAs("csv") }, "Export CSV"),
+      Vigil.el("button", { type: "button", class: "secondary", "data-action": "export-jsonl", onclick: () => exportAs("jsonl") }, "Export JSONL")));
   const results = Vigil.el("div", {});
   const message = Vigil.el("p", { class: "small" });
   view.appendChild(Vigil.card("Filters", form, message));
@@ -54,11 +55,14 @@ Vigil.pages.audit = async function (view) {
     ], result.data.slice().reverse(), "No entries match.")));
   }
 
-  async function exportCSV() {
+  // CSV is for reading (a spreadsheet); JSONL is the export `vigil audit verify --file` checks.
+  async function exportAs(format) {
     message.textContent = "Exporting…";
+    const name = "vigil-audit." + format;
     try {
-      await Vigil.api.download("/api/v1/audit/export" + Vigil.query({ ...filters(), format: "csv" }), "vigil-audit.csv");
-      message.textContent = "Exported vigil-audit.csv (verify it with `vigil audit verify --file`).";
+      await Vigil.api.download("/api/v1/audit/export" + Vigil.query({ ...filters(), format }), name);
+      message.textContent = format === "jsonl" ? "Exported " + name + " (verify it with `vigil audit verify --file " + name + " --key …`)."
+        : "Exported " + name + " (for reading; the JSONL export is the one `vigil audit verify --file` checks).";
     } catch (error) {
       message.textContent = "Export refused: " + error.message;
     }
