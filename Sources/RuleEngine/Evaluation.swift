@@ -125,7 +125,9 @@ struct Evaluation {
         switch event.kind {
         case .statusChanged:
             guard event.statusTo == .unavailable else { return false }
-        case .booted, .disconnected, .connected:
+        case .booted, .disconnected:
+            // Not `connected`: a connection coming back is the station reachable again, whoever
+            // caused it to drop (an offline incident opened by a reboot Vigil caused clears by it).
             break
         default:
             return false

@@ -107,6 +107,29 @@ import VendorCatalog
         #expect(connector1.action?.type == .alert && connector1.action?.severity == "safety")
     }
 
+    /// The station-offline shape: an outage that began with a reboot Vigil caused (a reset)
+    /// still ends when the station connects again — its `connected` is not Vigil's footprint.
+    @Test func anOfflineIncidentAfterAResetClearsWhenTheStationConnectsAgain() throws {
+        var timeline = try timeline("""
+        - id: offline
+          when:
+            event: disconnected
+            by: station
+            for: 5s
+            keepFor: 5s
+            clearedBy: { event: [connected, booted] }
+          then:
+            - alert: { route: oncall, severity: major }
+        """)
+        timeline.send(event(.commandResult, at: 0, connector: 1, ["action": .string("Reset"), "status": .string("Accepted"), "rule": .string("x"),
+                                                                  "detail": .string("reset hard"), "target": .string("CP-1"), "rung": .number(0)]))
+        timeline.send(event(.disconnected, at: 1))
+        timeline.advance(toSecond: 6)
+        timeline.send(event(.connected, at: 6), event(.booted, at: 6))
+        timeline.advance(toSecond: 30)
+        #expect(timeline.lines == ["+6 offline act alert oncall CP-1", "+11 offline cleared CP-1"], "\(timeline.lines)")
+    }
+
     @Test func theStationIsResetAgainOnceTheFaultIsGone() throws {
         var timeline = try timeline(Self.careless)
         timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), available(at: 30, connector: 2),
