@@ -1,4 +1,5 @@
 import Foundation
+import OCPP
 import YAMLKit
 
 /// What to simulate: sites of stations with their personalities, drivers, and faults to inject
@@ -116,9 +117,21 @@ public struct Scenario: Sendable {
                 fault.fail(node, "no station \"\(station)\" in this scenario (stations are named PREFIX-N, e.g. \(scenario.stations.first?.id ?? "-"))")
             }
             let behaviour = fault.choice("behaviour", Behaviour.self, valid: Behaviour.allCases) ?? .neverRecovers
+            // Checked here, at the fault's line, not found out while the fleet runs.
+            let connectorText = fault.string("connector", required: false) ?? "1"
+            let connector = Int(connectorText) ?? 0
+            if connector < 1, let node = item["connector"] {
+                fault.fail(node, "\"connector\" must be a connector number from 1, got \"\(connectorText)\"")
+            }
+            let errorCode = fault.string("errorCode", required: false) ?? "InternalError"
+            if V16.StatusNotificationRequest.ErrorCode(rawValue: errorCode) == nil || errorCode == "NoError", let node = item["errorCode"] {
+                let codes = V16.StatusNotificationRequest.ErrorCode.allCases.map(\.rawValue).filter { $0 != "NoError" }
+                let hint = YAMLFieldReader.closest(to: errorCode, in: codes).map { " (did you mean \"\($0)\"?)" } ?? ""
+                fault.fail(node, "\"errorCode\" must be an OCPP 1.6 error code other than NoError, got \"\(errorCode)\"\(hint)")
+            }
             scenario.faults.append(Fault(at: duration(&fault, item, "at", 0), station: station,
-                                         connector: Int(fault.string("connector", required: false) ?? "1") ?? 1,
-                                         errorCode: fault.string("errorCode", required: false) ?? "InternalError",
+                                         connector: max(connector, 1),
+                                         errorCode: errorCode,
                                          vendorErrorCode: fault.string("vendorErrorCode", required: false), info: fault.string("info", required: false),
                                          behaviour: behaviour, clearsAfter: duration(&fault, item, "clearsAfter", 120)))
             errors += fault.errors

@@ -21,6 +21,7 @@ import Testing
           - { name: a, prefix: A, stations: 2, personalities: [x] }
         faults:
           - { at: 10s, station: A-9, behaviour: explodes }
+          - { at: 20s, station: A-1, connector: none, errorCode: GroundFailur, behaviour: neverRecovers }
         """
         guard case .failure(let error) = Scenario.load(text, file: "bad.yaml") else {
             Issue.record("a broken scenario loaded")
@@ -30,6 +31,8 @@ import Testing
             "bad.yaml:1:11: scenario: \"duration\" must be a duration such as 30s, 5m, 2h",
             "bad.yaml:5:25: scenario fault: no station \"A-9\" in this scenario (stations are named PREFIX-N, e.g. A-1)",
             "bad.yaml:5:41: scenario fault: \"behaviour\" must be one of recoversAfterSoftReset, needsHardReset, neverRecovers, rebootLoops, goesSilent, rejectsCommands, recoversAfterUnlock, recoversByItself, got \"explodes\"",
+            "bad.yaml:6:41: scenario fault: \"connector\" must be a connector number from 1, got \"none\"",
+            "bad.yaml:6:58: scenario fault: \"errorCode\" must be an OCPP 1.6 error code other than NoError, got \"GroundFailur\" (did you mean \"GroundFailure\"?)",
         ])
     }
 
