@@ -41,6 +41,9 @@ struct AuditCommand {
 
     func run() async throws -> Int32 {
         if verb == .verify, arguments.value("file") != nil {
+            if arguments.value("db") != nil {
+                throw UsageError("verify --file checks the export alone: --db does not apply (verify the database with verify --db)")
+            }
             try arguments.rejectUnknown(allowed: ["file", "key", "audit-key", "anchor", "as-of"])
             return try verifyFile()
         }
