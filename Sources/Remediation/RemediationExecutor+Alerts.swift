@@ -23,8 +23,7 @@ extension RemediationExecutor {
         }
         // While the fleet breaker holds, pages other than safety ones fold into its one grouped alert.
         if let until = fleetHaltedUntil, until > clock(), request.severity != .safety {
-            let entry = "alert \"\(request.title)\" (rule \(request.rule))"
-            if !heldByHold.contains(entry) { heldByHold.append(entry) }
+            noteHeld("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
                                              rule: request.rule, action: "alert \(request.route)", outcome: "held",
                                              details: "folded into the fleet breaker's alert until \(RuleRunner.timestamp(until)): \(request.title)"))

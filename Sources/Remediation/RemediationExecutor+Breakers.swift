@@ -148,11 +148,18 @@ extension RemediationExecutor {
         fleetHoldStarted = nil
         let held = heldByHold
         heldByHold = []
+        heldByHoldSet = []
         await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: "released",
-                                         details: "held since \(RuleRunner.timestamp(started)); \(held.count) command(s) and alert(s) were held; paused ladders re-check their condition"))
+                                         details: "held since \(RuleRunner.timestamp(started)); \(held.count) distinct command(s) and alert(s) were held; paused ladders re-check their condition"))
         feedback(DomainEvent(id: "hold-fleet-end-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",
                              fields: ["scope": .string("fleet"), "active": .bool(false), "until": .string(RuleRunner.timestamp(time)),
                                       "reason": .string("fewer stations fault now")]))
+    }
+
+    /// Lists a held command and target (or alert) on the hold's page, once: a ladder held again
+    /// when the hold is extended is the same entry.
+    func noteHeld(_ entry: String) {
+        if heldByHoldSet.insert(entry).inserted { heldByHold.append(entry) }
     }
 
     /// The one grouped page of a hold: which stations faulted, what is held where, and until

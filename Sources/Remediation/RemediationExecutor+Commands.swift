@@ -152,9 +152,7 @@ extension RemediationExecutor {
         report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
         switch refusal.kind {
         case .held:
-            // Once per command and target: a ladder held again when the hold is extended is one entry.
-            let entry = "\(action.label) \(decision.target.key) (rule \(decision.rule))"
-            if !heldByHold.contains(entry) { heldByHold.append(entry) }
+            noteHeld("\(action.label) \(decision.target.key) (rule \(decision.rule))")
             await updateHoldAlert()
         case .gateUnreadable(let gate):
             await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: decision.rule)

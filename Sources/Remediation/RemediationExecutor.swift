@@ -49,6 +49,8 @@ public actor RemediationExecutor {
     var holdKnown = 0
     /// What the current hold kept from going out (commands and alerts), for the grouped alert.
     var heldByHold: [String] = []
+    /// `heldByHold` as a set: each command and target (or alert) is listed once (`noteHeld`).
+    var heldByHoldSet: Set<String> = []
     /// Reboot-loop breaker: station → boots attributed to Vigil's resets.
     var attributedBoots: [String: [Date]] = [:]
     /// Reboot-loop breakers tripped since start, by station (also stored; this copy holds

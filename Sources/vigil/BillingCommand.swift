@@ -66,7 +66,10 @@ struct BillingCommand {
 
     func tariffs() async throws -> Int32 {
         let configured = try configPath.map(Self.readTariffs) ?? []
-        let stored = try arguments.database.exists() ? try await service().billing.versions() : []
+        // No database yet: only the config's tariffs. A file that is not Vigil's is refused (openStore).
+        let database = try arguments.database
+        let fileThere: Bool = { if case .sqlite(let file) = database { return FileManager.default.fileExists(atPath: file) } else { return false } }()
+        let stored = try database.exists() || fileThere ? try await service().billing.versions() : []
         if configured.isEmpty && stored.isEmpty {
             if arguments.has("json") {
                 printLine("[]")

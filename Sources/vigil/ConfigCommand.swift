@@ -179,6 +179,9 @@ struct ConfigCommand {
     static func apiUsers(in path: StoreLocation) async -> (Bool, [String]) {
         do {
             guard try path.exists() else {
+                if case .sqlite(let file) = path, FileManager.default.fileExists(atPath: file) {
+                    return (false, ["\(file) holds no Vigil tables: vigil serve would add its tables to this file at its first start"])
+                }
                 return (false, ["no database at \(path) yet: vigil serve creates it\(path.engine == .sqlite ? " (mode 0600)" : "") at its first start"])
             }
             let store = try StationStore(readingFrom: path)

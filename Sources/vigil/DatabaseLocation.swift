@@ -49,7 +49,10 @@ extension StoreLocation {
         switch self {
         case .sqlite(let path):
             guard FileManager.default.fileExists(atPath: path) else { return false }
-            return try SQLiteDatabase(path: path, readOnly: true).schemaVersion() > 0
+            // Vigil's schema version and its registry table: another program may set user_version too.
+            let database = try SQLiteDatabase(path: path, readOnly: true)
+            guard try database.schemaVersion() > 0 else { return false }
+            return try !database.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stations'").isEmpty
         case .postgres(let location): return try PostgresDatabase(location: location, readOnly: true).schemaVersion() > 0
         }
     }

@@ -112,3 +112,19 @@ def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database
         assert unknown.returncode == 1 and 'no station "NOPE"' in unknown.stderr and unknown.stdout == "", (verb, unknown)
     known = vigil("stations", "history", "CP-1", "--db", database)
     assert known.returncode == 0, known
+
+
+def test_a_command_that_reads_refuses_a_database_that_is_not_vigils(tmp_path):
+    """Another program's SQLite file (even one that sets user_version) is refused, and left as
+    it was: a command that only reads never writes Vigil's tables into it."""
+    import sqlite3
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE t (x)")
+        db.execute("PRAGMA user_version = 1")
+    for command in (("alerts", "list"), ("stations", "list"), ("rules", "decisions"), ("billing", "tariffs")):
+        run = vigil(*command, "--db", str(foreign))
+        assert run.returncode == 1 and "no Vigil database" in run.stderr, (command, run)
+    with sqlite3.connect(foreign) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert tables == ["t"], tables
