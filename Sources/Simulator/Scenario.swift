@@ -56,6 +56,21 @@ public struct Scenario: Sendable {
         public var behaviour: Behaviour
         /// For `recoversByItself`: simulated seconds until it clears.
         public var clearsAfter: Double
+        /// Where the fault's connector is written (or the fault itself), for `problems(against:)`.
+        public var mark: YAMLMark? = nil
+    }
+
+    /// What only the personalities can tell about the faults: a connector the station does not
+    /// have, at the fault's line and column (`load` checks everything else).
+    public func problems(against personalities: [Personality]) -> [YAMLError] {
+        let byName = Dictionary(personalities.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let stationPersonality = Dictionary(stations.map { ($0.id, $0.personality) }, uniquingKeysWith: { first, _ in first })
+        return faults.compactMap { fault in
+            guard let name = stationPersonality[fault.station], let personality = byName[name], fault.connector > personality.connectors,
+                  let mark = fault.mark else { return nil }
+            return YAMLError(mark: mark, problem: "scenario fault: \(fault.station) (\(name)) has \(personality.connectors) connector"
+                             + "\(personality.connectors == 1 ? "" : "s"), got connector \(fault.connector)")
+        }
     }
 
     /// Station ids in site order: `NORTH-1`, `NORTH-2` …, with their site and personality name.
@@ -133,7 +148,8 @@ public struct Scenario: Sendable {
                                          connector: max(connector, 1),
                                          errorCode: errorCode,
                                          vendorErrorCode: fault.string("vendorErrorCode", required: false), info: fault.string("info", required: false),
-                                         behaviour: behaviour, clearsAfter: duration(&fault, item, "clearsAfter", 120)))
+                                         behaviour: behaviour, clearsAfter: duration(&fault, item, "clearsAfter", 120),
+                                         mark: item["connector"]?.mark ?? item.mark))
             errors += fault.errors
         }
         errors = reader.errors + errors

@@ -31,6 +31,10 @@ struct SimulateCommand {
         case .success(let loaded): personalities = loaded
         case .failure(let error): throw CommandFailure(description: "\(personalitiesPath) has errors:\n\(error)")
         }
+        let problems = scenario.problems(against: personalities)
+        if !problems.isEmpty {
+            throw CommandFailure(description: "\(scenarioPath) has errors:\n" + problems.map(\.description).joined(separator: "\n"))
+        }
         if let text = arguments.value("speed") {
             guard let speed = Double(text), speed > 0, speed <= 3_600 else { throw UsageError("--speed must be a number from 0 to 3600") }
             scenario.speed = speed

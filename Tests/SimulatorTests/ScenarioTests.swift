@@ -36,6 +36,23 @@ import Testing
         ])
     }
 
+    /// A connector the station's personality does not have is found before the fleet runs, at
+    /// the fault's line and column.
+    @Test func aConnectorTheStationLacksIsPointedAtBeforeTheRun() throws {
+        let personalities = try Personality.load("""
+        - { name: single, vendor: ABB, model: Terra, firmware: "1.0", ocpp: ocpp1.6, connectors: 1 }
+        """, file: "p.yaml").get()
+        let scenario = try Scenario.load("""
+        duration: 5m
+        sites:
+          - { name: a, prefix: A, stations: 1, personalities: [single] }
+        faults:
+          - { at: 10s, station: A-1, connector: 1, behaviour: neverRecovers }
+          - { at: 20s, station: A-1, connector: 3, behaviour: neverRecovers }
+        """, file: "s.yaml").get()
+        #expect(scenario.problems(against: personalities).map(\.description) == ["s.yaml:6:41: scenario fault: A-1 (single) has 1 connector, got connector 3"])
+    }
+
     @Test func simulatedTimeRunsAtItsSpeed() async throws {
         let clock = SimClock(speed: 100)
         let real = ContinuousClock.now
