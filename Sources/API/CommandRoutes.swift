@@ -21,8 +21,6 @@ import Transport
 /// (`SecretSettings`: AuthorizationKey, BasicAuthPassword …) are sent to the station as given and
 /// appear everywhere else — audit trail, answer, CLI output — as `«redacted, N chars»`.
 enum CommandRoutes {
-    static let commands = StationCommandNames.all
-
     static func route(_ router: inout Router, store: StationStore, commands service: CommandService, auditor: Auditor, auth: APIAuth,
                       safety: NeverResetCheck, log: Log) {
         /// 404 for a station neither in the registry nor connected here, before anything is audited.
@@ -75,7 +73,7 @@ enum CommandRoutes {
                 }
                 command = .changeConfiguration(key: key, value: value)
             default:
-                return refuse(.unknownCommand, "\"command\" must be one of \(commands.joined(separator: ", "))")
+                return refuse(.unknownCommand, "\"command\" must be one of \(StationCommandNames.all.joined(separator: ", "))")
             }
             var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
             // A secret setting's value goes to the station only: the label (audit, answer) redacts it.

@@ -39,7 +39,7 @@ enum OpenAPIDocument {
                   answer: ("200", "Keys and values as the station answered (secret settings masked).", anyObject), errors: ["404", "409", "504"]),
         Operation(method: "POST", path: "/api/v1/stations/{id}/commands", summary: "An operator's command to the station (audited with who and why).",
                   access: "operator",
-                  body: object(["command": ["type": "string", "enum": CommandRoutes.commands], "type": string, "connector": integer,
+                  body: object(["command": ["type": "string", "enum": StationCommandNames.all], "type": string, "connector": integer,
                                 "message": string, "idTag": string, "transactionId": string, "key": string, "value": string,
                                 "reason": string, "force": ["type": "boolean"], "by": string], required: ["command"]),
                   answer: ("200", "The station's answer.", object(["status": string])), errors: ["400", "404", "409", "415", "502", "503", "504"]),

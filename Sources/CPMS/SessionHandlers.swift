@@ -33,7 +33,7 @@ extension StationHandlers {
         }
         handlers.on(V16.MeterValuesRequest.self) { request, connection in
             if let transactionId = request.transactionId,
-               let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(transactionId)) {
+               let (session, hasEnded, _) = try await this.store.session(station: connection.stationId, transactionRef: String(transactionId)) {
                 let samples = request.meterValue.flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -41,7 +41,7 @@ extension StationHandlers {
                                            phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
-                if try await this.store.hasEnded(session: session) {
+                if hasEnded {
                     // An ended session's record does not change (it may be priced already): noted, not added.
                     try await this.store.addAnomaly(session: session, "meter values reported after the session ended, not added")
                     return V16.MeterValuesResponse()
@@ -57,8 +57,8 @@ extension StationHandlers {
         handlers.on(V16.StopTransactionRequest.self) { request, connection in
             let now = this.clock()
             // A stop retried after a lost answer is answered again but recorded once.
-            if let session = try await this.store.sessionId(station: connection.stationId, transactionRef: String(request.transactionId)),
-               try await !this.store.hasEnded(session: session) {
+            if let (session, hasEnded, _) = try await this.store.session(station: connection.stationId, transactionRef: String(request.transactionId)),
+               !hasEnded {
                 let samples = (request.transactionData ?? []).flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -101,7 +101,8 @@ extension StationHandlers {
                 decision = try await this.authorize(token.idToken, station: connection.stationId, now: now, transactionRef: reference)
             }
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
-            var session = try await this.store.sessionId(station: connection.stationId, transactionRef: reference)
+            let known = try await this.store.session(station: connection.stationId, transactionRef: reference)
+            var session = known?.id
             if session == nil {
                 session = try await this.store.startSession(
                     station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
@@ -112,13 +113,12 @@ extension StationHandlers {
                                 connector: request.evse?.id, evse: request.evse?.id,
                                 fields: CPMS.fields([("transactionId", reference), ("idTag", request.idToken?.idToken)]))
             }
-            if let session, try await this.store.hasEnded(session: session) {
+            if let session, let known, known.hasEnded {
                 // An ended session's record does not change (it may be priced already). An Ended
                 // retried after a lost answer (the same stop time) gets the same answer; anything
                 // else of a transaction that has ended — a late Updated, its id reused — is noted.
                 // (One note per kind: a reused id sending Updated every minute adds no more.)
-                let stoppedAt = try await this.store.session(session)?.stopTime
-                if request.eventType == .ended, stoppedAt == request.timestamp.rfc3339 {
+                if request.eventType == .ended, known.stopTime == request.timestamp.rfc3339 {
                     if let finalCost = this.finalCost {
                         return V201.TransactionEventResponse(totalCost: await finalCost(session), idTokenInfo: decision?.idTokenInfo201)
                     }

@@ -35,10 +35,13 @@ extension StationStore {
         try database.rows("SELECT id FROM sessions WHERE station = ? AND transaction_ref = ?", station, transactionRef).first?.first?.int
     }
 
-    /// Whether the session has ended: its record no longer changes (a retried stop is not
-    /// applied twice; a late report is noted as an anomaly instead).
-    public func hasEnded(session id: Int) throws -> Bool {
-        try database.rows("SELECT status FROM sessions WHERE id = ?", id).first?.first?.text == "completed"
+    /// A transaction's session in one read: its id, whether it has ended (an ended session's
+    /// record no longer changes: a retried stop is not applied twice, a late report is noted as
+    /// an anomaly instead) and its stop time.
+    public func session(station: String, transactionRef: String) throws -> (id: Int, hasEnded: Bool, stopTime: String?)? {
+        guard let row = try database.rows("SELECT id, status, stop_time FROM sessions WHERE station = ? AND transaction_ref = ?",
+                                          station, transactionRef).first, let id = row[0].int else { return nil }
+        return (id, row[1].text == "completed", row[2].text)
     }
 
     /// Ends a session. A meter that went backwards is recorded as an anomaly and counts

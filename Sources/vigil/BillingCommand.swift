@@ -67,9 +67,12 @@ struct BillingCommand {
     func tariffs() async throws -> Int32 {
         let configured = try configPath.map(Self.readTariffs) ?? []
         // No database yet: only the config's tariffs. A file that is not Vigil's is refused (openStore).
-        let database = try arguments.database
-        let fileThere: Bool = { if case .sqlite(let file) = database { return FileManager.default.fileExists(atPath: file) } else { return false } }()
-        let stored = try database.exists() || fileThere ? try await service().billing.versions() : []
+        let noDatabaseYet: Bool
+        switch try arguments.database {
+        case .sqlite(let file): noDatabaseYet = !FileManager.default.fileExists(atPath: file)
+        case let database: noDatabaseYet = try !database.exists()
+        }
+        let stored = noDatabaseYet ? [] : try await service().billing.versions()
         if configured.isEmpty && stored.isEmpty {
             if arguments.has("json") {
                 printLine("[]")

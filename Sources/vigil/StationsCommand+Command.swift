@@ -11,7 +11,7 @@ import FoundationNetworking
 extension StationsCommand {
     func command() async throws -> Int32 {
         guard arguments.positional.count == 2 else {
-            throw UsageError("stations command needs a station id and a command: reset, unlock, enable, disable, trigger, start, stop or configure")
+            throw UsageError("stations command needs a station id and a command: \(StationCommandNames.all.joined(separator: ", "))")
         }
         let person = arguments.value("by") ?? ""
         if person.isEmpty && APIClientRequest.token == nil {

@@ -16,10 +16,7 @@ extension StationsCommand {
         let limit = try arguments.integer("limit", default: 200)
         let path = try arguments.database
         let store = try openStore(at: path, create: false)
-        guard let station = try await store.station(id) else {
-            printError("vigil: no station \(id.debugDescription) in \(path)\n")
-            return 1
-        }
+        guard let station = try await store.station(id) else { return noStation(id, in: path) }
         let rows = try await StationTimeline.read(station: id, site: station.site, from: from, to: to, limit: limit,
                                                   frames: arguments.has("frames") ? .all : .vigilsCalls, store: store)
         let items = StationTimeline.merge(rows, from: from, to: to, limit: limit, now: StoreTime.format(Date()))
