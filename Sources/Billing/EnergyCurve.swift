@@ -4,7 +4,10 @@
 /// energy is split at a band boundary by linear interpolation between the samples either side,
 /// and the parts always add up to the whole. A register that goes backwards is held at its
 /// highest value so far (no negative energy). A reading that is not a number from 0 to 10^12 Wh
-/// (a terawatt-hour) is not a reading of a charger's meter and is left out.
+/// (a terawatt-hour) is not a reading of a charger's meter and is left out; so is a sample
+/// outside the session's own start and stop readings when both are known (stop ≥ start): one
+/// bogus sample above the stop would otherwise be held and billed, though the meter itself
+/// says the session used stop − start.
 struct EnergyCurve: Equatable {
     /// Milliseconds, milli-watt-hours; sorted by time, values never decreasing.
     let points: [(at: Int, mWh: Int)]
@@ -19,7 +22,13 @@ struct EnergyCurve: Equatable {
     init?(_ session: PricingSession) {
         var raw: [(at: Int, mWh: Int)] = []
         if let start = session.meterStartWh, Self.isPlausible(start) { raw.append((session.start, Self.milliWattHours(start))) }
-        let inside = session.registerSamples.filter { $0.at >= session.start && $0.at <= session.stop && Self.isPlausible($0.wh) }
+        var bounds = 0.0...1e12
+        if let start = session.meterStartWh, let stop = session.meterStopWh, Self.isPlausible(start), Self.isPlausible(stop), stop >= start {
+            bounds = start...stop
+        }
+        let inside = session.registerSamples.filter {
+            $0.at >= session.start && $0.at <= session.stop && Self.isPlausible($0.wh) && bounds.contains($0.wh)
+        }
         raw += inside.map { ($0.at, Self.milliWattHours($0.wh)) }.sorted { $0.at < $1.at }
         if let stop = session.meterStopWh, Self.isPlausible(stop) { raw.append((session.stop, Self.milliWattHours(stop))) }
         guard raw.count >= 2 else { return nil }

@@ -1,3 +1,4 @@
+import Foundation
 import DomainEvents
 
 /// Chooses the tariff for a session among the versions in force when it started. The most
@@ -33,7 +34,8 @@ public enum TariffMatcher {
                 }
             }
             if let group = tariff.group {
-                guard group == session.group else { continue }
+                // Groups are parent id tags, which compare without letter case (as OCPP's idTag).
+                guard group.caseInsensitiveCompare(session.group) == .orderedSame else { continue }
                 weight += 1
             }
             if let current = best {

@@ -31,7 +31,7 @@ public enum TariffReader {
                 continue
             }
             seen[tariff.id] = item["id"]?.mark ?? item.mark
-            let scope = [tariff.site ?? "*", tariff.connectorType ?? "*", tariff.group ?? "*"].joined(separator: "|")
+            let scope = [tariff.site ?? "*", tariff.connectorType ?? "*", tariff.group?.lowercased() ?? "*"].joined(separator: "|")   // groups compare without case
             if let other = scopes[scope] {
                 errors.append(YAMLError(mark: item.mark, problem: "tariff \"\(tariff.id)\": applies to exactly the same sessions as tariff "
                                         + "\"\(other)\" (same site, connectorType and group); one of them would never be used"))

@@ -94,24 +94,31 @@ extension StationHandlers {
                                 value: sample.value * pow(10, Double(sample.unitOfMeasure?.multiplier ?? 0)),
                                 unit: sample.unitOfMeasure?.unit ?? "Wh", phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                 }
-            }
+            }.filter(\.value.isFinite)   // a value scaled past the largest double is no reading
             let energy = samples.map(\.normalised).last { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }?.value
             var decision: AuthorizationDecision?
-            if let token = request.idToken {
-                decision = try await this.authorize(token.idToken, station: connection.stationId, now: now, transactionRef: reference)
+            // NoAuthorization is a station charging without a card (free vend, set up on the
+            // station): nothing to check, and nothing the session can name — Accepted, so the
+            // station does not stop it, and recorded as a session without a token.
+            let token = request.idToken.flatMap { $0.type == .noAuthorization ? nil : $0.idToken }
+            if let token {
+                decision = try await this.authorize(token, station: connection.stationId, now: now, transactionRef: reference)
+            } else if request.idToken != nil {
+                decision = AuthorizationDecision(outcome: .accepted)
             }
+            let authorization = token == nil ? nil : decision?.outcome.rawValue
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
             let known = try await this.store.session(station: connection.stationId, transactionRef: reference)
             var session = known?.id
             if session == nil {
                 session = try await this.store.startSession(
                     station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
-                    transactionRef: reference, idToken: request.idToken?.idToken,
-                    authorization: decision?.outcome.rawValue ?? "none", startTime: request.timestamp.rfc3339,
+                    transactionRef: reference, idToken: token,
+                    authorization: authorization ?? "none", startTime: request.timestamp.rfc3339,
                     meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
                 try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                                 connector: request.evse?.id, evse: request.evse?.id,
-                                fields: CPMS.fields([("transactionId", reference), ("idTag", request.idToken?.idToken)]))
+                                fields: CPMS.fields([("transactionId", reference), ("idTag", token)]))
             }
             if let session, let known, known.hasEnded {
                 // An ended session's record does not change (it may be priced already). An Ended
@@ -128,6 +135,14 @@ extension StationHandlers {
                 return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
             }
             if let session {
+                if known != nil, token != nil || request.eventType == .started {
+                    // A token presented after the start, or a Started arriving after another
+                    // event of its transaction: the session learns what its first event lacked.
+                    try await this.store.completeSessionStart(
+                        id: session, idToken: token, authorization: authorization,
+                        startTime: request.eventType == .started ? request.timestamp.rfc3339 : nil,
+                        meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
+                }
                 try await this.store.addSamples(session: session, samples)
                 // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
                 try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
@@ -199,9 +214,42 @@ extension MeterSample {
     /// non-numbers are not samples. The schema defaults apply: Energy.Active.Import.Register, Wh.
     static func ocpp16(at time: OCPPDateTime, value: String, isSigned: Bool, measurand: String?, unit: String?,
                        phase: String?, context: String?) -> MeterSample? {
-        guard !isSigned, let number = Double(value) else { return nil }
+        guard !isSigned, let number = decimal(value) else { return nil }
         return MeterSample(at: time.rfc3339, measurand: measurand ?? "Energy.Active.Import.Register", value: number,
                            unit: unit ?? "Wh", phase: phase, context: context)
+    }
+}
+
+extension MeterSample {
+    /// `text` as a finite decimal number — digits with an optional sign, fraction and exponent
+    /// (`230.4`, `-1`, `1.5e3`) — or nil: `Double(_:)` alone would also take `nan`, `inf` and
+    /// hexadecimal (`0x10`), which no meter shows and which the store cannot keep.
+    static func decimal(_ text: String) -> Double? {
+        var digits = 0
+        var seenPoint = false
+        var seenExponent = false
+        var exponentDigits = 0
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if seenExponent { exponentDigits += 1 } else { digits += 1 }
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                // A sign only first, or right after the exponent's `e`.
+                guard previous == 0 || previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E") else { return nil }
+            case UInt8(ascii: "."):
+                guard !seenPoint, !seenExponent else { return nil }
+                seenPoint = true
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                guard !seenExponent, digits > 0 else { return nil }
+                seenExponent = true
+            default:
+                return nil
+            }
+            previous = byte
+        }
+        guard digits > 0, !seenExponent || exponentDigits > 0, let number = Double(text), number.isFinite else { return nil }
+        return number
     }
 }
 

@@ -45,7 +45,7 @@ public struct SessionQuery: Sendable, Equatable {
         if let station { conditions.append("station = ?"); bindings.append(station) }
         if let site { conditions.append("station IN (SELECT id FROM stations WHERE site = ?)"); bindings.append(site) }
         if let status { conditions.append("status = ?"); bindings.append(status.rawValue) }
-        if let idToken { conditions.append("id_token = ?"); bindings.append(idToken) }
+        if let idToken { conditions.append("lower(id_token) = lower(?)"); bindings.append(idToken) }   // tokens compare without case
         if let from { conditions.append("\(StoreTime.seconds("start_time")) >= \(StoreTime.seconds("?"))"); bindings.append(StoreTime.format(from)) }
         if let to { conditions.append("\(StoreTime.seconds("start_time")) <= \(StoreTime.seconds("?"))"); bindings.append(StoreTime.format(to)) }
         if let before { conditions.append("id < ?"); bindings.append(before) }

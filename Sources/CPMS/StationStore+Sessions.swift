@@ -23,6 +23,27 @@ extension StationStore {
         }
     }
 
+    /// Fills in what a running session's first event did not say (2.0.1): the token presented
+    /// after the start (`Authorized` in an Updated) with Vigil's verdict on it, when the session
+    /// has none; and from a Started that arrives after another event of its transaction (the
+    /// charger's queue after an outage), the earlier start time and the meter start. A value
+    /// the session has is kept; an ended session does not change.
+    public nonisolated func completeSessionStart(id: Int, idToken: String?, authorization: String?, startTime: String?,
+                                                 meterStartWh: Double?, now: String) async throws {
+        try await committed { store in
+            try store.database.run("""
+                UPDATE sessions SET
+                    "authorization" = CASE WHEN id_token IS NULL AND CAST(? AS TEXT) IS NOT NULL THEN CAST(? AS TEXT) ELSE "authorization" END,
+                    id_token = COALESCE(id_token, CAST(? AS TEXT)),
+                    start_time = CASE WHEN CAST(? AS TEXT) IS NOT NULL AND \(StoreTime.seconds("CAST(? AS TEXT)")) < \(StoreTime.seconds("start_time"))
+                                      THEN CAST(? AS TEXT) ELSE start_time END,
+                    meter_start = COALESCE(meter_start, CAST(? AS DOUBLE PRECISION)),
+                    updated_at = ?
+                WHERE id = ? AND status = 'active'
+                """, idToken, authorization, idToken, startTime, startTime, startTime, meterStartWh, now, id)
+        }
+    }
+
     /// The 1.6 duplicate check: a StartTransaction retried after a lost answer carries the
     /// same connector (stored as the EVSE), token, start time and meter start.
     public func findRetriedStart(station: String, evse: Int, idToken: String, startTime: String, meterStartWh: Double) throws -> Int? {
@@ -74,7 +95,9 @@ extension StationStore {
         try await committed { store in
             guard !samples.isEmpty else { return }
             try store.database.transaction {
-                for sample in samples.map(\.normalised) {
+                // A reading that is not a finite number (a 2.0.1 value scaled past the largest
+                // double) is not kept: no meter shows it, and the column cannot hold it.
+                for sample in samples.map(\.normalised) where sample.value.isFinite {
                     try store.database.run("""
                         INSERT INTO meter_samples (session, at, measurand, value, unit, phase, context) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """, session, sample.at, sample.measurand, sample.value, sample.unit, sample.phase, sample.context)

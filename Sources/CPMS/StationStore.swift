@@ -386,6 +386,32 @@ public actor StationStore {
         try database.rows("SELECT token, status, expiry, parent, note, sites FROM id_tokens ORDER BY token").map(Self.tokenRecord)
     }
 
+    /// Adds `record` unless a token of that name (in any letter case: tokens compare without
+    /// case, as OCPP's idTag does) exists; the existing one otherwise, unchanged.
+    public func addToken(_ record: IdTokenRecord, now: String) throws -> IdTokenRecord? {
+        try database.transaction {
+            if let existing = try token(record.token) { return existing }
+            try saveToken(record, now: now)
+            return nil
+        }
+    }
+
+    /// Changes the given fields of an existing token (nil: keep; an empty `expiry`, `parent`
+    /// or `note`, or empty `sites`, clears it — `sites` nil keeps them); its status stays. The
+    /// token as changed, nil when there is none.
+    public func updateToken(_ token: String, expiry: String?, parent: String?, note: String?, sites: [String]?,
+                            now: String) throws -> IdTokenRecord? {
+        try database.transaction {
+            guard var record = try self.token(token) else { return nil }
+            if let expiry { record.expiry = expiry.isEmpty ? nil : expiry }
+            if let parent { record.parent = parent.isEmpty ? nil : parent }
+            if let note { record.note = note.isEmpty ? nil : note }
+            if let sites { record.sites = sites }
+            try saveToken(record, now: now)
+            return record
+        }
+    }
+
     /// Adds a token, or replaces its status, expiry, parent and note.
     public func saveToken(_ record: IdTokenRecord, now: String) throws {
         try database.run("""

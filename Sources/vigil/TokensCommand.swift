@@ -3,12 +3,12 @@ import Foundation
 import OCPP
 import ServiceLog
 
-/// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | block TOKEN | unblock TOKEN`
-/// (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
+/// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | update TOKEN […] | block TOKEN
+/// | unblock TOKEN` (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
 struct TokensCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
-        case list, add, block, unblock
+        case list, add, update, block, unblock
     }
 
     let verb: Verb
@@ -25,7 +25,15 @@ struct TokensCommand {
         func tokenArgument() throws(UsageError) -> String {
             guard let token = arguments.positional.first, !token.isEmpty else { throw UsageError("tokens \(verb.rawValue) needs a TOKEN") }
             guard token.count <= 36 else { throw UsageError("a token has at most 36 characters (OCPP 2.0.1 idToken; 20 for 1.6 idTag)") }
+            // A charger sends the card's id as printable characters without spaces around it: a
+            // token typed with them would never match (and could not be told apart in a list).
+            guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) || verb == .block || verb == .unblock else {
+                throw UsageError("a token is printable ASCII without spaces (as chargers send it): \(token.debugDescription)")
+            }
             return token
+        }
+        func sitesArgument() -> [String]? {
+            arguments.value("sites").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         }
         switch verb {
         case .list:
@@ -55,18 +63,43 @@ struct TokensCommand {
             try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
             let token = try tokenArgument()
             let expiry = try arguments.instant("expiry")?.rfc3339
-            let sites = (arguments.value("sites") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let sites = sitesArgument() ?? []
             let store = try openStore(at: path, create: true)
-            try await store.saveToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
-                                                    note: arguments.value("note"), sites: sites), now: now)
+            // An existing token is never replaced by `add`: that would unblock a blocked card
+            // (also one a fraud rule blocked) and drop its expiry, parent and sites unnoticed.
+            if let existing = try await store.addToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
+                                                                     note: arguments.value("note"), sites: sites), now: now) {
+                printError("token \(existing.token) already exists (\(existing.status.rawValue)); nothing changed — "
+                           + "`vigil tokens update \(existing.token) …` changes its expiry, parent, note or sites, `vigil tokens block|unblock` its status\n")
+                return 1
+            }
             printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")\(sites.isEmpty ? "" : " at \(sites.joined(separator: ", ")) only")")
+            return 0
+        case .update:
+            try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
+            let token = try tokenArgument()
+            let expiry: String?
+            if arguments.value("expiry") == "none" { expiry = "" } else { expiry = try arguments.instant("expiry")?.rfc3339 }
+            let parent = arguments.value("parent").map { $0 == "none" ? "" : $0 }
+            let sites = arguments.value("sites") == "any" ? [] : sitesArgument()
+            guard expiry != nil || parent != nil || arguments.value("note") != nil || sites != nil else {
+                throw UsageError("tokens update needs at least one of --expiry, --parent, --note, --sites")
+            }
+            let store = try openStore(at: path, create: false)
+            guard let record = try await store.updateToken(token, expiry: expiry, parent: parent, note: arguments.value("note"),
+                                                           sites: sites, now: now) else {
+                printError("no token \(token.debugDescription) in \(path)\n")
+                return 1
+            }
+            printLine("token \(record.token) \(record.status.rawValue)\(record.expiry.map { " until \($0)" } ?? ", no expiry")"
+                      + "\(record.parent.map { ", parent \($0)" } ?? "")\(record.sites.isEmpty ? ", any site" : ", at \(record.sites.joined(separator: ", ")) only")")
             return 0
         case .block, .unblock:
             try arguments.rejectUnknown(allowed: ["db"])
             let token = try tokenArgument()
             let store = try openStore(at: path, create: false)
             guard try await store.setTokenStatus(token, verb == .block ? .blocked : .accepted, now: now) else {
-                printLine("no token \(token.debugDescription) in \(path)")
+                printError("no token \(token.debugDescription) in \(path)\n")
                 return 1
             }
             printLine("token \(token) \(verb == .block ? "blocked" : "accepted")")

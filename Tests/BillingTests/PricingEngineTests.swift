@@ -70,6 +70,20 @@ import Testing
         #expect(cdr.net == 1_700)
     }
 
+    /// One bogus register sample above the session's own stop reading is not billed: the meter's
+    /// start and stop say 5 kWh, and a 100 kWh sample held as the highest would have billed 39.
+    @Test func aSampleOutsideTheStartAndStopReadingsIsLeftOut() throws {
+        let tariff = Tariff(id: "e", currency: Self.eur, bands: [TariffBand(energyPerKWh: Self.m("0.40"))])
+        let session = PricingSession(id: 5, station: "CP-1", start: Self.t("2026-12-01T10:00:00Z"), stop: Self.t("2026-12-01T11:00:00Z"),
+                                     meterStartWh: 61_000, meterStopWh: 66_000,
+                                     registerSamples: [RegisterSample(at: Self.t("2026-12-01T10:20:00Z"), wh: 100_000),
+                                                       RegisterSample(at: Self.t("2026-12-01T10:40:00Z"), wh: 62_000),
+                                                       RegisterSample(at: Self.t("2026-12-01T10:50:00Z"), wh: 1_000)])
+        let cdr = try Self.price(tariff, session)
+        #expect(cdr.items.map(\.amount) == [200])   // 5 kWh × 0.40
+        #expect(cdr.energySource == .samples)
+    }
+
     @Test func idleWithinTheGraceIsFree() throws {
         let tariff = Tariff(id: "idle", currency: Self.eur, bands: [
             TariffBand(energyPerKWh: Self.m("0.40"), idlePerHour: Self.m("6.00"), idleGraceMinutes: 30),

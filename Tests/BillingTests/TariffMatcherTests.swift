@@ -42,6 +42,12 @@ import Testing
         #expect(TariffMatcher.match(Self.session(site: "north", group: "adhoc", type: .cType2), among: legacy) == nil)
     }
 
+    /// A group is a parent id tag, and id tags compare without letter case.
+    @Test func aGroupMatchesInAnyLetterCase() {
+        #expect(TariffMatcher.match(Self.session(site: "south", group: "fleet"), among: Self.all)?.tariffId == "fleet")
+        #expect(TariffMatcher.match(Self.session(site: "north", group: "Fleet"), among: Self.all)?.tariffId == "north-fleet")
+    }
+
     @Test func noDefaultMeansNoTariff() {
         #expect(TariffMatcher.match(Self.session(site: "south", group: "adhoc"), among: [Self.version("north", site: "north")]) == nil)
     }

@@ -62,6 +62,29 @@ import Transport
     }
 }
 
+/// The token registry's add and update: an existing token (in any letter case) is never
+/// replaced by an add — that would unblock a blocked card and drop its expiry, parent and
+/// sites — and an update changes only the fields it is given.
+@Suite struct TokenRegistryTests {
+    @Test(arguments: TestEngine.all) func addNeverReplacesAndUpdateKeepsTheStatus(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "tokens")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let now = "2026-11-18T00:00:00Z"
+        #expect(try await store.addToken(IdTokenRecord(token: "CARD-A", status: .accepted, expiry: "2027-01-01T00:00:00Z", parent: "FLEET",
+                                                       sites: ["north"]), now: now) == nil)
+        #expect(try await store.setTokenStatus("CARD-A", .blocked, now: now))
+        let existing = try await store.addToken(IdTokenRecord(token: "card-a", status: .accepted), now: now)
+        #expect(existing?.token == "CARD-A" && existing?.status == .blocked)
+        #expect(try await store.token("CARD-A") == IdTokenRecord(token: "CARD-A", status: .blocked, expiry: "2027-01-01T00:00:00Z",
+                                                                  parent: "FLEET", sites: ["north"]))
+        let updated = try await store.updateToken("card-a", expiry: "", parent: nil, note: "lost wallet", sites: [], now: now)
+        #expect(updated == IdTokenRecord(token: "CARD-A", status: .blocked, parent: "FLEET", note: "lost wallet"))
+        #expect(try await store.token("CARD-A") == updated)
+        #expect(try await store.updateToken("NOBODY", expiry: nil, parent: "X", note: nil, sites: nil, now: now) == nil)
+    }
+}
+
 /// Site restriction and concurrent-use protection over real OCPP connections.
 @Suite(.timeLimit(.minutes(1))) struct AuthorizationPolicyTests {
     static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)

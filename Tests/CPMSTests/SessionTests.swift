@@ -146,6 +146,106 @@ import Transport
         #expect(second.isActive && second.evse == 2 && second.meterStartWh == nil)
     }
 
+    /// What a 2.0.1 transaction's first event lacked is learnt from later ones: a card presented
+    /// after the start (a blocked one must not leave the session looking ad hoc), and a Started
+    /// that arrives after an Updated (the charger's queue after an outage) gives the real start.
+    @Test func ocpp201TokenAfterTheStartAndALateStartedCompleteTheSession() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await store.saveToken(IdTokenRecord(token: "CARD-BLK", status: .blocked), now: Self.now.rfc3339)
+        try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted, parent: "FLEET"), now: Self.now.rfc3339)
+        try await withCharger(.v201, store: store) { charger in
+            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
+                                                                    reason: .powerUp))
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: Self.energy(500, 0), timestamp: Self.at(0),
+                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
+                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+            let authorized = try await charger.call(V201.TransactionEventRequest(
+                eventType: .updated, timestamp: Self.at(1), triggerReason: .authorized, seqNo: 1,
+                transactionInfo: V201.TransactionType(transactionId: "tx-1"), idToken: V201.IdTokenType(idToken: "card-blk", type: .iso14443)))
+            #expect(authorized.idTokenInfo?.status == .blocked)
+            // tx-2's Updated is delivered before its Started.
+            _ = try await charger.call(V201.TransactionEventRequest(eventType: .updated, meterValue: Self.energy(3200, 12), timestamp: Self.at(12),
+                                                                    triggerReason: .meterValuePeriodic, seqNo: 1,
+                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-2"),
+                                                                    evse: V201.EVSEType(id: 2, connectorId: 1)))
+            let started = try await charger.call(V201.TransactionEventRequest(
+                eventType: .started, meterValue: Self.energy(3000, 2), timestamp: Self.at(2), triggerReason: .authorized, seqNo: 0,
+                transactionInfo: V201.TransactionType(transactionId: "tx-2"), evse: V201.EVSEType(id: 2, connectorId: 1),
+                idToken: V201.IdTokenType(idToken: "CARD-1", type: .iso14443)))
+            #expect(started.idTokenInfo?.status == .accepted)
+            // Free vend: the station charges without a card; nothing to refuse.
+            let freeVend = try await charger.call(V201.TransactionEventRequest(
+                eventType: .started, meterValue: Self.energy(0, 3), timestamp: Self.at(3), triggerReason: .cablePluggedIn, seqNo: 0,
+                transactionInfo: V201.TransactionType(transactionId: "tx-3"), evse: V201.EVSEType(id: 3, connectorId: 1),
+                idToken: V201.IdTokenType(idToken: "", type: .noAuthorization)))
+            #expect(freeVend.idTokenInfo?.status == .accepted)
+        }
+        let sessions = try await store.sessions(station: "CP-S")
+        let first = try #require(sessions.first { $0.transactionRef == "tx-1" })
+        #expect(first.idToken == "card-blk" && first.authorization == "blocked")
+        let second = try #require(sessions.first { $0.transactionRef == "tx-2" })
+        #expect(second.startTime == Self.at(2).rfc3339 && second.meterStartWh == 3000)
+        #expect(second.idToken == "CARD-1" && second.authorization == "accepted")
+        let third = try #require(sessions.first { $0.transactionRef == "tx-3" })
+        #expect(third.idToken == nil && third.authorization == "none")
+    }
+
+    /// A 1.6 sampled value that is no decimal number (`NaN`, `inf`, hexadecimal) is left out;
+    /// the message is answered and the rest of it kept (it used to fail the whole StopTransaction,
+    /// for good, with InternalError).
+    @Test func ocpp16ValuesThatAreNoNumbersAreLeftOutNotFatal() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
+            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "X", meterStart: 1000, timestamp: Self.at(1)))
+            typealias Sampled = V16.StopTransactionRequest.TransactionData.SampledValue
+            let stop = try await charger.call(V16.StopTransactionRequest(meterStop: 3000, timestamp: Self.at(30), transactionId: start.transactionId,
+                                                                         transactionData: [V16.StopTransactionRequest.TransactionData(timestamp: Self.at(30), sampledValue: [
+                Sampled(value: "3000"), Sampled(value: "NaN", measurand: .voltage), Sampled(value: "inf", measurand: .voltage),
+                Sampled(value: "0x10", measurand: .voltage), Sampled(value: "230.5", measurand: .voltage),
+            ])]))
+            #expect(stop.idTagInfo == nil)
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(!session.isActive && session.energyWh == 2000)
+        #expect(try await store.samples(session: session.id).map(\.value) == [3000, 230.5])
+    }
+
+    /// The same on either engine, straight at the store: a value the session has is kept, an
+    /// earlier start replaces a later one, an ended session does not change.
+    @Test(arguments: TestEngine.all) func completingASessionStartFillsOnlyWhatIsMissing(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "session-start")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-S", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp2.0.1",
+                                       reason: nil, registrationForUnknown: "accepted", now: Self.now.rfc3339)
+        let id = try await store.startSession(station: "CP-S", evse: 1, connector: 1, transactionRef: "tx", idToken: nil, authorization: "none",
+                                              startTime: Self.at(10).rfc3339, meterStartWh: nil, now: Self.now.rfc3339)
+        try await store.completeSessionStart(id: id, idToken: "CARD", authorization: "blocked", startTime: Self.at(2).rfc3339,
+                                             meterStartWh: 300, now: Self.now.rfc3339)
+        try await store.completeSessionStart(id: id, idToken: "OTHER", authorization: "accepted", startTime: Self.at(5).rfc3339,
+                                             meterStartWh: 900, now: Self.now.rfc3339)
+        var session = try #require(try await store.session(id))
+        #expect(session.idToken == "CARD" && session.authorization == "blocked")
+        #expect(session.startTime == Self.at(2).rfc3339 && session.meterStartWh == 300)
+        _ = try await store.stopSession(id: id, stopTime: Self.at(20).rfc3339, meterStopWh: 1000, reason: "Local", now: Self.now.rfc3339)
+        try await store.completeSessionStart(id: id, idToken: nil, authorization: nil, startTime: Self.at(0).rfc3339, meterStartWh: nil,
+                                             now: Self.now.rfc3339)
+        session = try #require(try await store.session(id))
+        #expect(session.startTime == Self.at(2).rfc3339)
+    }
+
+    @Test func decimalMeterValues() {
+        for good in ["0", "230.4", "-1", "+2", "1.5e3", "7E-1", ".5", "5."] { #expect(MeterSample.decimal(good) != nil, "\(good)") }
+        for bad in ["", "+", ".", "NaN", "nan", "inf", "-Infinity", "0x10", "1e", "1e+", "1-2", "1..2", "1e3e4", " 1", "1,5", "e5"] {
+            #expect(MeterSample.decimal(bad) == nil, "\(bad)")
+        }
+        #expect(MeterSample.decimal("1e400") == nil)   // finite only
+    }
+
     /// An ended session's record does not change: a stop or Ended retried after a lost answer is
     /// answered again but recorded once, and later meter values or a
     /// transaction id reused after its end are noted as anomalies, not applied.
