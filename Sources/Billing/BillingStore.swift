@@ -161,12 +161,18 @@ public struct BillingStore: Sendable {
     }
 
     /// CDRs of sessions that stopped in `[from, to)` (milliseconds), at `site` when given, oldest first.
-    public func cdrs(from: Int, to: Int, site: String? = nil, limit: Int = 1_000_000) async throws -> [StoredCDR] {
+    /// CDRs of sessions that stopped in `from..<to` (milliseconds), at `site` when given, in
+    /// stop-time order (then id) — after the CDR `after` in that order when given (the cursor of
+    /// a page: its last id) — at most `limit`.
+    public func cdrs(from: Int, to: Int, site: String? = nil, after: Int? = nil, limit: Int = 1_000_000) async throws -> [StoredCDR] {
         let rows = try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT id, document, content_hash, created_at FROM cdrs
-                WHERE stop_time >= ? AND stop_time < ? AND (? IS NULL OR site = ?) ORDER BY stop_time, id LIMIT ?
-                """, Self.time(from), Self.time(to), site, site, limit)
+                WHERE stop_time >= ? AND stop_time < ? AND (? IS NULL OR site = ?)
+                  AND (CAST(? AS INTEGER) IS NULL OR stop_time > (SELECT stop_time FROM cdrs WHERE id = ?)
+                       OR (stop_time = (SELECT stop_time FROM cdrs WHERE id = ?) AND id > ?))
+                ORDER BY stop_time, id LIMIT ?
+                """, Self.time(from), Self.time(to), site, site, after, after, after, after, limit)
         }
         return try rows.map(StoredCDR.init(row:))
     }

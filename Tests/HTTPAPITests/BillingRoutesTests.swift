@@ -31,6 +31,24 @@ import Testing
         #expect(north.compactMap { ($0["cdr"] as? [String: Any])?["session"] as? Int } == [3])
         let limited = try #require(InProcessAPI.json(await api.call("/api/v1/billing/cdrs?limit=1")) as? [[String: Any]])
         #expect(limited.count == 1)
+        // A fourth session stopping at the same moment as the third: pages of one follow the
+        // Link header through all four, in order, and the last page says no more.
+        let id = try await api.store.startSession(station: "S-1", evse: 1, connector: 1, transactionRef: nil, idToken: "CARD",
+                                                  authorization: "accepted", startTime: "2026-12-03T10:00:00Z", meterStartWh: 0,
+                                                  now: "2026-12-03T10:00:00Z")
+        try await api.store.stopSession(id: id, stopTime: "2026-12-03T11:00:00Z", meterStopWh: 1_000, reason: "Local", now: "2026-12-03T11:00:00Z")
+        _ = try await billing.price(session: id, now: Date())
+        var target: String? = "/api/v1/billing/cdrs?limit=1&from=2026-12-01T00:00:00Z"
+        var pages: [Int] = []
+        while let next = target, pages.count < 10 {
+            let response = await api.call(next)
+            let page = try #require(InProcessAPI.json(response) as? [[String: Any]])
+            pages += page.compactMap { ($0["cdr"] as? [String: Any])?["session"] as? Int }
+            target = response.headers["Link"].map { String($0.dropFirst().prefix { $0 != ">" }) }
+            #expect((target == nil) == (response.headers["X-Next-After"] == nil))
+        }
+        #expect(pages == [1, 2, 3, 4])
+        #expect(await api.call("/api/v1/billing/cdrs?after=0").status.code == 400)
         for target in ["/api/v1/billing/cdrs?from=yesterday", "/api/v1/billing/cdrs?limit=0",
                        "/api/v1/billing/cdrs?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z"] {
             #expect(await api.call(target).status.code == 400, "\(target)")
