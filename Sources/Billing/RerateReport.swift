@@ -19,32 +19,37 @@ public struct RerateReport: Sendable, Equatable {
         public var problem: String?
     }
 
-    /// Sums in one currency.
+    /// Sums in one currency, over the sessions both sides price in it — like with like: a
+    /// session only one side prices (the draft cannot, it had no CDR, or the currencies
+    /// differ) is counted in `notCompared` instead, never in one side's sum alone.
     public struct Total: Sendable, Equatable {
         public var currency: Currency
         public var oldNet = 0, oldGross = 0, newNet = 0, newGross = 0
-        /// Sessions with an old or new amount in this currency.
+        /// Sessions priced in this currency on both sides.
         public var sessions = 0
+        /// Sessions with an amount in this currency on one side only.
+        public var notCompared = 0
     }
 
     public var lines: [Line] = []
 
-    /// The sums per currency, old and new side each in its own currency, sorted by code.
+    /// The sums per currency, sorted by code.
     public var totals: [Total] {
         var totals: [String: Total] = [:]
         for line in lines {
-            var counted = Set<String>()
-            if let currency = line.oldCurrency, let net = line.oldNet, let gross = line.oldGross {
-                totals[currency.code, default: Total(currency: currency)].oldNet += net
-                totals[currency.code, default: Total(currency: currency)].oldGross += gross
-                counted.insert(currency.code)
+            if let old = line.oldCurrency, let new = line.newCurrency, old == new,
+               let oldNet = line.oldNet, let oldGross = line.oldGross, let newNet = line.newNet, let newGross = line.newGross {
+                totals[old.code, default: Total(currency: old)].oldNet += oldNet
+                totals[old.code, default: Total(currency: old)].oldGross += oldGross
+                totals[old.code, default: Total(currency: old)].newNet += newNet
+                totals[old.code, default: Total(currency: old)].newGross += newGross
+                totals[old.code, default: Total(currency: old)].sessions += 1
+                continue
             }
-            if let currency = line.newCurrency, let net = line.newNet, let gross = line.newGross {
-                totals[currency.code, default: Total(currency: currency)].newNet += net
-                totals[currency.code, default: Total(currency: currency)].newGross += gross
-                counted.insert(currency.code)
-            }
-            for code in counted { totals[code]?.sessions += 1 }
+            var sides: [String: Currency] = [:]
+            if let currency = line.oldCurrency, line.oldGross != nil { sides[currency.code] = currency }
+            if let currency = line.newCurrency, line.newGross != nil { sides[currency.code] = currency }
+            for (code, currency) in sides { totals[code, default: Total(currency: currency)].notCompared += 1 }
         }
         return totals.values.sorted { $0.currency.code < $1.currency.code }
     }

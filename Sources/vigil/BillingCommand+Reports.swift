@@ -51,7 +51,7 @@ extension BillingCommand {
         if arguments.has("json") {
             printLine(Self.json([
                 "sessions": report.lines.count, "changed": report.changed,
-                "totals": report.totals.map { ["currency": $0.currency.code, "sessions": $0.sessions,
+                "totals": report.totals.map { ["currency": $0.currency.code, "sessions": $0.sessions, "notCompared": $0.notCompared,
                                               "oldNet": $0.currency.major($0.oldNet), "oldGross": $0.currency.major($0.oldGross),
                                               "newNet": $0.currency.major($0.newNet), "newGross": $0.currency.major($0.newGross)] },
                 "lines": report.lines.map { line -> [String: Any] in
@@ -66,10 +66,11 @@ extension BillingCommand {
         printLine("\(report.lines.count) sessions ended in the period; \(report.changed) priced differently under \(draftPath) (nothing written)")
         var table = TextTable([TextTable.Column("CURRENCY"), TextTable.Column("SESSIONS", alignsRight: true),
                                TextTable.Column("OLD NET", alignsRight: true), TextTable.Column("OLD GROSS", alignsRight: true),
-                               TextTable.Column("NEW NET", alignsRight: true), TextTable.Column("NEW GROSS", alignsRight: true)])
+                               TextTable.Column("NEW NET", alignsRight: true), TextTable.Column("NEW GROSS", alignsRight: true),
+                               TextTable.Column("NOT COMPARED", alignsRight: true)])
         for total in report.totals {
             table.append([total.currency.code, String(total.sessions), total.currency.major(total.oldNet), total.currency.major(total.oldGross),
-                          total.currency.major(total.newNet), total.currency.major(total.newGross)])
+                          total.currency.major(total.newNet), total.currency.major(total.newGross), String(total.notCompared)])
         }
         for line in table.lines { printLine(line) }
         for line in report.lines where line.problem != nil {

@@ -179,6 +179,21 @@ import Testing
         }
     }
 
+    /// The sums compare like with like: a session the draft cannot price (or prices in another
+    /// currency, or that had no CDR) is not in either side's sum but counted as not compared.
+    @Test func rerateTotalsCoverOnlySessionsBothSidesPrice() {
+        let eur = Currency(code: "EUR")!, usd = Currency(code: "USD")!
+        func line(_ session: Int, old: (Currency, Int)?, new: (Currency, Int)?) -> RerateReport.Line {
+            RerateReport.Line(session: session, station: "CP", oldTariff: old == nil ? nil : "t", oldCurrency: old?.0, oldNet: old?.1,
+                              oldGross: old?.1, newTariff: new == nil ? nil : "d", newCurrency: new?.0, newNet: new?.1, newGross: new?.1,
+                              problem: new == nil ? "no tariff" : nil)
+        }
+        let report = RerateReport(lines: [line(1, old: (eur, 400), new: (eur, 500)), line(2, old: (eur, 34), new: nil),
+                                          line(3, old: nil, new: (eur, 70)), line(4, old: (eur, 100), new: (usd, 120))])
+        #expect(report.totals.map { [$0.sessions, $0.oldNet, $0.newNet, $0.notCompared] } == [[1, 400, 500, 3], [0, 0, 0, 1]])
+        #expect(report.totals.map(\.currency.code) == ["EUR", "USD"])
+    }
+
     @Test(arguments: TestEngine.all) func rerateComparesWithoutWriting(engine: TestEngine) async throws {
         try await Self.withStore(engine) { store, billing in
             _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T00:00:00Z")!)

@@ -150,7 +150,7 @@ def test_a_session_is_priced_into_a_cdr_and_exported(tmp_path):
         draft.write_text(CONFIG.format(price="0.50"))
         rerate = json.loads(cli(db, "billing", "rerate", "--config", str(draft), "--from", "2020-01-01T00:00:00Z",
                                 "--to", "2100-01-01T00:00:00Z", "--json"))
-        assert rerate["totals"] == [{"currency": "EUR", "sessions": 2, "oldNet": "17.00", "oldGross": "20.24",
+        assert rerate["totals"] == [{"currency": "EUR", "sessions": 2, "notCompared": 0, "oldNet": "17.00", "oldGross": "20.24",
                                      "newNet": "21.00", "newGross": "25.00"}]
     finally:
         server.close()
