@@ -16,7 +16,7 @@ extension StationHandlers {
                                                                  idToken: request.idTag, startTime: request.timestamp.rfc3339,
                                                                  meterStartWh: Double(request.meterStart))
             let decision = try await this.authorize(request.idTag, station: connection.stationId, now: now,
-                                                    transactionRef: existing.map(String.init))
+                                                    transactionRef: existing.map(String.init), evse: request.connectorId)
             let info = V16.StartTransactionResponse.IdTagInfo(
                 expiryDate: decision.expiry, parentIdTag: decision.parent,
                 status: V16.StartTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid)
@@ -102,7 +102,8 @@ extension StationHandlers {
             // station does not stop it, and recorded as a session without a token.
             let token = request.idToken.flatMap { $0.type == .noAuthorization ? nil : $0.idToken }
             if let token {
-                decision = try await this.authorize(token, station: connection.stationId, now: now, transactionRef: reference)
+                decision = try await this.authorize(token, station: connection.stationId, now: now, transactionRef: reference,
+                                                    evse: request.evse?.id)
             } else if request.idToken != nil {
                 decision = AuthorizationDecision(outcome: .accepted)
             }

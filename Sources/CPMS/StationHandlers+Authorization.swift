@@ -5,8 +5,10 @@ import OCPP
 /// already charging is refused a second session (ConcurrentTx) unless concurrent use is allowed.
 extension StationHandlers {
     /// `transactionRef`: the session being started or continued, which does not count as
-    /// concurrent with itself.
-    func authorize(_ token: String, station: String, now: OCPPDateTime, transactionRef: String? = nil) async throws -> AuthorizationDecision {
+    /// concurrent with itself; `evse` (1.6: the connector) where it starts, when known — a
+    /// session of the token still open there is superseded, not concurrent.
+    func authorize(_ token: String, station: String, now: OCPPDateTime, transactionRef: String? = nil,
+                   evse: Int? = nil) async throws -> AuthorizationDecision {
         let record = try await store.token(token)
         var decision = AuthorizationDecision.decide(record, now: now)
         guard decision.outcome == .accepted, let record else { return decision }
@@ -18,8 +20,7 @@ extension StationHandlers {
             }
         }
         if concurrentUse == .reject,
-           try await store.hasActiveSession(token: token, excludingRef: transactionRef, station: transactionRef == nil ? nil : station,
-                                            now: now.rfc3339) {
+           try await store.hasActiveSession(token: token, excludingRef: transactionRef, station: station, evse: evse, now: now.rfc3339) {
             decision.outcome = .concurrentTx
         }
         return decision

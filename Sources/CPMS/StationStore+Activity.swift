@@ -18,14 +18,23 @@ extension StationStore {
 }
 
 extension StationStore {
-    /// Whether `token` has a session running now (other than `excludingRef` at `station`). A
-    /// session still open after a day is taken for one whose end was never reported (a charger
-    /// that lost it) and does not lock the card out.
-    public func hasActiveSession(token: String, excludingRef: String? = nil, station: String? = nil, now: String) throws -> Bool {
+    /// Whether `token` has a session running now that counts against a new one at `station`
+    /// (on its EVSE `evse`, 1.6: connector, when the request names one). Not counted:
+    /// `excludingRef` (the session being started or continued); a session still open after a
+    /// day (taken for one whose end was never reported: a charger that lost it); and a session
+    /// the asking station itself can no longer be running — one on the same EVSE (a connector
+    /// holds one transaction: the new start supersedes it), or one that began before the
+    /// station's last boot (it rebooted since; the driver presents the card again there).
+    public func hasActiveSession(token: String, excludingRef: String? = nil, station: String, evse: Int? = nil, now: String) throws -> Bool {
         !(try database.rows("""
             SELECT 1 FROM sessions WHERE lower(id_token) = lower(?) AND status = 'active'
               AND \(StoreTime.seconds("created_at")) > \(StoreTime.seconds("?"))
-              AND NOT (? IS NOT NULL AND station = ? AND transaction_ref = ?) LIMIT 1
-            """, token, StoreTime.shifted(now, by: -86_400), excludingRef, station, excludingRef).isEmpty)
+              AND NOT (CAST(? AS TEXT) IS NOT NULL AND station = ? AND transaction_ref = ?)
+              AND NOT (station = ? AND CAST(? AS INTEGER) IS NOT NULL AND evse = ?)
+              AND NOT (station = ? AND \(StoreTime.seconds("created_at")) <
+                       coalesce((SELECT \(StoreTime.seconds("last_boot")) FROM stations WHERE id = ?), ''))
+              LIMIT 1
+            """, token, StoreTime.shifted(now, by: -86_400), excludingRef, station, excludingRef, station, evse, evse,
+            station, station).isEmpty)
     }
 }

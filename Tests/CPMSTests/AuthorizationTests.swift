@@ -85,6 +85,29 @@ import Transport
     }
 }
 
+/// A session begun before its station's last boot does not lock the card out at that station
+/// (it rebooted since: the driver presents the card again), but still does elsewhere.
+@Suite struct ConcurrentUseAfterRebootTests {
+    @Test(arguments: TestEngine.all) func aRebootedStationsOldSessionDoesNotCountThere(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "reboot-concurrent")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        for id in ["CP-1", "CP-2"] {
+            _ = try await store.recordBoot(id: id, vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp1.6", reason: nil,
+                                           registrationForUnknown: "accepted", now: "2026-12-01T09:00:00.000Z")
+        }
+        _ = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: "CARD", authorization: "accepted",
+                                         startTime: "2026-12-01T10:00:00Z", meterStartWh: 0, now: "2026-12-01T10:00:00.000Z")
+        let now = "2026-12-01T10:30:00.000Z"
+        #expect(try await store.hasActiveSession(token: "card", station: "CP-1", now: now))
+        #expect(!(try await store.hasActiveSession(token: "card", station: "CP-1", evse: 1, now: now)))
+        _ = try await store.recordBoot(id: "CP-1", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp1.6", reason: nil,
+                                       registrationForUnknown: "accepted", now: "2026-12-01T10:20:00.000Z")
+        #expect(!(try await store.hasActiveSession(token: "card", station: "CP-1", now: now)))
+        #expect(try await store.hasActiveSession(token: "card", station: "CP-2", now: now))
+    }
+}
+
 /// Site restriction and concurrent-use protection over real OCPP connections.
 @Suite(.timeLimit(.minutes(1))) struct AuthorizationPolicyTests {
     static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
@@ -128,6 +151,12 @@ import Transport
             let second = try await south.call(V201.AuthorizeRequest(idToken: V201.IdTokenType(idToken: "ANY-CARD", type: .iso14443)))
             #expect(second.idTokenInfo.status == .concurrentTx)
             #expect(try await north.call(V16.AuthorizeRequest(idTag: "ANY-CARD")).idTagInfo.status == .concurrentTx)
+            // A new start on the connector the card's open session is on supersedes that session
+            // (a connector runs one transaction: the charger lost its stop), it is not concurrent.
+            let again = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 10, timestamp: Self.now))
+            #expect(again.idTagInfo.status == .accepted && again.transactionId != first.transactionId)
+            let elsewhere = try await north.call(V16.StartTransactionRequest(connectorId: 2, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            #expect(elsewhere.idTagInfo.status == .concurrentTx)
         }
         try await withStation(.allow) { north, south, _ in
             _ = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))

@@ -55,7 +55,7 @@ import Store
                                                    authorization: "accepted", startTime: now, meterStartWh: 0, now: now)
         try await store.addSamples(session: session, [MeterSample(at: now, measurand: "Energy.Active.Import.Register", value: 10, unit: "Wh",
                                                                   phase: nil, context: nil)])
-        _ = try await store.hasActiveSession(token: "card-1", now: now)
+        _ = try await store.hasActiveSession(token: "card-1", station: "CP-1", evse: 1, now: now)
         _ = try await store.reportDelay(station: "CP-1", chargerTime: Date(), now: Date())
         try await store.addAnomaly(session: session, "late")
         _ = try await store.stopSession(id: session, stopTime: now, meterStopWh: 100, reason: "Local", now: now)
