@@ -56,9 +56,14 @@ extension StationHandlers {
         }
         handlers.on(V16.StopTransactionRequest.self) { request, connection in
             let now = this.clock()
-            // A stop retried after a lost answer is answered again but recorded once.
-            if let (session, hasEnded, _) = try await this.store.session(station: connection.stationId, transactionRef: String(request.transactionId)),
-               !hasEnded {
+            // A stop retried after a lost answer is answered again but recorded once; one that
+            // says another stop time is noted on the session (and not applied either).
+            let known = try await this.store.session(station: connection.stationId, transactionRef: String(request.transactionId))
+            if let known, known.hasEnded, known.stopTime != request.timestamp.rfc3339 {
+                try await this.store.addAnomaly(session: known.id, "StopTransaction repeated with another stop time (\(request.timestamp.rfc3339), "
+                                                + "meterStop \(request.meterStop) Wh), not applied")
+            }
+            if let (session, hasEnded, _) = known, !hasEnded {
                 let samples = (request.transactionData ?? []).flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,

@@ -71,9 +71,12 @@ extension StationStore {
     @discardableResult
     public nonisolated func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) async throws -> Bool {
         try await committed { store in
-            guard let row = try store.database.rows("SELECT meter_start, anomalies FROM sessions WHERE id = ? AND status <> 'completed'", id)
+            guard let row = try store.database.rows("SELECT meter_start, anomalies, start_time FROM sessions WHERE id = ? AND status <> 'completed'", id)
                 .first else { return false }
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
+            if let start = row[2].text.flatMap(StoreTime.parse), let stop = StoreTime.parse(stopTime), stop < start {
+                anomalies.append("stopped before it started (\(stopTime) < \(row[2].text ?? "")): the charger's clock")
+            }
             var energy: Double?
             if let start = row[0].real, let stop = meterStopWh {
                 if stop < start {

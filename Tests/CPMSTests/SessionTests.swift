@@ -297,6 +297,8 @@ import Transport
                                                       V16.StopTransactionRequest.TransactionData.SampledValue(value: "5000")])])
             _ = try await charger.call(stop)
             _ = try await charger.call(stop)   // retried after a lost answer
+            // Another stop for it, saying otherwise: not applied, but noted.
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 7000, timestamp: Self.at(35), transactionId: start.transactionId))
             _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: start.transactionId, meterValue: [
                 V16.MeterValuesRequest.MeterValue(timestamp: Self.at(40), sampledValue: [
                     V16.MeterValuesRequest.MeterValue.SampledValue(value: "9000", measurand: .energyActiveImportRegister)]),
@@ -305,6 +307,22 @@ import Transport
         let session = try #require(try await store.sessions(station: "CP-S").first)
         #expect(session.stopTime == Self.at(30).rfc3339 && session.energyWh == 4000)
         #expect(try await store.samples(session: session.id).map(\.value) == [5000])
-        #expect(session.anomalies == ["meter values reported after the session ended, not added"])
+        #expect(session.anomalies == ["StopTransaction repeated with another stop time (\(Self.at(35).rfc3339), meterStop 7000 Wh), not applied",
+                                      "meter values reported after the session ended, not added"])
+    }
+
+    /// A stop time before the start (a charger whose clock jumped) is recorded as reported, with
+    /// an anomaly saying so — not only as an unpriced session later.
+    @Test func aStopBeforeTheStartIsAnAnomaly() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
+            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD1", meterStart: 1000, timestamp: Self.at(30)))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 2000, timestamp: Self.at(10), transactionId: start.transactionId))
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(session.stopTime == Self.at(10).rfc3339 && session.energyWh == 1000)
+        #expect(session.anomalies == ["stopped before it started (\(Self.at(10).rfc3339) < \(Self.at(30).rfc3339)): the charger's clock"])
     }
 }
