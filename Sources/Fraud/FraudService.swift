@@ -93,7 +93,10 @@ public actor FraudService {
                   let at = Self.date(sample.at) else { return nil }
             return SessionFacts.RegisterReading(at: at, wh: sample.value)
         }
-        let late = record.anomalies.contains { $0.hasPrefix("start reported") && $0.contains("queued while offline") }
+        // 1.6 notes "start reported …", 2.0.1 "started reported …" (the Started event, `offline`).
+        let late = record.anomalies.contains {
+            ($0.hasPrefix("start reported") || $0.hasPrefix("started reported")) && $0.contains("queued while offline")
+        }
         return SessionFacts(id: id, station: record.station, connector: record.evse, transactionId: record.transactionRef,
                             idTag: record.idToken, authorization: record.authorization, start: start,
                             stop: record.stopTime.flatMap(Self.date), meterStartWh: record.meterStartWh, meterStopWh: record.meterStopWh,

@@ -68,6 +68,18 @@ import Testing
         }
     }
 
+    /// A 2.0.1 Started sent with `offline: true` is noted "started reported … (queued while
+    /// offline)": the facts read it as a start reported late, as the 1.6 "start reported" note.
+    @Test func aStartedQueuedOfflineIsReadAsAStartReportedLate() async throws {
+        try await Self.withStore(.sqlite) { store, service, _ in
+            let id = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: "tx", idToken: "TAG",
+                                                  authorization: "unknown", startTime: "2026-12-05T10:00:00Z", meterStartWh: 0,
+                                                  now: "2026-12-05T10:00:10Z")
+            try await store.addAnomaly(session: id, "started reported (queued while offline)")
+            #expect(try await service.facts(session: id)?.startReportedLate == true)
+        }
+    }
+
     @Test(arguments: TestEngine.all) func anEndedSessionWithoutMeterValuesIsFoundAtItsEnd(engine: TestEngine) async throws {
         try await Self.withStore(engine) { store, service, published in
             let id = try await store.startSession(station: "CP-1", evse: 1, connector: 1, transactionRef: nil, idToken: "TAG",
