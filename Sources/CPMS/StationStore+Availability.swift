@@ -64,11 +64,15 @@ public struct AvailabilityReport: Sendable {
 extension StationStore {
     /// The availability of the connectors of `station` (or of every station on `site`, or of
     /// every station) over `from…to`. `maintenance` gives the windows that apply to a station
-    /// (by id and site). A station first heard from inside the range is measured from then. Connector 0 (1.6: the whole charge point) is not a connector here;
-    /// its reports are not counted.
-    public func availability(station: String? = nil, site: String? = nil, from: Date, to: Date,
+    /// (by id and site). A station first heard from inside the range is measured from then, and
+    /// over a range that ends before its first contact not at all (0 seconds: it was not yet
+    /// commissioned); one never heard from is all offline, flagged. The range ends at `now` at
+    /// the latest: the time to come has no status yet (the report's `to` says where it ended).
+    /// Connector 0 (1.6: the whole charge point) is not a connector here; its reports are not
+    /// counted.
+    public func availability(station: String? = nil, site: String? = nil, from: Date, to: Date, now: Date = Date(),
                              maintenance: (_ station: String, _ site: String?) -> [DateInterval]) throws -> AvailabilityReport {
-        let range = DateInterval(start: from, end: max(from, to))
+        let range = DateInterval(start: from, end: max(from, min(to, now)))
         let start = StoreTime.format(range.start), end = StoreTime.format(range.end)
         var entries: [AvailabilityReport.Entry] = []
         for record in try stations() where (station == nil || record.id == station) && (site == nil || record.site == site) {
@@ -102,6 +106,11 @@ extension StationStore {
             var measured = range
             if before == nil, let first = links.first(where: \.online), first.at > range.start {
                 measured = DateInterval(start: first.at, end: range.end)
+            } else if before == nil, !links.contains(where: \.online), try !database.rows("""
+                SELECT 1 FROM station_connectivity WHERE station = ? AND online = 1 AND \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")) LIMIT 1
+                """, record.id, end).isEmpty {
+                // First heard from after the range: none of it was in service yet.
+                measured = DateInterval(start: range.end, end: range.end)
             }
             let windows = maintenance(record.id, record.site)
             var units = record.connectors.filter { $0.connector != 0 }.map { ($0.evse, $0.connector) }

@@ -136,5 +136,12 @@ import Testing
         let silent = try await store.availability(station: "CP-SILENT", from: Self.midnight, to: Self.at(24)) { _, _ in [] }
         #expect(silent.total.totalSeconds == 24 * 3_600 && silent.total.downtime[.offline, default: 0] == 24 * 3_600)
         #expect(silent.total.neverConnected)
+        // A range that ends before the first contact measures nothing (it was not commissioned
+        // yet), as its part of a wider range does: not an hour offline.
+        let morning = try await store.availability(station: "CP-NEW", from: Self.midnight, to: Self.at(1)) { _, _ in [] }
+        #expect(morning.total.totalSeconds == 0 && morning.total.downtime.values.reduce(0, +) == 0 && !morning.total.neverConnected)
+        // Time that has not come yet is not measured: the range ends now (and says so).
+        let ahead = try await store.availability(station: "CP-NEW", from: Self.at(24), to: Self.at(72), now: Self.at(30)) { _, _ in [] }
+        #expect(ahead.total.totalSeconds == 6 * 3_600 && ahead.to == Self.at(30))
     }
 }
