@@ -96,7 +96,9 @@ struct OCPPHarnessCommand {
             handlers[action] = { payload, _ in
                 var decoder = OCPPDecoder()
                 do throws(OCPPViolation) {
-                    _ = try version.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
+                    let request = try version.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
+                    // The ranges OCPP states in prose, as serve's handlers check them.
+                    if let violation = (request as? any OCPPRangeChecked)?.rangeViolation { throw violation }
                 } catch {
                     throw CallError(violation: error, version: version)
                 }

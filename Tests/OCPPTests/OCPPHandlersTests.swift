@@ -53,6 +53,8 @@ import Transport
          #"[4,"s2","OccurenceConstraintViolation","connectorId: required property is missing",{"path":"connectorId"}]"#),
         (#"[2,"s3","StatusNotification",{"connectorId":"1","errorCode":"NoError","status":"Available"}]"#,
          #"[4,"s3","TypeConstraintViolation","connectorId: expected integer, got string \"1\"",{"path":"connectorId"}]"#),
+        (#"[2,"s6","StatusNotification",{"connectorId":-1,"errorCode":"NoError","status":"Available"}]"#,
+         #"[4,"s6","PropertyConstraintViolation","connectorId: -1 is below the minimum 0",{"path":"connectorId"}]"#),
         (#"[2,"s4","Reset",{"type":"Soft"}]"#,
          #"[4,"s4","NotSupported","Reset is not supported by this central system",{}]"#),
         (#"[2,"s5","Teleport",{}]"#,
@@ -63,6 +65,11 @@ import Transport
             let replies = try await exchange(port: port, version: .v16, [frame])
             #expect(replies == [expected])
         }
+    }
+
+    @Test func theRequestsWithProseRangesAreChecked() {
+        #expect(V16.StatusNotificationRequest.self is any OCPPRangeChecked.Type)
+        #expect(!(V16.HeartbeatRequest.self is any OCPPRangeChecked.Type))
     }
 
     @Test func enumOutOfRangeNamesTheNestedPath() async throws {

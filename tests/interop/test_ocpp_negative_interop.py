@@ -107,6 +107,18 @@ RAW_CASES_16 = [
         ["PropertyConstraintViolation", "info: 51 characters exceeds maxLength 50", {"path": "info"}],
     ),
     (
+        # OCPP says so in prose, not in the schema: no connector numbers below 0 (1.6
+        # StartTransaction: below 1). Such a report must not create a connector.
+        "negative-connector",
+        json.dumps([2, "n1", "StatusNotification", {"connectorId": -1, "errorCode": "NoError", "status": "Available"}]),
+        ["PropertyConstraintViolation", "connectorId: -1 is below the minimum 0", {"path": "connectorId"}],
+    ),
+    (
+        "connector-zero-start",
+        json.dumps([2, "n2", "StartTransaction", {"connectorId": 0, "idTag": "X", "meterStart": 0, "timestamp": TS}]),
+        ["PropertyConstraintViolation", "connectorId: 0 is below the minimum 1", {"path": "connectorId"}],
+    ),
+    (
         "too-long-idtag",
         json.dumps([2, "l2", "Authorize", {"idTag": "X" * 21}]),
         ["PropertyConstraintViolation", "idTag: 21 characters exceeds maxLength 20", {"path": "idTag"}],
@@ -125,6 +137,11 @@ RAW_CASES_16 = [
 ]
 
 RAW_CASES_201 = [
+    (
+        "negative-evse",
+        json.dumps([2, "n3", "StatusNotification", {"timestamp": TS, "connectorStatus": "Available", "evseId": -2, "connectorId": 1}]),
+        ["PropertyConstraintViolation", "evseId: -2 is below the minimum 0", {"path": "evseId"}],
+    ),
     (
         "missing-required",
         json.dumps([2, "m1", "StatusNotification", {"timestamp": TS, "connectorStatus": "Available", "evseId": 1}]),
