@@ -113,6 +113,22 @@ import Testing
         #expect(report.total.downtime[.offline, default: 0] == Double(3_000))
     }
 
+    /// `/metrics`' connector gauge counts connectors: a 1.6 report on connector 0 (the charge
+    /// point as a whole) is not one.
+    @Test func theConnectorCountLeavesConnectorZeroOut() async throws {
+        let test = try TestDatabase(.sqlite, name: "counts")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
+        for (evse, connector) in [(0, 0), (1, 1), (2, 1)] {
+            try await store.recordStatus(id: "CP-1", StatusReport(evse: evse, connector: connector, status: .available, errorCode: nil,
+                                                                  vendorId: nil, vendorErrorCode: nil, info: nil, chargerTime: nil),
+                                         now: "2026-12-01T00:01:00.000Z")
+        }
+        #expect(try await store.connectorCounts() == ["Available": 2])
+    }
+
     /// A station first heard from at 06:00 is measured from then: over the day, 18 hours
     /// measured, 12 available (06:00–18:00 online), 6 offline (18:00–24:00). A declared station
     /// never heard from is the whole day offline and flagged.
