@@ -12,6 +12,9 @@ import VendorCatalog
 extension RemediationExecutor {
     static func alertKey(rule: String, target: String) -> String { "\(rule)|\(target)" }
 
+    /// The events whose pages a fleet hold never folds: fraud and security.
+    static let neverFoldedTriggers: Set<EventKind> = [.fraudSuspected, .authorizationRejected, .securityEvent]
+
     func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
         let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
                                    site: decision.target.site, route: action.route ?? "oncall", severity: action.severity.flatMap(Severity.init(rawValue:)) ?? .major,
@@ -21,8 +24,11 @@ extension RemediationExecutor {
                                              rule: request.rule, action: "alert \(request.route)", outcome: "dry-run", details: request.title))
             return
         }
-        // While the fleet breaker holds, pages other than safety ones fold into its one grouped alert.
-        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety {
+        // While the fleet breaker holds, pages about stations' health fold into its one grouped
+        // alert — not safety pages, and not fraud or security ones: a fault storm says nothing
+        // about a stolen card, and those pages go to their own route (often not on-call's).
+        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety,
+           !Self.neverFoldedTriggers.contains(action.trigger ?? .statusChanged) {
             noteHeld("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
                                              rule: request.rule, action: "alert \(request.route)", outcome: "held",

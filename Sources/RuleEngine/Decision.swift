@@ -112,6 +112,10 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     public var verifyUntil: Date?
     /// For `blockToken`: the id token to block (the triggering event's `idTag`).
     public var token: String?
+    /// For an alert: the kind of the event that started its ladder — what the page is about (a
+    /// fault storm's fleet breaker folds station-health pages into its own alert, never a fraud
+    /// or security one).
+    public var trigger: EventKind?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

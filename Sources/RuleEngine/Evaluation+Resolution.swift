@@ -132,9 +132,11 @@ extension Evaluation {
             // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
             text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
         }
-        return DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity.rawValue,
-                             title: spec.title.render { values[$0] }, text: text,
-                             catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
+        var action = DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity.rawValue,
+                                   title: spec.title.render { values[$0] }, text: text,
+                                   catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
+        action.trigger = ladder.event.kind
+        return action
     }
 
     func placeholderValues(rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> [String: String] {
