@@ -58,6 +58,47 @@ public enum FaultEpisodes {
         public var secondsToRecovery: Double? { recovered.map { $0.timeIntervalSince(start) } }
     }
 
+    /// A 2.0.1 fault as the station reports its cause: a monitored variable's problem raised by
+    /// NotifyEvent (code `Component/Variable`, the vendor's `techCode`) and cleared later.
+    public struct Problem: Sendable, Equatable {
+        public var start: Date
+        public var cleared: Date?
+        public var code: String
+        public var vendorErrorCode: String?
+
+        public init(start: Date, cleared: Date?, code: String, vendorErrorCode: String?) {
+            self.start = start
+            self.cleared = cleared
+            self.code = code
+            self.vendorErrorCode = vendorErrorCode
+        }
+    }
+
+    /// How long before a Faulted status report its cause may be reported (a station sends its
+    /// NotifyEvent and its StatusNotification in either order).
+    public static let causeLead: TimeInterval = 60
+
+    /// 2.0.1 puts a fault's cause in NotifyEvent, not in the status report: each of an EVSE's
+    /// `episodes` without a code of its own takes the code of the first of `problems` (that
+    /// EVSE's, any order) raised from `causeLead` before the episode began until it recovered.
+    /// A problem within no episode's span is returned, to be an episode of its own (from its
+    /// raise to its clear).
+    public static func attach(_ problems: [Problem], to episodes: inout [Episode]) -> [Problem] {
+        let sorted = problems.sorted { $0.start < $1.start }
+        var covered = Set<Int>()
+        for index in episodes.indices {
+            let episode = episodes[index]
+            let span = { (problem: Problem) in
+                problem.start >= episode.start.addingTimeInterval(-causeLead) && problem.start <= (episode.recovered ?? .distantFuture)
+            }
+            for (offset, problem) in sorted.enumerated() where span(problem) { covered.insert(offset) }
+            guard episode.code == "Faulted", let cause = sorted.first(where: span) else { continue }
+            episodes[index].ocppErrorCode = cause.code
+            episodes[index].vendorErrorCode = cause.vendorErrorCode
+        }
+        return sorted.enumerated().filter { !covered.contains($0.offset) }.map(\.element)
+    }
+
     /// The episodes of one connector's `reports` (any order; sorted by time, stable), given the
     /// status it had before the first (`statusBefore`; nil when unknown: not faulted).
     public static func episodes(_ reports: [Report], statusBefore: ConnectorStatus?) -> [Episode] {

@@ -133,6 +133,12 @@ extension StationHandlers {
                                               ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
                     try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
                                                      info: data.techInfo, raised: raised, now: now.rfc3339)
+                    // A techCode the vendor catalogue cannot explain counts as a gap, as a 1.6 vendorErrorCode does.
+                    if raised, let gap = this.catalogGap(of: StatusReport(evse: evse ?? 0, connector: 0, status: .faulted, errorCode: code, vendorId: nil,
+                                                                          vendorErrorCode: data.techCode, info: nil, chargerTime: nil)),
+                       let key = gap(try await this.store.station(connection.stationId)) {
+                        try await this.store.recordGap(vendor: key.vendor, code: key.code, key: key.key, station: connection.stationId, now: now.rfc3339)
+                    }
                     if raised {
                         try await this.store.recordSessionError(station: connection.stationId, evse: evse ?? 0, CPMS.sessionError(
                             at: data.timestamp, code: code.rawValue, vendorCode: data.techCode, info: data.techInfo))

@@ -1,7 +1,8 @@
 import DomainEvents
 import Foundation
 
-/// Faults read back from the status history as episodes (`FaultEpisodes`), per connector.
+/// Faults read back from the status history as episodes (`FaultEpisodes`), per connector —
+/// with, for 2.0.1 stations, their causes from the NotifyEvent problems in the event log.
 extension StationStore {
     /// One connector's fault episodes, with its station's registry record.
     public struct ConnectorFaults: Sendable {
@@ -46,12 +47,60 @@ extension StationStore {
                 faulted[key] = status == .faulted
                 reports[key, default: []].append(.init(at: at, status: status, errorCode: row[4].text, vendorErrorCode: row[5].text))
             }
-            for (key, list) in reports.sorted(by: { ($0.key.evse, $0.key.connector) < ($1.key.evse, $1.key.connector) }) {
-                let episodes = FaultEpisodes.episodes(list, statusBefore: before[key]).filter { $0.start < to }
-                guard !episodes.isEmpty else { continue }
-                result.append(ConnectorFaults(station: record, evse: key.evse, connector: key.connector, episodes: episodes))
+            var episodes: [ConnectorKey: [FaultEpisodes.Episode]] = [:]
+            for (key, list) in reports { episodes[key] = FaultEpisodes.episodes(list, statusBefore: before[key]) }
+            if record.ocppVersion == "ocpp2.0.1" {
+                // The cause of a 2.0.1 fault is in NotifyEvent: each EVSE's problems give their
+                // codes to its connectors' episodes, and one no episode covers is its own.
+                for (evse, problems) in try problems(station: record.id, from: from, to: to) {
+                    var uncovered = problems
+                    let keys = Set(episodes.keys.filter { $0.evse == evse }).union(before.keys.filter { $0.evse == evse })
+                    for key in keys.sorted(by: { $0.connector < $1.connector }) {
+                        var list = episodes[key] ?? []
+                        let left = Set(FaultEpisodes.attach(problems, to: &list).map(\.start))
+                        uncovered.removeAll { !left.contains($0.start) }
+                        if !list.isEmpty { episodes[key] = list }
+                    }
+                    let own = uncovered.filter { $0.start >= from }.map {
+                        FaultEpisodes.Episode(start: $0.start, recovered: $0.cleared, ocppErrorCode: $0.code, vendorErrorCode: $0.vendorErrorCode)
+                    }
+                    guard !own.isEmpty else { continue }
+                    let key = keys.min { $0.connector < $1.connector } ?? ConnectorKey(evse: evse, connector: evse == 0 ? 0 : 1)
+                    episodes[key, default: []] = (episodes[key] ?? []) + own
+                }
+            }
+            for (key, list) in episodes.sorted(by: { ($0.key.evse, $0.key.connector) < ($1.key.evse, $1.key.connector) }) {
+                let inRange = list.filter { $0.start < to }.sorted { $0.start < $1.start }
+                guard !inRange.isEmpty else { continue }
+                result.append(ConnectorFaults(station: record, evse: key.evse, connector: key.connector, episodes: inRange))
             }
         }
         return result
+    }
+
+    /// A 2.0.1 station's monitored-variable problems (NotifyEvent), by EVSE, raised from
+    /// `FaultEpisodes.causeLead` before `from` up to `recoveryHorizon` after `to`, each with
+    /// its clear when one followed — from the event log (kept `eventRetention`, 14 days by
+    /// default: older 2.0.1 faults keep the status report's `Faulted`).
+    func problems(station: String, from: Date, to: Date) throws -> [Int: [FaultEpisodes.Problem]] {
+        let events = try faultEvents(station: station, from: StoreTime.format(from.addingTimeInterval(-FaultEpisodes.causeLead)),
+                                     to: StoreTime.format(to.addingTimeInterval(Self.recoveryHorizon)), limit: 100_000)
+        var problems: [Int: [FaultEpisodes.Problem]] = [:]
+        var open: [String: Int] = [:]   // "evse|code" → its index in problems[evse]
+        for (_, event) in events {
+            guard case .string(let code)? = event.value(of: "ocppErrorCode") else { continue }
+            let evse = event.evse ?? 0
+            let key = "\(evse)|\(code)"
+            if event.kind == .statusChanged {
+                guard open[key] == nil else { continue }   // raised again while raised: the same problem
+                var techCode: String?
+                if case .string(let text)? = event.value(of: "vendorErrorCode"), !text.isEmpty { techCode = text }
+                problems[evse, default: []].append(FaultEpisodes.Problem(start: event.time, cleared: nil, code: code, vendorErrorCode: techCode))
+                open[key] = (problems[evse]?.count ?? 1) - 1
+            } else if let index = open.removeValue(forKey: key) {
+                problems[evse]?[index].cleared = event.time
+            }
+        }
+        return problems
     }
 }

@@ -98,4 +98,50 @@ import Testing
         #expect(errors.errors.first?.code == "E042" && errors.errors.first?.vendor == "ABB")
         #expect(errors.errors.first?.meanTimeToRecoverySeconds == 2_700)   // 10:30 → 11:15
     }
+    /// 2.0.1 reports a fault's cause in NotifyEvent: a Faulted status report takes the code of
+    /// the problem raised on its EVSE (here 30 s before it), and a problem without a Faulted
+    /// report is an episode of its own, from its raise to its clear.
+    @Test func theCauseOfA201FaultComesFromItsProblem() {
+        var episodes = FaultEpisodes.episodes([Report(at: Self.at(10), status: .faulted), Report(at: Self.at(10.5), status: .available)],
+                                              statusBefore: .available)
+        #expect(episodes.first?.code == "Faulted")
+        let problems = [FaultEpisodes.Problem(start: Self.at(10).addingTimeInterval(-30), cleared: Self.at(10.4), code: "ConnectorPlugRetentionLock/Problem",
+                                              vendorErrorCode: "ZZ-1"),
+                        FaultEpisodes.Problem(start: Self.at(12), cleared: Self.at(12.1), code: "RCD/Tripped", vendorErrorCode: nil),
+                        FaultEpisodes.Problem(start: Self.at(9), cleared: nil, code: "Early/Problem", vendorErrorCode: nil)]
+        let own = FaultEpisodes.attach(problems, to: &episodes)
+        #expect(episodes.map(\.code) == ["ZZ-1"] && episodes.first?.ocppErrorCode == "ConnectorPlugRetentionLock/Problem")
+        #expect(own.map(\.code) == ["Early/Problem", "RCD/Tripped"])
+    }
+
+    /// The same through the store, from the status history and the event log of a 2.0.1 station.
+    @Test func a201StationsRecurringErrorsNameTheCause() async throws {
+        let test = try TestDatabase(.sqlite, name: "faults201")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CS-1", vendor: "alpitronic", model: "HYC", serial: nil, firmware: nil, ocppVersion: "ocpp2.0.1",
+                                       reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T09:00:00.000Z")
+        func status(_ status: ConnectorStatus, _ now: String) async throws {
+            try await store.recordStatus(id: "CS-1", StatusReport(evse: 1, connector: 1, status: status, errorCode: nil, vendorId: nil,
+                                                                  vendorErrorCode: nil, info: nil, chargerTime: nil), now: now)
+        }
+        func problem(_ kind: EventKind, evse: Int, code: String, techCode: String?, at hours: Double) async throws {
+            var fields: [String: FieldValue] = ["to": .string(kind == .statusChanged ? "Faulted" : "Available"), "ocppErrorCode": .string(code)]
+            if let techCode { fields["vendorErrorCode"] = .string(techCode) }
+            _ = try await store.appendEvent(DomainEvent(id: UUID().uuidString, kind: kind, time: Self.at(hours), station: "CS-1", connector: evse,
+                                                        evse: evse, fields: fields)) { _ in }
+        }
+        try await status(.available, "2026-12-01T09:30:00.000Z")
+        try await problem(.statusChanged, evse: 1, code: "ConnectorPlugRetentionLock/Problem", techCode: "ZZ-1", at: 10 - 30.0 / 3_600)
+        try await status(.faulted, "2026-12-01T10:00:00.000Z")
+        try await problem(.faultCleared, evse: 1, code: "ConnectorPlugRetentionLock/Problem", techCode: nil, at: 10.1)
+        try await status(.available, "2026-12-01T10:10:00.000Z")
+        try await problem(.statusChanged, evse: 1, code: "RCD/Tripped", techCode: "ZZ-999", at: 11)
+        try await problem(.faultCleared, evse: 1, code: "RCD/Tripped", techCode: nil, at: 11 + 5.0 / 60)
+        let errors = try await store.errorMetrics(station: "CS-1", from: Self.at(0), to: Self.at(24), limit: 10, catalog: nil)
+        #expect(errors.errors.map(\.code).sorted() == ["ZZ-1", "ZZ-999"])
+        #expect(errors.errors.first { $0.code == "ZZ-1" }?.meanTimeToRecoverySeconds == 600)
+        #expect(errors.errors.first { $0.code == "ZZ-999" }?.meanTimeToRecoverySeconds == 300)
+        #expect(errors.errors.first { $0.code == "ZZ-999" }?.ocppErrorCode == "RCD/Tripped")
+    }
 }
