@@ -50,6 +50,9 @@ struct GroupCommit {
     var indexingChunk = 2_000
     /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
+    /// Batches that could not be stored (BEGIN, the frames or COMMIT failed): each of their
+    /// writes got the error.
+    var failedBatches = 0
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
     /// The same per commit, for `/metrics`' latency histogram.
@@ -189,12 +192,18 @@ extension StationStore {
             for write in writes[..<ran] { write.published?() }
             for write in writes[..<ran] { write.finish(nil) }
         } catch {
-            // The commit itself failed: none of these writes is durable. The frames go back to
-            // the front of the queue for the next batch.
+            // BEGIN, the frames, the commit itself failed: none of these writes is durable, and
+            // every one of them — also those the batch had not reached — gets the error now. A
+            // database that cannot even begin (PostgreSQL down) must fail its callers, whose
+            // own give-up rules (the cluster role's and the stations' leases: exit, close the
+            // chargers) then run; re-queued, the writes spun in a loop that never answered. The
+            // frames go back to the front of the queue for the next batch.
             database.rollbackTransaction()
             frameQueue.putBack(frames)
             group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
-            for write in writes[..<ran] { write.finish(error) }
+            group.failedBatches += 1
+            for write in writes { write.finish(error) }
+            return
         }
         if ran < writes.count {
             writeQueue.putBack(writes[ran...]).forEach(startFlush)
@@ -238,7 +247,7 @@ extension StationStore {
         GroupCommitStatistics(batches: group.batches, writes: group.writes, frames: group.frames,
                               urgentBatches: group.urgentBatches, cutBatches: group.cutBatches,
                               busySeconds: Double(group.busyNanoseconds) / 1e9, indexFailures: group.indexFailures,
-                              checkpoints: checkpointer?.current, latency: group.latency)
+                              failedBatches: group.failedBatches, checkpoints: checkpointer?.current, latency: group.latency)
     }
 
     /// Moves the write-ahead log's checkpoints off the store's thread: a `WALCheckpointer` on a
@@ -266,6 +275,9 @@ public struct GroupCommitStatistics: Sendable {
     public let busySeconds: Double
     /// Statements of the station-index passes that failed (their rows wait for the next pass).
     public let indexFailures: Int
+    /// Batches that could not be stored at all (the database unreachable, a full disk): their
+    /// writes got the error, and their callers (a charger's answer) an error too.
+    public let failedBatches: Int
     /// The background checkpointer's work, when one runs (`checkpointInBackground`).
     public let checkpoints: WALCheckpointer.Statistics?
     /// Each commit's time, BEGIN to the end of COMMIT.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Remediation
 import StoreTesting
 import Testing
@@ -107,5 +108,61 @@ extension Sequence {
         var results: [T] = []
         for element in self { results.append(try await transform(element)) }
         return results
+    }
+}
+
+extension GroupCommitTests {
+    /// A database that cannot even begin a transaction (PostgreSQL gone): every write of the
+    /// batch fails with the error, at once — none is re-queued to spin — and the store works
+    /// again once the database does.
+    @Test(.timeLimit(.minutes(1))) func aBatchThatCannotBeginFailsEveryWriteInsteadOfRetryingForever() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-begin-\(UUID().uuidString).sqlite").path
+        defer { removeSQLiteFiles(path) }
+        let inner = try SQLiteDatabase(path: path)
+        let failing = BeginFails(inner)
+        let store = try StationStore(database: failing)
+        let report = StatusReport(evse: 1, connector: 1, status: .available, errorCode: "NoError", vendorId: nil, vendorErrorCode: nil,
+                                  info: nil, chargerTime: nil)
+        failing.fails.withLock { $0 = true }
+        await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    do {
+                        try await store.recordStatus(id: "CP-\(index)", report, registrationForUnknown: "accepted", now: "2026-11-26T01:00:00.000Z")
+                        return false
+                    } catch { return true }
+                }
+            }
+            #expect(await group.reduce(0) { $0 + ($1 ? 1 : 0) } == 20)
+        }
+        #expect(await store.groupCommitStatistics.failedBatches >= 1)
+        failing.fails.withLock { $0 = false }
+        try await store.recordStatus(id: "CP-1", report, registrationForUnknown: "accepted", now: "2026-11-26T01:00:01.000Z")
+        #expect(try await store.station("CP-1") != nil)
+    }
+
+    /// SQLite whose BEGIN fails while `fails` is set.
+    final class BeginFails: SQLDatabase {
+        let inner: SQLiteDatabase
+        let fails = Mutex(false)
+        init(_ inner: SQLiteDatabase) { self.inner = inner }
+        struct Unreachable: Error {}
+
+        var location: String { inner.location }
+        func execute(_ sql: String) throws { try inner.execute(sql) }
+        func run(_ sql: String, _ values: [any SQLBindable]) throws { try inner.run(sql, values) }
+        func rows(_ sql: String, _ values: [any SQLBindable]) throws -> [[SQLValue]] { try inner.rows(sql, values) }
+        func insert(_ sql: String, _ values: [any SQLBindable]) throws -> Int { try inner.insert(sql, values) }
+        func transaction<T>(_ body: () throws -> T) throws -> T { try inner.transaction(body) }
+        var isInTransaction: Bool { inner.isInTransaction }
+        func schemaVersion() throws -> Int { try inner.schemaVersion() }
+        func setSchemaVersion(_ version: Int) throws { try inner.setSchemaVersion(version) }
+        var engine: SQLEngine { inner.engine }
+        func beginTransaction() throws {
+            if fails.withLock({ $0 }) { throw Unreachable() }
+            try inner.beginTransaction()
+        }
+        func commitTransaction() throws { try inner.commitTransaction() }
+        func rollbackTransaction() { inner.rollbackTransaction() }
     }
 }
