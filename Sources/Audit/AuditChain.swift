@@ -40,6 +40,12 @@ public enum AuditChain {
         Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
     }
 
+    /// A key's fingerprint: an HMAC of a fixed text under it, which tells two keys apart and
+    /// says nothing about either (stored in the database to refuse a node with another key).
+    public static func keyFingerprint(_ key: [UInt8]) -> String {
+        Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-key-fingerprint-v1".utf8))
+    }
+
     /// The signature `checkpoint` should carry under `key`, by its version.
     public static func expectedSignature(_ checkpoint: AuditCheckpoint, key: [UInt8]) -> String {
         checkpoint.version >= 2

@@ -11,8 +11,36 @@ public struct AuditStore: Sendable {
         self.host = host
     }
 
-    /// The audit tables' own migrations (none yet: see above).
-    public static let schema = SchemaTrack(name: "audit", migrations: [])
+    /// The audit tables' own migrations.
+    public static let schema = SchemaTrack(name: "audit", migrations: [
+        Migration(version: 1, name: "audit key fingerprint", sql: """
+            CREATE TABLE IF NOT EXISTS audit_key_check (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                fingerprint TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            """),
+    ])
+
+    /// The fingerprint of the key this trail is signed with (`AuditChain.keyFingerprint`),
+    /// claimed by the first `vigil serve` that signs it; nil before.
+    public func auditKeyFingerprint() async throws -> String? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text
+        }
+    }
+
+    /// Stores `fingerprint` as the trail's key unless one is stored already; the stored one
+    /// (the first claim wins: two nodes starting at once with different keys, one is refused).
+    public func claimAuditKey(fingerprint: String, now: String) async throws -> String {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction {
+                try database.run("INSERT INTO audit_key_check (id, fingerprint, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
+                                 fingerprint, now)
+                return try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text ?? fingerprint
+            }
+        }
+    }
 
     /// Appends records in order, chaining each to the last; returns their ids. With a key, a
     /// checkpoint is signed, inside the same transaction, whenever `cadence.entries` entries

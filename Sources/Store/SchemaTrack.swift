@@ -21,9 +21,13 @@ public struct SchemaTrack: Sendable {
     /// Applies what is missing of this track to `database`; returns the versions applied.
     @discardableResult
     public func migrate(_ database: any SQLDatabase) throws -> [Int] {
-        try database.execute(try Migration(version: 0, name: "schema tracks", sql: """
+        // Under the write lock (PostgreSQL's advisory lock): two nodes starting at once on an
+        // empty database both ran this, and PostgreSQL's IF NOT EXISTS is not safe against a
+        // concurrent CREATE (one failed with a duplicate key in pg_type).
+        let create = try Migration(version: 0, name: "schema tracks", sql: """
             CREATE TABLE IF NOT EXISTS schema_tracks (track TEXT PRIMARY KEY, version INTEGER NOT NULL)
-            """).script(for: database.engine))
+            """).script(for: database.engine)
+        try database.transaction { try database.execute(create) }
         let current = try database.rows("SELECT version FROM schema_tracks WHERE track = ?", name).first?.first?.int ?? 0
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")

@@ -6,8 +6,9 @@ import Store
 /// The key that signs audit checkpoints: `--audit-key FILE`, else `VIGIL_AUDIT_KEY` (a file
 /// path), else `audit.key` next to the SQLite database (`./var/audit.key` with PostgreSQL;
 /// `vigil serve` on PostgreSQL requires the key named). `vigil serve` creates a random one
-/// (mode 0600) when the file does not exist and the audit trail has no signed checkpoint yet
-/// (`loadForServe`); the other commands only read it.
+/// (mode 0600) when the file does not exist and the audit trail has no signed checkpoint nor a
+/// claimed key yet, and refuses a key that is not the trail's (`loadForServe`); the other
+/// commands only read it.
 enum AuditKey {
     static func path(option: String?, database: StoreLocation) -> String {
         if let option { return option }
@@ -15,19 +16,45 @@ enum AuditKey {
         return (database.auditKeyDirectory as NSString).appendingPathComponent("audit.key")
     }
 
-    /// serve's key: the file's, or a new one while the audit trail has no signed checkpoint.
-    /// A trail that has some was signed with a key this path does not hold (a moved file, a
-    /// different working directory): a new key would sign further checkpoints with another key,
-    /// and `vigil audit verify` would then report the chain as forged. Refused, naming the fix.
-    static func loadForServe(path: String, audit: AuditStore) async throws -> [UInt8] {
-        if FileManager.default.fileExists(atPath: path), let key = try load(path: path, create: false) { return key }
-        if let newest = try await audit.newestAuditCheckpoint() {
-            throw CommandFailure(description: "the audit key \(path) does not exist, but the audit trail already has signed checkpoints "
-                                 + "(the newest is number \(newest.sequence)): a new key would sign further ones with a different key and "
-                                 + "`vigil audit verify` would report forgery. Give the key that signed them with --audit-key FILE "
-                                 + "(or VIGIL_AUDIT_KEY, or auditKey: in the config file); see docs/deployment.md on restoring it")
+    /// serve's key: the file's, or a new one while the audit trail has no signed checkpoint and
+    /// no key claimed. Every node signing one trail must hold the same key, or `vigil audit
+    /// verify` reports the chain as forged from the first checkpoint another key signed — so a
+    /// key is refused, naming the fix, when it is not the one the trail is signed with: the file
+    /// is missing though checkpoints exist or a key was claimed (a moved file, another working
+    /// directory, a second node without the copy); its HMAC does not verify the newest
+    /// checkpoint; or its fingerprint is not the one the first serve stored (two nodes started
+    /// with different keys before any checkpoint).
+    static func loadForServe(path: String, audit: AuditStore, now: String) async throws -> [UInt8] {
+        let newest = try await audit.newestAuditCheckpoint()
+        let key: [UInt8]
+        if FileManager.default.fileExists(atPath: path), let existing = try load(path: path, create: false) {
+            key = existing
+        } else {
+            if let newest {
+                throw CommandFailure(description: "the audit key \(path) does not exist, but the audit trail already has signed checkpoints "
+                                     + "(the newest is number \(newest.sequence)): a new key would sign further ones with a different key and "
+                                     + "`vigil audit verify` would report forgery. Give the key that signed them with --audit-key FILE "
+                                     + "(or VIGIL_AUDIT_KEY, or auditKey: in the config file); see docs/deployment.md on restoring it")
+            }
+            if try await audit.auditKeyFingerprint() != nil {
+                throw CommandFailure(description: "the audit key \(path) does not exist, but this database's audit trail was begun with a key "
+                                     + "(another node or an earlier run made it): every node must sign with that same key. Copy it here, or "
+                                     + "name it with --audit-key FILE (or VIGIL_AUDIT_KEY, or auditKey: in the config file)")
+            }
+            guard let created = try load(path: path, create: true) else { throw CommandFailure(description: "cannot create the audit key \(path)") }
+            key = created
         }
-        guard let key = try load(path: path, create: true) else { throw CommandFailure(description: "cannot create the audit key \(path)") }
+        if let newest, AuditChain.expectedSignature(newest, key: key) != newest.signature {
+            throw CommandFailure(description: "the audit key \(path) did not sign this audit trail: its newest checkpoint (number \(newest.sequence)) "
+                                 + "does not verify with it, and checkpoints signed with it would be reported as forged. Give the key the "
+                                 + "trail is signed with (the one the other nodes use) with --audit-key FILE, VIGIL_AUDIT_KEY or auditKey:")
+        }
+        let fingerprint = AuditChain.keyFingerprint(key)
+        guard try await audit.claimAuditKey(fingerprint: fingerprint, now: now) == fingerprint else {
+            throw CommandFailure(description: "the audit key \(path) is not the key this database's audit trail was begun with (another node "
+                                 + "or an earlier run signs it with another): every node must sign with the same key. Give that key with "
+                                 + "--audit-key FILE, VIGIL_AUDIT_KEY or auditKey:")
+        }
         return key
     }
 

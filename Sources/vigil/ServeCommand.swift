@@ -268,7 +268,8 @@ struct ServeCommand {
         let ruleSet = try loadRules()
         let logger = log.line
         let keyPath = AuditKey.path(option: auditKeyPath, database: database)
-        let auditor = Auditor(store: store, key: try await AuditKey.loadForServe(path: keyPath, audit: AuditStore(host: store)),
+        let auditor = Auditor(store: store, key: try await AuditKey.loadForServe(path: keyPath, audit: AuditStore(host: store),
+                                                                                 now: StoreTime.format(Date())),
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
         // command without the key) and copy to the anchor what it has not seen yet.

@@ -9,6 +9,8 @@ import Testing
 /// while the trail has no signed checkpoint, and with PostgreSQL (no database file to keep the
 /// key beside) serve requires the key's location.
 @Suite struct AuditKeyTests {
+    static let now = "2026-01-01T00:02:00.000Z"
+
     static func temporaryKeyPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("vigil-key-\(UUID().uuidString)/audit.key").path
     }
@@ -21,9 +23,9 @@ import Testing
                                                       key: nil, now: "2026-01-01T00:00:00.000Z")
         let path = Self.temporaryKeyPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-        let key = try await AuditKey.loadForServe(path: path, audit: AuditStore(host: store))
+        let key = try await AuditKey.loadForServe(path: path, audit: AuditStore(host: store), now: Self.now)
         #expect(key.count == 64)
-        #expect(try await AuditKey.loadForServe(path: path, audit: AuditStore(host: store)) == key)   // read back, not replaced
+        #expect(try await AuditKey.loadForServe(path: path, audit: AuditStore(host: store), now: Self.now) == key)   // read back, not replaced
     }
 
     @Test(arguments: TestEngine.all) func aMissingKeyIsNotCreatedForASignedTrail(engine: TestEngine) async throws {
@@ -37,13 +39,51 @@ import Testing
         let path = Self.temporaryKeyPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         do {
-            _ = try await AuditKey.loadForServe(path: path, audit: audit)
+            _ = try await AuditKey.loadForServe(path: path, audit: audit, now: Self.now)
             Issue.record("a new key was made for a signed trail")
         } catch let failure as CommandFailure {
             #expect(failure.description.contains(path) && failure.description.contains("--audit-key")
                     && failure.description.contains("VIGIL_AUDIT_KEY"), "\(failure.description)")
         }
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    /// A node whose key file holds another key is refused: with checkpoints, because the newest
+    /// does not verify with it; before any, because the first serve's key fingerprint is stored
+    /// (two nodes started with different keys on an empty trail) — and a node missing the file
+    /// then does not make one of its own either.
+    @Test(arguments: TestEngine.all) func aKeyThatIsNotTheTrailsIsRefused(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "auditkey")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let audit = AuditStore(host: store)
+        let first = Self.temporaryKeyPath(), second = Self.temporaryKeyPath(), missing = Self.temporaryKeyPath()
+        defer {
+            for path in [first, second, missing] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        }
+        let key = try await AuditKey.loadForServe(path: first, audit: audit, now: Self.now)   // the first node makes and claims its key
+        _ = try AuditKey.load(path: second, create: true)                                    // another node's own key
+        func refused(_ path: String, _ words: String) async {
+            let refusal = await Self.refusal(path: path, audit: audit)
+            #expect(refusal?.contains(words) == true, "\(path): \(refusal ?? "accepted")")
+        }
+        await refused(second, "is not the key this database's audit trail was begun with")
+        await refused(missing, "every node must sign with that same key")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        try await audit.appendAudit([AuditRecord(kind: "system", actor: "system", details: "signed")], key: key, now: Self.now)
+        _ = try await audit.checkpointAudit(key: key, now: Self.now)
+        await refused(second, "did not sign this audit trail")
+        #expect(try await AuditKey.loadForServe(path: first, audit: audit, now: Self.now) == key)
+    }
+
+    /// Why serve refuses the key at `path` for `audit`'s trail; nil when it takes it.
+    static func refusal(path: String, audit: AuditStore) async -> String? {
+        do {
+            _ = try await AuditKey.loadForServe(path: path, audit: audit, now: now)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     @Test func servePostgreSQLRequiresTheKeyLocation() throws {
