@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["Transport", "Digests"], exclude: ["README.md"]),
         .target(name: "API", dependencies: ["Dashboard", "Transport", "OCPP", "CPMS", "Remediation", "RuleEngine", "Audit", "VendorCatalog", "ServiceLog", "Store", "Digests", "DomainEvents", "Alerts", "Billing", "Evidence", "Fraud"],
                 exclude: ["README.md"]),
-        .target(name: "Cluster", dependencies: ["CPMS", "OCPP", "Store", "Transport", "ServiceLog"], exclude: ["README.md"]),
+        .target(name: "Cluster", dependencies: ["CPMS", "OCPP", "Store", "Transport", "ServiceLog", "Digests"], exclude: ["README.md"]),
         .executableTarget(name: "vigil", dependencies: ["Transport", "OCPP", "VendorCatalog", "CPMS", "YAMLKit", "RuleEngine",
                                                         "Remediation", "Audit", "Alerts", "Simulator", "ServiceLog", "API", "Digests", "Billing", "Store", "Evidence", "Fraud",
                                                         "Cluster"]),
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["StoreTesting", "Evidence", "Billing", "CPMS", "Remediation", "Audit", "OCPP", "Store", "DomainEvents", "Digests", "RuleEngine"]),
         .testTarget(name: "FraudTests", dependencies: ["StoreTesting", "Fraud", "CPMS", "Store", "DomainEvents", "YAMLKit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
-        .testTarget(name: "ClusterTests", dependencies: ["StoreTesting", "Cluster", "CPMS", "Store", "OCPP", "Transport", "ServiceLog"]),
+        .testTarget(name: "ClusterTests", dependencies: ["StoreTesting", "Cluster", "CPMS", "Store", "OCPP", "Transport", "ServiceLog", "Digests"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Transport"]),
         // Runs the built `vigil` binary (or VIGIL_BIN) and talks to its API over 127.0.0.1.
         .testTarget(name: "APITests"),

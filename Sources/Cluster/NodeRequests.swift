@@ -1,4 +1,5 @@
 import CPMS
+import Digests
 import Foundation
 import OCPP
 import ServiceLog
@@ -16,7 +17,15 @@ import Store
 /// sees it first and is never sent late: an operator's Reset must not reach a charger minutes
 /// after it was asked for. Notifications only make it quick: the origin looks at its request
 /// every 250 ms and the target at its queue every 2 s whatever arrives.
+///
+/// Requests and answers are stored sealed (`SecretBox`, AES-256-GCM under a key derived from the
+/// audit key every node holds): a `configure` of `AuthorizationKey` handed to another node
+/// carries the secret, and nothing is stored in clear. A text another node sealed under a
+/// different key cannot be opened and is answered as unreadable.
 public actor NodeRequests: RemoteStationCommands {
+    /// What the nodes' sealing key is derived for.
+    public static let sealingPurpose = "vigil-node-requests-v1"
+
     public nonisolated let node: String
     private let store: NodeRequestStore
     private let leases: StationLeaseStore
@@ -25,6 +34,7 @@ public actor NodeRequests: RemoteStationCommands {
     /// This node's own connections (no `elsewhere`: a request is never passed on again).
     private let local: CommandService
     private let log: LogLine
+    private let sealing: SecretBox
     private let clock: @Sendable () -> Int
     private var schema: String?
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -32,8 +42,9 @@ public actor NodeRequests: RemoteStationCommands {
     private var drainAgain = false
     private var lastPrune = 0
 
-    public init(node: String, host: any DatabaseHost, local: CommandService, log: @escaping LogLine,
+    public init(node: String, host: any DatabaseHost, local: CommandService, log: @escaping LogLine, sealing: SecretBox,
                 clock: @escaping @Sendable () -> Int = ClusterTime.now) {
+        self.sealing = sealing
         self.node = node
         self.store = NodeRequestStore(host: host)
         self.leases = StationLeaseStore(host: host)
@@ -106,7 +117,8 @@ public actor NodeRequests: RemoteStationCommands {
         let deadline = clock() + timeoutMilliseconds
         let id: Int
         do {
-            id = try await store.submit(station: station, origin: node, target: target, request: request, now: clock(), deadline: deadline)
+            guard let sealed = sealing.seal(request) else { return .failed("cannot seal the \(what) for node \(target)") }
+            id = try await store.submit(station: station, origin: node, target: target, request: sealed, now: clock(), deadline: deadline)
         } catch {
             return .failed("cannot hand the \(what) to node \(target): \(error)")
         }
@@ -116,7 +128,8 @@ public actor NodeRequests: RemoteStationCommands {
             do {
                 switch try await store.state(of: id) {
                 case ("answered", let answer?)?:
-                    return .answered(answer)
+                    guard let opened = opened(answer) else { return .failed("node \(target) sent an answer sealed under another key (is its audit key this node's?)") }
+                    return .answered(opened)
                 case ("expired", _)?:
                     return .timedOut
                 case ("pending", _)? where clock() >= deadline:
@@ -198,8 +211,16 @@ public actor NodeRequests: RemoteStationCommands {
 
     private nonisolated func serve(_ request: NodeRequestStore.Pending,
                                    approvals: (@Sendable (ApprovalRequest) async -> ApprovalAnswer)?) async {
-        let answer: String
+        var answer: String
         do {
+            guard let text = opened(request.request) else {
+                log(.error, "a request from another node is sealed under another key (is its audit key this node's?)",
+                    ["station": request.station, "request": String(request.id)])
+                answer = try Self.encode(CommandOutcome.failed("the request is sealed under another key: every node must hold the same audit key"))
+                return await store(answer: answer, for: request)
+            }
+            var request = request
+            request.request = text
             if let forwarded = try? Self.decode(ForwardedApproval.self, request.request) {
                 answer = try Self.encode(await approvals?(forwarded.approval) ?? ApprovalAnswer(.notDecidingNode))
             } else if let forwarded = try? Self.decode(ForwardedConfigurationRead.self, request.request) {
@@ -222,9 +243,24 @@ public actor NodeRequests: RemoteStationCommands {
             log(.error, "cannot encode an answer to another node", ["request": String(request.id), "error": "\(error)"])
             return
         }
-        do { try await store.answer(request.id, answer, now: clock()) } catch {
+        await store(answer: answer, for: request)
+    }
+
+    /// Stores `answer` (sealed) for `request` and announces it to its origin.
+    private nonisolated func store(answer: String, for request: NodeRequestStore.Pending) async {
+        guard let sealed = sealing.seal(answer) else {
+            log(.error, "cannot seal an answer to another node", ["station": request.station, "request": String(request.id)])
+            return
+        }
+        do { try await store.answer(request.id, sealed, now: clock()) } catch {
             log(.error, "cannot answer another node's request", ["station": request.station, "request": String(request.id), "error": "\(error)"])
         }
+    }
+
+    /// A stored request or answer in clear: opened when sealed; as it is when an older node
+    /// wrote it in clear; nil when it is sealed under another key.
+    private nonisolated func opened(_ text: String) -> String? {
+        SecretBox.isSealed(text) ? sealing.open(text) : text
     }
 
     // MARK: - Notifications and upkeep

@@ -1,3 +1,4 @@
+import Digests
 import API
 import Cluster
 import CPMS
@@ -62,14 +63,15 @@ struct ClusterNode {
 extension ServeCommand {
     /// On PostgreSQL: this node's leases, started (its earlier run's leases given up) and
     /// listened for. On SQLite, nil: one node owns the file.
-    func startCluster(store: StationStore, connections: ConnectionRegistry, commands: CommandService) async throws -> ClusterNode? {
+    func startCluster(store: StationStore, connections: ConnectionRegistry, commands: CommandService, auditKey: [UInt8]) async throws -> ClusterNode? {
         guard case .postgres(let location) = database else { return nil }
         let name = nodeId ?? NodeName.standard(ocppPort: ocppAddress.port)
         let leaseStore = StationLeaseStore(host: store)
         let leases = StationLeases(node: name, store: leaseStore, connections: connections, log: log.line)
         let schema = try await leaseStore.currentSchema()
         try await leases.start(schema: schema)
-        let requests = NodeRequests(node: name, host: store, local: commands, log: log.line)
+        let requests = NodeRequests(node: name, host: store, local: commands, log: log.line,
+                                    sealing: SecretBox(sharedKey: auditKey, purpose: NodeRequests.sealingPurpose))
         await requests.start(schema: schema)
         // Bounded: a notification that does not fit is caught by the next renewal's reconciliation
         // (10 s), as is everything sent while the listener reconnects (its `connected` asks for one now).

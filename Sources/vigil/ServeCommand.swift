@@ -254,7 +254,11 @@ struct ServeCommand {
         // Several nodes on one PostgreSQL database: stations other nodes serve stay online, and a
         // command for one of them goes to the node serving it.
         var commandService = CommandService(connections: connections, timeout: .seconds(commandTimeout))
-        let cluster = try await startCluster(store: store, connections: connections, commands: commandService)
+        // The audit key first: a key that is not the trail's stops serve before it takes any
+        // station; and the nodes' requests to each other are sealed with a key derived from it.
+        let keyPath = AuditKey.path(option: auditKeyPath, database: database)
+        let auditKey = try await AuditKey.loadForServe(path: keyPath, audit: AuditStore(host: store), now: StoreTime.format(Date()))
+        let cluster = try await startCluster(store: store, connections: connections, commands: commandService, auditKey: auditKey)
         commandService.elsewhere = cluster?.requests
         let servedElsewhere: @Sendable () async throws -> Set<String> = { try await cluster?.leases.servedElsewhere() ?? [] }
         try await store.markAllOffline(except: try await servedElsewhere())
@@ -267,9 +271,7 @@ struct ServeCommand {
         try await store.replaceConnectorTypes(declaredStations.flatMap(\.connectorTypes))
         let ruleSet = try loadRules()
         let logger = log.line
-        let keyPath = AuditKey.path(option: auditKeyPath, database: database)
-        let auditor = Auditor(store: store, key: try await AuditKey.loadForServe(path: keyPath, audit: AuditStore(host: store),
-                                                                                 now: StoreTime.format(Date())),
+        let auditor = Auditor(store: store, key: auditKey,
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
         // command without the key) and copy to the anchor what it has not seen yet.

@@ -1,3 +1,4 @@
+import Digests
 import CPMS
 import Cluster
 import Store
@@ -41,11 +42,64 @@ import Testing
         let leases = StationLeaseStore(host: store)
         let clock: @Sendable () -> Int = { 100_000 }
         let requests = NodeRequests(node: "a", host: store, local: CommandService(connections: ConnectionRegistry()), log: { _, _, _ in },
-                                    clock: clock)
+                                    sealing: Self.box("k"), clock: clock)
         #expect(await requests.send(.reset(hard: false), to: "CP-1", timeout: .seconds(1)) == nil)   // no lease
         _ = try await leases.take("CP-1", node: "a", now: 100_000, ttlMilliseconds: 30_000)
         #expect(await requests.send(.reset(hard: false), to: "CP-1", timeout: .seconds(1)) == nil)   // this node's own
         _ = try await leases.take("CP-1", node: "b", now: 10_000, ttlMilliseconds: 30_000)
         #expect(await requests.send(.reset(hard: false), to: "CP-1", timeout: .seconds(1)) == nil)   // b's lease expired
+    }
+    static func box(_ key: String) -> SecretBox { SecretBox(sharedKey: Array(key.utf8), purpose: NodeRequests.sealingPurpose) }
+
+    /// A secret setting handed to the node serving the station is never stored in clear: the
+    /// request and the answer are sealed; the target opens the request and answers (here: not
+    /// connected, it has no connection) — and a node with another key cannot open it and says so.
+    @Test(arguments: TestEngine.all) func aRequestToAnotherNodeIsStoredSealed(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "sealed")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let leases = StationLeaseStore(host: store)
+        _ = try await leases.take("CP-1", node: "b", now: ClusterTime.now(), ttlMilliseconds: 60_000)
+        func node(_ name: String, key: String) -> NodeRequests {
+            NodeRequests(node: name, host: store, local: CommandService(connections: ConnectionRegistry()), log: { _, _, _ in }, sealing: Self.box(key))
+        }
+        let a = node("a", key: "shared"), b = node("b", key: "shared"), stranger = node("b", key: "other")
+        for (target, expected) in [(b, CommandOutcome.notConnected), (stranger, nil)] {
+            let sent = Task { await a.send(.changeConfiguration(key: "AuthorizationKey", value: "SECRET-0123456789"), to: "CP-1", timeout: .seconds(5)) }
+            var stored: [String] = []
+            for _ in 0..<100 {
+                stored = try await store.withDatabase(schema: ClusterSchema.track) { database in
+                    try database.rows("SELECT request FROM node_requests WHERE state = 'pending'").compactMap { $0.first?.text }
+                }
+                if !stored.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(stored.count == 1 && stored.allSatisfy { SecretBox.isSealed($0) && !$0.contains("SECRET") })
+            await target.drain()
+            let outcome = await sent.value
+            if let expected {
+                #expect(outcome == expected)
+            } else if case .failed(let reason)? = outcome {
+                #expect(reason.contains("another key"), "\(reason)")
+            } else {
+                Issue.record("\(String(describing: outcome))")
+            }
+        }
+        let everything = try await store.withDatabase(schema: ClusterSchema.track) { database in
+            try database.rows("SELECT request, coalesce(answer, '') FROM node_requests").flatMap { $0.compactMap(\.text) }
+        }
+        #expect(!everything.contains { $0.contains("SECRET") })
+    }
+
+    @Test func aSealedTextOpensOnlyUnderItsKeyAndUnchanged() throws {
+        let box = Self.box("shared")
+        let sealed = try #require(box.seal("AuthorizationKey=abc"))
+        #expect(SecretBox.isSealed(sealed) && box.open(sealed) == "AuthorizationKey=abc")
+        #expect(box.seal("AuthorizationKey=abc") != sealed)   // a fresh nonce each time
+        #expect(Self.box("other").open(sealed) == nil)
+        var tampered = Array(sealed.utf8)
+        tampered[tampered.count - 40] = tampered[tampered.count - 40] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        #expect(box.open(String(decoding: tampered, as: UTF8.self)) == nil)
+        #expect(box.open("sealed-v1:zz") == nil && box.open("plain") == nil)
     }
 }
