@@ -1,3 +1,4 @@
+import Foundation
 /// The alert tables' rows as JSON objects (for `JSONSerialization`), the one shape the CLI's
 /// `--json` and the HTTP API give them.
 extension AlertRow {
@@ -8,6 +9,8 @@ extension AlertRow {
         object["station"] = station
         object["site"] = site
         object["resolvedAt"] = resolvedAt
+        // Whether any route was told: nil while silenced (kept, never sent).
+        object["lastNotified"] = lastNotified ?? NSNull()
         return object
     }
 }
@@ -15,7 +18,9 @@ extension AlertRow {
 extension OutboxRow {
     public var jsonObject: [String: Any] {
         var object: [String: Any] = ["id": id, "alertId": alertId, "status": status, "event": event, "route": route, "endpoint": endpoint,
-                                     "attempts": attempts, "nextAttemptAt": nextAttemptAt, "createdAt": createdAt]
+                                     "attempts": attempts, "createdAt": createdAt]
+        // Only a pending row is tried again; a delivered or dead one's column is its last claim's expiry.
+        object["nextAttemptAt"] = status == "pending" ? nextAttemptAt : NSNull()
         object["lastError"] = lastError
         object["deliveredAt"] = deliveredAt
         return object

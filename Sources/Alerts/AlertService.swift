@@ -99,8 +99,11 @@ public actor AlertService {
                                       details: AlertTrail.alertDetails(alert: open.id, event: "resolved", status: "resolved", severity: open.severity,
                                                                        title: open.title, note: "the rule's incident is over"))])
             guard open.lastNotified != nil else { return }   // never sent (silenced): nothing to resolve downstream
+            // Not the trigger's facts again (they described the fault as live, "not usable by drivers now").
+            let text = "Resolved: the incident of rule \(open.rule) for \(open.target) is over (first seen \(open.firstSeen), "
+                + "\(open.count) report\(open.count == 1 ? "" : "s"))."
             let request = AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
-                                       route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil)
+                                       route: open.route, severity: open.severity, title: open.title, text: text, decisionId: nil)
             try await enqueue(alertId: open.id, event: "resolve", route: open.route, request: request)
         } catch {
             log(.error, "cannot resolve an alert", ["rule": rule, "target": target, "error": "\(error)"])

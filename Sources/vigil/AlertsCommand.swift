@@ -36,14 +36,18 @@ struct AlertsCommand {
             let rows = try await AlertStore(host: store).alerts(status: arguments.choice("status", among: AlertRow.statuses), limit: try arguments.integer("limit", default: 50))
             return try await checkedListing(rows, named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), store: store,
                                             id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no alerts", what: "alert") { row in
-                "#\(row.id)  \(row.status)  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)"
+                // An alert never sent was silenced (kept, not delivered): say so beside its status.
+                "#\(row.id)  \(row.status)\(row.lastNotified == nil ? " (silenced: not sent)" : "")  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)"
             }
         case .deliveries:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])
             let rows = try await AlertStore(host: store).deliveries(status: arguments.choice("status", among: OutboxRow.statuses), limit: try arguments.integer("limit", default: 50))
             return try await checkedListing(rows, named: "delivery", kind: "alert", since: rows.map(\.createdAt).min(), store: store,
                                             id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no deliveries", what: "delivery") { row in
-                "#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  next \(row.nextAttemptAt)"
+                // When it was delivered, or when it is tried next: a delivered row's next-attempt
+                // column is only its last claim's expiry, no retry.
+                "#\(row.id)  \(row.status)  alert #\(row.alertId) \(row.event)  \(row.endpoint)  attempts \(row.attempts)  "
+                    + (row.status == "delivered" ? "delivered \(row.deliveredAt ?? "-")" : row.status == "dead" ? "given up" : "next \(row.nextAttemptAt)")
                     + (row.lastError.map { "  last error: " + $0 } ?? "")
             }
         case .retry:
