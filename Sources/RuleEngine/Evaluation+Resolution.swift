@@ -128,12 +128,25 @@ extension Evaluation {
                      severity: String? = nil) -> DecidedAction {
         let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
         var text = spec.text.render { values[$0] }
+        var title = spec.title.render { values[$0] }
+        // The default title and text speak of a fault's code and guidance; an alert of a rule on
+        // another event (fraud, authorization, a transaction …) says what happened instead.
+        let event = ladder.event
+        if ![.statusChanged, .faultCleared].contains(event.kind) {
+            let about = event.station.isEmpty ? "" : " at \(event.station)\(event.connector.map { " connector \($0)" } ?? "")"
+            if spec.title.source == RuleReader.defaultTitle { title = "\(rule.id): \(event.kind.rawValue)\(about)" }
+            if spec.text.source == RuleReader.defaultText {
+                let facts = event.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description)" }.joined(separator: " ")
+                text = (rule.description.isEmpty ? "" : rule.description + "\n") + "\(event.kind.rawValue)\(about)"
+                    + (facts.isEmpty ? "" : ": \(facts)") + "\nTried: \(values["attempts"] ?? "nothing")"
+            }
+        }
         if let entry = match?.entry, entry.remedy.isReset, entry.remedySource == .inferred {
             // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
             text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
         }
         var action = DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity.rawValue,
-                                   title: spec.title.render { values[$0] }, text: text,
+                                   title: title, text: text,
                                    catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
         action.trigger = ladder.event.kind
         return action

@@ -28,6 +28,24 @@ import Testing
         #expect(block.type == .blockToken && block.token == "04A1B2C3" && !block.type.isCommand)
     }
 
+    /// The default alert text speaks of a fault's code and guidance; for a rule on another
+    /// event it says what happened instead (it used to read "- code - (-): not in the vendor
+    /// catalogue … What to do: No catalogue entry for this code").
+    @Test func theDefaultAlertOfANonFaultRuleSaysWhatHappened() throws {
+        var timeline = Timeline(try rules("""
+            - id: probing
+              description: Someone is trying card numbers
+              when: { event: fraudSuspected, where: { signal: tokenProbing } }
+              then:
+                - alert: { route: fraud }
+            """))
+        timeline.send(event(.fraudSuspected, at: 5, station: "CP-2", ["signal": .string("tokenProbing"), "idTag": .string("0001")]))
+        let alert = try #require(timeline.decisions.first?.action)
+        #expect(alert.title == "probing: fraudSuspected at CP-2")
+        #expect(alert.text == "Someone is trying card numbers\nfraudSuspected at CP-2: idTag=0001 signal=tokenProbing\nTried: nothing yet")
+        #expect(alert.trigger == .fraudSuspected)
+    }
+
     @Test func anEventWithoutATokenBlocksNothingAndSaysSo() throws {
         var timeline = Timeline(try rules(Self.yaml))
         timeline.send(event(.fraudSuspected, at: 5, station: "CP-3", ["signal": .string("authorizationBurst")]))
