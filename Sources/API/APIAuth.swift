@@ -66,6 +66,12 @@ extension Router {
                 if let id = request.pathParameters["id"], path.contains("/stations/{id}"), let problem = StationIdentity.problem(with: id) {
                     return APIError(.invalidStationId, problem).response
                 }
+                // A misspelt filter must not widen the answer to everything (`statoin=CP-1`).
+                if method == "GET", let known = OpenAPIDocument.queryParameters[path],
+                   let unknown = request.query.keys.sorted().first(where: { !known.contains($0) && !(tokenInQuery && $0 == "token") }) {
+                    let takes = known.isEmpty ? "takes no parameters" : "takes \(known.sorted().joined(separator: ", "))"
+                    return APIError(.invalidParameter, "unknown parameter \(unknown.debugDescription): GET \(path) \(takes)").response
+                }
                 return await handler(request, user)
             case .refused(let response): return response
             }

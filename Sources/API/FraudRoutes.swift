@@ -15,6 +15,8 @@ enum FraudRoutes {
             await APIError.answering("GET /api/v1/fraud", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 var query = FraudStore.Query(station: request.query["station"], limit: window.limit)
+                // An unknown station is 404, as on the metrics routes, not an empty list.
+                if let station = query.station, try await store.station(station) == nil { throw APIError(.notFound, "no station \(station)") }
                 query.from = try Self.date(request, "from")
                 query.to = try Self.date(request, "to")
                 if let from = query.from, let to = query.to, from >= to { throw APIError(.invalidParameter, "from must be before to") }

@@ -19,6 +19,16 @@ enum OpenAPIDocument {
         var errors: [String] = []
     }
 
+    /// The query parameters each GET route takes, from its operation: a request naming any
+    /// other (`statoin=CP-1`) is refused with 400 rather than answered as if it had named none.
+    static let queryParameters: [String: Set<String>] = {
+        var parameters: [String: Set<String>] = [:]
+        for operation in operations where operation.method == "GET" {
+            parameters[operation.path, default: []].formUnion(operation.query.map(\.name))
+        }
+        return parameters
+    }()
+
     static let limit = ("limit", "How many, newest first (1…maximum; else 400 invalid_parameter).", "integer")
 
     static var operations: [Operation] { [
@@ -178,7 +188,9 @@ enum OpenAPIDocument {
                   access: "auditor",
                   query: [("format", "jsonl (default) or csv.", "string"), ("bom", "true: a UTF-8 byte order mark (csv only).", "boolean"),
                           ("selectedOnly", "true: leave out the entries linking a filtered selection to its checkpoints.", "boolean"),
-                          ("from", "", "string"), ("to", "", "string"), ("station", "", "string"), ("kind", "", "string")],
+                          ("from", "", "string"), ("to", "", "string"), ("station", "", "string"), ("kind", "", "string"),
+                          ("site", "", "string"), ("rule", "", "string"), ("action", "", "string"), ("outcome", "", "string"),
+                          ("actor", "", "string")],
                   answer: ("200", "JSON lines (application/x-ndjson) or CSV.", string), errors: ["400"]),
         Operation(method: "GET", path: "/api/v1/users", summary: "The API's users (never their tokens).", access: "admin",
                   answer: ("200", "Users.", ["type": "array", "items": object(["name": string, "access": string, "createdAt": string,

@@ -152,6 +152,10 @@ import Transport
         ("/api/v1/metrics/errors?station=CP-9", 404, "not_found"),
         ("/api/v1/metrics/remediation?station=CP-1", 400, "invalid_parameter"),
         ("/api/v1/metrics/remediation?site=nowhere", 404, "not_found"),
+        // A misspelt filter is refused, not answered for the whole network.
+        ("/api/v1/metrics/availability?statoin=CP-1", 400, "invalid_parameter"),
+        ("/api/v1/sessions?stations=CP-1", 400, "invalid_parameter"),
+        ("/api/v1/fraud?station=CP-9", 404, "not_found"),
     ])
     func badParametersAreRefused(_ target: String, _ expected: Int, _ code: String) async throws {
         try await withRouter { router in
