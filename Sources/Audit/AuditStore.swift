@@ -50,15 +50,31 @@ public struct AuditStore: Sendable {
                             cadence: AuditChain.Cadence = .standard) async throws -> [Int] {
         guard !records.isEmpty else { return [] }
         return try await host.withDatabase(schema: Self.schema) { database in
-            try database.transaction { try AuditTables.insert(records, AuditSigning(key: key, now: now, cadence: cadence), into: database) }
+            try database.transaction {
+                try AuditTables.insert(records, AuditSigning(key: try Self.signingKey(key, in: database), now: now, cadence: cadence), into: database)
+            }
         }
+    }
+
+    /// `key` when it may sign this trail: no key is claimed yet, or it is the claimed one. A
+    /// CLI command holding another key file (another working directory's `./var/audit.key`)
+    /// appends its entries unsigned instead — serve signs them with the trail's key — for a
+    /// checkpoint under a foreign key would make `vigil audit verify` report forgery and leave
+    /// serve refusing every key.
+    static func signingKey(_ key: [UInt8]?, in database: any SQLDatabase) throws -> [UInt8]? {
+        guard let key else { return nil }
+        guard let claimed = try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text else { return key }
+        return claimed == AuditChain.keyFingerprint(key) ? key : nil
     }
 
     /// Signs a checkpoint at the newest entry unless one already covers it (at shutdown, on
     /// serve's timer, after a CLI command's entry). Returns whether it signed one.
     @discardableResult
     public func checkpointAudit(key: [UInt8], now: String) async throws -> Bool {
-        try await host.withDatabase(schema: Self.schema) { database in try AuditTables.checkpoint(key: key, now: now, in: database) }
+        try await host.withDatabase(schema: Self.schema) { database in
+            guard let key = try Self.signingKey(key, in: database) else { return false }   // not the trail's key: nothing signed
+            return try AuditTables.checkpoint(key: key, now: now, in: database)
+        }
     }
 
     public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {

@@ -36,13 +36,18 @@ public actor ClusterRole {
 
     private var ttlMilliseconds: Int { ttl.milliseconds }
 
-    /// Takes the role if it is free, expired or already this node's; returns whether this node holds it.
+    /// Takes the role if it is free or expired; returns whether this node holds it. A live hold
+    /// under this node's own name that this process did not take is not taken over either: it
+    /// is a run of this node that was killed (its hold expires within `ttl`), or another
+    /// process started with the same `--node-id` — taking it would let two processes act on
+    /// the fleet until the other noticed (`heldUnderOwnName` says so, for the log).
     public func tryTake() async throws -> Bool {
         let (node, now, ttl) = (self.node, clock(), ttlMilliseconds)
         let role = self.role
+        let ownEpoch = epoch
         let taken: Int? = try await host.committing(schema: ClusterSchema.track) { database in
             let row = try database.rows("SELECT node, epoch, expires_at FROM cluster_roles WHERE role = ?", role).first
-            if let row, row[0].text != node, (row[2].int ?? 0) > now { return nil }
+            if let row, (row[2].int ?? 0) > now, row[0].text != node || row[1].int != ownEpoch { return nil }
             let epoch = row.map { ($0[1].int ?? 0) + 1 } ?? 1   // every take a new epoch, the same node's too
             try database.run("""
                 INSERT INTO cluster_roles (role, node, epoch, expires_at) VALUES (?, ?, ?, ?)
@@ -54,9 +59,16 @@ public actor ClusterRole {
             if epoch != taken { log(.info, "this node holds the cluster role", ["role": role, "node": node, "epoch": String(taken)]) }
             epoch = taken
             lastRenewal = now
+        } else {
+            heldUnderOwnName = try await host.withDatabase(schema: ClusterSchema.track) { database in
+                try database.rows("SELECT node FROM cluster_roles WHERE role = ?", role).first?.first?.text == node
+            }
         }
         return taken != nil
     }
+
+    /// The last `tryTake` found the role held under this node's own name by another run.
+    public private(set) var heldUnderOwnName = false
 
     /// Extends the role this node took, only under the epoch it took it with — expired or not,
     /// it is still this node's if nobody took it since. False when another node took it (even
@@ -81,7 +93,13 @@ public actor ClusterRole {
             do {
                 if try await tryTake() { return true }
                 if !reported {
-                    log(.info, "another node holds the cluster role; standing by", ["role": role, "node": node])
+                    if heldUnderOwnName {
+                        log(.warning, "the cluster role is held under this node's own name: waiting for that hold to expire (a run of "
+                            + "this node that was killed), or another process runs with the same --node-id (give each node its own)",
+                            ["role": role, "node": node])
+                    } else {
+                        log(.info, "another node holds the cluster role; standing by", ["role": role, "node": node])
+                    }
                     reported = true
                 }
             } catch {

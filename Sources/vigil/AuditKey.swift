@@ -44,7 +44,10 @@ enum AuditKey {
             guard let created = try load(path: path, create: true) else { throw CommandFailure(description: "cannot create the audit key \(path)") }
             key = created
         }
-        if let newest, AuditChain.expectedSignature(newest, key: key) != newest.signature {
+        // Once a key is claimed its fingerprint decides (no checkpoint can be signed under
+        // another key since: `AuditStore.signingKey`); before, the newest checkpoint does.
+        let claimed = try await audit.auditKeyFingerprint()
+        if claimed == nil, let newest, AuditChain.expectedSignature(newest, key: key) != newest.signature {
             throw CommandFailure(description: "the audit key \(path) did not sign this audit trail: its newest checkpoint (number \(newest.sequence)) "
                                  + "does not verify with it, and checkpoints signed with it would be reported as forged. Give the key the "
                                  + "trail is signed with (the one the other nodes use) with --audit-key FILE, VIGIL_AUDIT_KEY or auditKey:")

@@ -58,8 +58,14 @@ import Testing
         let clock = Clock()
         let first = role("a", store, clock)
         #expect(try await first.tryTake())
-        // The same node restarted (its earlier run killed, the role not yet expired) takes it at once, under a new epoch.
+        // The same node restarted (its earlier run killed, the role not yet expired) — or another
+        // process started under the same name — does not take a live hold: it waits for it to
+        // expire, then takes it under a new epoch.
         let restarted = role("a", store, clock)
+        #expect(try await restarted.tryTake() == false)
+        #expect(await restarted.heldUnderOwnName)
+        #expect(try await first.stillHeld())
+        clock.advance(16_000)
         #expect(try await restarted.tryTake())
         #expect(try await restarted.stillHeld())
         #expect(try await first.stillHeld() == false)

@@ -46,6 +46,10 @@ import Testing
                     && failure.description.contains("VIGIL_AUDIT_KEY"), "\(failure.description)")
         }
         #expect(!FileManager.default.fileExists(atPath: path))
+        // A key file holding another key, for a trail signed before keys were claimed: refused
+        // because the newest checkpoint does not verify with it.
+        _ = try AuditKey.load(path: path, create: true)
+        #expect(await Self.refusal(path: path, audit: audit)?.contains("did not sign this audit trail") == true)
     }
 
     /// A node whose key file holds another key is refused: with checkpoints, because the newest
@@ -72,8 +76,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: missing))
         try await audit.appendAudit([AuditRecord(kind: "system", actor: "system", details: "signed")], key: key, now: Self.now)
         _ = try await audit.checkpointAudit(key: key, now: Self.now)
-        await refused(second, "did not sign this audit trail")
+        await refused(second, "is not the key this database's audit trail was begun with")   // the claim decides now
         #expect(try await AuditKey.loadForServe(path: first, audit: audit, now: Self.now) == key)
+    }
+
+    /// A CLI command holding another key file cannot sign the claimed trail (its entries stay
+    /// unsigned, no checkpoint is made) — else serve would then refuse every key — and a trail
+    /// signed before keys were claimed (an upgrade) takes its own key and claims it.
+    @Test(arguments: TestEngine.all) func aForeignKeyNeverSignsAndAnUpgradedTrailIsClaimed(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "auditkey")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let audit = AuditStore(host: store)
+        let path = Self.temporaryKeyPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let key = try #require(try AuditKey.load(path: path, create: true))
+        try await audit.appendAudit([AuditRecord(kind: "system", actor: "system", details: "before claims")], key: key, now: Self.now)
+        #expect(try await audit.checkpointAudit(key: key, now: Self.now))
+        #expect(try await audit.auditKeyFingerprint() == nil)   // signed by an earlier version: nothing claimed
+        #expect(try await AuditKey.loadForServe(path: path, audit: audit, now: Self.now) == key)
+        #expect(try await audit.auditKeyFingerprint() == AuditChain.keyFingerprint(key))
+        let checkpoints = try await audit.auditCheckpoints().count
+        let foreign = Array("another-working-directory-key".utf8)
+        try await audit.appendAudit([AuditRecord(kind: "operator", actor: "cli", details: "silence")], key: foreign, now: Self.now,
+                                    cadence: AuditChain.Cadence(entries: 1, seconds: 0))
+        #expect(try await audit.checkpointAudit(key: foreign, now: Self.now) == false)
+        #expect(try await audit.auditCheckpoints().count == checkpoints)
+        #expect(try await AuditKey.loadForServe(path: path, audit: audit, now: Self.now) == key)
+        #expect(try await audit.checkpointAudit(key: key, now: Self.now))   // serve signs what the CLI left
     }
 
     /// Why serve refuses the key at `path` for `audit`'s trail; nil when it takes it.
