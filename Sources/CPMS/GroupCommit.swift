@@ -50,9 +50,12 @@ struct GroupCommit {
     var indexingChunk = 2_000
     /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
-    /// Batches that could not be stored (BEGIN, the frames or COMMIT failed): each of their
-    /// writes got the error.
+    /// Batches that could not be stored (BEGIN, the frames or COMMIT failed).
     var failedBatches = 0
+    /// Since when (uptime nanoseconds) every batch has failed; nil after one committed.
+    var failingSince: UInt64?
+    /// How long writes a failed batch had not reached are tried again before they fail.
+    var retryWindow: UInt64 = 5_000_000_000
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
     var busyNanoseconds: UInt64 = 0
     /// The same per commit, for `/metrics`' latency histogram.
@@ -192,19 +195,33 @@ extension StationStore {
             for write in writes[..<ran] { write.published?() }
             for write in writes[..<ran] { write.finish(nil) }
         } catch {
-            // BEGIN, the frames, the commit itself failed: none of these writes is durable, and
-            // every one of them — also those the batch had not reached — gets the error now. A
-            // database that cannot even begin (PostgreSQL down) must fail its callers, whose
-            // own give-up rules (the cluster role's and the stations' leases: exit, close the
-            // chargers) then run; re-queued, the writes spun in a loop that never answered. The
-            // frames go back to the front of the queue for the next batch.
+            // BEGIN, the frames or the commit failed: none of these writes is durable. Those it
+            // ran get the error. Those it had not reached (BEGIN failed: SQLite busy past its
+            // timeout, a lock wait cut off, a connection being re-made) are tried again after a
+            // pause — for `retryWindow` from the first failure in a row, then they get the error
+            // too: a database that stays unreachable (PostgreSQL down) must fail its callers,
+            // whose own give-up rules (the cluster role's and the stations' leases: exit, close
+            // the chargers) then run, instead of the writes spinning unanswered. The frames go
+            // back to the front of the queue for the next batch.
             database.rollbackTransaction()
             frameQueue.putBack(frames)
             group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
             group.failedBatches += 1
-            for write in writes { write.finish(error) }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let failingSince = group.failingSince ?? now
+            group.failingSince = failingSince
+            for write in writes[..<ran] { write.finish(error) }
+            guard ran < writes.count else { return }
+            if now &- failingSince < group.retryWindow {
+                for flush in writeQueue.putBack(writes[ran...]) {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in startFlush(flush) }
+                }
+            } else {
+                for write in writes[ran...] { write.finish(error) }
+            }
             return
         }
+        group.failingSince = nil
         if ran < writes.count {
             writeQueue.putBack(writes[ran...]).forEach(startFlush)
         } else if group.indexPass != nil {
@@ -236,6 +253,9 @@ extension StationStore {
 
     /// How often the recent rows are moved into their station indexes, and how many rows of
     /// each table one batch moves (tests change them).
+    /// How long a failing database's writes are tried again before their callers get the error (tests shorten it).
+    func setRetryWindow(nanoseconds: UInt64) { group.retryWindow = nanoseconds }
+
     func setRowIndexingInterval(nanoseconds: UInt64, chunk: Int? = nil) {
         group.indexingInterval = nanoseconds
         if let chunk { group.indexingChunk = chunk }
@@ -275,8 +295,8 @@ public struct GroupCommitStatistics: Sendable {
     public let busySeconds: Double
     /// Statements of the station-index passes that failed (their rows wait for the next pass).
     public let indexFailures: Int
-    /// Batches that could not be stored at all (the database unreachable, a full disk): their
-    /// writes got the error, and their callers (a charger's answer) an error too.
+    /// Batches that could not be stored (the database unreachable, busy, a full disk): their
+    /// writes were tried again for a few seconds, then their callers got the error.
     public let failedBatches: Int
     /// The background checkpointer's work, when one runs (`checkpointInBackground`).
     public let checkpoints: WALCheckpointer.Statistics?

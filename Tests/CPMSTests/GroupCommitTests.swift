@@ -112,9 +112,10 @@ extension Sequence {
 }
 
 extension GroupCommitTests {
-    /// A database that cannot even begin a transaction (PostgreSQL gone): every write of the
-    /// batch fails with the error, at once — none is re-queued to spin — and the store works
-    /// again once the database does.
+    /// A database that cannot even begin a transaction (PostgreSQL gone): the writes are tried
+    /// again for the retry window (a busy or reconnecting database recovers within it), then
+    /// every one fails with the error — none spins unanswered — and the store works again once
+    /// the database does; a failure shorter than the window loses nothing.
     @Test(.timeLimit(.minutes(1))) func aBatchThatCannotBeginFailsEveryWriteInsteadOfRetryingForever() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-begin-\(UUID().uuidString).sqlite").path
         defer { removeSQLiteFiles(path) }
@@ -123,6 +124,15 @@ extension GroupCommitTests {
         let store = try StationStore(database: failing)
         let report = StatusReport(evse: 1, connector: 1, status: .available, errorCode: "NoError", vendorId: nil, vendorErrorCode: nil,
                                   info: nil, chargerTime: nil)
+        await store.setRetryWindow(nanoseconds: 300_000_000)
+        // Down for less than the window: the write waits, then commits.
+        failing.fails.withLock { $0 = true }
+        let patient = Task { try await store.recordStatus(id: "CP-P", report, registrationForUnknown: "accepted", now: "2026-11-26T01:00:00.000Z") }
+        try await Task.sleep(for: .milliseconds(150))
+        failing.fails.withLock { $0 = false }
+        try await patient.value
+        #expect(try await store.station("CP-P") != nil)
+        // Down for longer: every write fails once the window is over.
         failing.fails.withLock { $0 = true }
         await withTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {
