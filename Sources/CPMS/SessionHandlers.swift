@@ -33,7 +33,8 @@ extension StationHandlers {
         }
         handlers.on(V16.MeterValuesRequest.self) { request, connection in
             if let transactionId = request.transactionId,
-               let (session, hasEnded, _) = try await this.store.session(station: connection.stationId, transactionRef: String(transactionId)) {
+               let known = try await this.store.session(station: connection.stationId, transactionRef: String(transactionId)) {
+                let (session, hasEnded) = (known.id, known.hasEnded)
                 let samples = request.meterValue.flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -63,7 +64,7 @@ extension StationHandlers {
                 try await this.store.addAnomaly(session: known.id, "StopTransaction repeated with another stop time (\(request.timestamp.rfc3339), "
                                                 + "meterStop \(request.meterStop) Wh), not applied")
             }
-            if let (session, hasEnded, _) = known, !hasEnded {
+            if let session = known?.id, known?.hasEnded == false {
                 let samples = (request.transactionData ?? []).flatMap { value in
                     value.sampledValue.compactMap { sample in
                         MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -141,7 +142,10 @@ extension StationHandlers {
                 return V201.TransactionEventResponse(idTokenInfo: decision?.idTokenInfo201)
             }
             if let session {
-                if known != nil, token != nil || request.eventType == .started {
+                // Only when the first event left something out (a write per message otherwise:
+                // much firmware repeats the idToken in every Updated).
+                if let known, (token != nil && !known.hasToken) || (request.eventType == .started
+                    && (!known.hasMeterStart || request.timestamp.date < (StoreTime.parse(known.startTime) ?? .distantPast))) {
                     // A token presented after the start, or a Started arriving after another
                     // event of its transaction: the session learns what its first event lacked.
                     try await this.store.completeSessionStart(

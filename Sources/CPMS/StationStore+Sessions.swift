@@ -59,10 +59,25 @@ extension StationStore {
     /// A transaction's session in one read: its id, whether it has ended (an ended session's
     /// record no longer changes: a retried stop is not applied twice, a late report is noted as
     /// an anomaly instead) and its stop time.
-    public func session(station: String, transactionRef: String) throws -> (id: Int, hasEnded: Bool, stopTime: String?)? {
-        guard let row = try database.rows("SELECT id, status, stop_time FROM sessions WHERE station = ? AND transaction_ref = ?",
-                                          station, transactionRef).first, let id = row[0].int else { return nil }
-        return (id, row[1].text == "completed", row[2].text)
+    public func session(station: String, transactionRef: String) throws -> TransactionSession? {
+        guard let row = try database.rows("""
+            SELECT id, status, stop_time, CASE WHEN id_token IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN meter_start IS NULL THEN 0 ELSE 1 END, start_time FROM sessions
+            WHERE station = ? AND transaction_ref = ?
+            """, station, transactionRef).first, let id = row[0].int else { return nil }
+        return TransactionSession(id: id, hasEnded: row[1].text == "completed", stopTime: row[2].text, hasToken: row[3].int == 1,
+                                  hasMeterStart: row[4].int == 1, startTime: row[5].text ?? "")
+    }
+
+    /// A transaction's session as its messages need it: whether it has ended (and when), and
+    /// what its first event may not have said (`completeSessionStart`).
+    public struct TransactionSession: Sendable {
+        public var id: Int
+        public var hasEnded: Bool
+        public var stopTime: String?
+        public var hasToken: Bool
+        public var hasMeterStart: Bool
+        public var startTime: String
     }
 
     /// Ends a session. A meter that went backwards is recorded as an anomaly and counts
