@@ -79,20 +79,25 @@ public enum FaultEpisodes {
     public static let causeLead: TimeInterval = 60
 
     /// 2.0.1 puts a fault's cause in NotifyEvent, not in the status report: each of an EVSE's
-    /// `episodes` without a code of its own takes the code of the first of `problems` (that
-    /// EVSE's, any order) raised from `causeLead` before the episode began until it recovered.
-    /// A problem within no episode's span is returned, to be an episode of its own (from its
-    /// raise to its clear).
+    /// `episodes` without a code of its own takes the code of the one of `problems` (that
+    /// EVSE's or the station's, any order) raised nearest its start among those raised while it
+    /// lasted — from its start (less `causeLead`: the two messages come in either order) to its
+    /// recovery — or raised before and not yet cleared when it began. A problem within no episode's span is returned, to
+    /// be an episode of its own (from its raise to its clear).
     public static func attach(_ problems: [Problem], to episodes: inout [Episode]) -> [Problem] {
         let sorted = problems.sorted { $0.start < $1.start }
         var covered = Set<Int>()
         for index in episodes.indices {
             let episode = episodes[index]
             let span = { (problem: Problem) in
-                problem.start >= episode.start.addingTimeInterval(-causeLead) && problem.start <= (episode.recovered ?? .distantFuture)
+                problem.start <= (episode.recovered ?? .distantFuture)
+                    && (problem.cleared ?? .distantFuture) >= episode.start.addingTimeInterval(-causeLead)
             }
             for (offset, problem) in sorted.enumerated() where span(problem) { covered.insert(offset) }
-            guard episode.code == "Faulted", let cause = sorted.first(where: span) else { continue }
+            // Of those, the one raised nearest the episode's start.
+            guard episode.code == "Faulted", let cause = sorted.filter(span).min(by: {
+                abs($0.start.timeIntervalSince(episode.start)) < abs($1.start.timeIntervalSince(episode.start))
+            }) else { continue }
             episodes[index].ocppErrorCode = cause.code
             episodes[index].vendorErrorCode = cause.vendorErrorCode
         }

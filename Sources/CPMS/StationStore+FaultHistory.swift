@@ -54,7 +54,10 @@ extension StationStore {
                 // codes to its connectors' episodes, and one no episode covers is its own.
                 for (evse, problems) in try problems(station: record.id, from: from, to: to) {
                     var uncovered = problems
-                    let keys = Set(episodes.keys.filter { $0.evse == evse }).union(before.keys.filter { $0.evse == evse })
+                    // A station-level problem (no EVSE) may be the cause of any connector's fault;
+                    // an EVSE's, of its own connectors' and of a station-level (EVSE 0) fault.
+                    let concerned = { (key: ConnectorKey) in evse == 0 || key.evse == evse || key.evse == 0 }
+                    let keys = Set(episodes.keys.filter(concerned)).union(before.keys.filter(concerned))
                     for key in keys.sorted(by: { $0.connector < $1.connector }) {
                         var list = episodes[key] ?? []
                         let left = Set(FaultEpisodes.attach(problems, to: &list).map(\.start))
@@ -65,7 +68,8 @@ extension StationStore {
                         FaultEpisodes.Episode(start: $0.start, recovered: $0.cleared, ocppErrorCode: $0.code, vendorErrorCode: $0.vendorErrorCode)
                     }
                     guard !own.isEmpty else { continue }
-                    let key = keys.min { $0.connector < $1.connector } ?? ConnectorKey(evse: evse, connector: evse == 0 ? 0 : 1)
+                    let key = keys.filter { $0.evse == evse }.min { $0.connector < $1.connector }
+                        ?? ConnectorKey(evse: evse, connector: evse == 0 ? 0 : 1)
                     episodes[key, default: []] = (episodes[key] ?? []) + own
                 }
             }

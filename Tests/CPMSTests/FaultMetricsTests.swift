@@ -110,8 +110,16 @@ import Testing
                         FaultEpisodes.Problem(start: Self.at(12), cleared: Self.at(12.1), code: "RCD/Tripped", vendorErrorCode: nil),
                         FaultEpisodes.Problem(start: Self.at(9), cleared: nil, code: "Early/Problem", vendorErrorCode: nil)]
         let own = FaultEpisodes.attach(problems, to: &episodes)
+        // "Early/Problem", raised at 09:00 and never cleared, was still raised when the fault
+        // began: it is covered (no episode of its own), but the one raised nearest names it.
         #expect(episodes.map(\.code) == ["ZZ-1"] && episodes.first?.ocppErrorCode == "ConnectorPlugRetentionLock/Problem")
-        #expect(own.map(\.code) == ["Early/Problem", "RCD/Tripped"])
+        #expect(own.map(\.code) == ["RCD/Tripped"])
+        // A problem raised two minutes before the Faulted report and cleared with it is its cause.
+        var late = FaultEpisodes.episodes([Report(at: Self.at(14), status: .faulted), Report(at: Self.at(14.5), status: .available)],
+                                          statusBefore: .available)
+        let left = FaultEpisodes.attach([FaultEpisodes.Problem(start: Self.at(14).addingTimeInterval(-120), cleared: Self.at(14.4),
+                                                               code: "PowerContactor/Problem", vendorErrorCode: "ZZ-7")], to: &late)
+        #expect(late.map(\.code) == ["ZZ-7"] && left.isEmpty)
     }
 
     /// The same through the store, from the status history and the event log of a 2.0.1 station.
