@@ -98,7 +98,7 @@ struct OCPPHarnessCommand {
                 do throws(OCPPViolation) {
                     let request = try version.decodeRequest(action: action, json: .object(payload), decoder: &decoder)
                     // The ranges OCPP states in prose, as serve's handlers check them.
-                    if let violation = (request as? any OCPPRangeChecked)?.rangeViolation { throw violation }
+                    if let violation = request?.rangeViolation { throw violation }
                 } catch {
                     throw CallError(violation: error, version: version)
                 }

@@ -68,8 +68,15 @@ import Transport
     }
 
     @Test func theRequestsWithProseRangesAreChecked() {
-        #expect(V16.StatusNotificationRequest.self is any OCPPRangeChecked.Type)
-        #expect(!(V16.HeartbeatRequest.self is any OCPPRangeChecked.Type))
+        let now = Self.bootTime
+        #expect(V16.StatusNotificationRequest(connectorId: -1, errorCode: .noError, status: .available).rangeViolation?.path == "connectorId")
+        #expect(V16.StatusNotificationRequest(connectorId: 0, errorCode: .noError, status: .available).rangeViolation == nil)
+        #expect(V16.StartTransactionRequest(connectorId: 0, idTag: "X", meterStart: 0, timestamp: now).rangeViolation?.message
+                == "0 is below the minimum 1")
+        #expect(V201.TransactionEventRequest(eventType: .updated, timestamp: now, triggerReason: .meterValuePeriodic, seqNo: 1,
+                                             transactionInfo: V201.TransactionType(transactionId: "t"),
+                                             evse: V201.EVSEType(id: 0, connectorId: 0)).rangeViolation == nil)   // seen in the field
+        #expect(V16.HeartbeatRequest().rangeViolation == nil)
     }
 
     @Test func enumOutOfRangeNamesTheNestedPath() async throws {

@@ -30,7 +30,6 @@ public struct OCPPHandlers: Sendable {
         _ handler: @escaping @Sendable (Request, OCPPConnection) async throws -> Request.Response
     ) {
         let version = self.version
-        let isRangeChecked = Request.self is any OCPPRangeChecked.Type   // decided once, not per message
         typed[Request.action] = { payload, connection, leniency, bootQuirks in
             var quirks = await connection.quirks
             if Request.action == "BootNotification", let forBoot = await bootQuirks?(payload) { quirks = forBoot }
@@ -46,7 +45,7 @@ public struct OCPPHandlers: Sendable {
             } catch {
                 throw CallError(violation: error, version: version)
             }
-            if isRangeChecked, let violation = (request as? any OCPPRangeChecked)?.rangeViolation {
+            if let violation = request.rangeViolation {
                 throw CallError(violation: violation, version: version)
             }
             applied += decoder.applied.map { $0.applied(action: Request.action) }

@@ -23,6 +23,13 @@ public protocol OCPPRequest: OCPPPayload {
     associatedtype Response: OCPPPayload
     /// The action name as sent in the CALL frame, e.g. `BootNotification`.
     static var action: String { get }
+    /// The first of the ranges OCPP states in prose but not in the schema that this request
+    /// breaks (`OCPPRangeRules.swift`); nil — the default — when it keeps them or has none.
+    var rangeViolation: OCPPViolation? { get }
+}
+
+extension OCPPRequest {
+    public var rangeViolation: OCPPViolation? { nil }
 }
 
 /// The messages of one OCPP version, looked up by action name, so the RPC layer can decode a
