@@ -24,7 +24,9 @@ extension StationStore {
     /// day (taken for one whose end was never reported: a charger that lost it); and a session
     /// the asking station itself can no longer be running — one on the same EVSE (a connector
     /// holds one transaction: the new start supersedes it), or one that began before the
-    /// station's last boot (it rebooted since; the driver presents the card again there).
+    /// station's last boot (it rebooted since; the driver presents the card again there); nor
+    /// a session whose EVSE now reports every connector Available (its stop was lost: nothing
+    /// charges there).
     public func hasActiveSession(token: String, excludingRef: String? = nil, station: String, evse: Int? = nil, now: String) throws -> Bool {
         !(try database.rows("""
             SELECT 1 FROM sessions WHERE lower(id_token) = lower(?) AND status = 'active'
@@ -33,6 +35,9 @@ extension StationStore {
               AND NOT (station = ? AND CAST(? AS INTEGER) IS NOT NULL AND evse = ?)
               AND NOT (station = ? AND \(StoreTime.seconds("created_at")) <
                        coalesce((SELECT \(StoreTime.seconds("last_boot")) FROM stations WHERE id = ?), ''))
+              AND NOT (EXISTS (SELECT 1 FROM connectors c WHERE c.station = sessions.station AND c.evse = sessions.evse AND c.connector <> 0)
+                       AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station = sessions.station AND c.evse = sessions.evse
+                                       AND c.connector <> 0 AND c.status <> 'Available'))
               LIMIT 1
             """, token, StoreTime.shifted(now, by: -86_400), excludingRef, station, excludingRef, station, evse, evse,
             station, station).isEmpty)

@@ -1,4 +1,5 @@
 import Foundation
+import DomainEvents
 import StoreTesting
 import Testing
 import Transport
@@ -105,6 +106,14 @@ import Transport
                                        registrationForUnknown: "accepted", now: "2026-12-01T10:20:00.000Z")
         #expect(!(try await store.hasActiveSession(token: "card", station: "CP-1", now: now)))
         #expect(try await store.hasActiveSession(token: "card", station: "CP-2", now: now))
+        // A session on CP-2 whose stop was lost: charging, it counts; its connector Available, it does not.
+        _ = try await store.startSession(station: "CP-2", evse: 1, connector: 1, transactionRef: nil, idToken: "OTHER", authorization: "accepted",
+                                         startTime: "2026-12-01T10:00:00Z", meterStartWh: 0, now: "2026-12-01T10:21:00.000Z")
+        for (status, counts) in [(ConnectorStatus.charging, true), (.available, false)] {
+            try await store.recordStatus(id: "CP-2", StatusReport(evse: 1, connector: 1, status: status, errorCode: nil, vendorId: nil,
+                                                                  vendorErrorCode: nil, info: nil, chargerTime: nil), now: "2026-12-01T10:22:00.000Z")
+            #expect(try await store.hasActiveSession(token: "other", station: "CP-1", now: now) == counts)
+        }
     }
 }
 
