@@ -385,5 +385,11 @@ enum CPMSSchema {
             INSERT INTO row_index_marks (name, indexed_through) SELECT 'connector_status_history', coalesce(max(id), 0) FROM connector_status_history;
             ALTER TABLE connector_status_history DROP COLUMN indexed;
             """),
+        // Every Authorize, StartTransaction and TransactionEvent with a token asks whether the
+        // token is charging elsewhere (`hasActiveSession`): without this it read the whole
+        // sessions table, which only grows. Partial: only running sessions, by token in any case.
+        Migration(version: 25, name: "running sessions by token", sql: """
+            CREATE INDEX sessions_active_by_token ON sessions (lower(id_token)) WHERE status = 'active';
+            """),
     ])
 }
