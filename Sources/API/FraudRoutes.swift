@@ -15,8 +15,6 @@ enum FraudRoutes {
             await APIError.answering("GET /api/v1/fraud", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 var query = FraudStore.Query(station: request.query["station"], limit: window.limit)
-                // An unknown station is 404, as on the metrics routes, not an empty list.
-                if let station = query.station, try await store.station(station) == nil { throw APIError(.notFound, "no station \(station)") }
                 query.from = try Self.date(request, "from")
                 query.to = try Self.date(request, "to")
                 if let from = query.from, let to = query.to, from >= to { throw APIError(.invalidParameter, "from must be before to") }
@@ -26,7 +24,13 @@ enum FraudRoutes {
                     }
                     query.kind = known
                 }
-                return try RecordRoutes.json(try await fraud.signals(query).map(\.jsonObject))
+                let signals = try await fraud.signals(query)
+                // A station nobody knows is 404, as on the metrics routes, not an empty list (a
+                // removed station's signals stay listed).
+                if signals.isEmpty, let station = query.station, try await store.station(station) == nil {
+                    throw APIError(.notFound, "no station \(station)")
+                }
+                return try RecordRoutes.json(signals.map(\.jsonObject))
             }
         }
     }

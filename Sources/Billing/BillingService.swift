@@ -102,9 +102,10 @@ public struct BillingService: Sendable {
     /// is not billed to that token — the charger ran it anyway (offline, or ignoring the
     /// answer) — and gets an unpriced record naming the verdict, for follow-up, instead of a
     /// CDR. Accepted tokens, unknown ones (the `adhoc` group: cards Vigil does not hold, such as
-    /// a payment terminal's) and sessions without a token (`none`) are priced.
+    /// a payment terminal's), sessions without a token (`none`) and 2.0.1 free vend
+    /// (`noAuthorization`) are priced.
     public static func notBillable(_ record: SessionRecord) -> String? {
-        guard let verdict = record.authorization, !["accepted", "unknown", "none"].contains(verdict) else { return nil }
+        guard let verdict = record.authorization, !["accepted", "unknown", "none", "noAuthorization"].contains(verdict) else { return nil }
         return "the token was refused when the session started (\(verdict)): not billed to it"
     }
 

@@ -160,7 +160,6 @@ public struct BillingStore: Sendable {
         }
     }
 
-    /// CDRs of sessions that stopped in `[from, to)` (milliseconds), at `site` when given, oldest first.
     /// CDRs of sessions that stopped in `from..<to` (milliseconds), at `site` when given, in
     /// stop-time order (then id) — after the CDR `after` in that order when given (the cursor of
     /// a page: its last id) — at most `limit`.

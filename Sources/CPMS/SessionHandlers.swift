@@ -61,8 +61,8 @@ extension StationHandlers {
             // says another stop time is noted on the session (and not applied either).
             let known = try await this.store.session(station: connection.stationId, transactionRef: String(request.transactionId))
             if let known, known.hasEnded, known.stopTime != request.timestamp.rfc3339 {
-                try await this.store.addAnomaly(session: known.id, "StopTransaction repeated with another stop time (\(request.timestamp.rfc3339), "
-                                                + "meterStop \(request.meterStop) Wh), not applied")
+                // One note however often firmware re-stamps its retries (the record keeps the first stop).
+                try await this.store.addAnomaly(session: known.id, "StopTransaction repeated with another stop time, not applied")
             }
             if let session = known?.id, known?.hasEnded == false {
                 let samples = (request.transactionData ?? []).flatMap { value in
@@ -104,8 +104,8 @@ extension StationHandlers {
             let energy = samples.map(\.normalised).last { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }?.value
             var decision: AuthorizationDecision?
             // NoAuthorization is a station charging without a card (free vend, set up on the
-            // station): nothing to check, and nothing the session can name — Accepted, so the
-            // station does not stop it, and recorded as a session without a token.
+            // station): nothing to check, and no token the session can name — Accepted, so the
+            // station does not stop it, with authorization `noAuthorization`.
             let token = request.idToken.flatMap { $0.type == .noAuthorization ? nil : $0.idToken }
             if let token {
                 decision = try await this.authorize(token, station: connection.stationId, now: now, transactionRef: reference,
@@ -113,7 +113,8 @@ extension StationHandlers {
             } else if request.idToken != nil {
                 decision = AuthorizationDecision(outcome: .accepted)
             }
-            let authorization = token == nil ? nil : decision?.outcome.rawValue
+            // Recorded as such (free vend is not a missing token), and billed like a session without one.
+            let authorization = token == nil ? (request.idToken == nil ? nil : "noAuthorization") : decision?.outcome.rawValue
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
             let known = try await this.store.session(station: connection.stationId, transactionRef: reference)
             var session = known?.id

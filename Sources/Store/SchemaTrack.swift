@@ -27,7 +27,11 @@ public struct SchemaTrack: Sendable {
         let create = try Migration(version: 0, name: "schema tracks", sql: """
             CREATE TABLE IF NOT EXISTS schema_tracks (track TEXT PRIMARY KEY, version INTEGER NOT NULL)
             """).script(for: database.engine)
-        try database.transaction { try database.execute(create) }
+        if database.engine == .postgresql {
+            try database.transaction { try database.execute(create) }
+        } else {
+            try database.execute(create)   // SQLite's IF NOT EXISTS is safe; a write lock here would only wait on serve
+        }
         let current = try database.rows("SELECT version FROM schema_tracks WHERE track = ?", name).first?.first?.int ?? 0
         guard current <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: current, supported: latestVersion, path: "\(database.location) (\(name) tables)")

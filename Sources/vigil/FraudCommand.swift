@@ -49,12 +49,13 @@ struct FraudCommand {
     func list() async throws -> Int32 {
         let query = try query()
         let store = try openStore(at: arguments.database, create: false)
-        // An unknown station is an error (exit 1), as for the metrics, not "no fraud signals".
-        if let station = query.station, try await store.station(station) == nil {
+        let signals = try await FraudStore(host: store).signals(query)
+        // A station nobody knows is an error (exit 1), as for the metrics, not "no fraud
+        // signals" (a removed station's signals stay listed).
+        if signals.isEmpty, let station = query.station, try await store.station(station) == nil {
             printError("vigil: no station \(station.debugDescription) in \(try arguments.database)\n")
             return 1
         }
-        let signals = try await FraudStore(host: store).signals(query)
         if arguments.has("json") {
             printLine(JSONOutput.text(signals.map(\.jsonObject)))
             return 0
