@@ -12,11 +12,17 @@ public struct NodeRequestStore: Sendable {
         public var id: Int
         public var station: String
         public var request: String
+        /// The node that wrote it.
+        public var origin: String
 
-        public init(id: Int, station: String, request: String) {
-            (self.id, self.station, self.request) = (id, station, request)
+        public init(id: Int, station: String, request: String, origin: String = "") {
+            (self.id, self.station, self.request, self.origin) = (id, station, request, origin)
         }
     }
+
+    /// What a claimed request's text becomes: its target has read it, and a command's secret
+    /// value (sealed as it is) need not stay in the table for the day the rows are kept.
+    public static let takenRequest = "(taken by the target node)"
 
     /// Announces requests; the payload is `schema target-node`.
     public static let requestChannel = "vigil_node_requests"
@@ -48,14 +54,16 @@ public struct NodeRequestStore: Sendable {
     public func claim(node: String, now: Int, limit: Int = 64) async throws -> [Pending] {
         try await host.committing(schema: ClusterSchema.track) { database in
             let rows = try database.rows("""
-                SELECT id, station, request, deadline FROM node_requests WHERE target_node = ? AND state = 'pending' ORDER BY id LIMIT ?
+                SELECT id, station, request, deadline, origin_node FROM node_requests WHERE target_node = ? AND state = 'pending'
+                ORDER BY id LIMIT ?
                 """, node, limit)
             var claimed: [Pending] = []
             for row in rows {
                 guard let id = row[0].int, let station = row[1].text, let request = row[2].text else { continue }
                 let late = (row[3].int ?? 0) <= now
-                try database.run("UPDATE node_requests SET state = ? WHERE id = ? AND state = 'pending'", late ? "expired" : "running", id)
-                if !late { claimed.append(Pending(id: id, station: station, request: request)) }
+                try database.run("UPDATE node_requests SET state = ?, request = ? WHERE id = ? AND state = 'pending'",
+                                 late ? "expired" : "running", Self.takenRequest, id)
+                if !late { claimed.append(Pending(id: id, station: station, request: request, origin: row[4].text ?? "")) }
             }
             return claimed
         }

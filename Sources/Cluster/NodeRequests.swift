@@ -19,9 +19,10 @@ import Store
 /// every 250 ms and the target at its queue every 2 s whatever arrives.
 ///
 /// Requests and answers are stored sealed (`SecretBox`, AES-256-GCM under a key derived from the
-/// audit key every node holds): a `configure` of `AuthorizationKey` handed to another node
-/// carries the secret, and nothing is stored in clear. A text another node sealed under a
-/// different key cannot be opened and is answered as unreadable.
+/// audit key every node holds, bound to their row): a `configure` of `AuthorizationKey` handed to
+/// another node carries the secret, and nothing is stored in clear; the target replaces a request
+/// it took by a marker. A text sealed under a different key, for another row, or written in clear
+/// (an older version) is not opened: the command fails saying so.
 public actor NodeRequests: RemoteStationCommands {
     /// What the nodes' sealing key is derived for.
     public static let sealingPurpose = "vigil-node-requests-v1"
@@ -117,7 +118,9 @@ public actor NodeRequests: RemoteStationCommands {
         let deadline = clock() + timeoutMilliseconds
         let id: Int
         do {
-            guard let sealed = sealing.seal(request) else { return .failed("cannot seal the \(what) for node \(target)") }
+            guard let sealed = sealing.seal(request, context: Self.context("request", station: station, origin: node, target: target)) else {
+                return .failed("cannot seal the \(what) for node \(target)")
+            }
             id = try await store.submit(station: station, origin: node, target: target, request: sealed, now: clock(), deadline: deadline)
         } catch {
             return .failed("cannot hand the \(what) to node \(target): \(error)")
@@ -128,7 +131,9 @@ public actor NodeRequests: RemoteStationCommands {
             do {
                 switch try await store.state(of: id) {
                 case ("answered", let answer?)?:
-                    guard let opened = opened(answer) else { return .failed("node \(target) sent an answer sealed under another key (is its audit key this node's?)") }
+                    guard let opened = sealing.open(answer, context: Self.context("answer", station: station, origin: node, target: target)) else {
+                        return .failed("node \(target)'s answer cannot be opened: sealed under another key (every node needs the same audit key) or by an older version")
+                    }
                     return .answered(opened)
                 case ("expired", _)?:
                     return .timedOut
@@ -213,10 +218,11 @@ public actor NodeRequests: RemoteStationCommands {
                                    approvals: (@Sendable (ApprovalRequest) async -> ApprovalAnswer)?) async {
         var answer: String
         do {
-            guard let text = opened(request.request) else {
-                log(.error, "a request from another node is sealed under another key (is its audit key this node's?)",
-                    ["station": request.station, "request": String(request.id)])
-                answer = try Self.encode(CommandOutcome.failed("the request is sealed under another key: every node must hold the same audit key"))
+            guard let text = sealing.open(request.request, context: Self.context("request", station: request.station, origin: request.origin,
+                                                                                  target: node)) else {
+                log(.error, "a request from another node cannot be opened: sealed under another key (every node needs the same audit key) "
+                    + "or written in clear by an older version", ["station": request.station, "request": String(request.id), "origin": request.origin])
+                answer = try Self.encode(CommandOutcome.failed("node \(node) cannot open the request: every node must hold the same audit key and run the same version"))
                 return await store(answer: answer, for: request)
             }
             var request = request
@@ -248,7 +254,7 @@ public actor NodeRequests: RemoteStationCommands {
 
     /// Stores `answer` (sealed) for `request` and announces it to its origin.
     private nonisolated func store(answer: String, for request: NodeRequestStore.Pending) async {
-        guard let sealed = sealing.seal(answer) else {
+        guard let sealed = sealing.seal(answer, context: Self.context("answer", station: request.station, origin: request.origin, target: node)) else {
             log(.error, "cannot seal an answer to another node", ["station": request.station, "request": String(request.id)])
             return
         }
@@ -257,10 +263,10 @@ public actor NodeRequests: RemoteStationCommands {
         }
     }
 
-    /// A stored request or answer in clear: opened when sealed; as it is when an older node
-    /// wrote it in clear; nil when it is sealed under another key.
-    private nonisolated func opened(_ text: String) -> String? {
-        SecretBox.isSealed(text) ? sealing.open(text) : text
+    /// What a sealed request or answer is bound to: its direction and row (a text copied to
+    /// another row, or an answer passed off as a request, does not open).
+    static func context(_ kind: String, station: String, origin: String, target: String) -> String {
+        "vigil-node-\(kind)\n\(station)\n\(origin)\n\(target)"
     }
 
     // MARK: - Notifications and upkeep

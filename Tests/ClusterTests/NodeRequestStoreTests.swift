@@ -17,7 +17,7 @@ import Testing
         let late = try await requests.submit(station: "CP-2", origin: "a", target: "b", request: "{}", now: 1_000, deadline: 2_000)
 
         #expect(try await requests.claim(node: "a", now: 1_500).isEmpty)
-        #expect(try await requests.claim(node: "b", now: 2_500) == [.init(id: first, station: "CP-1", request: "{}")])
+        #expect(try await requests.claim(node: "b", now: 2_500) == [.init(id: first, station: "CP-1", request: "{}", origin: "a")])
         #expect(try await requests.claim(node: "b", now: 2_600).isEmpty)   // claimed once
         #expect(try await requests.state(of: first)?.state == "running")
         #expect(try await requests.state(of: late)?.state == "expired")
@@ -89,17 +89,20 @@ import Testing
             try database.rows("SELECT request, coalesce(answer, '') FROM node_requests").flatMap { $0.compactMap(\.text) }
         }
         #expect(!everything.contains { $0.contains("SECRET") })
+        // A taken request's text is gone: only the marker stays for the day rows are kept.
+        #expect(everything.filter { $0 == NodeRequestStore.takenRequest }.count == 2)
     }
 
-    @Test func aSealedTextOpensOnlyUnderItsKeyAndUnchanged() throws {
+    @Test func aSealedTextOpensOnlyUnderItsKeyInItsContextAndUnchanged() throws {
         let box = Self.box("shared")
-        let sealed = try #require(box.seal("AuthorizationKey=abc"))
-        #expect(SecretBox.isSealed(sealed) && box.open(sealed) == "AuthorizationKey=abc")
-        #expect(box.seal("AuthorizationKey=abc") != sealed)   // a fresh nonce each time
-        #expect(Self.box("other").open(sealed) == nil)
+        let sealed = try #require(box.seal("AuthorizationKey=abc", context: "row 1"))
+        #expect(SecretBox.isSealed(sealed) && box.open(sealed, context: "row 1") == "AuthorizationKey=abc")
+        #expect(box.seal("AuthorizationKey=abc", context: "row 1") != sealed)   // a fresh nonce each time
+        #expect(Self.box("other").open(sealed, context: "row 1") == nil)
+        #expect(box.open(sealed, context: "row 2") == nil)   // moved to another row
         var tampered = Array(sealed.utf8)
         tampered[tampered.count - 40] = tampered[tampered.count - 40] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
-        #expect(box.open(String(decoding: tampered, as: UTF8.self)) == nil)
-        #expect(box.open("sealed-v1:zz") == nil && box.open("plain") == nil)
+        #expect(box.open(String(decoding: tampered, as: UTF8.self), context: "row 1") == nil)
+        #expect(box.open("sealed-v1:zz", context: "row 1") == nil && box.open("plain", context: "row 1") == nil)
     }
 }
