@@ -154,7 +154,9 @@ public actor AlertService {
                                                                        note: "no endpoint is configured for route \(name): \(request.text)"))])
             return
         }
-        guard let alert = try await store.alert(alertId) else { return }
+        guard var alert = try await store.alert(alertId) else { return }
+        // A resolve carries its own text (the incident is over), not the trigger's live facts.
+        if event == "resolve" { alert.text = request.text }
         let time = now
         var queued = 0
         for route in endpoints where route.accepts(request) {

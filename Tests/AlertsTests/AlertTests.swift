@@ -84,6 +84,14 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         await service.resolve(rule: "stuck", target: "CP-1/1")
         await service.raise(changed)                // the incident is over: no new alert from a late outcome
         #expect(try await AlertStore(host: store).alerts(status: nil).map(\.status) == ["resolved"])
+        // The resolve says the incident is over; it does not repeat the trigger's live facts.
+        let resolve = try #require(try await AlertStore(host: store).deliveries(status: nil).first { $0.event == "resolve" })
+        #expect(resolve.body.contains("Resolved: the incident of rule stuck for CP-1/1 is over") && !resolve.body.contains("rejected"), "\(resolve.body)")
+        // Only a pending delivery has a next attempt (JSON); a delivered or dead one says null.
+        #expect(resolve.jsonObject["nextAttemptAt"] is String)
+        var delivered = resolve
+        delivered.status = "delivered"
+        #expect(delivered.jsonObject["nextAttemptAt"] is NSNull)
     }
 
     @Test(arguments: TestEngine.all) func aClearedIncidentResolvesAndANewOneOpensAnotherAlert(engine: TestEngine) async throws {

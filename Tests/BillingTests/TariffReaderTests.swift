@@ -83,11 +83,15 @@ import YAMLKit
               - {id: a, site: north, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.4}]}
               - {id: b, site: north, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.5}]}
               - {id: a, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.5}]}
+              - {id: fleet, group: FLEET-ACME, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
+              - {id: fleet-lower, group: fleet-acme, currency: EUR, vatPercent: 19, bands: [{energyPerKWh: 0.3}]}
             """)
-        #expect(tariffs.map(\.id) == ["a"])
+        #expect(tariffs.map(\.id) == ["a", "fleet"])
         #expect(errors == [
             "vigil.yaml:3:5: tariff \"b\": applies to exactly the same sessions as tariff \"a\" (same site, connectorType and group); one of them would never be used",
             "vigil.yaml:4:10: tariff \"a\": the id is already used at vigil.yaml:2:10",
+            // Groups compare without letter case, as the tokens whose parent they name.
+            "vigil.yaml:6:5: tariff \"fleet-lower\": applies to exactly the same sessions as tariff \"fleet\" (same site, connectorType and group); one of them would never be used",
         ])
     }
 
