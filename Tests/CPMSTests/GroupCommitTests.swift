@@ -130,7 +130,7 @@ extension GroupCommitTests {
         let patient = Task { try await store.recordStatus(id: "CP-P", report, registrationForUnknown: "accepted", now: "2026-11-26T01:00:00.000Z") }
         try await Task.sleep(for: .milliseconds(150))
         failing.fails.withLock { $0 = false }
-        try await patient.value
+        _ = try await patient.value
         #expect(try await store.station("CP-P") != nil)
         // Down for longer: every write fails once the window is over.
         failing.fails.withLock { $0 = true }
