@@ -29,6 +29,32 @@ import Transport
         }
     }
 
+    /// A 1.6 charger (ABB Terra) booted, with CARD1's session started on connector 1 at `minute`
+    /// from a meter reading of 1000 Wh.
+    func withStarted16(_ store: StationStore, at minute: Int64,
+                       _ body: (OCPPConnection, V16.StartTransactionResponse) async throws -> Void) async throws {
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
+            try await body(charger, try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD1", meterStart: 1000,
+                                                                                       timestamp: Self.at(minute))))
+        }
+    }
+
+    /// A 2.0.1 charger (alpitronic HYC), booted.
+    func withBooted201(_ store: StationStore, _ body: (OCPPConnection) async throws -> Void) async throws {
+        try await withCharger(.v201, store: store) { charger in
+            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
+                                                                    reason: .powerUp))
+            try await body(charger)
+        }
+    }
+
+    /// A Started of transaction `id` on EVSE 1 connector 1 at `minute`, the register at `wh`, without a token.
+    static func started(_ id: String, wh: Double, minute: Int64) -> V201.TransactionEventRequest {
+        V201.TransactionEventRequest(eventType: .started, meterValue: energy(wh, minute), timestamp: at(minute), triggerReason: .cablePluggedIn,
+                                     seqNo: 0, transactionInfo: V201.TransactionType(transactionId: id), evse: V201.EVSEType(id: 1, connectorId: 1))
+    }
+
     func temporaryStore() throws -> (StationStore, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sessions-\(UUID().uuidString).sqlite").path
         return (try StationStore(path: path), path)
@@ -118,13 +144,8 @@ import Transport
     @Test func ocpp201TransactionEventsIncludingAnUpdateBeforeTheStart() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
-        try await withCharger(.v201, store: store) { charger in
-            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
-                                                                    reason: .powerUp))
-            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: Self.energy(500, 0), timestamp: Self.at(0),
-                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
-                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
-                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+        try await withBooted201(store) { charger in
+            _ = try await charger.call(Self.started("tx-1", wh: 500, minute: 0))
             _ = try await charger.call(V201.TransactionEventRequest(eventType: .updated, meterValue: Self.energy(2500, 10), timestamp: Self.at(10),
                                                                     triggerReason: .meterValuePeriodic, seqNo: 1,
                                                                     transactionInfo: V201.TransactionType(transactionId: "tx-1")))
@@ -154,13 +175,8 @@ import Transport
         defer { removeSQLiteFiles(path) }
         try await store.saveToken(IdTokenRecord(token: "CARD-BLK", status: .blocked), now: Self.now.rfc3339)
         try await store.saveToken(IdTokenRecord(token: "CARD-1", status: .accepted, parent: "FLEET"), now: Self.now.rfc3339)
-        try await withCharger(.v201, store: store) { charger in
-            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
-                                                                    reason: .powerUp))
-            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: Self.energy(500, 0), timestamp: Self.at(0),
-                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
-                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
-                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+        try await withBooted201(store) { charger in
+            _ = try await charger.call(Self.started("tx-1", wh: 500, minute: 0))
             let authorized = try await charger.call(V201.TransactionEventRequest(
                 eventType: .updated, timestamp: Self.at(1), triggerReason: .authorized, seqNo: 1,
                 transactionInfo: V201.TransactionType(transactionId: "tx-1"), idToken: V201.IdTokenType(idToken: "card-blk", type: .iso14443)))
@@ -252,16 +268,11 @@ import Transport
     @Test func anEndedSessionIsNotReopenedOrChanged() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
-        try await withCharger(.v201, store: store) { charger in
-            _ = try await charger.call(V201.BootNotificationRequest(chargingStation: V201.ChargingStationType(model: "HYC", vendorName: "alpitronic"),
-                                                                    reason: .powerUp))
+        try await withBooted201(store) { charger in
             let ended = V201.TransactionEventRequest(eventType: .ended, meterValue: Self.energy(4500, 20), timestamp: Self.at(20),
                                                      triggerReason: .evDeparted, seqNo: 1,
                                                      transactionInfo: V201.TransactionType(transactionId: "tx-1", stoppedReason: .evDisconnected))
-            _ = try await charger.call(V201.TransactionEventRequest(eventType: .started, meterValue: Self.energy(500, 0), timestamp: Self.at(0),
-                                                                    triggerReason: .cablePluggedIn, seqNo: 0,
-                                                                    transactionInfo: V201.TransactionType(transactionId: "tx-1"),
-                                                                    evse: V201.EVSEType(id: 1, connectorId: 1)))
+            _ = try await charger.call(Self.started("tx-1", wh: 500, minute: 0))
             _ = try await charger.call(ended)
             _ = try await charger.call(ended)   // the answer was lost: the same Ended again
             // The id reused by a new transaction: Started, Updated and Ended of a session already over.
@@ -289,9 +300,7 @@ import Transport
     @Test func ocpp16RetriedStopAndLateMeterValuesLeaveTheEndedSessionAsItWas() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
-        try await withCharger(.v16, store: store) { charger in
-            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
-            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD1", meterStart: 1000, timestamp: Self.at(1)))
+        try await withStarted16(store, at: 1) { charger, start in
             let stop = V16.StopTransactionRequest(meterStop: 5000, timestamp: Self.at(30), transactionId: start.transactionId, reason: .evDisconnected,
                                                   transactionData: [V16.StopTransactionRequest.TransactionData(timestamp: Self.at(30), sampledValue: [
                                                       V16.StopTransactionRequest.TransactionData.SampledValue(value: "5000")])])
@@ -316,9 +325,7 @@ import Transport
     @Test func aStopBeforeTheStartIsAnAnomaly() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
-        try await withCharger(.v16, store: store) { charger in
-            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "ABB", chargePointModel: "Terra"))
-            let start = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD1", meterStart: 1000, timestamp: Self.at(30)))
+        try await withStarted16(store, at: 30) { charger, start in
             _ = try await charger.call(V16.StopTransactionRequest(meterStop: 2000, timestamp: Self.at(10), transactionId: start.transactionId))
         }
         let session = try #require(try await store.sessions(station: "CP-S").first)
