@@ -66,13 +66,17 @@ struct Arguments {
         do { return try FilterInput.choice(text, option: name, among: valid) } catch { throw UsageError(error.description) }
     }
 
-    /// `--db`, else `VIGIL_DB`, else the `vigil serve` default: a SQLite file (a path or a
-    /// `sqlite:` URL) or a PostgreSQL URL (`DatabaseLocation`); any other URL fails with the
-    /// reason instead of becoming a file name.
+    /// `--db`, else `VIGIL_DB`, else the `db:` of the `--config FILE` the command was given
+    /// (serve's config file: `vigil metrics … --config vigil.yaml` reads the database serve
+    /// writes), else the `vigil serve` default: a SQLite file (a path or a `sqlite:` URL) or a
+    /// PostgreSQL URL (`DatabaseLocation`); any other URL fails with the reason instead of
+    /// becoming a file name.
     var database: StoreLocation {
         get throws {
+            var named = options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"]
+            if named == nil, let path = options["config"] { named = try ServeConfigFile.load(path: path).settings["db"] }
             // A --db (VIGIL_DB) that names no usable database is a malformed value: a usage error (exit 2).
-            switch DatabaseLocation.parse(options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"] ?? "./var/vigil.sqlite") {
+            switch DatabaseLocation.parse(named ?? "./var/vigil.sqlite") {
             case .success(let location): return location
             case .failure(let failure): throw UsageError(failure.description)
             }

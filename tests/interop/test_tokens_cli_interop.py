@@ -54,3 +54,16 @@ def test_fraud_signals_of_an_unknown_station_are_an_error(tmp_path):
     assert known.returncode == 0 and "no fraud signals" in known.stdout
     unknown = vigil("fraud", "list", "--station", "CP-NOPE", "--db", str(db))
     assert unknown.returncode == 1 and 'no station "CP-NOPE"' in unknown.stderr
+
+
+def test_a_command_given_serves_config_file_reads_its_database(tmp_path):
+    """`vigil metrics … --config vigil.yaml` reads the database the file names (`db:`), as serve
+    does, rather than ./var/vigil.sqlite in the working directory."""
+    db = tmp_path / "data" / "vigil.sqlite"
+    db.parent.mkdir()
+    assert vigil("stations", "add", "CP-CONF", "--db", str(db)).returncode == 0
+    config = tmp_path / "vigil.yaml"
+    config.write_text(f"db: {db}\n")
+    report = vigil("metrics", "availability", "--config", str(config), "--json")
+    assert report.returncode == 0, report.stderr
+    assert [station["station"] for station in json.loads(report.stdout)["stations"]] == ["CP-CONF"]
