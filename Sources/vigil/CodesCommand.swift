@@ -1,5 +1,6 @@
 import CPMS
 import Foundation
+import OCPP
 import ServiceLog
 import VendorCatalog
 
@@ -61,6 +62,12 @@ struct CodesCommand {
             guard arguments.value("code") != nil || arguments.value("ocpp-error") != nil else {
                 throw UsageError("codes lookup needs --code (and --vendor) or --ocpp-error")
             }
+            // An OCPP error code is one of 1.6's (any letter case) or a 2.0.1 Component/Variable.
+            if let error = arguments.value("ocpp-error"), !error.contains("/"),
+               !V16.StatusNotificationRequest.ErrorCode.allCases.contains(where: { $0.rawValue.caseInsensitiveCompare(error) == .orderedSame }) {
+                throw UsageError("--ocpp-error must be an OCPP 1.6 error code (\(V16.StatusNotificationRequest.ErrorCode.allCases.map(\.rawValue).joined(separator: ", "))) "
+                                 + "or a 2.0.1 Component/Variable, got \(error.debugDescription)")
+            }
             return try lookup()
         case .list:
             try arguments.rejectUnknown(allowed: ["vendor", "dir", "json"])
@@ -105,7 +112,11 @@ struct CodesCommand {
             return 0
         }
         guard let match = catalog.lookup(query) else {
-            printLine("no entry for \(vendor ?? "?") code \(arguments.value("code") ?? "-") (a catalogue gap)")
+            if let code = arguments.value("code") {
+                printLine("no entry for \(vendor ?? "?") code \(code) (a catalogue gap)")
+            } else {
+                printLine("no generic entry for OCPP error \(arguments.value("ocpp-error") ?? "-")")
+            }
             if let profile, let code = arguments.value("code") {
                 let elsewhere = profile.allEntries(code: code).flatMap { familyLines($0, of: profile) }
                 if !elsewhere.isEmpty { printLine("  documented for other families only:\n" + elsewhere.map { "    - \($0)" }.joined(separator: "\n")) }
