@@ -83,7 +83,14 @@ public struct BillingService: Sendable {
         guard let session = try await pricingSession(record) else {
             return try await unpriced("unreadable start or stop time (\(record.startTime) – \(stopTime))")
         }
-        let candidates = TariffMatcher.inForce(try await billing.versions(), at: session.start)
+        let versions = try await billing.versions()
+        let candidates = TariffMatcher.inForce(versions, at: session.start)
+        if candidates.isEmpty, let first = versions.map(\.validFrom).min(), session.start < first {
+            // Not "no tariff applies": the charger's start is before any tariff existed.
+            return try await unpriced("the session started (\(record.startTime), the charger's time) before the first tariff version took "
+                                      + "effect (\(Instant.format(first))): it was running when tariffs were first configured, or the "
+                                      + "charger's clock is behind")
+        }
         guard let version = TariffMatcher.match(session, among: candidates) else {
             return try await unpriced("no tariff applies (site \(session.site ?? "none"), connector type \(session.connectorType?.rawValue ?? "not declared"), "
                                       + "group \(session.group), \(candidates.count) in force at the start)")

@@ -124,6 +124,18 @@ import Testing
         }
     }
 
+    /// A session whose (charger's) start is before the first tariff version took effect says so,
+    /// rather than that no tariff applies to it.
+    @Test func aSessionStartedBeforeAnyTariffSaysSo() async throws {
+        try await Self.withStore(.sqlite) { store, billing in
+            _ = try await billing.billing.recordVersions(of: [Self.tariff("0.40")], now: Instant.parse("2026-12-01T12:00:00Z")!)
+            let id = try await Self.session(store, start: "2026-12-01T10:00:00Z", stop: "2026-12-01T13:00:00Z", wh: 5_000)
+            guard case .unpriced(let reason) = try await billing.price(session: id, now: Date()) else { Issue.record("priced"); return }
+            #expect(reason.contains("before the first tariff version took effect (2026-12-01T12:00:00") && reason.contains("clock is behind"),
+                    "\(reason)")
+        }
+    }
+
     /// `billing unpriced` lists every session that ended without a CDR: also those serve never
     /// priced (no tariffs configured), not only those it recorded as unpriced.
     @Test(arguments: TestEngine.all) func endedSessionsNeverPricedAreListedAsUnpriced(engine: TestEngine) async throws {
