@@ -26,7 +26,7 @@ enum EventLogMetrics {
                    "Statements of the station-index passes that failed (undone alone; the next pass takes their rows).",
                    [("", String(commits.indexFailures))])
             metric("vigil_store_failed_commits_total", "counter",
-                   "Group commits that could not be stored (the database unreachable, a full disk): each of their writes failed with the error.",
+                   "Group commit attempts that failed (the database unreachable or busy, a full disk); writes a failed BEGIN had not reached are tried again for up to 5 s.",
                    [("", String(commits.failedBatches))])
             if let checkpoints = commits.checkpoints {
                 metric("vigil_store_checkpoints_total", "counter", "Checkpoints of the write-ahead log into the database file, off the writer's thread.",

@@ -56,14 +56,19 @@ public struct AuditStore: Sendable {
         }
     }
 
-    /// `key` when it may sign this trail: no key is claimed yet, or it is the claimed one. A
+    /// `key` when it may sign this trail: it is the claimed one, or — nothing claimed yet — the
+    /// newest checkpoint verifies with it (or there is none). A
     /// CLI command holding another key file (another working directory's `./var/audit.key`)
     /// appends its entries unsigned instead — serve signs them with the trail's key — for a
     /// checkpoint under a foreign key would make `vigil audit verify` report forgery and leave
     /// serve refusing every key.
     static func signingKey(_ key: [UInt8]?, in database: any SQLDatabase) throws -> [UInt8]? {
         guard let key else { return nil }
-        guard let claimed = try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text else { return key }
+        guard let claimed = try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text else {
+            // Nothing claimed yet (a trail signed by an earlier version): the newest checkpoint decides.
+            guard let newest = try AuditTables.newestCheckpoint(in: database) else { return key }
+            return AuditChain.expectedSignature(newest, key: key) == newest.signature ? key : nil
+        }
         return claimed == AuditChain.keyFingerprint(key) ? key : nil
     }
 

@@ -78,30 +78,35 @@ public enum FaultEpisodes {
     /// NotifyEvent and its StatusNotification in either order).
     public static let causeLead: TimeInterval = 60
 
-    /// 2.0.1 puts a fault's cause in NotifyEvent, not in the status report: each of an EVSE's
-    /// `episodes` without a code of its own takes the code of the one of `problems` (that
-    /// EVSE's or the station's, any order) raised nearest its start among those raised while it
-    /// lasted — from its start (less `causeLead`: the two messages come in either order) to its
-    /// recovery — or raised before and not yet cleared when it began. A problem within no episode's span is returned, to
-    /// be an episode of its own (from its raise to its clear).
-    public static func attach(_ problems: [Problem], to episodes: inout [Episode]) -> [Problem] {
-        let sorted = problems.sorted { $0.start < $1.start }
+    /// 2.0.1 puts a fault's cause in NotifyEvent, not in the status report: each of
+    /// `episodes` without a code of its own takes the code of the one of `problems` (those that
+    /// concern its connector: its EVSE's and the station's) raised nearest its start, among
+    /// those raised while it lasted — from its start less `causeLead` (the two messages come in
+    /// either order) to its recovery — or raised before and cleared only after it began (a
+    /// problem never cleared counts only while it was raised near or during the episode: it
+    /// would otherwise claim every later fault). Returns the indices of `problems` some episode
+    /// covers; the others are faults of their own (from their raise to their clear).
+    public static func attach(_ problems: [Problem], to episodes: inout [Episode]) -> Set<Int> {
         var covered = Set<Int>()
         for index in episodes.indices {
             let episode = episodes[index]
-            let span = { (problem: Problem) in
-                problem.start <= (episode.recovered ?? .distantFuture)
-                    && (problem.cleared ?? .distantFuture) >= episode.start.addingTimeInterval(-causeLead)
+            let from = episode.start.addingTimeInterval(-causeLead), until = episode.recovered ?? .distantFuture
+            let spans = problems.indices.filter { offset in
+                let problem = problems[offset]
+                guard problem.start <= until else { return false }
+                if problem.start >= from { return true }
+                return problem.cleared.map { $0 >= from } ?? false
             }
-            for (offset, problem) in sorted.enumerated() where span(problem) { covered.insert(offset) }
-            // Of those, the one raised nearest the episode's start.
-            guard episode.code == "Faulted", let cause = sorted.filter(span).min(by: {
-                abs($0.start.timeIntervalSince(episode.start)) < abs($1.start.timeIntervalSince(episode.start))
+            covered.formUnion(spans)
+            // Of those, the one raised nearest the episode's start (the earlier on a tie: stable).
+            guard episode.code == "Faulted", let cause = spans.min(by: {
+                let (a, b) = (abs(problems[$0].start.timeIntervalSince(episode.start)), abs(problems[$1].start.timeIntervalSince(episode.start)))
+                return a != b ? a < b : problems[$0].start < problems[$1].start
             }) else { continue }
-            episodes[index].ocppErrorCode = cause.code
-            episodes[index].vendorErrorCode = cause.vendorErrorCode
+            episodes[index].ocppErrorCode = problems[cause].code
+            episodes[index].vendorErrorCode = problems[cause].vendorErrorCode
         }
-        return sorted.enumerated().filter { !covered.contains($0.offset) }.map(\.element)
+        return covered
     }
 
     /// The episodes of one connector's `reports` (any order; sorted by time, stable), given the

@@ -54,6 +54,8 @@ struct GroupCommit {
     var failedBatches = 0
     /// Since when (uptime nanoseconds) every batch has failed; nil after one committed.
     var failingSince: UInt64?
+    /// When a batch last failed (uptime nanoseconds).
+    var lastFailure: UInt64?
     /// How long writes a failed batch had not reached are tried again before they fail.
     var retryWindow: UInt64 = 5_000_000_000
     /// Time spent from BEGIN to the end of COMMIT (the WAL's sync included), in nanoseconds.
@@ -208,8 +210,11 @@ extension StationStore {
             group.indexPass = nil   // its step was undone with the rest: the next pass starts from the marks
             group.failedBatches += 1
             let now = DispatchTime.now().uptimeNanoseconds
+            // A failure after a quiet spell (none for a window's length) starts a new window.
+            if let last = group.lastFailure, now &- last > group.retryWindow { group.failingSince = nil }
             let failingSince = group.failingSince ?? now
             group.failingSince = failingSince
+            group.lastFailure = now
             for write in writes[..<ran] { write.finish(error) }
             guard ran < writes.count else { return }
             if now &- failingSince < group.retryWindow {
@@ -295,8 +300,9 @@ public struct GroupCommitStatistics: Sendable {
     public let busySeconds: Double
     /// Statements of the station-index passes that failed (their rows wait for the next pass).
     public let indexFailures: Int
-    /// Batches that could not be stored (the database unreachable, busy, a full disk): their
-    /// writes were tried again for a few seconds, then their callers got the error.
+    /// Attempts at a batch that failed (BEGIN, the frames or COMMIT: the database unreachable,
+    /// busy, a full disk). The writes a failed BEGIN had not reached are tried again for up to
+    /// 5 s, so a count here does not mean those writes were lost.
     public let failedBatches: Int
     /// The background checkpointer's work, when one runs (`checkpointInBackground`).
     public let checkpoints: WALCheckpointer.Statistics?

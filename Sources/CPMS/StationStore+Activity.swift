@@ -25,8 +25,9 @@ extension StationStore {
     /// the asking station itself can no longer be running — one on the same EVSE (a connector
     /// holds one transaction: the new start supersedes it), or one that began before the
     /// station's last boot (it rebooted since; the driver presents the card again there); nor
-    /// a session whose EVSE now reports every connector Available (its stop was lost: nothing
-    /// charges there).
+    /// a session whose EVSE has reported every connector Available since it began (its stop
+    /// was lost: nothing charges there; an Available from before the start — a 2.0.1
+    /// transaction begun at authorization, before the cable — still counts).
     public func hasActiveSession(token: String, excludingRef: String? = nil, station: String, evse: Int? = nil, now: String) throws -> Bool {
         !(try database.rows("""
             SELECT 1 FROM sessions WHERE lower(id_token) = lower(?) AND status = 'active'
@@ -37,7 +38,8 @@ extension StationStore {
                        coalesce((SELECT \(StoreTime.seconds("last_boot")) FROM stations WHERE id = ?), ''))
               AND NOT (EXISTS (SELECT 1 FROM connectors c WHERE c.station = sessions.station AND c.evse = sessions.evse AND c.connector <> 0)
                        AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station = sessions.station AND c.evse = sessions.evse
-                                       AND c.connector <> 0 AND c.status <> 'Available'))
+                                       AND c.connector <> 0 AND (c.status <> 'Available'
+                                            OR \(StoreTime.seconds("c.updated_at")) <= \(StoreTime.seconds("sessions.created_at")))))
               LIMIT 1
             """, token, StoreTime.shifted(now, by: -86_400), excludingRef, station, excludingRef, station, evse, evse,
             station, station).isEmpty)

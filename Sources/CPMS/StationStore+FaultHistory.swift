@@ -50,27 +50,26 @@ extension StationStore {
             var episodes: [ConnectorKey: [FaultEpisodes.Episode]] = [:]
             for (key, list) in reports { episodes[key] = FaultEpisodes.episodes(list, statusBefore: before[key]) }
             if record.ocppVersion == "ocpp2.0.1" {
-                // The cause of a 2.0.1 fault is in NotifyEvent: each EVSE's problems give their
-                // codes to its connectors' episodes, and one no episode covers is its own.
-                for (evse, problems) in try problems(station: record.id, from: from, to: to) {
-                    var uncovered = problems
-                    // A station-level problem (no EVSE) may be the cause of any connector's fault;
-                    // an EVSE's, of its own connectors' and of a station-level (EVSE 0) fault.
-                    let concerned = { (key: ConnectorKey) in evse == 0 || key.evse == evse || key.evse == 0 }
-                    let keys = Set(episodes.keys.filter(concerned)).union(before.keys.filter(concerned))
-                    for key in keys.sorted(by: { $0.connector < $1.connector }) {
-                        var list = episodes[key] ?? []
-                        let left = Set(FaultEpisodes.attach(problems, to: &list).map(\.start))
-                        uncovered.removeAll { !left.contains($0.start) }
-                        if !list.isEmpty { episodes[key] = list }
-                    }
-                    let own = uncovered.filter { $0.start >= from }.map {
-                        FaultEpisodes.Episode(start: $0.start, recovered: $0.cleared, ocppErrorCode: $0.code, vendorErrorCode: $0.vendorErrorCode)
-                    }
-                    guard !own.isEmpty else { continue }
-                    let key = keys.filter { $0.evse == evse }.min { $0.connector < $1.connector }
-                        ?? ConnectorKey(evse: evse, connector: evse == 0 ? 0 : 1)
-                    episodes[key, default: []] = (episodes[key] ?? []) + own
+                // The cause of a 2.0.1 fault is in NotifyEvent: each connector's episodes take
+                // it from the problems that concern the connector — its EVSE's and the
+                // station's (no EVSE) — all at once, in a fixed order; a problem no episode
+                // covers is a fault of its own.
+                let all = try problems(station: record.id, from: from, to: to).sorted { $0.key < $1.key }
+                    .flatMap { evse, list in list.map { (evse: evse, problem: $0) } }
+                var covered = Set<Int>()
+                for key in Set(episodes.keys).union(before.keys).sorted(by: { ($0.evse, $0.connector) < ($1.evse, $1.connector) }) {
+                    let concerned = all.indices.filter { all[$0].evse == 0 || key.evse == 0 || all[$0].evse == key.evse }
+                    guard !concerned.isEmpty, var list = episodes[key] else { continue }
+                    for offset in FaultEpisodes.attach(concerned.map { all[$0].problem }, to: &list) { covered.insert(concerned[offset]) }
+                    episodes[key] = list
+                }
+                for (offset, item) in all.enumerated() where !covered.contains(offset) && item.problem.start >= from {
+                    let key = episodes.keys.filter { $0.evse == item.evse }.min { $0.connector < $1.connector }
+                        ?? before.keys.filter { $0.evse == item.evse }.min { $0.connector < $1.connector }
+                        ?? ConnectorKey(evse: item.evse, connector: item.evse == 0 ? 0 : 1)
+                    episodes[key, default: []].append(FaultEpisodes.Episode(start: item.problem.start, recovered: item.problem.cleared,
+                                                                            ocppErrorCode: item.problem.code,
+                                                                            vendorErrorCode: item.problem.vendorErrorCode))
                 }
             }
             for (key, list) in episodes.sorted(by: { ($0.key.evse, $0.key.connector) < ($1.key.evse, $1.key.connector) }) {
@@ -82,12 +81,13 @@ extension StationStore {
         return result
     }
 
-    /// A 2.0.1 station's monitored-variable problems (NotifyEvent), by EVSE, raised from
-    /// `FaultEpisodes.causeLead` before `from` up to `recoveryHorizon` after `to`, each with
-    /// its clear when one followed — from the event log (kept `eventRetention`, 14 days by
-    /// default: older 2.0.1 faults keep the status report's `Faulted`).
+    /// A 2.0.1 station's monitored-variable problems (NotifyEvent), by EVSE, raised from a day
+    /// before `from` (one still raised when a fault in the range began names it) up to
+    /// `recoveryHorizon` after `to`, each with its clear when one followed — from the event log
+    /// (kept `eventRetention`, 14 days by default: older 2.0.1 faults keep the status report's
+    /// `Faulted`).
     func problems(station: String, from: Date, to: Date) throws -> [Int: [FaultEpisodes.Problem]] {
-        let events = try faultEvents(station: station, from: StoreTime.format(from.addingTimeInterval(-FaultEpisodes.causeLead)),
+        let events = try faultEvents(station: station, from: StoreTime.format(from.addingTimeInterval(-86_400)),
                                      to: StoreTime.format(to.addingTimeInterval(Self.recoveryHorizon)), limit: 100_000)
         var problems: [Int: [FaultEpisodes.Problem]] = [:]
         var open: [String: Int] = [:]   // "evse|code" → its index in problems[evse]

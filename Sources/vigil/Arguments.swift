@@ -67,14 +67,16 @@ struct Arguments {
     }
 
     /// `--db`, else `VIGIL_DB`, else the `db:` of the `--config FILE` the command was given
-    /// (serve's config file: `vigil metrics … --config vigil.yaml` reads the database serve
-    /// writes), else the `vigil serve` default: a SQLite file (a path or a `sqlite:` URL) or a
+    /// or of `VIGIL_CONFIG` (serve's config file: `vigil metrics … --config vigil.yaml` reads
+    /// the database serve writes), else the `vigil serve` default: a SQLite file (a path or a `sqlite:` URL) or a
     /// PostgreSQL URL (`DatabaseLocation`); any other URL fails with the reason instead of
     /// becoming a file name.
     var database: StoreLocation {
         get throws {
             var named = options["db"] ?? ProcessInfo.processInfo.environment["VIGIL_DB"]
-            if named == nil, let path = options["config"] { named = try ServeConfigFile.load(path: path).settings["db"] }
+            if named == nil, let path = options["config"] ?? ProcessInfo.processInfo.environment["VIGIL_CONFIG"] {
+                named = try ServeConfigFile.load(path: path).settings["db"]
+            }
             // A --db (VIGIL_DB) that names no usable database is a malformed value: a usage error (exit 2).
             switch DatabaseLocation.parse(named ?? "./var/vigil.sqlite") {
             case .success(let location): return location

@@ -109,17 +109,17 @@ import Testing
                                               vendorErrorCode: "ZZ-1"),
                         FaultEpisodes.Problem(start: Self.at(12), cleared: Self.at(12.1), code: "RCD/Tripped", vendorErrorCode: nil),
                         FaultEpisodes.Problem(start: Self.at(9), cleared: nil, code: "Early/Problem", vendorErrorCode: nil)]
-        let own = FaultEpisodes.attach(problems, to: &episodes)
-        // "Early/Problem", raised at 09:00 and never cleared, was still raised when the fault
-        // began: it is covered (no episode of its own), but the one raised nearest names it.
+        let covered = FaultEpisodes.attach(problems, to: &episodes)
+        // "Early/Problem", raised at 09:00 and never cleared, is not taken for this fault (a
+        // problem never cleared counts only near or during it); RCD/Tripped came after it.
         #expect(episodes.map(\.code) == ["ZZ-1"] && episodes.first?.ocppErrorCode == "ConnectorPlugRetentionLock/Problem")
-        #expect(own.map(\.code) == ["RCD/Tripped"])
+        #expect(covered == [0])
         // A problem raised two minutes before the Faulted report and cleared with it is its cause.
         var late = FaultEpisodes.episodes([Report(at: Self.at(14), status: .faulted), Report(at: Self.at(14.5), status: .available)],
                                           statusBefore: .available)
         let left = FaultEpisodes.attach([FaultEpisodes.Problem(start: Self.at(14).addingTimeInterval(-120), cleared: Self.at(14.4),
                                                                code: "PowerContactor/Problem", vendorErrorCode: "ZZ-7")], to: &late)
-        #expect(late.map(\.code) == ["ZZ-7"] && left.isEmpty)
+        #expect(late.map(\.code) == ["ZZ-7"] && left == [0])
     }
 
     /// The same through the store, from the status history and the event log of a 2.0.1 station.
@@ -146,8 +146,14 @@ import Testing
         try await status(.available, "2026-12-01T10:10:00.000Z")
         try await problem(.statusChanged, evse: 1, code: "RCD/Tripped", techCode: "ZZ-999", at: 11)
         try await problem(.faultCleared, evse: 1, code: "RCD/Tripped", techCode: nil, at: 11 + 5.0 / 60)
+        // A station-level problem (no EVSE) names the Faulted report of EVSE 1 that follows it.
+        try await problem(.statusChanged, evse: 0, code: "ChargingStation/Problem", techCode: "ZZ-0", at: 12 - 10.0 / 3_600)
+        try await status(.faulted, "2026-12-01T12:00:00.000Z")
+        try await problem(.faultCleared, evse: 0, code: "ChargingStation/Problem", techCode: nil, at: 12.2)
+        try await status(.available, "2026-12-01T12:15:00.000Z")
         let errors = try await store.errorMetrics(station: "CS-1", from: Self.at(0), to: Self.at(24), limit: 10, catalog: nil)
-        #expect(errors.errors.map(\.code).sorted() == ["ZZ-1", "ZZ-999"])
+        #expect(errors.errors.map(\.code).sorted() == ["ZZ-0", "ZZ-1", "ZZ-999"])
+        #expect(errors.errors.allSatisfy { $0.count == 1 })   // each fault once: not also as its own problem
         #expect(errors.errors.first { $0.code == "ZZ-1" }?.meanTimeToRecoverySeconds == 600)
         #expect(errors.errors.first { $0.code == "ZZ-999" }?.meanTimeToRecoverySeconds == 300)
         #expect(errors.errors.first { $0.code == "ZZ-999" }?.ocppErrorCode == "RCD/Tripped")

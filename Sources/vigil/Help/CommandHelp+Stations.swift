@@ -2,7 +2,7 @@ import API
 /// Help for the registry commands: stations, sessions, tokens, users.
 extension OptionHelp {
     static let db = OptionHelp("db", "PATH|URL", "the database vigil serve writes, a SQLite file or postgres:// URL (works while serve runs; "
-                               + "without it, VIGIL_DB, then the db: of a --config FILE given)",
+                               + "without it, VIGIL_DB, then the db: of a --config FILE given or of VIGIL_CONFIG)",
                                default: "./var/vigil.sqlite", environment: "VIGIL_DB")
     static let json = OptionHelp("json", nil, "JSON instead of text")
     static let http = OptionHelp("http", "HOST:PORT", "the running serve's HTTP API", default: "127.0.0.1:8080", environment: "VIGIL_HTTP")
