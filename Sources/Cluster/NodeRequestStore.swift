@@ -31,17 +31,29 @@ public struct NodeRequestStore: Sendable {
 
     let host: any DatabaseHost
 
+    /// A request could not be sealed (OpenSSL failed): nothing is written.
+    struct SealingFailed: Error, CustomStringConvertible {
+        var description: String { "the request could not be sealed" }
+    }
+
     public init(host: any DatabaseHost) {
         self.host = host
     }
 
-    /// Writes a request for `target` and announces it; returns its id.
-    public func submit(station: String, origin: String, target: String, request: String, now: Int, deadline: Int) async throws -> Int {
+    /// Writes a request for `target` and announces it; returns its id. `sealed` gives the text
+    /// to store for the row's id (sealing binds it to its row), in the same transaction; nil
+    /// fails the write.
+    public func submit(station: String, origin: String, target: String, request: String, now: Int, deadline: Int,
+                       sealed: (@Sendable (Int) -> String?)? = nil) async throws -> Int {
         try await host.committing(schema: ClusterSchema.track) { database in
             let id = try database.insert("""
                 INSERT INTO node_requests (station, origin_node, target_node, request, state, created_at, deadline)
                 VALUES (?, ?, ?, ?, 'pending', ?, ?)
-                """, [station, origin, target, request, now, deadline])
+                """, [station, origin, target, sealed == nil ? request : "", now, deadline])
+            if let sealed {
+                guard let text = sealed(id) else { throw SealingFailed() }
+                try database.run("UPDATE node_requests SET request = ? WHERE id = ?", text, id)
+            }
             if database.engine == .postgresql {
                 _ = try database.rows("SELECT pg_notify(?, current_schema() || ' ' || ?)", Self.requestChannel, target)
             }

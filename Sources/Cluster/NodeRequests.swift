@@ -118,10 +118,10 @@ public actor NodeRequests: RemoteStationCommands {
         let deadline = clock() + timeoutMilliseconds
         let id: Int
         do {
-            guard let sealed = sealing.seal(request, context: Self.context("request", station: station, origin: node, target: target)) else {
-                return .failed("cannot seal the \(what) for node \(target)")
+            let (sealing, origin) = (self.sealing, node)
+            id = try await store.submit(station: station, origin: node, target: target, request: "", now: clock(), deadline: deadline) { id in
+                sealing.seal(request, context: Self.context("request", id: id, station: station, origin: origin, target: target))
             }
-            id = try await store.submit(station: station, origin: node, target: target, request: sealed, now: clock(), deadline: deadline)
         } catch {
             return .failed("cannot hand the \(what) to node \(target): \(error)")
         }
@@ -131,7 +131,7 @@ public actor NodeRequests: RemoteStationCommands {
             do {
                 switch try await store.state(of: id) {
                 case ("answered", let answer?)?:
-                    guard let opened = sealing.open(answer, context: Self.context("answer", station: station, origin: node, target: target)) else {
+                    guard let opened = sealing.open(answer, context: Self.context("answer", id: id, station: station, origin: node, target: target)) else {
                         return .failed("node \(target)'s answer cannot be opened: sealed under another key (every node needs the same audit key) or by an older version")
                     }
                     return .answered(opened)
@@ -218,8 +218,8 @@ public actor NodeRequests: RemoteStationCommands {
                                    approvals: (@Sendable (ApprovalRequest) async -> ApprovalAnswer)?) async {
         var answer: String
         do {
-            guard let text = sealing.open(request.request, context: Self.context("request", station: request.station, origin: request.origin,
-                                                                                  target: node)) else {
+            guard let text = sealing.open(request.request, context: Self.context("request", id: request.id, station: request.station,
+                                                                                  origin: request.origin, target: node)) else {
                 log(.error, "a request from another node cannot be opened: sealed under another key (every node needs the same audit key) "
                     + "or written in clear by an older version", ["station": request.station, "request": String(request.id), "origin": request.origin])
                 answer = try Self.encode(CommandOutcome.failed("node \(node) cannot open the request: every node must hold the same audit key and run the same version"))
@@ -254,7 +254,8 @@ public actor NodeRequests: RemoteStationCommands {
 
     /// Stores `answer` (sealed) for `request` and announces it to its origin.
     private nonisolated func store(answer: String, for request: NodeRequestStore.Pending) async {
-        guard let sealed = sealing.seal(answer, context: Self.context("answer", station: request.station, origin: request.origin, target: node)) else {
+        guard let sealed = sealing.seal(answer, context: Self.context("answer", id: request.id, station: request.station, origin: request.origin,
+                                                                      target: node)) else {
             log(.error, "cannot seal an answer to another node", ["station": request.station, "request": String(request.id)])
             return
         }
@@ -265,8 +266,8 @@ public actor NodeRequests: RemoteStationCommands {
 
     /// What a sealed request or answer is bound to: its direction and row (a text copied to
     /// another row, or an answer passed off as a request, does not open).
-    static func context(_ kind: String, station: String, origin: String, target: String) -> String {
-        "vigil-node-\(kind)\n\(station)\n\(origin)\n\(target)"
+    static func context(_ kind: String, id: Int, station: String, origin: String, target: String) -> String {
+        "vigil-node-\(kind)\n\(id)\n\(station)\n\(origin)\n\(target)"
     }
 
     // MARK: - Notifications and upkeep
