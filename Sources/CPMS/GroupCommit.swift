@@ -50,7 +50,7 @@ struct GroupCommit {
     var indexingChunk = 2_000
     /// Index pass steps that failed (undone alone; the next pass starts again from the marks).
     var indexFailures = 0
-    /// Batches that could not be stored (BEGIN, the frames or COMMIT failed).
+    /// Attempts at a batch that failed (BEGIN, the frames or COMMIT).
     var failedBatches = 0
     /// Since when (uptime nanoseconds) every batch has failed; nil after one committed.
     var failingSince: UInt64?
@@ -256,11 +256,11 @@ extension StationStore {
         }
     }
 
-    /// How often the recent rows are moved into their station indexes, and how many rows of
-    /// each table one batch moves (tests change them).
     /// How long a failing database's writes are tried again before their callers get the error (tests shorten it).
     func setRetryWindow(nanoseconds: UInt64) { group.retryWindow = nanoseconds }
 
+    /// How often the recent rows are moved into their station indexes, and how many rows of
+    /// each table one batch moves (tests change them).
     func setRowIndexingInterval(nanoseconds: UInt64, chunk: Int? = nil) {
         group.indexingInterval = nanoseconds
         if let chunk { group.indexingChunk = chunk }
