@@ -36,11 +36,8 @@ enum BillingRoutes {
                     return ["id": stored.id, "contentHash": stored.contentHash, "createdAt": stored.createdAt, "cdr": record]
                 })
                 if more, let last = cdrs.last {
-                    var parts = request.query.filter { $0.key != "after" }.sorted { $0.key < $1.key }
-                        .map { "\(SessionRoutes.escaped($0.key))=\(SessionRoutes.escaped($0.value))" }
-                    parts.append("after=\(last.id)")
-                    response.headers.set("X-Next-After", String(last.id))
-                    response.headers.set("Link", "</api/v1/billing/cdrs?\(parts.joined(separator: "&"))>; rel=\"next\"")
+                    ListWindow.markNextPage(&response, request: request, path: "/api/v1/billing/cdrs", cursor: "after", header: "X-Next-After",
+                                            value: last.id)
                 }
                 return response
             }

@@ -1,3 +1,4 @@
+import Foundation
 import ServiceLog
 import Transport
 
@@ -8,7 +9,8 @@ struct ListWindow: Sendable, Equatable {
     var limit: Int
 
     /// `limit` is 1…`maximum` (default `defaultLimit`). The routes return the newest rows
-    /// (or, for stations, the first by id); there is no offset yet — narrow by station or rule.
+    /// (or, for stations, the first by id); sessions and CDRs say when a next page follows
+    /// (`markNextPage`), the others are narrowed by station or rule.
     static func parse(_ request: HTTPRequest, defaultLimit: Int, maximum: Int) throws(APIError) -> ListWindow {
         ListWindow(limit: try integer(request.query["limit"], name: "limit", range: 1...maximum, default: defaultLimit))
     }
@@ -23,4 +25,20 @@ struct ListWindow: Sendable, Equatable {
 
     /// The window of an already loaded list.
     func apply<T>(_ items: [T]) -> [T] { Array(items.prefix(limit)) }
+
+    /// Says on `response` that another page follows: `header` (`X-Next-Before`,
+    /// `X-Next-After`) with the cursor, and `Link: <path?…&cursor=value>; rel="next"` — the
+    /// request's own query with `cursor` set to the next page's value.
+    static func markNextPage(_ response: inout HTTPResponse, request: HTTPRequest, path: String, cursor: String, header: String, value: Int) {
+        var parts = request.query.filter { $0.key != cursor }.sorted { $0.key < $1.key }.map { "\(escaped($0.key))=\(escaped($0.value))" }
+        parts.append("\(cursor)=\(value)")
+        response.headers.set(header, String(value))
+        response.headers.set("Link", "<\(path)?\(parts.joined(separator: "&"))>; rel=\"next\"")
+    }
+
+    static func escaped(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
 }

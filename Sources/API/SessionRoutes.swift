@@ -18,8 +18,7 @@ enum SessionRoutes {
                 let page = try await store.sessions(matching: query)
                 var response = try RecordRoutes.json(page.sessions.map { SessionJSON.object($0, samples: nil) })
                 if let next = page.nextBefore {
-                    response.headers.set("X-Next-Before", String(next))
-                    response.headers.set("Link", "<\(Self.nextPage(request, before: next))>; rel=\"next\"")
+                    ListWindow.markNextPage(&response, request: request, path: "/api/v1/sessions", cursor: "before", header: "X-Next-Before", value: next)
                 }
                 return response
             }
@@ -74,18 +73,5 @@ enum SessionRoutes {
         }
         if let from = query.from, let to = query.to, from >= to { throw APIError(.invalidParameter, "from must be before to") }
         return query
-    }
-
-    /// The request's own path and query with `before` set to the next page's cursor.
-    static func nextPage(_ request: HTTPRequest, before: Int) -> String {
-        var parts = request.query.filter { $0.key != "before" }.sorted { $0.key < $1.key }.map { "\(Self.escaped($0.key))=\(Self.escaped($0.value))" }
-        parts.append("before=\(before)")
-        return "/api/v1/sessions?" + parts.joined(separator: "&")
-    }
-
-    static func escaped(_ text: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }

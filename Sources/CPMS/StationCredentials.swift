@@ -78,10 +78,10 @@ public enum StationCredentials {
         let actual: String
         switch (parts.first, parts.count) {
         case ("pbkdf2-sha256", 4):
-            guard let rounds = Int(parts[1]), rounds > 0, rounds <= maximumIterations, let salt = bytes(hex: parts[2]) else { return false }
+            guard let rounds = Int(parts[1]), rounds > 0, rounds <= maximumIterations, let salt = Digests.bytes(hex: parts[2]) else { return false }
             actual = digest(password, salt: salt, iterations: rounds)
         case ("hmac-sha256", 3):
-            guard let salt = bytes(hex: parts[1]) else { return false }
+            guard let salt = Digests.bytes(hex: parts[1]) else { return false }
             actual = legacyDigest(password, salt: salt)
         default:
             return false
@@ -179,19 +179,6 @@ public enum StationCredentials {
         parts.append(current)
         return parts.lazy.map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.uppercased().hasPrefix("CN=") }.map { String($0.dropFirst(3)) }
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            result.append(byte)
-            index = next
-        }
-        return result
     }
 }
 

@@ -16,7 +16,7 @@ public struct SecretBox: Sendable {
     public init(sharedKey: [UInt8], purpose: String) {
         var info = Array(purpose.utf8)
         info.append(0x01)
-        key = Self.unhex(Digests.hmacSHA256Hex(key: sharedKey, message: info)) ?? []
+        key = Digests.bytes(hex: Digests.hmacSHA256Hex(key: sharedKey, message: info)) ?? []
     }
 
     static let prefix = "sealed-v1:"
@@ -49,7 +49,7 @@ public struct SecretBox: Sendable {
     /// for another `context` or under another key (the tag does not verify).
     public func open(_ sealed: String, context: String) -> String? {
         let aad = Array(context.utf8)
-        guard key.count == 32, sealed.hasPrefix(Self.prefix), let bytes = Self.unhex(String(sealed.dropFirst(Self.prefix.count))),
+        guard key.count == 32, sealed.hasPrefix(Self.prefix), let bytes = Digests.bytes(hex: String(sealed.dropFirst(Self.prefix.count))),
               bytes.count >= 28 else { return nil }
         let nonce = Array(bytes.prefix(12)), tag = Array(bytes.suffix(16)), input = Array(bytes[12..<(bytes.count - 16)])
         guard let cipher = EVP_CIPHER_CTX_new() else { return nil }
@@ -66,28 +66,5 @@ public struct SecretBox: Sendable {
                   EVP_DecryptFinal_ex(cipher, buffer.baseAddress.map { $0 + Int(length) }, &finalLength)
               }) == 1 else { return nil }
         return String(decoding: output.prefix(Int(length + finalLength)), as: UTF8.self)
-    }
-
-    /// Bytes of lower- or upper-case hex; nil for anything else.
-    static func unhex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
     }
 }
