@@ -25,9 +25,17 @@ public struct AuditStore: Sendable {
     /// The fingerprint of the key this trail is signed with (`AuditChain.keyFingerprint`),
     /// claimed by the first `vigil serve` that signs it; nil before.
     public func auditKeyFingerprint() async throws -> String? {
-        try await host.withDatabase(schema: Self.schema) { database in
-            try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text
-        }
+        try await host.withDatabase(schema: Self.schema) { database in try Self.claimedFingerprint(in: database) }
+    }
+
+    /// The claimed key's fingerprint in `database`; nil while none is claimed.
+    static func claimedFingerprint(in database: any SQLDatabase) throws -> String? {
+        try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text
+    }
+
+    /// Whether `key` may sign this trail (`signingKey`): serve refuses to start with one that may not.
+    public func keyMaySign(_ key: [UInt8]) async throws -> Bool {
+        try await host.withDatabase(schema: Self.schema) { database in try Self.signingKey(key, in: database) != nil }
     }
 
     /// Stores `fingerprint` as the trail's key unless one is stored already; the stored one
@@ -37,7 +45,7 @@ public struct AuditStore: Sendable {
             try database.transaction {
                 try database.run("INSERT INTO audit_key_check (id, fingerprint, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
                                  fingerprint, now)
-                return try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text ?? fingerprint
+                return try Self.claimedFingerprint(in: database) ?? fingerprint
             }
         }
     }
@@ -64,7 +72,7 @@ public struct AuditStore: Sendable {
     /// serve refusing every key.
     static func signingKey(_ key: [UInt8]?, in database: any SQLDatabase) throws -> [UInt8]? {
         guard let key else { return nil }
-        guard let claimed = try database.rows("SELECT fingerprint FROM audit_key_check WHERE id = 1").first?.first?.text else {
+        guard let claimed = try claimedFingerprint(in: database) else {
             // Nothing claimed yet (a trail signed by an earlier version): the newest checkpoint decides.
             guard let newest = try AuditTables.newestCheckpoint(in: database) else { return key }
             return AuditChain.expectedSignature(newest, key: key) == newest.signature ? key : nil

@@ -45,24 +45,22 @@ public actor ClusterRole {
         let (node, now, ttl) = (self.node, clock(), ttlMilliseconds)
         let role = self.role
         let ownEpoch = epoch
-        let taken: Int? = try await host.committing(schema: ClusterSchema.track) { database in
+        // The epoch taken, or (nil) who holds it: one read decides both.
+        let (taken, holder): (Int?, String?) = try await host.committing(schema: ClusterSchema.track) { database in
             let row = try database.rows("SELECT node, epoch, expires_at FROM cluster_roles WHERE role = ?", role).first
-            if let row, (row[2].int ?? 0) > now, row[0].text != node || row[1].int != ownEpoch { return nil }
+            if let row, (row[2].int ?? 0) > now, row[0].text != node || row[1].int != ownEpoch { return (nil, row[0].text) }
             let epoch = row.map { ($0[1].int ?? 0) + 1 } ?? 1   // every take a new epoch, the same node's too
             try database.run("""
                 INSERT INTO cluster_roles (role, node, epoch, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (role) DO UPDATE SET node = excluded.node, epoch = excluded.epoch, expires_at = excluded.expires_at
                 """, role, node, epoch, now + ttl)
-            return epoch
+            return (epoch, node)
         }
+        heldUnderOwnName = taken == nil && holder == node
         if let taken {
             if epoch != taken { log(.info, "this node holds the cluster role", ["role": role, "node": node, "epoch": String(taken)]) }
             epoch = taken
             lastRenewal = now
-        } else {
-            heldUnderOwnName = try await host.withDatabase(schema: ClusterSchema.track) { database in
-                try database.rows("SELECT node FROM cluster_roles WHERE role = ?", role).first?.first?.text == node
-            }
         }
         return taken != nil
     }

@@ -26,6 +26,7 @@ enum AuditKey {
     /// with different keys before any checkpoint).
     static func loadForServe(path: String, audit: AuditStore, now: String) async throws -> [UInt8] {
         let newest = try await audit.newestAuditCheckpoint()
+        let claimed = try await audit.auditKeyFingerprint()
         let key: [UInt8]
         if FileManager.default.fileExists(atPath: path), let existing = try load(path: path, create: false) {
             key = existing
@@ -36,7 +37,7 @@ enum AuditKey {
                                      + "`vigil audit verify` would report forgery. Give the key that signed them with --audit-key FILE "
                                      + "(or VIGIL_AUDIT_KEY, or auditKey: in the config file); see docs/deployment.md on restoring it")
             }
-            if try await audit.auditKeyFingerprint() != nil {
+            if claimed != nil {
                 throw CommandFailure(description: "the audit key \(path) does not exist, but this database's audit trail was begun with a key "
                                      + "(another node or an earlier run made it): every node must sign with that same key. Copy it here, or "
                                      + "name it with --audit-key FILE (or VIGIL_AUDIT_KEY, or auditKey: in the config file)")
@@ -44,10 +45,9 @@ enum AuditKey {
             guard let created = try load(path: path, create: true) else { throw CommandFailure(description: "cannot create the audit key \(path)") }
             key = created
         }
-        // Once a key is claimed its fingerprint decides (no checkpoint can be signed under
-        // another key since: `AuditStore.signingKey`); before, the newest checkpoint does.
-        let claimed = try await audit.auditKeyFingerprint()
-        if claimed == nil, let newest, AuditChain.expectedSignature(newest, key: key) != newest.signature {
+        // The rule the store signs by (`AuditStore.signingKey`): once a key is claimed its
+        // fingerprint decides; before, the newest checkpoint does.
+        if claimed == nil, let newest, try await !audit.keyMaySign(key) {
             throw CommandFailure(description: "the audit key \(path) did not sign this audit trail: its newest checkpoint (number \(newest.sequence)) "
                                  + "does not verify with it, and checkpoints signed with it would be reported as forged. Give the key the "
                                  + "trail is signed with (the one the other nodes use) with --audit-key FILE, VIGIL_AUDIT_KEY or auditKey:")
