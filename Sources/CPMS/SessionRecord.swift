@@ -23,7 +23,7 @@ public struct SessionRecord: Sendable, Equatable {
 }
 
 /// One meter reading, normalised to a number; energy in Wh and power in W where the unit said kWh/kW.
-public struct MeterSample: Sendable, Equatable {
+public struct MeterSample: Sendable, Hashable {
     public var at: String
     public var measurand: String
     public var value: Double

@@ -111,11 +111,22 @@ extension StationStore {
 
     public nonisolated func addSamples(session: Int, _ samples: [MeterSample]) async throws {
         try await committed { store in
-            guard !samples.isEmpty else { return }
+            // A reading that is not a finite number (a 2.0.1 value scaled past the largest
+            // double) is not kept: no meter shows it, and the column cannot hold it.
+            let fresh = samples.map(\.normalised).filter(\.value.isFinite)
+            guard let first = fresh.map(\.at).min(), let last = fresh.map(\.at).max() else { return }
             try store.database.transaction {
-                // A reading that is not a finite number (a 2.0.1 value scaled past the largest
-                // double) is not kept: no meter shows it, and the column cannot hold it.
-                for sample in samples.map(\.normalised) where sample.value.isFinite {
+                // A sample the session already has — the same time, measurand, value, unit, phase
+                // and context — is a charger's retry (a TransactionEvent or MeterValues resent
+                // after a lost answer, an offline queue replayed): kept once. One read over the
+                // batch's time range, through the (session, at) index.
+                var seen = Set(try store.database.rows("""
+                    SELECT at, measurand, value, unit, phase, context FROM meter_samples WHERE session = ? AND at >= ? AND at <= ?
+                    """, session, first, last).map {
+                    MeterSample(at: $0[0].text ?? "", measurand: $0[1].text ?? "", value: $0[2].real ?? 0, unit: $0[3].text,
+                                phase: $0[4].text, context: $0[5].text)
+                })
+                for sample in fresh where seen.insert(sample).inserted {
                     try store.database.run("""
                         INSERT INTO meter_samples (session, at, measurand, value, unit, phase, context) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """, session, sample.at, sample.measurand, sample.value, sample.unit, sample.phase, sample.context)

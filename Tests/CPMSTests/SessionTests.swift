@@ -254,6 +254,32 @@ import Transport
         #expect(session.startTime == Self.at(2).rfc3339)
     }
 
+    /// A charger that resends a TransactionEvent or MeterValues (its answer lost, its offline
+    /// queue replayed) does not double the session's curve: a sample the session has is kept
+    /// once; one that differs in any part (value, phase, context) is a sample of its own.
+    @Test(arguments: TestEngine.all) func aResentSampleIsKeptOnce(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "resent-samples")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-S", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp2.0.1",
+                                       reason: nil, registrationForUnknown: "accepted", now: Self.now.rfc3339)
+        let id = try await store.startSession(station: "CP-S", evse: 1, connector: 1, transactionRef: "tx", idToken: nil, authorization: "none",
+                                              startTime: Self.at(0).rfc3339, meterStartWh: 0, now: Self.now.rfc3339)
+        let update = [MeterSample(at: Self.at(10).rfc3339, measurand: "Energy.Active.Import.Register", value: 2.5, unit: "kWh"),
+                      MeterSample(at: Self.at(10).rfc3339, measurand: "Current.Import", value: 16, unit: "A", phase: "L1")]
+        try await store.addSamples(session: id, update)
+        try await store.addSamples(session: id, update)
+        try await store.addSamples(session: id, update + [
+            MeterSample(at: Self.at(10).rfc3339, measurand: "Current.Import", value: 16, unit: "A", phase: "L2"),
+            MeterSample(at: Self.at(10).rfc3339, measurand: "Current.Import", value: 15.5, unit: "A", phase: "L1"),
+            MeterSample(at: Self.at(20).rfc3339, measurand: "Energy.Active.Import.Register", value: 2500, unit: "Wh", context: "Transaction.End"),
+        ])
+        let samples = try await store.samples(session: id)
+        #expect(samples.count == 5)
+        #expect(samples.filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value) == [2500, 2500])
+        #expect(samples.filter { $0.phase == "L1" }.map(\.value).sorted() == [15.5, 16])
+    }
+
     @Test func decimalMeterValues() {
         for good in ["0", "230.4", "-1", "+2", "1.5e3", "7E-1", ".5", "5."] { #expect(MeterSample.decimal(good) != nil, "\(good)") }
         for bad in ["", "+", ".", "NaN", "nan", "inf", "-Infinity", "0x10", "1e", "1e+", "1-2", "1..2", "1e3e4", " 1", "1,5", "e5"] {
