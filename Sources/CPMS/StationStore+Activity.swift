@@ -9,11 +9,25 @@ extension StationStore {
         try database.rows("SELECT count(*) FROM stations").first?.first?.int ?? 0
     }
 
-    /// Whether a transaction is active on a station (on one EVSE when given).
+    /// Whether a transaction is active on a station (on one EVSE when given). A session whose
+    /// stop never arrived but that a later session on the same EVSE has superseded
+    /// (`supersededCondition`: an EVSE runs one transaction at a time) is not running, and does
+    /// not hold the station's resets back for good.
     public func hasActiveSession(station: String, evse: Int?) throws -> Bool {
         !(try database.rows("""
-            SELECT 1 FROM sessions WHERE station = ? AND status = 'active' AND (? IS NULL OR evse = ?) LIMIT 1
+            SELECT 1 FROM sessions AS s WHERE s.station = ? AND s.status = 'active' AND (? IS NULL OR s.evse = ?)
+              AND NOT \(Self.supersededCondition("s")) LIMIT 1
             """, station, evse, evse).isEmpty)
+    }
+
+    /// SQL true when the session row `alias` has a later session on its station's same EVSE
+    /// (a later start, or the same second and a later row).
+    static func supersededCondition(_ alias: String) -> String {
+        """
+        EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
+                AND later.id <> \(alias).id AND (\(StoreTime.seconds("later.start_time")) > \(StoreTime.seconds("\(alias).start_time"))
+                     OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id)))
+        """
     }
 }
 

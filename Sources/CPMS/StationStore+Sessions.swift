@@ -18,8 +18,27 @@ extension StationStore {
                     """, station, evse, connector, transactionRef ?? "pending-\(now)-\(evse)-\(connector)", idToken, authorization,
                     startTime, meterStartWh, now, now)
                 if transactionRef == nil { try store.database.run("UPDATE sessions SET transaction_ref = ? WHERE id = ?", String(id), id) }
+                try store.noteSuperseded(by: id, ref: transactionRef ?? String(id), station: station, evse: evse, startTime: startTime)
                 return id
             }
+        }
+    }
+
+    /// An EVSE runs one transaction at a time: a session still open there that began before
+    /// `startTime` lost its stop (the charger never sent it). It stays as recorded — its energy
+    /// is not guessed — with a note saying so; the live-session gate no longer counts it
+    /// (`hasActiveSession(station:evse:)`).
+    func noteSuperseded(by id: Int, ref: String, station: String, evse: Int, startTime: String) throws {
+        let open = try database.rows("""
+            SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = ? AND s.status = 'active' AND s.id <> ?
+              AND \(StoreTime.seconds("s.start_time")) <= \(StoreTime.seconds("?"))
+            """, station, evse, id, startTime)
+        let note = "superseded: transaction \(ref) started on the same EVSE at \(startTime) and no stop was received for this one"
+        for row in open {
+            var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
+            guard !anomalies.contains(where: { $0.hasPrefix("superseded: ") }) else { continue }
+            anomalies.append(note.replacingOccurrences(of: ";", with: ","))
+            try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), row[0].int ?? 0)
         }
     }
 
@@ -89,6 +108,9 @@ extension StationStore {
             guard let row = try store.database.rows("SELECT meter_start, anomalies, start_time FROM sessions WHERE id = ? AND status <> 'completed'", id)
                 .first else { return false }
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
+            if let superseded = anomalies.firstIndex(where: { $0.hasPrefix("superseded: ") }) {
+                anomalies[superseded] = "stop received after a later transaction began on the same EVSE"
+            }
             if let start = row[2].text.flatMap(StoreTime.parse), let stop = StoreTime.parse(stopTime), stop < start {
                 anomalies.append("stopped before it started (\(stopTime) < \(row[2].text ?? "")): the charger's clock")
             }

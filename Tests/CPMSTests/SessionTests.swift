@@ -280,6 +280,40 @@ import Transport
         #expect(samples.filter { $0.phase == "L1" }.map(\.value).sorted() == [15.5, 16])
     }
 
+    /// A session whose stop never arrived is superseded by the next one on its EVSE: noted on its
+    /// record, and no longer live for the executor's gate (it held the station's resets back
+    /// for good); a session on another EVSE still is. A stop that arrives after all is applied.
+    @Test(arguments: TestEngine.all) func aSessionWhoseStopWasLostIsSupersededByTheNextOnItsEVSE(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "superseded")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-S", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: Self.now.rfc3339)
+        func start(evse: Int, minute: Int64) async throws -> Int {
+            try await store.startSession(station: "CP-S", evse: evse, connector: 1, transactionRef: nil, idToken: "CARD",
+                                         authorization: "accepted", startTime: Self.at(minute).rfc3339, meterStartWh: 0, now: Self.now.rfc3339)
+        }
+        let lost = try await start(evse: 1, minute: 0)
+        #expect(try await store.hasActiveSession(station: "CP-S", evse: 1))
+        let next = try await start(evse: 1, minute: 30)
+        let other = try await start(evse: 2, minute: 40)
+        #expect(try await store.session(lost)?.anomalies == [
+            "superseded: transaction \(next) started on the same EVSE at \(Self.at(30).rfc3339) and no stop was received for this one"])
+        #expect(try await store.session(lost)?.isActive == true)
+        #expect(try await store.session(next)?.anomalies == [])
+        #expect(try await store.session(other)?.anomalies == [])
+        #expect(try await store.hasActiveSession(station: "CP-S", evse: 1))   // the next one runs
+        _ = try await store.stopSession(id: next, stopTime: Self.at(50).rfc3339, meterStopWh: 100, reason: "Local", now: Self.now.rfc3339)
+        #expect(!(try await store.hasActiveSession(station: "CP-S", evse: 1)))
+        #expect(try await store.hasActiveSession(station: "CP-S", evse: nil))   // EVSE 2's
+        _ = try await store.stopSession(id: other, stopTime: Self.at(50).rfc3339, meterStopWh: 100, reason: "Local", now: Self.now.rfc3339)
+        #expect(!(try await store.hasActiveSession(station: "CP-S", evse: nil)))
+        #expect(try await store.stopSession(id: lost, stopTime: Self.at(20).rfc3339, meterStopWh: 50, reason: "Local", now: Self.now.rfc3339))
+        let stopped = try #require(try await store.session(lost))
+        #expect(!stopped.isActive && stopped.energyWh == 50)
+        #expect(stopped.anomalies == ["stop received after a later transaction began on the same EVSE"])
+    }
+
     @Test func decimalMeterValues() {
         for good in ["0", "230.4", "-1", "+2", "1.5e3", "7E-1", ".5", "5."] { #expect(MeterSample.decimal(good) != nil, "\(good)") }
         for bad in ["", "+", ".", "NaN", "nan", "inf", "-Infinity", "0x10", "1e", "1e+", "1-2", "1..2", "1e3e4", " 1", "1,5", "e5"] {

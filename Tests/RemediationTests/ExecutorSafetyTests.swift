@@ -187,7 +187,7 @@ import VendorCatalog
     @Test(arguments: [
         ("kill switch", "FROM settings WHERE key", Optional("remediation.paused")),
         ("open faults", "FROM open_faults", nil),
-        ("live session", "FROM sessions WHERE station", nil),
+        ("live session", "FROM sessions AS s WHERE s.station", nil),
         ("reboot-loop breaker", "FROM settings WHERE key", Optional("breaker.CP-1")),
         ("reset budget", "SELECT count(*) FROM remediation_commands", nil),
     ])
