@@ -28,6 +28,12 @@ import Testing
         #expect(object["raw"] == .string("Größe"))
         #expect(try JSONParser.parse(JSONWriter.string(value)) == value)
         #expect(JSONWriter.string(.string("\u{01}")) == #""\u0001""#)
+        // Short (inline) and long strings, with and without something to escape.
+        #expect(JSONWriter.string(.string("a\\b\"c")) == #""a\\b\"c""#)
+        #expect(JSONWriter.string(.string("Faulted")) == #""Faulted""#)
+        let long = String(repeating: "Größe 🔌 ", count: 20)
+        #expect(JSONWriter.string(.string(long)) == "\"" + long + "\"")
+        #expect(JSONWriter.string(.string(long + "\n")) == "\"" + long + "\\n\"")
     }
 
     @Test(arguments: [
