@@ -44,40 +44,17 @@ enum CommandRoutes {
                 return refuse(.invalidBody, "the body must be a JSON object")
             }
             func text(_ key: String) -> String? { if case .string(let value)? = body[key] { return value } else { return nil } }
-            func number(_ key: String) -> Int? { if case .number(let value)? = body[key] { return value.intValue } else { return nil } }
             // With API users the token says who asks; without, the body must.
             guard let person = user?.name ?? text("by").flatMap({ $0.isEmpty ? nil : $0 }) else {
                 return refuse(.missingField, "say who asks: \"by\"")
             }
-            let name = text("command") ?? ""
-            let connector = number("connector")
-            let command: StationCommand
-            switch name {
-            case "reset": command = .reset(hard: text("type") == "hard")
-            case "enable", "disable": command = .changeAvailability(evse: connector, operative: name == "enable")
-            case "unlock":
-                guard let connector else { return refuse(.missingField, "unlock needs \"connector\"") }
-                command = .unlockConnector(evse: connector, connector: 1)
-            case "trigger": command = .triggerMessage(text("message") ?? "StatusNotification", evse: connector)
-            case "start":
-                guard let idTag = text("idTag") else { return refuse(.missingField, "start needs \"idTag\"") }
-                command = .remoteStart(idTag: idTag, evse: connector)
-            case "stop":
-                guard let transaction = text("transactionId") ?? number("transactionId").map(String.init) else {
-                    return refuse(.missingField, "stop needs \"transactionId\"")
-                }
-                command = .remoteStop(transactionId: transaction)
-            case "configure":
-                guard let key = text("key"), !key.isEmpty, let value = text("value") else {
-                    return refuse(.missingField, "configure needs \"key\" and \"value\"")
-                }
-                command = .changeConfiguration(key: key, value: value)
-            default:
-                return refuse(.unknownCommand, "\"command\" must be one of \(StationCommandNames.all.joined(separator: ", "))")
+            let parsed: OperatorCommandBody
+            switch OperatorCommandBody.parse(body) {
+            case .success(let body): parsed = body
+            case .failure(let problem): return refuse(problem.code, problem.message)
             }
-            var label = "\(name)\(text("type").map { " " + $0 } ?? "")\(connector.map { " connector \($0)" } ?? "")"
-            // A secret setting's value goes to the station only: the label (audit, answer) redacts it.
-            if case .changeConfiguration(let key, let value) = command { label += " \(key)=\(SecretSettings.recordable(value, key: key))" }
+            let (name, command) = (parsed.name, parsed.command)
+            var label = parsed.label
             var details = text("reason") ?? "no reason given"
             if name == "reset" {
                 let forced = body["force"] == .bool(true)

@@ -1,5 +1,6 @@
 import Foundation
 import Fraud
+import RuleEngine
 
 /// The HTTP API described in OpenAPI 3.1 (`GET /api/v1/openapi.json`): every route `APIRoutes`,
 /// `CommandRoutes`, `LiveRoutes` and the dashboard register — a test holds the two to each other, both ways — with the
@@ -49,10 +50,20 @@ enum OpenAPIDocument {
                   answer: ("200", "Keys and values as the station answered (secret settings masked).", anyObject), errors: ["404", "409", "504"]),
         Operation(method: "POST", path: "/api/v1/stations/{id}/commands", summary: "An operator's command to the station (audited with who and why).",
                   access: "operator",
-                  body: object(["command": ["type": "string", "enum": StationCommandNames.all], "type": string, "connector": integer,
-                                "message": string, "idTag": string, "transactionId": string, "key": string, "value": string,
-                                "reason": string, "force": ["type": "boolean"], "by": string], required: ["command"]),
-                  answer: ("200", "The station's answer.", object(["status": string])), errors: ["400", "404", "409", "415", "502", "503", "504"]),
+                  body: object(["command": ["type": "string", "enum": StationCommandNames.all],
+                                "type": ["type": "string", "enum": ["soft", "hard"], "description": "reset only; soft when absent"],
+                                "connector": ["type": "integer", "minimum": 1,
+                                              "description": "disable, enable, unlock (required), trigger, start; absent: the whole station"],
+                                "message": ["type": "string", "enum": TriggerableMessages.names, "description": "trigger only; StatusNotification when absent"],
+                                "idTag": ["type": "string", "description": "start only (required)"],
+                                "transactionId": ["type": ["string", "integer"], "description": "stop only (required)"],
+                                "key": ["type": "string", "description": "configure only (required)"],
+                                "value": ["type": "string", "description": "configure only (required)"],
+                                "reason": string, "force": ["type": "boolean", "description": "reset only; needs a reason"], "by": string],
+                               required: ["command"], closed: true),
+                  answer: ("200", "The station's answer: `command` names what was sent (as the audit trail does), `outcome` is accepted or scheduled.",
+                           object(["station": string, "command": string, "outcome": string])),
+                  errors: ["400", "404", "409", "415", "502", "503", "504"]),
         Operation(method: "GET", path: "/api/v1/sessions",
                   summary: "Charging sessions, newest first, a page at a time: when more match, `X-Next-Before` and `Link: <…>; rel=\"next\"` give the next page.",
                   access: "viewer",
@@ -223,9 +234,11 @@ enum OpenAPIDocument {
     static var integer: [String: Any] { ["type": "integer"] }
     static var anyObject: [String: Any] { ["type": "object"] }
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
-    static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
+    /// An object schema; `closed`: no other member is taken (the route answers 400 for one).
+    static func object(_ properties: [String: [String: Any]], required: [String] = [], closed: Bool = false) -> [String: Any] {
         var schema: [String: Any] = ["type": "object", "properties": properties]
         if !required.isEmpty { schema["required"] = required }
+        if closed { schema["additionalProperties"] = false }
         return schema
     }
 

@@ -50,6 +50,7 @@ public struct CommandService: Sendable {
             case .rejected: return .rejected(reply.status.rawValue)
             }
         case .unlockConnector(let evse, _):
+            guard evse >= 1 else { return .failed("UnlockConnector needs a connector from 1, got \(evse)") }
             let reply = try await connection.call(V16.UnlockConnectorRequest(connectorId: evse), timeout: timeout)
             return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
         case .triggerMessage(let message, let evse):
@@ -95,7 +96,8 @@ public struct CommandService: Sendable {
             case .rejected: return .rejected(reply.status.rawValue)
             }
         case .changeAvailability(let evse, let operative):
-            let reply = try await connection.call(V201.ChangeAvailabilityRequest(evse: evse.map { V201.EVSEType(id: $0) },
+            // EVSE 0 is the station itself (1.6's connector 0): 2.0.1 says so by leaving the EVSE out.
+            let reply = try await connection.call(V201.ChangeAvailabilityRequest(evse: evse.flatMap { $0 >= 1 ? V201.EVSEType(id: $0) : nil },
                                                                                  operationalStatus: operative ? .operative : .inoperative),
                                                   timeout: timeout)
             switch reply.status {
@@ -104,13 +106,15 @@ public struct CommandService: Sendable {
             case .rejected: return .rejected(reply.status.rawValue)
             }
         case .unlockConnector(let evse, let connector):
+            guard evse >= 1 else { return .failed("UnlockConnector needs an EVSE from 1, got \(evse)") }
             let reply = try await connection.call(V201.UnlockConnectorRequest(evseId: evse, connectorId: connector), timeout: timeout)
             return reply.status == .unlocked ? .accepted : .rejected(reply.status.rawValue)
         case .triggerMessage(let message, let evse):
             guard let requested = V201.MessageTriggerEnumType(rawValue: message) else {
                 return .failed("OCPP 2.0.1 cannot trigger \(message)")
             }
-            let reply = try await connection.call(V201.TriggerMessageRequest(evse: evse.map { V201.EVSEType(id: $0) }, requestedMessage: requested),
+            let reply = try await connection.call(V201.TriggerMessageRequest(evse: evse.flatMap { $0 >= 1 ? V201.EVSEType(id: $0) : nil },
+                                                                             requestedMessage: requested),
                                                   timeout: timeout)
             return reply.status == .accepted ? .accepted : .rejected(reply.status.rawValue)
         case .remoteStart(let idTag, let evse):

@@ -8,10 +8,7 @@ extension RuleReader {
                              "alert", "remedy", "approve", "record", "blockToken"]
     static let rungKeys = actionKeys + ["verify", "allowDuringSession", "fallback"]
     /// Messages a station can be asked to send (TriggerMessage in 1.6 and 2.0.1).
-    static let triggerableMessages = ["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
-                                      "Heartbeat", "MeterValues", "StatusNotification", "LogStatusNotification",
-                                      "SignChargingStationCertificate", "SignV2GCertificate", "SignCombinedCertificate",
-                                      "PublishFirmwareStatusNotification", "TransactionEvent"]
+    static var triggerableMessages: [String] { TriggerableMessages.names }
 
     mutating func ladder(_ node: YAMLNode, pattern: RulePatternKind, context: String) -> [Rung] {
         guard let items = node.sequence, !items.isEmpty else {

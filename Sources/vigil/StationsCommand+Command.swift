@@ -1,5 +1,6 @@
 import API
 import Foundation
+import OCPP
 import ServiceLog
 import YAMLKit
 #if canImport(FoundationNetworking)
@@ -24,13 +25,21 @@ extension StationsCommand {
             throw UsageError("unknown station command \(name.debugDescription)\(hint) (\(StationCommandNames.all.joined(separator: ", ")))")
         }
         var body: [String: Any] = ["command": name, "by": person]
+        var checked: [(String, JSONValue)] = [("command", .string(name)), ("by", .string(person))]
         if let connector = arguments.value("connector") {
-            guard let number = Int(connector), number >= 0 else { throw UsageError("--connector must be a number") }
+            guard let number = Int(connector), number >= 1 else {
+                throw UsageError("--connector must be a whole number from 1 (leave it out for the whole station), got \(connector.debugDescription)")
+            }
             body["connector"] = number
+            checked.append(("connector", .number(JSONNumber(number))))
         }
-        for (option, key) in [("type", "type"), ("message", "message"), ("id-tag", "idTag"), ("transaction", "transactionId"), ("reason", "reason"),
-                              ("key", "key"), ("value", "value")] {
-            if let value = arguments.value(option) { body[key] = value }
+        let options = [("type", "type"), ("message", "message"), ("id-tag", "idTag"), ("transaction", "transactionId"), ("reason", "reason"),
+                       ("key", "key"), ("value", "value")]
+        for (option, key) in options {
+            if let value = arguments.value(option) {
+                body[key] = value
+                checked.append((key, .string(value)))
+            }
         }
         if arguments.has("force") {
             guard arguments.positional[1] == "reset" else { throw UsageError("--force applies to reset only") }
@@ -38,6 +47,16 @@ extension StationsCommand {
                 throw UsageError("--force needs --reason: why a station with an open safety fault is reset (it goes on the audit trail)")
             }
             body["force"] = true
+            checked.append(("force", .bool(true)))
+        }
+        // The server's own check of the request, here first: a mistake is a usage error (exit 2),
+        // named by the option that carries it.
+        if case .failure(let problem) = OperatorCommandBody.parse(JSONObject(checked)) {
+            var message = problem.message
+            for (option, key) in options + [("connector", "connector"), ("force", "force"), ("by", "by")] {
+                message = message.replacingOccurrences(of: "\"\(key)\"", with: "--\(option)")
+            }
+            throw UsageError(message)
         }
         guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
         let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url, method: "POST", body: body))

@@ -12,6 +12,8 @@ import json
 import sqlite3
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -423,7 +425,7 @@ def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
                 return cp.received, start_result, stop_result
 
         received, started, stopped = run(scenario())
-        assert started.returncode == 0 and "CP-MAN: start connector 1 → accepted" in started.stdout, started
+        assert started.returncode == 0 and "CP-MAN: start idTag CARD-7 connector 1 → accepted" in started.stdout, started
         assert stopped.returncode == 1 and "rejected: Rejected" in stopped.stdout, stopped
         assert ("RemoteStartTransaction", {"connector_id": 1, "id_tag": "CARD-7"}) in received
         assert ("RemoteStopTransaction", {"transaction_id": 42}) in received
@@ -431,10 +433,66 @@ def test_an_operators_manual_commands_are_sent_and_audited(tmp_path):
         assert offline.returncode == 1 and "not connected" in offline.stdout, offline
         trail = audit(tmp_path, "--actor", "dana")
         assert [(e["action"], e["outcome"]) for e in trail] == [
-            ("manual start connector 1", "sending"), ("manual stop", "sending"), ("manual reset hard", "sending")]
+            ("manual start idTag CARD-7 connector 1", "sending"), ("manual stop transaction 42", "sending"), ("manual reset hard", "sending")]
         assert all(e["details"] == "driver called" for e in trail)
         outcomes = [(e["action"], e["outcome"]) for e in audit(tmp_path, "--kind", "outcome", "--station", "CP-MAN")]
-        assert ("manual start connector 1", "accepted") in outcomes and ("manual reset hard", "not connected") in outcomes
+        assert ("manual start idTag CARD-7 connector 1", "accepted") in outcomes and ("manual reset hard", "not connected") in outcomes
+    finally:
+        proc.stop()
+
+
+def test_a_mistyped_or_misspelt_command_field_is_refused_before_anything_is_sent(tmp_path):
+    """A connector given as text or a fraction, a misspelt field, a reset type that is neither
+    soft nor hard, a connector on a reset, an unknown message to trigger: each once became a
+    command to the whole station (or a soft reset for a hard one). Refused with 400, from the
+    CLI as a usage error (exit 2), with nothing sent or audited; a well-formed one goes out."""
+    proc = start(tmp_path)
+    try:
+        http = f"127.0.0.1:{proc.port('http')}"
+
+        def post(body):
+            request = urllib.request.Request(f"http://{http}/api/v1/stations/CP-BODY/commands", method="POST",
+                                             data=json.dumps({"by": "dana", **body}).encode(), headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=STEP) as response:
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        def command(*args):
+            return subprocess.run([str(vigil_binary()), "stations", "command", "CP-BODY", *args, "--by", "dana", "--http", http],
+                                  capture_output=True, text=True, timeout=STEP)
+
+        async def scenario():
+            async with charger(proc, "CP-BODY") as cp:
+                loop = asyncio.get_running_loop()
+                answers = []
+                for body in [{"command": "disable", "connector": "1"}, {"command": "disable", "connector": 1.5},
+                             {"command": "disable", "connector": 0}, {"command": "disable", "conector": 1},
+                             {"command": "reset", "type": "bogus"}, {"command": "reset", "connector": 1},
+                             {"command": "trigger", "message": "Bogus"}, {"command": "unlock"}]:
+                    answers.append((body, *await loop.run_in_executor(None, post, body)))
+                usages = [await loop.run_in_executor(None, command, *args)
+                          for args in [("reset", "--type", "bogus"), ("reset", "--connector", "1"), ("unlock",), ("disable", "--connector", "0"),
+                                       ("trigger", "--message", "Bogus")]]
+                refused_received = list(cp.received)
+                sent = await loop.run_in_executor(None, command, "disable", "--connector", "2")
+                return answers, usages, refused_received, sent, cp.received
+
+        answers, usages, refused_received, sent, received = run(scenario())
+        for body, status, answer in answers:
+            assert status == 400 and answer["code"] in ("invalid_body", "missing_field"), (body, status, answer)
+        assert "whole number from 1" in answers[0][2]["error"] and "whole number from 1" in answers[2][2]["error"]
+        assert 'disable takes no "conector"' in answers[3][2]["error"], answers[3]
+        assert '"type" must be "soft" or "hard"' in answers[4][2]["error"]
+        assert 'reset takes no "connector"' in answers[5][2]["error"]
+        for usage in usages:
+            assert usage.returncode == 2, usage
+        assert "--connector" in usages[1].stderr and "--type" in usages[0].stderr, usages
+        assert refused_received == [], refused_received
+        assert sent.returncode == 0 and "CP-BODY: disable connector 2 → accepted" in sent.stdout, sent
+        assert received == [("ChangeAvailability", {"connector_id": 2, "type": "Inoperative"})], received
+        assert [e["action"] for e in audit(tmp_path, "--actor", "dana")] == ["manual disable connector 2"]
     finally:
         proc.stop()
 
