@@ -59,7 +59,7 @@ struct StationsCommand {
             guard arguments.positional.count == 2 else { throw UsageError("stations site needs a station id and a site (\"-\" for none)") }
             let (id, site) = (arguments.positional[0], arguments.positional[1])
             guard try await store.setSite(id: id, site == "-" ? nil : site) else {
-                printLine("no station \(id.debugDescription) in \(path)")
+                printError("no station \(id.debugDescription) in \(path)")
                 return 1
             }
             printLine(site == "-" ? "station \(id) is on no site" : "station \(id) is on site \(site) (vigil serve picks this up at the station's next connection)")
@@ -99,6 +99,11 @@ struct StationsCommand {
             // HTTP Basic credentials (security profiles 1/2): a new random key, one read from
             // standard input (a key the charger already has), or none.
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations password needs a station id") }
+            // RFC 7617: the user-id ends at the first colon, so such a station could never log in.
+            if id.contains(":") && !arguments.has("clear") {
+                throw UsageError("station \(id.debugDescription) cannot use a Basic-auth password: HTTP Basic ends the username at the first \":\" "
+                                 + "(RFC 7617); give it a TLS client certificate (security profile 3) or an id without \":\"")
+            }
             var password: String?
             if arguments.has("clear") {
                 password = nil
@@ -112,7 +117,7 @@ struct StationsCommand {
                 password = try StationCredentials.generate()
             }
             guard try await store.setStationPassword(id: id, password) else {
-                printLine("no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")
+                printError("no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")
                 return 1
             }
             if let password, !arguments.has("stdin") {
@@ -152,7 +157,7 @@ struct StationsCommand {
             let done = verb == .remove ? try await store.removeStation(id: id)
                                         : try await store.setRegistration(id: id, verb == .accept ? "accepted" : "rejected")
             guard done else {
-                printLine("no station \(id.debugDescription) in \(path)")
+                printError("no station \(id.debugDescription) in \(path)")
                 return 1
             }
             printLine("station \(id) \(verb == .remove ? "removed" : verb.rawValue + "ed")")
@@ -177,7 +182,7 @@ struct StationsCommand {
         case .show:
             guard let id = arguments.positional.first else { throw UsageError("stations show needs a station id") }
             guard let station = try await store.station(id) else {
-                printLine("no station \(id.debugDescription) in \(path)")
+                printError("no station \(id.debugDescription) in \(path)")
                 return 1
             }
             if arguments.has("json") {

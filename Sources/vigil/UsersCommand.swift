@@ -61,7 +61,7 @@ struct UsersCommand {
             var approves: [String] = []
             if verb == .rotate {
                 guard let existing = try await APIUserStore(host: store).apiUsers().first(where: { $0.name == userName }) else {
-                    printLine("no API user \(userName.debugDescription)")
+                    printError("no API user \(userName.debugDescription)")
                     return 1
                 }
                 (access, approves) = (existing.access, existing.approves)
@@ -90,7 +90,7 @@ struct UsersCommand {
         case .remove:
             let userName = try name()
             guard try await APIUserStore(host: openStore(at: path, create: false)).removeAPIUser(name: userName) else {
-                printLine("no API user \(userName.debugDescription)")
+                printError("no API user \(userName.debugDescription)")
                 return 1
             }
             printLine("removed \(userName); its token no longer works")

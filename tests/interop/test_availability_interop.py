@@ -175,7 +175,7 @@ def test_recurring_errors_on_the_api_and_the_cli(tmp_path):
     text = vigil("metrics", "errors", "--from", iso(began), "--db", db)
     assert text.returncode == 0 and "E-77" in text.stdout, text.stdout
     missing = vigil("metrics", "errors", "--site", "nowhere", "--db", db)
-    assert missing.returncode == 1 and "no site nowhere" in missing.stdout, missing.stdout
+    assert missing.returncode == 1 and "no site nowhere" in missing.stderr and missing.stdout == "", missing
 
 
 def test_remediation_effectiveness_on_the_api_and_the_cli(tmp_path):

@@ -112,6 +112,14 @@ def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database
         assert unknown.returncode == 1 and 'no station "NOPE"' in unknown.stderr and unknown.stdout == "", (verb, unknown)
     known = vigil("stations", "history", "CP-1", "--db", database)
     assert known.returncode == 0, known
+    for args in (("stations", "show", "NOPE"), ("sessions", "list", "--station", "NOPE"), ("sessions", "show", "999"),
+                 ("metrics", "availability", "--station", "NOPE")):
+        missing = vigil(*args, "--db", database)
+        assert missing.returncode == 1 and missing.stdout == "" and "no s" in missing.stderr, (args, missing)
+    assert vigil("sessions", "list", "--station", "CP-1", "--db", database).returncode == 0
+    assert vigil("stations", "add", "CP:1", "--db", database).returncode == 0
+    colon = vigil("stations", "password", "CP:1", "--db", database)
+    assert colon.returncode == 2 and "cannot use a Basic-auth password" in colon.stderr and colon.stdout == "", colon
 
 
 def test_a_command_that_reads_refuses_a_database_that_is_not_vigils(tmp_path):
