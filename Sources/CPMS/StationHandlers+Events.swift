@@ -116,6 +116,14 @@ extension StationHandlers {
                             fields: CPMS.fields([("type", request.type), ("techInfo", request.techInfo)]))
             return V201.SecurityEventNotificationResponse()
         }
+        // 2.0.1's diagnostics upload (GetLog) reports as 1.6's DiagnosticsStatusNotification does.
+        handlers.on(V201.LogStatusNotificationRequest.self) { request, connection in
+            try await this.emit(.diagnosticsStatus, station: connection.stationId, at: this.clock(), fields: ["status": .string(request.status.rawValue)])
+            return V201.LogStatusNotificationResponse()
+        }
+        // Readings outside a transaction (a transaction's own come in TransactionEvent): kept in
+        // the raw log with the station's other frames, as 1.6 MeterValues without a transaction.
+        handlers.on(V201.MeterValuesRequest.self) { _, _ in V201.MeterValuesResponse() }
         // A 2.0.1 fault arrives as a monitored variable (Problem, Fault, Tripped, Overload, or a
         // component/variable the generic catalogue knows) turning true, with the vendor's
         // techCode; it clears when the variable turns false or `cleared` is set. The fault's

@@ -136,6 +136,26 @@ def test_ocpp_calls_are_answered_by_the_cpms(serve_server):
     run(scenario())
 
 
+def test_ocpp201_meter_values_and_log_status_are_answered(serve_server):
+    """2.0.1 MeterValues (readings outside a transaction) and LogStatusNotification (the
+    diagnostics upload) are answered, not NotSupported; an EVSE id below the prose range is
+    PropertyConstraintViolation."""
+    async def scenario():
+        async with ws_connect(ocpp_url(serve_server, "CS-201-MV"), subprotocols=["ocpp2.0.1"]) as ws:
+            async def exchange(text):
+                await ws.send(text)
+                return json.loads(await asyncio.wait_for(ws.recv(), STEP))
+            boot = await exchange('[2,"b1","BootNotification",{"reason":"PowerUp","chargingStation":{"model":"M","vendorName":"V"}}]')
+            assert boot[2]["status"] == "Accepted", boot
+            sample = '{"timestamp":"2026-12-07T10:00:00Z","sampledValue":[{"value":1234.5,"context":"Sample.Clock"}]}'
+            assert await exchange('[2,"m1","MeterValues",{"evseId":1,"meterValue":[' + sample + ']}]') == [3, "m1", {}]
+            assert await exchange('[2,"l1","LogStatusNotification",{"status":"Uploaded","requestId":7}]') == [3, "l1", {}]
+            refused = await exchange('[2,"m2","MeterValues",{"evseId":-1,"meterValue":[' + sample + ']}]')
+            assert refused[:3] == [4, "m2", "PropertyConstraintViolation"], refused
+
+    run(scenario())
+
+
 def test_ocpp_library_charge_points_boot_and_report_status(serve_server):
     """The `ocpp` package's own ChargePoint (1.6 and 2.0.1) against vigil serve."""
 
