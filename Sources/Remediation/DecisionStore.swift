@@ -114,6 +114,13 @@ public struct DecisionStore: Sendable {
         }
     }
 
+    /// The ladder rung a stored decision was about (nil: none, or no such decision).
+    public func rung(ofDecision id: Int) async throws -> Int? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows("SELECT rung FROM decisions WHERE id = ?", id).first?.first?.int
+        }
+    }
+
     /// The event-log consumer name under which the saved state's position is kept: the event
     /// log never prunes what a restart from this state would replay.
     public static let savedStateConsumer = "rules-saved-state"

@@ -149,6 +149,16 @@ extension RemediationExecutor {
                                          rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: details))
         log(.warning, held == nil ? "command refused" : "command held",
             ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
+        await followRefusal(decision, action: action, station: station, refusal: refusal)
+    }
+
+    /// What follows a gate's no, for a command refused when decided or when its station came
+    /// back (`sendQueued`): the rules hear of it at once (a refused rung does not wait for its
+    /// verification — which the station's own boot or status could otherwise seem to pass),
+    /// and the refusal's own consequences follow.
+    func followRefusal(_ decision: Decision, action: DecidedAction, station: String, refusal: CommandRefusal) async {
+        var held: Date?
+        if case .held(let until) = refusal.kind { held = until }
         report(decision, action: action, status: held == nil ? "Refused" : "Held", reason: refusal.reason, until: held)
         switch refusal.kind {
         case .held:
@@ -270,9 +280,17 @@ extension RemediationExecutor {
                                                  action: action.label, outcome: status.rawValue,
                                                  details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
                                                                                status: status.rawValue, note: "queued, not sent: \(refusal.reason)")))
-                if case .gateUnreadable(let gate) = refusal.kind {
-                    await reportUnreadable(gate: gate, reason: refusal.reason, station: station, rule: row.rule)
+                log(.warning, status == .held ? "queued command held" : "queued command refused",
+                    ["station": station, "action": action.label, "rule": row.rule, "why": refusal.reason])
+                // The rules match the outcome to the ladder's rung, which the decision recorded.
+                var decided = decision
+                if let decisionId = row.decisionId {
+                    do { decided.rung = try await decisionRecords.rung(ofDecision: decisionId) } catch {
+                        log(.error, "cannot read a queued command's rung; its ladder learns of the refusal by its deadline",
+                            ["station": station, "command": String(row.id), "error": "\(error)"])
+                    }
                 }
+                await followRefusal(decided, action: action, station: station, refusal: refusal)
                 continue
             }
             await send(id: row.id, command: command, action: action, decision: decision, decisionId: row.decisionId)

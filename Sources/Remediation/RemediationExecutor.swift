@@ -27,6 +27,8 @@ public actor RemediationExecutor {
     /// The command records, written through the store and read (by the gates) through `reads`.
     let commandRecords: CommandStore
     let commandReads: CommandStore
+    /// The decisions, read for the rung a queued command was decided on.
+    var decisionRecords: DecisionStore { DecisionStore(host: reads) }
     /// The kill switch and breakers, written through the store and read (by the gates) through `reads`.
     let settings: RemediationSettings
     let settingsReads: RemediationSettings

@@ -119,6 +119,36 @@ import Testing
         #expect(entries.contains { $0.record.outcome == "not sent" && $0.record.details.contains("no longer holds the remediation role") })
     }
 
+    /// A queued reset that the gates refuse when its station comes back (a ground fault opened
+    /// meanwhile): the rules hear of it with the decision's rung at once — the ladder does not
+    /// wait on, where the station's own boot would have read as the reset verified — and the
+    /// safety page goes out, as for a reset refused when decided.
+    @Test func aQueuedResetRefusedOnReconnectReachesItsLadderAndPagesOnCall() async throws {
+        let (executor, store, collected, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        let recorded = DecisionRecord(at: "2026-12-03T10:00:00.000Z", rule: "r", ruleHash: String(repeating: "a", count: 64), mode: "enforce",
+                                      kind: "act", target: "CP-1/1", station: "CP-1", connector: 1, site: "north", rung: 2,
+                                      action: "reset soft", eventIds: "e1", reason: "test", json: "{}")
+        let id = try #require(try await DecisionStore(host: store).appendDecisions([recorded]).first)
+        var queued = decision(DecidedAction(type: .reset, resetType: "soft"))
+        queued.rung = 2
+        await executor.handle([StoredDecision(id: id, decision: queued)])
+        #expect(try await CommandStore(host: store).commands().map(\.status) == [.queued])
+        collected.events.withLock { $0.removeAll() }
+        _ = try await store.declareStation(id: "CP-1", site: "north")
+        try await store.recordStatus(id: "CP-1", StatusReport(evse: 2, connector: 1, status: .faulted, errorCode: "GroundFailure", vendorId: nil,
+                                                              vendorErrorCode: nil, info: nil, chargerTime: nil),
+                                     now: "2026-12-03T10:01:00.000Z")
+        await executor.sendQueued(to: "CP-1")
+        let after = try await CommandStore(host: store).commands()
+        #expect(after.map(\.status) == [.refused], "\(after)")
+        let results = collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(results.count == 1)
+        #expect(results.first?.fields["status"] == .string("Refused") && results.first?.fields["rung"] == .number(2))
+        #expect(results.first?.fields["target"] == .string("CP-1/1") && results.first?.fields["rule"] == .string("r"))
+        #expect(collected.alerts.withLock { $0 }.map(\.severity) == [.safety])
+    }
+
     @Test func queuedCommandsExpireOnRecord() async throws {
         let (executor, store, _, path) = try executor()
         defer { removeSQLiteFiles(path) }
