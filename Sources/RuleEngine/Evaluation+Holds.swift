@@ -76,8 +76,10 @@ extension Evaluation {
         }
         guard conditionStillHolds(rule: position, key: key, ladder: ladder, at: time) else {
             state.rules[rule.id]?.ladders[key] = nil
-            emit(rule: position, kind: .suppressed, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds,
-                 reason: "the hold ended and the condition no longer holds: nothing sent", at: time)
+            let why = connectorBackInService(since: ladder)
+                ? "the hold ended and the condition no longer holds (the connector reported \(ladder.target.station.flatMap { state.stations[$0]?.statuses[ladder.target.connector ?? 0] } ?? "in service") since): nothing sent"
+                : "the hold ended and the condition no longer holds: nothing sent"
+            emit(rule: position, kind: .suppressed, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds, reason: why, at: time)
             ladderEnded(rule: position, ladder: ladder, at: time)
             return
         }
@@ -99,8 +101,18 @@ extension Evaluation {
             return window?.fired == true
         default:
             guard let episode = state.rules[rule.id]?.episodes[key], episode.until.map({ $0 > time }) ?? true else { return false }
-            return true
+            return !connectorBackInService(since: ladder)
         }
+    }
+
+    /// Whether the connector whose Faulted (or Unavailable) fired the ladder has since reported
+    /// a status in service (Available, Charging …): the fault is reported gone, whatever the
+    /// incident's `activeFor` says — a storm's held commands must not go to ports that recovered.
+    func connectorBackInService(since ladder: Ladder) -> Bool {
+        guard ladder.event.kind == .statusChanged, ladder.event.statusTo?.isOutOfService == true,
+              let station = ladder.target.station, let connector = ladder.target.connector, connector > 0,
+              let reported = state.stations[station]?.statuses[connector], let status = ConnectorStatus(rawValue: reported) else { return false }
+        return !status.isOutOfService
     }
 
     /// The executor's `commandResult` for a command this rule decided: a hold pauses the

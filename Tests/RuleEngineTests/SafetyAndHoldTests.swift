@@ -160,6 +160,28 @@ import VendorCatalog
         #expect(timeline.lines.contains("+900 stuck suppressed CP-1/1"))
     }
 
+    /// A rule with no pattern keeps its incident open for its `activeFor`, whatever the
+    /// connector says: a storm's held disable must still not go to a port that has recovered.
+    @Test func aHeldLadderOfARuleWithoutAPatternSendsNothingToAConnectorBackInService() throws {
+        let careless = """
+            - id: disable-every-fault
+              when: { event: statusChanged, where: { to: Faulted } }
+              then:
+                - disableConnector: true
+            """
+        var recovered = try timeline(careless)
+        recovered.send(hold(at: 0, until: 900), faulted(at: 10), available(at: 300))
+        recovered.advance(toSecond: 2_000)
+        #expect(recovered.decisions.filter { $0.kind == .act }.isEmpty, "\(recovered.lines)")
+        let suppressed = try #require(recovered.decisions.first { $0.kind == .suppressed })
+        #expect(suppressed.reason == "the hold ended and the condition no longer holds (the connector reported Available since): nothing sent")
+        var stillFaulted = try timeline(careless)
+        stillFaulted.send(hold(at: 0, until: 900), faulted(at: 10))
+        stillFaulted.advance(toSecond: 2_000)
+        #expect(stillFaulted.lines.contains("+900 disable-every-fault resumed CP-1/1"), "\(stillFaulted.lines)")
+        #expect(stillFaulted.lines.contains("+900 disable-every-fault act disableConnector CP-1/1"))
+    }
+
     @Test func aHoldReportedByTheExecutorPausesAWaitingRung() throws {
         var timeline = try timeline(Self.ladder)
         timeline.send(faulted(at: 0))
