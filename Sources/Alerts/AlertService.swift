@@ -84,8 +84,9 @@ public actor AlertService {
         }
     }
 
-    /// The incident of `rule` for `target` is over: resolve its open alert and tell the routes.
-    public func resolve(rule: String, target: String) async {
+    /// The incident of `rule` for `target` is over: resolve its open alert and tell the routes
+    /// (`text`, or a sentence saying the incident is over).
+    public func resolve(rule: String, target: String, text resolution: String? = nil) async {
         await takeTurn()
         defer { endTurn() }
         do {
@@ -100,8 +101,8 @@ public actor AlertService {
                                                                        title: open.title, note: "the rule's incident is over"))])
             guard open.lastNotified != nil else { return }   // never sent (silenced): nothing to resolve downstream
             // Not the trigger's facts again (they described the fault as live, "not usable by drivers now").
-            let text = "Resolved: the incident of rule \(open.rule) for \(open.target) is over (first seen \(open.firstSeen), "
-                + "\(open.count) report\(open.count == 1 ? "" : "s"))."
+            let text = resolution ?? ("Resolved: the incident of rule \(open.rule) for \(open.target) is over (first seen \(open.firstSeen), "
+                + "\(open.count) report\(open.count == 1 ? "" : "s")).")
             let request = AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
                                        route: open.route, severity: open.severity, title: open.title, text: text, decisionId: nil)
             try await enqueue(alertId: open.id, event: "resolve", route: open.route, request: request)

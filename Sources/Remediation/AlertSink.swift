@@ -4,7 +4,13 @@ import Alerts
 /// when the rule's incident clears. `AlertService` is the one in `vigil serve`; tests record.
 public protocol AlertSink: Sendable {
     func raise(_ request: AlertRequest) async
-    func resolve(rule: String, target: String) async
+    /// The incident is over: its open alert resolves; `text` (nil: a generic sentence) is what
+    /// the routes are told.
+    func resolve(rule: String, target: String, text: String?) async
+}
+
+extension AlertSink {
+    public func resolve(rule: String, target: String) async { await resolve(rule: rule, target: target, text: nil) }
 }
 
 extension AlertService: AlertSink {}

@@ -151,6 +151,13 @@ extension RemediationExecutor {
         heldByHoldSet = []
         await auditor.record(AuditRecord(kind: "system", actor: "executor", action: "fleet breaker", outcome: "released",
                                          details: "held since \(RuleRunner.timestamp(started)); \(held.count) distinct command(s) and alert(s) were held; paused ladders re-check their condition"))
+        log(.warning, "fleet breaker released", ["held": String(held.count), "since": RuleRunner.timestamp(started)])
+        // On-call hears that the hold is over, and what happens to what it held.
+        await alerts.resolve(rule: "fleet-breaker", target: "fleet", text: """
+            The fleet breaker released at \(RuleRunner.timestamp(time)) (held since \(RuleRunner.timestamp(started))): fewer stations fault now. \
+            \(held.count) held command(s) and alert(s) are released: each paused ladder checks its condition again and acts only where it \
+            still holds — a connector back in service since is left alone. `vigil rules decisions --kind resumed` lists what ran.
+            """)
         feedback(DomainEvent(id: "hold-fleet-end-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",
                              fields: ["scope": .string("fleet"), "active": .bool(false), "until": .string(RuleRunner.timestamp(time)),
                                       "reason": .string("fewer stations fault now")]))

@@ -52,6 +52,7 @@ import VendorCatalog
     final class Collected: Sendable {
         let alerts = Mutex<[AlertRequest]>([])
         let events = Mutex<[DomainEvent]>([])
+        let resolved = Mutex<[(rule: String, target: String, text: String?)]>([])
     }
 
     struct Fixture {
@@ -77,7 +78,10 @@ import VendorCatalog
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
                                            catalog: Self.catalog, log: { _, _, _ in },
                                            feedback: { event in collected.events.withLock { $0.append(event) } },
-                                           alerts: RecordingAlerts { request in collected.alerts.withLock { $0.append(request) } })
+                                           alerts: RecordingAlerts(record: { request in collected.alerts.withLock { $0.append(request) } },
+                                                                   resolved: { rule, target, text in
+                                                                       collected.resolved.withLock { $0.append((rule, target, text)) }
+                                                                   }))
         return Fixture(executor: executor, store: store, collected: collected, control: control, path: path)
     }
 
@@ -181,6 +185,12 @@ import VendorCatalog
         #expect(alerts.last?.text.components(separatedBy: "reset soft CP-1/1 (rule careless)").count == 2, "listed once")
         let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
         #expect(results.count == 5 && results.allSatisfy { $0.fields["status"] == .string("Held") && $0.fields["until"] != nil })
+        // The release: on-call hears it on the same alert, with what happens to what was held.
+        await f.executor.endHold(at: Date())
+        let released = f.collected.resolved.withLock { $0 }
+        #expect(released.map(\.rule) == ["fleet-breaker"] && released.first?.target == "fleet")
+        #expect(released.first?.text?.contains("held command(s) and alert(s) are released") == true)
+        #expect(f.collected.events.withLock { $0 }.last { $0.kind == .hold }?.fields["active"] == .bool(false))
     }
 
     /// Each gate, its store read failing: the command is refused, audited, and the gate alerted once.
