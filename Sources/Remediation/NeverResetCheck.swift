@@ -21,21 +21,29 @@ public struct NeverResetCheck: Sendable {
 
     /// The first such fault, by EVSE, with the name of the catalogue entry that classes it.
     public func openFault(station: String) async throws -> (StationStore.OpenFault, String)? {
+        try await openFaults(station: station, first: true).first
+    }
+
+    /// Every such fault, by EVSE, each with the name of the catalogue entry that classes it.
+    public func openFaults(station: String, first: Bool = false) async throws -> [(StationStore.OpenFault, String)] {
         let faults = try await store.openFaults(station: station)
-        guard !faults.isEmpty else { return nil }
+        guard !faults.isEmpty else { return [] }
         let record = try await store.station(station)
+        var found: [(StationStore.OpenFault, String)] = []
         for fault in faults {
             guard let catalog else {
-                return (fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)")
+                found.append((fault, "\(fault.code) (no vendor catalogue is loaded to class it, so it counts as never-reset)"))
+                if first { break } else { continue }
             }
             let match = catalog.faultEntry(CatalogQuery(vendorId: fault.vendorId, chargePointVendor: record?.vendor, model: record?.model,
                                                         firmware: record?.firmware, vendorErrorCode: fault.vendorErrorCode,
                                                         ocppErrorCode: fault.code.rawValue))
             if let entry = match?.entry, entry.neverAutoReset {
-                return (fault, "\(entry.vendor) \(entry.code)")
+                found.append((fault, "\(entry.vendor) \(entry.code)"))
+                if first { break }
             }
         }
-        return nil
+        return found
     }
 
     /// "CP-1 has Generic OCPP GroundFailure open on connector 2 since …".

@@ -48,6 +48,9 @@ extension RemediationExecutor {
                                                                                  connector: decision.target.connector) {
                 return refusal
             }
+            if let refusal = try await serviceRefusal(action, station: station, connector: decision.target.connector) {
+                return refusal
+            }
             if action.type.changesState, let until = try await fleetHold(at: time),
                !(try await failsSafe(action, station: station, connector: decision.target.connector)) {
                 return CommandRefusal(kind: .held(until: until),
@@ -109,6 +112,34 @@ extension RemediationExecutor {
         guard let (fault, name) = try await neverResetFault(station: station) else { return nil }
         return CommandRefusal(kind: .neverReset(connector: fault.evse),
                               reason: NeverResetCheck.describe(station: station, fault: fault, entry: name) + ": never reset automatically")
+    }
+
+    /// Availability changes that would make things worse, whatever a rule says: a disable that
+    /// names no connector takes the whole station out of service — sent automatically only while
+    /// a safety (never-reset) fault is open on it, where that fails safe; and an enable never puts
+    /// back in service a connector (or, naming none, a station) with a safety fault open.
+    func serviceRefusal(_ action: DecidedAction, station: String, connector: Int?) async throws -> CommandRefusal? {
+        let target = connector ?? 0
+        switch action.type {
+        case .disableConnector where target == 0:
+            if action.neverReset == true || action.catalogueSeverity == "safety" { return nil }
+            guard try await neverResetFaults(station: station).isEmpty else { return nil }
+            return CommandRefusal(kind: .refused, reason: "the disable names no connector, so it would take all of \(station) out of service; "
+                                  + "Vigil does that automatically only while a safety fault is open on the station")
+        case .enableConnector:
+            guard let (fault, entry) = try await neverResetFaults(station: station).first(where: { target == 0 || $0.0.evse == 0 || $0.0.evse == target })
+            else { return nil }
+            return CommandRefusal(kind: .refused, reason: "an enable would put \(target == 0 ? station : "\(station) connector \(target)") back in service while "
+                                  + NeverResetCheck.describe(station: station, fault: fault, entry: entry))
+        default:
+            return nil
+        }
+    }
+
+    /// Every open fault of `station` that must never be reset automatically.
+    func neverResetFaults(station: String) async throws -> [(StationStore.OpenFault, String)] {
+        let check = NeverResetCheck(store: reads, catalog: catalog)
+        return try await readGate("open faults", { try await check.openFaults(station: station) })
     }
 
     /// The first open fault of `station` that must never be reset automatically.

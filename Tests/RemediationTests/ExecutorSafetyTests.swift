@@ -147,6 +147,32 @@ import VendorCatalog
         #expect(try await CommandStore(host: f.store).commands().map(\.status) == [.queued])
     }
 
+    /// A careless "disable every fault" rule on a station-level fault (1.6 connector 0) would
+    /// take the whole station out of service: refused unless a safety fault is open there; and no
+    /// enable puts a connector with a ground fault (or, naming none, its station) back in service.
+    @Test func aStationWideDisableOnlyForASafetyFaultAndNoEnableOverOne() async throws {
+        let f = try await fixture(stations: 2)
+        defer { removeSQLiteFiles(f.path) }
+        await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .disableConnector), connector: nil))])
+        await f.executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .disableConnector), connector: 0))])
+        await f.executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .enableConnector), connector: 1))])
+        var commands = try await CommandStore(host: f.store).commands()
+        #expect(commands.map(\.status) == [.refused, .refused, .queued], "\(commands)")
+        #expect(commands.first?.detail?.hasPrefix("the disable names no connector, so it would take all of CP-1 out of service") == true)
+        let results = f.collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(results.map { $0.fields["status"] } == [.string("Refused"), .string("Refused")])
+        try await fault(f.store, station: "CP-2", connector: 2, code: "GroundFailure")
+        for (id, connector, type) in [(4, nil, ActionType.disableConnector), (5, 1, .enableConnector), (6, 2, .enableConnector),
+                                      (7, nil, .enableConnector), (8, 3, .disableConnector)] as [(Int, Int?, ActionType)] {
+            await f.executor.handle([StoredDecision(id: id, decision: decision(DecidedAction(type: type), station: "CP-2", connector: connector))])
+        }
+        commands = Array(try await CommandStore(host: f.store).commands().dropFirst(3))
+        // The station-wide disable fails safe; enabling connector 1 is fine; connector 2 or the whole station is not.
+        #expect(commands.map(\.status) == [.queued, .queued, .refused, .refused, .queued], "\(commands)")
+        #expect(commands[2].detail?.hasPrefix("an enable would put CP-2 connector 2 back in service while CP-2 has Generic OCPP GroundFailure open on connector 2") == true,
+                "\(commands[2].detail ?? "")")
+    }
+
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
         let f = try await fixture(stations: 10)
         defer { removeSQLiteFiles(f.path) }
