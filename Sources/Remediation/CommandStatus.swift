@@ -24,6 +24,9 @@ public enum CommandStatus: String, Sendable, CaseIterable {
     case held
     /// Refused by a safety gate.
     case refused
+    /// A reset of a station that another reset, sent moments before, restarts already (one reset
+    /// restarts every connector): not sent again; its rung's verification judges it as that one's.
+    case joined
 
     /// Not carried out, for a reason worth showing next to it (in an alert's "Tried:" list).
     public var isSetback: Bool { [.refused, .rejected, .failed, .held, .notConnected].contains(self) }
@@ -40,6 +43,7 @@ public enum CommandStatus: String, Sendable, CaseIterable {
         case .dryRun: return "dry run"
         case .held: return "held by the fleet breaker"
         case .refused: return "refused by a gate"
+        case .joined: return "joined an earlier reset"
         default: return rawValue
         }
     }

@@ -191,6 +191,19 @@ public struct CommandStore: Sendable {
         }
     }
 
+    /// The newest reset of `station` created since `since` that is going out, went out, or
+    /// waits for the station to reconnect (pending, sent, accepted, scheduled, queued): one a
+    /// later reset of the station can join.
+    public func recentReset(station: String, since: String) async throws -> CommandRow? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(CommandStore.commandColumns + """
+                 WHERE station = ? AND action = 'reset' AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'queued')
+                   AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
+                 ORDER BY id DESC LIMIT 1
+                """, station, since).map(CommandStore.commandRow).first
+        }
+    }
+
     /// Queued commands whose time to live has run out; they are marked expired.
     public func expireQueuedCommands(now: String) async throws -> [CommandRow] {
         try await host.withDatabase(schema: Self.schema) { database in

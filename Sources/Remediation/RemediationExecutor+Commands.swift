@@ -71,8 +71,12 @@ extension RemediationExecutor {
             await refuse(decision, action: action, decisionId: decisionId, station: station, record: base, refusal: refusal)
             return
         }
-        // Write-ahead: the command is on record (and counts against budgets) before it is sent.
         let connected = await commands.isReachable(station)
+        if action.type == .reset, let earlier = await resetToJoin(station: station, hard: action.resetType == "hard") {
+            await join(decision, action: action, decisionId: decisionId, station: station, record: base, earlier: earlier)
+            return
+        }
+        // Write-ahead: the command is on record (and counts against budgets) before it is sent.
         var record = base
         if !connected {
             record.status = .queued
@@ -113,6 +117,46 @@ extension RemediationExecutor {
             await send.value
             self.sendFinished(key: key, id: id)
         }
+    }
+
+    /// A reset of `station` sent within `resetJoinWindow` that restarts it already, at least as
+    /// hard as this one: two ladders of one station (a fault on each connector) would otherwise
+    /// reset it twice within moments — the second while it reboots, and against its budget.
+    /// Not a safety gate: when the record cannot be read, the reset goes its normal way.
+    func resetToJoin(station: String, hard: Bool) async -> CommandRow? {
+        let since = RuleRunner.timestamp(clock().addingTimeInterval(-policy.resetJoinWindow))
+        do {
+            guard let earlier = try await commandReads.recentReset(station: station, since: since) else { return nil }
+            return earlier.argument == "hard" || !hard ? earlier : nil
+        } catch {
+            log(.warning, "cannot read recent resets; the reset goes out on its own", ["station": station, "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Records a reset as joining `earlier` (not sent), audits it, and tells the rules: its
+    /// ladder waits for its verification as the earlier reset's does.
+    func join(_ decision: Decision, action: DecidedAction, decisionId: Int?, station: String, record base: NewCommand, earlier: CommandRow) async {
+        var record = base
+        record.status = .joined
+        let earlierTarget = earlier.connector.map { "\(earlier.station)/\($0)" } ?? earlier.station
+        record.detail = "joined reset \(earlier.argument ?? "") #\(earlier.id) of \(station) (rule \(earlier.rule), \(earlierTarget), \(earlier.createdAt)): "
+            + "one reset restarts every connector"
+        var inserted: Int?
+        do {
+            guard let id = try await commandRecords.insertCommand(record, now: now) else { return }   // delivered twice: handled once
+            inserted = id
+        } catch {
+            log(.error, "cannot record a joined reset", ["station": station, "error": "\(error)"])
+        }
+        let note = record.detail ?? ""
+        let details = inserted.map {
+            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: CommandStatus.joined.rawValue, note: note)
+        } ?? note
+        await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
+                                         rule: decision.rule, action: action.label, outcome: CommandStatus.joined.rawValue, details: details))
+        log(.info, "reset joined an earlier one", ["station": station, "rule": decision.rule, "earlier": String(earlier.id)])
+        report(decision, action: action, status: "Joined", reason: note)
     }
 
     func sendFinished(key: String, id: Int) {

@@ -22,6 +22,9 @@ public struct RemediationPolicy: Sendable {
     public var rebootLoopBoots = 3
     public var rebootLoopWindow: TimeInterval = 3_600
     public var rebootLoopHold: TimeInterval = 86_400
+    /// A reset of a station within this long after another one went out to it (at least as
+    /// hard) joins that one instead of being sent: one reset restarts every connector.
+    public var resetJoinWindow: TimeInterval = 60
     /// A boot within this long after an accepted reset is attributed to it.
     public var bootAttribution: TimeInterval = 600
     /// Planned work: no automatic commands to these stations or sites while a window is open.

@@ -149,6 +149,25 @@ import Testing
         #expect(collected.alerts.withLock { $0 }.map(\.severity) == [.safety])
     }
 
+    /// Two ladders of one station (a fault on each connector) decide resets moments apart: the
+    /// second joins the first instead of restarting the station again (and spending its
+    /// budget); a hard one does not join a soft one; another station's is its own.
+    @Test func aSecondResetOfAStationWithinMomentsJoinsTheFirst() async throws {
+        let (executor, store, collected, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft"), connector: 1))])
+        await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .reset, resetType: "soft"), connector: 2))])
+        await executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .reset, resetType: "hard"), connector: 3))])
+        let commands = try await CommandStore(host: store).commands()
+        #expect(commands.map(\.status) == [.queued, .joined, .queued], "\(commands)")
+        #expect(commands[1].detail?.hasPrefix("joined reset soft #\(commands[0].id) of CP-1 (rule r, CP-1/1,") == true, "\(commands[1].detail ?? "")")
+        let joined = collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(joined.map { $0.fields["status"] } == [.string("Joined")])
+        #expect(joined.first?.fields["target"] == .string("CP-1/2"))
+        #expect(try await CommandStore(host: store).commandCount(station: "CP-1", actionPrefix: "reset", since: "2000-01-01T00:00:00Z") == 0,
+                "queued and joined resets are not spent")
+    }
+
     @Test func queuedCommandsExpireOnRecord() async throws {
         let (executor, store, _, path) = try executor()
         defer { removeSQLiteFiles(path) }
