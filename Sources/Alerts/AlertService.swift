@@ -49,14 +49,17 @@ public actor AlertService {
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
                 let last = open.lastNotified.flatMap(UTCTimestamp.parse) ?? .distantPast
                 announce(alertId: open.id, event: "repeat", status: "open", request)
-                guard request.outcomeChanged || clock().timeIntervalSince(last) >= settings.repeatInterval else {
-                    // Not sent again yet; a changed severity or title is still on the record.
+                // A rise in severity (a fault turning out to be a safety one) does not wait.
+                let escalates = request.severity > open.severity
+                guard request.outcomeChanged || escalates || clock().timeIntervalSince(last) >= settings.repeatInterval else {
+                    // Not sent again yet: `sendHeldRepeats` sends the newest state once the interval
+                    // is over; a changed severity or title is on the record meanwhile.
                     if open.severity != request.severity || open.title != request.title {
                         await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
                                                   action: "alert \(request.route) revise", outcome: "revised",
                                                   details: AlertTrail.alertDetails(alert: open.id, event: "revise", status: "open",
                                                                                    severity: request.severity, title: request.title,
-                                                                                   note: "severity or title changed; not sent again before the repeat interval"))])
+                                                                                   note: "severity or title changed; sent as an update when the repeat interval is over"))])
                     }
                     return
                 }
@@ -81,6 +84,35 @@ public actor AlertService {
             try await enqueue(alertId: alertId, event: event, route: request.route, request: request)
         } catch {
             log(.error, "cannot raise an alert", ["rule": request.rule, "target": request.target, "error": "\(error)"])
+        }
+    }
+
+    /// Sends, as an update, every open alert whose repeats the repeat interval held back and
+    /// whose interval is now over: the newest count, severity, title and text reach on-call even
+    /// when no further repeat comes (a throttle, not a drop). Silenced alerts wait.
+    public func sendHeldRepeats() async {
+        await takeTurn()
+        defer { endTurn() }
+        do {
+            let due = try await store.heldRepeats(notifiedBefore: AlertStore.time(clock().addingTimeInterval(-settings.repeatInterval)))
+            for open in due {
+                let request = AlertRequest(rule: open.rule, target: open.target, station: open.station, site: open.site, vendor: open.vendor,
+                                           route: open.route, severity: open.severity, title: open.title, text: open.text, decisionId: nil)
+                if try await silence(for: request) != nil { continue }
+                try await enqueue(alertId: open.id, event: "update", route: open.route, request: request)
+                try await store.markAlertNotified(id: open.id, now: now)   // also when every endpoint filtered it: not retried
+            }
+        } catch {
+            log(.error, "cannot send held alert repeats", ["error": "\(error)"])
+        }
+    }
+
+    /// `sendHeldRepeats` every `interval` until cancelled.
+    public func sendHeldRepeats(every interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            await sendHeldRepeats()
         }
     }
 

@@ -58,6 +58,16 @@ public struct AlertStore: Sendable {
         }
     }
 
+    /// Open alerts that were sent, repeated since, and last sent at or before `notifiedBefore`:
+    /// repeats the repeat interval held back, due now.
+    public func heldRepeats(notifiedBefore: String) async throws -> [AlertRow] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.rows(AlertStore.alertColumns + """
+                 WHERE status = 'open' AND last_notified IS NOT NULL AND last_seen > last_notified AND last_notified <= ? ORDER BY id
+                """, notifiedBefore).map(AlertStore.alertRow)
+        }
+    }
+
     public func markAlertNotified(id: Int, now: String) async throws {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.run("UPDATE alerts SET last_notified = ? WHERE id = ?", now, id)

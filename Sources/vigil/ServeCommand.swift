@@ -369,9 +369,11 @@ struct ServeCommand {
         // Queued commands for stations that never came back expire on record.
         let expire: @Sendable () async -> Void = { await executor.expireQueue(every: .seconds(30)) }
         let deliver: @Sendable () async -> Void = { await dispatcher.run() }
+        // Repeats the repeat interval held back go out once it is over (on the node that acts).
+        let heldRepeats: @Sendable () async -> Void = { await alertService.sendHeldRepeats(every: .seconds(5)) }
         // The time half of the audit cadence: the head is signed within a minute of any entry.
         let signAudit: @Sendable () async -> Void = { await auditor.run(every: .seconds(AuditChain.Cadence.standard.seconds)) }
-        let acting = ([rules, react, act, expire, detectFraud] + (billing.map { [$0.task] } ?? [])).map(gate.gated)
+        let acting = ([rules, react, act, expire, detectFraud, heldRepeats] + (billing.map { [$0.task] } ?? [])).map(gate.gated)
         var clustered = cluster?.background ?? []
         if let role = cluster?.remediation {
             clustered.append { [log] in

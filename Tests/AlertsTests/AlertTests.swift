@@ -55,6 +55,32 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger", "update"])
     }
 
+    /// A repeat the interval held back is not lost: when the interval is over its newest state
+    /// goes out as an update, once, even with no further repeat; a rise in severity goes at once.
+    @Test(arguments: TestEngine.all) func aHeldBackRepeatGoesOutWhenTheIntervalIsOverAndAnEscalationAtOnce(engine: TestEngine) async throws {
+        let clock = TestClock()
+        let (service, store, test) = try service(engine, [route(.generic)], clock: clock)
+        defer { test.remove() }
+        await service.raise(request(severity: .major))
+        clock.advance(60)
+        var other = request(severity: .major)
+        other.title = "CP-1 connector 1: OtherError"
+        await service.raise(other)                  // within the hour: held back
+        await service.sendHeldRepeats()
+        #expect(try await AlertStore(host: store).deliveries(status: nil).map(\.event) == ["trigger"])
+        clock.advance(3_600)
+        await service.sendHeldRepeats()             // the interval is over: the newest state goes out
+        await service.sendHeldRepeats()             // once
+        var deliveries = try await AlertStore(host: store).deliveries(status: nil)
+        #expect(deliveries.map(\.event) == ["trigger", "update"])
+        #expect(deliveries.last?.body.contains("OtherError") == true)
+        clock.advance(60)
+        await service.raise(request(severity: .safety))   // a safety fault now: not held back
+        deliveries = try await AlertStore(host: store).deliveries(status: nil)
+        #expect(deliveries.map(\.event) == ["trigger", "update", "update"])
+        #expect(try await AlertStore(host: store).alerts(status: nil).first?.severity == .safety)
+    }
+
     /// Raises that arrive together (a breaker's grouped alert, a storm) do not interleave: one
     /// alert, one trigger, and the repeats counted within the repeat interval, not sent.
     @Test(arguments: TestEngine.all) func raisesArrivingTogetherOpenOneAlertAndSendOneTrigger(engine: TestEngine) async throws {
