@@ -45,7 +45,8 @@ extension Evaluation {
                     return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: entryName),
                             "the catalogue says \(entryName) is never reset automatically: disabling the connector instead")
                 }
-                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety",
+                                    instead: Self.resetNotSent(kind.rawValue, because: "\(entryName) is never reset automatically")),
                         "the catalogue says \(entryName) is never reset automatically: alerting instead")
             }
             if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
@@ -54,7 +55,8 @@ extension Evaluation {
                     return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: other),
                             "\(station) has \(other) open on \(place), never reset automatically: disabling the connector instead")
                 }
-                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety",
+                                    instead: Self.resetNotSent(kind.rawValue, because: "\(station) has \(other) open on \(place)")),
                         "\(station) has \(other) open on \(place), never reset automatically: alerting instead of reset \(kind.rawValue)")
             }
             return (DecidedAction(type: .reset, resetType: kind.rawValue, allowDuringSession: rung.allowDuringSession,
@@ -95,15 +97,18 @@ extension Evaluation {
                     return (DecidedAction(type: .disableConnector, catalogueEntry: name),
                             "catalogue: \(name) is never reset automatically: disable the connector, then a technician")
                 }
-                return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety"),
+                return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety",
+                                    instead: Self.resetNotSent(nil, because: "\(name) is never reset automatically")),
                         "catalogue: \(name) is never reset automatically: technician")
             }
             switch entry.remedy {
             case .softReset, .hardReset:
                 if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
                     let severity = max(entry.severity, fallback.severity).rawValue
-                    return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity),
-                            "catalogue: \(name) → \(entry.remedy.rawValue), but \(station) has \(other) open on connector \(connector), never reset automatically: alerting instead")
+                    let place = connector == 0 ? "the station itself" : "connector \(connector)"
+                    return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time, severity: severity,
+                                        instead: Self.resetNotSent(entry.remedy == .softReset ? "soft" : "hard", because: "\(station) has \(other) open on \(place)")),
+                            "catalogue: \(name) → \(entry.remedy.rawValue), but \(station) has \(other) open on \(place), never reset automatically: alerting instead")
                 }
                 let kind = entry.remedy == .softReset ? "soft" : "hard"
                 return (DecidedAction(type: .reset, resetType: kind, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
@@ -124,8 +129,10 @@ extension Evaluation {
         }
     }
 
+    /// The alert a rung (or a fallback) sends. `instead`: the engine sends it in place of a reset
+    /// it will not decide — its title and first lines say so and why, ahead of the rule's own text.
     func alertAction(_ spec: AlertSpec, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date,
-                     severity: String? = nil) -> DecidedAction {
+                     severity: String? = nil, instead: (title: String, text: String)? = nil) -> DecidedAction {
         let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
         var text = spec.text.render { values[$0] }
         var title = spec.title.render { values[$0] }
@@ -145,11 +152,24 @@ extension Evaluation {
             // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
             text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
         }
+        if let instead {
+            title = "\(ladder.target.key): \(instead.title)"
+            text = instead.text + "\n\n" + text
+        }
         var action = DecidedAction(type: .alert, route: spec.route, severity: severity ?? spec.severity.rawValue,
                                    title: title, text: text,
                                    catalogueEntry: match.map { "\($0.entry.vendor) \($0.entry.code)" })
         action.trigger = ladder.event.kind
         return action
+    }
+
+    /// The title and first lines of an alert sent instead of a reset the engine will not decide.
+    static func resetNotSent(_ kind: String?, because why: String) -> (title: String, text: String) {
+        let reset = kind.map { "reset \($0)" } ?? "reset"
+        return ("\(reset) not sent — \(why)",
+                "Vigil did not send a \(reset): \(why), and a fault of that kind is never reset automatically (a reset does not clear it "
+                + "and may re-energise a faulty circuit). Nothing was tried for it. Check the station on site; an operator can still reset it "
+                + "by hand with --force and a reason.")
     }
 
     func placeholderValues(rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> [String: String] {

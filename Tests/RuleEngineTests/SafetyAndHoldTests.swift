@@ -65,6 +65,20 @@ import VendorCatalog
         #expect(act.reason.contains("is never reset automatically: disabling the connector instead"))
     }
 
+    /// The alert the engine sends instead of a reset says so — which reset, and which fault
+    /// where — ahead of the rule's own text (which spoke of a reset tried, and of this
+    /// connector's code, not the ground fault on the other one).
+    @Test func theAlertSentInsteadOfAResetSaysWhy() throws {
+        var timeline = try timeline(Self.careless)
+        timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), faulted(at: 10, connector: 1, code: "InternalError"))
+        timeline.advance(toSecond: 60)
+        #expect(resets(timeline).isEmpty)
+        let alert = try #require(timeline.decisions.first { $0.action?.type == .alert && $0.target.key == "CP-1/1" }, "\(timeline.lines)")
+        #expect(alert.action?.severity == "safety")
+        #expect(alert.action?.title == "CP-1/1: reset hard not sent — CP-1 has Generic OCPP GroundFailure open on connector 2", "\(alert.action?.title ?? "")")
+        #expect(alert.action?.text?.hasPrefix("Vigil did not send a reset hard: CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
+    }
+
     /// Vendor codes arriving as OtherError: the vendor's own entry must class them.
     @Test(arguments: [
         ("Delta Electronics", "X", "EV0086", "Delta EV0086"),   // RCD self-test failed
