@@ -25,9 +25,11 @@ extension RemediationExecutor {
             return
         }
         // While the fleet breaker holds, pages about stations' health fold into its one grouped
-        // alert — not safety pages, and not fraud or security ones: a fault storm says nothing
-        // about a stolen card, and those pages go to their own route (often not on-call's).
-        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety,
+        // alert — not safety pages (by the rule's severity, or by the catalogue's for the fault:
+        // a careless `minor` must not fold a ground fault away), and not fraud or security ones:
+        // a fault storm says nothing about a stolen card, and those pages go to their own route.
+        let aboutSafety = request.severity == .safety || action.catalogueSeverity == Severity.safety.rawValue
+        if let until = fleetHaltedUntil, until > clock(), !aboutSafety,
            !Self.neverFoldedTriggers.contains(action.trigger ?? .statusChanged) {
             noteHeld("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,

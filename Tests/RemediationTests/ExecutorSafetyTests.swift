@@ -198,13 +198,18 @@ import VendorCatalog
         let commands = try await CommandStore(host: f.store).commands()
         #expect(commands.prefix(5).map(\.status) == [.held, .held, .held, .held, .held])
         #expect(commands.last?.status == .queued && commands.last?.action == "disableConnector")
+        // A careless rule's minor page about a ground fault is a safety page all the same: not folded.
+        var groundFault = DecidedAction(type: .alert, route: "oncall", severity: "minor", title: "CP-3 connector 1 faulted", text: "…")
+        groundFault.catalogueSeverity = "safety"
+        await f.executor.handle([StoredDecision(id: 12, decision: decision(groundFault, station: "CP-3"))])
+        #expect(f.collected.alerts.withLock { $0 }.contains { $0.title == "CP-3 connector 1 faulted" })
         // A fraud page is not about the storm: it goes out on its own route.
         var fraudPage = DecidedAction(type: .alert, route: "fraud", severity: "major", title: "token probing at CP-7", text: "…")
         fraudPage.trigger = .fraudSuspected
         await f.executor.handle([StoredDecision(id: 11, decision: decision(fraudPage, station: "CP-7"))])
         let fraudAlerts = f.collected.alerts.withLock { $0 }.filter { $0.route == "fraud" }
         #expect(fraudAlerts.map(\.title) == ["token probing at CP-7"])
-        let alerts = f.collected.alerts.withLock { $0 }.filter { $0.route != "fraud" }
+        let alerts = f.collected.alerts.withLock { $0 }.filter { $0.route != "fraud" && $0.title != "CP-3 connector 1 faulted" }
         #expect(Set(alerts.map(\.rule)) == ["fleet-breaker"])
         #expect(alerts.last?.text.contains("Held: reset soft CP-1/1 (rule careless); disableConnector CP-2/1") == true)
         #expect(alerts.last?.text.contains("alert \"CP-1 connector 1 stuck\"") == true)
