@@ -120,6 +120,12 @@ extension Evaluation {
                 return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: name),
                         "catalogue: \(name) → disableConnector")
             case .none, .waitForRecovery:
+                // A vendor code the catalogue does not know, answered only by the generic entry of
+                // its OCPP code: a gap, not the manufacturer saying "nothing to do" — on-call hears.
+                if match.basis == .genericErrorCode, let code = ladder.event.value(of: "vendorErrorCode")?.description, !code.isEmpty {
+                    return (alertAction(fallback, rule: rule, ladder: ladder, match: match, at: time),
+                            "no catalogue entry for vendor code \(code) (the generic \(name) entry says \(entry.remedy.rawValue)): alerting route \(fallback.route)")
+                }
                 return (DecidedAction(type: .none, catalogueEntry: name), "catalogue: \(name) → \(entry.remedy.rawValue), no command")
             default:
                 let severity = max(entry.severity, fallback.severity).rawValue

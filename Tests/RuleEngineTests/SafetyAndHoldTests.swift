@@ -79,6 +79,24 @@ import VendorCatalog
         #expect(alert.action?.text?.hasPrefix("Vigil did not send a reset hard: CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
     }
 
+    /// `remedy: catalogue` for a vendor code the catalogue does not know: only the generic
+    /// OtherError entry answers ("none"), which is a gap, not the manufacturer's word — on-call
+    /// hears through the fallback instead of nothing happening.
+    @Test func anUnknownVendorCodeUnderRemedyCatalogueAlertsInsteadOfNothing() throws {
+        var timeline = try timeline("""
+            - id: by-the-book
+              when: { event: statusChanged, where: { to: Faulted } }
+              then:
+                - remedy: catalogue
+                  fallback: { route: oncall, severity: major }
+            """)
+        timeline.send(event(.statusChanged, at: 0, connector: 1, vendor: "ABB", model: "Terra AC",
+                            ["to": .string("Faulted"), "ocppErrorCode": .string("OtherError"), "vendorErrorCode": .string("ZZZ-42")]))
+        let act = try #require(timeline.decisions.first { $0.kind == .act })
+        #expect(act.action?.type == .alert && act.action?.route == "oncall", "\(timeline.lines)")
+        #expect(act.reason.contains("no catalogue entry for vendor code ZZZ-42 (the generic Generic OCPP OtherError entry says none)"), "\(act.reason)")
+    }
+
     /// Vendor codes arriving as OtherError: the vendor's own entry must class them.
     @Test(arguments: [
         ("Delta Electronics", "X", "EV0086", "Delta EV0086"),   // RCD self-test failed
