@@ -59,7 +59,10 @@ struct RuleReloader {
         do {
             let ruleSet = try RuleSet.load(directory: directory)
             let change = await runner.reload(ruleSet)
-            log(.info, "rules reloaded", ["reason": reason, "rules": String(ruleSet.rules.count),
+            // Rules gone (a file emptied or deleted, a rule renamed) take their running ladders and
+            // windows with them: said louder than an ordinary reload.
+            log(change.removed.isEmpty ? .info : .warning, change.removed.isEmpty ? "rules reloaded" : "rules reloaded; some rules were removed and their state dropped",
+                ["reason": reason, "rules": String(ruleSet.rules.count),
                                           "added": change.added.joined(separator: ","), "removed": change.removed.joined(separator: ","),
                                           "changed": change.changed.joined(separator: ",")])
             let hashes = ruleSet.rules.map { "\($0.id)=\($0.hash.prefix(12))" }.joined(separator: " ")
