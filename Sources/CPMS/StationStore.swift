@@ -79,14 +79,20 @@ public actor StationStore {
         return value
     }
 
-    /// Records a boot; unknown stations are registered with `registration` unless it is nil.
+    /// Records a boot; unknown stations are registered with `registration` unless it is nil. A
+    /// station marked rejected is left as it is (its registration is returned).
     public nonisolated func recordBoot(id: String, vendor: String, model: String, serial: String?, firmware: String?, ocppVersion: String,
                                        reason: String?, registrationForUnknown: String?, securityProfile: Int? = nil,
                                        now: String) async throws -> String? {
         try await committed { store in
-            if try store.registration(of: id) == nil {
+            switch try store.registration(of: id) {
+            case nil:
                 guard let registrationForUnknown else { return nil }
                 try store.database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
+            case "rejected"?:
+                return "rejected"   // nothing a rejected station says is stored (its frames stay in the raw log)
+            default:
+                break
             }
             try store.database.run("""
                 UPDATE stations SET vendor = ?, model = ?, serial = ?, firmware = ?, ocpp_version = ?, last_boot = ?, boot_reason = ?,

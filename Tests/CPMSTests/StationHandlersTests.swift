@@ -184,8 +184,11 @@ import VendorCatalog
             #expect(await refusedCode(charger, "StatusNotification", status) == nil)
             // Marked rejected, it is refused again from its next boot on.
             #expect(try await store.setRegistration(id: "CP-STRANGER", "rejected"))
-            #expect(try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y")).status == .rejected)
+            #expect(try await charger.call(V16.BootNotificationRequest(chargePointVendor: "Impostor", chargePointModel: "Z")).status == .rejected)
             #expect(await refusedCode(charger, "Heartbeat", JSONObject()) == "SecurityError")
+            // What a rejected station says is not stored: the registry keeps what it knew.
+            let record = try #require(try await store.station("CP-STRANGER"))
+            #expect(record.vendor == "X" && record.model == "Y")
             await charger.socket.close()
             await running.value
         }
