@@ -24,6 +24,11 @@ public enum StationIdentity {
                 : "\"\(Character(UnicodeScalar(byte)))\""
             return "a station id may contain only A-Z, a-z, 0-9 and * - _ = : + | @ . ; \(shown) at byte \(offset + 1) is not allowed"
         }
+        // `.` and `..` are path segments: every HTTP client and proxy resolves them away, so such a
+        // station could never be named in the API (`/stations/../history` is `/history`).
+        if bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) && bytes.count <= 2 {
+            return "a station id must not be \"\(id)\" (a path segment HTTP clients resolve away)"
+        }
         return nil
     }
 

@@ -4,7 +4,7 @@ import Testing
 /// One canonical form for station ids: ASCII letters, digits and `* - _ = : + | @ .`, 1 to 48
 /// of them; look-alikes, other normalisation forms and control characters are refused.
 @Suite struct StationIdentityTests {
-    @Test(arguments: ["CP-1", "cp-1", "KEBA-1", "GRS-0001", "a", "Station_7.2", "op@site:north+1|x*y=z",
+    @Test(arguments: ["CP-1", "cp-1", "KEBA-1", "GRS-0001", "a", "Station_7.2", "op@site:north+1|x*y=z", "...", ".a",
                       String(repeating: "x", count: 48)])
     func accepts(id: String) {
         #expect(StationIdentity.problem(with: id) == nil)
@@ -21,6 +21,8 @@ import Testing
         ("CP/1", "\"/\" at byte 3"),
         ("CP%2D1", "\"%\" at byte 3"),
         (String(repeating: "x", count: 49), "a station id has at most 48 characters, got 49 bytes"),
+        (".", "must not be \".\" (a path segment"),
+        ("..", "must not be \"..\" (a path segment"),
     ])
     func refuses(id: String, problem: String) {
         let found = StationIdentity.problem(with: id)
