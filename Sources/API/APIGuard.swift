@@ -46,7 +46,8 @@ public final class APIGuard: Sendable {
     }
 
     var filter: Router.Filter {
-        Router.Filter(screen: { [self] request in await screen(request) }, finish: { [self] request, response in finish(request, response) })
+        Router.Filter(screen: { [self] request in await screen(request) }, admit: { [self] request in await admit(request) },
+                      finish: { [self] request, response in finish(request, response) })
     }
 
     /// The refusal for a request that fails a check, or nil to let it through.
@@ -72,6 +73,13 @@ public final class APIGuard: Sendable {
                 return response
             }
         }
+        return nil
+    }
+
+    /// The refusal for a request a route serves that fails the body check (a mutating request
+    /// must say JSON), or nil. Runs after routing: a method or path no route serves is 405 or
+    /// 404, not 415.
+    func admit(_ request: HTTPRequest) async -> HTTPResponse? {
         if Self.mutatingMethods.contains(request.method) {
             guard Self.isJSON(request.headers["Content-Type"]) else {
                 let sent = request.headers["Content-Type"].map { $0.escapingControls.debugDescription } ?? "none"

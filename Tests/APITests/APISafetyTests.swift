@@ -20,6 +20,19 @@ import Testing
         #expect(audit.isEmpty, "nothing may reach the audit trail: \(audit)")
     }
 
+    /// A method no route serves is 405 with Allow, and a path none serves 404 — whatever the
+    /// Content-Type: the body check (415) is only for a request a route would take.
+    @Test func aMethodNoRouteServesIs405NotAMediaTypeError() async throws {
+        let serve = try await VigilServe()
+        defer { serve.stop() }
+        let host = [("Host", "127.0.0.1:\(serve.httpPort)")]
+        let delete = await serve.exchange("DELETE", "/api/v1/stations", headers: host)
+        #expect(delete.status == 405 && delete.header("Allow")?.contains("GET") == true, "\(delete.status)")
+        #expect(delete.json?["code"] as? String == "method_not_allowed")
+        let nowhere = await serve.exchange("POST", "/api/v1/nowhere", headers: host + [("Content-Type", "text/plain")], body: "x")
+        #expect(nowhere.status == 404)
+    }
+
     @Test func jsonWithCharsetIsAccepted() async throws {
         let serve = try await VigilServe()
         defer { serve.stop() }

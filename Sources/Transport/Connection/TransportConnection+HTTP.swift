@@ -14,6 +14,10 @@ extension TransportConnection {
             } else {
                 switch router.resolve(method: request.method, rawPath: request.rawPath) {
                 case .handler(let handler, let parameters):
+                    if let refused = await router.filter?.admit(request) {
+                        respond(finish(request, refused), to: request, closing: closing || isShuttingDown)
+                        break
+                    }
                     var routed = request
                     routed.pathParameters = parameters
                     let response = finish(request, await handler(routed))

@@ -50,13 +50,18 @@ public struct Router: Sendable {
     /// every response before it is written, the server's own 404 and 405 included (to add
     /// headers, or to give errors the application's body shape). It does not see requests
     /// the parser refused (400, 408, 413, 431): those never reach a router.
+    /// `admit` may refuse a request that resolved to a handler, before the handler runs (a body
+    /// check that means nothing for a path or method no route serves: those stay 404 and 405).
     public struct Filter: Sendable {
         public var screen: @Sendable (HTTPRequest) async -> HTTPResponse?
+        public var admit: @Sendable (HTTPRequest) async -> HTTPResponse?
         public var finish: @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse
 
         public init(screen: @escaping @Sendable (HTTPRequest) async -> HTTPResponse?,
+                    admit: @escaping @Sendable (HTTPRequest) async -> HTTPResponse? = { _ in nil },
                     finish: @escaping @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse = { _, response in response }) {
             self.screen = screen
+            self.admit = admit
             self.finish = finish
         }
     }
