@@ -107,6 +107,9 @@ def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database
     assert "s3cret" not in wrong_engine.stderr
     misspelt = vigil("stations", "command", "CP-1", "rest", "--by", "dana", "--http", "127.0.0.1:9")
     assert misspelt.returncode == 2 and 'did you mean "reset"?' in misspelt.stderr, misspelt
+    unreachable = vigil("stations", "command", "CP-1", "reset", "--by", "dana", "--http", "127.0.0.1:9")
+    assert unreachable.returncode == 1 and "cannot reach the running vigil serve at 127.0.0.1:9" in unreachable.stderr, unreachable
+    assert "NSURLErrorDomain" not in unreachable.stderr
     for verb in ("log", "history", "quirks"):
         unknown = vigil("stations", verb, "NOPE", "--db", database)
         assert unknown.returncode == 1 and 'no station "NOPE"' in unknown.stderr and unknown.stdout == "", (verb, unknown)
