@@ -185,8 +185,19 @@ struct StationsCommand {
                 printError("no station \(id.debugDescription) in \(path)")
                 return 1
             }
+            // Every fault open at the station: a 1.6 StatusNotification's code is on its connector's
+            // line too, but a 2.0.1 NotifyEvent problem (and a station-level one) only here.
+            let faults = try await store.openFaults(station: id)
             if arguments.has("json") {
-                printLine(json(summary(station)))
+                var object = summary(station)
+                object["openFaults"] = faults.map { fault -> [String: Any] in
+                    var entry: [String: Any] = ["evse": fault.evse, "code": fault.code.rawValue, "since": fault.raisedAt]
+                    entry["vendorId"] = fault.vendorId
+                    entry["vendorErrorCode"] = fault.vendorErrorCode
+                    entry["info"] = fault.info
+                    return entry
+                }
+                printLine(json(object))
                 return 0
             }
             printStoredLine("\(station.id): \(station.vendor ?? "?") \(station.model ?? "?"), serial \(station.serial ?? "-"), firmware \(station.firmware ?? "-")")
@@ -197,6 +208,13 @@ struct StationsCommand {
                 if let code = connector.errorCode, code.isFault { line += " \(code)" }
                 if let vendorCode = connector.vendorErrorCode, !vendorCode.isEmpty { line += " (vendor code \(vendorCode))" }
                 printStoredLine(line + " since \(connector.updatedAt)")
+            }
+            for fault in faults {
+                let place = fault.evse == 0 ? "the station itself" : "EVSE \(fault.evse)"
+                var line = "  open fault on \(place): \(fault.code.rawValue)"
+                if let vendorCode = fault.vendorErrorCode, !vendorCode.isEmpty { line += " (vendor code \(vendorCode))" }
+                if let info = fault.info, !info.isEmpty { line += " \(info)" }
+                printStoredLine(line + " since \(fault.raisedAt)")
             }
             return 0
         }
@@ -210,6 +228,7 @@ struct StationsCommand {
         object["firmware"] = station.firmware
         object["ocppVersion"] = station.ocppVersion
         object["lastSeen"] = station.lastSeen
+        object["lastBoot"] = station.lastBoot
         object["site"] = station.site
         object["securityProfile"] = station.securityProfile
         object["connectors"] = station.connectors.map { connector -> [String: Any] in

@@ -9,12 +9,14 @@ import json
 import re
 import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
+from conftest import vigil_binary
 from websocket_support import *  # noqa: F401,F403 — URLs, run, raw-socket helpers
 
 
@@ -152,8 +154,21 @@ def test_ocpp201_meter_values_and_log_status_are_answered(serve_server):
             assert await exchange('[2,"l1","LogStatusNotification",{"status":"Uploaded","requestId":7}]') == [3, "l1", {}]
             refused = await exchange('[2,"m2","MeterValues",{"evseId":-1,"meterValue":[' + sample + ']}]')
             assert refused[:3] == [4, "m2", "PropertyConstraintViolation"], refused
+            tripped = ('{"eventId":1,"timestamp":"2026-12-07T10:00:01Z","trigger":"Delta","actualValue":"true","techCode":"E42",'
+                       '"eventNotificationType":"HardWiredNotification","component":{"name":"RCD","evse":{"id":2}},"variable":{"name":"Tripped"}}')
+            notified = await exchange('[2,"n1","NotifyEvent",{"generatedAt":"2026-12-07T10:00:01Z","seqNo":0,"eventData":[' + tripped + ']}]')
+            assert notified == [3, "n1", {}], notified
 
     run(scenario())
+    # A 2.0.1 fault is on no connector's status line: `stations show` lists the station's open faults.
+    db = serve_server.args[serve_server.args.index("--db") + 1]
+    shown = subprocess.run([str(vigil_binary()), "stations", "show", "CS-201-MV", "--db", db, "--json"], capture_output=True, text=True, timeout=STEP)
+    assert shown.returncode == 0, shown
+    station = json.loads(shown.stdout)
+    assert [(f["evse"], f["code"], f.get("vendorErrorCode")) for f in station["openFaults"]] == [(2, "RCD/Tripped", "E42")], station
+    assert station.get("lastBoot"), station
+    text = subprocess.run([str(vigil_binary()), "stations", "show", "CS-201-MV", "--db", db], capture_output=True, text=True, timeout=STEP)
+    assert "open fault on EVSE 2: RCD/Tripped (vendor code E42)" in text.stdout, text.stdout
 
 
 def test_ocpp_library_charge_points_boot_and_report_status(serve_server):
