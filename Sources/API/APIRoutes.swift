@@ -154,10 +154,20 @@ public enum APIRoutes {
             let id = request.pathParameters["id"] ?? ""
             return await APIError.answering("GET /api/v1/stations/{id}", log: log) {
                 guard let station = try await store.station(id) else { throw APIError(.notFound, "no station \(id)") }
-                return .json(.ok, Array(JSONWriter.string(json(station)).utf8))
+                // Every fault open at it: a 2.0.1 NotifyEvent problem is on no connector's status.
+                guard case .object(var object) = json(station) else { return .json(.ok, Array(JSONWriter.string(json(station)).utf8)) }
+                object.members.append(("openFaults", .array(try await store.openFaults(station: id).map(openFaultJSON))))
+                return .json(.ok, Array(JSONWriter.string(.object(object)).utf8))
             }
         }
         return router
+    }
+
+    static func openFaultJSON(_ fault: StationStore.OpenFault) -> JSONValue {
+        .object(JSONObject([("evse", .integer(fault.evse)), ("code", .string(fault.code.rawValue)),
+                            ("vendorId", fault.vendorId.map { .string($0) } ?? .null),
+                            ("vendorErrorCode", fault.vendorErrorCode.map { .string($0) } ?? .null),
+                            ("info", fault.info.map { .string($0) } ?? .null), ("since", .string(fault.raisedAt))]))
     }
 
     /// `apiAuth` in /api/v1/health while no API user exists.

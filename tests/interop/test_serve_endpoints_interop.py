@@ -167,6 +167,9 @@ def test_ocpp201_meter_values_and_log_status_are_answered(serve_server):
     station = json.loads(shown.stdout)
     assert [(f["evse"], f["code"], f.get("vendorErrorCode")) for f in station["openFaults"]] == [(2, "RCD/Tripped", "E42")], station
     assert station.get("lastBoot"), station
+    with urllib.request.urlopen(f"http://127.0.0.1:{serve_server.port('http')}/api/v1/stations/CS-201-MV", timeout=STEP) as response:
+        api = json.loads(response.read())
+    assert [(f["evse"], f["code"], f["vendorErrorCode"]) for f in api["openFaults"]] == [(2, "RCD/Tripped", "E42")], api
     text = subprocess.run([str(vigil_binary()), "stations", "show", "CS-201-MV", "--db", db], capture_output=True, text=True, timeout=STEP)
     assert "open fault on EVSE 2: RCD/Tripped (vendor code E42)" in text.stdout, text.stdout
 
