@@ -41,6 +41,8 @@ struct Arguments {
     func integer(_ name: String, default fallback: Int) throws(UsageError) -> Int {
         guard let text = options[name] else { return fallback }
         guard let value = Int(text), value >= 0 else { throw UsageError("--\(name) must be a non-negative integer, got \(text.debugDescription)") }
+        // A listing's `--limit 0` would print nothing and succeed: never what was meant.
+        if name == "limit" && value == 0 { throw UsageError("--limit must be at least 1") }
         return value
     }
 

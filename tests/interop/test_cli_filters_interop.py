@@ -120,6 +120,8 @@ def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database
         missing = vigil(*args, "--db", database)
         assert missing.returncode == 1 and missing.stdout == "" and "no s" in missing.stderr, (args, missing)
     assert vigil("sessions", "list", "--station", "CP-1", "--db", database).returncode == 0
+    nothing = vigil("stations", "log", "CP-1", "--limit", "0", "--db", database)
+    assert nothing.returncode == 2 and "--limit must be at least 1" in nothing.stderr, nothing
     assert vigil("stations", "add", "CP:1", "--db", database).returncode == 0
     colon = vigil("stations", "password", "CP:1", "--db", database)
     assert colon.returncode == 2 and "cannot use a Basic-auth password" in colon.stderr and colon.stdout == "", colon
