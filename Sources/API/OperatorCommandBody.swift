@@ -5,8 +5,9 @@ import RuleEngine
 /// An operator's command as `POST /api/v1/stations/{id}/commands` takes it, checked before
 /// anything is audited or sent (and by `vigil stations command` before it asks the server):
 /// every field known and meant for the command, each of its type. A misspelt `"conector"`, a
-/// connector given as `"1"` or `1.5`, or a reset `"type": "HARD"` is an error — taken as
-/// absent, each once sent a command to the whole station, or a soft reset for a hard one.
+/// connector given as `"1"` or `1.5`, or a reset `"type": "bogus"` is an error — taken as
+/// absent, each once sent a command to the whole station, or a soft reset for a hard one
+/// (`"HARD"` is read as `hard`: the letter case is not a mistake worth refusing).
 ///
 /// The label names what is sent, for the audit trail and the answer: `reset hard`,
 /// `disable connector 2`, `trigger Heartbeat connector 1`, `start idTag CARD-1`,

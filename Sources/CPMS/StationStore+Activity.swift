@@ -21,12 +21,17 @@ extension StationStore {
     }
 
     /// SQL true when the session row `alias` has a later session on its station's same EVSE
-    /// (a later start, or the same second and a later row).
+    /// (a later start, or the same second and a later row) and no meter sample of its own after
+    /// that start (a reading says it still runs). EVSE 0 is no EVSE: a 2.0.1 transaction begun
+    /// before an EVSE was chosen (authorized first) is stored there, and two of them are not
+    /// one after the other.
     static func supersededCondition(_ alias: String) -> String {
         """
-        EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
+        (\(alias).evse > 0 AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
                 AND later.id <> \(alias).id AND (\(StoreTime.seconds("later.start_time")) > \(StoreTime.seconds("\(alias).start_time"))
-                     OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id)))
+                     OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id))
+                AND NOT EXISTS (SELECT 1 FROM meter_samples AS m WHERE m.session = \(alias).id
+                                AND \(StoreTime.seconds("m.at")) > \(StoreTime.seconds("later.start_time")))))
         """
     }
 }

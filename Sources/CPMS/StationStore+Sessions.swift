@@ -29,6 +29,7 @@ extension StationStore {
     /// is not guessed — with a note saying so; the live-session gate no longer counts it
     /// (`hasActiveSession(station:evse:)`).
     func noteSuperseded(by id: Int, ref: String, station: String, evse: Int, startTime: String) throws {
+        guard evse > 0 else { return }   // no EVSE chosen yet (2.0.1, authorized first): nothing follows anything
         let open = try database.rows("""
             SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = ? AND s.status = 'active' AND s.id <> ?
               AND \(StoreTime.seconds("s.start_time")) <= \(StoreTime.seconds("?"))

@@ -191,13 +191,13 @@ public struct CommandStore: Sendable {
         }
     }
 
-    /// The newest reset of `station` created since `since` that is going out, went out, or
-    /// waits for the station to reconnect (pending, sent, accepted, scheduled, queued): one a
-    /// later reset of the station can join.
+    /// The newest reset of `station` created since `since` that went out (sent, accepted or
+    /// scheduled): one a later reset of the station can join. Not one still pending or queued:
+    /// it may never go out.
     public func recentReset(station: String, since: String) async throws -> CommandRow? {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows(CommandStore.commandColumns + """
-                 WHERE station = ? AND action = 'reset' AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'queued')
+                 WHERE station = ? AND action = 'reset' AND status IN ('sent', 'accepted', 'scheduled')
                    AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
                  ORDER BY id DESC LIMIT 1
                 """, station, since).map(CommandStore.commandRow).first
@@ -248,7 +248,7 @@ public struct CommandStore: Sendable {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows(CommandStore.commandColumns + """
                  WHERE rule = ? AND station = ? AND ((? IS NULL AND connector IS NULL) OR connector = ?)
-                   AND status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown') ORDER BY id DESC LIMIT 1
+                   AND status IN ('accepted', 'scheduled', 'sent', 'timedOut', 'unknown', 'joined') ORDER BY id DESC LIMIT 1
                 """, rule, station, connector, connector).first.map(CommandStore.commandRow)
         }
     }

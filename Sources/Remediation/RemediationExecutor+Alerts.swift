@@ -16,8 +16,12 @@ extension RemediationExecutor {
     static let neverFoldedTriggers: Set<EventKind> = [.fraudSuspected, .authorizationRejected, .securityEvent]
 
     func alert(_ decision: Decision, action: DecidedAction, decisionId: Int?) async {
+        // A page about a fault the catalogue classes as safety is a safety page, whatever
+        // severity the rule gave it: a route's minimum severity must not filter it away.
+        let ruled = action.severity.flatMap(Severity.init(rawValue:)) ?? .major
+        let severity = action.catalogueSeverity == Severity.safety.rawValue ? Severity.safety : ruled
         let request = AlertRequest(rule: decision.rule, target: decision.target.key, station: decision.target.station,
-                                   site: decision.target.site, route: action.route ?? "oncall", severity: action.severity.flatMap(Severity.init(rawValue:)) ?? .major,
+                                   site: decision.target.site, route: action.route ?? "oncall", severity: severity,
                                    title: action.title ?? decision.rule, text: action.text ?? decision.reason, decisionId: decisionId)
         if decision.mode == .dryRun {
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
@@ -28,8 +32,7 @@ extension RemediationExecutor {
         // alert — not safety pages (by the rule's severity, or by the catalogue's for the fault:
         // a careless `minor` must not fold a ground fault away), and not fraud or security ones:
         // a fault storm says nothing about a stolen card, and those pages go to their own route.
-        let aboutSafety = request.severity == .safety || action.catalogueSeverity == Severity.safety.rawValue
-        if let until = fleetHaltedUntil, until > clock(), !aboutSafety,
+        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety,
            !Self.neverFoldedTriggers.contains(action.trigger ?? .statusChanged) {
             noteHeld("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,

@@ -155,12 +155,15 @@ extension RemediationExecutor {
         // On-call hears that the hold is over, and what happens to what it held.
         await alerts.resolve(rule: "fleet-breaker", target: "fleet", text: """
             The fleet breaker released at \(RuleRunner.timestamp(time)) (held since \(RuleRunner.timestamp(started))): fewer stations fault now. \
-            \(held.count) held command(s) and alert(s) are released: each paused ladder checks its condition again and acts only where it \
-            still holds — a connector back in service since is left alone. `vigil rules decisions --kind resumed` lists what ran.
+            \(held.count) command(s) and alert(s) were held. Held commands now go out only where their fault is still there: each paused \
+            ladder checks its condition again, and a connector that reported a status in service since is left alone. Alerts folded into \
+            this one are not sent again. `vigil rules decisions --kind resumed` and `vigil remediation commands` show what ran.
             """)
         feedback(DomainEvent(id: "hold-fleet-end-\(RuleRunner.timestamp(time))", kind: .hold, time: time, station: "",
                              fields: ["scope": .string("fleet"), "active": .bool(false), "until": .string(RuleRunner.timestamp(time)),
                                       "reason": .string("fewer stations fault now")]))
+        // Not inside the gate check that found the hold over: on their own, after it.
+        if !heldForRelease.isEmpty { Task { await self.releaseHeld() } }
     }
 
     /// Lists a held command and target (or alert) on the hold's page, once: a ladder held again

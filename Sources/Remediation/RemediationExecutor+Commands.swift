@@ -58,6 +58,12 @@ extension RemediationExecutor {
             await audit("dry-run", status: .dryRun, command: inserted, "not sent: the rule is in dry-run mode")
             return
         }
+        // Before the gates: a reset that joins one already sent sends nothing, so no budget is
+        // spent on it and no gate (the reset budget, say) turns it into a refusal.
+        if action.type == .reset, let earlier = await resetToJoin(station: station, hard: action.resetType == "hard") {
+            await join(decision, action: action, decisionId: decisionId, station: station, record: base, earlier: earlier)
+            return
+        }
         if let refusal = await refusal(decision, action: action, station: station) {
             if case .roleLost = refusal.kind {
                 log(.error, "command not sent: this node no longer holds the remediation role; stopping its remediation",
@@ -72,10 +78,6 @@ extension RemediationExecutor {
             return
         }
         let connected = await commands.isReachable(station)
-        if action.type == .reset, let earlier = await resetToJoin(station: station, hard: action.resetType == "hard") {
-            await join(decision, action: action, decisionId: decisionId, station: station, record: base, earlier: earlier)
-            return
-        }
         // Write-ahead: the command is on record (and counts against budgets) before it is sent.
         var record = base
         if !connected {
@@ -126,8 +128,15 @@ extension RemediationExecutor {
     func resetToJoin(station: String, hard: Bool) async -> CommandRow? {
         let since = RuleRunner.timestamp(clock().addingTimeInterval(-policy.resetJoinWindow))
         do {
-            guard let earlier = try await commandReads.recentReset(station: station, since: since) else { return nil }
-            return earlier.argument == "hard" || !hard ? earlier : nil
+            guard let earlier = try await commandReads.recentReset(station: station, since: since),
+                  earlier.argument == "hard" || !hard else { return nil }
+            // Booted since, the station has done that reset: a fault after it is a new one (a
+            // reboot loop is the breaker's to judge, and it counts only resets that went out).
+            if let boot = try await reads.station(station)?.lastBoot.flatMap(StoreTime.parse),
+               let sent = StoreTime.parse(earlier.createdAt), boot >= sent {
+                return nil
+            }
+            return earlier
         } catch {
             log(.warning, "cannot read recent resets; the reset goes out on its own", ["station": station, "error": "\(error)"])
             return nil
@@ -157,6 +166,30 @@ extension RemediationExecutor {
                                          rule: decision.rule, action: action.label, outcome: CommandStatus.joined.rawValue, details: details))
         log(.info, "reset joined an earlier one", ["station": station, "rule": decision.rule, "earlier": String(earlier.id)])
         report(decision, action: action, status: "Joined", reason: note)
+        // Still on its way: if it fails, so does this one (`send` tells its ladder).
+        if earlier.status == .sent, let inserted {
+            joinedResets[earlier.id, default: []].append(KeptCommand(decision: decision, action: action, decisionId: decisionId, command: inserted))
+        }
+    }
+
+    /// The reset `id` that others joined ended in `status` (not a success): each joined one
+    /// ends the same way, on record and for its ladder (which would otherwise wait on, and take
+    /// the station's own boot for its reset verified).
+    func failJoined(to id: Int, status: CommandStatus, word: String, detail: String?) async {
+        guard let joined = joinedResets.removeValue(forKey: id) else { return }
+        for item in joined {
+            let station = item.decision.target.station ?? ""
+            let note = "the reset it joined (#\(id)) was \(status.words)\(detail.map { ": " + $0 } ?? "")"
+            do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: true, now: now) } catch {
+                log(.error, "cannot record a joined reset's outcome", ["station": station, "command": String(item.command), "error": "\(error)"])
+            }
+            await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: item.decision.target.site,
+                                             rule: item.decision.rule, action: item.action.label, outcome: status.rawValue,
+                                             details: CommandTrail.details(command: item.command, decision: item.decisionId,
+                                                                           ruleHash: item.decision.ruleHash.isEmpty ? nil : item.decision.ruleHash,
+                                                                           status: status.rawValue, note: note)))
+            report(item.decision, action: item.action, status: word, reason: note, id: "command-\(item.command)-\(status.rawValue)")
+        }
     }
 
     func sendFinished(key: String, id: Int) {
@@ -193,6 +226,15 @@ extension RemediationExecutor {
                                          rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: details))
         log(.warning, held == nil ? "command refused" : "command held",
             ["station": station, "action": action.label, "rule": decision.rule, "why": refusal.reason])
+        // A rung without `verify` has moved on by the time the rules hear of the hold: its ladder
+        // cannot pause for it, so the command waits here for the hold's end instead of being lost.
+        if held != nil, action.verifyUntil == nil, let inserted {
+            if heldForRelease.count >= Self.heldForReleaseLimit {
+                log(.error, "too many commands held for the end of the fleet hold; the oldest is left held", ["station": heldForRelease[0].decision.target.station ?? ""])
+                heldForRelease.removeFirst()
+            }
+            heldForRelease.append(KeptCommand(decision: decision, action: action, decisionId: decisionId, command: inserted))
+        }
         await followRefusal(decision, action: action, station: station, refusal: refusal)
     }
 
@@ -279,6 +321,9 @@ extension RemediationExecutor {
         log(status == .accepted || status == .scheduled ? .info : .warning, "command outcome",
             ["station": station, "action": action.label, "outcome": status.rawValue, "rule": rule])
         report(decision, action: action, status: word, reason: detail, id: "command-\(id)-\(status.rawValue)")
+        if status == .accepted || status == .scheduled { joinedResets[id] = nil } else {
+            await failJoined(to: id, status: status, word: word, detail: detail)
+        }
         await outcomeChanged(rule: rule, target: decision.target.key)
     }
 

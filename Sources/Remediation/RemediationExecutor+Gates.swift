@@ -58,7 +58,8 @@ extension RemediationExecutor {
             }
             let disturbs: Set<ActionType> = [.reset, .disableConnector, .unlockConnector]
             if disturbs.contains(action.type), !action.allowDuringSession {
-                let evse = action.type == .reset ? nil : decision.target.connector
+                // Connector 0 is the station itself: every connector's sessions count.
+                let evse = action.type == .reset || (decision.target.connector ?? 0) == 0 ? nil : decision.target.connector
                 if try await readGate("live session", { try await self.reads.hasActiveSession(station: station, evse: evse) }) {
                     return CommandRefusal(kind: .refused, reason: "a transaction is active and the rule does not allow this during a session")
                 }
@@ -149,11 +150,14 @@ extension RemediationExecutor {
     }
 
     /// Taking a connector with a never-reset fault out of service fails safe: no breaker holds it.
+    /// (A disable of the whole station — no connector, or 0 — fails safe while a never-reset
+    /// fault is open anywhere on it, as `serviceRefusal` lets it out.)
     func failsSafe(_ action: DecidedAction, station: String, connector: Int?) async throws -> Bool {
-        guard action.type == .disableConnector, let connector else { return false }
+        guard action.type == .disableConnector else { return false }
         if action.neverReset == true || action.catalogueSeverity == "safety" { return true }
-        guard let (fault, _) = try await neverResetFault(station: station) else { return false }
-        return fault.evse == connector
+        let faults = try await neverResetFaults(station: station)
+        guard let connector, connector > 0 else { return !faults.isEmpty }
+        return faults.contains { $0.0.evse == connector }
     }
 
     /// A gate that could not read: logged and audited every time, alerted once per gate

@@ -53,6 +53,13 @@ public actor RemediationExecutor {
     var heldByHold: [String] = []
     /// `heldByHold` as a set: each command and target (or alert) is listed once (`noteHeld`).
     var heldByHoldSet: Set<String> = []
+    /// Commands the fleet breaker held whose ladder could not pause for them (a rung without
+    /// `verify` moves on at once): the executor itself sends them when the hold ends
+    /// (`releaseHeld`), after checking again.
+    var heldForRelease: [KeptCommand] = []
+    /// Resets that joined one still on its way (`sent`), by that one's record: they share its
+    /// fate if it fails (`failJoined`).
+    var joinedResets: [Int: [KeptCommand]] = [:]
     /// Reboot-loop breaker: station → boots attributed to Vigil's resets.
     var attributedBoots: [String: [Date]] = [:]
     /// Reboot-loop breakers tripped since start, by station (also stored; this copy holds

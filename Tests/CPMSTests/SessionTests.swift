@@ -312,6 +312,20 @@ import Transport
         let stopped = try #require(try await store.session(lost))
         #expect(!stopped.isActive && stopped.energyWh == 50)
         #expect(stopped.anomalies == ["stop received after a later transaction began on the same EVSE"])
+        // EVSE 0 is no EVSE (2.0.1, authorized before one was chosen): two such sessions are not
+        // one after the other, and neither stops counting.
+        let first = try await start(evse: 0, minute: 60)
+        let second = try await start(evse: 0, minute: 65)
+        #expect(try await store.session(first)?.anomalies == [])
+        #expect(try await store.stopSession(id: second, stopTime: Self.at(70).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339))
+        #expect(try await store.hasActiveSession(station: "CP-S", evse: nil))
+        // A reading of the older session after the later one began says it still runs.
+        let running = try await start(evse: 3, minute: 80)
+        try await store.addSamples(session: running, [MeterSample(at: Self.at(95).rfc3339, measurand: "Energy.Active.Import.Register", value: 900, unit: "Wh")])
+        let later = try await start(evse: 3, minute: 90)
+        _ = try await store.stopSession(id: later, stopTime: Self.at(91).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+        _ = try await store.stopSession(id: first, stopTime: Self.at(99).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+        #expect(try await store.hasActiveSession(station: "CP-S", evse: 3))
     }
 
     @Test func decimalMeterValues() {

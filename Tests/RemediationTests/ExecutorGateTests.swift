@@ -150,22 +150,47 @@ import Testing
     }
 
     /// Two ladders of one station (a fault on each connector) decide resets moments apart: the
-    /// second joins the first instead of restarting the station again (and spending its
-    /// budget); a hard one does not join a soft one; another station's is its own.
-    @Test func aSecondResetOfAStationWithinMomentsJoinsTheFirst() async throws {
+    /// second joins the first — already sent — instead of restarting the station again (and
+    /// spending its budget); its verification lands on it. A hard one does not join a soft one,
+    /// and a reset still queued (it may never go out) is joined by nothing.
+    @Test func aSecondResetOfAStationWithinMomentsJoinsOneAlreadySent() async throws {
         let (executor, store, collected, path) = try executor()
         defer { removeSQLiteFiles(path) }
-        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft"), connector: 1))])
+        let commands = CommandStore(host: store)
+        let earlier = try #require(try await commands.insertCommand(
+            NewCommand(decisionId: nil, rule: "other", station: "CP-1", connector: 1, site: "north", action: "reset", argument: "soft",
+                       status: .accepted), now: RuleRunner.timestamp(Date())))
         await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .reset, resetType: "soft"), connector: 2))])
         await executor.handle([StoredDecision(id: 3, decision: decision(DecidedAction(type: .reset, resetType: "hard"), connector: 3))])
-        let commands = try await CommandStore(host: store).commands()
-        #expect(commands.map(\.status) == [.queued, .joined, .queued], "\(commands)")
-        #expect(commands[1].detail?.hasPrefix("joined reset soft #\(commands[0].id) of CP-1 (rule r, CP-1/1,") == true, "\(commands[1].detail ?? "")")
-        let joined = collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
-        #expect(joined.map { $0.fields["status"] } == [.string("Joined")])
-        #expect(joined.first?.fields["target"] == .string("CP-1/2"))
-        #expect(try await CommandStore(host: store).commandCount(station: "CP-1", actionPrefix: "reset", since: "2000-01-01T00:00:00Z") == 0,
-                "queued and joined resets are not spent")
+        await executor.handle([StoredDecision(id: 4, decision: decision(DecidedAction(type: .reset, resetType: "hard"), connector: 4))])
+        let rows = try await commands.commands()
+        #expect(rows.map(\.status) == [.accepted, .joined, .queued, .queued], "\(rows)")
+        #expect(rows[1].detail?.hasPrefix("joined reset soft #\(earlier) of CP-1 (rule other, CP-1/1,") == true, "\(rows[1].detail ?? "")")
+        let results = collected.events.withLock { $0 }.filter { $0.kind == .commandResult }
+        #expect(results.map { $0.fields["status"] } == [.string("Joined")])
+        #expect(results.first?.fields["target"] == .string("CP-1/2"))
+        // The rung's verification is recorded on the joined command, not on another of the rule's.
+        #expect(try await commands.lastCommand(rule: "r", station: "CP-1", connector: 2)?.status == .joined)
+        #expect(try await commands.commandCount(station: "CP-1", actionPrefix: "reset", since: "2000-01-01T00:00:00Z") == 1,
+                "only the reset that went out is spent")
+    }
+
+    /// A reset joined to one still on its way shares its fate: when that one fails, the joined
+    /// ladder hears the same at once (it would otherwise take the station's own boot for a reset).
+    @Test func aJoinedResetFailsWithTheResetItJoined() async throws {
+        let (executor, store, collected, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        let commands = CommandStore(host: store)
+        let earlier = try #require(try await commands.insertCommand(
+            NewCommand(decisionId: nil, rule: "other", station: "CP-1", connector: 1, site: "north", action: "reset", argument: "soft",
+                       status: .sent), now: RuleRunner.timestamp(Date())))
+        await executor.handle([StoredDecision(id: 2, decision: decision(DecidedAction(type: .reset, resetType: "soft"), connector: 2))])
+        #expect(try await commands.commands().map(\.status) == [.sent, .joined])
+        await executor.failJoined(to: earlier, status: .rejected, word: "Rejected", detail: "busy")
+        let joined = try await commands.commands()[1]
+        #expect(joined.status == .rejected && joined.detail == "the reset it joined (#\(earlier)) was rejected: busy", "\(joined)")
+        let results = collected.events.withLock { $0 }.filter { $0.kind == .commandResult }.map { $0.fields["status"] }
+        #expect(results == [.string("Joined"), .string("Rejected")])
     }
 
     @Test func queuedCommandsExpireOnRecord() async throws {

@@ -173,6 +173,36 @@ import VendorCatalog
                 "\(commands[2].detail ?? "")")
     }
 
+    /// A command the breaker held whose ladder cannot pause for it (its rung has no `verify`,
+    /// so the ladder moved on): kept, and at the hold's end sent — unless its connector has
+    /// reported a status in service since. One with a `verify` is left to its paused ladder.
+    @Test func aHeldCommandWhoseLadderMovedOnIsDecidedAtTheHoldsEnd() async throws {
+        let f = try await fixture(stations: 10)
+        defer { removeSQLiteFiles(f.path) }
+        for number in 1...6 {
+            await f.executor.observe(DomainEvent(id: "f\(number)", kind: .statusChanged, time: Date(), station: "CP-\(number)", connector: 1,
+                                                 site: "north", fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")]))
+        }
+        var verified = DecidedAction(type: .reset, resetType: "soft")
+        verified.verifyUntil = Date().addingTimeInterval(300)
+        await f.executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .disableConnector), station: "CP-1")),
+                                 StoredDecision(id: 2, decision: decision(DecidedAction(type: .disableConnector), station: "CP-2")),
+                                 StoredDecision(id: 3, decision: decision(verified, station: "CP-3"))])
+        #expect(try await CommandStore(host: f.store).commands().map(\.status) == [.held, .held, .held])
+        let kept = await f.executor.heldForRelease
+        #expect(kept.map { $0.decision.target.station } == ["CP-1", "CP-2"])
+        try await f.store.recordStatus(id: "CP-2", StatusReport(evse: 1, connector: 1, status: .available, errorCode: "NoError", vendorId: nil,
+                                                                vendorErrorCode: nil, info: nil, chargerTime: nil), now: "2026-12-03T10:05:00.000Z")
+        // Decided while the storm still counts: CP-1 (still faulted) is held again for the next end;
+        // CP-2, back in service, is not sent at all.
+        await f.executor.releaseHeld()
+        let commands = try await CommandStore(host: f.store).commands()
+        #expect(commands.map(\.status) == [.held, .held, .held], "\(commands)")
+        #expect(commands[0].detail?.hasPrefix("held again: the fleet breaker holds") == true, "\(commands[0].detail ?? "")")
+        #expect(commands[1].detail == "held until the fleet hold ended; not sent: the connector reported Available since")
+        #expect(await f.executor.heldForRelease.map { $0.decision.target.station } == ["CP-1"])
+    }
+
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
         let f = try await fixture(stations: 10)
         defer { removeSQLiteFiles(f.path) }
@@ -220,7 +250,7 @@ import VendorCatalog
         await f.executor.endHold(at: Date())
         let released = f.collected.resolved.withLock { $0 }
         #expect(released.map(\.rule) == ["fleet-breaker"] && released.first?.target == "fleet")
-        #expect(released.first?.text?.contains("held command(s) and alert(s) are released") == true)
+        #expect(released.first?.text?.contains("command(s) and alert(s) were held. Held commands now go out only where their fault is still there") == true)
         #expect(f.collected.events.withLock { $0 }.last { $0.kind == .hold }?.fields["active"] == .bool(false))
     }
 

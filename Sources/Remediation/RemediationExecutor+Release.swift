@@ -1,0 +1,85 @@
+import Audit
+import CPMS
+import DomainEvents
+import Foundation
+import RuleEngine
+
+/// A command the executor keeps in memory for later, with what decided it: one the fleet
+/// breaker held that its ladder could not pause for (a rung without `verify` moves on at once,
+/// so by the time the rules hear `Held` the ladder is past it), decided at the hold's end
+/// (`releaseHeld`); or a reset that joined one still on its way (`failJoined`).
+struct KeptCommand: Sendable {
+    var decision: Decision
+    var action: DecidedAction
+    var decisionId: Int?
+    /// Its record.
+    var command: Int
+}
+
+extension RemediationExecutor {
+    /// At most this many commands wait for a hold's end (a storm of a very large fleet); beyond
+    /// it the oldest stays held, on record.
+    static let heldForReleaseLimit = 10_000
+
+    /// The hold is over: each command kept for it is sent — unless its connector has reported a
+    /// status in service since (the fault it was for is gone, as a paused ladder would find),
+    /// or a gate refuses it now. A store that cannot be read sends nothing (fails closed).
+    func releaseHeld() async {
+        let held = heldForRelease
+        heldForRelease = []
+        for item in held {
+            let station = item.decision.target.station ?? ""
+            let label = item.action.label
+            func record(_ status: CommandStatus, _ note: String, outcome: String) async {
+                do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: status != .pending, now: now) } catch {
+                    log(.error, "cannot record a held command's release", ["station": station, "command": String(item.command), "error": "\(error)"])
+                }
+                await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: item.decision.target.site,
+                                                 rule: item.decision.rule, action: label, outcome: outcome,
+                                                 details: CommandTrail.details(command: item.command, decision: item.decisionId,
+                                                                               ruleHash: item.decision.ruleHash.isEmpty ? nil : item.decision.ruleHash,
+                                                                               status: status.rawValue, note: note)))
+            }
+            if let connector = item.decision.target.connector, connector > 0 {
+                let statuses: [ConnectorStatus]
+                do {
+                    statuses = try await reads.station(station)?.connectors.filter { $0.evse == connector }.map(\.status) ?? []
+                } catch {
+                    await record(.refused, "held until the fleet hold ended; not sent: the connector's status cannot be read (\(error))", outcome: "refused")
+                    continue
+                }
+                if !statuses.isEmpty, statuses.allSatisfy({ !$0.isOutOfService }) {
+                    await record(.held, "held until the fleet hold ended; not sent: the connector reported \(statuses[0].rawValue) since", outcome: "held")
+                    continue
+                }
+            }
+            guard let command = Self.command(for: item.action, connector: item.decision.target.connector) else { continue }
+            if let refusal = await refusal(item.decision, action: item.action, station: station) {
+                if case .roleLost = refusal.kind {
+                    await roleLost?()
+                    return
+                }
+                if case .held = refusal.kind {   // a new hold began: it waits for that one's end
+                    heldForRelease.append(item)
+                    await record(.held, "held again: \(refusal.reason)", outcome: "held")
+                    continue
+                }
+                await record(.refused, "held until the fleet hold ended; not sent: \(refusal.reason)", outcome: "refused")
+                await followRefusal(item.decision, action: item.action, station: station, refusal: refusal)
+                continue
+            }
+            guard await commands.isReachable(station) else {
+                await record(.notConnected, "held until the fleet hold ended; not sent: \(station) is not connected", outcome: "notConnected")
+                continue
+            }
+            await record(.pending, "sending: the fleet hold ended and the connector is still out of service", outcome: "sending")
+            let key = Self.alertKey(rule: item.decision.rule, target: item.decision.target.key)
+            let send = Task { await self.send(id: item.command, command: command, action: item.action, decision: item.decision, decisionId: item.decisionId) }
+            inFlight[key, default: [:]][item.command] = send
+            Task {
+                await send.value
+                self.sendFinished(key: key, id: item.command)
+            }
+        }
+    }
+}
