@@ -186,14 +186,14 @@ extension Evaluation {
 
     /// Vigil's own command is remembered from the moment it is decided (not only when its
     /// Accepted comes back): the station's Unavailable may arrive before the executor's report,
-    /// and must not read as the fault clearing.
+    /// and must not read as the fault clearing. An enable is not: until its Accepted (or the
+    /// connector's next usable status) the connector is still Vigil's disable — an enable the
+    /// executor refuses (a safety fault open) leaves it so.
     mutating func noteOwnCommand(_ action: DecidedAction, target: RuleTarget, at time: Date) {
         guard let station = target.station else { return }
         switch action.type {
         case .disableConnector:
             if let connector = target.connector { state.stations[station, default: StationFacts()].disabledByVigil.insert(connector) }
-        case .enableConnector:
-            if let connector = target.connector { state.stations[station]?.disabledByVigil.remove(connector) }
         case .reset:
             state.stations[station, default: StationFacts()].resetByVigilAt = time
         default:
