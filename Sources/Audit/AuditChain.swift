@@ -10,6 +10,10 @@ public enum AuditChain {
     /// whenever `entries` entries have followed the newest checkpoint, and within `seconds` of
     /// any entry being written (serve's timer), and at shutdown. Fixed rather than configured,
     /// so that `vigil audit verify` judges a database by the rule it was written under.
+    /// The action of the entry serve writes when it signs, at start, entries left unsigned
+    /// beyond the cadence (`vigil audit verify` names every such entry).
+    public static let lateSigningAction = "audit trail signed late"
+
     public struct Cadence: Sendable, Equatable {
         public var entries: Int
         public var seconds: Int
@@ -171,7 +175,7 @@ public enum AuditChain {
             if age > 2 * cadence.seconds {
                 let when = now < newest.time
                     ? "\(age) s before entry \(newest.id) (the time it is judged at, \(ISO8601DateFormatter().string(from: now)), is earlier than that entry)" : "\(age) s ago"
-                return .incomplete(reason: "entries \(covered + 1)…\(previousId) have no checkpoint and the oldest was written \(when); serve signs within \(cadence.seconds) s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)")
+                return .incomplete(reason: "entries \(covered + 1)…\(previousId) have no checkpoint and the oldest was written \(when); serve signs within \(cadence.seconds) s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: starting it signs them, and records on the trail that it signed them late)")
             }
         }
         return .intact(entries: entries.count, checkpoints: checkpoints.count)

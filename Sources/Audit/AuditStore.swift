@@ -122,6 +122,18 @@ public struct AuditStore: Sendable {
     }
 
     /// The checkpoint with the highest number; nil when none was signed.
+    /// The entries after the newest checkpoint (all of them without one): the first and last
+    /// id and the oldest one's time; nil when every entry is signed.
+    public func unsignedTail() async throws -> (first: Int, last: Int, oldestAt: String)? {
+        try await host.withDatabase(schema: Self.schema) { database in
+            let covered = try AuditTables.newestCheckpoint(in: database)?.entryId ?? 0
+            guard let row = try database.rows("SELECT min(id), max(id) FROM audit_log WHERE id > ?", covered).first,
+                  let first = row[0].int, let last = row[1].int,
+                  let at = try database.rows("SELECT at FROM audit_log WHERE id = ?", first).first?.first?.text else { return nil }
+            return (first, last, at)
+        }
+    }
+
     public func newestAuditCheckpoint() async throws -> AuditCheckpoint? {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.newestCheckpoint(in: database) }
     }

@@ -80,11 +80,12 @@ public enum AuditTables {
         // `action` matches a prefix without regard to case, so "reset" finds "reset soft" and
         // "Reset hard" — compared, not LIKE: PostgreSQL's LIKE minds case where SQLite's does not,
         // and a `_` or `%` in the filter would be a wildcard.
-        try database.rows(auditColumns + """
+        // The newest `limit` that match, in id order (a listing of a long trail shows its end).
+        try database.rows("SELECT * FROM (" + auditColumns + """
              WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR at <= ?) AND (? IS NULL OR station = ?) AND (? IS NULL OR site = ?)
                AND (? IS NULL OR rule = ?) AND (? IS NULL OR lower(substr(action, 1, length(?))) = lower(?)) AND (? IS NULL OR outcome = ?)
                AND (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?)
-             ORDER BY id LIMIT ?
+             ORDER BY id DESC LIMIT ?) AS newest ORDER BY id
             """, query.from, query.from, query.to, query.to, query.station, query.station, query.site, query.site,
             query.rule, query.rule, query.action, query.action, query.action, query.outcome, query.outcome, query.actor, query.actor,
             query.kind, query.kind, query.limit).map(entryRow)

@@ -109,7 +109,7 @@ public struct DecisionStore: Sendable {
                 """, id).first else { return nil }
             let decision = DecisionRow(id: row[0].int ?? 0, at: row[1].text ?? "", rule: row[2].text ?? "", kind: row[3].text ?? "",
                                        target: row[4].text ?? "", action: row[5].text, reason: row[6].text ?? "", mode: row[7].text ?? "",
-                                       json: row[8].text ?? "")
+                                       json: row[8].text ?? "", ruleHash: row[9].text ?? "")
             return (decision, row[9].text ?? "", (row[10].text ?? "").split(separator: ",").map(String.init))
         }
     }

@@ -58,11 +58,12 @@ public enum DecisionTrail {
         return reading
     }
 
-    /// Whether the columns a listing shows (time, rule, kind, mode, target, action, reason) say
-    /// what the row's JSON — the part the entry's bytes are compared with — says.
+    /// Whether the columns a listing shows (time, rule, rule version, kind, mode, target,
+    /// action, reason) say what the row's JSON — the part the entry's bytes are compared with —
+    /// says. (The rule version sends an auditor to the text that decided: `rules show-version`.)
     static func columnsAgree(_ row: DecisionRow) -> Bool {
         guard let decision = try? decoder.decode(Decision.self, from: Data(row.json.utf8)) else { return false }
-        return decision.rule == row.rule && decision.kind.rawValue == row.kind && decision.mode.rawValue == row.mode
+        return decision.rule == row.rule && decision.ruleHash == row.ruleHash && decision.kind.rawValue == row.kind && decision.mode.rawValue == row.mode
             && decision.target.key == row.target && decision.action?.label == row.action && decision.reason == row.reason
             && StoreTime.format(decision.time).prefix(19) == row.at.prefix(19)
     }

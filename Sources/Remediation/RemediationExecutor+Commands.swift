@@ -342,16 +342,6 @@ extension RemediationExecutor {
             let action = DecidedAction(type: type, resetType: type == .reset ? row.argument : nil,
                                        message: type == .triggerMessage ? row.argument : nil, catalogueEntry: row.code)
             guard let command = Self.command(for: action, connector: row.connector) else { continue }
-            do {
-                try await commandRecords.updateCommand(id: row.id, status: .pending, detail: "sending after the station reconnected", now: now)
-            } catch {
-                log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
-                continue
-            }
-            await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
-                                             action: action.label, outcome: "sending",
-                                             details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
-                                                                           status: "sending", note: "sending after the station reconnected")))
             let target = RuleTarget(key: row.connector.map { "\(station)/\($0)" } ?? station, station: station, connector: row.connector, site: row.site)
             let decision = Decision(time: clock(), rule: row.rule, ruleHash: row.ruleHash ?? "", mode: .enforce, kind: .act, target: target, action: action,
                                     eventIds: [], reason: "queued command #\(row.id)")
@@ -382,6 +372,18 @@ extension RemediationExecutor {
                 await followRefusal(decided, action: action, station: station, refusal: refusal)
                 continue
             }
+            // Through the gates: only now is it on its way (an entry saying `sending` for one a gate
+            // then refused would be a record of a send that never happened).
+            do {
+                try await commandRecords.updateCommand(id: row.id, status: .pending, detail: "sending after the station reconnected", now: now)
+            } catch {
+                log(.error, "cannot record a queued command's send; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
+                continue
+            }
+            await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: row.site, rule: row.rule,
+                                             action: action.label, outcome: "sending",
+                                             details: CommandTrail.details(command: row.id, decision: row.decisionId, ruleHash: row.ruleHash,
+                                                                           status: "sending", note: "sending after the station reconnected")))
             await send(id: row.id, command: command, action: action, decision: decision, decisionId: row.decisionId)
         }
     }

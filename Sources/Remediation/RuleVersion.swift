@@ -25,7 +25,9 @@ public struct RuleVersion: Sendable, Equatable {
                   firstDecidedAt: time)
     }
 
-    /// Whether the stored canonical text still hashes to the stored hash (an edit of the table
-    /// shows here).
-    public var isIntact: Bool { RuleHash.matches(canonical, hash: hash) }
+    /// Whether the stored canonical text still hashes to the stored hash, and the YAML shown to
+    /// people still renders to that canonical text (an edit of either column shows here).
+    public var isIntact: Bool {
+        RuleHash.matches(canonical, hash: hash) && RuleHash.canonicalText(ofYAML: yaml) == canonical
+    }
 }

@@ -19,6 +19,12 @@ public enum RuleHash {
         return canonical
     }
 
+    /// The canonical rendering of a rule's YAML text; nil when it does not parse as one node.
+    public static func canonicalText(ofYAML text: String) -> String? {
+        guard let node = try? YAMLParser.parse(text, file: "rule version") else { return nil }
+        return canonicalText(node)
+    }
+
     /// Whether `canonical` is the text behind `hash`.
     public static func matches(_ canonical: String, hash: String) -> Bool {
         Digests.sha256Hex(Array(canonical.utf8)) == hash.lowercased()

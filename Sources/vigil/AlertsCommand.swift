@@ -160,7 +160,7 @@ struct AlertsCommand {
     /// audit trail (the table was changed outside Vigil, or the trail was).
     func mismatches(_ findings: [Int: [String]], of what: String) throws -> Int32 {
         guard !findings.isEmpty else { return 0 }
-        printError("\(findings.count) \(what) record(s) disagree with the audit trail: the table was changed outside Vigil, or the trail was\n")
+        printError("\(findings.count) \(what) record(s) disagree with the audit trail: the table was changed outside Vigil, or the trail was (vigil audit verify checks the trail)\n")
         return 1
     }
 }

@@ -110,6 +110,13 @@ struct AuditCommand {
             after = last.id
         }
         let now = try arguments.instant("as-of")?.date ?? Date()
+        // The key the trail was begun with left its fingerprint: another key (a replaced file)
+        // is named as such, even if whoever replaced it re-signed the checkpoints with it.
+        if let key, let claimed = try await AuditStore(host: store).auditKeyFingerprint(), claimed != AuditChain.keyFingerprint(key) {
+            printLine("audit trail BROKEN: the key at \(keyPath) is not the key this trail was begun with (its fingerprint differs from the "
+                      + "one stored when the first serve claimed the trail): the key file was replaced, or this is another trail's key")
+            return 1
+        }
         let checkpoints = try await AuditStore(host: store).auditCheckpoints()
         let anchor: [AuditCheckpoint]?
         do { anchor = try readAnchor() } catch let problem as AnchorProblem {
@@ -118,7 +125,12 @@ struct AuditCommand {
         }
         switch AuditChain.verify(entries: entries, checkpoints: checkpoints, key: key, now: now, anchor: anchor) {
         case .intact(let count, let signed):
-            printLine("audit trail intact: \(count) entries, \(signed) signed checkpoints\(anchor.map { ", \($0.count) anchored" } ?? "")")
+            printLine("audit trail intact: \(count) entries, \(signed) signed checkpoint\(signed == 1 ? "" : "s")\(anchor.map { ", \($0.count) anchored" } ?? "")")
+            // Stretches serve signed late: intact as signed, but what they hold was unsigned for
+            // longer than a run leaves it, so an auditor checks them against an anchor or a copy.
+            for entry in entries where entry.record.kind == "system" && entry.record.action == AuditChain.lateSigningAction {
+                printLine("NOTE entry \(entry.id) (\(entry.at)): serve signed late: \(entry.record.details)")
+            }
             return 0
         case .broken(let id, let reason):
             printLine("audit trail BROKEN at entry \(id): \(reason)")

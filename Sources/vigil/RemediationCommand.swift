@@ -68,7 +68,7 @@ struct RemediationCommand {
                 for finding in trail.findings[row.id] ?? [] { printLine("  AUDIT MISMATCH: \(finding.problem)") }
             }
             if !findings.isEmpty {
-                printError("\(findings.count) disagreement(s) between the command records and the audit trail: the records were changed outside Vigil, or the trail was\n")
+                printError("\(findings.count) disagreement(s) between the command records and the audit trail: the records were changed outside Vigil, or the trail was (vigil audit verify checks the trail)\n")
                 return 1
             }
             return 0

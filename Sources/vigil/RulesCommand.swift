@@ -113,7 +113,7 @@ struct RulesCommand {
             }
             if rows.isEmpty && !arguments.has("json") { printLine("no decisions recorded") }
             if trail.hasFindings {
-                printError("decisions that disagree with the audit trail were found: the decisions table was changed outside Vigil, or the trail was\n")
+                printError("decisions that disagree with the audit trail were found: the decisions table was changed outside Vigil, or the trail was (vigil audit verify checks the trail)\n")
                 return 1
             }
             return 0
@@ -143,7 +143,7 @@ struct RulesCommand {
         } else {
             printLine("rule \(version.rule), version \(version.hash)")
             printLine("first decided at \(version.firstDecidedAt)")
-            printLine(version.isIntact ? "text checked: its canonical form hashes to this version's hash"
+            printLine(version.isIntact ? "text checked: the text below renders to the canonical form that hashes to this version's hash"
                                        : "TEXT DOES NOT MATCH ITS HASH: the stored text was changed after it was recorded")
             printLine("")
             for line in version.yaml.split(separator: "\n", omittingEmptySubsequences: false).dropLast(version.yaml.hasSuffix("\n") ? 1 : 0) {

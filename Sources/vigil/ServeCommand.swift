@@ -274,7 +274,9 @@ struct ServeCommand {
         let auditor = Auditor(store: store, key: auditKey,
                               anchor: auditAnchorPath.map(AuditAnchorWriter.init(path:)), log: logger)
         // Sign what an earlier run left unsigned (killed before its shutdown checkpoint, or a CLI
-        // command without the key) and copy to the anchor what it has not seen yet.
+        // command without the key) — saying so first when it is more than a run leaves — and copy
+        // to the anchor what it has not seen yet.
+        await Self.noteLateSigning(store: store, auditor: auditor, log: log)
         await auditor.checkpoint()
         // The durable event log: every event is appended before its charger is answered; the
         // rules and the executor consume it by cursor (register both before the first append).

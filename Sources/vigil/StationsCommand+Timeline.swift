@@ -24,7 +24,7 @@ extension StationsCommand {
         if items.isEmpty && !arguments.has("json") { printLine("nothing on record for \(id.escapingControls) in that time") }
         let problems = items.reduce(0) { $0 + $1.problems.count }
         if problems > 0 {
-            printError("\(problems) disagreement(s) between the records and the audit trail: the records were changed outside Vigil, or the trail was\n")
+            printError("\(problems) disagreement(s) between the records and the audit trail: the records were changed outside Vigil, or the trail was (vigil audit verify checks the trail)\n")
             return 1
         }
         return 0

@@ -169,7 +169,7 @@ import Testing
         let (store, test) = try await history(engine, entries: 60)
         defer { test.remove() }
         try tamper(test, "DELETE FROM audit_checkpoints")
-        #expect(try await verdict(store, now: "2026-01-01T01:00:00.000Z") == .incomplete(reason: "entries 1…60 have no checkpoint and the oldest was written 3599 s ago; serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
+        #expect(try await verdict(store, now: "2026-01-01T01:00:00.000Z") == .incomplete(reason: "entries 1…60 have no checkpoint and the oldest was written 3599 s ago; serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: starting it signs them, and records on the trail that it signed them late)"))
     }
 
     /// A time set back (`--as-of`, an export's unsigned `exportedAt`) before the newest entry
@@ -185,7 +185,7 @@ import Testing
         }
         #expect(try await verdict(store, now: "2026-01-01T00:04:30.000Z") == .intact(entries: 5, checkpoints: 5))
         try tamper(test, "DELETE FROM audit_checkpoints")
-        #expect(try await verdict(store, now: "2026-01-01T00:00:30.000Z") == .incomplete(reason: "entries 1…5 have no checkpoint and the oldest was written 240 s before entry 5 (the time it is judged at, 2026-01-01T00:00:30Z, is earlier than that entry); serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: start it again to sign the head)"))
+        #expect(try await verdict(store, now: "2026-01-01T00:00:30.000Z") == .incomplete(reason: "entries 1…5 have no checkpoint and the oldest was written 240 s before entry 5 (the time it is judged at, 2026-01-01T00:00:30Z, is earlier than that entry); serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: starting it signs them, and records on the trail that it signed them late)"))
     }
 
     @Test(arguments: TestEngine.all) func aDeletedCheckpointLeavesAGapInTheNumbering(engine: TestEngine) async throws {

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -379,11 +380,19 @@ def test_deleting_the_tail_with_its_checkpoints_is_caught_by_the_anchor(tmp_path
     assert len(lines) >= 2 and [line["sequence"] for line in lines] == list(range(1, len(lines) + 1)), lines
     intact = vigil("audit", "verify", "--db", str(db_path), "--anchor", str(anchor))
     assert intact.returncode == 0 and f"{len(lines)} anchored" in intact.stdout, intact.stdout
-    # A replaced key file fails the first signature.
+    # A replaced key file is named as such (its fingerprint is not the trail's); with the stored
+    # fingerprint gone too, it fails the first signature.
     key = tmp_path / "audit.key"
     original = key.read_text()
     key.write_text("another key\n")
     replaced = vigil("audit", "verify", "--db", str(db_path))
+    assert replaced.returncode == 1 and "is not the key this trail was begun with" in replaced.stdout, replaced.stdout
+    copy = tmp_path / "no-fingerprint.sqlite"
+    shutil.copy(db_path, copy)
+    with contextlib.closing(sqlite3.connect(copy)) as edit:
+        edit.execute("DELETE FROM audit_key_check")
+        edit.commit()
+    replaced = vigil("audit", "verify", "--db", str(copy), "--audit-key", str(key))
     assert replaced.returncode == 1 and "BROKEN at checkpoint 1: its signature does not match" in replaced.stdout, replaced.stdout
     key.write_text(original)
     # Cut the history back to the first checkpoint, with every checkpoint after it.

@@ -36,7 +36,7 @@ extension CommandHelp {
                                OptionHelp("output", "FILE", "write there instead of standard output"),
                                OptionHelp("bom", nil, "start a CSV with a UTF-8 byte order mark (spreadsheets)"),
                                OptionHelp("selected-only", nil, "only the selected entries, without their links")]
-                        + OptionHelp.auditFilters + [OptionHelp("limit", "N", "at most N entries")],
+                        + OptionHelp.auditFilters + [OptionHelp("limit", "N", "the newest N entries at most")],
                      examples: ["vigil audit export --format csv --bom --output audit.csv"]),
         ],
         options: [.db],
