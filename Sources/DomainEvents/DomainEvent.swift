@@ -74,7 +74,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
         switch self {
         case .connected: return ["securityProfile"]
         case .disconnected: return ["reason"]
-        case .booted: return ["reason", "serialNumber"]
+        case .booted: return ["reason", "serialNumber", "byVigil"]
         case .heartbeat, .tick: return []
         case .statusChanged: return ["from", "to", "ocppErrorCode", "vendorId", "vendorErrorCode", "info", "queuedOffline"]
         case .faultCleared: return ["to", "ocppErrorCode", "vendorId", "vendorErrorCode"]

@@ -196,6 +196,7 @@ extension Evaluation {
             if let connector = target.connector { state.stations[station, default: StationFacts()].disabledByVigil.insert(connector) }
         case .reset:
             state.stations[station, default: StationFacts()].resetByVigilAt = time
+            state.stations[station]?.resetBootSeen = false
         default:
             break
         }

@@ -80,7 +80,9 @@ struct Evaluation {
             switch event.fields["detail"]?.description {
             case "disableConnector"?: if let connector = event.connector { facts.disabledByVigil.insert(connector) }
             case "enableConnector"?: if let connector = event.connector { facts.disabledByVigil.remove(connector) }
-            case let detail? where detail.hasPrefix("reset"): facts.resetByVigilAt = time
+            case let detail? where detail.hasPrefix("reset"):
+                if facts.resetByVigilAt.map({ time.timeIntervalSince($0) >= Self.rebootAttribution }) ?? true { facts.resetBootSeen = false }
+                facts.resetByVigilAt = time
             default: break
             }
         default:
@@ -119,6 +121,15 @@ struct Evaluation {
     /// Whether an event is the footprint of Vigil's own command rather than news about the
     /// fault: Unavailable after Vigil's accepted disable of that connector, or Unavailable and
     /// the boot in the minutes after a reset Vigil sent. It never clears a condition.
+    /// Whether a boot is the one a reset Vigil sent caused: after the reset (within
+    /// `rebootAttribution`), the first boot since it, and — where the station says why it booted
+    /// (2.0.1) — for a reset. A second boot after one reset, or a Watchdog boot, is the station's.
+    func bootByVigil(_ event: DomainEvent) -> Bool {
+        guard event.kind == .booted, isVigilsOwnDoing(event), state.stations[event.station]?.resetBootSeen == false else { return false }
+        guard let reason = event.fields["reason"]?.description else { return true }   // 1.6: no reason given
+        return ["RemoteReset", "ScheduledReset"].contains(reason)
+    }
+
     func isVigilsOwnDoing(_ event: DomainEvent) -> Bool {
         // The kind first: most events (heartbeats, any status but Unavailable) cannot be, and
         // need no look-up of the station's facts.

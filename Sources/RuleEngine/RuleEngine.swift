@@ -113,6 +113,15 @@ public struct RuleEngine: Sendable {
         swap(&run.state, &state)
         run.advance(to: time)
         run.state.clock = time
+        // A boot says whether Vigil caused it (it follows a reset Vigil sent): rules that watch
+        // for unplanned reboots match `byVigil: false` (derived from the engine's own facts, so a
+        // replay of the log derives the same).
+        var event = event
+        if event.kind == .booted {
+            let byVigil = run.bootByVigil(event)
+            event.fields["byVigil"] = .bool(byVigil)
+            if byVigil { run.state.stations[event.station]?.resetBootSeen = true }
+        }
         run.observe(event, at: time)
         let subject = ScopeSubject(event)
         for position in index[event.kind] ?? [] {

@@ -81,7 +81,7 @@ extension GroupWindow {
 extension StationFacts {
     enum CodingKeys: String, CodingKey {
         case site, isConnected, connectedAt, transactions, busyConnectors, neverResetFaults, disabledByVigil, resetByVigilAt
-        case statuses, sessionStarts
+        case resetBootSeen, statuses, sessionStarts
     }
 
     init(from decoder: Decoder) throws {
@@ -94,6 +94,7 @@ extension StationFacts {
         neverResetFaults = try container.value(.neverResetFaults, default: [:])
         disabledByVigil = try container.value(.disabledByVigil, default: [])
         resetByVigilAt = try container.decodeIfPresent(Date.self, forKey: .resetByVigilAt)
+        resetBootSeen = try container.value(.resetBootSeen, default: false)
         statuses = try container.value(.statuses, default: [:])
         sessionStarts = try container.value(.sessionStarts, default: [])
     }

@@ -60,6 +60,8 @@ struct StationFacts: Sendable, Codable, Equatable {
     /// When the station last accepted a reset from Vigil: the Unavailable statuses and boot
     /// that follow are Vigil's doing too.
     var resetByVigilAt: Date?
+    /// The boot that reset caused has been seen: a reset explains one boot, not a loop.
+    var resetBootSeen = false
     /// Each connector's (> 0) last reported status, for `around` measures.
     var statuses: [Int: String] = [:]
     /// Session starts within the longest `around` sessions window of the rules (none when no

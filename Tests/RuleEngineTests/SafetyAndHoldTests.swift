@@ -97,6 +97,30 @@ import VendorCatalog
         #expect(act.reason.contains("no catalogue entry for vendor code ZZZ-42 (the generic Generic OCPP OtherError entry says none)"), "\(act.reason)")
     }
 
+    /// The boots a ladder's own resets cause are not a reboot loop (they once aborted the shipped
+    /// stuck-connector ladder before its disable and paged "reboot loop"); a station that keeps
+    /// booting after one reset is.
+    @Test func bootsCausedByVigilsResetsAreNotAnUnplannedRebootLoop() throws {
+        let loop = """
+            - id: loop
+              when: { event: booted, where: { byVigil: false }, count: { atLeast: 3, within: 1h, by: station } }
+              then:
+                - alert: { route: oncall }
+            """
+        func reset(at seconds: Int, _ kind: String) -> DomainEvent {
+            event(.commandResult, at: seconds, connector: 1, ["action": .string("Reset"), "status": .string("Accepted"), "rule": .string("x"),
+                                                              "detail": .string("reset \(kind)"), "target": .string("CP-1/1"), "rung": .number(0)])
+        }
+        var vigils = try timeline(loop)
+        vigils.send(event(.booted, at: 0), reset(at: 300, "soft"), event(.booted, at: 330), reset(at: 600, "hard"), event(.booted, at: 640))
+        vigils.advance(toSecond: 1_000)
+        #expect(!vigils.lines.contains { $0.contains("loop act") }, "\(vigils.lines)")
+        var stations = try timeline(loop)
+        stations.send(reset(at: 0, "soft"), event(.booted, at: 30), event(.booted, at: 60), event(.booted, at: 90), event(.booted, at: 120))
+        stations.advance(toSecond: 300)
+        #expect(stations.lines.contains("+120 loop act alert oncall CP-1"), "\(stations.lines)")
+    }
+
     /// Vendor codes arriving as OtherError: the vendor's own entry must class them.
     @Test(arguments: [
         ("Delta Electronics", "X", "EV0086", "Delta EV0086"),   // RCD self-test failed
