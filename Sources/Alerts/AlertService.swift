@@ -177,7 +177,17 @@ public actor AlertService {
 
     /// One outbox row per endpoint of the route that accepts the alert.
     func enqueue(alertId: Int, event: String, route name: String, request: AlertRequest) async throws {
-        let endpoints = settings.routes.filter { $0.name == name }
+        var endpoints = settings.routes.filter { $0.name == name }
+        // A route with no endpoint (a rule's technician, security …) does not swallow the page: it
+        // goes to oncall's endpoints, and the trail says so.
+        var rerouted = ""
+        if endpoints.isEmpty, name != "oncall" {
+            endpoints = settings.routes.filter { $0.name == "oncall" }
+            if !endpoints.isEmpty {
+                rerouted = "; route \(name) has no endpoint: sent to oncall"
+                log(.warning, "alert for a route with no endpoint sent to oncall", ["route": name, "rule": request.rule, "target": request.target])
+            }
+        }
         guard !endpoints.isEmpty else {
             log(.warning, "alert for a route with no endpoint in the config", ["route": name, "rule": request.rule, "target": request.target])
             await record([AuditRecord(kind: "alert", actor: "alerts", station: request.station, site: request.site, rule: request.rule,
@@ -203,6 +213,6 @@ public actor AlertService {
                                   action: "alert \(name) \(event)", outcome: queued > 0 ? "queued" : "filtered",
                                   details: AlertTrail.alertDetails(alert: alertId, event: event, status: event == "resolve" ? "resolved" : "open",
                                                                    severity: request.severity, title: request.title,
-                                                                   note: "to \(queued) of \(endpoints.count) endpoint(s)"))])
+                                                                   note: "to \(queued) of \(endpoints.count) endpoint(s)\(rerouted)"))])
     }
 }

@@ -37,7 +37,7 @@ struct AlertsCommand {
             return try await checkedListing(rows, named: "alert", kind: "alert", since: rows.map(\.firstSeen).min(), store: store,
                                             id: \.id, json: \.jsonObject, check: AlertTrail.check, empty: "no alerts", what: "alert") { row in
                 // An alert never sent was silenced (kept, not delivered): say so beside its status.
-                "#\(row.id)  \(row.status)\(row.lastNotified == nil ? " (silenced: not sent)" : "")  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)"
+                "#\(row.id)  \(row.status)\(row.lastNotified == nil ? " (not sent: silenced, filtered, or no endpoint)" : "")  [\(row.severity)]  \(row.rule)  \(row.target)  ×\(row.count)  first \(row.firstSeen)  last \(row.lastSeen)  \(row.title)"
             }
         case .deliveries:
             try arguments.rejectUnknown(allowed: ["db", "status", "limit", "json"])

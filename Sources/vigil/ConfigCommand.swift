@@ -62,7 +62,7 @@ struct ConfigCommand {
         let keyPath = AuditKey.path(option: serve.auditKeyPath, database: serve.database)
         let (hasAPIUsers, notes) = await Self.apiUsers(in: serve.database)
         var warnings = serve.startupWarnings(usesTLS: serve.tlsCertificate != nil, hasAPIUsers: hasAPIUsers, http: serve.httpAddress,
-                                             auditKey: keyPath)
+                                             auditKey: keyPath, ruleSet: try? serve.loadRules())
         if !FileManager.default.fileExists(atPath: serve.rulesDirectory) {
             warnings.insert(ServeCommand.RiskyDefault(message: ServeCommand.noRulesWarning, fields: ["path": serve.rulesDirectory]), at: 0)
         }

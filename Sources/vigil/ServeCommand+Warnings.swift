@@ -1,6 +1,7 @@
 import Alerts
 import CPMS
 import Foundation
+import RuleEngine
 import Transport
 
 /// The start-up warnings: each risky setting or default in force (docs/security.md, production
@@ -38,12 +39,21 @@ extension ServeCommand {
     /// Every warning for the settings in force, in the order serve logs them. `hasAPIUsers` is
     /// whether the database holds an API user (false when there is no database yet); `http` is
     /// the API's address (as bound, when serve has bound it).
-    func startupWarnings(usesTLS: Bool, hasAPIUsers: Bool, http: SocketAddress, auditKey: String) -> [RiskyDefault] {
+    func startupWarnings(usesTLS: Bool, hasAPIUsers: Bool, http: SocketAddress, auditKey: String, ruleSet: RuleSet? = nil) -> [RiskyDefault] {
         var warnings = PrivateFiles.exposed(secretFiles(auditKey: auditKey)).map { path, message in
             RiskyDefault(message: message, fields: ["path": path])
         }
         if alertSettings.routes.isEmpty {
             warnings.append(RiskyDefault(message: "no alert routes configured (alerts: routes: in the config file); alerts are kept and audited, not sent"))
+        } else if let ruleSet {
+            // A route the rules send to (the shipped ones use technician, security, fraud …) with no
+            // endpoint: its alerts go to oncall instead, or nowhere without that either.
+            let configured = Set(alertSettings.routes.map(\.name))
+            for route in ruleSet.alertRoutes.subtracting(configured).sorted() {
+                let goes = configured.contains("oncall") ? "they are sent to the oncall route instead" : "they are kept and audited, not sent"
+                warnings.append(RiskyDefault(message: "the rules send alerts to route \(route), which has no endpoint (alerts: routes:); \(goes)",
+                                             fix: "a route named \(route)", fields: ["route": route]))
+            }
         }
         for route in alertSettings.routes where route.url.scheme == "http" && !Self.isLocal(route.url.host ?? "") {
             warnings.append(RiskyDefault(message: "the alert route \(route.endpoint) sends over plain http:// to \(route.url.host ?? "?"): alerts cross the network in clear and can be read or replayed",

@@ -330,7 +330,8 @@ struct ServeCommand {
         // Repeated hourly while the API stays open (and on mutating requests, at most once a minute).
         let openWarning: @Sendable () async -> Void = { await apiGuard.remindWhileOpen() }
         let hasAPIUsers = !((try? await APIUserStore(host: store).apiUsers().isEmpty) ?? true)
-        for warning in startupWarnings(usesTLS: ocppConfiguration.tls != nil, hasAPIUsers: hasAPIUsers, http: http.boundAddress, auditKey: keyPath) {
+        for warning in startupWarnings(usesTLS: ocppConfiguration.tls != nil, hasAPIUsers: hasAPIUsers, http: http.boundAddress, auditKey: keyPath,
+                                       ruleSet: ruleSet) {
             log(.warning, warning.message, warning.fields.merging(warning.fix.map { ["fix": $0] } ?? [:]) { first, _ in first })
         }
         printLine("ocpp listening on \(ocpp.boundAddress)\(ocppConfiguration.tls == nil ? "" : " (TLS)")")

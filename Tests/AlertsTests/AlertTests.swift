@@ -81,6 +81,23 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).alerts(status: nil).first?.severity == .safety)
     }
 
+    /// A rule's route with no endpoint does not swallow the page: it goes to oncall; with no
+    /// oncall endpoint either it is kept, not sent.
+    @Test func anAlertForARouteWithNoEndpointGoesToOncall() async throws {
+        let clock = TestClock()
+        let (service, store, test) = try service(.sqlite, [route(.generic)], clock: clock)
+        defer { test.remove() }
+        var technician = request(rule: "safety-fault-disable", severity: .safety)
+        technician.route = "technician"
+        await service.raise(technician)
+        let deliveries = try await AlertStore(host: store).deliveries(status: nil)
+        #expect(deliveries.map(\.route) == ["oncall"] && deliveries.map(\.event) == ["trigger"])
+        let (lonely, lonelyStore, lonelyTest) = try self.service(.sqlite, [route(.generic, name: "fraud")], clock: clock)
+        defer { lonelyTest.remove() }
+        await lonely.raise(technician)
+        #expect(try await AlertStore(host: lonelyStore).deliveries(status: nil).isEmpty)
+    }
+
     /// Raises that arrive together (a breaker's grouped alert, a storm) do not interleave: one
     /// alert, one trigger, and the repeats counted within the repeat interval, not sent.
     @Test(arguments: TestEngine.all) func raisesArrivingTogetherOpenOneAlertAndSendOneTrigger(engine: TestEngine) async throws {
