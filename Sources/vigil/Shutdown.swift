@@ -23,8 +23,10 @@ enum Shutdown {
                     }
                     await jobs.next()   // the signal (background jobs run until cancelled)
                     jobs.cancelAll()
+                    // The servers close now, not once every job has wound down: a webhook still
+                    // in flight must not keep chargers connected (and the stop past systemd's timeout).
+                    for server in servers { await server.shutdown() }
                 }
-                for server in servers { await server.shutdown() }
             }
         }
     }

@@ -60,6 +60,26 @@ import Transport
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    /// Cancelled (serve shutting down), a request ends at once, not at its deadline.
+    @Test func aCancelledRequestEndsAtOnce() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 8)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let started = ContinuousClock.now
+        let request = Task { try await HTTPClient.post(URL(string: "http://127.0.0.1:\(port)/hook")!, body: [], timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(200))
+        request.cancel()
+        await #expect(throws: (any Error).self) { _ = try await request.value }
+        #expect(ContinuousClock.now - started < .seconds(10), "the 60 s deadline was waited out")
+    }
+
     @Test func aRefusedConnectionIsAnError() async throws {
         await #expect(throws: HTTPClient.ClientError.self) {
             _ = try await HTTPClient.post(URL(string: "http://127.0.0.1:9/hook")!, body: [], timeout: .seconds(2))

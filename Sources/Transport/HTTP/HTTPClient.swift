@@ -72,7 +72,12 @@ public enum HTTPClient {
             let connection = TransportConnection(fd: fd, role: .client, tls: session, executor: QueueExecutor(label: "vigil.http-client"),
                                                  parserLimits: HTTPRequestParser.Limits())
             do {
-                let head = try await connection.exchangeAsClient(connectInProgress: inProgress, request: bytes, timeout: timeout)
+                // Cancelled (serve shutting down), the exchange ends at once rather than at its deadline.
+                let head = try await withTaskCancellationHandler {
+                    try await connection.exchangeAsClient(connectInProgress: inProgress, request: bytes, timeout: timeout)
+                } onCancel: {
+                    Task { await connection.abort() }
+                }
                 return Response(status: head.statusCode, headers: head.headers)
             } catch let error as SocketError {
                 lastError = error   // the TCP connect failed: try the next address
