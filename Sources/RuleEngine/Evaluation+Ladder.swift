@@ -66,8 +66,14 @@ extension Evaluation {
             var reason = "rung \(index + 1) of \(rule.ladder.count)"
             if index == 0 { reason += " after " + firingReason(rule, ladder: ladder) }
             if let note { reason += "; " + note }
+            // A connector taken out of service for a safety fault does not come back Available by
+            // itself: a check that waits for that would only delay the next rung (its page).
+            let verify = rung.verify.flatMap { safetyDisableCannotPass($0, action: action, ladder: ladder, at: time) ? nil : $0 }
+            if rung.verify != nil && verify == nil {
+                reason += "; not waiting for the verification: a connector out of service for a safety fault does not come back Available by itself"
+            }
             var decided = action
-            if action.type.isCommand, let verify = rung.verify { decided.verifyUntil = time.adding(verify.within) }
+            if action.type.isCommand, let verify { decided.verifyUntil = time.adding(verify.within) }
             emit(rule: position, kind: .act, target: ladder.target, rung: index, action: decided, evidence: ladder.eventIds,
                  reason: reason, at: time)
             ladder.tried.append(action.label)
@@ -83,7 +89,7 @@ extension Evaluation {
                      evidence: ladder.eventIds, reason: "waiting up to \(approval.timeout) for role \(approval.role)", at: time)
                 return
             }
-            if let verify = rung.verify {
+            if let verify {
                 ladder.waiting = .verification
                 ladder.deadline = time.adding(verify.within)
                 state.rules[rule.id]?.ladders[key] = ladder
@@ -93,6 +99,16 @@ extension Evaluation {
             state.rules[rule.id]?.ladders[key] = ladder
             index += 1
         }
+    }
+
+    /// Whether `verify` waits only for what a safety disable rules out: the connector reporting
+    /// Available again (a disable for a never-reset fault keeps it Unavailable until a person acts).
+    func safetyDisableCannotPass(_ verify: Verification, action: DecidedAction, ladder: Ladder, at time: Date) -> Bool {
+        guard action.type == .disableConnector, action.neverReset == true, let station = ladder.target.station,
+              let connector = ladder.target.connector else { return false }
+        let back = DomainEvent(id: "verify-probe", kind: .statusChanged, time: time, station: station, connector: connector, evse: connector,
+                               site: ladder.target.site, fields: ["to": .string("Available"), "ocppErrorCode": .string("NoError")])
+        return verify.trigger.matches(back)
     }
 
     /// A reason a command may not be sent now: a live session, or a budget spent.
