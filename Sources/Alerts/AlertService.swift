@@ -35,7 +35,8 @@ public actor AlertService {
 
     /// Raises an alert, or updates the open one of the same rule and target. New alerts go out
     /// at once; repeats at most every `repeatInterval`. Silenced alerts are kept, not sent.
-    public func raise(_ request: AlertRequest) async {
+    public func raise(_ raised: AlertRequest) async {
+        var request = raised
         await takeTurn()
         defer { endTurn() }
         log(.warning, "alert", ["route": request.route, "severity": request.severity.rawValue, "rule": request.rule,
@@ -46,6 +47,9 @@ public actor AlertService {
             var event = "trigger"
             if let open = try await store.openAlert(groupKey: request.groupKey) {
                 alertId = open.id
+                // An open alert never drops in severity: a later, milder repeat of a critical page
+                // does not make it read minor (nor slip under a route's minSeverity).
+                request.severity = max(open.severity, raised.severity)
                 try await store.repeatAlert(id: open.id, severity: request.severity, title: request.title, text: request.text, now: time)
                 let last = open.lastNotified.flatMap(UTCTimestamp.parse) ?? .distantPast
                 announce(alertId: open.id, event: "repeat", status: "open", request)

@@ -79,6 +79,8 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         deliveries = try await AlertStore(host: store).deliveries(status: nil)
         #expect(deliveries.map(\.event) == ["trigger", "update", "update"])
         #expect(try await AlertStore(host: store).alerts(status: nil).first?.severity == .safety)
+        await service.raise(request(severity: .minor))      // a milder repeat: the open alert stays safety
+        #expect(try await AlertStore(host: store).alerts(status: nil).first?.severity == .safety)
     }
 
     /// A rule's route with no endpoint does not swallow the page: it goes to oncall; with no
