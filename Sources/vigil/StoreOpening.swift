@@ -20,8 +20,17 @@ func openStore(at location: StoreLocation, create: Bool) throws -> StationStore 
                                  + "start `vigil serve --db \(path)` with it first or pass --db")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        return try StationStore(path: path)
+        if !directory.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw CommandFailure(description: "cannot create the database's folder \(directory) for \(path): "
+                                     + "a part of that path is a file, or this user may not write there (\(error.localizedDescription))")
+            }
+        }
+        do { return try StationStore(path: path) } catch {
+            let writable = FileManager.default.isWritableFile(atPath: FileManager.default.fileExists(atPath: path) ? path : (directory.isEmpty ? "." : directory))
+            throw CommandFailure(description: "cannot open the database \(path): \(error)"
+                                 + (writable ? "" : " — this user may not write \(FileManager.default.fileExists(atPath: path) ? "the file" : "its folder") (check its owner and mode)"))
+        }
     case .postgres:
         do {
             if !create, try !location.exists() {
