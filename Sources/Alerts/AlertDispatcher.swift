@@ -97,7 +97,15 @@ public actor AlertDispatcher {
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        for (row, result) in results { await settle(row, result) }
+        let cancelled = Task.isCancelled
+        for (row, result) in results {
+            // Cut short by a shutdown: not an attempt that failed — due again at once after the restart.
+            if cancelled, case .failure = result {
+                try? await store.deferDelivery(id: row.id, until: AlertStore.time(now))
+                continue
+            }
+            await settle(row, result)
+        }
         return batch.count
     }
 

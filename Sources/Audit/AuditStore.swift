@@ -121,7 +121,6 @@ public struct AuditStore: Sendable {
         }
     }
 
-    /// The checkpoint with the highest number; nil when none was signed.
     /// The entries after the newest checkpoint (all of them without one): the first and last
     /// id and the oldest one's time; nil when every entry is signed.
     public func unsignedTail() async throws -> (first: Int, last: Int, oldestAt: String)? {
@@ -134,6 +133,7 @@ public struct AuditStore: Sendable {
         }
     }
 
+    /// The checkpoint with the highest number; nil when none was signed.
     public func newestAuditCheckpoint() async throws -> AuditCheckpoint? {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.newestCheckpoint(in: database) }
     }

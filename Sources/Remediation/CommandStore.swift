@@ -233,13 +233,27 @@ public struct CommandStore: Sendable {
     /// How many commands of `action` (a prefix such as "reset", compared exactly — not LIKE,
     /// whose case rules differ between the engines) went to `station` since `since`, including
     /// those whose fate is unknown.
-    public func commandCount(station: String, actionPrefix: String, since: String) async throws -> Int {
+    /// (`excluding`: a command being decided on, already claimed `pending`, is not its own budget.)
+    public func commandCount(station: String, actionPrefix: String, since: String, excluding: Int? = nil) async throws -> Int {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("""
                 SELECT count(*) FROM remediation_commands WHERE station = ? AND substr(action, 1, length(?)) = ?
                   AND status IN ('pending', 'sent', 'accepted', 'scheduled', 'rejected', 'timedOut', 'failed', 'unknown', 'notConnected')
-                  AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?"))
-                """, station, actionPrefix, actionPrefix, since).first?.first?.int ?? 0
+                  AND \(StoreTime.seconds("created_at")) >= \(StoreTime.seconds("?")) AND id <> ?
+                """, station, actionPrefix, actionPrefix, since, excluding ?? -1).first?.first?.int ?? 0
+        }
+    }
+
+    /// Claims a queued command for sending (`pending`): true when it was still queued — not
+    /// expired, nor claimed by another pass meanwhile.
+    public func claimQueued(id: Int, now: String) async throws -> Bool {
+        try await host.withDatabase(schema: Self.schema) { database in
+            try database.transaction {
+                guard try database.rows("SELECT status FROM remediation_commands WHERE id = ?", id).first?.first?.text == CommandStatus.queued.rawValue
+                else { return false }
+                try CommandStore.updateCommandRow(id: id, status: .pending, detail: "claimed: its station reconnected; checking the gates", now: now, in: database)
+                return true
+            }
         }
     }
 

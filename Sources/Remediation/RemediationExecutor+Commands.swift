@@ -192,6 +192,13 @@ extension RemediationExecutor {
         }
     }
 
+    /// Waits for the sends still in flight (at shutdown: the stations are gone, so each ends
+    /// at once as not connected), so their outcomes are on the trail before its last checkpoint.
+    public func drainInFlight() async {
+        let sends = inFlight.values.flatMap(\.values)
+        for send in sends { await send.value }
+    }
+
     func sendFinished(key: String, id: Int) {
         inFlight[key]?[id] = nil
         if inFlight[key]?.isEmpty == true { inFlight[key] = nil }
@@ -342,11 +349,25 @@ extension RemediationExecutor {
             let action = DecidedAction(type: type, resetType: type == .reset ? row.argument : nil,
                                        message: type == .triggerMessage ? row.argument : nil, catalogueEntry: row.code)
             guard let command = Self.command(for: action, connector: row.connector) else { continue }
+            // Claimed before the gates (they await reads, and the actor runs other work meanwhile):
+            // the expiry cannot take it and a new reset's budget check counts it.
+            do {
+                guard try await commandRecords.claimQueued(id: row.id, now: now) else { continue }
+            } catch {
+                log(.error, "cannot claim a queued command; not sent", ["station": station, "command": String(row.id), "error": "\(error)"])
+                continue
+            }
             let target = RuleTarget(key: row.connector.map { "\(station)/\($0)" } ?? station, station: station, connector: row.connector, site: row.site)
             let decision = Decision(time: clock(), rule: row.rule, ruleHash: row.ruleHash ?? "", mode: .enforce, kind: .act, target: target, action: action,
                                     eventIds: [], reason: "queued command #\(row.id)")
-            if let refusal = await refusal(decision, action: action, station: station) {
-                if case .roleLost = refusal.kind {   // left queued: the node holding the role sends it
+            if let refusal = await refusal(decision, action: action, station: station, command: row.id) {
+                if case .roleLost = refusal.kind {   // back to queued: the node holding the role sends it
+                    do {
+                        try await commandRecords.updateCommand(id: row.id, status: .queued, detail: "left queued: this node no longer holds the remediation role",
+                                                               now: now)
+                    } catch {
+                        log(.error, "cannot put a claimed command back in the queue", ["station": station, "command": String(row.id), "error": "\(error)"])
+                    }
                     await roleLost?()
                     return
                 }

@@ -30,7 +30,9 @@ struct CommandRefusal: Sendable {
 /// The gates, each failing closed: a gate that cannot read its state refuses the command,
 /// and that is logged, audited and alerted once per gate until it reads again.
 extension RemediationExecutor {
-    func refusal(_ decision: Decision, action: DecidedAction, station: String) async -> CommandRefusal? {
+    /// `command`: the record of a command decided on again (queued, held), already `pending`:
+    /// not counted against its own budget.
+    func refusal(_ decision: Decision, action: DecidedAction, station: String, command: Int? = nil) async -> CommandRefusal? {
         let time = clock()
         do {
             if let roleCheck, !(try await readGate("cluster role", roleCheck)) {
@@ -74,7 +76,7 @@ extension RemediationExecutor {
                 }
                 let since = RuleRunner.timestamp(time.addingTimeInterval(-policy.resetWindow))
                 let sent = try await readGate("reset budget", {
-                    try await self.commandReads.commandCount(station: station, actionPrefix: "reset", since: since)
+                    try await self.commandReads.commandCount(station: station, actionPrefix: "reset", since: since, excluding: command)
                 })
                 if sent >= policy.maxResetsPerStation {
                     return CommandRefusal(kind: .refused,

@@ -135,6 +135,7 @@ extension Evaluation {
         }
         let label = event.fields["detail"]?.description ?? "the command"
         if status == "Held" {
+            forgetOwnCommand(label, target: ladder.target)   // not sent: its boot or Unavailable would be the station's own
             let until = event.fields["until"].flatMap { RuleFixture.parseDate($0.description) } ?? state.fleetHoldUntil ?? time
             if let last = ladder.tried.indices.last { ladder.tried.remove(at: last) }
             let (action, _) = resolve(rule.ladder[ladder.rung], rule: rule, ladder: ladder, at: time)

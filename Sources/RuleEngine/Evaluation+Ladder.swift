@@ -102,13 +102,22 @@ extension Evaluation {
     }
 
     /// Whether `verify` waits only for what a safety disable rules out: the connector reporting
-    /// Available again (a disable for a never-reset fault keeps it Unavailable until a person acts).
+    /// Available again (a disable for a never-reset fault keeps it Unavailable until a person
+    /// acts) — for the disable itself, and for a later rung that sends nothing more to the
+    /// connector this ladder took out of service. A check that an Unavailable passes too is not
+    /// one of them.
     func safetyDisableCannotPass(_ verify: Verification, action: DecidedAction, ladder: Ladder, at time: Date) -> Bool {
-        guard action.type == .disableConnector, action.neverReset == true, let station = ladder.target.station,
-              let connector = ladder.target.connector else { return false }
-        let back = DomainEvent(id: "verify-probe", kind: .statusChanged, time: time, station: station, connector: connector, evse: connector,
-                               site: ladder.target.site, fields: ["to": .string("Available"), "ocppErrorCode": .string("NoError")])
-        return verify.trigger.matches(back)
+        guard let station = ladder.target.station, let connector = ladder.target.connector else { return false }
+        let facts = state.stations[station]
+        let safetyDisable = action.type == .disableConnector
+            && (action.neverReset == true || facts?.neverResetFaults[connector] != nil)
+        let nothingMore = action.type == .none && facts?.disabledByVigil.contains(connector) == true && facts?.neverResetFaults[connector] != nil
+        guard safetyDisable || nothingMore else { return false }
+        func probe(_ status: String) -> DomainEvent {
+            DomainEvent(id: "verify-probe", kind: .statusChanged, time: time, station: station, connector: connector, evse: connector,
+                        site: ladder.target.site, fields: ["to": .string(status), "ocppErrorCode": .string("NoError")])
+        }
+        return verify.trigger.matches(probe("Available")) && !verify.trigger.matches(probe("Unavailable"))
     }
 
     /// A reason a command may not be sent now: a live session, or a budget spent.

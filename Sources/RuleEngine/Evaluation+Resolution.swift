@@ -20,7 +20,8 @@ extension Evaluation {
         let match = catalogueMatch(for: ladder.event)
         var (action, note) = resolve(rung, rule: rule, ladder: ladder, match: match, at: time)
         action.catalogueSeverity = match?.entry.severity.rawValue
-        action.neverReset = match?.entry.neverAutoReset == true
+        // A substitute disable for a never-reset fault the station has open keeps its mark.
+        action.neverReset = action.neverReset == true || match?.entry.neverAutoReset == true
         return (action, note)
     }
 
@@ -52,8 +53,9 @@ extension Evaluation {
             if let station = ladder.target.station, let (connector, other) = state.stations[station]?.neverResetFaults.min(by: { $0.key < $1.key }) {
                 let place = connector == 0 ? "the station itself" : "connector \(connector)"
                 if connectorKnown && ladder.target.connector == connector {
-                    return (DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: other),
-                            "\(station) has \(other) open on \(place), never reset automatically: disabling the connector instead")
+                    var disable = DecidedAction(type: .disableConnector, allowDuringSession: rung.allowDuringSession, catalogueEntry: other)
+                    disable.neverReset = true
+                    return (disable, "\(station) has \(other) open on \(place), never reset automatically: disabling the connector instead")
                 }
                 return (alertAction(rule.ladderFallback, rule: rule, ladder: ladder, match: match, at: time, severity: "safety",
                                     instead: Self.resetNotSent(kind.rawValue, because: "\(station) has \(other) open on \(place)")),

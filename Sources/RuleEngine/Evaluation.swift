@@ -118,9 +118,6 @@ struct Evaluation {
     /// taken as the reboot it caused.
     static let rebootAttribution: TimeInterval = 600
 
-    /// Whether an event is the footprint of Vigil's own command rather than news about the
-    /// fault: Unavailable after Vigil's accepted disable of that connector, or Unavailable and
-    /// the boot in the minutes after a reset Vigil sent. It never clears a condition.
     /// Whether a boot is the one a reset Vigil sent caused: after the reset (within
     /// `rebootAttribution`), the first boot since it, and — where the station says why it booted
     /// (2.0.1) — for a reset. A second boot after one reset, or a Watchdog boot, is the station's.
@@ -130,6 +127,9 @@ struct Evaluation {
         return ["RemoteReset", "ScheduledReset"].contains(reason)
     }
 
+    /// Whether an event is the footprint of Vigil's own command rather than news about the
+    /// fault: Unavailable after Vigil's accepted disable of that connector, or Unavailable and
+    /// the boot in the minutes after a reset Vigil sent. It never clears a condition.
     func isVigilsOwnDoing(_ event: DomainEvent) -> Bool {
         // The kind first: most events (heartbeats, any status but Unavailable) cannot be, and
         // need no look-up of the station's facts.

@@ -1,10 +1,11 @@
 /// The alert routes a rule set can send to, for the configuration's check that each has an
-/// endpoint: every alert rung's, every `remedy: catalogue` fallback's, and `oncall` for a rule
-/// whose reset the engine may replace by an alert without one of its own (the default route).
+/// endpoint: every alert rung's and `remedy: catalogue` fallback's, and always `oncall` (the
+/// default route, the engine's own pages when a disable ends a ladder with no alert, and the
+/// executor's safety and breaker pages).
 extension RuleSet {
     public var alertRoutes: Set<String> {
-        var routes: Set<String> = []
-        for rule in rules {
+        var routes: Set<String> = ["oncall"]
+        for rule in rules where rule.enabled {
             var hasOwnAlert = false
             for rung in rule.ladder {
                 switch rung.action {
@@ -13,9 +14,7 @@ extension RuleSet {
                 default: break
                 }
             }
-            if !hasOwnAlert && rule.ladder.contains(where: { if case .reset = $0.action { return true } else { return false } }) {
-                routes.insert(rule.ladderFallback.route)
-            }
+            if !hasOwnAlert { routes.insert(rule.ladderFallback.route) }
         }
         return routes
     }

@@ -386,6 +386,7 @@ struct ServeCommand {
         }
         await Shutdown.runUntilSignalled([ocpp, http], background: [sweep, writeLogs, reload, deliver, signAudit, openWarning] + acting + clustered,
                                          log: log)
+        await executor.drainInFlight()   // their outcomes on the trail before its last checkpoint
         await auditor.checkpoint()
         do { try await messages.flush() } catch { log(.error, "cannot write the last frames of the message log", ["error": "\(error)"]) }
         do { try await quirkLog.flush() } catch { log(.error, "cannot write the quirk record", ["error": "\(error)"]) }

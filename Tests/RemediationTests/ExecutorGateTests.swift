@@ -193,6 +193,26 @@ import Testing
         #expect(results == [.string("Joined"), .string("Rejected")])
     }
 
+    /// A queued reset is claimed before the gates: the expiry cannot take it meanwhile, and it is
+    /// not counted against its own budget (with two resets spent of three, it may go).
+    @Test func aQueuedResetIsClaimedAndNotItsOwnBudget() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        let commands = CommandStore(host: store)
+        for _ in 0..<2 {
+            _ = try await commands.insertCommand(NewCommand(decisionId: nil, rule: "other", station: "CP-1", connector: 1, site: "north",
+                                                            action: "reset", argument: "soft", status: .accepted),
+                                                 now: RuleRunner.timestamp(Date().addingTimeInterval(-7_200)))
+        }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .reset, resetType: "soft")))])
+        let queued = try #require(try await commands.commands().last)
+        #expect(queued.status == .queued)
+        await executor.sendQueued(to: "CP-1")
+        let after = try #require(try await commands.command(id: queued.id))
+        #expect(after.status == .notConnected, "\(after)")   // through the gates (no connection here): not refused by its own budget
+        #expect(!(try await commands.claimQueued(id: queued.id, now: RuleRunner.timestamp(Date()))), "only a queued command is claimed")
+    }
+
     @Test func queuedCommandsExpireOnRecord() async throws {
         let (executor, store, _, path) = try executor()
         defer { removeSQLiteFiles(path) }
