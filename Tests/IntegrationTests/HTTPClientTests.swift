@@ -41,10 +41,10 @@ import Transport
         }
     }
 
-    @Test func aServerThatNeverAnswersTimesOut() async throws {
-        // A listening socket nobody accepts from: the connect succeeds, no answer comes.
+    /// A listening socket nobody accepts from (the connect succeeds, no answer comes): its
+    /// descriptor and port.
+    static func silentListener() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -52,7 +52,12 @@ import Transport
         listen(fd, 8)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let (fd, port) = Self.silentListener()
+        defer { close(fd) }
         let started = ContinuousClock.now
         await #expect(throws: HTTPClient.ClientError.timedOut(.milliseconds(300))) {
             _ = try await HTTPClient.post(URL(string: "http://127.0.0.1:\(port)/hook")!, body: [], timeout: .milliseconds(300))
@@ -62,16 +67,8 @@ import Transport
 
     /// Cancelled (serve shutting down), a request ends at once, not at its deadline.
     @Test func aCancelledRequestEndsAtOnce() async throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = Self.silentListener()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(fd, 8)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let started = ContinuousClock.now
         let request = Task { try await HTTPClient.post(URL(string: "http://127.0.0.1:\(port)/hook")!, body: [], timeout: .seconds(60)) }
         try await Task.sleep(for: .milliseconds(200))
