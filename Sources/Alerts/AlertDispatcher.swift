@@ -154,9 +154,11 @@ public actor AlertDispatcher {
                                       details: AlertTrail.deliveryDetails(delivery: row.id, alert: row.alertId, status: "delivered", endpoint: row.endpoint,
                                                                           note: "HTTP \(status) after \(attempts) attempt(s), key \(row.idempotencyKey)"))])
         case .failure(let error):
-            let age = now.timeIntervalSince(UTCTimestamp.parse(row.createdAt) ?? now)
-            let dead = age >= settings.giveUpAfter
-            let next = now.addingTimeInterval(Self.backoff(attempts: attempts))
+            let created = UTCTimestamp.parse(row.createdAt) ?? now
+            let dead = now.timeIntervalSince(created) >= settings.giveUpAfter
+            // The last try is at the give-up time, not a whole backoff past it: a dead letter is
+            // known when `giveUpAfter` says.
+            let next = min(now.addingTimeInterval(Self.backoff(attempts: attempts)), max(now, created.addingTimeInterval(settings.giveUpAfter)))
             try? await store.markDeliveryFailed(id: row.id, attempts: attempts, nextAttempt: AlertStore.time(next), error: error.description, dead: dead)
             if dead {
                 log(.error, "alert delivery given up (dead letter)", ["endpoint": row.endpoint, "delivery": String(row.id), "error": error.description])

@@ -207,6 +207,10 @@ public actor AlertService {
         let time = now
         var queued = 0
         for route in endpoints where route.accepts(request) {
+            // An endpoint hears of an alert first as a trigger: one that the first message passed by
+            // (below its minSeverity then, or silenced) gets the update as its trigger.
+            var event = event
+            if event == "update", try await !store.hasDelivery(alertId: alertId, endpoint: route.endpoint) { event = "trigger" }
             let key = "vigil-\(alertId)-\(event)-\(UUID().uuidString.lowercased())"
             try await store.enqueueDelivery(alertId: alertId, route: route.name, endpoint: route.endpoint, event: event, idempotencyKey: key,
                                             body: AlertPayload.body(for: alert, event: event, route: route, idempotencyKey: key), now: time)

@@ -100,6 +100,13 @@ public struct AlertStore: Sendable {
                   nextAttemptAt: row[9].text ?? "", createdAt: row[10].text ?? "", lastError: row[11].text, deliveredAt: row[12].text)
     }
 
+    /// Whether `endpoint` was ever given a delivery of the alert (any event, any status).
+    public func hasDelivery(alertId: Int, endpoint: String) async throws -> Bool {
+        try await host.withDatabase(schema: Self.schema) { database in
+            !(try database.rows("SELECT 1 FROM alert_outbox WHERE alert_id = ? AND endpoint = ? LIMIT 1", alertId, endpoint).isEmpty)
+        }
+    }
+
     public func enqueueDelivery(alertId: Int, route: String, endpoint: String, event: String, idempotencyKey: String, body: String,
                                 now: String) async throws {
         try await host.withDatabase(schema: Self.schema) { database in

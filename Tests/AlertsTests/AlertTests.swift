@@ -83,6 +83,21 @@ func request(rule: String = "stuck", target: String = "CP-1/1", severity: Severi
         #expect(try await AlertStore(host: store).alerts(status: nil).first?.severity == .safety)
     }
 
+    /// An endpoint that the first message passed by (below its minSeverity) hears of the alert
+    /// first as a trigger when it escalates, not as an update of something it never saw.
+    @Test func anEndpointsFirstMessageIsATrigger() async throws {
+        let clock = TestClock()
+        let (service, store, test) = try service(.sqlite, [route(.generic), route(.generic, url: "http://127.0.0.1:9/pager", minSeverity: .critical)],
+                                                 clock: clock)
+        defer { test.remove() }
+        await service.raise(request(severity: .major))
+        clock.advance(60)
+        await service.raise(request(severity: .critical))   // an escalation: sent at once
+        let deliveries = try await AlertStore(host: store).deliveries(status: nil)
+        let byEndpoint = Dictionary(grouping: deliveries, by: \.endpoint).mapValues { $0.sorted { $0.id < $1.id }.map(\.event) }
+        #expect(byEndpoint.values.sorted { $0.count < $1.count } == [["trigger"], ["trigger", "update"]], "\(byEndpoint)")
+    }
+
     /// A rule's route with no endpoint does not swallow the page: it goes to oncall; with no
     /// oncall endpoint either it is kept, not sent.
     @Test func anAlertForARouteWithNoEndpointGoesToOncall() async throws {

@@ -155,6 +155,27 @@ import Transport
         }
     }
 
+    /// The last try comes at the give-up time, not a whole backoff after it: a dead letter is
+    /// known when `giveUpAfter` says.
+    @Test func theLastTryIsAtTheGiveUpTime() async throws {
+        let (store, test) = try temporaryStore()
+        defer { test.remove() }
+        let clock = TestClock()
+        var settings = AlertSettings()
+        settings.routes = [route(.generic, url: "http://127.0.0.1:9/hook")]   // nothing listens
+        settings.giveUpAfter = 2
+        let service = AlertService(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+        let dispatcher = AlertDispatcher(store: store, settings: settings, clock: { clock.date }, audit: { _ in }, log: { _, _, _ in })
+        await service.raise(request())
+        let created = clock.date
+        await dispatcher.deliverDue()
+        let delivery = try #require(try await AlertStore(host: store).deliveries(status: nil).first)
+        #expect(delivery.nextAttemptAt <= AlertStore.time(created.addingTimeInterval(2)), "\(delivery.nextAttemptAt)")
+        clock.advance(2)
+        await dispatcher.deliverDue()
+        #expect(try await AlertStore(host: store).deliveries(status: "dead").count == 1)
+    }
+
     @Test func anUnreachableReceiverCountsAsAFailedAttempt() async throws {
         let (store, test) = try temporaryStore()
         defer { test.remove() }
