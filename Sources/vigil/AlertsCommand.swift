@@ -88,6 +88,10 @@ struct AlertsCommand {
                                                details: AlertTrail.silenceDetails(silence: id, status: "inForce", severity: severity,
                                                                                   endsAt: StoreTime.format(end), reason: reason)))
             printLine("silence #\(id) in force until \(StoreTime.format(end))")
+            // A misspelt id silences nothing: said, though a station not registered yet may be meant.
+            if let station = arguments.value("station"), try await store.registration(of: station) == nil {
+                printError("note: the registry has no station \(station.debugDescription) (yet); the silence matches that id exactly — check it")
+            }
             return 0
         case .silences:
             try arguments.rejectUnknown(allowed: ["db", "all", "json"])
