@@ -31,7 +31,8 @@ extension RemediationExecutor {
             let station = item.decision.target.station ?? ""
             let label = item.action.label
             func record(_ status: CommandStatus, _ note: String, outcome: String) async {
-                do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: status != .pending, now: now) } catch {
+                let finished = status != .pending && status != .queued
+                do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: finished, now: now) } catch {
                     log(.error, "cannot record a held command's release", ["station": station, "command": String(item.command), "error": "\(error)"])
                 }
                 await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: item.decision.target.site,
@@ -68,8 +69,16 @@ extension RemediationExecutor {
                 await followRefusal(item.decision, action: item.action, station: station, refusal: refusal)
                 continue
             }
+            // Offline now: it waits for the station like any command for an offline station (and,
+            // never sent, it is not spent against the reset budget).
             guard await commands.isReachable(station) else {
-                await record(.notConnected, "held until the fleet hold ended; not sent: \(station) is not connected", outcome: "notConnected")
+                await record(.queued, "held until the fleet hold ended; \(station) is not connected: queued until it reconnects", outcome: "queued")
+                do {
+                    try await commandRecords.setCommandExpiry(id: item.command,
+                                                              RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive)))
+                } catch {
+                    log(.error, "cannot set a queued command's expiry", ["station": station, "command": String(item.command), "error": "\(error)"])
+                }
                 continue
             }
             await record(.pending, "sending: the fleet hold ended and the connector is still out of service", outcome: "sending")

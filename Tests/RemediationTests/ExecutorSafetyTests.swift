@@ -203,6 +203,31 @@ import VendorCatalog
         #expect(await f.executor.heldForRelease.map { $0.decision.target.station } == ["CP-1"])
     }
 
+    /// At the hold's real end (the storm's faults out of the window), a kept command for a
+    /// station that is offline then is queued for it — not spent as "not connected".
+    @Test func aKeptCommandForAnOfflineStationIsQueuedAtTheHoldsEnd() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-release-\(UUID().uuidString).sqlite").path
+        defer { removeSQLiteFiles(path) }
+        let store = try StationStore(path: path)
+        for number in 1...10 { _ = try await store.declareStation(id: "CP-\(number)", site: "north") }
+        let now = Mutex(Date())
+        let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()),
+                                           auditor: Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }, catalog: Self.catalog,
+                                           clock: { now.withLock { $0 } }, log: { _, _, _ in }, feedback: { _ in },
+                                           alerts: RecordingAlerts { _ in })
+        for number in 1...6 {
+            await executor.observe(DomainEvent(id: "f\(number)", kind: .statusChanged, time: now.withLock { $0 }, station: "CP-\(number)", connector: 1,
+                                               site: "north", fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")]))
+        }
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .disableConnector), station: "CP-1"))])
+        #expect(try await CommandStore(host: store).commands().map(\.status) == [.held])
+        now.withLock { $0 = $0.addingTimeInterval(16 * 60) }   // the storm's faults are out of the window
+        await executor.releaseHeld()
+        let command = try #require(try await CommandStore(host: store).commands().first)
+        #expect(command.status == .queued && command.expiresAt != nil, "\(command)")
+        #expect(command.detail == "held until the fleet hold ended; CP-1 is not connected: queued until it reconnects")
+    }
+
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
         let f = try await fixture(stations: 10)
         defer { removeSQLiteFiles(f.path) }
