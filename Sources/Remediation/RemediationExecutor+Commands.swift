@@ -110,8 +110,12 @@ extension RemediationExecutor {
         }
         await auditor.written()
         guard connected else { return }
-        // The send (up to the command timeout) runs on its own, so that neither the rules nor
-        // other stations' commands wait for a slow station; the record above is already durable.
+        sendInBackground(id: id, command: command, action: action, decision: decision, decisionId: decisionId)
+    }
+
+    /// Sends a recorded command on its own (up to the command timeout), so that neither the rules
+    /// nor other stations' commands wait for a slow station; tracked in `inFlight` until it ends.
+    func sendInBackground(id: Int, command: StationCommand, action: DecidedAction, decision: Decision, decisionId: Int?) {
         let key = Self.alertKey(rule: decision.rule, target: decision.target.key)
         let send = Task { await self.send(id: id, command: command, action: action, decision: decision, decisionId: decisionId) }
         inFlight[key, default: [:]][id] = send

@@ -82,13 +82,7 @@ extension RemediationExecutor {
                 continue
             }
             await record(.pending, "sending: the fleet hold ended and the connector is still out of service", outcome: "sending")
-            let key = Self.alertKey(rule: item.decision.rule, target: item.decision.target.key)
-            let send = Task { await self.send(id: item.command, command: command, action: item.action, decision: item.decision, decisionId: item.decisionId) }
-            inFlight[key, default: [:]][item.command] = send
-            Task {
-                await send.value
-                self.sendFinished(key: key, id: item.command)
-            }
+            sendInBackground(id: item.command, command: command, action: item.action, decision: item.decision, decisionId: item.decisionId)
         }
     }
 }
