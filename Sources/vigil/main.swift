@@ -5,7 +5,7 @@ import Glibc
 import FoundationNetworking
 #endif
 
-/// Entry point: help first (`HelpCommand`: `vigil help`, `--help`, `-h`), then one subcommand.
+/// Entry point: `--version`, help (`HelpCommand`: `vigil help`, `--help`, `-h`), then one subcommand.
 /// Exit status: 0 ok, 1 a failure or findings, 2 a usage error; 141 when standard output's
 /// reader went away (`StandardOutput`).
 signal(SIGPIPE, SIG_IGN)
@@ -14,7 +14,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let commandName = (arguments.first == "help" ? arguments.dropFirst().first : arguments.first) ?? "help"
 let status: Int32
 do {
-    if let help = try HelpCommand(arguments: arguments) {
+    if arguments.first == "--version" || arguments.first == "-V" {
+        print(VigilVersion.text, terminator: "")
+        status = 0
+    } else if let help = try HelpCommand(arguments: arguments) {
         status = help.run()
     } else {
         guard let command = CommandName(rawValue: commandName) else { throw UsageError.unknownCommand(commandName) }

@@ -25,7 +25,10 @@ import Testing
         (#"[2,"7","Heartbeat"]"#, .v201, "7", "RpcFrameworkError"),
         (#"[5,"7","Heartbeat",{}]"#, .v201, "7", "MessageTypeNotSupported"),
         (#"[5,"7","Heartbeat",{}]"#, .v16, "7", "FormationViolation"),
-        (#"[2,7,"Heartbeat",{}]"#, .v16, nil, "FormationViolation"),             // numeric id: unreadable
+        (#"[2,7,"Heartbeat",{}]"#, .v16, "7", "FormationViolation"),             // whole-number id: answered as its text
+        (#"[2,7,"Heartbeat",{}]"#, .v201, "7", "RpcFrameworkError"),
+        (#"[2,7.5,"Heartbeat",{}]"#, .v16, nil, "FormationViolation"),           // not a whole number: unreadable
+        (#"[3,7,{}]"#, .v16, nil, "FormationViolation"),                         // a result is never answered
         (#"[2,"0123456789012345678901234567890123456","Heartbeat",{}]"#, .v16, "0123456789012345678901234567890123456", "FormationViolation"),
     ] as [(String, OCPPVersion, String?, String)])
     func malformedFramesGetVersionSpecificCodes(text: String, version: OCPPVersion, id: String?, code: String) {

@@ -62,6 +62,16 @@ def test_help_overview_and_exit_statuses():
     assert "2 a usage error" in run("help").stdout
 
 
+def test_version_names_the_build_and_its_libraries(tmp_path):
+    for flag in ("--version", "-V"):
+        result = run(flag, cwd=tmp_path)
+        assert result.returncode == 0 and result.stderr == ""
+        first, libraries = result.stdout.splitlines()
+        assert first.startswith("vigil ") and first.split()[1][0].isdigit()
+        assert "SQLite 3." in libraries and "OpenSSL" in libraries and "libyaml" in libraries
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_mistakes_suggest_the_closest_and_exit_2(tmp_path):
     cases = [
         (["sessions", "list", "--statoin", "CP-1"], "unknown option --statoin; did you mean --station?"),

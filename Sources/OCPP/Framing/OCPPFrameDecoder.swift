@@ -29,7 +29,12 @@ public enum OCPPFrameDecoder {
             return .failure(OCPPFrameError(id: id, error: CallError(.rpcFraming(version), "message must start with a numeric message type id and a message id")))
         }
         guard case .string(let id) = elements[1] else {
-            return .failure(OCPPFrameError(id: nil, error: CallError(.rpcFraming(version), "message id must be a string, got \(elements[1].typeName)")))
+            // A CALL whose id is a whole number is answered under that number's text, so a
+            // charger that compares ids by value can still match the error to its request.
+            var answerable: String?
+            if messageType == 2, case .number(let number) = elements[1], let whole = number.intValue { answerable = String(whole) }
+            return .failure(OCPPFrameError(id: answerable, error: CallError(.rpcFraming(version),
+                "message id must be a string, got \(elements[1].typeName)" + (answerable.map { " (write it as \"\($0)\")" } ?? ""))))
         }
         func fail(_ code: CallErrorCode, _ message: String) -> Result<OCPPFrame, OCPPFrameError> {
             .failure(OCPPFrameError(id: id, error: CallError(code, message)))

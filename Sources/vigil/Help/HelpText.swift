@@ -10,7 +10,7 @@ enum HelpText {
         return (["usage: vigil COMMAND [VERB] [options]", "", "commands:"]
             + table.lines.dropFirst().map { "  " + $0 }
             + ["", "`vigil help COMMAND [VERB]` or `vigil COMMAND [VERB] --help` for the verbs, options, defaults,",
-               "environment variables and examples.", ""]
+               "environment variables and examples. `vigil --version` prints this build's version and libraries.", ""]
             + conventions).joined(separator: "\n")
     }
 
