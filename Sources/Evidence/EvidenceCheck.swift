@@ -40,7 +40,32 @@ public struct EvidenceCheck: Sendable {
         }
         var check = EvidenceCheck(document: document)
         check.verifyHashes()
+        if json != text { check.verifyPage(text) }
         return check
+    }
+
+    /// An HTML page is what a customer reads, so its visible part must be the one Vigil renders
+    /// from the pack it carries: the page is made again from the embedded pack and compared
+    /// byte for byte (a table edited by hand, with the block left alone, verified before). The
+    /// first differing line is named with its section.
+    mutating func verifyPage(_ page: String) {
+        var body = document
+        body.members.removeAll { $0.key == "contentHash" }
+        let rendered: String
+        do { rendered = try EvidencePage.html(try EvidencePack(sealing: body)) } catch {
+            problems.append("the page cannot be rendered again from its embedded pack: \(error.description)")
+            return
+        }
+        guard rendered != page else { return }
+        let shown = page.split(separator: "\n", omittingEmptySubsequences: false)
+        let expected = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = zip(shown, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(shown.count, expected.count)
+        let section = shown.prefix(line + 1).last { $0.contains("<h2>") }.flatMap { text -> Substring? in
+            guard let open = text.range(of: "<h2>"), let close = text.range(of: "</h2>", range: open.upperBound..<text.endIndex) else { return nil }
+            return text[open.upperBound..<close.lowerBound]
+        }
+        problems.append("the page's visible content is not the pack it carries: line \(line + 1)"
+                        + (section.map { " (section \($0))" } ?? "") + " differs from what Vigil renders from the embedded pack")
     }
 
     /// The JSON of a pack: the text itself, or the embedded block of an HTML page.

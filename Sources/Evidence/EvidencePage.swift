@@ -7,7 +7,11 @@ import OCPP
 /// the block cannot end early), which `vigil sessions evidence --verify` reads.
 public enum EvidencePage {
     public static func html(_ pack: EvidencePack) throws(EvidenceCanonicalForm.Problem) -> String {
-        let contents = pack.contents
+        // Rendered from the canonical text (numbers spelt as it spells them), so the page made
+        // from the block it embeds is this page, byte for byte (`EvidenceCheck.verifyPage`).
+        let block = try pack.text()
+        var contents = pack.contents
+        if case .object(let canonical)? = try? JSONParser.parse(block, maxDepth: 32) { contents = canonical }
         let session = object(contents["session"])
         let id = string(session["id"])
         var page = """
@@ -44,7 +48,7 @@ public enum EvidencePage {
         page += """
             <p class="verify">To verify: save this file and run <code>vigil sessions evidence --verify FILE</code>, or recompute the SHA-256
             of the embedded JSON's canonical form without <code>contentHash</code> (docs/billing.md, "Evidence pack").</p>
-            <script type="application/json" id="\(EvidenceCheck.htmlBlockId)">\(try pack.text().replacingOccurrences(of: "<", with: "\\u003c"))</script>
+            <script type="application/json" id="\(EvidenceCheck.htmlBlockId)">\(block.replacingOccurrences(of: "<", with: "\\u003c"))</script>
             </body></html>
 
             """
@@ -67,9 +71,24 @@ public enum EvidencePage {
         return html
     }
 
+    /// The order a keyed table shows its rows in — the pack builder's — since the canonical text
+    /// the page is rendered from sorts every object's keys; a key not named here comes after
+    /// these, in that sorted order.
+    static let rowOrder: [String: Int] = Dictionary(uniqueKeysWithValues: ([
+        "id", "station", "evse", "connector", "transactionRef", "idToken", "active", "startTime", "stopTime", "meterStartWh",
+        "meterStopWh", "energyWh", "stopReason", "anomalies", "errors",                      // session
+        "group", "verdict", "decidedAt", "authorizeFrameIds", "token", "tokenRecordInForceAtStart", "note",   // authorisation
+        "createdAt", "contentHash", "document",                                              // CDR
+        "tariffId", "version", "hash", "validFrom", "canonicalJSON",                         // tariff version
+    ] + EvidencePack.sections).enumerated().map { ($0.element, $0.offset) })
+
     static func table(keyed object: JSONObject, code: Set<String> = []) -> String {
         guard !object.members.isEmpty else { return "<p class=\"none\">none</p>" }
-        return "<table>" + object.members.map { member in
+        let members = object.members.enumerated().sorted { first, second in
+            let a = rowOrder[first.element.key] ?? Int.max, b = rowOrder[second.element.key] ?? Int.max
+            return a != b ? a < b : first.offset < second.offset
+        }.map(\.element)
+        return "<table>" + members.map { member in
             let cell = code.contains(member.key) ? "<code>\(escape(string(member.value)))</code>" : escape(string(member.value))
             return "<tr><th>\(escape(member.key))</th><td>\(cell)</td></tr>"
         }.joined() + "</table>\n"

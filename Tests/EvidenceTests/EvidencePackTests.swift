@@ -180,6 +180,13 @@ import Testing
             let tampered = html.replacingOccurrences(of: #""errorCode":"InternalError""#, with: #""errorCode":"NoError""#)
             #expect(tampered != html)
             #expect(try !EvidenceCheck.check(tampered).isValid)
+            // What a reader sees is checked too: a table edited by hand, the block left alone.
+            let forged = html.replacingOccurrences(of: "<th>meterStopWh</th><td>", with: "<th>meterStopWh</th><td>9")
+            #expect(forged != html)
+            let page = try EvidenceCheck.check(forged)
+            #expect(page.problems.count == 1 && page.problems.first?.contains("(section Session) differs") == true, "\(page.problems)")
+            // Rows in the builder's order, though the page is rendered from the canonical (sorted) form.
+            #expect(html.contains("<section><h2>Session</h2>\n<table><tr><th>id</th>"))
         }
     }
 
