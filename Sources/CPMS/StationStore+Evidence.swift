@@ -55,6 +55,13 @@ extension StationStore {
         public var updatedAt: String
     }
 
+    /// When Vigil stored session `id` (its start's arrival) and last changed it (its stop's
+    /// arrival, or a later sample's), by Vigil's clock — the session's own times are the
+    /// charger's, which may be off by minutes or report an offline start long after.
+    public func sessionReceipt(_ id: Int) throws -> (createdAt: String, updatedAt: String)? {
+        try database.rows("SELECT created_at, updated_at FROM sessions WHERE id = ?", id).first.map { ($0[0].text ?? "", $0[1].text ?? "") }
+    }
+
     public func datedToken(_ token: String) throws -> DatedToken? {
         try database.rows("SELECT token, status, expiry, parent, note, sites, created_at, updated_at FROM id_tokens WHERE token = ?", token)
             .first.map { row in DatedToken(record: Self.tokenRecord(row), createdAt: row[6].text ?? "", updatedAt: row[7].text ?? "") }

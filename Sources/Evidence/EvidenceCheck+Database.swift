@@ -42,9 +42,11 @@ extension EvidenceCheck {
     mutating func compareRebuilt(with store: StationStore) async throws {
         guard document["complete"] == .bool(true), case .object(let session)? = document["session"], case .number(let idNumber)? = session["id"],
               let id = idNumber.intValue, case .string(let producedAt)? = document["producedAt"], let now = StoreTime.parse(producedAt),
-              case .object(let window)? = document["window"], case .number(let margin)? = window["marginSeconds"], let marginSeconds = margin.intValue
+              case .object(let window)? = document["window"], case .number(let margin)? = window["marginSeconds"], let marginSeconds = margin.intValue,
+              case .string(let from)? = window["from"], case .string(let to)? = window["to"]
         else { return }
-        guard let records = try await EvidenceRecords.read(session: id, store: store, now: now, marginSeconds: marginSeconds) else {
+        guard let records = try await EvidenceRecords.read(session: id, store: store, now: now, marginSeconds: marginSeconds,
+                                                           window: (from, to)) else {
             problems.append("database: there is no session \(id)")
             return
         }
@@ -68,9 +70,20 @@ extension EvidenceCheck {
         case (.array(let a), .array(let b)):
             for index in 0..<min(a.count, b.count) { differences(a[index], b[index], path: "\(path)[\(index)]", into: &found) }
             if a.count != b.count { found.append("\(path): the file has \(a.count) items, the database \(b.count)") }
+        case (.string(let a), .string(let b)) where a != b && (a.count > 120 || b.count > 120):
+            // Long texts (a CDR's document, a frame) shown around where they part, not cut at the same prefix.
+            let common = zip(a, b).prefix { $0 == $1 }.count
+            found.append("\(path): differs from character \(common + 1): the file has \(excerpt(a, from: common)), the database \(excerpt(b, from: common))")
         default:
             if file != database { found.append("\(path): the file has \(shown(file)), the database \(shown(database))") }
         }
+    }
+
+    /// `text` from a little before `offset` to 60 characters after, with … where it is cut.
+    static func excerpt(_ text: String, from offset: Int) -> String {
+        let start = max(0, offset - 20)
+        let part = text.dropFirst(start).prefix(80)
+        return (start > 0 ? "…" : "") + JSONWriter.string(.string(String(part))) + (start + part.count < text.count ? "…" : "")
     }
 
     static func shown(_ value: JSONValue) -> String {

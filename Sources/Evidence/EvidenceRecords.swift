@@ -49,20 +49,31 @@ public struct EvidenceRecords: Sendable {
         (self.windowFrom, self.windowTo, self.marginSeconds, self.producedAt) = (windowFrom, windowTo, marginSeconds, producedAt)
     }
 
-    /// The window of a session: its start minus the margin to its stop (or `now`, while it
-    /// runs) plus the margin. Nil when the session's start cannot be read as a time.
-    public static func window(of session: SessionRecord, now: Date, marginSeconds: Int) -> (from: String, to: String)? {
+    /// The window of a session: from the earlier of its start and when Vigil stored it, minus
+    /// the margin, to the later of its stop (or `now`, while it runs) and when Vigil last changed
+    /// it, plus the margin — the session's times are the charger's, so a charger whose clock is
+    /// off, or an offline start reported late, still has its own frames in the window. Nil when
+    /// the session's start cannot be read as a time.
+    public static func window(of session: SessionRecord, received: (createdAt: String, updatedAt: String)?, now: Date,
+                              marginSeconds: Int) -> (from: String, to: String)? {
         guard let start = StoreTime.parse(session.startTime) else { return nil }
-        let end = session.stopTime.flatMap(StoreTime.parse) ?? now
+        let stored = received.flatMap { StoreTime.parse($0.createdAt) }
+        let changed = received.flatMap { StoreTime.parse($0.updatedAt) }
+        let end = session.isActive ? now : (session.stopTime.flatMap(StoreTime.parse) ?? now)
+        let from = min(start, stored ?? start)
+        let to = [end, start, changed ?? start].max() ?? end
         let margin = TimeInterval(marginSeconds)
-        return (StoreTime.format(start.addingTimeInterval(-margin)), StoreTime.format(max(end, start).addingTimeInterval(margin)))
+        return (StoreTime.format(from.addingTimeInterval(-margin)), StoreTime.format(to.addingTimeInterval(margin)))
     }
 
     /// Reads session `id`'s records; nil when there is no such session.
-    public static func read(session id: Int, store: StationStore, now: Date,
-                            marginSeconds: Int = defaultMarginSeconds) async throws -> EvidenceRecords? {
+    /// `window`: the window to read in instead of the session's own (a saved pack's, when it is
+    /// compared with the database: the session may have been touched since).
+    public static func read(session id: Int, store: StationStore, now: Date, marginSeconds: Int = defaultMarginSeconds,
+                            window given: (from: String, to: String)? = nil) async throws -> EvidenceRecords? {
         guard let session = try await store.session(id) else { return nil }
-        guard let window = window(of: session, now: now, marginSeconds: marginSeconds) else {
+        let received = given == nil ? try await store.sessionReceipt(id) : nil
+        guard let window = given ?? window(of: session, received: received, now: now, marginSeconds: marginSeconds) else {
             throw EvidenceError.unreadableSessionTime(session: id, text: session.startTime)
         }
         var records = EvidenceRecords(session: session, windowFrom: window.from, windowTo: window.to, marginSeconds: marginSeconds,

@@ -124,6 +124,34 @@ import Testing
         }
     }
 
+    @Test func longTextsThatDifferAreShownWhereTheyPart() {
+        let prefix = String(repeating: "a", count: 200)
+        var found: [String] = []
+        EvidenceCheck.differences(.string(prefix + #""gross":9053}"#), .string(prefix + #""gross":1053}"#), path: "billing.cdr.document", into: &found)
+        #expect(found == [#"billing.cdr.document: differs from character 209: the file has …"aaaaaaaaaaaa\"gross\":9053}", the database …"aaaaaaaaaaaa\"gross\":1053}""#], "\(found)")
+    }
+
+    @Test func theWindowCoversWhenVigilReceivedTheSessionNotOnlyTheChargersClock() throws {
+        func session(start: String, stop: String?) -> SessionRecord {
+            SessionRecord(id: 1, station: "CP-1", evse: 1, connector: 1, transactionRef: "1", idToken: nil, authorization: nil,
+                          startTime: start, stopTime: stop, meterStartWh: nil, meterStopWh: nil, energyWh: nil, stopReason: nil,
+                          isActive: stop == nil, anomalies: [])
+        }
+        let now = try #require(StoreTime.parse("2026-12-05T12:00:00.000Z"))
+        // The charger's clock five minutes fast: its start and stop are after Vigil stored them.
+        let fast = EvidenceRecords.window(of: session(start: "2026-12-05T10:05:00Z", stop: "2026-12-05T10:35:00Z"),
+                                          received: ("2026-12-05T10:00:00.000Z", "2026-12-05T10:30:00.000Z"), now: now, marginSeconds: 60)
+        #expect(fast?.from == "2026-12-05T09:59:00.000Z" && fast?.to == "2026-12-05T10:36:00.000Z")
+        // An offline session reported an hour late: Start and Stop arrived at 10:00.
+        let late = EvidenceRecords.window(of: session(start: "2026-12-05T09:00:00Z", stop: "2026-12-05T09:10:00Z"),
+                                          received: ("2026-12-05T10:00:00.000Z", "2026-12-05T10:00:01.000Z"), now: now, marginSeconds: 60)
+        #expect(late?.from == "2026-12-05T08:59:00.000Z" && late?.to == "2026-12-05T10:01:01.000Z")
+        // Running, the charger's clock ahead of now: up to the later of its start and now.
+        let running = EvidenceRecords.window(of: session(start: "2026-12-05T11:00:00Z", stop: nil),
+                                             received: ("2026-12-05T10:58:00.000Z", "2026-12-05T11:30:00.000Z"), now: now, marginSeconds: 60)
+        #expect(running?.from == "2026-12-05T10:57:00.000Z" && running?.to == "2026-12-05T12:01:00.000Z")
+    }
+
     @Test func aSavedPackVerifiesAndEveryEditIsNamed() async throws {
         try await Self.withSession { store, id in
             let text = try await Self.pack(store, id).text()
