@@ -1,3 +1,5 @@
+import CPMS
+
 /// The energy register over a session, as points (time, milli-watt-hours) joined by straight
 /// lines: the register at start and stop when the charger sent them, and every register
 /// sample in between. Energy between two instants is the difference of the line's values, so
@@ -22,7 +24,7 @@ struct EnergyCurve: Equatable {
     init?(_ session: PricingSession) {
         var raw: [(at: Int, mWh: Int)] = []
         if let start = session.meterStartWh, Self.isPlausible(start) { raw.append((session.start, Self.milliWattHours(start))) }
-        var bounds = 0.0...1e12
+        var bounds = MeterReading.plausibleWh
         if let start = session.meterStartWh, let stop = session.meterStopWh, Self.isPlausible(start), Self.isPlausible(stop), stop >= start {
             bounds = start...stop
         }
@@ -41,7 +43,7 @@ struct EnergyCurve: Equatable {
     }
 
     /// A register value a meter can show: finite, 0 … 10^12 Wh.
-    static func isPlausible(_ wh: Double) -> Bool { wh.isFinite && wh >= 0 && wh <= 1e12 }
+    static func isPlausible(_ wh: Double) -> Bool { MeterReading.isPlausible(wh) }
 
     /// Wh → mWh, for values `isPlausible` (or parsed from a CDR); anything else is 0, never a trap.
     static func milliWattHours(_ wh: Double) -> Int {

@@ -101,7 +101,8 @@ extension StationStore {
     }
 
     /// Ends a session. A meter that went backwards is recorded as an anomaly and counts
-    /// as zero energy. False when the session is unknown or had already ended (its record is
+    /// as zero energy; a start or stop reading no meter can show (`MeterReading`) is recorded
+    /// as an anomaly and leaves the energy unknown. False when the session is unknown or had already ended (its record is
     /// left as it was).
     @discardableResult
     public nonisolated func stopSession(id: Int, stopTime: String, meterStopWh: Double?, reason: String?, now: String) async throws -> Bool {
@@ -117,7 +118,10 @@ extension StationStore {
             }
             var energy: Double?
             if let start = row[0].real, let stop = meterStopWh {
-                if stop < start {
+                if let bogus = [start, stop].first(where: { !MeterReading.isPlausible($0) }) {
+                    // As billing: such a reading measures nothing, so neither do reports that sum energies.
+                    anomalies.append("meter reading \(bogus) Wh is not a meter's (0 to 10^12 Wh): energy not known")
+                } else if stop < start {
                     anomalies.append("meter went backwards (\(start) Wh → \(stop) Wh)")
                     energy = 0
                 } else {

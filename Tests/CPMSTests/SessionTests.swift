@@ -116,6 +116,24 @@ import Transport
         #expect(session.authorization == "unknown")
     }
 
+    @Test func aReadingNoMeterCanShowLeavesTheEnergyUnknown() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
+            let huge = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "T", meterStart: 1_000, timestamp: Self.at(0)))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 10_000_000_000_000, timestamp: Self.at(10), transactionId: huge.transactionId))
+            let negative = try await charger.call(V16.StartTransactionRequest(connectorId: 2, idTag: "T", meterStart: -5_000, timestamp: Self.at(20)))
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 7_000, timestamp: Self.at(30), transactionId: negative.transactionId))
+        }
+        let sessions = try await store.sessions(station: "CP-S").sorted { $0.id < $1.id }
+        #expect(sessions.count == 2)
+        #expect(sessions.allSatisfy { $0.energyWh == nil })
+        #expect(sessions.first?.anomalies == ["meter reading 10000000000000.0 Wh is not a meter's (0 to 10^12 Wh): energy not known"])
+        #expect(sessions.last?.anomalies == ["meter reading -5000.0 Wh is not a meter's (0 to 10^12 Wh): energy not known"])
+        #expect(sessions.first?.meterStopWh == 10_000_000_000_000)   // the charger's reading is kept as sent
+    }
+
     @Test func faultsDuringASessionAreOnItsRecord() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
