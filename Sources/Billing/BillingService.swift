@@ -149,8 +149,9 @@ public struct BillingService: Sendable {
 
 extension BillingService {
     /// Prices the sessions that ended in `[from, to)` (milliseconds) under `draft` — every
-    /// draft tariff taken as in force, whatever the session's start — beside their stored CDRs.
-    /// Writes nothing.
+    /// draft tariff taken as in force, whatever the session's start — beside their stored CDRs,
+    /// with serve's own refusals: a session whose token was refused, or that delivered no
+    /// energy, is not priced by the draft either. Writes nothing.
     public func rerate(draft: [Tariff], from: Int, to: Int) async throws -> RerateReport {
         let versions = draft.map { TariffVersion.draft($0) }
         var report = RerateReport()
@@ -161,12 +162,18 @@ extension BillingService {
                 line.oldTariff = "\(stored.tariffId) v\(stored.tariffVersion)"
                 (line.oldCurrency, line.oldNet, line.oldGross) = (stored.currency, stored.net, stored.gross)
             }
-            if let session = try await pricingSession(record) {
+            if let refusal = Self.notBillable(record) {
+                line.problem = refusal   // as serve: never priced under any tariff
+            } else if let session = try await pricingSession(record) {
                 if let version = TariffMatcher.match(session, among: versions) {
                     do {
                         let cdr = try PricingEngine.price(session, with: version, timeZone: timeZone(session.site))
-                        line.newTariff = cdr.tariffId
-                        (line.newCurrency, line.newNet, line.newGross) = (cdr.currency, cdr.net, cdr.gross)
+                        if let reason = Self.nothingDelivered(cdr) {
+                            line.problem = reason
+                        } else {
+                            line.newTariff = cdr.tariffId
+                            (line.newCurrency, line.newNet, line.newGross) = (cdr.currency, cdr.net, cdr.gross)
+                        }
                     } catch { line.problem = error.description }
                 } else {
                     line.problem = "no draft tariff applies (site \(session.site ?? "none"), group \(session.group))"

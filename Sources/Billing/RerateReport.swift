@@ -54,6 +54,18 @@ public struct RerateReport: Sendable, Equatable {
         return totals.values.sorted { $0.currency.code < $1.currency.code }
     }
 
+    /// Why a line is not in its currency's sums, or nil when it is: the draft cannot price it,
+    /// it had no CDR, or the two sides' currencies differ. Sessions neither side prices are
+    /// not in `notCompared` and have no reason here unless the draft names one.
+    public func notComparedReason(_ line: Line) -> String? {
+        if let problem = line.problem { return line.oldGross == nil ? "neither prices it; the draft: \(problem)" : "the draft: \(problem)" }
+        switch (line.oldCurrency, line.newCurrency) {
+        case (nil, _?): return "priced by the draft only: it has no stored CDR"
+        case (let old?, let new?) where old != new: return "stored in \(old.code), priced by the draft in \(new.code)"
+        default: return nil
+        }
+    }
+
     /// Sessions the draft prices differently from their CDR (or prices when they had none, or not at all).
     public var changed: Int { lines.filter { $0.oldGross != $0.newGross || $0.oldCurrency != $0.newCurrency }.count }
 }

@@ -58,7 +58,8 @@ extension BillingCommand {
                     ["session": line.session, "station": line.station, "oldTariff": line.oldTariff as Any,
                      "oldGross": amount(line.oldCurrency, line.oldGross), "oldCurrency": line.oldCurrency?.code as Any,
                      "newTariff": line.newTariff as Any, "newGross": amount(line.newCurrency, line.newGross),
-                     "newCurrency": line.newCurrency?.code as Any, "problem": line.problem as Any]
+                     "newCurrency": line.newCurrency?.code as Any, "problem": line.problem as Any,
+                     "notCompared": report.notComparedReason(line) as Any]
                 },
             ] as [String: Any]))
             return 0
@@ -73,8 +74,9 @@ extension BillingCommand {
                           total.currency.major(total.newNet), total.currency.major(total.newGross), String(total.notCompared)])
         }
         for line in table.lines { printLine(line) }
-        for line in report.lines where line.problem != nil {
-            printStoredLine("session \(line.session) (\(line.station)): \(line.problem ?? "")")
+        for line in report.lines {
+            guard let reason = report.notComparedReason(line) else { continue }
+            printStoredLine("session \(line.session) (\(line.station)): \(reason)")
         }
         return 0
     }

@@ -204,6 +204,9 @@ import Testing
                                           line(3, old: nil, new: (eur, 70)), line(4, old: (eur, 100), new: (usd, 120))])
         #expect(report.totals.map { [$0.sessions, $0.oldNet, $0.newNet, $0.notCompared] } == [[1, 400, 500, 3], [0, 0, 0, 1]])
         #expect(report.totals.map(\.currency.code) == ["EUR", "USD"])
+        // Every session outside the sums says why (the listing printed them only when the draft failed).
+        #expect(report.lines.map(report.notComparedReason) == [nil, "the draft: no tariff", "priced by the draft only: it has no stored CDR",
+                                                               "stored in EUR, priced by the draft in USD"])
     }
 
     @Test(arguments: TestEngine.all) func rerateComparesWithoutWriting(engine: TestEngine) async throws {
@@ -242,6 +245,16 @@ import Testing
             #expect(cdr.gross == 238 && cdr.group == "adhoc")
             #expect(try await billing.billing.cdr(session: blocked) == nil)
             #expect(try await billing.billing.cdr(session: empty) == nil)
+            // A draft refuses them too: no price a tariff change would "add" for them.
+            let report = try await billing.rerate(draft: [Self.tariff("0.50")], from: Instant.parse("2026-12-01T00:00:00Z")!,
+                                                  to: Instant.parse("2026-12-02T00:00:00Z")!)
+            let lines = Dictionary(uniqueKeysWithValues: report.lines.map { ($0.session, $0) })
+            #expect(lines[blocked]?.newGross == nil && lines[empty]?.newGross == nil && lines[adhoc]?.newGross == 298)
+            #expect(lines[blocked].map(report.notComparedReason)
+                    == "neither prices it; the draft: the token was refused when the session started (blocked): not billed to it")
+            #expect(lines[empty].map(report.notComparedReason) == "neither prices it; the draft: no energy delivered (0.000 Wh): nothing to bill")
+            #expect(lines[adhoc].map(report.notComparedReason) == .some(nil))
+            #expect(report.totals.map { [$0.sessions, $0.notCompared] } == [[1, 0]])
         }
     }
 }
