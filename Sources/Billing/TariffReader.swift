@@ -76,6 +76,16 @@ public enum TariffReader {
         if let minPrice, let maxPrice, minPrice > maxPrice, let node = item["maxPrice"] {
             reader.fail(node, "\"maxPrice\" (\(maxPrice)) must not be below \"minPrice\" (\(minPrice))")
         }
+        // A flat amount is charged as written, so it must be payable in the currency (a rate per
+        // kWh or hour may be finer: its products are rounded once, at the end).
+        if let currency {
+            let unit = Int(Rounding.power(6 - currency.exponent))
+            for (key, amount) in [("sessionFee", sessionFee), ("minPrice", minPrice), ("maxPrice", maxPrice)] {
+                guard let amount, amount.micros % unit != 0, let node = item[key] else { continue }
+                reader.fail(node, "\"\(key)\" \(amount) has more decimals than \(currency.code) has (\(currency.exponent)); "
+                            + "a flat amount must be payable as written, such as \(currency.major(currency.minorUnits(amount)))")
+            }
+        }
         var bands: [TariffBand] = []
         var bandErrors: [YAMLError] = []
         if let list = reader.field("bands", required: true) {

@@ -61,6 +61,11 @@ import YAMLKit
                 currency: EUR
                 vatPercent: 119
                 bands: [{from: "06:00", to: "22:00", energyPerKWh: 0.4}]
+              - id: yen
+                currency: JPY
+                vatPercent: 10
+                sessionFee: 0.5
+                bands: [{energyPerKWh: 49.5}]
             """)
         #expect(tariffs.isEmpty)
         #expect(errors == [
@@ -74,6 +79,7 @@ import YAMLKit
             "vigil.yaml:14:61: tariff \"typo\" band 1: unknown key \"idleGraceMinutse\" (did you mean \"idleGraceMinutes\"?)",
             "vigil.yaml:17:17: tariff \"hole\": \"vatPercent\" must be 0…100, got \"119\"",
             "vigil.yaml:18:12: tariff \"hole\": the bands leave mon 00:00 without a price; add a band for it (a band without prices makes it free)",
+            "vigil.yaml:22:17: tariff \"yen\": \"sessionFee\" 0.5 has more decimals than JPY has (0); a flat amount must be payable as written, such as 1",
         ])
     }
 
