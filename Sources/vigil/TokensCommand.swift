@@ -42,7 +42,8 @@ struct TokensCommand {
             let tokens = try await store.tokens()
             if arguments.has("json") {
                 printLine(JSONOutput.text(tokens.map { token -> [String: Any] in
-                    var object: [String: Any] = ["token": token.token, "status": token.status.rawValue, "sites": token.sites]
+                    var object: [String: Any] = ["token": token.token, "status": token.status.rawValue, "sites": token.sites,
+                                                 "effectiveStatus": Self.effectiveStatus(token, now: now)]
                     object["expiry"] = token.expiry
                     object["parent"] = token.parent
                     object["note"] = token.note
@@ -54,7 +55,7 @@ struct TokensCommand {
             var table = TextTable([TextTable.Column("TOKEN"), TextTable.Column("STATUS"), TextTable.Column("EXPIRY"),
                                    TextTable.Column("PARENT"), TextTable.Column("SITES"), TextTable.Column("NOTE")])
             for token in tokens {
-                table.append([token.token, token.status.rawValue, token.expiry ?? "-", token.parent ?? "-",
+                table.append([token.token, Self.effectiveStatus(token, now: now), token.expiry ?? "-", token.parent ?? "-",
                               token.sites.isEmpty ? "any" : token.sites.joined(separator: ","), token.note ?? ""])
             }
             for line in table.lines { printLine(line) }
@@ -74,6 +75,9 @@ struct TokensCommand {
                 return 1
             }
             printLine("token \(token) accepted\(expiry.map { " until \($0)" } ?? "")\(sites.isEmpty ? "" : " at \(sites.joined(separator: ", ")) only")")
+            if let expiry, Self.effectiveStatus(IdTokenRecord(token: token, status: .accepted, expiry: expiry), now: now) == "expired" {
+                printError("note: its expiry \(expiry) has passed: Authorize answers Expired until `vigil tokens update \(token) --expiry …`\n")
+            }
             return 0
         case .update:
             try arguments.rejectUnknown(allowed: ["db", "expiry", "parent", "note", "sites"])
@@ -91,7 +95,7 @@ struct TokensCommand {
                 printError("no token \(token.debugDescription) in \(path)\n")
                 return 1
             }
-            printLine("token \(record.token) \(record.status.rawValue)\(record.expiry.map { " until \($0)" } ?? ", no expiry")"
+            printLine("token \(record.token) \(Self.effectiveStatus(record, now: now))\(record.expiry.map { " until \($0)" } ?? ", no expiry")"
                       + "\(record.parent.map { ", parent \($0)" } ?? "")\(record.sites.isEmpty ? ", any site" : ", at \(record.sites.joined(separator: ", ")) only")")
             return 0
         case .block, .unblock:
@@ -105,5 +109,11 @@ struct TokensCommand {
             printLine("token \(token) \(verb == .block ? "blocked" : "accepted")")
             return 0
         }
+    }
+
+    /// The status Authorize answers now: a stored `accepted` whose expiry has passed is `expired`.
+    static func effectiveStatus(_ token: IdTokenRecord, now: String) -> String {
+        guard token.status == .accepted, let instant = OCPPDateTime(rfc3339: now) else { return token.status.rawValue }
+        return AuthorizationDecision.decide(token, now: instant).outcome == .expired ? "expired" : token.status.rawValue
     }
 }

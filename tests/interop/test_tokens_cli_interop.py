@@ -67,3 +67,16 @@ def test_a_command_given_serves_config_file_reads_its_database(tmp_path):
     report = vigil("metrics", "availability", "--config", str(config), "--json")
     assert report.returncode == 0, report.stderr
     assert [station["station"] for station in json.loads(report.stdout)["stations"]] == ["CP-CONF"]
+
+
+def test_a_token_past_its_expiry_is_listed_as_authorize_answers_it(tmp_path):
+    db = tmp_path / "vigil.sqlite"
+    added = vigil("tokens", "add", "CARD-OLD", "--expiry", "2020-01-01T00:00:00Z", "--db", str(db))
+    assert added.returncode == 0 and "has passed: Authorize answers Expired" in added.stderr
+    fresh = vigil("tokens", "add", "CARD-NEW", "--expiry", "2099-01-01T00:00:00Z", "--db", str(db))
+    assert fresh.returncode == 0 and fresh.stderr == ""
+    listed = tokens(db)
+    assert listed["CARD-OLD"]["status"] == "accepted" and listed["CARD-OLD"]["effectiveStatus"] == "expired"
+    assert listed["CARD-NEW"]["effectiveStatus"] == "accepted"
+    table = vigil("tokens", "list", "--db", str(db)).stdout.splitlines()
+    assert {line.split()[0]: line.split()[1] for line in table[1:]} == {"CARD-OLD": "expired", "CARD-NEW": "accepted"}
