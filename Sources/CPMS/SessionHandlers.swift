@@ -82,7 +82,8 @@ extension StationHandlers {
             // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
             // charger would otherwise retry it forever.
             guard let idTag = request.idTag else { return V16.StopTransactionResponse() }
-            let decision = AuthorizationDecision.decide(try await this.store.token(idTag), now: now)
+            // The same verdict Start got for this station (its sites included), not the bare token's.
+            let decision = try await this.authorize(idTag, station: connection.stationId, now: now, concurrency: false)
             return V16.StopTransactionResponse(idTagInfo: V16.StopTransactionResponse.IdTagInfo(
                 expiryDate: decision.expiry, parentIdTag: decision.parent,
                 status: V16.StopTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid))

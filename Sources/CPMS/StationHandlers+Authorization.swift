@@ -7,8 +7,9 @@ extension StationHandlers {
     /// `transactionRef`: the session being started or continued, which does not count as
     /// concurrent with itself; `evse` (1.6: the connector) where it starts, when known — a
     /// session of the token still open there is superseded, not concurrent.
+    /// `concurrency: false` leaves concurrent use out (a stop's answer: the session is ending).
     func authorize(_ token: String, station: String, now: OCPPDateTime, transactionRef: String? = nil,
-                   evse: Int? = nil) async throws -> AuthorizationDecision {
+                   evse: Int? = nil, concurrency: Bool = true) async throws -> AuthorizationDecision {
         let record = try await store.token(token)
         var decision = AuthorizationDecision.decide(record, now: now)
         guard decision.outcome == .accepted, let record else { return decision }
@@ -19,7 +20,7 @@ extension StationHandlers {
                 return decision
             }
         }
-        if concurrentUse == .reject,
+        if concurrency, concurrentUse == .reject,
            try await store.hasActiveSession(token: token, excludingRef: transactionRef, station: station, evse: evse, now: now.rfc3339) {
             decision.outcome = .concurrentTx
         }

@@ -150,6 +150,25 @@ import Transport
         }
     }
 
+    @Test func aStopAnswersWhatTheStartWasToldAtThisStation() async throws {
+        try await withStation(.reject) { north, _, store in
+            try await store.saveToken(IdTokenRecord(token: "SOUTH-ONLY", status: .accepted, sites: ["south"]), now: Self.now.rfc3339)
+            let started = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "SOUTH-ONLY", meterStart: 0, timestamp: Self.now))
+            #expect(started.idTagInfo.status == .invalid)
+            let stopped = try await north.call(V16.StopTransactionRequest(idTag: "SOUTH-ONLY", meterStop: 10, timestamp: Self.now,
+                                                                          transactionId: started.transactionId))
+            #expect(stopped.idTagInfo?.status == .invalid)   // it was Accepted: the bare token's status, its sites left out
+            // A card also charging elsewhere is not told ConcurrentTx at its stop: the session is ending.
+            let first = try await north.call(V16.StartTransactionRequest(connectorId: 2, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            #expect(first.idTagInfo.status == .accepted)
+            let second = try await north.call(V16.StartTransactionRequest(connectorId: 3, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
+            #expect(second.idTagInfo.status == .concurrentTx)   // recorded all the same: the charger may run it
+            let ended = try await north.call(V16.StopTransactionRequest(idTag: "ANY-CARD", meterStop: 10, timestamp: Self.now,
+                                                                        transactionId: first.transactionId))
+            #expect(ended.idTagInfo?.status == .accepted)
+        }
+    }
+
     @Test func aTokenAlreadyChargingIsRefusedASecondSessionUnlessAllowed() async throws {
         try await withStation(.reject) { north, south, _ in
             let first = try await north.call(V16.StartTransactionRequest(connectorId: 1, idTag: "ANY-CARD", meterStart: 0, timestamp: Self.now))
