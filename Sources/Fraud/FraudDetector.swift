@@ -44,12 +44,15 @@ public struct FraudDetector: Sendable {
             let otherEnd = other.stop ?? (now < abandonedAt ? .distantFuture : abandonedAt)
             return other.start < end && otherEnd > session.start
         }.sorted { $0.start < $1.start }
-        if let other = overlapping.first {
-            signal(.concurrentUse, ["otherStation": .string(other.station), "otherSession": .number(Double(other.id)),
-                                    "otherTransactionId": .string(other.transactionId),
-                                    "otherStart": .string(UTCTimestamp.format(other.start, milliseconds: false)),
-                                    "start": .string(UTCTimestamp.format(session.start, milliseconds: false)),
-                                    "overlapping": .number(Double(overlapping.count))])
+        // One signal per pair: the earliest other session under the session's own key (as
+        // before), each further one under `concurrentUse:<session>:<other>`.
+        for (index, other) in overlapping.enumerated() {
+            signal(.concurrentUse, key: index == 0 ? "" : ":\(other.id)",
+                   ["otherStation": .string(other.station), "otherSession": .number(Double(other.id)),
+                    "otherTransactionId": .string(other.transactionId),
+                    "otherStart": .string(UTCTimestamp.format(other.start, milliseconds: false)),
+                    "start": .string(UTCTimestamp.format(session.start, milliseconds: false)),
+                    "overlapping": .number(Double(overlapping.count))])
         }
         if let token, !token.sites.isEmpty,
            !token.sites.contains(where: { $0.caseInsensitiveCompare(site ?? "") == .orderedSame }) {

@@ -30,6 +30,15 @@ import Testing
         #expect(found.first?.detail["otherStation"] == .string("CP-2"))
     }
 
+    @Test func everyOverlappingPairIsReported() {
+        let early = Self.session(1, station: "CP-2", start: -7_200)
+        let recent = Self.session(3, station: "CP-3", start: -600)
+        let found = detector.atStart(Self.session(4, start: 0), others: [recent, early], token: nil, site: nil, previous: nil, now: Self.at(1))
+        #expect(found.map(\.key) == ["concurrentUse:4", "concurrentUse:4:3"])   // it named the earliest only
+        #expect(found.map { $0.detail["otherStation"] } == [.string("CP-2"), .string("CP-3")])
+        #expect(found.allSatisfy { $0.detail["overlapping"] == .number(2) })
+    }
+
     @Test func aSessionEndedBeforeTheStartOrAtTheSameStationIsNotConcurrentUse() {
         let ended = Self.session(1, station: "CP-2", start: -3_600, stop: -60)
         let sameStation = Self.session(3, station: "CP-1", connector: 2, start: -600)
