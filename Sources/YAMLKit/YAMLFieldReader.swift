@@ -19,7 +19,10 @@ public struct YAMLFieldReader {
             let key = pair.key.scalar ?? ""
             guard !allowed.contains(key) else { continue }
             var problem = "\(context): unknown key \"\(key)\""
-            if let suggestion = Self.closest(to: key, in: allowed) { problem += " (did you mean \"\(suggestion)\"?)" }
+            if !key.isEmpty, key.allSatisfy({ $0.isASCII && $0.isNumber }), pair.value.isNull {
+                // `{price: 0,39}`: in a flow mapping the comma ends the value, and "39" becomes a key.
+                problem += " (a decimal comma? numbers take a point: 0.39, not 0,39)"
+            } else if let suggestion = Self.closest(to: key, in: allowed) { problem += " (did you mean \"\(suggestion)\"?)" }
             errors.append(YAMLError(mark: pair.key.mark, problem: problem))
         }
     }
