@@ -131,6 +131,9 @@ struct AuditCommand {
             for entry in entries where entry.record.kind == "system" && entry.record.action == AuditChain.lateSigningAction {
                 printLine("NOTE entry \(entry.id) (\(entry.at)): serve signed late: \(entry.record.details)")
             }
+            for finding in AuditTimeOrder.findings(entries, now: Date()) {   // the real time, not --as-of
+                printLine("NOTE entry \(finding.id) (\(finding.at)): \(finding)")
+            }
             return 0
         case .broken(let id, let reason):
             printLine("audit trail BROKEN at entry \(id): \(reason)")

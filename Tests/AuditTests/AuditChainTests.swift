@@ -353,3 +353,24 @@ import Testing
         }
     }
 }
+
+/// `AuditTimeOrder`: entry times that step back beyond the tolerance, or run ahead of now, are
+/// noted; small differences between nodes' clocks are not.
+@Suite struct AuditTimeOrderTests {
+    func entry(_ id: Int, _ at: String) -> AuditEntry {
+        AuditEntry(id: id, at: at, record: AuditRecord(kind: "system", actor: "serve", details: ""), previousHash: "", hash: "")
+    }
+
+    @Test func stepsBackBeyondTheToleranceAndTimesAheadAreNoted() throws {
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-07T12:00:00Z"))
+        let entries = [entry(1, "2026-12-07T10:00:00Z"), entry(2, "2026-12-07T10:05:00.500Z"),
+                       entry(3, "2026-12-07T10:04:30Z"),    // 30.5 s back: two nodes a little apart
+                       entry(4, "2026-12-07T09:00:00Z"),    // an hour back
+                       entry(5, "2026-12-07T10:06:00Z"), entry(6, "2026-12-07T13:00:00Z")]
+        let found = AuditTimeOrder.findings(entries, now: now)
+        #expect(found.map(\.id) == [4, 6])
+        #expect(found.first?.latestBefore == "2026-12-07T10:05:00.500Z" && found.first?.seconds == 3_900)
+        #expect(found.last?.latestBefore == nil && found.last?.seconds == 3_600)
+        #expect(AuditTimeOrder.findings(Array(entries.prefix(3)), now: now).isEmpty)
+    }
+}
