@@ -58,10 +58,11 @@ import Testing
 
     @Test func secretKeysAreListedInOnePlace() {
         for key in ["AuthorizationKey", "SecurityCtrlr.BasicAuthPassword", "SecurityCtrlr.BasicAuthPassword[1]", "ISO15118Ctrlr.PrivateKey",
-                    "VendorX.CloudSecret", "authorizationkey"] {
+                    "VendorX.CloudSecret", "authorizationkey", "MyCloudApiToken", "CentralSystemCredential", "Backend.AccessToken"] {
             #expect(SecretSettings.isSecret(key), "\(key)")
         }
-        for key in ["HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval", "SecurityCtrlr.SecurityProfile", "AuthorizeRemoteTxRequests"] {
+        for key in ["HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval", "SecurityCtrlr.SecurityProfile", "AuthorizeRemoteTxRequests",
+                    "GetConfigurationMaxKeys", "LocalAuthListEnabled"] {
             #expect(!SecretSettings.isSecret(key), "\(key)")
         }
         #expect(SecretSettings.recordable("abc", key: "AuthorizationKey") == "«redacted, 3 chars»")

@@ -4,16 +4,18 @@
 /// recorded is.
 ///
 /// Secret: 1.6 `AuthorizationKey`; 2.0.1 `SecurityCtrlr.BasicAuthPassword` and every other
-/// variable whose name contains `Password`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey` or
-/// `AuthorizationKey` (case-insensitive; for 2.0.1 the variable name counts, with or without its
-/// component and instances).
+/// variable whose name contains `Password`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey`,
+/// `Token`, `Credential` or `AuthorizationKey` (case-insensitive; for 2.0.1 the variable name
+/// counts, with or without its component and instances). Vendors name cloud and back-end
+/// credentials freely (`MyCloudApiToken`, `CentralSystemCredential`): a harmless setting
+/// redacted costs a look at the station, a secret kept in clear cannot be taken back.
 ///
 /// `redact(frame:)` rewrites the frames that carry setting values — ChangeConfiguration and
 /// SetVariables requests, GetConfiguration and GetVariables results, NotifyReport — and returns
 /// every other frame untouched after a cheap byte scan, so it can run on every frame logged.
 public enum SecretSettings {
     /// Lower-case fragments that make a key secret.
-    static let fragments = ["authorizationkey", "password", "privatekey", "secret", "passphrase", "apikey"]
+    static let fragments = ["authorizationkey", "password", "privatekey", "secret", "passphrase", "apikey", "token", "credential"]
 
     /// Whether a 1.6 key or 2.0.1 `Component.Variable` (or a bare variable name) holds a secret.
     public static func isSecret(_ key: String) -> Bool {
