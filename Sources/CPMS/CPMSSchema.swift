@@ -391,5 +391,14 @@ enum CPMSSchema {
         Migration(version: 25, name: "running sessions by token", sql: """
             CREATE INDEX sessions_active_by_token ON sessions (lower(id_token)) WHERE status = 'active';
             """),
+        // When each serve node was last known up (`StationStore.recordNodeAlive`): after a crash
+        // the stations it had connected were online until about then, not since their last
+        // message (a quiet charger answering pings was charged minutes of false downtime).
+        Migration(version: 26, name: "node liveness", sql: """
+            CREATE TABLE node_liveness (
+                node TEXT PRIMARY KEY,
+                alive_at TEXT NOT NULL
+            );
+            """),
     ])
 }

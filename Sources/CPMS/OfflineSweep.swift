@@ -24,6 +24,9 @@ public struct OfflineSweep: Sendable {
     public var clock: @Sendable () -> OCPPDateTime
     /// The stations other nodes serve (several nodes on one database): never this node's to mark.
     public var servedElsewhere: @Sendable () async throws -> Set<String>
+    /// This node's name, under which each sweep records it alive (`StationStore.recordNodeAlive`:
+    /// after a crash, its stations were online until then); nil records nothing.
+    public var node: String?
 
     /// `keepAlive` is the configuration of the stations' WebSocket connections: with pings,
     /// an open socket has heard from its charger within `pingInterval + pongTimeout`, so the
@@ -43,6 +46,7 @@ public struct OfflineSweep: Sendable {
     /// Marks offline the silent stations without an answering connection; returns their ids.
     public func sweep() async throws -> [String] {
         let now = clock()
+        if let node { try await store.recordNodeAlive(node, now: now.rfc3339) }
         let cutoff = OCPPDateTime(secondsSinceEpoch: now.secondsSinceEpoch - Int64(2 * heartbeatInterval), nanoseconds: now.nanoseconds)
         let answering = await connections.answeringStations(within: answerWindow).union(try await servedElsewhere())
         return try await store.markSilentStationsOffline(before: cutoff.rfc3339, excluding: answering)

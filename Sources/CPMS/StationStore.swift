@@ -292,19 +292,41 @@ public actor StationStore {
 
     /// Marks every station offline (at start-up: no socket survives a restart).
     public func markAllOffline() throws {
-        try database.run("UPDATE stations SET online = 0")
+        try markAllOffline(except: [], aliveUntil: nil)
     }
 
     /// Marks every station offline but `served` (stations other nodes serve, when several nodes
-    /// share the database: a node starting must not mark them offline).
-    public func markAllOffline(except served: Set<String>) throws {
-        guard !served.isEmpty else { return try markAllOffline() }
+    /// share the database: a node starting must not mark them offline). A station still marked
+    /// online was connected when this node last ran; `aliveUntil` (this node's last liveness
+    /// record, `nodeAlive`) is when its connection ended at the latest it can be known — a
+    /// crash leaves no disconnect — so its offline spell starts then, not at its last message.
+    public func markAllOffline(except served: Set<String>, aliveUntil: String? = nil) throws {
+        let update = aliveUntil == nil ? "UPDATE stations SET online = 0 WHERE id = ?" : """
+            UPDATE stations SET online = 0, last_seen = CASE
+                WHEN last_seen IS NULL OR \(StoreTime.seconds("last_seen")) < \(StoreTime.seconds("?")) THEN ? ELSE last_seen END
+            WHERE id = ?
+            """
         try database.transaction {
             for row in try database.rows("SELECT id FROM stations WHERE online = 1") {
                 guard let id = row[0].text, !served.contains(id) else { continue }
-                try database.run("UPDATE stations SET online = 0 WHERE id = ?", id)
+                if let aliveUntil { try database.run(update, aliveUntil, aliveUntil, id) } else { try database.run(update, id) }
             }
         }
+    }
+
+    /// Records that serve node `node` is up at `now` (its offline sweep does, every half
+    /// minute): the bound `markAllOffline(aliveUntil:)` uses after a crash.
+    public nonisolated func recordNodeAlive(_ node: String, now: String) async throws {
+        try await committed { store in
+            try store.database.run("""
+                INSERT INTO node_liveness (node, alive_at) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET alive_at = excluded.alive_at
+                """, node, now)
+        }
+    }
+
+    /// When node `node` last recorded itself up; nil when it never did.
+    public func nodeAlive(_ node: String) throws -> String? {
+        try database.rows("SELECT alive_at FROM node_liveness WHERE node = ?", node).first?.first?.text
     }
 
     static let stationColumns = """

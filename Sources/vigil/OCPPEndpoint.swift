@@ -199,7 +199,18 @@ struct OCPPEndpoint {
         }
         // A connection replaced by a newer one must not mark the station offline.
         if !servedElsewhere, await connections.connection(for: station) == nil {
-            do { try await stations.store.recordSeen(id: station, online: false, now: stations.clock().rfc3339) } catch {
+            // The connection ended now when either side closed it properly; one that broke (no
+            // pong, a reset, the peer gone without a close frame) ended when the charger was last
+            // heard — the time since then was not available, and LAST SEEN says when that was.
+            let now = stations.clock()
+            var ended = now
+            if await socket.closeStatus?.code == .abnormal {
+                let silence = await socket.timeSinceLastFrame.components
+                let silentMilliseconds = silence.seconds * 1_000 + silence.attoseconds / 1_000_000_000_000_000
+                let nowMilliseconds = now.secondsSinceEpoch * 1_000 + Int64(now.nanoseconds / 1_000_000)
+                ended = OCPPDateTime(millisecondsSinceEpoch: nowMilliseconds - silentMilliseconds)
+            }
+            do { try await stations.store.recordSeen(id: station, online: false, now: ended.rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }

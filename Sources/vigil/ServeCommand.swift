@@ -261,7 +261,12 @@ struct ServeCommand {
         let cluster = try await startCluster(store: store, connections: connections, commands: commandService, auditKey: auditKey)
         commandService.elsewhere = cluster?.requests
         let servedElsewhere: @Sendable () async throws -> Set<String> = { try await cluster?.leases.servedElsewhere() ?? [] }
-        try await store.markAllOffline(except: try await servedElsewhere())
+        // A crash leaves the stations this node had connected marked online: they were, until
+        // about its last liveness record (read before this run's sweep writes a new one).
+        // One node serves a SQLite file, under one name whatever its port; nodes sharing a
+        // PostgreSQL database each by its own (the leases' name).
+        let nodeName = cluster == nil ? "serve" : nodeId ?? NodeName.standard(ocppPort: ocppAddress.port)
+        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: try await store.nodeAlive(nodeName))
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
@@ -339,8 +344,10 @@ struct ServeCommand {
         log(.info, "database ready", ["path": database.description, "unknown-stations": unknownStations.rawValue])
         // Offline is decided by the socket (closed, or not answering the keep-alive pings); the
         // sweep marks silent stations without an answering connection (see OfflineSweep).
-        let offlineSweep = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,
-                                        keepAlive: endpoint.webSocket, clock: stations.clock, servedElsewhere: servedElsewhere)
+        var sweeper = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,
+                                   keepAlive: endpoint.webSocket, clock: stations.clock, servedElsewhere: servedElsewhere)
+        sweeper.node = nodeName
+        let offlineSweep = sweeper
         let sweep: @Sendable () async -> Void = { [log] in
             await offlineSweep.run { result in
                 switch result {

@@ -113,6 +113,28 @@ import Testing
         #expect(report.total.downtime[.offline, default: 0] == Double(3_000))
     }
 
+    /// After a crash (no disconnect recorded) the stations serve had connected were online until
+    /// its last liveness record, not only until their last message; a later message wins.
+    @Test(arguments: TestEngine.all) func aCrashEndsTheConnectionsAtTheNodesLastLivenessRecord(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "alive")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        for id in ["QUIET", "TALKER"] {
+            _ = try await store.recordBoot(id: id, vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                           reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
+        }
+        try await store.recordSeen(id: "TALKER", online: true, now: "2026-12-01T00:04:50.000Z")
+        #expect(try await store.nodeAlive("node-a") == nil)
+        try await store.recordNodeAlive("node-a", now: "2026-12-01T00:04:00.000Z")
+        try await store.recordNodeAlive("node-a", now: "2026-12-01T00:04:30.000Z")
+        #expect(try await store.nodeAlive("node-a") == "2026-12-01T00:04:30.000Z")
+        try await store.markAllOffline(except: [], aliveUntil: try await store.nodeAlive("node-a"))
+        #expect(try await store.connectivity(of: "QUIET").map(\.at) == ["2026-12-01T00:00:00.000Z", "2026-12-01T00:04:30.000Z"])
+        #expect(try await store.connectivity(of: "TALKER").map(\.at) == ["2026-12-01T00:00:00.000Z", "2026-12-01T00:04:50.000Z"])
+        let report = try await store.availability(station: "QUIET", from: Self.midnight, to: Self.at(1)) { _, _ in [] }
+        #expect(report.total.availableSeconds == 270)
+    }
+
     /// `/metrics`' connector gauge counts connectors: a 1.6 report on connector 0 (the charge
     /// point as a whole) is not one.
     @Test func theConnectorCountLeavesConnectorZeroOut() async throws {

@@ -186,3 +186,32 @@ def test_every_answered_fault_is_decided_exactly_once_across_a_kill_9(tmp_path):
         fired[target] = fired.get(target, 0) + 1
     assert sorted(fired) == sorted(f"{name}/1" for name in names), decided
     assert set(fired.values()) == {1}, fired
+
+
+def test_a_crash_ends_a_quiet_stations_connection_near_the_crash_not_at_its_last_message(tmp_path):
+    """A charger that boots and then only keeps its socket open was online until serve died:
+    the restart records its offline spell from serve's last liveness record (its offline sweep
+    writes one every min(30 s, heartbeat interval)), not from the boot minutes before."""
+    import sqlite3
+    db = tmp_path / "vigil.sqlite"
+    first = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--heartbeat-interval", "2"],
+                         ["ocpp", "http"]).start()
+
+    async def quiet_then_crash():
+        async with station(first, "CP-QUIET", "ocpp1.6") as cp:
+            await boot16(cp)
+            await asyncio.sleep(6)   # says nothing more; the socket stays open
+            first.signal(signal.SIGKILL)
+            first.wait(STEP)
+
+    asyncio.run(quiet_then_crash())
+    first.close()
+    second = serve(db)
+    second.stop()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        changes = connection.execute("SELECT at, online FROM station_connectivity WHERE station = 'CP-QUIET' ORDER BY id").fetchall()
+    assert [online for _, online in changes] == [1, 0], changes
+    parse = lambda text: datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    online_for = (parse(changes[1][0]) - parse(changes[0][0])).total_seconds()
+    # Offline from the boot would be 0 s; the last liveness record is at most one sweep (2 s) before the kill.
+    assert 3.0 <= online_for <= 7.0, changes
