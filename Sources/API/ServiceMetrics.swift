@@ -56,8 +56,8 @@ struct ServiceMetrics {
             metric("vigil_stations_online", "gauge", "Stations the registry marks online.", [("", String(stations.online))])
         }
         // Every status both versions define, at zero too: a series exists before it is needed.
-        let everyStatus = Dictionary(uniqueKeysWithValues: ConnectorStatus.allCases.map { ($0.rawValue, 0) })
-        metric("vigil_connectors", "gauge", "Connectors by their live OCPP status.",
+        let everyStatus = Dictionary(uniqueKeysWithValues: (ConnectorStatus.allCases.map(\.rawValue) + [StationStore.offlineConnectorStatus]).map { ($0, 0) })
+        metric("vigil_connectors", "gauge", "Connectors by their live OCPP status; those of offline stations as Offline.",
                labeled(everyStatus.merging(connectors, uniquingKeysWith: { $1 }), "status"))
         if let traffic {
             metric("vigil_ocpp_calls_received_total", "counter", "CALLs received from stations, by action (unknown actions as other).",

@@ -9,13 +9,17 @@ import Foundation
 /// names (configured or not: an unconfigured one is named after its id, in UTC). Stations with
 /// no site are under no site; `unassigned` counts them. Connector 0 (1.6: the whole charge
 /// point) is not a connector and is not counted; every status appears in `connectors`, 0 when
-/// no connector is in it, so the shape does not depend on the data.
+/// no connector is in it, so the shape does not depend on the data; the connectors of offline
+/// stations are under `Offline`, not their last report.
 public struct SiteSummary: Sendable, Equatable {
     public var site: Site
     public var stationIds: [String] = []
     public var online = 0
     public var offline = 0
     public var connectors: [ConnectorStatus: Int] = [:]
+    /// Connectors of the site's offline stations, counted apart (`Offline` in `countsObject`):
+    /// their last report does not say what a driver finds there now.
+    public var offlineConnectors = 0
 
     public init(site: Site) { self.site = site }
 
@@ -38,13 +42,16 @@ public struct SiteSummary: Sendable, Equatable {
     mutating func add(_ station: StationRecord) {
         stationIds.append(station.id)
         if station.isOnline { online += 1 } else { offline += 1 }
-        for connector in station.connectors where connector.connector != 0 { connectors[connector.status, default: 0] += 1 }
+        for connector in station.connectors where connector.connector != 0 {
+            if station.isOnline { connectors[connector.status, default: 0] += 1 } else { offlineConnectors += 1 }
+        }
     }
 
     /// The counts, the shape both the list's items and `unassigned` share.
     public var countsObject: [String: Any] {
         var byStatus: [String: Any] = [:]
         for status in ConnectorStatus.allCases { byStatus[status.rawValue] = connectors[status] ?? 0 }
+        byStatus[StationStore.offlineConnectorStatus] = offlineConnectors
         return ["stations": stationIds.count, "connectors": byStatus, "online": online, "offline": offline]
     }
 

@@ -149,6 +149,9 @@ import Testing
                                          now: "2026-12-01T00:01:00.000Z")
         }
         #expect(try await store.connectorCounts() == ["Available": 2])
+        // Offline, its connectors count as Offline: their last report is not what a driver finds.
+        try await store.recordSeen(id: "CP-1", online: false, now: "2026-12-01T00:02:00.000Z")
+        #expect(try await store.connectorCounts() == ["Offline": 2])
     }
 
     /// A station first heard from at 06:00 is measured from then: over the day, 18 hours

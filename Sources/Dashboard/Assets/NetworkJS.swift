@@ -35,7 +35,10 @@ Vigil.sites = {
       site.stations += 1;
       site.stationIds.push(station.id);
       if (station.online) site.online += 1; else site.offline += 1;
-      for (const connector of station.connectors) site.connectors[connector.status] = (site.connectors[connector.status] || 0) + 1;
+      for (const connector of station.connectors) {
+        const status = station.online ? connector.status : "Offline";   // as the sites route counts them
+        site.connectors[status] = (site.connectors[status] || 0) + 1;
+      }
     }
     return Array.from(byId.values()).sort((a, b) => (a.id === this.UNASSIGNED) - (b.id === this.UNASSIGNED) || a.name.localeCompare(b.name));
   },
@@ -86,7 +89,8 @@ Vigil.pages.network = async function (view) {
     Vigil.api.get("/api/v1/alerts?status=open&limit=100"),
   ]);
   const connectors = stations.flatMap((s) => s.connectors);
-  const faulted = connectors.filter((c) => c.status === "Faulted").length;
+  // A faulted socket of a station that is offline is counted as offline, not faulted (as the sites route does).
+  const faulted = stations.filter((s) => s.online).flatMap((s) => s.connectors).filter((c) => c.status === "Faulted").length;
   const online = stations.filter((s) => s.online).length;
   const openAlerts = alerts.ok ? alerts.data : [];
 
