@@ -400,5 +400,18 @@ enum CPMSSchema {
                 alive_at TEXT NOT NULL
             );
             """),
+        // 2.0.1 connector statuses say only Occupied; whether energy flows is the transaction's
+        // `chargingState`. Its changes, per EVSE, by when Vigil received them, feed the
+        // utilisation figures (a 2.0.1 fleet showed 0 % charging).
+        Migration(version: 27, name: "2.0.1 charging states", sql: """
+            CREATE TABLE charging_states (
+                id INTEGER PRIMARY KEY,
+                station TEXT NOT NULL,
+                evse INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            );
+            CREATE INDEX charging_states_station ON charging_states (station, evse, id);
+            """),
     ])
 }

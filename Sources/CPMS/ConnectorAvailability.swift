@@ -17,7 +17,8 @@ import Foundation
 ///
 /// Of the available time, the figures also say how much was in use (session metrics'
 /// utilisation): `chargingSeconds` while the last report was Charging, SuspendedEV or
-/// SuspendedEVSE (a session with energy flowing or paused), `occupiedSeconds` while it was any
+/// SuspendedEVSE (a session with energy flowing or paused) — or, in 2.0.1, Occupied while the
+/// EVSE's transaction said one of those (`ChargingChange`) — `occupiedSeconds` while it was any
 /// of Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing or (2.0.1) Occupied — a
 /// vehicle at the connector. Charging time is part of occupied time.
 ///
@@ -47,6 +48,15 @@ public enum ConnectorAvailability {
         public var at: Date
         public var status: ConnectorStatus
         public init(at: Date, status: ConnectorStatus) { self.at = at; self.status = status }
+    }
+
+    /// A 2.0.1 EVSE's charging state changing (TransactionEvent `chargingState`): `charging`
+    /// for Charging, SuspendedEV and SuspendedEVSE. 2.0.1 connector statuses say only Occupied,
+    /// so while a connector is Occupied its charging time comes from these.
+    public struct ChargingChange: Sendable, Equatable {
+        public var at: Date
+        public var charging: Bool
+        public init(at: Date, charging: Bool) { self.at = at; self.charging = charging }
     }
 
     /// Seconds of a range: in total, available, and down by cause. Sums of figures (a station
@@ -92,12 +102,16 @@ public enum ConnectorAvailability {
     /// The figures of one connector over `range`. `connectivity` and `statuses` may hold
     /// changes outside the range (ignored) and in any order (sorted by time, stable).
     /// `maintenance` are the windows that apply to this connector's station (or its site).
+    /// `charging` and `chargingBefore`: the connector's EVSE's 2.0.1 charging states (none for 1.6).
     public static func compute(range: DateInterval, connectivity: [ConnectivityChange], stateBefore: Bool?,
                                statuses: [StatusChange], statusBefore: ConnectorStatus?,
-                               maintenance: [DateInterval]) -> Figures {
+                               maintenance: [DateInterval], charging: [ChargingChange] = [], chargingBefore: Bool = false) -> Figures {
         let start = range.start, end = range.end
         let links = connectivity.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         let reports = statuses.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        let flows = charging.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        var flowing = chargingBefore
+        for change in flows where change.at <= start { flowing = change.charging }
         // The state at the start: the last change at or before it, else the one carried in.
         var online = stateBefore ?? false
         var status = statusBefore
@@ -108,6 +122,7 @@ public enum ConnectorAvailability {
         cuts.reserveCapacity(links.count + reports.count + 2 * maintenance.count + 2)
         for change in links where change.at > start && change.at < end { cuts.append(change.at) }
         for change in reports where change.at > start && change.at < end { cuts.append(change.at) }
+        for change in flows where change.at > start && change.at < end { cuts.append(change.at) }
         for window in maintenance {
             if window.start > start && window.start < end { cuts.append(window.start) }
             if window.end > start && window.end < end { cuts.append(window.end) }
@@ -120,9 +135,11 @@ public enum ConnectorAvailability {
         var everOnline = false
         var nextLink = links.firstIndex { $0.at > start } ?? links.endIndex
         var nextReport = reports.firstIndex { $0.at > start } ?? reports.endIndex
+        var nextFlow = flows.firstIndex { $0.at > start } ?? flows.endIndex
         for (from, to) in zip(points, points.dropFirst()) {
             while nextLink < links.endIndex && links[nextLink].at <= from { online = links[nextLink].online; nextLink += 1 }
             while nextReport < reports.endIndex && reports[nextReport].at <= from { status = reports[nextReport].status; nextReport += 1 }
+            while nextFlow < flows.endIndex && flows[nextFlow].at <= from { flowing = flows[nextFlow].charging; nextFlow += 1 }
             // To the millisecond, as the store keeps times: sums of whole spans stay exact.
             let seconds = (to.timeIntervalSince(from) * 1_000).rounded() / 1_000
             guard seconds > 0 else { continue }
@@ -138,7 +155,7 @@ public enum ConnectorAvailability {
                 figures.downtime[cause, default: 0] += seconds
             } else {
                 figures.availableSeconds += seconds
-                if status.map(Self.isCharging) == true { figures.chargingSeconds += seconds }
+                if status.map(Self.isCharging) == true || (status == .occupied && flowing) { figures.chargingSeconds += seconds }
                 if status.map(Self.isOccupied) == true { figures.occupiedSeconds += seconds }
             }
         }

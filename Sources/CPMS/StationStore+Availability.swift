@@ -112,6 +112,7 @@ extension StationStore {
                 // First heard from after the range: none of it was in service yet.
                 measured = DateInterval(start: range.end, end: range.end)
             }
+            let charging = try chargingChanges(station: record.id, from: start, to: end)
             let windows = maintenance(record.id, record.site)
             var units = record.connectors.filter { $0.connector != 0 }.map { ($0.evse, $0.connector) }
             if units.isEmpty { units = [(0, 0)] }
@@ -119,7 +120,8 @@ extension StationStore {
                 let key = ConnectorKey(evse: evse, connector: connector)
                 let figures = ConnectorAvailability.compute(range: measured, connectivity: links, stateBefore: before,
                                                             statuses: reports[key] ?? [], statusBefore: statusBefore[key],
-                                                            maintenance: windows)
+                                                            maintenance: windows, charging: charging.changes[evse] ?? [],
+                                                            chargingBefore: charging.before[evse] ?? false)
                 entries.append(.init(station: record.id, site: record.site, evse: evse, connector: connector, figures: figures))
             }
         }

@@ -82,17 +82,19 @@ extension StationStore {
     public func session(station: String, transactionRef: String) throws -> TransactionSession? {
         guard let row = try database.rows("""
             SELECT id, status, stop_time, CASE WHEN id_token IS NULL THEN 0 ELSE 1 END,
-                   CASE WHEN meter_start IS NULL THEN 0 ELSE 1 END, start_time FROM sessions
+                   CASE WHEN meter_start IS NULL THEN 0 ELSE 1 END, start_time, evse FROM sessions
             WHERE station = ? AND transaction_ref = ?
             """, station, transactionRef).first, let id = row[0].int else { return nil }
-        return TransactionSession(id: id, hasEnded: row[1].text == "completed", stopTime: row[2].text, hasToken: row[3].int == 1,
-                                  hasMeterStart: row[4].int == 1, startTime: row[5].text ?? "")
+        return TransactionSession(id: id, evse: row[6].int ?? 0, hasEnded: row[1].text == "completed", stopTime: row[2].text,
+                                  hasToken: row[3].int == 1, hasMeterStart: row[4].int == 1, startTime: row[5].text ?? "")
     }
 
     /// A transaction's session as its messages need it: whether it has ended (and when), and
     /// what its first event may not have said (`completeSessionStart`).
     public struct TransactionSession: Sendable {
         public var id: Int
+        /// The EVSE it runs on (0 when its first event named none).
+        public var evse: Int = 0
         public var hasEnded: Bool
         public var stopTime: String?
         public var hasToken: Bool

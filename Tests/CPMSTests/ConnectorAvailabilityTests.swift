@@ -113,6 +113,38 @@ import Testing
         #expect(report.total.downtime[.offline, default: 0] == Double(3_000))
     }
 
+    /// 2.0.1 connectors say only Occupied: their charging time is the transaction's charging
+    /// state while Occupied (it was 0 for every 2.0.1 station).
+    @Test func a201ConnectorChargesWhileItsTransactionSaysSo() {
+        let figures = ConnectorAvailability.compute(
+            range: DateInterval(start: Self.at(0), end: Self.at(4)), connectivity: [], stateBefore: true,
+            statuses: [.init(at: Self.at(1), status: .occupied), .init(at: Self.at(3.5), status: .available)], statusBefore: .available,
+            maintenance: [],
+            charging: [.init(at: Self.at(1.5), charging: true), .init(at: Self.at(2.5), charging: false),
+                       .init(at: Self.at(3.75), charging: true)])   // no longer Occupied: not charging
+        #expect(figures.occupiedSeconds == 9_000)   // 01:00–03:30
+        #expect(figures.chargingSeconds == 3_600)   // 01:30–02:30
+    }
+
+    @Test(arguments: TestEngine.all) func chargingStatesAreStoredAsChangesAndReadIntoTheFigures(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "charging")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CS-2", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp2.0.1",
+                                       reason: nil, registrationForUnknown: "accepted", now: StoreTime.format(Self.at(0)))
+        try await store.recordStatus(id: "CS-2", StatusReport(evse: 1, connector: 1, status: .occupied, errorCode: nil, vendorId: nil,
+                                                              vendorErrorCode: nil, info: nil, chargerTime: nil), now: StoreTime.format(Self.at(1)))
+        for (hour, state) in [(1.0, "EVConnected"), (1.25, "Charging"), (1.5, "Charging"), (2.0, "SuspendedEV"), (2.5, "Ended")] {
+            try await store.recordChargingState(station: "CS-2", evse: 1, state: state, now: StoreTime.format(Self.at(hour)))
+        }
+        let report = try await store.availability(station: "CS-2", from: Self.at(0), to: Self.at(3), now: Self.at(3)) { _, _ in [] }
+        #expect(report.total.chargingSeconds == 4_500)   // 01:15–02:30: Charging, then SuspendedEV
+        #expect(report.total.occupiedSeconds == 7_200)
+        // From inside the charging stretch, the state before the range is carried in.
+        let later = try await store.availability(station: "CS-2", from: Self.at(1.75), to: Self.at(3), now: Self.at(3)) { _, _ in [] }
+        #expect(later.total.chargingSeconds == 2_700)
+    }
+
     /// After a crash (no disconnect recorded) the stations serve had connected were online until
     /// its last liveness record, not only until their last message; a later message wins.
     @Test(arguments: TestEngine.all) func aCrashEndsTheConnectionsAtTheNodesLastLivenessRecord(engine: TestEngine) async throws {

@@ -1,0 +1,47 @@
+import Foundation
+import Store
+
+/// 2.0.1 charging states (TransactionEvent `chargingState`) per EVSE, kept as changes: the
+/// utilisation figures' charging time for stations whose connector statuses say only
+/// Occupied (`ConnectorAvailability.ChargingChange`).
+extension StationStore {
+    /// The states that mean energy flowing or paused mid-session, as 1.6's Charging,
+    /// SuspendedEV and SuspendedEVSE statuses do.
+    static let chargingStates: Set<String> = ["Charging", "SuspendedEV", "SuspendedEVSE"]
+
+    /// Records `state` for the station's EVSE at `now` when it differs from the last one
+    /// recorded (most TransactionEvents repeat it). `Ended` marks the transaction's end.
+    public nonisolated func recordChargingState(station: String, evse: Int, state: String, now: String) async throws {
+        try await committed { store in
+            let last = try store.database.rows("""
+                SELECT state FROM charging_states WHERE station = ? AND evse = ? ORDER BY id DESC LIMIT 1
+                """, station, evse).first?.first?.text
+            guard last != state else { return }
+            try store.database.run("INSERT INTO charging_states (station, evse, state, received_at) VALUES (?, ?, ?, ?)",
+                                   station, evse, state, now)
+        }
+    }
+
+    /// A station's charging changes per EVSE inside `from…to`, and whether each EVSE was
+    /// charging at `from` (its last change before it).
+    func chargingChanges(station: String, from: String, to: String) throws
+        -> (changes: [Int: [ConnectorAvailability.ChargingChange]], before: [Int: Bool]) {
+        var before: [Int: Bool] = [:]
+        for row in try database.rows("""
+            SELECT evse, state FROM charging_states WHERE id IN (
+                SELECT max(id) FROM charging_states WHERE station = ? AND \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse)
+            """, station, from) {
+            before[row[0].int ?? 0] = Self.chargingStates.contains(row[1].text ?? "")
+        }
+        var changes: [Int: [ConnectorAvailability.ChargingChange]] = [:]
+        for row in try database.rows("""
+            SELECT evse, state, received_at FROM charging_states WHERE station = ?
+              AND \(StoreTime.seconds("received_at")) > \(StoreTime.seconds("?")) AND \(StoreTime.seconds("received_at")) < \(StoreTime.seconds("?"))
+            ORDER BY id
+            """, station, from, to) {
+            guard let at = row[2].text.flatMap(StoreTime.parse) else { continue }
+            changes[row[0].int ?? 0, default: []].append(.init(at: at, charging: Self.chargingStates.contains(row[1].text ?? "")))
+        }
+        return (changes, before)
+    }
+}
