@@ -270,6 +270,8 @@ struct ServeCommand {
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
+            } else {
+                try await reconcileDeclared(station, store: store)
             }
         }
         // The file is the only source of connector types: what it no longer declares is forgotten.

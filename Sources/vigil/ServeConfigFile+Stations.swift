@@ -8,6 +8,9 @@ struct DeclaredStation: Sendable, Equatable {
     var id: String
     var registration: String
     var site: String?
+    /// Whether the entry says `registration:` (else it is `accepted` by default, which a
+    /// station already in the registry does not need to be told).
+    var registrationGiven = false
     /// Sorted by EVSE and connector; connector 0 stands for every connector of the EVSE.
     var connectorTypes: [ConnectorTypeAssignment] = []
 }
@@ -53,7 +56,8 @@ extension ServeConfigFile {
             }
             errors += station.errors
             if station.errors.isEmpty {
-                stations.append(DeclaredStation(id: id, registration: registration, site: site, connectorTypes: connectors))
+                stations.append(DeclaredStation(id: id, registration: registration, site: site,
+                                                registrationGiven: item["registration"] != nil, connectorTypes: connectors))
             }
         }
         return (stations, errors)

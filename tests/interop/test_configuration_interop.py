@@ -298,3 +298,41 @@ def test_serve_warns_about_secret_files_others_can_read(tmp_path):
     finally:
         proc.close()
     assert f"chmod 600 {db}" in text_log, text_log
+
+
+def test_a_declared_station_is_made_stricter_by_the_file_and_other_changes_are_named(tmp_path):
+    """The registry owns a declared station after its first start, but the config file can
+    always reject (or hold pending) one: blocking a compromised charger there was ignored."""
+    db = tmp_path / "vigil.sqlite"
+    config = tmp_path / "vigil.yaml"
+
+    def serve_once() -> str:
+        proc = VigilProcess(["serve", "--config", str(config), "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)],
+                            ["ocpp", "http"]).start()
+        try:
+            proc.stop()
+            return proc.stderr_text()
+        finally:
+            proc.close()
+
+    def shown() -> dict:
+        run = subprocess.run([str(vigil_binary()), "stations", "show", "CP-X", "--json", "--db", str(db)],
+                             capture_output=True, text=True, timeout=STEP)
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    config.write_text("stations:\n  - {id: CP-X, site: a}\n")
+    serve_once()
+    assert shown()["registration"] == "accepted" and shown()["site"] == "a"
+    config.write_text("stations:\n  - {id: CP-X, site: b, registration: rejected}\n")
+    log = serve_once()
+    assert shown()["registration"] == "rejected" and shown()["site"] == "a", shown()
+    assert "registration set from the config file" in log and "vigil stations site CP-X b" in log, log
+    # Looser than the registry: named, not applied (the CLI's accept is the way back).
+    config.write_text("stations:\n  - {id: CP-X, site: a, registration: accepted}\n")
+    log = serve_once()
+    assert shown()["registration"] == "rejected", shown()
+    assert "registration not applied" in log and "vigil stations accept CP-X" in log, log
+    # Saying nothing about registration says nothing.
+    config.write_text("stations:\n  - {id: CP-X, site: a}\n")
+    assert "registration" not in serve_once()
