@@ -87,6 +87,25 @@ public actor AuditAnchorWriter {
         self.path = path
     }
 
+    /// Why the anchor at `path` cannot be written, or nil when it can: its directory must
+    /// exist and be writable, and the file, when there, be a regular file this process can
+    /// append to. Checked before serve starts (and by `vigil config check`): an anchor that
+    /// cannot be written protects nothing, and its first error came a minute into the run.
+    public static func problem(path: String) -> String? {
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "cannot write the audit anchor \(path): its directory \(directory) does not exist"
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "cannot write the audit anchor \(path): it is a directory" }
+            if !FileManager.default.isWritableFile(atPath: path) { return "cannot write the audit anchor \(path): the file is not writable" }
+        } else if !FileManager.default.isWritableFile(atPath: directory) {
+            return "cannot write the audit anchor \(path): its directory \(directory) is not writable"
+        }
+        return nil
+    }
+
     /// Errors writing the anchor: the path, and what failed.
     public struct WriteError: Error, CustomStringConvertible {
         public var path: String

@@ -4,7 +4,9 @@ import CPMS
 import Foundation
 import RuleEngine
 import ServiceLog
+import Remediation
 import Store
+import Transport
 import VendorCatalog
 import YAMLKit
 
@@ -168,9 +170,18 @@ struct ConfigCommand {
                 problem("vendor-codes", "the vendor catalogue \(serve.vendorCodes) has \(error.errors.count) error\(error.errors.count == 1 ? "" : "s"); run `vigil codes check \(serve.vendorCodes)`")
             }
         }
+        var readable = true
         for (name, path) in [("tls-cert", serve.tlsCertificate), ("tls-key", serve.tlsKey), ("tls-client-ca", serve.tlsClientCA)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) { problem(name, "cannot read \(path)") }
+            if let path, !FileManager.default.isReadableFile(atPath: path) { problem(name, "cannot read \(path)"); readable = false }
         }
+        // Loaded as serve loads them: a key of another certificate, or a file that is not PEM,
+        // passed here and stopped serve (a restart loop under systemd's ExecStartPre check).
+        if readable, let certificate = serve.tlsCertificate, let key = serve.tlsKey {
+            do { _ = try TLSContext(serverCertificateFile: certificate, privateKeyFile: key, clientCAFile: serve.tlsClientCA) } catch {
+                problem("tls-cert", "the TLS files cannot be used: \(error)")
+            }
+        }
+        if let anchor = serve.auditAnchorPath, let trouble = AuditAnchorWriter.problem(path: anchor) { problem("audit-anchor", trouble) }
         return problems
     }
 

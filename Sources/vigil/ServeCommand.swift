@@ -238,6 +238,10 @@ struct ServeCommand {
         if let tlsCertificate, let tlsKey {
             ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
         }
+        // The anchor is tamper evidence: one that cannot be written protects nothing (fail closed).
+        if let auditAnchorPath, let trouble = AuditAnchorWriter.problem(path: auditAnchorPath) {
+            throw CommandFailure(description: "\(trouble); create it (or correct auditAnchor / --audit-anchor) and start again")
+        }
         var catalog: VendorCatalog?
         if FileManager.default.fileExists(atPath: vendorCodes) {
             do { catalog = try VendorCatalog.load(directory: vendorCodes) } catch {

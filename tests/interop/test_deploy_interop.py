@@ -249,3 +249,24 @@ def test_backup_while_serve_runs_then_restore_and_verify_the_audit_trail(tmp_pat
     refused = vigil("restore", "--from", damaged, "--db", tmp_path / "never.sqlite")
     assert refused.returncode == 1 and "integrity check" in refused.stderr, refused.stderr
     assert not (tmp_path / "never.sqlite").exists()
+
+
+def test_config_check_and_serve_refuse_what_serve_cannot_use(tmp_path):
+    """TLS files that do not go together, and an audit anchor that cannot be written, are errors
+    at `config check` (which passed them) and stop serve at once (the anchor failed a minute in)."""
+    def pem(name):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / f"{name}.key"),
+                        "-out", str(tmp_path / f"{name}.crt"), "-days", "1", "-subj", f"/CN={name}"], check=True, capture_output=True)
+    pem("one")
+    pem("two")
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(f"tlsCert: {tmp_path / 'one.crt'}\ntlsKey: {tmp_path / 'two.key'}\n")
+    run = vigil("config", "check", mixed, cwd=tmp_path)
+    assert run.returncode == 1 and 'config: "tlsCert": the TLS files cannot be used' in run.stdout, run.stdout
+    anchored = tmp_path / "anchor.yaml"
+    anchored.write_text(f"auditAnchor: {tmp_path / 'no-such-dir' / 'anchor.jsonl'}\n")
+    run = vigil("config", "check", anchored, cwd=tmp_path)
+    assert run.returncode == 1 and "its directory" in run.stdout and "does not exist" in run.stdout, run.stdout
+    served = vigil("serve", "--config", anchored, "--db", tmp_path / "v.sqlite", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                   cwd=tmp_path)
+    assert served.returncode == 1 and "cannot write the audit anchor" in served.stderr, served.stderr
