@@ -88,6 +88,7 @@ enum CommandRoutes {
             }
             await auditor.record(AuditRecord(kind: "operator", actor: person, station: station, action: "manual \(label)", outcome: "sending",
                                              details: details))
+            let connectedBefore = await service.isReachable(station)
             let outcome = await service.send(command, to: station)
             let (word, failure): (String, APIError.Code?) = {
                 switch outcome {
@@ -95,6 +96,10 @@ enum CommandRoutes {
                 case .scheduled: return ("scheduled", nil)
                 case .rejected(let why): return ("rejected: \(why)", .commandRejected)
                 case .timedOut: return ("timed out", .stationTimeout)
+                // Connected when it was sent, gone before its answer (a reset often drops the
+                // socket at once): not "never sent" — the station may have acted on it.
+                case .notConnected where connectedBefore:
+                    return ("connection lost before the answer (sent: the station may have acted on it)", .notConnected)
                 case .notConnected: return ("not connected", .notConnected)
                 case .failed(let why): return ("failed: \(why)", .stationFailed)
                 }

@@ -336,3 +336,33 @@ def test_a_declared_station_is_made_stricter_by_the_file_and_other_changes_are_n
     # Saying nothing about registration says nothing.
     config.write_text("stations:\n  - {id: CP-X, site: a}\n")
     assert "registration" not in serve_once()
+
+
+def test_a_command_whose_connection_closes_before_the_answer_is_not_reported_as_never_sent(tmp_path):
+    """A reset often drops the socket before its answer: the CLI and the trail say it was sent
+    and the connection was lost, not `not connected` (which reads as never sent)."""
+    db = tmp_path / "vigil.sqlite"
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            url = f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-DROP"
+            async with connect(url, subprotocols=["ocpp1.6"], open_timeout=STEP) as ws:
+                await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "X1"}]))
+                assert json.loads(await asyncio.wait_for(ws.recv(), STEP))[0] == 3
+                command = asyncio.create_task(asyncio.to_thread(
+                    subprocess.run, [str(vigil_binary()), "stations", "command", "CP-DROP", "reset", "--by", "dana",
+                                     "--http", f"127.0.0.1:{proc.port('http')}"], capture_output=True, text=True, timeout=30))
+                reset = json.loads(await asyncio.wait_for(ws.recv(), STEP))
+                assert reset[2] == "Reset", reset
+                await ws.close()   # rebooting: no answer
+                return await command
+        result = asyncio.run(scenario())
+    finally:
+        proc.stop()
+        proc.close()
+    assert result.returncode == 1, result.stdout + result.stderr
+    text = result.stdout + result.stderr
+    assert "connection lost before the answer (sent: the station may have acted on it)" in text, text
+    trail = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--json"], capture_output=True, text=True, timeout=STEP)
+    outcomes = [json.loads(line).get("outcome") for line in trail.stdout.splitlines() if line.strip()]
+    assert "connection lost before the answer (sent: the station may have acted on it)" in outcomes, outcomes
