@@ -226,7 +226,8 @@ struct ConfigCommand {
             ("message-log-days", "\(serve.messageRetention.maxAgeSeconds / 86_400)"),
             ("message-log-frames", "\(serve.messageRetention.maxFrames)"),
             ("message-log-bytes", "\(serve.messageRetention.maxBytes)"),
-            ("station-auth", serve.stationAuth.rawValue),
+            ("station-auth", serve.effectiveStationAuth == serve.stationAuth ? serve.stationAuth.rawValue
+                : "\(serve.effectiveStationAuth.rawValue) (a client CA is set: a station without a certificate must give its password)"),
             ("station-message-budget", "\(serve.budgetLimits.messagesPerMinute)"),
             ("station-byte-budget", "\(serve.budgetLimits.bytesPerMinute)"),
             ("connections-per-address", "\(serve.connectionsPerAddress)"),

@@ -90,7 +90,7 @@ extension ServeCommand {
             warnings.append(RiskyDefault(message: "chargers connect over plain ws:// on \(ocppAddress): credentials and commands cross the network in clear",
                                          fix: "--tls-cert and --tls-key (security profiles 2 and 3), or a TLS proxy in front"))
         }
-        if stationAuth == .optional {
+        if effectiveStationAuth == .optional {
             warnings.append(RiskyDefault(message: "stations without a password may connect (--station-auth optional): anyone who knows a station id can speak for it until it has authenticated once",
                                          fix: "vigil stations password ID for each station, then --station-auth required"))
         }

@@ -42,6 +42,9 @@ struct ServeCommand {
     var nodeId: String?
     var tickMilliseconds = 250
     var stationAuth = StationCredentials.Policy.optional
+    /// With a client CA (profile 3), a station without a certificate must give a password
+    /// whatever `stationAuth` says: the CA is the operator asking for authenticated stations.
+    var effectiveStationAuth: StationCredentials.Policy { tlsClientCA != nil ? .required : stationAuth }
     var messageRetention = MessageLog.Retention()
     var budgetLimits = MessageBudget.Limits()
     /// Charger connections at once from one (non-loopback) address; 0 lifts the cap.
@@ -236,7 +239,11 @@ struct ServeCommand {
         var ocppConfiguration = HTTPServerConfiguration()
         ocppConfiguration.maxConnectionsPerAddress = connectionsPerAddress
         if let tlsCertificate, let tlsKey {
-            ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA)
+            // Profiles 2 and 3 on one listener: a certificate, when presented, must verify; a
+            // station without one must give its password (`effectiveStationAuth`), so a fleet can
+            // move from passwords to certificates station by station.
+            ocppConfiguration.tls = try TLSContext(serverCertificateFile: tlsCertificate, privateKeyFile: tlsKey, clientCAFile: tlsClientCA,
+                                                   requireClientCertificate: false)
         }
         // The anchor is tamper evidence: one that cannot be written protects nothing (fail closed).
         if let auditAnchorPath, let trouble = AuditAnchorWriter.problem(path: auditAnchorPath) {
@@ -324,7 +331,7 @@ struct ServeCommand {
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)
         var endpoint = OCPPEndpoint(log: log, stations: stations, connections: connections, messages: messages, quirkLog: quirkLog,
-                                    events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: stationAuth)
+                                    events: events, usesTLS: ocppConfiguration.tls != nil, stationAuth: effectiveStationAuth)
         endpoint.budget = MessageBudget(limits: budgetLimits)
         let traffic = OCPPTraffic()
         endpoint.traffic = traffic

@@ -32,7 +32,7 @@ STOP_TIMEOUT = 10.0
 # The binary may be missing for a moment while it is being relinked.
 BINARY_WAIT = float(os.environ.get("VIGIL_BINARY_WAIT", "120"))
 
-LISTENING_RE = re.compile(r"^(?P<name>\w+) listening on (?P<host>[0-9.]+):(?P<port>\d+)\s*$")
+LISTENING_RE = re.compile(r"^(?P<name>\w+) listening on (?P<host>[0-9.]+):(?P<port>\d+)( \(TLS\))?\s*$")
 
 
 def vigil_binary() -> Path:

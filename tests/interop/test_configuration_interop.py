@@ -366,3 +366,56 @@ def test_a_command_whose_connection_closes_before_the_answer_is_not_reported_as_
     trail = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--json"], capture_output=True, text=True, timeout=STEP)
     outcomes = [json.loads(line).get("outcome") for line in trail.stdout.splitlines() if line.strip()]
     assert "connection lost before the answer (sent: the station may have acted on it)" in outcomes, outcomes
+
+
+def test_profiles_2_and_3_share_the_listener_with_a_client_ca(tmp_path):
+    """With --tls-client-ca a charger with a certificate naming it connects without a password,
+    one without a certificate connects with its password (profile 2: a fleet moves station by
+    station), and one with neither is refused with the reason logged (the handshake used to end
+    silently for every station without a certificate)."""
+    import base64
+    import ssl
+    from websockets.exceptions import InvalidStatus
+
+    def openssl(*args):
+        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, cwd=tmp_path)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=Test CA")
+    (tmp_path / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, ext in (("server", ["-extfile", "san.ext"]), ("CP-CERT", [])):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", f"{name}.crt",
+                "-days", "1", *ext)
+    db = tmp_path / "vigil.sqlite"
+    subprocess.run([str(vigil_binary()), "stations", "add", "CP-PASS", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    password = subprocess.run([str(vigil_binary()), "stations", "password", "CP-PASS", "--db", str(db)], capture_output=True, text=True,
+                              timeout=STEP).stdout.strip().splitlines()[-1]
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db), "--tls-cert", str(tmp_path / "server.crt"),
+                         "--tls-key", str(tmp_path / "server.key"), "--tls-client-ca", str(tmp_path / "ca.crt")], ["ocpp", "http"]).start()
+    try:
+        async def attempt(name, certificate=None, secret=None):
+            context = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+            if certificate:
+                context.load_cert_chain(str(tmp_path / f"{certificate}.crt"), str(tmp_path / f"{certificate}.key"))
+            headers = {"Authorization": "Basic " + base64.b64encode(f"{name}:{secret}".encode()).decode()} if secret else {}
+            try:
+                async with connect(f"wss://127.0.0.1:{proc.port('ocpp')}/ocpp/{name}", subprotocols=["ocpp1.6"], ssl=context,
+                                   open_timeout=STEP, ping_interval=None, additional_headers=headers) as ws:
+                    await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+                    return json.loads(await asyncio.wait_for(ws.recv(), STEP))[2]["status"]
+            except InvalidStatus as refused:
+                return refused.response.status_code
+
+        assert asyncio.run(attempt("CP-CERT", certificate="CP-CERT")) == "Accepted"
+        assert asyncio.run(attempt("CP-PASS", secret=password)) == "Accepted"
+        assert asyncio.run(attempt("CP-PASS")) == 401
+        assert asyncio.run(attempt("CP-NONE")) == 401
+        log = proc.stderr_text()
+        assert "refused charger" in log and "CP-NONE" in log, log
+    finally:
+        proc.stop()
+        proc.close()
+    profiles = {station: json.loads(subprocess.run([str(vigil_binary()), "stations", "show", station, "--json", "--db", str(db)],
+                                                   capture_output=True, text=True, timeout=STEP).stdout)["securityProfile"]
+                for station in ("CP-CERT", "CP-PASS")}
+    assert profiles == {"CP-CERT": 3, "CP-PASS": 2}, profiles

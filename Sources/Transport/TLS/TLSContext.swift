@@ -30,9 +30,12 @@ public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     public let isServer: Bool
 
-    /// A server context from PEM files. With `clientCAFile`, clients must present a
-    /// certificate signed by that CA (OCPP security profile 3).
-    public init(serverCertificateFile: String, privateKeyFile: String, clientCAFile: String? = nil) throws {
+    /// A server context from PEM files. With `clientCAFile`, a client certificate must be signed
+    /// by that CA (OCPP security profile 3); with `requireClientCertificate` a client without one
+    /// is refused in the handshake, without it such a client gets through and the layer above
+    /// must authenticate it otherwise (profile 2's password).
+    public init(serverCertificateFile: String, privateKeyFile: String, clientCAFile: String? = nil,
+                requireClientCertificate: Bool = true) throws {
         guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw TLSError("SSL_CTX_new") }
         context = ctx
         isServer = true
@@ -48,7 +51,7 @@ public final class TLSContext: @unchecked Sendable {
             guard SSL_CTX_load_verify_locations(ctx, clientCAFile, nil) == 1 else {
                 throw TLSError("cannot load client CA file \(clientCAFile)")
             }
-            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+            SSL_CTX_set_verify(ctx, requireClientCertificate ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER, nil)
         }
     }
 
