@@ -30,7 +30,7 @@ public struct Log: Sendable {
 
     public func callAsFunction(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
         guard level >= minimum else { return }
-        let time = Date().ISO8601Format(.iso8601(timeZone: .gmt, includingFractionalSeconds: true))
+        let time = Date().ISO8601Format(.iso8601(timeZone: .gmt, includingFractionalSeconds: true)) + "Z"   // the style leaves the zone out: UTC, said
         var line: String
         if json {
             var object: [String: String] = fields

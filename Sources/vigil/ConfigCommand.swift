@@ -64,7 +64,10 @@ struct ConfigCommand {
         let keyPath = AuditKey.path(option: serve.auditKeyPath, database: serve.database)
         let (hasAPIUsers, notes) = await Self.apiUsers(in: serve.database)
         var warnings = serve.startupWarnings(usesTLS: serve.tlsCertificate != nil, hasAPIUsers: hasAPIUsers, http: serve.httpAddress,
-                                             auditKey: keyPath, ruleSet: try? serve.loadRules())
+                                             auditKey: keyPath,
+                                             // Read quietly: serve's own load logs the missing directory, listed below as a warning already.
+                                             ruleSet: FileManager.default.fileExists(atPath: serve.rulesDirectory)
+                                                 ? try? RuleSet.load(directory: serve.rulesDirectory) : RuleSet(rules: []))
         if !FileManager.default.fileExists(atPath: serve.rulesDirectory) {
             warnings.insert(ServeCommand.RiskyDefault(message: ServeCommand.noRulesWarning, fields: ["path": serve.rulesDirectory]), at: 0)
         }

@@ -204,7 +204,8 @@ struct ServeCommand {
         }
         connectionsPerAddress = integer("connections-per-address", "must be 0 (no cap) or a number of connections") { $0 >= 0 } ?? 1_000
         unknownStations = choice("unknown-stations", "must be accept, pending or reject") ?? .accept
-        heartbeatInterval = integer("heartbeat-interval", "must be a positive number of seconds") { $0 > 0 } ?? 300
+        // At most a day: the offline sweep waits two intervals, so a longer one would hide a silent station.
+        heartbeatInterval = integer("heartbeat-interval", "must be a number of seconds from 1 to 86400 (a day)") { (1...86_400).contains($0) } ?? 300
         tlsCertificate = setting("tls-cert")
         tlsKey = setting("tls-key")
         tlsClientCA = setting("tls-client-ca")

@@ -61,7 +61,7 @@ import Testing
         #expect(output == """
             vigil.yaml:2:7: config: "http" must be HOST:PORT, got "localhost"
             vigil.yaml:3:18: config: "unknownStations" must be accept, pending or reject, got "maybe"
-            vigil.yaml:4:20: config: "heartbeatInterval" must be a positive number of seconds, got "soon"
+            vigil.yaml:4:20: config: "heartbeatInterval" must be a number of seconds from 1 to 86400 (a day), got "soon"
             vigil.yaml:5:1: config: unknown key "stationz" (did you mean "stations"?)
             vigil.yaml:6:17: config: "commandTimeout" must be 1 to 600 seconds, got "900"
             vigil.yaml:8:30: config station: "registration" must be accepted, pending or rejected, got "later"
@@ -126,7 +126,7 @@ import Testing
         #expect(status == 2)
         #expect(output.hasPrefix("""
             vigil: vigil.yaml:1:18: config: "unknownStations" must be accept, pending or reject, got "maybe"
-            vigil.yaml:2:20: config: "heartbeatInterval" must be a positive number of seconds, got "soon"
+            vigil.yaml:2:20: config: "heartbeatInterval" must be a number of seconds from 1 to 86400 (a day), got "soon"
 
             """))
     }
