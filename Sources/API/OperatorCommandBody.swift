@@ -42,6 +42,11 @@ public struct OperatorCommandBody: Sendable {
             .failure(Problem(code: code, message: message))
         }
         guard case .string(let name)? = body["command"], let own = fields[name] else {
+            // `{"action": "reset"}`: the field is misnamed, not the command unknown — say that first.
+            let known = Set(commonFields + fields.values.flatMap { $0 })
+            if body["command"] == nil, let stray = body.members.map(\.key).first(where: { !known.contains($0) }) {
+                return refuse(.invalidBody, "unknown field \"\(stray)\"; the command is named by \"command\", one of \(StationCommandNames.all.joined(separator: ", "))")
+            }
             return refuse(.unknownCommand, "\"command\" must be one of \(StationCommandNames.all.joined(separator: ", "))")
         }
         let allowed = commonFields + own

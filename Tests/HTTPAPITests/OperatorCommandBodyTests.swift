@@ -42,6 +42,8 @@ import Testing
         (#"{"command":"stop","transactionId":4.2}"#, "\"transactionId\" must be a string or a whole number"),
         (#"{"command":"stop"}"#, "stop needs \"transactionId\""),
         (#"{"command":"rest"}"#, "\"command\" must be one of"),
+        (#"{"action":"reset"}"#, "unknown field \"action\"; the command is named by \"command\""),
+        (#"{"by":"d"}"#, "\"command\" must be one of"),
     ])
     func mistakesAreNamed(body: String, message: String) {
         guard case .failure(let problem) = parse(body) else { Issue.record("\(body) was taken"); return }
