@@ -9,7 +9,8 @@ import Foundation
 /// - A session still running is counted in `sessions` and `active` and not judged: the success
 ///   rate is successful ÷ completed, nil when none completed (no evidence is not 0 %).
 /// - Energy is the completed sessions' delivered energy; durations are stop − start of the
-///   completed ones (mean and median, nil without any).
+///   completed ones (mean and median, nil without any); a stop before its start (the charger's
+///   clock) has no duration and is left out of them.
 /// - Utilisation comes from the availability calculator's figures for the same range:
 ///   charging share = charging seconds ÷ available seconds, occupied share likewise (nil when
 ///   nothing was available).
@@ -102,7 +103,9 @@ public enum SessionMetrics {
                 continue
             }
             figures.energyWh += max(0, session.energyWh ?? 0)
-            figures.durations.append(max(0, stop.timeIntervalSince(session.start)))
+            // A stop before the start is the charger's clock, not a session of no length: its
+            // duration is unknown and left out of the mean and median (its record says so).
+            if stop >= session.start { figures.durations.append(stop.timeIntervalSince(session.start)) }
             let outcome = SessionOutcome.judge(energyWh: session.energyWh, stopReason: session.stopReason, hadFault: session.hadFault,
                                                minEnergyWh: minEnergyWh)
             if let key = outcome.failureKey { figures.failures[key, default: 0] += 1 } else { figures.successful += 1 }

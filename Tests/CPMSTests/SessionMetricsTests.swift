@@ -43,6 +43,13 @@ import Testing
         #expect(figures.medianDurationSeconds == 2_700)             // (1 800 + 3 600) / 2
     }
 
+    @Test func aStopBeforeItsStartHasNoDuration() {
+        let sessions = [Self.session(Self.at(8), minutes: 10, kWh: 3), Self.session(Self.at(10), minutes: -60, kWh: 3)]
+        let figures = SessionMetrics.compute(sessions: sessions, range: Self.day, minEnergyWh: 100, timeZone: Site.utc, availability: .init())
+        #expect(figures.sessions == 2 && figures.durations == [600])   // not (0 + 600) / 2
+        #expect(figures.meanDurationSeconds == 600)
+    }
+
     @Test func theMinimumEnergyIsAParameter() {
         let sessions = [Self.session(Self.at(8), minutes: 60, kWh: 0.3)]
         #expect(SessionMetrics.compute(sessions: sessions, range: Self.day, minEnergyWh: 100, timeZone: Site.utc, availability: .init()).successful == 1)
