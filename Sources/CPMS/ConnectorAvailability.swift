@@ -117,6 +117,7 @@ public enum ConnectorAvailability {
         var status = statusBefore
         for change in links where change.at <= start { online = change.online }
         for change in reports where change.at <= start { status = change.status }
+        if status != .occupied { flowing = false }   // as below: energy only flows in an Occupied spell
         // Every instant where something may change, inside the range, in order, once each.
         var cuts: [Date] = [start, end]
         cuts.reserveCapacity(links.count + reports.count + 2 * maintenance.count + 2)
@@ -138,7 +139,13 @@ public enum ConnectorAvailability {
         var nextFlow = flows.firstIndex { $0.at > start } ?? flows.endIndex
         for (from, to) in zip(points, points.dropFirst()) {
             while nextLink < links.endIndex && links[nextLink].at <= from { online = links[nextLink].online; nextLink += 1 }
-            while nextReport < reports.endIndex && reports[nextReport].at <= from { status = reports[nextReport].status; nextReport += 1 }
+            while nextReport < reports.endIndex && reports[nextReport].at <= from {
+                status = reports[nextReport].status
+                nextReport += 1
+                // A new Occupied spell starts without energy: a transaction whose end was lost
+                // must not leave its last "Charging" to the next vehicle's.
+                if status != .occupied { flowing = false }
+            }
             while nextFlow < flows.endIndex && flows[nextFlow].at <= from { flowing = flows[nextFlow].charging; nextFlow += 1 }
             // To the millisecond, as the store keeps times: sums of whole spans stay exact.
             let seconds = (to.timeIntervalSince(from) * 1_000).rounded() / 1_000

@@ -27,6 +27,8 @@ public struct OfflineSweep: Sendable {
     /// This node's name, under which each sweep records it alive (`StationStore.recordNodeAlive`:
     /// after a crash, its stations were online until then); nil records nothing.
     public var node: String?
+    /// Told when the liveness record could not be written (the sweep goes on).
+    public var reportLiveness: @Sendable (any Error) -> Void = { _ in }
 
     /// `keepAlive` is the configuration of the stations' WebSocket connections: with pings,
     /// an open socket has heard from its charger within `pingInterval + pongTimeout`, so the
@@ -46,7 +48,10 @@ public struct OfflineSweep: Sendable {
     /// Marks offline the silent stations without an answering connection; returns their ids.
     public func sweep() async throws -> [String] {
         let now = clock()
-        if let node { try await store.recordNodeAlive(node, now: now.rfc3339) }
+        if let node {
+            // Bookkeeping for after a crash: its failure must not stop the sweep itself.
+            do { try await store.recordNodeAlive(node, now: now.rfc3339) } catch { reportLiveness(error) }
+        }
         let cutoff = OCPPDateTime(secondsSinceEpoch: now.secondsSinceEpoch - Int64(2 * heartbeatInterval), nanoseconds: now.nanoseconds)
         let answering = await connections.answeringStations(within: answerWindow).union(try await servedElsewhere())
         return try await store.markSilentStationsOffline(before: cutoff.rfc3339, excluding: answering)

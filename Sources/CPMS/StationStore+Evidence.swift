@@ -55,8 +55,8 @@ extension StationStore {
         public var updatedAt: String
     }
 
-    /// When Vigil stored session `id` (its start's arrival) and last changed it (its stop's
-    /// arrival, or a later sample's), by Vigil's clock — the session's own times are the
+    /// When Vigil stored session `id` (its start's arrival) and last changed its record (its
+    /// stop's arrival, or a later change of its token, start or anomalies), by Vigil's clock — the session's own times are the
     /// charger's, which may be off by minutes or report an offline start long after.
     public func sessionReceipt(_ id: Int) throws -> (createdAt: String, updatedAt: String)? {
         try database.rows("SELECT created_at, updated_at FROM sessions WHERE id = ?", id).first.map { ($0[0].text ?? "", $0[1].text ?? "") }

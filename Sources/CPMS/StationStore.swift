@@ -130,6 +130,7 @@ public actor StationStore {
         try database.transaction {
             try database.run("DELETE FROM stations WHERE id = ?", id)   // its status history goes with it (ON DELETE CASCADE)
             try database.run("DELETE FROM connector_status_history_by_station WHERE station = ?", id)
+            try database.run("DELETE FROM charging_states WHERE station = ?", id)
         }
         try rowsRemoved(from: "connector_status_history")
         return true
@@ -144,6 +145,19 @@ public actor StationStore {
             """, station, evse, connector).first,
               let status = ConnectorStatus(rawValue: row[0].text ?? "") else { return nil }
         return PreviousReport(status: status, errorCode: OCPPErrorCode(row[1].text), vendorErrorCode: row[2].text)
+    }
+
+    /// Records a station's connection ended at `at` — never before its last recorded message
+    /// (`last_seen`): a broken connection ends when the charger was last heard, which may be a
+    /// few milliseconds before that message's handling stamped it, and an end sorted before
+    /// the online record would read as online through the whole outage.
+    public nonisolated func recordDisconnect(id: String, at: String) async throws {
+        try await committed { store in
+            // Compared as instants, to the millisecond (the SQL helpers compare whole seconds).
+            let last = try store.database.rows("SELECT last_seen FROM stations WHERE id = ?", id).first?.first?.text
+            let ended = last.flatMap { last in StoreTime.parse(last).flatMap { seen in StoreTime.parse(at).map { $0 < seen ? last : at } } } ?? at
+            try store.database.run("UPDATE stations SET last_seen = ?, online = 0 WHERE id = ?", ended, id)
+        }
     }
 
     public nonisolated func recordSeen(id: String, online: Bool, now: String) async throws {

@@ -7,11 +7,20 @@ import OCPP
 /// the block cannot end early), which `vigil sessions evidence --verify` reads.
 public enum EvidencePage {
     public static func html(_ pack: EvidencePack) throws(EvidenceCanonicalForm.Problem) -> String {
-        // Rendered from the canonical text (numbers spelt as it spells them), so the page made
-        // from the block it embeds is this page, byte for byte (`EvidenceCheck.verifyPage`).
+        // Rendered from the canonical text (numbers spelt as it spells them), its objects put
+        // back in the builder's order, so the page made from the block it embeds is this page,
+        // byte for byte (`EvidenceCheck.verifyPage`) — and the page earlier versions made from
+        // the builder's own contents, which verify the same way.
         let block = try pack.text()
         var contents = pack.contents
-        if case .object(let canonical)? = try? JSONParser.parse(block, maxDepth: 32) { contents = canonical }
+        if case .object(let canonical)? = try? JSONParser.parse(block, maxDepth: 32), case .object(let ordered) = inBuilderOrder(.object(canonical)) {
+            contents = ordered
+        }
+        return render(pack, contents: contents, block: block)
+    }
+
+    /// The page of `pack` showing `contents` (its members in the order they are to appear).
+    static func render(_ pack: EvidencePack, contents: JSONObject, block: String) -> String {
         let session = object(contents["session"])
         let id = string(session["id"])
         var page = """
@@ -71,23 +80,46 @@ public enum EvidencePage {
         return html
     }
 
-    /// The order a keyed table shows its rows in — the pack builder's — since the canonical text
-    /// the page is rendered from sorts every object's keys; a key not named here comes after
-    /// these, in that sorted order.
-    static let rowOrder: [String: Int] = Dictionary(uniqueKeysWithValues: ([
-        "id", "station", "evse", "connector", "transactionRef", "idToken", "active", "startTime", "stopTime", "meterStartWh",
-        "meterStopWh", "energyWh", "stopReason", "anomalies", "errors",                      // session
-        "group", "verdict", "decidedAt", "authorizeFrameIds", "token", "tokenRecordInForceAtStart", "note",   // authorisation
-        "createdAt", "contentHash", "document",                                              // CDR
-        "tariffId", "version", "hash", "validFrom", "canonicalJSON",                         // tariff version
-    ] + EvidencePack.sections).enumerated().map { ($0.element, $0.offset) })
+    /// The member order of each object the pack builder makes (`EvidencePack+Building`), by the
+    /// key it sits under: the canonical text sorts keys, and a page shows them as built (the
+    /// session's id first, the audit head's entry first). Keys not named keep their place after.
+    static let builderOrder: [String: [String]] = [
+        "session": ["id", "station", "evse", "connector", "transactionRef", "idToken", "active", "startTime", "stopTime", "meterStartWh",
+                    "meterStopWh", "energyWh", "stopReason", "anomalies", "errors"],
+        "authorization": ["idToken", "group", "verdict", "decidedAt", "authorizeFrameIds", "token", "tokenRecordInForceAtStart", "note"],
+        "token": ["token", "status", "expiry", "parent", "note", "sites", "createdAt", "updatedAt"],
+        "billing": ["priced", "cdr", "tariffVersion", "reason"],
+        "cdr": ["id", "createdAt", "contentHash", "document"],
+        "tariffVersion": ["tariffId", "version", "hash", "validFrom", "canonicalJSON"],
+        "audit": ["head", "checkpoint"],
+        "head": ["entryId", "hash", "at"],
+        "checkpoint": ["sequence", "entryId", "hash", "at", "signature", "version"],
+        "sectionHashes": EvidencePack.sections,
+    ]
+
+    /// `value` with every object under a key of `builderOrder` in that order, at any depth.
+    static func inBuilderOrder(_ value: JSONValue, under key: String? = nil) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var members = object.members.map { (key: $0.key, value: inBuilderOrder($0.value, under: $0.key)) }
+            if let key, let order = builderOrder[key] {
+                let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+                members = members.enumerated().sorted { first, second in
+                    let a = rank[first.element.key] ?? Int.max, b = rank[second.element.key] ?? Int.max
+                    return a != b ? a < b : first.offset < second.offset
+                }.map(\.element)
+            }
+            return .object(JSONObject(members))
+        case .array(let items):
+            return .array(items.map { inBuilderOrder($0, under: key) })
+        default:
+            return value
+        }
+    }
 
     static func table(keyed object: JSONObject, code: Set<String> = []) -> String {
         guard !object.members.isEmpty else { return "<p class=\"none\">none</p>" }
-        let members = object.members.enumerated().sorted { first, second in
-            let a = rowOrder[first.element.key] ?? Int.max, b = rowOrder[second.element.key] ?? Int.max
-            return a != b ? a < b : first.offset < second.offset
-        }.map(\.element)
+        let members = object.members
         return "<table>" + members.map { member in
             let cell = code.contains(member.key) ? "<code>\(escape(string(member.value)))</code>" : escape(string(member.value))
             return "<tr><th>\(escape(member.key))</th><td>\(cell)</td></tr>"

@@ -210,7 +210,7 @@ struct OCPPEndpoint {
                 let nowMilliseconds = now.secondsSinceEpoch * 1_000 + Int64(now.nanoseconds / 1_000_000)
                 ended = OCPPDateTime(millisecondsSinceEpoch: nowMilliseconds - silentMilliseconds)
             }
-            do { try await stations.store.recordSeen(id: station, online: false, now: ended.rfc3339) } catch {
+            do { try await stations.store.recordDisconnect(id: station, at: ended.rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }

@@ -2,31 +2,22 @@ import CPMS
 
 /// The config file's `stations:` against a registry that already holds them. A station is
 /// declared once; after that the registry (the CLI, the API) owns its site and registration —
-/// except that the file may always make a station stricter: an entry saying `rejected` (or
-/// `pending` for an accepted station) is applied at every start, so an operator blocking a
-/// compromised charger through the file is never silently ignored. Every other difference is
+/// except that an entry saying `rejected` is applied at every start, so an operator blocking a
+/// compromised charger through the file is never silently ignored (a `pending` entry is not:
+/// it would undo every `vigil stations accept` at the next restart). Every other difference is
 /// logged, naming the command that would apply it.
 extension ServeCommand {
-    /// How strict a registration is: rejected over pending over accepted.
-    static func strictness(_ registration: String) -> Int {
-        switch registration {
-        case "rejected": 2
-        case "pending": 1
-        default: 0
-        }
-    }
-
     func reconcileDeclared(_ declared: DeclaredStation, store: StationStore) async throws {
         guard let current = try await store.station(declared.id) else { return }
         if declared.registrationGiven, declared.registration != current.registration {
-            if Self.strictness(declared.registration) > Self.strictness(current.registration) {
+            if declared.registration == "rejected" {
                 _ = try await store.setRegistration(id: declared.id, declared.registration)
                 log(.warning, "station's registration set from the config file", ["station": declared.id, "was": current.registration,
                                                                                    "now": declared.registration])
             } else {
                 var fields = ["station": declared.id, "registry": current.registration, "file": declared.registration]
                 if declared.registration == "accepted" { fields["apply"] = "vigil stations accept \(declared.id)" }
-                log(.warning, "config file's registration not applied: the registry's is stricter and owns it after the first start", fields)
+                log(.warning, "config file's registration not applied: the registry owns it after the first start", fields)
             }
         }
         if let site = declared.site, site != current.site {

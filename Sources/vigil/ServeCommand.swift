@@ -278,7 +278,11 @@ struct ServeCommand {
         // One node serves a SQLite file, under one name whatever its port; nodes sharing a
         // PostgreSQL database each by its own (the leases' name).
         let nodeName = cluster == nil ? "serve" : nodeId ?? NodeName.standard(ocppPort: ocppAddress.port)
-        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: try await store.nodeAlive(nodeName))
+        // Never later than now: a clock stepped back since would put the offline record ahead of
+        // the station's next online one.
+        let now = StoreTime.format(Date())
+        let aliveUntil = try await store.nodeAlive(nodeName).map { StoreTime.parse($0).map { $0 > Date() } == true ? now : $0 }
+        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: aliveUntil)
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
@@ -361,6 +365,7 @@ struct ServeCommand {
         var sweeper = OfflineSweep(store: store, connections: connections, heartbeatInterval: heartbeatInterval,
                                    keepAlive: endpoint.webSocket, clock: stations.clock, servedElsewhere: servedElsewhere)
         sweeper.node = nodeName
+        sweeper.reportLiveness = { [log] error in log(.error, "cannot record this node alive (used after a crash)", ["error": "\(error)"]) }
         let offlineSweep = sweeper
         let sweep: @Sendable () async -> Void = { [log] in
             await offlineSweep.run { result in

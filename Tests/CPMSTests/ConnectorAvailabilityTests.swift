@@ -167,6 +167,22 @@ import Testing
         #expect(report.total.availableSeconds == 270)
     }
 
+    /// A broken connection ends when the charger was last heard, but never before its last
+    /// message's record: an end sorted before the online record read as online all along.
+    @Test(arguments: TestEngine.all) func aDisconnectNeverEndsBeforeTheLastMessage(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "disconnect")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.005Z")
+        try await store.recordDisconnect(id: "CP-1", at: "2026-12-01T00:00:00.004Z")   // the frame arrived 1 ms before its handling
+        let history = try await store.connectivity(of: "CP-1")
+        #expect(history.map(\.at) == ["2026-12-01T00:00:00.005Z", "2026-12-01T00:00:00.005Z"] && history.map(\.online) == [true, false])
+        try await store.recordSeen(id: "CP-1", online: true, now: "2026-12-01T00:01:00.000Z")
+        try await store.recordDisconnect(id: "CP-1", at: "2026-12-01T00:01:30.000Z")   // heard since (a pong): ends then
+        #expect(try await store.connectivity(of: "CP-1").last?.at == "2026-12-01T00:01:30.000Z")
+    }
+
     /// `/metrics`' connector gauge counts connectors: a 1.6 report on connector 0 (the charge
     /// point as a whole) is not one.
     @Test func theConnectorCountLeavesConnectorZeroOut() async throws {

@@ -213,8 +213,10 @@ import Testing
             #expect(forged != html)
             let page = try EvidenceCheck.check(forged)
             #expect(page.problems.count == 1 && page.problems.first?.contains("(section Session) differs") == true, "\(page.problems)")
-            // Rows in the builder's order, though the page is rendered from the canonical (sorted) form.
+            // Rows in the builder's order, though the page is rendered from the canonical (sorted) form:
+            // the very page earlier versions rendered from the builder's own contents, so theirs verify.
             #expect(html.contains("<section><h2>Session</h2>\n<table><tr><th>id</th>"))
+            #expect(EvidencePage.render(pack, contents: pack.contents, block: try pack.text()) == html)
         }
     }
 
@@ -242,6 +244,13 @@ import Testing
             // Re-pricing the document in the pack breaks the CDR's own hash.
             let edited = text.replacingOccurrences(of: #"\"tariffId\":\"standard\""#, with: #"\"tariffId\":\"cheaper\""#)
             #expect(try EvidenceCheck.check(edited).problems.contains { $0.hasPrefix("billing.cdr: the document does not hash") })
+            // Its page — CDR, tariff version, audit head and checkpoint tables, the token's record —
+            // is the one the builder's order gives, and verifies.
+            let pack = try await Self.pack(store, id)
+            let html = try EvidencePage.html(pack)
+            #expect(EvidencePage.render(pack, contents: pack.contents, block: try pack.text()) == html)
+            #expect(html.contains("<h3>Head</h3><table><tr><th>entryId</th>"))
+            #expect(try EvidenceCheck.check(html).isValid)
         }
     }
 }

@@ -336,6 +336,11 @@ def test_a_declared_station_is_made_stricter_by_the_file_and_other_changes_are_n
     # Saying nothing about registration says nothing.
     config.write_text("stations:\n  - {id: CP-X, site: a}\n")
     assert "registration" not in serve_once()
+    # pending is not re-applied: it would undo every `stations accept` at the next restart.
+    subprocess.run([str(vigil_binary()), "stations", "accept", "CP-X", "--db", str(db)], check=True, capture_output=True, timeout=STEP)
+    config.write_text("stations:\n  - {id: CP-X, site: a, registration: pending}\n")
+    log = serve_once()
+    assert shown()["registration"] == "accepted" and "registration not applied" in log, (shown(), log)
 
 
 def test_a_command_whose_connection_closes_before_the_answer_is_not_reported_as_never_sent(tmp_path):
