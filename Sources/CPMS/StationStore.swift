@@ -314,8 +314,10 @@ public actor StationStore {
     /// online was connected when this node last ran; `aliveUntil` (this node's last liveness
     /// record, `nodeAlive`) is when its connection ended at the latest it can be known — a
     /// crash leaves no disconnect — so its offline spell starts then, not at its last message.
-    public func markAllOffline(except served: Set<String>, aliveUntil: String? = nil) throws {
-        let update = aliveUntil == nil ? "UPDATE stations SET online = 0 WHERE id = ?" : """
+    /// `aliveUntilByStation`: for a station another node held (several nodes, one crashed), that
+    /// node's last liveness record instead (nil: none known, its last message stands).
+    public func markAllOffline(except served: Set<String>, aliveUntil: String? = nil, aliveUntilByStation: [String: String?] = [:]) throws {
+        let bounded = """
             UPDATE stations SET online = 0, last_seen = CASE
                 WHEN last_seen IS NULL OR \(StoreTime.seconds("last_seen")) < \(StoreTime.seconds("?")) THEN ? ELSE last_seen END
             WHERE id = ?
@@ -323,8 +325,19 @@ public actor StationStore {
         try database.transaction {
             for row in try database.rows("SELECT id FROM stations WHERE online = 1") {
                 guard let id = row[0].text, !served.contains(id) else { continue }
-                if let aliveUntil { try database.run(update, aliveUntil, aliveUntil, id) } else { try database.run(update, id) }
+                if let until = aliveUntilByStation[id] ?? aliveUntil {   // a nil entry: none, not this node's
+                    try database.run(bounded, until, until, id)
+                } else {
+                    try database.run("UPDATE stations SET online = 0 WHERE id = ?", id)
+                }
             }
+        }
+    }
+
+    /// Every node's last liveness record (`recordNodeAlive`), by node.
+    public func nodesAlive() throws -> [String: String] {
+        try database.rows("SELECT node, alive_at FROM node_liveness").reduce(into: [:]) { map, row in
+            if let node = row[0].text, let at = row[1].text { map[node] = at }
         }
     }
 

@@ -280,9 +280,18 @@ struct ServeCommand {
         let nodeName = cluster == nil ? "serve" : nodeId ?? NodeName.standard(ocppPort: ocppAddress.port)
         // Never later than now: a clock stepped back since would put the offline record ahead of
         // the station's next online one.
+        // With several nodes, a station another node held until it crashed was online until that
+        // node's last record, not this one's.
         let now = StoreTime.format(Date())
-        let aliveUntil = try await store.nodeAlive(nodeName).map { StoreTime.parse($0).map { $0 > Date() } == true ? now : $0 }
-        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: aliveUntil)
+        func capped(_ at: String) -> String { StoreTime.parse(at).map { $0 > Date() } == true ? now : at }
+        let alive = try await store.nodesAlive()
+        var byStation: [String: String?] = [:]
+        if cluster != nil {
+            for (station, node) in try await StationLeaseStore(host: store).holders() where node != nodeName {
+                byStation[station] = .some(alive[node].map(capped))
+            }
+        }
+        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: alive[nodeName].map(capped), aliveUntilByStation: byStation)
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])

@@ -167,6 +167,23 @@ import Testing
         #expect(report.total.availableSeconds == 270)
     }
 
+    /// Several nodes: a station another crashed node held ends at that node's record, one whose
+    /// node left none at its last message — never at the starting node's.
+    @Test func aStationOfAnotherNodeEndsAtThatNodesRecord() async throws {
+        let test = try TestDatabase(.sqlite, name: "alive-nodes")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        for id in ["MINE", "THEIRS", "ORPHAN"] {
+            _ = try await store.recordBoot(id: id, vendor: "ABB", model: "X", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                           reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
+        }
+        try await store.markAllOffline(except: [], aliveUntil: "2026-12-01T00:09:00.000Z",
+                                       aliveUntilByStation: ["THEIRS": "2026-12-01T00:03:00.000Z", "ORPHAN": String?.none])
+        #expect(try await store.connectivity(of: "MINE").last?.at == "2026-12-01T00:09:00.000Z")
+        #expect(try await store.connectivity(of: "THEIRS").last?.at == "2026-12-01T00:03:00.000Z")
+        #expect(try await store.connectivity(of: "ORPHAN").last?.at == "2026-12-01T00:00:00.000Z")
+    }
+
     /// A broken connection ends when the charger was last heard, but never before its last
     /// message's record: an end sorted before the online record read as online all along.
     @Test(arguments: TestEngine.all) func aDisconnectNeverEndsBeforeTheLastMessage(engine: TestEngine) async throws {
