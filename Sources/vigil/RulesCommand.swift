@@ -1,8 +1,5 @@
 import Foundation
 import ServiceLog
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Remediation
 import RuleEngine
 import VendorCatalog
@@ -166,9 +163,7 @@ struct RulesCommand {
         var body: [String: Any] = ["rule": arguments.positional[0], "target": arguments.positional[1],
                                    "approved": !arguments.has("reject"), "by": person]
         if let role = arguments.value("role") { body["role"] = role }
-        let request = try APIClientRequest.make(url, method: "POST", body: body, timeout: 10)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let (data, status) = try await APIClientRequest.send(url, method: "POST", body: body, timeout: 10)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         let message = object?["status"] as? String ?? object?["error"] as? String ?? String(decoding: data, as: UTF8.self)
         printLine(message)

@@ -3,9 +3,6 @@ import Foundation
 import OCPP
 import ServiceLog
 import YAMLKit
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `vigil stations command`: an operator's command, sent by the running `vigil serve`
 /// (POST /api/v1/stations/{id}/commands), answered with the station's outcome, and audited.
@@ -59,8 +56,7 @@ extension StationsCommand {
             throw UsageError(message)
         }
         guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
-        let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url, method: "POST", body: body))
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let (data, status) = try await APIClientRequest.send(url, method: "POST", body: body)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         if let outcome = object?["outcome"] as? String {
             printStoredLine("\(station): \(object?["command"] as? String ?? "") → \(outcome)")
@@ -80,8 +76,7 @@ extension StationsCommand {
         }
         if let keys = arguments.value("key") { components.queryItems = [URLQueryItem(name: "key", value: keys)] }
         guard let url = components.url else { throw UsageError("--key must be a comma-separated list of keys") }
-        let (data, response) = try await URLSession.shared.data(for: try APIClientRequest.make(url))
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let (data, status) = try await APIClientRequest.send(url)
         if arguments.has("json") {
             printLine(String(decoding: data, as: UTF8.self))
             return status == 200 ? 0 : 1

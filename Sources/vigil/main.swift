@@ -1,9 +1,6 @@
 import Foundation
 import ServiceLog
 import Glibc
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Entry point: `--version`, help (`HelpCommand`: `vigil help`, `--help`, `-h`), then one subcommand.
 /// Exit status: 0 ok, 1 a failure or findings, 2 a usage error; 141 when standard output's
@@ -52,10 +49,10 @@ do {
     printError("vigil: \(error.description)\n" + (known ? "run `vigil help \(commandName)` for its verbs and options\n"
                                                         : "run `vigil help` for the commands\n"))
     status = 2
-} catch let error as URLError {
+} catch let error as APIClientRequest.Unreachable {
     // The CLI's API commands (stations command, stations configuration …) ask the running serve.
-    let address = error.failingURL.map { "\($0.host ?? "?"):\($0.port.map(String.init) ?? "80")" } ?? "its HTTP address"
-    printError("vigil: cannot reach the running vigil serve at \(address) (\(error.localizedDescription)); is it running, and is --http "
+    let address = "\(error.url.host ?? "?"):\(error.url.port.map(String.init) ?? "80")"
+    printError("vigil: cannot reach the running vigil serve at \(address) (\(error.reason)); is it running, and is --http "
                + "(or VIGIL_HTTP) its HTTP address?\n")
     status = 1
 } catch {
