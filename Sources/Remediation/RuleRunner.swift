@@ -52,6 +52,17 @@ public actor RuleRunner {
     /// Called with every batch of decisions after they are stored and audited, with their
     /// store ids (the executor hooks in here).
     public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
+    /// Several nodes: whether this node still holds the remediation role, read before each
+    /// batch of decisions is recorded; a node paused past its role (and since replaced) must
+    /// not put a second "act" for the same fault on the record. `roleLost` then stops it.
+    private var roleCheck: (@Sendable () async throws -> Bool)?
+    private var roleLost: (@Sendable () async -> Void)?
+
+    /// Several nodes: see `roleCheck`.
+    public func setRoleCheck(_ holdsRole: @escaping @Sendable () async throws -> Bool, onLost: @escaping @Sendable () async -> Void) {
+        roleCheck = holdsRole
+        roleLost = onLost
+    }
     private let auditor: Auditor?
 
     /// What the engine's state has evaluated (the event log's cursor after the last batch).
@@ -336,6 +347,14 @@ public actor RuleRunner {
     /// the report that set a rule off is then covered by the chain, not only by the event log.
     func record(_ decisions: [Decision], batch: [SequencedEvent] = []) async {
         guard !decisions.isEmpty else { return }
+        // Known lost: another node decides these now; recording them too would show two nodes
+        // deciding one fault. Unreadable: recorded (a decision dropped is worse; the executor's
+        // own check still keeps this node from acting).
+        if let roleCheck, (try? await roleCheck()) == false {
+            log(.error, "decisions not recorded: this node no longer holds the remediation role", ["decisions": String(decisions.count)])
+            await roleLost?()
+            return
+        }
         let cited = Set(decisions.flatMap(\.eventIds))
         let evidence = Dictionary(batch.lazy.filter { cited.contains($0.event.id) }.map { ($0.event.id, $0.event.storageJSON) },
                                   uniquingKeysWith: { first, _ in first })

@@ -95,6 +95,28 @@ import Testing
         #expect(saved?.cursor == log.cursor(RuleRunner.consumer) && (saved?.cursor?.position ?? 0) > 0)
     }
 
+    /// Several nodes: a runner whose node lost the remediation role (paused past it, replaced)
+    /// records nothing more and stops; one that cannot read the role records (and the
+    /// executor's own check keeps it from acting).
+    @Test func aRunnerThatLostTheRoleRecordsNoDecision() async throws {
+        let path = path()
+        defer { removeSQLiteFiles(path) }
+        let store = try StationStore(path: path)
+        let log = EventLog(store: store)
+        let runner = try await runner(store, log, handed: Handed())
+        let held = Mutex(true), stopped = Mutex(0)
+        await runner.setRoleCheck({ held.withLock { $0 } }, onLost: { stopped.withLock { $0 += 1 } })
+        for event in Self.traffic(0..<8) { try await log.append(event) }
+        await drain(runner, log)
+        let before = try await decisionKeys(store)
+        #expect(!before.isEmpty && stopped.withLock { $0 } == 0)
+        held.withLock { $0 = false }
+        for event in Self.traffic(8..<40) { try await log.append(event) }
+        await drain(runner, log)
+        #expect(try await decisionKeys(store) == before)
+        #expect(stopped.withLock { $0 } > 0)
+    }
+
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {
         // The reference: one runner, never stopped.
         let referencePath = path()
