@@ -104,6 +104,12 @@ public actor NodeRequests: RemoteStationCommands {
         }
     }
 
+    /// Why a request the serving node never took was not carried out.
+    static func notTaken(_ what: String, target: String, timeout: Duration) -> String {
+        "node \(target), which holds the station's lease, did not take the \(what) within \(timeout) (down or cut off?): "
+            + "not sent; the station is served again once its lease moves or the node is back"
+    }
+
     /// What became of a request handed to another node.
     enum Exchange {
         case answered(String)
@@ -135,12 +141,14 @@ public actor NodeRequests: RemoteStationCommands {
                         return .failed("node \(target)'s answer cannot be opened: sealed under another key (every node needs the same audit key) or by an older version")
                     }
                     return .answered(opened)
+                // Expired untaken: certainly not carried out (a request is never run late), so
+                // not "timed out", which reads as "sent, maybe acted on".
                 case ("expired", _)?:
-                    return .timedOut
+                    return .failed(Self.notTaken(what, target: target, timeout: timeout))
                 case ("pending", _)? where clock() >= deadline:
                     if try await store.expire(id) {
                         log(.warning, "\(what) not taken by node \(target) in time; expired", ["station": station, "node": target])
-                        return .timedOut
+                        return .failed(Self.notTaken(what, target: target, timeout: timeout))
                     }
                 case ("running", _)? where clock() >= deadline + timeoutMilliseconds + 2_000:
                     return .timedOut   // the target took it and never answered (it died meanwhile)

@@ -19,11 +19,12 @@ struct RestoreCommand {
 
     func run() async throws -> Int32 {
         guard let backup = arguments.value("from") else { return 2 }
-        guard FileManager.default.fileExists(atPath: backup) else {
-            throw CommandFailure(description: "no backup at \(backup): \(unreadableReason(backup)) (vigil backup --output FILE makes one)")
-        }
+        // The database first: with PostgreSQL no file backup applies, whatever --from names.
         guard case .sqlite(let destination) = try arguments.database else {
             throw CommandFailure(description: "vigil restore puts back a SQLite backup; restore PostgreSQL with pg_restore (docs/deployment.md)")
+        }
+        guard FileManager.default.fileExists(atPath: backup) else {
+            throw CommandFailure(description: "no backup at \(backup): \(unreadableReason(backup)) (vigil backup --output FILE makes one)")
         }
         let directory = (destination as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }

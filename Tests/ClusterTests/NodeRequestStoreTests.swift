@@ -51,6 +51,22 @@ import Testing
     }
     static func box(_ key: String) -> SecretBox { SecretBox(sharedKey: Array(key.utf8), purpose: NodeRequests.sealingPurpose) }
 
+    /// A command the serving node never takes (it died with its lease still live) is not sent:
+    /// it fails saying so — not "timed out", which reads as "sent, maybe acted on".
+    @Test func aCommandTheServingNodeNeverTakesFailsAsNotSent() async throws {
+        let test = try TestDatabase(.sqlite, name: "untaken")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await StationLeaseStore(host: store).take("CP-1", node: "dead", now: ClusterTime.now(), ttlMilliseconds: 60_000)
+        let requests = NodeRequests(node: "a", host: store, local: CommandService(connections: ConnectionRegistry()), log: { _, _, _ in },
+                                    sealing: Self.box("k"))
+        guard case .failed(let reason)? = await requests.send(.reset(hard: false), to: "CP-1", timeout: .milliseconds(300)) else {
+            Issue.record("not failed")
+            return
+        }
+        #expect(reason.hasPrefix("node dead, which holds the station's lease, did not take the command within") && reason.contains("not sent"))
+    }
+
     /// A secret setting handed to the node serving the station is never stored in clear: the
     /// request and the answer are sealed; the target opens the request and answers (here: not
     /// connected, it has no connection) — and a node with another key cannot open it and says so.

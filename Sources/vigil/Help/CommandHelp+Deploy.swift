@@ -24,7 +24,8 @@ extension CommandHelp {
         details: ["SQLite's online backup API: every page copied in one read transaction, which never blocks serve's writer. "
                   + "One file, mode 0600, renamed into place only when complete.",
                   "The audit key is NOT in the backup, on purpose (whoever holds it can re-sign a rewritten history): back it up "
-                  + "separately, where the backups' readers cannot read it (docs/deployment.md). Restore with `vigil restore`."],
+                  + "separately, where the backups' readers cannot read it (docs/deployment.md). Restore with `vigil restore`.",
+                  "SQLite only: a PostgreSQL database (--db postgres://…) is backed up with pg_dump (docs/deployment.md, PostgreSQL)."],
         options: [OptionHelp("output", "FILE", "where to write the copy (required)"),
                   OptionHelp("db", "PATH", "the database", default: "./var/vigil.sqlite", environment: "VIGIL_DB"),
                   OptionHelp("force", nil, "replace an existing FILE"),
@@ -39,7 +40,8 @@ extension CommandHelp {
                   + "older one is migrated at the next start) and refuses a database another process has open (stop vigil serve "
                   + "first; --force does not override that) or an existing one without --force.",
                   "Put back the audit key the backup's history was signed with, then `vigil audit verify` (--as-of the backup's time "
-                  + "for a copy taken while serve ran)."],
+                  + "for a copy taken while serve ran).",
+                  "SQLite only: a PostgreSQL database is restored with pg_restore (docs/deployment.md, PostgreSQL)."],
         options: [OptionHelp("from", "FILE", "the backup (required)"),
                   OptionHelp("db", "PATH", "the database to restore", default: "./var/vigil.sqlite", environment: "VIGIL_DB"),
                   OptionHelp("force", nil, "replace an existing database (never one that is open)")],
