@@ -23,15 +23,26 @@ extension StationStore {
     }
 
     /// A station's charging changes per EVSE inside `from…to`, and whether each EVSE was
-    /// charging at `from` (its last change before it).
+    /// charging at `from`: its last change before it said so, and no report other than
+    /// Occupied came between (a transaction whose end was lost does not charge the next
+    /// vehicle's spell, wherever the range starts).
     func chargingChanges(station: String, from: String, to: String) throws
         -> (changes: [Int: [ConnectorAvailability.ChargingChange]], before: [Int: Bool]) {
         var before: [Int: Bool] = [:]
         for row in try database.rows("""
-            SELECT evse, state FROM charging_states WHERE id IN (
+            SELECT evse, state, received_at FROM charging_states WHERE id IN (
                 SELECT max(id) FROM charging_states WHERE station = ? AND \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?")) GROUP BY evse)
             """, station, from) {
-            before[row[0].int ?? 0] = Self.chargingStates.contains(row[1].text ?? "")
+            let evse = row[0].int ?? 0
+            guard Self.chargingStates.contains(row[1].text ?? ""), let since = row[2].text else {
+                before[evse] = false
+                continue
+            }
+            let condition = "evse = ? AND status <> 'Occupied' AND \(StoreTime.seconds("received_at")) >= \(StoreTime.seconds("?")) "
+                + "AND \(StoreTime.seconds("received_at")) <= \(StoreTime.seconds("?"))"
+            let ended = try database.rows("SELECT 1 FROM (\(Self.stationRows("connector_status_history", ["received_at"], where: condition, newestFirst: true))) AS ended LIMIT 1",
+                                          Self.stationRowsValues(station: station, condition: [evse, since, from], limit: 1))
+            before[evse] = ended.isEmpty
         }
         var changes: [Int: [ConnectorAvailability.ChargingChange]] = [:]
         for row in try database.rows("""

@@ -158,6 +158,20 @@ public actor ClusterRole {
         }
     }
 
+    /// The check `stillHeld` makes, as a statement to run inside another write's transaction
+    /// (the rule runner's decisions: `DecisionStore.appendDecisions`): nil when this node holds
+    /// no epoch at all. On PostgreSQL the row is locked FOR SHARE, so a takeover waits for the
+    /// write to finish instead of slipping between the check and it.
+    public func fence() -> (@Sendable (any SQLDatabase) throws -> Bool)? {
+        guard let epoch else { return nil }
+        let (role, node, now) = (self.role, self.node, clock())
+        return { database in
+            let lock = database.engine == .postgresql ? " FOR SHARE" : ""
+            return try database.rows("SELECT 1 FROM cluster_roles WHERE role = ? AND node = ? AND epoch = ? AND expires_at > ?\(lock)",
+                                     role, node, epoch, now).first != nil
+        }
+    }
+
     /// Publishes the backlog of this node's event-log consumers (the longest queue) while it
     /// holds the role, for the other nodes' backpressure (`sharedBacklog`).
     public func publishBacklog(_ backlog: Int) async throws {

@@ -106,7 +106,11 @@ public actor NodeRequests: RemoteStationCommands {
 
     /// Why a request the serving node never took was not carried out.
     static func notTaken(_ what: String, target: String, timeout: Duration) -> String {
-        "node \(target), which holds the station's lease, did not take the \(what) within \(timeout) (down or cut off?): "
+        if what == "approval" {
+            return "node \(target), which runs the remediation, did not take the approval within \(timeout) (down or cut off?): "
+                + "not applied; try again in a few seconds (another node takes the role over within about 17 s)"
+        }
+        return "node \(target), which holds the station's lease, did not take the \(what) within \(timeout) (down or cut off?): "
             + "not sent; the station is served again once its lease moves or the node is back"
     }
 

@@ -102,7 +102,6 @@ public struct StationLeaseStore: Sendable {
         }
     }
 
-    /// The lease on `station`, live or expired, unless it was released.
     /// The node each station's lease names, expired or not (a node that stopped cleanly
     /// released its leases; one that crashed still names its stations).
     public func holders() async throws -> [String: String] {
@@ -113,6 +112,7 @@ public struct StationLeaseStore: Sendable {
         }
     }
 
+    /// The lease on `station`, live or expired, unless it was released.
     public func lease(of station: String) async throws -> Lease? {
         try await host.withDatabase(schema: Self.schema) { database in
             try database.rows("SELECT node, epoch, expires_at FROM station_leases WHERE station = ? AND node <> ''", station).first.map {

@@ -43,17 +43,27 @@ public struct DecisionStore: Sendable {
             """),
     ])
 
+    /// The fence of `appendDecisions` found another node holding the remediation role.
+    public struct RoleLost: Error, CustomStringConvertible {
+        public var description: String { "this node no longer holds the remediation role" }
+    }
+
     /// Stores decisions (and moves the consumer's cursor, keeps the text of rule versions not
     /// stored yet, and appends the decisions' audit entries, made from their ids) in one
-    /// transaction of the next group commit; returns their ids.
+    /// transaction of the next group commit; returns their ids. `fence` runs first in that
+    /// transaction: false writes nothing (`RoleLost`).
     @discardableResult
     public func appendDecisions(_ decisions: [DecisionRecord],
                                 cursor: (consumer: String, value: StationStore.StoredCursor, now: String)? = nil,
                                 versions: [RuleVersion] = [],
-                                audit: (records: @Sendable ([Int]) -> [AuditRecord], signing: AuditSigning)? = nil) async throws -> [Int] {
+                                audit: (records: @Sendable ([Int]) -> [AuditRecord], signing: AuditSigning)? = nil,
+                                fence: (@Sendable (any SQLDatabase) throws -> Bool)? = nil) async throws -> [Int] {
         try await host.committing(schema: Self.schema) { database in
             var ids: [Int] = []
             try database.transaction {
+                // Several nodes: read in the same transaction that this node still decides; a
+                // node paused past its role writes nothing (the holder replays from the cursor).
+                if let fence, try !fence(database) { throw RoleLost() }
                 // The consumer's cursor moves in the same transaction: after a restart, what these
                 // decisions came from is not decided again.
                 if let cursor { try StationStore.writeEventCursor(consumer: cursor.consumer, cursor.value, now: cursor.now, in: database) }

@@ -5,6 +5,7 @@ import DomainEvents
 import Foundation
 import RuleEngine
 import ServiceLog
+import Store
 import VendorCatalog
 
 /// Runs the pure rule engine for a live system. It is the `rules` consumer of the durable
@@ -52,16 +53,31 @@ public actor RuleRunner {
     /// Called with every batch of decisions after they are stored and audited, with their
     /// store ids (the executor hooks in here).
     public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
-    /// Several nodes: whether this node still holds the remediation role, read before each
-    /// batch of decisions is recorded; a node paused past its role (and since replaced) must
-    /// not put a second "act" for the same fault on the record. `roleLost` then stops it.
-    private var roleCheck: (@Sendable () async throws -> Bool)?
+    /// Several nodes: the check, run inside the transaction that records a batch of decisions,
+    /// that this node still holds the remediation role (`ClusterRole.fence`); a node paused past
+    /// its role (and since replaced) must not put a second "act" for the same fault on the
+    /// record. Not held, or not readable: nothing is written, `roleLost` runs and the runner
+    /// records, saves and hands on nothing more (`hasLostRole`) — the holder replays from the
+    /// recorded cursor, so nothing is lost.
+    private var roleFence: (@Sendable () async -> (@Sendable (any SQLDatabase) throws -> Bool)?)?
     private var roleLost: (@Sendable () async -> Void)?
+    public private(set) var hasLostRole = false
 
-    /// Several nodes: see `roleCheck`.
-    public func setRoleCheck(_ holdsRole: @escaping @Sendable () async throws -> Bool, onLost: @escaping @Sendable () async -> Void) {
-        roleCheck = holdsRole
+    /// Several nodes: see `roleFence`. `fence` gives the check to run in the transaction (nil:
+    /// the role is not held at all).
+    public func setRoleFence(_ fence: @escaping @Sendable () async -> (@Sendable (any SQLDatabase) throws -> Bool)?,
+                             onLost: @escaping @Sendable () async -> Void) {
+        roleFence = fence
         roleLost = onLost
+    }
+
+    private func loseRole(_ why: String) async {
+        let first = !hasLostRole
+        hasLostRole = true
+        if first {
+            log(.error, "this node no longer decides: \(why); nothing more is recorded", [:])
+            await roleLost?()
+        }
     }
     private let auditor: Auditor?
 
@@ -329,7 +345,7 @@ public actor RuleRunner {
 
     /// Saves the cursor alone (nothing was decided since the last record); not on a standby.
     func saveCursor() async {
-        guard isActive else { return }
+        guard isActive, !hasLostRole else { return }
         let cursor = evaluated, ticks = tickedThrough
         do {
             try await store.saveEventCursor(consumer: Self.consumer, .init(cursor: cursor, tickedThrough: StoreTime.format(ticks)),
@@ -346,14 +362,11 @@ public actor RuleRunner {
     /// The events of `batch` a decision cites go on the trail with it (its entry's `evidence`):
     /// the report that set a rule off is then covered by the chain, not only by the event log.
     func record(_ decisions: [Decision], batch: [SequencedEvent] = []) async {
-        guard !decisions.isEmpty else { return }
-        // Known lost: another node decides these now; recording them too would show two nodes
-        // deciding one fault. Unreadable: recorded (a decision dropped is worse; the executor's
-        // own check still keeps this node from acting).
-        if let roleCheck, (try? await roleCheck()) == false {
-            log(.error, "decisions not recorded: this node no longer holds the remediation role", ["decisions": String(decisions.count)])
-            await roleLost?()
-            return
+        guard !decisions.isEmpty, !hasLostRole else { return }
+        var fence: (@Sendable (any SQLDatabase) throws -> Bool)?
+        if let roleFence {
+            guard let check = await roleFence() else { return await loseRole("the remediation role is not held") }
+            fence = check
         }
         let cited = Set(decisions.flatMap(\.eventIds))
         let evidence = Dictionary(batch.lazy.filter { cited.contains($0.event.id) }.map { ($0.event.id, $0.event.storageJSON) },
@@ -384,13 +397,17 @@ public actor RuleRunner {
                                                                                evidence: pair.0.eventIds.compactMap { evidence[$0] })
                                                           }
                                                       }, auditor.signing())
-                                                  })
+                                                  },
+                                                  fence: fence)
             storedVersions.formUnion(versions.map(\.hash))
             for decision in decisions { counters.decided(rule: decision.rule, kind: decision.kind.rawValue) }
             recorded = cursor
             recordedTicks = ticks
             await auditor?.written()
         } catch {
+            // Several nodes: another node holds the role, or whether this one does cannot be
+            // read: nothing written, nothing handed on (the holder decides these).
+            if fence != nil { return await loseRole("\(error)") }
             log(.error, "cannot store decisions", ["error": "\(error)"])
             // Still try to leave a trace in the chain (it may be the decisions table that failed).
             await auditor?.record(pairs.map { Self.auditRecord($0, json: $1, id: nil) })
@@ -435,7 +452,7 @@ public actor RuleRunner {
     /// loses it while writing may still land it (the window ARCHITECTURE.md's remediation
     /// section describes), whole or not at all (`DecisionStore.saveRuleState`).
     private func beginStateSave(niceness: Int32 = RuleRunner.stateEncodingNiceness) {
-        guard stateSave == nil, isActive, !busy, evaluated == recorded else { return }
+        guard stateSave == nil, isActive, !hasLostRole, !busy, evaluated == recorded else { return }
         lastSaved = clock()
         let snapshot = state, cursor = evaluated
         let engineTime = StoreTime.format(tickedThrough), savedAt = Self.timestamp(lastSaved)

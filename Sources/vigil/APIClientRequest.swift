@@ -19,7 +19,9 @@ enum APIClientRequest {
     }
 
     /// Sends the request and returns the answer's body and status.
-    static func send(_ url: URL, method: String = "GET", body: [String: Any]? = nil, timeout: TimeInterval = 60) async throws
+    /// `timeout`: longer than serve's own longest wait — a command forwarded to another node
+    /// may take twice the command timeout (30 s by default) and a little more.
+    static func send(_ url: URL, method: String = "GET", body: [String: Any]? = nil, timeout: TimeInterval = 120) async throws
         -> (data: Data, status: Int) {
         var headers: [(String, String)] = []
         // The API refuses a POST, PUT, PATCH or DELETE without this type (415): it is what keeps

@@ -163,7 +163,8 @@ struct RulesCommand {
         var body: [String: Any] = ["rule": arguments.positional[0], "target": arguments.positional[1],
                                    "approved": !arguments.has("reject"), "by": person]
         if let role = arguments.value("role") { body["role"] = role }
-        let (data, status) = try await APIClientRequest.send(url, method: "POST", body: body, timeout: 10)
+        // Longer than serve's own 10 s wait for the remediation node, so its answer is the one shown.
+        let (data, status) = try await APIClientRequest.send(url, method: "POST", body: body, timeout: 25)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         let message = object?["status"] as? String ?? object?["error"] as? String ?? String(decoding: data, as: UTF8.self)
         printLine(message)

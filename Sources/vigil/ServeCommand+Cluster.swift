@@ -168,8 +168,8 @@ extension ServeCommand {
         }
         // Fencing: before every command the executor reads that this node still holds the role.
         await executor.setRoleCheck({ try await role.stillHeld() }, onLost: { stopActing() })
-        // And before recording decisions: a node paused past its role must not decide on the record either.
-        await runner.setRoleCheck({ try await role.stillHeld() }, onLost: { stopActing() })
+        // And in the transaction recording decisions: a node paused past its role must not decide on the record either.
+        await runner.setRoleFence({ await role.fence() }, onLost: { stopActing() })
         await executor.recover()
         gate.open()
         log(.info, "this node runs the remediation", ["node": role.node])

@@ -51,7 +51,8 @@ do {
     status = 2
 } catch let error as APIClientRequest.Unreachable {
     // The CLI's API commands (stations command, stations configuration …) ask the running serve.
-    let address = "\(error.url.host ?? "?"):\(error.url.port.map(String.init) ?? "80")"
+    let host = error.url.host ?? "?"
+    let address = "\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(error.url.port.map(String.init) ?? "80")"
     printError("vigil: cannot reach the running vigil serve at \(address) (\(error.reason)); is it running, and is --http "
                + "(or VIGIL_HTTP) its HTTP address?\n")
     status = 1

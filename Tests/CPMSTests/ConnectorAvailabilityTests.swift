@@ -143,6 +143,17 @@ import Testing
         // From inside the charging stretch, the state before the range is carried in.
         let later = try await store.availability(station: "CS-2", from: Self.at(1.75), to: Self.at(3), now: Self.at(3)) { _, _ in [] }
         #expect(later.total.chargingSeconds == 2_700)
+        // A transaction whose end was lost: its "Charging" does not carry over an Available into
+        // the next vehicle's Occupied spell, however the range starts.
+        try await store.recordChargingState(station: "CS-2", evse: 1, state: "Charging", now: StoreTime.format(Self.at(4)))
+        for (hour, status) in [(5.0, ConnectorStatus.available), (6.0, .occupied)] {
+            try await store.recordStatus(id: "CS-2", StatusReport(evse: 1, connector: 1, status: status, errorCode: nil, vendorId: nil,
+                                                                  vendorErrorCode: nil, info: nil, chargerTime: nil), now: StoreTime.format(Self.at(hour)))
+        }
+        let across = try await store.availability(station: "CS-2", from: Self.at(6.5), to: Self.at(7), now: Self.at(7)) { _, _ in [] }
+        #expect(across.total.occupiedSeconds == 1_800 && across.total.chargingSeconds == 0)
+        let inside = try await store.availability(station: "CS-2", from: Self.at(3.5), to: Self.at(7), now: Self.at(7)) { _, _ in [] }
+        #expect(inside.total.chargingSeconds == 3_600)   // 04:00–05:00 only
     }
 
     /// After a crash (no disconnect recorded) the stations serve had connected were online until

@@ -95,26 +95,37 @@ import Testing
         #expect(saved?.cursor == log.cursor(RuleRunner.consumer) && (saved?.cursor?.position ?? 0) > 0)
     }
 
-    /// Several nodes: a runner whose node lost the remediation role (paused past it, replaced)
-    /// records nothing more and stops; one that cannot read the role records (and the
-    /// executor's own check keeps it from acting).
-    @Test func aRunnerThatLostTheRoleRecordsNoDecision() async throws {
+    /// Several nodes: the role is checked in the transaction that records decisions. A runner
+    /// whose node lost the role (paused past it, replaced) — or cannot read it — records,
+    /// saves and hands on nothing more, and says so once.
+    @Test(arguments: [false, true]) func aRunnerThatLostTheRoleRecordsNoDecision(unreadable: Bool) async throws {
+        struct Unreadable: Error {}
         let path = path()
         defer { removeSQLiteFiles(path) }
         let store = try StationStore(path: path)
         let log = EventLog(store: store)
-        let runner = try await runner(store, log, handed: Handed())
+        let handed = Handed()
+        let runner = try await runner(store, log, handed: handed)
         let held = Mutex(true), stopped = Mutex(0)
-        await runner.setRoleCheck({ held.withLock { $0 } }, onLost: { stopped.withLock { $0 += 1 } })
+        await runner.setRoleFence({ { _ in
+            if held.withLock({ $0 }) { return true }
+            if unreadable { throw Unreadable() }
+            return false
+        } }, onLost: { stopped.withLock { $0 += 1 } })
         for event in Self.traffic(0..<8) { try await log.append(event) }
         await drain(runner, log)
-        let before = try await decisionKeys(store)
+        let before = try await decisionKeys(store), handedBefore = handed.all.count
         #expect(!before.isEmpty && stopped.withLock { $0 } == 0)
+        let cursorBefore = try await DecisionStore(host: store).ruleState()?.cursor
         held.withLock { $0 = false }
         for event in Self.traffic(8..<40) { try await log.append(event) }
         await drain(runner, log)
+        await runner.saveCursor()
         #expect(try await decisionKeys(store) == before)
-        #expect(stopped.withLock { $0 } > 0)
+        #expect(handed.all.count == handedBefore)   // nothing handed on to act on
+        let lost = await runner.hasLostRole
+        #expect(stopped.withLock { $0 } == 1 && lost)
+        #expect(try await DecisionStore(host: store).ruleState()?.cursor == cursorBefore)
     }
 
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {

@@ -39,9 +39,14 @@ public enum PlainHTTPExchange {
         }
         let port = url.port ?? 80
         let deadline = ContinuousClock.now + timeout
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedQuery { path += "?" + query }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        // As sent: percent-encoded (a station id with a space or a `?` stays one path segment).
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var path = components?.percentEncodedPath ?? "/"
+        if path.isEmpty { path = "/" }
+        if let query = components?.percentEncodedQuery { path += "?" + query }
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let authority = SocketAddress(host: bareHost, port: port).description   // [::1]:8080 for IPv6, as serve's Host check wants
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers {
             guard !(name + value).contains("\r"), !(name + value).contains("\n") else {
                 throw Failure(description: "bad header \(name)", unreachable: false)
@@ -49,7 +54,6 @@ public enum PlainHTTPExchange {
             head += "\(name): \(value)\r\n"
         }
         let request = Array((head + "\r\n").utf8) + body
-        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         let targets: [Socket.Target]
         do { targets = try Socket.resolve(SocketAddress(host: bareHost, port: port), passive: false) } catch {
             throw Failure(description: "\(error)", unreachable: true)
@@ -92,6 +96,8 @@ public enum PlainHTTPExchange {
             let written = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
+                // The server may have answered and closed before taking the whole body: read it.
+                if errno == EPIPE || errno == ECONNRESET { break }
                 throw Failure(description: String(cString: strerror(errno)), unreachable: false)
             }
             sent += written
@@ -142,7 +148,8 @@ public enum PlainHTTPExchange {
             }
             return Answer(status: status, headers: headers, body: body)
         }
-        if let length = headers["content-length"].flatMap({ Int($0) }) {
+        if let text = headers["content-length"] {
+            guard let length = Int(text), length >= 0 else { throw Failure(description: "a bad Content-Length: \(text)", unreachable: false) }
             guard rest.count >= length else {
                 if complete { throw Failure(description: "the connection closed before the whole body", unreachable: false) }
                 return nil
@@ -159,7 +166,7 @@ public enum PlainHTTPExchange {
         while true {
             guard let lineEnd = (index..<max(index, bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }) else { return nil }
             let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { return nil }
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else { return nil }
             let start = lineEnd + 2
             if size == 0 { return body }
             guard bytes.count >= start + size + 2 else { return nil }
