@@ -116,7 +116,9 @@ import Testing
         await drain(runner, log)
         let before = try await decisionKeys(store), handedBefore = handed.all.count
         #expect(!before.isEmpty && stopped.withLock { $0 } == 0)
-        let cursorBefore = try await DecisionStore(host: store).ruleState()?.cursor
+        await runner.saveCursor()
+        let cursorBefore = try await store.eventCursor(consumer: RuleRunner.consumer)?.cursor
+        #expect(cursorBefore != nil)
         held.withLock { $0 = false }
         for event in Self.traffic(8..<40) { try await log.append(event) }
         await drain(runner, log)
@@ -125,7 +127,8 @@ import Testing
         #expect(handed.all.count == handedBefore)   // nothing handed on to act on
         let lost = await runner.hasLostRole
         #expect(stopped.withLock { $0 } == 1 && lost)
-        #expect(try await DecisionStore(host: store).ruleState()?.cursor == cursorBefore)
+        // The cursor stays where the last recorded batch left it: the role's holder replays from there.
+        #expect(try await store.eventCursor(consumer: RuleRunner.consumer)?.cursor == cursorBefore)
     }
 
     @Test func aRunnerKilledMidStreamResumesWithoutLosingOrRepeatingADecision() async throws {
