@@ -129,11 +129,23 @@ extension StationStore {
         return queued
     }
 
+    /// Each limit is checked cheaply first and its DELETE run only when it can remove something:
+    /// the prune runs on the store's thread, and a scan of the whole log (the byte total's window
+    /// above all) held every charger's commit for hundreds of milliseconds — now a few seconds
+    /// after each start, not only hourly.
     func pruneMessages(olderThanSeconds: Int, now: String, keepAtMost: Int, keepBytes: Int = .max) throws {
-        try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))",
-                         StoreTime.shifted(now, by: -Double(olderThanSeconds)))
-        try database.run("DELETE FROM ocpp_messages WHERE id <= (SELECT max(id) FROM ocpp_messages) - ?", keepAtMost)
-        if keepBytes < .max {
+        guard let span = try database.rows("SELECT min(id), max(id) FROM ocpp_messages").first,
+              let first = span[0].int, let last = span[1].int else { return }   // empty
+        let cutoff = StoreTime.shifted(now, by: -Double(olderThanSeconds))
+        // Frames are stored in the order they arrived: the oldest row says whether any is too old.
+        if let oldest = try database.rows("SELECT at FROM ocpp_messages WHERE id = ?", first).first?.first?.text,
+           let oldestAt = StoreTime.parse(oldest), let cutoffAt = StoreTime.parse(cutoff), oldestAt < cutoffAt {
+            try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))", cutoff)
+        }
+        if last - first + 1 > keepAtMost {
+            try database.run("DELETE FROM ocpp_messages WHERE id <= ?", last - keepAtMost)
+        }
+        if keepBytes < .max, try storedBytes().map({ $0 > keepBytes }) ?? true {
             // The newest frames whose text adds up to keepBytes stay; everything older goes.
             try database.run("""
                 DELETE FROM ocpp_messages WHERE id <= (
@@ -141,8 +153,22 @@ extension StationStore {
                     WHERE newer > ?)
                 """, keepBytes)
         }
+        guard try database.rows("SELECT min(id) FROM ocpp_messages").first?.first?.int != first else { return }   // nothing went
         try pruneStationIndex("ocpp_messages")
         try rowsRemoved(from: "ocpp_messages")
+    }
+
+    /// An upper bound of the frame text stored, read without a scan: the whole SQLite file, or
+    /// the table with its indexes and TOAST on PostgreSQL; nil when it cannot be read.
+    private func storedBytes() throws -> Int? {
+        switch database.engine {
+        case .sqlite:
+            let pages = try database.rows("PRAGMA page_count").first?.first?.int
+            let size = try database.rows("PRAGMA page_size").first?.first?.int
+            return pages.flatMap { pages in size.map { pages * $0 } }
+        case .postgresql:
+            return try database.rows("SELECT pg_total_relation_size('ocpp_messages')").first?.first?.int
+        }
     }
 
     /// The latest frames of a station, oldest first.

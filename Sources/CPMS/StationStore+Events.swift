@@ -21,6 +21,11 @@ extension StationStore {
     /// Deletes events older than the retention — never one a consumer (or the rule engine's
     /// saved state) has not done, and never the newest (sequences must not restart).
     public func pruneEvents(olderThanSeconds: Int, now: String) throws {
+        // Nothing older than the cutoff (the oldest event says: they are appended in time
+        // order): no scan of the whole log on the store's thread.
+        let cutoff = StoreTime.shifted(now, by: -Double(olderThanSeconds))
+        guard let oldest = try database.rows("SELECT at FROM domain_events ORDER BY id LIMIT 1").first?.first?.text,
+              let oldestAt = StoreTime.parse(oldest), let cutoffAt = StoreTime.parse(cutoff), oldestAt < cutoffAt else { return }
         let keepFrom = try eventLogLowWater() ?? 0
         try database.run("""
             DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?")) AND id <= ?
