@@ -1,3 +1,4 @@
+import Foundation
 import OCPP
 import Store
 import Synchronization
@@ -137,15 +138,20 @@ extension StationStore {
         guard let span = try database.rows("SELECT min(id), max(id) FROM ocpp_messages").first,
               let first = span[0].int, let last = span[1].int else { return }   // empty
         let cutoff = StoreTime.shifted(now, by: -Double(olderThanSeconds))
-        // Frames are stored in the order they arrived: the oldest row says whether any is too old.
-        if let oldest = try database.rows("SELECT at FROM ocpp_messages WHERE id = ?", first).first?.first?.text,
-           let oldestAt = StoreTime.parse(oldest), let cutoffAt = StoreTime.parse(cutoff), oldestAt < cutoffAt {
-            try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))", cutoff)
+        // Frames are stored in the order they arrived, so the too old ones are the ids below a
+        // boundary found by a binary search of point reads (a scan of a week's log held every
+        // commit for seconds); a time that cannot be read falls back to the scan.
+        if let cutoffAt = StoreTime.parse(cutoff) {
+            switch try firstFrame(notBefore: cutoffAt, from: first, to: last) {
+            case .found(let boundary)?: if boundary > first { try database.run("DELETE FROM ocpp_messages WHERE id < ?", boundary) }
+            case .none?: try database.run("DELETE FROM ocpp_messages WHERE id <= ?", last)
+            case nil: try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))", cutoff)
+            }
         }
         if last - first + 1 > keepAtMost {
             try database.run("DELETE FROM ocpp_messages WHERE id <= ?", last - keepAtMost)
         }
-        if keepBytes < .max, try storedBytes().map({ $0 > keepBytes }) ?? true {
+        if keepBytes < .max, storedBytes().map({ $0 > keepBytes }) ?? true {
             // The newest frames whose text adds up to keepBytes stay; everything older goes.
             try database.run("""
                 DELETE FROM ocpp_messages WHERE id <= (
@@ -158,17 +164,43 @@ extension StationStore {
         try rowsRemoved(from: "ocpp_messages")
     }
 
-    /// An upper bound of the frame text stored, read without a scan: the whole SQLite file, or
-    /// the table with its indexes and TOAST on PostgreSQL; nil when it cannot be read.
-    private func storedBytes() throws -> Int? {
-        switch database.engine {
-        case .sqlite:
-            let pages = try database.rows("PRAGMA page_count").first?.first?.int
-            let size = try database.rows("PRAGMA page_size").first?.first?.int
-            return pages.flatMap { pages in size.map { pages * $0 } }
-        case .postgresql:
-            return try database.rows("SELECT pg_total_relation_size('ocpp_messages')").first?.first?.int
+    /// Where the frames of `first…last` stop being older than `cutoff`: the first id whose time
+    /// is not before it (`.none`: every frame is older); nil when a time cannot be read.
+    enum Boundary { case found(Int), none }
+    private func firstFrame(notBefore cutoff: Date, from first: Int, to last: Int) throws -> Boundary? {
+        // The first row at or after `id` (ids have gaps): absent, old, or not old; nil when its
+        // time cannot be read.
+        enum Probe { case absent, old, recent(Int) }
+        func probe(_ id: Int) throws -> Probe? {
+            guard let row = try database.rows("SELECT id, at FROM ocpp_messages WHERE id >= ? ORDER BY id LIMIT 1", id).first else { return .absent }
+            guard let found = row[0].int, let at = row[1].text.flatMap(StoreTime.parse) else { return nil }
+            return at < cutoff ? .old : .recent(found)
         }
+        // "The first row at or after x is not old (or there is none)" is false, then true, as x
+        // grows: the smallest x where it holds leads to the boundary.
+        guard let head = try probe(first) else { return nil }
+        if case .recent(let id) = head { return .found(id) }
+        var (low, high) = (first, last + 1)
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            guard let row = try probe(middle) else { return nil }
+            if case .old = row { low = middle } else { high = middle }
+        }
+        switch try probe(high) {
+        case .recent(let id)?: return .found(id)
+        case .absent?: return Boundary.none
+        case .old?, nil: return nil   // cannot be: times out of order, or unreadable — scan instead
+        }
+    }
+
+    /// An upper bound of the frame text stored, read without a scan: the whole SQLite file;
+    /// nil on PostgreSQL (it compresses large text, so the table's size is no bound) or when it
+    /// cannot be read — the byte cap is then computed.
+    private func storedBytes() -> Int? {
+        guard database.engine == .sqlite else { return nil }
+        let pages = (try? database.rows("PRAGMA page_count"))?.first?.first?.int
+        let size = (try? database.rows("PRAGMA page_size"))?.first?.first?.int
+        return pages.flatMap { pages in size.map { pages * $0 } }
     }
 
     /// The latest frames of a station, oldest first.

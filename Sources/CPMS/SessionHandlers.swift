@@ -159,7 +159,8 @@ extension StationHandlers {
                 // Whether energy flows, for utilisation: 2.0.1 connector statuses say only Occupied.
                 let evse = request.evse?.id ?? known?.evse ?? 0
                 if evse > 0, let state = request.eventType == .ended ? "Ended" : request.transactionInfo.chargingState?.rawValue {
-                    try await this.store.recordChargingState(station: connection.stationId, evse: evse, state: state, now: now.rfc3339)
+                    try await this.store.recordChargingState(station: connection.stationId, evse: evse, state: state, now: now.rfc3339,
+                                                             starting: known == nil)
                 }
                 // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
                 try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),

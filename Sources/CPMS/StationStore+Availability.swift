@@ -121,7 +121,9 @@ extension StationStore {
                 let figures = ConnectorAvailability.compute(range: measured, connectivity: links, stateBefore: before,
                                                             statuses: reports[key] ?? [], statusBefore: statusBefore[key],
                                                             maintenance: windows, charging: charging.changes[evse] ?? [],
-                                                            chargingBefore: charging.before[evse] ?? false)
+                                                            chargingBefore: try charging.chargingSince[evse].map {
+                                                                try chargingCarriedOver(station: record.id, evse: evse, connector: connector, since: $0, until: start)
+                                                            } ?? false)
                 entries.append(.init(station: record.id, site: record.site, evse: evse, connector: connector, figures: figures))
             }
         }

@@ -24,8 +24,9 @@ extension StationStore {
         // Nothing older than the cutoff (the oldest event says: they are appended in time
         // order): no scan of the whole log on the store's thread.
         let cutoff = StoreTime.shifted(now, by: -Double(olderThanSeconds))
-        guard let oldest = try database.rows("SELECT at FROM domain_events ORDER BY id LIMIT 1").first?.first?.text,
-              let oldestAt = StoreTime.parse(oldest), let cutoffAt = StoreTime.parse(cutoff), oldestAt < cutoffAt else { return }
+        guard let oldest = try database.rows("SELECT at FROM domain_events ORDER BY id LIMIT 1").first?.first?.text else { return }
+        // A time that cannot be read does not stop the retention: the DELETE decides then.
+        if let oldestAt = StoreTime.parse(oldest), let cutoffAt = StoreTime.parse(cutoff), oldestAt >= cutoffAt { return }
         let keepFrom = try eventLogLowWater() ?? 0
         try database.run("""
             DELETE FROM domain_events WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?")) AND id <= ?

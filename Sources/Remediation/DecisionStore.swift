@@ -48,6 +48,17 @@ public struct DecisionStore: Sendable {
         public var description: String { "this node no longer holds the remediation role" }
     }
 
+    /// The fence could not read whether this node holds the role (fail closed: as lost).
+    public struct RoleUnreadable: Error, CustomStringConvertible {
+        public var underlying: String
+        public var description: String { "whether this node holds the remediation role cannot be read: \(underlying)" }
+    }
+
+    /// Runs `fence` on its own (a read): false or unreadable both say this node must not decide.
+    public func stillDeciding(_ fence: @Sendable (any SQLDatabase) throws -> Bool) async -> Bool {
+        (try? await host.withDatabase(schema: Self.schema) { database in try fence(database) }) ?? false
+    }
+
     /// Stores decisions (and moves the consumer's cursor, keeps the text of rule versions not
     /// stored yet, and appends the decisions' audit entries, made from their ids) in one
     /// transaction of the next group commit; returns their ids. `fence` runs first in that
@@ -63,7 +74,11 @@ public struct DecisionStore: Sendable {
             try database.transaction {
                 // Several nodes: read in the same transaction that this node still decides; a
                 // node paused past its role writes nothing (the holder replays from the cursor).
-                if let fence, try !fence(database) { throw RoleLost() }
+                if let fence {
+                    let held: Bool
+                    do { held = try fence(database) } catch { throw RoleUnreadable(underlying: "\(error)") }
+                    if !held { throw RoleLost() }
+                }
                 // The consumer's cursor moves in the same transaction: after a restart, what these
                 // decisions came from is not decided again.
                 if let cursor { try StationStore.writeEventCursor(consumer: cursor.consumer, cursor.value, now: cursor.now, in: database) }

@@ -336,6 +336,12 @@ public actor RuleRunner {
             await record(decisions)
             inFlight -= 1
         }
+        // Several nodes: a node resumed after a pause past its role must not write the shared
+        // cursor or state either (its decisions are fenced in their own transaction).
+        if let roleFence, !hasLostRole, (!busy && evaluated != recorded) || now.timeIntervalSince(lastSaved) >= saveInterval {
+            guard let fence = await roleFence() else { return await loseRole("the remediation role is not held") }
+            if !(await DecisionStore(host: store).stillDeciding(fence)) { return await loseRole("another node holds the remediation role") }
+        }
         // Not while a batch that began meanwhile is being recorded: the cursor would cover
         // decisions not stored yet.
         if !busy, evaluated != recorded { await saveCursor() }
@@ -406,8 +412,9 @@ public actor RuleRunner {
             await auditor?.written()
         } catch {
             // Several nodes: another node holds the role, or whether this one does cannot be
-            // read: nothing written, nothing handed on (the holder decides these).
-            if fence != nil { return await loseRole("\(error)") }
+            // read: nothing written, nothing handed on (the holder decides these). Any other
+            // failure is what it was on one node (logged, audited below, handed on).
+            if error is DecisionStore.RoleLost || error is DecisionStore.RoleUnreadable { return await loseRole("\(error)") }
             log(.error, "cannot store decisions", ["error": "\(error)"])
             // Still try to leave a trace in the chain (it may be the decisions table that failed).
             await auditor?.record(pairs.map { Self.auditRecord($0, json: $1, id: nil) })

@@ -154,6 +154,12 @@ import Testing
         #expect(across.total.occupiedSeconds == 1_800 && across.total.chargingSeconds == 0)
         let inside = try await store.availability(station: "CS-2", from: Self.at(3.5), to: Self.at(7), now: Self.at(7)) { _, _ in [] }
         #expect(inside.total.chargingSeconds == 3_600)   // 04:00–05:00 only
+        // Per connector: the EVSE's other connector going Unavailable does not end this one's charging.
+        try await store.recordChargingState(station: "CS-2", evse: 1, state: "Charging", now: StoreTime.format(Self.at(8)), starting: true)
+        try await store.recordStatus(id: "CS-2", StatusReport(evse: 1, connector: 2, status: .unavailable, errorCode: nil, vendorId: nil,
+                                                              vendorErrorCode: nil, info: nil, chargerTime: nil), now: StoreTime.format(Self.at(8.5)))
+        let carried = try await store.availability(station: "CS-2", from: Self.at(9), to: Self.at(10), now: Self.at(10)) { _, _ in [] }
+        #expect(carried.total.chargingSeconds == 3_600)
     }
 
     /// After a crash (no disconnect recorded) the stations serve had connected were online until

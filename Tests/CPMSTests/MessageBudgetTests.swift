@@ -46,4 +46,25 @@ import Testing
         try await store.pruneMessages(olderThanSeconds: 3_600, now: now, keepAtMost: 1_000, keepBytes: 350)
         #expect(try await store.messages(station: "CP-1").map { String($0.text.dropFirst(100)) } == ["8", "9", "10"])
     }
+
+    /// The age limit finds where old frames stop by point reads (ids have gaps after earlier
+    /// prunes) and deletes below it; nothing to delete deletes nothing; every frame too old
+    /// goes, on both engines.
+    @Test(arguments: TestEngine.all) func theAgeLimitCutsAtTheFirstRecentFrame(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "age")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.declareStation(id: "CP-1")
+        let log = MessageLog(store: store)
+        for minute in 0..<40 { log.record(station: "CP-1", incoming: true, at: String(format: "2026-12-03T10:%02d:00.000Z", minute), text: "m\(minute)") }
+        try await log.flush()
+        try await store.pruneMessages(olderThanSeconds: 3_600, now: "2026-12-03T10:39:00.000Z", keepAtMost: 1_000)   // nothing that old
+        #expect(try await store.messages(station: "CP-1", limit: 100).count == 40)
+        try await store.pruneMessages(olderThanSeconds: 3_600, now: "2026-12-03T11:13:30.000Z", keepAtMost: 35)      // 10:13:30 and the newest 35
+        #expect(try await store.messages(station: "CP-1", limit: 100).map(\.text) == (14..<40).map { "m\($0)" })
+        try await store.pruneMessages(olderThanSeconds: 3_600, now: "2026-12-03T11:20:00.000Z", keepAtMost: 1_000)   // a gap below, cut at 10:20
+        #expect(try await store.messages(station: "CP-1", limit: 100).map(\.text) == (20..<40).map { "m\($0)" })
+        try await store.pruneMessages(olderThanSeconds: 3_600, now: "2026-12-03T12:00:00.000Z", keepAtMost: 1_000)   // all too old
+        #expect(try await store.messages(station: "CP-1", limit: 100).isEmpty)
+    }
 }

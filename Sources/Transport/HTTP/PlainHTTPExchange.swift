@@ -110,7 +110,10 @@ public enum PlainHTTPExchange {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw Failure(description: String(cString: strerror(errno)), unreachable: false)
+                // A reset after the whole answer arrived (the server closed on a body it did not read).
+                let problem = String(cString: strerror(errno))
+                if errno == ECONNRESET, let answer = try? parse(received, complete: true) { return answer }
+                throw Failure(description: problem, unreachable: false)
             }
             if count == 0 {
                 guard let answer = try parse(received, complete: true) else {
