@@ -32,9 +32,9 @@ public actor RuleRunner {
 
     private var engine: RuleEngine
     private var state: RuleEngineState
-    private let store: StationStore
+    let store: StationStore
     private let events: EventLog
-    private let log: Logger
+    let log: Logger
     private let clock: @Sendable () -> Date
     private var lastSaved: Date
     /// The least time between the starts of two periodic saves of the state: 10 s, or
@@ -53,32 +53,11 @@ public actor RuleRunner {
     /// Called with every batch of decisions after they are stored and audited, with their
     /// store ids (the executor hooks in here).
     public private(set) var onDecisions: (@Sendable ([StoredDecision]) async -> Void)?
-    /// Several nodes: the check, run inside the transaction that records a batch of decisions,
-    /// that this node still holds the remediation role (`ClusterRole.fence`); a node paused past
-    /// its role (and since replaced) must not put a second "act" for the same fault on the
-    /// record. Not held, or not readable: nothing is written, `roleLost` runs and the runner
-    /// records, saves and hands on nothing more (`hasLostRole`) — the holder replays from the
-    /// recorded cursor, so nothing is lost.
-    private var roleFence: (@Sendable () async -> (@Sendable (any SQLDatabase) throws -> Bool)?)?
-    private var roleLost: (@Sendable () async -> Void)?
-    public private(set) var hasLostRole = false
-
-    /// Several nodes: see `roleFence`. `fence` gives the check to run in the transaction (nil:
-    /// the role is not held at all).
-    public func setRoleFence(_ fence: @escaping @Sendable () async -> (@Sendable (any SQLDatabase) throws -> Bool)?,
-                             onLost: @escaping @Sendable () async -> Void) {
-        roleFence = fence
-        roleLost = onLost
-    }
-
-    private func loseRole(_ why: String) async {
-        let first = !hasLostRole
-        hasLostRole = true
-        if first {
-            log(.error, "this node no longer decides: \(why); nothing more is recorded", [:])
-            await roleLost?()
-        }
-    }
+    /// Several nodes: the remediation role's fence and what to do once it is lost
+    /// (RuleRunner+Role.swift); nil on a single node.
+    var roleFence: (@Sendable () async -> RoleFence?)?
+    var roleLost: (@Sendable () async -> Void)?
+    public internal(set) var hasLostRole = false
     private let auditor: Auditor?
 
     /// What the engine's state has evaluated (the event log's cursor after the last batch).
@@ -338,10 +317,7 @@ public actor RuleRunner {
         }
         // Several nodes: a node resumed after a pause past its role must not write the shared
         // cursor or state either (its decisions are fenced in their own transaction).
-        if let roleFence, !hasLostRole, (!busy && evaluated != recorded) || now.timeIntervalSince(lastSaved) >= saveInterval {
-            guard let fence = await roleFence() else { return await loseRole("the remediation role is not held") }
-            if !(await DecisionStore(host: store).stillDeciding(fence)) { return await loseRole("another node holds the remediation role") }
-        }
+        if (!busy && evaluated != recorded) || now.timeIntervalSince(lastSaved) >= saveInterval, !(await mayWriteShared()) { return }
         // Not while a batch that began meanwhile is being recorded: the cursor would cover
         // decisions not stored yet.
         if !busy, evaluated != recorded { await saveCursor() }
@@ -368,12 +344,9 @@ public actor RuleRunner {
     /// The events of `batch` a decision cites go on the trail with it (its entry's `evidence`):
     /// the report that set a rule off is then covered by the chain, not only by the event log.
     func record(_ decisions: [Decision], batch: [SequencedEvent] = []) async {
-        guard !decisions.isEmpty, !hasLostRole else { return }
-        var fence: (@Sendable (any SQLDatabase) throws -> Bool)?
-        if let roleFence {
-            guard let check = await roleFence() else { return await loseRole("the remediation role is not held") }
-            fence = check
-        }
+        guard !decisions.isEmpty, let permission = await writePermission() else { return }
+        let fence: RoleFence?
+        if case .fenced(let check) = permission { fence = check } else { fence = nil }
         let cited = Set(decisions.flatMap(\.eventIds))
         let evidence = Dictionary(batch.lazy.filter { cited.contains($0.event.id) }.map { ($0.event.id, $0.event.storageJSON) },
                                   uniquingKeysWith: { first, _ in first })
