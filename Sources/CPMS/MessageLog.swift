@@ -142,10 +142,10 @@ extension StationStore {
         // boundary found by a binary search of point reads (a scan of a week's log held every
         // commit for seconds); a time that cannot be read falls back to the scan.
         if let cutoffAt = StoreTime.parse(cutoff) {
-            switch try firstFrame(notBefore: cutoffAt, from: first, to: last) {
-            case .found(let boundary)?: if boundary > first { try database.run("DELETE FROM ocpp_messages WHERE id < ?", boundary) }
-            case .none?: try database.run("DELETE FROM ocpp_messages WHERE id <= ?", last)
-            case nil: try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))", cutoff)
+            if let boundary = try firstFrame(notBefore: cutoffAt, from: first, to: last) {
+                if boundary > first { try database.run("DELETE FROM ocpp_messages WHERE id < ?", boundary) }
+            } else {
+                try database.run("DELETE FROM ocpp_messages WHERE \(StoreTime.seconds("at")) < \(StoreTime.seconds("?"))", cutoff)
             }
         }
         if last - first + 1 > keepAtMost {
@@ -165,9 +165,8 @@ extension StationStore {
     }
 
     /// Where the frames of `first…last` stop being older than `cutoff`: the first id whose time
-    /// is not before it (`.none`: every frame is older); nil when a time cannot be read.
-    enum Boundary { case found(Int), none }
-    private func firstFrame(notBefore cutoff: Date, from first: Int, to last: Int) throws -> Boundary? {
+    /// is not before it (`last + 1`: every frame is older); nil when a time cannot be read.
+    private func firstFrame(notBefore cutoff: Date, from first: Int, to last: Int) throws -> Int? {
         // The first row at or after `id` (ids have gaps): absent, old, or not old; nil when its
         // time cannot be read.
         enum Probe { case absent, old, recent(Int) }
@@ -179,7 +178,7 @@ extension StationStore {
         // "The first row at or after x is not old (or there is none)" is false, then true, as x
         // grows: the smallest x where it holds leads to the boundary.
         guard let head = try probe(first) else { return nil }
-        if case .recent(let id) = head { return .found(id) }
+        if case .recent(let id) = head { return id }
         var (low, high) = (first, last + 1)
         while high - low > 1 {
             let middle = low + (high - low) / 2
@@ -187,8 +186,8 @@ extension StationStore {
             if case .old = row { low = middle } else { high = middle }
         }
         switch try probe(high) {
-        case .recent(let id)?: return .found(id)
-        case .absent?: return Boundary.none
+        case .recent(let id)?: return id
+        case .absent?: return last + 1
         case .old?, nil: return nil   // cannot be: times out of order, or unreadable — scan instead
         }
     }

@@ -312,7 +312,7 @@ public actor StationStore {
     /// Marks every station offline but `served` (stations other nodes serve, when several nodes
     /// share the database: a node starting must not mark them offline). A station still marked
     /// online was connected when this node last ran; `aliveUntil` (this node's last liveness
-    /// record, `nodeAlive`) is when its connection ended at the latest it can be known — a
+    /// record, `nodesAlive`) is when its connection ended at the latest it can be known — a
     /// crash leaves no disconnect — so its offline spell starts then, not at its last message.
     /// `aliveUntilByStation`: for a station another node held (several nodes, one crashed), that
     /// node's last liveness record instead (nil: none known, its last message stands).
@@ -349,11 +349,6 @@ public actor StationStore {
                 INSERT INTO node_liveness (node, alive_at) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET alive_at = excluded.alive_at
                 """, node, now)
         }
-    }
-
-    /// When node `node` last recorded itself up; nil when it never did.
-    public func nodeAlive(_ node: String) throws -> String? {
-        try database.rows("SELECT alive_at FROM node_liveness WHERE node = ?", node).first?.first?.text
     }
 
     static let stationColumns = """

@@ -182,16 +182,8 @@ extension RemediationExecutor {
     func failJoined(to id: Int, status: CommandStatus, word: String, detail: String?) async {
         guard let joined = joinedResets.removeValue(forKey: id) else { return }
         for item in joined {
-            let station = item.decision.target.station ?? ""
             let note = "the reset it joined (#\(id)) was \(status.words)\(detail.map { ": " + $0 } ?? "")"
-            do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: true, now: now) } catch {
-                log(.error, "cannot record a joined reset's outcome", ["station": station, "command": String(item.command), "error": "\(error)"])
-            }
-            await auditor.record(AuditRecord(kind: "outcome", actor: station, station: station, site: item.decision.target.site,
-                                             rule: item.decision.rule, action: item.action.label, outcome: status.rawValue,
-                                             details: CommandTrail.details(command: item.command, decision: item.decisionId,
-                                                                           ruleHash: item.decision.ruleHash.isEmpty ? nil : item.decision.ruleHash,
-                                                                           status: status.rawValue, note: note)))
+            await recordKept(item, status, note: note, kind: "outcome", actor: item.decision.target.station ?? "", outcome: status.rawValue)
             report(item.decision, action: item.action, status: word, reason: note, id: "command-\(item.command)-\(status.rawValue)")
         }
     }

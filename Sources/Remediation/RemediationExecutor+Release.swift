@@ -21,6 +21,21 @@ extension RemediationExecutor {
     /// it the oldest stays held, on record.
     static let heldForReleaseLimit = 10_000
 
+    /// Records what became of a kept command: its row (finished, unless it waits on: pending or
+    /// queued) and its audit entry.
+    func recordKept(_ item: KeptCommand, _ status: CommandStatus, note: String, kind: String, actor: String, outcome: String) async {
+        let station = item.decision.target.station ?? ""
+        let finished = status != .pending && status != .queued
+        do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: finished, now: now) } catch {
+            log(.error, "cannot record a kept command's outcome", ["station": station, "command": String(item.command), "error": "\(error)"])
+        }
+        await auditor.record(AuditRecord(kind: kind, actor: actor, station: station, site: item.decision.target.site,
+                                         rule: item.decision.rule, action: item.action.label, outcome: outcome,
+                                         details: CommandTrail.details(command: item.command, decision: item.decisionId,
+                                                                       ruleHash: item.decision.ruleHash.isEmpty ? nil : item.decision.ruleHash,
+                                                                       status: status.rawValue, note: note)))
+    }
+
     /// The hold is over: each command kept for it is sent — unless its connector has reported a
     /// status in service since (the fault it was for is gone, as a paused ladder would find),
     /// or a gate refuses it now. A store that cannot be read sends nothing (fails closed).
@@ -29,17 +44,8 @@ extension RemediationExecutor {
         heldForRelease = []
         for item in held {
             let station = item.decision.target.station ?? ""
-            let label = item.action.label
             func record(_ status: CommandStatus, _ note: String, outcome: String) async {
-                let finished = status != .pending && status != .queued
-                do { try await commandRecords.updateCommand(id: item.command, status: status, detail: note, finished: finished, now: now) } catch {
-                    log(.error, "cannot record a held command's release", ["station": station, "command": String(item.command), "error": "\(error)"])
-                }
-                await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: item.decision.target.site,
-                                                 rule: item.decision.rule, action: label, outcome: outcome,
-                                                 details: CommandTrail.details(command: item.command, decision: item.decisionId,
-                                                                               ruleHash: item.decision.ruleHash.isEmpty ? nil : item.decision.ruleHash,
-                                                                               status: status.rawValue, note: note)))
+                await recordKept(item, status, note: note, kind: "command", actor: "executor", outcome: outcome)
             }
             if let connector = item.decision.target.connector, connector > 0 {
                 let statuses: [ConnectorStatus]

@@ -173,11 +173,11 @@ import Testing
                                            reason: nil, registrationForUnknown: "accepted", now: "2026-12-01T00:00:00.000Z")
         }
         try await store.recordSeen(id: "TALKER", online: true, now: "2026-12-01T00:04:50.000Z")
-        #expect(try await store.nodeAlive("node-a") == nil)
+        #expect(try await store.nodesAlive()["node-a"] == nil)
         try await store.recordNodeAlive("node-a", now: "2026-12-01T00:04:00.000Z")
         try await store.recordNodeAlive("node-a", now: "2026-12-01T00:04:30.000Z")
-        #expect(try await store.nodeAlive("node-a") == "2026-12-01T00:04:30.000Z")
-        try await store.markAllOffline(except: [], aliveUntil: try await store.nodeAlive("node-a"))
+        #expect(try await store.nodesAlive()["node-a"] == "2026-12-01T00:04:30.000Z")
+        try await store.markAllOffline(except: [], aliveUntil: try await store.nodesAlive()["node-a"])
         #expect(try await store.connectivity(of: "QUIET").map(\.at) == ["2026-12-01T00:00:00.000Z", "2026-12-01T00:04:30.000Z"])
         #expect(try await store.connectivity(of: "TALKER").map(\.at) == ["2026-12-01T00:00:00.000Z", "2026-12-01T00:04:50.000Z"])
         let report = try await store.availability(station: "QUIET", from: Self.midnight, to: Self.at(1)) { _, _ in [] }
