@@ -413,5 +413,14 @@ enum CPMSSchema {
             );
             CREATE INDEX charging_states_station ON charging_states (station, evse, id);
             """),
+        // A report the charger queued while offline and sent after a newer one is history, not
+        // the connector's state: the live status keeps the charger's own time of the report it
+        // shows, to tell. A charger whose clock moved back for good is told from a replayed
+        // queue by a steady new offset (`skew_candidate`, seen since `skew_candidate_since`).
+        Migration(version: 28, name: "reports superseded by newer ones, clock changes", sql: """
+            ALTER TABLE connectors ADD COLUMN charger_time TEXT;
+            ALTER TABLE stations ADD COLUMN skew_candidate REAL;
+            ALTER TABLE stations ADD COLUMN skew_candidate_since TEXT;
+            """),
     ])
 }

@@ -65,17 +65,21 @@ extension StationHandlers {
     }
 
     /// statusChanged, and faultCleared (naming the fault that cleared, not the new report's
-    /// codes) when a Faulted connector leaves that state.
+    /// codes) when a Faulted connector leaves that state. A report older than the connector's
+    /// current one (`PreviousReport.isSuperseded`) is marked `superseded` (its `from` is the
+    /// connector's current status) and clears nothing: it is not the connector's state.
     static func statusEvents(report: StatusReport, previous: StationStore.PreviousReport?,
                              queuedOffline: Bool) -> [(EventKind, [String: FieldValue])] {
+        let superseded = previous?.isSuperseded(by: report, queuedOffline: queuedOffline) ?? false
         var values = CPMS.fields([("from", previous?.status.rawValue), ("to", report.status.rawValue),
                                   ("ocppErrorCode", report.errorCode?.rawValue),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])
         if report.info?.lowercased() == "null" { values["info"] = nil }
         if report.vendorErrorCode?.lowercased() == "null" { values["vendorErrorCode"] = nil }
         if queuedOffline { values["queuedOffline"] = .bool(true) }
+        if superseded { values["superseded"] = .bool(true) }
         var events: [(EventKind, [String: FieldValue])] = [(.statusChanged, values)]
-        if let previous, previous.status == .faulted, report.status != .faulted {
+        if let previous, previous.status == .faulted, report.status != .faulted, !superseded {
             var cleared = CPMS.fields([("to", report.status.rawValue), ("ocppErrorCode", previous.errorCode?.rawValue),
                                        ("vendorErrorCode", previous.vendorErrorCode)])
             if previous.vendorErrorCode?.lowercased() == "null" { cleared["vendorErrorCode"] = nil }

@@ -141,10 +141,10 @@ public actor StationStore {
     /// edit of the database makes one), so the next report overwrites it instead of failing.
     public func lastReport(station: String, evse: Int, connector: Int) throws -> PreviousReport? {
         guard let row = try database.rows("""
-            SELECT status, error_code, vendor_error_code FROM connectors WHERE station = ? AND evse = ? AND connector = ?
+            SELECT status, error_code, vendor_error_code, charger_time FROM connectors WHERE station = ? AND evse = ? AND connector = ?
             """, station, evse, connector).first,
               let status = ConnectorStatus(rawValue: row[0].text ?? "") else { return nil }
-        return PreviousReport(status: status, errorCode: OCPPErrorCode(row[1].text), vendorErrorCode: row[2].text)
+        return PreviousReport(status: status, errorCode: OCPPErrorCode(row[1].text), vendorErrorCode: row[2].text, chargerTime: row[3].text)
     }
 
     /// Records a station's connection ended at `at` — never before its last recorded message
@@ -192,6 +192,22 @@ public actor StationStore {
         public var status: ConnectorStatus
         public var errorCode: OCPPErrorCode?
         public var vendorErrorCode: String?
+        /// The charger's own time of that report (nil when it gave none, or for a report
+        /// stored before Vigil kept it).
+        public var chargerTime: String? = nil
+
+        /// Whether `report`, queued while the station was offline, is older by the charger's
+        /// own clock than this one: it is history, not the connector's state. It goes into the
+        /// status history; the live status, the open faults and the rules' view of the
+        /// connector stay as the newer report left them (a replayed queue sent after a fresh
+        /// Available must not leave an old Faulted as the connector's state). Both times come
+        /// from the same clock, so its skew does not matter; a report Vigil did not find
+        /// queued (the clock sample) is never superseded, so a clock set back is followed.
+        public func isSuperseded(by report: StatusReport, queuedOffline: Bool) -> Bool {
+            guard queuedOffline, let newer = chargerTime.flatMap(StoreTime.parse),
+                  let reported = report.chargerTime.flatMap(StoreTime.parse) else { return false }
+            return reported < newer
+        }
     }
 
     /// The domain events a status write appends in its own transaction (`appending`): built
@@ -236,11 +252,12 @@ public actor StationStore {
                                                catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
         async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
         let result = try await committed({ store in
-            let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0) } ?? queuedOffline
+            let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0, now: now) } ?? queuedOffline
             let (registration, previous) = try store.statusContext(station: id, evse: report.evse, connector: report.connector)
+            let superseded = previous?.isSuperseded(by: report, queuedOffline: queued) ?? false
             let stored = try store.writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
-                                               queuedOffline: queued, now: now)
-            if stored, let sessionError { try store.appendSessionError(station: id, evse: report.evse, sessionError) }
+                                               queuedOffline: queued, superseded: superseded, now: now)
+            if stored, !superseded, let sessionError { try store.appendSessionError(station: id, evse: report.evse, sessionError) }
             if let catalogGap, let gap = catalogGap(try store.station(id)) { try store.countGap(gap, station: id, now: now) }
             let events = try appending.map { try store.insertEvents($0.make(stored, previous, queued)) } ?? []
             return (stored: stored, previous: previous, queued: queued, events: events)
@@ -252,34 +269,38 @@ public actor StationStore {
     /// report needs both).
     private func statusContext(station: String, evse: Int, connector: Int) throws -> (registration: String?, previous: PreviousReport?) {
         guard let row = try database.rows("""
-            SELECT s.registration, c.status, c.error_code, c.vendor_error_code FROM stations AS s
+            SELECT s.registration, c.status, c.error_code, c.vendor_error_code, c.charger_time FROM stations AS s
                 LEFT JOIN connectors AS c ON c.station = s.id AND c.evse = ? AND c.connector = ?
                 WHERE s.id = ?
             """, evse, connector, station).first else {
             return (nil, try lastReport(station: station, evse: evse, connector: connector))
         }
         let previous = ConnectorStatus(rawValue: row[1].text ?? "").map {
-            PreviousReport(status: $0, errorCode: OCPPErrorCode(row[2].text), vendorErrorCode: row[3].text)
+            PreviousReport(status: $0, errorCode: OCPPErrorCode(row[2].text), vendorErrorCode: row[3].text, chargerTime: row[4].text)
         }
         return (row[0].text, previous)
     }
 
+    /// `superseded`: the report is history only (`PreviousReport.isSuperseded`): into the
+    /// status history, not the live status nor the open faults.
     private func writeStatus(id: String, _ report: StatusReport, registered: Bool, registrationForUnknown: String?, queuedOffline: Bool,
-                             now: String) throws -> Bool {
+                             superseded: Bool = false, now: String) throws -> Bool {
         if !registered {
             guard let registrationForUnknown else { return false }
             try database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", id, registrationForUnknown, now)
         }
         // Inside the caller's write (`recordStatusReport`'s savepoint): no savepoint of its own.
-        try database.run("""
-            INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
-                vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
-                updated_at = excluded.updated_at
-            """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
-            report.vendorErrorCode,
-            report.info, now)
+        if !superseded {
+            try database.run("""
+                INSERT INTO connectors (station, evse, connector, status, error_code, vendor_id, vendor_error_code, info, updated_at, charger_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (station, evse, connector) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, info = excluded.info,
+                    updated_at = excluded.updated_at, charger_time = excluded.charger_time
+                """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
+                report.vendorErrorCode,
+                report.info, now, report.chargerTime)
+        }
         try database.run("""
             INSERT INTO connector_status_history (station, evse, connector, status, error_code, vendor_id, vendor_error_code,
                                                   info, charger_time, received_at, queued_offline)
@@ -287,7 +308,7 @@ public actor StationStore {
             """, id, report.evse, report.connector, report.status.rawValue, report.errorCode?.rawValue, report.vendorId,
             report.vendorErrorCode,
             report.info, report.chargerTime, now, queuedOffline)
-        try trackFault(station: id, report, now: now)
+        if !superseded { try trackFault(station: id, report, now: now) }
         try database.run("UPDATE stations SET last_seen = ?, online = 1 WHERE id = ?", now, id)
         return true
     }
@@ -527,24 +548,6 @@ public actor StationStore {
     /// The station's clock minus Vigil's, in seconds, as measured so far; nil before any sample.
     public func clockSkew(of id: String) throws -> Double? {
         try database.rows("SELECT clock_skew FROM stations WHERE id = ?", id).first?.first?.real
-    }
-
-    /// Takes one sample of the station's clock offset (its timestamp minus arrival). A sample far
-    /// behind what the clock skew explains is a report queued while offline: it is flagged (true)
-    /// and does not move the estimate; otherwise the estimate follows (moving average).
-    public nonisolated func recordClockSample(id: String, offsetSeconds: Double) async throws -> Bool {
-        try await committed { store in try store.clockSample(id: id, offsetSeconds: offsetSeconds) }
-    }
-
-    /// `recordClockSample`'s statements, inside the running write.
-    func clockSample(id: String, offsetSeconds: Double) throws -> Bool {
-        guard let row = try database.rows("SELECT clock_skew, skew_samples FROM stations WHERE id = ?", id).first else { return false }
-        let samples = row[1].int ?? 0
-        let skew = row[0].real
-        if let skew, samples > 0, offsetSeconds < skew - 120 { return true }
-        let updated = skew.map { samples == 0 ? offsetSeconds : $0 * 0.8 + offsetSeconds * 0.2 } ?? offsetSeconds
-        try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", updated, id)
-        return false
     }
 }
 

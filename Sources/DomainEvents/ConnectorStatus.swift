@@ -32,6 +32,12 @@ extension DomainEvent {
         return ConnectorStatus(rawValue: text)
     }
 
+    /// Whether the event is a status report older, by the charger's clock, than the one the
+    /// connector already shows (`superseded: true`): history, not the connector's state. Rules
+    /// see it only when their condition names `superseded`; the executor sends no command
+    /// decided on it.
+    public var isSuperseded: Bool { fields["superseded"] == .bool(true) }
+
     /// The OCPP error code an event carries (`statusChanged`, `faultCleared`); nil without one.
     public var ocppErrorCode: OCPPErrorCode? {
         guard case .string(let text)? = fields["ocppErrorCode"] else { return nil }

@@ -76,7 +76,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .disconnected: return ["reason"]
         case .booted: return ["reason", "serialNumber", "byVigil"]
         case .heartbeat, .tick: return []
-        case .statusChanged: return ["from", "to", "ocppErrorCode", "vendorId", "vendorErrorCode", "info", "queuedOffline"]
+        case .statusChanged: return ["from", "to", "ocppErrorCode", "vendorId", "vendorErrorCode", "info", "queuedOffline", "superseded"]
         case .faultCleared: return ["to", "ocppErrorCode", "vendorId", "vendorErrorCode"]
         case .transactionStarted: return ["transactionId", "idTag"]
         case .transactionEnded: return ["transactionId", "idTag", "reason", "energyWh", "durationSeconds", "success"]

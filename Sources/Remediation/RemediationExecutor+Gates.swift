@@ -38,6 +38,10 @@ extension RemediationExecutor {
             if let roleCheck, !(try await readGate("cluster role", roleCheck)) {
                 return CommandRefusal(kind: .roleLost, reason: "this node no longer holds the remediation role")
             }
+            if action.onSupersededReport == true, action.type.changesState {
+                return CommandRefusal(kind: .refused, reason: "decided on a status report the charger queued while offline and sent after a "
+                                      + "newer one: it is not the connector's state now")
+            }
             if try await readGate("kill switch", { try await self.settingsReads.setting(Self.killSwitchKey) }) == "true" {
                 return CommandRefusal(kind: .refused, reason: "the kill switch is on (vigil remediation resume turns it off)")
             }

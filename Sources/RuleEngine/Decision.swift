@@ -116,6 +116,10 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     /// fault storm's fleet breaker folds station-health pages into its own alert, never a fraud
     /// or security one).
     public var trigger: EventKind?
+    /// The ladder began on a superseded status report (`DomainEvent.isSuperseded`: a report the
+    /// charger queued while offline, older than what the connector already showed). The
+    /// executor sends no state-changing command decided on one, whatever the rule says.
+    public var onSupersededReport: Bool?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

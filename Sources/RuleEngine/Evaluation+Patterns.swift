@@ -11,6 +11,9 @@ extension Evaluation {
 
     mutating func handle(_ event: DomainEvent, subject: ScopeSubject, rule position: Int, at time: Date) {
         let rule = rules[position]
+        // A superseded report is history: it neither matches, clears nor verifies anything for a
+        // rule that does not ask for it by name.
+        if event.kind == .statusChanged, event.isSuperseded, !rule.trigger.seesSuperseded { return }
         if state.rules.index(forKey: rule.id) == nil { state.rules[rule.id] = RuleRuntime(hash: rule.hash) }
         if event.kind == .approval {
             approval(event, rule: position, at: time)

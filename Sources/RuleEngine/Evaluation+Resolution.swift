@@ -22,6 +22,7 @@ extension Evaluation {
         action.catalogueSeverity = match?.entry.severity.rawValue
         // A substitute disable for a never-reset fault the station has open keeps its mark.
         action.neverReset = action.neverReset == true || match?.entry.neverAutoReset == true
+        if ladder.event.kind == .statusChanged, ladder.event.isSuperseded { action.onSupersededReport = true }
         return (action, note)
     }
 

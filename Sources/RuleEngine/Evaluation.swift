@@ -54,6 +54,8 @@ struct Evaluation {
                 facts.transactions = facts.transactions.filter { $0.value != connector }
             }
         case .statusChanged:
+            // An older report sent after a newer one is not the connector's state.
+            if event.isSuperseded { break }
             if let connector = event.connector, connector > 0, case .string(let reported)? = event.fields["to"] {
                 facts.statuses[connector] = reported
             }

@@ -113,7 +113,14 @@ public struct Trigger: Sendable, Equatable {
         self.predicate = predicate
     }
 
-    public func matches(_ event: DomainEvent) -> Bool { events.contains(event.kind) && predicate.matches(event) }
+    /// A superseded status report (`DomainEvent.isSuperseded`: older than what the connector
+    /// already shows) matches only a condition that names `superseded`.
+    public func matches(_ event: DomainEvent) -> Bool {
+        events.contains(event.kind) && predicate.matches(event) && (!event.isSuperseded || seesSuperseded)
+    }
+
+    /// Whether the condition names `superseded`, and so sees superseded status reports.
+    public var seesSuperseded: Bool { predicate.fieldNames.contains("superseded") }
 }
 
 /// What groups events into independent windows, and what a decision targets.

@@ -32,12 +32,87 @@ import Transport
             await running.value
         }
         let skew = try #require(try await store.clockSkew(of: "CP-SKEW"))
-        #expect(abs(skew - 30.4) < 0.01)   // 30, then 0.8 × 30 + 0.2 × 32; the queued report left out
+        #expect(abs(skew - 32) < 0.01)   // 30, then 32 (a later live offset is taken at once); the queued report left out
         let history = try await store.history("CP-SKEW")
         #expect(history.map(\.status) == [.faulted, .available, .preparing])
         #expect(history.map(\.queuedOffline) == [true, false, false])
         let events = recorder.all.filter { $0.kind == .statusChanged }
         #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])
+        // Older than the Preparing already shown: history, not the connector's state.
+        #expect(events.map(\.isSuperseded) == [false, false, true])
+        #expect(events.last?.fields["from"] == .string("Preparing"))
+        #expect(try await store.lastReport(station: "CP-SKEW", evse: 1, connector: 1)?.status == .preparing)
+        #expect(try await store.openFaults(station: "CP-SKEW").isEmpty)
+        #expect(!recorder.all.contains { $0.kind == .faultCleared })
+    }
+
+    /// The audit's case: a charger comes back, reports Available now, then replays its queue — a
+    /// ground fault an hour old. The connector stays Available with no fault open; a queued
+    /// report newer than what the connector shows (the fault that is still there) is its state.
+    @Test(arguments: TestEngine.all) func aReplayedReportOlderThanTheConnectorsStateIsHistoryOnly(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let recorder = DomainEventTests.Recorder()
+        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
+        try await withCSMS(stations) { port in
+            let (charger, running) = try await connectCharger(port: port, id: "CP-OLD", version: .v16)
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available, timestamp: Self.at(-2)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(-3_600)))
+            #expect(try await store.lastReport(station: "CP-OLD", evse: 1, connector: 1)?.status == .available)
+            #expect(try await store.openFaults(station: "CP-OLD").isEmpty)
+            // On another connector the queue holds a fault newer than anything it showed: it is the state.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .noError, status: .available, timestamp: Self.at(-7_200)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(-3_000)))
+            await charger.socket.close()
+            await running.value
+        }
+        #expect(try await store.lastReport(station: "CP-OLD", evse: 2, connector: 1)?.status == .faulted)
+        #expect(try await store.openFaults(station: "CP-OLD").map(\.evse) == [2])
+        let events = recorder.all.filter { $0.kind == .statusChanged }
+        #expect(events.map(\.isSuperseded) == [false, true, false, false])
+        #expect(try await store.history("CP-OLD").count == 4)
+    }
+
+    /// A station first heard from while it replays a backlog: the queued reports cannot be told
+    /// until a live one arrives, and from then the clock is measured right (it drifted to −2,769 s
+    /// when every sample was averaged in).
+    @Test func aBacklogOnFirstContactDoesNotSkewTheClock() async throws {
+        let test = try TestDatabase(.sqlite, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.declareStation(id: "CP-NEW")
+        let now = Self.now.rfc3339
+        for offset in stride(from: -3_600.0, through: -3_300, by: 60) {
+            #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: offset, now: now) == false)
+        }
+        #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: 0.2, now: now) == false)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-NEW")) - 0.2) < 0.001)
+        #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: -3_000, now: now) == true)
+    }
+
+    /// A charger whose clock is set back for good (an hour) is flagged queued for ten minutes,
+    /// then measured anew; a replayed queue, whose times race ahead, never is.
+    @Test func aClockSetBackForGoodIsMeasuredAgainAfterTenMinutes() async throws {
+        let test = try TestDatabase(.sqlite, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.declareStation(id: "CP-NTP")
+        func at(_ seconds: Double) -> String { StoreTime.format(Self.now.date.addingTimeInterval(seconds)) }
+        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: 0, now: at(0)) == false)
+        // A queue replayed in 20 s: an hour of reports, each a minute newer.
+        for step in 0..<20 {
+            #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600 + Double(step) * 59, now: at(Double(step))) == true)
+        }
+        // The clock set back an hour: steady offsets for ten minutes are queued, then the clock.
+        for minute in 1...10 {
+            #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(Double(minute) * 60 + 30)) == true)
+        }
+        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_601, now: at(11 * 60 + 30)) == false)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-NTP")) + 3_601) < 0.001)
+        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(12 * 60)) == false)
     }
 
     @Test(arguments: TestEngine.all) func sessionPartsQueuedWhileOfflineAreFlaggedOnTheSession(engine: TestEngine) async throws {

@@ -46,7 +46,7 @@ import Store
         _ = try await store.recordBoot(id: "CP-1", vendor: "ABB", model: "X", serial: nil, firmware: "1.0", ocppVersion: "ocpp1.6",
                                        reason: nil, registrationForUnknown: "accepted", now: now)
         try await store.recordSeen(id: "CP-1", online: true, now: now)
-        _ = try await store.recordClockSample(id: "CP-1", offsetSeconds: 2)
+        _ = try await store.recordClockSample(id: "CP-1", offsetSeconds: 2, now: "2026-01-01T00:00:00.000Z")
         try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "InternalError",
                                                               vendorId: nil, vendorErrorCode: "E1", info: nil, chargerTime: now), now: now)
         try await store.recordGap(vendor: "ABB", code: "E1", key: "e1", station: "CP-1", now: now)

@@ -77,6 +77,22 @@ import Testing
         #expect(last.detail == "CP-1 had 3 resets within 24 h (limit 3)")
     }
 
+    /// A command decided on a report older than what the connector already showed (a queued
+    /// ground fault replayed after a fresh Available) is refused, whatever the rule said; a
+    /// trigger (which changes nothing) still goes.
+    @Test func aCommandDecidedOnASupersededReportIsRefused() async throws {
+        let (executor, store, _, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        var disable = DecidedAction(type: .disableConnector, allowDuringSession: true)
+        disable.onSupersededReport = true
+        var trigger = DecidedAction(type: .triggerMessage, message: "StatusNotification")
+        trigger.onSupersededReport = true
+        await executor.handle([StoredDecision(id: 1, decision: decision(disable)), StoredDecision(id: 2, decision: decision(trigger))])
+        let commands = try await CommandStore(host: store).commands()
+        #expect(commands.map(\.status) == [.refused, .queued])
+        #expect(commands.first?.detail?.contains("queued while offline and sent after a newer one") == true)
+    }
+
     @Test func theKillSwitchRefusesEverything() async throws {
         let (executor, store, _, path) = try executor()
         defer { removeSQLiteFiles(path) }
