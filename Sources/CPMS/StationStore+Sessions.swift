@@ -118,8 +118,21 @@ extension StationStore {
             if let start = row[2].text.flatMap(StoreTime.parse), let stop = StoreTime.parse(stopTime), stop < start {
                 anomalies.append("stopped before it started (\(stopTime) < \(row[2].text ?? "")): the charger's clock")
             }
+            // A stop without a register reading (2.0.1 Ended's meter value is optional) ends at the
+            // session's last register sample, and a start without one at its first — as billing
+            // prices it, so the record and the CDR agree; the anomaly says where the figure came from.
+            var meterStop = meterStopWh, meterStart = row[0].real
+            if meterStop == nil, let last = try store.registerSample(session: id, last: true) {
+                meterStop = last.value
+                anomalies.append("no meter reading at the stop: the last register sample (\(Self.wattHours(last.value)) Wh at \(last.at)) taken")
+            }
+            if meterStart == nil, meterStop != nil, let first = try store.registerSample(session: id, last: false) {
+                meterStart = first.value
+                anomalies.append("no meter reading at the start: the first register sample (\(Self.wattHours(first.value)) Wh at \(first.at)) taken")
+                try store.database.run("UPDATE sessions SET meter_start = ? WHERE id = ?", first.value, id)
+            }
             var energy: Double?
-            if let start = row[0].real, let stop = meterStopWh {
+            if let start = meterStart, let stop = meterStop {
                 if let bogus = [start, stop].first(where: { !MeterReading.isPlausible($0) }) {
                     // As billing: such a reading measures nothing, so neither do reports that sum energies.
                     anomalies.append("meter reading \(bogus) Wh is not a meter's (0 to 10^12 Wh): energy not known")
@@ -133,9 +146,25 @@ extension StationStore {
             try store.database.run("""
                 UPDATE sessions SET stop_time = ?, meter_stop = ?, energy_wh = ?, stop_reason = ?, status = 'completed', anomalies = ?,
                                     updated_at = ? WHERE id = ?
-                """, stopTime, meterStopWh, energy, reason, anomalies.isEmpty ? nil : anomalies.joined(separator: ";"), now, id)
+                """, stopTime, meterStop, energy, reason, anomalies.isEmpty ? nil : anomalies.joined(separator: ";"), now, id)
             return true
         }
+    }
+
+    /// A reading as text: whole watt-hours without a fraction.
+    static func wattHours(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// The session's last (or first) whole-meter energy register sample, in Wh: the
+    /// `Energy.Active.Import.Register` reading without a phase.
+    func registerSample(session: Int, last: Bool) throws -> (value: Double, at: String)? {
+        let order = last ? "DESC" : "ASC"
+        guard let row = try database.rows("""
+            SELECT value, at FROM meter_samples WHERE session = ? AND measurand = 'Energy.Active.Import.Register' AND phase IS NULL
+                AND (unit IS NULL OR unit = 'Wh') ORDER BY at \(order), id \(order) LIMIT 1
+            """, session).first, let value = row[0].real, let at = row[1].text else { return nil }
+        return (value, at)
     }
 
     public nonisolated func addSamples(session: Int, _ samples: [MeterSample]) async throws {
