@@ -54,6 +54,17 @@ enum CommandRoutes {
             case .failure(let problem): return refuse(problem.code, problem.message)
             }
             let (name, command) = (parsed.name, parsed.command)
+            // What the station's schema would refuse is the operator's mistake, told before
+            // anything is sent or audited (the version of its connection, else its last boot).
+            let version: OCPPVersion?
+            if let connection = await service.connections.connection(for: station) {
+                version = connection.version
+            } else {
+                version = (try? await store.station(station))?.ocppVersion.flatMap(OCPPVersion.init(rawValue:))
+            }
+            if let version, let problem = command.schemaProblem(for: version) {
+                return refuse(.invalidBody, problem)
+            }
             var label = parsed.label
             var details = text("reason") ?? "no reason given"
             if name == "reset" {

@@ -58,6 +58,11 @@ extension StationsCommand {
         guard let url = apiURL(station: station, resource: "commands") else { throw UsageError("--http must be HOST:PORT") }
         let (data, status) = try await APIClientRequest.send(url, method: "POST", body: body)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        // What only the server can check (the station's OCPP version's limits) is a usage error too.
+        if status == 400, object?["code"] as? String == "invalid_body", var message = object?["error"] as? String {
+            for (option, key) in options { message = message.replacingOccurrences(of: "\"\(key)\"", with: "--\(option)") }
+            throw UsageError(message)
+        }
         if let outcome = object?["outcome"] as? String {
             printStoredLine("\(station): \(object?["command"] as? String ?? "") → \(outcome)")
         } else {

@@ -97,6 +97,14 @@ def test_read_and_change_configuration_on_both_versions(tmp_path):
                 assert cp16.settings["HeartbeatInterval"] == "900"
                 refused = await in_thread(stations, proc, db, "command", "CP-C16", "configure", "--key", "Nope", "--value", "1", "--by", "dana")
                 assert refused.returncode == 1 and "rejected: NotSupported" in refused.stdout, refused.stdout
+                # What the station's schema would refuse is a usage error, told before anything is sent or audited.
+                long_tag = await in_thread(stations, proc, db, "command", "CP-C16", "start", "--id-tag", "THIS-TAG-IS-WAY-TOO-LONG-FOR-OCPP",
+                                           "--by", "dana")
+                assert long_tag.returncode == 2, long_tag.stdout + long_tag.stderr
+                assert "--id-tag is 33 characters; OCPP 1.6 allows at most 20" in long_tag.stderr + long_tag.stdout
+                no_dot = await in_thread(stations, proc, db, "command", "CS-C201", "configure", "--key", "HeartbeatInterval", "--value", "1",
+                                         "--by", "dana")
+                assert no_dot.returncode == 2 and "--key must be Component.Variable" in no_dot.stderr + no_dot.stdout, no_dot.stderr
 
                 read201 = await in_thread(stations, proc, db, "configuration", "CS-C201", "--key", "OCPPCommCtrlr.HeartbeatInterval,Foo.Bar")
                 assert read201.stdout.splitlines() == ["OCPPCommCtrlr.HeartbeatInterval = 120", "Foo.Bar: unknown to the station"], read201.stdout
@@ -112,6 +120,7 @@ def test_read_and_change_configuration_on_both_versions(tmp_path):
     audit = subprocess.run([str(vigil_binary()), "audit", "query", "--db", str(db), "--station", "CP-C16"], capture_output=True, text=True,
                            timeout=STEP).stdout
     assert "manual configure HeartbeatInterval=900" in audit and "fewer heartbeats" in audit, audit
+    assert "manual start" not in audit, audit
 
 
 def test_grizzle_broken_configuration_reply_is_repaired(tmp_path):
