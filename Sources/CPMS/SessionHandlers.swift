@@ -119,12 +119,20 @@ extension StationHandlers {
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
             let known = try await this.store.session(station: connection.stationId, transactionRef: reference)
             var session = known?.id
+            var flaggedLate = false
             if session == nil {
                 session = try await this.store.startSession(
                     station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
                     transactionRef: reference, idToken: token,
                     authorization: authorization ?? "none", startTime: request.timestamp.rfc3339,
                     meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
+                // On the record before the rules and the fraud checks hear of the start (an
+                // `offline` start with a blocked card is offlineStartBadToken however soon it came).
+                if let session {
+                    try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
+                                                  chargerTime: request.timestamp, now: now, offline: request.offline == true)
+                    flaggedLate = true
+                }
                 try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                                 connector: request.evse?.id, evse: request.evse?.id,
                                 fields: CPMS.fields([("transactionId", reference), ("idTag", token)]))
@@ -163,8 +171,10 @@ extension StationHandlers {
                                                              starting: known == nil)
                 }
                 // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
-                try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
-                                              chargerTime: request.timestamp, now: now, offline: request.offline == true)
+                if !flaggedLate {
+                    try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
+                                                  chargerTime: request.timestamp, now: now, offline: request.offline == true)
+                }
                 if request.eventType == .ended {
                     if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
                                                         reason: request.transactionInfo.stoppedReason?.rawValue ?? "Local", now: now.rfc3339) {

@@ -134,3 +134,30 @@ def test_concurrent_use_is_signalled_and_the_shipped_rule_blocks_the_token(tmp_p
         asyncio.run(asyncio.wait_for(scenario(), 60))
     finally:
         proc.stop()
+
+
+def test_a_201_start_the_charger_flags_offline_with_a_blocked_card_is_signalled_however_soon_it_came(tmp_path):
+    """The audit's case: a 2.0.1 Started with `offline: true` three minutes old (under the 5-minute
+    delay) and a blocked card. The start is on record as queued before the fraud check reads it."""
+    import ocpp.v201.call as call201
+    from datetime import timedelta
+    db = tmp_path / "vigil.sqlite"
+    cli(db, "tokens", "add", "BLOCK1")
+    cli(db, "tokens", "block", "BLOCK1")
+    proc = VigilProcess(["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)], ["ocpp", "http"]).start()
+    try:
+        async def scenario():
+            async with station(proc, "CS-OFFL", "ocpp2.0.1") as cs:
+                await cs.call(call201.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"), suppress=False)
+                at = (datetime.now(timezone.utc) - timedelta(seconds=180)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                answer = await cs.call(call201.TransactionEvent(
+                    event_type="Started", timestamp=at, trigger_reason="Authorized", seq_no=0, offline=True,
+                    transaction_info={"transaction_id": "Q-1"}, id_token={"id_token": "BLOCK1", "type": "ISO14443"},
+                    evse={"id": 1, "connector_id": 1}), suppress=False)
+                assert answer.id_token_info["status"] == "Blocked"
+                signals = wait_for(lambda: json.loads(cli(db, "fraud", "list", "--json", "--kind", "offlineStartBadToken")),
+                                   "the offlineStartBadToken signal")
+                assert [(s["station"], s["transactionId"], s["detail"]["queuedOffline"]) for s in signals] == [("CS-OFFL", "Q-1", True)]
+        asyncio.run(asyncio.wait_for(scenario(), 60))
+    finally:
+        proc.stop()
