@@ -29,10 +29,11 @@ extension RemediationExecutor {
             return
         }
         // While the fleet breaker holds, pages about stations' health fold into its one grouped
-        // alert — not safety pages (by the rule's severity, or by the catalogue's for the fault:
-        // a careless `minor` must not fold a ground fault away), and not fraud or security ones:
+        // alert — not safety pages (by the rule's severity, or by the catalogue's for the fault),
+        // not pages about a never-reset fault (a careless `minor` must not fold a ground fault
+        // away, whatever severity the catalogue gives it), and not fraud or security ones:
         // a fault storm says nothing about a stolen card, and those pages go to their own route.
-        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety,
+        if let until = fleetHaltedUntil, until > clock(), request.severity != .safety, action.neverReset != true,
            !Self.neverFoldedTriggers.contains(action.trigger ?? .statusChanged) {
             noteHeld("alert \"\(request.title)\" (rule \(request.rule))")
             await auditor.record(AuditRecord(kind: "alert", actor: "executor", station: request.station, site: request.site,
@@ -74,7 +75,7 @@ extension RemediationExecutor {
         await raise(base, outcomeChanged: true)
     }
 
-    /// "Station: model, site. Connector: live or not. Tried: what Vigil sent and the answers."
+    /// "Station: model, site. Connector: live or not. Commands sent: what Vigil sent and the answers."
     func stationFacts(station: String, target: String, rule: String) async -> (vendor: String?, text: String) {
         let connector = target.split(separator: "/").dropFirst().first.flatMap { Int($0) }
         var text = ""
@@ -93,7 +94,7 @@ extension RemediationExecutor {
             let sent = try await commandRecords.commands(station: station, limit: 50)
                 .filter { $0.rule == rule && (connector == nil || $0.connector == connector) }.suffix(5)
             if !sent.isEmpty {
-                text += "\nTried: " + sent.map { row in
+                text += "\nCommands sent: " + sent.map { row in
                     let verdict = row.verified.map { $0 ? ", worked" : ", did not help" } ?? ""
                     let why = row.status.isSetback ? row.detail.map { " (\($0))" } ?? "" : ""
                     return "\(row.action)\(row.argument.map { " " + $0 } ?? "") at \(row.createdAt) → \(row.status.rawValue)\(why)\(verdict)"

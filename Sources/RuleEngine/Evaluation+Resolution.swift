@@ -142,7 +142,13 @@ extension Evaluation {
     /// it will not decide — its title and first lines say so and why, ahead of the rule's own text.
     func alertAction(_ spec: AlertSpec, rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date,
                      severity: String? = nil, instead: (title: String, text: String)? = nil) -> DecidedAction {
-        let values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
+        var values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
+        // A page sent instead of a reset (a never-reset fault is open) never tells on-call to
+        // reset: the code's own guidance may (an InternalError's "try a soft reset first").
+        if instead != nil, match?.entry.remedy.isReset ?? false || values["guidance"]?.lowercased().contains("reset") == true {
+            values["guidance"] = "Do not reset this station remotely while the fault named above is open: a reset does not clear it "
+                + "and may re-energise a faulty circuit."
+        }
         var text = spec.text.render { values[$0] }
         var title = spec.title.render { values[$0] }
         // The default title and text speak of a fault's code and guidance; an alert of a rule on
@@ -157,7 +163,7 @@ extension Evaluation {
                     + (facts.isEmpty ? "" : ": \(facts)") + "\nTried: \(values["attempts"] ?? "nothing")"
             }
         }
-        if let entry = match?.entry, entry.remedy.isReset, entry.remedySource == .inferred {
+        if instead == nil, let entry = match?.entry, entry.remedy.isReset, entry.remedySource == .inferred {
             // On-call must know whether "reset it" is the manufacturer's advice or Vigil's guess.
             text += "\nNote: the \(entry.remedy.rawValue) remedy for \(entry.vendor) \(entry.code) is Vigil's inference, not the manufacturer's guidance."
         }
@@ -176,9 +182,9 @@ extension Evaluation {
     static func resetNotSent(_ kind: String?, because why: String) -> (title: String, text: String) {
         let reset = kind.map { "reset \($0)" } ?? "reset"
         return ("\(reset) not sent — \(why)",
-                "Vigil did not send a \(reset): \(why), and a fault of that kind is never reset automatically (a reset does not clear it "
-                + "and may re-energise a faulty circuit). Nothing was tried for it. Check the station on site; an operator can still reset it "
-                + "by hand with --force and a reason.")
+                "Vigil did not send a \(reset): \(why). A reset does not clear such a fault and may re-energise a faulty circuit, "
+                + "so Vigil never sends one while it is open. Nothing was tried for it. Check the station on site; an operator can still "
+                + "reset it by hand with --force and a reason.")
     }
 
     func placeholderValues(rule: Rule, ladder: Ladder, match: CatalogMatch?, at time: Date) -> [String: String] {

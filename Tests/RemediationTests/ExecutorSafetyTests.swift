@@ -258,13 +258,19 @@ import VendorCatalog
         groundFault.catalogueSeverity = "safety"
         await f.executor.handle([StoredDecision(id: 12, decision: decision(groundFault, station: "CP-3"))])
         #expect(f.collected.alerts.withLock { $0 }.contains { $0.title == "CP-3 connector 1 faulted" })
+        // As the shipped catalogue classes a ground fault: `major`, never reset — not folded either.
+        var shippedGroundFault = DecidedAction(type: .alert, route: "oncall", severity: "minor", title: "CP-4/1 ground fault", text: "…")
+        shippedGroundFault.catalogueSeverity = "major"
+        shippedGroundFault.neverReset = true
+        await f.executor.handle([StoredDecision(id: 13, decision: decision(shippedGroundFault, station: "CP-4"))])
+        #expect(f.collected.alerts.withLock { $0 }.contains { $0.title == "CP-4/1 ground fault" })
         // A fraud page is not about the storm: it goes out on its own route.
         var fraudPage = DecidedAction(type: .alert, route: "fraud", severity: "major", title: "token probing at CP-7", text: "…")
         fraudPage.trigger = .fraudSuspected
         await f.executor.handle([StoredDecision(id: 11, decision: decision(fraudPage, station: "CP-7"))])
         let fraudAlerts = f.collected.alerts.withLock { $0 }.filter { $0.route == "fraud" }
         #expect(fraudAlerts.map(\.title) == ["token probing at CP-7"])
-        let alerts = f.collected.alerts.withLock { $0 }.filter { $0.route != "fraud" && $0.title != "CP-3 connector 1 faulted" }
+        let alerts = f.collected.alerts.withLock { $0 }.filter { $0.route != "fraud" && !["CP-3 connector 1 faulted", "CP-4/1 ground fault"].contains($0.title) }
         #expect(Set(alerts.map(\.rule)) == ["fleet-breaker"])
         #expect(alerts.last?.text.contains("Held: reset soft CP-1/1 (rule careless); disableConnector CP-2/1") == true)
         #expect(alerts.last?.text.contains("alert \"CP-1 connector 1 stuck\"") == true)

@@ -77,6 +77,12 @@ import VendorCatalog
         #expect(alert.action?.severity == "safety")
         #expect(alert.action?.title == "CP-1/1: reset hard not sent — CP-1 has Generic OCPP GroundFailure open on connector 2", "\(alert.action?.title ?? "")")
         #expect(alert.action?.text?.hasPrefix("Vigil did not send a reset hard: CP-1 has Generic OCPP GroundFailure open on connector 2") == true)
+        // The InternalError's own guidance ("Try a soft reset first") is not pasted into a page
+        // whose point is not to reset; nor is the note on the inferred reset remedy.
+        let text = alert.action?.text ?? ""
+        #expect(!text.contains("Try a soft reset"), "\(text)")
+        #expect(!text.contains("remedy for Generic OCPP InternalError is Vigil's inference"), "\(text)")
+        #expect(text.contains("Do not reset this station remotely while the fault named above is open"), "\(text)")
     }
 
     /// `remedy: catalogue` for a vendor code the catalogue does not know: only the generic
