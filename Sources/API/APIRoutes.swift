@@ -114,10 +114,19 @@ public enum APIRoutes {
             var role: String?
             if case .string(let text)? = body["role"] { role = text }
             guard let found = await runner.ruleSet.rule(rule) else { return refuse(.notFound, "no rule \(rule)") }
+            let needed = found.ladder.compactMap { rung -> String? in
+                if case .approve(let approval) = rung.action { return approval.role } else { return nil }
+            }
+            // A role given must be the one asked for: an answer under another is not taken (it was
+            // reported as submitted, then ignored, and the ladder timed out).
+            if let role, !needed.contains(role) {
+                return refuse(.approvalRoleMissing, needed.isEmpty ? "\(rule) asks for no approval"
+                              : "\(rule)'s approval asks for role \(needed.joined(separator: " or ")), not \(role)")
+            }
+            if runner.isActive, let role, let awaited = await runner.awaitedApprovalRole(rule: rule, target: target), awaited != role {
+                return refuse(.approvalRoleMissing, "the ladder of \(rule) for \(target) waits for role \(awaited), not \(role)")
+            }
             if let user {
-                let needed = found.ladder.compactMap { rung -> String? in
-                    if case .approve(let approval) = rung.action { return approval.role } else { return nil }
-                }
                 guard let held = needed.first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
                     return refuse(.approvalRoleMissing, "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
                 }

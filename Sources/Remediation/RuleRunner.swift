@@ -508,8 +508,18 @@ public actor RuleRunner {
 
     /// Hands an operator's answer to a paused ladder to the engine, as an `approval` event.
     /// False (nothing submitted) when no ladder of `rule` for `target` waits for one.
+    /// The role the ladder of `rule` for `target` waits for, nil when it waits for none.
+    public func awaitedApprovalRole(rule: String, target: String) -> String? {
+        guard let rung = state.awaitedApprovalRung(rule: rule, target: target),
+              let found = engine.ruleSet.rules.first(where: { $0.id == rule }), found.ladder.indices.contains(rung),
+              case .approve(let approval) = found.ladder[rung].action else { return nil }
+        return approval.role
+    }
+
+    /// Submits an answer for a ladder waiting at an `approve` rung; false when none waits, or
+    /// when `role` is given and is not the one the rung asks for (it would be ignored).
     public func approve(rule: String, target: String, approved: Bool, by person: String, role: String?) -> Bool {
-        guard state.awaitsApproval(rule: rule, target: target) else { return false }
+        guard let awaited = awaitedApprovalRole(rule: rule, target: target), role == nil || role == awaited else { return false }
         let parts = target.split(separator: "/", maxSplits: 1)
         var fields: [String: FieldValue] = ["rule": .string(rule), "target": .string(target), "approved": .bool(approved),
                                             "by": .string(person)]

@@ -231,15 +231,17 @@ extension Evaluation {
         let role = event.fields["role"]?.description
         guard role == nil || role == approval.role else { return }
         let by = event.fields["by"]?.description ?? "unknown"
+        // Who answered under which role: a person who gave none is not recorded as holding it.
+        let capacity = role.map { "as \($0)" } ?? "no role given; the rung asks for \(approval.role)"
         if event.fields["approved"] == .bool(true) || event.fields["approved"]?.description == "true" {
             emit(rule: position, kind: .approved, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
-                 reason: "approved by \(by) (\(approval.role))", at: time)
+                 reason: "approved by \(by) (\(capacity))", at: time)
             runLadder(rule: position, key: key, from: ladder.rung + 1, at: time)
         } else {
             state.rules[rule.id]?.ladders[key] = nil
             ladderEnded(rule: position, ladder: ladder, at: time)
             emit(rule: position, kind: .approvalRejected, target: ladder.target, rung: ladder.rung, evidence: ladder.eventIds + [event.id],
-                 reason: "rejected by \(by) (\(approval.role)); the ladder stops", at: time)
+                 reason: "rejected by \(by) (\(capacity)); the ladder stops", at: time)
         }
     }
 }

@@ -35,6 +35,13 @@ public struct RuleEngineState: Sendable, Codable, Equatable {
         rules[rule]?.ladders[target]?.waiting == .approval
     }
 
+    /// The rung of `rule`'s ladder for `target` that waits for an approval (its index in the
+    /// rule's `then`), nil when none waits.
+    public func awaitedApprovalRung(rule: String, target: String) -> Int? {
+        guard let ladder = rules[rule]?.ladders[target], ladder.waiting == .approval else { return nil }
+        return ladder.rung
+    }
+
     /// Targets with a ladder in progress, by rule id.
     public var runningLadders: [String: [String]] {
         rules.compactMapValues { $0.ladders.isEmpty ? nil : $0.ladders.keys.sorted() }

@@ -227,9 +227,9 @@ def test_an_approval_rung_waits_for_an_operator(tmp_path):
     db = tmp_path / "vigil.sqlite"
     proc = start(rules, db)
     try:
-        def approve(*extra):
+        def approve(*extra, role="supervisor"):
             return subprocess.run([str(vigil_binary()), "rules", "approve", "hard-reset-with-approval", "CP-R4/1", "--by", "dana",
-                                   "--role", "supervisor", "--http", f"127.0.0.1:{proc.port('http')}", *extra],
+                                   "--role", role, "--http", f"127.0.0.1:{proc.port('http')}", *extra],
                                   capture_output=True, text=True, timeout=STEP)
 
         early = approve()
@@ -238,6 +238,9 @@ def test_an_approval_rung_waits_for_an_operator(tmp_path):
         async def script(ws):
             await call(ws, "1", "StatusNotification", status(1, "Faulted", "OtherError"))
             wait_for(lambda: [d for d in decisions(proc, "CP-R4") if d["kind"] == "awaitingApproval"], "the pause")
+            # Another role is refused, not reported as submitted and then ignored.
+            wrong = approve(role="technician")
+            assert wrong.returncode != 0 and "asks for role supervisor, not technician" in wrong.stdout + wrong.stderr, wrong
             answer = approve()
             assert answer.returncode == 0 and "approval submitted" in answer.stdout, answer
             wait_for(lambda: [d for d in decisions(proc, "CP-R4") if d.get("action", {}).get("type") == "reset"], "the reset")
@@ -246,6 +249,6 @@ def test_an_approval_rung_waits_for_an_operator(tmp_path):
         kinds = [(d["kind"], (d.get("action") or {}).get("type")) for d in decisions(proc, "CP-R4")]
         # What follows the reset (its failure once this charger has hung up) is not the subject.
         assert kinds[:4] == [("act", "approve"), ("awaitingApproval", "approve"), ("approved", None), ("act", "reset")], kinds
-        assert "approved by dana (supervisor)" in decisions(proc, "CP-R4")[2]["reason"]
+        assert "approved by dana (as supervisor)" in decisions(proc, "CP-R4")[2]["reason"]
     finally:
         proc.stop()
