@@ -75,7 +75,7 @@ import Testing
             where: { errorCode: InternalError }
           then: [{ alert: { route: oncall } }]
         """, [
-            "bad.yaml:4:14: rule \"a\" when: unknown field \"errorCode\" for this event; fields here are connector, evse, firmware, from, info, kind, model, ocppErrorCode, queuedOffline, site, station, to, vendor, vendorErrorCode, vendorId",
+            "bad.yaml:4:14: rule \"a\" when: unknown field \"errorCode\" for this event; fields here are connector, evse, firmware, from, info, kind, model, ocppErrorCode, queuedOffline, site, station, superseded, to, vendor, vendorErrorCode, vendorId",
         ]),
         ("placeholder", """
         - id: a
