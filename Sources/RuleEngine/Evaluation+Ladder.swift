@@ -45,6 +45,18 @@ extension Evaluation {
                 hold(rule: position, key: key, ladder: ladder, action: action, until: until, why: why, at: time)
                 return
             }
+            // Nothing to send to a connector this ladder already took out of service — the reset of
+            // a never-reset fault there, or a second disable of it: the rung is passed over,
+            // visibly, with no command and no wait (the charger got the same disable twice, and the
+            // page said "Tried: disableConnector; none; disableConnector").
+            if ladder.target.connector != nil, ladder.tried.contains(ActionType.disableConnector.rawValue),
+               action.type == .none || action.type == .disableConnector {
+                emit(rule: position, kind: .suppressed, target: ladder.target, rung: index, action: action, evidence: ladder.eventIds,
+                     reason: note ?? "this ladder already took \(ladder.target.key) out of service: \(action.label) not sent again", at: time)
+                state.rules[rule.id]?.ladders[key] = ladder
+                index += 1
+                continue
+            }
             // A command that may not go out (live session, budget spent) is reported and skipped;
             // the ladder goes on, so its alert rungs still reach someone.
             if action.type.isCommand, let reason = commandBlock(rule: position, rung: rung, action: action, ladder: ladder, at: time) {
@@ -68,9 +80,17 @@ extension Evaluation {
             if let note { reason += "; " + note }
             // A connector taken out of service for a safety fault does not come back Available by
             // itself: a check that waits for that would only delay the next rung (its page).
-            let verify = rung.verify.flatMap { safetyDisableCannotPass($0, action: action, ladder: ladder, at: time) ? nil : $0 }
+            // An alert sent instead of the rung's command is not verified: the next rung follows.
+            let alertInstead: Bool = {
+                switch rung.action {
+                case .reset, .disableConnector, .enableConnector, .unlockConnector, .triggerMessage: return action.type == .alert
+                default: return false   // an alert rung, or the catalogue's remedy (a technician's page is verified)
+                }
+            }()
+            let verify = alertInstead ? nil : rung.verify.flatMap { safetyDisableCannotPass($0, action: action, ladder: ladder, at: time) ? nil : $0 }
             if rung.verify != nil && verify == nil {
-                reason += "; not waiting for the verification: a connector out of service for a safety fault does not come back Available by itself"
+                reason += alertInstead ? "; not waiting for the verification: an alert went instead of the command, and an alert is not verified"
+                    : "; not waiting for the verification: a connector out of service for a safety fault does not come back Available by itself"
             }
             var decided = action
             if action.type.isCommand, let verify { decided.verifyUntil = time.adding(verify.within) }

@@ -85,6 +85,19 @@ import VendorCatalog
         #expect(text.contains("Do not reset this station remotely while the fault named above is open"), "\(text)")
     }
 
+    /// An alert sent instead of a reset is not verified: the next rung (the disable) follows at
+    /// once instead of after the reset's 3-minute check.
+    @Test func anAlertSentInsteadOfAResetDoesNotWaitOutTheResetsCheck() throws {
+        var timeline = try timeline(Self.ladder)
+        timeline.send(faulted(at: 0, connector: 2, code: "GroundFailure"), faulted(at: 10, connector: 1, code: "InternalError"))
+        timeline.advance(toSecond: 600)
+        let ladder = timeline.decisions.filter { $0.target.key == "CP-1/1" && $0.kind == .act }
+        #expect(ladder.map { $0.action?.type } == [.alert, .disableConnector, .alert], "\(timeline.lines)")
+        #expect(Set(ladder.map(\.time)).count == 1, "\(timeline.lines)")
+        #expect(ladder.first?.reason.contains("an alert went instead of the command, and an alert is not verified") == true)
+        #expect(!timeline.decisions.contains { $0.kind == .verificationFailed && $0.target.key == "CP-1/1" })
+    }
+
     /// `remedy: catalogue` for a vendor code the catalogue does not know: only the generic
     /// OtherError entry answers ("none"), which is a gap, not the manufacturer's word — on-call
     /// hears through the fallback instead of nothing happening.
