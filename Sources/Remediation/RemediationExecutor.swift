@@ -72,6 +72,9 @@ public actor RemediationExecutor {
     var inFlight: [String: [Int: Task<Void, Never>]] = [:]
     /// The last alert raised per `rule|target`, so a later outcome updates it.
     var raisedAlerts: [String: AlertRequest] = [:]
+    /// Per rule and site halted by the rule's `haltWhen`: why, and the targets whose firing the
+    /// halt has suppressed since, for its page (`RemediationExecutor+Halts.swift`).
+    var haltedTargets: [String: (reason: String, held: [String])] = [:]
     /// Open faults alerted as "reset refused", once per station and fault.
     var refusalsAlerted: Set<String> = []
     /// Several nodes: whether this node still holds the remediation role (read from the store
@@ -178,6 +181,8 @@ public actor RemediationExecutor {
             case .cleared:
                 // The incident is over: its open alert is resolved (and the routes told).
                 await alerts.resolve(rule: decision.rule, target: decision.target.key)
+            case .halted, .suppressed:
+                await pageHalt(decision, decisionId: stored.id)
             default:
                 continue
             }

@@ -49,7 +49,7 @@ extension Evaluation {
                 state.rules[rule.id]?.haltedUntil[site] = time.adding(halt.within)
                 state.rules[rule.id]?.trips[site] = [:]
                 emit(rule: position, kind: .halted, target: RuleTarget(key: "site:\(site)", site: site), evidence: evidence,
-                     reason: "\(trips.count) of \(known) stations of site \(site) tripped within \(halt.within) (more than \(Int(halt.share * 100))%); no further automatic action there for \(halt.within) — suspect the backend, the network or the grid",
+                     reason: "\(trips.count) of \(known) stations of site \(site) tripped within \(halt.within) (more than \(Int(halt.share * 100))%); no further automatic action there for \(halt.within), until \(Self.format(time.adding(halt.within))) — suspect the backend, the network or the grid",
                      at: time)
                 return
             }

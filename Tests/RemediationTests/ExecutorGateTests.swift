@@ -14,6 +14,7 @@ import Testing
     final class Collected: Sendable {
         let alerts = Mutex<[AlertRequest]>([])
         let events = Mutex<[DomainEvent]>([])
+        let resolved = Mutex<[(rule: String, target: String)]>([])
     }
 
     func executor() throws -> (RemediationExecutor, StationStore, Collected, String) {
@@ -23,7 +24,8 @@ import Testing
         let auditor = Auditor(store: store, key: Array("k".utf8)) { _, _, _ in }
         let executor = RemediationExecutor(store: store, commands: CommandService(connections: ConnectionRegistry()), auditor: auditor,
                                            log: { _, _, _ in }, feedback: { event in collected.events.withLock { $0.append(event) } },
-                                           alerts: RecordingAlerts { request in collected.alerts.withLock { $0.append(request) } })
+                                           alerts: RecordingAlerts(record: { request in collected.alerts.withLock { $0.append(request) } },
+                                                                   resolved: { rule, target, _ in collected.resolved.withLock { $0.append((rule, target)) } }))
         return (executor, store, collected, path)
     }
 
@@ -91,6 +93,33 @@ import Testing
         let commands = try await CommandStore(host: store).commands()
         #expect(commands.map(\.status) == [.refused, .queued])
         #expect(commands.first?.detail?.contains("queued while offline and sent after a newer one") == true)
+    }
+
+    /// A rule's `haltWhen` pages on-call when it halts a site, and the page names each station
+    /// whose firing it then holds back (the audit found a whole site silent).
+    @Test func aRulesSiteHaltPagesAndNamesWhatItHoldsBack() async throws {
+        let (executor, _, collected, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        let halted = Decision(time: Date(), rule: "site-halt", ruleHash: String(repeating: "a", count: 64), mode: .enforce, kind: .halted,
+                              target: RuleTarget(key: "site:north", site: "north"), eventIds: ["e1"],
+                              reason: "2 of 6 stations of site north tripped within 15m (more than 30%); no further automatic action there for 15m, until "
+                                + RuleRunner.timestamp(Date().addingTimeInterval(0.3)) + " — suspect the backend, the network or the grid")
+        let held = Decision(time: Date(), rule: "site-halt", ruleHash: String(repeating: "a", count: 64), mode: .enforce, kind: .suppressed,
+                            target: RuleTarget(key: "H3", station: "H3", site: "north"), eventIds: ["e2"],
+                            reason: "halted for site north until 2026-01-01T00:15:00Z: too many of its stations tripped at once")
+        let other = Decision(time: Date(), rule: "site-halt", ruleHash: String(repeating: "a", count: 64), mode: .enforce, kind: .suppressed,
+                             target: RuleTarget(key: "H4", station: "H4", site: "north"), eventIds: ["e3"], reason: "in cooldown until later")
+        await executor.handle([StoredDecision(id: 1, decision: halted), StoredDecision(id: 2, decision: held), StoredDecision(id: 3, decision: other)])
+        let pages = collected.alerts.withLock { $0 }
+        #expect(pages.count == 2)
+        #expect(pages.allSatisfy { $0.rule == "site-halt" && $0.target == "site:north" && $0.severity == .critical })
+        #expect(pages.first?.text.contains("2 of 6 stations of site north tripped") == true)
+        #expect(pages.last?.text.contains("Held back since: H3 ") == true, "\(pages.last?.text ?? "")")
+        #expect(pages.last?.text.contains("H4") == false)
+        // Resolved when the halt ends.
+        let deadline = Date().addingTimeInterval(10)
+        while collected.resolved.withLock({ $0.isEmpty }), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(collected.resolved.withLock { $0 }.map(\.target) == ["site:north"])
     }
 
     @Test func theKillSwitchRefusesEverything() async throws {
