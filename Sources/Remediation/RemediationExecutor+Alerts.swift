@@ -44,15 +44,37 @@ extension RemediationExecutor {
         }
         let key = Self.alertKey(rule: decision.rule, target: decision.target.key)
         let waiting = Array((inFlight[key] ?? [:]).values)
+        let reportsDisable = action.reportsDisable == true
         guard !waiting.isEmpty else {
-            await raise(request, outcomeChanged: false)
+            await raise(reportsDisable ? await disableReported(request) : request, outcomeChanged: false)
             return
         }
         // Written once the station has answered what this ladder sent (each send has a timeout).
         Task {
             for send in waiting { await send.value }
-            await self.raise(request, outcomeChanged: false)
+            await self.raise(reportsDisable ? await self.disableReported(request) : request, outcomeChanged: false)
         }
+    }
+
+    /// The "taken out of service by Vigil" page, worded by what became of the ladder's disable:
+    /// one a gate refused, the station rejected or that never reached it did not take the
+    /// connector out of service, and the page must not say it did.
+    func disableReported(_ request: AlertRequest) async -> AlertRequest {
+        guard let station = request.station else { return request }
+        // An unreadable record leaves the page as the engine worded it: this is a page's
+        // wording, not a gate (the footer lists the commands when they can be read).
+        let connector = request.target.split(separator: "/").dropFirst().first.flatMap { Int($0) }
+        guard let last = try? await commandRecords.commands(station: station, limit: 50)
+            .last(where: { $0.rule == request.rule && $0.action == "disableConnector" && $0.connector == connector }),
+              last.status.wasNotCarriedOut || last.status == .queued else { return request }
+        var reported = request
+        let place = "\(station)\(connector.map { " connector \($0)" } ?? "")"
+        let outcome = last.status.words + (last.detail.map { ": \($0)" } ?? "")
+        reported.title = "\(place): Vigil's disable was not carried out"
+        reported.text = "Rule \(request.rule) decided to set \(place) Inoperative and its ladder has ended, but the command was not carried out "
+            + "(\(outcome)): the connector is as the station left it. Check it, and take it out of service by hand if it must be "
+            + "(vigil stations command \(station) disable\(connector.map { " --connector \($0)" } ?? "") --by NAME)."
+        return reported
     }
 
     /// Raises (or updates) an alert with the station's facts and what was tried appended.

@@ -120,6 +120,9 @@ public struct DecidedAction: Sendable, Equatable, Codable {
     /// charger queued while offline, older than what the connector already showed). The
     /// executor sends no state-changing command decided on one, whatever the rule says.
     public var onSupersededReport: Bool?
+    /// The page the engine adds when a ladder ends after disabling a connector without an alert
+    /// (`taken out of service by Vigil`): the executor words it by what became of the disable.
+    public var reportsDisable: Bool?
 
     public init(type: ActionType, resetType: String? = nil, message: String? = nil, route: String? = nil,
                 severity: String? = nil, title: String? = nil, text: String? = nil, role: String? = nil,

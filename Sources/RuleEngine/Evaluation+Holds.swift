@@ -180,7 +180,10 @@ extension Evaluation {
         } ?? "vigil stations command ID enable"
         let text = "Rule \(rule.id) set \(ladder.target.station ?? ladder.target.key)\(connector) Inoperative and its ladder has ended; "
             + "it stays out of service until someone enables it (\(enable)). Tried: \(ladder.tried.joined(separator: "; "))."
-        let action = DecidedAction(type: .alert, route: spec.route, severity: "major", title: title, text: text)
+        // Out of service for a never-reset fault (a ground fault …): a safety page.
+        let safetyFault = ladder.target.station.flatMap { state.stations[$0]?.neverResetFaults[ladder.target.connector ?? 0] } != nil
+        var action = DecidedAction(type: .alert, route: spec.route, severity: safetyFault ? "safety" : "major", title: title, text: text)
+        action.reportsDisable = true
         emit(rule: position, kind: .act, target: ladder.target, rung: ladder.rung, action: action, evidence: ladder.eventIds,
              reason: "the ladder ended after disabling the connector without an alert: on-call is told", at: time)
     }

@@ -122,6 +122,21 @@ import Testing
         #expect(collected.resolved.withLock { $0 }.map(\.target) == ["site:north"])
     }
 
+    /// The page a ladder adds after a disable never says "taken out of service" when the gate
+    /// refused the disable (a whole-station disable without a safety fault).
+    @Test func theOutOfServicePageSaysWhenTheDisableWasNotCarriedOut() async throws {
+        let (executor, _, collected, path) = try executor()
+        defer { removeSQLiteFiles(path) }
+        var page = DecidedAction(type: .alert, route: "oncall", severity: "major", title: "CP-1 taken out of service by Vigil",
+                                 text: "Rule r set CP-1 Inoperative and its ladder has ended")
+        page.reportsDisable = true
+        await executor.handle([StoredDecision(id: 1, decision: decision(DecidedAction(type: .disableConnector), connector: nil)),
+                               StoredDecision(id: 2, decision: decision(page, connector: nil))])
+        let sent = try #require(collected.alerts.withLock { $0 }.last)
+        #expect(sent.title == "CP-1: Vigil's disable was not carried out", "\(sent.title)")
+        #expect(sent.text.contains("refused by a gate") && sent.text.contains("the connector is as the station left it"), "\(sent.text)")
+    }
+
     @Test func theKillSwitchRefusesEverything() async throws {
         let (executor, store, _, path) = try executor()
         defer { removeSQLiteFiles(path) }
