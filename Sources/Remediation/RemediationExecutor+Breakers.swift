@@ -177,6 +177,10 @@ extension RemediationExecutor {
     func updateHoldAlert() async {
         guard let until = fleetHaltedUntil else { return }
         let stations = recentFaults.keys.sorted()
+        // The registry as it is now (stations declared during the hold count), and never fewer
+        // than the stations that faulted ("10 of 9" was on a page). Only the page's wording
+        // depends on this read: an unreadable count keeps the one the hold tripped with.
+        holdKnown = max((try? await reads.stationCount()) ?? holdKnown, stations.count)
         var text = "\(stations.count) of \(holdKnown) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes: that points at the backend, the network or the grid. "
             + "Every automatic reset, disable, enable and unlock is held until \(RuleRunner.timestamp(until)) (taking a connector with a safety fault out of service still goes out); "
             + "held ladders check their condition again when the hold ends. Stations: \(stations.joined(separator: ", "))."

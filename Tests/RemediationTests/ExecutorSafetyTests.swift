@@ -228,6 +228,19 @@ import VendorCatalog
         #expect(command.detail == "held until the fleet hold ended; CP-1 is not connected: queued until it reconnects")
     }
 
+    /// The hold's page never counts more stations faulted than known: stations that fault during
+    /// the hold without being in the registry yet still count as known.
+    @Test func theHoldsPageNeverSaysMoreFaultedThanKnown() async throws {
+        let f = try await fixture(stations: 10)
+        defer { removeSQLiteFiles(f.path) }
+        for number in 1...12 {
+            await f.executor.observe(DomainEvent(id: "f\(number)", kind: .statusChanged, time: Date(), station: "CP-\(number)", connector: 1,
+                                                 site: "north", fields: ["to": .string("Faulted"), "ocppErrorCode": .string("InternalError")]))
+        }
+        let page = try #require(f.collected.alerts.withLock { $0 }.last { $0.rule == "fleet-breaker" })
+        #expect(page.title.hasPrefix("12 of 12 stations faulted"), "\(page.title)")
+    }
+
     @Test func aFaultStormHoldsEveryAutomaticCommandButTheSafeDisable() async throws {
         let f = try await fixture(stations: 10)
         defer { removeSQLiteFiles(f.path) }
