@@ -163,6 +163,10 @@ extension StationHandlers {
                         startTime: request.eventType == .started ? request.timestamp.rfc3339 : nil,
                         meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
                 }
+                // Authorized first, the EVSE named later: the session moves there.
+                if let known, known.evse == 0, let evse = request.evse, evse.id > 0 {
+                    try await this.store.placeSession(id: session, evse: evse.id, connector: evse.connectorId ?? 0, ref: reference, now: now.rfc3339)
+                }
                 try await this.store.addSamples(session: session, samples)
                 // Whether energy flows, for utilisation: 2.0.1 connector statuses say only Occupied.
                 let evse = request.evse?.id ?? known?.evse ?? 0

@@ -24,10 +24,14 @@ extension StationStore {
     /// (a later start, or the same second and a later row) and no meter sample of its own after
     /// that start (a reading says it still runs). EVSE 0 is no EVSE: a 2.0.1 transaction begun
     /// before an EVSE was chosen (authorized first) is stored there, and two of them are not
-    /// one after the other.
+    /// one after the other. One that never learns its EVSE (`placeSession`) is superseded once a
+    /// session of the station starts more than `evseUnknownFor` after it (`noteSuperseded` notes
+    /// it on the record): a lost transaction does not hold the station's resets and its card
+    /// back for good.
     static func supersededCondition(_ alias: String) -> String {
         """
-        (\(alias).evse > 0 AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
+        ((\(alias).evse = 0 AND ';' || COALESCE(\(alias).anomalies, '') || ';' LIKE '%;superseded: %')
+         OR \(alias).evse > 0 AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
                 AND later.id <> \(alias).id AND (\(StoreTime.seconds("later.start_time")) > \(StoreTime.seconds("\(alias).start_time"))
                      OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id))
                 AND NOT EXISTS (SELECT 1 FROM meter_samples AS m WHERE m.session = \(alias).id

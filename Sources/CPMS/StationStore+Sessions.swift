@@ -29,6 +29,7 @@ extension StationStore {
     /// is not guessed — with a note saying so; the live-session gate no longer counts it
     /// (`hasActiveSession(station:evse:)`).
     func noteSuperseded(by id: Int, ref: String, station: String, evse: Int, startTime: String) throws {
+        try noteEVSEUnknownSuperseded(by: id, ref: ref, station: station, startTime: startTime)
         guard evse > 0 else { return }   // no EVSE chosen yet (2.0.1, authorized first): nothing follows anything
         let open = try database.rows("""
             SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = ? AND s.status = 'active' AND s.id <> ?
@@ -40,6 +41,42 @@ extension StationStore {
             guard !anomalies.contains(where: { $0.hasPrefix("superseded: ") }) else { continue }
             anomalies.append(note.replacingOccurrences(of: ";", with: ","))
             try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), row[0].int ?? 0)
+        }
+    }
+
+    /// How long a 2.0.1 session may wait for its EVSE (authorized first, the cable not plugged
+    /// in yet) before a later session of the station means it was lost: well past the
+    /// connection timeout chargers give a driver to plug in.
+    static let evseUnknownFor: Double = 600
+
+    /// Sessions of `station` still on no EVSE that began more than `evseUnknownFor` before
+    /// `startTime` are noted superseded by the session `id` starting then (see
+    /// `supersededCondition`).
+    func noteEVSEUnknownSuperseded(by id: Int, ref: String, station: String, startTime: String) throws {
+        let before = StoreTime.shifted(startTime, by: -Self.evseUnknownFor)
+        let open = try database.rows("""
+            SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = 0 AND s.status = 'active' AND s.id <> ?
+              AND \(StoreTime.seconds("s.start_time")) < \(StoreTime.seconds("?"))
+            """, station, id, before)
+        let note = "superseded: transaction \(ref) started at \(startTime), more than 10 minutes after this one, which never named its EVSE"
+        for row in open {
+            var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
+            guard !anomalies.contains(where: { $0.hasPrefix("superseded: ") }) else { continue }
+            anomalies.append(note.replacingOccurrences(of: ";", with: ","))
+            try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), row[0].int ?? 0)
+        }
+    }
+
+    /// A 2.0.1 session begun before an EVSE was chosen (authorized first: stored on EVSE 0)
+    /// learns its EVSE and connector from the first later event that names one; a session
+    /// already on an EVSE keeps it. Earlier sessions still open on that EVSE are superseded by it.
+    public nonisolated func placeSession(id: Int, evse: Int, connector: Int, ref: String, now: String) async throws {
+        guard evse > 0 else { return }
+        try await committed { store in
+            guard let row = try store.database.rows("SELECT station, start_time FROM sessions WHERE id = ? AND evse = 0", id).first,
+                  let station = row[0].text, let start = row[1].text else { return }
+            try store.database.run("UPDATE sessions SET evse = ?, connector = ?, updated_at = ? WHERE id = ?", evse, connector, now, id)
+            try store.noteSuperseded(by: id, ref: ref, station: station, evse: evse, startTime: start)
         }
     }
 

@@ -346,6 +346,36 @@ import Transport
         #expect(try await store.hasActiveSession(station: "CP-S", evse: 3))
     }
 
+    /// A 2.0.1 session authorized before its EVSE was chosen moves to the EVSE a later event
+    /// names; one that never learns it stops counting once a session of the station starts more
+    /// than 10 minutes after it (a lost transaction held resets and its card back for good).
+    @Test(arguments: TestEngine.all) func aSessionOnNoEVSELearnsItOrIsSupersededInTime(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "evse0")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CS-0", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp2.0.1",
+                                       reason: nil, registrationForUnknown: "accepted", now: Self.now.rfc3339)
+        func start(evse: Int, minute: Int64, ref: String) async throws -> Int {
+            try await store.startSession(station: "CS-0", evse: evse, connector: 0, transactionRef: ref, idToken: "CARD",
+                                         authorization: "accepted", startTime: Self.at(minute).rfc3339, meterStartWh: 0, now: Self.now.rfc3339)
+        }
+        let placed = try await start(evse: 0, minute: 0, ref: "A")
+        try await store.placeSession(id: placed, evse: 2, connector: 1, ref: "A", now: Self.now.rfc3339)
+        #expect(try await store.session(placed)?.evse == 2)
+        #expect(try await store.hasActiveSession(station: "CS-0", evse: 2))
+        _ = try await store.stopSession(id: placed, stopTime: Self.at(5).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+
+        let lost = try await start(evse: 0, minute: 10, ref: "B")
+        let soon = try await start(evse: 1, minute: 15, ref: "C")   // 5 minutes later: it may still be waiting for its cable
+        #expect(try await store.session(lost)?.anomalies == [])
+        _ = try await store.stopSession(id: soon, stopTime: Self.at(18).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+        #expect(try await store.hasActiveSession(station: "CS-0", evse: nil))
+        let later = try await start(evse: 1, minute: 30, ref: "D")
+        #expect(try await store.session(lost)?.anomalies.first?.hasPrefix("superseded: transaction D started at") == true)
+        _ = try await store.stopSession(id: later, stopTime: Self.at(40).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+        #expect(!(try await store.hasActiveSession(station: "CS-0", evse: nil)))
+    }
+
     @Test func decimalMeterValues() {
         for good in ["0", "230.4", "-1", "+2", "1.5e3", "7E-1", ".5", "5."] { #expect(MeterSample.decimal(good) != nil, "\(good)") }
         for bad in ["", "+", ".", "NaN", "nan", "inf", "-Infinity", "0x10", "1e", "1e+", "1-2", "1..2", "1e3e4", " 1", "1,5", "e5"] {
