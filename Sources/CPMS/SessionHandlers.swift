@@ -42,6 +42,10 @@ extension StationHandlers {
                                            phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
+                if !hasEnded {
+                    try await this.noteUnreadable(request.meterValue.flatMap { $0.sampledValue.map { ($0.value, $0.format == .signedData, $0.measurand?.rawValue) } },
+                                                  session: session)
+                }
                 if hasEnded {
                     // An ended session's record does not change (it may be priced already): noted, not added.
                     try await this.store.addAnomaly(session: session, "meter values reported after the session ended, not added")
@@ -72,6 +76,8 @@ extension StationHandlers {
                                            phase: sample.phase?.rawValue, context: sample.context?.rawValue)
                     }
                 }
+                try await this.noteUnreadable((request.transactionData ?? []).flatMap { $0.sampledValue.map { ($0.value, $0.format == .signedData, $0.measurand?.rawValue) } },
+                                              session: session)
                 try await this.store.addSamples(session: session, samples)
                 if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                                     reason: request.reason?.rawValue ?? "Local", now: now.rfc3339) {
@@ -201,6 +207,19 @@ extension StationHandlers {
 }
 
 extension StationHandlers {
+    /// A 1.6 reading that is not a number (`"abc"`, a decimal comma `"6,5"`, `"NaN"`) is left out
+    /// of the session — and said so on its record, once per measurand, with the first such
+    /// value: nothing is dropped silently. Signed readings (`format: SignedData`) are not
+    /// numbers by design and are not noted.
+    func noteUnreadable(_ readings: [(value: String, signed: Bool, measurand: String?)], session: Int) async throws {
+        for reading in readings where !reading.signed && MeterSample.decimal(reading.value) == nil {
+            let prefix = "meter values of \(reading.measurand ?? "Energy.Active.Import.Register") that are not numbers were left out"
+            let shown = reading.value.count > 40 ? String(reading.value.prefix(40)) + "…" : reading.value
+            try await store.addAnomaly(session: session, "\(prefix) (first: \(shown.debugDescription.replacingOccurrences(of: ";", with: ",")))",
+                                       oncePer: prefix)
+        }
+    }
+
     /// Records on the session that a part of it was reported late — queued by the charger
     /// while it was offline (its own `offline` flag, or its timestamp beyond the clock skew):
     /// the record keeps the charger's times, and the anomaly says they arrived afterwards.

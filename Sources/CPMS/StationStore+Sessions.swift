@@ -301,12 +301,13 @@ extension StationStore {
     }
 
     /// Adds an anomaly to a session's record, once.
-    public nonisolated func addAnomaly(session: Int, _ text: String) async throws {
+    /// `oncePer`: not added when an anomaly beginning with it is there already.
+    public nonisolated func addAnomaly(session: Int, _ text: String, oncePer prefix: String? = nil) async throws {
         try await committed { store in
             try store.database.transaction {
                 guard let row = try store.database.rows("SELECT anomalies FROM sessions WHERE id = ?", session).first else { return }
                 var anomalies = (row[0].text ?? "").split(separator: ";").map(String.init)
-                guard !anomalies.contains(text) else { return }
+                guard !anomalies.contains(text), !anomalies.contains(where: { prefix.map($0.hasPrefix) ?? false }) else { return }
                 anomalies.append(text)
                 try store.database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), session)
             }

@@ -134,6 +134,31 @@ import Transport
         #expect(sessions.first?.meterStopWh == 10_000_000_000_000)   // the charger's reading is kept as sent
     }
 
+    /// A 1.6 reading that is not a number is left out, and said so on the record once per
+    /// measurand with the first such value (they disappeared without a trace).
+    @Test func readingsThatAreNotNumbersAreNotedOnTheSession() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withStarted16(store, at: 0) { charger, started in
+            typealias Sampled = V16.MeterValuesRequest.MeterValue.SampledValue
+            for text in ["abc", "6,5", "NaN", "1e3"] {
+                _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: started.transactionId, meterValue: [
+                    V16.MeterValuesRequest.MeterValue(timestamp: Self.at(1), sampledValue: [Sampled(value: text)]),
+                ]))
+            }
+            _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: started.transactionId, meterValue: [
+                V16.MeterValuesRequest.MeterValue(timestamp: Self.at(2), sampledValue: [Sampled(value: "x", measurand: .powerActiveImport),
+                                                                                        Sampled(value: "sig", format: .signedData)]),
+            ]))
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(session.anomalies == [
+            "meter values of Energy.Active.Import.Register that are not numbers were left out (first: \"abc\")",
+            "meter values of Power.Active.Import that are not numbers were left out (first: \"x\")",
+        ])
+        #expect(try await store.samples(session: session.id).map(\.value) == [1_000])
+    }
+
     @Test func faultsDuringASessionAreOnItsRecord() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }
