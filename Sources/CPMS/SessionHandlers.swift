@@ -125,7 +125,7 @@ extension StationHandlers {
             // Any event of a transaction not seen yet opens it (an Updated may arrive first after an outage).
             let known = try await this.store.session(station: connection.stationId, transactionRef: reference)
             var session = known?.id
-            var flaggedLate = false
+            var reportedLate: Bool?
             if session == nil {
                 session = try await this.store.startSession(
                     station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
@@ -135,9 +135,8 @@ extension StationHandlers {
                 // On the record before the rules and the fraud checks hear of the start (an
                 // `offline` start with a blocked card is offlineStartBadToken however soon it came).
                 if let session {
-                    try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
-                                                  chargerTime: request.timestamp, now: now, offline: request.offline == true)
-                    flaggedLate = true
+                    reportedLate = try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
+                                                                 chargerTime: request.timestamp, now: now, offline: request.offline == true)
                 }
                 try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                                 connector: request.evse?.id, evse: request.evse?.id,
@@ -181,9 +180,9 @@ extension StationHandlers {
                                                              starting: known == nil)
                 }
                 // 2.0.1 says so itself (`offline`); the clock skew catches firmware that does not.
-                if !flaggedLate {
-                    try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
-                                                  chargerTime: request.timestamp, now: now, offline: request.offline == true)
+                if reportedLate == nil {
+                    reportedLate = try await this.flagLateReport(session: session, station: connection.stationId, what: request.eventType.rawValue.lowercased(),
+                                                                 chargerTime: request.timestamp, now: now, offline: request.offline == true)
                 }
                 if request.eventType == .ended {
                     if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: energy,
@@ -196,7 +195,9 @@ extension StationHandlers {
                     }
                 }
                 // A running cost may be due: the listener only queues it, to go after this answer.
-                if request.eventType == .updated, !samples.isEmpty, request.offline != true, let listener = this.runningSessionUpdated {
+                // Not for a report queued while offline: a replayed backlog's Ended follows at once, and
+                // the charger would get the running cost of a transaction it has closed.
+                if request.eventType == .updated, !samples.isEmpty, reportedLate != true, let listener = this.runningSessionUpdated {
                     listener(RunningSessionUpdate(session: session, station: connection.stationId, transactionId: reference,
                                                   chargerTime: request.timestamp.rfc3339))
                 }
@@ -223,12 +224,15 @@ extension StationHandlers {
     /// Records on the session that a part of it was reported late — queued by the charger
     /// while it was offline (its own `offline` flag, or its timestamp beyond the clock skew):
     /// the record keeps the charger's times, and the anomaly says they arrived afterwards.
+    /// Whether it was late (queued while offline).
+    @discardableResult
     func flagLateReport(session: Int, station: String, what: String, chargerTime: OCPPDateTime, now: OCPPDateTime,
-                        offline: Bool = false) async throws {
+                        offline: Bool = false) async throws -> Bool {
         let delay = try await store.reportDelay(station: station, chargerTime: chargerTime.date, now: now.date)
-        guard offline || delay != nil else { return }
+        guard offline || delay != nil else { return false }
         let late = delay.map { " \(Self.describe(seconds: $0)) after it happened" } ?? ""
         try await store.addAnomaly(session: session, "\(what) reported\(late) (queued while offline)")
+        return true
     }
 
     static func describe(seconds: Double) -> String {

@@ -1,6 +1,7 @@
 import DomainEvents
 import Foundation
 import OCPP
+import VendorCatalog
 
 /// The messages that only report (firmware, diagnostics, security, 2.0.1 NotifyEvent) and the
 /// domain events every handler emits. Events go out after what they describe is stored.
@@ -14,9 +15,9 @@ extension StationHandlers {
 
     /// statusChanged (and faultCleared when a Faulted connector leaves that state).
     func emitStatus(station: String, report: StatusReport, previous: StationStore.PreviousReport?,
-                    connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false) async throws {
+                    connector: Int, at now: OCPPDateTime, queuedOffline: Bool = false, superseded: Bool = false) async throws {
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }
-        for (kind, fields) in Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline) {
+        for (kind, fields) in Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline, superseded: superseded) {
             try await emit(kind, station: station, at: now, chargerTime: chargerTime, connector: connector, evse: report.evse, fields: fields)
         }
     }
@@ -26,13 +27,27 @@ extension StationHandlers {
     /// caller emits them with `emitStatus`).
     func recordStatus(_ report: StatusReport, station: String, connector: Int, chargerTime: OCPPDateTime?, now: OCPPDateTime,
                       sessionError: String? = nil, catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
-        async throws -> (stored: Bool, previous: StationStore.PreviousReport?, queued: Bool, appended: Bool) {
+        async throws -> (stored: Bool, previous: StationStore.PreviousReport?, queued: Bool, superseded: Bool, appended: Bool) {
         let appending = await statusEvents(station: station, report: report, connector: connector, at: now)
-        let (stored, previous, queued) = try await store.recordStatusReport(
+        let (stored, previous, queued, superseded) = try await store.recordStatusReport(
             id: station, report, registrationForUnknown: registrationForUnknown,
             clockOffset: chargerTime.map { $0.date.timeIntervalSince(now.date) }, now: now.rfc3339, appending: appending,
-            sessionError: sessionError, catalogGap: catalogGap)
-        return (stored, previous, queued, appending != nil)
+            sessionError: sessionError, catalogGap: catalogGap, safetyFault: safetyFault(of: report))
+        return (stored, previous, queued, superseded, appending != nil)
+    }
+
+    /// Whether `report` carries a fault never reset automatically, given the station's record:
+    /// the catalogue's word for its codes — without a catalogue, any fault (fail closed). Nil for
+    /// a report without a fault.
+    func safetyFault(of report: StatusReport) -> (@Sendable (StationRecord?) -> Bool)? {
+        let code = report.errorCode?.rawValue
+        guard report.status == .faulted || (code != nil && code != "NoError") else { return nil }
+        guard let catalog else { return { _ in true } }
+        return { record in
+            catalog.faultEntry(CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
+                                            firmware: record?.firmware, vendorErrorCode: report.vendorErrorCode,
+                                            ocppErrorCode: code))?.entry.neverAutoReset ?? false
+        }
     }
 
     /// Marks the station seen and appends its heartbeat event in the same write (one group
@@ -55,9 +70,9 @@ extension StationHandlers {
         guard let events, let log = events.log else { return nil }
         let attributes = await events.directory.attributes(of: station)
         let chargerTime = report.chargerTime.flatMap { OCPPDateTime(rfc3339: $0) }?.date
-        return StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, queuedOffline in
+        return StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, queuedOffline, superseded in
             guard stored else { return [] }
-            return Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline).map { kind, fields in
+            return Self.statusEvents(report: report, previous: previous, queuedOffline: queuedOffline, superseded: superseded).map { kind, fields in
                 DomainEventFactory.make(kind, station: station, attributes: attributes, at: now.date, chargerTime: chargerTime,
                                         connector: connector, evse: report.evse, fields: fields)
             }
@@ -66,11 +81,10 @@ extension StationHandlers {
 
     /// statusChanged, and faultCleared (naming the fault that cleared, not the new report's
     /// codes) when a Faulted connector leaves that state. A report older than the connector's
-    /// current one (`PreviousReport.isSuperseded`) is marked `superseded` (its `from` is the
+    /// current one (`superseded`, as the store found it) is marked so (its `from` is the
     /// connector's current status) and clears nothing: it is not the connector's state.
     static func statusEvents(report: StatusReport, previous: StationStore.PreviousReport?,
-                             queuedOffline: Bool) -> [(EventKind, [String: FieldValue])] {
-        let superseded = previous?.isSuperseded(by: report, queuedOffline: queuedOffline) ?? false
+                             queuedOffline: Bool, superseded: Bool = false) -> [(EventKind, [String: FieldValue])] {
         var values = CPMS.fields([("from", previous?.status.rawValue), ("to", report.status.rawValue),
                                   ("ocppErrorCode", report.errorCode?.rawValue),
                                   ("vendorId", report.vendorId), ("vendorErrorCode", report.vendorErrorCode), ("info", report.info)])

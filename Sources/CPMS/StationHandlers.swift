@@ -139,14 +139,14 @@ public struct StationHandlers: Sendable {
                 // The session's error line and the catalogue gap go into the status write itself.
                 let sessionError = request.errorCode == .noError ? nil : CPMS.sessionError(
                     at: request.timestamp ?? now, code: request.errorCode.rawValue, vendorCode: request.vendorErrorCode, info: request.info)
-                let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,
+                let (stored, previous, queued, superseded, appended) = try await this.recordStatus(report, station: connection.stationId,
                                                                                       connector: request.connectorId,
                                                                                       chargerTime: request.timestamp, now: now,
                                                                                       sessionError: sessionError,
                                                                                       catalogGap: this.catalogGap(of: report))
                 if stored, !appended {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.connectorId, at: now,
-                                          queuedOffline: queued)
+                                          queuedOffline: queued, superseded: superseded)
                 }
                 return V16.StatusNotificationResponse()
             }
@@ -229,12 +229,12 @@ public struct StationHandlers: Sendable {
                 let report = StatusReport(evse: request.evseId, connector: request.connectorId, status: ConnectorStatus(request.connectorStatus),
                                           chargerTime: request.timestamp.rfc3339)
                 let now = this.clock()
-                let (stored, previous, queued, appended) = try await this.recordStatus(report, station: connection.stationId,
+                let (stored, previous, queued, superseded, appended) = try await this.recordStatus(report, station: connection.stationId,
                                                                                       connector: request.evseId,
                                                                                       chargerTime: request.timestamp, now: now)
                 if stored, !appended {
                     try await this.emitStatus(station: connection.stationId, report: report, previous: previous, connector: request.evseId, at: now,
-                                          queuedOffline: queued)
+                                          queuedOffline: queued, superseded: superseded)
                 }
                 return V201.StatusNotificationResponse()
             }

@@ -6,18 +6,21 @@ extension StationStore {
     /// Takes one sample of the station's clock offset (its timestamp minus arrival, at `now`). A
     /// sample more than 120 s behind what the clock skew explains is a report queued while
     /// offline: it is flagged (true) and does not move the estimate. Otherwise the estimate
-    /// follows: a sample above it is taken at once (a live report is the newest news there is,
-    /// so a station first heard from while it replays a backlog is measured right as soon as a
-    /// live report arrives), one below it is averaged in. A clock set back for good looks like
-    /// a queue that never ends: when samples stay within 120 s of one another, behind the
-    /// estimate, for 10 minutes (a replayed queue's times race ahead of the arrival's), that
-    /// offset becomes the estimate.
+    /// follows: a sample up to 120 s above it is taken at once (a live report is the newest news
+    /// there is), one below it is averaged in. A clock that changed looks different from news
+    /// that is late or early, and is taken only once it holds: a sample further ahead (a station
+    /// first heard from while it replays a backlog, then live; a clock set forward) once a
+    /// second sample confirms it — a single timestamp from the future is a glitch, not the clock;
+    /// one further behind (a clock set back for good looks like a queue that never ends) when
+    /// samples stay within 120 s of one another for 10 minutes (a replayed queue's times race
+    /// ahead of the arrivals).
     public nonisolated func recordClockSample(id: String, offsetSeconds: Double, now: String = StoreTime.format(Date())) async throws -> Bool {
         try await committed { store in try store.clockSample(id: id, offsetSeconds: offsetSeconds, now: now) }
     }
 
-    /// How far a sample may fall behind the estimate before it counts as queued, and how long a
-    /// steady lower offset must last before it is the clock itself.
+    /// How far a sample may fall behind (or run ahead of) the estimate before it counts as
+    /// queued (or as a clock change to confirm), and how long a steady lower offset must last
+    /// before it is the clock itself.
     static let queuedBehind: Double = 120
     static let clockChangeAfter: TimeInterval = 600
 
@@ -30,20 +33,29 @@ extension StationStore {
             try database.run("UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1 WHERE id = ?", offsetSeconds, id)
             return false
         }
+        let candidate = row[2].real, since = row[3].text.flatMap(StoreTime.parse)
+        let confirms = candidate.map { abs(offsetSeconds - $0) <= Self.queuedBehind } ?? false
+        func adopt() throws -> Bool {
+            try database.run("""
+                UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1, skew_candidate = NULL, skew_candidate_since = NULL WHERE id = ?
+                """, offsetSeconds, id)
+            return false
+        }
         if offsetSeconds < skew - Self.queuedBehind {
-            let candidate = row[2].real, since = row[3].text.flatMap(StoreTime.parse)
-            if let candidate, abs(offsetSeconds - candidate) <= Self.queuedBehind {
+            if confirms, let candidate, candidate < skew - Self.queuedBehind {
                 guard let since, let arrival = StoreTime.parse(now), arrival.timeIntervalSince(since) >= Self.clockChangeAfter else { return true }
-                try database.run("""
-                    UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1, skew_candidate = NULL, skew_candidate_since = NULL WHERE id = ?
-                    """, offsetSeconds, id)
-                return false
+                return try adopt()
             }
             try database.run("UPDATE stations SET skew_candidate = ?, skew_candidate_since = ? WHERE id = ?", offsetSeconds, now, id)
             return true
         }
+        if offsetSeconds > skew + Self.queuedBehind {
+            if confirms, let candidate, candidate > skew + Self.queuedBehind { return try adopt() }
+            try database.run("UPDATE stations SET skew_candidate = ?, skew_candidate_since = ? WHERE id = ?", offsetSeconds, now, id)
+            return false
+        }
         let updated = offsetSeconds > skew ? offsetSeconds : skew * 0.8 + offsetSeconds * 0.2
-        if row[2].real != nil {
+        if candidate != nil {
             try database.run("""
                 UPDATE stations SET clock_skew = ?, skew_samples = skew_samples + 1, skew_candidate = NULL, skew_candidate_since = NULL WHERE id = ?
                 """, updated, id)

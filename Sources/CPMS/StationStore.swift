@@ -202,7 +202,8 @@ public actor StationStore {
         /// connector stay as the newer report left them (a replayed queue sent after a fresh
         /// Available must not leave an old Faulted as the connector's state). Both times come
         /// from the same clock, so its skew does not matter; a report Vigil did not find
-        /// queued (the clock sample) is never superseded, so a clock set back is followed.
+        /// queued (the clock sample) is never superseded, so a clock set back is followed; nor is
+        /// a safety fault (`recordStatusReport(safetyFault:)`).
         public func isSuperseded(by report: StatusReport, queuedOffline: Bool) -> Bool {
             guard queuedOffline, let newer = chargerTime.flatMap(StoreTime.parse),
                   let reported = report.chargerTime.flatMap(StoreTime.parse) else { return false }
@@ -214,11 +215,11 @@ public actor StationStore {
     /// from whether the report was stored, the report before it and whether it was queued
     /// while the station was offline (known only inside the write, from the clock sample).
     public struct StatusEvents: Sendable {
-        public let make: @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool) -> [DomainEvent]
+        public let make: @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool, _ superseded: Bool) -> [DomainEvent]
         public let log: EventLog.InCommitAppend
 
         public init(log: EventLog.InCommitAppend,
-                    make: @escaping @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool) -> [DomainEvent]) {
+                    make: @escaping @Sendable (_ stored: Bool, _ previous: PreviousReport?, _ queuedOffline: Bool, _ superseded: Bool) -> [DomainEvent]) {
             self.make = make
             self.log = log
         }
@@ -246,23 +247,30 @@ public actor StationStore {
     /// line added to the errors of the session active on the report's EVSE (when the report is
     /// stored), and `catalogGap`, which, given the station's record, names a vendor code the
     /// catalogue cannot explain (counted by `vigil codes gaps`).
+    ///
+    /// `safetyFault`, given the station's record, says whether the report carries a fault that
+    /// is never reset automatically (the catalogue's word; without a catalogue, any fault): such
+    /// a report is never superseded — a ground fault, however late it arrives, is the
+    /// connector's state and is acted on (fail closed).
     public nonisolated func recordStatusReport(id: String, _ report: StatusReport, registrationForUnknown: String? = nil,
                                                queuedOffline: Bool = false, clockOffset: Double? = nil, now: String,
                                                appending: StatusEvents? = nil, sessionError: String? = nil,
-                                               catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil)
-        async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool) {
+                                               catalogGap: (@Sendable (StationRecord?) -> CatalogGapKey?)? = nil,
+                                               safetyFault: (@Sendable (StationRecord?) -> Bool)? = nil)
+        async throws -> (stored: Bool, previous: PreviousReport?, queuedOffline: Bool, superseded: Bool) {
         let result = try await committed({ store in
             let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0, now: now) } ?? queuedOffline
             let (registration, previous) = try store.statusContext(station: id, evse: report.evse, connector: report.connector)
-            let superseded = previous?.isSuperseded(by: report, queuedOffline: queued) ?? false
+            let superseded = try (previous?.isSuperseded(by: report, queuedOffline: queued) ?? false)
+                && !(safetyFault.map { try $0(store.station(id)) } ?? false)
             let stored = try store.writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
                                                queuedOffline: queued, superseded: superseded, now: now)
             if stored, !superseded, let sessionError { try store.appendSessionError(station: id, evse: report.evse, sessionError) }
             if let catalogGap, let gap = catalogGap(try store.station(id)) { try store.countGap(gap, station: id, now: now) }
-            let events = try appending.map { try store.insertEvents($0.make(stored, previous, queued)) } ?? []
-            return (stored: stored, previous: previous, queued: queued, events: events)
+            let events = try appending.map { try store.insertEvents($0.make(stored, previous, queued, superseded)) } ?? []
+            return (stored: stored, previous: previous, queued: queued, superseded: superseded, events: events)
         }, published: { result in appending?.log.published(result.events) })
-        return (result.stored, result.previous, result.queued)
+        return (result.stored, result.previous, result.queued, result.superseded)
     }
 
     /// The station's registration and the connector's last report, in one read (a status

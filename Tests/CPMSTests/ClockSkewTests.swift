@@ -38,17 +38,16 @@ import Transport
         #expect(history.map(\.queuedOffline) == [true, false, false])
         let events = recorder.all.filter { $0.kind == .statusChanged }
         #expect(events.map { $0.fields["queuedOffline"] } == [nil, nil, .bool(true)])
-        // Older than the Preparing already shown: history, not the connector's state.
-        #expect(events.map(\.isSuperseded) == [false, false, true])
-        #expect(events.last?.fields["from"] == .string("Preparing"))
-        #expect(try await store.lastReport(station: "CP-SKEW", evse: 1, connector: 1)?.status == .preparing)
-        #expect(try await store.openFaults(station: "CP-SKEW").isEmpty)
-        #expect(!recorder.all.contains { $0.kind == .faultCleared })
+        // Older than the Preparing already shown, but a fault, and without a catalogue every fault
+        // counts as never reset: it is the connector's state all the same (fail closed).
+        #expect(events.map(\.isSuperseded) == [false, false, false])
+        #expect(try await store.lastReport(station: "CP-SKEW", evse: 1, connector: 1)?.status == .faulted)
     }
 
     /// The audit's case: a charger comes back, reports Available now, then replays its queue — a
-    /// ground fault an hour old. The connector stays Available with no fault open; a queued
-    /// report newer than what the connector shows (the fault that is still there) is its state.
+    /// Finishing an hour old. The connector stays Available; a queued report newer than what the
+    /// connector shows is its state. A queued safety fault (a ground fault) is never history: it
+    /// is the connector's state and its fault opens, however late (fail closed).
     @Test(arguments: TestEngine.all) func aReplayedReportOlderThanTheConnectorsStateIsHistoryOnly(engine: TestEngine) async throws {
         let test = try TestDatabase(engine, name: "skew")
         defer { test.remove() }
@@ -60,24 +59,28 @@ import Transport
             let (charger, running) = try await connectCharger(port: port, id: "CP-OLD", version: .v16)
             _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
             _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .available, timestamp: Self.at(-2)))
-            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(-3_600)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 1, errorCode: .noError, status: .finishing, timestamp: Self.at(-3_600)))
             #expect(try await store.lastReport(station: "CP-OLD", evse: 1, connector: 1)?.status == .available)
-            #expect(try await store.openFaults(station: "CP-OLD").isEmpty)
-            // On another connector the queue holds a fault newer than anything it showed: it is the state.
+            // On another connector the queue holds a report newer than anything it showed: it is the state.
             _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .noError, status: .available, timestamp: Self.at(-7_200)))
-            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(-3_000)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 2, errorCode: .noError, status: .charging, timestamp: Self.at(-3_000)))
+            // A ground fault an hour old after a fresh Available: not history.
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 3, errorCode: .noError, status: .available, timestamp: Self.at(-1)))
+            _ = try await charger.call(V16.StatusNotificationRequest(connectorId: 3, errorCode: .groundFailure, status: .faulted, timestamp: Self.at(-3_600)))
             await charger.socket.close()
             await running.value
         }
-        #expect(try await store.lastReport(station: "CP-OLD", evse: 2, connector: 1)?.status == .faulted)
-        #expect(try await store.openFaults(station: "CP-OLD").map(\.evse) == [2])
+        #expect(try await store.lastReport(station: "CP-OLD", evse: 2, connector: 1)?.status == .charging)
+        #expect(try await store.lastReport(station: "CP-OLD", evse: 3, connector: 1)?.status == .faulted)
+        #expect(try await store.openFaults(station: "CP-OLD").map(\.evse) == [3])
         let events = recorder.all.filter { $0.kind == .statusChanged }
-        #expect(events.map(\.isSuperseded) == [false, true, false, false])
-        #expect(try await store.history("CP-OLD").count == 4)
+        #expect(events.map(\.isSuperseded) == [false, true, false, false, false, false])
+        #expect(events[1].fields["from"] == .string("Available"))
+        #expect(try await store.history("CP-OLD").count == 6)
     }
 
     /// A station first heard from while it replays a backlog: the queued reports cannot be told
-    /// until a live one arrives, and from then the clock is measured right (it drifted to −2,769 s
+    /// until live ones arrive, and from then the clock is measured right (it drifted to −2,769 s
     /// when every sample was averaged in).
     @Test func aBacklogOnFirstContactDoesNotSkewTheClock() async throws {
         let test = try TestDatabase(.sqlite, name: "skew")
@@ -88,9 +91,26 @@ import Transport
         for offset in stride(from: -3_600.0, through: -3_300, by: 60) {
             #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: offset, now: now) == false)
         }
+        // A jump ahead is taken once a second sample confirms it (one timestamp from the future is a glitch).
         #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: 0.2, now: now) == false)
-        #expect(abs(try #require(try await store.clockSkew(of: "CP-NEW")) - 0.2) < 0.001)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-NEW")) + 3_300) < 0.001)
+        #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: 0.3, now: now) == false)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-NEW")) - 0.3) < 0.001)
         #expect(try await store.recordClockSample(id: "CP-NEW", offsetSeconds: -3_000, now: now) == true)
+    }
+
+    /// One timestamp from the future is a glitch: the clock is not moved, so the live reports
+    /// after it are not taken for a queue.
+    @Test func aSingleTimestampFromTheFutureDoesNotMoveTheClock() async throws {
+        let test = try TestDatabase(.sqlite, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.declareStation(id: "CP-GLITCH")
+        let now = Self.now.rfc3339
+        #expect(try await store.recordClockSample(id: "CP-GLITCH", offsetSeconds: 1, now: now) == false)
+        #expect(try await store.recordClockSample(id: "CP-GLITCH", offsetSeconds: 5 * 365 * 86_400, now: now) == false)
+        #expect(try await store.recordClockSample(id: "CP-GLITCH", offsetSeconds: 1.5, now: now) == false)
+        #expect(abs(try #require(try await store.clockSkew(of: "CP-GLITCH")) - 1.5) < 0.001)
     }
 
     /// A charger whose clock is set back for good (an hour) is flagged queued for ten minutes,

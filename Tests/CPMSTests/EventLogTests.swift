@@ -50,7 +50,7 @@ import Testing
         // on the row and on the event, in the one commit that stores both.
         let commitsBefore = await store.groupCommitStatistics.batches
         let faulted = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure")
-        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, queuedOffline in
+        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, queuedOffline, _ in
             stored ? [DomainEvent(id: "late", kind: .statusChanged, time: Date(timeIntervalSince1970: 0), station: "CP-1",
                                   fields: queuedOffline ? ["queuedOffline": .bool(true)] : [:])] : []
         }
@@ -102,7 +102,7 @@ import Testing
         #expect(try await log.append(event(1)) == 1)
         let commitsBefore = await store.groupCommitStatistics.batches
         let report = StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure")
-        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, _ in
+        let appending = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, previous, _, _ in
             #expect(previous == nil)
             return stored ? [event(2, .statusChanged), event(3, .statusChanged)] : []
         }
@@ -115,7 +115,7 @@ import Testing
         #expect(batch.map(\.event.id) == ["e1", "e2", "e3"])
         #expect(log.statistics.head == 3)
         // An unknown station rejected by policy: nothing stored, nothing appended.
-        let rejected = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, _ in stored ? [event(4, .statusChanged)] : [] }
+        let rejected = StationStore.StatusEvents(log: await log.inCommit(urgent: true)) { stored, _, _, _ in stored ? [event(4, .statusChanged)] : [] }
         let (storedUnknown, _) = try await store.recordStatusChange(id: "CP-UNKNOWN", report, now: "2026-12-04T01:00:01.000Z",
                                                                     appending: rejected)
         #expect(!storedUnknown)
