@@ -127,7 +127,9 @@ public enum APIRoutes {
                 return refuse(.approvalRoleMissing, "the ladder of \(rule) for \(target) waits for role \(awaited), not \(role)")
             }
             if let user {
-                guard let held = needed.first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
+                // The role the ladder waits for, when it waits (a rule may ask for several in turn).
+                let awaited = runner.isActive ? await runner.awaitedApprovalRole(rule: rule, target: target) : nil
+                guard let held = (awaited.map { [$0] } ?? needed).first(where: { user.approves.contains($0) && (role == nil || role == $0) }) else {
                     return refuse(.approvalRoleMissing, "\(user.name) does not hold the approval role of \(rule) (\(needed.joined(separator: ", ")))")
                 }
                 role = held

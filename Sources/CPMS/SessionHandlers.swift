@@ -213,7 +213,9 @@ extension StationHandlers {
     /// value: nothing is dropped silently. Signed readings (`format: SignedData`) are not
     /// numbers by design and are not noted.
     func noteUnreadable(_ readings: [(value: String, signed: Bool, measurand: String?)], session: Int) async throws {
-        for reading in readings where !reading.signed && MeterSample.decimal(reading.value) == nil {
+        var noted: Set<String> = []   // one write per measurand and message
+        for reading in readings where !reading.signed && MeterSample.decimal(reading.value) == nil
+            && noted.insert(reading.measurand ?? "").inserted {
             let prefix = "meter values of \(reading.measurand ?? "Energy.Active.Import.Register") that are not numbers were left out"
             let shown = reading.value.count > 40 ? String(reading.value.prefix(40)) + "…" : reading.value
             try await store.addAnomaly(session: session, "\(prefix) (first: \(shown.debugDescription.replacingOccurrences(of: ";", with: ",")))",

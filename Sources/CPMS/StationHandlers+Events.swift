@@ -37,11 +37,10 @@ extension StationHandlers {
     }
 
     /// Whether `report` carries a fault never reset automatically, given the station's record:
-    /// the catalogue's word for its codes — without a catalogue, any fault (fail closed). Nil for
-    /// a report without a fault.
-    func safetyFault(of report: StatusReport) -> (@Sendable (StationRecord?) -> Bool)? {
+    /// the catalogue's word for its codes — without a catalogue, any fault (fail closed).
+    func safetyFault(of report: StatusReport) -> @Sendable (StationRecord?) -> Bool {
+        guard report.carriesFault else { return { _ in false } }
         let code = report.errorCode?.rawValue
-        guard report.status == .faulted || (code != nil && code != "NoError") else { return nil }
         guard let catalog else { return { _ in true } }
         return { record in
             catalog.faultEntry(CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,

@@ -52,6 +52,11 @@ public struct StatusReport: Sendable, Equatable {
     public var vendorErrorCode: String?
     public var info: String?
     public var chargerTime: String?
+
+    /// Whether it reports a fault: Faulted, or an error code other than NoError.
+    public var carriesFault: Bool {
+        status == .faulted || (errorCode.map { $0.rawValue != "NoError" } ?? false)
+    }
 }
 
 /// A vendor code seen from chargers that the catalogue does not document.

@@ -26,12 +26,12 @@ extension StationStore {
     /// before an EVSE was chosen (authorized first) is stored there, and two of them are not
     /// one after the other. One that never learns its EVSE (`placeSession`) is superseded once a
     /// session of the station starts more than `evseUnknownFor` after it (`noteSuperseded` notes
-    /// it on the record): a lost transaction does not hold the station's resets and its card
-    /// back for good.
+    /// it on the record) and it has no reading since a later session began: a lost transaction
+    /// does not hold the station's resets and its card back for good, a charging one does.
     static func supersededCondition(_ alias: String) -> String {
         """
-        ((\(alias).evse = 0 AND ';' || COALESCE(\(alias).anomalies, '') || ';' LIKE '%;superseded: %')
-         OR \(alias).evse > 0 AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND later.evse = \(alias).evse
+        ((\(alias).evse > 0 OR ';' || COALESCE(\(alias).anomalies, '') || ';' LIKE '%;superseded: %')
+         AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND (\(alias).evse = 0 OR later.evse = \(alias).evse)
                 AND later.id <> \(alias).id AND (\(StoreTime.seconds("later.start_time")) > \(StoreTime.seconds("\(alias).start_time"))
                      OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id))
                 AND NOT EXISTS (SELECT 1 FROM meter_samples AS m WHERE m.session = \(alias).id
@@ -46,7 +46,8 @@ extension StationStore {
     /// `excludingRef` (the session being started or continued); a session still open after a
     /// day (taken for one whose end was never reported: a charger that lost it); and a session
     /// the asking station itself can no longer be running — one on the same EVSE (a connector
-    /// holds one transaction: the new start supersedes it), or one that began before the
+    /// holds one transaction: the new start supersedes it), one superseded already
+    /// (`supersededCondition`), or one that began before the
     /// station's last boot (it rebooted since; the driver presents the card again there); nor
     /// a session whose EVSE has reported every connector Available since it began (its stop
     /// was lost: nothing charges there; an Available from before the start — a 2.0.1
@@ -57,6 +58,7 @@ extension StationStore {
               AND \(StoreTime.seconds("created_at")) > \(StoreTime.seconds("?"))
               AND NOT (CAST(? AS TEXT) IS NOT NULL AND station = ? AND transaction_ref = ?)
               AND NOT (station = ? AND CAST(? AS INTEGER) IS NOT NULL AND evse = ?)
+              AND NOT \(Self.supersededCondition("sessions"))
               AND NOT (station = ? AND \(StoreTime.seconds("created_at")) <
                        coalesce((SELECT \(StoreTime.seconds("last_boot")) FROM stations WHERE id = ?), ''))
               AND NOT (EXISTS (SELECT 1 FROM connectors c WHERE c.station = sessions.station AND c.evse = sessions.evse AND c.connector <> 0)

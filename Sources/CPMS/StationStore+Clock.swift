@@ -12,7 +12,7 @@ extension StationStore {
     /// first heard from while it replays a backlog, then live; a clock set forward) once a
     /// second sample confirms it — a single timestamp from the future is a glitch, not the clock;
     /// one further behind (a clock set back for good looks like a queue that never ends) when
-    /// samples stay within 120 s of one another for 10 minutes (a replayed queue's times race
+    /// samples stay within 120 s of one another for 2 minutes (a replayed queue's times race
     /// ahead of the arrivals).
     public nonisolated func recordClockSample(id: String, offsetSeconds: Double, now: String = StoreTime.format(Date())) async throws -> Bool {
         try await committed { store in try store.clockSample(id: id, offsetSeconds: offsetSeconds, now: now) }
@@ -22,7 +22,7 @@ extension StationStore {
     /// queued (or as a clock change to confirm), and how long a steady lower offset must last
     /// before it is the clock itself.
     static let queuedBehind: Double = 120
-    static let clockChangeAfter: TimeInterval = 600
+    static let clockChangeAfter: TimeInterval = 120
 
     /// `recordClockSample`'s statements, inside the running write.
     func clockSample(id: String, offsetSeconds: Double, now: String) throws -> Bool {

@@ -187,6 +187,20 @@ public actor StationStore {
                                      now: now).stored
     }
 
+    /// How long after a station (re)connects a report it queued while offline can be part of
+    /// its replayed backlog: a report older than its connector's current one is superseded only
+    /// then — later, a clock set back (an NTP correction, a DST step of firmware that sends local
+    /// time) is the likelier reason, and the report is live.
+    static let replayWindow: Double = 600
+
+    /// Whether `station` came online within `replayWindow` of `now`.
+    func replaying(station: String, now: String) throws -> Bool {
+        guard let at = try database.rows("""
+            SELECT at FROM station_connectivity WHERE station = ? AND online = 1 ORDER BY id DESC LIMIT 1
+            """, station).first?.first?.text.flatMap(StoreTime.parse), let arrival = StoreTime.parse(now) else { return false }
+        return arrival.timeIntervalSince(at) <= Self.replayWindow
+    }
+
     /// A connector's report as the next one finds it: status and fault codes.
     public struct PreviousReport: Sendable, Equatable {
         public var status: ConnectorStatus
@@ -202,8 +216,9 @@ public actor StationStore {
         /// connector stay as the newer report left them (a replayed queue sent after a fresh
         /// Available must not leave an old Faulted as the connector's state). Both times come
         /// from the same clock, so its skew does not matter; a report Vigil did not find
-        /// queued (the clock sample) is never superseded, so a clock set back is followed; nor is
-        /// a safety fault (`recordStatusReport(safetyFault:)`).
+        /// queued (the clock sample) is never superseded; nor is a safety fault
+        /// (`recordStatusReport(safetyFault:)`), nor one sent long after the station reconnected
+        /// (`replaying`: a clock set back is the likelier reason).
         public func isSuperseded(by report: StatusReport, queuedOffline: Bool) -> Bool {
             guard queuedOffline, let newer = chargerTime.flatMap(StoreTime.parse),
                   let reported = report.chargerTime.flatMap(StoreTime.parse) else { return false }
@@ -261,8 +276,10 @@ public actor StationStore {
         let result = try await committed({ store in
             let queued = try clockOffset.map { try store.clockSample(id: id, offsetSeconds: $0, now: now) } ?? queuedOffline
             let (registration, previous) = try store.statusContext(station: id, evse: report.evse, connector: report.connector)
+            // Without a classifier, any fault counts as a safety fault (fail closed).
             let superseded = try (previous?.isSuperseded(by: report, queuedOffline: queued) ?? false)
-                && !(safetyFault.map { try $0(store.station(id)) } ?? false)
+                && store.replaying(station: id, now: now)
+                && !(safetyFault.map { try $0(store.station(id)) } ?? report.carriesFault)
             let stored = try store.writeStatus(id: id, report, registered: registration != nil, registrationForUnknown: registrationForUnknown,
                                                queuedOffline: queued, superseded: superseded, now: now)
             if stored, !superseded, let sessionError { try store.appendSessionError(station: id, evse: report.evse, sessionError) }

@@ -66,10 +66,17 @@ extension RemediationExecutor {
         let connector = request.target.split(separator: "/").dropFirst().first.flatMap { Int($0) }
         guard let last = try? await commandRecords.commands(station: station, limit: 50)
             .last(where: { $0.rule == request.rule && $0.action == "disableConnector" && $0.connector == connector }),
-              last.status.wasNotCarriedOut || last.status == .queued else { return request }
+              last.status.wasNotCarriedOut || last.status == .queued || last.status == .timedOut else { return request }
         var reported = request
         let place = "\(station)\(connector.map { " connector \($0)" } ?? "")"
         let outcome = last.status.words + (last.detail.map { ": \($0)" } ?? "")
+        if last.status == .timedOut {
+            reported.title = "\(place): Vigil's disable went unanswered"
+            reported.text = "Rule \(request.rule) decided to set \(place) Inoperative and its ladder has ended, but the station did not "
+                + "answer the command (\(outcome)): whether the connector is out of service is not known. Check it "
+                + "(vigil stations show \(station)), and take it out of service by hand if it must be."
+            return reported
+        }
         reported.title = "\(place): Vigil's disable was not carried out"
         reported.text = "Rule \(request.rule) decided to set \(place) Inoperative and its ladder has ended, but the command was not carried out "
             + "(\(outcome)): the connector is as the station left it. Check it, and take it out of service by hand if it must be "

@@ -15,7 +15,8 @@ extension RemediationExecutor {
     public nonisolated static func observes(_ event: DomainEvent) -> Bool {
         switch event.kind {
         case .booted, .connected: return true
-        case .statusChanged: return event.statusTo == .faulted
+        // A superseded report is history: replayed faults of an hour ago are no storm now.
+        case .statusChanged: return event.statusTo == .faulted && !event.isSuperseded
         default: return false
         }
     }
@@ -175,12 +176,14 @@ extension RemediationExecutor {
     /// The one grouped page of a hold: which stations faulted, what is held where, and until
     /// when. Updates go to the same open alert (no new page per held command).
     func updateHoldAlert() async {
-        guard let until = fleetHaltedUntil else { return }
-        let stations = recentFaults.keys.sorted()
         // The registry as it is now (stations declared during the hold count), and never fewer
         // than the stations that faulted ("10 of 9" was on a page). Only the page's wording
-        // depends on this read: an unreadable count keeps the one the hold tripped with.
-        holdKnown = max((try? await reads.stationCount()) ?? holdKnown, stations.count)
+        // depends on this read: an unreadable count keeps the one the hold tripped with. Read
+        // before the hold's state, which may change while the read waits.
+        let registered = try? await reads.stationCount()
+        guard let until = fleetHaltedUntil else { return }
+        let stations = recentFaults.keys.sorted()
+        holdKnown = max(registered ?? holdKnown, stations.count)
         var text = "\(stations.count) of \(holdKnown) stations faulted within \(Int(policy.fleetBreakerWindow / 60)) minutes: that points at the backend, the network or the grid. "
             + "Every automatic reset, disable, enable and unlock is held until \(RuleRunner.timestamp(until)) (taking a connector with a safety fault out of service still goes out); "
             + "held ladders check their condition again when the hold ends. Stations: \(stations.joined(separator: ", "))."

@@ -17,10 +17,10 @@ extension RemediationExecutor {
             haltedTargets[key] = (decision.reason, [])
             // Resolved when the halt ends (the reason says until when).
             if let until = Self.haltEnd(decision.reason) {
-                let (rule, wait) = (decision.rule, max(0, until.timeIntervalSince(clock())))
+                let (rule, reason, wait) = (decision.rule, decision.reason, max(0, until.timeIntervalSince(clock())))
                 Task {
                     try? await Task.sleep(for: .seconds(wait))
-                    await self.endHalt(key: key, rule: rule, site: site)
+                    await self.endHalt(key: key, rule: rule, site: site, reason: reason)
                 }
             }
         case .suppressed:
@@ -30,7 +30,6 @@ extension RemediationExecutor {
         default:
             return
         }
-        if haltedTargets.count > 1_000, let kept = haltedTargets[key] { haltedTargets = [key: kept] }
         guard let halt = haltedTargets[key] else { return }
         let text = "Rule \(decision.rule) halted for site \(site): \(halt.reason)."
             + " Its ladders take no automatic action there until the halt ends; faults reported there meanwhile need a person."
@@ -40,9 +39,11 @@ extension RemediationExecutor {
                                         text: text, decisionId: decisionId))
     }
 
-    /// The halt is over: its page is resolved and its list forgotten.
-    func endHalt(key: String, rule: String, site: String) async {
-        guard haltedTargets.removeValue(forKey: key) != nil else { return }
+    /// The halt is over: its page is resolved and its list forgotten — unless the rule halted the
+    /// site again since (another reason): that halt's own timer ends it.
+    func endHalt(key: String, rule: String, site: String, reason: String) async {
+        guard haltedTargets[key]?.reason == reason else { return }
+        haltedTargets[key] = nil
         await alerts.resolve(rule: rule, target: "site:\(site)")
     }
 

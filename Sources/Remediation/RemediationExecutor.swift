@@ -73,7 +73,8 @@ public actor RemediationExecutor {
     /// The last alert raised per `rule|target`, so a later outcome updates it.
     var raisedAlerts: [String: AlertRequest] = [:]
     /// Per rule and site halted by the rule's `haltWhen`: why, and the targets whose firing the
-    /// halt has suppressed since, for its page (`RemediationExecutor+Halts.swift`).
+    /// halt has suppressed since, for its page (`RemediationExecutor+Halts.swift`). Bounded by
+    /// the rules and sites; an entry goes when its halt ends.
     var haltedTargets: [String: (reason: String, held: [String])] = [:]
     /// Open faults alerted as "reset refused", once per station and fault.
     var refusalsAlerted: Set<String> = []

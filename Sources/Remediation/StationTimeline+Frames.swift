@@ -90,8 +90,10 @@ extension StationTimeline {
                 let frame = rows.frames[index]
                 guard !frame.incoming, carried[index] == nil, let envelope = envelopes[index], envelope.messageType == 2,
                       let action = envelope.action, send.actions.contains(action), let instant = instants[index] else { return false }
-                // A frame stored to the whole second may read up to 999 ms before the send.
-                let slack: Int64 = frame.at.contains(".") ? 0 : 999
+                // A frame stored to the whole second may read up to 999 ms before the send; and an
+                // operator's "sending" entry is stamped as the trail writes it, which may be a
+                // moment after its CALL went out (a 2.0.1 start showed its frame 1 ms earlier).
+                let slack: Int64 = frame.at.contains(".") ? (send.fields["manualEntry"] == nil ? 0 : 1_000) : 999
                 return instant >= send.start - slack && instant <= send.end + 999
             }
             if let found { carried[found] = send }

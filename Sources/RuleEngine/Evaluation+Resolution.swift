@@ -144,8 +144,9 @@ extension Evaluation {
                      severity: String? = nil, instead: (title: String, text: String)? = nil) -> DecidedAction {
         var values = placeholderValues(rule: rule, ladder: ladder, match: match, at: time)
         // A page sent instead of a reset (a never-reset fault is open) never tells on-call to
-        // reset: the code's own guidance may (an InternalError's "try a soft reset first").
-        if instead != nil, match?.entry.remedy.isReset ?? false || values["guidance"]?.lowercased().contains("reset") == true {
+        // reset: the code's own guidance may (an InternalError's "try a soft reset first"). A
+        // never-reset entry's own steps ("do not reset remotely; send a technician") stay.
+        if instead != nil, match?.entry.remedy.isReset == true {
             values["guidance"] = "Do not reset this station remotely while the fault named above is open: a reset does not clear it "
                 + "and may re-energise a faulty circuit."
         }

@@ -106,21 +106,22 @@ struct ScopeSubject {
 /// The events a rule (or a sequence step, a verification, a clearing condition) reacts to.
 public struct Trigger: Sendable, Equatable {
     public var events: [EventKind]
-    public var predicate: Predicate
+    public var predicate: Predicate { didSet { seesSuperseded = predicate.fieldNames.contains("superseded") } }
+    /// Whether the condition names `superseded`, and so sees superseded status reports (kept
+    /// with the predicate: it is read for every event the trigger is asked about).
+    public private(set) var seesSuperseded: Bool
 
     public init(events: [EventKind], predicate: Predicate = .always) {
         self.events = events
         self.predicate = predicate
+        seesSuperseded = predicate.fieldNames.contains("superseded")
     }
 
     /// A superseded status report (`DomainEvent.isSuperseded`: older than what the connector
     /// already shows) matches only a condition that names `superseded`.
     public func matches(_ event: DomainEvent) -> Bool {
-        events.contains(event.kind) && predicate.matches(event) && (!event.isSuperseded || seesSuperseded)
+        events.contains(event.kind) && predicate.matches(event) && (seesSuperseded || event.kind != .statusChanged || !event.isSuperseded)
     }
-
-    /// Whether the condition names `superseded`, and so sees superseded status reports.
-    public var seesSuperseded: Bool { predicate.fieldNames.contains("superseded") }
 }
 
 /// What groups events into independent windows, and what a decision targets.

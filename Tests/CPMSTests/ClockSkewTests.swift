@@ -3,6 +3,7 @@ import Foundation
 import StoreTesting
 import Testing
 import Transport
+import VendorCatalog
 @testable import CPMS
 @testable import OCPP
 
@@ -79,6 +80,44 @@ import Transport
         #expect(try await store.history("CP-OLD").count == 6)
     }
 
+    /// A report older than its connector's is superseded only while the station replays its
+    /// backlog, in the first 10 minutes after it came online: later, a clock set back (an NTP
+    /// correction, a DST step) is the likelier reason, and the report is the connector's state.
+    @Test func onlyAReplayJustAfterReconnectingIsSuperseded() async throws {
+        let test = try TestDatabase(.sqlite, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        func at(_ seconds: Double) -> String { StoreTime.format(Self.now.date.addingTimeInterval(seconds)) }
+        _ = try await store.recordBoot(id: "CP-W", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp1.6", reason: nil,
+                                       registrationForUnknown: "accepted", now: at(0))
+        func report(_ status: ConnectorStatus, charger: Double, at arrival: Double) async throws -> Bool {
+            try await store.recordStatusReport(id: "CP-W", StatusReport(evse: 1, connector: 1, status: status, chargerTime: at(charger)),
+                                               clockOffset: charger - arrival, now: at(arrival)).superseded
+        }
+        #expect(try await report(.available, charger: 5, at: 5) == false)
+        #expect(try await report(.finishing, charger: -3_600, at: 10) == true)           // the replay
+        #expect(try await store.lastReport(station: "CP-W", evse: 1, connector: 1)?.status == .available)
+        #expect(try await report(.preparing, charger: 900 - 3_600, at: 900) == false)     // 15 minutes on: the clock moved
+        #expect(try await store.lastReport(station: "CP-W", evse: 1, connector: 1)?.status == .preparing)
+    }
+
+    /// Which faults are never history, with the shipped catalogue: a ground fault is a safety
+    /// fault (never reset), an InternalError is not; a status without a fault never is.
+    @Test func theSafetyClassOfAReportComesFromTheCatalogue() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let catalog = try VendorCatalog.load(directory: root.appendingPathComponent("VendorCodes").path)
+        let test = try TestDatabase(.sqlite, name: "skew")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, catalog: catalog, clock: { Self.now })
+        let record = StationRecord(id: "CP-1", vendor: "ABB", model: "Terra AC", registration: "accepted", isOnline: true, connectors: [])
+        #expect(stations.safetyFault(of: StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "GroundFailure"))(record))
+        #expect(!stations.safetyFault(of: StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "InternalError"))(record))
+        #expect(!stations.safetyFault(of: StatusReport(evse: 1, connector: 1, status: .available, errorCode: .noError))(record))
+        let bare = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        #expect(bare.safetyFault(of: StatusReport(evse: 1, connector: 1, status: .faulted, errorCode: "InternalError"))(record))
+    }
+
     /// A station first heard from while it replays a backlog: the queued reports cannot be told
     /// until live ones arrive, and from then the clock is measured right (it drifted to −2,769 s
     /// when every sample was averaged in).
@@ -113,9 +152,9 @@ import Transport
         #expect(abs(try #require(try await store.clockSkew(of: "CP-GLITCH")) - 1.5) < 0.001)
     }
 
-    /// A charger whose clock is set back for good (an hour) is flagged queued for ten minutes,
+    /// A charger whose clock is set back for good (an hour) is flagged queued for two minutes,
     /// then measured anew; a replayed queue, whose times race ahead, never is.
-    @Test func aClockSetBackForGoodIsMeasuredAgainAfterTenMinutes() async throws {
+    @Test func aClockSetBackForGoodIsMeasuredAgainAfterTwoMinutes() async throws {
         let test = try TestDatabase(.sqlite, name: "skew")
         defer { test.remove() }
         let store = try StationStore(location: test.location)
@@ -126,13 +165,13 @@ import Transport
         for step in 0..<20 {
             #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600 + Double(step) * 59, now: at(Double(step))) == true)
         }
-        // The clock set back an hour: steady offsets for ten minutes are queued, then the clock.
-        for minute in 1...10 {
-            #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(Double(minute) * 60 + 30)) == true)
+        // The clock set back an hour: steady offsets for two minutes are queued, then the clock.
+        for second in stride(from: 30.0, through: 140, by: 10) {
+            #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(second)) == true)
         }
-        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_601, now: at(11 * 60 + 30)) == false)
+        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_601, now: at(151)) == false)
         #expect(abs(try #require(try await store.clockSkew(of: "CP-NTP")) + 3_601) < 0.001)
-        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(12 * 60)) == false)
+        #expect(try await store.recordClockSample(id: "CP-NTP", offsetSeconds: -3_600, now: at(160)) == false)
     }
 
     @Test(arguments: TestEngine.all) func sessionPartsQueuedWhileOfflineAreFlaggedOnTheSession(engine: TestEngine) async throws {

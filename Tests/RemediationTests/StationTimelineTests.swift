@@ -154,6 +154,23 @@ import Testing
         #expect(frames[2].fields["manualEntry"] == nil && !frames[2].text.contains("—"))
     }
 
+    /// The "sending" entry is stamped as the trail writes it, a moment after its CALL may have
+    /// gone out: the frame a millisecond earlier is still the command's.
+    @Test func aManualCommandsCallStampedJustBeforeItsEntryIsStillLinked() {
+        var rows = StationTimeline.Rows(station: "CP-1")
+        rows.audit = [
+            entry(1, "2026-12-04T09:00:00.731Z", kind: "operator", action: "manual start idTag GOOD2", outcome: "sending", details: "x"),
+            entry(2, "2026-12-04T09:00:00.900Z", kind: "outcome", action: "manual start idTag GOOD2", outcome: "accepted", details: "asked by dana"),
+        ]
+        rows.frames = [
+            .init(id: 1, incoming: false, at: "2026-12-04T09:00:00.730Z", text: #"[2,"s1","RequestStartTransaction",{"remoteStartId":1}]"#),
+            .init(id: 2, incoming: true, at: "2026-12-04T09:00:00.800Z", text: #"[3,"s1",{"status":"Accepted"}]"#),
+        ]
+        let frames = StationTimeline.merge(rows, now: now).filter { $0.source == .frame }
+        #expect(frames[0].fields["manualEntry"] == .number(1), "\(frames[0].text)")
+        #expect(frames[1].text.hasSuffix("— answer to manual start idTag GOOD2 by dana (audit #1)"), "\(frames[1].text)")
+    }
+
     @Test func aLineIsNeverCutAndCannotBeForged() {
         var rows = StationTimeline.Rows(station: "CP-1")
         let long = String(repeating: "x", count: 500)

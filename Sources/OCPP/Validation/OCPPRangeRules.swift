@@ -4,8 +4,9 @@
 /// as a schema violation would be — the version's PropertyConstraintViolation naming the field
 /// — before any handler sees it (`OCPPRequest.rangeViolation`, checked by `OCPPHandlers`), so
 /// a `connectorId: -1` never becomes a phantom connector in the registry. A 2.0.1
-/// TransactionEvent's `evse` of 0 is let through in Updated and Ended (firmware sends it there:
-/// refused, the event would be retried, then dropped with its meter values), not in Started.
+/// TransactionEvent's `evse` of 0 is let through (firmware sends it: refused, the event would be
+/// retried, then dropped with its meter values): it is read as no EVSE yet, which a later
+/// event of the transaction names (`StationStore.placeSession`).
 extension OCPPViolation {
     /// `value` at `path` below `minimum`: a PropertyConstraintViolation; nil when in range.
     static func below(_ minimum: Int, _ value: Int?, at path: String) -> OCPPViolation? {
@@ -31,11 +32,7 @@ extension V201.StatusNotificationRequest {
 }
 
 extension V201.TransactionEventRequest {
-    /// A transaction starts on an EVSE numbered from 1, or on none yet (authorized first): a
-    /// Started on `evse.id` 0 would open a session on no EVSE.
-    public var rangeViolation: OCPPViolation? {
-        .below(eventType == .started ? 1 : 0, evse?.id, at: "evse.id") ?? .below(0, evse?.connectorId, at: "evse.connectorId")
-    }
+    public var rangeViolation: OCPPViolation? { .below(0, evse?.id, at: "evse.id") ?? .below(0, evse?.connectorId, at: "evse.connectorId") }
 }
 
 extension V201.MeterValuesRequest {
