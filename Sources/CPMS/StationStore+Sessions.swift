@@ -150,7 +150,9 @@ extension StationStore {
                 .first else { return false }
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
             if let superseded = anomalies.firstIndex(where: { $0.hasPrefix("superseded: ") }) {
-                anomalies[superseded] = "stop received after a later transaction began on the same EVSE"
+                anomalies[superseded] = anomalies[superseded].hasSuffix("which never named its EVSE")
+                    ? "stop received after a later transaction began on the station (this one never named its EVSE)"
+                    : "stop received after a later transaction began on the same EVSE"
             }
             if let start = row[2].text.flatMap(StoreTime.parse), let stop = StoreTime.parse(stopTime), stop < start {
                 anomalies.append("stopped before it started (\(stopTime) < \(row[2].text ?? "")): the charger's clock")

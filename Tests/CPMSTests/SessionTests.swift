@@ -399,6 +399,17 @@ import Transport
         #expect(try await store.session(lost)?.anomalies.first?.hasPrefix("superseded: transaction D started at") == true)
         _ = try await store.stopSession(id: later, stopTime: Self.at(40).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
         #expect(!(try await store.hasActiveSession(station: "CS-0", evse: nil)))
+        // Its card is free again; and a stop arriving after all says what happened.
+        #expect(!(try await store.hasActiveSession(token: "CARD", station: "CS-9", now: Self.at(41).rfc3339)))
+        #expect(try await store.stopSession(id: lost, stopTime: Self.at(45).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339))
+        #expect(try await store.session(lost)?.anomalies == ["stop received after a later transaction began on the station (this one never named its EVSE)"])
+
+        // One that still sends readings after the later session began is still charging: it keeps counting.
+        let charging = try await start(evse: 0, minute: 50, ref: "E")
+        let next = try await start(evse: 1, minute: 70, ref: "F")
+        try await store.addSamples(session: charging, [MeterSample(at: Self.at(75).rfc3339, measurand: "Energy.Active.Import.Register", value: 500, unit: "Wh")])
+        _ = try await store.stopSession(id: next, stopTime: Self.at(80).rfc3339, meterStopWh: 10, reason: "Local", now: Self.now.rfc3339)
+        #expect(try await store.hasActiveSession(station: "CS-0", evse: nil))
     }
 
     @Test func decimalMeterValues() {
