@@ -39,6 +39,10 @@ public final class RunningCostSender: Sendable {
     private let commands: CommandService
     private let now: @Sendable () -> ContinuousClock.Instant
     private let schedule: Mutex<RunningCostSchedule>
+    /// Transactions whose Ended has arrived (`station|transactionId`), newest last, at most
+    /// `endedLimit`: a running cost for one of them is not sent.
+    private let ended = Mutex<(set: Set<String>, order: [String])>(([], []))
+    static let endedLimit = 4_096
     private let queue: AsyncStream<RunningSessionUpdate>
     private let input: AsyncStream<RunningSessionUpdate>.Continuation
 
@@ -58,6 +62,27 @@ public final class RunningCostSender: Sendable {
         guard schedule.withLock({ $0.claim(session: update.session, at: instant) }) else { return }
         if case .enqueued = input.yield(update) { return }
         schedule.withLock { $0.release(session: update.session) }   // queue full, or the sender stopped
+    }
+
+    /// A transaction's Ended has arrived (`StationHandlers.transactionEnding`, before its answer):
+    /// its running cost is not sent from now on. A CostUpdated already submitted went out ahead
+    /// of the Ended's answer (Vigil's calls wait only for answers begun before them), while the
+    /// charger still ran the transaction; one submitted later would follow the answer.
+    public func transactionEnding(station: String, transactionId: String) {
+        let key = "\(station)|\(transactionId)"
+        ended.withLock { ended in
+            guard ended.set.insert(key).inserted else { return }
+            ended.order.append(key)
+            if ended.order.count > Self.endedLimit {
+                let dropped = ended.order.prefix(ended.order.count - Self.endedLimit)
+                ended.set.subtract(dropped)
+                ended.order.removeFirst(dropped.count)
+            }
+        }
+    }
+
+    func hasEnded(_ update: RunningSessionUpdate) -> Bool {
+        ended.withLock { $0.set.contains("\(update.station)|\(update.transactionId)") }
     }
 
     /// Sends what `observe` queues until the task is cancelled or `finish` is called, at most
@@ -85,7 +110,7 @@ public final class RunningCostSender: Sendable {
     /// Prices `update`'s session as it stands and sends the gross. A session that has delivered
     /// nothing yet gives its claim back: its next report may have something to show.
     func send(_ update: RunningSessionUpdate) async -> Outcome {
-        guard let until = Instant.parse(update.chargerTime) else { return .noPrice }
+        guard let until = Instant.parse(update.chargerTime), !hasEnded(update) else { return .noPrice }
         let totalCost: Double
         switch await billing.runningCost(session: update.session, until: until) {
         case .cost(let cost): totalCost = cost
@@ -94,6 +119,8 @@ public final class RunningCostSender: Sendable {
             return .noPrice
         case .none: return .noPrice
         }
+        // Checked again after pricing (which reads the store): the Ended may have begun meanwhile.
+        guard !hasEnded(update) else { return .noPrice }
         let outcome = await commands.sendCostUpdated(totalCost: totalCost, transactionId: update.transactionId, to: update.station,
                                                      timeout: Self.answerTimeout)
         guard outcome == .accepted else {

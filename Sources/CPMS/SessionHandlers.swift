@@ -101,6 +101,7 @@ extension StationHandlers {
         handlers.on(V201.TransactionEventRequest.self) { request, connection in
             let now = this.clock()
             let reference = request.transactionInfo.transactionId
+            if request.eventType == .ended { this.transactionEnding?(connection.stationId, reference) }
             let samples = (request.meterValue ?? []).flatMap { value in
                 value.sampledValue.map { sample in
                     MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",

@@ -29,6 +29,11 @@ public struct StationHandlers: Sendable {
     /// running cost (`CostUpdated`, sent by serve's Billing side after the answer). Called on
     /// the answer's path: it must return at once. Nil: nobody listens.
     public var runningSessionUpdated: (@Sendable (RunningSessionUpdate) -> Void)?
+    /// Hears that a 2.0.1 transaction's Ended has arrived (station, transactionId) — called as
+    /// its handling begins, before anything is stored or answered — so that nothing about the
+    /// running transaction (`CostUpdated`) goes out after the charger closed it. Must return at
+    /// once.
+    public var transactionEnding: (@Sendable (_ station: String, _ transactionId: String) -> Void)?
 
     public init(store: StationStore, policy: RegistrationPolicy, heartbeatInterval: Int, catalog: VendorCatalog? = nil,
                 clock: @escaping @Sendable () -> OCPPDateTime) {

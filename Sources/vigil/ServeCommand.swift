@@ -340,7 +340,10 @@ struct ServeCommand {
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
         if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
-        if let sender = billing?.runningCost { stations.runningSessionUpdated = { sender.observe($0) } }
+        if let sender = billing?.runningCost {
+            stations.runningSessionUpdated = { sender.observe($0) }
+            stations.transactionEnding = { sender.transactionEnding(station: $0, transactionId: $1) }
+        }
         stations.concurrentUse = concurrentUse
         let messages = MessageLog(store: store, retention: messageRetention)
         let quirkLog = QuirkLog(store: store)

@@ -108,6 +108,44 @@ import Testing
         }
     }
 
+    /// Updated and Ended back to back (a charger's burst): the running cost of a transaction
+    /// whose Ended has begun is not sent — it would reach the charger after it closed it.
+    @Test func noRunningCostFollowsTheEndOfItsTransaction() async throws {
+        try await Self.withBilling { store, billing in
+            let registry = ConnectionRegistry(), clock = TestClock()
+            let sender = RunningCostSender(billing: billing, commands: CommandService(connections: registry), interval: .seconds(300),
+                                           now: { clock.now })
+            var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.at(0) })
+            stations.finalCost = { await billing.quote(session: $0) }
+            let ending = Mutex<[String]>([])
+            stations.transactionEnding = { station, transaction in
+                ending.withLock { $0.append("\(station)|\(transaction)") }
+                sender.transactionEnding(station: station, transactionId: transaction)
+            }
+            // The running cost is priced only once the Ended has begun (not stored yet): the order a
+            // burst can produce.
+            let held = Mutex<[RunningSessionUpdate]>([])
+            stations.runningSessionUpdated = { update in held.withLock { $0.append(update) } }
+            let frames = Frames()
+            try await withCSMS(stations, registry: registry) { port in
+                let (charger, running) = try await connectCharger(
+                    port: port, id: "CS-1", version: .v201, handlers: ["CostUpdated": { _, _ in JSONObject() }],
+                    frames: { text in frames.lines.withLock { $0.append(text) } })
+                _ = try await charger.call(Self.event(.started, wh: 1_000, minute: 0, seqNo: 0))
+                _ = try await charger.call(Self.event(.updated, wh: 6_000, minute: 10, seqNo: 1))
+                let update = try #require(held.withLock { $0.first })
+                sender.transactionEnding(station: "CS-1", transactionId: "tx-1")   // as the Ended's handling begins
+                #expect(await sender.send(update) == .noPrice)
+                // The handler tells of an Ended as it begins.
+                _ = try await charger.call(Self.event(.ended, wh: 7_000, minute: 11, seqNo: 2))
+                #expect(ending.withLock { $0 } == ["CS-1|tx-1"])
+                await charger.socket.close()
+                await running.value
+            }
+            #expect(!frames.lines.withLock { $0 }.contains { $0.contains("\"CostUpdated\"") })
+        }
+    }
+
     @Test func aStationWithoutCostUpdatedIsLeftAloneAndA16StationNeverGetsOne() async throws {
         try await Self.withBilling { store, billing in
             let registry = ConnectionRegistry(), clock = TestClock()
