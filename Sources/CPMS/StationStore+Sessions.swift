@@ -35,13 +35,7 @@ extension StationStore {
             SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = ? AND s.status = 'active' AND s.id <> ?
               AND \(StoreTime.seconds("s.start_time")) <= \(StoreTime.seconds("?"))
             """, station, evse, id, startTime)
-        let note = "superseded: transaction \(ref) started on the same EVSE at \(startTime) and no stop was received for this one"
-        for row in open {
-            var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
-            guard !anomalies.contains(where: { $0.hasPrefix("superseded: ") }) else { continue }
-            anomalies.append(note.replacingOccurrences(of: ";", with: ","))
-            try database.run("UPDATE sessions SET anomalies = ? WHERE id = ?", anomalies.joined(separator: ";"), row[0].int ?? 0)
-        }
+        try noteSuperseded(open, "superseded: transaction \(ref) started on the same EVSE at \(startTime) and no stop was received for this one")
     }
 
     /// How long a 2.0.1 session may wait for its EVSE (authorized first, the cable not plugged
@@ -58,8 +52,12 @@ extension StationStore {
             SELECT s.id, s.anomalies FROM sessions AS s WHERE s.station = ? AND s.evse = 0 AND s.status = 'active' AND s.id <> ?
               AND \(StoreTime.seconds("s.start_time")) < \(StoreTime.seconds("?"))
             """, station, id, before)
-        let note = "superseded: transaction \(ref) started at \(startTime), more than 10 minutes after this one, which never named its EVSE"
-        for row in open {
+        try noteSuperseded(open, "superseded: transaction \(ref) started at \(startTime), more than 10 minutes after this one, which never named its EVSE")
+    }
+
+    /// Adds `note` to each session of `rows` (id, anomalies) that has no `superseded: ` note yet.
+    func noteSuperseded(_ rows: [[SQLValue]], _ note: String) throws {
+        for row in rows {
             var anomalies = (row[1].text ?? "").split(separator: ";").map(String.init)
             guard !anomalies.contains(where: { $0.hasPrefix("superseded: ") }) else { continue }
             anomalies.append(note.replacingOccurrences(of: ";", with: ","))

@@ -30,12 +30,12 @@ public actor RuleRunner {
     nonisolated let tickInterval: Duration
     public typealias Logger = LogLine
 
-    private var engine: RuleEngine
-    private var state: RuleEngineState
+    private(set) var engine: RuleEngine
+    private(set) var state: RuleEngineState
     let store: StationStore
     private let events: EventLog
     let log: Logger
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     private var lastSaved: Date
     /// The least time between the starts of two periodic saves of the state: 10 s, or
     /// `saveCostFactor` times what encoding the last one took, at most `longestSaveInterval` —
@@ -504,29 +504,6 @@ public actor RuleRunner {
         state = engine.adopt(state)
         await saveState()
         return (added, removed, changed)
-    }
-
-    /// Hands an operator's answer to a paused ladder to the engine, as an `approval` event.
-    /// False (nothing submitted) when no ladder of `rule` for `target` waits for one.
-    /// The role the ladder of `rule` for `target` waits for, nil when it waits for none.
-    public func awaitedApprovalRole(rule: String, target: String) -> String? {
-        guard let rung = state.awaitedApprovalRung(rule: rule, target: target),
-              let found = engine.ruleSet.rules.first(where: { $0.id == rule }), found.ladder.indices.contains(rung),
-              case .approve(let approval) = found.ladder[rung].action else { return nil }
-        return approval.role
-    }
-
-    /// Submits an answer for a ladder waiting at an `approve` rung; false when none waits, or
-    /// when `role` is given and is not the one the rung asks for (it would be ignored).
-    public func approve(rule: String, target: String, approved: Bool, by person: String, role: String?) -> Bool {
-        guard let awaited = awaitedApprovalRole(rule: rule, target: target), role == nil || role == awaited else { return false }
-        let parts = target.split(separator: "/", maxSplits: 1)
-        var fields: [String: FieldValue] = ["rule": .string(rule), "target": .string(target), "approved": .bool(approved),
-                                            "by": .string(person)]
-        if let role { fields["role"] = .string(role) }
-        submit(DomainEvent(id: RandomIdentifier.make(), kind: .approval, time: DomainEvent.storagePrecision(clock()),
-                           station: String(parts.first ?? ""), connector: parts.count > 1 ? Int(parts[1]) : nil, fields: fields))
-        return true
     }
 
     public func setDecisionHandler(_ handler: @escaping @Sendable ([StoredDecision]) async -> Void) {
