@@ -85,11 +85,16 @@ extension StationHandlers {
                     try await this.emitEnded(session: session, station: connection.stationId, at: now, chargerTime: request.timestamp)
                 }
             }
-            // An unknown transaction (e.g. free-vend firmware) is still acknowledged: the
-            // charger would otherwise retry it forever.
-            guard let idTag = request.idTag else { return V16.StopTransactionResponse() }
             // The same verdict Start got for this station (its sites included), not the bare token's.
-            let decision = try await this.authorize(idTag, station: connection.stationId, now: now, concurrency: false)
+            let decision = try await request.idTag.asyncMap {
+                try await this.authorize($0, station: connection.stationId, now: now, concurrency: false)
+            }
+            // An unknown transaction (free-vend firmware, a start lost while offline) is recorded
+            // from its stop, and acknowledged: the charger would otherwise retry it forever.
+            if known == nil {
+                try await this.recordUnstartedStop(request, station: connection.stationId, authorization: decision?.outcome.rawValue, now: now)
+            }
+            guard let decision else { return V16.StopTransactionResponse() }
             return V16.StopTransactionResponse(idTagInfo: V16.StopTransactionResponse.IdTagInfo(
                 expiryDate: decision.expiry, parentIdTag: decision.parent,
                 status: V16.StopTransactionResponse.IdTagInfo.Status(rawValue: decision.idTagInfo16.status.rawValue) ?? .invalid))

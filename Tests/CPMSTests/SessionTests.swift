@@ -82,11 +82,27 @@ import Transport
             let stop = try await charger.call(V16.StopTransactionRequest(idTag: "CARD1", meterStop: 5000, timestamp: Self.at(30),
                                                                          transactionId: first.transactionId, reason: .evDisconnected))
             #expect(stop.idTagInfo?.status == .accepted)
-            // A stop for a transaction Vigil never saw is acknowledged, not refused.
-            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 10, timestamp: Self.at(31), transactionId: 999_999))
+            // A stop for a transaction Vigil never saw is acknowledged, not refused, and recorded
+            // from what it says — once, however often the charger retries it.
+            for _ in 1...2 {
+                _ = try await charger.call(V16.StopTransactionRequest(meterStop: 10, timestamp: Self.at(31), transactionId: 999_999))
+            }
+            let unstarted = try await charger.call(V16.StopTransactionRequest(
+                idTag: "CARD1", meterStop: 2_500, timestamp: Self.at(50), transactionId: 0,
+                transactionData: [V16.StopTransactionRequest.TransactionData(timestamp: Self.at(35), sampledValue: [
+                    V16.StopTransactionRequest.TransactionData.SampledValue(value: "1.5", unit: .kWh)])]))
+            #expect(unstarted.idTagInfo?.status == .accepted)
         }
         let reopened = try StationStore(path: path)   // what was acknowledged survives a restart
-        let session = try #require(try await reopened.sessions(station: "CP-S").first)
+        let orphans = try await reopened.sessions(station: "CP-S").filter { $0.transactionRef.hasPrefix("unstarted-") }
+        #expect(orphans.map(\.transactionRef) == ["unstarted-0-\(Self.at(50).rfc3339)", "unstarted-999999-\(Self.at(31).rfc3339)"])
+        let free = try #require(orphans.first)
+        #expect(free.startTime == Self.at(35).rfc3339 && free.stopTime == Self.at(50).rfc3339 && free.energyWh == 1_000)
+        #expect(free.idToken == "CARD1" && free.authorization == "accepted" && !free.isActive && free.evse == 0)
+        #expect(free.anomalies == ["no StartTransaction was received for transaction 0: recorded from its stop (started at its first meter value)"])
+        let bare = try #require(orphans.last)
+        #expect(bare.startTime == bare.stopTime && bare.energyWh == nil && bare.authorization == "none")
+        let session = try #require(try await reopened.sessions(station: "CP-S").first { !$0.transactionRef.hasPrefix("unstarted-") })
         #expect(session.id == firstId && session.transactionRef == String(firstId))
         #expect(session.evse == 2 && session.idToken == "CARD1" && session.authorization == "accepted")
         #expect(session.meterStartWh == 1000 && session.meterStopWh == 5000 && session.energyWh == 4000)
