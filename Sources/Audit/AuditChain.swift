@@ -13,6 +13,8 @@ public enum AuditChain {
     /// The action of the entry serve writes when it signs, at start, entries left unsigned
     /// beyond the cadence (`vigil audit verify` names every such entry).
     public static let lateSigningAction = "audit trail signed late"
+    /// How far an entry's time may run ahead of the clock judging it (two machines' clocks).
+    public static let futureTolerance: TimeInterval = 60
 
     public struct Cadence: Sendable, Equatable {
         public var entries: Int
@@ -84,12 +86,14 @@ public enum AuditChain {
     ///    anchored checkpoint in the database and identical, and none in the database from the
     ///    anchor's first number on that the anchor does not hold;
     /// 5. the unsigned tail: fewer than `cadence.entries` entries after the newest checkpoint,
-    ///    and (given `now`) none of them older than twice `cadence.seconds`.
+    ///    and (given `now`) none of them older than twice `cadence.seconds`, nor dated more than
+    ///    `futureTolerance` after `wallClock` (the moment of checking: a judged time set back,
+    ///    `--as-of`, does not make real entries future ones).
     /// It cannot see a tail deleted together with its checkpoints (as long as the rest still
     /// fits the cadence) without an anchor; see docs/security.md.
     /// `entries` must be in ascending id order; `checkpoints` in any order.
     public static func verify(entries: [AuditEntry], checkpoints: [AuditCheckpoint], key: [UInt8]?, now: Date? = nil,
-                              cadence: Cadence = .standard, anchor: [AuditCheckpoint]? = nil) -> Verdict {
+                              cadence: Cadence = .standard, anchor: [AuditCheckpoint]? = nil, wallClock: Date = Date()) -> Verdict {
         var previous = genesis
         var previousId = 0
         var newestEncoding = AuditEntry.Encoding.v1
@@ -168,6 +172,11 @@ public enum AuditChain {
             for entry in entries[covered...] {
                 guard let time = parseTime(entry.at) else {
                     return .incomplete(reason: "entry \(entry.id)'s time \(entry.at.debugDescription) cannot be read, so its unsigned tail cannot be dated")
+                }
+                // An unsigned entry dated after this check cannot be dated at all: a time set
+                // forward would keep a forged or edited tail looking fresh for ever.
+                if time.timeIntervalSince(wallClock) > Self.futureTolerance {
+                    return .incomplete(reason: "entry \(entry.id) has no checkpoint and is dated \(entry.at), \(Int(time.timeIntervalSince(wallClock))) s after this check: an unsigned entry from the future cannot be dated, so the checkpoint that should cover it may have been deleted")
                 }
                 if time > newest.time { newest = (entry.id, time) }
             }

@@ -133,6 +133,15 @@ public struct AuditStore: Sendable {
         }
     }
 
+    /// The times of the entries no checkpoint covers yet (at most 10,000: serve never leaves
+    /// more than a cadence unsigned; beyond that the tail is late anyway).
+    public func unsignedTailTimes() async throws -> [String] {
+        try await host.withDatabase(schema: Self.schema) { database in
+            let covered = try AuditTables.newestCheckpoint(in: database)?.entryId ?? 0
+            return try database.rows("SELECT at FROM audit_log WHERE id > ? ORDER BY id LIMIT 10000", covered).compactMap { $0.first?.text }
+        }
+    }
+
     /// The checkpoint with the highest number; nil when none was signed.
     public func newestAuditCheckpoint() async throws -> AuditCheckpoint? {
         try await host.withDatabase(schema: Self.schema) { database in try AuditTables.newestCheckpoint(in: database) }

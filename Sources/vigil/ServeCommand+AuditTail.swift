@@ -17,7 +17,11 @@ extension ServeCommand {
             guard let tail = try await AuditStore(host: store).unsignedTail() else { return }
             let count = tail.last - tail.first + 1
             let age = StoreTime.parse(tail.oldestAt).map { Int(now.timeIntervalSince($0)) } ?? Int.max
-            guard count >= cadence.entries || age > 2 * cadence.seconds else { return }
+            // A tail dated ahead of now cannot be dated (`audit verify` calls it INCOMPLETE too).
+            let future = (try await AuditStore(host: store).unsignedTailTimes()).contains {
+                StoreTime.parse($0).map { $0.timeIntervalSince(now) > AuditChain.futureTolerance } ?? true
+            }
+            guard count >= cadence.entries || age > 2 * cadence.seconds || future else { return }
             let stretch = count == 1 ? "entry \(tail.first)" : "entries \(tail.first)…\(tail.last)"
             let details = "\(stretch) (\(count), the oldest written \(tail.oldestAt)) had no checkpoint: more than serve leaves unsigned "
                 + "(one every \(cadence.entries) entries or \(cadence.seconds) s). Signed now, at start. They may be what an earlier run "

@@ -188,6 +188,26 @@ import Testing
         #expect(try await verdict(store, now: "2026-01-01T00:00:30.000Z") == .incomplete(reason: "entries 1…5 have no checkpoint and the oldest was written 240 s before entry 5 (the time it is judged at, 2026-01-01T00:00:30Z, is earlier than that entry); serve signs within 60 s and at shutdown, so a checkpoint after them was deleted (or serve was killed before signing: starting it signs them, and records on the trail that it signed them late)"))
     }
 
+    /// An unsigned entry dated in the future cannot be dated: its checkpoint may have been
+    /// deleted (the audit's case: the newest signed entry edited, dated 2030, its checkpoint
+    /// removed, the chain recomputed — it verified intact for years).
+    @Test func anUnsignedEntryFromTheFutureIsIncomplete() {
+        let entries = (1...3).reduce(into: [AuditEntry]()) { list, id in
+            let at = id == 3 ? "2030-01-01T00:00:00.000Z" : "2026-01-01T00:00:0\(id).000Z"
+            let record = AuditRecord(kind: "command", actor: "rules", station: "CP-1", details: "entry \(id)")
+            let previous = list.last?.hash ?? AuditChain.genesis
+            list.append(AuditEntry(id: id, at: at, record: record, previousHash: previous,
+                                   hash: AuditChain.hash(id: id, at: at, record: record, previousHash: previous, encoding: .v2), encoding: .v2))
+        }
+        let wallClock = AuditChain.parseTime("2026-06-01T00:00:00Z")!
+        let verdict = AuditChain.verify(entries: entries, checkpoints: [], key: key, now: wallClock, wallClock: wallClock)
+        #expect(verdict == .incomplete(reason: "entry 3 has no checkpoint and is dated 2030-01-01T00:00:00.000Z, 113184000 s after this check: an unsigned entry from the future cannot be dated, so the checkpoint that should cover it may have been deleted"))
+        // The same history judged as of a past moment (--as-of) from a clock past its entries is not future.
+        let later = AuditChain.parseTime("2030-01-01T00:00:30Z")!
+        #expect(AuditChain.verify(entries: entries, checkpoints: [], key: key, now: AuditChain.parseTime("2026-01-01T00:00:05Z"), wallClock: later)
+                != verdict)
+    }
+
     @Test(arguments: TestEngine.all) func aDeletedCheckpointLeavesAGapInTheNumbering(engine: TestEngine) async throws {
         let (store, test) = try await history(engine, entries: 250)
         defer { test.remove() }
