@@ -58,11 +58,14 @@ import Testing
 
     @Test func secretKeysAreListedInOnePlace() {
         for key in ["AuthorizationKey", "SecurityCtrlr.BasicAuthPassword", "SecurityCtrlr.BasicAuthPassword[1]", "ISO15118Ctrlr.PrivateKey",
-                    "VendorX.CloudSecret", "authorizationkey", "MyCloudApiToken", "CentralSystemCredential", "Backend.AccessToken"] {
+                    "VendorX.CloudSecret", "authorizationkey", "MyCloudApiToken", "CentralSystemCredential", "Backend.AccessToken",
+                    // Separators ignored, and names ending in Key, Pin or Pwd (an audit saw these in clear).
+                    "Authorization_Key", "WifiKey", "NetworkPSK", "ChargeBoxPin", "AdminPwd", "Wifi.Passwd", "Modem.EncryptionKey"] {
             #expect(SecretSettings.isSecret(key), "\(key)")
         }
         for key in ["HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval", "SecurityCtrlr.SecurityProfile", "AuthorizeRemoteTxRequests",
-                    "GetConfigurationMaxKeys", "LocalAuthListEnabled"] {
+                    "GetConfigurationMaxKeys", "LocalAuthListEnabled", "MeterValuesSampledData", "ConnectorPhaseRotation",
+                    "SupportedFeatureProfiles", "StopTxnSampledData", "OCPPCommCtrlr.WebSocketPingInterval", "ReserveConnectorZeroSupported"] {
             #expect(!SecretSettings.isSecret(key), "\(key)")
         }
         #expect(SecretSettings.recordable("abc", key: "AuthorizationKey") == "«redacted, 3 chars»")

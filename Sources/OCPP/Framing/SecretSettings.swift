@@ -1,12 +1,15 @@
+import Foundation
+
 /// The station configuration keys whose values are secrets, in one place, and the redaction of
 /// their values wherever Vigil writes them down (audit trail, API answers, CLI output, the text
 /// log and the raw message log). The value sent to the station is never changed: only what is
 /// recorded is.
 ///
 /// Secret: 1.6 `AuthorizationKey`; 2.0.1 `SecurityCtrlr.BasicAuthPassword` and every other
-/// variable whose name contains `Password`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey`,
-/// `Token`, `Credential` or `AuthorizationKey` (case-insensitive; for 2.0.1 the variable name
-/// counts, with or without its component and instances). Vendors name cloud and back-end
+/// name that contains `Password`, `Passwd`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey`,
+/// `Token`, `Credential`, `PSK` or `AuthorizationKey`, or ends in `Key`, `Pin` or `Pwd`
+/// (case-insensitive, separators such as `_` ignored: `Authorization_Key`, `WifiKey`,
+/// `NetworkPSK`, `ChargeBoxPin`; for 2.0.1 each name of `Component.Variable` counts). Vendors name cloud and back-end
 /// credentials freely (`MyCloudApiToken`, `CentralSystemCredential`): a harmless setting
 /// redacted costs a look at the station, a secret kept in clear cannot be taken back.
 ///
@@ -14,13 +17,16 @@
 /// SetVariables requests, GetConfiguration and GetVariables results, NotifyReport — and returns
 /// every other frame untouched after a cheap byte scan, so it can run on every frame logged.
 public enum SecretSettings {
-    /// Lower-case fragments that make a key secret.
-    static let fragments = ["authorizationkey", "password", "privatekey", "secret", "passphrase", "apikey", "token", "credential"]
+    /// Lower-case fragments that make a key secret anywhere in its name, and endings that do
+    /// at its end (each name of a 2.0.1 `Component.Variable`), compared with separators
+    /// (`_`, `-`, spaces …) taken out: `Authorization_Key` is `AuthorizationKey`.
+    static let fragments = ["authorizationkey", "password", "passwd", "privatekey", "secret", "passphrase", "apikey", "token", "credential", "psk"]
+    static let endings = ["key", "pin", "pwd"]
 
     /// Whether a 1.6 key or 2.0.1 `Component.Variable` (or a bare variable name) holds a secret.
     public static func isSecret(_ key: String) -> Bool {
-        let lowered = key.lowercased()
-        return fragments.contains { lowered.contains($0) }
+        let names = key.lowercased().split(separator: ".").map { name in String(name.unicodeScalars.filter(CharacterSet.alphanumerics.contains)) }
+        return names.contains { name in fragments.contains { name.contains($0) } || endings.contains { name.hasSuffix($0) } }
     }
 
     /// What is recorded instead of a secret value: `«redacted, 40 chars»`.
