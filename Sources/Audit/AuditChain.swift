@@ -46,6 +46,20 @@ public enum AuditChain {
         Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
     }
 
+    /// A version-3 checkpoint's signature: as version 2 under its own tag. A version-3
+    /// checkpoint also says that from it on every entry carries its writer's seal (`seal`), so
+    /// it cannot be passed off as a version-2 one, nor the seals stripped.
+    public static func signV3(sequence: Int, entryId: Int, hash: String, at: String, key: [UInt8]) -> String {
+        Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v3\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
+    }
+
+    /// An entry's seal: an HMAC of its id and hash under the audit key, written by whoever
+    /// appends it with the key. The hash alone anyone can compute from the entry before; the
+    /// seal only a holder of the key — so an entry chained by hand, without the key, has none.
+    public static func seal(id: Int, hash: String, key: [UInt8]) -> String {
+        Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-entry-seal-v1\n\(id)\n\(hash)".utf8))
+    }
+
     /// A key's fingerprint: an HMAC of a fixed text under it, which tells two keys apart and
     /// says nothing about either (stored in the database to refuse a node with another key).
     public static func keyFingerprint(_ key: [UInt8]) -> String {
@@ -54,9 +68,11 @@ public enum AuditChain {
 
     /// The signature `checkpoint` should carry under `key`, by its version.
     public static func expectedSignature(_ checkpoint: AuditCheckpoint, key: [UInt8]) -> String {
-        checkpoint.version >= 2
-            ? sign(sequence: checkpoint.sequence, entryId: checkpoint.entryId, hash: checkpoint.hash, at: checkpoint.at, key: key)
-            : sign(entryId: checkpoint.entryId, hash: checkpoint.hash, key: key)
+        switch checkpoint.version {
+        case 3...: return signV3(sequence: checkpoint.sequence, entryId: checkpoint.entryId, hash: checkpoint.hash, at: checkpoint.at, key: key)
+        case 2: return sign(sequence: checkpoint.sequence, entryId: checkpoint.entryId, hash: checkpoint.hash, at: checkpoint.at, key: key)
+        default: return sign(entryId: checkpoint.entryId, hash: checkpoint.hash, key: key)
+        }
     }
 
     /// What verification found: intact (with how much it checked), or the first problem.
@@ -153,6 +169,23 @@ public enum AuditChain {
             last = checkpoint
         }
         if let anchor, let problem = compare(anchor: anchor, with: ordered, now: now, cadence: cadence) { return .incomplete(reason: problem) }
+        // Seals: every seal present must be the key's; from the first version-3 checkpoint's
+        // stretch on, every entry must carry one.
+        let sealedFrom = ordered.contains { $0.version >= 3 } ? (ordered.last { $0.version < 3 }?.entryId ?? 0) + 1 : Int.max
+        var unsealed: [Int] = []
+        for entry in entries {
+            if let seal = entry.seal {
+                if seal != Self.seal(id: entry.id, hash: entry.hash, key: key) {
+                    return .broken(entryId: entry.id, reason: "its seal does not match: it was written or changed without the audit key")
+                }
+            } else if entry.id >= sealedFrom {
+                unsealed.append(entry.id)
+            }
+        }
+        if !unsealed.isEmpty {
+            let listed = unsealed.prefix(10).map(String.init).joined(separator: ", ") + (unsealed.count > 10 ? " … (\(unsealed.count))" : "")
+            return .unverifiable(reason: "entr\(unsealed.count == 1 ? "y" : "ies") \(listed) carr\(unsealed.count == 1 ? "ies" : "y") no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what \(unsealed.count == 1 ? "it says" : "they say") cannot be shown to be Vigil's")
+        }
         let covered = last?.entryId ?? 0
         let unsigned = previousId - covered
         if unsigned >= cadence.entries {

@@ -43,14 +43,19 @@ public struct AuditEntry: Sendable, Equatable {
     public var previousHash: String
     public var hash: String
     public var encoding: Encoding
+    /// The writer's seal (`AuditChain.seal`: an HMAC of id and hash under the audit key); nil
+    /// when written without the key (before seals existed, or by a process that could not read it).
+    public var seal: String?
 
-    public init(id: Int, at: String, record: AuditRecord, previousHash: String, hash: String, encoding: Encoding = .current) {
+    public init(id: Int, at: String, record: AuditRecord, previousHash: String, hash: String, encoding: Encoding = .current,
+                seal: String? = nil) {
         self.id = id
         self.at = at
         self.record = record
         self.previousHash = previousHash
         self.hash = hash
         self.encoding = encoding
+        self.seal = seal
     }
 
     /// How an entry is turned into the bytes its hash covers. Stored with each entry

@@ -76,7 +76,8 @@ extension AuditExport {
                                  site: try fields.optional("site"), rule: try fields.optional("rule"), action: try fields.optional("action"),
                                  outcome: try fields.optional("outcome"), details: details)
         let entry = AuditEntry(id: id, at: at, record: record,
-                               previousHash: try fields.string("previousHash"), hash: try fields.string("hash"), encoding: encoding)
+                               previousHash: try fields.string("previousHash"), hash: try fields.string("hash"), encoding: encoding,
+                               seal: try fields.absentOr("seal"))
         return Entry(entry: entry, isSelected: selected, detailsProblem: problem)
     }
 
@@ -103,6 +104,13 @@ extension AuditExport {
             guard let value = object[key] else { throw error("missing \"\(key)\" (null when the entry has none)") }
             if value is NSNull { return nil }
             guard let text = value as? String else { throw error("\"\(key)\" must be a string or null") }
+            return text
+        }
+
+        /// A string that may be absent (a field newer than some exports: `seal`).
+        func absentOr(_ key: String) throws(ParseError) -> String? {
+            guard let value = object[key], !(value is NSNull) else { return nil }
+            guard let text = value as? String else { throw error("\"\(key)\" must be a string") }
             return text
         }
 

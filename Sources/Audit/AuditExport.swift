@@ -99,6 +99,7 @@ public struct AuditExport: Sendable, Equatable {
                              ("action", record.action), ("outcome", record.outcome)] {
             object[key] = value ?? NSNull()
         }
+        if let seal = entry.seal { object["seal"] = seal }
         if let structured = structuredDetails(record.details) {
             object["details"] = structured
             object["detailsText"] = record.details

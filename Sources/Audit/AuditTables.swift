@@ -7,8 +7,8 @@ import Store
 /// chain linear (the host's connection).
 public enum AuditTables {
     /// Appends records in order, chaining each to the last (encoding v2), inside the caller's
-    /// transaction; returns their ids. With a key, a checkpoint is signed whenever
-    /// `cadence.entries` entries have followed the newest one.
+    /// transaction; returns their ids. With a key, each is sealed (`AuditChain.seal`) and a
+    /// checkpoint is signed whenever `cadence.entries` entries have followed the newest one.
     public static func insert(_ records: [AuditRecord], _ signing: AuditSigning, into database: any SQLDatabase) throws -> [Int] {
         let (key, now, cadence) = (signing.key, signing.now, signing.cadence)
         var ids: [Int] = []
@@ -20,10 +20,11 @@ public enum AuditTables {
             id += 1
             let hash = AuditChain.hash(id: id, at: now, record: record, previousHash: previous, encoding: .current)
             try database.run("""
-                INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_log (id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding, seal)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, id, now, record.kind, record.actor, record.station, record.site, record.rule, record.action,
-                record.outcome, record.details, previous, hash, AuditEntry.Encoding.current.rawValue)
+                record.outcome, record.details, previous, hash, AuditEntry.Encoding.current.rawValue,
+                key.map { AuditChain.seal(id: id, hash: hash, key: $0) })
             if let key, id - covered >= cadence.entries {
                 try insertCheckpoint(entryId: id, hash: hash, key: key, now: now, in: database)
                 covered = id
@@ -48,18 +49,19 @@ public enum AuditTables {
         return signed
     }
 
-    /// Numbered after the newest (1 for the first), version 2: signs number, entry, hash and time.
+    /// Numbered after the newest (1 for the first), version 3: signs number, entry, hash and time,
+    /// and says that entries from its stretch on are sealed.
     static func insertCheckpoint(entryId: Int, hash: String, key: [UInt8], now: String, in database: any SQLDatabase) throws {
         let sequence = (try newestCheckpoint(in: database)?.sequence ?? 0) + 1
-        try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (?, ?, ?, ?, ?, 2)",
-                         entryId, hash, AuditChain.sign(sequence: sequence, entryId: entryId, hash: hash, at: now, key: key), now, sequence)
+        try database.run("INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version) VALUES (?, ?, ?, ?, ?, 3)",
+                         entryId, hash, AuditChain.signV3(sequence: sequence, entryId: entryId, hash: hash, at: now, key: key), now, sequence)
     }
 
     static func newestCheckpoint(in database: any SQLDatabase) throws -> AuditCheckpoint? {
         try database.rows(checkpointColumns + " ORDER BY sequence DESC LIMIT 1").first.map(checkpointRow)
     }
 
-    static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding FROM audit_log"
+    static let auditColumns = "SELECT id, at, kind, actor, station, site, rule, action, outcome, details, previous_hash, hash, encoding, seal FROM audit_log"
     static let checkpointColumns = "SELECT id, entry_id, hash, signature, at, sequence, version FROM audit_checkpoints"
 
     static func entryRow(_ row: [SQLValue]) -> AuditEntry {
@@ -68,7 +70,7 @@ public enum AuditTables {
                                        rule: row[6].text, action: row[7].text, outcome: row[8].text, details: row[9].text ?? ""),
                    previousHash: row[10].text ?? "", hash: row[11].text ?? "",
                    // An unknown encoding number reads as v1, whose hash then fails: never silently trusted.
-                   encoding: row[12].int.flatMap { AuditEntry.Encoding(rawValue: $0) } ?? .v1)
+                   encoding: row[12].int.flatMap { AuditEntry.Encoding(rawValue: $0) } ?? .v1, seal: row[13].text)
     }
 
     static func checkpointRow(_ row: [SQLValue]) -> AuditCheckpoint {

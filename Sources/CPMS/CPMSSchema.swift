@@ -422,5 +422,11 @@ enum CPMSSchema {
             ALTER TABLE stations ADD COLUMN skew_candidate REAL;
             ALTER TABLE stations ADD COLUMN skew_candidate_since TEXT;
             """),
+        // Each audit entry sealed with the audit key (`AuditChain.seal`) by the writer that holds
+        // it: the chain's hashes alone anyone can compute, so a correctly chained entry appended
+        // by hand was signed at the next checkpoint like Vigil's own.
+        Migration(version: 29, name: "audit entries sealed with the key", sql: """
+            ALTER TABLE audit_log ADD COLUMN seal TEXT;
+            """),
     ])
 }

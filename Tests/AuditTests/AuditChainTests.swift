@@ -123,9 +123,37 @@ import Testing
     @Test(arguments: TestEngine.all) func aRechainWithTheCheckpointsDeletedTooIsIncomplete(engine: TestEngine) async throws {
         let (store, test) = try await history(engine, entries: 120)
         defer { test.remove() }
-        try tamper(test, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17; DELETE FROM audit_checkpoints")
+        // Seals stripped too (a rechained entry's seal no longer matches its hash).
+        try tamper(test, "UPDATE audit_log SET outcome = 'rejected' WHERE id = 17; DELETE FROM audit_checkpoints; UPDATE audit_log SET seal = NULL")
         try await rechain(store, test, from: 17)
         #expect(try await verdict(store) == .incomplete(reason: "no checkpoint covers any of the 120 entries; one is signed every 100 entries, so the checkpoints were deleted"))
+    }
+
+    /// The chain's hashes anyone can compute; the seal only a holder of the key. A rechained
+    /// entry keeps a seal that no longer matches; one appended by hand, correctly chained, has
+    /// none — and the next checkpoint serve signs does not make it Vigil's (the audit's case:
+    /// a forged "kill switch on" verified intact, signed and anchored).
+    @Test(arguments: TestEngine.all) func entriesWithoutTheKeysSealAreNotVigils(engine: TestEngine) async throws {
+        let (store, test) = try await history(engine, entries: 120)
+        defer { test.remove() }
+        #expect(try await verdict(store) == .intact(entries: 120, checkpoints: 2))
+        // A forged entry, chained by hand after the newest, then signed by serve's next checkpoint.
+        let last = try #require(try await AuditStore(host: store).auditEntry(id: 120))
+        let record = AuditRecord(kind: "operator", actor: "bob", action: "kill switch on", outcome: "done", details: "forged")
+        let at = "2026-01-01T00:10:00.000Z"
+        let hash = AuditChain.hash(id: 121, at: at, record: record, previousHash: last.hash)
+        try tamper(test, """
+            INSERT INTO audit_log (id, at, kind, actor, action, outcome, details, previous_hash, hash, encoding)
+            VALUES (121, '\(at)', 'operator', 'bob', 'kill switch on', 'done', 'forged', '\(last.hash)', '\(hash)', 2)
+            """)
+        try await AuditStore(host: store).checkpointAudit(key: key, now: "2026-01-01T00:10:01.000Z")
+        #expect(try await verdict(store) == .unverifiable(reason: "entry 121 carries no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what it says cannot be shown to be Vigil's"))
+        // A seal made up without the key does not match.
+        try tamper(test, "UPDATE audit_log SET seal = '\(String(repeating: "0", count: 64))' WHERE id = 121")
+        #expect(try await verdict(store) == .broken(entryId: 121, reason: "its seal does not match: it was written or changed without the audit key"))
+        // Stripping a sealed entry's seal is seen too.
+        try tamper(test, "UPDATE audit_log SET seal = NULL WHERE id IN (50, 121)")
+        #expect(try await verdict(store) == .unverifiable(reason: "entries 50, 121 carry no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what they say cannot be shown to be Vigil's"))
     }
 
     @Test(arguments: TestEngine.all) func aDeletedEntryIsNamed(engine: TestEngine) async throws {
@@ -360,7 +388,7 @@ import Testing
         #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1]])
         try await AuditStore(host: store).appendAudit([AuditRecord(kind: "system", actor: "system", details: "after the upgrade")], key: key, now: "2026-01-01T00:00:30.000Z")
         try await AuditStore(host: store).checkpointAudit(key: key, now: Self.minuteLater)
-        #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 2]])
+        #expect(try await AuditStore(host: store).auditCheckpoints().map { [$0.sequence, $0.version] } == [[1, 1], [2, 3]])
         #expect(try await verdict(store) == .intact(entries: 4, checkpoints: 2))
     }
 
