@@ -79,9 +79,13 @@ public enum APIRoutes {
         router.on("GET", "/api/v1/openapi.json") { _ in .json(.ok, description) }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/stations", log: log) {
-                let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 10_000)
-                let stations = window.apply(try await store.stations())
-                return .json(.ok, Array(JSONWriter.string(.array(stations.map(json))).utf8))
+                let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 100_000)
+                let all = try await store.stations()
+                var response = HTTPResponse.json(.ok, Array(JSONWriter.string(.array(window.apply(all).map(json))).utf8))
+                // How many there are, so a client holding fewer knows the list was cut (the
+                // dashboard asks for them all and says so when it could not get them).
+                response.headers.set("X-Total-Count", String(all.count))
+                return response
             }
         }
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in

@@ -41,7 +41,7 @@ enum OpenAPIDocument {
         Operation(method: "GET", path: "/api/v1/openapi.json", summary: "This document.", access: "open",
                   answer: ("200", "OpenAPI 3.1.", anyObject)),
         Operation(method: "GET", path: "/api/v1/stations", summary: "Every station with its connectors' live status.", access: "viewer",
-                  query: [("limit", "How many (1…10000, default 1000).", "integer")],
+                  query: [("limit", "How many, the first by id (1…100000, default 1000); the X-Total-Count header says how many there are.", "integer")],
                   answer: ("200", "Stations.", ["type": "array", "items": ref("Station")]), errors: ["400"]),
         Operation(method: "GET", path: "/api/v1/stations/{id}", summary: "One station with its connectors.", access: "viewer",
                   answer: ("200", "The station, with `openFaults`: every fault open at it (evse 0: the station itself; a 2.0.1 NotifyEvent problem is on no connector's status).",

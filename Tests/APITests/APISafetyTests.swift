@@ -121,7 +121,7 @@ import Testing
             ("/api/v1/decisions?limit=1001", #"limit must be 1…1000, got "1001""#),
             ("/api/v1/sessions?limit=1001", #"limit must be 1…1000, got "1001""#),
             ("/api/v1/sessions?limit=-1", #"limit must be 1…1000, got "-1""#),
-            ("/api/v1/stations?limit=10001", #"limit must be 1…10000, got "10001""#),
+            ("/api/v1/stations?limit=100001", #"limit must be 1…100000, got "100001""#),
         ]
         for row in rows {
             let answer = await serve.exchange("GET", row.target)
@@ -129,9 +129,14 @@ import Testing
             #expect(answer.json?["error"] as? String == row.message, "\(row.target)")
             #expect(answer.json?["code"] as? String == "invalid_parameter", "\(row.target)")
         }
-        for target in ["/api/v1/decisions?limit=1000", "/api/v1/sessions?limit=1", "/api/v1/sessions", "/api/v1/stations?limit=10000"] {
+        for target in ["/api/v1/decisions?limit=1000", "/api/v1/sessions?limit=1", "/api/v1/sessions", "/api/v1/stations?limit=100000"] {
             #expect(await serve.exchange("GET", target).status == 200, "\(target)")
         }
+        // The stations list says how many there are, so a client holding fewer knows it was cut.
+        for id in ["CP-1", "CP-2", "CP-3"] { _ = try serve.cli(["stations", "add", id, "--db", serve.databasePath]) }
+        let cut = await serve.exchange("GET", "/api/v1/stations?limit=2")
+        let listed = (try? JSONSerialization.jsonObject(with: Data(cut.body.utf8))) as? [Any]
+        #expect(listed?.count == 2 && cut.header("X-Total-Count") == "3", "\(cut.raw)")
     }
 
     @Test func internalErrorHasARequestIdAndNoSQL() async throws {

@@ -27,7 +27,7 @@ Vigil.pages.errors = async function (view) {
     return;
   }
   if (!Vigil.api.isMissing(result)) { view.appendChild(Vigil.failure("Errors", result)); return; }
-  const stations = await Vigil.api.get("/api/v1/stations");
+  const stations = await Vigil.api.get("/api/v1/stations?limit=100000");
   if (!stations.ok) { view.appendChild(Vigil.failure("Stations", stations)); return; }
   const chosen = stations.data.slice(0, 100);
   const histories = await Promise.all(chosen.map((s) => Vigil.api.get(`/api/v1/stations/${encodeURIComponent(s.id)}/history?limit=1000`)));

@@ -10,7 +10,8 @@ Vigil.sites = {
 
   /// {sites: [{id, name, stations, connectors, online, offline, stationIds}], derived, stations}
   async load() {
-    const stationsResult = await Vigil.api.get("/api/v1/stations");
+    // Every station (the route's default is the first 1,000 by id).
+    const stationsResult = await Vigil.api.get("/api/v1/stations?limit=100000");
     if (!stationsResult.ok) return { error: stationsResult };
     const stations = stationsResult.data;
     const sitesResult = await Vigil.api.get("/api/v1/sites");
