@@ -119,7 +119,9 @@ public struct FleetSimulator: Sendable {
         lines.append("  remediated by a command: \(remediated.count), recovered by themselves: \(selfHealed.count), taken out of service: \(disabled.count), still faulted: \(summary.faults.count - remediated.count - selfHealed.count - disabled.count)")
         let times = remediated.compactMap { fault in fault.recoveredAt.map { $0 - fault.injectedAt } }.sorted()
         if !times.isEmpty {
-            lines.append(String(format: "  time to remediation: median %.0f s, worst %.0f s (simulated)", times[times.count / 2], times.last ?? 0))
+            // The median of an even count is the mean of the middle two (120 s and 180 s: 150 s).
+            let median = times.count.isMultiple(of: 2) ? (times[times.count / 2 - 1] + times[times.count / 2]) / 2 : times[times.count / 2]
+            lines.append(String(format: "  time to remediation: median %.0f s, worst %.0f s (simulated)", median, times.last ?? 0))
         }
         for fault in summary.faults {
             var line = "  \(fault.station)/\(fault.connector) \(fault.code) [\(fault.behaviour.rawValue)] at \(Int(fault.injectedAt)) s: "

@@ -36,7 +36,7 @@ struct SimulateCommand {
             throw CommandFailure(description: "\(scenarioPath) has errors:\n" + problems.map(\.description).joined(separator: "\n"))
         }
         if let text = arguments.value("speed") {
-            guard let speed = Double(text), speed > 0, speed <= 3_600 else { throw UsageError("--speed must be a number from 0 to 3600") }
+            guard let speed = Double(text), speed > 0, speed <= 3_600 else { throw UsageError("--speed must be a number above 0 and at most 3600, got \(text.debugDescription)") }
             scenario.speed = speed
         }
         if let text = arguments.value("duration") {

@@ -21,7 +21,7 @@ extension CommandHelp {
             VerbHelp(name: "test", arguments: "[DIR]", summary: "run the fixtures in DIR/tests (events in, expected decisions out); exit 1 if one fails",
                      options: [.dir(), .vendorCodes, OptionHelp("verbose", nil, "also every decision of each fixture, under its line")]),
             VerbHelp(name: "explain", arguments: "ID [DIR]", summary: "a rule in plain words", options: [.dir()],
-                     examples: ["vigil rules explain soft-reset-stuck-internal-error"]),
+                     examples: ["vigil rules explain stuck-internal-error"]),
             VerbHelp(name: "list", arguments: "[DIR]", summary: "the rules, one per line: id, mode, pattern, description", options: [.dir(), .json]),
             VerbHelp(name: "replay", summary: "what the rules would have decided over recorded history; nothing is sent",
                      options: [.dir(), OptionHelp("db", "PATH", "replay this database's event log", default: "./var/vigil.sqlite", environment: "VIGIL_DB"),
@@ -36,7 +36,7 @@ extension CommandHelp {
                      options: [.by("who approves (required)"), OptionHelp("role", "ROLE", "the role approved as"),
                                OptionHelp("reject", nil, "refuse instead of approving"), .http],
                      environment: [.apiToken],
-                     examples: ["vigil rules approve hard-reset-after-soft CP-17 --by alice --role site-lead"]),
+                     examples: ["vigil rules approve station-fault-hard-reset CP-17 --by alice --role supervisor"]),
         ],
         examples: ["vigil rules check && vigil rules test"])
 

@@ -71,10 +71,10 @@ extension CommandHelp {
         options: [OptionHelp("scenario", "FILE", "the scenario to run (required)"),
                   OptionHelp("personalities", "FILE", "the chargers' vendor personalities", default: "Simulations/personalities.yaml"),
                   OptionHelp("url", "URL", "the CSMS's OCPP endpoint", default: "ws://127.0.0.1:9000/ocpp/", environment: "VIGIL_SIMULATE_URL"),
-                  OptionHelp("speed", "N", "time factor, 0 to 3600 (the scenario's own when not given)"),
+                  OptionHelp("speed", "N", "time factor, more than 0 and at most 3600 (the scenario's own when not given); above 1 the chargers' clocks run ahead of Vigil's (docs/simulator.md)"),
                   OptionHelp("duration", "D", "how long to run, such as 90s or 10m (the scenario's own when not given)"),
                   OptionHelp("quiet", nil, "print only the summary")],
-        examples: ["vigil simulate --scenario Simulations/demo.yaml --speed 10"])
+        examples: ["vigil simulate --scenario Simulations/demo.yaml"])
 
     static let bench = CommandHelp(
         name: "bench", summary: "benchmarks; results in bench/results/ (method and figures: docs/benchmarks.md)",
