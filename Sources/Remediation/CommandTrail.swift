@@ -22,6 +22,11 @@ public enum CommandTrail {
         /// `notVerified` for a verification.
         public var status: String
         public var note: String
+        /// The entry's own fields: the station, the rule and the action label (`reset hard`,
+        /// `disableConnector`, `triggerMessage Heartbeat` …).
+        public var station: String? = nil
+        public var rule: String? = nil
+        public var action: String? = nil
     }
 
     /// The details of a command's entry.
@@ -41,7 +46,8 @@ public enum CommandTrail {
               let object = try? JSONSerialization.jsonObject(with: Data(entry.record.details.utf8)) as? [String: Any],
               let command = object["command"] as? Int, let status = object["status"] as? String else { return nil }
         return Step(entryId: entry.id, command: command, decision: object["decision"] as? Int, ruleHash: object["ruleHash"] as? String,
-                    status: status, note: object["note"] as? String ?? "")
+                    status: status, note: object["note"] as? String ?? "", station: entry.record.station, rule: entry.record.rule,
+                    action: entry.record.action)
     }
 
     /// Where a command record and its trail disagree.
@@ -53,7 +59,7 @@ public enum CommandTrail {
 
     /// Compares a command record with the steps the trail holds for it (oldest first): the
     /// record's status must be the last status step's, its verdict the last verification's,
-    /// and its decision and rule hash those the trail names. Records older than the trail's
+    /// and its decision, rule hash, action, station and rule those the trail names. Records older than the trail's
     /// command entries (no step at all, written before entries named commands) are not judged.
     public static func check(_ row: CommandRow, steps: [Step]) -> [Finding] {
         guard !steps.isEmpty else { return [] }
@@ -84,6 +90,18 @@ public enum CommandTrail {
             }
             if let hash = first.ruleHash, let recorded = row.ruleHash, hash != recorded {
                 findings.append(Finding(command: row.id, problem: "the record's rule hash \(recorded.prefix(12)) differs from the audit trail's \(hash.prefix(12)) (entry #\(first.entryId))"))
+            }
+            // What was commanded, where, by which rule: an edit of these ("reset hard" for a
+            // ChangeAvailability Vigil sent for a ground fault) must not pass for the record.
+            let label = row.argument.map { "\(row.action) \($0)" } ?? row.action
+            if let action = first.action, action != label {
+                findings.append(Finding(command: row.id, problem: "the record says \(label); the audit trail says \(action) (entry #\(first.entryId))"))
+            }
+            if let station = first.station, station != row.station {
+                findings.append(Finding(command: row.id, problem: "the record names station \(row.station); the audit trail names \(station) (entry #\(first.entryId))"))
+            }
+            if let rule = first.rule, rule != row.rule {
+                findings.append(Finding(command: row.id, problem: "the record names rule \(row.rule); the audit trail names \(rule) (entry #\(first.entryId))"))
             }
         }
         return findings

@@ -3,7 +3,8 @@ import Audit
 import Testing
 
 /// A command record is compared with the steps its audit entries record: status, verdict,
-/// decision and rule hash must agree; entries that do not name a command are not steps.
+/// decision, rule hash, action, station and rule must agree; entries that do not name a
+/// command are not steps.
 @Suite struct CommandTrailTests {
     func row(_ status: CommandStatus, verified: Bool? = nil, decision: Int? = 5, ruleHash: String? = "abc") -> CommandRow {
         CommandRow(id: 7, decisionId: decision, createdAt: "2026-12-05T08:00:00.000Z", rule: "r", station: "CP-1", connector: 1,
@@ -22,7 +23,7 @@ import Testing
                                record: AuditRecord(kind: "outcome", actor: "CP-1", station: "CP-1", outcome: "accepted", details: details),
                                previousHash: "", hash: "")
         #expect(CommandTrail.step(entry) == CommandTrail.Step(entryId: 3, command: 7, decision: 5, ruleHash: "abc", status: "accepted",
-                                                             note: "answered Accepted in 32 ms"))
+                                                             note: "answered Accepted in 32 ms", station: "CP-1"))
         var other = entry
         other.record.kind = "decision"
         #expect(CommandTrail.step(other) == nil)
@@ -50,5 +51,16 @@ import Testing
                 .map(\.problem) == ["the record says not verified; the audit trail says verified (entry #6)"])
         #expect(CommandTrail.check(row(.accepted), steps: [step(2, "sending"), step(3, "accepted"), step(6, "notVerified")])
                 .map(\.problem) == ["the record has no verdict; the audit trail says notVerified (entry #6)"])
+        // What was sent, where and by which rule: the audit's case, a ChangeAvailability for a
+        // ground fault edited into "reset hard" on another station.
+        var sent = step(2, "sending")
+        (sent.action, sent.station, sent.rule) = ("disableConnector", "CP-2", "safety")
+        #expect(CommandTrail.check(row(.pending), steps: [sent]).map(\.problem) == [
+            "the record says reset Soft; the audit trail says disableConnector (entry #2)",
+            "the record names station CP-1; the audit trail names CP-2 (entry #2)",
+            "the record names rule r; the audit trail names safety (entry #2)",
+        ])
+        (sent.action, sent.station, sent.rule) = ("reset Soft", "CP-1", "r")
+        #expect(CommandTrail.check(row(.pending), steps: [sent]).isEmpty)
     }
 }

@@ -50,7 +50,7 @@ def independent_verify(text: str, key: bytes) -> list[tuple]:
             problems.append((e["id"], "previousHash does not link"))
         by_id[e["id"]], prev = e, e
     for n, c in enumerate(checkpoints, start=1):
-        message = (f"vigil-audit-checkpoint-v2\n{c['sequence']}\n{c['entryId']}\n{c['hash']}\n{c['at']}"
+        message = (f"vigil-audit-checkpoint-v{min(c['version'], 3)}\n{c['sequence']}\n{c['entryId']}\n{c['hash']}\n{c['at']}"
                    if c["version"] >= 2 else f"{c['entryId']}:{c['hash']}")
         if hmac.new(key, message.encode(), hashlib.sha256).hexdigest() != c["signature"] or c["sequence"] != n:
             problems.append((f"checkpoint {c['sequence']}", "bad signature or numbering"))
@@ -58,6 +58,15 @@ def independent_verify(text: str, key: bytes) -> list[tuple]:
             problems.append((c["entryId"], "checkpoint records another hash"))
         elif header["complete"] and c["entryId"] not in by_id:
             problems.append((c["entryId"], "checkpoint names a missing entry"))
+    # Seals (docs/audit.md): from the first version-3 checkpoint's stretch on, every entry carries one.
+    older = [c["entryId"] for c in checkpoints if c["version"] < 3]
+    sealed_from = (max(older) if older else 0) + 1 if any(c["version"] >= 3 for c in checkpoints) else None
+    for e in entries:
+        seal = hmac.new(key, f"vigil-audit-entry-seal-v1\n{e['id']}\n{e['hash']}".encode(), hashlib.sha256).hexdigest()
+        if "seal" in e and e["seal"] != seal:
+            problems.append((e["id"], "seal does not match"))
+        elif "seal" not in e and sealed_from is not None and e["id"] >= sealed_from:
+            problems.append((e["id"], "no seal"))
     return problems
 
 
