@@ -48,6 +48,11 @@ struct RemediationCommand {
                 status: arguments.choice("status", among: CommandStatus.allCases.map(\.rawValue)).flatMap(CommandStatus.init(rawValue:)),
                 from: arguments.time("from", bound: .lower), to: arguments.time("to", bound: .upper),
                 limit: try arguments.integer("limit", default: 50))
+            // A station nobody knows is an error (exit 1), not "no commands" (a removed station's stay listed).
+            if rows.isEmpty, let station = arguments.value("station"), try await store.station(station) == nil {
+                printError("vigil: no station \(station.debugDescription) in \(try arguments.database)\n")
+                return 1
+            }
             let now = StoreTime.format(Date())
             // Every record shown is checked against the audit trail's entries for it: an edit
             // of the table is reported (and the exit status is 1), not displayed as truth.

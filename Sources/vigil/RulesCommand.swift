@@ -91,6 +91,12 @@ struct RulesCommand {
             let rows = try await DecisionStore(host: store)
                 .decisions(station: arguments.value("station"), rule: arguments.value("rule"), kind: kind, from: from, to: to,
                            limit: try arguments.integer("limit", default: 50))
+            // A station nobody knows is an error (exit 1), not "no decisions" (a misspelt id
+            // looked like a quiet station); a removed station's decisions stay listed.
+            if rows.isEmpty, let station = arguments.value("station"), try await store.station(station) == nil {
+                printError("vigil: no station \(station.debugDescription) in \(try arguments.database)\n")
+                return 1
+            }
             // Every decision shown is checked against its audit entry (an edited row is reported,
             // and the exit status is 1).
             let trail = try await DecisionTrail.read(for: rows, from: store)

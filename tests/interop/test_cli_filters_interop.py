@@ -116,7 +116,8 @@ def test_malformed_values_are_usage_errors_and_unknown_ids_are_failures(database
     known = vigil("stations", "history", "CP-1", "--db", database)
     assert known.returncode == 0, known
     for args in (("stations", "show", "NOPE"), ("sessions", "list", "--station", "NOPE"), ("sessions", "show", "999"),
-                 ("metrics", "availability", "--station", "NOPE")):
+                 ("metrics", "availability", "--station", "NOPE"), ("rules", "decisions", "--station", "NOPE"),
+                 ("remediation", "commands", "--station", "NOPE")):
         missing = vigil(*args, "--db", database)
         assert missing.returncode == 1 and missing.stdout == "" and "no s" in missing.stderr, (args, missing)
     assert vigil("sessions", "list", "--station", "CP-1", "--db", database).returncode == 0
