@@ -83,7 +83,7 @@ public enum APIRoutes {
                 let all = try await store.stations()
                 var response = HTTPResponse.json(.ok, Array(JSONWriter.string(.array(window.apply(all).map(json))).utf8))
                 // How many there are, so a client holding fewer knows the list was cut (the
-                // dashboard asks for them all and says so when it could not get them).
+                // dashboard asks for up to the maximum).
                 response.headers.set("X-Total-Count", String(all.count))
                 return response
             }

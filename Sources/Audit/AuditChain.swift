@@ -46,11 +46,23 @@ public enum AuditChain {
         Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v2\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
     }
 
-    /// A version-3 checkpoint's signature: as version 2 under its own tag. A version-3
-    /// checkpoint also says that from it on every entry carries its writer's seal (`seal`), so
-    /// it cannot be passed off as a version-2 one, nor the seals stripped.
+    /// A version-3 checkpoint's signature: as version 2 under its own tag. From the first
+    /// version-3 checkpoint's stretch on, entries carry their writer's seal (`seal`); those
+    /// without one are named (`unsealed`).
     public static func signV3(sequence: Int, entryId: Int, hash: String, at: String, key: [UInt8]) -> String {
         Digests.hmacSHA256Hex(key: key, message: Array("vigil-audit-checkpoint-v3\n\(sequence)\n\(entryId)\n\(hash)\n\(at)".utf8))
+    }
+
+    /// The entries, from the first version-3 checkpoint's stretch on (every entry after the
+    /// checkpoint before it), that carry no seal: appended without the audit key — by a CLI
+    /// command that could not read it, a node of an earlier release, or by hand into the
+    /// database. `vigil audit verify` names them (a NOTE: a legitimate writer without the key
+    /// makes them too, so they do not fail the check; a seal that does not match does).
+    public static func unsealed(entries: [AuditEntry], checkpoints: [AuditCheckpoint]) -> [Int] {
+        let ordered = checkpoints.sorted { $0.sequence < $1.sequence }
+        guard let first = ordered.firstIndex(where: { $0.version >= 3 }) else { return [] }
+        let sealedFrom = (first > 0 ? ordered[first - 1].entryId : 0) + 1
+        return entries.filter { $0.seal == nil && $0.id >= sealedFrom }.map(\.id)
     }
 
     /// An entry's seal: an HMAC of its id and hash under the audit key, written by whoever
@@ -151,7 +163,9 @@ public enum AuditChain {
             if expectedSignature(checkpoint, key: key) != checkpoint.signature {
                 return .badCheckpoint(sequence: checkpoint.sequence, reason: "its signature does not match (forged, or signed with another key: is this the audit key the database was written with?)")
             }
-            if let last, checkpoint.version < last.version {
+            // Version 1 after a numbered one is a downgrade; a version 2 after a version 3 is a
+            // node of the earlier release signing during a rolling upgrade (both need the key).
+            if let last, checkpoint.version < min(last.version, 2) {
                 return .badCheckpoint(sequence: checkpoint.sequence, reason: "a version-\(checkpoint.version) checkpoint after a version-\(last.version) one (downgraded)")
             }
             if let last, checkpoint.entryId < last.entryId {
@@ -169,22 +183,11 @@ public enum AuditChain {
             last = checkpoint
         }
         if let anchor, let problem = compare(anchor: anchor, with: ordered, now: now, cadence: cadence) { return .incomplete(reason: problem) }
-        // Seals: every seal present must be the key's; from the first version-3 checkpoint's
-        // stretch on, every entry must carry one.
-        let sealedFrom = ordered.contains { $0.version >= 3 } ? (ordered.last { $0.version < 3 }?.entryId ?? 0) + 1 : Int.max
-        var unsealed: [Int] = []
+        // Seals: every seal present must be the key's (a missing one is `unsealed`'s to name).
         for entry in entries {
-            if let seal = entry.seal {
-                if seal != Self.seal(id: entry.id, hash: entry.hash, key: key) {
-                    return .broken(entryId: entry.id, reason: "its seal does not match: it was written or changed without the audit key")
-                }
-            } else if entry.id >= sealedFrom {
-                unsealed.append(entry.id)
+            if let seal = entry.seal, seal != Self.seal(id: entry.id, hash: entry.hash, key: key) {
+                return .broken(entryId: entry.id, reason: "its seal does not match: it was written or changed without the audit key")
             }
-        }
-        if !unsealed.isEmpty {
-            let listed = unsealed.prefix(10).map(String.init).joined(separator: ", ") + (unsealed.count > 10 ? " … (\(unsealed.count))" : "")
-            return .unverifiable(reason: "entr\(unsealed.count == 1 ? "y" : "ies") \(listed) carr\(unsealed.count == 1 ? "ies" : "y") no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what \(unsealed.count == 1 ? "it says" : "they say") cannot be shown to be Vigil's")
         }
         let covered = last?.entryId ?? 0
         let unsigned = previousId - covered

@@ -181,6 +181,13 @@ extension AuditExport {
                 }
             }
         } else {
+            // Seals, as `AuditChain.verify` checks them in a complete export: every seal present
+            // must be the key's.
+            for entry in accepted {
+                if let seal = entry.seal, seal != AuditChain.seal(id: entry.id, hash: entry.hash, key: key) {
+                    problems.append(.entry(id: entry.id, reason: "its seal does not match: it was written or changed without the audit key"))
+                }
+            }
             let unsigned = Self.ranges(accepted.map(\.id).filter { id in sound.contains(id) && !signed.contains { $0.contains(id) } })
             if !unsigned.isEmpty {
                 problems.append(.unverified(reason: "no valid checkpoint signs entries \(Self.describe(unsigned)) through this export's links (a filtered export proves an entry only when it is linked, entry by entry, to one a checkpoint names)"))

@@ -6,14 +6,16 @@ import OCPP
 /// the charger's reasons are on record for metrics, billing and disputes.
 extension StationHandlers {
     /// Records `request` as a completed session (once: a stop retried after a lost answer finds
-    /// it). Its reference is `unstarted-<transactionId>-<stop time>` — never a number, so it
-    /// cannot meet a transaction id Vigil hands out later, and two stops reusing id 0 or -1 stay
-    /// apart. Its start is its first meter value (time and register reading) when
-    /// `transactionData` carries one, else its stop; it ran on no known connector (a stop names
-    /// none).
+    /// it, even re-stamped). Its reference is `unstarted-<transactionId>-<meterStop>` — never a
+    /// number, so it cannot meet a transaction id Vigil hands out later, and two stops reusing id
+    /// 0 or -1 stay apart (a meter register only grows). Its start is its first meter value (time
+    /// and register reading) when `transactionData` carries one, else its stop; it ran on no
+    /// known connector (a stop names none). A session an earlier attempt opened but could not
+    /// finish (a write failed midway, the charger retried) is finished now.
     func recordUnstartedStop(_ request: V16.StopTransactionRequest, station: String, authorization: String?, now: OCPPDateTime) async throws {
-        let reference = "unstarted-\(request.transactionId)-\(request.timestamp.rfc3339)"
-        guard try await store.session(station: station, transactionRef: reference) == nil else { return }
+        let reference = "unstarted-\(request.transactionId)-\(request.meterStop)"
+        let earlier = try await store.session(station: station, transactionRef: reference)
+        if earlier?.hasEnded == true { return }
         let samples = (request.transactionData ?? []).flatMap { value in
             value.sampledValue.compactMap { sample in
                 MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
@@ -24,6 +26,7 @@ extension StationHandlers {
         let first = samples.map(\.normalised).filter { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }
             .min { (StoreTime.parse($0.at) ?? .distantFuture) < (StoreTime.parse($1.at) ?? .distantFuture) }
         let start = first?.at ?? request.timestamp.rfc3339
+        // startSession returns the open one an earlier attempt left, by its reference.
         let session = try await store.startSession(station: station, evse: 0, connector: 0, transactionRef: reference, idToken: request.idTag,
                                                    authorization: authorization ?? "none", startTime: start, meterStartWh: first?.value,
                                                    now: now.rfc3339)

@@ -40,6 +40,8 @@ extension AuditCommand {
             }
         }
         for line in Self.summary(report, export: export, keyed: key != nil, anchored: anchor?.count) { printLine(line) }
+        let unsealed = AuditChain.unsealed(entries: export.entries.map(\.entry), checkpoints: export.checkpoints)
+        if key != nil, !unsealed.isEmpty { printLine("NOTE " + Self.describeUnsealed(unsealed)) }
         return report.isIntact ? 0 : 1
     }
 

@@ -134,6 +134,10 @@ struct AuditCommand {
             for finding in AuditTimeOrder.findings(entries, now: Date()) {   // the real time, not --as-of
                 printLine("NOTE entry \(finding.id) (\(finding.at)): \(finding)")
             }
+            let unsealed = AuditChain.unsealed(entries: entries, checkpoints: checkpoints)
+            if !unsealed.isEmpty {
+                printLine("NOTE " + Self.describeUnsealed(unsealed))
+            }
             return 0
         case .broken(let id, let reason):
             printLine("audit trail BROKEN at entry \(id): \(reason)")
@@ -145,6 +149,14 @@ struct AuditCommand {
             printLine("audit trail UNVERIFIED: \(reason) (looked for the key at \(keyPath))")
         }
         return 1
+    }
+
+    /// The NOTE naming entries without a seal (`AuditChain.unsealed`).
+    static func describeUnsealed(_ ids: [Int]) -> String {
+        let listed = ids.prefix(10).map(String.init).joined(separator: ", ") + (ids.count > 10 ? " … (\(ids.count) in all)" : "")
+        return "entr\(ids.count == 1 ? "y" : "ies") \(listed) carr\(ids.count == 1 ? "ies" : "y") no seal: appended without the audit key — "
+            + "by a CLI command that could not read it, a node of an earlier release, or by hand into the database. Check "
+            + "\(ids.count == 1 ? "it" : "them") against an anchor or a copy: only a seal shows an entry is Vigil's."
     }
 
     /// The checkpoints in `--anchor FILE`, nil without the option; a file that cannot be read

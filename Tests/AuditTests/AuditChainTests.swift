@@ -147,13 +147,32 @@ import Testing
             VALUES (121, '\(at)', 'operator', 'bob', 'kill switch on', 'done', 'forged', '\(last.hash)', '\(hash)', 2)
             """)
         try await AuditStore(host: store).checkpointAudit(key: key, now: "2026-01-01T00:10:01.000Z")
-        #expect(try await verdict(store) == .unverifiable(reason: "entry 121 carries no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what it says cannot be shown to be Vigil's"))
+        func unsealed() async throws -> [Int] {
+            AuditChain.unsealed(entries: try await AuditStore(host: store).auditPage(afterId: 0, limit: 10_000),
+                                checkpoints: try await AuditStore(host: store).auditCheckpoints())
+        }
+        // Signed, so the chain is intact; the entry is named as carrying no seal.
+        #expect(try await verdict(store) == .intact(entries: 121, checkpoints: 3))
+        #expect(try await unsealed() == [121])
         // A seal made up without the key does not match.
         try tamper(test, "UPDATE audit_log SET seal = '\(String(repeating: "0", count: 64))' WHERE id = 121")
         #expect(try await verdict(store) == .broken(entryId: 121, reason: "its seal does not match: it was written or changed without the audit key"))
         // Stripping a sealed entry's seal is seen too.
         try tamper(test, "UPDATE audit_log SET seal = NULL WHERE id IN (50, 121)")
-        #expect(try await verdict(store) == .unverifiable(reason: "entries 50, 121 carry no seal: appended without the audit key — by a CLI command that could not read it, or written into the database outside Vigil — so what they say cannot be shown to be Vigil's"))
+        #expect(try await unsealed() == [50, 121])
+    }
+
+    /// A rolling upgrade on PostgreSQL: a node of the earlier release signs a version-2
+    /// checkpoint after the upgraded one's version 3 — both hold the key; not a downgrade.
+    @Test func aVersion2CheckpointAfterAVersion3OneIsANodeOfTheEarlierRelease() async throws {
+        let (store, test) = try await history(.sqlite, entries: 120)
+        defer { test.remove() }
+        let head = try #require(try await AuditStore(host: store).auditEntry(id: 120))
+        try tamper(test, """
+            INSERT INTO audit_checkpoints (entry_id, hash, signature, at, sequence, version)
+            VALUES (120, '\(head.hash)', '\(AuditChain.sign(sequence: 3, entryId: 120, hash: head.hash, at: Self.minuteLater, key: key))', '\(Self.minuteLater)', 3, 2)
+            """)
+        #expect(try await verdict(store) == .intact(entries: 120, checkpoints: 3))
     }
 
     @Test(arguments: TestEngine.all) func aDeletedEntryIsNamed(engine: TestEngine) async throws {

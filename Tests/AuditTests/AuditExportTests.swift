@@ -159,6 +159,10 @@ import Testing
                                  checkpoints: full.checkpoints)
         let report = try AuditExport.parse(export.jsonLines()).verify(key: key)
         #expect(report.problems == [] && report.selected == 4 && report.signed == [5...120])
+        // Entries carry their seals; a made-up one is reported in a filtered export too.
+        #expect(export.entries.allSatisfy { $0.entry.seal != nil })
+        let forged = try editing(try AuditExport.parse(export.jsonLines()), entry: 99) { $0["seal"] = String(repeating: "0", count: 64) }
+        #expect(forged.verify(key: key).problems == [.entry(id: 99, reason: "its seal does not match: it was written or changed without the audit key")])
     }
 
     @Test func theCSVFormKeepsTodaysColumnsFirstAndMarksNulls() async throws {

@@ -84,8 +84,8 @@ import Transport
             #expect(stop.idTagInfo?.status == .accepted)
             // A stop for a transaction Vigil never saw is acknowledged, not refused, and recorded
             // from what it says — once, however often the charger retries it.
-            for _ in 1...2 {
-                _ = try await charger.call(V16.StopTransactionRequest(meterStop: 10, timestamp: Self.at(31), transactionId: 999_999))
+            for minute in [31, 32] {   // retried, re-stamped by the firmware
+                _ = try await charger.call(V16.StopTransactionRequest(meterStop: 10, timestamp: Self.at(Int64(minute)), transactionId: 999_999))
             }
             let unstarted = try await charger.call(V16.StopTransactionRequest(
                 idTag: "CARD1", meterStop: 2_500, timestamp: Self.at(50), transactionId: 0,
@@ -95,7 +95,7 @@ import Transport
         }
         let reopened = try StationStore(path: path)   // what was acknowledged survives a restart
         let orphans = try await reopened.sessions(station: "CP-S").filter { $0.transactionRef.hasPrefix("unstarted-") }
-        #expect(orphans.map(\.transactionRef) == ["unstarted-0-\(Self.at(50).rfc3339)", "unstarted-999999-\(Self.at(31).rfc3339)"])
+        #expect(orphans.map(\.transactionRef) == ["unstarted-0-2500", "unstarted-999999-10"])
         let free = try #require(orphans.first)
         #expect(free.startTime == Self.at(35).rfc3339 && free.stopTime == Self.at(50).rfc3339 && free.energyWh == 1_000)
         #expect(free.idToken == "CARD1" && free.authorization == "accepted" && !free.isActive && free.evse == 0)

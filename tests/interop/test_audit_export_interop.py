@@ -59,8 +59,8 @@ def independent_verify(text: str, key: bytes) -> list[tuple]:
         elif header["complete"] and c["entryId"] not in by_id:
             problems.append((c["entryId"], "checkpoint names a missing entry"))
     # Seals (docs/audit.md): from the first version-3 checkpoint's stretch on, every entry carries one.
-    older = [c["entryId"] for c in checkpoints if c["version"] < 3]
-    sealed_from = (max(older) if older else 0) + 1 if any(c["version"] >= 3 for c in checkpoints) else None
+    first_v3 = next((i for i, c in enumerate(checkpoints) if c["version"] >= 3), None)
+    sealed_from = None if first_v3 is None else (checkpoints[first_v3 - 1]["entryId"] if first_v3 > 0 else 0) + 1
     for e in entries:
         seal = hmac.new(key, f"vigil-audit-entry-seal-v1\n{e['id']}\n{e['hash']}".encode(), hashlib.sha256).hexdigest()
         if "seal" in e and e["seal"] != seal:
