@@ -16,13 +16,7 @@ extension StationHandlers {
         let reference = "unstarted-\(request.transactionId)-\(request.meterStop)"
         let earlier = try await store.session(station: station, transactionRef: reference)
         if earlier?.hasEnded == true { return }
-        let samples = (request.transactionData ?? []).flatMap { value in
-            value.sampledValue.compactMap { sample in
-                MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
-                                   measurand: sample.measurand?.rawValue, unit: sample.unit?.rawValue,
-                                   phase: sample.phase?.rawValue, context: sample.context?.rawValue)
-            }
-        }
+        let samples = request.samples
         let first = samples.map(\.normalised).filter { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }
             .min { (StoreTime.parse($0.at) ?? .distantFuture) < (StoreTime.parse($1.at) ?? .distantFuture) }
         let start = first?.at ?? request.timestamp.rfc3339
@@ -32,8 +26,7 @@ extension StationHandlers {
                                                    now: now.rfc3339)
         try await store.addAnomaly(session: session, "no StartTransaction was received for transaction \(request.transactionId): recorded from "
                                    + "its stop (started \(first == nil ? "at its stop: no meter value says when" : "at its first meter value"))")
-        try await noteUnreadable((request.transactionData ?? []).flatMap { $0.sampledValue.map { ($0.value, $0.format == .signedData, $0.measurand?.rawValue) } },
-                                 session: session)
+        try await noteUnreadable(request.readings, session: session)
         try await store.addSamples(session: session, samples)
         if try await store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                        reason: request.reason?.rawValue ?? "Local", now: now.rfc3339) {

@@ -35,17 +35,8 @@ extension StationHandlers {
             if let transactionId = request.transactionId,
                let known = try await this.store.session(station: connection.stationId, transactionRef: String(transactionId)) {
                 let (session, hasEnded) = (known.id, known.hasEnded)
-                let samples = request.meterValue.flatMap { value in
-                    value.sampledValue.compactMap { sample in
-                        MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
-                                           measurand: sample.measurand?.rawValue, unit: sample.unit?.rawValue,
-                                           phase: sample.phase?.rawValue, context: sample.context?.rawValue)
-                    }
-                }
-                if !hasEnded {
-                    try await this.noteUnreadable(request.meterValue.flatMap { $0.sampledValue.map { ($0.value, $0.format == .signedData, $0.measurand?.rawValue) } },
-                                                  session: session)
-                }
+                let samples = request.samples
+                if !hasEnded { try await this.noteUnreadable(request.readings, session: session) }
                 if hasEnded {
                     // An ended session's record does not change (it may be priced already): noted, not added.
                     try await this.store.addAnomaly(session: session, "meter values reported after the session ended, not added")
@@ -69,16 +60,8 @@ extension StationHandlers {
                 try await this.store.addAnomaly(session: known.id, "StopTransaction repeated with another stop time, not applied")
             }
             if let session = known?.id, known?.hasEnded == false {
-                let samples = (request.transactionData ?? []).flatMap { value in
-                    value.sampledValue.compactMap { sample in
-                        MeterSample.ocpp16(at: value.timestamp, value: sample.value, isSigned: sample.format == .signedData,
-                                           measurand: sample.measurand?.rawValue, unit: sample.unit?.rawValue,
-                                           phase: sample.phase?.rawValue, context: sample.context?.rawValue)
-                    }
-                }
-                try await this.noteUnreadable((request.transactionData ?? []).flatMap { $0.sampledValue.map { ($0.value, $0.format == .signedData, $0.measurand?.rawValue) } },
-                                              session: session)
-                try await this.store.addSamples(session: session, samples)
+                try await this.noteUnreadable(request.readings, session: session)
+                try await this.store.addSamples(session: session, request.samples)
                 if try await this.store.stopSession(id: session, stopTime: request.timestamp.rfc3339, meterStopWh: Double(request.meterStop),
                                                     reason: request.reason?.rawValue ?? "Local", now: now.rfc3339) {
                     try await this.flagLateReport(session: session, station: connection.stationId, what: "stop", chargerTime: request.timestamp, now: now)
@@ -218,7 +201,7 @@ extension StationHandlers {
     /// of the session — and said so on its record, once per measurand, with the first such
     /// value: nothing is dropped silently. Signed readings (`format: SignedData`) are not
     /// numbers by design and are not noted.
-    func noteUnreadable(_ readings: [(value: String, signed: Bool, measurand: String?)], session: Int) async throws {
+    func noteUnreadable(_ readings: [RawReading], session: Int) async throws {
         var noted: Set<String> = []   // one write per measurand and message
         for reading in readings where !reading.signed && MeterSample.decimal(reading.value) == nil
             && noted.insert(reading.measurand ?? "").inserted {

@@ -40,13 +40,8 @@ extension StationHandlers {
     /// the catalogue's word for its codes — without a catalogue, any fault (fail closed).
     func safetyFault(of report: StatusReport) -> @Sendable (StationRecord?) -> Bool {
         guard report.carriesFault else { return { _ in false } }
-        let code = report.errorCode?.rawValue
         guard let catalog else { return { _ in true } }
-        return { record in
-            catalog.faultEntry(CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                            firmware: record?.firmware, vendorErrorCode: report.vendorErrorCode,
-                                            ocppErrorCode: code))?.entry.neverAutoReset ?? false
-        }
+        return { record in catalog.faultEntry(report.catalogQuery(record, vendorErrorCode: report.vendorErrorCode))?.entry.neverAutoReset ?? false }
     }
 
     /// Marks the station seen and appends its heartbeat event in the same write (one group

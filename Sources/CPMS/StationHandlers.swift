@@ -181,8 +181,7 @@ public struct StationHandlers: Sendable {
     func catalogGap(of report: StatusReport) -> (@Sendable (StationRecord?) -> CatalogGapKey?)? {
         guard let catalog, let code = report.vendorErrorCode, !code.isEmpty, code.lowercased() != "null" else { return nil }
         return { record in
-            let query = CatalogQuery(vendorId: report.vendorId, chargePointVendor: record?.vendor, model: record?.model,
-                                     firmware: record?.firmware, vendorErrorCode: code, ocppErrorCode: report.errorCode?.rawValue)
+            let query = report.catalogQuery(record, vendorErrorCode: code)
             if catalog.lookup(query)?.basis == .vendorCode { return nil }
             let profile = catalog.vendor(for: query)
             let vendor = profile?.name ?? report.vendorId ?? record?.vendor ?? "unknown"

@@ -1,4 +1,5 @@
 import DomainEvents
+import VendorCatalog
 
 /// How unknown stations are treated when they boot (`--unknown-stations`).
 public enum RegistrationPolicy: String, Sendable, CaseIterable {
@@ -52,6 +53,12 @@ public struct StatusReport: Sendable, Equatable {
     public var vendorErrorCode: String?
     public var info: String?
     public var chargerTime: String?
+
+    /// The catalogue lookup for its codes, on the station `record` (vendor, model, firmware).
+    func catalogQuery(_ record: StationRecord?, vendorErrorCode: String?) -> CatalogQuery {
+        CatalogQuery(vendorId: vendorId, chargePointVendor: record?.vendor, model: record?.model, firmware: record?.firmware,
+                     vendorErrorCode: vendorErrorCode, ocppErrorCode: errorCode?.rawValue)
+    }
 
     /// Whether it reports a fault: Faulted, or an error code other than NoError.
     public var carriesFault: Bool {
