@@ -13,13 +13,19 @@ import VendorCatalog
     static let now = OCPPDateTime(secondsSinceEpoch: 1_795_000_000)
     static func at(_ seconds: Int64) -> OCPPDateTime { OCPPDateTime(secondsSinceEpoch: 1_795_000_000 + seconds) }
 
+    /// Handlers on `store` at `now`, with a recorder of the events they emit.
+    static func recording(_ store: StationStore) -> (StationHandlers, DomainEventTests.Recorder) {
+        let recorder = DomainEventTests.Recorder()
+        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
+        return (stations, recorder)
+    }
+
     @Test(arguments: TestEngine.all) func skewIsMeasuredAndOfflineQueuedReportsAreFlaggedAndOrdered(engine: TestEngine) async throws {
         let test = try TestDatabase(engine, name: "skew")
         defer { test.remove() }
         let store = try StationStore(location: test.location)
-        let recorder = DomainEventTests.Recorder()
-        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
-        stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
+        let (stations, recorder) = Self.recording(store)
         try await withCSMS(stations) { port in
             let (charger, running) = try await connectCharger(port: port, id: "CP-SKEW", version: .v16)
             _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
@@ -53,9 +59,7 @@ import VendorCatalog
         let test = try TestDatabase(engine, name: "skew")
         defer { test.remove() }
         let store = try StationStore(location: test.location)
-        let recorder = DomainEventTests.Recorder()
-        var stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
-        stations.events = DomainEventFactory(directory: StationDirectory(store: store)) { recorder.record($0) }
+        let (stations, recorder) = Self.recording(store)
         try await withCSMS(stations) { port in
             let (charger, running) = try await connectCharger(port: port, id: "CP-OLD", version: .v16)
             _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "V", chargePointModel: "M"))
