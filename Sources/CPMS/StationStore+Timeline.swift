@@ -50,10 +50,24 @@ extension StationStore {
         }
     }
 
+    /// One change of the station's connection, as `station_connectivity` keeps it.
+    public struct ConnectivityRow: Sendable, Equatable {
+        public var id: Int
+        /// When: for coming online, when the station connected (its first message); for going
+        /// offline, the last time it was heard from.
+        public var at: String
+        public var online: Bool
+
+        public init(id: Int, at: String, online: Bool) {
+            (self.id, self.at, self.online) = (id, at, online)
+        }
+    }
+
     /// Which frames a read takes.
     public enum FrameSelection: Sendable {
         /// Vigil's own calls to the station (CALLs out) and the station's answers to them
-        /// (CALLRESULT and CALLERROR in): few, and what was done to the station.
+        /// (CALLRESULT and CALLERROR in), and the station's BootNotifications: few, and what was
+        /// done to the station and when it started.
         case vigilsCalls
         /// Every frame, both ways.
         case all
@@ -84,11 +98,13 @@ extension StationStore {
 
     /// Frames of `station` within `from…to`: Vigil's calls and their answers, or every frame.
     /// A frame's kind is read from its first characters (`[2,` a CALL, `[3,` a CALLRESULT,
-    /// `[4,` a CALLERROR), as Vigil and the usual charger libraries write them.
+    /// `[4,` a CALLERROR), as Vigil and the usual charger libraries write them; a boot by its
+    /// action's quoted name in an incoming CALL.
     public func frames(station: String, from: String?, to: String?, selection: FrameSelection, limit: Int) throws -> [FrameRow] {
         let which = selection == .all ? "" : """
              AND ((incoming = 0 AND ltrim(substr(text, 2, 3)) LIKE '2%')
-                  OR (incoming = 1 AND (ltrim(substr(text, 2, 3)) LIKE '3%' OR ltrim(substr(text, 2, 3)) LIKE '4%')))
+                  OR (incoming = 1 AND (ltrim(substr(text, 2, 3)) LIKE '3%' OR ltrim(substr(text, 2, 3)) LIKE '4%'))
+                  OR (incoming = 1 AND ltrim(substr(text, 2, 3)) LIKE '2%' AND text LIKE '%"BootNotification"%'))
             """
         let window = """
             (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
@@ -98,7 +114,32 @@ extension StationStore {
         return try database.rows("""
             SELECT id, incoming, at, text FROM (SELECT * FROM (\(rows)) AS station_rows ORDER BY id DESC LIMIT ?) AS recent
             ORDER BY id
-            """, Self.stationRowsValues(station: station, condition: [from, from, to, to], limit: limit) + [limit]).map { FrameRow(id: $0[0].int ?? 0, incoming: $0[1].int == 1, at: $0[2].text ?? "", text: $0[3].text ?? "") }
+            """, Self.stationRowsValues(station: station, condition: [from, from, to, to], limit: limit) + [limit]).compactMap { row in
+            let frame = FrameRow(id: row[0].int ?? 0, incoming: row[1].int == 1, at: row[2].text ?? "", text: row[3].text ?? "")
+            // The text match above also takes a call that merely mentions the name (a DataTransfer's vendorId).
+            if selection == .vigilsCalls, frame.incoming, frame.text.dropFirst().drop(while: \.isWhitespace).hasPrefix("2"),
+               Self.callAction(frame.text) != "BootNotification" { return nil }
+            return frame
+        }
+    }
+
+    /// A CALL's action (`[2,"id","Action",{…}]`), nil for anything else.
+    static func callAction(_ text: String) -> String? {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any], array.count >= 3,
+              array[0] as? Int == 2 else { return nil }
+        return array[2] as? String
+    }
+
+    /// The station's connections and disconnections within `from…to`, the newest `limit`, oldest first.
+    public func connectivity(station: String, from: String?, to: String?, limit: Int) throws -> [ConnectivityRow] {
+        try database.rows("""
+            SELECT id, at, online FROM (SELECT id, at, online FROM station_connectivity
+                WHERE station = ?
+                  AND (? IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
+                  AND (? IS NULL OR \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?")))
+                ORDER BY id DESC LIMIT ?) AS recent
+            ORDER BY id
+            """, station, from, from, to, to, limit).map { ConnectivityRow(id: $0[0].int ?? 0, at: $0[1].text ?? "", online: $0[2].int == 1) }
     }
 
     /// The 2.0.1 faults (a monitored `Component/Variable` problem raised or cleared by

@@ -6,6 +6,16 @@ import Foundation
 
 /// The lines each kind of record makes, with the audit entries they claim.
 extension StationTimeline {
+    /// The station coming online (when it connected) and going offline (when its connection
+    /// ended — never before the last message it sent).
+    static func connectionItems(_ rows: Rows) -> [Item] {
+        rows.connectivity.map { change in
+            let words = change.online ? "connected: online" : "disconnected: offline"
+            return Item(at: change.at, source: .connection, text: words,
+                        fields: ["connectivityId": .number(change.id), "online": .flag(change.online)], order: change.id)
+        }
+    }
+
     static func statusItems(_ rows: Rows) -> [Item] {
         rows.statusReports.map { report in
             var words = "EVSE \(report.evse)/\(report.connector) \(report.status)"

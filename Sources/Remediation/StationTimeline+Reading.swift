@@ -13,6 +13,7 @@ extension StationTimeline {
     public static func read(station: String, site: String?, from: String?, to: String?, limit: Int,
                             frames: StationStore.FrameSelection, store: StationStore) async throws -> Rows {
         var rows = Rows(station: station)
+        rows.connectivity = try await store.connectivity(station: station, from: from, to: to, limit: limit)
         rows.statusReports = try await store.statusReports(station: station, from: from, to: to, limit: limit)
         rows.openFaults = try await store.openFaults(station: station)
         rows.faultEvents = try await store.faultEvents(station: station, from: from, to: to, limit: limit).map(FaultEvent.init)

@@ -4,8 +4,9 @@ import CPMS
 import DomainEvents
 import Foundation
 
-/// Everything on record about one station, in one ordered view (`vigil stations timeline`): its
-/// status reports and faults, the raw frames, the rules' decisions, the commands and how each
+/// Everything on record about one station, in one ordered view (`vigil stations timeline`): when
+/// it connected and went offline, its status reports and faults, the raw frames (its boots and
+/// Vigil's calls; every frame on request), the rules' decisions, the commands and how each
 /// ended and was verified, alerts and their deliveries, silences that covered it, operators'
 /// commands and approvals, and the fleet-wide kill switch and breaker — each line with the
 /// audit entry that backs it.
@@ -25,7 +26,7 @@ import Foundation
 public enum StationTimeline {
     /// Where a line comes from. The order of the cases breaks ties between equal times.
     public enum Source: String, Sendable, CaseIterable {
-        case frame, status, fault, decision, command, verification, alert, delivery, silence, `operator`, outcome, system
+        case connection, frame, status, fault, decision, command, verification, alert, delivery, silence, `operator`, outcome, system
     }
 
     /// A value of an item's particulars, as its JSON form writes it.
@@ -80,6 +81,7 @@ public enum StationTimeline {
     /// The rows `merge` orders, as the stores return them.
     public struct Rows: Sendable {
         public var station: String
+        public var connectivity: [StationStore.ConnectivityRow] = []
         public var statusReports: [StationStore.StatusReportRow] = []
         public var openFaults: [StationStore.OpenFault] = []
         public var faultEvents: [FaultEvent] = []
@@ -107,7 +109,7 @@ public enum StationTimeline {
     public static func merge(_ rows: Rows, from: String? = nil, to: String? = nil, limit: Int = .max, now: String) -> [Item] {
         var claims = AuditClaims(rows)
         // Records claim their entries in this order; what is left is shown on its own.
-        var items = statusItems(rows) + faultItems(rows)
+        var items = connectionItems(rows) + statusItems(rows) + faultItems(rows)
         items += decisionItems(rows, claims: &claims)
         items += commandItems(rows, claims: &claims, now: now)
         items += alertItems(rows, claims: &claims)
@@ -124,14 +126,17 @@ public enum StationTimeline {
         return Array(ordered(inRange).suffix(max(0, limit)))
     }
 
-    /// Time, then source, then the source's own order. Within one millisecond frames come first
-    /// (what a charger reported follows from its frame), except the CALL that carried a command
-    /// and the charger's answer to it, which come right after the commands: the command was
-    /// recorded before its CALL was sent. Those two keep their own order (the frames' ids).
+    /// Time, then source, then the source's own order. Within one millisecond a connection comes
+    /// first and a disconnection last (it may carry its last message's time);
+    /// frames come next (what a charger reported follows from its frame), except the CALL that
+    /// carried a command and the charger's answer to it, which come right after the commands:
+    /// the command was recorded before its CALL was sent. Those two keep their own order (the
+    /// frames' ids).
     static func ordered(_ items: [Item]) -> [Item] {
         let ranks = Dictionary(uniqueKeysWithValues: Source.allCases.enumerated().map { ($1, 2 * $0) })
         let carriedFrame = (ranks[.command] ?? 0) + 1
         func rank(of item: Item) -> Int {
+            if item.source == .connection, item.fields["online"] == .flag(false) { return Int.max }
             if item.source == .frame, item.fields["commandId"] != nil || item.fields["manualEntry"] != nil { return carriedFrame }
             return ranks[item.source, default: 0]
         }

@@ -53,6 +53,39 @@ import Store
         try await log.prune(now: "2026-11-26T02:00:00Z")
         #expect(try await store.messages(station: "CP").map(\.text) == ["b", "c"])
     }
+
+    /// The timeline's default frames: Vigil's calls, the answers to them, and the station's
+    /// boots — not its other calls, nor Vigil's answers to them.
+    @Test(arguments: TestEngine.all) func theTimelinesDefaultFramesAreVigilsCallsTheirAnswersAndBoots(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
+        let log = MessageLog(store: store)
+        let frames: [(Bool, String)] = [(true, #"[2,"1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]"#),
+                                        (false, #"[3,"1",{"status":"Accepted"}]"#), (true, #"[2,"2","Heartbeat",{}]"#),
+                                        (false, #"[2,"m","Reset",{"type":"Soft"}]"#), (true, #"[3,"m",{"status":"Accepted"}]"#),
+                                        (true, #"[2,"3","DataTransfer",{"vendorId":"BootNotification"}]"#)]
+        for (incoming, text) in frames { log.record(station: "CP-1", incoming: incoming, at: "2026-12-04T01:00:00.000Z", text: text) }
+        try await log.flush()
+        let read = try await store.frames(station: "CP-1", from: nil, to: nil, selection: .vigilsCalls, limit: 10).map(\.text)
+        #expect(read == [frames[0].1, frames[3].1, frames[4].1])
+    }
+
+    /// Each change of a station's connection, in order, within the window.
+    @Test(arguments: TestEngine.all) func aStationsConnectionsAndDisconnectionsAreRead(engine: TestEngine) async throws {
+        let (store, test) = try store(engine)
+        defer { test.remove() }
+        try await store.recordStatus(id: "CP-1", StatusReport(evse: 1, connector: 1, status: .available), registrationForUnknown: "accepted",
+                                     now: "2026-12-04T01:00:00.000Z")
+        try await store.recordSeen(id: "CP-1", online: true, now: "2026-12-04T01:00:01.000Z")
+        try await store.recordDisconnect(id: "CP-1", at: "2026-12-04T01:05:00.000Z")
+        try await store.recordSeen(id: "CP-1", online: true, now: "2026-12-04T02:00:00.000Z")
+        let all = try await store.connectivity(station: "CP-1", from: nil, to: nil, limit: 10)
+        #expect(all.map(\.online).suffix(3) == [true, false, true])
+        #expect(all.last?.at == "2026-12-04T02:00:00.000Z")
+        let window = try await store.connectivity(station: "CP-1", from: "2026-12-04T01:04:00.000Z", to: "2026-12-04T01:59:00.000Z", limit: 10)
+        #expect(window.map(\.online) == [false] && window.first?.at == "2026-12-04T01:05:00.000Z")
+        #expect(try await store.connectivity(station: "CP-2", from: nil, to: nil, limit: 10).isEmpty)
+    }
 }
 
 /// The raw log's and the status history's station indexes are filled in batches: what a

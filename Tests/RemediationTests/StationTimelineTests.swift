@@ -183,4 +183,20 @@ import Testing
         #expect(decided?.line.hasSuffix("[audit #20]  AUDIT MISMATCH: the stored decision differs from audit entry #20") == true)
         #expect(decided?.object["auditFindings"] as? [String] == ["the stored decision differs from audit entry #20"])
     }
+
+    /// The station's connection: coming online leads its millisecond (before the boot it sent),
+    /// going offline ends its own (after the last frame the connection carried).
+    @Test func aConnectionLeadsItsMillisecondAndADisconnectionEndsIt() {
+        var rows = StationTimeline.Rows(station: "CP-1")
+        rows.connectivity = [.init(id: 1, at: "2026-12-04T09:00:00.000Z", online: true),
+                             .init(id: 2, at: "2026-12-04T09:10:00.000Z", online: false)]
+        rows.frames = [.init(id: 3, incoming: true, at: "2026-12-04T09:00:00.000Z", text: #"[2,"b","BootNotification",{}]"#),
+                       .init(id: 4, incoming: true, at: "2026-12-04T09:10:00.000Z", text: #"[2,"h","Heartbeat",{}]"#)]
+        rows.statusReports = [.init(id: 5, evse: 1, connector: 1, status: "Available", receivedAt: "2026-12-04T09:10:00.000Z")]
+        let items = StationTimeline.merge(rows, now: now)
+        #expect(items.map(\.source) == [.connection, .frame, .frame, .status, .connection])
+        #expect(items.first?.text == "connected: online" && items.last?.text == "disconnected: offline")
+        #expect(items.last?.fields["online"] == .flag(false) && items.last?.fields["connectivityId"] == .number(2))
+        #expect(items.first?.line == "2026-12-04T09:00:00.000Z  connection    connected: online")
+    }
 }

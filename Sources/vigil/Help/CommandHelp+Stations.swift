@@ -12,6 +12,9 @@ extension OptionHelp {
     static func by(_ summary: String = "who does it (goes on the record)", default fallback: String? = nil) -> OptionHelp {
         OptionHelp("by", "NAME", summary, default: fallback)
     }
+    /// The key a one-shot command signs its audit entry with.
+    static let auditKey = OptionHelp("audit-key", "FILE", "the key that signs the entry", default: "audit.key beside the database",
+                                     environment: "VIGIL_AUDIT_KEY")
 }
 
 extension EnvironmentHelp {
@@ -37,8 +40,9 @@ extension CommandHelp {
                      options: [.limit(50), .json]),
             VerbHelp(name: "timeline", arguments: "ID",
                      summary: "everything about one station in one ordered view, each line with its audit entry",
-                     details: ["Status reports, faults, decisions, commands and their verification, alerts, deliveries, silences,",
-                               "operators' commands, kill switch and breakers; Vigil's own calls and their answers from the raw log.",
+                     details: ["Connections and disconnections, status reports, faults, decisions, commands and their verification,",
+                               "alerts, deliveries, silences, operators' commands, kill switch and breakers; the station's boots,",
+                               "Vigil's own calls and their answers from the raw log.",
                                "Exit 1 when a record disagrees with the audit trail."],
                      options: [.from, .to, .limit(200), OptionHelp("frames", nil, "every frame of the raw log, not only Vigil's calls"), .json],
                      examples: ["vigil stations timeline CP-17 --from 2026-12-03T18:00:00Z --json"]),
@@ -114,8 +118,11 @@ extension CommandHelp {
                                    OptionHelp("note", "N", "a note for people (empty: none)"),
                                    OptionHelp("sites", "A,B", "valid at these sites only; any: every site")],
                          examples: ["vigil tokens update 04A1B2C3 --parent FLEET-ACME --sites any"]),
-                VerbHelp(name: "block", arguments: "TOKEN", summary: "block a token"),
-                VerbHelp(name: "unblock", arguments: "TOKEN", summary: "accept a blocked token again")],
+                VerbHelp(name: "block", arguments: "TOKEN", summary: "block a token (an audit entry of kind token)",
+                         options: [.by(default: "$USER"), OptionHelp("reason", "TEXT", "why (goes on the record)"), .auditKey]),
+                VerbHelp(name: "unblock", arguments: "TOKEN", summary: "accept a blocked token again (an audit entry of kind token)",
+                         options: [.by(default: "$USER"), OptionHelp("reason", "TEXT", "why (goes on the record)"), .auditKey],
+                         examples: ["vigil tokens unblock 04A1B2C3 --by alice --reason \"card holder cleared, ticket 4711\""])],
         options: [.db],
         examples: ["vigil tokens list"])
 
