@@ -51,7 +51,7 @@ struct AlertsCommand {
                     + (row.lastError.map { "  last error: " + $0 } ?? "")
             }
         case .retry:
-            try arguments.rejectUnknown(allowed: ["db", "all-dead"])
+            try arguments.rejectUnknown(allowed: ["db", "all-dead", "by", "audit-key"])
             let id = arguments.positional.first.flatMap { Int($0) }
             guard id != nil || arguments.has("all-dead") else { throw UsageError("alerts retry needs a delivery id or --all-dead") }
             let count = try await AlertStore(host: store).retryDeliveries(id: id, now: now)
@@ -65,7 +65,7 @@ struct AlertsCommand {
             printLine("\(count) deliver\(count == 1 ? "y" : "ies") queued again")
             return 0
         case .silence:
-            try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by"])
+            try arguments.rejectUnknown(allowed: ["db", "rule", "station", "site", "severity", "for", "until", "reason", "by", "audit-key"])
             guard let reason = arguments.value("reason") else { throw UsageError("alerts silence needs --reason (it goes on the record)") }
             guard ["rule", "station", "site", "severity"].contains(where: { arguments.value($0) != nil }) else {
                 throw UsageError("alerts silence needs at least one matcher: --rule, --station, --site or --severity")
@@ -104,7 +104,7 @@ struct AlertsCommand {
                 return "#\(row.id)  \(matchers)  \(row.startsAt) → \(row.endsAt)  by \(row.createdBy): \(row.reason)"
             }
         case .unsilence:
-            try arguments.rejectUnknown(allowed: ["db", "by"])
+            try arguments.rejectUnknown(allowed: ["db", "by", "audit-key"])
             guard let id = arguments.positional.first.flatMap({ Int($0) }) else { throw UsageError("alerts unsilence needs a silence id") }
             // What it matched goes on the entry too, so filters by station, site or rule find it.
             let silence = try await AlertStore(host: store).silences(at: now, includeEnded: true).first { $0.id == id }
@@ -123,10 +123,7 @@ struct AlertsCommand {
     var person: String { arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator" }
 
     func audit(_ store: StationStore, _ record: AuditRecord) async throws {
-        let key = try AuditKey.load(path: AuditKey.path(option: nil, database: arguments.database), create: false)
-        let now = StoreTime.format(Date())
-        try await AuditStore(host: store).appendAudit([record], key: key, now: now)
-        if let key { try await AuditStore(host: store).checkpointAudit(key: key, now: now) }   // a one-shot command signs its entry at once
+        try await OneShotAudit.record(record, store: store, arguments: arguments)
     }
 
     /// A listed row's JSON with its audit entries' ids and, when it disagrees with them, the findings.

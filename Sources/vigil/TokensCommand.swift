@@ -1,10 +1,12 @@
+import Audit
 import CPMS
 import Foundation
 import OCPP
 import ServiceLog
 
 /// `vigil tokens list | add TOKEN [--expiry RFC3339] [--parent TOKEN] [--note TEXT] [--sites A,B] | update TOKEN […] | block TOKEN
-/// | unblock TOKEN` (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works while serve runs.
+/// | unblock TOKEN [--by NAME] [--reason TEXT]` (`--db PATH`): the id tokens (RFID cards) chargers authorize against. Works
+/// while serve runs. A block or unblock is an audit entry of kind `token`, beside the rules' own blocks.
 struct TokensCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
@@ -99,13 +101,24 @@ struct TokensCommand {
                       + "\(record.parent.map { ", parent \($0)" } ?? "")\(record.sites.isEmpty ? ", any site" : ", at \(record.sites.joined(separator: ", ")) only")")
             return 0
         case .block, .unblock:
-            try arguments.rejectUnknown(allowed: ["db"])
+            try arguments.rejectUnknown(allowed: ["db", "by", "reason", "audit-key"])
             let token = try tokenArgument()
             let store = try openStore(at: path, create: false)
-            guard try await store.setTokenStatus(token, verb == .block ? .blocked : .accepted, now: now) else {
+            let existing = try await store.token(token)
+            let before = existing?.status
+            let status: IdTokenRecord.Status = verb == .block ? .blocked : .accepted
+            guard try await store.setTokenStatus(token, status, now: now) else {
                 printError("no token \(token.debugDescription) in \(path)\n")
                 return 1
             }
+            // On the trail beside the rules' own blocks (kind `token`): who changed the card, from what, and why.
+            let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let details = "\(existing?.token ?? token): \(before?.rawValue ?? "unknown") → \(status.rawValue)"
+                + (arguments.value("reason").map { " — " + $0 } ?? "")
+            try await OneShotAudit.record(AuditRecord(kind: "token", actor: person, action: verb.rawValue,
+                                                      outcome: before == status ? "unchanged" : verb == .block ? "blocked" : "unblocked",
+                                                      details: details),
+                                          store: store, arguments: arguments)
             printLine("token \(token) \(verb == .block ? "blocked" : "accepted")")
             return 0
         }

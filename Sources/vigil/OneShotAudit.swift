@@ -1,0 +1,19 @@
+import Audit
+import CPMS
+import Foundation
+import Store
+
+/// The audit entry of an operator's one-shot CLI command (a silence, a retry, a token unblocked):
+/// appended to the trail and signed at once with the audit key (`--audit-key FILE`, else
+/// `VIGIL_AUDIT_KEY`, else the key beside the database), as such a command has no timer or
+/// shutdown to sign it later. Without a readable key the entry is appended unsigned and the next
+/// serve that holds the key signs it.
+enum OneShotAudit {
+    static func record(_ record: AuditRecord, store: StationStore, arguments: Arguments) async throws {
+        let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), database: arguments.database), create: false)
+        let now = StoreTime.format(Date())
+        let audit = AuditStore(host: store)
+        try await audit.appendAudit([record], key: key, now: now)
+        if let key { try await audit.checkpointAudit(key: key, now: now) }
+    }
+}
