@@ -1,4 +1,5 @@
 import Audit
+import CPMS
 import Foundation
 
 /// What the audit trail says about one command: each step of its life (`sending`, `queued`,
@@ -27,12 +28,27 @@ public enum CommandTrail {
         public var station: String? = nil
         public var rule: String? = nil
         public var action: String? = nil
+        /// The connector the command was for, in entries written since the trail names it
+        /// (nil: the station as a whole, or an older entry).
+        public var connector: Int? = nil
+        /// Whether the entry names the connector at all (older entries do not).
+        public var namesConnector = false
+        /// When the entry was written (the store's form).
+        public var at: String = ""
     }
 
+    /// How far a command record's creation may lie from its first entry's time: the entry is
+    /// written right after the record, through the auditor's queue.
+    static let creationSlackSeconds: TimeInterval = 300
+
     /// The details of a command's entry.
-    public static func details(command: Int, decision: Int?, ruleHash: String?, status: String, note: String) -> String {
+    /// `connector` is given in the entry that records the command first (0 or nil: the station),
+    /// so an edit of the record's connector is caught.
+    public static func details(command: Int, decision: Int?, ruleHash: String?, status: String, note: String,
+                               connector: Int?? = .none) -> String {
         var object: [String: Any] = ["command": command, "status": status, "note": note]
         object["decision"] = decision
+        if case .some(let connector) = connector { object["connector"] = connector ?? 0 }
         if let ruleHash, !ruleHash.isEmpty { object["ruleHash"] = ruleHash }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             return "#\(command) \(status): \(note)"
@@ -45,9 +61,10 @@ public enum CommandTrail {
         guard ["command", "outcome", "verification"].contains(entry.record.kind), entry.record.details.hasPrefix("{"),
               let object = try? JSONSerialization.jsonObject(with: Data(entry.record.details.utf8)) as? [String: Any],
               let command = object["command"] as? Int, let status = object["status"] as? String else { return nil }
+        let connector = object["connector"] as? Int
         return Step(entryId: entry.id, command: command, decision: object["decision"] as? Int, ruleHash: object["ruleHash"] as? String,
                     status: status, note: object["note"] as? String ?? "", station: entry.record.station, rule: entry.record.rule,
-                    action: entry.record.action)
+                    action: entry.record.action, connector: connector == 0 ? nil : connector, namesConnector: connector != nil, at: entry.at)
     }
 
     /// Where a command record and its trail disagree.
@@ -59,7 +76,8 @@ public enum CommandTrail {
 
     /// Compares a command record with the steps the trail holds for it (oldest first): the
     /// record's status must be the last status step's, its verdict the last verification's,
-    /// and its decision, rule hash, action, station and rule those the trail names. Records older than the trail's
+    /// its decision, rule hash, action, station, rule and connector those the trail names, and
+    /// its creation within minutes of the first entry. Records older than the trail's
     /// command entries (no step at all, written before entries named commands) are not judged.
     public static func check(_ row: CommandRow, steps: [Step]) -> [Finding] {
         guard !steps.isEmpty else { return [] }
@@ -102,6 +120,14 @@ public enum CommandTrail {
             }
             if let rule = first.rule, rule != row.rule {
                 findings.append(Finding(command: row.id, problem: "the record names rule \(row.rule); the audit trail names \(rule) (entry #\(first.entryId))"))
+            }
+            let recordedConnector = row.connector == 0 ? nil : row.connector
+            if first.namesConnector, first.connector != recordedConnector {
+                findings.append(Finding(command: row.id, problem: "the record names \(recordedConnector.map { "connector \($0)" } ?? "the whole station"); the audit trail names \(first.connector.map { "connector \($0)" } ?? "the whole station") (entry #\(first.entryId))"))
+            }
+            if let created = StoreTime.parse(row.createdAt), let written = StoreTime.parse(first.at),
+               abs(created.timeIntervalSince(written)) > creationSlackSeconds {
+                findings.append(Finding(command: row.id, problem: "the record was created at \(row.createdAt); the audit trail recorded it at \(first.at) (entry #\(first.entryId))"))
             }
         }
         return findings

@@ -43,7 +43,8 @@ extension RemediationExecutor {
                                            ruleHash: decision.ruleHash.isEmpty ? nil : decision.ruleHash)
         func audit(_ outcome: String, status: CommandStatus, command: Int?, _ note: String) async {
             let details = command.map {
-                CommandTrail.details(command: $0, decision: decisionId, ruleHash: base.ruleHash, status: status.rawValue, note: note)
+                CommandTrail.details(command: $0, decision: decisionId, ruleHash: base.ruleHash, status: status.rawValue, note: note,
+                                     connector: .some(base.connector))
             } ?? note
             await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                              rule: decision.rule, action: label, outcome: outcome, details: details))
@@ -85,12 +86,12 @@ extension RemediationExecutor {
             record.expiresAt = RuleRunner.timestamp(clock().addingTimeInterval(policy.queueTimeToLive))
         }
         let id: Int
-        let entry: @Sendable (Int) -> AuditRecord = { [expiresAt = record.expiresAt, ruleHash = record.ruleHash] id in
+        let entry: @Sendable (Int) -> AuditRecord = { [expiresAt = record.expiresAt, ruleHash = record.ruleHash, connector = record.connector] id in
             let note = connected
                 ? decision.reason
                 : "\(station) is not connected; held until it reconnects (expires \(expiresAt ?? "-"))"
             let details = CommandTrail.details(command: id, decision: decisionId, ruleHash: ruleHash,
-                                               status: connected ? "sending" : CommandStatus.queued.rawValue, note: note)
+                                               status: connected ? "sending" : CommandStatus.queued.rawValue, note: note, connector: .some(connector))
             return AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                rule: decision.rule, action: label, outcome: connected ? "sending" : "queued", details: details)
         }
@@ -164,7 +165,8 @@ extension RemediationExecutor {
         }
         let note = record.detail ?? ""
         let details = inserted.map {
-            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: CommandStatus.joined.rawValue, note: note)
+            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: CommandStatus.joined.rawValue, note: note,
+                                 connector: .some(record.connector))
         } ?? note
         await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                          rule: decision.rule, action: action.label, outcome: CommandStatus.joined.rawValue, details: details))
@@ -223,7 +225,8 @@ extension RemediationExecutor {
             log(.error, "cannot record a refused command", ["station": station, "error": "\(error)"])
         }
         let details = inserted.map {
-            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: record.status.rawValue, note: refusal.reason)
+            CommandTrail.details(command: $0, decision: decisionId, ruleHash: record.ruleHash, status: record.status.rawValue, note: refusal.reason,
+                                 connector: .some(record.connector))
         } ?? refusal.reason
         await auditor.record(AuditRecord(kind: "command", actor: "executor", station: station, site: decision.target.site,
                                          rule: decision.rule, action: action.label, outcome: record.status.rawValue, details: details))

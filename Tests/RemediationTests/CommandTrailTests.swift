@@ -23,7 +23,7 @@ import Testing
                                record: AuditRecord(kind: "outcome", actor: "CP-1", station: "CP-1", outcome: "accepted", details: details),
                                previousHash: "", hash: "")
         #expect(CommandTrail.step(entry) == CommandTrail.Step(entryId: 3, command: 7, decision: 5, ruleHash: "abc", status: "accepted",
-                                                             note: "answered Accepted in 32 ms", station: "CP-1"))
+                                                             note: "answered Accepted in 32 ms", station: "CP-1", at: "2026-12-05T08:00:01.000Z"))
         var other = entry
         other.record.kind = "decision"
         #expect(CommandTrail.step(other) == nil)
@@ -62,5 +62,36 @@ import Testing
         ])
         (sent.action, sent.station, sent.rule) = ("reset Soft", "CP-1", "r")
         #expect(CommandTrail.check(row(.pending), steps: [sent]).isEmpty)
+    }
+
+    /// The connector (named by the first entry since this release) and the record's time: a
+    /// disable moved to another port, or a command moved by a day, no longer passes.
+    @Test func theConnectorAndTheTimeOfTheRecordAreCompared() throws {
+        let details = CommandTrail.details(command: 7, decision: 5, ruleHash: "abc", status: "sending", note: "", connector: .some(2))
+        #expect(details == #"{"command":7,"connector":2,"decision":5,"note":"","ruleHash":"abc","status":"sending"}"#)
+        #expect(CommandTrail.details(command: 7, decision: nil, ruleHash: nil, status: "sending", note: "", connector: .some(nil))
+                == #"{"command":7,"connector":0,"note":"","status":"sending"}"#)
+        let entry = AuditEntry(id: 2, at: "2026-12-05T08:00:00.004Z",
+                               record: AuditRecord(kind: "command", actor: "executor", station: "CP-1", rule: "r", action: "reset Soft",
+                                                   outcome: "sending", details: details),
+                               previousHash: "", hash: "")
+        let first = try #require(CommandTrail.step(entry))
+        #expect(first.connector == 2 && first.namesConnector && first.at == "2026-12-05T08:00:00.004Z")
+        #expect(CommandTrail.check(row(.pending), steps: [first]).map(\.problem)
+                == ["the record names connector 1; the audit trail names connector 2 (entry #2)"])
+        var whole = row(.pending)
+        whole.connector = 0
+        #expect(CommandTrail.check(whole, steps: [first]).map(\.problem)
+                == ["the record names the whole station; the audit trail names connector 2 (entry #2)"])
+        var moved = row(.pending)
+        moved.connector = 2
+        #expect(CommandTrail.check(moved, steps: [first]).isEmpty)
+        moved.createdAt = "2026-12-04T08:00:00.000Z"
+        #expect(CommandTrail.check(moved, steps: [first]).map(\.problem)
+                == ["the record was created at 2026-12-04T08:00:00.000Z; the audit trail recorded it at 2026-12-05T08:00:00.004Z (entry #2)"])
+        // An entry of an earlier release names no connector: the record's is not judged.
+        var older = first
+        (older.connector, older.namesConnector) = (nil, false)
+        #expect(CommandTrail.check(row(.pending), steps: [older]).isEmpty)
     }
 }
