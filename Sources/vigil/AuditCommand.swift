@@ -138,6 +138,14 @@ struct AuditCommand {
             if !unsealed.isEmpty {
                 printLine("NOTE " + Self.describeUnsealed(unsealed))
             }
+            // The chain holds; the records it names must too (nothing in Vigil deletes them).
+            let missing = try await TrailRecords.missing(named: entries, in: store)
+            if !missing.isEmpty {
+                let listed = missing.prefix(10).map(\.description).joined(separator: ", ") + (missing.count > 10 ? " … (\(missing.count) in all)" : "")
+                printLine("RECORDS MISSING: the trail names \(listed), but the database has no such record: deleted outside Vigil "
+                          + "(Vigil never deletes decisions or commands). The entries remain the evidence of what was decided and sent.")
+                return 1
+            }
             return 0
         case .broken(let id, let reason):
             printLine("audit trail BROKEN at entry \(id): \(reason)")
