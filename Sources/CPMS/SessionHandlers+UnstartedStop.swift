@@ -23,7 +23,7 @@ extension StationHandlers {
         // startSession returns the open one an earlier attempt left, by its reference.
         let session = try await store.startSession(station: station, evse: 0, connector: 0, transactionRef: reference, idToken: request.idTag,
                                                    authorization: authorization ?? "none", startTime: start, meterStartWh: first?.value,
-                                                   now: now.rfc3339)
+                                                   registrationForUnknown: registrationForUnknown, now: now.rfc3339)
         try await store.addAnomaly(session: session, "no StartTransaction was received for transaction \(request.transactionId): recorded from "
                                    + "its stop (started \(first == nil ? "at its stop: no meter value says when" : "at its first meter value"))")
         try await noteUnreadable(request.readings, session: session)

@@ -24,7 +24,7 @@ extension StationHandlers {
             let id = try await this.store.startSession(
                 station: connection.stationId, evse: request.connectorId, connector: 1, transactionRef: nil, idToken: request.idTag,
                 authorization: decision.outcome.rawValue, startTime: request.timestamp.rfc3339,
-                meterStartWh: Double(request.meterStart), now: now.rfc3339)
+                meterStartWh: Double(request.meterStart), registrationForUnknown: this.registrationForUnknown, now: now.rfc3339)
             try await this.flagLateReport(session: id, station: connection.stationId, what: "start", chargerTime: request.timestamp, now: now)
             try await this.emit(.transactionStarted, station: connection.stationId, at: now, chargerTime: request.timestamp,
                             connector: request.connectorId, evse: request.connectorId,
@@ -120,7 +120,8 @@ extension StationHandlers {
                     station: connection.stationId, evse: request.evse?.id ?? 0, connector: request.evse?.connectorId ?? 0,
                     transactionRef: reference, idToken: token,
                     authorization: authorization ?? "none", startTime: request.timestamp.rfc3339,
-                    meterStartWh: request.eventType == .started ? energy : nil, now: now.rfc3339)
+                    meterStartWh: request.eventType == .started ? energy : nil, registrationForUnknown: this.registrationForUnknown,
+                    now: now.rfc3339)
                 // On the record before the rules and the fraud checks hear of the start (an
                 // `offline` start with a blocked card is offlineStartBadToken however soon it came).
                 if let session {

@@ -152,7 +152,8 @@ extension StationHandlers {
                     let values = CPMS.fields([("to", (raised ? ConnectorStatus.faulted : .available).rawValue), ("ocppErrorCode", code.rawValue),
                                               ("vendorErrorCode", data.techCode), ("info", data.techInfo)])
                     try await this.store.recordFault(station: connection.stationId, evse: evse ?? 0, code: code, vendorErrorCode: data.techCode,
-                                                     info: data.techInfo, raised: raised, now: now.rfc3339)
+                                                     info: data.techInfo, raised: raised, registrationForUnknown: this.registrationForUnknown,
+                                                     now: now.rfc3339)
                     // A techCode the vendor catalogue cannot explain counts as a gap, as a 1.6 vendorErrorCode does.
                     if raised, let gap = this.catalogGap(of: StatusReport(evse: evse ?? 0, connector: 0, status: .faulted, errorCode: code, vendorId: nil,
                                                                           vendorErrorCode: data.techCode, info: nil, chargerTime: nil)),

@@ -39,11 +39,16 @@ extension StationStore {
         }
     }
 
-    /// A 2.0.1 monitored problem turned true (`raised`) or false.
+    /// A 2.0.1 monitored problem turned true (`raised`) or false. A station the registry does
+    /// not know yet (a NotifyEvent before any BootNotification) is registered with
+    /// `registrationForUnknown`, as a status report registers it; without one it is not stored.
     public nonisolated func recordFault(station: String, evse: Int, code: OCPPErrorCode, vendorErrorCode: String?, info: String?, raised: Bool,
-                            now: String) async throws {
+                            registrationForUnknown: String? = nil, now: String) async throws {
         try await committed { store in
-            guard try store.registration(of: station) != nil else { return }
+            if try store.registration(of: station) == nil {
+                guard let registrationForUnknown else { return }
+                try store.database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?)", station, registrationForUnknown, now)
+            }
             if raised {
                 try store.database.run("""
                     INSERT INTO open_faults (station, evse, code, vendor_id, vendor_error_code, info, raised_at) VALUES (?, ?, ?, NULL, ?, ?, ?)

@@ -5,12 +5,19 @@ import Store
 /// (the handler awaits these calls), so an acknowledged start or stop survives a crash.
 extension StationStore {
     /// Starts a session, or returns the existing one when the charger retries the same
-    /// start (same station and transaction reference). Returns the session id.
+    /// start (same station and transaction reference). Returns the session id. A station the
+    /// registry does not know yet (its first message a start or a stop, no BootNotification
+    /// before it) is registered with `registrationForUnknown`, as a status report registers it.
     public nonisolated func startSession(station: String, evse: Int, connector: Int, transactionRef: String?, idToken: String?,
-                             authorization: String, startTime: String, meterStartWh: Double?, now: String) async throws -> Int {
+                             authorization: String, startTime: String, meterStartWh: Double?, registrationForUnknown: String? = nil,
+                             now: String) async throws -> Int {
         try await committed { store in
             if let transactionRef, let existing = try store.sessionId(station: station, transactionRef: transactionRef) { return existing }
             return try store.database.transaction {
+                if let registrationForUnknown {
+                    try store.database.run("INSERT INTO stations (id, registration, first_seen) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                                           station, registrationForUnknown, now)
+                }
                 // 1.6 chargers learn the id from us: insert with a placeholder reference, then use the row id.
                 let id = try store.database.insert("""
                     INSERT INTO sessions (station, evse, connector, transaction_ref, id_token, "authorization", start_time, meter_start,

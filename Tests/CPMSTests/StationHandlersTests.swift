@@ -91,6 +91,38 @@ import VendorCatalog
         #expect(station.registration == "pending" && station.connectors.map(\.status) == [.available])
     }
 
+    /// A station whose first message is a start, a stop or a 2.0.1 fault (no BootNotification
+    /// before it) is registered under the policy, and the session or fault is stored: it was
+    /// answered InternalError (the session's row needs its station) and the fault was dropped.
+    @Test func aStartAStopOrAFaultBeforeBootRegistersTheStationUnderThePolicy() async throws {
+        let path = temporaryDatabase()
+        defer { removeSQLiteFiles(path) }
+        let store = try StationStore(path: path)
+        let stations = StationHandlers(store: store, policy: .accept, heartbeatInterval: 300, clock: { Self.now })
+        try await withCSMS(stations) { connect in
+            let (starter, startRunning) = try await connect("CP-START-FIRST", .v16)
+            let started = try await starter.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD-8", meterStart: 0, timestamp: Self.now))
+            #expect(started.transactionId > 0)
+            await starter.socket.close()
+            await startRunning.value
+            let (stopper, stopRunning) = try await connect("CP-STOP-FIRST", .v16)
+            _ = try await stopper.call(V16.StopTransactionRequest(idTag: "CARD-9", meterStop: 5_000, timestamp: Self.now, transactionId: 7))
+            await stopper.socket.close()
+            await stopRunning.value
+            let (faulty, faultRunning) = try await connect("CP-FAULT-FIRST", .v201)
+            let problem = V201.EventDataType(eventId: 1, timestamp: Self.now, trigger: .alerting, actualValue: "true", techCode: "E12",
+                                             component: V201.ComponentType(evse: V201.EVSEType(id: 1), name: "Connector"),
+                                             eventNotificationType: .hardWiredNotification, variable: V201.VariableType(name: "Problem"))
+            _ = try await faulty.call(V201.NotifyEventRequest(generatedAt: Self.now, seqNo: 0, eventData: [problem]))
+            await faulty.socket.close()
+            await faultRunning.value
+        }
+        #expect(try await store.station("CP-START-FIRST")?.registration == "accepted")
+        #expect(try await store.sessions(station: "CP-START-FIRST").map(\.idToken) == ["CARD-8"])
+        #expect(try await store.sessions(station: "CP-STOP-FIRST").map(\.transactionRef) == ["unstarted-7-5000"])
+        #expect(try await store.openFaults(station: "CP-FAULT-FIRST").map(\.code.rawValue) == ["Connector/Problem"])
+    }
+
     @Test func vendorQuirkProfileSetsTheStationsTolerances() async throws {
         let path = temporaryDatabase()
         defer { removeSQLiteFiles(path) }
