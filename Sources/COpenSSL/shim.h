@@ -25,4 +25,5 @@ static inline long vigil_BIO_pending(BIO *bio) {
 }
 static inline int vigil_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
 static inline unsigned long vigil_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+static inline void vigil_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
 #endif

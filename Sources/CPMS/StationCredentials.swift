@@ -110,14 +110,16 @@ public enum StationCredentials {
     }
 
     /// Checks a station's upgrade request: a client certificate (profile 3) must name the
-    /// station as its common name; otherwise the `Authorization` header must match the stored
+    /// station as its one common name, character for character (`clientCertificateCommonNames`,
+    /// read by OpenSSL as text); otherwise the `Authorization` header must match the stored
     /// digest, when there is one or the policy requires one.
     public static func check(station: String, authorization: String?, stored: String?, clientCertificateSubject: String?,
-                             policy: Policy) -> Check {
-        if let subject = clientCertificateSubject {
-            let name = commonName(subject)
-            guard name == station else {
-                return .refused("the client certificate names \(name.map { "CN=\($0)" } ?? "no common name"), not station \(station)")
+                             clientCertificateCommonNames: [String]? = nil, policy: Policy) -> Check {
+        if clientCertificateSubject != nil || clientCertificateCommonNames != nil {
+            let names = clientCertificateCommonNames ?? []
+            guard names.count == 1, names[0] == station else {
+                let named = names.isEmpty ? "no common name" : names.map { "CN=\($0.debugDescription)" }.joined(separator: " and ")
+                return .refused("the client certificate names \(named), not station \(station)\(names.count > 1 ? " alone" : "")")
             }
             return .allowed
         }
@@ -148,11 +150,13 @@ public enum StationCredentials {
     /// whatever executor the caller is on (this module runs nonisolated async functions on their
     /// caller's executor otherwise). Throws when the digest cannot be read; a failed upgrade
     /// does not refuse the station (it is reported in `upgradeFailure`).
-    @concurrent public static func authenticate(station: String, authorization: String?, clientCertificateSubject: String?, policy: Policy,
-                                    store: StationStore) async throws -> Authentication {
+    @concurrent public static func authenticate(station: String, authorization: String?, clientCertificateSubject: String?,
+                                                clientCertificateCommonNames: [String]? = nil, policy: Policy,
+                                                store: StationStore) async throws -> Authentication {
         let stored = try await store.stationPasswordDigest(id: station)
         var result = Authentication(check: check(station: station, authorization: authorization, stored: stored,
-                                                 clientCertificateSubject: clientCertificateSubject, policy: policy))
+                                                 clientCertificateSubject: clientCertificateSubject,
+                                                 clientCertificateCommonNames: clientCertificateCommonNames, policy: policy))
         result.hasPassword = stored != nil
         guard result.check == .allowed, clientCertificateSubject == nil, let stored else { return result }
         do {
@@ -163,22 +167,6 @@ public enum StationCredentials {
             result.upgradeFailure = "\(error)"
         }
         return result
-    }
-
-    /// The CN of an RFC 2253 subject (`CN=CP-1,O=Acme`), unescaping `\,`.
-    static func commonName(_ subject: String) -> String? {
-        var parts: [String] = []
-        var current = ""
-        var escaped = false
-        for character in subject {
-            if escaped { current.append(character); escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
-            if character == "," { parts.append(current); current = ""; continue }
-            current.append(character)
-        }
-        parts.append(current)
-        return parts.lazy.map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.uppercased().hasPrefix("CN=") }.map { String($0.dropFirst(3)) }
     }
 }
 

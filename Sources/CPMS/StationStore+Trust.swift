@@ -19,4 +19,10 @@ extension StationStore {
     public func forgetAuthentication(id: String) throws {
         try database.run("UPDATE stations SET authenticated_at = NULL WHERE id = ?", id)
     }
+
+    /// Records the security profile `id` connected with just now (`stations show`, the API): a
+    /// station that reconnects without a BootNotification keeps the profile it really uses.
+    public func recordSecurityProfile(id: String, _ profile: Int) throws {
+        try database.run("UPDATE stations SET security_profile = ? WHERE id = ? AND (security_profile IS NULL OR security_profile <> ?)", profile, id, profile)
+    }
 }

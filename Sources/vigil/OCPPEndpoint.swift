@@ -66,6 +66,7 @@ struct OCPPEndpoint {
                 do {
                     authentication = try await StationCredentials.authenticate(station: station, authorization: info.headers["Authorization"],
                                                                                clientCertificateSubject: info.peerCertificateSubject,
+                                                                               clientCertificateCommonNames: info.peerCertificateCommonNames,
                                                                                policy: stationAuth, store: stations.store)
                 } catch {
                     log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
@@ -119,6 +120,12 @@ struct OCPPEndpoint {
             log(.info, "leniency applied", ["station": station, "what": applied.map(\.description).joined(separator: "; ")])
             quirkLog.record(station: station, applied, at: clock().rfc3339)
         }
+        // The registry, read once before the connection is made: whether the station is served,
+        // and whether it has a password (Basic credentials were then checked at the upgrade).
+        let admission: Result<(refusal: CallError?, hasPassword: Bool), any Error>
+        do { admission = .success(try await stations.admission(forConnecting: station)) } catch { admission = .failure(error) }
+        let hasPassword = (try? admission.get())?.hasPassword ?? false
+        let profile = securityProfile(info, usesTLS: usesTLS, hasPassword: hasPassword)
         let overBudget = Mutex(false)
         let connection = OCPPConnection(socket: socket, version: version, stationId: station, handlers: handlers.connectionHandlers(),
                                         report: { problem in log(.warning, "protocol problem", ["station": station, "problem": problem]) },
@@ -133,19 +140,17 @@ struct OCPPEndpoint {
                                             Task { await socket.beginClose(code: .policyViolation, reason: exceeded) }
                                             return false
                                         },
-                                        quirkLog: recordQuirks, securityProfile: securityProfile(info, usesTLS: usesTLS), traffic: traffic)
+                                        quirkLog: recordQuirks, securityProfile: profile, traffic: traffic)
         await connection.apply(stations.quirks(for: station))
         // A station the central system does not accept gets SecurityError for everything but a
         // BootNotification, and raises no events (no offline alerts for ids nobody runs).
-        let hasPassword: Bool
-        do {
-            let admission = try await stations.admission(forConnecting: station)
-            hasPassword = admission.hasPassword
-            if let refusal = admission.refusal {
+        switch admission {
+        case .success(let admitted):
+            if let refusal = admitted.refusal {
                 await connection.refuseCalls(refusal)
                 log(.warning, "station not accepted: only a BootNotification is answered", ["station": station])
             }
-        } catch {
+        case .failure(let error):
             // Fails closed: a station whose registration cannot be read is not served unchecked.
             log(.error, "cannot read the station's registration and credentials; closing the connection", ["station": station, "error": "\(error)"])
             await connection.refuseCalls(Self.closing, includingBoot: true)   // frames already queued are not served either
@@ -179,6 +184,9 @@ struct OCPPEndpoint {
         var connectedEmitted = false
         do {
             if await connection.refusal == nil {
+                do { try await stations.store.recordSecurityProfile(id: station, profile) } catch {
+                    log(.error, "cannot record the station's security profile", ["station": station, "error": "\(error)"])
+                }
                 try await events?.emit(.connected, station: station, at: clock().date,
                                        fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
                 connectedEmitted = true
@@ -244,11 +252,13 @@ struct OCPPEndpoint {
 
     /// The OCPP security profile a connection came over: 3 TLS with a client certificate, 2 TLS
     /// (server certificate; Basic credentials, when the station has a password, were checked
-    /// at the upgrade), 1 Basic credentials without TLS, 0 neither.
-    static func securityProfile(_ info: WebSocketSessionInfo, usesTLS: Bool) -> Int {
+    /// at the upgrade), 1 Basic credentials checked against the station's password without
+    /// TLS, 0 neither — credentials sent for a station without a password were never checked,
+    /// so they prove nothing.
+    static func securityProfile(_ info: WebSocketSessionInfo, usesTLS: Bool, hasPassword: Bool) -> Int {
         if info.peerCertificateSubject != nil { return 3 }
         if usesTLS { return 2 }
-        return info.headers["Authorization"]?.lowercased().hasPrefix("basic ") == true ? 1 : 0
+        return hasPassword && info.headers["Authorization"]?.lowercased().hasPrefix("basic ") == true ? 1 : 0
     }
 }
 

@@ -37,14 +37,26 @@ import Testing
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: nil, policy: .optional) == .allowed)
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: nil, policy: .required) != .allowed)
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-9,O=Acme",
-                                         policy: .required) == .allowed)
-        // Profile 3: the certificate must name the station.
+                                         clientCertificateCommonNames: ["CP-9"], policy: .required) == .allowed)
+        // Profile 3: the certificate must name the station, as its one common name, character for character.
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: stored, clientCertificateSubject: "O=Acme,CN=CP-9",
-                                         policy: .optional) == .allowed)
+                                         clientCertificateCommonNames: ["CP-9"], policy: .optional) == .allowed)
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-8,O=Acme",
-                                         policy: .optional) == .refused("the client certificate names CN=CP-8, not station CP-9"))
-        #expect(StationCredentials.commonName(#"CN=Acme\, Inc. CP-1,O=X"#) == "Acme, Inc. CP-1")
-        #expect(StationCredentials.commonName("O=X") == nil)
+                                         clientCertificateCommonNames: ["CP-8"], policy: .optional)
+                == .refused(#"the client certificate names CN="CP-8", not station CP-9"#))
+        // The printed subject escapes é as \C3\A9: read back from it, "CPé" became station CPC3A9.
+        #expect(StationCredentials.check(station: "CPC3A9", authorization: nil, stored: nil, clientCertificateSubject: #"CN=CP\C3\A9"#,
+                                         clientCertificateCommonNames: ["CPé"], policy: .optional)
+                == .refused(#"the client certificate names CN="CPé", not station CPC3A9"#))
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-9,CN=CP-8",
+                                         clientCertificateCommonNames: ["CP-9", "CP-8"], policy: .optional)
+                == .refused(#"the client certificate names CN="CP-9" and CN="CP-8", not station CP-9 alone"#))
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "O=X",
+                                         clientCertificateCommonNames: [], policy: .optional)
+                == .refused("the client certificate names no common name, not station CP-9"))
+        // A subject without the names read from the certificate proves nothing.
+        #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-9",
+                                         policy: .optional) != .allowed)
     }
 
     @Test func passwordsAreStoredAsDigestsOnRegisteredStationsOnly() async throws {

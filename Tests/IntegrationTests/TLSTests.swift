@@ -45,8 +45,16 @@ import Transport
             options.subprotocols = ["ocpp2.0.1"]
             options.tls = try TLSContext(clientCAFile: pki.caCertificate, certificateFile: pki.clientCertificate, privateKeyFile: pki.clientKey)
             let (client, _) = try await WebSocketClient.connect(to: "wss://localhost:\(server.boundAddress.port)/ocpp/CP-17", options: options)
-            #expect(try await client.receive() == .text("CP-17 ocpp2.0.1 CN=CP-17,O=Vigil Test"))
+            #expect(try await client.receive() == .text(#"CP-17 ocpp2.0.1 CN=CP-17,O=Vigil Test ["CP-17"]"#))
             await client.close()
+
+            // A common name that is not ASCII: the printed subject escapes it; the names are read as text.
+            var accented = WebSocketClient.Options()
+            accented.subprotocols = ["ocpp2.0.1"]
+            accented.tls = try TLSContext(clientCAFile: pki.caCertificate, certificateFile: pki.accentedCertificate, privateKeyFile: pki.accentedKey)
+            let (other, _) = try await WebSocketClient.connect(to: "wss://localhost:\(server.boundAddress.port)/ocpp/CPC3A9", options: accented)
+            #expect(try await other.receive() == .text(#"CPC3A9 ocpp2.0.1 CN=CP\C3\A9 ["CPé"]"#))
+            await other.close()
 
             // Without a client certificate the server ends the TLS handshake.
             var anonymous = WebSocketClient.Options()

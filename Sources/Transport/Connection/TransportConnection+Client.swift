@@ -30,7 +30,8 @@ extension TransportConnection {
             let leftover = input.read(input.readableCount)
             beginWebSocket(configuration: options.configuration, leftover: leftover)
             return WebSocketSessionInfo(rawPath: path, headers: head.headers, remoteAddress: remoteAddress,
-                                        subprotocol: subprotocol, peerCertificateSubject: tls?.peerCertificateSubject)
+                                        subprotocol: subprotocol, peerCertificateSubject: tls?.peerCertificateSubject,
+                                        peerCertificateCommonNames: tls?.peerCertificateCommonNames)
         } catch {
             closeSocket()
             throw error

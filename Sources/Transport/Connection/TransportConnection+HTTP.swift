@@ -119,7 +119,8 @@ extension TransportConnection {
             key = clientKey
         }
         var info = WebSocketSessionInfo(rawPath: request.rawPath, pathParameters: parameters, headers: request.headers,
-                                        remoteAddress: remoteAddress, peerCertificateSubject: tls?.peerCertificateSubject)
+                                        remoteAddress: remoteAddress, peerCertificateSubject: tls?.peerCertificateSubject,
+                                        peerCertificateCommonNames: tls?.peerCertificateCommonNames)
         let offered = WebSocketHandshake.offeredSubprotocols(request)
         switch await route.negotiate(info, offered) {
         case .reject(let status, let message):

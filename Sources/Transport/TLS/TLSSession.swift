@@ -128,6 +128,36 @@ final class TLSSession {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Every common name in the peer certificate's subject, each as OpenSSL reads its string
+    /// type into UTF-8 — never parsed back out of a printed subject, whose escapes (`\C3\A9`
+    /// for é) read as other characters. A name that cannot be read, or that holds a NUL, is
+    /// U+FFFD, which no station id holds. Nil without a certificate.
+    var peerCertificateCommonNames: [String]? {
+        guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
+        defer { X509_free(certificate) }
+        guard let name = X509_get_subject_name(certificate) else { return [] }
+        var names: [String] = []
+        var index: Int32 = -1
+        while true {
+            index = X509_NAME_get_index_by_NID(name, NID_commonName, index)
+            guard index >= 0 else { break }
+            var utf8: UnsafeMutablePointer<UInt8>?
+            guard let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else {
+                names.append("\u{FFFD}")
+                continue
+            }
+            let length = ASN1_STRING_to_UTF8(&utf8, data)
+            guard length >= 0, let utf8 else {
+                names.append("\u{FFFD}")
+                continue
+            }
+            defer { vigil_OPENSSL_free(utf8) }
+            let bytes = UnsafeBufferPointer(start: utf8, count: Int(length))
+            names.append(bytes.contains(0) ? "\u{FFFD}" : String(decoding: bytes, as: UTF8.self))
+        }
+        return names
+    }
+
     /// The result of verifying the peer's certificate chain (X509_V_OK when valid).
     var verifyResult: Int { SSL_get_verify_result(ssl) }
 }

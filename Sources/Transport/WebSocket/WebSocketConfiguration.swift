@@ -34,11 +34,17 @@ public struct WebSocketSessionInfo: Sendable {
     public var remoteAddress: SocketAddress?
     /// The subprotocol both sides agreed on, nil when none was negotiated.
     public var subprotocol: String?
-    /// Subject of the client certificate (RFC 2253) when TLS with client certificates is used.
+    /// Subject of the client certificate (RFC 2253, for people: non-ASCII and control
+    /// characters are escaped) when TLS with client certificates is used.
     public var peerCertificateSubject: String?
+    /// The client certificate's common names as text (`TLSSession.peerCertificateCommonNames`):
+    /// what identity checks compare, nil without a certificate.
+    public var peerCertificateCommonNames: [String]?
 
     public init(rawPath: String, pathParameters: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(),
-                remoteAddress: SocketAddress? = nil, subprotocol: String? = nil, peerCertificateSubject: String? = nil) {
+                remoteAddress: SocketAddress? = nil, subprotocol: String? = nil, peerCertificateSubject: String? = nil,
+                peerCertificateCommonNames: [String]? = nil) {
+        self.peerCertificateCommonNames = peerCertificateCommonNames
         self.rawPath = rawPath
         self.pathParameters = pathParameters
         self.headers = headers

@@ -9,6 +9,9 @@ struct TestCertificates {
     var serverKey: String { directory.appendingPathComponent("server.key").path }
     var clientCertificate: String { directory.appendingPathComponent("client.pem").path }
     var clientKey: String { directory.appendingPathComponent("client.key").path }
+    /// A client certificate whose common name is not ASCII (`CPé`), with its key.
+    var accentedCertificate: String { directory.appendingPathComponent("accented.pem").path }
+    var accentedKey: String { directory.appendingPathComponent("accented.key").path }
 
     static func make() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-pki-\(UUID().uuidString)")
@@ -22,6 +25,8 @@ struct TestCertificates {
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
         openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj '/O=Vigil Test/CN=CP-17' 2>/dev/null
         openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
+        openssl req -utf8 -newkey rsa:2048 -nodes -keyout accented.key -out accented.csr -subj '/CN=CPé' 2>/dev/null
+        openssl x509 -req -in accented.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out accented.pem -days 2 2>/dev/null
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -35,7 +35,8 @@ func echoRouter(configuration: WebSocketConfiguration = WebSocketConfiguration()
     router.webSocket("/ocpp/{chargePointId}", WebSocketRoute(
         negotiate: { _, offered in WebSocketRoute.selectSubprotocol(from: ["ocpp2.0.1", "ocpp1.6"], offered: offered) },
         handler: { connection, info in
-            try? await connection.send(text: "\(info.pathParameters["chargePointId"] ?? "") \(info.subprotocol ?? "") \(info.peerCertificateSubject ?? "-")")
+            try? await connection.send(text: "\(info.pathParameters["chargePointId"] ?? "") \(info.subprotocol ?? "") \(info.peerCertificateSubject ?? "-")"
+                                             + " \(info.peerCertificateCommonNames ?? [])")
             _ = try? await connection.receive()
         }))
     router.on("GET", "/hello") { _ in .text(.ok, "hello") }
