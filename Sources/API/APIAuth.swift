@@ -67,14 +67,30 @@ extension Router {
                     return APIError(.invalidStationId, problem).response
                 }
                 // A misspelt filter must not widen the answer to everything (`statoin=CP-1`).
-                if method == "GET", let known = OpenAPIDocument.queryParameters[path],
-                   let unknown = request.query.keys.sorted().first(where: { !known.contains($0) && !(tokenInQuery && $0 == "token") }) {
-                    let takes = known.isEmpty ? "takes no parameters" : "takes \(known.sorted().joined(separator: ", "))"
-                    return APIError(.invalidParameter, "unknown parameter \(unknown.debugDescription): GET \(path) \(takes)").response
-                }
+                if method == "GET", let refusal = Self.unknownParameter(request, path: path, tokenInQuery: tokenInQuery) { return refusal }
                 return await handler(request, user)
             case .refused(let response): return response
             }
         }
+    }
+
+    /// An open route (no token: health, metrics, the OpenAPI document), with the same check of
+    /// its query parameters as every other route.
+    mutating func onOpen(_ method: String, _ path: String, _ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
+        on(method, path) { request in
+            if method == "GET", let refusal = Self.unknownParameter(request, path: path, tokenInQuery: false) { return refusal }
+            return await handler(request)
+        }
+    }
+
+    /// The refusal of a query parameter the route does not take (`OpenAPIDocument.queryParameters`),
+    /// nil when every one is known or the document does not describe the route.
+    static func unknownParameter(_ request: HTTPRequest, path: String, tokenInQuery: Bool) -> HTTPResponse? {
+        guard let known = OpenAPIDocument.queryParameters[path],
+              let unknown = request.query.keys.sorted().first(where: { !known.contains($0) && !(tokenInQuery && $0 == "token") }) else {
+            return nil
+        }
+        let takes = known.isEmpty ? "takes no parameters" : "takes \(known.sorted().joined(separator: ", "))"
+        return APIError(.invalidParameter, "unknown parameter \(unknown.debugDescription): GET \(path) \(takes)").response
     }
 }

@@ -118,13 +118,16 @@ public final class APIGuard: Sendable {
 
     /// Logs the open-API warning for a mutating request, at most once a minute.
     func warnIfOpen(_ request: HTTPRequest) async {
+        // Whether the API is open is read first: a request while it still had users must not use
+        // up the minute's warning (the first requests after the last user was removed went unwarned).
+        guard let store, let hasUsers = try? await APIUserStore(host: store).hasAPIUsers(), !hasUsers else { return }
         let now = ContinuousClock.now
         let due = lastOpenWarning.withLock { last -> Bool in
             if let last, now - last < .seconds(60) { return false }
             last = now
             return true
         }
-        guard due, let store, let hasUsers = try? await APIUserStore(host: store).hasAPIUsers(), !hasUsers else { return }
+        guard due else { return }
         log(.warning, Self.openWarning, ["method": request.method, "path": request.rawPath])
     }
 

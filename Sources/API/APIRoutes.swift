@@ -39,7 +39,7 @@ public enum APIRoutes {
         // Health, with the event log's head and each consumer's lag in events and milliseconds
         // (`eventConsumers` keeps the earlier shape), whether the API needs tokens ("open" while
         // no API user exists) and, with several nodes, this node and the one that decides.
-        router.on("GET", "/api/v1/health") { _ in
+        router.onOpen("GET", "/api/v1/health") { _ in
             let statistics = events?.statistics
             let consumers = (statistics?.consumers ?? []).map { consumer -> JSONValue in
                 .object(JSONObject([("name", .string(consumer.name)), ("position", .integer(consumer.position)),
@@ -67,7 +67,7 @@ public enum APIRoutes {
         }
         // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
         // then the event log's and the store's counters.
-        router.on("GET", "/metrics") { _ in
+        router.onOpen("GET", "/metrics") { _ in
             let commits = await store.groupCommitStatistics   // read once: the latency histogram and the counters
             let service = await ServiceMetrics.read(store: store, connections: commands.connections, traffic: traffic, runner: runner,
                                                     commits: commits)
@@ -76,7 +76,7 @@ public enum APIRoutes {
         }
         // The API described in OpenAPI 3.1 (open: it is the API's own description).
         let description = Array(OpenAPIDocument.json.utf8)
-        router.on("GET", "/api/v1/openapi.json") { _ in .json(.ok, description) }
+        router.onOpen("GET", "/api/v1/openapi.json") { _ in .json(.ok, description) }
         router.on("GET", "/api/v1/stations", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/stations", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 1_000, maximum: 100_000)

@@ -9,20 +9,35 @@ import Transport
 /// reloads rather than showing a page with holes. Nothing here can slow the publisher: the
 /// stream waits only on its own socket, each write bounded by the response's write timeout.
 /// Events carry no SSE `id`: a reconnecting client starts afresh (it reloads its panels).
+/// The caller's access is checked again every `recheck` (`stillAllowed`): a token rotated or
+/// removed, or users created while the API was open, end the stream with a last `event: revoked`.
 struct EventStream: Sendable {
     var capacity = 256
     var heartbeat: Duration = .seconds(15)
+    var recheck: Duration = .seconds(15)
 
     /// Sends `feed`'s updates through `write` until the feed ends, the subscriber overflows, a
-    /// write fails (the client left, the server stops) or the task is cancelled.
-    func run(_ feed: LiveFeed<LiveUpdate>, write: @Sendable ([UInt8]) async throws -> Void) async {
+    /// write fails (the client left, the server stops), the caller's access ends or the task is
+    /// cancelled.
+    func run(_ feed: LiveFeed<LiveUpdate>, stillAllowed: @Sendable () async -> Bool = { true },
+             write: @Sendable ([UInt8]) async throws -> Void) async {
         let subscription = feed.subscribe(capacity: capacity)
         defer { subscription.cancel() }
+        let clock = ContinuousClock()
+        var checked = clock.now
         do {
             // The retry hint and a first comment, so the client knows the stream is up at once.
             try await write(Array("retry: 5000\n\n".utf8) + ServerSentEvent.comment("connected"))
             while !Task.isCancelled {
-                switch await subscription.next(timeout: heartbeat) {
+                if clock.now - checked >= recheck {
+                    guard await stillAllowed() else {
+                        let notice = ServerSentEvent(event: "revoked", data: "{\"reason\":\"the token this stream was opened with is no longer valid\"}")
+                        try await write(notice.encoded)
+                        return
+                    }
+                    checked = clock.now
+                }
+                switch await subscription.next(timeout: min(heartbeat, recheck)) {
                 case .updates(let updates):
                     try await write(Self.encode(updates))
                 case .overflowed(let delivered, let dropped):

@@ -29,7 +29,7 @@ enum LiveRoutes {
             }
             return .json(.ok, Array(JSONWriter.string(.object(body)).utf8))
         }
-        router.on("GET", "/api/v1/stream", auth: auth, needs: .viewer, tokenInQuery: true) { _, _ in
+        router.on("GET", "/api/v1/stream", auth: auth, needs: .viewer, tokenInQuery: true) { request, _ in
             guard let live else { return APIError(.notFound, "this server has no live event stream").response }
             guard live.subscribers < maximumStreams else {
                 return APIError(.tooManyStreams, "the event stream already serves \(maximumStreams) clients; try again later").response
@@ -37,7 +37,12 @@ enum LiveRoutes {
             let headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
                                         "X-Accel-Buffering": "no"]
             return .streaming(.ok, headers: headers, body: HTTPStreamBody(writeTimeout: writeTimeout) { writer in
-                await stream.run(live) { bytes in try await writer.write(bytes) }
+                // The token is checked again while the stream runs: rotating or removing it ends the stream.
+                let stillAllowed: @Sendable () async -> Bool = {
+                    if case .allowed = await auth.check(request, needs: .viewer, tokenInQuery: true) { return true }
+                    return false
+                }
+                await stream.run(live, stillAllowed: stillAllowed) { bytes in try await writer.write(bytes) }
             })
         }
     }

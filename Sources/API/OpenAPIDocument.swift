@@ -197,7 +197,7 @@ enum OpenAPIDocument {
                   query: [("from", "RFC 3339 with a zone; the offset is honoured.", "string"), ("to", "RFC 3339 with a zone.", "string"),
                           ("station", "", "string"), ("site", "", "string"), ("rule", "", "string"), ("action", "A prefix.", "string"),
                           ("outcome", "", "string"), ("actor", "", "string"),
-                          ("kind", "alert, command, decision, operator, outcome, system or verification.", "string"),
+                          ("kind", "alert, command, decision, operator, outcome, system, token or verification.", "string"),
                           (limit.0, limit.1, limit.2)],
                   answer: ("200", "Entries, oldest first; `details` nested when JSON (`detailsText` the hashed text).",
                            ["type": "array", "items": anyObject]), errors: ["400"]),
@@ -218,7 +218,7 @@ enum OpenAPIDocument {
         Operation(method: "POST", path: "/api/v1/approvals", summary: "Approve or reject a ladder paused at an approve rung.", access: "operator",
                   body: object(["rule": string, "target": string, "approved": ["type": "boolean"], "by": string, "role": string],
                                required: ["rule", "target", "approved"]),
-                  answer: ("202", "Submitted to the rules.", object(["status": string])), errors: ["400", "403", "404", "409", "415"]),
+                  answer: ("202", "Submitted to the rules.", object(["status": string])), errors: ["400", "403", "404", "409", "415", "503"]),
         Operation(method: "GET", path: "/api/v1/me", summary: "Who the caller is: its user and access, or role \"open\" while no API user exists.",
                   access: "viewer", answer: ("200", "The caller.", object(["user": string, "role": string, "approves": ["type": "array", "items": string]],
                                                                       required: ["role"]))),
@@ -263,6 +263,10 @@ enum OpenAPIDocument {
             ]]
             var errors = operation.errors + ["500"]
             if operation.access != "open" { errors += ["401", "403"] }
+            // What every route checks besides its own errors: a GET refuses a query parameter it
+            // does not take, a station path an id not in canonical form (`invalid_parameter`,
+            // `invalid_station_id`: 400).
+            if operation.method == "GET" || operation.path.contains("/stations/{id}") { errors += ["400"] }
             for status in Set(errors) {
                 responses[status] = ["description": errorDescriptions[status] ?? "Error.",
                                      "content": ["application/json": ["schema": ref("Error")]]]

@@ -86,8 +86,14 @@ struct OCPPEndpoint {
                     if authenticated {
                         try await stations.store.markAuthenticated(id: station, now: stations.clock().rfc3339)
                     } else if let since = try await stations.store.authenticatedSince(id: station) {
-                        log(.warning, "refused charger", ["station": station, "remote": info.remoteAddress?.description ?? "",
-                                                          "reason": "no credentials from a station that has authenticated before (since \(since))"])
+                        // Credentials sent but nothing to check them against: the password was cleared in the
+                        // database (or a copy without it restored), not by `stations password --clear`.
+                        let reason = info.headers["Authorization"] == nil
+                            ? "no credentials from a station that has authenticated before (since \(since))"
+                            : "credentials sent, but the station has no password stored to check them against, and it has "
+                              + "authenticated before (since \(since)): set its password again, or clear it with `vigil stations password "
+                              + "\(station) --clear` to let it in without one"
+                        log(.warning, "refused charger", ["station": station, "remote": info.remoteAddress?.description ?? "", "reason": reason])
                         return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                     }
                 } catch {

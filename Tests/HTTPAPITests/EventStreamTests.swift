@@ -54,4 +54,20 @@ import Transport
         #expect(written.text == "retry: 5000\n\n: connected\n\n: heartbeat\n\n: heartbeat\n\n")
         #expect(!feed.hasSubscribers)
     }
+
+    /// A token rotated or removed while its stream runs ends the stream at the next check, with
+    /// a last `event: revoked` (the stream kept delivering to a rotated token).
+    @Test func aStreamWhoseAccessEndsIsClosedWithARevokedEvent() async {
+        let feed = LiveFeed<LiveUpdate>()
+        let written = Written()
+        let allowed = Mutex(true)
+        var stream = EventStream(capacity: 8, heartbeat: .milliseconds(20))
+        stream.recheck = .milliseconds(20)
+        await stream.run(feed, stillAllowed: { allowed.withLock { $0 } }) { bytes in
+            written.append(bytes)
+            if written.count == 2 { allowed.withLock { $0 = false } }   // rotated after the first heartbeat
+        }
+        #expect(written.text.hasSuffix(": heartbeat\n\nevent: revoked\ndata: {\"reason\":\"the token this stream was opened with is no longer valid\"}\n\n"))
+        #expect(!feed.hasSubscribers)
+    }
 }

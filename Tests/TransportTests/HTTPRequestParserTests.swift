@@ -47,6 +47,7 @@ import Testing
         ("GET /\r\nHost: x\r\n\r\n", .badRequest),
         ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", .httpVersionNotSupported),
         ("GET / HTTP/1.1\r\n\r\n", .badRequest),                                  // no Host
+        ("GET / HTTP/1.1\r\nHost: a:1\r\nHost: evil.example\r\n\r\n", .badRequest),   // two Hosts (RFC 9112 §3.2)
         ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", .badRequest),                      // space before colon
         ("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", .badRequest),            // obsolete line folding
         ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", .badRequest),

@@ -27,6 +27,11 @@ Vigil.live = {
     source.addEventListener("event", (message) => this.dispatch("event", message.data));
     source.addEventListener("decision", (message) => this.dispatch("decision", message.data));
     source.addEventListener("alert", (message) => this.dispatch("alert", message.data));
+    source.addEventListener("revoked", () => {
+      // The token stopped working (rotated or removed): sign in again rather than retry with it.
+      this.stop();
+      if (Vigil.app) Vigil.app.signedOut("Your token no longer works (rotated or removed). Sign in with a new one.");
+    });
     source.addEventListener("overflow", () => {
       // Too slow to keep up: the server dropped us. Start again and reload the page's data.
       this.state("retry", "catching up");

@@ -95,6 +95,11 @@ public struct HTTPRequestParser: Sendable {
         if version == "HTTP/1.1" && headers["Host"] == nil {
             throw .malformedHeader("missing Host header (required in HTTP/1.1)")
         }
+        // RFC 9112 §3.2: more than one Host is a bad request — a proxy acting on the last one and
+        // a server checking the first would disagree about where the request goes.
+        if headers.values("Host").count > 1 {
+            throw .malformedHeader("more than one Host header")
+        }
         return HTTPRequest(method: String(parts[0]), target: String(parts[1]),
                            minorVersion: version == "HTTP/1.1" ? 1 : 0, headers: headers)
     }
