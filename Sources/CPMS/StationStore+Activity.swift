@@ -20,11 +20,14 @@ extension StationStore {
             """, station, evse, evse).isEmpty)
     }
 
-    /// SQL true when the session row `alias` has a later session on its station's same EVSE
-    /// (a later start, or the same second and a later row) and no meter sample of its own after
-    /// that start (a reading says it still runs). EVSE 0 is no EVSE: a 2.0.1 transaction begun
-    /// before an EVSE was chosen (authorized first) is stored there, and two of them are not
-    /// one after the other. One that never learns its EVSE (`placeSession`) is superseded once a
+    /// SQL true when the session row `alias` has a later session on its station's same EVSE —
+    /// recorded after it (a later row: Vigil heard of it later) and started no earlier by the
+    /// charger's clock — and no meter sample of its own after that start (a reading says it
+    /// still runs). Both orders, because a charger's clock alone can lie: a session stamped two
+    /// hours ahead by a clock set wrong, then ended, made the open session that followed it look
+    /// superseded (its card passed as not charging, its resets were no longer held). EVSE 0 is
+    /// no EVSE: a 2.0.1 transaction begun before an EVSE was chosen (authorized first) is stored
+    /// there, and two of them are not one after the other. One that never learns its EVSE (`placeSession`) is superseded once a
     /// session of the station starts more than `evseUnknownFor` after it (`noteSuperseded` notes
     /// it on the record) and it has no reading since a later session began: a lost transaction
     /// does not hold the station's resets and its card back for good, a charging one does.
@@ -32,8 +35,7 @@ extension StationStore {
         """
         ((\(alias).evse > 0 OR ';' || COALESCE(\(alias).anomalies, '') || ';' LIKE '%;superseded: %')
          AND EXISTS (SELECT 1 FROM sessions AS later WHERE later.station = \(alias).station AND (\(alias).evse = 0 OR later.evse = \(alias).evse)
-                AND later.id <> \(alias).id AND (\(StoreTime.seconds("later.start_time")) > \(StoreTime.seconds("\(alias).start_time"))
-                     OR (\(StoreTime.seconds("later.start_time")) = \(StoreTime.seconds("\(alias).start_time")) AND later.id > \(alias).id))
+                AND later.id > \(alias).id AND \(StoreTime.seconds("later.start_time")) >= \(StoreTime.seconds("\(alias).start_time"))
                 AND NOT EXISTS (SELECT 1 FROM meter_samples AS m WHERE m.session = \(alias).id
                                 AND \(StoreTime.seconds("m.at")) > \(StoreTime.seconds("later.start_time")))))
         """

@@ -387,6 +387,25 @@ import Transport
         #expect(try await store.hasActiveSession(station: "CP-S", evse: 3))
     }
 
+    /// A session recorded before the open one, stamped later by a clock set ahead, does not
+    /// supersede it: the open one still holds the station's resets and its card (it passed as
+    /// not charging, and the card was accepted at a second station).
+    @Test(arguments: TestEngine.all) func aSessionStampedAheadByAWrongClockDoesNotSupersedeTheOneAfterIt(engine: TestEngine) async throws {
+        let test = try TestDatabase(engine, name: "superseded-clock")
+        defer { test.remove() }
+        let store = try StationStore(location: test.location)
+        _ = try await store.recordBoot(id: "CP-CLK", vendor: "V", model: "M", serial: nil, firmware: nil, ocppVersion: "ocpp1.6",
+                                       reason: nil, registrationForUnknown: "accepted", now: Self.now.rfc3339)
+        let ahead = try await store.startSession(station: "CP-CLK", evse: 1, connector: 1, transactionRef: nil, idToken: "CARD-8",
+                                                 authorization: "accepted", startTime: Self.at(120).rfc3339, meterStartWh: 0, now: Self.now.rfc3339)
+        _ = try await store.stopSession(id: ahead, stopTime: Self.at(125).rfc3339, meterStopWh: 100, reason: "Local", now: Self.now.rfc3339)
+        let open = try await store.startSession(station: "CP-CLK", evse: 1, connector: 1, transactionRef: nil, idToken: "CARD-7",
+                                                authorization: "accepted", startTime: Self.at(1).rfc3339, meterStartWh: 0, now: Self.now.rfc3339)
+        #expect(try await store.hasActiveSession(station: "CP-CLK", evse: 1))
+        #expect(try await store.hasActiveSession(token: "CARD-7", station: "CP-CLK2", now: Self.now.rfc3339))
+        #expect(try await store.session(open)?.anomalies == [])
+    }
+
     /// A 2.0.1 session authorized before its EVSE was chosen moves to the EVSE a later event
     /// names; one that never learns it stops counting once a session of the station starts more
     /// than 10 minutes after it (a lost transaction held resets and its card back for good).
