@@ -13,7 +13,7 @@ import VendorCatalog
 /// decisions, rules (viewer access), approvals and station commands (operator access; see
 /// `APIAuth`). Every request first passes `APIGuard` (Host, Origin, Content-Type); every error
 /// is an `APIError` (`{"error": …, "code": …}`), and a 500 carries a request id, not the cause.
-/// List routes take `limit` (1…maximum, else 400): stations 1000 by default (at most 10000),
+/// List routes take `limit` (1…maximum, else 400): stations 1000 by default (at most 100000),
 /// sessions and decisions 100 (at most 1000); sessions page by a cursor (`SessionRoutes`).
 public enum APIRoutes {
     public static func router(store: StationStore, runner: RuleRunner, auditor: Auditor, commands: CommandService,

@@ -64,7 +64,8 @@ public func printLine(_ text: String) {
 
 /// Writes `text` to standard error as it is (a message for the person at the terminal, not a log line).
 public func printError(_ text: String) {
-    writeWhole(Array(text.utf8), to: STDERR_FILENO)
+    // One message, one line: a text without its newline ran into whatever was written next.
+    writeWhole(Array((text.hasSuffix("\n") ? text : text + "\n").utf8), to: STDERR_FILENO)
 }
 
 /// Writes `text` to standard output as it is (no newline added), like `printLine`.

@@ -109,7 +109,7 @@ struct AlertsCommand {
             // What it matched goes on the entry too, so filters by station, site or rule find it.
             let silence = try await AlertStore(host: store).silences(at: now, includeEnded: true).first { $0.id == id }
             guard try await AlertStore(host: store).endSilence(id: id, now: now) else {
-                printError("no silence #\(id)")
+                printError("vigil: no silence #\(id)")
                 return 1
             }
             try await audit(store, AuditRecord(kind: "operator", actor: person, station: silence?.station, site: silence?.site,

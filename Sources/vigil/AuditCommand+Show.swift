@@ -14,7 +14,7 @@ extension AuditCommand {
             throw UsageError("audit show needs an entry id (a positive number, as `audit query` shows it: #12)")
         }
         guard let context = try await AuditEntryContext.read(entryId: id, from: store) else {
-            printError("no audit entry #\(id)\n")
+            printError("vigil: no audit entry #\(id)\n")
             return 1
         }
         let sound = context.hashMatches && context.linkMatches && context.commandFindings.isEmpty && context.decisionFindings.isEmpty

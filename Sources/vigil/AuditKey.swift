@@ -12,7 +12,7 @@ import Store
 enum AuditKey {
     static func path(option: String?, database: StoreLocation) -> String {
         if let option { return option }
-        if let variable = ProcessInfo.processInfo.environment["VIGIL_AUDIT_KEY"] { return variable }
+        if let variable = ProcessInfo.processInfo.environment["VIGIL_AUDIT_KEY"], !variable.isEmpty { return variable }
         return (database.auditKeyDirectory as NSString).appendingPathComponent("audit.key")
     }
 

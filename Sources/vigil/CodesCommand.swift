@@ -158,7 +158,7 @@ struct CodesCommand {
         let wanted = arguments.value("vendor").map { Glob($0) }
         let vendors = (catalog.vendors + (catalog.generic.map { [$0] } ?? [])).filter { wanted?.matches($0.name) ?? true }
         guard !vendors.isEmpty else {
-            printError("no vendor matches \(arguments.value("vendor") ?? "")")
+            printError("vigil: no vendor matches \(arguments.value("vendor") ?? "")")
             return 1
         }
         if arguments.has("json") {

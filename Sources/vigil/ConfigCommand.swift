@@ -175,7 +175,7 @@ struct ConfigCommand {
         }
         var readable = true
         for (name, path) in [("tls-cert", serve.tlsCertificate), ("tls-key", serve.tlsKey), ("tls-client-ca", serve.tlsClientCA)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) { problem(name, "cannot read \(path)"); readable = false }
+            if let path, !FileManager.default.isReadableFile(atPath: path) { problem(name, "cannot read \(path.debugDescription)"); readable = false }
         }
         // Loaded as serve loads them: a key of another certificate, or a file that is not PEM,
         // passed here and stopped serve (a restart loop under systemd's ExecStartPre check).

@@ -53,7 +53,7 @@ struct MetricsCommand {
                 MaintenanceWindow.intervals(windows, station: station, site: site)
             }
             if let station = arguments.value("station"), report.connectors.isEmpty {
-                printError("no station \(station) in \((try? arguments.database)?.description ?? "the database")")
+                printError("vigil: no station \(station) in \((try? arguments.database)?.description ?? "the database")")
                 return 1
             }
             if arguments.has("json") {
@@ -92,12 +92,12 @@ struct MetricsCommand {
     func openScoped(sites: [Site]) async throws -> StationStore? {
         let store = try openStore(at: arguments.database, create: false)
         if let station = arguments.value("station"), try await store.station(station) == nil {
-            printError("no station \(station) in \((try? arguments.database)?.description ?? "the database")")
+            printError("vigil: no station \(station) in \((try? arguments.database)?.description ?? "the database")")
             return nil
         }
         if let site = arguments.value("site"), !sites.contains(where: { $0.id == site }),
            !(try await store.stations()).contains(where: { $0.site == site }) {
-            printError("no site \(site) in \((try? arguments.database)?.description ?? "the database")" + (arguments.value("config").map { " or \($0)" } ?? ""))
+            printError("vigil: no site \(site) in \((try? arguments.database)?.description ?? "the database")" + (arguments.value("config").map { " or \($0)" } ?? ""))
             return nil
         }
         return store

@@ -129,6 +129,16 @@ struct ServeCommand {
         func reject(_ name: String, _ complaint: String) {
             problems.append(SettingProblem(name: name, origin: origins[name] ?? .flag, complaint: complaint))
         }
+        /// A setting that names a file: an empty value (`VIGIL_AUDIT_KEY=`) names none, and is a
+        /// problem rather than the current directory or "cannot read ".
+        func filePath(_ name: String) -> String? {
+            guard let path = setting(name) else { return nil }
+            guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+                reject(name, "is empty: give the path of a file, or leave the setting out")
+                return nil
+            }
+            return path
+        }
         func address(_ name: String, default fallback: String) -> SocketAddress {
             let text = setting(name) ?? fallback
             if let address = SocketAddress.parse(text) { return address }
@@ -156,7 +166,7 @@ struct ServeCommand {
         }
         vendorCodes = setting("vendor-codes") ?? "./VendorCodes"
         rulesDirectory = setting("rules") ?? "./Rules"
-        auditKeyPath = setting("audit-key")
+        auditKeyPath = filePath("audit-key")
         if database.engine == .postgresql && auditKeyPath == nil {
             // SQLite's default key lives beside the database file; PostgreSQL has no file, and
             // ./var/audit.key would change with the working directory (a new key, a chain that
@@ -164,7 +174,7 @@ struct ServeCommand {
             reject("audit-key", "a PostgreSQL database needs the audit key's file named: --audit-key FILE, VIGIL_AUDIT_KEY "
                    + "or auditKey: in the config file (there is no database file to keep it beside)")
         }
-        auditAnchorPath = setting("audit-anchor")
+        auditAnchorPath = filePath("audit-anchor")
         /// The setting as an integer that `valid` accepts; nil (with a problem) otherwise.
         func integer(_ name: String, _ complaint: String, valid: (Int) -> Bool) -> Int? {
             guard let text = setting(name) else { return nil }
@@ -206,9 +216,9 @@ struct ServeCommand {
         unknownStations = choice("unknown-stations", "must be accept, pending or reject") ?? .accept
         // At most a day: the offline sweep waits two intervals, so a longer one would hide a silent station.
         heartbeatInterval = integer("heartbeat-interval", "must be a number of seconds from 1 to 86400 (a day)") { (1...86_400).contains($0) } ?? 300
-        tlsCertificate = setting("tls-cert")
-        tlsKey = setting("tls-key")
-        tlsClientCA = setting("tls-client-ca")
+        tlsCertificate = filePath("tls-cert")
+        tlsKey = filePath("tls-key")
+        tlsClientCA = filePath("tls-client-ca")
         if tlsCertificate != nil && tlsKey == nil { reject("tls-cert", "needs --tls-key (tlsKey) too: --tls-cert and --tls-key go together") }
         if tlsKey != nil && tlsCertificate == nil { reject("tls-key", "needs --tls-cert (tlsCert) too: --tls-cert and --tls-key go together") }
         if tlsClientCA != nil && tlsCertificate == nil { reject("tls-client-ca", "needs --tls-cert and --tls-key") }

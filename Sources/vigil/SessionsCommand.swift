@@ -58,7 +58,7 @@ struct SessionsCommand {
             let sessions = page.sessions
             // An empty listing for a station the registry does not know is a misspelt id, not "no sessions".
             if sessions.isEmpty, let station = arguments.value("station"), try await store.registration(of: station) == nil {
-                printError("no station \(station.debugDescription) in \(path)")
+                printError("vigil: no station \(station.debugDescription) in \(path)")
                 return 1
             }
             if arguments.has("json") {
@@ -80,7 +80,7 @@ struct SessionsCommand {
         case .show:
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("sessions show needs a numeric session id") }
             guard let session = try await store.session(id) else {
-                printError("no session \(id) in \(path)")
+                printError("vigil: no session \(id) in \(path)")
                 return 1
             }
             let samples = try await store.samples(session: id)

@@ -1,3 +1,4 @@
+import Audit
 import CPMS
 import Foundation
 import ServiceLog
@@ -23,7 +24,7 @@ struct StationsCommand {
         self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json", "clear", "stdin", "force", "frames"])
         try self.arguments.rejectUnknown(allowed: ["db", "json", "registration", "limit", "site", "connector", "type", "message", "id-tag",
                                                    "transaction", "by", "reason", "http", "key", "value", "clear", "stdin", "force",
-                                                   "from", "to", "frames"])
+                                                   "from", "to", "frames", "audit-key"])
     }
 
     func run() async throws -> Int32 {
@@ -59,7 +60,7 @@ struct StationsCommand {
             guard arguments.positional.count == 2 else { throw UsageError("stations site needs a station id and a site (\"-\" for none)") }
             let (id, site) = (arguments.positional[0], arguments.positional[1])
             guard try await store.setSite(id: id, site == "-" ? nil : site) else {
-                printError("no station \(id.debugDescription) in \(path)")
+                printError("vigil: no station \(id.debugDescription) in \(path)")
                 return 1
             }
             printLine(site == "-" ? "station \(id) is on no site" : "station \(id) is on site \(site) (vigil serve picks this up at the station's next connection)")
@@ -108,16 +109,22 @@ struct StationsCommand {
             if arguments.has("clear") {
                 password = nil
             } else if arguments.has("stdin") {
-                let line = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                // The key exactly as given, but for the line's end: spaces the charger's key has are
+                // part of it (trimmed, the login with them was refused).
+                var line = readLine(strippingNewline: true) ?? ""
+                if line.hasSuffix("\r") { line.removeLast() }
                 guard line.count >= StationCredentials.minimumLength, line.count <= 40 else {
                     throw UsageError("a station password has \(StationCredentials.minimumLength) to 40 characters, got \(line.count)")
+                }
+                if line.first?.isWhitespace == true || line.last?.isWhitespace == true {
+                    printError("note: the password begins or ends with spaces; they are part of it, as the charger must send it\n")
                 }
                 password = line
             } else {
                 password = try StationCredentials.generate()
             }
             guard try await store.setStationPassword(id: id, password) else {
-                printError("no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")
+                printError("vigil: no station \(id.debugDescription) in \(path) (vigil stations add \(id) first)")
                 return 1
             }
             if let password, !arguments.has("stdin") {
@@ -133,6 +140,13 @@ struct StationsCommand {
                 try await store.forgetAuthentication(id: id)
                 printLine("\(id) may connect without credentials again (unless --station-auth required)")
             }
+            // Who changed how the station proves itself (never the password itself).
+            let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let how = password == nil ? "cleared: the station may connect without credentials"
+                : arguments.has("stdin") ? "set from standard input" : "set to a new generated password"
+            try await OneShotAudit.record(AuditRecord(kind: "operator", actor: person, station: id,
+                                                      action: password == nil ? "station password cleared" : "station password set",
+                                                      outcome: "done", details: "HTTP Basic password \(how)"), store: store, arguments: arguments)
             return 0
         case .quirks:
             // What Vigil tolerated from each station's firmware (its vendor quirk profile), most used first.
@@ -157,7 +171,7 @@ struct StationsCommand {
             let done = verb == .remove ? try await store.removeStation(id: id)
                                         : try await store.setRegistration(id: id, verb == .accept ? "accepted" : "rejected")
             guard done else {
-                printError("no station \(id.debugDescription) in \(path)")
+                printError("vigil: no station \(id.debugDescription) in \(path)")
                 return 1
             }
             printLine("station \(id) \(verb == .remove ? "removed" : verb.rawValue + "ed")")
@@ -182,7 +196,7 @@ struct StationsCommand {
         case .show:
             guard let id = arguments.positional.first else { throw UsageError("stations show needs a station id") }
             guard let station = try await store.station(id) else {
-                printError("no station \(id.debugDescription) in \(path)")
+                printError("vigil: no station \(id.debugDescription) in \(path)")
                 return 1
             }
             // Every fault open at the station: a 1.6 StatusNotification's code is on its connector's

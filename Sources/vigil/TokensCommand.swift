@@ -72,7 +72,7 @@ struct TokensCommand {
             // (also one a fraud rule blocked) and drop its expiry, parent and sites unnoticed.
             if let existing = try await store.addToken(IdTokenRecord(token: token, status: .accepted, expiry: expiry, parent: arguments.value("parent"),
                                                                      note: arguments.value("note"), sites: sites), now: now) {
-                printError("token \(existing.token) already exists (\(existing.status.rawValue)); nothing changed — "
+                printError("vigil: token \(existing.token) already exists (\(existing.status.rawValue)); nothing changed — "
                            + "`vigil tokens update \(existing.token) …` changes its expiry, parent, note or sites, `vigil tokens block|unblock` its status\n")
                 return 1
             }

@@ -1,4 +1,5 @@
 import API
+import Audit
 import CPMS
 import Foundation
 import OCPP
@@ -21,7 +22,7 @@ struct UsersCommand {
     init(arguments: [String]) throws(UsageError) {
         verb = try parseVerb(arguments, of: .users)
         self.arguments = Arguments(arguments.dropFirst(), flagNames: ["json"])
-        try self.arguments.rejectUnknown(allowed: ["db", "access", "approves", "json"])
+        try self.arguments.rejectUnknown(allowed: ["db", "access", "approves", "json", "by", "audit-key"])
     }
 
     /// 32 random bytes from OpenSSL's generator, as hex with a recognisable prefix.
@@ -61,7 +62,7 @@ struct UsersCommand {
             var approves: [String] = []
             if verb == .rotate {
                 guard let existing = try await APIUserStore(host: store).apiUsers().first(where: { $0.name == userName }) else {
-                    printError("no API user \(userName.debugDescription)")
+                    printError("vigil: no API user \(userName.debugDescription)")
                     return 1
                 }
                 (access, approves) = (existing.access, existing.approves)
@@ -83,18 +84,37 @@ struct UsersCommand {
             }
             let token = try Self.newToken()
             try await APIUserStore(host: store).saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
+            try await audit(store, action: "api user \(verb.rawValue)", user: userName,
+                            details: "\(userName): \(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", "))"
+                                + (verb == .rotate ? "; the old token no longer works" : ""))
             printLine("\(verb == .add ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
             printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
             printLine(token)
             return 0
         case .remove:
             let userName = try name()
-            guard try await APIUserStore(host: openStore(at: path, create: false)).removeAPIUser(name: userName) else {
-                printError("no API user \(userName.debugDescription)")
+            let store = try openStore(at: path, create: false)
+            let users = APIUserStore(host: store)
+            guard try await users.removeAPIUser(name: userName) else {
+                printError("vigil: no API user \(userName.debugDescription)")
                 return 1
             }
+            let open = try await !users.hasAPIUsers()
+            try await audit(store, action: "api user remove", user: userName,
+                            details: "\(userName) removed" + (open ? "; no API user is left: the HTTP API is open" : ""))
             printLine("removed \(userName); its token no longer works")
+            if open {
+                printError("warning: that was the last API user: the HTTP API is now open to anyone who can reach it, "
+                           + "without a token; add one with `vigil users add NAME --access admin`\n")
+            }
             return 0
         }
+    }
+
+    /// The change on the audit trail: who made it (`--by`, else `$USER`) and what the user may do now.
+    func audit(_ store: StationStore, action: String, user: String, details: String) async throws {
+        let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        try await OneShotAudit.record(AuditRecord(kind: "operator", actor: person, action: action, outcome: "done", details: details),
+                                      store: store, arguments: arguments)
     }
 }

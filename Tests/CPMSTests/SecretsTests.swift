@@ -60,7 +60,7 @@ import Testing
         for key in ["AuthorizationKey", "SecurityCtrlr.BasicAuthPassword", "SecurityCtrlr.BasicAuthPassword[1]", "ISO15118Ctrlr.PrivateKey",
                     "VendorX.CloudSecret", "authorizationkey", "MyCloudApiToken", "CentralSystemCredential", "Backend.AccessToken",
                     // Separators ignored, and names ending in Key, Pin or Pwd (an audit saw these in clear).
-                    "Authorization_Key", "WifiKey", "NetworkPSK", "ChargeBoxPin", "AdminPwd", "Wifi.Passwd", "Modem.EncryptionKey"] {
+                    "Authorization_Key", "WifiKey", "NetworkPSK", "ChargeBoxPin", "AdminPwd", "Wifi.Passwd", "Modem.EncryptionKey", "MqttAuth"] {
             #expect(SecretSettings.isSecret(key), "\(key)")
         }
         for key in ["HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval", "SecurityCtrlr.SecurityProfile", "AuthorizeRemoteTxRequests",

@@ -53,4 +53,24 @@ import Testing
         #expect(entries.map(\.record.actor) == ["dana"] && entries.first?.record.station == "CP-1")
         #expect(try await AuditStore(host: store).newestAuditCheckpoint()?.entryId == entries.first?.id)
     }
+
+    /// Who changed the API's users and a station's password is on the trail (never a secret).
+    @Test func apiUsersAndStationPasswordsChangedByAnOperatorAreAuditEntries() async throws {
+        let scratch = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
+        _ = try AuditKey.load(path: scratch.key, create: true)
+        let store = try StationStore(location: .sqlite(path: scratch.database))
+        _ = try await store.declareStation(id: "CP-1")
+        for arguments in [["add", "wall", "--access", "viewer"], ["rotate", "wall"], ["remove", "wall"]] {
+            let command = try UsersCommand(arguments: arguments + ["--db", scratch.database, "--by", "erin", "--audit-key", scratch.key])
+            #expect(try await command.run() == 0)
+        }
+        let password = try StationsCommand(arguments: ["password", "CP-1", "--db", scratch.database, "--by", "erin", "--audit-key", scratch.key])
+        #expect(try await password.run() == 0)
+        let entries = try await AuditStore(host: store).auditEntries(AuditQuery(kind: "operator", limit: 10))
+        #expect(entries.map { $0.record.action ?? "" } == ["api user add", "api user rotate", "api user remove", "station password set"])
+        #expect(entries.allSatisfy { $0.record.actor == "erin" })
+        #expect(entries[2].record.details == "wall removed; no API user is left: the HTTP API is open")
+        #expect(entries[3].record.station == "CP-1" && entries[3].record.details == "HTTP Basic password set to a new generated password")
+    }
 }

@@ -7,9 +7,9 @@ import Foundation
 ///
 /// Secret: 1.6 `AuthorizationKey`; 2.0.1 `SecurityCtrlr.BasicAuthPassword` and every other
 /// name that contains `Password`, `Passwd`, `PrivateKey`, `Secret`, `Passphrase`, `ApiKey`,
-/// `Token`, `Credential`, `PSK` or `AuthorizationKey`, or ends in `Key`, `Pin` or `Pwd`
+/// `Token`, `Credential`, `PSK` or `AuthorizationKey`, or ends in `Key`, `Pin`, `Pwd` or `Auth`
 /// (case-insensitive, separators such as `_` ignored: `Authorization_Key`, `WifiKey`,
-/// `NetworkPSK`, `ChargeBoxPin`; for 2.0.1 each name of `Component.Variable` counts). Vendors name cloud and back-end
+/// `NetworkPSK`, `ChargeBoxPin`, `MqttAuth`; for 2.0.1 each name of `Component.Variable` counts). Vendors name cloud and back-end
 /// credentials freely (`MyCloudApiToken`, `CentralSystemCredential`): a harmless setting
 /// redacted costs a look at the station, a secret kept in clear cannot be taken back.
 ///
@@ -21,7 +21,7 @@ public enum SecretSettings {
     /// at its end (each name of a 2.0.1 `Component.Variable`), compared with separators
     /// (`_`, `-`, spaces …) taken out: `Authorization_Key` is `AuthorizationKey`.
     static let fragments = ["authorizationkey", "password", "passwd", "privatekey", "secret", "passphrase", "apikey", "token", "credential", "psk"]
-    static let endings = ["key", "pin", "pwd"]
+    static let endings = ["key", "pin", "pwd", "auth"]
 
     /// Whether a 1.6 key or 2.0.1 `Component.Variable` (or a bare variable name) holds a secret.
     public static func isSecret(_ key: String) -> Bool {

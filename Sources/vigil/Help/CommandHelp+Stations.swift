@@ -49,8 +49,10 @@ extension CommandHelp {
             VerbHelp(name: "quirks", arguments: "[ID]", summary: "every leniency a vendor quirk profile made Vigil apply, with counts",
                      options: [.json]),
             VerbHelp(name: "password", arguments: "ID", summary: "a new HTTP Basic password for the station (shown once)",
-                     options: [OptionHelp("stdin", nil, "read the password from standard input instead"),
-                               OptionHelp("clear", nil, "remove it: the station may connect without credentials")]),
+                     details: ["Setting or clearing it is an audit entry (who and how; never the password)."],
+                     options: [OptionHelp("stdin", nil, "read the password from standard input instead (exactly as given, spaces kept)"),
+                               OptionHelp("clear", nil, "remove it: the station may connect without credentials"),
+                               .by(default: "$USER"), .auditKey]),
             VerbHelp(name: "accept", arguments: "ID", summary: "set the registration to accepted"),
             VerbHelp(name: "reject", arguments: "ID", summary: "set the registration to rejected"),
             VerbHelp(name: "remove", arguments: "ID", summary: "remove the station from the registry"),
@@ -128,7 +130,8 @@ extension CommandHelp {
 
     static let users = CommandHelp(
         name: "users", summary: "HTTP API users; with none the API is open to anyone who can reach it",
-        details: ["add and rotate print a bearer token once; only its SHA-256 is stored."],
+        details: ["add and rotate print a bearer token once; only its SHA-256 is stored.",
+                  "add, rotate and remove are audit entries (--by NAME, default $USER; signed with --audit-key FILE)."],
         verbs: [VerbHelp(name: "list", summary: "every user with its access and the roles it approves for", options: [.json]),
                 VerbHelp(name: "add", arguments: "NAME", summary: "a new user, and its token (shown once)",
                          options: [OptionHelp("access", "A", "what it may do (required): viewer reads, operator also commands and approves, "
@@ -139,7 +142,7 @@ extension CommandHelp {
                 VerbHelp(name: "rotate", arguments: "NAME", summary: "a new token for the user (the old one stops working)",
                          options: [OptionHelp("access", "A", "change its access too", choices: APIAccess.allCases.map(\.rawValue)),
                                    OptionHelp("approves", "ROLE,…", "change its approval roles too")]),
-                VerbHelp(name: "remove", arguments: "NAME", summary: "remove the user; its token no longer works")],
-        options: [.db],
+                VerbHelp(name: "remove", arguments: "NAME", summary: "remove the user; its token no longer works (the last one: the API is open)")],
+        options: [.db, .by(default: "$USER"), .auditKey],
         examples: ["vigil users list"])
 }
