@@ -91,6 +91,10 @@ public enum StationCredentials {
         return zip(expected, computed).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// A digest no password has (its hash is all zeros) at the current round count: what a
+    /// refusal that needs no key derivation is checked against, to take as long as one that does.
+    static let equalizingDigest = "pbkdf2-sha256$\(iterations)$" + String(repeating: "5a", count: 16) + "$" + String(repeating: "00", count: 32)
+
     /// Whether a stored digest has the current form and round count (nothing to upgrade).
     public static func isCurrent(_ stored: String) -> Bool { stored.hasPrefix("pbkdf2-sha256$\(iterations)$") }
 
@@ -150,14 +154,24 @@ public enum StationCredentials {
     /// whatever executor the caller is on (this module runs nonisolated async functions on their
     /// caller's executor otherwise). Throws when the digest cannot be read; a failed upgrade
     /// does not refuse the station (it is reported in `upgradeFailure`).
+    ///
+    /// A refusal of Basic credentials that needed no key derivation (the station has no
+    /// password, the username is not the station's) runs one anyway when `equalize` allows
+    /// (`LoginThrottle.mayEqualize`), so that it takes as long as a wrong password's: the time
+    /// of the answer does not tell which stations have a password.
     @concurrent public static func authenticate(station: String, authorization: String?, clientCertificateSubject: String?,
                                                 clientCertificateCommonNames: [String]? = nil, policy: Policy,
+                                                equalize: @Sendable () -> Bool = { false },
                                                 store: StationStore) async throws -> Authentication {
         let stored = try await store.stationPasswordDigest(id: station)
         var result = Authentication(check: check(station: station, authorization: authorization, stored: stored,
                                                  clientCertificateSubject: clientCertificateSubject,
                                                  clientCertificateCommonNames: clientCertificateCommonNames, policy: policy))
         result.hasPassword = stored != nil
+        if case .refused = result.check, clientCertificateSubject == nil, clientCertificateCommonNames == nil,
+           let (user, password) = basicCredentials(authorization), stored == nil || user != station, equalize() {
+            _ = verify(password, against: equalizingDigest)
+        }
         guard result.check == .allowed, clientCertificateSubject == nil, let stored else { return result }
         do {
             if let upgraded = try upgradedDigest(authorization: authorization, stored: stored) {

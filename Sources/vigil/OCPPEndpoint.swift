@@ -27,6 +27,8 @@ struct OCPPEndpoint {
     var webSocket = WebSocketConfiguration()
     /// Per-station message and byte budgets (a flooding station is disconnected).
     var budget = MessageBudget()
+    /// Failed logins per station and address (a guessing charger is refused for a while: 429).
+    var loginThrottle = LoginThrottle()
     /// The process's OCPP traffic counts (`/metrics`).
     var traffic: OCPPTraffic?
     /// The station leases when several nodes share a PostgreSQL database (nil: one node).
@@ -42,6 +44,7 @@ struct OCPPEndpoint {
         let usesTLS = self.usesTLS
         let stationAuth = self.stationAuth
         let budget = self.budget
+        let loginThrottle = self.loginThrottle
         let traffic = self.traffic
         let leases = self.leases
         var router = Router()
@@ -60,6 +63,15 @@ struct OCPPEndpoint {
                     log(.warning, "refused charger", ["station": station, "reason": reason])
                     return decision
                 }
+                // Too many failed logins for this station or from this address: refused before any
+                // check (no key derivation for a guesser), until the oldest failure leaves the window.
+                let throttleKeys = LoginThrottle.keys(station: station, remoteHost: info.remoteAddress?.host)
+                if let wait = loginThrottle.retryAfter(throttleKeys) {
+                    log(.warning, "refused charger: too many failed logins", ["station": station, "retryAfterSeconds": String(wait),
+                                                                               "remote": info.remoteAddress?.description ?? ""])
+                    return .rejectWithHeaders(HTTPStatus(code: 429, reason: "Too Many Requests"),
+                                              "too many failed logins for station \(station); try again in \(wait) s", ["Retry-After": String(wait)])
+                }
                 // Security profiles 1/2: a station with a password must give it (HTTP Basic). A digest
                 // of an earlier form (one fast HMAC) becomes PBKDF2 at the first good login.
                 let authentication: StationCredentials.Authentication
@@ -67,7 +79,8 @@ struct OCPPEndpoint {
                     authentication = try await StationCredentials.authenticate(station: station, authorization: info.headers["Authorization"],
                                                                                clientCertificateSubject: info.peerCertificateSubject,
                                                                                clientCertificateCommonNames: info.peerCertificateCommonNames,
-                                                                               policy: stationAuth, store: stations.store)
+                                                                               policy: stationAuth, equalize: { loginThrottle.mayEqualize() },
+                                                                               store: stations.store)
                 } catch {
                     log(.error, "cannot read station credentials", ["station": station, "error": "\(error)"])
                     return .reject(HTTPStatus(code: 503, reason: "Service Unavailable"), "credentials cannot be checked now")
@@ -77,6 +90,7 @@ struct OCPPEndpoint {
                 // told to whoever asks. The log has the reason.
                 let unauthorized = HTTPResponseRefusal.unauthorized(station)
                 if case .refused(let reason) = authentication.check {
+                    loginThrottle.recordFailure(throttleKeys)
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                 }
@@ -93,6 +107,7 @@ struct OCPPEndpoint {
                             : "credentials sent, but the station has no password stored to check them against, and it has "
                               + "authenticated before (since \(since)): set its password again, or clear it with `vigil stations password "
                               + "\(station) --clear` to let it in without one"
+                        loginThrottle.recordFailure(throttleKeys)
                         log(.warning, "refused charger", ["station": station, "remote": info.remoteAddress?.description ?? "", "reason": reason])
                         return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                     }
