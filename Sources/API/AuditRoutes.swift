@@ -1,6 +1,7 @@
 import Audit
 import CPMS
 import Foundation
+import Remediation
 import ServiceLog
 import Transport
 
@@ -15,9 +16,10 @@ enum AuditRoutes {
         router.on("GET", "/api/v1/audit", auth: auth, needs: .auditor) { request, _ in
             await APIError.answering("GET /api/v1/audit", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                var query = try Self.query(request)
+                var query = try await Self.query(request, store: store)
                 query.limit = window.limit
                 let entries = try await AuditStore(host: store).auditEntries(query)
+                try await RecordRoutes.refuseUnknownStation(request, found: !entries.isEmpty, store: store)
                 let body = try JSONSerialization.data(withJSONObject: entries.map(Self.object), options: [.sortedKeys, .withoutEscapingSlashes])
                 return .json(.ok, Array(body))
             }
@@ -30,7 +32,7 @@ enum AuditRoutes {
                 }
                 let bom = request.query["bom"] == "true"
                 if bom && format != "csv" { throw APIError(.invalidParameter, "bom is for format=csv (a byte order mark would break JSON lines)") }
-                var query = try Self.query(request)
+                var query = try await Self.query(request, store: store)
                 query.limit = Int.max
                 let filter = AuditStore.filterText(query, limited: false)
                 let (export, _) = try await AuditStore(host: store).export(query, filter: filter, selectedOnly: request.query["selectedOnly"] == "true",
@@ -51,16 +53,21 @@ enum AuditRoutes {
     }
 
     /// The filters of a request, read strictly.
-    static func query(_ request: HTTPRequest) throws -> AuditQuery {
+    static func query(_ request: HTTPRequest, store: StationStore) async throws -> AuditQuery {
         do {
             var query = AuditQuery()
             if let from = request.query["from"] { query.from = try FilterInput.time(from, option: "from", bound: .lower) }
             if let to = request.query["to"] { query.to = try FilterInput.time(to, option: "to", bound: .upper) }
+            if let from = query.from.flatMap(StoreTime.parse), let to = query.to.flatMap(StoreTime.parse), from >= to {
+                throw APIError(.invalidParameter, "from must be before to")
+            }
             if let kind = request.query["kind"] { query.kind = try FilterInput.choice(kind, option: "kind", among: AuditRecord.kinds) }
             (query.station, query.site, query.rule) = (request.query["station"], request.query["site"], request.query["rule"])
-            (query.action, query.outcome, query.actor) = (request.query["action"], request.query["outcome"], request.query["actor"])
+            (query.action, query.actor) = (request.query["action"], request.query["actor"])
+            // As strictly as `vigil audit query --outcome`: a word nobody writes is refused, not answered with [].
+            if let outcome = request.query["outcome"] { query.outcome = try await AuditOutcomes.validated(outcome, in: store) }
             return query
-        } catch {   // a FilterInputError: the only thing these reads throw
+        } catch let error as FilterInputError {
             throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))
         }
     }

@@ -38,6 +38,7 @@ enum RecordRoutes {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let status = try Self.choice(request, "status", among: CommandStatus.allCases.map(\.rawValue)).flatMap(CommandStatus.init(rawValue:))
                 let rows = try await CommandStore(host: store).commands(station: request.query["station"], status: status, limit: window.limit)
+                try await Self.refuseUnknownStation(request, found: !rows.isEmpty, store: store)
                 let now = StoreTime.format(Date())
                 return try Self.json(rows.map { CommandReport.object($0, now: now) })
             }
@@ -65,6 +66,14 @@ enum RecordRoutes {
                 return try Self.json(try await read(Self.choice(request, "status", among: statuses), window.limit))
             }
         }
+    }
+
+    /// A filter naming a station nobody knows is 404 `not_found` when it selects nothing (a
+    /// misspelt id read as "no data"), as the metrics and fraud routes answer; a removed
+    /// station's records stay listed.
+    static func refuseUnknownStation(_ request: HTTPRequest, found: Bool, store: StationStore) async throws {
+        guard !found, let station = request.query["station"], try await store.station(station) == nil else { return }
+        throw APIError(.notFound, "no station \(station)")
     }
 
     static func choice(_ request: HTTPRequest, _ name: String, among valid: [String]) throws -> String? {

@@ -1,4 +1,5 @@
 import CPMS
+import Foundation
 import ServiceLog
 
 /// A session record as the API and `vigil sessions --json` show it (JSONSerialization's
@@ -8,13 +9,13 @@ public enum SessionJSON {
         var object: [String: Any] = ["id": session.id, "station": session.station, "evse": session.evse, "connector": session.connector,
                                      "transactionRef": session.transactionRef, "startTime": session.startTime, "active": session.isActive,
                                      "anomalies": session.anomalies, "errors": session.errors]
-        object["idToken"] = session.idToken
-        object["authorization"] = session.authorization
-        object["stopTime"] = session.stopTime
-        object["meterStartWh"] = session.meterStartWh
-        object["meterStopWh"] = session.meterStopWh
-        object["energyWh"] = session.energyWh
-        object["stopReason"] = session.stopReason
+        // Every field present, `null` when unknown (as the OpenAPI schema says): a nil assigned
+        // to a dictionary removed the key, so a running session had no stopTime at all.
+        let optionals: [(String, Any?)] = [("idToken", session.idToken), ("authorization", session.authorization),
+                                           ("stopTime", session.stopTime), ("meterStartWh", session.meterStartWh),
+                                           ("meterStopWh", session.meterStopWh), ("energyWh", session.energyWh),
+                                           ("stopReason", session.stopReason)]
+        for (name, value) in optionals { object[name] = value ?? NSNull() }
         if let samples {
             object["samples"] = samples.map { sample -> [String: Any] in
                 var entry: [String: Any] = ["at": sample.at, "measurand": sample.measurand, "value": sample.value]

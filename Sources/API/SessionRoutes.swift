@@ -16,6 +16,7 @@ enum SessionRoutes {
             await APIError.answering("GET /api/v1/sessions", log: log) {
                 let query = try Self.query(request)
                 let page = try await store.sessions(matching: query)
+                try await RecordRoutes.refuseUnknownStation(request, found: !page.sessions.isEmpty, store: store)
                 var response = try RecordRoutes.json(page.sessions.map { SessionJSON.object($0, samples: nil) })
                 if let next = page.nextBefore {
                     ListWindow.markNextPage(&response, request: request, path: "/api/v1/sessions", cursor: "before", header: "X-Next-Before", value: next)

@@ -29,6 +29,10 @@ public enum FilterInput {
         case .failure(.invalidField(let field)):
             throw .badTime(option: option, value: text, problem: "\(field) is out of range")
         case .failure(.malformed):
+            // In a URL's query a `+` reads as a space: `…04:00:00+01:00` arrives as `…04:00:00 01:00`.
+            if let space = text.lastIndex(of: " "), case .success = OCPPDateTime.parse(text.replacingCharacters(in: space...space, with: "+")) {
+                throw .badTime(option: option, value: text, problem: "in a URL's query a + reads as a space: send the offset's + as %2B")
+            }
             throw .badTime(option: option, value: text, problem: nil)
         }
     }

@@ -76,27 +76,13 @@ struct AuditCommand {
                    kind: try arguments.choice("kind", among: AuditRecord.kinds), limit: try arguments.integer("limit", default: 1_000))
     }
 
-    /// Outcomes are an open set (a station's answer, a silence's number), so `--outcome` is valid
-    /// when Vigil writes it (a command status, a decision kind, the words below) or some entry
-    /// already has it; anything else is refused, naming the ones known.
+    /// `--outcome`, validated as `AuditOutcomes` says (a usage error naming the known ones).
     func outcome(_ store: StationStore) async throws -> String? {
         guard let text = arguments.value("outcome") else { return nil }
-        if Self.outcomeWords.contains(text) { return text }
-        if try await AuditStore(host: store).hasOutcome(text) { return text }
-        // The list names the words; outcomes on record that are counts, ids or sentences (a
-        // retry's count, a station's reason) still filter but would only clutter it.
-        let recorded = try await AuditStore(host: store).recordedOutcomes().filter { outcome in
-            outcome.first?.isLetter == true && outcome.count <= 32 && !outcome.contains(":")
+        do { return try await AuditOutcomes.validated(text, in: store) } catch let error as FilterInputError {
+            throw UsageError(error.description)
         }
-        let known = Set(Self.outcomeWords).union(recorded)
-        throw UsageError(FilterInputError.unknownValue(option: "outcome", value: text, valid: known.sorted()).description)
     }
-
-    /// The outcomes Vigil itself writes: every command status and decision kind, and the words of
-    /// verification, alerts, the outbox, breakers and operators' actions.
-    static let outcomeWords: [String] = CommandStatus.allCases.map(\.rawValue) + Decision.Kind.allCases.map(\.rawValue)
-        + ["verified", "notVerified", "dry-run", "timed out", "not connected", "sending", "submitted", "applied", "done", "delivered", "dead", "noRoute", "filtered",
-           "silenced", "tripped", "extended", "released"]
 
     func verify(_ store: StationStore) async throws -> Int32 {
         let keyPath = AuditKey.path(option: arguments.value("audit-key"), database: try arguments.database)

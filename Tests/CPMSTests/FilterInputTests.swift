@@ -55,6 +55,17 @@ import Testing
             + "2026-12-03T18:26:00Z or 2026-12-03T19:26:00.250+01:00")
     }
 
+    /// A `+` offset sent unencoded in a query string arrives as a space: the refusal says so.
+    @Test func anOffsetWhosePlusBecameASpaceIsNamed() {
+        #expect(throws: FilterInputError.badTime(option: "from", value: "2026-12-08T04:00:00 01:00",
+                                                 problem: "in a URL's query a + reads as a space: send the offset's + as %2B")) {
+            try FilterInput.instant("2026-12-08T04:00:00 01:00", option: "from")
+        }
+        #expect(throws: FilterInputError.badTime(option: "from", value: "2026 12 08", problem: nil)) {
+            try FilterInput.instant("2026 12 08", option: "from")
+        }
+    }
+
     @Test func aChoiceMustBeSpelledAsListed() throws {
         let valid = ["accepted", "rejected", "timedOut"]
         #expect(try FilterInput.choice("rejected", option: "status", among: valid) == "rejected")
