@@ -30,12 +30,12 @@ enum AuditRoutes {
                 guard format == "jsonl" || format == "csv" else {
                     throw APIError(.invalidParameter, "format must be jsonl or csv, got \(format.debugDescription)")
                 }
-                let bom = request.query["bom"] == "true"
+                let bom = try ListWindow.flag(request, "bom")
                 if bom && format != "csv" { throw APIError(.invalidParameter, "bom is for format=csv (a byte order mark would break JSON lines)") }
                 var query = try await Self.query(request, store: store)
                 query.limit = Int.max
                 let filter = AuditStore.filterText(query, limited: false)
-                let (export, _) = try await AuditStore(host: store).export(query, filter: filter, selectedOnly: request.query["selectedOnly"] == "true",
+                let (export, _) = try await AuditStore(host: store).export(query, filter: filter, selectedOnly: try ListWindow.flag(request, "selectedOnly"),
                                                                          exportedAt: StoreTime.format(Date()))
                 let text = format == "csv" ? export.csv(bom: bom) : export.jsonLines()
                 let type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8"

@@ -44,14 +44,15 @@ enum CommandRoutes {
                 return refuse(.invalidBody, "the body must be a JSON object")
             }
             func text(_ key: String) -> String? { if case .string(let value)? = body[key] { return value } else { return nil } }
-            // With API users the token says who asks; without, the body must.
-            guard let person = user?.name ?? text("by").flatMap({ $0.isEmpty ? nil : $0 }) else {
-                return refuse(.missingField, "say who asks: \"by\"")
-            }
+            // The command first (an unknown one is `unknown_command`, whatever else is missing),
+            // then who asks: with API users the token says; without, the body must.
             let parsed: OperatorCommandBody
             switch OperatorCommandBody.parse(body) {
             case .success(let body): parsed = body
             case .failure(let problem): return refuse(problem.code, problem.message)
+            }
+            guard let person = user?.name ?? text("by").flatMap({ $0.isEmpty ? nil : $0 }) else {
+                return refuse(.missingField, "say who asks: \"by\"")
             }
             let (name, command) = (parsed.name, parsed.command)
             // What the station's schema would refuse is the operator's mistake, told before

@@ -41,4 +41,15 @@ struct ListWindow: Sendable, Equatable {
         allowed.remove(charactersIn: "&=+#")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
+
+    /// A boolean query parameter: `true` or `false` (absent: false); anything else is 400
+    /// `invalid_parameter` — `all=yes` was read as false without a word.
+    static func flag(_ request: HTTPRequest, _ name: String) throws -> Bool {
+        guard let text = request.query[name] else { return false }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw APIError(.invalidParameter, "\(name) must be true or false, got \(text.debugDescription)")
+        }
+    }
 }

@@ -29,10 +29,15 @@ enum MetricsRoutes {
     /// `from` and `to`, read strictly; `to` defaults to now and `from` to 24 hours before it.
     static func range(_ request: HTTPRequest) throws -> (Date, Date) {
         do {
-            let to = try request.query["to"].map { try FilterInput.time($0, option: "to", bound: .upper) }.flatMap(StoreTime.parse) ?? Date()
+            // A `to` in the future is cut to now here, before the default `from` is taken from it:
+            // `to=2030-01-01` alone gave the empty day before 2030 instead of the last 24 hours.
+            let now = Date()
+            let requestedTo = try request.query["to"].map { try FilterInput.time($0, option: "to", bound: .upper) }.flatMap(StoreTime.parse)
+            let to = min(requestedTo ?? now, now)
             let from = try request.query["from"].map { try FilterInput.time($0, option: "from") }.flatMap(StoreTime.parse)
                 ?? to.addingTimeInterval(-86_400)
-            guard from < to else { throw APIError(.invalidParameter, "from must be before to") }
+            if from >= now { throw APIError(.invalidParameter, "from is in the future: nothing has happened yet") }
+            guard from < (requestedTo ?? now) else { throw APIError(.invalidParameter, "from must be before to") }
             return (from, to)
         } catch let error as FilterInputError {
             throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))

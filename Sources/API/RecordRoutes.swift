@@ -51,7 +51,7 @@ enum RecordRoutes {
         }
         router.on("GET", "/api/v1/silences", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/silences", log: log) {
-                let rows = try await AlertStore(host: store).silences(at: StoreTime.format(Date()), includeEnded: request.query["all"] == "true")
+                let rows = try await AlertStore(host: store).silences(at: StoreTime.format(Date()), includeEnded: try ListWindow.flag(request, "all"))
                 return try Self.json(rows.map(\.jsonObject))
             }
         }

@@ -92,9 +92,11 @@ extension StationHandlers {
             if request.eventType == .ended { this.transactionEnding?(connection.stationId, reference) }
             let samples = (request.meterValue ?? []).flatMap { value in
                 value.sampledValue.map { sample in
-                    MeterSample(at: value.timestamp.rfc3339, measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register",
-                                value: sample.value * pow(10, Double(sample.unitOfMeasure?.multiplier ?? 0)),
-                                unit: sample.unitOfMeasure?.unit ?? "Wh", phase: sample.phase?.rawValue, context: sample.context?.rawValue)
+                    let measurand = sample.measurand?.rawValue ?? "Energy.Active.Import.Register"
+                    return MeterSample(at: value.timestamp.rfc3339, measurand: measurand,
+                                       value: sample.value * pow(10, Double(sample.unitOfMeasure?.multiplier ?? 0)),
+                                       unit: sample.unitOfMeasure?.unit ?? MeterSample.defaultUnit(for: measurand), phase: sample.phase?.rawValue,
+                                       context: sample.context?.rawValue)
                 }
             }.filter(\.value.isFinite)   // a value scaled past the largest double is no reading
             let energy = samples.map(\.normalised).last { $0.measurand == "Energy.Active.Import.Register" && $0.phase == nil }?.value
@@ -258,12 +260,14 @@ extension StationHandlers {
 extension MeterSample {
     /// A 1.6 sampled value (the same fields in MeterValues and StopTransaction, which the
     /// schemas define as separate types). The value is a decimal string; signed data and
-    /// non-numbers are not samples. The schema defaults apply: Energy.Active.Import.Register, Wh.
+    /// non-numbers are not samples. The schema defaults apply: Energy.Active.Import.Register, and
+    /// Wh for an energy measurand (others: `defaultUnit(for:)`).
     static func ocpp16(at time: OCPPDateTime, value: String, isSigned: Bool, measurand: String?, unit: String?,
                        phase: String?, context: String?) -> MeterSample? {
         guard !isSigned, let number = decimal(value) else { return nil }
-        return MeterSample(at: time.rfc3339, measurand: measurand ?? "Energy.Active.Import.Register", value: number,
-                           unit: unit ?? "Wh", phase: phase, context: context)
+        let measurand = measurand ?? "Energy.Active.Import.Register"
+        return MeterSample(at: time.rfc3339, measurand: measurand, value: number,
+                           unit: unit ?? defaultUnit(for: measurand), phase: phase, context: context)
     }
 }
 

@@ -41,6 +41,24 @@ public struct MeterSample: Sendable, Hashable {
     }
 
     /// Converts kWh/kW/kvarh readings to Wh/W/varh so sessions compare in one unit.
+    /// The unit of a value sent without one: OCPP's default, Wh, is an energy unit and holds
+    /// only for energy; power, current, voltage and the rest are labelled by what they measure
+    /// (a current without a unit was recorded as "16.2 Wh"). Nil where no unit applies
+    /// (power factor, frequency, RPM).
+    public static func defaultUnit(for measurand: String) -> String? {
+        let name = measurand.lowercased()
+        if name.hasPrefix("energy.reactive") { return "varh" }
+        if name.hasPrefix("energy") { return "Wh" }
+        if name.hasPrefix("power.reactive") { return "var" }
+        if name == "power.factor" { return nil }
+        if name.hasPrefix("power") { return "W" }
+        if name.hasPrefix("current") { return "A" }
+        if name.hasPrefix("voltage") { return "V" }
+        if name == "soc" { return "Percent" }
+        if name.hasPrefix("temperature") { return "Celsius" }
+        return nil
+    }
+
     public var normalised: MeterSample {
         var copy = self
         switch unit {

@@ -41,9 +41,10 @@ public struct AvailabilityReport: Sendable {
     public var jsonObject: [String: Any] {
         func object(_ figures: ConnectorAvailability.Figures) -> [String: Any] {
             var downtime: [String: Any] = [:]
-            for cause in ConnectorAvailability.Cause.allCases { downtime[cause.rawValue] = figures.downtime[cause] ?? 0 }
-            return ["totalSeconds": figures.totalSeconds, "availableSeconds": figures.availableSeconds,
-                    "availability": figures.availability.map { $0 as Any } ?? NSNull(), "downtimeSeconds": downtime,
+            let rounded = SessionMetricsReport.rounded
+            for cause in ConnectorAvailability.Cause.allCases { downtime[cause.rawValue] = rounded(figures.downtime[cause] ?? 0, 3) }
+            return ["totalSeconds": rounded(figures.totalSeconds, 3), "availableSeconds": rounded(figures.availableSeconds, 3),
+                    "availability": figures.availability.map { rounded($0, 6) as Any } ?? NSNull(), "downtimeSeconds": downtime,
                     "neverConnected": figures.neverConnected]
         }
         let connectors = self.connectors.map { entry -> [String: Any] in

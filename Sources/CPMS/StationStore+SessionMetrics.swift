@@ -63,16 +63,24 @@ public struct SessionMetricsReport: Sendable {
         return object
     }
 
+    /// `value` to `places` decimals, so JSON shows `0.144`, not the binary noise `0.14400000000000002`
+    /// of sums of seconds (milliseconds are the precision of every time Vigil stores).
+    static func rounded(_ value: Double, places: Int = 3) -> Double {
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
+    }
+
     static func object(_ figures: SessionMetrics.Figures, peakHours: Bool) -> [String: Any] {
-        func optional(_ value: Double?) -> Any { value.map { $0 as Any } ?? NSNull() }
+        func optional(_ value: Double?) -> Any { value.map { rounded($0) as Any } ?? NSNull() }
+        func share(_ value: Double?) -> Any { value.map { rounded($0, places: 6) as Any } ?? NSNull() }
         var object: [String: Any] = [
             "sessions": figures.sessions, "active": figures.active, "successful": figures.successful,
-            "successRate": optional(figures.successRate), "failures": figures.failures,
-            "energyKWh": figures.energyWh / 1_000,
+            "successRate": share(figures.successRate), "failures": figures.failures,
+            "energyKWh": rounded(figures.energyWh / 1_000, places: 6),
             "meanDurationSeconds": optional(figures.meanDurationSeconds), "medianDurationSeconds": optional(figures.medianDurationSeconds),
-            "chargingShare": optional(figures.chargingShare), "occupiedShare": optional(figures.occupiedShare),
-            "availableSeconds": figures.availability.availableSeconds, "chargingSeconds": figures.availability.chargingSeconds,
-            "occupiedSeconds": figures.availability.occupiedSeconds,
+            "chargingShare": share(figures.chargingShare), "occupiedShare": share(figures.occupiedShare),
+            "availableSeconds": rounded(figures.availability.availableSeconds), "chargingSeconds": rounded(figures.availability.chargingSeconds),
+            "occupiedSeconds": rounded(figures.availability.occupiedSeconds),
         ]
         if peakHours { object["peakHours"] = ["byHour": figures.byHour, "byWeekday": figures.byWeekday] }
         return object

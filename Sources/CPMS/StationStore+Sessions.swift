@@ -181,8 +181,19 @@ extension StationStore {
                     // As billing: such a reading measures nothing, so neither do reports that sum energies.
                     anomalies.append("meter reading \(bogus) Wh is not a meter's (0 to 10^12 Wh): energy not known")
                 } else if stop < start {
-                    anomalies.append("meter went backwards (\(start) Wh → \(stop) Wh)")
-                    energy = 0
+                    // As billing prices it (the register held at its highest reading so far), so the
+                    // record, the session reports and the CDR agree: a session whose meter was reset
+                    // after 5 kWh showed 0 Wh beside a CDR for 5 kWh. What came after the reset counts
+                    // for neither (the register cannot tell a reset from a bad reading).
+                    let highest = try store.highestRegisterSample(session: id, from: row[2].text, to: stopTime)
+                    if let highest, highest > start {
+                        energy = highest - start
+                        anomalies.append("meter went backwards (\(start) Wh → \(stop) Wh): counted to its highest reading, "
+                                         + "\(Self.wattHours(highest)) Wh, as billed")
+                    } else {
+                        anomalies.append("meter went backwards (\(start) Wh → \(stop) Wh)")
+                        energy = 0
+                    }
                 } else {
                     energy = stop - start
                 }
@@ -202,6 +213,17 @@ extension StationStore {
 
     /// The session's last (or first) whole-meter energy register sample, in Wh: the
     /// `Energy.Active.Import.Register` reading without a phase.
+    /// The session's highest energy register sample a meter can show (0 to 10^12 Wh) taken
+    /// between `from` and `to` (whole seconds; either nil: open), as billing's curve admits it.
+    func highestRegisterSample(session: Int, from: String?, to: String) throws -> Double? {
+        try database.rows("""
+            SELECT max(value) FROM meter_samples WHERE session = ? AND measurand = 'Energy.Active.Import.Register' AND phase IS NULL
+                AND (unit IS NULL OR unit = 'Wh') AND value >= 0 AND value <= ?
+                AND (CAST(? AS TEXT) IS NULL OR \(StoreTime.seconds("at")) >= \(StoreTime.seconds("?")))
+                AND \(StoreTime.seconds("at")) <= \(StoreTime.seconds("?"))
+            """, session, MeterReading.plausibleWh.upperBound, from, from, to).first?.first?.real
+    }
+
     func registerSample(session: Int, last: Bool) throws -> (value: Double, at: String)? {
         let order = last ? "DESC" : "ASC"
         guard let row = try database.rows("""

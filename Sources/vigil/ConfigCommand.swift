@@ -132,11 +132,21 @@ struct ConfigCommand {
     /// for which the criterion is ignored.
     static func tariffNotes(_ serve: ServeCommand) -> [String] {
         let declared = Set(serve.declaredStations.flatMap(\.connectorTypes).map(\.type.rawValue))
-        return serve.tariffs.compactMap { tariff in
+        let types = serve.tariffs.compactMap { tariff -> String? in
             guard let type = tariff.connectorType, !declared.contains(type) else { return nil }
             return "tariff \(tariff.id): no station in this file declares a \(type) connector (stations: connectors:); "
                 + "on connectors without a declared type its connectorType is ignored (docs/billing.md)"
         }
+        // A site compares exactly, as every identity does: a tariff for `north` never prices a
+        // station at `North` (the session took the default tariff, unnoticed).
+        let sites = Set(serve.sites.map(\.id) + serve.declaredStations.compactMap(\.site))
+        let siteNotes = serve.tariffs.compactMap { tariff -> String? in
+            guard let site = tariff.site, !sites.isEmpty, !sites.contains(site) else { return nil }
+            let near = sites.sorted().first { $0.lowercased() == site.lowercased() }
+            return "tariff \(tariff.id): no site \(site.debugDescription) in this file (sites:, stations: site:)"
+                + (near.map { "; site names compare exactly — did you mean \($0.debugDescription)?" } ?? "; it prices only stations given that site later")
+        }
+        return types + siteNotes
     }
 
     /// `costUpdatedInterval` as the file could write it: `300s`, or `off`.

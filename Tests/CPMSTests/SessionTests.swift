@@ -132,6 +132,26 @@ import Transport
         #expect(session.authorization == "unknown")
     }
 
+    /// A meter reset mid-session: the record counts what billing prices (the register held at
+    /// its highest reading), not 0 beside a CDR for 5 kWh.
+    @Test func aMeterResetMidSessionCountsToItsHighestReadingAsBilled() async throws {
+        let (store, path) = try temporaryStore()
+        defer { removeSQLiteFiles(path) }
+        try await withCharger(.v16, store: store) { charger in
+            _ = try await charger.call(V16.BootNotificationRequest(chargePointVendor: "X", chargePointModel: "Y"))
+            let started = try await charger.call(V16.StartTransactionRequest(connectorId: 1, idTag: "CARD", meterStart: 120_000, timestamp: Self.at(0)))
+            for (minute, wh) in [(5, "125000"), (6, "100"), (8, "2100")] {
+                _ = try await charger.call(V16.MeterValuesRequest(connectorId: 1, transactionId: started.transactionId, meterValue: [
+                    V16.MeterValuesRequest.MeterValue(timestamp: Self.at(Int64(minute)), sampledValue: [
+                        V16.MeterValuesRequest.MeterValue.SampledValue(value: wh)])]))
+            }
+            _ = try await charger.call(V16.StopTransactionRequest(meterStop: 5_100, timestamp: Self.at(10), transactionId: started.transactionId))
+        }
+        let session = try #require(try await store.sessions(station: "CP-S").first)
+        #expect(session.energyWh == 5_000)
+        #expect(session.anomalies == ["meter went backwards (120000.0 Wh → 5100.0 Wh): counted to its highest reading, 125000 Wh, as billed"])
+    }
+
     @Test func aReadingNoMeterCanShowLeavesTheEnergyUnknown() async throws {
         let (store, path) = try temporaryStore()
         defer { removeSQLiteFiles(path) }

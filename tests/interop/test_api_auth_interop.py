@@ -130,7 +130,9 @@ def test_auditor_and_admin_access(tmp_path):
         operator = add_user(db, "dana", "--access", "operator")
         vigil(db, "remediation", "pause", "--reason", "audit me", "--by", "dana")   # one entry on the trail
         status, entries = call(proc, "/api/v1/audit?kind=operator", token=auditor)
-        assert status == 200 and entries[0]["action"] == "kill switch on" and len(entries[0]["hash"]) == 64, entries
+        # The users added are on the trail too (who added them), then the kill switch.
+        assert status == 200 and [e["action"] for e in entries] == ["api user add"] * 3 + ["kill switch on"], entries
+        assert entries[0]["details"] == "aud: auditor" and len(entries[-1]["hash"]) == 64, entries
         assert call(proc, "/api/v1/audit?from=2026-12-03T19:26:00%2B01:00", token=auditor)[0] == 200
         status, body = call(proc, "/api/v1/audit?from=yesterday", token=auditor)
         assert status == 400 and body["code"] == "invalid_parameter" and "yesterday" in body["error"], body

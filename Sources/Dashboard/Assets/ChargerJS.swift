@@ -118,8 +118,9 @@ Vigil.pages.charger = async function (view, stationId) {
   Vigil.live.on((kind, data) => {
     const mine = kind === "event" ? data.event.station === s.id : data.target && data.target.station === s.id;
     if (!mine) return;
-    if (kind === "event") Vigil.applyStatus(view, data.event);
-    if (kind === "decision" || (kind === "event" && ["commandResult", "faultCleared"].includes(data.event.kind))) {
+    if (kind === "event") { Vigil.applyStatus(view, data.event); Vigil.applyConnectivity(view, data.event); }
+    // The station's online badge and last-seen line come from the record: read it again.
+    if (kind === "decision" || (kind === "event" && ["commandResult", "faultCleared", "connected", "disconnected"].includes(data.event.kind))) {
       clearTimeout(pending);
       pending = setTimeout(() => Vigil.app.render({ keepScroll: true }), 1500);
     }

@@ -37,6 +37,7 @@ Vigil.sites = {
       site.stationIds.push(station.id);
       if (station.online) site.online += 1; else site.offline += 1;
       for (const connector of station.connectors) {
+        if (connector.evse === 0 && connector.connector === 0) continue;   // the station as a whole is no socket
         const status = station.online ? connector.status : "Offline";   // as the sites route counts them
         site.connectors[status] = (site.connectors[status] || 0) + 1;
       }
@@ -89,16 +90,18 @@ Vigil.pages.network = async function (view) {
     Vigil.sites.availability(Vigil.daysAgo(7)),
     Vigil.api.get("/api/v1/alerts?status=open&limit=100"),
   ]);
-  const connectors = stations.flatMap((s) => s.connectors);
+  // Sockets as the sites route and /metrics count them: connector 0 (the station as a whole) is none.
+  const isSocket = (c) => !(c.evse === 0 && c.connector === 0);
+  const connectors = stations.flatMap((s) => s.connectors).filter(isSocket);
   // A faulted socket of a station that is offline is counted as offline, not faulted (as the sites route does).
-  const faulted = stations.filter((s) => s.online).flatMap((s) => s.connectors).filter((c) => c.status === "Faulted").length;
+  const faulted = stations.filter((s) => s.online).flatMap((s) => s.connectors).filter(isSocket).filter((c) => c.status === "Faulted").length;
   const online = stations.filter((s) => s.online).length;
   const openAlerts = alerts.ok ? alerts.data : [];
 
   view.appendChild(Vigil.el("div", { class: "page-head" }, Vigil.el("h1", {}, "Network"),
     Vigil.el("p", {}, derived ? "Sites grouped from each station's site (the sites route is not on this server)." : "Sites as configured.")));
   view.appendChild(Vigil.el("div", { class: "tiles" },
-    Vigil.tile("sites", String(sites.length)),
+    Vigil.tile("sites", String(sites.filter((site) => site.id !== Vigil.sites.UNASSIGNED).length)),   // "No site" is not one
     Vigil.tile("stations online", `${online} / ${stations.length}`, online < stations.length ? "bad" : "good"),
     Vigil.tile("sockets", String(connectors.length)),
     Vigil.tile("sockets faulted", String(faulted), faulted ? "bad" : "good"),

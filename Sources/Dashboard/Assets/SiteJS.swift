@@ -12,13 +12,40 @@ Vigil.connectorKey = (station, evse, connector) => `${station}/${evse}/${connect
 /// A connector's box, found again by its data-key when its status changes.
 Vigil.connectorBox = function (station, connector, availability) {
   const key = Vigil.connectorKey(station.id, connector.evse, connector.connector);
-  const status = station.online ? connector.status : connector.status + " (station offline)";
-  return Vigil.el("div", { class: "connector", "data-key": key },
-    Vigil.el("div", { class: "name" }, Vigil.link("#/charger/" + encodeURIComponent(station.id), station.id), ` · EVSE ${connector.evse} / ${connector.connector}`),
-    Vigil.el("div", {}, Vigil.el("span", { class: "badge " + Vigil.statusClass(station.online ? connector.status : "offline"), "data-role": "status" }, status)),
+  // Connector 0 is the station as a whole (1.6 connectorId 0): shown, but not counted as a socket.
+  const where = connector.evse === 0 && connector.connector === 0 ? " · whole station" : ` · EVSE ${connector.evse} / ${connector.connector}`;
+  const box = Vigil.el("div", { class: "connector", "data-key": key, "data-status": connector.status, "data-online": String(station.online) },
+    Vigil.el("div", { class: "name" }, Vigil.link("#/charger/" + encodeURIComponent(station.id), station.id), where),
+    Vigil.el("div", {}, Vigil.el("span", { class: "badge", "data-role": "status" })),
     Vigil.el("div", { class: "small muted", "data-role": "error" }, Vigil.connectorError(connector.errorCode, connector.vendorErrorCode)),
     Vigil.el("div", { class: "small muted", "data-role": "updated" }, "since " + Vigil.fmt.time(connector.updatedAt)),
     availability !== undefined ? Vigil.el("div", { class: "small" }, "available today: " + Vigil.fmt.percent(availability)) : null);
+  Vigil.showConnectorStatus(box);
+  return box;
+};
+
+/// A box's badge from its last status and whether its station is online.
+Vigil.showConnectorStatus = function (box) {
+  const badge = box.querySelector('[data-role="status"]');
+  if (!badge) return;
+  const status = box.dataset.status || "Unknown";
+  const online = box.dataset.online === "true";
+  badge.textContent = online ? status : status + " (station offline)";
+  badge.className = "badge " + Vigil.statusClass(online ? status : "offline");
+};
+
+/// Applies a connected or disconnected event to every box of its station: the page said
+/// "(live)" for a station that had just gone offline, until it was reloaded.
+Vigil.applyConnectivity = function (root, event) {
+  if (!["connected", "disconnected"].includes(event.kind)) return false;
+  const boxes = root.querySelectorAll(`[data-key^="${CSS.escape(event.station + "/")}"]`);
+  for (const box of boxes) {
+    box.dataset.online = String(event.kind === "connected");
+    Vigil.showConnectorStatus(box);
+    const updated = box.querySelector('[data-role="updated"]');
+    if (updated) updated.textContent = (event.kind === "connected" ? "station online since " : "station offline since ") + Vigil.fmt.time(event.time) + " (live)";
+  }
+  return boxes.length > 0;
 };
 
 Vigil.connectorError = function (errorCode, vendorErrorCode) {
@@ -37,8 +64,9 @@ Vigil.applyStatus = function (root, event) {
   const box = exact || (onEvse.length === 1 ? onEvse[0] : null);
   if (!box) return false;
   const to = event.fields.to;
-  const badge = box.querySelector('[data-role="status"]');
-  if (to && badge) { badge.textContent = to; badge.className = "badge " + Vigil.statusClass(to); }
+  if (to) box.dataset.status = to;
+  box.dataset.online = "true";   // a status report comes from a station that is connected
+  Vigil.showConnectorStatus(box);
   const error = box.querySelector('[data-role="error"]');
   if (error) error.textContent = Vigil.connectorError(event.fields.ocppErrorCode, event.fields.vendorErrorCode);
   const updated = box.querySelector('[data-role="updated"]');
@@ -117,7 +145,10 @@ Vigil.pages.site = async function (view, siteId) {
   }
 
   Vigil.live.on((kind, data) => {
-    if (kind === "event" && site.stationIds.includes(data.event.station)) Vigil.applyStatus(view, data.event);
+    if (kind === "event" && site.stationIds.includes(data.event.station)) {
+      Vigil.applyStatus(view, data.event);
+      Vigil.applyConnectivity(view, data.event);
+    }
   });
 };
 """#
