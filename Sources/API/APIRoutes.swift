@@ -91,7 +91,9 @@ public enum APIRoutes {
         router.on("GET", "/api/v1/decisions", auth: auth, needs: .viewer) { request, _ in
             await APIError.answering("GET /api/v1/decisions", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
-                let rows = try await DecisionStore(host: store).decisions(station: request.query["station"], rule: request.query["rule"], limit: window.limit)
+                let (from, to) = try RecordRoutes.window(request)
+                let rows = try await DecisionStore(host: store).decisions(station: request.query["station"], rule: request.query["rule"],
+                                                                          from: from, to: to, limit: window.limit)
                 try await RecordRoutes.refuseUnknownStation(request, found: !rows.isEmpty, store: store)
                 // Each decision's JSON with its id first, so it can be followed (`vigil audit show`,
                 // the commands it made).

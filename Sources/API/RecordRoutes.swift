@@ -37,7 +37,9 @@ enum RecordRoutes {
             await APIError.answering("GET /api/v1/commands", log: log) {
                 let window = try ListWindow.parse(request, defaultLimit: 100, maximum: 1_000)
                 let status = try Self.choice(request, "status", among: CommandStatus.allCases.map(\.rawValue)).flatMap(CommandStatus.init(rawValue:))
-                let rows = try await CommandStore(host: store).commands(station: request.query["station"], status: status, limit: window.limit)
+                let (from, to) = try Self.window(request)
+                let rows = try await CommandStore(host: store).commands(station: request.query["station"], status: status, from: from, to: to,
+                                                                        limit: window.limit)
                 try await Self.refuseUnknownStation(request, found: !rows.isEmpty, store: store)
                 let now = StoreTime.format(Date())
                 return try Self.json(rows.map { CommandReport.object($0, now: now) })
@@ -74,6 +76,20 @@ enum RecordRoutes {
     static func refuseUnknownStation(_ request: HTTPRequest, found: Bool, store: StationStore) async throws {
         guard !found, let station = request.query["station"], try await store.station(station) == nil else { return }
         throw APIError(.notFound, "no station \(station)")
+    }
+
+    /// `from` and `to` of a list route, read as strictly as the CLI's (store form; from before to).
+    static func window(_ request: HTTPRequest) throws -> (from: String?, to: String?) {
+        do {
+            let from = try request.query["from"].map { try FilterInput.time($0, option: "from") }
+            let to = try request.query["to"].map { try FilterInput.time($0, option: "to", bound: .upper) }
+            if let from = from.flatMap(StoreTime.parse), let to = to.flatMap(StoreTime.parse), from >= to {
+                throw APIError(.invalidParameter, "from must be before to")
+            }
+            return (from, to)
+        } catch let error as FilterInputError {
+            throw APIError(.invalidParameter, error.description.replacingOccurrences(of: "--", with: ""))
+        }
     }
 
     static func choice(_ request: HTTPRequest, _ name: String, among valid: [String]) throws -> String? {
