@@ -121,7 +121,9 @@ public enum StationCredentials {
                              clientCertificateCommonNames: [String]? = nil, policy: Policy) -> Check {
         if clientCertificateSubject != nil || clientCertificateCommonNames != nil {
             let names = clientCertificateCommonNames ?? []
-            guard names.count == 1, names[0] == station else {
+            // Byte for byte, as station ids are compared everywhere: String equality would take
+            // a canonically equivalent name (KELVIN SIGN for K) for the station.
+            guard names.count == 1, Array(names[0].utf8) == Array(station.utf8) else {
                 let named = names.isEmpty ? "no common name" : names.map { "CN=\($0.debugDescription)" }.joined(separator: " and ")
                 return .refused("the client certificate names \(named), not station \(station)\(names.count > 1 ? " alone" : "")")
             }

@@ -63,15 +63,21 @@ struct OCPPEndpoint {
                     log(.warning, "refused charger", ["station": station, "reason": reason])
                     return decision
                 }
-                // Too many failed logins for this station or from this address: refused before any
-                // check (no key derivation for a guesser), until the oldest failure leaves the window.
-                let throttleKeys = LoginThrottle.keys(station: station, remoteHost: info.remoteAddress?.host)
-                if let wait = loginThrottle.retryAfter(throttleKeys) {
+                // Too many failed logins for this station from this address (or from this address
+                // at all): refused before any check (no key derivation for a guesser), until the
+                // oldest failure leaves the window. The attempt is reserved now, so parallel
+                // attempts count; a login that does not fail gives it back. A client certificate
+                // costs nothing to check and is never throttled.
+                let throttled = info.peerCertificateCommonNames == nil
+                    ? loginThrottle.attempt(station: station, remoteHost: info.remoteAddress?.host) : nil
+                if let throttled, let wait = loginThrottle.begin(throttled) {
                     log(.warning, "refused charger: too many failed logins", ["station": station, "retryAfterSeconds": String(wait),
                                                                                "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(HTTPStatus(code: 429, reason: "Too Many Requests"),
                                               "too many failed logins for station \(station); try again in \(wait) s", ["Retry-After": String(wait)])
                 }
+                var failed = false
+                defer { if let throttled, !failed { loginThrottle.succeeded(throttled) } }
                 // Security profiles 1/2: a station with a password must give it (HTTP Basic). A digest
                 // of an earlier form (one fast HMAC) becomes PBKDF2 at the first good login.
                 let authentication: StationCredentials.Authentication
@@ -90,7 +96,7 @@ struct OCPPEndpoint {
                 // told to whoever asks. The log has the reason.
                 let unauthorized = HTTPResponseRefusal.unauthorized(station)
                 if case .refused(let reason) = authentication.check {
-                    loginThrottle.recordFailure(throttleKeys)
+                    failed = true
                     log(.warning, "refused charger", ["station": station, "reason": reason, "remote": info.remoteAddress?.description ?? ""])
                     return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                 }
@@ -107,7 +113,7 @@ struct OCPPEndpoint {
                             : "credentials sent, but the station has no password stored to check them against, and it has "
                               + "authenticated before (since \(since)): set its password again, or clear it with `vigil stations password "
                               + "\(station) --clear` to let it in without one"
-                        loginThrottle.recordFailure(throttleKeys)
+                        failed = true
                         log(.warning, "refused charger", ["station": station, "remote": info.remoteAddress?.description ?? "", "reason": reason])
                         return .rejectWithHeaders(.unauthorized, unauthorized, ["WWW-Authenticate": #"Basic realm="vigil", charset="UTF-8""#])
                     }

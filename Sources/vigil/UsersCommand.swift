@@ -84,12 +84,13 @@ struct UsersCommand {
             }
             let token = try Self.newToken()
             try await APIUserStore(host: store).saveAPIUser(name: userName, access: access, approves: approves, token: token, now: now)
-            try await audit(store, action: "api user \(verb.rawValue)", user: userName,
-                            details: "\(userName): \(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", "))"
-                                + (verb == .rotate ? "; the old token no longer works" : ""))
+            // The token first: it is saved, and an audit write that fails must not leave it unseen.
             printLine("\(verb == .add ? "added" : "new token for") \(userName) (\(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", ")))")
             printLine("token (shown once; give it as Authorization: Bearer …, or VIGIL_API_TOKEN for the CLI):")
             printLine(token)
+            try await audit(store, action: "api user \(verb.rawValue)", user: userName,
+                            details: "\(userName): \(access.rawValue)\(approves.isEmpty ? "" : ", approves " + approves.joined(separator: ", "))"
+                                + (verb == .rotate ? "; the old token no longer works" : ""))
             return 0
         case .remove:
             let userName = try name()

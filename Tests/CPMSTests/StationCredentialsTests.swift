@@ -48,6 +48,9 @@ import Testing
         #expect(StationCredentials.check(station: "CPC3A9", authorization: nil, stored: nil, clientCertificateSubject: #"CN=CP\C3\A9"#,
                                          clientCertificateCommonNames: ["CPé"], policy: .optional)
                 == .refused(#"the client certificate names CN="CPé", not station CPC3A9"#))
+        // Byte for byte: KELVIN SIGN is canonically equivalent to K, and names no station KP-1.
+        #expect(StationCredentials.check(station: "KP-1", authorization: nil, stored: nil, clientCertificateSubject: "CN=\\E2\\84\\AAP-1",
+                                         clientCertificateCommonNames: ["\u{212A}P-1"], policy: .optional) != .allowed)
         #expect(StationCredentials.check(station: "CP-9", authorization: nil, stored: nil, clientCertificateSubject: "CN=CP-9,CN=CP-8",
                                          clientCertificateCommonNames: ["CP-9", "CP-8"], policy: .optional)
                 == .refused(#"the client certificate names CN="CP-9" and CN="CP-8", not station CP-9 alone"#))
