@@ -3,7 +3,7 @@ import OCPP
 extension StationCommand {
     /// What the schema of the station's OCPP version would refuse in this command — a text
     /// longer than its field allows, a 1.6 transaction id that is not a number, a 2.0.1 setting
-    /// not named `Component.Variable` — in the operator's terms (the request body's field); nil
+    /// not named `Component.Variable`, a message the version cannot trigger — in the operator's terms (the request body's field); nil
     /// when it fits. A manual command is checked before it is sent or audited: the mistake is
     /// the operator's to fix, not a station's CALLERROR to read. The limits are the schemas'
     /// `maxLength` (counted in characters, as JSON Schema counts them).
@@ -27,7 +27,14 @@ extension StationCommand {
             }
             let names = [variable.component, variable.componentInstance, variable.variable, variable.variableInstance].compactMap { $0 }
             return names.lazy.compactMap { tooLong("key", $0, 50) }.first ?? tooLong("value", value, 1_000)
-        case .reset, .changeAvailability, .unlockConnector, .triggerMessage:
+        case .triggerMessage(let message, _):
+            // Each version triggers its own messages (1.6 has no TransactionEvent, 2.0.1 no
+            // DiagnosticsStatusNotification): refused here, not after an audited "sending".
+            let known = v16 ? V16.TriggerMessageRequest.RequestedMessage.allCases.map(\.rawValue)
+                            : V201.MessageTriggerEnumType.allCases.map(\.rawValue)
+            return known.contains(message) ? nil
+                : "\(name) cannot trigger \(message.debugDescription); it triggers \(known.joined(separator: ", "))"
+        case .reset, .changeAvailability, .unlockConnector:
             return nil
         }
     }

@@ -129,15 +129,17 @@ public enum StationTimeline {
     /// Time, then source, then the source's own order. Within one millisecond a connection comes
     /// first and a disconnection last (it may carry its last message's time);
     /// frames come next (what a charger reported follows from its frame), except the CALL that
-    /// carried a command and the charger's answer to it, which come right after the commands:
-    /// the command was recorded before its CALL was sent. Those two keep their own order (the
-    /// frames' ids).
+    /// carried a command and the charger's answer to it, which come right after the commands
+    /// (an operator's manual command: right after the operators' entries): the command was
+    /// recorded before its CALL was sent. Those two keep their own order (the frames' ids).
     static func ordered(_ items: [Item]) -> [Item] {
         let ranks = Dictionary(uniqueKeysWithValues: Source.allCases.enumerated().map { ($1, 2 * $0) })
         let carriedFrame = (ranks[.command] ?? 0) + 1
+        let carriedManualFrame = (ranks[.operator] ?? 0) + 1
         func rank(of item: Item) -> Int {
             if item.source == .connection, item.fields["online"] == .flag(false) { return Int.max }
-            if item.source == .frame, item.fields["commandId"] != nil || item.fields["manualEntry"] != nil { return carriedFrame }
+            if item.source == .frame, item.fields["commandId"] != nil { return carriedFrame }
+            if item.source == .frame, item.fields["manualEntry"] != nil { return carriedManualFrame }
             return ranks[item.source, default: 0]
         }
         return items.sorted { a, b in

@@ -92,7 +92,7 @@ public struct FleetSimulator: Sendable {
                                     url: url, seed: UInt64(index + 1) &* 0x9E37_79B9, tokens: cards, report: report)
         }
         summary.withLock { $0.stations = stations.count }
-        log("simulating \(stations.count) stations on \(scenario.sites.count) sites for \(Int(scenario.duration)) s at speed \(scenario.speed)×")
+        log("simulating \(stations.count) station\(stations.count == 1 ? "" : "s") on \(scenario.sites.count) site\(scenario.sites.count == 1 ? "" : "s") for \(Int(scenario.duration)) s at speed \(scenario.speed)×")
         await withTaskGroup(of: Void.self) { group in
             for (index, station) in stations.enumerated() {
                 group.addTask {

@@ -48,6 +48,15 @@ extension SimulatedStation {
             if !silent { await driveSessions(&sessions, step: tick, now: now) }
             try? await clock.sleep(tick)
         }
+        // The scenario is over: drivers still charging unplug and their sessions end (left open,
+        // they stayed active in the CPMS for good, and the demo's bill showed none of them).
+        // A reboot or a lost connection ends the loop too: those sessions end as such a
+        // charger's would, later or never.
+        if clock.elapsed >= scenario.duration, rebootRequested == nil, connection != nil, !silent {
+            for (connector, session) in sessions.sorted(by: { $0.key < $1.key }) {
+                await stop(connector, session: session, meter: session.meterStart + session.deliveredWh, failed: false)
+            }
+        }
     }
 
     func inject(_ fault: Scenario.Fault) async {

@@ -16,7 +16,7 @@ extension ServeCommand {
                                                                                    "now": declared.registration])
             } else {
                 var fields = ["station": declared.id, "registry": current.registration, "file": declared.registration]
-                if declared.registration == "accepted" { fields["apply"] = "vigil stations accept \(declared.id)" }
+                fields["apply"] = "vigil stations \(declared.registration == "accepted" ? "accept" : "pending") \(declared.id)"
                 log(.warning, "config file's registration not applied: the registry owns it after the first start", fields)
             }
         }

@@ -13,7 +13,7 @@ import ServiceLog
 struct StationsCommand {
     /// The verbs, as typed; `run` switches over every one (`CommandName.verbs`).
     enum Verb: String, CaseIterable, Sendable {
-        case list, show, add, site, history, log, timeline, quirks, password, accept, reject, remove, command, configuration
+        case list, show, add, site, history, log, timeline, quirks, password, accept, pending, reject, remove, command, configuration
     }
 
     let verb: Verb
@@ -32,7 +32,7 @@ struct StationsCommand {
         case .command: return try await command()
         case .configuration: return try await configuration()
         case .timeline: return try await timeline()
-        case .list, .show, .add, .site, .history, .log, .password, .quirks, .accept, .reject, .remove:
+        case .list, .show, .add, .site, .history, .log, .password, .quirks, .accept, .pending, .reject, .remove:
             return try await registry(openStore(at: arguments.database, create: verb == .add))
         }
     }
@@ -166,15 +166,15 @@ struct StationsCommand {
                           "\(use.firstSeen) … \(use.lastSeen)  last: \(use.example)")
             }
             return 0
-        case .accept, .reject, .remove:
+        case .accept, .pending, .reject, .remove:
             guard let id = arguments.positional.first, !id.isEmpty else { throw UsageError("stations \(verb.rawValue) needs a station id") }
-            let done = verb == .remove ? try await store.removeStation(id: id)
-                                        : try await store.setRegistration(id: id, verb == .accept ? "accepted" : "rejected")
+            let registration = verb == .accept ? "accepted" : verb == .pending ? "pending" : "rejected"
+            let done = verb == .remove ? try await store.removeStation(id: id) : try await store.setRegistration(id: id, registration)
             guard done else {
                 printError("vigil: no station \(id.debugDescription) in \(path)")
                 return 1
             }
-            printLine("station \(id) \(verb == .remove ? "removed" : verb.rawValue + "ed")")
+            printLine("station \(id) \(verb == .remove ? "removed" : registration)")
             return 0
         case .list:
             let stations = try await store.stations()

@@ -54,6 +54,7 @@ extension CommandHelp {
                                OptionHelp("clear", nil, "remove it: the station may connect without credentials"),
                                .by(default: "$USER"), .auditKey]),
             VerbHelp(name: "accept", arguments: "ID", summary: "set the registration to accepted"),
+            VerbHelp(name: "pending", arguments: "ID", summary: "set the registration to pending (its boots answered Pending)"),
             VerbHelp(name: "reject", arguments: "ID", summary: "set the registration to rejected"),
             VerbHelp(name: "remove", arguments: "ID", summary: "remove the station from the registry"),
             VerbHelp(name: "command", arguments: "ID COMMAND",
