@@ -54,16 +54,21 @@ public enum APIRoutes {
             let log = JSONObject([("head", .integer(statistics?.head ?? 0)), ("appended", .integer(statistics?.appended ?? 0)),
                                   ("waits", .integer(statistics?.waits ?? 0)), ("waitingAppends", .integer(statistics?.waitingAppends ?? 0)),
                                   ("consumers", .array(consumers))])
+            // The users' table is read on every call: a node that cannot reach its database is not
+            // healthy (it said "ok" with PostgreSQL down), and a balancer must take it out (503).
             let apiAuth: String
-            switch try? await APIUserStore(host: store).hasAPIUsers() {
-            case true?: apiAuth = "tokens"
-            case false?: apiAuth = Self.openAuthNotice
-            case nil: apiAuth = "unknown"
+            var databaseProblem: String?
+            do {
+                apiAuth = try await APIUserStore(host: store).hasAPIUsers() ? "tokens" : Self.openAuthNotice
+            } catch {
+                apiAuth = "unknown"
+                databaseProblem = "\(error)"
             }
-            var body = JSONObject([("status", .string("ok")), ("apiAuth", .string(apiAuth)), ("eventLog", .object(log)),
-                                   ("eventConsumers", .array(legacy))])
+            var body = JSONObject([("status", .string(databaseProblem == nil ? "ok" : "unavailable")), ("apiAuth", .string(apiAuth)),
+                                   ("eventLog", .object(log)), ("eventConsumers", .array(legacy))])
+            if let databaseProblem { body.append("database", .string("cannot be read: " + databaseProblem)) }
             if let node { body.append("node", await node.json(runsRemediation: runner.isActive)) }
-            return .json(.ok, Array(JSONWriter.string(.object(body)).utf8))
+            return .json(databaseProblem == nil ? .ok : .serviceUnavailable, Array(JSONWriter.string(.object(body)).utf8))
         }
         // The service in the Prometheus text format (open to GETs like health): `ServiceMetrics`,
         // then the event log's and the store's counters.

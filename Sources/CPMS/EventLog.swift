@@ -179,7 +179,9 @@ public final class EventLog: Sendable {
     private func deliver(_ events: some Collection<SequencedEvent>) {
         guard !events.isEmpty else { return }
         if source == .shared {
-            // The consumers read the store's log (`tail`), where every node's events are in order.
+            // The consumers read the store's log (`tail`), where every node's events are in order;
+            // this node's own appends are still counted (`appended` read 0 on every node).
+            state.withLock { $0.appended += events.count }
             if live.hasSubscribers { events.forEach { live.publish(.event($0)) } }
             return
         }

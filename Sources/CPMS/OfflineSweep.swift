@@ -59,15 +59,15 @@ public struct OfflineSweep: Sendable {
 
     /// Sweeps every `min(30 s, heartbeat interval)` until cancelled, reporting each sweep
     /// that marked stations offline, and each that failed (the next one tries again).
-    public func run(report: @Sendable (Result<[String], any Error>) -> Void) async {
+    public func run(report: @Sendable (Result<[String], any Error>) async -> Void) async {
         let period = Duration.seconds(min(30, heartbeatInterval))
         while !Task.isCancelled {
             do { try await Task.sleep(for: period) } catch { return }
             do {
                 let marked = try await sweep()
-                if !marked.isEmpty { report(.success(marked)) }
+                if !marked.isEmpty { await report(.success(marked)) }
             } catch {
-                report(.failure(error))
+                await report(.failure(error))
             }
         }
     }

@@ -151,12 +151,17 @@ public actor StationStore {
     /// (`last_seen`): a broken connection ends when the charger was last heard, which may be a
     /// few milliseconds before that message's handling stamped it, and an end sorted before
     /// the online record would read as online through the whole outage.
-    public nonisolated func recordDisconnect(id: String, at: String) async throws {
+    /// Returns whether the station was online until now (false: the offline sweep had marked it
+    /// already, and said so with its own `disconnected` event).
+    @discardableResult
+    public nonisolated func recordDisconnect(id: String, at: String) async throws -> Bool {
         try await committed { store in
             // Compared as instants, to the millisecond (the SQL helpers compare whole seconds).
-            let last = try store.database.rows("SELECT last_seen FROM stations WHERE id = ?", id).first?.first?.text
+            let row = try store.database.rows("SELECT last_seen, online FROM stations WHERE id = ?", id).first
+            let last = row?[0].text
             let ended = last.flatMap { last in StoreTime.parse(last).flatMap { seen in StoreTime.parse(at).map { $0 < seen ? last : at } } } ?? at
             try store.database.run("UPDATE stations SET last_seen = ?, online = 0 WHERE id = ?", ended, id)
+            return row?[1].int != 0
         }
     }
 
@@ -351,7 +356,8 @@ public actor StationStore {
     }
 
     /// Marks every station offline (at start-up: no socket survives a restart).
-    public func markAllOffline() throws {
+    @discardableResult
+    public func markAllOffline() throws -> [String] {
         try markAllOffline(except: [], aliveUntil: nil)
     }
 
@@ -362,13 +368,18 @@ public actor StationStore {
     /// crash leaves no disconnect — so its offline spell starts then, not at its last message.
     /// `aliveUntilByStation`: for a station another node held (several nodes, one crashed), that
     /// node's last liveness record instead (nil: none known, its last message stands).
-    public func markAllOffline(except served: Set<String>, aliveUntil: String? = nil, aliveUntilByStation: [String: String?] = [:]) throws {
+    /// Returns the stations it marked (their connection ended while no node served it: each
+    /// gets its `disconnected` event from the caller, or the rules would go on taking it for
+    /// connected).
+    @discardableResult
+    public func markAllOffline(except served: Set<String>, aliveUntil: String? = nil, aliveUntilByStation: [String: String?] = [:]) throws -> [String] {
         let bounded = """
             UPDATE stations SET online = 0, last_seen = CASE
                 WHEN last_seen IS NULL OR \(StoreTime.seconds("last_seen")) < \(StoreTime.seconds("?")) THEN ? ELSE last_seen END
             WHERE id = ?
             """
-        try database.transaction {
+        return try database.transaction {
+            var marked: [String] = []
             for row in try database.rows("SELECT id FROM stations WHERE online = 1") {
                 guard let id = row[0].text, !served.contains(id) else { continue }
                 if let until = aliveUntilByStation[id] ?? aliveUntil {   // a nil entry: none, not this node's
@@ -376,7 +387,9 @@ public actor StationStore {
                 } else {
                     try database.run("UPDATE stations SET online = 0 WHERE id = ?", id)
                 }
+                marked.append(id)
             }
+            return marked
         }
     }
 

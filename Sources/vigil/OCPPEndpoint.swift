@@ -245,7 +245,9 @@ struct OCPPEndpoint {
                 let nowMilliseconds = now.secondsSinceEpoch * 1_000 + Int64(now.nanoseconds / 1_000_000)
                 ended = OCPPDateTime(millisecondsSinceEpoch: nowMilliseconds - silentMilliseconds)
             }
-            do { try await stations.store.recordDisconnect(id: station, at: ended.rfc3339) } catch {
+            // False when the offline sweep marked it already (and raised its `disconnected`).
+            var wasOnline = true
+            do { wasOnline = try await stations.store.recordDisconnect(id: station, at: ended.rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
@@ -253,7 +255,7 @@ struct OCPPEndpoint {
                 // Paired with `connected`; or a station accepted during the connection (it booted
                 // after being declared). One refused throughout raised no events: none now either.
                 let served = await connection.refusal == nil
-                if connectedEmitted || served {
+                if (connectedEmitted || served) && wasOnline {
                     try await events?.emit(.disconnected, station: station, at: clock().date,
                                            fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
                 }

@@ -301,7 +301,8 @@ struct ServeCommand {
                 byStation[station] = .some(alive[node].map(capped))
             }
         }
-        try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: alive[nodeName].map(capped), aliveUntilByStation: byStation)
+        let lostAtStart = try await store.markAllOffline(except: try await servedElsewhere(), aliveUntil: alive[nodeName].map(capped),
+                                                         aliveUntilByStation: byStation)
         for station in declaredStations {
             if try await store.declareStation(id: station.id, registration: station.registration, site: station.site) {
                 log(.info, "station declared from the config file", ["station": station.id, "registration": station.registration])
@@ -349,6 +350,18 @@ struct ServeCommand {
         let detectFraud = try await startFraud(store: store, events: eventLog)
         let events = DomainEventFactory(directory: StationDirectory(store: store), log: eventLog)
         stations.events = events
+        // Stations still marked online when the last run (or the node that served them) ended
+        // without closing their sockets — a crash: their connections are gone, and the rules hear
+        // it, or they would go on taking them for connected (no station-offline alert, a ladder
+        // acting on a station that is not there).
+        for station in lostAtStart {
+            do {
+                try await events.emit(.disconnected, station: station, at: Date(),
+                                      fields: ["reason": .string("connection lost while no node served it (found at start)")])
+            } catch {
+                log(.error, "cannot record a station's lost connection in the event log", ["station": station, "error": "\(error)"])
+            }
+        }
         if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
         if let sender = billing?.runningCost {
             stations.runningSessionUpdated = { sender.observe($0) }
@@ -395,6 +408,15 @@ struct ServeCommand {
                 case .success(let marked):
                     log(.warning, "stations silent and without an answering connection; marked offline",
                         ["stations": marked.joined(separator: ",")])
+                    // The rules hear it as a disconnect (the socket's own close, if it comes, adds none).
+                    for station in marked {
+                        do {
+                            try await events.emit(.disconnected, station: station, at: Date(),
+                                                  fields: ["reason": .string("silent: no message within two heartbeat intervals, no answering connection")])
+                        } catch {
+                            log(.error, "cannot record a silent station's disconnect in the event log", ["station": station, "error": "\(error)"])
+                        }
+                    }
                 case .failure(let error):
                     log(.error, "cannot sweep for offline stations", ["error": "\(error)"])
                 }

@@ -25,9 +25,10 @@ import Transport
         }
         let personality = try #require(try Personality.load("- { name: one, vendor: Acme, model: Q1, ocpp: ocpp1.6, connectors: 1 }\n",
                                                             file: "p.yaml").get().first)
-        // Drivers arrive at once and want far more energy than 3 seconds deliver.
+        // Drivers arrive at once and want far more energy than the scenario delivers. Its 15 s
+        // leave room for a slow boot when the whole suite runs at once on two cores.
         let scenario = try Scenario.load("""
-            duration: 3s
+            duration: 15s
             speed: 1
             sites:
               - { name: s, prefix: CP, stations: 1, personalities: [one] }

@@ -76,3 +76,47 @@ def test_sigterm_ends_an_open_event_stream(tmp_path):
         assert time.monotonic() - started < 5
     finally:
         proc.close()
+
+
+def test_a_station_connected_when_serve_crashed_gets_its_disconnect_at_the_next_start(tmp_path):
+    """A crash (SIGKILL) leaves no socket close behind: the next start marks the station offline
+    and records its `disconnected` event, so the rules stop taking it for connected (no
+    station-offline alert, a ladder acting on a station that was not there)."""
+    import asyncio
+    import json
+    import sqlite3
+
+    from conftest import VigilProcess
+    from websockets.asyncio.client import connect
+
+    db = tmp_path / "vigil.sqlite"
+    args = ["serve", "--ocpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", str(db)]
+    proc = VigilProcess(args, ["ocpp", "http"]).start()
+    try:
+        async def boot_and_hold():
+            ws = await connect(f"ws://127.0.0.1:{proc.port('ocpp')}/ocpp/CP-CRASH", subprotocols=["ocpp1.6"], open_timeout=10,
+                               ping_interval=None)
+            await ws.send(json.dumps([2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))[2]["status"] == "Accepted"
+            proc.signal(signal.SIGKILL)   # the node dies with the charger connected
+            proc.wait(timeout=10)
+            try:
+                await ws.close()
+            except Exception:
+                pass
+        asyncio.run(boot_and_hold())
+    finally:
+        proc.close()
+
+    def disconnects():
+        with sqlite3.connect(db) as reader:
+            return [json.loads(row[0]) for row in reader.execute(
+                "SELECT json FROM domain_events WHERE station = 'CP-CRASH' AND kind = 'disconnected' ORDER BY id")]
+
+    assert disconnects() == []   # nothing closed the socket: nothing was recorded
+    again = VigilProcess(args, ["ocpp", "http"]).start()
+    try:
+        found = disconnects()
+        assert len(found) == 1 and "found at start" in found[0]["fields"]["reason"], found
+    finally:
+        again.close()
