@@ -10,6 +10,7 @@ import Transport
         let registry = ConnectionRegistry()
         try await withRegisteringServer(registry) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let url = "ws://127.0.0.1:\(port)/ocpp/CP-1"
             let (old, _) = try await WebSocketClient.connect(to: url, options: options)
@@ -33,6 +34,7 @@ import Transport
         let registry = ConnectionRegistry(policy: .keepOld)
         try await withRegisteringServer(registry) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let url = "ws://127.0.0.1:\(port)/ocpp/CP-1"
             let (old, _) = try await WebSocketClient.connect(to: url, options: options)
@@ -55,6 +57,7 @@ import Transport
         // The first and third connections authenticated; the second (an impostor) did not.
         try await withRegisteringServer(registry, authenticated: { $0 != 1 }) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let url = "ws://127.0.0.1:\(port)/ocpp/KEBA-1"
             let (real, _) = try await WebSocketClient.connect(to: url, options: options)
@@ -76,6 +79,7 @@ import Transport
         let registry = ConnectionRegistry()
         try await withRegisteringServer(registry) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (client, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/KEBA-1", options: options)
             #expect(await eventually { await registry.count == 1 })

@@ -16,6 +16,7 @@ import Transport
     func connectCharger(port: Int, version: OCPPVersion, handlers: [String: OCPPConnection.Handler] = [:])
         async throws -> (OCPPConnection, Task<Void, Never>) {
         var options = WebSocketClient.Options()
+        options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
         options.subprotocols = [version.rawValue]
         let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-1", options: options)
         let charger = OCPPConnection(socket: socket, version: version, stationId: "CP-1", handlers: handlers)
@@ -94,6 +95,7 @@ import Transport
     @Test func malformedFramesAreAnsweredByIdOrCounted() async throws {
         try await withCSMS(handlers: [:]) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp2.0.1"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-9", options: options)
             try await socket.send(text: #"[2,"m1","Heartbeat",{}"#)     // truncated: id still readable
@@ -124,6 +126,7 @@ import Transport
         ]
         try await withCSMS(handlers: handlers) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-2", options: options)
             try await socket.send(text: #"[2,"h1","Heartbeat",{}]"#)
@@ -157,6 +160,7 @@ import Transport
         ]
         try await withCSMS(handlers: handlers) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-3", options: options)
             try await socket.send(text: #"[2,"s1","StatusNotification",{"connectorId":1,"errorCode":"GroundFailure","status":"Faulted"}]"#)

@@ -16,6 +16,7 @@ import Transport
     /// A raw charger: sends exact text and returns the exact reply.
     func exchange(port: Int, version: OCPPVersion, _ frames: [String]) async throws -> [String] {
         var options = WebSocketClient.Options()
+        options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
         options.subprotocols = [version.rawValue]
         let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-1", options: options)
         var replies: [String] = []
@@ -142,6 +143,7 @@ import Transport
         }
         try await withCSMS(handlers) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-1", options: options)
             let charger = OCPPConnection(socket: socket, version: .v16, stationId: "CP-1", handlers: [

@@ -80,6 +80,7 @@ import Transport
         try await withOCPPServer(handlers: { _ in connectionHandlers }, quirks: quirks,
                                  quirkLog: { applied in uses.withLock { $0 += applied } }) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-Q", options: options)
             var replies: [String] = []
@@ -116,6 +117,7 @@ import Transport
                                                                         to: #""configurationKey":[]"#)])
         try await withOCPPServer(handlers: { _ in handlers }, quirks: quirks) { port in
             var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
             options.subprotocols = ["ocpp1.6"]
             let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/CP-G", options: options)
             try await socket.send(text: #"[2,"b1","BootNotification",{"chargePointVendor":"United Chargers","chargePointModel":"GRS"}]"#)

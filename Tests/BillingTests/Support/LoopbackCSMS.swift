@@ -36,6 +36,7 @@ func withCSMS(_ stations: StationHandlers, registry: ConnectionRegistry, _ body:
 func connectCharger(port: Int, id: String, version: OCPPVersion, handlers: [String: OCPPConnection.Handler] = [:],
                     frames: (@Sendable (String) -> Void)? = nil) async throws -> (OCPPConnection, Task<Void, Never>) {
     var options = WebSocketClient.Options()
+    options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
     options.subprotocols = [version.rawValue]
     let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/\(id)", options: options)
     var frameLog: (@Sendable (_ incoming: Bool, _ text: String) -> Void)?

@@ -44,6 +44,7 @@ func withCSMS(_ stations: StationHandlers, _ body: (Int) async throws -> Void) a
 func connectCharger(port: Int, id: String, version: OCPPVersion,
                     handlers: [String: OCPPConnection.Handler] = [:]) async throws -> (OCPPConnection, Task<Void, Never>) {
     var options = WebSocketClient.Options()
+    options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
     options.subprotocols = [version.rawValue]
     let (socket, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ocpp/\(id)", options: options)
     let charger = OCPPConnection(socket: socket, version: version, stationId: id, handlers: handlers)
