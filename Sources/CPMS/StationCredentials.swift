@@ -210,8 +210,10 @@ extension StationStore {
 
     /// What a connecting station's session needs from the registry, in one read: its
     /// registration (nil when unknown) and whether it has a password.
-    public func connectingStation(id: String) throws -> (registration: String?, hasPassword: Bool) {
-        guard let row = try database.rows("SELECT registration, auth_digest FROM stations WHERE id = ?", id).first else { return (nil, false) }
-        return (row[0].text, row[1].text != nil)
+    public func connectingStation(id: String) throws -> (registration: String?, hasPassword: Bool, securityProfile: Int?) {
+        guard let row = try database.rows("SELECT registration, auth_digest, security_profile FROM stations WHERE id = ?", id).first else {
+            return (nil, false, nil)
+        }
+        return (row[0].text, row[1].text != nil, row[2].int)
     }
 }

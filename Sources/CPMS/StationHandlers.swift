@@ -69,10 +69,12 @@ public struct StationHandlers: Sendable {
     }
 
     /// For a station connecting now, from the registry in one read (throws when it cannot be
-    /// read): its `refusal`, and whether it has a password.
-    public func admission(forConnecting station: String) async throws -> (refusal: CallError?, hasPassword: Bool) {
-        let (registration, hasPassword) = try await store.connectingStation(id: station)
-        return (refusal(station: station, registration: registration), hasPassword)
+    /// read): its `refusal`, whether it has a password, whether it is registered, and the
+    /// security profile recorded for it (so an unchanged one is not written again).
+    public func admission(forConnecting station: String) async throws
+        -> (refusal: CallError?, hasPassword: Bool, registered: Bool, securityProfile: Int?) {
+        let (registration, hasPassword, securityProfile) = try await store.connectingStation(id: station)
+        return (refusal(station: station, registration: registration), hasPassword, registration != nil, securityProfile)
     }
 
     public func handlers(version: OCPPVersion, leniency: OCPPLeniency = []) -> OCPPHandlers {

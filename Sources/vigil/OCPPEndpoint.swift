@@ -149,7 +149,7 @@ struct OCPPEndpoint {
         }
         // The registry, read once before the connection is made: whether the station is served,
         // and whether it has a password (Basic credentials were then checked at the upgrade).
-        let admission: Result<(refusal: CallError?, hasPassword: Bool), any Error>
+        let admission: Result<(refusal: CallError?, hasPassword: Bool, registered: Bool, securityProfile: Int?), any Error>
         do { admission = .success(try await stations.admission(forConnecting: station)) } catch { admission = .failure(error) }
         let hasPassword = (try? admission.get())?.hasPassword ?? false
         let profile = securityProfile(info, usesTLS: usesTLS, hasPassword: hasPassword)
@@ -211,8 +211,12 @@ struct OCPPEndpoint {
         var connectedEmitted = false
         do {
             if await connection.refusal == nil {
-                do { try await stations.store.recordSecurityProfile(id: station, profile) } catch {
-                    log(.error, "cannot record the station's security profile", ["station": station, "error": "\(error)"])
+                // Written only when it changed (a registered station's reconnect with the same one
+                // writes nothing; an unknown station's boot records it).
+                if case .success(let admitted) = admission, admitted.registered, admitted.securityProfile != profile {
+                    do { try await stations.store.recordSecurityProfile(id: station, profile) } catch {
+                        log(.error, "cannot record the station's security profile", ["station": station, "error": "\(error)"])
+                    }
                 }
                 try await events?.emit(.connected, station: station, at: clock().date,
                                        fields: ["securityProfile": .number(Double(connection.securityProfile ?? 0))])
