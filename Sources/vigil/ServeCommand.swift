@@ -354,14 +354,7 @@ struct ServeCommand {
         // without closing their sockets — a crash: their connections are gone, and the rules hear
         // it, or they would go on taking them for connected (no station-offline alert, a ladder
         // acting on a station that is not there).
-        for station in lostAtStart {
-            do {
-                try await events.emit(.disconnected, station: station, at: Date(),
-                                      fields: ["reason": .string("connection lost while no node served it (found at start)")])
-            } catch {
-                log(.error, "cannot record a station's lost connection in the event log", ["station": station, "error": "\(error)"])
-            }
-        }
+        await Self.raiseDisconnects(lostAtStart, reason: "connection lost while no node served it (found at start)", events: events, log: log)
         if let quotes = billing?.service { stations.finalCost = { await quotes.quote(session: $0) } }
         if let sender = billing?.runningCost {
             stations.runningSessionUpdated = { sender.observe($0) }
@@ -409,14 +402,8 @@ struct ServeCommand {
                     log(.warning, "stations silent and without an answering connection; marked offline",
                         ["stations": marked.joined(separator: ",")])
                     // The rules hear it as a disconnect (the socket's own close, if it comes, adds none).
-                    for station in marked {
-                        do {
-                            try await events.emit(.disconnected, station: station, at: Date(),
-                                                  fields: ["reason": .string("silent: no message within two heartbeat intervals, no answering connection")])
-                        } catch {
-                            log(.error, "cannot record a silent station's disconnect in the event log", ["station": station, "error": "\(error)"])
-                        }
-                    }
+                    await Self.raiseDisconnects(marked, reason: "silent: no message within two heartbeat intervals, no answering connection",
+                                                events: events, log: log)
                 case .failure(let error):
                     log(.error, "cannot sweep for offline stations", ["error": "\(error)"])
                 }
@@ -475,6 +462,19 @@ struct ServeCommand {
             group.addTask(executorPreference: ThreadExecutor.remediation.tasks, priority: UrgentPriority.level) {
                 UrgentPriority.raiseCurrentTask()   // the requested priority alone does not reach the task's jobs
                 await body()
+            }
+        }
+    }
+
+    /// The `disconnected` event of each station whose connection ended without a close (found at
+    /// start, or silent in the offline sweep): the rules would otherwise go on taking it for
+    /// connected. A failure to record one is logged; the others are still raised.
+    static func raiseDisconnects(_ stations: [String], reason: String, events: DomainEventFactory, log: Log) async {
+        for station in stations {
+            do {
+                try await events.emit(.disconnected, station: station, at: Date(), fields: ["reason": .string(reason)])
+            } catch {
+                log(.error, "cannot record a station's lost connection in the event log", ["station": station, "error": "\(error)"])
             }
         }
     }
