@@ -151,8 +151,7 @@ public actor StationStore {
     /// (`last_seen`): a broken connection ends when the charger was last heard, which may be a
     /// few milliseconds before that message's handling stamped it, and an end sorted before
     /// the online record would read as online through the whole outage.
-    /// Returns whether the station was online until now (false: the offline sweep had marked it
-    /// already, and said so with its own `disconnected` event).
+    /// Returns whether the station was marked online until now.
     @discardableResult
     public nonisolated func recordDisconnect(id: String, at: String) async throws -> Bool {
         try await committed { store in

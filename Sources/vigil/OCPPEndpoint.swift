@@ -249,9 +249,7 @@ struct OCPPEndpoint {
                 let nowMilliseconds = now.secondsSinceEpoch * 1_000 + Int64(now.nanoseconds / 1_000_000)
                 ended = OCPPDateTime(millisecondsSinceEpoch: nowMilliseconds - silentMilliseconds)
             }
-            // False when the offline sweep marked it already (and raised its `disconnected`).
-            var wasOnline = true
-            do { wasOnline = try await stations.store.recordDisconnect(id: station, at: ended.rfc3339) } catch {
+            do { try await stations.store.recordDisconnect(id: station, at: ended.rfc3339) } catch {
                 log(.error, "cannot record disconnect", ["station": station, "error": "\(error)"])
             }
             let code = await socket.closeStatus.map { String($0.code.rawValue) }
@@ -259,7 +257,10 @@ struct OCPPEndpoint {
                 // Paired with `connected`; or a station accepted during the connection (it booted
                 // after being declared). One refused throughout raised no events: none now either.
                 let served = await connection.refusal == nil
-                if (connectedEmitted || served) && wasOnline {
+                // Always paired with its `connected`, even when the offline sweep raised a
+                // `disconnected` for the station already (a second one is harmless; a missing one
+                // left the rules taking a station that connected and sent nothing for connected).
+                if connectedEmitted || served {
                     try await events?.emit(.disconnected, station: station, at: clock().date,
                                            fields: ["reason": .string(code.map { "close \($0)" } ?? "connection lost")])
                 }

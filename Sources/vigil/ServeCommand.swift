@@ -401,7 +401,7 @@ struct ServeCommand {
                 case .success(let marked):
                     log(.warning, "stations silent and without an answering connection; marked offline",
                         ["stations": marked.joined(separator: ",")])
-                    // The rules hear it as a disconnect (the socket's own close, if it comes, adds none).
+                    // The rules hear it as a disconnect (the socket's own close, when it comes, raises another).
                     await Self.raiseDisconnects(marked, reason: "silent: no message within two heartbeat intervals, no answering connection",
                                                 events: events, log: log)
                 case .failure(let error):

@@ -37,7 +37,9 @@ import Testing
         let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0), router: router)
         async let running: Void = server.run()
         do {
-            let (client, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(server.boundAddress.port)/ws")
+            var options = WebSocketClient.Options()
+            options.connectTimeout = .seconds(60)   // the suite shares two cores: a handshake can wait behind it
+            let (client, _) = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(server.boundAddress.port)/ws", options: options)
             try await body(client)
         } catch {
             await server.shutdown()
