@@ -56,11 +56,7 @@ enum AuditRoutes {
     static func query(_ request: HTTPRequest, store: StationStore) async throws -> AuditQuery {
         do {
             var query = AuditQuery()
-            if let from = request.query["from"] { query.from = try FilterInput.time(from, option: "from", bound: .lower) }
-            if let to = request.query["to"] { query.to = try FilterInput.time(to, option: "to", bound: .upper) }
-            if let from = query.from.flatMap(StoreTime.parse), let to = query.to.flatMap(StoreTime.parse), from >= to {
-                throw APIError(.invalidParameter, "from must be before to")
-            }
+            (query.from, query.to) = try RecordRoutes.window(request)
             if let kind = request.query["kind"] { query.kind = try FilterInput.choice(kind, option: "kind", among: AuditRecord.kinds) }
             (query.station, query.site, query.rule) = (request.query["station"], request.query["site"], request.query["rule"])
             (query.action, query.actor) = (request.query["action"], request.query["actor"])

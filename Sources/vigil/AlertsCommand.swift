@@ -120,7 +120,7 @@ struct AlertsCommand {
         }
     }
 
-    var person: String { arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator" }
+    var person: String { arguments.person }
 
     func audit(_ store: StationStore, _ record: AuditRecord) async throws {
         try await OneShotAudit.record(record, store: store, arguments: arguments)

@@ -68,6 +68,9 @@ struct Arguments {
         do { return try FilterInput.choice(text, option: name, among: valid) } catch { throw UsageError(error.description) }
     }
 
+    /// Who an operator's command is on the record as: `--by NAME`, else `$USER`, else `operator`.
+    var person: String { options["by"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator" }
+
     /// `--db`, else `VIGIL_DB`, else the `db:` of the `--config FILE` the command was given
     /// or of `VIGIL_CONFIG` (serve's config file: `vigil metrics … --config vigil.yaml` reads
     /// the database serve writes), else the `vigil serve` default: a SQLite file (a path or a `sqlite:` URL) or a

@@ -80,7 +80,7 @@ struct RemediationCommand {
         case .pause, .resume:
             try arguments.rejectUnknown(allowed: ["db", "reason", "by", "audit-key"])
             guard verb == .resume || arguments.value("reason") != nil else { throw UsageError("remediation pause needs --reason (it goes on the record)") }
-            let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let person = arguments.person
             let key = try AuditKey.load(path: AuditKey.path(option: arguments.value("audit-key"), database: arguments.database), create: false)
             let auditor = Auditor(store: store, key: key) { _, message, fields in
                 printError("\(message) \(fields)\n")

@@ -141,7 +141,7 @@ struct StationsCommand {
                 printLine("\(id) may connect without credentials again (unless --station-auth required)")
             }
             // Who changed how the station proves itself (never the password itself).
-            let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let person = arguments.person
             let how = password == nil ? "cleared: the station may connect without credentials"
                 : arguments.has("stdin") ? "set from standard input" : "set to a new generated password"
             try await OneShotAudit.record(AuditRecord(kind: "operator", actor: person, station: id,

@@ -112,7 +112,7 @@ struct TokensCommand {
                 return 1
             }
             // On the trail beside the rules' own blocks (kind `token`): who changed the card, from what, and why.
-            let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let person = arguments.person
             let details = "\(existing?.token ?? token): \(before?.rawValue ?? "unknown") → \(status.rawValue)"
                 + (arguments.value("reason").map { " — " + $0 } ?? "")
             try await OneShotAudit.record(AuditRecord(kind: "token", actor: person, action: verb.rawValue,

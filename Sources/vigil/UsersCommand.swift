@@ -114,7 +114,7 @@ struct UsersCommand {
 
     /// The change on the audit trail: who made it (`--by`, else `$USER`) and what the user may do now.
     func audit(_ store: StationStore, action: String, user: String, details: String) async throws {
-        let person = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let person = arguments.person
         try await OneShotAudit.record(AuditRecord(kind: "operator", actor: person, action: action, outcome: "done", details: details),
                                       store: store, arguments: arguments)
     }
